@@ -1,0 +1,98 @@
+/* config.h — feeds.conf: the [daemon], [defaults] and [feed NAME] sections.
+ *
+ * config_load() parses and validates a whole file through one table of keys
+ * (config.c). It either returns a complete struct config or none: a file with
+ * any error is rejected whole, and every error found is reported, each naming
+ * the file, the line and the key ("feeds.conf:14: [feed mehr] unknown key
+ * \"intervall\" (did you mean \"interval\"?)").
+ *
+ * Ownership: the caller owns the struct config and frees it with config_free();
+ * every string inside belongs to it. struct config_errors is freed with
+ * config_errors_free(). */
+#ifndef FEEDD_CONFIG_H
+#define FEEDD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Per-feed settings; [defaults] fills the ones a [feed] section leaves out. */
+struct feed_conf {
+	char *name;            /* identity: the store keys history by it */
+	char *url;
+	int64_t interval;      /* seconds */
+	int64_t min_interval;
+	int64_t max_interval;
+	int64_t retention;     /* seconds; 0 = keep forever */
+	int64_t max_items;     /* per-feed cap on stored items; 0 = none */
+	int64_t timeout;       /* total seconds per fetch */
+	int64_t max_size;      /* decompressed bytes per fetch */
+	char **tags;           /* NULL-terminated, lower-cased, trimmed */
+	bool enabled;
+	bool allow_private;    /* allow loopback/private/link-local addresses */
+	char *user_agent;      /* NULL: the daemon's */
+	char **headers;        /* NULL-terminated "Name: value" lines */
+	char *auth_file;       /* file holding "user:password" for basic auth */
+	char *proxy;           /* NULL: no proxy (the environment is ignored) */
+	char *exec;            /* hook command line, NULL for none */
+	int line;              /* line of the [feed] header, for messages */
+};
+
+struct daemon_conf {
+	char *socket;          /* socket path */
+	char *socket_group;    /* group owning the socket, NULL = the process's */
+	char *state_dir;
+	char *store;           /* "sqlite" or a postgresql:// URI */
+	int64_t max_fetches;   /* concurrent fetches, all hosts */
+	int64_t per_host;      /* concurrent fetches to one host */
+	int64_t host_gap;      /* milliseconds between requests to one host */
+	char *user_agent;
+	int64_t exec_jobs;     /* concurrent hook processes */
+	int64_t exec_timeout;  /* seconds */
+};
+
+struct config {
+	char *path;
+	struct daemon_conf daemon;
+	struct feed_conf defaults;
+	struct feed_conf *feeds;
+	size_t nfeeds;
+};
+
+struct config_errors {
+	char **msgs;
+	size_t n;
+};
+
+/* Loads and validates PATH. Returns 0 and sets *out, or -EINVAL (errors in
+ * *errs) / -errno (file unreadable, also described in *errs). */
+int config_load(const char *path, struct config **out, struct config_errors *errs);
+void config_free(struct config *c);
+void config_errors_free(struct config_errors *errs);
+
+/* Parses from memory (the fuzzer and tests); NAME is used in messages. */
+int config_parse_buffer(const char *name, const char *buf, size_t len,
+			struct config **out, struct config_errors *errs);
+
+/* "90s", "15m", "2h", "1d", "1w", or a bare number of seconds. Returns 0 or
+ * -EINVAL. */
+int config_parse_duration(const char *s, int64_t *seconds);
+/* "10M", "512k", "1G" or bytes. */
+int config_parse_size(const char *s, int64_t *bytes);
+
+const struct feed_conf *config_find_feed(const struct config *c, const char *name);
+
+/* Built-in defaults before any file is read. */
+#define CONF_DEFAULT_INTERVAL     (30 * 60)
+#define CONF_DEFAULT_MIN_INTERVAL (5 * 60)
+#define CONF_DEFAULT_MAX_INTERVAL (24 * 3600)
+#define CONF_DEFAULT_RETENTION    (90 * 86400)
+#define CONF_DEFAULT_TIMEOUT      60
+#define CONF_DEFAULT_MAX_SIZE     (16 * 1024 * 1024)
+#define CONF_DEFAULT_MAX_FETCHES  64
+#define CONF_DEFAULT_PER_HOST     2
+#define CONF_DEFAULT_HOST_GAP_MS  500
+#define CONF_DEFAULT_EXEC_JOBS    4
+#define CONF_DEFAULT_EXEC_TIMEOUT 60
+
+#endif

@@ -1,0 +1,23 @@
+/* date.h — feed dates to UTC instants and back.
+ *
+ * date_parse() accepts RFC 822/1123 and their sloppy variants (2-digit
+ * years, missing seconds or weekday, named and military zones, "GMT+2"),
+ * RFC 3339 / ISO 8601 / W3C-DTF (partial dates, fractions, no zone, space for
+ * T), asctime, and the other forms in feedparser's date tests. Pure; no
+ * locale, no TZ environment. */
+#ifndef FEEDD_DATE_H
+#define FEEDD_DATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Returns 0 and the instant (seconds, UTC), or -EINVAL. */
+int date_parse(const char *s, int64_t *out);
+
+/* RFC 3339 UTC, "2021-12-10T08:00:00Z"; BUF needs 32 bytes. */
+void date_format_rfc3339(int64_t t, char *buf, size_t len);
+
+/* RFC 7231 IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT"; BUF needs 32 bytes. */
+void date_format_http(int64_t t, char *buf, size_t len);
+
+#endif

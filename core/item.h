@@ -1,0 +1,91 @@
+/* item.h — the item model every part shares: what the parser produces, what
+ * the store keeps, and the JSON shape of DESIGN.md ("Parsing and the item
+ * model") that `feedd --parse` and the socket API print.
+ *
+ * Ownership: a struct doc owns its feed_info, its items and every string in
+ * them (all heap, NUL-terminated UTF-8, NULL when absent); doc_free() frees
+ * it all. Dates are seconds since the epoch, UTC; DATE_NONE when absent. */
+#ifndef FEEDD_ITEM_H
+#define FEEDD_ITEM_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DATE_NONE INT64_MIN
+
+struct enclosure {
+	char *url;
+	char *type;
+	int64_t length;        /* bytes; -1 when absent */
+};
+
+struct item {
+	char *guid;
+	char *url;
+	char *title;           /* plain text */
+	char *author;          /* the name when one can be split off */
+	char *summary;         /* HTML */
+	char *content;         /* HTML */
+	int64_t published;
+	int64_t updated;
+	char **categories;     /* ncategories entries */
+	size_t ncategories;
+	struct enclosure *enclosures;
+	size_t nenclosures;
+};
+
+enum doc_format {
+	DOC_UNKNOWN = 0,
+	DOC_RSS,               /* 0.9x / 2.0 */
+	DOC_RDF,               /* RSS 1.0 */
+	DOC_ATOM03,
+	DOC_ATOM10,
+	DOC_JSONFEED,
+	DOC__COUNT
+};
+
+/* Hints a publisher gives about when to come back (used by the scheduler). */
+struct feed_hints {
+	int64_t ttl;           /* RSS <ttl>, seconds; 0 = none */
+	uint32_t skip_hours;   /* bit h set: do not poll during hour h UTC */
+	uint8_t skip_days;     /* bit d set (0 = Sunday): do not poll that day */
+	int64_t sy_period;     /* sy:updatePeriod / sy:updateFrequency, seconds; 0 = none */
+};
+
+struct feed_info {
+	char *title;
+	char *link;
+	char *description;
+	char *language;
+	int64_t updated;
+	char *self;            /* atom:link rel=self */
+	char *hub;             /* atom:link rel=hub (WebSub) */
+	struct feed_hints hints;
+};
+
+struct doc {
+	enum doc_format format;
+	struct feed_info feed;
+	struct item *items;
+	size_t nitems;
+	size_t cap;
+	bool truncated;        /* a cap was hit; what was read is kept */
+	char *warning;         /* recovered errors (ill-formed input), or NULL */
+};
+
+const char *doc_format_name(enum doc_format f);
+void item_clear(struct item *it);
+void doc_free(struct doc *d);
+
+/* The DESIGN.md JSON shapes. New references; absent fields are JSON null,
+ * dates RFC 3339 UTC. Invalid UTF-8 is replaced, never emitted. */
+json_t *item_to_json(const struct item *it);
+json_t *feed_info_to_json(const struct feed_info *f);
+json_t *doc_to_json(const struct doc *d);
+
+/* A JSON string from possibly-invalid UTF-8 (bad bytes become U+FFFD). */
+json_t *json_string_lossy(const char *s);
+
+#endif

@@ -1,0 +1,163 @@
+/* store.h — the whole interface the daemon sees of the store.
+ *
+ * Every item is kept once and announced once (DESIGN.md, "Dedup"). One
+ * fetched document is one transaction: its items, the feed's HTTP state
+ * (validators, counters, next due) and the events they cause are written
+ * together or not at all. No backend type leaks out of here: the SQLite
+ * backend lives in store/sqlite.c, a PostgreSQL one can follow behind the
+ * same functions.
+ *
+ * Conventions: functions return 0 or a negative errno; on failure they log
+ * the backend's own message. JSON results are new jansson references the
+ * caller owns (json_decref). Strings in struct feed_state are heap copies
+ * owned by the struct (feed_state_clear frees them). The store is used from
+ * one thread at a time. */
+#ifndef FEEDD_STORE_H
+#define FEEDD_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/item.h"
+
+struct store;
+
+/* Opens (creating, migrating, checking) the store. SPEC is "sqlite" or NULL
+ * for STATE_DIR/feedd.db, or a path ending in ".db". On error returns a
+ * negative errno and a message in *err (caller frees). */
+int store_open(const char *spec, const char *state_dir, struct store **out, char **err);
+void store_close(struct store *s);
+
+/* What the store remembers about a feed between fetches and restarts. */
+struct feed_state {
+	char *name;              /* config name: the identity */
+	char *url;               /* configured URL */
+	char *effective_url;     /* after a 301/308, else NULL */
+	char *title;             /* from the document */
+	char *site_url;          /* the document's link */
+	char *etag;              /* validators, byte for byte as received */
+	char *last_modified;
+	int64_t last_fetch;      /* epoch seconds, 0 = never */
+	int64_t last_success;
+	int64_t next_due;        /* epoch seconds, 0 = now */
+	char *next_reason;       /* "interval", "cache-control max-age", ... */
+	int last_status;         /* HTTP status, 0 = none / network error */
+	char *last_error;        /* NULL when the last fetch succeeded */
+	int64_t failures;        /* consecutive failed fetches */
+	bool gone;               /* 410: not polled until config change/refresh */
+	bool link_identity;      /* guids unusable: items identified by link */
+	int64_t n_requests, n_conditional, n_200, n_304;
+	int64_t n_err_net, n_err_http, n_err_parse;
+	int64_t bytes_wire, bytes_decoded;
+	int64_t n_items;         /* read-only: items stored for the feed */
+};
+void feed_state_clear(struct feed_state *st);
+
+/* Makes the feed rows match the config: new feeds are added (feed.added),
+ * feeds no longer configured are marked removed (feed.removed, history
+ * kept), URL/tag changes recorded; a changed URL clears validators and the
+ * gone flag. */
+int store_feeds_sync(struct store *s, const struct config *c);
+
+/* Loads the state of feed NAME; -ENOENT if unknown. */
+int store_feed_load(struct store *s, const char *name, struct feed_state *out);
+
+/* Feed events the fetcher asks the commit to record (bit set). */
+enum {
+	STORE_EV_MOVED     = 1 << 0,   /* feed.moved: 301/308 */
+	STORE_EV_GONE      = 1 << 1,   /* feed.gone: 410 */
+	STORE_EV_FAILING   = 1 << 2,   /* feed.failing */
+	STORE_EV_RECOVERED = 1 << 3,   /* feed.recovered */
+};
+
+/* What one commit changed, for waking long-polls and hooks. */
+struct store_news {
+	int64_t *new_ids;        /* ids of items announced as new */
+	size_t nnew;
+	size_t nupdated;
+	int64_t last_item_id;    /* highest item id in the store afterwards */
+	int64_t last_event_seq;  /* highest event seq afterwards */
+};
+void store_news_clear(struct store_news *n);
+
+/* One transaction: writes ST (validators, counters, next due, status) and,
+ * when DOC is not NULL, dedups and stores its items (and records which of
+ * the feed's items the document lists, for retention). When HOOK is true,
+ * a pending hook delivery is queued for every new item in the same
+ * transaction. NEWS may be NULL. */
+int store_commit_fetch(struct store *s, const struct feed_state *st,
+		       const struct doc *doc, unsigned feed_events, bool hook,
+		       struct store_news *news);
+
+/* --- queries for the API --- */
+struct item_query {
+	int64_t after;           /* id > after */
+	int64_t before;          /* id < before; 0 = no bound */
+	const char *const *feeds;/* feed names, nfeeds of them; 0 = all */
+	size_t nfeeds;
+	const char *tag;         /* NULL = any */
+	const char *q;           /* full-text query, NULL = none */
+	int64_t since;           /* sort date >= since; DATE_NONE = no bound */
+	bool distinct;           /* skip cross-feed duplicates */
+	bool desc;               /* newest first */
+	int limit;               /* 1..1000 */
+	const char *consumer;    /* when set, after = max(after, its cursor) */
+};
+
+/* Items in the JSON shape of DESIGN.md plus id, feed, first_seen,
+ * updated_seen, identity, duplicate_of. *next is the cursor to pass as
+ * `after` next time (the last id returned, or q->after when none). */
+int store_items(struct store *s, const struct item_query *q, json_t **items, int64_t *next);
+
+/* Events with seq > after, oldest first: {"seq","type","time","feed",...}. */
+int store_events(struct store *s, int64_t after, int limit, json_t **events, int64_t *next);
+int store_last_ids(struct store *s, int64_t *last_item_id, int64_t *last_event_seq);
+
+/* Feeds with their state and counts, as JSON objects (one when NAME). */
+int store_feeds_json(struct store *s, const char *name, json_t **out);
+
+/* --- consumers (named cursors) --- */
+/* -ENOENT when unknown and !CREATE. A consumer created here starts at 0, or
+ * at the newest item when FROM_NOW. */
+int store_consumer_get(struct store *s, const char *name, bool create, bool from_now,
+		       int64_t *cursor);
+/* Durable before it returns (an ack is never lost). Never moves backwards. */
+int store_consumer_ack(struct store *s, const char *name, int64_t upto);
+int store_consumers_json(struct store *s, json_t **out);
+
+/* --- retention --- */
+/* Prunes up to BATCH items of FEED older than NOW-RETENTION or beyond
+ * MAX_ITEMS (0 = no such rule), never one listed in the feed's latest
+ * document; leaves tombstones. *pruned = how many went. */
+int store_prune(struct store *s, const char *feed, int64_t now, int64_t retention,
+		int64_t max_items, int batch, int *pruned);
+
+/* --- exec hook deliveries (at-least-once, durable) --- */
+struct hook_job {
+	int64_t item_id;
+	char *feed;
+	int attempts;
+	json_t *item;            /* the item JSON */
+};
+/* Up to MAX deliveries due at NOW; caller frees with store_hook_jobs_free. */
+int store_hook_due(struct store *s, int64_t now, int max, struct hook_job **jobs, size_t *n);
+void store_hook_jobs_free(struct hook_job *jobs, size_t n);
+/* OK: delivered (row removed). Else retried at NEXT_TRY, or given up when
+ * NEXT_TRY is 0 (recorded with ERROR). */
+int store_hook_result(struct store *s, int64_t item_id, bool ok, int64_t next_try,
+		      const char *error);
+
+/* --- figures --- */
+struct store_figures {
+	int64_t items, feeds, tombstones, events, consumers, hooks_pending;
+	int64_t file_bytes, wal_bytes;
+};
+int store_figures(struct store *s, struct store_figures *f);
+
+/* Periodic upkeep off the hot path: passive WAL checkpoint. */
+int store_checkpoint(struct store *s);
+
+#endif
