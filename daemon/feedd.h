@@ -1,0 +1,49 @@
+/* feedd.h — the running daemon: the one struct that ties the loop-side
+ * modules together, and the few calls they make on each other.
+ *
+ * Owned by main.c: it creates the loop, loads the config, opens the store,
+ * and creates each module with a pointer back to this struct. Modules never
+ * free each other; main.c closes them in the order STYLE.md gives. */
+#ifndef FEEDD_FEEDD_H
+#define FEEDD_FEEDD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "core/config.h"
+#include "store/store.h"
+
+struct sched;     /* daemon/sched.h: when each feed is due; drives fetches */
+struct fetcher;   /* daemon/fetch.h: libcurl multi on the loop */
+struct api;       /* daemon/api.h: the socket API */
+struct hooks;     /* daemon/hooks.h: exec hooks */
+
+/* Daemon-wide counters served by /v1/status. */
+struct feedd_totals {
+	int64_t fetches, ok200, not_modified, errors_net, errors_http, errors_parse;
+	int64_t bytes_wire, bytes_decoded, items_new, items_updated;
+};
+
+struct feedd {
+	uv_loop_t *loop;
+	struct config *conf;        /* the running config; replaced on reload */
+	const char *config_path;
+	struct store *store;
+	struct sched *sched;
+	struct fetcher *fetcher;
+	struct api *api;
+	struct hooks *hooks;
+	int64_t started;            /* epoch seconds */
+	struct feedd_totals totals;
+	bool stopping;
+};
+
+/* Re-reads the config file (SIGHUP, POST /v1/reload). A bad file is rejected
+ * whole: returns -EINVAL with the errors in *errs and the running set kept. */
+int feedd_reload(struct feedd *d, struct config_errors *errs);
+
+/* A fetched document was committed: wake long-polls and hooks. */
+void feedd_news(struct feedd *d, const struct store_news *news);
+
+#endif
