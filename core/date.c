@@ -7,22 +7,32 @@
 #include <string.h>
 #include <time.h>
 
-static void fmt(int64_t t, const char *f, char *buf, size_t len)
+static const char *const wdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+static void utc(int64_t t, struct tm *tm)
 {
 	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, f, &tm))
-		snprintf(buf, len, "1970-01-01T00:00:00Z");
+	if (!gmtime_r(&tt, tm))
+		memset(tm, 0, sizeof *tm);
 }
 
 void date_format_rfc3339(int64_t t, char *buf, size_t len)
 {
-	fmt(t, "%Y-%m-%dT%H:%M:%SZ", buf, len);
+	struct tm tm;
+	utc(t, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 void date_format_http(int64_t t, char *buf, size_t len)
 {
-	fmt(t, "%a, %d %b %Y %H:%M:%S GMT", buf, len);
+	struct tm tm;
+	utc(t, &tm);
+	snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d GMT", wdays[tm.tm_wday % 7],
+		 tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec);
 }
 
 int date_parse(const char *s, int64_t *out)
