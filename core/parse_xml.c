@@ -95,7 +95,6 @@ static const struct el_name el_names[] = {
 	{NS_CORE, "guid", EL_GUID}, {NS_CORE, "id", EL_ID},
 	{NS_CORE, "pubDate", EL_PUBLISHED}, {NS_CORE, "published", EL_PUBLISHED},
 	{NS_CORE, "issued", EL_PUBLISHED}, {NS_DCTERMS, "issued", EL_PUBLISHED},
-	{NS_CORE, "created", EL_PUBLISHED}, {NS_DCTERMS, "created", EL_PUBLISHED},
 	{NS_CORE, "updated", EL_UPDATED}, {NS_CORE, "modified", EL_UPDATED},
 	{NS_DC, "date", EL_UPDATED}, {NS_DCTERMS, "modified", EL_UPDATED},
 	{NS_CORE, "lastBuildDate", EL_FEED_UPDATED},
@@ -144,6 +143,7 @@ struct capture {
 	int prio;
 	enum ctype type;
 	bool base64;
+	bool strip_div;         /* Atom 1.0 type="xhtml": the wrapper div is not content */
 	bool truncated;
 	struct sbuf buf;
 	const char *base;       /* the captured element's xml:base */
@@ -206,6 +206,25 @@ static enum el classify(enum ns ns, const char *name)
 	return EL_UNKNOWN;
 }
 
+/* libxml2 without entity substitution writes "&" in attribute values as
+ * "&#38;"; undo that. */
+static char *amp_fix(char *s)
+{
+	if (!s || !strstr(s, "&#38;"))
+		return s;
+	char *o = s;
+	for (const char *p = s; *p;) {
+		if (!strncmp(p, "&#38;", 5)) {
+			*o++ = '&';
+			p += 5;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	return s;
+}
+
 /* An attribute's value (a new string) by local name and namespace class. */
 static char *attr_get(int nattr, const xmlChar **attrs, const char *name, enum ns ns)
 {
@@ -216,7 +235,7 @@ static char *attr_get(int nattr, const xmlChar **attrs, const char *name, enum n
 		enum ns ans = a[2] ? classify_ns(a[1], a[2]) : NS_CORE;
 		if (ans != ns && !(ns == NS_CORE && ans == NS_OTHER))
 			continue;
-		return strndup((const char *)a[3], (size_t)(a[4] - a[3]));
+		return amp_fix(strndup((const char *)a[3], (size_t)(a[4] - a[3])));
 	}
 	return NULL;
 }
@@ -362,9 +381,20 @@ static void start_capture(struct xml_state *x, enum target tgt, int prio, enum c
 	c->prio = prio;
 	c->type = type;
 	c->base64 = base64;
+	c->strip_div = false;
 	c->truncated = false;
 	c->base = cur_base(x);
 	sbuf_reset(&c->buf);
+}
+
+/* A text construct: its type from the attributes, DFLT when absent. */
+static void start_construct(struct xml_state *x, enum target tgt, int prio, enum ctype dflt,
+			    int nattr, const xmlChar **attrs)
+{
+	bool b64;
+	enum ctype t = construct_type(x, nattr, attrs, dflt, &b64);
+	start_capture(x, tgt, prio, t, b64);
+	x->cap.strip_div = t == CT_XHTML && x->o->doc->format == DOC_ATOM10;
 }
 
 static void cap_add(struct xml_state *x, const char *s, size_t n)
@@ -474,6 +504,33 @@ static void set_hint(struct xml_state *x, enum target tgt, const char *v)
 	}
 }
 
+/* C1 controls (U+0080..U+009F) in text are windows-1252 bytes that went
+ * through a Latin-1 decoder ("don&#146;t"): give them their meaning. The
+ * replacement is never longer than... it is (2 -> 3 bytes), so rebuild. */
+static void c1_fix_into(char **s)
+{
+	static const uint16_t hi[32] = {
+		0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+		0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+		0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+		0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+	};
+	struct sbuf b = {0};
+	for (const unsigned char *p = (const unsigned char *)*s; *p; p++) {
+		if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F && hi[p[1] - 0x80]) {
+			char u[4];
+			sbuf_add(&b, u, text_utf8_put(hi[p[1] - 0x80], u), SIZE_MAX);
+			p++;
+		} else {
+			sbuf_addc(&b, (char)*p, SIZE_MAX);
+		}
+	}
+	free(*s);
+	*s = b.s ? b.s : strdup("");
+}
+
+#define c1_to_cp1252(raw) do { if (strstr((raw), "\xC2")) c1_fix_into(&(raw)); } while (0)
+
 /* Applies the captured value to its target. */
 static void end_capture(struct xml_state *x)
 {
@@ -489,6 +546,7 @@ static void end_capture(struct xml_state *x)
 			raw = d;
 		}
 	}
+	c1_to_cp1252(raw);
 	struct item *it = x->item;
 	struct feed_info *f = &x->o->doc->feed;
 	size_t len = strlen(raw);
@@ -505,10 +563,12 @@ static void end_capture(struct xml_state *x)
 	}
 	switch (c->tgt) {
 	case T_TITLE:
+		/* An HTML title keeps its markup (as feedparser does): the
+		 * publisher said it is HTML, and stripping loses meaning. */
 		if (it)
-			set_str(&it->title, &x->ip.title, c->prio, value_plain(c, raw));
+			set_str(&it->title, &x->ip.title, c->prio, trimmed(raw));
 		else
-			set_str(&f->title, &x->fp.title, c->prio, value_plain(c, raw));
+			set_str(&f->title, &x->fp.title, c->prio, trimmed(raw));
 		return;
 	case T_LINK: {
 		char *v = trimmed(raw);
@@ -706,9 +766,8 @@ static void start_item(struct xml_state *x, int nattr, const xmlChar **attrs)
 static void end_item(struct xml_state *x)
 {
 	struct item *it = x->item;
-	if (x->guid_perma && it->guid && !it->url) {
-		it->url = url_resolve(x->frames[x->item_depth].base, it->guid);
-	}
+	if (x->guid_perma && it->guid && !it->url && x->ip.guid == 1)
+		it->url = strdup(it->guid);
 	parse_finish_item(x->o, it);
 	if (x->item_dropped)
 		item_clear(&x->dropped);
@@ -748,8 +807,6 @@ static void start_root(struct xml_state *x, enum el el, const char *name, const 
 static void start_el(struct xml_state *x, enum el el, int nattr, const xmlChar **attrs)
 {
 	bool atom = x->o->doc->format == DOC_ATOM03 || x->o->doc->format == DOC_ATOM10;
-	bool b64;
-	enum ctype t;
 	struct item *it = x->item;
 	switch (el) {
 	case EL_ITEM:
@@ -757,8 +814,7 @@ static void start_el(struct xml_state *x, enum el el, int nattr, const xmlChar *
 			start_item(x, nattr, attrs);
 		return;
 	case EL_TITLE:
-		t = construct_type(x, nattr, attrs, CT_TEXT, &b64);
-		start_capture(x, T_TITLE, 1, t, b64);
+		start_construct(x, T_TITLE, 1, CT_TEXT, nattr, attrs);
 		return;
 	case EL_DC_TITLE:
 		start_capture(x, T_TITLE, 2, CT_TEXT, false);
@@ -770,16 +826,13 @@ static void start_el(struct xml_state *x, enum el el, int nattr, const xmlChar *
 		start_link(x, nattr, attrs);
 		return;
 	case EL_DESCRIPTION:
-		t = construct_type(x, nattr, attrs, CT_HTML, &b64);
-		start_capture(x, T_DESC, 1, t, b64);
+		start_construct(x, T_DESC, 1, CT_HTML, nattr, attrs);
 		return;
 	case EL_SUBTITLE:
-		t = construct_type(x, nattr, attrs, CT_TEXT, &b64);
-		start_capture(x, it ? T_NONE : T_DESC, 1, t, b64);
+		start_construct(x, it ? T_NONE : T_DESC, 1, CT_TEXT, nattr, attrs);
 		return;
 	case EL_SUMMARY:
-		t = construct_type(x, nattr, attrs, atom ? CT_TEXT : CT_HTML, &b64);
-		start_capture(x, it ? T_SUMMARY : T_DESC, 1, t, b64);
+		start_construct(x, it ? T_SUMMARY : T_DESC, 1, atom ? CT_TEXT : CT_HTML, nattr, attrs);
 		return;
 	case EL_DC_DESCRIPTION:
 		start_capture(x, T_DESC, 2, CT_HTML, false);
@@ -791,8 +844,7 @@ static void start_el(struct xml_state *x, enum el el, int nattr, const xmlChar *
 		start_capture(x, T_DESC, 4, CT_TEXT, false);
 		return;
 	case EL_CONTENT:
-		t = construct_type(x, nattr, attrs, CT_TEXT, &b64);
-		start_capture(x, T_CONTENT, 1, t, b64);
+		start_construct(x, T_CONTENT, 1, CT_TEXT, nattr, attrs);
 		return;
 	case EL_CONTENT_ENCODED:
 		start_capture(x, T_CONTENT, 1, CT_HTML, false);
@@ -803,7 +855,7 @@ static void start_el(struct xml_state *x, enum el el, int nattr, const xmlChar *
 		return;
 	case EL_GUID:
 	case EL_ID:
-		if (it && el == EL_GUID) {
+		if (it) {
 			char *pl = attr_get(nattr, attrs, "isPermaLink", NS_CORE);
 			x->guid_perma = !pl || strcasecmp(pl, "false") != 0;
 			free(pl);
@@ -915,18 +967,32 @@ static bool is_void(const char *name)
 	return false;
 }
 
+static bool only_space(const struct sbuf *b)
+{
+	for (size_t i = 0; i < b->len; i++)
+		if (!isspace((unsigned char)b->s[i]))
+			return false;
+	return true;
+}
+
 /* Markup inside a captured HTML/XHTML element, written back out. */
 static void serialise_start(struct xml_state *x, const xmlChar *name, const xmlChar *uri,
 			    int nattr, const xmlChar **attrs)
 {
 	struct frame *fr = &x->frames[x->depth];
-	if (x->cap.type == CT_XHTML && x->depth == x->cap.depth + 1 && !x->cap.buf.len &&
+	if (x->cap.strip_div && x->depth == x->cap.depth + 1 && only_space(&x->cap.buf) &&
 	    !strcmp((const char *)name, "div") && classify_ns(NULL, uri) == NS_XHTML) {
 		fr->stripped = true;
 		return;
 	}
-	if (x->cap.type == CT_TEXT)
-		return;
+	if (x->cap.type == CT_TEXT) {
+		/* Markup inside a text element: it was HTML after all. */
+		char *old = sbuf_take(&x->cap.buf);
+		x->cap.type = CT_XHTML;
+		if (old)
+			cap_add_escaped(x, old, strlen(old), false);
+		free(old);
+	}
 	cap_add(x, "<", 1);
 	cap_add(x, (const char *)name, strlen((const char *)name));
 	const xmlChar *puri = x->frames[x->depth - 1].uri;
@@ -955,7 +1021,7 @@ static void serialise_start(struct xml_state *x, const xmlChar *name, const xmlC
 
 static void serialise_end(struct xml_state *x, const xmlChar *name)
 {
-	if (x->cap.type == CT_TEXT || x->frames[x->depth].stripped)
+	if (x->frames[x->depth].stripped)
 		return;
 	if (is_void((const char *)name))
 		return;
