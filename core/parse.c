@@ -108,6 +108,7 @@ struct item *parse_new_item(struct parse_out *o)
 
 void parse_finish_item(struct parse_out *o, struct item *it)
 {
+	/* JSON Feed: a reader shows the content where there is no summary. */
 	if (!it->summary && it->content)
 		it->summary = strdup(it->content);
 }

@@ -397,29 +397,53 @@ char *text_html_resolve(const char *html, const char *base)
 	return sbuf_take(&b);
 }
 
+static bool email_char(unsigned char c)
+{
+	return isalnum(c) || c == '.' || c == '_' || c == '-' || c == '+' || c >= 0x80;
+}
+
 char *text_author_name(const char *s)
 {
 	if (!s)
 		return NULL;
-	/* "email (Name)" */
-	const char *open = strchr(s, '(');
-	const char *close = open ? strrchr(open, ')') : NULL;
-	if (open && close && close > open + 1) {
-		char *name = text_trim_dup(open + 1, (size_t)(close - open - 1));
-		char *rest = text_trim_dup(s, (size_t)(open - s));
-		if (name && (!rest || strchr(rest, '@'))) {
-			free(rest);
-			return name;
+	/* Take the e-mail address out ("jane@x.org (Jane)", "Jane <jane@x.org>",
+	 * "Jane (jane@x.org)"); what is left, without its brackets, is the name. */
+	const char *at = strchr(s, '@');
+	if (!at || at == s)
+		return text_trim_dup(s, strlen(s));
+	const char *b = at, *e = at + 1;
+	while (b > s && email_char((unsigned char)b[-1]))
+		b--;
+	while (*e && email_char((unsigned char)*e))
+		e++;
+	if (strncasecmp(b, "mailto:", 7) == 0)
+		b += 0;
+	if (b >= s + 7 && strncasecmp(b - 7, "mailto:", 7) == 0)
+		b -= 7;
+	struct sbuf out = {0};
+	sbuf_add(&out, s, (size_t)(b - s), SIZE_MAX);
+	sbuf_add(&out, e, strlen(e), SIZE_MAX);
+	char *rest = sbuf_take(&out);
+	if (rest) {
+		/* Drop emptied brackets, then brackets around the whole name. */
+		char *o = rest;
+		for (char *p = rest; *p; p++) {
+			if ((p[0] == '(' && p[1] == ')') || (p[0] == '<' && p[1] == '>')) {
+				p++;
+				continue;
+			}
+			*o++ = *p;
 		}
+		*o = '\0';
+		char *t = text_trim_dup(rest, strlen(rest));
 		free(rest);
-		free(name);
+		rest = t;
+		size_t n = rest ? strlen(rest) : 0;
+		if (n >= 2 && rest[0] == '(' && rest[n - 1] == ')') {
+			t = text_trim_dup(rest + 1, n - 2);
+			free(rest);
+			rest = t;
+		}
 	}
-	/* "Name <email>" */
-	const char *lt = strchr(s, '<');
-	if (lt && strchr(lt, '@') && strchr(lt, '>') && lt > s) {
-		char *name = text_trim_dup(s, (size_t)(lt - s));
-		if (name)
-			return name;
-	}
-	return text_trim_dup(s, strlen(s));
+	return rest ? rest : text_trim_dup(b, (size_t)(e - b));
 }

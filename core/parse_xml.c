@@ -89,7 +89,6 @@ static const struct el_name el_names[] = {
 	{NS_CORE, "tagline", EL_SUBTITLE}, {NS_CORE, "summary", EL_SUMMARY},
 	{NS_CORE, "content", EL_CONTENT}, {NS_CONTENT, "encoded", EL_CONTENT_ENCODED},
 	{NS_XHTML, "body", EL_XHTML_BODY}, {NS_ITUNES, "summary", EL_ITUNES_SUMMARY},
-	{NS_ITUNES, "subtitle", EL_ITUNES_SUMMARY},
 	{NS_MEDIA, "description", EL_MEDIA_DESCRIPTION}, {NS_DC, "description", EL_DC_DESCRIPTION},
 	{NS_DC, "title", EL_DC_TITLE}, {NS_MEDIA, "title", EL_MEDIA_TITLE},
 	{NS_CORE, "guid", EL_GUID}, {NS_CORE, "id", EL_ID},
@@ -99,7 +98,8 @@ static const struct el_name el_names[] = {
 	{NS_DC, "date", EL_UPDATED}, {NS_DCTERMS, "modified", EL_UPDATED},
 	{NS_CORE, "lastBuildDate", EL_FEED_UPDATED},
 	{NS_CORE, "author", EL_AUTHOR}, {NS_CORE, "contributor", EL_CONTRIBUTOR},
-	{NS_DC, "creator", EL_DC_CREATOR}, {NS_DC, "contributor", EL_CONTRIBUTOR},
+	{NS_DC, "creator", EL_DC_CREATOR}, {NS_DC, "author", EL_DC_CREATOR},
+	{NS_DC, "contributor", EL_CONTRIBUTOR}, {NS_CORE, "fullitem", EL_CONTENT_ENCODED},
 	{NS_ITUNES, "author", EL_ITUNES_AUTHOR},
 	{NS_CORE, "name", EL_NAME}, {NS_CORE, "email", EL_EMAIL},
 	{NS_CORE, "category", EL_CATEGORY}, {NS_DC, "subject", EL_DC_SUBJECT},
@@ -166,6 +166,8 @@ struct xml_state {
 	char *author_name, *author_email;
 	bool guid_perma;        /* the RSS guid may be the item URL */
 	int perma_prio;
+	bool has_content;       /* a content element has started in this item */
+	bool summary_copied;    /* the summary is the content's copy */
 	struct capture cap;
 	xmlEntityPtr ents[MAX_ENTITIES];
 	size_t nents;
@@ -445,12 +447,9 @@ static char *value_plain(struct capture *c, char *raw)
 /* The captured text as HTML, relative URLs resolved. */
 static char *value_html(struct capture *c, char *raw)
 {
-	char *h = raw;
-	if (c->type == CT_TEXT) {
-		h = text_html_escape(raw);
-		free(raw);
-	}
-	h = trimmed(h);
+	/* Text constructs are passed on as they are (feedparser does so,
+	 * and text rarely holds anything that reads as markup). */
+	char *h = trimmed(raw);
 	if (h && c->base) {
 		char *r = text_html_resolve(h, c->base);
 		free(h);
@@ -565,6 +564,8 @@ static void end_capture(struct xml_state *x)
 	case T_TITLE:
 		/* An HTML title keeps its markup (as feedparser does): the
 		 * publisher said it is HTML, and stripping loses meaning. */
+		if (c->type != CT_TEXT)
+			raw = value_html(c, raw);
 		if (it)
 			set_str(&it->title, &x->ip.title, c->prio, trimmed(raw));
 		else
@@ -581,29 +582,53 @@ static void end_capture(struct xml_state *x)
 		return;
 	}
 	case T_DESC:
-		if (it)
-			set_str(&it->summary, &x->ip.summary, c->prio, value_html(c, raw));
-		else
-			set_str(&f->description, &x->fp.desc, c->prio, value_html(c, raw));
-		return;
 	case T_SUMMARY:
-		if (it)
+		if (!it) {
+			set_str(&f->description, &x->fp.desc, c->prio, value_html(c, raw));
+		} else if (c->prio == 1 && x->ip.summary == 1 && !x->summary_copied &&
+			   !x->has_content) {
+			/* A second summary (description + summary): the
+			 * longer form, as feedparser reads it. */
+			if (!it->content)
+				it->content = value_html(c, raw);
+			else
+				free(raw);
+			x->ip.content = 1;
+		} else {
+			if (x->summary_copied && c->prio <= x->ip.summary)
+				x->ip.summary = 0;
+			x->summary_copied = false;
 			set_str(&it->summary, &x->ip.summary, c->prio, value_html(c, raw));
-		else
-			free(raw);
+		}
 		return;
 	case T_CONTENT:
-		if (it && !(x->ip.content && x->ip.content <= c->prio))
+		if (it && !(x->ip.content && x->ip.content <= c->prio)) {
+			bool copy = !c->base64 || c->type != CT_TEXT;
 			set_str(&it->content, &x->ip.content, c->prio, value_html(c, raw));
-		else
+			if (copy && it->content && !it->summary) {
+				it->summary = strdup(it->content);
+				x->ip.summary = 1;
+				x->summary_copied = true;
+			}
+		} else {
 			free(raw);
+		}
 		return;
-	case T_GUID:
+	case T_GUID: {
+		char *v = trimmed(raw);
+		char *g = v && c->base ? url_resolve(c->base, v) : NULL;
+		if (g) {
+			free(v);
+			v = g;
+		}
 		if (it)
-			set_str(&it->guid, &x->ip.guid, c->prio, trimmed(raw));
+			set_str(&it->guid, &x->ip.guid, c->prio, v);
+		else if (v && x->guid_perma && !f->link)
+			f->link = v;    /* a feed id that is its address */
 		else
-			free(raw);
+			free(v);
 		return;
+	}
 	case T_PUBLISHED: {
 		char *v = trimmed(raw);
 		int64_t t = value_date(v);
@@ -637,7 +662,10 @@ static void end_capture(struct xml_state *x)
 			char *v = value_plain(c, raw);
 			char *n = text_author_name(v);
 			free(v);
-			set_str(&it->author, &x->ip.author, c->prio, n);
+			if (x->ip.author && x->ip.author <= c->prio)
+				free(n);
+			else
+				set_str(&it->author, &x->ip.author, c->prio, n);
 		} else {
 			free(raw);
 		}
@@ -733,12 +761,7 @@ static void start_link(struct xml_state *x, int nattr, const xmlChar **attrs)
 		set_str(&f->hub, &(int){0}, 1, url);
 		url = NULL;
 	} else {
-		/* related, via, ...: only a last resort for the item URL. */
-		if (x->item)
-			set_str(&x->item->url, &x->ip.url, 4, url);
-		else
-			set_str(&f->link, &x->fp.link, 4, url);
-		url = NULL;
+		/* related, via, license, ...: not the item's address. */
 	}
 	free(url);
 	free(rel);
@@ -758,6 +781,7 @@ static void start_item(struct xml_state *x, int nattr, const xmlChar **attrs)
 	x->item_depth = x->depth;
 	memset(&x->ip, 0, sizeof x->ip);
 	x->guid_perma = false;
+	x->has_content = x->summary_copied = false;
 	char *about = attr_get(nattr, attrs, "about", NS_RDF);
 	if (about)
 		set_str(&x->item->guid, &x->ip.guid, 3, trimmed(about));
@@ -768,7 +792,6 @@ static void end_item(struct xml_state *x)
 	struct item *it = x->item;
 	if (x->guid_perma && it->guid && !it->url && x->ip.guid == 1)
 		it->url = strdup(it->guid);
-	parse_finish_item(x->o, it);
 	if (x->item_dropped)
 		item_clear(&x->dropped);
 	x->item = NULL;
@@ -844,9 +867,11 @@ static void start_el(struct xml_state *x, enum el el, int nattr, const xmlChar *
 		start_capture(x, T_DESC, 4, CT_TEXT, false);
 		return;
 	case EL_CONTENT:
+		x->has_content = true;
 		start_construct(x, T_CONTENT, 1, CT_TEXT, nattr, attrs);
 		return;
 	case EL_CONTENT_ENCODED:
+		x->has_content = true;
 		start_capture(x, T_CONTENT, 1, CT_HTML, false);
 		return;
 	case EL_XHTML_BODY:
@@ -855,7 +880,7 @@ static void start_el(struct xml_state *x, enum el el, int nattr, const xmlChar *
 		return;
 	case EL_GUID:
 	case EL_ID:
-		if (it) {
+		{
 			char *pl = attr_get(nattr, attrs, "isPermaLink", NS_CORE);
 			x->guid_perma = !pl || strcasecmp(pl, "false") != 0;
 			free(pl);
@@ -976,7 +1001,8 @@ static bool only_space(const struct sbuf *b)
 }
 
 /* Markup inside a captured HTML/XHTML element, written back out. */
-static void serialise_start(struct xml_state *x, const xmlChar *name, const xmlChar *uri,
+static void serialise_start(struct xml_state *x, const xmlChar *name, const xmlChar *prefix,
+			    const xmlChar *uri,
 			    int nattr, const xmlChar **attrs)
 {
 	struct frame *fr = &x->frames[x->depth];
@@ -996,7 +1022,7 @@ static void serialise_start(struct xml_state *x, const xmlChar *name, const xmlC
 	cap_add(x, "<", 1);
 	cap_add(x, (const char *)name, strlen((const char *)name));
 	const xmlChar *puri = x->frames[x->depth - 1].uri;
-	if (uri && *uri && classify_ns(NULL, uri) != NS_XHTML &&
+	if (uri && *uri && !prefix && classify_ns(NULL, uri) != NS_XHTML &&
 	    (!puri || strcmp((const char *)puri, (const char *)uri) != 0)) {
 		cap_add(x, " xmlns=\"", 8);
 		cap_add_escaped(x, (const char *)uri, strlen((const char *)uri), true);
@@ -1013,7 +1039,10 @@ static void serialise_start(struct xml_state *x, const xmlChar *name, const xmlC
 		}
 		cap_add(x, (const char *)a[0], strlen((const char *)a[0]));
 		cap_add(x, "=\"", 2);
-		cap_add_escaped(x, (const char *)a[3], (size_t)(a[4] - a[3]), true);
+		char *v = amp_fix(strndup((const char *)a[3], (size_t)(a[4] - a[3])));
+		if (v)
+			cap_add_escaped(x, v, strlen(v), true);
+		free(v);
 		cap_add(x, "\"", 1);
 	}
 	cap_add(x, ">", 1);
@@ -1059,7 +1088,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 	if (x->skip_depth)
 		return;
 	if (x->cap.on) {
-		serialise_start(x, name, uri, nattr, attrs);
+		serialise_start(x, name, prefix, uri, nattr, attrs);
 		return;
 	}
 	enum ns ns = classify_ns(prefix, uri);
