@@ -38,6 +38,8 @@ struct parser {
 	enum mode mode;
 	struct sbuf lead;          /* decoded bytes before the mode is known */
 	struct sbuf xmlbuf;        /* decoded bytes waiting for a full block */
+	struct sbuf refs;          /* undecided bytes of the reference rewriter */
+	int skip;                  /* inside CDATA / a comment / a PI (REF_*) */
 	struct sbuf json;
 	struct xml_state *x;
 	size_t total_in;
@@ -274,6 +276,135 @@ static void feed_xml(struct parser *p, const char *s, size_t n, bool final)
 	}
 }
 
+enum { REF_TEXT, REF_CDATA, REF_COMMENT, REF_PI };
+
+/* Rewrites one '&' at S (N bytes available); returns bytes consumed, or 0
+ * when more bytes are needed. */
+static size_t rewrite_ref(struct sbuf *out, const char *s, size_t n, bool final)
+{
+	size_t i = 1;
+	if (n > 1 && s[1] == '#') {
+		i = 2;
+		bool hex = n > 2 && (s[2] == 'x' || s[2] == 'X');
+		if (hex)
+			i++;
+		size_t d = i;
+		while (i < n && i < d + 10 && (hex ? isxdigit((unsigned char)s[i]) : isdigit((unsigned char)s[i])))
+			i++;
+		if (i == n && !final)
+			return 0;
+		if (i > d && i < n && s[i] == ';') {
+			sbuf_add(out, hex ? "&#x" : "&#", hex ? 3 : 2, SIZE_MAX);
+			sbuf_add(out, s + d, i + 1 - d, SIZE_MAX);
+			return i + 1;
+		}
+		sbuf_add(out, "&amp;", 5, SIZE_MAX);
+		return 1;
+	}
+	while (i < n && i < 40 && isalnum((unsigned char)s[i]))
+		i++;
+	if (i == n && !final)
+		return 0;
+	if (i > 1 && i < n && s[i] == ';' && isalpha((unsigned char)s[1])) {
+		char name[40];
+		memcpy(name, s + 1, i - 1);
+		name[i - 1] = '\0';
+		static const struct { const char *n, *r; } xml[] = {
+			{"amp", "&#38;"}, {"lt", "&#60;"}, {"gt", "&#62;"}, {"quot", "&#34;"},
+			{"apos", "&#39;"},
+		};
+		for (size_t k = 0; k < sizeof xml / sizeof xml[0]; k++)
+			if (!strcmp(name, xml[k].n)) {
+				sbuf_add(out, xml[k].r, strlen(xml[k].r), SIZE_MAX);
+				return i + 1;
+			}
+		uint32_t cp = text_html_entity_cp(name);
+		if (cp) {
+			char num[16];
+			int m = snprintf(num, sizeof num, "&#%u;", (unsigned)cp);
+			sbuf_add(out, num, (size_t)m, SIZE_MAX);
+			return i + 1;
+		}
+	}
+	/* A bare '&' or an unknown entity: literal text, as a browser reads it. */
+	sbuf_add(out, "&amp;", 5, SIZE_MAX);
+	return 1;
+}
+
+/* libxml2 2.9 drops every entity reference once a document has had a
+ * well-formedness error, and knows no HTML entities: so references are
+ * rewritten as character references (which it always honours) before it
+ * sees them, outside CDATA sections, comments and PIs. A bare '&' becomes
+ * "&amp;". Bytes that cannot be decided yet wait in p->refs. */
+static void rewrite_refs(struct parser *p, const char *in, size_t len, bool final,
+			 struct sbuf *out)
+{
+	sbuf_add(&p->refs, in, len, SIZE_MAX);
+	const char *s = p->refs.s ? p->refs.s : "";
+	size_t n = p->refs.len, i = 0, start = 0;
+	static const char *const ends[] = {"", "]]>", "-->", "?>"};
+	while (i < n) {
+		if (p->skip != REF_TEXT) {
+			const char *e = ends[p->skip];
+			size_t el = strlen(e);
+			const char *f = memmem(s + i, n - i, e, el);
+			if (!f) {
+				size_t keep = final ? 0 : el - 1;
+				i = n - i > keep ? n - keep : i;
+				break;
+			}
+			i = (size_t)(f - s) + el;
+			p->skip = REF_TEXT;
+			continue;
+		}
+		char c = s[i];
+		if (c == '<') {
+			size_t left = n - i;
+			if (left < 9 && !final) {
+				const char *const starts[] = {"<![CDATA[", "<!--", "<?"};
+				bool maybe = false;
+				for (int k = 0; k < 3; k++)
+					if (!strncmp(s + i, starts[k], left < strlen(starts[k]) ? left : strlen(starts[k])))
+						maybe = true;
+				if (maybe)
+					break;
+			}
+			if (left >= 9 && !memcmp(s + i, "<![CDATA[", 9)) {
+				p->skip = REF_CDATA;
+				i += 9;
+			} else if (left >= 4 && !memcmp(s + i, "<!--", 4)) {
+				p->skip = REF_COMMENT;
+				i += 4;
+			} else if (left >= 2 && s[i + 1] == '?') {
+				p->skip = REF_PI;
+				i += 2;
+			} else {
+				i++;
+			}
+			continue;
+		}
+		if (c != '&') {
+			i++;
+			continue;
+		}
+		sbuf_add(out, s + start, i - start, SIZE_MAX);
+		size_t used = rewrite_ref(out, s + i, n - i, final);
+		if (!used) {
+			start = i;
+			goto carry;
+		}
+		i += used;
+		start = i;
+	}
+	sbuf_add(out, s + start, i - start, SIZE_MAX);
+	start = i;
+carry:
+	memmove(p->refs.s, s + start, n - start);
+	p->refs.len = n - start;
+	if (p->refs.s)
+		p->refs.s[p->refs.len] = '\0';
+}
+
 static void to_mode(struct parser *p, const char *s, size_t n, bool final)
 {
 	if (p->mode == MODE_JSON) {
@@ -282,7 +413,10 @@ static void to_mode(struct parser *p, const char *s, size_t n, bool final)
 			parse_fail(&p->out, -EMSGSIZE, "JSON document larger than the cap");
 		}
 	} else {
-		feed_xml(p, s, n, final);
+		struct sbuf out = {0};
+		rewrite_refs(p, s, n, final, &out);
+		feed_xml(p, out.s, out.len, final);
+		sbuf_free(&out);
 	}
 }
 
@@ -585,7 +719,7 @@ static int finish_input(struct parser *p)
 	if (p->mode == MODE_JSON)
 		json_feed_parse(o, p->json.s ? p->json.s : "", p->json.len);
 	else
-		feed_xml(p, NULL, 0, true);
+		to_mode(p, "", 0, true);
 	if (!o->err && o->doc->format == DOC_UNKNOWN)
 		parse_fail(o, -EINVAL, "not a feed");
 	if (!o->err && !o->doc->feed.language && o->language)
@@ -627,6 +761,7 @@ void parse_free(struct parser *p)
 	sbuf_free(&p->head);
 	sbuf_free(&p->lead);
 	sbuf_free(&p->xmlbuf);
+	sbuf_free(&p->refs);
 	sbuf_free(&p->json);
 	free(p);
 }

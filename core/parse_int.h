@@ -83,6 +83,8 @@ char *text_html_resolve(const char *html, const char *base);
 char *text_author_name(const char *s);
 /* The UTF-8 encoding of a named HTML entity (without & and ;), or NULL. */
 const char *text_html_entity(const char *name, char buf[8]);
+/* The code point of a named HTML entity, or 0. */
+uint32_t text_html_entity_cp(const char *name);
 /* Appends code point CP as UTF-8 to OUT (needs 4 bytes); returns the length. */
 size_t text_utf8_put(uint32_t cp, char *out);
 

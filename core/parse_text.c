@@ -131,6 +131,14 @@ const char *text_html_entity(const char *name, char buf[8])
 	return buf;
 }
 
+uint32_t text_html_entity_cp(const char *name)
+{
+	if (strcmp(name, "apos") == 0)
+		return '\'';
+	const htmlEntityDesc *e = htmlEntityLookup((const xmlChar *)name);
+	return e ? e->value : 0;
+}
+
 char *text_html_escape(const char *s)
 {
 	struct sbuf b = {0};

@@ -128,6 +128,7 @@ struct frame {
 	char *base;             /* xml:base in effect (owned when own_base) */
 	bool own_base;
 	const xmlChar *uri;     /* the element's namespace, for serialising */
+	const xmlChar *name;    /* local name (libxml2's dictionary) */
 	enum el el;
 	bool stripped;          /* the xhtml wrapper <div>, not serialised */
 };
@@ -172,6 +173,8 @@ struct xml_state {
 	xmlEntityPtr ents[MAX_ENTITIES];
 	size_t nents;
 	unsigned nerrors;
+	char mismatch[64];      /* the end tag libxml2 saw when it did not match */
+	bool has_mismatch;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -1077,6 +1080,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 	struct frame *fr = &x->frames[++x->depth];
 	memset(fr, 0, sizeof *fr);
 	fr->uri = uri;
+	fr->name = name;
 	fr->base = parent->base;
 	char *xb = attr_get(nattr, attrs, "base", NS_XML);
 	if (xb) {
@@ -1114,12 +1118,11 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 	start_el(x, el, nattr, attrs);
 }
 
-static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri)
+/* Closes the innermost open element. */
+static void close_top(struct xml_state *x)
 {
-	struct xml_state *x = ctx;
-	if (x->depth <= 0)
-		return;
 	struct frame *fr = &x->frames[x->depth];
+	const xmlChar *name = fr->name;
 	if (!x->o->err) {
 		if (x->skip_depth) {
 			if (x->skip_depth == x->depth)
@@ -1144,6 +1147,28 @@ static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const 
 	if (fr->own_base)
 		free(fr->base);
 	x->depth--;
+}
+
+/* libxml2 reports the end of the element it has open even when the end tag
+ * names another (recovery); the tag actually seen (from the mismatch error)
+ * decides what closes here: everything down to the nearest element of that
+ * name, or nothing for a stray end tag. */
+static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri)
+{
+	struct xml_state *x = ctx;
+	const char *actual = (const char *)name;
+	if (x->has_mismatch) {
+		actual = x->mismatch;
+		x->has_mismatch = false;
+	}
+	int target = 0;
+	for (int d = x->depth; d >= 1; d--)
+		if (!strcmp((const char *)x->frames[d].name, actual)) {
+			target = d;
+			break;
+		}
+	while (target && x->depth >= target)
+		close_top(x);
 }
 
 static void on_chars(void *ctx, const xmlChar *s, int len)
@@ -1202,6 +1227,11 @@ static void on_error(void *ctx, xmlErrorPtr err)
 	struct xml_state *x = ctx;
 	if (!err || err->level == XML_ERR_WARNING)
 		return;
+	if (err->code == XML_ERR_TAG_NAME_MISMATCH && err->str2) {
+		const char *n = strchr(err->str2, ':');
+		snprintf(x->mismatch, sizeof x->mismatch, "%s", n ? n + 1 : err->str2);
+		x->has_mismatch = true;
+	}
 	if (x->nerrors++ == 0) {
 		char msg[160];
 		snprintf(msg, sizeof msg, "%s", err->message ? err->message : "error");
@@ -1265,10 +1295,9 @@ void xml_push(struct xml_state *x, const char *buf, size_t len, bool terminate)
 	xmlParseChunk(x->ctxt, buf, (int)len, terminate);
 	if (terminate && !x->o->err && !x->root_seen)
 		parse_fail(x->o, -EINVAL, "not a feed: no XML root element");
-	if (terminate && x->item && !x->o->err) {
-		/* An unclosed item at the end of an ill-formed document. */
-		end_item(x);
-	}
+	/* Elements left open by a truncated or ill-formed document. */
+	while (terminate && !x->o->err && x->depth > 0)
+		close_top(x);
 }
 
 void xml_free(struct xml_state *x)
