@@ -22,6 +22,10 @@
 #define HEAD_MAX 1024      /* raw bytes looked at for a BOM / declaration */
 #define LEAD_MAX 4096      /* decoded bytes looked at for JSON / declaration */
 #define XML_BLOCK 4096
+/* A start tag with its attributes. Real ones are a few hundred bytes; the
+ * bound matters because libxml2's push parser rescans an unfinished tag on
+ * every block. */
+#define TAG_MAX (64 * 1024)
 
 enum dec_kind { DEC_UTF8, DEC_CP1252, DEC_ICONV };
 enum mode { MODE_UNDECIDED, MODE_XML, MODE_JSON };
@@ -40,6 +44,9 @@ struct parser {
 	struct sbuf xmlbuf;        /* decoded bytes waiting for a full block */
 	struct sbuf refs;          /* undecided bytes of the reference rewriter */
 	int skip;                  /* inside CDATA / a comment / a PI (REF_*) */
+	bool in_tag;               /* between '<' and '>' */
+	char quote;                /* the quote of the attribute value we are in */
+	size_t tag_len;            /* bytes of the current tag so far */
 	struct sbuf json;
 	struct xml_state *x;
 	size_t total_in;
@@ -261,7 +268,7 @@ static void feed_xml(struct parser *p, const char *s, size_t n, bool final)
 	if (n)
 		sbuf_add(&p->xmlbuf, s, n, SIZE_MAX);
 	size_t off = 0;
-	while (p->xmlbuf.len - off >= XML_BLOCK && !o->err && !o->stop) {
+	while (p->xmlbuf.len - off >= XML_BLOCK && !o->err) {
 		xml_push(p->x, p->xmlbuf.s + off, XML_BLOCK, false);
 		off += XML_BLOCK;
 	}
@@ -270,7 +277,7 @@ static void feed_xml(struct parser *p, const char *s, size_t n, bool final)
 		p->xmlbuf.len -= off;
 		p->xmlbuf.s[p->xmlbuf.len] = '\0';
 	}
-	if (final && !o->err && !o->stop) {
+	if (final && !o->err) {
 		xml_push(p->x, p->xmlbuf.s ? p->xmlbuf.s : "", p->xmlbuf.len, true);
 		sbuf_reset(&p->xmlbuf);
 	}
@@ -358,7 +365,28 @@ static void rewrite_refs(struct parser *p, const char *in, size_t len, bool fina
 			continue;
 		}
 		char c = s[i];
-		if (c == '<') {
+		if (p->in_tag) {
+			/* A tag is bounded like a field: libxml2 would buffer a
+			 * 10 MB attribute whole before we see it. */
+			if (++p->tag_len > TAG_MAX) {
+				parse_fail(&p->out, -EMSGSIZE, "a tag longer than %d bytes: rejected",
+					   TAG_MAX);
+				i = n;
+				break;
+			}
+			if (p->quote) {
+				if (c == p->quote)
+					p->quote = 0;
+			} else if (c == '"' || c == '\'') {
+				p->quote = c;
+			} else if (c == '>') {
+				p->in_tag = false;
+			}
+			if (c != '&') {
+				i++;
+				continue;
+			}
+		} else if (c == '<') {
 			size_t left = n - i;
 			if (left < 9 && !final) {
 				const char *const starts[] = {"<![CDATA[", "<!--", "<?"};
@@ -379,6 +407,9 @@ static void rewrite_refs(struct parser *p, const char *in, size_t len, bool fina
 				p->skip = REF_PI;
 				i += 2;
 			} else {
+				p->in_tag = true;
+				p->quote = 0;
+				p->tag_len = 1;
 				i++;
 			}
 			continue;
@@ -407,6 +438,8 @@ carry:
 
 static void to_mode(struct parser *p, const char *s, size_t n, bool final)
 {
+	if (p->out.err)
+		return;
 	if (p->mode == MODE_JSON) {
 		if (!sbuf_add(&p->json, s, n, p->out.lim.max_doc * 4)) {
 			p->out.doc->truncated = true;
@@ -535,6 +568,8 @@ static void decode_utf8(struct parser *p, const unsigned char *s, size_t n, bool
 		if (o >= 4096) {
 			emit(p, out, o);
 			o = 0;
+			if (p->out.err)
+				return;
 		}
 	}
 	emit(p, out, o);
@@ -679,16 +714,22 @@ int parse_chunk(struct parser *p, const char *buf, size_t len)
 	}
 	p->total_in += len;
 	if (!p->head_done) {
-		sbuf_add(&p->head, buf, len, SIZE_MAX);
+		/* Only the head waits; the rest goes straight on. */
+		size_t take = p->head.len < HEAD_MAX ? HEAD_MAX - p->head.len : 0;
+		if (take > len)
+			take = len;
+		sbuf_add(&p->head, buf, take, SIZE_MAX);
+		buf += take;
+		len -= take;
 		if (decide_charset(p, false)) {
 			struct sbuf h = p->head;
 			memset(&p->head, 0, sizeof p->head);
 			decode(p, h.s ? h.s : "", h.len, false);
 			sbuf_free(&h);
 		}
-	} else {
-		decode(p, buf, len, false);
 	}
+	if (len && p->head_done)
+		decode(p, buf, len, false);
 	if (rc)
 		o->stop = true;
 	if (o->err)

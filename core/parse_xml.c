@@ -1311,6 +1311,9 @@ void xml_free(struct xml_state *x)
 	}
 	if (x->item_dropped)
 		item_clear(&x->dropped);
+	/* libxml2 keeps a scratch document for the internal subset. */
+	if (x->ctxt->myDoc)
+		xmlFreeDoc(x->ctxt->myDoc);
 	xmlFreeParserCtxt(x->ctxt);
 	for (size_t i = 0; i < x->nents; i++) {
 		xmlFree((xmlChar *)x->ents[i]->name);
