@@ -66,7 +66,7 @@ enum el {
 	EL_RSS, EL_RDF, EL_FEED, EL_CHANNEL, EL_ITEM,
 	EL_TITLE, EL_LINK, EL_DESCRIPTION, EL_SUBTITLE, EL_SUMMARY, EL_CONTENT,
 	EL_CONTENT_ENCODED, EL_XHTML_BODY, EL_ITUNES_SUMMARY, EL_MEDIA_DESCRIPTION,
-	EL_DC_DESCRIPTION, EL_DC_TITLE, EL_MEDIA_TITLE,
+	EL_DC_DESCRIPTION, EL_DC_TITLE, EL_MEDIA_TITLE, EL_ITUNES_SUBTITLE,
 	EL_GUID, EL_ID,
 	EL_PUBLISHED, EL_UPDATED, EL_FEED_UPDATED,
 	EL_AUTHOR, EL_CONTRIBUTOR, EL_DC_CREATOR, EL_ITUNES_AUTHOR, EL_NAME, EL_EMAIL,
@@ -88,7 +88,8 @@ static const struct el_name el_names[] = {
 	{NS_CORE, "description", EL_DESCRIPTION}, {NS_CORE, "subtitle", EL_SUBTITLE},
 	{NS_CORE, "tagline", EL_SUBTITLE}, {NS_CORE, "summary", EL_SUMMARY},
 	{NS_CORE, "content", EL_CONTENT}, {NS_CONTENT, "encoded", EL_CONTENT_ENCODED},
-	{NS_XHTML, "body", EL_XHTML_BODY}, {NS_ITUNES, "summary", EL_ITUNES_SUMMARY},
+	{NS_XHTML, "body", EL_XHTML_BODY}, {NS_CORE, "body", EL_XHTML_BODY},
+	{NS_ITUNES, "subtitle", EL_ITUNES_SUBTITLE}, {NS_ITUNES, "summary", EL_ITUNES_SUMMARY},
 	{NS_MEDIA, "description", EL_MEDIA_DESCRIPTION}, {NS_DC, "description", EL_DC_DESCRIPTION},
 	{NS_DC, "title", EL_DC_TITLE}, {NS_MEDIA, "title", EL_MEDIA_TITLE},
 	{NS_CORE, "guid", EL_GUID}, {NS_CORE, "id", EL_ID},
@@ -866,6 +867,11 @@ static void start_el(struct xml_state *x, enum el el, int nattr, const xmlChar *
 	case EL_ITUNES_SUMMARY:
 		start_capture(x, T_DESC, 3, CT_HTML, false);
 		return;
+	case EL_ITUNES_SUBTITLE:
+		/* The podcast's tagline: the feed's description at worst. */
+		if (!it)
+			start_capture(x, T_DESC, 5, CT_TEXT, false);
+		return;
 	case EL_MEDIA_DESCRIPTION:
 		start_capture(x, T_DESC, 4, CT_TEXT, false);
 		return;
@@ -1025,7 +1031,10 @@ static void serialise_start(struct xml_state *x, const xmlChar *name, const xmlC
 	cap_add(x, "<", 1);
 	cap_add(x, (const char *)name, strlen((const char *)name));
 	const xmlChar *puri = x->frames[x->depth - 1].uri;
-	if (uri && *uri && !prefix && classify_ns(NULL, uri) != NS_XHTML &&
+	/* SVG and MathML are the foreign content HTML knows: they keep
+	 * their namespace where they start. */
+	if (uri && (!strcmp((const char *)uri, "http://www.w3.org/2000/svg") ||
+		    !strcmp((const char *)uri, "http://www.w3.org/1998/Math/MathML")) &&
 	    (!puri || strcmp((const char *)puri, (const char *)uri) != 0)) {
 		cap_add(x, " xmlns=\"", 8);
 		cap_add_escaped(x, (const char *)uri, strlen((const char *)uri), true);
@@ -1085,8 +1094,15 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 	char *xb = attr_get(nattr, attrs, "base", NS_XML);
 	if (xb) {
 		char *t = trimmed(xb);
-		fr->base = url_resolve(parent->base, t ? t : "");
-		fr->own_base = true;
+		char *nb = url_resolve(parent->base, t ? t : "");
+		/* A base that is not a web address (javascript:, data:) is
+		 * ignored: relative links must not turn into script. */
+		if (nb && (url_is_http(nb) || !strncasecmp(nb, "ftp:", 4))) {
+			fr->base = nb;
+			fr->own_base = true;
+		} else {
+			free(nb);
+		}
 		free(t);
 	}
 	if (x->skip_depth)

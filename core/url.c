@@ -25,6 +25,39 @@ static xmlChar *escape_ref(const char *ref)
 	return xmlURIEscapeStr((const xmlChar *)ref, URL_KEEP);
 }
 
+static bool has_high(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return true;
+	return false;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+/* Non-ASCII text (an IRI) was escaped only to get through the URI parser:
+ * give it back as it was written. */
+static void unescape_high(char *s)
+{
+	char *o = s;
+	for (char *p = s; *p;) {
+		int h, l;
+		if (p[0] == '%' && (h = hexval(p[1])) >= 8 && (l = hexval(p[2])) >= 0) {
+			*o++ = (char)(h * 16 + l);
+			p += 3;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+}
+
 char *url_resolve(const char *base, const char *ref)
 {
 	if (!ref)
@@ -40,6 +73,8 @@ char *url_resolve(const char *base, const char *ref)
 			r = xmlBuildURI(er, eb);
 		xmlFree(er);
 		xmlFree(eb);
+		if (r && (has_high(ref) || has_high(base)))
+			unescape_high((char *)r);
 	}
 	return r ? dup_xml(r) : strdup(ref);
 }
