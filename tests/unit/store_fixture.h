@@ -4,6 +4,7 @@
 #define FEEDD_TEST_STORE_FIXTURE_H
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
