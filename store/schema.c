@@ -65,7 +65,7 @@ static const char migration_1[] =
 	" listed_gen INTEGER NOT NULL DEFAULT 0"   /* feeds.doc_gen that last listed it */
 	");"
 	"CREATE UNIQUE INDEX items_feed_key ON items(feed, ikey);"
-	"CREATE INDEX items_feed_canon ON items(feed, canon_url);"
+	/* Serves both the same-feed link rule and cross-feed duplicates. */
 	"CREATE INDEX items_canon ON items(canon_url, id);"
 	"CREATE INDEX items_feed_id ON items(feed, id);"
 	/* Identities of pruned items, so that they never come back as new. */
@@ -102,14 +102,13 @@ static const char migration_1[] =
 	"CREATE INDEX hook_deliveries_due ON hook_deliveries(given_up, next_try);";
 
 /* Version 2: full-text search over title, summary and content, an
- * external-content FTS5 table kept in step with items by triggers. */
+ * external-content FTS5 table. New items are indexed by the store in one
+ * statement per document (sqlite_commit.c): an insert trigger would make
+ * FTS5 flush a segment at every later statement of the transaction. Edits
+ * and deletions, which are rare, are kept in step by triggers. */
 static const char migration_2[] =
 	"CREATE VIRTUAL TABLE items_fts USING fts5("
 	" title, summary, content, content='items', content_rowid='id');"
-	"CREATE TRIGGER items_fts_ai AFTER INSERT ON items BEGIN"
-	" INSERT INTO items_fts(rowid, title, summary, content)"
-	"  VALUES (new.id, new.title, new.summary, new.content);"
-	" END;"
 	"CREATE TRIGGER items_fts_ad AFTER DELETE ON items BEGIN"
 	" INSERT INTO items_fts(items_fts, rowid, title, summary, content)"
 	"  VALUES ('delete', old.id, old.title, old.summary, old.content);"

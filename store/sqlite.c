@@ -66,6 +66,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" ?16, ?16, ?17, ?18, ?19)",
 	[ST_DUP_FIND] =
 		"SELECT id FROM items WHERE canon_url = ?2 AND feed <> ?1 ORDER BY id LIMIT 1",
+	[ST_FTS_ADD] =
+		"INSERT INTO items_fts(rowid, title, summary, content)"
+		" SELECT id, title, summary, content FROM items WHERE id > ?1",
 	[ST_EVENT_ADD] =
 		"INSERT INTO events(type, time, feed, item_id, data) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_HOOK_ADD] =
@@ -73,8 +76,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_LAST_ITEM] = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'items'), 0)",
 	[ST_LAST_EVENT] = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
 	[ST_EVENTS] =
-		"SELECT seq, type, time, feed, item_id, data FROM events WHERE seq > ?1"
-		" ORDER BY seq LIMIT ?2",
+		"SELECT e.seq, e.type, e.time, e.feed, e.item_id, e.data, i.title, i.url"
+		" FROM events e LEFT JOIN items i ON i.id = e.item_id WHERE e.seq > ?1"
+		" ORDER BY e.seq LIMIT ?2",
 	[ST_CONSUMER_GET] = "SELECT cursor FROM consumers WHERE name = ?1",
 	[ST_CONSUMER_ADD] = "INSERT INTO consumers(name, cursor, created) VALUES (?1, ?2, ?3)",
 	/* Never backwards, and never past the newest id ever handed out. */

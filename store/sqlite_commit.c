@@ -29,6 +29,10 @@ struct commit_acc {
 	int64_t *new_ids;
 	size_t nnew, cap;
 	size_t nupdated;
+	/* Edited items, rewritten after the document's inserts (their FTS
+	 * trigger would otherwise slow every later statement). */
+	struct edit { int64_t id; const struct pending *p; } *edits;
+	size_t nedits, edits_cap;
 };
 
 /* 128-bit FNV-1a over length-prefixed fields: cheap, and only ever compared
@@ -287,19 +291,47 @@ static int item_rekey(struct store *s, int64_t id, const struct pending *p)
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "item rekey");
 }
 
-/* A known item listed again: refreshed, and updated in place if edited. */
+/* A known item listed again: refreshed now, rewritten later if edited. */
 static int item_known(struct store *s, const struct found *f, const struct pending *p,
-		      const char *feed_name, int64_t now, int64_t gen, struct commit_acc *acc)
+		      int64_t now, int64_t gen, struct commit_acc *acc)
 {
-	if (strcmp(f->chash, p->chash) == 0)
-		return item_seen(s, f->id, now, gen);
-	int r = item_update(s, f->id, p, now, gen);
-	if (r < 0)
+	int r = item_seen(s, f->id, now, gen);
+	if (r < 0 || strcmp(f->chash, p->chash) == 0)
 		return r;
-	acc->nupdated++;
-	return store_event(s, "item.updated", now, feed_name, f->id,
-			   json_pack("{s:o,s:o}", "title", json_string_lossy(p->it->title),
-				     "url", json_string_lossy(p->it->url)));
+	if (acc->nedits == acc->edits_cap) {
+		size_t cap = acc->edits_cap ? acc->edits_cap * 2 : 8;
+		struct edit *e = realloc(acc->edits, cap * sizeof *e);
+		if (!e)
+			return -ENOMEM;
+		acc->edits = e;
+		acc->edits_cap = cap;
+	}
+	acc->edits[acc->nedits++] = (struct edit){f->id, p};
+	return 0;
+}
+
+static int apply_edits(struct store *s, const char *feed_name, int64_t now, int64_t gen,
+		       struct commit_acc *acc)
+{
+	for (size_t i = 0; i < acc->nedits; i++) {
+		int r = item_update(s, acc->edits[i].id, acc->edits[i].p, now, gen);
+		if (r == 0)
+			r = store_event(s, "item.updated", now, feed_name, acc->edits[i].id, NULL);
+		if (r < 0)
+			return r;
+		acc->nupdated++;
+	}
+	return 0;
+}
+
+/* Indexes the document's new items (ids above LAST) in one statement. */
+static int index_new(struct store *s, int64_t last)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FTS_ADD);
+	sqlite3_bind_int64(st, 1, last);
+	int rc = sqlite3_step(st);
+	store_done(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "full-text index");
 }
 
 static int item_insert(struct store *s, int64_t feed, const char *feed_name,
@@ -362,9 +394,8 @@ static int item_insert(struct store *s, int64_t feed, const char *feed_name,
 		if (rc != SQLITE_DONE)
 			return store_fail(s, rc, "hook queue");
 	}
-	return store_event(s, "item.new", now, feed_name, id,
-			   json_pack("{s:o,s:o}", "title", json_string_lossy(it->title),
-				     "url", json_string_lossy(it->url)));
+	/* The item's title and link join in when events are read. */
+	return store_event(s, "item.new", now, feed_name, id, NULL);
 }
 
 /* The link rule may only match when the link names one article: unique in
@@ -387,7 +418,7 @@ static int store_item(struct store *s, int64_t feed, const char *feed_name,
 		/* A second item with the same identity in one document: the first wins. */
 		if (f.listed_gen == gen)
 			return 0;
-		return item_known(s, &f, p, feed_name, now, gen, acc);
+		return item_known(s, &f, p, now, gen, acc);
 	}
 	if ((r = lookup(s, ST_TOMB_BY_KEY, feed, p->key, &f)) < 0)
 		return r;
@@ -400,7 +431,7 @@ static int store_item(struct store *s, int64_t feed, const char *feed_name,
 			/* The publisher rewrote the identifier: same item, new identity. */
 			if ((r = item_rekey(s, f.id, p)) < 0)
 				return r;
-			return item_known(s, &f, p, feed_name, now, gen, acc);
+			return item_known(s, &f, p, now, gen, acc);
 		}
 		if ((r = lookup(s, ST_TOMB_BY_CANON, feed, p->canon, &f)) < 0)
 			return r;
@@ -434,9 +465,13 @@ static int store_doc(struct store *s, int64_t feed, const char *feed_name,
 	if (link_identity && !was_link)
 		log_notice("feed %s: guids mostly missing or repeated, identifying items by link",
 			   feed_name);
+	int64_t last_id = 0;
+	if ((r = store_last_ids(s, &last_id, NULL)) < 0)
+		goto out;
 	for (size_t i = 0; i < doc->nitems && r == 0; i++)
 		r = store_item(s, feed, feed_name, &p[i], site_canon, now, gen, hook, acc);
-	if (r < 0)
+	if (r < 0 || (acc->nnew && (r = index_new(s, last_id)) < 0) ||
+	    (r = apply_edits(s, feed_name, now, gen, acc)) < 0)
 		goto out;
 	st = store_stmt(s, ST_FEED_DOC);
 	sqlite3_bind_int64(st, 1, feed);
@@ -530,10 +565,12 @@ int store_commit_fetch(struct store *s, const struct feed_state *st,
 		store_last_ids(s, &news->last_item_id, &news->last_event_seq);
 	}
 	free(acc.new_ids);
+	free(acc.edits);
 	return 0;
 fail:
 	store_rollback(s);
 	free(acc.new_ids);
+	free(acc.edits);
 	return r;
 }
 

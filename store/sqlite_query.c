@@ -217,8 +217,12 @@ int store_events(struct store *s, int64_t after, int limit, json_t **events, int
 		json_object_set_new(e, "type", json_string((const char *)sqlite3_column_text(st, 1)));
 		json_object_set_new(e, "time", store_json_time(sqlite3_column_int64(st, 2)));
 		json_object_set_new(e, "feed", json_string_lossy((const char *)sqlite3_column_text(st, 3)));
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
 			json_object_set_new(e, "item", json_integer(sqlite3_column_int64(st, 4)));
+			/* NULL once the item was pruned. */
+			json_object_set_new(e, "title", json_string_lossy((const char *)sqlite3_column_text(st, 6)));
+			json_object_set_new(e, "url", json_string_lossy((const char *)sqlite3_column_text(st, 7)));
+		}
 		json_array_append_new(arr, e);
 		if (next)
 			*next = seq;
