@@ -65,7 +65,9 @@ static const char migration_1[] =
 	" listed_gen INTEGER NOT NULL DEFAULT 0"   /* feeds.doc_gen that last listed it */
 	");"
 	"CREATE UNIQUE INDEX items_feed_key ON items(feed, ikey);"
-	/* Serves both the same-feed link rule and cross-feed duplicates. */
+	/* Serves both the same-feed link rule and cross-feed duplicates. Text,
+	 * not a hash: canonical links cluster by site, so one document's
+	 * inserts touch few pages (a hash index measured 3x slower). */
 	"CREATE INDEX items_canon ON items(canon_url, id);"
 	"CREATE INDEX items_feed_id ON items(feed, id);"
 	/* Identities of pruned items, so that they never come back as new. */

@@ -27,7 +27,6 @@ INSERT INTO sqlite_sequence VALUES('items',3);
 INSERT INTO sqlite_sequence VALUES('events',3);
 CREATE INDEX feed_tags_feed ON feed_tags(feed);
 CREATE UNIQUE INDEX items_feed_key ON items(feed, ikey);
-CREATE INDEX items_feed_canon ON items(feed, canon_url);
 CREATE INDEX items_canon ON items(canon_url, id);
 CREATE INDEX items_feed_id ON items(feed, id);
 CREATE INDEX tombstones_canon ON tombstones(feed, canon_url);

@@ -180,6 +180,16 @@ static void test_title_edit_updates_in_place(void **state)
 	assert_string_equal(jstr(it, "title"), "Corrected title");
 	assert_non_null(jstr(it, "updated_seen"));
 	json_decref(items);
+	/* Search follows the edit. */
+	struct item_query q = {.since = DATE_NONE, .limit = 10, .q = "corrected"};
+	int64_t cur;
+	assert_int_equal(store_items(s, &q, &items, &cur), 0);
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+	q.q = "original";
+	assert_int_equal(store_items(s, &q, &items, &cur), 0);
+	assert_int_equal(json_array_size(items), 0);
+	json_decref(items);
 	/* Content edits count too; an unchanged document is quiet again. */
 	item_set(&d->items[1].content, "<p>new body</p>");
 	assert_int_equal(commit_count(s, "f", d, &upd), 0);

@@ -464,7 +464,7 @@ static void test_retention(void **state)
 	assert_int_equal(news.nnew, 1);
 	assert_int_equal(news.new_ids[0], 32);
 	store_news_clear(&news);
-	/* Full-text search forgets pruned items. */
+	/* Full-text search forgets pruned items (the delete trigger). */
 	struct item_query q = {.since = DATE_NONE, .limit = 100, .q = "old"};
 	json_t *found = NULL;
 	int64_t next;
