@@ -101,10 +101,13 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"UPDATE hook_deliveries SET attempts = attempts + 1, given_up = 1,"
 		" last_error = ?3 WHERE item_id = ?1"
 		" RETURNING (SELECT name FROM feeds WHERE id = hook_deliveries.feed)",
-	/* Prunable: not in the latest document, and too old or beyond the cap. */
+	/* Prunable: not in the latest document, no hook delivery pending, and
+	 * too old or beyond the cap. */
 #define PRUNE_SELECT \
 	"SELECT i.id FROM items i, feeds f WHERE f.name = ?1 AND i.feed = f.id" \
-	" AND i.listed_gen <> f.doc_gen AND ((?2 > 0 AND i.first_seen < ?3)" \
+	" AND i.listed_gen <> f.doc_gen" \
+	" AND NOT EXISTS (SELECT 1 FROM hook_deliveries h WHERE h.item_id = i.id" \
+	" AND h.given_up = 0) AND ((?2 > 0 AND i.first_seen < ?3)" \
 	" OR (?4 > 0 AND i.id < coalesce((SELECT id FROM items WHERE feed = f.id" \
 	" ORDER BY id DESC LIMIT 1 OFFSET ?4 - 1), 0))) ORDER BY i.id LIMIT ?5"
 	[ST_PRUNE_TOMB] =

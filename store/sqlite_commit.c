@@ -98,16 +98,18 @@ static char *prefixed(const char *prefix, const char *s)
 	return k;
 }
 
-struct sorted { const char *s; size_t i; };
+struct sorted { const char *s; const char *key; size_t i; };
 
 static int cmp_sorted(const void *a, const void *b)
 {
 	const struct sorted *x = a, *y = b;
-	return strcmp(x->s, y->s);
+	int c = strcmp(x->s, y->s);
+	return c ? c : strcmp(x->key, y->key);
 }
 
-/* Marks in UNIQUE[i] whether string I (present) occurs once among STRS. */
-static int mark_unique(const char *const *strs, size_t n, bool *unique)
+/* UNIQUE[i]: string I (present) names one thing in the document — it occurs
+ * once, or (when KEYS is given) only on items that share one identity. */
+static int mark_unique(const char *const *strs, char *const *keys, size_t n, bool *unique)
 {
 	struct sorted *v = malloc((n ? n : 1) * sizeof *v);
 	if (!v)
@@ -116,13 +118,18 @@ static int mark_unique(const char *const *strs, size_t n, bool *unique)
 	for (size_t i = 0; i < n; i++) {
 		unique[i] = false;
 		if (strs[i] && *strs[i])
-			v[m++] = (struct sorted){strs[i], i};
+			v[m++] = (struct sorted){strs[i], keys ? keys[i] : "", i};
 	}
 	qsort(v, m, sizeof *v, cmp_sorted);
-	for (size_t j = 0; j < m; j++) {
-		bool dup = (j > 0 && strcmp(v[j].s, v[j - 1].s) == 0) ||
-			   (j + 1 < m && strcmp(v[j].s, v[j + 1].s) == 0);
-		unique[v[j].i] = !dup;
+	for (size_t j = 0; j < m;) {
+		size_t e = j + 1;
+		while (e < m && strcmp(v[e].s, v[j].s) == 0)
+			e++;
+		/* Sorted by key within the group: first == last means one key. */
+		bool one = keys ? strcmp(v[j].key, v[e - 1].key) == 0 : e - j == 1;
+		for (size_t k = j; k < e; k++)
+			unique[v[k].i] = one;
+		j = e;
 	}
 	free(v);
 	return 0;
@@ -153,7 +160,7 @@ static int plan_doc(const struct doc *doc, bool *link_identity, struct pending *
 		p[i].it = &doc->items[i];
 		strs[i] = doc->items[i].guid;
 	}
-	if ((r = mark_unique(strs, n, uniq)) < 0)
+	if ((r = mark_unique(strs, NULL, n, uniq)) < 0)
 		goto out;
 	size_t bad = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -165,12 +172,9 @@ static int plan_doc(const struct doc *doc, bool *link_identity, struct pending *
 	/* Mostly missing or repeated guids: the publisher's ids mean nothing. */
 	if (!*link_identity && n >= 2 && bad * 2 > n)
 		*link_identity = true;
-	if ((r = mark_unique(strs, n, uniq)) < 0)
-		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct pending *q = &p[i];
 		const struct item *it = q->it;
-		q->canon_unique = uniq[i];
 		q->categories = cats_json(it);
 		q->enclosures = encs_json(it);
 		const char *content[] = {it->title, it->url, it->author, it->summary,
@@ -202,6 +206,20 @@ static int plan_doc(const struct doc *doc, bool *link_identity, struct pending *
 			goto out;
 		}
 	}
+	/* Whether a link names one article here, for the link rule. */
+	char **keys = malloc((n ? n : 1) * sizeof *keys);
+	if (!keys) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		keys[i] = p[i].key;
+	r = mark_unique(strs, keys, n, uniq);
+	free(keys);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		p[i].canon_unique = uniq[i];
 	*out = p;
 	p = NULL;
 	r = 0;
@@ -398,9 +416,10 @@ static int item_insert(struct store *s, int64_t feed, const char *feed_name,
 	return store_event(s, "item.new", now, feed_name, id, NULL);
 }
 
-/* The link rule may only match when the link names one article: unique in
- * the document, held by one stored item, and not the site's front page
- * (feeds whose every item links home would otherwise collapse). */
+/* The link rule may only match when the link names one article: no other
+ * identity in the document has it, one stored item holds it, and it is not
+ * the site's front page (feeds whose every item links home would otherwise
+ * collapse). */
 static bool link_usable(const struct pending *p, const char *site_canon)
 {
 	return p->canon && p->canon_unique && !(site_canon && strcmp(p->canon, site_canon) == 0);

@@ -142,6 +142,45 @@ static void test_guids_rewritten_http_to_https(void **state)
 	tdb_close(&t);
 }
 
+static void test_guids_dropped_with_repeated_links(void **state)
+{
+	/* The publisher drops its guids and lists one entry twice: the feed
+	 * moves to link identity and nothing is announced again. */
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	char g[16], u[64];
+	for (int i = 0; i < 4; i++) {
+		snprintf(g, sizeof g, "g%d", i);
+		snprintf(u, sizeof u, "https://ex.com/%d", i);
+		doc_add(d, g, u, g);
+	}
+	assert_int_equal(commit_count(s, "f", d, NULL), 4);
+	struct doc *e = doc_new();
+	for (int i = 0; i < 4; i++) {
+		snprintf(g, sizeof g, "g%d", i);
+		snprintf(u, sizeof u, "https://ex.com/%d", i);
+		doc_add(e, NULL, u, g);
+	}
+	doc_add(e, NULL, "https://ex.com/0", "g0");
+	assert_int_equal(commit_count(s, "f", e, NULL), 0);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 4);
+	assert_string_equal(jstr(json_array_get(items, 0), "identity"), "link");
+	json_decref(items);
+	/* A guid and a guid-less entry sharing a link stay two items. */
+	struct doc *m = doc_new();
+	doc_add(m, "x1", "https://ex.com/shared", "one");
+	doc_add(m, NULL, "https://ex.com/shared", "two");
+	doc_add(m, "x3", "https://ex.com/x3", "three");
+	assert_int_equal(commit_count(s, "g", m, NULL), 3);
+	assert_int_equal(commit_count(s, "g", m, NULL), 0);
+	doc_free(m);
+	doc_free(e);
+	doc_free(d);
+	tdb_close(&t);
+}
+
 static void test_front_page_links_do_not_merge(void **state)
 {
 	/* Every item links to the site's front page: the link names no article,
@@ -365,6 +404,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_guids_in_document),
 		cmocka_unit_test(test_same_identity_twice_in_document),
 		cmocka_unit_test(test_guids_rewritten_http_to_https),
+		cmocka_unit_test(test_guids_dropped_with_repeated_links),
 		cmocka_unit_test(test_front_page_links_do_not_merge),
 		cmocka_unit_test(test_title_edit_updates_in_place),
 		cmocka_unit_test(test_relisted_after_pruning),

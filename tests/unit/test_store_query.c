@@ -382,6 +382,14 @@ static void test_hook_deliveries(void **state)
 	assert_int_equal(jobs[0].attempts, 0);
 	assert_string_equal(jstr(jobs[0].item, "title"), "A");
 	store_hook_jobs_free(jobs, n);
+	/* Retention waits for pending deliveries. */
+	struct doc *other = doc_new();
+	doc_add(other, "c", "https://ex.com/c", "C");
+	assert_int_equal(store_commit_fetch(s, &st, other, 0, false, NULL), 0);
+	doc_free(other);
+	int pruned = -1;
+	assert_int_equal(store_prune(s, "f", now, 0, 1, 100, &pruned), 0);
+	assert_int_equal(pruned, 0);
 	/* 1 delivered; 2 failed, retried later. */
 	assert_int_equal(store_hook_result(s, 1, true, 0, NULL), 0);
 	assert_int_equal(store_hook_result(s, 2, false, now + 60, "exit 1"), 0);
@@ -416,6 +424,9 @@ static void test_hook_deliveries(void **state)
 	assert_string_equal(jstr(last, "error"), "exit 2");
 	json_decref(ev);
 	assert_int_equal(store_hook_result(s, 99, true, 0, NULL), -ENOENT);
+	/* Delivered or given up: now it may go. */
+	assert_int_equal(store_prune(s, "f", now, 0, 1, 100, &pruned), 0);
+	assert_int_equal(pruned, 2);
 	doc_free(d);
 	tdb_close(&t);
 }
