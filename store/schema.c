@@ -27,7 +27,7 @@ static const char migration_1[] =
 	" gone INTEGER NOT NULL DEFAULT 0,"
 	" link_identity INTEGER NOT NULL DEFAULT 0,"
 	" removed INTEGER NOT NULL DEFAULT 0,"
-	" doc_gen INTEGER NOT NULL DEFAULT 0,"   /* bumped per non-empty document */
+	" listed TEXT NOT NULL DEFAULT '[]',"    /* item ids in the latest non-empty document */
 	" n_requests INTEGER NOT NULL DEFAULT 0,"
 	" n_conditional INTEGER NOT NULL DEFAULT 0,"
 	" n_200 INTEGER NOT NULL DEFAULT 0,"
@@ -58,11 +58,10 @@ static const char migration_1[] =
 	" enclosures TEXT NOT NULL DEFAULT '[]',"   /* JSON array of objects */
 	" chash TEXT NOT NULL,"                 /* content hash: detects edits */
 	" first_seen INTEGER NOT NULL,"
-	" last_seen INTEGER NOT NULL,"
+	" last_seen INTEGER NOT NULL,"          /* to within a day: see sqlite_commit.c */
 	" updated_seen INTEGER,"
 	" sort_date INTEGER NOT NULL,"
-	" duplicate_of INTEGER,"
-	" listed_gen INTEGER NOT NULL DEFAULT 0"   /* feeds.doc_gen that last listed it */
+	" duplicate_of INTEGER"
 	");"
 	"CREATE UNIQUE INDEX items_feed_key ON items(feed, ikey);"
 	/* Serves both the same-feed link rule and cross-feed duplicates. Text,

@@ -19,7 +19,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_SYNC_FULL] = "PRAGMA synchronous=FULL",
 	[ST_SYNC_NORMAL] = "PRAGMA synchronous=NORMAL",
-	[ST_FEED_ID] = "SELECT id, link_identity, doc_gen, site_url, url, removed FROM feeds WHERE name = ?1",
+	[ST_FEED_ID] = "SELECT id, link_identity, 0, site_url, url, removed FROM feeds WHERE name = ?1",
 	[ST_FEED_INSERT] = "INSERT INTO feeds(name, url, created) VALUES (?1, ?2, ?3)",
 	[ST_FEED_LOAD] =
 		"SELECT name, url, effective_url, title, site_url, etag, last_modified,"
@@ -36,7 +36,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" failures = ?14, gone = ?15, n_requests = ?16, n_conditional = ?17,"
 		" n_200 = ?18, n_304 = ?19, n_err_net = ?20, n_err_http = ?21,"
 		" n_err_parse = ?22, bytes_wire = ?23, bytes_decoded = ?24 WHERE id = ?1",
-	[ST_FEED_DOC] = "UPDATE feeds SET link_identity = ?2, doc_gen = ?3 WHERE id = ?1",
+	[ST_FEED_DOC] = "UPDATE feeds SET link_identity = ?2, listed = ?3 WHERE id = ?1",
 	[ST_FEED_ALL] = "SELECT id, name, url, removed FROM feeds",
 	[ST_FEED_SYNC_URL] =
 		"UPDATE feeds SET url = ?2, effective_url = NULL, etag = NULL,"
@@ -44,26 +44,26 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_FEED_REMOVED] = "UPDATE feeds SET removed = ?2 WHERE id = ?1",
 	[ST_TAGS_CLEAR] = "DELETE FROM feed_tags WHERE feed = ?1",
 	[ST_TAG_ADD] = "INSERT OR IGNORE INTO feed_tags(tag, feed) VALUES (?2, ?1)",
-	[ST_ITEM_BY_KEY] = "SELECT id, chash, listed_gen FROM items WHERE feed = ?1 AND ikey = ?2",
+	[ST_ITEM_BY_KEY] = "SELECT id, chash, last_seen FROM items WHERE feed = ?1 AND ikey = ?2",
 	[ST_ITEM_BY_CANON] =
-		"SELECT id, chash, listed_gen FROM items WHERE feed = ?1 AND canon_url = ?2 LIMIT 2",
+		"SELECT id, chash, last_seen FROM items WHERE feed = ?1 AND canon_url = ?2 LIMIT 2",
 	[ST_TOMB_BY_KEY] = "SELECT 1 FROM tombstones WHERE feed = ?1 AND ikey = ?2",
 	[ST_TOMB_BY_CANON] = "SELECT 1 FROM tombstones WHERE feed = ?1 AND canon_url = ?2 LIMIT 1",
-	[ST_ITEM_SEEN] = "UPDATE items SET last_seen = ?2, listed_gen = ?3 WHERE id = ?1",
+	[ST_ITEM_SEEN] = "UPDATE items SET last_seen = ?2 WHERE id = ?1",
 	[ST_ITEM_REKEY] = "UPDATE items SET ikey = ?2, rule = ?3, guid = ?4 WHERE id = ?1",
 	[ST_ITEM_UPDATE] =
 		"UPDATE items SET guid = ?2, url = ?3, canon_url = ?4, title = ?5,"
 		" author = ?6, summary = ?7, content = ?8, published = ?9, updated = ?10,"
 		" categories = ?11, enclosures = ?12, chash = ?13, last_seen = ?14,"
-		" updated_seen = ?14, listed_gen = ?15,"
+		" updated_seen = ?14,"
 		" sort_date = CASE WHEN ?9 IS NOT NULL AND ?9 <= first_seen THEN ?9"
 		"  ELSE first_seen END WHERE id = ?1",
 	[ST_ITEM_INSERT] =
 		"INSERT INTO items(feed, ikey, rule, guid, url, canon_url, title, author,"
 		" summary, content, published, updated, categories, enclosures, chash,"
-		" first_seen, last_seen, sort_date, duplicate_of, listed_gen)"
+		" first_seen, last_seen, sort_date, duplicate_of)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-		" ?16, ?16, ?17, ?18, ?19)",
+		" ?16, ?16, ?17, ?18)",
 	[ST_DUP_FIND] =
 		"SELECT id FROM items WHERE canon_url = ?2 AND feed <> ?1 ORDER BY id LIMIT 1",
 	[ST_FTS_ADD] =
@@ -105,7 +105,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	 * too old or beyond the cap. */
 #define PRUNE_SELECT \
 	"SELECT i.id FROM items i, feeds f WHERE f.name = ?1 AND i.feed = f.id" \
-	" AND i.listed_gen <> f.doc_gen" \
+	" AND i.id NOT IN (SELECT value FROM json_each((SELECT listed FROM feeds WHERE name = ?1)))" \
 	" AND NOT EXISTS (SELECT 1 FROM hook_deliveries h WHERE h.item_id = i.id" \
 	" AND h.given_up = 0) AND ((?2 > 0 AND i.first_seen < ?3)" \
 	" OR (?4 > 0 AND i.id < coalesce((SELECT id FROM items WHERE feed = f.id" \

@@ -29,6 +29,12 @@ struct commit_acc {
 	int64_t *new_ids;
 	size_t nnew, cap;
 	size_t nupdated;
+	/* Ids of the stored items this document lists: an open-addressing set
+	 * (0 = empty slot) and the same ids in order, for feeds.listed. */
+	int64_t *set;
+	size_t set_cap;
+	int64_t *listed;
+	size_t nlisted;
 	/* Edited items, rewritten after the document's inserts (their FTS
 	 * trigger would otherwise slow every later statement). */
 	struct edit { int64_t id; const struct pending *p; } *edits;
@@ -207,7 +213,7 @@ static int plan_doc(const struct doc *doc, bool *link_identity, struct pending *
 		}
 	}
 	/* Whether a link names one article here, for the link rule. */
-	char **keys = malloc((n ? n : 1) * sizeof *keys);
+	char **keys = calloc(n ? n : 1, sizeof *keys);
 	if (!keys) {
 		r = -ENOMEM;
 		goto out;
@@ -231,13 +237,51 @@ out:
 	return r;
 }
 
-/* A stored row found for an item: its id, hash and listing generation. */
+/* A stored row found for an item: its id, content hash and last_seen. */
 struct found {
 	int64_t id;
 	char chash[33];
-	int64_t listed_gen;
+	int64_t last_seen;
 	int rows;
 };
+
+static size_t set_slot(const struct commit_acc *acc, int64_t id)
+{
+	size_t i = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ULL) & (acc->set_cap - 1);
+	while (acc->set[i] && acc->set[i] != id)
+		i = (i + 1) & (acc->set_cap - 1);
+	return i;
+}
+
+/* Whether this document already listed stored item ID. */
+static bool listed_has(const struct commit_acc *acc, int64_t id)
+{
+	return acc->set[set_slot(acc, id)] == id;
+}
+
+static void listed_add(struct commit_acc *acc, int64_t id)
+{
+	size_t i = set_slot(acc, id);
+	if (acc->set[i] != id) {
+		acc->set[i] = id;
+		acc->listed[acc->nlisted++] = id;
+	}
+}
+
+/* feeds.listed: the JSON array of the ids this document lists. */
+static char *listed_json(const struct commit_acc *acc)
+{
+	char *out = malloc(acc->nlisted * 21 + 3);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	out[o++] = '[';
+	for (size_t i = 0; i < acc->nlisted; i++)
+		o += (size_t)sprintf(out + o, i ? ",%lld" : "%lld", (long long)acc->listed[i]);
+	out[o++] = ']';
+	out[o] = '\0';
+	return out;
+}
 
 static int lookup(struct store *s, enum stmt id, int64_t feed, const char *arg,
 		  struct found *f)
@@ -253,7 +297,7 @@ static int lookup(struct store *s, enum stmt id, int64_t feed, const char *arg,
 			if (sqlite3_column_count(st) > 1) {
 				const unsigned char *h = sqlite3_column_text(st, 1);
 				snprintf(f->chash, sizeof f->chash, "%s", h ? (const char *)h : "");
-				f->listed_gen = sqlite3_column_int64(st, 2);
+				f->last_seen = sqlite3_column_int64(st, 2);
 			}
 		}
 	}
@@ -261,19 +305,23 @@ static int lookup(struct store *s, enum stmt id, int64_t feed, const char *arg,
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "item lookup");
 }
 
-static int item_seen(struct store *s, int64_t id, int64_t now, int64_t gen)
+/* last_seen is kept to within a day: rewriting every listed row at every
+ * fetch would make an unchanged document cost a page write per item. */
+#define LAST_SEEN_GRAIN 86400
+
+static int item_seen(struct store *s, const struct found *f, int64_t now)
 {
+	if (now - f->last_seen < LAST_SEEN_GRAIN)
+		return 0;
 	sqlite3_stmt *st = store_stmt(s, ST_ITEM_SEEN);
-	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 1, f->id);
 	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, gen);
 	int rc = sqlite3_step(st);
 	store_done(st);
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "item seen");
 }
 
-static int item_update(struct store *s, int64_t id, const struct pending *p, int64_t now,
-		       int64_t gen)
+static int item_update(struct store *s, int64_t id, const struct pending *p, int64_t now)
 {
 	const struct item *it = p->it;
 	sqlite3_stmt *st = store_stmt(s, ST_ITEM_UPDATE);
@@ -291,7 +339,6 @@ static int item_update(struct store *s, int64_t id, const struct pending *p, int
 	store_bind_text(st, 12, p->enclosures);
 	store_bind_text(st, 13, p->chash);
 	sqlite3_bind_int64(st, 14, now);
-	sqlite3_bind_int64(st, 15, gen);
 	int rc = sqlite3_step(st);
 	store_done(st);
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "item update");
@@ -311,9 +358,10 @@ static int item_rekey(struct store *s, int64_t id, const struct pending *p)
 
 /* A known item listed again: refreshed now, rewritten later if edited. */
 static int item_known(struct store *s, const struct found *f, const struct pending *p,
-		      int64_t now, int64_t gen, struct commit_acc *acc)
+		      int64_t now, struct commit_acc *acc)
 {
-	int r = item_seen(s, f->id, now, gen);
+	listed_add(acc, f->id);
+	int r = item_seen(s, f, now);
 	if (r < 0 || strcmp(f->chash, p->chash) == 0)
 		return r;
 	if (acc->nedits == acc->edits_cap) {
@@ -328,11 +376,11 @@ static int item_known(struct store *s, const struct found *f, const struct pendi
 	return 0;
 }
 
-static int apply_edits(struct store *s, const char *feed_name, int64_t now, int64_t gen,
+static int apply_edits(struct store *s, const char *feed_name, int64_t now,
 		       struct commit_acc *acc)
 {
 	for (size_t i = 0; i < acc->nedits; i++) {
-		int r = item_update(s, acc->edits[i].id, acc->edits[i].p, now, gen);
+		int r = item_update(s, acc->edits[i].id, acc->edits[i].p, now);
 		if (r == 0)
 			r = store_event(s, "item.updated", now, feed_name, acc->edits[i].id, NULL);
 		if (r < 0)
@@ -353,8 +401,7 @@ static int index_new(struct store *s, int64_t last)
 }
 
 static int item_insert(struct store *s, int64_t feed, const char *feed_name,
-		       const struct pending *p, int64_t now, int64_t gen, bool hook,
-		       struct commit_acc *acc)
+		       const struct pending *p, int64_t now, bool hook, struct commit_acc *acc)
 {
 	const struct item *it = p->it;
 	int64_t dup = 0;
@@ -387,12 +434,12 @@ static int item_insert(struct store *s, int64_t feed, const char *feed_name,
 	sqlite3_bind_int64(st, 17, sdate);
 	if (dup)
 		sqlite3_bind_int64(st, 18, dup);
-	sqlite3_bind_int64(st, 19, gen);
 	int rc = sqlite3_step(st);
 	store_done(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, rc, "item insert");
 	int64_t id = sqlite3_last_insert_rowid(s->db);
+	listed_add(acc, id);
 	if (acc->nnew == acc->cap) {
 		size_t cap = acc->cap ? acc->cap * 2 : 16;
 		int64_t *n = realloc(acc->new_ids, cap * sizeof *n);
@@ -427,7 +474,7 @@ static bool link_usable(const struct pending *p, const char *site_canon)
 
 static int store_item(struct store *s, int64_t feed, const char *feed_name,
 		      const struct pending *p, const char *site_canon, int64_t now,
-		      int64_t gen, bool hook, struct commit_acc *acc)
+		      bool hook, struct commit_acc *acc)
 {
 	struct found f;
 	int r = lookup(s, ST_ITEM_BY_KEY, feed, p->key, &f);
@@ -435,9 +482,9 @@ static int store_item(struct store *s, int64_t feed, const char *feed_name,
 		return r;
 	if (f.rows) {
 		/* A second item with the same identity in one document: the first wins. */
-		if (f.listed_gen == gen)
+		if (listed_has(acc, f.id))
 			return 0;
-		return item_known(s, &f, p, now, gen, acc);
+		return item_known(s, &f, p, now, acc);
 	}
 	if ((r = lookup(s, ST_TOMB_BY_KEY, feed, p->key, &f)) < 0)
 		return r;
@@ -446,18 +493,18 @@ static int store_item(struct store *s, int64_t feed, const char *feed_name,
 	if (link_usable(p, site_canon)) {
 		if ((r = lookup(s, ST_ITEM_BY_CANON, feed, p->canon, &f)) < 0)
 			return r;
-		if (f.rows == 1 && f.listed_gen != gen) {
+		if (f.rows == 1 && !listed_has(acc, f.id)) {
 			/* The publisher rewrote the identifier: same item, new identity. */
 			if ((r = item_rekey(s, f.id, p)) < 0)
 				return r;
-			return item_known(s, &f, p, now, gen, acc);
+			return item_known(s, &f, p, now, acc);
 		}
 		if ((r = lookup(s, ST_TOMB_BY_CANON, feed, p->canon, &f)) < 0)
 			return r;
 		if (f.rows)
 			return 0;
 	}
-	return item_insert(s, feed, feed_name, p, now, gen, hook, acc);
+	return item_insert(s, feed, feed_name, p, now, hook, acc);
 }
 
 static int store_doc(struct store *s, int64_t feed, const char *feed_name,
@@ -471,15 +518,20 @@ static int store_doc(struct store *s, int64_t feed, const char *feed_name,
 		return store_fail(s, rc, "feed lookup");
 	}
 	bool link_identity = sqlite3_column_int(st, 1) != 0;
-	int64_t gen = sqlite3_column_int64(st, 2) + 1;
 	char *site_canon = url_canonical(doc->feed.link ? doc->feed.link :
 					 (const char *)sqlite3_column_text(st, 3));
 	store_done(st);
 
 	bool was_link = link_identity;
 	struct pending *p = NULL;
-	int r = plan_doc(doc, &link_identity, &p);
-	if (r < 0)
+	int r = -ENOMEM;
+	size_t cap = 16;
+	while (cap < doc->nitems * 2)
+		cap *= 2;
+	acc->set = calloc(cap, sizeof *acc->set);
+	acc->set_cap = cap;
+	acc->listed = malloc(doc->nitems * sizeof *acc->listed);
+	if (!acc->set || !acc->listed || (r = plan_doc(doc, &link_identity, &p)) < 0)
 		goto out;
 	if (link_identity && !was_link)
 		log_notice("feed %s: guids mostly missing or repeated, identifying items by link",
@@ -488,16 +540,23 @@ static int store_doc(struct store *s, int64_t feed, const char *feed_name,
 	if ((r = store_last_ids(s, &last_id, NULL)) < 0)
 		goto out;
 	for (size_t i = 0; i < doc->nitems && r == 0; i++)
-		r = store_item(s, feed, feed_name, &p[i], site_canon, now, gen, hook, acc);
+		r = store_item(s, feed, feed_name, &p[i], site_canon, now, hook, acc);
 	if (r < 0 || (acc->nnew && (r = index_new(s, last_id)) < 0) ||
-	    (r = apply_edits(s, feed_name, now, gen, acc)) < 0)
+	    (r = apply_edits(s, feed_name, now, acc)) < 0)
 		goto out;
+	/* What this document lists is what retention must leave alone. */
+	char *listed = listed_json(acc);
+	if (!listed) {
+		r = -ENOMEM;
+		goto out;
+	}
 	st = store_stmt(s, ST_FEED_DOC);
 	sqlite3_bind_int64(st, 1, feed);
 	sqlite3_bind_int(st, 2, link_identity);
-	sqlite3_bind_int64(st, 3, gen);
+	sqlite3_bind_text(st, 3, listed, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	store_done(st);
+	free(listed);
 	if (rc != SQLITE_DONE)
 		r = store_fail(s, rc, "feed document");
 out:
@@ -505,6 +564,14 @@ out:
 		pending_free(p, doc->nitems);
 	free(site_canon);
 	return r;
+}
+
+static void acc_free(struct commit_acc *acc)
+{
+	free(acc->new_ids);
+	free(acc->edits);
+	free(acc->set);
+	free(acc->listed);
 }
 
 static int write_state(struct store *s, int64_t feed, const struct feed_state *fs,
@@ -583,13 +650,11 @@ int store_commit_fetch(struct store *s, const struct feed_state *st,
 		acc.new_ids = NULL;
 		store_last_ids(s, &news->last_item_id, &news->last_event_seq);
 	}
-	free(acc.new_ids);
-	free(acc.edits);
+	acc_free(&acc);
 	return 0;
 fail:
 	store_rollback(s);
-	free(acc.new_ids);
-	free(acc.edits);
+	acc_free(&acc);
 	return r;
 }
 

@@ -122,6 +122,9 @@ static void test_upgrade_from_v1(void **state)
 	assert_int_equal(store_items(s, &q, &items, &next), 0);
 	assert_int_equal(json_array_size(items), 2);
 	json_decref(items);
+	int pruned = -1;   /* the v1 feed's latest document still protects its items */
+	assert_int_equal(store_prune(s, "mehr", time(NULL), 0, 1, 10, &pruned), 0);
+	assert_int_equal(pruned, 0);
 	int64_t cur;
 	assert_int_equal(store_consumer_get(s, "mail", false, false, &cur), 0);
 	assert_int_equal(cur, 1);
