@@ -456,6 +456,7 @@ static void start_fetch(struct sched *s, struct feed_rt *rt)
 
 /* The record of one finished fetch, before it is written. */
 struct outcome {
+	int64_t now;             /* epoch seconds: last_fetch and the schedule's base */
 	enum schedule_outcome sched;
 	unsigned events;
 	bool ok;                 /* 200/304: --once success */
@@ -483,7 +484,7 @@ static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct 
 		   const struct fetch_result *r)
 {
 	struct feedd *d = s->d;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = o->now;
 	const struct feed_conf *fc = rt->fc;
 	struct feed_state *st = &rt->st;
 
@@ -564,7 +565,8 @@ static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct 
 /* A fetch that could not even start (auth file, out of memory). */
 static void fail_now(struct sched *s, struct feed_rt *rt, const char *msg)
 {
-	struct outcome o = { .sched = SCHEDULE_FAILED, .count_failure = true };
+	struct outcome o = { .sched = SCHEDULE_FAILED, .count_failure = true,
+			     .now = (int64_t)time(NULL) };
 	snprintf(o.msg, sizeof o.msg, "%s", msg);
 	rt->st.n_err_net++;
 	s->d->totals.errors_net++;
@@ -615,7 +617,8 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 	struct feed_state *st = &rt->st;
 	int64_t now = now_ms();
 	struct doc *doc = NULL;
-	struct outcome o = { .sched = SCHEDULE_FAILED, .count_failure = true };
+	struct outcome o = { .sched = SCHEDULE_FAILED, .count_failure = true,
+			     .now = now / 1000 };
 
 	rt->fx = NULL;
 	rt->host->active--;
@@ -1024,7 +1027,7 @@ int sched_once(struct feedd *d)
 	if (e < 0) {
 		log_err("--once: %s", strerror(-e));
 		sched_close(s);
-		uv_run(d->loop, UV_RUN_DEFAULT);
+		uv_run(d->loop, UV_RUN_NOWAIT);
 		return 1;
 	}
 	s->once_left = s->nfeeds;
@@ -1055,6 +1058,9 @@ int sched_once(struct feedd *d)
 	       (long long)(ms / 1000), (long long)(ms % 1000));
 	fflush(stdout);
 	sched_close(s);
-	uv_run(d->loop, UV_RUN_DEFAULT);
+	/* Let the close callbacks run; the caller's own handles (signals) may
+	 * keep the loop alive, so never wait for it to empty. */
+	uv_run(d->loop, UV_RUN_NOWAIT);
+	uv_run(d->loop, UV_RUN_NOWAIT);
 	return failed ? 1 : 0;
 }
