@@ -415,6 +415,7 @@ static void on_timer(uv_timer_t *t)
 		}
 		break;
 	case T_IDLE:
+		log_debug("api: idle client (uid %d) closed", (int)c->uid);
 		conn_close(c);
 		break;
 	case T_WRITE:
@@ -449,10 +450,14 @@ static void conn_arm(struct http_conn *c)
 	if (want == c->tmode && want != T_IDLE)
 		return;  /* a head or write deadline does not move */
 	c->tmode = want;
-	if (want == T_NONE)
+	if (want == T_NONE) {
 		uv_timer_stop(&c->timer);
-	else
-		uv_timer_start(&c->timer, on_timer, ms, 0);
+		return;
+	}
+	/* The loop's clock is cached at the start of an iteration; after a
+	 * long one (a big answer rendered) a deadline from it would be short. */
+	uv_update_time(c->srv->loop);
+	uv_timer_start(&c->timer, on_timer, ms, 0);
 }
 
 /* --- reading --- */

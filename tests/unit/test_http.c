@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "core/log.h"
 #include "daemon/http.h"
 
 /* --- the server under test, on its own thread --- */
@@ -488,6 +489,7 @@ static void test_socket_file(void **state)
 
 int main(void)
 {
+	log_set_verbose(getenv("TEST_VERBOSE") != NULL);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keepalive_and_pipelining),
 		cmocka_unit_test(test_head_too_large),
