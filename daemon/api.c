@@ -407,6 +407,8 @@ static const char *feed_state_of(const json_t *f)
 	const char *s = json_string_value(json_object_get(f, "state"));
 	if (s)
 		return s;
+	if (json_is_true(json_object_get(f, "removed")))
+		return "removed";
 	if (json_is_true(json_object_get(f, "gone")))
 		return "gone";
 	if (json_integer_value(json_object_get(f, "failures")) > 0)
