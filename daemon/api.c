@@ -55,6 +55,32 @@ static const char *const ctypes[FMT__COUNT] = {
 
 /* --- sending --- */
 
+/* Answers are rendered into one buffer kept from request to request: a
+ * large buffer freed per answer makes malloc consolidate its heap every
+ * time (measured: a third of the loop's time under load). Loop thread only. */
+#define SCRATCH_KEEP (1u << 20)
+static struct buf scratch;
+
+static struct buf scratch_take(void)
+{
+	struct buf b = scratch;
+	memset(&scratch, 0, sizeof scratch);
+	b.len = 0;
+	b.oom = false;
+	if (b.data)
+		b.data[0] = '\0';
+	return b;
+}
+
+static void scratch_give(struct buf *b)
+{
+	if (b->data && b->cap <= SCRATCH_KEEP && !scratch.data)
+		scratch = *b;
+	else
+		buf_free(b);
+	memset(b, 0, sizeof *b);
+}
+
 static void stream_pull(struct http_conn *c, void *ctx)
 {
 	struct stream *st = ctx;
@@ -76,13 +102,13 @@ static void send_buf(struct http_conn *c, int status, enum api_format f, const c
 {
 	if (body->oom) {
 		static const char oom[] = "{\"error\":\"out of memory\",\"detail\":null}\n";
-		buf_free(body);
+		scratch_give(body);
 		http_reply(c, 500, ctypes[FMT_JSON], NULL, oom, sizeof oom - 1);
 		return;
 	}
 	if (body->len <= WHOLE_MAX) {
 		http_reply(c, status, ctypes[f], headers, body->data, body->len);
-		buf_free(body);
+		scratch_give(body);
 		return;
 	}
 	struct stream *st = calloc(1, sizeof *st);
@@ -100,7 +126,7 @@ static void send_buf(struct http_conn *c, int status, enum api_format f, const c
 
 static void send_json(struct http_conn *c, int status, const char *headers, json_t *j)
 {
-	struct buf b = { 0 };
+	struct buf b = scratch_take();
 	apifmt_json(&b, j);
 	json_decref(j);
 	send_buf(c, status, FMT_JSON, headers, &b);
@@ -144,7 +170,7 @@ static int check_feeds(struct api *a, struct http_conn *c, const char *const *na
 static void render_items(struct api *a, struct http_conn *c, const struct apireq *r,
 			 json_t *items, int64_t next)
 {
-	struct buf b = { 0 };
+	struct buf b = scratch_take();
 	char headers[64];
 	snprintf(headers, sizeof headers, "Feedd-Next: %lld\r\n", (long long)next);
 	switch (r->format) {
@@ -213,7 +239,7 @@ static int events_try(struct api *a, struct http_conn *c, const struct apireq *r
 		json_decref(events);
 		return 0;
 	}
-	struct buf b = { 0 };
+	struct buf b = scratch_take();
 	char headers[64];
 	snprintf(headers, sizeof headers, "Feedd-Next: %lld\r\n", (long long)next);
 	if (r->format == FMT_NDJSON) {
@@ -393,7 +419,7 @@ static void handle_feeds(struct api *a, struct http_conn *c, const struct apireq
 	json_array_foreach(feeds, i, f)
 		feed_decorate(a, f);
 	if (r->format == FMT_NDJSON) {
-		struct buf b = { 0 };
+		struct buf b = scratch_take();
 		apifmt_ndjson(&b, feeds);
 		json_decref(feeds);
 		send_buf(c, 200, FMT_NDJSON, NULL, &b);
@@ -650,6 +676,7 @@ static void on_abort(struct http_conn *c, void *ctx, void *ud)
 
 static void on_server_closed(void *ud)
 {
+	buf_free(&scratch);
 	free(ud);
 }
 

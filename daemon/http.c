@@ -204,24 +204,55 @@ static void on_write(uv_write_t *req, int status)
 	}
 }
 
-/* Queues bytes (copied). Returns -EPIPE when the client is or gets dropped. */
+/* Sends bytes: as many as the socket takes at once go out directly, the
+ * rest is copied into a write request. Returns -EPIPE when the client is or
+ * gets dropped. */
 static int conn_write(struct http_conn *c, const void *a, size_t alen, const void *b, size_t blen,
 		      const void *z, size_t zlen)
 {
 	if (c->closing)
 		return -EPIPE;
-	size_t len = alen + blen + zlen;
+	const char *part[3] = { a, b, z };
+	size_t plen[3] = { alen, blen, zlen };
+	if (c->writes == 0) {
+		/* Nothing queued: the common case needs no copy at all. */
+		uv_buf_t bufs[3];
+		unsigned nb = 0;
+		for (int i = 0; i < 3; i++)
+			if (plen[i])
+				bufs[nb++] = uv_buf_init((char *)part[i], (unsigned)plen[i]);
+		int n = nb ? uv_try_write((uv_stream_t *)&c->pipe, bufs, nb) : 0;
+		if (n < 0 && n != UV_EAGAIN) {
+			log_debug("api: client write failed: %s", uv_strerror(n));
+			conn_close(c);
+			return -EPIPE;
+		}
+		size_t skip = n > 0 ? (size_t)n : 0;
+		for (int i = 0; i < 3; i++) {
+			size_t k = skip < plen[i] ? skip : plen[i];
+			if (k)
+				part[i] = (const char *)part[i] + k;
+			plen[i] -= k;
+			skip -= k;
+		}
+	}
+	size_t len = plen[0] + plen[1] + plen[2];
+	if (len == 0) {
+		if (c->close_after)
+			conn_close(c);
+		return c->closing ? -EPIPE : 0;
+	}
 	struct wreq *w = malloc(sizeof *w + len);
 	if (!w) {
 		conn_close(c);
 		return -EPIPE;
 	}
-	if (alen)
-		memcpy(w->data, a, alen);
-	if (blen)
-		memcpy(w->data + alen, b, blen);
-	if (zlen)
-		memcpy(w->data + alen + blen, z, zlen);
+	size_t off = 0;
+	for (int i = 0; i < 3; i++) {
+		if (plen[i])
+			memcpy(w->data + off, part[i], plen[i]);
+		off += plen[i];
+	}
 	w->len = len;
 	w->req.data = c;
 	uv_buf_t buf = uv_buf_init(w->data, (unsigned)len);
