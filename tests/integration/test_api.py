@@ -547,6 +547,50 @@ class ApiTest(unittest.TestCase):
         self.assertGreaterEqual(s["api"]["clients"], 1)
 
 
+class BigAnswerTest(unittest.TestCase):
+    """A client that asks for a large answer and never reads it is dropped
+    (its write stalls for the 30 s idle bound), and nobody else notices."""
+
+    def test_never_reads(self):
+        tmp = tempfile.mkdtemp(prefix="feedd-api-big-")
+        path = os.path.join(tmp, "big.xml")
+        blob = "x" * 40000
+        with open(path, "w") as f:
+            f.write(rss([item(i, "big", description=blob) for i in range(300)]))
+        d = Feedd("[feed big]\nurl = file://%s\n" % path)
+        try:
+            self.assertTrue(wait_until(
+                lambda: len(d.get("/v1/items?limit=1000").json()["items"]) == 300, timeout=60))
+            lazy = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            lazy.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            lazy.connect(d.socket)
+            lazy.sendall(b"GET /v1/items?limit=1000 HTTP/1.1\r\nHost: x\r\n\r\n")
+            # Others are served while it sits there; then it is let go.
+            self.assertTrue(wait_until(
+                lambda: d.get("/v1/status").json()["api"]["clients"] == 1, timeout=90))
+            self.assertTrue(d.wait_log("stopped reading"))
+            lazy.settimeout(10 * SLOW)
+            got = 0
+            try:
+                while True:
+                    b = lazy.recv(1 << 20)
+                    if not b:
+                        break
+                    got += len(b)
+            except ConnectionResetError:
+                pass
+            lazy.close()
+            self.assertLess(got, 300 * 40000)
+            self.assertEqual(d.get("/v1/status").status, 200)
+        finally:
+            code = d.stop()
+            log = d.read_log()
+            d.cleanup()
+            os.unlink(path)
+            os.rmdir(tmp)
+        self.assertEqual(code, 0, log[-5000:])
+
+
 class SocketFileTest(unittest.TestCase):
     def test_mode_stale_and_live(self):
         d = Feedd("")
