@@ -97,8 +97,8 @@ struct section {
 	char *label;                /* "[feed mehr]", for messages */
 	int line;
 	void *target;               /* struct daemon_conf or struct feed_conf */
-	unsigned char set[NKEYS];   /* line of each key seen, for duplicates */
-	int set_line[NKEYS];
+	unsigned char set[NKEYS];   /* key given a valid value */
+	int seen_line[NKEYS];       /* line a key was first seen on, valid or not */
 };
 
 struct loader {
@@ -108,9 +108,11 @@ struct loader {
 	struct config *conf;
 	struct config_errors *errs;
 	struct section *secs;       /* sections in file order */
-	size_t nsecs;
+	size_t nsecs, secs_cap;
 	struct section *cur;        /* NULL before the first header */
 	bool cur_bad;               /* inside a rejected header: skip its keys */
+	size_t *name_index;         /* open addressing: 1 + section index, 0 = empty */
+	size_t name_cap;            /* power of two */
 	char **long_values;         /* values too long for inih's buffer */
 	size_t nlong;
 	size_t feeds_cap;
@@ -505,13 +507,60 @@ static bool valid_feed_name(const char *s)
 	return true;
 }
 
+/* Feed names are found through a hash table: 100 000 feeds must not make a
+ * quadratic duplicate check. */
+static size_t name_hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL;           /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static const char *section_feed_name(const struct loader *ld, size_t i)
+{
+	return ((const struct feed_conf *)ld->secs[i].target)->name;
+}
+
 static struct section *find_feed_section(struct loader *ld, const char *name)
 {
-	for (size_t i = 0; i < ld->nsecs; i++)
-		if (ld->secs[i].kind == SEC_FEED &&
-		    strcmp(((struct feed_conf *)ld->secs[i].target)->name, name) == 0)
-			return &ld->secs[i];
-	return NULL;
+	if (!ld->name_cap)
+		return NULL;
+	for (size_t h = name_hash(name) & (ld->name_cap - 1);; h = (h + 1) & (ld->name_cap - 1)) {
+		size_t v = ld->name_index[h];
+		if (!v)
+			return NULL;
+		if (strcmp(section_feed_name(ld, v - 1), name) == 0)
+			return &ld->secs[v - 1];
+	}
+}
+
+static int index_feed_section(struct loader *ld, size_t si)
+{
+	size_t nfeeds = ld->conf->nfeeds;
+	if (nfeeds * 2 >= ld->name_cap) {
+		size_t cap = ld->name_cap ? ld->name_cap * 2 : 64;
+		size_t *idx = calloc(cap, sizeof *idx);
+		if (!idx)
+			return -ENOMEM;
+		for (size_t i = 0; i < ld->name_cap; i++) {
+			size_t v = ld->name_index[i];
+			if (!v)
+				continue;
+			size_t h = name_hash(section_feed_name(ld, v - 1)) & (cap - 1);
+			while (idx[h])
+				h = (h + 1) & (cap - 1);
+			idx[h] = v;
+		}
+		free(ld->name_index);
+		ld->name_index = idx;
+		ld->name_cap = cap;
+	}
+	size_t h = name_hash(section_feed_name(ld, si)) & (ld->name_cap - 1);
+	while (ld->name_index[h])
+		h = (h + 1) & (ld->name_cap - 1);
+	ld->name_index[h] = si + 1;
+	return 0;
 }
 
 static struct section *find_kind(struct loader *ld, enum section_kind kind)
@@ -567,11 +616,15 @@ static void open_section(struct loader *ld, char *body, int line)
 			return;
 		}
 	}
-	struct section *secs = realloc(ld->secs, (ld->nsecs + 1) * sizeof *secs);
-	if (!secs)
-		return;
-	ld->secs = secs;
-	struct section *s = &secs[ld->nsecs];
+	if (ld->nsecs == ld->secs_cap) {
+		size_t cap = ld->secs_cap ? ld->secs_cap * 2 : 16;
+		struct section *secs = realloc(ld->secs, cap * sizeof *secs);
+		if (!secs)
+			return;
+		ld->secs = secs;
+		ld->secs_cap = cap;
+	}
+	struct section *s = &ld->secs[ld->nsecs];
 	memset(s, 0, sizeof *s);
 	s->kind = kind;
 	s->line = line;
@@ -604,6 +657,8 @@ static void open_section(struct loader *ld, char *body, int line)
 			s->label = NULL;
 	}
 	ld->nsecs++;
+	if (kind == SEC_FEED && index_feed_section(ld, ld->nsecs - 1) < 0)
+		return;
 	ld->cur = s;
 	ld->cur_bad = false;
 }
@@ -752,9 +807,9 @@ static int handler(void *user, const char *section, const char *name, const char
 		return 1;
 	}
 	size_t ki = (size_t)(k - keys);
-	if (s->set[ki] && k->type != KT_HEADER) {
+	if (s->seen_line[ki] && k->type != KT_HEADER) {
 		ERR_AT(ld, ld->line, "%s duplicate key \"%s\" (first set at line %d)",
-		       s->label, name, s->set_line[ki]);
+		       s->label, name, s->seen_line[ki]);
 		free(v);
 		return 1;
 	}
@@ -762,9 +817,10 @@ static int handler(void *user, const char *section, const char *name, const char
 	const char *e = set_value(k, s->target, val, why, sizeof why);
 	if (e)
 		ERR_AT(ld, ld->line, "%s %s = \"%.80s\": %s", s->label, name, val, e);
+	else
+		s->set[ki] = 1;
 	/* Seen, even when bad: no second error for "missing" or "duplicate". */
-	s->set[ki] = 1;
-	s->set_line[ki] = ld->line;
+	s->seen_line[ki] = ld->line;
 	free(v);
 	return 1;
 }
@@ -861,7 +917,7 @@ static void finish(struct loader *ld)
 			continue;
 		struct feed_conf *f = s->target;
 		inherit(f, s, &c->defaults);
-		if (!f->url && !s->set[find_key("url", IN_FEED) - keys])
+		if (!f->url && !s->seen_line[find_key("url", IN_FEED) - keys])
 			ERR_AT(ld, s->line, "%s missing required key \"url\"", s->label);
 		check_intervals(ld, f, s->label, s->line);
 		if (f->auth_file && f->auth_file[0] != '/')
@@ -947,6 +1003,7 @@ int config_parse_buffer(const char *name, const char *buf, size_t len,
 	for (size_t i = 0; i < ld.nsecs; i++)
 		free(ld.secs[i].label);
 	free(ld.secs);
+	free(ld.name_index);
 	for (size_t i = 0; i < ld.nlong; i++)
 		free(ld.long_values[i]);
 	free(ld.long_values);
