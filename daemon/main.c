@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "daemon/parse_cli.h"
 #include "daemon/run.h"
 
 static void usage(FILE *out)
@@ -75,6 +76,10 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
+	/* --parse has its own arguments (FILE..., --url, --header). */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--parse") == 0)
+			return parse_cli_main(argc, argv);
 	char cfgbuf[4096];
 	struct run_opts o = {.config_path = default_config(cfgbuf, sizeof cfgbuf)};
 	bool check = false;
