@@ -196,7 +196,8 @@ class Unit(unittest.TestCase):
     def test_ip_deny_agrees_with_allow_private(self):
         for addr in ["10.1.2.3", "172.16.0.1", "172.31.255.1", "192.168.1.1",
                      "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1",
-                     "255.255.255.255", "fd00::1", "fe80::1", "::ffff:10.0.0.1", "ff02::1"]:
+                     "255.255.255.255", "192.88.99.1", "198.18.0.1", "fd00::1", "fe80::1",
+                     "::ffff:10.0.0.1", "ff02::1", "2001::1", "2001:db8::1", "fec0::1"]:
             self.assertTrue(self.denied(addr), addr)
         # Public addresses stay open; loopback too, for local DNS resolvers
         # (feedd's own address policy refuses loopback feeds).
