@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -108,6 +109,41 @@ static char *gen_feed(int kind, int nitems, size_t *len)
 	return buf;
 }
 
+/* The files of DIR, in name order. */
+static int read_corpus(const char *dir, char ***docs, size_t **lens, size_t *total)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0) {
+		perror(dir);
+		exit(1);
+	}
+	free(*docs);
+	free(*lens);
+	*docs = calloc((size_t)n, sizeof **docs);
+	*lens = calloc((size_t)n, sizeof **lens);
+	int k = 0;
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+		free(names[i]);
+		FILE *f = fopen(path, "rb");
+		struct stat st;
+		if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+			if (f)
+				fclose(f);
+			continue;
+		}
+		(*docs)[k] = malloc((size_t)st.st_size + 1);
+		(*lens)[k] = fread((*docs)[k], 1, (size_t)st.st_size, f);
+		*total += (*lens)[k];
+		fclose(f);
+		k++;
+	}
+	free(names);
+	return k;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -117,15 +153,17 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	const char *dir = NULL;
+	const char *dir = NULL, *rdir = NULL;
 	int nfeeds = 300;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--write") && i + 1 < argc)
 			dir = argv[++i];
+		else if (!strcmp(argv[i], "--read") && i + 1 < argc)
+			rdir = argv[++i];
 		else if (!strcmp(argv[i], "--feeds") && i + 1 < argc)
 			nfeeds = atoi(argv[++i]);
 		else {
-			fprintf(stderr, "usage: bench_parse [--feeds N] [--write DIR]\n");
+			fprintf(stderr, "usage: bench_parse [--feeds N] [--write DIR | --read DIR]\n");
 			return 2;
 		}
 	}
@@ -133,7 +171,9 @@ int main(int argc, char **argv)
 	char **docs = calloc((size_t)nfeeds, sizeof *docs);
 	size_t *lens = calloc((size_t)nfeeds, sizeof *lens);
 	size_t total = 0;
-	for (int i = 0; i < nfeeds; i++) {
+	if (rdir)
+		nfeeds = read_corpus(rdir, &docs, &lens, &total);
+	for (int i = 0; !rdir && i < nfeeds; i++) {
 		docs[i] = gen_feed(i % 3, 10 + (int)(rnd() % 191), &lens[i]);
 		total += lens[i];
 		if (dir) {
@@ -150,7 +190,7 @@ int main(int argc, char **argv)
 		}
 	}
 	size_t items = 0;
-	int rounds = 3;
+	int rounds = rdir ? 1 : 3;
 	double best = 1e9;
 	for (int r = 0; r < rounds; r++) {
 		size_t it = 0;
