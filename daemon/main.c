@@ -1,18 +1,115 @@
-/* main.c — feedd's entry point (skeleton; the life cycle lands next). */
+/* main.c — feedd's command line: picks the mode and hands over to it. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "daemon/parse_cli.h"
+#include "daemon/run.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: feedd [-c FILE] [--state-dir DIR] [--socket PATH] [-v] [--foreground]\n"
+		"       feedd --check-config [-c FILE]\n"
+		"       feedd --parse [--url URL] [--header \"Name: value\"]... FILE...\n"
+		"       feedd --version | --help\n"
+		"\n"
+		"Polls the feeds listed in FILE (default $CONFIGURATION_DIRECTORY/feeds.conf,\n"
+		"else " RUN_DEFAULT_CONFIG "), stores every item once, and serves them\n"
+		"over a Unix socket. Runs in the foreground; logs to stderr.\n"
+		"\n"
+		"  -c, --config FILE   the feeds.conf to read\n"
+		"      --state-dir DIR where the store lives (overrides [daemon] state_dir)\n"
+		"      --socket PATH   the API socket (overrides [daemon] socket)\n"
+		"  -v, --verbose       debug lines in the log\n"
+		"      --foreground    accepted for clarity; feedd never forks\n"
+		"      --check-config  validate the config and exit (0 ok, 2 errors)\n"
+		"      --parse         print what the parser sees in FILEs as JSON\n"
+		"      --version       print the version\n"
+		"\n"
+		"Exit codes: 0 clean stop, 1 could not start, 2 usage or config error.\n"
+		"See feedd(8) and feeds.conf(5).\n");
+}
+
+static const char *default_config(char *buf, size_t len)
+{
+	const char *dir = getenv("CONFIGURATION_DIRECTORY");
+	if (dir && *dir) {
+		snprintf(buf, len, "%.*s/feeds.conf", (int)strcspn(dir, ":"), dir);
+		return buf;
+	}
+	return RUN_DEFAULT_CONFIG;
+}
+
+static int check_config(const struct run_opts *o)
+{
+	struct config *c = NULL;
+	struct config_errors errs = {0};
+	if (run_load_config(o, &c, &errs) < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.msgs[i]);
+		fprintf(stderr, "%s: %zu error%s\n", o->config_path, errs.n, errs.n == 1 ? "" : "s");
+		config_errors_free(&errs);
+		return RUN_EXIT_CONFIG;
+	}
+	size_t enabled = 0;
+	for (size_t i = 0; i < c->nfeeds; i++)
+		enabled += c->feeds[i].enabled;
+	printf("%s: ok, %zu feeds (%zu enabled)\n", o->config_path, c->nfeeds, enabled);
+	config_free(c);
+	return RUN_EXIT_OK;
+}
 
 int main(int argc, char **argv)
 {
+	enum { OPT_STATE = 256, OPT_SOCKET, OPT_CHECK, OPT_VERSION, OPT_FG };
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"state-dir", required_argument, NULL, OPT_STATE},
+		{"socket", required_argument, NULL, OPT_SOCKET},
+		{"verbose", no_argument, NULL, 'v'},
+		{"foreground", no_argument, NULL, OPT_FG},
+		{"check-config", no_argument, NULL, OPT_CHECK},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	/* --parse has its own arguments (FILE..., --url, --header). */
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--parse") == 0)
 			return parse_cli_main(argc, argv);
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("feedd %s\n", FEEDD_VERSION);
-		return 0;
+	char cfgbuf[4096];
+	struct run_opts o = {.config_path = default_config(cfgbuf, sizeof cfgbuf)};
+	bool check = false;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': o.config_path = optarg; break;
+		case OPT_STATE: o.state_dir = optarg; break;
+		case OPT_SOCKET: o.socket = optarg; break;
+		case 'v': o.verbose = true; break;
+		case OPT_FG: break;
+		case OPT_CHECK: check = true; break;
+		case OPT_VERSION:
+			printf("feedd %s\n", FEEDD_VERSION);
+			return RUN_EXIT_OK;
+		case 'h':
+			usage(stdout);
+			return RUN_EXIT_OK;
+		default:
+			usage(stderr);
+			return RUN_EXIT_CONFIG;
+		}
 	}
-	fprintf(stderr, "feedd: not yet\n");
-	return 2;
+	if (optind < argc) {
+		fprintf(stderr, "feedd: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return RUN_EXIT_CONFIG;
+	}
+	log_set_verbose(o.verbose);
+	if (check)
+		return check_config(&o);
+	return run_daemon(&o);
 }

@@ -1,0 +1,168 @@
+/* bench_store.c — store throughput: inserts in per-document transactions,
+ * bytes per item on disk, a dedup pass over a known document, and the
+ * latency of "100 items after id N". Prints figures; asserts nothing.
+ *
+ * Usage: bench_store [DIR] [FEEDS] [ITEMS_PER_FEED]
+ *   DIR defaults to a fresh directory under $TMPDIR (removed afterwards);
+ *   1,000,000 items = 10,000 feeds x 100 items, one document per feed. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/item.h"
+#include "store/store.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char lorem[] =
+	"Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod "
+	"tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, "
+	"quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo "
+	"consequat. Duis aute irure dolor in reprehenderit in voluptate velit esse.";
+
+/* A document of N items for feed F, items numbered from FIRST. */
+static struct doc *make_doc(int f, int first, int n)
+{
+	struct doc *d = calloc(1, sizeof *d);
+	d->items = calloc((size_t)n, sizeof *d->items);
+	d->nitems = d->cap = (size_t)n;
+	d->feed.updated = DATE_NONE;
+	for (int i = 0; i < n; i++) {
+		struct item *it = &d->items[i];
+		int k = first + i;
+		if (asprintf(&it->guid, "https://site%d.example/?p=%d", f, k) < 0 ||
+		    asprintf(&it->url, "https://site%d.example/%d/some-article-title-%d", f, k, k) < 0 ||
+		    asprintf(&it->title, "Article %d of feed %d: a headline of usual length", k, f) < 0)
+			abort();
+		it->summary = strdup(lorem);
+		it->author = strdup("A. Writer");
+		it->published = 1700000000 + (int64_t)k * 3600;
+		it->updated = DATE_NONE;
+	}
+	return d;
+}
+
+static int commit(struct store *s, const char *name, const struct doc *d)
+{
+	struct feed_state st = {.name = (char *)name, .url = (char *)"https://x.example/feed",
+				.last_status = 200, .n_requests = 1, .n_200 = 1};
+	return store_commit_fetch(s, &st, d, 0, false, NULL);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	char dir[256];
+	bool own_dir = argc < 2 || !*argv[1];
+	if (own_dir) {
+		const char *tmp = getenv("TMPDIR");
+		snprintf(dir, sizeof dir, "%s/feedd-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(dir))
+			return perror("mkdtemp"), 1;
+	} else {
+		snprintf(dir, sizeof dir, "%s", argv[1]);
+	}
+	int nfeeds = argc > 2 ? atoi(argv[2]) : 10000;
+	int per_feed = argc > 3 ? atoi(argv[3]) : 100;
+	char path[300];
+	snprintf(path, sizeof path, "%s/bench.db", dir);
+	unlink(path);
+	struct store *s = NULL;
+	char *err = NULL;
+	if (store_open(path, NULL, &s, &err) < 0) {
+		fprintf(stderr, "bench_store: %s\n", err);
+		return 1;
+	}
+
+	/* 1. Inserts: one document per feed, one transaction per document. */
+	double t_build = 0, t_store = 0;
+	char name[32];
+	for (int f = 0; f < nfeeds; f++) {
+		double a = now_s();
+		struct doc *d = make_doc(f, 0, per_feed);
+		double b = now_s();
+		snprintf(name, sizeof name, "feed%05d", f);
+		if (commit(s, name, d) < 0)
+			return fprintf(stderr, "commit failed\n"), 1;
+		t_store += now_s() - b;
+		t_build += b - a;
+		doc_free(d);
+	}
+	int64_t total = (int64_t)nfeeds * per_feed;
+	printf("insert: %lld items in %d documents of %d: %.2f s, %.0f items/s"
+	       " (%.2f ms per document; building the documents took %.2f s more)\n",
+	       (long long)total, nfeeds, per_feed, t_store, (double)total / t_store,
+	       t_store * 1000 / nfeeds, t_build);
+
+	store_checkpoint(s);
+	struct store_figures fig;
+	store_figures(s, &fig);
+	printf("disk: %lld bytes file + %lld bytes WAL = %.0f bytes per item"
+	       " (title ~50 B, summary %zu B, guid+link ~90 B, FTS index included)\n",
+	       (long long)fig.file_bytes, (long long)fig.wal_bytes,
+	       (double)(fig.file_bytes + fig.wal_bytes) / (double)fig.items, strlen(lorem));
+
+	/* 2. Dedup pass: a 200-item document whose items are all known. */
+	struct doc *known = make_doc(nfeeds, 0, 200);
+	commit(s, "known200", known);
+	enum { REPS = 50 };
+	double times[REPS];
+	for (int r = 0; r < REPS; r++) {
+		double a = now_s();
+		struct store_news news;
+		struct feed_state st = {.name = (char *)"known200", .last_status = 200};
+		if (store_commit_fetch(s, &st, known, 0, false, &news) < 0 || news.nnew || news.nupdated)
+			return fprintf(stderr, "dedup pass found news\n"), 1;
+		store_news_clear(&news);
+		times[r] = (now_s() - a) * 1000;
+	}
+	qsort(times, REPS, sizeof *times, cmp_double);
+	printf("dedup: known 200-item document, whole commit: median %.3f ms, max %.3f ms"
+	       " (%d passes)\n", times[REPS / 2], times[REPS - 1], REPS);
+	doc_free(known);
+
+	/* 3. "100 items after id N" on the full store, as JSON. */
+	enum { QUERIES = 1000 };
+	double *lat = calloc(QUERIES, sizeof *lat);
+	srand(42);
+	for (int i = 0; i < QUERIES; i++) {
+		struct item_query q = {.after = rand() % (total > 100 ? total - 100 : 1),
+				       .since = DATE_NONE, .limit = 100};
+		json_t *items = NULL;
+		int64_t next;
+		double a = now_s();
+		if (store_items(s, &q, &items, &next) < 0 || json_array_size(items) != 100)
+			return fprintf(stderr, "query failed\n"), 1;
+		lat[i] = (now_s() - a) * 1000;
+		json_decref(items);
+	}
+	qsort(lat, QUERIES, sizeof *lat, cmp_double);
+	printf("query: 100 items after a random id (JSON built): median %.3f ms,"
+	       " p99 %.3f ms (%d queries)\n", lat[QUERIES / 2], lat[QUERIES * 99 / 100], QUERIES);
+	free(lat);
+
+	store_close(s);
+	if (own_dir) {
+		char p[400];
+		const char *sfx[] = {"", "-wal", "-shm"};
+		for (int i = 0; i < 3; i++) {
+			snprintf(p, sizeof p, "%s%s", path, sfx[i]);
+			unlink(p);
+		}
+		rmdir(dir);
+	}
+	return 0;
+}

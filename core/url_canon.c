@@ -1,0 +1,115 @@
+/* url_canon.c — the canonical form of a link, to recognise the same article
+ * across feeds and across a publisher's cosmetic rewrites. */
+#include "core/url.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/uri.h>
+#include <libxml/xmlmemory.h>
+
+/* Query parameters that only track the reader, never select the page. */
+static const char *const tracking_params[] = {
+	"fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid",
+	"ref", "ref_src", "_hsenc", "_hsmi", "igshid", "mkt_tok", "oly_anon_id",
+	"oly_enc_id", "wt.mc_id", "ga_source", "ga_medium", "ga_campaign",
+	NULL,
+};
+
+static bool is_tracking(const char *name, size_t len)
+{
+	if (len >= 4 && strncasecmp(name, "utm_", 4) == 0)
+		return true;
+	for (size_t i = 0; tracking_params[i]; i++)
+		if (strlen(tracking_params[i]) == len &&
+		    strncasecmp(name, tracking_params[i], len) == 0)
+			return true;
+	return false;
+}
+
+/* The query without tracking parameters, in its original order; NULL when
+ * nothing is left. */
+static char *strip_query(const char *q)
+{
+	size_t len = strlen(q);
+	char *out = malloc(len + 1);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	const char *p = q;
+	while (*p) {
+		const char *end = strchr(p, '&');
+		size_t plen = end ? (size_t)(end - p) : strlen(p);
+		const char *eq = memchr(p, '=', plen);
+		size_t nlen = eq ? (size_t)(eq - p) : plen;
+		if (plen && !is_tracking(p, nlen)) {
+			if (o)
+				out[o++] = '&';
+			memcpy(out + o, p, plen);
+			o += plen;
+		}
+		p += plen;
+		if (*p == '&')
+			p++;
+	}
+	out[o] = '\0';
+	if (!o) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void lower(char *s)
+{
+	for (; s && *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+static void replace(char **field, const char *value)
+{
+	if (*field)
+		xmlFree(*field);
+	*field = value ? (char *)xmlStrdup((const xmlChar *)value) : NULL;
+}
+
+/* Fallback for what libxml2 will not parse: the text before any fragment. */
+static char *canon_fallback(const char *url)
+{
+	size_t n = strcspn(url, "#");
+	return strndup(url, n);
+}
+
+char *url_canonical(const char *url)
+{
+	if (!url || !*url)
+		return NULL;
+	xmlURIPtr u = xmlParseURI(url);
+	if (!u)
+		return canon_fallback(url);
+	lower(u->scheme);
+	lower(u->server);
+	if (u->scheme && u->port &&
+	    ((strcmp(u->scheme, "http") == 0 && u->port == 80) ||
+	     (strcmp(u->scheme, "https") == 0 && u->port == 443)))
+		u->port = 0;
+	replace(&u->fragment, NULL);
+	const char *rq = u->query_raw ? u->query_raw : u->query;
+	if (rq) {
+		char *q = strip_query(rq);
+		replace(&u->query_raw, q);
+		replace(&u->query, NULL);
+		free(q);
+	}
+	/* "http://host" and "http://host/" are the same page. */
+	if (u->server && (!u->path || !*u->path))
+		replace(&u->path, "/");
+	xmlChar *s = xmlSaveUri(u);
+	xmlFreeURI(u);
+	if (!s)
+		return canon_fallback(url);
+	char *out = strdup((const char *)s);
+	xmlFree(s);
+	return out;
+}

@@ -1,0 +1,264 @@
+/* feedd.c — the daemon's life cycle: start-up chain, signals, reload,
+ * watchdog, and teardown in the order STYLE.md gives. */
+#include "daemon/feedd.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/parse.h"
+#include "daemon/notify.h"
+#include "daemon/run.h"
+
+/* Everything the loop owns besides the modules. */
+struct life {
+	struct feedd d;
+	const struct run_opts *opts;
+	uv_loop_t loop;
+	uv_signal_t sigterm, sigint, sighup;
+	uv_timer_t watchdog;
+	bool have_watchdog;
+	uv_timer_t upkeep;          /* WAL checkpoint and retention, off the hot path */
+	size_t prune_next;          /* feed the next retention batch starts at */
+	int exit_code;
+};
+
+static void apply_overrides(struct config *c, const struct run_opts *o)
+{
+	if (o->state_dir) {
+		free(c->daemon.state_dir);
+		c->daemon.state_dir = strdup(o->state_dir);
+	}
+	if (o->socket) {
+		free(c->daemon.socket);
+		c->daemon.socket = strdup(o->socket);
+	}
+	const char *rt = getenv("RUNTIME_DIRECTORY");
+	const char *sd = getenv("STATE_DIRECTORY");
+	if (!c->daemon.state_dir)
+		c->daemon.state_dir = strdup(sd && *sd ? sd : RUN_DEFAULT_STATE_DIR);
+	if (!c->daemon.socket) {
+		if (rt && *rt) {
+			/* systemd may pass several directories, colon-separated. */
+			size_t n = strcspn(rt, ":");
+			if (asprintf(&c->daemon.socket, "%.*s/feedd.sock", (int)n, rt) < 0)
+				c->daemon.socket = NULL;
+		} else {
+			c->daemon.socket = strdup(RUN_DEFAULT_SOCKET);
+		}
+	}
+}
+
+void run_log_config_errors(const struct config_errors *errs, enum log_level lvl)
+{
+	for (size_t i = 0; i < errs->n; i++)
+		log_msg(lvl, "%s", errs->msgs[i]);
+}
+
+int run_load_config(const struct run_opts *o, struct config **out, struct config_errors *errs)
+{
+	int r = config_load(o->config_path, out, errs);
+	if (r < 0)
+		return r;
+	apply_overrides(*out, o);
+	return 0;
+}
+
+int feedd_reload(struct feedd *d, struct config_errors *errs)
+{
+	struct life *l = (struct life *)((char *)d - offsetof(struct life, d));
+	struct config *c = NULL;
+	notify_reloading();
+	int r = run_load_config(l->opts, &c, errs);
+	if (r < 0) {
+		log_err("reload: %s rejected, the running set is unchanged", d->config_path);
+		notify_ready();
+		return r;
+	}
+	if (strcmp(c->daemon.socket, d->conf->daemon.socket) != 0 ||
+	    strcmp(c->daemon.state_dir, d->conf->daemon.state_dir) != 0)
+		log_warn("reload: socket and state_dir changes take effect at the next start");
+	if ((r = store_feeds_sync(d->store, c)) < 0) {
+		log_err("reload: the store could not take the new feed set; the running set is unchanged");
+		config_free(c);
+		notify_ready();
+		return r;
+	}
+	size_t before = d->conf->nfeeds;
+	struct config *old = d->conf;
+	d->conf = c;
+	config_free(old);
+	log_notice("reload: %s: %zu feeds (was %zu)", d->config_path, c->nfeeds, before);
+	notify_ready();
+	return 0;
+}
+
+void feedd_news(struct feedd *d, const struct store_news *news)
+{
+	(void)d;
+	(void)news;
+}
+
+/* --- signals and timers --- */
+
+static void stop(struct life *l, int code)
+{
+	if (l->d.stopping)
+		return;
+	l->d.stopping = true;
+	l->exit_code = code;
+	notify_stopping();
+	log_notice("stopping");
+	uv_close((uv_handle_t *)&l->sigterm, NULL);
+	uv_close((uv_handle_t *)&l->sigint, NULL);
+	uv_close((uv_handle_t *)&l->sighup, NULL);
+	if (l->have_watchdog)
+		uv_close((uv_handle_t *)&l->watchdog, NULL);
+	uv_close((uv_handle_t *)&l->upkeep, NULL);
+}
+
+static void on_uv_signal(uv_signal_t *h, int signum)
+{
+	struct life *l = h->data;
+	if (signum == SIGHUP) {
+		struct config_errors errs = {0};
+		log_notice("SIGHUP: reloading %s", l->d.config_path);
+		if (feedd_reload(&l->d, &errs) < 0)
+			run_log_config_errors(&errs, LOG_LVL_ERR);
+		config_errors_free(&errs);
+		return;
+	}
+	log_notice("%s received", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+	stop(l, 0);
+}
+
+static void on_uv_watchdog(uv_timer_t *t)
+{
+	(void)t;
+	notify_watchdog();
+}
+
+/* Every minute: a passive checkpoint keeps the WAL bounded, and one small
+ * retention batch per feed for a few feeds at a time keeps pruning off the
+ * fetch path. */
+#define UPKEEP_MS         60000
+#define UPKEEP_FEEDS      50
+#define UPKEEP_BATCH      500
+
+static void on_uv_upkeep(uv_timer_t *t)
+{
+	struct life *l = t->data;
+	struct feedd *d = &l->d;
+	store_checkpoint(d->store);
+	const struct config *c = d->conf;
+	int64_t now = (int64_t)time(NULL);
+	for (size_t k = 0; k < UPKEEP_FEEDS && k < c->nfeeds; k++) {
+		if (l->prune_next >= c->nfeeds)
+			l->prune_next = 0;
+		const struct feed_conf *f = &c->feeds[l->prune_next++];
+		if (!f->retention && !f->max_items)
+			continue;
+		int pruned = 0;
+		if (store_prune(d->store, f->name, now, f->retention, f->max_items, UPKEEP_BATCH,
+				&pruned) == 0 && pruned)
+			log_info("retention: %s: %d items pruned", f->name, pruned);
+	}
+}
+
+static int make_state_dir(const char *dir)
+{
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		int e = errno;
+		log_err("state directory %s: %s", dir, strerror(e));
+		return -e;
+	}
+	struct stat st;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		log_err("state directory %s: not a directory", dir);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+int run_daemon(const struct run_opts *o)
+{
+	struct life *l = calloc(1, sizeof *l);
+	if (!l)
+		return RUN_EXIT_FAILURE;
+	l->opts = o;
+	struct config_errors errs = {0};
+	int code = RUN_EXIT_FAILURE;
+	if (run_load_config(o, &l->d.conf, &errs) < 0) {
+		run_log_config_errors(&errs, LOG_LVL_ERR);
+		config_errors_free(&errs);
+		free(l);
+		return RUN_EXIT_CONFIG;
+	}
+	struct feedd *d = &l->d;
+	d->config_path = o->config_path;
+	d->started = (int64_t)time(NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (make_state_dir(d->conf->daemon.state_dir) < 0)
+		goto out_conf;
+	parse_global_init();
+	char *err = NULL;
+	if (store_open(d->conf->daemon.store, d->conf->daemon.state_dir, &d->store, &err) < 0) {
+		log_err("store: %s", err ? err : "cannot open");
+		free(err);
+		goto out_parse;
+	}
+	if (store_feeds_sync(d->store, d->conf) < 0) {
+		log_err("store: cannot record the configured feeds");
+		goto out_store;
+	}
+	if (uv_loop_init(&l->loop) < 0)
+		goto out_store;
+	d->loop = &l->loop;
+	uv_timer_init(d->loop, &l->upkeep);
+	l->upkeep.data = l;
+	uv_timer_start(&l->upkeep, on_uv_upkeep, UPKEEP_MS, UPKEEP_MS);
+
+	uv_signal_init(d->loop, &l->sigterm);
+	uv_signal_init(d->loop, &l->sigint);
+	uv_signal_init(d->loop, &l->sighup);
+	l->sigterm.data = l->sigint.data = l->sighup.data = l;
+	uv_signal_start(&l->sigterm, on_uv_signal, SIGTERM);
+	uv_signal_start(&l->sigint, on_uv_signal, SIGINT);
+	uv_signal_start(&l->sighup, on_uv_signal, SIGHUP);
+
+	uint64_t wd = notify_watchdog_usec();
+	if (wd) {
+		uv_timer_init(d->loop, &l->watchdog);
+		l->watchdog.data = l;
+		uint64_t ms = wd / 2000;
+		uv_timer_start(&l->watchdog, on_uv_watchdog, 0, ms ? ms : 1);
+		l->have_watchdog = true;
+	}
+
+	log_notice("feedd %s: %zu feeds from %s, state in %s, socket %s", FEEDD_VERSION,
+		   d->conf->nfeeds, d->config_path, d->conf->daemon.state_dir,
+		   d->conf->daemon.socket);
+	notify_ready();
+	uv_run(d->loop, UV_RUN_DEFAULT);
+	code = l->exit_code;
+
+	/* Whatever is still open (a module that closes late) gets a last pass. */
+	uv_run(d->loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(d->loop) != 0)
+		log_warn("loop closed with handles still open");
+out_store:
+	store_close(d->store);
+out_parse:
+	parse_global_cleanup();
+	if (d->stopping)
+		log_notice("stopped");
+out_conf:
+	config_free(d->conf);
+	free(l);
+	return code;
+}

@@ -1,0 +1,37 @@
+/* run.h — how main.c starts feedd: the options from the command line and
+ * the modes (daemon, --once, --check-config). Exit codes are documented in
+ * feedd(8). */
+#ifndef FEEDD_RUN_H
+#define FEEDD_RUN_H
+
+#include <stdbool.h>
+
+#include "core/config.h"
+#include "core/log.h"
+
+#define RUN_DEFAULT_CONFIG    "/etc/feedd/feeds.conf"
+#define RUN_DEFAULT_STATE_DIR "/var/lib/feedd"
+#define RUN_DEFAULT_SOCKET    "/run/feedd/feedd.sock"
+
+enum {
+	RUN_EXIT_OK = 0,
+	RUN_EXIT_FAILURE = 1,   /* could not start (store, socket), or --once had failures */
+	RUN_EXIT_CONFIG = 2,    /* usage error or a bad config file */
+};
+
+struct run_opts {
+	const char *config_path;
+	const char *state_dir;   /* overrides [daemon] state_dir */
+	const char *socket;      /* overrides [daemon] socket */
+	bool verbose;
+};
+
+/* Loads the config and applies the overrides and the systemd directories
+ * ($STATE_DIRECTORY, $RUNTIME_DIRECTORY). */
+int run_load_config(const struct run_opts *o, struct config **out, struct config_errors *errs);
+void run_log_config_errors(const struct config_errors *errs, enum log_level lvl);
+
+/* Runs the daemon until SIGTERM/SIGINT; returns the exit code. */
+int run_daemon(const struct run_opts *o);
+
+#endif

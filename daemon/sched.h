@@ -1,0 +1,37 @@
+/* sched.h — decides when each feed is due and drives its fetches: the
+ * pipeline sched → fetch → parse → store → feedd_news().
+ *
+ * One timer (over a heap of due times) drives every feed; queued feeds wait
+ * without holding sockets; max_fetches, per_host and host_gap are enforced
+ * here. Feed state lives in the store and is loaded at start.
+ *
+ * Ownership: sched_start allocates; sched_close stops the timer and abandons
+ * in-flight fetches cleanly; the struct is freed in the timer's close
+ * callback (the loop must run after sched_close). */
+#ifndef FEEDD_SCHED_H
+#define FEEDD_SCHED_H
+
+#include <jansson.h>
+
+#include "core/config.h"
+#include "daemon/feedd.h"
+
+int sched_start(struct feedd *d, struct sched **out);
+/* The config was replaced: added feeds start, removed ones stop, changed
+ * ones keep their state (a changed URL starts afresh with validators). */
+int sched_reload(struct sched *s, const struct config *c);
+/* Fetch NAME now (Retry-After and host limits still apply); -ENOENT if no
+ * such feed. */
+int sched_refresh(struct sched *s, const char *name);
+/* Live state the store does not hold ("fetching", "queued", "waiting"),
+ * as a new JSON object, or NULL for an unknown feed. */
+json_t *sched_feed_live(struct sched *s, const char *name);
+void sched_close(struct sched *s);
+
+/* --once: fetch every enabled feed once (honouring concurrency and host
+ * limits, not due times), store, print one line per feed and totals; runs
+ * the loop itself. Returns the exit code: 0 if every feed answered 200/304,
+ * 1 otherwise. */
+int sched_once(struct feedd *d);
+
+#endif

@@ -1,0 +1,495 @@
+/* sqlite.c — the SQLite store: opening, checking and migrating the file,
+ * the kept prepared statements, transactions, figures and checkpoints. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/date.h"
+#include "core/log.h"
+#include "store/schema.h"
+#include "store/sqlite_int.h"
+
+/* Every fixed statement's SQL, indexed by enum stmt. */
+static const char *const stmt_sql[ST__COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SYNC_FULL] = "PRAGMA synchronous=FULL",
+	[ST_SYNC_NORMAL] = "PRAGMA synchronous=NORMAL",
+	[ST_FEED_ID] = "SELECT id, link_identity, 0, site_url, url, removed FROM feeds WHERE name = ?1",
+	[ST_FEED_INSERT] = "INSERT INTO feeds(name, url, created) VALUES (?1, ?2, ?3)",
+	[ST_FEED_LOAD] =
+		"SELECT name, url, effective_url, title, site_url, etag, last_modified,"
+		" last_fetch, last_success, next_due, next_reason, last_status, last_error,"
+		" failures, gone, link_identity, n_requests, n_conditional, n_200, n_304,"
+		" n_err_net, n_err_http, n_err_parse, bytes_wire, bytes_decoded,"
+		" (SELECT count(*) FROM items WHERE feed = feeds.id)"
+		" FROM feeds WHERE name = ?1",
+	[ST_FEED_STATE] =
+		"UPDATE feeds SET url = coalesce(?2, url), effective_url = ?3,"
+		" title = coalesce(?4, title), site_url = coalesce(?5, site_url),"
+		" etag = ?6, last_modified = ?7, last_fetch = ?8, last_success = ?9,"
+		" next_due = ?10, next_reason = ?11, last_status = ?12, last_error = ?13,"
+		" failures = ?14, gone = ?15, n_requests = ?16, n_conditional = ?17,"
+		" n_200 = ?18, n_304 = ?19, n_err_net = ?20, n_err_http = ?21,"
+		" n_err_parse = ?22, bytes_wire = ?23, bytes_decoded = ?24 WHERE id = ?1",
+	[ST_FEED_DOC] = "UPDATE feeds SET link_identity = ?2, listed = ?3 WHERE id = ?1",
+	[ST_FEED_ALL] = "SELECT id, name, url, removed FROM feeds",
+	[ST_FEED_SYNC_URL] =
+		"UPDATE feeds SET url = ?2, effective_url = NULL, etag = NULL,"
+		" last_modified = NULL, gone = 0 WHERE id = ?1",
+	[ST_FEED_REMOVED] = "UPDATE feeds SET removed = ?2 WHERE id = ?1",
+	[ST_TAGS_CLEAR] = "DELETE FROM feed_tags WHERE feed = ?1",
+	[ST_TAG_ADD] = "INSERT OR IGNORE INTO feed_tags(tag, feed) VALUES (?2, ?1)",
+	[ST_ITEM_BY_KEY] = "SELECT id, chash, last_seen FROM items WHERE feed = ?1 AND ikey = ?2",
+	[ST_ITEM_BY_CANON] =
+		"SELECT id, chash, last_seen FROM items WHERE feed = ?1 AND canon_url = ?2 LIMIT 2",
+	[ST_TOMB_BY_KEY] = "SELECT 1 FROM tombstones WHERE feed = ?1 AND ikey = ?2",
+	[ST_TOMB_BY_CANON] = "SELECT 1 FROM tombstones WHERE feed = ?1 AND canon_url = ?2 LIMIT 1",
+	[ST_ITEM_SEEN] = "UPDATE items SET last_seen = ?2 WHERE id = ?1",
+	[ST_ITEM_REKEY] = "UPDATE items SET ikey = ?2, rule = ?3, guid = ?4 WHERE id = ?1",
+	[ST_ITEM_UPDATE] =
+		"UPDATE items SET guid = ?2, url = ?3, canon_url = ?4, title = ?5,"
+		" author = ?6, summary = ?7, content = ?8, published = ?9, updated = ?10,"
+		" categories = ?11, enclosures = ?12, chash = ?13, last_seen = ?14,"
+		" updated_seen = ?14,"
+		" sort_date = CASE WHEN ?9 IS NOT NULL AND ?9 <= first_seen THEN ?9"
+		"  ELSE first_seen END WHERE id = ?1",
+	[ST_ITEM_INSERT] =
+		"INSERT INTO items(feed, ikey, rule, guid, url, canon_url, title, author,"
+		" summary, content, published, updated, categories, enclosures, chash,"
+		" first_seen, last_seen, sort_date, duplicate_of)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+		" ?16, ?16, ?17, ?18)",
+	[ST_DUP_FIND] =
+		"SELECT id FROM items WHERE canon_url = ?2 AND feed <> ?1 ORDER BY id LIMIT 1",
+	[ST_FTS_ADD] =
+		"INSERT INTO items_fts(rowid, title, summary, content)"
+		" SELECT id, title, summary, content FROM items WHERE id > ?1",
+	[ST_EVENT_ADD] =
+		"INSERT INTO events(type, time, feed, item_id, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_HOOK_ADD] =
+		"INSERT OR IGNORE INTO hook_deliveries(item_id, feed, next_try) VALUES (?1, ?2, ?3)",
+	[ST_LAST_ITEM] = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'items'), 0)",
+	[ST_LAST_EVENT] = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
+	[ST_EVENTS] =
+		"SELECT e.seq, e.type, e.time, e.feed, e.item_id, e.data, i.title, i.url"
+		" FROM events e LEFT JOIN items i ON i.id = e.item_id WHERE e.seq > ?1"
+		" ORDER BY e.seq LIMIT ?2",
+	[ST_CONSUMER_GET] = "SELECT cursor FROM consumers WHERE name = ?1",
+	[ST_CONSUMER_ADD] = "INSERT INTO consumers(name, cursor, created) VALUES (?1, ?2, ?3)",
+	/* Never backwards, and never past the newest id ever handed out. */
+	[ST_CONSUMER_ACK] =
+		"UPDATE consumers SET acked = ?3, cursor = max(cursor, min(?2,"
+		" coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'items'), 0)))"
+		" WHERE name = ?1",
+	[ST_CONSUMERS] =
+		"SELECT name, cursor, created, acked,"
+		" (SELECT count(*) FROM items WHERE id > consumers.cursor) FROM consumers ORDER BY name",
+	[ST_HOOK_DUE] =
+		"SELECT h.attempts, " STORE_ITEM_COLS " FROM hook_deliveries h"
+		" JOIN items i ON i.id = h.item_id JOIN feeds f ON f.id = i.feed"
+		" WHERE h.given_up = 0 AND h.next_try <= ?1 ORDER BY h.next_try, h.item_id LIMIT ?2",
+	[ST_HOOK_DONE] = "DELETE FROM hook_deliveries WHERE item_id = ?1",
+	[ST_HOOK_RETRY] =
+		"UPDATE hook_deliveries SET attempts = attempts + 1, next_try = ?2,"
+		" last_error = ?3 WHERE item_id = ?1",
+	[ST_HOOK_GIVE_UP] =
+		"UPDATE hook_deliveries SET attempts = attempts + 1, given_up = 1,"
+		" last_error = ?3 WHERE item_id = ?1"
+		" RETURNING (SELECT name FROM feeds WHERE id = hook_deliveries.feed)",
+	/* Prunable: not in the latest document, no hook delivery pending, and
+	 * too old or beyond the cap. */
+#define PRUNE_SELECT \
+	"SELECT i.id FROM items i, feeds f WHERE f.name = ?1 AND i.feed = f.id" \
+	" AND i.id NOT IN (SELECT value FROM json_each((SELECT listed FROM feeds WHERE name = ?1)))" \
+	" AND NOT EXISTS (SELECT 1 FROM hook_deliveries h WHERE h.item_id = i.id" \
+	" AND h.given_up = 0) AND ((?2 > 0 AND i.first_seen < ?3)" \
+	" OR (?4 > 0 AND i.id < coalesce((SELECT id FROM items WHERE feed = f.id" \
+	" ORDER BY id DESC LIMIT 1 OFFSET ?4 - 1), 0))) ORDER BY i.id LIMIT ?5"
+	[ST_PRUNE_TOMB] =
+		"INSERT OR IGNORE INTO tombstones(feed, ikey, canon_url, pruned)"
+		" SELECT feed, ikey, canon_url, ?6 FROM items WHERE id IN (" PRUNE_SELECT ")",
+	[ST_PRUNE_DELETE] = "DELETE FROM items WHERE id IN (" PRUNE_SELECT ")",
+#undef PRUNE_SELECT
+	[ST_FIGURES] =
+		"SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM feeds WHERE removed = 0),"
+		" (SELECT count(*) FROM tombstones), (SELECT count(*) FROM events),"
+		" (SELECT count(*) FROM consumers),"
+		" (SELECT count(*) FROM hook_deliveries WHERE given_up = 0),"
+		" (SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size())",
+};
+
+int store_fail(struct store *s, int rc, const char *what)
+{
+	log_err("store %s: %s: %s", s && s->path ? s->path : "", what,
+		s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: return -EBUSY;
+	case SQLITE_NOMEM: return -ENOMEM;
+	case SQLITE_FULL: return -ENOSPC;
+	case SQLITE_READONLY:
+	case SQLITE_PERM: return -EACCES;
+	case SQLITE_CONSTRAINT:
+	case SQLITE_MISMATCH:
+	case SQLITE_RANGE: return -EINVAL;
+	default: return -EIO;
+	}
+}
+
+sqlite3_stmt *store_stmt(struct store *s, enum stmt id)
+{
+	return s->st[id];
+}
+
+void store_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+int store_exec_stmt(struct store *s, enum stmt id, const char *what)
+{
+	sqlite3_stmt *st = s->st[id];
+	int rc = sqlite3_step(st);
+	store_done(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return store_fail(s, rc, what);
+	return 0;
+}
+
+int store_begin(struct store *s) { return store_exec_stmt(s, ST_BEGIN, "begin"); }
+int store_commit(struct store *s) { return store_exec_stmt(s, ST_COMMIT, "commit"); }
+
+void store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db)) {
+		sqlite3_stmt *st = s->st[ST_ROLLBACK];
+		sqlite3_step(st);
+		store_done(st);
+	}
+}
+
+int store_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	return v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+int store_bind_date(sqlite3_stmt *st, int i, int64_t t)
+{
+	return t == DATE_NONE ? sqlite3_bind_null(st, i) : sqlite3_bind_int64(st, i, t);
+}
+
+char *store_col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? strdup((const char *)t) : NULL;
+}
+
+json_t *store_json_time(int64_t t)
+{
+	if (!t)
+		return json_null();
+	char buf[32];
+	date_format_rfc3339(t, buf, sizeof buf);
+	return json_string(buf);
+}
+
+/* --- opening --- */
+
+static char *fmt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt_err(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = NULL;
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	return m;
+}
+
+static char *store_path(const char *spec, const char *state_dir)
+{
+	if (!spec || strcmp(spec, "sqlite") == 0) {
+		char *p = NULL;
+		if (asprintf(&p, "%s/feedd.db", state_dir ? state_dir : ".") < 0)
+			return NULL;
+		return p;
+	}
+	size_t n = strlen(spec);
+	if (n > 3 && strcmp(spec + n - 3, ".db") == 0)
+		return strdup(spec);
+	return NULL;
+}
+
+/* One text value from a one-row statement, or NULL (*rc set). */
+static char *query_text(sqlite3 *db, const char *sql, int *rc)
+{
+	sqlite3_stmt *st = NULL;
+	char *out = NULL;
+	*rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (*rc == SQLITE_OK) {
+		*rc = sqlite3_step(st);
+		if (*rc == SQLITE_ROW) {
+			out = store_col_dup(st, 0);
+			*rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+static int setup_connection(struct store *s, char **err)
+{
+	int rc;
+	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_extended_result_codes(s->db, 1);
+	/* quick_check first: a damaged file must be named before we write. */
+	char *qc = query_text(s->db, "PRAGMA quick_check(1)", &rc);
+	if (rc != SQLITE_OK || !qc || strcmp(qc, "ok") != 0) {
+		*err = fmt_err("store %s is damaged or not a feedd database (%s); "
+			       "restore a backup or move it aside to start afresh",
+			       s->path, qc ? qc : sqlite3_errmsg(s->db));
+		free(qc);
+		return (rc & 0xff) == SQLITE_BUSY ? -EBUSY : -EIO;
+	}
+	free(qc);
+	char *mode = query_text(s->db, "PRAGMA journal_mode=WAL", &rc);
+	bool wal = mode && strcmp(mode, "wal") == 0;
+	free(mode);
+	if (rc != SQLITE_OK || !wal) {
+		*err = fmt_err("store %s: cannot enable WAL: %s", s->path, sqlite3_errmsg(s->db));
+		return -EIO;
+	}
+	/* NORMAL: in WAL mode a commit survives a process crash, and only a
+	 * power cut may lose the last ones (acks are written FULL). The 8 MiB
+	 * cache keeps the hot index pages of a million-item store resident;
+	 * the auto-checkpoint is a backstop for store_checkpoint(). */
+	rc = sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+			  " PRAGMA cache_size=-8192; PRAGMA wal_autocheckpoint=4000;",
+			  NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		*err = fmt_err("store %s: %s", s->path, sqlite3_errmsg(s->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Applies every pending migration in one transaction. */
+static int migrate(struct store *s, char **err)
+{
+	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		*err = fmt_err("store %s: %s", s->path, sqlite3_errmsg(s->db));
+		return -EIO;
+	}
+	char *v = query_text(s->db, "PRAGMA user_version", &rc);
+	int version = v ? atoi(v) : 0;
+	free(v);
+	if (version > schema_version) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		*err = fmt_err("store %s has schema version %d, newer than this feedd "
+			       "understands (%d): refusing to open it; run a newer feedd",
+			       s->path, version, schema_version);
+		return -EPROTO;
+	}
+	for (int i = version; i < schema_version; i++) {
+		char *msg = NULL;
+		rc = sqlite3_exec(s->db, schema_migrations[i], NULL, NULL, &msg);
+		if (rc != SQLITE_OK) {
+			*err = fmt_err("store %s: migration to version %d failed: %s",
+				       s->path, i + 1, msg ? msg : sqlite3_errstr(rc));
+			sqlite3_free(msg);
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return -EIO;
+		}
+	}
+	if (version < schema_version) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA user_version=%d", schema_version);
+		rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		*err = fmt_err("store %s: %s", s->path, sqlite3_errmsg(s->db));
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -EIO;
+	}
+	if (version && version < schema_version)
+		log_notice("store %s: upgraded schema %d -> %d", s->path, version, schema_version);
+	return 0;
+}
+
+static int prepare_all(struct store *s, char **err)
+{
+	for (int i = 0; i < ST__COUNT; i++) {
+		int rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					    &s->st[i], NULL);
+		if (rc != SQLITE_OK) {
+			*err = fmt_err("store %s: preparing statement %d: %s", s->path, i,
+				       sqlite3_errmsg(s->db));
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+int store_open(const char *spec, const char *state_dir, struct store **out, char **err)
+{
+	*out = NULL;
+	*err = NULL;
+	struct store *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	s->path = store_path(spec, state_dir);
+	if (!s->path) {
+		*err = fmt_err("store \"%s\": not \"sqlite\" or a path ending in .db",
+			       spec ? spec : "");
+		free(s);
+		return -EINVAL;
+	}
+	int r;
+	int rc = sqlite3_open_v2(s->path, &s->db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		*err = fmt_err("store %s: cannot open: %s", s->path,
+			       s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		r = (rc & 0xff) == SQLITE_CANTOPEN ? -ENOENT : -EIO;
+		goto fail;
+	}
+	if ((r = setup_connection(s, err)) < 0 || (r = migrate(s, err)) < 0 ||
+	    (r = prepare_all(s, err)) < 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	if (!*err)
+		*err = fmt_err("store %s: cannot open", s->path);
+	store_close(s);
+	return r;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	for (int i = 0; i < IQ__SHAPES; i++)
+		sqlite3_finalize(s->iq[i]);
+	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
+		log_err("store %s: close: %s", s->path, sqlite3_errmsg(s->db));
+	free(s->path);
+	free(s);
+}
+
+/* --- figures and upkeep --- */
+
+int store_last_ids(struct store *s, int64_t *last_item_id, int64_t *last_event_seq)
+{
+	enum stmt ids[2] = {ST_LAST_ITEM, ST_LAST_EVENT};
+	int64_t *outs[2] = {last_item_id, last_event_seq};
+	for (int i = 0; i < 2; i++) {
+		sqlite3_stmt *st = s->st[ids[i]];
+		int rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW) {
+			store_done(st);
+			return store_fail(s, rc, "last ids");
+		}
+		if (outs[i])
+			*outs[i] = sqlite3_column_int64(st, 0);
+		store_done(st);
+	}
+	return 0;
+}
+
+int store_figures(struct store *s, struct store_figures *f)
+{
+	memset(f, 0, sizeof *f);
+	sqlite3_stmt *st = s->st[ST_FIGURES];
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		store_done(st);
+		return store_fail(s, rc, "figures");
+	}
+	f->items = sqlite3_column_int64(st, 0);
+	f->feeds = sqlite3_column_int64(st, 1);
+	f->tombstones = sqlite3_column_int64(st, 2);
+	f->events = sqlite3_column_int64(st, 3);
+	f->consumers = sqlite3_column_int64(st, 4);
+	f->hooks_pending = sqlite3_column_int64(st, 5);
+	f->file_bytes = sqlite3_column_int64(st, 6);
+	store_done(st);
+	char *wal = NULL;
+	struct stat sb;
+	if (asprintf(&wal, "%s-wal", s->path) >= 0 && stat(wal, &sb) == 0)
+		f->wal_bytes = sb.st_size;
+	free(wal);
+	if (stat(s->path, &sb) == 0 && sb.st_size > f->file_bytes)
+		f->file_bytes = sb.st_size;
+	return 0;
+}
+
+int store_checkpoint(struct store *s)
+{
+	int log_frames = 0, ckpt = 0;
+	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+					   &log_frames, &ckpt);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return store_fail(s, rc, "checkpoint");
+	log_debug("store %s: checkpoint %d/%d frames", s->path, ckpt, log_frames);
+	return 0;
+}
+
+/* --- shared pieces --- */
+
+int store_event(struct store *s, const char *type, int64_t now, const char *feed,
+		int64_t item_id, json_t *data)
+{
+	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+	json_decref(data);
+	sqlite3_stmt *st = s->st[ST_EVENT_ADD];
+	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	store_bind_text(st, 3, feed);
+	if (item_id > 0)
+		sqlite3_bind_int64(st, 4, item_id);
+	store_bind_text(st, 5, text);
+	int rc = sqlite3_step(st);
+	store_done(st);
+	free(text);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "event");
+}
+
+int store_feed_id(struct store *s, const char *name, const char *url, bool create,
+		  int64_t now, int64_t *id)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_ID];
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	store_done(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "feed lookup");
+	if (!create)
+		return -ENOENT;
+	st = s->st[ST_FEED_INSERT];
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	store_bind_text(st, 2, url);
+	sqlite3_bind_int64(st, 3, now);
+	rc = sqlite3_step(st);
+	store_done(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "feed insert");
+	*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}

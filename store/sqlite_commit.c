@@ -1,0 +1,667 @@
+/* sqlite_commit.c — one fetched document, one transaction: the feed's state,
+ * its items deduplicated (DESIGN.md, "Dedup") and the events they cause. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/date.h"
+#include "core/log.h"
+#include "core/url.h"
+#include "store/sqlite_int.h"
+
+/* What dedup works out for one item of the document before touching rows. */
+struct pending {
+	const struct item *it;
+	char *canon;           /* canonical link, or NULL */
+	char *key;             /* "g:guid", "l:canonical link" or "h:hash" */
+	const char *rule;      /* "guid", "link", "hash" */
+	char *categories;      /* JSON text */
+	char *enclosures;      /* JSON text */
+	char chash[33];        /* content hash, hex */
+	bool guid_unique;
+	bool canon_unique;
+};
+
+/* The running totals of one commit. */
+struct commit_acc {
+	int64_t *new_ids;
+	size_t nnew, cap;
+	size_t nupdated;
+	/* Ids of the stored items this document lists: an open-addressing set
+	 * (0 = empty slot) and the same ids in order, for feeds.listed. */
+	int64_t *set;
+	size_t set_cap;
+	int64_t *listed;
+	size_t nlisted;
+	/* Edited items, rewritten after the document's inserts (their FTS
+	 * trigger would otherwise slow every later statement). */
+	struct edit { int64_t id; const struct pending *p; } *edits;
+	size_t nedits, edits_cap;
+};
+
+/* 128-bit FNV-1a over length-prefixed fields: cheap, and only ever compared
+ * with itself (content changes, hash identities), never trusted as secure. */
+static void hash_fields(const char *const *fields, size_t n, char out[33])
+{
+	uint64_t h1 = 0xcbf29ce484222325ULL, h2 = 0x84222325cbf29ce4ULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *f = fields[i] ? fields[i] : "";
+		size_t len = fields[i] ? strlen(f) + 1 : 0;
+		unsigned char lb[8];
+		for (int b = 0; b < 8; b++)
+			lb[b] = (unsigned char)(len >> (8 * b));
+		for (int b = 0; b < 8; b++) {
+			h1 = (h1 ^ lb[b]) * 0x100000001b3ULL;
+			h2 = (h2 ^ lb[b]) * 0x100000001b3ULL;
+		}
+		for (size_t j = 0; f[j]; j++) {
+			h1 = (h1 ^ (unsigned char)f[j]) * 0x100000001b3ULL;
+			h2 = (h2 ^ (unsigned char)f[j]) * 0x100000001b3ULL;
+			h2 ^= h2 >> 29;
+		}
+	}
+	snprintf(out, 33, "%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);
+}
+
+static char *cats_json(const struct item *it)
+{
+	if (!it->ncategories)
+		return strdup("[]");
+	json_t *a = json_array();
+	for (size_t i = 0; i < it->ncategories; i++)
+		json_array_append_new(a, json_string_lossy(it->categories[i]));
+	char *t = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return t;
+}
+
+static char *encs_json(const struct item *it)
+{
+	if (!it->nenclosures)
+		return strdup("[]");
+	json_t *a = json_array();
+	for (size_t i = 0; i < it->nenclosures; i++) {
+		const struct enclosure *e = &it->enclosures[i];
+		json_array_append_new(a, json_pack("{s:o,s:o,s:o}",
+			"url", json_string_lossy(e->url), "type", json_string_lossy(e->type),
+			"length", e->length >= 0 ? json_integer(e->length) : json_null()));
+	}
+	char *t = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return t;
+}
+
+static char *prefixed(const char *prefix, const char *s)
+{
+	size_t a = strlen(prefix), b = strlen(s);
+	char *k = malloc(a + b + 1);
+	if (k) {
+		memcpy(k, prefix, a);
+		memcpy(k + a, s, b + 1);
+	}
+	return k;
+}
+
+struct sorted { const char *s; const char *key; size_t i; };
+
+static int cmp_sorted(const void *a, const void *b)
+{
+	const struct sorted *x = a, *y = b;
+	int c = strcmp(x->s, y->s);
+	return c ? c : strcmp(x->key, y->key);
+}
+
+/* UNIQUE[i]: string I (present) names one thing in the document — it occurs
+ * once, or (when KEYS is given) only on items that share one identity. */
+static int mark_unique(const char *const *strs, char *const *keys, size_t n, bool *unique)
+{
+	struct sorted *v = malloc((n ? n : 1) * sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		unique[i] = false;
+		if (strs[i] && *strs[i])
+			v[m++] = (struct sorted){strs[i], keys ? keys[i] : "", i};
+	}
+	qsort(v, m, sizeof *v, cmp_sorted);
+	for (size_t j = 0; j < m;) {
+		size_t e = j + 1;
+		while (e < m && strcmp(v[e].s, v[j].s) == 0)
+			e++;
+		/* Sorted by key within the group: first == last means one key. */
+		bool one = keys ? strcmp(v[j].key, v[e - 1].key) == 0 : e - j == 1;
+		for (size_t k = j; k < e; k++)
+			unique[v[k].i] = one;
+		j = e;
+	}
+	free(v);
+	return 0;
+}
+
+static void pending_free(struct pending *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].canon);
+		free(p[i].key);
+		free(p[i].categories);
+		free(p[i].enclosures);
+	}
+	free(p);
+}
+
+/* Works out identities for the whole document; decides link identity. */
+static int plan_doc(const struct doc *doc, bool *link_identity, struct pending **out)
+{
+	size_t n = doc->nitems;
+	struct pending *p = calloc(n, sizeof *p);
+	const char **strs = calloc(n, sizeof *strs);
+	bool *uniq = calloc(n, sizeof *uniq);
+	int r = -ENOMEM;
+	if (!p || !strs || !uniq)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		p[i].it = &doc->items[i];
+		strs[i] = doc->items[i].guid;
+	}
+	if ((r = mark_unique(strs, NULL, n, uniq)) < 0)
+		goto out;
+	size_t bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		p[i].guid_unique = uniq[i];
+		bad += !uniq[i];
+		p[i].canon = url_canonical(doc->items[i].url);
+		strs[i] = p[i].canon;
+	}
+	/* Mostly missing or repeated guids: the publisher's ids mean nothing. */
+	if (!*link_identity && n >= 2 && bad * 2 > n)
+		*link_identity = true;
+	for (size_t i = 0; i < n; i++) {
+		struct pending *q = &p[i];
+		const struct item *it = q->it;
+		q->categories = cats_json(it);
+		q->enclosures = encs_json(it);
+		const char *content[] = {it->title, it->url, it->author, it->summary,
+					 it->content, q->categories, q->enclosures};
+		hash_fields(content, sizeof content / sizeof *content, q->chash);
+		bool guid_ok = q->guid_unique && !*link_identity;
+		if (guid_ok) {
+			q->key = prefixed("g:", it->guid);
+			q->rule = "guid";
+		} else if (q->canon) {
+			q->key = prefixed("l:", q->canon);
+			q->rule = "link";
+		} else if (q->guid_unique) {
+			q->key = prefixed("g:", it->guid);
+			q->rule = "guid";
+		} else {
+			char date[32] = "", h[33];
+			int64_t d = it->published != DATE_NONE ? it->published : it->updated;
+			if (d != DATE_NONE)
+				date_format_rfc3339(d, date, sizeof date);
+			const char *f[] = {it->title, date,
+					   it->nenclosures ? it->enclosures[0].url : NULL};
+			hash_fields(f, 3, h);
+			q->key = prefixed("h:", h);
+			q->rule = "hash";
+		}
+		if (!q->key || !q->categories || !q->enclosures) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	/* Whether a link names one article here, for the link rule. */
+	char **keys = calloc(n ? n : 1, sizeof *keys);
+	if (!keys) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		keys[i] = p[i].key;
+	r = mark_unique(strs, keys, n, uniq);
+	free(keys);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		p[i].canon_unique = uniq[i];
+	*out = p;
+	p = NULL;
+	r = 0;
+out:
+	if (p)
+		pending_free(p, n);
+	free(strs);
+	free(uniq);
+	return r;
+}
+
+/* A stored row found for an item: its id, content hash and last_seen. */
+struct found {
+	int64_t id;
+	char chash[33];
+	int64_t last_seen;
+	int rows;
+};
+
+static size_t set_slot(const struct commit_acc *acc, int64_t id)
+{
+	size_t i = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ULL) & (acc->set_cap - 1);
+	while (acc->set[i] && acc->set[i] != id)
+		i = (i + 1) & (acc->set_cap - 1);
+	return i;
+}
+
+/* Whether this document already listed stored item ID. */
+static bool listed_has(const struct commit_acc *acc, int64_t id)
+{
+	return acc->set[set_slot(acc, id)] == id;
+}
+
+static void listed_add(struct commit_acc *acc, int64_t id)
+{
+	size_t i = set_slot(acc, id);
+	if (acc->set[i] != id) {
+		acc->set[i] = id;
+		acc->listed[acc->nlisted++] = id;
+	}
+}
+
+/* feeds.listed: the JSON array of the ids this document lists. */
+static char *listed_json(const struct commit_acc *acc)
+{
+	char *out = malloc(acc->nlisted * 21 + 3);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	out[o++] = '[';
+	for (size_t i = 0; i < acc->nlisted; i++)
+		o += (size_t)sprintf(out + o, i ? ",%lld" : "%lld", (long long)acc->listed[i]);
+	out[o++] = ']';
+	out[o] = '\0';
+	return out;
+}
+
+static int lookup(struct store *s, enum stmt id, int64_t feed, const char *arg,
+		  struct found *f)
+{
+	sqlite3_stmt *st = store_stmt(s, id);
+	sqlite3_bind_int64(st, 1, feed);
+	sqlite3_bind_text(st, 2, arg, -1, SQLITE_STATIC);
+	memset(f, 0, sizeof *f);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!f->rows++) {
+			f->id = sqlite3_column_int64(st, 0);
+			if (sqlite3_column_count(st) > 1) {
+				const unsigned char *h = sqlite3_column_text(st, 1);
+				snprintf(f->chash, sizeof f->chash, "%s", h ? (const char *)h : "");
+				f->last_seen = sqlite3_column_int64(st, 2);
+			}
+		}
+	}
+	store_done(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "item lookup");
+}
+
+/* last_seen is kept to within a day: rewriting every listed row at every
+ * fetch would make an unchanged document cost a page write per item. */
+#define LAST_SEEN_GRAIN 86400
+
+static int item_seen(struct store *s, const struct found *f, int64_t now)
+{
+	if (now - f->last_seen < LAST_SEEN_GRAIN)
+		return 0;
+	sqlite3_stmt *st = store_stmt(s, ST_ITEM_SEEN);
+	sqlite3_bind_int64(st, 1, f->id);
+	sqlite3_bind_int64(st, 2, now);
+	int rc = sqlite3_step(st);
+	store_done(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "item seen");
+}
+
+static int item_update(struct store *s, int64_t id, const struct pending *p, int64_t now)
+{
+	const struct item *it = p->it;
+	sqlite3_stmt *st = store_stmt(s, ST_ITEM_UPDATE);
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, it->guid);
+	store_bind_text(st, 3, it->url);
+	store_bind_text(st, 4, p->canon);
+	store_bind_text(st, 5, it->title);
+	store_bind_text(st, 6, it->author);
+	store_bind_text(st, 7, it->summary);
+	store_bind_text(st, 8, it->content);
+	store_bind_date(st, 9, it->published);
+	store_bind_date(st, 10, it->updated);
+	store_bind_text(st, 11, p->categories);
+	store_bind_text(st, 12, p->enclosures);
+	store_bind_text(st, 13, p->chash);
+	sqlite3_bind_int64(st, 14, now);
+	int rc = sqlite3_step(st);
+	store_done(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "item update");
+}
+
+static int item_rekey(struct store *s, int64_t id, const struct pending *p)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ITEM_REKEY);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, p->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->rule, -1, SQLITE_STATIC);
+	store_bind_text(st, 4, p->it->guid);
+	int rc = sqlite3_step(st);
+	store_done(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "item rekey");
+}
+
+/* A known item listed again: refreshed now, rewritten later if edited. */
+static int item_known(struct store *s, const struct found *f, const struct pending *p,
+		      int64_t now, struct commit_acc *acc)
+{
+	listed_add(acc, f->id);
+	int r = item_seen(s, f, now);
+	if (r < 0 || strcmp(f->chash, p->chash) == 0)
+		return r;
+	if (acc->nedits == acc->edits_cap) {
+		size_t cap = acc->edits_cap ? acc->edits_cap * 2 : 8;
+		struct edit *e = realloc(acc->edits, cap * sizeof *e);
+		if (!e)
+			return -ENOMEM;
+		acc->edits = e;
+		acc->edits_cap = cap;
+	}
+	acc->edits[acc->nedits++] = (struct edit){f->id, p};
+	return 0;
+}
+
+static int apply_edits(struct store *s, const char *feed_name, int64_t now,
+		       struct commit_acc *acc)
+{
+	for (size_t i = 0; i < acc->nedits; i++) {
+		int r = item_update(s, acc->edits[i].id, acc->edits[i].p, now);
+		if (r == 0)
+			r = store_event(s, "item.updated", now, feed_name, acc->edits[i].id, NULL);
+		if (r < 0)
+			return r;
+		acc->nupdated++;
+	}
+	return 0;
+}
+
+/* Indexes the document's new items (ids above LAST) in one statement. */
+static int index_new(struct store *s, int64_t last)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FTS_ADD);
+	sqlite3_bind_int64(st, 1, last);
+	int rc = sqlite3_step(st);
+	store_done(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "full-text index");
+}
+
+static int item_insert(struct store *s, int64_t feed, const char *feed_name,
+		       const struct pending *p, int64_t now, bool hook, struct commit_acc *acc)
+{
+	const struct item *it = p->it;
+	int64_t dup = 0;
+	if (p->canon) {
+		struct found f;
+		int r = lookup(s, ST_DUP_FIND, feed, p->canon, &f);
+		if (r < 0)
+			return r;
+		dup = f.rows ? f.id : 0;
+	}
+	/* Undated and future items sort by when we first saw them. */
+	int64_t sdate = it->published != DATE_NONE && it->published <= now ? it->published : now;
+	sqlite3_stmt *st = store_stmt(s, ST_ITEM_INSERT);
+	sqlite3_bind_int64(st, 1, feed);
+	sqlite3_bind_text(st, 2, p->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->rule, -1, SQLITE_STATIC);
+	store_bind_text(st, 4, it->guid);
+	store_bind_text(st, 5, it->url);
+	store_bind_text(st, 6, p->canon);
+	store_bind_text(st, 7, it->title);
+	store_bind_text(st, 8, it->author);
+	store_bind_text(st, 9, it->summary);
+	store_bind_text(st, 10, it->content);
+	store_bind_date(st, 11, it->published);
+	store_bind_date(st, 12, it->updated);
+	store_bind_text(st, 13, p->categories);
+	store_bind_text(st, 14, p->enclosures);
+	store_bind_text(st, 15, p->chash);
+	sqlite3_bind_int64(st, 16, now);
+	sqlite3_bind_int64(st, 17, sdate);
+	if (dup)
+		sqlite3_bind_int64(st, 18, dup);
+	int rc = sqlite3_step(st);
+	store_done(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "item insert");
+	int64_t id = sqlite3_last_insert_rowid(s->db);
+	listed_add(acc, id);
+	if (acc->nnew == acc->cap) {
+		size_t cap = acc->cap ? acc->cap * 2 : 16;
+		int64_t *n = realloc(acc->new_ids, cap * sizeof *n);
+		if (!n)
+			return -ENOMEM;
+		acc->new_ids = n;
+		acc->cap = cap;
+	}
+	acc->new_ids[acc->nnew++] = id;
+	if (hook) {
+		st = store_stmt(s, ST_HOOK_ADD);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, feed);
+		sqlite3_bind_int64(st, 3, now);
+		rc = sqlite3_step(st);
+		store_done(st);
+		if (rc != SQLITE_DONE)
+			return store_fail(s, rc, "hook queue");
+	}
+	/* The item's title and link join in when events are read. */
+	return store_event(s, "item.new", now, feed_name, id, NULL);
+}
+
+/* The link rule may only match when the link names one article: no other
+ * identity in the document has it, one stored item holds it, and it is not
+ * the site's front page (feeds whose every item links home would otherwise
+ * collapse). */
+static bool link_usable(const struct pending *p, const char *site_canon)
+{
+	return p->canon && p->canon_unique && !(site_canon && strcmp(p->canon, site_canon) == 0);
+}
+
+static int store_item(struct store *s, int64_t feed, const char *feed_name,
+		      const struct pending *p, const char *site_canon, int64_t now,
+		      bool hook, struct commit_acc *acc)
+{
+	struct found f;
+	int r = lookup(s, ST_ITEM_BY_KEY, feed, p->key, &f);
+	if (r < 0)
+		return r;
+	if (f.rows) {
+		/* A second item with the same identity in one document: the first wins. */
+		if (listed_has(acc, f.id))
+			return 0;
+		return item_known(s, &f, p, now, acc);
+	}
+	if ((r = lookup(s, ST_TOMB_BY_KEY, feed, p->key, &f)) < 0)
+		return r;
+	if (f.rows)
+		return 0;   /* pruned once: never new again */
+	if (link_usable(p, site_canon)) {
+		if ((r = lookup(s, ST_ITEM_BY_CANON, feed, p->canon, &f)) < 0)
+			return r;
+		if (f.rows == 1 && !listed_has(acc, f.id)) {
+			/* The publisher rewrote the identifier: same item, new identity. */
+			if ((r = item_rekey(s, f.id, p)) < 0)
+				return r;
+			return item_known(s, &f, p, now, acc);
+		}
+		if ((r = lookup(s, ST_TOMB_BY_CANON, feed, p->canon, &f)) < 0)
+			return r;
+		if (f.rows)
+			return 0;
+	}
+	return item_insert(s, feed, feed_name, p, now, hook, acc);
+}
+
+static int store_doc(struct store *s, int64_t feed, const char *feed_name,
+		     const struct doc *doc, int64_t now, bool hook, struct commit_acc *acc)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FEED_ID);
+	sqlite3_bind_text(st, 1, feed_name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		store_done(st);
+		return store_fail(s, rc, "feed lookup");
+	}
+	bool link_identity = sqlite3_column_int(st, 1) != 0;
+	char *site_canon = url_canonical(doc->feed.link ? doc->feed.link :
+					 (const char *)sqlite3_column_text(st, 3));
+	store_done(st);
+
+	bool was_link = link_identity;
+	struct pending *p = NULL;
+	int r = -ENOMEM;
+	size_t cap = 16;
+	while (cap < doc->nitems * 2)
+		cap *= 2;
+	acc->set = calloc(cap, sizeof *acc->set);
+	acc->set_cap = cap;
+	acc->listed = malloc(doc->nitems * sizeof *acc->listed);
+	if (!acc->set || !acc->listed || (r = plan_doc(doc, &link_identity, &p)) < 0)
+		goto out;
+	if (link_identity && !was_link)
+		log_notice("feed %s: guids mostly missing or repeated, identifying items by link",
+			   feed_name);
+	int64_t last_id = 0;
+	if ((r = store_last_ids(s, &last_id, NULL)) < 0)
+		goto out;
+	for (size_t i = 0; i < doc->nitems && r == 0; i++)
+		r = store_item(s, feed, feed_name, &p[i], site_canon, now, hook, acc);
+	if (r < 0 || (acc->nnew && (r = index_new(s, last_id)) < 0) ||
+	    (r = apply_edits(s, feed_name, now, acc)) < 0)
+		goto out;
+	/* What this document lists is what retention must leave alone. */
+	char *listed = listed_json(acc);
+	if (!listed) {
+		r = -ENOMEM;
+		goto out;
+	}
+	st = store_stmt(s, ST_FEED_DOC);
+	sqlite3_bind_int64(st, 1, feed);
+	sqlite3_bind_int(st, 2, link_identity);
+	sqlite3_bind_text(st, 3, listed, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	store_done(st);
+	free(listed);
+	if (rc != SQLITE_DONE)
+		r = store_fail(s, rc, "feed document");
+out:
+	if (p)
+		pending_free(p, doc->nitems);
+	free(site_canon);
+	return r;
+}
+
+static void acc_free(struct commit_acc *acc)
+{
+	free(acc->new_ids);
+	free(acc->edits);
+	free(acc->set);
+	free(acc->listed);
+}
+
+static int write_state(struct store *s, int64_t feed, const struct feed_state *fs,
+		       const struct doc *doc)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FEED_STATE);
+	sqlite3_bind_int64(st, 1, feed);
+	store_bind_text(st, 2, fs->url);
+	store_bind_text(st, 3, fs->effective_url);
+	store_bind_text(st, 4, doc && doc->feed.title ? doc->feed.title : fs->title);
+	store_bind_text(st, 5, doc && doc->feed.link ? doc->feed.link : fs->site_url);
+	store_bind_text(st, 6, fs->etag);
+	store_bind_text(st, 7, fs->last_modified);
+	sqlite3_bind_int64(st, 8, fs->last_fetch);
+	sqlite3_bind_int64(st, 9, fs->last_success);
+	sqlite3_bind_int64(st, 10, fs->next_due);
+	store_bind_text(st, 11, fs->next_reason);
+	sqlite3_bind_int(st, 12, fs->last_status);
+	store_bind_text(st, 13, fs->last_error);
+	sqlite3_bind_int64(st, 14, fs->failures);
+	sqlite3_bind_int(st, 15, fs->gone);
+	int64_t counters[] = {fs->n_requests, fs->n_conditional, fs->n_200, fs->n_304,
+			      fs->n_err_net, fs->n_err_http, fs->n_err_parse,
+			      fs->bytes_wire, fs->bytes_decoded};
+	for (int i = 0; i < 9; i++)
+		sqlite3_bind_int64(st, 16 + i, counters[i]);
+	int rc = sqlite3_step(st);
+	store_done(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "feed state");
+}
+
+static int feed_events(struct store *s, const struct feed_state *fs, unsigned ev, int64_t now)
+{
+	int r = 0;
+	if (!r && (ev & STORE_EV_MOVED))
+		r = store_event(s, "feed.moved", now, fs->name, 0,
+				json_pack("{s:o}", "url", json_string_lossy(fs->effective_url)));
+	if (!r && (ev & STORE_EV_GONE))
+		r = store_event(s, "feed.gone", now, fs->name, 0,
+				json_pack("{s:i}", "status", fs->last_status));
+	if (!r && (ev & STORE_EV_FAILING))
+		r = store_event(s, "feed.failing", now, fs->name, 0,
+				json_pack("{s:o,s:I}", "error", json_string_lossy(fs->last_error),
+					  "failures", (json_int_t)fs->failures));
+	if (!r && (ev & STORE_EV_RECOVERED))
+		r = store_event(s, "feed.recovered", now, fs->name, 0, NULL);
+	return r;
+}
+
+int store_commit_fetch(struct store *s, const struct feed_state *st,
+		       const struct doc *doc, unsigned feed_events_mask, bool hook,
+		       struct store_news *news)
+{
+	if (news)
+		memset(news, 0, sizeof *news);
+	if (!st || !st->name)
+		return -EINVAL;
+	int64_t now = time(NULL);
+	struct commit_acc acc = {0};
+	int64_t feed;
+	int r = store_begin(s);
+	if (r < 0)
+		return r;
+	if ((r = store_feed_id(s, st->name, st->url, true, now, &feed)) < 0 ||
+	    (r = write_state(s, feed, st, doc)) < 0)
+		goto fail;
+	/* An empty document says nothing about which items are still listed. */
+	if (doc && doc->nitems && (r = store_doc(s, feed, st->name, doc, now, hook, &acc)) < 0)
+		goto fail;
+	if ((r = feed_events(s, st, feed_events_mask, now)) < 0 || (r = store_commit(s)) < 0)
+		goto fail;
+	if (news) {
+		news->new_ids = acc.new_ids;
+		news->nnew = acc.nnew;
+		news->nupdated = acc.nupdated;
+		acc.new_ids = NULL;
+		store_last_ids(s, &news->last_item_id, &news->last_event_seq);
+	}
+	acc_free(&acc);
+	return 0;
+fail:
+	store_rollback(s);
+	acc_free(&acc);
+	return r;
+}
+
+void store_news_clear(struct store_news *n)
+{
+	if (!n)
+		return;
+	free(n->new_ids);
+	memset(n, 0, sizeof *n);
+}

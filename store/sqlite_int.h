@@ -1,0 +1,115 @@
+/* sqlite_int.h — what the SQLite backend's files share (internal to store/;
+ * the only header that includes sqlite3.h). */
+#ifndef FEEDD_STORE_SQLITE_INT_H
+#define FEEDD_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* Every fixed statement, prepared once at open and kept until close. */
+enum stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_SYNC_FULL,
+	ST_SYNC_NORMAL,
+	ST_FEED_ID,
+	ST_FEED_INSERT,
+	ST_FEED_LOAD,
+	ST_FEED_STATE,
+	ST_FEED_DOC,
+	ST_FEED_ALL,
+	ST_FEED_SYNC_URL,
+	ST_FEED_REMOVED,
+	ST_TAGS_CLEAR,
+	ST_TAG_ADD,
+	ST_ITEM_BY_KEY,
+	ST_ITEM_BY_CANON,
+	ST_TOMB_BY_KEY,
+	ST_TOMB_BY_CANON,
+	ST_ITEM_SEEN,
+	ST_ITEM_REKEY,
+	ST_ITEM_UPDATE,
+	ST_ITEM_INSERT,
+	ST_DUP_FIND,
+	ST_FTS_ADD,
+	ST_EVENT_ADD,
+	ST_HOOK_ADD,
+	ST_LAST_ITEM,
+	ST_LAST_EVENT,
+	ST_EVENTS,
+	ST_CONSUMER_GET,
+	ST_CONSUMER_ADD,
+	ST_CONSUMER_ACK,
+	ST_CONSUMERS,
+	ST_HOOK_DUE,
+	ST_HOOK_DONE,
+	ST_HOOK_RETRY,
+	ST_HOOK_GIVE_UP,
+	ST_PRUNE_TOMB,
+	ST_PRUNE_DELETE,
+	ST_FIGURES,
+	ST__COUNT
+};
+
+/* Shapes of the items query: one bit per optional filter. */
+enum {
+	IQ_BEFORE = 1 << 0,
+	IQ_FEEDS = 1 << 1,
+	IQ_TAG = 1 << 2,
+	IQ_FTS = 1 << 3,
+	IQ_SINCE = 1 << 4,
+	IQ_DISTINCT = 1 << 5,
+	IQ_DESC = 1 << 6,
+	IQ__SHAPES = 1 << 7
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *st[ST__COUNT];
+	sqlite3_stmt *iq[IQ__SHAPES];   /* items queries, prepared on first use */
+};
+
+/* The columns item_row_json() reads, in its order (items i JOIN feeds f). */
+#define STORE_ITEM_COLS \
+	"i.id, f.name, i.guid, i.url, i.title, i.author, i.summary, i.content," \
+	" i.published, i.updated, i.categories, i.enclosures, i.first_seen," \
+	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date"
+#define STORE_ITEM_NCOLS 17
+
+/* The statement for ID, reset and unbound, ready to bind. */
+sqlite3_stmt *store_stmt(struct store *s, enum stmt id);
+/* Resets and unbinds a statement after use. */
+void store_done(sqlite3_stmt *st);
+/* Logs SQLite's message for RC and returns the matching negative errno. */
+int store_fail(struct store *s, int rc, const char *what);
+/* Runs a statement that returns no row; 0 or negative errno. */
+int store_exec_stmt(struct store *s, enum stmt id, const char *what);
+
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+/* Binding helpers: NULL strings and DATE_NONE dates bind SQL NULL. */
+int store_bind_text(sqlite3_stmt *st, int i, const char *v);
+int store_bind_date(sqlite3_stmt *st, int i, int64_t t);
+/* A heap copy of a text column, or NULL. */
+char *store_col_dup(sqlite3_stmt *st, int i);
+/* An RFC 3339 string for T, or JSON null when T is 0 / NULL column. */
+json_t *store_json_time(int64_t t);
+
+/* An item row (STORE_ITEM_COLS starting at column FIRST) as API JSON. */
+json_t *item_row_json(sqlite3_stmt *st, int first);
+
+/* Records an event; DATA (may be NULL) is stolen. */
+int store_event(struct store *s, const char *type, int64_t now, const char *feed,
+		int64_t item_id, json_t *data);
+
+/* The feed's row id, creating the row if CREATE. -ENOENT when unknown. */
+int store_feed_id(struct store *s, const char *name, const char *url, bool create,
+		  int64_t now, int64_t *id);
+
+#endif

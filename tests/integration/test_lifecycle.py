@@ -1,0 +1,109 @@
+"""The daemon's life cycle: --check-config, READY, reload, watchdog, stop."""
+import os
+import signal
+import unittest
+
+from harness import Feedd, run_feedd, SOURCE_DIR, SLOW
+
+GOOD = """
+[daemon]
+max_fetches = 4
+[defaults]
+interval = 1h
+[feed one]
+url = http://127.0.0.1:9/one.xml
+enabled = no
+"""
+
+GOOD_TWO = GOOD + """
+[feed two]
+url = http://127.0.0.1:9/two.xml
+enabled = no
+"""
+
+
+class CheckConfig(unittest.TestCase):
+    def test_sample_config_is_valid(self):
+        r = run_feedd("--check-config", "-c", os.path.join(SOURCE_DIR, "feeds.conf"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"ok", r.stdout)
+
+    def test_bad_config_exits_2_with_line_numbers(self):
+        f = Feedd(GOOD + "[feed three]\nurl = gopher://x\nintervall = 5m\n", start=False)
+        try:
+            r = run_feedd("--check-config", "-c", f.config)
+            self.assertEqual(r.returncode, 2)
+            err = r.stderr.decode()
+            self.assertIn("feeds.conf:10: [feed three] url", err)
+            self.assertIn("must start with http://", err)
+            self.assertNotIn("missing required key", err)
+            self.assertIn('feeds.conf:11: [feed three] unknown key "intervall" '
+                          '(did you mean "interval"?)', err)
+        finally:
+            f.cleanup()
+
+    def test_missing_file(self):
+        r = run_feedd("--check-config", "-c", "/nonexistent/feeds.conf")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"/nonexistent/feeds.conf: cannot open", r.stderr)
+
+    def test_bad_config_refuses_to_start(self):
+        f = Feedd("[feed x]\n", start=False)
+        try:
+            r = run_feedd("-c", f.config, "--state-dir", f.state_dir, "--socket", f.socket)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn(b'missing required key "url"', r.stderr)
+        finally:
+            f.cleanup()
+
+    def test_usage_errors(self):
+        self.assertEqual(run_feedd("--no-such-flag").returncode, 2)
+        r = run_feedd("--version")
+        self.assertEqual(r.returncode, 0)
+        self.assertTrue(r.stdout.startswith(b"feedd "))
+        r = run_feedd("--help")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn(b"--check-config", r.stdout)
+
+
+class LifeCycle(unittest.TestCase):
+    def setUp(self):
+        self.f = Feedd(GOOD, env={"WATCHDOG_USEC": "200000"}, start=False)
+        # WATCHDOG_PID must name the daemon; without it sd_watchdog_enabled
+        # accepts any pid, which is what we want for a child.
+        self.f.start()
+
+    def tearDown(self):
+        self.f.cleanup()
+
+    def test_ready_watchdog_reload_stop(self):
+        f = self.f
+        self.assertTrue(f.notify.wait_for("WATCHDOG=1", 5 * SLOW), f.notify.messages)
+        # A good reload: RELOADING=1 then READY=1 again, and the new set is logged.
+        f.write_config(GOOD_TWO)
+        f.notify.messages.clear()
+        f.signal(signal.SIGHUP)
+        self.assertTrue(f.notify.wait_for("RELOADING=1", 5 * SLOW))
+        self.assertTrue(f.notify.wait_for("READY=1", 5 * SLOW))
+        self.assertTrue(f.wait_log("2 feeds (was 1)"), f.read_log())
+        # A bad reload is rejected whole; the running set stays.
+        f.write_config(GOOD_TWO + "[feed bad]\nurl = nope\n")
+        f.signal(signal.SIGHUP)
+        self.assertTrue(f.wait_log("rejected, the running set is unchanged"), f.read_log())
+        self.assertIn("[feed bad] url", f.read_log())
+        self.assertIsNone(f.proc.poll())
+        f.write_config(GOOD)
+        f.signal(signal.SIGHUP)
+        self.assertTrue(f.wait_log("1 feeds (was 2)"), f.read_log())
+        # SIGTERM: STOPPING=1 and a clean exit 0.
+        code = f.stop()
+        self.assertEqual(code, 0, f.read_log())
+        self.assertIn("<5>stopped", f.read_log())
+
+    def test_sigint_stops_cleanly(self):
+        self.f.signal(signal.SIGINT)
+        self.assertEqual(self.f.proc.wait(10 * SLOW), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

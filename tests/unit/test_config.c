@@ -1,0 +1,276 @@
+/* test_config.c — feeds.conf: every error class with its line, and values. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+
+static struct config *ok(const char *text)
+{
+	struct config *c = NULL;
+	struct config_errors errs = {0};
+	int r = config_parse_buffer("t.conf", text, strlen(text), &c, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "unexpected: %s\n", errs.msgs[i]);
+	assert_int_equal(r, 0);
+	assert_int_equal(errs.n, 0);
+	config_errors_free(&errs);
+	return c;
+}
+
+/* The file must be rejected with exactly EXPECTED as its only error. */
+static void bad(const char *text, const char *expected)
+{
+	struct config *c = NULL;
+	struct config_errors errs = {0};
+	int r = config_parse_buffer("t.conf", text, strlen(text), &c, &errs);
+	assert_int_equal(r, -22);
+	assert_null(c);
+	if (errs.n != 1 || strcmp(errs.msgs[0], expected) != 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "got: %s\n", errs.msgs[i]);
+		fprintf(stderr, "want: %s\n", expected);
+		fail();
+	}
+	config_errors_free(&errs);
+}
+
+static void test_full_config(void **state)
+{
+	(void)state;
+	struct config *c = ok(
+		"# comment\n"
+		"[daemon]\n"
+		"socket = /run/x.sock   # inline comment\n"
+		"max_fetches = 8\n"
+		"per_host = 3\n"
+		"host_gap = 250ms\n"
+		"\n"
+		"[defaults]\n"
+		"interval = 2h\n"
+		"retention = 0\n"
+		"tags = Default\n"
+		"\n"
+		"[feed mehr]\n"
+		"url = https://en.mehrnews.com/rss\n"
+		"interval = 15m\n"
+		"tags = News, iran , \n"
+		"header = Accept-Language: en\n"
+		"header = X-Token: abc\n"
+		"max_size = 2M\n"
+		"allow_private = yes\n"
+		"[feed b]\n"
+		"url = file:///tmp/b.xml\n"
+		"enabled = off\n");
+	assert_string_equal(c->daemon.socket, "/run/x.sock");
+	assert_int_equal(c->daemon.max_fetches, 8);
+	assert_int_equal(c->daemon.per_host, 3);
+	assert_int_equal(c->daemon.host_gap, 250);
+	assert_int_equal(c->nfeeds, 2);
+	const struct feed_conf *m = config_find_feed(c, "mehr");
+	assert_non_null(m);
+	assert_int_equal(m->interval, 900);
+	assert_int_equal(m->retention, 0);
+	assert_int_equal(m->max_size, 2 * 1024 * 1024);
+	assert_true(m->allow_private);
+	assert_true(m->enabled);
+	assert_string_equal(m->tags[0], "news");
+	assert_string_equal(m->tags[1], "iran");
+	assert_null(m->tags[2]);
+	assert_string_equal(m->headers[0], "Accept-Language: en");
+	assert_string_equal(m->headers[1], "X-Token: abc");
+	assert_int_equal(m->line, 13);
+	const struct feed_conf *b = config_find_feed(c, "b");
+	assert_int_equal(b->interval, 7200);      /* from [defaults] */
+	assert_string_equal(b->tags[0], "default");
+	assert_false(b->enabled);
+	assert_false(b->allow_private);
+	assert_int_equal(b->max_interval, CONF_DEFAULT_MAX_INTERVAL);
+	assert_null(config_find_feed(c, "nope"));
+	config_free(c);
+}
+
+static void test_builtin_defaults(void **state)
+{
+	(void)state;
+	struct config *c = ok("[feed a]\nurl = http://example.org/a\n");
+	assert_int_equal(c->feeds[0].interval, CONF_DEFAULT_INTERVAL);
+	assert_int_equal(c->feeds[0].timeout, CONF_DEFAULT_TIMEOUT);
+	assert_int_equal(c->daemon.max_fetches, CONF_DEFAULT_MAX_FETCHES);
+	assert_int_equal(c->daemon.host_gap, CONF_DEFAULT_HOST_GAP_MS);
+	assert_non_null(c->feeds[0].tags);
+	assert_null(c->feeds[0].tags[0]);
+	assert_null(c->daemon.socket);
+	config_free(c);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	bad("[feed a]\nurl = http://x/\nintervall = 5m\n",
+	    "t.conf:3: [feed a] unknown key \"intervall\" (did you mean \"interval\"?)");
+	bad("[feed a]\nurl = http://x/\nwhatever = 1\n",
+	    "t.conf:3: [feed a] unknown key \"whatever\"");
+	bad("[feed a]\nurl = http://x/\n[feed a]\nurl = http://y/\n",
+	    "t.conf:3: [feed a] duplicate feed name (first defined at line 1)");
+	bad("[feed a]\ninterval = 1h\n",
+	    "t.conf:1: [feed a] missing required key \"url\"");
+	bad("[feed a]\nurl = ftp://x/\n",
+	    "t.conf:2: [feed a] url = \"ftp://x/\": must start with http://, https:// or file://");
+	bad("[feed a]\nurl = http:///path\n",
+	    "t.conf:2: [feed a] url = \"http:///path\": has no host");
+	bad("[feed a]\nurl = http://x/\ninterval = 5 minutes\n",
+	    "t.conf:3: [feed a] interval = \"5 minutes\": is not a duration (use a number with "
+	    "s, m, h, d or w: 90s, 15m, 2h, 1d)");
+	bad("[daemon]\nmax_fetches = 100000\n",
+	    "t.conf:2: [daemon] max_fetches = \"100000\": is out of range (1 to 10000)");
+	bad("[daemon]\nper_host = two\n",
+	    "t.conf:2: [daemon] per_host = \"two\": is not a whole number");
+	bad("[feed a]\nurl = http://x/\nurl = http://y/\n",
+	    "t.conf:3: [feed a] duplicate key \"url\" (first set at line 2)");
+	bad("[feed a]\nurl = http://x/\nenabled = maybe\n",
+	    "t.conf:3: [feed a] enabled = \"maybe\": is not yes or no");
+	bad("[feed a]\nurl = http://x/\nsocket = /x\n",
+	    "t.conf:3: [feed a] key \"socket\" does not belong in this section (it goes in [daemon])");
+	bad("[defaults]\nurl = http://x/\n",
+	    "t.conf:2: [defaults] key \"url\" does not belong in this section (it goes in [feed NAME])");
+	bad("interval = 5m\n",
+	    "t.conf:1: key \"interval\" outside any section (put it under [daemon], [defaults] "
+	    "or [feed NAME])");
+	bad("[feeds a]\n",
+	    "t.conf:1: unknown section [feeds a] (expected [daemon], [defaults] or [feed NAME])");
+	bad("[feed]\n", "t.conf:1: [feed] needs a name: [feed NAME]");
+	bad("[feed a/b]\nurl = http://x/\n",
+	    "t.conf:1: [feed a/b] invalid feed name (letters, digits, - _ . and non-ASCII "
+	    "letters, at most 100)");
+	bad("[daemon]\n[daemon]\n", "t.conf:2: [daemon] appears twice (first at line 1)");
+	bad("[feed a\n", "t.conf:1: section header without closing ]");
+	bad("[feed a]\nurl = http://x/\njust words\n",
+	    "t.conf:3: expected \"key = value\" or \"[section]\"");
+	bad("[feed a]\nurl = http://x/\n  continued\n",
+	    "t.conf:3: indented line: continuation lines are not supported (write each "
+	    "key = value on one line)");
+	bad("[feed a]\nurl = http://x/\nmin_interval = 1h\nmax_interval = 5m\n",
+	    "t.conf:1: [feed a] min_interval 1h is above max_interval 5m");
+	bad("[feed a]\nurl = http://x/\ninterval = 1m\n",
+	    "t.conf:1: [feed a] interval 1m is outside [min_interval 5m, max_interval 1d]");
+	bad("[feed a]\nurl = http://x/\nheader = no colon\n",
+	    "t.conf:3: [feed a] header = \"no colon\": must be \"Name: value\"");
+	bad("[feed a]\nurl = http://x/\nmax_size = 10\n",
+	    "t.conf:3: [feed a] max_size = \"10\": is out of range (1024 to 1073741824)");
+}
+
+static void test_all_errors_reported_in_order(void **state)
+{
+	(void)state;
+	const char *text = "[feed a]\nbogus = 1\n[feed b]\nurl = nope\n[feed c]\n";
+	struct config *c = NULL;
+	struct config_errors errs = {0};
+	assert_int_equal(config_parse_buffer("t.conf", text, strlen(text), &c, &errs), -22);
+	assert_int_equal(errs.n, 4);
+	assert_true(strncmp(errs.msgs[0], "t.conf:1:", 9) == 0);  /* a: missing url */
+	assert_true(strncmp(errs.msgs[1], "t.conf:2:", 9) == 0);  /* a: bogus */
+	assert_true(strncmp(errs.msgs[2], "t.conf:4:", 9) == 0);  /* b: bad url */
+	assert_true(strncmp(errs.msgs[3], "t.conf:5:", 9) == 0);  /* c: missing url */
+	config_errors_free(&errs);
+}
+
+static void test_long_lines(void **state)
+{
+	(void)state;
+	/* A URL longer than inih's 200-byte line buffer comes through whole. */
+	char url[1200];
+	strcpy(url, "https://example.org/feed?");
+	while (strlen(url) < 1000)
+		strcat(url, "q=abcdefghij&");
+	char text[2048];
+	snprintf(text, sizeof text, "[feed a]\nurl = %s   # trailing comment\ninterval = 1h\n", url);
+	struct config *c = ok(text);
+	assert_string_equal(c->feeds[0].url, url);
+	assert_int_equal(c->feeds[0].interval, 3600);
+	config_free(c);
+
+	/* A 1 MB line is an error naming its line, not a crash or a truncation. */
+	size_t n = 1024 * 1024;
+	char *huge = malloc(n + 64);
+	strcpy(huge, "[feed a]\nurl = http://x/\ntags = ");
+	size_t l = strlen(huge);
+	memset(huge + l, 'a', n);
+	strcpy(huge + l + n, "\n");
+	struct config_errors errs = {0};
+	struct config *c2 = NULL;
+	assert_int_equal(config_parse_buffer("t.conf", huge, strlen(huge), &c2, &errs), -22);
+	assert_int_equal(errs.n, 1);
+	assert_non_null(strstr(errs.msgs[0], "t.conf:3: line too long"));
+	config_errors_free(&errs);
+	free(huge);
+}
+
+static void test_binary_garbage(void **state)
+{
+	(void)state;
+	const char text[] = "[feed a]\nurl = http://x/\n\x7f\x45\x4c\x46\x00\x01\x02\n";
+	struct config *c = NULL;
+	struct config_errors errs = {0};
+	assert_int_equal(config_parse_buffer("t.conf", text, sizeof text - 1, &c, &errs), -22);
+	assert_non_null(strstr(errs.msgs[0], "t.conf:3: contains a NUL byte"));
+	config_errors_free(&errs);
+}
+
+static void test_many_feeds(void **state)
+{
+	(void)state;
+	size_t n = 100000;
+	size_t cap = n * 48;
+	char *text = malloc(cap);
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, cap - len, "[feed f%zu]\nurl = http://h%zu.example/\n",
+					i, i % 97);
+	struct config *c = ok(text);
+	assert_int_equal(c->nfeeds, n);
+	assert_string_equal(c->feeds[n - 1].name, "f99999");
+	assert_int_equal(c->feeds[n - 1].line, (int)(2 * n - 1));
+	config_free(c);
+	free(text);
+}
+
+static void test_durations_and_sizes(void **state)
+{
+	(void)state;
+	int64_t v;
+	assert_int_equal(config_parse_duration("90s", &v), 0); assert_int_equal(v, 90);
+	assert_int_equal(config_parse_duration("15m", &v), 0); assert_int_equal(v, 900);
+	assert_int_equal(config_parse_duration("2h", &v), 0); assert_int_equal(v, 7200);
+	assert_int_equal(config_parse_duration("1d", &v), 0); assert_int_equal(v, 86400);
+	assert_int_equal(config_parse_duration("1w", &v), 0); assert_int_equal(v, 604800);
+	assert_int_equal(config_parse_duration("42", &v), 0); assert_int_equal(v, 42);
+	assert_int_equal(config_parse_duration("-1s", &v), -22);
+	assert_int_equal(config_parse_duration("1y", &v), -22);
+	assert_int_equal(config_parse_duration("", &v), -22);
+	assert_int_equal(config_parse_duration("99999999999999999999s", &v), -22);
+	assert_int_equal(config_parse_size("16M", &v), 0); assert_int_equal(v, 16 << 20);
+	assert_int_equal(config_parse_size("512k", &v), 0); assert_int_equal(v, 512 << 10);
+	assert_int_equal(config_parse_size("1G", &v), 0); assert_int_equal(v, 1 << 30);
+	assert_int_equal(config_parse_size("1T", &v), -22);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_config),
+		cmocka_unit_test(test_builtin_defaults),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_all_errors_reported_in_order),
+		cmocka_unit_test(test_long_lines),
+		cmocka_unit_test(test_binary_garbage),
+		cmocka_unit_test(test_many_feeds),
+		cmocka_unit_test(test_durations_and_sizes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

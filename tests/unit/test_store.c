@@ -1,0 +1,416 @@
+/* test_store.c — the dedup promise on a real SQLite file: every rule of
+ * DESIGN.md "Dedup", one test each. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "store_fixture.h"
+
+static void test_guid_identity(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	doc_add(d, "g1", "https://ex.com/1", "one");
+	doc_add(d, "g2", "https://ex.com/2", "two");
+	doc_add(d, "g3", NULL, "three");
+	assert_int_equal(commit_count(s, "f", d, NULL), 3);
+	size_t upd = 9;
+	assert_int_equal(commit_count(s, "f", d, &upd), 0);
+	assert_int_equal(upd, 0);
+	/* Same guid, different link: still the same item (guid wins). */
+	item_set(&d->items[0].url, "https://ex.com/moved");
+	assert_int_equal(commit_count(s, "f", d, &upd), 0);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_string_equal(jstr(json_array_get(items, i), "identity"), "guid");
+	json_decref(items);
+	doc_free(d);
+	tdb_close(&t);
+}
+
+static void test_missing_guids(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	doc_add(d, NULL, "https://ex.com/a", "a");
+	doc_add(d, NULL, "https://ex.com/b", "b");
+	struct item *h = doc_add(d, NULL, NULL, "no link at all");
+	h->published = 1600000000;
+	assert_int_equal(commit_count(s, "f", d, NULL), 3);
+	assert_int_equal(commit_count(s, "f", d, NULL), 0);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 3);
+	assert_string_equal(jstr(json_array_get(items, 0), "identity"), "link");
+	assert_string_equal(jstr(json_array_get(items, 1), "identity"), "link");
+	assert_string_equal(jstr(json_array_get(items, 2), "identity"), "hash");
+	json_decref(items);
+	/* Mostly missing guids: the feed now identifies its items by link. */
+	struct feed_state st;
+	assert_int_equal(store_feed_load(s, "f", &st), 0);
+	assert_true(st.link_identity);
+	assert_int_equal(st.n_items, 3);
+	feed_state_clear(&st);
+	json_t *f = NULL;
+	assert_int_equal(store_feeds_json(s, "f", &f), 0);
+	assert_string_equal(jstr(f, "identity"), "link");
+	json_decref(f);
+	/* Once on links, a guid that appears later does not make a new item. */
+	item_set(&d->items[0].guid, "late-guid");
+	assert_int_equal(commit_count(s, "f", d, NULL), 0);
+	/* A changed hash input (another date) is a different item. */
+	d->items[2].published = 1600000001;
+	assert_int_equal(commit_count(s, "f", d, NULL), 1);
+	doc_free(d);
+	tdb_close(&t);
+}
+
+static void test_duplicate_guids_in_document(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	doc_add(d, "same", "https://ex.com/1", "one");
+	doc_add(d, "same", "https://ex.com/2", "two");
+	doc_add(d, "u3", "https://ex.com/3", "three");
+	doc_add(d, "u4", "https://ex.com/4", "four");
+	doc_add(d, "u5", "https://ex.com/5", "five");
+	assert_int_equal(commit_count(s, "f", d, NULL), 5);
+	assert_int_equal(commit_count(s, "f", d, NULL), 0);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 5);
+	assert_string_equal(jstr(json_array_get(items, 0), "identity"), "link");
+	assert_string_equal(jstr(json_array_get(items, 1), "identity"), "link");
+	assert_string_equal(jstr(json_array_get(items, 2), "identity"), "guid");
+	json_decref(items);
+	struct feed_state st;
+	assert_int_equal(store_feed_load(s, "f", &st), 0);
+	assert_false(st.link_identity);   /* 2 of 5 repeated: not "mostly" */
+	feed_state_clear(&st);
+	doc_free(d);
+	tdb_close(&t);
+}
+
+static void test_same_identity_twice_in_document(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	doc_add(d, NULL, "https://ex.com/x", "first");
+	doc_add(d, NULL, "https://ex.com/x", "second copy");
+	doc_add(d, "g", "https://ex.com/y", "y");
+	assert_int_equal(commit_count(s, "f", d, NULL), 2);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 2);
+	assert_string_equal(jstr(json_array_get(items, 0), "title"), "first");
+	json_decref(items);
+	doc_free(d);
+	tdb_close(&t);
+}
+
+static void test_guids_rewritten_http_to_https(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	char guid[64], url[64];
+	for (int i = 0; i < 20; i++) {
+		snprintf(guid, sizeof guid, "http://ex.com/?p=%d", i);
+		snprintf(url, sizeof url, "https://ex.com/post/%d", i);
+		doc_add(d, guid, url, "post");
+	}
+	assert_int_equal(commit_count(s, "f", d, NULL), 20);
+	for (int i = 0; i < 20; i++) {
+		snprintf(guid, sizeof guid, "https://ex.com/?p=%d", i);
+		item_set(&d->items[i].guid, guid);
+	}
+	size_t upd = 9;
+	assert_int_equal(commit_count(s, "f", d, &upd), 0);
+	assert_int_equal(upd, 0);
+	assert_int_equal(commit_count(s, "f", d, &upd), 0);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 20);
+	/* The identity follows the publisher's new guid. */
+	assert_string_equal(jstr(json_array_get(items, 0), "guid"), "https://ex.com/?p=0");
+	assert_string_equal(jstr(json_array_get(items, 0), "identity"), "guid");
+	json_decref(items);
+	doc_free(d);
+	tdb_close(&t);
+}
+
+static void test_guids_dropped_with_repeated_links(void **state)
+{
+	/* The publisher drops its guids and lists one entry twice: the feed
+	 * moves to link identity and nothing is announced again. */
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	char g[16], u[64];
+	for (int i = 0; i < 4; i++) {
+		snprintf(g, sizeof g, "g%d", i);
+		snprintf(u, sizeof u, "https://ex.com/%d", i);
+		doc_add(d, g, u, g);
+	}
+	assert_int_equal(commit_count(s, "f", d, NULL), 4);
+	struct doc *e = doc_new();
+	for (int i = 0; i < 4; i++) {
+		snprintf(g, sizeof g, "g%d", i);
+		snprintf(u, sizeof u, "https://ex.com/%d", i);
+		doc_add(e, NULL, u, g);
+	}
+	doc_add(e, NULL, "https://ex.com/0", "g0");
+	assert_int_equal(commit_count(s, "f", e, NULL), 0);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 4);
+	assert_string_equal(jstr(json_array_get(items, 0), "identity"), "link");
+	json_decref(items);
+	/* A guid and a guid-less entry sharing a link stay two items. */
+	struct doc *m = doc_new();
+	doc_add(m, "x1", "https://ex.com/shared", "one");
+	doc_add(m, NULL, "https://ex.com/shared", "two");
+	doc_add(m, "x3", "https://ex.com/x3", "three");
+	assert_int_equal(commit_count(s, "g", m, NULL), 3);
+	assert_int_equal(commit_count(s, "g", m, NULL), 0);
+	doc_free(m);
+	doc_free(e);
+	doc_free(d);
+	tdb_close(&t);
+}
+
+static void test_front_page_links_do_not_merge(void **state)
+{
+	/* Every item links to the site's front page: the link names no article,
+	 * so new guids are new items. */
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	d->feed.link = strdup("https://ex.com/");
+	doc_add(d, "a", "https://ex.com/", "a");
+	assert_int_equal(commit_count(s, "f", d, NULL), 1);
+	item_set(&d->items[0].guid, "b");
+	item_set(&d->items[0].title, "b");
+	assert_int_equal(commit_count(s, "f", d, NULL), 1);
+	doc_free(d);
+	tdb_close(&t);
+}
+
+static void test_title_edit_updates_in_place(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	doc_add(d, "g1", "https://ex.com/1", "Original title");
+	doc_add(d, "g2", "https://ex.com/2", "Other");
+	assert_int_equal(commit_count(s, "f", d, NULL), 2);
+	json_t *items = all_items(s, "f");
+	assert_true(json_is_null(json_object_get(json_array_get(items, 0), "updated_seen")));
+	json_decref(items);
+	item_set(&d->items[0].title, "Corrected title");
+	size_t upd = 0;
+	assert_int_equal(commit_count(s, "f", d, &upd), 0);
+	assert_int_equal(upd, 1);
+	items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 2);
+	json_t *it = json_array_get(items, 0);
+	assert_string_equal(jstr(it, "title"), "Corrected title");
+	assert_non_null(jstr(it, "updated_seen"));
+	json_decref(items);
+	/* Search follows the edit. */
+	struct item_query q = {.since = DATE_NONE, .limit = 10, .q = "corrected"};
+	int64_t cur;
+	assert_int_equal(store_items(s, &q, &items, &cur), 0);
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+	q.q = "original";
+	assert_int_equal(store_items(s, &q, &items, &cur), 0);
+	assert_int_equal(json_array_size(items), 0);
+	json_decref(items);
+	/* Content edits count too; an unchanged document is quiet again. */
+	item_set(&d->items[1].content, "<p>new body</p>");
+	assert_int_equal(commit_count(s, "f", d, &upd), 0);
+	assert_int_equal(upd, 1);
+	assert_int_equal(commit_count(s, "f", d, &upd), 0);
+	assert_int_equal(upd, 0);
+	json_t *ev = NULL;
+	int64_t next;
+	assert_int_equal(store_events(s, 0, 100, &ev, &next), 0);
+	size_t nupd = 0, nnew = 0;
+	for (size_t i = 0; i < json_array_size(ev); i++) {
+		const char *type = jstr(json_array_get(ev, i), "type");
+		nupd += strcmp(type, "item.updated") == 0;
+		nnew += strcmp(type, "item.new") == 0;
+	}
+	assert_int_equal(nnew, 2);
+	assert_int_equal(nupd, 2);
+	json_decref(ev);
+	doc_free(d);
+	tdb_close(&t);
+}
+
+static void test_relisted_after_pruning(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *old = doc_new();
+	doc_add(old, "old-1", "https://ex.com/o1", "old one");
+	doc_add(old, "old-2", "https://ex.com/o2", "old two");
+	assert_int_equal(commit_count(s, "f", old, NULL), 2);
+	struct doc *cur = doc_new();
+	doc_add(cur, "new-1", "https://ex.com/n1", "new one");
+	assert_int_equal(commit_count(s, "f", cur, NULL), 1);
+	int pruned = -1;
+	/* Keep 1: the two old ones go; the listed one stays whatever the cap. */
+	assert_int_equal(store_prune(s, "f", time(NULL), 0, 1, 100, &pruned), 0);
+	assert_int_equal(pruned, 2);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+	struct store_figures fig;
+	assert_int_equal(store_figures(s, &fig), 0);
+	assert_int_equal(fig.tombstones, 2);
+	/* The publisher lists the old ones again: nothing new. */
+	assert_int_equal(commit_count(s, "f", old, NULL), 0);
+	/* Even under a rewritten guid: the link is remembered too. */
+	item_set(&old->items[0].guid, "https://ex.com/?p=o1");
+	assert_int_equal(commit_count(s, "f", old, NULL), 0);
+	items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+	doc_free(old);
+	doc_free(cur);
+	tdb_close(&t);
+}
+
+static void test_same_article_in_two_feeds(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *a = doc_new();
+	doc_add(a, "a1", "https://News.example.com/story?utm_source=rss&id=7", "Story");
+	doc_add(a, "a2", "https://news.example.com/other", "Other");
+	assert_int_equal(commit_count(s, "alpha", a, NULL), 2);
+	struct doc *b = doc_new();
+	doc_add(b, "b1", "https://news.example.com:443/story?id=7#comments", "Story (via b)");
+	assert_int_equal(commit_count(s, "beta", b, NULL), 1);
+	struct doc *c = doc_new();
+	doc_add(c, "c1", "https://news.example.com/story?id=7&fbclid=x", "Story (via c)");
+	assert_int_equal(commit_count(s, "gamma", c, NULL), 1);
+	json_t *items = all_items(s, NULL);
+	assert_int_equal(json_array_size(items), 4);
+	json_int_t first = json_integer_value(json_object_get(json_array_get(items, 0), "id"));
+	assert_true(json_is_null(json_object_get(json_array_get(items, 0), "duplicate_of")));
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 2), "duplicate_of")), first);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 3), "duplicate_of")), first);
+	json_decref(items);
+	struct item_query q = {.since = DATE_NONE, .limit = 100, .distinct = true};
+	int64_t next;
+	assert_int_equal(store_items(s, &q, &items, &next), 0);
+	assert_int_equal(json_array_size(items), 2);
+	json_decref(items);
+	doc_free(a);
+	doc_free(b);
+	doc_free(c);
+	tdb_close(&t);
+}
+
+static void test_empty_document_removes_nothing(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	doc_add(d, "1", "https://ex.com/1", "1");
+	doc_add(d, "2", "https://ex.com/2", "2");
+	doc_add(d, "3", "https://ex.com/3", "3");
+	assert_int_equal(commit_count(s, "f", d, NULL), 3);
+	struct doc *empty = doc_new();
+	assert_int_equal(commit_count(s, "f", empty, NULL), 0);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 3);
+	json_decref(items);
+	/* The last real document still protects its items from the cap. */
+	int pruned = -1;
+	assert_int_equal(store_prune(s, "f", time(NULL), 0, 1, 100, &pruned), 0);
+	assert_int_equal(pruned, 0);
+	/* And a fetch without a document (304) changes no item either. */
+	assert_int_equal(commit_doc(s, "f", NULL, NULL), 0);
+	items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 3);
+	json_decref(items);
+	assert_int_equal(commit_count(s, "f", d, NULL), 0);
+	doc_free(empty);
+	doc_free(d);
+	tdb_close(&t);
+}
+
+static void test_item_json_shape(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	struct item *it = doc_add(d, "g", "https://ex.com/1", "Title");
+	it->published = 1639123200;   /* 2021-12-10T08:00:00Z */
+	it->author = strdup("Ann");
+	it->summary = strdup("<b>sum</b>");
+	it->ncategories = 2;
+	it->categories = calloc(2, sizeof *it->categories);
+	it->categories[0] = strdup("c1");
+	it->categories[1] = strdup("bad \xff byte");
+	it->nenclosures = 1;
+	it->enclosures = calloc(1, sizeof *it->enclosures);
+	it->enclosures[0].url = strdup("https://ex.com/a.mp3");
+	it->enclosures[0].type = strdup("audio/mpeg");
+	it->enclosures[0].length = 1234;
+	struct item *fut = doc_add(d, "future", "https://ex.com/2", "From the future");
+	fut->published = time(NULL) + 365 * 86400;
+	doc_add(d, "undated", "https://ex.com/3", "No date");
+	assert_int_equal(commit_count(s, "f", d, NULL), 3);
+	json_t *items = all_items(s, "f");
+	json_t *j = json_array_get(items, 0);
+	assert_string_equal(jstr(j, "published"), "2021-12-10T08:00:00Z");
+	assert_string_equal(jstr(j, "date"), "2021-12-10T08:00:00Z");
+	assert_string_equal(jstr(j, "feed"), "f");
+	assert_string_equal(jstr(j, "author"), "Ann");
+	assert_string_equal(jstr(j, "summary"), "<b>sum</b>");
+	assert_true(json_is_null(json_object_get(j, "content")));
+	assert_true(json_is_null(json_object_get(j, "updated")));
+	assert_non_null(jstr(j, "first_seen"));
+	assert_int_equal(json_array_size(json_object_get(j, "categories")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(j, "categories"), 1)),
+			    "bad \xef\xbf\xbd byte");
+	json_t *e = json_array_get(json_object_get(j, "enclosures"), 0);
+	assert_string_equal(jstr(e, "type"), "audio/mpeg");
+	assert_int_equal(json_integer_value(json_object_get(e, "length")), 1234);
+	/* Future and undated items sort by when they were first seen. */
+	json_t *f = json_array_get(items, 1);
+	assert_string_equal(jstr(f, "date"), jstr(f, "first_seen"));
+	assert_string_not_equal(jstr(f, "published"), jstr(f, "date"));
+	json_t *u = json_array_get(items, 2);
+	assert_string_equal(jstr(u, "date"), jstr(u, "first_seen"));
+	assert_true(json_is_null(json_object_get(u, "published")));
+	json_decref(items);
+	doc_free(d);
+	tdb_close(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_guid_identity),
+		cmocka_unit_test(test_missing_guids),
+		cmocka_unit_test(test_duplicate_guids_in_document),
+		cmocka_unit_test(test_same_identity_twice_in_document),
+		cmocka_unit_test(test_guids_rewritten_http_to_https),
+		cmocka_unit_test(test_guids_dropped_with_repeated_links),
+		cmocka_unit_test(test_front_page_links_do_not_merge),
+		cmocka_unit_test(test_title_edit_updates_in_place),
+		cmocka_unit_test(test_relisted_after_pruning),
+		cmocka_unit_test(test_same_article_in_two_feeds),
+		cmocka_unit_test(test_empty_document_removes_nothing),
+		cmocka_unit_test(test_item_json_shape),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,245 @@
+/* test_store_open.c — opening the store file: creation in WAL mode, the
+ * upgrade from the previous schema version (tests/data/store_v1.sql), and
+ * refusing a newer, damaged or foreign file with a clear error. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store_fixture.h"
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Runs SQL on the file directly, as another program would. */
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		fail_msg("%s", msg);
+	sqlite3_close(db);
+}
+
+static char *raw_text(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	char *out = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return out;
+}
+
+static void test_fresh_store_is_wal_and_current(void **state)
+{
+	struct tdb t;
+	tdb_open(&t);
+	store_close(t.s);
+	t.s = NULL;
+	char *mode = raw_text(t.path, "PRAGMA journal_mode");
+	assert_string_equal(mode, "wal");
+	free(mode);
+	char *v = raw_text(t.path, "PRAGMA user_version");
+	assert_string_equal(v, "2");
+	free(v);
+	/* The default place: STATE_DIR/feedd.db. */
+	struct store *s = NULL;
+	char *err = NULL;
+	assert_int_equal(store_open("sqlite", t.dir, &s, &err), 0);
+	assert_null(err);
+	store_close(s);
+	assert_int_equal(store_open(NULL, t.dir, &s, &err), 0);
+	store_close(s);
+	assert_int_equal(store_open("postgresql://db/feedd", t.dir, &s, &err), -EINVAL);
+	assert_null(s);
+	assert_non_null(strstr(err, "postgresql"));
+	free(err);
+	tdb_close(&t);
+}
+
+static void test_upgrade_from_v1(void **state)
+{
+	struct tdb t;
+	tdb_dir(&t);
+	char path[512];
+	const char *data = getenv("FEEDD_TEST_DATA");
+	if (data)
+		snprintf(path, sizeof path, "%s/store_v1.sql", data);
+	else   /* run by hand: next to this file */
+		snprintf(path, sizeof path, "%.*s../data/store_v1.sql",
+			 (int)(strrchr(__FILE__, '/') + 1 - __FILE__), __FILE__);
+	char *sql = read_file(path);
+	raw_exec(t.path, sql);
+	free(sql);
+	char *v = raw_text(t.path, "PRAGMA user_version");
+	assert_string_equal(v, "1");
+	free(v);
+
+	char *err = NULL;
+	assert_int_equal(tdb_reopen(&t, &err), 0);
+	struct store *s = t.s;
+	/* Old items are searchable: migration 2 indexed them. */
+	struct item_query q = {.since = DATE_NONE, .limit = 10, .q = "volcanoes"};
+	json_t *items = NULL;
+	int64_t next;
+	assert_int_equal(store_items(s, &q, &items, &next), 0);
+	assert_int_equal(json_array_size(items), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 0), "id")), 3);
+	json_decref(items);
+	q.q = "session";
+	assert_int_equal(store_items(s, &q, &items, &next), 0);
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+	/* State, tags, consumers and tombstones came through. */
+	struct feed_state st;
+	assert_int_equal(store_feed_load(s, "mehr", &st), 0);
+	assert_string_equal(st.etag, "\"v1-etag\"");
+	assert_int_equal(st.n_items, 2);
+	assert_int_equal(st.n_requests, 3);
+	feed_state_clear(&st);
+	q = (struct item_query){.since = DATE_NONE, .limit = 10, .tag = "iran"};
+	assert_int_equal(store_items(s, &q, &items, &next), 0);
+	assert_int_equal(json_array_size(items), 2);
+	json_decref(items);
+	int pruned = -1;   /* the v1 feed's latest document still protects its items */
+	assert_int_equal(store_prune(s, "mehr", time(NULL), 0, 1, 10, &pruned), 0);
+	assert_int_equal(pruned, 0);
+	int64_t cur;
+	assert_int_equal(store_consumer_get(s, "mail", false, false, &cur), 0);
+	assert_int_equal(cur, 1);
+	struct doc *d = doc_new();
+	doc_add(d, "https://en.mehrnews.com/news/0", "https://en.mehrnews.com/news/0", "pruned");
+	doc_add(d, "https://en.mehrnews.com/news/3", "https://en.mehrnews.com/news/3", "Fresh news");
+	struct store_news news;
+	assert_int_equal(commit_doc(s, "mehr", d, &news), 0);
+	assert_int_equal(news.nnew, 1);
+	assert_int_equal(news.new_ids[0], 4);   /* ids continue, never reused */
+	assert_int_equal(news.last_event_seq, 4);
+	store_news_clear(&news);
+	doc_free(d);
+	/* New items are indexed by the triggers. */
+	q = (struct item_query){.since = DATE_NONE, .limit = 10, .q = "fresh"};
+	assert_int_equal(store_items(s, &q, &items, &next), 0);
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+	store_close(s);
+	t.s = NULL;
+	v = raw_text(t.path, "PRAGMA user_version");
+	assert_string_equal(v, "2");
+	free(v);
+	char *ok = raw_text(t.path, "PRAGMA integrity_check");
+	assert_string_equal(ok, "ok");
+	free(ok);
+	raw_exec(t.path, "INSERT INTO items_fts(items_fts, rank) VALUES ('integrity-check', 1)");
+	tdb_close(&t);
+}
+
+static void test_newer_database_refused(void **state)
+{
+	struct tdb t;
+	tdb_open(&t);
+	store_close(t.s);
+	t.s = NULL;
+	raw_exec(t.path, "PRAGMA user_version=99");
+	char *err = NULL;
+	assert_int_equal(tdb_reopen(&t, &err), -EPROTO);
+	assert_null(t.s);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "newer"));
+	assert_non_null(strstr(err, "99"));
+	free(err);
+	/* Refused, not touched. */
+	char *v = raw_text(t.path, "PRAGMA user_version");
+	assert_string_equal(v, "99");
+	free(v);
+	tdb_close(&t);
+}
+
+static void test_damaged_file_refused(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	char g[32], body[512];
+	memset(body, 'x', sizeof body - 1);
+	body[sizeof body - 1] = '\0';
+	for (int i = 0; i < 200; i++) {
+		snprintf(g, sizeof g, "item-%d", i);
+		struct item *it = doc_add(d, g, NULL, g);
+		it->content = strdup(body);
+	}
+	assert_int_equal(commit_count(s, "f", d, NULL), 200);
+	doc_free(d);
+	store_close(s);   /* last connection: checkpointed into the main file */
+	t.s = NULL;
+	struct stat sb;
+	assert_int_equal(stat(t.path, &sb), 0);
+	assert_true(sb.st_size > 20 * 4096);
+	/* Scribble over pages in the middle, as a bad disk would. */
+	int fd = open(t.path, O_WRONLY);
+	assert_true(fd >= 0);
+	char junk[4096];
+	for (size_t i = 0; i < sizeof junk; i++)
+		junk[i] = (char)(i * 7 + 3);
+	for (int page = 3; page < 12; page++)
+		assert_int_equal(pwrite(fd, junk, sizeof junk, (off_t)page * 4096), (ssize_t)sizeof junk);
+	close(fd);
+	char *err = NULL;
+	assert_true(tdb_reopen(&t, &err) < 0);
+	assert_null(t.s);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "damaged"));
+	assert_non_null(strstr(err, t.path));
+	free(err);
+	tdb_close(&t);
+}
+
+static void test_foreign_file_refused(void **state)
+{
+	struct tdb t;
+	tdb_dir(&t);
+	FILE *f = fopen(t.path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 200; i++)
+		fputs("this is not a database, it is a text file\n", f);
+	fclose(f);
+	char *err = NULL;
+	assert_true(tdb_reopen(&t, &err) < 0);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "not a feedd database"));
+	free(err);
+	tdb_close(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fresh_store_is_wal_and_current),
+		cmocka_unit_test(test_upgrade_from_v1),
+		cmocka_unit_test(test_newer_database_refused),
+		cmocka_unit_test(test_damaged_file_refused),
+		cmocka_unit_test(test_foreign_file_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

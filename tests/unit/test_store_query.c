@@ -1,0 +1,510 @@
+/* test_store_query.c — what the API reads from the store: items with every
+ * filter, events, feeds and their tags, consumers, hook deliveries,
+ * retention by age and count, figures. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/config.h"
+#include "store_fixture.h"
+
+/* Three feeds: news (tags world, daily), tech (tags tech, daily), blog. */
+static void sync_feeds(struct store *s, bool with_blog)
+{
+	char *news_tags[] = {"world", "daily", NULL};
+	char *tech_tags[] = {"tech", "daily", NULL};
+	struct feed_conf feeds[3] = {
+		{.name = "news", .url = "https://news.example/rss", .tags = news_tags},
+		{.name = "tech", .url = "https://tech.example/atom", .tags = tech_tags},
+		{.name = "blog", .url = "https://blog.example/feed"},
+	};
+	struct config c = {.feeds = feeds, .nfeeds = with_blog ? 3 : 2};
+	assert_int_equal(store_feeds_sync(s, &c), 0);
+}
+
+/* 10 items per feed, interleaved: ids 1..30, news=1,4,7.. tech=2,5.. blog=3,6.. */
+static void fill(struct store *s)
+{
+	const char *names[3] = {"news", "tech", "blog"};
+	struct doc *d[3] = {doc_new(), doc_new(), doc_new()};
+	char guid[32], url[64], title[64];
+	for (int i = 0; i < 10; i++) {
+		for (int f = 0; f < 3; f++) {
+			snprintf(guid, sizeof guid, "%s-%d", names[f], i);
+			snprintf(url, sizeof url, "https://%s.example/%d", names[f], i);
+			snprintf(title, sizeof title, "%s item %d %s", names[f], i,
+				 i == 3 ? "volcano eruption" : "");
+			struct item *it = doc_add(d[f], guid, url, title);
+			it->published = 1600000000 + i * 86400;
+			struct doc one = {.items = it, .nitems = 1};
+			assert_int_equal(commit_count(s, names[f], &one, NULL), 1);
+		}
+	}
+	for (int f = 0; f < 3; f++) {
+		/* The whole listing once more: nothing new, all listed. */
+		assert_int_equal(commit_count(s, names[f], d[f], NULL), 0);
+		doc_free(d[f]);
+	}
+}
+
+static json_t *query(struct store *s, struct item_query *q, int64_t *next)
+{
+	json_t *items = NULL;
+	int64_t n;
+	assert_int_equal(store_items(s, q, &items, next ? next : &n), 0);
+	return items;
+}
+
+static int64_t id_at(json_t *items, size_t i)
+{
+	return json_integer_value(json_object_get(json_array_get(items, i), "id"));
+}
+
+static void test_items_filters(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	sync_feeds(s, true);
+	fill(s);
+	int64_t next = -1;
+	struct item_query q = {.since = DATE_NONE, .limit = 100};
+	json_t *items = query(s, &q, &next);
+	assert_int_equal(json_array_size(items), 30);
+	assert_int_equal(id_at(items, 0), 1);
+	assert_int_equal(next, 30);
+	json_decref(items);
+
+	/* after + limit: the cursor walks forward. */
+	q.after = 10;
+	q.limit = 5;
+	items = query(s, &q, &next);
+	assert_int_equal(json_array_size(items), 5);
+	assert_int_equal(id_at(items, 0), 11);
+	assert_int_equal(next, 15);
+	json_decref(items);
+	q.after = 30;
+	items = query(s, &q, &next);
+	assert_int_equal(json_array_size(items), 0);
+	assert_int_equal(next, 30);
+	json_decref(items);
+
+	/* before, desc. */
+	q = (struct item_query){.since = DATE_NONE, .limit = 3, .before = 10, .desc = true};
+	items = query(s, &q, &next);
+	assert_int_equal(json_array_size(items), 3);
+	assert_int_equal(id_at(items, 0), 9);
+	assert_int_equal(id_at(items, 2), 7);
+	assert_int_equal(next, 9);
+	json_decref(items);
+
+	/* feeds (several). */
+	const char *two[] = {"tech", "blog"};
+	q = (struct item_query){.since = DATE_NONE, .limit = 100, .feeds = two, .nfeeds = 2};
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 20);
+	for (size_t i = 0; i < 20; i++)
+		assert_string_not_equal(jstr(json_array_get(items, i), "feed"), "news");
+	json_decref(items);
+
+	/* tag. */
+	q = (struct item_query){.since = DATE_NONE, .limit = 100, .tag = "world"};
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 10);
+	assert_string_equal(jstr(json_array_get(items, 0), "feed"), "news");
+	json_decref(items);
+	q.tag = "daily";
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 20);
+	json_decref(items);
+	q.tag = "nope";
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 0);
+	json_decref(items);
+
+	/* full text, with input that would be FTS5 syntax. */
+	q = (struct item_query){.since = DATE_NONE, .limit = 100, .q = "Volcano"};
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 3);
+	json_decref(items);
+	q.q = "volcano eruption";
+	q.feeds = two;
+	q.nfeeds = 1;
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 1);
+	assert_string_equal(jstr(json_array_get(items, 0), "title"), "tech item 3 volcano eruption");
+	json_decref(items);
+	q = (struct item_query){.since = DATE_NONE, .limit = 100, .q = "\"unbalanced AND ( NOT"};
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 0);
+	json_decref(items);
+
+	/* since: the sort date (published here). */
+	q = (struct item_query){.since = 1600000000 + 8 * 86400, .limit = 100};
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 6);
+	json_decref(items);
+
+	/* limit is clamped to 1..1000. */
+	q = (struct item_query){.since = DATE_NONE, .limit = 0};
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+	tdb_close(&t);
+}
+
+static void test_feeds_sync_and_json(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	sync_feeds(s, true);
+	fill(s);
+	json_t *feeds = NULL;
+	assert_int_equal(store_feeds_json(s, NULL, &feeds), 0);
+	assert_int_equal(json_array_size(feeds), 3);
+	json_decref(feeds);
+	json_t *f = NULL;
+	assert_int_equal(store_feeds_json(s, "news", &f), 0);
+	assert_string_equal(jstr(f, "url"), "https://example.com/feed");
+	assert_int_equal(json_integer_value(json_object_get(f, "items")), 10);
+	assert_int_equal(json_array_size(json_object_get(f, "tags")), 2);
+	assert_string_equal(jstr(f, "identity"), "guid");
+	assert_false(json_is_true(json_object_get(f, "removed")));
+	json_decref(f);
+	assert_int_equal(store_feeds_json(s, "nope", &f), -ENOENT);
+
+	/* blog leaves the config: kept, marked removed, one event. */
+	sync_feeds(s, false);
+	assert_int_equal(store_feeds_json(s, "blog", &f), 0);
+	assert_true(json_is_true(json_object_get(f, "removed")));
+	assert_int_equal(json_integer_value(json_object_get(f, "items")), 10);
+	json_decref(f);
+	sync_feeds(s, true);
+	json_t *ev = NULL;
+	int64_t next;
+	assert_int_equal(store_events(s, 0, 1000, &ev, &next), 0);
+	size_t added = 0, removed = 0;
+	for (size_t i = 0; i < json_array_size(ev); i++) {
+		const char *type = jstr(json_array_get(ev, i), "type");
+		added += strcmp(type, "feed.added") == 0;
+		removed += strcmp(type, "feed.removed") == 0;
+	}
+	assert_int_equal(added, 4);
+	assert_int_equal(removed, 1);
+	json_decref(ev);
+	tdb_close(&t);
+}
+
+static void test_feed_state_round_trip(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct feed_state st = {
+		.name = "f", .url = "https://ex.com/rss", .effective_url = "https://ex.com/new",
+		.etag = "W/\"abc\"", .last_modified = "Sun, 06 Nov 1994 08:49:37 GMT",
+		.last_fetch = 100, .last_success = 90, .next_due = 2000,
+		.next_reason = "cache-control max-age", .last_status = 503,
+		.last_error = "HTTP 503", .failures = 2, .n_requests = 5, .n_conditional = 4,
+		.n_200 = 1, .n_304 = 2, .n_err_http = 2, .bytes_wire = 1000, .bytes_decoded = 3000,
+	};
+	struct store_news news;
+	assert_int_equal(store_commit_fetch(s, &st, NULL, STORE_EV_MOVED | STORE_EV_FAILING,
+					    false, &news), 0);
+	assert_int_equal(news.nnew, 0);
+	assert_int_equal(news.last_event_seq, 2);
+	store_news_clear(&news);
+	struct feed_state got;
+	assert_int_equal(store_feed_load(s, "f", &got), 0);
+	assert_string_equal(got.etag, st.etag);
+	assert_string_equal(got.last_modified, st.last_modified);
+	assert_string_equal(got.effective_url, st.effective_url);
+	assert_string_equal(got.next_reason, st.next_reason);
+	assert_string_equal(got.last_error, st.last_error);
+	assert_int_equal(got.next_due, 2000);
+	assert_int_equal(got.last_status, 503);
+	assert_int_equal(got.failures, 2);
+	assert_int_equal(got.n_304, 2);
+	assert_int_equal(got.bytes_decoded, 3000);
+	assert_null(got.title);
+	feed_state_clear(&got);
+	assert_int_equal(store_feed_load(s, "unknown", &got), -ENOENT);
+
+	/* The document's title and link land on the feed. */
+	struct doc *d = doc_new();
+	d->feed.title = strdup("The Feed");
+	d->feed.link = strdup("https://ex.com/");
+	st.last_error = NULL;
+	st.last_status = 200;
+	assert_int_equal(store_commit_fetch(s, &st, d, STORE_EV_RECOVERED, false, NULL), 0);
+	assert_int_equal(store_feed_load(s, "f", &got), 0);
+	assert_string_equal(got.title, "The Feed");
+	assert_string_equal(got.site_url, "https://ex.com/");
+	assert_null(got.last_error);
+	feed_state_clear(&got);
+	doc_free(d);
+
+	json_t *ev = NULL;
+	int64_t next = 0;
+	assert_int_equal(store_events(s, 0, 100, &ev, &next), 0);
+	assert_int_equal(json_array_size(ev), 3);
+	assert_string_equal(jstr(json_array_get(ev, 0), "type"), "feed.moved");
+	assert_string_equal(jstr(json_array_get(ev, 0), "url"), "https://ex.com/new");
+	assert_string_equal(jstr(json_array_get(ev, 1), "type"), "feed.failing");
+	assert_string_equal(jstr(json_array_get(ev, 2), "type"), "feed.recovered");
+	assert_string_equal(jstr(json_array_get(ev, 2), "feed"), "f");
+	assert_int_equal(next, 3);
+	json_decref(ev);
+	assert_int_equal(store_events(s, 2, 100, &ev, &next), 0);
+	assert_int_equal(json_array_size(ev), 1);
+	json_decref(ev);
+	tdb_close(&t);
+}
+
+static void test_events_persist_and_order(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	doc_add(d, "a", "https://ex.com/a", "A");
+	doc_add(d, "b", "https://ex.com/b", "B");
+	struct store_news news;
+	assert_int_equal(commit_doc(s, "f", d, &news), 0);
+	assert_int_equal(news.nnew, 2);
+	assert_int_equal(news.new_ids[0], 1);
+	assert_int_equal(news.new_ids[1], 2);
+	assert_int_equal(news.last_item_id, 2);
+	assert_int_equal(news.last_event_seq, 2);
+	store_news_clear(&news);
+	char *err = NULL;
+	assert_int_equal(tdb_reopen(&t, &err), 0);
+	int64_t li = 0, le = 0;
+	assert_int_equal(store_last_ids(t.s, &li, &le), 0);
+	assert_int_equal(li, 2);
+	assert_int_equal(le, 2);
+	json_t *ev = NULL;
+	int64_t next;
+	assert_int_equal(store_events(t.s, 1, 10, &ev, &next), 0);
+	assert_int_equal(json_array_size(ev), 1);
+	json_t *e = json_array_get(ev, 0);
+	assert_int_equal(json_integer_value(json_object_get(e, "seq")), 2);
+	assert_string_equal(jstr(e, "type"), "item.new");
+	assert_int_equal(json_integer_value(json_object_get(e, "item")), 2);
+	assert_string_equal(jstr(e, "title"), "B");
+	assert_non_null(jstr(e, "time"));
+	json_decref(ev);
+	doc_free(d);
+	tdb_close(&t);
+}
+
+static void test_consumers(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	for (int i = 0; i < 5; i++) {
+		char g[8];
+		snprintf(g, sizeof g, "%d", i);
+		doc_add(d, g, NULL, g);
+	}
+	assert_int_equal(commit_count(s, "f", d, NULL), 5);
+	int64_t cur = -1;
+	assert_int_equal(store_consumer_get(s, "mail", false, false, &cur), -ENOENT);
+	assert_int_equal(store_consumer_get(s, "mail", true, false, &cur), 0);
+	assert_int_equal(cur, 0);
+	assert_int_equal(store_consumer_get(s, "late", true, true, &cur), 0);
+	assert_int_equal(cur, 5);
+	/* A consumer query starts after its cursor. */
+	struct item_query q = {.since = DATE_NONE, .limit = 2, .consumer = "mail"};
+	json_t *items = NULL;
+	int64_t next;
+	assert_int_equal(store_items(s, &q, &items, &next), 0);
+	assert_int_equal(json_array_size(items), 2);
+	assert_int_equal(next, 2);
+	json_decref(items);
+	/* Not acked: the same items again (at-least-once). */
+	assert_int_equal(store_items(s, &q, &items, &next), 0);
+	assert_int_equal(id_at(items, 0), 1);
+	json_decref(items);
+	assert_int_equal(store_consumer_ack(s, "mail", 2), 0);
+	assert_int_equal(store_items(s, &q, &items, &next), 0);
+	assert_int_equal(id_at(items, 0), 3);
+	json_decref(items);
+	/* Never backwards; never past the newest id. */
+	assert_int_equal(store_consumer_ack(s, "mail", 1), 0);
+	assert_int_equal(store_consumer_get(s, "mail", false, false, &cur), 0);
+	assert_int_equal(cur, 2);
+	assert_int_equal(store_consumer_ack(s, "mail", 1000), 0);
+	assert_int_equal(store_consumer_get(s, "mail", false, false, &cur), 0);
+	assert_int_equal(cur, 5);
+	/* Durable across a reopen; ack creates an unknown consumer. */
+	assert_int_equal(store_consumer_ack(s, "new", 3), 0);
+	char *err = NULL;
+	assert_int_equal(tdb_reopen(&t, &err), 0);
+	s = t.s;
+	assert_int_equal(store_consumer_get(s, "new", false, false, &cur), 0);
+	assert_int_equal(cur, 3);
+	q.consumer = "ghost";
+	assert_int_equal(store_items(s, &q, &items, &next), -ENOENT);
+	json_t *list = NULL;
+	assert_int_equal(store_consumers_json(s, &list), 0);
+	assert_int_equal(json_array_size(list), 3);
+	json_t *c0 = json_array_get(list, 0);
+	assert_string_equal(jstr(c0, "name"), "late");
+	assert_int_equal(json_integer_value(json_object_get(c0, "lag")), 0);
+	json_t *c2 = json_array_get(list, 2);
+	assert_string_equal(jstr(c2, "name"), "new");
+	assert_int_equal(json_integer_value(json_object_get(c2, "lag")), 2);
+	json_decref(list);
+	doc_free(d);
+	tdb_close(&t);
+}
+
+static void test_hook_deliveries(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	doc_add(d, "a", "https://ex.com/a", "A");
+	doc_add(d, "b", "https://ex.com/b", "B");
+	struct feed_state st = {.name = "f", .url = "https://ex.com/rss"};
+	assert_int_equal(store_commit_fetch(s, &st, d, 0, true, NULL), 0);
+	/* Known items are not queued again. */
+	assert_int_equal(store_commit_fetch(s, &st, d, 0, true, NULL), 0);
+	struct hook_job *jobs = NULL;
+	size_t n = 0;
+	int64_t now = time(NULL);
+	assert_int_equal(store_hook_due(s, now, 10, &jobs, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(jobs[0].item_id, 1);
+	assert_string_equal(jobs[0].feed, "f");
+	assert_int_equal(jobs[0].attempts, 0);
+	assert_string_equal(jstr(jobs[0].item, "title"), "A");
+	store_hook_jobs_free(jobs, n);
+	/* Retention waits for pending deliveries. */
+	struct doc *other = doc_new();
+	doc_add(other, "c", "https://ex.com/c", "C");
+	assert_int_equal(store_commit_fetch(s, &st, other, 0, false, NULL), 0);
+	doc_free(other);
+	int pruned = -1;
+	assert_int_equal(store_prune(s, "f", now, 0, 1, 100, &pruned), 0);
+	assert_int_equal(pruned, 0);
+	/* 1 delivered; 2 failed, retried later. */
+	assert_int_equal(store_hook_result(s, 1, true, 0, NULL), 0);
+	assert_int_equal(store_hook_result(s, 2, false, now + 60, "exit 1"), 0);
+	assert_int_equal(store_hook_due(s, now, 10, &jobs, &n), 0);
+	assert_int_equal(n, 0);
+	store_hook_jobs_free(jobs, n);
+	char *err = NULL;
+	assert_int_equal(tdb_reopen(&t, &err), 0);   /* durable across restarts */
+	s = t.s;
+	assert_int_equal(store_hook_due(s, now + 60, 10, &jobs, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(jobs[0].item_id, 2);
+	assert_int_equal(jobs[0].attempts, 1);
+	store_hook_jobs_free(jobs, n);
+	struct store_figures fig;
+	assert_int_equal(store_figures(s, &fig), 0);
+	assert_int_equal(fig.hooks_pending, 1);
+	/* Given up: out of the queue, recorded on the feed and as an event. */
+	assert_int_equal(store_hook_result(s, 2, false, 0, "exit 2"), 0);
+	assert_int_equal(store_hook_due(s, now + 1000000, 10, &jobs, &n), 0);
+	assert_int_equal(n, 0);
+	store_hook_jobs_free(jobs, n);
+	json_t *f = NULL;
+	assert_int_equal(store_feeds_json(s, "f", &f), 0);
+	assert_int_equal(json_integer_value(json_object_get(f, "hooks_failed")), 1);
+	json_decref(f);
+	json_t *ev = NULL;
+	int64_t next;
+	assert_int_equal(store_events(s, 0, 100, &ev, &next), 0);
+	json_t *last = json_array_get(ev, json_array_size(ev) - 1);
+	assert_string_equal(jstr(last, "type"), "hook.failed");
+	assert_string_equal(jstr(last, "error"), "exit 2");
+	json_decref(ev);
+	assert_int_equal(store_hook_result(s, 99, true, 0, NULL), -ENOENT);
+	/* Delivered or given up: now it may go. */
+	assert_int_equal(store_prune(s, "f", now, 0, 1, 100, &pruned), 0);
+	assert_int_equal(pruned, 2);
+	doc_free(d);
+	tdb_close(&t);
+}
+
+static void test_retention(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	char g[16];
+	for (int i = 0; i < 30; i++) {
+		snprintf(g, sizeof g, "old-%d", i);
+		doc_add(d, g, NULL, g);
+	}
+	assert_int_equal(commit_count(s, "f", d, NULL), 30);
+	struct doc *cur = doc_new();
+	doc_add(cur, "fresh", NULL, "fresh");
+	doc_add(cur, "old-0", NULL, "old-0");   /* still listed: protected */
+	assert_int_equal(commit_count(s, "f", cur, NULL), 1);
+	int64_t now = time(NULL);
+	int pruned = -1;
+	/* Nothing is older than a day yet. */
+	assert_int_equal(store_prune(s, "f", now, 86400, 0, 10, &pruned), 0);
+	assert_int_equal(pruned, 0);
+	/* Two days later, in batches of 10. */
+	int total = 0;
+	do {
+		assert_int_equal(store_prune(s, "f", now + 2 * 86400, 86400, 0, 10, &pruned), 0);
+		assert_true(pruned <= 10);
+		total += pruned;
+	} while (pruned);
+	assert_int_equal(total, 29);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 2);
+	json_decref(items);
+	/* No rule, no pruning; unknown feed prunes nothing. */
+	assert_int_equal(store_prune(s, "f", now, 0, 0, 10, &pruned), 0);
+	assert_int_equal(pruned, 0);
+	assert_int_equal(store_prune(s, "ghost", now, 1, 1, 10, &pruned), 0);
+	assert_int_equal(pruned, 0);
+	/* Pruned items never return, and the ids are never reused. */
+	assert_int_equal(commit_count(s, "f", d, NULL), 0);
+	doc_add(cur, "newer", NULL, "newer");
+	struct store_news news;
+	assert_int_equal(commit_doc(s, "f", cur, &news), 0);
+	assert_int_equal(news.nnew, 1);
+	assert_int_equal(news.new_ids[0], 32);
+	store_news_clear(&news);
+	/* Full-text search forgets pruned items (the delete trigger). */
+	struct item_query q = {.since = DATE_NONE, .limit = 100, .q = "old"};
+	json_t *found = NULL;
+	int64_t next;
+	assert_int_equal(store_items(s, &q, &found, &next), 0);
+	assert_int_equal(json_array_size(found), 1);
+	json_decref(found);
+	struct store_figures fig;
+	assert_int_equal(store_figures(s, &fig), 0);
+	assert_int_equal(fig.items, 3);
+	assert_int_equal(fig.tombstones, 29);
+	assert_int_equal(fig.feeds, 1);
+	assert_true(fig.file_bytes > 0);
+	assert_true(fig.wal_bytes > 0);
+	assert_int_equal(store_checkpoint(s), 0);
+	doc_free(d);
+	doc_free(cur);
+	tdb_close(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_items_filters),
+		cmocka_unit_test(test_feeds_sync_and_json),
+		cmocka_unit_test(test_feed_state_round_trip),
+		cmocka_unit_test(test_events_persist_and_order),
+		cmocka_unit_test(test_consumers),
+		cmocka_unit_test(test_hook_deliveries),
+		cmocka_unit_test(test_retention),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,67 @@
+/* test_url_canon.c — url_canonical(): the form that matches one article
+ * across feeds (DESIGN.md, "Dedup"). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/url.h"
+
+static void check(const char *in, const char *want)
+{
+	char *got = url_canonical(in);
+	if (!want) {
+		assert_null(got);
+		return;
+	}
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	/* Canonical forms are fixed points. */
+	char *again = url_canonical(got);
+	assert_string_equal(again, got);
+	free(again);
+	free(got);
+}
+
+static void test_case_port_fragment(void **state)
+{
+	check("HTTP://Example.COM:80/Path/Case", "http://example.com/Path/Case");
+	check("https://example.com:443/a#section-2", "https://example.com/a");
+	check("https://example.com:8443/a", "https://example.com:8443/a");
+	check("http://example.com:443/a", "http://example.com:443/a");
+	check("https://example.com", "https://example.com/");
+}
+
+static void test_tracking_parameters(void **state)
+{
+	check("https://ex.com/a?utm_source=rss&utm_medium=feed&id=7&UTM_Campaign=x",
+	      "https://ex.com/a?id=7");
+	check("https://ex.com/a?fbclid=1&gclid=2&mc_cid=3&mc_eid=4&ref=5", "https://ex.com/a");
+	check("https://ex.com/a?b=2&a=1", "https://ex.com/a?b=2&a=1");   /* order kept */
+	check("https://ex.com/a?reference=5&utm=1", "https://ex.com/a?reference=5&utm=1");
+	check("https://ex.com/a?p=a%20b&utm_term=x", "https://ex.com/a?p=a%20b");
+}
+
+static void test_odd_input(void **state)
+{
+	check(NULL, NULL);
+	check("", NULL);
+	check("/relative/path#x", "/relative/path");
+	char *c = url_canonical("not a url at all #frag");
+	assert_non_null(c);
+	assert_null(strchr(c, '#'));
+	free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_case_port_fragment),
+		cmocka_unit_test(test_tracking_parameters),
+		cmocka_unit_test(test_odd_input),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
