@@ -11,8 +11,10 @@
 
 #include "core/log.h"
 #include "core/parse.h"
+#include "daemon/api.h"
 #include "daemon/notify.h"
 #include "daemon/run.h"
+#include "daemon/sched.h"
 
 /* Everything the loop owns besides the modules. */
 struct life {
@@ -91,6 +93,8 @@ int feedd_reload(struct feedd *d, struct config_errors *errs)
 	size_t before = d->conf->nfeeds;
 	struct config *old = d->conf;
 	d->conf = c;
+	if (d->sched)
+		sched_reload(d->sched, c);
 	config_free(old);
 	log_notice("reload: %s: %zu feeds (was %zu)", d->config_path, c->nfeeds, before);
 	notify_ready();
@@ -99,8 +103,8 @@ int feedd_reload(struct feedd *d, struct config_errors *errs)
 
 void feedd_news(struct feedd *d, const struct store_news *news)
 {
-	(void)d;
-	(void)news;
+	if (d->api)
+		api_wake(d->api, news->last_item_id, news->last_event_seq);
 }
 
 /* --- signals and timers --- */
@@ -119,6 +123,10 @@ static void stop(struct life *l, int code)
 	if (l->have_watchdog)
 		uv_close((uv_handle_t *)&l->watchdog, NULL);
 	uv_close((uv_handle_t *)&l->upkeep, NULL);
+	if (l->d.sched)
+		sched_close(l->d.sched);
+	if (l->d.api)
+		api_close(l->d.api);
 }
 
 static void on_uv_signal(uv_signal_t *h, int signum)
@@ -240,12 +248,25 @@ int run_daemon(const struct run_opts *o)
 		l->have_watchdog = true;
 	}
 
-	log_notice("feedd %s: %zu feeds from %s, state in %s, socket %s", FEEDD_VERSION,
-		   d->conf->nfeeds, d->config_path, d->conf->daemon.state_dir,
-		   d->conf->daemon.socket);
-	notify_ready();
-	uv_run(d->loop, UV_RUN_DEFAULT);
-	code = l->exit_code;
+	if (o->once) {
+		/* Cron mode: every enabled feed once, then out. */
+		code = sched_once(d);
+		stop(l, code);
+	} else {
+		if (api_start(d, d->conf->daemon.socket, &d->api) < 0) {
+			stop(l, RUN_EXIT_FAILURE);
+		} else if (sched_start(d, &d->sched) < 0) {
+			log_err("scheduler: cannot start");
+			stop(l, RUN_EXIT_FAILURE);
+		} else {
+			log_notice("feedd %s: %zu feeds from %s, state in %s, socket %s", FEEDD_VERSION,
+				   d->conf->nfeeds, d->config_path, d->conf->daemon.state_dir,
+				   d->conf->daemon.socket);
+			notify_ready();
+		}
+		uv_run(d->loop, UV_RUN_DEFAULT);
+		code = l->exit_code;
+	}
 
 	/* Whatever is still open (a module that closes late) gets a last pass. */
 	uv_run(d->loop, UV_RUN_DEFAULT);
