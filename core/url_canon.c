@@ -85,9 +85,15 @@ char *url_canonical(const char *url)
 {
 	if (!url || !*url)
 		return NULL;
-	xmlURIPtr u = xmlParseURI(url);
+	/* The fragment goes first: a malformed one ("##") must not make the
+	 * same page canonicalise two ways. */
+	char *nofrag = canon_fallback(url);
+	if (!nofrag)
+		return NULL;
+	xmlURIPtr u = xmlParseURI(nofrag);
 	if (!u)
-		return canon_fallback(url);
+		return nofrag;
+	free(nofrag);
 	lower(u->scheme);
 	lower(u->server);
 	if (u->scheme && u->port &&
