@@ -1,13 +1,234 @@
-/* feedctl.c — the command-line client of feedd's socket API (skeleton). */
+/* feedctl.c — the command-line client of feedd: commands and their output. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/client.h"
+#include "cli/feedctl.h"
+
+/* --- shared state and helpers --- */
+
+struct ctl ctl = {.timeout_ms = 30000};
+
+int ctl_unreachable(int err)
+{
+	fprintf(stderr, "feedctl: cannot reach feedd at %s: %s\n", ctl.socket, strerror(-err));
+	if (err == -ENOENT || err == -ECONNREFUSED)
+		fprintf(stderr, "feedctl: is the daemon running? (systemctl status feedd, or start "
+			"it with tools/try); another socket: --socket PATH or $FEEDD_SOCKET\n");
+	else if (err == -EACCES)
+		fprintf(stderr, "feedctl: no permission on the socket: add yourself to its group "
+			"(ls -l %s), then log in again\n", ctl.socket);
+	return CTL_EXIT_UNREACHABLE;
+}
+
+/* Sends a request; on success *out holds a 2xx JSON answer (or NULL for a
+ * non-JSON body when RAW is given). Prints the error and returns the exit
+ * code otherwise. */
+int ctl_call(const char *method, const char *target, const char *body, json_t **out,
+	     struct client_resp *raw)
+{
+	struct client_resp r;
+	int err = client_request(ctl.socket, method, target, body, body ? strlen(body) : 0,
+				 ctl.timeout_ms, &r);
+	if (err == -ETIMEDOUT) {
+		fprintf(stderr, "feedctl: feedd did not answer %s %s in time\n", method, target);
+		return CTL_EXIT_UNREACHABLE;
+	}
+	if (err < 0)
+		return ctl_unreachable(err);
+	if (r.status < 200 || r.status > 299) {
+		char buf[512];
+		fprintf(stderr, "feedctl: %s\n", client_error_text(&r, buf, sizeof buf));
+		json_t *j = json_loads(r.body, 0, NULL);
+		json_t *detail = j ? json_object_get(j, "detail") : NULL;
+		size_t i;
+		json_t *v;
+		if (json_is_array(detail))
+			json_array_foreach(detail, i, v)
+				if (json_is_string(v))
+					fprintf(stderr, "  %s\n", json_string_value(v));
+		json_decref(j);
+		client_resp_clear(&r);
+		return CTL_EXIT_API;
+	}
+	if (raw) {
+		*raw = r;
+		return 0;
+	}
+	json_error_t jerr;
+	json_t *j = json_loads(r.body, 0, &jerr);
+	client_resp_clear(&r);
+	if (!j) {
+		fprintf(stderr, "feedctl: feedd's answer is not JSON: %s\n", jerr.text);
+		return CTL_EXIT_API;
+	}
+	if (out)
+		*out = j;
+	else
+		json_decref(j);
+	return 0;
+}
+
+/* Percent-encodes S for a query string or a path segment. */
+void ctl_urlencode(struct strbuf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		    *c == '-' || *c == '_' || *c == '.' || *c == '~') {
+			strbuf_putc(b, (char)*c);
+		} else {
+			strbuf_putc(b, '%');
+			strbuf_putc(b, hex[*c >> 4]);
+			strbuf_putc(b, hex[*c & 15]);
+		}
+	}
+}
+
+void strbuf_put(struct strbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->len + n + 1) * 2;
+		char *ns = realloc(b->s, cap);
+		if (!ns)
+			abort();
+		b->s = ns;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void strbuf_puts(struct strbuf *b, const char *s) { strbuf_put(b, s, strlen(s)); }
+void strbuf_putc(struct strbuf *b, char c) { strbuf_put(b, &c, 1); }
+
+void strbuf_printf(struct strbuf *b, const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		strbuf_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* --- the command table --- */
+
+static const struct command commands[] = {
+	{"items",   cmd_items,   "[FILTERS] [--after ID] [--limit N] [--json|--ndjson|--tsv]",
+	 "list stored items"},
+	{"new",     cmd_new,     "CONSUMER [FILTERS] [--peek] [--from-now] [--json|--ndjson|--tsv]",
+	 "print what CONSUMER has not seen, then acknowledge it"},
+	{"watch",   cmd_watch,   "[FILTERS] [--after ID] [--json]",
+	 "follow new items until interrupted"},
+	{"feeds",   cmd_feeds,   "[--json]", "list the feeds and their state"},
+	{"feed",    cmd_feed,    "NAME [--json]", "everything feedd knows about a feed"},
+	{"status",  cmd_status,  "[--json]", "the daemon's figures"},
+	{"refresh", cmd_refresh, "[NAME...]", "fetch feeds now (all without a NAME)"},
+	{"reload",  cmd_reload,  "", "re-read feeds.conf"},
+	{"add",     cmd_add,     "URL [--name NAME] [--tag T]... [--interval D] [--config FILE]",
+	 "check a feed and add it to feeds.conf"},
+	{"remove",  cmd_remove,  "NAME [--config FILE]", "remove a feed from feeds.conf"},
+	{"import",  cmd_import,  "FILE.opml [--config FILE]", "add the feeds of an OPML file"},
+	{"export",  cmd_export,  "[--config FILE]", "print the feeds as OPML 2.0"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const struct command *ctl_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+void ctl_usage_of(const struct command *c, FILE *out)
+{
+	fprintf(out, "Usage: feedctl %s %s\n%s.\n", c->name, c->usage, c->help);
+	if (strstr(c->usage, "FILTERS"))
+		fprintf(out, "\nFILTERS: --feed NAME (repeatable) --tag T --search TEXT "
+			"--since DATE --distinct\n");
+	if (strstr(c->usage, "--config"))
+		fprintf(out, "\n--config FILE: the feeds.conf to edit (default $FEEDD_CONFIG, "
+			"else %s)\n", CTL_DEFAULT_CONFIG);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: feedctl [--socket PATH] [--timeout SECONDS] COMMAND [ARGS]\n\n"
+		"Commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(out, "\n`feedctl COMMAND --help` for a command's options. The socket is\n"
+		"--socket PATH, else $FEEDD_SOCKET, else %s.\n\n"
+		"Exit codes: 0 ok, 1 nothing new (new), 2 usage, 3 feedd unreachable,\n"
+		"4 feedd answered an error, 5 local error (file, output, feed check).\n"
+		"See feedctl(1).\n", CTL_DEFAULT_SOCKET);
+}
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("feedctl %s\n", FEEDD_VERSION);
-		return 0;
+	static const struct option longopts[] = {
+		{"socket", required_argument, NULL, 's'},
+		{"timeout", required_argument, NULL, 't'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	signal(SIGPIPE, SIG_IGN);   /* a closed pipe is a write error we handle */
+	const char *env = getenv("FEEDD_SOCKET");
+	ctl.socket = env && *env ? env : CTL_DEFAULT_SOCKET;
+	const char *nc = getenv("NO_COLOR");
+	ctl.color = isatty(STDOUT_FILENO) && !(nc && *nc);
+	int opt;
+	/* "+": stop at the command; its own options are parsed by it. */
+	while ((opt = getopt_long(argc, argv, "+s:t:hV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's': ctl.socket = optarg; break;
+		case 't': {
+			char *end;
+			long t = strtol(optarg, &end, 10);
+			if (*end || t <= 0 || t > 3600) {
+				fprintf(stderr, "feedctl: --timeout takes seconds (1-3600)\n");
+				return CTL_EXIT_USAGE;
+			}
+			ctl.timeout_ms = (int)t * 1000;
+			break;
+		}
+		case 'V':
+			printf("feedctl %s\n", FEEDD_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return CTL_EXIT_USAGE;
+		}
 	}
-	fprintf(stderr, "feedctl: not yet\n");
-	return 2;
+	if (optind >= argc) {
+		usage(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	const struct command *c = ctl_command(argv[optind]);
+	if (!c) {
+		fprintf(stderr, "feedctl: unknown command \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	int cargc = argc - optind;
+	char **cargv = argv + optind;
+	optind = 1;   /* each command parses its own options with getopt_long */
+	return c->run(c, cargc, cargv);
 }

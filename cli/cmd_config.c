@@ -1,0 +1,477 @@
+/* cmd_config.c — feedctl add, remove, import, export: feeds.conf edited as
+ * text (every other byte kept), validated before it is written, written
+ * atomically, then the daemon asked to reload. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli/feedctl.h"
+#include "core/conf_edit.h"
+#include "core/config.h"
+#include "core/opml.h"
+#include "core/parse.h"
+#include "core/url.h"
+
+#define ADD_MAX_BYTES (16 * 1024 * 1024)
+#define ADD_MAX_TAGS  16
+
+static const char *config_path(const char *opt)
+{
+	const char *env = getenv("FEEDD_CONFIG");
+	return opt ? opt : env && *env ? env : CTL_DEFAULT_CONFIG;
+}
+
+/* --- checking a feed: fetched with libcurl, pushed through the parser --- */
+
+struct check {
+	CURL *h;
+	struct parser *p;        /* made at the first body byte, when the headers are known */
+	char ctype[256];         /* Content-Type of the last response (redirects reset it) */
+	size_t bytes;
+	int perr;
+};
+
+static size_t on_curl_header(char *buf, size_t size, size_t nitems, void *userdata)
+{
+	struct check *ck = userdata;
+	size_t n = size * nitems;
+	if (n > 5 && strncmp(buf, "HTTP/", 5) == 0)
+		ck->ctype[0] = '\0';
+	else if (n > 13 && strncasecmp(buf, "content-type:", 13) == 0)
+		snprintf(ck->ctype, sizeof ck->ctype, "%.*s", (int)strcspn(buf + 13, "\r\n"),
+			 buf + 13 + strspn(buf + 13, " \t"));
+	return n;
+}
+
+static size_t on_curl_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct check *ck = userdata;
+	size_t n = size * nmemb;
+	ck->bytes += n;
+	if (ck->bytes > ADD_MAX_BYTES)
+		return 0;
+	if (!ck->p) {
+		char *eff = NULL;
+		curl_easy_getinfo(ck->h, CURLINFO_EFFECTIVE_URL, &eff);
+		struct parse_opts po = {.url = eff, .content_type = ck->ctype[0] ? ck->ctype : NULL};
+		if (!(ck->p = parse_new(&po)))
+			return 0;
+	}
+	if (ck->perr == 0)
+		ck->perr = parse_chunk(ck->p, ptr, n);
+	return n;
+}
+
+/* Fetches and parses URL once. Returns 0 with *doc, or an exit code after
+ * printing why. */
+static int check_feed(const char *url, struct doc **doc)
+{
+	CURL *h = curl_easy_init();
+	if (!h)
+		return CTL_EXIT_LOCAL;
+	char ua[128];
+	snprintf(ua, sizeof ua, "feedd/%s (+%s) feedctl", FEEDD_VERSION, FEEDD_URL);
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct check ck = {.h = h};
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, ua);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, strncmp(url, "file:", 5) ? "http,https" : "file");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_curl_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &ck);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_curl_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &ck);
+	CURLcode cr = curl_easy_perform(h);
+	long status = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(h);
+	int code = 0;
+	if (cr != CURLE_OK) {
+		fprintf(stderr, "feedctl: cannot fetch %s: %s\n", url,
+			ck.bytes > ADD_MAX_BYTES ? "larger than 16 MiB" : *errbuf ? errbuf : curl_easy_strerror(cr));
+		code = CTL_EXIT_LOCAL;
+	} else if (status && (status < 200 || status > 299)) {
+		fprintf(stderr, "feedctl: cannot fetch %s: HTTP %ld\n", url, status);
+		code = CTL_EXIT_LOCAL;
+	} else {
+		char *err = NULL;
+		if (!ck.p) {
+			struct parse_opts po = {.url = url};
+			ck.p = parse_new(&po);   /* an empty body: let the parser say so */
+		}
+		if (!ck.p || parse_finish(ck.p, doc, &err) < 0) {
+			fprintf(stderr, "feedctl: %s is not a feed: %s\n", url, err ? err : "parse error");
+			code = CTL_EXIT_LOCAL;
+		}
+		free(err);
+	}
+	parse_free(ck.p);
+	return code;
+}
+
+/* --- the config file --- */
+
+struct conf_file {
+	const char *path;
+	char *text;
+	size_t len;
+	struct config *conf;
+};
+
+/* Reads and validates the file; a missing file counts as empty for add
+ * and import (CREATE). */
+static int conf_open(struct conf_file *f, const char *path, bool create)
+{
+	memset(f, 0, sizeof *f);
+	f->path = path;
+	f->text = conf_read_file(path, &f->len);
+	if (!f->text) {
+		if (errno != ENOENT || !create) {
+			fprintf(stderr, "feedctl: cannot read %s: %s\n", path, strerror(errno));
+			return CTL_EXIT_LOCAL;
+		}
+		f->text = strdup("");
+	}
+	struct config_errors errs = {0};
+	if (config_parse_buffer(path, f->text, f->len, &f->conf, &errs) < 0) {
+		fprintf(stderr, "feedctl: %s has errors; fix them first:\n", path);
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "  %s\n", errs.msgs[i]);
+		config_errors_free(&errs);
+		free(f->text);
+		return CTL_EXIT_LOCAL;
+	}
+	return 0;
+}
+
+static void conf_close(struct conf_file *f)
+{
+	free(f->text);
+	config_free(f->conf);
+}
+
+/* Validates NEW_TEXT, writes it atomically, and asks the daemon to reload
+ * (which is fine to miss: a daemon that is not running reads it at start). */
+static int conf_commit(struct conf_file *f, const char *new_text)
+{
+	struct config *c = NULL;
+	struct config_errors errs = {0};
+	if (config_parse_buffer(f->path, new_text, strlen(new_text), &c, &errs) < 0) {
+		fprintf(stderr, "feedctl: the edit would make %s invalid; nothing written:\n", f->path);
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "  %s\n", errs.msgs[i]);
+		config_errors_free(&errs);
+		return CTL_EXIT_LOCAL;
+	}
+	config_free(c);
+	int r = conf_write_atomic(f->path, new_text, strlen(new_text));
+	if (r < 0) {
+		fprintf(stderr, "feedctl: cannot write %s: %s\n", f->path, strerror(-r));
+		return CTL_EXIT_LOCAL;
+	}
+	struct client_resp resp;
+	r = client_request(ctl.socket, "POST", "/v1/reload", NULL, 0, ctl.timeout_ms, &resp);
+	if (r < 0) {
+		printf("feedd is not running at %s; it will read %s when it starts\n", ctl.socket,
+		       f->path);
+		return 0;
+	}
+	int code = 0;
+	if (resp.status != 200) {
+		char buf[512];
+		fprintf(stderr, "feedctl: feedd did not reload: %s\n",
+			client_error_text(&resp, buf, sizeof buf));
+		code = CTL_EXIT_API;
+	} else {
+		printf("feedd reloaded %s\n", f->path);
+	}
+	client_resp_clear(&resp);
+	return code;
+}
+
+static int name_taken(const char *name, void *arg)
+{
+	const struct config *c = arg;
+	return config_find_feed(c, name) != NULL;
+}
+
+static const struct feed_conf *feed_by_url(const struct config *c, const char *url)
+{
+	for (size_t i = 0; i < c->nfeeds; i++)
+		if (strcmp(c->feeds[i].url, url) == 0)
+			return &c->feeds[i];
+	return NULL;
+}
+
+int cmd_add(const struct command *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"name", required_argument, NULL, 'n'},
+		{"tag", required_argument, NULL, 't'},
+		{"interval", required_argument, NULL, 'i'},
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *name = NULL, *interval = NULL, *cfg = NULL;
+	const char *tags[ADD_MAX_TAGS + 1] = {0};
+	size_t ntags = 0;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'n': name = optarg; break;
+		case 'i': interval = optarg; break;
+		case 'c': cfg = optarg; break;
+		case 't':
+			if (ntags < ADD_MAX_TAGS)
+				tags[ntags++] = optarg;
+			break;
+		case 'h': ctl_usage_of(c, stdout); return 0;
+		default: ctl_usage_of(c, stderr); return CTL_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		ctl_usage_of(c, stderr);
+		return CTL_EXIT_USAGE;
+	}
+	const char *url = argv[optind];
+	int64_t secs;
+	if (interval && config_parse_duration(interval, &secs) < 0) {
+		fprintf(stderr, "feedctl: --interval \"%s\" is not a duration (15m, 2h, 1d)\n", interval);
+		return CTL_EXIT_USAGE;
+	}
+	struct conf_file f;
+	int code = conf_open(&f, config_path(cfg), true);
+	if (code)
+		return code;
+	const struct feed_conf *dup = feed_by_url(f.conf, url);
+	if (dup) {
+		fprintf(stderr, "feedctl: %s is already in %s as [feed %s]\n", url, f.path, dup->name);
+		conf_close(&f);
+		return CTL_EXIT_LOCAL;
+	}
+	if (name && config_find_feed(f.conf, name)) {
+		fprintf(stderr, "feedctl: a feed named \"%s\" is already in %s\n", name, f.path);
+		conf_close(&f);
+		return CTL_EXIT_LOCAL;
+	}
+	struct doc *doc = NULL;
+	if ((code = check_feed(url, &doc))) {
+		conf_close(&f);
+		return code;
+	}
+	printf("%s: \"%s\", %zu items\n", url, doc->feed.title ? doc->feed.title : "(untitled)",
+	       doc->nitems);
+	char *auto_name = name ? NULL : conf_name_from_url(url, name_taken, f.conf);
+	struct conf_new_feed nf = {
+		.name = name ? name : auto_name,
+		.url = url,
+		.tags = tags,
+		.interval = interval,
+		.comment = doc->feed.title,
+	};
+	char *text = conf_edit_add(f.text, &nf);
+	doc_free(doc);
+	code = text ? conf_commit(&f, text) : CTL_EXIT_LOCAL;
+	if (!code)
+		printf("added [feed %s] to %s\n", nf.name, f.path);
+	free(text);
+	free(auto_name);
+	conf_close(&f);
+	return code;
+}
+
+static int parse_config_opt(const struct command *c, int argc, char **argv, const char **cfg)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int opt;
+	*cfg = NULL;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (opt == 'c') {
+			*cfg = optarg;
+		} else if (opt == 'h') {
+			ctl_usage_of(c, stdout);
+			return 0;
+		} else {
+			ctl_usage_of(c, stderr);
+			return CTL_EXIT_USAGE;
+		}
+	}
+	return -1;
+}
+
+int cmd_remove(const struct command *c, int argc, char **argv)
+{
+	const char *cfg;
+	int code = parse_config_opt(c, argc, argv, &cfg);
+	if (code >= 0)
+		return code;
+	if (optind != argc - 1) {
+		ctl_usage_of(c, stderr);
+		return CTL_EXIT_USAGE;
+	}
+	const char *name = argv[optind];
+	struct conf_file f;
+	if ((code = conf_open(&f, config_path(cfg), false)))
+		return code;
+	int found = 0;
+	char *text = conf_edit_remove(f.text, name, &found);
+	if (!found) {
+		fprintf(stderr, "feedctl: no [feed %s] in %s\n", name, f.path);
+		conf_close(&f);
+		return CTL_EXIT_LOCAL;
+	}
+	code = text ? conf_commit(&f, text) : CTL_EXIT_LOCAL;
+	if (!code)
+		printf("removed [feed %s] from %s (its items stay in the store)\n", name, f.path);
+	free(text);
+	conf_close(&f);
+	return code;
+}
+
+int cmd_import(const struct command *c, int argc, char **argv)
+{
+	const char *cfg;
+	int code = parse_config_opt(c, argc, argv, &cfg);
+	if (code >= 0)
+		return code;
+	if (optind != argc - 1) {
+		ctl_usage_of(c, stderr);
+		return CTL_EXIT_USAGE;
+	}
+	const char *opml_path = argv[optind];
+	size_t olen;
+	char *obuf = conf_read_file(opml_path, &olen);
+	if (!obuf) {
+		fprintf(stderr, "feedctl: cannot read %s: %s\n", opml_path, strerror(errno));
+		return CTL_EXIT_LOCAL;
+	}
+	struct opml_feed *feeds = NULL;
+	size_t n = 0;
+	char *err = NULL;
+	if (opml_parse(obuf, olen, &feeds, &n, &err) < 0) {
+		fprintf(stderr, "feedctl: %s: %s\n", opml_path, err ? err : "not OPML");
+		free(err);
+		free(obuf);
+		return CTL_EXIT_LOCAL;
+	}
+	free(obuf);
+	struct conf_file f;
+	if ((code = conf_open(&f, config_path(cfg), true))) {
+		opml_feeds_free(feeds, n);
+		return code;
+	}
+	char *text = strdup(f.text);
+	size_t added = 0, skipped = 0, bad = 0;
+	for (size_t i = 0; i < n && text; i++) {
+		const struct feed_conf *dup = feed_by_url(f.conf, feeds[i].url);
+		if (dup) {
+			printf("skipped %s: already in %s as [feed %s]\n", feeds[i].url, f.path, dup->name);
+			skipped++;
+			continue;
+		}
+		/* The name must be unique against the file and against what this
+		 * import added: re-validate the growing text as we go. */
+		struct config *cur = NULL;
+		if (config_parse_buffer(f.path, text, strlen(text), &cur, NULL) < 0)
+			break;
+		if (feed_by_url(cur, feeds[i].url)) {
+			printf("skipped %s: listed twice in %s\n", feeds[i].url, opml_path);
+			skipped++;
+			config_free(cur);
+			continue;
+		}
+		char *name = conf_name_from_url(feeds[i].url, name_taken, cur);
+		struct conf_new_feed nf = {
+			.name = name, .url = feeds[i].url,
+			.tags = (const char *const *)feeds[i].tags, .comment = feeds[i].title,
+		};
+		char *next = conf_edit_add(text, &nf);
+		struct config *check = NULL;
+		if (next && config_parse_buffer(f.path, next, strlen(next), &check, NULL) == 0) {
+			free(text);
+			text = next;
+			added++;
+			printf("added [feed %s] %s\n", name, feeds[i].url);
+		} else {
+			fprintf(stderr, "feedctl: skipped %s: not a URL feeds.conf accepts\n", feeds[i].url);
+			free(next);
+			bad++;
+		}
+		config_free(check);
+		config_free(cur);
+		free(name);
+	}
+	opml_feeds_free(feeds, n);
+	code = 0;
+	if (added && text)
+		code = conf_commit(&f, text);
+	printf("%zu added, %zu already present, %zu invalid\n", added, skipped, bad);
+	free(text);
+	conf_close(&f);
+	return code;
+}
+
+int cmd_export(const struct command *c, int argc, char **argv)
+{
+	const char *cfg;
+	int code = parse_config_opt(c, argc, argv, &cfg);
+	if (code >= 0)
+		return code;
+	if (optind != argc) {
+		ctl_usage_of(c, stderr);
+		return CTL_EXIT_USAGE;
+	}
+	struct conf_file f;
+	if ((code = conf_open(&f, config_path(cfg), false)))
+		return code;
+	/* Titles from the daemon when it runs; the file alone is enough. */
+	const char **titles = calloc(f.conf->nfeeds + 1, sizeof *titles);
+	struct client_resp r;
+	json_t *a = NULL;
+	if (titles && client_request(ctl.socket, "GET", "/v1/feeds", NULL, 0, ctl.timeout_ms, &r) == 0) {
+		if (r.status == 200)
+			a = json_loads(r.body, 0, NULL);
+		client_resp_clear(&r);
+	}
+	size_t i;
+	json_t *fj;
+	json_array_foreach(json_object_get(a, "feeds"), i, fj) {
+		const char *name = json_string_value(json_object_get(fj, "name"));
+		const char *title = json_string_value(json_object_get(fj, "title"));
+		for (size_t k = 0; name && title && k < f.conf->nfeeds; k++)
+			if (strcmp(f.conf->feeds[k].name, name) == 0)
+				titles[k] = title;
+	}
+	char *out = opml_export(f.conf, titles);
+	if (out) {
+		fputs(out, stdout);
+		free(out);
+	} else {
+		code = CTL_EXIT_LOCAL;
+	}
+	json_decref(a);
+	free(titles);
+	conf_close(&f);
+	if (!code && (fflush(stdout) != 0 || ferror(stdout))) {
+		perror("feedctl: writing the output failed");
+		code = CTL_EXIT_LOCAL;
+	}
+	return code;
+}

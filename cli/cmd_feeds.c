@@ -1,0 +1,255 @@
+/* cmd_feeds.c — feedctl feeds, feed, status, refresh, reload. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/feedctl.h"
+
+/* Options of the read-only commands: --json and --help. Returns -1 to go
+ * on, or an exit code. */
+static int parse_json_opt(const struct command *c, int argc, char **argv, bool *json)
+{
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	*json = false;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (opt == 'j') {
+			*json = true;
+		} else if (opt == 'h') {
+			ctl_usage_of(c, stdout);
+			return CTL_EXIT_OK;
+		} else {
+			ctl_usage_of(c, stderr);
+			return CTL_EXIT_USAGE;
+		}
+	}
+	return -1;
+}
+
+static int finish_output(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		perror("feedctl: writing the output failed");
+		return CTL_EXIT_LOCAL;
+	}
+	return 0;
+}
+
+static int dump(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2));
+	putchar('\n');
+	return finish_output();
+}
+
+static const char *s_or(json_t *o, const char *k, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s && *s ? s : dflt;
+}
+
+/* "2024-01-31T12:00:00Z" as "5m ago" / "in 12m". */
+static void relative(const char *rfc3339, char *buf, size_t len)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	if (!rfc3339 || !strptime(rfc3339, "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	long long d = (long long)timegm(&tm) - (long long)time(NULL);
+	long long a = d < 0 ? -d : d;
+	char v[32];
+	if (a < 90) snprintf(v, sizeof v, "%llds", a);
+	else if (a < 5400) snprintf(v, sizeof v, "%lldm", a / 60);
+	else if (a < 129600) snprintf(v, sizeof v, "%lldh", a / 3600);
+	else snprintf(v, sizeof v, "%lldd", a / 86400);
+	snprintf(buf, len, d < 0 ? "%s ago" : "in %s", v);
+}
+
+static const char *feed_state(json_t *f)
+{
+	if (json_is_true(json_object_get(f, "removed")))
+		return "removed";
+	if (json_is_true(json_object_get(f, "gone")))
+		return "gone";
+	json_t *cfg = json_object_get(f, "config");
+	if (cfg && json_is_false(json_object_get(cfg, "enabled")))
+		return "disabled";
+	if (json_integer_value(json_object_get(f, "failures")) > 0)
+		return "failing";
+	if (!json_string_value(json_object_get(f, "last_fetch")))
+		return "new";
+	return "ok";
+}
+
+int cmd_feeds(const struct command *c, int argc, char **argv)
+{
+	bool json;
+	int code = parse_json_opt(c, argc, argv, &json);
+	if (code >= 0)
+		return code;
+	json_t *a = NULL;
+	if ((code = ctl_call("GET", "/v1/feeds", NULL, &a, NULL)))
+		return code;
+	if (json) {
+		code = dump(a);
+		json_decref(a);
+		return code;
+	}
+	json_t *feeds = json_object_get(a, "feeds");
+	size_t w = 4, i;
+	json_t *f;
+	json_array_foreach(feeds, i, f) {
+		size_t l = strlen(s_or(f, "name", ""));
+		if (l > w)
+			w = l;
+	}
+	printf("%-*s  %-8s  %-10s  %-10s  %7s  %s\n", (int)w, "NAME", "STATE", "FETCHED", "NEXT",
+	       "ITEMS", "LAST ERROR");
+	json_array_foreach(feeds, i, f) {
+		char last[32], next[32];
+		relative(json_string_value(json_object_get(f, "last_fetch")), last, sizeof last);
+		relative(json_string_value(json_object_get(f, "next_due")), next, sizeof next);
+		printf("%-*s  %-8s  %-10s  %-10s  %7lld  %s\n", (int)w, s_or(f, "name", "?"),
+		       feed_state(f), last, next, json_integer_value(json_object_get(f, "items")),
+		       s_or(f, "last_error", ""));
+	}
+	json_decref(a);
+	return finish_output();
+}
+
+/* key: value lines for a person, nested objects indented. */
+static void print_object(json_t *o, int indent)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(o, k, v) {
+		printf("%*s%s:", indent, "", k);
+		if (json_is_object(v)) {
+			putchar('\n');
+			print_object(v, indent + 2);
+			continue;
+		}
+		if (json_is_string(v)) {
+			printf(" %s\n", json_string_value(v));
+			continue;
+		}
+		char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		printf(" %s\n", s ? s : "?");
+		free(s);
+	}
+}
+
+int cmd_feed(const struct command *c, int argc, char **argv)
+{
+	bool json;
+	int code = parse_json_opt(c, argc, argv, &json);
+	if (code >= 0)
+		return code;
+	if (optind != argc - 1) {
+		ctl_usage_of(c, stderr);
+		return CTL_EXIT_USAGE;
+	}
+	struct strbuf t = {0};
+	strbuf_puts(&t, "/v1/feeds/");
+	ctl_urlencode(&t, argv[optind]);
+	json_t *a = NULL;
+	code = ctl_call("GET", t.s, NULL, &a, NULL);
+	free(t.s);
+	if (code)
+		return code;
+	if (json) {
+		code = dump(a);
+	} else {
+		print_object(a, 0);
+		code = finish_output();
+	}
+	json_decref(a);
+	return code;
+}
+
+int cmd_status(const struct command *c, int argc, char **argv)
+{
+	bool json;
+	int code = parse_json_opt(c, argc, argv, &json);
+	if (code >= 0)
+		return code;
+	if (optind != argc) {
+		ctl_usage_of(c, stderr);
+		return CTL_EXIT_USAGE;
+	}
+	json_t *a = NULL;
+	if ((code = ctl_call("GET", "/v1/status", NULL, &a, NULL)))
+		return code;
+	if (json) {
+		code = dump(a);
+	} else {
+		print_object(a, 0);
+		code = finish_output();
+	}
+	json_decref(a);
+	return code;
+}
+
+static int refresh_one(const char *name)
+{
+	struct strbuf t = {0};
+	strbuf_puts(&t, "/v1/feeds/");
+	ctl_urlencode(&t, name);
+	strbuf_puts(&t, "/refresh");
+	int code = ctl_call("POST", t.s, NULL, NULL, NULL);
+	free(t.s);
+	if (!code)
+		printf("%s: refresh queued\n", name);
+	return code;
+}
+
+int cmd_refresh(const struct command *c, int argc, char **argv)
+{
+	bool json;
+	int code = parse_json_opt(c, argc, argv, &json);
+	if (code >= 0)
+		return code;
+	int worst = 0;
+	if (optind < argc) {
+		for (int i = optind; i < argc; i++)
+			if ((code = refresh_one(argv[i])))
+				worst = code;
+		return worst ? worst : finish_output();
+	}
+	json_t *a = NULL;
+	if ((code = ctl_call("GET", "/v1/feeds", NULL, &a, NULL)))
+		return code;
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(a, "feeds"), i, f) {
+		if (json_is_true(json_object_get(f, "removed")))
+			continue;
+		if ((code = refresh_one(s_or(f, "name", ""))))
+			worst = code;
+	}
+	json_decref(a);
+	return worst ? worst : finish_output();
+}
+
+int cmd_reload(const struct command *c, int argc, char **argv)
+{
+	bool json;
+	int code = parse_json_opt(c, argc, argv, &json);
+	if (code >= 0)
+		return code;
+	json_t *a = NULL;
+	if ((code = ctl_call("POST", "/v1/reload", NULL, &a, NULL)))
+		return code;
+	printf("reloaded: %lld feeds\n", json_integer_value(json_object_get(a, "feeds")));
+	json_decref(a);
+	return finish_output();
+}

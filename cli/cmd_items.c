@@ -1,0 +1,403 @@
+/* cmd_items.c — feedctl items, new and watch: reading the item stream. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/feedctl.h"
+
+enum out_format { OUT_TABLE, OUT_JSON, OUT_NDJSON, OUT_TSV };
+
+struct item_opts {
+	struct strbuf filters;     /* "&feed=a&tag=b..." */
+	const char *after;
+	long limit;
+	enum out_format format;
+	bool peek, from_now;
+};
+
+enum { OPT_FEED = 256, OPT_TAG, OPT_SEARCH, OPT_SINCE, OPT_DISTINCT, OPT_AFTER, OPT_LIMIT,
+       OPT_JSON, OPT_NDJSON, OPT_TSV, OPT_PEEK, OPT_FROM_NOW };
+
+static const struct option item_longopts[] = {
+	{"feed", required_argument, NULL, OPT_FEED},
+	{"tag", required_argument, NULL, OPT_TAG},
+	{"search", required_argument, NULL, OPT_SEARCH},
+	{"since", required_argument, NULL, OPT_SINCE},
+	{"distinct", no_argument, NULL, OPT_DISTINCT},
+	{"after", required_argument, NULL, OPT_AFTER},
+	{"limit", required_argument, NULL, OPT_LIMIT},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"ndjson", no_argument, NULL, OPT_NDJSON},
+	{"tsv", no_argument, NULL, OPT_TSV},
+	{"peek", no_argument, NULL, OPT_PEEK},
+	{"from-now", no_argument, NULL, OPT_FROM_NOW},
+	{"help", no_argument, NULL, 'h'},
+	{0},
+};
+
+static void add_param(struct strbuf *b, const char *name, const char *value)
+{
+	strbuf_printf(b, "&%s=", name);
+	ctl_urlencode(b, value);
+}
+
+/* Parses the options shared by items, new and watch. Returns -1 to go on,
+ * or an exit code. ALLOWED lists the option ids this command takes. */
+static int parse_item_opts(const struct command *c, int argc, char **argv,
+			   struct item_opts *o, const int *allowed)
+{
+	memset(o, 0, sizeof *o);
+	o->limit = 100;
+	strbuf_puts(&o->filters, "");
+	int opt;
+	while ((opt = getopt_long(argc, argv, "h", item_longopts, NULL)) != -1) {
+		bool ok = opt == 'h' || (opt >= OPT_FEED && opt <= OPT_DISTINCT);
+		for (const int *a = allowed; !ok && *a; a++)
+			ok = *a == opt;
+		if (!ok || opt == '?') {
+			ctl_usage_of(c, stderr);
+			return CTL_EXIT_USAGE;
+		}
+		switch (opt) {
+		case 'h': ctl_usage_of(c, stdout); return CTL_EXIT_OK;
+		case OPT_FEED: add_param(&o->filters, "feed", optarg); break;
+		case OPT_TAG: add_param(&o->filters, "tag", optarg); break;
+		case OPT_SEARCH: add_param(&o->filters, "q", optarg); break;
+		case OPT_SINCE: add_param(&o->filters, "since", optarg); break;
+		case OPT_DISTINCT: strbuf_puts(&o->filters, "&distinct=1"); break;
+		case OPT_AFTER: {
+			char *end;
+			errno = 0;
+			long long v = strtoll(optarg, &end, 10);
+			if (errno || *end || v < 0) {
+				fprintf(stderr, "feedctl: --after takes an item id\n");
+				return CTL_EXIT_USAGE;
+			}
+			o->after = optarg;
+			break;
+		}
+		case OPT_LIMIT: {
+			char *end;
+			o->limit = strtol(optarg, &end, 10);
+			if (*end || o->limit < 1 || o->limit > 1000) {
+				fprintf(stderr, "feedctl: --limit takes 1 to 1000\n");
+				return CTL_EXIT_USAGE;
+			}
+			break;
+		}
+		case OPT_JSON: o->format = OUT_JSON; break;
+		case OPT_NDJSON: o->format = OUT_NDJSON; break;
+		case OPT_TSV: o->format = OUT_TSV; break;
+		case OPT_PEEK: o->peek = true; break;
+		case OPT_FROM_NOW: o->from_now = true; break;
+		}
+	}
+	return -1;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+/* "2024-01-31T12:00:00Z" in local time, "2024-01-31 13:00". */
+static void local_date(const char *rfc3339, char *buf, size_t len)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	if (!*rfc3339 || !strptime(rfc3339, "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+		snprintf(buf, len, "%-16s", "-");
+		return;
+	}
+	time_t t = timegm(&tm);
+	struct tm lt;
+	localtime_r(&t, &lt);
+	strftime(buf, len, "%Y-%m-%d %H:%M", &lt);
+}
+
+/* One line for a person: date, feed, title, link. Control characters in
+ * feed text are replaced so that a title cannot drive the terminal. */
+static void print_clean(const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		putchar(*c < 0x20 || *c == 0x7f ? ' ' : *c);
+}
+
+static void print_item_line(json_t *it)
+{
+	char date[32];
+	const char *d = str(it, "published");
+	local_date(*d ? d : str(it, "first_seen"), date, sizeof date);
+	const char *title = str(it, "title");
+	if (ctl.color)
+		printf("\033[2m%s\033[0m  \033[36m%s\033[0m  \033[1m", date, str(it, "feed"));
+	else
+		printf("%s  %s  ", date, str(it, "feed"));
+	print_clean(*title ? title : "(untitled)");
+	if (ctl.color)
+		printf("\033[0m");
+	const char *url = str(it, "url");
+	if (*url) {
+		printf("  ");
+		print_clean(url);
+	}
+	putchar('\n');
+}
+
+static int print_items(json_t *answer, json_t *items, enum out_format f, const char *tsv)
+{
+	size_t i;
+	json_t *it;
+	switch (f) {
+	case OUT_JSON:
+		json_dumpf(answer, stdout, JSON_COMPACT);
+		putchar('\n');
+		break;
+	case OUT_NDJSON:
+		json_array_foreach(items, i, it) {
+			json_dumpf(it, stdout, JSON_COMPACT);
+			putchar('\n');
+		}
+		break;
+	case OUT_TSV:
+		fputs(tsv ? tsv : "", stdout);
+		break;
+	case OUT_TABLE:
+		json_array_foreach(items, i, it)
+			print_item_line(it);
+		break;
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "feedctl: writing the output failed: %s\n", strerror(errno));
+		return CTL_EXIT_LOCAL;
+	}
+	return 0;
+}
+
+static long long item_id(json_t *it)
+{
+	return json_integer_value(json_object_get(it, "id"));
+}
+
+/* TSV comes from the daemon (sfeed's format is its business): the same
+ * range the JSON answer covered, [first id, last id]. */
+static int fetch_tsv(const char *base, json_t *items, char **tsv)
+{
+	*tsv = NULL;
+	size_t n = json_array_size(items);
+	if (!n)
+		return 0;
+	long long lo = item_id(json_array_get(items, 0)), hi = item_id(json_array_get(items, n - 1));
+	if (lo > hi) {
+		long long t = lo;
+		lo = hi;
+		hi = t;
+	}
+	struct strbuf t = {0};
+	strbuf_printf(&t, "%s&format=tsv&after=%lld&before=%lld&limit=1000", base, lo - 1, hi + 1);
+	struct client_resp r;
+	int code = ctl_call("GET", t.s, NULL, NULL, &r);
+	free(t.s);
+	if (code)
+		return code;
+	*tsv = r.body;
+	r.body = NULL;
+	client_resp_clear(&r);
+	return 0;
+}
+
+int cmd_items(const struct command *c, int argc, char **argv)
+{
+	static const int allowed[] = {OPT_AFTER, OPT_LIMIT, OPT_JSON, OPT_NDJSON, OPT_TSV, 0};
+	struct item_opts o;
+	int code = parse_item_opts(c, argc, argv, &o, allowed);
+	if (code >= 0 || optind < argc) {
+		free(o.filters.s);
+		if (code < 0)
+			ctl_usage_of(c, stderr);
+		return code >= 0 ? code : CTL_EXIT_USAGE;
+	}
+	struct strbuf t = {0};
+	strbuf_printf(&t, "/v1/items?limit=%ld&after=%s%s", o.limit, o.after ? o.after : "0",
+		      o.filters.s);
+	if (o.format == OUT_TSV) {
+		strbuf_puts(&t, "&format=tsv");
+		struct client_resp r;
+		code = ctl_call("GET", t.s, NULL, NULL, &r);
+		if (!code) {
+			fputs(r.body, stdout);
+			client_resp_clear(&r);
+			if (fflush(stdout) != 0)
+				code = CTL_EXIT_LOCAL;
+		}
+	} else {
+		json_t *a = NULL;
+		code = ctl_call("GET", t.s, NULL, &a, NULL);
+		if (!code)
+			code = print_items(a, json_object_get(a, "items"), o.format, NULL);
+		json_decref(a);
+	}
+	free(t.s);
+	free(o.filters.s);
+	return code;
+}
+
+int cmd_new(const struct command *c, int argc, char **argv)
+{
+	static const int allowed[] = {OPT_LIMIT, OPT_JSON, OPT_NDJSON, OPT_TSV, OPT_PEEK,
+				      OPT_FROM_NOW, 0};
+	struct item_opts o;
+	int code = parse_item_opts(c, argc, argv, &o, allowed);
+	if (code >= 0 || optind != argc - 1) {
+		free(o.filters.s);
+		if (code < 0) {
+			fprintf(stderr, "feedctl: new needs one CONSUMER name\n");
+			ctl_usage_of(c, stderr);
+		}
+		return code >= 0 ? code : CTL_EXIT_USAGE;
+	}
+	const char *name = argv[optind];
+	struct strbuf base = {0};
+	strbuf_puts(&base, "/v1/consumers/");
+	ctl_urlencode(&base, name);
+	struct strbuf ack = {0};
+	strbuf_printf(&ack, "%s/ack?upto=", base.s);
+	size_t ack_len = ack.len;
+	strbuf_printf(&base, "/items?limit=%ld%s%s", o.limit, o.filters.s,
+		      o.from_now ? "&from_now=1" : "");
+	size_t total = 0;
+	long long after = -1;   /* peek pages on from the last id seen */
+	for (;;) {
+		struct strbuf t = {0};
+		strbuf_puts(&t, base.s);
+		if (after >= 0)
+			strbuf_printf(&t, "&after=%lld", after);
+		json_t *a = NULL;
+		code = ctl_call("GET", t.s, NULL, &a, NULL);
+		free(t.s);
+		if (code)
+			break;
+		json_t *items = json_object_get(a, "items");
+		size_t n = json_array_size(items);
+		if (!n) {
+			json_decref(a);
+			break;
+		}
+		char *tsv = NULL;
+		if (o.format == OUT_TSV && (code = fetch_tsv(base.s, items, &tsv))) {
+			json_decref(a);
+			break;
+		}
+		/* Output first; the cursor moves only once it is written. */
+		code = print_items(a, items, o.format, tsv);
+		free(tsv);
+		long long next = json_integer_value(json_object_get(a, "next"));
+		json_decref(a);
+		if (code)
+			break;
+		total += n;
+		if (!o.peek) {
+			ack.len = ack_len;
+			strbuf_printf(&ack, "%lld", next);
+			if ((code = ctl_call("POST", ack.s, NULL, NULL, NULL)))
+				break;
+		}
+		after = next;
+		if ((long)n < o.limit)
+			break;
+	}
+	free(base.s);
+	free(ack.s);
+	free(o.filters.s);
+	if (code)
+		return code;
+	return total ? CTL_EXIT_OK : CTL_EXIT_NOTHING;
+}
+
+/* The newest item's id: where a watch starts. */
+static int newest_id(const char *filters, long long *id)
+{
+	struct strbuf t = {0};
+	strbuf_printf(&t, "/v1/items?order=desc&limit=1%s", filters);
+	json_t *a = NULL;
+	int code = ctl_call("GET", t.s, NULL, &a, NULL);
+	free(t.s);
+	if (code)
+		return code;
+	json_t *first = json_array_get(json_object_get(a, "items"), 0);
+	*id = first ? item_id(first) : 0;
+	json_decref(a);
+	return 0;
+}
+
+int cmd_watch(const struct command *c, int argc, char **argv)
+{
+	static const int allowed[] = {OPT_AFTER, OPT_JSON, 0};
+	struct item_opts o;
+	int code = parse_item_opts(c, argc, argv, &o, allowed);
+	if (code >= 0 || optind < argc) {
+		free(o.filters.s);
+		if (code < 0)
+			ctl_usage_of(c, stderr);
+		return code >= 0 ? code : CTL_EXIT_USAGE;
+	}
+	enum out_format f = o.format == OUT_JSON ? OUT_NDJSON : OUT_TABLE;
+	long long cursor = 0;
+	if (o.after)
+		cursor = strtoll(o.after, NULL, 10);
+	else if ((code = newest_id(o.filters.s, &cursor))) {
+		free(o.filters.s);
+		return code;
+	}
+	const int wait_s = 60;
+	int saved_timeout = ctl.timeout_ms;
+	unsigned backoff = 0;
+	bool said_down = false;
+	for (;;) {
+		struct strbuf t = {0};
+		strbuf_printf(&t, "/v1/items?after=%lld&wait=%d&limit=1000%s", cursor, wait_s,
+			      o.filters.s);
+		struct client_resp r;
+		int err = client_request(ctl.socket, "GET", t.s, NULL, 0,
+					 wait_s * 1000 + saved_timeout, &r);
+		free(t.s);
+		if (err < 0) {
+			/* The daemon restarted or is down: keep the cursor, retry. */
+			if (!said_down)
+				fprintf(stderr, "feedctl: feedd unreachable at %s (%s); retrying\n",
+					ctl.socket, strerror(-err));
+			said_down = true;
+			backoff = backoff ? (backoff * 2 > 30 ? 30 : backoff * 2) : 1;
+			sleep(backoff);
+			continue;
+		}
+		if (said_down)
+			fprintf(stderr, "feedctl: feedd is back; resuming after item %lld\n", cursor);
+		said_down = false;
+		backoff = 0;
+		if (r.status != 200) {
+			char buf[512];
+			fprintf(stderr, "feedctl: %s\n", client_error_text(&r, buf, sizeof buf));
+			client_resp_clear(&r);
+			code = CTL_EXIT_API;
+			break;
+		}
+		json_t *a = json_loads(r.body, 0, NULL);
+		client_resp_clear(&r);
+		json_t *items = json_object_get(a, "items");
+		code = print_items(a, items, f, NULL);
+		if (json_array_size(items))
+			cursor = json_integer_value(json_object_get(a, "next"));
+		json_decref(a);
+		if (code)
+			break;
+	}
+	free(o.filters.s);
+	return code;
+}

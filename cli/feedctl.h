@@ -1,0 +1,66 @@
+/* feedctl.h — what feedctl's command files share: options, the command
+ * table, the call to the daemon, and a growing string. */
+#ifndef FEEDCTL_H
+#define FEEDCTL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cli/client.h"
+
+#define CTL_DEFAULT_SOCKET "/run/feedd/feedd.sock"
+#define CTL_DEFAULT_CONFIG "/etc/feedd/feeds.conf"
+
+enum {
+	CTL_EXIT_OK = 0,
+	CTL_EXIT_NOTHING = 1,      /* `new`: nothing new */
+	CTL_EXIT_USAGE = 2,
+	CTL_EXIT_UNREACHABLE = 3,  /* no daemon at the socket */
+	CTL_EXIT_API = 4,          /* the daemon answered an error */
+	CTL_EXIT_LOCAL = 5,        /* a file, the output, or a feed check failed */
+};
+
+struct ctl {
+	const char *socket;
+	int timeout_ms;
+	bool color;                /* stdout is a terminal and NO_COLOR is unset */
+};
+extern struct ctl ctl;
+
+struct command {
+	const char *name;
+	int (*run)(const struct command *c, int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+struct strbuf {
+	char *s;
+	size_t len, cap;
+};
+void strbuf_put(struct strbuf *b, const char *s, size_t n);
+void strbuf_puts(struct strbuf *b, const char *s);
+void strbuf_putc(struct strbuf *b, char c);
+void strbuf_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ctl_urlencode(struct strbuf *b, const char *s);
+
+int ctl_call(const char *method, const char *target, const char *body, json_t **out,
+	     struct client_resp *raw);
+int ctl_unreachable(int err);
+void ctl_usage_of(const struct command *c, FILE *out);
+
+int cmd_items(const struct command *c, int argc, char **argv);
+int cmd_new(const struct command *c, int argc, char **argv);
+int cmd_watch(const struct command *c, int argc, char **argv);
+int cmd_feeds(const struct command *c, int argc, char **argv);
+int cmd_feed(const struct command *c, int argc, char **argv);
+int cmd_status(const struct command *c, int argc, char **argv);
+int cmd_refresh(const struct command *c, int argc, char **argv);
+int cmd_reload(const struct command *c, int argc, char **argv);
+int cmd_add(const struct command *c, int argc, char **argv);
+int cmd_remove(const struct command *c, int argc, char **argv);
+int cmd_import(const struct command *c, int argc, char **argv);
+int cmd_export(const struct command *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,279 @@
+/* opml.c — OPML import and export. */
+#include "core/opml.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlsave.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OPML_MAX_DEPTH 32
+#define OPML_MAX_FEEDS 100000
+#define OPML_MAX_TAGS  16
+
+struct walk {
+	struct opml_feed *feeds;
+	size_t n, cap;
+	const char *path[OPML_MAX_DEPTH];   /* enclosing category names */
+	size_t depth;
+};
+
+static char *lower_trim(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	char *out = strndup(s, n);
+	for (char *c = out; c && *c; c++) {
+		*c = (char)tolower((unsigned char)*c);
+		/* Tags are path-safe words in the API: keep them so. */
+		if (*c == '/' || *c == '?' || *c == '&' || *c == '#' || *c == '=' || *c == ',')
+			*c = '-';
+	}
+	return out;
+}
+
+static void add_tag(char ***tags, const char *raw)
+{
+	char *t = lower_trim(raw);
+	if (!t || !*t) {
+		free(t);
+		return;
+	}
+	size_t n = 0;
+	for (; *tags && (*tags)[n]; n++) {
+		if (strcmp((*tags)[n], t) == 0) {
+			free(t);
+			return;
+		}
+	}
+	if (n >= OPML_MAX_TAGS) {
+		free(t);
+		return;
+	}
+	char **nt = realloc(*tags, (n + 2) * sizeof *nt);
+	if (!nt) {
+		free(t);
+		return;
+	}
+	nt[n] = t;
+	nt[n + 1] = NULL;
+	*tags = nt;
+}
+
+static char *attr(xmlNode *n, const char *name)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	if (!v)
+		return NULL;
+	char *s = strdup((const char *)v);
+	xmlFree(v);
+	if (s && !*s) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void walk(struct walk *w, xmlNode *node)
+{
+	for (xmlNode *n = node; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || xmlStrcasecmp(n->name, (const xmlChar *)"outline"))
+			continue;
+		char *url = attr(n, "xmlUrl");
+		if (!url)
+			url = attr(n, "xmlurl");
+		char *text = attr(n, "text");
+		if (!text)
+			text = attr(n, "title");
+		if (url && w->n < OPML_MAX_FEEDS) {
+			if (w->n == w->cap) {
+				size_t cap = w->cap ? w->cap * 2 : 16;
+				struct opml_feed *f = realloc(w->feeds, cap * sizeof *f);
+				if (!f) {
+					free(url);
+					free(text);
+					return;
+				}
+				w->feeds = f;
+				w->cap = cap;
+			}
+			struct opml_feed *f = &w->feeds[w->n++];
+			memset(f, 0, sizeof *f);
+			f->url = url;
+			f->title = text;
+			text = NULL;
+			f->site_url = attr(n, "htmlUrl");
+			f->tags = calloc(1, sizeof(char *));
+			for (size_t i = 0; i < w->depth; i++)
+				add_tag(&f->tags, w->path[i]);
+			char *cat = attr(n, "category");
+			if (cat) {
+				/* "/news/tech,linux": both separators name tags. */
+				char *save = NULL;
+				for (char *t = strtok_r(cat, ",/", &save); t; t = strtok_r(NULL, ",/", &save))
+					add_tag(&f->tags, t);
+				free(cat);
+			}
+		} else {
+			free(url);
+			if (text && w->depth < OPML_MAX_DEPTH) {
+				w->path[w->depth++] = text;
+				walk(w, n->children);
+				w->depth--;
+			} else if (w->depth < OPML_MAX_DEPTH) {
+				walk(w, n->children);
+			}
+		}
+		free(text);
+	}
+}
+
+int opml_parse(const char *buf, size_t len, struct opml_feed **out, size_t *n, char **err)
+{
+	*out = NULL;
+	*n = 0;
+	if (len > (size_t)64 * 1024 * 1024) {
+		*err = strdup("OPML file too large");
+		return -EFBIG;
+	}
+	xmlDoc *doc = xmlReadMemory(buf, (int)len, "feeds.opml", NULL,
+				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc) {
+		const xmlError *e = xmlGetLastError();
+		if (asprintf(err, "not well-formed XML%s%s (line %d)", e ? ": " : "",
+			     e && e->message ? e->message : "", e ? e->line : 0) < 0)
+			*err = NULL;
+		if (*err) {
+			size_t l = strlen(*err);
+			while (l && (*err)[l - 1] == '\n')
+				(*err)[--l] = '\0';
+		}
+		return -EINVAL;
+	}
+	xmlNode *root = xmlDocGetRootElement(doc);
+	if (!root || xmlStrcasecmp(root->name, (const xmlChar *)"opml")) {
+		xmlFreeDoc(doc);
+		*err = strdup("not an OPML document (the root element is not <opml>)");
+		return -EINVAL;
+	}
+	/* A document that declares entities is refused, as feeds are. */
+	if (doc->intSubset && doc->intSubset->entities) {
+		xmlFreeDoc(doc);
+		*err = strdup("OPML documents may not declare entities");
+		return -EINVAL;
+	}
+	struct walk w = {0};
+	for (xmlNode *c = root->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && !xmlStrcasecmp(c->name, (const xmlChar *)"body"))
+			walk(&w, c->children);
+	xmlFreeDoc(doc);
+	*out = w.feeds;
+	*n = w.n;
+	return 0;
+}
+
+void opml_feeds_free(struct opml_feed *feeds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(feeds[i].title);
+		free(feeds[i].url);
+		free(feeds[i].site_url);
+		for (size_t t = 0; feeds[i].tags && feeds[i].tags[t]; t++)
+			free(feeds[i].tags[t]);
+		free(feeds[i].tags);
+	}
+	free(feeds);
+}
+
+static void outline(xmlNode *parent, const struct feed_conf *f, const char *title)
+{
+	xmlNode *o = xmlNewChild(parent, NULL, (const xmlChar *)"outline", NULL);
+	xmlNewProp(o, (const xmlChar *)"type", (const xmlChar *)"rss");
+	xmlNewProp(o, (const xmlChar *)"text", (const xmlChar *)(title ? title : f->name));
+	if (title)
+		xmlNewProp(o, (const xmlChar *)"title", (const xmlChar *)title);
+	xmlNewProp(o, (const xmlChar *)"xmlUrl", (const xmlChar *)f->url);
+	if (f->tags && f->tags[0]) {
+		size_t len = 1;
+		for (size_t t = 0; f->tags[t]; t++)
+			len += strlen(f->tags[t]) + 1;
+		char *cat = calloc(1, len);
+		for (size_t t = 0; cat && f->tags[t]; t++) {
+			if (t)
+				strcat(cat, ",");
+			strcat(cat, f->tags[t]);
+		}
+		if (cat)
+			xmlNewProp(o, (const xmlChar *)"category", (const xmlChar *)cat);
+		free(cat);
+	}
+}
+
+static const char *first_tag(const struct feed_conf *f)
+{
+	return f->tags && f->tags[0] ? f->tags[0] : NULL;
+}
+
+static const struct config *sort_ctx;
+
+/* Untagged first, then by tag; ties by position, so the sort is stable. */
+static int by_first_tag(const void *a, const void *b)
+{
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+	const char *ta = first_tag(&sort_ctx->feeds[ia]), *tb = first_tag(&sort_ctx->feeds[ib]);
+	int r = (ta != NULL) - (tb != NULL);
+	if (!r && ta)
+		r = strcmp(ta, tb);
+	return r ? r : (ia > ib) - (ia < ib);
+}
+
+char *opml_export(const struct config *c, const char *const *titles)
+{
+	xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
+	xmlNode *root = xmlNewNode(NULL, (const xmlChar *)"opml");
+	xmlNewProp(root, (const xmlChar *)"version", (const xmlChar *)"2.0");
+	xmlDocSetRootElement(doc, root);
+	xmlNode *head = xmlNewChild(root, NULL, (const xmlChar *)"head", NULL);
+	xmlNewTextChild(head, NULL, (const xmlChar *)"title", (const xmlChar *)"feedd subscriptions");
+	xmlNode *body = xmlNewChild(root, NULL, (const xmlChar *)"body", NULL);
+	/* Untagged feeds at the top, then one group per first tag in tag
+	 * order, feeds in file order within it (a stable sort, not a scan per
+	 * group: 100 000 feeds export at once). */
+	size_t *order = malloc((c->nfeeds + 1) * sizeof *order);
+	for (size_t i = 0; order && i < c->nfeeds; i++)
+		order[i] = i;
+	if (order) {
+		sort_ctx = c;
+		qsort(order, c->nfeeds, sizeof *order, by_first_tag);
+		xmlNode *group = NULL;
+		const char *gtag = NULL;
+		for (size_t k = 0; k < c->nfeeds; k++) {
+			const struct feed_conf *f = &c->feeds[order[k]];
+			const char *tag = first_tag(f);
+			const char *title = titles ? titles[order[k]] : NULL;
+			if (!tag) {
+				outline(body, f, title);
+				continue;
+			}
+			if (!gtag || strcmp(gtag, tag) != 0) {
+				group = xmlNewChild(body, NULL, (const xmlChar *)"outline", NULL);
+				xmlNewProp(group, (const xmlChar *)"text", (const xmlChar *)tag);
+				gtag = tag;
+			}
+			outline(group, f, title);
+		}
+	}
+	free(order);
+	xmlChar *mem = NULL;
+	int size = 0;
+	xmlDocDumpFormatMemoryEnc(doc, &mem, &size, "UTF-8", 1);
+	xmlFreeDoc(doc);
+	char *out = mem ? strndup((const char *)mem, (size_t)size) : NULL;
+	xmlFree(mem);
+	return out;
+}

@@ -1,0 +1,32 @@
+/* opml.h — OPML feed lists in (import) and out (export), with libxml2.
+ *
+ * Import reads OPML 1.0/2.0 as other readers write it (newsboat, Miniflux,
+ * Feedly …): every outline with an xmlUrl is a feed; the text of the
+ * outlines it is nested in, and its `category` attribute, become its tags.
+ * Parsed with XML_PARSE_NONET, no entity expansion, no DTD loading.
+ *
+ * Ownership: opml_parse hands over an array the caller frees with
+ * opml_feeds_free; opml_export returns a heap string the caller frees. */
+#ifndef FEEDD_OPML_H
+#define FEEDD_OPML_H
+
+#include <stddef.h>
+
+#include "core/config.h"
+
+struct opml_feed {
+	char *title;       /* text or title attribute, may be NULL */
+	char *url;         /* xmlUrl */
+	char *site_url;    /* htmlUrl, may be NULL */
+	char **tags;       /* NULL-terminated, lower-cased, unique */
+};
+
+int opml_parse(const char *buf, size_t len, struct opml_feed **out, size_t *n, char **err);
+void opml_feeds_free(struct opml_feed *feeds, size_t n);
+
+/* OPML 2.0 of the config's feeds, nested by first tag, every tag also in the
+ * category attribute. TITLES[i] (may be NULL, or NULL entries) gives the
+ * feed titles the daemon knows. */
+char *opml_export(const struct config *c, const char *const *titles);
+
+#endif

@@ -1,0 +1,823 @@
+/* parse.c — one feed document's life cycle: sniffing, charset decoding to
+ * clean UTF-8, caps, and the hand-over to the XML or JSON Feed back end.
+ *
+ * Bytes go: raw head (until the charset is known: BOM, then the XML
+ * declaration, then the HTTP charset) -> decoder (UTF-8 with a windows-1252
+ * fallback per bad byte, or iconv with U+FFFD) -> control characters XML
+ * forbids dropped -> the XML declaration stripped (the text is UTF-8 now,
+ * whatever it said) -> libxml2 in fixed 4 KiB blocks, so that the parse
+ * does not depend on how the network chunked the body. */
+#include "core/parse_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/url.h"
+
+#define HEAD_MAX 1024      /* raw bytes looked at for a BOM / declaration */
+#define LEAD_MAX 4096      /* decoded bytes looked at for JSON / declaration */
+#define XML_BLOCK 4096
+/* A start tag with its attributes. Real ones are a few hundred bytes; the
+ * bound matters because libxml2's push parser rescans an unfinished tag on
+ * every block. */
+#define TAG_MAX (64 * 1024)
+
+enum dec_kind { DEC_UTF8, DEC_CP1252, DEC_ICONV };
+enum mode { MODE_UNDECIDED, MODE_XML, MODE_JSON };
+
+struct parser {
+	struct parse_out out;
+	char *base, *language, *http_charset;
+	bool head_done;
+	struct sbuf head;          /* raw bytes before the charset is known */
+	enum dec_kind dec;
+	iconv_t cd;
+	unsigned char pend[16];    /* an incomplete sequence between chunks */
+	size_t npend;
+	enum mode mode;
+	struct sbuf lead;          /* decoded bytes before the mode is known */
+	struct sbuf xmlbuf;        /* decoded bytes waiting for a full block */
+	struct sbuf refs;          /* undecided bytes of the reference rewriter */
+	int skip;                  /* inside CDATA / a comment / a PI (REF_*) */
+	bool in_tag;               /* between '<' and '>' */
+	char quote;                /* the quote of the attribute value we are in */
+	size_t tag_len;            /* bytes of the current tag so far */
+	struct sbuf json;
+	struct xml_state *x;
+	size_t total_in;
+	bool finished;
+};
+
+/* windows-1252's 0x80..0x9F (0 = undefined there: keep the Latin-1 value). */
+static const uint16_t cp1252_hi[32] = {
+	0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+	0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+};
+
+static uint32_t cp1252(unsigned char c)
+{
+	if (c >= 0x80 && c < 0xA0 && cp1252_hi[c - 0x80])
+		return cp1252_hi[c - 0x80];
+	return c;
+}
+
+void parse_fail(struct parse_out *o, int err, const char *fmt, ...)
+{
+	if (o->err)
+		return;
+	o->err = err;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&o->errmsg, fmt, ap) < 0)
+		o->errmsg = NULL;
+	va_end(ap);
+}
+
+void parse_warn(struct parse_out *o, const char *fmt, ...)
+{
+	if (o->doc->warning)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&o->doc->warning, fmt, ap) < 0)
+		o->doc->warning = NULL;
+	va_end(ap);
+}
+
+struct item *parse_new_item(struct parse_out *o)
+{
+	struct doc *d = o->doc;
+	if (d->nitems >= o->lim.max_items) {
+		if (!d->truncated)
+			parse_warn(o, "more than %zu items: the rest is ignored", o->lim.max_items);
+		d->truncated = true;
+		return NULL;
+	}
+	if (d->nitems == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		struct item *n = realloc(d->items, cap * sizeof *n);
+		if (!n)
+			return NULL;
+		d->items = n;
+		d->cap = cap;
+	}
+	struct item *it = &d->items[d->nitems++];
+	memset(it, 0, sizeof *it);
+	it->published = it->updated = DATE_NONE;
+	o->item_bytes = 0;
+	return it;
+}
+
+void parse_finish_item(struct parse_out *o, struct item *it)
+{
+	/* JSON Feed: a reader shows the content where there is no summary. */
+	if (!it->summary && it->content)
+		it->summary = strdup(it->content);
+}
+
+/* ---- charset ---------------------------------------------------------- */
+
+static bool ieq(const char *a, const char *b)
+{
+	return strcasecmp(a, b) == 0;
+}
+
+/* The charset= parameter of a Content-Type, or NULL. */
+static char *content_type_charset(const char *ct)
+{
+	if (!ct)
+		return NULL;
+	const char *p = strcasestr(ct, "charset");
+	if (!p)
+		return NULL;
+	p += 7;
+	while (*p == ' ')
+		p++;
+	if (*p++ != '=')
+		return NULL;
+	while (*p == ' ' || *p == '"' || *p == '\'')
+		p++;
+	size_t n = strcspn(p, "\"'; \t");
+	return n ? strndup(p, n) : NULL;
+}
+
+/* The encoding="..." of an XML declaration at the head of S, or NULL. */
+static char *decl_encoding(const char *s, size_t len)
+{
+	if (len < 5 || memcmp(s, "<?xml", 5) != 0)
+		return NULL;
+	const char *end = memmem(s, len, "?>", 2);
+	if (!end)
+		return NULL;
+	const char *p = memmem(s, (size_t)(end - s), "encoding", 8);
+	if (!p)
+		return NULL;
+	p += 8;
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	if (p >= end || *p++ != '=')
+		return NULL;
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	if (p >= end || (*p != '"' && *p != '\''))
+		return NULL;
+	char q = *p++;
+	const char *e = memchr(p, q, (size_t)(end - p));
+	return e && e > p ? strndup(p, (size_t)(e - p)) : NULL;
+}
+
+static bool is_unicode_wide(const char *enc)
+{
+	return strncasecmp(enc, "utf-16", 6) == 0 || strncasecmp(enc, "utf-32", 6) == 0 ||
+	       strncasecmp(enc, "ucs-2", 5) == 0 || strncasecmp(enc, "ucs-4", 5) == 0 ||
+	       ieq(enc, "utf16") || ieq(enc, "utf32") || ieq(enc, "unicode");
+}
+
+/* Sets up the decoder for ENC (NULL = UTF-8). */
+static void set_decoder(struct parser *p, const char *enc)
+{
+	p->dec = DEC_UTF8;
+	if (!enc || ieq(enc, "utf-8") || ieq(enc, "utf8"))
+		return;
+	/* Latin-1 and ASCII labels mean windows-1252 in practice (smart quotes). */
+	if (ieq(enc, "iso-8859-1") || ieq(enc, "latin1") || ieq(enc, "latin-1") ||
+	    ieq(enc, "iso_8859-1") || ieq(enc, "us-ascii") || ieq(enc, "ascii") ||
+	    ieq(enc, "windows-1252") || ieq(enc, "cp1252") || ieq(enc, "iso8859-1")) {
+		p->dec = DEC_CP1252;
+		return;
+	}
+	iconv_t cd = iconv_open("UTF-8", enc);
+	if (cd == (iconv_t)-1) {
+		parse_warn(&p->out, "unknown charset \"%s\": read as UTF-8", enc);
+		return;
+	}
+	p->cd = cd;
+	p->dec = DEC_ICONV;
+}
+
+/* Decides the charset from the raw head. Returns false to wait for more. */
+static bool decide_charset(struct parser *p, bool final)
+{
+	const unsigned char *h = (const unsigned char *)p->head.s;
+	size_t n = p->head.len;
+	if (n < 4 && !final)
+		return false;
+	size_t skip = 0;
+	const char *enc = NULL;
+	if (n >= 4 && !memcmp(h, "\x00\x00\xFE\xFF", 4)) { enc = "UTF-32BE"; skip = 4; }
+	else if (n >= 4 && !memcmp(h, "\xFF\xFE\x00\x00", 4)) { enc = "UTF-32LE"; skip = 4; }
+	else if (n >= 3 && !memcmp(h, "\xEF\xBB\xBF", 3)) { enc = NULL; skip = 3; }
+	else if (n >= 2 && !memcmp(h, "\xFE\xFF", 2)) { enc = "UTF-16BE"; skip = 2; }
+	else if (n >= 2 && !memcmp(h, "\xFF\xFE", 2)) { enc = "UTF-16LE"; skip = 2; }
+	else if (n >= 4 && !memcmp(h, "\x00\x00\x00\x3C", 4)) enc = "UTF-32BE";
+	else if (n >= 4 && !memcmp(h, "\x3C\x00\x00\x00", 4)) enc = "UTF-32LE";
+	else if (n >= 4 && !memcmp(h, "\x00\x3C\x00\x3F", 4)) enc = "UTF-16BE";
+	else if (n >= 4 && !memcmp(h, "\x3C\x00\x3F\x00", 4)) enc = "UTF-16LE";
+	else {
+		/* ASCII-compatible: the declaration, then the HTTP charset. */
+		size_t i = 0;
+		while (i < n && isspace(h[i]))
+			i++;
+		bool decl = n - i >= 5 && !memcmp(h + i, "<?xml", 5);
+		if (decl && !memmem(h + i, n - i, "?>", 2) && n < HEAD_MAX && !final)
+			return false;
+		if (!decl && n - i < 5 && !final &&
+		    !memcmp(h + i, "<?xml", n - i))
+			return false;
+		char *d = decl ? decl_encoding((const char *)h + i, n - i) : NULL;
+		if (d && is_unicode_wide(d)) {
+			free(d);    /* labelled UTF-16 but written in ASCII */
+			d = NULL;
+		}
+		const char *pick = d ? d : p->http_charset;
+		if (pick && is_unicode_wide(pick))
+			pick = NULL;
+		set_decoder(p, pick);
+		free(d);
+		p->head_done = true;
+		p->npend = 0;
+		return true;
+	}
+	set_decoder(p, enc);
+	p->head_done = true;
+	/* The BOM is not text. */
+	memmove(p->head.s, p->head.s + skip, n - skip);
+	p->head.len = n - skip;
+	return true;
+}
+
+/* ---- decoded text: mode, declaration, blocks ------------------------- */
+
+static void feed_xml(struct parser *p, const char *s, size_t n, bool final)
+{
+	struct parse_out *o = &p->out;
+	if (!p->x) {
+		p->x = xml_new(o);
+		if (!p->x) {
+			parse_fail(o, -ENOMEM, "out of memory");
+			return;
+		}
+	}
+	if (n)
+		sbuf_add(&p->xmlbuf, s, n, SIZE_MAX);
+	size_t off = 0;
+	while (p->xmlbuf.len - off >= XML_BLOCK && !o->err) {
+		xml_push(p->x, p->xmlbuf.s + off, XML_BLOCK, false);
+		off += XML_BLOCK;
+	}
+	if (off) {
+		memmove(p->xmlbuf.s, p->xmlbuf.s + off, p->xmlbuf.len - off);
+		p->xmlbuf.len -= off;
+		p->xmlbuf.s[p->xmlbuf.len] = '\0';
+	}
+	if (final && !o->err) {
+		xml_push(p->x, p->xmlbuf.s ? p->xmlbuf.s : "", p->xmlbuf.len, true);
+		sbuf_reset(&p->xmlbuf);
+	}
+}
+
+enum { REF_TEXT, REF_CDATA, REF_COMMENT, REF_PI };
+
+/* Rewrites one '&' at S (N bytes available); returns bytes consumed, or 0
+ * when more bytes are needed. */
+static size_t rewrite_ref(struct sbuf *out, const char *s, size_t n, bool final)
+{
+	size_t i = 1;
+	if (n > 1 && s[1] == '#') {
+		i = 2;
+		bool hex = n > 2 && (s[2] == 'x' || s[2] == 'X');
+		if (hex)
+			i++;
+		size_t d = i;
+		while (i < n && i < d + 10 && (hex ? isxdigit((unsigned char)s[i]) : isdigit((unsigned char)s[i])))
+			i++;
+		if (i == n && !final)
+			return 0;
+		if (i > d && i < n && s[i] == ';') {
+			sbuf_add(out, hex ? "&#x" : "&#", hex ? 3 : 2, SIZE_MAX);
+			sbuf_add(out, s + d, i + 1 - d, SIZE_MAX);
+			return i + 1;
+		}
+		sbuf_add(out, "&amp;", 5, SIZE_MAX);
+		return 1;
+	}
+	while (i < n && i < 40 && isalnum((unsigned char)s[i]))
+		i++;
+	if (i == n && !final)
+		return 0;
+	if (i > 1 && i < n && s[i] == ';' && isalpha((unsigned char)s[1])) {
+		char name[40];
+		memcpy(name, s + 1, i - 1);
+		name[i - 1] = '\0';
+		static const struct { const char *n, *r; } xml[] = {
+			{"amp", "&#38;"}, {"lt", "&#60;"}, {"gt", "&#62;"}, {"quot", "&#34;"},
+			{"apos", "&#39;"},
+		};
+		for (size_t k = 0; k < sizeof xml / sizeof xml[0]; k++)
+			if (!strcmp(name, xml[k].n)) {
+				sbuf_add(out, xml[k].r, strlen(xml[k].r), SIZE_MAX);
+				return i + 1;
+			}
+		uint32_t cp = text_html_entity_cp(name);
+		if (cp) {
+			char num[16];
+			int m = snprintf(num, sizeof num, "&#%u;", (unsigned)cp);
+			sbuf_add(out, num, (size_t)m, SIZE_MAX);
+			return i + 1;
+		}
+	}
+	/* A bare '&' or an unknown entity: literal text, as a browser reads it. */
+	sbuf_add(out, "&amp;", 5, SIZE_MAX);
+	return 1;
+}
+
+/* libxml2 2.9 drops every entity reference once a document has had a
+ * well-formedness error, and knows no HTML entities: so references are
+ * rewritten as character references (which it always honours) before it
+ * sees them, outside CDATA sections, comments and PIs. A bare '&' becomes
+ * "&amp;". Bytes that cannot be decided yet wait in p->refs. */
+static void rewrite_refs(struct parser *p, const char *in, size_t len, bool final,
+			 struct sbuf *out)
+{
+	sbuf_add(&p->refs, in, len, SIZE_MAX);
+	const char *s = p->refs.s ? p->refs.s : "";
+	size_t n = p->refs.len, i = 0, start = 0;
+	static const char *const ends[] = {"", "]]>", "-->", "?>"};
+	while (i < n) {
+		if (p->skip != REF_TEXT) {
+			const char *e = ends[p->skip];
+			size_t el = strlen(e);
+			const char *f = memmem(s + i, n - i, e, el);
+			if (!f) {
+				size_t keep = final ? 0 : el - 1;
+				i = n - i > keep ? n - keep : i;
+				break;
+			}
+			i = (size_t)(f - s) + el;
+			p->skip = REF_TEXT;
+			continue;
+		}
+		char c = s[i];
+		if (p->in_tag) {
+			/* A tag is bounded like a field: libxml2 would buffer a
+			 * 10 MB attribute whole before we see it. */
+			if (++p->tag_len > TAG_MAX) {
+				parse_fail(&p->out, -EMSGSIZE, "a tag longer than %d bytes: rejected",
+					   TAG_MAX);
+				i = n;
+				break;
+			}
+			if (p->quote) {
+				if (c == p->quote)
+					p->quote = 0;
+			} else if (c == '"' || c == '\'') {
+				p->quote = c;
+			} else if (c == '>') {
+				p->in_tag = false;
+			}
+			if (c != '&') {
+				i++;
+				continue;
+			}
+		} else if (c == '<') {
+			size_t left = n - i;
+			if (left < 9 && !final) {
+				const char *const starts[] = {"<![CDATA[", "<!--", "<?"};
+				bool maybe = false;
+				for (int k = 0; k < 3; k++)
+					if (!strncmp(s + i, starts[k], left < strlen(starts[k]) ? left : strlen(starts[k])))
+						maybe = true;
+				if (maybe)
+					break;
+			}
+			if (left >= 9 && !memcmp(s + i, "<![CDATA[", 9)) {
+				p->skip = REF_CDATA;
+				i += 9;
+			} else if (left >= 4 && !memcmp(s + i, "<!--", 4)) {
+				p->skip = REF_COMMENT;
+				i += 4;
+			} else if (left >= 2 && s[i + 1] == '?') {
+				p->skip = REF_PI;
+				i += 2;
+			} else {
+				p->in_tag = true;
+				p->quote = 0;
+				p->tag_len = 1;
+				i++;
+			}
+			continue;
+		}
+		if (c != '&') {
+			i++;
+			continue;
+		}
+		sbuf_add(out, s + start, i - start, SIZE_MAX);
+		size_t used = rewrite_ref(out, s + i, n - i, final);
+		if (!used) {
+			start = i;
+			goto carry;
+		}
+		i += used;
+		start = i;
+	}
+	sbuf_add(out, s + start, i - start, SIZE_MAX);
+	start = i;
+carry:
+	memmove(p->refs.s, s + start, n - start);
+	p->refs.len = n - start;
+	if (p->refs.s)
+		p->refs.s[p->refs.len] = '\0';
+}
+
+static void to_mode(struct parser *p, const char *s, size_t n, bool final)
+{
+	if (p->out.err)
+		return;
+	if (p->mode == MODE_JSON) {
+		if (!sbuf_add(&p->json, s, n, p->out.lim.max_doc * 4)) {
+			p->out.doc->truncated = true;
+			parse_fail(&p->out, -EMSGSIZE, "JSON document larger than the cap");
+		}
+	} else {
+		struct sbuf out = {0};
+		rewrite_refs(p, s, n, final, &out);
+		feed_xml(p, out.s, out.len, final);
+		sbuf_free(&out);
+	}
+}
+
+/* Decoded UTF-8 before the mode is known: skip leading space, tell JSON
+ * from XML, drop the XML declaration. */
+static void lead_decide(struct parser *p, bool final)
+{
+	const char *s = p->lead.s ? p->lead.s : "";
+	size_t n = p->lead.len, i = 0;
+	while (i < n && isspace((unsigned char)s[i]))
+		i++;
+	if (i == n && !final)
+		return;
+	if (i < n && (s[i] == '{' || s[i] == '[')) {
+		p->mode = MODE_JSON;
+	} else {
+		size_t m = n - i;
+		if (m < 5 && !final && !memcmp(s + i, "<?xml", m))
+			return;
+		if (m >= 5 && !memcmp(s + i, "<?xml", 5)) {
+			const char *e = memmem(s + i, m, "?>", 2);
+			if (!e && n < LEAD_MAX && !final)
+				return;
+			if (e)
+				i = (size_t)(e + 2 - s);
+		}
+		p->mode = MODE_XML;
+	}
+	struct sbuf lead = p->lead;
+	memset(&p->lead, 0, sizeof p->lead);
+	to_mode(p, lead.s ? lead.s + i : "", n - i, final);
+	sbuf_free(&lead);
+}
+
+/* Decoded UTF-8 in: drops what XML forbids, passes it on. */
+static void emit(struct parser *p, const char *s, size_t n)
+{
+	char tmp[4096];
+	size_t t = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+			continue;
+		if (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBF &&
+		    ((unsigned char)s[i + 2] == 0xBE || (unsigned char)s[i + 2] == 0xBF)) {
+			i += 2;
+			continue;
+		}
+		tmp[t++] = (char)c;
+		if (t == sizeof tmp) {
+			if (p->mode == MODE_UNDECIDED) {
+				sbuf_add(&p->lead, tmp, t, SIZE_MAX);
+				lead_decide(p, false);
+			} else {
+				to_mode(p, tmp, t, false);
+			}
+			t = 0;
+		}
+	}
+	if (!t)
+		return;
+	if (p->mode == MODE_UNDECIDED) {
+		sbuf_add(&p->lead, tmp, t, SIZE_MAX);
+		lead_decide(p, false);
+	} else {
+		to_mode(p, tmp, t, false);
+	}
+}
+
+/* Length of a valid UTF-8 sequence at S (1..4), 0 if invalid, -1 if it
+ * may complete with more bytes. */
+static int utf8_len(const unsigned char *s, size_t left)
+{
+	unsigned c = s[0];
+	int n;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) n = 2;
+	else if (c >= 0xE0 && c <= 0xEF) n = 3;
+	else if (c >= 0xF0 && c <= 0xF4) n = 4;
+	else return 0;
+	for (int i = 1; i < n; i++) {
+		if ((size_t)i >= left)
+			return -1;
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	}
+	/* Overlongs, surrogates and > U+10FFFF. */
+	if (c == 0xE0 && s[1] < 0xA0) return 0;
+	if (c == 0xED && s[1] >= 0xA0) return 0;
+	if (c == 0xF0 && s[1] < 0x90) return 0;
+	if (c == 0xF4 && s[1] >= 0x90) return 0;
+	return n;
+}
+
+static void decode_utf8(struct parser *p, const unsigned char *s, size_t n, bool final)
+{
+	char out[4096 + 8];
+	size_t o = 0, i = 0;
+	while (i < n) {
+		int l = utf8_len(s + i, n - i);
+		if (l < 0 && !final) {
+			memcpy(p->pend, s + i, n - i);
+			p->npend = n - i;
+			break;
+		}
+		if (l > 0) {
+			memcpy(out + o, s + i, (size_t)l);
+			o += (size_t)l;
+			i += (size_t)l;
+		} else {
+			/* Not UTF-8 after all: read the byte as windows-1252. */
+			o += text_utf8_put(cp1252(s[i]), out + o);
+			i++;
+		}
+		if (o >= 4096) {
+			emit(p, out, o);
+			o = 0;
+			if (p->out.err)
+				return;
+		}
+	}
+	emit(p, out, o);
+}
+
+static void decode_cp1252(struct parser *p, const unsigned char *s, size_t n)
+{
+	char out[4096 + 8];
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		o += text_utf8_put(cp1252(s[i]), out + o);
+		if (o >= 4096) {
+			emit(p, out, o);
+			o = 0;
+		}
+	}
+	emit(p, out, o);
+}
+
+static void decode_iconv(struct parser *p, const unsigned char *s, size_t n, bool final)
+{
+	char out[4096];
+	char *in = (char *)s;
+	size_t left = n;
+	while (left) {
+		char *op = out;
+		size_t ol = sizeof out;
+		size_t r = iconv(p->cd, &in, &left, &op, &ol);
+		emit(p, out, (size_t)(op - out));
+		if (r != (size_t)-1)
+			continue;
+		if (errno == E2BIG)
+			continue;
+		if (errno == EINVAL && !final && left < sizeof p->pend) {
+			memcpy(p->pend, in, left);
+			p->npend = left;
+			return;
+		}
+		/* An undecodable byte: U+FFFD, and go on. */
+		emit(p, "\xEF\xBF\xBD", 3);
+		in++;
+		left--;
+	}
+}
+
+static void decode_some(struct parser *p, const unsigned char *s, size_t n, bool final)
+{
+	switch (p->dec) {
+	case DEC_UTF8: decode_utf8(p, s, n, final); break;
+	case DEC_CP1252: decode_cp1252(p, s, n); break;
+	case DEC_ICONV: decode_iconv(p, s, n, final); break;
+	}
+}
+
+static void decode(struct parser *p, const char *buf, size_t len, bool final)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	/* Complete a sequence left over from the last chunk a byte at a time,
+	 * so that chunk boundaries never change the text. */
+	while (p->npend && len) {
+		unsigned char tmp[sizeof p->pend + 1];
+		size_t n = p->npend;
+		memcpy(tmp, p->pend, n);
+		tmp[n++] = *s++;
+		len--;
+		p->npend = 0;
+		decode_some(p, tmp, n, false);
+	}
+	if (len) {
+		decode_some(p, s, len, final);
+	} else if (final && p->npend) {
+		unsigned char tmp[sizeof p->pend];
+		size_t n = p->npend;
+		memcpy(tmp, p->pend, n);
+		p->npend = 0;
+		decode_some(p, tmp, n, true);
+	}
+}
+
+/* ---- the public interface --------------------------------------------- */
+
+void parse_global_init(void)
+{
+	xml_global_init();
+}
+
+void parse_global_cleanup(void)
+{
+	xml_global_cleanup();
+}
+
+struct parser *parse_new(const struct parse_opts *opts)
+{
+	struct parser *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->out.doc = calloc(1, sizeof *p->out.doc);
+	if (!p->out.doc) {
+		free(p);
+		return NULL;
+	}
+	p->out.doc->feed.updated = DATE_NONE;
+	p->cd = (iconv_t)-1;
+	struct parse_limits *l = &p->out.lim;
+	l->max_doc = opts && opts->max_doc_bytes ? opts->max_doc_bytes : PARSE_DEFAULT_MAX_DOC;
+	l->max_items = opts && opts->max_items ? opts->max_items : PARSE_DEFAULT_MAX_ITEMS;
+	l->max_field = opts && opts->max_field_bytes ? opts->max_field_bytes : PARSE_DEFAULT_MAX_FIELD;
+	l->max_item = l->max_field * 4;
+	if (opts) {
+		if (opts->content_location && *opts->content_location)
+			p->base = url_resolve(opts->url, opts->content_location);
+		else if (opts->url && *opts->url)
+			p->base = strdup(opts->url);
+		if (opts->content_language && *opts->content_language) {
+			p->language = strdup(opts->content_language);
+			text_collapse(p->language);
+			/* "en-US, fr": the first one. */
+			char *c = strchr(p->language, ',');
+			if (c)
+				*c = '\0';
+		}
+		p->http_charset = content_type_charset(opts->content_type);
+	}
+	p->out.base = p->base;
+	p->out.language = p->language;
+	return p;
+}
+
+int parse_chunk(struct parser *p, const char *buf, size_t len)
+{
+	struct parse_out *o = &p->out;
+	if (p->finished || o->err)
+		return o->err ? o->err : -EINVAL;
+	if (o->stop)
+		return -EMSGSIZE;
+	int rc = 0;
+	if (len > o->lim.max_doc - p->total_in) {
+		len = o->lim.max_doc - p->total_in;
+		o->doc->truncated = true;
+		parse_warn(o, "document larger than %zu bytes: the rest is ignored", o->lim.max_doc);
+		rc = -EMSGSIZE;
+	}
+	p->total_in += len;
+	if (!p->head_done) {
+		/* Only the head waits; the rest goes straight on. */
+		size_t take = p->head.len < HEAD_MAX ? HEAD_MAX - p->head.len : 0;
+		if (take > len)
+			take = len;
+		sbuf_add(&p->head, buf, take, SIZE_MAX);
+		buf += take;
+		len -= take;
+		if (decide_charset(p, false)) {
+			struct sbuf h = p->head;
+			memset(&p->head, 0, sizeof p->head);
+			decode(p, h.s ? h.s : "", h.len, false);
+			sbuf_free(&h);
+		}
+	}
+	if (len && p->head_done)
+		decode(p, buf, len, false);
+	if (rc)
+		o->stop = true;
+	if (o->err)
+		return o->err;
+	return o->stop ? -EMSGSIZE : 0;
+}
+
+static int finish_input(struct parser *p)
+{
+	struct parse_out *o = &p->out;
+	if (!p->head_done) {
+		decide_charset(p, true);
+		struct sbuf h = p->head;
+		memset(&p->head, 0, sizeof p->head);
+		decode(p, h.s ? h.s : "", h.len, true);
+		sbuf_free(&h);
+	} else {
+		decode(p, "", 0, true);
+	}
+	if (o->err)
+		return o->err;
+	if (p->mode == MODE_UNDECIDED)
+		lead_decide(p, true);
+	if (p->mode == MODE_UNDECIDED) {
+		parse_fail(o, -EINVAL, "not a feed: empty document");
+		return o->err;
+	}
+	if (p->mode == MODE_JSON)
+		json_feed_parse(o, p->json.s ? p->json.s : "", p->json.len);
+	else
+		to_mode(p, "", 0, true);
+	if (!o->err && o->doc->format == DOC_UNKNOWN)
+		parse_fail(o, -EINVAL, "not a feed");
+	if (!o->err && !o->doc->feed.language && o->language)
+		o->doc->feed.language = strdup(o->language);
+	return o->err;
+}
+
+int parse_finish(struct parser *p, struct doc **out, char **err)
+{
+	*out = NULL;
+	if (err)
+		*err = NULL;
+	if (p->finished)
+		return -EINVAL;
+	p->finished = true;
+	int rc = p->out.err ? p->out.err : finish_input(p);
+	if (rc) {
+		if (err)
+			*err = p->out.errmsg ? strdup(p->out.errmsg) : strdup("parse error");
+		return rc;
+	}
+	*out = p->out.doc;
+	p->out.doc = NULL;
+	return 0;
+}
+
+void parse_free(struct parser *p)
+{
+	if (!p)
+		return;
+	xml_free(p->x);
+	if (p->cd != (iconv_t)-1)
+		iconv_close(p->cd);
+	doc_free(p->out.doc);
+	free(p->out.errmsg);
+	free(p->base);
+	free(p->language);
+	free(p->http_charset);
+	sbuf_free(&p->head);
+	sbuf_free(&p->lead);
+	sbuf_free(&p->xmlbuf);
+	sbuf_free(&p->refs);
+	sbuf_free(&p->json);
+	free(p);
+}
+
+int parse_buffer(const struct parse_opts *opts, const char *buf, size_t len,
+		 struct doc **out, char **err)
+{
+	*out = NULL;
+	if (err)
+		*err = NULL;
+	struct parser *p = parse_new(opts);
+	if (!p)
+		return -ENOMEM;
+	parse_chunk(p, buf, len);
+	int rc = parse_finish(p, out, err);
+	parse_free(p);
+	return rc;
+}

@@ -1,0 +1,91 @@
+/* parse_int.h — what the parser's files share (never included outside core/parse*.c).
+ *
+ * parse.c owns the document life cycle (sniffing, charset, caps) and feeds
+ * clean UTF-8 to either parse_xml.c (libxml2 SAX2) or parse_json.c
+ * (JSON Feed); parse_text.c holds the text helpers they both use. Every
+ * string handed to a struct item / feed_info is heap and owned by the doc. */
+#ifndef FEEDD_PARSE_INT_H
+#define FEEDD_PARSE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/item.h"
+#include "core/parse.h"
+
+/* A growable byte buffer with a hard cap; always NUL-terminated when s != NULL. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+};
+
+/* Appends; returns false when MAX would be exceeded (what fits is kept). */
+bool sbuf_add(struct sbuf *b, const char *s, size_t n, size_t max);
+bool sbuf_addc(struct sbuf *b, char c, size_t max);
+void sbuf_reset(struct sbuf *b);
+void sbuf_free(struct sbuf *b);
+/* Hands the contents over (NULL when empty) and resets B. */
+char *sbuf_take(struct sbuf *b);
+
+/* The limits of one document, defaults filled in. */
+struct parse_limits {
+	size_t max_doc, max_items, max_field, max_item;
+};
+
+/* What the format back ends write into: the doc under construction plus
+ * the bookkeeping the front end needs. */
+struct parse_out {
+	struct doc *doc;
+	struct parse_limits lim;
+	const char *base;           /* document base URL (Content-Location or URL), or NULL */
+	const char *language;       /* HTTP Content-Language, or NULL */
+	int err;                    /* first fatal error (negative errno), 0 = none */
+	char *errmsg;               /* heap, for err */
+	bool stop;                  /* a cap was hit: keep what was read, read no more */
+	size_t item_bytes;          /* text kept for the current item */
+};
+
+void parse_fail(struct parse_out *o, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void parse_warn(struct parse_out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A new item slot (published/updated DATE_NONE), or NULL at the items cap. */
+struct item *parse_new_item(struct parse_out *o);
+/* Common finishing rules: summary from content, guid permalink, etc. */
+void parse_finish_item(struct parse_out *o, struct item *it);
+
+/* XML back end (parse_xml.c). */
+struct xml_state;
+struct xml_state *xml_new(struct parse_out *o);
+/* Feeds clean UTF-8; TERMINATE on the last call. */
+void xml_push(struct xml_state *x, const char *buf, size_t len, bool terminate);
+void xml_free(struct xml_state *x);
+void xml_global_init(void);
+void xml_global_cleanup(void);
+
+/* JSON Feed back end (parse_json.c): the whole UTF-8 document at once. */
+void json_feed_parse(struct parse_out *o, const char *buf, size_t len);
+
+/* Text helpers (parse_text.c). */
+char *text_trim_dup(const char *s, size_t n);
+/* Collapses whitespace runs to one space and trims, in place. */
+void text_collapse(char *s);
+/* HTML-escapes plain text (&, <, >, "). */
+char *text_html_escape(const char *s);
+/* The visible text of an HTML fragment: tags dropped, references decoded. */
+char *text_html_to_plain(const char *s);
+/* Decodes base64 (whitespace ignored); NULL when it is not base64. */
+char *text_base64_decode(const char *s);
+/* Resolves relative href/src/... attributes of an HTML fragment against BASE. */
+char *text_html_resolve(const char *html, const char *base);
+/* "jane@example.org (Jane Doe)" -> "Jane Doe"; a new string. */
+char *text_author_name(const char *s);
+/* The UTF-8 encoding of a named HTML entity (without & and ;), or NULL. */
+const char *text_html_entity(const char *name, char buf[8]);
+/* The code point of a named HTML entity, or 0. */
+uint32_t text_html_entity_cp(const char *name);
+/* Appends code point CP as UTF-8 to OUT (needs 4 bytes); returns the length. */
+size_t text_utf8_put(uint32_t cp, char *out);
+
+#endif

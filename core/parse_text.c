@@ -1,0 +1,457 @@
+/* parse_text.c — text helpers of the parser: bounded buffers, whitespace,
+ * HTML entities and escaping, base64, relative URLs inside HTML, authors. */
+#include "core/parse_int.h"
+
+#include <ctype.h>
+#include <libxml/HTMLparser.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/url.h"
+
+bool sbuf_add(struct sbuf *b, const char *s, size_t n, size_t max)
+{
+	bool ok = true;
+	if (b->len + n > max) {
+		n = max > b->len ? max - b->len : 0;
+		ok = false;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *ns = realloc(b->s, cap);
+		if (!ns)
+			return false;
+		b->s = ns;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+	return ok;
+}
+
+bool sbuf_addc(struct sbuf *b, char c, size_t max)
+{
+	return sbuf_add(b, &c, 1, max);
+}
+
+void sbuf_reset(struct sbuf *b)
+{
+	b->len = 0;
+	if (b->s)
+		b->s[0] = '\0';
+}
+
+void sbuf_free(struct sbuf *b)
+{
+	free(b->s);
+	memset(b, 0, sizeof *b);
+}
+
+char *sbuf_take(struct sbuf *b)
+{
+	char *s = b->len ? b->s : NULL;
+	if (!s)
+		free(b->s);
+	memset(b, 0, sizeof *b);
+	return s;
+}
+
+static bool is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+char *text_trim_dup(const char *s, size_t n)
+{
+	while (n && is_ws((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n && is_ws((unsigned char)s[n - 1]))
+		n--;
+	return n ? strndup(s, n) : NULL;
+}
+
+void text_collapse(char *s)
+{
+	char *o = s;
+	bool space = false;
+	for (const char *p = s; *p; p++) {
+		if (is_ws((unsigned char)*p)) {
+			space = o != s;
+			continue;
+		}
+		if (space)
+			*o++ = ' ';
+		space = false;
+		*o++ = *p;
+	}
+	*o = '\0';
+}
+
+size_t text_utf8_put(uint32_t cp, char *out)
+{
+	if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		cp = 0xFFFD;
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+const char *text_html_entity(const char *name, char buf[8])
+{
+	/* libxml2's HTML 4 table; &apos; is XML's, common in HTML 5 too. */
+	if (strcmp(name, "apos") == 0)
+		return "'";
+	const htmlEntityDesc *e = htmlEntityLookup((const xmlChar *)name);
+	if (!e)
+		return NULL;
+	size_t n = text_utf8_put(e->value, buf);
+	buf[n] = '\0';
+	return buf;
+}
+
+uint32_t text_html_entity_cp(const char *name)
+{
+	if (strcmp(name, "apos") == 0)
+		return '\'';
+	const htmlEntityDesc *e = htmlEntityLookup((const xmlChar *)name);
+	return e ? e->value : 0;
+}
+
+char *text_html_escape(const char *s)
+{
+	struct sbuf b = {0};
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': sbuf_add(&b, "&amp;", 5, SIZE_MAX); break;
+		case '<': sbuf_add(&b, "&lt;", 4, SIZE_MAX); break;
+		case '>': sbuf_add(&b, "&gt;", 4, SIZE_MAX); break;
+		case '"': sbuf_add(&b, "&quot;", 6, SIZE_MAX); break;
+		default: sbuf_addc(&b, *s, SIZE_MAX);
+		}
+	}
+	return sbuf_take(&b);
+}
+
+/* Decodes the character reference at S ("&amp;", "&#38;", "&#x26;");
+ * returns the bytes consumed (0 if it is not one) and the UTF-8 in OUT. */
+static size_t decode_ref(const char *s, char out[8], size_t *outlen)
+{
+	if (s[0] != '&')
+		return 0;
+	if (s[1] == '#') {
+		const char *p = s + 2;
+		int base = 10;
+		if (*p == 'x' || *p == 'X') {
+			base = 16;
+			p++;
+		}
+		char *end;
+		unsigned long cp = strtoul(p, &end, base);
+		if (end == p || end - p > 8)
+			return 0;
+		*outlen = text_utf8_put(cp > 0x10FFFF ? 0xFFFD : (uint32_t)cp, out);
+		return (size_t)(end - s) + (*end == ';');
+	}
+	char name[32];
+	size_t n = 0;
+	while (n < sizeof name - 1 && isalnum((unsigned char)s[1 + n])) {
+		name[n] = s[1 + n];
+		n++;
+	}
+	name[n] = '\0';
+	if (!n || s[1 + n] != ';')
+		return 0;
+	char buf[8];
+	const char *v = text_html_entity(name, buf);
+	if (!v)
+		return 0;
+	*outlen = strlen(v);
+	memcpy(out, v, *outlen);
+	return n + 2;
+}
+
+char *text_html_to_plain(const char *s)
+{
+	struct sbuf b = {0};
+	while (*s) {
+		if (*s == '<') {
+			const char *e = strchr(s, '>');
+			if (!e)
+				break;
+			s = e + 1;
+			continue;
+		}
+		char buf[8];
+		size_t n;
+		size_t used = decode_ref(s, buf, &n);
+		if (used) {
+			sbuf_add(&b, buf, n, SIZE_MAX);
+			s += used;
+		} else {
+			sbuf_addc(&b, *s++, SIZE_MAX);
+		}
+	}
+	return sbuf_take(&b);
+}
+
+static int b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z') return c - 'A';
+	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+	if (c >= '0' && c <= '9') return c - '0' + 52;
+	if (c == '+' || c == '-') return 62;
+	if (c == '/' || c == '_') return 63;
+	return -1;
+}
+
+char *text_base64_decode(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = malloc(n / 4 * 3 + 4);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	uint32_t acc = 0;
+	int bits = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (is_ws(*p))
+			continue;
+		if (*p == '=')
+			break;
+		int v = b64val(*p);
+		if (v < 0) {
+			free(out);
+			return NULL;
+		}
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (char)((acc >> bits) & 0xFF);
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Element/attribute pairs whose value is a URI (feedparser's list). */
+static bool uri_attr(const char *tag, size_t tl, const char *attr, size_t al)
+{
+	static const char *const pairs[][2] = {
+		{"a", "href"}, {"applet", "codebase"}, {"area", "href"}, {"audio", "src"},
+		{"blockquote", "cite"}, {"body", "background"}, {"del", "cite"},
+		{"form", "action"}, {"frame", "longdesc"}, {"frame", "src"},
+		{"iframe", "longdesc"}, {"iframe", "src"}, {"head", "profile"},
+		{"img", "longdesc"}, {"img", "src"}, {"img", "usemap"}, {"input", "src"},
+		{"input", "usemap"}, {"ins", "cite"}, {"link", "href"},
+		{"object", "classid"}, {"object", "codebase"}, {"object", "data"},
+		{"object", "usemap"}, {"q", "cite"}, {"script", "src"}, {"source", "src"},
+		{"video", "poster"}, {"video", "src"},
+	};
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+		if (strlen(pairs[i][0]) == tl && strncasecmp(pairs[i][0], tag, tl) == 0 &&
+		    strlen(pairs[i][1]) == al && strncasecmp(pairs[i][1], attr, al) == 0)
+			return true;
+	return false;
+}
+
+/* Decodes character references in an attribute value (for resolution). */
+static char *attr_unescape(const char *s, size_t n)
+{
+	struct sbuf b = {0};
+	sbuf_add(&b, "", 0, SIZE_MAX);
+	for (size_t i = 0; i < n;) {
+		char buf[8];
+		size_t len;
+		char tmp[48];
+		size_t m = n - i < sizeof tmp - 1 ? n - i : sizeof tmp - 1;
+		memcpy(tmp, s + i, m);
+		tmp[m] = '\0';
+		size_t used = decode_ref(tmp, buf, &len);
+		if (used) {
+			sbuf_add(&b, buf, len, SIZE_MAX);
+			i += used;
+		} else {
+			sbuf_addc(&b, s[i++], SIZE_MAX);
+		}
+	}
+	return sbuf_take(&b);
+}
+
+static void add_attr_escaped(struct sbuf *b, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '&')
+			sbuf_add(b, "&amp;", 5, SIZE_MAX);
+		else if (*v == '"')
+			sbuf_add(b, "&quot;", 6, SIZE_MAX);
+		else
+			sbuf_addc(b, *v, SIZE_MAX);
+	}
+}
+
+/* Copies one tag starting at P ('<' + name) to B, resolving URI attributes;
+ * returns the position after the tag. */
+static const char *resolve_tag(struct sbuf *b, const char *p, const char *base)
+{
+	const char *tag = p + 1;
+	size_t tl = 0;
+	while (tag[tl] && !is_ws((unsigned char)tag[tl]) && tag[tl] != '>' && tag[tl] != '/')
+		tl++;
+	const char *q = tag + tl;
+	sbuf_add(b, p, (size_t)(q - p), SIZE_MAX);
+	while (*q && *q != '>') {
+		if (is_ws((unsigned char)*q) || *q == '/') {
+			sbuf_addc(b, *q++, SIZE_MAX);
+			continue;
+		}
+		const char *an = q;
+		while (*q && !is_ws((unsigned char)*q) && *q != '=' && *q != '>' && *q != '/')
+			q++;
+		size_t al = (size_t)(q - an);
+		if (!al) {
+			sbuf_addc(b, *q++, SIZE_MAX);
+			continue;
+		}
+		sbuf_add(b, an, al, SIZE_MAX);
+		const char *r = q;
+		while (is_ws((unsigned char)*r))
+			r++;
+		if (*r != '=')
+			continue;
+		r++;
+		while (is_ws((unsigned char)*r))
+			r++;
+		const char *v;
+		size_t vl;
+		if (*r == '"' || *r == '\'') {
+			char quote = *r++;
+			const char *e = strchr(r, quote);
+			if (!e)
+				e = r + strlen(r);
+			v = r;
+			vl = (size_t)(e - r);
+			q = *e ? e + 1 : e;
+		} else {
+			v = r;
+			while (*r && !is_ws((unsigned char)*r) && *r != '>')
+				r++;
+			vl = (size_t)(r - v);
+			q = r;
+		}
+		char *raw = attr_unescape(v, vl);
+		char *val = raw;
+		char *res = NULL;
+		if (raw && base && uri_attr(tag, tl, an, al)) {
+			char *t = text_trim_dup(raw, strlen(raw));
+			res = url_resolve(base, t ? t : "");
+			free(t);
+			if (res)
+				val = res;
+		}
+		sbuf_add(b, "=\"", 2, SIZE_MAX);
+		add_attr_escaped(b, val ? val : "");
+		sbuf_addc(b, '"', SIZE_MAX);
+		free(raw);
+		free(res);
+	}
+	if (*q == '>')
+		sbuf_addc(b, *q++, SIZE_MAX);
+	return q;
+}
+
+char *text_html_resolve(const char *html, const char *base)
+{
+	if (!html)
+		return NULL;
+	if (!base || !strchr(html, '<'))
+		return strdup(html);
+	struct sbuf b = {0};
+	const char *p = html;
+	while (*p) {
+		if (p[0] == '<' && isalpha((unsigned char)p[1])) {
+			p = resolve_tag(&b, p, base);
+		} else if (strncmp(p, "<!--", 4) == 0) {
+			const char *e = strstr(p + 4, "-->");
+			size_t n = e ? (size_t)(e + 3 - p) : strlen(p);
+			sbuf_add(&b, p, n, SIZE_MAX);
+			p += n;
+		} else {
+			sbuf_addc(&b, *p++, SIZE_MAX);
+		}
+	}
+	return sbuf_take(&b);
+}
+
+static bool email_char(unsigned char c)
+{
+	return isalnum(c) || c == '.' || c == '_' || c == '-' || c == '+' || c >= 0x80;
+}
+
+char *text_author_name(const char *s)
+{
+	if (!s)
+		return NULL;
+	/* Take the e-mail address out ("jane@x.org (Jane)", "Jane <jane@x.org>",
+	 * "Jane (jane@x.org)"); what is left, without its brackets, is the name. */
+	const char *at = strchr(s, '@');
+	if (!at || at == s)
+		return text_trim_dup(s, strlen(s));
+	const char *b = at, *e = at + 1;
+	while (b > s && email_char((unsigned char)b[-1]))
+		b--;
+	while (*e && email_char((unsigned char)*e))
+		e++;
+	if (strncasecmp(b, "mailto:", 7) == 0)
+		b += 0;
+	if (b >= s + 7 && strncasecmp(b - 7, "mailto:", 7) == 0)
+		b -= 7;
+	struct sbuf out = {0};
+	sbuf_add(&out, s, (size_t)(b - s), SIZE_MAX);
+	sbuf_add(&out, e, strlen(e), SIZE_MAX);
+	char *rest = sbuf_take(&out);
+	if (rest) {
+		/* Drop emptied brackets, then brackets around the whole name. */
+		char *o = rest;
+		for (char *p = rest; *p; p++) {
+			if ((p[0] == '(' && p[1] == ')') || (p[0] == '<' && p[1] == '>')) {
+				p++;
+				continue;
+			}
+			*o++ = *p;
+		}
+		*o = '\0';
+		char *t = text_trim_dup(rest, strlen(rest));
+		free(rest);
+		rest = t;
+		size_t n = rest ? strlen(rest) : 0;
+		if (n >= 2 && rest[0] == '(' && rest[n - 1] == ')') {
+			t = text_trim_dup(rest + 1, n - 2);
+			free(rest);
+			rest = t;
+		}
+	}
+	return rest ? rest : text_trim_dup(b, (size_t)(e - b));
+}

@@ -1,0 +1,429 @@
+/* test_parse.c — the feed parser on our own test feeds (every format and
+ * encoding, fed whole, in 1-byte and in 4 KiB chunks), its caps, and the
+ * attack documents. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "core/parse.h"
+
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	buf[n] = '\0';
+	*len = (size_t)n;
+	return buf;
+}
+
+static char *data_path(const char *name)
+{
+	const char *dir = getenv("FEEDD_TEST_DATA");
+	char *p;
+	assert_true(asprintf(&p, "%s/feeds/%s", dir ? dir : "tests/data", name) > 0);
+	return p;
+}
+
+/* Parses BUF in chunks of CHUNK bytes (0 = whole); returns the doc or NULL
+ * with *err set. */
+static struct doc *parse_chunked(const struct parse_opts *o, const char *buf, size_t len,
+				 size_t chunk, int *rc, char **err)
+{
+	struct parser *p = parse_new(o);
+	assert_non_null(p);
+	if (!chunk)
+		chunk = len ? len : 1;
+	for (size_t off = 0; off < len; off += chunk) {
+		size_t n = len - off < chunk ? len - off : chunk;
+		if (parse_chunk(p, buf + off, n) < 0)
+			break;
+	}
+	struct doc *d = NULL;
+	*err = NULL;
+	*rc = parse_finish(p, &d, err);
+	parse_free(p);
+	return d;
+}
+
+static char *doc_dump(const struct doc *d)
+{
+	json_t *j = doc_to_json(d);
+	char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(j);
+	return s;
+}
+
+struct feed_case {
+	const char *file;
+	const char *content_type;
+	enum doc_format format;
+};
+
+static const struct feed_case feed_cases[] = {
+	{"rss20.xml", NULL, DOC_RSS},
+	{"rss091.xml", NULL, DOC_RSS},
+	{"rdf.xml", NULL, DOC_RDF},
+	{"atom03.xml", NULL, DOC_ATOM03},
+	{"atom10.xml", NULL, DOC_ATOM10},
+	{"jsonfeed.json", NULL, DOC_JSONFEED},
+	{"illformed.xml", NULL, DOC_RSS},
+	{"cp1252.xml", NULL, DOC_RSS},
+	{"badutf8.xml", NULL, DOC_RSS},
+	{"utf16le.xml", NULL, DOC_RSS},
+	{"utf32be.xml", NULL, DOC_RSS},
+	{"koi8r.xml", NULL, DOC_RSS},
+	{"http-latin1.xml", "text/xml; charset=ISO-8859-1", DOC_RSS},
+};
+
+/* Every test feed: the expected JSON, whatever the chunking. */
+static void test_feeds(void **state)
+{
+	for (size_t i = 0; i < sizeof feed_cases / sizeof feed_cases[0]; i++) {
+		const struct feed_case *c = &feed_cases[i];
+		char *path = data_path(c->file);
+		size_t len;
+		char *buf = read_all(path, &len);
+		char *exp_path;
+		assert_true(asprintf(&exp_path, "%.*s.expected.json",
+				     (int)(strrchr(path, '.') - path), path) > 0);
+		json_error_t jerr;
+		json_t *expected = json_load_file(exp_path, 0, &jerr);
+		if (!expected)
+			fail_msg("%s: %s", exp_path, jerr.text);
+		struct parse_opts o = {.url = "http://doc.example.net/dir/feed",
+				       .content_type = c->content_type};
+		char *first = NULL;
+		const size_t chunks[] = {0, 1, 4096, 7};
+		for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
+			int rc;
+			char *err;
+			struct doc *d = parse_chunked(&o, buf, len, chunks[k], &rc, &err);
+			if (rc)
+				fail_msg("%s (chunk %zu): %s", c->file, chunks[k], err);
+			assert_int_equal(d->format, c->format);
+			json_t *got = doc_to_json(d);
+			if (!json_equal(got, expected)) {
+				char *g = json_dumps(got, JSON_INDENT(1));
+				fail_msg("%s (chunk %zu) differs from expected:\n%s", c->file, chunks[k], g);
+			}
+			json_decref(got);
+			char *s = doc_dump(d);
+			if (!first)
+				first = s;
+			else {
+				assert_string_equal(first, s);
+				free(s);
+			}
+			doc_free(d);
+		}
+		free(first);
+		json_decref(expected);
+		free(exp_path);
+		free(buf);
+		free(path);
+	}
+}
+
+static struct doc *parse_str(const char *s, int *rc, char **err)
+{
+	struct parse_opts o = {0};
+	struct doc *d = NULL;
+	*rc = parse_buffer(&o, s, strlen(s), &d, err);
+	return d;
+}
+
+/* The scheduling hints and links a publisher gives. */
+static void test_hints(void **state)
+{
+	char *path = data_path("rss20.xml");
+	size_t len;
+	char *buf = read_all(path, &len);
+	struct doc *d = NULL;
+	char *err;
+	assert_int_equal(parse_buffer(NULL, buf, len, &d, &err), 0);
+	assert_int_equal(d->feed.hints.ttl, 3600);
+	assert_int_equal(d->feed.hints.skip_hours, (1u << 0) | (1u << 1) | (1u << 23));
+	assert_int_equal(d->feed.hints.skip_days, (1u << 0) | (1u << 6));
+	assert_string_equal(d->feed.self, "http://example.org/feed.xml");
+	assert_string_equal(d->feed.hub, "https://pubsubhubbub.appspot.com/");
+	doc_free(d);
+	free(buf);
+	free(path);
+
+	path = data_path("rdf.xml");
+	buf = read_all(path, &len);
+	assert_int_equal(parse_buffer(NULL, buf, len, &d, &err), 0);
+	assert_int_equal(d->feed.hints.sy_period, 1800);   /* hourly, twice */
+	doc_free(d);
+	free(buf);
+	free(path);
+}
+
+static void test_not_a_feed(void **state)
+{
+	int rc;
+	char *err;
+	struct doc *d = parse_str("<!DOCTYPE html><html><body>hi</body></html>", &rc, &err);
+	assert_null(d);
+	assert_int_equal(rc, -EINVAL);
+	assert_non_null(strstr(err, "not a feed"));
+	assert_non_null(strstr(err, "html"));
+	free(err);
+
+	d = parse_str("", &rc, &err);
+	assert_null(d);
+	assert_int_equal(rc, -EINVAL);
+	free(err);
+
+	d = parse_str("{\"hello\": 1}", &rc, &err);
+	assert_null(d);
+	assert_int_equal(rc, -EINVAL);
+	free(err);
+
+	d = parse_str("just some text", &rc, &err);
+	assert_null(d);
+	assert_int_equal(rc, -EINVAL);
+	free(err);
+}
+
+/* The HTTP charset applies when the document says nothing; the XML
+ * declaration wins over it; a BOM wins over both. */
+static void test_charset_precedence(void **state)
+{
+	/* "Новости" in KOI8-R. */
+	const char koi[] = "<rss><channel><title>\xee\xcf\xd7\xcf\xd3\xd4\xc9</title></channel></rss>";
+	struct parse_opts o = {.content_type = "application/rss+xml; charset=koi8-r"};
+	struct doc *d;
+	char *err;
+	assert_int_equal(parse_buffer(&o, koi, strlen(koi), &d, &err), 0);
+	assert_string_equal(d->feed.title, "Новости");
+	doc_free(d);
+
+	const char decl[] = "<?xml version='1.0' encoding='koi8-r'?><rss><channel><title>\xee\xcf\xd7\xcf\xd3\xd4\xc9</title></channel></rss>";
+	o.content_type = "text/xml; charset=utf-8";
+	assert_int_equal(parse_buffer(&o, decl, strlen(decl), &d, &err), 0);
+	assert_string_equal(d->feed.title, "Новости");
+	doc_free(d);
+
+	const char bom[] = "\xEF\xBB\xBF<?xml version='1.0' encoding='koi8-r'?><rss><channel><title>caf\xc3\xa9</title></channel></rss>";
+	assert_int_equal(parse_buffer(&o, bom, strlen(bom), &d, &err), 0);
+	assert_string_equal(d->feed.title, "café");
+	doc_free(d);
+}
+
+static void test_entities_and_refs(void **state)
+{
+	int rc;
+	char *err;
+	struct doc *d = parse_str("<rss><channel><title>a&nbsp;b &mdash; &eacute;&#233;&#xE9;&#XE9; &amp;amp; Q&amp;A &unknown; AT&T</title>"
+				  "<item><link>http://x/?a=1&b=2</link></item></channel></rss>", &rc, &err);
+	assert_int_equal(rc, 0);
+	assert_string_equal(d->feed.title, "a\xc2\xa0" "b — éééé &amp; Q&A &unknown; AT&T");
+	assert_string_equal(d->items[0].url, "http://x/?a=1&b=2");
+	doc_free(d);
+}
+
+static void test_xml_base(void **state)
+{
+	struct parse_opts o = {.url = "http://doc.example/feeds/atom"};
+	const char *s =
+		"<feed xmlns='http://www.w3.org/2005/Atom' xml:base='a/'>"
+		"<entry xml:base='b/'><link href='c'/><id>x</id>"
+		"<content type='html' xml:base='/root/'>&lt;a href=\"d\"&gt;d&lt;/a&gt;&lt;img src='//cdn.example/i.png'&gt;</content>"
+		"</entry></feed>";
+	struct doc *d;
+	char *err;
+	assert_int_equal(parse_buffer(&o, s, strlen(s), &d, &err), 0);
+	assert_string_equal(d->items[0].url, "http://doc.example/feeds/a/b/c");
+	assert_string_equal(d->items[0].content,
+			    "<a href=\"http://doc.example/root/d\">d</a><img src=\"http://cdn.example/i.png\">");
+	doc_free(d);
+
+	/* Content-Location is the base when given. */
+	o.content_location = "http://other.example/x/";
+	assert_int_equal(parse_buffer(&o, s, strlen(s), &d, &err), 0);
+	assert_string_equal(d->items[0].url, "http://other.example/x/a/b/c");
+	doc_free(d);
+}
+
+static void test_caps(void **state)
+{
+	/* Items cap: what was read is kept, the document says it was cut. */
+	struct sbuf_like { char *s; size_t n; } b = {0};
+	FILE *m = open_memstream(&b.s, &b.n);
+	fputs("<rss><channel>", m);
+	for (int i = 0; i < 50; i++)
+		fprintf(m, "<item><title>t%d</title></item>", i);
+	fputs("</channel></rss>", m);
+	fclose(m);
+	struct parse_opts o = {.max_items = 10};
+	struct doc *d;
+	char *err;
+	assert_int_equal(parse_buffer(&o, b.s, b.n, &d, &err), 0);
+	assert_int_equal(d->nitems, 10);
+	assert_true(d->truncated);
+	assert_string_equal(d->items[9].title, "t9");
+	doc_free(d);
+
+	/* Document cap. */
+	o = (struct parse_opts){.max_doc_bytes = 200};
+	assert_int_equal(parse_buffer(&o, b.s, b.n, &d, &err), 0);
+	assert_true(d->truncated);
+	assert_true(d->nitems < 10);
+	doc_free(d);
+
+	/* Field cap. */
+	char *big = malloc(300000);
+	strcpy(big, "<rss><channel><item><description>");
+	size_t n = strlen(big);
+	memset(big + n, 'x', 200000);
+	strcpy(big + n + 200000, "</description></item></channel></rss>");
+	o = (struct parse_opts){.max_field_bytes = 1000};
+	assert_int_equal(parse_buffer(&o, big, strlen(big), &d, &err), 0);
+	assert_true(d->truncated);
+	assert_int_equal(strlen(d->items[0].summary), 1000);
+	doc_free(d);
+	free(big);
+	free(b.s);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* An attack document: rejected with an error naming why, or truncated. */
+static void expect_rejected(const char *what, const char *doc, size_t len, const char *needle)
+{
+	double t0 = now_ms();
+	struct doc *d = NULL;
+	char *err = NULL;
+	int rc = parse_buffer(NULL, doc, len, &d, &err);
+	double t1 = now_ms();
+	/* Figures, not assertions: timings are not tests. */
+	fprintf(stderr, "# %s: %s in %.1f ms\n", what, rc ? err : "accepted", t1 - t0);
+	assert_int_not_equal(rc, 0);
+	assert_non_null(err);
+	assert_null(d);
+	if (needle) {
+		if (!strstr(err, needle))
+			fail_msg("%s: error \"%s\" does not mention \"%s\"", what, err, needle);
+	}
+	free(err);
+	doc_free(d);
+}
+
+static void test_attacks(void **state)
+{
+	const char *laughs =
+		"<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY lol \"lol\">"
+		"<!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">"
+		"<!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">"
+		"<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">"
+		"<!ENTITY lol9 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">]>"
+		"<rss><channel><title>&lol9;</title></channel></rss>";
+	expect_rejected("billion laughs", laughs, strlen(laughs), "entities");
+
+	/* Quadratic blow-up: one 100 KB entity used 10 000 times. */
+	size_t qn = 100000 + 10000 * 3 + 200;
+	char *q = malloc(qn);
+	char *p = q + sprintf(q, "<!DOCTYPE rss [<!ENTITY a \"");
+	memset(p, 'a', 100000);
+	p += 100000;
+	p += sprintf(p, "\">]><rss><channel><title>");
+	for (int i = 0; i < 10000; i++)
+		p += sprintf(p, "&a;");
+	p += sprintf(p, "</title></channel></rss>");
+	/* Refused for its size or for its declaration, whichever comes first. */
+	expect_rejected("quadratic blow-up", q, (size_t)(p - q), NULL);
+	free(q);
+
+	const char *xxe_file =
+		"<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+		"<rss><channel><title>&x;</title></channel></rss>";
+	expect_rejected("external entity file://", xxe_file, strlen(xxe_file), "entities");
+	const char *xxe_http =
+		"<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY x SYSTEM \"http://127.0.0.1:9/x\">]>"
+		"<rss><channel><title>&x;</title></channel></rss>";
+	expect_rejected("external entity http://127.0.0.1", xxe_http, strlen(xxe_http), "entities");
+	const char *pe =
+		"<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY % p SYSTEM \"file:///etc/passwd\">%p;]>"
+		"<rss><channel><title>x</title></channel></rss>";
+	expect_rejected("parameter entity", pe, strlen(pe), "entities");
+
+	/* An external DTD is never loaded: &passwd; stays unknown text. */
+	const char *dtd =
+		"<?xml version=\"1.0\"?><!DOCTYPE rss SYSTEM \"file:///etc/passwd\">"
+		"<rss><channel><title>x &passwd; y</title></channel></rss>";
+	struct doc *d;
+	char *err;
+	assert_int_equal(parse_buffer(NULL, dtd, strlen(dtd), &d, &err), 0);
+	assert_null(strstr(d->feed.title, "root:"));
+	doc_free(d);
+
+	/* 100 000-deep nesting. */
+	size_t dn = 100000 * 7 + 100;
+	char *deep = malloc(dn);
+	p = deep + sprintf(deep, "<rss><channel><description>");
+	for (int i = 0; i < 100000; i++)
+		p += sprintf(p, "<a>");
+	expect_rejected("100000-deep nesting", deep, (size_t)(p - deep), "nested");
+	free(deep);
+
+	/* A 10 MB attribute: truncated or refused, never kept whole. */
+	size_t an = 10 * 1024 * 1024 + 200;
+	char *attr = malloc(an);
+	p = attr + sprintf(attr, "<rss><channel><item><enclosure url=\"http://x/");
+	memset(p, 'a', 10 * 1024 * 1024);
+	p += 10 * 1024 * 1024;
+	p += sprintf(p, "\"/></item></channel></rss>");
+	double t0 = now_ms();
+	int rc = parse_buffer(NULL, attr, (size_t)(p - attr), &d, &err);
+	fprintf(stderr, "# 10 MB attribute: %s in %.1f ms\n", rc ? err : "accepted",
+		now_ms() - t0);
+	if (rc == 0) {
+		for (size_t i = 0; i < d->nitems; i++)
+			for (size_t k = 0; k < d->items[i].nenclosures; k++)
+				assert_true(strlen(d->items[i].enclosures[k].url) < 2 * 1024 * 1024);
+		doc_free(d);
+	} else {
+		free(err);
+	}
+	free(attr);
+}
+
+int main(void)
+{
+	parse_global_init();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_feeds),
+		cmocka_unit_test(test_hints),
+		cmocka_unit_test(test_not_a_feed),
+		cmocka_unit_test(test_charset_precedence),
+		cmocka_unit_test(test_entities_and_refs),
+		cmocka_unit_test(test_xml_base),
+		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_attacks),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	parse_global_cleanup();
+	return rc;
+}
