@@ -13,6 +13,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: feedd [-c FILE] [--state-dir DIR] [--socket PATH] [-v] [--foreground]\n"
 		"       feedd --check-config [-c FILE]\n"
+		"       feedd --once [-c FILE] [--state-dir DIR]\n"
 		"       feedd --parse [--url URL] [--header \"Name: value\"]... FILE...\n"
 		"       feedd --version | --help\n"
 		"\n"
@@ -26,6 +27,8 @@ static void usage(FILE *out)
 		"  -v, --verbose       debug lines in the log\n"
 		"      --foreground    accepted for clarity; feedd never forks\n"
 		"      --check-config  validate the config and exit (0 ok, 2 errors)\n"
+		"      --once          fetch every enabled feed once, store, print a line\n"
+		"                      per feed; exit 0 if all answered 200/304, else 1\n"
 		"      --parse         print what the parser sees in FILEs as JSON\n"
 		"      --version       print the version\n"
 		"\n"
@@ -64,7 +67,7 @@ static int check_config(const struct run_opts *o)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_STATE = 256, OPT_SOCKET, OPT_CHECK, OPT_VERSION, OPT_FG };
+	enum { OPT_STATE = 256, OPT_SOCKET, OPT_CHECK, OPT_VERSION, OPT_FG, OPT_ONCE };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"state-dir", required_argument, NULL, OPT_STATE},
@@ -72,6 +75,7 @@ int main(int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"foreground", no_argument, NULL, OPT_FG},
 		{"check-config", no_argument, NULL, OPT_CHECK},
+		{"once", no_argument, NULL, OPT_ONCE},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -82,7 +86,7 @@ int main(int argc, char **argv)
 			return parse_cli_main(argc, argv);
 	char cfgbuf[4096];
 	struct run_opts o = {.config_path = default_config(cfgbuf, sizeof cfgbuf)};
-	bool check = false;
+	bool check = false, once = false;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -92,6 +96,7 @@ int main(int argc, char **argv)
 		case 'v': o.verbose = true; break;
 		case OPT_FG: break;
 		case OPT_CHECK: check = true; break;
+		case OPT_ONCE: once = true; break;
 		case OPT_VERSION:
 			printf("feedd %s\n", FEEDD_VERSION);
 			return RUN_EXIT_OK;
@@ -111,5 +116,7 @@ int main(int argc, char **argv)
 	log_set_verbose(o.verbose);
 	if (check)
 		return check_config(&o);
+	if (once)
+		return run_once(&o);
 	return run_daemon(&o);
 }

@@ -535,7 +535,9 @@ static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct 
 	} else {
 		d->totals.items_new += (int64_t)news.nnew;
 		d->totals.items_updated += (int64_t)news.nupdated;
-		if (news.nnew || news.nupdated || o->events)
+		/* --once has no listeners: hooks are queued in the store and run
+		 * by the daemon later. */
+		if (!s->once && (news.nnew || news.nupdated || o->events))
 			feedd_news(d, &news);
 	}
 
