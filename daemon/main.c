@@ -12,8 +12,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: feedd [-c FILE] [--state-dir DIR] [--socket PATH] [-v] [--foreground]\n"
-		"       feedd --check-config [-c FILE]\n"
 		"       feedd --once [-c FILE] [--state-dir DIR]\n"
+		"       feedd --check-config [-c FILE]\n"
 		"       feedd --parse [--url URL] [--header \"Name: value\"]... FILE...\n"
 		"       feedd --version | --help\n"
 		"\n"
@@ -26,9 +26,9 @@ static void usage(FILE *out)
 		"      --socket PATH   the API socket (overrides [daemon] socket)\n"
 		"  -v, --verbose       debug lines in the log\n"
 		"      --foreground    accepted for clarity; feedd never forks\n"
+		"      --once          fetch every enabled feed once, print a summary, exit\n"
+		"                      (0 if every feed answered, 1 otherwise)\n"
 		"      --check-config  validate the config and exit (0 ok, 2 errors)\n"
-		"      --once          fetch every enabled feed once, store, print a line\n"
-		"                      per feed; exit 0 if all answered 200/304, else 1\n"
 		"      --parse         print what the parser sees in FILEs as JSON\n"
 		"      --version       print the version\n"
 		"\n"
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 			return parse_cli_main(argc, argv);
 	char cfgbuf[4096];
 	struct run_opts o = {.config_path = default_config(cfgbuf, sizeof cfgbuf)};
-	bool check = false, once = false;
+	bool check = false;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 		case 'v': o.verbose = true; break;
 		case OPT_FG: break;
 		case OPT_CHECK: check = true; break;
-		case OPT_ONCE: once = true; break;
+		case OPT_ONCE: o.once = true; break;
 		case OPT_VERSION:
 			printf("feedd %s\n", FEEDD_VERSION);
 			return RUN_EXIT_OK;
@@ -116,7 +116,5 @@ int main(int argc, char **argv)
 	log_set_verbose(o.verbose);
 	if (check)
 		return check_config(&o);
-	if (once)
-		return run_once(&o);
 	return run_daemon(&o);
 }

@@ -24,6 +24,7 @@ struct run_opts {
 	const char *state_dir;   /* overrides [daemon] state_dir */
 	const char *socket;      /* overrides [daemon] socket */
 	bool verbose;
+	bool once;               /* --once: fetch every feed once and exit */
 };
 
 /* Loads the config and applies the overrides and the systemd directories
@@ -33,9 +34,5 @@ void run_log_config_errors(const struct config_errors *errs, enum log_level lvl)
 
 /* Runs the daemon until SIGTERM/SIGINT; returns the exit code. */
 int run_daemon(const struct run_opts *o);
-
-/* --once (daemon/once.c): fetches every enabled feed once, prints a line
- * per feed and the totals; 0 if every feed answered 200/304, else 1. */
-int run_once(const struct run_opts *o);
 
 #endif

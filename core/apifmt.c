@@ -1,0 +1,350 @@
+/* apifmt.c — the socket API's output formats besides its plain JSON. */
+#include "core/apifmt.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/date.h"
+#include "core/item.h"
+
+void buf_append(struct buf *b, const void *s, size_t n)
+{
+	if (b->oom || n == 0)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *d = realloc(b->data, cap);
+		if (!d) {
+			b->oom = true;
+			return;
+		}
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void buf_puts(struct buf *b, const char *s)
+{
+	buf_append(b, s, strlen(s));
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	char small[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof small) {
+		buf_append(b, small, (size_t)n);
+		return;
+	}
+	char *big = malloc((size_t)n + 1);
+	if (!big) {
+		b->oom = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	buf_append(b, big, (size_t)n);
+	free(big);
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof *b);
+}
+
+static int dump_cb(const char *s, size_t n, void *ud)
+{
+	struct buf *b = ud;
+	buf_append(b, s, n);
+	return b->oom ? -1 : 0;
+}
+
+void apifmt_json(struct buf *b, const json_t *j)
+{
+	if (json_dump_callback(j, dump_cb, b, JSON_COMPACT | JSON_ENCODE_ANY) < 0)
+		b->oom = true;
+	buf_append(b, "\n", 1);
+}
+
+void apifmt_ndjson(struct buf *b, const json_t *array)
+{
+	size_t i;
+	const json_t *v;
+	json_array_foreach(array, i, v)
+		apifmt_json(b, v);
+}
+
+/* --- TSV --- */
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : NULL;
+}
+
+/* title, id, author: whitespace becomes a space, control bytes go. */
+static void tsv_trimmed(struct buf *b, const char *s)
+{
+	if (!s)
+		return;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
+			buf_append(b, " ", 1);
+		else if (c >= 0x20 && c != 0x7f)
+			buf_append(b, s, 1);
+	}
+}
+
+/* link, enclosure: no whitespace or control bytes at all. */
+static void tsv_uri(struct buf *b, const char *s)
+{
+	if (!s)
+		return;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c > 0x20 && c != 0x7f)
+			buf_append(b, s, 1);
+	}
+}
+
+/* content: TAB, newline and backslash escaped with a backslash. */
+static void tsv_escaped(struct buf *b, const char *s)
+{
+	if (!s)
+		return;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\\')
+			buf_append(b, "\\\\", 2);
+		else if (c == '\t')
+			buf_append(b, "\\t", 2);
+		else if (c == '\n')
+			buf_append(b, "\\n", 2);
+		else if (c >= 0x20 && c != 0x7f)
+			buf_append(b, s, 1);
+	}
+}
+
+static int64_t item_time(const json_t *it, const char *const *keys)
+{
+	for (; *keys; keys++) {
+		const char *s = str(it, *keys);
+		int64_t t;
+		if (s && date_parse(s, &t) == 0)
+			return t;
+	}
+	return DATE_NONE;
+}
+
+static const char *const tsv_time_keys[] = { "published", "updated", "first_seen", NULL };
+
+void apifmt_tsv(struct buf *b, const json_t *items)
+{
+	size_t i;
+	const json_t *it;
+	json_array_foreach(items, i, it) {
+		int64_t t = item_time(it, tsv_time_keys);
+		if (t != DATE_NONE)
+			buf_printf(b, "%lld", (long long)t);
+		buf_append(b, "\t", 1);
+		tsv_trimmed(b, str(it, "title"));
+		buf_append(b, "\t", 1);
+		tsv_uri(b, str(it, "url"));
+		buf_append(b, "\t", 1);
+		const char *content = str(it, "content");
+		if (!content)
+			content = str(it, "summary");
+		tsv_escaped(b, content);
+		buf_append(b, "\t", 1);
+		if (content)
+			buf_puts(b, "html");
+		buf_append(b, "\t", 1);
+		tsv_trimmed(b, str(it, "guid"));
+		buf_append(b, "\t", 1);
+		tsv_trimmed(b, str(it, "author"));
+		buf_append(b, "\t", 1);
+		const json_t *enc = json_array_get(json_object_get(it, "enclosures"), 0);
+		tsv_uri(b, enc ? str(enc, "url") : NULL);
+		buf_append(b, "\t", 1);
+		size_t j;
+		const json_t *cat;
+		json_array_foreach(json_object_get(it, "categories"), j, cat) {
+			if (j)
+				buf_append(b, "|", 1);
+			/* '|' separates categories: one inside a name becomes a space. */
+			for (const char *s = json_string_value(cat); s && *s; s++) {
+				unsigned char c = (unsigned char)*s;
+				if (c == '|' || c == '\t' || c == '\n' || c == '\r')
+					buf_append(b, " ", 1);
+				else if (c >= 0x20 && c != 0x7f)
+					buf_append(b, s, 1);
+			}
+		}
+		buf_append(b, "\n", 1);
+	}
+}
+
+/* --- Atom --- */
+
+/* Escaped for XML text and attributes; bytes XML 1.0 forbids are dropped
+ * (C0 controls but TAB/LF/CR, and U+FFFE/U+FFFF). Input is valid UTF-8. */
+static void xml_text(struct buf *b, const char *s)
+{
+	if (!s)
+		return;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '&': buf_puts(b, "&amp;"); break;
+		case '<': buf_puts(b, "&lt;"); break;
+		case '>': buf_puts(b, "&gt;"); break;
+		case '"': buf_puts(b, "&quot;"); break;
+		case '\t': case '\n': case '\r': buf_append(b, p, 1); break;
+		default:
+			if (*p < 0x20)
+				break;
+			if (p[0] == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF)) {
+				p += 2;
+				break;
+			}
+			buf_append(b, p, 1);
+		}
+	}
+}
+
+static void atom_elem(struct buf *b, const char *tag, const char *attrs, const char *text)
+{
+	buf_printf(b, "<%s%s>", tag, attrs ? attrs : "");
+	xml_text(b, text);
+	buf_printf(b, "</%s>\n", tag);
+}
+
+static void atom_date(struct buf *b, const char *tag, int64_t t)
+{
+	char d[32];
+	date_format_rfc3339(t, d, sizeof d);
+	buf_printf(b, "<%s>%s</%s>\n", tag, d, tag);
+}
+
+/* An atom:id must be an IRI: a guid with a scheme is one; others are not. */
+static bool looks_like_iri(const char *s)
+{
+	if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+		return false;
+	const char *p = s;
+	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+	       *p == '+' || *p == '-' || *p == '.')
+		p++;
+	if (*p != ':' || !p[1])
+		return false;
+	for (; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == '<' || *p == '>' || *p == '"')
+			return false;
+	return true;
+}
+
+static const char *const atom_updated_keys[] = { "updated", "published", "first_seen", NULL };
+static const char *const atom_published_keys[] = { "published", NULL };
+
+static void atom_entry(struct buf *b, const json_t *it, int64_t now)
+{
+	buf_puts(b, "<entry>\n");
+	const char *guid = str(it, "guid");
+	if (looks_like_iri(guid))
+		atom_elem(b, "id", NULL, guid);
+	else
+		buf_printf(b, "<id>urn:feedd:item:%lld</id>\n",
+			   (long long)json_integer_value(json_object_get(it, "id")));
+	const char *title = str(it, "title");
+	atom_elem(b, "title", " type=\"text\"", title ? title : "");
+	int64_t up = item_time(it, atom_updated_keys);
+	atom_date(b, "updated", up != DATE_NONE ? up : now);
+	int64_t pub = item_time(it, atom_published_keys);
+	if (pub != DATE_NONE)
+		atom_date(b, "published", pub);
+	const char *author = str(it, "author");
+	if (author && *author) {
+		buf_puts(b, "<author>");
+		atom_elem(b, "name", NULL, author);
+		buf_puts(b, "</author>\n");
+	}
+	const char *url = str(it, "url");
+	if (url) {
+		buf_puts(b, "<link rel=\"alternate\" href=\"");
+		xml_text(b, url);
+		buf_puts(b, "\"/>\n");
+	}
+	size_t i;
+	const json_t *v;
+	json_array_foreach(json_object_get(it, "enclosures"), i, v) {
+		const char *eu = str(v, "url");
+		if (!eu)
+			continue;
+		buf_puts(b, "<link rel=\"enclosure\" href=\"");
+		xml_text(b, eu);
+		buf_puts(b, "\"");
+		if (str(v, "type")) {
+			buf_puts(b, " type=\"");
+			xml_text(b, str(v, "type"));
+			buf_puts(b, "\"");
+		}
+		if (json_is_integer(json_object_get(v, "length")))
+			buf_printf(b, " length=\"%lld\"",
+				   (long long)json_integer_value(json_object_get(v, "length")));
+		buf_puts(b, "/>\n");
+	}
+	json_array_foreach(json_object_get(it, "categories"), i, v) {
+		if (!json_string_value(v) || !*json_string_value(v))
+			continue;
+		buf_puts(b, "<category term=\"");
+		xml_text(b, json_string_value(v));
+		buf_puts(b, "\"/>\n");
+	}
+	if (str(it, "summary"))
+		atom_elem(b, "summary", " type=\"html\"", str(it, "summary"));
+	if (str(it, "content"))
+		atom_elem(b, "content", " type=\"html\"", str(it, "content"));
+	if (str(it, "feed")) {
+		buf_puts(b, "<source>");
+		atom_elem(b, "title", NULL, str(it, "feed"));
+		buf_puts(b, "</source>\n");
+	}
+	buf_puts(b, "</entry>\n");
+}
+
+void apifmt_atom(struct buf *b, const json_t *items, const char *title, int64_t now)
+{
+	int64_t newest = DATE_NONE;
+	size_t i;
+	const json_t *it;
+	json_array_foreach(items, i, it) {
+		int64_t t = item_time(it, atom_updated_keys);
+		if (t != DATE_NONE && (newest == DATE_NONE || t > newest))
+			newest = t;
+	}
+	buf_puts(b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+		    "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
+		    "<id>urn:feedd:items</id>\n");
+	atom_elem(b, "title", " type=\"text\"", title);
+	atom_date(b, "updated", newest != DATE_NONE ? newest : now);
+	/* Entries without an author inherit this one; Atom wants one each. */
+	buf_puts(b, "<author><name>feedd</name></author>\n");
+	buf_puts(b, "<generator uri=\"" FEEDD_URL "\" version=\"" FEEDD_VERSION "\">feedd</generator>\n");
+	json_array_foreach(items, i, it)
+		atom_entry(b, it, now);
+	buf_puts(b, "</feed>\n");
+}

@@ -1,0 +1,436 @@
+/* apireq.c — routes a socket-API request and validates its parameters. */
+#include "core/apireq.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/date.h"
+
+#define MAX_NAME 256
+
+static const char *const format_names[FMT__COUNT] = {
+	[FMT_JSON] = "json", [FMT_NDJSON] = "ndjson", [FMT_TSV] = "tsv", [FMT_ATOM] = "atom",
+};
+
+const char *api_format_name(enum api_format f)
+{
+	return (unsigned)f < FMT__COUNT ? format_names[f] : "json";
+}
+
+/* Which parameters each route takes (bit per parameter). */
+enum param {
+	P_AFTER, P_BEFORE, P_FEED, P_TAG, P_Q, P_SINCE, P_DISTINCT, P_ORDER, P_LIMIT,
+	P_WAIT, P_FORMAT, P_FROM_NOW, P_UPTO, P__COUNT
+};
+static const char *const param_names[P__COUNT] = {
+	[P_AFTER] = "after", [P_BEFORE] = "before", [P_FEED] = "feed", [P_TAG] = "tag",
+	[P_Q] = "q", [P_SINCE] = "since", [P_DISTINCT] = "distinct", [P_ORDER] = "order",
+	[P_LIMIT] = "limit", [P_WAIT] = "wait", [P_FORMAT] = "format",
+	[P_FROM_NOW] = "from_now", [P_UPTO] = "upto",
+};
+#define B(p) (1u << (p))
+#define ITEM_PARAMS (B(P_AFTER) | B(P_BEFORE) | B(P_FEED) | B(P_TAG) | B(P_Q) | B(P_SINCE) | \
+		     B(P_DISTINCT) | B(P_ORDER) | B(P_LIMIT) | B(P_WAIT) | B(P_FORMAT))
+
+static const struct route_info {
+	const char *allow;       /* the one method the route takes */
+	unsigned params;
+	unsigned formats;        /* bit per enum api_format */
+} routes[ROUTE__COUNT] = {
+	[ROUTE_ITEMS] = { "GET", ITEM_PARAMS, 0xF },
+	[ROUTE_EVENTS] = { "GET", B(P_AFTER) | B(P_LIMIT) | B(P_WAIT) | B(P_FORMAT),
+			   1u << FMT_JSON | 1u << FMT_NDJSON },
+	[ROUTE_CONSUMERS] = { "GET", B(P_FORMAT), 1u << FMT_JSON },
+	[ROUTE_CONSUMER] = { "GET", B(P_FORMAT), 1u << FMT_JSON },
+	[ROUTE_CONSUMER_ITEMS] = { "GET", ITEM_PARAMS | B(P_FROM_NOW), 0xF },
+	[ROUTE_CONSUMER_ACK] = { "POST", B(P_UPTO), 1u << FMT_JSON },
+	[ROUTE_FEEDS] = { "GET", B(P_FORMAT), 1u << FMT_JSON | 1u << FMT_NDJSON },
+	[ROUTE_FEED] = { "GET", B(P_FORMAT), 1u << FMT_JSON },
+	[ROUTE_FEED_ITEMS] = { "GET", ITEM_PARAMS & ~B(P_FEED), 0xF },
+	[ROUTE_FEED_REFRESH] = { "POST", 0, 1u << FMT_JSON },
+	[ROUTE_RELOAD] = { "POST", 0, 1u << FMT_JSON },
+	[ROUTE_STATUS] = { "GET", B(P_FORMAT), 1u << FMT_JSON },
+};
+
+static int fail(struct apireq *r, int status, const char *error, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(struct apireq *r, int status, const char *error, const char *fmt, ...)
+{
+	if (r->status)
+		return r->status;  /* the first error is the one reported */
+	r->status = status;
+	r->error = strdup(error);
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		if (vasprintf(&r->detail, fmt, ap) < 0)
+			r->detail = NULL;
+		va_end(ap);
+	}
+	return status;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+char *apireq_decode(const char *s, size_t len, bool form)
+{
+	char *out = malloc(len + 1);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (c == '%') {
+			int hi = i + 1 < len ? hexval(s[i + 1]) : -1;
+			int lo = i + 2 < len ? hexval(s[i + 2]) : -1;
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+				free(out);
+				return NULL;
+			}
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (c == '\0') {
+			free(out);
+			return NULL;
+		} else {
+			out[o++] = (form && c == '+') ? ' ' : c;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Strict decimal in [min, max]. */
+static bool parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	if (!*s || strlen(s) > 19)
+		return false;
+	int64_t v = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (*p - '0');
+	}
+	if (v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool valid_name(const char *s, bool consumer)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > MAX_NAME)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '/')
+			return false;
+		if (consumer && !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+				  (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' ||
+				  *p == '@'))
+			return false;
+	}
+	return true;
+}
+
+static int set_param(struct apireq *r, enum param p, const char *v, unsigned *seen)
+{
+	const char *name = param_names[p];
+	if (p != P_FEED && (*seen & B(p)))
+		return fail(r, 400, "bad parameter", "%s: given more than once", name);
+	*seen |= B(p);
+	int64_t n;
+	switch (p) {
+	case P_AFTER:
+		if (!parse_int(v, 0, INT64_MAX, &r->after))
+			return fail(r, 400, "bad parameter", "after: expected an item id (integer >= 0)");
+		break;
+	case P_BEFORE:
+		if (!parse_int(v, 0, INT64_MAX, &r->before))
+			return fail(r, 400, "bad parameter", "before: expected an item id (integer >= 0)");
+		break;
+	case P_FEED:
+		if (r->nfeeds >= APIREQ_MAX_FEEDS)
+			return fail(r, 400, "bad parameter", "feed: at most %d feeds", APIREQ_MAX_FEEDS);
+		if (!valid_name(v, false))
+			return fail(r, 400, "bad parameter", "feed: not a feed name");
+		r->feeds[r->nfeeds++] = strdup(v);
+		break;
+	case P_TAG:
+		if (!*v || strlen(v) > MAX_NAME)
+			return fail(r, 400, "bad parameter", "tag: empty or too long");
+		r->tag = strdup(v);
+		break;
+	case P_Q:
+		if (!*v || strlen(v) > 1024)
+			return fail(r, 400, "bad parameter", "q: empty or longer than 1024 bytes");
+		r->q = strdup(v);
+		break;
+	case P_SINCE:
+		if (date_parse(v, &r->since) < 0)
+			return fail(r, 400, "bad parameter",
+				    "since: expected an RFC 3339 date (2024-01-31T12:00:00Z)");
+		break;
+	case P_DISTINCT:
+	case P_FROM_NOW: {
+		bool b;
+		if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes"))
+			b = true;
+		else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no"))
+			b = false;
+		else
+			return fail(r, 400, "bad parameter", "%s: expected 1 or 0", name);
+		if (p == P_DISTINCT)
+			r->distinct = b;
+		else
+			r->from_now = b;
+		break;
+	}
+	case P_ORDER:
+		if (!strcmp(v, "asc"))
+			r->desc = false;
+		else if (!strcmp(v, "desc"))
+			r->desc = true;
+		else
+			return fail(r, 400, "bad parameter", "order: expected asc or desc");
+		break;
+	case P_LIMIT:
+		if (!parse_int(v, 1, APIREQ_MAX_LIMIT, &n))
+			return fail(r, 400, "bad parameter", "limit: expected 1 to %d", APIREQ_MAX_LIMIT);
+		r->limit = (int)n;
+		break;
+	case P_WAIT:
+		if (!parse_int(v, 0, APIREQ_MAX_WAIT, &n))
+			return fail(r, 400, "bad parameter", "wait: expected 0 to %d seconds",
+				    APIREQ_MAX_WAIT);
+		r->wait = (int)n;
+		break;
+	case P_FORMAT: {
+		int f;
+		for (f = 0; f < FMT__COUNT; f++)
+			if (!strcmp(v, format_names[f]))
+				break;
+		if (f == FMT__COUNT || !(routes[r->route].formats & (1u << f)))
+			return fail(r, 400, "bad parameter", "format: \"%.32s\" is not offered here", v);
+		r->format = (enum api_format)f;
+		break;
+	}
+	case P_UPTO:
+		if (!parse_int(v, 0, INT64_MAX, &r->upto))
+			return fail(r, 400, "bad parameter", "upto: expected an item id (integer >= 0)");
+		r->has_upto = true;
+		break;
+	case P__COUNT:
+		break;
+	}
+	return 0;
+}
+
+/* name=value&name=value, form-decoded. */
+static int parse_pairs(struct apireq *r, const char *s, size_t len, unsigned *seen)
+{
+	const char *end = s + len;
+	while (s < end && !r->status) {
+		const char *amp = memchr(s, '&', (size_t)(end - s));
+		const char *e = amp ? amp : end;
+		if (e > s) {
+			const char *eq = memchr(s, '=', (size_t)(e - s));
+			char *k = apireq_decode(s, (size_t)((eq ? eq : e) - s), true);
+			char *v = eq ? apireq_decode(eq + 1, (size_t)(e - eq - 1), true) : strdup("");
+			if (!k || !v) {
+				fail(r, 400, "bad parameter", "malformed percent-encoding in the query");
+			} else {
+				int p;
+				for (p = 0; p < P__COUNT; p++)
+					if (!strcmp(k, param_names[p]))
+						break;
+				if (p == P__COUNT || !(routes[r->route].params & B(p)))
+					fail(r, 400, "bad parameter", "%.64s: unknown parameter here", k);
+				else
+					set_param(r, (enum param)p, v, seen);
+			}
+			free(k);
+			free(v);
+		}
+		s = e + 1;
+	}
+	return r->status;
+}
+
+/* Splits PATH (without the query) into the route and the name. */
+static int route(struct apireq *r, const char *path, size_t len)
+{
+	char *segs[4] = { 0 };
+	size_t n = 0;
+	int status = 0;
+	bool too_many = false;
+	if (len == 0 || path[0] != '/')
+		return fail(r, 400, "bad request", "the request target must be a path");
+	const char *p = path + 1, *end = path + len;
+	for (;;) {
+		const char *slash = memchr(p, '/', (size_t)(end - p));
+		const char *e = slash ? slash : end;
+		if (n == 4) {
+			too_many = true;
+			break;
+		}
+		/* A trailing slash makes an empty last segment: not a route. */
+		segs[n] = apireq_decode(p, (size_t)(e - p), false);
+		if (!segs[n]) {
+			status = fail(r, 400, "bad request", "malformed percent-encoding in the path");
+			goto out;
+		}
+		n++;
+		if (!slash)
+			break;
+		p = slash + 1;
+	}
+	if (too_many || n < 2 || strcmp(segs[0], "v1") != 0) {
+		status = fail(r, 404, "not found", "no such path; the API lives under /v1");
+		goto out;
+	}
+	const char *a = segs[1], *name = n >= 3 ? segs[2] : NULL, *c = n == 4 ? segs[3] : NULL;
+	int rt = -1;
+	if (n == 2) {
+		if (!strcmp(a, "items")) rt = ROUTE_ITEMS;
+		else if (!strcmp(a, "events")) rt = ROUTE_EVENTS;
+		else if (!strcmp(a, "consumers")) rt = ROUTE_CONSUMERS;
+		else if (!strcmp(a, "feeds")) rt = ROUTE_FEEDS;
+		else if (!strcmp(a, "reload")) rt = ROUTE_RELOAD;
+		else if (!strcmp(a, "status")) rt = ROUTE_STATUS;
+	} else if (!strcmp(a, "consumers")) {
+		if (n == 3) rt = ROUTE_CONSUMER;
+		else if (!strcmp(c, "items")) rt = ROUTE_CONSUMER_ITEMS;
+		else if (!strcmp(c, "ack")) rt = ROUTE_CONSUMER_ACK;
+	} else if (!strcmp(a, "feeds")) {
+		if (n == 3) rt = ROUTE_FEED;
+		else if (!strcmp(c, "items")) rt = ROUTE_FEED_ITEMS;
+		else if (!strcmp(c, "refresh")) rt = ROUTE_FEED_REFRESH;
+	}
+	if (rt < 0) {
+		status = fail(r, 404, "not found", "no such path");
+		goto out;
+	}
+	r->route = (enum api_route)rt;
+	if (name) {
+		bool consumer = !strcmp(a, "consumers");
+		if (!valid_name(name, consumer)) {
+			status = fail(r, 400, "bad parameter",
+				      consumer ? "name: a consumer name is 1-256 of A-Z a-z 0-9 - _ . @"
+					       : "name: not a feed name");
+			goto out;
+		}
+		r->name = strdup(name);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(segs[i]);
+	return status;
+}
+
+static void parse_ack_body(struct apireq *r, const char *body, size_t len, unsigned *seen)
+{
+	size_t i = 0;
+	while (i < len && (body[i] == ' ' || body[i] == '\n' || body[i] == '\r' || body[i] == '\t'))
+		i++;
+	if (i == len)
+		return;
+	if (body[i] != '{') {
+		parse_pairs(r, body + i, len - i, seen);
+		return;
+	}
+	json_error_t jerr;
+	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *u = j ? json_object_get(j, "upto") : NULL;
+	if (!json_is_object(j) || !json_is_integer(u) || json_integer_value(u) < 0 ||
+	    json_object_size(j) != 1) {
+		fail(r, 400, "bad parameter", "upto: the body must be {\"upto\": ID} or upto=ID");
+	} else if (*seen & B(P_UPTO)) {
+		fail(r, 400, "bad parameter", "upto: given more than once");
+	} else {
+		r->upto = json_integer_value(u);
+		r->has_upto = true;
+	}
+	json_decref(j);
+}
+
+int apireq_parse(const char *method, const char *target, const char *body, size_t body_len,
+		 struct apireq *r)
+{
+	memset(r, 0, sizeof *r);
+	r->since = DATE_NONE;
+	r->limit = APIREQ_DEFAULT_LIMIT;
+	if (!target)
+		return fail(r, 400, "bad request", "no request target");
+	size_t len = strlen(target);
+	if (len > 4096)
+		return fail(r, 414, "request target too long", "at most 4096 bytes");
+	const char *qm = memchr(target, '?', len);
+	size_t plen = qm ? (size_t)(qm - target) : len;
+	if (route(r, target, plen))
+		return r->status;
+	const struct route_info *ri = &routes[r->route];
+	r->is_get = !strcmp(method, "GET");
+	if (strcmp(method, ri->allow) != 0) {
+		r->allow = ri->allow;
+		return fail(r, 405, "method not allowed", "%s takes %s", target, ri->allow);
+	}
+	unsigned seen = 0;
+	if (qm && parse_pairs(r, qm + 1, len - plen - 1, &seen))
+		return r->status;
+	if (r->route == ROUTE_CONSUMER_ACK) {
+		if (body_len)
+			parse_ack_body(r, body, body_len, &seen);
+		if (!r->status && !r->has_upto)
+			fail(r, 400, "bad parameter", "upto: required (the last item id processed)");
+	} else if (body_len && !r->status) {
+		fail(r, 400, "bad request", "this request takes no body");
+	}
+	if (!r->status && r->before && r->before <= r->after)
+		fail(r, 400, "bad parameter", "before: must be greater than after");
+	return r->status;
+}
+
+void apireq_free(struct apireq *r)
+{
+	free(r->name);
+	for (size_t i = 0; i < r->nfeeds; i++)
+		free(r->feeds[i]);
+	free(r->tag);
+	free(r->q);
+	free(r->error);
+	free(r->detail);
+	memset(r, 0, sizeof *r);
+}
+
+void apireq_item_query(const struct apireq *r, struct item_query *q)
+{
+	memset(q, 0, sizeof *q);
+	q->after = r->after;
+	q->before = r->before;
+	if (r->route == ROUTE_FEED_ITEMS) {
+		q->feeds = (const char *const *)&r->name;
+		q->nfeeds = 1;
+	} else {
+		q->feeds = (const char *const *)r->feeds;
+		q->nfeeds = r->nfeeds;
+	}
+	q->tag = r->tag;
+	q->q = r->q;
+	q->since = r->since;
+	q->distinct = r->distinct;
+	q->desc = r->desc;
+	q->limit = r->limit;
+	q->consumer = r->route == ROUTE_CONSUMER_ITEMS ? r->name : NULL;
+}

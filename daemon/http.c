@@ -1,0 +1,787 @@
+/* http.c — the HTTP/1.1 server on a Unix socket, bounded against slow and
+ * hostile clients (DESIGN.md, "Limits on the socket"). */
+#include "daemon/http.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+/* Below this many unsent bytes a stream is asked for more. */
+#define STREAM_LOW_WATER (256u * 1024)
+/* Over-limit connections being told 503 at once; beyond, they are closed. */
+#define MAX_REJECTING 1024
+#define READ_BUF 16384
+
+enum timer_mode { T_NONE, T_HEAD, T_IDLE, T_WRITE, T_RESUME };
+
+struct http_server {
+	uv_loop_t *loop;
+	uv_pipe_t listener;
+	struct http_limits lim;
+	struct http_handler h;
+	struct http_conn *conns;     /* every open connection */
+	char *path;                  /* socket file we created, unlinked at close */
+	int refs;                    /* listener + connections not yet freed */
+	int active, parked, rejecting;
+	bool closing;
+};
+
+struct http_conn {
+	uv_pipe_t pipe;
+	uv_timer_t timer;
+	struct http_server *srv;
+	struct http_conn *prev, *next;
+	int handles;                 /* handles not yet closed */
+	int writes;                  /* uv_write requests in flight */
+	enum timer_mode tmode;
+	bool closing, reject, close_after, in_request, dispatching;
+	bool parked, streaming, http10, chunked, served, reading, abort_due;
+	http_pull_cb pull;
+	bool in_pull;
+	size_t stream_out;           /* bytes the current stream wrote */
+	void *ctx;
+	uid_t uid;
+	pid_t pid;
+	struct httpreq rq;
+	char *pend;                  /* received, not yet parsed */
+	size_t pend_len, pend_cap;
+	char rbuf[READ_BUF];
+};
+
+struct wreq {
+	uv_write_t req;
+	size_t len;
+	char data[];
+};
+
+static void conn_process(struct http_conn *c);
+static void conn_arm(struct http_conn *c);
+static void on_timer(uv_timer_t *t);
+static void read_start(struct http_conn *c);
+
+const char *http_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 422: return "Unprocessable Content";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+/* --- life cycle --- */
+
+static void server_unref(struct http_server *s)
+{
+	if (--s->refs == 0) {
+		if (s->h.on_closed)
+			s->h.on_closed(s->h.ud);
+		free(s->path);
+		free(s);
+	}
+}
+
+static void on_conn_handle_closed(uv_handle_t *h)
+{
+	struct http_conn *c = h->data;
+	if (--c->handles > 0)
+		return;
+	struct http_server *s = c->srv;
+	/* Told here, never from inside the handler's own call stack. */
+	if (c->abort_due && s->h.on_abort)
+		s->h.on_abort(c, c->ctx, s->h.ud);
+	httpreq_free(&c->rq);
+	free(c->pend);
+	free(c);
+	server_unref(s);
+}
+
+static void conn_unlink(struct http_conn *c)
+{
+	struct http_server *s = c->srv;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+	if (c->reject)
+		s->rejecting--;
+	else if (c->parked)
+		s->parked--;
+	else
+		s->active--;
+}
+
+/* Closes at once: unsent answers are dropped. Memory goes in the close
+ * callbacks; until then C stays readable, so callers up the stack can check
+ * c->closing. */
+static void conn_close(struct http_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	c->abort_due = c->in_request;
+	conn_unlink(c);
+	uv_close((uv_handle_t *)&c->pipe, on_conn_handle_closed);
+	uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
+}
+
+static size_t conn_unsent(const struct http_conn *c)
+{
+	return uv_stream_get_write_queue_size((const uv_stream_t *)&c->pipe);
+}
+
+/* Closes once what is queued has gone out. */
+static void conn_close_soon(struct http_conn *c)
+{
+	c->close_after = true;
+	if (c->reading) {
+		uv_read_stop((uv_stream_t *)&c->pipe);
+		c->reading = false;
+	}
+	if (c->writes == 0)
+		conn_close(c);
+}
+
+/* --- writing --- */
+
+static void on_write(uv_write_t *req, int status)
+{
+	struct wreq *w = (struct wreq *)req;
+	struct http_conn *c = req->data;
+	free(w);
+	c->writes--;
+	if (c->closing)
+		return;
+	if (status < 0) {
+		/* EPIPE/ECONNRESET: the client left; SIGPIPE is ignored. */
+		log_debug("api: client write failed: %s", uv_strerror(status));
+		conn_close(c);
+		return;
+	}
+	if (c->close_after && c->writes == 0) {
+		conn_close(c);
+		return;
+	}
+	if (c->streaming && !c->in_pull && conn_unsent(c) < STREAM_LOW_WATER) {
+		c->in_pull = true;
+		while (!c->closing && c->streaming && conn_unsent(c) < STREAM_LOW_WATER) {
+			size_t before = c->stream_out;
+			c->pull(c, c->ctx);
+			if (c->streaming && c->stream_out == before)
+				break;  /* the producer has nothing right now */
+		}
+		c->in_pull = false;
+	}
+	if (!c->closing) {
+		/* Progress: a stalled-write timer starts over. */
+		if (c->tmode == T_WRITE)
+			c->tmode = T_NONE;
+		conn_arm(c);
+	}
+}
+
+/* Sends bytes: as many as the socket takes at once go out directly, the
+ * rest is copied into a write request. Returns -EPIPE when the client is or
+ * gets dropped. */
+static int conn_write(struct http_conn *c, const void *a, size_t alen, const void *b, size_t blen,
+		      const void *z, size_t zlen)
+{
+	if (c->closing)
+		return -EPIPE;
+	const char *part[3] = { a, b, z };
+	size_t plen[3] = { alen, blen, zlen };
+	if (c->writes == 0) {
+		/* Nothing queued: the common case needs no copy at all. */
+		uv_buf_t bufs[3];
+		unsigned nb = 0;
+		for (int i = 0; i < 3; i++)
+			if (plen[i])
+				bufs[nb++] = uv_buf_init((char *)part[i], (unsigned)plen[i]);
+		int n = nb ? uv_try_write((uv_stream_t *)&c->pipe, bufs, nb) : 0;
+		if (n < 0 && n != UV_EAGAIN) {
+			log_debug("api: client write failed: %s", uv_strerror(n));
+			conn_close(c);
+			return -EPIPE;
+		}
+		size_t skip = n > 0 ? (size_t)n : 0;
+		for (int i = 0; i < 3; i++) {
+			size_t k = skip < plen[i] ? skip : plen[i];
+			if (k)
+				part[i] = (const char *)part[i] + k;
+			plen[i] -= k;
+			skip -= k;
+		}
+	}
+	size_t len = plen[0] + plen[1] + plen[2];
+	if (len == 0) {
+		if (c->close_after)
+			conn_close(c);
+		return c->closing ? -EPIPE : 0;
+	}
+	struct wreq *w = malloc(sizeof *w + len);
+	if (!w) {
+		conn_close(c);
+		return -EPIPE;
+	}
+	size_t off = 0;
+	for (int i = 0; i < 3; i++) {
+		if (plen[i])
+			memcpy(w->data + off, part[i], plen[i]);
+		off += plen[i];
+	}
+	w->len = len;
+	w->req.data = c;
+	uv_buf_t buf = uv_buf_init(w->data, (unsigned)len);
+	int r = uv_write(&w->req, (uv_stream_t *)&c->pipe, &buf, 1, on_write);
+	if (r < 0) {
+		free(w);
+		conn_close(c);
+		return -EPIPE;
+	}
+	c->writes++;
+	if (conn_unsent(c) > c->srv->lim.max_wqueue) {
+		log_notice("api: client (uid %d) dropped: %zu bytes unread", (int)c->uid,
+			   conn_unsent(c));
+		conn_close(c);
+		return -EPIPE;
+	}
+	if (conn_unsent(c) > 0 && c->tmode != T_WRITE)
+		conn_arm(c);
+	return 0;
+}
+
+static int head_format(struct http_conn *c, char *buf, size_t size, int status, const char *ctype,
+		       const char *headers, const char *framing, bool close)
+{
+	int n = snprintf(buf, size,
+			 "HTTP/1.1 %d %s\r\n"
+			 "Content-Type: %s\r\n"
+			 "%s"
+			 "%s"
+			 "Connection: %s\r\n\r\n",
+			 status, http_status_text(status), ctype ? ctype : "application/octet-stream",
+			 headers ? headers : "", framing, close ? "close" : "keep-alive");
+	return n < 0 || (size_t)n >= size ? -EINVAL : n;
+}
+
+/* The current request is answered (all of it queued): go on to the next. */
+static void request_done(struct http_conn *c)
+{
+	bool keep = c->rq.req.keep_alive;
+	c->in_request = false;
+	c->streaming = false;
+	c->pull = NULL;
+	c->ctx = NULL;
+	if (c->parked) {
+		c->parked = false;
+		c->srv->parked--;
+		c->srv->active++;
+	}
+	httpreq_next(&c->rq);
+	c->served = true;
+	if (!keep || c->srv->closing) {
+		conn_close_soon(c);
+		return;
+	}
+	if (!c->dispatching) {
+		/* Parse what is pending on the next loop turn, not from inside
+		 * the caller's stack (a wake-up walking its list of waiters). */
+		c->tmode = T_RESUME;
+		uv_timer_start(&c->timer, on_timer, 0, 0);
+		conn_arm(c);
+	}
+}
+
+int http_reply(struct http_conn *c, int status, const char *ctype, const char *headers,
+	       const void *body, size_t len)
+{
+	if (c->closing)
+		return -EPIPE;
+	bool close = !c->rq.req.keep_alive || c->srv->closing || !c->in_request;
+	char framing[64];
+	snprintf(framing, sizeof framing, "Content-Length: %zu\r\n", len);
+	char head[2048];
+	int n = head_format(c, head, sizeof head, status, ctype, headers, framing, close);
+	if (n < 0)
+		return -EINVAL;
+	int r = conn_write(c, head, (size_t)n, body, len, NULL, 0);
+	if (r < 0)
+		return r;
+	if (c->in_request)
+		request_done(c);
+	else
+		conn_close_soon(c);
+	return 0;
+}
+
+int http_stream_begin(struct http_conn *c, int status, const char *ctype, const char *headers,
+		      http_pull_cb pull)
+{
+	if (c->closing)
+		return -EPIPE;
+	c->chunked = !c->http10;
+	if (!c->chunked)
+		c->rq.req.keep_alive = false;  /* the end of the body is the close */
+	bool close = !c->rq.req.keep_alive || c->srv->closing;
+	char head[2048];
+	int n = head_format(c, head, sizeof head, status, ctype, headers,
+			    c->chunked ? "Transfer-Encoding: chunked\r\n" : "", close);
+	if (n < 0)
+		return -EINVAL;
+	int r = conn_write(c, head, (size_t)n, NULL, 0, NULL, 0);
+	if (r < 0)
+		return r;
+	c->streaming = true;
+	c->pull = pull;
+	c->stream_out = 0;
+	c->in_pull = true;
+	while (!c->closing && c->streaming && conn_unsent(c) < STREAM_LOW_WATER) {
+		size_t before = c->stream_out;
+		pull(c, c->ctx);
+		if (c->streaming && c->stream_out == before)
+			break;
+	}
+	c->in_pull = false;
+	return c->closing ? -EPIPE : 0;
+}
+
+int http_stream_write(struct http_conn *c, const void *data, size_t len)
+{
+	if (c->closing)
+		return -EPIPE;
+	if (len == 0)
+		return 0;
+	c->stream_out += len;
+	if (!c->chunked)
+		return conn_write(c, data, len, NULL, 0, NULL, 0);
+	char size[24];
+	int n = snprintf(size, sizeof size, "%zx\r\n", len);
+	return conn_write(c, size, (size_t)n, data, len, "\r\n", 2);
+}
+
+int http_stream_end(struct http_conn *c)
+{
+	if (c->closing || !c->streaming)
+		return -EPIPE;
+	if (c->chunked && conn_write(c, "0\r\n\r\n", 5, NULL, 0, NULL, 0) < 0)
+		return -EPIPE;
+	request_done(c);
+	return 0;
+}
+
+int http_conn_park(struct http_conn *c)
+{
+	if (c->parked)
+		return 0;
+	if (c->srv->parked >= c->srv->lim.max_waiting)
+		return -EBUSY;
+	c->parked = true;
+	c->srv->active--;
+	c->srv->parked++;
+	conn_arm(c);
+	return 0;
+}
+
+void http_conn_set_ctx(struct http_conn *c, void *ctx) { c->ctx = ctx; }
+void *http_conn_ctx(const struct http_conn *c) { return c->ctx; }
+uid_t http_conn_uid(const struct http_conn *c) { return c->uid; }
+pid_t http_conn_pid(const struct http_conn *c) { return c->pid; }
+uv_loop_t *http_conn_loop(const struct http_conn *c) { return c->srv->loop; }
+
+void http_server_counts(const struct http_server *s, int *clients, int *waiting)
+{
+	if (clients)
+		*clients = s->active + s->parked;
+	if (waiting)
+		*waiting = s->parked;
+}
+
+/* --- timers --- */
+
+static void on_timer(uv_timer_t *t)
+{
+	struct http_conn *c = t->data;
+	enum timer_mode m = c->tmode;
+	c->tmode = T_NONE;
+	switch (m) {
+	case T_RESUME:
+		conn_process(c);
+		if (!c->closing)
+			conn_arm(c);
+		break;
+	case T_HEAD:
+		log_debug("api: client (uid %d) too slow to send a request", (int)c->uid);
+		if (httpreq_started(&c->rq) && !c->in_request) {
+			static const char body[] =
+				"{\"error\":\"request timeout\",\"detail\":\"the request head took too long\"}\n";
+			c->rq.req.keep_alive = false;
+			http_reply(c, 408, "application/json", NULL, body, sizeof body - 1);
+			conn_close_soon(c);
+		} else {
+			conn_close(c);
+		}
+		break;
+	case T_IDLE:
+		log_debug("api: idle client (uid %d) closed", (int)c->uid);
+		conn_close(c);
+		break;
+	case T_WRITE:
+		log_notice("api: client (uid %d) dropped: stopped reading", (int)c->uid);
+		conn_close(c);
+		break;
+	case T_NONE:
+		break;
+	}
+}
+
+/* Sets the one timer a connection needs for what it is doing now. */
+static void conn_arm(struct http_conn *c)
+{
+	const struct http_limits *l = &c->srv->lim;
+	enum timer_mode want;
+	uint64_t ms = 0;
+	if (c->closing || c->tmode == T_RESUME)
+		return;
+	if (c->writes > 0 && conn_unsent(c) > 0) {
+		want = T_WRITE;
+		ms = l->idle_timeout_ms;
+	} else if (c->in_request) {
+		want = T_NONE;  /* the handler's business (long-poll has its own) */
+	} else if (httpreq_started(&c->rq) || !c->served) {
+		want = T_HEAD;
+		ms = l->head_timeout_ms;
+	} else {
+		want = T_IDLE;
+		ms = l->idle_timeout_ms;
+	}
+	if (want == c->tmode && want != T_IDLE)
+		return;  /* a head or write deadline does not move */
+	c->tmode = want;
+	if (want == T_NONE) {
+		uv_timer_stop(&c->timer);
+		return;
+	}
+	/* The loop's clock is cached at the start of an iteration; after a
+	 * long one (a big answer rendered) a deadline from it would be short. */
+	uv_update_time(c->srv->loop);
+	uv_timer_start(&c->timer, on_timer, ms, 0);
+}
+
+/* --- reading --- */
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct http_conn *c = h->data;
+	(void)suggested;
+	*buf = uv_buf_init(c->rbuf, sizeof c->rbuf);
+}
+
+static void reject_request(struct http_conn *c, int status, const char *reason)
+{
+	char clean[128];
+	size_t o = 0;
+	/* REASON is ours or llhttp's; keep it a safe JSON string anyway. */
+	for (const char *r = reason ? reason : ""; *r && o < sizeof clean - 1; r++)
+		clean[o++] = (*r == '"' || *r == '\\' || (unsigned char)*r < 0x20 ||
+			      (unsigned char)*r >= 0x7f) ? '?' : *r;
+	clean[o] = '\0';
+	char body[256];
+	int n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"detail\":\"%s\"}\n",
+			 status == 431 ? "request head too large"
+			 : status == 413 ? "request body too large" : "bad request",
+			 clean);
+	c->rq.req.keep_alive = false;
+	c->in_request = true;  /* so http_reply completes and closes */
+	http_reply(c, status, "application/json", NULL, body, (size_t)n);
+	conn_close_soon(c);
+}
+
+/* Parses pending bytes and dispatches complete requests, one at a time. */
+static void conn_process(struct http_conn *c)
+{
+	struct http_server *s = c->srv;
+	while (!c->closing && !c->in_request && !c->close_after && c->pend_len > 0) {
+		size_t used = 0;
+		enum httpreq_state st = httpreq_feed(&c->rq, c->pend, c->pend_len, &used);
+		memmove(c->pend, c->pend + used, c->pend_len - used);
+		c->pend_len -= used;
+		if (st == HTTPREQ_MORE)
+			break;
+		if (st == HTTPREQ_ERROR) {
+			log_debug("api: bad request (%d): %s", c->rq.status, c->rq.reason);
+			reject_request(c, c->rq.status, c->rq.reason);
+			return;
+		}
+		c->in_request = true;
+		c->http10 = llhttp_get_http_major(&c->rq.parser) == 1 &&
+			    llhttp_get_http_minor(&c->rq.parser) == 0;
+		c->dispatching = true;
+		s->h.on_request(c, &c->rq.req, s->h.ud);
+		c->dispatching = false;
+	}
+	if (!c->closing && !c->reading && !c->close_after &&
+	    c->pend_len < s->lim.max_head + s->lim.max_body) {
+		/* restart reading after backpressure (see on_read) */
+		read_start(c);
+	}
+	if (!c->closing)
+		conn_arm(c);
+}
+
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+	struct http_conn *c = st->data;
+	struct http_server *s = c->srv;
+	(void)buf;
+	if (c->closing || nread == 0)
+		return;
+	if (nread < 0) {
+		/* EOF or error: a held request has nobody to answer; an idle
+		 * connection just ends; queued answers still go out. */
+		if (c->in_request)
+			conn_close(c);
+		else
+			conn_close_soon(c);
+		return;
+	}
+	if (c->reject)
+		return;  /* read and dropped: we only owe a 503 */
+	if (c->pend_len + (size_t)nread > c->pend_cap) {
+		size_t cap = c->pend_cap ? c->pend_cap : 4096;
+		while (cap < c->pend_len + (size_t)nread)
+			cap *= 2;
+		char *p = realloc(c->pend, cap);
+		if (!p) {
+			conn_close(c);
+			return;
+		}
+		c->pend = p;
+		c->pend_cap = cap;
+	}
+	memcpy(c->pend + c->pend_len, c->rbuf, (size_t)nread);
+	c->pend_len += (size_t)nread;
+	if (c->in_request && c->pend_len >= s->lim.max_head + s->lim.max_body) {
+		/* Pipelining ahead of a held answer: stop reading, the kernel
+		 * buffer pushes back on the client. */
+		uv_read_stop(st);
+		c->reading = false;
+		return;
+	}
+	conn_process(c);
+}
+
+static void read_start(struct http_conn *c)
+{
+	if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) == 0)
+		c->reading = true;
+}
+
+/* --- accepting --- */
+
+static void conn_peercred(struct http_conn *c)
+{
+	uv_os_fd_t fd;
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	c->uid = (uid_t)-1;
+	c->pid = -1;
+	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0 &&
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+		c->uid = cred.uid;
+		c->pid = cred.pid;
+	}
+}
+
+static void on_connection(uv_stream_t *l, int status)
+{
+	struct http_server *s = l->data;
+	if (status < 0) {
+		log_warn("api: accept: %s", uv_strerror(status));
+		return;
+	}
+	struct http_conn *c = calloc(1, sizeof *c);
+	if (!c)
+		return;
+	c->srv = s;
+	uv_pipe_init(s->loop, &c->pipe, 0);
+	uv_timer_init(s->loop, &c->timer);
+	c->pipe.data = c->timer.data = c;
+	c->handles = 2;
+	s->refs++;
+	httpreq_init(&c->rq, s->lim.max_head, s->lim.max_body);
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	c->reject = s->active >= s->lim.max_clients;
+	if (c->reject)
+		s->rejecting++;
+	else
+		s->active++;
+	if (uv_accept(l, (uv_stream_t *)&c->pipe) < 0) {
+		conn_close(c);
+		return;
+	}
+	conn_peercred(c);
+	if (c->reject) {
+		if (s->rejecting > MAX_REJECTING) {
+			conn_close(c);
+			return;
+		}
+		static const char body[] =
+			"{\"error\":\"too many clients\",\"detail\":\"try again later\"}\n";
+		log_debug("api: client (uid %d) refused: %d clients", (int)c->uid, s->active);
+		/* Closed once the answer is out; its request is never read. */
+		http_reply(c, 503, "application/json", "Retry-After: 1\r\n", body, sizeof body - 1);
+		return;
+	}
+	read_start(c);
+	conn_arm(c);
+}
+
+/* --- the listener --- */
+
+/* A socket file left by a crash is replaced; one somebody answers on is
+ * not (two daemons on one store would be worse than not starting). */
+static int clear_stale(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		log_err("api: %s exists and is not a socket; not replacing it", path);
+		return -EEXIST;
+	}
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof sa.sun_path)
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+	int e = errno;
+	close(fd);
+	if (r == 0) {
+		log_err("api: %s: another feedd is already listening there", path);
+		return -EADDRINUSE;
+	}
+	if (e != ECONNREFUSED) {
+		log_err("api: %s: cannot check the existing socket: %s", path, strerror(e));
+		return -e;
+	}
+	log_notice("api: replacing stale socket %s", path);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static int listen_path(struct http_server *s, const char *path, const char *group)
+{
+	gid_t gid = (gid_t)-1;
+	if (group && *group) {
+		struct group gr, *res = NULL;
+		char buf[4096];
+		if (getgrnam_r(group, &gr, buf, sizeof buf, &res) != 0 || !res) {
+			log_err("api: unknown socket group \"%s\"", group);
+			return -EINVAL;
+		}
+		gid = gr.gr_gid;
+	}
+	int r = clear_stale(path);
+	if (r < 0)
+		return r;
+	/* The socket must never exist with wider permissions, even briefly. */
+	mode_t old = umask(0117);
+	r = uv_pipe_bind(&s->listener, path);
+	umask(old);
+	if (r < 0) {
+		log_err("api: bind %s: %s", path, uv_strerror(r));
+		return r;
+	}
+	s->path = strdup(path);
+	if (chmod(path, 0660) < 0 || (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0)) {
+		r = -errno;
+		log_err("api: %s: setting mode/group: %s", path, strerror(errno));
+		return r;
+	}
+	return 0;
+}
+
+static void on_listener_closed(uv_handle_t *h)
+{
+	server_unref(h->data);
+}
+
+int http_server_start(uv_loop_t *loop, const char *path, const char *group, int fd,
+		      const struct http_limits *lim, const struct http_handler *h,
+		      struct http_server **out)
+{
+	struct http_server *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	s->loop = loop;
+	s->lim = *lim;
+	s->h = *h;
+	s->refs = 1;
+	uv_pipe_init(loop, &s->listener, 0);
+	s->listener.data = s;
+	int r;
+	if (fd >= 0) {
+		r = uv_pipe_open(&s->listener, fd);
+		if (r < 0)
+			log_err("api: socket from systemd (fd %d): %s", fd, uv_strerror(r));
+	} else {
+		r = listen_path(s, path, group);
+	}
+	if (r == 0) {
+		r = uv_listen((uv_stream_t *)&s->listener, 4096, on_connection);
+		if (r < 0)
+			log_err("api: listen %s: %s", path ? path : "(systemd socket)", uv_strerror(r));
+	}
+	if (r < 0) {
+		if (s->path)
+			unlink(s->path);
+		s->h.on_closed = NULL;  /* the caller still owns what it passed */
+		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
+void http_server_close(struct http_server *s)
+{
+	if (!s || s->closing)
+		return;
+	s->closing = true;
+	if (s->path)
+		unlink(s->path);
+	while (s->conns)
+		conn_close(s->conns);
+	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+}
