@@ -381,6 +381,25 @@ static json_t *feed_config_json(const struct feed_conf *fc)
 			 "hook", fc->exec != NULL);
 }
 
+static const char *feed_state_of(const json_t *f)
+{
+	const char *s = json_string_value(json_object_get(f, "state"));
+	if (s)
+		return s;
+	if (json_is_true(json_object_get(f, "removed")))
+		return "removed";
+	if (json_is_true(json_object_get(f, "gone")))
+		return "gone";
+	if (json_is_false(json_object_get(json_object_get(f, "config"), "enabled")))
+		return "disabled";
+	if (json_integer_value(json_object_get(f, "failures")) > 0)
+		return "failing";
+	json_t *lf = json_object_get(f, "last_fetch");
+	if (!lf || json_is_null(lf) || (json_is_integer(lf) && json_integer_value(lf) == 0))
+		return "new";
+	return "ok";
+}
+
 /* Adds what only the running daemon knows to a feed's stored state. */
 static void feed_decorate(struct api *a, json_t *feed)
 {
@@ -395,6 +414,8 @@ static void feed_decorate(struct api *a, json_t *feed)
 	const struct feed_conf *fc = a->d->conf ? config_find_feed(a->d->conf, name) : NULL;
 	if (fc && !json_object_get(feed, "config"))
 		json_object_set_new(feed, "config", feed_config_json(fc));
+	if (!json_object_get(feed, "state"))
+		json_object_set_new(feed, "state", json_string(feed_state_of(feed)));
 }
 
 static void handle_feeds(struct api *a, struct http_conn *c, const struct apireq *r)
@@ -426,23 +447,6 @@ static void handle_feeds(struct api *a, struct http_conn *c, const struct apireq
 		return;
 	}
 	send_json(c, 200, NULL, json_pack("{s:o}", "feeds", feeds));
-}
-
-static const char *feed_state_of(const json_t *f)
-{
-	const char *s = json_string_value(json_object_get(f, "state"));
-	if (s)
-		return s;
-	if (json_is_true(json_object_get(f, "removed")))
-		return "removed";
-	if (json_is_true(json_object_get(f, "gone")))
-		return "gone";
-	if (json_integer_value(json_object_get(f, "failures")) > 0)
-		return "failing";
-	json_t *lf = json_object_get(f, "last_fetch");
-	if (!lf || json_is_null(lf) || (json_is_integer(lf) && json_integer_value(lf) == 0))
-		return "new";
-	return "ok";
 }
 
 static void handle_status(struct api *a, struct http_conn *c)
