@@ -46,6 +46,11 @@ def item(n, feed="a", **kw):
     return d
 
 
+def gid(it):
+    """The guid as the test wrote it (the parser may resolve it to a URL)."""
+    return it["guid"].rsplit("/", 1)[-1]
+
+
 def raw_request(path, data, timeout=10):
     """Sends DATA on a new connection; returns everything until close."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -187,13 +192,13 @@ class ApiTest(unittest.TestCase):
         self.assertEqual([i["title"] for i in found], ["searchable zebra"])
         # since
         since = self.items("since=2024-02-02T00:00:00Z")
-        self.assertNotIn("a-1", [i["guid"] for i in since])
-        self.assertIn("b-1", [i["guid"] for i in since])
+        self.assertNotIn("a-1", [gid(i) for i in since])
+        self.assertIn("b-1", [gid(i) for i in since])
         # distinct: b/2 duplicates a/1
-        dup = [i for i in everything if i["guid"] == "b-2"][0]
-        a1 = [i for i in everything if i["guid"] == "a-1"][0]
+        dup = [i for i in everything if gid(i) == "b-2"][0]
+        a1 = [i for i in everything if gid(i) == "a-1"][0]
         self.assertEqual(dup["duplicate_of"], a1["id"])
-        self.assertNotIn("b-2", [i["guid"] for i in self.items("distinct=1&limit=1000")])
+        self.assertNotIn("b-2", [gid(i) for i in self.items("distinct=1&limit=1000")])
         # order
         desc = [i["id"] for i in self.items("order=desc&limit=1000")]
         self.assertEqual(desc, sorted(desc, reverse=True))
@@ -331,7 +336,7 @@ class ApiTest(unittest.TestCase):
         r = result["r"]
         self.assertEqual(r.status, 200)
         items = r.json()["items"]
-        self.assertEqual([i["guid"] for i in items], ["a-100"])
+        self.assertEqual([gid(i) for i in items], ["a-100"])
         print("\nlong-poll answered %.1f ms after the refresh was asked" %
               ((time.monotonic() - t_store) * 1000))
         # A filter that the new item does not match keeps waiting; the
@@ -387,7 +392,7 @@ class ApiTest(unittest.TestCase):
                               if l.lower().startswith(b"content-length:")][0].split(b":")[1])
                 while len(body) < length:
                     body += s.recv(65536)
-                self.assertEqual([i["guid"] for i in json.loads(body)["items"]], ["a-200"])
+                self.assertEqual([gid(i) for i in json.loads(body)["items"]], ["a-200"])
                 answered += 1
             self.assertEqual(answered, n)
         finally:
