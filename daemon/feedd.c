@@ -10,8 +10,11 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/parse.h"
+#include "daemon/api.h"
 #include "daemon/notify.h"
 #include "daemon/run.h"
+#include "daemon/sched.h"
 
 /* Everything the loop owns besides the modules. */
 struct life {
@@ -21,6 +24,8 @@ struct life {
 	uv_signal_t sigterm, sigint, sighup;
 	uv_timer_t watchdog;
 	bool have_watchdog;
+	uv_timer_t upkeep;          /* WAL checkpoint and retention, off the hot path */
+	size_t prune_next;          /* feed the next retention batch starts at */
 	int exit_code;
 };
 
@@ -79,9 +84,17 @@ int feedd_reload(struct feedd *d, struct config_errors *errs)
 	if (strcmp(c->daemon.socket, d->conf->daemon.socket) != 0 ||
 	    strcmp(c->daemon.state_dir, d->conf->daemon.state_dir) != 0)
 		log_warn("reload: socket and state_dir changes take effect at the next start");
+	if ((r = store_feeds_sync(d->store, c)) < 0) {
+		log_err("reload: the store could not take the new feed set; the running set is unchanged");
+		config_free(c);
+		notify_ready();
+		return r;
+	}
 	size_t before = d->conf->nfeeds;
 	struct config *old = d->conf;
 	d->conf = c;
+	if (d->sched)
+		sched_reload(d->sched, c);
 	config_free(old);
 	log_notice("reload: %s: %zu feeds (was %zu)", d->config_path, c->nfeeds, before);
 	notify_ready();
@@ -90,8 +103,8 @@ int feedd_reload(struct feedd *d, struct config_errors *errs)
 
 void feedd_news(struct feedd *d, const struct store_news *news)
 {
-	(void)d;
-	(void)news;
+	if (d->api)
+		api_wake(d->api, news->last_item_id, news->last_event_seq);
 }
 
 /* --- signals and timers --- */
@@ -109,6 +122,11 @@ static void stop(struct life *l, int code)
 	uv_close((uv_handle_t *)&l->sighup, NULL);
 	if (l->have_watchdog)
 		uv_close((uv_handle_t *)&l->watchdog, NULL);
+	uv_close((uv_handle_t *)&l->upkeep, NULL);
+	if (l->d.sched)
+		sched_close(l->d.sched);
+	if (l->d.api)
+		api_close(l->d.api);
 }
 
 static void on_uv_signal(uv_signal_t *h, int signum)
@@ -130,6 +148,33 @@ static void on_uv_watchdog(uv_timer_t *t)
 {
 	(void)t;
 	notify_watchdog();
+}
+
+/* Every minute: a passive checkpoint keeps the WAL bounded, and one small
+ * retention batch per feed for a few feeds at a time keeps pruning off the
+ * fetch path. */
+#define UPKEEP_MS         60000
+#define UPKEEP_FEEDS      50
+#define UPKEEP_BATCH      500
+
+static void on_uv_upkeep(uv_timer_t *t)
+{
+	struct life *l = t->data;
+	struct feedd *d = &l->d;
+	store_checkpoint(d->store);
+	const struct config *c = d->conf;
+	int64_t now = (int64_t)time(NULL);
+	for (size_t k = 0; k < UPKEEP_FEEDS && k < c->nfeeds; k++) {
+		if (l->prune_next >= c->nfeeds)
+			l->prune_next = 0;
+		const struct feed_conf *f = &c->feeds[l->prune_next++];
+		if (!f->retention && !f->max_items)
+			continue;
+		int pruned = 0;
+		if (store_prune(d->store, f->name, now, f->retention, f->max_items, UPKEEP_BATCH,
+				&pruned) == 0 && pruned)
+			log_info("retention: %s: %d items pruned", f->name, pruned);
+	}
 }
 
 static int make_state_dir(const char *dir)
@@ -168,9 +213,23 @@ int run_daemon(const struct run_opts *o)
 
 	if (make_state_dir(d->conf->daemon.state_dir) < 0)
 		goto out_conf;
+	parse_global_init();
+	char *err = NULL;
+	if (store_open(d->conf->daemon.store, d->conf->daemon.state_dir, &d->store, &err) < 0) {
+		log_err("store: %s", err ? err : "cannot open");
+		free(err);
+		goto out_parse;
+	}
+	if (store_feeds_sync(d->store, d->conf) < 0) {
+		log_err("store: cannot record the configured feeds");
+		goto out_store;
+	}
 	if (uv_loop_init(&l->loop) < 0)
-		goto out_conf;
+		goto out_store;
 	d->loop = &l->loop;
+	uv_timer_init(d->loop, &l->upkeep);
+	l->upkeep.data = l;
+	uv_timer_start(&l->upkeep, on_uv_upkeep, UPKEEP_MS, UPKEEP_MS);
 
 	uv_signal_init(d->loop, &l->sigterm);
 	uv_signal_init(d->loop, &l->sigint);
@@ -189,18 +248,36 @@ int run_daemon(const struct run_opts *o)
 		l->have_watchdog = true;
 	}
 
-	log_notice("feedd %s: %zu feeds from %s, state in %s, socket %s", FEEDD_VERSION,
-		   d->conf->nfeeds, d->config_path, d->conf->daemon.state_dir,
-		   d->conf->daemon.socket);
-	notify_ready();
-	uv_run(d->loop, UV_RUN_DEFAULT);
-	code = l->exit_code;
+	if (o->once) {
+		/* Cron mode: every enabled feed once, then out. */
+		code = sched_once(d);
+		stop(l, code);
+	} else {
+		if (api_start(d, d->conf->daemon.socket, &d->api) < 0) {
+			stop(l, RUN_EXIT_FAILURE);
+		} else if (sched_start(d, &d->sched) < 0) {
+			log_err("scheduler: cannot start");
+			stop(l, RUN_EXIT_FAILURE);
+		} else {
+			log_notice("feedd %s: %zu feeds from %s, state in %s, socket %s", FEEDD_VERSION,
+				   d->conf->nfeeds, d->config_path, d->conf->daemon.state_dir,
+				   d->conf->daemon.socket);
+			notify_ready();
+		}
+		uv_run(d->loop, UV_RUN_DEFAULT);
+		code = l->exit_code;
+	}
 
 	/* Whatever is still open (a module that closes late) gets a last pass. */
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(d->loop) != 0)
 		log_warn("loop closed with handles still open");
-	log_notice("stopped");
+out_store:
+	store_close(d->store);
+out_parse:
+	parse_global_cleanup();
+	if (d->stopping)
+		log_notice("stopped");
 out_conf:
 	config_free(d->conf);
 	free(l);

@@ -12,6 +12,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: feedd [-c FILE] [--state-dir DIR] [--socket PATH] [-v] [--foreground]\n"
+		"       feedd --once [-c FILE] [--state-dir DIR]\n"
 		"       feedd --check-config [-c FILE]\n"
 		"       feedd --parse [--url URL] [--header \"Name: value\"]... FILE...\n"
 		"       feedd --version | --help\n"
@@ -25,6 +26,8 @@ static void usage(FILE *out)
 		"      --socket PATH   the API socket (overrides [daemon] socket)\n"
 		"  -v, --verbose       debug lines in the log\n"
 		"      --foreground    accepted for clarity; feedd never forks\n"
+		"      --once          fetch every enabled feed once, print a summary, exit\n"
+		"                      (0 if every feed answered, 1 otherwise)\n"
 		"      --check-config  validate the config and exit (0 ok, 2 errors)\n"
 		"      --parse         print what the parser sees in FILEs as JSON\n"
 		"      --version       print the version\n"
@@ -64,7 +67,7 @@ static int check_config(const struct run_opts *o)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_STATE = 256, OPT_SOCKET, OPT_CHECK, OPT_VERSION, OPT_FG };
+	enum { OPT_STATE = 256, OPT_SOCKET, OPT_CHECK, OPT_VERSION, OPT_FG, OPT_ONCE };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"state-dir", required_argument, NULL, OPT_STATE},
@@ -72,6 +75,7 @@ int main(int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"foreground", no_argument, NULL, OPT_FG},
 		{"check-config", no_argument, NULL, OPT_CHECK},
+		{"once", no_argument, NULL, OPT_ONCE},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -92,6 +96,7 @@ int main(int argc, char **argv)
 		case 'v': o.verbose = true; break;
 		case OPT_FG: break;
 		case OPT_CHECK: check = true; break;
+		case OPT_ONCE: o.once = true; break;
 		case OPT_VERSION:
 			printf("feedd %s\n", FEEDD_VERSION);
 			return RUN_EXIT_OK;

@@ -24,6 +24,7 @@ struct run_opts {
 	const char *state_dir;   /* overrides [daemon] state_dir */
 	const char *socket;      /* overrides [daemon] socket */
 	bool verbose;
+	bool once;               /* --once: fetch every feed once and exit */
 };
 
 /* Loads the config and applies the overrides and the systemd directories

@@ -19,9 +19,16 @@ import unittest
 import urllib.parse
 import xml.etree.ElementTree as ET
 
+
 from harness import Feedd, SLOW, run_feedd, wait_until
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def gid(item):
+    """The test's own id: the parser resolves a relative guid against the
+    document URL (as feedparser does), so compare the last segment."""
+    return item["guid"].rsplit("/", 1)[-1]
 
 
 def rss(items, title="T"):

@@ -1,0 +1,55 @@
+/* schedule.h — when a feed is due next, and why: the pure arithmetic of
+ * DESIGN.md "Fetching and scheduling" (interval, server hints, clamps,
+ * jitter, backoff), kept apart from the loop so that it is tested exactly.
+ *
+ * Hints only ever lengthen the configured interval (a publisher may ask us
+ * to come back later, never to poll more often than the config says); the
+ * result is clamped to [min_interval, max_interval]. Nothing is allocated:
+ * reasons are static strings. */
+#ifndef FEEDD_SCHEDULE_H
+#define FEEDD_SCHEDULE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/item.h"
+
+enum schedule_outcome {
+	SCHEDULE_OK = 0,         /* 2xx or 304 */
+	SCHEDULE_THROTTLED,      /* 429 / 503: Retry-After applies */
+	SCHEDULE_FAILED,         /* any other failure: back off */
+	SCHEDULE_OUTAGE,         /* network outage: retry at the interval, no backoff */
+};
+
+struct schedule_in {
+	int64_t now;                  /* epoch seconds */
+	int64_t interval, min_interval, max_interval;
+	enum schedule_outcome outcome;
+	int64_t failures;             /* consecutive failures, this one included */
+	const char *cache_control;    /* response headers, NULL when absent */
+	const char *expires;
+	const char *date;             /* the server's Date, for Expires */
+	const char *retry_after;
+	const struct feed_hints *hints; /* from the document, NULL when none */
+	uint64_t *rng;                /* jitter state; NULL = no jitter */
+};
+
+struct schedule_out {
+	int64_t next_due;
+	const char *reason;           /* "interval", "cache-control max-age", ... */
+};
+
+void schedule_next(const struct schedule_in *in, struct schedule_out *out);
+
+/* Retry-After: delta seconds or an HTTP date, as seconds from NOW (>= 0).
+ * Returns 0 and *secs, or -EINVAL. */
+int schedule_retry_after(const char *value, int64_t now, int64_t *secs);
+
+/* Cache-Control max-age (s-maxage is for shared caches): 0 and *secs, or
+ * -ENOENT when absent. *no_store is set for no-store / no-cache. */
+int schedule_max_age(const char *cache_control, int64_t *secs, bool *no_store);
+
+/* The jitter generator (splitmix64), seedable for tests. */
+uint64_t schedule_rand(uint64_t *state);
+
+#endif

@@ -1,0 +1,1066 @@
+/* sched.c — decides when each feed is due next and drives its fetches:
+ * sched → fetch → parse → store → feedd_news(). */
+#include "daemon/sched.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/parse.h"
+#include "core/schedule.h"
+#include "daemon/fetch.h"
+
+/* Overdue feeds at start-up are spread this far apart, over at most
+ * SPREAD_MAX_MS, so that a restart does not burst. */
+#define SPREAD_STEP_MS 100
+#define SPREAD_MAX_MS (5 * 60 * 1000)
+/* Outage: network-level failures from this many hosts within the window,
+ * and no server heard in it. */
+#define OUTAGE_WINDOW_MS (60 * 1000)
+#define OUTAGE_HOSTS 2
+/* A feed is reported failing (feed.failing) at this many failures. */
+#define FAILING_AFTER 3
+/* Consecutive 429s from one host before the whole host is pushed back. */
+#define HOST_429_LIMIT 2
+#define HOST_PUSH_MAX_MS (3600 * 1000)
+#define HOST_BUCKETS 4096
+
+enum rt_state { RT_IDLE, RT_WAITING, RT_QUEUED, RT_FETCHING };
+
+struct host {
+	struct host *hnext;          /* bucket chain */
+	char *name;
+	int active;
+	int64_t next_ok_ms;          /* host_gap after the last start */
+	int64_t pushed_until_ms;     /* repeated 429s */
+	int n429;
+	struct feed_rt *qhead, *qtail;   /* due feeds waiting for this host */
+	struct host *wprev, *wnext;  /* in the list of hosts with waiting feeds */
+	bool waiting;
+	int64_t last_net_fail_ms;
+};
+
+struct feed_rt {
+	struct sched *s;
+	const struct feed_conf *fc;  /* into the running config; re-pointed on reload */
+	struct feed_state st;
+	struct feed_hints hints;     /* from the last parsed document (memory only) */
+	bool have_hints;
+	struct host *host;
+	enum rt_state state;
+	int64_t due_ms;
+	size_t heap_idx;             /* SIZE_MAX when not in the heap */
+	struct feed_rt *qnext;       /* host queue */
+	struct fetch *fx;
+	struct parser *parser;
+	bool keep;                   /* sched_reload's mark */
+	bool once_done;
+	int once_status;
+	char *once_line;
+};
+
+struct sched {
+	struct feedd *d;
+	const struct config *conf;
+	struct fetcher *fetcher;
+	bool own_fetcher;
+	uv_timer_t timer;
+	struct feed_rt **feeds;      /* sorted by name */
+	size_t nfeeds;
+	struct feed_rt **heap;
+	size_t nheap, capheap;
+	struct host *hosts[HOST_BUCKETS];
+	struct host *whead, *wtail;  /* hosts with waiting feeds */
+	int active;
+	uint64_t rng;
+	bool closing;
+	/* outage detection */
+	int64_t last_heard_ms;
+	/* --once */
+	bool once;
+	size_t once_left;
+};
+
+static bool parse_inited;
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void set_str(char **dst, const char *v)
+{
+	char *n = xstrdup(v);
+	free(*dst);
+	*dst = n;
+}
+
+/* --- the heap of due times --- */
+
+static void heap_swap(struct sched *s, size_t a, size_t b)
+{
+	struct feed_rt *t = s->heap[a];
+	s->heap[a] = s->heap[b];
+	s->heap[b] = t;
+	s->heap[a]->heap_idx = a;
+	s->heap[b]->heap_idx = b;
+}
+
+static void heap_up(struct sched *s, size_t i)
+{
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (s->heap[p]->due_ms <= s->heap[i]->due_ms)
+			break;
+		heap_swap(s, i, p);
+		i = p;
+	}
+}
+
+static void heap_down(struct sched *s, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < s->nheap && s->heap[l]->due_ms < s->heap[m]->due_ms)
+			m = l;
+		if (r < s->nheap && s->heap[r]->due_ms < s->heap[m]->due_ms)
+			m = r;
+		if (m == i)
+			break;
+		heap_swap(s, i, m);
+		i = m;
+	}
+}
+
+static int heap_push(struct sched *s, struct feed_rt *rt)
+{
+	if (s->nheap == s->capheap) {
+		size_t cap = s->capheap ? s->capheap * 2 : 64;
+		struct feed_rt **h = realloc(s->heap, cap * sizeof *h);
+		if (!h)
+			return -ENOMEM;
+		s->heap = h;
+		s->capheap = cap;
+	}
+	rt->heap_idx = s->nheap;
+	s->heap[s->nheap++] = rt;
+	heap_up(s, rt->heap_idx);
+	return 0;
+}
+
+static void heap_remove(struct sched *s, struct feed_rt *rt)
+{
+	size_t i = rt->heap_idx;
+	if (i == SIZE_MAX)
+		return;
+	rt->heap_idx = SIZE_MAX;
+	s->nheap--;
+	if (i == s->nheap)
+		return;
+	s->heap[i] = s->heap[s->nheap];
+	s->heap[i]->heap_idx = i;
+	heap_down(s, i);
+	heap_up(s, s->heap[i]->heap_idx);
+}
+
+/* --- hosts --- */
+
+static char *host_of(const char *url)
+{
+	CURLU *u = curl_url();
+	char *h = NULL, *out = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) {
+		out = strdup(h);
+		for (char *p = out; p && *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+	}
+	curl_free(h);
+	curl_url_cleanup(u);
+	return out ? out : strdup("");
+}
+
+static struct host *host_get(struct sched *s, const char *url)
+{
+	char *name = host_of(url);
+	if (!name)
+		return NULL;
+	uint32_t hash = 2166136261u;
+	for (const char *p = name; *p; p++)
+		hash = (hash ^ (uint8_t)*p) * 16777619u;
+	struct host **b = &s->hosts[hash % HOST_BUCKETS];
+	for (struct host *h = *b; h; h = h->hnext) {
+		if (strcmp(h->name, name) == 0) {
+			free(name);
+			return h;
+		}
+	}
+	struct host *h = calloc(1, sizeof *h);
+	if (!h) {
+		free(name);
+		return NULL;
+	}
+	h->name = name;
+	h->hnext = *b;
+	*b = h;
+	return h;
+}
+
+static void waiting_add(struct sched *s, struct host *h)
+{
+	if (h->waiting)
+		return;
+	h->waiting = true;
+	h->wnext = NULL;
+	h->wprev = s->wtail;
+	if (s->wtail)
+		s->wtail->wnext = h;
+	else
+		s->whead = h;
+	s->wtail = h;
+}
+
+static void waiting_remove(struct sched *s, struct host *h)
+{
+	if (!h->waiting)
+		return;
+	h->waiting = false;
+	if (h->wprev)
+		h->wprev->wnext = h->wnext;
+	else
+		s->whead = h->wnext;
+	if (h->wnext)
+		h->wnext->wprev = h->wprev;
+	else
+		s->wtail = h->wprev;
+	h->wprev = h->wnext = NULL;
+}
+
+static void host_enqueue(struct sched *s, struct feed_rt *rt)
+{
+	struct host *h = rt->host;
+	rt->qnext = NULL;
+	if (h->qtail)
+		h->qtail->qnext = rt;
+	else
+		h->qhead = rt;
+	h->qtail = rt;
+	rt->state = RT_QUEUED;
+	waiting_add(s, h);
+}
+
+static void host_dequeue(struct sched *s, struct feed_rt *rt)
+{
+	struct host *h = rt->host;
+	struct feed_rt **pp = &h->qhead, *prev = NULL;
+	while (*pp && *pp != rt) {
+		prev = *pp;
+		pp = &(*pp)->qnext;
+	}
+	if (!*pp)
+		return;
+	*pp = rt->qnext;
+	if (h->qtail == rt)
+		h->qtail = prev;
+	rt->qnext = NULL;
+	if (!h->qhead)
+		waiting_remove(s, h);
+}
+
+/* --- feeds by name --- */
+
+static int cmp_rt(const void *a, const void *b)
+{
+	const struct feed_rt *x = *(struct feed_rt *const *)a, *y = *(struct feed_rt *const *)b;
+	return strcmp(x->st.name, y->st.name);
+}
+
+static struct feed_rt *find_feed(struct sched *s, const char *name)
+{
+	size_t lo = 0, hi = s->nfeeds;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(name, s->feeds[mid]->st.name);
+		if (c == 0)
+			return s->feeds[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+static const char *feed_url(const struct feed_rt *rt)
+{
+	return rt->st.effective_url ? rt->st.effective_url : rt->fc->url;
+}
+
+/* --- dispatch --- */
+
+static void dispatch(struct sched *s);
+static void start_fetch(struct sched *s, struct feed_rt *rt);
+
+static void on_uv_timer(uv_timer_t *t)
+{
+	dispatch(t->data);
+}
+
+static void arm(struct sched *s, int64_t wake_ms)
+{
+	if (s->closing)
+		return;
+	if (wake_ms == INT64_MAX) {
+		uv_timer_stop(&s->timer);
+		return;
+	}
+	int64_t delay = wake_ms - now_ms();
+	uv_timer_start(&s->timer, on_uv_timer, delay > 0 ? (uint64_t)delay : 0, 0);
+}
+
+static void schedule_at(struct sched *s, struct feed_rt *rt, int64_t due_ms)
+{
+	heap_remove(s, rt);
+	rt->due_ms = due_ms;
+	rt->state = RT_WAITING;
+	heap_push(s, rt);
+}
+
+static void dispatch(struct sched *s)
+{
+	if (s->closing)
+		return;
+	int64_t now = now_ms();
+	/* Due feeds join their host's queue: they wait there without sockets. */
+	while (s->nheap && s->heap[0]->due_ms <= now) {
+		struct feed_rt *rt = s->heap[0];
+		heap_remove(s, rt);
+		host_enqueue(s, rt);
+	}
+	const struct daemon_conf *dc = &s->conf->daemon;
+	int64_t max_fetches = dc->max_fetches > 0 ? dc->max_fetches : CONF_DEFAULT_MAX_FETCHES;
+	int64_t per_host = dc->per_host > 0 ? dc->per_host : CONF_DEFAULT_PER_HOST;
+	int64_t gap = dc->host_gap >= 0 ? dc->host_gap : CONF_DEFAULT_HOST_GAP_MS;
+	int64_t wake = s->nheap ? s->heap[0]->due_ms : INT64_MAX;
+
+	struct host *h = s->whead;
+	while (h && s->active < max_fetches) {
+		struct host *next = h->wnext;
+		while (h->qhead && s->active < max_fetches && h->active < per_host &&
+		       h->next_ok_ms <= now && h->pushed_until_ms <= now) {
+			struct feed_rt *rt = h->qhead;
+			host_dequeue(s, rt);
+			h->next_ok_ms = now + gap;
+			start_fetch(s, rt);
+		}
+		if (h->qhead && h->active < per_host) {
+			int64_t t = h->next_ok_ms > h->pushed_until_ms ? h->next_ok_ms : h->pushed_until_ms;
+			if (t > now && t < wake)
+				wake = t;
+		}
+		h = next;
+	}
+	arm(s, wake);
+}
+
+/* --- the pipeline --- */
+
+static int read_auth(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	size_t n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return strchr(buf, ':') ? 0 : -EINVAL;
+}
+
+static int on_fetch_head(void *ud, const struct fetch_result *r)
+{
+	struct feed_rt *rt = ud;
+	struct parse_opts o = {
+		.url = r->url,
+		.content_type = r->content_type,
+		.content_location = r->content_location,
+		.content_language = r->content_language,
+		.max_doc_bytes = rt->fc->max_size > 0 ? (size_t)rt->fc->max_size : 0,
+	};
+	rt->parser = parse_new(&o);
+	return rt->parser ? 0 : -ENOMEM;
+}
+
+static int on_fetch_body(void *ud, const char *buf, size_t len)
+{
+	struct feed_rt *rt = ud;
+	return parse_chunk(rt->parser, buf, len);
+}
+
+static void on_fetch_done(void *ud, const struct fetch_result *r);
+
+static void fail_now(struct sched *s, struct feed_rt *rt, const char *msg);
+
+static void start_fetch(struct sched *s, struct feed_rt *rt)
+{
+	const struct feed_conf *fc = rt->fc;
+	char auth[1024];
+	struct fetch_request req = {
+		.url = feed_url(rt),
+		.etag = rt->st.etag,
+		.last_modified = rt->st.last_modified,
+		.user_agent = fc->user_agent ? fc->user_agent : s->conf->daemon.user_agent,
+		.headers = (const char *const *)fc->headers,
+		.proxy = fc->proxy,
+		.timeout = fc->timeout,
+		.max_size = fc->max_size,
+		.allow_private = fc->allow_private,
+	};
+	if (fc->auth_file) {
+		int e = read_auth(fc->auth_file, auth, sizeof auth);
+		if (e < 0) {
+			char msg[512];
+			snprintf(msg, sizeof msg, "auth_file %s: %s", fc->auth_file,
+				 e == -EINVAL ? "no \"user:password\" line" : strerror(-e));
+			fail_now(s, rt, msg);
+			return;
+		}
+		req.userpwd = auth;
+	}
+	static const struct fetch_callbacks cb = { on_fetch_head, on_fetch_body, on_fetch_done };
+	rt->state = RT_FETCHING;
+	rt->host->active++;
+	s->active++;
+	int e = fetch_start(s->fetcher, &req, &cb, rt, &rt->fx);
+	if (fc->auth_file)
+		memset(auth, 0, sizeof auth);   /* no password left on the stack */
+	if (e < 0) {
+		rt->host->active--;
+		s->active--;
+		fail_now(s, rt, strerror(-e));
+	}
+}
+
+/* The record of one finished fetch, before it is written. */
+struct outcome {
+	int64_t now;             /* epoch seconds: last_fetch and the schedule's base */
+	enum schedule_outcome sched;
+	unsigned events;
+	bool ok;                 /* 200/304: --once success */
+	bool count_failure;
+	const struct feed_hints *hints;
+	char msg[512];
+};
+
+static void once_line(struct sched *s, struct feed_rt *rt, const char *text, bool ok)
+{
+	if (!s->once || rt->once_done)
+		return;
+	rt->once_done = true;
+	rt->once_status = ok ? 0 : 1;
+	free(rt->once_line);
+	rt->once_line = xstrdup(text);
+	printf("%s: %s\n", rt->st.name, text);
+	fflush(stdout);
+	if (s->once_left)
+		s->once_left--;
+}
+
+/* Writes ST and DOC in one transaction, wakes the API, reschedules. */
+static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct outcome *o,
+		   const struct fetch_result *r)
+{
+	struct feedd *d = s->d;
+	int64_t now = o->now;
+	const struct feed_conf *fc = rt->fc;
+	struct feed_state *st = &rt->st;
+
+	int64_t prev_failures = st->failures;
+	if (o->ok) {
+		if (prev_failures >= FAILING_AFTER)
+			o->events |= STORE_EV_RECOVERED;
+		st->failures = 0;
+		set_str(&st->last_error, NULL);
+		st->last_success = now;
+	} else if (o->count_failure) {
+		st->failures++;
+		if (st->failures == FAILING_AFTER)
+			o->events |= STORE_EV_FAILING;
+		set_str(&st->last_error, o->msg);
+	} else {
+		set_str(&st->last_error, o->msg);
+	}
+
+	if (st->gone) {
+		st->next_due = 0;
+		set_str(&st->next_reason, "gone");
+	} else {
+		struct schedule_in in = {
+			.now = now,
+			.interval = fc->interval,
+			.min_interval = fc->min_interval,
+			.max_interval = fc->max_interval,
+			.outcome = o->sched,
+			.failures = st->failures,
+			.cache_control = r ? r->cache_control : NULL,
+			.expires = r ? r->expires : NULL,
+			.date = r ? r->date : NULL,
+			.retry_after = r ? r->retry_after : NULL,
+			.hints = o->hints,
+			.rng = s->once ? NULL : &s->rng,
+		};
+		struct schedule_out out;
+		schedule_next(&in, &out);
+		st->next_due = out.next_due;
+		set_str(&st->next_reason, out.reason);
+	}
+
+	struct store_news news = { 0 };
+	int e = store_commit_fetch(d->store, st, doc, o->events, fc->exec != NULL, &news);
+	if (e < 0) {
+		log_err("fetch %s: store: %s", st->name, strerror(-e));
+	} else {
+		d->totals.items_new += (int64_t)news.nnew;
+		d->totals.items_updated += (int64_t)news.nupdated;
+		if (news.nnew || news.nupdated || o->events)
+			feedd_news(d, &news);
+	}
+
+	char line[768];
+	if (o->ok && r && r->status == 304)
+		snprintf(line, sizeof line, "304 not modified");
+	else if (o->ok)
+		snprintf(line, sizeof line, "%d, %zu items, %zu new, %lld bytes", r ? r->status : 200,
+			 doc ? doc->nitems : 0, news.nnew, (long long)(r ? r->bytes_decoded : 0));
+	else
+		snprintf(line, sizeof line, "error: %s", o->msg);
+	int64_t in_s = st->next_due > now ? st->next_due - now : 0;
+	if (o->ok)
+		log_info("fetch %s: %s; next in %llds (%s)", st->name, line, (long long)in_s,
+			 st->next_reason);
+	else
+		log_warn("fetch %s: %s; next in %llds (%s)", st->name, line, (long long)in_s,
+			 st->next_reason);
+	once_line(s, rt, line, o->ok);
+	store_news_clear(&news);
+
+	rt->state = RT_IDLE;
+	if (!st->gone && !s->once && fc->enabled)
+		schedule_at(s, rt, st->next_due * 1000);
+}
+
+/* A fetch that could not even start (auth file, out of memory). */
+static void fail_now(struct sched *s, struct feed_rt *rt, const char *msg)
+{
+	struct outcome o = { .sched = SCHEDULE_FAILED, .count_failure = true,
+			     .now = (int64_t)time(NULL) };
+	snprintf(o.msg, sizeof o.msg, "%s", msg);
+	rt->st.n_err_net++;
+	s->d->totals.errors_net++;
+	commit(s, rt, NULL, &o, NULL);
+}
+
+static bool outage(struct sched *s, struct feed_rt *rt, int64_t now)
+{
+	rt->host->last_net_fail_ms = now;
+	if (s->last_heard_ms > now - OUTAGE_WINDOW_MS)
+		return false;
+	int hosts = 0;
+	for (size_t i = 0; i < HOST_BUCKETS && hosts < OUTAGE_HOSTS; i++)
+		for (struct host *h = s->hosts[i]; h; h = h->hnext)
+			if (h->last_net_fail_ms > now - OUTAGE_WINDOW_MS)
+				hosts++;
+	return hosts >= OUTAGE_HOSTS;
+}
+
+static void host_throttled(struct sched *s, struct host *h, const struct fetch_result *r,
+			   int64_t now)
+{
+	if (r->status != 429) {
+		h->n429 = 0;
+		return;
+	}
+	if (++h->n429 < HOST_429_LIMIT)
+		return;
+	int64_t secs = 60;
+	schedule_retry_after(r->retry_after, now / 1000, &secs);
+	int64_t push = secs * 1000;
+	for (int i = HOST_429_LIMIT; i < h->n429 && push < HOST_PUSH_MAX_MS; i++)
+		push *= 2;
+	if (push > HOST_PUSH_MAX_MS)
+		push = HOST_PUSH_MAX_MS;
+	if (push < 1000)
+		push = 1000;
+	h->pushed_until_ms = now + push;
+	log_warn("host %s: %d consecutive 429s, pausing the host for %llds", h->name, h->n429,
+		 (long long)(push / 1000));
+}
+
+static void on_fetch_done(void *ud, const struct fetch_result *r)
+{
+	struct feed_rt *rt = ud;
+	struct sched *s = rt->s;
+	struct feedd *d = s->d;
+	struct feed_state *st = &rt->st;
+	int64_t now = now_ms();
+	struct doc *doc = NULL;
+	struct outcome o = { .sched = SCHEDULE_FAILED, .count_failure = true,
+			     .now = now / 1000 };
+
+	rt->fx = NULL;
+	rt->host->active--;
+	s->active--;
+
+	st->last_fetch = now / 1000;
+	st->n_requests++;
+	if (r->conditional)
+		st->n_conditional++;
+	st->bytes_wire += r->bytes_wire;
+	st->bytes_decoded += r->bytes_decoded;
+	st->last_status = r->status;
+	d->totals.fetches++;
+	d->totals.bytes_wire += r->bytes_wire;
+	d->totals.bytes_decoded += r->bytes_decoded;
+	if (r->status > 0)
+		s->last_heard_ms = now;
+	if (r->error == FETCH_OK || r->status > 0)
+		host_throttled(s, rt->host, r, now);
+
+	/* A permanent redirect moves the feed, whatever came after it. */
+	if (r->moved_url && r->error == FETCH_OK &&
+	    ((r->status >= 200 && r->status < 300) || r->status == 304) &&
+	    strcmp(r->moved_url, feed_url(rt)) != 0) {
+		log_notice("feed %s moved permanently: %s -> %s", st->name, feed_url(rt),
+			   r->moved_url);
+		set_str(&st->effective_url, strcmp(r->moved_url, rt->fc->url) ? r->moved_url : NULL);
+		o.events |= STORE_EV_MOVED;
+	}
+
+	bool body_error = r->error == FETCH_ERR_BODY;
+	if ((r->error == FETCH_OK && r->status >= 200 && r->status < 300) || body_error) {
+		char *err = NULL;
+		if (!rt->parser)
+			on_fetch_head(rt, r);
+		int e = rt->parser ? parse_finish(rt->parser, &doc, &err) : -ENOMEM;
+		parse_free(rt->parser);
+		rt->parser = NULL;
+		if (e == 0) {
+			st->n_200++;
+			d->totals.ok200++;
+			/* The document's validators, replacing the old ones (absent = none). */
+			set_str(&st->etag, r->etag);
+			set_str(&st->last_modified, r->last_modified);
+			if (doc->feed.title)
+				set_str(&st->title, doc->feed.title);
+			if (doc->feed.link)
+				set_str(&st->site_url, doc->feed.link);
+			rt->hints = doc->feed.hints;
+			rt->have_hints = true;
+			st->gone = false;
+			o.ok = true;
+			o.sched = SCHEDULE_OK;
+			o.hints = &rt->hints;
+		} else {
+			st->n_err_parse++;
+			d->totals.errors_parse++;
+			snprintf(o.msg, sizeof o.msg, "not a usable feed: %s",
+				 err ? err : strerror(-e));
+			doc = NULL;
+		}
+		free(err);
+	} else if (r->error == FETCH_OK && r->status == 304) {
+		st->n_304++;
+		d->totals.not_modified++;
+		/* A 304 may refresh the validators; keep the ones it does not send. */
+		if (r->etag)
+			set_str(&st->etag, r->etag);
+		if (r->last_modified)
+			set_str(&st->last_modified, r->last_modified);
+		o.ok = true;
+		o.sched = SCHEDULE_OK;
+		o.hints = rt->have_hints ? &rt->hints : NULL;
+	} else if (r->error == FETCH_OK && r->status == 410) {
+		st->n_err_http++;
+		d->totals.errors_http++;
+		if (!st->gone)
+			o.events |= STORE_EV_GONE;
+		st->gone = true;
+		o.count_failure = false;
+		snprintf(o.msg, sizeof o.msg,
+			 "HTTP 410 Gone: polling stopped (change the feed's config or refresh it to resume)");
+	} else if (r->error == FETCH_OK) {
+		st->n_err_http++;
+		d->totals.errors_http++;
+		if (r->status == 429 || r->status == 503)
+			o.sched = SCHEDULE_THROTTLED;
+		snprintf(o.msg, sizeof o.msg, "HTTP %d%s%s", r->status,
+			 r->retry_after ? ", Retry-After: " : "", r->retry_after ? r->retry_after : "");
+	} else {
+		bool net = fetch_error_is_network(r->error) ||
+			   (r->error == FETCH_ERR_TIMEOUT && r->status == 0);
+		st->n_err_net++;
+		d->totals.errors_net++;
+		snprintf(o.msg, sizeof o.msg, "%s: %s", fetch_error_name(r->error),
+			 r->error_msg ? r->error_msg : "");
+		if (net && outage(s, rt, now)) {
+			/* Everyone is failing at once: the network, not the feed. */
+			o.sched = SCHEDULE_OUTAGE;
+			o.count_failure = false;
+			snprintf(o.msg, sizeof o.msg, "%s: %s (network outage: not counted)",
+				 fetch_error_name(r->error), r->error_msg ? r->error_msg : "");
+		}
+	}
+	if (rt->parser) {
+		parse_free(rt->parser);
+		rt->parser = NULL;
+	}
+	commit(s, rt, doc, &o, r);
+	doc_free(doc);
+	dispatch(s);
+}
+
+/* --- life cycle --- */
+
+static void rt_free(struct sched *s, struct feed_rt *rt)
+{
+	if (rt->state == RT_FETCHING) {
+		if (rt->fx)
+			fetch_cancel(rt->fx);
+		rt->host->active--;
+		s->active--;
+	}
+	if (rt->parser)
+		parse_free(rt->parser);
+	if (rt->state == RT_QUEUED)
+		host_dequeue(s, rt);
+	heap_remove(s, rt);
+	feed_state_clear(&rt->st);
+	free(rt->once_line);
+	free(rt);
+}
+
+/* Puts RT in the heap at its persisted due time, or spread over the
+ * start-up window when overdue (the Nth overdue feed). */
+static void place(struct sched *s, struct feed_rt *rt, int64_t now, size_t *overdue)
+{
+	if (!rt->fc->enabled || rt->st.gone) {
+		rt->state = RT_IDLE;
+		return;
+	}
+	int64_t due = rt->st.next_due * 1000;
+	if (s->once || due <= now) {
+		int64_t off = s->once ? 0 : (int64_t)(*overdue)++ * SPREAD_STEP_MS;
+		if (off > SPREAD_MAX_MS)
+			off = (int64_t)(schedule_rand(&s->rng) % SPREAD_MAX_MS);
+		due = now + off;
+	}
+	schedule_at(s, rt, due);
+}
+
+static struct feed_rt *rt_new(struct sched *s, const struct feed_conf *fc)
+{
+	struct feed_rt *rt = calloc(1, sizeof *rt);
+	if (!rt)
+		return NULL;
+	rt->s = s;
+	rt->fc = fc;
+	rt->heap_idx = SIZE_MAX;
+	if (store_feed_load(s->d->store, fc->name, &rt->st) < 0) {
+		memset(&rt->st, 0, sizeof rt->st);
+		rt->st.name = strdup(fc->name);
+		rt->st.url = strdup(fc->url);
+	}
+	rt->host = host_get(s, feed_url(rt));
+	if (!rt->st.name || !rt->host) {
+		feed_state_clear(&rt->st);
+		free(rt);
+		return NULL;
+	}
+	return rt;
+}
+
+static int load_feeds(struct sched *s, const struct config *c)
+{
+	int64_t now = now_ms();
+	size_t overdue = 0;
+	s->feeds = calloc(c->nfeeds ? c->nfeeds : 1, sizeof *s->feeds);
+	if (!s->feeds)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->nfeeds; i++) {
+		if (s->once && !c->feeds[i].enabled)
+			continue;
+		struct feed_rt *rt = rt_new(s, &c->feeds[i]);
+		if (!rt)
+			return -ENOMEM;
+		s->feeds[s->nfeeds++] = rt;
+	}
+	qsort(s->feeds, s->nfeeds, sizeof *s->feeds, cmp_rt);
+	for (size_t i = 0; i < s->nfeeds; i++)
+		place(s, s->feeds[i], now, &overdue);
+	if (overdue > 1)
+		log_info("sched: %zu feeds overdue, spread over %llds", overdue,
+			 (long long)((overdue * SPREAD_STEP_MS < SPREAD_MAX_MS ?
+				      overdue * SPREAD_STEP_MS : SPREAD_MAX_MS) / 1000));
+	return 0;
+}
+
+static int sched_new(struct feedd *d, bool once, struct sched **out)
+{
+	if (!parse_inited) {
+		parse_global_init();
+		parse_inited = true;
+	}
+	struct sched *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	s->d = d;
+	s->conf = d->conf;
+	s->once = once;
+	s->rng = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32);
+	uv_timer_init(d->loop, &s->timer);
+	s->timer.data = s;
+	int e = 0;
+	if (d->fetcher) {
+		s->fetcher = d->fetcher;
+	} else {
+		e = fetcher_init(d->loop, &s->fetcher);
+		if (e == 0) {
+			s->own_fetcher = true;
+			d->fetcher = s->fetcher;
+		}
+	}
+	if (e == 0)
+		e = store_feeds_sync(d->store, d->conf);
+	if (e == 0)
+		e = load_feeds(s, d->conf);
+	*out = s;
+	return e;
+}
+
+int sched_start(struct feedd *d, struct sched **out)
+{
+	struct sched *s;
+	int e = sched_new(d, false, &s);
+	if (e < 0) {
+		sched_close(s);
+		return e;
+	}
+	log_info("sched: %zu feeds, max_fetches %lld, per_host %lld, host_gap %lldms", s->nfeeds,
+		 (long long)d->conf->daemon.max_fetches, (long long)d->conf->daemon.per_host,
+		 (long long)d->conf->daemon.host_gap);
+	*out = s;
+	d->sched = s;
+	dispatch(s);
+	return 0;
+}
+
+int sched_reload(struct sched *s, const struct config *c)
+{
+	int e = store_feeds_sync(s->d->store, c);
+	if (e < 0)
+		return e;
+	struct feed_rt **nf = calloc(c->nfeeds ? c->nfeeds : 1, sizeof *nf);
+	if (!nf)
+		return -ENOMEM;
+	int64_t now = now_ms();
+	size_t n = 0, overdue = 0;
+	for (size_t i = 0; i < c->nfeeds; i++) {
+		const struct feed_conf *fc = &c->feeds[i];
+		struct feed_rt *rt = find_feed(s, fc->name);
+		if (rt) {
+			/* Keep it: same feed, new settings. */
+			bool url_changed = strcmp(rt->fc->url, fc->url) != 0;
+			bool was_enabled = rt->fc->enabled;
+			rt->fc = fc;
+			rt->keep = true;
+			if (url_changed) {
+				/* The store cleared validators and gone: start afresh. */
+				if (rt->fx) {
+					fetch_cancel(rt->fx);
+					rt->fx = NULL;
+					rt->host->active--;
+					s->active--;
+				}
+				if (rt->parser) {
+					parse_free(rt->parser);
+					rt->parser = NULL;
+				}
+				if (rt->state == RT_QUEUED)
+					host_dequeue(s, rt);
+				heap_remove(s, rt);
+				feed_state_clear(&rt->st);
+				if (store_feed_load(s->d->store, fc->name, &rt->st) < 0) {
+					rt->st.name = strdup(fc->name);
+					rt->st.url = strdup(fc->url);
+				}
+				rt->have_hints = false;
+				rt->host = host_get(s, feed_url(rt));
+				rt->st.next_due = 0;
+				place(s, rt, now, &overdue);
+			} else if (!fc->enabled && rt->state == RT_WAITING) {
+				heap_remove(s, rt);
+				rt->state = RT_IDLE;
+			} else if (fc->enabled && !was_enabled && rt->state == RT_IDLE) {
+				if (rt->st.gone) {
+					rt->st.gone = false;   /* a config change resumes a gone feed */
+				}
+				place(s, rt, now, &overdue);
+			}
+		} else {
+			rt = rt_new(s, fc);
+			if (!rt)
+				continue;
+			rt->keep = true;
+			place(s, rt, now, &overdue);
+		}
+		nf[n++] = rt;
+	}
+	/* Feeds no longer configured stop (their history stays in the store). */
+	for (size_t i = 0; i < s->nfeeds; i++) {
+		struct feed_rt *rt = s->feeds[i];
+		if (!rt->keep)
+			rt_free(s, rt);
+	}
+	for (size_t i = 0; i < n; i++)
+		nf[i]->keep = false;
+	free(s->feeds);
+	s->feeds = nf;
+	s->nfeeds = n;
+	qsort(s->feeds, s->nfeeds, sizeof *s->feeds, cmp_rt);
+	s->conf = c;
+	dispatch(s);
+	return 0;
+}
+
+int sched_refresh(struct sched *s, const char *name)
+{
+	struct feed_rt *rt = find_feed(s, name);
+	if (!rt)
+		return -ENOENT;
+	if (rt->state == RT_FETCHING || rt->state == RT_QUEUED)
+		return 0;
+	int64_t now = now_ms();
+	/* The publisher's Retry-After still stands. */
+	if (rt->st.next_reason && strcmp(rt->st.next_reason, "retry-after") == 0 &&
+	    rt->st.next_due * 1000 > now)
+		return 0;
+	rt->st.gone = false;
+	schedule_at(s, rt, now);
+	dispatch(s);
+	return 0;
+}
+
+json_t *sched_feed_live(struct sched *s, const char *name)
+{
+	struct feed_rt *rt = find_feed(s, name);
+	if (!rt)
+		return NULL;
+	static const char *const names[] = {
+		[RT_IDLE] = "idle", [RT_WAITING] = "waiting", [RT_QUEUED] = "queued",
+		[RT_FETCHING] = "fetching",
+	};
+	const char *state = names[rt->state];
+	if (rt->state == RT_IDLE && rt->st.gone)
+		state = "gone";
+	else if (rt->state == RT_IDLE && !rt->fc->enabled)
+		state = "disabled";
+	json_t *o = json_object();
+	json_object_set_new(o, "state", json_string(state));
+	if (rt->state == RT_WAITING)
+		json_object_set_new(o, "due_in_ms", json_integer(rt->due_ms - now_ms()));
+	json_object_set_new(o, "url", json_string(feed_url(rt)));
+	return o;
+}
+
+static void on_timer_close(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+void sched_close(struct sched *s)
+{
+	if (!s)
+		return;
+	s->closing = true;
+	uv_timer_stop(&s->timer);
+	for (size_t i = 0; i < s->nfeeds; i++)
+		rt_free(s, s->feeds[i]);
+	free(s->feeds);
+	free(s->heap);
+	for (size_t i = 0; i < HOST_BUCKETS; i++) {
+		for (struct host *h = s->hosts[i], *n; h; h = n) {
+			n = h->hnext;
+			free(h->name);
+			free(h);
+		}
+	}
+	if (s->own_fetcher) {
+		fetcher_close(s->fetcher);
+		if (s->d->fetcher == s->fetcher)
+			s->d->fetcher = NULL;
+	}
+	if (s->d->sched == s)
+		s->d->sched = NULL;
+	uv_close((uv_handle_t *)&s->timer, on_timer_close);
+}
+
+/* --- feedd --once --- */
+
+int sched_once(struct feedd *d)
+{
+	struct sched *s;
+	int64_t t0 = now_ms();
+	int e = sched_new(d, true, &s);
+	if (e < 0) {
+		log_err("--once: %s", strerror(-e));
+		sched_close(s);
+		uv_run(d->loop, UV_RUN_NOWAIT);
+		return 1;
+	}
+	s->once_left = s->nfeeds;
+	size_t skipped = 0;
+	for (size_t i = 0; i < s->nfeeds; i++) {
+		struct feed_rt *rt = s->feeds[i];
+		if (rt->st.gone) {
+			once_line(s, rt, "gone (HTTP 410), skipped", true);
+			skipped++;
+		}
+	}
+	dispatch(s);
+	while (s->once_left > 0 && uv_run(d->loop, UV_RUN_ONCE))
+		;
+	int failed = 0;
+	size_t ok = 0;
+	for (size_t i = 0; i < s->nfeeds; i++) {
+		if (!s->feeds[i]->once_done || s->feeds[i]->once_status)
+			failed++;
+		else
+			ok++;
+	}
+	int64_t ms = now_ms() - t0;
+	printf("total: %zu feeds, %zu ok (%lld 200, %lld 304, %zu gone), %d failed, "
+	       "%lld new items, %lld bytes in %lld.%03llds\n",
+	       s->nfeeds, ok, (long long)d->totals.ok200, (long long)d->totals.not_modified,
+	       skipped, failed, (long long)d->totals.items_new, (long long)d->totals.bytes_wire,
+	       (long long)(ms / 1000), (long long)(ms % 1000));
+	fflush(stdout);
+	sched_close(s);
+	/* Let the close callbacks run; the caller's own handles (signals) may
+	 * keep the loop alive, so never wait for it to empty. */
+	uv_run(d->loop, UV_RUN_NOWAIT);
+	uv_run(d->loop, UV_RUN_NOWAIT);
+	return failed ? 1 : 0;
+}
