@@ -53,11 +53,6 @@ def item(n, feed="a", **kw):
     return d
 
 
-def gid(it):
-    """The guid as the test wrote it (the parser may resolve it to a URL)."""
-    return it["guid"].rsplit("/", 1)[-1]
-
-
 def raw_request(path, data, timeout=10):
     """Sends DATA on a new connection; returns everything until close."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
