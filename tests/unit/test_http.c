@@ -487,6 +487,44 @@ static void test_socket_file(void **state)
 	rmdir(dir);
 }
 
+/* Socket activation: systemd hands over a bound, listening socket. */
+static void test_inherited_fd(void **state)
+{
+	char dir[] = "/tmp/feedd-test-http-XXXXXX", path[128];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/sock", dir);
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, path);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(lfd, 16), 0);
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct srv s = { .lim = HTTP_LIMITS_DEFAULT };
+	struct http_handler h = { .on_request = on_request, .ud = &s };
+	struct http_server *srv = NULL;
+	assert_int_equal(http_server_start(&loop, NULL, NULL, lfd, &s.lim, &h, &srv), 0);
+	s.http = srv;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	send_str(fd, "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	/* One thread: turn the loop until the answer is out and closed. */
+	for (int i = 0; i < 50; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	struct resp r = read_response(fd);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "hello\n");
+	free(r.body);
+	close(fd);
+	http_server_close(srv);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	/* The socket file is systemd's: left in place. */
+	assert_int_equal(access(path, F_OK), 0);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	log_set_verbose(getenv("TEST_VERBOSE") != NULL);
@@ -498,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_slow_loris),
 		cmocka_unit_test(test_never_reads),
 		cmocka_unit_test(test_socket_file),
+		cmocka_unit_test(test_inherited_fd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
