@@ -2,6 +2,7 @@
  * 431, 413, 503 past the client limit, slow-loris, a client that never
  * reads, keep-alive and pipelining in order. */
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -476,6 +477,21 @@ static void test_socket_file(void **state)
 	close(fd);
 	assert_int_equal(http_server_start(&loop, path, NULL, -1, &lim, &h, &other), 0);
 	http_server_close(other);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	/* The group: one we are in is set on the file; an unknown one is an error. */
+	struct group *gr = getgrgid(getgid());
+	assert_non_null(gr);
+	char group[64];
+	snprintf(group, sizeof group, "%s", gr->gr_name);
+	assert_int_equal(http_server_start(&loop, path, group, -1, &lim, &h, &other), 0);
+	struct stat gst;
+	assert_int_equal(stat(path, &gst), 0);
+	assert_int_equal(gst.st_gid, getgid());
+	assert_int_equal(gst.st_mode & 0777, 0660);
+	http_server_close(other);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(http_server_start(&loop, path, "no-such-group-feedd", -1, &lim, &h, &other),
+			 -EINVAL);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	/* A file that is not a socket is left alone. */
 	FILE *f = fopen(path, "w");
