@@ -126,6 +126,12 @@ static void send_buf(struct http_conn *c, int status, enum api_format f, const c
 
 static void send_json(struct http_conn *c, int status, const char *headers, json_t *j)
 {
+	if (!j) {
+		/* json_pack failed: only out of memory can do that here. */
+		static const char oom[] = "{\"error\":\"out of memory\",\"detail\":null}\n";
+		http_reply(c, 500, ctypes[FMT_JSON], NULL, oom, sizeof oom - 1);
+		return;
+	}
 	struct buf b = scratch_take();
 	apifmt_json(&b, j);
 	json_decref(j);
@@ -526,7 +532,7 @@ static void handle_consumer(struct api *a, struct http_conn *c, const struct api
 		}
 		json_decref(all);
 		if (!found)
-			found = json_pack("{s:s,s:I}", "name", r->name, "cursor", (json_int_t)cursor);
+			found = json_pack("{s:o,s:I}", "name", json_string_lossy(r->name), "cursor", (json_int_t)cursor);
 		send_json(c, 200, NULL, found);
 		return;
 	}
@@ -543,7 +549,7 @@ static void handle_consumer(struct api *a, struct http_conn *c, const struct api
 		return;
 	}
 	store_consumer_get(a->d->store, r->name, false, false, &cursor);
-	send_json(c, 200, NULL, json_pack("{s:s,s:I}", "consumer", r->name,
+	send_json(c, 200, NULL, json_pack("{s:o,s:I}", "consumer", json_string_lossy(r->name),
 					  "cursor", (json_int_t)cursor));
 }
 
@@ -562,7 +568,7 @@ static void handle_refresh(struct api *a, struct http_conn *c, const struct apir
 		send_error(c, 500, "refresh failed", strerror(-rc), NULL);
 		return;
 	}
-	send_json(c, 202, NULL, json_pack("{s:s,s:s}", "feed", r->name, "refresh", "queued"));
+	send_json(c, 202, NULL, json_pack("{s:o,s:s}", "feed", json_string_lossy(r->name), "refresh", "queued"));
 }
 
 static void handle_reload(struct api *a, struct http_conn *c)
