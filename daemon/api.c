@@ -126,6 +126,12 @@ static void send_buf(struct http_conn *c, int status, enum api_format f, const c
 
 static void send_json(struct http_conn *c, int status, const char *headers, json_t *j)
 {
+	if (!j) {
+		/* json_pack failed: only out of memory can do that here. */
+		static const char oom[] = "{\"error\":\"out of memory\",\"detail\":null}\n";
+		http_reply(c, 500, ctypes[FMT_JSON], NULL, oom, sizeof oom - 1);
+		return;
+	}
 	struct buf b = scratch_take();
 	apifmt_json(&b, j);
 	json_decref(j);
@@ -381,6 +387,25 @@ static json_t *feed_config_json(const struct feed_conf *fc)
 			 "hook", fc->exec != NULL);
 }
 
+static const char *feed_state_of(const json_t *f)
+{
+	const char *s = json_string_value(json_object_get(f, "state"));
+	if (s)
+		return s;
+	if (json_is_true(json_object_get(f, "removed")))
+		return "removed";
+	if (json_is_true(json_object_get(f, "gone")))
+		return "gone";
+	if (json_is_false(json_object_get(json_object_get(f, "config"), "enabled")))
+		return "disabled";
+	if (json_integer_value(json_object_get(f, "failures")) > 0)
+		return "failing";
+	json_t *lf = json_object_get(f, "last_fetch");
+	if (!lf || json_is_null(lf) || (json_is_integer(lf) && json_integer_value(lf) == 0))
+		return "new";
+	return "ok";
+}
+
 /* Adds what only the running daemon knows to a feed's stored state. */
 static void feed_decorate(struct api *a, json_t *feed)
 {
@@ -395,6 +420,8 @@ static void feed_decorate(struct api *a, json_t *feed)
 	const struct feed_conf *fc = a->d->conf ? config_find_feed(a->d->conf, name) : NULL;
 	if (fc && !json_object_get(feed, "config"))
 		json_object_set_new(feed, "config", feed_config_json(fc));
+	if (!json_object_get(feed, "state"))
+		json_object_set_new(feed, "state", json_string(feed_state_of(feed)));
 }
 
 static void handle_feeds(struct api *a, struct http_conn *c, const struct apireq *r)
@@ -426,23 +453,6 @@ static void handle_feeds(struct api *a, struct http_conn *c, const struct apireq
 		return;
 	}
 	send_json(c, 200, NULL, json_pack("{s:o}", "feeds", feeds));
-}
-
-static const char *feed_state_of(const json_t *f)
-{
-	const char *s = json_string_value(json_object_get(f, "state"));
-	if (s)
-		return s;
-	if (json_is_true(json_object_get(f, "removed")))
-		return "removed";
-	if (json_is_true(json_object_get(f, "gone")))
-		return "gone";
-	if (json_integer_value(json_object_get(f, "failures")) > 0)
-		return "failing";
-	json_t *lf = json_object_get(f, "last_fetch");
-	if (!lf || json_is_null(lf) || (json_is_integer(lf) && json_integer_value(lf) == 0))
-		return "new";
-	return "ok";
 }
 
 static void handle_status(struct api *a, struct http_conn *c)
@@ -522,7 +532,7 @@ static void handle_consumer(struct api *a, struct http_conn *c, const struct api
 		}
 		json_decref(all);
 		if (!found)
-			found = json_pack("{s:s,s:I}", "name", r->name, "cursor", (json_int_t)cursor);
+			found = json_pack("{s:o,s:I}", "name", json_string_lossy(r->name), "cursor", (json_int_t)cursor);
 		send_json(c, 200, NULL, found);
 		return;
 	}
@@ -539,7 +549,7 @@ static void handle_consumer(struct api *a, struct http_conn *c, const struct api
 		return;
 	}
 	store_consumer_get(a->d->store, r->name, false, false, &cursor);
-	send_json(c, 200, NULL, json_pack("{s:s,s:I}", "consumer", r->name,
+	send_json(c, 200, NULL, json_pack("{s:o,s:I}", "consumer", json_string_lossy(r->name),
 					  "cursor", (json_int_t)cursor));
 }
 
@@ -558,7 +568,7 @@ static void handle_refresh(struct api *a, struct http_conn *c, const struct apir
 		send_error(c, 500, "refresh failed", strerror(-rc), NULL);
 		return;
 	}
-	send_json(c, 202, NULL, json_pack("{s:s,s:s}", "feed", r->name, "refresh", "queued"));
+	send_json(c, 202, NULL, json_pack("{s:o,s:s}", "feed", json_string_lossy(r->name), "refresh", "queued"));
 }
 
 static void handle_reload(struct api *a, struct http_conn *c)

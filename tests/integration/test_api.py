@@ -523,6 +523,7 @@ class ApiTest(unittest.TestCase):
                   "last_error", "identity", "items", "counters", "config"):
             self.assertIn(k, a)
         self.assertEqual(a["config"]["tags"], ["news", "tech"])
+        self.assertEqual(a["state"], "ok")
         self.assertEqual(a["config"]["interval"], 3600)
         lines = self.get("/v1/feeds?format=ndjson").text.splitlines()
         self.assertEqual([json.loads(l)["name"] for l in lines], ["a", "b"])

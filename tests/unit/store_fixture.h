@@ -4,6 +4,7 @@
 #define FEEDD_TEST_STORE_FIXTURE_H
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,8 @@ struct tdb {
 };
 
 #ifdef FEEDD_HAVE_PG
-/* One statement on the PostgreSQL of FEEDD_TEST_STORE (its admin database). */
+/* One statement on the PostgreSQL of FEEDD_TEST_STORE (its admin database).
+ * A test's database left by a failed assertion goes with the cluster. */
 static inline void tdb_pg_admin(const char *sql)
 {
 	PGconn *c = PQconnectdb(getenv("FEEDD_TEST_STORE"));
@@ -39,6 +41,53 @@ static inline void tdb_pg_admin(const char *sql)
 	PQfinish(c);
 }
 #endif
+
+static inline void tdb_rm(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (d) {
+		struct dirent *e;
+		char p[600];
+		while ((e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+			unlink(p);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+/* Directories not yet removed: a failed assertion jumps past tdb_close, so
+ * whatever is left goes at exit. */
+static char tdb_left[64][256];
+
+static void tdb_atexit(void)
+{
+	for (size_t i = 0; i < 64; i++)
+		if (tdb_left[i][0])
+			tdb_rm(tdb_left[i]);
+}
+
+static inline void tdb_track(const char *dir, bool add)
+{
+	static bool registered;
+	if (!registered) {
+		atexit(tdb_atexit);
+		registered = true;
+	}
+	for (size_t i = 0; i < 64; i++) {
+		if (add && !tdb_left[i][0]) {
+			snprintf(tdb_left[i], sizeof tdb_left[i], "%s", dir);
+			return;
+		}
+		if (!add && strcmp(tdb_left[i], dir) == 0) {
+			tdb_left[i][0] = '\0';
+			return;
+		}
+	}
+}
 
 /* Creates the directory (the store file is DIR/feedd.db, not yet opened).
  * With FEEDD_TEST_STORE set to a postgresql:// URI (tests/CMakeLists.txt
@@ -55,6 +104,7 @@ static inline void tdb_dir(struct tdb *t)
 	snprintf(t->path, sizeof t->path, "%s/feedd.db", t->dir);
 	t->pgdb[0] = '\0';
 	t->s = NULL;
+	tdb_track(t->dir, true);
 	const char *pg = getenv("FEEDD_TEST_STORE");
 	if (pg && strncmp(pg, "postgresql://", 13) == 0) {
 #ifdef FEEDD_HAVE_PG
@@ -97,19 +147,8 @@ static inline void tdb_close(struct tdb *t)
 	if (t->s)
 		store_close(t->s);
 	t->s = NULL;
-	DIR *d = opendir(t->dir);
-	if (d) {
-		struct dirent *e;
-		char p[600];
-		while ((e = readdir(d))) {
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof p, "%s/%s", t->dir, e->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(t->dir);
+	tdb_rm(t->dir);
+	tdb_track(t->dir, false);
 #ifdef FEEDD_HAVE_PG
 	if (t->pgdb[0]) {
 		char sql[128];
