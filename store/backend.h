@@ -30,6 +30,11 @@ struct store_ops {
 			   const char *error);
 	int (*figures)(void *b, struct store_figures *f);
 	int (*checkpoint)(void *b);
+	/* NULL: one process per store, every claim succeeds. */
+	int (*claim_feed)(void *b, const struct feed_state *st, int64_t now, int64_t lease);
+	/* NULL: no other process writes the store. */
+	int (*news_fd)(void *b);
+	int (*news_read)(void *b, bool *any);
 };
 
 /* The SQLite backend (store/sqlite*.c): SPEC "sqlite", NULL or a *.db path. */

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/date.h"
 #include "core/log.h"
@@ -52,7 +54,8 @@ static const char *const pst_sql[PS__COUNT] = {
 		" next_due = $10, next_reason = $11, last_status = $12, last_error = $13,"
 		" failures = $14, gone = $15, n_requests = $16, n_conditional = $17,"
 		" n_200 = $18, n_304 = $19, n_err_net = $20, n_err_http = $21,"
-		" n_err_parse = $22, bytes_wire = $23, bytes_decoded = $24 WHERE id = $1",
+		" n_err_parse = $22, bytes_wire = $23, bytes_decoded = $24,"
+		" lease_owner = NULL, lease_until = 0 WHERE id = $1",
 	[PS_FEED_DOC] = "UPDATE feeds SET link_identity = $2, listed = $3 WHERE id = $1",
 	[PS_FEED_ALL] = "SELECT id, name, url, removed FROM feeds",
 	[PS_FEED_SYNC_URL] =
@@ -138,6 +141,15 @@ static const char *const pst_sql[PS__COUNT] = {
 		" (SELECT count(*) FROM hook_deliveries WHERE feed = f.id AND NOT given_up),"
 		" (SELECT count(*) FROM hook_deliveries WHERE feed = f.id AND given_up)"
 		" FROM feeds f WHERE $1::text IS NULL OR name = $1 ORDER BY name",
+	/* A due feed claimed with a lease: skipped while another instance holds
+	 * the row or a live lease, refused when its state moved on since the
+	 * caller loaded it ($5, $6). */
+	[PS_FEED_CLAIM] =
+		"UPDATE feeds SET lease_owner = $2, lease_until = $3::bigint + $4::bigint"
+		" WHERE id = (SELECT id FROM feeds WHERE name = $1 AND next_due = $5"
+		" AND last_fetch = $6 AND (lease_owner IS NULL OR lease_owner = $2"
+		" OR lease_until <= $3::bigint) FOR UPDATE SKIP LOCKED) RETURNING id",
+	[PS_FEED_LEASE] = "SELECT next_due, last_fetch FROM feeds WHERE name = $1",
 };
 
 #undef PRUNE_SELECT
@@ -267,6 +279,9 @@ int pg_ready(struct pg *s)
 		PQreset(s->conn);
 		if (PQstatus(s->conn) != CONNECTION_OK)
 			return pg_fail(s, NULL, "reconnect");
+		int r = pg_sql(s, "LISTEN " PG_NEWS_CHANNEL, "listen");
+		if (r < 0)
+			return r;
 	}
 	return prepare_all(s);
 }
@@ -449,6 +464,17 @@ static void on_pq_notice(void *arg, const char *msg)
 	log_debug("store %s: %.*s", s->label, (int)strcspn(msg, "\n"), msg);
 }
 
+/* The lease owner's name: readable (host and pid) and unique over restarts. */
+static void pg_instance_name(struct pg *s)
+{
+	char host[64] = "";
+	gethostname(host, sizeof host - 1);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	unsigned tag = (unsigned)(ts.tv_nsec ^ (ts.tv_sec << 10) ^ getpid());
+	snprintf(s->instance, sizeof s->instance, "%s:%ld:%08x", host, (long)getpid(), tag);
+}
+
 static void pg_close(void *b)
 {
 	struct pg *s = b;
@@ -483,9 +509,11 @@ int pg_backend_open(const char *spec, void **out, char **err)
 		goto fail;
 	}
 	PQsetNoticeProcessor(s->conn, on_pq_notice, s);
+	pg_instance_name(s);
 	/* UTC and UTF-8 whatever the role's defaults are. */
 	if ((r = pg_sql(s, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'", "session")) < 0 ||
-	    (r = migrate(s, err)) < 0 || (r = prepare_all(s)) < 0)
+	    (r = migrate(s, err)) < 0 || (r = prepare_all(s)) < 0 ||
+	    (r = pg_sql(s, "LISTEN " PG_NEWS_CHANNEL, "listen")) < 0)
 		goto fail;
 	*out = s;
 	return 0;
@@ -494,6 +522,28 @@ fail:
 		*err = fmt_err("store %s: cannot open", s->label ? s->label : "postgresql");
 	pg_close(s);
 	return r;
+}
+
+/* --- news from other instances --- */
+
+static int pg_op_news_fd(void *b)
+{
+	struct pg *s = b;
+	int fd = PQsocket(s->conn);
+	return fd >= 0 ? fd : -ENOTCONN;
+}
+
+static int pg_op_news_read(void *b, bool *any)
+{
+	struct pg *s = b;
+	if (!PQconsumeInput(s->conn))
+		return pg_fail(s, NULL, "notifications");
+	PGnotify *n;
+	while ((n = PQnotifies(s->conn))) {
+		*any = true;
+		PQfreemem(n);
+	}
+	return 0;
 }
 
 /* --- figures, upkeep, shared pieces --- */
@@ -615,4 +665,7 @@ const struct store_ops pg_store_ops = {
 	.hook_result = pg_op_hook_result,
 	.figures = pg_op_figures,
 	.checkpoint = pg_op_checkpoint,
+	.claim_feed = pg_op_claim_feed,
+	.news_fd = pg_op_news_fd,
+	.news_read = pg_op_news_read,
 };

@@ -404,7 +404,13 @@ int pg_op_commit_fetch(void *b, const struct feed_state *st, const struct doc *d
 	/* An empty document says nothing about which items are still listed. */
 	if (doc && doc->nitems && (r = store_doc(s, feed, st->name, doc, now, hook, &acc)) < 0)
 		goto fail;
-	if ((r = feed_events(s, st, feed_events_mask, now)) < 0 || (r = pg_commit(s)) < 0)
+	if ((r = feed_events(s, st, feed_events_mask, now)) < 0)
+		goto fail;
+	/* Delivered at commit, to every instance: their long-polls wake too. */
+	if ((acc.nnew || acc.nupdated || feed_events_mask) &&
+	    (r = pg_sql(s, "NOTIFY " PG_NEWS_CHANNEL, "notify")) < 0)
+		goto fail;
+	if ((r = pg_commit(s)) < 0)
 		goto fail;
 	if (news) {
 		news->new_ids = acc.new_ids;

@@ -221,3 +221,31 @@ int pg_op_feeds_json(void *b, const char *name, json_t **out)
 	PQclear(res);
 	return 0;
 }
+
+int pg_op_claim_feed(void *b, const struct feed_state *st, int64_t now, int64_t lease)
+{
+	struct pg *s = b;
+	struct pgp p = {0};
+	pgp_text(&p, st->name);
+	pgp_text(&p, s->instance);
+	pgp_int(&p, now);
+	pgp_int(&p, lease);
+	pgp_int(&p, st->next_due);
+	pgp_int(&p, st->last_fetch);
+	int r = 0;
+	PGresult *res = pg_exec(s, PS_FEED_CLAIM, &p, "feed claim", &r);
+	if (!res)
+		return r;
+	bool claimed = PQntuples(res) > 0;
+	PQclear(res);
+	if (claimed)
+		return 0;
+	/* Why not: its state moved on (fetched elsewhere), or it is leased. */
+	p.n = 1;
+	if (!(res = pg_exec(s, PS_FEED_LEASE, &p, "feed claim", &r)))
+		return r;
+	bool moved = PQntuples(res) < 1 || pg_int(res, 0, 0) != st->next_due ||
+		     pg_int(res, 0, 1) != st->last_fetch;
+	PQclear(res);
+	return moved ? -EAGAIN : -EBUSY;
+}

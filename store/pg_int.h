@@ -54,6 +54,8 @@ enum pst {
 	PS_PRUNE_DELETE,
 	PS_FIGURES,
 	PS_FEEDS_JSON,
+	PS_FEED_CLAIM,
+	PS_FEED_LEASE,
 	PS__COUNT
 };
 
@@ -75,7 +77,11 @@ struct pg {
 	bool prepared;           /* the fixed statements exist on this connection */
 	bool iq[PQ__SHAPES];     /* items query shapes prepared on this connection */
 	bool in_tx;
+	char instance[96];       /* this process: host:pid:random, the lease owner */
 };
+
+/* Commits with news notify this channel; every instance listens to it. */
+#define PG_NEWS_CHANNEL "feedd_news"
 
 /* The columns pg_item_json() reads, in its order (items i JOIN feeds f). */
 #define PG_ITEM_COLS \
@@ -152,5 +158,6 @@ int pg_op_prune(void *b, const char *feed, int64_t now, int64_t retention,
 int pg_op_hook_due(void *b, int64_t now, int max, struct hook_job **jobs, size_t *n);
 int pg_op_hook_result(void *b, int64_t item_id, bool ok, int64_t next_try,
 		      const char *error);
+int pg_op_claim_feed(void *b, const struct feed_state *st, int64_t now, int64_t lease);
 
 #endif

@@ -137,3 +137,20 @@ int store_checkpoint(struct store *s)
 {
 	return s->ops->checkpoint(s->b);
 }
+
+int store_claim_feed(struct store *s, const struct feed_state *st, int64_t now,
+		     int64_t lease)
+{
+	return s->ops->claim_feed ? s->ops->claim_feed(s->b, st, now, lease) : 0;
+}
+
+int store_news_fd(struct store *s)
+{
+	return s->ops->news_fd ? s->ops->news_fd(s->b) : -ENOTSUP;
+}
+
+int store_news_read(struct store *s, bool *any)
+{
+	*any = false;
+	return s->ops->news_read ? s->ops->news_read(s->b, any) : -ENOTSUP;
+}
