@@ -19,6 +19,10 @@
 #define PG_WRITE_LOCK "7378420460"
 #define PG_MIGRATE_LOCK "7378420461"
 
+/* Seconds a claimed hook delivery is this instance's: ten times the
+ * default exec_timeout (docs/operations.md says to stay under it). */
+#define PG_HOOK_LEASE "600"
+
 /* The newest item id and event seq ever handed out (0 before the first). */
 #define LAST_ITEM_SQL "(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM items_id_seq)"
 #define LAST_EVENT_SQL "(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM events_seq_seq)"
@@ -107,10 +111,16 @@ static const char *const pst_sql[PS__COUNT] = {
 	[PS_CONSUMERS] =
 		"SELECT name, cursor, created, acked,"
 		" (SELECT count(*) FROM items WHERE id > consumers.cursor) FROM consumers ORDER BY name",
+	/* Due deliveries are claimed: their next try moves past the longest a
+	 * hook may run, so that another instance does not run them too; the
+	 * result (or, if this instance dies, that time) ends the claim. */
 	[PS_HOOK_DUE] =
-		"SELECT h.attempts, " PG_ITEM_COLS " FROM hook_deliveries h"
-		" JOIN items i ON i.id = h.item_id JOIN feeds f ON f.id = i.feed"
-		" WHERE NOT h.given_up AND h.next_try <= $1 ORDER BY h.next_try, h.item_id LIMIT $2",
+		"WITH c AS (UPDATE hook_deliveries SET next_try = $1::bigint + " PG_HOOK_LEASE
+		" WHERE item_id IN (SELECT item_id FROM hook_deliveries WHERE NOT given_up"
+		" AND next_try <= $1::bigint ORDER BY next_try, item_id LIMIT $2"
+		" FOR UPDATE SKIP LOCKED) RETURNING item_id, attempts)"
+		" SELECT c.attempts, " PG_ITEM_COLS " FROM c"
+		" JOIN items i ON i.id = c.item_id JOIN feeds f ON f.id = i.feed ORDER BY i.id",
 	[PS_HOOK_DONE] = "DELETE FROM hook_deliveries WHERE item_id = $1",
 	[PS_HOOK_RETRY] =
 		"UPDATE hook_deliveries SET attempts = attempts + 1, next_try = $2,"
