@@ -10,6 +10,7 @@ import re
 import os
 import resource
 import select
+import signal
 import socket
 import subprocess
 import tempfile
@@ -497,7 +498,8 @@ class ApiTest(unittest.TestCase):
 
     def test_feeds(self):
         feeds = self.get("/v1/feeds").json()["feeds"]
-        self.assertEqual([f["name"] for f in feeds], ["a", "b"])
+        # (test_reload adds and removes a feed "c": the store keeps it, removed)
+        self.assertEqual([f["name"] for f in feeds if not f["removed"]], ["a", "b"])
         a = self.get("/v1/feeds/a").json()
         for k in ("name", "url", "effective_url", "last_fetch", "next_due", "next_reason",
                   "last_error", "identity", "items", "counters", "config"):
@@ -506,7 +508,8 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(a["state"], "ok")
         self.assertEqual(a["config"]["interval"], 3600)
         lines = self.get("/v1/feeds?format=ndjson").text.splitlines()
-        self.assertEqual([json.loads(l)["name"] for l in lines], ["a", "b"])
+        self.assertEqual([json.loads(l)["name"] for l in lines
+                          if not json.loads(l)["removed"]], ["a", "b"])
         self.expect_error("POST", "/v1/feeds/nosuch/refresh", 404)
 
     def test_reload(self):
@@ -517,17 +520,35 @@ class ApiTest(unittest.TestCase):
             self.assertEqual(r.status, 422)
             detail = r.json()["detail"]
             self.assertTrue(any("intervall" in m for m in detail), detail)
-            self.assertEqual(len(self.get("/v1/feeds").json()["feeds"]), 2)
+            self.assertNotIn("c", [f["name"] for f in self.get("/v1/feeds").json()["feeds"]])
         finally:
             self.d.write_config(self.config)
         r = self.d.post("/v1/reload")
         self.assertEqual(r.status, 200)
         self.assertEqual(r.json()["feeds"], 2)
+        # A feed added by a reload (SIGHUP here) wakes a waiting events poll.
+        last = self.get("/v1/status").json()["events"]["last_seq"]
+        res = {}
+        t = threading.Thread(target=lambda: res.update(
+            r=self.d.get("/v1/events?after=%d&wait=60" % last, timeout=90)))
+        t.start()
+        self.assertTrue(wait_until(lambda: self.get("/v1/status").json()["api"]["waiting"] >= 1))
+        self.d.write_config(self.config + "\n[feed c]\nurl = file:///nonexistent/c.xml\nenabled = no\n")
+        try:
+            self.d.signal(signal.SIGHUP)
+            t.join(60 * SLOW)
+            self.assertFalse(t.is_alive())
+            types = [e["type"] for e in res["r"].json()["events"]]
+            self.assertIn("feed.added", types)
+        finally:
+            self.d.write_config(self.config)
+            self.d.post("/v1/reload")
         self.assertTrue(self.d.wait_log("POST /v1/reload by uid %d" % os.getuid()))
 
     def test_status(self):
         s = self.get("/v1/status").json()
-        self.assertEqual(s["feeds"]["total"], 2)
+        self.assertGreaterEqual(s["feeds"]["total"], 2)
+        self.assertGreaterEqual(s["feeds"]["by_state"].get("ok", 0), 2)
         self.assertGreaterEqual(s["items"]["stored"], 5)
         self.assertGreaterEqual(s["fetches"]["total"], 2)
         for k in ("version", "uptime", "bytes", "events", "store", "api"):
