@@ -10,6 +10,7 @@ import re
 import os
 import resource
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -90,6 +91,8 @@ class ApiTest(unittest.TestCase):
         if soft < want:
             resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
         cls.tmp = tempfile.mkdtemp(prefix="feedd-api-")
+        # Runs even when setUpClass fails half-way (tearDownClass would not).
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, ignore_errors=True)
         cls.feed_a = os.path.join(cls.tmp, "a.xml")
         cls.feed_b = os.path.join(cls.tmp, "b.xml")
         cls.a_items = [
@@ -106,7 +109,10 @@ class ApiTest(unittest.TestCase):
         cls.config = ("[defaults]\ninterval = 1h\n\n"
                       "[feed a]\nurl = file://%s\ntags = news, tech\n\n"
                       "[feed b]\nurl = file://%s\ntags = other\n" % (cls.feed_a, cls.feed_b))
-        cls.d = Feedd(cls.config)
+        # Inside our folder: removed with it even if the start fails.
+        os.mkdir(os.path.join(cls.tmp, "daemon"))
+        cls.d = Feedd(cls.config, dir=os.path.join(cls.tmp, "daemon"))
+        cls.addClassCleanup(cls.d.cleanup)
         ok = wait_until(lambda: len(cls.d.get("/v1/items?limit=1000").json()["items"]) == 5)
         if not ok:
             raise AssertionError("items not stored; log:\n" + cls.d.read_log())
@@ -116,10 +122,6 @@ class ApiTest(unittest.TestCase):
         code = cls.d.stop()
         log = cls.d.read_log()
         cls.d.cleanup()
-        for f in (cls.feed_a, cls.feed_b):
-            if os.path.exists(f):
-                os.unlink(f)
-        os.rmdir(cls.tmp)
         # A clean stop: under sanitizers, nothing leaked or went wrong.
         if code != 0:
             raise AssertionError("feedd exited %r; log:\n%s" % (code, log[-5000:]))
@@ -564,11 +566,13 @@ class SlowClientsTest(unittest.TestCase):
 
     def test_never_reads_and_slow_loris(self):
         tmp = tempfile.mkdtemp(prefix="feedd-api-big-")
+        self.addCleanup(shutil.rmtree, tmp, True)
         path = os.path.join(tmp, "big.xml")
         blob = "x" * 40000
         with open(path, "w") as f:
             f.write(rss([item(i, "big", description=blob) for i in range(300)]))
-        d = Feedd("[feed big]\nurl = file://%s\n" % path)
+        os.mkdir(os.path.join(tmp, "daemon"))
+        d = Feedd("[feed big]\nurl = file://%s\n" % path, dir=os.path.join(tmp, "daemon"))
         try:
             self.assertTrue(wait_until(
                 lambda: len(d.get("/v1/items?limit=1000").json()["items"]) == 300, timeout=60))
@@ -613,8 +617,6 @@ class SlowClientsTest(unittest.TestCase):
             code = d.stop()
             log = d.read_log()
             d.cleanup()
-            os.unlink(path)
-            os.rmdir(tmp)
         self.assertEqual(code, 0, log[-5000:])
 
 
@@ -633,7 +635,6 @@ class SocketFileTest(unittest.TestCase):
             self.assertNotEqual(code, 0)
             self.assertIn("already listening", other.read_log())
             other.cleanup()
-            import shutil
             shutil.rmtree(other.dir, ignore_errors=True)
             # Killed hard, the daemon leaves its socket file: the next start
             # replaces it.
