@@ -324,8 +324,11 @@ static void test_pacing_and_spread(void **state)
 	json_t *log = side("/_log", NULL);
 	double t[4];
 	assert_int_equal(times_of(log, "/static", t, 4), 4);
+	/* The server stamps arrivals, after scheduling noise on a loaded
+	 * machine; 0.2 s still tells a 300 ms gap from none (unpaced, the four
+	 * requests land within a few milliseconds). */
 	for (int i = 1; i < 4; i++)
-		assert_true(t[i] - t[i - 1] >= 0.28);
+		assert_true(t[i] - t[i - 1] >= 0.2);
 	json_decref(log);
 	struct feed_state st;
 	load(&e, "p0", &st);
