@@ -355,6 +355,37 @@ static void test_pacing_and_spread(void **state)
 	env_cleanup(&e);
 }
 
+static void test_host_429_pushback(void **state)
+{
+	(void)state;
+	struct env e;
+	env_init(&e);
+	clear_log();
+	/* two feeds of one host answer 429 + Retry-After: 3; a third feed of
+	 * the same host, due every second, must wait for the host too */
+	control("[{\"feed\": \"h1\", \"items\": [{\"guid\": \"1\"}],"
+		"  \"script\": [{\"status\": 429, \"headers\": {\"Retry-After\": \"3\"}}]},"
+		" {\"feed\": \"h2\", \"items\": [{\"guid\": \"2\"}],"
+		"  \"script\": [{\"status\": 429, \"headers\": {\"Retry-After\": \"3\"}}]},"
+		" {\"feed\": \"h3\", \"items\": [{\"guid\": \"3\"}]}]");
+	const char *text = conf_text(DAEMON DEFAULTS_NOINT "interval = 1s\n"
+		"[feed a1]\nurl = %s\n[feed a2]\nurl = %s\n[feed a3]\nurl = %s\n",
+		url("/feed/h1"), url("/feed/h2"), url("/feed/h3"));
+	env_start(&e, text, true);
+	run_until_fetched(&e, "a3", 2, 30);
+	json_t *log = side("/_log", NULL);
+	double t1[1], t2[1], t3[2];
+	assert_int_equal(times_of(log, "/feed/h1", t1, 1), 1);
+	assert_int_equal(times_of(log, "/feed/h2", t2, 1), 1);
+	assert_int_equal(times_of(log, "/feed/h3", t3, 2), 2);
+	double last429 = t1[0] > t2[0] ? t1[0] : t2[0];
+	/* without the host pause a3 would come back after ~1 s */
+	assert_true(t3[1] - last429 >= 2.5);
+	json_decref(log);
+	env_stop(&e);
+	env_cleanup(&e);
+}
+
 static void test_outage(void **state)
 {
 	(void)state;
@@ -487,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_conditional_across_restart),
 		cmocka_unit_test(test_statuses),
 		cmocka_unit_test(test_pacing_and_spread),
+		cmocka_unit_test(test_host_429_pushback),
 		cmocka_unit_test(test_outage),
 		cmocka_unit_test(test_address_policy),
 		cmocka_unit_test(test_once),
