@@ -229,6 +229,6 @@ int main(int argc, char **argv)
 	}
 	int cargc = argc - optind;
 	char **cargv = argv + optind;
-	optind = 1;   /* each command parses its own options with getopt_long */
+	optind = 0;   /* glibc: 0 re-initialises getopt for the command's own options */
 	return c->run(c, cargc, cargv);
 }

@@ -150,7 +150,16 @@ char *conf_name_from_url(const char *url, int (*exists)(const char *name, void *
 {
 	char *host = url_host(url);
 	char base[64] = "feed";
-	if (host) {
+	if (host && strspn(host, "0123456789.:[]abcdefABCDEF") == strlen(host) &&
+	    (strchr(host, ':') || strspn(host, "0123456789.") == strlen(host))) {
+		/* An address, not a name: "127.0.0.1" gives "127-0-0-1". */
+		size_t o = 0;
+		for (const char *c = host; *c && o < sizeof base - 1; c++)
+			if (*c != '[' && *c != ']')
+				base[o++] = isalnum((unsigned char)*c) ? (char)tolower((unsigned char)*c) : '-';
+		base[o] = '\0';
+		free(host);
+	} else if (host) {
 		/* The registrable label: "en.mehrnews.com" gives "mehrnews". */
 		char *labels[16];
 		size_t n = 0;

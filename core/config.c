@@ -67,6 +67,7 @@ static const struct key keys[] = {
 	{"user_agent",    KT_STRING,      IN_DAEMON, D(user_agent), 0, 0},
 	{"exec_jobs",     KT_INT,         IN_DAEMON, D(exec_jobs), 1, 256},
 	{"exec_timeout",  KT_DURATION,    IN_DAEMON, D(exec_timeout), 1, DAY},
+	{"exec_retry",    KT_DURATION,    IN_DAEMON, D(exec_retry), 1, DAY},
 
 	{"url",           KT_URL,         IN_FEED, F(url), 0, 0},
 	{"interval",      KT_DURATION,    IN_FEED | IN_DEFAULTS, F(interval), 1, 30 * DAY},
@@ -847,6 +848,7 @@ static void builtin_defaults(struct config *c)
 	d->host_gap = CONF_DEFAULT_HOST_GAP_MS;
 	d->exec_jobs = CONF_DEFAULT_EXEC_JOBS;
 	d->exec_timeout = CONF_DEFAULT_EXEC_TIMEOUT;
+	d->exec_retry = CONF_DEFAULT_EXEC_RETRY;
 	struct feed_conf *f = &c->defaults;
 	f->interval = CONF_DEFAULT_INTERVAL;
 	f->min_interval = CONF_DEFAULT_MIN_INTERVAL;

@@ -49,6 +49,7 @@ struct daemon_conf {
 	char *user_agent;
 	int64_t exec_jobs;     /* concurrent hook processes */
 	int64_t exec_timeout;  /* seconds */
+	int64_t exec_retry;    /* seconds before the first retry of a failed hook */
 };
 
 struct config {
@@ -94,5 +95,6 @@ const struct feed_conf *config_find_feed(const struct config *c, const char *nam
 #define CONF_DEFAULT_HOST_GAP_MS  500
 #define CONF_DEFAULT_EXEC_JOBS    4
 #define CONF_DEFAULT_EXEC_TIMEOUT 60
+#define CONF_DEFAULT_EXEC_RETRY   30
 
 #endif

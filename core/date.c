@@ -178,7 +178,7 @@ static int zone_offset(const char *p, size_t n, int *off)
 		return -1;
 	int sign = p[0] == '-' ? -1 : 1;
 	const char *q = p + 1;
-	int h, m = 0;
+	int h = 0, m = 0;
 	int nd = ndigits(q);
 	if (nd == 4) {
 		digits(&q, 2, &h);
@@ -205,7 +205,7 @@ static int parse_iso(const char *s, int64_t *out)
 {
 	struct dt d = {-1, 1, 1, -1, -1, -1, 0};
 	const char *p = s;
-	int v, n;
+	int v = 0, n = 0;
 	if (p[0] == '-' && isdigit((unsigned char)p[1])) {
 		/* -YY-MM / -YYMM */
 		p++;
@@ -234,7 +234,7 @@ static int parse_iso(const char *s, int64_t *out)
 				return -EINVAL;
 			p++;
 			if (ndigits(p) == 3) {
-				int o;
+				int o = 0;
 				digits(&p, 3, &o);
 				goto ordinal;
 ordinal:
@@ -257,7 +257,7 @@ ordinal:
 			}
 		}
 	} else if (n == 5 || n == 7) {
-		int o;
+		int o = 0;
 		if (n == 5) {
 			digits(&p, 2, &v);
 			d.year = 2000 + v;
@@ -286,7 +286,7 @@ ordinal:
 				p++;
 				digits(&p, 2, &d.mon);       /* "2003-012-31" */
 			} else if (m == 3) {
-				int o;
+				int o = 0;
 				digits(&p, 3, &o);
 				if (o < 1 || o > (leap(d.year) ? 366 : 365))
 					return -EINVAL;

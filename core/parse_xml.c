@@ -755,9 +755,10 @@ static void start_link(struct xml_state *x, int nattr, const xmlChar **attrs)
 			set_str(&f->link, &x->fp.link, prio, url);
 		url = NULL;
 	} else if (!strcasecmp(r, "enclosure")) {
-		if (x->item)
+		if (x->item) {
 			add_enclosure(x->item, url, type, attr_get(nattr, attrs, "length", NS_CORE));
-		url = type = NULL;
+			url = type = NULL;
+		}
 	} else if (!strcasecmp(r, "self") && !x->item) {
 		set_str(&f->self, &(int){0}, 1, url);
 		url = NULL;

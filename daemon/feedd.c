@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/parse.h"
 #include "daemon/api.h"
+#include "daemon/hooks.h"
 #include "daemon/notify.h"
 #include "daemon/run.h"
 #include "daemon/sched.h"
@@ -96,6 +97,10 @@ int feedd_reload(struct feedd *d, struct config_errors *errs)
 	if (d->sched)
 		sched_reload(d->sched, c);
 	config_free(old);
+	/* feed.added / feed.removed were just recorded: wake /v1/events waits. */
+	int64_t last_item = 0, last_event = 0;
+	if (d->api && store_last_ids(d->store, &last_item, &last_event) == 0)
+		api_wake(d->api, last_item, last_event);
 	log_notice("reload: %s: %zu feeds (was %zu)", d->config_path, c->nfeeds, before);
 	notify_ready();
 	return 0;
@@ -105,6 +110,8 @@ void feedd_news(struct feedd *d, const struct store_news *news)
 {
 	if (d->api)
 		api_wake(d->api, news->last_item_id, news->last_event_seq);
+	if (d->hooks && news->nnew)
+		hooks_kick(d->hooks);
 }
 
 /* --- signals and timers --- */
@@ -127,6 +134,8 @@ static void stop(struct life *l, int code)
 		sched_close(l->d.sched);
 	if (l->d.api)
 		api_close(l->d.api);
+	if (l->d.hooks)
+		hooks_close(l->d.hooks);
 }
 
 static void on_uv_signal(uv_signal_t *h, int signum)
@@ -255,7 +264,7 @@ int run_daemon(const struct run_opts *o)
 	} else {
 		if (api_start(d, d->conf->daemon.socket, &d->api) < 0) {
 			stop(l, RUN_EXIT_FAILURE);
-		} else if (sched_start(d, &d->sched) < 0) {
+		} else if (hooks_start(d, &d->hooks) < 0 || sched_start(d, &d->sched) < 0) {
 			log_err("scheduler: cannot start");
 			stop(l, RUN_EXIT_FAILURE);
 		} else {

@@ -1,0 +1,408 @@
+/* hooks.c — runs feeds' exec hooks for new items, with libuv's process API. */
+#include "daemon/hooks.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wordexp.h>
+
+#include "core/log.h"
+
+#define HOOKS_TICK_MS   5000
+#define HOOKS_KILL_MS   5000
+#define HOOKS_MAX_LINE  1024       /* of a hook's stderr, per log line */
+
+extern char **environ;
+
+struct job;
+
+struct hooks {
+	struct feedd *d;
+	uv_timer_t tick;
+	struct job *running;       /* list of jobs in flight */
+	int nrunning;
+	int handles;               /* open handles, the tick included */
+	bool closing;
+};
+
+/* One hook process. Freed when its process, pipes and timer have closed. */
+struct job {
+	struct hooks *h;
+	struct job *next;
+	int64_t item_id;
+	int attempts;
+	char *feed;
+	char *input;               /* the item JSON, written to stdin */
+	uv_process_t proc;
+	uv_pipe_t in, err;
+	uv_write_t wr;
+	uv_timer_t timer;
+	int open;                  /* handles still open */
+	bool exited, timed_out, killed;
+	int64_t status;
+	int term_signal;
+	char line[HOOKS_MAX_LINE]; /* stderr, assembled into lines */
+	size_t linelen;
+	char **envp;
+};
+
+static void schedule(struct hooks *h);
+
+static void job_free(struct job *j)
+{
+	for (char **e = j->envp; e && *e; e++)
+		free(*e);
+	free(j->envp);
+	free(j->feed);
+	free(j->input);
+	free(j);
+}
+
+static void job_unlink(struct job *j)
+{
+	struct hooks *h = j->h;
+	for (struct job **p = &h->running; *p; p = &(*p)->next) {
+		if (*p == j) {
+			*p = j->next;
+			break;
+		}
+	}
+	h->nrunning--;
+}
+
+static void hooks_maybe_free(struct hooks *h)
+{
+	if (h->closing && h->handles == 0 && !h->running)
+		free(h);
+}
+
+static void on_job_handle_close(uv_handle_t *handle)
+{
+	struct job *j = handle->data;
+	if (--j->open > 0)
+		return;
+	struct hooks *h = j->h;
+	job_unlink(j);
+	job_free(j);
+	if (h->closing)
+		hooks_maybe_free(h);
+	else
+		schedule(h);
+}
+
+static void close_job_handle(struct job *j, uv_handle_t *handle)
+{
+	if (!uv_is_closing(handle))
+		uv_close(handle, on_job_handle_close);
+}
+
+static void flush_line(struct job *j)
+{
+	if (!j->linelen)
+		return;
+	log_warn("hook %s: %.*s", j->feed, (int)j->linelen, j->line);
+	j->linelen = 0;
+}
+
+static void on_err_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+	(void)handle;
+	(void)suggested;
+	static char scratch[4096];   /* the loop is single-threaded */
+	*buf = uv_buf_init(scratch, sizeof scratch);
+}
+
+static void on_err_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct job *j = s->data;
+	if (n < 0) {
+		flush_line(j);
+		close_job_handle(j, (uv_handle_t *)&j->err);
+		return;
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		char c = buf->base[i];
+		if (c == '\n' || j->linelen == sizeof j->line) {
+			flush_line(j);
+			if (c == '\n')
+				continue;
+		}
+		j->line[j->linelen++] = c;
+	}
+}
+
+static void on_stdin_written(uv_write_t *w, int status)
+{
+	struct job *j = w->data;
+	if (status < 0 && status != UV_EPIPE)
+		log_debug("hook %s: item %lld: stdin: %s", j->feed, (long long)j->item_id,
+			  uv_strerror(status));
+	close_job_handle(j, (uv_handle_t *)&j->in);
+}
+
+static int64_t backoff(int64_t base, int attempts)
+{
+	int64_t s = base;
+	for (int i = 1; i < attempts && s < HOOKS_RETRY_MAX; i++)
+		s *= 2;
+	return s < HOOKS_RETRY_MAX ? s : HOOKS_RETRY_MAX;
+}
+
+static void record(struct job *j)
+{
+	struct hooks *h = j->h;
+	bool ok = j->exited && j->status == 0 && j->term_signal == 0 && !j->timed_out;
+	char why[128];
+	if (ok) {
+		log_debug("hook %s: item %lld delivered", j->feed, (long long)j->item_id);
+		store_hook_result(h->d->store, j->item_id, true, 0, NULL);
+		return;
+	}
+	if (j->timed_out)
+		snprintf(why, sizeof why, "timed out, killed");
+	else if (j->term_signal)
+		snprintf(why, sizeof why, "killed by signal %d", j->term_signal);
+	else
+		snprintf(why, sizeof why, "exited with status %lld", (long long)j->status);
+	int attempt = j->attempts + 1;
+	if (attempt >= HOOKS_MAX_ATTEMPTS) {
+		log_err("hook %s: item %lld: %s; given up after %d attempts", j->feed,
+			(long long)j->item_id, why, attempt);
+		store_hook_result(h->d->store, j->item_id, false, 0, why);
+		return;
+	}
+	int64_t wait = backoff(h->d->conf->daemon.exec_retry, attempt);
+	log_warn("hook %s: item %lld: %s; retry %d in %llds", j->feed, (long long)j->item_id,
+		 why, attempt, (long long)wait);
+	store_hook_result(h->d->store, j->item_id, false, (int64_t)time(NULL) + wait, why);
+}
+
+static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
+{
+	struct job *j = p->data;
+	j->exited = true;
+	j->status = status;
+	j->term_signal = term_signal;
+	uv_timer_stop(&j->timer);
+	/* Stopped by our own shutdown: the delivery stays pending as it was and
+	 * runs again after the next start. */
+	if (!j->h->closing)
+		record(j);
+	close_job_handle(j, (uv_handle_t *)&j->proc);
+	close_job_handle(j, (uv_handle_t *)&j->timer);
+}
+
+static void on_job_timer(uv_timer_t *t)
+{
+	struct job *j = t->data;
+	if (!j->timed_out) {
+		j->timed_out = true;
+		log_warn("hook %s: item %lld: still running after %llds: SIGTERM", j->feed,
+			 (long long)j->item_id, (long long)j->h->d->conf->daemon.exec_timeout);
+		uv_process_kill(&j->proc, SIGTERM);
+		uv_timer_start(&j->timer, on_job_timer, HOOKS_KILL_MS, 0);
+	} else if (!j->killed) {
+		j->killed = true;
+		uv_process_kill(&j->proc, SIGKILL);
+	}
+}
+
+static char *env_entry(const char *name, const char *value)
+{
+	char *e = NULL;
+	if (asprintf(&e, "%s=%s", name, value ? value : "") < 0)
+		return NULL;
+	/* A title with a newline is fine in the environment, but a NUL is not
+	 * possible here; nothing else to clean. */
+	return e;
+}
+
+/* The daemon's environment plus FEEDD_FEED, FEEDD_ITEM_ID, FEEDD_TITLE,
+ * FEEDD_URL. */
+static char **build_env(const struct hook_job *hj)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 5, sizeof *env);
+	if (!env)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "FEEDD_", 6) != 0)
+			env[k++] = strdup(environ[i]);
+	char id[32];
+	snprintf(id, sizeof id, "%lld", (long long)hj->item_id);
+	env[k++] = env_entry("FEEDD_FEED", hj->feed);
+	env[k++] = env_entry("FEEDD_ITEM_ID", id);
+	env[k++] = env_entry("FEEDD_TITLE", json_string_value(json_object_get(hj->item, "title")));
+	env[k++] = env_entry("FEEDD_URL", json_string_value(json_object_get(hj->item, "url")));
+	return env;
+}
+
+static bool is_running(const struct hooks *h, int64_t item_id)
+{
+	for (const struct job *j = h->running; j; j = j->next)
+		if (j->item_id == item_id)
+			return true;
+	return false;
+}
+
+static void give_up_now(struct hooks *h, const struct hook_job *hj, const char *why)
+{
+	log_err("hook %s: item %lld: %s", hj->feed, (long long)hj->item_id, why);
+	store_hook_result(h->d->store, hj->item_id, false, 0, why);
+}
+
+static void start_job(struct hooks *h, const struct hook_job *hj)
+{
+	const struct feed_conf *fc = config_find_feed(h->d->conf, hj->feed);
+	if (!fc || !fc->exec) {
+		/* The hook was removed from the config since the item arrived. */
+		give_up_now(h, hj, "the feed no longer has an exec hook");
+		return;
+	}
+	wordexp_t we;
+	/* Split like a shell (quotes, backslashes, $VARS), never run one:
+	 * command substitution is refused. */
+	int wr = wordexp(fc->exec, &we, WRDE_NOCMD);
+	if (wr != 0 || we.we_wordc == 0) {
+		if (wr == 0)
+			wordfree(&we);
+		give_up_now(h, hj, "exec: cannot split the command line (unbalanced quotes or $(...))");
+		return;
+	}
+	struct job *j = calloc(1, sizeof *j);
+	if (!j) {
+		wordfree(&we);
+		return;
+	}
+	j->h = h;
+	j->item_id = hj->item_id;
+	j->attempts = hj->attempts;
+	j->feed = strdup(hj->feed);
+	j->input = json_dumps(hj->item, JSON_COMPACT);
+	j->envp = build_env(hj);
+	uv_loop_t *loop = h->d->loop;
+	uv_pipe_init(loop, &j->in, 0);
+	uv_pipe_init(loop, &j->err, 0);
+	uv_timer_init(loop, &j->timer);
+	j->in.data = j->err.data = j->timer.data = j->proc.data = j->wr.data = j;
+	uv_stdio_container_t stdio[3] = {
+		{.flags = UV_CREATE_PIPE | UV_READABLE_PIPE, .data.stream = (uv_stream_t *)&j->in},
+		{.flags = UV_IGNORE},
+		{.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&j->err},
+	};
+	uv_process_options_t opts = {
+		.exit_cb = on_exit_cb,
+		.file = we.we_wordv[0],
+		.args = we.we_wordv,
+		.env = j->envp,
+		.stdio_count = 3,
+		.stdio = stdio,
+	};
+	j->next = h->running;
+	h->running = j;
+	h->nrunning++;
+	int r = uv_spawn(loop, &j->proc, &opts);
+	wordfree(&we);
+	if (r < 0) {
+		char why[160];
+		snprintf(why, sizeof why, "cannot run %s: %s", fc->exec, uv_strerror(r));
+		j->exited = true;
+		j->status = 127;
+		log_warn("hook %s: %s", j->feed, why);
+		record(j);
+		/* uv_spawn failed: the process handle still needs closing. */
+		j->open = 4;
+		uv_close((uv_handle_t *)&j->proc, on_job_handle_close);
+		uv_close((uv_handle_t *)&j->in, on_job_handle_close);
+		uv_close((uv_handle_t *)&j->err, on_job_handle_close);
+		uv_close((uv_handle_t *)&j->timer, on_job_handle_close);
+		return;
+	}
+	j->open = 4;
+	uv_read_start((uv_stream_t *)&j->err, on_err_alloc, on_err_read);
+	uv_buf_t b = uv_buf_init(j->input ? j->input : (char *)"{}",
+				 j->input ? (unsigned)strlen(j->input) : 2);
+	if (uv_write(&j->wr, (uv_stream_t *)&j->in, &b, 1, on_stdin_written) < 0)
+		close_job_handle(j, (uv_handle_t *)&j->in);
+	uint64_t ms = (uint64_t)h->d->conf->daemon.exec_timeout * 1000;
+	uv_timer_start(&j->timer, on_job_timer, ms, 0);
+}
+
+/* Starts what is due, up to exec_jobs in flight. */
+static void schedule(struct hooks *h)
+{
+	if (h->closing || h->d->stopping)
+		return;
+	int limit = (int)h->d->conf->daemon.exec_jobs;
+	if (h->nrunning >= limit)
+		return;
+	struct hook_job *jobs = NULL;
+	size_t n = 0;
+	/* Ask for a few more than the free slots: some may be running already. */
+	if (store_hook_due(h->d->store, (int64_t)time(NULL), limit + h->nrunning, &jobs, &n) < 0)
+		return;
+	for (size_t i = 0; i < n && h->nrunning < limit; i++)
+		if (!is_running(h, jobs[i].item_id))
+			start_job(h, &jobs[i]);
+	store_hook_jobs_free(jobs, n);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	schedule(t->data);
+}
+
+static void on_tick_close(uv_handle_t *handle)
+{
+	struct hooks *h = handle->data;
+	h->handles--;
+	hooks_maybe_free(h);
+}
+
+int hooks_start(struct feedd *d, struct hooks **out)
+{
+	struct hooks *h = calloc(1, sizeof *h);
+	if (!h)
+		return -ENOMEM;
+	h->d = d;
+	uv_timer_init(d->loop, &h->tick);
+	h->tick.data = h;
+	h->handles = 1;
+	/* Pending deliveries from before a restart start at once. */
+	uv_timer_start(&h->tick, on_tick, 0, HOOKS_TICK_MS);
+	*out = h;
+	return 0;
+}
+
+void hooks_kick(struct hooks *h)
+{
+	schedule(h);
+}
+
+int hooks_running(const struct hooks *h)
+{
+	return h ? h->nrunning : 0;
+}
+
+void hooks_close(struct hooks *h)
+{
+	h->closing = true;
+	if (h->d->hooks == h)
+		h->d->hooks = NULL;
+	uv_close((uv_handle_t *)&h->tick, on_tick_close);
+	/* Shutting down must not wait for exec_timeout: running hooks get
+	 * SIGTERM (SIGKILL 5 s later) and their deliveries stay pending. */
+	for (struct job *j = h->running; j; j = j->next) {
+		if (j->exited)
+			continue;
+		j->timed_out = true;
+		uv_process_kill(&j->proc, SIGTERM);
+		uv_timer_start(&j->timer, on_job_timer, HOOKS_KILL_MS, 0);
+	}
+}

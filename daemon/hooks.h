@@ -1,0 +1,30 @@
+/* hooks.h — exec hooks: a feed's `exec` command run once per new item,
+ * with the item's JSON on stdin, at-least-once and durable.
+ *
+ * Deliveries are queued by the store in the same transaction as the item
+ * (store_commit_fetch with hook = true); this module runs them, at most
+ * [daemon] exec_jobs at a time, each bounded by exec_timeout (SIGTERM, then
+ * SIGKILL 5 s later), and records the outcome: delivered when the command
+ * exits 0, else retried with exponential backoff, and given up after
+ * HOOKS_MAX_ATTEMPTS (a hook.failed event, and the feed's hooks_failed).
+ *
+ * Ownership: hooks_start allocates; hooks_close sends running hooks SIGTERM
+ * (their deliveries stay pending and run again after the next start) and
+ * frees the struct once every handle has closed. */
+#ifndef FEEDD_HOOKS_H
+#define FEEDD_HOOKS_H
+
+#include "daemon/feedd.h"
+
+#define HOOKS_MAX_ATTEMPTS 8
+#define HOOKS_RETRY_MAX    3600   /* seconds; retries start at exec_retry and double */
+
+int hooks_start(struct feedd *d, struct hooks **out);
+/* New deliveries may be due: look now rather than at the next tick. */
+void hooks_kick(struct hooks *h);
+void hooks_close(struct hooks *h);
+
+/* Figures for /v1/status. */
+int hooks_running(const struct hooks *h);
+
+#endif

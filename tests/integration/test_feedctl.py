@@ -1,0 +1,306 @@
+"""feedctl against the real daemon and the loopback fixture server: every
+command, the output formats, exactly-once `new`, `watch` across a restart,
+and feeds.conf edits (add, remove, import, export)."""
+import json
+import os
+import subprocess
+import time
+import unittest
+
+from fixture_server import FixtureServer
+from harness import FEEDCTL_BIN, Feedd, SLOW, wait_until
+
+CONF = """# my feeds — a comment that must survive every edit
+[daemon]
+host_gap = 0s   ; no pacing on loopback
+
+[defaults]
+interval = 1h
+min_interval = 1s
+allow_private = yes
+
+# the first feed
+[feed a]
+url = {url}
+tags = news
+"""
+
+
+def items_of(n, start=1, prefix="a"):
+    return [{"guid": "%s-%d" % (prefix, i), "title": "%s title %d" % (prefix, i),
+             "link": "http://example.org/%s/%d" % (prefix, i)} for i in range(start, start + n)]
+
+
+class FeedctlTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = FixtureServer().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def setUp(self):
+        self.srv.set_feed("a", items=items_of(3))
+        self.d = Feedd(CONF.format(url=self.srv.url("/feed/a")))
+
+    def tearDown(self):
+        self.d.cleanup()
+
+    def ctl(self, *args, **kw):
+        return self.d.feedctl(*args, **kw)
+
+    def fetched(self, feed, count):
+        """Asks for a refresh of FEED and waits until it holds COUNT items."""
+        self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % feed).status, 202)
+        ok = wait_until(lambda: self.d.get("/v1/feeds/" + feed).json().get("items") == count)
+        self.assertTrue(ok, self.d.get("/v1/feeds/" + feed).text)
+
+    # --- reading ---
+
+    def test_unreachable_daemon(self):
+        r = subprocess.run([FEEDCTL_BIN, "--socket", "/nonexistent/feedd.sock", "status"],
+                           capture_output=True, timeout=10)
+        self.assertEqual(r.returncode, 3)
+        self.assertIn(b"/nonexistent/feedd.sock", r.stderr)
+        self.assertIn(b"is the daemon running?", r.stderr)
+
+    def test_usage(self):
+        self.assertEqual(self.ctl().returncode, 2)
+        self.assertEqual(self.ctl("frobnicate").returncode, 2)
+        self.assertEqual(self.ctl("items", "--limit", "0").returncode, 2)
+        for cmd in ("items", "new", "watch", "feeds", "feed", "status", "refresh", "reload",
+                    "add", "remove", "import", "export"):
+            r = self.ctl(cmd, "--help")
+            self.assertEqual(r.returncode, 0, cmd)
+            self.assertIn(b"Usage: feedctl " + cmd.encode(), r.stdout)
+
+    def test_items_in_every_format(self):
+        self.fetched("a", 3)
+        r = self.ctl("items")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.decode().splitlines()
+        self.assertEqual(len(lines), 3)
+        self.assertIn("a title 1", lines[0])
+        self.assertIn("http://example.org/a/1", lines[0])
+        self.assertNotIn("\033[", r.stdout.decode())   # not a terminal: no colour
+        j = json.loads(self.ctl("items", "--json").stdout)
+        self.assertEqual([i["title"] for i in j["items"]], ["a title 1", "a title 2", "a title 3"])
+        self.assertEqual(j["next"], j["items"][-1]["id"])
+        nd = [json.loads(l) for l in self.ctl("items", "--ndjson").stdout.splitlines()]
+        self.assertEqual([i["id"] for i in nd], [i["id"] for i in j["items"]])
+        tsv = self.ctl("items", "--tsv").stdout.decode().splitlines()
+        self.assertEqual(len(tsv), 3)
+        self.assertEqual(tsv[0].split("\t")[1], "a title 1")
+        self.assertEqual(len(tsv[0].split("\t")), 9)
+        after = self.ctl("items", "--json", "--after", str(j["items"][0]["id"]), "--limit", "1")
+        self.assertEqual([i["title"] for i in json.loads(after.stdout)["items"]], ["a title 2"])
+        none = json.loads(self.ctl("items", "--json", "--feed", "a", "--tag", "other").stdout)
+        self.assertEqual(none["items"], [])
+        r = self.ctl("items", "--feed", "nosuch")
+        self.assertEqual(r.returncode, 4)
+
+    def test_new_prints_each_item_once(self):
+        self.fetched("a", 3)
+        r = self.ctl("new", "mailer", "--ndjson")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(r.stdout.splitlines()), 3)
+        r = self.ctl("new", "mailer", "--ndjson")
+        self.assertEqual(r.returncode, 1)          # nothing new
+        self.assertEqual(r.stdout, b"")
+        self.srv.set_feed("a", items=items_of(4))
+        self.fetched("a", 4)
+        r = self.ctl("new", "mailer", "--ndjson")
+        self.assertEqual([json.loads(l)["title"] for l in r.stdout.splitlines()], ["a title 4"])
+
+    def test_new_into_a_closed_pipe_acknowledges_nothing(self):
+        self.fetched("a", 3)
+        rd, wr = os.pipe()
+        os.close(rd)
+        try:
+            env = dict(os.environ, FEEDD_SOCKET=self.d.socket)
+            r = subprocess.run([FEEDCTL_BIN, "new", "pager"], stdout=wr, stderr=subprocess.PIPE,
+                               env=env, timeout=10 * SLOW)
+        finally:
+            os.close(wr)
+        self.assertEqual(r.returncode, 5, r.stderr)
+        self.assertIn(b"writing the output failed", r.stderr)
+        pager = self.d.get("/v1/consumers/pager").json()
+        self.assertEqual((pager["cursor"], pager["lag"]), (0, 3))
+        r = self.ctl("new", "pager", "--peek", "--ndjson")
+        self.assertEqual(len(r.stdout.splitlines()), 3)
+        r = self.ctl("new", "pager", "--ndjson")     # --peek did not ack either
+        self.assertEqual(len(r.stdout.splitlines()), 3)
+
+    def test_new_from_now(self):
+        self.fetched("a", 3)
+        r = self.ctl("new", "late", "--from-now")
+        self.assertEqual(r.returncode, 1)
+        self.srv.set_feed("a", items=items_of(4))
+        self.fetched("a", 4)
+        r = self.ctl("new", "late", "--json")
+        self.assertEqual([i["title"] for i in json.loads(r.stdout)["items"]], ["a title 4"])
+
+    def test_watch_follows_and_survives_a_restart(self):
+        self.fetched("a", 3)
+        env = dict(os.environ, FEEDD_SOCKET=self.d.socket)
+        w = subprocess.Popen([FEEDCTL_BIN, "watch", "--json"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=env)
+        try:
+            time.sleep(0.5 * SLOW)                 # let it take its cursor
+            self.srv.set_feed("a", items=items_of(4))
+            self.fetched("a", 4)
+            line = w.stdout.readline()
+            self.assertEqual(json.loads(line)["title"], "a title 4")
+            self.assertEqual(self.d.stop(), 0)
+            self.d.start()
+            self.srv.set_feed("a", items=items_of(5))
+            self.fetched("a", 5)
+            line = w.stdout.readline()
+            self.assertEqual(json.loads(line)["title"], "a title 5")
+        finally:
+            w.terminate()
+            w.wait(10)
+            w.stdout.close()
+            w.stderr.close()
+
+    def test_feeds_feed_status_refresh_reload(self):
+        self.fetched("a", 3)
+        r = self.ctl("feeds")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout.decode().splitlines()[1], r"^a\s+ok\s+")
+        j = json.loads(self.ctl("feeds", "--json").stdout)
+        self.assertEqual(j["feeds"][0]["name"], "a")
+        r = self.ctl("feed", "a")
+        self.assertIn(b"next_reason:", r.stdout)
+        self.assertEqual(json.loads(self.ctl("feed", "a", "--json").stdout)["items"], 3)
+        self.assertEqual(self.ctl("feed", "nosuch").returncode, 4)
+        self.assertIn(b"version:", self.ctl("status").stdout)
+        self.assertIn("uptime", json.loads(self.ctl("status", "--json").stdout))
+        r = self.ctl("refresh", "a")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"a: refresh queued", r.stdout)
+        self.assertEqual(self.ctl("refresh").returncode, 0)
+        self.assertEqual(self.ctl("refresh", "nosuch").returncode, 4)
+        r = self.ctl("reload")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"reloaded: 1 feeds", r.stdout)
+
+    # --- editing feeds.conf ---
+
+    def test_add_keeps_every_byte_and_the_daemon_picks_it_up(self):
+        before = open(self.d.config, "rb").read()
+        self.srv.set_feed("b", items=items_of(2, prefix="b"), title="Bee News")
+        url = self.srv.url("/feed/b")
+        r = self.ctl("add", url, "--tag", "bees", "--interval", "2h", "--config", self.d.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b'"Bee News", 2 items', r.stdout)
+        after = open(self.d.config, "rb").read()
+        self.assertTrue(after.startswith(before))
+        added = after[len(before):].decode()
+        self.assertIn("# Bee News\n[feed 127-0-0-1]\nurl = %s\ninterval = 2h\ntags = bees\n" % url,
+                      added)
+        self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/127-0-0-1").status == 200))
+        # The same URL again is refused; so is a name already taken.
+        r = self.ctl("add", url, "--config", self.d.config)
+        self.assertEqual(r.returncode, 5)
+        self.assertIn(b"already in", r.stderr)
+        # A second feed from the same site gets a unique name.
+        self.srv.set_feed("c", items=items_of(1, prefix="c"))
+        r = self.ctl("add", self.srv.url("/feed/c"), "--config", self.d.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"[feed 127-0-0-1-2]", open(self.d.config, "rb").read())
+        # remove: the section and its comment go, the rest stays.
+        r = self.ctl("remove", "127-0-0-1", "--config", self.d.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        text = open(self.d.config, "rb").read()
+        self.assertTrue(text.startswith(before))
+        self.assertNotIn(b"[feed 127-0-0-1]", text)
+        self.assertNotIn(b"Bee News", text)
+        self.assertIn(b"[feed 127-0-0-1-2]", text)
+        self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/127-0-0-1").json().get("removed")))
+        self.assertEqual(self.ctl("remove", "127-0-0-1", "--config", self.d.config).returncode, 5)
+
+    def test_add_of_a_non_feed_leaves_the_file_alone(self):
+        before = open(self.d.config, "rb").read()
+        r = self.ctl("add", self.srv.url("/status/200?body=hello%20world"),
+                     "--config", self.d.config)
+        self.assertEqual(r.returncode, 5)
+        self.assertIn(b"is not a feed", r.stderr)
+        r = self.ctl("add", self.srv.url("/status/404"), "--config", self.d.config)
+        self.assertEqual(r.returncode, 5)
+        self.assertIn(b"HTTP 404", r.stderr)
+        self.assertEqual(open(self.d.config, "rb").read(), before)
+
+    def test_add_without_a_daemon_still_edits(self):
+        self.d.stop()
+        self.srv.set_feed("e", items=items_of(1, prefix="e"))
+        r = self.ctl("add", self.srv.url("/feed/e"), "--name", "eee", "--config", self.d.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"feedd is not running", r.stdout)
+        self.assertIn(b"[feed eee]", open(self.d.config, "rb").read())
+
+    def test_import_opml_from_other_readers_and_round_trip(self):
+        base = self.srv.url("/feed/")
+        # newsboat's export: flat, title/text/xmlUrl/htmlUrl.
+        newsboat = """<?xml version="1.0"?>
+<opml version="1.0"><head><title>newsboat - Exported Feeds</title></head><body>
+<outline type="rss" xmlUrl="{b}nb1" htmlUrl="http://x.example/" title="NB One" text="NB One"/>
+<outline type="rss" xmlUrl="{a}" htmlUrl="http://x.example/" title="dup" text="dup"/>
+</body></opml>""".format(b=base, a=self.srv.url("/feed/a"))
+        # Miniflux's export: categories as nested outlines.
+        miniflux = """<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0"><head><title>Miniflux</title></head><body>
+<outline text="Tech News"><outline title="MF One" text="MF One" xmlUrl="{b}mf1" htmlUrl="http://mf.example/" type="rss"/>
+<outline title="MF Two" text="MF Two" xmlUrl="{b}mf2" type="rss" category="/linux,Kernel"/></outline>
+</body></opml>""".format(b=base)
+        for name, text in (("nb.opml", newsboat), ("mf.opml", miniflux)):
+            with open(os.path.join(self.d.dir, name), "w") as f:
+                f.write(text)
+        r = self.ctl("import", os.path.join(self.d.dir, "nb.opml"), "--config", self.d.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"1 added, 1 already present", r.stdout)
+        r = self.ctl("import", os.path.join(self.d.dir, "mf.opml"), "--config", self.d.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"2 added", r.stdout)
+        feeds = {f["name"]: f for f in self.d.get("/v1/feeds").json()["feeds"]
+                 if not f.get("removed")}
+        self.assertEqual(len(feeds), 4)
+        by_url = {f["url"]: f for f in feeds.values()}
+        self.assertEqual(by_url[base + "mf1"]["tags"], ["tech news"])
+        self.assertEqual(sorted(by_url[base + "mf2"]["tags"]), ["kernel", "linux", "tech news"])
+        # export -> import into an empty file gives the same feeds and tags.
+        out = self.ctl("export", "--config", self.d.config)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn(b'<opml version="2.0">', out.stdout)
+        exported = os.path.join(self.d.dir, "out.opml")
+        with open(exported, "wb") as f:
+            f.write(out.stdout)
+        fresh = os.path.join(self.d.dir, "fresh.conf")
+        r = self.ctl("--socket", "/nonexistent.sock", "import", exported, "--config", fresh)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        back = self.ctl("--socket", "/nonexistent.sock", "export", "--config", fresh)
+
+        def pairs(opml):
+            import xml.etree.ElementTree as ET
+            res = set()
+            for o in ET.fromstring(opml).iter("outline"):
+                if o.get("xmlUrl"):
+                    res.add((o.get("xmlUrl"), o.get("category") or ""))
+            return res
+        self.assertEqual(pairs(out.stdout), pairs(back.stdout))
+        self.assertEqual(len(pairs(out.stdout)), 4)
+
+    def test_import_of_a_non_opml_file_fails(self):
+        bad = os.path.join(self.d.dir, "bad.opml")
+        with open(bad, "w") as f:
+            f.write("<rss><channel/></rss>")
+        before = open(self.d.config, "rb").read()
+        r = self.ctl("import", bad, "--config", self.d.config)
+        self.assertEqual(r.returncode, 5)
+        self.assertIn(b"not an OPML document", r.stderr)
+        self.assertEqual(open(self.d.config, "rb").read(), before)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,166 @@
+"""exec hooks with the real daemon: every new item delivered exactly once to
+a hook that succeeds, retried until it does, killed when it hangs, and
+never lost across a restart."""
+import json
+import os
+import stat
+import time
+import unittest
+
+from fixture_server import FixtureServer
+from harness import Feedd, SLOW, wait_until
+
+CONF = """[daemon]
+host_gap = 0s
+exec_timeout = {timeout}
+exec_retry = 1s
+exec_jobs = 2
+[defaults]
+interval = 1h
+min_interval = 1s
+allow_private = yes
+[feed a]
+url = {url}
+exec = {hook} {out}
+"""
+
+# Appends what it received to OUT: one JSON line per call, with the env.
+RECORD = """#!/bin/sh
+out="$1"
+item=$(cat)
+printf '{"env": {"feed": "%s", "id": "%s", "title": "%s", "url": "%s"}, "item": %s}\\n' \\
+    "$FEEDD_FEED" "$FEEDD_ITEM_ID" "$FEEDD_TITLE" "$FEEDD_URL" "$item" >> "$out"
+"""
+
+# Fails the first two calls for an item, then succeeds (and records).
+FLAKY = """#!/bin/sh
+out="$1"
+item=$(cat)
+n=$(cat "$out.count.$FEEDD_ITEM_ID" 2>/dev/null || echo 0)
+n=$((n + 1))
+echo $n > "$out.count.$FEEDD_ITEM_ID"
+echo "attempt $n for $FEEDD_ITEM_ID" >&2
+[ $n -ge 3 ] || exit 1
+echo "$item" >> "$out"
+"""
+
+# Hangs unless a marker file exists; then records.
+HANG = """#!/bin/sh
+out="$1"
+item=$(cat)
+if [ ! -e "$out.release" ]; then
+    exec sleep 600
+fi
+echo "$item" >> "$out"
+"""
+
+
+def items_of(n, start=1):
+    return [{"guid": "g-%d" % i, "title": "title %d" % i, "link": "http://example.org/%d" % i}
+            for i in range(start, start + n)]
+
+
+class HookTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = FixtureServer().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def start(self, script, timeout="30s", feed="a"):
+        self.srv.set_feed(feed, items=items_of(2))
+        self.d = Feedd(None, start=False)
+        self.hook = os.path.join(self.d.dir, "hook.sh")
+        with open(self.hook, "w") as f:
+            f.write(script)
+        os.chmod(self.hook, stat.S_IRWXU)
+        self.out = os.path.join(self.d.dir, "out")
+        self.d.write_config(CONF.format(url=self.srv.url("/feed/" + feed), hook=self.hook,
+                                        out=self.out, timeout=timeout))
+        self.d.start()
+
+    def tearDown(self):
+        self.d.cleanup()
+
+    def lines(self):
+        try:
+            with open(self.out) as f:
+                return [l for l in f.read().splitlines() if l]
+        except FileNotFoundError:
+            return []
+
+    def refresh(self, count):
+        self.assertEqual(self.d.post("/v1/feeds/a/refresh").status, 202)
+        self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/a").json()["items"] == count))
+
+    def test_each_new_item_exactly_once(self):
+        self.start(RECORD)
+        self.refresh(2)
+        self.assertTrue(wait_until(lambda: len(self.lines()) == 2), self.d.read_log())
+        self.srv.set_feed("a", items=items_of(3))
+        self.refresh(3)
+        self.assertTrue(wait_until(lambda: len(self.lines()) == 3), self.d.read_log())
+        # An unchanged feed and a title edit announce nothing new.
+        edited = items_of(3)
+        edited[0]["title"] = "title 1, edited"
+        self.srv.set_feed("a", items=edited)
+        self.refresh(3)
+        time.sleep(1.5 * SLOW)
+        got = [json.loads(l) for l in self.lines()]
+        self.assertEqual(len(got), 3)
+        self.assertEqual(sorted(g["item"]["title"] for g in got), ["title 1", "title 2", "title 3"])
+        for g in got:
+            self.assertEqual(g["env"]["feed"], "a")
+            self.assertEqual(g["env"]["id"], str(g["item"]["id"]))
+            self.assertEqual(g["env"]["title"], g["item"]["title"])
+            self.assertEqual(g["env"]["url"], g["item"]["url"])
+        feed = self.d.get("/v1/feeds/a").json()
+        self.assertEqual((feed["hooks_pending"], feed["hooks_failed"]), (0, 0))
+
+    def test_failures_are_retried_until_success(self):
+        self.start(FLAKY)
+        self.refresh(2)
+        # Attempts at t, t+1s, t+3s (retry 1s doubling): two failures, then ok.
+        self.assertTrue(wait_until(lambda: len(self.lines()) == 2, timeout=20),
+                        self.d.read_log())
+        ids = sorted(json.loads(l)["id"] for l in self.lines())
+        for i in ids:
+            with open("%s.count.%d" % (self.out, i)) as f:
+                self.assertEqual(f.read().strip(), "3")
+        self.assertIn("attempt 1 for", self.d.read_log())    # hook stderr is logged
+        self.assertIn("hook a: item", self.d.read_log())
+        time.sleep(2 * SLOW)                                  # and never again
+        self.assertEqual(len(self.lines()), 2)
+        feed = self.d.get("/v1/feeds/a").json()
+        self.assertEqual(feed["hooks_pending"], 0)
+
+    def test_a_hanging_hook_is_killed_and_retried(self):
+        self.start(HANG, timeout="1s")
+        self.refresh(2)
+        self.assertTrue(self.d.wait_log("still running after 1s: SIGTERM", timeout=10),
+                        self.d.read_log())
+        self.assertTrue(self.d.wait_log("timed out, killed", timeout=10), self.d.read_log())
+        open(self.out + ".release", "w").close()
+        self.assertTrue(wait_until(lambda: len(self.lines()) == 2, timeout=20),
+                        self.d.read_log())
+
+    def test_pending_deliveries_survive_a_restart(self):
+        self.start(HANG, timeout="60s")
+        self.refresh(2)
+        self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/a").json()["hooks_pending"] == 2))
+        t0 = time.monotonic()
+        self.assertEqual(self.d.stop(), 0)       # hooks running: stop is still prompt
+        self.assertLess(time.monotonic() - t0, 10 * SLOW)
+        self.assertEqual(self.lines(), [])
+        open(self.out + ".release", "w").close()
+        self.d.start()
+        self.assertTrue(wait_until(lambda: len(self.lines()) == 2, timeout=20),
+                        self.d.read_log())
+        ids = sorted(json.loads(l)["id"] for l in self.lines())
+        self.assertEqual(len(set(ids)), 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
