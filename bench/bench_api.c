@@ -3,13 +3,15 @@
  * store, and the wake-up latency of a long-poll when an item is stored.
  *
  * Usage: bench_api [ITEMS] [SECONDS]   (default 1000000 items, 5 s)
- * Builds its store in a temporary directory, removed at the end. */
+ * Builds its store in a temporary directory, removed at the end; with
+ * BENCH_DIR=DIR the store is kept there and reused by the next run. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -295,8 +297,15 @@ int main(int argc, char **argv)
 	nitems = argc > 1 ? strtoll(argv[1], NULL, 10) : 1000000;
 	if (argc > 2)
 		bench_seconds = strtoll(argv[2], NULL, 10);
-	char dir[] = "/tmp/feedd-bench-api-XXXXXX";
-	if (!mkdtemp(dir)) {
+	char tmpdir[] = "/tmp/feedd-bench-api-XXXXXX";
+	const char *keep = getenv("BENCH_DIR");
+	const char *dir = keep;
+	if (keep) {
+		if (mkdir(keep, 0700) < 0 && errno != EEXIST) {
+			perror(keep);
+			return 1;
+		}
+	} else if (!(dir = mkdtemp(tmpdir))) {
 		perror("mkdtemp");
 		return 1;
 	}
@@ -310,8 +319,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "store: %s\n", err ? err : "?");
 		return 1;
 	}
-	if (fill(nitems) < 0)
+	int64_t have = 0, ev = 0;
+	store_last_ids(d.store, &have, &ev);
+	next_guid = have;
+	if (have < nitems && fill(nitems) < 0)
 		return 1;
+	nitems = next_guid;
 	if (api_start(&d, sock_path, &d.api) < 0)
 		return 1;
 	uv_async_init(&loop, &wake_async, on_wake_async);
@@ -337,9 +350,11 @@ int main(int argc, char **argv)
 	uv_loop_close(&loop);
 	store_close(d.store);
 	uv_sem_destroy(&committed);
-	char cmd[256];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	if (!keep) {
+		char cmd[256];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", dir);
+	}
 	return 0;
 }

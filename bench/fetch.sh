@@ -3,8 +3,9 @@
 # next to `newsboat -x reload` and `sfeed_update` on the same corpus.
 #
 # Usage: bench/fetch.sh [N...]        (default: 1000 5000 feeds)
-# Env:   FEEDD_BIN (default build/dev/daemon... found below), JOBS (64),
-#        ITEMS (items per feed, 20), KEEP=1 keeps the work folder.
+# Env:   FEEDD_BIN (default: build/bench, build/dev or build/test feedd),
+#        JOBS (concurrency for all three, 64), ITEMS (items per feed, 20),
+#        CLIENTS ("feedd newsboat sfeed"), KEEP=1 keeps the work folder.
 #
 # Generates N RSS documents, serves them from nginx (ETag on, gzip on,
 # access log off) on 127.0.0.1, and for each client prints wall time, CPU
@@ -17,6 +18,8 @@ src=$(pwd)
 JOBS=${JOBS:-64}
 ITEMS=${ITEMS:-20}
 SIZES=${*:-1000 5000}
+CLIENTS=${CLIENTS:-feedd newsboat sfeed}
+want() { case " $CLIENTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 need=""
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need="$need nginx"
@@ -157,10 +160,10 @@ for n in $SIZES; do
 			i=$((i + 1))
 		done
 	} > "$d/feeds.conf"
-	run "feedd --once cold" "$n" "$items" "$FEEDD" --once -c "$d/feeds.conf" --state-dir "$d/feedd"
-	tail -1 "$work/out" | sed 's/^/    /'
-	run "feedd --once warm" "$n" 0 "$FEEDD" --once -c "$d/feeds.conf" --state-dir "$d/feedd"
-	tail -1 "$work/out" | sed 's/^/    /'
+	want feedd && run "feedd --once cold" "$n" "$items" "$FEEDD" --once -c "$d/feeds.conf" --state-dir "$d/feedd"
+	want feedd && tail -1 "$work/out" | sed 's/^/    /'
+	want feedd && run "feedd --once warm" "$n" 0 "$FEEDD" --once -c "$d/feeds.conf" --state-dir "$d/feedd"
+	want feedd && tail -1 "$work/out" | sed 's/^/    /'
 
 	# newsboat
 	i=0
@@ -170,9 +173,9 @@ for n in $SIZES; do
 		i=$((i + 1))
 	done
 	printf 'reload-threads %s\n' "$JOBS" > "$d/newsboat.conf"
-	run "newsboat -x reload cold" "$n" "$items" env HOME="$d/newsboat" \
+	want newsboat && run "newsboat -x reload cold" "$n" "$items" env HOME="$d/newsboat" \
 		newsboat -x reload -u "$d/urls" -c "$d/newsboat/cache.db" -C "$d/newsboat.conf"
-	run "newsboat -x reload warm" "$n" 0 env HOME="$d/newsboat" \
+	want newsboat && run "newsboat -x reload warm" "$n" 0 env HOME="$d/newsboat" \
 		newsboat -x reload -u "$d/urls" -c "$d/newsboat/cache.db" -C "$d/newsboat.conf"
 
 	# sfeed
@@ -185,6 +188,6 @@ for n in $SIZES; do
 		done
 		printf '}\n'
 	} > "$d/sfeedrc"
-	run "sfeed_update cold" "$n" "$items" sfeed_update "$d/sfeedrc"
-	run "sfeed_update warm" "$n" 0 sfeed_update "$d/sfeedrc"
+	want sfeed && run "sfeed_update cold" "$n" "$items" sfeed_update "$d/sfeedrc"
+	want sfeed && run "sfeed_update warm" "$n" 0 sfeed_update "$d/sfeedrc"
 done

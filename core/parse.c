@@ -517,13 +517,13 @@ static void pass_on(struct parser *p, const char *s, size_t n)
 static void emit(struct parser *p, const char *s, size_t n)
 {
 	/* Fast path: nothing to drop. */
+	static const bool drop[256] = {
+		[0] = 1, 1, 1, 1, 1, 1, 1, 1, 1, [11] = 1, 1, [14] = 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, [0xEF] = 1,
+	};
 	size_t k = 0;
-	while (k < n) {
-		unsigned char c = (unsigned char)s[k];
-		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0xEF)
-			break;
+	while (k < n && !drop[(unsigned char)s[k]])
 		k++;
-	}
 	if (k == n) {
 		if (n)
 			pass_on(p, s, n);
@@ -591,8 +591,17 @@ static void decode_utf8(struct parser *p, const unsigned char *s, size_t n, bool
 {
 	char out[4096 + 8];
 	size_t o = 0, i = 0;
-	/* Fast path: the valid prefix goes on as it is. */
+	/* Fast path: the valid prefix goes on as it is; ASCII eight bytes
+	 * at a time. */
 	while (i < n) {
+		if (n - i >= 8) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (!(w & 0x8080808080808080ull)) {
+				i += 8;
+				continue;
+			}
+		}
 		if (s[i] < 0x80) {
 			i++;
 			continue;

@@ -620,7 +620,9 @@ static void end_capture(struct xml_state *x)
 		return;
 	case T_GUID: {
 		char *v = trimmed(raw);
-		char *g = v && c->base ? url_resolve(c->base, v) : NULL;
+		/* A permalink is a URI and resolves like one; a plain
+		 * identifier (isPermaLink="false") is kept as written. */
+		char *g = v && c->base && x->guid_perma ? url_resolve(c->base, v) : NULL;
 		if (g) {
 			free(v);
 			v = g;

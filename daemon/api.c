@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
@@ -705,6 +706,17 @@ int api_start(struct feedd *d, const char *path, struct api **out)
 		log_info("api: listening on the socket systemd passed");
 	}
 	struct http_limits lim = HTTP_LIMITS_DEFAULT;
+	/* Held long-polls are descriptors: the soft limit (often 1024) would
+	 * cap them before max_waiting does. Nothing here uses select(). */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rlim_t want = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
+		if (want > rl.rlim_cur) {
+			rl.rlim_cur = want;
+			if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+				log_debug("api: open files limit raised to %llu", (unsigned long long)want);
+		}
+	}
 	struct http_handler h = {
 		.on_request = on_request, .on_abort = on_abort, .on_closed = on_server_closed,
 		.ud = a,
