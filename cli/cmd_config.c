@@ -293,7 +293,10 @@ int cmd_add(const struct command *c, int argc, char **argv)
 	return code;
 }
 
-static int parse_config_opt(const struct command *c, int argc, char **argv, const char **cfg)
+/* --config FILE and --help, then exactly NPOS arguments. Returns -1 to go
+ * on, or an exit code. */
+static int parse_config_opt(const struct command *c, int argc, char **argv, const char **cfg,
+			    int npos)
 {
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
@@ -313,19 +316,19 @@ static int parse_config_opt(const struct command *c, int argc, char **argv, cons
 			return CTL_EXIT_USAGE;
 		}
 	}
+	if (argc - optind != npos) {
+		ctl_usage_of(c, stderr);
+		return CTL_EXIT_USAGE;
+	}
 	return -1;
 }
 
 int cmd_remove(const struct command *c, int argc, char **argv)
 {
 	const char *cfg;
-	int code = parse_config_opt(c, argc, argv, &cfg);
+	int code = parse_config_opt(c, argc, argv, &cfg, 1);
 	if (code >= 0)
 		return code;
-	if (optind != argc - 1) {
-		ctl_usage_of(c, stderr);
-		return CTL_EXIT_USAGE;
-	}
 	const char *name = argv[optind];
 	struct conf_file f;
 	if ((code = conf_open(&f, config_path(cfg), false)))
@@ -348,13 +351,9 @@ int cmd_remove(const struct command *c, int argc, char **argv)
 int cmd_import(const struct command *c, int argc, char **argv)
 {
 	const char *cfg;
-	int code = parse_config_opt(c, argc, argv, &cfg);
+	int code = parse_config_opt(c, argc, argv, &cfg, 1);
 	if (code >= 0)
 		return code;
-	if (optind != argc - 1) {
-		ctl_usage_of(c, stderr);
-		return CTL_EXIT_USAGE;
-	}
 	const char *opml_path = argv[optind];
 	size_t olen;
 	char *obuf = conf_read_file(opml_path, &olen);
@@ -431,13 +430,9 @@ int cmd_import(const struct command *c, int argc, char **argv)
 int cmd_export(const struct command *c, int argc, char **argv)
 {
 	const char *cfg;
-	int code = parse_config_opt(c, argc, argv, &cfg);
+	int code = parse_config_opt(c, argc, argv, &cfg, 0);
 	if (code >= 0)
 		return code;
-	if (optind != argc) {
-		ctl_usage_of(c, stderr);
-		return CTL_EXIT_USAGE;
-	}
 	struct conf_file f;
 	if ((code = conf_open(&f, config_path(cfg), false)))
 		return code;

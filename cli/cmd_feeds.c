@@ -8,9 +8,10 @@
 
 #include "cli/feedctl.h"
 
-/* Options of the read-only commands: --json and --help. Returns -1 to go
- * on, or an exit code. */
-static int parse_json_opt(const struct command *c, int argc, char **argv, bool *json)
+/* Options of the read-only commands: --json and --help, then between MINPOS
+ * and MAXPOS arguments. Returns -1 to go on, or an exit code. */
+static int parse_json_opt(const struct command *c, int argc, char **argv, bool *json,
+			  int minpos, int maxpos)
 {
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
@@ -29,6 +30,10 @@ static int parse_json_opt(const struct command *c, int argc, char **argv, bool *
 			ctl_usage_of(c, stderr);
 			return CTL_EXIT_USAGE;
 		}
+	}
+	if (argc - optind < minpos || argc - optind > maxpos) {
+		ctl_usage_of(c, stderr);
+		return CTL_EXIT_USAGE;
 	}
 	return -1;
 }
@@ -93,7 +98,7 @@ static const char *feed_state(json_t *f)
 int cmd_feeds(const struct command *c, int argc, char **argv)
 {
 	bool json;
-	int code = parse_json_opt(c, argc, argv, &json);
+	int code = parse_json_opt(c, argc, argv, &json, 0, 0);
 	if (code >= 0)
 		return code;
 	json_t *a = NULL;
@@ -151,13 +156,9 @@ static void print_object(json_t *o, int indent)
 int cmd_feed(const struct command *c, int argc, char **argv)
 {
 	bool json;
-	int code = parse_json_opt(c, argc, argv, &json);
+	int code = parse_json_opt(c, argc, argv, &json, 1, 1);
 	if (code >= 0)
 		return code;
-	if (optind != argc - 1) {
-		ctl_usage_of(c, stderr);
-		return CTL_EXIT_USAGE;
-	}
 	struct strbuf t = {0};
 	strbuf_puts(&t, "/v1/feeds/");
 	ctl_urlencode(&t, argv[optind]);
@@ -179,13 +180,9 @@ int cmd_feed(const struct command *c, int argc, char **argv)
 int cmd_status(const struct command *c, int argc, char **argv)
 {
 	bool json;
-	int code = parse_json_opt(c, argc, argv, &json);
+	int code = parse_json_opt(c, argc, argv, &json, 0, 0);
 	if (code >= 0)
 		return code;
-	if (optind != argc) {
-		ctl_usage_of(c, stderr);
-		return CTL_EXIT_USAGE;
-	}
 	json_t *a = NULL;
 	if ((code = ctl_call("GET", "/v1/status", NULL, &a, NULL)))
 		return code;
@@ -215,7 +212,7 @@ static int refresh_one(const char *name)
 int cmd_refresh(const struct command *c, int argc, char **argv)
 {
 	bool json;
-	int code = parse_json_opt(c, argc, argv, &json);
+	int code = parse_json_opt(c, argc, argv, &json, 0, argc);
 	if (code >= 0)
 		return code;
 	int worst = 0;
@@ -243,7 +240,7 @@ int cmd_refresh(const struct command *c, int argc, char **argv)
 int cmd_reload(const struct command *c, int argc, char **argv)
 {
 	bool json;
-	int code = parse_json_opt(c, argc, argv, &json);
+	int code = parse_json_opt(c, argc, argv, &json, 0, 0);
 	if (code >= 0)
 		return code;
 	json_t *a = NULL;

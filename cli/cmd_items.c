@@ -40,16 +40,33 @@ static const struct option item_longopts[] = {
 	{0},
 };
 
+static int parse_item_opts_only(const struct command *c, int argc, char **argv,
+				struct item_opts *o, const int *allowed);
+
 static void add_param(struct strbuf *b, const char *name, const char *value)
 {
 	strbuf_printf(b, "&%s=", name);
 	ctl_urlencode(b, value);
 }
 
-/* Parses the options shared by items, new and watch. Returns -1 to go on,
- * or an exit code. ALLOWED lists the option ids this command takes. */
+/* Parses the options shared by items, new and watch, and checks that NPOS
+ * arguments follow. Returns -1 to go on, or an exit code (O is then
+ * released). ALLOWED lists the option ids this command takes. */
 static int parse_item_opts(const struct command *c, int argc, char **argv,
-			   struct item_opts *o, const int *allowed)
+			   struct item_opts *o, const int *allowed, int npos)
+{
+	int code = parse_item_opts_only(c, argc, argv, o, allowed);
+	if (code < 0 && argc - optind != npos) {
+		ctl_usage_of(c, stderr);
+		code = CTL_EXIT_USAGE;
+	}
+	if (code >= 0)
+		free(o->filters.s);
+	return code;
+}
+
+static int parse_item_opts_only(const struct command *c, int argc, char **argv,
+				struct item_opts *o, const int *allowed)
 {
 	memset(o, 0, sizeof *o);
 	o->limit = 100;
@@ -216,13 +233,9 @@ int cmd_items(const struct command *c, int argc, char **argv)
 {
 	static const int allowed[] = {OPT_AFTER, OPT_LIMIT, OPT_JSON, OPT_NDJSON, OPT_TSV, 0};
 	struct item_opts o;
-	int code = parse_item_opts(c, argc, argv, &o, allowed);
-	if (code >= 0 || optind < argc) {
-		free(o.filters.s);
-		if (code < 0)
-			ctl_usage_of(c, stderr);
-		return code >= 0 ? code : CTL_EXIT_USAGE;
-	}
+	int code = parse_item_opts(c, argc, argv, &o, allowed, 0);
+	if (code >= 0)
+		return code;
 	struct strbuf t = {0};
 	strbuf_printf(&t, "/v1/items?limit=%ld&after=%s%s", o.limit, o.after ? o.after : "0",
 		      o.filters.s);
@@ -253,15 +266,9 @@ int cmd_new(const struct command *c, int argc, char **argv)
 	static const int allowed[] = {OPT_LIMIT, OPT_JSON, OPT_NDJSON, OPT_TSV, OPT_PEEK,
 				      OPT_FROM_NOW, 0};
 	struct item_opts o;
-	int code = parse_item_opts(c, argc, argv, &o, allowed);
-	if (code >= 0 || optind != argc - 1) {
-		free(o.filters.s);
-		if (code < 0) {
-			fprintf(stderr, "feedctl: new needs one CONSUMER name\n");
-			ctl_usage_of(c, stderr);
-		}
-		return code >= 0 ? code : CTL_EXIT_USAGE;
-	}
+	int code = parse_item_opts(c, argc, argv, &o, allowed, 1);
+	if (code >= 0)
+		return code;
 	const char *name = argv[optind];
 	struct strbuf base = {0};
 	strbuf_puts(&base, "/v1/consumers/");
@@ -340,13 +347,9 @@ int cmd_watch(const struct command *c, int argc, char **argv)
 {
 	static const int allowed[] = {OPT_AFTER, OPT_JSON, 0};
 	struct item_opts o;
-	int code = parse_item_opts(c, argc, argv, &o, allowed);
-	if (code >= 0 || optind < argc) {
-		free(o.filters.s);
-		if (code < 0)
-			ctl_usage_of(c, stderr);
-		return code >= 0 ? code : CTL_EXIT_USAGE;
-	}
+	int code = parse_item_opts(c, argc, argv, &o, allowed, 0);
+	if (code >= 0)
+		return code;
 	enum out_format f = o.format == OUT_JSON ? OUT_NDJSON : OUT_TABLE;
 	long long cursor = 0;
 	if (o.after)

@@ -285,6 +285,9 @@ static void feed_xml(struct parser *p, const char *s, size_t n, bool final)
 
 enum { REF_TEXT, REF_CDATA, REF_COMMENT, REF_PI };
 
+/* Bytes the reference rewriter must look at in text. */
+static const bool special[256] = {['<'] = true, ['&'] = true};
+
 /* Rewrites one '&' at S (N bytes available); returns bytes consumed, or 0
  * when more bytes are needed. */
 static size_t rewrite_ref(struct sbuf *out, const char *s, size_t n, bool final)
@@ -346,9 +349,16 @@ static size_t rewrite_ref(struct sbuf *out, const char *s, size_t n, bool final)
 static void rewrite_refs(struct parser *p, const char *in, size_t len, bool final,
 			 struct sbuf *out)
 {
-	sbuf_add(&p->refs, in, len, SIZE_MAX);
-	const char *s = p->refs.s ? p->refs.s : "";
-	size_t n = p->refs.len, i = 0, start = 0;
+	/* Work on the input itself unless bytes wait from the last call. */
+	const char *s = in;
+	size_t n = len;
+	bool carried = p->refs.len > 0;
+	if (carried) {
+		sbuf_add(&p->refs, in, len, SIZE_MAX);
+		s = p->refs.s;
+		n = p->refs.len;
+	}
+	size_t i = 0, start = 0;
 	static const char *const ends[] = {"", "]]>", "-->", "?>"};
 	while (i < n) {
 		if (p->skip != REF_TEXT) {
@@ -363,6 +373,13 @@ static void rewrite_refs(struct parser *p, const char *in, size_t len, bool fina
 			i = (size_t)(f - s) + el;
 			p->skip = REF_TEXT;
 			continue;
+		}
+		if (!p->in_tag) {
+			/* Skip plain text quickly. */
+			while (i < n && !special[(unsigned char)s[i]])
+				i++;
+			if (i == n)
+				break;
 		}
 		char c = s[i];
 		if (p->in_tag) {
@@ -430,10 +447,14 @@ static void rewrite_refs(struct parser *p, const char *in, size_t len, bool fina
 	sbuf_add(out, s + start, i - start, SIZE_MAX);
 	start = i;
 carry:
-	memmove(p->refs.s, s + start, n - start);
-	p->refs.len = n - start;
-	if (p->refs.s)
+	if (carried) {
+		memmove(p->refs.s, s + start, n - start);
+		p->refs.len = n - start;
 		p->refs.s[p->refs.len] = '\0';
+	} else {
+		sbuf_reset(&p->refs);
+		sbuf_add(&p->refs, s + start, n - start, SIZE_MAX);
+	}
 }
 
 static void to_mode(struct parser *p, const char *s, size_t n, bool final)
@@ -446,10 +467,8 @@ static void to_mode(struct parser *p, const char *s, size_t n, bool final)
 			parse_fail(&p->out, -EMSGSIZE, "JSON document larger than the cap");
 		}
 	} else {
-		struct sbuf out = {0};
-		rewrite_refs(p, s, n, final, &out);
-		feed_xml(p, out.s, out.len, final);
-		sbuf_free(&out);
+		rewrite_refs(p, s, n, final, &p->xmlbuf);
+		feed_xml(p, NULL, 0, final);
 	}
 }
 
@@ -485,8 +504,31 @@ static void lead_decide(struct parser *p, bool final)
 }
 
 /* Decoded UTF-8 in: drops what XML forbids, passes it on. */
+static void pass_on(struct parser *p, const char *s, size_t n)
+{
+	if (p->mode == MODE_UNDECIDED) {
+		sbuf_add(&p->lead, s, n, SIZE_MAX);
+		lead_decide(p, false);
+	} else {
+		to_mode(p, s, n, false);
+	}
+}
+
 static void emit(struct parser *p, const char *s, size_t n)
 {
+	/* Fast path: nothing to drop. */
+	static const bool drop[256] = {
+		[0] = 1, 1, 1, 1, 1, 1, 1, 1, 1, [11] = 1, 1, [14] = 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, [0xEF] = 1,
+	};
+	size_t k = 0;
+	while (k < n && !drop[(unsigned char)s[k]])
+		k++;
+	if (k == n) {
+		if (n)
+			pass_on(p, s, n);
+		return;
+	}
 	char tmp[4096];
 	size_t t = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -549,6 +591,31 @@ static void decode_utf8(struct parser *p, const unsigned char *s, size_t n, bool
 {
 	char out[4096 + 8];
 	size_t o = 0, i = 0;
+	/* Fast path: the valid prefix goes on as it is; ASCII eight bytes
+	 * at a time. */
+	while (i < n) {
+		if (n - i >= 8) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (!(w & 0x8080808080808080ull)) {
+				i += 8;
+				continue;
+			}
+		}
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		int l = utf8_len(s + i, n - i);
+		if (l <= 0)
+			break;
+		i += (size_t)l;
+	}
+	if (i) {
+		emit(p, (const char *)s, i);
+		if (p->out.err)
+			return;
+	}
 	while (i < n) {
 		int l = utf8_len(s + i, n - i);
 		if (l < 0 && !final) {

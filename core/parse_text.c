@@ -391,7 +391,14 @@ char *text_html_resolve(const char *html, const char *base)
 	struct sbuf b = {0};
 	const char *p = html;
 	while (*p) {
-		if (p[0] == '<' && isalpha((unsigned char)p[1])) {
+		const char *lt = strchr(p, '<');
+		if (!lt) {
+			sbuf_add(&b, p, strlen(p), SIZE_MAX);
+			break;
+		}
+		sbuf_add(&b, p, (size_t)(lt - p), SIZE_MAX);
+		p = lt;
+		if (isalpha((unsigned char)p[1])) {
 			p = resolve_tag(&b, p, base);
 		} else if (strncmp(p, "<!--", 4) == 0) {
 			const char *e = strstr(p + 4, "-->");

@@ -620,7 +620,9 @@ static void end_capture(struct xml_state *x)
 		return;
 	case T_GUID: {
 		char *v = trimmed(raw);
-		char *g = v && c->base ? url_resolve(c->base, v) : NULL;
+		/* A permalink is a URI and resolves like one; a plain
+		 * identifier (isPermaLink="false") is kept as written. */
+		char *g = v && c->base && x->guid_perma ? url_resolve(c->base, v) : NULL;
 		if (g) {
 			free(v);
 			v = g;
@@ -755,9 +757,10 @@ static void start_link(struct xml_state *x, int nattr, const xmlChar **attrs)
 			set_str(&f->link, &x->fp.link, prio, url);
 		url = NULL;
 	} else if (!strcasecmp(r, "enclosure")) {
-		if (x->item)
+		if (x->item) {
 			add_enclosure(x->item, url, type, attr_get(nattr, attrs, "length", NS_CORE));
-		url = type = NULL;
+			url = type = NULL;
+		}
 	} else if (!strcasecmp(r, "self") && !x->item) {
 		set_str(&f->self, &(int){0}, 1, url);
 		url = NULL;

@@ -74,6 +74,14 @@ static void replace(char **field, const char *value)
 	*field = value ? (char *)xmlStrdup((const xmlChar *)value) : NULL;
 }
 
+static bool host_plain(const char *h)
+{
+	for (; *h; h++)
+		if (!isalnum((unsigned char)*h) && !strchr("-._~:[]", *h))
+			return false;
+	return true;
+}
+
 /* Fallback for what libxml2 will not parse: the text before any fragment. */
 static char *canon_fallback(const char *url)
 {
@@ -85,9 +93,21 @@ char *url_canonical(const char *url)
 {
 	if (!url || !*url)
 		return NULL;
-	xmlURIPtr u = xmlParseURI(url);
-	if (!u)
-		return canon_fallback(url);
+	/* The fragment goes first: a malformed one ("##") must not make the
+	 * same page canonicalise two ways. */
+	char *nofrag = canon_fallback(url);
+	if (!nofrag)
+		return NULL;
+	xmlURIPtr u = xmlParseURI(nofrag);
+	/* libxml2 unescapes the host and writes it back as is: a host that was
+	 * not plain to begin with ("coa%23") would come out meaning another
+	 * URL. Such links are kept as they came. */
+	if (!u || (u->server && !host_plain(u->server))) {
+		if (u)
+			xmlFreeURI(u);
+		return nofrag;
+	}
+	free(nofrag);
 	lower(u->scheme);
 	lower(u->server);
 	if (u->scheme && u->port &&

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
@@ -126,6 +127,12 @@ static void send_buf(struct http_conn *c, int status, enum api_format f, const c
 
 static void send_json(struct http_conn *c, int status, const char *headers, json_t *j)
 {
+	if (!j) {
+		/* json_pack failed: only out of memory can do that here. */
+		static const char oom[] = "{\"error\":\"out of memory\",\"detail\":null}\n";
+		http_reply(c, 500, ctypes[FMT_JSON], NULL, oom, sizeof oom - 1);
+		return;
+	}
 	struct buf b = scratch_take();
 	apifmt_json(&b, j);
 	json_decref(j);
@@ -381,6 +388,25 @@ static json_t *feed_config_json(const struct feed_conf *fc)
 			 "hook", fc->exec != NULL);
 }
 
+static const char *feed_state_of(const json_t *f)
+{
+	const char *s = json_string_value(json_object_get(f, "state"));
+	if (s)
+		return s;
+	if (json_is_true(json_object_get(f, "removed")))
+		return "removed";
+	if (json_is_true(json_object_get(f, "gone")))
+		return "gone";
+	if (json_is_false(json_object_get(json_object_get(f, "config"), "enabled")))
+		return "disabled";
+	if (json_integer_value(json_object_get(f, "failures")) > 0)
+		return "failing";
+	json_t *lf = json_object_get(f, "last_fetch");
+	if (!lf || json_is_null(lf) || (json_is_integer(lf) && json_integer_value(lf) == 0))
+		return "new";
+	return "ok";
+}
+
 /* Adds what only the running daemon knows to a feed's stored state. */
 static void feed_decorate(struct api *a, json_t *feed)
 {
@@ -395,6 +421,8 @@ static void feed_decorate(struct api *a, json_t *feed)
 	const struct feed_conf *fc = a->d->conf ? config_find_feed(a->d->conf, name) : NULL;
 	if (fc && !json_object_get(feed, "config"))
 		json_object_set_new(feed, "config", feed_config_json(fc));
+	if (!json_object_get(feed, "state"))
+		json_object_set_new(feed, "state", json_string(feed_state_of(feed)));
 }
 
 static void handle_feeds(struct api *a, struct http_conn *c, const struct apireq *r)
@@ -426,23 +454,6 @@ static void handle_feeds(struct api *a, struct http_conn *c, const struct apireq
 		return;
 	}
 	send_json(c, 200, NULL, json_pack("{s:o}", "feeds", feeds));
-}
-
-static const char *feed_state_of(const json_t *f)
-{
-	const char *s = json_string_value(json_object_get(f, "state"));
-	if (s)
-		return s;
-	if (json_is_true(json_object_get(f, "removed")))
-		return "removed";
-	if (json_is_true(json_object_get(f, "gone")))
-		return "gone";
-	if (json_integer_value(json_object_get(f, "failures")) > 0)
-		return "failing";
-	json_t *lf = json_object_get(f, "last_fetch");
-	if (!lf || json_is_null(lf) || (json_is_integer(lf) && json_integer_value(lf) == 0))
-		return "new";
-	return "ok";
 }
 
 static void handle_status(struct api *a, struct http_conn *c)
@@ -522,7 +533,7 @@ static void handle_consumer(struct api *a, struct http_conn *c, const struct api
 		}
 		json_decref(all);
 		if (!found)
-			found = json_pack("{s:s,s:I}", "name", r->name, "cursor", (json_int_t)cursor);
+			found = json_pack("{s:o,s:I}", "name", json_string_lossy(r->name), "cursor", (json_int_t)cursor);
 		send_json(c, 200, NULL, found);
 		return;
 	}
@@ -539,7 +550,7 @@ static void handle_consumer(struct api *a, struct http_conn *c, const struct api
 		return;
 	}
 	store_consumer_get(a->d->store, r->name, false, false, &cursor);
-	send_json(c, 200, NULL, json_pack("{s:s,s:I}", "consumer", r->name,
+	send_json(c, 200, NULL, json_pack("{s:o,s:I}", "consumer", json_string_lossy(r->name),
 					  "cursor", (json_int_t)cursor));
 }
 
@@ -558,7 +569,7 @@ static void handle_refresh(struct api *a, struct http_conn *c, const struct apir
 		send_error(c, 500, "refresh failed", strerror(-rc), NULL);
 		return;
 	}
-	send_json(c, 202, NULL, json_pack("{s:s,s:s}", "feed", r->name, "refresh", "queued"));
+	send_json(c, 202, NULL, json_pack("{s:o,s:s}", "feed", json_string_lossy(r->name), "refresh", "queued"));
 }
 
 static void handle_reload(struct api *a, struct http_conn *c)
@@ -695,6 +706,17 @@ int api_start(struct feedd *d, const char *path, struct api **out)
 		log_info("api: listening on the socket systemd passed");
 	}
 	struct http_limits lim = HTTP_LIMITS_DEFAULT;
+	/* Held long-polls are descriptors: the soft limit (often 1024) would
+	 * cap them before max_waiting does. Nothing here uses select(). */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rlim_t want = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
+		if (want > rl.rlim_cur) {
+			rl.rlim_cur = want;
+			if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+				log_debug("api: open files limit raised to %llu", (unsigned long long)want);
+		}
+	}
 	struct http_handler h = {
 		.on_request = on_request, .on_abort = on_abort, .on_closed = on_server_closed,
 		.ud = a,

@@ -97,9 +97,18 @@ int feedd_reload(struct feedd *d, struct config_errors *errs)
 	if (d->sched)
 		sched_reload(d->sched, c);
 	config_free(old);
+	/* feed.added / feed.removed were just recorded: wake /v1/events waits. */
+	feedd_wake(d);
 	log_notice("reload: %s: %zu feeds (was %zu)", d->config_path, c->nfeeds, before);
 	notify_ready();
 	return 0;
+}
+
+void feedd_wake(struct feedd *d)
+{
+	int64_t last_item = 0, last_event = 0;
+	if (d->api && store_last_ids(d->store, &last_item, &last_event) == 0)
+		api_wake(d->api, last_item, last_event);
 }
 
 void feedd_news(struct feedd *d, const struct store_news *news)

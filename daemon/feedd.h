@@ -46,4 +46,8 @@ int feedd_reload(struct feedd *d, struct config_errors *errs);
 /* A fetched document was committed: wake long-polls and hooks. */
 void feedd_news(struct feedd *d, const struct store_news *news);
 
+/* Events were recorded outside a fetch (reload, a hook given up): wake the
+ * /v1/events long-polls. */
+void feedd_wake(struct feedd *d);
+
 #endif

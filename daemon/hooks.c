@@ -172,6 +172,7 @@ static void record(struct job *j)
 		log_err("hook %s: item %lld: %s; given up after %d attempts", j->feed,
 			(long long)j->item_id, why, attempt);
 		store_hook_result(h->d->store, j->item_id, false, 0, why);
+		feedd_wake(h->d);    /* hook.failed is an event clients wait for */
 		return;
 	}
 	int64_t wait = backoff(h->d->conf->daemon.exec_retry, attempt);
@@ -255,6 +256,7 @@ static void give_up_now(struct hooks *h, const struct hook_job *hj, const char *
 {
 	log_err("hook %s: item %lld: %s", hj->feed, (long long)hj->item_id, why);
 	store_hook_result(h->d->store, hj->item_id, false, 0, why);
+	feedd_wake(h->d);
 }
 
 static void start_job(struct hooks *h, const struct hook_job *hj)

@@ -31,6 +31,7 @@ struct http_server {
 	char *path;                  /* socket file we created, unlinked at close */
 	int refs;                    /* listener + connections not yet freed */
 	int active, parked, rejecting;
+	uint64_t last_accept_log;    /* loop ms of the last accept error logged */
 	bool closing;
 };
 
@@ -620,7 +621,12 @@ static void on_connection(uv_stream_t *l, int status)
 {
 	struct http_server *s = l->data;
 	if (status < 0) {
-		log_warn("api: accept: %s", uv_strerror(status));
+		/* Out of descriptors under a flood: say so, but not per attempt. */
+		uint64_t now = uv_now(s->loop);
+		if (now - s->last_accept_log >= 1000 || !s->last_accept_log) {
+			s->last_accept_log = now ? now : 1;
+			log_warn("api: accept: %s", uv_strerror(status));
+		}
 		return;
 	}
 	struct http_conn *c = calloc(1, sizeof *c);

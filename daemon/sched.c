@@ -548,7 +548,9 @@ static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct 
 	} else {
 		d->totals.items_new += (int64_t)news.nnew;
 		d->totals.items_updated += (int64_t)news.nupdated;
-		if (news.nnew || news.nupdated || o->events)
+		/* --once has no listeners: hooks are queued in the store and run
+		 * by the daemon later. */
+		if (!s->once && (news.nnew || news.nupdated || o->events))
 			feedd_news(d, &news);
 	}
 
@@ -561,7 +563,9 @@ static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct 
 	else
 		snprintf(line, sizeof line, "error: %s", o->msg);
 	int64_t in_s = st->next_due > now ? st->next_due - now : 0;
-	if (o->ok)
+	if (s->once)
+		log_debug("fetch %s: %s", st->name, line);   /* stdout has the line */
+	else if (o->ok)
 		log_info("fetch %s: %s; next in %llds (%s)", st->name, line, (long long)in_s,
 			 st->next_reason);
 	else

@@ -71,8 +71,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" SELECT id, title, summary, content FROM items WHERE id > ?1",
 	[ST_EVENT_ADD] =
 		"INSERT INTO events(type, time, feed, item_id, data) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_HOOK_ADD] =
-		"INSERT OR IGNORE INTO hook_deliveries(item_id, feed, next_try) VALUES (?1, ?2, ?3)",
+	/* A document's new items, ids above ?1, get their events and hook
+	 * deliveries in one statement each. */
+	[ST_EVENTS_NEW] =
+		"INSERT INTO events(type, time, feed, item_id)"
+		" SELECT 'item.new', ?2, ?3, id FROM items WHERE id > ?1 ORDER BY id",
+	[ST_HOOKS_NEW] =
+		"INSERT OR IGNORE INTO hook_deliveries(item_id, feed, next_try)"
+		" SELECT id, feed, ?2 FROM items WHERE id > ?1",
 	[ST_LAST_ITEM] = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'items'), 0)",
 	[ST_LAST_EVENT] = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
 	[ST_EVENTS] =

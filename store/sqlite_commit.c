@@ -390,18 +390,8 @@ static int apply_edits(struct store *s, const char *feed_name, int64_t now,
 	return 0;
 }
 
-/* Indexes the document's new items (ids above LAST) in one statement. */
-static int index_new(struct store *s, int64_t last)
-{
-	sqlite3_stmt *st = store_stmt(s, ST_FTS_ADD);
-	sqlite3_bind_int64(st, 1, last);
-	int rc = sqlite3_step(st);
-	store_done(st);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "full-text index");
-}
-
-static int item_insert(struct store *s, int64_t feed, const char *feed_name,
-		       const struct pending *p, int64_t now, bool hook, struct commit_acc *acc)
+static int item_insert(struct store *s, int64_t feed, const struct pending *p, int64_t now,
+		       struct commit_acc *acc)
 {
 	const struct item *it = p->it;
 	int64_t dup = 0;
@@ -449,18 +439,30 @@ static int item_insert(struct store *s, int64_t feed, const char *feed_name,
 		acc->cap = cap;
 	}
 	acc->new_ids[acc->nnew++] = id;
-	if (hook) {
-		st = store_stmt(s, ST_HOOK_ADD);
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, feed);
-		sqlite3_bind_int64(st, 3, now);
-		rc = sqlite3_step(st);
+	return 0;
+}
+
+/* Events, hook deliveries and the full-text index for the document's new
+ * items (ids above LAST): three statements, not three per item. */
+static int finish_new(struct store *s, const char *feed_name, int64_t last, int64_t now,
+		      bool hook)
+{
+	enum stmt ids[3] = {ST_EVENTS_NEW, ST_HOOKS_NEW, ST_FTS_ADD};
+	for (int i = 0; i < 3; i++) {
+		if (ids[i] == ST_HOOKS_NEW && !hook)
+			continue;
+		sqlite3_stmt *st = store_stmt(s, ids[i]);
+		sqlite3_bind_int64(st, 1, last);
+		if (ids[i] != ST_FTS_ADD)
+			sqlite3_bind_int64(st, 2, now);
+		if (ids[i] == ST_EVENTS_NEW)
+			sqlite3_bind_text(st, 3, feed_name, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
 		store_done(st);
 		if (rc != SQLITE_DONE)
-			return store_fail(s, rc, "hook queue");
+			return store_fail(s, rc, "new items");
 	}
-	/* The item's title and link join in when events are read. */
-	return store_event(s, "item.new", now, feed_name, id, NULL);
+	return 0;
 }
 
 /* The link rule may only match when the link names one article: no other
@@ -472,9 +474,8 @@ static bool link_usable(const struct pending *p, const char *site_canon)
 	return p->canon && p->canon_unique && !(site_canon && strcmp(p->canon, site_canon) == 0);
 }
 
-static int store_item(struct store *s, int64_t feed, const char *feed_name,
-		      const struct pending *p, const char *site_canon, int64_t now,
-		      bool hook, struct commit_acc *acc)
+static int store_item(struct store *s, int64_t feed, const struct pending *p,
+		      const char *site_canon, int64_t now, struct commit_acc *acc)
 {
 	struct found f;
 	int r = lookup(s, ST_ITEM_BY_KEY, feed, p->key, &f);
@@ -504,7 +505,7 @@ static int store_item(struct store *s, int64_t feed, const char *feed_name,
 		if (f.rows)
 			return 0;
 	}
-	return item_insert(s, feed, feed_name, p, now, hook, acc);
+	return item_insert(s, feed, p, now, acc);
 }
 
 static int store_doc(struct store *s, int64_t feed, const char *feed_name,
@@ -540,8 +541,8 @@ static int store_doc(struct store *s, int64_t feed, const char *feed_name,
 	if ((r = store_last_ids(s, &last_id, NULL)) < 0)
 		goto out;
 	for (size_t i = 0; i < doc->nitems && r == 0; i++)
-		r = store_item(s, feed, feed_name, &p[i], site_canon, now, hook, acc);
-	if (r < 0 || (acc->nnew && (r = index_new(s, last_id)) < 0) ||
+		r = store_item(s, feed, &p[i], site_canon, now, acc);
+	if (r < 0 || (acc->nnew && (r = finish_new(s, feed_name, last_id, now, hook)) < 0) ||
 	    (r = apply_edits(s, feed_name, now, acc)) < 0)
 		goto out;
 	/* What this document lists is what retention must leave alone. */

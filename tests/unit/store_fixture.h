@@ -4,6 +4,7 @@
 #define FEEDD_TEST_STORE_FIXTURE_H
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,53 @@ struct tdb {
 	struct store *s;
 };
 
+static inline void tdb_rm(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (d) {
+		struct dirent *e;
+		char p[600];
+		while ((e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+			unlink(p);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+/* Directories not yet removed: a failed assertion jumps past tdb_close, so
+ * whatever is left goes at exit. */
+static char tdb_left[64][256];
+
+static void tdb_atexit(void)
+{
+	for (size_t i = 0; i < 64; i++)
+		if (tdb_left[i][0])
+			tdb_rm(tdb_left[i]);
+}
+
+static inline void tdb_track(const char *dir, bool add)
+{
+	static bool registered;
+	if (!registered) {
+		atexit(tdb_atexit);
+		registered = true;
+	}
+	for (size_t i = 0; i < 64; i++) {
+		if (add && !tdb_left[i][0]) {
+			snprintf(tdb_left[i], sizeof tdb_left[i], "%s", dir);
+			return;
+		}
+		if (!add && strcmp(tdb_left[i], dir) == 0) {
+			tdb_left[i][0] = '\0';
+			return;
+		}
+	}
+}
+
 /* Creates the directory (the store file is DIR/feedd.db, not yet opened). */
 static inline void tdb_dir(struct tdb *t)
 {
@@ -31,6 +79,7 @@ static inline void tdb_dir(struct tdb *t)
 	}
 	snprintf(t->path, sizeof t->path, "%s/feedd.db", t->dir);
 	t->s = NULL;
+	tdb_track(t->dir, true);
 }
 
 static inline int tdb_reopen(struct tdb *t, char **err)
@@ -58,19 +107,8 @@ static inline void tdb_close(struct tdb *t)
 	if (t->s)
 		store_close(t->s);
 	t->s = NULL;
-	DIR *d = opendir(t->dir);
-	if (d) {
-		struct dirent *e;
-		char p[600];
-		while ((e = readdir(d))) {
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof p, "%s/%s", t->dir, e->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(t->dir);
+	tdb_rm(t->dir);
+	tdb_track(t->dir, false);
 }
 
 static inline char *xdup(const char *s)

@@ -14,6 +14,11 @@
 #include "core/apireq.h"
 #include "core/item.h"
 
+static struct buf scratch_buf(void)
+{
+	return (struct buf){ 0 };
+}
+
 static int parse(const char *method, const char *target, const char *body, struct apireq *r)
 {
 	return apireq_parse(method, target, body, body ? strlen(body) : 0, r);
@@ -283,6 +288,28 @@ static void test_json_lossy(void **state)
 	buf_free(&b);
 }
 
+/* The API's own JSON writer says exactly what jansson's would. */
+static void test_json_writer(void **state)
+{
+	json_t *j = json_pack("{s:[i,I,I,I],s:s,s:s,s:b,s:b,s:n,s:f,s:f,s:{s:[]},s:{}}",
+		"ints", 0, (json_int_t)-7, (json_int_t)INT64_MAX, (json_int_t)INT64_MIN,
+		"esc", "q\" b\\ n\n r\r t\t b\b f\f \x01\x1f \x7f /",
+		"utf8", "caf\xC3\xA9 \xE2\x80\xA8 \xF0\x9F\x98\x80",
+		"t", 1, "f", 0, "nil", "real", 1.5, "whole", 2.0, "nested", "empty", "obj");
+	assert_non_null(j);
+	json_object_set_new(j, "k\"ey\n", json_string_lossy("\xff"));
+	struct buf b = scratch_buf();
+	apifmt_json(&b, j);
+	char *want = json_dumps(j, JSON_COMPACT);
+	assert_non_null(want);
+	assert_int_equal(b.len, strlen(want) + 1);
+	assert_memory_equal(b.data, want, strlen(want));
+	assert_int_equal(b.data[b.len - 1], '\n');
+	free(want);
+	json_decref(j);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_tsv),
 		cmocka_unit_test(test_atom),
 		cmocka_unit_test(test_json_lossy),
+		cmocka_unit_test(test_json_writer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
  * 431, 413, 503 past the client limit, slow-loris, a client that never
  * reads, keep-alive and pipelining in order. */
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -477,12 +478,65 @@ static void test_socket_file(void **state)
 	assert_int_equal(http_server_start(&loop, path, NULL, -1, &lim, &h, &other), 0);
 	http_server_close(other);
 	uv_run(&loop, UV_RUN_DEFAULT);
+	/* The group: one we are in is set on the file; an unknown one is an error. */
+	struct group *gr = getgrgid(getgid());
+	assert_non_null(gr);
+	char group[64];
+	snprintf(group, sizeof group, "%s", gr->gr_name);
+	assert_int_equal(http_server_start(&loop, path, group, -1, &lim, &h, &other), 0);
+	struct stat gst;
+	assert_int_equal(stat(path, &gst), 0);
+	assert_int_equal(gst.st_gid, getgid());
+	assert_int_equal(gst.st_mode & 0777, 0660);
+	http_server_close(other);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(http_server_start(&loop, path, "no-such-group-feedd", -1, &lim, &h, &other),
+			 -EINVAL);
+	uv_run(&loop, UV_RUN_DEFAULT);
 	/* A file that is not a socket is left alone. */
 	FILE *f = fopen(path, "w");
 	fclose(f);
 	assert_int_equal(http_server_start(&loop, path, NULL, -1, &lim, &h, &other), -EEXIST);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Socket activation: systemd hands over a bound, listening socket. */
+static void test_inherited_fd(void **state)
+{
+	char dir[] = "/tmp/feedd-test-http-XXXXXX", path[128];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/sock", dir);
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, path);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(lfd, 16), 0);
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct srv s = { .lim = HTTP_LIMITS_DEFAULT };
+	struct http_handler h = { .on_request = on_request, .ud = &s };
+	struct http_server *srv = NULL;
+	assert_int_equal(http_server_start(&loop, NULL, NULL, lfd, &s.lim, &h, &srv), 0);
+	s.http = srv;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	send_str(fd, "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	/* One thread: turn the loop until the answer is out and closed. */
+	for (int i = 0; i < 50; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	struct resp r = read_response(fd);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "hello\n");
+	free(r.body);
+	close(fd);
+	http_server_close(srv);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	/* The socket file is systemd's: left in place. */
+	assert_int_equal(access(path, F_OK), 0);
 	unlink(path);
 	rmdir(dir);
 }
@@ -498,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_slow_loris),
 		cmocka_unit_test(test_never_reads),
 		cmocka_unit_test(test_socket_file),
+		cmocka_unit_test(test_inherited_fd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

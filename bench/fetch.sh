@@ -1,0 +1,193 @@
+#!/bin/sh
+# bench/fetch.sh — `feedd --once` cold and warm against nginx on loopback,
+# next to `newsboat -x reload` and `sfeed_update` on the same corpus.
+#
+# Usage: bench/fetch.sh [N...]        (default: 1000 5000 feeds)
+# Env:   FEEDD_BIN (default: build/bench, build/dev or build/test feedd),
+#        JOBS (concurrency for all three, 64), ITEMS (items per feed, 20),
+#        CLIENTS ("feedd newsboat sfeed"), KEEP=1 keeps the work folder.
+#
+# Generates N RSS documents, serves them from nginx (ETag on, gzip on,
+# access log off) on 127.0.0.1, and for each client prints wall time, CPU
+# time (user+sys), peak RSS, feeds/s, items/s, and the counts of 200, 304
+# and errors as the server saw them (its status log). May apt-get install
+# nginx, newsboat and sfeed (as root); the tests never do.
+set -eu
+cd "$(dirname "$0")/.."
+src=$(pwd)
+JOBS=${JOBS:-64}
+ITEMS=${ITEMS:-20}
+SIZES=${*:-1000 5000}
+CLIENTS=${CLIENTS:-feedd newsboat sfeed}
+want() { case " $CLIENTS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+need=""
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need="$need nginx"
+command -v newsboat >/dev/null 2>&1 || need="$need newsboat"
+command -v sfeed_update >/dev/null 2>&1 || need="$need sfeed"
+[ -x /usr/bin/time ] || need="$need time"
+if [ -n "$need" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "bench/fetch.sh: needs$need (run as root to install)" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $need >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+FEEDD=${FEEDD_BIN:-}
+if [ -z "$FEEDD" ]; then
+	for b in build/bench/feedd build/dev/feedd build/test/feedd; do
+		[ -x "$b" ] && FEEDD="$src/$b" && break
+	done
+fi
+if [ -z "$FEEDD" ]; then
+	cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build build/bench -j"$(nproc)" --target feedd >/dev/null
+	FEEDD="$src/build/bench/feedd"
+fi
+
+work=$(mktemp -d /tmp/feedd-bench-XXXXXX)
+chmod 755 "$work"   # nginx workers run as www-data
+cleanup() {
+	[ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+	[ "${KEEP:-0}" = 1 ] || rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+# --- the corpus ---
+python3 - "$work/www" "$(echo "$SIZES" | tr ' ' '\n' | sort -n | tail -1)" "$ITEMS" <<'EOF'
+import os, sys
+root, n, items = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+os.makedirs(root, exist_ok=True)
+para = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod "
+        "tempor incididunt ut labore et dolore magna aliqua. ") * 3
+for i in range(n):
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+           '<title>Feed %d</title><link>http://example.org/%d/</link>'
+           '<description>bench feed %d</description>\n' % (i, i, i)]
+    for j in range(items):
+        out.append('<item><title>Item %d of feed %d</title>'
+                   '<link>http://example.org/%d/%d.html</link><guid>urn:bench:%d:%d</guid>'
+                   '<pubDate>Mon, 06 Nov 2023 %02d:%02d:00 GMT</pubDate>'
+                   '<description>%s</description></item>\n'
+                   % (j, i, i, j, i, j, j % 24, j % 60, para))
+    out.append('</channel></rss>\n')
+    with open(os.path.join(root, 'f%d.xml' % i), 'w') as f:
+        f.write(''.join(out))
+EOF
+
+# --- nginx ---
+mkdir -p "$work/nginx/logs" "$work/nginx/tmp"
+cat > "$work/nginx.conf" <<EOF
+daemon on;
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx/logs/error.log;
+events { worker_connections 4096; }
+http {
+	log_format status '\$status';
+	access_log $work/nginx/logs/access.log status;
+	client_body_temp_path $work/nginx/tmp;
+	proxy_temp_path $work/nginx/tmp;
+	fastcgi_temp_path $work/nginx/tmp;
+	uwsgi_temp_path $work/nginx/tmp;
+	scgi_temp_path $work/nginx/tmp;
+	types { application/rss+xml xml; }
+	keepalive_requests 100000;
+	gzip on;
+	gzip_types application/rss+xml;
+	gzip_min_length 256;
+	etag on;
+	server {
+		listen 127.0.0.1:$port;
+		root $work/www;
+	}
+}
+EOF
+"$NGINX" -p "$work/nginx" -c "$work/nginx.conf"
+sleep 0.5
+
+access="$work/nginx/logs/access.log"
+statuses() {
+	# counts since the last mark: 200 304 other
+	tail -n +"$(( $(cat "$work/mark") + 1 ))" "$access" |
+		awk '{c[$1]++} END {o=0; for (k in c) if (k!=200 && k!=304) o+=c[k];
+			printf "%d %d %d", c[200]+0, c[304]+0, o}'
+}
+mark() { wc -l < "$access" > "$work/mark"; }
+
+# run NAME N ITEMS CMD... : runs CMD under /usr/bin/time and prints a row
+run() {
+	r_name=$1 r_n=$2 r_items=$3
+	shift 3
+	mark
+	/usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || true
+	# -o starts with "Command exited with non-zero status" when it did
+	read -r wall user sys rss <<EOF
+$(tail -1 "$work/time")
+EOF
+	set -- $(statuses)
+	python3 - "$r_name" "$r_n" "$r_items" "$wall" "$user" "$sys" "$rss" "$1" "$2" "$3" <<'EOF'
+import sys
+name, n, items, wall, user, sys_, rss, s200, s304, oth = sys.argv[1:]
+n, items, wall, cpu = int(n), int(items), float(wall), float(user) + float(sys_)
+w = max(wall, 1e-3)
+print("%-24s %6d %8.2f %8.2f %9.1f %9.0f %10.0f %6s %6s %6s" % (
+    name, n, wall, cpu, int(rss) / 1024, n / w, items / w, s200, s304, oth))
+EOF
+}
+
+printf "%-24s %6s %8s %8s %9s %9s %10s %6s %6s %6s\n" client feeds wall_s cpu_s rss_MiB \
+	feeds/s items/s 200 304 errors
+for n in $SIZES; do
+	d="$work/run$n"
+	mkdir -p "$d/feedd" "$d/newsboat" "$d/sfeed"
+	items=$((n * ITEMS))
+
+	# feedd
+	{
+		printf '[daemon]\nmax_fetches = %s\nper_host = 100\nhost_gap = 0s\n' "$JOBS"
+		printf '[defaults]\nallow_private = yes\n'
+		i=0
+		while [ $i -lt "$n" ]; do
+			printf '[feed f%d]\nurl = http://127.0.0.1:%s/f%d.xml\n' $i "$port" $i
+			i=$((i + 1))
+		done
+	} > "$d/feeds.conf"
+	want feedd && run "feedd --once cold" "$n" "$items" "$FEEDD" --once -c "$d/feeds.conf" --state-dir "$d/feedd"
+	want feedd && tail -1 "$work/out" | sed 's/^/    /'
+	want feedd && run "feedd --once warm" "$n" 0 "$FEEDD" --once -c "$d/feeds.conf" --state-dir "$d/feedd"
+	want feedd && tail -1 "$work/out" | sed 's/^/    /'
+
+	# newsboat
+	i=0
+	: > "$d/urls"
+	while [ $i -lt "$n" ]; do
+		echo "http://127.0.0.1:$port/f$i.xml" >> "$d/urls"
+		i=$((i + 1))
+	done
+	printf 'reload-threads %s\n' "$JOBS" > "$d/newsboat.conf"
+	want newsboat && run "newsboat -x reload cold" "$n" "$items" env HOME="$d/newsboat" \
+		newsboat -x reload -u "$d/urls" -c "$d/newsboat/cache.db" -C "$d/newsboat.conf"
+	want newsboat && run "newsboat -x reload warm" "$n" 0 env HOME="$d/newsboat" \
+		newsboat -x reload -u "$d/urls" -c "$d/newsboat/cache.db" -C "$d/newsboat.conf"
+
+	# sfeed
+	{
+		printf 'sfeedpath="%s/sfeed/feeds"\nmaxjobs=%s\nfeeds() {\n' "$d" "$JOBS"
+		i=0
+		while [ $i -lt "$n" ]; do
+			printf '\tfeed "f%d" "http://127.0.0.1:%s/f%d.xml"\n' $i "$port" $i
+			i=$((i + 1))
+		done
+		printf '}\n'
+	} > "$d/sfeedrc"
+	want sfeed && run "sfeed_update cold" "$n" "$items" sfeed_update "$d/sfeedrc"
+	want sfeed && run "sfeed_update warm" "$n" 0 sfeed_update "$d/sfeedrc"
+done

@@ -1,0 +1,170 @@
+"""Fetching and scheduling with the real daemon against the loopback fixture
+server: conditional GET across restarts, due times kept, Retry-After,
+301 vs 302, 410, backoff, and `feedd --once`.
+
+Assertions are on what the server saw (paths, request headers, the time
+between requests as lower bounds) and on what feedd recorded and logged."""
+import json
+import os
+import shutil
+import tempfile
+import time
+import unittest
+
+from fixture_server import FixtureServer
+from harness import Feedd, run_feedd, wait_until, SLOW
+
+BASE = """
+[daemon]
+host_gap = 0s
+per_host = 4
+[defaults]
+allow_private = yes
+min_interval = 1s
+max_interval = 8s
+timeout = 10s
+interval = {interval}
+"""
+
+
+class FetchTest(unittest.TestCase):
+    def setUp(self):
+        self.srv = FixtureServer().start()
+        self.daemons = []
+
+    def tearDown(self):
+        for d in self.daemons:
+            d.stop()
+            d.cleanup()
+        self.srv.stop()
+
+    def feedd(self, feeds, interval="2s", **kw):
+        text = BASE.format(interval=interval) + "".join(
+            "[feed %s]\nurl = %s\n%s" % (name, self.srv.url(path), extra)
+            for name, path, extra in feeds)
+        d = Feedd(text, **kw)
+        self.daemons.append(d)
+        return d
+
+    def requests(self, path):
+        return [e for e in self.srv.log() if e["path"] == path]
+
+    def wait_requests(self, path, n, timeout=40):
+        ok = wait_until(lambda: len(self.requests(path)) >= n, timeout=timeout)
+        self.assertTrue(ok, "expected %d requests to %s, saw %d" %
+                        (n, path, len(self.requests(path))))
+        return self.requests(path)
+
+    def feed_json(self, d, name):
+        try:
+            r = d.get("/v1/feeds/" + name)
+        except OSError:
+            return None     # no API in this build: the log and the server suffice
+        if r.status != 200:
+            return None
+        j = r.json()
+        return j.get("feed", j) if isinstance(j, dict) else None
+
+    def test_conditional_get_across_restart(self):
+        self.srv.set_feed("c", items=[{"guid": "1", "title": "one"}])
+        d = self.feedd([("c", "/feed/c", "")])
+        reqs = self.wait_requests("/feed/c", 2)
+        self.assertNotIn("if-none-match", reqs[0]["headers"])
+        self.assertNotIn("if-modified-since", reqs[0]["headers"])
+        etag = reqs[1]["headers"].get("if-none-match")
+        lm = reqs[1]["headers"].get("if-modified-since")
+        self.assertTrue(etag and etag.startswith('"'), reqs[1]["headers"])
+        self.assertTrue(lm and lm.endswith("GMT"))
+        self.assertTrue(reqs[0]["headers"]["user-agent"].startswith("feedd/"))
+        self.assertIn("gzip", reqs[0]["headers"]["accept-encoding"])
+        self.assertEqual(d.stop(), 0)
+        last = self.requests("/feed/c")[-1]["time"]
+
+        # Restart: the first request is conditional and not before it is due.
+        d.start()
+        reqs = self.wait_requests("/feed/c", len(self.requests("/feed/c")) + 1)
+        after = reqs[-1]
+        self.assertEqual(after["headers"].get("if-none-match"), etag)
+        self.assertEqual(after["headers"].get("if-modified-since"), lm)
+        self.assertGreaterEqual(after["time"] - last, 0.9)
+        f = self.feed_json(d, "c")
+        if f is not None:
+            self.assertEqual(f.get("next_reason"), "interval")
+
+    def test_retry_after_is_honoured(self):
+        self.srv.set_feed("r", items=[{"guid": "1"}],
+                          script=[{"status": 429, "headers": {"Retry-After": "4"}}])
+        d = self.feedd([("r", "/feed/r", "")])
+        reqs = self.wait_requests("/feed/r", 2, timeout=40)
+        self.assertGreaterEqual(reqs[1]["time"] - reqs[0]["time"], 3.0)
+        self.assertTrue(d.wait_log("retry-after"), d.read_log())
+
+    def test_301_moves_302_does_not(self):
+        self.srv.set_feed("new", items=[{"guid": "1"}])
+        self.srv.set_feed("tmp", items=[{"guid": "2"}])
+        d = self.feedd([("moved", "/redirect/301?to=/feed/new", ""),
+                        ("temp", "/redirect/302?to=/feed/tmp", "")])
+        self.wait_requests("/feed/new", 2)
+        self.wait_requests("/feed/tmp", 2)
+        self.assertEqual(len(self.requests("/redirect/301?to=/feed/new")), 1)
+        self.assertGreaterEqual(len(self.requests("/redirect/302?to=/feed/tmp")), 2)
+        self.assertTrue(d.wait_log("moved permanently"), d.read_log())
+        f = self.feed_json(d, "moved")
+        if f is not None:
+            self.assertEqual(f.get("effective_url"), self.srv.url("/feed/new"))
+
+    def test_410_stops_polling(self):
+        self.srv.set_feed("g", status=410)
+        self.srv.set_feed("ok", items=[{"guid": "1"}])
+        d = self.feedd([("gone", "/feed/g", ""), ("ok", "/feed/ok", "")], interval="1s")
+        self.wait_requests("/feed/g", 1)
+        # while another feed is polled three more times, the gone one is not
+        n = len(self.requests("/feed/ok"))
+        self.wait_requests("/feed/ok", n + 3)
+        self.assertEqual(len(self.requests("/feed/g")), 1)
+        self.assertTrue(d.wait_log("410"), d.read_log())
+
+    def test_errors_back_off(self):
+        self.srv.set_feed("b", status=500)
+        d = self.feedd([("broken", "/feed/b", "")], interval="1s")
+        reqs = self.wait_requests("/feed/b", 3, timeout=40)
+        g1 = reqs[1]["time"] - reqs[0]["time"]
+        g2 = reqs[2]["time"] - reqs[1]["time"]
+        self.assertGreaterEqual(g1, 1.0)    # 2 s, due rounded to whole seconds
+        self.assertGreaterEqual(g2, 3.0)    # 4 s
+        self.assertTrue(d.wait_log("backoff"), d.read_log())
+
+    def test_once(self):
+        tmp = tempfile.mkdtemp(prefix="feedd-once-")
+        try:
+            cfg = os.path.join(tmp, "feeds.conf")
+            with open(cfg, "w") as f:
+                f.write(BASE.format(interval="1h").replace("max_interval = 8s", "max_interval = 1d")
+                        + "[feed a]\nurl = %s\n[feed b]\nurl = %s\n"
+                        % (self.srv.url("/static"), self.srv.url("/gzip")))
+            state = os.path.join(tmp, "state")
+            r = run_feedd("--once", "-c", cfg, "--state-dir", state)
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+            out = r.stdout.decode()
+            self.assertIn("a: 200", out)
+            self.assertIn("b: 200", out)
+            self.assertIn("total: 2 feeds", out)
+            # warm: conditional, 304, immediately (--once ignores due times)
+            r = run_feedd("--once", "-c", cfg, "--state-dir", state)
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+            self.assertIn("a: 304", r.stdout.decode())
+            static = self.requests("/static")
+            self.assertEqual(len(static), 2)
+            self.assertEqual(static[1]["headers"].get("if-none-match"), '"static-v1"')
+            # one failure: exit 1
+            with open(cfg, "a") as f:
+                f.write("[feed bad]\nurl = %s\n" % self.srv.url("/status/500"))
+            r = run_feedd("--once", "-c", cfg, "--state-dir", state)
+            self.assertEqual(r.returncode, 1, r.stdout.decode())
+            self.assertIn("bad: error: HTTP 500", r.stdout.decode())
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()
