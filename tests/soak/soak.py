@@ -502,6 +502,8 @@ def main():
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="feedd-soak-")
+    # Backoff is capped here, so the calm phase knows how long to wait.
+    max_interval = max(20, int(args.interval * 2.5))
     problems = []
     addrs = ["127.0.0.%d" % (2 + h) for h in range(args.hosts)]
     t0 = time.time()
@@ -516,7 +518,8 @@ def main():
     conf = ["[daemon]", "max_fetches = %d" % (args.hosts * args.per_host),
             "per_host = %d" % args.per_host, "host_gap = 0s", "",
             "[defaults]", "interval = %ds" % args.interval,
-            "min_interval = %ds" % args.min_interval, "max_interval = 20s",
+            "min_interval = %ds" % args.min_interval,
+            "max_interval = %ds" % max_interval,
             "allow_private = yes", "timeout = 5s", "max_size = 2M", ""]
     for i in range(args.feeds):
         conf += ["[feed f%d]" % i, "url = http://%s:%d/f/%d" % (addrs[i % len(addrs)], port, i), ""]
@@ -574,10 +577,10 @@ def main():
                 s.get("items", {}).get("stored")), flush=True)
 
         # Calm: nothing misbehaves or publishes; every live feed gets a
-        # clean fetch (backoff is capped by max_interval = 20 s).
+        # clean fetch (backoff is capped by max_interval).
         urllib.request.urlopen("http://%s:%d/_calm" % (addrs[0], port), timeout=30).read()
         calm_at = time.time()
-        deadline = calm_at + 20 + 2 * args.interval + 40
+        deadline = calm_at + max_interval + 2 * args.interval + 40
         while time.time() < deadline and d.poll() is None:
             st = json.loads(urllib.request.urlopen("http://%s:%d/_state" % (addrs[0], port),
                                                    timeout=60).read())
