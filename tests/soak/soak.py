@@ -498,7 +498,8 @@ def main():
     ap.add_argument("--consumers", type=int, default=2)
     ap.add_argument("--sanitized", action="store_true",
                     default=os.environ.get("FEEDD_SANITIZE", "0").lower() in ("1", "on", "true"))
-    ap.add_argument("--keep", action="store_true", help="keep the state folder")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the state folder and the server's log")
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="feedd-soak-")
@@ -671,21 +672,35 @@ def main():
         base = rss[0]
         if max(rss[1:]) > base * 1.3 + 8192:
             problems.append("RSS not flat after the first cycle: %s KiB" % rss)
-    if problems:
+    if args.keep:
         with open(os.path.join(tmp, "server-log.json"), "w") as f:
             json.dump(st["log"], f)
+        print("state and server log kept in " + tmp)
+    if problems:
         print("SOAK FAILED:")
         for p in problems[:40]:
             print("  - " + p)
-        print("state kept in " + tmp)
+        print("feedd's log, last lines:")
+        print("\n".join(log.splitlines()[-40:]))
         return 1
     print("SOAK OK")
-    if not args.keep:
-        shutil.rmtree(tmp, ignore_errors=True)
-    else:
-        print("state kept in " + tmp)
     return 0
 
 
+def run():
+    """main(), and the temporary folder removed whatever happens (unless
+    --keep): tests leave nothing behind."""
+    keep = "--keep" in sys.argv
+    before = set(os.listdir(tempfile.gettempdir()))
+    try:
+        return main()
+    finally:
+        if not keep:
+            for name in set(os.listdir(tempfile.gettempdir())) - before:
+                if name.startswith("feedd-soak-"):
+                    shutil.rmtree(os.path.join(tempfile.gettempdir(), name),
+                                  ignore_errors=True)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
