@@ -1,7 +1,8 @@
 """test_hostile_config.py — config files and paths that try to hurt feedd:
 binary garbage, a 1 MB line, 100 000 feeds, symlink loops (as the config,
 the state folder, the socket's folder, an auth_file), a FIFO and /dev/zero
-where a file is expected, and a garbage file sent with SIGHUP.
+where a file is expected, a garbage file sent with SIGHUP, and OPML files
+for `feedctl import` that carry external entities, DTDs and nesting.
 
 Each is refused with an error that names the path (and line), without a
 hang or a crash; a daemon already running keeps its feeds; a bad auth_file
@@ -10,11 +11,13 @@ fails that feed only.
 import os
 import shutil
 import signal
+import subprocess
 import tempfile
 import unittest
 
 from fixture_server import FixtureServer
-from harness import Feedd, run_feedd, wait_until
+from harness import FEEDCTL_BIN, Feedd, run_feedd, wait_until
+from hostile import Logger
 
 
 class HostileConfigTest(unittest.TestCase):
@@ -134,6 +137,37 @@ class HostileConfigTest(unittest.TestCase):
                 self.assertEqual(d.stop(), 0)
             finally:
                 d.cleanup()
+
+    def test_hostile_opml_import(self):
+        canary = self.write("canary.txt", b"CANARY-opml-7d1e\n")
+        logger = Logger()
+        conf = self.write("feeds.conf", b"# mine\n[feed keep]\nurl = http://example.org/f\n")
+        before = open(conf, "rb").read()
+        try:
+            docs = {
+                "xxe": '<!DOCTYPE opml [<!ENTITY x SYSTEM "file://%s">]><opml><body>'
+                       '<outline text="&x;" xmlUrl="http://example.org/&x;"/></body></opml>'
+                       % canary,
+                "dtd": '<!DOCTYPE opml SYSTEM "%s"><opml><body>'
+                       '<outline text="a" xmlUrl="http://example.org/a"/></body></opml>'
+                       % logger.url("/x.dtd"),
+                "pe": '<!DOCTYPE opml [<!ENTITY %% p SYSTEM "%s"> %%p;]><opml><body>'
+                      '<outline text="a" xmlUrl="http://example.org/a"/></body></opml>'
+                      % logger.url("/pe"),
+                "deep": "<opml><body>" + '<outline text="x">' * 100000,
+            }
+            for name, text in docs.items():
+                p = self.write(name + ".opml", text.encode())
+                r = subprocess.run([FEEDCTL_BIN, "import", p, "--config", conf],
+                                   capture_output=True, timeout=60,
+                                   env=dict(os.environ, FEEDD_SOCKET=os.path.join(self.tmp, "no.sock")))
+                self.assertNotIn(b"CANARY", r.stdout + r.stderr, name)
+                after = open(conf, "rb").read()
+                self.assertNotIn(b"CANARY", after, name)
+                self.assertTrue(after.startswith(before), name)
+            self.assertEqual(logger.hits, [])
+        finally:
+            logger.close()
 
 
 if __name__ == "__main__":
