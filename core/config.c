@@ -1024,7 +1024,9 @@ int config_parse_buffer(const char *name, const char *buf, size_t len,
 
 int config_load(const char *path, struct config **out, struct config_errors *errs)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO (or a device) named as the config must be refused
+	 * below, not wait forever for a writer in open(). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		int e = errno;
 		add_error(errs, "%s: cannot open: %s", path, strerror(e));

@@ -9,15 +9,29 @@
 #include "core/date.h"
 #include "core/url.h"
 
-static char *jstr(json_t *o, const char *key)
+/* S trimmed and cut to the field cap (at a UTF-8 boundary), as the XML
+ * back end caps every field: a 30 MB title must not reach the store. */
+static char *jdup(const struct parse_out *po, const char *s)
 {
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? text_trim_dup(s, strlen(s)) : NULL;
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	if (n > po->lim.max_field) {
+		n = po->lim.max_field;
+		while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	return text_trim_dup(s, n);
 }
 
-static char *jurl(json_t *o, const char *key, const char *base)
+static char *jstr(const struct parse_out *po, json_t *o, const char *key)
 {
-	char *s = jstr(o, key);
+	return jdup(po, json_string_value(json_object_get(o, key)));
+}
+
+static char *jurl(const struct parse_out *po, json_t *o, const char *key, const char *base)
+{
+	char *s = jstr(po, o, key);
 	if (!s)
 		return NULL;
 	char *r = url_resolve(base, s);
@@ -33,14 +47,14 @@ static int64_t jdate(json_t *o, const char *key)
 }
 
 /* JSON Feed 1.1 "authors" (an array), or 1.0 "author". */
-static char *jauthor(json_t *o)
+static char *jauthor(const struct parse_out *po, json_t *o)
 {
 	json_t *a = json_object_get(o, "authors");
 	if (json_is_array(a) && json_array_size(a))
 		a = json_array_get(a, 0);
 	else
 		a = json_object_get(o, "author");
-	return json_is_object(a) ? jstr(a, "name") : NULL;
+	return json_is_object(a) ? jstr(po, a, "name") : NULL;
 }
 
 static char *html_resolved(char *h, const char *base)
@@ -61,24 +75,24 @@ static void read_item(struct parse_out *o, json_t *j, const char *base)
 	}
 	json_t *id = json_object_get(j, "id");
 	if (json_is_string(id))
-		it->guid = jstr(j, "id");
+		it->guid = jstr(o, j, "id");
 	else if (json_is_integer(id) && asprintf(&it->guid, "%lld", (long long)json_integer_value(id)) < 0)
 		it->guid = NULL;
-	it->url = jurl(j, "url", base);
+	it->url = jurl(o, j, "url", base);
 	if (!it->url)
-		it->url = jurl(j, "external_url", base);
-	it->title = jstr(j, "title");
-	it->author = jauthor(j);
-	char *html = jstr(j, "content_html");
+		it->url = jurl(o, j, "external_url", base);
+	it->title = jstr(o, j, "title");
+	it->author = jauthor(o, j);
+	char *html = jstr(o, j, "content_html");
 	if (!html) {
-		char *text = jstr(j, "content_text");
+		char *text = jstr(o, j, "content_text");
 		if (text) {
 			html = text_html_escape(text);
 			free(text);
 		}
 	}
 	it->content = html_resolved(html, base);
-	char *sum = jstr(j, "summary");
+	char *sum = jstr(o, j, "summary");
 	if (sum) {
 		it->summary = text_html_escape(sum);
 		free(sum);
@@ -89,8 +103,7 @@ static void read_item(struct parse_out *o, json_t *j, const char *base)
 	size_t i;
 	json_t *v;
 	json_array_foreach(tags, i, v) {
-		const char *s = json_string_value(v);
-		char *t = s ? text_trim_dup(s, strlen(s)) : NULL;
+		char *t = jdup(o, json_string_value(v));
 		if (!t)
 			continue;
 		char **n = realloc(it->categories, (it->ncategories + 1) * sizeof *n);
@@ -103,7 +116,7 @@ static void read_item(struct parse_out *o, json_t *j, const char *base)
 	}
 	json_t *att = json_object_get(j, "attachments");
 	json_array_foreach(att, i, v) {
-		char *u = jurl(v, "url", base);
+		char *u = jurl(o, v, "url", base);
 		if (!u)
 			continue;
 		struct enclosure *n = realloc(it->enclosures, (it->nenclosures + 1) * sizeof *n);
@@ -114,7 +127,7 @@ static void read_item(struct parse_out *o, json_t *j, const char *base)
 		it->enclosures = n;
 		struct enclosure *e = &n[it->nenclosures++];
 		e->url = u;
-		e->type = jstr(v, "mime_type");
+		e->type = jstr(o, v, "mime_type");
 		json_t *sz = json_object_get(v, "size_in_bytes");
 		e->length = json_is_integer(sz) && json_integer_value(sz) >= 0 ? json_integer_value(sz) :
 			    json_is_real(sz) && json_real_value(sz) >= 0 ? (int64_t)json_real_value(sz) : -1;
@@ -142,19 +155,19 @@ void json_feed_parse(struct parse_out *o, const char *buf, size_t len)
 	struct doc *d = o->doc;
 	d->format = DOC_JSONFEED;
 	const char *base = o->base;
-	char *feed_url = jurl(root, "feed_url", base);
-	d->feed.title = jstr(root, "title");
-	d->feed.link = jurl(root, "home_page_url", base);
-	char *desc = jstr(root, "description");
+	char *feed_url = jurl(o, root, "feed_url", base);
+	d->feed.title = jstr(o, root, "title");
+	d->feed.link = jurl(o, root, "home_page_url", base);
+	char *desc = jstr(o, root, "description");
 	if (desc) {
 		d->feed.description = text_html_escape(desc);
 		free(desc);
 	}
-	d->feed.language = jstr(root, "language");
+	d->feed.language = jstr(o, root, "language");
 	d->feed.self = feed_url;
 	json_t *hubs = json_object_get(root, "hubs");
 	if (json_is_array(hubs) && json_array_size(hubs))
-		d->feed.hub = jurl(json_array_get(hubs, 0), "url", base);
+		d->feed.hub = jurl(o, json_array_get(hubs, 0), "url", base);
 	json_t *items = json_object_get(root, "items");
 	size_t i;
 	json_t *v;

@@ -676,15 +676,24 @@ static void on_connection(uv_stream_t *l, int status)
 static int clear_stale(const char *path)
 {
 	struct stat st;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		/* A symlink loop in the path, a folder we may not search ...:
+		 * say so, or the daemon exits 1 without a word. */
+		int e = errno;
+		log_err("api: socket %s: %s", path, strerror(e));
+		return -e;
+	}
 	if (!S_ISSOCK(st.st_mode)) {
 		log_err("api: %s exists and is not a socket; not replacing it", path);
 		return -EEXIST;
 	}
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof sa.sun_path)
+	if (strlen(path) >= sizeof sa.sun_path) {
+		log_err("api: socket %s: path longer than %zu bytes", path, sizeof sa.sun_path - 1);
 		return -ENAMETOOLONG;
+	}
 	strcpy(sa.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)

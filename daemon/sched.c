@@ -4,9 +4,11 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -423,11 +425,21 @@ static void dispatch(struct sched *s)
 
 static int read_auth(const char *path, char *buf, size_t len)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
+	/* Read on the loop: a FIFO or a device here would block every feed,
+	 * so only a regular file is read (O_NONBLOCK keeps open() from waiting). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
 		return -errno;
-	size_t n = fread(buf, 1, len - 1, f);
-	fclose(f);
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -ENOTSUP;
+	}
+	ssize_t n = read(fd, buf, len - 1);
+	int e = errno;
+	close(fd);
+	if (n < 0)
+		return -e;
 	buf[n] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
 	return strchr(buf, ':') ? 0 : -EINVAL;
@@ -477,7 +489,8 @@ static void start_fetch(struct sched *s, struct feed_rt *rt)
 		if (e < 0) {
 			char msg[512];
 			snprintf(msg, sizeof msg, "auth_file %s: %s", fc->auth_file,
-				 e == -EINVAL ? "no \"user:password\" line" : strerror(-e));
+				 e == -EINVAL ? "no \"user:password\" line" :
+				 e == -ENOTSUP ? "not a regular file" : strerror(-e));
 			fail_now(s, rt, msg);
 			return;
 		}

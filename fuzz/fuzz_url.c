@@ -1,5 +1,5 @@
-/* fuzz_url.c — url_resolve / url_is_http / url_host on arbitrary pairs
- * (base and reference split at the first NUL byte). */
+/* fuzz_url.c — url_resolve / url_canonical / url_is_http / url_host on
+ * arbitrary pairs (base and reference split at the first NUL byte). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,6 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r) {
 		url_is_http(r);
 		free(url_host(r));
+		/* The dedup key of every item link from a feed. */
+		free(url_canonical(r));
 	}
 	free(r);
 	url_is_http(base);

@@ -299,6 +299,17 @@ static void test_caps(void **state)
 	assert_true(d->truncated);
 	assert_int_equal(strlen(d->items[0].summary), 1000);
 	doc_free(d);
+
+	/* The same cap on JSON Feed strings, cut at a UTF-8 boundary. */
+	n = (size_t)sprintf(big, "{\"version\": \"https://jsonfeed.org/version/1.1\", \"title\": \"");
+	for (int i = 0; i < 1000; i++)
+		n += (size_t)sprintf(big + n, "\xc3\xa9");
+	n += (size_t)sprintf(big + n, "\", \"items\": [{\"id\": \"1\", \"title\": \"%0999d\"}]}", 0);
+	o = (struct parse_opts){.max_field_bytes = 1001};
+	assert_int_equal(parse_buffer(&o, big, n, &d, &err), 0);
+	assert_int_equal(strlen(d->feed.title), 1000);
+	assert_int_equal(strlen(d->items[0].title), 999);
+	doc_free(d);
 	free(big);
 	free(b.s);
 }
