@@ -349,6 +349,7 @@ def poller(api, k, stop, seen, errors):
 
 def consumer(feedctl, sock, name, stop, seen, errors, env):
     e = dict(env, FEEDD_SOCKET=sock)
+    drains = 0
     while True:
         last = stop.is_set()
         r = subprocess.run([feedctl, "new", name, "--ndjson"], capture_output=True, env=e,
@@ -356,6 +357,13 @@ def consumer(feedctl, sock, name, stop, seen, errors, env):
         if r.returncode not in (0, 1):
             errors.append("feedctl new %s: exit %d: %s" % (name, r.returncode,
                                                            r.stderr[-300:]))
+            if last and r.returncode == 3:
+                return          # the daemon is gone: draining cannot finish
+        if last:
+            drains += 1
+            if drains > 100:    # bounded: a stream that never ends is a finding
+                errors.append("feedctl new %s: still not drained after 100 rounds" % name)
+                return
         for line in r.stdout.splitlines():
             if line.strip():
                 it = json.loads(line)
@@ -503,6 +511,7 @@ def main():
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="feedd-soak-")
+    OWN_TMP.append(tmp)
     # Backoff is capped here, so the calm phase knows how long to wait.
     max_interval = max(20, int(args.interval * 2.5))
     problems = []
@@ -687,19 +696,19 @@ def main():
     return 0
 
 
+OWN_TMP = []   # the folder this run made: only it is removed (other soaks may run)
+
+
 def run():
     """main(), and the temporary folder removed whatever happens (unless
     --keep): tests leave nothing behind."""
     keep = "--keep" in sys.argv
-    before = set(os.listdir(tempfile.gettempdir()))
     try:
         return main()
     finally:
         if not keep:
-            for name in set(os.listdir(tempfile.gettempdir())) - before:
-                if name.startswith("feedd-soak-"):
-                    shutil.rmtree(os.path.join(tempfile.gettempdir(), name),
-                                  ignore_errors=True)
+            for path in OWN_TMP:
+                shutil.rmtree(path, ignore_errors=True)
 
 
 if __name__ == "__main__":
