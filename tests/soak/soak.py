@@ -538,9 +538,12 @@ def main():
     code = None
     rss = []
     try:
-        deadline = time.time() + 60
+        # Start-up registers every feed in the store: slow on a busy machine.
+        deadline = time.time() + 300
         while not os.path.exists(sock) and time.time() < deadline and d.poll() is None:
             time.sleep(0.1)
+        if not os.path.exists(sock):
+            raise RuntimeError("feedd never created its socket (exit %s)" % d.poll())
         stop = threading.Event()
         errors = []
         seen_p = [[] for _ in range(args.pollers)]
@@ -558,9 +561,12 @@ def main():
         # apart), so it lasts until every feed was requested once.
         first = time.time()
         while d.poll() is None and time.time() < first + args.feeds * 0.1 + 120:
-            st, body = api.get("/v1/status")
-            if st == 200 and json.loads(body)["fetches"]["total"] >= args.feeds:
-                break
+            try:
+                st, body = api.get("/v1/status")
+                if st == 200 and json.loads(body)["fetches"]["total"] >= args.feeds:
+                    break
+            except OSError:
+                pass
             time.sleep(1)
         print("first cycle: %.0f s" % (time.time() - first), flush=True)
         t1 = time.time()
