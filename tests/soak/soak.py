@@ -349,8 +349,15 @@ def poller(api, k, stop, seen, errors):
 
 def consumer(feedctl, sock, name, stop, seen, errors, env):
     e = dict(env, FEEDD_SOCKET=sock)
+    drains = 0
     while True:
         last = stop.is_set()
+        if last:
+            # Draining after the stop: bounded, whatever feedctl answers.
+            drains += 1
+            if drains > 20:
+                errors.append("feedctl new %s: never reported nothing new" % name)
+                return
         r = subprocess.run([feedctl, "new", name, "--ndjson"], capture_output=True, env=e,
                            timeout=300)
         if r.returncode not in (0, 1):
@@ -360,7 +367,7 @@ def consumer(feedctl, sock, name, stop, seen, errors, env):
             if line.strip():
                 it = json.loads(line)
                 seen.append((it["id"],) + ident(it["feed"], it["url"], it["guid"], it["title"]))
-        if last and r.returncode == 1:
+        if last and r.returncode != 0:
             return
         if last:
             continue
@@ -548,11 +555,11 @@ def main():
         errors = []
         seen_p = [[] for _ in range(args.pollers)]
         seen_c = [[] for _ in range(args.consumers)]
-        threads = [threading.Thread(target=poller, args=(api, k, stop, seen_p[k], errors))
+        threads = [threading.Thread(target=poller, args=(api, k, stop, seen_p[k], errors), daemon=True)
                    for k in range(args.pollers)]
         threads += [threading.Thread(target=consumer,
                                      args=(args.feedctl, sock, "soak%d" % k, stop, seen_c[k],
-                                           errors, env))
+                                           errors, env), daemon=True)
                     for k in range(args.consumers)]
         for t in threads:
             t.start()
@@ -610,8 +617,11 @@ def main():
                 (not s or max(x[0] for x in s) < last_id) for s in seen_p):
             time.sleep(0.5)
         stop.set()
+        join_by = time.time() + 300
         for t in threads:
-            t.join(180)
+            t.join(max(1, join_by - time.time()))
+        if any(t.is_alive() for t in threads):
+            problems.append("readers still running 5 minutes after the stop")
         problems.extend(errors[:10])
         d.send_signal(signal.SIGTERM)
         try:
