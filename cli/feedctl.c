@@ -1,7 +1,6 @@
 /* feedctl.c — the command-line client of feedd: commands and their output. */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -92,35 +91,6 @@ void ctl_urlencode(struct strbuf *b, const char *s)
 			strbuf_putc(b, hex[*c & 15]);
 		}
 	}
-}
-
-void strbuf_put(struct strbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *ns = realloc(b->s, cap);
-		if (!ns)
-			abort();
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-void strbuf_puts(struct strbuf *b, const char *s) { strbuf_put(b, s, strlen(s)); }
-void strbuf_putc(struct strbuf *b, char c) { strbuf_put(b, &c, 1); }
-
-void strbuf_printf(struct strbuf *b, const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		strbuf_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
 /* --- the command table --- */

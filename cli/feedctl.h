@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "cli/client.h"
+#include "core/strbuf.h"
 
 #define CTL_DEFAULT_SOCKET "/run/feedd/feedd.sock"
 #define CTL_DEFAULT_CONFIG "/etc/feedd/feeds.conf"
@@ -35,14 +36,6 @@ struct command {
 	const char *help;
 };
 
-struct strbuf {
-	char *s;
-	size_t len, cap;
-};
-void strbuf_put(struct strbuf *b, const char *s, size_t n);
-void strbuf_puts(struct strbuf *b, const char *s);
-void strbuf_putc(struct strbuf *b, char c);
-void strbuf_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ctl_urlencode(struct strbuf *b, const char *s);
 
 int ctl_call(const char *method, const char *target, const char *body, json_t **out,

@@ -12,68 +12,41 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/strbuf.h"
 #include "core/url.h"
-
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (!b->s && b->cap == (size_t)-1)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *ns = realloc(b->s, cap);
-		if (!ns) {
-			free(b->s);
-			b->s = NULL;
-			b->cap = (size_t)-1;
-			return;
-		}
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void puts_(struct buf *b, const char *s) { put(b, s, strlen(s)); }
 
 char *conf_edit_add(const char *text, const struct conf_new_feed *f)
 {
-	struct buf b = {0};
+	struct strbuf b = {0};
 	size_t len = strlen(text);
-	put(&b, text, len);
+	strbuf_put(&b, text, len);
 	if (len && text[len - 1] != '\n')
-		puts_(&b, "\n");
+		strbuf_puts(&b, "\n");
 	if (len)
-		puts_(&b, "\n");
+		strbuf_puts(&b, "\n");
 	if (f->comment) {
-		puts_(&b, "# ");
-		puts_(&b, f->comment);
-		puts_(&b, "\n");
+		strbuf_puts(&b, "# ");
+		strbuf_puts(&b, f->comment);
+		strbuf_puts(&b, "\n");
 	}
-	puts_(&b, "[feed ");
-	puts_(&b, f->name);
-	puts_(&b, "]\nurl = ");
-	puts_(&b, f->url);
-	puts_(&b, "\n");
+	strbuf_puts(&b, "[feed ");
+	strbuf_puts(&b, f->name);
+	strbuf_puts(&b, "]\nurl = ");
+	strbuf_puts(&b, f->url);
+	strbuf_puts(&b, "\n");
 	if (f->interval) {
-		puts_(&b, "interval = ");
-		puts_(&b, f->interval);
-		puts_(&b, "\n");
+		strbuf_puts(&b, "interval = ");
+		strbuf_puts(&b, f->interval);
+		strbuf_puts(&b, "\n");
 	}
 	if (f->tags && f->tags[0]) {
-		puts_(&b, "tags = ");
+		strbuf_puts(&b, "tags = ");
 		for (size_t i = 0; f->tags[i]; i++) {
 			if (i)
-				puts_(&b, ", ");
-			puts_(&b, f->tags[i]);
+				strbuf_puts(&b, ", ");
+			strbuf_puts(&b, f->tags[i]);
 		}
-		puts_(&b, "\n");
+		strbuf_puts(&b, "\n");
 	}
 	return b.s;
 }
@@ -138,9 +111,9 @@ char *conf_edit_remove(const char *text, const char *name, int *found)
 	if (start > text + 1 && start[-1] == '\n' && start[-2] == '\n')
 		start--;
 	*found = 1;
-	struct buf b = {0};
-	put(&b, text, (size_t)(start - text));
-	put(&b, stop, (size_t)(end - stop));
+	struct strbuf b = {0};
+	strbuf_put(&b, text, (size_t)(start - text));
+	strbuf_put(&b, stop, (size_t)(end - stop));
 	if (!b.s)
 		b.s = strdup("");
 	return b.s;
@@ -232,11 +205,11 @@ char *conf_read_file(const char *path, size_t *len)
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return NULL;
-	struct buf b = {0};
+	struct strbuf b = {0};
 	char chunk[65536];
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		put(&b, chunk, n);
+		strbuf_put(&b, chunk, n);
 		if (b.len > 16u * 1024 * 1024) {
 			free(b.s);
 			fclose(f);

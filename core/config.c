@@ -68,6 +68,7 @@ static const struct key keys[] = {
 	{"exec_jobs",     KT_INT,         IN_DAEMON, D(exec_jobs), 1, 256},
 	{"exec_timeout",  KT_DURATION,    IN_DAEMON, D(exec_timeout), 1, DAY},
 	{"exec_retry",    KT_DURATION,    IN_DAEMON, D(exec_retry), 1, DAY},
+	{"lease",         KT_DURATION,    IN_DAEMON, D(lease), 5, DAY},
 
 	{"url",           KT_URL,         IN_FEED, F(url), 0, 0},
 	{"interval",      KT_DURATION,    IN_FEED | IN_DEFAULTS, F(interval), 1, 30 * DAY},

@@ -50,6 +50,7 @@ struct daemon_conf {
 	int64_t exec_jobs;     /* concurrent hook processes */
 	int64_t exec_timeout;  /* seconds */
 	int64_t exec_retry;    /* seconds before the first retry of a failed hook */
+	int64_t lease;         /* seconds a claimed fetch is this instance's (shared store); 0 = default */
 };
 
 struct config {

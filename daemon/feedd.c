@@ -26,6 +26,8 @@ struct life {
 	uv_timer_t watchdog;
 	bool have_watchdog;
 	uv_timer_t upkeep;          /* WAL checkpoint and retention, off the hot path */
+	uv_poll_t news;             /* other instances' commits (a shared store) */
+	bool have_news;
 	size_t prune_next;          /* feed the next retention batch starts at */
 	int exit_code;
 };
@@ -135,6 +137,10 @@ static void stop(struct life *l, int code)
 	if (l->have_watchdog)
 		uv_close((uv_handle_t *)&l->watchdog, NULL);
 	uv_close((uv_handle_t *)&l->upkeep, NULL);
+	if (l->have_news) {
+		l->have_news = false;
+		uv_close((uv_handle_t *)&l->news, NULL);
+	}
 	if (l->d.sched)
 		sched_close(l->d.sched);
 	if (l->d.api)
@@ -191,6 +197,37 @@ static void on_uv_upkeep(uv_timer_t *t)
 	}
 }
 
+/* Another instance on the shared store committed news: wake this one's
+ * long-polls and watchers as if the fetch had been ours. (Hooks are not
+ * kicked: the instance that fetched the item runs its hook.) */
+static void on_uv_news(uv_poll_t *h, int status, int events)
+{
+	struct life *l = h->data;
+	bool any = false;
+	if (status < 0 || store_news_read(l->d.store, &any) < 0) {
+		log_warn("store: no more news from other instances (%s); reconnecting at restart",
+			 status < 0 ? uv_strerror(status) : "connection lost");
+		l->have_news = false;
+		uv_close((uv_handle_t *)h, NULL);
+		return;
+	}
+	struct store_news news = {0};
+	if (any && store_last_ids(l->d.store, &news.last_item_id, &news.last_event_seq) == 0)
+		feedd_news(&l->d, &news);
+}
+
+static void news_start(struct life *l)
+{
+	int fd = store_news_fd(l->d.store);
+	if (fd < 0)
+		return;   /* nobody else writes this store */
+	if (uv_poll_init(l->d.loop, &l->news, fd) < 0)
+		return;
+	l->news.data = l;
+	l->have_news = true;
+	uv_poll_start(&l->news, UV_READABLE, on_uv_news);
+}
+
 static int make_state_dir(const char *dir)
 {
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
@@ -244,6 +281,8 @@ int run_daemon(const struct run_opts *o)
 	uv_timer_init(d->loop, &l->upkeep);
 	l->upkeep.data = l;
 	uv_timer_start(&l->upkeep, on_uv_upkeep, UPKEEP_MS, UPKEEP_MS);
+	if (!o->once)
+		news_start(l);
 
 	uv_signal_init(d->loop, &l->sigterm);
 	uv_signal_init(d->loop, &l->sigint);

@@ -29,6 +29,12 @@
 #define FAILING_AFTER 3
 /* Consecutive 429s from one host before the whole host is pushed back. */
 #define HOST_429_LIMIT 2
+/* Several instances on one store: a fetch runs under a lease this long
+ * unless [daemon] lease says otherwise (it outlives the slowest fetch,
+ * parse and commit), and a feed another instance holds is tried again
+ * after CLAIM_RETRY_MS, or half a lease when that is shorter. */
+#define LEASE_S 300
+#define CLAIM_RETRY_MS (15 * 1000)
 #define HOST_PUSH_MAX_MS (3600 * 1000)
 #define HOST_BUCKETS 4096
 
@@ -341,6 +347,38 @@ static void schedule_at(struct sched *s, struct feed_rt *rt, int64_t due_ms)
 	heap_push(s, rt);
 }
 
+static void place(struct sched *s, struct feed_rt *rt, int64_t now, size_t *overdue);
+
+/* Several instances on one store: a due feed is fetched only under this
+ * instance's lease, and only if no other instance fetched it since its
+ * state was loaded. Otherwise it goes back to the heap: at its new due time
+ * when another instance fetched it, a little later when one holds it now.
+ * One process on its store (SQLite) always gets the feed. */
+static bool claim(struct sched *s, struct feed_rt *rt, int64_t now)
+{
+	int64_t lease = s->conf->daemon.lease > 0 ? s->conf->daemon.lease : LEASE_S;
+	int e = store_claim_feed(s->d->store, &rt->st, now / 1000, lease);
+	if (e == 0)
+		return true;
+	if (e == -EAGAIN) {
+		struct feed_state st;
+		if (store_feed_load(s->d->store, rt->fc->name, &st) < 0)
+			return true;   /* no row to claim: nobody else has it either */
+		feed_state_clear(&rt->st);
+		rt->st = st;
+		log_debug("sched %s: fetched by another instance, next due %lld",
+			  rt->fc->name, (long long)st.next_due);
+		size_t overdue = 0;
+		place(s, rt, now, &overdue);
+		return false;
+	}
+	if (e != -EBUSY)
+		log_warn("sched %s: cannot claim the feed in the store, trying again later",
+			 rt->fc->name);
+	schedule_at(s, rt, now + (lease * 500 < CLAIM_RETRY_MS ? lease * 500 : CLAIM_RETRY_MS));
+	return false;
+}
+
 static void dispatch(struct sched *s)
 {
 	if (s->closing)
@@ -365,6 +403,8 @@ static void dispatch(struct sched *s)
 		       h->next_ok_ms <= now && h->pushed_until_ms <= now) {
 			struct feed_rt *rt = h->qhead;
 			host_dequeue(s, rt);
+			if (!claim(s, rt, now))
+				continue;
 			h->next_ok_ms = now + gap;
 			start_fetch(s, rt);
 		}
@@ -375,6 +415,9 @@ static void dispatch(struct sched *s)
 		}
 		h = next;
 	}
+	/* A feed another instance held went back to the heap above. */
+	if (s->nheap && s->heap[0]->due_ms < wake)
+		wake = s->heap[0]->due_ms;
 	arm(s, wake);
 }
 
@@ -974,6 +1017,13 @@ int sched_refresh(struct sched *s, const char *name)
 	if (rt->st.next_reason && strcmp(rt->st.next_reason, "retry-after") == 0 &&
 	    rt->st.next_due * 1000 > now)
 		return 0;
+	/* On a shared store another instance may have fetched it since: start
+	 * from the stored state, so that the claim matches it. */
+	struct feed_state fresh;
+	if (store_feed_load(s->d->store, rt->fc->name, &fresh) == 0) {
+		feed_state_clear(&rt->st);
+		rt->st = fresh;
+	}
 	rt->st.gone = false;
 	schedule_at(s, rt, now);
 	dispatch(s);

@@ -6,6 +6,29 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+/* This backend sits behind the dispatcher (store/store.c, store/backend.h):
+ * inside it the interface's functions keep their store.h names and
+ * signatures, but are compiled as sqlite_store_* (sqlite_ops.c hands them
+ * to the dispatcher). Function-like macros, so that struct tags such as
+ * struct store_figures keep their names. */
+#define store_open(...) sqlite_store_open(__VA_ARGS__)
+#define store_close(...) sqlite_store_close(__VA_ARGS__)
+#define store_feeds_sync(...) sqlite_store_feeds_sync(__VA_ARGS__)
+#define store_feed_load(...) sqlite_store_feed_load(__VA_ARGS__)
+#define store_commit_fetch(...) sqlite_store_commit_fetch(__VA_ARGS__)
+#define store_items(...) sqlite_store_items(__VA_ARGS__)
+#define store_events(...) sqlite_store_events(__VA_ARGS__)
+#define store_last_ids(...) sqlite_store_last_ids(__VA_ARGS__)
+#define store_feeds_json(...) sqlite_store_feeds_json(__VA_ARGS__)
+#define store_consumer_get(...) sqlite_store_consumer_get(__VA_ARGS__)
+#define store_consumer_ack(...) sqlite_store_consumer_ack(__VA_ARGS__)
+#define store_consumers_json(...) sqlite_store_consumers_json(__VA_ARGS__)
+#define store_prune(...) sqlite_store_prune(__VA_ARGS__)
+#define store_hook_due(...) sqlite_store_hook_due(__VA_ARGS__)
+#define store_hook_result(...) sqlite_store_hook_result(__VA_ARGS__)
+#define store_figures(...) sqlite_store_figures(__VA_ARGS__)
+#define store_checkpoint(...) sqlite_store_checkpoint(__VA_ARGS__)
+
 #include "store/store.h"
 
 /* Every fixed statement, prepared once at open and kept until close. */

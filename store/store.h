@@ -160,4 +160,24 @@ int store_figures(struct store *s, struct store_figures *f);
 /* Periodic upkeep off the hot path: passive WAL checkpoint. */
 int store_checkpoint(struct store *s);
 
+/* --- several instances on one store (PostgreSQL) --- */
+/* Takes this instance's lease on feed ST->name until NOW+LEASE (seconds)
+ * before fetching it, if the feed is still as ST describes it — no other
+ * instance fetched it since (same next_due and last_fetch) — and no other
+ * live instance holds it. 0: fetch it; -EAGAIN: another instance fetched
+ * it, reload its state (store_feed_load) and reschedule; -EBUSY: another
+ * instance holds the lease now, try again later. The lease ends with the
+ * feed's next store_commit_fetch, or at its expiry if this instance dies.
+ * A store only one process uses (SQLite) always answers 0. */
+int store_claim_feed(struct store *s, const struct feed_state *st, int64_t now,
+		     int64_t lease);
+
+/* News committed by other instances (PostgreSQL LISTEN/NOTIFY): a
+ * descriptor that turns readable when some may have arrived, or -ENOTSUP
+ * when no other process writes the store. store_news_read reads what
+ * arrived without blocking: *any is true when another instance (or this
+ * one) committed news since the last call. */
+int store_news_fd(struct store *s);
+int store_news_read(struct store *s, bool *any);
+
 #endif

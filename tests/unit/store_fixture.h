@@ -15,11 +15,32 @@
 #include "core/item.h"
 #include "store/store.h"
 
+#ifdef FEEDD_HAVE_PG
+#include <libpq-fe.h>
+#endif
+
 struct tdb {
 	char dir[256];
-	char path[300];
+	char path[600];          /* the store spec: a file, or a postgresql:// URI */
+	char pgdb[64];           /* the test's own database, when on PostgreSQL */
 	struct store *s;
 };
+
+#ifdef FEEDD_HAVE_PG
+/* One statement on the PostgreSQL of FEEDD_TEST_STORE (its admin database).
+ * A test's database left by a failed assertion goes with the cluster. */
+static inline void tdb_pg_admin(const char *sql)
+{
+	PGconn *c = PQconnectdb(getenv("FEEDD_TEST_STORE"));
+	PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		fprintf(stderr, "%s: %s\n", sql, PQerrorMessage(c));
+		abort();
+	}
+	PQclear(r);
+	PQfinish(c);
+}
+#endif
 
 static inline void tdb_rm(const char *dir)
 {
@@ -68,7 +89,10 @@ static inline void tdb_track(const char *dir, bool add)
 	}
 }
 
-/* Creates the directory (the store file is DIR/feedd.db, not yet opened). */
+/* Creates the directory (the store file is DIR/feedd.db, not yet opened).
+ * With FEEDD_TEST_STORE set to a postgresql:// URI (tests/CMakeLists.txt
+ * does, for the pg.* tests), the store is a fresh database on that server
+ * instead: the same test source runs against both backends. */
 static inline void tdb_dir(struct tdb *t)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -78,8 +102,24 @@ static inline void tdb_dir(struct tdb *t)
 		abort();
 	}
 	snprintf(t->path, sizeof t->path, "%s/feedd.db", t->dir);
+	t->pgdb[0] = '\0';
 	t->s = NULL;
 	tdb_track(t->dir, true);
+	const char *pg = getenv("FEEDD_TEST_STORE");
+	if (pg && strncmp(pg, "postgresql://", 13) == 0) {
+#ifdef FEEDD_HAVE_PG
+		static unsigned seq;
+		snprintf(t->pgdb, sizeof t->pgdb, "feedd_test_%ld_%u", (long)getpid(), seq++);
+		char sql[128];
+		snprintf(sql, sizeof sql, "CREATE DATABASE %s", t->pgdb);
+		tdb_pg_admin(sql);
+		snprintf(t->path, sizeof t->path, "%s%cdbname=%s", pg,
+			 strchr(pg, '?') ? '&' : '?', t->pgdb);
+#else
+		fprintf(stderr, "FEEDD_TEST_STORE: built without PostgreSQL\n");
+		abort();
+#endif
+	}
 }
 
 static inline int tdb_reopen(struct tdb *t, char **err)
@@ -109,6 +149,13 @@ static inline void tdb_close(struct tdb *t)
 	t->s = NULL;
 	tdb_rm(t->dir);
 	tdb_track(t->dir, false);
+#ifdef FEEDD_HAVE_PG
+	if (t->pgdb[0]) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", t->pgdb);
+		tdb_pg_admin(sql);
+	}
+#endif
 }
 
 static inline char *xdup(const char *s)

@@ -71,9 +71,13 @@ static void test_fresh_store_is_wal_and_current(void **state)
 	store_close(s);
 	assert_int_equal(store_open(NULL, t.dir, &s, &err), 0);
 	store_close(s);
-	assert_int_equal(store_open("postgresql://db/feedd", t.dir, &s, &err), -EINVAL);
+	/* A password inline in a postgresql:// URI is refused (a password file
+	 * holds it), and never repeated in the message. */
+	assert_int_equal(store_open("postgresql://feedd:s3cret@db.invalid/feedd", t.dir, &s, &err),
+			 -EINVAL);
 	assert_null(s);
-	assert_non_null(strstr(err, "postgresql"));
+	assert_non_null(strcasestr(err, "postgresql"));
+	assert_null(strstr(err, "s3cret"));
 	free(err);
 	tdb_close(&t);
 }

@@ -1,0 +1,50 @@
+/* backend.h — what a store backend provides to the dispatcher in store.c
+ * (internal to store/). Every function of store/store.h that depends on
+ * the backend is one entry; the shared helpers (feed_state_clear,
+ * store_news_clear, store_hook_jobs_free) are not. B is the backend's own
+ * handle, made by its open function and freed by its close entry. */
+#ifndef FEEDD_STORE_BACKEND_H
+#define FEEDD_STORE_BACKEND_H
+
+#include "store/store.h"
+
+struct store_ops {
+	const char *name;
+	void (*close)(void *b);
+	int (*feeds_sync)(void *b, const struct config *c);
+	int (*feed_load)(void *b, const char *name, struct feed_state *out);
+	int (*commit_fetch)(void *b, const struct feed_state *st, const struct doc *doc,
+			    unsigned feed_events, bool hook, struct store_news *news);
+	int (*items)(void *b, const struct item_query *q, json_t **items, int64_t *next);
+	int (*events)(void *b, int64_t after, int limit, json_t **events, int64_t *next);
+	int (*last_ids)(void *b, int64_t *last_item_id, int64_t *last_event_seq);
+	int (*feeds_json)(void *b, const char *name, json_t **out);
+	int (*consumer_get)(void *b, const char *name, bool create, bool from_now,
+			    int64_t *cursor);
+	int (*consumer_ack)(void *b, const char *name, int64_t upto);
+	int (*consumers_json)(void *b, json_t **out);
+	int (*prune)(void *b, const char *feed, int64_t now, int64_t retention,
+		     int64_t max_items, int batch, int *pruned);
+	int (*hook_due)(void *b, int64_t now, int max, struct hook_job **jobs, size_t *n);
+	int (*hook_result)(void *b, int64_t item_id, bool ok, int64_t next_try,
+			   const char *error);
+	int (*figures)(void *b, struct store_figures *f);
+	int (*checkpoint)(void *b);
+	/* NULL: one process per store, every claim succeeds. */
+	int (*claim_feed)(void *b, const struct feed_state *st, int64_t now, int64_t lease);
+	/* NULL: no other process writes the store. */
+	int (*news_fd)(void *b);
+	int (*news_read)(void *b, bool *any);
+};
+
+/* The SQLite backend (store/sqlite*.c): SPEC "sqlite", NULL or a *.db path. */
+extern const struct store_ops sqlite_store_ops;
+int sqlite_backend_open(const char *spec, const char *state_dir, void **out, char **err);
+
+#ifdef FEEDD_HAVE_PG
+/* The PostgreSQL backend (store/pg*.c): SPEC a postgresql:// URI. */
+extern const struct store_ops pg_store_ops;
+int pg_backend_open(const char *spec, void **out, char **err);
+#endif
+
+#endif

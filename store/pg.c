@@ -1,0 +1,681 @@
+/* pg.c — the PostgreSQL store: connecting, migrating, the prepared
+ * statements, transactions, figures, and the backend's entry table. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/date.h"
+#include "core/log.h"
+#include "store/backend.h"
+#include "store/pg_int.h"
+
+/* The advisory lock every write transaction holds (see pg_int.h), and the
+ * one migrations hold: arbitrary constants, "feedd" and "feedd+1". */
+#define PG_WRITE_LOCK "7378420460"
+#define PG_MIGRATE_LOCK "7378420461"
+
+/* Seconds a claimed hook delivery is this instance's: ten times the
+ * default exec_timeout (docs/operations.md says to stay under it). */
+#define PG_HOOK_LEASE "600"
+
+/* The newest item id and event seq ever handed out (0 before the first). */
+#define LAST_ITEM_SQL "(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM items_id_seq)"
+#define LAST_EVENT_SQL "(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM events_seq_seq)"
+
+/* Prunable: not in the latest document, no hook delivery pending, and too
+ * old or beyond the cap. $1 feed name, $2 retention, $3 cut-off, $4 cap,
+ * $5 batch. */
+#define PRUNE_SELECT \
+	"SELECT i.id FROM items i JOIN feeds f ON i.feed = f.id WHERE f.name = $1" \
+	" AND i.id <> ALL (f.listed)" \
+	" AND NOT EXISTS (SELECT 1 FROM hook_deliveries h WHERE h.item_id = i.id" \
+	" AND NOT h.given_up) AND (($2::bigint > 0 AND i.first_seen < $3::bigint)" \
+	" OR ($4::bigint > 0 AND i.id < coalesce((SELECT id FROM items WHERE feed = f.id" \
+	" ORDER BY id DESC LIMIT 1 OFFSET greatest($4::bigint - 1, 0)), 0)))" \
+	" ORDER BY i.id LIMIT $5::int"
+
+static const char *const pst_sql[PS__COUNT] = {
+	[PS_FEED_ID] = "SELECT id, link_identity, site_url, url, removed FROM feeds WHERE name = $1",
+	[PS_FEED_INSERT] =
+		"INSERT INTO feeds(name, url, created) VALUES ($1, $2, $3)"
+		" ON CONFLICT (name) DO NOTHING RETURNING id",
+	[PS_FEED_LOAD] =
+		"SELECT name, url, effective_url, title, site_url, etag, last_modified,"
+		" last_fetch, last_success, next_due, next_reason, last_status, last_error,"
+		" failures, gone, link_identity, n_requests, n_conditional, n_200, n_304,"
+		" n_err_net, n_err_http, n_err_parse, bytes_wire, bytes_decoded,"
+		" (SELECT count(*) FROM items WHERE feed = feeds.id)"
+		" FROM feeds WHERE name = $1",
+	[PS_FEED_STATE] =
+		"UPDATE feeds SET url = coalesce($2, url), effective_url = $3,"
+		" title = coalesce($4, title), site_url = coalesce($5, site_url),"
+		" etag = $6, last_modified = $7, last_fetch = $8, last_success = $9,"
+		" next_due = $10, next_reason = $11, last_status = $12, last_error = $13,"
+		" failures = $14, gone = $15, n_requests = $16, n_conditional = $17,"
+		" n_200 = $18, n_304 = $19, n_err_net = $20, n_err_http = $21,"
+		" n_err_parse = $22, bytes_wire = $23, bytes_decoded = $24,"
+		" lease_owner = NULL, lease_until = 0 WHERE id = $1",
+	[PS_FEED_DOC] = "UPDATE feeds SET link_identity = $2, listed = $3 WHERE id = $1",
+	[PS_FEED_ALL] = "SELECT id, name, url, removed FROM feeds",
+	[PS_FEED_SYNC_URL] =
+		"UPDATE feeds SET url = $2, effective_url = NULL, etag = NULL,"
+		" last_modified = NULL, gone = false WHERE id = $1",
+	[PS_FEED_REMOVED] = "UPDATE feeds SET removed = $2 WHERE id = $1",
+	[PS_TAGS_CLEAR] = "DELETE FROM feed_tags WHERE feed = $1",
+	[PS_TAG_ADD] = "INSERT INTO feed_tags(tag, feed) VALUES ($2, $1) ON CONFLICT DO NOTHING",
+	[PS_ITEM_BY_KEY] = "SELECT id, chash, last_seen FROM items WHERE feed = $1 AND ikey = $2",
+	[PS_ITEM_BY_CANON] =
+		"SELECT id, chash, last_seen FROM items WHERE feed = $1 AND canon_url = $2 LIMIT 2",
+	[PS_TOMB_BY_KEY] = "SELECT 1 FROM tombstones WHERE feed = $1 AND ikey = $2",
+	[PS_TOMB_BY_CANON] = "SELECT 1 FROM tombstones WHERE feed = $1 AND canon_url = $2 LIMIT 1",
+	[PS_ITEM_SEEN] = "UPDATE items SET last_seen = $2 WHERE id = $1",
+	[PS_ITEM_REKEY] = "UPDATE items SET ikey = $2, rule = $3, guid = $4 WHERE id = $1",
+	[PS_ITEM_UPDATE] =
+		"UPDATE items SET guid = $2, url = $3, canon_url = $4, title = $5,"
+		" author = $6, summary = $7, content = $8, published = $9::bigint,"
+		" updated = $10, categories = $11, enclosures = $12, chash = $13,"
+		" last_seen = $14::bigint, updated_seen = $14::bigint,"
+		" sort_date = CASE WHEN $9::bigint IS NOT NULL AND $9::bigint <= first_seen"
+		"  THEN $9::bigint ELSE first_seen END WHERE id = $1",
+	[PS_ITEM_INSERT] =
+		"INSERT INTO items(feed, ikey, rule, guid, url, canon_url, title, author,"
+		" summary, content, published, updated, categories, enclosures, chash,"
+		" first_seen, last_seen, sort_date, duplicate_of)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
+		" $16::bigint, $16::bigint, $17, $18) RETURNING id",
+	[PS_DUP_FIND] =
+		"SELECT id FROM items WHERE canon_url = $2 AND feed <> $1 ORDER BY id LIMIT 1",
+	[PS_EVENT_ADD] =
+		"INSERT INTO events(type, time, feed, item_id, data) VALUES ($1, $2, $3, $4, $5)",
+	[PS_HOOK_ADD] =
+		"INSERT INTO hook_deliveries(item_id, feed, next_try) VALUES ($1, $2, $3)"
+		" ON CONFLICT DO NOTHING",
+	[PS_LAST_IDS] = "SELECT " LAST_ITEM_SQL ", " LAST_EVENT_SQL,
+	[PS_EVENTS] =
+		"SELECT e.seq, e.type, e.time, e.feed, e.item_id, e.data, i.title, i.url"
+		" FROM events e LEFT JOIN items i ON i.id = e.item_id WHERE e.seq > $1"
+		" ORDER BY e.seq LIMIT $2",
+	[PS_CONSUMER_GET] = "SELECT cursor FROM consumers WHERE name = $1",
+	[PS_CONSUMER_ADD] =
+		"INSERT INTO consumers(name, cursor, created) VALUES ($1, $2, $3)"
+		" ON CONFLICT (name) DO NOTHING",
+	/* Never backwards, and never past the newest id ever handed out. */
+	[PS_CONSUMER_ACK] =
+		"UPDATE consumers SET acked = $3, cursor = greatest(cursor, least($2::bigint, "
+		LAST_ITEM_SQL ")) WHERE name = $1",
+	[PS_CONSUMERS] =
+		"SELECT name, cursor, created, acked,"
+		" (SELECT count(*) FROM items WHERE id > consumers.cursor) FROM consumers ORDER BY name",
+	/* Due deliveries are claimed: their next try moves past the longest a
+	 * hook may run, so that another instance does not run them too; the
+	 * result (or, if this instance dies, that time) ends the claim. */
+	[PS_HOOK_DUE] =
+		"WITH c AS (UPDATE hook_deliveries SET next_try = $1::bigint + " PG_HOOK_LEASE
+		" WHERE item_id IN (SELECT item_id FROM hook_deliveries WHERE NOT given_up"
+		" AND next_try <= $1::bigint ORDER BY next_try, item_id LIMIT $2"
+		" FOR UPDATE SKIP LOCKED) RETURNING item_id, attempts)"
+		" SELECT c.attempts, " PG_ITEM_COLS " FROM c"
+		" JOIN items i ON i.id = c.item_id JOIN feeds f ON f.id = i.feed ORDER BY i.id",
+	[PS_HOOK_DONE] = "DELETE FROM hook_deliveries WHERE item_id = $1",
+	[PS_HOOK_RETRY] =
+		"UPDATE hook_deliveries SET attempts = attempts + 1, next_try = $2,"
+		" last_error = $3 WHERE item_id = $1",
+	[PS_HOOK_GIVE_UP] =
+		"UPDATE hook_deliveries SET attempts = attempts + 1, given_up = true,"
+		" last_error = $3 WHERE item_id = $1 AND $2::bigint = 0"
+		" RETURNING (SELECT name FROM feeds WHERE id = hook_deliveries.feed)",
+	[PS_PRUNE_TOMB] =
+		"INSERT INTO tombstones(feed, ikey, canon_url, pruned)"
+		" SELECT feed, ikey, canon_url, $6 FROM items WHERE id IN (" PRUNE_SELECT ")"
+		" ON CONFLICT DO NOTHING",
+	[PS_PRUNE_DELETE] = "DELETE FROM items WHERE id IN (" PRUNE_SELECT ")",
+	[PS_FIGURES] =
+		"SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM feeds WHERE NOT removed),"
+		" (SELECT count(*) FROM tombstones), (SELECT count(*) FROM events),"
+		" (SELECT count(*) FROM consumers),"
+		" (SELECT count(*) FROM hook_deliveries WHERE NOT given_up),"
+		" pg_database_size(current_database())",
+	[PS_FEEDS_JSON] =
+		"SELECT name, url, effective_url, title, site_url, etag, last_modified,"
+		" last_fetch, last_success, next_due, next_reason, last_status, last_error,"
+		" failures, gone, link_identity, removed, n_requests, n_conditional, n_200,"
+		" n_304, n_err_net, n_err_http, n_err_parse, bytes_wire, bytes_decoded,"
+		" (SELECT count(*) FROM items WHERE feed = f.id),"
+		" (SELECT coalesce(json_agg(tag ORDER BY tag), '[]'::json) FROM feed_tags"
+		"  WHERE feed = f.id)::text,"
+		" (SELECT count(*) FROM hook_deliveries WHERE feed = f.id AND NOT given_up),"
+		" (SELECT count(*) FROM hook_deliveries WHERE feed = f.id AND given_up)"
+		" FROM feeds f WHERE $1::text IS NULL OR name = $1 ORDER BY name",
+	/* A due feed claimed with a lease: skipped while another instance holds
+	 * the row or a live lease, refused when its state moved on since the
+	 * caller loaded it ($5, $6). */
+	[PS_FEED_CLAIM] =
+		"UPDATE feeds SET lease_owner = $2, lease_until = $3::bigint + $4::bigint"
+		" WHERE id = (SELECT id FROM feeds WHERE name = $1 AND next_due = $5"
+		" AND last_fetch = $6 AND (lease_owner IS NULL OR lease_owner = $2"
+		" OR lease_until <= $3::bigint) FOR UPDATE SKIP LOCKED) RETURNING id",
+	[PS_FEED_LEASE] = "SELECT next_due, last_fetch FROM feeds WHERE name = $1",
+};
+
+#undef PRUNE_SELECT
+
+/* --- parameters and results --- */
+
+void pgp_text(struct pgp *p, const char *s)
+{
+	if (p->n < PGP_MAX)
+		p->v[p->n++] = s;
+}
+
+void pgp_int(struct pgp *p, int64_t x)
+{
+	if (p->n < PGP_MAX) {
+		snprintf(p->num[p->n], sizeof p->num[p->n], "%" PRId64, x);
+		p->v[p->n] = p->num[p->n];
+		p->n++;
+	}
+}
+
+void pgp_date(struct pgp *p, int64_t t)
+{
+	if (t == DATE_NONE)
+		pgp_text(p, NULL);
+	else
+		pgp_int(p, t);
+}
+
+void pgp_bool(struct pgp *p, bool b)
+{
+	pgp_text(p, b ? "t" : "f");
+}
+
+int64_t pg_int(const PGresult *r, int row, int col)
+{
+	if (PQgetisnull(r, row, col))
+		return 0;
+	return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+bool pg_bool(const PGresult *r, int row, int col)
+{
+	const char *v = PQgetvalue(r, row, col);
+	return v[0] == 't' || v[0] == '1';
+}
+
+const char *pg_str(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+char *pg_dup(const PGresult *r, int row, int col)
+{
+	const char *v = pg_str(r, row, col);
+	return v ? strdup(v) : NULL;
+}
+
+json_t *pg_json_time(int64_t t)
+{
+	if (!t)
+		return json_null();
+	char buf[32];
+	date_format_rfc3339(t, buf, sizeof buf);
+	return json_string(buf);
+}
+
+/* --- errors and running statements --- */
+
+static int errno_of(const PGresult *res, PGconn *conn)
+{
+	if (PQstatus(conn) != CONNECTION_OK)
+		return -ECONNRESET;
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (!state)
+		return -EIO;
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "55P03") == 0)
+		return -EBUSY;
+	if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0)
+		return -EINVAL;
+	if (strcmp(state, "53100") == 0)
+		return -ENOSPC;
+	if (strncmp(state, "53", 2) == 0)
+		return -ENOMEM;
+	if (strncmp(state, "42", 2) == 0 && strcmp(state, "42501") == 0)
+		return -EACCES;
+	return -EIO;
+}
+
+int pg_fail(struct pg *s, const PGresult *res, const char *what)
+{
+	const char *msg = res ? PQresultErrorMessage(res) : NULL;
+	if (!msg || !*msg)
+		msg = PQerrorMessage(s->conn);
+	/* libpq's messages end with a newline: one event, one line. */
+	int len = (int)strcspn(msg, "\n");
+	log_err("store %s: %s: %.*s", s->label, what, len, msg);
+	return errno_of(res, s->conn);
+}
+
+static int prepare_all(struct pg *s)
+{
+	for (int i = 0; i < PS__COUNT; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "s%d", i);
+		PGresult *res = PQprepare(s->conn, name, pst_sql[i], 0, NULL);
+		int r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_fail(s, res, name);
+		PQclear(res);
+		if (r < 0)
+			return r;
+	}
+	memset(s->iq, 0, sizeof s->iq);
+	s->prepared = true;
+	return 0;
+}
+
+int pg_ready(struct pg *s)
+{
+	if (PQstatus(s->conn) == CONNECTION_OK && s->prepared)
+		return 0;
+	if (s->in_tx)
+		return -ECONNRESET;   /* the transaction is lost: the caller rolls back */
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		s->prepared = false;
+		log_warn("store %s: connection lost, reconnecting", s->label);
+		PQreset(s->conn);
+		if (PQstatus(s->conn) != CONNECTION_OK)
+			return pg_fail(s, NULL, "reconnect");
+		int r = pg_sql(s, "LISTEN " PG_NEWS_CHANNEL, "listen");
+		if (r < 0)
+			return r;
+	}
+	return prepare_all(s);
+}
+
+PGresult *pg_exec(struct pg *s, enum pst id, const struct pgp *p, const char *what, int *err)
+{
+	int r = pg_ready(s);
+	if (r < 0) {
+		if (err)
+			*err = r;
+		return NULL;
+	}
+	char name[16];
+	snprintf(name, sizeof name, "s%d", (int)id);
+	PGresult *res = PQexecPrepared(s->conn, name, p ? p->n : 0, p ? p->v : NULL,
+				       NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return res;
+	r = pg_fail(s, res, what);
+	PQclear(res);
+	if (err)
+		*err = r;
+	return NULL;
+}
+
+int pg_run(struct pg *s, enum pst id, const struct pgp *p, const char *what)
+{
+	int r = 0;
+	PGresult *res = pg_exec(s, id, p, what, &r);
+	PQclear(res);
+	return res ? 0 : r;
+}
+
+int pg_sql(struct pg *s, const char *sql, const char *what)
+{
+	PGresult *res = PQexec(s->conn, sql);
+	int r = PQresultStatus(res) == PGRES_COMMAND_OK ||
+		PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : pg_fail(s, res, what);
+	PQclear(res);
+	return r;
+}
+
+int pg_begin(struct pg *s)
+{
+	int r = pg_ready(s);
+	if (r < 0)
+		return r;
+	if ((r = pg_sql(s, "BEGIN; SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")",
+			"begin")) < 0) {
+		pg_sql(s, "ROLLBACK", "rollback");
+		return r;
+	}
+	s->in_tx = true;
+	return 0;
+}
+
+int pg_commit(struct pg *s)
+{
+	int r = pg_sql(s, "COMMIT", "commit");
+	s->in_tx = false;
+	return r;
+}
+
+void pg_rollback(struct pg *s)
+{
+	if (s->in_tx && PQstatus(s->conn) == CONNECTION_OK)
+		pg_sql(s, "ROLLBACK", "rollback");
+	s->in_tx = false;
+}
+
+/* --- opening --- */
+
+static char *fmt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt_err(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = NULL;
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	return m;
+}
+
+/* Checks the URI and names it for messages without its secrets. A password
+ * in the URI is refused: it would end up in process listings, configs
+ * under version control and logs. It belongs in a password file. */
+static int check_uri(const char *uri, char **label, char **err)
+{
+	char *perr = NULL;
+	PQconninfoOption *opts = PQconninfoParse(uri, &perr);
+	if (!opts) {
+		/* libpq's message may quote the URI: do not pass it on. */
+		PQfreemem(perr);
+		*err = fmt_err("store: the postgresql:// URI does not parse");
+		return -EINVAL;
+	}
+	const char *db = NULL, *host = NULL;
+	int r = 0;
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		if (!o->val || !*o->val)
+			continue;
+		if (strcmp(o->keyword, "password") == 0) {
+			*err = fmt_err("store: a password in the postgresql:// URI is refused; "
+				       "put it in a password file (passfile=PATH in the URI, "
+				       "or PGPASSFILE)");
+			r = -EINVAL;
+		} else if (strcmp(o->keyword, "dbname") == 0) {
+			db = o->val;
+		} else if (strcmp(o->keyword, "host") == 0) {
+			host = o->val;
+		}
+	}
+	if (!r && asprintf(label, "postgresql %s@%s", db ? db : "(default)",
+			   host ? host : "(default)") < 0) {
+		*label = NULL;
+		r = -ENOMEM;
+	}
+	PQconninfoFree(opts);
+	return r;
+}
+
+/* Applies every pending migration in one transaction, under a lock so that
+ * instances starting together migrate once. */
+static int migrate(struct pg *s, char **err)
+{
+	PGresult *res = PQexec(s->conn,
+		"BEGIN; SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ");"
+		" CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL);"
+		" SELECT coalesce(max(version), 0) FROM schema_version");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		*err = fmt_err("store %s: %s", s->label, PQerrorMessage(s->conn));
+		PQclear(res);
+		pg_sql(s, "ROLLBACK", "rollback");
+		return -EIO;
+	}
+	int version = (int)pg_int(res, 0, 0);
+	PQclear(res);
+	if (version > pg_schema_version) {
+		pg_sql(s, "ROLLBACK", "rollback");
+		*err = fmt_err("store %s has schema version %d, newer than this feedd "
+			       "understands (%d): refusing to open it; run a newer feedd",
+			       s->label, version, pg_schema_version);
+		return -EPROTO;
+	}
+	for (int i = version; i < pg_schema_version; i++) {
+		res = PQexec(s->conn, pg_migrations[i]);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			*err = fmt_err("store %s: migration to version %d failed: %s", s->label,
+				       i + 1, PQresultErrorMessage(res));
+			PQclear(res);
+			pg_sql(s, "ROLLBACK", "rollback");
+			return -EIO;
+		}
+		PQclear(res);
+	}
+	char sql[128];
+	snprintf(sql, sizeof sql, "DELETE FROM schema_version;"
+		 " INSERT INTO schema_version VALUES (%d); COMMIT", pg_schema_version);
+	res = PQexec(s->conn, version < pg_schema_version ? sql : "COMMIT");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		*err = fmt_err("store %s: %s", s->label, PQresultErrorMessage(res));
+		PQclear(res);
+		pg_sql(s, "ROLLBACK", "rollback");
+		return -EIO;
+	}
+	PQclear(res);
+	if (version && version < pg_schema_version)
+		log_notice("store %s: upgraded schema %d -> %d", s->label, version,
+			   pg_schema_version);
+	return 0;
+}
+
+/* Server notices ("text-search query contains no lexemes"...) are not
+ * errors: debug lines, not stderr noise. */
+static void on_pq_notice(void *arg, const char *msg)
+{
+	struct pg *s = arg;
+	log_debug("store %s: %.*s", s->label, (int)strcspn(msg, "\n"), msg);
+}
+
+/* The lease owner's name: readable (host and pid) and unique over restarts. */
+static void pg_instance_name(struct pg *s)
+{
+	char host[64] = "";
+	gethostname(host, sizeof host - 1);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	unsigned tag = (unsigned)(ts.tv_nsec ^ (ts.tv_sec << 10) ^ getpid());
+	snprintf(s->instance, sizeof s->instance, "%s:%ld:%08x", host, (long)getpid(), tag);
+}
+
+static void pg_close(void *b)
+{
+	struct pg *s = b;
+	if (!s)
+		return;
+	if (s->conn)
+		PQfinish(s->conn);
+	free(s->label);
+	free(s);
+}
+
+int pg_backend_open(const char *spec, void **out, char **err)
+{
+	*out = NULL;
+	*err = NULL;
+	struct pg *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	int r = check_uri(spec, &s->label, err);
+	if (r < 0)
+		goto fail;
+	s->conn = PQconnectdb(spec);
+	if (!s->conn) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		const char *m = PQerrorMessage(s->conn);
+		*err = fmt_err("store %s: cannot connect: %.*s", s->label,
+			       (int)strcspn(m, "\n"), m);
+		r = -ECONNREFUSED;
+		goto fail;
+	}
+	PQsetNoticeProcessor(s->conn, on_pq_notice, s);
+	pg_instance_name(s);
+	/* UTC and UTF-8 whatever the role's defaults are. */
+	if ((r = pg_sql(s, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'", "session")) < 0 ||
+	    (r = migrate(s, err)) < 0 || (r = prepare_all(s)) < 0 ||
+	    (r = pg_sql(s, "LISTEN " PG_NEWS_CHANNEL, "listen")) < 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	if (!*err)
+		*err = fmt_err("store %s: cannot open", s->label ? s->label : "postgresql");
+	pg_close(s);
+	return r;
+}
+
+/* --- news from other instances --- */
+
+static int pg_op_news_fd(void *b)
+{
+	struct pg *s = b;
+	int fd = PQsocket(s->conn);
+	return fd >= 0 ? fd : -ENOTCONN;
+}
+
+static int pg_op_news_read(void *b, bool *any)
+{
+	struct pg *s = b;
+	if (!PQconsumeInput(s->conn))
+		return pg_fail(s, NULL, "notifications");
+	PGnotify *n;
+	while ((n = PQnotifies(s->conn))) {
+		*any = true;
+		PQfreemem(n);
+	}
+	return 0;
+}
+
+/* --- figures, upkeep, shared pieces --- */
+
+int pg_op_last_ids(void *b, int64_t *last_item_id, int64_t *last_event_seq)
+{
+	struct pg *s = b;
+	int r = 0;
+	PGresult *res = pg_exec(s, PS_LAST_IDS, NULL, "last ids", &r);
+	if (!res)
+		return r;
+	if (last_item_id)
+		*last_item_id = pg_int(res, 0, 0);
+	if (last_event_seq)
+		*last_event_seq = pg_int(res, 0, 1);
+	PQclear(res);
+	return 0;
+}
+
+static int pg_op_figures(void *b, struct store_figures *f)
+{
+	struct pg *s = b;
+	memset(f, 0, sizeof *f);
+	int r = 0;
+	PGresult *res = pg_exec(s, PS_FIGURES, NULL, "figures", &r);
+	if (!res)
+		return r;
+	f->items = pg_int(res, 0, 0);
+	f->feeds = pg_int(res, 0, 1);
+	f->tombstones = pg_int(res, 0, 2);
+	f->events = pg_int(res, 0, 3);
+	f->consumers = pg_int(res, 0, 4);
+	f->hooks_pending = pg_int(res, 0, 5);
+	f->file_bytes = pg_int(res, 0, 6);
+	PQclear(res);
+	/* The server's WAL, when the role may see it (pg_monitor). A refusal is
+	 * not an error: the figure stays 0. */
+	res = PQexec(s->conn, "SELECT coalesce(sum(size), 0) FROM pg_ls_waldir()");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		f->wal_bytes = pg_int(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+/* The server checkpoints and vacuums on its own; this only notices a
+ * dropped connection early, between fetches. */
+static int pg_op_checkpoint(void *b)
+{
+	return pg_ready(b);
+}
+
+int pg_event(struct pg *s, const char *type, int64_t now, const char *feed,
+	     int64_t item_id, json_t *data)
+{
+	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+	json_decref(data);
+	struct pgp p = {0};
+	pgp_text(&p, type);
+	pgp_int(&p, now);
+	pgp_text(&p, feed);
+	if (item_id > 0)
+		pgp_int(&p, item_id);
+	else
+		pgp_text(&p, NULL);
+	pgp_text(&p, text);
+	int r = pg_run(s, PS_EVENT_ADD, &p, "event");
+	free(text);
+	return r;
+}
+
+int pg_feed_id(struct pg *s, const char *name, const char *url, bool create,
+	       int64_t now, int64_t *id)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct pgp p = {0};
+		pgp_text(&p, name);
+		int r = 0;
+		PGresult *res = pg_exec(s, PS_FEED_ID, &p, "feed lookup", &r);
+		if (!res)
+			return r;
+		bool found = PQntuples(res) > 0;
+		if (found)
+			*id = pg_int(res, 0, 0);
+		PQclear(res);
+		if (found)
+			return 0;
+		if (!create)
+			return -ENOENT;
+		pgp_text(&p, url);
+		pgp_int(&p, now);
+		if (!(res = pg_exec(s, PS_FEED_INSERT, &p, "feed insert", &r)))
+			return r;
+		found = PQntuples(res) > 0;
+		if (found)
+			*id = pg_int(res, 0, 0);
+		PQclear(res);
+		if (found)
+			return 0;
+		/* Another instance inserted it meanwhile: look again. */
+	}
+	return -EIO;
+}
+
+const struct store_ops pg_store_ops = {
+	.name = "postgresql",
+	.close = pg_close,
+	.feeds_sync = pg_op_feeds_sync,
+	.feed_load = pg_op_feed_load,
+	.commit_fetch = pg_op_commit_fetch,
+	.items = pg_op_items,
+	.events = pg_op_events,
+	.last_ids = pg_op_last_ids,
+	.feeds_json = pg_op_feeds_json,
+	.consumer_get = pg_op_consumer_get,
+	.consumer_ack = pg_op_consumer_ack,
+	.consumers_json = pg_op_consumers_json,
+	.prune = pg_op_prune,
+	.hook_due = pg_op_hook_due,
+	.hook_result = pg_op_hook_result,
+	.figures = pg_op_figures,
+	.checkpoint = pg_op_checkpoint,
+	.claim_feed = pg_op_claim_feed,
+	.news_fd = pg_op_news_fd,
+	.news_read = pg_op_news_read,
+};

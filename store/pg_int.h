@@ -1,0 +1,163 @@
+/* pg_int.h — what the PostgreSQL backend's files share (internal to store/;
+ * the only header that includes libpq-fe.h).
+ *
+ * Calls are synchronous libpq on the caller's thread, as the store interface
+ * is synchronous today (docs/operations.md, "PostgreSQL", says what that
+ * costs). Several feedd instances may share one database: every write
+ * transaction first takes one transaction-scoped advisory lock, so writers
+ * commit one after another and item ids and event seqs become visible in
+ * increasing order — a reader's "id > cursor" never skips a row that a
+ * slower transaction committed later. */
+#ifndef FEEDD_STORE_PG_INT_H
+#define FEEDD_STORE_PG_INT_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* Every fixed statement, prepared once per connection (named "s<N>"). */
+enum pst {
+	PS_FEED_ID,
+	PS_FEED_INSERT,
+	PS_FEED_LOAD,
+	PS_FEED_STATE,
+	PS_FEED_DOC,
+	PS_FEED_ALL,
+	PS_FEED_SYNC_URL,
+	PS_FEED_REMOVED,
+	PS_TAGS_CLEAR,
+	PS_TAG_ADD,
+	PS_ITEM_BY_KEY,
+	PS_ITEM_BY_CANON,
+	PS_TOMB_BY_KEY,
+	PS_TOMB_BY_CANON,
+	PS_ITEM_SEEN,
+	PS_ITEM_REKEY,
+	PS_ITEM_UPDATE,
+	PS_ITEM_INSERT,
+	PS_DUP_FIND,
+	PS_EVENT_ADD,
+	PS_HOOK_ADD,
+	PS_LAST_IDS,
+	PS_EVENTS,
+	PS_CONSUMER_GET,
+	PS_CONSUMER_ADD,
+	PS_CONSUMER_ACK,
+	PS_CONSUMERS,
+	PS_HOOK_DUE,
+	PS_HOOK_DONE,
+	PS_HOOK_RETRY,
+	PS_HOOK_GIVE_UP,
+	PS_PRUNE_TOMB,
+	PS_PRUNE_DELETE,
+	PS_FIGURES,
+	PS_FEEDS_JSON,
+	PS_FEED_CLAIM,
+	PS_FEED_LEASE,
+	PS__COUNT
+};
+
+/* Shapes of the items query: one bit per optional filter. */
+enum {
+	PQ_BEFORE = 1 << 0,
+	PQ_FEEDS = 1 << 1,
+	PQ_TAG = 1 << 2,
+	PQ_FTS = 1 << 3,
+	PQ_SINCE = 1 << 4,
+	PQ_DISTINCT = 1 << 5,
+	PQ_DESC = 1 << 6,
+	PQ__SHAPES = 1 << 7
+};
+
+struct pg {
+	PGconn *conn;
+	char *label;             /* database and host for messages: never the URI */
+	bool prepared;           /* the fixed statements exist on this connection */
+	bool iq[PQ__SHAPES];     /* items query shapes prepared on this connection */
+	bool in_tx;
+	char instance[96];       /* this process: host:pid:random, the lease owner */
+};
+
+/* Commits with news notify this channel; every instance listens to it. */
+#define PG_NEWS_CHANNEL "feedd_news"
+
+/* The columns pg_item_json() reads, in its order (items i JOIN feeds f). */
+#define PG_ITEM_COLS \
+	"i.id, f.name, i.guid, i.url, i.title, i.author, i.summary, i.content," \
+	" i.published, i.updated, i.categories, i.enclosures, i.first_seen," \
+	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date"
+
+/* Parameters of one statement, as text (libpq's text format). */
+#define PGP_MAX 26
+struct pgp {
+	int n;
+	const char *v[PGP_MAX];
+	char num[PGP_MAX][24];
+};
+void pgp_text(struct pgp *p, const char *s);      /* NULL binds SQL NULL */
+void pgp_int(struct pgp *p, int64_t x);
+void pgp_date(struct pgp *p, int64_t t);          /* DATE_NONE binds NULL */
+void pgp_bool(struct pgp *p, bool b);
+
+/* Runs statement ID; the result (caller PQclears) or NULL after logging
+ * the server's message, with *ERR (may be NULL) set to a negative errno. */
+PGresult *pg_exec(struct pg *s, enum pst id, const struct pgp *p, const char *what, int *err);
+/* Runs statement ID when no rows matter; 0 or negative errno. */
+int pg_run(struct pg *s, enum pst id, const struct pgp *p, const char *what);
+/* Runs SQL without parameters and without result; 0 or negative errno. */
+int pg_sql(struct pg *s, const char *sql, const char *what);
+/* Logs a failed result and returns the matching negative errno. */
+int pg_fail(struct pg *s, const PGresult *res, const char *what);
+/* Makes sure the connection is up (reconnecting and re-preparing when it
+ * dropped outside a transaction); 0 or negative errno. */
+int pg_ready(struct pg *s);
+
+/* A write transaction, holding the writers' advisory lock. */
+int pg_begin(struct pg *s);
+int pg_commit(struct pg *s);
+void pg_rollback(struct pg *s);
+
+/* Column readers: 0 / NULL for SQL NULL. */
+int64_t pg_int(const PGresult *r, int row, int col);
+bool pg_bool(const PGresult *r, int row, int col);
+char *pg_dup(const PGresult *r, int row, int col);
+const char *pg_str(const PGresult *r, int row, int col);
+json_t *pg_json_time(int64_t t);
+
+/* An item row (PG_ITEM_COLS starting at column FIRST) as API JSON. */
+json_t *pg_item_json(const PGresult *r, int row, int first);
+
+/* Records an event; DATA (may be NULL) is stolen. */
+int pg_event(struct pg *s, const char *type, int64_t now, const char *feed,
+	     int64_t item_id, json_t *data);
+/* The feed's row id, creating the row if CREATE. -ENOENT when unknown. */
+int pg_feed_id(struct pg *s, const char *name, const char *url, bool create,
+	       int64_t now, int64_t *id);
+
+/* The schema's migrations for PostgreSQL (pg_schema.c). */
+extern const char *const pg_migrations[];
+extern const int pg_schema_version;
+
+/* The entries of pg_store_ops, by file. */
+int pg_op_feeds_sync(void *b, const struct config *c);
+int pg_op_feed_load(void *b, const char *name, struct feed_state *out);
+int pg_op_feeds_json(void *b, const char *name, json_t **out);
+int pg_op_commit_fetch(void *b, const struct feed_state *st, const struct doc *doc,
+		       unsigned ev, bool hook, struct store_news *news);
+int pg_op_items(void *b, const struct item_query *q, json_t **items, int64_t *next);
+int pg_op_events(void *b, int64_t after, int limit, json_t **events, int64_t *next);
+int pg_op_last_ids(void *b, int64_t *last_item_id, int64_t *last_event_seq);
+int pg_op_consumer_get(void *b, const char *name, bool create, bool from_now,
+		       int64_t *cursor);
+int pg_op_consumer_ack(void *b, const char *name, int64_t upto);
+int pg_op_consumers_json(void *b, json_t **out);
+int pg_op_prune(void *b, const char *feed, int64_t now, int64_t retention,
+		int64_t max_items, int batch, int *pruned);
+int pg_op_hook_due(void *b, int64_t now, int max, struct hook_job **jobs, size_t *n);
+int pg_op_hook_result(void *b, int64_t item_id, bool ok, int64_t next_try,
+		      const char *error);
+int pg_op_claim_feed(void *b, const struct feed_state *st, int64_t now, int64_t lease);
+
+#endif

@@ -1,0 +1,156 @@
+/* store.c — the store interface's dispatcher: picks the backend named by
+ * the store spec at open and forwards every call to it, so that nothing
+ * outside store/ knows which backend runs. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/backend.h"
+
+struct store {
+	const struct store_ops *ops;
+	void *b;                 /* the backend's handle */
+};
+
+static bool is_pg_spec(const char *spec)
+{
+	return spec && (strncmp(spec, "postgresql://", 13) == 0 ||
+			strncmp(spec, "postgres://", 11) == 0);
+}
+
+int store_open(const char *spec, const char *state_dir, struct store **out, char **err)
+{
+	*out = NULL;
+	*err = NULL;
+	struct store *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	int r;
+	if (is_pg_spec(spec)) {
+#ifdef FEEDD_HAVE_PG
+		s->ops = &pg_store_ops;
+		r = pg_backend_open(spec, &s->b, err);
+#else
+		/* Never echo the spec: it may carry credentials. */
+		if (asprintf(err, "store: this feedd was built without the PostgreSQL "
+			     "backend (libpq); use store = sqlite") < 0)
+			*err = NULL;
+		r = -EINVAL;
+#endif
+	} else {
+		s->ops = &sqlite_store_ops;
+		r = sqlite_backend_open(spec, state_dir, &s->b, err);
+	}
+	if (r < 0) {
+		free(s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	s->ops->close(s->b);
+	free(s);
+}
+
+int store_feeds_sync(struct store *s, const struct config *c)
+{
+	return s->ops->feeds_sync(s->b, c);
+}
+
+int store_feed_load(struct store *s, const char *name, struct feed_state *out)
+{
+	return s->ops->feed_load(s->b, name, out);
+}
+
+int store_commit_fetch(struct store *s, const struct feed_state *st,
+		       const struct doc *doc, unsigned feed_events, bool hook,
+		       struct store_news *news)
+{
+	return s->ops->commit_fetch(s->b, st, doc, feed_events, hook, news);
+}
+
+int store_items(struct store *s, const struct item_query *q, json_t **items, int64_t *next)
+{
+	return s->ops->items(s->b, q, items, next);
+}
+
+int store_events(struct store *s, int64_t after, int limit, json_t **events, int64_t *next)
+{
+	return s->ops->events(s->b, after, limit, events, next);
+}
+
+int store_last_ids(struct store *s, int64_t *last_item_id, int64_t *last_event_seq)
+{
+	return s->ops->last_ids(s->b, last_item_id, last_event_seq);
+}
+
+int store_feeds_json(struct store *s, const char *name, json_t **out)
+{
+	return s->ops->feeds_json(s->b, name, out);
+}
+
+int store_consumer_get(struct store *s, const char *name, bool create, bool from_now,
+		       int64_t *cursor)
+{
+	return s->ops->consumer_get(s->b, name, create, from_now, cursor);
+}
+
+int store_consumer_ack(struct store *s, const char *name, int64_t upto)
+{
+	return s->ops->consumer_ack(s->b, name, upto);
+}
+
+int store_consumers_json(struct store *s, json_t **out)
+{
+	return s->ops->consumers_json(s->b, out);
+}
+
+int store_prune(struct store *s, const char *feed, int64_t now, int64_t retention,
+		int64_t max_items, int batch, int *pruned)
+{
+	return s->ops->prune(s->b, feed, now, retention, max_items, batch, pruned);
+}
+
+int store_hook_due(struct store *s, int64_t now, int max, struct hook_job **jobs, size_t *n)
+{
+	return s->ops->hook_due(s->b, now, max, jobs, n);
+}
+
+int store_hook_result(struct store *s, int64_t item_id, bool ok, int64_t next_try,
+		      const char *error)
+{
+	return s->ops->hook_result(s->b, item_id, ok, next_try, error);
+}
+
+int store_figures(struct store *s, struct store_figures *f)
+{
+	return s->ops->figures(s->b, f);
+}
+
+int store_checkpoint(struct store *s)
+{
+	return s->ops->checkpoint(s->b);
+}
+
+int store_claim_feed(struct store *s, const struct feed_state *st, int64_t now,
+		     int64_t lease)
+{
+	return s->ops->claim_feed ? s->ops->claim_feed(s->b, st, now, lease) : 0;
+}
+
+int store_news_fd(struct store *s)
+{
+	return s->ops->news_fd ? s->ops->news_fd(s->b) : -ENOTSUP;
+}
+
+int store_news_read(struct store *s, bool *any)
+{
+	*any = false;
+	return s->ops->news_read ? s->ops->news_read(s->b, any) : -ENOTSUP;
+}
