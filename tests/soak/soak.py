@@ -295,6 +295,14 @@ class UnixHTTP:
         self.path = path
         self.timeout = timeout
 
+    def try_get(self, target):
+        """get(), or (0, b"") when the daemon is not there any more (the
+        caller reports that with its exit code)."""
+        try:
+            return self.get(target)
+        except (OSError, ValueError, IndexError):
+            return 0, b""
+
     def get(self, target, timeout=None):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(timeout or self.timeout)
@@ -543,6 +551,7 @@ def main():
                          env=env)
     api = UnixHTTP(sock, 60)
     code = None
+    died_early = False
     rss = []
     try:
         # Start-up registers every feed in the store: slow on a busy machine.
@@ -584,7 +593,7 @@ def main():
                 problems.append("feedd died during cycle %d (exit %s)" % (c + 1, d.returncode))
                 break
             rss.append(rss_kib(d.pid))
-            st, body = api.get("/v1/status")
+            st, body = api.try_get("/v1/status")
             s = json.loads(body) if st == 200 else {}
             print("after cycle %d: RSS %d KiB, fetches %s, items %s" % (
                 c + 1, rss[-1], s.get("fetches", {}).get("total"),
@@ -610,12 +619,15 @@ def main():
                                 % (len(left), sorted(left)[:5]))
         rss.append(rss_kib(d.pid))
         # Let the readers catch up with the last items, then stop them.
-        st_, body = api.get("/v1/status")
+        st_, body = api.try_get("/v1/status")
         last_id = json.loads(body)["items"]["last_id"] if st_ == 200 else 0
         wait_until = time.time() + 60
         while time.time() < wait_until and any(
                 (not s or max(x[0] for x in s) < last_id) for s in seen_p):
             time.sleep(0.5)
+        died_early = d.poll() is not None
+        if died_early:
+            problems.append("feedd died during the run (exit %s)" % d.returncode)
         stop.set()
         join_by = time.time() + 300
         for t in threads:
@@ -646,7 +658,8 @@ def main():
     with open(os.path.join(tmp, "feedd.log"), "rb") as f:
         log = f.read().decode("utf-8", "replace")
     if code != 0:
-        problems.append("feedd exit code %s" % code)
+        problems.append("feedd exit code %s%s" % (
+            code, " (died before the SIGTERM: a crash?)" if died_early else ""))
     for needle in ("AddressSanitizer", "LeakSanitizer", "runtime error:", "Segmentation"):
         if needle in log:
             i = log.index(needle)
