@@ -518,6 +518,7 @@ def main():
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="feedd-soak-")
+    WORK_DIRS.append(tmp)
     # Backoff is capped here, so the calm phase knows how long to wait.
     max_interval = max(20, int(args.interval * 2.5))
     problems = []
@@ -716,19 +717,19 @@ def main():
     return 0
 
 
+WORK_DIRS = []   # the folder main() made, and only it: other soaks may run
+
+
 def run():
-    """main(), and the temporary folder removed whatever happens (unless
+    """main(), and its temporary folder removed whatever happens (unless
     --keep): tests leave nothing behind."""
     keep = "--keep" in sys.argv
-    before = set(os.listdir(tempfile.gettempdir()))
     try:
         return main()
     finally:
         if not keep:
-            for name in set(os.listdir(tempfile.gettempdir())) - before:
-                if name.startswith("feedd-soak-"):
-                    shutil.rmtree(os.path.join(tempfile.gettempdir(), name),
-                                  ignore_errors=True)
+            for d in WORK_DIRS:
+                shutil.rmtree(d, ignore_errors=True)
 
 
 if __name__ == "__main__":
