@@ -724,6 +724,9 @@ def run():
     """main(), and its temporary folder removed whatever happens (unless
     --keep): tests leave nothing behind."""
     keep = "--keep" in sys.argv
+    # SIGTERM (a test runner's timeout) unwinds like an error: feedd, the
+    # server process and the folder are cleaned up too.
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
     try:
         return main()
     finally:
