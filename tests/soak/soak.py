@@ -295,6 +295,14 @@ class UnixHTTP:
         self.path = path
         self.timeout = timeout
 
+    def try_get(self, target):
+        """get(), or (0, b"") when the daemon is not there any more (the
+        caller reports that with its exit code)."""
+        try:
+            return self.get(target)
+        except (OSError, ValueError, IndexError):
+            return 0, b""
+
     def get(self, target, timeout=None):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(timeout or self.timeout)
@@ -352,6 +360,12 @@ def consumer(feedctl, sock, name, stop, seen, errors, env):
     drains = 0
     while True:
         last = stop.is_set()
+        if last:
+            # Draining after the stop: bounded, whatever feedctl answers.
+            drains += 1
+            if drains > 20:
+                errors.append("feedctl new %s: never reported nothing new" % name)
+                return
         r = subprocess.run([feedctl, "new", name, "--ndjson"], capture_output=True, env=e,
                            timeout=300)
         if r.returncode not in (0, 1):
@@ -368,7 +382,7 @@ def consumer(feedctl, sock, name, stop, seen, errors, env):
             if line.strip():
                 it = json.loads(line)
                 seen.append((it["id"],) + ident(it["feed"], it["url"], it["guid"], it["title"]))
-        if last and r.returncode == 1:
+        if last and r.returncode != 0:
             return
         if last:
             continue
@@ -511,7 +525,7 @@ def main():
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="feedd-soak-")
-    OWN_TMP.append(tmp)
+    WORK_DIRS.append(tmp)
     # Backoff is capped here, so the calm phase knows how long to wait.
     max_interval = max(20, int(args.interval * 2.5))
     problems = []
@@ -545,20 +559,24 @@ def main():
                          env=env)
     api = UnixHTTP(sock, 60)
     code = None
+    died_early = False
     rss = []
     try:
-        deadline = time.time() + 60
+        # Start-up registers every feed in the store: slow on a busy machine.
+        deadline = time.time() + 300
         while not os.path.exists(sock) and time.time() < deadline and d.poll() is None:
             time.sleep(0.1)
+        if not os.path.exists(sock):
+            raise RuntimeError("feedd never created its socket (exit %s)" % d.poll())
         stop = threading.Event()
         errors = []
         seen_p = [[] for _ in range(args.pollers)]
         seen_c = [[] for _ in range(args.consumers)]
-        threads = [threading.Thread(target=poller, args=(api, k, stop, seen_p[k], errors))
+        threads = [threading.Thread(target=poller, args=(api, k, stop, seen_p[k], errors), daemon=True)
                    for k in range(args.pollers)]
         threads += [threading.Thread(target=consumer,
                                      args=(args.feedctl, sock, "soak%d" % k, stop, seen_c[k],
-                                           errors, env))
+                                           errors, env), daemon=True)
                     for k in range(args.consumers)]
         for t in threads:
             t.start()
@@ -567,9 +585,12 @@ def main():
         # apart), so it lasts until every feed was requested once.
         first = time.time()
         while d.poll() is None and time.time() < first + args.feeds * 0.1 + 120:
-            st, body = api.get("/v1/status")
-            if st == 200 and json.loads(body)["fetches"]["total"] >= args.feeds:
-                break
+            try:
+                st, body = api.get("/v1/status")
+                if st == 200 and json.loads(body)["fetches"]["total"] >= args.feeds:
+                    break
+            except OSError:
+                pass
             time.sleep(1)
         print("first cycle: %.0f s" % (time.time() - first), flush=True)
         t1 = time.time()
@@ -580,7 +601,7 @@ def main():
                 problems.append("feedd died during cycle %d (exit %s)" % (c + 1, d.returncode))
                 break
             rss.append(rss_kib(d.pid))
-            st, body = api.get("/v1/status")
+            st, body = api.try_get("/v1/status")
             s = json.loads(body) if st == 200 else {}
             print("after cycle %d: RSS %d KiB, fetches %s, items %s" % (
                 c + 1, rss[-1], s.get("fetches", {}).get("total"),
@@ -606,15 +627,21 @@ def main():
                                 % (len(left), sorted(left)[:5]))
         rss.append(rss_kib(d.pid))
         # Let the readers catch up with the last items, then stop them.
-        st_, body = api.get("/v1/status")
+        st_, body = api.try_get("/v1/status")
         last_id = json.loads(body)["items"]["last_id"] if st_ == 200 else 0
         wait_until = time.time() + 60
         while time.time() < wait_until and any(
                 (not s or max(x[0] for x in s) < last_id) for s in seen_p):
             time.sleep(0.5)
+        died_early = d.poll() is not None
+        if died_early:
+            problems.append("feedd died during the run (exit %s)" % d.returncode)
         stop.set()
+        join_by = time.time() + 300
         for t in threads:
-            t.join(180)
+            t.join(max(1, join_by - time.time()))
+        if any(t.is_alive() for t in threads):
+            problems.append("readers still running 5 minutes after the stop")
         problems.extend(errors[:10])
         d.send_signal(signal.SIGTERM)
         try:
@@ -639,7 +666,8 @@ def main():
     with open(os.path.join(tmp, "feedd.log"), "rb") as f:
         log = f.read().decode("utf-8", "replace")
     if code != 0:
-        problems.append("feedd exit code %s" % code)
+        problems.append("feedd exit code %s%s" % (
+            code, " (died before the SIGTERM: a crash?)" if died_early else ""))
     for needle in ("AddressSanitizer", "LeakSanitizer", "runtime error:", "Segmentation"):
         if needle in log:
             i = log.index(needle)
@@ -696,19 +724,22 @@ def main():
     return 0
 
 
-OWN_TMP = []   # the folder this run made: only it is removed (other soaks may run)
+WORK_DIRS = []   # the folder main() made, and only it: other soaks may run
 
 
 def run():
-    """main(), and the temporary folder removed whatever happens (unless
+    """main(), and its temporary folder removed whatever happens (unless
     --keep): tests leave nothing behind."""
     keep = "--keep" in sys.argv
+    # SIGTERM (a test runner's timeout) unwinds like an error: feedd, the
+    # server process and the folder are cleaned up too.
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
     try:
         return main()
     finally:
         if not keep:
-            for path in OWN_TMP:
-                shutil.rmtree(path, ignore_errors=True)
+            for d in WORK_DIRS:
+                shutil.rmtree(d, ignore_errors=True)
 
 
 if __name__ == "__main__":
