@@ -3,6 +3,7 @@
 #include "daemon/feedd.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,10 @@ static void on_uv_upkeep(uv_timer_t *t)
 				&pruned) == 0 && pruned)
 			log_info("retention: %s: %d items pruned", f->name, pruned);
 	}
+	/* Bursts (a start-up round of fetches, a large API answer) leave free
+	 * heap pages that glibc keeps; hand them back so an idle daemon is
+	 * small again. */
+	malloc_trim(0);
 }
 
 /* Another instance on the shared store committed news: wake this one's
