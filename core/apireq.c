@@ -111,7 +111,7 @@ char *apireq_decode(const char *s, size_t len, bool form)
 	return out;
 }
 
-/* Strict decimal in [min, max]. */
+/* Strict decimal in [min, max] (min >= 0). */
 static bool parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 {
 	if (!*s || strlen(s) > 19)
@@ -119,6 +119,9 @@ static bool parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 	int64_t v = 0;
 	for (const char *p = s; *p; p++) {
 		if (*p < '0' || *p > '9')
+			return false;
+		/* 19 digits can pass INT64_MAX: refuse instead of overflowing. */
+		if (v > (INT64_MAX - (*p - '0')) / 10)
 			return false;
 		v = v * 10 + (*p - '0');
 	}

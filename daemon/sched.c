@@ -677,8 +677,10 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 	struct feed_state *st = &rt->st;
 	int64_t now = now_ms();
 	struct doc *doc = NULL;
+	/* Due times are whole seconds: round the base up, or the next request
+	 * could come up to a second before the interval has passed. */
 	struct outcome o = { .sched = SCHEDULE_FAILED, .count_failure = true,
-			     .now = now / 1000 };
+			     .now = (now + 999) / 1000 };
 
 	rt->fx = NULL;
 	rt->host->active--;

@@ -128,6 +128,8 @@ static void test_item_params(void **state)
 	expect_error("GET", "/v1/items?after=-1", NULL, 400, "after");
 	expect_error("GET", "/v1/items?after=1x", NULL, 400, "after");
 	expect_error("GET", "/v1/items?after=99999999999999999999", NULL, 400, "after");
+	/* 19 digits past INT64_MAX: refused, not overflowed (fuzzer find) */
+	expect_error("GET", "/v1/items?after=9999999999999999999", NULL, 400, "after");
 	expect_error("GET", "/v1/items?after=1&after=2", NULL, 400, "after");
 	expect_error("GET", "/v1/items?after=9&before=3", NULL, 400, "before");
 	expect_error("GET", "/v1/items?limit=0", NULL, 400, "limit");
