@@ -1,8 +1,7 @@
 /* dedup.h — the backend-independent half of dedup (DESIGN.md, "Dedup"):
  * the identity of every item of a document, worked out before any row is
- * touched (internal to store/). The PostgreSQL backend uses it; the SQLite
- * backend has the same code as static functions in sqlite_commit.c (to be
- * switched over to this file once its author's last changes are in). */
+ * touched (internal to store/). Both backends use it, so they identify
+ * items by the same rules. */
 #ifndef FEEDD_STORE_DEDUP_H
 #define FEEDD_STORE_DEDUP_H
 

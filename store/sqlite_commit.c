@@ -9,20 +9,8 @@
 #include "core/date.h"
 #include "core/log.h"
 #include "core/url.h"
+#include "store/dedup.h"
 #include "store/sqlite_int.h"
-
-/* What dedup works out for one item of the document before touching rows. */
-struct pending {
-	const struct item *it;
-	char *canon;           /* canonical link, or NULL */
-	char *key;             /* "g:guid", "l:canonical link" or "h:hash" */
-	const char *rule;      /* "guid", "link", "hash" */
-	char *categories;      /* JSON text */
-	char *enclosures;      /* JSON text */
-	char chash[33];        /* content hash, hex */
-	bool guid_unique;
-	bool canon_unique;
-};
 
 /* The running totals of one commit. */
 struct commit_acc {
@@ -37,205 +25,9 @@ struct commit_acc {
 	size_t nlisted;
 	/* Edited items, rewritten after the document's inserts (their FTS
 	 * trigger would otherwise slow every later statement). */
-	struct edit { int64_t id; const struct pending *p; } *edits;
+	struct edit { int64_t id; const struct dedup_item *p; } *edits;
 	size_t nedits, edits_cap;
 };
-
-/* 128-bit FNV-1a over length-prefixed fields: cheap, and only ever compared
- * with itself (content changes, hash identities), never trusted as secure. */
-static void hash_fields(const char *const *fields, size_t n, char out[33])
-{
-	uint64_t h1 = 0xcbf29ce484222325ULL, h2 = 0x84222325cbf29ce4ULL;
-	for (size_t i = 0; i < n; i++) {
-		const char *f = fields[i] ? fields[i] : "";
-		size_t len = fields[i] ? strlen(f) + 1 : 0;
-		unsigned char lb[8];
-		for (int b = 0; b < 8; b++)
-			lb[b] = (unsigned char)(len >> (8 * b));
-		for (int b = 0; b < 8; b++) {
-			h1 = (h1 ^ lb[b]) * 0x100000001b3ULL;
-			h2 = (h2 ^ lb[b]) * 0x100000001b3ULL;
-		}
-		for (size_t j = 0; f[j]; j++) {
-			h1 = (h1 ^ (unsigned char)f[j]) * 0x100000001b3ULL;
-			h2 = (h2 ^ (unsigned char)f[j]) * 0x100000001b3ULL;
-			h2 ^= h2 >> 29;
-		}
-	}
-	snprintf(out, 33, "%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);
-}
-
-static char *cats_json(const struct item *it)
-{
-	if (!it->ncategories)
-		return strdup("[]");
-	json_t *a = json_array();
-	for (size_t i = 0; i < it->ncategories; i++)
-		json_array_append_new(a, json_string_lossy(it->categories[i]));
-	char *t = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	return t;
-}
-
-static char *encs_json(const struct item *it)
-{
-	if (!it->nenclosures)
-		return strdup("[]");
-	json_t *a = json_array();
-	for (size_t i = 0; i < it->nenclosures; i++) {
-		const struct enclosure *e = &it->enclosures[i];
-		json_array_append_new(a, json_pack("{s:o,s:o,s:o}",
-			"url", json_string_lossy(e->url), "type", json_string_lossy(e->type),
-			"length", e->length >= 0 ? json_integer(e->length) : json_null()));
-	}
-	char *t = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	return t;
-}
-
-static char *prefixed(const char *prefix, const char *s)
-{
-	size_t a = strlen(prefix), b = strlen(s);
-	char *k = malloc(a + b + 1);
-	if (k) {
-		memcpy(k, prefix, a);
-		memcpy(k + a, s, b + 1);
-	}
-	return k;
-}
-
-struct sorted { const char *s; const char *key; size_t i; };
-
-static int cmp_sorted(const void *a, const void *b)
-{
-	const struct sorted *x = a, *y = b;
-	int c = strcmp(x->s, y->s);
-	return c ? c : strcmp(x->key, y->key);
-}
-
-/* UNIQUE[i]: string I (present) names one thing in the document — it occurs
- * once, or (when KEYS is given) only on items that share one identity. */
-static int mark_unique(const char *const *strs, char *const *keys, size_t n, bool *unique)
-{
-	struct sorted *v = malloc((n ? n : 1) * sizeof *v);
-	if (!v)
-		return -ENOMEM;
-	size_t m = 0;
-	for (size_t i = 0; i < n; i++) {
-		unique[i] = false;
-		if (strs[i] && *strs[i])
-			v[m++] = (struct sorted){strs[i], keys ? keys[i] : "", i};
-	}
-	qsort(v, m, sizeof *v, cmp_sorted);
-	for (size_t j = 0; j < m;) {
-		size_t e = j + 1;
-		while (e < m && strcmp(v[e].s, v[j].s) == 0)
-			e++;
-		/* Sorted by key within the group: first == last means one key. */
-		bool one = keys ? strcmp(v[j].key, v[e - 1].key) == 0 : e - j == 1;
-		for (size_t k = j; k < e; k++)
-			unique[v[k].i] = one;
-		j = e;
-	}
-	free(v);
-	return 0;
-}
-
-static void pending_free(struct pending *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(p[i].canon);
-		free(p[i].key);
-		free(p[i].categories);
-		free(p[i].enclosures);
-	}
-	free(p);
-}
-
-/* Works out identities for the whole document; decides link identity. */
-static int plan_doc(const struct doc *doc, bool *link_identity, struct pending **out)
-{
-	size_t n = doc->nitems;
-	struct pending *p = calloc(n, sizeof *p);
-	const char **strs = calloc(n, sizeof *strs);
-	bool *uniq = calloc(n, sizeof *uniq);
-	int r = -ENOMEM;
-	if (!p || !strs || !uniq)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		p[i].it = &doc->items[i];
-		strs[i] = doc->items[i].guid;
-	}
-	if ((r = mark_unique(strs, NULL, n, uniq)) < 0)
-		goto out;
-	size_t bad = 0;
-	for (size_t i = 0; i < n; i++) {
-		p[i].guid_unique = uniq[i];
-		bad += !uniq[i];
-		p[i].canon = url_canonical(doc->items[i].url);
-		strs[i] = p[i].canon;
-	}
-	/* Mostly missing or repeated guids: the publisher's ids mean nothing. */
-	if (!*link_identity && n >= 2 && bad * 2 > n)
-		*link_identity = true;
-	for (size_t i = 0; i < n; i++) {
-		struct pending *q = &p[i];
-		const struct item *it = q->it;
-		q->categories = cats_json(it);
-		q->enclosures = encs_json(it);
-		const char *content[] = {it->title, it->url, it->author, it->summary,
-					 it->content, q->categories, q->enclosures};
-		hash_fields(content, sizeof content / sizeof *content, q->chash);
-		bool guid_ok = q->guid_unique && !*link_identity;
-		if (guid_ok) {
-			q->key = prefixed("g:", it->guid);
-			q->rule = "guid";
-		} else if (q->canon) {
-			q->key = prefixed("l:", q->canon);
-			q->rule = "link";
-		} else if (q->guid_unique) {
-			q->key = prefixed("g:", it->guid);
-			q->rule = "guid";
-		} else {
-			char date[32] = "", h[33];
-			int64_t d = it->published != DATE_NONE ? it->published : it->updated;
-			if (d != DATE_NONE)
-				date_format_rfc3339(d, date, sizeof date);
-			const char *f[] = {it->title, date,
-					   it->nenclosures ? it->enclosures[0].url : NULL};
-			hash_fields(f, 3, h);
-			q->key = prefixed("h:", h);
-			q->rule = "hash";
-		}
-		if (!q->key || !q->categories || !q->enclosures) {
-			r = -ENOMEM;
-			goto out;
-		}
-	}
-	/* Whether a link names one article here, for the link rule. */
-	char **keys = calloc(n ? n : 1, sizeof *keys);
-	if (!keys) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++)
-		keys[i] = p[i].key;
-	r = mark_unique(strs, keys, n, uniq);
-	free(keys);
-	if (r < 0)
-		goto out;
-	for (size_t i = 0; i < n; i++)
-		p[i].canon_unique = uniq[i];
-	*out = p;
-	p = NULL;
-	r = 0;
-out:
-	if (p)
-		pending_free(p, n);
-	free(strs);
-	free(uniq);
-	return r;
-}
 
 /* A stored row found for an item: its id, content hash and last_seen. */
 struct found {
@@ -321,7 +113,7 @@ static int item_seen(struct store *s, const struct found *f, int64_t now)
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "item seen");
 }
 
-static int item_update(struct store *s, int64_t id, const struct pending *p, int64_t now)
+static int item_update(struct store *s, int64_t id, const struct dedup_item *p, int64_t now)
 {
 	const struct item *it = p->it;
 	sqlite3_stmt *st = store_stmt(s, ST_ITEM_UPDATE);
@@ -344,7 +136,7 @@ static int item_update(struct store *s, int64_t id, const struct pending *p, int
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "item update");
 }
 
-static int item_rekey(struct store *s, int64_t id, const struct pending *p)
+static int item_rekey(struct store *s, int64_t id, const struct dedup_item *p)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_ITEM_REKEY);
 	sqlite3_bind_int64(st, 1, id);
@@ -357,7 +149,7 @@ static int item_rekey(struct store *s, int64_t id, const struct pending *p)
 }
 
 /* A known item listed again: refreshed now, rewritten later if edited. */
-static int item_known(struct store *s, const struct found *f, const struct pending *p,
+static int item_known(struct store *s, const struct found *f, const struct dedup_item *p,
 		      int64_t now, struct commit_acc *acc)
 {
 	listed_add(acc, f->id);
@@ -390,7 +182,7 @@ static int apply_edits(struct store *s, const char *feed_name, int64_t now,
 	return 0;
 }
 
-static int item_insert(struct store *s, int64_t feed, const struct pending *p, int64_t now,
+static int item_insert(struct store *s, int64_t feed, const struct dedup_item *p, int64_t now,
 		       struct commit_acc *acc)
 {
 	const struct item *it = p->it;
@@ -469,12 +261,7 @@ static int finish_new(struct store *s, const char *feed_name, int64_t last, int6
  * identity in the document has it, one stored item holds it, and it is not
  * the site's front page (feeds whose every item links home would otherwise
  * collapse). */
-static bool link_usable(const struct pending *p, const char *site_canon)
-{
-	return p->canon && p->canon_unique && !(site_canon && strcmp(p->canon, site_canon) == 0);
-}
-
-static int store_item(struct store *s, int64_t feed, const struct pending *p,
+static int store_item(struct store *s, int64_t feed, const struct dedup_item *p,
 		      const char *site_canon, int64_t now, struct commit_acc *acc)
 {
 	struct found f;
@@ -491,7 +278,7 @@ static int store_item(struct store *s, int64_t feed, const struct pending *p,
 		return r;
 	if (f.rows)
 		return 0;   /* pruned once: never new again */
-	if (link_usable(p, site_canon)) {
+	if (dedup_link_usable(p, site_canon)) {
 		if ((r = lookup(s, ST_ITEM_BY_CANON, feed, p->canon, &f)) < 0)
 			return r;
 		if (f.rows == 1 && !listed_has(acc, f.id)) {
@@ -524,7 +311,7 @@ static int store_doc(struct store *s, int64_t feed, const char *feed_name,
 	store_done(st);
 
 	bool was_link = link_identity;
-	struct pending *p = NULL;
+	struct dedup_item *p = NULL;
 	int r = -ENOMEM;
 	size_t cap = 16;
 	while (cap < doc->nitems * 2)
@@ -532,7 +319,7 @@ static int store_doc(struct store *s, int64_t feed, const char *feed_name,
 	acc->set = calloc(cap, sizeof *acc->set);
 	acc->set_cap = cap;
 	acc->listed = malloc(doc->nitems * sizeof *acc->listed);
-	if (!acc->set || !acc->listed || (r = plan_doc(doc, &link_identity, &p)) < 0)
+	if (!acc->set || !acc->listed || (r = dedup_plan(doc, &link_identity, &p)) < 0)
 		goto out;
 	if (link_identity && !was_link)
 		log_notice("feed %s: guids mostly missing or repeated, identifying items by link",
@@ -562,7 +349,7 @@ static int store_doc(struct store *s, int64_t feed, const char *feed_name,
 		r = store_fail(s, rc, "feed document");
 out:
 	if (p)
-		pending_free(p, doc->nitems);
+		dedup_free(p, doc->nitems);
 	free(site_canon);
 	return r;
 }
