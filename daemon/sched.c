@@ -996,6 +996,8 @@ static int sched_new(struct feedd *d, bool once, struct sched **out)
 		if (e < 0)
 			log_err("%s", err ? err : "store thread: cannot start");
 		free(err);
+		if (e == 0 && !d->storeq)
+			d->storeq = s->storeq;
 	}
 	*out = s;
 	return e;
@@ -1168,6 +1170,8 @@ void sched_close(struct sched *s)
 	s->closing = true;
 	uv_timer_stop(&s->timer);
 	/* Commits on their way are written and accounted before the feeds go. */
+	if (s->d->storeq == s->storeq)
+		s->d->storeq = NULL;
 	storeq_stop(s->storeq);
 	s->storeq = NULL;
 	for (size_t i = 0; i < s->nfeeds; i++)

@@ -31,6 +31,8 @@ struct store_ops {
 			   const char *error);
 	int (*figures)(void *b, struct store_figures *f);
 	int (*checkpoint)(void *b);
+	/* NULL: nothing to hand back. */
+	int (*release_memory)(void *b);
 	/* NULL: one process per store, every claim succeeds. */
 	int (*claim_feed)(void *b, const struct feed_state *st, int64_t now, int64_t lease);
 	/* NULL: no other process writes the store. */

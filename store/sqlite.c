@@ -495,6 +495,12 @@ int store_checkpoint(struct store *s)
 	return 0;
 }
 
+int store_release_memory(struct store *s)
+{
+	int rc = sqlite3_db_release_memory(s->db);
+	return rc == SQLITE_OK ? 0 : store_fail(s, rc, "release memory");
+}
+
 /* --- shared pieces --- */
 
 int store_event(struct store *s, const char *type, int64_t now, const char *feed,

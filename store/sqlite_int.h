@@ -29,6 +29,7 @@
 #define store_hook_result(...) sqlite_store_hook_result(__VA_ARGS__)
 #define store_figures(...) sqlite_store_figures(__VA_ARGS__)
 #define store_checkpoint(...) sqlite_store_checkpoint(__VA_ARGS__)
+#define store_release_memory(...) sqlite_store_release_memory(__VA_ARGS__)
 
 #include "store/store.h"
 

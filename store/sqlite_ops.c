@@ -88,6 +88,7 @@ static int op_hook_result(void *b, int64_t item_id, bool ok, int64_t next_try,
 static int op_figures(void *b, struct store_figures *f) { return store_figures(b, f); }
 
 static int op_checkpoint(void *b) { return store_checkpoint(b); }
+static int op_release_memory(void *b) { return store_release_memory(b); }
 
 const struct store_ops sqlite_store_ops = {
 	.name = "sqlite",
@@ -108,4 +109,5 @@ const struct store_ops sqlite_store_ops = {
 	.hook_result = op_hook_result,
 	.figures = op_figures,
 	.checkpoint = op_checkpoint,
+	.release_memory = op_release_memory,
 };

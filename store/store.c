@@ -155,6 +155,11 @@ int store_checkpoint(struct store *s)
 	return s->ops->checkpoint(s->b);
 }
 
+int store_release_memory(struct store *s)
+{
+	return s->ops->release_memory ? s->ops->release_memory(s->b) : 0;
+}
+
 int store_claim_feed(struct store *s, const struct feed_state *st, int64_t now,
 		     int64_t lease)
 {

@@ -168,6 +168,10 @@ int store_figures(struct store *s, struct store_figures *f);
 
 /* Periodic upkeep off the hot path: passive WAL checkpoint. */
 int store_checkpoint(struct store *s);
+/* Hands back the memory this connection's caches hold (SQLite's page
+ * cache refills from the file as queries need it): an idle daemon stays
+ * small. */
+int store_release_memory(struct store *s);
 
 /* --- several instances on one store (PostgreSQL) --- */
 /* Takes this instance's lease on feed ST->name until NOW+LEASE (seconds)
