@@ -547,11 +547,19 @@ static void handle_status(struct api *a, struct http_conn *c)
 	 * count them cost memory in proportion to the feeds. Only the states
 	 * some feed is in are named, as before. */
 	json_t *by_state = json_object();
+	const struct config *conf = a->d->conf;
+	size_t ndisabled = 0;
+	const char **disabled = conf && conf->nfeeds ? calloc(conf->nfeeds, sizeof *disabled) : NULL;
+	for (size_t i = 0; disabled && i < conf->nfeeds; i++)
+		if (!conf->feeds[i].enabled)
+			disabled[ndisabled++] = conf->feeds[i].name;
 	struct store_feed_counts fc;
-	if (store_feed_counts(a->d->store, &fc) == 0) {
+	int rc_counts = store_feed_counts(a->d->store, disabled, ndisabled, &fc);
+	free(disabled);
+	if (rc_counts == 0) {
 		const struct { const char *name; int64_t n; } states[] = {
 			{ "ok", fc.ok }, { "new", fc.fresh }, { "failing", fc.failing },
-			{ "gone", fc.gone }, { "removed", fc.removed },
+			{ "gone", fc.gone }, { "disabled", fc.disabled }, { "removed", fc.removed },
 		};
 		for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
 			if (states[i].n > 0)

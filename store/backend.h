@@ -20,7 +20,8 @@ struct store_ops {
 	int (*events)(void *b, int64_t after, int limit, json_t **events, int64_t *next);
 	int (*last_ids)(void *b, int64_t *last_item_id, int64_t *last_event_seq);
 	int (*feeds_json)(void *b, const char *name, json_t **out);
-	int (*feed_counts)(void *b, struct store_feed_counts *out);
+	int (*feed_counts)(void *b, const char *const *disabled, size_t ndisabled,
+			   struct store_feed_counts *out);
 	int (*consumer_get)(void *b, const char *name, bool create, bool from_now,
 			    int64_t *cursor);
 	int (*consumer_ack)(void *b, const char *name, int64_t upto);

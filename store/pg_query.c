@@ -408,25 +408,33 @@ int pg_op_prune(void *b, const char *feed, int64_t now, int64_t retention,
 
 /* The API's feed states (daemon/api.c, feed_state_of) counted in one
  * aggregate query rather than one JSON object per feed. */
-int pg_op_feed_counts(void *b, struct store_feed_counts *out)
+int pg_op_feed_counts(void *b, const char *const *disabled, size_t ndisabled,
+		      struct store_feed_counts *out)
 {
 	struct pg *s = b;
 	int r = pg_ready(s);
 	if (r < 0)
 		return r;
-	PGresult *res = PQexec(s->conn,
-		"SELECT CASE WHEN removed THEN 0 WHEN gone THEN 1 WHEN failures > 0 THEN 2"
-		" WHEN coalesce(last_fetch, 0) = 0 THEN 3 ELSE 4 END AS st, count(*)"
-		" FROM feeds GROUP BY st");
+	char *names = feeds_array(disabled, ndisabled);
+	if (!names)
+		return -ENOMEM;
+	const char *const params[1] = { names };
+	PGresult *res = PQexecParams(s->conn,
+		"SELECT CASE WHEN removed THEN 0 WHEN gone THEN 1 WHEN name = ANY ($1::text[])"
+		" THEN 2 WHEN failures > 0 THEN 3 WHEN coalesce(last_fetch, 0) = 0 THEN 4"
+		" ELSE 5 END AS st, count(*) FROM feeds GROUP BY st",
+		1, NULL, params, NULL, NULL, 0);
+	free(names);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		r = pg_fail(s, res, "feed counts");
 		PQclear(res);
 		return r;
 	}
-	int64_t *slot[5] = { &out->removed, &out->gone, &out->failing, &out->fresh, &out->ok };
+	int64_t *slot[6] = { &out->removed, &out->gone, &out->disabled, &out->failing,
+			     &out->fresh, &out->ok };
 	for (int i = 0; i < PQntuples(res); i++) {
 		int64_t k = pg_int(res, i, 0);
-		if (k >= 0 && k < 5)
+		if (k >= 0 && k < 6)
 			*slot[k] = pg_int(res, i, 1);
 	}
 	PQclear(res);

@@ -41,9 +41,10 @@ static int op_open_reader(void *b, void **out)
 	return rc;
 }
 
-static int op_feed_counts(void *b, struct store_feed_counts *out)
+static int op_feed_counts(void *b, const char *const *disabled, size_t ndisabled,
+			  struct store_feed_counts *out)
 {
-	return store_feed_counts(b, out);
+	return store_feed_counts(b, disabled, ndisabled, out);
 }
 
 static int op_events(void *b, int64_t after, int limit, json_t **events, int64_t *next)

@@ -134,13 +134,16 @@ int store_last_ids(struct store *s, int64_t *last_item_id, int64_t *last_event_s
 /* Feeds with their state and counts, as JSON objects (one when NAME). */
 int store_feeds_json(struct store *s, const char *name, json_t **out);
 
-/* How many feed rows are in each state, in one aggregate query: the
- * "state" GET /v1/feeds shows, as far as the store knows it (removed from
- * the config, gone (410), failing, never fetched, ok). */
+/* How many feed rows are in each state GET /v1/feeds shows, in one
+ * aggregate query: removed (from the config), gone (410), disabled,
+ * failing, new (never fetched), ok — the first that applies. DISABLED
+ * names the NDISABLED feeds the config turns off (the store does not
+ * know the config). */
 struct store_feed_counts {
-	int64_t ok, fresh, failing, gone, removed;   /* fresh: "new" */
+	int64_t ok, fresh, failing, gone, removed, disabled;   /* fresh: "new" */
 };
-int store_feed_counts(struct store *s, struct store_feed_counts *out);
+int store_feed_counts(struct store *s, const char *const *disabled, size_t ndisabled,
+		      struct store_feed_counts *out);
 
 /* --- consumers (named cursors) --- */
 /* -ENOENT when unknown and !CREATE. A consumer created here starts at 0, or
