@@ -780,7 +780,7 @@ static void on_server_closed(void *ud)
  * backend has no such thing or the first one fails. */
 static void readers_open(struct api *a)
 {
-	for (int i = 0; i < API_READERS; i++) {
+	for (int i = 0; i < API_READERS && a->d->store; i++) {
 		int r = store_open_reader(a->d->store, &a->readers[i].store);
 		if (r < 0) {
 			if (r != -ENOTSUP || i > 0)
