@@ -493,6 +493,20 @@ static void json_put_lossy(struct buf *b, const char *s)
 	size_t len = strlen(s), start = 0, i = 0;
 	buf_append(b, "\"", 1);
 	while (i < len) {
+		/* Eight plain bytes at a time: none below 0x20, none a quote or
+		 * a backslash, none from 0x80 (those are checked one by one). */
+		while (i + 8 <= len) {
+			uint64_t x;
+			memcpy(&x, u + i, 8);
+			const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+			uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+			uint64_t special = ((x - ones * 0x20) | (q - ones) | (bs - ones) | x) & high;
+			if (special)
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
 		unsigned char c = u[i];
 		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
 			i++;
