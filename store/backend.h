@@ -11,6 +11,7 @@
 struct store_ops {
 	const char *name;
 	void (*close)(void *b);
+	int (*reopen)(void *b, void **out, char **err);
 	int (*feeds_sync)(void *b, const struct config *c);
 	int (*feed_load)(void *b, const char *name, struct feed_state *out);
 	int (*commit_fetch)(void *b, const struct feed_state *st, const struct doc *doc,

@@ -13,6 +13,7 @@
  * struct store_figures keep their names. */
 #define store_open(...) sqlite_store_open(__VA_ARGS__)
 #define store_close(...) sqlite_store_close(__VA_ARGS__)
+#define store_reopen(...) sqlite_store_reopen(__VA_ARGS__)
 #define store_feeds_sync(...) sqlite_store_feeds_sync(__VA_ARGS__)
 #define store_feed_load(...) sqlite_store_feed_load(__VA_ARGS__)
 #define store_commit_fetch(...) sqlite_store_commit_fetch(__VA_ARGS__)

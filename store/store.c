@@ -68,6 +68,23 @@ int store_open_reader(struct store *s, struct store **out)
 	return 0;
 }
 
+int store_reopen(struct store *s, struct store **out, char **err)
+{
+	*out = NULL;
+	*err = NULL;
+	struct store *n = calloc(1, sizeof *n);
+	if (!n)
+		return -ENOMEM;
+	n->ops = s->ops;
+	int r = s->ops->reopen(s->b, &n->b, err);
+	if (r < 0) {
+		free(n);
+		return r;
+	}
+	*out = n;
+	return 0;
+}
+
 void store_close(struct store *s)
 {
 	if (!s)

@@ -31,6 +31,12 @@ struct store;
  * negative errno and a message in *err (caller frees). */
 int store_open(const char *spec, const char *state_dir, struct store **out, char **err);
 void store_close(struct store *s);
+/* Another connection to the store S opened, for another thread (the
+ * daemon's store thread): the same data and, on a shared store, the same
+ * instance (leases S takes, it may end). No migration or check: S did
+ * them. Each connection is used by one thread at a time; close it with
+ * store_close before S. */
+int store_reopen(struct store *s, struct store **out, char **err);
 
 /* A second, read-only handle on the store S opened, for another thread:
  * the queries below (items, events, last ids, feeds, consumers' cursors,
@@ -63,6 +69,9 @@ struct feed_state {
 	int64_t n_items;         /* read-only: items stored for the feed */
 };
 void feed_state_clear(struct feed_state *st);
+/* A deep copy of SRC into DST (cleared with feed_state_clear); -ENOMEM
+ * leaves DST empty. */
+int feed_state_copy(struct feed_state *dst, const struct feed_state *src);
 
 /* Makes the feed rows match the config: new feeds are added (feed.added),
  * feeds no longer configured are marked removed (feed.removed, history
