@@ -388,6 +388,42 @@ fail:
 	return r;
 }
 
+int store_open_reader(struct store *s, struct store **out)
+{
+	*out = NULL;
+	struct store *r = calloc(1, sizeof *r);
+	if (!r)
+		return -ENOMEM;
+	char *err = NULL;
+	int rc = SQLITE_NOMEM;
+	if (!(r->path = strdup(s->path)))
+		goto fail;
+	/* WAL: this connection reads the last commit while the writer goes on.
+	 * Its statements are the writer's (prepare_all), so every read the
+	 * store offers works here; the writes would fail as read-only. */
+	rc = sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(r->db, 5000);
+	sqlite3_extended_result_codes(r->db, 1);
+	/* A small private cache: readers jump around a large file, the OS page
+	 * cache holds it anyway. Not mmap: measured with bench_api, every
+	 * reader faulting the pages into its own mapping cost more CPU per
+	 * query than pread (0.48 against 0.25 ms), and a mapping turns an I/O
+	 * error into SIGBUS. */
+	rc = sqlite3_exec(r->db, "PRAGMA cache_size=-2048", NULL, NULL, NULL);
+	if (rc != SQLITE_OK || prepare_all(r, &err) < 0)
+		goto fail;
+	*out = r;
+	return 0;
+fail:
+	log_err("store %s: cannot open a reader: %s", s->path,
+		err ? err : r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc));
+	free(err);
+	store_close(r);
+	return (rc & 0xff) == SQLITE_NOMEM ? -ENOMEM : -EIO;
+}
+
 int store_reopen(struct store *orig, struct store **out, char **err)
 {
 	*out = NULL;

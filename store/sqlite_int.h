@@ -17,7 +17,9 @@
 #define store_feeds_sync(...) sqlite_store_feeds_sync(__VA_ARGS__)
 #define store_feed_load(...) sqlite_store_feed_load(__VA_ARGS__)
 #define store_commit_fetch(...) sqlite_store_commit_fetch(__VA_ARGS__)
-#define store_items(...) sqlite_store_items(__VA_ARGS__)
+#define store_items_each(...) sqlite_store_items_each(__VA_ARGS__)
+#define store_open_reader(...) sqlite_store_open_reader(__VA_ARGS__)
+#define store_feed_counts(...) sqlite_store_feed_counts(__VA_ARGS__)
 #define store_events(...) sqlite_store_events(__VA_ARGS__)
 #define store_last_ids(...) sqlite_store_last_ids(__VA_ARGS__)
 #define store_feeds_json(...) sqlite_store_feeds_json(__VA_ARGS__)
@@ -127,7 +129,9 @@ char *store_col_dup(sqlite3_stmt *st, int i);
 /* An RFC 3339 string for T, or JSON null when T is 0 / NULL column. */
 json_t *store_json_time(int64_t t);
 
-/* An item row (STORE_ITEM_COLS starting at column FIRST) as API JSON. */
+/* An item row (STORE_ITEM_COLS starting at column FIRST), lent by the
+ * statement until its next step, and as API JSON. */
+void item_row_read(sqlite3_stmt *st, int first, struct item_row *row);
 json_t *item_row_json(sqlite3_stmt *st, int first);
 
 /* Records an event; DATA (may be NULL) is stolen. */
