@@ -844,6 +844,17 @@ int api_clients(const struct api *a, int *clients, int *waiting)
 	return 0;
 }
 
+void api_release_memory(struct api *a)
+{
+	for (int i = 0; i < a->nreaders; i++) {
+		struct reader *rd = &a->readers[i];
+		if (rd->busy)
+			continue;
+		store_release_memory(rd->store);
+		buf_free(&rd->keep);
+	}
+}
+
 void api_close(struct api *a)
 {
 	if (!a || a->closing)

@@ -215,6 +215,8 @@ static void on_uv_upkeep(uv_timer_t *t)
 	 * from the file as queries need them. The store thread's connection
 	 * releases its own, in turn; the heap is trimmed after both. */
 	store_release_memory(d->store);
+	if (d->api)
+		api_release_memory(d->api);
 	if (!d->storeq || storeq_submit(d->storeq, release_work, trim_done, NULL) < 0)
 		malloc_trim(0);
 }
