@@ -66,9 +66,17 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" ?16, ?16, ?17, ?18)",
 	[ST_DUP_FIND] =
 		"SELECT id FROM items WHERE canon_url = ?2 AND feed <> ?1 ORDER BY id LIMIT 1",
+	/* The full-text index trails the items (sqlite_fts.c). */
 	[ST_FTS_ADD] =
 		"INSERT INTO items_fts(rowid, title, summary, content)"
-		" SELECT id, title, summary, content FROM items WHERE id > ?1",
+		" SELECT id, title, summary, content FROM items WHERE id > ?1 AND id <= ?2",
+	[ST_FTS_UPTO] = "SELECT value FROM store_meta WHERE key = 'fts_upto'",
+	[ST_FTS_PENDING] =
+		"SELECT EXISTS (SELECT 1 FROM items WHERE id >"
+		" (SELECT value FROM store_meta WHERE key = 'fts_upto'))",
+	[ST_FTS_BATCH_END] =
+		"SELECT max(id) FROM (SELECT id FROM items WHERE id > ?1 ORDER BY id LIMIT ?2)",
+	[ST_FTS_SET] = "UPDATE store_meta SET value = ?1 WHERE key = 'fts_upto'",
 	[ST_EVENT_ADD] =
 		"INSERT INTO events(type, time, feed, item_id, data) VALUES (?1, ?2, ?3, ?4, ?5)",
 	/* A document's new items, ids above ?1, get their events and hook
@@ -444,6 +452,13 @@ int store_figures(struct store *s, struct store_figures *f)
 
 int store_checkpoint(struct store *s)
 {
+	/* First the index, so that its pages are in this checkpoint. */
+	int64_t indexed = 0;
+	int r = store_fts_catch_up(s, &indexed);
+	if (r < 0)
+		return r;
+	if (indexed)
+		log_debug("store %s: %lld items indexed for search", s->path, (long long)indexed);
 	int log_frames = 0, ckpt = 0;
 	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 					   &log_frames, &ckpt);

@@ -234,19 +234,19 @@ static int item_insert(struct store *s, int64_t feed, const struct dedup_item *p
 	return 0;
 }
 
-/* Events, hook deliveries and the full-text index for the document's new
- * items (ids above LAST): three statements, not three per item. */
+/* Events and hook deliveries for the document's new items (ids above
+ * LAST): two statements, not two per item. The full-text index follows
+ * later (sqlite_fts.c). */
 static int finish_new(struct store *s, const char *feed_name, int64_t last, int64_t now,
 		      bool hook)
 {
-	enum stmt ids[3] = {ST_EVENTS_NEW, ST_HOOKS_NEW, ST_FTS_ADD};
-	for (int i = 0; i < 3; i++) {
+	enum stmt ids[2] = {ST_EVENTS_NEW, ST_HOOKS_NEW};
+	for (int i = 0; i < 2; i++) {
 		if (ids[i] == ST_HOOKS_NEW && !hook)
 			continue;
 		sqlite3_stmt *st = store_stmt(s, ids[i]);
 		sqlite3_bind_int64(st, 1, last);
-		if (ids[i] != ST_FTS_ADD)
-			sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_int64(st, 2, now);
 		if (ids[i] == ST_EVENTS_NEW)
 			sqlite3_bind_text(st, 3, feed_name, -1, SQLITE_STATIC);
 		int rc = sqlite3_step(st);

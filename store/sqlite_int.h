@@ -58,6 +58,10 @@ enum stmt {
 	ST_ITEM_INSERT,
 	ST_DUP_FIND,
 	ST_FTS_ADD,
+	ST_FTS_UPTO,
+	ST_FTS_PENDING,
+	ST_FTS_BATCH_END,
+	ST_FTS_SET,
 	ST_EVENT_ADD,
 	ST_EVENTS_NEW,
 	ST_HOOKS_NEW,
@@ -131,6 +135,10 @@ json_t *item_row_json(sqlite3_stmt *st, int first);
 /* Records an event; DATA (may be NULL) is stolen. */
 int store_event(struct store *s, const char *type, int64_t now, const char *feed,
 		int64_t item_id, json_t *data);
+
+/* Indexes every item above the full-text watermark, in transactions of a
+ * bounded batch each (sqlite_fts.c); *INDEXED (may be NULL) counts them. */
+int store_fts_catch_up(struct store *s, int64_t *indexed);
 
 /* The feed's row id, creating the row if CREATE. -ENOENT when unknown. */
 int store_feed_id(struct store *s, const char *name, const char *url, bool create,

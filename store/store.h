@@ -157,7 +157,9 @@ struct store_figures {
 };
 int store_figures(struct store *s, struct store_figures *f);
 
-/* Periodic upkeep off the hot path: passive WAL checkpoint. */
+/* Periodic upkeep off the hot path: indexes for search the items stored
+ * since the last call (SQLite; a search does it too when needed), then a
+ * passive WAL checkpoint. */
 int store_checkpoint(struct store *s);
 
 /* --- several instances on one store (PostgreSQL) --- */

@@ -61,7 +61,7 @@ static void test_fresh_store_is_wal_and_current(void **state)
 	assert_string_equal(mode, "wal");
 	free(mode);
 	char *v = raw_text(t.path, "PRAGMA user_version");
-	assert_string_equal(v, "2");
+	assert_string_equal(v, "3");
 	free(v);
 	/* The default place: STATE_DIR/feedd.db. */
 	struct store *s = NULL;
@@ -150,7 +150,7 @@ static void test_upgrade_from_v1(void **state)
 	store_close(s);
 	t.s = NULL;
 	v = raw_text(t.path, "PRAGMA user_version");
-	assert_string_equal(v, "2");
+	assert_string_equal(v, "3");
 	free(v);
 	char *ok = raw_text(t.path, "PRAGMA integrity_check");
 	assert_string_equal(ok, "ok");
