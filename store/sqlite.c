@@ -44,7 +44,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_FEED_REMOVED] = "UPDATE feeds SET removed = ?2 WHERE id = ?1",
 	[ST_TAGS_CLEAR] = "DELETE FROM feed_tags WHERE feed = ?1",
 	[ST_TAG_ADD] = "INSERT OR IGNORE INTO feed_tags(tag, feed) VALUES (?2, ?1)",
-	[ST_ITEM_BY_KEY] = "SELECT id, chash, last_seen FROM items WHERE feed = ?1 AND ikey = ?2",
+	/* A document's lookups, one statement each for all its items; ?2 is a
+	 * JSON array of identity keys or canonical links (sqlite_commit.c). */
+	[ST_FEED_FACTS] =
+		"SELECT EXISTS (SELECT 1 FROM items WHERE feed = ?1),"
+		" EXISTS (SELECT 1 FROM tombstones WHERE feed = ?1)",
+	[ST_ITEMS_BY_KEYS] =
+		"SELECT ikey, id, chash, last_seen FROM items"
+		" WHERE feed = ?1 AND ikey IN (SELECT value FROM json_each(?2))",
 	[ST_ITEM_BY_CANON] =
 		"SELECT id, chash, last_seen FROM items WHERE feed = ?1 AND canon_url = ?2 LIMIT 2",
 	[ST_TOMB_BY_KEY] = "SELECT 1 FROM tombstones WHERE feed = ?1 AND ikey = ?2",
@@ -64,8 +71,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" first_seen, last_seen, sort_date, duplicate_of)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
 		" ?16, ?16, ?17, ?18)",
-	[ST_DUP_FIND] =
-		"SELECT id FROM items WHERE canon_url = ?2 AND feed <> ?1 ORDER BY id LIMIT 1",
+	[ST_DUPS_FIND] =
+		"SELECT j.value, (SELECT id FROM items WHERE canon_url = j.value AND feed <> ?1"
+		" ORDER BY id LIMIT 1) FROM json_each(?2) j",
 	/* The full-text index trails the items (sqlite_fts.c). */
 	[ST_FTS_ADD] =
 		"INSERT INTO items_fts(rowid, title, summary, content)"
