@@ -271,6 +271,11 @@ static int setup_connection(struct store *s, char **err)
 	int rc;
 	sqlite3_busy_timeout(s->db, 5000);
 	sqlite3_extended_result_codes(s->db, 1);
+	/* 16 KiB pages for a new file (an existing one keeps its own): an
+	 * item is ~1 KiB, and a document's commit writes, and a checkpoint
+	 * copies, page by page with a system call or two per page — 4 KiB
+	 * pages took 2.5x the calls. Only takes effect before the first write. */
+	sqlite3_exec(s->db, "PRAGMA page_size=16384", NULL, NULL, NULL);
 	/* quick_check first: a damaged file must be named before we write. */
 	char *qc = query_text(s->db, "PRAGMA quick_check(1)", &rc);
 	if (rc != SQLITE_OK || !qc || strcmp(qc, "ok") != 0) {
@@ -291,10 +296,16 @@ static int setup_connection(struct store *s, char **err)
 	/* NORMAL: in WAL mode a commit survives a process crash, and only a
 	 * power cut may lose the last ones (acks are written FULL). The 8 MiB
 	 * cache keeps the hot index pages of a million-item store resident;
-	 * the auto-checkpoint is a backstop for store_checkpoint(). */
-	rc = sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-			  " PRAGMA cache_size=-8192; PRAGMA wal_autocheckpoint=4000;",
-			  NULL, NULL, NULL);
+	 * the auto-checkpoint (at 16 MiB of WAL, whatever the page size) is a
+	 * backstop for store_checkpoint(). */
+	char *ps = query_text(s->db, "PRAGMA page_size", &rc);
+	int page = ps ? atoi(ps) : 0;
+	free(ps);
+	char sql[192];
+	snprintf(sql, sizeof sql, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+		 " PRAGMA cache_size=-8192; PRAGMA wal_autocheckpoint=%d;",
+		 (16 << 20) / (page > 0 ? page : 4096));
+	rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		*err = fmt_err("store %s: %s", s->path, sqlite3_errmsg(s->db));
 		return -EIO;

@@ -63,6 +63,9 @@ static void test_fresh_store_is_wal_and_current(void **state)
 	char *v = raw_text(t.path, "PRAGMA user_version");
 	assert_string_equal(v, "3");
 	free(v);
+	v = raw_text(t.path, "PRAGMA page_size");   /* a new file's pages */
+	assert_string_equal(v, "16384");
+	free(v);
 	/* The default place: STATE_DIR/feedd.db. */
 	struct store *s = NULL;
 	char *err = NULL;
