@@ -98,6 +98,7 @@ enum {
 struct store {
 	sqlite3 *db;
 	char *path;
+	bool opened;                    /* open succeeded: a clean close is marked */
 	sqlite3_stmt *st[ST__COUNT];
 	sqlite3_stmt *iq[IQ__SHAPES];   /* items queries, prepared on first use */
 };
