@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/date.h"
@@ -138,6 +139,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" SELECT feed, ikey, canon_url, ?6 FROM items WHERE id IN (" PRUNE_SELECT ")",
 	[ST_PRUNE_DELETE] = "DELETE FROM items WHERE id IN (" PRUNE_SELECT ")",
 #undef PRUNE_SELECT
+	/* The oldest events, a batch at a time, if past their keep. */
+	[ST_EVENTS_EXPIRE] =
+		"DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT ?3)"
+		" AND (time < ?1 OR seq <= ?2)",
 	[ST_FIGURES] =
 		"SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM feeds WHERE removed = 0),"
 		" (SELECT count(*) FROM tombstones), (SELECT count(*) FROM events),"
@@ -546,6 +551,33 @@ int store_figures(struct store *s, struct store_figures *f)
 	return 0;
 }
 
+/* Events are kept 30 days, and at most the last million: an event log, not
+ * the items' history (that is the items and their tombstones). A batch per
+ * upkeep keeps each transaction short. */
+#define EVENTS_KEEP_SECONDS (30 * 86400)
+#define EVENTS_KEEP_MAX 1000000
+#define EVENTS_EXPIRE_BATCH 10000
+
+static int expire_events(struct store *s)
+{
+	int64_t last = 0;
+	int r = store_last_ids(s, NULL, &last);
+	if (r < 0)
+		return r;
+	sqlite3_stmt *st = s->st[ST_EVENTS_EXPIRE];
+	sqlite3_bind_int64(st, 1, (int64_t)time(NULL) - EVENTS_KEEP_SECONDS);
+	sqlite3_bind_int64(st, 2, last - EVENTS_KEEP_MAX);
+	sqlite3_bind_int(st, 3, EVENTS_EXPIRE_BATCH);
+	int rc = sqlite3_step(st);
+	int n = sqlite3_changes(s->db);
+	store_done(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "expire events");
+	if (n)
+		log_debug("store %s: %d old events expired", s->path, n);
+	return 0;
+}
+
 int store_checkpoint(struct store *s)
 {
 	/* First the index, so that its pages are in this checkpoint. */
@@ -555,6 +587,8 @@ int store_checkpoint(struct store *s)
 		return r;
 	if (indexed)
 		log_debug("store %s: %lld items indexed for search", s->path, (long long)indexed);
+	if ((r = expire_events(s)) < 0)
+		return r;
 	int log_frames = 0, ckpt = 0;
 	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 					   &log_frames, &ckpt);

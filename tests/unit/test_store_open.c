@@ -296,6 +296,39 @@ static void test_quick_check_only_after_unclean_close(void **state)
 	tdb_close(&t);
 }
 
+/* The upkeep expires events older than 30 days, oldest first; the rest
+ * and the items stay. */
+static void test_old_events_expire(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	for (int i = 0; i < 5; i++) {
+		char g[16];
+		snprintf(g, sizeof g, "e%d", i);
+		doc_add(d, g, NULL, g);
+	}
+	assert_int_equal(commit_count(s, "f", d, NULL), 5);
+	doc_free(d);
+	/* Events 1-3 happened long ago. */
+	raw_exec(t.path, "UPDATE events SET time = 1000 WHERE seq <= 3");
+	assert_int_equal(store_checkpoint(s), 0);
+	json_t *ev = NULL;
+	int64_t next = 0;
+	assert_int_equal(store_events(s, 0, 100, &ev, &next), 0);
+	assert_int_equal(json_array_size(ev), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(ev, 0), "seq")), 4);
+	json_decref(ev);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 5);
+	json_decref(items);
+	/* Seqs are never reused: the next event continues after 5. */
+	int64_t last_event = 0;
+	assert_int_equal(store_last_ids(s, NULL, &last_event), 0);
+	assert_int_equal(last_event, 5);
+	tdb_close(&t);
+}
+
 static void test_foreign_file_refused(void **state)
 {
 	struct tdb t;
@@ -320,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_upgrade_from_v1),
 		cmocka_unit_test(test_newer_database_refused),
 		cmocka_unit_test(test_damaged_file_refused),
+		cmocka_unit_test(test_old_events_expire),
 		cmocka_unit_test(test_quick_check_only_after_unclean_close),
 		cmocka_unit_test(test_foreign_file_refused),
 	};
