@@ -133,13 +133,14 @@ static void test_pruned_before_indexing(void **state)
 	tdb_close(&t);
 }
 
-/* More items than one indexing transaction takes: several batches, and
- * nothing skipped at their seams. */
+/* More items than one indexing transaction takes (made 1,000 here):
+ * several batches, and nothing skipped at their seams. */
 static void test_backlog_in_batches(void **state)
 {
 	struct tdb t;
 	struct store *s = tdb_open(&t);
 	enum { DOCS = 30, PER = 200 };
+	setenv("FEEDD_STORE_FTS_BATCH", "1000", 1);
 	char g[32], u[48], title[64];
 	for (int k = 0; k < DOCS; k++) {
 		struct doc *d = doc_new();
@@ -158,9 +159,10 @@ static void test_backlog_in_batches(void **state)
 	assert_int_equal(raw_int(t.path, UPTO), DOCS * PER);
 	assert_int_equal(raw_int(t.path, "SELECT count(*) FROM items_fts WHERE items_fts MATCH 'common'"),
 			 DOCS * PER);
+	unsetenv("FEEDD_STORE_FTS_BATCH");
 	assert_int_equal(hits(s, "item0"), 1);
-	assert_int_equal(hits(s, "item4999"), 1);
-	assert_int_equal(hits(s, "item5000"), 1);
+	assert_int_equal(hits(s, "item999"), 1);
+	assert_int_equal(hits(s, "item1000"), 1);
 	assert_int_equal(hits(s, "item5999"), 1);
 	assert_index_agrees(t.path);
 	tdb_close(&t);
