@@ -421,9 +421,15 @@ static int migrate(struct store *s, char **err)
 		}
 	}
 	if (version < schema_version) {
-		char sql[64];
-		snprintf(sql, sizeof sql, "PRAGMA user_version=%d", schema_version);
-		rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+		/* A migration may rewrite a table's SQL in place (writable_schema):
+		 * a new schema cookie makes every connection read it again. */
+		char *cookie = query_text(s->db, "PRAGMA schema_version", &rc);
+		char sql[96];
+		snprintf(sql, sizeof sql, "PRAGMA schema_version=%lld; PRAGMA user_version=%d",
+			 (cookie ? atoll(cookie) : 0) + 1, schema_version);
+		free(cookie);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);

@@ -51,6 +51,21 @@ static char *raw_text(const char *path, const char *sql)
 	return out;
 }
 
+/* items.rule's CHECK as comparisons (migration 4), still enforced. */
+static void assert_rule_check_is_comparisons(const char *path)
+{
+	char *sql = raw_text(path, "SELECT sql FROM sqlite_schema WHERE name = 'items'");
+	assert_non_null(strstr(sql, "CHECK (rule = 'guid' OR rule = 'link' OR rule = 'hash')"));
+	assert_null(strstr(sql, "rule IN"));
+	free(sql);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO items(feed, ikey, rule, chash, first_seen,"
+				      " last_seen, sort_date) VALUES (1, 'k', 'bogus', '', 0, 0, 0)",
+				      NULL, NULL, NULL) & 0xff, SQLITE_CONSTRAINT);
+	sqlite3_close(db);
+}
+
 static void test_fresh_store_is_wal_and_current(void **state)
 {
 	struct tdb t;
@@ -61,11 +76,12 @@ static void test_fresh_store_is_wal_and_current(void **state)
 	assert_string_equal(mode, "wal");
 	free(mode);
 	char *v = raw_text(t.path, "PRAGMA user_version");
-	assert_string_equal(v, "3");
+	assert_string_equal(v, "4");
 	free(v);
 	v = raw_text(t.path, "PRAGMA page_size");   /* a new file's pages */
 	assert_string_equal(v, "16384");
 	free(v);
+	assert_rule_check_is_comparisons(t.path);
 	/* The default place: STATE_DIR/feedd.db. */
 	struct store *s = NULL;
 	char *err = NULL;
@@ -158,8 +174,9 @@ static void test_upgrade_from_v1(void **state)
 	store_close(s);
 	t.s = NULL;
 	v = raw_text(t.path, "PRAGMA user_version");
-	assert_string_equal(v, "3");
+	assert_string_equal(v, "4");
 	free(v);
+	assert_rule_check_is_comparisons(t.path);
 	char *ok = raw_text(t.path, "PRAGMA integrity_check");
 	assert_string_equal(ok, "ok");
 	free(ok);
