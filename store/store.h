@@ -158,7 +158,8 @@ struct store_figures {
 int store_figures(struct store *s, struct store_figures *f);
 
 /* Periodic upkeep off the hot path: indexes for search the items stored
- * since the last call (SQLite; a search does it too when needed), then a
+ * since the last call (SQLite; a search does it too when needed), expires
+ * events past their keep (SQLite: 30 days, the last million), then a
  * passive WAL checkpoint. */
 int store_checkpoint(struct store *s);
 
