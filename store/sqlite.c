@@ -308,6 +308,7 @@ static bool mark_take(const char *path)
 		return false;
 	char want[128], got[128] = "";
 	FILE *f = fopen(m, "r");
+	bool had = f != NULL;
 	if (f) {
 		if (!fgets(got, sizeof got, f))
 			got[0] = '\0';
@@ -319,7 +320,7 @@ static bool mark_take(const char *path)
 	bool no_wal = asprintf(&wal, "%s-wal", path) >= 0 &&
 		      (stat(wal, &sb) != 0 || sb.st_size == 0);
 	free(wal);
-	return f && no_wal && mark_describe(path, want, sizeof want) && strcmp(got, want) == 0;
+	return had && no_wal && mark_describe(path, want, sizeof want) && strcmp(got, want) == 0;
 }
 
 static void mark_leave(const char *path)
