@@ -1,6 +1,7 @@
 /* api.c — the socket API's endpoints (docs/API.md) on top of http.c:
  * routing, store queries, output formats and held long-polls. */
 #include "daemon/api.h"
+#include "daemon/storeq.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -389,11 +390,37 @@ static void pending_next(struct api *a)
 	}
 }
 
+/* Store thread: a search's query on the writer's connection, which first
+ * indexes what the commits left to the upkeep (readers cannot). */
+static void search_work(struct store *s, void *arg)
+{
+	struct job *j = arg;
+	apiquery_run(s, &j->req, (int64_t)time(NULL), &j->ans);
+}
+
+static void search_done(void *arg)
+{
+	struct job *j = arg;
+	struct api *a = j->api;
+	a->running--;
+	job_finish(j, &scratch);
+	if (a->srv_closed && a->running == 0)
+		api_free(a);
+}
+
 /* Runs J's query on a free reader's worker, or queues it for the next
- * free one (in arrival order); without readers, on the loop now. */
+ * free one (in arrival order); a full-text search on the store thread;
+ * without either, on the loop now. */
 static void job_dispatch(struct job *j)
 {
 	struct api *a = j->api;
+	if (j->req.q && *j->req.q && a->d->storeq && !a->closing) {
+		memset(&j->ans.body, 0, sizeof j->ans.body);
+		a->running++;
+		if (storeq_submit(a->d->storeq, search_work, search_done, j) == 0)
+			return;
+		a->running--;
+	}
 	if (a->nreaders == 0 || a->closing) {
 		job_run_here(j);
 		return;

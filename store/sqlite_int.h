@@ -52,7 +52,8 @@ enum stmt {
 	ST_FEED_REMOVED,
 	ST_TAGS_CLEAR,
 	ST_TAG_ADD,
-	ST_ITEM_BY_KEY,
+	ST_FEED_FACTS,
+	ST_ITEMS_BY_KEYS,
 	ST_ITEM_BY_CANON,
 	ST_TOMB_BY_KEY,
 	ST_TOMB_BY_CANON,
@@ -60,8 +61,12 @@ enum stmt {
 	ST_ITEM_REKEY,
 	ST_ITEM_UPDATE,
 	ST_ITEM_INSERT,
-	ST_DUP_FIND,
+	ST_DUPS_FIND,
 	ST_FTS_ADD,
+	ST_FTS_UPTO,
+	ST_FTS_PENDING,
+	ST_FTS_BATCH_END,
+	ST_FTS_SET,
 	ST_EVENT_ADD,
 	ST_EVENTS_NEW,
 	ST_HOOKS_NEW,
@@ -79,6 +84,7 @@ enum stmt {
 	ST_PRUNE_TOMB,
 	ST_PRUNE_DELETE,
 	ST_FIGURES,
+	ST_EVENTS_EXPIRE,
 	ST__COUNT
 };
 
@@ -97,6 +103,7 @@ enum {
 struct store {
 	sqlite3 *db;
 	char *path;
+	bool opened;                    /* open succeeded: a clean close is marked */
 	sqlite3_stmt *st[ST__COUNT];
 	sqlite3_stmt *iq[IQ__SHAPES];   /* items queries, prepared on first use */
 };
@@ -137,6 +144,10 @@ json_t *item_row_json(sqlite3_stmt *st, int first);
 /* Records an event; DATA (may be NULL) is stolen. */
 int store_event(struct store *s, const char *type, int64_t now, const char *feed,
 		int64_t item_id, json_t *data);
+
+/* Indexes every item above the full-text watermark, in transactions of a
+ * bounded batch each (sqlite_fts.c); *INDEXED (may be NULL) counts them. */
+int store_fts_catch_up(struct store *s, int64_t *indexed);
 
 /* The feed's row id, creating the row if CREATE. -ENOENT when unknown. */
 int store_feed_id(struct store *s, const char *name, const char *url, bool create,

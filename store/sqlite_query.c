@@ -143,6 +143,11 @@ int store_items_each(struct store *s, const struct item_query *q, store_item_fn 
 	}
 	char *fts = NULL;
 	if (q->q && *q->q) {
+		/* The index trails the items (sqlite_fts.c): a search first
+		 * indexes what is pending, so that it sees every item. */
+		int r = store_fts_catch_up(s, NULL);
+		if (r < 0)
+			return r;
 		fts = fts_query(q->q);
 		if (!fts)
 			return -ENOMEM;

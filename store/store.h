@@ -192,7 +192,10 @@ struct store_figures {
 };
 int store_figures(struct store *s, struct store_figures *f);
 
-/* Periodic upkeep off the hot path: passive WAL checkpoint. */
+/* Periodic upkeep off the hot path: indexes for search the items stored
+ * since the last call (SQLite; a search does it too when needed), expires
+ * events past their keep (SQLite: 30 days, the last million), then a
+ * passive WAL checkpoint. */
 int store_checkpoint(struct store *s);
 /* Hands back the memory this connection's caches hold (SQLite's page
  * cache refills from the file as queries need it): an idle daemon stays
