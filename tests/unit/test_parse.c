@@ -100,8 +100,10 @@ static void test_feeds(void **state)
 		size_t len;
 		char *buf = read_all(path, &len);
 		char *exp_path;
-		assert_true(asprintf(&exp_path, "%.*s.expected.json",
-				     (int)(strrchr(path, '.') - path), path) > 0);
+		size_t stem = strcspn(path, ".");
+		for (const char *dot = path; (dot = strchr(dot, '.')); dot++)
+			stem = (size_t)(dot - path);
+		assert_true(asprintf(&exp_path, "%.*s.expected.json", (int)stem, path) > 0);
 		json_error_t jerr;
 		json_t *expected = json_load_file(exp_path, 0, &jerr);
 		if (!expected)
