@@ -67,6 +67,25 @@ void xml_global_cleanup(void);
 /* JSON Feed back end (parse_json.c): the whole UTF-8 document at once. */
 void json_feed_parse(struct parse_out *o, const char *buf, size_t len);
 
+/* The pass over XML bytes before libxml2 (parse_scan.c): clean UTF-8,
+ * references, tag bounds, text as CDATA. Output is appended to OUT; bytes
+ * it cannot decide yet wait in the carry. FINAL on the last call. */
+struct xscan {
+	struct sbuf carry;
+	int state;              /* text, tag, CDATA, comment, PI */
+	char quote;             /* in a tag: the quote of the value we are in */
+	bool wrap;              /* in a CDATA section we opened */
+	bool tag_empty;         /* the tag ends with "/>" */
+	int tag_kind;           /* start, end, other ("<!DOCTYPE") */
+	size_t depth;           /* open elements */
+	size_t pos;             /* input bytes consumed */
+	size_t tag_begin;       /* where the current tag began */
+};
+void xscan_init(struct xscan *x);
+void xscan_push(struct xscan *x, struct parse_out *o, struct sbuf *out, const char *s,
+		size_t n, bool final);
+void xscan_free(struct xscan *x);
+
 /* Text helpers (parse_text.c). */
 char *text_trim_dup(const char *s, size_t n);
 /* Collapses whitespace runs to one space and trims, in place. */
@@ -85,6 +104,11 @@ char *text_author_name(const char *s);
 const char *text_html_entity(const char *name, char buf[8]);
 /* The code point of a named HTML entity, or 0. */
 uint32_t text_html_entity_cp(const char *name);
+/* Length of a valid UTF-8 sequence at S (1..4), 0 if invalid, -1 if it
+ * may complete with more bytes. */
+int text_utf8_len(const unsigned char *s, size_t left);
+/* A byte as windows-1252 (its Latin-1 value where 1252 leaves it undefined). */
+uint32_t text_cp1252(unsigned char c);
 /* Appends code point CP as UTF-8 to OUT (needs 4 bytes); returns the length. */
 size_t text_utf8_put(uint32_t cp, char *out);
 

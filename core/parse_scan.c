@@ -1,0 +1,522 @@
+/* parse_scan.c — the one pass over an XML document's bytes before libxml2
+ * sees them: clean UTF-8, references libxml2 would lose, tag bounds, and
+ * text handed over as CDATA where libxml2's own text path is slow.
+ *
+ * What it does, per byte class (a table, so plain ASCII costs one lookup):
+ * - UTF-8 is validated; a byte that is not UTF-8 is read as windows-1252,
+ *   control characters XML forbids and U+FFFE/U+FFFF are dropped (so the
+ *   bytes need no other pass when the document is UTF-8);
+ * - references: libxml2 2.9 drops every entity reference once a document
+ *   has had a well-formedness error, and knows no HTML entities, so in tags
+ *   and outside the root they become character references (which it always
+ *   honours), a bare '&' or an unknown entity "&amp;";
+ * - text inside the root that holds a non-ASCII character or a reference is
+ *   given to libxml2 as a CDATA section from that point to the next '<',
+ *   references decoded and line ends normalised here. libxml2 reads such
+ *   text one character at a time through xmlCurrentChar (the bulk of its
+ *   time on non-English feeds) but a CDATA section in one sweep; the SAX
+ *   events are the same characters either way;
+ * - a tag longer than TAG_MAX is rejected, elements are counted (the depth
+ *   decides where text may become CDATA: never in the prolog or epilog).
+ *
+ * Bytes that cannot be decided yet (a reference, a UTF-8 sequence, "<![CDATA["
+ * cut by a chunk boundary) wait in the carry, so the output does not depend
+ * on how the input was chunked. */
+#include "core/parse_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* A start tag with its attributes. Real ones are a few hundred bytes; the
+ * bound matters because libxml2's push parser rescans an unfinished tag on
+ * every block. */
+#define TAG_MAX (64 * 1024)
+
+enum { XS_TEXT, XS_TAG, XS_CDATA, XS_COMMENT, XS_PI };
+enum { TAG_OTHER, TAG_START, TAG_END };
+
+/* Byte classes: which bytes stop the fast loop in which state. */
+enum {
+	C_ANY = 1,      /* forbidden control characters and non-ASCII: always */
+	C_TEXT = 2,     /* '<' '&' */
+	C_WRAP = 4,     /* also '\r' ']' inside a CDATA we opened */
+	C_TAG = 8,      /* '"' '\'' '>' '&' '/' */
+	C_QUOT = 16,    /* '"' '&' (in a "value") */
+	C_APOS = 32,    /* '\'' '&' (in a 'value') */
+	C_CDATA = 64,   /* ']' */
+	C_OTHER = 128,  /* '-' (comment) '?' (PI) */
+};
+
+static unsigned char cls[256];
+
+static void init_classes(void)
+{
+	if (cls['<'])
+		return;
+	for (int c = 0; c < 0x20; c++)
+		if (c != '\t' && c != '\n' && c != '\r')
+			cls[c] = C_ANY;
+	for (int c = 0x80; c < 0x100; c++)
+		cls[c] = C_ANY;
+	cls['<'] |= C_TEXT | C_WRAP;
+	cls['&'] |= C_TEXT | C_WRAP | C_TAG | C_QUOT | C_APOS;
+	cls['\r'] |= C_WRAP;
+	cls[']'] |= C_WRAP | C_CDATA;
+	cls['"'] |= C_TAG | C_QUOT;
+	cls['\''] |= C_TAG | C_APOS;
+	cls['>'] |= C_TAG;
+	cls['/'] |= C_TAG;
+	cls['-'] |= C_OTHER;
+	cls['?'] |= C_OTHER;
+}
+
+void xscan_init(struct xscan *x)
+{
+	memset(x, 0, sizeof *x);
+	init_classes();
+}
+
+void xscan_free(struct xscan *x)
+{
+	sbuf_free(&x->carry);
+}
+
+/* The stop classes of the current state. */
+static unsigned char stop_mask(const struct xscan *x)
+{
+	switch (x->state) {
+	case XS_TEXT: return C_ANY | (x->wrap ? C_WRAP : C_TEXT);
+	case XS_TAG: return C_ANY | (x->quote == '"' ? C_QUOT : x->quote ? C_APOS : C_TAG);
+	case XS_CDATA: return C_ANY | C_CDATA;
+	default: return C_ANY | C_OTHER;
+	}
+}
+
+#ifdef __SSE2__
+/* The same stops, sixteen bytes at a time: any byte below 0x20 or above
+ * 0x7F (one signed compare), or one of the state's own characters. */
+struct stops {
+	__m128i c[5];
+};
+
+static void set_stops(struct stops *st, const struct xscan *x)
+{
+	char k[5] = {'<', '<', '<', '<', '<'};
+	switch (x->state) {
+	case XS_TEXT:
+		k[1] = '&';
+		if (x->wrap)
+			k[2] = ']';
+		break;
+	case XS_TAG:
+		if (x->quote) {
+			k[0] = k[2] = k[3] = k[4] = x->quote;
+			k[1] = '&';
+		} else {
+			k[0] = '"', k[1] = '\'', k[2] = '>', k[3] = '&', k[4] = '/';
+		}
+		break;
+	case XS_CDATA:
+		k[0] = k[1] = k[2] = k[3] = k[4] = ']';
+		break;
+	case XS_COMMENT:
+		k[0] = k[1] = k[2] = k[3] = k[4] = '-';
+		break;
+	default:
+		k[0] = k[1] = k[2] = k[3] = k[4] = '?';
+	}
+	for (int j = 0; j < 5; j++)
+		st->c[j] = _mm_set1_epi8(k[j]);
+}
+
+static size_t skip_plain(const struct stops *st, const unsigned char *s, size_t i, size_t n)
+{
+	const __m128i low = _mm_set1_epi8(0x20);
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i hit = _mm_cmplt_epi8(v, low);
+		for (int j = 0; j < 5; j++)
+			hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, st->c[j]));
+		int m = _mm_movemask_epi8(hit);
+		if (m)
+			return i + (size_t)__builtin_ctz((unsigned)m);
+		i += 16;
+	}
+	return i;
+}
+#endif
+
+static bool xml_char(uint32_t c)
+{
+	return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
+	       (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+enum ref_kind { REF_MORE, REF_BARE, REF_CHAR, REF_NUM_BAD };
+
+/* Reads the reference at S ('&', N bytes available): its code point and
+ * length. REF_BARE: a bare '&' or an unknown entity (literal text, as a
+ * browser reads it); REF_NUM_BAD: a character reference libxml2 must judge
+ * (out of range, a control character); REF_MORE: more bytes needed. */
+static enum ref_kind read_ref(const unsigned char *s, size_t n, bool final, uint32_t *cp,
+			      size_t *used, size_t *digits, bool *hex)
+{
+	size_t i = 1;
+	if (n > 1 && s[1] == '#') {
+		i = 2;
+		*hex = n > 2 && (s[2] == 'x' || s[2] == 'X');
+		if (*hex)
+			i++;
+		size_t d = i;
+		uint64_t v = 0;
+		while (i < n && i < d + 10 && (*hex ? isxdigit(s[i]) : isdigit(s[i]))) {
+			v = v * (*hex ? 16 : 10) + (uint64_t)(isdigit(s[i]) ? s[i] - '0' : (s[i] | 0x20) - 'a' + 10);
+			i++;
+		}
+		if (i == n && !final)
+			return REF_MORE;
+		if (i > d && i < n && s[i] == ';') {
+			*used = i + 1;
+			*digits = d;
+			if (v > 0x10FFFF || !xml_char((uint32_t)v) || v < 0x20) {
+				/* \t \n \r too: libxml2 gives them as written,
+				 * not normalised; keep them its business. */
+				return REF_NUM_BAD;
+			}
+			*cp = (uint32_t)v;
+			return REF_CHAR;
+		}
+		return REF_BARE;
+	}
+	while (i < n && i < 40 && isalnum(s[i]))
+		i++;
+	if (i == n && !final)
+		return REF_MORE;
+	if (i > 1 && i < n && s[i] == ';' && isalpha(s[1])) {
+		char name[40];
+		memcpy(name, s + 1, i - 1);
+		name[i - 1] = '\0';
+		static const struct { const char *n; char c; } xml[] = {
+			{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''},
+		};
+		*used = i + 1;
+		for (size_t k = 0; k < sizeof xml / sizeof xml[0]; k++)
+			if (!strcmp(name, xml[k].n)) {
+				*cp = (unsigned char)xml[k].c;
+				return REF_CHAR;
+			}
+		*cp = text_html_entity_cp(name);
+		if (*cp)
+			return REF_CHAR;
+	}
+	return REF_BARE;
+}
+
+/* A reference where libxml2 is to read it: as a character reference. */
+static void put_ref(struct sbuf *out, enum ref_kind k, uint32_t cp, const unsigned char *s,
+		    size_t used, size_t digits, bool hex)
+{
+	if (k == REF_BARE) {
+		sbuf_add(out, "&amp;", 5, SIZE_MAX);
+	} else if (k == REF_NUM_BAD) {
+		/* As written ("&#X41;" as "&#x41;"): libxml2 judges it. */
+		sbuf_add(out, hex ? "&#x" : "&#", hex ? 3 : 2, SIZE_MAX);
+		sbuf_add(out, (const char *)s + digits, used - digits, SIZE_MAX);
+	} else {
+		char num[16];
+		int m = snprintf(num, sizeof num, "&#%u;", (unsigned)cp);
+		sbuf_add(out, num, (size_t)m, SIZE_MAX);
+	}
+}
+
+static void put_utf8(struct sbuf *out, uint32_t cp)
+{
+	char u[4];
+	sbuf_add(out, u, text_utf8_put(cp, u), SIZE_MAX);
+}
+
+/* Scans S[0..N); returns how many bytes were consumed (the rest waits for
+ * more input; all of it when FINAL). */
+static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
+		   const unsigned char *s, size_t n, bool final)
+{
+	size_t i = 0, start = 0;
+	unsigned char mask = stop_mask(x);
+#define FLUSH() do { if (i > start) sbuf_add(out, (const char *)s + start, i - start, SIZE_MAX); start = i; } while (0)
+#ifdef __SSE2__
+	struct stops st;
+	set_stops(&st, x);
+#define NEW_MASK() do { mask = stop_mask(x); set_stops(&st, x); } while (0)
+#else
+#define NEW_MASK() (mask = stop_mask(x))
+#endif
+	while (i < n) {
+		for (;;) {
+			/* The hot loop: plain bytes, and well-formed 2- and
+			 * 3-byte sequences where nothing is to be done. */
+#ifdef __SSE2__
+			i = skip_plain(&st, s, i, n);
+#endif
+			size_t lim = i + 16 < n ? i + 16 : n;
+			while (i < lim && !(cls[s[i]] & mask))
+				i++;
+			if (i == lim && i < n)
+				continue;
+			if (i == n || s[i] < 0xC2 || (x->state == XS_TEXT && !x->wrap && x->depth > 0))
+				break;
+			if (s[i] <= 0xDF) {
+				if (i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
+					i += 2;
+					continue;
+				}
+			} else if (s[i] <= 0xEF && i + 2 < n && (s[i + 1] & 0xC0) == 0x80 &&
+				   (s[i + 2] & 0xC0) == 0x80 && s[i] != 0xE0 && s[i] != 0xED &&
+				   !(s[i] == 0xEF && s[i + 1] == 0xBF && s[i + 2] >= 0xBE)) {
+				i += 3;
+				continue;
+			}
+			break;
+		}
+		if (x->state == XS_TAG && x->pos + i - x->tag_begin >= TAG_MAX) {
+			parse_fail(o, -EMSGSIZE, "a tag longer than %d bytes: rejected", TAG_MAX);
+			return n;
+		}
+		if (i == n)
+			break;
+		unsigned char c = s[i];
+		if (cls[c] & C_ANY) {
+			if (c < 0x80) {
+				/* A control character XML forbids: dropped. */
+				FLUSH();
+				start = ++i;
+				continue;
+			}
+			int l = text_utf8_len(s + i, n - i);
+			if (l < 0 && !final)
+				goto more;
+			if (l > 0 && x->state == XS_TEXT && !x->wrap && x->depth > 0) {
+				FLUSH();
+				sbuf_add(out, "<![CDATA[", 9, SIZE_MAX);
+				x->wrap = true;
+				NEW_MASK();
+			}
+			if (l == 3 && c == 0xEF && s[i + 1] == 0xBF && (s[i + 2] == 0xBE || s[i + 2] == 0xBF)) {
+				FLUSH();
+				i += 3;
+				start = i;
+			} else if (l > 0) {
+				i += (size_t)l;
+			} else {
+				/* Not UTF-8 after all: the byte as windows-1252. */
+				FLUSH();
+				if (x->state == XS_TEXT && !x->wrap && x->depth > 0) {
+					sbuf_add(out, "<![CDATA[", 9, SIZE_MAX);
+					x->wrap = true;
+					NEW_MASK();
+				}
+				put_utf8(out, text_cp1252(c));
+				start = ++i;
+			}
+			continue;
+		}
+		switch (x->state) {
+		case XS_TEXT:
+			if (c == '<') {
+				if (x->wrap) {
+					FLUSH();
+					sbuf_add(out, "]]>", 3, SIZE_MAX);
+					x->wrap = false;
+				}
+				size_t left = n - i;
+				static const char *const opens[] = {"<![CDATA[", "<!--", "<?"};
+				if (left < 9 && !final) {
+					bool maybe = false;
+					for (int k = 0; k < 3; k++) {
+						size_t m = strlen(opens[k]);
+						if (!memcmp(s + i, opens[k], left < m ? left : m))
+							maybe = true;
+					}
+					if (maybe)
+						goto more;
+				}
+				if (left >= 9 && !memcmp(s + i, opens[0], 9)) {
+					x->state = XS_CDATA;
+					i += 9;
+				} else if (left >= 4 && !memcmp(s + i, opens[1], 4)) {
+					x->state = XS_COMMENT;
+					i += 4;
+				} else if (left >= 2 && s[i + 1] == '?') {
+					x->state = XS_PI;
+					i += 2;
+				} else {
+					x->state = XS_TAG;
+					x->quote = 0;
+					x->tag_begin = x->pos + i;
+					x->tag_empty = false;
+					unsigned char d = left >= 2 ? s[i + 1] : 0;
+					x->tag_kind = d == '/' ? TAG_END :
+						      isalpha(d) || d == '_' || d == ':' || d >= 0x80 ? TAG_START :
+						      TAG_OTHER;
+					i++;
+				}
+				NEW_MASK();
+				continue;
+			}
+			if (c == '&') {
+				uint32_t cp = 0;
+				size_t used = 1, digits = 0;
+				bool hex = false;
+				enum ref_kind k = read_ref(s + i, n - i, final, &cp, &used, &digits, &hex);
+				if (k == REF_MORE)
+					goto more;
+				if (!x->wrap && x->depth > 0 && k != REF_NUM_BAD) {
+					FLUSH();
+					sbuf_add(out, "<![CDATA[", 9, SIZE_MAX);
+					x->wrap = true;
+					NEW_MASK();
+				}
+				if (x->wrap && k == REF_BARE) {
+					i++;    /* a literal '&' in the CDATA */
+					continue;
+				}
+				FLUSH();
+				if (x->wrap && k == REF_CHAR) {
+					put_utf8(out, cp);
+				} else {
+					if (x->wrap) {
+						sbuf_add(out, "]]>", 3, SIZE_MAX);
+						x->wrap = false;
+						NEW_MASK();
+					}
+					put_ref(out, k, cp, s + i, used, digits, hex);
+				}
+				i += k == REF_BARE ? 1 : used;
+				start = i;
+				continue;
+			}
+			if (c == '\r') {
+				/* libxml2 normalises line ends in text, not in CDATA. */
+				if (i + 1 == n && !final)
+					goto more;
+				FLUSH();
+				if (i + 1 == n || s[i + 1] != '\n')
+					sbuf_add(out, "\n", 1, SIZE_MAX);
+				start = ++i;
+				continue;
+			}
+			/* ']' in our CDATA: "]]>" must not end it. */
+			if (n - i < 3 && !final)
+				goto more;
+			if (n - i >= 3 && s[i + 1] == ']' && s[i + 2] == '>') {
+				i += 2;
+				FLUSH();
+				sbuf_add(out, "]]><![CDATA[", 12, SIZE_MAX);
+				continue;
+			}
+			i++;
+			continue;
+		case XS_TAG:
+			if (c == '&') {
+				uint32_t cp = 0;
+				size_t used = 1, digits = 0;
+				bool hex = false;
+				enum ref_kind k = read_ref(s + i, n - i, final, &cp, &used, &digits, &hex);
+				if (k == REF_MORE)
+					goto more;
+				FLUSH();
+				put_ref(out, k, cp, s + i, used, digits, hex);
+				i += k == REF_BARE ? 1 : used;
+				start = i;
+				continue;
+			}
+			if (x->quote) {
+				x->quote = 0;
+			} else if (c == '"' || c == '\'') {
+				x->quote = (char)c;
+			} else if (c == '/') {
+				if (i + 1 == n && !final)
+					goto more;
+				x->tag_empty = i + 1 < n && s[i + 1] == '>';
+			} else {
+				/* '>' */
+				if (x->tag_kind == TAG_START && !x->tag_empty)
+					x->depth++;
+				else if (x->tag_kind == TAG_END && x->depth > 0)
+					x->depth--;
+				x->state = XS_TEXT;
+			}
+			i++;
+			NEW_MASK();
+			continue;
+		default: {
+			static const char *const ends[] = {[XS_CDATA] = "]]>", [XS_COMMENT] = "-->",
+							   [XS_PI] = "?>"};
+			const char *e = ends[x->state];
+			size_t el = strlen(e);
+			if (c != (unsigned char)e[0]) {
+				i++;    /* '-' or '?' in the other one */
+				continue;
+			}
+			if (n - i < el && !final)
+				goto more;
+			if (n - i >= el && !memcmp(s + i, e, el)) {
+				i += el;
+				x->state = XS_TEXT;
+				NEW_MASK();
+			} else {
+				i++;
+			}
+			continue;
+		}
+		}
+	}
+	FLUSH();
+	if (final && x->wrap) {
+		sbuf_add(out, "]]>", 3, SIZE_MAX);
+		x->wrap = false;
+	}
+	return n;
+more:
+	FLUSH();
+	return i;
+#undef FLUSH
+#undef NEW_MASK
+}
+
+void xscan_push(struct xscan *x, struct parse_out *o, struct sbuf *out, const char *buf,
+		size_t len, bool final)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	if (x->carry.len) {
+		/* The undecided bytes plus enough new ones to decide them (a
+		 * reference is at most ~45 bytes); then the rest of the input
+		 * from where that scan stopped, without copying it. */
+		size_t had = x->carry.len, take = len < 64 ? len : 64;
+		sbuf_add(&x->carry, buf, take, SIZE_MAX);
+		size_t used = scan(x, o, out, (const unsigned char *)x->carry.s, x->carry.len,
+				   final && take == len);
+		x->pos += used;
+		if (o->err)
+			return;
+		if (used < had) {
+			/* Still undecided (short input): wait on. */
+			memmove(x->carry.s, x->carry.s + used, x->carry.len - used);
+			x->carry.len -= used;
+			x->carry.s[x->carry.len] = '\0';
+			sbuf_add(&x->carry, buf + take, len - take, SIZE_MAX);
+			return;
+		}
+		sbuf_reset(&x->carry);
+		s += used - had;
+		len -= used - had;
+	}
+	size_t used = scan(x, o, out, s, len, final);
+	x->pos += used;
+	if (used < len && !o->err)
+		sbuf_add(&x->carry, (const char *)s + used, len - used, SIZE_MAX);
+}
