@@ -190,8 +190,15 @@ static enum ns classify_ns(const xmlChar *prefix, const xmlChar *uri)
 				return ns_prefixes[i].ns;
 		return NS_OTHER;
 	}
+	/* Called for every element and namespaced attribute: compare the
+	 * lengths before the strings. */
+	static size_t lens[sizeof ns_uris / sizeof ns_uris[0]];
+	if (!lens[0])
+		for (size_t i = 0; i < sizeof ns_uris / sizeof ns_uris[0]; i++)
+			lens[i] = strlen(ns_uris[i].uri);
+	size_t n = strlen((const char *)uri);
 	for (size_t i = 0; i < sizeof ns_uris / sizeof ns_uris[0]; i++)
-		if (strcasecmp((const char *)uri, ns_uris[i].uri) == 0)
+		if (lens[i] == n && strcasecmp((const char *)uri, ns_uris[i].uri) == 0)
 			return ns_uris[i].ns;
 	if (!*uri)
 		return NS_CORE;
@@ -203,11 +210,14 @@ static enum ns classify_ns(const xmlChar *prefix, const xmlChar *uri)
 static enum el classify(enum ns ns, const char *name)
 {
 	for (size_t i = 0; i < sizeof el_names / sizeof el_names[0]; i++)
-		if (el_names[i].ns == ns && strcmp(el_names[i].name, name) == 0)
+		if (el_names[i].ns == ns && el_names[i].name[0] == name[0] &&
+		    strcmp(el_names[i].name, name) == 0)
 			return el_names[i].el;
 	/* Case-insensitive second chance (pubdate, lastbuilddate, ...). */
+	int c0 = tolower((unsigned char)name[0]);
 	for (size_t i = 0; i < sizeof el_names / sizeof el_names[0]; i++)
-		if (el_names[i].ns == ns && strcasecmp(el_names[i].name, name) == 0)
+		if (el_names[i].ns == ns && tolower((unsigned char)el_names[i].name[0]) == c0 &&
+		    strcasecmp(el_names[i].name, name) == 0)
 			return el_names[i].el;
 	return EL_UNKNOWN;
 }
@@ -419,19 +429,16 @@ static void cap_add(struct xml_state *x, const char *s, size_t n)
 
 static void cap_add_escaped(struct xml_state *x, const char *s, size_t n, bool attr)
 {
+	static const unsigned char esc[256] = {['&'] = 1, ['<'] = 2, ['>'] = 3, ['"'] = 4};
+	static const char *const rep[] = {NULL, "&amp;", "&lt;", "&gt;", "&quot;"};
+	static const size_t replen[] = {0, 5, 4, 4, 6};
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
-		const char *rep = NULL;
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = attr ? "&quot;" : NULL; break;
-		}
-		if (!rep)
+		unsigned char e = esc[(unsigned char)s[i]];
+		if (!e || (e == 4 && !attr))
 			continue;
 		cap_add(x, s + start, i - start);
-		cap_add(x, rep, strlen(rep));
+		cap_add(x, rep[e], replen[e]);
 		start = i + 1;
 	}
 	cap_add(x, s + start, n - start);
@@ -998,8 +1005,11 @@ static bool is_void(const char *name)
 {
 	static const char *const v[] = {"area", "base", "br", "col", "embed", "hr", "img",
 					"input", "link", "meta", "param", "source", "track", "wbr"};
+	size_t n = strlen(name);
+	if (n < 2 || n > 6)
+		return false;
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-		if (!strcasecmp(v[i], name))
+		if (v[i][0] == (char)tolower((unsigned char)name[0]) && !strcasecmp(v[i], name))
 			return true;
 	return false;
 }
