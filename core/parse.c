@@ -507,6 +507,7 @@ static void decode(struct parser *p, const char *buf, size_t len, bool final)
 
 void parse_global_init(void)
 {
+	xscan_global_init();
 	xml_global_init();
 }
 

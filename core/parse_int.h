@@ -81,6 +81,8 @@ struct xscan {
 	size_t pos;             /* input bytes consumed */
 	size_t tag_begin;       /* where the current tag began */
 };
+/* Fills the scanner's tables (parse_global_init calls it). */
+void xscan_global_init(void);
 void xscan_init(struct xscan *x);
 void xscan_push(struct xscan *x, struct parse_out *o, struct sbuf *out, const char *s,
 		size_t n, bool final);

@@ -52,6 +52,57 @@ enum {
 	C_OTHER = 128,  /* '-' (comment) '?' (PI) */
 };
 
+#ifdef __SSE2__
+/* The same stops, sixteen bytes at a time: any byte below 0x20 or above
+ * 0x7F (one signed compare), or one of the state's own characters. */
+struct stops {
+	__m128i c[5];
+};
+
+/* One set per state: text, text in our CDATA, tag, "value", 'value', CDATA,
+ * comment, PI. Filled once, read-only after. */
+static struct stops stop_sets[8];
+
+static void init_stops(void)
+{
+	static const char k[8][5] = {
+		{'<', '&', '<', '<', '<'}, {'<', '&', ']', '<', '<'},
+		{'"', '\'', '>', '&', '/'}, {'"', '&', '"', '"', '"'}, {'\'', '&', '\'', '\'', '\''},
+		{']', ']', ']', ']', ']'}, {'-', '-', '-', '-', '-'}, {'?', '?', '?', '?', '?'},
+	};
+	for (int i = 0; i < 8; i++)
+		for (int j = 0; j < 5; j++)
+			stop_sets[i].c[j] = _mm_set1_epi8(k[i][j]);
+}
+
+static const struct stops *get_stops(const struct xscan *x)
+{
+	switch (x->state) {
+	case XS_TEXT: return &stop_sets[x->wrap ? 1 : 0];
+	case XS_TAG: return &stop_sets[x->quote == '"' ? 3 : x->quote ? 4 : 2];
+	case XS_CDATA: return &stop_sets[5];
+	case XS_COMMENT: return &stop_sets[6];
+	default: return &stop_sets[7];
+	}
+}
+
+static size_t skip_plain(const struct stops *st, const unsigned char *s, size_t i, size_t n)
+{
+	const __m128i low = _mm_set1_epi8(0x20);
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i hit = _mm_cmplt_epi8(v, low);
+		for (int j = 0; j < 5; j++)
+			hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, st->c[j]));
+		int m = _mm_movemask_epi8(hit);
+		if (m)
+			return i + (size_t)__builtin_ctz((unsigned)m);
+		i += 16;
+	}
+	return i;
+}
+#endif
+
 static unsigned char cls[256];
 
 static void init_classes(void)
@@ -73,12 +124,20 @@ static void init_classes(void)
 	cls['/'] |= C_TAG;
 	cls['-'] |= C_OTHER;
 	cls['?'] |= C_OTHER;
+#ifdef __SSE2__
+	init_stops();
+#endif
+}
+
+void xscan_global_init(void)
+{
+	init_classes();
 }
 
 void xscan_init(struct xscan *x)
 {
 	memset(x, 0, sizeof *x);
-	init_classes();
+	init_classes();     /* in case parse_global_init was not called */
 }
 
 void xscan_free(struct xscan *x)
@@ -96,60 +155,6 @@ static unsigned char stop_mask(const struct xscan *x)
 	default: return C_ANY | C_OTHER;
 	}
 }
-
-#ifdef __SSE2__
-/* The same stops, sixteen bytes at a time: any byte below 0x20 or above
- * 0x7F (one signed compare), or one of the state's own characters. */
-struct stops {
-	__m128i c[5];
-};
-
-static void set_stops(struct stops *st, const struct xscan *x)
-{
-	char k[5] = {'<', '<', '<', '<', '<'};
-	switch (x->state) {
-	case XS_TEXT:
-		k[1] = '&';
-		if (x->wrap)
-			k[2] = ']';
-		break;
-	case XS_TAG:
-		if (x->quote) {
-			k[0] = k[2] = k[3] = k[4] = x->quote;
-			k[1] = '&';
-		} else {
-			k[0] = '"', k[1] = '\'', k[2] = '>', k[3] = '&', k[4] = '/';
-		}
-		break;
-	case XS_CDATA:
-		k[0] = k[1] = k[2] = k[3] = k[4] = ']';
-		break;
-	case XS_COMMENT:
-		k[0] = k[1] = k[2] = k[3] = k[4] = '-';
-		break;
-	default:
-		k[0] = k[1] = k[2] = k[3] = k[4] = '?';
-	}
-	for (int j = 0; j < 5; j++)
-		st->c[j] = _mm_set1_epi8(k[j]);
-}
-
-static size_t skip_plain(const struct stops *st, const unsigned char *s, size_t i, size_t n)
-{
-	const __m128i low = _mm_set1_epi8(0x20);
-	while (i + 16 <= n) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		__m128i hit = _mm_cmplt_epi8(v, low);
-		for (int j = 0; j < 5; j++)
-			hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, st->c[j]));
-		int m = _mm_movemask_epi8(hit);
-		if (m)
-			return i + (size_t)__builtin_ctz((unsigned)m);
-		i += 16;
-	}
-	return i;
-}
-#endif
 
 static bool xml_char(uint32_t c)
 {
@@ -249,9 +254,8 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 	unsigned char mask = stop_mask(x);
 #define FLUSH() do { if (i > start) sbuf_add(out, (const char *)s + start, i - start, SIZE_MAX); start = i; } while (0)
 #ifdef __SSE2__
-	struct stops st;
-	set_stops(&st, x);
-#define NEW_MASK() do { mask = stop_mask(x); set_stops(&st, x); } while (0)
+	const struct stops *st = get_stops(x);
+#define NEW_MASK() do { mask = stop_mask(x); st = get_stops(x); } while (0)
 #else
 #define NEW_MASK() (mask = stop_mask(x))
 #endif
@@ -260,7 +264,7 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 			/* The hot loop: plain bytes, and well-formed 2- and
 			 * 3-byte sequences where nothing is to be done. */
 #ifdef __SSE2__
-			i = skip_plain(&st, s, i, n);
+			i = skip_plain(st, s, i, n);
 #endif
 			size_t lim = i + 16 < n ? i + 16 : n;
 			while (i < lim && !(cls[s[i]] & mask))

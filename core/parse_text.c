@@ -449,7 +449,14 @@ char *text_html_resolve(const char *html, const char *base)
 		return NULL;
 	if (!base || !strchr(html, '<'))
 		return strdup(html);
+	/* Sized for the usual case (little grows), not grown from nothing. */
 	struct sbuf b = {0};
+	size_t hl = strlen(html);
+	b.s = malloc(hl + hl / 8 + 64);
+	if (b.s) {
+		b.cap = hl + hl / 8 + 64;
+		b.s[0] = '\0';
+	}
 	const char *p = html;
 	while (*p) {
 		const char *lt = strchr(p, '<');

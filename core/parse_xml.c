@@ -256,13 +256,26 @@ static char *attr_get(int nattr, const xmlChar **attrs, const char *name, enum n
 	return NULL;
 }
 
+/* S without surrounding whitespace, in place (NULL when nothing is left). */
 static char *trimmed(char *s)
 {
 	if (!s)
 		return NULL;
-	char *t = text_trim_dup(s, strlen(s));
-	free(s);
-	return t;
+	size_t n = strlen(s), lead = 0;
+	/* The same whitespace as text_trim_dup. */
+	static const bool ws[256] = {[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['\f'] = 1, ['\v'] = 1};
+	while (lead < n && ws[(unsigned char)s[lead]])
+		lead++;
+	while (n > lead && ws[(unsigned char)s[n - 1]])
+		n--;
+	if (n == lead) {
+		free(s);
+		return NULL;
+	}
+	if (lead)
+		memmove(s, s + lead, n - lead);
+	s[n - lead] = '\0';
+	return s;
 }
 
 static const char *cur_base(struct xml_state *x)
@@ -461,7 +474,7 @@ static char *value_html(struct capture *c, char *raw)
 	/* Text constructs are passed on as they are (feedparser does so,
 	 * and text rarely holds anything that reads as markup). */
 	char *h = trimmed(raw);
-	if (h && c->base) {
+	if (h && c->base && strchr(h, '<')) {
 		char *r = text_html_resolve(h, c->base);
 		free(h);
 		h = r;
@@ -546,7 +559,9 @@ static void end_capture(struct xml_state *x)
 {
 	struct capture *c = &x->cap;
 	c->on = false;
-	char *raw = sbuf_take(&c->buf);
+	/* A copy of the exact size; the buffer stays for the next field. */
+	char *raw = c->buf.len ? strndup(c->buf.s, c->buf.len) : NULL;
+	sbuf_reset(&c->buf);
 	if (!raw)
 		raw = strdup("");
 	if (c->base64) {

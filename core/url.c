@@ -62,7 +62,8 @@ static void unescape_high(char *s)
  * them comes out of xmlBuildURI unchanged), and in a query or fragment. */
 static bool path_plain(unsigned char c)
 {
-	return isalnum(c) || (c && strchr("-_.!~*'()/;@&=+$,", c));
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '/' || c == '.' || (c && strchr("-_!~*'();@&=+$,", c));
 }
 
 static bool query_plain(unsigned char c)
