@@ -39,6 +39,7 @@ struct parser {
 	struct sbuf lead;          /* decoded bytes before the mode is known */
 	struct sbuf xmlbuf;        /* decoded bytes waiting for a full block */
 	struct xscan scan;         /* the pass before libxml2 */
+	struct textq textq;        /* text it took out of the stream */
 	struct sbuf json;
 	struct xml_state *x;
 	size_t total_in;
@@ -249,6 +250,7 @@ static void feed_xml(struct parser *p, const char *s, size_t n, bool final)
 		xml_push(p->x, p->xmlbuf.s + off, XML_BLOCK, false);
 		off += XML_BLOCK;
 	}
+	textq_compact(&p->textq);
 	if (off) {
 		memmove(p->xmlbuf.s, p->xmlbuf.s + off, p->xmlbuf.len - off);
 		p->xmlbuf.len -= off;
@@ -529,6 +531,7 @@ struct parser *parse_new(const struct parse_opts *opts)
 	p->out.doc->feed.updated = DATE_NONE;
 	p->cd = (iconv_t)-1;
 	xscan_init(&p->scan);
+	p->out.textq = &p->textq;
 	struct parse_limits *l = &p->out.lim;
 	l->max_doc = opts && opts->max_doc_bytes ? opts->max_doc_bytes : PARSE_DEFAULT_MAX_DOC;
 	l->max_items = opts && opts->max_items ? opts->max_items : PARSE_DEFAULT_MAX_ITEMS;
@@ -659,6 +662,7 @@ void parse_free(struct parser *p)
 	sbuf_free(&p->lead);
 	sbuf_free(&p->xmlbuf);
 	xscan_free(&p->scan);
+	textq_free(&p->textq);
 	sbuf_free(&p->json);
 	free(p);
 }

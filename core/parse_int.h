@@ -33,6 +33,22 @@ struct parse_limits {
 	size_t max_doc, max_items, max_field, max_item;
 };
 
+/* Text runs the scanner takes out of the stream so that libxml2 need not
+ * read them (it reads non-ASCII text one character at a time): each run is
+ * replaced by a "<?_f?>" marker, and parse_xml.c takes the runs back, in
+ * order, as libxml2 reports the markers, as the characters they were. */
+struct textq {
+	struct sbuf data;       /* the runs, one after another */
+	size_t rd;              /* where the next run to take starts */
+	size_t run;             /* where the run being written starts */
+	size_t *lens;           /* run lengths, head..nlens not taken yet */
+	size_t nlens, cap, head;
+};
+bool textq_take(struct textq *q, const char **s, size_t *n);
+/* Drops what was taken (between pushes to libxml2). */
+void textq_compact(struct textq *q);
+void textq_free(struct textq *q);
+
 /* What the format back ends write into: the doc under construction plus
  * the bookkeeping the front end needs. */
 struct parse_out {
@@ -44,6 +60,7 @@ struct parse_out {
 	char *errmsg;               /* heap, for err */
 	bool stop;                  /* a cap was hit: keep what was read, read no more */
 	size_t item_bytes;          /* text kept for the current item */
+	struct textq *textq;        /* runs taken out of the XML stream */
 };
 
 void parse_fail(struct parse_out *o, int err, const char *fmt, ...)
@@ -74,7 +91,8 @@ struct xscan {
 	struct sbuf carry;
 	int state;              /* text, tag, CDATA, comment, PI */
 	char quote;             /* in a tag: the quote of the value we are in */
-	bool wrap;              /* in a CDATA section we opened */
+	bool wrap;              /* in a text run taken out (struct textq) */
+	bool cdrun;             /* in a CDATA section whose content is taken out */
 	bool tag_empty;         /* the tag ends with "/>" */
 	int tag_kind;           /* start, end, other ("<!DOCTYPE") */
 	size_t depth;           /* open elements */

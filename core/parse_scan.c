@@ -1,8 +1,9 @@
 /* parse_scan.c — the one pass over an XML document's bytes before libxml2
  * sees them: clean UTF-8, references libxml2 would lose, tag bounds, and
- * text handed over as CDATA where libxml2's own text path is slow.
+ * text taken out of libxml2's way.
  *
- * What it does, per byte class (a table, so plain ASCII costs one lookup):
+ * What it does, per byte class (a table, SSE2 where there is SSE2, so plain
+ * ASCII costs little):
  * - UTF-8 is validated; a byte that is not UTF-8 is read as windows-1252,
  *   control characters XML forbids and U+FFFE/U+FFFF are dropped (so the
  *   bytes need no other pass when the document is UTF-8);
@@ -10,23 +11,30 @@
  *   has had a well-formedness error, and knows no HTML entities, so in tags
  *   and outside the root they become character references (which it always
  *   honours), a bare '&' or an unknown entity "&amp;";
- * - text inside the root that holds a non-ASCII character or a reference is
- *   given to libxml2 as a CDATA section from that point to the next '<',
- *   references decoded and line ends normalised here. libxml2 reads such
- *   text one character at a time through xmlCurrentChar (the bulk of its
- *   time on non-English feeds) but a CDATA section in one sweep; the SAX
- *   events are the same characters either way;
- * - a tag longer than TAG_MAX is rejected, elements are counted (the depth
- *   decides where text may become CDATA: never in the prolog or epilog).
+ * - text runs inside the root (from the first non-ASCII character or
+ *   reference of a text node to its end, and the content of CDATA sections)
+ *   are taken out of the stream into a struct textq and replaced by a
+ *   "<?_f?>" marker (with the run's line ends, so that libxml2's line
+ *   numbers stay right); parse_xml.c hands a run to its character handler
+ *   when libxml2 reports the marker. References in such text are decoded
+ *   and line ends normalised here, as libxml2 would have. libxml2 reads
+ *   non-ASCII text one character at a time through xmlCurrentChar and
+ *   checks and searches CDATA twice over; a marker is one step. The SAX
+ *   events are the same characters in the same places. A document PI
+ *   named "_f" is renamed "_F" (PIs are not read) so it cannot take a run;
+ * - a tag longer than TAG_MAX is rejected; elements are counted (the depth
+ *   says where text may be taken out: never in the prolog or epilog).
  *
  * Bytes that cannot be decided yet (a reference, a UTF-8 sequence, "<![CDATA["
  * cut by a chunk boundary) wait in the carry, so the output does not depend
- * on how the input was chunked. */
+ * on how the input was chunked (a run may be split in more pieces, which
+ * gives the same characters). */
 #include "core/parse_int.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -44,7 +52,7 @@ enum { TAG_OTHER, TAG_START, TAG_END };
 enum {
 	C_ANY = 1,      /* forbidden control characters and non-ASCII: always */
 	C_TEXT = 2,     /* '<' '&' */
-	C_WRAP = 4,     /* also '\r' ']' inside a CDATA we opened */
+	C_WRAP = 4,     /* '<' '&' '\r' inside a text run we take out */
 	C_TAG = 8,      /* '"' '\'' '>' '&' '/' */
 	C_QUOT = 16,    /* '"' '&' (in a "value") */
 	C_APOS = 32,    /* '\'' '&' (in a 'value') */
@@ -59,14 +67,14 @@ struct stops {
 	__m128i c[5];
 };
 
-/* One set per state: text, text in our CDATA, tag, "value", 'value', CDATA,
+/* One set per state: text, text in a run, tag, "value", 'value', CDATA,
  * comment, PI. Filled once, read-only after. */
 static struct stops stop_sets[8];
 
 static void init_stops(void)
 {
 	static const char k[8][5] = {
-		{'<', '&', '<', '<', '<'}, {'<', '&', ']', '<', '<'},
+		{'<', '&', '<', '<', '<'}, {'<', '&', '<', '<', '<'},
 		{'"', '\'', '>', '&', '/'}, {'"', '&', '"', '"', '"'}, {'\'', '&', '\'', '\'', '\''},
 		{']', ']', ']', ']', ']'}, {'-', '-', '-', '-', '-'}, {'?', '?', '?', '?', '?'},
 	};
@@ -101,7 +109,58 @@ static size_t skip_plain(const struct stops *st, const unsigned char *s, size_t 
 	}
 	return i;
 }
+
+/* Like skip_plain, but bytes above 0x7F do not stop it; it stops short of
+ * the last (up to 15) bytes. */
+static size_t skip_ascii(const struct stops *st, const unsigned char *s, size_t i, size_t n)
+{
+	const __m128i low = _mm_set1_epi8(0x20), zero = _mm_setzero_si128();
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i hit = _mm_andnot_si128(_mm_cmplt_epi8(v, zero), _mm_cmplt_epi8(v, low));
+		for (int j = 0; j < 5; j++)
+			hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, st->c[j]));
+		int m = _mm_movemask_epi8(hit);
+		if (m)
+			return i + (size_t)__builtin_ctz((unsigned)m);
+		i += 16;
+	}
+	return i;   /* the last bytes are left to the byte loop */
+}
 #endif
+
+/* The first byte in S[I..J) that is not part of well-formed UTF-8 XML
+ * allows (or of a sequence cut at J), or J. */
+static size_t utf8_ok_until(const unsigned char *s, size_t i, size_t j)
+{
+	while (i < j) {
+		if (j - i >= 8) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (!(w & 0x8080808080808080ull)) {
+				i += 8;
+				continue;
+			}
+		}
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			i++;
+		} else if (c >= 0xC2 && c <= 0xDF) {
+			if (j - i < 2 || (s[i + 1] & 0xC0) != 0x80)
+				return i;
+			i += 2;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			if (j - i < 3 || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
+			    (c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0) ||
+			    (c == 0xEF && s[i + 1] == 0xBF && s[i + 2] >= 0xBE))
+				return i;
+			i += 3;
+		} else {
+			return i;   /* 4-byte sequences and bad bytes: the slow path */
+		}
+	}
+	return i;
+}
 
 static unsigned char cls[256];
 
@@ -117,7 +176,7 @@ static void init_classes(void)
 	cls['<'] |= C_TEXT | C_WRAP;
 	cls['&'] |= C_TEXT | C_WRAP | C_TAG | C_QUOT | C_APOS;
 	cls['\r'] |= C_WRAP;
-	cls[']'] |= C_WRAP | C_CDATA;
+	cls[']'] |= C_CDATA;
 	cls['"'] |= C_TAG | C_QUOT;
 	cls['\''] |= C_TAG | C_APOS;
 	cls['>'] |= C_TAG;
@@ -245,6 +304,73 @@ static void put_utf8(struct sbuf *out, uint32_t cp)
 	sbuf_add(out, u, text_utf8_put(cp, u), SIZE_MAX);
 }
 
+/* Ends the run being written (if it has text) with its marker: a PI libxml2
+ * passes over in one step, carrying the run's line ends so that its line
+ * numbers stay right, and blanks it skips as fast. */
+static void textq_mark(struct textq *q, struct sbuf *out)
+{
+	size_t len = q->data.len - q->run;
+	if (!len)
+		return;
+	if (q->nlens == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 16;
+		size_t *nl = realloc(q->lens, cap * sizeof *nl);
+		if (!nl)
+			return;
+		q->lens = nl;
+		q->cap = cap;
+	}
+	q->lens[q->nlens++] = len;
+	sbuf_add(out, "<?_f", 4, SIZE_MAX);
+	for (const char *p = q->data.s + q->run, *e = q->data.s + q->data.len;
+	     (p = memchr(p, '\n', (size_t)(e - p))); p++)
+		sbuf_add(out, "\n", 1, SIZE_MAX);
+	/* Padding in proportion to the run, so that the runs waiting for
+	 * libxml2 (their markers in the block not pushed yet) stay within 32
+	 * times a block, however the input was chunked. */
+	static const char pad[64] = "                                                                ";
+	for (size_t k = len / 32; k; k -= k < sizeof pad ? k : sizeof pad)
+		sbuf_add(out, pad, k < sizeof pad ? k : sizeof pad, SIZE_MAX);
+	sbuf_add(out, "?>", 2, SIZE_MAX);
+	q->run = q->data.len;
+}
+
+bool textq_take(struct textq *q, const char **s, size_t *n)
+{
+	if (q->head == q->nlens)
+		return false;
+	*s = q->data.s + q->rd;
+	*n = q->lens[q->head++];
+	q->rd += *n;
+	return true;
+}
+
+void textq_compact(struct textq *q)
+{
+	/* Between pushes nothing is being written (run == data.len). */
+	if (q->head == q->nlens) {
+		q->head = q->nlens = 0;
+		q->rd = q->run = 0;
+		sbuf_reset(&q->data);
+	} else if (q->rd > 65536 && q->rd > q->data.len / 2) {
+		memmove(q->data.s, q->data.s + q->rd, q->data.len - q->rd);
+		q->data.len -= q->rd;
+		q->data.s[q->data.len] = '\0';
+		q->run -= q->rd;
+		q->rd = 0;
+		memmove(q->lens, q->lens + q->head, (q->nlens - q->head) * sizeof *q->lens);
+		q->nlens -= q->head;
+		q->head = 0;
+	}
+}
+
+void textq_free(struct textq *q)
+{
+	sbuf_free(&q->data);
+	free(q->lens);
+	memset(q, 0, sizeof *q);
+}
+
 /* Scans S[0..N); returns how many bytes were consumed (the rest waits for
  * more input; all of it when FINAL). */
 static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
@@ -252,7 +378,11 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 {
 	size_t i = 0, start = 0;
 	unsigned char mask = stop_mask(x);
-#define FLUSH() do { if (i > start) sbuf_add(out, (const char *)s + start, i - start, SIZE_MAX); start = i; } while (0)
+	struct textq *q = o->textq;
+	struct sbuf *dst = x->wrap || x->cdrun ? &q->data : out;
+#define FLUSH() do { if (i > start) sbuf_add(dst, (const char *)s + start, i - start, SIZE_MAX); start = i; } while (0)
+#define OPEN_RUN() do { FLUSH(); x->wrap = true; q->run = q->data.len; dst = &q->data; NEW_MASK(); } while (0)
+#define CLOSE_RUN() do { FLUSH(); textq_mark(q, out); x->wrap = false; dst = out; NEW_MASK(); } while (0)
 #ifdef __SSE2__
 	const struct stops *st = get_stops(x);
 #define NEW_MASK() do { mask = stop_mask(x); st = get_stops(x); } while (0)
@@ -264,6 +394,20 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 			/* The hot loop: plain bytes, and well-formed 2- and
 			 * 3-byte sequences where nothing is to be done. */
 #ifdef __SSE2__
+			if (!(x->state == XS_TEXT && !x->wrap && x->depth > 0)) {
+				/* Non-ASCII needs no action here: skip to
+				 * the next ASCII stop, then check the UTF-8
+				 * of what was skipped in one go. */
+				size_t j = skip_ascii(st, s, i, n);
+				i = utf8_ok_until(s, i, j);
+				if (i < j)
+					break;
+				if (i < n && !(cls[s[i]] & mask)) {
+					i++;    /* '\t' or '\n' */
+					continue;
+				}
+				break;
+			}
 			i = skip_plain(st, s, i, n);
 #endif
 			size_t lim = i + 16 < n ? i + 16 : n;
@@ -304,10 +448,7 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 			if (l < 0 && !final)
 				goto more;
 			if (l > 0 && x->state == XS_TEXT && !x->wrap && x->depth > 0) {
-				FLUSH();
-				sbuf_add(out, "<![CDATA[", 9, SIZE_MAX);
-				x->wrap = true;
-				NEW_MASK();
+				OPEN_RUN();
 			}
 			if (l == 3 && c == 0xEF && s[i + 1] == 0xBF && (s[i + 2] == 0xBE || s[i + 2] == 0xBF)) {
 				FLUSH();
@@ -317,13 +458,10 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 				i += (size_t)l;
 			} else {
 				/* Not UTF-8 after all: the byte as windows-1252. */
+				if (x->state == XS_TEXT && !x->wrap && x->depth > 0)
+					OPEN_RUN();
 				FLUSH();
-				if (x->state == XS_TEXT && !x->wrap && x->depth > 0) {
-					sbuf_add(out, "<![CDATA[", 9, SIZE_MAX);
-					x->wrap = true;
-					NEW_MASK();
-				}
-				put_utf8(out, text_cp1252(c));
+				put_utf8(dst, text_cp1252(c));
 				start = ++i;
 			}
 			continue;
@@ -331,11 +469,8 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 		switch (x->state) {
 		case XS_TEXT:
 			if (c == '<') {
-				if (x->wrap) {
-					FLUSH();
-					sbuf_add(out, "]]>", 3, SIZE_MAX);
-					x->wrap = false;
-				}
+				if (x->wrap)
+					CLOSE_RUN();
 				size_t left = n - i;
 				static const char *const opens[] = {"<![CDATA[", "<!--", "<?"};
 				if (left < 9 && !final) {
@@ -350,13 +485,35 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 				}
 				if (left >= 9 && !memcmp(s + i, opens[0], 9)) {
 					x->state = XS_CDATA;
-					i += 9;
+					if (x->depth > 0) {
+						/* Its content is a run like text. */
+						FLUSH();
+						i += 9;
+						start = i;
+						x->cdrun = true;
+						q->run = q->data.len;
+						dst = &q->data;
+					} else {
+						i += 9;
+					}
 				} else if (left >= 4 && !memcmp(s + i, opens[1], 4)) {
 					x->state = XS_COMMENT;
 					i += 4;
 				} else if (left >= 2 && s[i + 1] == '?') {
+					/* A document PI with our marker's target
+					 * would take a run that is not its own. */
+					if (left < 5 && !final)
+						goto more;
 					x->state = XS_PI;
-					i += 2;
+					if (left >= 5 && s[i + 2] == '_' && s[i + 3] == 'f' &&
+					    (s[i + 4] == '?' || s[i + 4] <= ' ')) {
+						FLUSH();
+						sbuf_add(out, "<?_F", 4, SIZE_MAX);
+						i += 4;
+						start = i;
+					} else {
+						i += 2;
+					}
 				} else {
 					x->state = XS_TAG;
 					x->quote = 0;
@@ -378,25 +535,19 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 				enum ref_kind k = read_ref(s + i, n - i, final, &cp, &used, &digits, &hex);
 				if (k == REF_MORE)
 					goto more;
-				if (!x->wrap && x->depth > 0 && k != REF_NUM_BAD) {
-					FLUSH();
-					sbuf_add(out, "<![CDATA[", 9, SIZE_MAX);
-					x->wrap = true;
-					NEW_MASK();
-				}
+				if (!x->wrap && x->depth > 0 && k != REF_NUM_BAD)
+					OPEN_RUN();
 				if (x->wrap && k == REF_BARE) {
-					i++;    /* a literal '&' in the CDATA */
+					i++;    /* a literal '&' in the run */
 					continue;
 				}
-				FLUSH();
 				if (x->wrap && k == REF_CHAR) {
-					put_utf8(out, cp);
+					FLUSH();
+					put_utf8(dst, cp);
 				} else {
-					if (x->wrap) {
-						sbuf_add(out, "]]>", 3, SIZE_MAX);
-						x->wrap = false;
-						NEW_MASK();
-					}
+					if (x->wrap)
+						CLOSE_RUN();
+					FLUSH();
 					put_ref(out, k, cp, s + i, used, digits, hex);
 				}
 				i += k == REF_BARE ? 1 : used;
@@ -404,22 +555,13 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 				continue;
 			}
 			if (c == '\r') {
-				/* libxml2 normalises line ends in text, not in CDATA. */
+				/* libxml2 would have normalised these line ends. */
 				if (i + 1 == n && !final)
 					goto more;
 				FLUSH();
 				if (i + 1 == n || s[i + 1] != '\n')
-					sbuf_add(out, "\n", 1, SIZE_MAX);
+					sbuf_add(dst, "\n", 1, SIZE_MAX);
 				start = ++i;
-				continue;
-			}
-			/* ']' in our CDATA: "]]>" must not end it. */
-			if (n - i < 3 && !final)
-				goto more;
-			if (n - i >= 3 && s[i + 1] == ']' && s[i + 2] == '>') {
-				i += 2;
-				FLUSH();
-				sbuf_add(out, "]]><![CDATA[", 12, SIZE_MAX);
 				continue;
 			}
 			i++;
@@ -469,6 +611,15 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 			if (n - i < el && !final)
 				goto more;
 			if (n - i >= el && !memcmp(s + i, e, el)) {
+				if (x->cdrun) {
+					/* As written: libxml2 does not normalise
+					 * line ends in CDATA either. */
+					FLUSH();
+					textq_mark(q, out);
+					x->cdrun = false;
+					dst = out;
+					start = i + el;
+				}
 				i += el;
 				x->state = XS_TEXT;
 				NEW_MASK();
@@ -479,17 +630,28 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 		}
 		}
 	}
-	FLUSH();
 	if (final && x->wrap) {
-		sbuf_add(out, "]]>", 3, SIZE_MAX);
-		x->wrap = false;
+		CLOSE_RUN();
+	} else if (final && x->cdrun) {
+		/* Unterminated: libxml2 is to see it so, and say so. */
+		FLUSH();
+		textq_mark(q, out);
+		x->cdrun = false;
+		dst = out;
+		sbuf_add(out, "<![CDATA[", 9, SIZE_MAX);
+	} else {
+		FLUSH();
+		textq_mark(q, out);     /* the run goes on, in a new piece */
 	}
 	return n;
 more:
 	FLUSH();
+	textq_mark(q, out);
 	return i;
 #undef FLUSH
 #undef NEW_MASK
+#undef OPEN_RUN
+#undef CLOSE_RUN
 }
 
 void xscan_push(struct xscan *x, struct parse_out *o, struct sbuf *out, const char *buf,

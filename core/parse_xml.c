@@ -1228,6 +1228,17 @@ static void on_chars(void *ctx, const xmlChar *s, int len)
 		cap_add(x, (const char *)s, (size_t)len);
 }
 
+/* A marker the scanner left for a text run it took out (parse_scan.c). */
+static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+	struct xml_state *x = ctx;
+	const char *s;
+	size_t n;
+	if (strcmp((const char *)target, "_f") != 0 || !textq_take(x->o->textq, &s, &n))
+		return;
+	on_chars(ctx, (const xmlChar *)s, (int)n);
+}
+
 /* Undeclared entities: the HTML ones become their characters. */
 static xmlEntityPtr on_get_entity(void *ctx, const xmlChar *name)
 {
@@ -1317,6 +1328,7 @@ struct xml_state *xml_new(struct parse_out *o)
 	sax.endElementNs = on_end;
 	sax.characters = on_chars;
 	sax.cdataBlock = on_chars;
+	sax.processingInstruction = on_pi;
 	sax.getEntity = on_get_entity;
 	sax.entityDecl = on_entity_decl;
 	sax.unparsedEntityDecl = on_unparsed_entity_decl;
