@@ -304,14 +304,17 @@ static void put_utf8(struct sbuf *out, uint32_t cp)
 	sbuf_add(out, u, text_utf8_put(cp, u), SIZE_MAX);
 }
 
-/* Ends the run being written (if it has text) with its marker: a PI libxml2
- * passes over in one step, carrying the run's line ends so that its line
- * numbers stay right, and blanks it skips as fast. */
-static void textq_mark(struct textq *q, struct sbuf *out)
+/* Runs are marked in pieces of RUN_PIECE bytes and a last one: the markers
+ * libxml2 sees then depend on the runs alone, never on where the input was
+ * cut (which matters for an ill-formed document where libxml2 reads a
+ * marker as something else), and a long run waits in pieces. */
+#define RUN_PIECE (64 * 1024)
+
+/* One marker for the LEN bytes of the run from q->run: a PI libxml2 passes
+ * over in one step, carrying the piece's line ends so that its line numbers
+ * stay right, and blanks it skips as fast. */
+static void mark_piece(struct textq *q, struct sbuf *out, size_t len)
 {
-	size_t len = q->data.len - q->run;
-	if (!len)
-		return;
 	if (q->nlens == q->cap) {
 		size_t cap = q->cap ? q->cap * 2 : 16;
 		size_t *nl = realloc(q->lens, cap * sizeof *nl);
@@ -322,17 +325,27 @@ static void textq_mark(struct textq *q, struct sbuf *out)
 	}
 	q->lens[q->nlens++] = len;
 	sbuf_add(out, "<?_f", 4, SIZE_MAX);
-	for (const char *p = q->data.s + q->run, *e = q->data.s + q->data.len;
+	for (const char *p = q->data.s + q->run, *e = p + len;
 	     (p = memchr(p, '\n', (size_t)(e - p))); p++)
 		sbuf_add(out, "\n", 1, SIZE_MAX);
-	/* Padding in proportion to the run, so that the runs waiting for
+	/* Blanks in proportion to the piece, so that the runs waiting for
 	 * libxml2 (their markers in the block not pushed yet) stay within 32
-	 * times a block, however the input was chunked. */
+	 * times a block. */
 	static const char pad[64] = "                                                                ";
 	for (size_t k = len / 32; k; k -= k < sizeof pad ? k : sizeof pad)
 		sbuf_add(out, pad, k < sizeof pad ? k : sizeof pad, SIZE_MAX);
 	sbuf_add(out, "?>", 2, SIZE_MAX);
-	q->run = q->data.len;
+	q->run += len;
+}
+
+/* Marks the whole pieces of the run being written; with END, the rest too
+ * (the run is over). */
+static void textq_mark(struct textq *q, struct sbuf *out, bool end)
+{
+	while (q->data.len - q->run >= RUN_PIECE)
+		mark_piece(q, out, RUN_PIECE);
+	if (end && q->data.len > q->run)
+		mark_piece(q, out, q->data.len - q->run);
 }
 
 bool textq_take(struct textq *q, const char **s, size_t *n)
@@ -347,21 +360,20 @@ bool textq_take(struct textq *q, const char **s, size_t *n)
 
 void textq_compact(struct textq *q)
 {
-	/* Between pushes nothing is being written (run == data.len). */
-	if (q->head == q->nlens) {
+	/* What was taken goes; the pieces not taken yet and the run still
+	 * being written (less than a piece) move to the front. */
+	if (q->head == q->nlens)
 		q->head = q->nlens = 0;
-		q->rd = q->run = 0;
-		sbuf_reset(&q->data);
-	} else if (q->rd > 65536 && q->rd > q->data.len / 2) {
-		memmove(q->data.s, q->data.s + q->rd, q->data.len - q->rd);
-		q->data.len -= q->rd;
-		q->data.s[q->data.len] = '\0';
-		q->run -= q->rd;
-		q->rd = 0;
-		memmove(q->lens, q->lens + q->head, (q->nlens - q->head) * sizeof *q->lens);
-		q->nlens -= q->head;
-		q->head = 0;
-	}
+	if (!q->rd || (q->nlens && !(q->rd > 65536 && q->rd > q->data.len / 2)))
+		return;
+	memmove(q->data.s, q->data.s + q->rd, q->data.len - q->rd);
+	q->data.len -= q->rd;
+	q->data.s[q->data.len] = '\0';
+	q->run -= q->rd;
+	q->rd = 0;
+	memmove(q->lens, q->lens + q->head, (q->nlens - q->head) * sizeof *q->lens);
+	q->nlens -= q->head;
+	q->head = 0;
 }
 
 void textq_free(struct textq *q)
@@ -382,7 +394,7 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 	struct sbuf *dst = x->wrap || x->cdrun ? &q->data : out;
 #define FLUSH() do { if (i > start) sbuf_add(dst, (const char *)s + start, i - start, SIZE_MAX); start = i; } while (0)
 #define OPEN_RUN() do { FLUSH(); x->wrap = true; q->run = q->data.len; dst = &q->data; NEW_MASK(); } while (0)
-#define CLOSE_RUN() do { FLUSH(); textq_mark(q, out); x->wrap = false; dst = out; NEW_MASK(); } while (0)
+#define CLOSE_RUN() do { FLUSH(); textq_mark(q, out, true); x->wrap = false; dst = out; NEW_MASK(); } while (0)
 #ifdef __SSE2__
 	const struct stops *st = get_stops(x);
 #define NEW_MASK() do { mask = stop_mask(x); st = get_stops(x); } while (0)
@@ -615,7 +627,7 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 					/* As written: libxml2 does not normalise
 					 * line ends in CDATA either. */
 					FLUSH();
-					textq_mark(q, out);
+					textq_mark(q, out, true);
 					x->cdrun = false;
 					dst = out;
 					start = i + el;
@@ -635,18 +647,18 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 	} else if (final && x->cdrun) {
 		/* Unterminated: libxml2 is to see it so, and say so. */
 		FLUSH();
-		textq_mark(q, out);
+		textq_mark(q, out, true);
 		x->cdrun = false;
 		dst = out;
 		sbuf_add(out, "<![CDATA[", 9, SIZE_MAX);
 	} else {
 		FLUSH();
-		textq_mark(q, out);     /* the run goes on, in a new piece */
+		textq_mark(q, out, false);  /* the run goes on */
 	}
 	return n;
 more:
 	FLUSH();
-	textq_mark(q, out);
+	textq_mark(q, out, false);
 	return i;
 #undef FLUSH
 #undef NEW_MASK
