@@ -2,9 +2,19 @@
 # parse.sh — parser throughput against sfeed 1.7 on the same generated corpus,
 # in the same run. Usage: bench/parse.sh [BUILD_DIR]  (default build/rel; build it
 # with -DCMAKE_BUILD_TYPE=Release). Installs Debian's sfeed if it is missing.
+#
+# Figures are CPU seconds (user + system), the best of ROUNDS runs of each,
+# the three commands taking turns so that load from elsewhere on a shared
+# machine falls on all of them alike:
+#   sfeed < all.xml            reads, parses, writes its TSV
+#   bench_parse --read corpus  reads each file and parses it into the item
+#                              model (dates, URLs resolved), as `feedd --parse`
+#   feedd --parse corpus/*     the same plus the JSON of every document
 set -eu
 build=${1:-build/rel}
+rounds=${ROUNDS:-5}
 bench=$build/bench/bench_parse
+feedd=$build/feedd
 [ -x "$bench" ] || { echo "parse.sh: $bench not built" >&2; exit 2; }
 if ! command -v sfeed >/dev/null 2>&1; then
 	apt-get install -y sfeed >/dev/null
@@ -15,21 +25,26 @@ trap 'rm -rf "$dir"' EXIT INT TERM
 bytes=$(cat "$dir"/corpus/*.xml | wc -c)
 cat "$dir"/corpus/*.xml > "$dir/all.xml"
 
-# CPU seconds of a command, best of three (the machine is shared).
+# CPU seconds of one run of a command.
 cpu() {
-	best=
-	for _ in 1 2 3; do
-		t=$( { /usr/bin/time -f '%U %S' "$@" > /dev/null; } 2>&1 | tail -1 | awk '{print $1 + $2}')
-		if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
-	done
-	echo "$best"
+	/usr/bin/time -o "$dir/time" -f '%U %S' "$@" > /dev/null 2>&1
+	awk '{print $1 + $2}' "$dir/time"
 }
-sfeed_run() { sfeed < "$dir/all.xml"; }
-t_sfeed=$(cpu sh -c "sfeed < '$dir/all.xml'")
-t_feedd=$(cpu "$bench" --read "$dir/corpus")
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
+t_sfeed= t_bench= t_feedd=
+for _ in $(seq "$rounds"); do
+	t_sfeed=$(min "$t_sfeed" "$(cpu sh -c "sfeed < '$dir/all.xml'")")
+	t_bench=$(min "$t_bench" "$(cpu "$bench" --read "$dir/corpus")")
+	if [ -x "$feedd" ]; then
+		t_feedd=$(min "$t_feedd" "$(cpu sh -c "'$feedd' --parse '$dir'/corpus/*.xml")")
+	fi
+done
 head -1 "$dir/gen.txt"
-awk -v b="$bytes" -v s="$t_sfeed" -v f="$t_feedd" 'BEGIN {
-	printf "sfeed 1.7:     %.1f MB/s (%.2f s CPU)\n", b / 1e6 / s, s;
-	printf "feedd parser:  %.1f MB/s (%.2f s CPU, whole process incl. reading the files)\n", b / 1e6 / f, f;
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (CPU seconds, best of $rounds)"
+awk -v b="$bytes" -v s="$t_sfeed" -v f="$t_bench" -v j="$t_feedd" 'BEGIN {
+	printf "sfeed 1.7:              %6.1f MB/s (%.2f s CPU)\n", b / 1e6 / s, s;
+	printf "feedd parser:           %6.1f MB/s (%.2f s CPU, reading and the item model)\n", b / 1e6 / f, f;
+	if (j != "")
+		printf "feedd --parse (+JSON):  %6.1f MB/s (%.2f s CPU)\n", b / 1e6 / j, j;
 }'
 "$bench" --read "$dir/corpus" | tail -1

@@ -22,10 +22,6 @@
 #define HEAD_MAX 1024      /* raw bytes looked at for a BOM / declaration */
 #define LEAD_MAX 4096      /* decoded bytes looked at for JSON / declaration */
 #define XML_BLOCK 4096
-/* A start tag with its attributes. Real ones are a few hundred bytes; the
- * bound matters because libxml2's push parser rescans an unfinished tag on
- * every block. */
-#define TAG_MAX (64 * 1024)
 
 enum dec_kind { DEC_UTF8, DEC_CP1252, DEC_ICONV };
 enum mode { MODE_UNDECIDED, MODE_XML, MODE_JSON };
@@ -42,31 +38,13 @@ struct parser {
 	enum mode mode;
 	struct sbuf lead;          /* decoded bytes before the mode is known */
 	struct sbuf xmlbuf;        /* decoded bytes waiting for a full block */
-	struct sbuf refs;          /* undecided bytes of the reference rewriter */
-	int skip;                  /* inside CDATA / a comment / a PI (REF_*) */
-	bool in_tag;               /* between '<' and '>' */
-	char quote;                /* the quote of the attribute value we are in */
-	size_t tag_len;            /* bytes of the current tag so far */
+	struct xscan scan;         /* the pass before libxml2 */
+	struct textq textq;        /* text it took out of the stream */
 	struct sbuf json;
 	struct xml_state *x;
 	size_t total_in;
 	bool finished;
 };
-
-/* windows-1252's 0x80..0x9F (0 = undefined there: keep the Latin-1 value). */
-static const uint16_t cp1252_hi[32] = {
-	0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
-	0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
-};
-
-static uint32_t cp1252(unsigned char c)
-{
-	if (c >= 0x80 && c < 0xA0 && cp1252_hi[c - 0x80])
-		return cp1252_hi[c - 0x80];
-	return c;
-}
 
 void parse_fail(struct parse_out *o, int err, const char *fmt, ...)
 {
@@ -272,6 +250,7 @@ static void feed_xml(struct parser *p, const char *s, size_t n, bool final)
 		xml_push(p->x, p->xmlbuf.s + off, XML_BLOCK, false);
 		off += XML_BLOCK;
 	}
+	textq_compact(&p->textq);
 	if (off) {
 		memmove(p->xmlbuf.s, p->xmlbuf.s + off, p->xmlbuf.len - off);
 		p->xmlbuf.len -= off;
@@ -280,180 +259,6 @@ static void feed_xml(struct parser *p, const char *s, size_t n, bool final)
 	if (final && !o->err) {
 		xml_push(p->x, p->xmlbuf.s ? p->xmlbuf.s : "", p->xmlbuf.len, true);
 		sbuf_reset(&p->xmlbuf);
-	}
-}
-
-enum { REF_TEXT, REF_CDATA, REF_COMMENT, REF_PI };
-
-/* Bytes the reference rewriter must look at in text. */
-static const bool special[256] = {['<'] = true, ['&'] = true};
-
-/* Rewrites one '&' at S (N bytes available); returns bytes consumed, or 0
- * when more bytes are needed. */
-static size_t rewrite_ref(struct sbuf *out, const char *s, size_t n, bool final)
-{
-	size_t i = 1;
-	if (n > 1 && s[1] == '#') {
-		i = 2;
-		bool hex = n > 2 && (s[2] == 'x' || s[2] == 'X');
-		if (hex)
-			i++;
-		size_t d = i;
-		while (i < n && i < d + 10 && (hex ? isxdigit((unsigned char)s[i]) : isdigit((unsigned char)s[i])))
-			i++;
-		if (i == n && !final)
-			return 0;
-		if (i > d && i < n && s[i] == ';') {
-			sbuf_add(out, hex ? "&#x" : "&#", hex ? 3 : 2, SIZE_MAX);
-			sbuf_add(out, s + d, i + 1 - d, SIZE_MAX);
-			return i + 1;
-		}
-		sbuf_add(out, "&amp;", 5, SIZE_MAX);
-		return 1;
-	}
-	while (i < n && i < 40 && isalnum((unsigned char)s[i]))
-		i++;
-	if (i == n && !final)
-		return 0;
-	if (i > 1 && i < n && s[i] == ';' && isalpha((unsigned char)s[1])) {
-		char name[40];
-		memcpy(name, s + 1, i - 1);
-		name[i - 1] = '\0';
-		static const struct { const char *n, *r; } xml[] = {
-			{"amp", "&#38;"}, {"lt", "&#60;"}, {"gt", "&#62;"}, {"quot", "&#34;"},
-			{"apos", "&#39;"},
-		};
-		for (size_t k = 0; k < sizeof xml / sizeof xml[0]; k++)
-			if (!strcmp(name, xml[k].n)) {
-				sbuf_add(out, xml[k].r, strlen(xml[k].r), SIZE_MAX);
-				return i + 1;
-			}
-		uint32_t cp = text_html_entity_cp(name);
-		if (cp) {
-			char num[16];
-			int m = snprintf(num, sizeof num, "&#%u;", (unsigned)cp);
-			sbuf_add(out, num, (size_t)m, SIZE_MAX);
-			return i + 1;
-		}
-	}
-	/* A bare '&' or an unknown entity: literal text, as a browser reads it. */
-	sbuf_add(out, "&amp;", 5, SIZE_MAX);
-	return 1;
-}
-
-/* libxml2 2.9 drops every entity reference once a document has had a
- * well-formedness error, and knows no HTML entities: so references are
- * rewritten as character references (which it always honours) before it
- * sees them, outside CDATA sections, comments and PIs. A bare '&' becomes
- * "&amp;". Bytes that cannot be decided yet wait in p->refs. */
-static void rewrite_refs(struct parser *p, const char *in, size_t len, bool final,
-			 struct sbuf *out)
-{
-	/* Work on the input itself unless bytes wait from the last call. */
-	const char *s = in;
-	size_t n = len;
-	bool carried = p->refs.len > 0;
-	if (carried) {
-		sbuf_add(&p->refs, in, len, SIZE_MAX);
-		s = p->refs.s;
-		n = p->refs.len;
-	}
-	size_t i = 0, start = 0;
-	static const char *const ends[] = {"", "]]>", "-->", "?>"};
-	while (i < n) {
-		if (p->skip != REF_TEXT) {
-			const char *e = ends[p->skip];
-			size_t el = strlen(e);
-			const char *f = memmem(s + i, n - i, e, el);
-			if (!f) {
-				size_t keep = final ? 0 : el - 1;
-				i = n - i > keep ? n - keep : i;
-				break;
-			}
-			i = (size_t)(f - s) + el;
-			p->skip = REF_TEXT;
-			continue;
-		}
-		if (!p->in_tag) {
-			/* Skip plain text quickly. */
-			while (i < n && !special[(unsigned char)s[i]])
-				i++;
-			if (i == n)
-				break;
-		}
-		char c = s[i];
-		if (p->in_tag) {
-			/* A tag is bounded like a field: libxml2 would buffer a
-			 * 10 MB attribute whole before we see it. */
-			if (++p->tag_len > TAG_MAX) {
-				parse_fail(&p->out, -EMSGSIZE, "a tag longer than %d bytes: rejected",
-					   TAG_MAX);
-				i = n;
-				break;
-			}
-			if (p->quote) {
-				if (c == p->quote)
-					p->quote = 0;
-			} else if (c == '"' || c == '\'') {
-				p->quote = c;
-			} else if (c == '>') {
-				p->in_tag = false;
-			}
-			if (c != '&') {
-				i++;
-				continue;
-			}
-		} else if (c == '<') {
-			size_t left = n - i;
-			if (left < 9 && !final) {
-				const char *const starts[] = {"<![CDATA[", "<!--", "<?"};
-				bool maybe = false;
-				for (int k = 0; k < 3; k++)
-					if (!strncmp(s + i, starts[k], left < strlen(starts[k]) ? left : strlen(starts[k])))
-						maybe = true;
-				if (maybe)
-					break;
-			}
-			if (left >= 9 && !memcmp(s + i, "<![CDATA[", 9)) {
-				p->skip = REF_CDATA;
-				i += 9;
-			} else if (left >= 4 && !memcmp(s + i, "<!--", 4)) {
-				p->skip = REF_COMMENT;
-				i += 4;
-			} else if (left >= 2 && s[i + 1] == '?') {
-				p->skip = REF_PI;
-				i += 2;
-			} else {
-				p->in_tag = true;
-				p->quote = 0;
-				p->tag_len = 1;
-				i++;
-			}
-			continue;
-		}
-		if (c != '&') {
-			i++;
-			continue;
-		}
-		sbuf_add(out, s + start, i - start, SIZE_MAX);
-		size_t used = rewrite_ref(out, s + i, n - i, final);
-		if (!used) {
-			start = i;
-			goto carry;
-		}
-		i += used;
-		start = i;
-	}
-	sbuf_add(out, s + start, i - start, SIZE_MAX);
-	start = i;
-carry:
-	if (carried) {
-		memmove(p->refs.s, s + start, n - start);
-		p->refs.len = n - start;
-		p->refs.s[p->refs.len] = '\0';
-	} else {
-		sbuf_reset(&p->refs);
-		sbuf_add(&p->refs, s + start, n - start, SIZE_MAX);
 	}
 }
 
@@ -467,7 +272,7 @@ static void to_mode(struct parser *p, const char *s, size_t n, bool final)
 			parse_fail(&p->out, -EMSGSIZE, "JSON document larger than the cap");
 		}
 	} else {
-		rewrite_refs(p, s, n, final, &p->xmlbuf);
+		xscan_push(&p->scan, &p->out, &p->xmlbuf, s, n, final);
 		feed_xml(p, NULL, 0, final);
 	}
 }
@@ -561,32 +366,6 @@ static void emit(struct parser *p, const char *s, size_t n)
 	}
 }
 
-/* Length of a valid UTF-8 sequence at S (1..4), 0 if invalid, -1 if it
- * may complete with more bytes. */
-static int utf8_len(const unsigned char *s, size_t left)
-{
-	unsigned c = s[0];
-	int n;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) n = 2;
-	else if (c >= 0xE0 && c <= 0xEF) n = 3;
-	else if (c >= 0xF0 && c <= 0xF4) n = 4;
-	else return 0;
-	for (int i = 1; i < n; i++) {
-		if ((size_t)i >= left)
-			return -1;
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	}
-	/* Overlongs, surrogates and > U+10FFFF. */
-	if (c == 0xE0 && s[1] < 0xA0) return 0;
-	if (c == 0xED && s[1] >= 0xA0) return 0;
-	if (c == 0xF0 && s[1] < 0x90) return 0;
-	if (c == 0xF4 && s[1] >= 0x90) return 0;
-	return n;
-}
-
 static void decode_utf8(struct parser *p, const unsigned char *s, size_t n, bool final)
 {
 	char out[4096 + 8];
@@ -606,7 +385,7 @@ static void decode_utf8(struct parser *p, const unsigned char *s, size_t n, bool
 			i++;
 			continue;
 		}
-		int l = utf8_len(s + i, n - i);
+		int l = text_utf8_len(s + i, n - i);
 		if (l <= 0)
 			break;
 		i += (size_t)l;
@@ -617,7 +396,7 @@ static void decode_utf8(struct parser *p, const unsigned char *s, size_t n, bool
 			return;
 	}
 	while (i < n) {
-		int l = utf8_len(s + i, n - i);
+		int l = text_utf8_len(s + i, n - i);
 		if (l < 0 && !final) {
 			memcpy(p->pend, s + i, n - i);
 			p->npend = n - i;
@@ -629,7 +408,7 @@ static void decode_utf8(struct parser *p, const unsigned char *s, size_t n, bool
 			i += (size_t)l;
 		} else {
 			/* Not UTF-8 after all: read the byte as windows-1252. */
-			o += text_utf8_put(cp1252(s[i]), out + o);
+			o += text_utf8_put(text_cp1252(s[i]), out + o);
 			i++;
 		}
 		if (o >= 4096) {
@@ -647,7 +426,7 @@ static void decode_cp1252(struct parser *p, const unsigned char *s, size_t n)
 	char out[4096 + 8];
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
-		o += text_utf8_put(cp1252(s[i]), out + o);
+		o += text_utf8_put(text_cp1252(s[i]), out + o);
 		if (o >= 4096) {
 			emit(p, out, o);
 			o = 0;
@@ -691,9 +470,55 @@ static void decode_some(struct parser *p, const unsigned char *s, size_t n, bool
 	}
 }
 
+/* True when S holds nothing the decoder would drop (controls XML forbids,
+ * U+FFFE, U+FFFF); bad bytes the scanner reads as the decoder would. */
+static bool nothing_to_drop(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w, e;
+		memcpy(&w, s + i, 8);
+		e = w ^ 0xEFEFEFEFEFEFEFEFull;
+		/* Any byte < 0x20, any byte 0xEF: look closer. */
+		if (!((((w - 0x2020202020202020ull) & ~w) | ((e - 0x0101010101010101ull) & ~e)) &
+		      0x8080808080808080ull))
+			continue;
+		for (size_t k = i; k < i + 8; k++)
+			if ((s[k] < 0x20 && s[k] != '\t' && s[k] != '\n' && s[k] != '\r') ||
+			    (s[k] == 0xEF && (k + 1 >= n || (s[k + 1] == 0xBF && (k + 2 >= n || s[k + 2] >= 0xBE)))))
+				return false;
+	}
+	for (; i < n; i++)
+		if ((s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') ||
+		    (s[i] == 0xEF && (i + 1 >= n || (s[i + 1] == 0xBF && (i + 2 >= n || s[i + 2] >= 0xBE)))))
+			return false;
+	return true;
+}
+
 static void decode(struct parser *p, const char *buf, size_t len, bool final)
 {
 	const unsigned char *s = (const unsigned char *)buf;
+	if (p->dec == DEC_UTF8 && p->mode == MODE_XML && !p->npend && len >= 4 &&
+	    nothing_to_drop(s, len)) {
+		/* A sequence cut at the end waits in the decoder's pend, so
+		 * that whichever path the next chunk takes completes it. */
+		size_t k = len;
+		while (k > len - 4 && k > 0 && (s[k - 1] & 0xC0) == 0x80)
+			k--;
+		if (k > 0 && s[k - 1] >= 0xC0 && text_utf8_len(s + k - 1, len - k + 1) < 0) {
+			p->npend = len - k + 1;
+			memcpy(p->pend, s + k - 1, p->npend);
+			len = k - 1;
+		}
+		/* Nothing for the decoder to change: straight to the scanner,
+		 * no copy. (With a character the decoder drops, the
+		 * decoder runs first, as for the head: the scanner must never
+		 * see what the decoder would drop, or a reference cut by a
+		 * dropped byte would read one way or the other depending on
+		 * where the network cut the body.) */
+		to_mode(p, buf, len, false);
+		return;
+	}
 	/* Complete a sequence left over from the last chunk a byte at a time,
 	 * so that chunk boundaries never change the text. */
 	while (p->npend && len) {
@@ -720,6 +545,7 @@ static void decode(struct parser *p, const char *buf, size_t len, bool final)
 
 void parse_global_init(void)
 {
+	xscan_global_init();
 	xml_global_init();
 }
 
@@ -740,6 +566,8 @@ struct parser *parse_new(const struct parse_opts *opts)
 	}
 	p->out.doc->feed.updated = DATE_NONE;
 	p->cd = (iconv_t)-1;
+	xscan_init(&p->scan);
+	p->out.textq = &p->textq;
 	struct parse_limits *l = &p->out.lim;
 	l->max_doc = opts && opts->max_doc_bytes ? opts->max_doc_bytes : PARSE_DEFAULT_MAX_DOC;
 	l->max_items = opts && opts->max_items ? opts->max_items : PARSE_DEFAULT_MAX_ITEMS;
@@ -869,7 +697,8 @@ void parse_free(struct parser *p)
 	sbuf_free(&p->head);
 	sbuf_free(&p->lead);
 	sbuf_free(&p->xmlbuf);
-	sbuf_free(&p->refs);
+	xscan_free(&p->scan);
+	textq_free(&p->textq);
 	sbuf_free(&p->json);
 	free(p);
 }

@@ -33,6 +33,22 @@ struct parse_limits {
 	size_t max_doc, max_items, max_field, max_item;
 };
 
+/* Text runs the scanner takes out of the stream so that libxml2 need not
+ * read them (it reads non-ASCII text one character at a time): each run is
+ * replaced by a "<?_f?>" marker, and parse_xml.c takes the runs back, in
+ * order, as libxml2 reports the markers, as the characters they were. */
+struct textq {
+	struct sbuf data;       /* the runs, one after another */
+	size_t rd;              /* where the next run to take starts */
+	size_t run;             /* where the run being written starts */
+	size_t *lens;           /* run lengths, head..nlens not taken yet */
+	size_t nlens, cap, head;
+};
+bool textq_take(struct textq *q, const char **s, size_t *n);
+/* Drops what was taken (between pushes to libxml2). */
+void textq_compact(struct textq *q);
+void textq_free(struct textq *q);
+
 /* What the format back ends write into: the doc under construction plus
  * the bookkeeping the front end needs. */
 struct parse_out {
@@ -44,6 +60,7 @@ struct parse_out {
 	char *errmsg;               /* heap, for err */
 	bool stop;                  /* a cap was hit: keep what was read, read no more */
 	size_t item_bytes;          /* text kept for the current item */
+	struct textq *textq;        /* runs taken out of the XML stream */
 };
 
 void parse_fail(struct parse_out *o, int err, const char *fmt, ...)
@@ -67,6 +84,28 @@ void xml_global_cleanup(void);
 /* JSON Feed back end (parse_json.c): the whole UTF-8 document at once. */
 void json_feed_parse(struct parse_out *o, const char *buf, size_t len);
 
+/* The pass over XML bytes before libxml2 (parse_scan.c): clean UTF-8,
+ * references, tag bounds, text as CDATA. Output is appended to OUT; bytes
+ * it cannot decide yet wait in the carry. FINAL on the last call. */
+struct xscan {
+	struct sbuf carry;
+	int state;              /* text, tag, CDATA, comment, PI */
+	char quote;             /* in a tag: the quote of the value we are in */
+	bool wrap;              /* in a text run taken out (struct textq) */
+	bool cdrun;             /* in a CDATA section whose content is taken out */
+	bool tag_empty;         /* the tag ends with "/>" */
+	int tag_kind;           /* start, end, other ("<!DOCTYPE") */
+	size_t depth;           /* open elements */
+	size_t pos;             /* input bytes consumed */
+	size_t tag_begin;       /* where the current tag began */
+};
+/* Fills the scanner's tables (parse_global_init calls it). */
+void xscan_global_init(void);
+void xscan_init(struct xscan *x);
+void xscan_push(struct xscan *x, struct parse_out *o, struct sbuf *out, const char *s,
+		size_t n, bool final);
+void xscan_free(struct xscan *x);
+
 /* Text helpers (parse_text.c). */
 char *text_trim_dup(const char *s, size_t n);
 /* Collapses whitespace runs to one space and trims, in place. */
@@ -85,6 +124,11 @@ char *text_author_name(const char *s);
 const char *text_html_entity(const char *name, char buf[8]);
 /* The code point of a named HTML entity, or 0. */
 uint32_t text_html_entity_cp(const char *name);
+/* Length of a valid UTF-8 sequence at S (1..4), 0 if invalid, -1 if it
+ * may complete with more bytes. */
+int text_utf8_len(const unsigned char *s, size_t left);
+/* A byte as windows-1252 (its Latin-1 value where 1252 leaves it undefined). */
+uint32_t text_cp1252(unsigned char c);
 /* Appends code point CP as UTF-8 to OUT (needs 4 bytes); returns the length. */
 size_t text_utf8_put(uint32_t cp, char *out);
 

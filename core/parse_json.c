@@ -130,7 +130,9 @@ static void read_item(struct parse_out *o, json_t *j, const char *base)
 		e->type = jstr(o, v, "mime_type");
 		json_t *sz = json_object_get(v, "size_in_bytes");
 		e->length = json_is_integer(sz) && json_integer_value(sz) >= 0 ? json_integer_value(sz) :
-			    json_is_real(sz) && json_real_value(sz) >= 0 ? (int64_t)json_real_value(sz) : -1;
+			    /* A real beyond int64 (1e56) cannot be converted: unknown. */
+			    json_is_real(sz) && json_real_value(sz) >= 0 && json_real_value(sz) < 9.2e18 ?
+			    (int64_t)json_real_value(sz) : -1;
 	}
 	parse_finish_item(o, it);
 }

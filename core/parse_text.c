@@ -92,6 +92,45 @@ void text_collapse(char *s)
 	*o = '\0';
 }
 
+/* windows-1252's 0x80..0x9F (0 = undefined there: keep the Latin-1 value). */
+static const uint16_t cp1252_hi[32] = {
+	0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+	0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+};
+
+uint32_t text_cp1252(unsigned char c)
+{
+	if (c >= 0x80 && c < 0xA0 && cp1252_hi[c - 0x80])
+		return cp1252_hi[c - 0x80];
+	return c;
+}
+
+int text_utf8_len(const unsigned char *s, size_t left)
+{
+	unsigned c = s[0];
+	int n;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) n = 2;
+	else if (c >= 0xE0 && c <= 0xEF) n = 3;
+	else if (c >= 0xF0 && c <= 0xF4) n = 4;
+	else return 0;
+	for (int i = 1; i < n; i++) {
+		if ((size_t)i >= left)
+			return -1;
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	}
+	/* Overlongs, surrogates and > U+10FFFF. */
+	if (c == 0xE0 && s[1] < 0xA0) return 0;
+	if (c == 0xED && s[1] >= 0xA0) return 0;
+	if (c == 0xF0 && s[1] < 0x90) return 0;
+	if (c == 0xF4 && s[1] >= 0x90) return 0;
+	return n;
+}
+
 size_t text_utf8_put(uint32_t cp, char *out)
 {
 	if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
@@ -259,6 +298,16 @@ char *text_base64_decode(const char *s)
 /* Element/attribute pairs whose value is a URI (feedparser's list). */
 static bool uri_attr(const char *tag, size_t tl, const char *attr, size_t al)
 {
+	/* Most attributes are none of these: reject on the name first. */
+	static const char *const names[] = {
+		"href", "src", "cite", "codebase", "longdesc", "usemap", "background",
+		"action", "profile", "classid", "data", "poster",
+	};
+	bool named = false;
+	for (size_t i = 0; i < sizeof names / sizeof names[0] && !named; i++)
+		named = strlen(names[i]) == al && strncasecmp(names[i], attr, al) == 0;
+	if (!named)
+		return false;
 	static const char *const pairs[][2] = {
 		{"a", "href"}, {"applet", "codebase"}, {"area", "href"}, {"audio", "src"},
 		{"blockquote", "cite"}, {"body", "background"}, {"del", "cite"},
@@ -302,13 +351,17 @@ static char *attr_unescape(const char *s, size_t n)
 
 static void add_attr_escaped(struct sbuf *b, const char *v)
 {
-	for (; *v; v++) {
+	for (;;) {
+		size_t n = strcspn(v, "&\"");
+		sbuf_add(b, v, n, SIZE_MAX);
+		v += n;
+		if (!*v)
+			return;
 		if (*v == '&')
 			sbuf_add(b, "&amp;", 5, SIZE_MAX);
-		else if (*v == '"')
-			sbuf_add(b, "&quot;", 6, SIZE_MAX);
 		else
-			sbuf_addc(b, *v, SIZE_MAX);
+			sbuf_add(b, "&quot;", 6, SIZE_MAX);
+		v++;
 	}
 }
 
@@ -361,10 +414,18 @@ static const char *resolve_tag(struct sbuf *b, const char *p, const char *base)
 			vl = (size_t)(r - v);
 			q = r;
 		}
+		bool is_uri = base && uri_attr(tag, tl, an, al);
+		if (!is_uri && !memchr(v, '&', vl) && !memchr(v, '"', vl)) {
+			/* Nothing to decode, resolve or escape: as it is. */
+			sbuf_add(b, "=\"", 2, SIZE_MAX);
+			sbuf_add(b, v, vl, SIZE_MAX);
+			sbuf_addc(b, '"', SIZE_MAX);
+			continue;
+		}
 		char *raw = attr_unescape(v, vl);
 		char *val = raw;
 		char *res = NULL;
-		if (raw && base && uri_attr(tag, tl, an, al)) {
+		if (raw && is_uri) {
 			char *t = text_trim_dup(raw, strlen(raw));
 			res = url_resolve(base, t ? t : "");
 			free(t);
@@ -388,7 +449,14 @@ char *text_html_resolve(const char *html, const char *base)
 		return NULL;
 	if (!base || !strchr(html, '<'))
 		return strdup(html);
+	/* Sized for the usual case (little grows), not grown from nothing. */
 	struct sbuf b = {0};
+	size_t hl = strlen(html);
+	b.s = malloc(hl + hl / 8 + 64);
+	if (b.s) {
+		b.cap = hl + hl / 8 + 64;
+		b.s[0] = '\0';
+	}
 	const char *p = html;
 	while (*p) {
 		const char *lt = strchr(p, '<');

@@ -190,8 +190,15 @@ static enum ns classify_ns(const xmlChar *prefix, const xmlChar *uri)
 				return ns_prefixes[i].ns;
 		return NS_OTHER;
 	}
+	/* Called for every element and namespaced attribute: compare the
+	 * lengths before the strings. */
+	static size_t lens[sizeof ns_uris / sizeof ns_uris[0]];
+	if (!lens[0])
+		for (size_t i = 0; i < sizeof ns_uris / sizeof ns_uris[0]; i++)
+			lens[i] = strlen(ns_uris[i].uri);
+	size_t n = strlen((const char *)uri);
 	for (size_t i = 0; i < sizeof ns_uris / sizeof ns_uris[0]; i++)
-		if (strcasecmp((const char *)uri, ns_uris[i].uri) == 0)
+		if (lens[i] == n && strcasecmp((const char *)uri, ns_uris[i].uri) == 0)
 			return ns_uris[i].ns;
 	if (!*uri)
 		return NS_CORE;
@@ -203,11 +210,14 @@ static enum ns classify_ns(const xmlChar *prefix, const xmlChar *uri)
 static enum el classify(enum ns ns, const char *name)
 {
 	for (size_t i = 0; i < sizeof el_names / sizeof el_names[0]; i++)
-		if (el_names[i].ns == ns && strcmp(el_names[i].name, name) == 0)
+		if (el_names[i].ns == ns && el_names[i].name[0] == name[0] &&
+		    strcmp(el_names[i].name, name) == 0)
 			return el_names[i].el;
 	/* Case-insensitive second chance (pubdate, lastbuilddate, ...). */
+	int c0 = tolower((unsigned char)name[0]);
 	for (size_t i = 0; i < sizeof el_names / sizeof el_names[0]; i++)
-		if (el_names[i].ns == ns && strcasecmp(el_names[i].name, name) == 0)
+		if (el_names[i].ns == ns && tolower((unsigned char)el_names[i].name[0]) == c0 &&
+		    strcasecmp(el_names[i].name, name) == 0)
 			return el_names[i].el;
 	return EL_UNKNOWN;
 }
@@ -246,13 +256,26 @@ static char *attr_get(int nattr, const xmlChar **attrs, const char *name, enum n
 	return NULL;
 }
 
+/* S without surrounding whitespace, in place (NULL when nothing is left). */
 static char *trimmed(char *s)
 {
 	if (!s)
 		return NULL;
-	char *t = text_trim_dup(s, strlen(s));
-	free(s);
-	return t;
+	size_t n = strlen(s), lead = 0;
+	/* The same whitespace as text_trim_dup. */
+	static const bool ws[256] = {[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['\f'] = 1, ['\v'] = 1};
+	while (lead < n && ws[(unsigned char)s[lead]])
+		lead++;
+	while (n > lead && ws[(unsigned char)s[n - 1]])
+		n--;
+	if (n == lead) {
+		free(s);
+		return NULL;
+	}
+	if (lead)
+		memmove(s, s + lead, n - lead);
+	s[n - lead] = '\0';
+	return s;
 }
 
 static const char *cur_base(struct xml_state *x)
@@ -419,19 +442,16 @@ static void cap_add(struct xml_state *x, const char *s, size_t n)
 
 static void cap_add_escaped(struct xml_state *x, const char *s, size_t n, bool attr)
 {
+	static const unsigned char esc[256] = {['&'] = 1, ['<'] = 2, ['>'] = 3, ['"'] = 4};
+	static const char *const rep[] = {NULL, "&amp;", "&lt;", "&gt;", "&quot;"};
+	static const size_t replen[] = {0, 5, 4, 4, 6};
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
-		const char *rep = NULL;
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = attr ? "&quot;" : NULL; break;
-		}
-		if (!rep)
+		unsigned char e = esc[(unsigned char)s[i]];
+		if (!e || (e == 4 && !attr))
 			continue;
 		cap_add(x, s + start, i - start);
-		cap_add(x, rep, strlen(rep));
+		cap_add(x, rep[e], replen[e]);
 		start = i + 1;
 	}
 	cap_add(x, s + start, n - start);
@@ -454,7 +474,7 @@ static char *value_html(struct capture *c, char *raw)
 	/* Text constructs are passed on as they are (feedparser does so,
 	 * and text rarely holds anything that reads as markup). */
 	char *h = trimmed(raw);
-	if (h && c->base) {
+	if (h && c->base && strchr(h, '<')) {
 		char *r = text_html_resolve(h, c->base);
 		free(h);
 		h = r;
@@ -539,7 +559,9 @@ static void end_capture(struct xml_state *x)
 {
 	struct capture *c = &x->cap;
 	c->on = false;
-	char *raw = sbuf_take(&c->buf);
+	/* A copy of the exact size; the buffer stays for the next field. */
+	char *raw = c->buf.len ? strndup(c->buf.s, c->buf.len) : NULL;
+	sbuf_reset(&c->buf);
 	if (!raw)
 		raw = strdup("");
 	if (c->base64) {
@@ -998,8 +1020,11 @@ static bool is_void(const char *name)
 {
 	static const char *const v[] = {"area", "base", "br", "col", "embed", "hr", "img",
 					"input", "link", "meta", "param", "source", "track", "wbr"};
+	size_t n = strlen(name);
+	if (n < 2 || n > 6)
+		return false;
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-		if (!strcasecmp(v[i], name))
+		if (v[i][0] == (char)tolower((unsigned char)name[0]) && !strcasecmp(v[i], name))
 			return true;
 	return false;
 }
@@ -1203,6 +1228,17 @@ static void on_chars(void *ctx, const xmlChar *s, int len)
 		cap_add(x, (const char *)s, (size_t)len);
 }
 
+/* A marker the scanner left for a text run it took out (parse_scan.c). */
+static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+	struct xml_state *x = ctx;
+	const char *s;
+	size_t n;
+	if (strcmp((const char *)target, "_f") != 0 || !textq_take(x->o->textq, &s, &n))
+		return;
+	on_chars(ctx, (const xmlChar *)s, (int)n);
+}
+
 /* Undeclared entities: the HTML ones become their characters. */
 static xmlEntityPtr on_get_entity(void *ctx, const xmlChar *name)
 {
@@ -1292,6 +1328,7 @@ struct xml_state *xml_new(struct parse_out *o)
 	sax.endElementNs = on_end;
 	sax.characters = on_chars;
 	sax.cdataBlock = on_chars;
+	sax.processingInstruction = on_pi;
 	sax.getEntity = on_get_entity;
 	sax.entityDecl = on_entity_decl;
 	sax.unparsedEntityDecl = on_unparsed_entity_decl;

@@ -58,12 +58,96 @@ static void unescape_high(char *s)
 	*o = '\0';
 }
 
+/* Bytes xmlSaveUri writes back as they are in a path (so a path made of
+ * them comes out of xmlBuildURI unchanged), and in a query or fragment. */
+static bool path_plain(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '/' || c == '.' || (c && strchr("-_!~*'();@&=+$,", c));
+}
+
+static bool query_plain(unsigned char c)
+{
+	return path_plain(c) || c == ':' || c == '?';
+}
+
+/* Length of "http://host" or "https://host" at S (a plain host, no port or
+ * user), 0 if S does not start so. */
+static size_t plain_origin(const char *s)
+{
+	size_t n;
+	if (!strncmp(s, "http://", 7))
+		n = 7;
+	else if (!strncmp(s, "https://", 8))
+		n = 8;
+	else
+		return 0;
+	size_t h = n;
+	while (isalnum((unsigned char)s[n]) || s[n] == '.' || s[n] == '-')
+		n++;
+	return n > h ? n : 0;
+}
+
+/* True when S (from a path, query or fragment on) holds only what the URI
+ * parser takes and xmlSaveUri writes back as it is: no '%', no ':' in the
+ * path, no dot segment or empty segment, one '#' at most. */
+static bool plain_rest(const char *s)
+{
+	bool query = false, frag = false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '#') {
+			if (frag)
+				return false;
+			frag = query = true;
+		} else if (*p == '?' && !query) {
+			query = true;
+		} else if (query ? !query_plain(*p) : !path_plain(*p)) {
+			return false;
+		} else if (!query && *p == '/' && (p[1] == '.' || p[1] == '/')) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The common cases without the URI parser (it parses and re-serialises
+ * both strings on every call: the bulk of a feed's link handling), for
+ * input where its answer is known: an absolute http(s) REF is returned as
+ * it is, an absolute path is appended to BASE's origin. Anything else
+ * (relative paths, dot segments, escapes, ports, odd bytes) is left to
+ * xmlBuildURI. NULL when this does not apply. */
+static char *resolve_plain(const char *base, const char *ref)
+{
+	size_t o = plain_origin(ref);
+	if (o) {
+		if ((!ref[o] || ref[o] == '/' || ref[o] == '?' || ref[o] == '#') && plain_rest(ref + o))
+			return strdup(ref);
+		return NULL;
+	}
+	if (ref[0] != '/' || ref[1] == '/' || !plain_rest(ref))
+		return NULL;
+	size_t b = plain_origin(base);
+	if (!b || (base[b] && base[b] != '/' && base[b] != '?' && base[b] != '#') ||
+	    !plain_rest(base + b))
+		return NULL;
+	size_t rl = strlen(ref);
+	char *r = malloc(b + rl + 1);
+	if (!r)
+		return NULL;
+	memcpy(r, base, b);
+	memcpy(r + b, ref, rl + 1);
+	return r;
+}
+
 char *url_resolve(const char *base, const char *ref)
 {
 	if (!ref)
 		return base ? strdup(base) : NULL;
 	if (!base || !*base)
 		return strdup(ref);
+	char *fast = resolve_plain(base, ref);
+	if (fast)
+		return fast;
 	xmlChar *r = xmlBuildURI((const xmlChar *)ref, (const xmlChar *)base);
 	if (!r) {
 		/* Unparseable as it is (spaces, stray bytes): escape and retry. */

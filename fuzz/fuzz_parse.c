@@ -1,5 +1,8 @@
 /* fuzz_parse.c — the document parser on arbitrary bytes, pushed in chunks
- * whose sizes come from the input itself. */
+ * whose sizes come from the input itself; unless a cap stopped it, the
+ * result must be the one of the whole buffer at once (the chunking must
+ * never change what a document says). */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,25 +35,48 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!p)
 		return 0;
 	size_t off = 0;
+	bool stopped = false;
 	while (off < size) {
 		size_t n = 1 + (seed % 97);
 		seed = seed * 1103515245u + 12345u;
 		if (n > size - off)
 			n = size - off;
-		if (parse_chunk(p, (const char *)data + off, n) < 0)
+		if (parse_chunk(p, (const char *)data + off, n) < 0) {
+			stopped = true;
 			break;
+		}
 		off += n;
 	}
 	struct doc *d = NULL;
 	char *err = NULL;
-	if (parse_finish(p, &d, &err) == 0) {
+	char *s = NULL;
+	int rc = parse_finish(p, &d, &err);
+	if (rc == 0) {
 		json_t *j = doc_to_json(d);
-		char *s = json_dumps(j, JSON_COMPACT);
-		free(s);
+		s = json_dumps(j, JSON_COMPACT);
 		json_decref(j);
 	}
 	free(err);
 	doc_free(d);
 	parse_free(p);
+	if (!stopped) {
+		struct doc *w = NULL;
+		char *werr = NULL;
+		int wrc = parse_buffer(&o, (const char *)data, size, &w, &werr);
+		char *ws = NULL;
+		if (wrc == 0) {
+			json_t *j = doc_to_json(w);
+			ws = json_dumps(j, JSON_COMPACT);
+			json_decref(j);
+		}
+		/* A cap met in the whole buffer stops it at another place. */
+		bool capped = w && w->truncated;
+		if (!capped && (wrc != rc || (s && ws && strcmp(s, ws) != 0)))
+			abort();
+		free(ws);
+		free(werr);
+		doc_free(w);
+	}
+	free(s);
 	return 0;
 }
