@@ -66,13 +66,37 @@ void buf_free(struct buf *b)
 	memset(b, 0, sizeof *b);
 }
 
+/* One character JSON must escape: the short forms, else \u00XX. */
+static void put_escape(struct buf *b, unsigned char c)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char esc[6] = { '\\', 0 };
+	size_t elen = 2;
+	switch (c) {
+	case '"': esc[1] = '"'; break;
+	case '\\': esc[1] = '\\'; break;
+	case '\n': esc[1] = 'n'; break;
+	case '\r': esc[1] = 'r'; break;
+	case '\t': esc[1] = 't'; break;
+	case '\b': esc[1] = 'b'; break;
+	case '\f': esc[1] = 'f'; break;
+	default:
+		esc[1] = 'u';
+		esc[2] = '0';
+		esc[3] = '0';
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 15];
+		elen = 6;
+	}
+	buf_append(b, esc, elen);
+}
+
 /* JSON is written here rather than by json_dump_callback: the answer is
  * one buffer anyway, and jansson's dumper calls back per token and formats
  * every integer with snprintf (half the time of an items answer). jansson
  * keeps strings and keys valid UTF-8, so only escaping is left to do. */
 static void json_put_string(struct buf *b, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	buf_append(b, "\"", 1);
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -81,25 +105,7 @@ static void json_put_string(struct buf *b, const char *s, size_t n)
 			continue;
 		buf_append(b, s + start, i - start);
 		start = i + 1;
-		char esc[6] = { '\\', 0 };
-		size_t elen = 2;
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		default:
-			esc[1] = 'u';
-			esc[2] = '0';
-			esc[3] = '0';
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			elen = 6;
-		}
-		buf_append(b, esc, elen);
+		put_escape(b, c);
 	}
 	buf_append(b, s + start, n - start);
 	buf_append(b, "\"", 1);
@@ -484,7 +490,6 @@ void apifmt_atom_doc(struct buf *b, const char *title, int64_t newest, int64_t n
  * are escaped; runs of plain bytes are copied at once. NULL is null. */
 static void json_put_lossy(struct buf *b, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	if (!s) {
 		buf_append(b, "null", 4);
 		return;
@@ -525,25 +530,7 @@ static void json_put_lossy(struct buf *b, const char *s)
 		}
 		buf_append(b, s + start, i - start);
 		start = ++i;
-		char esc[6] = { '\\', 0 };
-		size_t elen = 2;
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		default:
-			esc[1] = 'u';
-			esc[2] = '0';
-			esc[3] = '0';
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			elen = 6;
-		}
-		buf_append(b, esc, elen);
+		put_escape(b, c);
 	}
 	buf_append(b, s + start, len - start);
 	buf_append(b, "\"", 1);

@@ -175,7 +175,7 @@ json_t *doc_to_json(const struct doc *d)
 	return json_pack("{s:o,s:o}", "feed", feed_info_to_json(&d->feed), "items", items);
 }
 
-static json_t *json_loads_or(const char *text, json_t *fallback)
+json_t *json_loads_or(const char *text, json_t *fallback)
 {
 	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
 	if (j) {

@@ -111,4 +111,8 @@ struct item_row {
  * categories/enclosures text that does not parse becomes []. */
 json_t *item_row_to_json(const struct item_row *r);
 
+/* Stored JSON TEXT (categories, enclosures, event data) parsed, or
+ * FALLBACK when TEXT is NULL or not JSON; takes FALLBACK's reference. */
+json_t *json_loads_or(const char *text, json_t *fallback);
+
 #endif

@@ -10,16 +10,6 @@
 #include "core/log.h"
 #include "store/pg_int.h"
 
-static json_t *json_loads_or(const char *text, json_t *fallback)
-{
-	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
-	if (j) {
-		json_decref(fallback);
-		return j;
-	}
-	return fallback;
-}
-
 static int64_t col_date(const PGresult *r, int row, int i)
 {
 	return PQgetisnull(r, row, i) ? DATE_NONE : pg_int(r, row, i);

@@ -10,16 +10,6 @@
 #include "core/log.h"
 #include "store/sqlite_int.h"
 
-static json_t *json_loads_or(const char *text, json_t *fallback)
-{
-	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
-	if (j) {
-		json_decref(fallback);
-		return j;
-	}
-	return fallback;
-}
-
 static int64_t col_date(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? DATE_NONE : sqlite3_column_int64(st, i);
