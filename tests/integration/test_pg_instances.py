@@ -152,8 +152,9 @@ class SharedStore(unittest.TestCase):
         # database's clock; what reaches the server is later by each
         # instance's time from claim to request (its loop makes other
         # claims and commits first, synchronously), which a loaded machine
-        # stretches to 100 ms and more: half the gap is allowed for it.
-        # Instances pacing only themselves send requests milliseconds apart.
+        # stretches to 100 ms and more (170 ms seen under ASan): three
+        # quarters of the gap are allowed for it. Instances that pace only
+        # themselves send requests to a host milliseconds apart.
         closest = HOST_GAP
         for h, s in enumerate(self.srv):
             log = sorted((e for e in s.log("/feed/") if "end" in e), key=lambda e: e["time"])
@@ -165,7 +166,7 @@ class SharedStore(unittest.TestCase):
             self.assertLessEqual(most, PER_HOST, "host %d: %d fetches at once" % (h, most))
             gaps = [b["time"] - a["time"] for a, b in zip(log, log[1:])]
             closest = min([closest] + gaps)
-            self.assertGreaterEqual(min(gaps), HOST_GAP / 2,
+            self.assertGreaterEqual(min(gaps), HOST_GAP / 4,
                                     "host %d: requests %.3f s apart" % (h, min(gaps)))
             if h == SLOW_HOST:
                 # The slow host really had fetches waiting for a slot.
