@@ -4,14 +4,16 @@
 #
 # Usage: bench/idle.sh [N...]        (default: 10000 100000)
 # Env:   FEEDD_BIN (default build/bench, build/dev or build/test feedd),
-#        SETTLE (seconds to wait for start-up to settle, default 360).
+#        SETTLE (seconds to wait for start-up to settle, default 360),
+#        IDLE (seconds idle before the figure, default 70).
 #
 # nginx on 127.0.0.1 serves one small RSS document (ETag on) under every
 # feed's URL; the config gives each feed its own URL and host-free pacing,
 # a one-day interval. feedd starts with an empty state, so start-up spreads
 # the first fetch of every feed (100 ms apart, over at most 5 minutes); the
 # figure is taken once every feed was fetched (or SETTLE passed) and the
-# daemon sat idle for 10 s. Prints RSS right after READY, the peak, and the
+# daemon sat idle for IDLE seconds (default 70: one upkeep period, 60 s,
+# in which it hands its caches and free heap pages back). Prints RSS right after READY, the peak, and the
 # idle figure. May apt-get install nginx (as root); the tests never do.
 set -eu
 cd "$(dirname "$0")/.."
@@ -122,7 +124,7 @@ for n in $SIZES; do
 	done
 	echo "$f" > "$d/fetched"
 done
-sleep 10
+sleep "${IDLE:-70}"
 printf "%-8s %12s %12s %12s %14s\n" feeds ready_MiB peak_MiB idle_MiB fetched
 for n in $SIZES; do
 	d="$work/n$n"

@@ -17,6 +17,7 @@
 #include "daemon/notify.h"
 #include "daemon/run.h"
 #include "daemon/sched.h"
+#include "daemon/storeq.h"
 
 /* Everything the loop owns besides the modules. */
 struct life {
@@ -178,6 +179,18 @@ static void on_uv_watchdog(uv_timer_t *t)
 #define UPKEEP_FEEDS      50
 #define UPKEEP_BATCH      500
 
+static void release_work(struct store *s, void *arg)
+{
+	(void)arg;
+	store_release_memory(s);
+}
+
+static void trim_done(void *arg)
+{
+	(void)arg;
+	malloc_trim(0);
+}
+
 static void on_uv_upkeep(uv_timer_t *t)
 {
 	struct life *l = t->data;
@@ -196,10 +209,14 @@ static void on_uv_upkeep(uv_timer_t *t)
 				&pruned) == 0 && pruned)
 			log_info("retention: %s: %d items pruned", f->name, pruned);
 	}
-	/* Bursts (a start-up round of fetches, a large API answer) leave free
-	 * heap pages that glibc keeps; hand them back so an idle daemon is
-	 * small again. */
-	malloc_trim(0);
+	/* The store's page caches and the free heap pages bursts leave (a
+	 * start-up round of fetches, a large API answer) go back to the
+	 * system, so that an idle daemon is small again; the caches refill
+	 * from the file as queries need them. The store thread's connection
+	 * releases its own, in turn; the heap is trimmed after both. */
+	store_release_memory(d->store);
+	if (!d->storeq || storeq_submit(d->storeq, release_work, trim_done, NULL) < 0)
+		malloc_trim(0);
 }
 
 /* Another instance on the shared store committed news: wake this one's

@@ -16,6 +16,7 @@
 #include "core/parse.h"
 #include "core/schedule.h"
 #include "daemon/fetch.h"
+#include "daemon/storeq.h"
 
 /* Overdue feeds at start-up are spread this far apart, over at most
  * SPREAD_MAX_MS, so that a restart does not burst. */
@@ -38,7 +39,8 @@
 #define HOST_PUSH_MAX_MS (3600 * 1000)
 #define HOST_BUCKETS 4096
 
-enum rt_state { RT_IDLE, RT_WAITING, RT_QUEUED, RT_FETCHING };
+/* RT_STORING: the fetch is over, its commit is on the store thread. */
+enum rt_state { RT_IDLE, RT_WAITING, RT_QUEUED, RT_FETCHING, RT_STORING };
 
 struct host {
 	struct host *hnext;          /* bucket chain */
@@ -68,6 +70,7 @@ struct feed_rt {
 	struct parser *parser;
 	bool keep;                   /* sched_reload's mark */
 	bool host_429;               /* the claim saw the host's shared 429 run */
+	bool refresh;                /* asked for while its commit was on its way */
 	bool once_done;
 	int once_status;
 	char *once_line;
@@ -78,6 +81,7 @@ struct sched {
 	const struct config *conf;
 	struct fetcher *fetcher;
 	bool own_fetcher;
+	struct storeq *storeq;       /* commits run there, off the loop */
 	uv_timer_t timer;
 	struct feed_rt **feeds;      /* sorted by name */
 	size_t nfeeds;
@@ -561,11 +565,98 @@ static void once_line(struct sched *s, struct feed_rt *rt, const char *text, boo
 		s->once_left--;
 }
 
-/* Writes ST and DOC in one transaction, wakes the API, reschedules. */
+static void refresh_now(struct sched *s, struct feed_rt *rt);
+
+/* A fetch's commit on its way through the store thread: copies of what
+ * the store needs (the loop may change RT meanwhile), and what the loop
+ * does with the result. */
+struct commit_job {
+	struct sched *s;
+	struct feed_rt *rt;
+	struct feed_state st;    /* a copy, written by the thread */
+	struct doc *doc;         /* owned; NULL when nothing was parsed */
+	unsigned events;
+	bool hook;
+	bool ok;
+	int64_t now;
+	int status;
+	int64_t bytes_decoded;
+	char msg[512];
+	/* results */
+	bool async;              /* went through the store thread */
+	int err;
+	struct store_news news;
+};
+
+/* On the store thread: one transaction. */
+static void commit_work(struct store *store, void *arg)
+{
+	struct commit_job *j = arg;
+	j->err = store_commit_fetch(store, &j->st, j->doc, j->events, j->hook, &j->news);
+}
+
+/* Back on the loop: wake the API, log, reschedule. */
+static void commit_done(void *arg)
+{
+	struct commit_job *j = arg;
+	struct sched *s = j->s;
+	struct feed_rt *rt = j->rt;
+	struct feedd *d = s->d;
+	struct feed_state *st = &rt->st;
+	if (j->err < 0) {
+		log_err("fetch %s: store: %s", st->name, strerror(-j->err));
+	} else {
+		d->totals.items_new += (int64_t)j->news.nnew;
+		d->totals.items_updated += (int64_t)j->news.nupdated;
+		/* --once has no listeners: hooks are queued in the store and run
+		 * by the daemon later. */
+		if (!s->once && (j->news.nnew || j->news.nupdated || j->events))
+			feedd_news(d, &j->news);
+	}
+
+	char line[768];
+	if (j->ok && j->status == 304)
+		snprintf(line, sizeof line, "304 not modified");
+	else if (j->ok)
+		snprintf(line, sizeof line, "%d, %zu items, %zu new, %lld bytes",
+			 j->status ? j->status : 200, j->doc ? j->doc->nitems : 0, j->news.nnew,
+			 (long long)j->bytes_decoded);
+	else
+		snprintf(line, sizeof line, "error: %s", j->msg);
+	int64_t in_s = st->next_due > j->now ? st->next_due - j->now : 0;
+	if (s->once)
+		log_debug("fetch %s: %s", st->name, line);   /* stdout has the line */
+	else if (j->ok)
+		log_info("fetch %s: %s; next in %llds (%s)", st->name, line, (long long)in_s,
+			 st->next_reason);
+	else
+		log_warn("fetch %s: %s; next in %llds (%s)", st->name, line, (long long)in_s,
+			 st->next_reason);
+	once_line(s, rt, line, j->ok);
+
+	rt->state = RT_IDLE;
+	if (!st->gone && !s->once && !s->closing && rt->fc->enabled)
+		schedule_at(s, rt, st->next_due * 1000);
+	if (rt->refresh && !s->closing) {
+		rt->refresh = false;
+		refresh_now(s, rt);
+	}
+	bool async = j->async;
+	store_news_clear(&j->news);
+	feed_state_clear(&j->st);
+	doc_free(j->doc);
+	free(j);
+	/* The feed is back in the heap: re-arm. (Inline, the caller is
+	 * already in or before dispatch.) */
+	if (async && !s->closing)
+		dispatch(s);
+}
+
+/* Writes ST and DOC (which it takes) in one transaction on the store
+ * thread; the loop then wakes the API and reschedules (commit_done). */
 static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct outcome *o,
 		   const struct fetch_result *r)
 {
-	struct feedd *d = s->d;
 	int64_t now = o->now;
 	const struct feed_conf *fc = rt->fc;
 	struct feed_state *st = &rt->st;
@@ -610,42 +701,34 @@ static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct 
 		set_str(&st->next_reason, out.reason);
 	}
 
-	struct store_news news = { 0 };
-	int e = store_commit_fetch(d->store, st, doc, o->events, fc->exec != NULL, &news);
-	if (e < 0) {
-		log_err("fetch %s: store: %s", st->name, strerror(-e));
-	} else {
-		d->totals.items_new += (int64_t)news.nnew;
-		d->totals.items_updated += (int64_t)news.nupdated;
-		/* --once has no listeners: hooks are queued in the store and run
-		 * by the daemon later. */
-		if (!s->once && (news.nnew || news.nupdated || o->events))
-			feedd_news(d, &news);
+	struct commit_job *j = calloc(1, sizeof *j);
+	if (!j || feed_state_copy(&j->st, st) < 0) {
+		free(j);
+		log_err("fetch %s: store: %s", st->name, strerror(ENOMEM));
+		doc_free(doc);
+		rt->state = RT_IDLE;
+		if (!st->gone && !s->once && fc->enabled)
+			schedule_at(s, rt, st->next_due * 1000);
+		return;
 	}
-
-	char line[768];
-	if (o->ok && r && r->status == 304)
-		snprintf(line, sizeof line, "304 not modified");
-	else if (o->ok)
-		snprintf(line, sizeof line, "%d, %zu items, %zu new, %lld bytes", r ? r->status : 200,
-			 doc ? doc->nitems : 0, news.nnew, (long long)(r ? r->bytes_decoded : 0));
-	else
-		snprintf(line, sizeof line, "error: %s", o->msg);
-	int64_t in_s = st->next_due > now ? st->next_due - now : 0;
-	if (s->once)
-		log_debug("fetch %s: %s", st->name, line);   /* stdout has the line */
-	else if (o->ok)
-		log_info("fetch %s: %s; next in %llds (%s)", st->name, line, (long long)in_s,
-			 st->next_reason);
-	else
-		log_warn("fetch %s: %s; next in %llds (%s)", st->name, line, (long long)in_s,
-			 st->next_reason);
-	once_line(s, rt, line, o->ok);
-	store_news_clear(&news);
-
-	rt->state = RT_IDLE;
-	if (!st->gone && !s->once && fc->enabled)
-		schedule_at(s, rt, st->next_due * 1000);
+	j->s = s;
+	j->rt = rt;
+	j->doc = doc;
+	j->events = o->events;
+	j->hook = fc->exec != NULL;
+	j->ok = o->ok;
+	j->now = now;
+	j->status = r ? r->status : 0;
+	j->bytes_decoded = r ? r->bytes_decoded : 0;
+	snprintf(j->msg, sizeof j->msg, "%s", o->msg);
+	rt->state = RT_STORING;
+	j->async = s->storeq != NULL;
+	if (!j->async || storeq_submit(s->storeq, commit_work, commit_done, j) < 0) {
+		j->async = false;
+		/* No store thread: the same work, on the loop. */
+		commit_work(s->d->store, j);
+		commit_done(j);
+	}
 }
 
 /* A fetch that could not even start (auth file, out of memory). */
@@ -832,7 +915,6 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 		rt->parser = NULL;
 	}
 	commit(s, rt, doc, &o, r);
-	doc_free(doc);
 	dispatch(s);
 }
 
@@ -950,6 +1032,15 @@ static int sched_new(struct feedd *d, bool once, struct sched **out)
 		e = store_feeds_sync(d->store, d->conf);
 	if (e == 0)
 		e = load_feeds(s, d->conf);
+	if (e == 0) {
+		char *err = NULL;
+		e = storeq_start(d->loop, d->store, &s->storeq, &err);
+		if (e < 0)
+			log_err("%s", err ? err : "store thread: cannot start");
+		free(err);
+		if (e == 0 && !d->storeq)
+			d->storeq = s->storeq;
+	}
 	*out = s;
 	return e;
 }
@@ -973,6 +1064,8 @@ int sched_start(struct feedd *d, struct sched **out)
 
 int sched_reload(struct sched *s, const struct config *c)
 {
+	/* A feed may go below: none may have a commit on its way. */
+	storeq_drain(s->storeq);
 	int e = store_feeds_sync(s->d->store, c);
 	if (e < 0)
 		return e;
@@ -1056,11 +1149,24 @@ int sched_refresh(struct sched *s, const char *name)
 		return -ENOENT;
 	if (rt->state == RT_FETCHING || rt->state == RT_QUEUED)
 		return 0;
+	if (rt->state == RT_STORING) {
+		/* Its state is about to change (a 410 just seen, say): the
+		 * refresh applies to what the commit leaves. */
+		rt->refresh = true;
+		return 0;
+	}
+	refresh_now(s, rt);
+	dispatch(s);
+	return 0;
+}
+
+static void refresh_now(struct sched *s, struct feed_rt *rt)
+{
 	int64_t now = now_ms();
 	/* The publisher's Retry-After still stands. */
 	if (rt->st.next_reason && strcmp(rt->st.next_reason, "retry-after") == 0 &&
 	    rt->st.next_due * 1000 > now)
-		return 0;
+		return;
 	/* On a shared store another instance may have fetched it since: start
 	 * from the stored state, so that the claim matches it. */
 	struct feed_state fresh;
@@ -1070,8 +1176,6 @@ int sched_refresh(struct sched *s, const char *name)
 	}
 	rt->st.gone = false;
 	schedule_at(s, rt, now);
-	dispatch(s);
-	return 0;
 }
 
 json_t *sched_feed_live(struct sched *s, const char *name)
@@ -1081,7 +1185,7 @@ json_t *sched_feed_live(struct sched *s, const char *name)
 		return NULL;
 	static const char *const names[] = {
 		[RT_IDLE] = "idle", [RT_WAITING] = "waiting", [RT_QUEUED] = "queued",
-		[RT_FETCHING] = "fetching",
+		[RT_FETCHING] = "fetching", [RT_STORING] = "fetching",
 	};
 	const char *state = names[rt->state];
 	if (rt->state == RT_IDLE && rt->st.gone)
@@ -1107,6 +1211,11 @@ void sched_close(struct sched *s)
 		return;
 	s->closing = true;
 	uv_timer_stop(&s->timer);
+	/* Commits on their way are written and accounted before the feeds go. */
+	if (s->d->storeq == s->storeq)
+		s->d->storeq = NULL;
+	storeq_stop(s->storeq);
+	s->storeq = NULL;
 	for (size_t i = 0; i < s->nfeeds; i++)
 		rt_free(s, s->feeds[i]);
 	free(s->feeds);

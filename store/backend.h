@@ -11,6 +11,7 @@
 struct store_ops {
 	const char *name;
 	void (*close)(void *b);
+	int (*reopen)(void *b, void **out, char **err);
 	int (*feeds_sync)(void *b, const struct config *c);
 	int (*feed_load)(void *b, const char *name, struct feed_state *out);
 	int (*commit_fetch)(void *b, const struct feed_state *st, const struct doc *doc,
@@ -30,6 +31,8 @@ struct store_ops {
 			   const char *error);
 	int (*figures)(void *b, struct store_figures *f);
 	int (*checkpoint)(void *b);
+	/* NULL: nothing to hand back. */
+	int (*release_memory)(void *b);
 	/* NULL: one process per store, every claim succeeds. */
 	int (*claim_feed)(void *b, const struct feed_state *st, int64_t now, int64_t lease,
 			  struct store_host *host);

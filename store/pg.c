@@ -311,7 +311,7 @@ int pg_ready(struct pg *s)
 		PQreset(s->conn);
 		if (PQstatus(s->conn) != CONNECTION_OK)
 			return pg_fail(s, NULL, "reconnect");
-		int r = pg_sql(s, "LISTEN " PG_NEWS_CHANNEL, "listen");
+		int r = s->listen ? pg_sql(s, "LISTEN " PG_NEWS_CHANNEL, "listen") : 0;
 		if (r < 0)
 			return r;
 	}
@@ -536,7 +536,52 @@ static void pg_close(void *b)
 	if (s->conn)
 		PQfinish(s->conn);
 	free(s->label);
+	free(s->spec);
 	free(s);
+}
+
+/* Connects with the session settings every connection needs. */
+static int pg_connect(struct pg *s, const char *spec, char **err)
+{
+	s->conn = PQconnectdb(spec);
+	if (!s->conn)
+		return -ENOMEM;
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		const char *m = PQerrorMessage(s->conn);
+		*err = fmt_err("store %s: cannot connect: %.*s", s->label,
+			       (int)strcspn(m, "\n"), m);
+		return -ECONNREFUSED;
+	}
+	PQsetNoticeProcessor(s->conn, on_pq_notice, s);
+	/* UTC and UTF-8 whatever the role's defaults are. */
+	return pg_sql(s, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'", "session");
+}
+
+/* Another connection of this instance (same lease owner), without the
+ * migration and without LISTEN: news arrive on the first one. */
+static int pg_reopen(void *b, void **out, char **err)
+{
+	struct pg *orig = b;
+	*out = NULL;
+	*err = NULL;
+	struct pg *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	int r = -ENOMEM;
+	s->label = strdup(orig->label);
+	s->spec = strdup(orig->spec);
+	if (!s->label || !s->spec)
+		goto fail;
+	memcpy(s->instance, orig->instance, sizeof s->instance);
+	if ((r = pg_connect(s, s->spec, err)) < 0 || (r = prepare_all(s)) < 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	if (!*err)
+		*err = fmt_err("store %s: cannot open another connection", s->label ? s->label : "postgresql");
+	pg_close(s);
+	return r;
 }
 
 int pg_backend_open(const char *spec, void **out, char **err)
@@ -549,22 +594,14 @@ int pg_backend_open(const char *spec, void **out, char **err)
 	int r = check_uri(spec, &s->label, err);
 	if (r < 0)
 		goto fail;
-	s->conn = PQconnectdb(spec);
-	if (!s->conn) {
+	s->spec = strdup(spec);
+	if (!s->spec) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	if (PQstatus(s->conn) != CONNECTION_OK) {
-		const char *m = PQerrorMessage(s->conn);
-		*err = fmt_err("store %s: cannot connect: %.*s", s->label,
-			       (int)strcspn(m, "\n"), m);
-		r = -ECONNREFUSED;
-		goto fail;
-	}
-	PQsetNoticeProcessor(s->conn, on_pq_notice, s);
 	pg_instance_name(s);
-	/* UTC and UTF-8 whatever the role's defaults are. */
-	if ((r = pg_sql(s, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'", "session")) < 0 ||
+	s->listen = true;
+	if ((r = pg_connect(s, spec, err)) < 0 ||
 	    (r = migrate(s, err)) < 0 || (r = prepare_all(s)) < 0 ||
 	    (r = pg_sql(s, "LISTEN " PG_NEWS_CHANNEL, "listen")) < 0 ||
 	    (r = register_instance(s)) < 0)
@@ -708,6 +745,7 @@ int pg_feed_id(struct pg *s, const char *name, const char *url, bool create,
 const struct store_ops pg_store_ops = {
 	.name = "postgresql",
 	.close = pg_close,
+	.reopen = pg_reopen,
 	.feeds_sync = pg_op_feeds_sync,
 	.feed_load = pg_op_feed_load,
 	.commit_fetch = pg_op_commit_fetch,

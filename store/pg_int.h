@@ -79,10 +79,12 @@ enum {
 struct pg {
 	PGconn *conn;
 	char *label;             /* database and host for messages: never the URI */
+	char *spec;              /* the URI, for store_reopen: never logged */
 	bool prepared;           /* the fixed statements exist on this connection */
 	bool iq[PQ__SHAPES];     /* items query shapes prepared on this connection */
 	bool in_tx;
 	bool registered;         /* in the instances table */
+	bool listen;             /* the connection news arrive on (not a reopened one) */
 	char instance[96];       /* this process: host:pid:random, the lease owner */
 };
 

@@ -250,12 +250,9 @@ static char *query_text(sqlite3 *db, const char *sql, int *rc)
 	return out;
 }
 
-static int setup_connection(struct store *s, char **err)
+static int check_file(struct store *s, char **err)
 {
 	int rc;
-	sqlite3_busy_timeout(s->db, 5000);
-	sqlite3_extended_result_codes(s->db, 1);
-	/* quick_check first: a damaged file must be named before we write. */
 	char *qc = query_text(s->db, "PRAGMA quick_check(1)", &rc);
 	if (rc != SQLITE_OK || !qc || strcmp(qc, "ok") != 0) {
 		*err = fmt_err("store %s is damaged or not a feedd database (%s); "
@@ -265,6 +262,14 @@ static int setup_connection(struct store *s, char **err)
 		return (rc & 0xff) == SQLITE_BUSY ? -EBUSY : -EIO;
 	}
 	free(qc);
+	return 0;
+}
+
+static int setup_connection(struct store *s, char **err)
+{
+	int rc;
+	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_extended_result_codes(s->db, 1);
 	char *mode = query_text(s->db, "PRAGMA journal_mode=WAL", &rc);
 	bool wal = mode && strcmp(mode, "wal") == 0;
 	free(mode);
@@ -369,14 +374,51 @@ int store_open(const char *spec, const char *state_dir, struct store **out, char
 		r = (rc & 0xff) == SQLITE_CANTOPEN ? -ENOENT : -EIO;
 		goto fail;
 	}
-	if ((r = setup_connection(s, err)) < 0 || (r = migrate(s, err)) < 0 ||
-	    (r = prepare_all(s, err)) < 0)
+	/* quick_check first: a damaged file must be named before we write. */
+	sqlite3_busy_timeout(s->db, 5000);
+	if ((r = check_file(s, err)) < 0 || (r = setup_connection(s, err)) < 0 ||
+	    (r = migrate(s, err)) < 0 || (r = prepare_all(s, err)) < 0)
 		goto fail;
 	*out = s;
 	return 0;
 fail:
 	if (!*err)
 		*err = fmt_err("store %s: cannot open", s->path);
+	store_close(s);
+	return r;
+}
+
+int store_reopen(struct store *orig, struct store **out, char **err)
+{
+	*out = NULL;
+	*err = NULL;
+	struct store *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	int r;
+	s->path = strdup(orig->path);
+	if (!s->path) {
+		free(s);
+		return -ENOMEM;
+	}
+	int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+				 NULL);
+	if (rc != SQLITE_OK) {
+		*err = fmt_err("store %s: cannot open another connection: %s", s->path,
+			       s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		r = -EIO;
+		goto fail;
+	}
+	if ((r = setup_connection(s, err)) < 0 || (r = prepare_all(s, err)) < 0)
+		goto fail;
+	/* Off the loop, waiting for a lock costs nobody else: wait longer
+	 * rather than lose a commit to a busy file. */
+	sqlite3_busy_timeout(s->db, 60000);
+	*out = s;
+	return 0;
+fail:
+	if (!*err)
+		*err = fmt_err("store %s: cannot open another connection", s->path);
 	store_close(s);
 	return r;
 }
@@ -451,6 +493,12 @@ int store_checkpoint(struct store *s)
 		return store_fail(s, rc, "checkpoint");
 	log_debug("store %s: checkpoint %d/%d frames", s->path, ckpt, log_frames);
 	return 0;
+}
+
+int store_release_memory(struct store *s)
+{
+	int rc = sqlite3_db_release_memory(s->db);
+	return rc == SQLITE_OK ? 0 : store_fail(s, rc, "release memory");
 }
 
 /* --- shared pieces --- */

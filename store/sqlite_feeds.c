@@ -24,6 +24,23 @@ void feed_state_clear(struct feed_state *st)
 	memset(st, 0, sizeof *st);
 }
 
+int feed_state_copy(struct feed_state *dst, const struct feed_state *src)
+{
+	*dst = *src;
+	char **strs[] = {&dst->name, &dst->url, &dst->effective_url, &dst->title,
+			 &dst->site_url, &dst->etag, &dst->last_modified, &dst->next_reason,
+			 &dst->last_error};
+	bool ok = true;
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+		if (*strs[i] && !(*strs[i] = strdup(*strs[i])))
+			ok = false;
+	}
+	if (ok)
+		return 0;
+	feed_state_clear(dst);   /* free(NULL) for the ones that failed */
+	return -ENOMEM;
+}
+
 static int set_tags(struct store *s, int64_t feed, char *const *tags)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_TAGS_CLEAR);

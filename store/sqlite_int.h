@@ -13,6 +13,7 @@
  * struct store_figures keep their names. */
 #define store_open(...) sqlite_store_open(__VA_ARGS__)
 #define store_close(...) sqlite_store_close(__VA_ARGS__)
+#define store_reopen(...) sqlite_store_reopen(__VA_ARGS__)
 #define store_feeds_sync(...) sqlite_store_feeds_sync(__VA_ARGS__)
 #define store_feed_load(...) sqlite_store_feed_load(__VA_ARGS__)
 #define store_commit_fetch(...) sqlite_store_commit_fetch(__VA_ARGS__)
@@ -28,6 +29,7 @@
 #define store_hook_result(...) sqlite_store_hook_result(__VA_ARGS__)
 #define store_figures(...) sqlite_store_figures(__VA_ARGS__)
 #define store_checkpoint(...) sqlite_store_checkpoint(__VA_ARGS__)
+#define store_release_memory(...) sqlite_store_release_memory(__VA_ARGS__)
 
 #include "store/store.h"
 

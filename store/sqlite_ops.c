@@ -14,6 +14,14 @@ int sqlite_backend_open(const char *spec, const char *state_dir, void **out, cha
 
 static void op_close(void *b) { store_close(b); }
 
+static int op_reopen(void *b, void **out, char **err)
+{
+	struct store *s = NULL;
+	int r = store_reopen(b, &s, err);
+	*out = s;
+	return r;
+}
+
 static int op_feeds_sync(void *b, const struct config *c) { return store_feeds_sync(b, c); }
 
 static int op_feed_load(void *b, const char *name, struct feed_state *out)
@@ -80,10 +88,12 @@ static int op_hook_result(void *b, int64_t item_id, bool ok, int64_t next_try,
 static int op_figures(void *b, struct store_figures *f) { return store_figures(b, f); }
 
 static int op_checkpoint(void *b) { return store_checkpoint(b); }
+static int op_release_memory(void *b) { return store_release_memory(b); }
 
 const struct store_ops sqlite_store_ops = {
 	.name = "sqlite",
 	.close = op_close,
+	.reopen = op_reopen,
 	.feeds_sync = op_feeds_sync,
 	.feed_load = op_feed_load,
 	.commit_fetch = op_commit_fetch,
@@ -99,4 +109,5 @@ const struct store_ops sqlite_store_ops = {
 	.hook_result = op_hook_result,
 	.figures = op_figures,
 	.checkpoint = op_checkpoint,
+	.release_memory = op_release_memory,
 };

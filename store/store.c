@@ -50,6 +50,23 @@ int store_open(const char *spec, const char *state_dir, struct store **out, char
 	return 0;
 }
 
+int store_reopen(struct store *s, struct store **out, char **err)
+{
+	*out = NULL;
+	*err = NULL;
+	struct store *n = calloc(1, sizeof *n);
+	if (!n)
+		return -ENOMEM;
+	n->ops = s->ops;
+	int r = s->ops->reopen(s->b, &n->b, err);
+	if (r < 0) {
+		free(n);
+		return r;
+	}
+	*out = n;
+	return 0;
+}
+
 void store_close(struct store *s)
 {
 	if (!s)
@@ -136,6 +153,11 @@ int store_figures(struct store *s, struct store_figures *f)
 int store_checkpoint(struct store *s)
 {
 	return s->ops->checkpoint(s->b);
+}
+
+int store_release_memory(struct store *s)
+{
+	return s->ops->release_memory ? s->ops->release_memory(s->b) : 0;
 }
 
 int store_claim_feed(struct store *s, const struct feed_state *st, int64_t now,

@@ -30,6 +30,12 @@ struct store;
  * negative errno and a message in *err (caller frees). */
 int store_open(const char *spec, const char *state_dir, struct store **out, char **err);
 void store_close(struct store *s);
+/* Another connection to the store S opened, for another thread (the
+ * daemon's store thread): the same data and, on a shared store, the same
+ * instance (leases S takes, it may end). No migration or check: S did
+ * them. Each connection is used by one thread at a time; close it with
+ * store_close before S. */
+int store_reopen(struct store *s, struct store **out, char **err);
 
 /* What the store remembers about a feed between fetches and restarts. */
 struct feed_state {
@@ -55,6 +61,9 @@ struct feed_state {
 	int64_t n_items;         /* read-only: items stored for the feed */
 };
 void feed_state_clear(struct feed_state *st);
+/* A deep copy of SRC into DST (cleared with feed_state_clear); -ENOMEM
+ * leaves DST empty. */
+int feed_state_copy(struct feed_state *dst, const struct feed_state *src);
 
 /* Makes the feed rows match the config: new feeds are added (feed.added),
  * feeds no longer configured are marked removed (feed.removed, history
@@ -159,6 +168,10 @@ int store_figures(struct store *s, struct store_figures *f);
 
 /* Periodic upkeep off the hot path: passive WAL checkpoint. */
 int store_checkpoint(struct store *s);
+/* Hands back the memory this connection's caches hold (SQLite's page
+ * cache refills from the file as queries need it): an idle daemon stays
+ * small. */
+int store_release_memory(struct store *s);
 
 /* --- several instances on one store (PostgreSQL) --- */
 /* Takes this instance's lease on feed ST->name until NOW+LEASE (seconds)

@@ -396,6 +396,28 @@ static void test_item_json_shape(void **state)
 	tdb_close(&t);
 }
 
+/* The idle daemon hands its caches back: nothing stored may go with them. */
+static void test_release_memory_keeps_everything(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	for (int i = 0; i < 50; i++) {
+		char g[16];
+		snprintf(g, sizeof g, "g%d", i);
+		doc_add(d, g, NULL, "an item");
+	}
+	assert_int_equal(commit_count(s, "f", d, NULL), 50);
+	assert_int_equal(store_release_memory(s), 0);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 50);
+	json_decref(items);
+	assert_int_equal(commit_count(s, "f", d, NULL), 0);
+	assert_int_equal(store_release_memory(s), 0);
+	doc_free(d);
+	tdb_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -411,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_same_article_in_two_feeds),
 		cmocka_unit_test(test_empty_document_removes_nothing),
 		cmocka_unit_test(test_item_json_shape),
+		cmocka_unit_test(test_release_memory_keeps_everything),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,185 @@
+/* storeq.c — the store thread: one connection, one job at a time, results
+ * handed back to the loop through an async handle. */
+#include "daemon/storeq.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+struct job {
+	struct job *next;
+	storeq_work_fn work;
+	storeq_done_fn done;
+	void *arg;
+};
+
+struct jobs {
+	struct job *head, *tail;
+};
+
+struct storeq {
+	struct store *s;          /* the thread's connection */
+	uv_thread_t thread;
+	uv_async_t async;         /* finished jobs to hand back */
+	uv_mutex_t lock;
+	uv_cond_t has_work;       /* the thread waits on it */
+	uv_cond_t progress;       /* storeq_drain waits on it */
+	/* Under LOCK: */
+	struct jobs todo;         /* not started */
+	struct jobs finished;     /* worked, DONE not run yet */
+	size_t busy;              /* in todo or being worked */
+	bool quit;
+	/* Loop side only: */
+	size_t pending;           /* submitted, DONE not run yet */
+	bool started;
+};
+
+static void jobs_push(struct jobs *l, struct job *j)
+{
+	j->next = NULL;
+	if (l->tail)
+		l->tail->next = j;
+	else
+		l->head = j;
+	l->tail = j;
+}
+
+static void thread_main(void *arg)
+{
+	struct storeq *q = arg;
+	uv_mutex_lock(&q->lock);
+	for (;;) {
+		while (!q->todo.head && !q->quit)
+			uv_cond_wait(&q->has_work, &q->lock);
+		struct job *j = q->todo.head;
+		if (!j)
+			break;   /* quit, and nothing left to do */
+		q->todo.head = j->next;
+		if (!q->todo.head)
+			q->todo.tail = NULL;
+		uv_mutex_unlock(&q->lock);
+		j->work(q->s, j->arg);
+		uv_mutex_lock(&q->lock);
+		jobs_push(&q->finished, j);
+		q->busy--;
+		uv_cond_broadcast(&q->progress);
+		uv_async_send(&q->async);
+	}
+	uv_mutex_unlock(&q->lock);
+}
+
+/* Runs the DONE callbacks of the finished jobs, oldest first. */
+static void run_finished(struct storeq *q)
+{
+	uv_mutex_lock(&q->lock);
+	struct job *j = q->finished.head;
+	q->finished.head = q->finished.tail = NULL;
+	uv_mutex_unlock(&q->lock);
+	while (j) {
+		struct job *next = j->next;
+		q->pending--;
+		if (j->done)
+			j->done(j->arg);
+		free(j);
+		j = next;
+	}
+}
+
+static void on_uv_async(uv_async_t *h)
+{
+	run_finished(h->data);
+}
+
+int storeq_start(uv_loop_t *loop, struct store *main, struct storeq **out, char **err)
+{
+	*out = NULL;
+	*err = NULL;
+	struct storeq *q = calloc(1, sizeof *q);
+	if (!q)
+		return -ENOMEM;
+	int r = store_reopen(main, &q->s, err);
+	if (r < 0) {
+		free(q);
+		return r;
+	}
+	uv_mutex_init(&q->lock);
+	uv_cond_init(&q->has_work);
+	uv_cond_init(&q->progress);
+	uv_async_init(loop, &q->async, on_uv_async);
+	q->async.data = q;
+	if ((r = uv_thread_create(&q->thread, thread_main, q)) < 0) {
+		if (asprintf(err, "store thread: %s", uv_strerror(r)) < 0)
+			*err = NULL;
+		storeq_stop(q);
+		return r;
+	}
+	q->started = true;
+	*out = q;
+	return 0;
+}
+
+int storeq_submit(struct storeq *q, storeq_work_fn work, storeq_done_fn done, void *arg)
+{
+	struct job *j = calloc(1, sizeof *j);
+	if (!j)
+		return -ENOMEM;
+	j->work = work;
+	j->done = done;
+	j->arg = arg;
+	q->pending++;
+	uv_mutex_lock(&q->lock);
+	jobs_push(&q->todo, j);
+	q->busy++;
+	uv_cond_signal(&q->has_work);
+	uv_mutex_unlock(&q->lock);
+	return 0;
+}
+
+size_t storeq_pending(const struct storeq *q)
+{
+	return q ? q->pending : 0;
+}
+
+void storeq_drain(struct storeq *q)
+{
+	if (!q)
+		return;
+	/* DONE callbacks may submit more (a commit's completion starts the
+	 * next fetch, which may fail at once and commit that): go on until
+	 * nothing is left. */
+	while (q->pending) {
+		uv_mutex_lock(&q->lock);
+		while (q->busy && q->started)
+			uv_cond_wait(&q->progress, &q->lock);
+		uv_mutex_unlock(&q->lock);
+		run_finished(q);
+		if (!q->started)
+			break;
+	}
+}
+
+static void on_uv_close(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+void storeq_stop(struct storeq *q)
+{
+	if (!q)
+		return;
+	storeq_drain(q);
+	if (q->started) {
+		uv_mutex_lock(&q->lock);
+		q->quit = true;
+		uv_cond_signal(&q->has_work);
+		uv_mutex_unlock(&q->lock);
+		uv_thread_join(&q->thread);
+	}
+	store_close(q->s);
+	q->s = NULL;
+	uv_cond_destroy(&q->progress);
+	uv_cond_destroy(&q->has_work);
+	uv_mutex_destroy(&q->lock);
+	uv_close((uv_handle_t *)&q->async, on_uv_close);
+}

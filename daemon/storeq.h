@@ -1,0 +1,46 @@
+/* storeq.h — the store thread: store work that may be slow (a fetched
+ * document's commit) runs there, on a connection of its own, so that a slow
+ * database delays the completion of fetches but never the loop: the socket
+ * API, the timers and the other fetches go on meanwhile.
+ *
+ * Jobs run one at a time, in the order they were submitted. WORK runs on
+ * the store thread with the thread's connection (store_reopen of the
+ * daemon's store); DONE then runs on the loop with the same ARG, which the
+ * submitter owns: DONE frees it. WORK must touch nothing the loop may touch
+ * meanwhile — give it copies.
+ *
+ * Owned by whoever started it (the scheduler); storeq_drain runs every
+ * submitted job to its end (a commit is never dropped), storeq_stop drains
+ * and then ends the thread and closes the connection. */
+#ifndef FEEDD_STOREQ_H
+#define FEEDD_STOREQ_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "store/store.h"
+
+struct storeq;
+
+typedef void (*storeq_work_fn)(struct store *s, void *arg);
+typedef void (*storeq_done_fn)(void *arg);
+
+/* Opens the thread's connection to MAIN's store and starts the thread. On
+ * error a negative errno and a message in *err (caller frees). */
+int storeq_start(uv_loop_t *loop, struct store *main, struct storeq **out, char **err);
+
+/* Queues one job; 0 or -ENOMEM (nothing queued, DONE not called). */
+int storeq_submit(struct storeq *q, storeq_work_fn work, storeq_done_fn done, void *arg);
+
+/* Jobs submitted whose DONE has not run yet. */
+size_t storeq_pending(const struct storeq *q);
+
+/* Waits (blocking the loop) until every submitted job has run, and runs
+ * their DONE callbacks here, in order. */
+void storeq_drain(struct storeq *q);
+
+/* Drains, ends the thread, closes its connection; the struct is freed once
+ * the loop has run the close callback of its async handle. */
+void storeq_stop(struct storeq *q);
+
+#endif

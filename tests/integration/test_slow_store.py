@@ -1,0 +1,71 @@
+"""A slow store delays the commits of fetches, never the loop: while another
+process holds the database's write lock, the daemon fetches, its commit
+waits on the store thread, and the socket API goes on answering at once;
+when the lock goes, the commit lands and nothing is lost."""
+import os
+import sqlite3
+import unittest
+
+from fixture_server import FixtureServer
+from harness import Feedd, wait_until
+
+CONF = """
+[daemon]
+host_gap = 0s
+[defaults]
+allow_private = yes
+interval = 1h
+[feed s]
+url = {url}
+"""
+
+
+class SlowStoreTest(unittest.TestCase):
+    def setUp(self):
+        self.srv = FixtureServer().start()
+        self.d = None
+
+    def tearDown(self):
+        if self.d:
+            self.d.stop()
+            self.d.cleanup()
+        self.srv.stop()
+
+    def items(self):
+        return self.d.get("/v1/items?after=0").json()["items"]
+
+    def test_api_answers_while_a_commit_waits_for_the_lock(self):
+        self.srv.set_feed("s", items=[{"guid": "1", "title": "one"}])
+        self.d = Feedd(CONF.format(url=self.srv.url("/feed/s")))
+        self.assertTrue(wait_until(lambda: len(self.items()) == 1), self.d.read_log())
+
+        # Another process takes the write lock and keeps it.
+        db = sqlite3.connect(os.path.join(self.d.state_dir, "feedd.db"),
+                             isolation_level=None, timeout=10)
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            self.srv.set_feed("s", items=[{"guid": "1", "title": "one"},
+                                          {"guid": "2", "title": "two"}])
+            self.assertEqual(self.d.post("/v1/feeds/s/refresh").status, 202)
+            self.assertTrue(wait_until(
+                lambda: len([e for e in self.srv.log() if e["path"] == "/feed/s"]) >= 2))
+            # The fetch is done and its commit waits for the lock. The loop
+            # does not: every answer comes while the lock is still held (a
+            # loop waiting on the lock would answer none of them before the
+            # lock went, and these requests give up after 3 s).
+            for _ in range(5):
+                r = self.d.get("/v1/status", timeout=3)
+                self.assertEqual(r.status, 200)
+                self.assertEqual(len(self.items()), 1)
+            self.assertEqual(self.d.get("/v1/feeds/s", timeout=3).status, 200)
+        finally:
+            db.execute("COMMIT")
+            db.close()
+        # The lock is gone: the waiting commit lands, the new item with it.
+        self.assertTrue(wait_until(lambda: len(self.items()) == 2, timeout=20),
+                        self.d.read_log())
+        self.assertEqual([i["title"] for i in self.items()], ["one", "two"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,198 @@
+/* test_storeq.c — the store thread: jobs run in order on their own thread
+ * and connection, their completions come back on the loop in order, the
+ * loop keeps running while a job is slow, and nothing submitted is lost at
+ * drain or stop. Runs on SQLite, and on PostgreSQL as pg.storeq. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <uv.h>
+
+#include "daemon/storeq.h"
+#include "store_fixture.h"
+
+struct env {
+	struct tdb t;
+	uv_loop_t loop;
+	struct storeq *q;
+	pthread_t loop_thread;
+	int order[64];
+	int norder;
+	int done_order[64];
+	int ndone;
+	bool wrong_thread;
+	uv_sem_t gate;           /* a slow job waits on it */
+	int ticks;
+};
+
+struct job {
+	struct env *e;
+	int n;
+	bool slow;
+	bool resubmit;
+	int err;
+	size_t nnew;
+};
+
+static void job_work(struct store *s, void *arg)
+{
+	struct job *j = arg;
+	struct env *e = j->e;
+	if (pthread_equal(pthread_self(), e->loop_thread))
+		e->wrong_thread = true;
+	if (j->slow)
+		uv_sem_wait(&e->gate);
+	e->order[e->norder++] = j->n;
+	/* A real commit on the thread's connection. */
+	char feed[32], guid[32];
+	snprintf(feed, sizeof feed, "f%d", j->n % 3);
+	snprintf(guid, sizeof guid, "g%d", j->n);
+	struct doc *d = doc_new();
+	doc_add(d, guid, NULL, "title");
+	struct store_news news;
+	j->err = commit_doc(s, feed, d, &news);
+	j->nnew = j->err == 0 ? news.nnew : 0;
+	if (j->err == 0)
+		store_news_clear(&news);
+	doc_free(d);
+}
+
+static void job_done(void *arg);
+
+static struct job *job_new(struct env *e, int n)
+{
+	struct job *j = calloc(1, sizeof *j);
+	j->e = e;
+	j->n = n;
+	return j;
+}
+
+static void job_done(void *arg)
+{
+	struct job *j = arg;
+	struct env *e = j->e;
+	if (!pthread_equal(pthread_self(), e->loop_thread))
+		e->wrong_thread = true;
+	assert_int_equal(j->err, 0);
+	assert_int_equal(j->nnew, 1);
+	e->done_order[e->ndone++] = j->n;
+	if (j->resubmit)
+		assert_int_equal(storeq_submit(e->q, job_work, job_done, job_new(e, 100 + j->n)), 0);
+	free(j);
+}
+
+static void env_start(struct env *e)
+{
+	memset(e, 0, sizeof *e);
+	tdb_open(&e->t);
+	assert_int_equal(uv_loop_init(&e->loop), 0);
+	e->loop_thread = pthread_self();
+	assert_int_equal(uv_sem_init(&e->gate, 0), 0);
+	char *err = NULL;
+	assert_int_equal(storeq_start(&e->loop, e->t.s, &e->q, &err), 0);
+	assert_null(err);
+}
+
+static void env_stop(struct env *e)
+{
+	storeq_stop(e->q);
+	uv_run(&e->loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&e->loop), 0);
+	uv_sem_destroy(&e->gate);
+	tdb_close(&e->t);
+}
+
+static size_t items_stored(struct store *s)
+{
+	json_t *items = all_items(s, NULL);
+	size_t n = json_array_size(items);
+	json_decref(items);
+	return n;
+}
+
+static void test_order_and_threads(void **state)
+{
+	struct env e;
+	env_start(&e);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(storeq_submit(e.q, job_work, job_done, job_new(&e, i)), 0);
+	assert_int_equal(storeq_pending(e.q), 20);
+	while (e.ndone < 20)
+		uv_run(&e.loop, UV_RUN_ONCE);
+	assert_false(e.wrong_thread);
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(e.order[i], i);
+		assert_int_equal(e.done_order[i], i);
+	}
+	assert_int_equal(storeq_pending(e.q), 0);
+	/* Written through the thread's connection, read through the first. */
+	assert_int_equal(items_stored(e.t.s), 20);
+	env_stop(&e);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	struct env *e = t->data;
+	/* The loop runs while the job waits: let it go after a few ticks. */
+	if (++e->ticks == 3)
+		uv_sem_post(&e->gate);
+}
+
+static void test_loop_runs_during_a_slow_job(void **state)
+{
+	struct env e;
+	env_start(&e);
+	uv_timer_t tick;
+	uv_timer_init(&e.loop, &tick);
+	tick.data = &e;
+	uv_timer_start(&tick, on_tick, 5, 5);
+	struct job *j = job_new(&e, 1);
+	j->slow = true;
+	assert_int_equal(storeq_submit(e.q, job_work, job_done, j), 0);
+	while (e.ndone < 1)
+		uv_run(&e.loop, UV_RUN_ONCE);
+	/* Had the job run on the loop, the timer could never have released it. */
+	assert_true(e.ticks >= 3);
+	assert_int_equal(e.done_order[0], 1);
+	uv_close((uv_handle_t *)&tick, NULL);
+	env_stop(&e);
+}
+
+static void test_drain_and_stop_lose_nothing(void **state)
+{
+	struct env e;
+	env_start(&e);
+	for (int i = 0; i < 10; i++) {
+		struct job *j = job_new(&e, i);
+		j->resubmit = i % 2 == 0;   /* completions that submit more */
+		assert_int_equal(storeq_submit(e.q, job_work, job_done, j), 0);
+	}
+	/* No loop iteration: drain waits for the thread and runs every
+	 * completion, and the ones they submitted, here. */
+	storeq_drain(e.q);
+	assert_int_equal(e.ndone, 15);
+	assert_int_equal(storeq_pending(e.q), 0);
+	assert_int_equal(items_stored(e.t.s), 15);
+	/* Stop drains too. */
+	for (int i = 20; i < 25; i++)
+		assert_int_equal(storeq_submit(e.q, job_work, job_done, job_new(&e, i)), 0);
+	storeq_stop(e.q);
+	e.q = NULL;
+	assert_int_equal(e.ndone, 20);
+	assert_int_equal(items_stored(e.t.s), 20);
+	assert_false(e.wrong_thread);
+	env_stop(&e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_order_and_threads),
+		cmocka_unit_test(test_loop_runs_during_a_slow_job),
+		cmocka_unit_test(test_drain_and_stop_lose_nothing),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
