@@ -138,13 +138,15 @@ static const char pg_migration_2[] =
 	"DECLARE f record; h record; v_ms bigint; v_busy bigint;\n"
 	"BEGIN\n"
 	" status := 0; wait_ms := 0; n429 := 0;\n"
-	" v_ms := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;\n"
 	" UPDATE instances SET last_seen = p_now WHERE id = p_owner;\n"
 	" IF p_host IS NOT NULL THEN\n"
 	"  INSERT INTO hosts(name) VALUES (p_host) ON CONFLICT DO NOTHING;\n"
 	"  SELECT * INTO h FROM hosts WHERE name = p_host FOR UPDATE;\n"
 	"  n429 := h.n429;\n"
 	" END IF;\n"
+	/* Read once the host is ours: a claim that waited for the lock
+	 * must not date its start from before the wait. */
+	" v_ms := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;\n"
 	" SELECT id, next_due, last_fetch, lease_owner, lease_until INTO f FROM feeds\n"
 	"  WHERE name = p_feed FOR UPDATE SKIP LOCKED;\n"
 	" IF NOT FOUND THEN\n"
