@@ -264,50 +264,54 @@ static int64_t item_time(const json_t *it, const char *const *keys)
 
 static const char *const tsv_time_keys[] = { "published", "updated", "first_seen", NULL };
 
+static void tsv_item(struct buf *b, const json_t *it)
+{
+	int64_t t = item_time(it, tsv_time_keys);
+	if (t != DATE_NONE)
+		buf_printf(b, "%lld", (long long)t);
+	buf_append(b, "\t", 1);
+	tsv_trimmed(b, str(it, "title"));
+	buf_append(b, "\t", 1);
+	tsv_uri(b, str(it, "url"));
+	buf_append(b, "\t", 1);
+	const char *content = str(it, "content");
+	if (!content)
+		content = str(it, "summary");
+	tsv_escaped(b, content);
+	buf_append(b, "\t", 1);
+	if (content)
+		buf_puts(b, "html");
+	buf_append(b, "\t", 1);
+	tsv_trimmed(b, str(it, "guid"));
+	buf_append(b, "\t", 1);
+	tsv_trimmed(b, str(it, "author"));
+	buf_append(b, "\t", 1);
+	const json_t *enc = json_array_get(json_object_get(it, "enclosures"), 0);
+	tsv_uri(b, enc ? str(enc, "url") : NULL);
+	buf_append(b, "\t", 1);
+	size_t j;
+	const json_t *cat;
+	json_array_foreach(json_object_get(it, "categories"), j, cat) {
+		if (j)
+			buf_append(b, "|", 1);
+		/* '|' separates categories: one inside a name becomes a space. */
+		for (const char *s = json_string_value(cat); s && *s; s++) {
+			unsigned char c = (unsigned char)*s;
+			if (c == '|' || c == '\t' || c == '\n' || c == '\r')
+				buf_append(b, " ", 1);
+			else if (c >= 0x20 && c != 0x7f)
+				buf_append(b, s, 1);
+		}
+	}
+	buf_append(b, "\n", 1);
+}
+
 void apifmt_tsv(struct buf *b, const json_t *items)
 {
 	size_t i;
 	const json_t *it;
-	json_array_foreach(items, i, it) {
-		int64_t t = item_time(it, tsv_time_keys);
-		if (t != DATE_NONE)
-			buf_printf(b, "%lld", (long long)t);
-		buf_append(b, "\t", 1);
-		tsv_trimmed(b, str(it, "title"));
-		buf_append(b, "\t", 1);
-		tsv_uri(b, str(it, "url"));
-		buf_append(b, "\t", 1);
-		const char *content = str(it, "content");
-		if (!content)
-			content = str(it, "summary");
-		tsv_escaped(b, content);
-		buf_append(b, "\t", 1);
-		if (content)
-			buf_puts(b, "html");
-		buf_append(b, "\t", 1);
-		tsv_trimmed(b, str(it, "guid"));
-		buf_append(b, "\t", 1);
-		tsv_trimmed(b, str(it, "author"));
-		buf_append(b, "\t", 1);
-		const json_t *enc = json_array_get(json_object_get(it, "enclosures"), 0);
-		tsv_uri(b, enc ? str(enc, "url") : NULL);
-		buf_append(b, "\t", 1);
-		size_t j;
-		const json_t *cat;
-		json_array_foreach(json_object_get(it, "categories"), j, cat) {
-			if (j)
-				buf_append(b, "|", 1);
-			/* '|' separates categories: one inside a name becomes a space. */
-			for (const char *s = json_string_value(cat); s && *s; s++) {
-				unsigned char c = (unsigned char)*s;
-				if (c == '|' || c == '\t' || c == '\n' || c == '\r')
-					buf_append(b, " ", 1);
-				else if (c >= 0x20 && c != 0x7f)
-					buf_append(b, s, 1);
-			}
-		}
-		buf_append(b, "\n", 1);
-	}
+	json_array_foreach(items, i, it)
+		tsv_item(b, it);
 }
 
 /* --- Atom --- */
@@ -437,6 +441,18 @@ static void atom_entry(struct buf *b, const json_t *it, int64_t now)
 	buf_puts(b, "</entry>\n");
 }
 
+static void atom_head(struct buf *b, const char *title, int64_t newest, int64_t now)
+{
+	buf_puts(b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+		    "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
+		    "<id>urn:feedd:items</id>\n");
+	atom_elem(b, "title", " type=\"text\"", title);
+	atom_date(b, "updated", newest != DATE_NONE ? newest : now);
+	/* Entries without an author inherit this one; Atom wants one each. */
+	buf_puts(b, "<author><name>feedd</name></author>\n");
+	buf_puts(b, "<generator uri=\"" FEEDD_URL "\" version=\"" FEEDD_VERSION "\">feedd</generator>\n");
+}
+
 void apifmt_atom(struct buf *b, const json_t *items, const char *title, int64_t now)
 {
 	int64_t newest = DATE_NONE;
@@ -447,15 +463,361 @@ void apifmt_atom(struct buf *b, const json_t *items, const char *title, int64_t 
 		if (t != DATE_NONE && (newest == DATE_NONE || t > newest))
 			newest = t;
 	}
-	buf_puts(b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-		    "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
-		    "<id>urn:feedd:items</id>\n");
-	atom_elem(b, "title", " type=\"text\"", title);
-	atom_date(b, "updated", newest != DATE_NONE ? newest : now);
-	/* Entries without an author inherit this one; Atom wants one each. */
-	buf_puts(b, "<author><name>feedd</name></author>\n");
-	buf_puts(b, "<generator uri=\"" FEEDD_URL "\" version=\"" FEEDD_VERSION "\">feedd</generator>\n");
+	atom_head(b, title, newest, now);
 	json_array_foreach(items, i, it)
 		atom_entry(b, it, now);
 	buf_puts(b, "</feed>\n");
+}
+
+void apifmt_atom_doc(struct buf *b, const char *title, int64_t newest, int64_t now,
+		     const char *entries, size_t len)
+{
+	atom_head(b, title, newest, now);
+	buf_append(b, entries, len);
+	buf_puts(b, "</feed>\n");
+}
+
+/* --- item rows, straight from the store --- */
+
+/* A string as json_string_lossy + json_put_string would write it: invalid
+ * UTF-8 bytes become U+FFFD, quotes, backslashes and control characters
+ * are escaped; runs of plain bytes are copied at once. NULL is null. */
+static void json_put_lossy(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	if (!s) {
+		buf_append(b, "null", 4);
+		return;
+	}
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len = strlen(s), start = 0, i = 0;
+	buf_append(b, "\"", 1);
+	while (i < len) {
+		/* Eight plain bytes at a time: none below 0x20, none a quote or
+		 * a backslash, none from 0x80 (those are checked one by one). */
+		while (i + 8 <= len) {
+			uint64_t x;
+			memcpy(&x, u + i, 8);
+			const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+			uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+			uint64_t special = ((x - ones * 0x20) | (q - ones) | (bs - ones) | x) & high;
+			if (special)
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		unsigned char c = u[i];
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			size_t n = utf8_seq_len(u + i, len - i);
+			if (n) {
+				i += n;
+				continue;
+			}
+			buf_append(b, s + start, i - start);
+			buf_append(b, "\xEF\xBF\xBD", 3);
+			start = ++i;
+			continue;
+		}
+		buf_append(b, s + start, i - start);
+		start = ++i;
+		char esc[6] = { '\\', 0 };
+		size_t elen = 2;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			elen = 6;
+		}
+		buf_append(b, esc, elen);
+	}
+	buf_append(b, s + start, len - start);
+	buf_append(b, "\"", 1);
+}
+
+static void put2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/* date_format_rfc3339's bytes for years 1970..9999, quoted, without
+ * gmtime_r and snprintf (measured: a tenth of an items answer). Days to
+ * a civil date by Howard Hinnant's algorithm. */
+static void json_put_date(struct buf *b, int64_t t)
+{
+	if (t == DATE_NONE) {
+		buf_append(b, "null", 4);
+		return;
+	}
+	char d[32];
+	if (t < 0 || t > INT64_C(253402300799)) {
+		date_format_rfc3339(t, d + 1, sizeof d - 2);
+		d[0] = '"';
+		size_t n = strlen(d);
+		d[n] = '"';
+		buf_append(b, d, n + 1);
+		return;
+	}
+	int64_t days = t / 86400, secs = t % 86400;
+	int64_t z = days + 719468;
+	int64_t era = z / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned day = doy - (153 * mp + 2) / 5 + 1;
+	unsigned mon = mp < 10 ? mp + 3 : mp - 9;
+	unsigned year = (unsigned)(yoe + era * 400) + (mon <= 2);
+	/* "YYYY-MM-DDTHH:MM:SSZ" */
+	d[0] = '"';
+	put2(d + 1, year / 100);
+	put2(d + 3, year % 100);
+	d[5] = '-';
+	put2(d + 6, mon);
+	d[8] = '-';
+	put2(d + 9, day);
+	d[11] = 'T';
+	put2(d + 12, (unsigned)(secs / 3600));
+	d[14] = ':';
+	put2(d + 15, (unsigned)(secs / 60 % 60));
+	d[17] = ':';
+	put2(d + 18, (unsigned)(secs % 60));
+	d[20] = 'Z';
+	d[21] = '"';
+	buf_append(b, d, 22);
+}
+
+/* --- is stored JSON text already what json_put would write? --- */
+
+/* The scanners below accept only the compact form jansson's json_dumps
+ * (and json_put) produce, and which json_loads reads back as the same
+ * value: no whitespace, integers in range, strings of valid UTF-8 with
+ * only the escapes json_put_string writes, no repeated key. Anything else
+ * takes the slow road (parse, then write), so the bytes never differ. */
+static const char *canon_value(const char *p, int depth);
+
+static const char *canon_string(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	if (*u++ != '"')
+		return NULL;
+	for (;;) {
+		unsigned char c = *u;
+		if (c == '"')
+			return (const char *)u + 1;
+		if (c < 0x20)
+			return NULL;
+		if (c == '\\') {
+			c = u[1];
+			if (c == '"' || c == '\\' || c == 'n' || c == 'r' || c == 't' || c == 'b' ||
+			    c == 'f') {
+				u += 2;
+				continue;
+			}
+			/* \u00XX, upper-case hex, for the other controls but NUL
+			 * (json_loads refuses NUL in a string). */
+			if (c != 'u' || u[2] != '0' || u[3] != '0' || (u[4] != '0' && u[4] != '1'))
+				return NULL;
+			unsigned v = (unsigned)(u[4] - '0') << 4;
+			unsigned char h = u[5];
+			if (h >= '0' && h <= '9')
+				v |= h - '0';
+			else if (h >= 'A' && h <= 'F')
+				v |= h - 'A' + 10;
+			else
+				return NULL;
+			if (v == 0 || v == '\n' || v == '\r' || v == '\t' || v == '\b' || v == '\f')
+				return NULL;
+			u += 6;
+			continue;
+		}
+		if (c < 0x80) {
+			u++;
+			continue;
+		}
+		size_t n = utf8_seq_len(u, strnlen((const char *)u, 4));
+		if (!n)
+			return NULL;
+		u += n;
+	}
+}
+
+static const char *canon_number(const char *p)
+{
+	const char *d = p;
+	if (*d == '-')
+		d++;
+	const char *digits = d;
+	while (*d >= '0' && *d <= '9')
+		d++;
+	size_t n = (size_t)(d - digits);
+	/* Integers only (reals are re-printed), no leading zero, no -0, and
+	 * few enough digits to fit a json_int_t. */
+	if (n == 0 || n > 18 || (digits[0] == '0' && (n > 1 || digits != p)))
+		return NULL;
+	if (*d == '.' || *d == 'e' || *d == 'E')
+		return NULL;
+	return d;
+}
+
+static const char *canon_object(const char *p, int depth)
+{
+	/* Keys seen so far, to refuse a repeated one (json_loads keeps one). */
+	const char *keys[16];
+	size_t klen[16], nkeys = 0;
+	p++;
+	if (*p == '}')
+		return p + 1;
+	for (;;) {
+		const char *k = p;
+		if (!(p = canon_string(p)) || *p != ':')
+			return NULL;
+		if (nkeys == 16)
+			return NULL;
+		for (size_t i = 0; i < nkeys; i++)
+			if (klen[i] == (size_t)(p - k) && memcmp(keys[i], k, klen[i]) == 0)
+				return NULL;
+		keys[nkeys] = k;
+		klen[nkeys++] = (size_t)(p - k);
+		if (!(p = canon_value(p + 1, depth)))
+			return NULL;
+		if (*p == '}')
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+static const char *canon_array(const char *p, int depth)
+{
+	p++;
+	if (*p == ']')
+		return p + 1;
+	for (;;) {
+		if (!(p = canon_value(p, depth)))
+			return NULL;
+		if (*p == ']')
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+static const char *canon_value(const char *p, int depth)
+{
+	if (depth > 8)
+		return NULL;
+	switch (*p) {
+	case '{': return canon_object(p, depth + 1);
+	case '[': return canon_array(p, depth + 1);
+	case '"': return canon_string(p);
+	case 't': return strncmp(p, "true", 4) ? NULL : p + 4;
+	case 'f': return strncmp(p, "false", 5) ? NULL : p + 5;
+	case 'n': return strncmp(p, "null", 4) ? NULL : p + 4;
+	default: return canon_number(p);
+	}
+}
+
+/* Stored JSON text (categories, enclosures) as json_loads_or(TEXT, [])
+ * followed by json_put would write it. */
+static void json_put_stored(struct buf *b, const char *text)
+{
+	if (text && (text[0] == '[' || text[0] == '{')) {
+		const char *end = canon_value(text, 0);
+		if (end && !*end) {
+			buf_append(b, text, (size_t)(end - text));
+			return;
+		}
+	}
+	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+	if (!j) {
+		buf_append(b, "[]", 2);
+		return;
+	}
+	json_put(b, j);
+	json_decref(j);
+}
+
+void apifmt_row_json(struct buf *b, const struct item_row *r)
+{
+	/* Keys in item_row_to_json's order. */
+	buf_puts(b, "{\"guid\":");
+	json_put_lossy(b, r->guid);
+	buf_puts(b, ",\"url\":");
+	json_put_lossy(b, r->url);
+	buf_puts(b, ",\"title\":");
+	json_put_lossy(b, r->title);
+	buf_puts(b, ",\"author\":");
+	json_put_lossy(b, r->author);
+	buf_puts(b, ",\"summary\":");
+	json_put_lossy(b, r->summary);
+	buf_puts(b, ",\"content\":");
+	json_put_lossy(b, r->content);
+	buf_puts(b, ",\"published\":");
+	json_put_date(b, r->published);
+	buf_puts(b, ",\"updated\":");
+	json_put_date(b, r->updated);
+	buf_puts(b, ",\"categories\":");
+	json_put_stored(b, r->categories);
+	buf_puts(b, ",\"enclosures\":");
+	json_put_stored(b, r->enclosures);
+	buf_puts(b, ",\"id\":");
+	json_put_int(b, r->id);
+	buf_puts(b, ",\"feed\":");
+	json_put_lossy(b, r->feed);
+	buf_puts(b, ",\"first_seen\":");
+	json_put_date(b, r->first_seen ? r->first_seen : DATE_NONE);
+	buf_puts(b, ",\"updated_seen\":");
+	json_put_date(b, r->updated_seen ? r->updated_seen : DATE_NONE);
+	buf_puts(b, ",\"identity\":");
+	json_put_lossy(b, r->identity);
+	buf_puts(b, ",\"duplicate_of\":");
+	if (r->has_duplicate)
+		json_put_int(b, r->duplicate_of);
+	else
+		buf_append(b, "null", 4);
+	buf_puts(b, ",\"date\":");
+	json_put_date(b, r->date ? r->date : DATE_NONE);
+	buf_append(b, "}", 1);
+}
+
+/* TSV and Atom read few fields but parse dates and the stored arrays:
+ * rarer formats, rendered through the item's JSON to stay byte-equal. */
+void apifmt_row_tsv(struct buf *b, const struct item_row *row)
+{
+	json_t *it = item_row_to_json(row);
+	if (!it) {
+		b->oom = true;
+		return;
+	}
+	tsv_item(b, it);
+	json_decref(it);
+}
+
+int64_t apifmt_row_atom(struct buf *b, const struct item_row *row, int64_t now)
+{
+	json_t *it = item_row_to_json(row);
+	if (!it) {
+		b->oom = true;
+		return DATE_NONE;
+	}
+	atom_entry(b, it, now);
+	int64_t t = item_time(it, atom_updated_keys);
+	json_decref(it);
+	return t;
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/item.h"
+
 struct buf {
 	char *data;
 	size_t len, cap;
@@ -32,5 +34,20 @@ void apifmt_tsv(struct buf *b, const json_t *items);
 /* An Atom 1.0 document of ITEMS; TITLE names the selection, NOW is used
  * for <updated> when no item has a date. */
 void apifmt_atom(struct buf *b, const json_t *items, const char *title, int64_t now);
+
+/* --- item rows as the store lends them (store_items_each), rendered
+ * without building a JSON tree; the bytes are those of the functions above
+ * applied to item_row_to_json(ROW). --- */
+/* One item's JSON object, no newline. */
+void apifmt_row_json(struct buf *b, const struct item_row *row);
+/* One item's sfeed(5) line. */
+void apifmt_row_tsv(struct buf *b, const struct item_row *row);
+/* One item's Atom <entry>; returns the date it contributes to the feed's
+ * <updated> (DATE_NONE when it has none). */
+int64_t apifmt_row_atom(struct buf *b, const struct item_row *row, int64_t now);
+/* The Atom document around ENTRIES (apifmt_row_atom's output): NEWEST is
+ * the latest date they returned, or DATE_NONE. */
+void apifmt_atom_doc(struct buf *b, const char *title, int64_t newest, int64_t now,
+		     const char *entries, size_t len);
 
 #endif

@@ -63,8 +63,7 @@ void doc_free(struct doc *d)
 	free(d);
 }
 
-/* Length of the valid UTF-8 sequence at S (1..4), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t left)
+size_t utf8_seq_len(const unsigned char *s, size_t left)
 {
 	unsigned c = s[0];
 	size_t n;
@@ -96,7 +95,7 @@ json_t *json_string_lossy(const char *s)
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, bad = 0;
 	while (i < len) {
-		size_t n = utf8_seq(u + i, len - i);
+		size_t n = utf8_seq_len(u + i, len - i);
 		if (!n) { bad++; n = 1; }
 		i += n;
 	}
@@ -107,7 +106,7 @@ json_t *json_string_lossy(const char *s)
 		return json_null();
 	size_t o = 0;
 	for (i = 0; i < len;) {
-		size_t n = utf8_seq(u + i, len - i);
+		size_t n = utf8_seq_len(u + i, len - i);
 		if (n) {
 			memcpy(out + o, s + i, n);
 			o += n;
@@ -174,4 +173,50 @@ json_t *doc_to_json(const struct doc *d)
 	for (size_t i = 0; i < d->nitems; i++)
 		json_array_append_new(items, item_to_json(&d->items[i]));
 	return json_pack("{s:o,s:o}", "feed", feed_info_to_json(&d->feed), "items", items);
+}
+
+static json_t *json_loads_or(const char *text, json_t *fallback)
+{
+	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+	if (j) {
+		json_decref(fallback);
+		return j;
+	}
+	return fallback;
+}
+
+/* The store's times: 0 is "unknown", unlike an item's DATE_NONE. */
+static json_t *json_seen(int64_t t)
+{
+	return t ? json_date(t) : json_null();
+}
+
+json_t *item_row_to_json(const struct item_row *r)
+{
+	/* The item model's own JSON, then the store's fields on top, in this
+	 * order: apifmt_row_json writes the same bytes without the tree. */
+	struct item it = {
+		.guid = (char *)r->guid,
+		.url = (char *)r->url,
+		.title = (char *)r->title,
+		.author = (char *)r->author,
+		.summary = (char *)r->summary,
+		.content = (char *)r->content,
+		.published = r->published,
+		.updated = r->updated,
+	};
+	json_t *j = item_to_json(&it);
+	if (!j)
+		return NULL;
+	json_object_set_new(j, "categories", json_loads_or(r->categories, json_array()));
+	json_object_set_new(j, "enclosures", json_loads_or(r->enclosures, json_array()));
+	json_object_set_new(j, "id", json_integer(r->id));
+	json_object_set_new(j, "feed", json_string_lossy(r->feed));
+	json_object_set_new(j, "first_seen", json_seen(r->first_seen));
+	json_object_set_new(j, "updated_seen", json_seen(r->updated_seen));
+	json_object_set_new(j, "identity", json_string(r->identity));
+	json_object_set_new(j, "duplicate_of", r->has_duplicate ? json_integer(r->duplicate_of)
+							     : json_null());
+	json_object_set_new(j, "date", json_seen(r->date));
+	return j;
 }

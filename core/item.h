@@ -87,5 +87,28 @@ json_t *doc_to_json(const struct doc *d);
 
 /* A JSON string from possibly-invalid UTF-8 (bad bytes become U+FFFD). */
 json_t *json_string_lossy(const char *s);
+/* Length of the valid UTF-8 sequence at S (1..4, LEFT bytes readable), or 0
+ * when the byte at S starts none (it would become U+FFFD). */
+size_t utf8_seq_len(const unsigned char *s, size_t left);
+
+/* An item as the store keeps it, lent for the time of one call (see
+ * store_items_each): every pointer is the store's, NULL when absent. */
+struct item_row {
+	int64_t id;
+	const char *feed;
+	const char *guid, *url, *title, *author, *summary, *content;
+	int64_t published, updated;   /* DATE_NONE when absent */
+	const char *categories;       /* the stored JSON text (an array) */
+	const char *enclosures;
+	int64_t first_seen, updated_seen, date;  /* 0 when unknown */
+	const char *identity;         /* the rule: "guid", "link" or "hash" */
+	bool has_duplicate;
+	int64_t duplicate_of;
+};
+
+/* The API's item JSON (item_to_json plus the store's fields: id, feed,
+ * first_seen, updated_seen, identity, duplicate_of, date). New reference;
+ * categories/enclosures text that does not parse becomes []. */
+json_t *item_row_to_json(const struct item_row *r);
 
 #endif

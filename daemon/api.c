@@ -1,6 +1,7 @@
 /* api.c — the socket API's endpoints (docs/API.md) on top of http.c:
  * routing, store queries, output formats and held long-polls. */
 #include "daemon/api.h"
+#include "daemon/storeq.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "core/apifmt.h"
 #include "core/apireq.h"
 #include "core/log.h"
+#include "daemon/apiquery.h"
 #include "daemon/http.h"
 #include "daemon/sched.h"
 
@@ -19,25 +21,52 @@
  * streamed in chunks so a slow reader holds at most a slice in the queue. */
 #define WHOLE_MAX (256u * 1024)
 #define SLICE (64u * 1024)
+/* Reader handles, one per item query running off the loop at once: the
+ * size of libuv's default thread pool, so a slow query (a full-text search
+ * over everything) leaves others a thread. */
+#define API_READERS 4
 
-enum ctx_kind { CTX_WAIT, CTX_STREAM };
+enum ctx_kind { CTX_JOB, CTX_STREAM };
+
+/* A read-only store handle and the answer buffer it renders into, lent to
+ * one job at a time; only that job's worker thread touches them while it
+ * runs (the loop hands them over through uv_queue_work). */
+struct reader {
+	struct store *store;
+	struct buf keep;         /* a rendered-into buffer kept for the next job */
+	bool busy;
+};
 
 struct api {
 	struct feedd *d;
 	struct http_server *srv;
-	struct waiter *waiters;
-	bool closing;
+	struct job *waiters;        /* parked long-polls */
+	struct job *pending, *pending_tail;  /* waiting for a reader */
+	struct reader readers[API_READERS];
+	int nreaders;               /* 0: queries run on the loop (no reader handles) */
+	int running;                /* jobs on a worker thread */
+	int64_t woke_item, woke_event;  /* the newest ids api_wake was told */
+	bool closing, srv_closed;
 };
 
-/* A held long-poll; freed in its timer's close callback. */
-struct waiter {
+/* One items or events request, from its arrival until it is answered: run
+ * by a worker (or on the loop), parked while a long-poll waits, run again
+ * on a wake-up. Only the loop thread touches it, except REQ, RD and ANS
+ * while a worker runs it (the loop then leaves them alone). */
+struct job {
 	enum ctx_kind kind;
-	uv_timer_t timer;
 	struct api *api;
 	struct http_conn *conn;     /* NULL once the client is gone */
 	struct apireq req;
-	int64_t mark;               /* last item id / event seq seen when parked */
-	struct waiter *prev, *next;
+	uv_work_t work;
+	struct reader *rd;          /* while on a worker */
+	struct api_answer ans;
+	uv_timer_t timer;           /* the long-poll's deadline, while parked */
+	bool timer_init;            /* TIMER must be closed before the job is freed */
+	bool parked, queued, final;
+	uint64_t deadline;          /* loop ms: the wait ends */
+	int64_t mark;               /* what a wake-up must pass to run it again */
+	struct job *prev, *next;    /* in api->waiters or api->pending */
 };
 
 /* The rest of a long answer being streamed. */
@@ -56,16 +85,17 @@ static const char *const ctypes[FMT__COUNT] = {
 
 /* --- sending --- */
 
-/* Answers are rendered into one buffer kept from request to request: a
- * large buffer freed per answer makes malloc consolidate its heap every
- * time (measured: a third of the loop's time under load). Loop thread only. */
+/* Answers are rendered into buffers kept from request to request: a large
+ * buffer freed per answer makes malloc consolidate its heap every time
+ * (measured: a third of the loop's time under load). This one is the
+ * loop's; each reader keeps its own. */
 #define SCRATCH_KEEP (1u << 20)
 static struct buf scratch;
 
-static struct buf scratch_take(void)
+static struct buf buf_take(struct buf *keep)
 {
-	struct buf b = scratch;
-	memset(&scratch, 0, sizeof scratch);
+	struct buf b = *keep;
+	memset(keep, 0, sizeof *keep);
 	b.len = 0;
 	b.oom = false;
 	if (b.data)
@@ -73,14 +103,18 @@ static struct buf scratch_take(void)
 	return b;
 }
 
-static void scratch_give(struct buf *b)
+/* Gives B back to KEEP when it is small enough and KEEP is free. */
+static void buf_give(struct buf *keep, struct buf *b)
 {
-	if (b->data && b->cap <= SCRATCH_KEEP && !scratch.data)
-		scratch = *b;
+	if (b->data && b->cap <= SCRATCH_KEEP && !keep->data)
+		*keep = *b;
 	else
 		buf_free(b);
 	memset(b, 0, sizeof *b);
 }
+
+static struct buf scratch_take(void) { return buf_take(&scratch); }
+static void scratch_give(struct buf *b) { buf_give(&scratch, b); }
 
 static void stream_pull(struct http_conn *c, void *ctx)
 {
@@ -97,24 +131,22 @@ static void stream_pull(struct http_conn *c, void *ctx)
 	}
 }
 
-/* Sends BODY (taken over) whole or streamed. */
-static void send_buf(struct http_conn *c, int status, enum api_format f, const char *headers,
-		     struct buf *body)
+/* Sends BODY whole or streamed. A streamed body is taken over (BODY is
+ * left empty); a whole one stays the caller's, to keep or free. */
+static void send_body(struct http_conn *c, int status, enum api_format f, const char *headers,
+		      struct buf *body)
 {
 	if (body->oom) {
 		static const char oom[] = "{\"error\":\"out of memory\",\"detail\":null}\n";
-		scratch_give(body);
 		http_reply(c, 500, ctypes[FMT_JSON], NULL, oom, sizeof oom - 1);
 		return;
 	}
 	if (body->len <= WHOLE_MAX) {
 		http_reply(c, status, ctypes[f], headers, body->data, body->len);
-		scratch_give(body);
 		return;
 	}
 	struct stream *st = calloc(1, sizeof *st);
 	if (!st) {
-		buf_free(body);
 		http_reply(c, 500, ctypes[FMT_JSON], NULL, "{\"error\":\"out of memory\"}\n", 26);
 		return;
 	}
@@ -123,6 +155,15 @@ static void send_buf(struct http_conn *c, int status, enum api_format f, const c
 	memset(body, 0, sizeof *body);
 	http_conn_set_ctx(c, st);
 	http_stream_begin(c, status, ctypes[f], headers, stream_pull);
+}
+
+/* Sends BODY (taken over) whole or streamed. */
+static void send_buf(struct http_conn *c, int status, enum api_format f, const char *headers,
+		     struct buf *body)
+{
+	send_body(c, status, f, headers, body);
+	if (body->data)
+		scratch_give(body);
 }
 
 static void send_json(struct http_conn *c, int status, const char *headers, json_t *j)
@@ -155,216 +196,281 @@ static void send_store_error(struct http_conn *c, int r)
 	send_error(c, 500, "store error", strerror(-r), NULL);
 }
 
-/* --- items --- */
+/* --- item and event requests: jobs --- */
 
-/* 0 when every named feed exists; else answers 404 and returns -ENOENT. */
-static int check_feeds(struct api *a, struct http_conn *c, const char *const *names, size_t n)
+static void job_dispatch(struct job *j);
+
+static void on_job_closed(uv_handle_t *h)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct feed_state st = { 0 };
-		int r = store_feed_load(a->d->store, names[i], &st);
-		feed_state_clear(&st);
-		if (r == -ENOENT) {
-			char detail[300];
-			snprintf(detail, sizeof detail, "no feed named \"%s\"", names[i]);
-			send_error(c, 404, "unknown feed", detail, NULL);
-			return r;
-		}
-	}
-	return 0;
+	struct job *j = h->data;
+	apireq_free(&j->req);
+	buf_free(&j->ans.body);
+	free(j);
 }
 
-static void render_items(struct api *a, struct http_conn *c, const struct apireq *r,
-			 json_t *items, int64_t next)
+static void job_free(struct job *j)
 {
-	struct buf b = scratch_take();
-	char headers[64];
-	snprintf(headers, sizeof headers, "Feedd-Next: %lld\r\n", (long long)next);
-	switch (r->format) {
-	case FMT_JSON: {
-		json_t *j = json_pack("{s:O,s:I}", "items", items, "next", (json_int_t)next);
-		apifmt_json(&b, j);
-		json_decref(j);
-		break;
-	}
-	case FMT_NDJSON:
-		apifmt_ndjson(&b, items);
-		break;
-	case FMT_TSV:
-		apifmt_tsv(&b, items);
-		break;
-	case FMT_ATOM: {
-		char title[300];
-		if (r->route == ROUTE_FEED_ITEMS)
-			snprintf(title, sizeof title, "feedd: %s", r->name);
-		else if (r->route == ROUTE_CONSUMER_ITEMS)
-			snprintf(title, sizeof title, "feedd: new for %s", r->name);
-		else
-			snprintf(title, sizeof title, "feedd: items");
-		apifmt_atom(&b, items, title, (int64_t)time(NULL));
-		break;
-	}
-	case FMT__COUNT:
-		break;
-	}
-	(void)a;
-	send_buf(c, 200, r->format, headers, &b);
-}
-
-/* Runs the query. Answers unless it came back empty and WAIT is allowed:
- * then returns 0 without answering. 1 = answered. */
-static int items_try(struct api *a, struct http_conn *c, const struct apireq *r, bool may_wait)
-{
-	struct item_query q;
-	apireq_item_query(r, &q);
-	json_t *items = NULL;
-	int64_t next = 0;
-	int rc = store_items(a->d->store, &q, &items, &next);
-	if (rc < 0) {
-		send_store_error(c, rc);
-		return 1;
-	}
-	if (may_wait && r->wait > 0 && json_array_size(items) == 0) {
-		json_decref(items);
-		return 0;
-	}
-	render_items(a, c, r, items, next);
-	json_decref(items);
-	return 1;
-}
-
-static int events_try(struct api *a, struct http_conn *c, const struct apireq *r, bool may_wait)
-{
-	json_t *events = NULL;
-	int64_t next = 0;
-	int rc = store_events(a->d->store, r->after, r->limit, &events, &next);
-	if (rc < 0) {
-		send_store_error(c, rc);
-		return 1;
-	}
-	if (may_wait && r->wait > 0 && json_array_size(events) == 0) {
-		json_decref(events);
-		return 0;
-	}
-	struct buf b = scratch_take();
-	char headers[64];
-	snprintf(headers, sizeof headers, "Feedd-Next: %lld\r\n", (long long)next);
-	if (r->format == FMT_NDJSON) {
-		apifmt_ndjson(&b, events);
-	} else {
-		json_t *j = json_pack("{s:O,s:I}", "events", events, "next", (json_int_t)next);
-		apifmt_json(&b, j);
-		json_decref(j);
-	}
-	json_decref(events);
-	send_buf(c, 200, r->format, headers, &b);
-	return 1;
-}
-
-static int request_try(struct api *a, struct http_conn *c, const struct apireq *r, bool may_wait)
-{
-	return r->route == ROUTE_EVENTS ? events_try(a, c, r, may_wait)
-					: items_try(a, c, r, may_wait);
-}
-
-/* --- long-polls --- */
-
-static void on_waiter_closed(uv_handle_t *h)
-{
-	struct waiter *w = h->data;
-	apireq_free(&w->req);
-	free(w);
-}
-
-static void waiter_release(struct waiter *w)
-{
-	struct api *a = w->api;
-	if (w->prev)
-		w->prev->next = w->next;
-	else
-		a->waiters = w->next;
-	if (w->next)
-		w->next->prev = w->prev;
-	w->prev = w->next = NULL;
-	w->conn = NULL;
-	uv_timer_stop(&w->timer);
-	uv_close((uv_handle_t *)&w->timer, on_waiter_closed);
-}
-
-/* Answers W with whatever the query gives now (maybe nothing). */
-static void waiter_answer(struct waiter *w)
-{
-	struct http_conn *c = w->conn;
-	struct api *a = w->api;
-	/* The conn's context is cleared first: the answer completes the
-	 * request, and W must not be mistaken for a stream's state. */
-	http_conn_set_ctx(c, NULL);
-	request_try(a, c, &w->req, false);
-	waiter_release(w);
-}
-
-static void on_waiter_timeout(uv_timer_t *t)
-{
-	waiter_answer(t->data);
-}
-
-static void current_marks(struct api *a, int64_t *item, int64_t *event)
-{
-	*item = *event = 0;
-	store_last_ids(a->d->store, item, event);
-}
-
-/* Holds the request until a wake-up satisfies it or WAIT seconds pass.
- * R is taken over. */
-static void park(struct api *a, struct http_conn *c, struct apireq *r)
-{
-	if (http_conn_park(c) < 0) {
-		apireq_free(r);
-		send_error(c, 503, "too many waiting clients", "try again later", NULL);
+	if (j->timer_init) {
+		uv_close((uv_handle_t *)&j->timer, on_job_closed);
 		return;
 	}
-	struct waiter *w = calloc(1, sizeof *w);
-	if (!w) {
+	apireq_free(&j->req);
+	buf_free(&j->ans.body);
+	free(j);
+}
+
+static void list_remove(struct job **head, struct job *j)
+{
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		*head = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+	j->prev = j->next = NULL;
+}
+
+static void unpark(struct job *j)
+{
+	if (!j->parked)
+		return;
+	list_remove(&j->api->waiters, j);
+	j->parked = false;
+	uv_timer_stop(&j->timer);
+}
+
+static void on_job_timeout(uv_timer_t *t)
+{
+	struct job *j = t->data;
+	/* The wait is over: whatever the query gives now is the answer. */
+	unpark(j);
+	j->final = true;
+	job_dispatch(j);
+}
+
+/* Holds J until a wake-up passes its mark or its deadline comes. */
+static void job_park(struct job *j)
+{
+	struct api *a = j->api;
+	if (!j->timer_init) {
+		if (http_conn_park(j->conn) < 0) {
+			send_error(j->conn, 503, "too many waiting clients", "try again later", NULL);
+			job_free(j);
+			return;
+		}
+		uv_timer_init(a->d->loop, &j->timer);
+		j->timer.data = j;
+		j->timer_init = true;
+	}
+	uint64_t now = uv_now(a->d->loop);
+	uv_timer_start(&j->timer, on_job_timeout, j->deadline > now ? j->deadline - now : 0, 0);
+	j->parked = true;
+	j->next = a->waiters;
+	if (a->waiters)
+		a->waiters->prev = j;
+	a->waiters = j;
+}
+
+/* J's query ran (ANS holds the answer, rendered into a buffer taken from
+ * KEEP): answer it, or park it. The buffer goes back to KEEP either way. */
+static void job_finish(struct job *j, struct buf *keep)
+{
+	struct api *a = j->api;
+	struct api_answer *ans = &j->ans;
+	if (!j->conn) {
+		buf_give(keep, &ans->body);
+		job_free(j);
+		return;
+	}
+	if (ans->status == 200 && ans->empty && !ans->body.oom && j->req.wait > 0 &&
+	    !j->final && !a->closing) {
+		/* Filters may exclude the new items: only an answer that has
+		 * something ends the wait. */
+		buf_give(keep, &ans->body);
+		j->mark = ans->mark;
+		int64_t woke = j->req.route == ROUTE_EVENTS ? a->woke_event : a->woke_item;
+		if (woke > j->mark)
+			job_dispatch(j);  /* news came while it ran */
+		else
+			job_park(j);
+		return;
+	}
+	char headers[64] = "";
+	if (ans->status == 200)
+		snprintf(headers, sizeof headers, "Feedd-Next: %lld\r\n", (long long)ans->next);
+	/* The answer completes the request: J must not pass for a stream's
+	 * state afterwards. */
+	http_conn_set_ctx(j->conn, NULL);
+	send_body(j->conn, ans->status, ans->format, ans->status == 200 ? headers : NULL,
+		  &ans->body);
+	buf_give(keep, &ans->body);
+	job_free(j);
+}
+
+/* Runs J's query on the loop: when no reader handle exists, or at
+ * shutdown. */
+static void job_run_here(struct job *j)
+{
+	j->ans.body = scratch_take();
+	apiquery_run(j->api->d->store, &j->req, (int64_t)time(NULL), &j->ans);
+	job_finish(j, &scratch);
+}
+
+static void on_work(uv_work_t *w)
+{
+	/* Worker thread: only J's request, answer and reader. */
+	struct job *j = w->data;
+	apiquery_run(j->rd->store, &j->req, (int64_t)time(NULL), &j->ans);
+}
+
+static void api_free(struct api *a)
+{
+	for (int i = 0; i < a->nreaders; i++) {
+		store_close(a->readers[i].store);
+		buf_free(&a->readers[i].keep);
+	}
+	buf_free(&scratch);
+	free(a);
+}
+
+static void pending_next(struct api *a);
+
+static void on_work_done(uv_work_t *w, int status)
+{
+	struct job *j = w->data;
+	struct api *a = j->api;
+	struct reader *rd = j->rd;
+	(void)status;
+	a->running--;
+	j->rd = NULL;
+	/* RD stays busy until J is done with its buffer: a re-run J starts on
+	 * another reader. */
+	job_finish(j, &rd->keep);
+	rd->busy = false;
+	pending_next(a);
+	if (a->srv_closed && a->running == 0)
+		api_free(a);
+}
+
+static void job_start(struct job *j, struct reader *rd)
+{
+	struct api *a = j->api;
+	rd->busy = true;
+	j->rd = rd;
+	j->ans.body = buf_take(&rd->keep);
+	j->work.data = j;
+	a->running++;
+	if (uv_queue_work(a->d->loop, &j->work, on_work, on_work_done) < 0) {
+		a->running--;
+		buf_give(&rd->keep, &j->ans.body);
+		rd->busy = false;
+		j->rd = NULL;
+		job_run_here(j);
+	}
+}
+
+static void pending_next(struct api *a)
+{
+	while (a->pending) {
+		struct reader *rd = NULL;
+		for (int i = 0; i < a->nreaders && !rd; i++)
+			if (!a->readers[i].busy)
+				rd = &a->readers[i];
+		if (!rd)
+			return;
+		struct job *j = a->pending;
+		list_remove(&a->pending, j);
+		if (!a->pending)
+			a->pending_tail = NULL;
+		j->queued = false;
+		if (!j->conn)
+			job_free(j);
+		else
+			job_start(j, rd);
+	}
+}
+
+/* Store thread: a search's query on the writer's connection, which first
+ * indexes what the commits left to the upkeep (readers cannot). */
+static void search_work(struct store *s, void *arg)
+{
+	struct job *j = arg;
+	apiquery_run(s, &j->req, (int64_t)time(NULL), &j->ans);
+}
+
+static void search_done(void *arg)
+{
+	struct job *j = arg;
+	struct api *a = j->api;
+	a->running--;
+	job_finish(j, &scratch);
+	if (a->srv_closed && a->running == 0)
+		api_free(a);
+}
+
+/* Runs J's query on a free reader's worker, or queues it for the next
+ * free one (in arrival order); a full-text search on the store thread;
+ * without either, on the loop now. */
+static void job_dispatch(struct job *j)
+{
+	struct api *a = j->api;
+	if (j->req.q && *j->req.q && a->d->storeq && !a->closing) {
+		memset(&j->ans.body, 0, sizeof j->ans.body);
+		a->running++;
+		if (storeq_submit(a->d->storeq, search_work, search_done, j) == 0)
+			return;
+		a->running--;
+	}
+	if (a->nreaders == 0 || a->closing) {
+		job_run_here(j);
+		return;
+	}
+	j->queued = true;
+	j->prev = a->pending_tail;
+	j->next = NULL;
+	if (a->pending_tail)
+		a->pending_tail->next = j;
+	else
+		a->pending = j;
+	a->pending_tail = j;
+	pending_next(a);
+}
+
+/* R is taken over. */
+static void job_begin(struct api *a, struct http_conn *c, struct apireq *r)
+{
+	struct job *j = calloc(1, sizeof *j);
+	if (!j) {
 		apireq_free(r);
 		send_error(c, 500, "out of memory", NULL, NULL);
 		return;
 	}
-	w->kind = CTX_WAIT;
-	w->api = a;
-	w->conn = c;
-	w->req = *r;
+	j->kind = CTX_JOB;
+	j->api = a;
+	j->conn = c;
+	j->req = *r;
 	memset(r, 0, sizeof *r);
-	int64_t item, event;
-	current_marks(a, &item, &event);
-	w->mark = w->req.route == ROUTE_EVENTS ? event : item;
-	uv_timer_init(a->d->loop, &w->timer);
-	w->timer.data = w;
-	uv_timer_start(&w->timer, on_waiter_timeout, (uint64_t)w->req.wait * 1000, 0);
-	w->next = a->waiters;
-	if (a->waiters)
-		a->waiters->prev = w;
-	a->waiters = w;
-	http_conn_set_ctx(c, w);
+	j->deadline = uv_now(a->d->loop) + (uint64_t)j->req.wait * 1000;
+	http_conn_set_ctx(c, j);
+	job_dispatch(j);
 }
 
 void api_wake(struct api *a, int64_t last_item_id, int64_t last_event_seq)
 {
 	if (!a || a->closing)
 		return;
-	struct waiter *next;
-	for (struct waiter *w = a->waiters; w; w = next) {
-		next = w->next;
-		int64_t now = w->req.route == ROUTE_EVENTS ? last_event_seq : last_item_id;
-		if (now <= w->mark || !w->conn)
+	if (last_item_id > a->woke_item)
+		a->woke_item = last_item_id;
+	if (last_event_seq > a->woke_event)
+		a->woke_event = last_event_seq;
+	struct job *next;
+	for (struct job *j = a->waiters; j; j = next) {
+		next = j->next;
+		int64_t now = j->req.route == ROUTE_EVENTS ? last_event_seq : last_item_id;
+		if (now <= j->mark)
 			continue;
-		w->mark = now;
-		/* Filters may still exclude the new items: only an answer
-		 * that has something ends the wait. */
-		http_conn_set_ctx(w->conn, NULL);
-		if (request_try(a, w->conn, &w->req, true))
-			waiter_release(w);
-		else
-			http_conn_set_ctx(w->conn, w);
+		unpark(j);
+		job_dispatch(j);
 	}
 }
 
@@ -464,18 +570,29 @@ static void handle_status(struct api *a, struct http_conn *c)
 		send_store_error(c, rc);
 		return;
 	}
+	/* Counted by the store in one query: building every feed's JSON to
+	 * count them cost memory in proportion to the feeds. Only the states
+	 * some feed is in are named, as before. */
 	json_t *by_state = json_object();
-	json_t *feeds = NULL;
-	if (store_feeds_json(a->d->store, NULL, &feeds) == 0) {
-		size_t i;
-		json_t *f;
-		json_array_foreach(feeds, i, f) {
-			const char *st = feed_state_of(f);
-			json_object_set_new(by_state, st,
-					    json_integer(json_integer_value(json_object_get(by_state, st)) + 1));
-		}
+	const struct config *conf = a->d->conf;
+	size_t ndisabled = 0;
+	const char **disabled = conf && conf->nfeeds ? calloc(conf->nfeeds, sizeof *disabled) : NULL;
+	for (size_t i = 0; disabled && i < conf->nfeeds; i++)
+		if (!conf->feeds[i].enabled)
+			disabled[ndisabled++] = conf->feeds[i].name;
+	struct store_feed_counts fc;
+	int rc_counts = store_feed_counts(a->d->store, disabled, ndisabled, &fc);
+	free(disabled);
+	if (rc_counts == 0) {
+		const struct { const char *name; int64_t n; } states[] = {
+			{ "ok", fc.ok }, { "new", fc.fresh }, { "failing", fc.failing },
+			{ "gone", fc.gone }, { "disabled", fc.disabled }, { "removed", fc.removed },
+		};
+		for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+			if (states[i].n > 0)
+				json_object_set_new(by_state, states[i].name,
+						    json_integer(states[i].n));
 	}
-	json_decref(feeds);
 	int clients = 0, waiting = 0;
 	api_clients(a, &clients, &waiting);
 	int64_t last_item = 0, last_event = 0;
@@ -612,16 +729,11 @@ static void on_request(struct http_conn *c, const struct http_request *hr, void 
 	switch (r.route) {
 	case ROUTE_ITEMS:
 	case ROUTE_FEED_ITEMS:
-	case ROUTE_CONSUMER_ITEMS: {
-		const char *const *names = (const char *const *)r.feeds;
-		size_t n = r.nfeeds;
-		if (r.route == ROUTE_FEED_ITEMS) {
-			names = (const char *const *)&r.name;
-			n = 1;
-		}
-		if (check_feeds(a, c, names, n) < 0)
-			break;
+	case ROUTE_CONSUMER_ITEMS:
+	case ROUTE_EVENTS:
 		if (r.route == ROUTE_CONSUMER_ITEMS) {
+			/* A write, so here on the loop's handle; the query itself
+			 * runs on a reader, which sees it committed. */
 			int64_t cur;
 			int rc = store_consumer_get(a->d->store, r.name, true, r.from_now, &cur);
 			if (rc < 0) {
@@ -629,18 +741,8 @@ static void on_request(struct http_conn *c, const struct http_request *hr, void 
 				break;
 			}
 		}
-		if (!items_try(a, c, &r, true)) {
-			park(a, c, &r);
-			return;
-		}
-		break;
-	}
-	case ROUTE_EVENTS:
-		if (!events_try(a, c, &r, true)) {
-			park(a, c, &r);
-			return;
-		}
-		break;
+		job_begin(a, c, &r);
+		return;
 	case ROUTE_CONSUMERS: {
 		json_t *list = NULL;
 		int rc = store_consumers_json(a->d->store, &list);
@@ -680,8 +782,15 @@ static void on_abort(struct http_conn *c, void *ctx, void *ud)
 	(void)ud;
 	if (!ctx)
 		return;
-	if (*(enum ctx_kind *)ctx == CTX_WAIT) {
-		waiter_release(ctx);
+	if (*(enum ctx_kind *)ctx == CTX_JOB) {
+		/* Parked: freed now. Queued or on a worker: freed when its
+		 * turn comes or its worker is done. */
+		struct job *j = ctx;
+		j->conn = NULL;
+		if (j->parked) {
+			unpark(j);
+			job_free(j);
+		}
 	} else {
 		struct stream *st = ctx;
 		buf_free(&st->body);
@@ -691,8 +800,30 @@ static void on_abort(struct http_conn *c, void *ctx, void *ud)
 
 static void on_server_closed(void *ud)
 {
-	buf_free(&scratch);
-	free(ud);
+	struct api *a = ud;
+	/* Workers still running hold readers: the last one frees A. */
+	a->srv_closed = true;
+	if (a->running == 0)
+		api_free(a);
+}
+
+/* Reader handles for the workers; none (queries on the loop) when the
+ * backend has no such thing or the first one fails. */
+static void readers_open(struct api *a)
+{
+	for (int i = 0; i < API_READERS && a->d->store; i++) {
+		int r = store_open_reader(a->d->store, &a->readers[i].store);
+		if (r < 0) {
+			if (r != -ENOTSUP || i > 0)
+				log_warn("api: reader %d: %s", i, strerror(-r));
+			break;
+		}
+		a->nreaders++;
+	}
+	if (a->nreaders)
+		log_debug("api: %d reader threads", a->nreaders);
+	else
+		log_info("api: item queries run on the loop (no reader handles)");
 }
 
 int api_start(struct feedd *d, const char *path, struct api **out)
@@ -731,6 +862,7 @@ int api_start(struct feedd *d, const char *path, struct api **out)
 		free(a);
 		return r;
 	}
+	readers_open(a);
 	if (fd < 0)
 		log_info("api: listening on %s", path);
 	*out = a;
@@ -743,13 +875,29 @@ int api_clients(const struct api *a, int *clients, int *waiting)
 	return 0;
 }
 
+void api_release_memory(struct api *a)
+{
+	for (int i = 0; i < a->nreaders; i++) {
+		struct reader *rd = &a->readers[i];
+		if (rd->busy)
+			continue;
+		store_release_memory(rd->store);
+		buf_free(&rd->keep);
+	}
+}
+
 void api_close(struct api *a)
 {
 	if (!a || a->closing)
 		return;
-	/* Held long-polls get their (empty) answer rather than a reset. */
-	while (a->waiters && a->waiters->conn)
-		waiter_answer(a->waiters);
+	/* Held long-polls get their (empty) answer rather than a reset, from
+	 * the loop's own handle: the server closes right after. */
 	a->closing = true;
+	while (a->waiters) {
+		struct job *j = a->waiters;
+		unpark(j);
+		j->final = true;
+		job_run_here(j);
+	}
 	http_server_close(a->srv);
 }

@@ -19,6 +19,9 @@ int api_start(struct feedd *d, const char *path, struct api **out);
 void api_wake(struct api *a, int64_t last_item_id, int64_t last_event_seq);
 /* Figures for /v1/status. */
 int api_clients(const struct api *a, int *clients, int *waiting);
+/* Upkeep: the idle readers hand back their page caches and kept answer
+ * buffers (a busy one keeps them: its worker owns it now). */
+void api_release_memory(struct api *a);
 void api_close(struct api *a);
 
 #endif

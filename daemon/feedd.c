@@ -179,9 +179,13 @@ static void on_uv_watchdog(uv_timer_t *t)
 #define UPKEEP_FEEDS      50
 #define UPKEEP_BATCH      500
 
-static void release_work(struct store *s, void *arg)
+/* Store thread: the search index's backlog, the WAL checkpoint and the
+ * expiry of old events (seconds after a burst: never on the loop), then
+ * that connection's cache handed back. */
+static void upkeep_work(struct store *s, void *arg)
 {
 	(void)arg;
+	store_checkpoint(s);
 	store_release_memory(s);
 }
 
@@ -195,7 +199,6 @@ static void on_uv_upkeep(uv_timer_t *t)
 {
 	struct life *l = t->data;
 	struct feedd *d = &l->d;
-	store_checkpoint(d->store);
 	const struct config *c = d->conf;
 	int64_t now = (int64_t)time(NULL);
 	for (size_t k = 0; k < UPKEEP_FEEDS && k < c->nfeeds; k++) {
@@ -215,8 +218,12 @@ static void on_uv_upkeep(uv_timer_t *t)
 	 * from the file as queries need them. The store thread's connection
 	 * releases its own, in turn; the heap is trimmed after both. */
 	store_release_memory(d->store);
-	if (!d->storeq || storeq_submit(d->storeq, release_work, trim_done, NULL) < 0)
+	if (d->api)
+		api_release_memory(d->api);
+	if (!d->storeq || storeq_submit(d->storeq, upkeep_work, trim_done, NULL) < 0) {
+		store_checkpoint(d->store);
 		malloc_trim(0);
+	}
 }
 
 /* Another instance on the shared store committed news: wake this one's

@@ -16,10 +16,13 @@ struct store_ops {
 	int (*feed_load)(void *b, const char *name, struct feed_state *out);
 	int (*commit_fetch)(void *b, const struct feed_state *st, const struct doc *doc,
 			    unsigned feed_events, bool hook, struct store_news *news);
-	int (*items)(void *b, const struct item_query *q, json_t **items, int64_t *next);
+	int (*items_each)(void *b, const struct item_query *q, store_item_fn fn, void *ud,
+			  int64_t *next);
 	int (*events)(void *b, int64_t after, int limit, json_t **events, int64_t *next);
 	int (*last_ids)(void *b, int64_t *last_item_id, int64_t *last_event_seq);
 	int (*feeds_json)(void *b, const char *name, json_t **out);
+	int (*feed_counts)(void *b, const char *const *disabled, size_t ndisabled,
+			   struct store_feed_counts *out);
 	int (*consumer_get)(void *b, const char *name, bool create, bool from_now,
 			    int64_t *cursor);
 	int (*consumer_ack)(void *b, const char *name, int64_t upto);
@@ -33,6 +36,8 @@ struct store_ops {
 	int (*checkpoint)(void *b);
 	/* NULL: nothing to hand back. */
 	int (*release_memory)(void *b);
+	/* NULL: no reader handles (store_open_reader says -ENOTSUP). */
+	int (*open_reader)(void *b, void **out);
 	/* NULL: one process per store, every claim succeeds. */
 	int (*claim_feed)(void *b, const struct feed_state *st, int64_t now, int64_t lease,
 			  struct store_host *host);

@@ -25,33 +25,36 @@ static int64_t col_date(const PGresult *r, int row, int i)
 	return PQgetisnull(r, row, i) ? DATE_NONE : pg_int(r, row, i);
 }
 
-json_t *pg_item_json(const PGresult *r, int row, int c)
+static void pg_item_row(const PGresult *r, int row, int c, struct item_row *out)
 {
-	/* item_to_json copies the strings; they stay libpq's. */
-	struct item it = {
-		.guid = (char *)pg_str(r, row, c + 2),
-		.url = (char *)pg_str(r, row, c + 3),
-		.title = (char *)pg_str(r, row, c + 4),
-		.author = (char *)pg_str(r, row, c + 5),
-		.summary = (char *)pg_str(r, row, c + 6),
-		.content = (char *)pg_str(r, row, c + 7),
+	/* The strings stay libpq's, valid until PQclear. */
+	*out = (struct item_row){
+		.id = pg_int(r, row, c),
+		.feed = pg_str(r, row, c + 1),
+		.guid = pg_str(r, row, c + 2),
+		.url = pg_str(r, row, c + 3),
+		.title = pg_str(r, row, c + 4),
+		.author = pg_str(r, row, c + 5),
+		.summary = pg_str(r, row, c + 6),
+		.content = pg_str(r, row, c + 7),
 		.published = col_date(r, row, c + 8),
 		.updated = col_date(r, row, c + 9),
+		.categories = pg_str(r, row, c + 10),
+		.enclosures = pg_str(r, row, c + 11),
+		.first_seen = pg_int(r, row, c + 12),
+		.updated_seen = pg_int(r, row, c + 13),
+		.identity = pg_str(r, row, c + 14),
+		.has_duplicate = !PQgetisnull(r, row, c + 15),
+		.duplicate_of = PQgetisnull(r, row, c + 15) ? 0 : pg_int(r, row, c + 15),
+		.date = pg_int(r, row, c + 16),
 	};
-	json_t *j = item_to_json(&it);
-	if (!j)
-		return NULL;
-	json_object_set_new(j, "categories", json_loads_or(pg_str(r, row, c + 10), json_array()));
-	json_object_set_new(j, "enclosures", json_loads_or(pg_str(r, row, c + 11), json_array()));
-	json_object_set_new(j, "id", json_integer(pg_int(r, row, c)));
-	json_object_set_new(j, "feed", json_string_lossy(pg_str(r, row, c + 1)));
-	json_object_set_new(j, "first_seen", pg_json_time(pg_int(r, row, c + 12)));
-	json_object_set_new(j, "updated_seen", pg_json_time(pg_int(r, row, c + 13)));
-	json_object_set_new(j, "identity", json_string(pg_str(r, row, c + 14)));
-	json_object_set_new(j, "duplicate_of", PQgetisnull(r, row, c + 15) ?
-			    json_null() : json_integer(pg_int(r, row, c + 15)));
-	json_object_set_new(j, "date", pg_json_time(pg_int(r, row, c + 16)));
-	return j;
+}
+
+json_t *pg_item_json(const PGresult *r, int row, int c)
+{
+	struct item_row ir;
+	pg_item_row(r, row, c, &ir);
+	return item_row_to_json(&ir);
 }
 
 /* Parameter types of every items query shape: after, before, feeds (text[]),
@@ -115,10 +118,10 @@ static char *feeds_array(const char *const *feeds, size_t n)
 	return out;
 }
 
-int pg_op_items(void *b, const struct item_query *q, json_t **items, int64_t *next)
+int pg_op_items_each(void *b, const struct item_query *q, store_item_fn fn, void *ud,
+		     int64_t *next)
 {
 	struct pg *s = b;
-	*items = NULL;
 	int64_t after = q->after > 0 ? q->after : 0;
 	if (next)
 		*next = after;
@@ -160,19 +163,20 @@ int pg_op_items(void *b, const struct item_query *q, json_t **items, int64_t *ne
 		PQclear(res);
 		return r;
 	}
-	json_t *arr = json_array();
 	int64_t top = after;
-	for (int i = 0; i < PQntuples(res); i++) {
-		int64_t id = pg_int(res, i, 0);
-		if (id > top)
-			top = id;
-		json_array_append_new(arr, pg_item_json(res, i, 0));
+	for (int i = 0; i < PQntuples(res) && r >= 0; i++) {
+		struct item_row row;
+		pg_item_row(res, i, 0, &row);
+		if (row.id > top)
+			top = row.id;
+		r = fn(&row, ud);
 	}
 	PQclear(res);
+	if (r < 0)
+		return r;
 	/* Newest first or not, the cursor is the highest id handed out. */
 	if (next)
 		*next = top;
-	*items = arr;
 	return 0;
 }
 
@@ -399,5 +403,40 @@ int pg_op_prune(void *b, const char *feed, int64_t now, int64_t retention,
 	}
 	if (pruned)
 		*pruned = deleted;
+	return 0;
+}
+
+/* The API's feed states (daemon/api.c, feed_state_of) counted in one
+ * aggregate query rather than one JSON object per feed. */
+int pg_op_feed_counts(void *b, const char *const *disabled, size_t ndisabled,
+		      struct store_feed_counts *out)
+{
+	struct pg *s = b;
+	int r = pg_ready(s);
+	if (r < 0)
+		return r;
+	char *names = feeds_array(disabled, ndisabled);
+	if (!names)
+		return -ENOMEM;
+	const char *const params[1] = { names };
+	PGresult *res = PQexecParams(s->conn,
+		"SELECT CASE WHEN removed THEN 0 WHEN gone THEN 1 WHEN name = ANY ($1::text[])"
+		" THEN 2 WHEN failures > 0 THEN 3 WHEN coalesce(last_fetch, 0) = 0 THEN 4"
+		" ELSE 5 END AS st, count(*) FROM feeds GROUP BY st",
+		1, NULL, params, NULL, NULL, 0);
+	free(names);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		r = pg_fail(s, res, "feed counts");
+		PQclear(res);
+		return r;
+	}
+	int64_t *slot[6] = { &out->removed, &out->gone, &out->disabled, &out->failing,
+			     &out->fresh, &out->ok };
+	for (int i = 0; i < PQntuples(res); i++) {
+		int64_t k = pg_int(res, i, 0);
+		if (k >= 0 && k < 6)
+			*slot[k] = pg_int(res, i, 1);
+	}
+	PQclear(res);
 	return 0;
 }

@@ -182,18 +182,10 @@ static int apply_edits(struct store *s, const char *feed_name, int64_t now,
 	return 0;
 }
 
-static int item_insert(struct store *s, int64_t feed, const struct dedup_item *p, int64_t now,
-		       struct commit_acc *acc)
+static int item_insert(struct store *s, int64_t feed, const struct dedup_item *p, int64_t dup,
+		       int64_t now, struct commit_acc *acc)
 {
 	const struct item *it = p->it;
-	int64_t dup = 0;
-	if (p->canon) {
-		struct found f;
-		int r = lookup(s, ST_DUP_FIND, feed, p->canon, &f);
-		if (r < 0)
-			return r;
-		dup = f.rows ? f.id : 0;
-	}
 	/* Undated and future items sort by when we first saw them. */
 	int64_t sdate = it->published != DATE_NONE && it->published <= now ? it->published : now;
 	sqlite3_stmt *st = store_stmt(s, ST_ITEM_INSERT);
@@ -234,19 +226,19 @@ static int item_insert(struct store *s, int64_t feed, const struct dedup_item *p
 	return 0;
 }
 
-/* Events, hook deliveries and the full-text index for the document's new
- * items (ids above LAST): three statements, not three per item. */
+/* Events and hook deliveries for the document's new items (ids above
+ * LAST): two statements, not two per item. The full-text index follows
+ * later (sqlite_fts.c). */
 static int finish_new(struct store *s, const char *feed_name, int64_t last, int64_t now,
 		      bool hook)
 {
-	enum stmt ids[3] = {ST_EVENTS_NEW, ST_HOOKS_NEW, ST_FTS_ADD};
-	for (int i = 0; i < 3; i++) {
+	enum stmt ids[2] = {ST_EVENTS_NEW, ST_HOOKS_NEW};
+	for (int i = 0; i < 2; i++) {
 		if (ids[i] == ST_HOOKS_NEW && !hook)
 			continue;
 		sqlite3_stmt *st = store_stmt(s, ids[i]);
 		sqlite3_bind_int64(st, 1, last);
-		if (ids[i] != ST_FTS_ADD)
-			sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_int64(st, 2, now);
 		if (ids[i] == ST_EVENTS_NEW)
 			sqlite3_bind_text(st, 3, feed_name, -1, SQLITE_STATIC);
 		int rc = sqlite3_step(st);
@@ -257,42 +249,285 @@ static int finish_new(struct store *s, const char *feed_name, int64_t last, int6
 	return 0;
 }
 
-/* The link rule may only match when the link names one article: no other
- * identity in the document has it, one stored item holds it, and it is not
- * the site's front page (feeds whose every item links home would otherwise
- * collapse). */
-static int store_item(struct store *s, int64_t feed, const struct dedup_item *p,
-		      const char *site_canon, int64_t now, struct commit_acc *acc)
+/* --- a document's lookups, a statement each for all its items ---
+ *
+ * A statement per item and rule (identity, tombstones, link, duplicates in
+ * other feeds) cost more in binding, stepping and resetting than in the
+ * B-tree probes themselves. The known rows come in one statement for the
+ * whole document; a feed without tombstones (most) or without items (a
+ * first fetch) skips those probes; the duplicates of the new items come in
+ * one more. The decisions are those of DESIGN.md, item by item in document
+ * order: what the document's own earlier items did is tracked here. */
+
+/* The document's distinct strings (identity keys, canonical links) and the
+ * first item that has each: open addressing over FNV-1a. */
+struct strtab {
+	const char **str;
+	size_t *item;
+	size_t cap;
+};
+
+static int strtab_init(struct strtab *t, size_t n)
+{
+	t->cap = 16;
+	while (t->cap < n * 2)
+		t->cap *= 2;
+	t->str = calloc(t->cap, sizeof *t->str);
+	t->item = calloc(t->cap, sizeof *t->item);
+	return t->str && t->item ? 0 : -ENOMEM;
+}
+
+static void strtab_free(struct strtab *t)
+{
+	free(t->str);
+	free(t->item);
+}
+
+/* The slot holding S, or the empty one where it would go. */
+static size_t strtab_slot(const struct strtab *t, const char *str)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (const unsigned char *c = (const unsigned char *)str; *c; c++)
+		h = (h ^ *c) * 0x100000001b3ULL;
+	size_t i = (size_t)h & (t->cap - 1);
+	while (t->str[i] && strcmp(t->str[i], str) != 0)
+		i = (i + 1) & (t->cap - 1);
+	return i;
+}
+
+/* Adds STR for ITEM unless present; whether it was new. */
+static bool strtab_add(struct strtab *t, const char *str, size_t item)
+{
+	size_t i = strtab_slot(t, str);
+	if (t->str[i])
+		return false;
+	t->str[i] = str;
+	t->item[i] = item;
+	return true;
+}
+
+/* The table's strings as a JSON array for json_each(): quotes, backslashes
+ * and control bytes escaped, every other byte as it is, so that SQLite
+ * hands back exactly the bytes that were stored. */
+static char *strtab_json(const struct strtab *t)
+{
+	size_t len = 3;
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->str[i])
+			len += strlen(t->str[i]) * 6 + 3;
+	char *out = malloc(len), *o = out;
+	if (!out)
+		return NULL;
+	*o++ = '[';
+	for (size_t i = 0; i < t->cap; i++) {
+		if (!t->str[i])
+			continue;
+		if (o > out + 1)
+			*o++ = ',';
+		*o++ = '"';
+		for (const unsigned char *c = (const unsigned char *)t->str[i]; *c; c++) {
+			if (*c == '"' || *c == '\\') {
+				*o++ = '\\';
+				*o++ = (char)*c;
+			} else if (*c < 0x20) {
+				o += sprintf(o, "\\u%04x", *c);
+			} else {
+				*o++ = (char)*c;
+			}
+		}
+		*o++ = '"';
+	}
+	*o++ = ']';
+	*o = '\0';
+	return out;
+}
+
+/* What the document's lookups found. */
+struct doc_work {
+	struct dedup_item *p;
+	size_t n;
+	bool feed_has_items, feed_has_tombs;
+	struct found *known;   /* per item: the stored row with its identity */
+	bool *repeat;          /* per item: an earlier item has its identity */
+	int64_t *dup;          /* per item to insert: duplicate_of, or 0 */
+	size_t *news;          /* the items to insert, in document order */
+	size_t nnews;
+};
+
+static void work_free(struct doc_work *w)
+{
+	free(w->known);
+	free(w->repeat);
+	free(w->dup);
+	free(w->news);
+}
+
+static int feed_facts(struct store *s, int64_t feed, struct doc_work *w)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FEED_FACTS);
+	sqlite3_bind_int64(st, 1, feed);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		w->feed_has_items = sqlite3_column_int(st, 0) != 0;
+		w->feed_has_tombs = sqlite3_column_int(st, 1) != 0;
+		rc = SQLITE_DONE;
+	}
+	store_done(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "feed facts");
+}
+
+/* The stored rows of the document's identities, in one statement. */
+static int load_known(struct store *s, int64_t feed, struct doc_work *w)
+{
+	struct strtab keys;
+	int r = strtab_init(&keys, w->n);
+	for (size_t i = 0; i < w->n && r == 0; i++)
+		w->repeat[i] = !strtab_add(&keys, w->p[i].key, i);
+	char *json = r == 0 && w->feed_has_items ? strtab_json(&keys) : NULL;
+	if (r < 0 || !w->feed_has_items || !json) {
+		strtab_free(&keys);
+		return r < 0 || !w->feed_has_items ? r : -ENOMEM;
+	}
+	sqlite3_stmt *st = store_stmt(s, ST_ITEMS_BY_KEYS);
+	sqlite3_bind_int64(st, 1, feed);
+	sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 0);
+		size_t slot = k ? strtab_slot(&keys, k) : 0;
+		if (!k || !keys.str[slot])
+			continue;
+		struct found *f = &w->known[keys.item[slot]];
+		f->rows = 1;
+		f->id = sqlite3_column_int64(st, 1);
+		const unsigned char *h = sqlite3_column_text(st, 2);
+		snprintf(f->chash, sizeof f->chash, "%s", h ? (const char *)h : "");
+		f->last_seen = sqlite3_column_int64(st, 3);
+	}
+	store_done(st);
+	free(json);
+	strtab_free(&keys);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "item lookup");
+}
+
+/* duplicate_of for the items to insert: the first item of another feed
+ * with the same canonical link, in one statement. */
+static int find_dups(struct store *s, int64_t feed, struct doc_work *w)
+{
+	struct strtab canons;
+	int r = strtab_init(&canons, w->nnews);
+	bool any = false;
+	for (size_t k = 0; k < w->nnews && r == 0; k++)
+		if (w->p[w->news[k]].canon)
+			any |= strtab_add(&canons, w->p[w->news[k]].canon, k);
+	char *json = r == 0 && any ? strtab_json(&canons) : NULL;
+	if (r < 0 || !any || !json) {
+		strtab_free(&canons);
+		return r < 0 || !any ? r : -ENOMEM;
+	}
+	sqlite3_stmt *st = store_stmt(s, ST_DUPS_FIND);
+	sqlite3_bind_int64(st, 1, feed);
+	sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *c = (const char *)sqlite3_column_text(st, 0);
+		size_t slot = c ? strtab_slot(&canons, c) : 0;
+		if (c && canons.str[slot])
+			w->dup[canons.item[slot]] = sqlite3_column_int64(st, 1);
+	}
+	store_done(st);
+	free(json);
+	/* Every new item with that link, not only the first. */
+	for (size_t k = 0; k < w->nnews && rc == SQLITE_DONE; k++) {
+		const char *c = w->p[w->news[k]].canon;
+		if (c)
+			w->dup[k] = w->dup[canons.item[strtab_slot(&canons, c)]];
+	}
+	strtab_free(&canons);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "duplicate lookup");
+}
+
+static int tomb_has(struct store *s, enum stmt id, int64_t feed, const char *arg, bool *has)
 {
 	struct found f;
-	int r = lookup(s, ST_ITEM_BY_KEY, feed, p->key, &f);
-	if (r < 0)
+	int r = lookup(s, id, feed, arg, &f);
+	*has = f.rows > 0;
+	return r;
+}
+
+/* Item I of the document: known (refreshed, maybe edited), dropped, or
+ * queued in W->news to be inserted. The link rule may only match when the
+ * link names one article: no other identity in the document has it, one
+ * stored item holds it, and it is not the site's front page (feeds whose
+ * every item links home would otherwise collapse). */
+static int decide_item(struct store *s, int64_t feed, struct doc_work *w, size_t i,
+		       const char *site_canon, int64_t now, struct commit_acc *acc)
+{
+	const struct dedup_item *p = &w->p[i];
+	/* A second item with the same identity in one document: the first wins. */
+	if (w->repeat[i])
+		return 0;
+	struct found *known = &w->known[i];
+	if (known->rows)
+		return listed_has(acc, known->id) ? 0 : item_known(s, known, p, now, acc);
+	bool tomb = false;
+	int r = 0;
+	if (w->feed_has_tombs && (r = tomb_has(s, ST_TOMB_BY_KEY, feed, p->key, &tomb)) < 0)
 		return r;
-	if (f.rows) {
-		/* A second item with the same identity in one document: the first wins. */
-		if (listed_has(acc, f.id))
-			return 0;
-		return item_known(s, &f, p, now, acc);
-	}
-	if ((r = lookup(s, ST_TOMB_BY_KEY, feed, p->key, &f)) < 0)
-		return r;
-	if (f.rows)
+	if (tomb)
 		return 0;   /* pruned once: never new again */
 	if (dedup_link_usable(p, site_canon)) {
-		if ((r = lookup(s, ST_ITEM_BY_CANON, feed, p->canon, &f)) < 0)
+		struct found f = {0};
+		if (w->feed_has_items && (r = lookup(s, ST_ITEM_BY_CANON, feed, p->canon, &f)) < 0)
 			return r;
 		if (f.rows == 1 && !listed_has(acc, f.id)) {
-			/* The publisher rewrote the identifier: same item, new identity. */
+			/* The publisher rewrote the identifier: same item, new
+			 * identity. A later item with the old one no longer
+			 * finds it. */
 			if ((r = item_rekey(s, f.id, p)) < 0)
 				return r;
+			for (size_t j = i + 1; j < w->n; j++)
+				if (w->known[j].rows && w->known[j].id == f.id)
+					w->known[j].rows = 0;
 			return item_known(s, &f, p, now, acc);
 		}
-		if ((r = lookup(s, ST_TOMB_BY_CANON, feed, p->canon, &f)) < 0)
+		if (w->feed_has_tombs &&
+		    (r = tomb_has(s, ST_TOMB_BY_CANON, feed, p->canon, &tomb)) < 0)
 			return r;
-		if (f.rows)
+		if (tomb)
 			return 0;
 	}
-	return item_insert(s, feed, p, now, acc);
+	w->news[w->nnews++] = i;
+	return 0;
+}
+
+/* Every item of the document: decided in order, then the new ones
+ * inserted in order. Deciding before inserting changes nothing: a new row
+ * of this document could only answer a later item with the same identity
+ * (a repeat) or the same link under another identity (then the link rule
+ * is off for both), and duplicates are looked for in other feeds only. */
+static int store_items_of(struct store *s, int64_t feed, struct dedup_item *p, size_t n,
+			  const char *site_canon, int64_t now, struct commit_acc *acc)
+{
+	struct doc_work w = {.p = p, .n = n};
+	w.known = calloc(n, sizeof *w.known);
+	w.repeat = calloc(n, sizeof *w.repeat);
+	w.dup = calloc(n, sizeof *w.dup);
+	w.news = calloc(n, sizeof *w.news);
+	int r = -ENOMEM;
+	if (!w.known || !w.repeat || !w.dup || !w.news)
+		goto out;
+	if ((r = feed_facts(s, feed, &w)) < 0 || (r = load_known(s, feed, &w)) < 0)
+		goto out;
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = decide_item(s, feed, &w, i, site_canon, now, acc);
+	if (r < 0 || (r = find_dups(s, feed, &w)) < 0)
+		goto out;
+	for (size_t k = 0; k < w.nnews && r == 0; k++)
+		r = item_insert(s, feed, &p[w.news[k]], w.dup[k], now, acc);
+out:
+	work_free(&w);
+	return r;
 }
 
 static int store_doc(struct store *s, int64_t feed, const char *feed_name,
@@ -327,8 +562,7 @@ static int store_doc(struct store *s, int64_t feed, const char *feed_name,
 	int64_t last_id = 0;
 	if ((r = store_last_ids(s, &last_id, NULL)) < 0)
 		goto out;
-	for (size_t i = 0; i < doc->nitems && r == 0; i++)
-		r = store_item(s, feed, &p[i], site_canon, now, acc);
+	r = store_items_of(s, feed, p, doc->nitems, site_canon, now, acc);
 	if (r < 0 || (acc->nnew && (r = finish_new(s, feed_name, last_id, now, hook)) < 0) ||
 	    (r = apply_edits(s, feed_name, now, acc)) < 0)
 		goto out;

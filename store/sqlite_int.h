@@ -17,7 +17,9 @@
 #define store_feeds_sync(...) sqlite_store_feeds_sync(__VA_ARGS__)
 #define store_feed_load(...) sqlite_store_feed_load(__VA_ARGS__)
 #define store_commit_fetch(...) sqlite_store_commit_fetch(__VA_ARGS__)
-#define store_items(...) sqlite_store_items(__VA_ARGS__)
+#define store_items_each(...) sqlite_store_items_each(__VA_ARGS__)
+#define store_open_reader(...) sqlite_store_open_reader(__VA_ARGS__)
+#define store_feed_counts(...) sqlite_store_feed_counts(__VA_ARGS__)
 #define store_events(...) sqlite_store_events(__VA_ARGS__)
 #define store_last_ids(...) sqlite_store_last_ids(__VA_ARGS__)
 #define store_feeds_json(...) sqlite_store_feeds_json(__VA_ARGS__)
@@ -50,7 +52,8 @@ enum stmt {
 	ST_FEED_REMOVED,
 	ST_TAGS_CLEAR,
 	ST_TAG_ADD,
-	ST_ITEM_BY_KEY,
+	ST_FEED_FACTS,
+	ST_ITEMS_BY_KEYS,
 	ST_ITEM_BY_CANON,
 	ST_TOMB_BY_KEY,
 	ST_TOMB_BY_CANON,
@@ -58,8 +61,12 @@ enum stmt {
 	ST_ITEM_REKEY,
 	ST_ITEM_UPDATE,
 	ST_ITEM_INSERT,
-	ST_DUP_FIND,
+	ST_DUPS_FIND,
 	ST_FTS_ADD,
+	ST_FTS_UPTO,
+	ST_FTS_PENDING,
+	ST_FTS_BATCH_END,
+	ST_FTS_SET,
 	ST_EVENT_ADD,
 	ST_EVENTS_NEW,
 	ST_HOOKS_NEW,
@@ -77,6 +84,7 @@ enum stmt {
 	ST_PRUNE_TOMB,
 	ST_PRUNE_DELETE,
 	ST_FIGURES,
+	ST_EVENTS_EXPIRE,
 	ST__COUNT
 };
 
@@ -95,6 +103,7 @@ enum {
 struct store {
 	sqlite3 *db;
 	char *path;
+	bool opened;                    /* open succeeded: a clean close is marked */
 	sqlite3_stmt *st[ST__COUNT];
 	sqlite3_stmt *iq[IQ__SHAPES];   /* items queries, prepared on first use */
 };
@@ -127,12 +136,18 @@ char *store_col_dup(sqlite3_stmt *st, int i);
 /* An RFC 3339 string for T, or JSON null when T is 0 / NULL column. */
 json_t *store_json_time(int64_t t);
 
-/* An item row (STORE_ITEM_COLS starting at column FIRST) as API JSON. */
+/* An item row (STORE_ITEM_COLS starting at column FIRST), lent by the
+ * statement until its next step, and as API JSON. */
+void item_row_read(sqlite3_stmt *st, int first, struct item_row *row);
 json_t *item_row_json(sqlite3_stmt *st, int first);
 
 /* Records an event; DATA (may be NULL) is stolen. */
 int store_event(struct store *s, const char *type, int64_t now, const char *feed,
 		int64_t item_id, json_t *data);
+
+/* Indexes every item above the full-text watermark, in transactions of a
+ * bounded batch each (sqlite_fts.c); *INDEXED (may be NULL) counts them. */
+int store_fts_catch_up(struct store *s, int64_t *indexed);
 
 /* The feed's row id, creating the row if CREATE. -ENOENT when unknown. */
 int store_feed_id(struct store *s, const char *name, const char *url, bool create,

@@ -35,9 +35,24 @@ static int op_commit_fetch(void *b, const struct feed_state *st, const struct do
 	return store_commit_fetch(b, st, doc, ev, hook, news);
 }
 
-static int op_items(void *b, const struct item_query *q, json_t **items, int64_t *next)
+static int op_items_each(void *b, const struct item_query *q, store_item_fn fn, void *ud,
+			 int64_t *next)
 {
-	return store_items(b, q, items, next);
+	return store_items_each(b, q, fn, ud, next);
+}
+
+static int op_open_reader(void *b, void **out)
+{
+	struct store *r = NULL;
+	int rc = store_open_reader(b, &r);
+	*out = r;
+	return rc;
+}
+
+static int op_feed_counts(void *b, const char *const *disabled, size_t ndisabled,
+			  struct store_feed_counts *out)
+{
+	return store_feed_counts(b, disabled, ndisabled, out);
 }
 
 static int op_events(void *b, int64_t after, int limit, json_t **events, int64_t *next)
@@ -97,10 +112,11 @@ const struct store_ops sqlite_store_ops = {
 	.feeds_sync = op_feeds_sync,
 	.feed_load = op_feed_load,
 	.commit_fetch = op_commit_fetch,
-	.items = op_items,
+	.items_each = op_items_each,
 	.events = op_events,
 	.last_ids = op_last_ids,
 	.feeds_json = op_feeds_json,
+	.feed_counts = op_feed_counts,
 	.consumer_get = op_consumer_get,
 	.consumer_ack = op_consumer_ack,
 	.consumers_json = op_consumers_json,
@@ -110,4 +126,5 @@ const struct store_ops sqlite_store_ops = {
 	.figures = op_figures,
 	.checkpoint = op_checkpoint,
 	.release_memory = op_release_memory,
+	.open_reader = op_open_reader,
 };

@@ -25,36 +25,37 @@ static int64_t col_date(sqlite3_stmt *st, int i)
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? DATE_NONE : sqlite3_column_int64(st, i);
 }
 
-json_t *item_row_json(sqlite3_stmt *st, int c)
+void item_row_read(sqlite3_stmt *st, int c, struct item_row *row)
 {
-	/* The item model's own JSON, then the store's fields on top. The strings
-	 * are SQLite's; item_to_json copies them and nothing here frees them. */
-	struct item it = {
-		.guid = (char *)sqlite3_column_text(st, c + 2),
-		.url = (char *)sqlite3_column_text(st, c + 3),
-		.title = (char *)sqlite3_column_text(st, c + 4),
-		.author = (char *)sqlite3_column_text(st, c + 5),
-		.summary = (char *)sqlite3_column_text(st, c + 6),
-		.content = (char *)sqlite3_column_text(st, c + 7),
+	/* The text pointers stay valid until the statement steps again: no
+	 * column is read both as a number and as text. */
+	*row = (struct item_row){
+		.id = sqlite3_column_int64(st, c),
 		.published = col_date(st, c + 8),
 		.updated = col_date(st, c + 9),
+		.first_seen = sqlite3_column_int64(st, c + 12),
+		.updated_seen = sqlite3_column_int64(st, c + 13),
+		.has_duplicate = sqlite3_column_type(st, c + 15) != SQLITE_NULL,
+		.duplicate_of = sqlite3_column_int64(st, c + 15),
+		.date = sqlite3_column_int64(st, c + 16),
 	};
-	json_t *j = item_to_json(&it);
-	if (!j)
-		return NULL;
-	json_object_set_new(j, "categories", json_loads_or(
-		(const char *)sqlite3_column_text(st, c + 10), json_array()));
-	json_object_set_new(j, "enclosures", json_loads_or(
-		(const char *)sqlite3_column_text(st, c + 11), json_array()));
-	json_object_set_new(j, "id", json_integer(sqlite3_column_int64(st, c)));
-	json_object_set_new(j, "feed", json_string_lossy((const char *)sqlite3_column_text(st, c + 1)));
-	json_object_set_new(j, "first_seen", store_json_time(sqlite3_column_int64(st, c + 12)));
-	json_object_set_new(j, "updated_seen", store_json_time(sqlite3_column_int64(st, c + 13)));
-	json_object_set_new(j, "identity", json_string((const char *)sqlite3_column_text(st, c + 14)));
-	json_object_set_new(j, "duplicate_of", sqlite3_column_type(st, c + 15) == SQLITE_NULL ?
-			    json_null() : json_integer(sqlite3_column_int64(st, c + 15)));
-	json_object_set_new(j, "date", store_json_time(sqlite3_column_int64(st, c + 16)));
-	return j;
+	row->feed = (const char *)sqlite3_column_text(st, c + 1);
+	row->guid = (const char *)sqlite3_column_text(st, c + 2);
+	row->url = (const char *)sqlite3_column_text(st, c + 3);
+	row->title = (const char *)sqlite3_column_text(st, c + 4);
+	row->author = (const char *)sqlite3_column_text(st, c + 5);
+	row->summary = (const char *)sqlite3_column_text(st, c + 6);
+	row->content = (const char *)sqlite3_column_text(st, c + 7);
+	row->categories = (const char *)sqlite3_column_text(st, c + 10);
+	row->enclosures = (const char *)sqlite3_column_text(st, c + 11);
+	row->identity = (const char *)sqlite3_column_text(st, c + 14);
+}
+
+json_t *item_row_json(sqlite3_stmt *st, int c)
+{
+	struct item_row row;
+	item_row_read(st, c, &row);
+	return item_row_to_json(&row);
 }
 
 /* The items query for one combination of filters, prepared on first use and
@@ -124,9 +125,9 @@ static char *feeds_array(const char *const *feeds, size_t n)
 	return t;
 }
 
-int store_items(struct store *s, const struct item_query *q, json_t **items, int64_t *next)
+int store_items_each(struct store *s, const struct item_query *q, store_item_fn fn, void *ud,
+		     int64_t *next)
 {
-	*items = NULL;
 	int64_t after = q->after > 0 ? q->after : 0;
 	if (next)
 		*next = after;
@@ -142,6 +143,11 @@ int store_items(struct store *s, const struct item_query *q, json_t **items, int
 	}
 	char *fts = NULL;
 	if (q->q && *q->q) {
+		/* The index trails the items (sqlite_fts.c): a search first
+		 * indexes what is pending, so that it sees every item. */
+		int r = store_fts_catch_up(s, NULL);
+		if (r < 0)
+			return r;
 		fts = fts_query(q->q);
 		if (!fts)
 			return -ENOMEM;
@@ -173,26 +179,26 @@ int store_items(struct store *s, const struct item_query *q, json_t **items, int
 	if (shape & IQ_SINCE)
 		sqlite3_bind_int64(st, 6, q->since);
 	sqlite3_bind_int(st, 7, limit);
-	json_t *arr = json_array();
 	int64_t top = after;
-	int rc;
+	int rc, r = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		if (id > top)
-			top = id;
-		json_array_append_new(arr, item_row_json(st, 0));
+		struct item_row row;
+		item_row_read(st, 0, &row);
+		if (row.id > top)
+			top = row.id;
+		if ((r = fn(&row, ud)) < 0)
+			break;
 	}
 	store_done(st);
 	free(fts);
 	free(feeds);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
+	if (r < 0)
+		return r;
+	if (rc != SQLITE_DONE)
 		return store_fail(s, rc, "items");
-	}
 	/* Newest first or not, the cursor is the highest id handed out. */
 	if (next)
 		*next = top;
-	*items = arr;
 	return 0;
 }
 

@@ -50,6 +50,24 @@ int store_open(const char *spec, const char *state_dir, struct store **out, char
 	return 0;
 }
 
+int store_open_reader(struct store *s, struct store **out)
+{
+	*out = NULL;
+	if (!s->ops->open_reader)
+		return -ENOTSUP;
+	struct store *r = calloc(1, sizeof *r);
+	if (!r)
+		return -ENOMEM;
+	r->ops = s->ops;
+	int rc = s->ops->open_reader(s->b, &r->b);
+	if (rc < 0) {
+		free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
 int store_reopen(struct store *s, struct store **out, char **err)
 {
 	*out = NULL;
@@ -92,9 +110,33 @@ int store_commit_fetch(struct store *s, const struct feed_state *st,
 	return s->ops->commit_fetch(s->b, st, doc, feed_events, hook, news);
 }
 
+static int collect_item(const struct item_row *row, void *ud)
+{
+	json_t *j = item_row_to_json(row);
+	if (!j || json_array_append_new(ud, j) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 int store_items(struct store *s, const struct item_query *q, json_t **items, int64_t *next)
 {
-	return s->ops->items(s->b, q, items, next);
+	*items = NULL;
+	json_t *arr = json_array();
+	if (!arr)
+		return -ENOMEM;
+	int r = s->ops->items_each(s->b, q, collect_item, arr, next);
+	if (r < 0) {
+		json_decref(arr);
+		return r;
+	}
+	*items = arr;
+	return 0;
+}
+
+int store_items_each(struct store *s, const struct item_query *q, store_item_fn fn, void *ud,
+		     int64_t *next)
+{
+	return s->ops->items_each(s->b, q, fn, ud, next);
 }
 
 int store_events(struct store *s, int64_t after, int limit, json_t **events, int64_t *next)
@@ -110,6 +152,13 @@ int store_last_ids(struct store *s, int64_t *last_item_id, int64_t *last_event_s
 int store_feeds_json(struct store *s, const char *name, json_t **out)
 {
 	return s->ops->feeds_json(s->b, name, out);
+}
+
+int store_feed_counts(struct store *s, const char *const *disabled, size_t ndisabled,
+		      struct store_feed_counts *out)
+{
+	memset(out, 0, sizeof *out);
+	return s->ops->feed_counts(s->b, disabled, ndisabled, out);
 }
 
 int store_consumer_get(struct store *s, const char *name, bool create, bool from_now,

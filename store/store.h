@@ -10,8 +10,9 @@
  * Conventions: functions return 0 or a negative errno; on failure they log
  * the backend's own message. JSON results are new jansson references the
  * caller owns (json_decref). Strings in struct feed_state are heap copies
- * owned by the struct (feed_state_clear frees them). The store is used from
- * one thread at a time. */
+ * owned by the struct (feed_state_clear frees them). A struct store is
+ * used from one thread at a time; store_open_reader gives another thread
+ * its own handle on the same store. */
 #ifndef FEEDD_STORE_H
 #define FEEDD_STORE_H
 
@@ -36,6 +37,13 @@ void store_close(struct store *s);
  * them. Each connection is used by one thread at a time; close it with
  * store_close before S. */
 int store_reopen(struct store *s, struct store **out, char **err);
+
+/* A second, read-only handle on the store S opened, for another thread:
+ * the queries below (items, events, last ids, feeds, consumers' cursors,
+ * figures) work on it and see what S committed; writes fail. Close it with
+ * store_close, before or after S. -ENOTSUP when the backend has none (the
+ * caller then queries through S on S's thread). */
+int store_open_reader(struct store *s, struct store **out);
 
 /* What the store remembers about a feed between fetches and restarts. */
 struct feed_state {
@@ -121,12 +129,30 @@ struct item_query {
  * `after` next time (the last id returned, or q->after when none). */
 int store_items(struct store *s, const struct item_query *q, json_t **items, int64_t *next);
 
+/* The same items, handed to FN one row at a time, in order, with no JSON
+ * built: ROW and its strings are lent until FN returns. A negative return
+ * from FN stops the walk and is returned. *next as for store_items. */
+typedef int (*store_item_fn)(const struct item_row *row, void *ud);
+int store_items_each(struct store *s, const struct item_query *q, store_item_fn fn, void *ud,
+		     int64_t *next);
+
 /* Events with seq > after, oldest first: {"seq","type","time","feed",...}. */
 int store_events(struct store *s, int64_t after, int limit, json_t **events, int64_t *next);
 int store_last_ids(struct store *s, int64_t *last_item_id, int64_t *last_event_seq);
 
 /* Feeds with their state and counts, as JSON objects (one when NAME). */
 int store_feeds_json(struct store *s, const char *name, json_t **out);
+
+/* How many feed rows are in each state GET /v1/feeds shows, in one
+ * aggregate query: removed (from the config), gone (410), disabled,
+ * failing, new (never fetched), ok — the first that applies. DISABLED
+ * names the NDISABLED feeds the config turns off (the store does not
+ * know the config). */
+struct store_feed_counts {
+	int64_t ok, fresh, failing, gone, removed, disabled;   /* fresh: "new" */
+};
+int store_feed_counts(struct store *s, const char *const *disabled, size_t ndisabled,
+		      struct store_feed_counts *out);
 
 /* --- consumers (named cursors) --- */
 /* -ENOENT when unknown and !CREATE. A consumer created here starts at 0, or
@@ -166,7 +192,10 @@ struct store_figures {
 };
 int store_figures(struct store *s, struct store_figures *f);
 
-/* Periodic upkeep off the hot path: passive WAL checkpoint. */
+/* Periodic upkeep off the hot path: indexes for search the items stored
+ * since the last call (SQLite; a search does it too when needed), expires
+ * events past their keep (SQLite: 30 days, the last million), then a
+ * passive WAL checkpoint. */
 int store_checkpoint(struct store *s);
 /* Hands back the memory this connection's caches hold (SQLite's page
  * cache refills from the file as queries need it): an idle daemon stays

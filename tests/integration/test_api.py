@@ -77,6 +77,18 @@ def raw_request(path, data, timeout=10):
     return b"".join(chunks)
 
 
+def split_answers(raw):
+    """(status, body) of each Content-Length answer in RAW, in order."""
+    out = []
+    while raw:
+        head, _, rest = raw.partition(b"\r\n\r\n")
+        m = re.search(rb"(?im)^content-length: *(\d+)", head)
+        n = int(m.group(1)) if m else 0
+        out.append((int(head.split(b" ", 2)[1]), rest[:n]))
+        raw = rest[n:]
+    return out
+
+
 def status_of(raw):
     return int(raw.split(b" ", 2)[1]) if raw.startswith(b"HTTP/1.1 ") else None
 
@@ -257,6 +269,50 @@ class ApiTest(unittest.TestCase):
         raw = raw_request(self.d.socket, reqs)
         statuses = [int(m) for m in re.findall(rb"(?:^|\n)HTTP/1\.1 (\d{3}) ", raw)]
         self.assertEqual(statuses, [200, 404, 200])
+
+    def test_pipelined_answers_in_order_around_worker_queries(self):
+        """A held long-poll, worker-thread queries and loop-only answers,
+        pipelined on one connection, come back in request order."""
+        last = self.last_id()
+        reqs = (b"GET /v1/items?after=%d&wait=1 HTTP/1.1\r\nHost: x\r\n\r\n" % last
+                + b"GET /v1/items?limit=1000&format=atom HTTP/1.1\r\nHost: x\r\n\r\n"
+                + b"GET /v1/nothing HTTP/1.1\r\nHost: x\r\n\r\n"
+                + b"GET /v1/items?limit=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                + b"GET /v1/events?after=0&limit=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                + b"GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answers = split_answers(raw_request(self.d.socket, reqs))
+        self.assertEqual([a[0] for a in answers], [200, 200, 404, 200, 200, 200])
+        held = json.loads(answers[0][1])
+        self.assertEqual(held["items"], [])
+        self.assertEqual(held["next"], last)
+        self.assertTrue(answers[1][1].startswith(b"<?xml"), answers[1][1][:80])
+        self.assertEqual(len(json.loads(answers[3][1])["items"]), 1)
+        self.assertEqual(len(json.loads(answers[4][1])["events"]), 1)
+        self.assertIn("version", json.loads(answers[5][1]))
+
+    def test_concurrent_pipelines_stay_apart(self):
+        """Connections pipelining item queries at once each get their own
+        answers, in their order, while the queries run on worker threads."""
+        last = self.last_id()
+        errors = []
+
+        def client(k):
+            afters = [(k * 7 + i) % last for i in range(40)]
+            reqs = b"".join(b"GET /v1/items?after=%d&limit=1 HTTP/1.1\r\nHost: x\r\n\r\n" % a
+                            for a in afters)
+            reqs += b"GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            answers = split_answers(raw_request(self.d.socket, reqs))
+            got = [json.loads(b)["items"][0]["id"] for _, b in answers[:-1]]
+            # ids have no gaps: the next item after A is A + 1
+            if got != [a + 1 for a in afters]:
+                errors.append((k, afters, got))
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60 * SLOW)
+        self.assertEqual(errors, [])
 
     # --- formats ---
 
@@ -556,6 +612,41 @@ class ApiTest(unittest.TestCase):
         for k in ("version", "uptime", "bytes", "events", "store", "api"):
             self.assertIn(k, s)
         self.assertGreaterEqual(s["api"]["clients"], 1)
+
+
+class StatusStatesTest(unittest.TestCase):
+    """/v1/status counts feeds by the very states /v1/feeds shows."""
+
+    def test_by_state_matches_feeds(self):
+        tmp = tempfile.mkdtemp(prefix="feedd-states-")
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        good = os.path.join(tmp, "good.xml")
+        with open(good, "w") as f:
+            f.write(rss([item(1, "g")]))
+        base = ("[defaults]\ninterval = 1h\n\n"
+                "[feed ok1]\nurl = file://%s\n\n"
+                "[feed bad]\nurl = file://%s/missing.xml\n\n"
+                "[feed off]\nurl = file://%s\nenabled = no\n\n" % (good, tmp, good))
+        os.mkdir(os.path.join(tmp, "daemon"))
+        d = Feedd(base + "[feed drop]\nurl = file://%s\n" % good,
+                  dir=os.path.join(tmp, "daemon"))
+        self.addCleanup(d.cleanup)
+
+        def by_state():
+            return d.get("/v1/status").json()["feeds"]["by_state"]
+
+        self.assertTrue(wait_until(lambda: by_state().get("ok") == 2 and
+                                   by_state().get("failing") == 1), by_state())
+        d.write_config(base)
+        self.assertEqual(d.post("/v1/reload").status, 200)
+        want = {"ok": 1, "failing": 1, "disabled": 1, "removed": 1}
+        self.assertEqual(by_state(), want)
+        counted = {}
+        for f in d.get("/v1/feeds").json()["feeds"]:
+            counted[f["state"]] = counted.get(f["state"], 0) + 1
+        self.assertEqual(counted, want)
+        self.assertEqual(d.get("/v1/status").json()["feeds"]["total"], 3)
+        self.assertEqual(d.stop(), 0)
 
 
 class SlowClientsTest(unittest.TestCase):

@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "daemon/feedd.h"
 #include "daemon/sched.h"
+#include "daemon/storeq.h"
 #include "store/store.h"
 #include "fixture.h"
 
@@ -121,7 +122,9 @@ static void run_until_requests(struct env *e, const char *prefix, size_t n, doub
 	}
 }
 
-/* Runs until feed NAME has made N requests according to the store. */
+/* Runs until feed NAME has made N requests according to the store, and
+ * the loop has taken in every commit the store thread finished (the
+ * daemon's counters and schedule follow the store a moment later). */
 static void run_until_fetched(struct env *e, const char *name, int64_t n, double guard)
 {
 	double end = wall() + guard;
@@ -131,8 +134,11 @@ static void run_until_fetched(struct env *e, const char *name, int64_t n, double
 		if (store_feed_load(e->d.store, name, &st) == 0)
 			got = st.n_requests;
 		feed_state_clear(&st);
-		if (got >= n)
+		if (got >= n) {
+			while (e->d.storeq && storeq_pending(e->d.storeq) && wall() < end)
+				uv_run(&e->loop, UV_RUN_ONCE);
 			return;
+		}
 		if (wall() > end)
 			fail_msg("waited %.0fs for %s to fetch %lld times", guard, name, (long long)n);
 		uv_run(&e->loop, UV_RUN_ONCE);

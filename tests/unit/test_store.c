@@ -285,6 +285,42 @@ static void test_relisted_after_pruning(void **state)
 	tdb_close(&t);
 }
 
+/* A document's identities and links travel to SQLite as one JSON array
+ * (sqlite_commit.c): quotes, backslashes, control bytes and non-ASCII text
+ * must come back byte for byte, or known items would look new. */
+static void test_awkward_identities_are_found_again(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	const char *guids[] = {"q\"uote", "back\\slash", "tab\there", "ctl\x01x",
+			       "caf\xc3\xa9-\xc3\xbc", "[\"a\",\"b\"]"};
+	struct doc *d = doc_new();
+	char url[64];
+	for (size_t i = 0; i < sizeof guids / sizeof *guids; i++) {
+		snprintf(url, sizeof url, "https://ex.com/%zu/\"x\\y\"", i);
+		doc_add(d, guids[i], url, guids[i]);
+	}
+	assert_int_equal(commit_count(s, "f", d, NULL), 6);
+	assert_int_equal(commit_count(s, "f", d, NULL), 0);
+	/* The same links in another feed are duplicates of these. */
+	struct doc *e = doc_new();
+	for (size_t i = 0; i < sizeof guids / sizeof *guids; i++) {
+		snprintf(url, sizeof url, "https://ex.com/%zu/\"x\\y\"", i);
+		doc_add(e, "other", url, "via e");
+		item_set(&e->items[i].guid, guids[i]);
+	}
+	assert_int_equal(commit_count(s, "e", e, NULL), 6);
+	json_t *items = all_items(s, "e");
+	assert_int_equal(json_array_size(items), 6);
+	for (size_t i = 0; i < 6; i++)
+		assert_int_equal(json_integer_value(json_object_get(json_array_get(items, i),
+								    "duplicate_of")), (json_int_t)i + 1);
+	json_decref(items);
+	doc_free(d);
+	doc_free(e);
+	tdb_close(&t);
+}
+
 static void test_same_article_in_two_feeds(void **state)
 {
 	struct tdb t;
@@ -431,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_title_edit_updates_in_place),
 		cmocka_unit_test(test_relisted_after_pruning),
 		cmocka_unit_test(test_same_article_in_two_feeds),
+		cmocka_unit_test(test_awkward_identities_are_found_again),
 		cmocka_unit_test(test_empty_document_removes_nothing),
 		cmocka_unit_test(test_item_json_shape),
 		cmocka_unit_test(test_release_memory_keeps_everything),

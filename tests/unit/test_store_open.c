@@ -51,6 +51,21 @@ static char *raw_text(const char *path, const char *sql)
 	return out;
 }
 
+/* items.rule's CHECK as comparisons (migration 4), still enforced. */
+static void assert_rule_check_is_comparisons(const char *path)
+{
+	char *sql = raw_text(path, "SELECT sql FROM sqlite_schema WHERE name = 'items'");
+	assert_non_null(strstr(sql, "CHECK (rule = 'guid' OR rule = 'link' OR rule = 'hash')"));
+	assert_null(strstr(sql, "rule IN"));
+	free(sql);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO items(feed, ikey, rule, chash, first_seen,"
+				      " last_seen, sort_date) VALUES (1, 'k', 'bogus', '', 0, 0, 0)",
+				      NULL, NULL, NULL) & 0xff, SQLITE_CONSTRAINT);
+	sqlite3_close(db);
+}
+
 static void test_fresh_store_is_wal_and_current(void **state)
 {
 	struct tdb t;
@@ -61,8 +76,12 @@ static void test_fresh_store_is_wal_and_current(void **state)
 	assert_string_equal(mode, "wal");
 	free(mode);
 	char *v = raw_text(t.path, "PRAGMA user_version");
-	assert_string_equal(v, "2");
+	assert_string_equal(v, "4");
 	free(v);
+	v = raw_text(t.path, "PRAGMA page_size");   /* a new file's pages */
+	assert_string_equal(v, "16384");
+	free(v);
+	assert_rule_check_is_comparisons(t.path);
 	/* The default place: STATE_DIR/feedd.db. */
 	struct store *s = NULL;
 	char *err = NULL;
@@ -103,6 +122,11 @@ static void test_upgrade_from_v1(void **state)
 	char *err = NULL;
 	assert_int_equal(tdb_reopen(&t, &err), 0);
 	struct store *s = t.s;
+	/* Migration 3 puts the search watermark past the items migration 2
+	 * indexed: nothing to catch up, nothing indexed twice. */
+	char *upto = raw_text(t.path, "SELECT value FROM store_meta WHERE key = 'fts_upto'");
+	assert_string_equal(upto, "3");
+	free(upto);
 	/* Old items are searchable: migration 2 indexed them. */
 	struct item_query q = {.since = DATE_NONE, .limit = 10, .q = "volcanoes"};
 	json_t *items = NULL;
@@ -150,8 +174,9 @@ static void test_upgrade_from_v1(void **state)
 	store_close(s);
 	t.s = NULL;
 	v = raw_text(t.path, "PRAGMA user_version");
-	assert_string_equal(v, "2");
+	assert_string_equal(v, "4");
 	free(v);
+	assert_rule_check_is_comparisons(t.path);
 	char *ok = raw_text(t.path, "PRAGMA integrity_check");
 	assert_string_equal(ok, "ok");
 	free(ok);
@@ -219,6 +244,113 @@ static void test_damaged_file_refused(void **state)
 	tdb_close(&t);
 }
 
+/* The mark a clean close leaves, as store_close writes it. */
+static void write_mark(const char *path)
+{
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	char m[700];
+	snprintf(m, sizeof m, "%s-clean", path);
+	FILE *f = fopen(m, "w");
+	assert_non_null(f);
+	fprintf(f, "%llu %llu %lld %lld.%09ld\n", (unsigned long long)sb.st_dev,
+		(unsigned long long)sb.st_ino, (long long)sb.st_size,
+		(long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
+	fclose(f);
+}
+
+static bool mark_exists(const char *path)
+{
+	char m[700];
+	snprintf(m, sizeof m, "%s-clean", path);
+	return access(m, F_OK) == 0;
+}
+
+/* quick_check is skipped only after a clean close of an unchanged file:
+ * shown by a file damaged behind the store's back and a mark forged to
+ * match it (opens), then the same file without the mark (refused). */
+static void test_quick_check_only_after_unclean_close(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	assert_false(mark_exists(t.path));
+	struct doc *d = doc_new();
+	char g[32], body[2048];
+	memset(body, 'x', sizeof body - 1);
+	body[sizeof body - 1] = '\0';
+	for (int i = 0; i < 200; i++) {
+		snprintf(g, sizeof g, "item-%d", i);
+		struct item *it = doc_add(d, g, NULL, g);
+		it->content = strdup(body);
+	}
+	assert_int_equal(commit_count(s, "f", d, NULL), 200);
+	doc_free(d);
+	store_close(s);
+	t.s = NULL;
+	assert_true(mark_exists(t.path));
+	/* Open: the mark is taken, so a crash from here means a check. */
+	char *err = NULL;
+	assert_int_equal(tdb_reopen(&t, &err), 0);
+	assert_false(mark_exists(t.path));
+	store_close(t.s);
+	t.s = NULL;
+	assert_true(mark_exists(t.path));
+	/* Item pages, well past the schema, scribbled over. */
+	int fd = open(t.path, O_WRONLY);
+	assert_true(fd >= 0);
+	char junk[16384];
+	for (size_t i = 0; i < sizeof junk; i++)
+		junk[i] = (char)(i * 7 + 3);
+	for (int page = 8; page < 14; page++)
+		assert_int_equal(pwrite(fd, junk, sizeof junk, (off_t)page * 16384), (ssize_t)sizeof junk);
+	close(fd);
+	write_mark(t.path);
+	assert_int_equal(tdb_reopen(&t, &err), 0);   /* trusted the mark */
+	store_close(t.s);
+	t.s = NULL;
+	char m[700];
+	snprintf(m, sizeof m, "%s-clean", t.path);
+	unlink(m);
+	assert_true(tdb_reopen(&t, &err) < 0);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "damaged"));
+	free(err);
+	tdb_close(&t);
+}
+
+/* The upkeep expires events older than 30 days, oldest first; the rest
+ * and the items stay. */
+static void test_old_events_expire(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	for (int i = 0; i < 5; i++) {
+		char g[16];
+		snprintf(g, sizeof g, "e%d", i);
+		doc_add(d, g, NULL, g);
+	}
+	assert_int_equal(commit_count(s, "f", d, NULL), 5);
+	doc_free(d);
+	/* Events 1-3 happened long ago. */
+	raw_exec(t.path, "UPDATE events SET time = 1000 WHERE seq <= 3");
+	assert_int_equal(store_checkpoint(s), 0);
+	json_t *ev = NULL;
+	int64_t next = 0;
+	assert_int_equal(store_events(s, 0, 100, &ev, &next), 0);
+	assert_int_equal(json_array_size(ev), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(ev, 0), "seq")), 4);
+	json_decref(ev);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 5);
+	json_decref(items);
+	/* Seqs are never reused: the next event continues after 5. */
+	int64_t last_event = 0;
+	assert_int_equal(store_last_ids(s, NULL, &last_event), 0);
+	assert_int_equal(last_event, 5);
+	tdb_close(&t);
+}
+
 static void test_foreign_file_refused(void **state)
 {
 	struct tdb t;
@@ -243,6 +375,8 @@ int main(void)
 		cmocka_unit_test(test_upgrade_from_v1),
 		cmocka_unit_test(test_newer_database_refused),
 		cmocka_unit_test(test_damaged_file_refused),
+		cmocka_unit_test(test_old_events_expire),
+		cmocka_unit_test(test_quick_check_only_after_unclean_close),
 		cmocka_unit_test(test_foreign_file_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -262,6 +262,150 @@ static void test_feed_state_round_trip(void **state)
 	tdb_close(&t);
 }
 
+/* A feed's state as the API names it, from its JSON (daemon/api.c). */
+static const char *state_of(json_t *f)
+{
+	if (json_is_true(json_object_get(f, "removed")))
+		return "removed";
+	if (json_is_true(json_object_get(f, "gone")))
+		return "gone";
+	if (json_integer_value(json_object_get(f, "failures")) > 0)
+		return "failing";
+	if (json_is_null(json_object_get(f, "last_fetch")))
+		return "new";
+	return "ok";
+}
+
+static void fetched(struct store *s, const char *name, int64_t failures, bool gone)
+{
+	struct feed_state st = { .name = (char *)name, .url = NULL,  /* keep the configured one */
+				 .last_fetch = 1000, .last_status = gone ? 410 : 200,
+				 .failures = failures, .gone = gone };
+	assert_int_equal(store_commit_fetch(s, &st, NULL, 0, false, NULL), 0);
+}
+
+/* One aggregate query gives what counting every feed's JSON gave. */
+static void test_feed_counts(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct feed_conf feeds[7] = {
+		{.name = "ok1", .url = "https://a.example/"}, {.name = "ok2", .url = "https://b.example/"},
+		{.name = "failing", .url = "https://c.example/"}, {.name = "gone", .url = "https://d.example/"},
+		{.name = "fresh", .url = "https://e.example/"}, {.name = "fresh2", .url = "https://f.example/"},
+		{.name = "dropped", .url = "https://g.example/"},
+	};
+	struct config c = {.feeds = feeds, .nfeeds = 7};
+	assert_int_equal(store_feeds_sync(s, &c), 0);
+	struct store_feed_counts n;
+	assert_int_equal(store_feed_counts(s, NULL, 0, &n), 0);
+	assert_int_equal(n.fresh, 7);
+	assert_int_equal(n.ok + n.failing + n.gone + n.removed + n.disabled, 0);
+
+	fetched(s, "ok1", 0, false);
+	fetched(s, "ok2", 0, false);
+	fetched(s, "failing", 3, false);
+	fetched(s, "gone", 1, true);
+	fetched(s, "dropped", 2, true);
+	c.nfeeds = 6;  /* "dropped" leaves the config: removed wins over gone */
+	assert_int_equal(store_feeds_sync(s, &c), 0);
+	assert_int_equal(store_feed_counts(s, NULL, 0, &n), 0);
+	assert_int_equal(n.ok, 2);
+	assert_int_equal(n.failing, 1);
+	assert_int_equal(n.gone, 1);
+	assert_int_equal(n.fresh, 2);
+	assert_int_equal(n.removed, 1);
+	assert_int_equal(n.disabled, 0);
+	/* Turned off in the config: disabled, unless removed or gone first;
+	 * an unknown name counts nothing. */
+	const char *off[] = { "ok2", "fresh2", "gone", "dropped", "no such \"feed\"" };
+	assert_int_equal(store_feed_counts(s, off, 5, &n), 0);
+	assert_int_equal(n.disabled, 2);
+	assert_int_equal(n.ok, 1);
+	assert_int_equal(n.fresh, 1);
+	assert_int_equal(n.gone, 1);
+	assert_int_equal(n.removed, 1);
+	assert_int_equal(n.failing, 1);
+	assert_int_equal(store_feed_counts(s, NULL, 0, &n), 0);
+
+	json_t *all = NULL;
+	assert_int_equal(store_feeds_json(s, NULL, &all), 0);
+	int64_t want[5] = { 0 };
+	const char *names[5] = { "ok", "new", "failing", "gone", "removed" };
+	for (size_t i = 0; i < json_array_size(all); i++)
+		for (int k = 0; k < 5; k++)
+			want[k] += strcmp(state_of(json_array_get(all, i)), names[k]) == 0;
+	json_decref(all);
+	assert_int_equal(want[0], n.ok);
+	assert_int_equal(want[1], n.fresh);
+	assert_int_equal(want[2], n.failing);
+	assert_int_equal(want[3], n.gone);
+	assert_int_equal(want[4], n.removed);
+	tdb_close(&t);
+}
+
+static int count_row(const struct item_row *row, void *ud)
+{
+	int64_t *last = ud;
+	assert_true(row->id > *last);
+	assert_non_null(row->feed);
+	assert_non_null(row->identity);
+	*last = row->id;
+	return 0;
+}
+
+static int stop_at_two(const struct item_row *row, void *ud)
+{
+	(void)row;
+	return ++*(int *)ud == 2 ? -ECANCELED : 0;
+}
+
+/* Rows lent one by one, on the store and on a reader handle that sees
+ * what the store commits after it opened; a callback's error stops it. */
+static void test_items_each_and_reader(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	sync_feeds(s, true);
+	struct store *r = NULL;
+	int rc = store_open_reader(s, &r);
+	if (rc == -ENOTSUP) {
+		/* A backend without readers: the API queries on the loop. */
+		assert_null(r);
+	} else {
+		assert_int_equal(rc, 0);
+		assert_non_null(r);
+	}
+	fill(s);
+	struct item_query q = {.since = DATE_NONE, .limit = 100};
+	int64_t last = 0, next = 0;
+	assert_int_equal(store_items_each(s, &q, count_row, &last, &next), 0);
+	assert_int_equal(last, 30);
+	assert_int_equal(next, 30);
+	int calls = 0;
+	assert_int_equal(store_items_each(s, &q, stop_at_two, &calls, &next), -ECANCELED);
+	assert_int_equal(calls, 2);
+	if (r) {
+		last = 0;
+		q.after = 10;
+		assert_int_equal(store_items_each(r, &q, count_row, &last, &next), 0);
+		assert_int_equal(last, 30);
+		int64_t item = 0, event = 0;
+		assert_int_equal(store_last_ids(r, &item, &event), 0);
+		assert_int_equal(item, 30);
+		json_t *items = NULL;
+		assert_int_equal(store_items(r, &q, &items, &next), 0);
+		assert_int_equal(json_array_size(items), 20);
+		json_decref(items);
+		/* Read-only: a write through it fails, the store is unharmed. */
+		assert_true(store_consumer_ack(r, "nobody", 5) < 0);
+		store_close(r);
+	}
+	tdb_close(&t);
+}
+
 static void test_events_persist_and_order(void **state)
 {
 	struct tdb t;
@@ -501,6 +645,8 @@ int main(void)
 		cmocka_unit_test(test_items_filters),
 		cmocka_unit_test(test_feeds_sync_and_json),
 		cmocka_unit_test(test_feed_state_round_trip),
+		cmocka_unit_test(test_feed_counts),
+		cmocka_unit_test(test_items_each_and_reader),
 		cmocka_unit_test(test_events_persist_and_order),
 		cmocka_unit_test(test_consumers),
 		cmocka_unit_test(test_hook_deliveries),

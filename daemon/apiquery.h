@@ -1,0 +1,36 @@
+/* apiquery.h — answering the socket API's item and event requests from a
+ * store handle: the query and the rendering, with no loop, so that it runs
+ * on a worker thread (its own reader handle) as well as on the loop.
+ *
+ * Ownership: the caller provides OUT->body (empty or a kept buffer to
+ * reuse) and frees it (buf_free) when done with the answer. */
+#ifndef FEEDD_APIQUERY_H
+#define FEEDD_APIQUERY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/apifmt.h"
+#include "core/apireq.h"
+#include "store/store.h"
+
+struct api_answer {
+	int status;              /* HTTP status of the body */
+	enum api_format format;  /* of the body: errors are JSON */
+	int64_t next;            /* the cursor (Feedd-Next) when status is 200 */
+	bool empty;              /* 200 with no item or event: a long-poll waits */
+	int64_t mark;            /* newest item id (event seq for events) before
+				  * the query ran: what a wake-up must pass */
+	struct buf body;
+};
+
+/* Answers R (ROUTE_ITEMS, ROUTE_FEED_ITEMS, ROUTE_CONSUMER_ITEMS or
+ * ROUTE_EVENTS) from S into OUT, appending to OUT->body: the items or
+ * events in R's format, or a JSON error (404 unknown feed or consumer,
+ * 500 store error). NOW dates an Atom document without dated items. */
+void apiquery_run(struct store *s, const struct apireq *r, int64_t now, struct api_answer *out);
+
+/* An error answer's body: {"error": ERROR, "detail": DETAIL or null}. */
+void apiquery_error(struct buf *b, const char *error, const char *detail);
+
+#endif
