@@ -177,6 +177,26 @@ int cmd_feed(const struct command *c, int argc, char **argv)
 	return code;
 }
 
+/* Several instances on one PostgreSQL store: one line each, then the
+ * feeds each one holds a lease on (fetching now). */
+static void print_instances(json_t *inst)
+{
+	printf("instances:\n");
+	size_t i;
+	json_t *o;
+	json_array_foreach(inst, i, o) {
+		printf("  %s%s host %s pid %lld started %s last seen %s leases %lld\n",
+		       s_or(o, "id", "?"), json_is_true(json_object_get(o, "self")) ? " (this one)" : "",
+		       s_or(o, "host", "?"), json_integer_value(json_object_get(o, "pid")),
+		       s_or(o, "started", "-"), s_or(o, "last_seen", "-"),
+		       json_integer_value(json_object_get(o, "leases")));
+		size_t j;
+		json_t *f;
+		json_array_foreach(json_object_get(o, "feeds"), j, f)
+			printf("    %s\n", json_string_value(f) ? json_string_value(f) : "?");
+	}
+}
+
 int cmd_status(const struct command *c, int argc, char **argv)
 {
 	bool json;
@@ -189,7 +209,12 @@ int cmd_status(const struct command *c, int argc, char **argv)
 	if (json) {
 		code = dump(a);
 	} else {
+		json_t *inst = json_incref(json_object_get(a, "instances"));
+		json_object_del(a, "instances");
 		print_object(a, 0);
+		if (inst)
+			print_instances(inst);
+		json_decref(inst);
 		code = finish_output();
 	}
 	json_decref(a);

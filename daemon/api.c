@@ -620,6 +620,10 @@ static void handle_status(struct api *a, struct http_conn *c)
 		"store", "file_bytes", (json_int_t)fig.file_bytes, "wal_bytes", (json_int_t)fig.wal_bytes,
 		"consumers", (json_int_t)fig.consumers, "hooks_pending", (json_int_t)fig.hooks_pending,
 		"api", "clients", clients, "waiting", waiting);
+	/* A shared store (PostgreSQL): the instances and their leases. */
+	json_t *instances = NULL;
+	if (store_instances_json(a->d->store, now, &instances) == 0)
+		json_object_set_new(j, "instances", instances);
 	send_json(c, 200, NULL, j);
 }
 

@@ -7,6 +7,9 @@
 #include "core/log.h"
 #include "daemon/parse_cli.h"
 #include "daemon/run.h"
+#ifdef FEEDD_HAVE_PG
+#include "store/migrate.h"
+#endif
 
 static void usage(FILE *out)
 {
@@ -15,6 +18,7 @@ static void usage(FILE *out)
 		"       feedd --once [-c FILE] [--state-dir DIR]\n"
 		"       feedd --check-config [-c FILE]\n"
 		"       feedd --parse [--url URL] [--header \"Name: value\"]... FILE...\n"
+		"       feedd --migrate-store FROM TO [--batch N]\n"
 		"       feedd --version | --help\n"
 		"\n"
 		"Polls the feeds listed in FILE (default $CONFIGURATION_DIRECTORY/feeds.conf,\n"
@@ -30,10 +34,60 @@ static void usage(FILE *out)
 		"                      (0 if every feed answered, 1 otherwise)\n"
 		"      --check-config  validate the config and exit (0 ok, 2 errors)\n"
 		"      --parse         print what the parser sees in FILEs as JSON\n"
+		"      --migrate-store FROM TO  copy the SQLite store FROM (a .db file or a\n"
+		"                      state directory) into the PostgreSQL store TO (a\n"
+		"                      postgresql:// URI), N rows per transaction (1000);\n"
+		"                      resumable, verified by counts (exit 0 when they match)\n"
 		"      --version       print the version\n"
 		"\n"
 		"Exit codes: 0 clean stop, 1 could not start, 2 usage or config error.\n"
 		"See feedd(8) and feeds.conf(5).\n");
+}
+
+/* feedd [-v] --migrate-store FROM TO [--batch N]: its own arguments. */
+static int migrate_store(int argc, char **argv)
+{
+	const char *pos[2] = {NULL, NULL};
+	int npos = 0, batch = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--migrate-store") == 0)
+			continue;
+		if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
+			log_set_verbose(true);
+		} else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
+			char *end;
+			long n = strtol(argv[++i], &end, 10);
+			if (*end || n < 1 || n > 1000000) {
+				fprintf(stderr, "feedd: --batch takes 1 to 1000000 rows\n");
+				return RUN_EXIT_CONFIG;
+			}
+			batch = (int)n;
+		} else if (argv[i][0] != '-' && npos < 2) {
+			pos[npos++] = argv[i];
+		} else {
+			fprintf(stderr, "feedd: --migrate-store: unexpected argument \"%s\"\n", argv[i]);
+			return RUN_EXIT_CONFIG;
+		}
+	}
+	if (npos != 2) {
+		fprintf(stderr, "feedd: usage: feedd --migrate-store FROM TO [--batch N]\n");
+		return RUN_EXIT_CONFIG;
+	}
+#ifdef FEEDD_HAVE_PG
+	char *err = NULL;
+	int r = store_migrate(pos[0], pos[1], batch, stdout, &err);
+	if (r < 0) {
+		fprintf(stderr, "feedd: --migrate-store: %s\n", err ? err : strerror(-r));
+		free(err);
+		return RUN_EXIT_FAILURE;
+	}
+	printf("done: the copy matches the source\n");
+	return RUN_EXIT_OK;
+#else
+	(void)batch;
+	fprintf(stderr, "feedd: this feedd was built without the PostgreSQL backend (libpq)\n");
+	return RUN_EXIT_FAILURE;
+#endif
 }
 
 static const char *default_config(char *buf, size_t len)
@@ -84,6 +138,9 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--parse") == 0)
 			return parse_cli_main(argc, argv);
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--migrate-store") == 0)
+			return migrate_store(argc, argv);
 	char cfgbuf[4096];
 	struct run_opts o = {.config_path = default_config(cfgbuf, sizeof cfgbuf)};
 	bool check = false;

@@ -69,6 +69,7 @@ struct feed_rt {
 	struct fetch *fx;
 	struct parser *parser;
 	bool keep;                   /* sched_reload's mark */
+	bool host_429;               /* the claim saw the host's shared 429 run */
 	bool refresh;                /* asked for while its commit was on its way */
 	bool once_done;
 	int once_status;
@@ -274,6 +275,18 @@ static void host_enqueue(struct sched *s, struct feed_rt *rt)
 	waiting_add(s, h);
 }
 
+/* Back at the head: its turn came, but the host is busy elsewhere. */
+static void host_enqueue_front(struct sched *s, struct feed_rt *rt)
+{
+	struct host *h = rt->host;
+	rt->qnext = h->qhead;
+	h->qhead = rt;
+	if (!h->qtail)
+		h->qtail = rt;
+	rt->state = RT_QUEUED;
+	waiting_add(s, h);
+}
+
 static void host_dequeue(struct sched *s, struct feed_rt *rt)
 {
 	struct host *h = rt->host;
@@ -357,13 +370,26 @@ static void place(struct sched *s, struct feed_rt *rt, int64_t now, size_t *over
  * instance's lease, and only if no other instance fetched it since its
  * state was loaded. Otherwise it goes back to the heap: at its new due time
  * when another instance fetched it, a little later when one holds it now.
+ * The same claim takes a slot of the feed's host over all instances
+ * (per_host, host_gap, 429 push-back): when the host is not free, the feed
+ * goes back to the head of its host's queue and the host waits.
  * One process on its store (SQLite) always gets the feed. */
-static bool claim(struct sched *s, struct feed_rt *rt, int64_t now)
+static bool claim(struct sched *s, struct feed_rt *rt, int64_t now, int64_t per_host,
+		  int64_t gap)
 {
 	int64_t lease = s->conf->daemon.lease > 0 ? s->conf->daemon.lease : LEASE_S;
-	int e = store_claim_feed(s->d->store, &rt->st, now / 1000, lease);
+	struct store_host sh = { .name = rt->host->name, .per_host = per_host, .gap_ms = gap };
+	int e = store_claim_fetch(s->d->store, &rt->st, now / 1000, lease, &sh);
+	rt->host_429 = sh.n429 > 0;
 	if (e == 0)
 		return true;
+	if (e == -EBUSY && sh.wait_ms > 0) {
+		struct host *h = rt->host;
+		host_enqueue_front(s, rt);
+		if (h->next_ok_ms < now + sh.wait_ms)
+			h->next_ok_ms = now + sh.wait_ms;
+		return false;
+	}
 	if (e == -EAGAIN) {
 		struct feed_state st;
 		if (store_feed_load(s->d->store, rt->fc->name, &st) < 0)
@@ -407,7 +433,7 @@ static void dispatch(struct sched *s)
 		       h->next_ok_ms <= now && h->pushed_until_ms <= now) {
 			struct feed_rt *rt = h->qhead;
 			host_dequeue(s, rt);
-			if (!claim(s, rt, now))
+			if (!claim(s, rt, now, per_host, gap))
 				continue;
 			h->next_ok_ms = now + gap;
 			start_fetch(s, rt);
@@ -729,14 +755,28 @@ static bool outage(struct sched *s, struct feed_rt *rt, int64_t now)
 	return hosts >= OUTAGE_HOSTS;
 }
 
-static void host_throttled(struct sched *s, struct host *h, const struct fetch_result *r,
+/* Repeated 429s from one host push the whole host back. On a shared store
+ * the run of 429s is counted over every instance and the push-back holds
+ * for all of them; a store of one process counts here only. */
+static void host_throttled(struct sched *s, struct feed_rt *rt, const struct fetch_result *r,
 			   int64_t now)
 {
-	if (r->status != 429) {
+	struct host *h = rt->host;
+	bool is429 = r->status == 429;
+	int64_t shared = 0;
+	int e = -ENOTSUP;
+	if (is429 || h->n429 > 0 || rt->host_429)
+		e = store_host_answer(s->d->store, h->name, is429, &shared);
+	rt->host_429 = false;
+	if (!is429) {
 		h->n429 = 0;
 		return;
 	}
-	if (++h->n429 < HOST_429_LIMIT)
+	if (e == 0)
+		h->n429 = (int)shared;
+	else
+		h->n429++;
+	if (h->n429 < HOST_429_LIMIT)
 		return;
 	int64_t secs = 60;
 	schedule_retry_after(r->retry_after, now / 1000, &secs);
@@ -748,6 +788,8 @@ static void host_throttled(struct sched *s, struct host *h, const struct fetch_r
 	if (push < 1000)
 		push = 1000;
 	h->pushed_until_ms = now + push;
+	if (e == 0)
+		store_host_push(s->d->store, h->name, push);
 	log_warn("host %s: %d consecutive 429s, pausing the host for %llds", h->name, h->n429,
 		 (long long)(push / 1000));
 }
@@ -782,7 +824,7 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 	if (r->status > 0)
 		s->last_heard_ms = now;
 	if (r->error == FETCH_OK || r->status > 0)
-		host_throttled(s, rt->host, r, now);
+		host_throttled(s, rt, r, now);
 
 	/* A permanent redirect moves the feed, whatever came after it. */
 	if (r->moved_url && r->error == FETCH_OK &&

@@ -39,7 +39,12 @@ struct store_ops {
 	/* NULL: no reader handles (store_open_reader says -ENOTSUP). */
 	int (*open_reader)(void *b, void **out);
 	/* NULL: one process per store, every claim succeeds. */
-	int (*claim_feed)(void *b, const struct feed_state *st, int64_t now, int64_t lease);
+	int (*claim_feed)(void *b, const struct feed_state *st, int64_t now, int64_t lease,
+			  struct store_host *host);
+	/* NULL: one process per store (-ENOTSUP). */
+	int (*host_answer)(void *b, const char *host, bool is429, int64_t *n429);
+	int (*host_push)(void *b, const char *host, int64_t ms);
+	int (*instances_json)(void *b, int64_t now, json_t **out);
 	/* NULL: no other process writes the store. */
 	int (*news_fd)(void *b);
 	int (*news_read)(void *b, bool *any);

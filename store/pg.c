@@ -59,7 +59,7 @@ static const char *const pst_sql[PS__COUNT] = {
 		" failures = $14, gone = $15, n_requests = $16, n_conditional = $17,"
 		" n_200 = $18, n_304 = $19, n_err_net = $20, n_err_http = $21,"
 		" n_err_parse = $22, bytes_wire = $23, bytes_decoded = $24,"
-		" lease_owner = NULL, lease_until = 0 WHERE id = $1",
+		" lease_owner = NULL, lease_until = 0, lease_host = NULL WHERE id = $1",
 	[PS_FEED_DOC] = "UPDATE feeds SET link_identity = $2, listed = $3 WHERE id = $1",
 	[PS_FEED_ALL] = "SELECT id, name, url, removed FROM feeds",
 	[PS_FEED_SYNC_URL] =
@@ -155,11 +155,33 @@ static const char *const pst_sql[PS__COUNT] = {
 	 * the row or a live lease, refused when its state moved on since the
 	 * caller loaded it ($5, $6). */
 	[PS_FEED_CLAIM] =
-		"UPDATE feeds SET lease_owner = $2, lease_until = $3::bigint + $4::bigint"
-		" WHERE id = (SELECT id FROM feeds WHERE name = $1 AND next_due = $5"
-		" AND last_fetch = $6 AND (lease_owner IS NULL OR lease_owner = $2"
-		" OR lease_until <= $3::bigint) FOR UPDATE SKIP LOCKED) RETURNING id",
-	[PS_FEED_LEASE] = "SELECT next_due, last_fetch FROM feeds WHERE name = $1",
+		"SELECT status, wait_ms, n429 FROM feedd_claim($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+	/* Consecutive 429s from a host, over every instance: $2 true counts
+	 * one more, false ends the run. */
+	[PS_HOST_ANSWER] =
+		"INSERT INTO hosts(name, n429) VALUES ($1, CASE WHEN $2::boolean THEN 1 ELSE 0 END)"
+		" ON CONFLICT (name) DO UPDATE SET n429 = CASE WHEN $2::boolean"
+		" THEN hosts.n429 + 1 ELSE 0 END RETURNING n429",
+	/* On the server's clock, as feedd_claim() reads it. */
+	[PS_HOST_PUSH] =
+		"UPDATE hosts SET pushed_until_ms = greatest(pushed_until_ms,"
+		" (extract(epoch FROM clock_timestamp()) * 1000)::bigint + $2::bigint)"
+		" WHERE name = $1",
+	[PS_INSTANCE_ADD] =
+		"INSERT INTO instances(id, host, pid, started, last_seen) VALUES ($1, $2, $3, $4, $4)"
+		" ON CONFLICT (id) DO UPDATE SET last_seen = $4",
+	[PS_INSTANCE_SEEN] = "UPDATE instances SET last_seen = $2 WHERE id = $1",
+	/* A clean exit hands its leases back at once. */
+	[PS_INSTANCE_GONE] =
+		"WITH l AS (UPDATE feeds SET lease_owner = NULL, lease_until = 0, lease_host = NULL"
+		" WHERE lease_owner = $1) DELETE FROM instances WHERE id = $1",
+	[PS_INSTANCES] =
+		"SELECT i.id, i.host, i.pid, i.started, i.last_seen,"
+		" (SELECT count(*) FROM feeds f WHERE f.lease_owner = i.id"
+		"  AND f.lease_until > $1::bigint),"
+		" (SELECT coalesce(json_agg(f.name ORDER BY f.name), '[]'::json) FROM feeds f"
+		"  WHERE f.lease_owner = i.id AND f.lease_until > $1::bigint)::text"
+		" FROM instances i ORDER BY i.started, i.id",
 };
 
 #undef PRUNE_SELECT
@@ -485,11 +507,32 @@ static void pg_instance_name(struct pg *s)
 	snprintf(s->instance, sizeof s->instance, "%s:%ld:%08x", host, (long)getpid(), tag);
 }
 
+/* Shown by GET /v1/status until this process closes the store (a killed
+ * one stays, its last_seen growing old). */
+static int register_instance(struct pg *s)
+{
+	char host[64] = "";
+	gethostname(host, sizeof host - 1);
+	struct pgp p = {0};
+	pgp_text(&p, s->instance);
+	pgp_text(&p, host);
+	pgp_int(&p, getpid());
+	pgp_int(&p, time(NULL));
+	int r = pg_run(s, PS_INSTANCE_ADD, &p, "instance");
+	s->registered = r == 0;
+	return r;
+}
+
 static void pg_close(void *b)
 {
 	struct pg *s = b;
 	if (!s)
 		return;
+	if (s->conn && s->registered && PQstatus(s->conn) == CONNECTION_OK) {
+		struct pgp p = {0};
+		pgp_text(&p, s->instance);
+		pg_run(s, PS_INSTANCE_GONE, &p, "instance");
+	}
 	if (s->conn)
 		PQfinish(s->conn);
 	free(s->label);
@@ -560,7 +603,8 @@ int pg_backend_open(const char *spec, void **out, char **err)
 	s->listen = true;
 	if ((r = pg_connect(s, spec, err)) < 0 ||
 	    (r = migrate(s, err)) < 0 || (r = prepare_all(s)) < 0 ||
-	    (r = pg_sql(s, "LISTEN " PG_NEWS_CHANNEL, "listen")) < 0)
+	    (r = pg_sql(s, "LISTEN " PG_NEWS_CHANNEL, "listen")) < 0 ||
+	    (r = register_instance(s)) < 0)
 		goto fail;
 	*out = s;
 	return 0;
@@ -639,7 +683,11 @@ static int pg_op_figures(void *b, struct store_figures *f)
  * dropped connection early, between fetches. */
 static int pg_op_checkpoint(void *b)
 {
-	return pg_ready(b);
+	struct pg *s = b;
+	struct pgp p = {0};
+	pgp_text(&p, s->instance);
+	pgp_int(&p, time(NULL));
+	return pg_run(s, PS_INSTANCE_SEEN, &p, "instance");
 }
 
 int pg_event(struct pg *s, const char *type, int64_t now, const char *feed,
@@ -715,6 +763,9 @@ const struct store_ops pg_store_ops = {
 	.figures = pg_op_figures,
 	.checkpoint = pg_op_checkpoint,
 	.claim_feed = pg_op_claim_feed,
+	.host_answer = pg_op_host_answer,
+	.host_push = pg_op_host_push,
+	.instances_json = pg_op_instances_json,
 	.news_fd = pg_op_news_fd,
 	.news_read = pg_op_news_read,
 };

@@ -222,7 +222,8 @@ int pg_op_feeds_json(void *b, const char *name, json_t **out)
 	return 0;
 }
 
-int pg_op_claim_feed(void *b, const struct feed_state *st, int64_t now, int64_t lease)
+int pg_op_claim_feed(void *b, const struct feed_state *st, int64_t now, int64_t lease,
+		     struct store_host *host)
 {
 	struct pg *s = b;
 	struct pgp p = {0};
@@ -232,20 +233,77 @@ int pg_op_claim_feed(void *b, const struct feed_state *st, int64_t now, int64_t 
 	pgp_int(&p, lease);
 	pgp_int(&p, st->next_due);
 	pgp_int(&p, st->last_fetch);
+	pgp_text(&p, host ? host->name : NULL);
+	pgp_int(&p, host ? host->per_host : 0);
+	pgp_int(&p, host ? host->gap_ms : 0);
 	int r = 0;
 	PGresult *res = pg_exec(s, PS_FEED_CLAIM, &p, "feed claim", &r);
 	if (!res)
 		return r;
-	bool claimed = PQntuples(res) > 0;
+	int status = PQntuples(res) > 0 ? (int)pg_int(res, 0, 0) : -1;
+	if (host) {
+		host->wait_ms = status == -3 ? pg_int(res, 0, 1) : 0;
+		host->n429 = pg_int(res, 0, 2);
+	}
 	PQclear(res);
-	if (claimed)
+	switch (status) {
+	case 0:
 		return 0;
-	/* Why not: its state moved on (fetched elsewhere), or it is leased. */
-	p.n = 1;
-	if (!(res = pg_exec(s, PS_FEED_LEASE, &p, "feed claim", &r)))
+	case -1:
+		return -EAGAIN;
+	default:
+		return -EBUSY;
+	}
+}
+
+int pg_op_host_answer(void *b, const char *host, bool is429, int64_t *n429)
+{
+	struct pg *s = b;
+	struct pgp p = {0};
+	pgp_text(&p, host);
+	pgp_bool(&p, is429);
+	int r = 0;
+	PGresult *res = pg_exec(s, PS_HOST_ANSWER, &p, "host answer", &r);
+	if (!res)
 		return r;
-	bool moved = PQntuples(res) < 1 || pg_int(res, 0, 0) != st->next_due ||
-		     pg_int(res, 0, 1) != st->last_fetch;
+	*n429 = PQntuples(res) > 0 ? pg_int(res, 0, 0) : 0;
 	PQclear(res);
-	return moved ? -EAGAIN : -EBUSY;
+	return 0;
+}
+
+int pg_op_host_push(void *b, const char *host, int64_t ms)
+{
+	struct pg *s = b;
+	struct pgp p = {0};
+	pgp_text(&p, host);
+	pgp_int(&p, ms);
+	return pg_run(s, PS_HOST_PUSH, &p, "host push-back");
+}
+
+int pg_op_instances_json(void *b, int64_t now, json_t **out)
+{
+	struct pg *s = b;
+	struct pgp p = {0};
+	pgp_int(&p, now);
+	int r = 0;
+	PGresult *res = pg_exec(s, PS_INSTANCES, &p, "instances", &r);
+	if (!res)
+		return r;
+	json_t *arr = json_array();
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *feeds = pg_str(res, i, 6);
+		json_t *jf = feeds ? json_loads(feeds, 0, NULL) : NULL;
+		json_array_append_new(arr, json_pack("{s:o,s:o,s:I,s:o,s:o,s:b,s:I,s:o}",
+			"id", col_str(res, i, 0),
+			"host", col_str(res, i, 1),
+			"pid", (json_int_t)pg_int(res, i, 2),
+			"started", pg_json_time(pg_int(res, i, 3)),
+			"last_seen", pg_json_time(pg_int(res, i, 4)),
+			"self", strcmp(PQgetvalue(res, i, 0), s->instance) == 0,
+			"leases", (json_int_t)pg_int(res, i, 5),
+			"feeds", jf ? jf : json_array()));
+	}
+	PQclear(res);
+	*out = arr;
+	return 0;
 }

@@ -55,7 +55,12 @@ enum pst {
 	PS_FIGURES,
 	PS_FEEDS_JSON,
 	PS_FEED_CLAIM,
-	PS_FEED_LEASE,
+	PS_HOST_ANSWER,
+	PS_HOST_PUSH,
+	PS_INSTANCE_ADD,
+	PS_INSTANCE_SEEN,
+	PS_INSTANCE_GONE,
+	PS_INSTANCES,
 	PS__COUNT
 };
 
@@ -78,6 +83,7 @@ struct pg {
 	bool prepared;           /* the fixed statements exist on this connection */
 	bool iq[PQ__SHAPES];     /* items query shapes prepared on this connection */
 	bool in_tx;
+	bool registered;         /* in the instances table */
 	bool listen;             /* the connection news arrive on (not a reopened one) */
 	char instance[96];       /* this process: host:pid:random, the lease owner */
 };
@@ -163,6 +169,10 @@ int pg_op_prune(void *b, const char *feed, int64_t now, int64_t retention,
 int pg_op_hook_due(void *b, int64_t now, int max, struct hook_job **jobs, size_t *n);
 int pg_op_hook_result(void *b, int64_t item_id, bool ok, int64_t next_try,
 		      const char *error);
-int pg_op_claim_feed(void *b, const struct feed_state *st, int64_t now, int64_t lease);
+int pg_op_claim_feed(void *b, const struct feed_state *st, int64_t now, int64_t lease,
+		     struct store_host *host);
+int pg_op_host_answer(void *b, const char *host, bool is429, int64_t *n429);
+int pg_op_host_push(void *b, const char *host, int64_t ms);
+int pg_op_instances_json(void *b, int64_t now, json_t **out);
 
 #endif

@@ -102,5 +102,82 @@ static const char pg_migration_1[] =
 	" last_error text);"
 	"CREATE INDEX hook_deliveries_due ON hook_deliveries(given_up, next_try);";
 
-const char *const pg_migrations[] = {pg_migration_1, NULL};
-const int pg_schema_version = 1;
+/* Version 2: several instances share each host's manners and show
+ * themselves. A fetch's lease names the host it goes to (lease_host), so the
+ * fetches in flight to a host, over every instance, are the live leases
+ * naming it; hosts keeps the shared pacing (next_ok_ms: host_gap after the
+ * last claimed start, on the server's clock) and 429 push-back; instances
+ * lists the processes that opened the store. feedd_claim() takes a feed's
+ * lease and its host's slot in one statement (store/pg_feeds.c). */
+static const char pg_migration_2[] =
+	"ALTER TABLE feeds ADD COLUMN lease_host text;"
+	"CREATE INDEX feeds_lease_host ON feeds(lease_host) WHERE lease_owner IS NOT NULL;"
+	"CREATE TABLE hosts ("
+	" name text PRIMARY KEY,"
+	" next_ok_ms bigint NOT NULL DEFAULT 0,"
+	" pushed_until_ms bigint NOT NULL DEFAULT 0,"
+	" n429 integer NOT NULL DEFAULT 0);"
+	"CREATE TABLE instances ("
+	" id text PRIMARY KEY,"
+	" host text NOT NULL,"
+	" pid bigint NOT NULL,"
+	" started bigint NOT NULL,"
+	" last_seen bigint NOT NULL);"
+	/* status 0: claimed; -1: the feed's state moved on (fetched elsewhere)
+	 * or it has no row; -2: another live instance holds it (or is writing
+	 * it now); -3: its host is paced, pushed back or full: try again in
+	 * wait_ms. n429: the host's count of consecutive 429s. The host row is
+	 * locked first, so that two instances claiming fetches to one host
+	 * count each other's slots; the feed row is only ever skipped when
+	 * locked, so a commit holding it never waits on this. */
+	"CREATE FUNCTION feedd_claim(p_feed text, p_owner text, p_now bigint,"
+	" p_lease bigint, p_next_due bigint, p_last_fetch bigint, p_host text,"
+	" p_per_host bigint, p_gap_ms bigint,"
+	" OUT status integer, OUT wait_ms bigint, OUT n429 integer)"
+	" LANGUAGE plpgsql AS $$\n"
+	"DECLARE f record; h record; v_ms bigint; v_busy bigint;\n"
+	"BEGIN\n"
+	" status := 0; wait_ms := 0; n429 := 0;\n"
+	" UPDATE instances SET last_seen = p_now WHERE id = p_owner;\n"
+	" IF p_host IS NOT NULL THEN\n"
+	"  INSERT INTO hosts(name) VALUES (p_host) ON CONFLICT DO NOTHING;\n"
+	"  SELECT * INTO h FROM hosts WHERE name = p_host FOR UPDATE;\n"
+	"  n429 := h.n429;\n"
+	" END IF;\n"
+	/* Read once the host is ours: a claim that waited for the lock
+	 * must not date its start from before the wait. */
+	" v_ms := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;\n"
+	" SELECT id, next_due, last_fetch, lease_owner, lease_until INTO f FROM feeds\n"
+	"  WHERE name = p_feed FOR UPDATE SKIP LOCKED;\n"
+	" IF NOT FOUND THEN\n"
+	"  status := CASE WHEN EXISTS (SELECT 1 FROM feeds WHERE name = p_feed)"
+	" THEN -2 ELSE -1 END;\n"
+	"  RETURN;\n"
+	" END IF;\n"
+	" IF f.next_due <> p_next_due OR f.last_fetch <> p_last_fetch THEN\n"
+	"  status := -1; RETURN;\n"
+	" END IF;\n"
+	" IF f.lease_owner IS NOT NULL AND f.lease_owner <> p_owner"
+	" AND f.lease_until > p_now THEN\n"
+	"  status := -2; RETURN;\n"
+	" END IF;\n"
+	" IF p_host IS NOT NULL THEN\n"
+	"  IF h.pushed_until_ms > v_ms OR h.next_ok_ms > v_ms THEN\n"
+	"   status := -3; wait_ms := greatest(h.pushed_until_ms, h.next_ok_ms) - v_ms; RETURN;\n"
+	"  END IF;\n"
+	"  IF p_per_host > 0 THEN\n"
+	"   SELECT count(*) INTO v_busy FROM feeds WHERE lease_host = p_host\n"
+	"    AND lease_owner IS NOT NULL AND lease_until > p_now AND id <> f.id;\n"
+	"   IF v_busy >= p_per_host THEN\n"
+	"    status := -3; wait_ms := greatest(p_gap_ms, 250); RETURN;\n"
+	"   END IF;\n"
+	"  END IF;\n"
+	"  UPDATE hosts SET next_ok_ms = v_ms + p_gap_ms WHERE name = p_host;\n"
+	" END IF;\n"
+	" UPDATE feeds SET lease_owner = p_owner, lease_until = p_now + p_lease,"
+	" lease_host = p_host WHERE id = f.id;\n"
+	"END\n"
+	"$$;";
+
+const char *const pg_migrations[] = {pg_migration_1, pg_migration_2, NULL};
+const int pg_schema_version = 2;

@@ -212,7 +212,33 @@ int store_release_memory(struct store *s)
 int store_claim_feed(struct store *s, const struct feed_state *st, int64_t now,
 		     int64_t lease)
 {
-	return s->ops->claim_feed ? s->ops->claim_feed(s->b, st, now, lease) : 0;
+	return store_claim_fetch(s, st, now, lease, NULL);
+}
+
+int store_claim_fetch(struct store *s, const struct feed_state *st, int64_t now,
+		      int64_t lease, struct store_host *host)
+{
+	if (host) {
+		host->wait_ms = 0;
+		host->n429 = 0;
+	}
+	return s->ops->claim_feed ? s->ops->claim_feed(s->b, st, now, lease, host) : 0;
+}
+
+int store_host_answer(struct store *s, const char *host, bool is429, int64_t *n429)
+{
+	return s->ops->host_answer ? s->ops->host_answer(s->b, host, is429, n429) : -ENOTSUP;
+}
+
+int store_host_push(struct store *s, const char *host, int64_t ms)
+{
+	return s->ops->host_push ? s->ops->host_push(s->b, host, ms) : -ENOTSUP;
+}
+
+int store_instances_json(struct store *s, int64_t now, json_t **out)
+{
+	*out = NULL;
+	return s->ops->instances_json ? s->ops->instances_json(s->b, now, out) : -ENOTSUP;
 }
 
 int store_news_fd(struct store *s)

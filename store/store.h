@@ -214,6 +214,35 @@ int store_release_memory(struct store *s);
 int store_claim_feed(struct store *s, const struct feed_state *st, int64_t now,
 		     int64_t lease);
 
+/* Per-host manners over every instance of a shared store (PostgreSQL).
+ * The claim of a fetch also takes one of its host's per_host slots (held
+ * by the lease: freed by the commit, or at the lease's expiry) and starts
+ * its host_gap, in the same statement. */
+struct store_host {
+	const char *name;        /* the host the fetch goes to, lower case */
+	int64_t per_host;        /* fetches to it at once over all instances; 0 = no cap */
+	int64_t gap_ms;          /* between the starts of two fetches to it */
+	int64_t wait_ms;         /* out: -EBUSY because of the host: try again in this */
+	int64_t n429;            /* out: the host's run of 429s over all instances */
+};
+/* store_claim_feed, and HOST's slot and pacing when HOST is not NULL:
+ * -EBUSY with HOST->wait_ms > 0 when the host is paced, pushed back or
+ * full. A store only one process uses answers 0 with wait_ms 0: the
+ * scheduler's own per-host accounting is the whole truth there. */
+int store_claim_fetch(struct store *s, const struct feed_state *st, int64_t now,
+		      int64_t lease, struct store_host *host);
+/* Counts a 429 (IS429) or ends the run of 429s from HOST over every
+ * instance; *n429 is the run's length afterwards. -ENOTSUP when one process
+ * uses the store. */
+int store_host_answer(struct store *s, const char *host, bool is429, int64_t *n429);
+/* No fetch to HOST is claimed by any instance for the next MS
+ * milliseconds (repeated 429s). -ENOTSUP when one process uses the store. */
+int store_host_push(struct store *s, const char *host, int64_t ms);
+/* The instances sharing the store: [{"id","host","pid","started",
+ * "last_seen","leases","feeds":[..]}], leases live at NOW. -ENOTSUP when
+ * one process uses the store. */
+int store_instances_json(struct store *s, int64_t now, json_t **out);
+
 /* News committed by other instances (PostgreSQL LISTEN/NOTIFY): a
  * descriptor that turns readable when some may have arrived, or -ENOTSUP
  * when no other process writes the store. store_news_read reads what

@@ -33,7 +33,8 @@ Routes (query parameters in brackets):
   /drip[?bytes=N]       sends one byte per second
   /big?size=N           a valid feed padded to N bytes
   /close[?after=N]      announces more than it sends, closes after N bytes
-  /_log                 JSON: [{"method","path","headers"{lower-case},"time"}]
+  /_log                 JSON: [{"method","path","headers"{lower-case},"time","end"}]
+                        ("end": when the answer was written)
 """
 
 import email.utils
@@ -106,6 +107,7 @@ class Feed:
         self.content_type = 'application/rss+xml; charset=utf-8'
         self.ttl = None
         self.skip_hours = None
+        self.delay = 0              # seconds to wait before answering
 
     def render(self):
         if self.body is not None:
@@ -150,7 +152,7 @@ class State:
                 f.body = None if req['body'] is None else req['body'].encode('utf-8')
                 changed = True
             for key in ('title', 'etag', 'last_modified', 'headers', 'status',
-                        'status_headers', 'content_type', 'ttl', 'skip_hours'):
+                        'status_headers', 'content_type', 'ttl', 'skip_hours', 'delay'):
                 if key in req:
                     setattr(f, key, req[key])
                     changed = changed or key in ('title', 'ttl', 'skip_hours')
@@ -181,6 +183,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                  'headers': {k.lower(): v for k, v in self.headers.items()}}
         with self.state.lock:
             self.state.log.append(entry)
+        return entry
 
     def send(self, status, body=b'', headers=None, ctype='application/rss+xml; charset=utf-8'):
         self.send_response(status)
@@ -207,7 +210,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with self.state.lock:
                 body = json.dumps(self.state.log).encode()
             return self.send(200, body, ctype='application/json')
-        self.record()
+        entry = self.record()
         route = parts[0] if parts else ''
         fn = getattr(self, 'route_' + route, None)
         if fn is None:
@@ -216,6 +219,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             fn(parts[1:], q)
         except (BrokenPipeError, ConnectionResetError):
             pass
+        with self.state.lock:
+            entry['end'] = time.time()   # the answer is written
 
     do_HEAD = do_GET
 
@@ -226,6 +231,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
          "add_items": [...], "body": TEXT|null, "title": T, "etag": bool,
          "last_modified": bool, "headers": {..}, "status": CODE|null,
          "status_headers": {..}, "content_type": T, "ttl": MIN, "skip_hours": [..],
+         "delay": SECONDS (before every answer),
          "script": [{"status": 429, "headers": {"Retry-After": "5"}, "body": ""}]}
         POST /_log/clear empties the request log."""
         n = int(self.headers.get('Content-Length') or 0)
@@ -269,6 +275,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             lm = f.modified if f.last_modified else None
             headers = dict(f.headers)
             ctype = f.content_type
+            delay = f.delay
+        if delay:
+            time.sleep(delay)
         if step is not None:
             b = step.get('body', '')
             return self.send(int(step.get('status', 200)),
