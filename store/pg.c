@@ -299,6 +299,16 @@ static int prepare_all(struct pg *s)
 	return 0;
 }
 
+/* What every session needs: UTC and UTF-8 whatever the role's defaults
+ * are, and a reader's transactions read-only (a write through it fails, as
+ * with SQLite's read-only readers). */
+static int pg_session(struct pg *s)
+{
+	return pg_sql(s, s->readonly ? "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC';"
+				       " SET default_transaction_read_only = on"
+				     : "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'", "session");
+}
+
 int pg_ready(struct pg *s)
 {
 	if (PQstatus(s->conn) == CONNECTION_OK && s->prepared)
@@ -311,7 +321,10 @@ int pg_ready(struct pg *s)
 		PQreset(s->conn);
 		if (PQstatus(s->conn) != CONNECTION_OK)
 			return pg_fail(s, NULL, "reconnect");
-		int r = s->listen ? pg_sql(s, "LISTEN " PG_NEWS_CHANNEL, "listen") : 0;
+		/* A new session: its settings again. */
+		int r = pg_session(s);
+		if (r == 0 && s->listen)
+			r = pg_sql(s, "LISTEN " PG_NEWS_CHANNEL, "listen");
 		if (r < 0)
 			return r;
 	}
@@ -553,15 +566,13 @@ static int pg_connect(struct pg *s, const char *spec, char **err)
 		return -ECONNREFUSED;
 	}
 	PQsetNoticeProcessor(s->conn, on_pq_notice, s);
-	/* UTC and UTF-8 whatever the role's defaults are. */
-	return pg_sql(s, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'", "session");
+	return pg_session(s);
 }
 
 /* Another connection of this instance (same lease owner), without the
  * migration and without LISTEN: news arrive on the first one. */
-static int pg_reopen(void *b, void **out, char **err)
+static int pg_open_again(struct pg *orig, bool readonly, void **out, char **err)
 {
-	struct pg *orig = b;
 	*out = NULL;
 	*err = NULL;
 	struct pg *s = calloc(1, sizeof *s);
@@ -570,6 +581,7 @@ static int pg_reopen(void *b, void **out, char **err)
 	int r = -ENOMEM;
 	s->label = strdup(orig->label);
 	s->spec = strdup(orig->spec);
+	s->readonly = readonly;
 	if (!s->label || !s->spec)
 		goto fail;
 	memcpy(s->instance, orig->instance, sizeof s->instance);
@@ -581,6 +593,23 @@ fail:
 	if (!*err)
 		*err = fmt_err("store %s: cannot open another connection", s->label ? s->label : "postgresql");
 	pg_close(s);
+	return r;
+}
+
+static int pg_reopen(void *b, void **out, char **err)
+{
+	return pg_open_again(b, false, out, err);
+}
+
+/* An API reader's connection: the item and event queries run there, on a
+ * worker thread, instead of on the loop's connection. */
+static int pg_open_reader(void *b, void **out)
+{
+	char *err = NULL;
+	int r = pg_open_again(b, true, out, &err);
+	if (r < 0)
+		log_err("%s", err ? err : "store: cannot open a reader");
+	free(err);
 	return r;
 }
 
@@ -746,6 +775,7 @@ const struct store_ops pg_store_ops = {
 	.name = "postgresql",
 	.close = pg_close,
 	.reopen = pg_reopen,
+	.open_reader = pg_open_reader,
 	.feeds_sync = pg_op_feeds_sync,
 	.feed_load = pg_op_feed_load,
 	.commit_fetch = pg_op_commit_fetch,
