@@ -39,8 +39,10 @@
 #define HOST_PUSH_MAX_MS (3600 * 1000)
 #define HOST_BUCKETS 4096
 
-/* RT_STORING: the fetch is over, its commit is on the store thread. */
-enum rt_state { RT_IDLE, RT_WAITING, RT_QUEUED, RT_FETCHING, RT_STORING };
+/* RT_CLAIMING: its claim is on the store thread (shared store), holding
+ * a slot of its host; RT_STORING: the fetch is over, its commit is on the
+ * store thread. */
+enum rt_state { RT_IDLE, RT_WAITING, RT_QUEUED, RT_CLAIMING, RT_FETCHING, RT_STORING };
 
 struct host {
 	struct host *hnext;          /* bucket chain */
@@ -81,7 +83,8 @@ struct sched {
 	const struct config *conf;
 	struct fetcher *fetcher;
 	bool own_fetcher;
-	struct storeq *storeq;       /* commits run there, off the loop */
+	struct storeq *storeq;       /* commits (and a shared store's claims) run there */
+	bool shared;                 /* claims ask the database: two steps */
 	uv_timer_t timer;
 	struct feed_rt **feeds;      /* sorted by name */
 	size_t nfeeds;
@@ -374,30 +377,126 @@ static void place(struct sched *s, struct feed_rt *rt, int64_t now, size_t *over
  * (per_host, host_gap, 429 push-back): when the host is not free, the feed
  * goes back to the head of its host's queue and the host waits.
  * One process on its store (SQLite) always gets the feed. */
+static bool claimed(struct sched *s, struct feed_rt *rt, int64_t now, int e,
+		    const struct store_host *sh, struct feed_state *fresh, int fresh_err);
+
 static bool claim(struct sched *s, struct feed_rt *rt, int64_t now, int64_t per_host,
 		  int64_t gap)
 {
 	int64_t lease = s->conf->daemon.lease > 0 ? s->conf->daemon.lease : LEASE_S;
 	struct store_host sh = { .name = rt->host->name, .per_host = per_host, .gap_ms = gap };
 	int e = store_claim_fetch(s->d->store, &rt->st, now / 1000, lease, &sh);
-	rt->host_429 = sh.n429 > 0;
+	struct feed_state fresh = { 0 };
+	int fresh_err = e == -EAGAIN ? store_feed_load(s->d->store, rt->fc->name, &fresh) : 0;
+	return claimed(s, rt, now, e, &sh, &fresh, fresh_err);
+}
+
+/* A shared store's claim on the store thread: the loop goes on meanwhile;
+ * the feed holds a slot of its host (as a fetch would) until the answer. */
+struct claim_job {
+	struct sched *s;
+	struct feed_rt *rt;
+	struct feed_state st;    /* a copy: what the claim compares */
+	char *host;
+	struct store_host sh;
+	int64_t now_ms, lease;
+	int err;
+	struct feed_state fresh; /* after -EAGAIN */
+	int fresh_err;
+};
+
+static void claim_work(struct store *store, void *arg)
+{
+	struct claim_job *j = arg;
+	j->sh.name = j->host;
+	j->err = store_claim_fetch(store, &j->st, j->now_ms / 1000, j->lease, &j->sh);
+	if (j->err == -EAGAIN)
+		j->fresh_err = store_feed_load(store, j->st.name, &j->fresh);
+}
+
+static void claim_done(void *arg)
+{
+	struct claim_job *j = arg;
+	struct sched *s = j->s;
+	struct feed_rt *rt = j->rt;
+	rt->host->active--;
+	s->active--;
+	rt->state = RT_IDLE;
+	if (s->closing) {
+		feed_state_clear(&j->fresh);
+	} else {
+		/* The slot and the gap were the claim's: the fetch starts now. */
+		int64_t now = now_ms();
+		if (claimed(s, rt, now, j->err, &j->sh, &j->fresh, j->fresh_err))
+			start_fetch(s, rt);
+	}
+	feed_state_clear(&j->st);
+	free(j->host);
+	free(j);
+	if (!s->closing)
+		dispatch(s);
+}
+
+/* Starts RT's claim on the store thread; false when it cannot (then the
+ * claim is made here). */
+static bool claim_async(struct sched *s, struct feed_rt *rt, int64_t now, int64_t per_host,
+			int64_t gap)
+{
+	struct claim_job *j = calloc(1, sizeof *j);
+	if (!j)
+		return false;
+	j->s = s;
+	j->rt = rt;
+	j->now_ms = now;
+	j->lease = s->conf->daemon.lease > 0 ? s->conf->daemon.lease : LEASE_S;
+	j->sh.per_host = per_host;
+	j->sh.gap_ms = gap;
+	j->host = strdup(rt->host->name);
+	if (!j->host || feed_state_copy(&j->st, &rt->st) < 0) {
+		free(j->host);
+		free(j);
+		return false;
+	}
+	rt->state = RT_CLAIMING;
+	rt->host->active++;
+	s->active++;
+	if (storeq_submit(s->storeq, claim_work, claim_done, j) < 0) {
+		rt->host->active--;
+		s->active--;
+		rt->state = RT_IDLE;
+		feed_state_clear(&j->st);
+		free(j->host);
+		free(j);
+		return false;
+	}
+	return true;
+}
+
+/* What a claim's answer E means for RT: true when RT may be fetched now;
+ * otherwise RT went back to its host's queue or the heap. FRESH (after
+ * -EAGAIN) is taken over. */
+static bool claimed(struct sched *s, struct feed_rt *rt, int64_t now, int e,
+		    const struct store_host *sh, struct feed_state *fresh, int fresh_err)
+{
+	int64_t lease = s->conf->daemon.lease > 0 ? s->conf->daemon.lease : LEASE_S;
+	rt->host_429 = sh->n429 > 0;
 	if (e == 0)
 		return true;
-	if (e == -EBUSY && sh.wait_ms > 0) {
+	if (e == -EBUSY && sh->wait_ms > 0) {
 		struct host *h = rt->host;
 		host_enqueue_front(s, rt);
-		if (h->next_ok_ms < now + sh.wait_ms)
-			h->next_ok_ms = now + sh.wait_ms;
+		if (h->next_ok_ms < now + sh->wait_ms)
+			h->next_ok_ms = now + sh->wait_ms;
 		return false;
 	}
 	if (e == -EAGAIN) {
-		struct feed_state st;
-		if (store_feed_load(s->d->store, rt->fc->name, &st) < 0)
+		if (fresh_err < 0)
 			return true;   /* no row to claim: nobody else has it either */
 		feed_state_clear(&rt->st);
-		rt->st = st;
+		rt->st = *fresh;
+		memset(fresh, 0, sizeof *fresh);
 		log_debug("sched %s: fetched by another instance, next due %lld",
-			  rt->fc->name, (long long)st.next_due);
+			  rt->fc->name, (long long)rt->st.next_due);
 		size_t overdue = 0;
 		place(s, rt, now, &overdue);
 		return false;
@@ -433,6 +532,10 @@ static void dispatch(struct sched *s)
 		       h->next_ok_ms <= now && h->pushed_until_ms <= now) {
 			struct feed_rt *rt = h->qhead;
 			host_dequeue(s, rt);
+			if (s->shared && s->storeq && claim_async(s, rt, now, per_host, gap)) {
+				h->next_ok_ms = now + gap;
+				continue;
+			}
 			if (!claim(s, rt, now, per_host, gap))
 				continue;
 			h->next_ok_ms = now + gap;
@@ -1040,6 +1143,7 @@ static int sched_new(struct feedd *d, bool once, struct sched **out)
 		free(err);
 		if (e == 0 && !d->storeq)
 			d->storeq = s->storeq;
+		s->shared = store_is_shared(d->store);
 	}
 	*out = s;
 	return e;
@@ -1147,7 +1251,7 @@ int sched_refresh(struct sched *s, const char *name)
 	struct feed_rt *rt = find_feed(s, name);
 	if (!rt)
 		return -ENOENT;
-	if (rt->state == RT_FETCHING || rt->state == RT_QUEUED)
+	if (rt->state == RT_FETCHING || rt->state == RT_QUEUED || rt->state == RT_CLAIMING)
 		return 0;
 	if (rt->state == RT_STORING) {
 		/* Its state is about to change (a 410 just seen, say): the
@@ -1185,7 +1289,7 @@ json_t *sched_feed_live(struct sched *s, const char *name)
 		return NULL;
 	static const char *const names[] = {
 		[RT_IDLE] = "idle", [RT_WAITING] = "waiting", [RT_QUEUED] = "queued",
-		[RT_FETCHING] = "fetching", [RT_STORING] = "fetching",
+		[RT_CLAIMING] = "queued", [RT_FETCHING] = "fetching", [RT_STORING] = "fetching",
 	};
 	const char *state = names[rt->state];
 	if (rt->state == RT_IDLE && rt->st.gone)

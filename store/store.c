@@ -225,6 +225,11 @@ int store_claim_fetch(struct store *s, const struct feed_state *st, int64_t now,
 	return s->ops->claim_feed ? s->ops->claim_feed(s->b, st, now, lease, host) : 0;
 }
 
+bool store_is_shared(const struct store *s)
+{
+	return s->ops->claim_feed != NULL;
+}
+
 int store_host_answer(struct store *s, const char *host, bool is429, int64_t *n429)
 {
 	return s->ops->host_answer ? s->ops->host_answer(s->b, host, is429, n429) : -ENOTSUP;

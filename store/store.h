@@ -231,6 +231,8 @@ struct store_host {
  * scheduler's own per-host accounting is the whole truth there. */
 int store_claim_fetch(struct store *s, const struct feed_state *st, int64_t now,
 		      int64_t lease, struct store_host *host);
+/* Whether other processes share the store (claims ask the database). */
+bool store_is_shared(const struct store *s);
 /* Counts a 429 (IS429) or ends the run of 429s from HOST over every
  * instance; *n429 is the run's length afterwards. -ENOTSUP when one process
  * uses the store. */

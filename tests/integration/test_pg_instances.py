@@ -268,3 +268,66 @@ class SharedStore(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(PG.startswith("postgresql://"), "FEEDD_TEST_STORE names no PostgreSQL")
+class SlowDatabase(unittest.TestCase):
+    """A database that makes writers wait delays claims and commits, on the
+    store thread, never the loop: the socket API answers meanwhile, and the
+    fetch goes through once the lock is gone."""
+
+    def setUp(self):
+        self.db = "feedd_slow_%d" % os.getpid()
+        psql(PG, "DROP DATABASE IF EXISTS %s" % self.db)
+        psql(PG, "CREATE DATABASE %s" % self.db)
+        self.uri = with_db(PG, self.db)
+        self.srv = FixtureServer().start()
+        self.d = None
+        self.locker = None
+
+    def tearDown(self):
+        if self.locker and self.locker.poll() is None:
+            self.locker.kill()
+            self.locker.wait()
+        if self.d:
+            self.d.stop()
+            self.d.cleanup()
+        self.srv.stop()
+        psql(PG, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.db)
+
+    def items(self):
+        return self.d.get("/v1/items?after=0", timeout=3).json()["items"]
+
+    def test_api_answers_while_writers_wait(self):
+        self.srv.set_feed("s", items=[{"guid": "1", "title": "one"}])
+        self.d = Feedd("[daemon]\nstore = %s\nhost_gap = 0s\n"
+                       "[defaults]\nallow_private = yes\ninterval = 1h\n"
+                       "[feed s]\nurl = %s\n" % (self.uri, self.srv.url("/feed/s")))
+        self.assertTrue(wait_until(lambda: len(self.items()) == 1), self.d.read_log())
+        # Another session keeps every writer of feeds waiting (readers pass).
+        hold = 6 * SLOW
+        self.locker = subprocess.Popen(
+            ["psql", "-X", "-q", "-At", self.uri, "-c",
+             "BEGIN; LOCK TABLE feeds IN EXCLUSIVE MODE; SELECT pg_sleep(%g); COMMIT;" % hold],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.assertTrue(wait_until(lambda: psql(
+            self.uri, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+            " WHERE c.relname = 'feeds' AND l.mode = 'ExclusiveLock' AND l.granted") == "1"))
+        t_locked = time.monotonic()
+        self.srv.set_feed("s", items=[{"guid": "1", "title": "one"},
+                                      {"guid": "2", "title": "two"}])
+        self.assertEqual(self.d.post("/v1/feeds/s/refresh", timeout=3).status, 202)
+        time.sleep(1)   # the refresh's claim is under way by now
+        # The claim now waits on the store thread; the loop does not: every
+        # answer below comes while the lock is held (each gives up after
+        # 3 s, and a loop waiting on the lock would answer none before it
+        # went).
+        for _ in range(3):
+            self.assertEqual(self.d.get("/v1/status", timeout=3).status, 200)
+            self.assertEqual(len(self.items()), 1)
+        self.assertLess(time.monotonic() - t_locked, hold,
+                        "the answers came only after the lock was released")
+        self.locker.wait(timeout=30 * SLOW)
+        # The lock is gone: claim, fetch and commit go through.
+        self.assertTrue(wait_until(lambda: len(self.items()) == 2, timeout=20),
+                        self.d.read_log())
