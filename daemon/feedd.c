@@ -179,19 +179,47 @@ static void on_uv_watchdog(uv_timer_t *t)
 #define UPKEEP_FEEDS      50
 #define UPKEEP_BATCH      500
 
-/* Store thread: the search index's backlog, the WAL checkpoint and the
- * expiry of old events (seconds after a burst: never on the loop), then
- * that connection's cache handed back. */
+/* One upkeep's retention batch: copies of the feeds' rules, for the store
+ * thread. */
+struct prune_job {
+	size_t n;
+	struct {
+		char *name;
+		int64_t retention, max_items;
+		int pruned;
+	} f[UPKEEP_FEEDS];
+	int64_t now;
+};
+
+static void prune_job_free(struct prune_job *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		free(p->f[i].name);
+	free(p);
+}
+
+/* Store thread: retention, the search index's backlog, the WAL checkpoint
+ * and the expiry of old events (seconds after a burst: never on the loop),
+ * then that connection's cache handed back. */
 static void upkeep_work(struct store *s, void *arg)
 {
-	(void)arg;
+	struct prune_job *p = arg;
+	for (size_t i = 0; p && i < p->n; i++)
+		store_prune(s, p->f[i].name, p->now, p->f[i].retention, p->f[i].max_items,
+			    UPKEEP_BATCH, &p->f[i].pruned);
 	store_checkpoint(s);
 	store_release_memory(s);
 }
 
-static void trim_done(void *arg)
+static void upkeep_done(void *arg)
 {
-	(void)arg;
+	struct prune_job *p = arg;
+	for (size_t i = 0; p && i < p->n; i++)
+		if (p->f[i].pruned)
+			log_info("retention: %s: %d items pruned", p->f[i].name, p->f[i].pruned);
+	prune_job_free(p);
 	malloc_trim(0);
 }
 
@@ -200,17 +228,20 @@ static void on_uv_upkeep(uv_timer_t *t)
 	struct life *l = t->data;
 	struct feedd *d = &l->d;
 	const struct config *c = d->conf;
-	int64_t now = (int64_t)time(NULL);
-	for (size_t k = 0; k < UPKEEP_FEEDS && k < c->nfeeds; k++) {
+	struct prune_job *p = calloc(1, sizeof *p);
+	if (p)
+		p->now = (int64_t)time(NULL);
+	for (size_t k = 0; p && k < UPKEEP_FEEDS && k < c->nfeeds; k++) {
 		if (l->prune_next >= c->nfeeds)
 			l->prune_next = 0;
 		const struct feed_conf *f = &c->feeds[l->prune_next++];
 		if (!f->retention && !f->max_items)
 			continue;
-		int pruned = 0;
-		if (store_prune(d->store, f->name, now, f->retention, f->max_items, UPKEEP_BATCH,
-				&pruned) == 0 && pruned)
-			log_info("retention: %s: %d items pruned", f->name, pruned);
+		if (!(p->f[p->n].name = strdup(f->name)))
+			break;
+		p->f[p->n].retention = f->retention;
+		p->f[p->n].max_items = f->max_items;
+		p->n++;
 	}
 	/* The store's page caches and the free heap pages bursts leave (a
 	 * start-up round of fetches, a large API answer) go back to the
@@ -220,9 +251,9 @@ static void on_uv_upkeep(uv_timer_t *t)
 	store_release_memory(d->store);
 	if (d->api)
 		api_release_memory(d->api);
-	if (!d->storeq || storeq_submit(d->storeq, upkeep_work, trim_done, NULL) < 0) {
-		store_checkpoint(d->store);
-		malloc_trim(0);
+	if (!d->storeq || storeq_submit(d->storeq, upkeep_work, upkeep_done, p) < 0) {
+		upkeep_work(d->store, p);
+		upkeep_done(p);
 	}
 }
 
@@ -309,7 +340,11 @@ int run_daemon(const struct run_opts *o)
 	d->loop = &l->loop;
 	uv_timer_init(d->loop, &l->upkeep);
 	l->upkeep.data = l;
-	uv_timer_start(&l->upkeep, on_uv_upkeep, UPKEEP_MS, UPKEEP_MS);
+	/* FEEDD_UPKEEP_MS: a shorter period for the tests (retention seen
+	 * through the daemon without waiting minutes). */
+	const char *ums = getenv("FEEDD_UPKEEP_MS");
+	uint64_t upkeep_ms = ums && atoll(ums) >= 100 ? (uint64_t)atoll(ums) : UPKEEP_MS;
+	uv_timer_start(&l->upkeep, on_uv_upkeep, upkeep_ms, upkeep_ms);
 	if (!o->once)
 		news_start(l);
 
