@@ -1132,8 +1132,6 @@ static int sched_new(struct feedd *d, bool once, struct sched **out)
 		}
 	}
 	if (e == 0)
-		e = store_feeds_sync(d->store, d->conf);
-	if (e == 0)
 		e = load_feeds(s, d->conf);
 	if (e == 0) {
 		char *err = NULL;
@@ -1170,9 +1168,6 @@ int sched_reload(struct sched *s, const struct config *c)
 {
 	/* A feed may go below: none may have a commit on its way. */
 	storeq_drain(s->storeq);
-	int e = store_feeds_sync(s->d->store, c);
-	if (e < 0)
-		return e;
 	struct feed_rt **nf = calloc(c->nfeeds ? c->nfeeds : 1, sizeof *nf);
 	if (!nf)
 		return -ENOMEM;

@@ -16,6 +16,8 @@
 #include "core/config.h"
 #include "daemon/feedd.h"
 
+/* The store must hold the config's feed set already (store_feeds_sync):
+ * the caller records it before starting or reloading the scheduler. */
 int sched_start(struct feedd *d, struct sched **out);
 /* The config was replaced: added feeds start, removed ones stop, changed
  * ones keep their state (a changed URL starts afresh with validators). */

@@ -58,6 +58,7 @@ static void env_start(struct env *e, const char *text, bool start_sched)
 	char *err = NULL;
 	if (store_open(NULL, e->dir, &e->d.store, &err) < 0)
 		fail_msg("store_open: %s", err);
+	assert_int_equal(store_feeds_sync(e->d.store, e->d.conf), 0);
 	/* the tick makes UV_RUN_ONCE return regularly so predicates are re-checked */
 	uv_timer_init(&e->loop, &e->tick);
 	uv_timer_start(&e->tick, on_tick, 20, 20);
@@ -505,6 +506,7 @@ static void test_reload(void **state)
 	const char *t2 = conf_text(DAEMON DEFAULTS_NOINT "interval = 1s\n[feed x2]\nurl = %s\n",
 				   url("/feed/x2"));
 	assert_int_equal(config_parse_buffer("t2", t2, strlen(t2), &c2, &errs), 0);
+	assert_int_equal(store_feeds_sync(e.d.store, c2), 0);
 	assert_int_equal(sched_reload(e.d.sched, c2), 0);
 	config_free(e.d.conf);
 	e.d.conf = c2;
