@@ -76,8 +76,12 @@ static void replace(char **field, const char *value)
 
 static bool host_plain(const char *h)
 {
+	/* ':' and brackets only in an IPv6 literal ("[::1]"): in a name they
+	 * came from an escape ("a%3a0"), and written back they would read as
+	 * a port. */
+	const char *extra = h[0] == '[' ? "-._~:[]" : "-._~";
 	for (; *h; h++)
-		if (!isalnum((unsigned char)*h) && !strchr("-._~:[]", *h))
+		if (!isalnum((unsigned char)*h) && !strchr(extra, *h))
 			return false;
 	return true;
 }

@@ -33,6 +33,12 @@ static void test_case_port_fragment(void **state)
 	check("https://example.com:8443/a", "https://example.com:8443/a");
 	check("http://example.com:443/a", "http://example.com:443/a");
 	check("https://example.com", "https://example.com/");
+	check("http://[::1]:8080/x", "http://[::1]:8080/x");
+	check("HTTP://[::1]:80/x", "http://[::1]/x");
+	/* An escaped colon in a name is not a port (found by fuzz.url_canon):
+	 * the link is kept as it came, not turned into "host:0". */
+	check("HTTP://Eample.H22H%3a0//b?utm_H53a0//b?utm_sou&i=3dbfc&li=#",
+	      "HTTP://Eample.H22H%3a0//b?utm_H53a0//b?utm_sou&i=3dbfc&li=");
 }
 
 static void test_tracking_parameters(void **state)
