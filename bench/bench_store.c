@@ -121,7 +121,7 @@ int main(int argc, char **argv)
 	       " (%.2f ms per document; building the documents took %.2f s more)\n",
 	       (long long)total, nfeeds, per_feed, t_store, (double)total / t_store,
 	       t_store * 1000 / nfeeds, t_build);
-	printf("insert: %.2f CPU s, %.0f items per CPU second (the wall rate on an idle core)\n",
+	printf("insert: %.2f CPU s, %.0f items per CPU second (the rate if the disk never made it wait)\n",
 	       c_store, (double)total / c_store);
 
 	/* The upkeep: SQLite indexes the new items for search here, after
