@@ -112,23 +112,30 @@ static int item_seen(struct pg *s, const struct found *f, int64_t now)
 	return pg_run(s, PS_ITEM_SEEN, &p, "item seen");
 }
 
-static int item_update(struct pg *s, int64_t id, const struct dedup_item *d, int64_t now)
+/* The item's stored fields, in the order both the insert and the update
+ * take them (guid … content hash). */
+static void pgp_item(struct pgp *p, const struct dedup_item *d)
 {
 	const struct item *it = d->it;
+	pgp_text(p, it->guid);
+	pgp_text(p, it->url);
+	pgp_text(p, d->canon);
+	pgp_text(p, it->title);
+	pgp_text(p, it->author);
+	pgp_text(p, it->summary);
+	pgp_text(p, it->content);
+	pgp_date(p, it->published);
+	pgp_date(p, it->updated);
+	pgp_text(p, d->categories);
+	pgp_text(p, d->enclosures);
+	pgp_text(p, d->chash);
+}
+
+static int item_update(struct pg *s, int64_t id, const struct dedup_item *d, int64_t now)
+{
 	struct pgp p = {0};
 	pgp_int(&p, id);
-	pgp_text(&p, it->guid);
-	pgp_text(&p, it->url);
-	pgp_text(&p, d->canon);
-	pgp_text(&p, it->title);
-	pgp_text(&p, it->author);
-	pgp_text(&p, it->summary);
-	pgp_text(&p, it->content);
-	pgp_date(&p, it->published);
-	pgp_date(&p, it->updated);
-	pgp_text(&p, d->categories);
-	pgp_text(&p, d->enclosures);
-	pgp_text(&p, d->chash);
+	pgp_item(&p, d);
 	pgp_int(&p, now);
 	return pg_run(s, PS_ITEM_UPDATE, &p, "item update");
 }
@@ -196,18 +203,7 @@ static int item_insert(struct pg *s, int64_t feed, const char *feed_name,
 	pgp_int(&p, feed);
 	pgp_text(&p, d->key);
 	pgp_text(&p, d->rule);
-	pgp_text(&p, it->guid);
-	pgp_text(&p, it->url);
-	pgp_text(&p, d->canon);
-	pgp_text(&p, it->title);
-	pgp_text(&p, it->author);
-	pgp_text(&p, it->summary);
-	pgp_text(&p, it->content);
-	pgp_date(&p, it->published);
-	pgp_date(&p, it->updated);
-	pgp_text(&p, d->categories);
-	pgp_text(&p, d->enclosures);
-	pgp_text(&p, d->chash);
+	pgp_item(&p, d);
 	pgp_int(&p, now);
 	pgp_int(&p, sdate);
 	if (dup)
