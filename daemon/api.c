@@ -67,6 +67,18 @@ struct job {
 	uint64_t deadline;          /* loop ms: the wait ends */
 	int64_t mark;               /* what a wake-up must pass to run it again */
 	struct job *prev, *next;    /* in api->waiters or api->pending */
+	/* The other routes' store parts, rendered on the loop (with what only
+	 * the loop knows) when they come back. */
+	char **disabled;            /* status: the config's disabled feeds, copied */
+	size_t ndisabled;
+	bool need_create;           /* consumer items: unknown to a reader; the
+				     * store thread creates it, then queries */
+	int rc;                     /* the store's answer */
+	json_t *json;               /* feeds, consumers, a consumer, instances */
+	struct store_figures fig;
+	struct store_feed_counts counts;
+	int counts_rc;
+	int64_t last_item, last_event, cursor;
 };
 
 /* The rest of a long answer being streamed. */
@@ -196,16 +208,39 @@ static void send_store_error(struct http_conn *c, int r)
 	send_error(c, 500, "store error", strerror(-r), NULL);
 }
 
-/* --- item and event requests: jobs --- */
+/* --- requests with store work: jobs --- */
 
 static void job_dispatch(struct job *j);
+static void job_answer(struct job *j);
+
+static bool is_items_route(enum api_route r)
+{
+	return r == ROUTE_ITEMS || r == ROUTE_FEED_ITEMS || r == ROUTE_CONSUMER_ITEMS ||
+	       r == ROUTE_EVENTS;
+}
+
+/* Work for the store thread's writable connection: an ack, a consumer's
+ * creation, and a search (which indexes first, and readers cannot). */
+static bool job_writes(const struct job *j)
+{
+	return j->req.route == ROUTE_CONSUMER_ACK || j->need_create ||
+	       (j->req.q && *j->req.q);
+}
+
+static void job_release(struct job *j)
+{
+	apireq_free(&j->req);
+	buf_free(&j->ans.body);
+	json_decref(j->json);
+	for (size_t i = 0; i < j->ndisabled; i++)
+		free(j->disabled[i]);
+	free(j->disabled);
+	free(j);
+}
 
 static void on_job_closed(uv_handle_t *h)
 {
-	struct job *j = h->data;
-	apireq_free(&j->req);
-	buf_free(&j->ans.body);
-	free(j);
+	job_release(h->data);
 }
 
 static void job_free(struct job *j)
@@ -214,9 +249,7 @@ static void job_free(struct job *j)
 		uv_close((uv_handle_t *)&j->timer, on_job_closed);
 		return;
 	}
-	apireq_free(&j->req);
-	buf_free(&j->ans.body);
-	free(j);
+	job_release(j);
 }
 
 static void list_remove(struct job **head, struct job *j)
@@ -282,6 +315,19 @@ static void job_finish(struct job *j, struct buf *keep)
 		job_free(j);
 		return;
 	}
+	if (j->need_create) {
+		/* A reader found no such consumer: the store thread creates it
+		 * and answers. */
+		buf_give(keep, &ans->body);
+		job_dispatch(j);
+		return;
+	}
+	if (!is_items_route(j->req.route)) {
+		buf_give(keep, &ans->body);
+		job_answer(j);
+		job_free(j);
+		return;
+	}
 	if (ans->status == 200 && ans->empty && !ans->body.oom && j->req.wait > 0 &&
 	    !j->final && !a->closing) {
 		/* Filters may exclude the new items: only an answer that has
@@ -307,12 +353,105 @@ static void job_finish(struct job *j, struct buf *keep)
 	job_free(j);
 }
 
+/* A consumer's entry in the list, with its counts; NULL if absent. */
+static json_t *consumer_find(struct store *s, const char *name)
+{
+	json_t *all = NULL, *found = NULL;
+	if (store_consumers_json(s, &all) == 0) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(all, i, v) {
+			const char *n = json_string_value(json_object_get(v, "name"));
+			if (n && !strcmp(n, name)) {
+				found = json_incref(v);
+				break;
+			}
+		}
+	}
+	json_decref(all);
+	return found;
+}
+
+/* -ENOENT unknown consumer, -ERANGE beyond the newest item. */
+static int consumer_ack(struct store *s, const struct apireq *r, int64_t *cursor)
+{
+	int rc = store_consumer_get(s, r->name, false, false, cursor);
+	if (rc < 0)
+		return rc;
+	int64_t last_item = 0;
+	if ((rc = store_last_ids(s, &last_item, NULL)) < 0)
+		return rc;
+	if (r->upto > last_item)
+		return -ERANGE;
+	if ((rc = store_consumer_ack(s, r->name, r->upto)) < 0)
+		return rc;
+	return store_consumer_get(s, r->name, false, false, cursor);
+}
+
+/* J's store work on S, on whichever thread holds S (a reader's worker,
+ * the store thread, or the loop): only J's request and results are
+ * touched. WRITABLE: S may write (the store thread's or the loop's). */
+static void job_work(struct store *s, struct job *j, bool writable)
+{
+	const struct apireq *r = &j->req;
+	int64_t now = (int64_t)time(NULL);
+	switch (r->route) {
+	case ROUTE_FEEDS:
+	case ROUTE_FEED:
+		j->rc = store_feeds_json(s, r->name, &j->json);
+		return;
+	case ROUTE_STATUS:
+		if ((j->rc = store_figures(s, &j->fig)) < 0)
+			return;
+		j->counts_rc = store_feed_counts(s, (const char *const *)j->disabled, j->ndisabled,
+						 &j->counts);
+		store_last_ids(s, &j->last_item, &j->last_event);
+		/* A shared store (PostgreSQL): the instances and their leases. */
+		if (store_instances_json(s, now, &j->json) < 0)
+			j->json = NULL;
+		return;
+	case ROUTE_CONSUMERS:
+		j->rc = store_consumers_json(s, &j->json);
+		return;
+	case ROUTE_CONSUMER:
+		j->rc = store_consumer_get(s, r->name, false, false, &j->cursor);
+		if (j->rc == 0)
+			j->json = consumer_find(s, r->name);
+		return;
+	case ROUTE_CONSUMER_ACK:
+		j->rc = consumer_ack(s, r, &j->cursor);
+		return;
+	case ROUTE_CONSUMER_ITEMS: {
+		/* Reading creates the consumer: a write. A reader only looks;
+		 * the writer creates it (FROM_NOW: at the newest item) and
+		 * queries on. */
+		int64_t cur = 0;
+		int rc = store_consumer_get(s, r->name, writable, r->from_now, &cur);
+		j->need_create = !writable && rc == -ENOENT;
+		if (j->need_create)
+			return;
+		if (rc < 0) {
+			j->ans.status = 500;
+			j->ans.format = FMT_JSON;
+			j->ans.empty = false;
+			j->ans.body.len = 0;
+			apiquery_error(&j->ans.body, "store error", strerror(-rc));
+			return;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	apiquery_run(s, r, now, &j->ans);
+}
+
 /* Runs J's query on the loop: when no reader handle exists, or at
  * shutdown. */
 static void job_run_here(struct job *j)
 {
 	j->ans.body = scratch_take();
-	apiquery_run(j->api->d->store, &j->req, (int64_t)time(NULL), &j->ans);
+	job_work(j->api->d->store, j, true);
 	job_finish(j, &scratch);
 }
 
@@ -320,7 +459,7 @@ static void on_work(uv_work_t *w)
 {
 	/* Worker thread: only J's request, answer and reader. */
 	struct job *j = w->data;
-	apiquery_run(j->rd->store, &j->req, (int64_t)time(NULL), &j->ans);
+	job_work(j->rd->store, j, false);
 }
 
 static void api_free(struct api *a)
@@ -390,15 +529,15 @@ static void pending_next(struct api *a)
 	}
 }
 
-/* Store thread: a search's query on the writer's connection, which first
- * indexes what the commits left to the upkeep (readers cannot). */
-static void search_work(struct store *s, void *arg)
+/* Store thread: an ack, a consumer's creation, or a search's query on the
+ * writer's connection, which first indexes what the commits left to the
+ * upkeep (readers cannot). */
+static void writer_work(struct store *s, void *arg)
 {
-	struct job *j = arg;
-	apiquery_run(s, &j->req, (int64_t)time(NULL), &j->ans);
+	job_work(s, arg, true);
 }
 
-static void search_done(void *arg)
+static void writer_done(void *arg)
 {
 	struct job *j = arg;
 	struct api *a = j->api;
@@ -408,20 +547,24 @@ static void search_done(void *arg)
 		api_free(a);
 }
 
-/* Runs J's query on a free reader's worker, or queues it for the next
- * free one (in arrival order); a full-text search on the store thread;
- * without either, on the loop now. */
+/* Runs J's store work on a free reader's worker, or queues it for the
+ * next free one (in arrival order); writes and full-text searches on the
+ * store thread, after the work submitted there before them; without
+ * either, on the loop now (a search then on a reader, which searches what
+ * was indexed last). */
 static void job_dispatch(struct job *j)
 {
 	struct api *a = j->api;
-	if (j->req.q && *j->req.q && a->d->storeq && !a->closing) {
+	bool writes = job_writes(j);
+	if (writes && a->d->storeq && !a->closing) {
 		memset(&j->ans.body, 0, sizeof j->ans.body);
 		a->running++;
-		if (storeq_submit(a->d->storeq, search_work, search_done, j) == 0)
+		if (storeq_submit(a->d->storeq, writer_work, writer_done, j) == 0)
 			return;
 		a->running--;
 	}
-	if (a->nreaders == 0 || a->closing) {
+	bool must_write = j->req.route == ROUTE_CONSUMER_ACK || j->need_create;
+	if (must_write || a->nreaders == 0 || a->closing) {
 		job_run_here(j);
 		return;
 	}
@@ -451,6 +594,16 @@ static void job_begin(struct api *a, struct http_conn *c, struct apireq *r)
 	j->req = *r;
 	memset(r, 0, sizeof *r);
 	j->deadline = uv_now(a->d->loop) + (uint64_t)j->req.wait * 1000;
+	const struct config *conf = a->d->conf;
+	if (j->req.route == ROUTE_STATUS && conf && conf->nfeeds) {
+		/* The store counts the feeds the config disables: their names
+		 * go with the job, the config may be replaced meanwhile. */
+		j->disabled = calloc(conf->nfeeds, sizeof *j->disabled);
+		for (size_t i = 0; j->disabled && i < conf->nfeeds; i++)
+			if (!conf->feeds[i].enabled &&
+			    (j->disabled[j->ndisabled] = strdup(conf->feeds[i].name)))
+				j->ndisabled++;
+	}
 	http_conn_set_ctx(c, j);
 	job_dispatch(j);
 }
@@ -531,10 +684,10 @@ static void feed_decorate(struct api *a, json_t *feed)
 		json_object_set_new(feed, "state", json_string(feed_state_of(feed)));
 }
 
-static void handle_feeds(struct api *a, struct http_conn *c, const struct apireq *r)
+/* FEEDS (taken over): the store's rows, with what the loop knows. */
+static void answer_feeds(struct api *a, struct http_conn *c, const struct apireq *r, int rc,
+			 json_t *feeds)
 {
-	json_t *feeds = NULL;
-	int rc = store_feeds_json(a->d->store, r->name, &feeds);
 	if (rc == -ENOENT) {
 		send_error(c, 404, "unknown feed", r->name, NULL);
 		return;
@@ -562,31 +715,23 @@ static void handle_feeds(struct api *a, struct http_conn *c, const struct apireq
 	send_json(c, 200, NULL, json_pack("{s:o}", "feeds", feeds));
 }
 
-static void handle_status(struct api *a, struct http_conn *c)
+/* The store's figures (J's results) with the daemon's own, from memory. */
+static void answer_status(struct api *a, struct http_conn *c, struct job *j)
 {
-	struct store_figures fig = { 0 };
-	int rc = store_figures(a->d->store, &fig);
-	if (rc < 0) {
-		send_store_error(c, rc);
+	if (j->rc < 0) {
+		send_store_error(c, j->rc);
 		return;
 	}
+	const struct store_figures *fig = &j->fig;
 	/* Counted by the store in one query: building every feed's JSON to
 	 * count them cost memory in proportion to the feeds. Only the states
 	 * some feed is in are named, as before. */
 	json_t *by_state = json_object();
-	const struct config *conf = a->d->conf;
-	size_t ndisabled = 0;
-	const char **disabled = conf && conf->nfeeds ? calloc(conf->nfeeds, sizeof *disabled) : NULL;
-	for (size_t i = 0; disabled && i < conf->nfeeds; i++)
-		if (!conf->feeds[i].enabled)
-			disabled[ndisabled++] = conf->feeds[i].name;
-	struct store_feed_counts fc;
-	int rc_counts = store_feed_counts(a->d->store, disabled, ndisabled, &fc);
-	free(disabled);
-	if (rc_counts == 0) {
+	if (j->counts_rc == 0) {
+		const struct store_feed_counts *fc = &j->counts;
 		const struct { const char *name; int64_t n; } states[] = {
-			{ "ok", fc.ok }, { "new", fc.fresh }, { "failing", fc.failing },
-			{ "gone", fc.gone }, { "disabled", fc.disabled }, { "removed", fc.removed },
+			{ "ok", fc->ok }, { "new", fc->fresh }, { "failing", fc->failing },
+			{ "gone", fc->gone }, { "disabled", fc->disabled }, { "removed", fc->removed },
 		};
 		for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
 			if (states[i].n > 0)
@@ -595,11 +740,9 @@ static void handle_status(struct api *a, struct http_conn *c)
 	}
 	int clients = 0, waiting = 0;
 	api_clients(a, &clients, &waiting);
-	int64_t last_item = 0, last_event = 0;
-	store_last_ids(a->d->store, &last_item, &last_event);
 	const struct feedd_totals *t = &a->d->totals;
 	int64_t now = (int64_t)time(NULL);
-	json_t *j = json_pack(
+	json_t *out = json_pack(
 		"{s:s,s:I,s:I,s:{s:I,s:o},"
 		"s:{s:I,s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I},"
 		"s:{s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I},"
@@ -607,72 +750,90 @@ static void handle_status(struct api *a, struct http_conn *c)
 		"version", FEEDD_VERSION,
 		"started", (json_int_t)a->d->started,
 		"uptime", (json_int_t)(a->d->started ? now - a->d->started : 0),
-		"feeds", "total", (json_int_t)fig.feeds, "by_state", by_state,
+		"feeds", "total", (json_int_t)fig->feeds, "by_state", by_state,
 		"fetches", "total", (json_int_t)t->fetches, "ok", (json_int_t)t->ok200,
 		"not_modified", (json_int_t)t->not_modified,
 		"errors_net", (json_int_t)t->errors_net, "errors_http", (json_int_t)t->errors_http,
 		"errors_parse", (json_int_t)t->errors_parse,
 		"bytes", "wire", (json_int_t)t->bytes_wire, "decoded", (json_int_t)t->bytes_decoded,
-		"items", "stored", (json_int_t)fig.items, "last_id", (json_int_t)last_item,
+		"items", "stored", (json_int_t)fig->items, "last_id", (json_int_t)j->last_item,
 		"new", (json_int_t)t->items_new, "updated", (json_int_t)t->items_updated,
-		"tombstones", (json_int_t)fig.tombstones,
-		"events", "stored", (json_int_t)fig.events, "last_seq", (json_int_t)last_event,
-		"store", "file_bytes", (json_int_t)fig.file_bytes, "wal_bytes", (json_int_t)fig.wal_bytes,
-		"consumers", (json_int_t)fig.consumers, "hooks_pending", (json_int_t)fig.hooks_pending,
+		"tombstones", (json_int_t)fig->tombstones,
+		"events", "stored", (json_int_t)fig->events, "last_seq", (json_int_t)j->last_event,
+		"store", "file_bytes", (json_int_t)fig->file_bytes, "wal_bytes", (json_int_t)fig->wal_bytes,
+		"consumers", (json_int_t)fig->consumers, "hooks_pending", (json_int_t)fig->hooks_pending,
 		"api", "clients", clients, "waiting", waiting);
-	/* A shared store (PostgreSQL): the instances and their leases. */
-	json_t *instances = NULL;
-	if (store_instances_json(a->d->store, now, &instances) == 0)
-		json_object_set_new(j, "instances", instances);
-	send_json(c, 200, NULL, j);
+	if (out && j->json) {
+		json_object_set_new(out, "instances", j->json);
+		j->json = NULL;
+	}
+	send_json(c, 200, NULL, out);
 }
 
-static void handle_consumer(struct api *a, struct http_conn *c, const struct apireq *r)
+static void answer_consumer(struct http_conn *c, struct job *j)
 {
-	int64_t cursor = 0;
-	int rc = store_consumer_get(a->d->store, r->name, false, false, &cursor);
-	if (rc == -ENOENT) {
+	const struct apireq *r = &j->req;
+	if (j->rc == -ENOENT) {
 		send_error(c, 404, "unknown consumer", r->name, NULL);
 		return;
 	}
-	if (rc < 0) {
-		send_store_error(c, rc);
-		return;
-	}
-	if (r->route == ROUTE_CONSUMER) {
-		json_t *all = NULL, *found = NULL;
-		if (store_consumers_json(a->d->store, &all) == 0) {
-			size_t i;
-			json_t *v;
-			json_array_foreach(all, i, v) {
-				const char *n = json_string_value(json_object_get(v, "name"));
-				if (n && !strcmp(n, r->name)) {
-					found = json_incref(v);
-					break;
-				}
-			}
-		}
-		json_decref(all);
-		if (!found)
-			found = json_pack("{s:o,s:I}", "name", json_string_lossy(r->name), "cursor", (json_int_t)cursor);
-		send_json(c, 200, NULL, found);
-		return;
-	}
-	/* ack */
-	int64_t last_item = 0, last_event = 0;
-	store_last_ids(a->d->store, &last_item, &last_event);
-	if (r->upto > last_item) {
+	if (j->rc == -ERANGE) {
 		send_error(c, 400, "bad parameter", "upto: beyond the newest item id", NULL);
 		return;
 	}
-	rc = store_consumer_ack(a->d->store, r->name, r->upto);
-	if (rc < 0) {
-		send_store_error(c, rc);
+	if (j->rc < 0) {
+		send_store_error(c, j->rc);
 		return;
 	}
-	store_consumer_get(a->d->store, r->name, false, false, &cursor);
-	send_json(c, 200, NULL, json_pack("{s:o,s:I}", "consumer", json_string_lossy(r->name),
-					  "cursor", (json_int_t)cursor));
+	if (r->route == ROUTE_CONSUMER_ACK) {
+		send_json(c, 200, NULL, json_pack("{s:o,s:I}", "consumer", json_string_lossy(r->name),
+						  "cursor", (json_int_t)j->cursor));
+		return;
+	}
+	json_t *found = j->json;
+	j->json = NULL;
+	if (!found)
+		found = json_pack("{s:o,s:I}", "name", json_string_lossy(r->name), "cursor",
+				  (json_int_t)j->cursor);
+	send_json(c, 200, NULL, found);
+}
+
+/* J's store work came back for a request other than items and events:
+ * its answer, with what only the loop knows (the live schedule, the
+ * config, the counters) added now. */
+static void job_answer(struct job *j)
+{
+	struct api *a = j->api;
+	struct http_conn *c = j->conn;
+	/* The answer completes the request: J must not pass for a stream's
+	 * state afterwards. */
+	http_conn_set_ctx(c, NULL);
+	switch (j->req.route) {
+	case ROUTE_FEEDS:
+	case ROUTE_FEED: {
+		json_t *feeds = j->json;
+		j->json = NULL;
+		answer_feeds(a, c, &j->req, j->rc, feeds);
+		break;
+	}
+	case ROUTE_STATUS:
+		answer_status(a, c, j);
+		break;
+	case ROUTE_CONSUMERS:
+		if (j->rc < 0) {
+			send_store_error(c, j->rc);
+		} else {
+			send_json(c, 200, NULL, json_pack("{s:O}", "consumers", j->json));
+		}
+		break;
+	case ROUTE_CONSUMER:
+	case ROUTE_CONSUMER_ACK:
+		answer_consumer(c, j);
+		break;
+	default:
+		send_error(c, 500, "internal error", "no answer for this route", NULL);
+		break;
+	}
 }
 
 static void handle_refresh(struct api *a, struct http_conn *c, const struct apireq *r)
@@ -731,43 +892,20 @@ static void on_request(struct http_conn *c, const struct http_request *hr, void 
 	case ROUTE_FEED_ITEMS:
 	case ROUTE_CONSUMER_ITEMS:
 	case ROUTE_EVENTS:
-		if (r.route == ROUTE_CONSUMER_ITEMS) {
-			/* A write, so here on the loop's handle; the query itself
-			 * runs on a reader, which sees it committed. */
-			int64_t cur;
-			int rc = store_consumer_get(a->d->store, r.name, true, r.from_now, &cur);
-			if (rc < 0) {
-				send_store_error(c, rc);
-				break;
-			}
-		}
-		job_begin(a, c, &r);
-		return;
-	case ROUTE_CONSUMERS: {
-		json_t *list = NULL;
-		int rc = store_consumers_json(a->d->store, &list);
-		if (rc < 0)
-			send_store_error(c, rc);
-		else
-			send_json(c, 200, NULL, json_pack("{s:o}", "consumers", list));
-		break;
-	}
+	case ROUTE_CONSUMERS:
 	case ROUTE_CONSUMER:
 	case ROUTE_CONSUMER_ACK:
-		handle_consumer(a, c, &r);
-		break;
 	case ROUTE_FEEDS:
 	case ROUTE_FEED:
-		handle_feeds(a, c, &r);
-		break;
+	case ROUTE_STATUS:
+		/* Their store work runs off the loop (job_dispatch). */
+		job_begin(a, c, &r);
+		return;
 	case ROUTE_FEED_REFRESH:
 		handle_refresh(a, c, &r);
 		break;
 	case ROUTE_RELOAD:
 		handle_reload(a, c);
-		break;
-	case ROUTE_STATUS:
-		handle_status(a, c);
 		break;
 	case ROUTE__COUNT:
 		send_error(c, 404, "not found", NULL, NULL);

@@ -1,9 +1,13 @@
 """A slow store delays the commits of fetches, never the loop: while another
 process holds the database's write lock, the daemon fetches, its commit
 waits on the store thread, and the socket API goes on answering at once;
-when the lock goes, the commit lands and nothing is lost."""
+a consumer's ack (a write) waits for the lock on the store thread while
+other clients' requests are answered; when the lock goes, the commit and
+the ack land and nothing is lost."""
 import os
 import sqlite3
+import threading
+import time
 import unittest
 
 from fixture_server import FixtureServer
@@ -38,6 +42,13 @@ class SlowStoreTest(unittest.TestCase):
         self.srv.set_feed("s", items=[{"guid": "1", "title": "one"}])
         self.d = Feedd(CONF.format(url=self.srv.url("/feed/s")))
         self.assertTrue(wait_until(lambda: len(self.items()) == 1), self.d.read_log())
+        first = self.items()[0]["id"]
+        # A consumer, created (a write) before the lock is taken.
+        self.assertEqual(self.d.get("/v1/consumers/c/items").status, 200)
+        acked = {}
+
+        def ack():
+            acked["r"] = self.d.post("/v1/consumers/c/ack", {"upto": first}, timeout=60)
 
         # Another process takes the write lock and keeps it.
         db = sqlite3.connect(os.path.join(self.d.state_dir, "feedd.db"),
@@ -49,22 +60,38 @@ class SlowStoreTest(unittest.TestCase):
             self.assertEqual(self.d.post("/v1/feeds/s/refresh").status, 202)
             self.assertTrue(wait_until(
                 lambda: len([e for e in self.srv.log() if e["path"] == "/feed/s"]) >= 2))
-            # The fetch is done and its commit waits for the lock. The loop
-            # does not: every answer comes while the lock is still held (a
-            # loop waiting on the lock would answer none of them before the
-            # lock went, and these requests give up after 3 s).
+            # An ack is a write: it waits for the lock too.
+            t = threading.Thread(target=ack)
+            t.start()
+            time.sleep(0.5)   # the ack is in the daemon by now
+            # The fetch is done and its commit waits for the lock, and so
+            # does the ack. The loop does not: every answer comes while
+            # the lock is still held (a loop waiting on the lock would
+            # answer none of them before the lock went, and these requests
+            # give up after 3 s).
             for _ in range(5):
                 r = self.d.get("/v1/status", timeout=3)
                 self.assertEqual(r.status, 200)
+                self.assertEqual(r.json()["store"]["consumers"], 1)
                 self.assertEqual(len(self.items()), 1)
+                self.assertEqual(self.d.get("/v1/feeds", timeout=3).status, 200)
+                self.assertEqual(self.d.get("/v1/consumers/c", timeout=3).json()["cursor"], 0)
+                self.assertEqual(self.d.get("/v1/consumers", timeout=3).status, 200)
             self.assertEqual(self.d.get("/v1/feeds/s", timeout=3).status, 200)
+            self.assertTrue(t.is_alive(), "the ack was answered while the lock was held")
         finally:
             db.execute("COMMIT")
             db.close()
-        # The lock is gone: the waiting commit lands, the new item with it.
+        # The lock is gone: the waiting commit lands, the new item with it,
+        # and the ack.
+        t.join(60)
+        self.assertFalse(t.is_alive())
+        self.assertEqual(acked["r"].status, 200, acked["r"].body)
+        self.assertEqual(acked["r"].json()["cursor"], first)
         self.assertTrue(wait_until(lambda: len(self.items()) == 2, timeout=20),
                         self.d.read_log())
         self.assertEqual([i["title"] for i in self.items()], ["one", "two"])
+        self.assertEqual(self.d.get("/v1/consumers/c").json()["cursor"], first)
 
 
 if __name__ == "__main__":
