@@ -5,7 +5,9 @@ a consumer's ack (a write) waits for the lock on the store thread while
 other clients' requests are answered; when the lock goes, the commit and
 the ack land and nothing is lost."""
 import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 import time
 import unittest
@@ -28,12 +30,14 @@ class SlowStoreTest(unittest.TestCase):
     def setUp(self):
         self.srv = FixtureServer().start()
         self.d = None
+        self.tmp = tempfile.mkdtemp(prefix="feedd-slowstore-")
 
     def tearDown(self):
         if self.d:
             self.d.stop()
             self.d.cleanup()
         self.srv.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def items(self):
         return self.d.get("/v1/items?after=0").json()["items"]
@@ -92,6 +96,49 @@ class SlowStoreTest(unittest.TestCase):
                         self.d.read_log())
         self.assertEqual([i["title"] for i in self.items()], ["one", "two"])
         self.assertEqual(self.d.get("/v1/consumers/c").json()["cursor"], first)
+
+    def test_hook_outcome_waits_for_the_lock_not_the_loop(self):
+        started = os.path.join(self.tmp, "started")
+        go = os.path.join(self.tmp, "go")
+        hook = "sh -c 'touch %s; while [ ! -e %s ]; do sleep 0.1; done'" % (started, go)
+        self.srv.set_feed("s", items=[{"guid": "1", "title": "one"}])
+        self.d = Feedd(CONF.format(url=self.srv.url("/feed/s")) + "exec = %s\n" % hook)
+        self.assertTrue(wait_until(lambda: os.path.exists(started)), self.d.read_log())
+        self.assertEqual(self.d.get("/v1/status").json()["store"]["hooks_pending"], 1)
+        db = sqlite3.connect(os.path.join(self.d.state_dir, "feedd.db"),
+                             isolation_level=None, timeout=10)
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # The hook ends while the lock is held: its outcome (a write)
+            # waits on the store thread, the loop goes on answering (a
+            # loop writing it would answer nothing before the lock went).
+            open(go, "w").close()
+            self.assertTrue(wait_until(lambda: "delivered" in self.d.read_log()
+                                       or self.hook_gone(started)))
+            time.sleep(0.5)
+            for _ in range(5):
+                r = self.d.get("/v1/status", timeout=3)
+                self.assertEqual(r.status, 200)
+                self.assertEqual(r.json()["store"]["hooks_pending"], 1)
+                self.assertEqual(len(self.items()), 1)
+        finally:
+            db.execute("COMMIT")
+            db.close()
+        self.assertTrue(wait_until(
+            lambda: self.d.get("/v1/status").json()["store"]["hooks_pending"] == 0))
+
+    def hook_gone(self, started):
+        """The hook's shell has exited (no process has it as argument)."""
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    if started.encode() in f.read():
+                        return False
+            except OSError:
+                pass
+        return True
 
 
 if __name__ == "__main__":
