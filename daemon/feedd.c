@@ -331,6 +331,13 @@ int run_daemon(const struct run_opts *o)
 		free(err);
 		goto out_parse;
 	}
+	/* FEEDD_UPKEEP_MS: a shorter period for the tests (retention seen
+	 * through the daemon without waiting minutes, a killed instance
+	 * judged stale within seconds). The upkeep is the heartbeat of a
+	 * shared store: the store judges the instances by it. */
+	const char *ums = getenv("FEEDD_UPKEEP_MS");
+	uint64_t upkeep_ms = ums && atoll(ums) >= 100 ? (uint64_t)atoll(ums) : UPKEEP_MS;
+	store_set_heartbeat(d->store, (int64_t)upkeep_ms);
 	if (store_feeds_sync(d->store, d->conf) < 0) {
 		log_err("store: cannot record the configured feeds");
 		goto out_store;
@@ -340,10 +347,6 @@ int run_daemon(const struct run_opts *o)
 	d->loop = &l->loop;
 	uv_timer_init(d->loop, &l->upkeep);
 	l->upkeep.data = l;
-	/* FEEDD_UPKEEP_MS: a shorter period for the tests (retention seen
-	 * through the daemon without waiting minutes). */
-	const char *ums = getenv("FEEDD_UPKEEP_MS");
-	uint64_t upkeep_ms = ums && atoll(ums) >= 100 ? (uint64_t)atoll(ums) : UPKEEP_MS;
 	uv_timer_start(&l->upkeep, on_uv_upkeep, upkeep_ms, upkeep_ms);
 	if (!o->once)
 		news_start(l);

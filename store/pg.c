@@ -170,7 +170,16 @@ static const char *const pst_sql[PS__COUNT] = {
 	[PS_INSTANCE_ADD] =
 		"INSERT INTO instances(id, host, pid, started, last_seen) VALUES ($1, $2, $3, $4, $4)"
 		" ON CONFLICT (id) DO UPDATE SET last_seen = $4",
-	[PS_INSTANCE_SEEN] = "UPDATE instances SET last_seen = $2 WHERE id = $1",
+	/* The heartbeat: this instance's row (back, if another dropped it
+	 * while this one was stuck), and the rows of instances whose own
+	 * heartbeat stopped more than $6 s ago and which hold no live lease
+	 * dropped (killed: a clean exit takes its own row away). */
+	[PS_INSTANCE_SEEN] =
+		"WITH gone AS (DELETE FROM instances i WHERE i.id <> $1"
+		"  AND i.last_seen < $2::bigint - $6::bigint AND NOT EXISTS (SELECT 1 FROM feeds f"
+		"  WHERE f.lease_owner = i.id AND f.lease_until > $2::bigint))"
+		" INSERT INTO instances(id, host, pid, started, last_seen) VALUES ($1, $3, $4, $5, $2)"
+		" ON CONFLICT (id) DO UPDATE SET last_seen = $2",
 	/* A clean exit hands its leases back at once. */
 	[PS_INSTANCE_GONE] =
 		"WITH l AS (UPDATE feeds SET lease_owner = NULL, lease_until = 0, lease_host = NULL"
@@ -180,7 +189,8 @@ static const char *const pst_sql[PS__COUNT] = {
 		" (SELECT count(*) FROM feeds f WHERE f.lease_owner = i.id"
 		"  AND f.lease_until > $1::bigint),"
 		" (SELECT coalesce(json_agg(f.name ORDER BY f.name), '[]'::json) FROM feeds f"
-		"  WHERE f.lease_owner = i.id AND f.lease_until > $1::bigint)::text"
+		"  WHERE f.lease_owner = i.id AND f.lease_until > $1::bigint)::text,"
+		" i.last_seen < $1::bigint - $2::bigint"
 		" FROM instances i ORDER BY i.started, i.id",
 };
 
@@ -527,10 +537,11 @@ static int register_instance(struct pg *s)
 	char host[64] = "";
 	gethostname(host, sizeof host - 1);
 	struct pgp p = {0};
+	s->started = time(NULL);
 	pgp_text(&p, s->instance);
 	pgp_text(&p, host);
 	pgp_int(&p, getpid());
-	pgp_int(&p, time(NULL));
+	pgp_int(&p, s->started);
 	int r = pg_run(s, PS_INSTANCE_ADD, &p, "instance");
 	s->registered = r == 0;
 	return r;
@@ -585,6 +596,8 @@ static int pg_open_again(struct pg *orig, bool readonly, void **out, char **err)
 	if (!s->label || !s->spec)
 		goto fail;
 	memcpy(s->instance, orig->instance, sizeof s->instance);
+	s->started = orig->started;
+	s->stale_s = orig->stale_s;
 	if ((r = pg_connect(s, s->spec, err)) < 0 || (r = prepare_all(s)) < 0)
 		goto fail;
 	*out = s;
@@ -620,6 +633,7 @@ int pg_backend_open(const char *spec, void **out, char **err)
 	struct pg *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
+	s->stale_s = 3 * 60;    /* the daemon's upkeep, unless told otherwise */
 	int r = check_uri(spec, &s->label, err);
 	if (r < 0)
 		goto fail;
@@ -713,10 +727,24 @@ static int pg_op_figures(void *b, struct store_figures *f)
 static int pg_op_checkpoint(void *b)
 {
 	struct pg *s = b;
+	char host[64] = "";
+	gethostname(host, sizeof host - 1);
 	struct pgp p = {0};
 	pgp_text(&p, s->instance);
 	pgp_int(&p, time(NULL));
+	pgp_text(&p, host);
+	pgp_int(&p, getpid());
+	pgp_int(&p, s->started ? s->started : time(NULL));
+	pgp_int(&p, s->stale_s);
 	return pg_run(s, PS_INSTANCE_SEEN, &p, "instance");
+}
+
+/* Three periods: one late heartbeat (a busy store thread) is not enough. */
+static void pg_op_set_heartbeat(void *b, int64_t period_ms)
+{
+	struct pg *s = b;
+	int64_t period_s = period_ms > 0 ? (period_ms + 999) / 1000 : 60;
+	s->stale_s = 3 * period_s;
 }
 
 int pg_event(struct pg *s, const char *type, int64_t now, const char *feed,
@@ -796,6 +824,7 @@ const struct store_ops pg_store_ops = {
 	.host_answer = pg_op_host_answer,
 	.host_push = pg_op_host_push,
 	.instances_json = pg_op_instances_json,
+	.set_heartbeat = pg_op_set_heartbeat,
 	.news_fd = pg_op_news_fd,
 	.news_read = pg_op_news_read,
 };

@@ -87,6 +87,8 @@ struct pg {
 	bool listen;             /* the connection news arrive on (not a reopened one) */
 	bool readonly;           /* an API reader's: every transaction read-only */
 	char instance[96];       /* this process: host:pid:random, the lease owner */
+	int64_t started;         /* when this instance registered (epoch s) */
+	int64_t stale_s;         /* a heartbeat older than this: stale (three periods) */
 };
 
 /* Commits with news notify this channel; every instance listens to it. */
