@@ -25,8 +25,20 @@
  * size of libuv's default thread pool, so a slow query (a full-text search
  * over everything) leaves others a thread. */
 #define API_READERS 4
+/* /v1/status waits this long for the store's figures, then answers with
+ * the last ones it had, marked stale: a slow store never holds the
+ * daemon's own figures back. */
+#define STATUS_STORE_WAIT_MS 1000
 
 enum ctx_kind { CTX_JOB, CTX_STREAM };
+
+/* What /v1/status shows of the store. */
+struct status_store {
+	struct store_figures fig;
+	struct store_feed_counts counts;
+	int counts_rc;
+	int64_t last_item, last_event;
+};
 
 /* A read-only store handle and the answer buffer it renders into, lent to
  * one job at a time; only that job's worker thread touches them while it
@@ -47,6 +59,11 @@ struct api {
 	int running;                /* jobs on a worker thread */
 	int64_t woke_item, woke_event;  /* the newest ids api_wake was told */
 	bool closing, srv_closed;
+	/* The store's figures of the last /v1/status that got them. */
+	struct status_store last;
+	json_t *last_instances;
+	int64_t last_at;            /* epoch s; 0 = none yet */
+	int status_late;            /* status queries past their wait, not back */
 };
 
 /* One items or events request, from its arrival until it is answered: run
@@ -64,6 +81,7 @@ struct job {
 	uv_timer_t timer;           /* the long-poll's deadline, while parked */
 	bool timer_init;            /* TIMER must be closed before the job is freed */
 	bool parked, queued, final;
+	bool late;                  /* status: answered without the store's figures */
 	uint64_t deadline;          /* loop ms: the wait ends */
 	int64_t mark;               /* what a wake-up must pass to run it again */
 	struct job *prev, *next;    /* in api->waiters or api->pending */
@@ -75,10 +93,8 @@ struct job {
 				     * store thread creates it, then queries */
 	int rc;                     /* the store's answer */
 	json_t *json;               /* feeds, consumers, a consumer, instances */
-	struct store_figures fig;
-	struct store_feed_counts counts;
-	int counts_rc;
-	int64_t last_item, last_event, cursor;
+	struct status_store st;
+	int64_t cursor;
 };
 
 /* The rest of a long answer being streamed. */
@@ -212,6 +228,10 @@ static void send_store_error(struct http_conn *c, int r)
 
 static void job_dispatch(struct job *j);
 static void job_answer(struct job *j);
+static void status_keep(struct api *a, struct job *j);
+static void answer_status(struct api *a, struct http_conn *c, const struct status_store *ss,
+			  json_t *instances, bool stale, int64_t as_of);
+static void on_status_late(uv_timer_t *t);
 
 static bool is_items_route(enum api_route r)
 {
@@ -310,6 +330,11 @@ static void job_finish(struct job *j, struct buf *keep)
 {
 	struct api *a = j->api;
 	struct api_answer *ans = &j->ans;
+	status_keep(a, j);
+	if (j->late) {
+		j->late = false;
+		a->status_late--;
+	}
 	if (!j->conn) {
 		buf_give(keep, &ans->body);
 		job_free(j);
@@ -401,11 +426,11 @@ static void job_work(struct store *s, struct job *j, bool writable)
 		j->rc = store_feeds_json(s, r->name, &j->json);
 		return;
 	case ROUTE_STATUS:
-		if ((j->rc = store_figures(s, &j->fig)) < 0)
+		if ((j->rc = store_figures(s, &j->st.fig)) < 0)
 			return;
-		j->counts_rc = store_feed_counts(s, (const char *const *)j->disabled, j->ndisabled,
-						 &j->counts);
-		store_last_ids(s, &j->last_item, &j->last_event);
+		j->st.counts_rc = store_feed_counts(s, (const char *const *)j->disabled,
+						    j->ndisabled, &j->st.counts);
+		store_last_ids(s, &j->st.last_item, &j->st.last_event);
 		/* A shared store (PostgreSQL): the instances and their leases. */
 		if (store_instances_json(s, now, &j->json) < 0)
 			j->json = NULL;
@@ -469,6 +494,7 @@ static void api_free(struct api *a)
 		buf_free(&a->readers[i].keep);
 	}
 	buf_free(&scratch);
+	json_decref(a->last_instances);
 	free(a);
 }
 
@@ -522,8 +548,11 @@ static void pending_next(struct api *a)
 		if (!a->pending)
 			a->pending_tail = NULL;
 		j->queued = false;
-		if (!j->conn)
+		if (!j->conn) {
+			if (j->late)
+				a->status_late--;
 			job_free(j);
+		}
 		else
 			job_start(j, rd);
 	}
@@ -582,6 +611,13 @@ static void job_dispatch(struct job *j)
 /* R is taken over. */
 static void job_begin(struct api *a, struct http_conn *c, struct apireq *r)
 {
+	if (r->route == ROUTE_STATUS && a->status_late > 0) {
+		/* The store has not answered the last status query yet: no
+		 * other reader is held for one more. */
+		apireq_free(r);
+		answer_status(a, c, &a->last, a->last_instances, true, a->last_at);
+		return;
+	}
 	struct job *j = calloc(1, sizeof *j);
 	if (!j) {
 		apireq_free(r);
@@ -605,6 +641,12 @@ static void job_begin(struct api *a, struct http_conn *c, struct apireq *r)
 				j->ndisabled++;
 	}
 	http_conn_set_ctx(c, j);
+	if (j->req.route == ROUTE_STATUS && a->nreaders > 0 && !a->closing) {
+		uv_timer_init(a->d->loop, &j->timer);
+		j->timer.data = j;
+		j->timer_init = true;
+		uv_timer_start(&j->timer, on_status_late, STATUS_STORE_WAIT_MS, 0);
+	}
 	job_dispatch(j);
 }
 
@@ -715,20 +757,19 @@ static void answer_feeds(struct api *a, struct http_conn *c, const struct apireq
 	send_json(c, 200, NULL, json_pack("{s:o}", "feeds", feeds));
 }
 
-/* The store's figures (J's results) with the daemon's own, from memory. */
-static void answer_status(struct api *a, struct http_conn *c, struct job *j)
+/* The store's figures SS (and INSTANCES, borrowed) with the daemon's own,
+ * from memory. AS_OF: when SS is not this request's (the store was slow):
+ * the time the figures were read, 0 for never. */
+static void answer_status(struct api *a, struct http_conn *c, const struct status_store *ss,
+			  json_t *instances, bool stale, int64_t as_of)
 {
-	if (j->rc < 0) {
-		send_store_error(c, j->rc);
-		return;
-	}
-	const struct store_figures *fig = &j->fig;
+	const struct store_figures *fig = &ss->fig;
 	/* Counted by the store in one query: building every feed's JSON to
 	 * count them cost memory in proportion to the feeds. Only the states
 	 * some feed is in are named, as before. */
 	json_t *by_state = json_object();
-	if (j->counts_rc == 0) {
-		const struct store_feed_counts *fc = &j->counts;
+	if (ss->counts_rc == 0) {
+		const struct store_feed_counts *fc = &ss->counts;
 		const struct { const char *name; int64_t n; } states[] = {
 			{ "ok", fc->ok }, { "new", fc->fresh }, { "failing", fc->failing },
 			{ "gone", fc->gone }, { "disabled", fc->disabled }, { "removed", fc->removed },
@@ -756,18 +797,50 @@ static void answer_status(struct api *a, struct http_conn *c, struct job *j)
 		"errors_net", (json_int_t)t->errors_net, "errors_http", (json_int_t)t->errors_http,
 		"errors_parse", (json_int_t)t->errors_parse,
 		"bytes", "wire", (json_int_t)t->bytes_wire, "decoded", (json_int_t)t->bytes_decoded,
-		"items", "stored", (json_int_t)fig->items, "last_id", (json_int_t)j->last_item,
+		"items", "stored", (json_int_t)fig->items, "last_id", (json_int_t)ss->last_item,
 		"new", (json_int_t)t->items_new, "updated", (json_int_t)t->items_updated,
 		"tombstones", (json_int_t)fig->tombstones,
-		"events", "stored", (json_int_t)fig->events, "last_seq", (json_int_t)j->last_event,
+		"events", "stored", (json_int_t)fig->events, "last_seq", (json_int_t)ss->last_event,
 		"store", "file_bytes", (json_int_t)fig->file_bytes, "wal_bytes", (json_int_t)fig->wal_bytes,
 		"consumers", (json_int_t)fig->consumers, "hooks_pending", (json_int_t)fig->hooks_pending,
 		"api", "clients", clients, "waiting", waiting);
-	if (out && j->json) {
-		json_object_set_new(out, "instances", j->json);
-		j->json = NULL;
+	if (out && instances)
+		json_object_set(out, "instances", instances);
+	if (out && stale) {
+		json_object_set_new(out, "store_stale", json_true());
+		json_object_set_new(out, "store_as_of",
+				    as_of ? json_integer(as_of) : json_null());
 	}
 	send_json(c, 200, NULL, out);
+}
+
+/* J's status figures came from the store: kept for an answer that cannot
+ * wait for the next ones. */
+static void status_keep(struct api *a, struct job *j)
+{
+	if (j->req.route != ROUTE_STATUS || j->rc < 0)
+		return;
+	a->last = j->st;
+	json_decref(a->last_instances);
+	a->last_instances = json_incref(j->json);
+	a->last_at = (int64_t)time(NULL);
+}
+
+/* The store's figures are late: the daemon's own go out now with the last
+ * store figures, marked stale; the job ends when its reader is done. */
+static void on_status_late(uv_timer_t *t)
+{
+	struct job *j = t->data;
+	if (!j->conn)
+		return;
+	struct api *a = j->api;
+	struct http_conn *c = j->conn;
+	j->conn = NULL;
+	j->late = true;
+	a->status_late++;
+	http_conn_set_ctx(c, NULL);
+	log_debug("api: /v1/status: the store's figures are late; answering with the last ones");
+	answer_status(a, c, &a->last, a->last_instances, true, a->last_at);
 }
 
 static void answer_consumer(struct http_conn *c, struct job *j)
@@ -817,7 +890,10 @@ static void job_answer(struct job *j)
 		break;
 	}
 	case ROUTE_STATUS:
-		answer_status(a, c, j);
+		if (j->rc < 0)
+			send_store_error(c, j->rc);
+		else
+			answer_status(a, c, &j->st, j->json, false, 0);
 		break;
 	case ROUTE_CONSUMERS:
 		if (j->rc < 0) {

@@ -387,6 +387,17 @@ class SlowDatabase(unittest.TestCase):
         t = threading.Thread(target=feeds)
         t.start()
         time.sleep(0.5)   # /v1/feeds is in the daemon by now
+        # /v1/status cannot count the feeds now: after a second it answers
+        # with the daemon's own figures and the store's last ones, marked
+        # stale; the next one at once, without holding another reader.
+        for _ in range(2):
+            r = self.d.get("/v1/status", timeout=3)
+            self.assertEqual(r.status, 200)
+            st = r.json()
+            self.assertIs(st.get("store_stale"), True, st)
+            self.assertGreater(st["store_as_of"], 0)
+            self.assertEqual(st["store"]["consumers"], 1)
+            self.assertEqual(st["feeds"]["total"], 1)
         for _ in range(3):
             self.assertEqual(self.d.get("/v1/nowhere", timeout=3).status, 404)
             self.assertEqual(self.d.get("/v1/consumers", timeout=3).status, 200)
@@ -397,3 +408,4 @@ class SlowDatabase(unittest.TestCase):
         t.join(30 * SLOW)
         self.assertEqual(got["r"].status, 200)
         self.assertEqual([f["name"] for f in got["r"].json()["feeds"]], ["s"])
+        self.assertTrue(wait_until(lambda: "store_stale" not in self.d.get("/v1/status").json()))

@@ -77,6 +77,7 @@ class SlowStoreTest(unittest.TestCase):
                 r = self.d.get("/v1/status", timeout=3)
                 self.assertEqual(r.status, 200)
                 self.assertEqual(r.json()["store"]["consumers"], 1)
+                self.assertNotIn("store_stale", r.json())   # readers pass
                 self.assertEqual(len(self.items()), 1)
                 self.assertEqual(self.d.get("/v1/feeds", timeout=3).status, 200)
                 self.assertEqual(self.d.get("/v1/consumers/c", timeout=3).json()["cursor"], 0)
