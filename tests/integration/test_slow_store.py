@@ -6,6 +6,7 @@ other clients' requests are answered; when the lock goes, the commit and
 the ack land and nothing is lost."""
 import os
 import shutil
+import socket
 import sqlite3
 import tempfile
 import threading
@@ -49,6 +50,7 @@ class SlowStoreTest(unittest.TestCase):
         first = self.items()[0]["id"]
         # A consumer, created (a write) before the lock is taken.
         self.assertEqual(self.d.get("/v1/consumers/c/items").status, 200)
+        self.assertEqual(self.d.get("/v1/consumers/left/items").status, 200)
         acked = {}
 
         def ack():
@@ -67,7 +69,14 @@ class SlowStoreTest(unittest.TestCase):
             # An ack is a write: it waits for the lock too.
             t = threading.Thread(target=ack)
             t.start()
-            time.sleep(0.5)   # the ack is in the daemon by now
+            # A client that sends an ack and leaves before the answer.
+            body = b'{"upto": %d}' % first
+            with socket.socket(socket.AF_UNIX) as s:
+                s.connect(self.d.socket)
+                s.sendall(b"POST /v1/consumers/left/ack HTTP/1.1\r\nHost: feedd\r\n"
+                          b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                          % len(body) + body)
+            time.sleep(0.5)   # the acks are in the daemon by now
             # The fetch is done and its commit waits for the lock, and so
             # does the ack. The loop does not: every answer comes while
             # the lock is still held (a loop waiting on the lock would
@@ -76,7 +85,7 @@ class SlowStoreTest(unittest.TestCase):
             for _ in range(5):
                 r = self.d.get("/v1/status", timeout=3)
                 self.assertEqual(r.status, 200)
-                self.assertEqual(r.json()["store"]["consumers"], 1)
+                self.assertEqual(r.json()["store"]["consumers"], 2)
                 self.assertNotIn("store_stale", r.json())   # readers pass
                 self.assertEqual(len(self.items()), 1)
                 self.assertEqual(self.d.get("/v1/feeds", timeout=3).status, 200)
@@ -97,6 +106,9 @@ class SlowStoreTest(unittest.TestCase):
                         self.d.read_log())
         self.assertEqual([i["title"] for i in self.items()], ["one", "two"])
         self.assertEqual(self.d.get("/v1/consumers/c").json()["cursor"], first)
+        # The ack of the client that left was written all the same.
+        self.assertTrue(wait_until(
+            lambda: self.d.get("/v1/consumers/left").json()["cursor"] == first))
 
     def test_hook_outcome_waits_for_the_lock_not_the_loop(self):
         started = os.path.join(self.tmp, "started")
