@@ -498,7 +498,19 @@ static bool nothing_to_drop(const unsigned char *s, size_t n)
 static void decode(struct parser *p, const char *buf, size_t len, bool final)
 {
 	const unsigned char *s = (const unsigned char *)buf;
-	if (p->dec == DEC_UTF8 && p->mode == MODE_XML && !p->npend && len >= 4 &&
+	/* Complete a sequence left over from the last chunk a byte at a time,
+	 * so that chunk boundaries never change the text; the rest of the
+	 * chunk may then take the fast path. */
+	while (p->npend && len) {
+		unsigned char tmp[sizeof p->pend + 1];
+		size_t n = p->npend;
+		memcpy(tmp, p->pend, n);
+		tmp[n++] = *s++;
+		len--;
+		p->npend = 0;
+		decode_some(p, tmp, n, false);
+	}
+	if (!p->npend && p->dec == DEC_UTF8 && p->mode == MODE_XML && len >= 4 &&
 	    nothing_to_drop(s, len)) {
 		/* A sequence cut at the end waits in the decoder's pend, so
 		 * that whichever path the next chunk takes completes it. */
@@ -516,19 +528,8 @@ static void decode(struct parser *p, const char *buf, size_t len, bool final)
 		 * see what the decoder would drop, or a reference cut by a
 		 * dropped byte would read one way or the other depending on
 		 * where the network cut the body.) */
-		to_mode(p, buf, len, false);
+		to_mode(p, (const char *)s, len, false);
 		return;
-	}
-	/* Complete a sequence left over from the last chunk a byte at a time,
-	 * so that chunk boundaries never change the text. */
-	while (p->npend && len) {
-		unsigned char tmp[sizeof p->pend + 1];
-		size_t n = p->npend;
-		memcpy(tmp, p->pend, n);
-		tmp[n++] = *s++;
-		len--;
-		p->npend = 0;
-		decode_some(p, tmp, n, false);
 	}
 	if (len) {
 		decode_some(p, s, len, final);

@@ -30,6 +30,7 @@
  * on how the input was chunked (a run may be split in more pieces, which
  * gives the same characters). */
 #include "core/parse_int.h"
+#include "core/utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -128,39 +129,6 @@ static size_t skip_ascii(const struct stops *st, const unsigned char *s, size_t 
 	return i;   /* the last bytes are left to the byte loop */
 }
 #endif
-
-/* The first byte in S[I..J) that is not part of well-formed UTF-8 XML
- * allows (or of a sequence cut at J), or J. */
-static size_t utf8_ok_until(const unsigned char *s, size_t i, size_t j)
-{
-	while (i < j) {
-		if (j - i >= 8) {
-			uint64_t w;
-			memcpy(&w, s + i, 8);
-			if (!(w & 0x8080808080808080ull)) {
-				i += 8;
-				continue;
-			}
-		}
-		unsigned char c = s[i];
-		if (c < 0x80) {
-			i++;
-		} else if (c >= 0xC2 && c <= 0xDF) {
-			if (j - i < 2 || (s[i + 1] & 0xC0) != 0x80)
-				return i;
-			i += 2;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			if (j - i < 3 || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
-			    (c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0) ||
-			    (c == 0xEF && s[i + 1] == 0xBF && s[i + 2] >= 0xBE))
-				return i;
-			i += 3;
-		} else {
-			return i;   /* 4-byte sequences and bad bytes: the slow path */
-		}
-	}
-	return i;
-}
 
 static unsigned char cls[256];
 
@@ -411,7 +379,7 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 				 * the next ASCII stop, then check the UTF-8
 				 * of what was skipped in one go. */
 				size_t j = skip_ascii(st, s, i, n);
-				i = utf8_ok_until(s, i, j);
+				i += utf8_xml_prefix(s + i, j - i);
 				if (i < j)
 					break;
 				if (i < n && !(cls[s[i]] & mask)) {

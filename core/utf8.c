@@ -1,0 +1,177 @@
+/* utf8.c — the longest prefix of well-formed UTF-8 that XML allows.
+ *
+ * The parser's pre-scan (parse_scan.c) asks this of every stretch of text
+ * between two characters it must look at; on a feed written in Greek,
+ * Russian or Japanese that is most of the document, so it is the parser's
+ * hottest loop. The vector version is the "lookup" algorithm of Keiser and
+ * Lemire ("Validating UTF-8 in less than one instruction per byte", 2021,
+ * as simdjson and simdutf use it): each byte is classified by three table
+ * lookups (the high and low nibble of the byte before it, the high nibble of
+ * itself) whose AND is non-zero exactly where a two-byte pattern is wrong,
+ * and the third and fourth bytes of a sequence are checked by where the
+ * lead bytes two and three places back are. On an error, or for the last
+ * bytes, it hands over to the scalar loop from the last sequence boundary,
+ * which finds the exact place. */
+#include "core/utf8.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <tmmintrin.h>
+#define HAVE_SSSE3_PATH 1
+#endif
+
+static bool cont(unsigned char c)
+{
+	return (c & 0xC0) == 0x80;
+}
+
+static size_t scalar_from(const unsigned char *s, size_t i, size_t n)
+{
+	while (i < n) {
+		if (n - i >= 8) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (!(w & 0x8080808080808080ull)) {
+				i += 8;
+				continue;
+			}
+		}
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			i++;
+		} else if (c >= 0xC2 && c <= 0xDF) {
+			if (n - i < 2 || !cont(s[i + 1]))
+				return i;
+			i += 2;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			if (n - i < 3 || !cont(s[i + 1]) || !cont(s[i + 2]) ||
+			    (c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0) ||
+			    (c == 0xEF && s[i + 1] == 0xBF && s[i + 2] >= 0xBE))
+				return i;
+			i += 3;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			if (n - i < 4 || !cont(s[i + 1]) || !cont(s[i + 2]) || !cont(s[i + 3]) ||
+			    (c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] >= 0x90))
+				return i;
+			i += 4;
+		} else {
+			return i;
+		}
+	}
+	return i;
+}
+
+size_t utf8_xml_prefix_scalar(const unsigned char *s, size_t n)
+{
+	return scalar_from(s, 0, n);
+}
+
+#ifdef HAVE_SSSE3_PATH
+/* Where the sequence that may run across I starts: I itself, or up to
+ * three bytes back (everything before I was checked, so a lead byte is
+ * there). */
+static size_t boundary(const unsigned char *s, size_t i)
+{
+	size_t k = i;
+	for (int t = 0; t < 3 && k > 0 && cont(s[k - 1]); t++)
+		k--;
+	if (k > 0 && s[k - 1] >= 0xC0)
+		k--;
+	return k;
+}
+
+/* The error classes, one bit each, of the two-byte patterns. */
+enum {
+	TOO_SHORT = 1 << 0,   /* a lead byte not followed by a continuation */
+	TOO_LONG = 1 << 1,    /* ASCII followed by a continuation */
+	OVERLONG_3 = 1 << 2,  /* E0 80..9F */
+	TOO_LARGE = 1 << 3,   /* F4 90.., F5.. */
+	SURROGATE = 1 << 4,   /* ED A0..BF */
+	OVERLONG_2 = 1 << 5,  /* C0, C1 */
+	TOO_LARGE_1000 = 1 << 6,
+	OVERLONG_4 = 1 << 6,  /* F0 80..8F */
+	TWO_CONTS = 1 << 7,   /* two continuations: right only as byte 3 or 4 */
+};
+#define CARRY (TOO_SHORT | TOO_LONG | TWO_CONTS)
+
+__attribute__((target("ssse3")))
+static size_t prefix_ssse3(const unsigned char *s, size_t n)
+{
+	const __m128i t1_high = _mm_setr_epi8(
+		TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG,
+		TWO_CONTS, TWO_CONTS, TWO_CONTS, TWO_CONTS,
+		TOO_SHORT | OVERLONG_2, TOO_SHORT, TOO_SHORT | OVERLONG_3 | SURROGATE,
+		(char)(TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4));
+	const __m128i t1_low = _mm_setr_epi8(
+		(char)(CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4), (char)(CARRY | OVERLONG_2),
+		(char)CARRY, (char)CARRY, (char)(CARRY | TOO_LARGE),
+		(char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+		(char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+		(char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+		(char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+		(char)(CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE),
+		(char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000));
+	const __m128i t2_high = _mm_setr_epi8(
+		TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
+		(char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4),
+		(char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE),
+		(char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE),
+		(char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE),
+		TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT);
+	const __m128i nib = _mm_set1_epi8(0x0F);
+	/* A block ending in these bytes ends inside a sequence. */
+	const __m128i incomplete_max = _mm_setr_epi8(
+		-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+		(char)(0xF0 - 1), (char)(0xE0 - 1), (char)(0xC0 - 1));
+	const __m128i ef = _mm_set1_epi8((char)0xEF), bf = _mm_set1_epi8((char)0xBF);
+	const __m128i one = _mm_set1_epi8(1), zero = _mm_setzero_si128();
+	__m128i prev = zero, incomplete = zero;
+	size_t i = 0;
+	for (; i + 16 <= n; i += 16) {
+		__m128i in = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		if (!_mm_movemask_epi8(in)) {
+			/* ASCII: right unless the last block ended mid-sequence. */
+			if (_mm_movemask_epi8(_mm_cmpeq_epi8(incomplete, zero)) != 0xFFFF)
+				break;
+			prev = in;
+			incomplete = zero;
+			continue;
+		}
+		__m128i p1 = _mm_alignr_epi8(in, prev, 15);
+		__m128i p2 = _mm_alignr_epi8(in, prev, 14);
+		__m128i p3 = _mm_alignr_epi8(in, prev, 13);
+		__m128i sc = _mm_and_si128(
+			_mm_and_si128(_mm_shuffle_epi8(t1_high, _mm_and_si128(_mm_srli_epi16(p1, 4), nib)),
+				      _mm_shuffle_epi8(t1_low, _mm_and_si128(p1, nib))),
+			_mm_shuffle_epi8(t2_high, _mm_and_si128(_mm_srli_epi16(in, 4), nib)));
+		/* Third and fourth bytes: a lead E0.. two back or F0.. three
+		 * back makes a continuation here right (TWO_CONTS). */
+		__m128i must23 = _mm_or_si128(_mm_subs_epu8(p2, _mm_set1_epi8((char)(0xE0 - 0x80))),
+					      _mm_subs_epu8(p3, _mm_set1_epi8((char)(0xF0 - 0x80))));
+		__m128i err = _mm_xor_si128(_mm_and_si128(must23, _mm_set1_epi8((char)0x80)), sc);
+		/* U+FFFE and U+FFFF: EF BF BE, EF BF BF. */
+		err = _mm_or_si128(err, _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(p2, ef),
+								     _mm_cmpeq_epi8(p1, bf)),
+						      _mm_cmpeq_epi8(_mm_or_si128(in, one), bf)));
+		if (_mm_movemask_epi8(_mm_cmpeq_epi8(err, zero)) != 0xFFFF)
+			break;
+		incomplete = _mm_subs_epu8(in, incomplete_max);
+		prev = in;
+	}
+	/* The scalar loop finds the exact place of an error, and reads the
+	 * last bytes. */
+	return scalar_from(s, boundary(s, i), n);
+}
+#endif
+
+size_t utf8_xml_prefix(const unsigned char *s, size_t n)
+{
+#ifdef HAVE_SSSE3_PATH
+	if (n >= 32 && __builtin_cpu_supports("ssse3"))
+		return prefix_ssse3(s, n);
+#endif
+	return scalar_from(s, 0, n);
+}
