@@ -66,6 +66,7 @@ enum {
  * 0x7F (one signed compare), or one of the state's own characters. */
 struct stops {
 	__m128i c[5];
+	int n;          /* how many of c are different */
 };
 
 /* One set per state: text, text in a run, tag, "value", 'value', CDATA,
@@ -79,9 +80,26 @@ static void init_stops(void)
 		{'"', '\'', '>', '&', '/'}, {'"', '&', '"', '"', '"'}, {'\'', '&', '\'', '\'', '\''},
 		{']', ']', ']', ']', ']'}, {'-', '-', '-', '-', '-'}, {'?', '?', '?', '?', '?'},
 	};
-	for (int i = 0; i < 8; i++)
-		for (int j = 0; j < 5; j++)
+	for (int i = 0; i < 8; i++) {
+		stop_sets[i].n = 1;
+		for (int j = 0; j < 5; j++) {
 			stop_sets[i].c[j] = _mm_set1_epi8(k[i][j]);
+			if (k[i][j] != k[i][0])
+				stop_sets[i].n = j + 1;
+		}
+	}
+}
+
+/* The state's own stops among the sixteen bytes at V. */
+static __m128i own_stops(const struct stops *st, __m128i v)
+{
+	__m128i hit = _mm_cmpeq_epi8(v, st->c[0]);
+	if (st->n > 1)
+		hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, st->c[1]));
+	if (st->n > 2)
+		for (int j = 2; j < 5; j++)
+			hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, st->c[j]));
+	return hit;
 }
 
 static const struct stops *get_stops(const struct xscan *x)
@@ -100,9 +118,7 @@ static size_t skip_plain(const struct stops *st, const unsigned char *s, size_t 
 	const __m128i low = _mm_set1_epi8(0x20);
 	while (i + 16 <= n) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		__m128i hit = _mm_cmplt_epi8(v, low);
-		for (int j = 0; j < 5; j++)
-			hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, st->c[j]));
+		__m128i hit = _mm_or_si128(_mm_cmplt_epi8(v, low), own_stops(st, v));
 		int m = _mm_movemask_epi8(hit);
 		if (m)
 			return i + (size_t)__builtin_ctz((unsigned)m);
@@ -118,9 +134,8 @@ static size_t skip_ascii(const struct stops *st, const unsigned char *s, size_t 
 	const __m128i low = _mm_set1_epi8(0x20), zero = _mm_setzero_si128();
 	while (i + 16 <= n) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		__m128i hit = _mm_andnot_si128(_mm_cmplt_epi8(v, zero), _mm_cmplt_epi8(v, low));
-		for (int j = 0; j < 5; j++)
-			hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, st->c[j]));
+		__m128i hit = _mm_or_si128(_mm_andnot_si128(_mm_cmplt_epi8(v, zero), _mm_cmplt_epi8(v, low)),
+					   own_stops(st, v));
 		int m = _mm_movemask_epi8(hit);
 		if (m)
 			return i + (size_t)__builtin_ctz((unsigned)m);
@@ -277,6 +292,7 @@ static void put_utf8(struct sbuf *out, uint32_t cp)
  * cut (which matters for an ill-formed document where libxml2 reads a
  * marker as something else), and a long run waits in pieces. */
 #define RUN_PIECE (64 * 1024)
+#define PAD_RATIO 128
 
 /* One marker for the LEN bytes of the run from q->run: a PI libxml2 passes
  * over in one step, carrying the piece's line ends so that its line numbers
@@ -297,10 +313,10 @@ static void mark_piece(struct textq *q, struct sbuf *out, size_t len)
 	     (p = memchr(p, '\n', (size_t)(e - p))); p++)
 		sbuf_add(out, "\n", 1, SIZE_MAX);
 	/* Blanks in proportion to the piece, so that the runs waiting for
-	 * libxml2 (their markers in the block not pushed yet) stay within 32
-	 * times a block. */
+	 * libxml2 (their markers in the block not pushed yet) stay within
+	 * PAD_RATIO times a block (512 KiB): libxml2 reads each blank. */
 	static const char pad[64] = "                                                                ";
-	for (size_t k = len / 32; k; k -= k < sizeof pad ? k : sizeof pad)
+	for (size_t k = len / PAD_RATIO; k; k -= k < sizeof pad ? k : sizeof pad)
 		sbuf_add(out, pad, k < sizeof pad ? k : sizeof pad, SIZE_MAX);
 	sbuf_add(out, "?>", 2, SIZE_MAX);
 	q->run += len;

@@ -332,6 +332,14 @@ static char *attr_unescape(const char *s, size_t n)
 	struct sbuf b = {0};
 	sbuf_add(&b, "", 0, SIZE_MAX);
 	for (size_t i = 0; i < n;) {
+		const char *amp = memchr(s + i, '&', n - i);
+		size_t plain = amp ? (size_t)(amp - (s + i)) : n - i;
+		sbuf_add(&b, s + i, plain, SIZE_MAX);
+		i += plain;
+		if (i == n)
+			break;
+		/* A reference is read from a NUL-terminated copy: the value
+		 * is not terminated where it ends. */
 		char buf[8];
 		size_t len;
 		char tmp[48];
@@ -463,9 +471,14 @@ static const char *resolve_tag(struct rewrite *w, const char *p, const char *bas
 			char *val = raw;
 			char *res = NULL;
 			if (raw && is_uri) {
-				char *t = text_trim_dup(raw, strlen(raw));
-				res = url_resolve(base, t ? t : "");
-				free(t);
+				/* Trimmed in place: the value is ours. */
+				char *t = raw;
+				size_t tl2 = strlen(t);
+				while (tl2 && is_ws((unsigned char)t[tl2 - 1]))
+					t[--tl2] = '\0';
+				while (is_ws((unsigned char)*t))
+					t++;
+				res = url_resolve(base, t);
 				if (res)
 					val = res;
 			}

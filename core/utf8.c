@@ -22,6 +22,9 @@
 #include <tmmintrin.h>
 #define HAVE_SSSE3_PATH 1
 #endif
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 static bool cont(unsigned char c)
 {
@@ -130,39 +133,61 @@ static size_t prefix_ssse3(const unsigned char *s, size_t n)
 	const __m128i one = _mm_set1_epi8(1), zero = _mm_setzero_si128();
 	__m128i prev = zero, incomplete = zero;
 	size_t i = 0;
-	for (; i + 16 <= n; i += 16) {
-		__m128i in = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+	unsigned char last[16];
+	for (;;) {
+		const unsigned char *blk = s + i;
+		bool tail = n - i < 16;
+		if (tail) {
+			/* The last bytes, padded with NULs (ASCII): a sequence
+			 * cut at N reads as an error, which the scalar loop
+			 * then places. */
+			if (i == n) {
+				if (_mm_movemask_epi8(_mm_cmpeq_epi8(incomplete, zero)) != 0xFFFF)
+					break;
+				return n;
+			}
+			memset(last, 0, sizeof last);
+			memcpy(last, s + i, n - i);
+			blk = last;
+		}
+		__m128i in = _mm_loadu_si128((const __m128i *)(const void *)blk);
 		if (!_mm_movemask_epi8(in)) {
 			/* ASCII: right unless the last block ended mid-sequence. */
 			if (_mm_movemask_epi8(_mm_cmpeq_epi8(incomplete, zero)) != 0xFFFF)
 				break;
 			prev = in;
 			incomplete = zero;
-			continue;
+		} else {
+			__m128i p1 = _mm_alignr_epi8(in, prev, 15);
+			__m128i p2 = _mm_alignr_epi8(in, prev, 14);
+			__m128i p3 = _mm_alignr_epi8(in, prev, 13);
+			__m128i sc = _mm_and_si128(
+				_mm_and_si128(_mm_shuffle_epi8(t1_high, _mm_and_si128(_mm_srli_epi16(p1, 4), nib)),
+					      _mm_shuffle_epi8(t1_low, _mm_and_si128(p1, nib))),
+				_mm_shuffle_epi8(t2_high, _mm_and_si128(_mm_srli_epi16(in, 4), nib)));
+			/* Third and fourth bytes: a lead E0.. two back or F0..
+			 * three back makes a continuation here right
+			 * (TWO_CONTS). */
+			__m128i must23 = _mm_or_si128(_mm_subs_epu8(p2, _mm_set1_epi8((char)(0xE0 - 0x80))),
+						      _mm_subs_epu8(p3, _mm_set1_epi8((char)(0xF0 - 0x80))));
+			__m128i err = _mm_xor_si128(_mm_and_si128(must23, _mm_set1_epi8((char)0x80)), sc);
+			/* U+FFFE and U+FFFF: EF BF BE, EF BF BF. */
+			err = _mm_or_si128(err, _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(p2, ef),
+									     _mm_cmpeq_epi8(p1, bf)),
+							      _mm_cmpeq_epi8(_mm_or_si128(in, one), bf)));
+			if (_mm_movemask_epi8(_mm_cmpeq_epi8(err, zero)) != 0xFFFF)
+				break;
+			incomplete = _mm_subs_epu8(in, incomplete_max);
+			prev = in;
 		}
-		__m128i p1 = _mm_alignr_epi8(in, prev, 15);
-		__m128i p2 = _mm_alignr_epi8(in, prev, 14);
-		__m128i p3 = _mm_alignr_epi8(in, prev, 13);
-		__m128i sc = _mm_and_si128(
-			_mm_and_si128(_mm_shuffle_epi8(t1_high, _mm_and_si128(_mm_srli_epi16(p1, 4), nib)),
-				      _mm_shuffle_epi8(t1_low, _mm_and_si128(p1, nib))),
-			_mm_shuffle_epi8(t2_high, _mm_and_si128(_mm_srli_epi16(in, 4), nib)));
-		/* Third and fourth bytes: a lead E0.. two back or F0.. three
-		 * back makes a continuation here right (TWO_CONTS). */
-		__m128i must23 = _mm_or_si128(_mm_subs_epu8(p2, _mm_set1_epi8((char)(0xE0 - 0x80))),
-					      _mm_subs_epu8(p3, _mm_set1_epi8((char)(0xF0 - 0x80))));
-		__m128i err = _mm_xor_si128(_mm_and_si128(must23, _mm_set1_epi8((char)0x80)), sc);
-		/* U+FFFE and U+FFFF: EF BF BE, EF BF BF. */
-		err = _mm_or_si128(err, _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(p2, ef),
-								     _mm_cmpeq_epi8(p1, bf)),
-						      _mm_cmpeq_epi8(_mm_or_si128(in, one), bf)));
-		if (_mm_movemask_epi8(_mm_cmpeq_epi8(err, zero)) != 0xFFFF)
-			break;
-		incomplete = _mm_subs_epu8(in, incomplete_max);
-		prev = in;
+		if (tail) {
+			if (_mm_movemask_epi8(_mm_cmpeq_epi8(incomplete, zero)) != 0xFFFF)
+				break;
+			return n;
+		}
+		i += 16;
 	}
-	/* The scalar loop finds the exact place of an error, and reads the
-	 * last bytes. */
+	/* The scalar loop finds the exact place of an error. */
 	return scalar_from(s, boundary(s, i), n);
 }
 #endif
@@ -170,8 +195,66 @@ static size_t prefix_ssse3(const unsigned char *s, size_t n)
 size_t utf8_xml_prefix(const unsigned char *s, size_t n)
 {
 #ifdef HAVE_SSSE3_PATH
-	if (n >= 32 && __builtin_cpu_supports("ssse3"))
+	if (n >= 16 && __builtin_cpu_supports("ssse3"))
 		return prefix_ssse3(s, n);
 #endif
 	return scalar_from(s, 0, n);
+}
+
+/* One byte the decoder drops at K (or an EF that may begin one). */
+static bool drops_at(const unsigned char *s, size_t k, size_t n)
+{
+	unsigned char c = s[k];
+	if (c < 0x20)
+		return c != '\t' && c != '\n' && c != '\r';
+	return c == 0xEF && (k + 1 >= n || (s[k + 1] == 0xBF && (k + 2 >= n || s[k + 2] >= 0xBE)));
+}
+
+bool utf8_xml_nothing_to_drop(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i c1f = _mm_set1_epi8(0x1F), ef = _mm_set1_epi8((char)0xEF);
+	const __m128i tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		/* v <= 0x1F, unsigned, and none of the three allowed. */
+		__m128i low = _mm_cmpeq_epi8(_mm_max_epu8(v, c1f), c1f);
+		__m128i ok = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, lf)),
+					  _mm_cmpeq_epi8(v, cr));
+		__m128i hit = _mm_or_si128(_mm_andnot_si128(ok, low), _mm_cmpeq_epi8(v, ef));
+		if (!_mm_movemask_epi8(hit))
+			continue;
+		for (size_t k = i; k < i + 16; k++)
+			if (drops_at(s, k, n))
+				return false;
+	}
+#endif
+	for (; i < n; i++)
+		if (drops_at(s, i, n))
+			return false;
+	return true;
+}
+
+size_t bytes_find_any(const char *s, size_t n, const char *set, int nset)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	__m128i c[4];
+	for (int k = 0; k < 4; k++)
+		c[k] = _mm_set1_epi8(set[k < nset ? k : 0]);
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, c[0]), _mm_cmpeq_epi8(v, c[1])),
+					   _mm_or_si128(_mm_cmpeq_epi8(v, c[2]), _mm_cmpeq_epi8(v, c[3])));
+		int m = _mm_movemask_epi8(hit);
+		if (m)
+			return i + (size_t)__builtin_ctz((unsigned)m);
+	}
+#endif
+	for (; i < n; i++)
+		for (int k = 0; k < nset; k++)
+			if (s[i] == set[k])
+				return i;
+	return n;
 }

@@ -4,6 +4,7 @@
 #ifndef FEEDD_UTF8_H
 #define FEEDD_UTF8_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The length of the longest prefix of S[0..N) made of whole, well-formed
@@ -17,5 +18,15 @@ size_t utf8_xml_prefix(const unsigned char *s, size_t n);
 
 /* The byte-at-a-time version, for the tests to compare with. */
 size_t utf8_xml_prefix_scalar(const unsigned char *s, size_t n);
+
+/* True when S[0..N) holds no control character XML forbids (all below
+ * 0x20 but tab, line feed and carriage return) and no EF byte that starts,
+ * or may start once more bytes come, U+FFFE or U+FFFF: bytes the decoder
+ * would have to drop. Sixteen bytes at a time with SSE2. */
+bool utf8_xml_nothing_to_drop(const unsigned char *s, size_t n);
+
+/* The index of the first byte of S[0..N) equal to one of the NSET (1..4)
+ * bytes of SET, or N. Sixteen bytes at a time with SSE2. */
+size_t bytes_find_any(const char *s, size_t n, const char *set, int nset);
 
 #endif

@@ -1,5 +1,6 @@
 /* test_utf8.c — utf8_xml_prefix(): where well-formed UTF-8 that XML allows
- * ends, by the vector path and the byte-at-a-time path alike. */
+ * ends, by the vector path and the byte-at-a-time path alike; and the
+ * byte searches the parser makes sixteen bytes at a time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -134,6 +135,49 @@ static void test_random_agree(void **state)
 	}
 }
 
+/* What the decoder drops, found at every place in and around a block. */
+static void test_nothing_to_drop(void **state)
+{
+	(void)state;
+	static const struct { const char *s; int clean; } cases[] = {
+		{"\t", 1}, {"\n", 1}, {"\r", 1}, {"\x1f", 0}, {"\x01", 0}, {"\x0b", 0},
+		{"\xef\xbf\xbd", 1}, {"\xef\xbc\x81", 1}, {"\xef\xbf\xbe", 0}, {"\xef\xbf\xbf", 0},
+	};
+	unsigned char buf[64];
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		size_t l = strlen(cases[c].s);
+		for (size_t off = 0; off + l <= 40; off++) {
+			memset(buf, 'x', sizeof buf);
+			memcpy(buf + off, cases[c].s, l);
+			assert_int_equal(utf8_xml_nothing_to_drop(buf, 40), cases[c].clean);
+		}
+	}
+	/* An EF at the very end may begin U+FFFE: not clean yet. */
+	memset(buf, 'x', sizeof buf);
+	buf[39] = 0xEF;
+	assert_false(utf8_xml_nothing_to_drop(buf, 40));
+	buf[38] = 0xEF;
+	buf[39] = 0xBF;
+	assert_false(utf8_xml_nothing_to_drop(buf, 40));
+	assert_true(utf8_xml_nothing_to_drop(buf, 38));
+}
+
+static void test_find_any(void **state)
+{
+	(void)state;
+	char buf[80];
+	for (size_t at = 0; at < 70; at++) {
+		memset(buf, 'x', sizeof buf);
+		buf[at] = '>';
+		assert_int_equal(bytes_find_any(buf, 70, "&<>", 3), at);
+		assert_int_equal(bytes_find_any(buf, 70, "&<", 2), 70);
+		buf[at] = '"';
+		assert_int_equal(bytes_find_any(buf, 70, "&<>", 3), 70);
+		assert_int_equal(bytes_find_any(buf, 70, "&<>\"", 4), at);
+		assert_int_equal(bytes_find_any(buf, at, "\"", 1), at);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +185,8 @@ int main(void)
 		cmocka_unit_test(test_ill_formed),
 		cmocka_unit_test(test_stray_after_whole),
 		cmocka_unit_test(test_random_agree),
+		cmocka_unit_test(test_nothing_to_drop),
+		cmocka_unit_test(test_find_any),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
