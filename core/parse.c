@@ -371,26 +371,9 @@ static void decode_utf8(struct parser *p, const unsigned char *s, size_t n, bool
 {
 	char out[4096 + 8];
 	size_t o = 0, i = 0;
-	/* Fast path: the valid prefix goes on as it is; ASCII eight bytes
-	 * at a time. */
-	while (i < n) {
-		if (n - i >= 8) {
-			uint64_t w;
-			memcpy(&w, s + i, 8);
-			if (!(w & 0x8080808080808080ull)) {
-				i += 8;
-				continue;
-			}
-		}
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		int l = text_utf8_len(s + i, n - i);
-		if (l <= 0)
-			break;
-		i += (size_t)l;
-	}
+	/* Fast path: the valid prefix goes on as it is (the rest, from
+	 * U+FFFE or a bad byte on, a character at a time). */
+	i = utf8_xml_prefix(s, n);
 	if (i) {
 		emit(p, (const char *)s, i);
 		if (p->out.err)
