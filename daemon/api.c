@@ -30,7 +30,7 @@
  * daemon's own figures back. */
 #define STATUS_STORE_WAIT_MS 1000
 
-enum ctx_kind { CTX_JOB, CTX_STREAM };
+enum ctx_kind { CTX_JOB, CTX_STREAM, CTX_RELOAD };
 
 /* What /v1/status shows of the store. */
 struct status_store {
@@ -930,14 +930,54 @@ static void handle_refresh(struct api *a, struct http_conn *c, const struct apir
 	send_json(c, 202, NULL, json_pack("{s:o,s:s}", "feed", json_string_lossy(r->name), "refresh", "queued"));
 }
 
+/* A reload under way, answered when it is over. */
+struct reload_wait {
+	enum ctx_kind kind;
+	struct http_conn *conn;     /* NULL once the client is gone */
+};
+
+static void on_reloaded(struct feedd *d, int rc, void *ud)
+{
+	struct reload_wait *w = ud;
+	struct http_conn *c = w->conn;
+	free(w);
+	if (!c)
+		return;
+	http_conn_set_ctx(c, NULL);
+	if (rc == 0)
+		send_json(c, 200, NULL, json_pack("{s:b,s:I}", "reloaded", 1, "feeds",
+						  (json_int_t)(d->conf ? d->conf->nfeeds : 0)));
+	else if (rc == -ECANCELED)
+		send_error(c, 503, "stopping", "the daemon is stopping; the running set is kept",
+			   NULL);
+	else
+		send_error(c, 500, "the store could not take the new feed set; the running set is kept",
+			   strerror(-rc), NULL);
+}
+
 static void handle_reload(struct api *a, struct http_conn *c)
 {
 	struct config_errors errs = { 0 };
-	int rc = feedd_reload(a->d, &errs);
+	struct reload_wait *w = calloc(1, sizeof *w);
+	if (!w) {
+		send_error(c, 500, "out of memory", NULL, NULL);
+		return;
+	}
+	w->kind = CTX_RELOAD;
+	w->conn = c;
+	/* The store records the new feed set on the store thread: the answer
+	 * comes from on_reloaded. */
+	http_conn_set_ctx(c, w);
+	int rc = feedd_reload_start(a->d, &errs, on_reloaded, w);
 	if (rc == 0) {
 		config_errors_free(&errs);
-		send_json(c, 200, NULL, json_pack("{s:b,s:I}", "reloaded", 1, "feeds",
-						  (json_int_t)(a->d->conf ? a->d->conf->nfeeds : 0)));
+		return;
+	}
+	http_conn_set_ctx(c, NULL);
+	free(w);
+	if (rc == -EBUSY) {
+		config_errors_free(&errs);
+		send_error(c, 409, "a reload is under way", "try again when it is over", NULL);
 		return;
 	}
 	json_t *list = json_array();
@@ -996,6 +1036,11 @@ static void on_abort(struct http_conn *c, void *ctx, void *ud)
 	(void)ud;
 	if (!ctx)
 		return;
+	if (*(enum ctx_kind *)ctx == CTX_RELOAD) {
+		/* Answered by on_reloaded, which frees it: nobody to answer. */
+		((struct reload_wait *)ctx)->conn = NULL;
+		return;
+	}
 	if (*(enum ctx_kind *)ctx == CTX_JOB) {
 		/* Parked: freed now. Queued or on a worker: freed when its
 		 * turn comes or its worker is done. */

@@ -97,6 +97,7 @@ struct sched {
 	int active;
 	uint64_t rng;
 	bool closing;
+	bool paused;                 /* a reload waits: start nothing */
 	/* outage detection */
 	int64_t last_heard_ms;
 	/* --once */
@@ -512,7 +513,7 @@ static bool claimed(struct sched *s, struct feed_rt *rt, int64_t now, int e,
 
 static void dispatch(struct sched *s)
 {
-	if (s->closing)
+	if (s->closing || s->paused)
 		return;
 	int64_t now = now_ms();
 	/* Due feeds join their host's queue: they wait there without sockets. */
@@ -1317,6 +1318,13 @@ int sched_reload(struct sched *s, const struct config *c)
 	s->conf = c;
 	dispatch(s);
 	return 0;
+}
+
+void sched_pause(struct sched *s, bool paused)
+{
+	s->paused = paused;
+	if (!paused)
+		dispatch(s);
 }
 
 int sched_refresh(struct sched *s, const char *name)

@@ -140,6 +140,47 @@ class SlowStoreTest(unittest.TestCase):
         self.assertTrue(wait_until(
             lambda: self.d.get("/v1/status").json()["store"]["hooks_pending"] == 0))
 
+    def test_reload_waits_for_the_lock_not_the_loop(self):
+        self.srv.set_feed("s", items=[{"guid": "1", "title": "one"}])
+        self.srv.set_feed("n", items=[{"guid": "n1", "title": "new one"}])
+        conf = CONF.format(url=self.srv.url("/feed/s"))
+        self.d = Feedd(conf)
+        self.assertTrue(wait_until(lambda: len(self.items()) == 1), self.d.read_log())
+        self.d.write_config(conf + "[feed n]\nurl = %s\n" % self.srv.url("/feed/n"))
+        db = sqlite3.connect(os.path.join(self.d.state_dir, "feedd.db"),
+                             isolation_level=None, timeout=10)
+        db.execute("BEGIN IMMEDIATE")
+        reloaded = {}
+
+        def reload():
+            reloaded["r"] = self.d.post("/v1/reload", timeout=60)
+
+        t = threading.Thread(target=reload)
+        try:
+            t.start()
+            time.sleep(0.5)   # the reload is in the daemon by now
+            # Recording the new feed set (a write) waits for the lock on
+            # the store thread; the loop answers meanwhile (a loop waiting
+            # on the lock would answer none of these before it went).
+            for _ in range(5):
+                self.assertEqual(self.d.get("/v1/status", timeout=3).status, 200)
+                self.assertEqual([f["name"] for f in
+                                  self.d.get("/v1/feeds", timeout=3).json()["feeds"]], ["s"])
+            # Another reload meanwhile is told to come back.
+            self.assertEqual(self.d.post("/v1/reload", timeout=3).status, 409)
+            self.assertTrue(t.is_alive(), "the reload was answered while the lock was held")
+        finally:
+            db.execute("COMMIT")
+            db.close()
+        t.join(60)
+        self.assertEqual(reloaded["r"].status, 200, reloaded["r"].body)
+        self.assertEqual(reloaded["r"].json()["feeds"], 2)
+        self.assertEqual(sorted(f["name"] for f in self.d.get("/v1/feeds").json()["feeds"]),
+                         ["n", "s"])
+        # The new feed is fetched.
+        self.assertTrue(wait_until(lambda: len(self.items()) == 2, timeout=20),
+                        self.d.read_log())
+
     def hook_gone(self, started):
         """The hook's shell has exited (no process has it as argument)."""
         for pid in os.listdir("/proc"):
