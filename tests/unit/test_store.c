@@ -142,6 +142,50 @@ static void test_guids_rewritten_http_to_https(void **state)
 	tdb_close(&t);
 }
 
+static void test_identity_freed_by_a_rewrite_in_the_same_document(void **state)
+{
+	/* The first entry takes stored item X under a new guid (same link);
+	 * the next one carries X's old guid with another item's link: it is
+	 * judged against what the store holds after the first rewrite (here
+	 * the link names Y, which takes that guid), not before it. */
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	doc_add(d, "a", "https://ex.com/1", "one");
+	doc_add(d, "b", "https://ex.com/2", "two");
+	assert_int_equal(commit_count(s, "f", d, NULL), 2);
+	struct doc *e = doc_new();
+	doc_add(e, "a2", "https://ex.com/1", "one");
+	doc_add(e, "a", "https://ex.com/2", "two");
+	doc_add(e, "c", "https://ex.com/3", "three");
+	size_t upd = 9;
+	assert_int_equal(commit_count(s, "f", e, &upd), 1);
+	assert_int_equal(upd, 0);
+	assert_int_equal(commit_count(s, "f", e, &upd), 0);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 3);
+	assert_string_equal(jstr(json_array_get(items, 0), "guid"), "a2");
+	assert_string_equal(jstr(json_array_get(items, 1), "guid"), "a");
+	assert_string_equal(jstr(json_array_get(items, 1), "title"), "two");
+	assert_string_equal(jstr(json_array_get(items, 2), "guid"), "c");
+	json_decref(items);
+	/* X's old guid on a link nothing holds: a new item. */
+	struct doc *g = doc_new();
+	doc_add(g, "a3", "https://ex.com/1", "one");
+	doc_add(g, "a2", "https://ex.com/4", "four");
+	assert_int_equal(commit_count(s, "f", g, NULL), 1);
+	items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 4);
+	assert_string_equal(jstr(json_array_get(items, 0), "guid"), "a3");
+	assert_string_equal(jstr(json_array_get(items, 3), "guid"), "a2");
+	assert_string_equal(jstr(json_array_get(items, 3), "title"), "four");
+	json_decref(items);
+	doc_free(g);
+	doc_free(e);
+	doc_free(d);
+	tdb_close(&t);
+}
+
 static void test_guids_dropped_with_repeated_links(void **state)
 {
 	/* The publisher drops its guids and lists one entry twice: the feed
@@ -462,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_guids_in_document),
 		cmocka_unit_test(test_same_identity_twice_in_document),
 		cmocka_unit_test(test_guids_rewritten_http_to_https),
+		cmocka_unit_test(test_identity_freed_by_a_rewrite_in_the_same_document),
 		cmocka_unit_test(test_guids_dropped_with_repeated_links),
 		cmocka_unit_test(test_front_page_links_do_not_merge),
 		cmocka_unit_test(test_title_edit_updates_in_place),
