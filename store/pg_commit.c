@@ -812,6 +812,40 @@ static int feed_events(struct pg *s, const struct feed_state *fs, unsigned ev, i
 	return r;
 }
 
+/* The notification (delivered at commit, to every instance: their
+ * long-polls wake too), the commit and, for NEWS, the newest item id and
+ * event seq, in one round trip: one query string, a result for each
+ * statement. Only a failed COMMIT (or what precedes it) fails the commit;
+ * the transaction is over once COMMIT has answered. */
+static int finish(struct pg *s, bool notify, struct store_news *news)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, "%sCOMMIT%s", notify ? "NOTIFY " PG_NEWS_CHANNEL "; " : "",
+		 news ? "; EXECUTE s" : "");
+	if (news)   /* pg.c's statement for the last ids, by its name */
+		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), "%d", (int)PS_LAST_IDS);
+	if (!PQsendQuery(s->conn, sql))
+		return pg_fail(s, NULL, "commit");
+	int r = 0, n = 0, commit_at = notify ? 1 : 0;
+	PGresult *res;
+	while ((res = PQgetResult(s->conn))) {
+		ExecStatusType st = PQresultStatus(res);
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+			int e = pg_fail(s, res, n <= commit_at ? "commit" : "last ids");
+			if (n <= commit_at && !r)
+				r = e;
+		} else if (n > commit_at && news) {
+			news->last_item_id = pg_int(res, 0, 0);
+			news->last_event_seq = pg_int(res, 0, 1);
+		}
+		if (n == commit_at && st == PGRES_COMMAND_OK)
+			s->in_tx = false;
+		PQclear(res);
+		n++;
+	}
+	return r ? r : n > commit_at ? 0 : -EIO;
+}
+
 int pg_op_commit_fetch(void *b, const struct feed_state *st, const struct doc *doc,
 		       unsigned feed_events_mask, bool hook, struct store_news *news)
 {
@@ -833,18 +867,13 @@ int pg_op_commit_fetch(void *b, const struct feed_state *st, const struct doc *d
 		goto fail;
 	if ((r = feed_events(s, st, feed_events_mask, now)) < 0)
 		goto fail;
-	/* Delivered at commit, to every instance: their long-polls wake too. */
-	if ((acc.nnew || acc.nupdated || feed_events_mask) &&
-	    (r = pg_sql(s, "NOTIFY " PG_NEWS_CHANNEL, "notify")) < 0)
-		goto fail;
-	if ((r = pg_commit(s)) < 0)
+	if ((r = finish(s, acc.nnew || acc.nupdated || feed_events_mask, news)) < 0)
 		goto fail;
 	if (news) {
 		news->new_ids = acc.new_ids;
 		news->nnew = acc.nnew;
 		news->nupdated = acc.nupdated;
 		acc.new_ids = NULL;
-		pg_op_last_ids(s, &news->last_item_id, &news->last_event_seq);
 	}
 	acc_free(&acc);
 	free(fr.site_url);
