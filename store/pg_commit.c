@@ -59,7 +59,9 @@ static const char *const cst_sql[CS__COUNT] = {
 	 * canonical link the link rule may match (NULL when it may not). Kind
 	 * 0: the stored item with an identity; for the identities not stored,
 	 * 1: in the tombstones; 2: the stored items with the link (two tell
-	 * "more than one"); 3: the link in the tombstones. */
+	 * "more than one"); 3: the link in the tombstones. Every probe is an
+	 * index probe (= ANY (ARRAY (...)), not IN, which read all of a
+	 * feed's tombstones). */
 	[CS_LOOKUP] =
 		"WITH d AS (SELECT k, c FROM unnest($2::text[], $3::text[]) AS d(k, c)),"
 		" known AS (SELECT ikey, id, chash, last_seen FROM items"
@@ -68,13 +70,14 @@ static const char *const cst_sql[CS__COUNT] = {
 		"  (SELECT 1 FROM known WHERE known.ikey = d.k))"
 		" SELECT 0, ikey, id, chash, last_seen FROM known"
 		" UNION ALL SELECT 1, t.ikey, 0, NULL, 0 FROM tombstones t"
-		"  WHERE t.feed = $1 AND t.ikey IN (SELECT k FROM unk)"
+		"  WHERE t.feed = $1 AND t.ikey = ANY (ARRAY (SELECT k FROM unk))"
 		" UNION ALL SELECT 2, x.c, i.id, i.chash, i.last_seen"
 		"  FROM (SELECT DISTINCT c FROM unk WHERE c IS NOT NULL) x"
 		"  CROSS JOIN LATERAL (SELECT id, chash, last_seen FROM items"
 		"  WHERE feed = $1 AND canon_url = x.c LIMIT 2) i"
 		" UNION ALL SELECT DISTINCT 3, t.canon_url, 0, NULL, 0 FROM tombstones t"
-		"  WHERE t.feed = $1 AND t.canon_url IN (SELECT c FROM unk WHERE c IS NOT NULL)",
+		"  WHERE t.feed = $1 AND t.canon_url = ANY"
+		"  (ARRAY (SELECT c FROM unk WHERE c IS NOT NULL))",
 	[CS_SEEN] = "UPDATE items SET last_seen = $2::bigint WHERE id = ANY ($1::bigint[])",
 	/* New identities for stored items ($1 ids, $2 keys, $3 rules, $4 guids). */
 	[CS_REKEY] =
