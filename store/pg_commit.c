@@ -841,8 +841,12 @@ static int finish(struct pg *s, bool notify, struct store_news *news)
 			news->last_item_id = pg_int(res, 0, 0);
 			news->last_event_seq = pg_int(res, 0, 1);
 		}
-		if (n == commit_at && st == PGRES_COMMAND_OK)
+		if (n == commit_at && st == PGRES_COMMAND_OK) {
 			s->in_tx = false;
+			/* COMMIT of a failed transaction answers ROLLBACK. */
+			if (strcmp(PQcmdStatus(res), "COMMIT") != 0 && !r)
+				r = -EIO;
+		}
 		PQclear(res);
 		n++;
 	}
