@@ -130,22 +130,32 @@ static const char *const cst_sql[CS__COUNT] = {
 		" SELECT 'item.updated', $2::bigint, $1::text, id FROM u ORDER BY ord",
 };
 
+/* Only the statements the session lacks: preparing one that exists would
+ * fail, and with it the transaction (a first attempt that failed half-way,
+ * or a statement found missing, leaves the others in place). */
 static int cs_prepare(struct pg *s)
 {
 	int pid = PQbackendPID(s->conn);
 	if (pid && pid == s->commit_pid)
 		return 0;
-	for (int i = 0; i < CS__COUNT; i++) {
+	PGresult *have = PQexec(s->conn, "SELECT name FROM pg_prepared_statements");
+	int r = PQresultStatus(have) == PGRES_TUPLES_OK ? 0 : pg_fail(s, have, "statements");
+	for (int i = 0; i < CS__COUNT && r == 0; i++) {
 		char name[16];
 		snprintf(name, sizeof name, "c%d", i);
+		bool there = false;
+		for (int row = 0; row < PQntuples(have) && !there; row++)
+			there = strcmp(PQgetvalue(have, row, 0), name) == 0;
+		if (there)
+			continue;
 		PGresult *res = PQprepare(s->conn, name, cst_sql[i], 0, NULL);
-		int r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_fail(s, res, name);
+		r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_fail(s, res, name);
 		PQclear(res);
-		if (r < 0)
-			return r;
 	}
-	s->commit_pid = pid;
-	return 0;
+	PQclear(have);
+	if (r == 0)
+		s->commit_pid = pid;
+	return r;
 }
 
 /* Runs commit statement ID with N text parameters V; the result or NULL
