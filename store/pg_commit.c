@@ -666,7 +666,8 @@ static int write_seen(struct commit_acc *acc, int64_t now)
 	return r;
 }
 
-/* The new items, their events and hooks, and what the document lists. */
+/* The new items, their events and hooks, and what the document lists
+ * (feeds.listed: the known items, then the new ones). */
 static int write_news(struct commit_acc *acc, const char *feed_name, bool link_identity,
 		      int64_t now, bool hook)
 {
@@ -692,6 +693,17 @@ static int write_news(struct commit_acc *acc, const char *feed_name, bool link_i
 	PGresult *res = NULL;
 	if (r == 0 && !(v[20] = arr_end(&a[NA])))
 		r = -ENOMEM;
+	if (r == 0 && !acc->nnews) {
+		/* Nothing new (most fetches): the plain update costs the server
+		 * less than the insert's statement with empty arrays. */
+		struct pgp p = {0};
+		pgp_int(&p, acc->feed);
+		pgp_bool(&p, link_identity);
+		pgp_text(&p, v[20]);
+		r = pg_run(acc->s, PS_FEED_DOC, &p, "feed document");
+		arrs_free(a, NA + 1);
+		return r;
+	}
 	if (r == 0) {
 		v[17] = feed_name;
 		v[18] = hook ? "t" : "f";
