@@ -11,7 +11,8 @@
  * refreshes, rewritten identities and edits (each one statement for the
  * whole document, only when there are any), and one statement that inserts
  * the new items with their duplicate_of, events and hook deliveries and
- * records what the document lists. The items are passed as arrays. The
+ * records what the document lists (or only records it, when nothing is
+ * new); then NOTIFY, COMMIT and the last ids in one query string. The items are passed as arrays. The
  * rules themselves stay in C (dedup_decide()), item by item in document
  * order, as with SQLite. */
 #include <errno.h>
