@@ -81,6 +81,7 @@ struct pg {
 	char *label;             /* database and host for messages: never the URI */
 	char *spec;              /* the URI, for store_reopen: never logged */
 	bool prepared;           /* the fixed statements exist on this connection */
+	int commit_pid;          /* the server session pg_commit.c's statements were prepared on */
 	bool iq[PQ__SHAPES];     /* items query shapes prepared on this connection */
 	bool in_tx;
 	bool registered;         /* in the instances table */
