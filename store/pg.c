@@ -51,15 +51,6 @@ static const char *const pst_sql[PS__COUNT] = {
 		" n_err_net, n_err_http, n_err_parse, bytes_wire, bytes_decoded,"
 		" (SELECT count(*) FROM items WHERE feed = feeds.id)"
 		" FROM feeds WHERE name = $1",
-	[PS_FEED_STATE] =
-		"UPDATE feeds SET url = coalesce($2, url), effective_url = $3,"
-		" title = coalesce($4, title), site_url = coalesce($5, site_url),"
-		" etag = $6, last_modified = $7, last_fetch = $8, last_success = $9,"
-		" next_due = $10, next_reason = $11, last_status = $12, last_error = $13,"
-		" failures = $14, gone = $15, n_requests = $16, n_conditional = $17,"
-		" n_200 = $18, n_304 = $19, n_err_net = $20, n_err_http = $21,"
-		" n_err_parse = $22, bytes_wire = $23, bytes_decoded = $24,"
-		" lease_owner = NULL, lease_until = 0, lease_host = NULL WHERE id = $1",
 	[PS_FEED_DOC] = "UPDATE feeds SET link_identity = $2, listed = $3 WHERE id = $1",
 	[PS_FEED_ALL] = "SELECT id, name, url, removed FROM feeds",
 	[PS_FEED_SYNC_URL] =
@@ -68,33 +59,12 @@ static const char *const pst_sql[PS__COUNT] = {
 	[PS_FEED_REMOVED] = "UPDATE feeds SET removed = $2 WHERE id = $1",
 	[PS_TAGS_CLEAR] = "DELETE FROM feed_tags WHERE feed = $1",
 	[PS_TAG_ADD] = "INSERT INTO feed_tags(tag, feed) VALUES ($2, $1) ON CONFLICT DO NOTHING",
-	[PS_ITEM_BY_KEY] = "SELECT id, chash, last_seen FROM items WHERE feed = $1 AND ikey = $2",
 	[PS_ITEM_BY_CANON] =
 		"SELECT id, chash, last_seen FROM items WHERE feed = $1 AND canon_url = $2 LIMIT 2",
 	[PS_TOMB_BY_KEY] = "SELECT 1 FROM tombstones WHERE feed = $1 AND ikey = $2",
 	[PS_TOMB_BY_CANON] = "SELECT 1 FROM tombstones WHERE feed = $1 AND canon_url = $2 LIMIT 1",
-	[PS_ITEM_SEEN] = "UPDATE items SET last_seen = $2 WHERE id = $1",
-	[PS_ITEM_REKEY] = "UPDATE items SET ikey = $2, rule = $3, guid = $4 WHERE id = $1",
-	[PS_ITEM_UPDATE] =
-		"UPDATE items SET guid = $2, url = $3, canon_url = $4, title = $5,"
-		" author = $6, summary = $7, content = $8, published = $9::bigint,"
-		" updated = $10, categories = $11, enclosures = $12, chash = $13,"
-		" last_seen = $14::bigint, updated_seen = $14::bigint,"
-		" sort_date = CASE WHEN $9::bigint IS NOT NULL AND $9::bigint <= first_seen"
-		"  THEN $9::bigint ELSE first_seen END WHERE id = $1",
-	[PS_ITEM_INSERT] =
-		"INSERT INTO items(feed, ikey, rule, guid, url, canon_url, title, author,"
-		" summary, content, published, updated, categories, enclosures, chash,"
-		" first_seen, last_seen, sort_date, duplicate_of)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-		" $16::bigint, $16::bigint, $17, $18) RETURNING id",
-	[PS_DUP_FIND] =
-		"SELECT id FROM items WHERE canon_url = $2 AND feed <> $1 ORDER BY id LIMIT 1",
 	[PS_EVENT_ADD] =
 		"INSERT INTO events(type, time, feed, item_id, data) VALUES ($1, $2, $3, $4, $5)",
-	[PS_HOOK_ADD] =
-		"INSERT INTO hook_deliveries(item_id, feed, next_try) VALUES ($1, $2, $3)"
-		" ON CONFLICT DO NOTHING",
 	[PS_LAST_IDS] = "SELECT " LAST_ITEM_SQL ", " LAST_EVENT_SQL,
 	[PS_EVENTS] =
 		"SELECT e.seq, e.type, e.time, e.feed, e.item_id, e.data, i.title, i.url"
