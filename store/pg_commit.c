@@ -26,6 +26,7 @@
 #include "core/log.h"
 #include "core/url.h"
 #include "store/dedup.h"
+#include "store/strtab.h"
 #include "store/pg_int.h"
 
 /* --- the commit's own statements ---
@@ -308,57 +309,6 @@ static void arr_item(struct arr *a, const struct dedup_item *d)
 	arr_text(&a[9], d->categories);
 	arr_text(&a[10], d->enclosures);
 	arr_text(&a[11], d->chash);
-}
-
-/* --- the document's strings: the first item with each --- */
-
-struct strtab {
-	const char **str;
-	size_t *item;
-	size_t cap;
-};
-
-static int strtab_init(struct strtab *t, size_t n)
-{
-	t->cap = 16;
-	while (t->cap < n * 2)
-		t->cap *= 2;
-	t->str = calloc(t->cap, sizeof *t->str);
-	t->item = calloc(t->cap, sizeof *t->item);
-	return t->str && t->item ? 0 : -ENOMEM;
-}
-
-static void strtab_free(struct strtab *t)
-{
-	free(t->str);
-	free(t->item);
-}
-
-static size_t strtab_slot(const struct strtab *t, const char *str)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (const unsigned char *c = (const unsigned char *)str; *c; c++)
-		h = (h ^ *c) * 0x100000001b3ULL;
-	size_t i = (size_t)h & (t->cap - 1);
-	while (t->str[i] && strcmp(t->str[i], str) != 0)
-		i = (i + 1) & (t->cap - 1);
-	return i;
-}
-
-static void strtab_add(struct strtab *t, const char *str, size_t item)
-{
-	size_t i = strtab_slot(t, str);
-	if (!t->str[i]) {
-		t->str[i] = str;
-		t->item[i] = item;
-	}
-}
-
-/* The item STR belongs to, or -1. */
-static long strtab_find(const struct strtab *t, const char *str)
-{
-	size_t i = strtab_slot(t, str);
-	return t->str[i] ? (long)t->item[i] : -1;
 }
 
 /* --- one commit --- */

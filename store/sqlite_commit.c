@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/url.h"
 #include "store/dedup.h"
+#include "store/strtab.h"
 #include "store/sqlite_int.h"
 
 /* The running totals of one commit. */
@@ -252,53 +253,6 @@ static int finish_new(struct store *s, const char *feed_name, int64_t last, int6
  * first fetch) skips those probes; the duplicates of the new items come in
  * one more. The decisions are those of DESIGN.md, item by item in document
  * order: what the document's own earlier items did is tracked here. */
-
-/* The document's distinct strings (identity keys, canonical links) and the
- * first item that has each: open addressing over FNV-1a. */
-struct strtab {
-	const char **str;
-	size_t *item;
-	size_t cap;
-};
-
-static int strtab_init(struct strtab *t, size_t n)
-{
-	t->cap = 16;
-	while (t->cap < n * 2)
-		t->cap *= 2;
-	t->str = calloc(t->cap, sizeof *t->str);
-	t->item = calloc(t->cap, sizeof *t->item);
-	return t->str && t->item ? 0 : -ENOMEM;
-}
-
-static void strtab_free(struct strtab *t)
-{
-	free(t->str);
-	free(t->item);
-}
-
-/* The slot holding S, or the empty one where it would go. */
-static size_t strtab_slot(const struct strtab *t, const char *str)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (const unsigned char *c = (const unsigned char *)str; *c; c++)
-		h = (h ^ *c) * 0x100000001b3ULL;
-	size_t i = (size_t)h & (t->cap - 1);
-	while (t->str[i] && strcmp(t->str[i], str) != 0)
-		i = (i + 1) & (t->cap - 1);
-	return i;
-}
-
-/* Adds STR for ITEM unless present; whether it was new. */
-static bool strtab_add(struct strtab *t, const char *str, size_t item)
-{
-	size_t i = strtab_slot(t, str);
-	if (t->str[i])
-		return false;
-	t->str[i] = str;
-	t->item[i] = item;
-	return true;
-}
 
 /* The table's strings as a JSON array for json_each(): quotes, backslashes
  * and control bytes escaped, every other byte as it is, so that SQLite
