@@ -102,6 +102,7 @@ enum {
 
 struct store {
 	sqlite3 *db;
+	struct sqlite_ckpt *ckpt;       /* writers only: shared checkpointer */
 	char *path;
 	bool opened;                    /* open succeeded: a clean close is marked */
 	sqlite3_stmt *st[ST__COUNT];
@@ -148,6 +149,25 @@ int store_event(struct store *s, const char *type, int64_t now, const char *feed
 /* Indexes every item above the full-text watermark, in transactions of a
  * bounded batch each (sqlite_fts.c); *INDEXED (may be NULL) counts them. */
 int store_fts_catch_up(struct store *s, int64_t *indexed);
+
+/* The checkpointer (sqlite_ckpt.c) shared by a store's writer connections:
+ * a thread with its own connection runs PASSIVE checkpoints as the WAL
+ * grows, and past a bound the committing connection finishes one itself
+ * so that the WAL starts afresh. sqlite_ckpt_new() holds one reference,
+ * sqlite_ckpt_ref() adds one, the last sqlite_ckpt_release() stops the
+ * thread and closes its connection (call it before closing the writer's
+ * own, so that the last close still removes the WAL). */
+struct sqlite_ckpt;
+struct sqlite_ckpt *sqlite_ckpt_new(const char *path, int page_size);
+struct sqlite_ckpt *sqlite_ckpt_ref(struct sqlite_ckpt *c);
+void sqlite_ckpt_release(struct sqlite_ckpt *c);
+/* Hooks DB's commits to C, in place of SQLite's auto-checkpoint. */
+void sqlite_ckpt_attach(struct sqlite_ckpt *c, sqlite3 *db);
+/* A PASSIVE checkpoint on DB now (C may be NULL): SQLite's result code,
+ * the frames in the WAL and those copied. */
+int sqlite_ckpt_now(struct sqlite_ckpt *c, sqlite3 *db, int *log, int *done);
+/* The WAL's bound in bytes: 64 MiB, or FEEDD_STORE_WAL_LIMIT. */
+int sqlite_ckpt_limit_bytes(void);
 
 /* The feed's row id, creating the row if CREATE. -ENOENT when unknown. */
 int store_feed_id(struct store *s, const char *name, const char *url, bool create,
