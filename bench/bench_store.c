@@ -169,8 +169,9 @@ int main(int argc, char **argv)
 	       " %.2f CPU s in the store's other threads (checkpoints)\n",
 	       tc_store, (double)total / tc_store, c_store - tc_store);
 	printf("insert: the committing thread waited %.2f s for a CPU (other processes) and"
-	       " %.2f s blocked (disk, locks): %.0f items/s had no other process run\n",
-	       rd, blocked, (double)total / (t_store - rd));
+	       " %.2f s blocked (disk, locks): %.0f items/s had no other process run"
+	       " (its CPU time plus the blocked time)\n",
+	       rd, blocked, (double)total / (tc_store + blocked));
 	printf("insert: %.0f bytes written per item (WAL and checkpoints, system calls)\n",
 	       (double)wb / (double)total);
 
