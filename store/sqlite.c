@@ -512,7 +512,8 @@ int store_open(const char *spec, const char *state_dir, struct store **out, char
 	int r;
 	bool clean = mark_take(s->path);
 	int rc = sqlite3_open_v2(s->path, &s->db,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+				 sqlite_vfs_name());
 	if (rc != SQLITE_OK) {
 		*err = fmt_err("store %s: cannot open: %s", s->path,
 			       s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -582,7 +583,7 @@ int store_reopen(struct store *orig, struct store **out, char **err)
 		return -ENOMEM;
 	}
 	int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-				 NULL);
+				 sqlite_vfs_name());
 	if (rc != SQLITE_OK) {
 		*err = fmt_err("store %s: cannot open another connection: %s", s->path,
 			       s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));

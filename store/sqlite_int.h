@@ -169,6 +169,12 @@ int sqlite_ckpt_now(struct sqlite_ckpt *c, sqlite3 *db, int *log, int *done);
 /* The WAL's bound in bytes: 64 MiB, or FEEDD_STORE_WAL_LIMIT. */
 int sqlite_ckpt_limit_bytes(void);
 
+/* The name of the VFS that writes each WAL frame in one system call
+ * (sqlite_vfs.c), registered on first use; NULL (the default VFS) if it
+ * could not be. For the writer connections; call after SQLite's global
+ * configuration (store_open). */
+const char *sqlite_vfs_name(void);
+
 /* The feed's row id, creating the row if CREATE. -ENOENT when unknown. */
 int store_feed_id(struct store *s, const char *name, const char *url, bool create,
 		  int64_t now, int64_t *id);

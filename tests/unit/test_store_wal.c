@@ -2,13 +2,16 @@
  * are committed back to back (checkpoints run on the store's own thread,
  * and past the bound the writer finishes one itself), also with a second
  * writer connection and after a reader held an old snapshot; closing the
- * last connection still removes the WAL. SQLite only: it is about files. */
+ * last connection still removes the WAL; what the store's VFS writes
+ * (each frame in one write) reads back through SQLite's default VFS, as
+ * another program would see it. SQLite only: it is about files. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "store_fixture.h"
 
@@ -60,6 +63,22 @@ static void commit_many(struct store *s, const char *path, int from, int to, lon
 	}
 }
 
+/* Items counted by a connection of SQLite's default VFS, reading the WAL
+ * frames the store's connections wrote. */
+static long long raw_count(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM items", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	long long n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
 static int64_t count_items(struct store *s)
 {
 	struct store_figures fig;
@@ -79,6 +98,8 @@ static void test_wal_bounded(void **state)
 	assert_true(max > 0);
 	assert_true(max <= MAX_WAL);
 	assert_int_equal(count_items(s), 300 * 20);
+	assert_true(file_size(t.path, "-wal") > 0);
+	assert_int_equal(raw_count(t.path), 300 * 20);
 	/* The upkeep's checkpoint still works beside the thread. */
 	assert_int_equal(store_checkpoint(s), 0);
 	tdb_close(&t);
