@@ -184,10 +184,11 @@ int main(int argc, char **argv)
 	       (double)total / (cpu_s() - c0));
 	struct store_figures fig;
 	store_figures(s, &fig);
-	printf("disk: %lld bytes file + %lld bytes WAL = %.0f bytes per item"
+	printf("disk: %lld bytes file + %lld bytes WAL = %.0f bytes per item, %.0f in the file"
 	       " (title ~50 B, summary %zu B, guid+link ~90 B, FTS index included)\n",
 	       (long long)fig.file_bytes, (long long)fig.wal_bytes,
-	       (double)(fig.file_bytes + fig.wal_bytes) / (double)fig.items, strlen(lorem));
+	       (double)(fig.file_bytes + fig.wal_bytes) / (double)fig.items,
+	       (double)fig.file_bytes / (double)fig.items, strlen(lorem));
 
 	/* 2. Dedup pass: a 200-item document whose items are all known. */
 	struct doc *known = make_doc(nfeeds, 0, 200);
