@@ -375,7 +375,8 @@ static int check_file(struct store *s, bool clean, char **err)
 static int setup_connection(struct store *s, struct sqlite_ckpt *share, char **err)
 {
 	int rc;
-	sqlite3_busy_timeout(s->db, 5000);
+	s->busy_ms = 5000;
+	sqlite3_busy_timeout(s->db, s->busy_ms);
 	sqlite3_extended_result_codes(s->db, 1);
 	char *mode = query_text(s->db, "PRAGMA journal_mode=WAL", &rc);
 	bool wal = mode && strcmp(mode, "wal") == 0;
@@ -594,7 +595,8 @@ int store_reopen(struct store *orig, struct store **out, char **err)
 		goto fail;
 	/* Off the loop, waiting for a lock costs nobody else: wait longer
 	 * rather than lose a commit to a busy file. */
-	sqlite3_busy_timeout(s->db, 60000);
+	s->busy_ms = 60000;
+	sqlite3_busy_timeout(s->db, s->busy_ms);
 	*out = s;
 	return 0;
 fail:
@@ -715,6 +717,16 @@ int store_checkpoint(struct store *s)
 	int rc = sqlite_ckpt_now(s->ckpt, s->db, &log_frames, &ckpt);
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		return store_fail(s, rc, "checkpoint");
+	if (rc == SQLITE_OK && log_frames > 0 && ckpt == log_frames && s->ckpt) {
+		/* Everything copied: empty the file too, unless someone is
+		 * writing or reading right now (no waiting: busy handler off),
+		 * so that an idle store keeps no WAL of its last burst. */
+		sqlite3_busy_timeout(s->db, 0);
+		rc = sqlite_ckpt_truncate(s->ckpt, s->db);
+		sqlite3_busy_timeout(s->db, s->busy_ms);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			return store_fail(s, rc, "checkpoint");
+	}
 	log_debug("store %s: checkpoint %d/%d frames", s->path, ckpt, log_frames);
 	return 0;
 }

@@ -221,6 +221,19 @@ int sqlite_ckpt_now(struct sqlite_ckpt *c, sqlite3 *db, int *log, int *done)
 	return rc;
 }
 
+int sqlite_ckpt_truncate(struct sqlite_ckpt *c, sqlite3 *db)
+{
+	pthread_mutex_lock(&c->run);
+	int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	pthread_mutex_unlock(&c->run);
+	if (rc == SQLITE_OK) {
+		pthread_mutex_lock(&c->mu);
+		c->seen = c->copied = c->tried = 0;
+		pthread_mutex_unlock(&c->mu);
+	}
+	return rc;
+}
+
 void sqlite_ckpt_release(struct sqlite_ckpt *c)
 {
 	if (!c)

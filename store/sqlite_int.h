@@ -103,6 +103,7 @@ enum {
 struct store {
 	sqlite3 *db;
 	struct sqlite_ckpt *ckpt;       /* writers only: shared checkpointer */
+	int busy_ms;                    /* its busy timeout */
 	char *path;
 	bool opened;                    /* open succeeded: a clean close is marked */
 	sqlite3_stmt *st[ST__COUNT];
@@ -166,6 +167,10 @@ void sqlite_ckpt_attach(struct sqlite_ckpt *c, sqlite3 *db);
 /* A PASSIVE checkpoint on DB now (C may be NULL): SQLite's result code,
  * the frames in the WAL and those copied. */
 int sqlite_ckpt_now(struct sqlite_ckpt *c, sqlite3 *db, int *log, int *done);
+/* A TRUNCATE checkpoint on DB (the WAL emptied), serialised with the
+ * thread's passes; SQLITE_BUSY at once if the caller set no busy handler
+ * and a writer or reader is active. */
+int sqlite_ckpt_truncate(struct sqlite_ckpt *c, sqlite3 *db);
 /* The WAL's bound in bytes: 64 MiB, or FEEDD_STORE_WAL_LIMIT. */
 int sqlite_ckpt_limit_bytes(void);
 

@@ -100,8 +100,15 @@ static void test_wal_bounded(void **state)
 	assert_int_equal(count_items(s), 300 * 20);
 	assert_true(file_size(t.path, "-wal") > 0);
 	assert_int_equal(raw_count(t.path), 300 * 20);
-	/* The upkeep's checkpoint still works beside the thread. */
+	/* The upkeep's checkpoint still works beside the thread, and with
+	 * no reader in the way it empties the WAL. */
 	assert_int_equal(store_checkpoint(s), 0);
+	assert_int_equal(file_size(t.path, "-wal"), 0);
+	struct doc *d = make_doc(1000, 0, 5);
+	assert_int_equal(commit_count(s, "after", d, NULL), 5);
+	doc_free(d);
+	assert_true(file_size(t.path, "-wal") > 0);
+	assert_int_equal(raw_count(t.path), 300 * 20 + 5);
 	tdb_close(&t);
 }
 
