@@ -4,8 +4,8 @@
  *
  * SQLite's auto-checkpoint runs inside the commit that crosses its
  * threshold: the page copies and both fsyncs (the WAL's, then the
- * database's) stalled a document's commit every ~50 documents, ~45% of
- * the bench's wall time. Here the writer's hook only counts frames: every
+ * database's) stalled a document's commit every ~50 documents: 5.9-6.4 s
+ * of the bench's 15-25 s of inserts. Here the writer's hook only counts frames: every
  * STEP of new WAL it wakes the thread, which runs a PASSIVE checkpoint on
  * its own connection while the writer goes on. A PASSIVE checkpoint never
  * resets the WAL while a writer keeps appending (a reset needs a moment
