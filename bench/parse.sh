@@ -3,7 +3,8 @@
 # in the same run. Usage: bench/parse.sh [BUILD_DIR]  (default build/rel; build it
 # with -DCMAKE_BUILD_TYPE=Release). Installs Debian's sfeed if it is missing.
 #
-# Figures are CPU seconds (user + system), the best of ROUNDS runs of each,
+# Figures are CPU seconds (user + system) per run, the best of ROUNDS rounds
+# of REPEAT runs in a row (default 5 and 4),
 # the three commands taking turns so that load from elsewhere on a shared
 # machine falls on all of them alike:
 #   sfeed < all.xml            reads, parses, writes its TSV
@@ -25,10 +26,15 @@ trap 'rm -rf "$dir"' EXIT INT TERM
 bytes=$(cat "$dir"/corpus/*.xml | wc -c)
 cat "$dir"/corpus/*.xml > "$dir/all.xml"
 
-# CPU seconds of one run of a command.
+# CPU seconds of one run of a command: the command is run REPEAT times in a
+# row and the total divided, since /usr/bin/time counts in 10 ms steps (4 %
+# of one run here).
+repeat=${REPEAT:-4}
 cpu() {
-	/usr/bin/time -o "$dir/time" -f '%U %S' "$@" > /dev/null 2>&1
-	awk '{print $1 + $2}' "$dir/time"
+	/usr/bin/time -o "$dir/time" -f '%U %S' sh -c \
+		'n=$1; shift; while [ "$n" -gt 0 ]; do "$@"; n=$((n - 1)); done' \
+		- "$repeat" "$@" > /dev/null 2>&1
+	awk -v r="$repeat" '{print ($1 + $2) / r}' "$dir/time"
 }
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
 t_sfeed= t_bench= t_feedd=
@@ -40,11 +46,11 @@ for _ in $(seq "$rounds"); do
 	fi
 done
 head -1 "$dir/gen.txt"
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (CPU seconds, best of $rounds)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (CPU seconds, best of $rounds rounds of $repeat runs)"
 awk -v b="$bytes" -v s="$t_sfeed" -v f="$t_bench" -v j="$t_feedd" 'BEGIN {
-	printf "sfeed 1.7:              %6.1f MB/s (%.2f s CPU)\n", b / 1e6 / s, s;
-	printf "feedd parser:           %6.1f MB/s (%.2f s CPU, reading and the item model)\n", b / 1e6 / f, f;
+	printf "sfeed 1.7:              %6.1f MB/s (%.3f s CPU)\n", b / 1e6 / s, s;
+	printf "feedd parser:           %6.1f MB/s (%.3f s CPU, reading and the item model)\n", b / 1e6 / f, f;
 	if (j != "")
-		printf "feedd --parse (+JSON):  %6.1f MB/s (%.2f s CPU)\n", b / 1e6 / j, j;
+		printf "feedd --parse (+JSON):  %6.1f MB/s (%.3f s CPU)\n", b / 1e6 / j, j;
 }'
 "$bench" --read "$dir/corpus" | tail -1

@@ -185,8 +185,9 @@ static void print_instances(json_t *inst)
 	size_t i;
 	json_t *o;
 	json_array_foreach(inst, i, o) {
-		printf("  %s%s host %s pid %lld started %s last seen %s leases %lld\n",
+		printf("  %s%s%s host %s pid %lld started %s last seen %s leases %lld\n",
 		       s_or(o, "id", "?"), json_is_true(json_object_get(o, "self")) ? " (this one)" : "",
+		       json_is_true(json_object_get(o, "stale")) ? " (stale: no heartbeat)" : "",
 		       s_or(o, "host", "?"), json_integer_value(json_object_get(o, "pid")),
 		       s_or(o, "started", "-"), s_or(o, "last_seen", "-"),
 		       json_integer_value(json_object_get(o, "leases")));

@@ -121,14 +121,17 @@ static int month_name(const char *w, size_t n)
 		{"Ιον", 6}, {"Ιουν", 6}, {"Ιούλ", 7}, {"Ιολ", 7}, {"Ιουλ", 7}, {"Αύγ", 8},
 		{"Αυγ", 8}, {"Σεπ", 9}, {"Οκτ", 10}, {"Νοέ", 11}, {"Νοε", 11}, {"Δεκ", 12},
 	};
+	/* The first letter first: most words are none of these. */
+	unsigned char c0 = (unsigned char)tolower((unsigned char)w[0]);
 	if (n >= 3) {
 		for (int i = 0; i < 12; i++)
-			if (n <= strlen(en[i]) && strncasecmp(w, en[i], n) == 0 &&
+			if (en[i][0] == c0 && n <= strlen(en[i]) && strncasecmp(w, en[i], n) == 0 &&
 			    (n == 3 || n == strlen(en[i]) || (i == 8 && n == 4)))
 				return i + 1;
 	}
 	for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
-		if (strlen(other[i].n) == n && strncasecmp(w, other[i].n, n) == 0)
+		if ((unsigned char)other[i].n[0] == c0 && strlen(other[i].n) == n &&
+		    strncasecmp(w, other[i].n, n) == 0)
 			return other[i].m;
 	return 0;
 }
@@ -138,8 +141,9 @@ static bool weekday_name(const char *w, size_t n)
 	static const char *const en[] = {"sunday", "monday", "tuesday", "wednesday", "thursday",
 					 "friday", "saturday"};
 	static const char *const gr[] = {"Κυρ", "Δευ", "Τρι", "Τετ", "Πεμ", "Παρ", "Σαβ"};
+	unsigned char c0 = (unsigned char)tolower((unsigned char)w[0]);
 	for (int i = 0; i < 7; i++) {
-		if (n >= 3 && n <= strlen(en[i]) && strncasecmp(w, en[i], n) == 0 &&
+		if (n >= 3 && en[i][0] == c0 && n <= strlen(en[i]) && strncasecmp(w, en[i], n) == 0 &&
 		    (n == 3 || n == strlen(en[i]) || (n == 4 && (i == 2 || i == 4))))
 			return true;
 		if (strlen(gr[i]) == n && strncmp(w, gr[i], n) == 0)
@@ -163,8 +167,9 @@ static bool zone_name(const char *w, size_t n, int *off)
 		{"mst", -420}, {"mdt", -360}, {"pt", -480}, {"pst", -480}, {"pdt", -420},
 		{"akst", -540}, {"akdt", -480}, {"hst", -600}, {"nst", -210}, {"ndt", -150},
 	};
+	unsigned char c0 = (unsigned char)tolower((unsigned char)w[0]);
 	for (size_t i = 0; i < sizeof z / sizeof z[0]; i++)
-		if (strlen(z[i].n) == n && strncasecmp(w, z[i].n, n) == 0) {
+		if (z[i].n[0] == c0 && strlen(z[i].n) == n && strncasecmp(w, z[i].n, n) == 0) {
 			*off = z[i].m * 60;
 			return true;
 		}

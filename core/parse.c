@@ -8,6 +8,7 @@
  * whatever it said) -> libxml2 in fixed 4 KiB blocks, so that the parse
  * does not depend on how the network chunked the body. */
 #include "core/parse_int.h"
+#include "core/utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -370,26 +371,9 @@ static void decode_utf8(struct parser *p, const unsigned char *s, size_t n, bool
 {
 	char out[4096 + 8];
 	size_t o = 0, i = 0;
-	/* Fast path: the valid prefix goes on as it is; ASCII eight bytes
-	 * at a time. */
-	while (i < n) {
-		if (n - i >= 8) {
-			uint64_t w;
-			memcpy(&w, s + i, 8);
-			if (!(w & 0x8080808080808080ull)) {
-				i += 8;
-				continue;
-			}
-		}
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		int l = text_utf8_len(s + i, n - i);
-		if (l <= 0)
-			break;
-		i += (size_t)l;
-	}
+	/* Fast path: the valid prefix goes on as it is (the rest, from
+	 * U+FFFE or a bad byte on, a character at a time). */
+	i = utf8_xml_prefix(s, n);
 	if (i) {
 		emit(p, (const char *)s, i);
 		if (p->out.err)
@@ -470,36 +454,23 @@ static void decode_some(struct parser *p, const unsigned char *s, size_t n, bool
 	}
 }
 
-/* True when S holds nothing the decoder would drop (controls XML forbids,
- * U+FFFE, U+FFFF); bad bytes the scanner reads as the decoder would. */
-static bool nothing_to_drop(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w, e;
-		memcpy(&w, s + i, 8);
-		e = w ^ 0xEFEFEFEFEFEFEFEFull;
-		/* Any byte < 0x20, any byte 0xEF: look closer. */
-		if (!((((w - 0x2020202020202020ull) & ~w) | ((e - 0x0101010101010101ull) & ~e)) &
-		      0x8080808080808080ull))
-			continue;
-		for (size_t k = i; k < i + 8; k++)
-			if ((s[k] < 0x20 && s[k] != '\t' && s[k] != '\n' && s[k] != '\r') ||
-			    (s[k] == 0xEF && (k + 1 >= n || (s[k + 1] == 0xBF && (k + 2 >= n || s[k + 2] >= 0xBE)))))
-				return false;
-	}
-	for (; i < n; i++)
-		if ((s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') ||
-		    (s[i] == 0xEF && (i + 1 >= n || (s[i + 1] == 0xBF && (i + 2 >= n || s[i + 2] >= 0xBE)))))
-			return false;
-	return true;
-}
-
 static void decode(struct parser *p, const char *buf, size_t len, bool final)
 {
 	const unsigned char *s = (const unsigned char *)buf;
-	if (p->dec == DEC_UTF8 && p->mode == MODE_XML && !p->npend && len >= 4 &&
-	    nothing_to_drop(s, len)) {
+	/* Complete a sequence left over from the last chunk a byte at a time,
+	 * so that chunk boundaries never change the text; the rest of the
+	 * chunk may then take the fast path. */
+	while (p->npend && len) {
+		unsigned char tmp[sizeof p->pend + 1];
+		size_t n = p->npend;
+		memcpy(tmp, p->pend, n);
+		tmp[n++] = *s++;
+		len--;
+		p->npend = 0;
+		decode_some(p, tmp, n, false);
+	}
+	if (!p->npend && p->dec == DEC_UTF8 && p->mode == MODE_XML && len >= 4 &&
+	    utf8_xml_nothing_to_drop(s, len)) {
 		/* A sequence cut at the end waits in the decoder's pend, so
 		 * that whichever path the next chunk takes completes it. */
 		size_t k = len;
@@ -516,19 +487,8 @@ static void decode(struct parser *p, const char *buf, size_t len, bool final)
 		 * see what the decoder would drop, or a reference cut by a
 		 * dropped byte would read one way or the other depending on
 		 * where the network cut the body.) */
-		to_mode(p, buf, len, false);
+		to_mode(p, (const char *)s, len, false);
 		return;
-	}
-	/* Complete a sequence left over from the last chunk a byte at a time,
-	 * so that chunk boundaries never change the text. */
-	while (p->npend && len) {
-		unsigned char tmp[sizeof p->pend + 1];
-		size_t n = p->npend;
-		memcpy(tmp, p->pend, n);
-		tmp[n++] = *s++;
-		len--;
-		p->npend = 0;
-		decode_some(p, tmp, n, false);
 	}
 	if (len) {
 		decode_some(p, s, len, final);

@@ -30,6 +30,7 @@
  * on how the input was chunked (a run may be split in more pieces, which
  * gives the same characters). */
 #include "core/parse_int.h"
+#include "core/utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -65,6 +66,7 @@ enum {
  * 0x7F (one signed compare), or one of the state's own characters. */
 struct stops {
 	__m128i c[5];
+	int n;          /* how many of c are different */
 };
 
 /* One set per state: text, text in a run, tag, "value", 'value', CDATA,
@@ -78,9 +80,26 @@ static void init_stops(void)
 		{'"', '\'', '>', '&', '/'}, {'"', '&', '"', '"', '"'}, {'\'', '&', '\'', '\'', '\''},
 		{']', ']', ']', ']', ']'}, {'-', '-', '-', '-', '-'}, {'?', '?', '?', '?', '?'},
 	};
-	for (int i = 0; i < 8; i++)
-		for (int j = 0; j < 5; j++)
+	for (int i = 0; i < 8; i++) {
+		stop_sets[i].n = 1;
+		for (int j = 0; j < 5; j++) {
 			stop_sets[i].c[j] = _mm_set1_epi8(k[i][j]);
+			if (k[i][j] != k[i][0])
+				stop_sets[i].n = j + 1;
+		}
+	}
+}
+
+/* The state's own stops among the sixteen bytes at V. */
+static __m128i own_stops(const struct stops *st, __m128i v)
+{
+	__m128i hit = _mm_cmpeq_epi8(v, st->c[0]);
+	if (st->n > 1)
+		hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, st->c[1]));
+	if (st->n > 2)
+		for (int j = 2; j < 5; j++)
+			hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, st->c[j]));
+	return hit;
 }
 
 static const struct stops *get_stops(const struct xscan *x)
@@ -99,9 +118,7 @@ static size_t skip_plain(const struct stops *st, const unsigned char *s, size_t 
 	const __m128i low = _mm_set1_epi8(0x20);
 	while (i + 16 <= n) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		__m128i hit = _mm_cmplt_epi8(v, low);
-		for (int j = 0; j < 5; j++)
-			hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, st->c[j]));
+		__m128i hit = _mm_or_si128(_mm_cmplt_epi8(v, low), own_stops(st, v));
 		int m = _mm_movemask_epi8(hit);
 		if (m)
 			return i + (size_t)__builtin_ctz((unsigned)m);
@@ -117,9 +134,8 @@ static size_t skip_ascii(const struct stops *st, const unsigned char *s, size_t 
 	const __m128i low = _mm_set1_epi8(0x20), zero = _mm_setzero_si128();
 	while (i + 16 <= n) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		__m128i hit = _mm_andnot_si128(_mm_cmplt_epi8(v, zero), _mm_cmplt_epi8(v, low));
-		for (int j = 0; j < 5; j++)
-			hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, st->c[j]));
+		__m128i hit = _mm_or_si128(_mm_andnot_si128(_mm_cmplt_epi8(v, zero), _mm_cmplt_epi8(v, low)),
+					   own_stops(st, v));
 		int m = _mm_movemask_epi8(hit);
 		if (m)
 			return i + (size_t)__builtin_ctz((unsigned)m);
@@ -128,39 +144,6 @@ static size_t skip_ascii(const struct stops *st, const unsigned char *s, size_t 
 	return i;   /* the last bytes are left to the byte loop */
 }
 #endif
-
-/* The first byte in S[I..J) that is not part of well-formed UTF-8 XML
- * allows (or of a sequence cut at J), or J. */
-static size_t utf8_ok_until(const unsigned char *s, size_t i, size_t j)
-{
-	while (i < j) {
-		if (j - i >= 8) {
-			uint64_t w;
-			memcpy(&w, s + i, 8);
-			if (!(w & 0x8080808080808080ull)) {
-				i += 8;
-				continue;
-			}
-		}
-		unsigned char c = s[i];
-		if (c < 0x80) {
-			i++;
-		} else if (c >= 0xC2 && c <= 0xDF) {
-			if (j - i < 2 || (s[i + 1] & 0xC0) != 0x80)
-				return i;
-			i += 2;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			if (j - i < 3 || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
-			    (c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0) ||
-			    (c == 0xEF && s[i + 1] == 0xBF && s[i + 2] >= 0xBE))
-				return i;
-			i += 3;
-		} else {
-			return i;   /* 4-byte sequences and bad bytes: the slow path */
-		}
-	}
-	return i;
-}
 
 static unsigned char cls[256];
 
@@ -309,6 +292,7 @@ static void put_utf8(struct sbuf *out, uint32_t cp)
  * cut (which matters for an ill-formed document where libxml2 reads a
  * marker as something else), and a long run waits in pieces. */
 #define RUN_PIECE (64 * 1024)
+#define PAD_RATIO 128
 
 /* One marker for the LEN bytes of the run from q->run: a PI libxml2 passes
  * over in one step, carrying the piece's line ends so that its line numbers
@@ -329,10 +313,10 @@ static void mark_piece(struct textq *q, struct sbuf *out, size_t len)
 	     (p = memchr(p, '\n', (size_t)(e - p))); p++)
 		sbuf_add(out, "\n", 1, SIZE_MAX);
 	/* Blanks in proportion to the piece, so that the runs waiting for
-	 * libxml2 (their markers in the block not pushed yet) stay within 32
-	 * times a block. */
+	 * libxml2 (their markers in the block not pushed yet) stay within
+	 * PAD_RATIO times a block (512 KiB): libxml2 reads each blank. */
 	static const char pad[64] = "                                                                ";
-	for (size_t k = len / 32; k; k -= k < sizeof pad ? k : sizeof pad)
+	for (size_t k = len / PAD_RATIO; k; k -= k < sizeof pad ? k : sizeof pad)
 		sbuf_add(out, pad, k < sizeof pad ? k : sizeof pad, SIZE_MAX);
 	sbuf_add(out, "?>", 2, SIZE_MAX);
 	q->run += len;
@@ -411,7 +395,7 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 				 * the next ASCII stop, then check the UTF-8
 				 * of what was skipped in one go. */
 				size_t j = skip_ascii(st, s, i, n);
-				i = utf8_ok_until(s, i, j);
+				i += utf8_xml_prefix(s + i, j - i);
 				if (i < j)
 					break;
 				if (i < n && !(cls[s[i]] & mask)) {

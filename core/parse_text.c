@@ -332,6 +332,14 @@ static char *attr_unescape(const char *s, size_t n)
 	struct sbuf b = {0};
 	sbuf_add(&b, "", 0, SIZE_MAX);
 	for (size_t i = 0; i < n;) {
+		const char *amp = memchr(s + i, '&', n - i);
+		size_t plain = amp ? (size_t)(amp - (s + i)) : n - i;
+		sbuf_add(&b, s + i, plain, SIZE_MAX);
+		i += plain;
+		if (i == n)
+			break;
+		/* A reference is read from a NUL-terminated copy: the value
+		 * is not terminated where it ends. */
 		char buf[8];
 		size_t len;
 		char tmp[48];
@@ -365,19 +373,46 @@ static void add_attr_escaped(struct sbuf *b, const char *v)
 	}
 }
 
-/* Copies one tag starting at P ('<' + name) to B, resolving URI attributes;
- * returns the position after the tag. */
-static const char *resolve_tag(struct sbuf *b, const char *p, const char *base)
+/* The output of text_html_resolve: the HTML is written out only where it
+ * changes; the stretches in between are copied whole when the next change
+ * (or the end) comes. */
+struct rewrite {
+	struct sbuf b;
+	const char *done;    /* the input up to here is in b */
+};
+
+static void rw_flush(struct rewrite *w, const char *upto)
+{
+	if (upto > w->done) {
+		if (!w->b.s) {
+			/* Sized for the usual case (little grows), not grown
+			 * from nothing. */
+			size_t hl = (size_t)(upto - w->done) + strlen(upto);
+			w->b.s = malloc(hl + hl / 8 + 64);
+			if (w->b.s) {
+				w->b.cap = hl + hl / 8 + 64;
+				w->b.s[0] = '\0';
+			}
+		}
+		sbuf_add(&w->b, w->done, (size_t)(upto - w->done), SIZE_MAX);
+	}
+	w->done = upto;
+}
+
+/* Reads one tag starting at P ('<' + name), resolving URI attributes and
+ * writing every attribute as name="value"; returns the position after the
+ * tag. An attribute already written so, that needs nothing, stays as it is
+ * in the input. */
+static const char *resolve_tag(struct rewrite *w, const char *p, const char *base)
 {
 	const char *tag = p + 1;
 	size_t tl = 0;
 	while (tag[tl] && !is_ws((unsigned char)tag[tl]) && tag[tl] != '>' && tag[tl] != '/')
 		tl++;
 	const char *q = tag + tl;
-	sbuf_add(b, p, (size_t)(q - p), SIZE_MAX);
 	while (*q && *q != '>') {
 		if (is_ws((unsigned char)*q) || *q == '/') {
-			sbuf_addc(b, *q++, SIZE_MAX);
+			q++;
 			continue;
 		}
 		const char *an = q;
@@ -385,20 +420,26 @@ static const char *resolve_tag(struct sbuf *b, const char *p, const char *base)
 			q++;
 		size_t al = (size_t)(q - an);
 		if (!al) {
-			sbuf_addc(b, *q++, SIZE_MAX);
+			q++;
 			continue;
 		}
-		sbuf_add(b, an, al, SIZE_MAX);
 		const char *r = q;
 		while (is_ws((unsigned char)*r))
 			r++;
-		if (*r != '=')
+		if (*r != '=') {
+			/* A name alone stays; the blanks after it are
+			 * copied as blanks. */
 			continue;
+		}
+		bool tight = r == q;
 		r++;
+		const char *after_eq = r;
 		while (is_ws((unsigned char)*r))
 			r++;
+		tight = tight && r == after_eq;
 		const char *v;
 		size_t vl;
+		bool dq = *r == '"';
 		if (*r == '"' || *r == '\'') {
 			char quote = *r++;
 			const char *e = strchr(r, quote);
@@ -406,6 +447,8 @@ static const char *resolve_tag(struct sbuf *b, const char *p, const char *base)
 				e = r + strlen(r);
 			v = r;
 			vl = (size_t)(e - r);
+			/* An unclosed quote is closed in the output. */
+			dq = dq && *e;
 			q = *e ? e + 1 : e;
 		} else {
 			v = r;
@@ -415,31 +458,39 @@ static const char *resolve_tag(struct sbuf *b, const char *p, const char *base)
 			q = r;
 		}
 		bool is_uri = base && uri_attr(tag, tl, an, al);
-		if (!is_uri && !memchr(v, '&', vl) && !memchr(v, '"', vl)) {
-			/* Nothing to decode, resolve or escape: as it is. */
-			sbuf_add(b, "=\"", 2, SIZE_MAX);
-			sbuf_add(b, v, vl, SIZE_MAX);
-			sbuf_addc(b, '"', SIZE_MAX);
-			continue;
+		bool plain = !memchr(v, '&', vl) && !memchr(v, '"', vl);
+		if (!is_uri && plain && tight && dq)
+			continue;   /* name="value" already */
+		rw_flush(w, an);
+		sbuf_add(&w->b, an, al, SIZE_MAX);
+		sbuf_add(&w->b, "=\"", 2, SIZE_MAX);
+		if (!is_uri && plain) {
+			sbuf_add(&w->b, v, vl, SIZE_MAX);
+		} else {
+			char *raw = attr_unescape(v, vl);
+			char *val = raw;
+			char *res = NULL;
+			if (raw && is_uri) {
+				/* Trimmed in place: the value is ours. */
+				char *t = raw;
+				size_t tl2 = strlen(t);
+				while (tl2 && is_ws((unsigned char)t[tl2 - 1]))
+					t[--tl2] = '\0';
+				while (is_ws((unsigned char)*t))
+					t++;
+				res = url_resolve(base, t);
+				if (res)
+					val = res;
+			}
+			add_attr_escaped(&w->b, val ? val : "");
+			free(raw);
+			free(res);
 		}
-		char *raw = attr_unescape(v, vl);
-		char *val = raw;
-		char *res = NULL;
-		if (raw && is_uri) {
-			char *t = text_trim_dup(raw, strlen(raw));
-			res = url_resolve(base, t ? t : "");
-			free(t);
-			if (res)
-				val = res;
-		}
-		sbuf_add(b, "=\"", 2, SIZE_MAX);
-		add_attr_escaped(b, val ? val : "");
-		sbuf_addc(b, '"', SIZE_MAX);
-		free(raw);
-		free(res);
+		sbuf_addc(&w->b, '"', SIZE_MAX);
+		w->done = q;
 	}
 	if (*q == '>')
-		sbuf_addc(b, *q++, SIZE_MAX);
+		q++;
 	return q;
 }
 
@@ -449,35 +500,26 @@ char *text_html_resolve(const char *html, const char *base)
 		return NULL;
 	if (!base || !strchr(html, '<'))
 		return strdup(html);
-	/* Sized for the usual case (little grows), not grown from nothing. */
-	struct sbuf b = {0};
-	size_t hl = strlen(html);
-	b.s = malloc(hl + hl / 8 + 64);
-	if (b.s) {
-		b.cap = hl + hl / 8 + 64;
-		b.s[0] = '\0';
-	}
+	struct rewrite w = {.done = html};
 	const char *p = html;
 	while (*p) {
 		const char *lt = strchr(p, '<');
-		if (!lt) {
-			sbuf_add(&b, p, strlen(p), SIZE_MAX);
+		if (!lt)
 			break;
-		}
-		sbuf_add(&b, p, (size_t)(lt - p), SIZE_MAX);
 		p = lt;
 		if (isalpha((unsigned char)p[1])) {
-			p = resolve_tag(&b, p, base);
+			p = resolve_tag(&w, p, base);
 		} else if (strncmp(p, "<!--", 4) == 0) {
 			const char *e = strstr(p + 4, "-->");
-			size_t n = e ? (size_t)(e + 3 - p) : strlen(p);
-			sbuf_add(&b, p, n, SIZE_MAX);
-			p += n;
+			p = e ? e + 3 : p + strlen(p);
 		} else {
-			sbuf_addc(&b, *p++, SIZE_MAX);
+			p++;
 		}
 	}
-	return sbuf_take(&b);
+	if (!w.b.s)
+		return strdup(html);   /* nothing changed */
+	rw_flush(&w, html + strlen(html));
+	return sbuf_take(&w.b);
 }
 
 static bool email_char(unsigned char c)

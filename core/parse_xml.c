@@ -7,6 +7,7 @@
  * element being read is captured into one bounded buffer; markup inside an
  * HTML/XHTML element is serialised back into that buffer. */
 #include "core/parse_int.h"
+#include "core/utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -442,16 +443,12 @@ static void cap_add(struct xml_state *x, const char *s, size_t n)
 
 static void cap_add_escaped(struct xml_state *x, const char *s, size_t n, bool attr)
 {
-	static const unsigned char esc[256] = {['&'] = 1, ['<'] = 2, ['>'] = 3, ['"'] = 4};
-	static const char *const rep[] = {NULL, "&amp;", "&lt;", "&gt;", "&quot;"};
-	static const size_t replen[] = {0, 5, 4, 4, 6};
-	size_t start = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char e = esc[(unsigned char)s[i]];
-		if (!e || (e == 4 && !attr))
-			continue;
+	size_t start = 0, i;
+	while ((i = start + bytes_find_any(s + start, n - start, "&<>\"", attr ? 4 : 3)) < n) {
+		static const char *const rep[] = {"&amp;", "&lt;", "&gt;", "&quot;"};
+		int e = s[i] == '&' ? 0 : s[i] == '<' ? 1 : s[i] == '>' ? 2 : 3;
 		cap_add(x, s + start, i - start);
-		cap_add(x, rep[e], replen[e]);
+		cap_add(x, rep[e], strlen(rep[e]));
 		start = i + 1;
 	}
 	cap_add(x, s + start, n - start);

@@ -59,16 +59,23 @@ static void unescape_high(char *s)
 }
 
 /* Bytes xmlSaveUri writes back as they are in a path (so a path made of
- * them comes out of xmlBuildURI unchanged), and in a query or fragment. */
+ * them comes out of xmlBuildURI unchanged): bit 1; in a query or fragment:
+ * bit 2. */
+static const unsigned char plain_class[256] = {
+	['a' ... 'z'] = 3, ['A' ... 'Z'] = 3, ['0' ... '9'] = 3, ['/'] = 3, ['.'] = 3,
+	['-'] = 3, ['_'] = 3, ['!'] = 3, ['~'] = 3, ['*'] = 3, ['\''] = 3, ['('] = 3, [')'] = 3,
+	[';'] = 3, ['@'] = 3, ['&'] = 3, ['='] = 3, ['+'] = 3, ['$'] = 3, [','] = 3,
+	[':'] = 2, ['?'] = 2,
+};
+
 static bool path_plain(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '/' || c == '.' || (c && strchr("-_!~*'();@&=+$,", c));
+	return plain_class[c] & 1;
 }
 
 static bool query_plain(unsigned char c)
 {
-	return path_plain(c) || c == ':' || c == '?';
+	return plain_class[c] & 2;
 }
 
 /* Length of "http://host" or "https://host" at S (a plain host, no port or

@@ -25,8 +25,20 @@
  * size of libuv's default thread pool, so a slow query (a full-text search
  * over everything) leaves others a thread. */
 #define API_READERS 4
+/* /v1/status waits this long for the store's figures, then answers with
+ * the last ones it had, marked stale: a slow store never holds the
+ * daemon's own figures back. */
+#define STATUS_STORE_WAIT_MS 1000
 
-enum ctx_kind { CTX_JOB, CTX_STREAM };
+enum ctx_kind { CTX_JOB, CTX_STREAM, CTX_RELOAD };
+
+/* What /v1/status shows of the store. */
+struct status_store {
+	struct store_figures fig;
+	struct store_feed_counts counts;
+	int counts_rc;
+	int64_t last_item, last_event;
+};
 
 /* A read-only store handle and the answer buffer it renders into, lent to
  * one job at a time; only that job's worker thread touches them while it
@@ -47,6 +59,11 @@ struct api {
 	int running;                /* jobs on a worker thread */
 	int64_t woke_item, woke_event;  /* the newest ids api_wake was told */
 	bool closing, srv_closed;
+	/* The store's figures of the last /v1/status that got them. */
+	struct status_store last;
+	json_t *last_instances;
+	int64_t last_at;            /* epoch s; 0 = none yet */
+	int status_late;            /* status queries past their wait, not back */
 };
 
 /* One items or events request, from its arrival until it is answered: run
@@ -64,9 +81,20 @@ struct job {
 	uv_timer_t timer;           /* the long-poll's deadline, while parked */
 	bool timer_init;            /* TIMER must be closed before the job is freed */
 	bool parked, queued, final;
+	bool late;                  /* status: answered without the store's figures */
 	uint64_t deadline;          /* loop ms: the wait ends */
 	int64_t mark;               /* what a wake-up must pass to run it again */
 	struct job *prev, *next;    /* in api->waiters or api->pending */
+	/* The other routes' store parts, rendered on the loop (with what only
+	 * the loop knows) when they come back. */
+	char **disabled;            /* status: the config's disabled feeds, copied */
+	size_t ndisabled;
+	bool need_create;           /* consumer items: unknown to a reader; the
+				     * store thread creates it, then queries */
+	int rc;                     /* the store's answer */
+	json_t *json;               /* feeds, consumers, a consumer, instances */
+	struct status_store st;
+	int64_t cursor;
 };
 
 /* The rest of a long answer being streamed. */
@@ -196,16 +224,43 @@ static void send_store_error(struct http_conn *c, int r)
 	send_error(c, 500, "store error", strerror(-r), NULL);
 }
 
-/* --- item and event requests: jobs --- */
+/* --- requests with store work: jobs --- */
 
 static void job_dispatch(struct job *j);
+static void job_answer(struct job *j);
+static void status_keep(struct api *a, struct job *j);
+static void answer_status(struct api *a, struct http_conn *c, const struct status_store *ss,
+			  json_t *instances, bool stale, int64_t as_of);
+static void on_status_late(uv_timer_t *t);
+
+static bool is_items_route(enum api_route r)
+{
+	return r == ROUTE_ITEMS || r == ROUTE_FEED_ITEMS || r == ROUTE_CONSUMER_ITEMS ||
+	       r == ROUTE_EVENTS;
+}
+
+/* Work for the store thread's writable connection: an ack, a consumer's
+ * creation, and a search (which indexes first, and readers cannot). */
+static bool job_writes(const struct job *j)
+{
+	return j->req.route == ROUTE_CONSUMER_ACK || j->need_create ||
+	       (j->req.q && *j->req.q);
+}
+
+static void job_release(struct job *j)
+{
+	apireq_free(&j->req);
+	buf_free(&j->ans.body);
+	json_decref(j->json);
+	for (size_t i = 0; i < j->ndisabled; i++)
+		free(j->disabled[i]);
+	free(j->disabled);
+	free(j);
+}
 
 static void on_job_closed(uv_handle_t *h)
 {
-	struct job *j = h->data;
-	apireq_free(&j->req);
-	buf_free(&j->ans.body);
-	free(j);
+	job_release(h->data);
 }
 
 static void job_free(struct job *j)
@@ -214,9 +269,7 @@ static void job_free(struct job *j)
 		uv_close((uv_handle_t *)&j->timer, on_job_closed);
 		return;
 	}
-	apireq_free(&j->req);
-	buf_free(&j->ans.body);
-	free(j);
+	job_release(j);
 }
 
 static void list_remove(struct job **head, struct job *j)
@@ -277,8 +330,26 @@ static void job_finish(struct job *j, struct buf *keep)
 {
 	struct api *a = j->api;
 	struct api_answer *ans = &j->ans;
+	status_keep(a, j);
+	if (j->late) {
+		j->late = false;
+		a->status_late--;
+	}
 	if (!j->conn) {
 		buf_give(keep, &ans->body);
+		job_free(j);
+		return;
+	}
+	if (j->need_create) {
+		/* A reader found no such consumer: the store thread creates it
+		 * and answers. */
+		buf_give(keep, &ans->body);
+		job_dispatch(j);
+		return;
+	}
+	if (!is_items_route(j->req.route)) {
+		buf_give(keep, &ans->body);
+		job_answer(j);
 		job_free(j);
 		return;
 	}
@@ -307,12 +378,105 @@ static void job_finish(struct job *j, struct buf *keep)
 	job_free(j);
 }
 
+/* A consumer's entry in the list, with its counts; NULL if absent. */
+static json_t *consumer_find(struct store *s, const char *name)
+{
+	json_t *all = NULL, *found = NULL;
+	if (store_consumers_json(s, &all) == 0) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(all, i, v) {
+			const char *n = json_string_value(json_object_get(v, "name"));
+			if (n && !strcmp(n, name)) {
+				found = json_incref(v);
+				break;
+			}
+		}
+	}
+	json_decref(all);
+	return found;
+}
+
+/* -ENOENT unknown consumer, -ERANGE beyond the newest item. */
+static int consumer_ack(struct store *s, const struct apireq *r, int64_t *cursor)
+{
+	int rc = store_consumer_get(s, r->name, false, false, cursor);
+	if (rc < 0)
+		return rc;
+	int64_t last_item = 0;
+	if ((rc = store_last_ids(s, &last_item, NULL)) < 0)
+		return rc;
+	if (r->upto > last_item)
+		return -ERANGE;
+	if ((rc = store_consumer_ack(s, r->name, r->upto)) < 0)
+		return rc;
+	return store_consumer_get(s, r->name, false, false, cursor);
+}
+
+/* J's store work on S, on whichever thread holds S (a reader's worker,
+ * the store thread, or the loop): only J's request and results are
+ * touched. WRITABLE: S may write (the store thread's or the loop's). */
+static void job_work(struct store *s, struct job *j, bool writable)
+{
+	const struct apireq *r = &j->req;
+	int64_t now = (int64_t)time(NULL);
+	switch (r->route) {
+	case ROUTE_FEEDS:
+	case ROUTE_FEED:
+		j->rc = store_feeds_json(s, r->name, &j->json);
+		return;
+	case ROUTE_STATUS:
+		if ((j->rc = store_figures(s, &j->st.fig)) < 0)
+			return;
+		j->st.counts_rc = store_feed_counts(s, (const char *const *)j->disabled,
+						    j->ndisabled, &j->st.counts);
+		store_last_ids(s, &j->st.last_item, &j->st.last_event);
+		/* A shared store (PostgreSQL): the instances and their leases. */
+		if (store_instances_json(s, now, &j->json) < 0)
+			j->json = NULL;
+		return;
+	case ROUTE_CONSUMERS:
+		j->rc = store_consumers_json(s, &j->json);
+		return;
+	case ROUTE_CONSUMER:
+		j->rc = store_consumer_get(s, r->name, false, false, &j->cursor);
+		if (j->rc == 0)
+			j->json = consumer_find(s, r->name);
+		return;
+	case ROUTE_CONSUMER_ACK:
+		j->rc = consumer_ack(s, r, &j->cursor);
+		return;
+	case ROUTE_CONSUMER_ITEMS: {
+		/* Reading creates the consumer: a write. A reader only looks;
+		 * the writer creates it (FROM_NOW: at the newest item) and
+		 * queries on. */
+		int64_t cur = 0;
+		int rc = store_consumer_get(s, r->name, writable, r->from_now, &cur);
+		j->need_create = !writable && rc == -ENOENT;
+		if (j->need_create)
+			return;
+		if (rc < 0) {
+			j->ans.status = 500;
+			j->ans.format = FMT_JSON;
+			j->ans.empty = false;
+			j->ans.body.len = 0;
+			apiquery_error(&j->ans.body, "store error", strerror(-rc));
+			return;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	apiquery_run(s, r, now, &j->ans);
+}
+
 /* Runs J's query on the loop: when no reader handle exists, or at
  * shutdown. */
 static void job_run_here(struct job *j)
 {
 	j->ans.body = scratch_take();
-	apiquery_run(j->api->d->store, &j->req, (int64_t)time(NULL), &j->ans);
+	job_work(j->api->d->store, j, true);
 	job_finish(j, &scratch);
 }
 
@@ -320,7 +484,7 @@ static void on_work(uv_work_t *w)
 {
 	/* Worker thread: only J's request, answer and reader. */
 	struct job *j = w->data;
-	apiquery_run(j->rd->store, &j->req, (int64_t)time(NULL), &j->ans);
+	job_work(j->rd->store, j, false);
 }
 
 static void api_free(struct api *a)
@@ -330,6 +494,7 @@ static void api_free(struct api *a)
 		buf_free(&a->readers[i].keep);
 	}
 	buf_free(&scratch);
+	json_decref(a->last_instances);
 	free(a);
 }
 
@@ -383,22 +548,25 @@ static void pending_next(struct api *a)
 		if (!a->pending)
 			a->pending_tail = NULL;
 		j->queued = false;
-		if (!j->conn)
+		if (!j->conn) {
+			if (j->late)
+				a->status_late--;
 			job_free(j);
+		}
 		else
 			job_start(j, rd);
 	}
 }
 
-/* Store thread: a search's query on the writer's connection, which first
- * indexes what the commits left to the upkeep (readers cannot). */
-static void search_work(struct store *s, void *arg)
+/* Store thread: an ack, a consumer's creation, or a search's query on the
+ * writer's connection, which first indexes what the commits left to the
+ * upkeep (readers cannot). */
+static void writer_work(struct store *s, void *arg)
 {
-	struct job *j = arg;
-	apiquery_run(s, &j->req, (int64_t)time(NULL), &j->ans);
+	job_work(s, arg, true);
 }
 
-static void search_done(void *arg)
+static void writer_done(void *arg)
 {
 	struct job *j = arg;
 	struct api *a = j->api;
@@ -408,20 +576,24 @@ static void search_done(void *arg)
 		api_free(a);
 }
 
-/* Runs J's query on a free reader's worker, or queues it for the next
- * free one (in arrival order); a full-text search on the store thread;
- * without either, on the loop now. */
+/* Runs J's store work on a free reader's worker, or queues it for the
+ * next free one (in arrival order); writes and full-text searches on the
+ * store thread, after the work submitted there before them; without
+ * either, on the loop now (a search then on a reader, which searches what
+ * was indexed last). */
 static void job_dispatch(struct job *j)
 {
 	struct api *a = j->api;
-	if (j->req.q && *j->req.q && a->d->storeq && !a->closing) {
+	bool writes = job_writes(j);
+	if (writes && a->d->storeq && !a->closing) {
 		memset(&j->ans.body, 0, sizeof j->ans.body);
 		a->running++;
-		if (storeq_submit(a->d->storeq, search_work, search_done, j) == 0)
+		if (storeq_submit(a->d->storeq, writer_work, writer_done, j) == 0)
 			return;
 		a->running--;
 	}
-	if (a->nreaders == 0 || a->closing) {
+	bool must_write = j->req.route == ROUTE_CONSUMER_ACK || j->need_create;
+	if (must_write || a->nreaders == 0 || a->closing) {
 		job_run_here(j);
 		return;
 	}
@@ -439,6 +611,13 @@ static void job_dispatch(struct job *j)
 /* R is taken over. */
 static void job_begin(struct api *a, struct http_conn *c, struct apireq *r)
 {
+	if (r->route == ROUTE_STATUS && a->status_late > 0) {
+		/* The store has not answered the last status query yet: no
+		 * other reader is held for one more. */
+		apireq_free(r);
+		answer_status(a, c, &a->last, a->last_instances, true, a->last_at);
+		return;
+	}
 	struct job *j = calloc(1, sizeof *j);
 	if (!j) {
 		apireq_free(r);
@@ -451,7 +630,23 @@ static void job_begin(struct api *a, struct http_conn *c, struct apireq *r)
 	j->req = *r;
 	memset(r, 0, sizeof *r);
 	j->deadline = uv_now(a->d->loop) + (uint64_t)j->req.wait * 1000;
+	const struct config *conf = a->d->conf;
+	if (j->req.route == ROUTE_STATUS && conf && conf->nfeeds) {
+		/* The store counts the feeds the config disables: their names
+		 * go with the job, the config may be replaced meanwhile. */
+		j->disabled = calloc(conf->nfeeds, sizeof *j->disabled);
+		for (size_t i = 0; j->disabled && i < conf->nfeeds; i++)
+			if (!conf->feeds[i].enabled &&
+			    (j->disabled[j->ndisabled] = strdup(conf->feeds[i].name)))
+				j->ndisabled++;
+	}
 	http_conn_set_ctx(c, j);
+	if (j->req.route == ROUTE_STATUS && a->nreaders > 0 && !a->closing) {
+		uv_timer_init(a->d->loop, &j->timer);
+		j->timer.data = j;
+		j->timer_init = true;
+		uv_timer_start(&j->timer, on_status_late, STATUS_STORE_WAIT_MS, 0);
+	}
 	job_dispatch(j);
 }
 
@@ -531,10 +726,10 @@ static void feed_decorate(struct api *a, json_t *feed)
 		json_object_set_new(feed, "state", json_string(feed_state_of(feed)));
 }
 
-static void handle_feeds(struct api *a, struct http_conn *c, const struct apireq *r)
+/* FEEDS (taken over): the store's rows, with what the loop knows. */
+static void answer_feeds(struct api *a, struct http_conn *c, const struct apireq *r, int rc,
+			 json_t *feeds)
 {
-	json_t *feeds = NULL;
-	int rc = store_feeds_json(a->d->store, r->name, &feeds);
 	if (rc == -ENOENT) {
 		send_error(c, 404, "unknown feed", r->name, NULL);
 		return;
@@ -562,31 +757,22 @@ static void handle_feeds(struct api *a, struct http_conn *c, const struct apireq
 	send_json(c, 200, NULL, json_pack("{s:o}", "feeds", feeds));
 }
 
-static void handle_status(struct api *a, struct http_conn *c)
+/* The store's figures SS (and INSTANCES, borrowed) with the daemon's own,
+ * from memory. AS_OF: when SS is not this request's (the store was slow):
+ * the time the figures were read, 0 for never. */
+static void answer_status(struct api *a, struct http_conn *c, const struct status_store *ss,
+			  json_t *instances, bool stale, int64_t as_of)
 {
-	struct store_figures fig = { 0 };
-	int rc = store_figures(a->d->store, &fig);
-	if (rc < 0) {
-		send_store_error(c, rc);
-		return;
-	}
+	const struct store_figures *fig = &ss->fig;
 	/* Counted by the store in one query: building every feed's JSON to
 	 * count them cost memory in proportion to the feeds. Only the states
 	 * some feed is in are named, as before. */
 	json_t *by_state = json_object();
-	const struct config *conf = a->d->conf;
-	size_t ndisabled = 0;
-	const char **disabled = conf && conf->nfeeds ? calloc(conf->nfeeds, sizeof *disabled) : NULL;
-	for (size_t i = 0; disabled && i < conf->nfeeds; i++)
-		if (!conf->feeds[i].enabled)
-			disabled[ndisabled++] = conf->feeds[i].name;
-	struct store_feed_counts fc;
-	int rc_counts = store_feed_counts(a->d->store, disabled, ndisabled, &fc);
-	free(disabled);
-	if (rc_counts == 0) {
+	if (ss->counts_rc == 0) {
+		const struct store_feed_counts *fc = &ss->counts;
 		const struct { const char *name; int64_t n; } states[] = {
-			{ "ok", fc.ok }, { "new", fc.fresh }, { "failing", fc.failing },
-			{ "gone", fc.gone }, { "disabled", fc.disabled }, { "removed", fc.removed },
+			{ "ok", fc->ok }, { "new", fc->fresh }, { "failing", fc->failing },
+			{ "gone", fc->gone }, { "disabled", fc->disabled }, { "removed", fc->removed },
 		};
 		for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
 			if (states[i].n > 0)
@@ -595,11 +781,9 @@ static void handle_status(struct api *a, struct http_conn *c)
 	}
 	int clients = 0, waiting = 0;
 	api_clients(a, &clients, &waiting);
-	int64_t last_item = 0, last_event = 0;
-	store_last_ids(a->d->store, &last_item, &last_event);
 	const struct feedd_totals *t = &a->d->totals;
 	int64_t now = (int64_t)time(NULL);
-	json_t *j = json_pack(
+	json_t *out = json_pack(
 		"{s:s,s:I,s:I,s:{s:I,s:o},"
 		"s:{s:I,s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I},"
 		"s:{s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I},"
@@ -607,72 +791,125 @@ static void handle_status(struct api *a, struct http_conn *c)
 		"version", FEEDD_VERSION,
 		"started", (json_int_t)a->d->started,
 		"uptime", (json_int_t)(a->d->started ? now - a->d->started : 0),
-		"feeds", "total", (json_int_t)fig.feeds, "by_state", by_state,
+		"feeds", "total", (json_int_t)fig->feeds, "by_state", by_state,
 		"fetches", "total", (json_int_t)t->fetches, "ok", (json_int_t)t->ok200,
 		"not_modified", (json_int_t)t->not_modified,
 		"errors_net", (json_int_t)t->errors_net, "errors_http", (json_int_t)t->errors_http,
 		"errors_parse", (json_int_t)t->errors_parse,
 		"bytes", "wire", (json_int_t)t->bytes_wire, "decoded", (json_int_t)t->bytes_decoded,
-		"items", "stored", (json_int_t)fig.items, "last_id", (json_int_t)last_item,
+		"items", "stored", (json_int_t)fig->items, "last_id", (json_int_t)ss->last_item,
 		"new", (json_int_t)t->items_new, "updated", (json_int_t)t->items_updated,
-		"tombstones", (json_int_t)fig.tombstones,
-		"events", "stored", (json_int_t)fig.events, "last_seq", (json_int_t)last_event,
-		"store", "file_bytes", (json_int_t)fig.file_bytes, "wal_bytes", (json_int_t)fig.wal_bytes,
-		"consumers", (json_int_t)fig.consumers, "hooks_pending", (json_int_t)fig.hooks_pending,
+		"tombstones", (json_int_t)fig->tombstones,
+		"events", "stored", (json_int_t)fig->events, "last_seq", (json_int_t)ss->last_event,
+		"store", "file_bytes", (json_int_t)fig->file_bytes, "wal_bytes", (json_int_t)fig->wal_bytes,
+		"consumers", (json_int_t)fig->consumers, "hooks_pending", (json_int_t)fig->hooks_pending,
 		"api", "clients", clients, "waiting", waiting);
-	/* A shared store (PostgreSQL): the instances and their leases. */
-	json_t *instances = NULL;
-	if (store_instances_json(a->d->store, now, &instances) == 0)
-		json_object_set_new(j, "instances", instances);
-	send_json(c, 200, NULL, j);
+	if (out && instances)
+		json_object_set(out, "instances", instances);
+	if (out && stale) {
+		json_object_set_new(out, "store_stale", json_true());
+		json_object_set_new(out, "store_as_of",
+				    as_of ? json_integer(as_of) : json_null());
+	}
+	send_json(c, 200, NULL, out);
 }
 
-static void handle_consumer(struct api *a, struct http_conn *c, const struct apireq *r)
+/* J's status figures came from the store: kept for an answer that cannot
+ * wait for the next ones. */
+static void status_keep(struct api *a, struct job *j)
 {
-	int64_t cursor = 0;
-	int rc = store_consumer_get(a->d->store, r->name, false, false, &cursor);
-	if (rc == -ENOENT) {
+	if (j->req.route != ROUTE_STATUS || j->rc < 0)
+		return;
+	a->last = j->st;
+	json_decref(a->last_instances);
+	a->last_instances = json_incref(j->json);
+	a->last_at = (int64_t)time(NULL);
+}
+
+/* The store's figures are late: the daemon's own go out now with the last
+ * store figures, marked stale; the job ends when its reader is done. */
+static void on_status_late(uv_timer_t *t)
+{
+	struct job *j = t->data;
+	if (!j->conn)
+		return;
+	struct api *a = j->api;
+	struct http_conn *c = j->conn;
+	j->conn = NULL;
+	j->late = true;
+	a->status_late++;
+	http_conn_set_ctx(c, NULL);
+	log_debug("api: /v1/status: the store's figures are late; answering with the last ones");
+	answer_status(a, c, &a->last, a->last_instances, true, a->last_at);
+}
+
+static void answer_consumer(struct http_conn *c, struct job *j)
+{
+	const struct apireq *r = &j->req;
+	if (j->rc == -ENOENT) {
 		send_error(c, 404, "unknown consumer", r->name, NULL);
 		return;
 	}
-	if (rc < 0) {
-		send_store_error(c, rc);
-		return;
-	}
-	if (r->route == ROUTE_CONSUMER) {
-		json_t *all = NULL, *found = NULL;
-		if (store_consumers_json(a->d->store, &all) == 0) {
-			size_t i;
-			json_t *v;
-			json_array_foreach(all, i, v) {
-				const char *n = json_string_value(json_object_get(v, "name"));
-				if (n && !strcmp(n, r->name)) {
-					found = json_incref(v);
-					break;
-				}
-			}
-		}
-		json_decref(all);
-		if (!found)
-			found = json_pack("{s:o,s:I}", "name", json_string_lossy(r->name), "cursor", (json_int_t)cursor);
-		send_json(c, 200, NULL, found);
-		return;
-	}
-	/* ack */
-	int64_t last_item = 0, last_event = 0;
-	store_last_ids(a->d->store, &last_item, &last_event);
-	if (r->upto > last_item) {
+	if (j->rc == -ERANGE) {
 		send_error(c, 400, "bad parameter", "upto: beyond the newest item id", NULL);
 		return;
 	}
-	rc = store_consumer_ack(a->d->store, r->name, r->upto);
-	if (rc < 0) {
-		send_store_error(c, rc);
+	if (j->rc < 0) {
+		send_store_error(c, j->rc);
 		return;
 	}
-	store_consumer_get(a->d->store, r->name, false, false, &cursor);
-	send_json(c, 200, NULL, json_pack("{s:o,s:I}", "consumer", json_string_lossy(r->name),
-					  "cursor", (json_int_t)cursor));
+	if (r->route == ROUTE_CONSUMER_ACK) {
+		send_json(c, 200, NULL, json_pack("{s:o,s:I}", "consumer", json_string_lossy(r->name),
+						  "cursor", (json_int_t)j->cursor));
+		return;
+	}
+	json_t *found = j->json;
+	j->json = NULL;
+	if (!found)
+		found = json_pack("{s:o,s:I}", "name", json_string_lossy(r->name), "cursor",
+				  (json_int_t)j->cursor);
+	send_json(c, 200, NULL, found);
+}
+
+/* J's store work came back for a request other than items and events:
+ * its answer, with what only the loop knows (the live schedule, the
+ * config, the counters) added now. */
+static void job_answer(struct job *j)
+{
+	struct api *a = j->api;
+	struct http_conn *c = j->conn;
+	/* The answer completes the request: J must not pass for a stream's
+	 * state afterwards. */
+	http_conn_set_ctx(c, NULL);
+	switch (j->req.route) {
+	case ROUTE_FEEDS:
+	case ROUTE_FEED: {
+		json_t *feeds = j->json;
+		j->json = NULL;
+		answer_feeds(a, c, &j->req, j->rc, feeds);
+		break;
+	}
+	case ROUTE_STATUS:
+		if (j->rc < 0)
+			send_store_error(c, j->rc);
+		else
+			answer_status(a, c, &j->st, j->json, false, 0);
+		break;
+	case ROUTE_CONSUMERS:
+		if (j->rc < 0) {
+			send_store_error(c, j->rc);
+		} else {
+			send_json(c, 200, NULL, json_pack("{s:O}", "consumers", j->json));
+		}
+		break;
+	case ROUTE_CONSUMER:
+	case ROUTE_CONSUMER_ACK:
+		answer_consumer(c, j);
+		break;
+	default:
+		send_error(c, 500, "internal error", "no answer for this route", NULL);
+		break;
+	}
 }
 
 static void handle_refresh(struct api *a, struct http_conn *c, const struct apireq *r)
@@ -693,14 +930,54 @@ static void handle_refresh(struct api *a, struct http_conn *c, const struct apir
 	send_json(c, 202, NULL, json_pack("{s:o,s:s}", "feed", json_string_lossy(r->name), "refresh", "queued"));
 }
 
+/* A reload under way, answered when it is over. */
+struct reload_wait {
+	enum ctx_kind kind;
+	struct http_conn *conn;     /* NULL once the client is gone */
+};
+
+static void on_reloaded(struct feedd *d, int rc, void *ud)
+{
+	struct reload_wait *w = ud;
+	struct http_conn *c = w->conn;
+	free(w);
+	if (!c)
+		return;
+	http_conn_set_ctx(c, NULL);
+	if (rc == 0)
+		send_json(c, 200, NULL, json_pack("{s:b,s:I}", "reloaded", 1, "feeds",
+						  (json_int_t)(d->conf ? d->conf->nfeeds : 0)));
+	else if (rc == -ECANCELED)
+		send_error(c, 503, "stopping", "the daemon is stopping; the running set is kept",
+			   NULL);
+	else
+		send_error(c, 500, "the store could not take the new feed set; the running set is kept",
+			   strerror(-rc), NULL);
+}
+
 static void handle_reload(struct api *a, struct http_conn *c)
 {
 	struct config_errors errs = { 0 };
-	int rc = feedd_reload(a->d, &errs);
+	struct reload_wait *w = calloc(1, sizeof *w);
+	if (!w) {
+		send_error(c, 500, "out of memory", NULL, NULL);
+		return;
+	}
+	w->kind = CTX_RELOAD;
+	w->conn = c;
+	/* The store records the new feed set on the store thread: the answer
+	 * comes from on_reloaded. */
+	http_conn_set_ctx(c, w);
+	int rc = feedd_reload_start(a->d, &errs, on_reloaded, w);
 	if (rc == 0) {
 		config_errors_free(&errs);
-		send_json(c, 200, NULL, json_pack("{s:b,s:I}", "reloaded", 1, "feeds",
-						  (json_int_t)(a->d->conf ? a->d->conf->nfeeds : 0)));
+		return;
+	}
+	http_conn_set_ctx(c, NULL);
+	free(w);
+	if (rc == -EBUSY) {
+		config_errors_free(&errs);
+		send_error(c, 409, "a reload is under way", "try again when it is over", NULL);
 		return;
 	}
 	json_t *list = json_array();
@@ -731,43 +1008,20 @@ static void on_request(struct http_conn *c, const struct http_request *hr, void 
 	case ROUTE_FEED_ITEMS:
 	case ROUTE_CONSUMER_ITEMS:
 	case ROUTE_EVENTS:
-		if (r.route == ROUTE_CONSUMER_ITEMS) {
-			/* A write, so here on the loop's handle; the query itself
-			 * runs on a reader, which sees it committed. */
-			int64_t cur;
-			int rc = store_consumer_get(a->d->store, r.name, true, r.from_now, &cur);
-			if (rc < 0) {
-				send_store_error(c, rc);
-				break;
-			}
-		}
-		job_begin(a, c, &r);
-		return;
-	case ROUTE_CONSUMERS: {
-		json_t *list = NULL;
-		int rc = store_consumers_json(a->d->store, &list);
-		if (rc < 0)
-			send_store_error(c, rc);
-		else
-			send_json(c, 200, NULL, json_pack("{s:o}", "consumers", list));
-		break;
-	}
+	case ROUTE_CONSUMERS:
 	case ROUTE_CONSUMER:
 	case ROUTE_CONSUMER_ACK:
-		handle_consumer(a, c, &r);
-		break;
 	case ROUTE_FEEDS:
 	case ROUTE_FEED:
-		handle_feeds(a, c, &r);
-		break;
+	case ROUTE_STATUS:
+		/* Their store work runs off the loop (job_dispatch). */
+		job_begin(a, c, &r);
+		return;
 	case ROUTE_FEED_REFRESH:
 		handle_refresh(a, c, &r);
 		break;
 	case ROUTE_RELOAD:
 		handle_reload(a, c);
-		break;
-	case ROUTE_STATUS:
-		handle_status(a, c);
 		break;
 	case ROUTE__COUNT:
 		send_error(c, 404, "not found", NULL, NULL);
@@ -782,6 +1036,11 @@ static void on_abort(struct http_conn *c, void *ctx, void *ud)
 	(void)ud;
 	if (!ctx)
 		return;
+	if (*(enum ctx_kind *)ctx == CTX_RELOAD) {
+		/* Answered by on_reloaded, which frees it: nobody to answer. */
+		((struct reload_wait *)ctx)->conn = NULL;
+		return;
+	}
 	if (*(enum ctx_kind *)ctx == CTX_JOB) {
 		/* Parked: freed now. Queued or on a worker: freed when its
 		 * turn comes or its worker is done. */

@@ -32,6 +32,7 @@ struct life {
 	bool have_news;
 	size_t prune_next;          /* feed the next retention batch starts at */
 	int exit_code;
+	bool reload_again;          /* SIGHUP during a reload: another after it */
 };
 
 static void apply_overrides(struct config *c, const struct run_opts *o)
@@ -75,7 +76,8 @@ int run_load_config(const struct run_opts *o, struct config **out, struct config
 	return 0;
 }
 
-int feedd_reload(struct feedd *d, struct config_errors *errs)
+/* Reads and checks the config file for a reload: *OUT, or the errors. */
+static int reload_read(struct feedd *d, struct config **out, struct config_errors *errs)
 {
 	struct life *l = (struct life *)((char *)d - offsetof(struct life, d));
 	struct config *c = NULL;
@@ -89,10 +91,21 @@ int feedd_reload(struct feedd *d, struct config_errors *errs)
 	if (strcmp(c->daemon.socket, d->conf->daemon.socket) != 0 ||
 	    strcmp(c->daemon.state_dir, d->conf->daemon.state_dir) != 0)
 		log_warn("reload: socket and state_dir changes take effect at the next start");
-	if ((r = store_feeds_sync(d->store, c)) < 0) {
-		log_err("reload: the store could not take the new feed set; the running set is unchanged");
+	*out = c;
+	return 0;
+}
+
+/* The store took C's feed set (or R < 0 did not): C replaces the running
+ * config (taken over either way). */
+static int reload_finish(struct feedd *d, struct config *c, int r)
+{
+	if (r < 0) {
+		if (r != -ECANCELED)
+			log_err("reload: the store could not take the new feed set;"
+				" the running set is unchanged");
 		config_free(c);
-		notify_ready();
+		if (r != -ECANCELED)
+			notify_ready();
 		return r;
 	}
 	size_t before = d->conf->nfeeds;
@@ -105,6 +118,98 @@ int feedd_reload(struct feedd *d, struct config_errors *errs)
 	feedd_wake(d);
 	log_notice("reload: %s: %zu feeds (was %zu)", d->config_path, c->nfeeds, before);
 	notify_ready();
+	return 0;
+}
+
+int feedd_reload(struct feedd *d, struct config_errors *errs)
+{
+	struct config *c = NULL;
+	int r = reload_read(d, &c, errs);
+	if (r < 0)
+		return r;
+	return reload_finish(d, c, store_feeds_sync(d->store, c));
+}
+
+/* A reload on its way: its new config until the switch. */
+struct reload_job {
+	struct feedd *d;
+	struct config *c;
+	int rc;
+	feedd_reload_fn done;
+	void *ud;
+};
+
+static void sighup_reload(struct life *l);
+
+static void reload_end(struct reload_job *j, int rc)
+{
+	struct feedd *d = j->d;
+	struct life *l = (struct life *)((char *)d - offsetof(struct life, d));
+	d->reloading = false;
+	j->done(d, reload_finish(d, j->c, rc), j->ud);
+	free(j);
+	if (l->reload_again && !d->stopping) {
+		/* A SIGHUP came meanwhile: the file may have changed since. */
+		l->reload_again = false;
+		sighup_reload(l);
+	}
+}
+
+/* Store thread: the new feed set recorded (feed.added, feed.removed). */
+static void reload_work(struct store *s, void *arg)
+{
+	struct reload_job *j = arg;
+	j->rc = store_feeds_sync(s, j->c);
+}
+
+/* Nothing is on its way to the store thread any more (no claim, commit or
+ * state read of a feed that may go now): the scheduler switches. */
+static void reload_idle(void *arg)
+{
+	struct reload_job *j = arg;
+	if (j->d->sched)
+		sched_pause(j->d->sched, false);
+	reload_end(j, j->d->stopping ? -ECANCELED : 0);
+}
+
+static void reload_done(void *arg)
+{
+	struct reload_job *j = arg;
+	struct feedd *d = j->d;
+	if (j->rc < 0 || d->stopping || !d->storeq) {
+		reload_end(j, j->rc < 0 ? j->rc : -ECANCELED);
+		return;
+	}
+	/* Fetches under way go on and commit; no new one starts. */
+	if (d->sched)
+		sched_pause(d->sched, true);
+	storeq_when_idle(d->storeq, reload_idle, j);
+}
+
+int feedd_reload_start(struct feedd *d, struct config_errors *errs, feedd_reload_fn done,
+		       void *ud)
+{
+	if (d->reloading)
+		return -EBUSY;
+	struct config *c = NULL;
+	int r = reload_read(d, &c, errs);
+	if (r < 0)
+		return r;
+	struct reload_job *j = calloc(1, sizeof *j);
+	if (!j) {
+		config_free(c);
+		notify_ready();
+		return -ENOMEM;
+	}
+	j->d = d;
+	j->c = c;
+	j->done = done;
+	j->ud = ud;
+	d->reloading = true;
+	if (!d->storeq || storeq_submit(d->storeq, reload_work, reload_done, j) < 0) {
+		reload_end(j, store_feeds_sync(d->store, c));
+		return 0;
+	}
 	return 0;
 }
 
@@ -151,15 +256,32 @@ static void stop(struct life *l, int code)
 		hooks_close(l->d.hooks);
 }
 
+static void on_sighup_reloaded(struct feedd *d, int rc, void *ud)
+{
+	(void)d;
+	(void)rc;
+	(void)ud;
+}
+
+static void sighup_reload(struct life *l)
+{
+	struct config_errors errs = {0};
+	log_notice("SIGHUP: reloading %s", l->d.config_path);
+	int r = feedd_reload_start(&l->d, &errs, on_sighup_reloaded, l);
+	if (r == -EBUSY) {
+		log_info("SIGHUP: a reload is under way; reloading again after it");
+		l->reload_again = true;
+	} else if (r < 0) {
+		run_log_config_errors(&errs, LOG_LVL_ERR);
+	}
+	config_errors_free(&errs);
+}
+
 static void on_uv_signal(uv_signal_t *h, int signum)
 {
 	struct life *l = h->data;
 	if (signum == SIGHUP) {
-		struct config_errors errs = {0};
-		log_notice("SIGHUP: reloading %s", l->d.config_path);
-		if (feedd_reload(&l->d, &errs) < 0)
-			run_log_config_errors(&errs, LOG_LVL_ERR);
-		config_errors_free(&errs);
+		sighup_reload(l);
 		return;
 	}
 	log_notice("%s received", signum == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -331,6 +453,13 @@ int run_daemon(const struct run_opts *o)
 		free(err);
 		goto out_parse;
 	}
+	/* FEEDD_UPKEEP_MS: a shorter period for the tests (retention seen
+	 * through the daemon without waiting minutes, a killed instance
+	 * judged stale within seconds). The upkeep is the heartbeat of a
+	 * shared store: the store judges the instances by it. */
+	const char *ums = getenv("FEEDD_UPKEEP_MS");
+	uint64_t upkeep_ms = ums && atoll(ums) >= 100 ? (uint64_t)atoll(ums) : UPKEEP_MS;
+	store_set_heartbeat(d->store, (int64_t)upkeep_ms);
 	if (store_feeds_sync(d->store, d->conf) < 0) {
 		log_err("store: cannot record the configured feeds");
 		goto out_store;
@@ -340,10 +469,6 @@ int run_daemon(const struct run_opts *o)
 	d->loop = &l->loop;
 	uv_timer_init(d->loop, &l->upkeep);
 	l->upkeep.data = l;
-	/* FEEDD_UPKEEP_MS: a shorter period for the tests (retention seen
-	 * through the daemon without waiting minutes). */
-	const char *ums = getenv("FEEDD_UPKEEP_MS");
-	uint64_t upkeep_ms = ums && atoll(ums) >= 100 ? (uint64_t)atoll(ums) : UPKEEP_MS;
 	uv_timer_start(&l->upkeep, on_uv_upkeep, upkeep_ms, upkeep_ms);
 	if (!o->once)
 		news_start(l);

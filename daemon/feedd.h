@@ -39,11 +39,26 @@ struct feedd {
 	int64_t started;            /* epoch seconds */
 	struct feedd_totals totals;
 	bool stopping;
+	bool reloading;             /* feedd_reload_start's reload under way */
 };
 
 /* Re-reads the config file (SIGHUP, POST /v1/reload). A bad file is rejected
  * whole: returns -EINVAL with the errors in *errs and the running set kept. */
 int feedd_reload(struct feedd *d, struct config_errors *errs);
+
+/* A reload's outcome, on the loop: 0, or a negative errno with the running
+ * set kept (the store could not take the new feed set; -ECANCELED: the
+ * daemon is stopping). */
+typedef void (*feedd_reload_fn)(struct feedd *d, int rc, void *ud);
+/* feedd_reload without waiting on the store on the loop. The file is read
+ * and checked here: on error a negative errno (-EINVAL with *errs) and DONE
+ * is not called; -EBUSY while another reload is under way. 0: the new feed
+ * set is recorded on the store thread, the scheduler then starts no new
+ * fetch until the store thread has nothing left on its way, switches to
+ * the new set, and DONE runs (before this returns when there is no store
+ * thread). */
+int feedd_reload_start(struct feedd *d, struct config_errors *errs, feedd_reload_fn done,
+		       void *ud);
 
 /* A fetched document was committed: wake long-polls and hooks. */
 void feedd_news(struct feedd *d, const struct store_news *news);

@@ -10,6 +10,7 @@
 #include <wordexp.h>
 
 #include "core/log.h"
+#include "daemon/storeq.h"
 
 #define HOOKS_TICK_MS   5000
 #define HOOKS_KILL_MS   5000
@@ -26,6 +27,15 @@ struct hooks {
 	int nrunning;
 	int handles;               /* open handles, the tick included */
 	bool closing;
+	/* The store work runs on the store thread (when there is one), in
+	 * order: a delivery's outcome is written before the next look for
+	 * due deliveries, which therefore never hands a delivered item out
+	 * again. */
+	int inflight;              /* store jobs whose DONE has not run */
+	bool due_inflight;         /* a look for due deliveries is on its way */
+	bool due_again;            /* ... and another was asked for meanwhile */
+	int64_t *recording;        /* items whose outcome is on its way */
+	size_t nrecording, caprecording;
 };
 
 /* One hook process. Freed when its process, pipes and timer have closed. */
@@ -75,8 +85,89 @@ static void job_unlink(struct job *j)
 
 static void hooks_maybe_free(struct hooks *h)
 {
-	if (h->closing && h->handles == 0 && !h->running)
+	if (h->closing && h->handles == 0 && !h->running && h->inflight == 0) {
+		free(h->recording);
 		free(h);
+	}
+}
+
+static bool is_recording(const struct hooks *h, int64_t item_id)
+{
+	for (size_t i = 0; i < h->nrecording; i++)
+		if (h->recording[i] == item_id)
+			return true;
+	return false;
+}
+
+/* A delivery's outcome, for the store thread. */
+struct result_job {
+	struct hooks *h;
+	int64_t item_id;
+	bool ok, wake;
+	int64_t next_try;
+	char *error;
+};
+
+static void result_work(struct store *s, void *arg)
+{
+	struct result_job *r = arg;
+	store_hook_result(s, r->item_id, r->ok, r->next_try, r->error);
+}
+
+static void result_done(void *arg)
+{
+	struct result_job *r = arg;
+	struct hooks *h = r->h;
+	for (size_t i = 0; i < h->nrecording; i++) {
+		if (h->recording[i] == r->item_id) {
+			h->recording[i] = h->recording[--h->nrecording];
+			break;
+		}
+	}
+	h->inflight--;
+	if (r->wake && !h->d->stopping)
+		feedd_wake(h->d);    /* hook.failed is an event clients wait for */
+	free(r->error);
+	free(r);
+	if (h->closing)
+		hooks_maybe_free(h);
+	else
+		schedule(h);    /* a look that skipped the item may have come back */
+}
+
+/* Records a delivery's outcome: on the store thread (the item counts as
+ * in progress until it is written), else here. WAKE: an event was
+ * recorded (hook.failed). */
+static void result_record(struct hooks *h, int64_t item_id, bool ok, int64_t next_try,
+			  const char *error, bool wake)
+{
+	struct result_job *r = h->d->storeq ? calloc(1, sizeof *r) : NULL;
+	if (r && h->nrecording == h->caprecording) {
+		size_t cap = h->caprecording ? 2 * h->caprecording : 8;
+		int64_t *n = realloc(h->recording, cap * sizeof *n);
+		if (n) {
+			h->recording = n;
+			h->caprecording = cap;
+		}
+	}
+	if (r && h->nrecording < h->caprecording && (!error || (r->error = strdup(error)))) {
+		r->h = h;
+		r->item_id = item_id;
+		r->ok = ok;
+		r->wake = wake;
+		r->next_try = next_try;
+		if (storeq_submit(h->d->storeq, result_work, result_done, r) == 0) {
+			h->recording[h->nrecording++] = item_id;
+			h->inflight++;
+			return;
+		}
+	}
+	if (r)
+		free(r->error);
+	free(r);
+	store_hook_result(h->d->store, item_id, ok, next_try, error);
+	if (wake)
+		feedd_wake(h->d);
 }
 
 static void on_job_handle_close(uv_handle_t *handle)
@@ -158,7 +249,7 @@ static void record(struct job *j)
 	char why[128];
 	if (ok) {
 		log_debug("hook %s: item %lld delivered", j->feed, (long long)j->item_id);
-		store_hook_result(h->d->store, j->item_id, true, 0, NULL);
+		result_record(h, j->item_id, true, 0, NULL, false);
 		return;
 	}
 	if (j->timed_out)
@@ -171,14 +262,13 @@ static void record(struct job *j)
 	if (attempt >= HOOKS_MAX_ATTEMPTS) {
 		log_err("hook %s: item %lld: %s; given up after %d attempts", j->feed,
 			(long long)j->item_id, why, attempt);
-		store_hook_result(h->d->store, j->item_id, false, 0, why);
-		feedd_wake(h->d);    /* hook.failed is an event clients wait for */
+		result_record(h, j->item_id, false, 0, why, true);
 		return;
 	}
 	int64_t wait = backoff(h->d->conf->daemon.exec_retry, attempt);
 	log_warn("hook %s: item %lld: %s; retry %d in %llds", j->feed, (long long)j->item_id,
 		 why, attempt, (long long)wait);
-	store_hook_result(h->d->store, j->item_id, false, (int64_t)time(NULL) + wait, why);
+	result_record(h, j->item_id, false, (int64_t)time(NULL) + wait, why, false);
 }
 
 static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
@@ -255,8 +345,7 @@ static bool is_running(const struct hooks *h, int64_t item_id)
 static void give_up_now(struct hooks *h, const struct hook_job *hj, const char *why)
 {
 	log_err("hook %s: item %lld: %s", hj->feed, (long long)hj->item_id, why);
-	store_hook_result(h->d->store, hj->item_id, false, 0, why);
-	feedd_wake(h->d);
+	result_record(h, hj->item_id, false, 0, why, true);
 }
 
 static void start_job(struct hooks *h, const struct hook_job *hj)
@@ -336,6 +425,53 @@ static void start_job(struct hooks *h, const struct hook_job *hj)
 	uv_timer_start(&j->timer, on_job_timer, ms, 0);
 }
 
+/* Starts the due deliveries JOBS (freed here) that are not running or
+ * being recorded, up to exec_jobs in flight. */
+static void start_due(struct hooks *h, struct hook_job *jobs, size_t n)
+{
+	int limit = (int)h->d->conf->daemon.exec_jobs;
+	for (size_t i = 0; i < n && h->nrunning < limit && !h->closing && !h->d->stopping; i++)
+		if (!is_running(h, jobs[i].item_id) && !is_recording(h, jobs[i].item_id))
+			start_job(h, &jobs[i]);
+	store_hook_jobs_free(jobs, n);
+}
+
+/* A look for due deliveries, for the store thread. */
+struct due_job {
+	struct hooks *h;
+	int64_t now;
+	int max;
+	struct hook_job *jobs;
+	size_t n;
+};
+
+static void due_work(struct store *s, void *arg)
+{
+	struct due_job *q = arg;
+	if (store_hook_due(s, q->now, q->max, &q->jobs, &q->n) < 0) {
+		q->jobs = NULL;
+		q->n = 0;
+	}
+}
+
+static void due_done(void *arg)
+{
+	struct due_job *q = arg;
+	struct hooks *h = q->h;
+	h->inflight--;
+	h->due_inflight = false;
+	start_due(h, q->jobs, q->n);
+	free(q);
+	if (h->closing) {
+		hooks_maybe_free(h);
+		return;
+	}
+	if (h->due_again) {
+		h->due_again = false;
+		schedule(h);
+	}
+}
+
 /* Starts what is due, up to exec_jobs in flight. */
 static void schedule(struct hooks *h)
 {
@@ -344,15 +480,30 @@ static void schedule(struct hooks *h)
 	int limit = (int)h->d->conf->daemon.exec_jobs;
 	if (h->nrunning >= limit)
 		return;
+	if (h->due_inflight) {
+		h->due_again = true;
+		return;
+	}
+	/* Ask for a few more than the free slots: some may be running already. */
+	int max = limit + h->nrunning + (int)h->nrecording;
+	int64_t now = (int64_t)time(NULL);
+	struct due_job *q = h->d->storeq ? calloc(1, sizeof *q) : NULL;
+	if (q) {
+		q->h = h;
+		q->now = now;
+		q->max = max;
+		if (storeq_submit(h->d->storeq, due_work, due_done, q) == 0) {
+			h->inflight++;
+			h->due_inflight = true;
+			return;
+		}
+		free(q);
+	}
 	struct hook_job *jobs = NULL;
 	size_t n = 0;
-	/* Ask for a few more than the free slots: some may be running already. */
-	if (store_hook_due(h->d->store, (int64_t)time(NULL), limit + h->nrunning, &jobs, &n) < 0)
+	if (store_hook_due(h->d->store, now, max, &jobs, &n) < 0)
 		return;
-	for (size_t i = 0; i < n && h->nrunning < limit; i++)
-		if (!is_running(h, jobs[i].item_id))
-			start_job(h, &jobs[i]);
-	store_hook_jobs_free(jobs, n);
+	start_due(h, jobs, n);
 }
 
 static void on_tick(uv_timer_t *t)

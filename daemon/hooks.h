@@ -7,6 +7,9 @@
  * SIGKILL 5 s later), and records the outcome: delivered when the command
  * exits 0, else retried with exponential backoff, and given up after
  * HOOKS_MAX_ATTEMPTS (a hook.failed event, and the feed's hooks_failed).
+ * The store work — looking for due deliveries, recording outcomes — runs
+ * on the daemon's store thread when there is one (feedd.storeq), in
+ * submission order, so that a slow store never holds the loop.
  *
  * Ownership: hooks_start allocates; hooks_close sends running hooks SIGTERM
  * (their deliveries stay pending and run again after the next start) and

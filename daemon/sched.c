@@ -41,8 +41,10 @@
 
 /* RT_CLAIMING: its claim is on the store thread (shared store), holding
  * a slot of its host; RT_STORING: the fetch is over, its commit is on the
- * store thread. */
-enum rt_state { RT_IDLE, RT_WAITING, RT_QUEUED, RT_CLAIMING, RT_FETCHING, RT_STORING };
+ * store thread; RT_LOADING: refreshed, its stored state is being read on
+ * the store thread. */
+enum rt_state { RT_IDLE, RT_WAITING, RT_QUEUED, RT_CLAIMING, RT_FETCHING, RT_STORING,
+		RT_LOADING };
 
 struct host {
 	struct host *hnext;          /* bucket chain */
@@ -95,6 +97,7 @@ struct sched {
 	int active;
 	uint64_t rng;
 	bool closing;
+	bool paused;                 /* a reload waits: start nothing */
 	/* outage detection */
 	int64_t last_heard_ms;
 	/* --once */
@@ -510,7 +513,7 @@ static bool claimed(struct sched *s, struct feed_rt *rt, int64_t now, int e,
 
 static void dispatch(struct sched *s)
 {
-	if (s->closing)
+	if (s->closing || s->paused)
 		return;
 	int64_t now = now_ms();
 	/* Due feeds join their host's queue: they wait there without sockets. */
@@ -858,43 +861,119 @@ static bool outage(struct sched *s, struct feed_rt *rt, int64_t now)
 	return hosts >= OUTAGE_HOSTS;
 }
 
-/* Repeated 429s from one host push the whole host back. On a shared store
- * the run of 429s is counted over every instance and the push-back holds
- * for all of them; a store of one process counts here only. */
-static void host_throttled(struct sched *s, struct feed_rt *rt, const struct fetch_result *r,
-			   int64_t now)
+/* How long N429 consecutive 429s push a host back: the Retry-After (SECS),
+ * doubled for every 429 past the limit, within bounds. */
+static int64_t host_push_ms(int64_t secs, int n429)
 {
-	struct host *h = rt->host;
-	bool is429 = r->status == 429;
-	int64_t shared = 0;
-	int e = -ENOTSUP;
-	if (is429 || h->n429 > 0 || rt->host_429)
-		e = store_host_answer(s->d->store, h->name, is429, &shared);
-	rt->host_429 = false;
-	if (!is429) {
-		h->n429 = 0;
-		return;
-	}
-	if (e == 0)
-		h->n429 = (int)shared;
-	else
-		h->n429++;
-	if (h->n429 < HOST_429_LIMIT)
-		return;
-	int64_t secs = 60;
-	schedule_retry_after(r->retry_after, now / 1000, &secs);
 	int64_t push = secs * 1000;
-	for (int i = HOST_429_LIMIT; i < h->n429 && push < HOST_PUSH_MAX_MS; i++)
+	for (int i = HOST_429_LIMIT; i < n429 && push < HOST_PUSH_MAX_MS; i++)
 		push *= 2;
 	if (push > HOST_PUSH_MAX_MS)
 		push = HOST_PUSH_MAX_MS;
 	if (push < 1000)
 		push = 1000;
-	h->pushed_until_ms = now + push;
-	if (e == 0)
-		store_host_push(s->d->store, h->name, push);
+	return push;
+}
+
+/* H's run of 429s is N429 after a 429: the host is pushed back here once
+ * the run reaches the limit, for PUSH ms (0: worked out from SECS). */
+static void host_count_429(struct host *h, int n429, int64_t secs, int64_t now, int64_t push)
+{
+	h->n429 = n429;
+	if (h->n429 < HOST_429_LIMIT)
+		return;
+	if (push <= 0)
+		push = host_push_ms(secs, h->n429);
+	if (h->pushed_until_ms < now + push)
+		h->pushed_until_ms = now + push;
 	log_warn("host %s: %d consecutive 429s, pausing the host for %llds", h->name, h->n429,
 		 (long long)(push / 1000));
+}
+
+/* A shared store's 429 accounting on the store thread: the run of 429s
+ * over every instance, and the push-back for all of them, written there;
+ * the loop learns the run's length when the answer comes. Claims queue
+ * behind it, so a claim made afterwards sees the push-back. */
+struct host_job {
+	struct sched *s;
+	struct host *h;          /* hosts live until sched_close, after the drain */
+	char *name;
+	bool is429;
+	int64_t secs, now;       /* the Retry-After (s); when the answer came (ms) */
+	int err;
+	int64_t n429, push;
+};
+
+static void host_work(struct store *store, void *arg)
+{
+	struct host_job *j = arg;
+	j->err = store_host_answer(store, j->name, j->is429, &j->n429);
+	if (j->err == 0 && j->is429 && j->n429 >= HOST_429_LIMIT) {
+		j->push = host_push_ms(j->secs, (int)j->n429);
+		store_host_push(store, j->name, j->push);
+	}
+}
+
+static void host_done(void *arg)
+{
+	struct host_job *j = arg;
+	if (j->is429 && !j->s->closing)
+		host_count_429(j->h, j->err == 0 ? (int)j->n429 : j->h->n429 + 1, j->secs, j->now,
+			       j->err == 0 ? j->push : 0);
+	free(j->name);
+	free(j);
+}
+
+static bool host_answer_async(struct sched *s, struct host *h, bool is429, int64_t secs,
+			      int64_t now)
+{
+	struct host_job *j = calloc(1, sizeof *j);
+	if (!j || !(j->name = strdup(h->name))) {
+		free(j);
+		return false;
+	}
+	j->s = s;
+	j->h = h;
+	j->is429 = is429;
+	j->secs = secs;
+	j->now = now;
+	if (storeq_submit(s->storeq, host_work, host_done, j) < 0) {
+		free(j->name);
+		free(j);
+		return false;
+	}
+	return true;
+}
+
+/* Repeated 429s from one host push the whole host back. On a shared store
+ * the run of 429s is counted over every instance and the push-back holds
+ * for all of them (written on the store thread); a store of one process
+ * counts here only. */
+static void host_throttled(struct sched *s, struct feed_rt *rt, const struct fetch_result *r,
+			   int64_t now)
+{
+	struct host *h = rt->host;
+	bool is429 = r->status == 429;
+	bool ask = is429 || h->n429 > 0 || rt->host_429;
+	rt->host_429 = false;
+	int64_t secs = 60;
+	if (is429)
+		schedule_retry_after(r->retry_after, now / 1000, &secs);
+	else
+		h->n429 = 0;
+	if (ask && s->shared && s->storeq && host_answer_async(s, h, is429, secs, now))
+		return;
+	int64_t shared = 0;
+	int e = -ENOTSUP;
+	if (ask && s->shared)
+		e = store_host_answer(s->d->store, h->name, is429, &shared);
+	if (!is429)
+		return;
+	int n429 = e == 0 ? (int)shared : h->n429 + 1;
+	int64_t push = n429 >= HOST_429_LIMIT ? host_push_ms(secs, n429) : 0;
+	if (e == 0 && push)
+		store_host_push(s->d->store, h->name, push);
+	host_count_429(h, n429, secs, now, push);
 }
 
 static void on_fetch_done(void *ud, const struct fetch_result *r)
@@ -1241,12 +1320,20 @@ int sched_reload(struct sched *s, const struct config *c)
 	return 0;
 }
 
+void sched_pause(struct sched *s, bool paused)
+{
+	s->paused = paused;
+	if (!paused)
+		dispatch(s);
+}
+
 int sched_refresh(struct sched *s, const char *name)
 {
 	struct feed_rt *rt = find_feed(s, name);
 	if (!rt)
 		return -ENOENT;
-	if (rt->state == RT_FETCHING || rt->state == RT_QUEUED || rt->state == RT_CLAIMING)
+	if (rt->state == RT_FETCHING || rt->state == RT_QUEUED || rt->state == RT_CLAIMING ||
+	    rt->state == RT_LOADING)
 		return 0;
 	if (rt->state == RT_STORING) {
 		/* Its state is about to change (a 410 just seen, say): the
@@ -1259,6 +1346,47 @@ int sched_refresh(struct sched *s, const char *name)
 	return 0;
 }
 
+/* RT is due now, from the stored state FRESH when not NULL (taken over). */
+static void refresh_from(struct sched *s, struct feed_rt *rt, struct feed_state *fresh)
+{
+	if (fresh) {
+		feed_state_clear(&rt->st);
+		rt->st = *fresh;
+		memset(fresh, 0, sizeof *fresh);
+	}
+	rt->st.gone = false;
+	schedule_at(s, rt, now_ms());
+}
+
+/* A refresh's look at the stored state, on the store thread. */
+struct load_job {
+	struct sched *s;
+	struct feed_rt *rt;      /* RT_LOADING until DONE: kept by sched_reload's drain */
+	char *name;
+	struct feed_state fresh;
+	int err;
+};
+
+static void load_work(struct store *store, void *arg)
+{
+	struct load_job *j = arg;
+	j->err = store_feed_load(store, j->name, &j->fresh);
+}
+
+static void load_done(void *arg)
+{
+	struct load_job *j = arg;
+	struct sched *s = j->s;
+	if (!s->closing) {
+		j->rt->state = RT_IDLE;
+		refresh_from(s, j->rt, j->err == 0 ? &j->fresh : NULL);
+		dispatch(s);
+	}
+	feed_state_clear(&j->fresh);
+	free(j->name);
+	free(j);
+}
+
 static void refresh_now(struct sched *s, struct feed_rt *rt)
 {
 	int64_t now = now_ms();
@@ -1267,14 +1395,25 @@ static void refresh_now(struct sched *s, struct feed_rt *rt)
 	    rt->st.next_due * 1000 > now)
 		return;
 	/* On a shared store another instance may have fetched it since: start
-	 * from the stored state, so that the claim matches it. */
-	struct feed_state fresh;
-	if (store_feed_load(s->d->store, rt->fc->name, &fresh) == 0) {
-		feed_state_clear(&rt->st);
-		rt->st = fresh;
+	 * from the stored state, so that the claim matches it. The state is
+	 * read on the store thread (the feed waits, out of the heap, as
+	 * "queued"); without it, here. */
+	struct load_job *j = s->storeq ? calloc(1, sizeof *j) : NULL;
+	if (j && (j->name = strdup(rt->fc->name))) {
+		j->s = s;
+		j->rt = rt;
+		if (storeq_submit(s->storeq, load_work, load_done, j) == 0) {
+			heap_remove(s, rt);
+			rt->state = RT_LOADING;
+			return;
+		}
 	}
-	rt->st.gone = false;
-	schedule_at(s, rt, now);
+	if (j)
+		free(j->name);
+	free(j);
+	struct feed_state fresh;
+	bool loaded = store_feed_load(s->d->store, rt->fc->name, &fresh) == 0;
+	refresh_from(s, rt, loaded ? &fresh : NULL);
 }
 
 json_t *sched_feed_live(struct sched *s, const char *name)
@@ -1285,6 +1424,7 @@ json_t *sched_feed_live(struct sched *s, const char *name)
 	static const char *const names[] = {
 		[RT_IDLE] = "idle", [RT_WAITING] = "waiting", [RT_QUEUED] = "queued",
 		[RT_CLAIMING] = "queued", [RT_FETCHING] = "fetching", [RT_STORING] = "fetching",
+		[RT_LOADING] = "queued",
 	};
 	const char *state = names[rt->state];
 	if (rt->state == RT_IDLE && rt->st.gone)

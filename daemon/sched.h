@@ -22,6 +22,9 @@ int sched_start(struct feedd *d, struct sched **out);
 /* The config was replaced: added feeds start, removed ones stop, changed
  * ones keep their state (a changed URL starts afresh with validators). */
 int sched_reload(struct sched *s, const struct config *c);
+/* While paused no due feed is claimed or fetched (those under way go on):
+ * a reload waits so for the store thread to have nothing on its way. */
+void sched_pause(struct sched *s, bool paused);
 /* Fetch NAME now (Retry-After and host limits still apply); -ENOENT if no
  * such feed. */
 int sched_refresh(struct sched *s, const char *name);

@@ -33,6 +33,8 @@ struct storeq {
 	/* Loop side only: */
 	size_t pending;           /* submitted, DONE not run yet */
 	bool started;
+	storeq_done_fn idle_fn;   /* storeq_when_idle's waiter */
+	void *idle_arg;
 };
 
 static void jobs_push(struct jobs *l, struct job *j)
@@ -84,6 +86,21 @@ static void run_finished(struct storeq *q)
 		free(j);
 		j = next;
 	}
+	if (q->pending == 0 && q->idle_fn) {
+		storeq_done_fn fn = q->idle_fn;
+		q->idle_fn = NULL;
+		fn(q->idle_arg);
+	}
+}
+
+void storeq_when_idle(struct storeq *q, storeq_done_fn fn, void *arg)
+{
+	if (q->pending == 0) {
+		fn(arg);
+		return;
+	}
+	q->idle_fn = fn;
+	q->idle_arg = arg;
 }
 
 static void on_uv_async(uv_async_t *h)

@@ -35,6 +35,11 @@ int storeq_submit(struct storeq *q, storeq_work_fn work, storeq_done_fn done, vo
 /* Jobs submitted whose DONE has not run yet. */
 size_t storeq_pending(const struct storeq *q);
 
+/* FN(ARG) runs on the loop once no submitted job is left (their DONE
+ * callbacks run): now when none is, else after the DONE that empties the
+ * queue. One waiter at a time. */
+void storeq_when_idle(struct storeq *q, storeq_done_fn fn, void *arg);
+
 /* Waits (blocking the loop) until every submitted job has run, and runs
  * their DONE callbacks here, in order. */
 void storeq_drain(struct storeq *q);

@@ -45,6 +45,8 @@ struct store_ops {
 	int (*host_answer)(void *b, const char *host, bool is429, int64_t *n429);
 	int (*host_push)(void *b, const char *host, int64_t ms);
 	int (*instances_json)(void *b, int64_t now, json_t **out);
+	/* NULL: no heartbeat to judge (one process per store). */
+	void (*set_heartbeat)(void *b, int64_t period_ms);
 	/* NULL: no other process writes the store. */
 	int (*news_fd)(void *b);
 	int (*news_read)(void *b, bool *any);

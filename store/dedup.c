@@ -112,6 +112,28 @@ static int mark_unique(const char *const *strs, char *const *keys, size_t n, boo
 	return 0;
 }
 
+static int cmp_key_index(const void *a, const void *b)
+{
+	const struct sorted *x = a, *y = b;
+	int c = strcmp(x->s, y->s);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* REPEAT: an earlier item has the same identity (the first one wins). */
+static int mark_repeats(struct dedup_item *p, size_t n)
+{
+	struct sorted *v = malloc((n ? n : 1) * sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct sorted){p[i].key, "", i};
+	qsort(v, n, sizeof *v, cmp_key_index);
+	for (size_t j = 0; j < n; j++)
+		p[v[j].i].repeat = j > 0 && strcmp(v[j].s, v[j - 1].s) == 0;
+	free(v);
+	return 0;
+}
+
 void dedup_free(struct dedup_item *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -197,6 +219,8 @@ int dedup_plan(const struct doc *doc, bool *link_identity, struct dedup_item **o
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		p[i].canon_unique = uniq[i];
+	if ((r = mark_repeats(p, n)) < 0)
+		goto out;
 	*out = p;
 	p = NULL;
 	r = 0;
@@ -217,3 +241,39 @@ bool dedup_link_usable(const struct dedup_item *p, const char *site_canon)
 	return p->canon && p->canon_unique && !(site_canon && strcmp(p->canon, site_canon) == 0);
 }
 
+
+int dedup_decide(const struct dedup_item *p, size_t i, const struct dedup_found *known,
+		 const char *site_canon, const struct dedup_ask *ask,
+		 struct dedup_found *f, enum dedup_verdict *v)
+{
+	memset(f, 0, sizeof *f);
+	*v = DEDUP_SKIP;
+	/* A second item with the same identity in one document: the first wins. */
+	if (p->repeat)
+		return 0;
+	if (known->rows) {
+		if (!ask->listed(ask->ud, known->id)) {
+			*f = *known;
+			*v = DEDUP_KNOWN;
+		}
+		return 0;
+	}
+	bool tomb = false;
+	int r = ask->tomb_key(ask->ud, i, &tomb);
+	if (r < 0 || tomb)
+		return r;   /* pruned once: never new again */
+	if (dedup_link_usable(p, site_canon)) {
+		if ((r = ask->by_link(ask->ud, i, f)) < 0)
+			return r;
+		if (f->rows == 1 && !ask->listed(ask->ud, f->id)) {
+			/* The publisher rewrote the identifier: same item, new identity. */
+			*v = DEDUP_REKEY;
+			return 0;
+		}
+		memset(f, 0, sizeof *f);
+		if ((r = ask->tomb_link(ask->ud, i, &tomb)) < 0 || tomb)
+			return r;
+	}
+	*v = DEDUP_NEW;
+	return 0;
+}

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/item.h"
 
@@ -22,6 +23,7 @@ struct dedup_item {
 	char chash[33];        /* content hash, hex */
 	bool guid_unique;
 	bool canon_unique;
+	bool repeat;           /* an earlier item of the document has this identity */
 };
 
 /* Identities for the whole document (DOC->nitems entries in *OUT); sets
@@ -32,5 +34,44 @@ void dedup_free(struct dedup_item *p, size_t n);
 /* Whether the link rule may match P (SITE_CANON: the feed's canonical home
  * page, or NULL). */
 bool dedup_link_usable(const struct dedup_item *p, const char *site_canon);
+
+/* A stored item a lookup found: how many rows (0, 1, or 2 for "more than
+ * one"), and the first one's id, content hash and last_seen. */
+struct dedup_found {
+	int64_t id;
+	char chash[33];
+	int64_t last_seen;
+	int rows;
+};
+
+/* What dedup_decide() asks the backend about item I of the document, only
+ * when the rules need it (a backend may answer from a batch fetched before,
+ * or look each up). Each returns 0 or a negative errno. */
+struct dedup_ask {
+	/* Its identity is in the feed's tombstones. */
+	int (*tomb_key)(void *ud, size_t i, bool *has);
+	/* The feed's stored items with its canonical link (at most 2 counted). */
+	int (*by_link)(void *ud, size_t i, struct dedup_found *f);
+	/* Its canonical link is in the feed's tombstones. */
+	int (*tomb_link)(void *ud, size_t i, bool *has);
+	/* This document already listed stored item ID. */
+	bool (*listed)(void *ud, int64_t id);
+	void *ud;
+};
+
+enum dedup_verdict {
+	DEDUP_SKIP,    /* a repeat, an item already listed, or pruned once */
+	DEDUP_KNOWN,   /* the stored item *F, listed again */
+	DEDUP_REKEY,   /* the stored item *F under this item's new identity */
+	DEDUP_NEW,
+};
+
+/* The rules of DESIGN.md, "Dedup", for item I (P = the plan's entry I) in
+ * document order: KNOWN is the stored row with its identity (rows 0 when
+ * none). On REKEY the caller rewrites the identity, and a later item whose
+ * KNOWN was that row must no longer count it. */
+int dedup_decide(const struct dedup_item *p, size_t i, const struct dedup_found *known,
+		 const char *site_canon, const struct dedup_ask *ask,
+		 struct dedup_found *f, enum dedup_verdict *v);
 
 #endif

@@ -51,15 +51,6 @@ static const char *const pst_sql[PS__COUNT] = {
 		" n_err_net, n_err_http, n_err_parse, bytes_wire, bytes_decoded,"
 		" (SELECT count(*) FROM items WHERE feed = feeds.id)"
 		" FROM feeds WHERE name = $1",
-	[PS_FEED_STATE] =
-		"UPDATE feeds SET url = coalesce($2, url), effective_url = $3,"
-		" title = coalesce($4, title), site_url = coalesce($5, site_url),"
-		" etag = $6, last_modified = $7, last_fetch = $8, last_success = $9,"
-		" next_due = $10, next_reason = $11, last_status = $12, last_error = $13,"
-		" failures = $14, gone = $15, n_requests = $16, n_conditional = $17,"
-		" n_200 = $18, n_304 = $19, n_err_net = $20, n_err_http = $21,"
-		" n_err_parse = $22, bytes_wire = $23, bytes_decoded = $24,"
-		" lease_owner = NULL, lease_until = 0, lease_host = NULL WHERE id = $1",
 	[PS_FEED_DOC] = "UPDATE feeds SET link_identity = $2, listed = $3 WHERE id = $1",
 	[PS_FEED_ALL] = "SELECT id, name, url, removed FROM feeds",
 	[PS_FEED_SYNC_URL] =
@@ -68,33 +59,12 @@ static const char *const pst_sql[PS__COUNT] = {
 	[PS_FEED_REMOVED] = "UPDATE feeds SET removed = $2 WHERE id = $1",
 	[PS_TAGS_CLEAR] = "DELETE FROM feed_tags WHERE feed = $1",
 	[PS_TAG_ADD] = "INSERT INTO feed_tags(tag, feed) VALUES ($2, $1) ON CONFLICT DO NOTHING",
-	[PS_ITEM_BY_KEY] = "SELECT id, chash, last_seen FROM items WHERE feed = $1 AND ikey = $2",
 	[PS_ITEM_BY_CANON] =
 		"SELECT id, chash, last_seen FROM items WHERE feed = $1 AND canon_url = $2 LIMIT 2",
 	[PS_TOMB_BY_KEY] = "SELECT 1 FROM tombstones WHERE feed = $1 AND ikey = $2",
 	[PS_TOMB_BY_CANON] = "SELECT 1 FROM tombstones WHERE feed = $1 AND canon_url = $2 LIMIT 1",
-	[PS_ITEM_SEEN] = "UPDATE items SET last_seen = $2 WHERE id = $1",
-	[PS_ITEM_REKEY] = "UPDATE items SET ikey = $2, rule = $3, guid = $4 WHERE id = $1",
-	[PS_ITEM_UPDATE] =
-		"UPDATE items SET guid = $2, url = $3, canon_url = $4, title = $5,"
-		" author = $6, summary = $7, content = $8, published = $9::bigint,"
-		" updated = $10, categories = $11, enclosures = $12, chash = $13,"
-		" last_seen = $14::bigint, updated_seen = $14::bigint,"
-		" sort_date = CASE WHEN $9::bigint IS NOT NULL AND $9::bigint <= first_seen"
-		"  THEN $9::bigint ELSE first_seen END WHERE id = $1",
-	[PS_ITEM_INSERT] =
-		"INSERT INTO items(feed, ikey, rule, guid, url, canon_url, title, author,"
-		" summary, content, published, updated, categories, enclosures, chash,"
-		" first_seen, last_seen, sort_date, duplicate_of)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-		" $16::bigint, $16::bigint, $17, $18) RETURNING id",
-	[PS_DUP_FIND] =
-		"SELECT id FROM items WHERE canon_url = $2 AND feed <> $1 ORDER BY id LIMIT 1",
 	[PS_EVENT_ADD] =
 		"INSERT INTO events(type, time, feed, item_id, data) VALUES ($1, $2, $3, $4, $5)",
-	[PS_HOOK_ADD] =
-		"INSERT INTO hook_deliveries(item_id, feed, next_try) VALUES ($1, $2, $3)"
-		" ON CONFLICT DO NOTHING",
 	[PS_LAST_IDS] = "SELECT " LAST_ITEM_SQL ", " LAST_EVENT_SQL,
 	[PS_EVENTS] =
 		"SELECT e.seq, e.type, e.time, e.feed, e.item_id, e.data, i.title, i.url"
@@ -170,7 +140,16 @@ static const char *const pst_sql[PS__COUNT] = {
 	[PS_INSTANCE_ADD] =
 		"INSERT INTO instances(id, host, pid, started, last_seen) VALUES ($1, $2, $3, $4, $4)"
 		" ON CONFLICT (id) DO UPDATE SET last_seen = $4",
-	[PS_INSTANCE_SEEN] = "UPDATE instances SET last_seen = $2 WHERE id = $1",
+	/* The heartbeat: this instance's row (back, if another dropped it
+	 * while this one was stuck), and the rows of instances whose own
+	 * heartbeat stopped more than $6 s ago and which hold no live lease
+	 * dropped (killed: a clean exit takes its own row away). */
+	[PS_INSTANCE_SEEN] =
+		"WITH gone AS (DELETE FROM instances i WHERE i.id <> $1"
+		"  AND i.last_seen < $2::bigint - $6::bigint AND NOT EXISTS (SELECT 1 FROM feeds f"
+		"  WHERE f.lease_owner = i.id AND f.lease_until > $2::bigint))"
+		" INSERT INTO instances(id, host, pid, started, last_seen) VALUES ($1, $3, $4, $5, $2)"
+		" ON CONFLICT (id) DO UPDATE SET last_seen = $2",
 	/* A clean exit hands its leases back at once. */
 	[PS_INSTANCE_GONE] =
 		"WITH l AS (UPDATE feeds SET lease_owner = NULL, lease_until = 0, lease_host = NULL"
@@ -180,7 +159,8 @@ static const char *const pst_sql[PS__COUNT] = {
 		" (SELECT count(*) FROM feeds f WHERE f.lease_owner = i.id"
 		"  AND f.lease_until > $1::bigint),"
 		" (SELECT coalesce(json_agg(f.name ORDER BY f.name), '[]'::json) FROM feeds f"
-		"  WHERE f.lease_owner = i.id AND f.lease_until > $1::bigint)::text"
+		"  WHERE f.lease_owner = i.id AND f.lease_until > $1::bigint)::text,"
+		" i.last_seen < $1::bigint - $2::bigint"
 		" FROM instances i ORDER BY i.started, i.id",
 };
 
@@ -527,10 +507,11 @@ static int register_instance(struct pg *s)
 	char host[64] = "";
 	gethostname(host, sizeof host - 1);
 	struct pgp p = {0};
+	s->started = time(NULL);
 	pgp_text(&p, s->instance);
 	pgp_text(&p, host);
 	pgp_int(&p, getpid());
-	pgp_int(&p, time(NULL));
+	pgp_int(&p, s->started);
 	int r = pg_run(s, PS_INSTANCE_ADD, &p, "instance");
 	s->registered = r == 0;
 	return r;
@@ -585,6 +566,8 @@ static int pg_open_again(struct pg *orig, bool readonly, void **out, char **err)
 	if (!s->label || !s->spec)
 		goto fail;
 	memcpy(s->instance, orig->instance, sizeof s->instance);
+	s->started = orig->started;
+	s->stale_s = orig->stale_s;
 	if ((r = pg_connect(s, s->spec, err)) < 0 || (r = prepare_all(s)) < 0)
 		goto fail;
 	*out = s;
@@ -620,6 +603,7 @@ int pg_backend_open(const char *spec, void **out, char **err)
 	struct pg *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
+	s->stale_s = 3 * 60;    /* the daemon's upkeep, unless told otherwise */
 	int r = check_uri(spec, &s->label, err);
 	if (r < 0)
 		goto fail;
@@ -713,10 +697,24 @@ static int pg_op_figures(void *b, struct store_figures *f)
 static int pg_op_checkpoint(void *b)
 {
 	struct pg *s = b;
+	char host[64] = "";
+	gethostname(host, sizeof host - 1);
 	struct pgp p = {0};
 	pgp_text(&p, s->instance);
 	pgp_int(&p, time(NULL));
+	pgp_text(&p, host);
+	pgp_int(&p, getpid());
+	pgp_int(&p, s->started ? s->started : time(NULL));
+	pgp_int(&p, s->stale_s);
 	return pg_run(s, PS_INSTANCE_SEEN, &p, "instance");
+}
+
+/* Three periods: one late heartbeat (a busy store thread) is not enough. */
+static void pg_op_set_heartbeat(void *b, int64_t period_ms)
+{
+	struct pg *s = b;
+	int64_t period_s = period_ms > 0 ? (period_ms + 999) / 1000 : 60;
+	s->stale_s = 3 * period_s;
 }
 
 int pg_event(struct pg *s, const char *type, int64_t now, const char *feed,
@@ -796,6 +794,7 @@ const struct store_ops pg_store_ops = {
 	.host_answer = pg_op_host_answer,
 	.host_push = pg_op_host_push,
 	.instances_json = pg_op_instances_json,
+	.set_heartbeat = pg_op_set_heartbeat,
 	.news_fd = pg_op_news_fd,
 	.news_read = pg_op_news_read,
 };

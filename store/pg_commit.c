@@ -1,6 +1,20 @@
 /* pg_commit.c — one fetched document, one PostgreSQL transaction: the
- * feed's state, its items deduplicated (DESIGN.md, "Dedup", the same rules
- * as sqlite_commit.c through dedup.c) and the events they cause. */
+ * feed's state, its items deduplicated (DESIGN.md, "Dedup", the rules of
+ * dedup.c, as sqlite_commit.c applies them) and the events they cause.
+ *
+ * Round trips, not the server's work, set the cost of a commit: a statement
+ * per item and rule (look up, tombstones, link, duplicates, insert, event)
+ * took seven per new item. A document takes a fixed few instead, whatever
+ * its size: the feed's state (which also says whether the feed has items
+ * or tombstones), one lookup of everything the rules may ask about the
+ * document's identities and links (skipped when the feed has neither), the
+ * refreshes, rewritten identities and edits (each one statement for the
+ * whole document, only when there are any), and one statement that inserts
+ * the new items with their duplicate_of, events and hook deliveries and
+ * records what the document lists (or only records it, when nothing is
+ * new); then NOTIFY, COMMIT and the last ids in one query string. The items are passed as arrays. The
+ * rules themselves stay in C (dedup_decide()), item by item in document
+ * order, as with SQLite. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,29 +28,375 @@
 #include "store/dedup.h"
 #include "store/pg_int.h"
 
-/* The running totals of one commit. */
+/* --- the commit's own statements ---
+ *
+ * Prepared on first use in each server session (named "c<N>"): a
+ * reconnect starts a new session, which struct pg's commit_pid notices. */
+enum cst {
+	CS_STATE,
+	CS_LOOKUP,
+	CS_SEEN,
+	CS_REKEY,
+	CS_INSERT,
+	CS_EDIT,
+	CS__COUNT
+};
+
+static const char *const cst_sql[CS__COUNT] = {
+	/* The feed's HTTP state; returns what the dedup needs of the row. */
+	[CS_STATE] =
+		"UPDATE feeds SET url = coalesce($2, url), effective_url = $3,"
+		" title = coalesce($4, title), site_url = coalesce($5, site_url),"
+		" etag = $6, last_modified = $7, last_fetch = $8, last_success = $9,"
+		" next_due = $10, next_reason = $11, last_status = $12, last_error = $13,"
+		" failures = $14, gone = $15, n_requests = $16, n_conditional = $17,"
+		" n_200 = $18, n_304 = $19, n_err_net = $20, n_err_http = $21,"
+		" n_err_parse = $22, bytes_wire = $23, bytes_decoded = $24,"
+		" lease_owner = NULL, lease_until = 0, lease_host = NULL WHERE name = $1"
+		" RETURNING id, link_identity, site_url,"
+		" EXISTS (SELECT 1 FROM items WHERE feed = feeds.id),"
+		" EXISTS (SELECT 1 FROM tombstones WHERE feed = feeds.id)",
+	/* $1 feed, $2 the document's distinct identities, $3 beside each the
+	 * canonical link the link rule may match (NULL when it may not). Kind
+	 * 0: the stored item with an identity; for the identities not stored,
+	 * 1: in the tombstones; 2: the stored items with the link (two tell
+	 * "more than one"); 3: the link in the tombstones. Every probe is an
+	 * index probe (= ANY (ARRAY (...)), not IN, which read all of a
+	 * feed's tombstones). */
+	[CS_LOOKUP] =
+		"WITH d AS (SELECT k, c FROM unnest($2::text[], $3::text[]) AS d(k, c)),"
+		" known AS (SELECT ikey, id, chash, last_seen FROM items"
+		"  WHERE feed = $1::bigint AND ikey = ANY ($2::text[])),"
+		" unk AS (SELECT k, c FROM d WHERE NOT EXISTS"
+		"  (SELECT 1 FROM known WHERE known.ikey = d.k))"
+		" SELECT 0, ikey, id, chash, last_seen FROM known"
+		" UNION ALL SELECT 1, t.ikey, 0, NULL, 0 FROM tombstones t"
+		"  WHERE t.feed = $1 AND t.ikey = ANY (ARRAY (SELECT k FROM unk))"
+		" UNION ALL SELECT 2, x.c, i.id, i.chash, i.last_seen"
+		"  FROM (SELECT DISTINCT c FROM unk WHERE c IS NOT NULL) x"
+		"  CROSS JOIN LATERAL (SELECT id, chash, last_seen FROM items"
+		"  WHERE feed = $1 AND canon_url = x.c LIMIT 2) i"
+		" UNION ALL SELECT DISTINCT 3, t.canon_url, 0, NULL, 0 FROM tombstones t"
+		"  WHERE t.feed = $1 AND t.canon_url = ANY"
+		"  (ARRAY (SELECT c FROM unk WHERE c IS NOT NULL))",
+	[CS_SEEN] = "UPDATE items SET last_seen = $2::bigint WHERE id = ANY ($1::bigint[])",
+	/* New identities for stored items ($1 ids, $2 keys, $3 rules, $4 guids). */
+	[CS_REKEY] =
+		"UPDATE items SET ikey = u.k, rule = u.r, guid = u.g"
+		" FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS u(id, k, r, g)"
+		" WHERE items.id = u.id",
+	/* The new items in document order ($1 feed, $2 now, $3-$17 one array
+	 * per column), each with the first item of another feed with its link
+	 * as duplicate_of; their item.new events ($18 feed name) and hook
+	 * deliveries ($19); and what the document lists: the known items ($21)
+	 * and the new ones, with the feed's identity rule ($20). Ids come from
+	 * the sequence in the order of the sorted rows (PostgreSQL evaluates
+	 * volatile output after the sort). */
+	[CS_INSERT] =
+		"WITH x AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[],"
+		"  $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],"
+		"  $12::bigint[], $13::bigint[], $14::text[], $15::text[], $16::text[],"
+		"  $17::bigint[]) WITH ORDINALITY AS x(ikey, rule, guid, url, canon, title,"
+		"  author, summary, content, published, updated, cats, encs, chash, sdate, ord)),"
+		" ins AS (INSERT INTO items(feed, ikey, rule, guid, url, canon_url, title, author,"
+		"  summary, content, published, updated, categories, enclosures, chash,"
+		"  first_seen, last_seen, sort_date, duplicate_of)"
+		"  SELECT $1::bigint, ikey, rule, guid, url, canon, title, author, summary, content,"
+		"  published, updated, cats, encs, chash, $2::bigint, $2::bigint, sdate,"
+		"  (SELECT d.id FROM items d WHERE d.canon_url = x.canon AND d.feed <> $1"
+		"   ORDER BY d.id LIMIT 1)"
+		"  FROM x ORDER BY ord RETURNING id),"
+		" ev AS (INSERT INTO events(type, time, feed, item_id)"
+		"  SELECT 'item.new', $2::bigint, $18::text, id FROM ins ORDER BY id),"
+		" hk AS (INSERT INTO hook_deliveries(item_id, feed, next_try)"
+		"  SELECT id, $1::bigint, $2::bigint FROM ins WHERE $19::boolean ORDER BY id ON CONFLICT DO NOTHING),"
+		" fd AS (UPDATE feeds SET link_identity = $20::boolean, listed = $21::bigint[] ||"
+		"  coalesce((SELECT array_agg(id ORDER BY id) FROM ins), '{}') WHERE id = $1)"
+		" SELECT id FROM ins ORDER BY id",
+	/* Edited items rewritten in place ($3 ids, $4-$15 their fields), with
+	 * their item.updated events in the same order ($1 feed name, $2 now). */
+	[CS_EDIT] =
+		"WITH u AS (UPDATE items SET guid = x.guid, url = x.url, canon_url = x.canon,"
+		"  title = x.title, author = x.author, summary = x.summary, content = x.content,"
+		"  published = x.published, updated = x.updated, categories = x.cats,"
+		"  enclosures = x.encs, chash = x.chash, last_seen = $2::bigint, updated_seen = $2::bigint,"
+		"  sort_date = CASE WHEN x.published IS NOT NULL AND x.published <= items.first_seen"
+		"  THEN x.published ELSE items.first_seen END"
+		"  FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],"
+		"  $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::text[],"
+		"  $14::text[], $15::text[]) WITH ORDINALITY AS x(id, guid, url, canon, title,"
+		"  author, summary, content, published, updated, cats, encs, chash, ord)"
+		"  WHERE items.id = x.id RETURNING items.id, x.ord)"
+		" INSERT INTO events(type, time, feed, item_id)"
+		" SELECT 'item.updated', $2::bigint, $1::text, id FROM u ORDER BY ord",
+};
+
+/* Only the statements the session lacks: preparing one that exists would
+ * fail, and with it the transaction (a first attempt that failed half-way,
+ * or a statement found missing, leaves the others in place). */
+static int cs_prepare(struct pg *s)
+{
+	int pid = PQbackendPID(s->conn);
+	if (pid && pid == s->commit_pid)
+		return 0;
+	PGresult *have = PQexec(s->conn, "SELECT name FROM pg_prepared_statements");
+	int r = PQresultStatus(have) == PGRES_TUPLES_OK ? 0 : pg_fail(s, have, "statements");
+	for (int i = 0; i < CS__COUNT && r == 0; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "c%d", i);
+		bool there = false;
+		for (int row = 0; row < PQntuples(have) && !there; row++)
+			there = strcmp(PQgetvalue(have, row, 0), name) == 0;
+		if (there)
+			continue;
+		PGresult *res = PQprepare(s->conn, name, cst_sql[i], 0, NULL);
+		r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_fail(s, res, name);
+		PQclear(res);
+	}
+	PQclear(have);
+	if (r == 0)
+		s->commit_pid = pid;
+	return r;
+}
+
+/* Runs commit statement ID with N text parameters V; the result or NULL
+ * (logged, *ERR set). */
+static PGresult *cs_exec(struct pg *s, enum cst id, int n, const char *const *v,
+			 const char *what, int *err)
+{
+	int r = pg_ready(s);
+	if (r == 0)
+		r = cs_prepare(s);
+	if (r < 0) {
+		*err = r;
+		return NULL;
+	}
+	char name[16];
+	snprintf(name, sizeof name, "c%d", (int)id);
+	PGresult *res = PQexecPrepared(s->conn, name, n, v, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return res;
+	/* The statement is gone (a session we did not notice): prepare anew
+	 * next time. */
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (state && strcmp(state, "26000") == 0)
+		s->commit_pid = 0;
+	*err = pg_fail(s, res, what);
+	PQclear(res);
+	return NULL;
+}
+
+static int cs_run(struct pg *s, enum cst id, int n, const char *const *v, const char *what)
+{
+	int r = 0;
+	PGresult *res = cs_exec(s, id, n, v, what, &r);
+	PQclear(res);
+	return res ? 0 : r;
+}
+
+/* --- array parameters ---
+ *
+ * PostgreSQL's array literal in text form: every element double-quoted
+ * with '"' and '\' escaped, so that any bytes come back as they went;
+ * NULL unquoted. */
+struct arr {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+static void arr_put(struct arr *a, const char *p, size_t n)
+{
+	if (a->oom)
+		return;
+	if (a->len + n + 2 > a->cap) {
+		size_t cap = a->cap ? a->cap : 256;
+		while (cap < a->len + n + 2)
+			cap *= 2;
+		char *t = realloc(a->s, cap);
+		if (!t) {
+			a->oom = true;
+			return;
+		}
+		a->s = t;
+		a->cap = cap;
+	}
+	memcpy(a->s + a->len, p, n);
+	a->len += n;
+}
+
+static void arr_sep(struct arr *a)
+{
+	arr_put(a, a->len ? "," : "{", 1);
+}
+
+static void arr_text(struct arr *a, const char *v)
+{
+	arr_sep(a);
+	if (!v) {
+		arr_put(a, "NULL", 4);
+		return;
+	}
+	arr_put(a, "\"", 1);
+	for (const char *c = v; *c;) {
+		size_t run = strcspn(c, "\"\\");
+		arr_put(a, c, run);
+		c += run;
+		if (*c) {
+			char esc[2] = {'\\', *c++};
+			arr_put(a, esc, 2);
+		}
+	}
+	arr_put(a, "\"", 1);
+}
+
+static void arr_int(struct arr *a, int64_t v)
+{
+	char num[24];
+	int n = snprintf(num, sizeof num, "%" PRId64, v);
+	arr_sep(a);
+	arr_put(a, num, (size_t)n);
+}
+
+static void arr_date(struct arr *a, int64_t t)
+{
+	if (t == DATE_NONE)
+		arr_text(a, NULL);
+	else
+		arr_int(a, t);
+}
+
+/* The literal, or NULL when memory ran out. */
+static const char *arr_end(struct arr *a)
+{
+	if (!a->len)
+		arr_put(a, "{", 1);
+	arr_put(a, "}", 2);   /* with the terminating NUL */
+	return a->oom ? NULL : a->s;
+}
+
+static void arrs_free(struct arr *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(a[i].s);
+}
+
+/* Ends the N arrays into V; 0 or -ENOMEM. */
+static int arrs_end(struct arr *a, size_t n, const char **v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(v[i] = arr_end(&a[i])))
+			return -ENOMEM;
+	return 0;
+}
+
+/* The stored fields of D (guid … content hash) into 12 arrays, in the
+ * order both the insert and the edit take them. */
+static void arr_item(struct arr *a, const struct dedup_item *d)
+{
+	const struct item *it = d->it;
+	arr_text(&a[0], it->guid);
+	arr_text(&a[1], it->url);
+	arr_text(&a[2], d->canon);
+	arr_text(&a[3], it->title);
+	arr_text(&a[4], it->author);
+	arr_text(&a[5], it->summary);
+	arr_text(&a[6], it->content);
+	arr_date(&a[7], it->published);
+	arr_date(&a[8], it->updated);
+	arr_text(&a[9], d->categories);
+	arr_text(&a[10], d->enclosures);
+	arr_text(&a[11], d->chash);
+}
+
+/* --- the document's strings: the first item with each --- */
+
+struct strtab {
+	const char **str;
+	size_t *item;
+	size_t cap;
+};
+
+static int strtab_init(struct strtab *t, size_t n)
+{
+	t->cap = 16;
+	while (t->cap < n * 2)
+		t->cap *= 2;
+	t->str = calloc(t->cap, sizeof *t->str);
+	t->item = calloc(t->cap, sizeof *t->item);
+	return t->str && t->item ? 0 : -ENOMEM;
+}
+
+static void strtab_free(struct strtab *t)
+{
+	free(t->str);
+	free(t->item);
+}
+
+static size_t strtab_slot(const struct strtab *t, const char *str)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (const unsigned char *c = (const unsigned char *)str; *c; c++)
+		h = (h ^ *c) * 0x100000001b3ULL;
+	size_t i = (size_t)h & (t->cap - 1);
+	while (t->str[i] && strcmp(t->str[i], str) != 0)
+		i = (i + 1) & (t->cap - 1);
+	return i;
+}
+
+static void strtab_add(struct strtab *t, const char *str, size_t item)
+{
+	size_t i = strtab_slot(t, str);
+	if (!t->str[i]) {
+		t->str[i] = str;
+		t->item[i] = item;
+	}
+}
+
+/* The item STR belongs to, or -1. */
+static long strtab_find(const struct strtab *t, const char *str)
+{
+	size_t i = strtab_slot(t, str);
+	return t->str[i] ? (long)t->item[i] : -1;
+}
+
+/* --- one commit --- */
+
+/* What the feed's row says, from the state update. */
+struct feed_row {
+	int64_t id;
+	bool link_identity;
+	char *site_url;
+	bool has_items, has_tombs;
+};
+
 struct commit_acc {
-	int64_t *new_ids;
-	size_t nnew, cap;
-	size_t nupdated;
+	struct pg *s;
+	int64_t feed;
+	struct dedup_item *p;
+	size_t n;
+	/* What the document's lookup found, per item. */
+	struct dedup_found *known, *by_link;
+	bool *tomb_key, *tomb_link;
+	/* Per item: its known row went to an earlier item under a new
+	 * identity, so the lookup asked nothing else about it: ask now. */
+	bool *ask_now;
 	/* Ids of the stored items this document lists: an open-addressing set
 	 * (0 = empty slot) and the same ids in order, for feeds.listed. */
 	int64_t *set;
 	size_t set_cap;
 	int64_t *listed;
 	size_t nlisted;
-	/* Edited items, rewritten after the document's inserts, so that the
-	 * events come in the same order as from the SQLite store. */
-	struct edit { int64_t id; const struct dedup_item *p; } *edits;
-	size_t nedits, edits_cap;
-};
-
-/* A stored row found for an item: its id, content hash and last_seen. */
-struct found {
-	int64_t id;
-	char chash[33];
-	int64_t last_seen;
-	int rows;
+	/* Writes decided item by item, made a statement each afterwards. */
+	int64_t *seen;                 /* last_seen to refresh */
+	size_t nseen;
+	struct ref { int64_t id; size_t i; } *rekeys, *edits;
+	size_t nrekeys, nedits;
+	size_t *news;                  /* items to insert, in document order */
+	size_t nnews;
+	int64_t *new_ids;
+	size_t nnew, nupdated;
 };
 
 static size_t set_slot(const struct commit_acc *acc, int64_t id)
@@ -47,8 +407,9 @@ static size_t set_slot(const struct commit_acc *acc, int64_t id)
 	return i;
 }
 
-static bool listed_has(const struct commit_acc *acc, int64_t id)
+static bool listed_has(void *ud, int64_t id)
 {
+	const struct commit_acc *acc = ud;
 	return acc->set[set_slot(acc, id)] == id;
 }
 
@@ -61,22 +422,131 @@ static void listed_add(struct commit_acc *acc, int64_t id)
 	}
 }
 
-/* feeds.listed: the ids this document lists, as an array literal. */
-static char *listed_array(const struct commit_acc *acc)
+static void acc_free(struct commit_acc *acc)
 {
-	char *out = malloc(acc->nlisted * 21 + 3);
-	if (!out)
-		return NULL;
-	size_t o = 0;
-	out[o++] = '{';
-	for (size_t i = 0; i < acc->nlisted; i++)
-		o += (size_t)sprintf(out + o, i ? ",%" PRId64 : "%" PRId64, acc->listed[i]);
-	out[o++] = '}';
-	out[o] = '\0';
-	return out;
+	free(acc->known);
+	free(acc->by_link);
+	free(acc->tomb_key);
+	free(acc->tomb_link);
+	free(acc->ask_now);
+	free(acc->set);
+	free(acc->listed);
+	free(acc->seen);
+	free(acc->rekeys);
+	free(acc->edits);
+	free(acc->news);
+	free(acc->new_ids);
 }
 
-static int lookup(struct pg *s, enum pst id, int64_t feed, const char *arg, struct found *f)
+static int acc_init(struct commit_acc *acc, size_t n)
+{
+	acc->n = n;
+	size_t cap = 16;
+	while (cap < n * 2)
+		cap *= 2;
+	acc->set_cap = cap;
+	acc->set = calloc(cap, sizeof *acc->set);
+	acc->known = calloc(n, sizeof *acc->known);
+	acc->by_link = calloc(n, sizeof *acc->by_link);
+	acc->tomb_key = calloc(n, sizeof *acc->tomb_key);
+	acc->tomb_link = calloc(n, sizeof *acc->tomb_link);
+	acc->ask_now = calloc(n, sizeof *acc->ask_now);
+	acc->listed = calloc(n, sizeof *acc->listed);
+	acc->seen = calloc(n, sizeof *acc->seen);
+	acc->rekeys = calloc(n, sizeof *acc->rekeys);
+	acc->edits = calloc(n, sizeof *acc->edits);
+	acc->news = calloc(n, sizeof *acc->news);
+	acc->new_ids = calloc(n, sizeof *acc->new_ids);
+	return acc->set && acc->known && acc->by_link && acc->tomb_key && acc->tomb_link &&
+	       acc->ask_now && acc->listed && acc->seen && acc->rekeys && acc->edits &&
+	       acc->news && acc->new_ids ? 0 : -ENOMEM;
+}
+
+static void found_row(const PGresult *res, int row, struct dedup_found *f)
+{
+	if (f->rows++)
+		return;
+	f->id = pg_int(res, row, 2);
+	snprintf(f->chash, sizeof f->chash, "%s", PQgetvalue(res, row, 3));
+	f->last_seen = pg_int(res, row, 4);
+}
+
+/* Everything the rules may ask about the document, in one statement. */
+static int load(struct commit_acc *acc, const char *site_canon)
+{
+	struct strtab keys = {0}, canons = {0};
+	struct arr a[2] = {{0}};
+	const char *v[3];
+	char feed[24];
+	snprintf(feed, sizeof feed, "%" PRId64, acc->feed);
+	v[0] = feed;
+	int r;
+	if ((r = strtab_init(&keys, acc->n)) < 0 || (r = strtab_init(&canons, acc->n)) < 0)
+		goto out;
+	for (size_t i = 0; i < acc->n; i++) {
+		const struct dedup_item *p = &acc->p[i];
+		if (p->repeat)
+			continue;
+		bool link = dedup_link_usable(p, site_canon);
+		strtab_add(&keys, p->key, i);
+		if (link)
+			strtab_add(&canons, p->canon, i);
+		arr_text(&a[0], p->key);
+		arr_text(&a[1], link ? p->canon : NULL);
+	}
+	if ((r = arrs_end(a, 2, v + 1)) < 0)
+		goto out;
+	PGresult *res = cs_exec(acc->s, CS_LOOKUP, 3, v, "item lookup", &r);
+	if (!res)
+		goto out;
+	for (int row = 0; row < PQntuples(res); row++) {
+		long kind = (long)pg_int(res, row, 0);
+		const char *str = PQgetvalue(res, row, 1);
+		long i = strtab_find(kind < 2 ? &keys : &canons, str);
+		if (i < 0)
+			continue;
+		if (kind == 0)
+			found_row(res, row, &acc->known[i]);
+		else if (kind == 1)
+			acc->tomb_key[i] = true;
+		else if (kind == 2)
+			found_row(res, row, &acc->by_link[i]);
+		else
+			acc->tomb_link[i] = true;
+	}
+	PQclear(res);
+out:
+	arrs_free(a, 2);
+	strtab_free(&keys);
+	strtab_free(&canons);
+	return r;
+}
+
+/* Rewritten identities, one statement (also before any lookup of an
+ * identity that one of them freed, so that it finds what is stored). */
+static int flush_rekeys(struct commit_acc *acc)
+{
+	if (!acc->nrekeys)
+		return 0;
+	struct arr a[4] = {{0}};
+	for (size_t k = 0; k < acc->nrekeys; k++) {
+		const struct dedup_item *p = &acc->p[acc->rekeys[k].i];
+		arr_int(&a[0], acc->rekeys[k].id);
+		arr_text(&a[1], p->key);
+		arr_text(&a[2], p->rule);
+		arr_text(&a[3], p->it->guid);
+	}
+	const char *v[4];
+	int r = arrs_end(a, 4, v);
+	if (r == 0)
+		r = cs_run(acc->s, CS_REKEY, 4, v, "item rekey");
+	arrs_free(a, 4);
+	acc->nrekeys = 0;
+	return r;
+}
+
+static int lookup(struct pg *s, enum pst id, int64_t feed, const char *arg,
+		  struct dedup_found *f)
 {
 	struct pgp p = {0};
 	pgp_int(&p, feed);
@@ -98,268 +568,256 @@ static int lookup(struct pg *s, enum pst id, int64_t feed, const char *arg, stru
 	return 0;
 }
 
+/* The answers dedup_decide() asks for: from the document's lookup, or
+ * asked now for an item whose identity an earlier item's rewrite freed. */
+static int ask_tomb(struct commit_acc *acc, enum pst id, const char *arg, bool *has)
+{
+	struct dedup_found f;
+	int r = flush_rekeys(acc);
+	if (r == 0)
+		r = lookup(acc->s, id, acc->feed, arg, &f);
+	*has = r == 0 && f.rows > 0;
+	return r;
+}
+
+static int ask_tomb_key(void *ud, size_t i, bool *has)
+{
+	struct commit_acc *acc = ud;
+	if (!acc->ask_now[i]) {
+		*has = acc->tomb_key[i];
+		return 0;
+	}
+	return ask_tomb(acc, PS_TOMB_BY_KEY, acc->p[i].key, has);
+}
+
+static int ask_tomb_link(void *ud, size_t i, bool *has)
+{
+	struct commit_acc *acc = ud;
+	if (!acc->ask_now[i]) {
+		*has = acc->tomb_link[i];
+		return 0;
+	}
+	return ask_tomb(acc, PS_TOMB_BY_CANON, acc->p[i].canon, has);
+}
+
+static int ask_by_link(void *ud, size_t i, struct dedup_found *f)
+{
+	struct commit_acc *acc = ud;
+	if (!acc->ask_now[i]) {
+		*f = acc->by_link[i];
+		return 0;
+	}
+	int r = flush_rekeys(acc);
+	return r < 0 ? r : lookup(acc->s, PS_ITEM_BY_CANON, acc->feed, acc->p[i].canon, f);
+}
+
 /* last_seen is kept to within a day, as in the SQLite store: rewriting
  * every listed row at every fetch would cost a row version per item. */
 #define LAST_SEEN_GRAIN 86400
 
-static int item_seen(struct pg *s, const struct found *f, int64_t now)
-{
-	if (now - f->last_seen < LAST_SEEN_GRAIN)
-		return 0;
-	struct pgp p = {0};
-	pgp_int(&p, f->id);
-	pgp_int(&p, now);
-	return pg_run(s, PS_ITEM_SEEN, &p, "item seen");
-}
-
-/* The item's stored fields, in the order both the insert and the update
- * take them (guid … content hash). */
-static void pgp_item(struct pgp *p, const struct dedup_item *d)
-{
-	const struct item *it = d->it;
-	pgp_text(p, it->guid);
-	pgp_text(p, it->url);
-	pgp_text(p, d->canon);
-	pgp_text(p, it->title);
-	pgp_text(p, it->author);
-	pgp_text(p, it->summary);
-	pgp_text(p, it->content);
-	pgp_date(p, it->published);
-	pgp_date(p, it->updated);
-	pgp_text(p, d->categories);
-	pgp_text(p, d->enclosures);
-	pgp_text(p, d->chash);
-}
-
-static int item_update(struct pg *s, int64_t id, const struct dedup_item *d, int64_t now)
-{
-	struct pgp p = {0};
-	pgp_int(&p, id);
-	pgp_item(&p, d);
-	pgp_int(&p, now);
-	return pg_run(s, PS_ITEM_UPDATE, &p, "item update");
-}
-
-static int item_rekey(struct pg *s, int64_t id, const struct dedup_item *d)
-{
-	struct pgp p = {0};
-	pgp_int(&p, id);
-	pgp_text(&p, d->key);
-	pgp_text(&p, d->rule);
-	pgp_text(&p, d->it->guid);
-	return pg_run(s, PS_ITEM_REKEY, &p, "item rekey");
-}
-
-/* A known item listed again: refreshed now, rewritten later if edited. */
-static int item_known(struct pg *s, const struct found *f, const struct dedup_item *d,
-		      int64_t now, struct commit_acc *acc)
+/* A known item listed again: refreshed, and rewritten if edited. */
+static void item_known(struct commit_acc *acc, const struct dedup_found *f, size_t i,
+		       int64_t now)
 {
 	listed_add(acc, f->id);
-	int r = item_seen(s, f, now);
-	if (r < 0 || strcmp(f->chash, d->chash) == 0)
+	if (now - f->last_seen >= LAST_SEEN_GRAIN)
+		acc->seen[acc->nseen++] = f->id;
+	if (strcmp(f->chash, acc->p[i].chash) != 0)
+		acc->edits[acc->nedits++] = (struct ref){f->id, i};
+}
+
+static int decide_all(struct commit_acc *acc, const char *site_canon, int64_t now)
+{
+	struct dedup_ask ask = {ask_tomb_key, ask_by_link, ask_tomb_link, listed_has, acc};
+	for (size_t i = 0; i < acc->n; i++) {
+		struct dedup_found f;
+		enum dedup_verdict v;
+		int r = dedup_decide(&acc->p[i], i, &acc->known[i], site_canon, &ask, &f, &v);
+		if (r < 0)
+			return r;
+		if (v == DEDUP_REKEY) {
+			acc->rekeys[acc->nrekeys++] = (struct ref){f.id, i};
+			/* A later item with the old identity no longer finds it. */
+			for (size_t j = i + 1; j < acc->n; j++)
+				if (acc->known[j].rows && acc->known[j].id == f.id) {
+					acc->known[j].rows = 0;
+					acc->ask_now[j] = true;
+				}
+		}
+		if (v == DEDUP_KNOWN || v == DEDUP_REKEY)
+			item_known(acc, &f, i, now);
+		else if (v == DEDUP_NEW)
+			acc->news[acc->nnews++] = i;
+	}
+	return 0;
+}
+
+static int write_seen(struct commit_acc *acc, int64_t now)
+{
+	if (!acc->nseen)
+		return 0;
+	struct arr a = {0};
+	for (size_t k = 0; k < acc->nseen; k++)
+		arr_int(&a, acc->seen[k]);
+	char t[24];
+	snprintf(t, sizeof t, "%" PRId64, now);
+	const char *v[2] = {arr_end(&a), t};
+	int r = v[0] ? cs_run(acc->s, CS_SEEN, 2, v, "item seen") : -ENOMEM;
+	free(a.s);
+	return r;
+}
+
+/* The new items, their events and hooks, and what the document lists
+ * (feeds.listed: the known items, then the new ones). */
+static int write_news(struct commit_acc *acc, const char *feed_name, bool link_identity,
+		      int64_t now, bool hook)
+{
+	enum { NA = 15 };
+	struct arr a[NA + 1] = {{0}};
+	for (size_t k = 0; k < acc->nnews; k++) {
+		const struct dedup_item *d = &acc->p[acc->news[k]];
+		const struct item *it = d->it;
+		arr_text(&a[0], d->key);
+		arr_text(&a[1], d->rule);
+		arr_item(&a[2], d);
+		/* Undated and future items sort by when we first saw them. */
+		arr_int(&a[14], it->published != DATE_NONE && it->published <= now ?
+				it->published : now);
+	}
+	for (size_t k = 0; k < acc->nlisted; k++)
+		arr_int(&a[NA], acc->listed[k]);
+	char feed[24], t[24];
+	snprintf(feed, sizeof feed, "%" PRId64, acc->feed);
+	snprintf(t, sizeof t, "%" PRId64, now);
+	const char *v[21] = {feed, t};
+	int r = arrs_end(a, NA, v + 2);
+	PGresult *res = NULL;
+	if (r == 0 && !(v[20] = arr_end(&a[NA])))
+		r = -ENOMEM;
+	if (r == 0 && !acc->nnews) {
+		/* Nothing new (most fetches): the plain update costs the server
+		 * less than the insert's statement with empty arrays. */
+		struct pgp p = {0};
+		pgp_int(&p, acc->feed);
+		pgp_bool(&p, link_identity);
+		pgp_text(&p, v[20]);
+		r = pg_run(acc->s, PS_FEED_DOC, &p, "feed document");
+		arrs_free(a, NA + 1);
 		return r;
-	if (acc->nedits == acc->edits_cap) {
-		size_t cap = acc->edits_cap ? acc->edits_cap * 2 : 8;
-		struct edit *e = realloc(acc->edits, cap * sizeof *e);
-		if (!e)
-			return -ENOMEM;
-		acc->edits = e;
-		acc->edits_cap = cap;
 	}
-	acc->edits[acc->nedits++] = (struct edit){f->id, d};
-	return 0;
-}
-
-static int apply_edits(struct pg *s, const char *feed_name, int64_t now,
-		       struct commit_acc *acc)
-{
-	for (size_t i = 0; i < acc->nedits; i++) {
-		int r = item_update(s, acc->edits[i].id, acc->edits[i].p, now);
-		if (r == 0)
-			r = pg_event(s, "item.updated", now, feed_name, acc->edits[i].id, NULL);
-		if (r < 0)
-			return r;
-		acc->nupdated++;
+	if (r == 0) {
+		v[17] = feed_name;
+		v[18] = hook ? "t" : "f";
+		v[19] = link_identity ? "t" : "f";
+		res = cs_exec(acc->s, CS_INSERT, 21, v, "item insert", &r);
 	}
-	return 0;
-}
-
-static int item_insert(struct pg *s, int64_t feed, const char *feed_name,
-		       const struct dedup_item *d, int64_t now, bool hook,
-		       struct commit_acc *acc)
-{
-	const struct item *it = d->it;
-	int64_t dup = 0;
-	if (d->canon) {
-		struct found f;
-		int r = lookup(s, PS_DUP_FIND, feed, d->canon, &f);
-		if (r < 0)
-			return r;
-		dup = f.rows ? f.id : 0;
-	}
-	/* Undated and future items sort by when we first saw them. */
-	int64_t sdate = it->published != DATE_NONE && it->published <= now ? it->published : now;
-	struct pgp p = {0};
-	pgp_int(&p, feed);
-	pgp_text(&p, d->key);
-	pgp_text(&p, d->rule);
-	pgp_item(&p, d);
-	pgp_int(&p, now);
-	pgp_int(&p, sdate);
-	if (dup)
-		pgp_int(&p, dup);
-	else
-		pgp_text(&p, NULL);
-	int r = 0;
-	PGresult *res = pg_exec(s, PS_ITEM_INSERT, &p, "item insert", &r);
+	arrs_free(a, NA + 1);
 	if (!res)
 		return r;
-	int64_t id = pg_int(res, 0, 0);
+	for (int row = 0; row < PQntuples(res) && acc->nnew < acc->n; row++)
+		acc->new_ids[acc->nnew++] = pg_int(res, row, 0);
 	PQclear(res);
-	listed_add(acc, id);
-	if (acc->nnew == acc->cap) {
-		size_t cap = acc->cap ? acc->cap * 2 : 16;
-		int64_t *n = realloc(acc->new_ids, cap * sizeof *n);
-		if (!n)
-			return -ENOMEM;
-		acc->new_ids = n;
-		acc->cap = cap;
-	}
-	acc->new_ids[acc->nnew++] = id;
-	if (hook) {
-		p.n = 0;
-		pgp_int(&p, id);
-		pgp_int(&p, feed);
-		pgp_int(&p, now);
-		if ((r = pg_run(s, PS_HOOK_ADD, &p, "hook queue")) < 0)
-			return r;
-	}
-	/* The item's title and link join in when events are read. */
-	return pg_event(s, "item.new", now, feed_name, id, NULL);
+	return 0;
 }
 
-static int store_one(struct pg *s, int64_t feed, const char *feed_name,
-		     const struct dedup_item *d, const char *site_canon, int64_t now,
-		     bool hook, struct commit_acc *acc)
+static int write_edits(struct commit_acc *acc, const char *feed_name, int64_t now)
 {
-	struct found f;
-	int r = lookup(s, PS_ITEM_BY_KEY, feed, d->key, &f);
-	if (r < 0)
-		return r;
-	if (f.rows) {
-		/* A second item with the same identity in one document: the first wins. */
-		if (listed_has(acc, f.id))
-			return 0;
-		return item_known(s, &f, d, now, acc);
+	if (!acc->nedits)
+		return 0;
+	enum { NA = 13 };
+	struct arr a[NA] = {{0}};
+	for (size_t k = 0; k < acc->nedits; k++) {
+		arr_int(&a[0], acc->edits[k].id);
+		arr_item(&a[1], &acc->p[acc->edits[k].i]);
 	}
-	if ((r = lookup(s, PS_TOMB_BY_KEY, feed, d->key, &f)) < 0)
-		return r;
-	if (f.rows)
-		return 0;   /* pruned once: never new again */
-	if (dedup_link_usable(d, site_canon)) {
-		if ((r = lookup(s, PS_ITEM_BY_CANON, feed, d->canon, &f)) < 0)
-			return r;
-		if (f.rows == 1 && !listed_has(acc, f.id)) {
-			/* The publisher rewrote the identifier: same item, new identity. */
-			if ((r = item_rekey(s, f.id, d)) < 0)
-				return r;
-			return item_known(s, &f, d, now, acc);
-		}
-		if ((r = lookup(s, PS_TOMB_BY_CANON, feed, d->canon, &f)) < 0)
-			return r;
-		if (f.rows)
-			return 0;
-	}
-	return item_insert(s, feed, feed_name, d, now, hook, acc);
+	char t[24];
+	snprintf(t, sizeof t, "%" PRId64, now);
+	const char *v[2 + NA] = {feed_name, t};
+	int r = arrs_end(a, NA, v + 2);
+	if (r == 0)
+		r = cs_run(acc->s, CS_EDIT, 2 + NA, v, "item update");
+	arrs_free(a, NA);
+	if (r == 0)
+		acc->nupdated = acc->nedits;
+	return r;
 }
 
-static int store_doc(struct pg *s, int64_t feed, const char *feed_name,
+static int store_doc(struct pg *s, const struct feed_row *fr, const char *feed_name,
 		     const struct doc *doc, int64_t now, bool hook, struct commit_acc *acc)
 {
-	struct pgp p = {0};
-	pgp_text(&p, feed_name);
-	int r = 0;
-	PGresult *res = pg_exec(s, PS_FEED_ID, &p, "feed lookup", &r);
-	if (!res)
-		return r;
-	if (PQntuples(res) < 1) {
-		PQclear(res);
-		return -ENOENT;
-	}
-	bool link_identity = pg_bool(res, 0, 1);
-	char *site_canon = url_canonical(doc->feed.link ? doc->feed.link : pg_str(res, 0, 2));
-	PQclear(res);
-
-	bool was_link = link_identity;
-	struct dedup_item *d = NULL;
-	r = -ENOMEM;
-	size_t cap = 16;
-	while (cap < doc->nitems * 2)
-		cap *= 2;
-	acc->set = calloc(cap, sizeof *acc->set);
-	acc->set_cap = cap;
-	acc->listed = malloc(doc->nitems * sizeof *acc->listed);
-	if (!acc->set || !acc->listed || (r = dedup_plan(doc, &link_identity, &d)) < 0)
+	char *site_canon = url_canonical(doc->feed.link ? doc->feed.link : fr->site_url);
+	bool link_identity = fr->link_identity;
+	acc->s = s;
+	acc->feed = fr->id;
+	int r = acc_init(acc, doc->nitems);
+	if (r < 0 || (r = dedup_plan(doc, &link_identity, &acc->p)) < 0)
 		goto out;
-	if (link_identity && !was_link)
+	if (link_identity && !fr->link_identity)
 		log_notice("feed %s: guids mostly missing or repeated, identifying items by link",
 			   feed_name);
-	for (size_t i = 0; i < doc->nitems && r == 0; i++)
-		r = store_one(s, feed, feed_name, &d[i], site_canon, now, hook, acc);
-	if (r < 0 || (r = apply_edits(s, feed_name, now, acc)) < 0)
+	/* A feed with neither items nor tombstones (a first fetch) has
+	 * nothing to look up. */
+	if ((fr->has_items || fr->has_tombs) && (r = load(acc, site_canon)) < 0)
 		goto out;
-	/* What this document lists is what retention must leave alone. */
-	char *listed = listed_array(acc);
-	if (!listed) {
-		r = -ENOMEM;
+	if ((r = decide_all(acc, site_canon, now)) < 0 || (r = flush_rekeys(acc)) < 0 ||
+	    (r = write_seen(acc, now)) < 0 ||
+	    (r = write_news(acc, feed_name, link_identity, now, hook)) < 0)
 		goto out;
-	}
-	p.n = 0;
-	pgp_int(&p, feed);
-	pgp_bool(&p, link_identity);
-	pgp_text(&p, listed);
-	r = pg_run(s, PS_FEED_DOC, &p, "feed document");
-	free(listed);
+	r = write_edits(acc, feed_name, now);
 out:
-	if (d)
-		dedup_free(d, doc->nitems);
+	if (acc->p)
+		dedup_free(acc->p, doc->nitems);
+	acc->p = NULL;
 	free(site_canon);
 	return r;
 }
 
-static void acc_free(struct commit_acc *acc)
+/* The feed's HTTP state; creates the row if the feed has none yet. */
+static int write_state(struct pg *s, const struct feed_state *fs, const struct doc *doc,
+		       int64_t now, struct feed_row *fr)
 {
-	free(acc->new_ids);
-	free(acc->edits);
-	free(acc->set);
-	free(acc->listed);
-}
-
-static int write_state(struct pg *s, int64_t feed, const struct feed_state *fs,
-		       const struct doc *doc)
-{
-	struct pgp p = {0};
-	pgp_int(&p, feed);
-	pgp_text(&p, fs->url);
-	pgp_text(&p, fs->effective_url);
-	pgp_text(&p, doc && doc->feed.title ? doc->feed.title : fs->title);
-	pgp_text(&p, doc && doc->feed.link ? doc->feed.link : fs->site_url);
-	pgp_text(&p, fs->etag);
-	pgp_text(&p, fs->last_modified);
-	pgp_int(&p, fs->last_fetch);
-	pgp_int(&p, fs->last_success);
-	pgp_int(&p, fs->next_due);
-	pgp_text(&p, fs->next_reason);
-	pgp_int(&p, fs->last_status);
-	pgp_text(&p, fs->last_error);
-	pgp_int(&p, fs->failures);
-	pgp_bool(&p, fs->gone);
-	int64_t counters[] = {fs->n_requests, fs->n_conditional, fs->n_200, fs->n_304,
-			      fs->n_err_net, fs->n_err_http, fs->n_err_parse,
-			      fs->bytes_wire, fs->bytes_decoded};
-	for (int i = 0; i < 9; i++)
-		pgp_int(&p, counters[i]);
-	return pg_run(s, PS_FEED_STATE, &p, "feed state");
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct pgp p = {0};
+		pgp_text(&p, fs->name);
+		pgp_text(&p, fs->url);
+		pgp_text(&p, fs->effective_url);
+		pgp_text(&p, doc && doc->feed.title ? doc->feed.title : fs->title);
+		pgp_text(&p, doc && doc->feed.link ? doc->feed.link : fs->site_url);
+		pgp_text(&p, fs->etag);
+		pgp_text(&p, fs->last_modified);
+		pgp_int(&p, fs->last_fetch);
+		pgp_int(&p, fs->last_success);
+		pgp_int(&p, fs->next_due);
+		pgp_text(&p, fs->next_reason);
+		pgp_int(&p, fs->last_status);
+		pgp_text(&p, fs->last_error);
+		pgp_int(&p, fs->failures);
+		pgp_bool(&p, fs->gone);
+		int64_t counters[] = {fs->n_requests, fs->n_conditional, fs->n_200, fs->n_304,
+				      fs->n_err_net, fs->n_err_http, fs->n_err_parse,
+				      fs->bytes_wire, fs->bytes_decoded};
+		for (int i = 0; i < 9; i++)
+			pgp_int(&p, counters[i]);
+		int r = 0;
+		PGresult *res = cs_exec(s, CS_STATE, p.n, p.v, "feed state", &r);
+		if (!res)
+			return r;
+		if (PQntuples(res) > 0) {
+			fr->id = pg_int(res, 0, 0);
+			fr->link_identity = pg_bool(res, 0, 1);
+			fr->site_url = pg_dup(res, 0, 2);
+			fr->has_items = pg_bool(res, 0, 3);
+			fr->has_tombs = pg_bool(res, 0, 4);
+			r = !fr->site_url && !PQgetisnull(res, 0, 2) ? -ENOMEM : 0;
+			PQclear(res);
+			return r;
+		}
+		PQclear(res);
+		int64_t id;
+		if (attempt == 0 && (r = pg_feed_id(s, fs->name, fs->url, true, now, &id)) < 0)
+			return r;
+	}
+	return -EIO;
 }
 
 static int feed_events(struct pg *s, const struct feed_state *fs, unsigned ev, int64_t now)
@@ -380,6 +838,44 @@ static int feed_events(struct pg *s, const struct feed_state *fs, unsigned ev, i
 	return r;
 }
 
+/* The notification (delivered at commit, to every instance: their
+ * long-polls wake too), the commit and, for NEWS, the newest item id and
+ * event seq, in one round trip: one query string, a result for each
+ * statement. Only a failed COMMIT (or what precedes it) fails the commit;
+ * the transaction is over once COMMIT has answered. */
+static int finish(struct pg *s, bool notify, struct store_news *news)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, "%sCOMMIT%s", notify ? "NOTIFY " PG_NEWS_CHANNEL "; " : "",
+		 news ? "; EXECUTE s" : "");
+	if (news)   /* pg.c's statement for the last ids, by its name */
+		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), "%d", (int)PS_LAST_IDS);
+	if (!PQsendQuery(s->conn, sql))
+		return pg_fail(s, NULL, "commit");
+	int r = 0, n = 0, commit_at = notify ? 1 : 0;
+	PGresult *res;
+	while ((res = PQgetResult(s->conn))) {
+		ExecStatusType st = PQresultStatus(res);
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+			int e = pg_fail(s, res, n <= commit_at ? "commit" : "last ids");
+			if (n <= commit_at && !r)
+				r = e;
+		} else if (n > commit_at && news) {
+			news->last_item_id = pg_int(res, 0, 0);
+			news->last_event_seq = pg_int(res, 0, 1);
+		}
+		if (n == commit_at && st == PGRES_COMMAND_OK) {
+			s->in_tx = false;
+			/* COMMIT of a failed transaction answers ROLLBACK. */
+			if (strcmp(PQcmdStatus(res), "COMMIT") != 0 && !r)
+				r = -EIO;
+		}
+		PQclear(res);
+		n++;
+	}
+	return r ? r : n > commit_at ? 0 : -EIO;
+}
+
 int pg_op_commit_fetch(void *b, const struct feed_state *st, const struct doc *doc,
 		       unsigned feed_events_mask, bool hook, struct store_news *news)
 {
@@ -390,35 +886,31 @@ int pg_op_commit_fetch(void *b, const struct feed_state *st, const struct doc *d
 		return -EINVAL;
 	int64_t now = time(NULL);
 	struct commit_acc acc = {0};
-	int64_t feed;
+	struct feed_row fr = {0};
 	int r = pg_begin(s);
 	if (r < 0)
 		return r;
-	if ((r = pg_feed_id(s, st->name, st->url, true, now, &feed)) < 0 ||
-	    (r = write_state(s, feed, st, doc)) < 0)
+	if ((r = write_state(s, st, doc, now, &fr)) < 0)
 		goto fail;
 	/* An empty document says nothing about which items are still listed. */
-	if (doc && doc->nitems && (r = store_doc(s, feed, st->name, doc, now, hook, &acc)) < 0)
+	if (doc && doc->nitems && (r = store_doc(s, &fr, st->name, doc, now, hook, &acc)) < 0)
 		goto fail;
 	if ((r = feed_events(s, st, feed_events_mask, now)) < 0)
 		goto fail;
-	/* Delivered at commit, to every instance: their long-polls wake too. */
-	if ((acc.nnew || acc.nupdated || feed_events_mask) &&
-	    (r = pg_sql(s, "NOTIFY " PG_NEWS_CHANNEL, "notify")) < 0)
-		goto fail;
-	if ((r = pg_commit(s)) < 0)
+	if ((r = finish(s, acc.nnew || acc.nupdated || feed_events_mask, news)) < 0)
 		goto fail;
 	if (news) {
 		news->new_ids = acc.new_ids;
 		news->nnew = acc.nnew;
 		news->nupdated = acc.nupdated;
 		acc.new_ids = NULL;
-		pg_op_last_ids(s, &news->last_item_id, &news->last_event_seq);
 	}
 	acc_free(&acc);
+	free(fr.site_url);
 	return 0;
 fail:
 	pg_rollback(s);
 	acc_free(&acc);
+	free(fr.site_url);
 	return r;
 }

@@ -285,6 +285,7 @@ int pg_op_instances_json(void *b, int64_t now, json_t **out)
 	struct pg *s = b;
 	struct pgp p = {0};
 	pgp_int(&p, now);
+	pgp_int(&p, s->stale_s);
 	int r = 0;
 	PGresult *res = pg_exec(s, PS_INSTANCES, &p, "instances", &r);
 	if (!res)
@@ -293,13 +294,14 @@ int pg_op_instances_json(void *b, int64_t now, json_t **out)
 	for (int i = 0; i < PQntuples(res); i++) {
 		const char *feeds = pg_str(res, i, 6);
 		json_t *jf = feeds ? json_loads(feeds, 0, NULL) : NULL;
-		json_array_append_new(arr, json_pack("{s:o,s:o,s:I,s:o,s:o,s:b,s:I,s:o}",
+		json_array_append_new(arr, json_pack("{s:o,s:o,s:I,s:o,s:o,s:b,s:b,s:I,s:o}",
 			"id", col_str(res, i, 0),
 			"host", col_str(res, i, 1),
 			"pid", (json_int_t)pg_int(res, i, 2),
 			"started", pg_json_time(pg_int(res, i, 3)),
 			"last_seen", pg_json_time(pg_int(res, i, 4)),
 			"self", strcmp(PQgetvalue(res, i, 0), s->instance) == 0,
+			"stale", strcmp(PQgetvalue(res, i, 7), "t") == 0,
 			"leases", (json_int_t)pg_int(res, i, 5),
 			"feeds", jf ? jf : json_array()));
 	}

@@ -22,24 +22,16 @@ enum pst {
 	PS_FEED_ID,
 	PS_FEED_INSERT,
 	PS_FEED_LOAD,
-	PS_FEED_STATE,
 	PS_FEED_DOC,
 	PS_FEED_ALL,
 	PS_FEED_SYNC_URL,
 	PS_FEED_REMOVED,
 	PS_TAGS_CLEAR,
 	PS_TAG_ADD,
-	PS_ITEM_BY_KEY,
 	PS_ITEM_BY_CANON,
 	PS_TOMB_BY_KEY,
 	PS_TOMB_BY_CANON,
-	PS_ITEM_SEEN,
-	PS_ITEM_REKEY,
-	PS_ITEM_UPDATE,
-	PS_ITEM_INSERT,
-	PS_DUP_FIND,
 	PS_EVENT_ADD,
-	PS_HOOK_ADD,
 	PS_LAST_IDS,
 	PS_EVENTS,
 	PS_CONSUMER_GET,
@@ -81,12 +73,15 @@ struct pg {
 	char *label;             /* database and host for messages: never the URI */
 	char *spec;              /* the URI, for store_reopen: never logged */
 	bool prepared;           /* the fixed statements exist on this connection */
+	int commit_pid;          /* the server session pg_commit.c's statements were prepared on */
 	bool iq[PQ__SHAPES];     /* items query shapes prepared on this connection */
 	bool in_tx;
 	bool registered;         /* in the instances table */
 	bool listen;             /* the connection news arrive on (not a reopened one) */
 	bool readonly;           /* an API reader's: every transaction read-only */
 	char instance[96];       /* this process: host:pid:random, the lease owner */
+	int64_t started;         /* when this instance registered (epoch s) */
+	int64_t stale_s;         /* a heartbeat older than this: stale (three periods) */
 };
 
 /* Commits with news notify this channel; every instance listens to it. */

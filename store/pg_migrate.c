@@ -18,49 +18,42 @@
 #define MIG_BATCH 1000
 #define MIG_MAXCOLS 32
 
-/* One table: the same column names on both sides. Rows are read in key
- * order (KEY, then KEY2 when the key is a pair) from just after the last
- * key recorded on the target. */
+/* One table. Its columns are not listed here but read from both schemas
+ * (store_migrate's plan): every column of the source is copied to the
+ * column of the same name on the target, and a source column the target
+ * lacks makes the copy refuse, rather than drop it (a store of a newer
+ * schema than this feedd's PostgreSQL one). Rows are read in key order
+ * (KEY, then KEY2 when the key is a pair) from just after the last key
+ * recorded on the target. */
 struct mtable {
 	const char *name;
 	const char *key;          /* integer key column, or text when TEXT_KEY */
 	const char *key2;         /* second (text) key column, or NULL */
 	bool text_key;
-	const char *cols;
-	int ncols;
-	const char *values;       /* the INSERT's VALUES list */
 };
 
 /* Parents first: items name feeds, hook deliveries name items. */
 static const struct mtable tables[] = {
-	{ "feeds", "id", NULL, false,
-	  "id, name, url, effective_url, title, site_url, etag, last_modified, last_fetch,"
-	  " last_success, next_due, next_reason, last_status, last_error, failures, gone,"
-	  " link_identity, removed, listed, n_requests, n_conditional, n_200, n_304,"
-	  " n_err_net, n_err_http, n_err_parse, bytes_wire, bytes_decoded, created", 29,
-	  /* listed: a JSON array in SQLite, bigint[] here. */
-	  "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,"
-	  " translate($19, '[]', '{}')::bigint[], $20, $21, $22, $23, $24, $25, $26, $27,"
-	  " $28, $29" },
-	{ "feed_tags", "feed", "tag", false, "feed, tag", 2, "$1, $2" },
-	{ "items", "id", NULL, false,
-	  "id, feed, ikey, rule, guid, url, canon_url, title, author, summary, content,"
-	  " published, updated, categories, enclosures, chash, first_seen, last_seen,"
-	  " updated_seen, sort_date, duplicate_of", 21,
-	  "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,"
-	  " $19, $20, $21" },
-	{ "tombstones", "feed", "ikey", false, "feed, ikey, canon_url, pruned", 4,
-	  "$1, $2, $3, $4" },
-	{ "consumers", "name", NULL, true, "name, cursor, created, acked", 4, "$1, $2, $3, $4" },
-	{ "events", "seq", NULL, false, "seq, type, time, feed, item_id, data", 6,
-	  "$1, $2, $3, $4, $5, $6" },
-	{ "hook_deliveries", "item_id", NULL, false,
-	  "item_id, feed, attempts, next_try, given_up, last_error", 6,
-	  "$1, $2, $3, $4, $5, $6" },
+	{ "feeds", "id", NULL, false },
+	{ "feed_tags", "feed", "tag", false },
+	{ "items", "id", NULL, false },
+	{ "tombstones", "feed", "ikey", false },
+	{ "consumers", "name", NULL, true },
+	{ "events", "seq", NULL, false },
+	{ "hook_deliveries", "item_id", NULL, false },
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 
+/* What is copied of one table: the select list (keys first) and the
+ * INSERT's VALUES. */
+struct mcols {
+	char cols[2048];
+	char values[4096];
+	int ncols;
+};
+
 struct mig {
+	struct mcols plan[NTABLES];
 	sqlite3 *src;
 	struct pg *dst;
 	char *source;             /* the source's real path: its identity */
@@ -206,8 +199,8 @@ static void bind_key(sqlite3_stmt *st, int i, const struct mtable *t, const char
 }
 
 /* Copies the next batch of T; *copied = rows in it (0: T is done). */
-static int copy_batch(struct mig *m, const struct mtable *t, sqlite3_stmt *sel,
-		      const char *ins, int *copied)
+static int copy_batch(struct mig *m, const struct mtable *t, const struct mcols *c,
+		      sqlite3_stmt *sel, const char *ins, int *copied)
 {
 	*copied = 0;
 	char *k1 = NULL, *k2 = NULL;
@@ -228,9 +221,9 @@ static int copy_batch(struct mig *m, const struct mtable *t, sqlite3_stmt *sel,
 	int rc;
 	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
 		const char *v[MIG_MAXCOLS];
-		for (int i = 0; i < t->ncols; i++)
+		for (int i = 0; i < c->ncols; i++)
 			v[i] = (const char *)sqlite3_column_text(sel, i);
-		PQclear(tq(m, ins, t->ncols, v, t->name, &r));
+		PQclear(tq(m, ins, c->ncols, v, t->name, &r));
 		if (r < 0)
 			break;
 		free(last1);
@@ -262,22 +255,114 @@ static int copy_batch(struct mig *m, const struct mtable *t, sqlite3_stmt *sel,
 	return r;
 }
 
-static int copy_table(struct mig *m, const struct mtable *t)
+/* The index of NAME among the N names of LIST, or -1. */
+static int name_index(const char *const *list, int n, const char *name)
 {
-	char sql[1024], ins[2048];
+	for (int i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* Appends the copy of column NAME to C; TYPE is its target type when an
+ * array (udt name, "_int8"), which SQLite keeps as a JSON array. */
+static int plan_add(struct mig *m, const struct mtable *t, struct mcols *c, const char *name,
+		    const char *array_udt)
+{
+	if (c->ncols == MIG_MAXCOLS)
+		return fail(m, -E2BIG, "%s: more than %d columns", t->name, MIG_MAXCOLS);
+	size_t lc = strlen(c->cols), lv = strlen(c->values);
+	int n = c->ncols + 1;
+	int a = snprintf(c->cols + lc, sizeof c->cols - lc, "%s\"%s\"", lc ? ", " : "", name);
+	int b = array_udt && *array_udt == '_'
+		? snprintf(c->values + lv, sizeof c->values - lv,
+			   "%stranslate($%d, '[]', '{}')::%s[]", lv ? ", " : "", n, array_udt + 1)
+		: snprintf(c->values + lv, sizeof c->values - lv, "%s$%d", lv ? ", " : "", n);
+	if (a < 0 || b < 0 || (size_t)a >= sizeof c->cols - lc || (size_t)b >= sizeof c->values - lv)
+		return fail(m, -E2BIG, "%s: column list too long", t->name);
+	c->ncols = n;
+	return 0;
+}
+
+/* What of T is copied: every source column, keys first, each to the
+ * target column of its name; refused when the target lacks one. */
+static int plan_table(struct mig *m, const struct mtable *t, struct mcols *c)
+{
+	memset(c, 0, sizeof *c);
+	char sql[128];
+	snprintf(sql, sizeof sql, "PRAGMA table_info(\"%s\")", t->name);
+	sqlite3_stmt *st = NULL;
+	char *src[MIG_MAXCOLS * 2];
+	int nsrc = 0, r = 0;
+	if (sqlite3_prepare_v2(m->src, sql, -1, &st, NULL) != SQLITE_OK)
+		return fail(m, -EIO, "source: %s: %s", t->name, sqlite3_errmsg(m->src));
+	while (sqlite3_step(st) == SQLITE_ROW && nsrc < MIG_MAXCOLS * 2) {
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		if (name && !(src[nsrc++] = strdup(name)))
+			r = -ENOMEM;
+	}
+	sqlite3_finalize(st);
+	const char *v[] = {t->name};
+	PGresult *res = NULL;
+	if (!r && nsrc == 0)
+		r = fail(m, -EINVAL, "source: no table %s", t->name);
+	if (!r)
+		res = tq(m, "SELECT column_name, CASE WHEN data_type = 'ARRAY' THEN udt_name END"
+			 " FROM information_schema.columns WHERE table_schema = current_schema()"
+			 " AND table_name = $1 ORDER BY ordinal_position", 1, v, "columns", &r);
+	int ndst = res ? PQntuples(res) : 0;
+	if (!r && ndst == 0)
+		r = fail(m, -EINVAL, "target: no table %s", t->name);
+	const char *dst[MIG_MAXCOLS * 2];
+	for (int i = 0; i < ndst && i < MIG_MAXCOLS * 2; i++)
+		dst[i] = PQgetvalue(res, i, 0);
+	if (ndst > MIG_MAXCOLS * 2)
+		ndst = MIG_MAXCOLS * 2;
+	/* Keys first: the progress record reads them from the row's head. */
+	const char *order[MIG_MAXCOLS * 2];
+	int norder = 0;
+	order[norder++] = t->key;
+	if (t->key2)
+		order[norder++] = t->key2;
+	for (int i = 0; i < nsrc; i++)
+		if (strcmp(src[i], t->key) && (!t->key2 || strcmp(src[i], t->key2)))
+			order[norder++] = src[i];
+	for (int i = 0; !r && i < norder; i++) {
+		int d = name_index(dst, ndst, order[i]);
+		if (name_index((const char *const *)src, nsrc, order[i]) < 0)
+			r = fail(m, -EINVAL, "source: %s has no column %s", t->name, order[i]);
+		else if (d < 0)
+			r = fail(m, -EPROTO, "source column %s.%s has no place in the target:"
+				 " the copy would drop it (a store newer than this feedd?); refusing",
+				 t->name, order[i]);
+		else
+			r = plan_add(m, t, c, order[i],
+				     PQgetisnull(res, d, 1) ? NULL : PQgetvalue(res, d, 1));
+	}
+	/* Target columns the source has not (PostgreSQL's own: leases, the
+	 * search vector) keep their defaults. */
+	PQclear(res);
+	for (int i = 0; i < nsrc; i++)
+		free(src[i]);
+	return r;
+}
+
+static int copy_table(struct mig *m, const struct mtable *t, const struct mcols *c)
+{
+	char sql[3072], ins[8192];
 	if (t->key2)
 		snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE (%s, %s) > (?1, ?3)"
-			 " ORDER BY %s, %s LIMIT ?2", t->cols, t->name, t->key, t->key2,
+			 " ORDER BY %s, %s LIMIT ?2", c->cols, t->name, t->key, t->key2,
 			 t->key, t->key2);
 	else
 		snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s > ?1 ORDER BY %s LIMIT ?2",
-			 t->cols, t->name, t->key, t->key);
-	snprintf(ins, sizeof ins, "INSERT INTO %s(%s) VALUES (%s)", t->name, t->cols, t->values);
+			 c->cols, t->name, t->key, t->key);
+	snprintf(ins, sizeof ins, "INSERT INTO %s(%s) VALUES (%s)", t->name, c->cols, c->values);
 	sqlite3_stmt *sel = NULL;
 	if (sqlite3_prepare_v2(m->src, sql, -1, &sel, NULL) != SQLITE_OK)
 		return fail(m, -EIO, "source: %s: %s", t->name, sqlite3_errmsg(m->src));
 	int r, n;
-	while ((r = copy_batch(m, t, sel, ins, &n)) == 0 && n > 0)
+	while ((r = copy_batch(m, t, c, sel, ins, &n)) == 0 && n > 0)
 		;
 	sqlite3_finalize(sel);
 	return r;
@@ -379,10 +464,14 @@ int store_migrate(const char *from, const char *to, int batch, FILE *out, char *
 	void *b = NULL;
 	if (!r && (r = pg_backend_open(to, &b, err)) == 0)
 		m.dst = b;
+	/* Every table's columns are matched before anything is written: a
+	 * refusal leaves the target as it was. */
+	for (size_t i = 0; !r && i < NTABLES; i++)
+		r = plan_table(&m, &tables[i], &m.plan[i]);
 	if (!r)
 		r = claim_target(&m);
 	for (size_t i = 0; !r && i < NTABLES; i++)
-		r = copy_table(&m, &tables[i]);
+		r = copy_table(&m, &tables[i], &m.plan[i]);
 	if (!r)
 		r = move_sequences(&m);
 	if (!r)

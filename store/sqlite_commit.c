@@ -30,12 +30,6 @@ struct commit_acc {
 };
 
 /* A stored row found for an item: its id, content hash and last_seen. */
-struct found {
-	int64_t id;
-	char chash[33];
-	int64_t last_seen;
-	int rows;
-};
 
 static size_t set_slot(const struct commit_acc *acc, int64_t id)
 {
@@ -76,7 +70,7 @@ static char *listed_json(const struct commit_acc *acc)
 }
 
 static int lookup(struct store *s, enum stmt id, int64_t feed, const char *arg,
-		  struct found *f)
+		  struct dedup_found *f)
 {
 	sqlite3_stmt *st = store_stmt(s, id);
 	sqlite3_bind_int64(st, 1, feed);
@@ -101,7 +95,7 @@ static int lookup(struct store *s, enum stmt id, int64_t feed, const char *arg,
  * fetch would make an unchanged document cost a page write per item. */
 #define LAST_SEEN_GRAIN 86400
 
-static int item_seen(struct store *s, const struct found *f, int64_t now)
+static int item_seen(struct store *s, const struct dedup_found *f, int64_t now)
 {
 	if (now - f->last_seen < LAST_SEEN_GRAIN)
 		return 0;
@@ -149,7 +143,7 @@ static int item_rekey(struct store *s, int64_t id, const struct dedup_item *p)
 }
 
 /* A known item listed again: refreshed now, rewritten later if edited. */
-static int item_known(struct store *s, const struct found *f, const struct dedup_item *p,
+static int item_known(struct store *s, const struct dedup_found *f, const struct dedup_item *p,
 		      int64_t now, struct commit_acc *acc)
 {
 	listed_add(acc, f->id);
@@ -347,8 +341,7 @@ struct doc_work {
 	struct dedup_item *p;
 	size_t n;
 	bool feed_has_items, feed_has_tombs;
-	struct found *known;   /* per item: the stored row with its identity */
-	bool *repeat;          /* per item: an earlier item has its identity */
+	struct dedup_found *known;   /* per item: the stored row with its identity */
 	int64_t *dup;          /* per item to insert: duplicate_of, or 0 */
 	size_t *news;          /* the items to insert, in document order */
 	size_t nnews;
@@ -357,7 +350,6 @@ struct doc_work {
 static void work_free(struct doc_work *w)
 {
 	free(w->known);
-	free(w->repeat);
 	free(w->dup);
 	free(w->news);
 }
@@ -382,7 +374,7 @@ static int load_known(struct store *s, int64_t feed, struct doc_work *w)
 	struct strtab keys;
 	int r = strtab_init(&keys, w->n);
 	for (size_t i = 0; i < w->n && r == 0; i++)
-		w->repeat[i] = !strtab_add(&keys, w->p[i].key, i);
+		strtab_add(&keys, w->p[i].key, i);   /* the first of repeats */
 	char *json = r == 0 && w->feed_has_items ? strtab_json(&keys) : NULL;
 	if (r < 0 || !w->feed_has_items || !json) {
 		strtab_free(&keys);
@@ -397,7 +389,7 @@ static int load_known(struct store *s, int64_t feed, struct doc_work *w)
 		size_t slot = k ? strtab_slot(&keys, k) : 0;
 		if (!k || !keys.str[slot])
 			continue;
-		struct found *f = &w->known[keys.item[slot]];
+		struct dedup_found *f = &w->known[keys.item[slot]];
 		f->rows = 1;
 		f->id = sqlite3_column_int64(st, 1);
 		const unsigned char *h = sqlite3_column_text(st, 2);
@@ -449,53 +441,77 @@ static int find_dups(struct store *s, int64_t feed, struct doc_work *w)
 
 static int tomb_has(struct store *s, enum stmt id, int64_t feed, const char *arg, bool *has)
 {
-	struct found f;
+	struct dedup_found f;
 	int r = lookup(s, id, feed, arg, &f);
 	*has = f.rows > 0;
 	return r;
 }
 
-/* Item I of the document: known (refreshed, maybe edited), dropped, or
- * queued in W->news to be inserted. The link rule may only match when the
- * link names one article: no other identity in the document has it, one
- * stored item holds it, and it is not the site's front page (feeds whose
- * every item links home would otherwise collapse). */
+/* What dedup_decide() asks, answered one statement each (only for items
+ * whose identity is unknown, of feeds that have items or tombstones). */
+struct ask_ctx {
+	struct store *s;
+	int64_t feed;
+	struct doc_work *w;
+	struct commit_acc *acc;
+};
+
+static int ask_tomb_key(void *ud, size_t i, bool *has)
+{
+	struct ask_ctx *c = ud;
+	*has = false;
+	return c->w->feed_has_tombs ? tomb_has(c->s, ST_TOMB_BY_KEY, c->feed, c->w->p[i].key, has) : 0;
+}
+
+static int ask_by_link(void *ud, size_t i, struct dedup_found *f)
+{
+	struct ask_ctx *c = ud;
+	memset(f, 0, sizeof *f);
+	return c->w->feed_has_items ? lookup(c->s, ST_ITEM_BY_CANON, c->feed, c->w->p[i].canon, f) : 0;
+}
+
+static int ask_tomb_link(void *ud, size_t i, bool *has)
+{
+	struct ask_ctx *c = ud;
+	*has = false;
+	return c->w->feed_has_tombs ? tomb_has(c->s, ST_TOMB_BY_CANON, c->feed, c->w->p[i].canon, has) : 0;
+}
+
+static bool ask_listed(void *ud, int64_t id)
+{
+	return listed_has(((struct ask_ctx *)ud)->acc, id);
+}
+
+/* Item I of the document, by the rules of dedup.c: known (refreshed,
+ * maybe edited), dropped, or queued in W->news to be inserted. */
 static int decide_item(struct store *s, int64_t feed, struct doc_work *w, size_t i,
 		       const char *site_canon, int64_t now, struct commit_acc *acc)
 {
 	const struct dedup_item *p = &w->p[i];
-	/* A second item with the same identity in one document: the first wins. */
-	if (w->repeat[i])
-		return 0;
-	struct found *known = &w->known[i];
-	if (known->rows)
-		return listed_has(acc, known->id) ? 0 : item_known(s, known, p, now, acc);
-	bool tomb = false;
-	int r = 0;
-	if (w->feed_has_tombs && (r = tomb_has(s, ST_TOMB_BY_KEY, feed, p->key, &tomb)) < 0)
+	struct ask_ctx c = {.s = s, .feed = feed, .w = w, .acc = acc};
+	const struct dedup_ask ask = {.tomb_key = ask_tomb_key, .by_link = ask_by_link,
+				      .tomb_link = ask_tomb_link, .listed = ask_listed, .ud = &c};
+	struct dedup_found f;
+	enum dedup_verdict v;
+	int r = dedup_decide(p, i, &w->known[i], site_canon, &ask, &f, &v);
+	if (r < 0)
 		return r;
-	if (tomb)
-		return 0;   /* pruned once: never new again */
-	if (dedup_link_usable(p, site_canon)) {
-		struct found f = {0};
-		if (w->feed_has_items && (r = lookup(s, ST_ITEM_BY_CANON, feed, p->canon, &f)) < 0)
+	switch (v) {
+	case DEDUP_SKIP:
+		return 0;
+	case DEDUP_REKEY:
+		/* Same item, new identity: a later item with the old one no
+		 * longer finds it. */
+		if ((r = item_rekey(s, f.id, p)) < 0)
 			return r;
-		if (f.rows == 1 && !listed_has(acc, f.id)) {
-			/* The publisher rewrote the identifier: same item, new
-			 * identity. A later item with the old one no longer
-			 * finds it. */
-			if ((r = item_rekey(s, f.id, p)) < 0)
-				return r;
-			for (size_t j = i + 1; j < w->n; j++)
-				if (w->known[j].rows && w->known[j].id == f.id)
-					w->known[j].rows = 0;
-			return item_known(s, &f, p, now, acc);
-		}
-		if (w->feed_has_tombs &&
-		    (r = tomb_has(s, ST_TOMB_BY_CANON, feed, p->canon, &tomb)) < 0)
-			return r;
-		if (tomb)
-			return 0;
+		for (size_t j = i + 1; j < w->n; j++)
+			if (w->known[j].rows && w->known[j].id == f.id)
+				w->known[j].rows = 0;
+		return item_known(s, &f, p, now, acc);
+	case DEDUP_KNOWN:
+		return item_known(s, &f, p, now, acc);
+	case DEDUP_NEW:
+		break;
 	}
 	w->news[w->nnews++] = i;
 	return 0;
@@ -511,11 +527,10 @@ static int store_items_of(struct store *s, int64_t feed, struct dedup_item *p, s
 {
 	struct doc_work w = {.p = p, .n = n};
 	w.known = calloc(n, sizeof *w.known);
-	w.repeat = calloc(n, sizeof *w.repeat);
 	w.dup = calloc(n, sizeof *w.dup);
 	w.news = calloc(n, sizeof *w.news);
 	int r = -ENOMEM;
-	if (!w.known || !w.repeat || !w.dup || !w.news)
+	if (!w.known || !w.dup || !w.news)
 		goto out;
 	if ((r = feed_facts(s, feed, &w)) < 0 || (r = load_known(s, feed, &w)) < 0)
 		goto out;

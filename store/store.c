@@ -246,6 +246,12 @@ int store_instances_json(struct store *s, int64_t now, json_t **out)
 	return s->ops->instances_json ? s->ops->instances_json(s->b, now, out) : -ENOTSUP;
 }
 
+void store_set_heartbeat(struct store *s, int64_t period_ms)
+{
+	if (s->ops->set_heartbeat)
+		s->ops->set_heartbeat(s->b, period_ms);
+}
+
 int store_news_fd(struct store *s)
 {
 	return s->ops->news_fd ? s->ops->news_fd(s->b) : -ENOTSUP;

@@ -241,9 +241,17 @@ int store_host_answer(struct store *s, const char *host, bool is429, int64_t *n4
  * milliseconds (repeated 429s). -ENOTSUP when one process uses the store. */
 int store_host_push(struct store *s, const char *host, int64_t ms);
 /* The instances sharing the store: [{"id","host","pid","started",
- * "last_seen","leases","feeds":[..]}], leases live at NOW. -ENOTSUP when
- * one process uses the store. */
+ * "last_seen","stale","leases","feeds":[..]}], leases live at NOW; "stale":
+ * its heartbeat is older than three periods (store_set_heartbeat): killed
+ * or stuck. -ENOTSUP when one process uses the store. */
 int store_instances_json(struct store *s, int64_t now, json_t **out);
+/* The daemon's heartbeat on a shared store is its store_checkpoint, every
+ * PERIOD_MS (60 s unless set). An instance whose heartbeat is older than
+ * three periods is stale, and the heartbeat of another instance drops it
+ * from the list once it holds no live lease. Set on the first handle
+ * before store_reopen and store_open_reader, which inherit it. No effect
+ * when one process uses the store. */
+void store_set_heartbeat(struct store *s, int64_t period_ms);
 
 /* News committed by other instances (PostgreSQL LISTEN/NOTIFY): a
  * descriptor that turns readable when some may have arrived, or -ENOTSUP

@@ -35,6 +35,9 @@ INTERVAL = 15              # interval = min_interval: jitter only adds
 PER_HOST = 2
 HOST_GAP = 0.3
 LEASE = 5
+# The heartbeat (the upkeep) every 2 s: an instance silent for three of
+# them is stale, and dropped from the list once its leases have expired.
+HEARTBEAT_MS = 2000
 # The run lasts this long before the logs are judged, so that the feeds
 # fetched first (the start-up spread takes 30 s for 300 feeds) are fetched
 # again.
@@ -86,7 +89,8 @@ class SharedStore(unittest.TestCase):
                       "[defaults]\ninterval = %ds\nmin_interval = %ds\nallow_private = yes\n\n"
                       % (cls.uri, LEASE, PER_HOST, HOST_GAP * 1000, INTERVAL, INTERVAL)
                       ) + "\n".join(feeds)
-        cls.d = [Feedd(cls.config, start=False) for _ in range(3)]
+        cls.d = [Feedd(cls.config, start=False, env={"FEEDD_UPKEEP_MS": str(HEARTBEAT_MS)})
+                 for _ in range(3)]
         # Started together, so that they race for the same due feeds.
         cls.t0 = time.time()
         for d in cls.d:
@@ -207,6 +211,7 @@ class SharedStore(unittest.TestCase):
             for i in inst:
                 self.assertIsInstance(i["leases"], int)
                 self.assertTrue(i["started"] and i["last_seen"] and i["host"])
+                self.assertIs(i["stale"], False)
         out = self.d[0].feedctl("status")
         self.assertEqual(out.returncode, 0, out.stderr)
         text = out.stdout.decode()
@@ -264,6 +269,16 @@ class SharedStore(unittest.TestCase):
         self.assertGreater(later[1]["time"], killed)
         self.assertEqual(psql(self.uri, "SELECT coalesce(lease_owner, '') FROM feeds"
                               " WHERE name = '%s'" % name), "")
+        # The killed instance leaves the list: its heartbeat stopped and
+        # its leases expired (the others' heartbeats drop it).
+        pids = lambda d: sorted(i["pid"] for i in d.get("/v1/status").json()["instances"])
+        self.assertTrue(wait_until(lambda: pids(a) == sorted([a.proc.pid, b.proc.pid]),
+                                   timeout=10 * HEARTBEAT_MS / 1000),
+                        "the killed instance is still listed: %s" % pids(a))
+        self.assertEqual(pids(b), pids(a))
+        out = a.feedctl("status")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertNotIn(":%d:" % c.proc.pid, out.stdout.decode())
 
 
 if __name__ == "__main__":
@@ -272,9 +287,11 @@ if __name__ == "__main__":
 
 @unittest.skipUnless(PG.startswith("postgresql://"), "FEEDD_TEST_STORE names no PostgreSQL")
 class SlowDatabase(unittest.TestCase):
-    """A database that makes writers wait delays claims and commits, on the
-    store thread, never the loop: the socket API answers meanwhile, and the
-    fetch goes through once the lock is gone."""
+    """A database that makes writers wait delays claims, commits and acks,
+    on the store thread, never the loop: the socket API answers meanwhile,
+    and the fetch and the ack go through once the lock is gone. A database
+    that makes readers wait delays /v1/feeds on a reader thread, and the
+    loop still answers other clients."""
 
     def setUp(self):
         self.db = "feedd_slow_%d" % os.getpid()
@@ -298,21 +315,37 @@ class SlowDatabase(unittest.TestCase):
     def items(self):
         return self.d.get("/v1/items?after=0", timeout=3).json()["items"]
 
+    def lock(self, sql, table, mode, hold):
+        """Another session runs SQL (its locks) and keeps them for HOLD s."""
+        self.locker = subprocess.Popen(
+            ["psql", "-X", "-q", "-At", self.uri, "-c",
+             "BEGIN; %s SELECT pg_sleep(%g); COMMIT;" % (sql, hold)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.assertTrue(wait_until(lambda: psql(
+            self.uri, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+            " WHERE c.relname = '%s' AND l.mode = '%s' AND l.granted" % (table, mode)) == "1"))
+
     def test_api_answers_while_writers_wait(self):
         self.srv.set_feed("s", items=[{"guid": "1", "title": "one"}])
         self.d = Feedd("[daemon]\nstore = %s\nhost_gap = 0s\n"
                        "[defaults]\nallow_private = yes\ninterval = 1h\n"
                        "[feed s]\nurl = %s\n" % (self.uri, self.srv.url("/feed/s")))
         self.assertTrue(wait_until(lambda: len(self.items()) == 1), self.d.read_log())
-        # Another session keeps every writer of feeds waiting (readers pass).
+        first = self.items()[0]["id"]
+        self.assertEqual(self.d.get("/v1/consumers/c/items").status, 200)
+        # Another session keeps every writer of feeds and consumers waiting
+        # (readers pass).
         hold = 6 * SLOW
-        self.locker = subprocess.Popen(
-            ["psql", "-X", "-q", "-At", self.uri, "-c",
-             "BEGIN; LOCK TABLE feeds IN EXCLUSIVE MODE; SELECT pg_sleep(%g); COMMIT;" % hold],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.assertTrue(wait_until(lambda: psql(
-            self.uri, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-            " WHERE c.relname = 'feeds' AND l.mode = 'ExclusiveLock' AND l.granted") == "1"))
+        self.lock("LOCK TABLE feeds IN EXCLUSIVE MODE; LOCK TABLE consumers IN EXCLUSIVE MODE;",
+                  "consumers", "ExclusiveLock", hold)
+        acked = {}
+
+        def ack():
+            acked["r"] = self.d.post("/v1/consumers/c/ack", {"upto": first},
+                                     timeout=30 * SLOW)
+
+        t = threading.Thread(target=ack)
+        t.start()
         self.srv.set_feed("s", items=[{"guid": "1", "title": "one"},
                                       {"guid": "2", "title": "two"}])
         self.assertEqual(self.d.post("/v1/feeds/s/refresh", timeout=3).status, 202)
@@ -321,12 +354,58 @@ class SlowDatabase(unittest.TestCase):
         # answer below comes while the lock is held (each gives up after
         # 3 s, and a loop waiting on the lock would answer none before it
         # went).
+        # The ack waits there too (it is a write); other clients' requests
+        # are answered meanwhile.
         for _ in range(3):
-            self.assertEqual(self.d.get("/v1/status", timeout=3).status, 200)
+            r = self.d.get("/v1/status", timeout=3)
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.json()["store"]["consumers"], 1)
             self.assertEqual(len(self.items()), 1)
+            self.assertEqual(self.d.get("/v1/feeds", timeout=3).status, 200)
+            self.assertEqual(self.d.get("/v1/consumers/c", timeout=3).json()["cursor"], 0)
+        self.assertTrue(t.is_alive(), "the ack was answered while consumers were locked")
         self.assertIsNone(self.locker.poll(),
                           "the answers came only after the lock was released")
         self.locker.wait(timeout=30 * SLOW)
-        # The lock is gone: claim, fetch and commit go through.
+        # The lock is gone: claim, fetch, commit and ack go through.
+        t.join(30 * SLOW)
+        self.assertEqual(acked["r"].status, 200, acked["r"].body)
+        self.assertEqual(acked["r"].json()["cursor"], first)
         self.assertTrue(wait_until(lambda: len(self.items()) == 2, timeout=20),
                         self.d.read_log())
+
+        # Now a session keeps even the readers of feeds waiting: /v1/feeds
+        # waits on its reader thread, the loop answers other clients (a
+        # request for no such path is answered by the loop alone).
+        self.lock("LOCK TABLE feeds IN ACCESS EXCLUSIVE MODE;", "feeds",
+                  "AccessExclusiveLock", hold)
+        got = {}
+
+        def feeds():
+            got["r"] = self.d.get("/v1/feeds", timeout=30 * SLOW)
+
+        t = threading.Thread(target=feeds)
+        t.start()
+        time.sleep(0.5)   # /v1/feeds is in the daemon by now
+        # /v1/status cannot count the feeds now: after a second it answers
+        # with the daemon's own figures and the store's last ones, marked
+        # stale; the next one at once, without holding another reader.
+        for _ in range(2):
+            r = self.d.get("/v1/status", timeout=3)
+            self.assertEqual(r.status, 200)
+            st = r.json()
+            self.assertIs(st.get("store_stale"), True, st)
+            self.assertGreater(st["store_as_of"], 0)
+            self.assertEqual(st["store"]["consumers"], 1)
+            self.assertEqual(st["feeds"]["total"], 1)
+        for _ in range(3):
+            self.assertEqual(self.d.get("/v1/nowhere", timeout=3).status, 404)
+            self.assertEqual(self.d.get("/v1/consumers", timeout=3).status, 200)
+        self.assertTrue(t.is_alive(), "/v1/feeds was answered while feeds was locked")
+        self.assertIsNone(self.locker.poll(),
+                          "the answers came only after the lock was released")
+        self.locker.wait(timeout=30 * SLOW)
+        t.join(30 * SLOW)
+        self.assertEqual(got["r"].status, 200)
+        self.assertEqual([f["name"] for f in got["r"].json()["feeds"]], ["s"])
+        self.assertTrue(wait_until(lambda: "store_stale" not in self.d.get("/v1/status").json()))

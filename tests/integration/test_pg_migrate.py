@@ -179,6 +179,31 @@ class Migrate(unittest.TestCase):
         self.assertIn("already holds data", r.stderr)
         self.assertEqual(self.counts(uri), before)
 
+    def test_columns_come_from_the_schemas(self):
+        # A store with a column this feedd's PostgreSQL schema lacks (a
+        # newer schema): refused before anything is written, naming it.
+        newer = os.path.join(self.src.dir, "newer.db")
+        with sqlite3.connect(self.db_path) as db:
+            db.execute("VACUUM INTO ?", (newer,))
+        with sqlite3.connect(newer) as db:
+            db.execute("ALTER TABLE items ADD COLUMN future TEXT")
+            db.execute("UPDATE items SET future = 'f' || id")
+        uri = self.new_db("columns")
+        r = migrate(newer, uri)
+        self.assertNotEqual(r.returncode, 0, r.stdout)
+        self.assertIn("items.future", r.stderr)
+        self.assertIn("refusing", r.stderr)
+        self.assertEqual(set(self.counts(uri).values()), {0})
+        # Once the target has the column too, it is copied like the others.
+        psql(uri, "ALTER TABLE items ADD COLUMN future text")
+        r = migrate(newer, uri)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(psql(uri, "SELECT count(*) FROM items WHERE future = 'f' || id"),
+                         str(NFEEDS * NITEMS))
+        # And the feeds' listed items (a JSON array there, an array here).
+        self.assertEqual(psql(uri, "SELECT count(*) FROM feeds WHERE cardinality(listed) = %d"
+                              % NITEMS), str(NFEEDS))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -142,6 +142,102 @@ static void test_guids_rewritten_http_to_https(void **state)
 	tdb_close(&t);
 }
 
+static void test_identity_freed_by_a_rewrite_in_the_same_document(void **state)
+{
+	/* The first entry takes stored item X under a new guid (same link);
+	 * the next one carries X's old guid with another item's link: it is
+	 * judged against what the store holds after the first rewrite (here
+	 * the link names Y, which takes that guid), not before it. */
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	doc_add(d, "a", "https://ex.com/1", "one");
+	doc_add(d, "b", "https://ex.com/2", "two");
+	assert_int_equal(commit_count(s, "f", d, NULL), 2);
+	struct doc *e = doc_new();
+	doc_add(e, "a2", "https://ex.com/1", "one");
+	doc_add(e, "a", "https://ex.com/2", "two");
+	doc_add(e, "c", "https://ex.com/3", "three");
+	size_t upd = 9;
+	assert_int_equal(commit_count(s, "f", e, &upd), 1);
+	assert_int_equal(upd, 0);
+	assert_int_equal(commit_count(s, "f", e, &upd), 0);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 3);
+	assert_string_equal(jstr(json_array_get(items, 0), "guid"), "a2");
+	assert_string_equal(jstr(json_array_get(items, 1), "guid"), "a");
+	assert_string_equal(jstr(json_array_get(items, 1), "title"), "two");
+	assert_string_equal(jstr(json_array_get(items, 2), "guid"), "c");
+	json_decref(items);
+	/* X's old guid on a link nothing holds: a new item. */
+	struct doc *g = doc_new();
+	doc_add(g, "a3", "https://ex.com/1", "one");
+	doc_add(g, "a2", "https://ex.com/4", "four");
+	assert_int_equal(commit_count(s, "f", g, NULL), 1);
+	items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 4);
+	assert_string_equal(jstr(json_array_get(items, 0), "guid"), "a3");
+	assert_string_equal(jstr(json_array_get(items, 3), "guid"), "a2");
+	assert_string_equal(jstr(json_array_get(items, 3), "title"), "four");
+	json_decref(items);
+	doc_free(g);
+	doc_free(e);
+	doc_free(d);
+	tdb_close(&t);
+}
+
+/* PostgreSQL only: the server drops the store's connection between two
+ * documents. The commit that finds out fails whole; the next one connects
+ * again, prepares its statements in the new session and finds the stored
+ * items as before. */
+static void test_commit_after_a_lost_connection(void **state)
+{
+#ifdef FEEDD_HAVE_PG
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	if (!t.pgdb[0]) {
+		tdb_close(&t);
+		skip();
+	}
+	struct doc *d = doc_new();
+	doc_add(d, "g1", "https://ex.com/1", "one");
+	doc_add(d, "g2", "https://ex.com/2", "two");
+	assert_int_equal(commit_count(s, "f", d, NULL), 2);
+	PGconn *c = PQconnectdb(getenv("FEEDD_TEST_STORE"));
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+		 " WHERE datname = '%s'", t.pgdb);
+	PQclear(PQexec(c, sql));
+	/* Gone once the server says so (the signal is asynchronous). */
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_stat_activity WHERE datname = '%s'",
+		 t.pgdb);
+	for (int i = 0; i < 500; i++) {
+		PGresult *r = PQexec(c, sql);
+		bool gone = PQresultStatus(r) == PGRES_TUPLES_OK && atoi(PQgetvalue(r, 0, 0)) == 0;
+		PQclear(r);
+		if (gone)
+			break;
+		usleep(10000);
+	}
+	PQfinish(c);
+	doc_add(d, "g3", "https://ex.com/3", "three");
+	long n = commit_count(s, "f", d, NULL);
+	if (n < 0)
+		n = commit_count(s, "f", d, NULL);
+	assert_int_equal(n, 1);
+	assert_int_equal(commit_count(s, "f", d, NULL), 0);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 3);
+	json_decref(items);
+	doc_free(d);
+	tdb_close(&t);
+#else
+	(void)state;
+	skip();
+#endif
+}
+
 static void test_guids_dropped_with_repeated_links(void **state)
 {
 	/* The publisher drops its guids and lists one entry twice: the feed
@@ -462,6 +558,8 @@ int main(void)
 		cmocka_unit_test(test_duplicate_guids_in_document),
 		cmocka_unit_test(test_same_identity_twice_in_document),
 		cmocka_unit_test(test_guids_rewritten_http_to_https),
+		cmocka_unit_test(test_identity_freed_by_a_rewrite_in_the_same_document),
+		cmocka_unit_test(test_commit_after_a_lost_connection),
 		cmocka_unit_test(test_guids_dropped_with_repeated_links),
 		cmocka_unit_test(test_front_page_links_do_not_merge),
 		cmocka_unit_test(test_title_edit_updates_in_place),

@@ -94,6 +94,39 @@ out:
 	tdb_close(&t);
 }
 
+/* An instance whose heartbeat is older than three periods is marked
+ * stale (killed or stuck); one that beats is not. */
+static void test_instances_stale(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *a = tdb_open(&t), *b = second(&t);
+	store_set_heartbeat(a, 2000);    /* stale after 6 s without a beat */
+	int64_t now = time(NULL);
+	json_t *j = NULL;
+	if (!shared()) {
+		assert_int_equal(store_instances_json(a, now, &j), -ENOTSUP);
+		goto out;
+	}
+	assert_int_equal(store_checkpoint(b), 0);    /* b's heartbeat */
+	assert_int_equal(store_instances_json(a, now, &j), 0);
+	assert_int_equal(json_array_size(j), 2);
+	size_t i;
+	json_t *o;
+	json_array_foreach(j, i, o)
+		assert_true(json_is_false(json_object_get(o, "stale")));
+	json_decref(j);
+	/* Seven seconds on, neither has beaten since. */
+	assert_int_equal(store_instances_json(a, now + 7, &j), 0);
+	assert_int_equal(json_array_size(j), 2);
+	json_array_foreach(j, i, o)
+		assert_true(json_is_true(json_object_get(o, "stale")));
+	json_decref(j);
+out:
+	store_close(b);
+	tdb_close(&t);
+}
+
 static void test_host_gap_and_push_back(void **state)
 {
 	(void)state;
@@ -142,6 +175,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_per_host_over_instances),
+		cmocka_unit_test(test_instances_stale),
 		cmocka_unit_test(test_host_gap_and_push_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
