@@ -34,6 +34,42 @@ static double cpu_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* CPU seconds of the calling thread alone (the committing one). */
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Seconds this thread has spent runnable but not running: the CPU taken
+ * by other processes (Linux schedstat; 0 where it is missing). */
+static double run_delay_s(void)
+{
+	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+	unsigned long long run = 0, wait = 0;
+	if (f) {
+		if (fscanf(f, "%llu %llu", &run, &wait) != 2)
+			wait = 0;
+		fclose(f);
+	}
+	return (double)wait / 1e9;
+}
+
+/* Bytes this process has handed to write system calls (/proc/self/io). */
+static long long bytes_written(void)
+{
+	FILE *f = fopen("/proc/self/io", "r");
+	char line[128];
+	long long v = 0;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "wchar: %lld", &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
 /* The database server's side of a PostgreSQL store, when the server runs
  * on this machine: the CPU time of the store's server processes, which the
  * bench's own CPU time does not include. */
@@ -156,6 +192,8 @@ int main(int argc, char **argv)
 
 	/* 1. Inserts: one document per feed, one transaction per document. */
 	double t_build = 0, t_store = 0, c_build = 0, c_start = cpu_s(), sv_start = server_cpu_s();
+	double w_start = now_s(), tc_start = thread_cpu_s(), rd_start = run_delay_s();
+	long long wb_start = bytes_written();
 	char name[32];
 	for (int f = 0; f < nfeeds; f++) {
 		double a = now_s(), ca = cpu_s();
@@ -171,12 +209,25 @@ int main(int argc, char **argv)
 	}
 	int64_t total = (int64_t)nfeeds * per_feed;
 	double c_store = cpu_s() - c_start - c_build;
+	double tc_store = thread_cpu_s() - tc_start - c_build;
+	double rd = run_delay_s() - rd_start;
+	double blocked = now_s() - w_start - (thread_cpu_s() - tc_start) - rd;
+	long long wb = bytes_written() - wb_start;
 	printf("insert: %lld items in %d documents of %d: %.2f s, %.0f items/s"
 	       " (%.2f ms per document; building the documents took %.2f s more)\n",
 	       (long long)total, nfeeds, per_feed, t_store, (double)total / t_store,
 	       t_store * 1000 / nfeeds, t_build);
 	printf("insert: %.2f CPU s, %.0f items per CPU second (the rate if the disk never made it wait)\n",
 	       c_store, (double)total / c_store);
+	printf("insert: %.2f CPU s in the committing thread (%.0f items per CPU second),"
+	       " %.2f CPU s in the store's other threads (checkpoints)\n",
+	       tc_store, (double)total / tc_store, c_store - tc_store);
+	printf("insert: the committing thread waited %.2f s for a CPU (other processes) and"
+	       " %.2f s blocked (disk, locks): %.0f items/s had no other process run"
+	       " (its CPU time plus the blocked time)\n",
+	       rd, blocked, (double)total / (tc_store + blocked));
+	printf("insert: %.0f bytes written per item (WAL and checkpoints, system calls)\n",
+	       (double)wb / (double)total);
 	if (sv_start >= 0) {
 		double sv = server_cpu_s() - sv_start;
 		printf("insert: the database server's process: %.2f CPU s (%.0f us per item);"
@@ -193,10 +244,11 @@ int main(int argc, char **argv)
 	       (double)total / (cpu_s() - c0));
 	struct store_figures fig;
 	store_figures(s, &fig);
-	printf("disk: %lld bytes file + %lld bytes WAL = %.0f bytes per item"
+	printf("disk: %lld bytes file + %lld bytes WAL = %.0f bytes per item, %.0f in the file"
 	       " (title ~50 B, summary %zu B, guid+link ~90 B, FTS index included)\n",
 	       (long long)fig.file_bytes, (long long)fig.wal_bytes,
-	       (double)(fig.file_bytes + fig.wal_bytes) / (double)fig.items, strlen(lorem));
+	       (double)(fig.file_bytes + fig.wal_bytes) / (double)fig.items,
+	       (double)fig.file_bytes / (double)fig.items, strlen(lorem));
 
 	/* 2. Dedup pass: a 200-item document whose items are all known. */
 	struct doc *known = make_doc(nfeeds, 0, 200);

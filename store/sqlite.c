@@ -1,6 +1,7 @@
 /* sqlite.c — the SQLite store: opening, checking and migrating the file,
  * the kept prepared statements, transactions, figures and checkpoints. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -369,10 +370,13 @@ static int check_file(struct store *s, bool clean, char **err)
 	return 0;
 }
 
-static int setup_connection(struct store *s, char **err)
+/* Pragmas and the checkpointer for a writer connection; SHARE is the
+ * checkpointer of the store's first connection, or NULL for that one. */
+static int setup_connection(struct store *s, struct sqlite_ckpt *share, char **err)
 {
 	int rc;
-	sqlite3_busy_timeout(s->db, 5000);
+	s->busy_ms = 5000;
+	sqlite3_busy_timeout(s->db, s->busy_ms);
 	sqlite3_extended_result_codes(s->db, 1);
 	char *mode = query_text(s->db, "PRAGMA journal_mode=WAL", &rc);
 	bool wal = mode && strcmp(mode, "wal") == 0;
@@ -383,16 +387,29 @@ static int setup_connection(struct store *s, char **err)
 	}
 	/* NORMAL: in WAL mode a commit survives a process crash, and only a
 	 * power cut may lose the last ones (acks are written FULL). The 8 MiB
-	 * cache keeps the hot index pages of a million-item store resident;
-	 * the auto-checkpoint (at 16 MiB of WAL, whatever the page size) is a
-	 * backstop for store_checkpoint(). */
+	 * cache keeps the hot index pages of a million-item store resident. */
+	rc = sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+			  " PRAGMA cache_size=-8192;", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		*err = fmt_err("store %s: %s", s->path, sqlite3_errmsg(s->db));
+		return -EIO;
+	}
+	/* Checkpoints run beside the commits, not inside them (sqlite_ckpt.c);
+	 * store_checkpoint() runs one too. */
 	char *ps = query_text(s->db, "PRAGMA page_size", &rc);
 	int page = ps ? atoi(ps) : 0;
 	free(ps);
-	char sql[192];
-	snprintf(sql, sizeof sql, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-		 " PRAGMA cache_size=-8192; PRAGMA wal_autocheckpoint=%d;",
-		 (16 << 20) / (page > 0 ? page : 4096));
+	s->ckpt = share ? sqlite_ckpt_ref(share) : sqlite_ckpt_new(s->path, page);
+	if (!s->ckpt) {
+		*err = fmt_err("store %s: out of memory", s->path);
+		return -ENOMEM;
+	}
+	sqlite_ckpt_attach(s->ckpt, s->db);
+	/* A WAL that readers pinned past twice the bound is cut back when it
+	 * starts afresh; normal cycles stay under it (no truncate and regrow). */
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA journal_size_limit=%lld",
+		 2LL * sqlite_ckpt_limit_bytes());
 	rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		*err = fmt_err("store %s: %s", s->path, sqlite3_errmsg(s->db));
@@ -467,8 +484,20 @@ static int prepare_all(struct store *s, char **err)
 	return 0;
 }
 
+/* Once per process, before SQLite initialises: no memory statistics. This
+ * libsqlite3 is built without lookaside, so every small allocation goes to
+ * malloc, and with statistics on each one also takes a global mutex (3% of
+ * a commit's CPU). Nothing here reads the statistics. Too late (SQLite was
+ * used first) is harmless: sqlite3_config() then refuses. */
+static void sqlite_global_config(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(const char *spec, const char *state_dir, struct store **out, char **err)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sqlite_global_config);
 	*out = NULL;
 	*err = NULL;
 	struct store *s = calloc(1, sizeof *s);
@@ -484,14 +513,15 @@ int store_open(const char *spec, const char *state_dir, struct store **out, char
 	int r;
 	bool clean = mark_take(s->path);
 	int rc = sqlite3_open_v2(s->path, &s->db,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+				 sqlite_vfs_name());
 	if (rc != SQLITE_OK) {
 		*err = fmt_err("store %s: cannot open: %s", s->path,
 			       s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		r = (rc & 0xff) == SQLITE_CANTOPEN ? -ENOENT : -EIO;
 		goto fail;
 	}
-	if ((r = check_file(s, clean, err)) < 0 || (r = setup_connection(s, err)) < 0 ||
+	if ((r = check_file(s, clean, err)) < 0 || (r = setup_connection(s, NULL, err)) < 0 ||
 	    (r = migrate(s, err)) < 0 || (r = prepare_all(s, err)) < 0)
 		goto fail;
 	s->opened = true;
@@ -554,18 +584,19 @@ int store_reopen(struct store *orig, struct store **out, char **err)
 		return -ENOMEM;
 	}
 	int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-				 NULL);
+				 sqlite_vfs_name());
 	if (rc != SQLITE_OK) {
 		*err = fmt_err("store %s: cannot open another connection: %s", s->path,
 			       s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		r = -EIO;
 		goto fail;
 	}
-	if ((r = setup_connection(s, err)) < 0 || (r = prepare_all(s, err)) < 0)
+	if ((r = setup_connection(s, orig->ckpt, err)) < 0 || (r = prepare_all(s, err)) < 0)
 		goto fail;
 	/* Off the loop, waiting for a lock costs nobody else: wait longer
 	 * rather than lose a commit to a busy file. */
-	sqlite3_busy_timeout(s->db, 60000);
+	s->busy_ms = 60000;
+	sqlite3_busy_timeout(s->db, s->busy_ms);
 	*out = s;
 	return 0;
 fail:
@@ -583,6 +614,12 @@ void store_close(struct store *s)
 		sqlite3_finalize(s->st[i]);
 	for (int i = 0; i < IQ__SHAPES; i++)
 		sqlite3_finalize(s->iq[i]);
+	/* The checkpointer's connection first: the last close checkpoints
+	 * and removes the WAL. */
+	if (s->ckpt) {
+		sqlite3_wal_hook(s->db, NULL, NULL);
+		sqlite_ckpt_release(s->ckpt);
+	}
 	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
 		log_err("store %s: close: %s", s->path, sqlite3_errmsg(s->db));
 	else if (s->opened)
@@ -677,10 +714,19 @@ int store_checkpoint(struct store *s)
 	if ((r = expire_events(s)) < 0)
 		return r;
 	int log_frames = 0, ckpt = 0;
-	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-					   &log_frames, &ckpt);
+	int rc = sqlite_ckpt_now(s->ckpt, s->db, &log_frames, &ckpt);
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		return store_fail(s, rc, "checkpoint");
+	if (rc == SQLITE_OK && log_frames > 0 && ckpt == log_frames && s->ckpt) {
+		/* Everything copied: empty the file too, unless someone is
+		 * writing or reading right now (no waiting: busy handler off),
+		 * so that an idle store keeps no WAL of its last burst. */
+		sqlite3_busy_timeout(s->db, 0);
+		rc = sqlite_ckpt_truncate(s->ckpt, s->db);
+		sqlite3_busy_timeout(s->db, s->busy_ms);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			return store_fail(s, rc, "checkpoint");
+	}
 	log_debug("store %s: checkpoint %d/%d frames", s->path, ckpt, log_frames);
 	return 0;
 }

@@ -102,6 +102,8 @@ enum {
 
 struct store {
 	sqlite3 *db;
+	struct sqlite_ckpt *ckpt;       /* writers only: shared checkpointer */
+	int busy_ms;                    /* its busy timeout */
 	char *path;
 	bool opened;                    /* open succeeded: a clean close is marked */
 	sqlite3_stmt *st[ST__COUNT];
@@ -148,6 +150,35 @@ int store_event(struct store *s, const char *type, int64_t now, const char *feed
 /* Indexes every item above the full-text watermark, in transactions of a
  * bounded batch each (sqlite_fts.c); *INDEXED (may be NULL) counts them. */
 int store_fts_catch_up(struct store *s, int64_t *indexed);
+
+/* The checkpointer (sqlite_ckpt.c) shared by a store's writer connections:
+ * a thread with its own connection runs PASSIVE checkpoints as the WAL
+ * grows, and past a bound the committing connection finishes one itself
+ * so that the WAL starts afresh. sqlite_ckpt_new() holds one reference,
+ * sqlite_ckpt_ref() adds one, the last sqlite_ckpt_release() stops the
+ * thread and closes its connection (call it before closing the writer's
+ * own, so that the last close still removes the WAL). */
+struct sqlite_ckpt;
+struct sqlite_ckpt *sqlite_ckpt_new(const char *path, int page_size);
+struct sqlite_ckpt *sqlite_ckpt_ref(struct sqlite_ckpt *c);
+void sqlite_ckpt_release(struct sqlite_ckpt *c);
+/* Hooks DB's commits to C, in place of SQLite's auto-checkpoint. */
+void sqlite_ckpt_attach(struct sqlite_ckpt *c, sqlite3 *db);
+/* A PASSIVE checkpoint on DB now (C may be NULL): SQLite's result code,
+ * the frames in the WAL and those copied. */
+int sqlite_ckpt_now(struct sqlite_ckpt *c, sqlite3 *db, int *log, int *done);
+/* A TRUNCATE checkpoint on DB (the WAL emptied), serialised with the
+ * thread's passes; SQLITE_BUSY at once if the caller set no busy handler
+ * and a writer or reader is active. */
+int sqlite_ckpt_truncate(struct sqlite_ckpt *c, sqlite3 *db);
+/* The WAL's bound in bytes: 64 MiB, or FEEDD_STORE_WAL_LIMIT. */
+int sqlite_ckpt_limit_bytes(void);
+
+/* The name of the VFS that writes each WAL frame in one system call
+ * (sqlite_vfs.c), registered on first use; NULL (the default VFS) if it
+ * could not be. For the writer connections; call after SQLite's global
+ * configuration (store_open). */
+const char *sqlite_vfs_name(void);
 
 /* The feed's row id, creating the row if CREATE. -ENOENT when unknown. */
 int store_feed_id(struct store *s, const char *name, const char *url, bool create,
