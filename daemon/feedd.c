@@ -213,11 +213,51 @@ int feedd_reload_start(struct feedd *d, struct config_errors *errs, feedd_reload
 	return 0;
 }
 
+struct wake_job {
+	struct feedd *d;
+	int64_t last_item, last_event;
+	int rc;
+};
+
+static void wake_work(struct store *s, void *arg)
+{
+	struct wake_job *j = arg;
+	j->rc = store_last_ids(s, &j->last_item, &j->last_event);
+}
+
+static void wake_done(void *arg)
+{
+	struct wake_job *j = arg;
+	struct feedd *d = j->d;
+	d->waking = false;
+	if (j->rc == 0 && d->api)
+		api_wake(d->api, j->last_item, j->last_event);
+	free(j);
+	if (d->wake_again) {
+		d->wake_again = false;
+		feedd_wake(d);
+	}
+}
+
 void feedd_wake(struct feedd *d)
 {
-	int64_t last_item = 0, last_event = 0;
-	if (d->api && store_last_ids(d->store, &last_item, &last_event) == 0)
-		api_wake(d->api, last_item, last_event);
+	if (!d->api)
+		return;
+	if (d->waking) {
+		d->wake_again = true;
+		return;
+	}
+	struct wake_job *j = calloc(1, sizeof *j);
+	if (!j)
+		return;
+	j->d = d;
+	if (d->storeq && storeq_submit(d->storeq, wake_work, wake_done, j) == 0) {
+		d->waking = true;
+		return;
+	}
+	/* No store thread (starting, stopping): here. */
+	wake_work(d->store, j);
+	wake_done(j);
 }
 
 void feedd_news(struct feedd *d, const struct store_news *news)
@@ -393,9 +433,8 @@ static void on_uv_news(uv_poll_t *h, int status, int events)
 		uv_close((uv_handle_t *)h, NULL);
 		return;
 	}
-	struct store_news news = {0};
-	if (any && store_last_ids(l->d.store, &news.last_item_id, &news.last_event_seq) == 0)
-		feedd_news(&l->d, &news);
+	if (any)
+		feedd_wake(&l->d);
 }
 
 static void news_start(struct life *l)

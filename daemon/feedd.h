@@ -40,6 +40,8 @@ struct feedd {
 	struct feedd_totals totals;
 	bool stopping;
 	bool reloading;             /* feedd_reload_start's reload under way */
+	bool waking;                /* feedd_wake's read of the newest ids under way */
+	bool wake_again;            /* and another wake asked for meanwhile */
 };
 
 /* Re-reads the config file (SIGHUP, POST /v1/reload). A bad file is rejected
@@ -63,8 +65,10 @@ int feedd_reload_start(struct feedd *d, struct config_errors *errs, feedd_reload
 /* A fetched document was committed: wake long-polls and hooks. */
 void feedd_news(struct feedd *d, const struct store_news *news);
 
-/* Events were recorded outside a fetch (reload, a hook given up): wake the
- * /v1/events long-polls. */
+/* Events were recorded outside a fetch (reload, a hook given up), or
+ * another instance on a shared store committed news: wake the long-polls.
+ * The newest ids are read on the store thread, never on the loop; wakes
+ * asked for while one read is under way take one more read after it. */
 void feedd_wake(struct feedd *d);
 
 #endif
