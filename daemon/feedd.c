@@ -466,6 +466,14 @@ static int make_state_dir(const char *dir)
 
 int run_daemon(const struct run_opts *o)
 {
+	/* One malloc arena for every thread (the store thread, its
+	 * checkpointer, the API's readers), unless MALLOC_ARENA_MAX says
+	 * otherwise: each thread's own arena kept what its bursts had left
+	 * (idle, 10 000 feeds: 30.9 MiB with an arena each, 27.1 with one;
+	 * peak 40.6 against 32.5), and the threads' work is SQLite's, not
+	 * malloc's. */
+	if (!getenv("MALLOC_ARENA_MAX"))
+		mallopt(M_ARENA_MAX, 1);
 	struct life *l = calloc(1, sizeof *l);
 	if (!l)
 		return RUN_EXIT_FAILURE;
