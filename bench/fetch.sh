@@ -61,26 +61,7 @@ trap cleanup EXIT INT TERM
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 # --- the corpus ---
-python3 - "$work/www" "$(echo "$SIZES" | tr ' ' '\n' | sort -n | tail -1)" "$ITEMS" <<'EOF'
-import os, sys
-root, n, items = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-os.makedirs(root, exist_ok=True)
-para = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod "
-        "tempor incididunt ut labore et dolore magna aliqua. ") * 3
-for i in range(n):
-    out = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
-           '<title>Feed %d</title><link>http://example.org/%d/</link>'
-           '<description>bench feed %d</description>\n' % (i, i, i)]
-    for j in range(items):
-        out.append('<item><title>Item %d of feed %d</title>'
-                   '<link>http://example.org/%d/%d.html</link><guid>urn:bench:%d:%d</guid>'
-                   '<pubDate>Mon, 06 Nov 2023 %02d:%02d:00 GMT</pubDate>'
-                   '<description>%s</description></item>\n'
-                   % (j, i, i, j, i, j, j % 24, j % 60, para))
-    out.append('</channel></rss>\n')
-    with open(os.path.join(root, 'f%d.xml' % i), 'w') as f:
-        f.write(''.join(out))
-EOF
+python3 bench/feed_corpus.py "$work/www" "$(echo "$SIZES" | tr ' ' '\n' | sort -n | tail -1)" "$ITEMS"
 
 # --- nginx ---
 mkdir -p "$work/nginx/logs" "$work/nginx/tmp"
