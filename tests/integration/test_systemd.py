@@ -99,7 +99,8 @@ class Install(unittest.TestCase):
         os.makedirs(cls.check_dir)
         with open(os.path.join(cls.check_dir, "feedd.service"), "w") as f:
             f.write(cls.installed_unit.replace(
-                "ExecStart=/usr/sbin/feedd", "ExecStart=" + cls.dest + "/usr/sbin/feedd"))
+                "ExecStart=/usr/sbin/feedd", "ExecStart=" + cls.dest + "/usr/sbin/feedd").replace(
+                "ExecReload=/usr/bin/feedctl", "ExecReload=" + cls.dest + "/usr/bin/feedctl"))
         shutil.copy(cls.socket, cls.check_dir)
 
     @classmethod
@@ -115,6 +116,7 @@ class Install(unittest.TestCase):
 
     def test_installed_unit_names_installed_binary(self):
         self.assertIn("\nExecStart=/usr/sbin/feedd --foreground\n", self.installed_unit)
+        self.assertIn("\nExecReload=/usr/bin/feedctl ", self.installed_unit)
         with open(UNIT) as f:
             self.assertEqual(f.read(), self.installed_unit)
 
@@ -227,9 +229,17 @@ class Unit(unittest.TestCase):
 
     def test_required_directives(self):
         svc = dict(unit_entries(UNIT))
-        for k, v in {"Type": "notify", "ExecReload": "/bin/kill -HUP $MAINPID",
+        # Reload through the API (what every Debian has; a bad file fails
+        # the reload), as the daemon's user, a member of the socket's group.
+        # No RuntimeDirectory=: /run/feedd is the socket unit's
+        # (test_systemd_boot.py shows what it did to the group's access).
+        self.assertNotIn("RuntimeDirectory", svc)
+        for k, v in {"Type": "notify",
+                     "ExecReload": "/usr/bin/feedctl --socket /run/feedd/feedd.sock "
+                                   "--timeout 80 reload",
+                     "SupplementaryGroups": "feedd",
                      "Restart": "on-failure", "StateDirectory": "feedd",
-                     "RuntimeDirectory": "feedd", "ConfigurationDirectory": "feedd",
+                     "ConfigurationDirectory": "feedd",
                      "UMask": "0077", "ProtectSystem": "strict", "CapabilityBoundingSet": "",
                      "RestrictAddressFamilies": "AF_UNIX AF_INET AF_INET6",
                      "ProtectProc": "invisible", "ProcSubset": "pid"}.items():
