@@ -84,6 +84,9 @@ static int reload_read(struct feedd *d, struct config **out, struct config_error
 	notify_reloading();
 	int r = run_load_config(l->opts, &c, errs);
 	if (r < 0) {
+		/* Logged here for every way in (SIGHUP, POST /v1/reload, which
+		 * is systemctl reload): the journal names each error. */
+		run_log_config_errors(errs, LOG_LVL_ERR);
 		log_err("reload: %s rejected, the running set is unchanged", d->config_path);
 		notify_ready();
 		return r;
@@ -311,8 +314,6 @@ static void sighup_reload(struct life *l)
 	if (r == -EBUSY) {
 		log_info("SIGHUP: a reload is under way; reloading again after it");
 		l->reload_again = true;
-	} else if (r < 0) {
-		run_log_config_errors(&errs, LOG_LVL_ERR);
 	}
 	config_errors_free(&errs);
 }
