@@ -581,7 +581,8 @@ char *conf_edit_finish(struct conf_edit *ed, size_t *lenp, struct conf_edit_erro
 	strbuf_put(&b, ed->text, ed->len);
 	if (ed->len && ed->text[ed->len - 1] != '\n' && ed->add.len)
 		strbuf_putc(&b, '\n');
-	strbuf_put(&b, ed->add.s, ed->add.len);
+	if (ed->add.len)
+		strbuf_put(&b, ed->add.s, ed->add.len);
 	if (!b.s && !(b.s = strdup("")))
 		return NULL;
 	struct config *nc = NULL;
