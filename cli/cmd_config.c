@@ -18,7 +18,7 @@
 #include "core/url.h"
 
 #define ADD_MAX_BYTES (16 * 1024 * 1024)
-#define ADD_MAX_TAGS  16
+#define ADD_MAX_TAGS  64
 
 static const char *config_path(const char *opt)
 {
@@ -201,18 +201,33 @@ static int conf_commit(struct conf_file *f, const char *new_text)
 	return code;
 }
 
-static int name_taken(const char *name, void *arg)
+/* The option or argument of `add` a refused field came from. */
+static const char *add_field_label(enum conf_field f)
 {
-	const struct config *c = arg;
-	return config_find_feed(c, name) != NULL;
+	switch (f) {
+	case CONF_FIELD_NAME: return "--name";
+	case CONF_FIELD_URL: return "URL";
+	case CONF_FIELD_TAG: return "--tag";
+	case CONF_FIELD_INTERVAL: return "--interval";
+	default: return conf_field_name(f);
+	}
 }
 
-static const struct feed_conf *feed_by_url(const struct config *c, const char *url)
+/* "feedctl: --tag "a\nexec = …" contains a newline; nothing written", or
+ * the file's errors, one an indented line. */
+static void print_edit_error(const struct conf_edit_error *e, const char *label)
 {
-	for (size_t i = 0; i < c->nfeeds; i++)
-		if (strcmp(c->feeds[i].url, url) == 0)
-			return &c->feeds[i];
-	return NULL;
+	if (e->field == CONF_FIELD_FILE) {
+		fputs("feedctl: ", stderr);
+		for (const char *m = e->msg; *m; m++) {
+			fputc(*m, stderr);
+			if (*m == '\n')
+				fputs("  ", stderr);
+		}
+		fputc('\n', stderr);
+	} else {
+		fprintf(stderr, "feedctl: %s %s %s; nothing written\n", label, e->value, e->msg);
+	}
 }
 
 int cmd_add(const struct command *c, int argc, char **argv)
@@ -235,8 +250,12 @@ int cmd_add(const struct command *c, int argc, char **argv)
 		case 'i': interval = optarg; break;
 		case 'c': cfg = optarg; break;
 		case 't':
-			if (ntags < ADD_MAX_TAGS)
-				tags[ntags++] = optarg;
+			if (ntags == ADD_MAX_TAGS) {
+				fprintf(stderr, "feedctl: more than %d --tag options; nothing written\n",
+					ADD_MAX_TAGS);
+				return CTL_EXIT_USAGE;
+			}
+			tags[ntags++] = optarg;
 			break;
 		case 'h': ctl_usage_of(c, stdout); return 0;
 		default: ctl_usage_of(c, stderr); return CTL_EXIT_USAGE;
@@ -246,49 +265,62 @@ int cmd_add(const struct command *c, int argc, char **argv)
 		ctl_usage_of(c, stderr);
 		return CTL_EXIT_USAGE;
 	}
-	const char *url = argv[optind];
-	int64_t secs;
-	if (interval && config_parse_duration(interval, &secs) < 0) {
-		fprintf(stderr, "feedctl: --interval \"%s\" is not a duration (15m, 2h, 1d)\n", interval);
-		return CTL_EXIT_USAGE;
-	}
 	struct conf_file f;
 	int code = conf_open(&f, config_path(cfg), true);
 	if (code)
 		return code;
-	const struct feed_conf *dup = feed_by_url(f.conf, url);
-	if (dup) {
-		fprintf(stderr, "feedctl: %s is already in %s as [feed %s]\n", url, f.path, dup->name);
-		conf_close(&f);
-		return CTL_EXIT_LOCAL;
-	}
-	if (name && config_find_feed(f.conf, name)) {
-		fprintf(stderr, "feedctl: a feed named \"%s\" is already in %s\n", name, f.path);
-		conf_close(&f);
-		return CTL_EXIT_LOCAL;
-	}
+	/* Every value the user gave is checked by the writer before anything
+	 * is fetched; the feed's own title only ever becomes a comment. */
+	struct conf_edit_error e;
+	struct conf_edit *ed = conf_edit_begin(f.path, f.text, f.len, &e);
+	char *url = NULL, *auto_name = NULL, *text = NULL;
 	struct doc *doc = NULL;
-	if ((code = check_feed(url, &doc))) {
-		conf_close(&f);
-		return code;
+	code = CTL_EXIT_LOCAL;
+	if (!ed) {
+		print_edit_error(&e, NULL);
+		goto out;
 	}
-	printf("%s: \"%s\", %zu items\n", url, doc->feed.title ? doc->feed.title : "(untitled)",
-	       doc->nitems);
-	char *auto_name = name ? NULL : conf_name_from_url(url, name_taken, f.conf);
+	if (conf_edit_url(argv[optind], &url, &e) < 0) {
+		print_edit_error(&e, add_field_label(e.field));
+		code = CTL_EXIT_USAGE;
+		goto out;
+	}
+	const char *dup = conf_edit_feed_by_url(ed, url);
+	if (dup) {
+		fprintf(stderr, "feedctl: %s is already in %s as [feed %s]\n", url, f.path, dup);
+		goto out;
+	}
+	if (!name)
+		name = auto_name = conf_edit_new_name(ed, url);
 	struct conf_new_feed nf = {
-		.name = name ? name : auto_name,
-		.url = url,
-		.tags = tags,
-		.interval = interval,
-		.comment = doc->feed.title,
+		.name = name, .url = url, .tags = tags, .interval = interval,
 	};
-	char *text = conf_edit_add(f.text, &nf);
-	doc_free(doc);
-	code = text ? conf_commit(&f, text) : CTL_EXIT_LOCAL;
+	if (conf_edit_check(ed, &nf, &e) < 0) {
+		print_edit_error(&e, add_field_label(e.field));
+		code = e.field == CONF_FIELD_FILE ? CTL_EXIT_LOCAL : CTL_EXIT_USAGE;
+		goto out;
+	}
+	if ((code = check_feed(url, &doc)))
+		goto out;
+	code = CTL_EXIT_LOCAL;
+	char shown[200] = "(untitled)";   /* the publisher's text: escaped on the terminal */
+	if (doc->feed.title)
+		conf_quote(doc->feed.title, shown, sizeof shown);
+	printf("%s: %s, %zu items\n", url, shown, doc->nitems);
+	nf.title = doc->feed.title;
+	if (conf_edit_add(ed, &nf, &e) < 0 || !(text = conf_edit_finish(ed, NULL, &e))) {
+		print_edit_error(&e, add_field_label(e.field));
+		goto out;
+	}
+	code = conf_commit(&f, text);
 	if (!code)
 		printf("added [feed %s] to %s\n", nf.name, f.path);
+out:
+	doc_free(doc);
 	free(text);
+	free(url);
 	free(auto_name);
+	conf_edit_free(ed);
 	conf_close(&f);
 	return code;
 }
@@ -376,53 +408,76 @@ int cmd_import(const struct command *c, int argc, char **argv)
 		opml_feeds_free(feeds, n);
 		return code;
 	}
-	char *text = strdup(f.text);
+	struct conf_edit_error e;
+	struct conf_edit *ed = conf_edit_begin(f.path, f.text, f.len, &e);
+	if (!ed) {
+		print_edit_error(&e, NULL);
+		opml_feeds_free(feeds, n);
+		conf_close(&f);
+		return CTL_EXIT_LOCAL;
+	}
 	size_t added = 0, skipped = 0, bad = 0;
-	for (size_t i = 0; i < n && text; i++) {
-		const struct feed_conf *dup = feed_by_url(f.conf, feeds[i].url);
+	for (size_t i = 0; i < n; i++) {
+		/* Every outline is someone else's text: each one goes through the
+		 * writer, and one it refuses is named and left out. */
+		char title[120], url_q[200];
+		conf_quote(feeds[i].title ? feeds[i].title : "", title, sizeof title);
+		conf_quote(feeds[i].url, url_q, sizeof url_q);
+		char *url = NULL;
+		if (conf_edit_url(feeds[i].url, &url, &e) < 0) {
+			fprintf(stderr, "feedctl: skipped outline %zu %s: xmlUrl %s %s\n", i + 1, title,
+				e.value, e.msg);
+			bad++;
+			continue;
+		}
+		const char *dup = conf_edit_feed_by_url(ed, url);
 		if (dup) {
-			printf("skipped %s: already in %s as [feed %s]\n", feeds[i].url, f.path, dup->name);
+			if (config_find_feed(f.conf, dup))
+				printf("skipped %s: already in %s as [feed %s]\n", url, f.path, dup);
+			else
+				printf("skipped %s: listed twice in %s\n", url, opml_path);
 			skipped++;
+			free(url);
 			continue;
 		}
-		/* The name must be unique against the file and against what this
-		 * import added: re-validate the growing text as we go. */
-		struct config *cur = NULL;
-		if (config_parse_buffer(f.path, text, strlen(text), &cur, NULL) < 0)
-			break;
-		if (feed_by_url(cur, feeds[i].url)) {
-			printf("skipped %s: listed twice in %s\n", feeds[i].url, opml_path);
-			skipped++;
-			config_free(cur);
-			continue;
-		}
-		char *name = conf_name_from_url(feeds[i].url, name_taken, cur);
+		char *name = conf_edit_new_name(ed, url);
 		struct conf_new_feed nf = {
-			.name = name, .url = feeds[i].url,
-			.tags = (const char *const *)feeds[i].tags, .comment = feeds[i].title,
+			.name = name, .url = url,
+			.tags = (const char *const *)feeds[i].tags, .title = feeds[i].title,
 		};
-		char *next = conf_edit_add(text, &nf);
-		struct config *check = NULL;
-		if (next && config_parse_buffer(f.path, next, strlen(next), &check, NULL) == 0) {
-			free(text);
-			text = next;
+		if (conf_edit_add(ed, &nf, &e) == 0) {
 			added++;
-			printf("added [feed %s] %s\n", name, feeds[i].url);
+			printf("added [feed %s] %s\n", name, url);
+		} else if (e.field == CONF_FIELD_FILE) {
+			fprintf(stderr, "feedctl: skipped outline %zu %s (%s): %s\n", i + 1, title,
+				url_q, e.msg);
+			bad++;
 		} else {
-			fprintf(stderr, "feedctl: skipped %s: not a URL feeds.conf accepts\n", feeds[i].url);
-			free(next);
+			fprintf(stderr, "feedctl: skipped outline %zu %s (%s): %s %s %s\n", i + 1, title,
+				url_q, e.field == CONF_FIELD_TAG ? "tag (from its category or an "
+				"enclosing outline)" : conf_field_name(e.field), e.value, e.msg);
 			bad++;
 		}
-		config_free(check);
-		config_free(cur);
 		free(name);
+		free(url);
 	}
 	opml_feeds_free(feeds, n);
 	code = 0;
-	if (added && text)
-		code = conf_commit(&f, text);
-	printf("%zu added, %zu already present, %zu invalid\n", added, skipped, bad);
-	free(text);
+	if (added) {
+		char *text = conf_edit_finish(ed, NULL, &e);
+		if (text) {
+			code = conf_commit(&f, text);
+		} else {
+			print_edit_error(&e, NULL);
+			code = CTL_EXIT_LOCAL;
+			added = 0;
+		}
+		free(text);
+	}
+	printf("%zu added, %zu already present, %zu refused\n", added, skipped, bad);
+	if (!code && bad)
+		code = CTL_EXIT_LOCAL;
+	conf_edit_free(ed);
 	conf_close(&f);
 	return code;
 }

@@ -198,7 +198,7 @@ class FeedctlTest(unittest.TestCase):
         after = open(self.d.config, "rb").read()
         self.assertTrue(after.startswith(before))
         added = after[len(before):].decode()
-        self.assertIn("# Bee News\n[feed 127-0-0-1]\nurl = %s\ninterval = 2h\ntags = bees\n" % url,
+        self.assertIn("# title: Bee News\n[feed 127-0-0-1]\nurl = %s\ninterval = 2h\ntags = bees\n" % url,
                       added)
         self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/127-0-0-1").status == 200))
         # The same URL again is refused; so is a name already taken.
