@@ -79,8 +79,12 @@ static void relative(const char *rfc3339, char *buf, size_t len)
 	snprintf(buf, len, d < 0 ? "%s ago" : "in %s", v);
 }
 
+/* The daemon's word for the state; the rule below only for an older one. */
 static const char *feed_state(json_t *f)
 {
+	const char *s = json_string_value(json_object_get(f, "state"));
+	if (s && *s)
+		return s;
 	if (json_is_true(json_object_get(f, "removed")))
 		return "removed";
 	if (json_is_true(json_object_get(f, "gone")))
@@ -88,9 +92,10 @@ static const char *feed_state(json_t *f)
 	json_t *cfg = json_object_get(f, "config");
 	if (cfg && json_is_false(json_object_get(cfg, "enabled")))
 		return "disabled";
-	if (json_integer_value(json_object_get(f, "failures")) > 0)
+	if (json_integer_value(json_object_get(f, "failures")) > 0 ||
+	    json_string_value(json_object_get(f, "last_error")))
 		return "failing";
-	if (!json_string_value(json_object_get(f, "last_fetch")))
+	if (!json_string_value(json_object_get(f, "last_success")))
 		return "new";
 	return "ok";
 }

@@ -689,6 +689,10 @@ static json_t *feed_config_json(const struct feed_conf *fc)
 			 "hook", fc->exec != NULL);
 }
 
+/* What is so, in this order: removed, gone, disabled; failing while the
+ * last attempt went wrong (an error not counted as a failure, an outage or
+ * a refused commit, included); new until the first success; then ok. The
+ * store counts the same way (store_feed_counts). */
 static const char *feed_state_of(const json_t *f)
 {
 	const char *s = json_string_value(json_object_get(f, "state"));
@@ -700,10 +704,11 @@ static const char *feed_state_of(const json_t *f)
 		return "gone";
 	if (json_is_false(json_object_get(json_object_get(f, "config"), "enabled")))
 		return "disabled";
-	if (json_integer_value(json_object_get(f, "failures")) > 0)
+	if (json_integer_value(json_object_get(f, "failures")) > 0 ||
+	    json_string_value(json_object_get(f, "last_error")))
 		return "failing";
-	json_t *lf = json_object_get(f, "last_fetch");
-	if (!lf || json_is_null(lf) || (json_is_integer(lf) && json_integer_value(lf) == 0))
+	json_t *ls = json_object_get(f, "last_success");
+	if (!ls || json_is_null(ls) || (json_is_integer(ls) && json_integer_value(ls) == 0))
 		return "new";
 	return "ok";
 }
@@ -724,6 +729,13 @@ static void feed_decorate(struct api *a, json_t *feed)
 		json_object_set_new(feed, "config", feed_config_json(fc));
 	if (!json_object_get(feed, "state"))
 		json_object_set_new(feed, "state", json_string(feed_state_of(feed)));
+	/* Nothing is fetched for a feed that left the config or is switched
+	 * off (a gone feed's due time is already none): no next fetch. */
+	const char *state = json_string_value(json_object_get(feed, "state"));
+	if (state && (!strcmp(state, "removed") || !strcmp(state, "disabled"))) {
+		json_object_set_new(feed, "next_due", json_null());
+		json_object_set_new(feed, "next_reason", json_string(state));
+	}
 }
 
 /* FEEDS (taken over): the store's rows, with what the loop knows. */
