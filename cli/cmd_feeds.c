@@ -71,6 +71,10 @@ static void relative(const char *rfc3339, char *buf, size_t len)
 	}
 	long long d = (long long)timegm(&tm) - (long long)time(NULL);
 	long long a = d < 0 ? -d : d;
+	if (a == 0) {
+		snprintf(buf, len, "now");
+		return;
+	}
 	char v[32];
 	if (a < 90) snprintf(v, sizeof v, "%llds", a);
 	else if (a < 5400) snprintf(v, sizeof v, "%lldm", a / 60);

@@ -75,6 +75,7 @@ struct feed_rt {
 	bool keep;                   /* sched_reload's mark */
 	bool host_429;               /* the claim saw the host's shared 429 run */
 	bool refresh;                /* asked for while its commit was on its way */
+	int64_t retries;             /* transient errors in a row (the retry schedule) */
 	bool once_done;
 	int once_status;
 	char *once_line;
@@ -783,6 +784,8 @@ static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct 
 		set_str(&st->last_error, o->msg);
 	}
 
+	bool transient = o->sched == SCHEDULE_RETRY || o->sched == SCHEDULE_OUTAGE;
+	rt->retries = transient ? rt->retries + 1 : 0;
 	if (st->gone) {
 		st->next_due = 0;
 		set_str(&st->next_reason, "gone");
@@ -793,7 +796,7 @@ static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct 
 			.min_interval = fc->min_interval,
 			.max_interval = fc->max_interval,
 			.outcome = o->sched,
-			.failures = st->failures,
+			.failures = transient ? rt->retries : st->failures,
 			.cache_control = r ? r->cache_control : NULL,
 			.expires = r ? r->expires : NULL,
 			.date = r ? r->date : NULL,
@@ -1073,8 +1076,14 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 	} else if (r->error == FETCH_OK) {
 		st->n_err_http++;
 		d->totals.errors_http++;
-		if (r->status == 429 || r->status == 503)
+		/* 429, and a 503 that says when: Retry-After. Any other 5xx is
+		 * the server's passing trouble: the retry schedule. */
+		int64_t ra;
+		bool says_when = schedule_retry_after(r->retry_after, now / 1000, &ra) == 0;
+		if (r->status == 429 || (r->status == 503 && says_when))
 			o.sched = SCHEDULE_THROTTLED;
+		else if (r->status >= 500 && r->status <= 599)
+			o.sched = SCHEDULE_RETRY;
 		snprintf(o.msg, sizeof o.msg, "HTTP %d%s%s", r->status,
 			 r->retry_after ? ", Retry-After: " : "", r->retry_after ? r->retry_after : "");
 	} else {
@@ -1084,6 +1093,9 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 		d->totals.errors_net++;
 		snprintf(o.msg, sizeof o.msg, "%s: %s", fetch_error_name(r->error),
 			 r->error_msg ? r->error_msg : "");
+		/* Refused, unresolved, timed out: likely to pass, retry soon. */
+		if (net || r->error == FETCH_ERR_TIMEOUT)
+			o.sched = SCHEDULE_RETRY;
 		if (net && outage(s, rt, now)) {
 			/* Everyone is failing at once: the network, not the feed. */
 			o.sched = SCHEDULE_OUTAGE;
@@ -1151,6 +1163,8 @@ static struct feed_rt *rt_new(struct sched *s, const struct feed_conf *fc)
 		rt->st.name = strdup(fc->name);
 		rt->st.url = strdup(fc->url);
 	}
+	/* After a restart a failing feed goes on where its retries were. */
+	rt->retries = rt->st.failures;
 	rt->host = host_get(s, feed_url(rt));
 	if (!rt->st.name || !rt->host) {
 		feed_state_clear(&rt->st);
