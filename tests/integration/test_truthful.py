@@ -1,12 +1,21 @@
-"""What feedd says is what is so (issue 16, points 4, 5, 6): `feedctl new
+"""What feedd says is what is so (issue 16, points 4, 5, 6, 8): `feedctl new
 --limit` prints and acknowledges at most N items, `--json` is one document;
 a feed whose fetches fail for a passing reason is retried soon (first retry
 within min_interval, doubling), whether or not it ever succeeded; feed
-states are true in /v1/feeds, /v1/status, `feedctl feeds` and `feedctl feed`.
+states are true in /v1/feeds, /v1/status, `feedctl feeds` and `feedctl feed`;
+a store that refuses a commit (a full disk: a small tmpfs as state_dir) is
+said in the feed's state and /v1/status, and the validators of the refused
+document are not sent.
 The real daemon, the real feedctl, the loopback fixture server."""
 import datetime
+import errno
 import json
+import os
+import shutil
 import socket
+import sqlite3
+import subprocess
+import tempfile
 import time
 import unittest
 
@@ -224,6 +233,91 @@ class StatesTest(unittest.TestCase):
                     lambda: d.get("/v1/feeds/slow").json()["state"] == "ok", timeout=15))
             finally:
                 d.cleanup()
+
+
+def fill(path):
+    """Writes PATH until the file system is full."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        for size in (65536, 512):
+            while True:
+                try:
+                    os.write(fd, b"\0" * size)
+                except OSError as e:
+                    if e.errno != errno.ENOSPC:
+                        raise
+                    break
+    finally:
+        os.close(fd)
+
+
+class DiskFullTest(unittest.TestCase):
+    """Point 8: the store's disk full."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="feedd-full-")
+        self.state = os.path.join(self.tmp, "state")
+        os.mkdir(self.state)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "feedd-test", self.state],
+                       check=True)
+        self.srv = FixtureServer().start()
+        self.d = None
+
+    def tearDown(self):
+        if self.d:
+            self.d.kill()
+        self.srv.stop()
+        if subprocess.run(["umount", self.state]).returncode != 0:
+            subprocess.run(["umount", "-l", self.state])
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_full_disk_is_said_and_not_trusted(self):
+        self.srv.set_feed("f", items=items_of(3, "f"))
+        self.d = Feedd(HEAD + "[feed f]\nurl = %s\n" % self.srv.url("/feed/f"), dir=self.tmp)
+        d = self.d
+        self.assertTrue(wait_until(lambda: d.get("/v1/feeds/f").json().get("items") == 3))
+        first = d.get("/v1/feeds/f").json()
+        self.assertTrue(first["etag"])
+        # a big new document, and no room for it
+        big = [{"guid": "big-%d" % i, "title": "big %d" % i,
+                "description": ("x%d " % i) * 400} for i in range(100)]
+        self.srv.set_feed("f", items=big + items_of(3, "f"))
+        fill(os.path.join(self.state, "filler"))
+        n = len(self.srv.log("/feed/f"))
+        self.assertEqual(d.post("/v1/feeds/f/refresh").status, 202)
+        self.assertTrue(d.wait_log("store refused the commit", timeout=20), d.read_log())
+        f = d.get("/v1/feeds/f").json()
+        self.assertIn("store refused the commit", f["last_error"] or "", f)
+        self.assertGreaterEqual(f["failures"], 1, f)
+        self.assertEqual(f["state"], "failing", f)
+        self.assertEqual(f["last_success"], first["last_success"], f)
+        self.assertEqual(f["items"], 3, f)
+        st = d.get("/v1/status").json()
+        self.assertGreaterEqual(st["store"]["commits_refused"], 1, st)
+        self.assertIn("store refused the commit", st["store"]["last_error"], st)
+        self.assertEqual(st["feeds"]["by_state"].get("failing"), 1, st)
+        # the next request (the retry comes within min_interval) sends no
+        # validator of the document that was never stored
+        reqs = wait_until(lambda: (lambda l: l if len(l) >= n + 2 else None)(
+            self.srv.log("/feed/f")), timeout=20)
+        self.assertTrue(reqs, self.srv.log())
+        self.assertEqual(reqs[n]["headers"].get("if-none-match"), first["etag"])
+        self.assertNotIn("if-none-match", reqs[n + 1]["headers"])
+        self.assertNotIn("if-modified-since", reqs[n + 1]["headers"])
+        # room again: the document is stored, the feed is ok
+        os.unlink(os.path.join(self.state, "filler"))
+        self.assertTrue(wait_until(lambda: d.get("/v1/feeds/f").json().get("items") == 103,
+                                   timeout=30), d.get("/v1/feeds/f").text)
+        f = d.get("/v1/feeds/f").json()
+        self.assertEqual(f["state"], "ok", f)
+        self.assertIsNone(f["last_error"], f)
+        self.assertEqual(d.stop(), 0)
+        self.d = None
+        db = sqlite3.connect(os.path.join(self.state, "feedd.db"))
+        try:
+            self.assertEqual(db.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+        finally:
+            db.close()
 
 
 if __name__ == "__main__":
