@@ -1245,8 +1245,10 @@ static struct feed_rt *rt_new(struct sched *s, const struct feed_conf *fc)
 		rt->st.name = strdup(fc->name);
 		rt->st.url = strdup(fc->url);
 	}
-	/* After a restart a failing feed goes on where its retries were. */
-	rt->retries = rt->st.failures;
+	/* After a restart a feed on the retry schedule goes on where it was. */
+	const char *why = rt->st.next_reason;
+	if (why && (!strcmp(why, "retry") || !strcmp(why, "outage")))
+		rt->retries = rt->st.failures > 0 ? rt->st.failures : 1;
 	rt->host = host_get(s, feed_url(rt));
 	if (!rt->st.name || !rt->host) {
 		feed_state_clear(&rt->st);
