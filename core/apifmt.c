@@ -285,8 +285,8 @@ static void tsv_item(struct buf *b, const json_t *it)
 		content = str(it, "summary");
 	tsv_escaped(b, content);
 	buf_append(b, "\t", 1);
-	if (content)
-		buf_puts(b, "html");
+	if (content)   /* no markup, no entity: the same text read as plain */
+		buf_puts(b, strpbrk(content, "<&") ? "html" : "plain");
 	buf_append(b, "\t", 1);
 	tsv_trimmed(b, str(it, "guid"));
 	buf_append(b, "\t", 1);

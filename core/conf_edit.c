@@ -307,6 +307,90 @@ char *conf_edit_new_name(const struct conf_edit *ed, const char *url)
 	return conf_name_from_url(url, exists_cb, (void *)ed);
 }
 
+/* Appends the code point at *P (advancing it) to the slug when it is a
+ * letter or digit; false for anything else (a separator). Non-ASCII text
+ * is kept but for punctuation, symbols and spaces. */
+static bool slug_char(const unsigned char **p, struct strbuf *b)
+{
+	const unsigned char *c = *p;
+	if (*c < 0x80) {
+		*p = c + 1;
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
+			return false;
+		strbuf_putc(b, (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c));
+		return true;
+	}
+	size_t n = *c >= 0xf0 ? 4 : *c >= 0xe0 ? 3 : *c >= 0xc0 ? 2 : 1;
+	unsigned cp = n == 4 ? *c & 7u : n == 3 ? *c & 15u : n == 2 ? *c & 31u : 0xfffdu;
+	for (size_t i = 1; i < n; i++) {
+		if ((c[i] & 0xc0) != 0x80) {
+			*p = c + i;
+			return false;   /* broken UTF-8: a separator */
+		}
+		cp = cp << 6 | (c[i] & 63u);
+	}
+	*p = c + n;
+	if (n == 1 || cp < 0xc0 || cp == 0xd7 || cp == 0xf7 || (cp >= 0x2000 && cp <= 0x2bff) ||
+	    (cp >= 0x3000 && cp <= 0x303f) || (cp >= 0xfe00 && cp <= 0xfe6f) ||
+	    (cp >= 0xff00 && cp <= 0xff20) || cp >= 0x1f000 || (cp >= 0xd800 && cp <= 0xdfff))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		strbuf_putc(b, (char)c[i]);
+	return true;
+}
+
+/* A feed name from the feed's TITLE ("Bee News: the hive" gives
+ * "bee-news-the-hive"), at most 48 bytes, made unique with -2, -3 ...;
+ * NULL when the title has no letter or digit to make one from. */
+char *conf_name_from_title(const char *title, int (*taken)(const char *, void *), void *arg)
+{
+	if (!title)
+		return NULL;
+	struct strbuf b = {0};
+	strbuf_puts(&b, "");
+	bool dash = false;
+	for (const unsigned char *p = (const unsigned char *)title; *p && b.len < 48;) {
+		size_t before = b.len;
+		if (slug_char(&p, &b)) {
+			if (dash && before) {
+				/* the separator goes before this character */
+				strbuf_putc(&b, '-');   /* the room for it */
+				char *s = b.s + before;
+				memmove(s + 1, s, b.len - 1 - before);
+				*s = '-';
+			}
+			dash = false;
+		} else {
+			dash = true;
+		}
+	}
+	/* At most 48 bytes, cut between two characters, no dash at the end. */
+	if (b.len > 48) {
+		size_t k = 48;
+		while (k && ((unsigned char)b.s[k] & 0xc0) == 0x80)
+			k--;
+		b.len = k;
+		b.s[k] = '\0';
+	}
+	while (b.len && b.s[b.len - 1] == '-')
+		b.s[--b.len] = '\0';
+	if (!b.len) {
+		free(b.s);
+		return NULL;
+	}
+	size_t base = b.len;
+	for (int i = 2; taken(b.s, arg); i++) {
+		b.len = base;
+		strbuf_printf(&b, "-%d", i);
+	}
+	return b.s;
+}
+
+char *conf_edit_name_from_title(const struct conf_edit *ed, const char *title)
+{
+	return conf_name_from_title(title, exists_cb, (void *)ed);
+}
+
 const char *conf_edit_feed_by_url(const struct conf_edit *ed, const char *url)
 {
 	for (size_t i = 0; i < ed->old->nfeeds; i++)

@@ -83,6 +83,13 @@ const char *conf_edit_feed_by_url(const struct conf_edit *ed, const char *url);
  * conf_name_from_url). */
 char *conf_edit_new_name(const struct conf_edit *ed, const char *url);
 
+/* A feed name from the feed's TITLE ("Bee News: the hive" gives
+ * "bee-news-the-hive"): letters and digits kept (ASCII lower-cased),
+ * every other run a dash, at most 48 bytes, made unique against EXISTS
+ * with -2, -3 ...; NULL when the title has no letter or digit. */
+char *conf_name_from_title(const char *title, int (*exists)(const char *name, void *arg), void *arg);
+/* The same, unique in the file and the queue. */
+char *conf_edit_name_from_title(const struct conf_edit *ed, const char *title);
 /* The old text with the queued sections appended, checked: it parses, and
  * to exactly the old sections and keys plus the queued sections with
  * exactly their keys. NULL with *ERR filled (CONF_FIELD_FILE) otherwise.
