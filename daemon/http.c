@@ -732,6 +732,13 @@ static void conn_process(struct http_conn *c)
 		/* restart reading after backpressure (see on_read) */
 		read_start(c);
 	}
+	if (c->pend_len == 0 && c->pend_cap) {
+		/* All parsed: a slow client sending a byte at a time holds
+		 * no buffer between its bytes. */
+		free(c->pend);
+		c->pend = NULL;
+		c->pend_cap = 0;
+	}
 	if (!c->closing)
 		conn_arm(c);
 }
