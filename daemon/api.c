@@ -1143,6 +1143,15 @@ int api_start(struct feedd *d, const char *path, struct api **out)
 				log_debug("api: open files limit raised to %llu", (unsigned long long)want);
 		}
 	}
+	/* Every connection is a descriptor: keep room for the fetches, the
+	 * store and the hooks, so that a newcomer is accepted and answered
+	 * (503 at worst) rather than dropped by accept(). */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		long long reserve = 256 + (d->conf ? d->conf->daemon.max_fetches : 64);
+		long long room = (long long)rl.rlim_cur - reserve;
+		if (room < lim.max_conns)
+			lim.max_conns = room < 128 ? 128 : (int)room;
+	}
 	struct http_handler h = {
 		.on_request = on_request, .on_abort = on_abort, .on_closed = on_server_closed,
 		.ud = a,

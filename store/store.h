@@ -233,6 +233,9 @@ int store_claim_fetch(struct store *s, const struct feed_state *st, int64_t now,
 		      int64_t lease, struct store_host *host);
 /* Whether other processes share the store (claims ask the database). */
 bool store_is_shared(const struct store *s);
+/* Whether SPEC (feeds.conf's `store`) names a store several instances may
+ * share (PostgreSQL), before it is opened. */
+bool store_spec_shared(const char *spec);
 /* Counts a 429 (IS429) or ends the run of 429s from HOST over every
  * instance; *n429 is the run's length afterwards. -ENOTSUP when one process
  * uses the store. */
