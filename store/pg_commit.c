@@ -121,8 +121,8 @@ static const char *const cst_sql[CS__COUNT] = {
 		"  title = x.title, author = x.author, summary = x.summary, content = x.content,"
 		"  published = x.published, updated = x.updated, categories = x.cats,"
 		"  enclosures = x.encs, chash = x.chash, last_seen = $2::bigint, updated_seen = $2::bigint,"
-		"  sort_date = CASE WHEN x.published IS NOT NULL AND x.published <= items.first_seen"
-		"  THEN x.published ELSE items.first_seen END"
+		"  sort_date = CASE WHEN coalesce(x.published, x.updated) <= items.first_seen"
+		"  THEN coalesce(x.published, x.updated) ELSE items.first_seen END"
 		"  FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],"
 		"  $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::text[],"
 		"  $14::text[], $15::text[]) WITH ORDINALITY AS x(id, guid, url, canon, title,"
@@ -630,9 +630,7 @@ static int write_news(struct commit_acc *acc, const char *feed_name, bool link_i
 		arr_text(&a[0], d->key);
 		arr_text(&a[1], d->rule);
 		arr_item(&a[2], d);
-		/* Undated and future items sort by when we first saw them. */
-		arr_int(&a[14], it->published != DATE_NONE && it->published <= now ?
-				it->published : now);
+		arr_int(&a[14], item_date(it, now));
 	}
 	for (size_t k = 0; k < acc->nlisted; k++)
 		arr_int(&a[NA], acc->listed[k]);

@@ -181,8 +181,7 @@ static int item_insert(struct store *s, int64_t feed, const struct dedup_item *p
 		       int64_t now, struct commit_acc *acc)
 {
 	const struct item *it = p->it;
-	/* Undated and future items sort by when we first saw them. */
-	int64_t sdate = it->published != DATE_NONE && it->published <= now ? it->published : now;
+	int64_t sdate = item_date(it, now);
 	sqlite3_stmt *st = store_stmt(s, ST_ITEM_INSERT);
 	sqlite3_bind_int64(st, 1, feed);
 	sqlite3_bind_text(st, 2, p->key, -1, SQLITE_STATIC);
