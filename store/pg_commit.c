@@ -327,8 +327,8 @@ struct commit_acc {
 	struct dedup_item *p;
 	size_t n;
 	/* What the document's lookup found, per item. */
-	struct dedup_found *known, *by_link;
-	bool *tomb_key, *tomb_link;
+	struct dedup_found *known, *by_link, *alt;
+	bool *tomb_key, *tomb_link, *tomb_alt;
 	/* Per item: its known row went to an earlier item under a new
 	 * identity, so the lookup asked nothing else about it: ask now. */
 	bool *ask_now;
@@ -376,6 +376,8 @@ static void acc_free(struct commit_acc *acc)
 {
 	free(acc->known);
 	free(acc->by_link);
+	free(acc->alt);
+	free(acc->tomb_alt);
 	free(acc->tomb_key);
 	free(acc->tomb_link);
 	free(acc->ask_now);
@@ -398,6 +400,8 @@ static int acc_init(struct commit_acc *acc, size_t n)
 	acc->set = calloc(cap, sizeof *acc->set);
 	acc->known = calloc(n, sizeof *acc->known);
 	acc->by_link = calloc(n, sizeof *acc->by_link);
+	acc->alt = calloc(n, sizeof *acc->alt);
+	acc->tomb_alt = calloc(n, sizeof *acc->tomb_alt);
 	acc->tomb_key = calloc(n, sizeof *acc->tomb_key);
 	acc->tomb_link = calloc(n, sizeof *acc->tomb_link);
 	acc->ask_now = calloc(n, sizeof *acc->ask_now);
@@ -407,7 +411,7 @@ static int acc_init(struct commit_acc *acc, size_t n)
 	acc->edits = calloc(n, sizeof *acc->edits);
 	acc->news = calloc(n, sizeof *acc->news);
 	acc->new_ids = calloc(n, sizeof *acc->new_ids);
-	return acc->set && acc->known && acc->by_link && acc->tomb_key && acc->tomb_link &&
+	return acc->set && acc->known && acc->by_link && acc->alt && acc->tomb_alt && acc->tomb_key && acc->tomb_link &&
 	       acc->ask_now && acc->listed && acc->seen && acc->rekeys && acc->edits &&
 	       acc->news && acc->new_ids ? 0 : -ENOMEM;
 }
@@ -424,14 +428,15 @@ static void found_row(const PGresult *res, int row, struct dedup_found *f)
 /* Everything the rules may ask about the document, in one statement. */
 static int load(struct commit_acc *acc, const char *site_canon)
 {
-	struct strtab keys = {0}, canons = {0};
+	struct strtab keys = {0}, canons = {0}, alts = {0};
 	struct arr a[2] = {{0}};
 	const char *v[3];
 	char feed[24];
 	snprintf(feed, sizeof feed, "%" PRId64, acc->feed);
 	v[0] = feed;
 	int r;
-	if ((r = strtab_init(&keys, acc->n)) < 0 || (r = strtab_init(&canons, acc->n)) < 0)
+	if ((r = strtab_init(&keys, acc->n)) < 0 || (r = strtab_init(&canons, acc->n)) < 0 ||
+	    (r = strtab_init(&alts, acc->n)) < 0)
 		goto out;
 	for (size_t i = 0; i < acc->n; i++) {
 		const struct dedup_item *p = &acc->p[i];
@@ -443,6 +448,11 @@ static int load(struct commit_acc *acc, const char *site_canon)
 			strtab_add(&canons, p->canon, i);
 		arr_text(&a[0], p->key);
 		arr_text(&a[1], link ? p->canon : NULL);
+		/* Its other identity rides along, with no link to probe. */
+		if (p->alt && strtab_add(&alts, p->alt, i)) {
+			arr_text(&a[0], p->alt);
+			arr_text(&a[1], NULL);
+		}
 	}
 	if ((r = arrs_end(a, 2, v + 1)) < 0)
 		goto out;
@@ -452,6 +462,11 @@ static int load(struct commit_acc *acc, const char *site_canon)
 	for (int row = 0; row < PQntuples(res); row++) {
 		long kind = (long)pg_int(res, row, 0);
 		const char *str = PQgetvalue(res, row, 1);
+		long ai = kind < 2 ? strtab_find(&alts, str) : -1;
+		if (ai >= 0 && kind == 0)
+			found_row(res, row, &acc->alt[ai]);
+		else if (ai >= 0)
+			acc->tomb_alt[ai] = true;
 		long i = strtab_find(kind < 2 ? &keys : &canons, str);
 		if (i < 0)
 			continue;
@@ -465,10 +480,20 @@ static int load(struct commit_acc *acc, const char *site_canon)
 			acc->tomb_link[i] = true;
 	}
 	PQclear(res);
+	/* Several items may share an other identity: each gets the answers. */
+	for (size_t i = 0; i < acc->n; i++) {
+		const struct dedup_item *p = &acc->p[i];
+		long ai = p->alt && !p->repeat ? strtab_find(&alts, p->alt) : -1;
+		if (ai >= 0 && (size_t)ai != i) {
+			acc->alt[i] = acc->alt[ai];
+			acc->tomb_alt[i] = acc->tomb_alt[ai];
+		}
+	}
 out:
 	arrs_free(a, 2);
 	strtab_free(&keys);
 	strtab_free(&canons);
+	strtab_free(&alts);
 	return r;
 }
 
@@ -561,6 +586,22 @@ static int ask_by_link(void *ud, size_t i, struct dedup_found *f)
 	return r < 0 ? r : lookup(acc->s, PS_ITEM_BY_CANON, acc->feed, acc->p[i].canon, f);
 }
 
+static int ask_by_alt(void *ud, size_t i, struct dedup_found *f)
+{
+	*f = ((struct commit_acc *)ud)->alt[i];
+	return 0;
+}
+
+static int ask_tomb_alt(void *ud, size_t i, bool *has)
+{
+	struct commit_acc *acc = ud;
+	if (!acc->ask_now[i]) {
+		*has = acc->tomb_alt[i];
+		return 0;
+	}
+	return ask_tomb(acc, PS_TOMB_BY_KEY, acc->p[i].alt, has);
+}
+
 /* last_seen is kept to within a day, as in the SQLite store: rewriting
  * every listed row at every fetch would cost a row version per item. */
 #define LAST_SEEN_GRAIN 86400
@@ -578,7 +619,8 @@ static void item_known(struct commit_acc *acc, const struct dedup_found *f, size
 
 static int decide_all(struct commit_acc *acc, const char *site_canon, int64_t now)
 {
-	struct dedup_ask ask = {ask_tomb_key, ask_by_link, ask_tomb_link, listed_has, acc};
+	struct dedup_ask ask = {ask_tomb_key, ask_by_link, ask_tomb_link, listed_has,
+				ask_by_alt, ask_tomb_alt, acc};
 	for (size_t i = 0; i < acc->n; i++) {
 		struct dedup_found f;
 		enum dedup_verdict v;

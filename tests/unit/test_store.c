@@ -100,14 +100,20 @@ static void test_same_identity_twice_in_document(void **state)
 	struct tdb t;
 	struct store *s = tdb_open(&t);
 	struct doc *d = doc_new();
+	/* The same entry twice is one item; two entries that share a link
+	 * but differ are two (issue 16: items that differ never merge). */
+	doc_add(d, NULL, "https://ex.com/x", "first");
 	doc_add(d, NULL, "https://ex.com/x", "first");
 	doc_add(d, NULL, "https://ex.com/x", "second copy");
 	doc_add(d, "g", "https://ex.com/y", "y");
-	assert_int_equal(commit_count(s, "f", d, NULL), 2);
+	assert_int_equal(commit_count(s, "f", d, NULL), 3);
 	json_t *items = all_items(s, "f");
-	assert_int_equal(json_array_size(items), 2);
+	assert_int_equal(json_array_size(items), 3);
 	assert_string_equal(jstr(json_array_get(items, 0), "title"), "first");
+	assert_string_equal(jstr(json_array_get(items, 0), "identity"), "hash");
 	json_decref(items);
+	/* Fetched again: nothing new. */
+	assert_int_equal(commit_count(s, "f", d, NULL), 0);
 	doc_free(d);
 	tdb_close(&t);
 }
