@@ -33,7 +33,14 @@ static void hash_fields(const char *const *fields, size_t n, char out[33])
 			h2 ^= h2 >> 29;
 		}
 	}
-	snprintf(out, 33, "%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);
+	/* Hex by hand: snprintf was a visible part of a known document's
+	 * commit (two hashes an item). */
+	static const char hex[] = "0123456789abcdef";
+	for (int b = 0; b < 16; b++) {
+		out[b] = hex[(h1 >> (60 - 4 * b)) & 15];
+		out[16 + b] = hex[(h2 >> (60 - 4 * b)) & 15];
+	}
+	out[32] = '\0';
 }
 
 static char *cats_json(const struct item *it)
@@ -85,8 +92,10 @@ static int cmp_sorted(const void *a, const void *b)
 }
 
 /* UNIQUE[i]: string I (present) names one thing in the document — it occurs
- * once, or (when KEYS is given) only on items that share one identity. */
-static int mark_unique(const char *const *strs, char *const *keys, size_t n, bool *unique)
+ * once, or (when KEYS is given) only on items that share one identity;
+ * ONCE[i] (when given): it occurs once. */
+static int mark_unique(const char *const *strs, char *const *keys, size_t n, bool *unique,
+		       bool *once)
 {
 	struct sorted *v = malloc((n ? n : 1) * sizeof *v);
 	if (!v)
@@ -94,6 +103,8 @@ static int mark_unique(const char *const *strs, char *const *keys, size_t n, boo
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
 		unique[i] = false;
+		if (once)
+			once[i] = false;
 		if (strs[i] && *strs[i])
 			v[m++] = (struct sorted){strs[i], keys ? keys[i] : "", i};
 	}
@@ -104,8 +115,11 @@ static int mark_unique(const char *const *strs, char *const *keys, size_t n, boo
 			e++;
 		/* Sorted by key within the group: first == last means one key. */
 		bool one = keys ? strcmp(v[j].key, v[e - 1].key) == 0 : e - j == 1;
-		for (size_t k = j; k < e; k++)
+		for (size_t k = j; k < e; k++) {
 			unique[v[k].i] = one;
+			if (once)
+				once[v[k].i] = e - j == 1;
+		}
 		j = e;
 	}
 	free(v);
@@ -151,11 +165,19 @@ void dedup_free(struct dedup_item *p, size_t n)
  * of a document that differ in anything are never merged. */
 static char *content_key(const struct dedup_item *q)
 {
-	char date[32] = "", h[33];
+	char date[24], *e = date + sizeof date - 1, h[33];
+	*e = '\0';
 	int64_t d = q->it->published != DATE_NONE ? q->it->published : q->it->updated;
-	if (d != DATE_NONE)
-		date_format_rfc3339(d, date, sizeof date);
-	const char *f[] = {q->chash, date};
+	/* The instant in decimal ("" when none), no calendar needed. */
+	uint64_t u = d == DATE_NONE ? 0 : d < 0 ? (uint64_t)-(d + 1) + 1 : (uint64_t)d;
+	if (d != DATE_NONE) {
+		do
+			*--e = (char)('0' + u % 10);
+		while (u /= 10);
+		if (d < 0)
+			*--e = '-';
+	}
+	const char *f[] = {q->chash, e};
 	hash_fields(f, 2, h);
 	return prefixed("c:", h);
 }
@@ -210,7 +232,7 @@ int dedup_plan(const struct doc *doc, bool *link_identity, struct dedup_item **o
 	}
 	/* A guid is unique when the entries that carry it are one item: the
 	 * same entry listed twice keeps its guid (the repeat is ignored). */
-	if ((r = mark_unique(strs, keys, n, uniq)) < 0)
+	if ((r = mark_unique(strs, keys, n, uniq, old_unique)) < 0)
 		goto out;
 	size_t bad = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -219,8 +241,6 @@ int dedup_plan(const struct doc *doc, bool *link_identity, struct dedup_item **o
 		p[i].canon = url_canonical(doc->items[i].url);
 	}
 	/* What versions before counted as unique: a guid that occurs once. */
-	if ((r = mark_unique(strs, NULL, n, old_unique)) < 0)
-		goto out;
 	size_t old_bad = 0;
 	for (size_t i = 0; i < n; i++)
 		old_bad += !old_unique[i];
@@ -234,9 +254,10 @@ int dedup_plan(const struct doc *doc, bool *link_identity, struct dedup_item **o
 		strs[i] = !guid_ok ? p[i].canon : NULL;
 	}
 	/* A link shared by items that differ names none of them. */
-	if ((r = mark_unique(strs, keys, n, link_ok)) < 0)
+	if ((r = mark_unique(strs, keys, n, link_ok, NULL)) < 0)
 		goto out;
 	r = -ENOMEM;
+	bool any_legacy = false;
 	for (size_t i = 0; i < n; i++) {
 		struct dedup_item *q = &p[i];
 		const struct item *it = q->it;
@@ -244,19 +265,10 @@ int dedup_plan(const struct doc *doc, bool *link_identity, struct dedup_item **o
 		char *ckey = content_key(q);
 		if (!ckey)
 			goto out;
-		/* What versions before the content key gave it. */
-		if (old_unique[i] && !old_link)
-			legacy[i] = prefixed("g:", it->guid);
-		else if (q->canon)
-			legacy[i] = prefixed("l:", q->canon);
-		else if (old_unique[i])
-			legacy[i] = prefixed("g:", it->guid);
-		else
-			legacy[i] = legacy_hash_key(it, &empty[i]);
-		if (!legacy[i]) {
-			free(ckey);
-			goto out;
-		}
+		/* What versions before the content key gave it: 'g', 'l', or
+		 * their hash. */
+		char old = old_unique[i] && !old_link ? 'g' : q->canon ? 'l' :
+			   old_unique[i] ? 'g' : 'h';
 		if (guid_ok) {
 			q->key = prefixed("g:", it->guid);
 			q->rule = "guid";
@@ -275,21 +287,28 @@ int dedup_plan(const struct doc *doc, bool *link_identity, struct dedup_item **o
 			free(ckey);
 			goto out;
 		}
-		if (strcmp(legacy[i], q->key) != 0) {
-			free(ckey);
-			q->alt_legacy = true;
-			if (!(q->alt = strdup(legacy[i])))
-				goto out;
-		} else {
-			q->alt = ckey;   /* never NULL here: a hash key differs */
+		/* Most items keep the identity they had: no copy of it. */
+		if (old == q->key[0] && strcmp(q->key + 2, old == 'g' ? it->guid : q->canon) == 0) {
+			q->alt = ckey;   /* never NULL: a hash key differs */
+			legacy[i] = NULL;
+			strs[i] = q->key;
+			continue;
 		}
+		free(ckey);
+		legacy[i] = old == 'h' ? legacy_hash_key(it, &empty[i]) :
+			    prefixed(old == 'g' ? "g:" : "l:", old == 'g' ? it->guid : q->canon);
+		if (!legacy[i] || !(q->alt = strdup(legacy[i])))
+			goto out;
+		q->alt_legacy = true;
+		strs[i] = legacy[i];
+		any_legacy = true;
 	}
 	/* Whether an old identity names one item here. */
-	if ((r = mark_unique((const char *const *)legacy, NULL, n, uniq)) < 0)
+	if (any_legacy && (r = mark_unique(strs, NULL, n, uniq, NULL)) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct dedup_item *q = &p[i];
-		q->alt_unique = uniq[i];
+		q->alt_unique = any_legacy && uniq[i];
 		/* A content key is exact; an old identity only when one item
 		 * here has it and, for an old hash, when it had any field. */
 		q->alt_tomb = q->alt && (!q->alt_legacy || (uniq[i] && !empty[i]));
@@ -297,7 +316,7 @@ int dedup_plan(const struct doc *doc, bool *link_identity, struct dedup_item **o
 		keys[i] = q->key;
 	}
 	/* Whether a link names one article here, for the link rule. */
-	r = mark_unique(strs, keys, n, uniq);
+	r = mark_unique(strs, keys, n, uniq, NULL);
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
