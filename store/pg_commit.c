@@ -58,17 +58,20 @@ static const char *const cst_sql[CS__COUNT] = {
 		" EXISTS (SELECT 1 FROM items WHERE feed = feeds.id),"
 		" EXISTS (SELECT 1 FROM tombstones WHERE feed = feeds.id)",
 	/* $1 feed, $2 the document's distinct identities, $3 beside each the
-	 * canonical link the link rule may match (NULL when it may not). Kind
-	 * 0: the stored item with an identity; for the identities not stored,
-	 * 1: in the tombstones; 2: the stored items with the link (two tell
-	 * "more than one"); 3: the link in the tombstones. Every probe is an
-	 * index probe (= ANY (ARRAY (...)), not IN, which read all of a
-	 * feed's tombstones). */
+	 * canonical link the link rule may match (NULL when it may not), $4
+	 * the item's other identity (dedup.h, or NULL). Kind 0: the stored
+	 * item with an identity; for the identities not stored, 1: in the
+	 * tombstones; 2: the stored items with the link (two tell "more than
+	 * one"); 3: the link in the tombstones; 4: the stored item with the
+	 * other identity; 5: the other identity in the tombstones. Every
+	 * probe is an index probe (= ANY (ARRAY (...)), not IN, which read
+	 * all of a feed's tombstones). */
 	[CS_LOOKUP] =
-		"WITH d AS (SELECT k, c FROM unnest($2::text[], $3::text[]) AS d(k, c)),"
+		"WITH d AS (SELECT k, c, a FROM unnest($2::text[], $3::text[], $4::text[])"
+		"  AS d(k, c, a)),"
 		" known AS (SELECT ikey, id, chash, last_seen FROM items"
 		"  WHERE feed = $1::bigint AND ikey = ANY ($2::text[])),"
-		" unk AS (SELECT k, c FROM d WHERE NOT EXISTS"
+		" unk AS (SELECT k, c, a FROM d WHERE NOT EXISTS"
 		"  (SELECT 1 FROM known WHERE known.ikey = d.k))"
 		" SELECT 0, ikey, id, chash, last_seen FROM known"
 		" UNION ALL SELECT 1, t.ikey, 0, NULL, 0 FROM tombstones t"
@@ -79,7 +82,11 @@ static const char *const cst_sql[CS__COUNT] = {
 		"  WHERE feed = $1 AND canon_url = x.c LIMIT 2) i"
 		" UNION ALL SELECT DISTINCT 3, t.canon_url, 0, NULL, 0 FROM tombstones t"
 		"  WHERE t.feed = $1 AND t.canon_url = ANY"
-		"  (ARRAY (SELECT c FROM unk WHERE c IS NOT NULL))",
+		"  (ARRAY (SELECT c FROM unk WHERE c IS NOT NULL))"
+		" UNION ALL SELECT 4, ikey, id, chash, last_seen FROM items"
+		"  WHERE feed = $1 AND ikey = ANY (ARRAY (SELECT a FROM unk WHERE a IS NOT NULL))"
+		" UNION ALL SELECT 5, t.ikey, 0, NULL, 0 FROM tombstones t"
+		"  WHERE t.feed = $1 AND t.ikey = ANY (ARRAY (SELECT a FROM unk WHERE a IS NOT NULL))",
 	[CS_SEEN] = "UPDATE items SET last_seen = $2::bigint WHERE id = ANY ($1::bigint[])",
 	/* New identities for stored items ($1 ids, $2 keys, $3 rules, $4 guids). */
 	[CS_REKEY] =
@@ -429,8 +436,8 @@ static void found_row(const PGresult *res, int row, struct dedup_found *f)
 static int load(struct commit_acc *acc, const char *site_canon)
 {
 	struct strtab keys = {0}, canons = {0}, alts = {0};
-	struct arr a[2] = {{0}};
-	const char *v[3];
+	struct arr a[3] = {{0}};
+	const char *v[4];
 	char feed[24];
 	snprintf(feed, sizeof feed, "%" PRId64, acc->feed);
 	v[0] = feed;
@@ -448,25 +455,26 @@ static int load(struct commit_acc *acc, const char *site_canon)
 			strtab_add(&canons, p->canon, i);
 		arr_text(&a[0], p->key);
 		arr_text(&a[1], link ? p->canon : NULL);
-		/* Its other identity rides along, with no link to probe. */
-		if (p->alt && strtab_add(&alts, p->alt, i)) {
-			arr_text(&a[0], p->alt);
-			arr_text(&a[1], NULL);
-		}
+		arr_text(&a[2], p->alt);
+		if (p->alt)
+			strtab_add(&alts, p->alt, i);
 	}
-	if ((r = arrs_end(a, 2, v + 1)) < 0)
+	if ((r = arrs_end(a, 3, v + 1)) < 0)
 		goto out;
-	PGresult *res = cs_exec(acc->s, CS_LOOKUP, 3, v, "item lookup", &r);
+	PGresult *res = cs_exec(acc->s, CS_LOOKUP, 4, v, "item lookup", &r);
 	if (!res)
 		goto out;
 	for (int row = 0; row < PQntuples(res); row++) {
 		long kind = (long)pg_int(res, row, 0);
 		const char *str = PQgetvalue(res, row, 1);
-		long ai = kind < 2 ? strtab_find(&alts, str) : -1;
-		if (ai >= 0 && kind == 0)
-			found_row(res, row, &acc->alt[ai]);
-		else if (ai >= 0)
-			acc->tomb_alt[ai] = true;
+		if (kind >= 4) {
+			long ai = strtab_find(&alts, str);
+			if (ai >= 0 && kind == 4)
+				found_row(res, row, &acc->alt[ai]);
+			else if (ai >= 0)
+				acc->tomb_alt[ai] = true;
+			continue;
+		}
 		long i = strtab_find(kind < 2 ? &keys : &canons, str);
 		if (i < 0)
 			continue;
@@ -490,7 +498,7 @@ static int load(struct commit_acc *acc, const char *site_canon)
 		}
 	}
 out:
-	arrs_free(a, 2);
+	arrs_free(a, 3);
 	strtab_free(&keys);
 	strtab_free(&canons);
 	strtab_free(&alts);
