@@ -151,8 +151,11 @@ static void print_clean(const char *s)
 static void print_item_line(json_t *it)
 {
 	char date[32];
-	const char *d = str(it, "published");
-	local_date(*d ? d : str(it, "first_seen"), date, sizeof date);
+	/* The item's date (published, else updated, else first seen). */
+	const char *d = str(it, "date");
+	if (!*d)
+		d = *str(it, "published") ? str(it, "published") : str(it, "first_seen");
+	local_date(d, date, sizeof date);
 	const char *title = str(it, "title");
 	if (ctl.color)
 		printf("\033[2m%s\033[0m  \033[36m%s\033[0m  \033[1m", date, str(it, "feed"));

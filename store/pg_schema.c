@@ -179,5 +179,11 @@ static const char pg_migration_2[] =
 	"END\n"
 	"$$;";
 
-const char *const pg_migrations[] = {pg_migration_1, pg_migration_2, NULL};
-const int pg_schema_version = 2;
+/* Version 3: an item's date is published, else updated, else first seen
+ * (core/item.h, item_date()), as SQLite's version 5. */
+static const char pg_migration_3[] =
+	"UPDATE items SET sort_date = updated"
+	" WHERE published IS NULL AND updated IS NOT NULL AND updated <= first_seen;";
+
+const char *const pg_migrations[] = {pg_migration_1, pg_migration_2, pg_migration_3, NULL};
+const int pg_schema_version = 3;

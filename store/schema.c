@@ -161,6 +161,13 @@ static const char migration_4[] =
 	" WHERE type = 'table' AND name = 'items';"
 	"PRAGMA writable_schema=RESET;";
 
+/* Version 5: an item's date is published, else updated, else first seen
+ * (core/item.h, item_date()); items stored with only an updated date had
+ * their first-seen time. */
+static const char migration_5[] =
+	"UPDATE items SET sort_date = updated"
+	" WHERE published IS NULL AND updated IS NOT NULL AND updated <= first_seen;";
+
 const char *const schema_migrations[] = {migration_1, migration_2, migration_3, migration_4,
-					 NULL};
-const int schema_version = 4;
+					 migration_5, NULL};
+const int schema_version = 5;
