@@ -274,6 +274,60 @@ static void test_text_runs(void **state)
 	}
 }
 
+/* Parses BUF cut once at every offset (and a byte at a time): each gives
+ * the JSON of the whole buffer. */
+static void expect_cut_invariant(const char *what, const char *buf, size_t len)
+{
+	struct parse_opts o = {0};
+	int wrc;
+	char *werr;
+	struct doc *w = parse_chunked(&o, buf, len, 0, &wrc, &werr);
+	char *ws = w ? doc_dump(w) : NULL;
+	for (size_t cut = 0; cut <= len + 1; cut++) {
+		struct parser *p = parse_new(&o);
+		assert_non_null(p);
+		if (cut <= len) {
+			parse_chunk(p, buf, cut);
+			parse_chunk(p, buf + cut, len - cut);
+		} else {
+			for (size_t i = 0; i < len; i++)
+				parse_chunk(p, buf + i, 1);
+		}
+		struct doc *d = NULL;
+		char *err = NULL;
+		int rc = parse_finish(p, &d, &err);
+		parse_free(p);
+		char *s = d ? doc_dump(d) : NULL;
+		if (rc != wrc || (s && ws && strcmp(s, ws) != 0))
+			fail_msg("%s: cut at %zu: %s\nwhole: %s", what, cut,
+				 s ? s : err, ws ? ws : werr);
+		free(s);
+		free(err);
+		doc_free(d);
+	}
+	free(ws);
+	free(werr);
+	doc_free(w);
+}
+
+/* Stateful charsets (UTF-7, ISO-2022-JP) with invalid bytes: the decoder's
+ * state must not depend on where the body was cut, and is flushed at the
+ * end (issue 28: whole gave "n;", chunked gave null). */
+static void test_stateful_charsets(void **state)
+{
+	size_t len;
+	char *path;
+	char *buf;
+	const char *files[] = {"utf7-invalid.xml", "iso2022jp-invalid.xml"};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		path = data_path(files[i]);
+		buf = read_all(path, &len);
+		expect_cut_invariant(files[i], buf, len);
+		free(buf);
+		free(path);
+	}
+}
+
 static void test_xml_base(void **state)
 {
 	struct parse_opts o = {.url = "http://doc.example/feeds/atom"};
@@ -466,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_charset_precedence),
 		cmocka_unit_test(test_entities_and_refs),
 		cmocka_unit_test(test_text_runs),
+		cmocka_unit_test(test_stateful_charsets),
 		cmocka_unit_test(test_xml_base),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_attacks),
