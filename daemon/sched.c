@@ -865,7 +865,9 @@ static bool outage(struct sched *s, struct feed_rt *rt, int64_t now)
  * doubled for every 429 past the limit, within bounds. */
 static int64_t host_push_ms(int64_t secs, int n429)
 {
-	int64_t push = secs * 1000;
+	/* A Retry-After goes up to ~9.2e15 s: saturate before the ms. */
+	int64_t push = secs > HOST_PUSH_MAX_MS / 1000 ? HOST_PUSH_MAX_MS
+		     : secs > 0 ? secs * 1000 : 0;
 	for (int i = HOST_429_LIMIT; i < n429 && push < HOST_PUSH_MAX_MS; i++)
 		push *= 2;
 	if (push > HOST_PUSH_MAX_MS)
