@@ -54,6 +54,17 @@ int schedule_retry_after(const char *value, int64_t now, int64_t *secs)
 	return 0;
 }
 
+int schedule_expires(const char *expires, const char *date, int64_t now, int64_t *secs)
+{
+	int64_t exp, base = now, d;
+	if (!expires || date_parse(expires, &exp) < 0)
+		return -EINVAL;
+	if (date && date_parse(date, &d) == 0)
+		base = d;   /* trust the server's clock for the difference */
+	*secs = exp - base;
+	return 0;
+}
+
 int schedule_max_age(const char *cc, int64_t *secs, bool *no_store)
 {
 	*no_store = false;
@@ -177,13 +188,8 @@ void schedule_next(const struct schedule_in *in, struct schedule_out *out)
 		if (!no_store) {
 			if (have_age == 0) {
 				consider(&delay, &reason, age, "cache-control max-age");
-			} else if (in->expires) {
-				int64_t exp, base = in->now, d;
-				if (date_parse(in->expires, &exp) == 0) {
-					if (in->date && date_parse(in->date, &d) == 0)
-						base = d;   /* trust the server's clock for the difference */
-					consider(&delay, &reason, exp - base, "expires");
-				}
+			} else if (schedule_expires(in->expires, in->date, in->now, &age) == 0) {
+				consider(&delay, &reason, age, "expires");
 			}
 		}
 		if (in->hints) {

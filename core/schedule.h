@@ -45,6 +45,10 @@ void schedule_next(const struct schedule_in *in, struct schedule_out *out);
  * Returns 0 and *secs, or -EINVAL. */
 int schedule_retry_after(const char *value, int64_t now, int64_t *secs);
 
+/* Expires, as seconds from the server's DATE (from NOW when DATE is NULL
+ * or not a date; may be negative). Returns 0 and *secs, or -EINVAL. */
+int schedule_expires(const char *expires, const char *date, int64_t now, int64_t *secs);
+
 /* Cache-Control max-age (s-maxage is for shared caches): 0 and *secs, or
  * -ENOENT when absent. *no_store is set for no-store / no-cache. */
 int schedule_max_age(const char *cache_control, int64_t *secs, bool *no_store);
