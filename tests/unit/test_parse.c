@@ -276,17 +276,25 @@ static void test_text_runs(void **state)
 
 /* Parses BUF cut once at every offset (and a byte at a time): each gives
  * the JSON of the whole buffer. */
+static void expect_cuts(const char *what, const char *buf, size_t len, size_t from, size_t to);
+
 static void expect_cut_invariant(const char *what, const char *buf, size_t len)
+{
+	expect_cuts(what, buf, len, 0, len);
+}
+
+/* The same for cuts at FROM..TO only (and a byte at a time). */
+static void expect_cuts(const char *what, const char *buf, size_t len, size_t from, size_t to)
 {
 	struct parse_opts o = {0};
 	int wrc;
 	char *werr;
 	struct doc *w = parse_chunked(&o, buf, len, 0, &wrc, &werr);
 	char *ws = w ? doc_dump(w) : NULL;
-	for (size_t cut = 0; cut <= len + 1; cut++) {
+	for (size_t cut = from; cut <= to + 1; cut++) {
 		struct parser *p = parse_new(&o);
 		assert_non_null(p);
-		if (cut <= len) {
+		if (cut <= to) {
 			parse_chunk(p, buf, cut);
 			parse_chunk(p, buf + cut, len - cut);
 		} else {
@@ -326,6 +334,28 @@ static void test_stateful_charsets(void **state)
 		free(buf);
 		free(path);
 	}
+	/* Past the decoder's 4 KiB blocks: base64 runs and invalid bytes
+	 * across the seams at 4096 and 8192 (raw bytes after the head). */
+	struct sbuf {
+		char *s;
+		size_t n;
+	} b = { malloc(16384), 0 };
+	assert_non_null(b.s);
+	b.n = (size_t)sprintf(b.s, "<?xml version=\"1.0\" encoding=\"utf-7\"?>\n"
+			      "<rss><channel><title>t</title><description>");
+	static const char *const bits[] = {"n;+aQA0n9zZQ", "+ZZnn/9+Q+", "\xff+AGEA-x", "+2D3cAA-",
+					   "plain ", "+AAA\x80\x41-"};
+	for (size_t i = 0; b.n < 9000; i++) {
+		const char *t = bits[i % 6];
+		memcpy(b.s + b.n, t, strlen(t));
+		b.n += strlen(t);
+	}
+	const char *tail = "</description></channel></rss>\n";
+	memcpy(b.s + b.n, tail, strlen(tail));
+	b.n += strlen(tail);
+	expect_cuts("utf-7 past 4 KiB", b.s, b.n, 4060, 4140);
+	expect_cuts("utf-7 past 8 KiB", b.s, b.n, 8160, 8240);
+	free(b.s);
 }
 
 static void test_xml_base(void **state)
