@@ -54,6 +54,20 @@ int schedule_retry_after(const char *value, int64_t now, int64_t *secs)
 	return 0;
 }
 
+int64_t schedule_host_push_ms(int64_t secs, int n429)
+{
+	/* A Retry-After goes up to ~9.2e15 s: saturate before the ms. */
+	int64_t push = secs > SCHEDULE_HOST_PUSH_MAX_MS / 1000 ? SCHEDULE_HOST_PUSH_MAX_MS
+		     : secs > 0 ? secs * 1000 : 0;
+	for (int i = SCHEDULE_HOST_429_LIMIT; i < n429 && push < SCHEDULE_HOST_PUSH_MAX_MS; i++)
+		push *= 2;
+	if (push > SCHEDULE_HOST_PUSH_MAX_MS)
+		push = SCHEDULE_HOST_PUSH_MAX_MS;
+	if (push < 1000)
+		push = 1000;
+	return push;
+}
+
 int schedule_expires(const char *expires, const char *date, int64_t now, int64_t *secs)
 {
 	int64_t exp, base = now, d;

@@ -3,7 +3,8 @@
  * httphdr_line, against a plain model of what it must keep (trimmed
  * values, Cache-Control lines joined, the last line of any other header);
  * then the values the scheduler reads (Retry-After, Cache-Control max-age,
- * Expires against Date) through their parsers: in range, never UB. */
+ * Expires against Date) through their parsers, and a Retry-After through
+ * the host push-back of repeated 429s: in range, never UB. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +70,16 @@ static void check(const struct httphdr *h, const struct model *m, int64_t now)
 	}
 	int64_t secs;
 	const char *ra = httphdr_get(h, HTTPHDR_RETRY_AFTER);
-	if (schedule_retry_after(ra, now, &secs) == 0 && secs < 0)
-		abort();
+	if (schedule_retry_after(ra, now, &secs) == 0) {
+		if (secs < 0)
+			abort();
+		/* What two or more 429s carrying it do to the host. */
+		for (int n = SCHEDULE_HOST_429_LIMIT; n < SCHEDULE_HOST_429_LIMIT + 40; n += 7) {
+			int64_t push = schedule_host_push_ms(secs, n);
+			if (push < 1000 || push > SCHEDULE_HOST_PUSH_MAX_MS)
+				abort();
+		}
+	}
 	bool no_store;
 	const char *cc = httphdr_get(h, HTTPHDR_CACHE_CONTROL);
 	if (schedule_max_age(cc, &secs, &no_store) == 0 && secs < 0)
