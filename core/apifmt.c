@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/date.h"
+#include "core/utf8.h"
 #include "core/item.h"
 
 void buf_append(struct buf *b, const void *s, size_t n)
@@ -324,28 +325,49 @@ void apifmt_tsv(struct buf *b, const json_t *items)
 
 /* --- Atom --- */
 
-/* Escaped for XML text and attributes; bytes XML 1.0 forbids are dropped
- * (C0 controls but TAB/LF/CR, and U+FFFE/U+FFFF). Input is valid UTF-8. */
-static void xml_text(struct buf *b, const char *s)
+/* A run of well-formed UTF-8 escaped for XML text and attributes; the C0
+ * controls XML 1.0 forbids (all but TAB/LF/CR) are dropped. */
+static void xml_run(struct buf *b, const unsigned char *p, size_t n)
 {
-	if (!s)
-		return;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
+	for (size_t i = 0; i < n; i++) {
+		switch (p[i]) {
 		case '&': buf_puts(b, "&amp;"); break;
 		case '<': buf_puts(b, "&lt;"); break;
 		case '>': buf_puts(b, "&gt;"); break;
 		case '"': buf_puts(b, "&quot;"); break;
-		case '\t': case '\n': case '\r': buf_append(b, p, 1); break;
+		case '\t': case '\n': case '\r': buf_append(b, p + i, 1); break;
 		default:
-			if (*p < 0x20)
-				break;
-			if (p[0] == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF)) {
-				p += 2;
-				break;
-			}
-			buf_append(b, p, 1);
+			if (p[i] >= 0x20)
+				buf_append(b, p + i, 1);
 		}
+	}
+}
+
+/* S escaped for XML: U+FFFE and U+FFFF (which XML forbids) dropped, and
+ * bytes that are not UTF-8 — item fields are, having been through JSON,
+ * but the caller's title need not be — each become U+FFFD, so that the
+ * document is always well-formed. */
+static void xml_text(struct buf *b, const char *s)
+{
+	if (!s)
+		return;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	while (n) {
+		size_t ok = utf8_xml_prefix(p, n);
+		xml_run(b, p, ok);
+		p += ok;
+		n -= ok;
+		if (!n)
+			break;
+		if (n >= 3 && p[0] == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF)) {
+			p += 3;
+			n -= 3;
+			continue;
+		}
+		buf_puts(b, "\xEF\xBF\xBD");
+		p++;
+		n--;
 	}
 }
 

@@ -23,6 +23,7 @@
 #define HEAD_MAX 1024      /* raw bytes looked at for a BOM / declaration */
 #define LEAD_MAX 4096      /* decoded bytes looked at for JSON / declaration */
 #define XML_BLOCK 4096
+#define ICONV_BLOCK 4096   /* raw bytes per iconv call (stateful charsets) */
 
 enum dec_kind { DEC_UTF8, DEC_CP1252, DEC_ICONV };
 enum mode { MODE_UNDECIDED, MODE_XML, MODE_JSON };
@@ -34,6 +35,7 @@ struct parser {
 	struct sbuf head;          /* raw bytes before the charset is known */
 	enum dec_kind dec;
 	iconv_t cd;
+	struct sbuf iraw;          /* raw bytes waiting for a full iconv block */
 	unsigned char pend[16];    /* an incomplete sequence between chunks */
 	size_t npend;
 	enum mode mode;
@@ -419,11 +421,12 @@ static void decode_cp1252(struct parser *p, const unsigned char *s, size_t n)
 	emit(p, out, o);
 }
 
-static void decode_iconv(struct parser *p, const unsigned char *s, size_t n, bool final)
+/* Runs iconv over IN; returns the bytes consumed (all of them when FINAL,
+ * else all but an incomplete sequence at the end). */
+static size_t iconv_run(struct parser *p, char *in, size_t left, bool final)
 {
 	char out[4096];
-	char *in = (char *)s;
-	size_t left = n;
+	size_t n = left;
 	while (left) {
 		char *op = out;
 		size_t ol = sizeof out;
@@ -433,15 +436,45 @@ static void decode_iconv(struct parser *p, const unsigned char *s, size_t n, boo
 			continue;
 		if (errno == E2BIG)
 			continue;
-		if (errno == EINVAL && !final && left < sizeof p->pend) {
-			memcpy(p->pend, in, left);
-			p->npend = left;
-			return;
-		}
+		if (errno == EINVAL && !final && left < sizeof p->pend)
+			break;
 		/* An undecodable byte: U+FFFD, and go on. */
 		emit(p, "\xEF\xBF\xBD", 3);
 		in++;
 		left--;
+	}
+	if (final) {
+		/* The end of the document: back to the initial shift state. */
+		char *op = out;
+		size_t ol = sizeof out;
+		iconv(p->cd, NULL, NULL, &op, &ol);
+		emit(p, out, (size_t)(op - out));
+	}
+	return n - left;
+}
+
+/* iconv keeps state between calls (UTF-7's base64 bits, ISO-2022's
+ * shifts), and what it does with an invalid byte depends on where the
+ * call began. So it sees the raw bytes in blocks at fixed places of the
+ * stream, never in the network's chunks, and is flushed at the end. */
+static void decode_iconv(struct parser *p, const unsigned char *s, size_t n, bool final)
+{
+	struct sbuf *r = &p->iraw;
+	if (n && !sbuf_add(r, (const char *)s, n, SIZE_MAX)) {
+		parse_fail(&p->out, -ENOMEM, "out of memory");
+		return;
+	}
+	size_t off = 0;
+	/* A block consumes all but < sizeof pend bytes: always progress. */
+	while (r->len - off >= ICONV_BLOCK && !p->out.err)
+		off += iconv_run(p, r->s + off, ICONV_BLOCK, false);
+	if (final) {
+		iconv_run(p, r->s ? r->s + off : (char *)"", r->len - off, true);
+		off = r->len;
+	}
+	if (off) {
+		memmove(r->s, r->s + off, r->len - off);
+		r->len -= off;
 	}
 }
 
@@ -492,7 +525,8 @@ static void decode(struct parser *p, const char *buf, size_t len, bool final)
 	}
 	if (len) {
 		decode_some(p, s, len, final);
-	} else if (final && p->npend) {
+	} else if (final) {
+		/* The end: what waits in pend, and a stateful decoder's flush. */
 		unsigned char tmp[sizeof p->pend];
 		size_t n = p->npend;
 		memcpy(tmp, p->pend, n);
@@ -655,6 +689,7 @@ void parse_free(struct parser *p)
 	free(p->language);
 	free(p->http_charset);
 	sbuf_free(&p->head);
+	sbuf_free(&p->iraw);
 	sbuf_free(&p->lead);
 	sbuf_free(&p->xmlbuf);
 	xscan_free(&p->scan);

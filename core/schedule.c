@@ -54,6 +54,31 @@ int schedule_retry_after(const char *value, int64_t now, int64_t *secs)
 	return 0;
 }
 
+int64_t schedule_host_push_ms(int64_t secs, int n429)
+{
+	/* A Retry-After goes up to ~9.2e15 s: saturate before the ms. */
+	int64_t push = secs > SCHEDULE_HOST_PUSH_MAX_MS / 1000 ? SCHEDULE_HOST_PUSH_MAX_MS
+		     : secs > 0 ? secs * 1000 : 0;
+	for (int i = SCHEDULE_HOST_429_LIMIT; i < n429 && push < SCHEDULE_HOST_PUSH_MAX_MS; i++)
+		push *= 2;
+	if (push > SCHEDULE_HOST_PUSH_MAX_MS)
+		push = SCHEDULE_HOST_PUSH_MAX_MS;
+	if (push < 1000)
+		push = 1000;
+	return push;
+}
+
+int schedule_expires(const char *expires, const char *date, int64_t now, int64_t *secs)
+{
+	int64_t exp, base = now, d;
+	if (!expires || date_parse(expires, &exp) < 0)
+		return -EINVAL;
+	if (date && date_parse(date, &d) == 0)
+		base = d;   /* trust the server's clock for the difference */
+	*secs = exp - base;
+	return 0;
+}
+
 int schedule_max_age(const char *cc, int64_t *secs, bool *no_store)
 {
 	*no_store = false;
@@ -187,13 +212,8 @@ void schedule_next(const struct schedule_in *in, struct schedule_out *out)
 		if (!no_store) {
 			if (have_age == 0) {
 				consider(&delay, &reason, age, "cache-control max-age");
-			} else if (in->expires) {
-				int64_t exp, base = in->now, d;
-				if (date_parse(in->expires, &exp) == 0) {
-					if (in->date && date_parse(in->date, &d) == 0)
-						base = d;   /* trust the server's clock for the difference */
-					consider(&delay, &reason, exp - base, "expires");
-				}
+			} else if (schedule_expires(in->expires, in->date, in->now, &age) == 0) {
+				consider(&delay, &reason, age, "expires");
 			}
 		}
 		if (in->hints) {

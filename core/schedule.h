@@ -51,6 +51,20 @@ void schedule_next(const struct schedule_in *in, struct schedule_out *out);
  * Returns 0 and *secs, or -EINVAL. */
 int schedule_retry_after(const char *value, int64_t now, int64_t *secs);
 
+/* Consecutive 429s from one host before the whole host is pushed back,
+ * and the longest push. */
+#define SCHEDULE_HOST_429_LIMIT 2
+#define SCHEDULE_HOST_PUSH_MAX_MS (3600 * 1000)
+
+/* How long N429 consecutive 429s push a host back (ms): the Retry-After
+ * (SECS, any value schedule_retry_after gives), doubled for every 429
+ * past the limit, within [1 s, SCHEDULE_HOST_PUSH_MAX_MS]. */
+int64_t schedule_host_push_ms(int64_t secs, int n429);
+
+/* Expires, as seconds from the server's DATE (from NOW when DATE is NULL
+ * or not a date; may be negative). Returns 0 and *secs, or -EINVAL. */
+int schedule_expires(const char *expires, const char *date, int64_t now, int64_t *secs);
+
 /* Cache-Control max-age (s-maxage is for shared caches): 0 and *secs, or
  * -ENOENT when absent. *no_store is set for no-store / no-cache. */
 int schedule_max_age(const char *cache_control, int64_t *secs, bool *no_store);

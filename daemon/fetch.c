@@ -9,30 +9,12 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "core/httphdr.h"
 #include "core/log.h"
 #include "core/netaddr.h"
 
 #define ACCEPT "application/rss+xml, application/atom+xml, application/feed+json, " \
 	"application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
-
-enum hdr {
-	HDR_ETAG, HDR_LAST_MODIFIED, HDR_CACHE_CONTROL, HDR_EXPIRES, HDR_RETRY_AFTER,
-	HDR_DATE, HDR_CONTENT_TYPE, HDR_CONTENT_LOCATION, HDR_CONTENT_LANGUAGE,
-	HDR_LOCATION, HDR__COUNT
-};
-
-static const char *const hdr_names[HDR__COUNT] = {
-	[HDR_ETAG] = "etag",
-	[HDR_LAST_MODIFIED] = "last-modified",
-	[HDR_CACHE_CONTROL] = "cache-control",
-	[HDR_EXPIRES] = "expires",
-	[HDR_RETRY_AFTER] = "retry-after",
-	[HDR_DATE] = "date",
-	[HDR_CONTENT_TYPE] = "content-type",
-	[HDR_CONTENT_LOCATION] = "content-location",
-	[HDR_CONTENT_LANGUAGE] = "content-language",
-	[HDR_LOCATION] = "location",
-};
 
 /* Room for the first request, 5 followed redirects and the one refused. */
 #define MAX_HOPS (FETCH_MAX_REDIRECTS + 2)
@@ -72,7 +54,7 @@ struct fetch {
 	/* The response being received, and the chain so far. */
 	int status;
 	char *cur_url;
-	char *h[HDR__COUNT];
+	struct httphdr h;
 	struct fetch_hop hops[MAX_HOPS];
 	char *hop_urls[MAX_HOPS];
 	size_t nhops;
@@ -242,8 +224,7 @@ static void fetch_free(struct fetch *fx)
 		curl_easy_cleanup(fx->easy);
 	}
 	curl_slist_free_all(fx->hdrs);
-	for (int i = 0; i < HDR__COUNT; i++)
-		free(fx->h[i]);
+	httphdr_free(&fx->h);
 	for (size_t i = 0; i < fx->nhops; i++)
 		free(fx->hop_urls[i]);
 	free(fx->cur_url);
@@ -286,15 +267,15 @@ static void fill_result(const struct fetch *fx, struct fetch_result *r)
 	r->hops = fx->hops;
 	r->nhops = fx->nhops;
 	r->conditional = fx->conditional;
-	r->etag = fx->h[HDR_ETAG];
-	r->last_modified = fx->h[HDR_LAST_MODIFIED];
-	r->cache_control = fx->h[HDR_CACHE_CONTROL];
-	r->expires = fx->h[HDR_EXPIRES];
-	r->retry_after = fx->h[HDR_RETRY_AFTER];
-	r->date = fx->h[HDR_DATE];
-	r->content_type = fx->h[HDR_CONTENT_TYPE];
-	r->content_location = fx->h[HDR_CONTENT_LOCATION];
-	r->content_language = fx->h[HDR_CONTENT_LANGUAGE];
+	r->etag = httphdr_get(&fx->h, HTTPHDR_ETAG);
+	r->last_modified = httphdr_get(&fx->h, HTTPHDR_LAST_MODIFIED);
+	r->cache_control = httphdr_get(&fx->h, HTTPHDR_CACHE_CONTROL);
+	r->expires = httphdr_get(&fx->h, HTTPHDR_EXPIRES);
+	r->retry_after = httphdr_get(&fx->h, HTTPHDR_RETRY_AFTER);
+	r->date = httphdr_get(&fx->h, HTTPHDR_DATE);
+	r->content_type = httphdr_get(&fx->h, HTTPHDR_CONTENT_TYPE);
+	r->content_location = httphdr_get(&fx->h, HTTPHDR_CONTENT_LOCATION);
+	r->content_language = httphdr_get(&fx->h, HTTPHDR_CONTENT_LANGUAGE);
 	r->bytes_decoded = fx->decoded;
 }
 
@@ -312,18 +293,16 @@ static void begin_response(struct fetch *fx, int status)
 	/* The previous hop was a redirect: this response is for its Location. */
 	if (fx->nhops > 0) {
 		struct fetch_hop *prev = &fx->hops[fx->nhops - 1];
-		if (prev->status >= 300 && prev->status < 400 && fx->h[HDR_LOCATION]) {
-			char *next = resolve(fx->cur_url, fx->h[HDR_LOCATION]);
+		const char *loc = httphdr_get(&fx->h, HTTPHDR_LOCATION);
+		if (prev->status >= 300 && prev->status < 400 && loc) {
+			char *next = resolve(fx->cur_url, loc);
 			if (next) {
 				free(fx->cur_url);
 				fx->cur_url = next;
 			}
 		}
 	}
-	for (int i = 0; i < HDR__COUNT; i++) {
-		free(fx->h[i]);
-		fx->h[i] = NULL;
-	}
+	httphdr_reset(&fx->h);
 	fx->status = status;
 	if (fx->nhops < MAX_HOPS) {
 		fx->hop_urls[fx->nhops] = strdup(fx->cur_url ? fx->cur_url : "");
@@ -333,59 +312,14 @@ static void begin_response(struct fetch *fx, int status)
 	}
 }
 
-static void set_header(struct fetch *fx, enum hdr which, const char *v, size_t n)
-{
-	char *old = fx->h[which];
-	/* Repeated Cache-Control lines are one list; other repeats: last wins. */
-	if (old && which == HDR_CACHE_CONTROL) {
-		size_t ol = strlen(old);
-		char *joined = malloc(ol + 2 + n + 1);
-		if (!joined)
-			return;
-		memcpy(joined, old, ol);
-		memcpy(joined + ol, ", ", 2);
-		memcpy(joined + ol + 2, v, n);
-		joined[ol + 2 + n] = '\0';
-		free(old);
-		fx->h[which] = joined;
-		return;
-	}
-	free(old);
-	fx->h[which] = strndup(v, n);
-}
-
 /* Sees every header line of every response (redirects included). */
 static size_t curl_header_cb(char *buf, size_t size, size_t nitems, void *userp)
 {
 	struct fetch *fx = userp;
 	size_t len = size * nitems;
-	size_t n = len;
-	while (n && (buf[n - 1] == '\r' || buf[n - 1] == '\n'))
-		n--;
-	if (n >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
-		const char *sp = memchr(buf, ' ', n);
-		int status = 0;
-		if (sp && (size_t)(sp - buf) + 4 <= n)
-			status = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');
+	int status;
+	if (httphdr_line(&fx->h, buf, len, &status) == 1)
 		begin_response(fx, status);
-		return len;
-	}
-	const char *colon = memchr(buf, ':', n);
-	if (!colon)
-		return len;
-	size_t nl = (size_t)(colon - buf);
-	const char *v = colon + 1;
-	const char *end = buf + n;
-	while (v < end && (*v == ' ' || *v == '\t'))
-		v++;
-	while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	for (int i = 0; i < HDR__COUNT; i++) {
-		if (strlen(hdr_names[i]) == nl && strncasecmp(buf, hdr_names[i], nl) == 0) {
-			set_header(fx, (enum hdr)i, v, (size_t)(end - v));
-			break;
-		}
-	}
 	return len;
 }
 

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <wordexp.h>
 
+#include "core/hookenv.h"
 #include "core/log.h"
 #include "daemon/storeq.h"
 
@@ -63,9 +64,7 @@ static void schedule(struct hooks *h);
 
 static void job_free(struct job *j)
 {
-	for (char **e = j->envp; e && *e; e++)
-		free(*e);
-	free(j->envp);
+	hookenv_free(j->envp);
 	free(j->feed);
 	free(j->input);
 	free(j);
@@ -301,39 +300,6 @@ static void on_job_timer(uv_timer_t *t)
 	}
 }
 
-static char *env_entry(const char *name, const char *value)
-{
-	char *e = NULL;
-	if (asprintf(&e, "%s=%s", name, value ? value : "") < 0)
-		return NULL;
-	/* A title with a newline is fine in the environment, but a NUL is not
-	 * possible here; nothing else to clean. */
-	return e;
-}
-
-/* The daemon's environment plus FEEDD_FEED, FEEDD_ITEM_ID, FEEDD_TITLE,
- * FEEDD_URL. */
-static char **build_env(const struct hook_job *hj)
-{
-	size_t n = 0;
-	while (environ[n])
-		n++;
-	char **env = calloc(n + 5, sizeof *env);
-	if (!env)
-		return NULL;
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "FEEDD_", 6) != 0)
-			env[k++] = strdup(environ[i]);
-	char id[32];
-	snprintf(id, sizeof id, "%lld", (long long)hj->item_id);
-	env[k++] = env_entry("FEEDD_FEED", hj->feed);
-	env[k++] = env_entry("FEEDD_ITEM_ID", id);
-	env[k++] = env_entry("FEEDD_TITLE", json_string_value(json_object_get(hj->item, "title")));
-	env[k++] = env_entry("FEEDD_URL", json_string_value(json_object_get(hj->item, "url")));
-	return env;
-}
-
 static bool is_running(const struct hooks *h, int64_t item_id)
 {
 	for (const struct job *j = h->running; j; j = j->next)
@@ -366,8 +332,14 @@ static void start_job(struct hooks *h, const struct hook_job *hj)
 		give_up_now(h, hj, "exec: cannot split the command line (unbalanced quotes or $(...))");
 		return;
 	}
-	struct job *j = calloc(1, sizeof *j);
+	/* The daemon's environment plus the item's FEEDD_* variables. */
+	char **envp = hookenv_build(environ, hj->feed, hj->item_id,
+				    json_string_value(json_object_get(hj->item, "title")),
+				    json_string_value(json_object_get(hj->item, "url")));
+	struct job *j = envp ? calloc(1, sizeof *j) : NULL;
 	if (!j) {
+		/* Out of memory: the delivery stays due for the next look. */
+		hookenv_free(envp);
 		wordfree(&we);
 		return;
 	}
@@ -376,7 +348,7 @@ static void start_job(struct hooks *h, const struct hook_job *hj)
 	j->attempts = hj->attempts;
 	j->feed = strdup(hj->feed);
 	j->input = json_dumps(hj->item, JSON_COMPACT);
-	j->envp = build_env(hj);
+	j->envp = envp;
 	uv_loop_t *loop = h->d->loop;
 	uv_pipe_init(loop, &j->in, 0);
 	uv_pipe_init(loop, &j->err, 0);

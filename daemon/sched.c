@@ -29,14 +29,13 @@
 /* A feed is reported failing (feed.failing) at this many failures. */
 #define FAILING_AFTER 3
 /* Consecutive 429s from one host before the whole host is pushed back. */
-#define HOST_429_LIMIT 2
+#define HOST_429_LIMIT SCHEDULE_HOST_429_LIMIT
 /* Several instances on one store: a fetch runs under a lease this long
  * unless [daemon] lease says otherwise (it outlives the slowest fetch,
  * parse and commit), and a feed another instance holds is tried again
  * after CLAIM_RETRY_MS, or half a lease when that is shorter. */
 #define LEASE_S 300
 #define CLAIM_RETRY_MS (15 * 1000)
-#define HOST_PUSH_MAX_MS (3600 * 1000)
 #define HOST_BUCKETS 4096
 
 /* RT_CLAIMING: its claim is on the store thread (shared store), holding
@@ -946,20 +945,6 @@ static bool outage(struct sched *s, struct feed_rt *rt, int64_t now)
 	return hosts >= OUTAGE_HOSTS;
 }
 
-/* How long N429 consecutive 429s push a host back: the Retry-After (SECS),
- * doubled for every 429 past the limit, within bounds. */
-static int64_t host_push_ms(int64_t secs, int n429)
-{
-	int64_t push = secs * 1000;
-	for (int i = HOST_429_LIMIT; i < n429 && push < HOST_PUSH_MAX_MS; i++)
-		push *= 2;
-	if (push > HOST_PUSH_MAX_MS)
-		push = HOST_PUSH_MAX_MS;
-	if (push < 1000)
-		push = 1000;
-	return push;
-}
-
 /* H's run of 429s is N429 after a 429: the host is pushed back here once
  * the run reaches the limit, for PUSH ms (0: worked out from SECS). */
 static void host_count_429(struct host *h, int n429, int64_t secs, int64_t now, int64_t push)
@@ -968,7 +953,7 @@ static void host_count_429(struct host *h, int n429, int64_t secs, int64_t now, 
 	if (h->n429 < HOST_429_LIMIT)
 		return;
 	if (push <= 0)
-		push = host_push_ms(secs, h->n429);
+		push = schedule_host_push_ms(secs, h->n429);
 	if (h->pushed_until_ms < now + push)
 		h->pushed_until_ms = now + push;
 	log_warn("host %s: %d consecutive 429s, pausing the host for %llds", h->name, h->n429,
@@ -994,7 +979,7 @@ static void host_work(struct store *store, void *arg)
 	struct host_job *j = arg;
 	j->err = store_host_answer(store, j->name, j->is429, &j->n429);
 	if (j->err == 0 && j->is429 && j->n429 >= HOST_429_LIMIT) {
-		j->push = host_push_ms(j->secs, (int)j->n429);
+		j->push = schedule_host_push_ms(j->secs, (int)j->n429);
 		store_host_push(store, j->name, j->push);
 	}
 }
@@ -1055,7 +1040,7 @@ static void host_throttled(struct sched *s, struct feed_rt *rt, const struct fet
 	if (!is429)
 		return;
 	int n429 = e == 0 ? (int)shared : h->n429 + 1;
-	int64_t push = n429 >= HOST_429_LIMIT ? host_push_ms(secs, n429) : 0;
+	int64_t push = n429 >= HOST_429_LIMIT ? schedule_host_push_ms(secs, n429) : 0;
 	if (e == 0 && push)
 		store_host_push(s->d->store, h->name, push);
 	host_count_429(h, n429, secs, now, push);

@@ -1,7 +1,14 @@
 /* fuzz_parse.c — the document parser on arbitrary bytes, pushed in chunks
  * whose sizes come from the input itself; unless a cap stopped it, the
  * result must be the one of the whole buffer at once (the chunking must
- * never change what a document says). */
+ * never change what a document says).
+ *
+ * An input is either two bytes (chunking seed, options) and the document,
+ * or — when it starts like a document ('<', '{', '[', white space, a BOM
+ * byte) — a document as is, so that tests/data/feeds seeds it unchanged;
+ * its seed and options then come from a hash of it. The options also set
+ * Content-Location and Content-Language, from a table or from the
+ * document's own bytes. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,21 +26,62 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		parse_global_init();
 		inited = 1;
 	}
-	/* First byte: chunking seed; second: options. */
 	if (size < 2)
 		return 0;
-	unsigned seed = data[0], opt = data[1];
-	data += 2;
-	size -= 2;
+	unsigned seed, opt;
+	if (strchr("<{[ \t\r\n\xEF\xFE\xFF", data[0]) && data[0]) {
+		uint32_t h = 2166136261u;    /* FNV-1a */
+		for (size_t i = 0; i < size; i++)
+			h = (h ^ data[i]) * 16777619u;
+		seed = h & 0xFF;
+		opt = (h >> 8) & 0xFF;
+	} else {
+		/* First byte: chunking seed; second: options. */
+		seed = data[0];
+		opt = data[1];
+		data += 2;
+		size -= 2;
+	}
+	static const char *const locations[] = {
+		"http://other.example/x/", "/abs/base/", "../up/", "?q=1", "#frag", "",
+		"mailto:x@example.org", "http://[::1]:80/v6/", "%zz:/bad", "file:///etc/passwd",
+	};
+	static const char *const languages[] = {
+		"en-US, fr", "  de  ", ",", "", "x\ty\nz", "zh-Hant-TW;q=0.8",
+	};
+	/* Header values cut from the document: the last bytes for the
+	 * location, the middle ones for the language (up to a NUL). */
+	char *cl = NULL, *lang = NULL;
+	if (opt & 16) {
+		if (opt & 64) {
+			size_t n = size < 48 ? size : 48;
+			cl = strndup((const char *)data + size - n, n);
+		} else {
+			cl = strdup(locations[(seed / 3) % (sizeof locations / sizeof *locations)]);
+		}
+	}
+	if (opt & 32) {
+		if (opt & 128) {
+			size_t n = size / 2 < 16 ? size / 2 : 16;
+			lang = strndup((const char *)data + size / 2, n);
+		} else {
+			lang = strdup(languages[(seed / 5) % (sizeof languages / sizeof *languages)]);
+		}
+	}
 	struct parse_opts o = {
 		.url = (opt & 1) ? "http://fuzz.example/dir/feed.xml" : NULL,
 		.content_type = (opt & 2) ? "text/xml; charset=windows-1251" : NULL,
 		.max_items = (opt & 4) ? 3 : 0,
 		.max_field_bytes = (opt & 8) ? 64 : 0,
+		.content_location = cl,
+		.content_language = lang,
 	};
 	struct parser *p = parse_new(&o);
-	if (!p)
+	if (!p) {
+		free(cl);
+		free(lang);
 		return 0;
+	}
 	size_t off = 0;
 	bool stopped = false;
 	while (off < size) {
@@ -78,5 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		doc_free(w);
 	}
 	free(s);
+	free(cl);
+	free(lang);
 	return 0;
 }

@@ -189,12 +189,27 @@ static void test_dates(void **state)
 	}
 }
 
+/* Atom is XML whatever the text: bytes that are not UTF-8 in the title
+ * (found by fuzz_render) become U+FFFD, U+FFFE/U+FFFF and C0 controls go,
+ * markup is escaped. */
+static void test_atom_text_always_xml(void **state)
+{
+	(void)state;
+	struct buf b = { 0 };
+	apifmt_atom_doc(&b, "a\xff\xc3<&\"\x01\xef\xbf\xbe\xe2\x82", DATE_NONE, 0, "", 0);
+	buf_append(&b, "", 1);
+	assert_non_null(strstr(b.data, "<title type=\"text\">a\xef\xbf\xbd\xef\xbf\xbd&lt;&amp;&quot;"
+				       "\xef\xbf\xbd\xef\xbf\xbd</title>"));
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_row_formats_match_tree),
 		cmocka_unit_test(test_stored_json_texts),
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_atom_text_always_xml),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

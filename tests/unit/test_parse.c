@@ -275,6 +275,90 @@ static void test_text_runs(void **state)
 	}
 }
 
+/* Parses BUF cut once at every offset (and a byte at a time): each gives
+ * the JSON of the whole buffer. */
+static void expect_cuts(const char *what, const char *buf, size_t len, size_t from, size_t to);
+
+static void expect_cut_invariant(const char *what, const char *buf, size_t len)
+{
+	expect_cuts(what, buf, len, 0, len);
+}
+
+/* The same for cuts at FROM..TO only (and a byte at a time). */
+static void expect_cuts(const char *what, const char *buf, size_t len, size_t from, size_t to)
+{
+	struct parse_opts o = {0};
+	int wrc;
+	char *werr;
+	struct doc *w = parse_chunked(&o, buf, len, 0, &wrc, &werr);
+	char *ws = w ? doc_dump(w) : NULL;
+	for (size_t cut = from; cut <= to + 1; cut++) {
+		struct parser *p = parse_new(&o);
+		assert_non_null(p);
+		if (cut <= to) {
+			parse_chunk(p, buf, cut);
+			parse_chunk(p, buf + cut, len - cut);
+		} else {
+			for (size_t i = 0; i < len; i++)
+				parse_chunk(p, buf + i, 1);
+		}
+		struct doc *d = NULL;
+		char *err = NULL;
+		int rc = parse_finish(p, &d, &err);
+		parse_free(p);
+		char *s = d ? doc_dump(d) : NULL;
+		if (rc != wrc || (s && ws && strcmp(s, ws) != 0))
+			fail_msg("%s: cut at %zu: %s\nwhole: %s", what, cut,
+				 s ? s : err, ws ? ws : werr);
+		free(s);
+		free(err);
+		doc_free(d);
+	}
+	free(ws);
+	free(werr);
+	doc_free(w);
+}
+
+/* Stateful charsets (UTF-7, ISO-2022-JP) with invalid bytes: the decoder's
+ * state must not depend on where the body was cut, and is flushed at the
+ * end (issue 28: whole gave "n;", chunked gave null). */
+static void test_stateful_charsets(void **state)
+{
+	size_t len;
+	char *path;
+	char *buf;
+	const char *files[] = {"utf7-invalid.xml", "iso2022jp-invalid.xml"};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		path = data_path(files[i]);
+		buf = read_all(path, &len);
+		expect_cut_invariant(files[i], buf, len);
+		free(buf);
+		free(path);
+	}
+	/* Past the decoder's 4 KiB blocks: base64 runs and invalid bytes
+	 * across the seams at 4096 and 8192 (raw bytes after the head). */
+	struct sbuf {
+		char *s;
+		size_t n;
+	} b = { malloc(16384), 0 };
+	assert_non_null(b.s);
+	b.n = (size_t)sprintf(b.s, "<?xml version=\"1.0\" encoding=\"utf-7\"?>\n"
+			      "<rss><channel><title>t</title><description>");
+	static const char *const bits[] = {"n;+aQA0n9zZQ", "+ZZnn/9+Q+", "\xff+AGEA-x", "+2D3cAA-",
+					   "plain ", "+AAA\x80\x41-"};
+	for (size_t i = 0; b.n < 9000; i++) {
+		const char *t = bits[i % 6];
+		memcpy(b.s + b.n, t, strlen(t));
+		b.n += strlen(t);
+	}
+	const char *tail = "</description></channel></rss>\n";
+	memcpy(b.s + b.n, tail, strlen(tail));
+	b.n += strlen(tail);
+	expect_cuts("utf-7 past 4 KiB", b.s, b.n, 4060, 4140);
+	expect_cuts("utf-7 past 8 KiB", b.s, b.n, 8160, 8240);
+	free(b.s);
+}
+
 static void test_xml_base(void **state)
 {
 	struct parse_opts o = {.url = "http://doc.example/feeds/atom"};
@@ -467,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_charset_precedence),
 		cmocka_unit_test(test_entities_and_refs),
 		cmocka_unit_test(test_text_runs),
+		cmocka_unit_test(test_stateful_charsets),
 		cmocka_unit_test(test_xml_base),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_attacks),

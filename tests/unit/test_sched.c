@@ -396,6 +396,44 @@ static void test_host_429_pushback(void **state)
 	env_cleanup(&e);
 }
 
+/* A Retry-After near the top of what it may say (~9.2e15 s) pushes the host
+ * back for the longest push, not for a wrapped-around second (issue 28:
+ * the seconds times 1000 overflowed). */
+static void test_host_429_huge_retry_after(void **state)
+{
+	(void)state;
+	struct env e;
+	env_init(&e);
+	clear_log();
+	control("[{\"feed\": \"g1\", \"items\": [{\"guid\": \"1\"}],"
+		"  \"script\": [{\"status\": 429, \"headers\": {\"Retry-After\": \"9223372036854776\"}}]},"
+		" {\"feed\": \"g2\", \"items\": [{\"guid\": \"2\"}],"
+		"  \"script\": [{\"status\": 429, \"headers\": {\"Retry-After\": \"9223372036854776\"}}]},"
+		" {\"feed\": \"g3\", \"items\": [{\"guid\": \"3\"}]}]");
+	const char *text = conf_text(DAEMON DEFAULTS_NOINT "interval = 1s\n"
+		"[feed b1]\nurl = %s\n[feed b2]\nurl = %s\n[feed b3]\nurl = %s\n",
+		url("/feed/g1"), url("/feed/g2"), url("/feed/g3"));
+	env_start(&e, text, true);
+	run_until_fetched(&e, "b1", 1, 30);
+	run_until_fetched(&e, "b2", 1, 30);
+	double end = wall() + 4;
+	while (wall() < end)
+		uv_run(&e.loop, UV_RUN_ONCE);
+	json_t *log = side("/_log", NULL);
+	double t1[4], t2[4], t3[8];
+	assert_int_equal(times_of(log, "/feed/g1", t1, 4), 1);
+	assert_int_equal(times_of(log, "/feed/g2", t2, 4), 1);
+	size_t n3 = times_of(log, "/feed/g3", t3, 8);
+	double last429 = t1[0] > t2[0] ? t1[0] : t2[0];
+	/* g3 is due every second: without the push it is back within ~1 s */
+	for (size_t i = 0; i < n3; i++)
+		if (t3[i] > last429 + 0.5)
+			fail_msg("g3 fetched %.1fs after the second 429", t3[i] - last429);
+	json_decref(log);
+	env_stop(&e);
+	env_cleanup(&e);
+}
+
 static void test_outage(void **state)
 {
 	(void)state;
@@ -530,6 +568,7 @@ int main(void)
 		cmocka_unit_test(test_statuses),
 		cmocka_unit_test(test_pacing_and_spread),
 		cmocka_unit_test(test_host_429_pushback),
+		cmocka_unit_test(test_host_429_huge_retry_after),
 		cmocka_unit_test(test_outage),
 		cmocka_unit_test(test_address_policy),
 		cmocka_unit_test(test_once),

@@ -1,0 +1,76 @@
+/* fuzz_hookenv.c — an exec hook's environment from a feed name, an item's
+ * title and URL (any bytes a publisher sends) and any daemon environment:
+ * the daemon's entries kept in order less every FEEDD_* one, then exactly
+ * the four FEEDD_* variables with exactly the item's values — nothing a
+ * title holds can add, drop or change another variable. */
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hookenv.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void expect(const char *entry, const char *name, const char *value)
+{
+	size_t nl = strlen(name);
+	if (strncmp(entry, name, nl) != 0 || entry[nl] != '=' ||
+	    strcmp(entry + nl + 1, value ? value : "") != 0)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* 8 bytes: the item id (bit 0 of the first also: title NULL, bit 1:
+	 * URL NULL); then NUL-separated: feed, title, URL, base entries. */
+	if (size < 8)
+		return 0;
+	int64_t id;
+	memcpy(&id, data, sizeof id);
+	char *copy = malloc(size - 8 + 1);
+	memcpy(copy, data + 8, size - 8);
+	copy[size - 8] = '\0';
+	const char *end = copy + (size - 8);
+	const char *field[3] = { "", "", "" };
+	const char *p = copy;
+	for (int i = 0; i < 3 && p < end; i++) {
+		field[i] = p;
+		p += strlen(p) + 1;
+	}
+	size_t nbase = 0;
+	char *base[64];
+	while (p < end && nbase < 63) {
+		base[nbase++] = (char *)p;
+		p += strlen(p) + 1;
+	}
+	base[nbase] = NULL;
+	const char *title = id & 1 ? NULL : field[1];
+	const char *url = id & 2 ? NULL : field[2];
+	char **env = hookenv_build(base, field[0], id, title, url);
+	if (!env)
+		abort();
+	size_t k = 0;
+	for (size_t i = 0; i < nbase; i++) {
+		if (strncmp(base[i], "FEEDD_", 6) == 0)
+			continue;
+		if (!env[k] || strcmp(env[k], base[i]) != 0)
+			abort();
+		k++;
+	}
+	char idbuf[32];
+	snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
+	if (!env[k] || !env[k + 1] || !env[k + 2] || !env[k + 3] || env[k + 4])
+		abort();
+	expect(env[k], "FEEDD_FEED", field[0]);
+	expect(env[k + 1], "FEEDD_ITEM_ID", idbuf);
+	expect(env[k + 2], "FEEDD_TITLE", title);
+	expect(env[k + 3], "FEEDD_URL", url);
+	for (size_t i = 0; i < k; i++)
+		if (strncmp(env[i], "FEEDD_", 6) == 0)
+			abort();
+	hookenv_free(env);
+	free(copy);
+	return 0;
+}
