@@ -99,6 +99,7 @@ const char *fetch_error_name(enum fetch_error e)
 		[FETCH_ERR_REDIRECTS] = "redirects",
 		[FETCH_ERR_PROTOCOL] = "protocol",
 		[FETCH_ERR_BODY] = "body",
+		[FETCH_ERR_PARTIAL] = "truncated",
 	};
 	return (unsigned)e < FETCH_ERR__COUNT ? names[e] : "unknown";
 }
@@ -450,6 +451,8 @@ static enum fetch_error classify(const struct fetch *fx, CURLcode rc)
 		return FETCH_ERR_REDIRECTS;
 	case CURLE_FILESIZE_EXCEEDED:
 		return FETCH_ERR_TOO_BIG;
+	case CURLE_PARTIAL_FILE:
+		return FETCH_ERR_PARTIAL;
 	default:
 		return FETCH_ERR_PROTOCOL;
 	}
