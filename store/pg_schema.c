@@ -179,5 +179,12 @@ static const char pg_migration_2[] =
 	"END\n"
 	"$$;";
 
-const char *const pg_migrations[] = {pg_migration_1, pg_migration_2, NULL};
-const int pg_schema_version = 2;
+/* Version 3: as SQLite's version 5, what the caps of the parser cut from
+ * the last document read (last_warning) and how many bodies came cut
+ * short (n_truncated). */
+static const char pg_migration_3[] =
+	"ALTER TABLE feeds ADD COLUMN last_warning text;"
+	"ALTER TABLE feeds ADD COLUMN n_truncated bigint NOT NULL DEFAULT 0;";
+
+const char *const pg_migrations[] = {pg_migration_1, pg_migration_2, pg_migration_3, NULL};
+const int pg_schema_version = 3;

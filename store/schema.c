@@ -161,6 +161,12 @@ static const char migration_4[] =
 	" WHERE type = 'table' AND name = 'items';"
 	"PRAGMA writable_schema=RESET;";
 
+/* Version 5: what the caps of the parser cut from the last document read
+ * (the feed's last_warning), and how many bodies came cut short. */
+static const char migration_5[] =
+	"ALTER TABLE feeds ADD COLUMN last_warning TEXT;"
+	"ALTER TABLE feeds ADD COLUMN n_truncated INTEGER NOT NULL DEFAULT 0;";
+
 const char *const schema_migrations[] = {migration_1, migration_2, migration_3, migration_4,
-					 NULL};
-const int schema_version = 4;
+					 migration_5, NULL};
+const int schema_version = 5;
