@@ -956,10 +956,11 @@ static void host_throttled(struct sched *s, struct feed_rt *rt, const struct fet
 	bool is429 = r->status == 429;
 	bool ask = is429 || h->n429 > 0 || rt->host_429;
 	rt->host_429 = false;
-	int64_t secs = 60;
-	if (is429)
-		schedule_retry_after(r->retry_after, now / 1000, &secs);
-	else
+	int64_t secs = 60, ra;
+	/* A Retry-After of 0 or in the past is no hint: the default pause. */
+	if (is429 && schedule_retry_after(r->retry_after, now / 1000, &ra) == 0 && ra > 0)
+		secs = ra;
+	else if (!is429)
 		h->n429 = 0;
 	if (ask && s->shared && s->storeq && host_answer_async(s, h, is429, secs, now))
 		return;
