@@ -139,8 +139,9 @@ struct item *parse_new_item(struct parse_out *o)
 	if (d->nitems >= o->lim.max_items) {
 		if (!d->truncated)
 			parse_warn(o, "more than %zu items: the rest is ignored", o->lim.max_items);
-		parse_cap(o, DOC_CAP_ITEMS, 0, "more than %zu items, the rest not read",
-			  o->lim.max_items);
+		if (!(d->caps & DOC_CAP_ITEMS))   /* once: items still on their way come here */
+			parse_cap(o, DOC_CAP_ITEMS, 0, "more than %zu items, the rest not read",
+				  o->lim.max_items);
 		return NULL;
 	}
 	if (d->nitems == d->cap) {

@@ -700,8 +700,11 @@ static const char *feed_state_of(const json_t *f)
 		return "gone";
 	if (json_is_false(json_object_get(json_object_get(f, "config"), "enabled")))
 		return "disabled";
-	if (json_integer_value(json_object_get(f, "failures")) > 0)
-		return "failing";
+	if (json_integer_value(json_object_get(f, "failures")) > 0) {
+		/* The last 2xx body came cut short (daemon/sched.c, body_cut). */
+		const char *e = json_string_value(json_object_get(f, "last_error"));
+		return e && !strncmp(e, "truncated", 9) ? "truncated" : "failing";
+	}
 	json_t *lf = json_object_get(f, "last_fetch");
 	if (!lf || json_is_null(lf) || (json_is_integer(lf) && json_integer_value(lf) == 0))
 		return "new";
@@ -773,6 +776,7 @@ static void answer_status(struct api *a, struct http_conn *c, const struct statu
 		const struct { const char *name; int64_t n; } states[] = {
 			{ "ok", fc->ok }, { "new", fc->fresh }, { "failing", fc->failing },
 			{ "gone", fc->gone }, { "disabled", fc->disabled }, { "removed", fc->removed },
+			{ "truncated", fc->truncated },
 		};
 		for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
 			if (states[i].n > 0)
@@ -804,6 +808,15 @@ static void answer_status(struct api *a, struct http_conn *c, const struct statu
 		"store", "file_bytes", (json_int_t)fig->file_bytes, "wal_bytes", (json_int_t)fig->wal_bytes,
 		"consumers", (json_int_t)fig->consumers, "hooks_pending", (json_int_t)fig->hooks_pending,
 		"api", "clients", clients, "waiting", waiting);
+	if (out) {
+		/* Bodies cut short, and the fetches each cap cut (DOC_CAP_*). */
+		json_object_set_new(json_object_get(out, "fetches"), "truncated",
+				    json_integer(t->truncated));
+		json_object_set_new(out, "caps", json_pack("{s:I,s:I,s:I,s:I,s:I}",
+			"items", (json_int_t)t->caps[0], "document", (json_int_t)t->caps[1],
+			"field", (json_int_t)t->caps[2], "item", (json_int_t)t->caps[3],
+			"max_size", (json_int_t)t->caps[DOC_CAP__COUNT]));
+	}
 	if (out && instances)
 		json_object_set(out, "instances", instances);
 	if (out && stale) {

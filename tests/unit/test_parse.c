@@ -317,7 +317,7 @@ static void test_caps(void **state)
 	/* ... and says which cap, for the feed's last_warning. */
 	assert_int_equal(d->caps, DOC_CAP_ITEMS);
 	assert_non_null(d->capped);
-	assert_non_null(strstr(d->capped, "more than 10 items"));
+	assert_non_null(strstr(d->capped, "items cap: more than 10 items"));  /* counted once */
 	assert_null(d->cut);     /* a cap is not a cut-off body */
 	doc_free(d);
 
