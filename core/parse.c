@@ -102,6 +102,11 @@ void parse_cap_item_done(struct parse_out *o, size_t item, const struct item *it
 		h->linked = true;
 		size_t n = strlen(h->where);
 		snprintf(h->where + n, sizeof h->where - n, " (%.100s)", link);
+		/* The link is the publisher's text, bound for the log: one
+		 * line, nothing a terminal acts on. */
+		for (char *c = h->where + n; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
 	}
 }
 
