@@ -152,6 +152,15 @@ void json_feed_parse(struct parse_out *o, const char *buf, size_t len)
 	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, &jerr);
 	if (!root) {
 		root = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK, &jerr);
+		if (!root && json_error_code(&jerr) == json_error_premature_end_of_input &&
+		    memmem(buf, len, "jsonfeed.org/version/", 21)) {
+			/* A JSON Feed cut short: nothing of it is usable (jansson
+			 * reads whole documents), but it is a cut, not junk. */
+			o->doc->format = DOC_JSONFEED;
+			if (!o->stop && !(o->doc->cut = strdup("inside the JSON document")))
+				parse_fail(o, -ENOMEM, "out of memory");
+			return;
+		}
 		if (!root) {
 			parse_fail(o, -EINVAL, "not a feed: JSON error at line %d: %s", jerr.line, jerr.text);
 			return;

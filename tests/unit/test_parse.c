@@ -428,6 +428,23 @@ static void test_cut(void **state)
 	assert_string_equal(d->cut, "inside item 2");
 	assert_string_equal(d->feed.title, "A");
 	doc_free(d);
+	/* A JSON Feed cut short has nothing usable, but says it was cut;
+	 * other broken JSON stays an error. */
+	const char *jf = "{\"version\": \"https://jsonfeed.org/version/1.1\", \"title\": \"J\","
+			 " \"items\": [{\"id\": \"1\", \"title\": \"one\"}, {\"id\": \"2\", \"ti";
+	for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
+		d = parse_chunked(&o, jf, strlen(jf), chunks[k], &rc, &err);
+		assert_int_equal(rc, 0);
+		assert_int_equal(d->format, DOC_JSONFEED);
+		assert_int_equal(d->nitems, 0);
+		assert_string_equal(d->cut, "inside the JSON document");
+		doc_free(d);
+	}
+	const char *junk = "{\"version\": \"https://jsonfeed.org/version/1.1\", \"items\": [}";
+	d = parse_chunked(&o, junk, strlen(junk), 0, &rc, &err);
+	assert_int_not_equal(rc, 0);
+	assert_null(d);
+	free(err);
 	free(b.s);
 }
 
