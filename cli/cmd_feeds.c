@@ -88,10 +88,11 @@ static const char *feed_state(json_t *f)
 	json_t *cfg = json_object_get(f, "config");
 	if (cfg && json_is_false(json_object_get(cfg, "enabled")))
 		return "disabled";
-	if (json_integer_value(json_object_get(f, "failures")) > 0) {
-		const char *e = json_string_value(json_object_get(f, "last_error"));
-		return e && !strncmp(e, "truncated", 9) ? "truncated" : "failing";
-	}
+	const char *e = json_string_value(json_object_get(f, "last_error"));
+	if (e && !strncmp(e, "truncated", 9))
+		return "truncated";
+	if (json_integer_value(json_object_get(f, "failures")) > 0)
+		return "failing";
 	if (!json_string_value(json_object_get(f, "last_fetch")))
 		return "new";
 	return "ok";

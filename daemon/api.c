@@ -700,11 +700,12 @@ static const char *feed_state_of(const json_t *f)
 		return "gone";
 	if (json_is_false(json_object_get(json_object_get(f, "config"), "enabled")))
 		return "disabled";
-	if (json_integer_value(json_object_get(f, "failures")) > 0) {
-		/* The last 2xx body came cut short (daemon/sched.c, body_cut). */
-		const char *e = json_string_value(json_object_get(f, "last_error"));
-		return e && !strncmp(e, "truncated", 9) ? "truncated" : "failing";
-	}
+	/* The last 2xx body came cut short (daemon/sched.c, body_cut). */
+	const char *e = json_string_value(json_object_get(f, "last_error"));
+	if (e && !strncmp(e, "truncated", 9))
+		return "truncated";
+	if (json_integer_value(json_object_get(f, "failures")) > 0)
+		return "failing";
 	json_t *lf = json_object_get(f, "last_fetch");
 	if (!lf || json_is_null(lf) || (json_is_integer(lf) && json_integer_value(lf) == 0))
 		return "new";

@@ -149,7 +149,7 @@ int store_feeds_json(struct store *s, const char *name, json_t **out);
 
 /* How many feed rows are in each state GET /v1/feeds shows, in one
  * aggregate query: removed (from the config), gone (410), disabled,
- * truncated (failing because the last body was cut short), failing, new
+ * truncated (last_error says the last body was cut short), failing, new
  * (never fetched), ok — the first that applies. DISABLED
  * names the NDISABLED feeds the config turns off (the store does not
  * know the config). */
