@@ -13,12 +13,13 @@
 #include "cli/feedctl.h"
 #include "core/conf_edit.h"
 #include "core/config.h"
+#include "core/netaddr.h"
 #include "core/opml.h"
 #include "core/parse.h"
 #include "core/url.h"
 
 #define ADD_MAX_BYTES (16 * 1024 * 1024)
-#define ADD_MAX_TAGS  16
+#define ADD_MAX_TAGS  64
 
 static const char *config_path(const char *opt)
 {
@@ -34,6 +35,8 @@ struct check {
 	char ctype[256];         /* Content-Type of the last response (redirects reset it) */
 	size_t bytes;
 	int perr;
+	bool allow_private;      /* the address policy, as the daemon's */
+	char policy_msg[256];    /* why a connect was refused */
 };
 
 static size_t on_curl_header(char *buf, size_t size, size_t nitems, void *userdata)
@@ -67,9 +70,36 @@ static size_t on_curl_write(char *ptr, size_t size, size_t nmemb, void *userdata
 	return n;
 }
 
-/* Fetches and parses URL once. Returns 0 with *doc, or an exit code after
- * printing why. */
-static int check_feed(const char *url, struct doc **doc)
+/* The daemon's address policy (docs/fetching.md) on every connect: the
+ * first, each redirect's, each address a name resolves to. */
+static curl_socket_t on_curl_opensocket(void *clientp, curlsocktype purpose,
+					struct curl_sockaddr *a)
+{
+	struct check *ck = clientp;
+	(void)purpose;
+	if (!netaddr_allowed(&a->addr, a->addrlen, ck->allow_private)) {
+		char ip[NETADDR_STRLEN];
+		enum netaddr_class c = netaddr_classify(&a->addr, a->addrlen);
+		netaddr_format(&a->addr, a->addrlen, ip, sizeof ip);
+		snprintf(ck->policy_msg, sizeof ck->policy_msg,
+			 "refused to connect to %s (%s address), as feedd would; set "
+			 "allow_private = yes in [defaults] to allow it", ip, netaddr_class_name(c));
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* Whether the daemon would let a feed added to CONF reach a private
+ * address: a new section takes [defaults]; with a proxy every connect
+ * goes to the proxy the user named and the policy does not apply. */
+static bool add_allows_private(const struct config *conf)
+{
+	return conf->defaults.allow_private || conf->defaults.proxy;
+}
+
+/* Fetches and parses URL once, under the address policy (ALLOW_PRIVATE).
+ * Returns 0 with *doc, or an exit code after printing why. */
+static int check_feed(const char *url, bool allow_private, struct doc **doc)
 {
 	CURL *h = curl_easy_init();
 	if (!h)
@@ -77,7 +107,7 @@ static int check_feed(const char *url, struct doc **doc)
 	char ua[128];
 	snprintf(ua, sizeof ua, "feedd/%s (+%s) feedctl", FEEDD_VERSION, FEEDD_URL);
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct check ck = {.h = h};
+	struct check ck = {.h = h, .allow_private = allow_private};
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, ua);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
@@ -93,6 +123,8 @@ static int check_feed(const char *url, struct doc **doc)
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &ck);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_curl_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &ck);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_curl_opensocket);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &ck);
 	CURLcode cr = curl_easy_perform(h);
 	long status = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -100,7 +132,8 @@ static int check_feed(const char *url, struct doc **doc)
 	int code = 0;
 	if (cr != CURLE_OK) {
 		fprintf(stderr, "feedctl: cannot fetch %s: %s\n", url,
-			ck.bytes > ADD_MAX_BYTES ? "larger than 16 MiB" : *errbuf ? errbuf : curl_easy_strerror(cr));
+			ck.bytes > ADD_MAX_BYTES ? "larger than 16 MiB" : *ck.policy_msg ? ck.policy_msg :
+			*errbuf ? errbuf : curl_easy_strerror(cr));
 		code = CTL_EXIT_LOCAL;
 	} else if (status && (status < 200 || status > 299)) {
 		fprintf(stderr, "feedctl: cannot fetch %s: HTTP %ld\n", url, status);
@@ -201,18 +234,33 @@ static int conf_commit(struct conf_file *f, const char *new_text)
 	return code;
 }
 
-static int name_taken(const char *name, void *arg)
+/* The option or argument of `add` a refused field came from. */
+static const char *add_field_label(enum conf_field f)
 {
-	const struct config *c = arg;
-	return config_find_feed(c, name) != NULL;
+	switch (f) {
+	case CONF_FIELD_NAME: return "--name";
+	case CONF_FIELD_URL: return "URL";
+	case CONF_FIELD_TAG: return "--tag";
+	case CONF_FIELD_INTERVAL: return "--interval";
+	default: return conf_field_name(f);
+	}
 }
 
-static const struct feed_conf *feed_by_url(const struct config *c, const char *url)
+/* "feedctl: --tag "a\nexec = …" contains a newline; nothing written", or
+ * the file's errors, one an indented line. */
+static void print_edit_error(const struct conf_edit_error *e, const char *label)
 {
-	for (size_t i = 0; i < c->nfeeds; i++)
-		if (strcmp(c->feeds[i].url, url) == 0)
-			return &c->feeds[i];
-	return NULL;
+	if (e->field == CONF_FIELD_FILE) {
+		fputs("feedctl: ", stderr);
+		for (const char *m = e->msg; *m; m++) {
+			fputc(*m, stderr);
+			if (*m == '\n')
+				fputs("  ", stderr);
+		}
+		fputc('\n', stderr);
+	} else {
+		fprintf(stderr, "feedctl: %s %s %s; nothing written\n", label, e->value, e->msg);
+	}
 }
 
 int cmd_add(const struct command *c, int argc, char **argv)
@@ -235,8 +283,12 @@ int cmd_add(const struct command *c, int argc, char **argv)
 		case 'i': interval = optarg; break;
 		case 'c': cfg = optarg; break;
 		case 't':
-			if (ntags < ADD_MAX_TAGS)
-				tags[ntags++] = optarg;
+			if (ntags == ADD_MAX_TAGS) {
+				fprintf(stderr, "feedctl: more than %d --tag options; nothing written\n",
+					ADD_MAX_TAGS);
+				return CTL_EXIT_USAGE;
+			}
+			tags[ntags++] = optarg;
 			break;
 		case 'h': ctl_usage_of(c, stdout); return 0;
 		default: ctl_usage_of(c, stderr); return CTL_EXIT_USAGE;
@@ -246,49 +298,69 @@ int cmd_add(const struct command *c, int argc, char **argv)
 		ctl_usage_of(c, stderr);
 		return CTL_EXIT_USAGE;
 	}
-	const char *url = argv[optind];
-	int64_t secs;
-	if (interval && config_parse_duration(interval, &secs) < 0) {
-		fprintf(stderr, "feedctl: --interval \"%s\" is not a duration (15m, 2h, 1d)\n", interval);
-		return CTL_EXIT_USAGE;
-	}
 	struct conf_file f;
 	int code = conf_open(&f, config_path(cfg), true);
 	if (code)
 		return code;
-	const struct feed_conf *dup = feed_by_url(f.conf, url);
-	if (dup) {
-		fprintf(stderr, "feedctl: %s is already in %s as [feed %s]\n", url, f.path, dup->name);
-		conf_close(&f);
-		return CTL_EXIT_LOCAL;
-	}
-	if (name && config_find_feed(f.conf, name)) {
-		fprintf(stderr, "feedctl: a feed named \"%s\" is already in %s\n", name, f.path);
-		conf_close(&f);
-		return CTL_EXIT_LOCAL;
-	}
+	/* Every value the user gave is checked by the writer before anything
+	 * is fetched; the feed's own title only ever becomes a comment. */
+	struct conf_edit_error e;
+	struct conf_edit *ed = conf_edit_begin(f.path, f.text, f.len, &e);
+	char *url = NULL, *auto_name = NULL, *text = NULL;
 	struct doc *doc = NULL;
-	if ((code = check_feed(url, &doc))) {
-		conf_close(&f);
-		return code;
+	code = CTL_EXIT_LOCAL;
+	if (!ed) {
+		print_edit_error(&e, NULL);
+		goto out;
 	}
-	printf("%s: \"%s\", %zu items\n", url, doc->feed.title ? doc->feed.title : "(untitled)",
-	       doc->nitems);
-	char *auto_name = name ? NULL : conf_name_from_url(url, name_taken, f.conf);
+	if (conf_edit_url(argv[optind], &url, &e) < 0) {
+		print_edit_error(&e, add_field_label(e.field));
+		code = CTL_EXIT_USAGE;
+		goto out;
+	}
+	const char *dup = conf_edit_feed_by_url(ed, url);
+	if (dup) {
+		fprintf(stderr, "feedctl: %s is already in %s as [feed %s]\n", url, f.path, dup);
+		goto out;
+	}
+	if (!name)
+		name = auto_name = conf_edit_new_name(ed, url);
 	struct conf_new_feed nf = {
-		.name = name ? name : auto_name,
-		.url = url,
-		.tags = tags,
-		.interval = interval,
-		.comment = doc->feed.title,
+		.name = name, .url = url, .tags = tags, .interval = interval,
 	};
-	char *text = conf_edit_add(f.text, &nf);
-	doc_free(doc);
-	code = text ? conf_commit(&f, text) : CTL_EXIT_LOCAL;
+	if (conf_edit_check(ed, &nf, &e) < 0) {
+		print_edit_error(&e, add_field_label(e.field));
+		code = e.field == CONF_FIELD_FILE ? CTL_EXIT_LOCAL : CTL_EXIT_USAGE;
+		goto out;
+	}
+	if ((code = check_feed(url, add_allows_private(f.conf), &doc)))
+		goto out;
+	code = CTL_EXIT_LOCAL;
+	char shown[200] = "(untitled)";   /* the publisher's text: escaped on the terminal */
+	if (doc->feed.title)
+		conf_quote(doc->feed.title, shown, sizeof shown);
+	printf("%s: %s, %zu items\n", url, shown, doc->nitems);
+	nf.title = doc->feed.title;
+	/* Without --name, the feed is named after its title when it has one
+	 * a name can be made from ("Bee News" gives bee-news). */
+	char *title_name = auto_name ? conf_edit_name_from_title(ed, doc->feed.title) : NULL;
+	if (title_name) {
+		free(auto_name);
+		name = nf.name = auto_name = title_name;
+	}
+	if (conf_edit_add(ed, &nf, &e) < 0 || !(text = conf_edit_finish(ed, NULL, &e))) {
+		print_edit_error(&e, add_field_label(e.field));
+		goto out;
+	}
+	code = conf_commit(&f, text);
 	if (!code)
 		printf("added [feed %s] to %s\n", nf.name, f.path);
+out:
+	doc_free(doc);
 	free(text);
+	free(url);
 	free(auto_name);
+	conf_edit_free(ed);
 	conf_close(&f);
 	return code;
 }
@@ -376,94 +448,184 @@ int cmd_import(const struct command *c, int argc, char **argv)
 		opml_feeds_free(feeds, n);
 		return code;
 	}
-	char *text = strdup(f.text);
+	struct conf_edit_error e;
+	struct conf_edit *ed = conf_edit_begin(f.path, f.text, f.len, &e);
+	if (!ed) {
+		print_edit_error(&e, NULL);
+		opml_feeds_free(feeds, n);
+		conf_close(&f);
+		return CTL_EXIT_LOCAL;
+	}
 	size_t added = 0, skipped = 0, bad = 0;
-	for (size_t i = 0; i < n && text; i++) {
-		const struct feed_conf *dup = feed_by_url(f.conf, feeds[i].url);
+	for (size_t i = 0; i < n; i++) {
+		/* Every outline is someone else's text: each one goes through the
+		 * writer, and one it refuses is named and left out. */
+		char title[120], url_q[200];
+		conf_quote(feeds[i].title ? feeds[i].title : "", title, sizeof title);
+		conf_quote(feeds[i].url, url_q, sizeof url_q);
+		char *url = NULL;
+		if (conf_edit_url(feeds[i].url, &url, &e) < 0) {
+			fprintf(stderr, "feedctl: skipped outline %zu %s: xmlUrl %s %s\n", i + 1, title,
+				e.value, e.msg);
+			bad++;
+			continue;
+		}
+		const char *dup = conf_edit_feed_by_url(ed, url);
 		if (dup) {
-			printf("skipped %s: already in %s as [feed %s]\n", feeds[i].url, f.path, dup->name);
+			if (config_find_feed(f.conf, dup))
+				printf("skipped %s: already in %s as [feed %s]\n", url, f.path, dup);
+			else
+				printf("skipped %s: listed twice in %s\n", url, opml_path);
 			skipped++;
+			free(url);
 			continue;
 		}
-		/* The name must be unique against the file and against what this
-		 * import added: re-validate the growing text as we go. */
-		struct config *cur = NULL;
-		if (config_parse_buffer(f.path, text, strlen(text), &cur, NULL) < 0)
-			break;
-		if (feed_by_url(cur, feeds[i].url)) {
-			printf("skipped %s: listed twice in %s\n", feeds[i].url, opml_path);
-			skipped++;
-			config_free(cur);
-			continue;
-		}
-		char *name = conf_name_from_url(feeds[i].url, name_taken, cur);
+		char *name = conf_edit_new_name(ed, url);
 		struct conf_new_feed nf = {
-			.name = name, .url = feeds[i].url,
-			.tags = (const char *const *)feeds[i].tags, .comment = feeds[i].title,
+			.name = name, .url = url,
+			.tags = (const char *const *)feeds[i].tags, .title = feeds[i].title,
 		};
-		char *next = conf_edit_add(text, &nf);
-		struct config *check = NULL;
-		if (next && config_parse_buffer(f.path, next, strlen(next), &check, NULL) == 0) {
-			free(text);
-			text = next;
+		if (conf_edit_add(ed, &nf, &e) == 0) {
 			added++;
-			printf("added [feed %s] %s\n", name, feeds[i].url);
+			printf("added [feed %s] %s\n", name, url);
+		} else if (e.field == CONF_FIELD_FILE) {
+			fprintf(stderr, "feedctl: skipped outline %zu %s (%s): %s\n", i + 1, title,
+				url_q, e.msg);
+			bad++;
 		} else {
-			fprintf(stderr, "feedctl: skipped %s: not a URL feeds.conf accepts\n", feeds[i].url);
-			free(next);
+			fprintf(stderr, "feedctl: skipped outline %zu %s (%s): %s %s %s\n", i + 1, title,
+				url_q, e.field == CONF_FIELD_TAG ? "tag (from its category or an "
+				"enclosing outline)" : conf_field_name(e.field), e.value, e.msg);
 			bad++;
 		}
-		config_free(check);
-		config_free(cur);
 		free(name);
+		free(url);
 	}
 	opml_feeds_free(feeds, n);
 	code = 0;
-	if (added && text)
-		code = conf_commit(&f, text);
-	printf("%zu added, %zu already present, %zu invalid\n", added, skipped, bad);
-	free(text);
+	if (added) {
+		char *text = conf_edit_finish(ed, NULL, &e);
+		if (text) {
+			code = conf_commit(&f, text);
+		} else {
+			print_edit_error(&e, NULL);
+			code = CTL_EXIT_LOCAL;
+			added = 0;
+		}
+		free(text);
+	}
+	printf("%zu added, %zu already present, %zu refused\n", added, skipped, bad);
+	if (!code && bad)
+		code = CTL_EXIT_LOCAL;
+	conf_edit_free(ed);
 	conf_close(&f);
 	return code;
 }
 
+/* The daemon's feeds (GET /v1/feeds), or NULL when it is not running or
+ * does not answer. */
+static json_t *daemon_feeds(void)
+{
+	struct client_resp r;
+	json_t *a = NULL;
+	if (client_request(ctl.socket, "GET", "/v1/feeds", NULL, 0, ctl.timeout_ms, &r) == 0) {
+		if (r.status == 200)
+			a = json_loads(r.body, 0, NULL);
+		client_resp_clear(&r);
+	}
+	return json_is_array(json_object_get(a, "feeds")) ? a : (json_decref(a), NULL);
+}
+
+/* The config the running daemon has in force, rebuilt from its feeds (a
+ * removed feed is no longer in it). The strings are borrowed from FEEDS;
+ * free with daemon_conf_free. */
+static struct config *daemon_conf(json_t *feeds)
+{
+	size_t n = json_array_size(feeds);
+	struct config *c = calloc(1, sizeof *c);
+	if (!c || !(c->feeds = calloc(n + 1, sizeof *c->feeds))) {
+		free(c);
+		return NULL;
+	}
+	size_t i;
+	json_t *f;
+	json_array_foreach(feeds, i, f) {
+		json_t *cfg = json_object_get(f, "config");
+		const char *name = json_string_value(json_object_get(f, "name"));
+		const char *url = json_string_value(json_object_get(cfg, "url"));
+		if (json_is_true(json_object_get(f, "removed")) || !name || !url)
+			continue;
+		struct feed_conf *fc = &c->feeds[c->nfeeds++];
+		fc->name = (char *)name;
+		fc->url = (char *)url;
+		json_t *tags = json_object_get(cfg, "tags");
+		size_t nt = json_array_size(tags);
+		fc->tags = calloc(nt + 1, sizeof *fc->tags);
+		for (size_t t = 0, k = 0; fc->tags && t < nt; t++)
+			if (json_string_value(json_array_get(tags, t)))
+				fc->tags[k++] = (char *)json_string_value(json_array_get(tags, t));
+	}
+	return c;
+}
+
+static void daemon_conf_free(struct config *c)
+{
+	for (size_t i = 0; c && i < c->nfeeds; i++)
+		free(c->feeds[i].tags);
+	if (c)
+		free(c->feeds);
+	free(c);
+}
+
+/* The running daemon's feeds, with their titles and site links; the file
+ * (--config, $FEEDD_CONFIG, else the default) when the daemon is not
+ * running or when --config names one. */
 int cmd_export(const struct command *c, int argc, char **argv)
 {
 	const char *cfg;
 	int code = parse_config_opt(c, argc, argv, &cfg, 0);
 	if (code >= 0)
 		return code;
-	struct conf_file f;
-	if ((code = conf_open(&f, config_path(cfg), false)))
-		return code;
-	/* Titles from the daemon when it runs; the file alone is enough. */
-	const char **titles = calloc(f.conf->nfeeds + 1, sizeof *titles);
-	struct client_resp r;
-	json_t *a = NULL;
-	if (titles && client_request(ctl.socket, "GET", "/v1/feeds", NULL, 0, ctl.timeout_ms, &r) == 0) {
-		if (r.status == 200)
-			a = json_loads(r.body, 0, NULL);
-		client_resp_clear(&r);
+	code = 0;
+	json_t *a = daemon_feeds();
+	json_t *feeds = json_object_get(a, "feeds");
+	struct conf_file f = {0};
+	struct config *conf = NULL;
+	if (a && !cfg) {
+		if (!(conf = daemon_conf(feeds)))
+			code = CTL_EXIT_LOCAL;
+	} else if (!(code = conf_open(&f, config_path(cfg), false))) {
+		conf = f.conf;
 	}
+	const char **titles = conf ? calloc(conf->nfeeds + 1, sizeof *titles) : NULL;
+	const char **sites = conf ? calloc(conf->nfeeds + 1, sizeof *sites) : NULL;
+	if (!code && (!titles || !sites))
+		code = CTL_EXIT_LOCAL;
 	size_t i;
 	json_t *fj;
-	json_array_foreach(json_object_get(a, "feeds"), i, fj) {
+	json_array_foreach(code ? NULL : feeds, i, fj) {
 		const char *name = json_string_value(json_object_get(fj, "name"));
-		const char *title = json_string_value(json_object_get(fj, "title"));
-		for (size_t k = 0; name && title && k < f.conf->nfeeds; k++)
-			if (strcmp(f.conf->feeds[k].name, name) == 0)
-				titles[k] = title;
+		for (size_t k = 0; name && k < conf->nfeeds; k++) {
+			if (strcmp(conf->feeds[k].name, name) != 0)
+				continue;
+			titles[k] = json_string_value(json_object_get(fj, "title"));
+			sites[k] = json_string_value(json_object_get(fj, "site_url"));
+		}
 	}
-	char *out = opml_export(f.conf, titles);
+	char *out = code ? NULL : opml_export(conf, titles, sites);
 	if (out) {
 		fputs(out, stdout);
 		free(out);
-	} else {
+	} else if (!code) {
 		code = CTL_EXIT_LOCAL;
 	}
-	json_decref(a);
 	free(titles);
-	conf_close(&f);
+	free(sites);
+	if (conf && conf != f.conf)
+		daemon_conf_free(conf);
+	if (f.conf)
+		conf_close(&f);
+	json_decref(a);
 	if (!code && (fflush(stdout) != 0 || ferror(stdout))) {
 		perror("feedctl: writing the output failed");
 		code = CTL_EXIT_LOCAL;

@@ -71,6 +71,10 @@ static void relative(const char *rfc3339, char *buf, size_t len)
 	}
 	long long d = (long long)timegm(&tm) - (long long)time(NULL);
 	long long a = d < 0 ? -d : d;
+	if (a == 0) {
+		snprintf(buf, len, "now");
+		return;
+	}
 	char v[32];
 	if (a < 90) snprintf(v, sizeof v, "%llds", a);
 	else if (a < 5400) snprintf(v, sizeof v, "%lldm", a / 60);
@@ -79,8 +83,12 @@ static void relative(const char *rfc3339, char *buf, size_t len)
 	snprintf(buf, len, d < 0 ? "%s ago" : "in %s", v);
 }
 
+/* The daemon's word for the state; the rule below only for an older one. */
 static const char *feed_state(json_t *f)
 {
+	const char *s = json_string_value(json_object_get(f, "state"));
+	if (s && *s)
+		return s;
 	if (json_is_true(json_object_get(f, "removed")))
 		return "removed";
 	if (json_is_true(json_object_get(f, "gone")))
@@ -91,9 +99,9 @@ static const char *feed_state(json_t *f)
 	const char *e = json_string_value(json_object_get(f, "last_error"));
 	if (e && !strncmp(e, "truncated", 9))
 		return "truncated";
-	if (json_integer_value(json_object_get(f, "failures")) > 0)
+	if (json_integer_value(json_object_get(f, "failures")) > 0 || e)
 		return "failing";
-	if (!json_string_value(json_object_get(f, "last_fetch")))
+	if (!json_string_value(json_object_get(f, "last_success")))
 		return "new";
 	return "ok";
 }
@@ -180,6 +188,81 @@ int cmd_feed(const struct command *c, int argc, char **argv)
 	return code;
 }
 
+/* T as local ISO 8601 with the offset: "2026-12-06T16:07:45+01:00". */
+static void iso_local(time_t t, char *buf, size_t len)
+{
+	struct tm lt;
+	char z[8];
+	localtime_r(&t, &lt);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &lt);
+	strftime(z, sizeof z, "%z", &lt);   /* "+0100" */
+	size_t n = strlen(buf);
+	if (strlen(z) == 5)
+		snprintf(buf + n, len - n, "%.3s:%s", z, z + 3);
+}
+
+/* SECS as "2d 3h 4m 5s" (leading zero units left out). */
+static void duration(long long secs, char *buf, size_t len)
+{
+	static const struct { const char *u; long long s; } units[] = {
+		{"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1},
+	};
+	size_t n = 0;
+	buf[0] = '\0';
+	if (secs < 0)
+		secs = 0;
+	for (size_t i = 0; i < 4 && n < len; i++) {
+		long long v = secs / units[i].s;
+		secs %= units[i].s;
+		if (v || (i == 3 && n == 0))
+			n += (size_t)snprintf(buf + n, len - n, "%s%lld%s", n ? " " : "", v, units[i].u);
+	}
+}
+
+/* Replaces the epoch seconds at O.KEY by a local ISO 8601 string. */
+static void time_field(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	if (!json_is_integer(v))
+		return;
+	char buf[40];
+	iso_local((time_t)json_integer_value(v), buf, sizeof buf);
+	json_object_set_new(o, key, json_string(buf));
+}
+
+/* Replaces the RFC 3339 UTC string at O.KEY by local ISO 8601. */
+static void utc_field(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return;
+	char buf[40];
+	iso_local(timegm(&tm), buf, sizeof buf);
+	json_object_set_new(o, key, json_string(buf));
+}
+
+/* The status for a person: times in local ISO 8601, durations with units. */
+static void status_for_people(json_t *a)
+{
+	time_field(a, "started");
+	time_field(a, "store_as_of");
+	time_field(json_object_get(a, "store"), "last_error_at");
+	json_t *up = json_object_get(a, "uptime");
+	if (json_is_integer(up)) {
+		char buf[64];
+		duration(json_integer_value(up), buf, sizeof buf);
+		json_object_set_new(a, "uptime", json_string(buf));
+	}
+	size_t i;
+	json_t *o;
+	json_array_foreach(json_object_get(a, "instances"), i, o) {
+		utc_field(o, "started");
+		utc_field(o, "last_seen");
+	}
+}
+
 /* Several instances on one PostgreSQL store: one line each, then the
  * feeds each one holds a lease on (fetching now). */
 static void print_instances(json_t *inst)
@@ -213,6 +296,7 @@ int cmd_status(const struct command *c, int argc, char **argv)
 	if (json) {
 		code = dump(a);
 	} else {
+		status_for_people(a);
 		json_t *inst = json_incref(json_object_get(a, "instances"));
 		json_object_del(a, "instances");
 		print_object(a, 0);

@@ -16,6 +16,7 @@ struct item_opts {
 	struct strbuf filters;     /* "&feed=a&tag=b..." */
 	const char *after;
 	long limit;
+	bool limit_given;          /* --limit was on the command line */
 	enum out_format format;
 	bool peek, from_now;
 };
@@ -105,6 +106,7 @@ static int parse_item_opts_only(const struct command *c, int argc, char **argv,
 				fprintf(stderr, "feedctl: --limit takes 1 to 1000\n");
 				return CTL_EXIT_USAGE;
 			}
+			o->limit_given = true;
 			break;
 		}
 		case OPT_JSON: o->format = OUT_JSON; break;
@@ -149,8 +151,11 @@ static void print_clean(const char *s)
 static void print_item_line(json_t *it)
 {
 	char date[32];
-	const char *d = str(it, "published");
-	local_date(*d ? d : str(it, "first_seen"), date, sizeof date);
+	/* The item's date (published, else updated, else first seen). */
+	const char *d = str(it, "date");
+	if (!*d)
+		d = *str(it, "published") ? str(it, "published") : str(it, "first_seen");
+	local_date(d, date, sizeof date);
 	const char *title = str(it, "title");
 	if (ctl.color)
 		printf("\033[2m%s\033[0m  \033[36m%s\033[0m  \033[1m", date, str(it, "feed"));
@@ -261,6 +266,13 @@ int cmd_items(const struct command *c, int argc, char **argv)
 	return code;
 }
 
+/* Appends the items of the page A to ALL (one JSON document at the end). */
+static void gather(json_t *all, json_t *a)
+{
+	json_array_extend(json_object_get(all, "items"), json_object_get(a, "items"));
+	json_object_set(all, "next", json_object_get(a, "next"));
+}
+
 int cmd_new(const struct command *c, int argc, char **argv)
 {
 	static const int allowed[] = {OPT_LIMIT, OPT_JSON, OPT_NDJSON, OPT_TSV, OPT_PEEK,
@@ -269,6 +281,10 @@ int cmd_new(const struct command *c, int argc, char **argv)
 	int code = parse_item_opts(c, argc, argv, &o, allowed, 1);
 	if (code >= 0)
 		return code;
+	/* --limit N: at most N items in all (printed, then acknowledged up to
+	 * the last one printed); without it, everything, a page at a time. */
+	const long page_max = 1000;
+	long cap = o.limit_given ? o.limit : -1;
 	const char *name = argv[optind];
 	struct strbuf base = {0};
 	strbuf_puts(&base, "/v1/consumers/");
@@ -276,13 +292,21 @@ int cmd_new(const struct command *c, int argc, char **argv)
 	struct strbuf ack = {0};
 	strbuf_printf(&ack, "%s/ack?upto=", base.s);
 	size_t ack_len = ack.len;
-	strbuf_printf(&base, "/items?limit=%ld%s%s", o.limit, o.filters.s,
+	strbuf_printf(&base, "/items?%s%s", o.filters.s + (o.filters.len ? 1 : 0),
 		      o.from_now ? "&from_now=1" : "");
-	size_t total = 0;
-	long long after = -1;   /* peek pages on from the last id seen */
+	/* --json is one document: the pages are gathered, printed once, and
+	 * acknowledged once. */
+	json_t *all = o.format == OUT_JSON ? json_pack("{s:[],s:n}", "items", "next") : NULL;
+	long total = 0;
+	long long after = -1;   /* the pages go on from the last id seen */
 	for (;;) {
+		long want = cap < 0 ? page_max : cap - total;
+		if (want > page_max)
+			want = page_max;
+		if (want <= 0)
+			break;
 		struct strbuf t = {0};
-		strbuf_puts(&t, base.s);
+		strbuf_printf(&t, "%s&limit=%ld", base.s, want);
 		if (after >= 0)
 			strbuf_printf(&t, "&after=%lld", after);
 		json_t *a = NULL;
@@ -296,6 +320,16 @@ int cmd_new(const struct command *c, int argc, char **argv)
 			json_decref(a);
 			break;
 		}
+		long long next = item_id(json_array_get(items, n - 1));
+		total += (long)n;
+		after = next;
+		if (all) {
+			gather(all, a);
+			json_decref(a);
+			if ((long)n < want)
+				break;
+			continue;
+		}
 		char *tsv = NULL;
 		if (o.format == OUT_TSV && (code = fetch_tsv(base.s, items, &tsv))) {
 			json_decref(a);
@@ -304,21 +338,27 @@ int cmd_new(const struct command *c, int argc, char **argv)
 		/* Output first; the cursor moves only once it is written. */
 		code = print_items(a, items, o.format, tsv);
 		free(tsv);
-		long long next = json_integer_value(json_object_get(a, "next"));
 		json_decref(a);
 		if (code)
 			break;
-		total += n;
 		if (!o.peek) {
 			ack.len = ack_len;
 			strbuf_printf(&ack, "%lld", next);
 			if ((code = ctl_call("POST", ack.s, NULL, NULL, NULL)))
 				break;
 		}
-		after = next;
-		if ((long)n < o.limit)
+		if ((long)n < want)
 			break;
 	}
+	if (all && !code && total) {
+		code = print_items(all, json_object_get(all, "items"), OUT_JSON, NULL);
+		if (!code && !o.peek) {
+			ack.len = ack_len;
+			strbuf_printf(&ack, "%lld", after);
+			code = ctl_call("POST", ack.s, NULL, NULL, NULL);
+		}
+	}
+	json_decref(all);
 	free(base.s);
 	free(ack.s);
 	free(o.filters.s);

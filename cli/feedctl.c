@@ -46,9 +46,15 @@ int ctl_call(const char *method, const char *target, const char *body, json_t **
 		return ctl_unreachable(err);
 	if (r.status < 200 || r.status > 299) {
 		char buf[512];
-		fprintf(stderr, "feedctl: %s\n", client_error_text(&r, buf, sizeof buf));
 		json_t *j = json_loads(r.body, 0, NULL);
 		json_t *detail = j ? json_object_get(j, "detail") : NULL;
+		/* "unknown feed: nosuch": the detail says which. */
+		const char *what = json_string_value(detail);
+		if (what && *what)
+			fprintf(stderr, "feedctl: %s: %s\n", client_error_text(&r, buf, sizeof buf),
+				what);
+		else
+			fprintf(stderr, "feedctl: %s\n", client_error_text(&r, buf, sizeof buf));
 		size_t i;
 		json_t *v;
 		if (json_is_array(detail))
@@ -98,7 +104,7 @@ void ctl_urlencode(struct strbuf *b, const char *s)
 static const struct command commands[] = {
 	{"items",   cmd_items,   "[FILTERS] [--after ID] [--limit N] [--json|--ndjson|--tsv]",
 	 "list stored items"},
-	{"new",     cmd_new,     "CONSUMER [FILTERS] [--peek] [--from-now] [--json|--ndjson|--tsv]",
+	{"new",     cmd_new,     "CONSUMER [FILTERS] [--peek] [--from-now] [--limit N] [--json|--ndjson|--tsv]",
 	 "print what CONSUMER has not seen, then acknowledge it"},
 	{"watch",   cmd_watch,   "[FILTERS] [--after ID] [--json]",
 	 "follow new items until interrupted"},
@@ -136,7 +142,8 @@ void ctl_usage_of(const struct command *c, FILE *out)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: feedctl [--socket PATH] [--timeout SECONDS] COMMAND [ARGS]\n\n"
+	fprintf(out, "Usage: feedctl [--socket PATH] [--timeout SECONDS] COMMAND [ARGS]\n"
+		"(--socket and --timeout may also come after the command)\n\n"
 		"Commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
@@ -145,6 +152,66 @@ static void usage(FILE *out)
 		"Exit codes: 0 ok, 1 nothing new (new), 2 usage, 3 feedd unreachable,\n"
 		"4 feedd answered an error, 5 local error (file, output, feed check).\n"
 		"See feedctl(1).\n", CTL_DEFAULT_SOCKET);
+}
+
+/* A global option's value: --socket PATH, --timeout SECONDS. Returns 0,
+ * or the exit code of a bad value. */
+static int global_opt(int opt, const char *arg)
+{
+	if (opt == 's') {
+		ctl.socket = arg;
+		return 0;
+	}
+	char *end;
+	long t = strtol(arg, &end, 10);
+	if (*end || t <= 0 || t > 3600) {
+		fprintf(stderr, "feedctl: --timeout takes seconds (1-3600)\n");
+		return CTL_EXIT_USAGE;
+	}
+	ctl.timeout_ms = (int)t * 1000;
+	return 0;
+}
+
+/* Takes the global options out of a command's arguments, wherever they
+ * are (as git does): --socket PATH, --socket=PATH, --timeout S,
+ * --timeout=S, up to a "--". Returns -1 to go on, or an exit code. */
+static int take_global_opts(int *argc, char **argv)
+{
+	static const struct { const char *name; int opt; } g[] = {
+		{"--socket", 's'}, {"--timeout", 't'},
+	};
+	int out = 1;
+	for (int i = 1; i < *argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			while (i < *argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		bool taken = false;
+		for (size_t k = 0; k < sizeof g / sizeof g[0] && !taken; k++) {
+			size_t n = strlen(g[k].name);
+			if (strncmp(a, g[k].name, n) != 0 || (a[n] != '\0' && a[n] != '='))
+				continue;
+			const char *val = a[n] == '=' ? a + n + 1 : NULL;
+			if (!val) {
+				if (i + 1 >= *argc) {
+					fprintf(stderr, "feedctl: %s needs a value\n", g[k].name);
+					return CTL_EXIT_USAGE;
+				}
+				val = argv[++i];
+			}
+			int code = global_opt(g[k].opt, val);
+			if (code)
+				return code;
+			taken = true;
+		}
+		if (!taken)
+			argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	*argc = out;
+	return -1;
 }
 
 int main(int argc, char **argv)
@@ -165,15 +232,11 @@ int main(int argc, char **argv)
 	/* "+": stop at the command; its own options are parsed by it. */
 	while ((opt = getopt_long(argc, argv, "+s:t:hV", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 's': ctl.socket = optarg; break;
+		case 's':
 		case 't': {
-			char *end;
-			long t = strtol(optarg, &end, 10);
-			if (*end || t <= 0 || t > 3600) {
-				fprintf(stderr, "feedctl: --timeout takes seconds (1-3600)\n");
-				return CTL_EXIT_USAGE;
-			}
-			ctl.timeout_ms = (int)t * 1000;
+			int code = global_opt(opt, optarg);
+			if (code)
+				return code;
 			break;
 		}
 		case 'V':
@@ -199,6 +262,9 @@ int main(int argc, char **argv)
 	}
 	int cargc = argc - optind;
 	char **cargv = argv + optind;
+	int code = take_global_opts(&cargc, cargv);
+	if (code >= 0)
+		return code;
 	optind = 0;   /* glibc: 0 re-initialises getopt for the command's own options */
 	return c->run(c, cargc, cargv);
 }

@@ -268,7 +268,9 @@ static int64_t item_time(const json_t *it, const char *const *keys)
 	return DATE_NONE;
 }
 
-static const char *const tsv_time_keys[] = { "published", "updated", "first_seen", NULL };
+/* "date" is the item's date as the store keeps it (core/item.h,
+ * item_date()); the others only for items rendered without one. */
+static const char *const tsv_time_keys[] = { "date", "published", "updated", "first_seen", NULL };
 
 static void tsv_item(struct buf *b, const json_t *it)
 {
@@ -285,8 +287,8 @@ static void tsv_item(struct buf *b, const json_t *it)
 		content = str(it, "summary");
 	tsv_escaped(b, content);
 	buf_append(b, "\t", 1);
-	if (content)
-		buf_puts(b, "html");
+	if (content)   /* no markup, no entity: the same text read as plain */
+		buf_puts(b, strpbrk(content, "<&") ? "html" : "plain");
 	buf_append(b, "\t", 1);
 	tsv_trimmed(b, str(it, "guid"));
 	buf_append(b, "\t", 1);
@@ -361,35 +363,35 @@ static void atom_date(struct buf *b, const char *tag, int64_t t)
 	buf_printf(b, "<%s>%s</%s>\n", tag, d, tag);
 }
 
-/* An atom:id must be an IRI: a guid with a scheme is one; others are not. */
-static bool looks_like_iri(const char *s)
-{
-	if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
-		return false;
-	const char *p = s;
-	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-	       *p == '+' || *p == '-' || *p == '.')
-		p++;
-	if (*p != ':' || !p[1])
-		return false;
-	for (; *p; p++)
-		if ((unsigned char)*p <= 0x20 || *p == '<' || *p == '>' || *p == '"')
-			return false;
-	return true;
-}
+static const char *const atom_updated_keys[] = { "updated", "date", "published", "first_seen", NULL };
+static const char *const atom_published_keys[] = { "date", "published", NULL };
 
-static const char *const atom_updated_keys[] = { "updated", "published", "first_seen", NULL };
-static const char *const atom_published_keys[] = { "published", NULL };
+/* The entry's atom:id: unique in every output and stable across calls and
+ * restarts, built from the feed's name and the item's stored id (never
+ * reused). Publishers' guids are not: a blog's main and category feeds
+ * carry the same ones, and readers drop entries whose id they have seen.
+ * The name's bytes outside RFC 3986's unreserved set are %-escaped. */
+static void atom_id(struct buf *b, const json_t *it)
+{
+	buf_puts(b, "<id>tag:feedd,2026:");
+	const char *feed = str(it, "feed");
+	for (const unsigned char *p = (const unsigned char *)(feed ? feed : ""); *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~')
+			buf_append(b, p, 1);
+		else
+			buf_printf(b, "%%%02X", *p);
+	}
+	buf_printf(b, "/%lld</id>\n", (long long)json_integer_value(json_object_get(it, "id")));
+}
 
 static void atom_entry(struct buf *b, const json_t *it, int64_t now)
 {
 	buf_puts(b, "<entry>\n");
-	const char *guid = str(it, "guid");
-	if (looks_like_iri(guid))
-		atom_elem(b, "id", NULL, guid);
-	else
-		buf_printf(b, "<id>urn:feedd:item:%lld</id>\n",
-			   (long long)json_integer_value(json_object_get(it, "id")));
+	atom_id(b, it);
+	/* The publisher's guid as written, for readers that want it. */
+	if (str(it, "guid"))
+		atom_elem(b, "feedd:guid", NULL, str(it, "guid"));
 	const char *title = str(it, "title");
 	atom_elem(b, "title", " type=\"text\"", title ? title : "");
 	int64_t up = item_time(it, atom_updated_keys);
@@ -450,7 +452,7 @@ static void atom_entry(struct buf *b, const json_t *it, int64_t now)
 static void atom_head(struct buf *b, const char *title, int64_t newest, int64_t now)
 {
 	buf_puts(b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-		    "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
+		    "<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:feedd=\"" APIFMT_ATOM_NS "\">\n"
 		    "<id>urn:feedd:items</id>\n");
 	atom_elem(b, "title", " type=\"text\"", title);
 	atom_date(b, "updated", newest != DATE_NONE ? newest : now);

@@ -31,8 +31,13 @@ void apifmt_ndjson(struct buf *b, const json_t *array);
 /* sfeed(5): timestamp, title, link, content, content-type, id, author,
  * enclosure, category — TAB-separated, one item per line. */
 void apifmt_tsv(struct buf *b, const json_t *items);
+/* The namespace of the Atom output's extension elements (feedd:guid, the
+ * publisher's guid as written). */
+#define APIFMT_ATOM_NS "urn:feedd:atom"
+
 /* An Atom 1.0 document of ITEMS; TITLE names the selection, NOW is used
- * for <updated> when no item has a date. */
+ * for <updated> when no item has a date. Entry ids are
+ * tag:feedd,2026:FEED/ID (FEED %-escaped): unique and stable. */
 void apifmt_atom(struct buf *b, const json_t *items, const char *title, int64_t now);
 
 /* --- item rows as the store lends them (store_items_each), rendered

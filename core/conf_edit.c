@@ -1,10 +1,13 @@
-/* conf_edit.c — feeds.conf edited as text, atomically. */
+/* conf_edit.c — feeds.conf edited as text, checked, written atomically. */
 #include "core/conf_edit.h"
+
+#include <curl/curl.h>
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,40 +17,678 @@
 
 #include "core/strbuf.h"
 #include "core/url.h"
+#include "core/utf8.h"
 
-char *conf_edit_add(const char *text, const struct conf_new_feed *f)
+#define EDIT_MAX_URL   8192
+#define EDIT_MAX_TAG   64
+#define EDIT_MAX_TAGS  64      /* the parser's limit on a list */
+#define EDIT_MAX_TITLE 200     /* bytes of a comment line's text */
+#define DAY            86400
+
+/* One section queued by conf_edit_add, with the values it must read back
+ * as. */
+struct pending {
+	char *name;
+	char *url;             /* as conf_edit_url wrote it */
+	char **tags;           /* normalised; NULL when none were given */
+	bool has_interval;
+	int64_t interval;
+};
+
+struct conf_edit {
+	char *path;
+	char *text;
+	size_t len;
+	struct config *old;
+	char **old_urls;       /* the old feeds' URLs, normalised when they can be */
+	struct strbuf add;     /* the queued sections, as text */
+	struct pending *nw;
+	size_t n, cap;
+};
+
+const char *conf_field_name(enum conf_field f)
+{
+	static const char *const names[] = {
+		[CONF_FIELD_FILE] = "file",
+		[CONF_FIELD_NAME] = "name",
+		[CONF_FIELD_URL] = "url",
+		[CONF_FIELD_TAG] = "tag",
+		[CONF_FIELD_INTERVAL] = "interval",
+	};
+	return (unsigned)f < sizeof names / sizeof names[0] ? names[f] : "value";
+}
+
+/* The length of the well-formed UTF-8 character at C, or 0. */
+static size_t utf8_seq(const unsigned char *c)
+{
+	size_t n = *c < 0x80 ? 1 : *c >= 0xc2 && *c <= 0xdf ? 2 : *c >= 0xe0 && *c <= 0xef ? 3 :
+		   *c >= 0xf0 && *c <= 0xf4 ? 4 : 0;
+	for (size_t i = 1; i < n; i++)
+		if (!c[i])
+			return 0;
+	return n && utf8_xml_prefix(c, n) == n ? n : 0;
+}
+
+static bool is_utf8(const char *s)
+{
+	size_t n = strlen(s);
+	return utf8_xml_prefix((const unsigned char *)s, n) == n;
+}
+
+/* V in double quotes, safe on a terminal: C escapes for control
+ * characters, quotes, backslashes and bytes that are not UTF-8; long
+ * values end in "...". */
+void conf_quote(const char *v, char *out, size_t outlen)
 {
 	struct strbuf b = {0};
-	size_t len = strlen(text);
-	strbuf_put(&b, text, len);
-	if (len && text[len - 1] != '\n')
-		strbuf_puts(&b, "\n");
-	if (len)
-		strbuf_puts(&b, "\n");
-	if (f->comment) {
-		strbuf_puts(&b, "# ");
-		strbuf_puts(&b, f->comment);
-		strbuf_puts(&b, "\n");
-	}
-	strbuf_puts(&b, "[feed ");
-	strbuf_puts(&b, f->name);
-	strbuf_puts(&b, "]\nurl = ");
-	strbuf_puts(&b, f->url);
-	strbuf_puts(&b, "\n");
-	if (f->interval) {
-		strbuf_puts(&b, "interval = ");
-		strbuf_puts(&b, f->interval);
-		strbuf_puts(&b, "\n");
-	}
-	if (f->tags && f->tags[0]) {
-		strbuf_puts(&b, "tags = ");
-		for (size_t i = 0; f->tags[i]; i++) {
-			if (i)
-				strbuf_puts(&b, ", ");
-			strbuf_puts(&b, f->tags[i]);
+	strbuf_putc(&b, '"');
+	const unsigned char *c = (const unsigned char *)v;
+	for (size_t shown = 0; *c; shown++) {
+		if (shown >= 60) {
+			strbuf_puts(&b, "...");
+			break;
 		}
-		strbuf_puts(&b, "\n");
+		size_t n = utf8_seq(c);
+		if (n == 1 && *c == '\n')
+			strbuf_puts(&b, "\\n");
+		else if (n == 1 && *c == '\r')
+			strbuf_puts(&b, "\\r");
+		else if (n == 1 && *c == '\t')
+			strbuf_puts(&b, "\\t");
+		else if (n == 1 && (*c == '"' || *c == '\\'))
+			strbuf_printf(&b, "\\%c", *c);
+		else if (n == 1 && (*c < 0x20 || *c == 0x7f))
+			strbuf_printf(&b, "\\x%02x", *c);
+		else if (n == 2 && c[0] == 0xc2 && c[1] <= 0x9f)
+			strbuf_printf(&b, "\\u%04x", c[1]);
+		else if (n)
+			strbuf_put(&b, (const char *)c, n);
+		else
+			strbuf_printf(&b, "\\x%02x", *c);
+		c += n ? n : 1;
 	}
+	strbuf_putc(&b, '"');
+	snprintf(out, outlen, "%s", b.s);
+	free(b.s);
+}
+
+static int refuse(struct conf_edit_error *err, enum conf_field f, const char *value,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int refuse(struct conf_edit_error *err, enum conf_field f, const char *value,
+		  const char *fmt, ...)
+{
+	if (!err)
+		return -EINVAL;
+	err->field = f;
+	if (value)
+		conf_quote(value, err->value, sizeof err->value);
+	else
+		err->value[0] = '\0';
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* The parser's errors, one a line, after LEAD. */
+static int refuse_file(struct conf_edit_error *err, const char *lead, const struct config_errors *errs)
+{
+	struct strbuf b = {0};
+	strbuf_puts(&b, lead);
+	for (size_t i = 0; errs && i < errs->n && i < 8; i++)
+		strbuf_printf(&b, "\n%s", errs->msgs[i]);
+	refuse(err, CONF_FIELD_FILE, NULL, "%s", b.s);
+	free(b.s);
+	return -EINVAL;
+}
+
+/* No control character, and UTF-8: what every value must be. */
+static int check_text(struct conf_edit_error *err, enum conf_field f, const char *v)
+{
+	char buf[64];
+	const char *p = config_control_problem(v, buf, sizeof buf);
+	if (p)
+		return refuse(err, f, v, "%s", p);
+	if (!is_utf8(v))
+		return refuse(err, f, v, "is not UTF-8 text");
+	return 0;
+}
+
+static void fmt_duration(int64_t s, char *buf, size_t len)
+{
+	if (s && s % DAY == 0) snprintf(buf, len, "%lldd", (long long)(s / DAY));
+	else if (s && s % 3600 == 0) snprintf(buf, len, "%lldh", (long long)(s / 3600));
+	else if (s && s % 60 == 0) snprintf(buf, len, "%lldm", (long long)(s / 60));
+	else snprintf(buf, len, "%llds", (long long)s);
+}
+
+int conf_edit_url(const char *url, char **out, struct conf_edit_error *err)
+{
+	*out = NULL;
+	if (!url || !*url)
+		return refuse(err, CONF_FIELD_URL, "", "is empty");
+	if (check_text(err, CONF_FIELD_URL, url) < 0)
+		return -EINVAL;
+	if (strlen(url) > EDIT_MAX_URL)
+		return refuse(err, CONF_FIELD_URL, url, "is longer than %d bytes", EDIT_MAX_URL);
+	CURLU *u = curl_url();
+	if (!u)
+		return refuse(err, CONF_FIELD_URL, url, "cannot be parsed: out of memory");
+	char *scheme = NULL, *norm = NULL;
+	int r = 0;
+	CURLUcode rc = curl_url_set(u, CURLUPART_URL, url, 0);
+	if (rc == CURLUE_OK)
+		rc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+	/* Host names are not case-sensitive; curl 7.88 keeps their case. */
+	char *host = NULL;
+	if (rc == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		for (char *c = host; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		rc = curl_url_set(u, CURLUPART_HOST, host, 0);
+		curl_free(host);
+	}
+	if (rc == CURLUE_OK)
+		rc = curl_url_get(u, CURLUPART_URL, &norm, 0);
+	if (rc != CURLUE_OK) {
+		r = refuse(err, CONF_FIELD_URL, url, "is not a URL (%s)", curl_url_strerror(rc));
+	} else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0 &&
+		   strcmp(scheme, "file") != 0) {
+		r = refuse(err, CONF_FIELD_URL, url, "is not an http, https or file URL");
+	} else {
+		for (const char *c = norm; *c && !r; c++) {
+			if (*c == ' ')
+				r = refuse(err, CONF_FIELD_URL, url, "contains a space");
+			else if (*c == '"' || *c == '\'' || *c == '`')
+				r = refuse(err, CONF_FIELD_URL, url, "contains a quote (%c)", *c);
+		}
+		if (!r && check_text(err, CONF_FIELD_URL, norm) < 0)
+			r = -EINVAL;
+		if (!r && !(*out = strdup(norm)))
+			r = refuse(err, CONF_FIELD_URL, url, "out of memory");
+	}
+	curl_free(scheme);
+	curl_free(norm);
+	curl_url_cleanup(u);
+	return r;
+}
+
+/* --- the edit --- */
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void pending_free(struct pending *p)
+{
+	free(p->name);
+	free(p->url);
+	strv_free(p->tags);
+}
+
+struct conf_edit *conf_edit_begin(const char *path, const char *text, size_t len,
+				  struct conf_edit_error *err)
+{
+	struct conf_edit *ed = calloc(1, sizeof *ed);
+	if (!ed) {
+		refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
+		return NULL;
+	}
+	ed->path = strdup(path);
+	ed->text = malloc(len + 1);
+	if (!ed->path || !ed->text) {
+		refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
+		conf_edit_free(ed);
+		return NULL;
+	}
+	memcpy(ed->text, text, len);
+	ed->text[len] = '\0';
+	ed->len = len;
+	struct config_errors errs = {0};
+	if (config_parse_buffer(path, text, len, &ed->old, &errs) < 0) {
+		char lead[512];
+		snprintf(lead, sizeof lead, "%s has errors; fix them first:", path);
+		refuse_file(err, lead, &errs);
+		config_errors_free(&errs);
+		conf_edit_free(ed);
+		return NULL;
+	}
+	ed->old_urls = calloc(ed->old->nfeeds + 1, sizeof *ed->old_urls);
+	for (size_t i = 0; ed->old_urls && i < ed->old->nfeeds; i++)
+		if (conf_edit_url(ed->old->feeds[i].url, &ed->old_urls[i], NULL) < 0)
+			ed->old_urls[i] = strdup(ed->old->feeds[i].url);
+	if (!ed->old_urls) {
+		refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
+		conf_edit_free(ed);
+		return NULL;
+	}
+	return ed;
+}
+
+void conf_edit_free(struct conf_edit *ed)
+{
+	if (!ed)
+		return;
+	for (size_t i = 0; ed->old_urls && ed->old && i < ed->old->nfeeds; i++)
+		free(ed->old_urls[i]);
+	free(ed->old_urls);
+	config_free(ed->old);
+	for (size_t i = 0; i < ed->n; i++)
+		pending_free(&ed->nw[i]);
+	free(ed->nw);
+	free(ed->add.s);
+	free(ed->text);
+	free(ed->path);
+	free(ed);
+}
+
+static bool name_taken(const struct conf_edit *ed, const char *name)
+{
+	if (config_find_feed(ed->old, name))
+		return true;
+	for (size_t i = 0; i < ed->n; i++)
+		if (strcmp(ed->nw[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static int exists_cb(const char *name, void *arg)
+{
+	return name_taken(arg, name);
+}
+
+char *conf_edit_new_name(const struct conf_edit *ed, const char *url)
+{
+	return conf_name_from_url(url, exists_cb, (void *)ed);
+}
+
+/* Appends the code point at *P (advancing it) to the slug when it is a
+ * letter or digit; false for anything else (a separator). Non-ASCII text
+ * is kept but for punctuation, symbols and spaces. */
+static bool slug_char(const unsigned char **p, struct strbuf *b)
+{
+	const unsigned char *c = *p;
+	if (*c < 0x80) {
+		*p = c + 1;
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
+			return false;
+		strbuf_putc(b, (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c));
+		return true;
+	}
+	size_t n = *c >= 0xf0 ? 4 : *c >= 0xe0 ? 3 : *c >= 0xc0 ? 2 : 1;
+	unsigned cp = n == 4 ? *c & 7u : n == 3 ? *c & 15u : n == 2 ? *c & 31u : 0xfffdu;
+	for (size_t i = 1; i < n; i++) {
+		if ((c[i] & 0xc0) != 0x80) {
+			*p = c + i;
+			return false;   /* broken UTF-8: a separator */
+		}
+		cp = cp << 6 | (c[i] & 63u);
+	}
+	*p = c + n;
+	if (n == 1 || cp < 0xc0 || cp == 0xd7 || cp == 0xf7 || (cp >= 0x2000 && cp <= 0x2bff) ||
+	    (cp >= 0x3000 && cp <= 0x303f) || (cp >= 0xfe00 && cp <= 0xfe6f) ||
+	    (cp >= 0xff00 && cp <= 0xff20) || cp >= 0x1f000 || (cp >= 0xd800 && cp <= 0xdfff))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		strbuf_putc(b, (char)c[i]);
+	return true;
+}
+
+/* A feed name from the feed's TITLE ("Bee News: the hive" gives
+ * "bee-news-the-hive"), at most 48 bytes, made unique with -2, -3 ...;
+ * NULL when the title has no letter or digit to make one from. */
+char *conf_name_from_title(const char *title, int (*taken)(const char *, void *), void *arg)
+{
+	if (!title)
+		return NULL;
+	struct strbuf b = {0};
+	strbuf_puts(&b, "");
+	bool dash = false;
+	for (const unsigned char *p = (const unsigned char *)title; *p && b.len < 48;) {
+		size_t before = b.len;
+		if (slug_char(&p, &b)) {
+			if (dash && before) {
+				/* the separator goes before this character */
+				strbuf_putc(&b, '-');   /* the room for it */
+				char *s = b.s + before;
+				memmove(s + 1, s, b.len - 1 - before);
+				*s = '-';
+			}
+			dash = false;
+		} else {
+			dash = true;
+		}
+	}
+	/* At most 48 bytes, cut between two characters, no dash at the end. */
+	if (b.len > 48) {
+		size_t k = 48;
+		while (k && ((unsigned char)b.s[k] & 0xc0) == 0x80)
+			k--;
+		b.len = k;
+		b.s[k] = '\0';
+	}
+	while (b.len && b.s[b.len - 1] == '-')
+		b.s[--b.len] = '\0';
+	if (!b.len) {
+		free(b.s);
+		return NULL;
+	}
+	size_t base = b.len;
+	for (int i = 2; taken(b.s, arg); i++) {
+		b.len = base;
+		strbuf_printf(&b, "-%d", i);
+	}
+	return b.s;
+}
+
+char *conf_edit_name_from_title(const struct conf_edit *ed, const char *title)
+{
+	return conf_name_from_title(title, exists_cb, (void *)ed);
+}
+
+const char *conf_edit_feed_by_url(const struct conf_edit *ed, const char *url)
+{
+	for (size_t i = 0; i < ed->old->nfeeds; i++)
+		if (strcmp(ed->old_urls[i] ? ed->old_urls[i] : "", url) == 0)
+			return ed->old->feeds[i].name;
+	for (size_t i = 0; i < ed->n; i++)
+		if (strcmp(ed->nw[i].url, url) == 0)
+			return ed->nw[i].name;
+	return NULL;
+}
+
+static int check_name(const struct conf_edit *ed, const char *name, struct conf_edit_error *err)
+{
+	if (!name || !*name)
+		return refuse(err, CONF_FIELD_NAME, "", "is empty");
+	if (check_text(err, CONF_FIELD_NAME, name) < 0)
+		return -EINVAL;
+	size_t n = strlen(name);
+	if (name[0] == ' ' || name[n - 1] == ' ')
+		return refuse(err, CONF_FIELD_NAME, name, "begins or ends with a space");
+	if (strpbrk(name, "[]"))
+		return refuse(err, CONF_FIELD_NAME, name, "contains a bracket");
+	if (!config_valid_feed_name(name))
+		return refuse(err, CONF_FIELD_NAME, name, "is not a feed name (letters, digits, "
+			      "- _ . and non-ASCII letters, at most 100 bytes)");
+	if (name_taken(ed, name))
+		return refuse(err, CONF_FIELD_NAME, name, "is already the name of a feed in %s",
+			      ed->path);
+	return 0;
+}
+
+/* RAW as the parser will read it back (trimmed, ASCII lower-cased), or a
+ * refusal: what the "tags = a, b" syntax cannot carry. */
+static int check_tag(const char *raw, char **out, struct conf_edit_error *err)
+{
+	*out = NULL;
+	if (check_text(err, CONF_FIELD_TAG, raw) < 0)
+		return -EINVAL;
+	const char *s = raw;
+	while (*s == ' ')
+		s++;
+	size_t n = strlen(s);
+	while (n && s[n - 1] == ' ')
+		n--;
+	if (!n)
+		return refuse(err, CONF_FIELD_TAG, raw, "is empty");
+	if (n > EDIT_MAX_TAG)
+		return refuse(err, CONF_FIELD_TAG, raw, "is longer than %d bytes", EDIT_MAX_TAG);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ',')
+			return refuse(err, CONF_FIELD_TAG, raw, "contains a comma (one tag each)");
+		if (strchr("/?&#=;", s[i]))
+			return refuse(err, CONF_FIELD_TAG, raw, "contains '%c' (a tag may not contain "
+				      "/ ? & # = ; or a comma)", s[i]);
+	}
+	char *t = strndup(s, n);
+	if (!t)
+		return refuse(err, CONF_FIELD_TAG, raw, "out of memory");
+	for (char *c = t; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	*out = t;
+	return 0;
+}
+
+static int check_interval(const struct conf_edit *ed, const char *v, int64_t *secs,
+			  struct conf_edit_error *err)
+{
+	if (check_text(err, CONF_FIELD_INTERVAL, v) < 0)
+		return -EINVAL;
+	if (config_parse_duration(v, secs) < 0)
+		return refuse(err, CONF_FIELD_INTERVAL, v, "is not a duration (90s, 15m, 2h, 1d)");
+	if (*secs < 1 || *secs > 30 * DAY)
+		return refuse(err, CONF_FIELD_INTERVAL, v, "is out of range (1s to 30d)");
+	const struct feed_conf *d = &ed->old->defaults;
+	if (*secs < d->min_interval || *secs > d->max_interval) {
+		char lo[32], hi[32];
+		fmt_duration(d->min_interval, lo, sizeof lo);
+		fmt_duration(d->max_interval, hi, sizeof hi);
+		return refuse(err, CONF_FIELD_INTERVAL, v, "is outside [min_interval %s, "
+			      "max_interval %s] of %s", lo, hi, ed->path);
+	}
+	return 0;
+}
+
+/* "# title: …": remote text as one line of printable characters (controls,
+ * line and paragraph separators and runs of white space become one space;
+ * bytes that are not UTF-8 become '?'), at most EDIT_MAX_TITLE bytes. */
+static void put_title_comment(struct strbuf *b, const char *title)
+{
+	char line[EDIT_MAX_TITLE + 4];
+	size_t o = 0;
+	bool space = true, cut = false;
+	for (const unsigned char *c = (const unsigned char *)title; c && *c;) {
+		size_t n = utf8_seq(c);
+		bool blank = (n == 1 && (*c <= 0x20 || *c == 0x7f)) ||
+			     (n == 2 && c[0] == 0xc2 && c[1] <= 0xa0) ||
+			     (n == 3 && c[0] == 0xe2 && c[1] == 0x80 && (c[2] == 0xa8 || c[2] == 0xa9));
+		if (blank) {
+			if (!space && o < EDIT_MAX_TITLE)
+				line[o++] = ' ';
+			space = true;
+			c += n;
+			continue;
+		}
+		size_t w = n ? n : 1;
+		if (o + w > EDIT_MAX_TITLE) {
+			cut = true;
+			break;
+		}
+		if (n)
+			memcpy(line + o, c, n);
+		else
+			line[o] = '?';
+		o += w;
+		c += w;
+		space = false;
+	}
+	while (o && line[o - 1] == ' ')
+		o--;
+	if (!o)
+		return;
+	strbuf_printf(b, "# title: %.*s%s\n", (int)o, line, cut ? "..." : "");
+}
+
+/* The feed P must read back as: [defaults] (DEF) with P's keys over it. */
+static struct feed_conf expected_feed(const struct feed_conf *def, const struct pending *p)
+{
+	struct feed_conf e = *def;       /* shallow: nothing here is freed */
+	e.name = p->name;
+	e.url = p->url;
+	if (p->tags)
+		e.tags = p->tags;
+	if (p->has_interval)
+		e.interval = p->interval;
+	return e;
+}
+
+/* The section alone, parsed under wide bounds, reads back as P: the
+ * entry's own mistake is found here, before it can spoil a whole import. */
+static int check_section(const struct pending *p, const char *sec, struct conf_edit_error *err)
+{
+	struct strbuf doc = {0};
+	strbuf_puts(&doc, "[defaults]\nmin_interval = 1s\nmax_interval = 90d\n");
+	strbuf_puts(&doc, sec);
+	struct config *c = NULL;
+	struct config_errors errs = {0};
+	int r = 0;
+	const char *which = NULL;
+	if (config_parse_buffer("new section", doc.s, doc.len, &c, &errs) < 0) {
+		r = refuse_file(err, "the new section does not read back:", &errs);
+	} else {
+		struct feed_conf e = expected_feed(&c->defaults, p);
+		if (c->nfeeds != 1 || !config_feed_equal(&e, &c->feeds[0], &which))
+			r = refuse(err, CONF_FIELD_FILE, NULL, "the new section does not read back "
+				   "as written (%s)", which ? which : "sections");
+	}
+	config_errors_free(&errs);
+	config_free(c);
+	free(doc.s);
+	return r;
+}
+
+/* Validates F into *P and its section's text into *SEC (both the caller's
+ * to free, also on failure). */
+static int prepare(const struct conf_edit *ed, const struct conf_new_feed *f, struct pending *p,
+		   struct strbuf *sec, struct conf_edit_error *err)
+{
+	if (check_name(ed, f->name, err) < 0)
+		return -EINVAL;
+	if (conf_edit_url(f->url, &p->url, err) < 0)
+		return -EINVAL;
+	const char *dup = conf_edit_feed_by_url(ed, p->url);
+	if (dup)
+		return refuse(err, CONF_FIELD_URL, f->url, "is already in %s as [feed %s]", ed->path, dup);
+	size_t ntags = 0;
+	while (f->tags && f->tags[ntags])
+		ntags++;
+	if (ntags > EDIT_MAX_TAGS)
+		return refuse(err, CONF_FIELD_TAG, f->tags[EDIT_MAX_TAGS], "is one tag too many "
+			      "(at most %d)", EDIT_MAX_TAGS);
+	if (ntags && !(p->tags = calloc(ntags + 1, sizeof *p->tags)))
+		return refuse(err, CONF_FIELD_TAG, NULL, "out of memory");
+	for (size_t i = 0; i < ntags; i++)
+		if (check_tag(f->tags[i], &p->tags[i], err) < 0)
+			return -EINVAL;
+	if (f->interval) {
+		if (check_interval(ed, f->interval, &p->interval, err) < 0)
+			return -EINVAL;
+		p->has_interval = true;
+	}
+	if (!(p->name = strdup(f->name)))
+		return refuse(err, CONF_FIELD_NAME, NULL, "out of memory");
+	if (ed->len || ed->add.len)
+		strbuf_putc(sec, '\n');
+	put_title_comment(sec, f->title);
+	strbuf_printf(sec, "[feed %s]\nurl = %s\n", p->name, p->url);
+	if (p->has_interval)
+		strbuf_printf(sec, "interval = %s\n", f->interval);
+	for (size_t i = 0; i < ntags; i++)
+		strbuf_printf(sec, "%s%s", i ? ", " : "tags = ", p->tags[i]);
+	if (ntags)
+		strbuf_putc(sec, '\n');
+	return check_section(p, sec->s, err);
+}
+
+int conf_edit_check(const struct conf_edit *ed, const struct conf_new_feed *f,
+		    struct conf_edit_error *err)
+{
+	struct pending p = {0};
+	struct strbuf sec = {0};
+	int r = prepare(ed, f, &p, &sec, err);
+	pending_free(&p);
+	free(sec.s);
+	return r;
+}
+
+int conf_edit_add(struct conf_edit *ed, const struct conf_new_feed *f, struct conf_edit_error *err)
+{
+	struct pending p = {0};
+	struct strbuf sec = {0};
+	int r = -EINVAL;
+	if (prepare(ed, f, &p, &sec, err) < 0)
+		goto out;
+	if (ed->n == ed->cap) {
+		size_t cap = ed->cap ? ed->cap * 2 : 8;
+		struct pending *nw = realloc(ed->nw, cap * sizeof *nw);
+		if (!nw) {
+			refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
+			goto out;
+		}
+		ed->nw = nw;
+		ed->cap = cap;
+	}
+	strbuf_put(&ed->add, sec.s, sec.len);
+	ed->nw[ed->n++] = p;
+	memset(&p, 0, sizeof p);
+	r = 0;
+out:
+	pending_free(&p);
+	free(sec.s);
+	return r;
+}
+
+/* Why NEW is not OLD plus exactly the queued sections, or NULL. */
+static const char *compare(const struct conf_edit *ed, const struct config *nc, char *buf, size_t len)
+{
+	const struct config *old = ed->old;
+	const char *which = NULL;
+	if (!config_daemon_equal(&old->daemon, &nc->daemon, &which))
+		snprintf(buf, len, "[daemon] %s changed", which);
+	else if (!config_feed_equal(&old->defaults, &nc->defaults, &which))
+		snprintf(buf, len, "[defaults] %s changed", which);
+	else if (nc->nfeeds != old->nfeeds + ed->n)
+		snprintf(buf, len, "%zu feeds instead of %zu", nc->nfeeds, old->nfeeds + ed->n);
+	else
+		buf[0] = '\0';
+	for (size_t i = 0; !buf[0] && i < old->nfeeds; i++)
+		if (!config_feed_equal(&old->feeds[i], &nc->feeds[i], &which))
+			snprintf(buf, len, "[feed %s] %s changed", old->feeds[i].name, which);
+	for (size_t i = 0; !buf[0] && i < ed->n; i++) {
+		struct feed_conf e = expected_feed(&nc->defaults, &ed->nw[i]);
+		if (!config_feed_equal(&e, &nc->feeds[old->nfeeds + i], &which))
+			snprintf(buf, len, "new [feed %s]: %s is not as intended", ed->nw[i].name, which);
+	}
+	return buf[0] ? buf : NULL;
+}
+
+char *conf_edit_finish(struct conf_edit *ed, size_t *lenp, struct conf_edit_error *err)
+{
+	struct strbuf b = {0};
+	strbuf_put(&b, ed->text, ed->len);
+	if (ed->len && ed->text[ed->len - 1] != '\n' && ed->add.len)
+		strbuf_putc(&b, '\n');
+	if (ed->add.len)
+		strbuf_put(&b, ed->add.s, ed->add.len);
+	if (!b.s && !(b.s = strdup("")))
+		return NULL;
+	struct config *nc = NULL;
+	struct config_errors errs = {0};
+	char why[512];
+	if (config_parse_buffer(ed->path, b.s, b.len, &nc, &errs) < 0) {
+		snprintf(why, sizeof why, "the edit would make %s invalid; nothing written:", ed->path);
+		refuse_file(err, why, &errs);
+		config_errors_free(&errs);
+		free(b.s);
+		return NULL;
+	}
+	const char *diff = compare(ed, nc, why, sizeof why);
+	config_free(nc);
+	if (diff || memcmp(b.s, ed->text, ed->len) != 0) {
+		refuse(err, CONF_FIELD_FILE, NULL, "the edit would change more than the new "
+		       "sections of %s (%s); nothing written", ed->path, diff ? diff : "old text");
+		free(b.s);
+		return NULL;
+	}
+	if (lenp)
+		*lenp = b.len;
 	return b.s;
 }
 

@@ -1,31 +1,119 @@
-/* conf_edit.h — edits feeds.conf as text, for feedctl add/remove/import:
- * every other byte of the file (comments, order, spacing) stays as it was.
+/* conf_edit.h — the one writer of feeds.conf: every byte that feedctl add
+ * and import (and, later, the API's subscription edits) put into the file
+ * is built and checked here; every other byte of the file (comments,
+ * order, spacing) stays as it was.
  *
- * The functions take the file's text and return a new heap string the
- * caller frees. conf_write_atomic replaces a file through a temporary file
- * in the same directory, fsync and rename, keeping its mode. */
+ * Values come from the user's command line, from OPML files and from the
+ * feeds themselves, so none is trusted: a name, URL, tag or interval that
+ * the file's syntax cannot carry exactly is refused with a struct
+ * conf_edit_error naming the field and the value; remote text (a feed's
+ * title, an outline's text) only ever becomes one comment line,
+ * "# title: …", stripped to printable characters. Before the new text is
+ * handed back, conf_edit_finish parses it again and compares it, field by
+ * field, with the old file's sections plus exactly the new [feed NAME]
+ * sections with exactly the intended keys: anything else fails closed.
+ *
+ * Built as a library of its own (feedconf), not in feedcore: URLs are
+ * parsed and re-serialised by libcurl's URL API (curl_url; parsing only,
+ * no transfer), and feedcore never includes <curl/curl.h>.
+ *
+ * Ownership: struct conf_edit belongs to the caller from conf_edit_begin
+ * to conf_edit_free; conf_edit_finish, conf_edit_remove, conf_edit_url,
+ * conf_edit_new_name, conf_name_from_url and conf_read_file return heap
+ * strings the caller frees. */
 #ifndef FEEDD_CONF_EDIT_H
 #define FEEDD_CONF_EDIT_H
 
 #include <stddef.h>
+
+#include "core/config.h"
+
+/* The field a refusal is about. */
+enum conf_field {
+	CONF_FIELD_FILE,        /* the file itself (old or new text) */
+	CONF_FIELD_NAME,
+	CONF_FIELD_URL,
+	CONF_FIELD_TAG,
+	CONF_FIELD_INTERVAL,
+};
+
+struct conf_edit_error {
+	enum conf_field field;
+	char value[200];        /* the refused value, quoted and escaped for a
+				 * terminal ("a\nexec = …"); "" for FILE */
+	char msg[1024];         /* why: "contains a newline"; for FILE the
+				 * parser's errors, one a line */
+};
+
+/* "name", "url", "tag", "interval", "file". */
+const char *conf_field_name(enum conf_field f);
+/* V in double quotes for a message on a terminal: C escapes for control
+ * characters, quotes, backslashes and bytes that are not UTF-8; a long
+ * value is cut and ends in "...". */
+void conf_quote(const char *v, char *out, size_t outlen);
 
 struct conf_new_feed {
 	const char *name;
 	const char *url;
 	const char *const *tags;   /* NULL-terminated, or NULL */
 	const char *interval;      /* as written by the user ("15m"), or NULL */
-	const char *comment;       /* a "# ..." line above the section, or NULL */
+	const char *title;         /* remote text for the comment line, or NULL */
 };
 
-/* TEXT with a [feed NAME] section appended. */
-char *conf_edit_add(const char *text, const struct conf_new_feed *f);
+struct conf_edit;
+
+/* Starts an edit of TEXT (LEN bytes, the file PATH, named in messages).
+ * Refuses (CONF_FIELD_FILE) a text that does not parse. */
+struct conf_edit *conf_edit_begin(const char *path, const char *text, size_t len,
+				  struct conf_edit_error *err);
+void conf_edit_free(struct conf_edit *ed);
+
+/* Validates F and queues its section. Returns 0, or -EINVAL with *ERR
+ * filled and nothing queued. */
+int conf_edit_add(struct conf_edit *ed, const struct conf_new_feed *f, struct conf_edit_error *err);
+
+/* What conf_edit_add would answer, without queueing anything. */
+int conf_edit_check(const struct conf_edit *ed, const struct conf_new_feed *f,
+		    struct conf_edit_error *err);
+
+/* The name of the feed (in the file, or queued) whose URL is URL (compared
+ * as conf_edit_url writes it), or NULL. */
+const char *conf_edit_feed_by_url(const struct conf_edit *ed, const char *url);
+/* A name for URL's feed unique in the file and the queue (see
+ * conf_name_from_url). */
+char *conf_edit_new_name(const struct conf_edit *ed, const char *url);
+
+/* A feed name from the feed's TITLE ("Bee News: the hive" gives
+ * "bee-news-the-hive"): letters and digits kept (ASCII lower-cased),
+ * every other run a dash, at most 48 bytes, made unique against EXISTS
+ * with -2, -3 ...; NULL when the title has no letter or digit. */
+char *conf_name_from_title(const char *title, int (*exists)(const char *name, void *arg), void *arg);
+/* The same, unique in the file and the queue. */
+char *conf_edit_name_from_title(const struct conf_edit *ed, const char *title);
+/* The old text with the queued sections appended, checked: it parses, and
+ * to exactly the old sections and keys plus the queued sections with
+ * exactly their keys. NULL with *ERR filled (CONF_FIELD_FILE) otherwise.
+ * *LEN (may be NULL) gets the length. */
+char *conf_edit_finish(struct conf_edit *ed, size_t *len, struct conf_edit_error *err);
+
+/* URL parsed by curl's URL API and written back in its normal form
+ * ("HTTP://Example.org" gives "http://example.org/"): http, https or file
+ * only, and nothing in it a config line or a shell could take for syntax
+ * (control characters, spaces, quotes). Returns 0 and *OUT, or -EINVAL
+ * with *ERR (CONF_FIELD_URL) filled. */
+int conf_edit_url(const char *url, char **out, struct conf_edit_error *err);
+
 /* TEXT without the [feed NAME] section (header to the next header);
- * NULL and *found = 0 when there is none. */
+ * NULL and *found = 0 when there is none. Writes no byte that was not in
+ * TEXT. */
 char *conf_edit_remove(const char *text, const char *name, int *found);
 /* A feed name from a URL's site ("https://en.mehrnews.com/rss" gives
  * "mehrnews"), made unique against EXISTS (called with candidate names). */
 char *conf_name_from_url(const char *url, int (*exists)(const char *name, void *arg), void *arg);
 
+/* Replaces PATH through a temporary file in the same directory, fsync and
+ * rename, keeping its mode. TEXT should come from conf_edit_finish or
+ * conf_edit_remove. */
 int conf_write_atomic(const char *path, const char *text, size_t len);
 /* Reads a whole file (at most 16 MiB); NULL with errno set on failure. */
 char *conf_read_file(const char *path, size_t *len);

@@ -238,12 +238,32 @@ static int parse_bool(const char *s, bool *out)
 	return -EINVAL;
 }
 
+const char *config_control_problem(const char *s, char *buf, size_t buflen)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		unsigned cp;
+		if (*c < 0x20 || *c == 0x7f)
+			cp = *c;
+		else if (*c == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f)
+			cp = c[1];              /* C1, as UTF-8 */
+		else
+			continue;
+		if (cp == '\n')
+			return "contains a newline";
+		if (cp == '\r')
+			return "contains a carriage return";
+		if (cp == '\t')
+			return "contains a tab";
+		snprintf(buf, buflen, "contains a control character (U+%04X)", cp);
+		return buf;
+	}
+	return NULL;
+}
+
 static bool has_ctl(const char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
+	char why[64];
+	return config_control_problem(s, why, sizeof why) != NULL;
 }
 
 /* http(s) with a host, or file: with a path. No spaces or control bytes. */
@@ -498,13 +518,13 @@ range:
 
 /* --- sections --- */
 
-static bool valid_feed_name(const char *s)
+bool config_valid_feed_name(const char *s)
 {
 	size_t n = strlen(s);
-	if (!n || n > CONF_MAX_NAME)
+	if (!n || n > CONF_MAX_NAME || has_ctl(s))
 		return false;
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
-		if (!(isalnum(*c) || *c == '-' || *c == '_' || *c == '.' || *c >= 0x80))
+		if (!((*c < 0x80 && isalnum(*c)) || *c == '-' || *c == '_' || *c == '.' || *c >= 0x80))
 			return false;
 	return true;
 }
@@ -594,7 +614,7 @@ static void open_section(struct loader *ld, char *body, int line)
 			ERR_AT(ld, line, "[feed] needs a name: [feed NAME]");
 			return;
 		}
-		if (!valid_feed_name(rest)) {
+		if (!config_valid_feed_name(rest)) {
 			ERR_AT(ld, line, "[feed %s] invalid feed name (letters, digits, - _ . and "
 			       "non-ASCII letters, at most %d)", rest, CONF_MAX_NAME);
 			return;
@@ -791,6 +811,17 @@ static int handler(void *user, const char *section, const char *name, const char
 	char *val = trim(v);
 	unsigned in = 1u << s->kind;
 	const struct key *k = find_key(name, in);
+	/* No value may carry a control character, whatever its type: a
+	 * newline or CR in a value is how one line would become two. */
+	char ctl[64];
+	const char *ce = config_control_problem(val, ctl, sizeof ctl);
+	if (ce && k) {
+		size_t ki = (size_t)(k - keys);
+		ERR_AT(ld, ld->line, "%s %s: the value %s", s->label, name, ce);
+		s->seen_line[ki] = s->seen_line[ki] ? s->seen_line[ki] : ld->line;
+		free(v);
+		return 1;
+	}
 	if (!k) {
 		const char *hint = suggest(name, in);
 		const struct key *elsewhere = find_key(name, ~in);
@@ -1074,4 +1105,69 @@ const struct feed_conf *config_find_feed(const struct config *c, const char *nam
 		if (strcmp(c->feeds[i].name, name) == 0)
 			return &c->feeds[i];
 	return NULL;
+}
+
+/* --- comparing two parsed configurations (feeds.conf edits check theirs) --- */
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool strv_eq(char **a, char **b)
+{
+	size_t n = strv_len(a);
+	if (n != strv_len(b))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return true;
+}
+
+/* Every key of the table that lives in a section of kind IN, compared by
+ * type: a key added to the table is compared without a change here. */
+static bool keys_equal(const void *a, const void *b, unsigned in, const char **which)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+		if (!(k->sections & in))
+			continue;
+		const char *fa = (const char *)a + k->offset, *fb = (const char *)b + k->offset;
+		bool eq;
+		switch (k->type) {
+		case KT_STRING: case KT_PATH: case KT_URL:
+			eq = str_eq(*(char *const *)fa, *(char *const *)fb);
+			break;
+		case KT_TAGS: case KT_HEADER:
+			eq = strv_eq(*(char **const *)fa, *(char **const *)fb);
+			break;
+		case KT_BOOL:
+			eq = *(const bool *)fa == *(const bool *)fb;
+			break;
+		default:
+			eq = *(const int64_t *)fa == *(const int64_t *)fb;
+		}
+		if (!eq) {
+			if (which)
+				*which = k->name;
+			return false;
+		}
+	}
+	return true;
+}
+
+bool config_feed_equal(const struct feed_conf *a, const struct feed_conf *b, const char **which)
+{
+	if (!str_eq(a->name, b->name)) {
+		if (which)
+			*which = "name";
+		return false;
+	}
+	return keys_equal(a, b, IN_FEED | IN_DEFAULTS, which);
+}
+
+bool config_daemon_equal(const struct daemon_conf *a, const struct daemon_conf *b, const char **which)
+{
+	return keys_equal(a, b, IN_DAEMON, which);
 }

@@ -84,6 +84,22 @@ int config_parse_size(const char *s, int64_t *bytes);
 
 const struct feed_conf *config_find_feed(const struct config *c, const char *name);
 
+/* Why S cannot be a value in feeds.conf ("contains a newline", "contains a
+ * control character (U+0085)"), or NULL when it can: no byte below 0x20,
+ * no DEL, no C1 control written as UTF-8. BUF holds the message when one
+ * is built. The parser refuses such a value, naming file, line and key. */
+const char *config_control_problem(const char *s, char *buf, size_t buflen);
+
+/* What [feed NAME] accepts as NAME: 1 to 100 bytes of ASCII letters and
+ * digits, - _ . and non-ASCII bytes other than C1 controls. */
+bool config_valid_feed_name(const char *s);
+
+/* Field by field, every key of the table (and a feed's name); line numbers
+ * are not compared. On a difference, *WHICH (may be NULL) names the key. */
+bool config_feed_equal(const struct feed_conf *a, const struct feed_conf *b, const char **which);
+bool config_daemon_equal(const struct daemon_conf *a, const struct daemon_conf *b,
+			 const char **which);
+
 /* Built-in defaults before any file is read. */
 #define CONF_DEFAULT_INTERVAL     (30 * 60)
 #define CONF_DEFAULT_MIN_INTERVAL (5 * 60)

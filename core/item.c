@@ -20,6 +20,12 @@ const char *doc_format_name(enum doc_format f)
 	return (unsigned)f < DOC__COUNT ? format_names[f] : "unknown";
 }
 
+int64_t item_date(const struct item *it, int64_t first_seen)
+{
+	int64_t d = it->published != DATE_NONE ? it->published : it->updated;
+	return d != DATE_NONE && d <= first_seen ? d : first_seen;
+}
+
 void item_clear(struct item *it)
 {
 	free(it->guid);

@@ -93,6 +93,12 @@ enum {
 
 const char *doc_format_name(enum doc_format f);
 void item_clear(struct item *it);
+
+/* The item's date, as feedparser and readers take it: published, else
+ * updated (Atom updated, dc:date, dc:modified, atom:updated in RSS), else
+ * FIRST_SEEN; a date after FIRST_SEEN (the future) is FIRST_SEEN too. It is
+ * what the store sorts and filters on (since=) and every output shows. */
+int64_t item_date(const struct item *it, int64_t first_seen);
 void doc_free(struct doc *d);
 
 /* The DESIGN.md JSON shapes. New references; absent fields are JSON null,

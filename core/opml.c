@@ -190,7 +190,8 @@ void opml_feeds_free(struct opml_feed *feeds, size_t n)
 	free(feeds);
 }
 
-static void outline(xmlNode *parent, const struct feed_conf *f, const char *title)
+static void outline(xmlNode *parent, const struct feed_conf *f, const char *title,
+		    const char *site_url)
 {
 	xmlNode *o = xmlNewChild(parent, NULL, (const xmlChar *)"outline", NULL);
 	xmlNewProp(o, (const xmlChar *)"type", (const xmlChar *)"rss");
@@ -198,6 +199,8 @@ static void outline(xmlNode *parent, const struct feed_conf *f, const char *titl
 	if (title)
 		xmlNewProp(o, (const xmlChar *)"title", (const xmlChar *)title);
 	xmlNewProp(o, (const xmlChar *)"xmlUrl", (const xmlChar *)f->url);
+	if (site_url && *site_url)
+		xmlNewProp(o, (const xmlChar *)"htmlUrl", (const xmlChar *)site_url);
 	if (f->tags && f->tags[0]) {
 		size_t len = 1;
 		for (size_t t = 0; f->tags[t]; t++)
@@ -232,7 +235,8 @@ static int by_first_tag(const void *a, const void *b)
 	return r ? r : (ia > ib) - (ia < ib);
 }
 
-char *opml_export(const struct config *c, const char *const *titles)
+char *opml_export(const struct config *c, const char *const *titles,
+		  const char *const *site_urls)
 {
 	xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
 	xmlNode *root = xmlNewNode(NULL, (const xmlChar *)"opml");
@@ -256,8 +260,9 @@ char *opml_export(const struct config *c, const char *const *titles)
 			const struct feed_conf *f = &c->feeds[order[k]];
 			const char *tag = first_tag(f);
 			const char *title = titles ? titles[order[k]] : NULL;
+			const char *site = site_urls ? site_urls[order[k]] : NULL;
 			if (!tag) {
-				outline(body, f, title);
+				outline(body, f, title, site);
 				continue;
 			}
 			if (!gtag || strcmp(gtag, tag) != 0) {
@@ -265,7 +270,7 @@ char *opml_export(const struct config *c, const char *const *titles)
 				xmlNewProp(group, (const xmlChar *)"text", (const xmlChar *)tag);
 				gtag = tag;
 			}
-			outline(group, f, title);
+			outline(group, f, title, site);
 		}
 	}
 	free(order);

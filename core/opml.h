@@ -25,8 +25,10 @@ int opml_parse(const char *buf, size_t len, struct opml_feed **out, size_t *n, c
 void opml_feeds_free(struct opml_feed *feeds, size_t n);
 
 /* OPML 2.0 of the config's feeds, nested by first tag, every tag also in the
- * category attribute. TITLES[i] (may be NULL, or NULL entries) gives the
- * feed titles the daemon knows. */
-char *opml_export(const struct config *c, const char *const *titles);
+ * category attribute. TITLES[i] and SITE_URLS[i] (each may be NULL, or hold
+ * NULL entries) give the feed titles and site links (htmlUrl) the daemon
+ * knows. */
+char *opml_export(const struct config *c, const char *const *titles,
+		  const char *const *site_urls);
 
 #endif

@@ -168,7 +168,8 @@ struct xml_state {
 	int author_depth;       /* inside an atom:author (0 = no) */
 	char *author_name, *author_email;
 	bool guid_perma;        /* the RSS guid may be the item URL */
-	int perma_prio;
+	char *guid_url;         /* that guid resolved as a URL, for the item URL */
+	bool guid_atom;         /* it is an Atom id (an IRI by RFC 4287), not an RSS guid */
 	bool has_content;       /* a content element has started in this item */
 	bool summary_copied;    /* the summary is the content's copy */
 	struct capture cap;
@@ -649,19 +650,29 @@ static void end_capture(struct xml_state *x)
 		return;
 	case T_GUID: {
 		char *v = trimmed(raw);
-		/* A permalink is a URI and resolves like one; a plain
-		 * identifier (isPermaLink="false") is kept as written. */
-		char *g = v && c->base && x->guid_perma ? url_resolve(c->base, v) : NULL;
-		if (g) {
+		/* An RSS guid is the publisher's identifier, kept byte for
+		 * byte (as sfeed keeps it: "g0-0" is no address); only the
+		 * item URL taken from a permalink guid resolves like a URI.
+		 * An Atom id must be an IRI: a relative one is resolved, as
+		 * feedparser does. */
+		char *g = v && x->guid_perma ? (c->base ? url_resolve(c->base, v) : NULL) : NULL;
+		if (v && x->guid_perma && !g)
+			g = strdup(v);
+		if (it && x->guid_atom && g && strcmp(g, v) != 0) {
 			free(v);
-			v = g;
+			v = strdup(g);
 		}
-		if (it)
+		if (it) {
+			free(x->guid_url);
+			x->guid_url = g;
 			set_str(&it->guid, &x->ip.guid, c->prio, v);
-		else if (v && x->guid_perma && !f->link)
-			f->link = v;    /* a feed id that is its address */
-		else
+		} else if (g && !f->link) {
+			f->link = g;    /* a feed id that is its address */
 			free(v);
+		} else {
+			free(g);
+			free(v);
+		}
 		return;
 	}
 	case T_PUBLISHED: {
@@ -818,6 +829,8 @@ static void start_item(struct xml_state *x, int nattr, const xmlChar **attrs)
 	x->item_depth = x->depth;
 	memset(&x->ip, 0, sizeof x->ip);
 	x->guid_perma = false;
+	free(x->guid_url);
+	x->guid_url = NULL;
 	x->has_content = x->summary_copied = false;
 	char *about = attr_get(nattr, attrs, "about", NS_RDF);
 	if (about)
@@ -827,8 +840,12 @@ static void start_item(struct xml_state *x, int nattr, const xmlChar **attrs)
 static void end_item(struct xml_state *x)
 {
 	struct item *it = x->item;
-	if (x->guid_perma && it->guid && !it->url && x->ip.guid == 1)
-		it->url = strdup(it->guid);
+	if (x->guid_perma && it->guid && !it->url && x->ip.guid == 1) {
+		it->url = x->guid_url;
+		x->guid_url = NULL;
+	}
+	free(x->guid_url);
+	x->guid_url = NULL;
 	if (!x->item_dropped)
 		parse_cap_item_done(x->o, x->o->cur_item, it);
 	x->o->cur_item = 0;
@@ -928,6 +945,7 @@ static void start_el(struct xml_state *x, enum el el, int nattr, const xmlChar *
 		{
 			char *pl = attr_get(nattr, attrs, "isPermaLink", NS_CORE);
 			x->guid_perma = !pl || strcasecmp(pl, "false") != 0;
+			x->guid_atom = el == EL_ID;
 			free(pl);
 		}
 		start_capture(x, T_GUID, 1, CT_TEXT, false);
@@ -1406,6 +1424,7 @@ void xml_free(struct xml_state *x)
 	}
 	if (x->item_dropped)
 		item_clear(&x->dropped);
+	free(x->guid_url);
 	/* libxml2 keeps a scratch document for the internal subset. */
 	if (x->ctxt->myDoc)
 		xmlFreeDoc(x->ctxt->myDoc);

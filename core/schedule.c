@@ -156,14 +156,24 @@ void schedule_next(const struct schedule_in *in, struct schedule_out *out)
 	if (in->outcome == SCHEDULE_THROTTLED &&
 	    schedule_retry_after(in->retry_after, in->now, &ra) < 0)
 		ra = 0;
+	if (in->outcome == SCHEDULE_RETRY || in->outcome == SCHEDULE_OUTAGE) {
+		int64_t n = in->failures > 0 ? in->failures : 1;
+		delay = lo;
+		for (int64_t i = 1; i < n && (!hi || delay < hi); i++)
+			delay = delay > INT64_MAX / 2 ? INT64_MAX / 2 : delay * 2;
+		delay = clamp(delay, lo, hi);
+		if (in->rng && delay >= 10)
+			delay -= (int64_t)(schedule_rand(in->rng) % (uint64_t)(delay / 10 + 1));
+		out->next_due = in->now + clamp(delay, lo, hi);
+		out->reason = in->outcome == SCHEDULE_OUTAGE ? "outage" : "retry";
+		return;
+	}
 	if (in->outcome == SCHEDULE_THROTTLED || in->outcome == SCHEDULE_FAILED) {
 		int64_t n = in->failures > 0 ? in->failures : 1;
 		delay = interval;
 		for (int64_t i = 0; i < n && (!hi || delay < hi); i++)
 			delay = delay > INT64_MAX / 2 ? INT64_MAX / 2 : delay * 2;
 		reason = "backoff";
-	} else if (in->outcome == SCHEDULE_OUTAGE) {
-		reason = "outage";
 	} else if (in->outcome == SCHEDULE_OK) {
 		int64_t age;
 		bool no_store;

@@ -4,8 +4,12 @@
  *
  * Hints only ever lengthen the configured interval (a publisher may ask us
  * to come back later, never to poll more often than the config says); the
- * result is clamped to [min_interval, max_interval]. Nothing is allocated:
- * reasons are static strings. */
+ * result is clamped to [min_interval, max_interval]. A transient error
+ * (RETRY, OUTAGE) is retried soon whatever the interval: min_interval, then
+ * doubling per error in a row up to max_interval, jittered only downwards
+ * (at most 10 %, never below min_interval), so the first retry comes no
+ * later than min_interval. Nothing is allocated: reasons are static
+ * strings. */
 #ifndef FEEDD_SCHEDULE_H
 #define FEEDD_SCHEDULE_H
 
@@ -18,14 +22,16 @@ enum schedule_outcome {
 	SCHEDULE_OK = 0,         /* 2xx or 304 */
 	SCHEDULE_THROTTLED,      /* 429 / 503: Retry-After applies */
 	SCHEDULE_FAILED,         /* any other failure: back off */
-	SCHEDULE_OUTAGE,         /* network outage: retry at the interval, no backoff */
+	SCHEDULE_OUTAGE,         /* network outage: retry soon (as RETRY), not counted */
+	SCHEDULE_RETRY,          /* transient: refused, DNS, timeout, 5xx: retry soon */
 };
 
 struct schedule_in {
 	int64_t now;                  /* epoch seconds */
 	int64_t interval, min_interval, max_interval;
 	enum schedule_outcome outcome;
-	int64_t failures;             /* consecutive failures, this one included */
+	int64_t failures;             /* consecutive failures, this one included;
+				       * RETRY/OUTAGE: transient errors in a row */
 	const char *cache_control;    /* response headers, NULL when absent */
 	const char *expires;
 	const char *date;             /* the server's Date, for Expires */

@@ -689,6 +689,11 @@ static json_t *feed_config_json(const struct feed_conf *fc)
 			 "hook", fc->exec != NULL);
 }
 
+/* What is so, in this order: removed, gone, disabled; truncated while the
+ * last error says the last 2xx body came cut short; failing while the
+ * last attempt went wrong (an error not counted as a failure, an outage or
+ * a refused commit, included); new until the first success; then ok. The
+ * store counts the same way (store_feed_counts). */
 static const char *feed_state_of(const json_t *f)
 {
 	const char *s = json_string_value(json_object_get(f, "state"));
@@ -704,10 +709,10 @@ static const char *feed_state_of(const json_t *f)
 	const char *e = json_string_value(json_object_get(f, "last_error"));
 	if (e && !strncmp(e, "truncated", 9))
 		return "truncated";
-	if (json_integer_value(json_object_get(f, "failures")) > 0)
+	if (json_integer_value(json_object_get(f, "failures")) > 0 || e)
 		return "failing";
-	json_t *lf = json_object_get(f, "last_fetch");
-	if (!lf || json_is_null(lf) || (json_is_integer(lf) && json_integer_value(lf) == 0))
+	json_t *ls = json_object_get(f, "last_success");
+	if (!ls || json_is_null(ls) || (json_is_integer(ls) && json_integer_value(ls) == 0))
 		return "new";
 	return "ok";
 }
@@ -720,6 +725,14 @@ static void feed_decorate(struct api *a, json_t *feed)
 		return;
 	if (a->d->sched) {
 		json_t *live = sched_feed_live(a->d->sched, name);
+		/* The store refused this feed's last commit, and maybe also the
+		 * record of that: what the store holds is not the whole truth. */
+		json_t *se = live ? json_object_get(live, "store_error") : NULL;
+		if (se && !json_string_value(json_object_get(feed, "last_error"))) {
+			json_object_set(feed, "last_error", se);
+			if (json_integer_value(json_object_get(feed, "failures")) < 1)
+				json_object_set_new(feed, "failures", json_integer(1));
+		}
 		if (live)
 			json_object_set_new(feed, "live", live);
 	}
@@ -728,6 +741,13 @@ static void feed_decorate(struct api *a, json_t *feed)
 		json_object_set_new(feed, "config", feed_config_json(fc));
 	if (!json_object_get(feed, "state"))
 		json_object_set_new(feed, "state", json_string(feed_state_of(feed)));
+	/* Nothing is fetched for a feed that left the config or is switched
+	 * off (a gone feed's due time is already none): no next fetch. */
+	const char *state = json_string_value(json_object_get(feed, "state"));
+	if (state && (!strcmp(state, "removed") || !strcmp(state, "disabled"))) {
+		json_object_set_new(feed, "next_due", json_null());
+		json_object_set_new(feed, "next_reason", json_string(state));
+	}
 }
 
 /* FEEDS (taken over): the store's rows, with what the loop knows. */
@@ -773,7 +793,10 @@ static void answer_status(struct api *a, struct http_conn *c, const struct statu
 	 * some feed is in are named, as before. */
 	json_t *by_state = json_object();
 	if (ss->counts_rc == 0) {
-		const struct store_feed_counts *fc = &ss->counts;
+		struct store_feed_counts fixed = ss->counts;
+		if (a->d->sched)
+			sched_fix_counts(a->d->sched, &fixed);
+		const struct store_feed_counts *fc = &fixed;
 		const struct { const char *name; int64_t n; } states[] = {
 			{ "ok", fc->ok }, { "new", fc->fresh }, { "failing", fc->failing },
 			{ "gone", fc->gone }, { "disabled", fc->disabled }, { "removed", fc->removed },
@@ -817,6 +840,15 @@ static void answer_status(struct api *a, struct http_conn *c, const struct statu
 			"items", (json_int_t)t->caps[0], "document", (json_int_t)t->caps[1],
 			"field", (json_int_t)t->caps[2], "item", (json_int_t)t->caps[3],
 			"max_size", (json_int_t)t->caps[DOC_CAP__COUNT]));
+	}
+	/* A store that refuses commits (a full disk) is said here too. */
+	json_t *so = out ? json_object_get(out, "store") : NULL;
+	if (so) {
+		json_object_set_new(so, "commits_refused", json_integer(t->commits_refused));
+		json_object_set_new(so, "last_error", t->commits_refused ?
+				    json_string_lossy(t->commit_error) : json_null());
+		json_object_set_new(so, "last_error_at", t->commits_refused ?
+				    json_integer(t->commit_refused_at) : json_null());
 	}
 	if (out && instances)
 		json_object_set(out, "instances", instances);
@@ -1124,6 +1156,15 @@ int api_start(struct feedd *d, const char *path, struct api **out)
 			if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
 				log_debug("api: open files limit raised to %llu", (unsigned long long)want);
 		}
+	}
+	/* Every connection is a descriptor: keep room for the fetches, the
+	 * store and the hooks, so that a newcomer is accepted and answered
+	 * (503 at worst) rather than dropped by accept(). */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		long long reserve = 256 + (d->conf ? d->conf->daemon.max_fetches : 64);
+		long long room = (long long)rl.rlim_cur - reserve;
+		if (room < lim.max_conns)
+			lim.max_conns = room < 128 ? 128 : (int)room;
 	}
 	struct http_handler h = {
 		.on_request = on_request, .on_abort = on_abort, .on_closed = on_server_closed,

@@ -3,12 +3,16 @@
 #include "daemon/feedd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/parse.h"
@@ -84,6 +88,9 @@ static int reload_read(struct feedd *d, struct config **out, struct config_error
 	notify_reloading();
 	int r = run_load_config(l->opts, &c, errs);
 	if (r < 0) {
+		/* Logged here for every way in (SIGHUP, POST /v1/reload, which
+		 * is systemctl reload): the journal names each error. */
+		run_log_config_errors(errs, LOG_LVL_ERR);
 		log_err("reload: %s rejected, the running set is unchanged", d->config_path);
 		notify_ready();
 		return r;
@@ -311,8 +318,6 @@ static void sighup_reload(struct life *l)
 	if (r == -EBUSY) {
 		log_info("SIGHUP: a reload is under way; reloading again after it");
 		l->reload_again = true;
-	} else if (r < 0) {
-		run_log_config_errors(&errs, LOG_LVL_ERR);
 	}
 	config_errors_free(&errs);
 }
@@ -464,6 +469,52 @@ static int make_state_dir(const char *dir)
 	return 0;
 }
 
+/* One daemon per state directory: a second one on the same SQLite store
+ * would fetch every feed again and run each new item's hooks twice. An
+ * flock on DIR/feedd.lock, held until the process ends (the kernel lets go
+ * of it however the process dies, so a crash leaves nothing stale). The
+ * holder's pid is written in the file to name it. Returns the descriptor,
+ * or a negative errno after saying why. */
+static int lock_state_dir(const char *dir)
+{
+	char path[4096];
+	if (snprintf(path, sizeof path, "%s/feedd.lock", dir) >= (int)sizeof path) {
+		log_err("state directory %s: path too long", dir);
+		return -ENAMETOOLONG;
+	}
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		int e = errno;
+		log_err("state directory lock %s: %s", path, strerror(e));
+		return -e;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		if (e == EWOULDBLOCK) {
+			char buf[32] = "";
+			ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+			long pid = n > 0 ? strtol(buf, NULL, 10) : 0;
+			if (pid > 0)
+				log_err("state directory %s is in use by another feedd (pid %ld, "
+					"lock %s); not starting a second one on the same store",
+					dir, pid, path);
+			else
+				log_err("state directory %s is in use by another feedd (lock %s); "
+					"not starting a second one on the same store", dir, path);
+			e = EBUSY;
+		} else {
+			log_err("state directory lock %s: %s", path, strerror(e));
+		}
+		close(fd);
+		return -e;
+	}
+	char pid[32];
+	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		log_warn("state directory lock %s: cannot record the pid: %s", path, strerror(errno));
+	return fd;
+}
+
 int run_daemon(const struct run_opts *o)
 {
 	/* One malloc arena for every thread (the store thread, its
@@ -491,8 +542,16 @@ int run_daemon(const struct run_opts *o)
 	d->started = (int64_t)time(NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	int lock_fd = -1;
 	if (make_state_dir(d->conf->daemon.state_dir) < 0)
 		goto out_conf;
+	/* Before anything else touches the store. A shared store (PostgreSQL)
+	 * keeps nothing in state_dir and is made for several instances. */
+	if (!store_spec_shared(d->conf->daemon.store)) {
+		lock_fd = lock_state_dir(d->conf->daemon.state_dir);
+		if (lock_fd < 0)
+			goto out_conf;
+	}
 	parse_global_init();
 	char *err = NULL;
 	if (store_open(d->conf->daemon.store, d->conf->daemon.state_dir, &d->store, &err) < 0) {
@@ -568,6 +627,8 @@ out_parse:
 	if (d->stopping)
 		log_notice("stopped");
 out_conf:
+	if (lock_fd >= 0)
+		close(lock_fd);   /* the file stays: unlinking it would race a starter */
 	config_free(d->conf);
 	free(l);
 	return code;

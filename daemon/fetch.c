@@ -50,6 +50,8 @@ struct sock {
 	uv_poll_t poll;
 	curl_socket_t fd;
 	struct fetcher *f;
+	int events;                  /* UV_READABLE/UV_WRITABLE libcurl asked for */
+	bool removed;                /* CURL_POLL_REMOVE seen; freed on close */
 };
 
 struct fetch {
@@ -122,15 +124,25 @@ static void on_uv_poll(uv_poll_t *p, int status, int events)
 {
 	struct sock *s = p->data;
 	struct fetcher *f = s->f;
+	/* As curl's multi-uv.c: readable and writable only. On an error
+	 * (a reset reused connection: the server closed it without saying
+	 * "Connection: close") libuv passes no events and has stopped the
+	 * poll; flags 0 make libcurl look at the socket itself, read the
+	 * reset and retry on a fresh connection. CURL_CSELECT_ERR would fail
+	 * the transfer instead ("select/poll returned error"). */
 	int flags = 0;
-	if (status < 0)
-		flags = CURL_CSELECT_ERR;
 	if (events & UV_READABLE)
 		flags |= CURL_CSELECT_IN;
 	if (events & UV_WRITABLE)
 		flags |= CURL_CSELECT_OUT;
+	if (status < 0)   /* libuv says EBADF for any POLLERR */
+		log_debug("fetch: socket %d in error, libcurl checks it", (int)s->fd);
 	int running;
 	curl_multi_socket_action(f->multi, s->fd, flags, &running);
+	/* libuv stopped a poll that reported an error; when libcurl keeps the
+	 * socket, watch it again for what libcurl last asked. */
+	if (status < 0 && !s->removed && s->events)
+		uv_poll_start(&s->poll, s->events, on_uv_poll);
 	drain(f);
 }
 
@@ -142,6 +154,7 @@ static int curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, v
 
 	if (what == CURL_POLL_REMOVE) {
 		if (s) {
+			s->removed = true;
 			uv_poll_stop(&s->poll);
 			uv_close((uv_handle_t *)&s->poll, on_sock_close);
 			curl_multi_assign(f->multi, fd, NULL);
@@ -166,6 +179,7 @@ static int curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, v
 		events |= UV_READABLE;
 	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
 		events |= UV_WRITABLE;
+	s->events = events;
 	uv_poll_start(&s->poll, events, on_uv_poll);
 	return 0;
 }
@@ -494,6 +508,11 @@ static void finish(struct fetch *fx, CURLcode rc)
 			snprintf(msg, sizeof msg, "more than %d redirects", FETCH_MAX_REDIRECTS);
 		else if (r.error == FETCH_ERR_BODY)
 			snprintf(msg, sizeof msg, "stopped reading: not a usable feed");
+		else if (rc == CURLE_OUT_OF_MEMORY && !fx->errbuf[0])
+			/* libcurl before 8.6 says "Out of memory" when a response
+			 * header line passes its 100 KiB buffer, without a message
+			 * of its own; a real shortage would not stop there. */
+			snprintf(msg, sizeof msg, "response header too large");
 		else
 			snprintf(msg, sizeof msg, "%s", fx->errbuf[0] ? fx->errbuf : curl_easy_strerror(rc));
 		r.error_msg = msg;

@@ -16,23 +16,44 @@
 
 /* Below this many unsent bytes a stream is asked for more. */
 #define STREAM_LOW_WATER (256u * 1024)
-/* Over-limit connections being told 503 at once; beyond, they are closed. */
+/* Refused connections (max_conns open, none idle) whose request is read
+ * to answer it 503; beyond, a newcomer is closed at once. */
 #define MAX_REJECTING 1024
+/* One read buffer for the whole server: libuv calls the read callback
+ * right after the allocation, and the bytes are copied out before the
+ * next read; so an idle connection owns no buffer at all. */
 #define READ_BUF 16384
+/* Connections accepted before the loop gets a turn for the others' reads:
+ * libuv accepts for as long as clients keep connecting, and a client
+ * reconnecting in a loop would otherwise pile up connections whose
+ * requests (or goodbyes) are never read. */
+#define ACCEPT_BATCH 64
 
-enum timer_mode { T_NONE, T_HEAD, T_IDLE, T_WRITE, T_RESUME };
+enum timer_mode { T_NONE, T_HEAD, T_IDLE, T_WRITE, T_RESUME, T_QUEUE };
 
 struct http_server {
 	uv_loop_t *loop;
 	uv_pipe_t listener;
+	uv_timer_t accept_timer;     /* the next accept, after a batch */
+	int accept_burst;            /* accepted since the last pause */
+	bool accept_pending;
 	struct http_limits lim;
 	struct http_handler h;
 	struct http_conn *conns;     /* every open connection */
+	/* Idle connections (nothing received, nothing in progress), the one
+	 * idle longest first: closed in that order when max_conns is reached. */
+	struct http_conn *idle_head, *idle_tail;
+	/* Complete requests waiting for a slot, first come first served. */
+	struct http_conn *queue_head, *queue_tail;
 	char *path;                  /* socket file we created, unlinked at close */
 	int refs;                    /* listener + connections not yet freed */
-	int active, parked, rejecting;
+	int nconns;                  /* open connections, refused ones apart */
+	int active;                  /* slots taken: requests in progress (max_active) */
+	int parked, rejecting, queued;
 	uint64_t last_accept_log;    /* loop ms of the last accept error logged */
+	uint64_t last_refuse_log;    /* loop ms of the last refusal logged */
 	bool closing;
+	char rbuf[READ_BUF];
 };
 
 struct http_conn {
@@ -40,11 +61,14 @@ struct http_conn {
 	uv_timer_t timer;
 	struct http_server *srv;
 	struct http_conn *prev, *next;
+	struct http_conn *iprev, *inext;  /* the idle list */
+	struct http_conn *qprev, *qnext;  /* the queue for a slot */
 	int handles;                 /* handles not yet closed */
 	int writes;                  /* uv_write requests in flight */
 	enum timer_mode tmode;
 	bool closing, reject, close_after, in_request, dispatching;
 	bool parked, streaming, http10, chunked, served, reading, abort_due;
+	bool idle, queued, slot, handed;  /* handed: the handler has the request */
 	http_pull_cb pull;
 	bool in_pull;
 	size_t stream_out;           /* bytes the current stream wrote */
@@ -52,9 +76,8 @@ struct http_conn {
 	uid_t uid;
 	pid_t pid;
 	struct httpreq rq;
-	char *pend;                  /* received, not yet parsed */
+	char *pend;                  /* received, not yet parsed; freed when idle */
 	size_t pend_len, pend_cap;
-	char rbuf[READ_BUF];
 };
 
 struct wreq {
@@ -67,6 +90,7 @@ static void conn_process(struct http_conn *c);
 static void conn_arm(struct http_conn *c);
 static void on_timer(uv_timer_t *t);
 static void read_start(struct http_conn *c);
+static void queue_pump(struct http_server *s);
 
 const char *http_status_text(int status)
 {
@@ -118,6 +142,110 @@ static void on_conn_handle_closed(uv_handle_t *h)
 	server_unref(s);
 }
 
+/* --- the idle list and the queue for a slot --- */
+
+static void idle_remove(struct http_conn *c)
+{
+	struct http_server *s = c->srv;
+	if (!c->idle)
+		return;
+	if (c->iprev)
+		c->iprev->inext = c->inext;
+	else
+		s->idle_head = c->inext;
+	if (c->inext)
+		c->inext->iprev = c->iprev;
+	else
+		s->idle_tail = c->iprev;
+	c->iprev = c->inext = NULL;
+	c->idle = false;
+}
+
+/* Keeps C on the idle list exactly while nothing of a request is there;
+ * the position is when it became idle, so the head has idled longest. */
+static void idle_update(struct http_conn *c)
+{
+	struct http_server *s = c->srv;
+	bool want = !c->closing && !c->reject && !c->in_request && !c->queued && !c->slot &&
+		    !c->close_after && !httpreq_started(&c->rq) && c->pend_len == 0;
+	if (want == c->idle)
+		return;
+	if (!want) {
+		idle_remove(c);
+		return;
+	}
+	c->idle = true;
+	c->iprev = s->idle_tail;
+	c->inext = NULL;
+	if (s->idle_tail)
+		s->idle_tail->inext = c;
+	else
+		s->idle_head = c;
+	s->idle_tail = c;
+	if (c->pend_cap) {
+		/* An idle connection keeps no buffer. */
+		free(c->pend);
+		c->pend = NULL;
+		c->pend_cap = 0;
+	}
+}
+
+static void queue_push(struct http_conn *c)
+{
+	struct http_server *s = c->srv;
+	c->queued = true;
+	s->queued++;
+	c->qprev = s->queue_tail;
+	c->qnext = NULL;
+	if (s->queue_tail)
+		s->queue_tail->qnext = c;
+	else
+		s->queue_head = c;
+	s->queue_tail = c;
+}
+
+static void queue_remove(struct http_conn *c)
+{
+	struct http_server *s = c->srv;
+	if (!c->queued)
+		return;
+	if (c->qprev)
+		c->qprev->qnext = c->qnext;
+	else
+		s->queue_head = c->qnext;
+	if (c->qnext)
+		c->qnext->qprev = c->qprev;
+	else
+		s->queue_tail = c->qprev;
+	c->qprev = c->qnext = NULL;
+	c->queued = false;
+	s->queued--;
+}
+
+static void slot_release(struct http_conn *c)
+{
+	if (!c->slot)
+		return;
+	c->slot = false;
+	c->srv->active--;
+	queue_pump(c->srv);
+}
+
+/* Hands free slots to the oldest waiting requests. They are dispatched
+ * from their own timer on the next loop turn, never from inside the call
+ * that freed the slot (a handler's reply). */
+static void queue_pump(struct http_server *s)
+{
+	while (!s->closing && s->active < s->lim.max_active && s->queue_head) {
+		struct http_conn *c = s->queue_head;
+		queue_remove(c);
+		c->slot = true;
+		s->active++;
+		c->tmode = T_RESUME;
+		uv_timer_start(&c->timer, on_timer, 0, 0);
+	}
+}
+
 static void conn_unlink(struct http_conn *c)
 {
 	struct http_server *s = c->srv;
@@ -128,12 +256,17 @@ static void conn_unlink(struct http_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	c->prev = c->next = NULL;
+	idle_remove(c);
+	queue_remove(c);
 	if (c->reject)
 		s->rejecting--;
-	else if (c->parked)
-		s->parked--;
 	else
-		s->active--;
+		s->nconns--;
+	if (c->parked) {
+		c->parked = false;
+		s->parked--;
+	}
+	slot_release(c);
 }
 
 /* Closes at once: unsent answers are dropped. Memory goes in the close
@@ -144,7 +277,7 @@ static void conn_close(struct http_conn *c)
 	if (c->closing)
 		return;
 	c->closing = true;
-	c->abort_due = c->in_request;
+	c->abort_due = c->handed;
 	conn_unlink(c);
 	uv_close((uv_handle_t *)&c->pipe, on_conn_handle_closed);
 	uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
@@ -294,14 +427,15 @@ static void request_done(struct http_conn *c)
 {
 	bool keep = c->rq.req.keep_alive;
 	c->in_request = false;
+	c->handed = false;
 	c->streaming = false;
 	c->pull = NULL;
 	c->ctx = NULL;
 	if (c->parked) {
 		c->parked = false;
 		c->srv->parked--;
-		c->srv->active++;
 	}
+	slot_release(c);
 	httpreq_next(&c->rq);
 	c->served = true;
 	if (!keep || c->srv->closing) {
@@ -401,8 +535,8 @@ int http_conn_park(struct http_conn *c)
 	if (c->srv->parked >= c->srv->lim.max_waiting)
 		return -EBUSY;
 	c->parked = true;
-	c->srv->active--;
 	c->srv->parked++;
+	slot_release(c);
 	conn_arm(c);
 	return 0;
 }
@@ -416,12 +550,33 @@ uv_loop_t *http_conn_loop(const struct http_conn *c) { return c->srv->loop; }
 void http_server_counts(const struct http_server *s, int *clients, int *waiting)
 {
 	if (clients)
-		*clients = s->active + s->parked;
+		*clients = s->nconns;
 	if (waiting)
 		*waiting = s->parked;
 }
 
 /* --- timers --- */
+
+/* Answers the request read on C with 503 and closes: too many clients.
+ * The request was read whole, so the client reads this answer rather than
+ * a reset. */
+static void refuse(struct http_conn *c, const char *detail)
+{
+	struct http_server *s = c->srv;
+	char body[160];
+	int n = snprintf(body, sizeof body, "{\"error\":\"too many clients\",\"detail\":\"%s\"}\n",
+			 detail);
+	uint64_t now = uv_now(s->loop);
+	if (now - s->last_refuse_log >= 1000 || !s->last_refuse_log) {
+		s->last_refuse_log = now ? now : 1;
+		log_notice("api: client (uid %d) refused (503): %s; %d connections, %d requests "
+			   "in progress, %d waiting for a slot", (int)c->uid, detail, s->nconns,
+			   s->active, s->queued);
+	}
+	c->rq.req.keep_alive = false;
+	c->in_request = true;  /* so http_reply completes and closes */
+	http_reply(c, 503, "application/json", "Retry-After: 1\r\n", body, (size_t)n);
+}
 
 static void on_timer(uv_timer_t *t)
 {
@@ -437,14 +592,22 @@ static void on_timer(uv_timer_t *t)
 	case T_HEAD:
 		log_debug("api: client (uid %d) too slow to send a request", (int)c->uid);
 		if (httpreq_started(&c->rq) && !c->in_request) {
-			static const char body[] =
+			static const char head[] =
 				"{\"error\":\"request timeout\",\"detail\":\"the request head took too long\"}\n";
+			static const char body[] =
+				"{\"error\":\"request timeout\",\"detail\":\"the request body took too long\"}\n";
+			bool in_body = httpreq_in_body(&c->rq);
 			c->rq.req.keep_alive = false;
-			http_reply(c, 408, "application/json", NULL, body, sizeof body - 1);
+			http_reply(c, 408, "application/json", NULL, in_body ? body : head,
+				   in_body ? sizeof body - 1 : sizeof head - 1);
 			conn_close_soon(c);
 		} else {
 			conn_close(c);
 		}
+		break;
+	case T_QUEUE:
+		queue_remove(c);
+		refuse(c, "every request slot stayed busy; try again later");
 		break;
 	case T_IDLE:
 		log_debug("api: idle client (uid %d) closed", (int)c->uid);
@@ -465,6 +628,7 @@ static void conn_arm(struct http_conn *c)
 	const struct http_limits *l = &c->srv->lim;
 	enum timer_mode want;
 	uint64_t ms = 0;
+	idle_update(c);
 	if (c->closing || c->tmode == T_RESUME)
 		return;
 	if (c->writes > 0 && conn_unsent(c) > 0) {
@@ -472,6 +636,9 @@ static void conn_arm(struct http_conn *c)
 		ms = l->idle_timeout_ms;
 	} else if (c->in_request) {
 		want = T_NONE;  /* the handler's business (long-poll has its own) */
+	} else if (c->queued) {
+		want = T_QUEUE;
+		ms = l->queue_timeout_ms;
 	} else if (httpreq_started(&c->rq) || !c->served) {
 		want = T_HEAD;
 		ms = l->head_timeout_ms;
@@ -480,7 +647,7 @@ static void conn_arm(struct http_conn *c)
 		ms = l->idle_timeout_ms;
 	}
 	if (want == c->tmode && want != T_IDLE)
-		return;  /* a head or write deadline does not move */
+		return;  /* a head, queue or write deadline does not move */
 	c->tmode = want;
 	if (want == T_NONE) {
 		uv_timer_stop(&c->timer);
@@ -498,7 +665,7 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct http_conn *c = h->data;
 	(void)suggested;
-	*buf = uv_buf_init(c->rbuf, sizeof c->rbuf);
+	*buf = uv_buf_init(c->srv->rbuf, sizeof c->srv->rbuf);
 }
 
 static void reject_request(struct http_conn *c, int status, const char *reason)
@@ -525,11 +692,14 @@ static void reject_request(struct http_conn *c, int status, const char *reason)
 static void conn_process(struct http_conn *c)
 {
 	struct http_server *s = c->srv;
-	while (!c->closing && !c->in_request && !c->close_after && c->pend_len > 0) {
+	while (!c->closing && !c->in_request && !c->queued && !c->close_after &&
+	       (c->pend_len > 0 || c->rq.done)) {
 		size_t used = 0;
 		enum httpreq_state st = httpreq_feed(&c->rq, c->pend, c->pend_len, &used);
-		memmove(c->pend, c->pend + used, c->pend_len - used);
-		c->pend_len -= used;
+		if (used) {
+			memmove(c->pend, c->pend + used, c->pend_len - used);
+			c->pend_len -= used;
+		}
 		if (st == HTTPREQ_MORE)
 			break;
 		if (st == HTTPREQ_ERROR) {
@@ -537,7 +707,20 @@ static void conn_process(struct http_conn *c)
 			reject_request(c, c->rq.status, c->rq.reason);
 			return;
 		}
+		if (c->reject) {
+			refuse(c, "too many connections; try again later");
+			return;
+		}
+		if (!c->slot) {
+			if (s->active >= s->lim.max_active || s->queue_head) {
+				queue_push(c);  /* its turn comes in queue_pump */
+				break;
+			}
+			c->slot = true;
+			s->active++;
+		}
 		c->in_request = true;
+		c->handed = true;
 		c->http10 = llhttp_get_http_major(&c->rq.parser) == 1 &&
 			    llhttp_get_http_minor(&c->rq.parser) == 0;
 		c->dispatching = true;
@@ -548,6 +731,13 @@ static void conn_process(struct http_conn *c)
 	    c->pend_len < s->lim.max_head + s->lim.max_body) {
 		/* restart reading after backpressure (see on_read) */
 		read_start(c);
+	}
+	if (c->pend_len == 0 && c->pend_cap) {
+		/* All parsed: a slow client sending a byte at a time holds
+		 * no buffer between its bytes. */
+		free(c->pend);
+		c->pend = NULL;
+		c->pend_cap = 0;
 	}
 	if (!c->closing)
 		conn_arm(c);
@@ -569,8 +759,6 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 			conn_close_soon(c);
 		return;
 	}
-	if (c->reject)
-		return;  /* read and dropped: we only owe a 503 */
 	if (c->pend_len + (size_t)nread > c->pend_cap) {
 		size_t cap = c->pend_cap ? c->pend_cap : 4096;
 		while (cap < c->pend_len + (size_t)nread)
@@ -583,16 +771,17 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		c->pend = p;
 		c->pend_cap = cap;
 	}
-	memcpy(c->pend + c->pend_len, c->rbuf, (size_t)nread);
+	memcpy(c->pend + c->pend_len, s->rbuf, (size_t)nread);
 	c->pend_len += (size_t)nread;
-	if (c->in_request && c->pend_len >= s->lim.max_head + s->lim.max_body) {
-		/* Pipelining ahead of a held answer: stop reading, the kernel
-		 * buffer pushes back on the client. */
+	conn_process(c);
+	if (!c->closing && c->reading && c->pend_len >= s->lim.max_head + s->lim.max_body) {
+		/* Pipelining ahead of the answers (a request in progress, one
+		 * waiting for a slot, or the next one not parsed yet): stop
+		 * reading, the kernel buffer pushes back on the client;
+		 * conn_process reads again once this is parsed. */
 		uv_read_stop(st);
 		c->reading = false;
-		return;
 	}
-	conn_process(c);
 }
 
 static void read_start(struct http_conn *c)
@@ -617,6 +806,27 @@ static void conn_peercred(struct http_conn *c)
 	}
 }
 
+static void accept_one(struct http_server *s);
+
+static void on_accept_timer(uv_timer_t *t)
+{
+	struct http_server *s = t->data;
+	s->accept_pending = false;
+	s->accept_burst = 0;
+	if (!s->closing)
+		accept_one(s);
+}
+
+/* Leaves the connection libuv holds for later (libuv stops watching the
+ * listener until it is accepted) and accepts it on the next loop turn. */
+static void accept_later(struct http_server *s)
+{
+	if (s->accept_pending)
+		return;
+	s->accept_pending = true;
+	uv_timer_start(&s->accept_timer, on_accept_timer, 0, 0);
+}
+
 static void on_connection(uv_stream_t *l, int status)
 {
 	struct http_server *s = l->data;
@@ -629,9 +839,22 @@ static void on_connection(uv_stream_t *l, int status)
 		}
 		return;
 	}
-	struct http_conn *c = calloc(1, sizeof *c);
-	if (!c)
+	if (s->accept_burst >= ACCEPT_BATCH) {
+		accept_later(s);
 		return;
+	}
+	accept_one(s);
+}
+
+static void accept_one(struct http_server *s)
+{
+	uv_stream_t *l = (uv_stream_t *)&s->listener;
+	s->accept_burst++;
+	struct http_conn *c = calloc(1, sizeof *c);
+	if (!c) {
+		accept_later(s);
+		return;
+	}
 	c->srv = s;
 	uv_pipe_init(s->loop, &c->pipe, 0);
 	uv_timer_init(s->loop, &c->timer);
@@ -639,32 +862,39 @@ static void on_connection(uv_stream_t *l, int status)
 	c->handles = 2;
 	s->refs++;
 	httpreq_init(&c->rq, s->lim.max_head, s->lim.max_body);
+	/* Room for the newcomer: the connection idle longest goes, as nginx
+	 * reuses its keep-alive connections. Refused only when none is idle. */
+	if (s->nconns >= s->lim.max_conns) {
+		struct http_conn *old = s->idle_head;
+		while (old && old->writes > 0)
+			old = old->inext;
+		if (old) {
+			log_debug("api: %d connections: closing the one idle longest (uid %d)",
+				  s->nconns, (int)old->uid);
+			conn_close(old);
+		} else {
+			c->reject = true;
+		}
+	}
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
 	s->conns = c;
-	c->reject = s->active >= s->lim.max_clients;
 	if (c->reject)
 		s->rejecting++;
 	else
-		s->active++;
+		s->nconns++;
 	if (uv_accept(l, (uv_stream_t *)&c->pipe) < 0) {
 		conn_close(c);
 		return;
 	}
 	conn_peercred(c);
-	if (c->reject) {
-		if (s->rejecting > MAX_REJECTING) {
-			conn_close(c);
-			return;
-		}
-		static const char body[] =
-			"{\"error\":\"too many clients\",\"detail\":\"try again later\"}\n";
-		log_debug("api: client (uid %d) refused: %d clients", (int)c->uid, s->active);
-		/* Closed once the answer is out; its request is never read. */
-		http_reply(c, 503, "application/json", "Retry-After: 1\r\n", body, sizeof body - 1);
+	if (c->reject && s->rejecting > MAX_REJECTING) {
+		conn_close(c);
 		return;
 	}
+	/* A refused client's request is read (within the head timeout) and
+	 * answered 503: closing before it is sent would make it a reset. */
 	read_start(c);
 	conn_arm(c);
 }
@@ -762,9 +992,11 @@ int http_server_start(uv_loop_t *loop, const char *path, const char *group, int 
 	s->loop = loop;
 	s->lim = *lim;
 	s->h = *h;
-	s->refs = 1;
+	s->refs = 2;  /* the listener and the accept timer */
 	uv_pipe_init(loop, &s->listener, 0);
 	s->listener.data = s;
+	uv_timer_init(loop, &s->accept_timer);
+	s->accept_timer.data = s;
 	int r;
 	if (fd >= 0) {
 		r = uv_pipe_open(&s->listener, fd);
@@ -782,9 +1014,13 @@ int http_server_start(uv_loop_t *loop, const char *path, const char *group, int 
 		if (s->path)
 			unlink(s->path);
 		s->h.on_closed = NULL;  /* the caller still owns what it passed */
+		uv_close((uv_handle_t *)&s->accept_timer, on_listener_closed);
 		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 		return r;
 	}
+	log_debug("api: up to %d connections (%zu bytes each while idle), %d requests in "
+		  "progress, %d held long-polls", s->lim.max_conns, sizeof(struct http_conn),
+		  s->lim.max_active, s->lim.max_waiting);
 	*out = s;
 	return 0;
 }
@@ -798,5 +1034,6 @@ void http_server_close(struct http_server *s)
 		unlink(s->path);
 	while (s->conns)
 		conn_close(s->conns);
+	uv_close((uv_handle_t *)&s->accept_timer, on_listener_closed);
 	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 }

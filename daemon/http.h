@@ -4,7 +4,16 @@
  *
  * One request per connection is in progress at a time: the next pipelined
  * request is parsed only when the previous answer is complete (queued), so
- * answers go out in order. The handler answers at once (http_reply), later
+ * answers go out in order.
+ *
+ * Connections are cheap (a few hundred bytes while idle or sending a head;
+ * the read buffer is the server's): the cap that keeps clients out is on
+ * requests in progress (max_active), and a complete request over it waits
+ * its turn, first come first served, for queue_timeout_ms before a 503.
+ * Held long-polls are not in progress. When max_conns connections are
+ * open, the one idle longest (kept alive or never used) is closed for the
+ * newcomer; with none idle, the newcomer's request is read and answered
+ * 503 with Retry-After, so it is never a reset. The handler answers at once (http_reply), later
  * (long-poll: keep the struct http_conn, answer from a timer or a wake-up),
  * or as a stream (http_stream_begin + a pull callback).
  *
@@ -29,19 +38,21 @@
 #include "daemon/httpreq.h"
 
 struct http_limits {
-	int max_clients;          /* connections served at once (long-polls apart) */
+	int max_conns;            /* connections open at once: memory, descriptors */
+	int max_active;           /* requests in progress at once (long-polls apart) */
 	int max_waiting;          /* parked long-polls */
 	size_t max_head;          /* request line + headers, bytes (431 beyond) */
 	size_t max_body;          /* request body, bytes (413 beyond) */
 	uint64_t head_timeout_ms; /* to send a whole request once it started */
 	uint64_t idle_timeout_ms; /* keep-alive idle; also a stalled write */
+	uint64_t queue_timeout_ms;/* a complete request waiting for a slot (503) */
 	size_t max_wqueue;        /* unsent bytes before a client is dropped */
 };
 
 /* The bounds of DESIGN.md, "Limits on the socket". */
-#define HTTP_LIMITS_DEFAULT { .max_clients = 64, .max_waiting = 4096, \
+#define HTTP_LIMITS_DEFAULT { .max_conns = 8192, .max_active = 64, .max_waiting = 4096, \
 	.max_head = 8192, .max_body = 65536, .head_timeout_ms = 10000, \
-	.idle_timeout_ms = 30000, .max_wqueue = 4u << 20 }
+	.idle_timeout_ms = 30000, .queue_timeout_ms = 10000, .max_wqueue = 4u << 20 }
 
 struct http_server;
 struct http_conn;
@@ -64,7 +75,8 @@ int http_server_start(uv_loop_t *loop, const char *path, const char *group, int 
 		      const struct http_limits *lim, const struct http_handler *h,
 		      struct http_server **out);
 void http_server_close(struct http_server *s);
-/* Connections open (waiting ones included) and parked long-polls. */
+/* Connections open (waiting ones included, refused ones not) and parked
+ * long-polls. */
 void http_server_counts(const struct http_server *s, int *clients, int *waiting);
 
 /* --- answering --- */
@@ -84,8 +96,8 @@ int http_stream_write(struct http_conn *c, const void *data, size_t len);
 /* Completes the request; the handler must not touch C afterwards. */
 int http_stream_end(struct http_conn *c);
 
-/* Long-poll bookkeeping: a parked connection is not counted against
- * max_clients. Returns -EBUSY when max_waiting are parked already. */
+/* Long-poll bookkeeping: a parked request is not counted against
+ * max_active. Returns -EBUSY when max_waiting are parked already. */
 int http_conn_park(struct http_conn *c);
 void http_conn_set_ctx(struct http_conn *c, void *ctx);
 void *http_conn_ctx(const struct http_conn *c);

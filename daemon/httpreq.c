@@ -73,6 +73,12 @@ static int on_header_value_complete(llhttp_t *l)
 static int on_headers_complete(llhttp_t *l)
 {
 	struct httpreq *p = ctx(l);
+	/* llhttp takes "GET /path" with no version as HTTP/0.9, which has
+	 * no headers, no keep-alive and no status line to answer with. */
+	if (llhttp_get_http_major(l) != 1)
+		return fail(p, 400, llhttp_get_http_major(l) == 0
+			    ? "request line without HTTP/1.x version" : "only HTTP/1.x is spoken here");
+	p->in_body = true;
 	/* Refuse a declared body before it is sent, not after reading it. */
 	if ((l->flags & F_CONTENT_LENGTH) && l->content_length > p->max_body)
 		return fail(p, 413, "request body too large");
@@ -101,21 +107,25 @@ static int on_message_complete(llhttp_t *l)
 	return HPE_PAUSED;
 }
 
+/* One table for every connection: an idle connection costs its parser's
+ * state, not a copy of the callbacks. */
+static const llhttp_settings_t settings = {
+	.on_message_begin = on_message_begin,
+	.on_url = on_url,
+	.on_method = on_head_data,
+	.on_version = on_head_data,
+	.on_header_field = on_head_data,
+	.on_header_value = on_head_data,
+	.on_header_value_complete = on_header_value_complete,
+	.on_headers_complete = on_headers_complete,
+	.on_body = on_body,
+	.on_message_complete = on_message_complete,
+};
+
 void httpreq_init(struct httpreq *p, size_t max_head, size_t max_body)
 {
 	memset(p, 0, sizeof *p);
-	llhttp_settings_init(&p->settings);
-	p->settings.on_message_begin = on_message_begin;
-	p->settings.on_url = on_url;
-	p->settings.on_method = on_head_data;
-	p->settings.on_version = on_head_data;
-	p->settings.on_header_field = on_head_data;
-	p->settings.on_header_value = on_head_data;
-	p->settings.on_header_value_complete = on_header_value_complete;
-	p->settings.on_headers_complete = on_headers_complete;
-	p->settings.on_body = on_body;
-	p->settings.on_message_complete = on_message_complete;
-	llhttp_init(&p->parser, HTTP_REQUEST, &p->settings);
+	llhttp_init(&p->parser, HTTP_REQUEST, &settings);
 	p->parser.data = p;
 	p->max_head = max_head;
 	p->max_body = max_body;
@@ -139,6 +149,7 @@ void httpreq_next(struct httpreq *p)
 	request_clear(p);
 	p->head_bytes = 0;
 	p->begun = false;
+	p->in_body = false;
 	if (p->done) {
 		p->done = false;
 		llhttp_resume(&p->parser);

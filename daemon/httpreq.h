@@ -28,11 +28,11 @@ enum httpreq_state {
 };
 
 struct httpreq {
-	llhttp_t parser;
-	llhttp_settings_t settings;
+	llhttp_t parser;         /* its settings are one static table */
 	size_t max_head, max_body;
 	size_t head_bytes;       /* bytes of request line and headers so far */
 	bool begun;              /* the current request has started */
+	bool in_body;            /* its head is complete, its body is not */
 	bool done;               /* parser paused after a complete request */
 	int status;              /* HTTP status of the error when HTTPREQ_ERROR */
 	const char *reason;      /* what was wrong, for the error body */
@@ -49,5 +49,7 @@ enum httpreq_state httpreq_feed(struct httpreq *p, const char *data, size_t len,
 void httpreq_next(struct httpreq *p);
 /* The request has started arriving (some bytes of it were seen). */
 static inline bool httpreq_started(const struct httpreq *p) { return p->begun; }
+/* The head is complete and the body is still arriving. */
+static inline bool httpreq_in_body(const struct httpreq *p) { return p->in_body && !p->done; }
 
 #endif

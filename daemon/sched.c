@@ -75,6 +75,10 @@ struct feed_rt {
 	bool keep;                   /* sched_reload's mark */
 	bool host_429;               /* the claim saw the host's shared 429 run */
 	bool refresh;                /* asked for while its commit was on its way */
+	int64_t retries;             /* transient errors in a row (the retry schedule) */
+	bool store_refused;          /* the last commit was refused by the store */
+	bool store_stale;            /* ... and its record too: the row says ok/new */
+	bool stale_new;              /* the row says new (else ok) */
 	bool once_done;
 	int once_status;
 	char *once_line;
@@ -688,17 +692,76 @@ struct commit_job {
 	int status;
 	int64_t bytes_decoded;
 	char msg[512];
+	/* when the store refuses the commit: the state recorded instead */
+	int64_t prev_success, prev_failures, retry_due, retries;
+	bool prev_error;
 	/* results */
 	bool async;              /* went through the store thread */
 	int err;
+	int fallback_err;        /* of the state-only write after a refusal */
 	struct store_news news;
 };
 
-/* On the store thread: one transaction. */
+/* The fetch did not reach the store (a full disk, a broken database): it
+ * is a failure, nothing of it counts as stored. The validators go, so that
+ * the next request is unconditional and brings the document again, and
+ * the feed is retried soon. */
+static void commit_refused_state(struct commit_job *j)
+{
+	struct feed_state *st = &j->st;
+	char msg[300];
+	snprintf(msg, sizeof msg, "store refused the commit: %s", strerror(-j->err));
+	set_str(&st->last_error, msg);
+	set_str(&st->etag, NULL);
+	set_str(&st->last_modified, NULL);
+	st->last_success = j->prev_success;
+	st->failures = j->prev_failures + 1;
+	st->next_due = j->retry_due;
+	set_str(&st->next_reason, "retry");
+}
+
+/* On the store thread: one transaction; when the store refuses it, the
+ * refusal itself, in a smaller one (which a nearly full disk may take). */
 static void commit_work(struct store *store, void *arg)
 {
 	struct commit_job *j = arg;
 	j->err = store_commit_fetch(store, &j->st, j->doc, j->events, j->hook, &j->news);
+	if (j->err < 0) {
+		store_news_clear(&j->news);
+		commit_refused_state(j);
+		j->fallback_err = store_commit_fetch(store, &j->st, NULL, 0, false, NULL);
+	}
+}
+
+/* Back on the loop after a refused commit: the loop's copy says the same. */
+static void commit_refused(struct commit_job *j)
+{
+	struct sched *s = j->s;
+	struct feed_rt *rt = j->rt;
+	struct feed_state *st = &rt->st;
+	log_err("fetch %s: %s%s", st->name, j->st.last_error,
+		j->fallback_err < 0 ? " (nor could it record the failure)" : "");
+	set_str(&st->last_error, j->st.last_error);
+	set_str(&st->etag, NULL);
+	set_str(&st->last_modified, NULL);
+	set_str(&st->next_reason, j->st.next_reason);
+	st->last_success = j->st.last_success;
+	st->failures = j->st.failures;
+	st->next_due = j->st.next_due;
+	rt->retries = j->retries;
+	rt->store_refused = true;
+	if (j->fallback_err == 0) {
+		rt->store_stale = false;
+	} else if (!rt->store_stale && !j->prev_failures && !j->prev_error && !st->gone) {
+		rt->store_stale = true;
+		rt->stale_new = j->prev_success == 0;
+	}
+	struct feedd_totals *t = &s->d->totals;
+	t->commits_refused++;
+	t->commit_refused_at = j->now;
+	snprintf(t->commit_error, sizeof t->commit_error, "%s", j->st.last_error);
+	j->ok = false;
+	snprintf(j->msg, sizeof j->msg, "%s", j->st.last_error);
 }
 
 /* Back on the loop: wake the API, log, reschedule. */
@@ -710,8 +773,10 @@ static void commit_done(void *arg)
 	struct feedd *d = s->d;
 	struct feed_state *st = &rt->st;
 	if (j->err < 0) {
-		log_err("fetch %s: store: %s", st->name, strerror(-j->err));
+		commit_refused(j);
 	} else {
+		rt->store_refused = false;
+		rt->store_stale = false;
 		d->totals.items_new += (int64_t)j->news.nnew;
 		d->totals.items_updated += (int64_t)j->news.nupdated;
 		/* --once has no listeners: hooks are queued in the store and run
@@ -768,6 +833,8 @@ static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct 
 	struct feed_state *st = &rt->st;
 
 	int64_t prev_failures = st->failures;
+	int64_t prev_success = st->last_success;
+	bool prev_error = st->last_error != NULL;
 	if (o->ok) {
 		if (prev_failures >= FAILING_AFTER)
 			o->events |= STORE_EV_RECOVERED;
@@ -783,6 +850,9 @@ static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct 
 		set_str(&st->last_error, o->msg);
 	}
 
+	bool transient = o->sched == SCHEDULE_RETRY || o->sched == SCHEDULE_OUTAGE;
+	int64_t prev_retries = rt->retries;
+	rt->retries = transient ? rt->retries + 1 : 0;
 	if (st->gone) {
 		st->next_due = 0;
 		set_str(&st->next_reason, "gone");
@@ -793,7 +863,7 @@ static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct 
 			.min_interval = fc->min_interval,
 			.max_interval = fc->max_interval,
 			.outcome = o->sched,
-			.failures = st->failures,
+			.failures = transient ? rt->retries : st->failures,
 			.cache_control = r ? r->cache_control : NULL,
 			.expires = r ? r->expires : NULL,
 			.date = r ? r->date : NULL,
@@ -820,6 +890,21 @@ static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct 
 	j->s = s;
 	j->rt = rt;
 	j->doc = doc;
+	j->prev_success = prev_success;
+	j->prev_failures = prev_failures;
+	j->prev_error = prev_error;
+	/* Refused commits in a row are transient errors in a row too. */
+	j->retries = transient ? rt->retries : (rt->store_refused ? prev_retries : 0) + 1;
+	{
+		struct schedule_in in = {
+			.now = now, .interval = fc->interval, .min_interval = fc->min_interval,
+			.max_interval = fc->max_interval, .outcome = SCHEDULE_RETRY,
+			.failures = j->retries, .rng = s->once ? NULL : &s->rng,
+		};
+		struct schedule_out out;
+		schedule_next(&in, &out);
+		j->retry_due = st->gone ? 0 : out.next_due;
+	}
 	j->events = o->events;
 	j->hook = fc->exec != NULL;
 	j->ok = o->ok;
@@ -1132,8 +1217,17 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 	} else if (r->error == FETCH_OK) {
 		st->n_err_http++;
 		d->totals.errors_http++;
-		if (r->status == 429 || r->status == 503)
+		/* 429, and a 503 that says when: Retry-After. Any other 5xx is
+		 * the server's passing trouble: the retry schedule. A Retry-After
+		 * of 0 or a past date says nothing (it would only lengthen the
+		 * wait, core/schedule.c): such a 503 retries like one without. */
+		int64_t ra;
+		bool says_when = schedule_retry_after(r->retry_after, now / 1000, &ra) == 0 &&
+				 ra > 0;
+		if (r->status == 429 || (r->status == 503 && says_when))
 			o.sched = SCHEDULE_THROTTLED;
+		else if (r->status >= 500 && r->status <= 599)
+			o.sched = SCHEDULE_RETRY;
 		snprintf(o.msg, sizeof o.msg, "HTTP %d%s%s", r->status,
 			 r->retry_after ? ", Retry-After: " : "", r->retry_after ? r->retry_after : "");
 	} else {
@@ -1143,6 +1237,9 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 		d->totals.errors_net++;
 		snprintf(o.msg, sizeof o.msg, "%s: %s", fetch_error_name(r->error),
 			 r->error_msg ? r->error_msg : "");
+		/* Refused, unresolved, timed out: likely to pass, retry soon. */
+		if (net || r->error == FETCH_ERR_TIMEOUT)
+			o.sched = SCHEDULE_RETRY;
 		if (net && outage(s, rt, now)) {
 			/* Everyone is failing at once: the network, not the feed. */
 			o.sched = SCHEDULE_OUTAGE;
@@ -1211,6 +1308,10 @@ static struct feed_rt *rt_new(struct sched *s, const struct feed_conf *fc)
 		rt->st.name = strdup(fc->name);
 		rt->st.url = strdup(fc->url);
 	}
+	/* After a restart a feed on the retry schedule goes on where it was. */
+	const char *why = rt->st.next_reason;
+	if (why && (!strcmp(why, "retry") || !strcmp(why, "outage")))
+		rt->retries = rt->st.failures > 0 ? rt->st.failures : 1;
 	rt->host = host_get(s, feed_url(rt));
 	if (!rt->st.name || !rt->host) {
 		feed_state_clear(&rt->st);
@@ -1495,8 +1596,24 @@ json_t *sched_feed_live(struct sched *s, const char *name)
 	json_object_set_new(o, "state", json_string(state));
 	if (rt->state == RT_WAITING)
 		json_object_set_new(o, "due_in_ms", json_integer(rt->due_ms - now_ms()));
+	if (rt->store_refused && rt->st.last_error)
+		json_object_set_new(o, "store_error", json_string(rt->st.last_error));
 	json_object_set_new(o, "url", json_string(feed_url(rt)));
 	return o;
+}
+
+void sched_fix_counts(struct sched *s, struct store_feed_counts *c)
+{
+	for (size_t i = 0; s && i < s->nfeeds; i++) {
+		const struct feed_rt *rt = s->feeds[i];
+		if (!rt->store_stale || !rt->fc->enabled)
+			continue;
+		int64_t *from = rt->stale_new ? &c->fresh : &c->ok;
+		if (*from > 0) {
+			(*from)--;
+			c->failing++;
+		}
+	}
 }
 
 static void on_timer_close(uv_handle_t *h)

@@ -31,6 +31,11 @@ int sched_refresh(struct sched *s, const char *name);
 /* Live state the store does not hold ("fetching", "queued", "waiting"),
  * as a new JSON object, or NULL for an unknown feed. */
 json_t *sched_feed_live(struct sched *s, const char *name);
+/* The store's feed counts C, corrected for the feeds whose stored row is
+ * behind: the store refused their last commit and the record of it too
+ * (a full disk), so the row still says ok or new while the feed fails. */
+struct store_feed_counts;
+void sched_fix_counts(struct sched *s, struct store_feed_counts *c);
 void sched_close(struct sched *s);
 
 /* --once: fetch every enabled feed once (honouring concurrency and host

@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct schedule_in in = {
 		.now = 1700000000,
 		.interval = 1800, .min_interval = 60, .max_interval = 86400,
-		.outcome = (enum schedule_outcome)(sel % 4),
+		.outcome = (enum schedule_outcome)(sel % 5),
 		.failures = (int64_t)((sel >> 2) % 64),
 		.cache_control = (sel & 0x100) ? v[0] : NULL,
 		.expires = (sel & 0x200) ? v[1] : NULL,

@@ -33,7 +33,14 @@ static void hash_fields(const char *const *fields, size_t n, char out[33])
 			h2 ^= h2 >> 29;
 		}
 	}
-	snprintf(out, 33, "%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);
+	/* Hex by hand: snprintf was a visible part of a known document's
+	 * commit (two hashes an item). */
+	static const char hex[] = "0123456789abcdef";
+	for (int b = 0; b < 16; b++) {
+		out[b] = hex[(h1 >> (60 - 4 * b)) & 15];
+		out[16 + b] = hex[(h2 >> (60 - 4 * b)) & 15];
+	}
+	out[32] = '\0';
 }
 
 static char *cats_json(const struct item *it)
@@ -85,8 +92,10 @@ static int cmp_sorted(const void *a, const void *b)
 }
 
 /* UNIQUE[i]: string I (present) names one thing in the document — it occurs
- * once, or (when KEYS is given) only on items that share one identity. */
-static int mark_unique(const char *const *strs, char *const *keys, size_t n, bool *unique)
+ * once, or (when KEYS is given) only on items that share one identity;
+ * ONCE[i] (when given): it occurs once. */
+static int mark_unique(const char *const *strs, char *const *keys, size_t n, bool *unique,
+		       bool *once)
 {
 	struct sorted *v = malloc((n ? n : 1) * sizeof *v);
 	if (!v)
@@ -94,6 +103,8 @@ static int mark_unique(const char *const *strs, char *const *keys, size_t n, boo
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
 		unique[i] = false;
+		if (once)
+			once[i] = false;
 		if (strs[i] && *strs[i])
 			v[m++] = (struct sorted){strs[i], keys ? keys[i] : "", i};
 	}
@@ -104,8 +115,11 @@ static int mark_unique(const char *const *strs, char *const *keys, size_t n, boo
 			e++;
 		/* Sorted by key within the group: first == last means one key. */
 		bool one = keys ? strcmp(v[j].key, v[e - 1].key) == 0 : e - j == 1;
-		for (size_t k = j; k < e; k++)
+		for (size_t k = j; k < e; k++) {
 			unique[v[k].i] = one;
+			if (once)
+				once[v[k].i] = e - j == 1;
+		}
 		j = e;
 	}
 	free(v);
@@ -139,82 +153,170 @@ void dedup_free(struct dedup_item *p, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(p[i].canon);
 		free(p[i].key);
+		free(p[i].alt);
 		free(p[i].categories);
 		free(p[i].enclosures);
 	}
 	free(p);
 }
 
-/* Works out identities for the whole document; decides link identity. */
+/* The identity of the last rung: a hash of everything that tells two
+ * items apart (the content hash's fields and the date), so that two items
+ * of a document that differ in anything are never merged. */
+static char *content_key(const struct dedup_item *q)
+{
+	char date[24], *e = date + sizeof date - 1, h[33];
+	*e = '\0';
+	int64_t d = q->it->published != DATE_NONE ? q->it->published : q->it->updated;
+	/* The instant in decimal ("" when none), no calendar needed. */
+	uint64_t u = d == DATE_NONE ? 0 : d < 0 ? (uint64_t)-(d + 1) + 1 : (uint64_t)d;
+	if (d != DATE_NONE) {
+		do
+			*--e = (char)('0' + u % 10);
+		while (u /= 10);
+		if (d < 0)
+			*--e = '-';
+	}
+	const char *f[] = {q->chash, e};
+	hash_fields(f, 2, h);
+	return prefixed("c:", h);
+}
+
+/* The hash identity of versions before the content key (title, date,
+ * first enclosure): empty fields gave every such item one key. *EMPTY:
+ * all three were. */
+static char *legacy_hash_key(const struct item *it, bool *empty)
+{
+	char date[32] = "", h[33];
+	int64_t d = it->published != DATE_NONE ? it->published : it->updated;
+	if (d != DATE_NONE)
+		date_format_rfc3339(d, date, sizeof date);
+	const char *enc = it->nenclosures ? it->enclosures[0].url : NULL;
+	*empty = (!it->title || !*it->title) && !*date && (!enc || !*enc);
+	const char *f[] = {it->title, date, enc};
+	hash_fields(f, 3, h);
+	return prefixed("h:", h);
+}
+
+/* Works out identities for the whole document; decides link identity.
+ * The ladder: a guid unique in the document; else the canonical link,
+ * unless items that differ share it; else the guid when it is unique (a
+ * feed on link identity); else the content key. Items that are the same
+ * in every field share their identity (a repeat: the first one counts). */
 int dedup_plan(const struct doc *doc, bool *link_identity, struct dedup_item **out)
 {
 	size_t n = doc->nitems;
 	struct dedup_item *p = calloc(n, sizeof *p);
 	const char **strs = calloc(n, sizeof *strs);
+	char **keys = calloc(n ? n : 1, sizeof *keys);
 	bool *uniq = calloc(n, sizeof *uniq);
+	bool *link_ok = calloc(n, sizeof *link_ok);
+	bool *empty = calloc(n, sizeof *empty);
+	bool *old_unique = calloc(n, sizeof *old_unique);
+	char **legacy = calloc(n ? n : 1, sizeof *legacy);
 	int r = -ENOMEM;
-	if (!p || !strs || !uniq)
+	if (!p || !strs || !keys || !uniq || !link_ok || !empty || !legacy || !old_unique)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		p[i].it = &doc->items[i];
-		strs[i] = doc->items[i].guid;
+		struct dedup_item *q = &p[i];
+		const struct item *it = q->it = &doc->items[i];
+		q->categories = cats_json(it);
+		q->enclosures = encs_json(it);
+		if (!q->categories || !q->enclosures)
+			goto out;
+		const char *content[] = {it->title, it->url, it->author, it->summary,
+					 it->content, q->categories, q->enclosures};
+		hash_fields(content, sizeof content / sizeof *content, q->chash);
+		strs[i] = it->guid;
+		keys[i] = q->chash;
 	}
-	if ((r = mark_unique(strs, NULL, n, uniq)) < 0)
+	/* A guid is unique when the entries that carry it are one item: the
+	 * same entry listed twice keeps its guid (the repeat is ignored). */
+	if ((r = mark_unique(strs, keys, n, uniq, old_unique)) < 0)
 		goto out;
 	size_t bad = 0;
 	for (size_t i = 0; i < n; i++) {
 		p[i].guid_unique = uniq[i];
 		bad += !uniq[i];
 		p[i].canon = url_canonical(doc->items[i].url);
-		strs[i] = p[i].canon;
 	}
+	/* What versions before counted as unique: a guid that occurs once. */
+	size_t old_bad = 0;
+	for (size_t i = 0; i < n; i++)
+		old_bad += !old_unique[i];
+	bool old_link = *link_identity || (n >= 2 && old_bad * 2 > n);
 	/* Mostly missing or repeated guids: the publisher's ids mean nothing. */
 	if (!*link_identity && n >= 2 && bad * 2 > n)
 		*link_identity = true;
 	for (size_t i = 0; i < n; i++) {
+		/* The items that would take the link rung, grouped by link. */
+		bool guid_ok = p[i].guid_unique && !*link_identity;
+		strs[i] = !guid_ok ? p[i].canon : NULL;
+	}
+	/* A link shared by items that differ names none of them. */
+	if ((r = mark_unique(strs, keys, n, link_ok, NULL)) < 0)
+		goto out;
+	r = -ENOMEM;
+	bool any_legacy = false;
+	for (size_t i = 0; i < n; i++) {
 		struct dedup_item *q = &p[i];
 		const struct item *it = q->it;
-		q->categories = cats_json(it);
-		q->enclosures = encs_json(it);
-		const char *content[] = {it->title, it->url, it->author, it->summary,
-					 it->content, q->categories, q->enclosures};
-		hash_fields(content, sizeof content / sizeof *content, q->chash);
 		bool guid_ok = q->guid_unique && !*link_identity;
+		char *ckey = content_key(q);
+		if (!ckey)
+			goto out;
+		/* What versions before the content key gave it: 'g', 'l', or
+		 * their hash. */
+		char old = old_unique[i] && !old_link ? 'g' : q->canon ? 'l' :
+			   old_unique[i] ? 'g' : 'h';
 		if (guid_ok) {
 			q->key = prefixed("g:", it->guid);
 			q->rule = "guid";
-		} else if (q->canon) {
+		} else if (q->canon && link_ok[i]) {
 			q->key = prefixed("l:", q->canon);
 			q->rule = "link";
 		} else if (q->guid_unique) {
 			q->key = prefixed("g:", it->guid);
 			q->rule = "guid";
 		} else {
-			char date[32] = "", h[33];
-			int64_t d = it->published != DATE_NONE ? it->published : it->updated;
-			if (d != DATE_NONE)
-				date_format_rfc3339(d, date, sizeof date);
-			const char *f[] = {it->title, date,
-					   it->nenclosures ? it->enclosures[0].url : NULL};
-			hash_fields(f, 3, h);
-			q->key = prefixed("h:", h);
+			q->key = ckey;
 			q->rule = "hash";
+			ckey = NULL;
 		}
-		if (!q->key || !q->categories || !q->enclosures) {
-			r = -ENOMEM;
+		if (!q->key) {
+			free(ckey);
 			goto out;
 		}
+		/* Most items keep the identity they had: no copy of it. */
+		if (old == q->key[0] && strcmp(q->key + 2, old == 'g' ? it->guid : q->canon) == 0) {
+			q->alt = ckey;   /* never NULL: a hash key differs */
+			legacy[i] = NULL;
+			strs[i] = q->key;
+			continue;
+		}
+		free(ckey);
+		legacy[i] = old == 'h' ? legacy_hash_key(it, &empty[i]) :
+			    prefixed(old == 'g' ? "g:" : "l:", old == 'g' ? it->guid : q->canon);
+		if (!legacy[i] || !(q->alt = strdup(legacy[i])))
+			goto out;
+		q->alt_legacy = true;
+		strs[i] = legacy[i];
+		any_legacy = true;
+	}
+	/* Whether an old identity names one item here. */
+	if (any_legacy && (r = mark_unique(strs, NULL, n, uniq, NULL)) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct dedup_item *q = &p[i];
+		q->alt_unique = any_legacy && uniq[i];
+		/* A content key is exact; an old identity only when one item
+		 * here has it and, for an old hash, when it had any field. */
+		q->alt_tomb = q->alt && (!q->alt_legacy || (uniq[i] && !empty[i]));
+		strs[i] = q->canon;
+		keys[i] = q->key;
 	}
 	/* Whether a link names one article here, for the link rule. */
-	char **keys = calloc(n ? n : 1, sizeof *keys);
-	if (!keys) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++)
-		keys[i] = p[i].key;
-	r = mark_unique(strs, keys, n, uniq);
-	free(keys);
+	r = mark_unique(strs, keys, n, uniq, NULL);
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
@@ -227,8 +329,15 @@ int dedup_plan(const struct doc *doc, bool *link_identity, struct dedup_item **o
 out:
 	if (p)
 		dedup_free(p, n);
+	for (size_t i = 0; legacy && i < n; i++)
+		free(legacy[i]);
+	free(legacy);
 	free(strs);
+	free(keys);
 	free(uniq);
+	free(link_ok);
+	free(empty);
+	free(old_unique);
 	return r;
 }
 
@@ -262,6 +371,22 @@ int dedup_decide(const struct dedup_item *p, size_t i, const struct dedup_found 
 	int r = ask->tomb_key(ask->ud, i, &tomb);
 	if (r < 0 || tomb)
 		return r;   /* pruned once: never new again */
+	if (p->alt) {
+		/* Stored under its other identity (an older version's, or the
+		 * content key while its guid or link was shared): the same
+		 * item. An older identity that other items here share only
+		 * counts for the stored item with this very content. */
+		if ((r = ask->by_alt(ask->ud, i, f)) < 0)
+			return r;
+		if (f->rows == 1 && !ask->listed(ask->ud, f->id) &&
+		    (!p->alt_legacy || p->alt_unique || strcmp(f->chash, p->chash) == 0)) {
+			*v = DEDUP_REKEY;
+			return 0;
+		}
+		memset(f, 0, sizeof *f);
+		if (p->alt_tomb && ((r = ask->tomb_alt(ask->ud, i, &tomb)) < 0 || tomb))
+			return r;
+	}
 	if (dedup_link_usable(p, site_canon)) {
 		if ((r = ask->by_link(ask->ud, i, f)) < 0)
 			return r;

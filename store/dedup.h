@@ -16,8 +16,17 @@
 struct dedup_item {
 	const struct item *it;
 	char *canon;           /* canonical link, or NULL */
-	char *key;             /* "g:guid", "l:canonical link" or "h:hash" */
+	char *key;             /* "g:guid", "l:canonical link" or "c:content hash" */
 	const char *rule;      /* "guid", "link", "hash" */
+	/* Another identity the same item may be stored under, or NULL: the
+	 * one versions before the content hash gave it (ALT_LEGACY; "h:"
+	 * keys, or a link it now shares with a different item), or else its
+	 * content key (it was stored under it while its guid or link was
+	 * shared with a different item). */
+	char *alt;
+	bool alt_legacy;
+	bool alt_unique;       /* no other item of the document has this alt */
+	bool alt_tomb;         /* a tombstone with ALT means this item */
 	char *categories;      /* JSON text */
 	char *enclosures;      /* JSON text */
 	char chash[33];        /* content hash, hex */
@@ -56,6 +65,10 @@ struct dedup_ask {
 	int (*tomb_link)(void *ud, size_t i, bool *has);
 	/* This document already listed stored item ID. */
 	bool (*listed)(void *ud, int64_t id);
+	/* The stored item with its alternate identity (P->alt). */
+	int (*by_alt)(void *ud, size_t i, struct dedup_found *f);
+	/* Its alternate identity is in the feed's tombstones. */
+	int (*tomb_alt)(void *ud, size_t i, bool *has);
 	void *ud;
 };
 

@@ -58,17 +58,20 @@ static const char *const cst_sql[CS__COUNT] = {
 		" EXISTS (SELECT 1 FROM items WHERE feed = feeds.id),"
 		" EXISTS (SELECT 1 FROM tombstones WHERE feed = feeds.id)",
 	/* $1 feed, $2 the document's distinct identities, $3 beside each the
-	 * canonical link the link rule may match (NULL when it may not). Kind
-	 * 0: the stored item with an identity; for the identities not stored,
-	 * 1: in the tombstones; 2: the stored items with the link (two tell
-	 * "more than one"); 3: the link in the tombstones. Every probe is an
-	 * index probe (= ANY (ARRAY (...)), not IN, which read all of a
-	 * feed's tombstones). */
+	 * canonical link the link rule may match (NULL when it may not), $4
+	 * the item's other identity (dedup.h, or NULL). Kind 0: the stored
+	 * item with an identity; for the identities not stored, 1: in the
+	 * tombstones; 2: the stored items with the link (two tell "more than
+	 * one"); 3: the link in the tombstones; 4: the stored item with the
+	 * other identity; 5: the other identity in the tombstones. Every
+	 * probe is an index probe (= ANY (ARRAY (...)), not IN, which read
+	 * all of a feed's tombstones). */
 	[CS_LOOKUP] =
-		"WITH d AS (SELECT k, c FROM unnest($2::text[], $3::text[]) AS d(k, c)),"
+		"WITH d AS (SELECT k, c, a FROM unnest($2::text[], $3::text[], $4::text[])"
+		"  AS d(k, c, a)),"
 		" known AS (SELECT ikey, id, chash, last_seen FROM items"
 		"  WHERE feed = $1::bigint AND ikey = ANY ($2::text[])),"
-		" unk AS (SELECT k, c FROM d WHERE NOT EXISTS"
+		" unk AS (SELECT k, c, a FROM d WHERE NOT EXISTS"
 		"  (SELECT 1 FROM known WHERE known.ikey = d.k))"
 		" SELECT 0, ikey, id, chash, last_seen FROM known"
 		" UNION ALL SELECT 1, t.ikey, 0, NULL, 0 FROM tombstones t"
@@ -79,7 +82,11 @@ static const char *const cst_sql[CS__COUNT] = {
 		"  WHERE feed = $1 AND canon_url = x.c LIMIT 2) i"
 		" UNION ALL SELECT DISTINCT 3, t.canon_url, 0, NULL, 0 FROM tombstones t"
 		"  WHERE t.feed = $1 AND t.canon_url = ANY"
-		"  (ARRAY (SELECT c FROM unk WHERE c IS NOT NULL))",
+		"  (ARRAY (SELECT c FROM unk WHERE c IS NOT NULL))"
+		" UNION ALL SELECT 4, ikey, id, chash, last_seen FROM items"
+		"  WHERE feed = $1 AND ikey = ANY (ARRAY (SELECT a FROM unk WHERE a IS NOT NULL))"
+		" UNION ALL SELECT 5, t.ikey, 0, NULL, 0 FROM tombstones t"
+		"  WHERE t.feed = $1 AND t.ikey = ANY (ARRAY (SELECT a FROM unk WHERE a IS NOT NULL))",
 	[CS_SEEN] = "UPDATE items SET last_seen = $2::bigint WHERE id = ANY ($1::bigint[])",
 	/* New identities for stored items ($1 ids, $2 keys, $3 rules, $4 guids). */
 	[CS_REKEY] =
@@ -121,8 +128,8 @@ static const char *const cst_sql[CS__COUNT] = {
 		"  title = x.title, author = x.author, summary = x.summary, content = x.content,"
 		"  published = x.published, updated = x.updated, categories = x.cats,"
 		"  enclosures = x.encs, chash = x.chash, last_seen = $2::bigint, updated_seen = $2::bigint,"
-		"  sort_date = CASE WHEN x.published IS NOT NULL AND x.published <= items.first_seen"
-		"  THEN x.published ELSE items.first_seen END"
+		"  sort_date = CASE WHEN coalesce(x.published, x.updated) <= items.first_seen"
+		"  THEN coalesce(x.published, x.updated) ELSE items.first_seen END"
 		"  FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],"
 		"  $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::text[],"
 		"  $14::text[], $15::text[]) WITH ORDINALITY AS x(id, guid, url, canon, title,"
@@ -327,8 +334,8 @@ struct commit_acc {
 	struct dedup_item *p;
 	size_t n;
 	/* What the document's lookup found, per item. */
-	struct dedup_found *known, *by_link;
-	bool *tomb_key, *tomb_link;
+	struct dedup_found *known, *by_link, *alt;
+	bool *tomb_key, *tomb_link, *tomb_alt;
 	/* Per item: its known row went to an earlier item under a new
 	 * identity, so the lookup asked nothing else about it: ask now. */
 	bool *ask_now;
@@ -376,6 +383,8 @@ static void acc_free(struct commit_acc *acc)
 {
 	free(acc->known);
 	free(acc->by_link);
+	free(acc->alt);
+	free(acc->tomb_alt);
 	free(acc->tomb_key);
 	free(acc->tomb_link);
 	free(acc->ask_now);
@@ -398,6 +407,8 @@ static int acc_init(struct commit_acc *acc, size_t n)
 	acc->set = calloc(cap, sizeof *acc->set);
 	acc->known = calloc(n, sizeof *acc->known);
 	acc->by_link = calloc(n, sizeof *acc->by_link);
+	acc->alt = calloc(n, sizeof *acc->alt);
+	acc->tomb_alt = calloc(n, sizeof *acc->tomb_alt);
 	acc->tomb_key = calloc(n, sizeof *acc->tomb_key);
 	acc->tomb_link = calloc(n, sizeof *acc->tomb_link);
 	acc->ask_now = calloc(n, sizeof *acc->ask_now);
@@ -407,7 +418,7 @@ static int acc_init(struct commit_acc *acc, size_t n)
 	acc->edits = calloc(n, sizeof *acc->edits);
 	acc->news = calloc(n, sizeof *acc->news);
 	acc->new_ids = calloc(n, sizeof *acc->new_ids);
-	return acc->set && acc->known && acc->by_link && acc->tomb_key && acc->tomb_link &&
+	return acc->set && acc->known && acc->by_link && acc->alt && acc->tomb_alt && acc->tomb_key && acc->tomb_link &&
 	       acc->ask_now && acc->listed && acc->seen && acc->rekeys && acc->edits &&
 	       acc->news && acc->new_ids ? 0 : -ENOMEM;
 }
@@ -424,14 +435,15 @@ static void found_row(const PGresult *res, int row, struct dedup_found *f)
 /* Everything the rules may ask about the document, in one statement. */
 static int load(struct commit_acc *acc, const char *site_canon)
 {
-	struct strtab keys = {0}, canons = {0};
-	struct arr a[2] = {{0}};
-	const char *v[3];
+	struct strtab keys = {0}, canons = {0}, alts = {0};
+	struct arr a[3] = {{0}};
+	const char *v[4];
 	char feed[24];
 	snprintf(feed, sizeof feed, "%" PRId64, acc->feed);
 	v[0] = feed;
 	int r;
-	if ((r = strtab_init(&keys, acc->n)) < 0 || (r = strtab_init(&canons, acc->n)) < 0)
+	if ((r = strtab_init(&keys, acc->n)) < 0 || (r = strtab_init(&canons, acc->n)) < 0 ||
+	    (r = strtab_init(&alts, acc->n)) < 0)
 		goto out;
 	for (size_t i = 0; i < acc->n; i++) {
 		const struct dedup_item *p = &acc->p[i];
@@ -443,15 +455,26 @@ static int load(struct commit_acc *acc, const char *site_canon)
 			strtab_add(&canons, p->canon, i);
 		arr_text(&a[0], p->key);
 		arr_text(&a[1], link ? p->canon : NULL);
+		arr_text(&a[2], p->alt);
+		if (p->alt)
+			strtab_add(&alts, p->alt, i);
 	}
-	if ((r = arrs_end(a, 2, v + 1)) < 0)
+	if ((r = arrs_end(a, 3, v + 1)) < 0)
 		goto out;
-	PGresult *res = cs_exec(acc->s, CS_LOOKUP, 3, v, "item lookup", &r);
+	PGresult *res = cs_exec(acc->s, CS_LOOKUP, 4, v, "item lookup", &r);
 	if (!res)
 		goto out;
 	for (int row = 0; row < PQntuples(res); row++) {
 		long kind = (long)pg_int(res, row, 0);
 		const char *str = PQgetvalue(res, row, 1);
+		if (kind >= 4) {
+			long ai = strtab_find(&alts, str);
+			if (ai >= 0 && kind == 4)
+				found_row(res, row, &acc->alt[ai]);
+			else if (ai >= 0)
+				acc->tomb_alt[ai] = true;
+			continue;
+		}
 		long i = strtab_find(kind < 2 ? &keys : &canons, str);
 		if (i < 0)
 			continue;
@@ -465,10 +488,20 @@ static int load(struct commit_acc *acc, const char *site_canon)
 			acc->tomb_link[i] = true;
 	}
 	PQclear(res);
+	/* Several items may share an other identity: each gets the answers. */
+	for (size_t i = 0; i < acc->n; i++) {
+		const struct dedup_item *p = &acc->p[i];
+		long ai = p->alt && !p->repeat ? strtab_find(&alts, p->alt) : -1;
+		if (ai >= 0 && (size_t)ai != i) {
+			acc->alt[i] = acc->alt[ai];
+			acc->tomb_alt[i] = acc->tomb_alt[ai];
+		}
+	}
 out:
-	arrs_free(a, 2);
+	arrs_free(a, 3);
 	strtab_free(&keys);
 	strtab_free(&canons);
+	strtab_free(&alts);
 	return r;
 }
 
@@ -561,6 +594,22 @@ static int ask_by_link(void *ud, size_t i, struct dedup_found *f)
 	return r < 0 ? r : lookup(acc->s, PS_ITEM_BY_CANON, acc->feed, acc->p[i].canon, f);
 }
 
+static int ask_by_alt(void *ud, size_t i, struct dedup_found *f)
+{
+	*f = ((struct commit_acc *)ud)->alt[i];
+	return 0;
+}
+
+static int ask_tomb_alt(void *ud, size_t i, bool *has)
+{
+	struct commit_acc *acc = ud;
+	if (!acc->ask_now[i]) {
+		*has = acc->tomb_alt[i];
+		return 0;
+	}
+	return ask_tomb(acc, PS_TOMB_BY_KEY, acc->p[i].alt, has);
+}
+
 /* last_seen is kept to within a day, as in the SQLite store: rewriting
  * every listed row at every fetch would cost a row version per item. */
 #define LAST_SEEN_GRAIN 86400
@@ -578,7 +627,8 @@ static void item_known(struct commit_acc *acc, const struct dedup_found *f, size
 
 static int decide_all(struct commit_acc *acc, const char *site_canon, int64_t now)
 {
-	struct dedup_ask ask = {ask_tomb_key, ask_by_link, ask_tomb_link, listed_has, acc};
+	struct dedup_ask ask = {ask_tomb_key, ask_by_link, ask_tomb_link, listed_has,
+				ask_by_alt, ask_tomb_alt, acc};
 	for (size_t i = 0; i < acc->n; i++) {
 		struct dedup_found f;
 		enum dedup_verdict v;
@@ -630,9 +680,7 @@ static int write_news(struct commit_acc *acc, const char *feed_name, bool link_i
 		arr_text(&a[0], d->key);
 		arr_text(&a[1], d->rule);
 		arr_item(&a[2], d);
-		/* Undated and future items sort by when we first saw them. */
-		arr_int(&a[14], it->published != DATE_NONE && it->published <= now ?
-				it->published : now);
+		arr_int(&a[14], item_date(it, now));
 	}
 	for (size_t k = 0; k < acc->nlisted; k++)
 		arr_int(&a[NA], acc->listed[k]);

@@ -412,7 +412,8 @@ int pg_op_feed_counts(void *b, const char *const *disabled, size_t ndisabled,
 	PGresult *res = PQexecParams(s->conn,
 		"SELECT CASE WHEN removed THEN 0 WHEN gone THEN 1 WHEN name = ANY ($1::text[])"
 		" THEN 2 WHEN last_error LIKE 'truncated%' THEN 6"
-		" WHEN failures > 0 THEN 3 WHEN coalesce(last_fetch, 0) = 0 THEN 4"
+		" WHEN failures > 0 OR last_error IS NOT NULL THEN 3"
+		" WHEN coalesce(last_success, 0) = 0 THEN 4"
 		" ELSE 5 END AS st, count(*) FROM feeds GROUP BY st",
 		1, NULL, params, NULL, NULL, 0);
 	free(names);

@@ -67,7 +67,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" author = ?6, summary = ?7, content = ?8, published = ?9, updated = ?10,"
 		" categories = ?11, enclosures = ?12, chash = ?13, last_seen = ?14,"
 		" updated_seen = ?14,"
-		" sort_date = CASE WHEN ?9 IS NOT NULL AND ?9 <= first_seen THEN ?9"
+		" sort_date = CASE WHEN coalesce(?9, ?10) <= first_seen THEN coalesce(?9, ?10)"
 		"  ELSE first_seen END WHERE id = ?1",
 	[ST_ITEM_INSERT] =
 		"INSERT INTO items(feed, ikey, rule, guid, url, canon_url, title, author,"

@@ -181,8 +181,7 @@ static int item_insert(struct store *s, int64_t feed, const struct dedup_item *p
 		       int64_t now, struct commit_acc *acc)
 {
 	const struct item *it = p->it;
-	/* Undated and future items sort by when we first saw them. */
-	int64_t sdate = it->published != DATE_NONE && it->published <= now ? it->published : now;
+	int64_t sdate = item_date(it, now);
 	sqlite3_stmt *st = store_stmt(s, ST_ITEM_INSERT);
 	sqlite3_bind_int64(st, 1, feed);
 	sqlite3_bind_text(st, 2, p->key, -1, SQLITE_STATIC);
@@ -296,6 +295,7 @@ struct doc_work {
 	size_t n;
 	bool feed_has_items, feed_has_tombs;
 	struct dedup_found *known;   /* per item: the stored row with its identity */
+	struct dedup_found *alt;     /* per item: the stored row with its other identity */
 	int64_t *dup;          /* per item to insert: duplicate_of, or 0 */
 	size_t *news;          /* the items to insert, in document order */
 	size_t nnews;
@@ -304,6 +304,7 @@ struct doc_work {
 static void work_free(struct doc_work *w)
 {
 	free(w->known);
+	free(w->alt);
 	free(w->dup);
 	free(w->news);
 }
@@ -322,18 +323,27 @@ static int feed_facts(struct store *s, int64_t feed, struct doc_work *w)
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "feed facts");
 }
 
-/* The stored rows of the document's identities, in one statement. */
-static int load_known(struct store *s, int64_t feed, struct doc_work *w)
+/* The stored rows of the document's identities (ALT: of the other
+ * identities of the items whose own one is not stored), in one statement. */
+static int load_known(struct store *s, int64_t feed, struct doc_work *w, bool alt)
 {
+	if (!w->feed_has_items)
+		return 0;
 	struct strtab keys;
 	int r = strtab_init(&keys, w->n);
-	for (size_t i = 0; i < w->n && r == 0; i++)
-		strtab_add(&keys, w->p[i].key, i);   /* the first of repeats */
-	char *json = r == 0 && w->feed_has_items ? strtab_json(&keys) : NULL;
-	if (r < 0 || !w->feed_has_items || !json) {
-		strtab_free(&keys);
-		return r < 0 || !w->feed_has_items ? r : -ENOMEM;
+	bool any = false;
+	for (size_t i = 0; i < w->n && r == 0; i++) {
+		const char *k = alt ? (w->known[i].rows || w->p[i].repeat ? NULL : w->p[i].alt)
+				    : w->p[i].key;
+		if (k)
+			any |= strtab_add(&keys, k, i);   /* the first of repeats */
 	}
+	char *json = r == 0 && any ? strtab_json(&keys) : NULL;
+	if (r < 0 || !any || !json) {
+		strtab_free(&keys);
+		return r < 0 || !any ? r : -ENOMEM;
+	}
+	struct dedup_found *out = alt ? w->alt : w->known;
 	sqlite3_stmt *st = store_stmt(s, ST_ITEMS_BY_KEYS);
 	sqlite3_bind_int64(st, 1, feed);
 	sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
@@ -343,7 +353,7 @@ static int load_known(struct store *s, int64_t feed, struct doc_work *w)
 		size_t slot = k ? strtab_slot(&keys, k) : 0;
 		if (!k || !keys.str[slot])
 			continue;
-		struct dedup_found *f = &w->known[keys.item[slot]];
+		struct dedup_found *f = &out[keys.item[slot]];
 		f->rows = 1;
 		f->id = sqlite3_column_int64(st, 1);
 		const unsigned char *h = sqlite3_column_text(st, 2);
@@ -352,6 +362,10 @@ static int load_known(struct store *s, int64_t feed, struct doc_work *w)
 	}
 	store_done(st);
 	free(json);
+	/* Several items may share an other identity: each gets the row. */
+	for (size_t i = 0; alt && rc == SQLITE_DONE && i < w->n; i++)
+		if (w->p[i].alt && !w->known[i].rows && !w->p[i].repeat)
+			w->alt[i] = w->alt[keys.item[strtab_slot(&keys, w->p[i].alt)]];
 	strtab_free(&keys);
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "item lookup");
 }
@@ -431,6 +445,20 @@ static int ask_tomb_link(void *ud, size_t i, bool *has)
 	return c->w->feed_has_tombs ? tomb_has(c->s, ST_TOMB_BY_CANON, c->feed, c->w->p[i].canon, has) : 0;
 }
 
+static int ask_by_alt(void *ud, size_t i, struct dedup_found *f)
+{
+	struct ask_ctx *c = ud;
+	*f = c->w->alt[i];
+	return 0;
+}
+
+static int ask_tomb_alt(void *ud, size_t i, bool *has)
+{
+	struct ask_ctx *c = ud;
+	*has = false;
+	return c->w->feed_has_tombs ? tomb_has(c->s, ST_TOMB_BY_KEY, c->feed, c->w->p[i].alt, has) : 0;
+}
+
 static bool ask_listed(void *ud, int64_t id)
 {
 	return listed_has(((struct ask_ctx *)ud)->acc, id);
@@ -444,7 +472,8 @@ static int decide_item(struct store *s, int64_t feed, struct doc_work *w, size_t
 	const struct dedup_item *p = &w->p[i];
 	struct ask_ctx c = {.s = s, .feed = feed, .w = w, .acc = acc};
 	const struct dedup_ask ask = {.tomb_key = ask_tomb_key, .by_link = ask_by_link,
-				      .tomb_link = ask_tomb_link, .listed = ask_listed, .ud = &c};
+				      .tomb_link = ask_tomb_link, .listed = ask_listed,
+				      .by_alt = ask_by_alt, .tomb_alt = ask_tomb_alt, .ud = &c};
 	struct dedup_found f;
 	enum dedup_verdict v;
 	int r = dedup_decide(p, i, &w->known[i], site_canon, &ask, &f, &v);
@@ -481,12 +510,14 @@ static int store_items_of(struct store *s, int64_t feed, struct dedup_item *p, s
 {
 	struct doc_work w = {.p = p, .n = n};
 	w.known = calloc(n, sizeof *w.known);
+	w.alt = calloc(n, sizeof *w.alt);
 	w.dup = calloc(n, sizeof *w.dup);
 	w.news = calloc(n, sizeof *w.news);
 	int r = -ENOMEM;
-	if (!w.known || !w.dup || !w.news)
+	if (!w.known || !w.alt || !w.dup || !w.news)
 		goto out;
-	if ((r = feed_facts(s, feed, &w)) < 0 || (r = load_known(s, feed, &w)) < 0)
+	if ((r = feed_facts(s, feed, &w)) < 0 || (r = load_known(s, feed, &w, false)) < 0 ||
+	    (r = load_known(s, feed, &w, true)) < 0)
 		goto out;
 	for (size_t i = 0; i < n && r == 0; i++)
 		r = decide_item(s, feed, &w, i, site_canon, now, acc);

@@ -318,8 +318,9 @@ int store_feeds_json(struct store *s, const char *name, json_t **out)
 static const char feed_counts_sql[] =
 	"SELECT CASE WHEN removed THEN 0 WHEN gone THEN 1"
 	" WHEN name IN (SELECT value FROM json_each(?1)) THEN 2"
-	" WHEN last_error LIKE 'truncated%' THEN 6 WHEN failures > 0 THEN 3"
-	" WHEN coalesce(last_fetch, 0) = 0 THEN 4 ELSE 5 END AS st, count(*)"
+	" WHEN last_error LIKE 'truncated%' THEN 6"
+	" WHEN failures > 0 OR last_error IS NOT NULL THEN 3"
+	" WHEN coalesce(last_success, 0) = 0 THEN 4 ELSE 5 END AS st, count(*)"
 	" FROM feeds GROUP BY st";
 
 int store_feed_counts(struct store *s, const char *const *disabled, size_t ndisabled,

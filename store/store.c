@@ -19,6 +19,11 @@ static bool is_pg_spec(const char *spec)
 			strncmp(spec, "postgres://", 11) == 0);
 }
 
+bool store_spec_shared(const char *spec)
+{
+	return is_pg_spec(spec);
+}
+
 int store_open(const char *spec, const char *state_dir, struct store **out, char **err)
 {
 	*out = NULL;

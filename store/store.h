@@ -149,8 +149,9 @@ int store_feeds_json(struct store *s, const char *name, json_t **out);
 
 /* How many feed rows are in each state GET /v1/feeds shows, in one
  * aggregate query: removed (from the config), gone (410), disabled,
- * truncated (last_error says the last body was cut short), failing, new
- * (never fetched), ok — the first that applies. DISABLED
+ * truncated (last_error says the last body was cut short), failing (a
+ * failure or a last_error), new (no success yet), ok — the first that
+ * applies. DISABLED
  * names the NDISABLED feeds the config turns off (the store does not
  * know the config). */
 struct store_feed_counts {
@@ -239,6 +240,9 @@ int store_claim_fetch(struct store *s, const struct feed_state *st, int64_t now,
 		      int64_t lease, struct store_host *host);
 /* Whether other processes share the store (claims ask the database). */
 bool store_is_shared(const struct store *s);
+/* Whether SPEC (feeds.conf's `store`) names a store several instances may
+ * share (PostgreSQL), before it is opened. */
+bool store_spec_shared(const char *spec);
 /* Counts a 429 (IS429) or ends the run of 429s from HOST over every
  * instance; *n429 is the run's length afterwards. -ENOTSUP when one process
  * uses the store. */

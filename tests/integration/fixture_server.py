@@ -36,6 +36,11 @@ Routes (query parameters in brackets):
   /big?size=N           a valid feed padded to N bytes
   /close[?after=N]      announces more than it sends, closes after N bytes
   /endless[?max=N]      an RSS document whose items never end (close-delimited)
+  /hangup[?linger=S]    the static feed over HTTP/1.1 keep-alive (no
+                        "Connection: close"), then the connection is closed
+                        S seconds later (default 0.3) without reading what
+                        the client sent meanwhile: a reused connection dies
+  /bighead?size=N       the static feed with one response header of N bytes
   /_log                 JSON: [{"method","path","headers"{lower-case},"time","end"}]
                         ("end": when the answer was written)
 """
@@ -456,6 +461,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+    def route_hangup(self, parts, q):
+        self.send(200, STATIC_BODY)
+        self.wfile.flush()
+        time.sleep(float(q.get('linger', '0.3')))
+        # Closed with the client's next request unread: it gets a reset.
+        self.close_connection = True
+
+    def route_bighead(self, parts, q):
+        size = int(q.get('size', str(5 << 20)))
+        self.send(200, STATIC_BODY, headers={'X-Pad': 'a' * size})
 
 
 class Server(http.server.ThreadingHTTPServer):

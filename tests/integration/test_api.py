@@ -487,12 +487,13 @@ class ApiTest(unittest.TestCase):
                 st = status_of(buf)
                 counts[st] = counts.get(st, 0) + 1
             print("\n1000 connects: %s" % counts)
-            self.assertEqual(counts.get(200, 0), 64)
-            self.assertEqual(counts.get(503, 0), 936)
+            # Connections are not the limit, requests in progress are,
+            # and those over it wait their turn: every one is answered.
+            self.assertEqual(counts, {200: 1000})
         finally:
             for s in socks:
                 s.close()
-        # Slots come back once the clients leave.
+        # Nothing is held once the clients leave.
         self.assertTrue(wait_until(lambda: self.d.get("/v1/status").status == 200))
 
     # --- events ---

@@ -198,28 +198,28 @@ class FeedctlTest(unittest.TestCase):
         after = open(self.d.config, "rb").read()
         self.assertTrue(after.startswith(before))
         added = after[len(before):].decode()
-        self.assertIn("# Bee News\n[feed 127-0-0-1]\nurl = %s\ninterval = 2h\ntags = bees\n" % url,
+        self.assertIn("# title: Bee News\n[feed bee-news]\nurl = %s\ninterval = 2h\ntags = bees\n" % url,
                       added)
-        self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/127-0-0-1").status == 200))
+        self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/bee-news").status == 200))
         # The same URL again is refused; so is a name already taken.
         r = self.ctl("add", url, "--config", self.d.config)
         self.assertEqual(r.returncode, 5)
         self.assertIn(b"already in", r.stderr)
-        # A second feed from the same site gets a unique name.
-        self.srv.set_feed("c", items=items_of(1, prefix="c"))
+        # A second feed with the same title gets a unique name.
+        self.srv.set_feed("c", items=items_of(1, prefix="c"), title="Bee News")
         r = self.ctl("add", self.srv.url("/feed/c"), "--config", self.d.config)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn(b"[feed 127-0-0-1-2]", open(self.d.config, "rb").read())
+        self.assertIn(b"[feed bee-news-2]", open(self.d.config, "rb").read())
         # remove: the section and its comment go, the rest stays.
-        r = self.ctl("remove", "127-0-0-1", "--config", self.d.config)
+        r = self.ctl("remove", "bee-news", "--config", self.d.config)
         self.assertEqual(r.returncode, 0, r.stderr)
         text = open(self.d.config, "rb").read()
         self.assertTrue(text.startswith(before))
-        self.assertNotIn(b"[feed 127-0-0-1]", text)
-        self.assertNotIn(b"Bee News", text)
-        self.assertIn(b"[feed 127-0-0-1-2]", text)
-        self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/127-0-0-1").json().get("removed")))
-        self.assertEqual(self.ctl("remove", "127-0-0-1", "--config", self.d.config).returncode, 5)
+        self.assertNotIn(b"[feed bee-news]", text)
+        self.assertNotIn(b"# Bee News\n[feed bee-news]", text)
+        self.assertIn(b"[feed bee-news-2]", text)
+        self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/bee-news").json().get("removed")))
+        self.assertEqual(self.ctl("remove", "bee-news", "--config", self.d.config).returncode, 5)
 
     def test_add_of_a_non_feed_leaves_the_file_alone(self):
         before = open(self.d.config, "rb").read()

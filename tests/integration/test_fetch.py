@@ -125,7 +125,7 @@ class FetchTest(unittest.TestCase):
         self.assertTrue(d.wait_log("410"), d.read_log())
 
     def test_errors_back_off(self):
-        self.srv.set_feed("b", status=500)
+        self.srv.set_feed("b", status=404)   # not transient (a 5xx is: the retry schedule)
         d = self.feedd([("broken", "/feed/b", "")], interval="1s")
         reqs = self.wait_requests("/feed/b", 3, timeout=40)
         g1 = reqs[1]["time"] - reqs[0]["time"]

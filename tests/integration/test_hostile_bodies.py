@@ -12,9 +12,9 @@ Every cap that cuts a document (items, a field, max_size; an endless body
 meets the items cap) is said on the feed (last_warning: what was cut and
 where), logged, and counted in /v1/status.
 
-A 503 whose Retry-After is 0 or a date in 1970 gets the normal backoff on a
-feed polled daily (as a 503 without Retry-After), not a retry at
-min_interval.
+A 503 whose Retry-After is 0 or a date in 1970 is scheduled as a 503
+without Retry-After is (the retry schedule), not as a hint to come back at
+once (reason retry-after, clamped to min_interval).
 """
 import calendar
 import shutil
@@ -169,7 +169,7 @@ class HostileBodiesTest(unittest.TestCase):
 
     def test_retry_after_now_or_past_backs_off(self):
         # A Retry-After of 0 or in 1970 is no hint: the 503 is scheduled as
-        # one without Retry-After (ra_none) is, not at min_interval.
+        # one without Retry-After (ra_none) is, not as "retry-after".
         self.assertTrue(self.fetched)
         none = self.first["ra_none"]
         normal = epoch(none["next_due"]) - epoch(none["last_fetch"])

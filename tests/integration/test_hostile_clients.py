@@ -5,6 +5,14 @@ garbage, NUL bytes and over-long targets, a client that half-closes or
 vanishes mid-request or mid-long-poll, a pipelined flood that is never
 read. After each, the daemon answers another client normally, holds no
 stale long-poll, and a long-poll still wakes for a new item.
+
+HostileLoadTest (issue 22, point 2): loads that used to lock every client
+out — 2 000 idle connections, 100 idle keep-alive clients, a slow-loris of
+300 heads, a client reconnecting in a loop, a burst of 1 000 long-polls —
+each with a well-behaved client that must succeed meanwhile (success is
+asserted, not timing: bench/api_hostile.py prints its p99 under each).
+Also: a request line without an HTTP version is a 400, a slow request
+body is a 408 that names the body.
 """
 import json
 import os
@@ -18,6 +26,8 @@ import unittest
 
 from fixture_server import render_rss
 from harness import Feedd, SLOW, wait_until
+from hostile_load import (IdleConnections, IdleKeepAlive, LongPollBurst, ReconnectLoop,
+                          Slowloris, proc_nofile, raise_nofile, well_behaved)
 
 
 def exchange(path, data, timeout=10, shut=False):
@@ -196,6 +206,91 @@ class HostileClientsTest(unittest.TestCase):
         items = result["r"].json()["items"]
         self.assertEqual([i["title"] for i in items], ["woken"])
         self.assertHealthy()
+
+
+class HostileLoadTest(unittest.TestCase):
+    IDLE = 2000
+
+    @classmethod
+    def setUpClass(cls):
+        # 2 000 connections are 2 000 descriptors on each side: the daemon
+        # inherits this limit (and raises its own soft limit to the hard one).
+        raise_nofile(8192)
+        cls.d = Feedd("[defaults]\ninterval = 1h\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.cleanup()
+
+    def status_api(self):
+        return self.d.get("/v1/status").json()["api"]
+
+    def assertServed(self):
+        well_behaved(self.d.socket, 20)
+        self.assertIsNone(self.d.proc.poll())
+
+    def test_thousands_of_idle_connections(self):
+        limit = proc_nofile(self.d.proc.pid)
+        self.assertGreater(limit, self.IDLE + 512,
+                           "the daemon's open-files limit (%d) is too low for this test; "
+                           "raise the hard limit (ulimit -Hn)" % limit)
+        with IdleConnections(self.d.socket, self.IDLE):
+            self.assertServed()
+            # They are all open (not closed to make room): idle costs no slot.
+            self.assertGreaterEqual(self.status_api()["clients"], self.IDLE)
+            self.assertServed()
+
+    def test_idle_keep_alive_clients(self):
+        with IdleKeepAlive(self.d.socket, 100):
+            self.assertServed()
+            self.assertGreaterEqual(self.status_api()["clients"], 100)
+
+    def test_slowloris(self):
+        with Slowloris(self.d.socket, 300):
+            time.sleep(0.5)
+            self.assertServed()
+
+    def test_reconnect_loop(self):
+        with ReconnectLoop(self.d.socket) as loop:
+            wait_until(lambda: loop.cycles > 200)
+            self.assertServed()
+        self.assertGreater(loop.cycles, 200)
+
+    def test_burst_of_long_polls(self):
+        with LongPollBurst(self.d.socket, 1000) as burst:
+            self.assertServed()
+            # Every one is held (docs/API.md: held long-polls do not count),
+            # none refused.
+            self.assertTrue(wait_until(lambda: self.status_api()["waiting"] == 1000, 60),
+                            self.status_api())
+            self.assertEqual(burst.answered(), 0)
+            self.assertServed()
+        self.assertTrue(wait_until(lambda: self.status_api()["waiting"] == 0))
+
+    def test_request_line_without_version_is_400(self):
+        raw = exchange(self.d.socket, b"GET /v1/status\r\n\r\n", shut=True)
+        self.assertEqual(statuses(raw), [400], raw[:300])
+        self.assertIn(b"HTTP/1.x", raw)
+        raw = exchange(self.d.socket, b"GET /v1/status HTTP/2.0\r\nHost: x\r\n\r\n",
+                       shut=True)
+        self.assertEqual(statuses(raw), [400], raw[:300])
+
+    def test_slow_body_408_names_the_body(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(30 * SLOW)
+        s.connect(self.d.socket)
+        s.sendall(b"POST /v1/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab")
+        raw = b""
+        try:
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    break
+                raw += b
+        finally:
+            s.close()
+        self.assertEqual(statuses(raw), [408], raw[:300])
+        self.assertIn(b"request body took too long", raw)
 
 
 if __name__ == "__main__":

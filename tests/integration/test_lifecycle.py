@@ -105,5 +105,38 @@ class LifeCycle(unittest.TestCase):
         self.assertEqual(self.f.proc.wait(10 * SLOW), 0)
 
 
+class OneDaemonPerStateDir(unittest.TestCase):
+    """Issue 22, point 5: two daemons on one state_dir ran every hook twice.
+    The second is refused before it opens the store, naming the holder."""
+
+    def setUp(self):
+        self.a = Feedd(GOOD)
+        # Its own folder and socket, the first one's state_dir.
+        self.b = Feedd(GOOD, start=False, args=["--state-dir", self.a.state_dir])
+
+    def tearDown(self):
+        self.b.cleanup()
+        self.a.cleanup()
+
+    def test_second_daemon_is_refused_with_the_holders_pid(self):
+        self.b.start(wait_ready=False)
+        self.assertEqual(self.b.proc.wait(10 * SLOW), 1, self.b.read_log())
+        log = self.b.read_log()
+        self.assertIn("in use by another feedd (pid %d" % self.a.proc.pid, log)
+        self.assertNotIn("READY=1", self.b.notify.messages)
+        # The first is untouched; once it stops, the lock is free again
+        # (the file it leaves behind does not keep anyone out).
+        self.assertEqual(self.a.get("/v1/status").status, 200)
+        self.assertEqual(self.a.stop(), 0)
+        self.b._close_files()
+        self.b.start()
+        self.assertEqual(self.b.get("/v1/status").status, 200)
+
+    def test_once_is_refused_too(self):
+        r = run_feedd("--once", "-c", self.a.config, "--state-dir", self.a.state_dir)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(b"pid %d" % self.a.proc.pid, r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "core/item.h"
 #include "store/store.h"
 
@@ -139,6 +141,34 @@ static inline struct store *tdb_open(struct tdb *t)
 		abort();
 	}
 	return t->s;
+}
+
+/* Runs SQL on the test's store behind the store's back (a store written by
+ * an older version, say): 0 or -1. */
+static inline int tdb_exec(const struct tdb *t, const char *sql)
+{
+#ifdef FEEDD_HAVE_PG
+	if (t->pgdb[0]) {
+		PGconn *c = PQconnectdb(t->path);
+		PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+		int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+		if (!ok)
+			fprintf(stderr, "tdb_exec: %s\n", PQerrorMessage(c));
+		PQclear(r);
+		PQfinish(c);
+		return ok ? 0 : -1;
+	}
+#endif
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(t->path, &db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(db, 5000);
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	}
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "tdb_exec: %s\n", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
 }
 
 /* Closes the store and removes the directory with everything in it. */

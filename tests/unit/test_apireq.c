@@ -262,9 +262,12 @@ static void test_atom(void **state)
 			entries++;
 	assert_int_equal(entries, 2);
 	xmlFreeDoc(doc);
-	/* The guid-less item gets an IRI id of ours. */
-	assert_non_null(strstr(b.data, "<id>urn:feedd:item:2</id>"));
-	assert_non_null(strstr(b.data, "<id>urn:x:1</id>"));
+	/* Every id is ours, from the feed's name (escaped) and the item's id;
+	 * the publisher's guid is beside it as written. */
+	assert_non_null(strstr(b.data, "<id>tag:feedd,2026:f/2</id>"));
+	assert_non_null(strstr(b.data, "<id>tag:feedd,2026:news%20%26%20more/1</id>"));
+	assert_non_null(strstr(b.data, "<feedd:guid>urn:x:1</feedd:guid>"));
+	assert_null(strstr(b.data, "<id>urn:x:1</id>"));
 	assert_non_null(strstr(b.data, "href=\"https://e.org/a?x=1&amp;y=2\""));
 	buf_free(&b);
 

@@ -260,9 +260,34 @@ static void test_durations_and_sizes(void **state)
 	assert_int_equal(config_parse_size("1T", &v), -22);
 }
 
+/* No value may carry a control character, whatever the key's type: that is
+ * how one line of the file would become two. */
+static void test_control_characters_in_values(void **state)
+{
+	(void)state;
+	bad("[feed a]\nurl = http://e.org/\ntags = a\x01" "b\n",
+	    "t.conf:3: [feed a] tags: the value contains a control character (U+0001)");
+	bad("[feed a]\nurl = http://e.org/\nexec = /bin/true\rexec = x\n",
+	    "t.conf:3: [feed a] exec: the value contains a carriage return");
+	bad("[defaults]\ntags = x\xc2\x85y\n",
+	    "t.conf:2: [defaults] tags: the value contains a control character (U+0085)");
+	bad("[daemon]\nuser_agent = a\tb\n",
+	    "t.conf:2: [daemon] user_agent: the value contains a tab");
+	bad("[defaults]\ninterval = 1h\x1b\n",
+	    "t.conf:2: [defaults] interval: the value contains a control character (U+001B)");
+	bad("[feed a\xc2\x85]\nurl = http://e.org/\n",
+	    "t.conf:1: [feed a\xc2\x85] invalid feed name (letters, digits, - _ . and "
+	    "non-ASCII letters, at most 100)");
+	/* A trailing CR (a file written on Windows) is the line's end, not the value's. */
+	struct config *c = ok("[feed a]\r\nurl = http://e.org/\r\ntags = x\r\n");
+	assert_string_equal(c->feeds[0].tags[0], "x");
+	config_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_control_characters_in_values),
 		cmocka_unit_test(test_full_config),
 		cmocka_unit_test(test_builtin_defaults),
 		cmocka_unit_test(test_errors),

@@ -1,6 +1,8 @@
 /* test_http.c — the HTTP server's bounds on a real loop and a real socket:
- * 431, 413, 503 past the client limit, slow-loris, a client that never
- * reads, keep-alive and pipelining in order. */
+ * 431, 413, idle connections that cost no slot (the one idle longest
+ * closed for a newcomer), a readable 503 when none is idle, requests
+ * queued for a slot, slow-loris, a client that never reads, keep-alive and
+ * pipelining in order. */
 #include <errno.h>
 #include <grp.h>
 #include <poll.h>
@@ -74,12 +76,12 @@ static void on_request(struct http_conn *c, const struct http_request *req, void
 		http_reply(c, 200, "text/plain", NULL, "hello\n", 6);
 	} else if (!strcmp(t, "/echo")) {
 		http_reply(c, 200, "text/plain", NULL, req->body, req->body_len);
-	} else if (!strcmp(t, "/delay")) {
+	} else if (!strncmp(t, "/delay", 6)) {
 		struct delay *d = calloc(1, sizeof *d);
 		d->conn = c;
 		uv_timer_init(&s->loop, &d->timer);
 		d->timer.data = d;
-		uv_timer_start(&d->timer, on_delay, 50, 0);
+		uv_timer_start(&d->timer, on_delay, t[6] == '?' ? strtoul(t + 7, NULL, 10) : 50, 0);
 	} else if (!strncmp(t, "/big?n=", 7)) {
 		struct big *b = calloc(1, sizeof *b);
 		b->left = strtoul(t + 7, NULL, 10);
@@ -130,13 +132,19 @@ static void server_thread(void *arg)
 	uv_loop_close(&s->loop);
 }
 
-static struct srv *server_start(void)
+/* MAX_CONNS, MAX_ACTIVE: 0 for the defaults. */
+static struct srv *server_start_lim(int max_conns, int max_active)
 {
 	struct srv *s = calloc(1, sizeof *s);
 	struct http_limits lim = HTTP_LIMITS_DEFAULT;
 	/* Short timeouts so the test does not sit for 10 s. */
 	lim.head_timeout_ms = 300;
 	lim.idle_timeout_ms = 600;
+	lim.queue_timeout_ms = 300;
+	if (max_conns)
+		lim.max_conns = max_conns;
+	if (max_active)
+		lim.max_active = max_active;
 	s->lim = lim;
 	strcpy(s->dir, "/tmp/feedd-test-http-XXXXXX");
 	assert_non_null(mkdtemp(s->dir));
@@ -147,6 +155,8 @@ static struct srv *server_start(void)
 	assert_int_equal(s->start_rc, 0);
 	return s;
 }
+
+static struct srv *server_start(void) { return server_start_lim(0, 0); }
 
 static void server_stop(struct srv *s)
 {
@@ -357,33 +367,119 @@ static void test_body_too_large(void **state)
 	server_stop(s);
 }
 
-static void test_too_many_clients(void **state)
+static int get(int fd, const char *target, struct resp *out)
 {
-	struct srv *s = server_start();
-	int fds[64];
-	for (int i = 0; i < 64; i++) {
+	char req[256];
+	snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", target);
+	send_str(fd, req);
+	*out = read_response(fd);
+	return out->status;
+}
+
+static void test_idle_connections_cost_no_slot(void **state)
+{
+	/* Twice as many kept-alive idle clients as request slots: a newcomer
+	 * is served, and so is each of them again. */
+	struct srv *s = server_start_lim(0, 4);
+	int fds[8];
+	struct resp r;
+	for (int i = 0; i < 8; i++) {
 		fds[i] = client(s);
-		send_str(fds[i], "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
-		struct resp r = read_response(fds[i]);
-		assert_int_equal(r.status, 200);
+		assert_int_equal(get(fds[i], "/hello", &r), 200);
 		free(r.body);
 	}
 	int extra = client(s);
-	/* The server may have answered and closed before this is sent. */
-	send(extra, "GET /hello HTTP/1.1\r\n\r\n", 24, MSG_NOSIGNAL);
+	assert_int_equal(get(extra, "/count", &r), 200);
+	assert_int_equal(atoi(r.body), 9);
+	free(r.body);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(get(fds[i], "/hello", &r), 200);
+		free(r.body);
+		close(fds[i]);
+	}
+	close(extra);
+	server_stop(s);
+}
+
+static void test_oldest_idle_closed_for_a_newcomer(void **state)
+{
+	struct srv *s = server_start_lim(4, 0);
+	int fds[4];
+	struct resp r;
+	for (int i = 0; i < 4; i++) {
+		fds[i] = client(s);
+		assert_int_equal(get(fds[i], "/hello", &r), 200);
+		free(r.body);
+	}
+	/* The fifth is served; the first (idle longest) is closed for it. */
+	int extra = client(s);
+	assert_int_equal(get(extra, "/hello", &r), 200);
+	free(r.body);
+	size_t n;
+	assert_true(reads_to_eof(fds[0], &n));
+	assert_int_equal(n, 0);
+	assert_int_equal(get(fds[1], "/count", &r), 200);
+	assert_int_equal(atoi(r.body), 4);
+	free(r.body);
+	for (int i = 0; i < 4; i++)
+		close(fds[i]);
+	close(extra);
+	server_stop(s);
+}
+
+static void test_refused_client_reads_503(void **state)
+{
+	/* Every connection busy sending a head: nothing idle to close. */
+	struct srv *s = server_start_lim(4, 0);
+	int fds[4];
+	for (int i = 0; i < 4; i++) {
+		fds[i] = client(s);
+		send_str(fds[i], "GET /hello HTTP/1.1\r\nHo");
+	}
+	/* Let the server read those heads (else they count as idle). */
+	struct pollfd p = { .fd = -1 };
+	poll(&p, 0, 200);
+	int extra = client(s);
+	/* Sending never fails (the request is read), the answer is a 503. */
+	send_str(extra, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
 	struct resp r = read_response(extra);
 	assert_int_equal(r.status, 503);
 	assert_true(r.close);
+	assert_non_null(strstr(r.body, "too many"));
 	free(r.body);
+	size_t n;
+	assert_true(reads_to_eof(extra, &n));
 	close(extra);
-	/* The 64 are still served. */
-	send_str(fds[0], "GET /count HTTP/1.1\r\nHost: x\r\n\r\n");
-	r = read_response(fds[0]);
-	assert_int_equal(r.status, 200);
-	assert_int_equal(atoi(r.body), 64);
-	free(r.body);
-	for (int i = 0; i < 64; i++)
+	for (int i = 0; i < 4; i++)
 		close(fds[i]);
+	server_stop(s);
+}
+
+static void test_requests_wait_for_a_slot(void **state)
+{
+	/* One slot: a second request waits for the first, then is served. */
+	struct srv *s = server_start_lim(0, 1);
+	int a = client(s), b = client(s);
+	send_str(a, "GET /delay?100 HTTP/1.1\r\nHost: x\r\n\r\n");
+	send_str(b, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	struct resp r = read_response(b);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	r = read_response(a);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	/* A slot held past the queue bound (300 ms here): 503, readable. */
+	send_str(a, "GET /delay?2000 HTTP/1.1\r\nHost: x\r\n\r\n");
+	struct pollfd p = { .fd = -1 };
+	poll(&p, 0, 50);
+	assert_int_equal(get(b, "/hello", &r), 503);
+	assert_non_null(strstr(r.body, "slot"));
+	free(r.body);
+	r = read_response(a);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	close(a);
+	close(b);
 	server_stop(s);
 }
 
@@ -548,7 +644,10 @@ int main(void)
 		cmocka_unit_test(test_keepalive_and_pipelining),
 		cmocka_unit_test(test_head_too_large),
 		cmocka_unit_test(test_body_too_large),
-		cmocka_unit_test(test_too_many_clients),
+		cmocka_unit_test(test_idle_connections_cost_no_slot),
+		cmocka_unit_test(test_oldest_idle_closed_for_a_newcomer),
+		cmocka_unit_test(test_refused_client_reads_503),
+		cmocka_unit_test(test_requests_wait_for_a_slot),
 		cmocka_unit_test(test_slow_loris),
 		cmocka_unit_test(test_never_reads),
 		cmocka_unit_test(test_socket_file),

@@ -89,6 +89,7 @@ static const struct feed_case feed_cases[] = {
 	{"utf32be.xml", NULL, DOC_RSS},
 	{"koi8r.xml", NULL, DOC_RSS},
 	{"http-latin1.xml", "text/xml; charset=ISO-8859-1", DOC_RSS},
+	{"rss_guids.xml", NULL, DOC_RSS},
 };
 
 /* Every test feed: the expected JSON, whatever the chunking. */

@@ -128,7 +128,42 @@ static void test_backoff(void **state)
 	expect(&in, 86400, "backoff");
 	in.outcome = SCHEDULE_OUTAGE;
 	in.failures = 5;
-	expect(&in, 1800, "outage");
+	expect(&in, 300 * 16, "outage");            /* the retry schedule, not counted */
+}
+
+/* Transient errors: min_interval first, doubling to max_interval, however
+ * long the interval; jitter only shortens, never below min_interval. */
+static void test_retry(void **state)
+{
+	(void)state;
+	struct schedule_in in = base();
+	in.outcome = SCHEDULE_RETRY;
+	in.interval = 3600;
+	int64_t want[] = { 300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 76800, 86400, 86400 };
+	for (int i = 0; i < 11; i++) {
+		in.failures = i + 1;
+		expect(&in, want[i], "retry");
+	}
+	in.failures = 0;                            /* treated as the first */
+	expect(&in, 300, "retry");
+	in.failures = 1000000;
+	expect(&in, 86400, "retry");
+	uint64_t rng = 7;
+	in.rng = &rng;
+	for (int i = 0; i < 200; i++) {
+		struct schedule_out out;
+		in.failures = 1 + i % 12;
+		int64_t top = want[in.failures - 1 < 11 ? in.failures - 1 : 10];
+		schedule_next(&in, &out);
+		int64_t d = out.next_due - NOW;
+		assert_true(d <= top);
+		assert_true(d >= 300);
+		assert_true(d >= top - top / 10);
+	}
+	in.rng = NULL;
+	in.failures = 1;
+	in.min_interval = 5;
+	expect(&in, 5, "retry");
 }
 
 static void test_retry_after(void **state)
@@ -237,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_document_hints),
 		cmocka_unit_test(test_skip),
 		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_retry),
 		cmocka_unit_test(test_retry_after),
 		cmocka_unit_test(test_jitter),
 	};

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "store/dedup.h"
 #include "store_fixture.h"
 
 static void test_guid_identity(void **state)
@@ -100,14 +101,20 @@ static void test_same_identity_twice_in_document(void **state)
 	struct tdb t;
 	struct store *s = tdb_open(&t);
 	struct doc *d = doc_new();
+	/* The same entry twice is one item; two entries that share a link
+	 * but differ are two (issue 16: items that differ never merge). */
+	doc_add(d, NULL, "https://ex.com/x", "first");
 	doc_add(d, NULL, "https://ex.com/x", "first");
 	doc_add(d, NULL, "https://ex.com/x", "second copy");
 	doc_add(d, "g", "https://ex.com/y", "y");
-	assert_int_equal(commit_count(s, "f", d, NULL), 2);
+	assert_int_equal(commit_count(s, "f", d, NULL), 3);
 	json_t *items = all_items(s, "f");
-	assert_int_equal(json_array_size(items), 2);
+	assert_int_equal(json_array_size(items), 3);
 	assert_string_equal(jstr(json_array_get(items, 0), "title"), "first");
+	assert_string_equal(jstr(json_array_get(items, 0), "identity"), "hash");
 	json_decref(items);
+	/* Fetched again: nothing new. */
+	assert_int_equal(commit_count(s, "f", d, NULL), 0);
 	doc_free(d);
 	tdb_close(&t);
 }
@@ -550,6 +557,98 @@ static void test_release_memory_keeps_everything(void **state)
 	tdb_close(&t);
 }
 
+/* A store written before the content key holds hash identities over
+ * title, date and first enclosure ("h:" keys), and of items those merged
+ * only the first. Without a migration: the stored items are found under
+ * their old identities and re-keyed (nothing announced again), the item
+ * that was merged away is announced now, and a tombstone under an old
+ * identity keeps its item away unless that identity was made of nothing. */
+static void set_old_identities(struct tdb *t, const char *feed, const struct doc *d)
+{
+	bool link = false;
+	struct dedup_item *p = NULL;
+	assert_int_equal(dedup_plan(d, &link, &p), 0);
+	for (size_t i = 0; i < d->nitems; i++) {
+		assert_true(p[i].alt_legacy);
+		char sql[512];
+		snprintf(sql, sizeof sql, "UPDATE items SET ikey = '%s' WHERE ikey = '%s'"
+			 " AND feed = (SELECT id FROM feeds WHERE name = '%s')",
+			 p[i].alt, p[i].key, feed);
+		assert_int_equal(tdb_exec(t, sql), 0);
+	}
+	dedup_free(p, d->nitems);
+}
+
+static struct item *add_hashed(struct doc *d, const char *title, const char *summary)
+{
+	struct item *it = doc_add(d, NULL, NULL, title);
+	it->summary = xdup(summary);
+	return it;
+}
+
+static void test_older_hash_identities_are_rekeyed(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	add_hashed(d, "a", "alpha");
+	add_hashed(d, "b", "beta");
+	add_hashed(d, NULL, "first body");
+	add_hashed(d, NULL, "second body");
+	/* What the older version stored: three items, the fourth merged. */
+	struct doc *was = doc_new();
+	add_hashed(was, "a", "alpha");
+	add_hashed(was, "b", "beta");
+	add_hashed(was, NULL, "first body");
+	assert_int_equal(commit_count(s, "f", was, NULL), 3);
+	set_old_identities(&t, "f", was);
+	size_t upd = 9;
+	assert_int_equal(commit_count(s, "f", d, &upd), 1);
+	assert_int_equal(upd, 0);
+	assert_int_equal(commit_count(s, "f", d, &upd), 0);
+	assert_int_equal(upd, 0);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 4);
+	assert_string_equal(jstr(json_array_get(items, 3), "summary"), "second body");
+	json_decref(items);
+
+	/* Pruned under an old identity: still pruned. */
+	struct doc *e = doc_new(), *f = doc_new(), *ef = doc_new();
+	add_hashed(e, "e", "epsilon");
+	add_hashed(f, "f", "phi");
+	add_hashed(ef, "e", "epsilon");
+	add_hashed(ef, "f", "phi");
+	assert_int_equal(commit_count(s, "g", e, NULL), 1);
+	set_old_identities(&t, "g", e);
+	assert_int_equal(commit_count(s, "g", f, NULL), 1);
+	int pruned = -1;
+	assert_int_equal(store_prune(s, "g", time(NULL), 0, 1, 100, &pruned), 0);
+	assert_int_equal(pruned, 1);
+	assert_int_equal(commit_count(s, "g", ef, NULL), 0);
+
+	/* An old identity of empty fields stood for every untitled, undated
+	 * item: its tombstone keeps none of them away. */
+	struct doc *g1 = doc_new(), *g2 = doc_new();
+	add_hashed(g1, NULL, "one body");
+	add_hashed(g2, NULL, "another body");
+	add_hashed(g2, "f", "phi");
+	assert_int_equal(commit_count(s, "h", g1, NULL), 1);
+	set_old_identities(&t, "h", g1);
+	assert_int_equal(commit_count(s, "h", f, NULL), 1);
+	assert_int_equal(store_prune(s, "h", time(NULL), 0, 1, 100, &pruned), 0);
+	assert_int_equal(pruned, 1);
+	assert_int_equal(commit_count(s, "h", g2, NULL), 1);
+
+	doc_free(d);
+	doc_free(was);
+	doc_free(e);
+	doc_free(f);
+	doc_free(ef);
+	doc_free(g1);
+	doc_free(g2);
+	tdb_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -564,6 +663,7 @@ int main(void)
 		cmocka_unit_test(test_front_page_links_do_not_merge),
 		cmocka_unit_test(test_title_edit_updates_in_place),
 		cmocka_unit_test(test_relisted_after_pruning),
+		cmocka_unit_test(test_older_hash_identities_are_rekeyed),
 		cmocka_unit_test(test_same_article_in_two_feeds),
 		cmocka_unit_test(test_awkward_identities_are_found_again),
 		cmocka_unit_test(test_empty_document_removes_nothing),

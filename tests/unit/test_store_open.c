@@ -76,7 +76,7 @@ static void test_fresh_store_is_wal_and_current(void **state)
 	assert_string_equal(mode, "wal");
 	free(mode);
 	char *v = raw_text(t.path, "PRAGMA user_version");
-	assert_string_equal(v, "5");
+	assert_string_equal(v, "6");
 	free(v);
 	v = raw_text(t.path, "PRAGMA page_size");   /* a new file's pages */
 	assert_string_equal(v, "16384");
@@ -134,6 +134,8 @@ static void test_upgrade_from_v1(void **state)
 	assert_int_equal(store_items(s, &q, &items, &next), 0);
 	assert_int_equal(json_array_size(items), 1);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 0), "id")), 3);
+	/* Migration 5: an item with only an updated date is dated by it. */
+	assert_string_equal(jstr(json_array_get(items, 0), "date"), "2021-11-30T19:20:00Z");
 	json_decref(items);
 	q.q = "session";
 	assert_int_equal(store_items(s, &q, &items, &next), 0);
@@ -174,7 +176,7 @@ static void test_upgrade_from_v1(void **state)
 	store_close(s);
 	t.s = NULL;
 	v = raw_text(t.path, "PRAGMA user_version");
-	assert_string_equal(v, "5");
+	assert_string_equal(v, "6");
 	free(v);
 	assert_rule_check_is_comparisons(t.path);
 	char *ok = raw_text(t.path, "PRAGMA integrity_check");

@@ -269,17 +269,21 @@ static const char *state_of(json_t *f)
 		return "removed";
 	if (json_is_true(json_object_get(f, "gone")))
 		return "gone";
-	if (json_integer_value(json_object_get(f, "failures")) > 0)
+	if (json_integer_value(json_object_get(f, "failures")) > 0 ||
+	    json_string_value(json_object_get(f, "last_error")))
 		return "failing";
-	if (json_is_null(json_object_get(f, "last_fetch")))
+	if (json_is_null(json_object_get(f, "last_success")))
 		return "new";
 	return "ok";
 }
 
 static void fetched(struct store *s, const char *name, int64_t failures, bool gone)
 {
+	/* A failure leaves an error; only a success sets last_success. */
 	struct feed_state st = { .name = (char *)name, .url = NULL,  /* keep the configured one */
 				 .last_fetch = 1000, .last_status = gone ? 410 : 200,
+				 .last_success = failures || gone ? 0 : 1000,
+				 .last_error = failures || gone ? (char *)"HTTP 500" : NULL,
 				 .failures = failures, .gone = gone };
 	assert_int_equal(store_commit_fetch(s, &st, NULL, 0, false, NULL), 0);
 }
@@ -308,6 +312,16 @@ static void test_feed_counts(void **state)
 	fetched(s, "failing", 3, false);
 	fetched(s, "gone", 1, true);
 	fetched(s, "dropped", 2, true);
+	/* An error not counted (an outage) is failing all the same; fetched
+	 * without a success yet is new, never ok. */
+	struct feed_state outage = { .name = (char *)"fresh2", .last_fetch = 1000,
+				     .last_error = (char *)"connect: refused (network outage)" };
+	assert_int_equal(store_commit_fetch(s, &outage, NULL, 0, false, NULL), 0);
+	assert_int_equal(store_feed_counts(s, NULL, 0, &n), 0);
+	assert_int_equal(n.failing, 2);
+	assert_int_equal(n.fresh, 1);
+	outage.last_error = NULL;
+	assert_int_equal(store_commit_fetch(s, &outage, NULL, 0, false, NULL), 0);
 	c.nfeeds = 6;  /* "dropped" leaves the config: removed wins over gone */
 	assert_int_equal(store_feeds_sync(s, &c), 0);
 	assert_int_equal(store_feed_counts(s, NULL, 0, &n), 0);

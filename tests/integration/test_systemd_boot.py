@@ -1,0 +1,314 @@
+"""feedd under a real systemd: Debian 12 booted in a container.
+
+test_systemd.py checks the units offline and the daemon's side of the
+protocol without systemd; this test installs the build into a booted
+bookworm (systemd 252 as PID 1, tests/integration/nspawn.py) exactly as the
+README says — `cmake --install`, `systemd-sysusers`, `systemctl
+daemon-reload`, `systemctl enable --now feedd` — and checks what a user
+meets: the feed fetched (from a fixture server on the container's own
+loopback), the socket usable by group feedd and by no one else across
+restart, stop and socket activation, `systemctl reload` applying a good
+file and failing on a bad one (the running set kept, the error in the
+journal), the watchdog armed and fed, the journal's priorities, the
+sandbox's exposure measured by the running systemd, an installation of the
+old unit picking up the fix the way docs/operations.md says, and what an
+exec hook may write under the sandbox.
+
+The build is installed with its own prefix (the README's: /usr/local unless
+configured otherwise), so the installed units' rewritten paths are what
+runs. The tests share one container and run in order (test_01 ... test_11). The
+first run debootstraps the root into /var/cache/feedd-test (minutes); later
+runs take about a minute. A machine that cannot boot a container fails
+here, saying why. Needs root.
+"""
+import json
+import os
+import re
+import shlex
+import time
+import unittest
+
+from harness import FEEDCTL_BIN, FEEDD_BIN, SOURCE_DIR
+from test_systemd import UNIT, unit_entries
+import nspawn
+
+BUILD_DIR = os.environ.get("FEEDD_BUILD_DIR")
+PORT = 8080
+FIXTURE = "/opt/feedd-test/fixture_server.py"
+SOCK = "/run/feedd/feedd.sock"
+
+CONF = """[defaults]
+interval = 1h
+
+[feed local]
+url = http://127.0.0.1:%d/static
+allow_private = yes
+""" % PORT
+CONF_TWO = CONF + """
+[feed second]
+url = http://127.0.0.1:%d/cache?max_age=60
+allow_private = yes
+""" % PORT
+CONF_BAD = CONF_TWO + """
+[feed third
+url = http://127.0.0.1:%d/static
+""" % PORT
+
+# The unit of an installation from before the fix, as a drop-in over the
+# new one: the service owned /run/feedd, and reload was /bin/kill.
+OLD_UNIT = """[Service]
+RuntimeDirectory=feedd
+RuntimeDirectoryMode=0755
+RuntimeDirectoryPreserve=yes
+ExecReload=
+ExecReload=/bin/kill -HUP $MAINPID
+"""
+
+
+# An exec hook runs as feedd's user, under its sandbox: what it may write.
+SANDBOX_SKIP = {"Type", "NotifyAccess", "ExecStart", "ExecStartPre", "ExecReload", "Restart",
+                "RestartSec", "RestartPreventExitStatus", "WatchdogSec", "User",
+                "StateDirectory", "ConfigurationDirectory"}
+HOOK_PROBE = r"""
+set -e
+echo item > "$STATE_DIRECTORY/hook-output"
+echo item > /tmp/hook-output
+echo item > /var/tmp/hook-output
+if touch /etc/feedd-sandbox-probe 2>/dev/null; then echo "wrote /etc"; exit 1; fi
+if touch /usr/local/feedd-sandbox-probe 2>/dev/null; then echo "wrote /usr"; exit 1; fi
+if touch /run/feedd/probe 2>/dev/null; then echo "wrote /run/feedd"; exit 1; fi
+if ls /home/ >/dev/null 2>&1; then echo "saw /home"; exit 1; fi
+echo sandboxed
+"""
+
+
+class Boot(unittest.TestCase):
+    c = None
+
+    @classmethod
+    def setUpClass(cls):
+        if not BUILD_DIR:
+            raise AssertionError("FEEDD_BUILD_DIR is not set (run through ctest)")
+        t0 = time.monotonic()
+        root = nspawn.cached_root(nspawn.runtime_packages([FEEDD_BIN, FEEDCTL_BIN]))
+        t1 = time.monotonic()
+        cls.c = nspawn.Container(root).start()
+        try:
+            print("\nroot %s (%.1f s); booted systemd in %.1f s (%s)"
+                  % (root, t1 - t0, time.monotonic() - t1, cls.c.boot_state))
+            print(cls.c.run(["systemctl", "--version"]).stdout.splitlines()[0])
+            cls.c.install_build(BUILD_DIR)
+            with open(os.path.join(SOURCE_DIR, "tests/integration/fixture_server.py")) as f:
+                cls.c.write(FIXTURE, f.read())
+            cls.c.run(["systemd-run", "--unit=feedd-fixture", "--setenv=FIXTURE_PORT=%d" % PORT,
+                       "python3", FIXTURE, "--no-stdin"], check=True)
+            for user in ("alice", "bob"):
+                cls.c.run(["useradd", "--create-home", user], check=True)
+            probe = ("import urllib.request; urllib.request.urlopen("
+                     "'http://127.0.0.1:%d/static', timeout=2)" % PORT)
+            ok = False
+            for _ in range(50):
+                if cls.c.run(["python3", "-c", probe]).returncode == 0:
+                    ok = True
+                    break
+                time.sleep(0.2)
+            if not ok:
+                raise AssertionError("the fixture server did not come up:\n%s" % cls.c.run(
+                    ["journalctl", "-u", "feedd-fixture", "--no-pager"]).stdout)
+        except BaseException:
+            cls.c.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.c:
+            cls.c.stop()
+
+    # --- helpers ---
+
+    def run_ok(self, argv, **kw):
+        r = self.c.run(argv, **kw)
+        self.assertEqual(r.returncode, 0, str(r) + self.journal_tail())
+        return r
+
+    def journal_tail(self, n=30):
+        return "\n--- journal\n" + self.c.run(
+            ["journalctl", "-u", "feedd.service", "-u", "feedd.socket", "-n", str(n),
+             "--no-pager"]).stdout
+
+    def show(self, *props, unit="feedd.service"):
+        r = self.run_ok(["systemctl", "show", unit] + ["-p" + p for p in props])
+        return dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
+
+    def config_path(self):
+        """The feeds.conf the installed unit names (-c), else feedd's default."""
+        r = self.run_ok(["systemctl", "show", "feedd.service", "-pExecStart", "--value"])
+        m = re.search(r"argv\[\]=([^;]*);", r.stdout)
+        argv = shlex.split(m.group(1)) if m else []
+        return argv[argv.index("-c") + 1] if "-c" in argv else "/etc/feedd/feeds.conf"
+
+    def assert_socket_open_to_group(self):
+        r = self.run_ok(["stat", "-c", "%F %U:%G %a", "/run/feedd", SOCK])
+        self.assertEqual(r.stdout.splitlines(),
+                         ["directory root:root 755", "socket root:feedd 660"])
+        alice = self.c.run(["feedctl", "status"], user="alice")
+        self.assertEqual(alice.returncode, 0, str(alice) + self.journal_tail())
+        self.assertIn("feeds:", alice.stdout)
+        bob = self.c.run(["feedctl", "status"], user="bob")
+        self.assertEqual(bob.returncode, 3, str(bob))
+        self.assertIn("Permission denied", bob.stderr)
+
+    def feed_names(self):
+        r = self.run_ok(["feedctl", "feeds", "--json"], user="alice")
+        return sorted(f["name"] for f in json.loads(r.stdout)["feeds"]
+                      if not f.get("removed"))
+
+    # --- the tests, in order ---
+
+    def test_01_install_as_the_readme_says(self):
+        self.run_ok(["systemd-sysusers"])
+        group = self.run_ok(["getent", "group", "feedd"]).stdout
+        self.assertRegex(group, r"^feedd:x:\d+:$")
+        self.run_ok(["usermod", "-aG", "feedd", "alice"])
+        self.c.write(self.config_path(), CONF)
+        self.run_ok(["systemctl", "daemon-reload"])
+        self.run_ok(["systemctl", "enable", "--now", "feedd"])
+        self.assertEqual(self.show("ActiveState", "SubState"),
+                         {"ActiveState": "active", "SubState": "running"})
+        self.assertEqual(self.show("ActiveState", unit="feedd.socket")["ActiveState"], "active")
+
+    def test_02_fetches_a_loopback_feed(self):
+        def fetched():
+            r = self.c.run(["feedctl", "items", "--tsv"])
+            return r.returncode == 0 and "static one" in r.stdout and "static two" in r.stdout
+        deadline = time.monotonic() + 30
+        while not fetched() and time.monotonic() < deadline:
+            time.sleep(0.3)
+        self.assertTrue(fetched(), self.c.run(["feedctl", "feeds"]).stdout + self.journal_tail())
+
+    def test_03_group_members_only(self):
+        self.assert_socket_open_to_group()
+
+    def test_04_reload_good_then_bad(self):
+        conf = self.config_path()
+        pid = self.show("MainPID")["MainPID"]
+        self.c.write(conf, CONF_TWO)
+        self.run_ok(["systemctl", "reload", "feedd"])
+        self.assertEqual(self.feed_names(), ["local", "second"])
+        self.c.write(conf, CONF_BAD)
+        since = self.run_ok(["date", "+@%s.%N"]).stdout.strip()
+        r = self.c.run(["systemctl", "reload", "feedd"])
+        self.assertNotEqual(r.returncode, 0, "a reload of a bad feeds.conf succeeded:\n%s" % r)
+        self.assertIn("feedd.service failed", r.stderr)
+        # The running set stays, in the same process.
+        self.assertEqual(self.show("ActiveState", "MainPID"),
+                         {"ActiveState": "active", "MainPID": pid})
+        self.assertEqual(self.feed_names(), ["local", "second"])
+        # The journal names the error, from the daemon (priority err) and
+        # from the reload command.
+        log = self.run_ok(["journalctl", "-u", "feedd", "--since", since, "-o", "json",
+                           "--no-pager"]).stdout
+        entries = [json.loads(line) for line in log.splitlines()]
+        err = [e for e in entries if "section header without closing ]" in str(e["MESSAGE"])]
+        self.assertTrue(any(e.get("SYSLOG_IDENTIFIER") == "feedd" and e["PRIORITY"] == "3"
+                            for e in err), log)
+        self.assertTrue(any(e.get("SYSLOG_IDENTIFIER") == "feedctl" for e in err), log)
+        self.c.write(conf, CONF_TWO)
+        self.run_ok(["systemctl", "reload", "feedd"])
+
+    def test_05_restart_keeps_the_group_access(self):
+        pid = self.show("MainPID")["MainPID"]
+        self.run_ok(["systemctl", "restart", "feedd"])
+        self.assertNotEqual(self.show("MainPID")["MainPID"], pid)
+        self.assert_socket_open_to_group()
+        self.run_ok(["systemctl", "restart", "feedd.socket", "feedd.service"])
+        self.assert_socket_open_to_group()
+
+    def test_06_socket_activation(self):
+        self.run_ok(["systemctl", "stop", "feedd.service"])
+        self.assertEqual(self.show("ActiveState")["ActiveState"], "inactive")
+        self.assertEqual(self.show("ActiveState", unit="feedd.socket")["ActiveState"], "active")
+        # A group member's connection starts the service.
+        self.assert_socket_open_to_group()
+        self.assertEqual(self.show("ActiveState")["ActiveState"], "active")
+
+    def test_07_watchdog(self):
+        props = self.show("WatchdogUSec", "NotifyAccess", "Type")
+        self.assertEqual(props, {"WatchdogUSec": "1min", "NotifyAccess": "main",
+                                 "Type": "notify"})
+        # At 2 s, a daemon that did not ping would be killed within the wait.
+        dropin = "/etc/systemd/system/feedd.service.d/watchdog-test.conf"
+        self.c.write(dropin, "[Service]\nWatchdogSec=2s\n")
+        self.run_ok(["systemctl", "daemon-reload"])
+        self.run_ok(["systemctl", "restart", "feedd"])
+        before = self.show("MainPID", "NRestarts", "WatchdogUSec", "WatchdogTimestampMonotonic")
+        self.assertEqual(before["WatchdogUSec"], "2s")
+        time.sleep(5)
+        after = self.show("MainPID", "NRestarts", "ActiveState", "WatchdogTimestampMonotonic")
+        self.assertEqual((after["ActiveState"], after["MainPID"], after["NRestarts"]),
+                         ("active", before["MainPID"], before["NRestarts"]), self.journal_tail())
+        self.assertGreater(int(after["WatchdogTimestampMonotonic"]),
+                           int(before["WatchdogTimestampMonotonic"]))
+        os.unlink(self.c.path(dropin))
+        self.run_ok(["systemctl", "daemon-reload"])
+        self.run_ok(["systemctl", "restart", "feedd"])
+
+    def test_08_journal_priorities(self):
+        log = self.run_ok(["journalctl", "-u", "feedd", "-o", "json", "--no-pager"]).stdout
+        prio = {}
+        for line in log.splitlines():
+            e = json.loads(line)
+            if e.get("SYSLOG_IDENTIFIER") == "feedd" and isinstance(e.get("MESSAGE"), str):
+                prio.setdefault(re.sub(r"\d+", "N", e["MESSAGE"]), e["PRIORITY"])
+        want = {
+            "feedd N.N.N: N feeds from %s, state in /var/lib/feedd, socket %s"
+            % (re.sub(r"\d+", "N", self.config_path()), SOCK): "5",
+            "api: listening on the socket systemd passed": "6",
+            "reload: %s rejected, the running set is unchanged"
+            % re.sub(r"\d+", "N", self.config_path()): "3",
+            "stopping": "5",
+        }
+        for msg, p in want.items():
+            self.assertEqual(prio.get(msg), p, "%r in\n%s" % (msg, "\n".join(
+                "%s %s" % (v, k) for k, v in prio.items())))
+
+    def test_09_exposure(self):
+        r = self.run_ok(["systemd-analyze", "security", "feedd.service", "--no-pager"])
+        m = re.search(r"Overall exposure level for feedd\.service: ([0-9.]+) (\w+)", r.stdout)
+        self.assertIsNotNone(m, r.stdout)
+        print("\nsystemd-analyze security (systemd as PID 1): %s %s" % (m.group(1), m.group(2)))
+        self.assertLessEqual(float(m.group(1)), 1.5, r.stdout)
+
+    def test_10_an_old_installation_picks_up_the_fix(self):
+        # The old unit: the group is locked out, and reload needs procps.
+        dropin = "/etc/systemd/system/feedd.service.d/old-unit.conf"
+        self.c.write(dropin, OLD_UNIT)
+        self.run_ok(["systemctl", "daemon-reload"])
+        self.run_ok(["systemctl", "restart", "feedd.socket", "feedd.service"])
+        self.assertEqual(self.run_ok(["stat", "-c", "%F", "/run/feedd"]).stdout.strip(),
+                         "symbolic link")
+        alice = self.c.run(["feedctl", "status"], user="alice")
+        self.assertEqual(alice.returncode, 3, str(alice))
+        self.assertIn("Permission denied", alice.stderr)
+        self.assertNotEqual(self.c.run(["systemctl", "reload", "feedd"]).returncode, 0)
+        # docs/operations.md: install the new units, daemon-reload, restart
+        # the socket and the service.
+        os.unlink(self.c.path(dropin))
+        self.run_ok(["systemctl", "daemon-reload"])
+        self.run_ok(["systemctl", "restart", "feedd.socket", "feedd.service"])
+        self.assert_socket_open_to_group()
+        self.run_ok(["systemctl", "reload", "feedd"])
+
+    def test_11_hook_sandbox(self):
+        name = "feedd-sandbox-test"
+        props = ["-p", "StateDirectory=" + name, "-p", "User=" + name]
+        for k, v in unit_entries(UNIT):
+            if k not in SANDBOX_SKIP:
+                props += ["-p", "%s=%s" % (k, v)]
+        r = self.c.run(["systemd-run", "--wait", "--pipe", "--quiet", "--collect"] + props +
+                       ["/bin/sh", "-c", HOOK_PROBE], timeout=120)
+        self.assertEqual((r.returncode, r.stdout.strip()), (0, "sandboxed"), str(r))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,346 @@
+/* test_conf_edit.c — the writer of feeds.conf: what it writes reads back
+ * exactly, and every value the file's syntax cannot carry is refused with
+ * the field and the value named. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/conf_edit.h"
+#include "core/config.h"
+
+static const char OLD[] =
+	"# my feeds\n"
+	"[daemon]\n"
+	"host_gap = 0s   ; loopback\n"
+	"\n"
+	"[defaults]\n"
+	"interval = 1h\n"
+	"min_interval = 1m\n"
+	"allow_private = yes\n"
+	"exec = /usr/bin/true\n"
+	"\n"
+	"[feed a]\n"
+	"url = http://example.org/a\n"
+	"tags = news\n";
+
+static struct config *parse_ok(const char *text)
+{
+	struct config *c = NULL;
+	struct config_errors errs = {0};
+	int r = config_parse_buffer("t.conf", text, strlen(text), &c, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "unexpected: %s\n", errs.msgs[i]);
+	assert_int_equal(r, 0);
+	config_errors_free(&errs);
+	return c;
+}
+
+/* Adds F to OLD and returns the new text (or NULL, the error in *E). */
+static char *add_one(const char *old, const struct conf_new_feed *f, struct conf_edit_error *e)
+{
+	struct conf_edit *ed = conf_edit_begin("t.conf", old, strlen(old), e);
+	assert_non_null(ed);
+	char *text = NULL;
+	if (conf_edit_add(ed, f, e) == 0)
+		text = conf_edit_finish(ed, NULL, e);
+	conf_edit_free(ed);
+	return text;
+}
+
+/* F must be refused for FIELD with a message containing WHY. */
+static void refused(const struct conf_new_feed *f, enum conf_field field, const char *why)
+{
+	struct conf_edit_error e;
+	memset(&e, 0, sizeof e);
+	char *text = add_one(OLD, f, &e);
+	if (text || e.field != field || !strstr(e.msg, why)) {
+		fprintf(stderr, "got %s: field %s value %s msg %s\nwant field %s: %s\n",
+			text ? "accepted" : "refused", conf_field_name(e.field), e.value, e.msg,
+			conf_field_name(field), why);
+		free(text);
+		fail();
+	}
+	/* The value is shown escaped: no raw control byte reaches a terminal. */
+	for (const char *c = e.value; *c; c++)
+		assert_false((unsigned char)*c < 0x20 || *c == 0x7f);
+}
+
+static void test_round_trip(void **state)
+{
+	(void)state;
+	const char *tags[] = {"Tech News", " linux ", NULL};
+	struct conf_new_feed f = {
+		.name = "b", .url = "HTTP://Example.ORG:8080", .tags = tags, .interval = "2h",
+		.title = "Bee News",
+	};
+	struct conf_edit_error e;
+	char *text = add_one(OLD, &f, &e);
+	assert_non_null(text);
+	/* Every old byte kept; exactly this section after it. */
+	assert_memory_equal(text, OLD, strlen(OLD));
+	assert_string_equal(text + strlen(OLD),
+			    "\n# title: Bee News\n[feed b]\nurl = http://example.org:8080/\n"
+			    "interval = 2h\ntags = tech news, linux\n");
+	struct config *c = parse_ok(text);
+	assert_int_equal(c->nfeeds, 2);
+	const struct feed_conf *b = config_find_feed(c, "b");
+	assert_non_null(b);
+	assert_string_equal(b->url, "http://example.org:8080/");
+	assert_int_equal(b->interval, 7200);
+	assert_string_equal(b->tags[0], "tech news");
+	assert_string_equal(b->tags[1], "linux");
+	assert_null(b->tags[2]);
+	assert_string_equal(b->exec, "/usr/bin/true");   /* inherited, not written */
+	config_free(c);
+	free(text);
+}
+
+static void test_several_and_empty_file(void **state)
+{
+	(void)state;
+	struct conf_edit_error e;
+	struct conf_edit *ed = conf_edit_begin("t.conf", "", 0, &e);
+	assert_non_null(ed);
+	struct conf_new_feed f1 = {.name = "one", .url = "https://example.org/1"};
+	struct conf_new_feed f2 = {.name = "two", .url = "file:///tmp/x.xml", .title = ""};
+	assert_int_equal(conf_edit_add(ed, &f1, &e), 0);
+	assert_int_equal(conf_edit_add(ed, &f2, &e), 0);
+	/* Names and URLs queued count as taken. */
+	assert_string_equal(conf_edit_feed_by_url(ed, "https://example.org/1"), "one");
+	assert_int_equal(conf_edit_add(ed, &f1, &e), -22);
+	assert_int_equal(e.field, CONF_FIELD_NAME);
+	char *name = conf_edit_new_name(ed, "https://example.org/3");
+	assert_string_equal(name, "example");
+	free(name);
+	size_t len = 0;
+	char *text = conf_edit_finish(ed, &len, &e);
+	assert_non_null(text);
+	assert_string_equal(text, "[feed one]\nurl = https://example.org/1\n\n"
+			    "[feed two]\nurl = file:///tmp/x.xml\n");
+	assert_int_equal(len, strlen(text));
+	free(text);
+	conf_edit_free(ed);
+	/* An old file without a final newline gets one first. */
+	struct conf_new_feed f3 = {.name = "c", .url = "http://example.org/c"};
+	text = add_one("[feed a]\nurl = http://example.org/a", &f3, &e);
+	assert_non_null(text);
+	assert_string_equal(text, "[feed a]\nurl = http://example.org/a\n\n[feed c]\n"
+			    "url = http://example.org/c\n");
+	free(text);
+}
+
+static void test_title_is_one_comment_line(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *title, *line;
+	} cases[] = {
+		{"Nice\nexec = /bin/touch /tmp/pwned", "# title: Nice exec = /bin/touch /tmp/pwned\n"},
+		{"a\r\n[feed x]\r\nurl = http://e/", "# title: a [feed x] url = http://e/\n"},
+		{"\t  lead \x01\x1f\x7f trail  ", "# title: lead trail\n"},
+		{"c1\xc2\x85next\xe2\x80\xa8line\xe2\x80\xa9para", "# title: c1 next line para\n"},
+		{"bad \xff\xfe utf-8", "# title: bad ?? utf-8\n"},
+		{"Ünïcödé ✓", "# title: Ünïcödé ✓\n"},
+		{"\n\r\t ", ""},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct conf_new_feed f = {.name = "t", .url = "http://e.org/", .title = cases[i].title};
+		struct conf_edit_error e;
+		char *text = add_one("", &f, &e);
+		assert_non_null(text);
+		char want[256];
+		snprintf(want, sizeof want, "%s[feed t]\nurl = http://e.org/\n", cases[i].line);
+		assert_string_equal(text, want);
+		free(text);
+	}
+	/* Long titles are cut, at a character boundary. */
+	char longt[1000];
+	for (size_t i = 0; i + 2 < sizeof longt; i += 2)
+		memcpy(longt + i, "\xc3\xa9", 2);
+	longt[sizeof longt - 2] = '\0';
+	struct conf_new_feed f = {.name = "t", .url = "http://e.org/", .title = longt};
+	struct conf_edit_error e;
+	char *text = add_one("", &f, &e);
+	assert_non_null(text);
+	const char *nl = strchr(text, '\n');
+	assert_true(nl - text <= 9 + 200 + 3);
+	assert_memory_equal(nl - 3, "...", 3);
+	assert_int_equal((unsigned char)nl[-4], 0xa9);
+	free(text);
+}
+
+static void test_refused_names(void **state)
+{
+	(void)state;
+	struct conf_new_feed f = {.url = "http://example.org/n"};
+	static const struct {
+		const char *name, *why;
+	} cases[] = {
+		{"", "is empty"},
+		{"x\nexec = /bin/sh", "contains a newline"},
+		{"x\r", "contains a carriage return"},
+		{"x\ty", "contains a tab"},
+		{"x\x01", "control character (U+0001)"},
+		{"x\xc2\x85", "control character (U+0085)"},
+		{"x]\n[daemon", "contains a newline"},
+		{"a]b", "contains a bracket"},
+		{"[a", "contains a bracket"},
+		{" a", "begins or ends with a space"},
+		{"a ", "begins or ends with a space"},
+		{"a b", "is not a feed name"},
+		{"a=b", "is not a feed name"},
+		{"\xff", "is not UTF-8"},
+		{"a", "is already the name of a feed"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		f.name = cases[i].name;
+		refused(&f, CONF_FIELD_NAME, cases[i].why);
+	}
+	char longn[102];
+	memset(longn, 'n', sizeof longn - 1);
+	longn[sizeof longn - 1] = '\0';
+	f.name = longn;
+	refused(&f, CONF_FIELD_NAME, "at most 100 bytes");
+}
+
+static void test_refused_urls(void **state)
+{
+	(void)state;
+	struct conf_new_feed f = {.name = "u"};
+	static const struct {
+		const char *url, *why;
+	} cases[] = {
+		{"", "is empty"},
+		{"https://evil.example/feed.xml\nexec = /bin/touch /tmp/pwned", "contains a newline"},
+		{"http://e.org/\r", "contains a carriage return"},
+		{"http://e.org/\x01", "control character (U+0001)"},
+		{"http://e.org/\xc2\x85", "control character (U+0085)"},
+		{"http://e.org/\xff", "is not UTF-8"},
+		{"http://e.org/a b", "is not a URL"},
+		{"http://e.org/a\"b", "contains a quote"},
+		{"http://e.org/a'b", "contains a quote"},
+		{"http://e.org/a`b", "contains a quote"},
+		{"e.org/feed", "is not a URL"},
+		{"ftp://e.org/feed", "is not an http, https or file URL"},
+		{"javascript:alert(1)", "is not"},
+		{"http://example.org/a", "is already in t.conf as [feed a]"},
+		{"HTTP://EXAMPLE.org/a", "is already in t.conf as [feed a]"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		f.url = cases[i].url;
+		refused(&f, CONF_FIELD_URL, cases[i].why);
+	}
+	/* Percent-encoded bytes are data, not syntax. */
+	char *out = NULL;
+	assert_int_equal(conf_edit_url("http://e.org/a%0Aexec%20=%20x", &out, NULL), 0);
+	assert_string_equal(out, "http://e.org/a%0Aexec%20=%20x");
+	free(out);
+}
+
+static void test_refused_tags(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *tag, *why;
+	} cases[] = {
+		{"a\nexec = /bin/sh -c x", "contains a newline"},
+		{"a\r", "contains a carriage return"},
+		{"a\x1b[2J", "control character (U+001B)"},
+		{"a\xc2\x9b", "control character (U+009B)"},
+		{"\xc3", "is not UTF-8"},
+		{"", "is empty"},
+		{"   ", "is empty"},
+		{"a,b", "contains a comma"},
+		{"a ;b", "contains ';'"},
+		{"a#b", "contains '#'"},
+		{"a=b", "contains '='"},
+		{"a/b", "contains '/'"},
+		{"0123456789012345678901234567890123456789012345678901234567890123456789",
+		 "is longer than 64 bytes"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *tags[] = {"ok", cases[i].tag, NULL};
+		struct conf_new_feed f = {.name = "t", .url = "http://e.org/t", .tags = tags};
+		refused(&f, CONF_FIELD_TAG, cases[i].why);
+	}
+	const char *many[66];
+	for (size_t i = 0; i < 65; i++)
+		many[i] = "x";
+	many[65] = NULL;
+	struct conf_new_feed f = {.name = "t", .url = "http://e.org/t", .tags = many};
+	refused(&f, CONF_FIELD_TAG, "one tag too many");
+	/* The message quotes the value escaped, as feedctl prints it. */
+	const char *inj[] = {"a\nexec = x", NULL};
+	f.tags = inj;
+	struct conf_edit_error e;
+	assert_null(add_one(OLD, &f, &e));
+	assert_string_equal(e.value, "\"a\\nexec = x\"");
+}
+
+static void test_refused_intervals(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *interval, *why;
+	} cases[] = {
+		{"1h\nexec = x", "contains a newline"},
+		{"1h\x85", "is not UTF-8"},
+		{"soon", "is not a duration"},
+		{"-5m", "is not a duration"},
+		{"1h ", "is not a duration"},
+		{"0", "is out of range"},
+		{"31d", "is out of range"},
+		{"30s", "is outside [min_interval 1m, max_interval 1d]"},
+		{"2d", "is outside [min_interval 1m, max_interval 1d]"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct conf_new_feed f = {.name = "i", .url = "http://e.org/i",
+					  .interval = cases[i].interval};
+		refused(&f, CONF_FIELD_INTERVAL, cases[i].why);
+	}
+}
+
+static void test_refused_file(void **state)
+{
+	(void)state;
+	struct conf_edit_error e;
+	const char *bad = "[feed a]\nurl = http://e.org/\nexec = x\x01y\n";
+	assert_null(conf_edit_begin("t.conf", bad, strlen(bad), &e));
+	assert_int_equal(e.field, CONF_FIELD_FILE);
+	assert_non_null(strstr(e.msg, "t.conf has errors"));
+	assert_non_null(strstr(e.msg, "t.conf:3: [feed a] exec: the value contains a control "
+				"character (U+0001)"));
+	/* conf_edit_check refuses like add and queues nothing. */
+	struct conf_edit *ed = conf_edit_begin("t.conf", OLD, strlen(OLD), &e);
+	const char *tags[] = {"a\nb", NULL};
+	struct conf_new_feed f = {.name = "x", .url = "http://e.org/x", .tags = tags};
+	assert_int_equal(conf_edit_check(ed, &f, &e), -22);
+	assert_int_equal(e.field, CONF_FIELD_TAG);
+	f.tags = NULL;
+	assert_int_equal(conf_edit_check(ed, &f, &e), 0);
+	assert_null(conf_edit_feed_by_url(ed, "http://e.org/x"));
+	char *text = conf_edit_finish(ed, NULL, &e);
+	assert_string_equal(text, OLD);          /* nothing queued: the file as it was */
+	free(text);
+	conf_edit_free(ed);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_several_and_empty_file),
+		cmocka_unit_test(test_title_is_one_comment_line),
+		cmocka_unit_test(test_refused_names),
+		cmocka_unit_test(test_refused_urls),
+		cmocka_unit_test(test_refused_tags),
+		cmocka_unit_test(test_refused_intervals),
+		cmocka_unit_test(test_refused_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
