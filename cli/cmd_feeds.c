@@ -96,8 +96,10 @@ static const char *feed_state(json_t *f)
 	json_t *cfg = json_object_get(f, "config");
 	if (cfg && json_is_false(json_object_get(cfg, "enabled")))
 		return "disabled";
-	if (json_integer_value(json_object_get(f, "failures")) > 0 ||
-	    json_string_value(json_object_get(f, "last_error")))
+	const char *e = json_string_value(json_object_get(f, "last_error"));
+	if (e && !strncmp(e, "truncated", 9))
+		return "truncated";
+	if (json_integer_value(json_object_get(f, "failures")) > 0 || e)
 		return "failing";
 	if (!json_string_value(json_object_get(f, "last_success")))
 		return "new";

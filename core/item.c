@@ -66,6 +66,8 @@ void doc_free(struct doc *d)
 	free(d->items);
 	feed_info_clear(&d->feed);
 	free(d->warning);
+	free(d->cut);
+	free(d->capped);
 	free(d);
 }
 

@@ -73,6 +73,22 @@ struct doc {
 	size_t cap;
 	bool truncated;        /* a cap was hit; what was read is kept */
 	char *warning;         /* recovered errors (ill-formed input), or NULL */
+	/* The input ended inside the root element (the body was cut short),
+	 * not by a cap: where ("inside item 3"), else NULL. An item the end
+	 * cut off is never in items; the ones before it are complete. */
+	char *cut;
+	/* The caps this document hit (DOC_CAP_* bits), and what each cut and
+	 * where, "; "-separated, for the feed's last_warning; NULL when none. */
+	unsigned caps;
+	char *capped;
+};
+
+enum {
+	DOC_CAP_ITEMS = 1 << 0,    /* more items than max_items: the rest not read */
+	DOC_CAP_DOC   = 1 << 1,    /* more bytes than max_doc_bytes: the rest not read */
+	DOC_CAP_FIELD = 1 << 2,    /* a field cut at max_field_bytes */
+	DOC_CAP_ITEM  = 1 << 3,    /* an item past 4 x max_field_bytes: fields dropped */
+	DOC_CAP__COUNT = 4
 };
 
 const char *doc_format_name(enum doc_format f);

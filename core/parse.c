@@ -72,13 +72,83 @@ void parse_warn(struct parse_out *o, const char *fmt, ...)
 	va_end(ap);
 }
 
+static int cap_index(unsigned kind)
+{
+	int i = 0;
+	while (i < DOC_CAP__COUNT - 1 && !(kind & (1u << i)))
+		i++;
+	return i;
+}
+
+void parse_cap(struct parse_out *o, unsigned kind, size_t item, const char *fmt, ...)
+{
+	struct cap_hit *h = &o->hits[cap_index(kind)];
+	o->doc->truncated = true;
+	o->doc->caps |= kind;
+	if (h->n++)
+		return;
+	h->item = item;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(h->where, sizeof h->where, fmt, ap);
+	va_end(ap);
+}
+
+void parse_cap_item_done(struct parse_out *o, size_t item, const struct item *it)
+{
+	const char *link = it->url ? it->url : it->guid;
+	for (int i = 0; i < DOC_CAP__COUNT && link; i++) {
+		struct cap_hit *h = &o->hits[i];
+		if (!h->n || h->linked || h->item != item)
+			continue;
+		h->linked = true;
+		size_t n = strlen(h->where);
+		snprintf(h->where + n, sizeof h->where - n, " (%.100s)", link);
+		/* The link is the publisher's text, bound for the log: one
+		 * line, nothing a terminal acts on. */
+		for (char *c = h->where + n; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
+	}
+}
+
+/* doc->capped: each cap hit, what it cut and where. */
+static void caps_summary(struct parse_out *o)
+{
+	static const char *const what[DOC_CAP__COUNT] = {
+		"items cap", "document cap", "field cap", "item cap",
+	};
+	char *out = NULL;
+	size_t len = 0;
+	FILE *m = NULL;
+	for (int i = 0; i < DOC_CAP__COUNT; i++) {
+		const struct cap_hit *h = &o->hits[i];
+		if (!h->n)
+			continue;
+		if (!m && !(m = open_memstream(&out, &len)))
+			return;
+		if (ftell(m) > 0)
+			fputs("; ", m);
+		if (h->n > 1)
+			fprintf(m, "%s hit %zu times, first: %s", what[i], h->n, h->where);
+		else
+			fprintf(m, "%s: %s", what[i], h->where);
+	}
+	if (m && fclose(m) == 0) {
+		free(o->doc->capped);
+		o->doc->capped = out;
+	}
+}
+
 struct item *parse_new_item(struct parse_out *o)
 {
 	struct doc *d = o->doc;
 	if (d->nitems >= o->lim.max_items) {
 		if (!d->truncated)
 			parse_warn(o, "more than %zu items: the rest is ignored", o->lim.max_items);
-		d->truncated = true;
+		if (!(d->caps & DOC_CAP_ITEMS))   /* once: items still on their way come here */
+			parse_cap(o, DOC_CAP_ITEMS, 0, "more than %zu items, the rest not read",
+				  o->lim.max_items);
 		return NULL;
 	}
 	if (d->nitems == d->cap) {
@@ -271,7 +341,7 @@ static void to_mode(struct parser *p, const char *s, size_t n, bool final)
 		return;
 	if (p->mode == MODE_JSON) {
 		if (!sbuf_add(&p->json, s, n, p->out.lim.max_doc * 4)) {
-			p->out.doc->truncated = true;
+			parse_cap(&p->out, DOC_CAP_DOC, 0, "JSON larger than the cap");
 			parse_fail(&p->out, -EMSGSIZE, "JSON document larger than the cap");
 		}
 	} else {
@@ -597,8 +667,9 @@ int parse_chunk(struct parser *p, const char *buf, size_t len)
 	int rc = 0;
 	if (len > o->lim.max_doc - p->total_in) {
 		len = o->lim.max_doc - p->total_in;
-		o->doc->truncated = true;
 		parse_warn(o, "document larger than %zu bytes: the rest is ignored", o->lim.max_doc);
+		parse_cap(o, DOC_CAP_DOC, 0, "larger than %zu bytes, the rest not read",
+			  o->lim.max_doc);
 		rc = -EMSGSIZE;
 	}
 	p->total_in += len;
@@ -671,6 +742,7 @@ int parse_finish(struct parser *p, struct doc **out, char **err)
 			*err = p->out.errmsg ? strdup(p->out.errmsg) : strdup("parse error");
 		return rc;
 	}
+	caps_summary(&p->out);
 	*out = p->out.doc;
 	p->out.doc = NULL;
 	return 0;

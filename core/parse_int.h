@@ -61,12 +61,28 @@ struct parse_out {
 	bool stop;                  /* a cap was hit: keep what was read, read no more */
 	size_t item_bytes;          /* text kept for the current item */
 	struct textq *textq;        /* runs taken out of the XML stream */
+	/* Each kind of cap (DOC_CAP_* bit i): how often it was hit, and where
+	 * first (the item's number, 0 for the feed; its link added when the
+	 * item ends), for doc->capped. */
+	struct cap_hit {
+		size_t n, item;
+		bool linked;
+		char where[160];
+	} hits[DOC_CAP__COUNT];
+	size_t cur_item;            /* the item being read (1-based), 0 = none */
 };
 
 void parse_fail(struct parse_out *o, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void parse_warn(struct parse_out *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Records a hit of cap KIND (a DOC_CAP_* bit) in item ITEM (1-based, 0 =
+ * none): doc->truncated, doc->caps and, for the first hit of the kind,
+ * where it was (printf). doc->capped is written by parse_finish. */
+void parse_cap(struct parse_out *o, unsigned kind, size_t item, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* The link (or guid) of item ITEM is known: added to the caps that name it. */
+void parse_cap_item_done(struct parse_out *o, size_t item, const struct item *it);
 /* A new item slot (published/updated DATE_NONE), or NULL at the items cap. */
 struct item *parse_new_item(struct parse_out *o);
 /* Common finishing rules: summary from content, guid permalink, etc. */

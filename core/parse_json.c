@@ -11,12 +11,18 @@
 
 /* S trimmed and cut to the field cap (at a UTF-8 boundary), as the XML
  * back end caps every field: a 30 MB title must not reach the store. */
-static char *jdup(const struct parse_out *po, const char *s)
+static char *jdup(struct parse_out *po, const char *key, const char *s)
 {
 	if (!s)
 		return NULL;
 	size_t n = strlen(s);
 	if (n > po->lim.max_field) {
+		if (po->cur_item)
+			parse_cap(po, DOC_CAP_FIELD, po->cur_item, "\"%s\" of item %zu cut at %zu bytes",
+				  key, po->cur_item, po->lim.max_field);
+		else
+			parse_cap(po, DOC_CAP_FIELD, 0, "the feed's \"%s\" cut at %zu bytes", key,
+				  po->lim.max_field);
 		n = po->lim.max_field;
 		while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
 			n--;
@@ -24,12 +30,12 @@ static char *jdup(const struct parse_out *po, const char *s)
 	return text_trim_dup(s, n);
 }
 
-static char *jstr(const struct parse_out *po, json_t *o, const char *key)
+static char *jstr(struct parse_out *po, json_t *o, const char *key)
 {
-	return jdup(po, json_string_value(json_object_get(o, key)));
+	return jdup(po, key, json_string_value(json_object_get(o, key)));
 }
 
-static char *jurl(const struct parse_out *po, json_t *o, const char *key, const char *base)
+static char *jurl(struct parse_out *po, json_t *o, const char *key, const char *base)
 {
 	char *s = jstr(po, o, key);
 	if (!s)
@@ -47,7 +53,7 @@ static int64_t jdate(json_t *o, const char *key)
 }
 
 /* JSON Feed 1.1 "authors" (an array), or 1.0 "author". */
-static char *jauthor(const struct parse_out *po, json_t *o)
+static char *jauthor(struct parse_out *po, json_t *o)
 {
 	json_t *a = json_object_get(o, "authors");
 	if (json_is_array(a) && json_array_size(a))
@@ -73,6 +79,7 @@ static void read_item(struct parse_out *o, json_t *j, const char *base)
 		o->stop = true;
 		return;
 	}
+	o->cur_item = o->doc->nitems;
 	json_t *id = json_object_get(j, "id");
 	if (json_is_string(id))
 		it->guid = jstr(o, j, "id");
@@ -103,7 +110,7 @@ static void read_item(struct parse_out *o, json_t *j, const char *base)
 	size_t i;
 	json_t *v;
 	json_array_foreach(tags, i, v) {
-		char *t = jdup(o, json_string_value(v));
+		char *t = jdup(o, "tags", json_string_value(v));
 		if (!t)
 			continue;
 		char **n = realloc(it->categories, (it->ncategories + 1) * sizeof *n);
@@ -135,6 +142,8 @@ static void read_item(struct parse_out *o, json_t *j, const char *base)
 			    (int64_t)json_real_value(sz) : -1;
 	}
 	parse_finish_item(o, it);
+	parse_cap_item_done(o, o->cur_item, it);
+	o->cur_item = 0;
 }
 
 void json_feed_parse(struct parse_out *o, const char *buf, size_t len)
@@ -143,6 +152,15 @@ void json_feed_parse(struct parse_out *o, const char *buf, size_t len)
 	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, &jerr);
 	if (!root) {
 		root = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK, &jerr);
+		if (!root && json_error_code(&jerr) == json_error_premature_end_of_input &&
+		    memmem(buf, len, "jsonfeed.org/version/", 21)) {
+			/* A JSON Feed cut short: nothing of it is usable (jansson
+			 * reads whole documents), but it is a cut, not junk. */
+			o->doc->format = DOC_JSONFEED;
+			if (!o->stop && !(o->doc->cut = strdup("inside the JSON document")))
+				parse_fail(o, -ENOMEM, "out of memory");
+			return;
+		}
 		if (!root) {
 			parse_fail(o, -EINVAL, "not a feed: JSON error at line %d: %s", jerr.line, jerr.text);
 			return;

@@ -178,6 +178,7 @@ struct xml_state {
 	unsigned nerrors;
 	char mismatch[64];      /* the end tag libxml2 saw when it did not match */
 	bool has_mismatch;
+	bool channel_closed;    /* RSS: </channel> was read, so every item was */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -438,7 +439,14 @@ static void cap_add(struct xml_state *x, const char *s, size_t n)
 		if (!x->o->doc->truncated)
 			parse_warn(x->o, "a field longer than %zu bytes was truncated",
 				   x->o->lim.max_field);
-		x->o->doc->truncated = true;
+		const char *el = (const char *)x->frames[c->depth].name;
+		size_t item = x->o->cur_item;
+		if (item)
+			parse_cap(x->o, DOC_CAP_FIELD, item, "<%s> of item %zu cut at %zu bytes", el,
+				  item, x->o->lim.max_field);
+		else
+			parse_cap(x->o, DOC_CAP_FIELD, 0, "the feed's <%s> cut at %zu bytes", el,
+				  x->o->lim.max_field);
 	}
 }
 
@@ -580,7 +588,9 @@ static void end_capture(struct xml_state *x)
 			if (!x->o->doc->truncated)
 				parse_warn(x->o, "an item larger than %zu bytes was truncated",
 					   x->o->lim.max_item);
-			x->o->doc->truncated = true;
+			parse_cap(x->o, DOC_CAP_ITEM, x->o->cur_item,
+				  "item %zu over %zu bytes, its <%s> dropped", x->o->cur_item,
+				  x->o->lim.max_item, (const char *)x->frames[c->depth].name);
 			return;
 		}
 	}
@@ -808,6 +818,7 @@ static void start_link(struct xml_state *x, int nattr, const xmlChar **attrs)
 static void start_item(struct xml_state *x, int nattr, const xmlChar **attrs)
 {
 	x->item = parse_new_item(x->o);
+	x->o->cur_item = x->item ? x->o->doc->nitems : 0;
 	if (!x->item) {
 		/* Over the cap: read the element into a scratch item. */
 		x->item_dropped = true;
@@ -835,6 +846,9 @@ static void end_item(struct xml_state *x)
 	}
 	free(x->guid_url);
 	x->guid_url = NULL;
+	if (!x->item_dropped)
+		parse_cap_item_done(x->o, x->o->cur_item, it);
+	x->o->cur_item = 0;
 	if (x->item_dropped)
 		item_clear(&x->dropped);
 	x->item = NULL;
@@ -1201,6 +1215,8 @@ static void close_top(struct xml_state *x)
 			x->author_name = x->author_email = NULL;
 		} else if (x->item && x->item_depth == x->depth) {
 			end_item(x);
+		} else if (fr->el == EL_CHANNEL && x->o->doc->format == DOC_RSS) {
+			x->channel_closed = true;
 		}
 	}
 	if (fr->own_base)
@@ -1359,6 +1375,30 @@ struct xml_state *xml_new(struct parse_out *o)
 	return x;
 }
 
+/* The input ended before the root element did: the body was cut short (or
+ * a cap stopped the reading). The item it cut off is incomplete and is
+ * dropped, and so is a field being read; the items before it are whole. */
+static void ended_inside_root(struct xml_state *x)
+{
+	struct doc *d = x->o->doc;
+	char where[128];
+	if (x->item && !x->item_dropped) {
+		snprintf(where, sizeof where, "inside item %zu", x->o->cur_item);
+		/* The item being read is always the last one. */
+		item_clear(x->item);
+		d->nitems--;
+		x->item = NULL;
+		x->o->cur_item = 0;
+	} else {
+		snprintf(where, sizeof where, "inside <%s> after item %zu",
+			 (const char *)x->frames[x->depth].name, d->nitems);
+	}
+	x->cap.on = false;
+	x->author_depth = 0;
+	if (!x->o->stop && !d->cut)
+		d->cut = strdup(where);
+}
+
 void xml_push(struct xml_state *x, const char *buf, size_t len, bool terminate)
 {
 	if (x->o->err)
@@ -1366,6 +1406,8 @@ void xml_push(struct xml_state *x, const char *buf, size_t len, bool terminate)
 	xmlParseChunk(x->ctxt, buf, (int)len, terminate);
 	if (terminate && !x->o->err && !x->root_seen)
 		parse_fail(x->o, -EINVAL, "not a feed: no XML root element");
+	if (terminate && !x->o->err && x->depth > 0 && !x->channel_closed)
+		ended_inside_root(x);
 	/* Elements left open by a truncated or ill-formed document. */
 	while (terminate && !x->o->err && x->depth > 0)
 		close_top(x);

@@ -177,16 +177,10 @@ void schedule_next(const struct schedule_in *in, struct schedule_out *out)
 	int64_t delay = interval;
 	const char *reason = "interval";
 
-	if (in->outcome == SCHEDULE_THROTTLED) {
-		int64_t ra;
-		if (schedule_retry_after(in->retry_after, in->now, &ra) == 0) {
-			/* The server said exactly when: no jitter earlier than that. */
-			delay = clamp(ra, lo, hi);
-			out->next_due = in->now + delay;
-			out->reason = "retry-after";
-			return;
-		}
-	}
+	int64_t ra = 0;
+	if (in->outcome == SCHEDULE_THROTTLED &&
+	    schedule_retry_after(in->retry_after, in->now, &ra) < 0)
+		ra = 0;
 	if (in->outcome == SCHEDULE_RETRY || in->outcome == SCHEDULE_OUTAGE) {
 		int64_t n = in->failures > 0 ? in->failures : 1;
 		delay = lo;
@@ -223,6 +217,13 @@ void schedule_next(const struct schedule_in *in, struct schedule_out *out)
 	}
 	delay = clamp(delay, lo, hi);
 	delay = clamp(jitter(delay, in->rng), lo, hi);
+	/* Retry-After, like every hint, only ever lengthens the wait: 0 or a
+	 * date in the past leaves the backoff as it is. When it wins it is
+	 * not jittered (never earlier than asked). */
+	if (ra > 0 && clamp(ra, lo, hi) >= delay) {
+		delay = clamp(ra, lo, hi);
+		reason = "retry-after";
+	}
 	int64_t due = in->now + delay;
 	if (in->outcome == SCHEDULE_OK && in->hints) {
 		int64_t moved = skip(due, in->hints, &reason);

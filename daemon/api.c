@@ -689,7 +689,8 @@ static json_t *feed_config_json(const struct feed_conf *fc)
 			 "hook", fc->exec != NULL);
 }
 
-/* What is so, in this order: removed, gone, disabled; failing while the
+/* What is so, in this order: removed, gone, disabled; truncated while the
+ * last error says the last 2xx body came cut short; failing while the
  * last attempt went wrong (an error not counted as a failure, an outage or
  * a refused commit, included); new until the first success; then ok. The
  * store counts the same way (store_feed_counts). */
@@ -704,8 +705,11 @@ static const char *feed_state_of(const json_t *f)
 		return "gone";
 	if (json_is_false(json_object_get(json_object_get(f, "config"), "enabled")))
 		return "disabled";
-	if (json_integer_value(json_object_get(f, "failures")) > 0 ||
-	    json_string_value(json_object_get(f, "last_error")))
+	/* The last 2xx body came cut short (daemon/sched.c, body_cut). */
+	const char *e = json_string_value(json_object_get(f, "last_error"));
+	if (e && !strncmp(e, "truncated", 9))
+		return "truncated";
+	if (json_integer_value(json_object_get(f, "failures")) > 0 || e)
 		return "failing";
 	json_t *ls = json_object_get(f, "last_success");
 	if (!ls || json_is_null(ls) || (json_is_integer(ls) && json_integer_value(ls) == 0))
@@ -796,6 +800,7 @@ static void answer_status(struct api *a, struct http_conn *c, const struct statu
 		const struct { const char *name; int64_t n; } states[] = {
 			{ "ok", fc->ok }, { "new", fc->fresh }, { "failing", fc->failing },
 			{ "gone", fc->gone }, { "disabled", fc->disabled }, { "removed", fc->removed },
+			{ "truncated", fc->truncated },
 		};
 		for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
 			if (states[i].n > 0)
@@ -827,6 +832,15 @@ static void answer_status(struct api *a, struct http_conn *c, const struct statu
 		"store", "file_bytes", (json_int_t)fig->file_bytes, "wal_bytes", (json_int_t)fig->wal_bytes,
 		"consumers", (json_int_t)fig->consumers, "hooks_pending", (json_int_t)fig->hooks_pending,
 		"api", "clients", clients, "waiting", waiting);
+	if (out) {
+		/* Bodies cut short, and the fetches each cap cut (DOC_CAP_*). */
+		json_object_set_new(json_object_get(out, "fetches"), "truncated",
+				    json_integer(t->truncated));
+		json_object_set_new(out, "caps", json_pack("{s:I,s:I,s:I,s:I,s:I}",
+			"items", (json_int_t)t->caps[0], "document", (json_int_t)t->caps[1],
+			"field", (json_int_t)t->caps[2], "item", (json_int_t)t->caps[3],
+			"max_size", (json_int_t)t->caps[DOC_CAP__COUNT]));
+	}
 	/* A store that refuses commits (a full disk) is said here too. */
 	json_t *so = out ? json_object_get(out, "store") : NULL;
 	if (so) {

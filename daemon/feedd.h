@@ -24,6 +24,9 @@ struct storeq;    /* daemon/storeq.h: the store thread (started by sched) */
 struct feedd_totals {
 	int64_t fetches, ok200, not_modified, errors_net, errors_http, errors_parse;
 	int64_t bytes_wire, bytes_decoded, items_new, items_updated;
+	int64_t truncated;          /* 2xx bodies cut short: an error, items kept */
+	/* Fetches whose document hit each cap: DOC_CAP_* bit i, then max_size. */
+	int64_t caps[DOC_CAP__COUNT + 1];
 	int64_t commits_refused;          /* fetches the store would not commit */
 	int64_t commit_refused_at;        /* epoch seconds of the last one, 0 = never */
 	char commit_error[256];           /* why the last one was refused */

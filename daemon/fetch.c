@@ -83,6 +83,7 @@ const char *fetch_error_name(enum fetch_error e)
 		[FETCH_ERR_REDIRECTS] = "redirects",
 		[FETCH_ERR_PROTOCOL] = "protocol",
 		[FETCH_ERR_BODY] = "body",
+		[FETCH_ERR_PARTIAL] = "truncated",
 	};
 	return (unsigned)e < FETCH_ERR__COUNT ? names[e] : "unknown";
 }
@@ -323,18 +324,10 @@ static size_t curl_header_cb(char *buf, size_t size, size_t nitems, void *userp)
 	return len;
 }
 
-static size_t curl_write_cb(char *ptr, size_t size, size_t nmemb, void *userp)
+/* Hands body bytes to on_head (once) and on_body; false when they ask to
+ * stop. */
+static bool deliver(struct fetch *fx, const char *ptr, size_t len)
 {
-	struct fetch *fx = userp;
-	size_t len = size * nmemb;
-	fx->decoded += (int64_t)len;
-	/* libcurl's MAXFILESIZE does not see decoded or chunked bytes: count here. */
-	if (fx->max_size > 0 && fx->decoded > fx->max_size) {
-		fx->too_big = true;
-		return 0;
-	}
-	if (!fx->is_file && !is_2xx(fx->status))
-		return len;   /* an error page is not a feed */
 	if (!fx->head_sent) {
 		fx->head_sent = true;
 		if (fx->cb.on_head) {
@@ -342,15 +335,36 @@ static size_t curl_write_cb(char *ptr, size_t size, size_t nmemb, void *userp)
 			fill_result(fx, &r);
 			if (fx->cb.on_head(fx->ud, &r) < 0) {
 				fx->body_aborted = true;
-				return 0;
+				return false;
 			}
 		}
 	}
 	if (fx->cb.on_body && fx->cb.on_body(fx->ud, ptr, len) < 0) {
 		fx->body_aborted = true;
+		return false;
+	}
+	return true;
+}
+
+static size_t curl_write_cb(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+	struct fetch *fx = userp;
+	size_t len = size * nmemb;
+	fx->decoded += (int64_t)len;
+	/* libcurl's MAXFILESIZE does not see decoded or chunked bytes: count
+	 * here. The bytes up to the cap still go to on_body, so that what
+	 * was read of the document can be used (the scheduler keeps its
+	 * complete items). */
+	if (fx->max_size > 0 && fx->decoded > fx->max_size) {
+		size_t over = (size_t)(fx->decoded - fx->max_size);
+		fx->too_big = true;
+		if (over < len && (fx->is_file || is_2xx(fx->status)))
+			deliver(fx, ptr, len - over);
 		return 0;
 	}
-	return len;
+	if (!fx->is_file && !is_2xx(fx->status))
+		return len;   /* an error page is not a feed */
+	return deliver(fx, ptr, len) ? len : 0;
 }
 
 static curl_socket_t curl_opensocket_cb(void *clientp, curlsocktype purpose,
@@ -398,6 +412,8 @@ static enum fetch_error classify(const struct fetch *fx, CURLcode rc)
 		return FETCH_ERR_REDIRECTS;
 	case CURLE_FILESIZE_EXCEEDED:
 		return FETCH_ERR_TOO_BIG;
+	case CURLE_PARTIAL_FILE:
+		return FETCH_ERR_PARTIAL;
 	default:
 		return FETCH_ERR_PROTOCOL;
 	}

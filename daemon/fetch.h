@@ -55,8 +55,10 @@ enum fetch_error {
 	FETCH_ERR_POLICY,       /* address policy refused every address */
 	FETCH_ERR_TOO_BIG,      /* decoded body passed max_size */
 	FETCH_ERR_REDIRECTS,    /* more than 5 redirects, or a loop */
-	FETCH_ERR_PROTOCOL,     /* bad URL/scheme, broken response, closed mid-body */
+	FETCH_ERR_PROTOCOL,     /* bad URL/scheme, broken response */
 	FETCH_ERR_BODY,         /* on_body asked to stop */
+	FETCH_ERR_PARTIAL,      /* the connection closed before the announced body
+				 * length (Content-Length or chunked) was read */
 	FETCH_ERR__COUNT
 };
 

@@ -71,6 +71,10 @@ static int parse_file(const struct parse_opts *opts, const char *path)
 	}
 	if (d->warning)
 		fprintf(stderr, "feedd --parse: %s: warning: %s\n", path, d->warning);
+	if (d->cut)
+		fprintf(stderr, "feedd --parse: %s: truncated: the document ends %s\n", path, d->cut);
+	if (d->capped)
+		fprintf(stderr, "feedd --parse: %s: capped: %s\n", path, d->capped);
 	json_t *j = doc_to_json(d);
 	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (s) {

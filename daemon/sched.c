@@ -1026,10 +1026,11 @@ static void host_throttled(struct sched *s, struct feed_rt *rt, const struct fet
 	bool is429 = r->status == 429;
 	bool ask = is429 || h->n429 > 0 || rt->host_429;
 	rt->host_429 = false;
-	int64_t secs = 60;
-	if (is429)
-		schedule_retry_after(r->retry_after, now / 1000, &secs);
-	else
+	int64_t secs = 60, ra;
+	/* A Retry-After of 0 or in the past is no hint: the default pause. */
+	if (is429 && schedule_retry_after(r->retry_after, now / 1000, &ra) == 0 && ra > 0)
+		secs = ra;
+	else if (!is429)
 		h->n429 = 0;
 	if (ask && s->shared && s->storeq && host_answer_async(s, h, is429, secs, now))
 		return;
@@ -1044,6 +1045,53 @@ static void host_throttled(struct sched *s, struct feed_rt *rt, const struct fet
 	if (e == 0 && push)
 		store_host_push(s->d->store, h->name, push);
 	host_count_429(h, n429, secs, now, push);
+}
+
+/* A 2xx body that ended inside its root element, or whose transfer broke
+ * (BROKE): the fetch failed ("truncated"), the complete items before the
+ * cut are stored, and the validators are not, so that the next request
+ * fetches the whole document again. */
+static void body_cut(struct feed_rt *rt, const struct fetch_result *r, const struct doc *doc,
+		     bool broke, struct outcome *o)
+{
+	char how[320] = "";
+	if (doc->cut)
+		snprintf(how, sizeof how, "the document ends %s", doc->cut);
+	if (broke)
+		snprintf(how + strlen(how), sizeof how - strlen(how), "%s%s%s%s",
+			 doc->cut ? " (" : "",
+			 r->error == FETCH_ERR_PARTIAL ? "" : fetch_error_name(r->error),
+			 r->error == FETCH_ERR_PARTIAL ? "" : ": ", r->error_msg ? r->error_msg : "");
+	if (broke && doc->cut)
+		snprintf(how + strlen(how), sizeof how - strlen(how), ")");
+	snprintf(o->msg, sizeof o->msg,
+		 "truncated: %s; %zu complete item%s kept, the next fetch asks for the whole document",
+		 how, doc->nitems, doc->nitems == 1 ? "" : "s");
+	rt->st.n_truncated++;
+	rt->s->d->totals.truncated++;
+}
+
+/* A document read whole but for the caps it hit: the feed's last_warning
+ * says what was cut and where (NULL when nothing was), and the daemon's
+ * totals count each cap. OVER_SIZE: max_size stopped the body. */
+static void doc_capped(struct feed_rt *rt, const struct doc *doc, bool over_size)
+{
+	struct feedd_totals *t = &rt->s->d->totals;
+	char w[1024] = "";
+	if (over_size) {
+		t->caps[DOC_CAP__COUNT]++;
+		snprintf(w, sizeof w, "max_size: body larger than %lld bytes, the rest not read "
+			 "(%zu complete item%s kept)", (long long)rt->fc->max_size, doc->nitems,
+			 doc->nitems == 1 ? "" : "s");
+	}
+	for (int i = 0; i < DOC_CAP__COUNT; i++)
+		if (doc->caps & (1u << i))
+			t->caps[i]++;
+	if (doc->capped)
+		snprintf(w + strlen(w), sizeof w - strlen(w), "%s%s", *w ? "; " : "", doc->capped);
+	set_str(&rt->st.last_warning, *w ? w : NULL);
+	if (*w)
+		log_warn("fetch %s: capped: %s", rt->st.name, w);
 }
 
 static void on_fetch_done(void *ud, const struct fetch_result *r)
@@ -1089,37 +1137,48 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 	}
 
 	bool body_error = r->error == FETCH_ERR_BODY;
-	if ((r->error == FETCH_OK && r->status >= 200 && r->status < 300) || body_error) {
-		char *err = NULL;
+	/* max_size reached in a 2xx body: a cap, like the parser's own. */
+	bool over_size = r->error == FETCH_ERR_TOO_BIG && rt->parser;
+	/* The transfer broke after a 2xx body began (closed before its
+	 * length, reset, timed out): whatever parses is cut short. */
+	bool broke = rt->parser && r->error != FETCH_OK && !body_error && !over_size;
+	struct doc *pdoc = NULL;
+	char *perr = NULL;
+	int pe = 1;              /* 1: no body to parse */
+	if ((r->error == FETCH_OK && r->status >= 200 && r->status < 300) || body_error ||
+	    over_size || broke) {
 		if (!rt->parser)
 			on_fetch_head(rt, r);
-		int e = rt->parser ? parse_finish(rt->parser, &doc, &err) : -ENOMEM;
+		pe = rt->parser ? parse_finish(rt->parser, &pdoc, &perr) : -ENOMEM;
 		parse_free(rt->parser);
 		rt->parser = NULL;
-		if (e == 0) {
-			st->n_200++;
-			d->totals.ok200++;
-			/* The document's validators, replacing the old ones (absent = none). */
-			set_str(&st->etag, r->etag);
-			set_str(&st->last_modified, r->last_modified);
-			if (doc->feed.title)
-				set_str(&st->title, doc->feed.title);
-			if (doc->feed.link)
-				set_str(&st->site_url, doc->feed.link);
-			rt->hints = doc->feed.hints;
-			rt->have_hints = true;
-			st->gone = false;
-			o.ok = true;
-			o.sched = SCHEDULE_OK;
-			o.hints = &rt->hints;
-		} else {
-			st->n_err_parse++;
-			d->totals.errors_parse++;
-			snprintf(o.msg, sizeof o.msg, "not a usable feed: %s",
-				 err ? err : strerror(-e));
-			doc = NULL;
-		}
-		free(err);
+	}
+	if (pe == 0 && (broke || (pdoc->cut && !over_size))) {
+		body_cut(rt, r, pdoc, broke, &o);
+		doc = pdoc;
+	} else if (pe == 0) {
+		doc = pdoc;
+		st->n_200++;
+		d->totals.ok200++;
+		/* The document's validators, replacing the old ones (absent = none). */
+		set_str(&st->etag, r->etag);
+		set_str(&st->last_modified, r->last_modified);
+		if (doc->feed.title)
+			set_str(&st->title, doc->feed.title);
+		if (doc->feed.link)
+			set_str(&st->site_url, doc->feed.link);
+		rt->hints = doc->feed.hints;
+		rt->have_hints = true;
+		st->gone = false;
+		o.ok = true;
+		o.sched = SCHEDULE_OK;
+		o.hints = &rt->hints;
+		doc_capped(rt, doc, over_size);
+	} else if (pe != 1 && !broke && !over_size) {
+		st->n_err_parse++;
+		d->totals.errors_parse++;
+		snprintf(o.msg, sizeof o.msg, "not a usable feed: %s",
+			 perr ? perr : strerror(-pe));
 	} else if (r->error == FETCH_OK && r->status == 304) {
 		st->n_304++;
 		d->totals.not_modified++;
@@ -1144,9 +1203,12 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 		st->n_err_http++;
 		d->totals.errors_http++;
 		/* 429, and a 503 that says when: Retry-After. Any other 5xx is
-		 * the server's passing trouble: the retry schedule. */
+		 * the server's passing trouble: the retry schedule. A Retry-After
+		 * of 0 or a past date says nothing (it would only lengthen the
+		 * wait, core/schedule.c): such a 503 retries like one without. */
 		int64_t ra;
-		bool says_when = schedule_retry_after(r->retry_after, now / 1000, &ra) == 0;
+		bool says_when = schedule_retry_after(r->retry_after, now / 1000, &ra) == 0 &&
+				 ra > 0;
 		if (r->status == 429 || (r->status == 503 && says_when))
 			o.sched = SCHEDULE_THROTTLED;
 		else if (r->status >= 500 && r->status <= 599)
@@ -1175,6 +1237,7 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 		parse_free(rt->parser);
 		rt->parser = NULL;
 	}
+	free(perr);
 	commit(s, rt, doc, &o, r);
 	dispatch(s);
 }

@@ -49,7 +49,7 @@ static const char *const pst_sql[PS__COUNT] = {
 		" last_fetch, last_success, next_due, next_reason, last_status, last_error,"
 		" failures, gone, link_identity, n_requests, n_conditional, n_200, n_304,"
 		" n_err_net, n_err_http, n_err_parse, bytes_wire, bytes_decoded,"
-		" (SELECT count(*) FROM items WHERE feed = feeds.id)"
+		" (SELECT count(*) FROM items WHERE feed = feeds.id), last_warning, n_truncated"
 		" FROM feeds WHERE name = $1",
 	[PS_FEED_DOC] = "UPDATE feeds SET link_identity = $2, listed = $3 WHERE id = $1",
 	[PS_FEED_ALL] = "SELECT id, name, url, removed FROM feeds",
@@ -119,7 +119,8 @@ static const char *const pst_sql[PS__COUNT] = {
 		" (SELECT coalesce(json_agg(tag ORDER BY tag), '[]'::json) FROM feed_tags"
 		"  WHERE feed = f.id)::text,"
 		" (SELECT count(*) FROM hook_deliveries WHERE feed = f.id AND NOT given_up),"
-		" (SELECT count(*) FROM hook_deliveries WHERE feed = f.id AND given_up)"
+		" (SELECT count(*) FROM hook_deliveries WHERE feed = f.id AND given_up),"
+		" last_warning, n_truncated"
 		" FROM feeds f WHERE $1::text IS NULL OR name = $1 ORDER BY name",
 	/* A due feed claimed with a lease: skipped while another instance holds
 	 * the row or a live lease, refused when its state moved on since the

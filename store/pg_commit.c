@@ -53,7 +53,7 @@ static const char *const cst_sql[CS__COUNT] = {
 		" failures = $14, gone = $15, n_requests = $16, n_conditional = $17,"
 		" n_200 = $18, n_304 = $19, n_err_net = $20, n_err_http = $21,"
 		" n_err_parse = $22, bytes_wire = $23, bytes_decoded = $24,"
-		" lease_owner = NULL, lease_until = 0, lease_host = NULL WHERE name = $1"
+		" last_warning = $25, n_truncated = $26, lease_owner = NULL, lease_until = 0, lease_host = NULL WHERE name = $1"
 		" RETURNING id, link_identity, site_url,"
 		" EXISTS (SELECT 1 FROM items WHERE feed = feeds.id),"
 		" EXISTS (SELECT 1 FROM tombstones WHERE feed = feeds.id)",
@@ -796,6 +796,8 @@ static int write_state(struct pg *s, const struct feed_state *fs, const struct d
 				      fs->bytes_wire, fs->bytes_decoded};
 		for (int i = 0; i < 9; i++)
 			pgp_int(&p, counters[i]);
+		pgp_text(&p, fs->last_warning);
+		pgp_int(&p, fs->n_truncated);
 		int r = 0;
 		PGresult *res = cs_exec(s, CS_STATE, p.n, p.v, "feed state", &r);
 		if (!res)

@@ -145,6 +145,8 @@ int pg_op_feed_load(void *b, const char *name, struct feed_state *out)
 			       &out->n_items};
 	for (int i = 0; i < 10; i++)
 		*counters[i] = pg_int(res, 0, 16 + i);
+	out->last_warning = pg_dup(res, 0, 26);
+	out->n_truncated = pg_int(res, 0, 27);
 	PQclear(res);
 	return 0;
 }
@@ -156,8 +158,9 @@ static json_t *col_str(const PGresult *r, int row, int i)
 
 static json_t *feed_row_json(const PGresult *r, int row)
 {
-	json_t *counters = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	json_t *counters = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 		"requests", (json_int_t)pg_int(r, row, 17),
+		"truncated", (json_int_t)pg_int(r, row, 31),
 		"conditional", (json_int_t)pg_int(r, row, 18),
 		"ok", (json_int_t)pg_int(r, row, 19),
 		"not_modified", (json_int_t)pg_int(r, row, 20),
@@ -170,7 +173,7 @@ static json_t *feed_row_json(const PGresult *r, int row)
 	json_t *jt = tags ? json_loads(tags, 0, NULL) : NULL;
 	int status = (int)pg_int(r, row, 11);
 	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,"
-			 "s:b,s:b,s:s,s:o,s:I,s:o,s:I,s:I}",
+			 "s:o,s:b,s:b,s:s,s:o,s:I,s:o,s:I,s:I}",
 		"name", col_str(r, row, 0),
 		"url", col_str(r, row, 1),
 		"effective_url", col_str(r, row, 2),
@@ -185,6 +188,7 @@ static json_t *feed_row_json(const PGresult *r, int row)
 		"last_status", status ? json_integer(status) : json_null(),
 		"last_error", col_str(r, row, 12),
 		"failures", (json_int_t)pg_int(r, row, 13),
+		"last_warning", col_str(r, row, 30),
 		"gone", pg_bool(r, row, 14),
 		"removed", pg_bool(r, row, 16),
 		"identity", pg_bool(r, row, 15) ? "link" : "guid",

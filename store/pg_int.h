@@ -94,7 +94,7 @@ struct pg {
 	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date"
 
 /* Parameters of one statement, as text (libpq's text format). */
-#define PGP_MAX 26
+#define PGP_MAX 32
 struct pgp {
 	int n;
 	const char *v[PGP_MAX];

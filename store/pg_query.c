@@ -411,7 +411,8 @@ int pg_op_feed_counts(void *b, const char *const *disabled, size_t ndisabled,
 	const char *const params[1] = { names };
 	PGresult *res = PQexecParams(s->conn,
 		"SELECT CASE WHEN removed THEN 0 WHEN gone THEN 1 WHEN name = ANY ($1::text[])"
-		" THEN 2 WHEN failures > 0 OR last_error IS NOT NULL THEN 3"
+		" THEN 2 WHEN last_error LIKE 'truncated%' THEN 6"
+		" WHEN failures > 0 OR last_error IS NOT NULL THEN 3"
 		" WHEN coalesce(last_success, 0) = 0 THEN 4"
 		" ELSE 5 END AS st, count(*) FROM feeds GROUP BY st",
 		1, NULL, params, NULL, NULL, 0);
@@ -421,11 +422,11 @@ int pg_op_feed_counts(void *b, const char *const *disabled, size_t ndisabled,
 		PQclear(res);
 		return r;
 	}
-	int64_t *slot[6] = { &out->removed, &out->gone, &out->disabled, &out->failing,
-			     &out->fresh, &out->ok };
+	int64_t *slot[7] = { &out->removed, &out->gone, &out->disabled, &out->failing,
+			     &out->fresh, &out->ok, &out->truncated };
 	for (int i = 0; i < PQntuples(res); i++) {
 		int64_t k = pg_int(res, i, 0);
-		if (k >= 0 && k < 6)
+		if (k >= 0 && k < 7)
 			*slot[k] = pg_int(res, i, 1);
 	}
 	PQclear(res);

@@ -185,5 +185,13 @@ static const char pg_migration_3[] =
 	"UPDATE items SET sort_date = updated"
 	" WHERE published IS NULL AND updated IS NOT NULL AND updated <= first_seen;";
 
-const char *const pg_migrations[] = {pg_migration_1, pg_migration_2, pg_migration_3, NULL};
-const int pg_schema_version = 3;
+/* Version 4: as SQLite's version 6, what the caps of the parser cut from
+ * the last document read (last_warning) and how many bodies came cut
+ * short (n_truncated). */
+static const char pg_migration_4[] =
+	"ALTER TABLE feeds ADD COLUMN last_warning text;"
+	"ALTER TABLE feeds ADD COLUMN n_truncated bigint NOT NULL DEFAULT 0;";
+
+const char *const pg_migrations[] = {pg_migration_1, pg_migration_2, pg_migration_3,
+				     pg_migration_4, NULL};
+const int pg_schema_version = 4;

@@ -168,6 +168,12 @@ static const char migration_5[] =
 	"UPDATE items SET sort_date = updated"
 	" WHERE published IS NULL AND updated IS NOT NULL AND updated <= first_seen;";
 
+/* Version 6: what the caps of the parser cut from the last document read
+ * (the feed's last_warning), and how many bodies came cut short. */
+static const char migration_6[] =
+	"ALTER TABLE feeds ADD COLUMN last_warning TEXT;"
+	"ALTER TABLE feeds ADD COLUMN n_truncated INTEGER NOT NULL DEFAULT 0;";
+
 const char *const schema_migrations[] = {migration_1, migration_2, migration_3, migration_4,
-					 migration_5, NULL};
-const int schema_version = 5;
+					 migration_5, migration_6, NULL};
+const int schema_version = 6;

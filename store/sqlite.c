@@ -29,7 +29,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" last_fetch, last_success, next_due, next_reason, last_status, last_error,"
 		" failures, gone, link_identity, n_requests, n_conditional, n_200, n_304,"
 		" n_err_net, n_err_http, n_err_parse, bytes_wire, bytes_decoded,"
-		" (SELECT count(*) FROM items WHERE feed = feeds.id)"
+		" (SELECT count(*) FROM items WHERE feed = feeds.id), last_warning, n_truncated"
 		" FROM feeds WHERE name = ?1",
 	[ST_FEED_STATE] =
 		"UPDATE feeds SET url = coalesce(?2, url), effective_url = ?3,"
@@ -38,7 +38,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" next_due = ?10, next_reason = ?11, last_status = ?12, last_error = ?13,"
 		" failures = ?14, gone = ?15, n_requests = ?16, n_conditional = ?17,"
 		" n_200 = ?18, n_304 = ?19, n_err_net = ?20, n_err_http = ?21,"
-		" n_err_parse = ?22, bytes_wire = ?23, bytes_decoded = ?24 WHERE id = ?1",
+		" n_err_parse = ?22, bytes_wire = ?23, bytes_decoded = ?24,"
+		" last_warning = ?25, n_truncated = ?26 WHERE id = ?1",
 	[ST_FEED_DOC] = "UPDATE feeds SET link_identity = ?2, listed = ?3 WHERE id = ?1",
 	[ST_FEED_ALL] = "SELECT id, name, url, removed FROM feeds",
 	[ST_FEED_SYNC_URL] =

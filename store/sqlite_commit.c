@@ -620,6 +620,8 @@ static int write_state(struct store *s, int64_t feed, const struct feed_state *f
 			      fs->bytes_wire, fs->bytes_decoded};
 	for (int i = 0; i < 9; i++)
 		sqlite3_bind_int64(st, 16 + i, counters[i]);
+	store_bind_text(st, 25, fs->last_warning);
+	sqlite3_bind_int64(st, 26, fs->n_truncated);
 	int rc = sqlite3_step(st);
 	store_done(st);
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "feed state");

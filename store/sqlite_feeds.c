@@ -21,6 +21,7 @@ void feed_state_clear(struct feed_state *st)
 	free(st->last_modified);
 	free(st->next_reason);
 	free(st->last_error);
+	free(st->last_warning);
 	memset(st, 0, sizeof *st);
 }
 
@@ -29,7 +30,7 @@ int feed_state_copy(struct feed_state *dst, const struct feed_state *src)
 	*dst = *src;
 	char **strs[] = {&dst->name, &dst->url, &dst->effective_url, &dst->title,
 			 &dst->site_url, &dst->etag, &dst->last_modified, &dst->next_reason,
-			 &dst->last_error};
+			 &dst->last_error, &dst->last_warning};
 	bool ok = true;
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
 		if (*strs[i] && !(*strs[i] = strdup(*strs[i])))
@@ -214,6 +215,8 @@ int store_feed_load(struct store *s, const char *name, struct feed_state *out)
 			       &out->n_items};
 	for (int i = 0; i < 10; i++)
 		*counters[i] = sqlite3_column_int64(st, 16 + i);
+	out->last_warning = store_col_dup(st, 26);
+	out->n_truncated = sqlite3_column_int64(st, 27);
 	store_done(st);
 	return 0;
 }
@@ -226,7 +229,8 @@ static const char feeds_json_sql[] =
 	" (SELECT count(*) FROM items WHERE feed = f.id),"
 	" (SELECT json_group_array(tag) FROM (SELECT tag FROM feed_tags WHERE feed = f.id ORDER BY tag)),"
 	" (SELECT count(*) FROM hook_deliveries WHERE feed = f.id AND given_up = 0),"
-	" (SELECT count(*) FROM hook_deliveries WHERE feed = f.id AND given_up = 1)"
+	" (SELECT count(*) FROM hook_deliveries WHERE feed = f.id AND given_up = 1),"
+	" last_warning, n_truncated"
 	" FROM feeds f WHERE ?1 IS NULL OR name = ?1 ORDER BY name";
 
 static json_t *col_str(sqlite3_stmt *st, int i)
@@ -236,8 +240,9 @@ static json_t *col_str(sqlite3_stmt *st, int i)
 
 static json_t *feed_row_json(sqlite3_stmt *st)
 {
-	json_t *counters = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	json_t *counters = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 		"requests", (json_int_t)sqlite3_column_int64(st, 17),
+		"truncated", (json_int_t)sqlite3_column_int64(st, 31),
 		"conditional", (json_int_t)sqlite3_column_int64(st, 18),
 		"ok", (json_int_t)sqlite3_column_int64(st, 19),
 		"not_modified", (json_int_t)sqlite3_column_int64(st, 20),
@@ -250,7 +255,7 @@ static json_t *feed_row_json(sqlite3_stmt *st)
 	json_t *jt = tags ? json_loads(tags, 0, NULL) : NULL;
 	int status = sqlite3_column_int(st, 11);
 	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,"
-			 "s:b,s:b,s:s,s:o,s:I,s:o,s:I,s:I}",
+			 "s:o,s:b,s:b,s:s,s:o,s:I,s:o,s:I,s:I}",
 		"name", col_str(st, 0),
 		"url", col_str(st, 1),
 		"effective_url", col_str(st, 2),
@@ -265,6 +270,7 @@ static json_t *feed_row_json(sqlite3_stmt *st)
 		"last_status", status ? json_integer(status) : json_null(),
 		"last_error", col_str(st, 12),
 		"failures", (json_int_t)sqlite3_column_int64(st, 13),
+		"last_warning", col_str(st, 30),
 		"gone", sqlite3_column_int(st, 14),
 		"removed", sqlite3_column_int(st, 16),
 		"identity", sqlite3_column_int(st, 15) ? "link" : "guid",
@@ -312,6 +318,7 @@ int store_feeds_json(struct store *s, const char *name, json_t **out)
 static const char feed_counts_sql[] =
 	"SELECT CASE WHEN removed THEN 0 WHEN gone THEN 1"
 	" WHEN name IN (SELECT value FROM json_each(?1)) THEN 2"
+	" WHEN last_error LIKE 'truncated%' THEN 6"
 	" WHEN failures > 0 OR last_error IS NOT NULL THEN 3"
 	" WHEN coalesce(last_success, 0) = 0 THEN 4 ELSE 5 END AS st, count(*)"
 	" FROM feeds GROUP BY st";
@@ -335,11 +342,11 @@ int store_feed_counts(struct store *s, const char *const *disabled, size_t ndisa
 		return store_fail(s, rc, "feed counts");
 	}
 	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-	int64_t *slot[6] = { &out->removed, &out->gone, &out->disabled, &out->failing,
-			     &out->fresh, &out->ok };
+	int64_t *slot[7] = { &out->removed, &out->gone, &out->disabled, &out->failing,
+			     &out->fresh, &out->ok, &out->truncated };
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int k = sqlite3_column_int(st, 0);
-		if (k >= 0 && k < 6)
+		if (k >= 0 && k < 7)
 			*slot[k] = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);

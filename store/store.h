@@ -60,11 +60,15 @@ struct feed_state {
 	char *next_reason;       /* "interval", "cache-control max-age", ... */
 	int last_status;         /* HTTP status, 0 = none / network error */
 	char *last_error;        /* NULL when the last fetch succeeded */
+	char *last_warning;      /* the caps the last document read hit: what was
+				  * cut and where; NULL when none (kept by a 304 or
+				  * a failure, replaced by the next 200) */
 	int64_t failures;        /* consecutive failed fetches */
 	bool gone;               /* 410: not polled until config change/refresh */
 	bool link_identity;      /* guids unusable: items identified by link */
 	int64_t n_requests, n_conditional, n_200, n_304;
 	int64_t n_err_net, n_err_http, n_err_parse;
+	int64_t n_truncated;     /* 2xx bodies cut short (state "truncated") */
 	int64_t bytes_wire, bytes_decoded;
 	int64_t n_items;         /* read-only: items stored for the feed */
 };
@@ -145,11 +149,14 @@ int store_feeds_json(struct store *s, const char *name, json_t **out);
 
 /* How many feed rows are in each state GET /v1/feeds shows, in one
  * aggregate query: removed (from the config), gone (410), disabled,
- * failing, new (never fetched), ok — the first that applies. DISABLED
+ * truncated (last_error says the last body was cut short), failing (a
+ * failure or a last_error), new (no success yet), ok — the first that
+ * applies. DISABLED
  * names the NDISABLED feeds the config turns off (the store does not
  * know the config). */
 struct store_feed_counts {
 	int64_t ok, fresh, failing, gone, removed, disabled;   /* fresh: "new" */
+	int64_t truncated;
 };
 int store_feed_counts(struct store *s, const char *const *disabled, size_t ndisabled,
 		      struct store_feed_counts *out);

@@ -19,7 +19,9 @@ Routes (query parameters in brackets):
   /feed/NAME            a dynamic RSS feed (items and behaviour set through
                         set_feed / POST /control); ETag + Last-Modified,
                         answers 304 to matching validators; a per-feed queue
-                        of scripted responses (429 + Retry-After, 410, ...)
+                        of scripted responses (429 + Retry-After, 410, a
+                        body cut short: close-delimited or a lying
+                        Content-Length, ...)
   /static[?etag=X&lm=HTTPDATE]   fixed feed with fixed validators
   /cache?max_age=N      feed with Cache-Control: max-age=N
   /expires?secs=N       feed with Expires: now + N (and Date)
@@ -33,6 +35,7 @@ Routes (query parameters in brackets):
   /drip[?bytes=N]       sends one byte per second
   /big?size=N           a valid feed padded to N bytes
   /close[?after=N]      announces more than it sends, closes after N bytes
+  /endless[?max=N]      an RSS document whose items never end (close-delimited)
   /hangup[?linger=S]    the static feed over HTTP/1.1 keep-alive (no
                         "Connection: close"), then the connection is closed
                         S seconds later (default 0.3) without reading what
@@ -237,7 +240,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
          "last_modified": bool, "headers": {..}, "status": CODE|null,
          "status_headers": {..}, "content_type": T, "ttl": MIN, "skip_hours": [..],
          "delay": SECONDS (before every answer),
-         "script": [{"status": 429, "headers": {"Retry-After": "5"}, "body": ""}]}
+         "script": [{"status": 429, "headers": {"Retry-After": "5"}, "body": ""},
+                    {"cut": "close"|"short"|"long", "at": BYTES|"at_item": N}]}
+        (a "cut" step sends the feed's own 200 cut short: see send_cut)
         POST /_log/clear empties the request log."""
         n = int(self.headers.get('Content-Length') or 0)
         data = self.rfile.read(n) if n else b''
@@ -283,6 +288,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             delay = f.delay
         if delay:
             time.sleep(delay)
+        if step is not None and step.get('cut'):
+            return self.send_cut(step, body, etag, lm, headers, ctype)
         if step is not None:
             b = step.get('body', '')
             return self.send(int(step.get('status', 200)),
@@ -297,6 +304,49 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.conditional(etag, lm):
             return self.send(304, None, headers)
         return self.send(200, body, headers, ctype=ctype)
+
+    def send_cut(self, step, body, etag, lm, headers, ctype):
+        """The feed's own 200 (its validators included), cut short:
+        step {"cut": "close"|"short"|"long", "at": BYTES | "at_item": N}.
+        close: no Content-Length, the connection closes after AT bytes;
+        short: a Content-Length of AT, then the whole body anyway;
+        (every mode says Connection: close)
+        long: the whole body's length announced, AT bytes sent, closed.
+        at_item N: the cut falls inside the Nth item (after its <guid>)."""
+        if 'at_item' in step:
+            pos = -1
+            for _ in range(int(step['at_item'])):
+                pos = body.index(b'<item>', pos + 1)
+            at = body.index(b'</guid>', pos) + len(b'</guid>') + 3
+        else:
+            at = int(step.get('at', len(body) // 2))
+        mode = step['cut']
+        self.send_response(200)
+        if etag:
+            headers['ETag'] = etag
+        if lm is not None:
+            headers['Last-Modified'] = http_date(lm)
+        headers['Content-Type'] = ctype
+        for k, v in headers.items():
+            self.send_header(k, str(v))
+        # Connection: close in every mode: what a short Content-Length
+        # leaves unread must not become the next response on a reused
+        # connection (that would be another test).
+        self.send_header('Connection', 'close')
+        if mode == 'close':
+            pass
+        elif mode == 'short':
+            self.send_header('Content-Length', str(at))
+        else:
+            self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body if mode == 'short' else body[:at])
+        self.wfile.flush()
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def route_static(self, parts, q):
         etag = q.get('etag', '"static-v1"')
@@ -381,6 +431,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pad = max(0, size - len(STATIC_BODY) - 7)
         body = head + b'<!--' + b'x' * pad + b'-->' + RSS_TAIL.encode()
         self.send(200, body)
+
+    def route_endless(self, parts, q):
+        """An RSS document that never ends: items until the client hangs up
+        (or MAX of them, so that a client that never does cannot keep a
+        thread forever)."""
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/rss+xml')
+        self.send_header('Connection', 'close')
+        self.end_headers()
+        self.close_connection = True
+        self.wfile.write(RSS_HEAD.format(title='endless', name='endless', extra='').encode())
+        top = int(q.get('max', '1000000'))
+        for n in range(0, top, 500):
+            self.wfile.write(''.join('<item><guid>e%d</guid><title>e%d</title></item>\n'
+                                     % (i, i) for i in range(n, n + 500)).encode())
 
     def route_close(self, parts, q):
         after = int(q.get('after', '100'))

@@ -22,8 +22,9 @@ Pass (exit 0) when:
     in a complete well-formed document, exactly once (by feed and link: a
     GUID rewrite or a title edit is not a new item), and nothing else;
   - politeness, from the server's log: the first request of a feed is its
-    only unconditional one (after a 200 with an ETag, every request sends
-    an ETag the server gave); no request sooner than the due time (0.9 ×
+    only unconditional one (after a complete 200 with an ETag, every
+    request sends an ETag the server gave; a 200 cut short — "broken" —
+    leaves no validators to send: issue 22); no request sooner than the due time (0.9 ×
     interval after a success, 0.9 × Retry-After after 429/503, 0.9 ×
     min_interval after any error); nothing after a 410; never more than
     per_host requests in flight to one address;
@@ -223,7 +224,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             cut = body[:half + 8 if half > 0 else 0] + b"<<<&&&\x00</rss"
             with soak.lock:
                 soak.written.update(items)
-            # A complete 200: its validator is one the server gave.
+            # Cut short: feedd keeps the whole items before the cut and
+            # fails the fetch, storing no validators (issue 22).
             entry["etag"] = '"broken-%d"' % i
             return self.reply(entry, 200, cut, {"Content-Type": "application/rss+xml",
                                                 "ETag": '"broken-%d"' % i})
@@ -423,7 +425,9 @@ def check_politeness(log, args, problems):
                 unconditional_after_first += 1
                 problems.append("feed %d: If-None-Match %r not one the server gave"
                                 % (i, e["inm"]))
-            if e["status"] == 200 and e.get("etag"):
+            # A body cut short is a failed fetch: its validators are not
+            # stored, so the next request asks for the whole document.
+            if e["status"] == 200 and e.get("etag") and e.get("kind") != "broken":
                 given.add(e["etag"])
             if e["status"] == 304 and e["inm"]:
                 given.add(e["inm"])

@@ -399,6 +399,11 @@ static void test_caps(void **state)
 	assert_int_equal(d->nitems, 10);
 	assert_true(d->truncated);
 	assert_string_equal(d->items[9].title, "t9");
+	/* ... and says which cap, for the feed's last_warning. */
+	assert_int_equal(d->caps, DOC_CAP_ITEMS);
+	assert_non_null(d->capped);
+	assert_non_null(strstr(d->capped, "items cap: more than 10 items"));  /* counted once */
+	assert_null(d->cut);     /* a cap is not a cut-off body */
 	doc_free(d);
 
 	/* Document cap. */
@@ -406,6 +411,12 @@ static void test_caps(void **state)
 	assert_int_equal(parse_buffer(&o, b.s, b.n, &d, &err), 0);
 	assert_true(d->truncated);
 	assert_true(d->nitems < 10);
+	assert_true(d->caps & DOC_CAP_DOC);
+	assert_non_null(strstr(d->capped, "larger than 200 bytes"));
+	assert_null(d->cut);
+	/* the item the cap cut in two is not kept */
+	for (size_t i = 0; i < d->nitems; i++)
+		assert_non_null(d->items[i].title);
 	doc_free(d);
 
 	/* Field cap. */
@@ -418,6 +429,8 @@ static void test_caps(void **state)
 	assert_int_equal(parse_buffer(&o, big, strlen(big), &d, &err), 0);
 	assert_true(d->truncated);
 	assert_int_equal(strlen(d->items[0].summary), 1000);
+	assert_int_equal(d->caps, DOC_CAP_FIELD);
+	assert_non_null(strstr(d->capped, "<description> of item 1 cut at 1000 bytes"));
 	doc_free(d);
 
 	/* The same cap on JSON Feed strings, cut at a UTF-8 boundary. */
@@ -429,8 +442,94 @@ static void test_caps(void **state)
 	assert_int_equal(parse_buffer(&o, big, n, &d, &err), 0);
 	assert_int_equal(strlen(d->feed.title), 1000);
 	assert_int_equal(strlen(d->items[0].title), 999);
+	assert_int_equal(d->caps, DOC_CAP_FIELD);
+	assert_non_null(strstr(d->capped, "the feed's \"title\" cut at 1001 bytes"));
 	doc_free(d);
 	free(big);
+	free(b.s);
+}
+
+/* A body cut short: the item the end cut off is dropped, the complete ones
+ * before it are kept, and the document says where it ended, whatever the
+ * chunking. A missing </rss> after </channel> is no cut. */
+static void test_cut(void **state)
+{
+	(void)state;
+	struct sbuf_like { char *s; size_t n; } b = {0};
+	FILE *m = open_memstream(&b.s, &b.n);
+	fputs("<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>T</title>\n", m);
+	for (int i = 1; i <= 5; i++)
+		fprintf(m, "<item><guid>g%d</guid><title>t%d</title>"
+			   "<description>d%d</description></item>\n", i, i, i);
+	fputs("</channel></rss>\n", m);
+	fclose(m);
+	const char *third = strstr(b.s, "<item><guid>g3");
+	const char *cut3 = strstr(third, "<title>") + 4;      /* inside the third item */
+	const char *after3 = strstr(third, "</item>") + 7;    /* between items 3 and 4 */
+	const char *chan = strstr(b.s, "</channel>") + 10;    /* </rss> missing */
+	struct parse_opts o = {.url = "http://x.example/feed"};
+	const size_t chunks[] = {0, 1, 7, 4096};
+	for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
+		int rc;
+		char *err = NULL;
+		struct doc *d = parse_chunked(&o, b.s, (size_t)(cut3 - b.s), chunks[k], &rc, &err);
+		assert_int_equal(rc, 0);
+		assert_int_equal(d->nitems, 2);
+		assert_string_equal(d->items[1].title, "t2");
+		assert_non_null(d->cut);
+		assert_string_equal(d->cut, "inside item 3");
+		doc_free(d);
+
+		d = parse_chunked(&o, b.s, (size_t)(after3 - b.s), chunks[k], &rc, &err);
+		assert_int_equal(rc, 0);
+		assert_int_equal(d->nitems, 3);
+		assert_string_equal(d->items[2].title, "t3");
+		assert_non_null(d->cut);
+		assert_non_null(strstr(d->cut, "after item 3"));
+		doc_free(d);
+
+		d = parse_chunked(&o, b.s, (size_t)(chan - b.s), chunks[k], &rc, &err);
+		assert_int_equal(rc, 0);
+		assert_int_equal(d->nitems, 5);
+		assert_null(d->cut);
+		doc_free(d);
+
+		d = parse_chunked(&o, b.s, b.n, chunks[k], &rc, &err);
+		assert_int_equal(rc, 0);
+		assert_int_equal(d->nitems, 5);
+		assert_null(d->cut);
+		assert_null(d->capped);
+		doc_free(d);
+	}
+	/* Atom: the end of <feed> is the end. */
+	const char *atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>A</title>"
+			   "<entry><id>a1</id><title>one</title></entry>"
+			   "<entry><id>a2</id><title>tw";
+	int rc;
+	char *err = NULL;
+	struct doc *d = parse_chunked(&o, atom, strlen(atom), 0, &rc, &err);
+	assert_int_equal(rc, 0);
+	assert_int_equal(d->nitems, 1);
+	assert_string_equal(d->cut, "inside item 2");
+	assert_string_equal(d->feed.title, "A");
+	doc_free(d);
+	/* A JSON Feed cut short has nothing usable, but says it was cut;
+	 * other broken JSON stays an error. */
+	const char *jf = "{\"version\": \"https://jsonfeed.org/version/1.1\", \"title\": \"J\","
+			 " \"items\": [{\"id\": \"1\", \"title\": \"one\"}, {\"id\": \"2\", \"ti";
+	for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
+		d = parse_chunked(&o, jf, strlen(jf), chunks[k], &rc, &err);
+		assert_int_equal(rc, 0);
+		assert_int_equal(d->format, DOC_JSONFEED);
+		assert_int_equal(d->nitems, 0);
+		assert_string_equal(d->cut, "inside the JSON document");
+		doc_free(d);
+	}
+	const char *junk = "{\"version\": \"https://jsonfeed.org/version/1.1\", \"items\": [}";
+	d = parse_chunked(&o, junk, strlen(junk), 0, &rc, &err);
+	assert_int_not_equal(rc, 0);
+	assert_null(d);
+	free(err);
 	free(b.s);
 }
 
@@ -554,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_stateful_charsets),
 		cmocka_unit_test(test_xml_base),
 		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_cut),
 		cmocka_unit_test(test_attacks),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -171,21 +171,56 @@ static void test_retry_after(void **state)
 	(void)state;
 	struct schedule_in in = base();
 	in.outcome = SCHEDULE_THROTTLED;
-	in.failures = 3;
+	in.failures = 3;                            /* backoff: 1800 x 2^3 = 14400 */
+	/* A hint only ever lengthens the wait: shorter than the backoff, it
+	 * gives way to it. */
 	in.retry_after = "120";
-	expect(&in, 300, "retry-after");            /* min_interval still holds */
-	in.min_interval = 60;
-	expect(&in, 120, "retry-after");
-	in.retry_after = "Tue, 14 Nov 2023 22:23:20 GMT";
-	expect(&in, 600, "retry-after");
-	in.retry_after = "Tue, 14 Nov 2023 20:00:00 GMT";   /* past */
-	expect(&in, 60, "retry-after");
+	expect(&in, 14400, "backoff");
+	in.retry_after = "Tue, 14 Nov 2023 22:23:20 GMT";   /* 600 s ahead */
+	expect(&in, 14400, "backoff");
 	in.retry_after = "999999999";
-	expect(&in, 86400, "retry-after");
+	expect(&in, 86400, "retry-after");          /* longer: it wins, clamped */
 	in.retry_after = "soon";                    /* unusable: backoff */
 	expect(&in, 14400, "backoff");
 	in.retry_after = NULL;
 	expect(&in, 14400, "backoff");
+	in.failures = 1;                            /* backoff 3600 */
+	in.retry_after = "7200";
+	expect(&in, 7200, "retry-after");
+	in.retry_after = "Tue, 14 Nov 2023 23:13:20 GMT";   /* 3600 s ahead: a tie */
+	expect(&in, 3600, "retry-after");
+	in.min_interval = 60;
+	in.interval = 30;                           /* backoff 60 */
+	in.retry_after = "120";
+	expect(&in, 120, "retry-after");
+
+	/* 0 or a date in the past is no reason to come back sooner: a feed
+	 * polled daily that answers 503 keeps backing off (issue 22). */
+	in = base();
+	in.outcome = SCHEDULE_THROTTLED;
+	in.interval = 86400;
+	in.max_interval = 7 * 86400;
+	const char *now_or_past[] = {"0", "Thu, 01 Jan 1970 00:00:00 GMT",
+				     "Tue, 14 Nov 2023 20:00:00 GMT", " 0 "};
+	for (size_t i = 0; i < sizeof now_or_past / sizeof now_or_past[0]; i++) {
+		in.retry_after = now_or_past[i];
+		in.failures = 1;
+		expect(&in, 2 * 86400, "backoff");
+		in.failures = 140;
+		expect(&in, 7 * 86400, "backoff");
+	}
+	/* ... with jitter too: never sooner than 90 % of the backoff. */
+	uint64_t rng = 42;
+	in.rng = &rng;
+	in.failures = 1;
+	in.retry_after = "0";
+	for (int i = 0; i < 100; i++) {
+		struct schedule_out out;
+		schedule_next(&in, &out);
+		assert_in_range(out.next_due - NOW, 2 * 86400 - 2 * 8640, 2 * 86400 + 2 * 8640);
+		assert_string_equal(out.reason, "backoff");
+	}
+	in.rng = NULL;
 
 	int64_t s;
 	assert_int_equal(schedule_retry_after("  30 ", NOW, &s), 0);

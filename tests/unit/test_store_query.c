@@ -653,6 +653,57 @@ static void test_retention(void **state)
 	tdb_close(&t);
 }
 
+/* What the caps cut (last_warning) and how many bodies came cut short
+ * (n_truncated) are kept, served, and a feed failing on a cut-off body is
+ * counted apart ("truncated"), on both backends (issue 22). */
+static void test_warning_and_truncated(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct feed_state st = {
+		.name = "w", .url = "https://w.example/rss", .last_fetch = 100, .last_status = 200,
+		.last_warning = "items cap: more than 10000 items, the rest not read",
+		.n_truncated = 2, .n_200 = 1,
+	};
+	assert_int_equal(store_commit_fetch(s, &st, NULL, 0, false, NULL), 0);
+	struct feed_state got;
+	assert_int_equal(store_feed_load(s, "w", &got), 0);
+	assert_string_equal(got.last_warning, st.last_warning);
+	assert_int_equal(got.n_truncated, 2);
+	struct feed_state copy;
+	assert_int_equal(feed_state_copy(&copy, &got), 0);
+	assert_string_equal(copy.last_warning, st.last_warning);
+	feed_state_clear(&copy);
+	feed_state_clear(&got);
+	json_t *f = NULL;
+	assert_int_equal(store_feeds_json(s, "w", &f), 0);
+	assert_string_equal(jstr(f, "last_warning"), st.last_warning);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(f, "counters"),
+							    "truncated")), 2);
+	json_decref(f);
+
+	/* Cleared by a clean document; a cut-off body makes the feed "truncated". */
+	st.last_warning = NULL;
+	st.failures = 1;
+	st.n_truncated = 3;
+	st.last_error = "truncated: the document ends inside item 3; 2 complete items kept";
+	assert_int_equal(store_commit_fetch(s, &st, NULL, 0, false, NULL), 0);
+	assert_int_equal(store_feeds_json(s, "w", &f), 0);
+	assert_true(json_is_null(json_object_get(f, "last_warning")));
+	json_decref(f);
+	struct store_feed_counts n;
+	assert_int_equal(store_feed_counts(s, NULL, 0, &n), 0);
+	assert_int_equal(n.truncated, 1);
+	assert_int_equal(n.failing, 0);
+	st.last_error = "HTTP 500";
+	assert_int_equal(store_commit_fetch(s, &st, NULL, 0, false, NULL), 0);
+	assert_int_equal(store_feed_counts(s, NULL, 0, &n), 0);
+	assert_int_equal(n.truncated, 0);
+	assert_int_equal(n.failing, 1);
+	tdb_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -665,6 +716,7 @@ int main(void)
 		cmocka_unit_test(test_consumers),
 		cmocka_unit_test(test_hook_deliveries),
 		cmocka_unit_test(test_retention),
+		cmocka_unit_test(test_warning_and_truncated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
