@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@
 static const char *config_path(const char *opt)
 {
 	const char *env = getenv("FEEDD_CONFIG");
-	return opt ? opt : env && *env ? env : CTL_DEFAULT_CONFIG;
+	return opt ? opt : env && *env ? env : ctl.paths.config;
 }
 
 /* --- checking a feed: fetched with libcurl, pushed through the parser --- */
@@ -125,10 +126,16 @@ static int check_feed(const char *url, struct doc **doc)
 
 struct conf_file {
 	const char *path;
+	bool fresh;              /* did not exist: made, with its directory, at commit */
 	char *text;
 	size_t len;
 	struct config *conf;
 };
+
+#define CONF_NEW_HEADER \
+	"# feeds.conf — the feeds feedd polls, one [feed NAME] section each;\n" \
+	"# [daemon] and [defaults] sections set the rest (see feeds.conf(5)).\n" \
+	"# Edit it by hand or with feedctl add/remove/import; then `feedctl reload`.\n"
 
 /* Reads and validates the file; a missing file counts as empty for add
  * and import (CREATE). */
@@ -142,7 +149,10 @@ static int conf_open(struct conf_file *f, const char *path, bool create)
 			fprintf(stderr, "feedctl: cannot read %s: %s\n", path, strerror(errno));
 			return CTL_EXIT_LOCAL;
 		}
-		f->text = strdup("");
+		/* A first `feedctl add` on a fresh account starts the file. */
+		f->text = strdup(CONF_NEW_HEADER);
+		f->len = strlen(f->text);
+		f->fresh = true;
 	}
 	struct config_errors errs = {0};
 	if (config_parse_buffer(path, f->text, f->len, &f->conf, &errs) < 0) {
@@ -176,7 +186,18 @@ static int conf_commit(struct conf_file *f, const char *new_text)
 		return CTL_EXIT_LOCAL;
 	}
 	config_free(c);
-	int r = conf_write_atomic(f->path, new_text, strlen(new_text));
+	int r = 0;
+	char *dir = strdup(f->path), *slash = dir ? strrchr(dir, '/') : NULL;
+	if (f->fresh && slash && slash != dir) {
+		*slash = '\0';
+		r = paths_mkdirs(dir, 0755);
+		if (r < 0)
+			fprintf(stderr, "feedctl: cannot make %s: %s\n", dir, strerror(-r));
+	}
+	free(dir);
+	if (r < 0)
+		return CTL_EXIT_LOCAL;
+	r = conf_write_atomic(f->path, new_text, strlen(new_text));
 	if (r < 0) {
 		fprintf(stderr, "feedctl: cannot write %s: %s\n", f->path, strerror(-r));
 		return CTL_EXIT_LOCAL;

@@ -131,7 +131,7 @@ void ctl_usage_of(const struct command *c, FILE *out)
 			"--since DATE --distinct\n");
 	if (strstr(c->usage, "--config"))
 		fprintf(out, "\n--config FILE: the feeds.conf to edit (default $FEEDD_CONFIG, "
-			"else %s)\n", CTL_DEFAULT_CONFIG);
+			"else %s)\n", ctl.paths.config);
 }
 
 static void usage(FILE *out)
@@ -141,10 +141,11 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\n`feedctl COMMAND --help` for a command's options. The socket is\n"
-		"--socket PATH, else $FEEDD_SOCKET, else %s.\n\n"
+		"--socket PATH, else $FEEDD_SOCKET, else %s\n"
+		"(root: " CTL_DEFAULT_SOCKET "; others: $XDG_RUNTIME_DIR/feedd/feedd.sock).\n\n"
 		"Exit codes: 0 ok, 1 nothing new (new), 2 usage, 3 feedd unreachable,\n"
 		"4 feedd answered an error, 5 local error (file, output, feed check).\n"
-		"See feedctl(1).\n", CTL_DEFAULT_SOCKET);
+		"See feedctl(1).\n", ctl.paths.socket);
 }
 
 int main(int argc, char **argv)
@@ -158,7 +159,8 @@ int main(int argc, char **argv)
 	};
 	signal(SIGPIPE, SIG_IGN);   /* a closed pipe is a write error we handle */
 	const char *env = getenv("FEEDD_SOCKET");
-	ctl.socket = env && *env ? env : CTL_DEFAULT_SOCKET;
+	(void)paths_client(&ctl.paths);   /* what it cannot fill stays the system's */
+	ctl.socket = env && *env ? env : ctl.paths.socket;
 	const char *nc = getenv("NO_COLOR");
 	ctl.color = isatty(STDOUT_FILENO) && !(nc && *nc);
 	int opt;

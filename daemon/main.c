@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/paths.h"
 #include "daemon/parse_cli.h"
 #include "daemon/run.h"
 #ifdef FEEDD_HAVE_PG
@@ -22,8 +23,9 @@ static void usage(FILE *out)
 		"       feedd --version | --help\n"
 		"\n"
 		"Polls the feeds listed in FILE (default $CONFIGURATION_DIRECTORY/feeds.conf,\n"
-		"else " RUN_DEFAULT_CONFIG "), stores every item once, and serves them\n"
-		"over a Unix socket. Runs in the foreground; logs to stderr.\n"
+		"else " PATHS_SYSTEM_CONFIG " for root and $XDG_CONFIG_HOME/feedd/feeds.conf\n"
+		"for anyone else), stores every item once, and serves them over a Unix\n"
+		"socket. Runs in the foreground; logs to stderr.\n"
 		"\n"
 		"  -c, --config FILE   the feeds.conf to read\n"
 		"      --state-dir DIR where the store lives (overrides [daemon] state_dir)\n"
@@ -38,7 +40,7 @@ static void usage(FILE *out)
 		"                      state directory) into the PostgreSQL store TO (a\n"
 		"                      postgresql:// URI), N rows per transaction (1000);\n"
 		"                      resumable, verified by counts (exit 0 when they match)\n"
-		"      --version       print the version\n"
+		"  -V, --version       print the version\n"
 		"\n"
 		"Exit codes: 0 clean stop, 1 could not start, 2 usage or config error.\n"
 		"See feedd(8) and feeds.conf(5).\n");
@@ -90,16 +92,6 @@ static int migrate_store(int argc, char **argv)
 #endif
 }
 
-static const char *default_config(char *buf, size_t len)
-{
-	const char *dir = getenv("CONFIGURATION_DIRECTORY");
-	if (dir && *dir) {
-		snprintf(buf, len, "%.*s/feeds.conf", (int)strcspn(dir, ":"), dir);
-		return buf;
-	}
-	return RUN_DEFAULT_CONFIG;
-}
-
 static int check_config(const struct run_opts *o)
 {
 	struct config *c = NULL;
@@ -121,7 +113,7 @@ static int check_config(const struct run_opts *o)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_STATE = 256, OPT_SOCKET, OPT_CHECK, OPT_VERSION, OPT_FG, OPT_ONCE };
+	enum { OPT_STATE = 256, OPT_SOCKET, OPT_CHECK, OPT_FG, OPT_ONCE };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"state-dir", required_argument, NULL, OPT_STATE},
@@ -130,7 +122,7 @@ int main(int argc, char **argv)
 		{"foreground", no_argument, NULL, OPT_FG},
 		{"check-config", no_argument, NULL, OPT_CHECK},
 		{"once", no_argument, NULL, OPT_ONCE},
-		{"version", no_argument, NULL, OPT_VERSION},
+		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -141,20 +133,21 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--migrate-store") == 0)
 			return migrate_store(argc, argv);
-	char cfgbuf[4096];
-	struct run_opts o = {.config_path = default_config(cfgbuf, sizeof cfgbuf)};
+	static struct paths paths;
+	int perr = paths_daemon(&paths);
+	struct run_opts o = {.config_path = paths.config, .config_default = true};
 	bool check = false;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:vhV", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'c': o.config_path = optarg; break;
+		case 'c': o.config_path = optarg; o.config_default = false; break;
 		case OPT_STATE: o.state_dir = optarg; break;
 		case OPT_SOCKET: o.socket = optarg; break;
 		case 'v': o.verbose = true; break;
 		case OPT_FG: break;
 		case OPT_CHECK: check = true; break;
 		case OPT_ONCE: o.once = true; break;
-		case OPT_VERSION:
+		case 'V':
 			printf("feedd %s\n", FEEDD_VERSION);
 			return RUN_EXIT_OK;
 		case 'h':
@@ -171,6 +164,11 @@ int main(int argc, char **argv)
 		return RUN_EXIT_CONFIG;
 	}
 	log_set_verbose(o.verbose);
+	if (perr < 0 && o.config_default) {
+		fprintf(stderr, "feedd: no default path for this user (%s): set $HOME or the "
+			"XDG_* variables, or use -c\n", strerror(-perr));
+		return RUN_EXIT_CONFIG;
+	}
 	if (check)
 		return check_config(&o);
 	return run_daemon(&o);

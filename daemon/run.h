@@ -9,9 +9,6 @@
 #include "core/config.h"
 #include "core/log.h"
 
-#define RUN_DEFAULT_CONFIG    "/etc/feedd/feeds.conf"
-#define RUN_DEFAULT_STATE_DIR "/var/lib/feedd"
-#define RUN_DEFAULT_SOCKET    "/run/feedd/feedd.sock"
 
 enum {
 	RUN_EXIT_OK = 0,
@@ -21,14 +18,16 @@ enum {
 
 struct run_opts {
 	const char *config_path;
+	bool config_default;     /* no -c: per-user mode may start without the file */
 	const char *state_dir;   /* overrides [daemon] state_dir */
 	const char *socket;      /* overrides [daemon] socket */
 	bool verbose;
 	bool once;               /* --once: fetch every feed once and exit */
 };
 
-/* Loads the config and applies the overrides and the systemd directories
- * ($STATE_DIRECTORY, $RUNTIME_DIRECTORY). */
+/* Loads the config and applies the overrides and the default paths
+ * (core/paths.h: the systemd directories, else the system's or the
+ * user's). In per-user mode a missing default feeds.conf is an empty one. */
 int run_load_config(const struct run_opts *o, struct config **out, struct config_errors *errs);
 void run_log_config_errors(const struct config_errors *errs, enum log_level lvl);
 
