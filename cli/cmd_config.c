@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli/feedctl.h"
 #include "core/conf_edit.h"
@@ -437,8 +438,13 @@ int cmd_import(const struct command *c, int argc, char **argv)
 		conf_close(&f);
 		return CTL_EXIT_LOCAL;
 	}
+	/* On a terminal: a progress line instead of a line per feed. */
+	bool tty = isatty(STDOUT_FILENO), progress = tty && isatty(STDERR_FILENO) && n >= 50;
 	size_t added = 0, skipped = 0, bad = 0;
+	struct strbuf first = {0};   /* the first names added, for the summary */
 	for (size_t i = 0; i < n; i++) {
+		if (progress && i % 25 == 0)
+			fprintf(stderr, "\rimporting %zu/%zu...", i, n);
 		/* Every outline is someone else's text: each one goes through the
 		 * writer, and one it refuses is named and left out. */
 		char title[120], url_q[200];
@@ -446,45 +452,53 @@ int cmd_import(const struct command *c, int argc, char **argv)
 		conf_quote(feeds[i].url, url_q, sizeof url_q);
 		char *url = NULL;
 		if (conf_edit_url(feeds[i].url, &url, &e) < 0) {
-			fprintf(stderr, "feedctl: skipped outline %zu %s: xmlUrl %s %s\n", i + 1, title,
-				e.value, e.msg);
+			fprintf(stderr, "%sfeedctl: skipped outline %zu %s: xmlUrl %s %s\n",
+				progress ? "\r\033[K" : "", i + 1, title, e.value, e.msg);
 			bad++;
 			continue;
 		}
 		const char *dup = conf_edit_feed_by_url(ed, url);
 		if (dup) {
-			if (config_find_feed(f.conf, dup))
+			/* On a terminal only the summary counts them. */
+			if (!tty && !conf_edit_queued(ed, dup))
 				printf("skipped %s: already in %s as [feed %s]\n", url, f.path, dup);
-			else
+			else if (!tty)
 				printf("skipped %s: listed twice in %s\n", url, opml_path);
 			skipped++;
 			free(url);
 			continue;
 		}
-		char *name = conf_edit_new_name(ed, url);
+		char *name = conf_edit_name_for(ed, feeds[i].title, url);
 		struct conf_new_feed nf = {
 			.name = name, .url = url,
 			.tags = (const char *const *)feeds[i].tags, .title = feeds[i].title,
 		};
 		if (conf_edit_add(ed, &nf, &e) == 0) {
 			added++;
-			printf("added [feed %s] %s\n", name, url);
+			if (!tty)
+				printf("added [feed %s] %s\n", name, url);
+			else if (added <= 3)
+				strbuf_printf(&first, "%s%s", added > 1 ? ", " : "", name);
 		} else if (e.field == CONF_FIELD_FILE) {
-			fprintf(stderr, "feedctl: skipped outline %zu %s (%s): %s\n", i + 1, title,
-				url_q, e.msg);
+			fprintf(stderr, "%sfeedctl: skipped outline %zu %s (%s): %s\n",
+				progress ? "\r\033[K" : "", i + 1, title, url_q, e.msg);
 			bad++;
 		} else {
-			fprintf(stderr, "feedctl: skipped outline %zu %s (%s): %s %s %s\n", i + 1, title,
-				url_q, e.field == CONF_FIELD_TAG ? "tag (from its category or an "
+			fprintf(stderr, "%sfeedctl: skipped outline %zu %s (%s): %s %s %s\n",
+				progress ? "\r\033[K" : "", i + 1, title, url_q,
+				e.field == CONF_FIELD_TAG ? "tag (from its category or an "
 				"enclosing outline)" : conf_field_name(e.field), e.value, e.msg);
 			bad++;
 		}
 		free(name);
 		free(url);
 	}
+	if (progress)
+		fprintf(stderr, "\r\033[K");
 	opml_feeds_free(feeds, n);
 	code = 0;
 	if (added) {
+		/* Validated and written once, one reload. */
 		char *text = conf_edit_finish(ed, NULL, &e);
 		if (text) {
 			code = conf_commit(&f, text);
@@ -495,7 +509,13 @@ int cmd_import(const struct command *c, int argc, char **argv)
 		}
 		free(text);
 	}
+	if (tty && added)
+		printf("added %s%s to %s\n", first.s, added > 3 ? ", ..." : "", f.path);
 	printf("%zu added, %zu already present, %zu refused\n", added, skipped, bad);
+	if (!added && skipped)
+		printf("nothing to add: %s's feeds are already in %s%s\n", opml_path, f.path,
+		       bad ? " (or refused)" : "");
+	free(first.s);
 	if (!code && bad)
 		code = CTL_EXIT_LOCAL;
 	conf_edit_free(ed);
