@@ -252,6 +252,15 @@ static void print_edit_error(const struct conf_edit_error *e, const char *label)
 	}
 }
 
+/* The editing commands (and export, which prints OPML) have no JSON form:
+ * said plainly, rather than getopt's "unrecognized option". */
+static int refuse_json(const struct command *c)
+{
+	fprintf(stderr, "feedctl: %s has no --json output (%s); see feedctl help %s\n", c->name,
+		strcmp(c->name, "export") == 0 ? "it prints OPML" : "it edits feeds.conf", c->name);
+	return CTL_EXIT_USAGE;
+}
+
 int cmd_add(const struct command *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -260,6 +269,7 @@ int cmd_add(const struct command *c, int argc, char **argv)
 		{"interval", required_argument, NULL, 'i'},
 		{"config", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
+		{"json", no_argument, NULL, 'j'},
 		{0},
 	};
 	const char *name = NULL, *interval = NULL, *cfg = NULL;
@@ -280,6 +290,7 @@ int cmd_add(const struct command *c, int argc, char **argv)
 			tags[ntags++] = optarg;
 			break;
 		case 'h': ctl_usage_of(c, stdout); return 0;
+		case 'j': return refuse_json(c);
 		default: ctl_usage_of(c, stderr); return CTL_EXIT_USAGE;
 		}
 	}
@@ -355,12 +366,15 @@ static int parse_config_opt(const struct command *c, int argc, char **argv, cons
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
+		{"json", no_argument, NULL, 'j'},
 		{0},
 	};
 	int opt;
 	*cfg = NULL;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (opt == 'c') {
+		if (opt == 'j') {
+			return refuse_json(c);
+		} else if (opt == 'c') {
 			*cfg = optarg;
 		} else if (opt == 'h') {
 			ctl_usage_of(c, stdout);

@@ -222,7 +222,9 @@ int cmd_status(const struct command *c, int argc, char **argv)
 	return code;
 }
 
-static int refresh_one(const char *name)
+/* Queues NAME's refresh; with QUEUED (--json) its name goes there instead
+ * of a line on stdout. */
+static int refresh_one(const char *name, json_t *queued)
 {
 	struct strbuf t = {0};
 	strbuf_puts(&t, "/v1/feeds/");
@@ -230,9 +232,25 @@ static int refresh_one(const char *name)
 	strbuf_puts(&t, "/refresh");
 	int code = ctl_call("POST", t.s, NULL, NULL, NULL);
 	free(t.s);
-	if (!code)
+	if (!code && queued)
+		json_array_append_new(queued, json_string(name));
+	else if (!code)
 		printf("%s: refresh queued\n", name);
 	return code;
+}
+
+/* --json: one document, {"queued": [names]}, also when some failed. */
+static int refresh_done(json_t *queued, int worst)
+{
+	int code = 0;
+	if (queued) {
+		json_t *doc = json_pack("{s:o}", "queued", queued);
+		code = dump(doc);
+		json_decref(doc);
+	} else {
+		code = finish_output();
+	}
+	return worst ? worst : code;
 }
 
 int cmd_refresh(const struct command *c, int argc, char **argv)
@@ -242,25 +260,28 @@ int cmd_refresh(const struct command *c, int argc, char **argv)
 	if (code >= 0)
 		return code;
 	int worst = 0;
+	json_t *queued = json ? json_array() : NULL;
 	if (optind < argc) {
 		for (int i = optind; i < argc; i++)
-			if ((code = refresh_one(argv[i])))
+			if ((code = refresh_one(argv[i], queued)))
 				worst = code;
-		return worst ? worst : finish_output();
+		return refresh_done(queued, worst);
 	}
 	json_t *a = NULL;
-	if ((code = ctl_call("GET", "/v1/feeds", NULL, &a, NULL)))
+	if ((code = ctl_call("GET", "/v1/feeds", NULL, &a, NULL))) {
+		json_decref(queued);
 		return code;
+	}
 	size_t i;
 	json_t *f;
 	json_array_foreach(json_object_get(a, "feeds"), i, f) {
 		if (json_is_true(json_object_get(f, "removed")))
 			continue;
-		if ((code = refresh_one(s_or(f, "name", ""))))
+		if ((code = refresh_one(s_or(f, "name", ""), queued)))
 			worst = code;
 	}
 	json_decref(a);
-	return worst ? worst : finish_output();
+	return refresh_done(queued, worst);
 }
 
 int cmd_reload(const struct command *c, int argc, char **argv)
@@ -272,6 +293,11 @@ int cmd_reload(const struct command *c, int argc, char **argv)
 	json_t *a = NULL;
 	if ((code = ctl_call("POST", "/v1/reload", NULL, &a, NULL)))
 		return code;
+	if (json) {
+		code = dump(a);          /* {"reloaded": true, "feeds": N} */
+		json_decref(a);
+		return code;
+	}
 	printf("reloaded: %lld feeds\n", json_integer_value(json_object_get(a, "feeds")));
 	json_decref(a);
 	return finish_output();

@@ -34,9 +34,11 @@ EXPECTED = sorted([
     "usr/lib/sysusers.d/feedd.conf",
     "usr/sbin/feedd",
     "usr/share/bash-completion/completions/feedctl",
+    "usr/share/fish/vendor_completions.d/feedctl.fish",
     "usr/share/man/man1/feedctl.1",
     "usr/share/man/man5/feeds.conf.5",
     "usr/share/man/man8/feedd.8",
+    "usr/share/zsh/vendor-completions/_feedctl",
 ])
 
 CONFIG = """
