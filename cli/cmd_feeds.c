@@ -1,4 +1,4 @@
-/* cmd_feeds.c — feedctl feeds, feed, status, refresh, reload. */
+/* cmd_feeds.c — feedctl feeds, feed, status, refresh, reload, log-level. */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli/feedctl.h"
+#include "core/log.h"
 
 /* Options of the read-only commands: --json and --help, then between MINPOS
  * and MAXPOS arguments. Returns -1 to go on, or an exit code. */
@@ -299,6 +300,49 @@ int cmd_reload(const struct command *c, int argc, char **argv)
 		return code;
 	}
 	printf("reloaded: %lld feeds\n", json_integer_value(json_object_get(a, "feeds")));
+	json_decref(a);
+	return finish_output();
+}
+
+/* log-level: the level from /v1/status; log-level LEVEL sets it (until
+ * the daemon restarts, or feeds.conf's log_level changes). */
+int cmd_log_level(const struct command *c, int argc, char **argv)
+{
+	bool json;
+	int code = parse_json_opt(c, argc, argv, &json, 0, 1);
+	if (code >= 0)
+		return code;
+	json_t *a = NULL;
+	if (optind == argc) {
+		if ((code = ctl_call("GET", "/v1/status", NULL, &a, NULL)))
+			return code;
+		json_t *doc = json_pack("{s:s}", "log_level", s_or(a, "log_level", "info"));
+		json_decref(a);
+		if (json)
+			code = dump(doc);
+		else
+			printf("%s\n", json_string_value(json_object_get(doc, "log_level")));
+		json_decref(doc);
+		return json ? code : finish_output();
+	}
+	if (log_level_from_name(argv[optind]) < 0) {
+		fprintf(stderr, "feedctl: log-level takes " LOG_LEVEL_NAMES ", not \"%s\"\n",
+			argv[optind]);
+		return CTL_EXIT_USAGE;
+	}
+	struct strbuf t = {0};
+	strbuf_puts(&t, "/v1/log-level?level=");
+	ctl_urlencode(&t, argv[optind]);
+	code = ctl_call("POST", t.s, NULL, &a, NULL);
+	free(t.s);
+	if (code)
+		return code;
+	if (json) {
+		code = dump(a);
+		json_decref(a);
+		return code;
+	}
+	printf("log level %s (was %s)\n", s_or(a, "log_level", "?"), s_or(a, "was", "?"));
 	json_decref(a);
 	return finish_output();
 }

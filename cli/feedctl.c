@@ -108,6 +108,8 @@ static const struct command commands[] = {
 	{"status",  cmd_status,  "[--json]", "the daemon's figures"},
 	{"refresh", cmd_refresh, "[NAME...] [--json]", "fetch feeds now (all without a NAME)"},
 	{"reload",  cmd_reload,  "[--json]", "re-read feeds.conf"},
+	{"log-level", cmd_log_level, "[LEVEL] [--json]",
+	 "show or set the daemon's log level (err warning notice info debug)"},
 	{"add",     cmd_add,     "URL [--name NAME] [--tag T]... [--interval D] [--config FILE]",
 	 "check a feed and add it to feeds.conf"},
 	{"remove",  cmd_remove,  "NAME [--config FILE]", "remove a feed from feeds.conf"},
@@ -152,8 +154,8 @@ static void usage(FILE *out)
 	fprintf(out, "Usage: feedctl [--socket PATH] [--timeout SECONDS] COMMAND [ARGS]\n\n"
 		"Commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
-	fprintf(out, "  %-8s %s\n", "help", "this text, or a command's options (help COMMAND)");
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
+	fprintf(out, "  %-9s %s\n", "help", "this text, or a command's options (help COMMAND)");
 	fprintf(out, "\n`feedctl help COMMAND` (or COMMAND --help) for its options. The socket is\n"
 		"--socket PATH, else $FEEDD_SOCKET, else %s\n"
 		"(root: " CTL_DEFAULT_SOCKET "; others: $XDG_RUNTIME_DIR/feedd/feedd.sock).\n\n"

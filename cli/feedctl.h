@@ -55,6 +55,7 @@ int cmd_feed(const struct command *c, int argc, char **argv);
 int cmd_status(const struct command *c, int argc, char **argv);
 int cmd_refresh(const struct command *c, int argc, char **argv);
 int cmd_reload(const struct command *c, int argc, char **argv);
+int cmd_log_level(const struct command *c, int argc, char **argv);
 int cmd_add(const struct command *c, int argc, char **argv);
 int cmd_remove(const struct command *c, int argc, char **argv);
 int cmd_import(const struct command *c, int argc, char **argv);

@@ -23,6 +23,7 @@ _feedctl() {
 		'status:the daemon'"'"'s figures'
 		'refresh:fetch feeds now'
 		'reload:re-read feeds.conf'
+		'log-level:show or set the daemon'"'"'s log level'
 		'add:check a feed and add it to feeds.conf'
 		'remove:remove a feed from feeds.conf'
 		'import:add the feeds of an OPML file'
@@ -61,6 +62,7 @@ _feedctl() {
 			'--from-now[start at the newest item]' '--help' ;;
 		watch) _arguments $filters '--after[items after this id]:id:' '--json[JSON lines]' '--help' ;;
 		feeds|status|reload) _arguments '--json[one JSON document]' '--help' ;;
+		log-level) _arguments '1:level:(err warning notice info debug)' '--json[one JSON document]' '--help' ;;
 		feed) _arguments '1:feed:_feedctl_feeds' '--json[one JSON document]' '--help' ;;
 		refresh) _arguments '*:feed:_feedctl_feeds' '--json[one JSON document]' '--help' ;;
 		add) _arguments '1:URL:_urls' '--name[the feed'"'"'s name]:name:' '*--tag[a tag]:tag:' \

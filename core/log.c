@@ -1,20 +1,75 @@
-/* log.c — stderr logging with sd-daemon priority prefixes. */
+/* log.c — stderr logging: sd-daemon priority prefixes under the journal,
+ * "feedd: " elsewhere, and a level that changes at run time. */
 #include "core/log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-static bool verbose;
+static atomic_int level = LOG_LVL_INFO;
+static atomic_int journal = -1;          /* -1: not known yet */
 
-void log_set_verbose(bool on) { verbose = on; }
-bool log_verbose(void) { return verbose; }
+static const char *const names[] = {
+	[LOG_LVL_ERR] = "err", [LOG_LVL_WARNING] = "warning", [LOG_LVL_NOTICE] = "notice",
+	[LOG_LVL_INFO] = "info", [LOG_LVL_DEBUG] = "debug",
+};
+
+void log_set_level(enum log_level lvl) { atomic_store(&level, (int)lvl); }
+enum log_level log_get_level(void) { return (enum log_level)atomic_load(&level); }
+void log_set_verbose(bool on) { log_set_level(on ? LOG_LVL_DEBUG : LOG_LVL_INFO); }
+bool log_verbose(void) { return atomic_load(&level) >= LOG_LVL_DEBUG; }
+
+const char *log_level_name(enum log_level lvl)
+{
+	return lvl >= LOG_LVL_ERR && lvl <= LOG_LVL_DEBUG ? names[lvl] : "info";
+}
+
+int log_level_from_name(const char *name)
+{
+	if (!name)
+		return -1;
+	for (int l = LOG_LVL_ERR; l <= LOG_LVL_DEBUG; l++)
+		if (strcmp(name, names[l]) == 0)
+			return l;
+	if (strcmp(name, "error") == 0)
+		return LOG_LVL_ERR;
+	if (strcmp(name, "warn") == 0)
+		return LOG_LVL_WARNING;
+	return -1;
+}
+
+/* Is stderr the journal's stream? systemd sets $JOURNAL_STREAM to its
+ * "device:inode"; a redirected stderr (a file, a pipe, a terminal) is not
+ * it, even when the variable was inherited. */
+static bool to_journal(void)
+{
+	int j = atomic_load(&journal);
+	if (j >= 0)
+		return j;
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	j = v && sscanf(v, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+	    (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+	atomic_store(&journal, j);
+	return j;
+}
+
+void log_reset_sink(void) { atomic_store(&journal, -1); }
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
+	if ((int)lvl > atomic_load(&level))
+		return;
 	char line[2048];
-	int n = snprintf(line, sizeof line, "<%d>", (int)lvl);
+	int n = to_journal() ? snprintf(line, sizeof line, "<%d>", (int)lvl)
+			     : snprintf(line, sizeof line, "feedd: %s",
+					lvl <= LOG_LVL_ERR ? "error: " :
+					lvl == LOG_LVL_WARNING ? "warning: " : "");
 	va_list ap;
 	va_start(ap, fmt);
 	int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);

@@ -54,6 +54,22 @@ static void apply_overrides(struct config *c, const struct run_opts *o)
 		c->daemon.socket = strdup(p.socket);
 }
 
+void run_apply_log_level(const struct run_opts *o, const struct config *old,
+			 const struct config *c)
+{
+	if (o->log_level >= 0)
+		return;
+	const char *was = old ? old->daemon.log_level : NULL, *now = c->daemon.log_level;
+	if (old && (was == now || (was && now && strcmp(was, now) == 0)))
+		return;
+	int lvl = now ? log_level_from_name(now) : LOG_LVL_INFO;
+	if (lvl < 0 || lvl == (int)log_get_level())
+		return;
+	log_set_level((enum log_level)lvl);
+	log_notice("log level %s (%s)", log_level_name((enum log_level)lvl),
+		   now ? "[daemon] log_level" : "the default");
+}
+
 void run_log_config_errors(const struct config_errors *errs, enum log_level lvl)
 {
 	for (size_t i = 0; i < errs->n; i++)
@@ -113,6 +129,8 @@ static int reload_finish(struct feedd *d, struct config *c, int r)
 	}
 	size_t before = d->conf->nfeeds;
 	struct config *old = d->conf;
+	struct life *l = (struct life *)((char *)d - offsetof(struct life, d));
+	run_apply_log_level(l->opts, old, c);
 	d->conf = c;
 	if (d->sched)
 		sched_reload(d->sched, c);
@@ -510,6 +528,7 @@ int run_daemon(const struct run_opts *o)
 		return RUN_EXIT_CONFIG;
 	}
 	struct feedd *d = &l->d;
+	run_apply_log_level(o, NULL, d->conf);
 	d->config_path = o->config_path;
 	d->started = (int64_t)time(NULL);
 	signal(SIGPIPE, SIG_IGN);

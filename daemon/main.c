@@ -15,7 +15,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: feedd [-c FILE] [--state-dir DIR] [--socket PATH] [-v] [--foreground]\n"
+		"Usage: feedd [-c FILE] [--state-dir DIR] [--socket PATH] [--log-level LEVEL] [-v]\n"
+		"             [--foreground]\n"
 		"       feedd --once [-c FILE] [--state-dir DIR]\n"
 		"       feedd --check-config [-c FILE]\n"
 		"       feedd --parse [--url URL] [--header \"Name: value\"]... FILE...\n"
@@ -30,7 +31,9 @@ static void usage(FILE *out)
 		"  -c, --config FILE   the feeds.conf to read\n"
 		"      --state-dir DIR where the store lives (overrides [daemon] state_dir)\n"
 		"      --socket PATH   the API socket (overrides [daemon] socket)\n"
-		"  -v, --verbose       debug lines in the log\n"
+		"      --log-level LEVEL  err, warning, notice, info (default) or debug;\n"
+		"                      overrides [daemon] log_level\n"
+		"  -v, --verbose       --log-level debug\n"
 		"      --foreground    accepted for clarity; feedd never forks\n"
 		"      --once          fetch every enabled feed once, print a summary, exit\n"
 		"                      (0 if every feed answered, 1 otherwise)\n"
@@ -113,12 +116,13 @@ static int check_config(const struct run_opts *o)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_STATE = 256, OPT_SOCKET, OPT_CHECK, OPT_FG, OPT_ONCE };
+	enum { OPT_STATE = 256, OPT_SOCKET, OPT_CHECK, OPT_FG, OPT_ONCE, OPT_LOG_LEVEL };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"state-dir", required_argument, NULL, OPT_STATE},
 		{"socket", required_argument, NULL, OPT_SOCKET},
 		{"verbose", no_argument, NULL, 'v'},
+		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"foreground", no_argument, NULL, OPT_FG},
 		{"check-config", no_argument, NULL, OPT_CHECK},
 		{"once", no_argument, NULL, OPT_ONCE},
@@ -135,7 +139,7 @@ int main(int argc, char **argv)
 			return migrate_store(argc, argv);
 	static struct paths paths;
 	int perr = paths_daemon(&paths);
-	struct run_opts o = {.config_path = paths.config, .config_default = true};
+	struct run_opts o = {.config_path = paths.config, .config_default = true, .log_level = -1};
 	bool check = false;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "c:vhV", longopts, NULL)) != -1) {
@@ -143,7 +147,13 @@ int main(int argc, char **argv)
 		case 'c': o.config_path = optarg; o.config_default = false; break;
 		case OPT_STATE: o.state_dir = optarg; break;
 		case OPT_SOCKET: o.socket = optarg; break;
-		case 'v': o.verbose = true; break;
+		case 'v': o.verbose = true; o.log_level = LOG_LVL_DEBUG; break;
+		case OPT_LOG_LEVEL:
+			if ((o.log_level = log_level_from_name(optarg)) < 0) {
+				fprintf(stderr, "feedd: --log-level takes " LOG_LEVEL_NAMES "\n");
+				return RUN_EXIT_CONFIG;
+			}
+			break;
 		case OPT_FG: break;
 		case OPT_CHECK: check = true; break;
 		case OPT_ONCE: o.once = true; break;
@@ -163,7 +173,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return RUN_EXIT_CONFIG;
 	}
-	log_set_verbose(o.verbose);
+	if (o.log_level >= 0)
+		log_set_level((enum log_level)o.log_level);
 	if (perr < 0 && o.config_default) {
 		fprintf(stderr, "feedd: no default path for this user (%s): set $HOME or the "
 			"XDG_* variables, or use -c\n", strerror(-perr));
