@@ -11,6 +11,7 @@
 #define FEEDD_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LVL_ERR = 3,
@@ -29,6 +30,25 @@ int log_level_from_name(const char *name);
 const char *log_level_name(enum log_level lvl);
 /* Re-reads $JOURNAL_STREAM (tests; it is read once at the first line). */
 void log_reset_sink(void);
+
+/* A journal field of one event: KEY (upper-case, e.g. "FEED") and VAL. */
+struct log_field {
+	const char *key;
+	const char *val;
+};
+
+/* How events reach the journal as structured records (sd_journal_sendv,
+ * given by the daemon, which links libsystemd; NULL: never). Used only
+ * when stderr is the journal's stream. */
+struct iovec;
+void log_set_journal_sender(int (*send)(const struct iovec *iov, int n));
+
+/* log_msg with fields: under the journal one record with MESSAGE=,
+ * PRIORITY=, SYSLOG_IDENTIFIER=feedd and FIELDS (those with a NULL VAL are
+ * left out), so that `journalctl -u feedd FEED=mehr` finds one feed's
+ * events; elsewhere the same line as log_msg. */
+void log_fields(enum log_level lvl, const struct log_field *fields, size_t n,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* true: debug; false: info. */
 void log_set_verbose(bool on);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-journal.h>
 
 #include "core/log.h"
 #include "core/paths.h"
@@ -175,6 +176,7 @@ int main(int argc, char **argv)
 	}
 	if (o.log_level >= 0)
 		log_set_level((enum log_level)o.log_level);
+	log_set_journal_sender(sd_journal_sendv);
 	if (perr < 0 && o.config_default) {
 		fprintf(stderr, "feedd: no default path for this user (%s): set $HOME or the "
 			"XDG_* variables, or use -c\n", strerror(-perr));

@@ -8,7 +8,8 @@ enable-linger`: her manager runs without a login): `systemctl --user
 enable --now feedd.socket`, then `feedctl add`, which starts feedd through
 the socket (Type=notify). Her feeds.conf, store and socket are under her
 home and $XDG_RUNTIME_DIR; nobody passes -c or --socket; `systemctl --user
-reload` goes through feedctl; stopping the units stops the daemon. Needs
+reload` goes through feedctl; a fetch is a journal record with FEED=,
+URL=, HTTP_STATUS= and ITEMS_NEW=; stopping the units stops the daemon. Needs
 root; the first run debootstraps the root (see test_systemd_boot.py).
 """
 import json
@@ -120,6 +121,16 @@ class UserUnits(unittest.TestCase):
         while not fetched() and time.monotonic() < deadline:
             time.sleep(0.3)
         self.assertTrue(fetched(), self.journal())
+        # The fetch as a structured journal record: one feed's history.
+        r = self.c.run(["journalctl", "_UID=%d" % self.uid, "FEED=local", "-o", "json",
+                        "--no-pager"])
+        recs = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+        self.assertTrue(recs, str(r) + self.journal())
+        rec = recs[0]
+        self.assertEqual((rec["URL"], rec["HTTP_STATUS"], rec["ITEMS_NEW"], rec["PRIORITY"],
+                          rec["SYSLOG_IDENTIFIER"]), (url, "200", "2", "6", "feedd"), rec)
+        self.assertTrue(rec["MESSAGE"].startswith("fetch local: 200, 2 items, 2 new"), rec)
+        self.assertEqual(rec.get("_SYSTEMD_USER_UNIT"), "feedd.service", rec)
         r = self.c.run(["stat", "-c", "%U %a", "/home/%s/.local/state/feedd" % USER,
                         "/home/%s/.local/state/feedd/feedd.db" % USER])
         self.assertEqual(r.returncode, 0, str(r))
