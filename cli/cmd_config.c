@@ -5,10 +5,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli/feedctl.h"
 #include "core/conf_edit.h"
@@ -24,7 +26,7 @@
 static const char *config_path(const char *opt)
 {
 	const char *env = getenv("FEEDD_CONFIG");
-	return opt ? opt : env && *env ? env : CTL_DEFAULT_CONFIG;
+	return opt ? opt : env && *env ? env : ctl.paths.config;
 }
 
 /* --- checking a feed: fetched with libcurl, pushed through the parser --- */
@@ -158,10 +160,16 @@ static int check_feed(const char *url, bool allow_private, struct doc **doc)
 
 struct conf_file {
 	const char *path;
+	bool fresh;              /* did not exist: made, with its directory, at commit */
 	char *text;
 	size_t len;
 	struct config *conf;
 };
+
+#define CONF_NEW_HEADER \
+	"# feeds.conf — the feeds feedd polls, one [feed NAME] section each;\n" \
+	"# [daemon] and [defaults] sections set the rest (see feeds.conf(5)).\n" \
+	"# Edit it by hand or with feedctl add/remove/import; then `feedctl reload`.\n"
 
 /* Reads and validates the file; a missing file counts as empty for add
  * and import (CREATE). */
@@ -175,7 +183,10 @@ static int conf_open(struct conf_file *f, const char *path, bool create)
 			fprintf(stderr, "feedctl: cannot read %s: %s\n", path, strerror(errno));
 			return CTL_EXIT_LOCAL;
 		}
-		f->text = strdup("");
+		/* A first `feedctl add` on a fresh account starts the file. */
+		f->text = strdup(CONF_NEW_HEADER);
+		f->len = strlen(f->text);
+		f->fresh = true;
 	}
 	struct config_errors errs = {0};
 	if (config_parse_buffer(path, f->text, f->len, &f->conf, &errs) < 0) {
@@ -209,7 +220,18 @@ static int conf_commit(struct conf_file *f, const char *new_text)
 		return CTL_EXIT_LOCAL;
 	}
 	config_free(c);
-	int r = conf_write_atomic(f->path, new_text, strlen(new_text));
+	int r = 0;
+	char *dir = strdup(f->path), *slash = dir ? strrchr(dir, '/') : NULL;
+	if (f->fresh && slash && slash != dir) {
+		*slash = '\0';
+		r = paths_mkdirs(dir, 0755);
+		if (r < 0)
+			fprintf(stderr, "feedctl: cannot make %s: %s\n", dir, strerror(-r));
+	}
+	free(dir);
+	if (r < 0)
+		return CTL_EXIT_LOCAL;
+	r = conf_write_atomic(f->path, new_text, strlen(new_text));
 	if (r < 0) {
 		fprintf(stderr, "feedctl: cannot write %s: %s\n", f->path, strerror(-r));
 		return CTL_EXIT_LOCAL;
@@ -263,6 +285,15 @@ static void print_edit_error(const struct conf_edit_error *e, const char *label)
 	}
 }
 
+/* The editing commands (and export, which prints OPML) have no JSON form:
+ * said plainly, rather than getopt's "unrecognized option". */
+static int refuse_json(const struct command *c)
+{
+	fprintf(stderr, "feedctl: %s has no --json output (%s); see feedctl help %s\n", c->name,
+		strcmp(c->name, "export") == 0 ? "it prints OPML" : "it edits feeds.conf", c->name);
+	return CTL_EXIT_USAGE;
+}
+
 int cmd_add(const struct command *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -271,6 +302,7 @@ int cmd_add(const struct command *c, int argc, char **argv)
 		{"interval", required_argument, NULL, 'i'},
 		{"config", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
+		{"json", no_argument, NULL, 'j'},
 		{0},
 	};
 	const char *name = NULL, *interval = NULL, *cfg = NULL;
@@ -291,6 +323,7 @@ int cmd_add(const struct command *c, int argc, char **argv)
 			tags[ntags++] = optarg;
 			break;
 		case 'h': ctl_usage_of(c, stdout); return 0;
+		case 'j': return refuse_json(c);
 		default: ctl_usage_of(c, stderr); return CTL_EXIT_USAGE;
 		}
 	}
@@ -343,7 +376,7 @@ int cmd_add(const struct command *c, int argc, char **argv)
 	nf.title = doc->feed.title;
 	/* Without --name, the feed is named after its title when it has one
 	 * a name can be made from ("Bee News" gives bee-news). */
-	char *title_name = auto_name ? conf_edit_name_from_title(ed, doc->feed.title) : NULL;
+	char *title_name = auto_name ? conf_edit_name_for(ed, doc->feed.title, url) : NULL;
 	if (title_name) {
 		free(auto_name);
 		name = nf.name = auto_name = title_name;
@@ -373,12 +406,15 @@ static int parse_config_opt(const struct command *c, int argc, char **argv, cons
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
+		{"json", no_argument, NULL, 'j'},
 		{0},
 	};
 	int opt;
 	*cfg = NULL;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (opt == 'c') {
+		if (opt == 'j') {
+			return refuse_json(c);
+		} else if (opt == 'c') {
 			*cfg = optarg;
 		} else if (opt == 'h') {
 			ctl_usage_of(c, stdout);
@@ -456,8 +492,13 @@ int cmd_import(const struct command *c, int argc, char **argv)
 		conf_close(&f);
 		return CTL_EXIT_LOCAL;
 	}
+	/* On a terminal: a progress line instead of a line per feed. */
+	bool tty = isatty(STDOUT_FILENO), progress = tty && isatty(STDERR_FILENO) && n >= 50;
 	size_t added = 0, skipped = 0, bad = 0;
+	struct strbuf first = {0};   /* the first names added, for the summary */
 	for (size_t i = 0; i < n; i++) {
+		if (progress && i % 25 == 0)
+			fprintf(stderr, "\rimporting %zu/%zu...", i, n);
 		/* Every outline is someone else's text: each one goes through the
 		 * writer, and one it refuses is named and left out. */
 		char title[120], url_q[200];
@@ -465,45 +506,53 @@ int cmd_import(const struct command *c, int argc, char **argv)
 		conf_quote(feeds[i].url, url_q, sizeof url_q);
 		char *url = NULL;
 		if (conf_edit_url(feeds[i].url, &url, &e) < 0) {
-			fprintf(stderr, "feedctl: skipped outline %zu %s: xmlUrl %s %s\n", i + 1, title,
-				e.value, e.msg);
+			fprintf(stderr, "%sfeedctl: skipped outline %zu %s: xmlUrl %s %s\n",
+				progress ? "\r\033[K" : "", i + 1, title, e.value, e.msg);
 			bad++;
 			continue;
 		}
 		const char *dup = conf_edit_feed_by_url(ed, url);
 		if (dup) {
-			if (config_find_feed(f.conf, dup))
+			/* On a terminal only the summary counts them. */
+			if (!tty && !conf_edit_queued(ed, dup))
 				printf("skipped %s: already in %s as [feed %s]\n", url, f.path, dup);
-			else
+			else if (!tty)
 				printf("skipped %s: listed twice in %s\n", url, opml_path);
 			skipped++;
 			free(url);
 			continue;
 		}
-		char *name = conf_edit_new_name(ed, url);
+		char *name = conf_edit_name_for(ed, feeds[i].title, url);
 		struct conf_new_feed nf = {
 			.name = name, .url = url,
 			.tags = (const char *const *)feeds[i].tags, .title = feeds[i].title,
 		};
 		if (conf_edit_add(ed, &nf, &e) == 0) {
 			added++;
-			printf("added [feed %s] %s\n", name, url);
+			if (!tty)
+				printf("added [feed %s] %s\n", name, url);
+			else if (added <= 3)
+				strbuf_printf(&first, "%s%s", added > 1 ? ", " : "", name);
 		} else if (e.field == CONF_FIELD_FILE) {
-			fprintf(stderr, "feedctl: skipped outline %zu %s (%s): %s\n", i + 1, title,
-				url_q, e.msg);
+			fprintf(stderr, "%sfeedctl: skipped outline %zu %s (%s): %s\n",
+				progress ? "\r\033[K" : "", i + 1, title, url_q, e.msg);
 			bad++;
 		} else {
-			fprintf(stderr, "feedctl: skipped outline %zu %s (%s): %s %s %s\n", i + 1, title,
-				url_q, e.field == CONF_FIELD_TAG ? "tag (from its category or an "
+			fprintf(stderr, "%sfeedctl: skipped outline %zu %s (%s): %s %s %s\n",
+				progress ? "\r\033[K" : "", i + 1, title, url_q,
+				e.field == CONF_FIELD_TAG ? "tag (from its category or an "
 				"enclosing outline)" : conf_field_name(e.field), e.value, e.msg);
 			bad++;
 		}
 		free(name);
 		free(url);
 	}
+	if (progress)
+		fprintf(stderr, "\r\033[K");
 	opml_feeds_free(feeds, n);
 	code = 0;
 	if (added) {
+		/* Validated and written once, one reload. */
 		char *text = conf_edit_finish(ed, NULL, &e);
 		if (text) {
 			code = conf_commit(&f, text);
@@ -514,7 +563,13 @@ int cmd_import(const struct command *c, int argc, char **argv)
 		}
 		free(text);
 	}
+	if (tty && added)
+		printf("added %s%s to %s\n", first.s, added > 3 ? ", ..." : "", f.path);
 	printf("%zu added, %zu already present, %zu refused\n", added, skipped, bad);
+	if (!added && skipped)
+		printf("nothing to add: %s's feeds are already in %s%s\n", opml_path, f.path,
+		       bad ? " (or refused)" : "");
+	free(first.s);
 	if (!code && bad)
 		code = CTL_EXIT_LOCAL;
 	conf_edit_free(ed);

@@ -1,4 +1,4 @@
-/* cmd_feeds.c — feedctl feeds, feed, status, refresh, reload. */
+/* cmd_feeds.c — feedctl feeds, feed, status, refresh, reload, log-level. */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli/feedctl.h"
+#include "core/log.h"
 
 /* Options of the read-only commands: --json and --help, then between MINPOS
  * and MAXPOS arguments. Returns -1 to go on, or an exit code. */
@@ -309,7 +310,9 @@ int cmd_status(const struct command *c, int argc, char **argv)
 	return code;
 }
 
-static int refresh_one(const char *name)
+/* Queues NAME's refresh; with QUEUED (--json) its name goes there instead
+ * of a line on stdout. */
+static int refresh_one(const char *name, json_t *queued)
 {
 	struct strbuf t = {0};
 	strbuf_puts(&t, "/v1/feeds/");
@@ -317,9 +320,25 @@ static int refresh_one(const char *name)
 	strbuf_puts(&t, "/refresh");
 	int code = ctl_call("POST", t.s, NULL, NULL, NULL);
 	free(t.s);
-	if (!code)
+	if (!code && queued)
+		json_array_append_new(queued, json_string(name));
+	else if (!code)
 		printf("%s: refresh queued\n", name);
 	return code;
+}
+
+/* --json: one document, {"queued": [names]}, also when some failed. */
+static int refresh_done(json_t *queued, int worst)
+{
+	int code = 0;
+	if (queued) {
+		json_t *doc = json_pack("{s:o}", "queued", queued);
+		code = dump(doc);
+		json_decref(doc);
+	} else {
+		code = finish_output();
+	}
+	return worst ? worst : code;
 }
 
 int cmd_refresh(const struct command *c, int argc, char **argv)
@@ -329,25 +348,28 @@ int cmd_refresh(const struct command *c, int argc, char **argv)
 	if (code >= 0)
 		return code;
 	int worst = 0;
+	json_t *queued = json ? json_array() : NULL;
 	if (optind < argc) {
 		for (int i = optind; i < argc; i++)
-			if ((code = refresh_one(argv[i])))
+			if ((code = refresh_one(argv[i], queued)))
 				worst = code;
-		return worst ? worst : finish_output();
+		return refresh_done(queued, worst);
 	}
 	json_t *a = NULL;
-	if ((code = ctl_call("GET", "/v1/feeds", NULL, &a, NULL)))
+	if ((code = ctl_call("GET", "/v1/feeds", NULL, &a, NULL))) {
+		json_decref(queued);
 		return code;
+	}
 	size_t i;
 	json_t *f;
 	json_array_foreach(json_object_get(a, "feeds"), i, f) {
 		if (json_is_true(json_object_get(f, "removed")))
 			continue;
-		if ((code = refresh_one(s_or(f, "name", ""))))
+		if ((code = refresh_one(s_or(f, "name", ""), queued)))
 			worst = code;
 	}
 	json_decref(a);
-	return worst ? worst : finish_output();
+	return refresh_done(queued, worst);
 }
 
 int cmd_reload(const struct command *c, int argc, char **argv)
@@ -359,7 +381,55 @@ int cmd_reload(const struct command *c, int argc, char **argv)
 	json_t *a = NULL;
 	if ((code = ctl_call("POST", "/v1/reload", NULL, &a, NULL)))
 		return code;
+	if (json) {
+		code = dump(a);          /* {"reloaded": true, "feeds": N} */
+		json_decref(a);
+		return code;
+	}
 	printf("reloaded: %lld feeds\n", json_integer_value(json_object_get(a, "feeds")));
+	json_decref(a);
+	return finish_output();
+}
+
+/* log-level: the level from /v1/status; log-level LEVEL sets it (until
+ * the daemon restarts, or feeds.conf's log_level changes). */
+int cmd_log_level(const struct command *c, int argc, char **argv)
+{
+	bool json;
+	int code = parse_json_opt(c, argc, argv, &json, 0, 1);
+	if (code >= 0)
+		return code;
+	json_t *a = NULL;
+	if (optind == argc) {
+		if ((code = ctl_call("GET", "/v1/status", NULL, &a, NULL)))
+			return code;
+		json_t *doc = json_pack("{s:s}", "log_level", s_or(a, "log_level", "info"));
+		json_decref(a);
+		if (json)
+			code = dump(doc);
+		else
+			printf("%s\n", json_string_value(json_object_get(doc, "log_level")));
+		json_decref(doc);
+		return json ? code : finish_output();
+	}
+	if (log_level_from_name(argv[optind]) < 0) {
+		fprintf(stderr, "feedctl: log-level takes " LOG_LEVEL_NAMES ", not \"%s\"\n",
+			argv[optind]);
+		return CTL_EXIT_USAGE;
+	}
+	struct strbuf t = {0};
+	strbuf_puts(&t, "/v1/log-level?level=");
+	ctl_urlencode(&t, argv[optind]);
+	code = ctl_call("POST", t.s, NULL, &a, NULL);
+	free(t.s);
+	if (code)
+		return code;
+	if (json) {
+		code = dump(a);
+		json_decref(a);
+		return code;
+	}
+	printf("log level %s (was %s)\n", s_or(a, "log_level", "?"), s_or(a, "was", "?"));
 	json_decref(a);
 	return finish_output();
 }

@@ -16,7 +16,7 @@ _feedctl()
 		words=("${COMP_WORDS[@]}")
 		cword=$COMP_CWORD
 	}
-	local commands="items new watch feeds feed status refresh reload add remove import export"
+	local commands="items new watch feeds feed status refresh reload log-level add remove import export help"
 	local filters="--feed --tag --search --since --distinct"
 	# Find the command, remembering --socket for the name look-ups.
 	local i cmd="" _feedctl_global=()
@@ -40,6 +40,13 @@ _feedctl()
 	new) opts="$filters --limit --peek --from-now --json --ndjson --tsv" ;;
 	watch) opts="$filters --after --json" ;;
 	feeds|status|reload) opts="--json" ;;
+	help) COMPREPLY=($(compgen -W "$commands" -- "$cur")); return ;;
+	log-level)
+		if [[ $cur != -* ]]; then
+			COMPREPLY=($(compgen -W "err warning notice info debug" -- "$cur"))
+			return
+		fi
+		opts="--json" ;;
 	feed|refresh)
 		if [[ $cur != -* ]]; then
 			COMPREPLY=($(compgen -W "$(_feedctl_feeds)" -- "$cur"))

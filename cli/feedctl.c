@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -111,8 +112,10 @@ static const struct command commands[] = {
 	{"feeds",   cmd_feeds,   "[--json]", "list the feeds and their state"},
 	{"feed",    cmd_feed,    "NAME [--json]", "everything feedd knows about a feed"},
 	{"status",  cmd_status,  "[--json]", "the daemon's figures"},
-	{"refresh", cmd_refresh, "[NAME...]", "fetch feeds now (all without a NAME)"},
-	{"reload",  cmd_reload,  "", "re-read feeds.conf"},
+	{"refresh", cmd_refresh, "[NAME...] [--json]", "fetch feeds now (all without a NAME)"},
+	{"reload",  cmd_reload,  "[--json]", "re-read feeds.conf"},
+	{"log-level", cmd_log_level, "[LEVEL] [--json]",
+	 "show or set the daemon's log level (err warning notice info debug)"},
 	{"add",     cmd_add,     "URL [--name NAME] [--tag T]... [--interval D] [--config FILE]",
 	 "check a feed and add it to feeds.conf"},
 	{"remove",  cmd_remove,  "NAME [--config FILE]", "remove a feed from feeds.conf"},
@@ -137,7 +140,19 @@ void ctl_usage_of(const struct command *c, FILE *out)
 			"--since DATE --distinct\n");
 	if (strstr(c->usage, "--config"))
 		fprintf(out, "\n--config FILE: the feeds.conf to edit (default $FEEDD_CONFIG, "
-			"else %s)\n", CTL_DEFAULT_CONFIG);
+			"else %s)\n", ctl.paths.config);
+}
+
+/* The reader of stdout went away (`feedctl feeds | head -1`): what is left
+ * to print has no one to read it, and a Unix tool then exits quietly, with
+ * 0. A SIGPIPE from anything else (stderr) is ignored: the write fails with
+ * EPIPE as before. The API socket never raises it (MSG_NOSIGNAL). */
+static void on_sigpipe(int sig)
+{
+	(void)sig;
+	struct pollfd p = {.fd = STDOUT_FILENO, .events = POLLOUT};
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
+		_exit(CTL_EXIT_OK);
 }
 
 static void usage(FILE *out)
@@ -146,12 +161,33 @@ static void usage(FILE *out)
 		"(--socket and --timeout may also come after the command)\n\n"
 		"Commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
-	fprintf(out, "\n`feedctl COMMAND --help` for a command's options. The socket is\n"
-		"--socket PATH, else $FEEDD_SOCKET, else %s.\n\n"
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
+	fprintf(out, "  %-9s %s\n", "help", "this text, or a command's options (help COMMAND)");
+	fprintf(out, "\n`feedctl help COMMAND` (or COMMAND --help) for its options. The socket is\n"
+		"--socket PATH, else $FEEDD_SOCKET, else %s\n"
+		"(root: " CTL_DEFAULT_SOCKET "; others: $XDG_RUNTIME_DIR/feedd/feedd.sock).\n\n"
 		"Exit codes: 0 ok, 1 nothing new (new), 2 usage, 3 feedd unreachable,\n"
 		"4 feedd answered an error, 5 local error (file, output, feed check).\n"
-		"See feedctl(1).\n", CTL_DEFAULT_SOCKET);
+		"See feedctl(1).\n", ctl.paths.socket);
+}
+
+/* `feedctl help [COMMAND]`: what --help prints. */
+static int help(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stdout);
+		return CTL_EXIT_OK;
+	}
+	const struct command *c = ctl_command(argv[1]);
+	if (!c || argc > 2) {
+		fprintf(stderr, "feedctl: help: %s \"%s\"; the commands:\n",
+			c ? "one command at a time, not" : "no command", argv[c ? 2 : 1]);
+		for (size_t i = 0; i < NCOMMANDS; i++)
+			fprintf(stderr, "  %s\n", commands[i].name);
+		return CTL_EXIT_USAGE;
+	}
+	ctl_usage_of(c, stdout);
+	return CTL_EXIT_OK;
 }
 
 /* A global option's value: --socket PATH, --timeout SECONDS. Returns 0,
@@ -223,9 +259,11 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	signal(SIGPIPE, SIG_IGN);   /* a closed pipe is a write error we handle */
+	struct sigaction sa = {.sa_handler = on_sigpipe};
+	sigaction(SIGPIPE, &sa, NULL);
 	const char *env = getenv("FEEDD_SOCKET");
-	ctl.socket = env && *env ? env : CTL_DEFAULT_SOCKET;
+	(void)paths_client(&ctl.paths);   /* what it cannot fill stays the system's */
+	ctl.socket = env && *env ? env : ctl.paths.socket;
 	const char *nc = getenv("NO_COLOR");
 	ctl.color = isatty(STDOUT_FILENO) && !(nc && *nc);
 	int opt;
@@ -254,6 +292,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CTL_EXIT_USAGE;
 	}
+	if (strcmp(argv[optind], "help") == 0)
+		return help(argc - optind, argv + optind);
 	const struct command *c = ctl_command(argv[optind]);
 	if (!c) {
 		fprintf(stderr, "feedctl: unknown command \"%s\"\n", argv[optind]);

@@ -10,8 +10,11 @@
 #include "cli/client.h"
 #include "core/strbuf.h"
 
-#define CTL_DEFAULT_SOCKET "/run/feedd/feedd.sock"
-#define CTL_DEFAULT_CONFIG "/etc/feedd/feeds.conf"
+#include "core/paths.h"
+
+/* The system daemon's paths; per-user ones come from core/paths.h. */
+#define CTL_DEFAULT_SOCKET PATHS_SYSTEM_SOCKET
+#define CTL_DEFAULT_CONFIG PATHS_SYSTEM_CONFIG
 
 enum {
 	CTL_EXIT_OK = 0,
@@ -24,6 +27,7 @@ enum {
 
 struct ctl {
 	const char *socket;
+	struct paths paths;        /* the defaults (paths_client) */
 	int timeout_ms;
 	bool color;                /* stdout is a terminal and NO_COLOR is unset */
 };
@@ -51,6 +55,7 @@ int cmd_feed(const struct command *c, int argc, char **argv);
 int cmd_status(const struct command *c, int argc, char **argv);
 int cmd_refresh(const struct command *c, int argc, char **argv);
 int cmd_reload(const struct command *c, int argc, char **argv);
+int cmd_log_level(const struct command *c, int argc, char **argv);
 int cmd_add(const struct command *c, int argc, char **argv);
 int cmd_remove(const struct command *c, int argc, char **argv);
 int cmd_import(const struct command *c, int argc, char **argv);

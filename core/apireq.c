@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/date.h"
+#include "core/log.h"
 
 #define MAX_NAME 256
 
@@ -24,13 +25,13 @@ const char *api_format_name(enum api_format f)
 /* Which parameters each route takes (bit per parameter). */
 enum param {
 	P_AFTER, P_BEFORE, P_FEED, P_TAG, P_Q, P_SINCE, P_DISTINCT, P_ORDER, P_LIMIT,
-	P_WAIT, P_FORMAT, P_FROM_NOW, P_UPTO, P__COUNT
+	P_WAIT, P_FORMAT, P_FROM_NOW, P_UPTO, P_LEVEL, P__COUNT
 };
 static const char *const param_names[P__COUNT] = {
 	[P_AFTER] = "after", [P_BEFORE] = "before", [P_FEED] = "feed", [P_TAG] = "tag",
 	[P_Q] = "q", [P_SINCE] = "since", [P_DISTINCT] = "distinct", [P_ORDER] = "order",
 	[P_LIMIT] = "limit", [P_WAIT] = "wait", [P_FORMAT] = "format",
-	[P_FROM_NOW] = "from_now", [P_UPTO] = "upto",
+	[P_FROM_NOW] = "from_now", [P_UPTO] = "upto", [P_LEVEL] = "level",
 };
 #define B(p) (1u << (p))
 #define ITEM_PARAMS (B(P_AFTER) | B(P_BEFORE) | B(P_FEED) | B(P_TAG) | B(P_Q) | B(P_SINCE) | \
@@ -54,6 +55,7 @@ static const struct route_info {
 	[ROUTE_FEED_REFRESH] = { "POST", 0, 1u << FMT_JSON },
 	[ROUTE_RELOAD] = { "POST", 0, 1u << FMT_JSON },
 	[ROUTE_STATUS] = { "GET", B(P_FORMAT), 1u << FMT_JSON },
+	[ROUTE_LOG_LEVEL] = { "POST", B(P_LEVEL), 1u << FMT_JSON },
 };
 
 static int fail(struct apireq *r, int status, const char *error, const char *fmt, ...)
@@ -234,6 +236,10 @@ static int set_param(struct apireq *r, enum param p, const char *v, unsigned *se
 			return fail(r, 400, "bad parameter", "upto: expected an item id (integer >= 0)");
 		r->has_upto = true;
 		break;
+	case P_LEVEL:
+		if ((r->level = log_level_from_name(v)) < 0)
+			return fail(r, 400, "bad parameter", "level: expected one of " LOG_LEVEL_NAMES);
+		break;
 	case P__COUNT:
 		break;
 	}
@@ -312,6 +318,7 @@ static int route(struct apireq *r, const char *path, size_t len)
 		else if (!strcmp(a, "feeds")) rt = ROUTE_FEEDS;
 		else if (!strcmp(a, "reload")) rt = ROUTE_RELOAD;
 		else if (!strcmp(a, "status")) rt = ROUTE_STATUS;
+		else if (!strcmp(a, "log-level")) rt = ROUTE_LOG_LEVEL;
 	} else if (!strcmp(a, "consumers")) {
 		if (n == 3) rt = ROUTE_CONSUMER;
 		else if (!strcmp(c, "items")) rt = ROUTE_CONSUMER_ITEMS;
@@ -400,6 +407,8 @@ int apireq_parse(const char *method, const char *target, const char *body, size_
 	} else if (body_len && !r->status) {
 		fail(r, 400, "bad request", "this request takes no body");
 	}
+	if (!r->status && r->route == ROUTE_LOG_LEVEL && !(seen & B(P_LEVEL)))
+		fail(r, 400, "bad parameter", "level: required (" LOG_LEVEL_NAMES ")");
 	if (!r->status && r->before && r->before <= r->after)
 		fail(r, 400, "bad parameter", "before: must be greater than after");
 	return r->status;

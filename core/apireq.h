@@ -27,6 +27,7 @@ enum api_route {
 	ROUTE_FEED_REFRESH,      /* POST /v1/feeds/NAME/refresh */
 	ROUTE_RELOAD,            /* POST /v1/reload */
 	ROUTE_STATUS,            /* GET  /v1/status */
+	ROUTE_LOG_LEVEL,         /* POST /v1/log-level?level=LEVEL */
 	ROUTE__COUNT
 };
 
@@ -55,6 +56,7 @@ struct apireq {
 	bool from_now;           /* consumers: a new one starts at the newest item */
 	int64_t upto;            /* ack */
 	bool has_upto;
+	int level;               /* log-level: an enum log_level */
 	/* error */
 	int status;              /* 0 = valid; else the HTTP status to answer */
 	char *error;             /* short message */

@@ -2,11 +2,13 @@
 #include "core/conf_edit.h"
 
 #include <curl/curl.h>
+#include <libpsl.h>
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -35,6 +37,20 @@ struct pending {
 	int64_t interval;
 };
 
+/* A string-keyed open-addressing table: every lookup of a name or a URL
+ * is O(1), so that an import of N feeds is linear, not N times the file. */
+struct smap_ent {
+	const char *key;       /* NULL: empty slot */
+	const char *val;
+	size_t num;
+};
+
+struct smap {
+	struct smap_ent *e;
+	size_t cap, n;         /* cap: 0 or a power of two */
+	bool own_keys;         /* keys are strdup'ed copies, freed with the map */
+};
+
 struct conf_edit {
 	char *path;
 	char *text;
@@ -44,7 +60,70 @@ struct conf_edit {
 	struct strbuf add;     /* the queued sections, as text */
 	struct pending *nw;
 	size_t n, cap;
+	struct smap names;     /* every feed name, old (num 0) and queued (num 1) */
+	struct smap urls;      /* normalised URL -> the feed's name */
+	struct smap *next;     /* name base -> next suffix to try (a cache, so
+				* that 500 feeds named "example" are not 500^2 probes) */
 };
+
+static size_t smap_hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL;           /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static struct smap_ent *smap_slot(const struct smap *m, const char *key)
+{
+	for (size_t i = smap_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1))
+		if (!m->e[i].key || strcmp(m->e[i].key, key) == 0)
+			return &m->e[i];
+}
+
+static const struct smap_ent *smap_get(const struct smap *m, const char *key)
+{
+	if (!m->cap)
+		return NULL;
+	const struct smap_ent *e = smap_slot(m, key);
+	return e->key ? e : NULL;
+}
+
+/* Adds KEY (if absent: the first one stays) and returns its entry, or NULL
+ * when out of memory. */
+static struct smap_ent *smap_put(struct smap *m, const char *key, const char *val, size_t num)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		struct smap_ent *e = calloc(cap, sizeof *e);
+		if (!e)
+			return NULL;
+		struct smap old = *m;
+		m->e = e;
+		m->cap = cap;
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.e[i].key)
+				*smap_slot(m, old.e[i].key) = old.e[i];
+		free(old.e);
+	}
+	struct smap_ent *e = smap_slot(m, key);
+	if (e->key)
+		return e;
+	char *k = m->own_keys ? strdup(key) : NULL;
+	if (m->own_keys && !k)
+		return NULL;
+	*e = (struct smap_ent){.key = k ? k : key, .val = val, .num = num};
+	m->n++;
+	return e;
+}
+
+static void smap_free(struct smap *m)
+{
+	for (size_t i = 0; m->own_keys && i < m->cap; i++)
+		free((char *)m->e[i].key);
+	free(m->e);
+	memset(m, 0, sizeof *m);
+}
 
 const char *conf_field_name(enum conf_field f)
 {
@@ -262,7 +341,15 @@ struct conf_edit *conf_edit_begin(const char *path, const char *text, size_t len
 	for (size_t i = 0; ed->old_urls && i < ed->old->nfeeds; i++)
 		if (conf_edit_url(ed->old->feeds[i].url, &ed->old_urls[i], NULL) < 0)
 			ed->old_urls[i] = strdup(ed->old->feeds[i].url);
-	if (!ed->old_urls) {
+	bool oom = !ed->old_urls || !(ed->next = calloc(1, sizeof *ed->next));
+	if (ed->next)
+		ed->next->own_keys = true;
+	for (size_t i = 0; !oom && i < ed->old->nfeeds; i++) {
+		const char *name = ed->old->feeds[i].name;
+		oom = !smap_put(&ed->names, name, NULL, 0) ||
+		      !smap_put(&ed->urls, ed->old_urls[i] ? ed->old_urls[i] : "", name, 0);
+	}
+	if (oom) {
 		refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
 		conf_edit_free(ed);
 		return NULL;
@@ -281,6 +368,11 @@ void conf_edit_free(struct conf_edit *ed)
 	for (size_t i = 0; i < ed->n; i++)
 		pending_free(&ed->nw[i]);
 	free(ed->nw);
+	smap_free(&ed->names);
+	smap_free(&ed->urls);
+	if (ed->next)
+		smap_free(ed->next);
+	free(ed->next);
 	free(ed->add.s);
 	free(ed->text);
 	free(ed->path);
@@ -289,117 +381,53 @@ void conf_edit_free(struct conf_edit *ed)
 
 static bool name_taken(const struct conf_edit *ed, const char *name)
 {
-	if (config_find_feed(ed->old, name))
-		return true;
-	for (size_t i = 0; i < ed->n; i++)
-		if (strcmp(ed->nw[i].name, name) == 0)
-			return true;
-	return false;
+	return smap_get(&ed->names, name) != NULL;
 }
 
-static int exists_cb(const char *name, void *arg)
+bool conf_edit_queued(const struct conf_edit *ed, const char *name)
 {
-	return name_taken(arg, name);
+	const struct smap_ent *e = smap_get(&ed->names, name);
+	return e && e->num;
 }
 
+/* BASE, else BASE-2, BASE-3 ...: the first not taken. The suffix to try
+ * next is remembered per base. */
+static char *unique_name(const struct conf_edit *ed, const char *base)
+{
+	char cand[160];
+	snprintf(cand, sizeof cand, "%s", base);
+	struct smap_ent *next = smap_put(ed->next, base, NULL, 2);
+	size_t i = next ? next->num : 2;
+	while (name_taken(ed, cand) && i < 1000000)
+		snprintf(cand, sizeof cand, "%s-%zu", base, i++);
+	if (next)
+		next->num = i > 2 ? i - 1 : 2;   /* CAND may go unused: try it again */
+	return strdup(cand);
+}
+
+/* The base a URL gives, unique-less: conf_name_from_url without EXISTS. */
 char *conf_edit_new_name(const struct conf_edit *ed, const char *url)
 {
-	return conf_name_from_url(url, exists_cb, (void *)ed);
+	char *base = conf_name_from_url(url, NULL, NULL);
+	char *name = base ? unique_name(ed, base) : NULL;
+	free(base);
+	return name;
 }
 
-/* Appends the code point at *P (advancing it) to the slug when it is a
- * letter or digit; false for anything else (a separator). Non-ASCII text
- * is kept but for punctuation, symbols and spaces. */
-static bool slug_char(const unsigned char **p, struct strbuf *b)
+char *conf_edit_name_for(const struct conf_edit *ed, const char *title, const char *url)
 {
-	const unsigned char *c = *p;
-	if (*c < 0x80) {
-		*p = c + 1;
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
-			return false;
-		strbuf_putc(b, (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c));
-		return true;
-	}
-	size_t n = *c >= 0xf0 ? 4 : *c >= 0xe0 ? 3 : *c >= 0xc0 ? 2 : 1;
-	unsigned cp = n == 4 ? *c & 7u : n == 3 ? *c & 15u : n == 2 ? *c & 31u : 0xfffdu;
-	for (size_t i = 1; i < n; i++) {
-		if ((c[i] & 0xc0) != 0x80) {
-			*p = c + i;
-			return false;   /* broken UTF-8: a separator */
-		}
-		cp = cp << 6 | (c[i] & 63u);
-	}
-	*p = c + n;
-	if (n == 1 || cp < 0xc0 || cp == 0xd7 || cp == 0xf7 || (cp >= 0x2000 && cp <= 0x2bff) ||
-	    (cp >= 0x3000 && cp <= 0x303f) || (cp >= 0xfe00 && cp <= 0xfe6f) ||
-	    (cp >= 0xff00 && cp <= 0xff20) || cp >= 0x1f000 || (cp >= 0xd800 && cp <= 0xdfff))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		strbuf_putc(b, (char)c[i]);
-	return true;
-}
-
-/* A feed name from the feed's TITLE ("Bee News: the hive" gives
- * "bee-news-the-hive"), at most 48 bytes, made unique with -2, -3 ...;
- * NULL when the title has no letter or digit to make one from. */
-char *conf_name_from_title(const char *title, int (*taken)(const char *, void *), void *arg)
-{
-	if (!title)
-		return NULL;
-	struct strbuf b = {0};
-	strbuf_puts(&b, "");
-	bool dash = false;
-	for (const unsigned char *p = (const unsigned char *)title; *p && b.len < 48;) {
-		size_t before = b.len;
-		if (slug_char(&p, &b)) {
-			if (dash && before) {
-				/* the separator goes before this character */
-				strbuf_putc(&b, '-');   /* the room for it */
-				char *s = b.s + before;
-				memmove(s + 1, s, b.len - 1 - before);
-				*s = '-';
-			}
-			dash = false;
-		} else {
-			dash = true;
-		}
-	}
-	/* At most 48 bytes, cut between two characters, no dash at the end. */
-	if (b.len > 48) {
-		size_t k = 48;
-		while (k && ((unsigned char)b.s[k] & 0xc0) == 0x80)
-			k--;
-		b.len = k;
-		b.s[k] = '\0';
-	}
-	while (b.len && b.s[b.len - 1] == '-')
-		b.s[--b.len] = '\0';
-	if (!b.len) {
-		free(b.s);
-		return NULL;
-	}
-	size_t base = b.len;
-	for (int i = 2; taken(b.s, arg); i++) {
-		b.len = base;
-		strbuf_printf(&b, "-%d", i);
-	}
-	return b.s;
-}
-
-char *conf_edit_name_from_title(const struct conf_edit *ed, const char *title)
-{
-	return conf_name_from_title(title, exists_cb, (void *)ed);
+	char *base = conf_name_from_title(title, NULL, NULL);
+	if (!base)
+		return conf_edit_new_name(ed, url);
+	char *name = unique_name(ed, base);
+	free(base);
+	return name;
 }
 
 const char *conf_edit_feed_by_url(const struct conf_edit *ed, const char *url)
 {
-	for (size_t i = 0; i < ed->old->nfeeds; i++)
-		if (strcmp(ed->old_urls[i] ? ed->old_urls[i] : "", url) == 0)
-			return ed->old->feeds[i].name;
-	for (size_t i = 0; i < ed->n; i++)
-		if (strcmp(ed->nw[i].url, url) == 0)
-			return ed->nw[i].name;
-	return NULL;
+	const struct smap_ent *e = smap_get(&ed->urls, url);
+	return e ? e->val : NULL;
 }
 
 static int check_name(const struct conf_edit *ed, const char *name, struct conf_edit_error *err)
@@ -625,6 +653,10 @@ int conf_edit_add(struct conf_edit *ed, const struct conf_new_feed *f, struct co
 		ed->nw = nw;
 		ed->cap = cap;
 	}
+	if (!smap_put(&ed->names, p.name, NULL, 1) || !smap_put(&ed->urls, p.url, p.name, 1)) {
+		refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
+		goto out;
+	}
 	strbuf_put(&ed->add, sec.s, sec.len);
 	ed->nw[ed->n++] = p;
 	memset(&p, 0, sizeof p);
@@ -760,6 +792,51 @@ char *conf_edit_remove(const char *text, const char *name, int *found)
 	return b.s;
 }
 
+/* The Public Suffix List, loaded once: the newest of libpsl's built-in
+ * copy and the system's (/usr/share/publicsuffix), as curl uses it. */
+static psl_ctx_t *psl;
+static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
+
+static void psl_load(void)
+{
+	psl = psl_latest(NULL);
+}
+
+/* The label a host's registrable domain starts with ("en.mehrnews.com":
+ * "mehrnews"; "user.github.io": "user", github.io being a public suffix),
+ * into BASE. False when the list has no answer. */
+static bool registrable_label(const char *host, char *base, size_t len)
+{
+	pthread_once(&psl_once, psl_load);
+	const char *reg = psl ? psl_registrable_domain(psl, host) : NULL;
+	if (!reg)
+		return false;
+	size_t n = strcspn(reg, ".");
+	snprintf(base, len, "%.*s", (int)(n < len ? n : len - 1), reg);
+	return true;
+}
+
+/* BASE with only what a feed name can hold; "feed" when nothing is left. */
+static void clean_base(char *base)
+{
+	size_t o = 0;
+	for (const char *c = base; *c; c++)
+		if (isalnum((unsigned char)*c) || *c == '-')
+			base[o++] = (char)tolower((unsigned char)*c);
+	base[o] = '\0';
+	if (!o)
+		strcpy(base, "feed");
+}
+
+static char *make_unique(const char *base, int (*exists)(const char *name, void *arg), void *arg)
+{
+	char cand[160];
+	snprintf(cand, sizeof cand, "%s", base);
+	for (int i = 2; exists && exists(cand, arg) && i < 100000; i++)
+		snprintf(cand, sizeof cand, "%s-%d", base, i);
+	return strdup(cand);
+}
+
 char *conf_name_from_url(const char *url, int (*exists)(const char *name, void *arg), void *arg)
 {
 	char *host = url_host(url);
@@ -772,32 +849,91 @@ char *conf_name_from_url(const char *url, int (*exists)(const char *name, void *
 			if (*c != '[' && *c != ']')
 				base[o++] = isalnum((unsigned char)*c) ? (char)tolower((unsigned char)*c) : '-';
 		base[o] = '\0';
-		free(host);
 	} else if (host) {
-		/* The registrable label: "en.mehrnews.com" gives "mehrnews". */
-		char *labels[16];
-		size_t n = 0;
-		char *save = NULL;
-		for (char *l = strtok_r(host, ".", &save); l && n < 16; l = strtok_r(NULL, ".", &save))
-			labels[n++] = l;
-		const char *pick = n >= 2 ? labels[n - 2] : n ? labels[0] : "feed";
-		/* "co.uk", "com.au": the label before the public suffix. */
-		if (n >= 3 && strlen(labels[n - 2]) <= 3 && strlen(labels[n - 1]) == 2)
-			pick = labels[n - 3];
-		size_t o = 0;
-		for (const char *c = pick; *c && o < sizeof base - 1; c++)
-			if (isalnum((unsigned char)*c) || *c == '-')
-				base[o++] = (char)tolower((unsigned char)*c);
-		base[o] = '\0';
-		if (!o)
-			strcpy(base, "feed");
-		free(host);
+		for (char *c = host; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		if (!registrable_label(host, base, sizeof base)) {
+			/* No list, or the host is itself a public suffix: the label
+			 * before the last ("co.uk", "com.au": before those two). */
+			char *labels[16];
+			size_t n = 0;
+			char *save = NULL;
+			for (char *l = strtok_r(host, ".", &save); l && n < 16; l = strtok_r(NULL, ".", &save))
+				labels[n++] = l;
+			const char *pick = n >= 2 ? labels[n - 2] : n ? labels[0] : "feed";
+			if (n >= 3 && strlen(labels[n - 2]) <= 3 && strlen(labels[n - 1]) == 2)
+				pick = labels[n - 3];
+			snprintf(base, sizeof base, "%s", pick);
+		}
+		clean_base(base);
 	}
-	char cand[80];
-	snprintf(cand, sizeof cand, "%s", base);
-	for (int i = 2; exists && exists(cand, arg) && i < 100000; i++)
-		snprintf(cand, sizeof cand, "%s-%d", base, i);
-	return strdup(cand);
+	free(host);
+	return make_unique(base, exists, arg);
+}
+
+/* The code point of the N-byte UTF-8 sequence at C. */
+static unsigned long utf8_cp(const unsigned char *c, size_t n)
+{
+	if (n == 1)
+		return c[0];
+	unsigned long cp = c[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++)
+		cp = cp << 6 | (c[i] & 0x3f);
+	return cp;
+}
+
+/* Punctuation, symbols, spaces and emoji outside ASCII: a slug's
+ * separators, like ASCII's. Letters of any script are kept. */
+static bool cp_is_separator(unsigned long cp)
+{
+	return (cp >= 0x80 && cp <= 0xbf) || cp == 0xd7 || cp == 0xf7 ||
+	       (cp >= 0x2000 && cp <= 0x2bff) || (cp >= 0x3000 && cp <= 0x303f) ||
+	       (cp >= 0xfe00 && cp <= 0xfe6f) || (cp >= 0xff00 && cp <= 0xff0f) ||
+	       (cp >= 0xfff0 && cp <= 0xffff) || cp >= 0x1f000;
+}
+
+char *conf_name_from_title(const char *title, int (*exists)(const char *name, void *arg), void *arg)
+{
+	char base[CONF_TITLE_SLUG + 1];
+	size_t o = 0;
+	bool dash = false, cut = false;
+	for (const unsigned char *c = (const unsigned char *)(title ? title : ""); *c;) {
+		size_t n = utf8_seq(c);
+		unsigned long cp = n ? utf8_cp(c, n) : 0;
+		bool keep = n == 1 ? isalnum(*c) != 0 : n && !cp_is_separator(cp);
+		if (!keep) {
+			dash = true;
+			c += n ? n : 1;
+			continue;
+		}
+		unsigned char ch[4];
+		memcpy(ch, c, n);
+		if (n == 1)
+			ch[0] = (unsigned char)tolower(ch[0]);
+		else if (n == 2 && cp >= 0xc0 && cp <= 0xde)   /* Latin-1 capitals */
+			ch[1] = (unsigned char)(ch[1] + 0x20);
+		size_t need = n + (dash && o);
+		if (o + need > CONF_TITLE_SLUG) {
+			cut = !dash;   /* mid-word: back to the word's start below */
+			break;
+		}
+		if (dash && o)
+			base[o++] = '-';
+		memcpy(base + o, ch, n);
+		o += n;
+		dash = false;
+		c += n;
+	}
+	base[o] = '\0';
+	if (!o)
+		return NULL;
+	if (cut) {
+		/* At a word's end when one is near. */
+		char *d = strrchr(base, '-');
+		if (d && d - base >= CONF_TITLE_SLUG / 2)
+			*d = '\0';
+	}
+	return make_unique(base, exists, arg);
 }
 
 int conf_write_atomic(const char *path, const char *text, size_t len)

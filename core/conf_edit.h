@@ -24,6 +24,7 @@
 #ifndef FEEDD_CONF_EDIT_H
 #define FEEDD_CONF_EDIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/config.h"
@@ -82,14 +83,12 @@ const char *conf_edit_feed_by_url(const struct conf_edit *ed, const char *url);
 /* A name for URL's feed unique in the file and the queue (see
  * conf_name_from_url). */
 char *conf_edit_new_name(const struct conf_edit *ed, const char *url);
+/* A name from TITLE (conf_name_from_title), else from URL, unique in the
+ * file and the queue: "Blog 0" gives "blog-0", a second "blog-0-2". */
+char *conf_edit_name_for(const struct conf_edit *ed, const char *title, const char *url);
+/* Whether NAME was queued by conf_edit_add (rather than in the file). */
+bool conf_edit_queued(const struct conf_edit *ed, const char *name);
 
-/* A feed name from the feed's TITLE ("Bee News: the hive" gives
- * "bee-news-the-hive"): letters and digits kept (ASCII lower-cased),
- * every other run a dash, at most 48 bytes, made unique against EXISTS
- * with -2, -3 ...; NULL when the title has no letter or digit. */
-char *conf_name_from_title(const char *title, int (*exists)(const char *name, void *arg), void *arg);
-/* The same, unique in the file and the queue. */
-char *conf_edit_name_from_title(const struct conf_edit *ed, const char *title);
 /* The old text with the queued sections appended, checked: it parses, and
  * to exactly the old sections and keys plus the queued sections with
  * exactly their keys. NULL with *ERR filled (CONF_FIELD_FILE) otherwise.
@@ -107,9 +106,21 @@ int conf_edit_url(const char *url, char **out, struct conf_edit_error *err);
  * NULL and *found = 0 when there is none. Writes no byte that was not in
  * TEXT. */
 char *conf_edit_remove(const char *text, const char *name, int *found);
-/* A feed name from a URL's site ("https://en.mehrnews.com/rss" gives
- * "mehrnews"), made unique against EXISTS (called with candidate names). */
+/* A feed name from a URL's site: the first label of its registrable domain
+ * by the Public Suffix List (libpsl) — "https://en.mehrnews.com/rss" gives
+ * "mehrnews", "https://user.github.io/" "user" — made unique against
+ * EXISTS (called with candidate names; NULL: no check). */
 char *conf_name_from_url(const char *url, int (*exists)(const char *name, void *arg), void *arg);
+
+#define CONF_TITLE_SLUG 40
+/* A feed name from a feed's title, a slug: letters (of any script) and
+ * digits, ASCII and Latin-1 capitals lower-cased, every run of anything
+ * else (spaces, punctuation, symbols, emoji, bytes that are not UTF-8) one
+ * '-', at most CONF_TITLE_SLUG bytes, cut at a word's end when one is near
+ * ("Blog 0" gives "blog-0", "Ärzte & Co." "ärzte-co"); made unique against
+ * EXISTS like conf_name_from_url. NULL when nothing is left (the caller
+ * then names the feed after its URL). */
+char *conf_name_from_title(const char *title, int (*exists)(const char *name, void *arg), void *arg);
 
 /* Replaces PATH through a temporary file in the same directory, fsync and
  * rename, keeping its mode. TEXT should come from conf_edit_finish or

@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/log.h"
+
 #define CONF_MAX_FILE   (16 * 1024 * 1024)
 #define CONF_MAX_ERRORS 100
 #define CONF_MAX_NAME   100
@@ -69,6 +71,7 @@ static const struct key keys[] = {
 	{"exec_timeout",  KT_DURATION,    IN_DAEMON, D(exec_timeout), 1, DAY},
 	{"exec_retry",    KT_DURATION,    IN_DAEMON, D(exec_retry), 1, DAY},
 	{"lease",         KT_DURATION,    IN_DAEMON, D(lease), 5, DAY},
+	{"log_level",     KT_STRING,      IN_DAEMON, D(log_level), 0, 0},
 
 	{"url",           KT_URL,         IN_FEED, F(url), 0, 0},
 	{"interval",      KT_DURATION,    IN_FEED | IN_DEFAULTS, F(interval), 1, 30 * DAY},
@@ -959,6 +962,9 @@ static void finish(struct loader *ld)
 	}
 	if (c->daemon.socket && strlen(c->daemon.socket) >= 108)
 		add_error(ld->errs, "%s: [daemon] socket path is longer than 107 bytes", ld->name);
+	if (c->daemon.log_level && log_level_from_name(c->daemon.log_level) < 0)
+		add_error(ld->errs, "%s: [daemon] log_level \"%.32s\" is not one of "
+			  LOG_LEVEL_NAMES, ld->name, c->daemon.log_level);
 }
 
 void config_free(struct config *c)
@@ -972,6 +978,7 @@ void config_free(struct config *c)
 	free(d->state_dir);
 	free(d->store);
 	free(d->user_agent);
+	free(d->log_level);
 	feed_conf_free(&c->defaults);
 	for (size_t i = 0; i < c->nfeeds; i++)
 		feed_conf_free(&c->feeds[i]);

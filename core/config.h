@@ -51,6 +51,7 @@ struct daemon_conf {
 	int64_t exec_timeout;  /* seconds */
 	int64_t exec_retry;    /* seconds before the first retry of a failed hook */
 	int64_t lease;         /* seconds a claimed fetch is this instance's (shared store); 0 = default */
+	char *log_level;       /* err, warning, notice, info, debug; NULL = info */
 };
 
 struct config {

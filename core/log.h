@@ -1,12 +1,17 @@
-/* log.h — one event per line on stderr with the sd-daemon <N> priority prefix.
+/* log.h — one event per line on stderr: with the sd-daemon <N> priority
+ * prefix when stderr is the journal ($JOURNAL_STREAM names it), else as
+ * "feedd: …" ("feedd: error: …", "feedd: warning: …" for those two).
  *
- * No timestamps: journald adds them. log_set_verbose(true) lets LOG_DEBUG
- * lines through. Thread-safe enough for one loop thread plus helpers: each
- * line is written with a single write(2). */
+ * No timestamps: journald adds them. Lines above the level (default info)
+ * are dropped; the level changes at run time (log_set_level, from the
+ * [daemon] log_level key, --log-level, -v, and POST /v1/log-level).
+ * Thread-safe enough for one loop thread plus helpers: each line is written
+ * with a single write(2), and the level is one atomic int. */
 #ifndef FEEDD_LOG_H
 #define FEEDD_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LVL_ERR = 3,
@@ -16,6 +21,36 @@ enum log_level {
 	LOG_LVL_DEBUG = 7,
 };
 
+#define LOG_LEVEL_NAMES "err, warning, notice, info, debug"
+
+void log_set_level(enum log_level lvl);
+enum log_level log_get_level(void);
+/* "err", "warning", "notice", "info", "debug" (also "error", "warn"), or -1. */
+int log_level_from_name(const char *name);
+const char *log_level_name(enum log_level lvl);
+/* Re-reads $JOURNAL_STREAM (tests; it is read once at the first line). */
+void log_reset_sink(void);
+
+/* A journal field of one event: KEY (upper-case, e.g. "FEED") and VAL. */
+struct log_field {
+	const char *key;
+	const char *val;
+};
+
+/* How events reach the journal as structured records (sd_journal_sendv,
+ * given by the daemon, which links libsystemd; NULL: never). Used only
+ * when stderr is the journal's stream. */
+struct iovec;
+void log_set_journal_sender(int (*send)(const struct iovec *iov, int n));
+
+/* log_msg with fields: under the journal one record with MESSAGE=,
+ * PRIORITY=, SYSLOG_IDENTIFIER=feedd and FIELDS (those with a NULL VAL are
+ * left out), so that `journalctl -u feedd FEED=mehr` finds one feed's
+ * events; elsewhere the same line as log_msg. */
+void log_fields(enum log_level lvl, const struct log_field *fields, size_t n,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* true: debug; false: info. */
 void log_set_verbose(bool on);
 bool log_verbose(void);
 void log_msg(enum log_level lvl, const char *fmt, ...)

@@ -850,6 +850,8 @@ static void answer_status(struct api *a, struct http_conn *c, const struct statu
 		json_object_set_new(so, "last_error_at", t->commits_refused ?
 				    json_integer(t->commit_refused_at) : json_null());
 	}
+	if (out)
+		json_object_set_new(out, "log_level", json_string(log_level_name(log_get_level())));
 	if (out && instances)
 		json_object_set(out, "instances", instances);
 	if (out && stale) {
@@ -1069,6 +1071,17 @@ static void on_request(struct http_conn *c, const struct http_request *hr, void 
 	case ROUTE_RELOAD:
 		handle_reload(a, c);
 		break;
+	case ROUTE_LOG_LEVEL: {
+		/* Until the next start, or until feeds.conf's log_level changes. */
+		enum log_level was = log_get_level();
+		log_set_level((enum log_level)r.level);
+		log_notice("log level %s (was %s), set through the API",
+			   log_level_name((enum log_level)r.level), log_level_name(was));
+		send_json(c, 200, NULL, json_pack("{s:s,s:s}", "log_level",
+						  log_level_name((enum log_level)r.level),
+						  "was", log_level_name(was)));
+		break;
+	}
 	case ROUTE__COUNT:
 		send_error(c, 404, "not found", NULL, NULL);
 		break;

@@ -16,6 +16,7 @@
 
 #include "core/log.h"
 #include "core/parse.h"
+#include "core/paths.h"
 #include "daemon/api.h"
 #include "daemon/hooks.h"
 #include "daemon/notify.h"
@@ -49,20 +50,28 @@ static void apply_overrides(struct config *c, const struct run_opts *o)
 		free(c->daemon.socket);
 		c->daemon.socket = strdup(o->socket);
 	}
-	const char *rt = getenv("RUNTIME_DIRECTORY");
-	const char *sd = getenv("STATE_DIRECTORY");
+	struct paths p;
+	(void)paths_daemon(&p);   /* a field it could not fill keeps the system path */
 	if (!c->daemon.state_dir)
-		c->daemon.state_dir = strdup(sd && *sd ? sd : RUN_DEFAULT_STATE_DIR);
-	if (!c->daemon.socket) {
-		if (rt && *rt) {
-			/* systemd may pass several directories, colon-separated. */
-			size_t n = strcspn(rt, ":");
-			if (asprintf(&c->daemon.socket, "%.*s/feedd.sock", (int)n, rt) < 0)
-				c->daemon.socket = NULL;
-		} else {
-			c->daemon.socket = strdup(RUN_DEFAULT_SOCKET);
-		}
-	}
+		c->daemon.state_dir = strdup(p.state_dir);
+	if (!c->daemon.socket)
+		c->daemon.socket = strdup(p.socket);
+}
+
+void run_apply_log_level(const struct run_opts *o, const struct config *old,
+			 const struct config *c)
+{
+	if (o->log_level >= 0)
+		return;
+	const char *was = old ? old->daemon.log_level : NULL, *now = c->daemon.log_level;
+	if (old && (was == now || (was && now && strcmp(was, now) == 0)))
+		return;
+	int lvl = now ? log_level_from_name(now) : LOG_LVL_INFO;
+	if (lvl < 0 || lvl == (int)log_get_level())
+		return;
+	log_set_level((enum log_level)lvl);
+	log_notice("log level %s (%s)", log_level_name((enum log_level)lvl),
+		   now ? "[daemon] log_level" : "the default");
 }
 
 void run_log_config_errors(const struct config_errors *errs, enum log_level lvl)
@@ -74,6 +83,13 @@ void run_log_config_errors(const struct config_errors *errs, enum log_level lvl)
 int run_load_config(const struct run_opts *o, struct config **out, struct config_errors *errs)
 {
 	int r = config_load(o->config_path, out, errs);
+	struct paths p;
+	if (r == -ENOENT && o->config_default && paths_daemon(&p) == 0 && p.user) {
+		/* A person's first start, before any `feedctl add`: no feeds yet. */
+		config_errors_free(errs);
+		*errs = (struct config_errors){0};
+		r = config_parse_buffer(o->config_path, "", 0, out, errs);
+	}
 	if (r < 0)
 		return r;
 	apply_overrides(*out, o);
@@ -117,6 +133,8 @@ static int reload_finish(struct feedd *d, struct config *c, int r)
 	}
 	size_t before = d->conf->nfeeds;
 	struct config *old = d->conf;
+	struct life *l = (struct life *)((char *)d - offsetof(struct life, d));
+	run_apply_log_level(l->opts, old, c);
 	d->conf = c;
 	if (d->sched)
 		sched_reload(d->sched, c);
@@ -456,10 +474,13 @@ static void news_start(struct life *l)
 
 static int make_state_dir(const char *dir)
 {
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		int e = errno;
-		log_err("state directory %s: %s", dir, strerror(e));
-		return -e;
+	struct paths p;
+	/* A person's ~/.local/state may not exist yet; /var/lib must. */
+	int r = paths_daemon(&p) == 0 && p.user ? paths_mkdirs(dir, 0700) :
+		mkdir(dir, 0700) < 0 && errno != EEXIST ? -errno : 0;
+	if (r < 0) {
+		log_err("state directory %s: %s", dir, strerror(-r));
+		return r;
 	}
 	struct stat st;
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -515,6 +536,25 @@ static int lock_state_dir(const char *dir)
 	return fd;
 }
 
+/* In per-user mode, $XDG_RUNTIME_DIR/feedd (0700: the API is the user's
+ * alone). Root's /run/feedd is the socket unit's, or the administrator's. */
+static int make_socket_dir(const char *sock)
+{
+	struct paths p;
+	if (paths_daemon(&p) < 0 || !p.user)
+		return 0;
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s", sock);
+	char *slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	int r = paths_mkdirs(dir, 0700);
+	if (r < 0)
+		log_err("api: socket directory %s: %s", dir, strerror(-r));
+	return r;
+}
+
 int run_daemon(const struct run_opts *o)
 {
 	/* One malloc arena for every thread (the store thread, its
@@ -538,6 +578,7 @@ int run_daemon(const struct run_opts *o)
 		return RUN_EXIT_CONFIG;
 	}
 	struct feedd *d = &l->d;
+	run_apply_log_level(o, NULL, d->conf);
 	d->config_path = o->config_path;
 	d->started = (int64_t)time(NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -601,7 +642,8 @@ int run_daemon(const struct run_opts *o)
 		code = sched_once(d);
 		stop(l, code);
 	} else {
-		if (api_start(d, d->conf->daemon.socket, &d->api) < 0) {
+		if (make_socket_dir(d->conf->daemon.socket) < 0 ||
+		    api_start(d, d->conf->daemon.socket, &d->api) < 0) {
 			stop(l, RUN_EXIT_FAILURE);
 		} else if (hooks_start(d, &d->hooks) < 0 || sched_start(d, &d->sched) < 0) {
 			log_err("scheduler: cannot start");

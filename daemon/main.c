@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-journal.h>
 
 #include "core/log.h"
+#include "core/paths.h"
 #include "daemon/parse_cli.h"
 #include "daemon/run.h"
 #ifdef FEEDD_HAVE_PG
@@ -14,7 +16,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: feedd [-c FILE] [--state-dir DIR] [--socket PATH] [-v] [--foreground]\n"
+		"Usage: feedd [-c FILE] [--state-dir DIR] [--socket PATH] [--log-level LEVEL] [-v]\n"
+		"             [--foreground]\n"
 		"       feedd --once [-c FILE] [--state-dir DIR]\n"
 		"       feedd --check-config [-c FILE]\n"
 		"       feedd --parse [--url URL] [--header \"Name: value\"]... FILE...\n"
@@ -22,13 +25,16 @@ static void usage(FILE *out)
 		"       feedd --version | --help\n"
 		"\n"
 		"Polls the feeds listed in FILE (default $CONFIGURATION_DIRECTORY/feeds.conf,\n"
-		"else " RUN_DEFAULT_CONFIG "), stores every item once, and serves them\n"
-		"over a Unix socket. Runs in the foreground; logs to stderr.\n"
+		"else " PATHS_SYSTEM_CONFIG " for root and $XDG_CONFIG_HOME/feedd/feeds.conf\n"
+		"for anyone else), stores every item once, and serves them over a Unix\n"
+		"socket. Runs in the foreground; logs to stderr.\n"
 		"\n"
 		"  -c, --config FILE   the feeds.conf to read\n"
 		"      --state-dir DIR where the store lives (overrides [daemon] state_dir)\n"
 		"      --socket PATH   the API socket (overrides [daemon] socket)\n"
-		"  -v, --verbose       debug lines in the log\n"
+		"      --log-level LEVEL  err, warning, notice, info (default) or debug;\n"
+		"                      overrides [daemon] log_level\n"
+		"  -v, --verbose       --log-level debug\n"
 		"      --foreground    accepted for clarity; feedd never forks\n"
 		"      --once          fetch every enabled feed once, print a summary, exit\n"
 		"                      (0 if every feed answered, 1 otherwise)\n"
@@ -38,7 +44,7 @@ static void usage(FILE *out)
 		"                      state directory) into the PostgreSQL store TO (a\n"
 		"                      postgresql:// URI), N rows per transaction (1000);\n"
 		"                      resumable, verified by counts (exit 0 when they match)\n"
-		"      --version       print the version\n"
+		"  -V, --version       print the version\n"
 		"\n"
 		"Exit codes: 0 clean stop, 1 could not start, 2 usage or config error.\n"
 		"See feedd(8) and feeds.conf(5).\n");
@@ -90,16 +96,6 @@ static int migrate_store(int argc, char **argv)
 #endif
 }
 
-static const char *default_config(char *buf, size_t len)
-{
-	const char *dir = getenv("CONFIGURATION_DIRECTORY");
-	if (dir && *dir) {
-		snprintf(buf, len, "%.*s/feeds.conf", (int)strcspn(dir, ":"), dir);
-		return buf;
-	}
-	return RUN_DEFAULT_CONFIG;
-}
-
 static int check_config(const struct run_opts *o)
 {
 	struct config *c = NULL;
@@ -121,16 +117,17 @@ static int check_config(const struct run_opts *o)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_STATE = 256, OPT_SOCKET, OPT_CHECK, OPT_VERSION, OPT_FG, OPT_ONCE };
+	enum { OPT_STATE = 256, OPT_SOCKET, OPT_CHECK, OPT_FG, OPT_ONCE, OPT_LOG_LEVEL };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"state-dir", required_argument, NULL, OPT_STATE},
 		{"socket", required_argument, NULL, OPT_SOCKET},
 		{"verbose", no_argument, NULL, 'v'},
+		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"foreground", no_argument, NULL, OPT_FG},
 		{"check-config", no_argument, NULL, OPT_CHECK},
 		{"once", no_argument, NULL, OPT_ONCE},
-		{"version", no_argument, NULL, OPT_VERSION},
+		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -141,20 +138,27 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--migrate-store") == 0)
 			return migrate_store(argc, argv);
-	char cfgbuf[4096];
-	struct run_opts o = {.config_path = default_config(cfgbuf, sizeof cfgbuf)};
+	static struct paths paths;
+	int perr = paths_daemon(&paths);
+	struct run_opts o = {.config_path = paths.config, .config_default = true, .log_level = -1};
 	bool check = false;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:vhV", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'c': o.config_path = optarg; break;
+		case 'c': o.config_path = optarg; o.config_default = false; break;
 		case OPT_STATE: o.state_dir = optarg; break;
 		case OPT_SOCKET: o.socket = optarg; break;
-		case 'v': o.verbose = true; break;
+		case 'v': o.verbose = true; o.log_level = LOG_LVL_DEBUG; break;
+		case OPT_LOG_LEVEL:
+			if ((o.log_level = log_level_from_name(optarg)) < 0) {
+				fprintf(stderr, "feedd: --log-level takes " LOG_LEVEL_NAMES "\n");
+				return RUN_EXIT_CONFIG;
+			}
+			break;
 		case OPT_FG: break;
 		case OPT_CHECK: check = true; break;
 		case OPT_ONCE: o.once = true; break;
-		case OPT_VERSION:
+		case 'V':
 			printf("feedd %s\n", FEEDD_VERSION);
 			return RUN_EXIT_OK;
 		case 'h':
@@ -170,7 +174,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return RUN_EXIT_CONFIG;
 	}
-	log_set_verbose(o.verbose);
+	if (o.log_level >= 0)
+		log_set_level((enum log_level)o.log_level);
+	log_set_journal_sender(sd_journal_sendv);
+	if (perr < 0 && o.config_default) {
+		fprintf(stderr, "feedd: no default path for this user (%s): set $HOME or the "
+			"XDG_* variables, or use -c\n", strerror(-perr));
+		return RUN_EXIT_CONFIG;
+	}
 	if (check)
 		return check_config(&o);
 	return run_daemon(&o);

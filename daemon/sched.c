@@ -796,12 +796,20 @@ static void commit_done(void *arg)
 	int64_t in_s = st->next_due > j->now ? st->next_due - j->now : 0;
 	if (s->once)
 		log_debug("fetch %s: %s", st->name, line);   /* stdout has the line */
-	else if (j->ok)
-		log_info("fetch %s: %s; next in %llds (%s)", st->name, line, (long long)in_s,
-			 st->next_reason);
-	else
-		log_warn("fetch %s: %s; next in %llds (%s)", st->name, line, (long long)in_s,
-			 st->next_reason);
+	else {
+		/* Under journald, one feed's history: journalctl -u feedd FEED=NAME. */
+		char status[16] = "", nnew[24];
+		if (j->status)
+			snprintf(status, sizeof status, "%d", j->status);
+		snprintf(nnew, sizeof nnew, "%zu", j->ok ? j->news.nnew : 0);
+		const struct log_field f[] = {
+			{"FEED", st->name}, {"URL", st->url},
+			{"HTTP_STATUS", *status ? status : NULL}, {"ITEMS_NEW", nnew},
+		};
+		log_fields(j->ok ? LOG_LVL_INFO : LOG_LVL_WARNING, f, sizeof f / sizeof f[0],
+			   "fetch %s: %s; next in %llds (%s)", st->name, line, (long long)in_s,
+			   st->next_reason);
+	}
 	once_line(s, rt, line, j->ok);
 
 	rt->state = RT_IDLE;

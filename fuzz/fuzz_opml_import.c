@@ -48,7 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			free(url);
 			continue;
 		}
-		char *name = conf_edit_new_name(ed, url);
+		/* As feedctl import names it: the title's slug, else the domain. */
+		char *name = conf_edit_name_for(ed, feeds[i].title, url);
 		struct conf_new_feed f = {
 			.name = name, .url = url, .title = feeds[i].title,
 			.tags = (const char *const *)feeds[i].tags,

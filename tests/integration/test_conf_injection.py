@@ -7,6 +7,7 @@ would be an `exec = /bin/touch MARKER` hook, so the marker file must never
 appear, and the file must parse to exactly the keys it had plus the new
 sections' own."""
 import os
+import re
 import time
 import unittest
 
@@ -139,16 +140,24 @@ class ConfInjectionTest(unittest.TestCase):
         self.assertIn('skipped outline 5 "inside"', err)
         self.assertIn('skipped outline 6 "Quote": xmlUrl "%sq\\"x" contains a quote' % url, err)
         self.assertIn(b"2 added, 0 already present, 4 refused", r.stdout)
-        added = self.assert_only_new_sections({"127-0-0-1": ["url"], "127-0-0-1-2": ["url"]})
-        self.assertEqual(sorted(kv["url"] for kv in added.values()),
-                         [url + "badtext", url + "good"])
+        # Names come from the outlines' text as slugs: the hostile text's
+        # newline, '=' and '/' are gone from its name.
+        bad = re.sub(r"[^a-z0-9]+", "-", ("Bad text " + self.exec_line).lower()).strip("-")
+        if len(bad) > 40 and bad[40] != "-":     # cut at a word's end (conf_edit.h)
+            bad = bad[:40]
+            bad = bad[:bad.rindex("-")] if bad.rindex("-") >= 20 else bad
+        bad = bad[:40]
+        self.assertTrue(bad.startswith("bad-text-exec-bin-touch-"), bad)
+        added = self.assert_only_new_sections({"good": ["url"], bad: ["url"]})
+        self.assertEqual(added["good"]["url"], url + "good")
+        self.assertEqual(added[bad]["url"], url + "badtext")
         self.assertIn("# title: Bad text %s\n" % self.exec_line, open(self.d.config).read())
         for name in ("good", "badtext"):
             self.srv.set_feed(name, items=items_of(1, name))
         self.assertTrue(wait_until(
-            lambda: self.d.get("/v1/feeds/127-0-0-1-2").status == 200))
+            lambda: self.d.get("/v1/feeds/" + bad).status == 200))
         # Both new feeds fetched with items, then a's new items: no hook.
-        for name in ("127-0-0-1", "127-0-0-1-2"):
+        for name in ("good", bad):
             self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)
             self.assertTrue(wait_until(
                 lambda: (self.d.get("/v1/feeds/" + name).json().get("items") or 0) > 0))

@@ -123,8 +123,10 @@ class FeedctlTest(unittest.TestCase):
                                env=env, timeout=10 * SLOW)
         finally:
             os.close(wr)
-        self.assertEqual(r.returncode, 5, r.stderr)
-        self.assertIn(b"writing the output failed", r.stderr)
+        # Quiet, like any Unix tool whose reader left (issue 24), and
+        # nothing acknowledged: the items come again.
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, b"")
         pager = self.d.get("/v1/consumers/pager").json()
         self.assertEqual((pager["cursor"], pager["lag"]), (0, 3))
         r = self.ctl("new", "pager", "--peek", "--ndjson")

@@ -98,7 +98,7 @@ class LifeCycle(unittest.TestCase):
         # SIGTERM: STOPPING=1 and a clean exit 0.
         code = f.stop()
         self.assertEqual(code, 0, f.read_log())
-        self.assertIn("<5>stopped", f.read_log())
+        self.assertIn("feedd: stopped", f.read_log())
 
     def test_sigint_stops_cleanly(self):
         self.f.signal(signal.SIGINT)

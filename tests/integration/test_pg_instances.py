@@ -197,7 +197,7 @@ class SharedStore(unittest.TestCase):
         self.assertEqual([k for k, c in keys.items() if c != 1], [])
         self.assertEqual(len(keys), 2 * NFEEDS)
         # The work was shared.
-        per_instance = [d.read_log().count("<6>fetch f") for d in self.d]
+        per_instance = [d.read_log().count("feedd: fetch f") for d in self.d]
         print("fetches per instance:", per_instance, "feeds fetched twice:", twice,
               "closest requests to a host: %.3f s" % closest)
 

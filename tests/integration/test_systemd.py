@@ -29,12 +29,16 @@ EXPECTED = sorted([
     "usr/bin/feedctl",
     "usr/lib/systemd/system/feedd.service",
     "usr/lib/systemd/system/feedd.socket",
+    "usr/lib/systemd/user/feedd.service",
+    "usr/lib/systemd/user/feedd.socket",
     "usr/lib/sysusers.d/feedd.conf",
     "usr/sbin/feedd",
     "usr/share/bash-completion/completions/feedctl",
+    "usr/share/fish/vendor_completions.d/feedctl.fish",
     "usr/share/man/man1/feedctl.1",
     "usr/share/man/man5/feeds.conf.5",
     "usr/share/man/man8/feedd.8",
+    "usr/share/zsh/vendor-completions/_feedctl",
 ])
 
 CONFIG = """
@@ -102,6 +106,16 @@ class Install(unittest.TestCase):
                 "ExecStart=/usr/sbin/feedd", "ExecStart=" + cls.dest + "/usr/sbin/feedd").replace(
                 "ExecReload=/usr/bin/feedctl", "ExecReload=" + cls.dest + "/usr/bin/feedctl"))
         shutil.copy(cls.socket, cls.check_dir)
+        uunits = os.path.join(cls.dest, "usr/lib/systemd/user")
+        with open(os.path.join(uunits, "feedd.service")) as f:
+            cls.installed_user_unit = f.read()
+        cls.user_check_dir = os.path.join(cls.tmp, "user-units")
+        os.makedirs(cls.user_check_dir)
+        with open(os.path.join(cls.user_check_dir, "feedd.service"), "w") as f:
+            f.write(cls.installed_user_unit.replace(
+                "ExecStart=/usr/sbin/feedd", "ExecStart=" + cls.dest + "/usr/sbin/feedd").replace(
+                "ExecReload=/usr/bin/feedctl", "ExecReload=" + cls.dest + "/usr/bin/feedctl"))
+        shutil.copy(os.path.join(uunits, "feedd.socket"), cls.user_check_dir)
 
     @classmethod
     def tearDownClass(cls):
@@ -145,6 +159,37 @@ class Install(unittest.TestCase):
         out = (r.stdout + r.stderr).decode()
         self.assertEqual(r.returncode, 0, out)
         self.assertEqual(out.strip(), "")
+
+    @unittest.skipUnless(shutil.which("systemd-analyze"), "needs systemd-analyze")
+    def test_user_units_verify(self):
+        # The user manager's paths come from $XDG_RUNTIME_DIR (%t).
+        rt = os.path.join(self.tmp, "xdg-run")
+        os.makedirs(rt, mode=0o700, exist_ok=True)
+        env = dict(os.environ, MANPATH=os.path.join(self.dest, "usr/share/man"),
+                   XDG_RUNTIME_DIR=rt)
+        man = [] if shutil.which("man") else ["--man=no"]
+        r = subprocess.run(["systemd-analyze", "verify", "--user"] + man + [
+                            os.path.join(self.user_check_dir, "feedd.service"),
+                            os.path.join(self.user_check_dir, "feedd.socket")],
+                           capture_output=True, env=env, timeout=60)
+        out = (r.stdout + r.stderr).decode()
+        self.assertEqual(r.returncode, 0, out)
+        self.assertEqual(out.strip(), "")
+
+    def test_user_units(self):
+        self.assertIn("\nExecStart=/usr/sbin/feedd --foreground\n", self.installed_user_unit)
+        with open(os.path.join(SOURCE_DIR, "systemd", "user", "feedd.service")) as f:
+            self.assertEqual(f.read(), self.installed_user_unit)
+        entries = dict(unit_entries(os.path.join(self.user_check_dir, "feedd.service")))
+        self.assertEqual(entries["Type"], "notify")
+        # No paths: feedd finds the user's own (core/paths.c).
+        self.assertNotIn(" -c", entries["ExecStart"])
+        self.assertNotIn("--socket", entries["ExecReload"])
+        sock = dict(unit_entries(os.path.join(self.user_check_dir, "feedd.socket"), "Socket"))
+        self.assertEqual(sock["ListenStream"], "%t/feedd/feedd.sock")
+        # The system units stay the tree's, byte for byte.
+        with open(UNIT) as f:
+            self.assertEqual(f.read(), self.installed_unit)
 
     @unittest.skipUnless(shutil.which("systemd-analyze"), "needs systemd-analyze")
     def test_security_exposure(self):

@@ -12,6 +12,7 @@
 
 #include "core/apifmt.h"
 #include "core/apireq.h"
+#include "core/log.h"
 #include "core/item.h"
 
 static struct buf scratch_buf(void)
@@ -51,6 +52,7 @@ static void test_routes(void **state)
 		{ "POST", "/v1/feeds/x/refresh", ROUTE_FEED_REFRESH, "x" },
 		{ "POST", "/v1/reload", ROUTE_RELOAD, NULL },
 		{ "GET", "/v1/status", ROUTE_STATUS, NULL },
+		{ "POST", "/v1/log-level?level=debug", ROUTE_LOG_LEVEL, NULL },
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		struct apireq r;
@@ -79,6 +81,16 @@ static void test_routes(void **state)
 	assert_int_equal(parse("GET", "/v1/reload", NULL, &r), 405);
 	assert_string_equal(r.allow, "POST");
 	apireq_free(&r);
+
+	/* The log level: one of the five names (and the aliases), required. */
+	assert_int_equal(parse("POST", "/v1/log-level?level=warn", NULL, &r), 0);
+	assert_int_equal(r.level, LOG_LVL_WARNING);
+	apireq_free(&r);
+	expect_error("POST", "/v1/log-level", NULL, 400, "level: required");
+	expect_error("POST", "/v1/log-level?level=loud", NULL, 400, "level: expected one of");
+	expect_error("POST", "/v1/log-level?level=info&level=debug", NULL, 400, "level: given");
+	expect_error("POST", "/v1/log-level?after=1", NULL, 400, NULL);
+	expect_error("GET", "/v1/log-level?level=info", NULL, 405, NULL);
 }
 
 static void test_item_params(void **state)

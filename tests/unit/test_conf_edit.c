@@ -330,6 +330,94 @@ static void test_refused_file(void **state)
 	conf_edit_free(ed);
 }
 
+static char *slug(const char *title)
+{
+	static char buf[128];
+	char *s = conf_name_from_title(title, NULL, NULL);
+	if (!s)
+		return NULL;
+	snprintf(buf, sizeof buf, "%s", s);
+	free(s);
+	return buf;
+}
+
+static void test_names_from_titles(void **state)
+{
+	(void)state;
+	assert_string_equal(slug("Blog 0"), "blog-0");
+	assert_string_equal(slug("  The Register: Security -- "), "the-register-security");
+	assert_string_equal(slug("\u00c4rzte & Co."), "\u00e4rzte-co");        /* Latin-1 capital */
+	assert_string_equal(slug("\u062e\u0628\u0631 \u2014 \u0645\u0647\u0631"),
+			    "\u062e\u0628\u0631-\u0645\u0647\u0631");            /* a dash, not a letter */
+	assert_string_equal(slug("a\nexec = /bin/sh"), "a-exec-bin-sh");
+	assert_string_equal(slug("x\xff\xfey"), "x-y");                     /* not UTF-8 */
+	assert_null(slug(""));
+	assert_null(slug(" -- \xf0\x9f\x93\xb0 "));                          /* an emoji only */
+	assert_null(slug(NULL));
+	/* At most 40 bytes, cut at a word's end. */
+	assert_string_equal(slug("one two three four five six seven eight nine ten"),
+			    "one-two-three-four-five-six-seven-eight");
+	assert_string_equal(slug("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"),
+			    "abcdefghijklmnopqrstuvwxyzabcdefghijklmn");
+	/* Every slug is a valid feed name. */
+	const char *titles[] = {"Blog 0", "\u00c4rzte & Co.", "a\nexec = /bin/sh", "x.y_z"};
+	for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
+		assert_true(config_valid_feed_name(slug(titles[i])));
+}
+
+static void test_names_from_registrable_domains(void **state)
+{
+	(void)state;
+	const struct { const char *url, *name; } cases[] = {
+		{"https://en.mehrnews.com/rss", "mehrnews"},
+		{"https://user.github.io/feed.xml", "user"},        /* github.io is a suffix */
+		{"https://www.bbc.co.uk/news/rss.xml", "bbc"},
+		{"https://blog.example.com.au/", "example"},
+		{"https://foo.blogspot.com/feeds/posts/default", "foo"},
+		{"http://127.0.0.1:8080/x", "127-0-0-1"},
+		{"https://Example.ORG/", "example"},
+		{"https://github.io/", "github"},                   /* a suffix itself */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *n = conf_name_from_url(cases[i].url, NULL, NULL);
+		assert_string_equal(n, cases[i].name);
+		free(n);
+	}
+}
+
+static void test_unique_names_in_an_edit(void **state)
+{
+	(void)state;
+	struct conf_edit_error e;
+	const char old[] = "[feed blog-0]\nurl = http://a.example.org/\n"
+			   "[feed example]\nurl = http://b.example.org/\n";
+	struct conf_edit *ed = conf_edit_begin("t.conf", old, strlen(old), &e);
+	assert_non_null(ed);
+	char *n = conf_edit_name_for(ed, "Blog 0", "http://c.example.org/");
+	assert_string_equal(n, "blog-0-2");
+	struct conf_new_feed f = {.name = n, .url = "http://c.example.org/"};
+	assert_int_equal(conf_edit_add(ed, &f, &e), 0);
+	assert_true(conf_edit_queued(ed, "blog-0-2"));
+	assert_false(conf_edit_queued(ed, "blog-0"));
+	free(n);
+	/* An unused candidate is offered again; a used one never. */
+	n = conf_edit_name_for(ed, "Blog 0", "http://d.example.org/");
+	assert_string_equal(n, "blog-0-3");
+	free(n);
+	n = conf_edit_name_for(ed, "Blog 0", "http://d.example.org/");
+	assert_string_equal(n, "blog-0-3");
+	free(n);
+	/* No title: the domain; taken: a suffix. */
+	n = conf_edit_name_for(ed, "\xe2\x80\x94", "http://d.example.org/");
+	assert_string_equal(n, "example-2");
+	free(n);
+	/* URLs are found in the file and in the queue. */
+	assert_string_equal(conf_edit_feed_by_url(ed, "http://b.example.org/"), "example");
+	assert_string_equal(conf_edit_feed_by_url(ed, "http://c.example.org/"), "blog-0-2");
+	assert_null(conf_edit_feed_by_url(ed, "http://d.example.org/"));
+	conf_edit_free(ed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +429,9 @@ int main(void)
 		cmocka_unit_test(test_refused_tags),
 		cmocka_unit_test(test_refused_intervals),
 		cmocka_unit_test(test_refused_file),
+		cmocka_unit_test(test_names_from_titles),
+		cmocka_unit_test(test_names_from_registrable_domains),
+		cmocka_unit_test(test_unique_names_in_an_edit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,55 @@
+# feedctl.fish — fish completion for feedctl(1): the commands, their
+# options, feed names (from the running daemon) and files where a command
+# takes one. Mirrors cli/feedctl.bash.
+
+function __feedctl_feeds
+	feedctl feeds --json 2>/dev/null | string replace -rf '^ *"name": "([^"]*)",?$' '$1'
+end
+
+set -l cmds items new watch feeds feed status refresh reload log-level add remove import export help
+complete -c feedctl -f
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -l socket -r -F -d "the daemon's socket"
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -l timeout -x -d 'seconds to wait'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -s V -l version -d 'print the version'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -s h -l help -d 'print the usage'
+
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a items -d 'list stored items'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a new -d 'what CONSUMER has not seen'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a watch -d 'follow new items'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a feeds -d 'the feeds and their state'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a feed -d 'everything about a feed'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a status -d "the daemon's figures"
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a refresh -d 'fetch feeds now'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a reload -d 're-read feeds.conf'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a log-level -d "the daemon's log level"
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a add -d 'add a feed to feeds.conf'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a remove -d 'remove a feed from feeds.conf'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a import -d 'add the feeds of an OPML file'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a export -d 'the feeds as OPML 2.0'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a help -d "a command's options"
+
+# Filters and formats of the listing commands.
+set -l listing items new watch
+complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l feed -x -a '(__feedctl_feeds)' -d 'only this feed'
+complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l tag -x -d 'only feeds with this tag'
+complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l search -x -d 'items containing TEXT'
+complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l since -x -d 'published since DATE'
+complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l distinct -d 'one item per link'
+complete -c feedctl -n "__fish_seen_subcommand_from items new" -l limit -x -d 'at most N items'
+complete -c feedctl -n "__fish_seen_subcommand_from items new" -l ndjson -d 'one JSON object a line'
+complete -c feedctl -n "__fish_seen_subcommand_from items new" -l tsv -d "sfeed's TSV"
+complete -c feedctl -n "__fish_seen_subcommand_from items watch" -l after -x -d 'items after this id'
+complete -c feedctl -n "__fish_seen_subcommand_from new" -l peek -d 'do not acknowledge'
+complete -c feedctl -n "__fish_seen_subcommand_from new" -l from-now -d 'start at the newest item'
+complete -c feedctl -n "__fish_seen_subcommand_from items new watch feeds feed status refresh reload log-level" -l json -d 'JSON'
+
+# Feed names, files, and the editing commands' options.
+complete -c feedctl -n "__fish_seen_subcommand_from feed refresh remove" -a '(__feedctl_feeds)'
+complete -c feedctl -n "__fish_seen_subcommand_from import" -F
+complete -c feedctl -n "__fish_seen_subcommand_from log-level" -a 'err warning notice info debug'
+complete -c feedctl -n "__fish_seen_subcommand_from add remove import export" -l config -r -F -d 'the feeds.conf'
+complete -c feedctl -n "__fish_seen_subcommand_from add" -l name -x -d "the feed's name"
+complete -c feedctl -n "__fish_seen_subcommand_from add" -l tag -x -d 'a tag'
+complete -c feedctl -n "__fish_seen_subcommand_from add" -l interval -x -d 'poll interval'
+complete -c feedctl -n "__fish_seen_subcommand_from help" -a "$cmds"
+complete -c feedctl -n "__fish_seen_subcommand_from $cmds" -l help -d "the command's options"

@@ -1,0 +1,138 @@
+/* paths.c — the default config, state and socket paths, root or not. */
+#include "core/paths.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* $NAME when it is an absolute path (the XDG rule), else NULL. */
+static const char *abs_env(const char *name)
+{
+	const char *v = getenv(name);
+	return v && v[0] == '/' ? v : NULL;
+}
+
+/* The first of systemd's colon-separated directories in $NAME, or NULL. */
+static const char *systemd_dir(const char *name, size_t *n)
+{
+	const char *v = getenv(name);
+	if (!v || !*v)
+		return NULL;
+	*n = strcspn(v, ":");
+	return v;
+}
+
+static const char *home_dir(void)
+{
+	const char *h = abs_env("HOME");
+	if (h)
+		return h;
+	struct passwd *pw = getpwuid(geteuid());
+	return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+}
+
+/* BUF = $ENV/LEAF, else ~/FALLBACK/LEAF. */
+static int xdg_path(char *buf, size_t len, const char *env, const char *fallback, const char *leaf)
+{
+	const char *base = abs_env(env);
+	int n;
+	if (base) {
+		n = snprintf(buf, len, "%s/%s", base, leaf);
+	} else {
+		const char *home = home_dir();
+		if (!home)
+			return -ENOENT;
+		n = snprintf(buf, len, "%s/%s/%s", home, fallback, leaf);
+	}
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int set(char *buf, size_t len, const char *dir, size_t dirlen, const char *leaf)
+{
+	int n = leaf ? snprintf(buf, len, "%.*s/%s", (int)dirlen, dir, leaf)
+		     : snprintf(buf, len, "%.*s", (int)dirlen, dir);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int paths_daemon(struct paths *p)
+{
+	memset(p, 0, sizeof *p);
+	/* A service that systemd gives its directories (the system unit, with
+	 * DynamicUser=) is not a person's feedd, although it is not root. */
+	p->user = geteuid() != 0 && !getenv("CONFIGURATION_DIRECTORY") &&
+		  !getenv("STATE_DIRECTORY");
+	snprintf(p->config, sizeof p->config, "%s", PATHS_SYSTEM_CONFIG);
+	snprintf(p->state_dir, sizeof p->state_dir, "%s", PATHS_SYSTEM_STATE);
+	snprintf(p->socket, sizeof p->socket, "%s", PATHS_SYSTEM_SOCKET);
+	int r = 0, e;
+	size_t n;
+	const char *d;
+	if ((d = systemd_dir("CONFIGURATION_DIRECTORY", &n)))
+		e = set(p->config, sizeof p->config, d, n, "feeds.conf");
+	else if (p->user)
+		e = xdg_path(p->config, sizeof p->config, "XDG_CONFIG_HOME", ".config", "feedd/feeds.conf");
+	else
+		e = 0;
+	r = r ? r : e;
+	if ((d = systemd_dir("STATE_DIRECTORY", &n)))
+		e = set(p->state_dir, sizeof p->state_dir, d, n, NULL);
+	else if (p->user)
+		e = xdg_path(p->state_dir, sizeof p->state_dir, "XDG_STATE_HOME", ".local/state", "feedd");
+	else
+		e = 0;
+	r = r ? r : e;
+	if ((d = systemd_dir("RUNTIME_DIRECTORY", &n)))
+		e = set(p->socket, sizeof p->socket, d, n, "feedd.sock");
+	else if (p->user && (d = abs_env("XDG_RUNTIME_DIR")))
+		e = set(p->socket, sizeof p->socket, d, strlen(d), "feedd/feedd.sock");
+	else
+		e = 0;
+	if (e < 0)
+		snprintf(p->socket, sizeof p->socket, "%s", PATHS_SYSTEM_SOCKET);
+	return r ? r : e;
+}
+
+int paths_client(struct paths *p)
+{
+	int r = paths_daemon(p);
+	if (!p->user)
+		return r;
+	struct stat st;
+	if (stat(p->socket, &st) == 0 || stat(p->config, &st) == 0)
+		return r;
+	if (stat(PATHS_SYSTEM_SOCKET, &st) == 0) {
+		p->user = false;
+		snprintf(p->config, sizeof p->config, "%s", PATHS_SYSTEM_CONFIG);
+		snprintf(p->state_dir, sizeof p->state_dir, "%s", PATHS_SYSTEM_STATE);
+		snprintf(p->socket, sizeof p->socket, "%s", PATHS_SYSTEM_SOCKET);
+		return 0;
+	}
+	return r;
+}
+
+int paths_mkdirs(const char *dir, mode_t mode)
+{
+	char buf[4096];
+	int n = snprintf(buf, sizeof buf, "%s", dir);
+	if (n < 0 || (size_t)n >= sizeof buf)
+		return -ENAMETOOLONG;
+	for (char *s = buf + 1;; s++) {
+		if (*s != '/' && *s)
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = c;
+		if (!c)
+			break;
+	}
+	struct stat st;
+	if (stat(dir, &st) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}

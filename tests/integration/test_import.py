@@ -1,0 +1,143 @@
+"""feedctl import: names from the outlines' titles (slugs, kept unique),
+else from the site's registrable domain (the Public Suffix List), one
+write and one reload for the whole file, a second import that adds nothing
+and says so, a summary, and progress on a terminal."""
+import os
+import pty
+import re
+import select
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from fixture_server import FixtureServer
+from harness import FEEDCTL_BIN, SLOW, Feedd, wait_until
+
+CONF = """[daemon]
+host_gap = 0s
+[defaults]
+interval = 1h
+min_interval = 1s
+allow_private = yes
+"""
+
+
+def opml(outlines):
+    body = "".join('<outline type="rss"%s xmlUrl="%s"/>\n' % (
+        ' text="%s"' % t if t is not None else "", u) for t, u in outlines)
+    return ('<?xml version="1.0"?>\n<opml version="2.0"><head><title>subs</title></head>'
+            '<body>\n%s</body></opml>\n' % body)
+
+
+def new_names(path):
+    with open(path) as f:
+        return re.findall(r"^\[feed ([^\]]+)\]$", f.read(), re.M)
+
+
+class Import(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="feedd-import-")
+        self.conf = os.path.join(self.tmp, "feeds.conf")
+        self.env = dict(os.environ, FEEDD_SOCKET=os.path.join(self.tmp, "none.sock"))
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def write_opml(self, outlines, name="subs.opml"):
+        path = os.path.join(self.tmp, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(opml(outlines))
+        return path
+
+    def ctl(self, *args):
+        return subprocess.run([FEEDCTL_BIN] + list(args) + ["--config", self.conf],
+                              capture_output=True, env=self.env, timeout=60 * SLOW)
+
+    def test_names_summary_and_reimport(self):
+        path = self.write_opml(
+            [("Blog %d" % i, "https://blog%d.example.org/feed.xml" % i) for i in range(3)] +
+            [("Blog 0", "https://other.example.net/blog0.xml"),        # the same title
+             (None, "https://user.github.io/feed.xml"),                # no title: the domain
+             ("\u2014", "https://en.mehrnews.com/rss"),                # nothing in the title
+             ("Bad", "https://bad.example.org/a&quot;b"),             # refused, with why
+             ("Blog 1 again", "https://blog1.example.org/feed.xml")])  # listed twice
+        r = self.ctl("import", path)
+        out, err = r.stdout.decode(), r.stderr.decode()
+        self.assertEqual(r.returncode, 5, err)                         # one was refused
+        self.assertEqual(new_names(self.conf),
+                         ["blog-0", "blog-1", "blog-2", "blog-0-2", "user", "mehrnews"])
+        self.assertIn("added [feed user] https://user.github.io/feed.xml", out)
+        self.assertIn("skipped https://blog1.example.org/feed.xml: listed twice", out)
+        self.assertIn('skipped outline 7 "Bad"', err)
+        self.assertIn("contains a quote", err)
+        self.assertIn("6 added, 1 already present, 1 refused", out)
+        self.assertEqual(out.count("feedd is not running"), 1)         # one write, one reload
+        with open(self.conf) as f:
+            first = f.read()
+        self.assertTrue(first.startswith("# feeds.conf"), first)     # a new file's header
+
+        # The same file again: nothing added, and it says so.
+        r = self.ctl("import", path)
+        out = r.stdout.decode()
+        self.assertIn("0 added, 7 already present, 1 refused", out)
+        self.assertIn("nothing to add", out)
+        self.assertIn("already in %s as [feed blog-0]" % self.conf, out)
+        self.assertNotIn("feedd is not running", out)                  # nothing written
+        with open(self.conf) as f:
+            self.assertEqual(f.read(), first)
+
+    def test_progress_and_summary_on_a_terminal(self):
+        path = self.write_opml([("Site %d" % i, "https://s%d.example.org/" % i)
+                                for i in range(120)])
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execve(FEEDCTL_BIN, [FEEDCTL_BIN, "import", path, "--config", self.conf],
+                      self.env)
+        out = b""
+        while True:
+            ready, _, _ = select.select([fd], [], [], 30 * SLOW)
+            if not ready:
+                break
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        _, status = os.waitpid(pid, 0)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, out)
+        text = out.decode()
+        self.assertIn("\rimporting 100/120...", text)
+        self.assertNotIn("added [feed", text)                          # no line per feed
+        self.assertIn("added site-0, site-1, site-2, ... to " + self.conf, text)
+        self.assertIn("120 added, 0 already present, 0 refused", text)
+        self.assertEqual(len(new_names(self.conf)), 120)
+
+
+class ImportIntoARunningDaemon(unittest.TestCase):
+    def test_one_reload_for_the_whole_file(self):
+        with FixtureServer() as srv:
+            for n in ("x", "y", "z"):
+                srv.set_feed(n, items=[{"guid": n + "1", "title": n + " one"}])
+            d = Feedd(CONF)
+            try:
+                path = os.path.join(d.dir, "subs.opml")
+                with open(path, "w") as f:
+                    f.write(opml([("Feed " + n.upper(), srv.url("/feed/" + n))
+                                  for n in ("x", "y", "z")]))
+                r = d.feedctl("import", path, "--config", d.config)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn(b"feedd reloaded", r.stdout)
+                self.assertEqual(d.read_log().count("reload: "), 1, d.read_log())
+                for n in ("feed-x", "feed-y", "feed-z"):
+                    self.assertTrue(wait_until(
+                        lambda: (d.get("/v1/feeds/" + n).json().get("items") or 0) == 1,
+                        timeout=15), d.read_log())
+            finally:
+                d.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,186 @@
+"""feedd and feedctl for one person: run as an unprivileged user (nobody,
+with a HOME and XDG_* in the test's folder), with no -c and no --socket,
+they find the same per-user paths (core/paths.c); root keeps the system's.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+from fixture_server import FixtureServer
+from harness import FEEDCTL_BIN, FEEDD_BIN, SLOW, wait_until
+
+NOBODY = 65534
+
+
+def items_of(prefix, n):
+    return [{"guid": "%s-%d" % (prefix, i), "title": "%s title %d" % (prefix, i)}
+            for i in range(1, n + 1)]
+
+
+class UserMode(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = FixtureServer().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="feedd-user-")
+        self.home = os.path.join(self.tmp, "home")
+        self.run_dir = os.path.join(self.tmp, "run")
+        for d in (self.home, self.run_dir):
+            os.makedirs(d, mode=0o700)
+        for d in (self.tmp, self.home, self.run_dir):
+            os.chown(d, NOBODY, NOBODY)
+        os.chmod(self.tmp, 0o755)
+        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.home,
+                    "XDG_RUNTIME_DIR": self.run_dir, "NO_COLOR": "1"}
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if k in os.environ:
+                self.env[k] = os.environ[k]
+        self.proc = None
+
+    def tearDown(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def as_user(self, cmd):
+        return ["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups",
+                "--"] + cmd
+
+    def ctl(self, *args, env=None):
+        e = dict(self.env, **(env or {}))
+        return subprocess.run(self.as_user([FEEDCTL_BIN] + list(args)), capture_output=True,
+                              env=e, timeout=30 * SLOW)
+
+    def start(self, env=None):
+        self.log = os.path.join(self.tmp, "feedd.log")
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(self.as_user([FEEDD_BIN, "-v", "--foreground"]),
+                                         stdin=subprocess.DEVNULL, stdout=log,
+                                         stderr=subprocess.STDOUT,
+                                         env=dict(self.env, **(env or {})))
+        ok = wait_until(lambda: self.proc.poll() is not None or
+                        self.ctl("status").returncode == 0, timeout=10)
+        self.assertTrue(ok and self.proc.poll() is None, self.read_log())
+
+    def read_log(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def file_feed(self, name):
+        """The fixture's feed NAME saved as a file the user owns: `feedctl
+        add` refuses loopback addresses until allow_private is set, and a
+        fresh account has no config to set it in."""
+        path = os.path.join(self.home, name + ".xml")
+        with urllib.request.urlopen(self.srv.url("/feed/" + name), timeout=10) as r:
+            data = r.read()
+        with open(path, "wb") as f:
+            f.write(data)
+        os.chown(path, NOBODY, NOBODY)
+        return "file://" + path
+
+    def items(self, feed):
+        r = self.ctl("items", "--feed", feed, "--json")
+        if r.returncode != 0:
+            return []
+        return [i["title"] for i in json.loads(r.stdout)["items"]]
+
+    def test_start_add_see_stop_without_paths(self):
+        self.srv.set_feed("ua", items=items_of("ua", 3))
+        self.srv.set_feed("ub", items=items_of("ub", 2))
+        conf = os.path.join(self.home, ".config", "feedd", "feeds.conf")
+        # A loopback feed is refused under the default address policy.
+        r = self.ctl("add", self.srv.url("/feed/ua"), "--name", "ua")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"allow_private = yes", r.stderr)
+        # A fresh account: `feedctl add` makes the file and its directory.
+        ua = self.file_feed("ua")
+        r = self.ctl("add", ua, "--name", "ua")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"feedd is not running", r.stdout)
+        with open(conf) as f:
+            text = f.read()
+        self.assertTrue(text.startswith("# feeds.conf"), text)
+        self.assertIn("[feed ua]\nurl = " + ua, text)
+        self.assertEqual(os.stat(conf).st_uid, NOBODY)
+        # Loopback feeds need allow_private (feeds.conf(5)).
+        with open(conf, "a") as f:
+            f.write("\n[defaults]\nallow_private = yes\n\n[daemon]\nhost_gap = 0s\n")
+
+        self.start()
+        sock = os.path.join(self.run_dir, "feedd", "feedd.sock")
+        self.assertTrue(os.path.exists(sock), self.read_log())
+        self.assertEqual(os.stat(os.path.dirname(sock)).st_mode & 0o777, 0o700)
+        state = os.path.join(self.home, ".local", "state", "feedd")
+        self.assertTrue(os.path.isdir(state), self.read_log())
+        self.assertIn("from %s, state in %s, socket %s" % (conf, state, sock), self.read_log())
+        self.assertTrue(wait_until(lambda: len(self.items("ua")) == 3, timeout=15),
+                        self.read_log())
+
+        # Added while it runs: written, reloaded, fetched.
+        r = self.ctl("add", self.srv.url("/feed/ub"), "--name", "ub")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"feedd reloaded " + conf.encode(), r.stdout)
+        self.assertTrue(wait_until(lambda: sorted(self.items("ub")) ==
+                                   ["ub title 1", "ub title 2"], timeout=15), self.read_log())
+        r = self.ctl("feeds", "--json")
+        self.assertEqual(sorted(f["name"] for f in json.loads(r.stdout)["feeds"]), ["ua", "ub"])
+
+        self.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(self.proc.wait(timeout=10 * SLOW), 0, self.read_log())
+        self.assertFalse(os.path.exists(sock))
+        r = self.ctl("status")
+        self.assertEqual(r.returncode, 3)
+        self.assertIn(sock.encode(), r.stderr)
+
+    def test_xdg_variables_win_over_home(self):
+        cfg = os.path.join(self.tmp, "cfg")
+        st = os.path.join(self.tmp, "st")
+        env = {"XDG_CONFIG_HOME": cfg, "XDG_STATE_HOME": st}
+        self.srv.set_feed("uc", items=items_of("uc", 1))
+        r = self.ctl("add", self.file_feed("uc"), "--name", "uc", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.exists(os.path.join(cfg, "feedd", "feeds.conf")))
+        self.assertFalse(os.path.exists(os.path.join(self.home, ".config")))
+        r = subprocess.run(self.as_user([FEEDD_BIN, "--check-config"]), capture_output=True,
+                           env=dict(self.env, **env), timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(os.path.join(cfg, "feedd", "feeds.conf").encode() + b": ok, 1 feeds",
+                      r.stdout)
+        self.start(env=env)
+        self.assertTrue(os.path.isdir(os.path.join(st, "feedd")), self.read_log())
+        self.assertFalse(os.path.exists(os.path.join(self.home, ".local")))
+
+    def test_first_start_without_a_config(self):
+        # `systemctl --user start feedd` before any add: no feeds, not an error.
+        self.start()
+        r = self.ctl("feeds", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["feeds"], [])
+
+    def test_root_keeps_the_system_paths(self):
+        env = dict(self.env, HOME=self.home)
+        r = subprocess.run([FEEDCTL_BIN, "--help"], capture_output=True, env=env, timeout=30)
+        self.assertIn(b"else /run/feedd/feedd.sock", r.stdout)
+        r = subprocess.run([FEEDD_BIN, "--check-config"], capture_output=True, env=env,
+                           timeout=30)
+        self.assertIn(b"/etc/feedd/feeds.conf", r.stdout + r.stderr)
+        self.assertNotIn(self.home.encode(), r.stdout + r.stderr)
+        r = self.ctl("--help")
+        self.assertIn(b"else " + os.path.join(self.run_dir, "feedd", "feedd.sock").encode(),
+                      r.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
