@@ -133,6 +133,8 @@ class ConfInjectionTest(unittest.TestCase):
         r = self.ctl("import", path)
         # The good outlines are imported; each refused one is named.
         self.assertEqual(r.returncode, 5, r.stderr)
+        # The good outlines were written and the running daemon reloaded.
+        self.assertIn(b"feedd reloaded", r.stdout, r.stdout + r.stderr)
         err = r.stderr.decode()
         self.assertIn('skipped outline 2 "Bad URL": xmlUrl "%sbadurl\\nexec = /bin/touch' % url, err)
         self.assertIn("contains a newline", err)
@@ -155,12 +157,14 @@ class ConfInjectionTest(unittest.TestCase):
         for name in ("good", "badtext"):
             self.srv.set_feed(name, items=items_of(1, name))
         self.assertTrue(wait_until(
-            lambda: self.d.get("/v1/feeds/" + bad).status == 200))
+            lambda: self.d.get("/v1/feeds/" + bad).status == 200, timeout=30),
+            self.d.read_log())
         # Both new feeds fetched with items, then a's new items: no hook.
         for name in ("good", bad):
             self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)
             self.assertTrue(wait_until(
-                lambda: (self.d.get("/v1/feeds/" + name).json().get("items") or 0) > 0))
+                lambda: (self.d.get("/v1/feeds/" + name).json().get("items") or 0) > 0,
+                timeout=30), self.d.read_log())
         self.assert_nothing_runs(["a"])
 
     def test_values_given_to_add(self):
