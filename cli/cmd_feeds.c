@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli/feedctl.h"
+#include "cli/fit.h"
 #include "core/log.h"
 
 /* Options of the read-only commands: --json and --help, then between MINPOS
@@ -129,16 +130,26 @@ int cmd_feeds(const struct command *c, int argc, char **argv)
 		if (l > w)
 			w = l;
 	}
-	printf("%-*s  %-8s  %-10s  %-10s  %7s  %s\n", (int)w, "NAME", "STATE", "FETCHED", "NEXT",
-	       "ITEMS", "LAST ERROR");
+	/* On a terminal each line fits its width: the last error is cut. */
+	size_t cols = fit_columns();
+	struct strbuf line = {0};
+	strbuf_printf(&line, "%-*s  %-8s  %-10s  %-10s  %7s  %s", (int)w, "NAME", "STATE",
+		      "FETCHED", "NEXT", "ITEMS", "LAST ERROR");
+	fit_put(stdout, line.s, cols);
+	putchar('\n');
 	json_array_foreach(feeds, i, f) {
 		char last[32], next[32];
 		relative(json_string_value(json_object_get(f, "last_fetch")), last, sizeof last);
 		relative(json_string_value(json_object_get(f, "next_due")), next, sizeof next);
-		printf("%-*s  %-8s  %-10s  %-10s  %7lld  %s\n", (int)w, s_or(f, "name", "?"),
-		       feed_state(f), last, next, json_integer_value(json_object_get(f, "items")),
-		       s_or(f, "last_error", ""));
+		line.len = 0;
+		strbuf_printf(&line, "%-*s  %-8s  %-10s  %-10s  %7lld  %s", (int)w,
+			      s_or(f, "name", "?"), feed_state(f), last, next,
+			      json_integer_value(json_object_get(f, "items")),
+			      s_or(f, "last_error", ""));
+		fit_put(stdout, line.s, cols);
+		putchar('\n');
 	}
+	free(line.s);
 	json_decref(a);
 	return finish_output();
 }
