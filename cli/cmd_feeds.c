@@ -378,6 +378,17 @@ static int newest_item(long long *id)
 	return 0;
 }
 
+/* A refresh does not override the publisher's Retry-After
+ * (docs/fetching.md): F's is still running. */
+static bool retry_after_holds(json_t *f)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	const char *due = json_string_value(json_object_get(f, "next_due"));
+	return !strcmp(s_or(f, "next_reason", ""), "retry-after") && due &&
+	       strptime(due, "%Y-%m-%dT%H:%M:%SZ", &tm) && timegm(&tm) > time(NULL);
+}
+
 /* NAME's items with an id above AFTER, counted a page at a time. */
 static int count_new(const char *name, long long after, long long *n)
 {
@@ -402,14 +413,14 @@ static int count_new(const char *name, long long after, long long *n)
 }
 
 /* Prints (or, with RESULTS, records) one finished refresh; F is the feed's
- * state, NULL when it did not finish in time. True when it worked. */
-static bool refresh_result(const char *name, json_t *f, long long nnew, json_t *results)
+ * state, NULL when there was no fetch to wait for: WHY says why. True when
+ * it worked. */
+static bool refresh_result(const char *name, json_t *f, long long nnew, json_t *results,
+			   const char *why)
 {
 	json_t *st = f ? json_object_get(f, "last_status") : NULL;
 	long long status = json_integer_value(st);
-	char late[64];
-	snprintf(late, sizeof late, "not finished within %d s (--timeout)", ctl.timeout_ms / 1000);
-	const char *err = f ? json_string_value(json_object_get(f, "last_error")) : late;
+	const char *err = f ? json_string_value(json_object_get(f, "last_error")) : why;
 	if (results) {
 		json_array_append_new(results, json_pack("{s:s,s:b,s:O?,s:I,s:s?}", "feed", name,
 							 "ok", !err, "status", status ? st : NULL,
@@ -429,16 +440,16 @@ static bool refresh_result(const char *name, json_t *f, long long nnew, json_t *
 
 /* Polls /v1/feeds until every feed of W (N of them) has finished or
  * --timeout has passed; prints each result as it comes. Returns 0, or
- * CTL_EXIT_LOCAL when a fetch failed or did not finish, or ctl_call's
- * exit code. */
-static int refresh_wait(struct waiting *w, size_t n, long long newest, json_t *results)
+ * CTL_EXIT_LOCAL when a fetch failed or did not finish (or FAILED says one
+ * already did), or ctl_call's exit code. */
+static int refresh_wait(struct waiting *w, size_t n, long long newest, json_t *results,
+			bool failed)
 {
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	size_t left = 0;
 	for (size_t i = 0; i < n; i++)
 		left += w[i].requests >= 0;
-	bool failed = false;
 	while (left) {
 		json_t *a = NULL;
 		int code = ctl_call("GET", "/v1/feeds", NULL, &a, NULL);
@@ -457,7 +468,7 @@ static int refresh_wait(struct waiting *w, size_t n, long long newest, json_t *r
 			long long nnew = 0;
 			if ((code = count_new(w[i].name, newest, &nnew)))
 				break;
-			failed |= !refresh_result(w[i].name, f, nnew, results);
+			failed |= !refresh_result(w[i].name, f, nnew, results, NULL);
 			w[i].requests = -1;
 			left--;
 		}
@@ -468,9 +479,12 @@ static int refresh_wait(struct waiting *w, size_t n, long long newest, json_t *r
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		long long ms = (now.tv_sec - t0.tv_sec) * 1000LL + (now.tv_nsec - t0.tv_nsec) / 1000000;
 		if (left && ms >= ctl.timeout_ms) {
+			char late[64];
+			snprintf(late, sizeof late, "not finished within %d s (--timeout)",
+				 ctl.timeout_ms / 1000);
 			for (size_t i = 0; i < n; i++)
 				if (w[i].requests >= 0)
-					refresh_result(w[i].name, NULL, 0, results);
+					refresh_result(w[i].name, NULL, 0, results, late);
 			failed = true;
 			break;
 		}
@@ -543,20 +557,26 @@ int cmd_refresh(const struct command *c, int argc, char **argv)
 	by = a ? feeds_by_name(a) : NULL;
 	int worst = 0;
 	json_t *queued = json ? json_array() : NULL;
+	json_t *results = wait && json ? json_array() : NULL;
+	bool held = false;
 	for (size_t i = 0; i < n; i++) {
 		json_t *f = json_object_get(by, w[i].name);
 		w[i].requests = wait && f ? requests_of(f) : -1;
 		if ((code = refresh_one(w[i].name, queued, wait))) {
 			worst = code;
 			w[i].requests = -1;     /* unknown: named in the error */
+		} else if (w[i].requests >= 0 && retry_after_holds(f)) {
+			/* The daemon does not fetch it before then: no waiting. */
+			char why[96];
+			snprintf(why, sizeof why, "not fetched: the publisher's Retry-After holds "
+				 "until %s", s_or(f, "next_due", "?"));
+			refresh_result(w[i].name, NULL, 0, results, why);
+			held = true;
+			w[i].requests = -1;
 		}
 	}
-	json_t *results = NULL;
-	if (wait) {
-		results = json ? json_array() : NULL;
-		if ((code = refresh_wait(w, n, newest, results)) && !worst)
-			worst = code;
-	}
+	if (wait && (code = refresh_wait(w, n, newest, results, held)) && !worst)
+		worst = code;
 	json_decref(by);
 	json_decref(a);
 	free(w);

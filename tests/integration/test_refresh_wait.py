@@ -20,6 +20,8 @@ url = {good}
 url = {bad}
 [feed slow]
 url = {slow}
+[feed held]
+url = {held}
 """
 
 
@@ -34,8 +36,10 @@ class RefreshWait(unittest.TestCase):
         cls.srv.set_feed("good", items=[item(1)])
         cls.srv.set_feed("bad", status=500)
         cls.srv.set_feed("slow", items=[item(1)])
+        cls.srv.set_feed("held", status=429, status_headers={"Retry-After": "20000"})
         cls.d = Feedd(CONF.format(good=cls.srv.url("/feed/good"), bad=cls.srv.url("/feed/bad"),
-                                  slow=cls.srv.url("/feed/slow")))
+                                  slow=cls.srv.url("/feed/slow"),
+                                  held=cls.srv.url("/feed/held")))
 
         def first_fetches_done():
             feeds = {f["name"]: f for f in cls.d.get("/v1/feeds").json()["feeds"]}
@@ -87,7 +91,7 @@ class RefreshWait(unittest.TestCase):
         r = self.d.feedctl("refresh", "--wait")
         self.assertEqual(r.returncode, 5, r.stderr)
         lines = sorted(r.stdout.decode().splitlines())
-        self.assertEqual([l.split(":")[0] for l in lines], ["bad", "good", "slow"])
+        self.assertEqual([l.split(":")[0] for l in lines], ["bad", "good", "held", "slow"])
 
     def test_an_unknown_feed(self):
         r = self.d.feedctl("refresh", "nosuch", "good", "--wait")
@@ -106,6 +110,17 @@ class RefreshWait(unittest.TestCase):
         self.assertEqual(r.returncode, 5, r.stderr)
         self.assertEqual(r.stdout, b"slow: failed: not finished within 2 s (--timeout)\n")
         self.assertLess(took, 5 * SLOW)
+
+    def test_a_retry_after_holds(self):
+        # The daemon does not fetch it before the publisher's time: said at
+        # once, not waited for until --timeout.
+        self.assertEqual(self.d.get("/v1/feeds/held").json()["next_reason"], "retry-after")
+        t0 = time.monotonic()
+        r = self.d.feedctl("refresh", "held", "--wait")
+        self.assertLess(time.monotonic() - t0, 10 * SLOW)
+        self.assertEqual(r.returncode, 5, r.stderr)
+        self.assertRegex(r.stdout.decode(), r"^held: failed: not fetched: the publisher's "
+                         r"Retry-After holds until \d{4}-.*Z\n$")
 
     def test_without_wait_nothing_changes(self):
         r = self.d.feedctl("refresh", "good")
