@@ -124,17 +124,24 @@ int cmd_feeds(const struct command *c, int argc, char **argv)
 	}
 	json_t *feeds = json_object_get(a, "feeds");
 	size_t w = 4, i;
+	bool errors = false;
 	json_t *f;
 	json_array_foreach(feeds, i, f) {
-		size_t l = strlen(s_or(f, "name", ""));
+		size_t l = fit_width(s_or(f, "name", ""));
 		if (l > w)
 			w = l;
+		errors |= *s_or(f, "last_error", "") != '\0';
 	}
-	/* On a terminal each line fits its width: the last error is cut. */
-	size_t cols = fit_columns();
+	/* On a terminal each line fits its width: the last error is cut, and
+	 * when the columns before it leave it less than 12, long names are
+	 * cut too (to 8 at least). */
+	size_t cols = fit_columns(), rest = 45 + (errors ? 12 : 0);
+	if (cols && w + rest > cols)
+		w = cols > rest + 8 ? cols - rest : 8;
 	struct strbuf line = {0};
-	strbuf_printf(&line, "%-*s  %-8s  %-10s  %-10s  %7s  %s", (int)w, "NAME", "STATE",
-		      "FETCHED", "NEXT", "ITEMS", "LAST ERROR");
+	fit_cell(&line, "NAME", w);
+	strbuf_printf(&line, "  %-8s  %-10s  %-10s  %7s  %s", "STATE", "FETCHED", "NEXT", "ITEMS",
+		      "LAST ERROR");
 	fit_put(stdout, line.s, cols);
 	putchar('\n');
 	json_array_foreach(feeds, i, f) {
@@ -142,8 +149,8 @@ int cmd_feeds(const struct command *c, int argc, char **argv)
 		relative(json_string_value(json_object_get(f, "last_fetch")), last, sizeof last);
 		relative(json_string_value(json_object_get(f, "next_due")), next, sizeof next);
 		line.len = 0;
-		strbuf_printf(&line, "%-*s  %-8s  %-10s  %-10s  %7lld  %s", (int)w,
-			      s_or(f, "name", "?"), feed_state(f), last, next,
+		fit_cell(&line, s_or(f, "name", "?"), w);
+		strbuf_printf(&line, "  %-8s  %-10s  %-10s  %7lld  %s", feed_state(f), last, next,
 			      json_integer_value(json_object_get(f, "items")),
 			      s_or(f, "last_error", ""));
 		fit_put(stdout, line.s, cols);

@@ -98,24 +98,47 @@ size_t fit_put(FILE *out, const char *s, size_t maxw)
 {
 	size_t total = fit_width(s);
 	bool cut = maxw && total > maxw;
-	size_t room = cut ? maxw - 1 : total, w = 0, n;
+	size_t room = cut ? maxw - 1 : total, w = 0, n, spaces = 0;
 	uint32_t cp;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p += n) {
 		n = next_char(p, &cp);
 		size_t cw = char_width(cp);
 		if (w + cw > room)
 			break;
-		if (is_control(cp))
-			fputc(' ', out);
-		else
-			fwrite(p, 1, n, out);
 		w += cw;
+		/* Spaces wait for what follows: none before the "…". */
+		if (cp == ' ' || is_control(cp)) {
+			spaces++;
+			continue;
+		}
+		for (; spaces; spaces--)
+			fputc(' ', out);
+		fwrite(p, 1, n, out);
 	}
 	if (cut) {
+		w -= spaces;
 		fputs("…", out);
-		w++;
+		return w + 1;
 	}
+	for (; spaces; spaces--)
+		fputc(' ', out);
 	return w;
+}
+
+void fit_cell(struct strbuf *b, const char *s, size_t width)
+{
+	char *p = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&p, &n);
+	if (!m)
+		abort();
+	size_t w = fit_put(m, s, width);
+	if (fclose(m) != 0)
+		abort();
+	strbuf_put(b, p, n);
+	free(p);
+	for (; w < width; w++)
+		strbuf_putc(b, ' ');
 }
 
 /* Appends code point CP as UTF-8 (controls and what Unicode forbids as a

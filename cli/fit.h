@@ -20,8 +20,14 @@ size_t fit_width(const char *s);
 
 /* Writes S to OUT with control characters as spaces; when it takes more
  * than MAXW columns (0: no limit), cut on a character boundary so that it
- * and the "…" that ends it take at most MAXW. Returns the columns written. */
+ * and the "…" that ends it take at most MAXW (spaces before the "…" are left
+ * out). Returns the columns written. */
 size_t fit_put(FILE *out, const char *s, size_t maxw);
+
+/* Appends S to B as a column WIDTH wide: cut as fit_put does, then padded
+ * with spaces. */
+struct strbuf;
+void fit_cell(struct strbuf *b, const char *s, size_t width);
 
 /* S as plain text: tags (<b>, </a>, <br/>, <!-- -->) left out, white
  * space runs made one space, and the common entities decoded (&amp; &lt;

@@ -117,7 +117,10 @@ class Width(unittest.TestCase):
             for l in lines:
                 self.assertLessEqual(columns(l), 60, (args, l))
         err = [l for l in self.on_pty(60, "feeds") if l.startswith("broken")][0]
-        self.assertTrue(err.endswith("…"), err)
+        # The long name and the error are cut; the columns between stay whole.
+        self.assertRegex(err, r"^broken-\S*…  failing   \S+( ago)? +in \S+ +0  \S.*…$")
+        w = [l for l in self.on_pty(60, "feeds") if l.startswith("w ")][0]
+        self.assertRegex(w, r"^w +ok +\S+( ago)? +in \S+ +3 *$")
 
     def test_columns_env_and_wider_terminal(self):
         lines = self.on_pty(200, "items")
