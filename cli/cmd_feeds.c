@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli/feedctl.h"
+#include "cli/fit.h"
 #include "core/log.h"
 
 /* Options of the read-only commands: --json and --help, then between MINPOS
@@ -123,22 +124,39 @@ int cmd_feeds(const struct command *c, int argc, char **argv)
 	}
 	json_t *feeds = json_object_get(a, "feeds");
 	size_t w = 4, i;
+	bool errors = false;
 	json_t *f;
 	json_array_foreach(feeds, i, f) {
-		size_t l = strlen(s_or(f, "name", ""));
+		size_t l = fit_width(s_or(f, "name", ""));
 		if (l > w)
 			w = l;
+		errors |= *s_or(f, "last_error", "") != '\0';
 	}
-	printf("%-*s  %-8s  %-10s  %-10s  %7s  %s\n", (int)w, "NAME", "STATE", "FETCHED", "NEXT",
-	       "ITEMS", "LAST ERROR");
+	/* On a terminal each line fits its width: the last error is cut, and
+	 * when the columns before it leave it less than 12, long names are
+	 * cut too (to 8 at least). */
+	size_t cols = fit_columns(), rest = 45 + (errors ? 12 : 0);
+	if (cols && w + rest > cols)
+		w = cols > rest + 8 ? cols - rest : 8;
+	struct strbuf line = {0};
+	fit_cell(&line, "NAME", w);
+	strbuf_printf(&line, "  %-8s  %-10s  %-10s  %7s  %s", "STATE", "FETCHED", "NEXT", "ITEMS",
+		      "LAST ERROR");
+	fit_put(stdout, line.s, cols);
+	putchar('\n');
 	json_array_foreach(feeds, i, f) {
 		char last[32], next[32];
 		relative(json_string_value(json_object_get(f, "last_fetch")), last, sizeof last);
 		relative(json_string_value(json_object_get(f, "next_due")), next, sizeof next);
-		printf("%-*s  %-8s  %-10s  %-10s  %7lld  %s\n", (int)w, s_or(f, "name", "?"),
-		       feed_state(f), last, next, json_integer_value(json_object_get(f, "items")),
-		       s_or(f, "last_error", ""));
+		line.len = 0;
+		fit_cell(&line, s_or(f, "name", "?"), w);
+		strbuf_printf(&line, "  %-8s  %-10s  %-10s  %7lld  %s", feed_state(f), last, next,
+			      json_integer_value(json_object_get(f, "items")),
+			      s_or(f, "last_error", ""));
+		fit_put(stdout, line.s, cols);
+		putchar('\n');
 	}
+	free(line.s);
 	json_decref(a);
 	return finish_output();
 }
@@ -310,9 +328,10 @@ int cmd_status(const struct command *c, int argc, char **argv)
 	return code;
 }
 
-/* Queues NAME's refresh; with QUEUED (--json) its name goes there instead
- * of a line on stdout. */
-static int refresh_one(const char *name, json_t *queued)
+/* Queues NAME's refresh; with QUEUED (--json) its name goes there, with
+ * QUIET (--wait: the result is printed later) nowhere, else a line on
+ * stdout. */
+static int refresh_one(const char *name, json_t *queued, bool quiet)
 {
 	struct strbuf t = {0};
 	strbuf_puts(&t, "/v1/feeds/");
@@ -322,17 +341,175 @@ static int refresh_one(const char *name, json_t *queued)
 	free(t.s);
 	if (!code && queued)
 		json_array_append_new(queued, json_string(name));
-	else if (!code)
+	else if (!code && !quiet)
 		printf("%s: refresh queued\n", name);
 	return code;
 }
 
-/* --json: one document, {"queued": [names]}, also when some failed. */
-static int refresh_done(json_t *queued, int worst)
+/* --wait. The daemon says nothing when a fetch ends, but each feed's state
+ * does: a refresh has finished once the feed's counters.requests has grown
+ * past what it was before the refresh was queued and its live state is no
+ * longer queued or fetching (a refresh asked for during a fetch is that
+ * fetch). Its new items are the feed's items with an id above the newest
+ * id in the store before. */
+struct waiting {
+	const char *name;
+	long long requests;        /* counters.requests before; -1: not waited for */
+};
+
+static long long requests_of(json_t *f)
+{
+	return json_integer_value(json_object_get(json_object_get(f, "counters"), "requests"));
+}
+
+/* The feeds of the answer A by name (borrowed references). */
+static json_t *feeds_by_name(json_t *a)
+{
+	json_t *by = json_object();
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(a, "feeds"), i, f)
+		json_object_set(by, s_or(f, "name", ""), f);
+	return by;
+}
+
+static int newest_item(long long *id)
+{
+	json_t *a = NULL;
+	int code = ctl_call("GET", "/v1/items?order=desc&limit=1", NULL, &a, NULL);
+	if (code)
+		return code;
+	*id = json_integer_value(json_object_get(json_array_get(json_object_get(a, "items"), 0),
+						 "id"));
+	json_decref(a);
+	return 0;
+}
+
+/* A refresh does not override the publisher's Retry-After
+ * (docs/fetching.md): F's is still running. */
+static bool retry_after_holds(json_t *f)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	const char *due = json_string_value(json_object_get(f, "next_due"));
+	return !strcmp(s_or(f, "next_reason", ""), "retry-after") && due &&
+	       strptime(due, "%Y-%m-%dT%H:%M:%SZ", &tm) && timegm(&tm) > time(NULL);
+}
+
+/* NAME's items with an id above AFTER, counted a page at a time. */
+static int count_new(const char *name, long long after, long long *n)
+{
+	*n = 0;
+	for (;;) {
+		struct strbuf t = {0};
+		strbuf_printf(&t, "/v1/items?limit=1000&after=%lld&feed=", after);
+		ctl_urlencode(&t, name);
+		json_t *a = NULL;
+		int code = ctl_call("GET", t.s, NULL, &a, NULL);
+		free(t.s);
+		if (code)
+			return code;
+		json_t *items = json_object_get(a, "items");
+		size_t k = json_array_size(items);
+		*n += (long long)k;
+		after = json_integer_value(json_object_get(json_array_get(items, k ? k - 1 : 0), "id"));
+		json_decref(a);
+		if (k < 1000)
+			return 0;
+	}
+}
+
+/* Prints (or, with RESULTS, records) one finished refresh; F is the feed's
+ * state, NULL when there was no fetch to wait for: WHY says why. True when
+ * it worked. */
+static bool refresh_result(const char *name, json_t *f, long long nnew, json_t *results,
+			   const char *why)
+{
+	json_t *st = f ? json_object_get(f, "last_status") : NULL;
+	long long status = json_integer_value(st);
+	const char *err = f ? json_string_value(json_object_get(f, "last_error")) : why;
+	if (results) {
+		json_array_append_new(results, json_pack("{s:s,s:b,s:O?,s:I,s:s?}", "feed", name,
+							 "ok", !err, "status", status ? st : NULL,
+							 "new_items", (json_int_t)nnew, "error", err));
+		return !err;
+	}
+	printf("%s: %s", name, err ? "failed" : "ok");
+	if (status)
+		printf(", HTTP %lld", status);
+	if (err)
+		printf(": %s\n", err);
+	else
+		printf(", %lld new item%s\n", nnew, nnew == 1 ? "" : "s");
+	fflush(stdout);
+	return !err;
+}
+
+/* Polls /v1/feeds until every feed of W (N of them) has finished or
+ * --timeout has passed; prints each result as it comes. Returns 0, or
+ * CTL_EXIT_LOCAL when a fetch failed or did not finish (or FAILED says one
+ * already did), or ctl_call's exit code. */
+static int refresh_wait(struct waiting *w, size_t n, long long newest, json_t *results,
+			bool failed)
+{
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	size_t left = 0;
+	for (size_t i = 0; i < n; i++)
+		left += w[i].requests >= 0;
+	while (left) {
+		json_t *a = NULL;
+		int code = ctl_call("GET", "/v1/feeds", NULL, &a, NULL);
+		if (code)
+			return code;
+		json_t *by = feeds_by_name(a);
+		for (size_t i = 0; i < n; i++) {
+			if (w[i].requests < 0)
+				continue;
+			json_t *f = json_object_get(by, w[i].name);
+			const char *live = json_string_value(
+				json_object_get(json_object_get(f, "live"), "state"));
+			if (!f || requests_of(f) <= w[i].requests ||
+			    (live && (!strcmp(live, "queued") || !strcmp(live, "fetching"))))
+				continue;
+			long long nnew = 0;
+			if ((code = count_new(w[i].name, newest, &nnew)))
+				break;
+			failed |= !refresh_result(w[i].name, f, nnew, results, NULL);
+			w[i].requests = -1;
+			left--;
+		}
+		json_decref(by);
+		json_decref(a);
+		if (code)
+			return code;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long long ms = (now.tv_sec - t0.tv_sec) * 1000LL + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		if (left && ms >= ctl.timeout_ms) {
+			char late[64];
+			snprintf(late, sizeof late, "not finished within %d s (--timeout)",
+				 ctl.timeout_ms / 1000);
+			for (size_t i = 0; i < n; i++)
+				if (w[i].requests >= 0)
+					refresh_result(w[i].name, NULL, 0, results, late);
+			failed = true;
+			break;
+		}
+		if (left)
+			nanosleep(&(struct timespec){.tv_nsec = 200 * 1000 * 1000}, NULL);
+	}
+	return failed ? CTL_EXIT_LOCAL : 0;
+}
+
+/* --json: one document, {"queued": [names]} (with --wait also "results":
+ * [{feed, ok, status, new_items, error}]), also when some failed. */
+static int refresh_done(json_t *queued, json_t *results, int worst)
 {
 	int code = 0;
 	if (queued) {
 		json_t *doc = json_pack("{s:o}", "queued", queued);
+		if (results)
+			json_object_set_new(doc, "results", results);
 		code = dump(doc);
 		json_decref(doc);
 	} else {
@@ -343,33 +520,74 @@ static int refresh_done(json_t *queued, int worst)
 
 int cmd_refresh(const struct command *c, int argc, char **argv)
 {
-	bool json;
-	int code = parse_json_opt(c, argc, argv, &json, 0, argc);
-	if (code >= 0)
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"wait", no_argument, NULL, 'w'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	bool json = false, wait = false;
+	int opt, code;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (opt == 'j' || opt == 'w') {
+			*(opt == 'j' ? &json : &wait) = true;
+		} else {
+			ctl_usage_of(c, opt == 'h' ? stdout : stderr);
+			return opt == 'h' ? CTL_EXIT_OK : CTL_EXIT_USAGE;
+		}
+	}
+	/* The feeds as they are: every name without a NAME, and with --wait
+	 * each one's request count before its refresh. */
+	json_t *a = NULL, *by = NULL;
+	long long newest = 0;
+	if ((optind == argc || wait) && (code = ctl_call("GET", "/v1/feeds", NULL, &a, NULL)))
 		return code;
-	int worst = 0;
-	json_t *queued = json ? json_array() : NULL;
+	if (wait && (code = newest_item(&newest))) {
+		json_decref(a);
+		return code;
+	}
+	size_t n = 0;
+	struct waiting *w = calloc((size_t)argc + json_array_size(json_object_get(a, "feeds")),
+				   sizeof *w);
+	if (!w)
+		abort();
 	if (optind < argc) {
 		for (int i = optind; i < argc; i++)
-			if ((code = refresh_one(argv[i], queued)))
-				worst = code;
-		return refresh_done(queued, worst);
+			w[n++].name = argv[i];
+	} else {
+		size_t i;
+		json_t *f;
+		json_array_foreach(json_object_get(a, "feeds"), i, f)
+			if (!json_is_true(json_object_get(f, "removed")))
+				w[n++].name = s_or(f, "name", "");
 	}
-	json_t *a = NULL;
-	if ((code = ctl_call("GET", "/v1/feeds", NULL, &a, NULL))) {
-		json_decref(queued);
-		return code;
-	}
-	size_t i;
-	json_t *f;
-	json_array_foreach(json_object_get(a, "feeds"), i, f) {
-		if (json_is_true(json_object_get(f, "removed")))
-			continue;
-		if ((code = refresh_one(s_or(f, "name", ""), queued)))
+	by = a ? feeds_by_name(a) : NULL;
+	int worst = 0;
+	json_t *queued = json ? json_array() : NULL;
+	json_t *results = wait && json ? json_array() : NULL;
+	bool held = false;
+	for (size_t i = 0; i < n; i++) {
+		json_t *f = json_object_get(by, w[i].name);
+		w[i].requests = wait && f ? requests_of(f) : -1;
+		if ((code = refresh_one(w[i].name, queued, wait))) {
 			worst = code;
+			w[i].requests = -1;     /* unknown: named in the error */
+		} else if (w[i].requests >= 0 && retry_after_holds(f)) {
+			/* The daemon does not fetch it before then: no waiting. */
+			char why[96];
+			snprintf(why, sizeof why, "not fetched: the publisher's Retry-After holds "
+				 "until %s", s_or(f, "next_due", "?"));
+			refresh_result(w[i].name, NULL, 0, results, why);
+			held = true;
+			w[i].requests = -1;
+		}
 	}
+	if (wait && (code = refresh_wait(w, n, newest, results, held)) && !worst)
+		worst = code;
+	json_decref(by);
 	json_decref(a);
-	return refresh_done(queued, worst);
+	free(w);
+	return refresh_done(queued, results, worst);
 }
 
 int cmd_reload(const struct command *c, int argc, char **argv)

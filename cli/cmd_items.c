@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/feedctl.h"
+#include "cli/fit.h"
 
 enum out_format { OUT_TABLE, OUT_JSON, OUT_NDJSON, OUT_TSV };
 
@@ -141,14 +142,13 @@ static void local_date(const char *rfc3339, char *buf, size_t len)
 }
 
 /* One line for a person: date, feed, title, link. Control characters in
- * feed text are replaced so that a title cannot drive the terminal. */
-static void print_clean(const char *s)
-{
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
-		putchar(*c < 0x20 || *c == 0x7f ? ' ' : *c);
-}
-
-static void print_item_line(json_t *it)
+ * feed text are shown as spaces, so that a title cannot drive the
+ * terminal; the title is plain text (fit_plain). On a terminal of COLS
+ * columns (0: no limit) the line fits: the title is cut first (down to 10
+ * columns), then the link, then the link is left out; the feed name is cut
+ * only on a terminal too narrow for the rest (under 30 columns, lines may
+ * still be longer). */
+static void print_item_line(json_t *it, size_t cols)
 {
 	char date[32];
 	/* The item's date (published, else updated, else first seen). */
@@ -156,20 +156,52 @@ static void print_item_line(json_t *it)
 	if (!*d)
 		d = *str(it, "published") ? str(it, "published") : str(it, "first_seen");
 	local_date(d, date, sizeof date);
-	const char *title = str(it, "title");
+	char *title = fit_plain(str(it, "title"));
+	const char *t = *title ? title : "(untitled)";
+	const char *feed = str(it, "feed"), *url = str(it, "url");
+	size_t fw = fit_width(feed), tw = fit_width(t), uw = *url ? fit_width(url) : 0;
+	size_t fmax = 0, tmax = 0, umax = 0;
+	bool show_url = *url;
+	if (cols && cols < 30)
+		cols = 30;
+	if (cols && 20 + fw + tw + (show_url ? 2 + uw : 0) > cols) {
+		size_t tmin = tw < 10 ? tw : 10;
+		size_t room = cols - 20;        /* for the feed and the rest */
+		if (fw + tmin > room) {
+			fmax = room > tmin ? room - tmin : room / 2;
+			if (fw > fmax)
+				fw = fmax;
+		}
+		size_t avail = room - fw;
+		if (show_url && avail >= tmin + 2 + uw) {
+			tmax = avail - 2 - uw;
+		} else if (show_url && avail >= tmin + 2 + 10) {
+			tmax = tmin;
+			umax = avail - tmin - 2;
+		} else {
+			show_url = false;
+			tmax = avail;
+		}
+		if (tmax >= tw)
+			tmax = 0;               /* whole */
+		else if (tmax < 1)
+			tmax = 1;
+	}
 	if (ctl.color)
-		printf("\033[2m%s\033[0m  \033[36m%s\033[0m  \033[1m", date, str(it, "feed"));
+		printf("\033[2m%s\033[0m  \033[36m", date);
 	else
-		printf("%s  %s  ", date, str(it, "feed"));
-	print_clean(*title ? title : "(untitled)");
+		printf("%s  ", date);
+	fit_put(stdout, feed, fmax);
+	printf(ctl.color ? "\033[0m  \033[1m" : "  ");
+	fit_put(stdout, t, tmax);
 	if (ctl.color)
 		printf("\033[0m");
-	const char *url = str(it, "url");
-	if (*url) {
+	if (show_url) {
 		printf("  ");
-		print_clean(url);
+		fit_put(stdout, url, umax);
 	}
 	putchar('\n');
+	free(title);
 }
 
 static int print_items(json_t *answer, json_t *items, enum out_format f, const char *tsv)
@@ -190,10 +222,12 @@ static int print_items(json_t *answer, json_t *items, enum out_format f, const c
 	case OUT_TSV:
 		fputs(tsv ? tsv : "", stdout);
 		break;
-	case OUT_TABLE:
+	case OUT_TABLE: {
+		size_t cols = fit_columns();
 		json_array_foreach(items, i, it)
-			print_item_line(it);
+			print_item_line(it, cols);
 		break;
+	}
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "feedctl: writing the output failed: %s\n", strerror(errno));

@@ -52,7 +52,8 @@ _feedctl()
 			COMPREPLY=($(compgen -W "$(_feedctl_feeds)" -- "$cur"))
 			return
 		fi
-		opts="--json" ;;
+		opts="--json"
+		[[ $cmd == refresh ]] && opts="--json --wait" ;;
 	add) opts="--name --tag --interval --config" ;;
 	remove)
 		if [[ $cur != -* ]]; then

@@ -41,6 +41,7 @@ complete -c feedctl -n "__fish_seen_subcommand_from items new" -l tsv -d "sfeed'
 complete -c feedctl -n "__fish_seen_subcommand_from items watch" -l after -x -d 'items after this id'
 complete -c feedctl -n "__fish_seen_subcommand_from new" -l peek -d 'do not acknowledge'
 complete -c feedctl -n "__fish_seen_subcommand_from new" -l from-now -d 'start at the newest item'
+complete -c feedctl -n "__fish_seen_subcommand_from refresh" -l wait -d 'wait for the results'
 complete -c feedctl -n "__fish_seen_subcommand_from items new watch feeds feed status refresh reload log-level" -l json -d 'JSON'
 
 # Feed names, files, and the editing commands' options.

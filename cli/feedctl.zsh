@@ -64,7 +64,7 @@ _feedctl() {
 		feeds|status|reload) _arguments '--json[one JSON document]' '--help' ;;
 		log-level) _arguments '1:level:(err warning notice info debug)' '--json[one JSON document]' '--help' ;;
 		feed) _arguments '1:feed:_feedctl_feeds' '--json[one JSON document]' '--help' ;;
-		refresh) _arguments '*:feed:_feedctl_feeds' '--json[one JSON document]' '--help' ;;
+		refresh) _arguments '*:feed:_feedctl_feeds' '--wait[wait for the results]' '--json[one JSON document]' '--help' ;;
 		add) _arguments '1:URL:_urls' '--name[the feed'"'"'s name]:name:' '*--tag[a tag]:tag:' \
 			'--interval[poll interval]:duration:' '--config[the feeds.conf]:file:_files' '--help' ;;
 		remove) _arguments '1:feed:_feedctl_feeds' '--config[the feeds.conf]:file:_files' '--help' ;;
