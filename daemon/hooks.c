@@ -60,6 +60,7 @@ struct job {
 };
 
 static void schedule(struct hooks *h);
+static void release(struct hooks *h, const int64_t *ids, size_t n);
 
 static void job_free(struct job *j)
 {
@@ -278,10 +279,13 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
 	j->status = status;
 	j->term_signal = term_signal;
 	uv_timer_stop(&j->timer);
-	/* Stopped by our own shutdown: the delivery stays pending as it was and
-	 * runs again after the next start. */
+	/* Stopped by our own shutdown: the delivery stays pending as it was,
+	 * and is given back (another instance of a shared store runs it at
+	 * once; else it runs after the next start). */
 	if (!j->h->closing)
 		record(j);
+	else
+		release(j->h, &j->item_id, 1);
 	close_job_handle(j, (uv_handle_t *)&j->proc);
 	close_job_handle(j, (uv_handle_t *)&j->timer);
 }
@@ -425,14 +429,74 @@ static void start_job(struct hooks *h, const struct hook_job *hj)
 	uv_timer_start(&j->timer, on_job_timer, ms, 0);
 }
 
-/* Starts the due deliveries JOBS (freed here) that are not running or
- * being recorded, up to exec_jobs in flight. */
+/* A give-back of claimed deliveries this process does not run (see
+ * store_hook_claim), for the store thread. */
+struct release_job {
+	struct hooks *h;
+	int64_t now;
+	size_t n;
+	int64_t ids[];
+};
+
+static void release_work(struct store *s, void *arg)
+{
+	struct release_job *r = arg;
+	store_hook_release(s, r->ids, r->n, r->now);
+}
+
+static void release_done(void *arg)
+{
+	struct release_job *r = arg;
+	struct hooks *h = r->h;
+	h->inflight--;
+	free(r);
+	if (h->closing)
+		hooks_maybe_free(h);
+}
+
+/* Gives the N claimed deliveries IDS back at once: due again for any
+ * instance, instead of waiting out the claim. */
+static void release(struct hooks *h, const int64_t *ids, size_t n)
+{
+	if (!n)
+		return;
+	struct release_job *r = malloc(sizeof *r + n * sizeof *ids);
+	if (r) {
+		r->h = h;
+		r->now = (int64_t)time(NULL);
+		r->n = n;
+		memcpy(r->ids, ids, n * sizeof *ids);
+		if (h->d->storeq && storeq_submit(h->d->storeq, release_work, release_done, r) == 0) {
+			h->inflight++;
+			return;
+		}
+		free(r);
+	}
+	store_hook_release(h->d->store, ids, n, (int64_t)time(NULL));
+}
+
+/* Starts the due deliveries JOBS (freed here), claimed for this process
+ * and fewer than the free slots when they were asked for; what is not
+ * started after all (shutting down, exec_jobs lowered by a reload) is
+ * given back at once rather than left claimed. Jobs this process already
+ * runs or records are neither started nor given back. */
 static void start_due(struct hooks *h, struct hook_job *jobs, size_t n)
 {
 	int limit = (int)h->d->conf->daemon.exec_jobs;
-	for (size_t i = 0; i < n && h->nrunning < limit && !h->closing && !h->d->stopping; i++)
-		if (!is_running(h, jobs[i].item_id) && !is_recording(h, jobs[i].item_id))
+	int64_t *back = n ? calloc(n, sizeof *back) : NULL;
+	size_t nback = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (is_running(h, jobs[i].item_id) || is_recording(h, jobs[i].item_id))
+			continue;
+		if (h->nrunning < limit && !h->closing && !h->d->stopping)
 			start_job(h, &jobs[i]);
+		else if (back)
+			back[nback++] = jobs[i].item_id;
+	}
+	if (nback)
+		log_debug("hooks: %zu claimed deliveries given back", nback);
+	release(h, back, nback);
+	free(back);
 	store_hook_jobs_free(jobs, n);
 }
 
@@ -443,12 +507,14 @@ struct due_job {
 	int max;
 	struct hook_job *jobs;
 	size_t n;
+	size_t nskip;
+	int64_t skip[];
 };
 
 static void due_work(struct store *s, void *arg)
 {
 	struct due_job *q = arg;
-	if (store_hook_due(s, q->now, q->max, &q->jobs, &q->n) < 0) {
+	if (store_hook_claim(s, q->now, q->max, q->skip, q->nskip, &q->jobs, &q->n) < 0) {
 		q->jobs = NULL;
 		q->n = 0;
 	}
@@ -472,7 +538,10 @@ static void due_done(void *arg)
 	}
 }
 
-/* Starts what is due, up to exec_jobs in flight. */
+/* Claims and starts what is due, up to exec_jobs in flight: no more than
+ * the free slots, leaving out what runs or is being recorded here (a
+ * shared store claims what it hands out: what is not started at once
+ * would wait out the claim, ten minutes). */
 static void schedule(struct hooks *h)
 {
 	if (h->closing || h->d->stopping)
@@ -484,25 +553,28 @@ static void schedule(struct hooks *h)
 		h->due_again = true;
 		return;
 	}
-	/* Ask for a few more than the free slots: some may be running already. */
-	int max = limit + h->nrunning + (int)h->nrecording;
+	int max = limit - h->nrunning;
+	size_t nskip = (size_t)h->nrunning + h->nrecording;
 	int64_t now = (int64_t)time(NULL);
-	struct due_job *q = h->d->storeq ? calloc(1, sizeof *q) : NULL;
-	if (q) {
-		q->h = h;
-		q->now = now;
-		q->max = max;
-		if (storeq_submit(h->d->storeq, due_work, due_done, q) == 0) {
-			h->inflight++;
-			h->due_inflight = true;
-			return;
-		}
-		free(q);
-	}
-	struct hook_job *jobs = NULL;
-	size_t n = 0;
-	if (store_hook_due(h->d->store, now, max, &jobs, &n) < 0)
+	struct due_job *q = calloc(1, sizeof *q + nskip * sizeof q->skip[0]);
+	if (!q)
 		return;
+	q->h = h;
+	q->now = now;
+	q->max = max;
+	for (const struct job *j = h->running; j; j = j->next)
+		q->skip[q->nskip++] = j->item_id;
+	for (size_t i = 0; i < h->nrecording; i++)
+		q->skip[q->nskip++] = h->recording[i];
+	if (h->d->storeq && storeq_submit(h->d->storeq, due_work, due_done, q) == 0) {
+		h->inflight++;
+		h->due_inflight = true;
+		return;
+	}
+	due_work(h->d->store, q);
+	struct hook_job *jobs = q->jobs;
+	size_t n = q->n;
+	free(q);
 	start_due(h, jobs, n);
 }
 

@@ -87,10 +87,16 @@ static const char *const pst_sql[PS__COUNT] = {
 	[PS_HOOK_DUE] =
 		"WITH c AS (UPDATE hook_deliveries SET next_try = $1::bigint + " PG_HOOK_LEASE
 		" WHERE item_id IN (SELECT item_id FROM hook_deliveries WHERE NOT given_up"
-		" AND next_try <= $1::bigint ORDER BY next_try, item_id LIMIT $2"
+		" AND next_try <= $1::bigint AND item_id <> ALL ($3::bigint[])"
+		" ORDER BY next_try, item_id LIMIT $2"
 		" FOR UPDATE SKIP LOCKED) RETURNING item_id, attempts)"
 		" SELECT c.attempts, " PG_ITEM_COLS " FROM c"
 		" JOIN items i ON i.id = c.item_id JOIN feeds f ON f.id = i.feed ORDER BY i.id",
+	/* Claims ended without a result (not started after all, or stopped
+	 * by a clean exit): due at once, for any instance. */
+	[PS_HOOK_RELEASE] =
+		"UPDATE hook_deliveries SET next_try = $2 WHERE item_id = ANY ($1::bigint[])"
+		" AND NOT given_up AND next_try > $2",
 	[PS_HOOK_DONE] = "DELETE FROM hook_deliveries WHERE item_id = $1",
 	[PS_HOOK_RETRY] =
 		"UPDATE hook_deliveries SET attempts = attempts + 1, next_try = $2,"
@@ -194,6 +200,20 @@ void pgp_date(struct pgp *p, int64_t t)
 void pgp_bool(struct pgp *p, bool b)
 {
 	pgp_text(p, b ? "t" : "f");
+}
+
+char *pg_id_array(const int64_t *ids, size_t n)
+{
+	char *out = malloc(2 + n * 21);
+	if (!out)
+		return NULL;
+	size_t k = 0;
+	out[k++] = '{';
+	for (size_t i = 0; i < n; i++)
+		k += (size_t)sprintf(out + k, "%s%" PRId64, i ? "," : "", ids[i]);
+	out[k++] = '}';
+	out[k] = '\0';
+	return out;
 }
 
 int64_t pg_int(const PGresult *r, int row, int col)
@@ -787,6 +807,7 @@ const struct store_ops pg_store_ops = {
 	.consumers_json = pg_op_consumers_json,
 	.prune = pg_op_prune,
 	.hook_due = pg_op_hook_due,
+	.hook_release = pg_op_hook_release,
 	.hook_result = pg_op_hook_result,
 	.figures = pg_op_figures,
 	.checkpoint = pg_op_checkpoint,

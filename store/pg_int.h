@@ -42,6 +42,7 @@ enum pst {
 	PS_HOOK_DONE,
 	PS_HOOK_RETRY,
 	PS_HOOK_GIVE_UP,
+	PS_HOOK_RELEASE,
 	PS_PRUNE_TOMB,
 	PS_PRUNE_DELETE,
 	PS_FIGURES,
@@ -104,6 +105,9 @@ void pgp_text(struct pgp *p, const char *s);      /* NULL binds SQL NULL */
 void pgp_int(struct pgp *p, int64_t x);
 void pgp_date(struct pgp *p, int64_t t);          /* DATE_NONE binds NULL */
 void pgp_bool(struct pgp *p, bool b);
+/* IDS as a bigint[] literal ("{1,2}"), in a string the caller frees after
+ * the statement; NULL on -ENOMEM. */
+char *pg_id_array(const int64_t *ids, size_t n);
 
 /* Runs statement ID; the result (caller PQclears) or NULL after logging
  * the server's message, with *ERR (may be NULL) set to a negative errno. */
@@ -162,7 +166,9 @@ int pg_op_consumer_ack(void *b, const char *name, int64_t upto);
 int pg_op_consumers_json(void *b, json_t **out);
 int pg_op_prune(void *b, const char *feed, int64_t now, int64_t retention,
 		int64_t max_items, int batch, int *pruned);
-int pg_op_hook_due(void *b, int64_t now, int max, struct hook_job **jobs, size_t *n);
+int pg_op_hook_due(void *b, int64_t now, int max, const int64_t *skip, size_t nskip,
+		   struct hook_job **jobs, size_t *n);
+int pg_op_hook_release(void *b, const int64_t *ids, size_t n, int64_t now);
 int pg_op_hook_result(void *b, int64_t item_id, bool ok, int64_t next_try,
 		      const char *error);
 int pg_op_claim_feed(void *b, const struct feed_state *st, int64_t now, int64_t lease,

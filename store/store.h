@@ -179,6 +179,16 @@ struct hook_job {
 };
 /* Up to MAX deliveries due at NOW; caller frees with store_hook_jobs_free. */
 int store_hook_due(struct store *s, int64_t now, int max, struct hook_job **jobs, size_t *n);
+/* store_hook_due, leaving out the NSKIP items SKIP (deliveries this process
+ * runs or is recording). A shared store (PostgreSQL) claims what it hands
+ * out: no other instance runs it until its result, or until a claim of
+ * ten minutes ends. The caller starts every job it is handed at once, or
+ * gives the rest back with store_hook_release. */
+int store_hook_claim(struct store *s, int64_t now, int max, const int64_t *skip,
+		     size_t nskip, struct hook_job **jobs, size_t *n);
+/* Ends this process's claim on the N deliveries IDS without a result: due
+ * again at NOW, for any instance. A no-op where nothing is claimed (SQLite). */
+int store_hook_release(struct store *s, const int64_t *ids, size_t n, int64_t now);
 void store_hook_jobs_free(struct hook_job *jobs, size_t n);
 /* OK: delivered (row removed). Else retried at NEXT_TRY, or given up when
  * NEXT_TRY is 0 (recorded with ERROR). */
