@@ -67,6 +67,11 @@ struct feed_state {
 	int64_t n_err_net, n_err_http, n_err_parse;
 	int64_t bytes_wire, bytes_decoded;
 	int64_t n_items;         /* read-only: items stored for the feed */
+	/* The lease this process's claim took (store_claim_feed at NOW with
+	 * LEASE: NOW + LEASE), the commit's fence on a shared store: it is
+	 * written only while this process still holds that very lease, else
+	 * dropped whole (-ESTALE). 0: not leased, not fenced. Never stored. */
+	int64_t lease_until;
 };
 void feed_state_clear(struct feed_state *st);
 /* A deep copy of SRC into DST (cleared with feed_state_clear); -ENOMEM
@@ -104,7 +109,9 @@ void store_news_clear(struct store_news *n);
  * when DOC is not NULL, dedups and stores its items (and records which of
  * the feed's items the document lists, for retention). When HOOK is true,
  * a pending hook delivery is queued for every new item in the same
- * transaction. NEWS may be NULL. */
+ * transaction. NEWS may be NULL. On a shared store, ST->lease_until set:
+ * -ESTALE, nothing written, when this process no longer holds that lease
+ * (it ran out and another instance took the feed). */
 int store_commit_fetch(struct store *s, const struct feed_state *st,
 		       const struct doc *doc, unsigned feed_events, bool hook,
 		       struct store_news *news);
