@@ -323,8 +323,10 @@ int pg_ready(struct pg *s)
 			return pg_fail(s, NULL, "reconnect");
 		/* A new session: its settings again. */
 		int r = pg_session(s);
-		if (r == 0 && s->listen)
+		if (r == 0 && s->listen) {
 			r = pg_sql(s, "LISTEN " PG_NEWS_CHANNEL, "listen");
+			s->renewed = true;   /* a new descriptor: the watcher moves */
+		}
 		if (r < 0)
 			return r;
 	}
@@ -650,9 +652,13 @@ fail:
 
 /* --- news from other instances --- */
 
+/* Reconnects (and LISTENs again) first when the connection was lost. */
 static int pg_op_news_fd(void *b)
 {
 	struct pg *s = b;
+	if (pg_ready(s) < 0)
+		return -ENOTCONN;
+	s->renewed = false;
 	int fd = PQsocket(s->conn);
 	return fd >= 0 ? fd : -ENOTCONN;
 }
@@ -660,6 +666,8 @@ static int pg_op_news_fd(void *b)
 static int pg_op_news_read(void *b, bool *any)
 {
 	struct pg *s = b;
+	if (s->renewed)
+		return -ECONNRESET;   /* store_news_fd: the descriptor is another one */
 	if (!PQconsumeInput(s->conn))
 		return pg_fail(s, NULL, "notifications");
 	PGnotify *n;

@@ -79,6 +79,7 @@ struct pg {
 	bool in_tx;
 	bool registered;         /* in the instances table */
 	bool listen;             /* the connection news arrive on (not a reopened one) */
+	bool renewed;            /* ... reconnected since store_news_read last looked */
 	bool readonly;           /* an API reader's: every transaction read-only */
 	char instance[96];       /* this process: host:pid:random, the lease owner */
 	int64_t started;         /* when this instance registered (epoch s) */

@@ -275,6 +275,11 @@ void store_set_heartbeat(struct store *s, int64_t period_ms);
  * when no other process writes the store. store_news_read reads what
  * arrived without blocking: *any is true when another instance (or this
  * one) committed news since the last call. */
+/* A lost connection: store_news_fd reconnects (and listens again) first,
+ * -ENOTCONN while it cannot; store_news_read answers -ECONNRESET once the
+ * connection was renewed since it last looked (by any use of it): ask
+ * store_news_fd for the new descriptor, and look for what other instances
+ * committed meanwhile. */
 int store_news_fd(struct store *s);
 int store_news_read(struct store *s, bool *any);
 

@@ -128,9 +128,13 @@ class Base(unittest.TestCase):
         subprocess.run(["rm", "-rf", self.tmp])
 
     def start(self, feeds, daemon="", n=None, env=None):
-        conf = ("[daemon]\nstore = %s\nhost_gap = 0s\n%s\n"
-                "[defaults]\nallow_private = yes\n\n" % (self.uri, daemon)) + feeds
-        for _ in range(n or self.N):
+        """N instances; FEEDS is the feeds' part of the config, or a list
+        of them, one per instance."""
+        n = len(feeds) if isinstance(feeds, list) else n or self.N
+        for i in range(n):
+            conf = ("[daemon]\nstore = %s\nhost_gap = 0s\n%s\n"
+                    "[defaults]\nallow_private = yes\n\n" % (self.uri, daemon))
+            conf += feeds[i] if isinstance(feeds, list) else feeds
             self.d.append(Feedd(conf, start=False, env=env))
         for d in self.d:
             d.start(wait_ready=False)
@@ -233,6 +237,56 @@ class Fence(Base):
         # Nothing stored twice, nothing lost.
         self.assertEqual(psql(self.uri, "SELECT count(*), count(DISTINCT ikey) FROM items"),
                          "6|6")
+
+
+class News(Base):
+
+    def wake(self, a, n):
+        """Seconds from item N appearing at the fixture to a long-poll on A
+        (which does not fetch the feed: B does) answering with it."""
+        last = max([i["id"] for i in a.get("/v1/items?after=0").json()["items"]] or [0])
+        got = {}
+
+        def poll():
+            r = a.get("/v1/items?after=%d&wait=10" % last, timeout=20)
+            got["t"] = time.monotonic()
+            got["items"] = r.json()["items"] if r.status == 200 else r.status
+
+        t = threading.Thread(target=poll)
+        t.start()
+        time.sleep(0.5)   # held by now
+        self.items.append({"guid": "p%d" % n, "title": "p %d" % n})
+        self.srv.set_feed("p", items=self.items)
+        t0 = time.monotonic()
+        t.join(25)
+        return got["t"] - t0, got["items"]
+
+    def test_wake_across_a_restart(self):
+        """A long-poll on one instance wakes for an item another instance
+        stored, before and after a fast restart of the server."""
+        self.items = [{"guid": "p0", "title": "p 0"}]
+        self.srv.set_feed("p", items=self.items)
+        feed = "[feed p]\nurl = %s\ninterval = 1s\nmin_interval = 1s\n" % \
+            self.srv.url("/feed/p")
+        self.start([feed + "enabled = no\n", feed])
+        a, b = self.d
+        self.assertTrue(wait_until(lambda: a.get("/v1/items?after=0").json()["items"],
+                                   timeout=10), self.logs())
+        before, items = self.wake(a, 1)
+        self.assertEqual([i["title"] for i in items], ["p 1"])
+        CL.restart_fast()
+        # B stores again, and A reads again (its readers reconnect).
+        self.items.append({"guid": "p2", "title": "p 2"})
+        self.srv.set_feed("p", items=self.items)
+        self.assertTrue(wait_until(lambda: len(psql(self.uri, "SELECT id FROM items")
+                                                   .split()) == 3, timeout=20), self.logs())
+        wait_until(lambda: a.get("/v1/items?after=0").status == 200, timeout=10)
+        time.sleep(2)
+        after, items = self.wake(a, 3)
+        self.assertEqual([i["title"] for i in items], ["p 3"], self.logs())
+        self.assertLess(before, 4 * SLOW)
+        self.assertLess(after, 4 * SLOW, "woken %.1f s after the item, %.1f s before the"
+                        " restart" % (after, before))
 
 
 if __name__ == "__main__":
