@@ -36,6 +36,10 @@ struct hooks {
 	bool due_again;            /* ... and another was asked for meanwhile */
 	int64_t *recording;        /* items whose outcome is on its way */
 	size_t nrecording, caprecording;
+	/* Outcomes the store could not take (an outage): kept, still
+	 * "recording", and written again at each tick until it takes them —
+	 * a hook that ran is not run again because its result was lost. */
+	struct result_job *waiting;
 };
 
 /* One hook process. Freed when its process, pipes and timer have closed. */
@@ -84,9 +88,12 @@ static void job_unlink(struct job *j)
 	h->nrunning--;
 }
 
+static void waiting_free(struct hooks *h);
+
 static void hooks_maybe_free(struct hooks *h)
 {
 	if (h->closing && h->handles == 0 && !h->running && h->inflight == 0) {
+		waiting_free(h);
 		free(h->recording);
 		free(h);
 	}
@@ -102,23 +109,62 @@ static bool is_recording(const struct hooks *h, int64_t item_id)
 
 /* A delivery's outcome, for the store thread. */
 struct result_job {
+	struct result_job *next;   /* in hooks' waiting list */
 	struct hooks *h;
 	int64_t item_id;
 	bool ok, wake;
 	int64_t next_try;
 	char *error;
+	int err;                   /* the store's answer */
+	int64_t waiting_since;     /* the store could not take it: since then */
 };
+
+static void result_free(struct result_job *r)
+{
+	free(r->error);
+	free(r);
+}
+
+/* At exit: a result still waiting is lost; its delivery runs again once
+ * its claim ends (at-least-once). */
+static void waiting_free(struct hooks *h)
+{
+	while (h->waiting) {
+		struct result_job *r = h->waiting;
+		h->waiting = r->next;
+		log_warn("hook: item %lld: its result could not be written before the exit; "
+			 "the hook will run again", (long long)r->item_id);
+		result_free(r);
+	}
+}
 
 static void result_work(struct store *s, void *arg)
 {
 	struct result_job *r = arg;
-	store_hook_result(s, r->item_id, r->ok, r->next_try, r->error);
+	r->err = store_hook_result(s, r->item_id, r->ok, r->next_try, r->error);
 }
 
 static void result_done(void *arg)
 {
 	struct result_job *r = arg;
 	struct hooks *h = r->h;
+	if (r->err < 0 && r->err != -ENOENT && !h->closing) {
+		/* Not written (the store is away): kept, and written again at
+		 * the next tick. The item stays "recording": not run again. */
+		if (!r->waiting_since) {
+			r->waiting_since = (int64_t)time(NULL);
+			log_warn("hook: item %lld: its result waits for the store (%s); "
+				 "written once the store is back", (long long)r->item_id,
+				 strerror(-r->err));
+		}
+		r->next = h->waiting;
+		h->waiting = r;
+		h->inflight--;
+		return;
+	}
+	if (r->waiting_since && r->err == 0)
+		log_notice("hook: item %lld: its result is written, %llds late", (long long)r->item_id,
+			   (long long)((int64_t)time(NULL) - r->waiting_since));
 	for (size_t i = 0; i < h->nrecording; i++) {
 		if (h->recording[i] == r->item_id) {
 			h->recording[i] = h->recording[--h->nrecording];
@@ -128,8 +174,7 @@ static void result_done(void *arg)
 	h->inflight--;
 	if (r->wake && !h->d->stopping)
 		feedd_wake(h->d);    /* hook.failed is an event clients wait for */
-	free(r->error);
-	free(r);
+	result_free(r);
 	if (h->closing)
 		hooks_maybe_free(h);
 	else
@@ -578,9 +623,29 @@ static void schedule(struct hooks *h)
 	start_due(h, jobs, n);
 }
 
+/* The results the store could not take, offered again. */
+static void retry_waiting(struct hooks *h)
+{
+	struct result_job *w = h->waiting;
+	h->waiting = NULL;
+	while (w) {
+		struct result_job *next = w->next;
+		w->next = NULL;
+		if (h->d->storeq && storeq_submit(h->d->storeq, result_work, result_done, w) == 0) {
+			h->inflight++;
+		} else {
+			w->next = h->waiting;
+			h->waiting = w;
+		}
+		w = next;
+	}
+}
+
 static void on_tick(uv_timer_t *t)
 {
-	schedule(t->data);
+	struct hooks *h = t->data;
+	retry_waiting(h);
+	schedule(h);
 }
 
 static void on_tick_close(uv_handle_t *handle)
@@ -618,6 +683,17 @@ int hooks_running(const struct hooks *h)
 void hooks_close(struct hooks *h)
 {
 	h->closing = true;
+	/* Results still waiting for the store: a last try (the store thread
+	 * has stopped by now). */
+	for (struct result_job **p = &h->waiting; *p;) {
+		struct result_job *r = *p;
+		if (store_hook_result(h->d->store, r->item_id, r->ok, r->next_try, r->error) == 0) {
+			*p = r->next;
+			result_free(r);
+		} else {
+			p = &r->next;
+		}
+	}
 	if (h->d->hooks == h)
 		h->d->hooks = NULL;
 	uv_close((uv_handle_t *)&h->tick, on_tick_close);

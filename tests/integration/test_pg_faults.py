@@ -25,9 +25,11 @@ from harness import Feedd, SLOW, wait_until
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLUSTER = os.path.join(HERE, "..", "pg_cluster.sh")
 
-# Records "ITEM_ID TIME PID" per run in OUT, after SLEEP seconds.
+# Records "ITEM_ID TIME PID" per run in OUT, after SLEEP seconds (and the
+# item id in OUT.start when it starts).
 HOOK = """#!/bin/sh
 cat >/dev/null
+echo "$FEEDD_ITEM_ID" >> "$1.start"
 sleep "$2"
 echo "$FEEDD_ITEM_ID $(date +%s.%N) $PPID" >> "$1"
 """
@@ -189,6 +191,33 @@ class Hooks(Base):
         self.assertLess(delays[-1], 12 * SLOW, delays)
         self.assertTrue(wait_until(lambda: psql(
             self.uri, "SELECT count(*) FROM hook_deliveries") == "0", timeout=5))
+
+    def starts(self):
+        try:
+            with open(self.out + ".start") as f:
+                return f.read().split()
+        except FileNotFoundError:
+            return []
+
+    def test_results_wait_out_an_outage(self):
+        """Hooks that finish while the server is down: their results are
+        kept and written once it is back; none runs twice."""
+        items = [{"guid": "o%d" % i, "title": "o %d" % i} for i in range(4)]
+        self.srv.set_feed("o", items=items)
+        self.start("[feed o]\nurl = %s\ninterval = 1h\nexec = %s %s 3\n"
+                   % (self.srv.url("/feed/o"), self.hook, self.out),
+                   daemon="exec_jobs = 4\nlease = 20s\n", n=2)
+        self.assertTrue(wait_until(lambda: len(self.starts()) == 4, timeout=20), self.logs())
+        CL.stop_server()
+        self.assertTrue(wait_until(lambda: len(self.runs()) == 4, timeout=10))
+        time.sleep(1)
+        CL.start_server()
+        self.assertTrue(wait_until(lambda: psql(
+            self.uri, "SELECT count(*) FROM hook_deliveries") == "0", timeout=20),
+            "deliveries left: %s\n%s" % (psql(self.uri, "SELECT * FROM hook_deliveries"),
+                                          self.logs()))
+        self.assertEqual(sorted(len(v) for v in self.runs().values()), [1, 1, 1, 1])
+        self.assertIn("its result waits for the store", self.logs())
 
 
 class Fence(Base):
