@@ -508,7 +508,8 @@ static bool claimed(struct sched *s, struct feed_rt *rt, int64_t now, int e,
 		place(s, rt, now, &overdue);
 		return false;
 	}
-	if (e != -EBUSY)
+	/* An unavailable store is said once, by the store (store_health). */
+	if (e != -EBUSY && e != -ECONNRESET)
 		log_warn("sched %s: cannot claim the feed in the store, trying again later",
 			 rt->fc->name);
 	schedule_at(s, rt, now + (lease * 500 < CLAIM_RETRY_MS ? lease * 500 : CLAIM_RETRY_MS));

@@ -12,6 +12,7 @@
 #include "core/date.h"
 #include "core/log.h"
 #include "store/backend.h"
+#include "store/health.h"
 #include "store/pg_int.h"
 
 /* The advisory lock every write transaction holds (see pg_int.h), and the
@@ -279,7 +280,13 @@ int pg_fail(struct pg *s, const PGresult *res, const char *what)
 		msg = PQerrorMessage(s->conn);
 	/* libpq's messages end with a newline: one event, one line. */
 	int len = (int)strcspn(msg, "\n");
-	log_err("store %s: %s: %.*s", s->label, what, len, msg);
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		/* The server is away: said once, by store_health_down. */
+		log_debug("store %s: %s: %.*s", s->label, what, len, msg);
+		store_health_down(s->label, msg);
+	} else {
+		log_err("store %s: %s: %.*s", s->label, what, len, msg);
+	}
 	return errno_of(res, s->conn);
 }
 
@@ -309,6 +316,16 @@ static int pg_session(struct pg *s)
 				     : "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'", "session");
 }
 
+#define PG_RETRY_MIN_MS 250
+#define PG_RETRY_MAX_MS 10000
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int pg_ready(struct pg *s)
 {
 	if (PQstatus(s->conn) == CONNECTION_OK && s->prepared)
@@ -317,10 +334,24 @@ int pg_ready(struct pg *s)
 		return -ECONNRESET;   /* the transaction is lost: the caller rolls back */
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		s->prepared = false;
-		log_warn("store %s: connection lost, reconnecting", s->label);
+		/* Attempts back off (250 ms doubling to 10 s): in between, the
+		 * caller hears at once that the store is unavailable. */
+		int64_t now = mono_ms();
+		if (now < s->retry_at_ms)
+			return -ECONNRESET;
+		log_debug("store %s: connection lost, reconnecting", s->label);
 		PQreset(s->conn);
-		if (PQstatus(s->conn) != CONNECTION_OK)
+		if (PQstatus(s->conn) != CONNECTION_OK) {
+			s->retry_ms = s->retry_ms ? 2 * s->retry_ms : PG_RETRY_MIN_MS;
+			if (s->retry_ms > PG_RETRY_MAX_MS)
+				s->retry_ms = PG_RETRY_MAX_MS;
+			s->retry_at_ms = mono_ms() + s->retry_ms;
 			return pg_fail(s, NULL, "reconnect");
+		}
+		s->retry_ms = 0;
+		s->retry_at_ms = 0;
+		store_health_up(s->label);
+		log_debug("store %s: reconnected", s->label);
 		/* A new session: its settings again. */
 		int r = pg_session(s);
 		if (r == 0 && s->listen) {

@@ -80,6 +80,8 @@ struct pg {
 	bool registered;         /* in the instances table */
 	bool listen;             /* the connection news arrive on (not a reopened one) */
 	bool renewed;            /* ... reconnected since store_news_read last looked */
+	int64_t retry_at_ms;     /* lost: no reconnect attempt before this (monotonic) */
+	int64_t retry_ms;        /* the back-off after the last failed attempt */
 	bool readonly;           /* an API reader's: every transaction read-only */
 	char instance[96];       /* this process: host:pid:random, the lease owner */
 	int64_t started;         /* when this instance registered (epoch s) */

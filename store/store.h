@@ -270,6 +270,19 @@ int store_instances_json(struct store *s, int64_t now, json_t **out);
  * when one process uses the store. */
 void store_set_heartbeat(struct store *s, int64_t period_ms);
 
+/* Whether this process reaches its store now (a database server; a store
+ * in a file is always available): when UNAVAILABLE, SINCE when and the
+ * LAST_ERROR of the latest attempt. Its operations fail with -ECONNRESET
+ * meanwhile, at once between reconnect attempts (which back off). Any
+ * thread. */
+struct store_health {
+	bool unavailable;
+	int64_t since;
+	char label[128];         /* which store: "postgresql DB@HOST", never a URI */
+	char last_error[256];
+};
+void store_health_get(struct store_health *out);
+
 /* News committed by other instances (PostgreSQL LISTEN/NOTIFY): a
  * descriptor that turns readable when some may have arrived, or -ENOTSUP
  * when no other process writes the store. store_news_read reads what

@@ -268,6 +268,55 @@ class Fence(Base):
                          "6|6")
 
 
+class Outage(Base):
+    N = 2
+
+    def test_outage_is_visible_and_quiet(self):
+        """The server stopped: /v1/status answers from memory and says the
+        store is unavailable, item endpoints answer 503 with Retry-After
+        naming the store, the log has a line for each change of state, not
+        one per attempt; all is well again once the server is back."""
+        self.srv.set_feed("u", items=[{"guid": "u1", "title": "u 1"}])
+        self.start("[feed u]\nurl = %s\ninterval = 1s\nmin_interval = 1s\n"
+                   % self.srv.url("/feed/u"))
+        a = self.d[0]
+        self.assertTrue(wait_until(lambda: a.get("/v1/items?after=0").json()["items"],
+                                   timeout=10), self.logs())
+        self.assertEqual(a.get("/v1/status").json()["store"]["state"], "available")
+        before = [len(d.read_log().splitlines()) for d in self.d]
+        CL.stop_server()
+        t_down = time.time()
+        try:
+            time.sleep(1)
+            for _ in range(4):
+                t0 = time.monotonic()
+                r = a.get("/v1/status", timeout=5)
+                self.assertLess(time.monotonic() - t0, 3)
+                self.assertEqual(r.status, 200, r.body)
+                st = r.json()["store"]
+                self.assertEqual(st["state"], "unavailable", st)
+                self.assertLessEqual(abs(st["since"] - t_down), 5, st)
+                self.assertTrue(st["last_error"], st)
+                for path in ("/v1/items?after=0", "/v1/items?after=0&wait=5",
+                             "/v1/events?after=0", "/v1/consumers/c/items"):
+                    r = a.get(path, timeout=10)
+                    self.assertEqual(r.status, 503, (path, r.body))
+                    self.assertIn("Retry-After", r.headers)
+                    self.assertEqual(r.json()["error"], "store unavailable")
+                    self.assertIn("postgresql", r.json()["detail"])
+                time.sleep(1)
+        finally:
+            CL.start_server()
+        for d, n in zip(self.d, before):
+            down = d.read_log().splitlines()[n:]
+            store_lines = [l for l in down if "store" in l and not l.startswith("<7>")]
+            self.assertLessEqual(len(store_lines), 6, "\n".join(store_lines))
+        self.assertTrue(wait_until(lambda: a.get("/v1/status").json()["store"]["state"]
+                                   == "available", timeout=20), self.logs())
+        self.assertEqual(a.get("/v1/items?after=0").status, 200)
+        self.assertIn("available again", self.logs())
+
+
 class News(Base):
 
     def wake(self, a, n):
