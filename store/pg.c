@@ -281,9 +281,10 @@ int pg_fail(struct pg *s, const PGresult *res, const char *what)
 	/* libpq's messages end with a newline: one event, one line. */
 	int len = (int)strcspn(msg, "\n");
 	if (PQstatus(s->conn) != CONNECTION_OK) {
-		/* The server is away: said once, by store_health_down. */
+		/* The connection is gone: the reconnect says whether the store
+		 * is away (store_health_down, once), not every query that
+		 * finds out, on every connection. */
 		log_debug("store %s: %s: %.*s", s->label, what, len, msg);
-		store_health_down(s->label, msg);
 	} else {
 		log_err("store %s: %s: %.*s", s->label, what, len, msg);
 	}
@@ -346,6 +347,7 @@ int pg_ready(struct pg *s)
 			if (s->retry_ms > PG_RETRY_MAX_MS)
 				s->retry_ms = PG_RETRY_MAX_MS;
 			s->retry_at_ms = mono_ms() + s->retry_ms;
+			store_health_down(s->label, PQerrorMessage(s->conn));
 			return pg_fail(s, NULL, "reconnect");
 		}
 		s->retry_ms = 0;
