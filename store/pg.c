@@ -21,8 +21,10 @@
 #define PG_MIGRATE_LOCK "7378420461"
 
 /* Seconds a claimed hook delivery is this instance's: ten times the
- * default exec_timeout (docs/operations.md says to stay under it). */
-#define PG_HOOK_LEASE "600"
+ * default exec_timeout (docs/operations.md says to stay under it).
+ * FEEDD_HOOK_CLAIM_S sets another, for the tests (a killed instance's
+ * delivery taken over within seconds). */
+#define PG_HOOK_CLAIM_S 600
 
 /* The newest item id and event seq ever handed out (0 before the first). */
 #define LAST_ITEM_SQL "(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM items_id_seq)"
@@ -86,7 +88,7 @@ static const char *const pst_sql[PS__COUNT] = {
 	 * hook may run, so that another instance does not run them too; the
 	 * result (or, if this instance dies, that time) ends the claim. */
 	[PS_HOOK_DUE] =
-		"WITH c AS (UPDATE hook_deliveries SET next_try = $1::bigint + " PG_HOOK_LEASE
+		"WITH c AS (UPDATE hook_deliveries SET next_try = $1::bigint + $4::bigint"
 		" WHERE item_id IN (SELECT item_id FROM hook_deliveries WHERE NOT given_up"
 		" AND next_try <= $1::bigint AND item_id <> ALL ($3::bigint[])"
 		" ORDER BY next_try, item_id LIMIT $2"
@@ -259,6 +261,10 @@ static int errno_of(const PGresult *res, PGconn *conn)
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	if (!state)
 		return -EIO;
+	/* Connection exceptions, and the server shutting down or starting
+	 * up: the store is away, as when the connection drops. */
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+		return -ECONNRESET;
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
 	    strcmp(state, "55P03") == 0)
 		return -EBUSY;
@@ -623,6 +629,7 @@ static int pg_open_again(struct pg *orig, bool readonly, void **out, char **err)
 	memcpy(s->instance, orig->instance, sizeof s->instance);
 	s->started = orig->started;
 	s->stale_s = orig->stale_s;
+	s->hook_claim_s = orig->hook_claim_s;
 	if ((r = pg_connect(s, s->spec, err)) < 0 || (r = prepare_all(s)) < 0)
 		goto fail;
 	*out = s;
@@ -659,6 +666,8 @@ int pg_backend_open(const char *spec, void **out, char **err)
 	if (!s)
 		return -ENOMEM;
 	s->stale_s = 3 * 60;    /* the daemon's upkeep, unless told otherwise */
+	const char *claim = getenv("FEEDD_HOOK_CLAIM_S");
+	s->hook_claim_s = claim && atoll(claim) > 0 ? atoll(claim) : PG_HOOK_CLAIM_S;
 	int r = check_uri(spec, &s->label, err);
 	if (r < 0)
 		goto fail;

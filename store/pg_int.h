@@ -86,6 +86,7 @@ struct pg {
 	char instance[96];       /* this process: host:pid:random, the lease owner */
 	int64_t started;         /* when this instance registered (epoch s) */
 	int64_t stale_s;         /* a heartbeat older than this: stale (three periods) */
+	int64_t hook_claim_s;    /* how long a claimed hook delivery is this instance's */
 };
 
 /* Commits with news notify this channel; every instance listens to it. */

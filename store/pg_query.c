@@ -303,6 +303,7 @@ int pg_op_hook_due(void *b, int64_t now, int max, const int64_t *skip, size_t ns
 	pgp_int(&p, now);
 	pgp_int(&p, max);
 	pgp_text(&p, arr);
+	pgp_int(&p, s->hook_claim_s);
 	int r = 0;
 	PGresult *res = pg_exec(s, PS_HOOK_DUE, &p, "hook due", &r);
 	free(arr);

@@ -29,7 +29,7 @@ CLUSTER = os.path.join(HERE, "..", "pg_cluster.sh")
 # item id in OUT.start when it starts).
 HOOK = """#!/bin/sh
 cat >/dev/null
-echo "$FEEDD_ITEM_ID" >> "$1.start"
+echo "$FEEDD_ITEM_ID $PPID" >> "$1.start"
 sleep "$2"
 echo "$FEEDD_ITEM_ID $(date +%s.%N) $PPID" >> "$1"
 """
@@ -193,11 +193,34 @@ class Hooks(Base):
             self.uri, "SELECT count(*) FROM hook_deliveries") == "0", timeout=5))
 
     def starts(self):
+        """[(item_id, pid of the instance)] of the hooks started so far."""
         try:
             with open(self.out + ".start") as f:
-                return f.read().split()
+                return [tuple(int(x) for x in l.split()) for l in f if l.strip()]
         except FileNotFoundError:
             return []
+
+    def test_killed_while_a_hook_runs(self):
+        """An instance killed -9 while its hook runs: another instance runs
+        the delivery again, once, after the claim has run out (8 s here)."""
+        self.srv.set_feed("k", items=[{"guid": "k1", "title": "k 1"}])
+        self.start("[feed k]\nurl = %s\ninterval = 1h\nexec = %s %s 3\n"
+                   % (self.srv.url("/feed/k"), self.hook, self.out),
+                   daemon="lease = 20s\n", n=2, env={"FEEDD_HOOK_CLAIM_S": "8"})
+        self.assertTrue(wait_until(lambda: self.starts(), timeout=20), self.logs())
+        t_kill = time.monotonic()
+        item, pid = self.starts()[0]
+        victim = [d for d in self.d if d.proc.pid == pid][0]
+        victim.kill()
+        other = [d for d in self.d if d is not victim][0]
+        self.assertTrue(wait_until(lambda: len(self.starts()) == 2, timeout=25), self.logs())
+        again = time.monotonic() - t_kill
+        self.assertEqual(self.starts()[1], (item, other.proc.pid))
+        self.assertGreater(again, 4, "run again before the claim ran out")
+        self.assertTrue(wait_until(lambda: psql(
+            self.uri, "SELECT count(*) FROM hook_deliveries") == "0", timeout=10))
+        time.sleep(6)   # and not a third time
+        self.assertEqual(len(self.starts()), 2, self.starts())
 
     def test_results_wait_out_an_outage(self):
         """Hooks that finish while the server is down: their results are
