@@ -259,8 +259,11 @@ static int errno_of(const PGresult *res, PGconn *conn)
 	if (PQstatus(conn) != CONNECTION_OK)
 		return -ECONNRESET;
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	/* libpq's own errors (no SQLSTATE) are the connection's: "server
+	 * closed the connection unexpectedly" may come before the status
+	 * says so (an immediate shutdown). */
 	if (!state)
-		return -EIO;
+		return -ECONNRESET;
 	/* Connection exceptions, and the server shutting down or starting
 	 * up: the store is away, as when the connection drops. */
 	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
@@ -286,7 +289,8 @@ int pg_fail(struct pg *s, const PGresult *res, const char *what)
 		msg = PQerrorMessage(s->conn);
 	/* libpq's messages end with a newline: one event, one line. */
 	int len = (int)strcspn(msg, "\n");
-	if (PQstatus(s->conn) != CONNECTION_OK) {
+	int e = errno_of(res, s->conn);
+	if (e == -ECONNRESET) {
 		/* The connection is gone: the reconnect says whether the store
 		 * is away (store_health_down, once), not every query that
 		 * finds out, on every connection. */
@@ -294,7 +298,7 @@ int pg_fail(struct pg *s, const PGresult *res, const char *what)
 	} else {
 		log_err("store %s: %s: %.*s", s->label, what, len, msg);
 	}
-	return errno_of(res, s->conn);
+	return e;
 }
 
 static int prepare_all(struct pg *s)
