@@ -602,7 +602,16 @@ static void pg_close(void *b)
 /* Connects with the session settings every connection needs. */
 static int pg_connect(struct pg *s, const char *spec, char **err)
 {
-	s->conn = PQconnectdb(spec);
+	/* Bounds for a server that stops answering over TCP without closing
+	 * (a partition): a connect or reconnect gives up after 10 s, and an
+	 * idle or unacknowledged connection is found dead within a minute,
+	 * rather than blocking its thread for the kernel's minutes. The
+	 * URI's own settings come after them, and win. */
+	static const char *const keys[] = {"connect_timeout", "keepalives_idle",
+					   "keepalives_interval", "keepalives_count",
+					   "tcp_user_timeout", "dbname", NULL};
+	const char *vals[] = {"10", "30", "10", "3", "30000", spec, NULL};
+	s->conn = PQconnectdbParams(keys, vals, 1);
 	if (!s->conn)
 		return -ENOMEM;
 	if (PQstatus(s->conn) != CONNECTION_OK) {
