@@ -207,7 +207,7 @@ void pgp_bool(struct pgp *p, bool b)
 
 char *pg_id_array(const int64_t *ids, size_t n)
 {
-	char *out = malloc(2 + n * 21);
+	char *out = malloc(3 + n * 21);   /* braces, NUL; 20 digits and a comma each */
 	if (!out)
 		return NULL;
 	size_t k = 0;
