@@ -219,9 +219,19 @@ static void send_error(struct http_conn *c, int status, const char *error, const
 			    detail ? json_string_lossy(detail) : json_null()));
 }
 
+/* 503 with Retry-After when the store cannot be reached (an outage of the
+ * database server), else 500. */
 static void send_store_error(struct http_conn *c, int r)
 {
-	send_error(c, 500, "store error", strerror(-r), NULL);
+	if (r != -ECONNRESET) {
+		send_error(c, 500, "store error", strerror(-r), NULL);
+		return;
+	}
+	char detail[512], headers[64];
+	apiquery_unavailable(detail, sizeof detail);
+	snprintf(headers, sizeof headers, "Retry-After: %d\r\n", APIQUERY_RETRY_AFTER_S);
+	send_json(c, 503, headers, json_pack("{s:s,s:o}", "error", "store unavailable", "detail",
+					     json_string_lossy(detail)));
 }
 
 /* --- requests with store work: jobs --- */
@@ -369,11 +379,12 @@ static void job_finish(struct job *j, struct buf *keep)
 	char headers[64] = "";
 	if (ans->status == 200)
 		snprintf(headers, sizeof headers, "Feedd-Next: %lld\r\n", (long long)ans->next);
+	else if (ans->status == 503)
+		snprintf(headers, sizeof headers, "Retry-After: %d\r\n", APIQUERY_RETRY_AFTER_S);
 	/* The answer completes the request: J must not pass for a stream's
 	 * state afterwards. */
 	http_conn_set_ctx(j->conn, NULL);
-	send_body(j->conn, ans->status, ans->format, ans->status == 200 ? headers : NULL,
-		  &ans->body);
+	send_body(j->conn, ans->status, ans->format, *headers ? headers : NULL, &ans->body);
 	buf_give(keep, &ans->body);
 	job_free(j);
 }
@@ -456,11 +467,8 @@ static void job_work(struct store *s, struct job *j, bool writable)
 		if (j->need_create)
 			return;
 		if (rc < 0) {
-			j->ans.status = 500;
-			j->ans.format = FMT_JSON;
 			j->ans.empty = false;
-			j->ans.body.len = 0;
-			apiquery_error(&j->ans.body, "store error", strerror(-rc));
+			apiquery_store_error(&j->ans, rc);
 			return;
 		}
 		break;
@@ -841,19 +849,29 @@ static void answer_status(struct api *a, struct http_conn *c, const struct statu
 			"field", (json_int_t)t->caps[2], "item", (json_int_t)t->caps[3],
 			"max_size", (json_int_t)t->caps[DOC_CAP__COUNT]));
 	}
-	/* A store that refuses commits (a full disk) is said here too. */
+	if (out)
+		json_object_set_new(out, "log_level", json_string(log_level_name(log_get_level())));
+	if (out && instances)
+		json_object_set(out, "instances", instances);
+	/* Whether the store can be reached now (a database server), and
+	 * whether it refuses commits (a full disk). last_error is the outage's
+	 * while the store is unavailable, else the last refused commit's. */
+	struct store_health sh;
+	store_health_get(&sh);
 	json_t *so = out ? json_object_get(out, "store") : NULL;
 	if (so) {
+		json_object_set_new(so, "state", json_string(sh.unavailable ? "unavailable"
+									    : "available"));
 		json_object_set_new(so, "commits_refused", json_integer(t->commits_refused));
 		json_object_set_new(so, "last_error", t->commits_refused ?
 				    json_string_lossy(t->commit_error) : json_null());
 		json_object_set_new(so, "last_error_at", t->commits_refused ?
 				    json_integer(t->commit_refused_at) : json_null());
+		if (sh.unavailable) {
+			json_object_set_new(so, "since", json_integer(sh.since));
+			json_object_set_new(so, "last_error", json_string_lossy(sh.last_error));
+		}
 	}
-	if (out)
-		json_object_set_new(out, "log_level", json_string(log_level_name(log_get_level())));
-	if (out && instances)
-		json_object_set(out, "instances", instances);
 	if (out && stale) {
 		json_object_set_new(out, "store_stale", json_true());
 		json_object_set_new(out, "store_as_of",
@@ -938,7 +956,9 @@ static void job_answer(struct job *j)
 		break;
 	}
 	case ROUTE_STATUS:
-		if (j->rc < 0)
+		if (j->rc == -ECONNRESET)   /* the store is away: from memory */
+			answer_status(a, c, &a->last, a->last_instances, true, a->last_at);
+		else if (j->rc < 0)
 			send_store_error(c, j->rc);
 		else
 			answer_status(a, c, &j->st, j->json, false, 0);

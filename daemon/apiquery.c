@@ -24,6 +24,28 @@ static void fail(struct api_answer *out, int status, const char *error, const ch
 	apiquery_error(&out->body, error, detail);
 }
 
+void apiquery_store_error(struct api_answer *out, int rc)
+{
+	if (rc == -ECONNRESET) {
+		char detail[512];
+		apiquery_unavailable(detail, sizeof detail);
+		fail(out, 503, "store unavailable", detail);
+	} else {
+		fail(out, 500, rc == -ENOMEM ? "out of memory" : "store error", strerror(-rc));
+	}
+}
+
+void apiquery_unavailable(char *detail, size_t size)
+{
+	struct store_health h;
+	store_health_get(&h);
+	if (h.unavailable)
+		snprintf(detail, size, "the store (%s) is unavailable since %lld: %s; try again later",
+			 h.label, (long long)h.since, h.last_error);
+	else
+		snprintf(detail, size, "the connection to the store was lost; try again later");
+}
+
 /* Where the rows of one answer go. */
 struct render {
 	struct api_answer *out;
@@ -117,8 +139,7 @@ static void items_run(struct store *s, const struct apireq *r, int64_t now,
 		if (rc == -ENOENT && r->route == ROUTE_CONSUMER_ITEMS)
 			fail(out, 404, "unknown consumer", r->name);
 		else
-			fail(out, 500, rc == -ENOMEM ? "out of memory" : "store error",
-			     strerror(-rc));
+			apiquery_store_error(out, rc);
 		return;
 	}
 	if (r->format == FMT_JSON) {
@@ -146,7 +167,7 @@ static void events_run(struct store *s, const struct apireq *r, struct api_answe
 	int64_t next = 0;
 	int rc = store_events(s, r->after, r->limit, &events, &next);
 	if (rc < 0) {
-		fail(out, 500, "store error", strerror(-rc));
+		apiquery_store_error(out, rc);
 		return;
 	}
 	out->status = 200;

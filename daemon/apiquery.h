@@ -32,5 +32,13 @@ void apiquery_run(struct store *s, const struct apireq *r, int64_t now, struct a
 
 /* An error answer's body: {"error": ERROR, "detail": DETAIL or null}. */
 void apiquery_error(struct buf *b, const char *error, const char *detail);
+/* The answer to the store's error RC: 503 "store unavailable" (with
+ * apiquery_unavailable's detail; the sender adds Retry-After) when the
+ * store cannot be reached (-ECONNRESET), else 500 "store error". */
+void apiquery_store_error(struct api_answer *out, int rc);
+/* Which store is unavailable, since when and why, for an error's detail. */
+void apiquery_unavailable(char *detail, size_t size);
+/* Seconds an answer 503 for an unavailable store asks the client to wait. */
+#define APIQUERY_RETRY_AFTER_S 5
 
 #endif

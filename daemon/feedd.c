@@ -33,8 +33,12 @@ struct life {
 	uv_timer_t watchdog;
 	bool have_watchdog;
 	uv_timer_t upkeep;          /* WAL checkpoint and retention, off the hot path */
-	uv_poll_t news;             /* other instances' commits (a shared store) */
-	bool have_news;
+	uv_poll_t *news;            /* other instances' commits (a shared store) */
+	int news_fd;                /* the descriptor it watches */
+	uv_timer_t news_check;      /* looks after it: a lost connection comes back */
+	bool have_news_check;
+	bool news_lost;             /* logged as lost, not back yet */
+	uint64_t news_retry_ms;     /* the next look while lost (backs off) */
 	size_t prune_next;          /* feed the next retention batch starts at */
 	int exit_code;
 	bool reload_again;          /* SIGHUP during a reload: another after it */
@@ -295,6 +299,8 @@ void feedd_news(struct feedd *d, const struct store_news *news)
 
 /* --- signals and timers --- */
 
+static void news_unwatch(struct life *l);
+
 static void stop(struct life *l, int code)
 {
 	if (l->d.stopping)
@@ -309,9 +315,10 @@ static void stop(struct life *l, int code)
 	if (l->have_watchdog)
 		uv_close((uv_handle_t *)&l->watchdog, NULL);
 	uv_close((uv_handle_t *)&l->upkeep, NULL);
-	if (l->have_news) {
-		l->have_news = false;
-		uv_close((uv_handle_t *)&l->news, NULL);
+	news_unwatch(l);
+	if (l->have_news_check) {
+		l->have_news_check = false;
+		uv_close((uv_handle_t *)&l->news_check, NULL);
 	}
 	if (l->d.sched)
 		sched_close(l->d.sched);
@@ -444,16 +451,110 @@ static void on_uv_upkeep(uv_timer_t *t)
 
 /* Another instance on the shared store committed news: wake this one's
  * long-polls and watchers as if the fetch had been ours. (Hooks are not
- * kicked: the instance that fetched the item runs its hook.) */
+ * kicked: the instance that fetched the item runs its hook.)
+ *
+ * The notifications arrive on the loop's connection. When it is lost (a
+ * restart of the server, an outage), the watcher goes and a timer looks
+ * for the connection again, backing off to NEWS_RETRY_MAX_MS; once the
+ * store has reconnected (and listens again), a new watcher takes the new
+ * descriptor, and the long-polls are woken once for what other instances
+ * committed meanwhile. The timer also looks every NEWS_CHECK_MS while all
+ * is well: a reconnect made by another use of that connection changes the
+ * descriptor under the watcher. */
+#define NEWS_CHECK_MS       2000
+#define NEWS_RETRY_MIN_MS   250
+#define NEWS_RETRY_MAX_MS   15000
+
+static void news_unwatch(struct life *l)
+{
+	if (!l->news)
+		return;
+	uv_close((uv_handle_t *)l->news, (uv_close_cb)free);
+	l->news = NULL;
+	l->news_fd = -1;
+}
+
+static void on_uv_news(uv_poll_t *h, int status, int events);
+
+static bool news_watch(struct life *l, int fd)
+{
+	uv_poll_t *p = calloc(1, sizeof *p);
+	if (!p)
+		return false;
+	if (uv_poll_init(l->d.loop, p, fd) < 0) {
+		free(p);
+		return false;
+	}
+	p->data = l;
+	l->news = p;
+	l->news_fd = fd;
+	uv_poll_start(p, UV_READABLE, on_uv_news);
+	return true;
+}
+
+static void news_lost(struct life *l, const char *why)
+{
+	news_unwatch(l);
+	if (!l->news_lost) {
+		log_warn("store: no news from other instances for now (%s); reconnecting", why);
+		l->news_lost = true;
+		l->news_retry_ms = NEWS_RETRY_MIN_MS;
+	}
+}
+
+static void on_news_check(uv_timer_t *t);
+
+static void news_arm(struct life *l)
+{
+	if (!l->have_news_check || l->d.stopping)
+		return;
+	uint64_t ms = l->news_lost ? l->news_retry_ms : NEWS_CHECK_MS;
+	uv_timer_start(&l->news_check, on_news_check, ms, 0);
+}
+
+/* Watches the store's news descriptor again if it changed or was lost;
+ * the store reconnects (and LISTENs again) on the way. */
+static void news_look(struct life *l)
+{
+	bool any = false;
+	if (l->news && store_news_read(l->d.store, &any) == 0) {
+		if (any)
+			feedd_wake(&l->d);
+		return;
+	}
+	if (l->news)
+		news_lost(l, "connection renewed");
+	int fd = store_news_fd(l->d.store);
+	if (fd < 0 || !news_watch(l, fd)) {
+		if (l->news_retry_ms < NEWS_RETRY_MAX_MS)
+			l->news_retry_ms *= 2;
+		if (l->news_retry_ms > NEWS_RETRY_MAX_MS)
+			l->news_retry_ms = NEWS_RETRY_MAX_MS;
+		return;
+	}
+	if (l->news_lost) {
+		log_notice("store: news from other instances again");
+		l->news_lost = false;
+	}
+	/* Whatever other instances committed while nobody listened. */
+	feedd_wake(&l->d);
+}
+
+static void on_news_check(uv_timer_t *t)
+{
+	struct life *l = t->data;
+	news_look(l);
+	news_arm(l);
+}
+
 static void on_uv_news(uv_poll_t *h, int status, int events)
 {
+	(void)events;
 	struct life *l = h->data;
 	bool any = false;
 	if (status < 0 || store_news_read(l->d.store, &any) < 0) {
-		log_warn("store: no more news from other instances (%s); reconnecting at restart",
-			 status < 0 ? uv_strerror(status) : "connection lost");
-		l->have_news = false;
-		uv_close((uv_handle_t *)h, NULL);
+		news_lost(l, status < 0 ? uv_strerror(status) : "connection lost");
+		news_arm(l);
 		return;
 	}
 	if (any)
@@ -462,14 +563,16 @@ static void on_uv_news(uv_poll_t *h, int status, int events)
 
 static void news_start(struct life *l)
 {
+	l->news_fd = -1;
 	int fd = store_news_fd(l->d.store);
-	if (fd < 0)
+	if (fd == -ENOTSUP)
 		return;   /* nobody else writes this store */
-	if (uv_poll_init(l->d.loop, &l->news, fd) < 0)
-		return;
-	l->news.data = l;
-	l->have_news = true;
-	uv_poll_start(&l->news, UV_READABLE, on_uv_news);
+	uv_timer_init(l->d.loop, &l->news_check);
+	l->news_check.data = l;
+	l->have_news_check = true;
+	if (fd < 0 || !news_watch(l, fd))
+		news_lost(l, "no descriptor");
+	news_arm(l);
 }
 
 static int make_state_dir(const char *dir)

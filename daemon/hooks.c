@@ -37,6 +37,10 @@ struct hooks {
 	bool due_again;            /* ... and another was asked for meanwhile */
 	int64_t *recording;        /* items whose outcome is on its way */
 	size_t nrecording, caprecording;
+	/* Outcomes the store could not take (an outage): kept, still
+	 * "recording", and written again at each tick until it takes them —
+	 * a hook that ran is not run again because its result was lost. */
+	struct result_job *waiting;
 };
 
 /* One hook process. Freed when its process, pipes and timer have closed. */
@@ -61,6 +65,7 @@ struct job {
 };
 
 static void schedule(struct hooks *h);
+static void release(struct hooks *h, const int64_t *ids, size_t n);
 
 static void job_free(struct job *j)
 {
@@ -82,9 +87,12 @@ static void job_unlink(struct job *j)
 	h->nrunning--;
 }
 
+static void waiting_free(struct hooks *h);
+
 static void hooks_maybe_free(struct hooks *h)
 {
 	if (h->closing && h->handles == 0 && !h->running && h->inflight == 0) {
+		waiting_free(h);
 		free(h->recording);
 		free(h);
 	}
@@ -100,23 +108,62 @@ static bool is_recording(const struct hooks *h, int64_t item_id)
 
 /* A delivery's outcome, for the store thread. */
 struct result_job {
+	struct result_job *next;   /* in hooks' waiting list */
 	struct hooks *h;
 	int64_t item_id;
 	bool ok, wake;
 	int64_t next_try;
 	char *error;
+	int err;                   /* the store's answer */
+	int64_t waiting_since;     /* the store could not take it: since then */
 };
+
+static void result_free(struct result_job *r)
+{
+	free(r->error);
+	free(r);
+}
+
+/* At exit: a result still waiting is lost; its delivery runs again once
+ * its claim ends (at-least-once). */
+static void waiting_free(struct hooks *h)
+{
+	while (h->waiting) {
+		struct result_job *r = h->waiting;
+		h->waiting = r->next;
+		log_warn("hook: item %lld: its result could not be written before the exit; "
+			 "the hook will run again", (long long)r->item_id);
+		result_free(r);
+	}
+}
 
 static void result_work(struct store *s, void *arg)
 {
 	struct result_job *r = arg;
-	store_hook_result(s, r->item_id, r->ok, r->next_try, r->error);
+	r->err = store_hook_result(s, r->item_id, r->ok, r->next_try, r->error);
 }
 
 static void result_done(void *arg)
 {
 	struct result_job *r = arg;
 	struct hooks *h = r->h;
+	if (r->err < 0 && r->err != -ENOENT && !h->closing) {
+		/* Not written (the store is away): kept, and written again at
+		 * the next tick. The item stays "recording": not run again. */
+		if (!r->waiting_since) {
+			r->waiting_since = (int64_t)time(NULL);
+			log_warn("hook: item %lld: its result waits for the store (%s); "
+				 "written once the store is back", (long long)r->item_id,
+				 strerror(-r->err));
+		}
+		r->next = h->waiting;
+		h->waiting = r;
+		h->inflight--;
+		return;
+	}
+	if (r->waiting_since && r->err == 0)
+		log_notice("hook: item %lld: its result is written, %llds late", (long long)r->item_id,
+			   (long long)((int64_t)time(NULL) - r->waiting_since));
 	for (size_t i = 0; i < h->nrecording; i++) {
 		if (h->recording[i] == r->item_id) {
 			h->recording[i] = h->recording[--h->nrecording];
@@ -126,8 +173,7 @@ static void result_done(void *arg)
 	h->inflight--;
 	if (r->wake && !h->d->stopping)
 		feedd_wake(h->d);    /* hook.failed is an event clients wait for */
-	free(r->error);
-	free(r);
+	result_free(r);
 	if (h->closing)
 		hooks_maybe_free(h);
 	else
@@ -277,10 +323,13 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
 	j->status = status;
 	j->term_signal = term_signal;
 	uv_timer_stop(&j->timer);
-	/* Stopped by our own shutdown: the delivery stays pending as it was and
-	 * runs again after the next start. */
+	/* Stopped by our own shutdown: the delivery stays pending as it was,
+	 * and is given back (another instance of a shared store runs it at
+	 * once; else it runs after the next start). */
 	if (!j->h->closing)
 		record(j);
+	else
+		release(j->h, &j->item_id, 1);
 	close_job_handle(j, (uv_handle_t *)&j->proc);
 	close_job_handle(j, (uv_handle_t *)&j->timer);
 }
@@ -397,14 +446,74 @@ static void start_job(struct hooks *h, const struct hook_job *hj)
 	uv_timer_start(&j->timer, on_job_timer, ms, 0);
 }
 
-/* Starts the due deliveries JOBS (freed here) that are not running or
- * being recorded, up to exec_jobs in flight. */
+/* A give-back of claimed deliveries this process does not run (see
+ * store_hook_claim), for the store thread. */
+struct release_job {
+	struct hooks *h;
+	int64_t now;
+	size_t n;
+	int64_t ids[];
+};
+
+static void release_work(struct store *s, void *arg)
+{
+	struct release_job *r = arg;
+	store_hook_release(s, r->ids, r->n, r->now);
+}
+
+static void release_done(void *arg)
+{
+	struct release_job *r = arg;
+	struct hooks *h = r->h;
+	h->inflight--;
+	free(r);
+	if (h->closing)
+		hooks_maybe_free(h);
+}
+
+/* Gives the N claimed deliveries IDS back at once: due again for any
+ * instance, instead of waiting out the claim. */
+static void release(struct hooks *h, const int64_t *ids, size_t n)
+{
+	if (!n)
+		return;
+	struct release_job *r = malloc(sizeof *r + n * sizeof *ids);
+	if (r) {
+		r->h = h;
+		r->now = (int64_t)time(NULL);
+		r->n = n;
+		memcpy(r->ids, ids, n * sizeof *ids);
+		if (h->d->storeq && storeq_submit(h->d->storeq, release_work, release_done, r) == 0) {
+			h->inflight++;
+			return;
+		}
+		free(r);
+	}
+	store_hook_release(h->d->store, ids, n, (int64_t)time(NULL));
+}
+
+/* Starts the due deliveries JOBS (freed here), claimed for this process
+ * and fewer than the free slots when they were asked for; what is not
+ * started after all (shutting down, exec_jobs lowered by a reload) is
+ * given back at once rather than left claimed. Jobs this process already
+ * runs or records are neither started nor given back. */
 static void start_due(struct hooks *h, struct hook_job *jobs, size_t n)
 {
 	int limit = (int)h->d->conf->daemon.exec_jobs;
-	for (size_t i = 0; i < n && h->nrunning < limit && !h->closing && !h->d->stopping; i++)
-		if (!is_running(h, jobs[i].item_id) && !is_recording(h, jobs[i].item_id))
+	int64_t *back = n ? calloc(n, sizeof *back) : NULL;
+	size_t nback = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (is_running(h, jobs[i].item_id) || is_recording(h, jobs[i].item_id))
+			continue;
+		if (h->nrunning < limit && !h->closing && !h->d->stopping)
 			start_job(h, &jobs[i]);
+		else if (back)
+			back[nback++] = jobs[i].item_id;
+	}
+	if (nback)
+		log_debug("hooks: %zu claimed deliveries given back", nback);
+	release(h, back, nback);
+	free(back);
 	store_hook_jobs_free(jobs, n);
 }
 
@@ -415,12 +524,14 @@ struct due_job {
 	int max;
 	struct hook_job *jobs;
 	size_t n;
+	size_t nskip;
+	int64_t skip[];
 };
 
 static void due_work(struct store *s, void *arg)
 {
 	struct due_job *q = arg;
-	if (store_hook_due(s, q->now, q->max, &q->jobs, &q->n) < 0) {
+	if (store_hook_claim(s, q->now, q->max, q->skip, q->nskip, &q->jobs, &q->n) < 0) {
 		q->jobs = NULL;
 		q->n = 0;
 	}
@@ -444,7 +555,10 @@ static void due_done(void *arg)
 	}
 }
 
-/* Starts what is due, up to exec_jobs in flight. */
+/* Claims and starts what is due, up to exec_jobs in flight: no more than
+ * the free slots, leaving out what runs or is being recorded here (a
+ * shared store claims what it hands out: what is not started at once
+ * would wait out the claim, ten minutes). */
 static void schedule(struct hooks *h)
 {
 	if (h->closing || h->d->stopping)
@@ -456,31 +570,54 @@ static void schedule(struct hooks *h)
 		h->due_again = true;
 		return;
 	}
-	/* Ask for a few more than the free slots: some may be running already. */
-	int max = limit + h->nrunning + (int)h->nrecording;
+	int max = limit - h->nrunning;
+	size_t nskip = (size_t)h->nrunning + h->nrecording;
 	int64_t now = (int64_t)time(NULL);
-	struct due_job *q = h->d->storeq ? calloc(1, sizeof *q) : NULL;
-	if (q) {
-		q->h = h;
-		q->now = now;
-		q->max = max;
-		if (storeq_submit(h->d->storeq, due_work, due_done, q) == 0) {
-			h->inflight++;
-			h->due_inflight = true;
-			return;
-		}
-		free(q);
-	}
-	struct hook_job *jobs = NULL;
-	size_t n = 0;
-	if (store_hook_due(h->d->store, now, max, &jobs, &n) < 0)
+	struct due_job *q = calloc(1, sizeof *q + nskip * sizeof q->skip[0]);
+	if (!q)
 		return;
+	q->h = h;
+	q->now = now;
+	q->max = max;
+	for (const struct job *j = h->running; j; j = j->next)
+		q->skip[q->nskip++] = j->item_id;
+	for (size_t i = 0; i < h->nrecording; i++)
+		q->skip[q->nskip++] = h->recording[i];
+	if (h->d->storeq && storeq_submit(h->d->storeq, due_work, due_done, q) == 0) {
+		h->inflight++;
+		h->due_inflight = true;
+		return;
+	}
+	due_work(h->d->store, q);
+	struct hook_job *jobs = q->jobs;
+	size_t n = q->n;
+	free(q);
 	start_due(h, jobs, n);
+}
+
+/* The results the store could not take, offered again. */
+static void retry_waiting(struct hooks *h)
+{
+	struct result_job *w = h->waiting;
+	h->waiting = NULL;
+	while (w) {
+		struct result_job *next = w->next;
+		w->next = NULL;
+		if (h->d->storeq && storeq_submit(h->d->storeq, result_work, result_done, w) == 0) {
+			h->inflight++;
+		} else {
+			w->next = h->waiting;
+			h->waiting = w;
+		}
+		w = next;
+	}
 }
 
 static void on_tick(uv_timer_t *t)
 {
-	schedule(t->data);
+	struct hooks *h = t->data;
+	retry_waiting(h);
+	schedule(h);
 }
 
 static void on_tick_close(uv_handle_t *handle)
@@ -518,6 +655,17 @@ int hooks_running(const struct hooks *h)
 void hooks_close(struct hooks *h)
 {
 	h->closing = true;
+	/* Results still waiting for the store: a last try (the store thread
+	 * has stopped by now). */
+	for (struct result_job **p = &h->waiting; *p;) {
+		struct result_job *r = *p;
+		if (store_hook_result(h->d->store, r->item_id, r->ok, r->next_try, r->error) == 0) {
+			*p = r->next;
+			result_free(r);
+		} else {
+			p = &r->next;
+		}
+	}
 	if (h->d->hooks == h)
 		h->d->hooks = NULL;
 	uv_close((uv_handle_t *)&h->tick, on_tick_close);

@@ -392,6 +392,8 @@ static bool claim(struct sched *s, struct feed_rt *rt, int64_t now, int64_t per_
 	int64_t lease = s->conf->daemon.lease > 0 ? s->conf->daemon.lease : LEASE_S;
 	struct store_host sh = { .name = rt->host->name, .per_host = per_host, .gap_ms = gap };
 	int e = store_claim_fetch(s->d->store, &rt->st, now / 1000, lease, &sh);
+	if (e == 0)
+		rt->st.lease_until = now / 1000 + lease;   /* the commit's fence */
 	struct feed_state fresh = { 0 };
 	int fresh_err = e == -EAGAIN ? store_feed_load(s->d->store, rt->fc->name, &fresh) : 0;
 	return claimed(s, rt, now, e, &sh, &fresh, fresh_err);
@@ -433,6 +435,8 @@ static void claim_done(void *arg)
 	} else {
 		/* The slot and the gap were the claim's: the fetch starts now. */
 		int64_t now = now_ms();
+		if (j->err == 0)
+			rt->st.lease_until = j->now_ms / 1000 + j->lease;   /* the commit's fence */
 		if (claimed(s, rt, now, j->err, &j->sh, &j->fresh, j->fresh_err))
 			start_fetch(s, rt);
 	}
@@ -507,7 +511,8 @@ static bool claimed(struct sched *s, struct feed_rt *rt, int64_t now, int e,
 		place(s, rt, now, &overdue);
 		return false;
 	}
-	if (e != -EBUSY)
+	/* An unavailable store is said once, by the store (store_health). */
+	if (e != -EBUSY && e != -ECONNRESET)
 		log_warn("sched %s: cannot claim the feed in the store, trying again later",
 			 rt->fc->name);
 	schedule_at(s, rt, now + (lease * 500 < CLAIM_RETRY_MS ? lease * 500 : CLAIM_RETRY_MS));
@@ -699,6 +704,8 @@ struct commit_job {
 	int err;
 	int fallback_err;        /* of the state-only write after a refusal */
 	struct store_news news;
+	struct feed_state fresh; /* after -ESTALE: the state another instance wrote */
+	int fresh_err;
 };
 
 /* The fetch did not reach the store (a full disk, a broken database): it
@@ -725,7 +732,11 @@ static void commit_work(struct store *store, void *arg)
 {
 	struct commit_job *j = arg;
 	j->err = store_commit_fetch(store, &j->st, j->doc, j->events, j->hook, &j->news);
-	if (j->err < 0) {
+	if (j->err == -ESTALE) {
+		/* Fenced off (another instance holds the lease now): its state is
+		 * the newer one, read it for the loop; no refusal to record. */
+		j->fresh_err = store_feed_load(store, j->st.name, &j->fresh);
+	} else if (j->err < 0) {
 		store_news_clear(&j->news);
 		commit_refused_state(j);
 		j->fallback_err = store_commit_fetch(store, &j->st, NULL, 0, false, NULL);
@@ -771,7 +782,21 @@ static void commit_done(void *arg)
 	struct feed_rt *rt = j->rt;
 	struct feedd *d = s->d;
 	struct feed_state *st = &rt->st;
-	if (j->err < 0) {
+	st->lease_until = 0;    /* the commit ended the lease */
+	if (j->err == -ESTALE) {
+		/* Fenced off: this instance's lease ran out (it was stopped, or
+		 * its store was slow) and another instance fetched the feed since.
+		 * Its state is the newer one: take it over, drop this fetch's. */
+		log_warn("fetch %s: dropped: the lease ran out and another instance "
+			 "fetched the feed meanwhile", st->name);
+		if (j->fresh_err == 0) {
+			feed_state_clear(st);
+			*st = j->fresh;
+			memset(&j->fresh, 0, sizeof j->fresh);
+		}
+		j->ok = false;
+		snprintf(j->msg, sizeof j->msg, "fenced off, another instance fetched it");
+	} else if (j->err < 0) {
 		commit_refused(j);
 	} else {
 		rt->store_refused = false;
@@ -822,6 +847,7 @@ static void commit_done(void *arg)
 	bool async = j->async;
 	store_news_clear(&j->news);
 	feed_state_clear(&j->st);
+	feed_state_clear(&j->fresh);
 	doc_free(j->doc);
 	free(j);
 	/* The feed is back in the heap: re-arm. (Inline, the caller is

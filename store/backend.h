@@ -29,7 +29,10 @@ struct store_ops {
 	int (*consumers_json)(void *b, json_t **out);
 	int (*prune)(void *b, const char *feed, int64_t now, int64_t retention,
 		     int64_t max_items, int batch, int *pruned);
-	int (*hook_due)(void *b, int64_t now, int max, struct hook_job **jobs, size_t *n);
+	int (*hook_due)(void *b, int64_t now, int max, const int64_t *skip, size_t nskip,
+			struct hook_job **jobs, size_t *n);
+	/* NULL: nothing is ever claimed. */
+	int (*hook_release)(void *b, const int64_t *ids, size_t n, int64_t now);
 	int (*hook_result)(void *b, int64_t item_id, bool ok, int64_t next_try,
 			   const char *error);
 	int (*figures)(void *b, struct store_figures *f);

@@ -12,6 +12,7 @@
 #include "core/date.h"
 #include "core/log.h"
 #include "store/backend.h"
+#include "store/health.h"
 #include "store/pg_int.h"
 
 /* The advisory lock every write transaction holds (see pg_int.h), and the
@@ -20,8 +21,10 @@
 #define PG_MIGRATE_LOCK "7378420461"
 
 /* Seconds a claimed hook delivery is this instance's: ten times the
- * default exec_timeout (docs/operations.md says to stay under it). */
-#define PG_HOOK_LEASE "600"
+ * default exec_timeout (docs/operations.md says to stay under it).
+ * FEEDD_HOOK_CLAIM_S sets another, for the tests (a killed instance's
+ * delivery taken over within seconds). */
+#define PG_HOOK_CLAIM_S 600
 
 /* The newest item id and event seq ever handed out (0 before the first). */
 #define LAST_ITEM_SQL "(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM items_id_seq)"
@@ -85,12 +88,18 @@ static const char *const pst_sql[PS__COUNT] = {
 	 * hook may run, so that another instance does not run them too; the
 	 * result (or, if this instance dies, that time) ends the claim. */
 	[PS_HOOK_DUE] =
-		"WITH c AS (UPDATE hook_deliveries SET next_try = $1::bigint + " PG_HOOK_LEASE
+		"WITH c AS (UPDATE hook_deliveries SET next_try = $1::bigint + $4::bigint"
 		" WHERE item_id IN (SELECT item_id FROM hook_deliveries WHERE NOT given_up"
-		" AND next_try <= $1::bigint ORDER BY next_try, item_id LIMIT $2"
+		" AND next_try <= $1::bigint AND item_id <> ALL ($3::bigint[])"
+		" ORDER BY next_try, item_id LIMIT $2"
 		" FOR UPDATE SKIP LOCKED) RETURNING item_id, attempts)"
 		" SELECT c.attempts, " PG_ITEM_COLS " FROM c"
 		" JOIN items i ON i.id = c.item_id JOIN feeds f ON f.id = i.feed ORDER BY i.id",
+	/* Claims ended without a result (not started after all, or stopped
+	 * by a clean exit): due at once, for any instance. */
+	[PS_HOOK_RELEASE] =
+		"UPDATE hook_deliveries SET next_try = $2 WHERE item_id = ANY ($1::bigint[])"
+		" AND NOT given_up AND next_try > $2",
 	[PS_HOOK_DONE] = "DELETE FROM hook_deliveries WHERE item_id = $1",
 	[PS_HOOK_RETRY] =
 		"UPDATE hook_deliveries SET attempts = attempts + 1, next_try = $2,"
@@ -197,6 +206,20 @@ void pgp_bool(struct pgp *p, bool b)
 	pgp_text(p, b ? "t" : "f");
 }
 
+char *pg_id_array(const int64_t *ids, size_t n)
+{
+	char *out = malloc(3 + n * 21);   /* braces, NUL; 20 digits and a comma each */
+	if (!out)
+		return NULL;
+	size_t k = 0;
+	out[k++] = '{';
+	for (size_t i = 0; i < n; i++)
+		k += (size_t)sprintf(out + k, "%s%" PRId64, i ? "," : "", ids[i]);
+	out[k++] = '}';
+	out[k] = '\0';
+	return out;
+}
+
 int64_t pg_int(const PGresult *r, int row, int col)
 {
 	if (PQgetisnull(r, row, col))
@@ -237,8 +260,15 @@ static int errno_of(const PGresult *res, PGconn *conn)
 	if (PQstatus(conn) != CONNECTION_OK)
 		return -ECONNRESET;
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	/* libpq's own errors (no SQLSTATE) are the connection's: "server
+	 * closed the connection unexpectedly" may come before the status
+	 * says so (an immediate shutdown). */
 	if (!state)
-		return -EIO;
+		return -ECONNRESET;
+	/* Connection exceptions, and the server shutting down or starting
+	 * up: the store is away, as when the connection drops. */
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+		return -ECONNRESET;
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
 	    strcmp(state, "55P03") == 0)
 		return -EBUSY;
@@ -260,8 +290,16 @@ int pg_fail(struct pg *s, const PGresult *res, const char *what)
 		msg = PQerrorMessage(s->conn);
 	/* libpq's messages end with a newline: one event, one line. */
 	int len = (int)strcspn(msg, "\n");
-	log_err("store %s: %s: %.*s", s->label, what, len, msg);
-	return errno_of(res, s->conn);
+	int e = errno_of(res, s->conn);
+	if (e == -ECONNRESET) {
+		/* The connection is gone: the reconnect says whether the store
+		 * is away (store_health_down, once), not every query that
+		 * finds out, on every connection. */
+		log_debug("store %s: %s: %.*s", s->label, what, len, msg);
+	} else {
+		log_err("store %s: %s: %.*s", s->label, what, len, msg);
+	}
+	return e;
 }
 
 static int prepare_all(struct pg *s)
@@ -290,6 +328,16 @@ static int pg_session(struct pg *s)
 				     : "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'", "session");
 }
 
+#define PG_RETRY_MIN_MS 250
+#define PG_RETRY_MAX_MS 10000
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int pg_ready(struct pg *s)
 {
 	if (PQstatus(s->conn) == CONNECTION_OK && s->prepared)
@@ -298,14 +346,31 @@ int pg_ready(struct pg *s)
 		return -ECONNRESET;   /* the transaction is lost: the caller rolls back */
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		s->prepared = false;
-		log_warn("store %s: connection lost, reconnecting", s->label);
+		/* Attempts back off (250 ms doubling to 10 s): in between, the
+		 * caller hears at once that the store is unavailable. */
+		int64_t now = mono_ms();
+		if (now < s->retry_at_ms)
+			return -ECONNRESET;
+		log_debug("store %s: connection lost, reconnecting", s->label);
 		PQreset(s->conn);
-		if (PQstatus(s->conn) != CONNECTION_OK)
+		if (PQstatus(s->conn) != CONNECTION_OK) {
+			s->retry_ms = s->retry_ms ? 2 * s->retry_ms : PG_RETRY_MIN_MS;
+			if (s->retry_ms > PG_RETRY_MAX_MS)
+				s->retry_ms = PG_RETRY_MAX_MS;
+			s->retry_at_ms = mono_ms() + s->retry_ms;
+			store_health_down(s->label, PQerrorMessage(s->conn));
 			return pg_fail(s, NULL, "reconnect");
+		}
+		s->retry_ms = 0;
+		s->retry_at_ms = 0;
+		store_health_up(s->label);
+		log_debug("store %s: reconnected", s->label);
 		/* A new session: its settings again. */
 		int r = pg_session(s);
-		if (r == 0 && s->listen)
+		if (r == 0 && s->listen) {
 			r = pg_sql(s, "LISTEN " PG_NEWS_CHANNEL, "listen");
+			s->renewed = true;   /* a new descriptor: the watcher moves */
+		}
 		if (r < 0)
 			return r;
 	}
@@ -538,7 +603,16 @@ static void pg_close(void *b)
 /* Connects with the session settings every connection needs. */
 static int pg_connect(struct pg *s, const char *spec, char **err)
 {
-	s->conn = PQconnectdb(spec);
+	/* Bounds for a server that stops answering over TCP without closing
+	 * (a partition): a connect or reconnect gives up after 10 s, and an
+	 * idle or unacknowledged connection is found dead within a minute,
+	 * rather than blocking its thread for the kernel's minutes. The
+	 * URI's own settings come after them, and win. */
+	static const char *const keys[] = {"connect_timeout", "keepalives_idle",
+					   "keepalives_interval", "keepalives_count",
+					   "tcp_user_timeout", "dbname", NULL};
+	const char *vals[] = {"10", "30", "10", "3", "30000", spec, NULL};
+	s->conn = PQconnectdbParams(keys, vals, 1);
 	if (!s->conn)
 		return -ENOMEM;
 	if (PQstatus(s->conn) != CONNECTION_OK) {
@@ -569,6 +643,7 @@ static int pg_open_again(struct pg *orig, bool readonly, void **out, char **err)
 	memcpy(s->instance, orig->instance, sizeof s->instance);
 	s->started = orig->started;
 	s->stale_s = orig->stale_s;
+	s->hook_claim_s = orig->hook_claim_s;
 	if ((r = pg_connect(s, s->spec, err)) < 0 || (r = prepare_all(s)) < 0)
 		goto fail;
 	*out = s;
@@ -605,6 +680,8 @@ int pg_backend_open(const char *spec, void **out, char **err)
 	if (!s)
 		return -ENOMEM;
 	s->stale_s = 3 * 60;    /* the daemon's upkeep, unless told otherwise */
+	const char *claim = getenv("FEEDD_HOOK_CLAIM_S");
+	s->hook_claim_s = claim && atoll(claim) > 0 ? atoll(claim) : PG_HOOK_CLAIM_S;
 	int r = check_uri(spec, &s->label, err);
 	if (r < 0)
 		goto fail;
@@ -631,9 +708,13 @@ fail:
 
 /* --- news from other instances --- */
 
+/* Reconnects (and LISTENs again) first when the connection was lost. */
 static int pg_op_news_fd(void *b)
 {
 	struct pg *s = b;
+	if (pg_ready(s) < 0)
+		return -ENOTCONN;
+	s->renewed = false;
 	int fd = PQsocket(s->conn);
 	return fd >= 0 ? fd : -ENOTCONN;
 }
@@ -641,6 +722,8 @@ static int pg_op_news_fd(void *b)
 static int pg_op_news_read(void *b, bool *any)
 {
 	struct pg *s = b;
+	if (s->renewed)
+		return -ECONNRESET;   /* store_news_fd: the descriptor is another one */
 	if (!PQconsumeInput(s->conn))
 		return pg_fail(s, NULL, "notifications");
 	PGnotify *n;
@@ -788,6 +871,7 @@ const struct store_ops pg_store_ops = {
 	.consumers_json = pg_op_consumers_json,
 	.prune = pg_op_prune,
 	.hook_due = pg_op_hook_due,
+	.hook_release = pg_op_hook_release,
 	.hook_result = pg_op_hook_result,
 	.figures = pg_op_figures,
 	.checkpoint = pg_op_checkpoint,

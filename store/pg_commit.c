@@ -44,7 +44,11 @@ enum cst {
 };
 
 static const char *const cst_sql[CS__COUNT] = {
-	/* The feed's HTTP state; returns what the dedup needs of the row. */
+	/* The feed's HTTP state; returns what the dedup needs of the row.
+	 * Fenced ($27 this instance, $28 the claim's lease_until, or $27
+	 * NULL: not leased): a commit after this instance's lease ran out
+	 * and another instance took (or finished) the feed changes nothing —
+	 * its state and document are older than what that instance wrote. */
 	[CS_STATE] =
 		"UPDATE feeds SET url = coalesce($2, url), effective_url = $3,"
 		" title = coalesce($4, title), site_url = coalesce($5, site_url),"
@@ -54,6 +58,7 @@ static const char *const cst_sql[CS__COUNT] = {
 		" n_200 = $18, n_304 = $19, n_err_net = $20, n_err_http = $21,"
 		" n_err_parse = $22, bytes_wire = $23, bytes_decoded = $24,"
 		" last_warning = $25, n_truncated = $26, lease_owner = NULL, lease_until = 0, lease_host = NULL WHERE name = $1"
+		" AND ($27::text IS NULL OR (lease_owner = $27 AND lease_until = $28::bigint))"
 		" RETURNING id, link_identity, site_url,"
 		" EXISTS (SELECT 1 FROM items WHERE feed = feeds.id),"
 		" EXISTS (SELECT 1 FROM tombstones WHERE feed = feeds.id)",
@@ -798,6 +803,8 @@ static int write_state(struct pg *s, const struct feed_state *fs, const struct d
 			pgp_int(&p, counters[i]);
 		pgp_text(&p, fs->last_warning);
 		pgp_int(&p, fs->n_truncated);
+		pgp_text(&p, fs->lease_until ? s->instance : NULL);
+		pgp_int(&p, fs->lease_until);
 		int r = 0;
 		PGresult *res = cs_exec(s, CS_STATE, p.n, p.v, "feed state", &r);
 		if (!res)
@@ -813,6 +820,13 @@ static int write_state(struct pg *s, const struct feed_state *fs, const struct d
 			return r;
 		}
 		PQclear(res);
+		if (fs->lease_until) {
+			/* The claim found the row: the lease is what is gone. */
+			log_warn("store %s: feed %s: commit fenced off: this instance's lease ran "
+				 "out and another instance took the feed; this fetch's result is "
+				 "dropped", s->label, fs->name);
+			return -ESTALE;
+		}
 		int64_t id;
 		if (attempt == 0 && (r = pg_feed_id(s, fs->name, fs->url, true, now, &id)) < 0)
 			return r;

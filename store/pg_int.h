@@ -42,6 +42,7 @@ enum pst {
 	PS_HOOK_DONE,
 	PS_HOOK_RETRY,
 	PS_HOOK_GIVE_UP,
+	PS_HOOK_RELEASE,
 	PS_PRUNE_TOMB,
 	PS_PRUNE_DELETE,
 	PS_FIGURES,
@@ -78,10 +79,14 @@ struct pg {
 	bool in_tx;
 	bool registered;         /* in the instances table */
 	bool listen;             /* the connection news arrive on (not a reopened one) */
+	bool renewed;            /* ... reconnected since store_news_read last looked */
+	int64_t retry_at_ms;     /* lost: no reconnect attempt before this (monotonic) */
+	int64_t retry_ms;        /* the back-off after the last failed attempt */
 	bool readonly;           /* an API reader's: every transaction read-only */
 	char instance[96];       /* this process: host:pid:random, the lease owner */
 	int64_t started;         /* when this instance registered (epoch s) */
 	int64_t stale_s;         /* a heartbeat older than this: stale (three periods) */
+	int64_t hook_claim_s;    /* how long a claimed hook delivery is this instance's */
 };
 
 /* Commits with news notify this channel; every instance listens to it. */
@@ -104,6 +109,9 @@ void pgp_text(struct pgp *p, const char *s);      /* NULL binds SQL NULL */
 void pgp_int(struct pgp *p, int64_t x);
 void pgp_date(struct pgp *p, int64_t t);          /* DATE_NONE binds NULL */
 void pgp_bool(struct pgp *p, bool b);
+/* IDS as a bigint[] literal ("{1,2}"), in a string the caller frees after
+ * the statement; NULL on -ENOMEM. */
+char *pg_id_array(const int64_t *ids, size_t n);
 
 /* Runs statement ID; the result (caller PQclears) or NULL after logging
  * the server's message, with *ERR (may be NULL) set to a negative errno. */
@@ -162,7 +170,9 @@ int pg_op_consumer_ack(void *b, const char *name, int64_t upto);
 int pg_op_consumers_json(void *b, json_t **out);
 int pg_op_prune(void *b, const char *feed, int64_t now, int64_t retention,
 		int64_t max_items, int batch, int *pruned);
-int pg_op_hook_due(void *b, int64_t now, int max, struct hook_job **jobs, size_t *n);
+int pg_op_hook_due(void *b, int64_t now, int max, const int64_t *skip, size_t nskip,
+		   struct hook_job **jobs, size_t *n);
+int pg_op_hook_release(void *b, const int64_t *ids, size_t n, int64_t now);
 int pg_op_hook_result(void *b, int64_t item_id, bool ok, int64_t next_try,
 		      const char *error);
 int pg_op_claim_feed(void *b, const struct feed_state *st, int64_t now, int64_t lease,

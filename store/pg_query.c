@@ -288,18 +288,25 @@ int pg_op_consumers_json(void *b, json_t **out)
 
 /* --- hook deliveries --- */
 
-int pg_op_hook_due(void *b, int64_t now, int max, struct hook_job **jobs, size_t *n)
+int pg_op_hook_due(void *b, int64_t now, int max, const int64_t *skip, size_t nskip,
+		   struct hook_job **jobs, size_t *n)
 {
 	struct pg *s = b;
 	*jobs = NULL;
 	*n = 0;
 	if (max < 1)
 		return 0;
+	char *arr = pg_id_array(skip, nskip);
+	if (!arr)
+		return -ENOMEM;
 	struct pgp p = {0};
 	pgp_int(&p, now);
 	pgp_int(&p, max);
+	pgp_text(&p, arr);
+	pgp_int(&p, s->hook_claim_s);
 	int r = 0;
 	PGresult *res = pg_exec(s, PS_HOOK_DUE, &p, "hook due", &r);
+	free(arr);
 	if (!res)
 		return r;
 	size_t k = (size_t)PQntuples(res);
@@ -320,6 +327,20 @@ int pg_op_hook_due(void *b, int64_t now, int max, struct hook_job **jobs, size_t
 	*jobs = v;
 	*n = k;
 	return 0;
+}
+
+int pg_op_hook_release(void *b, const int64_t *ids, size_t n, int64_t now)
+{
+	struct pg *s = b;
+	char *arr = pg_id_array(ids, n);
+	if (!arr)
+		return -ENOMEM;
+	struct pgp p = {0};
+	pgp_text(&p, arr);
+	pgp_int(&p, now);
+	int r = pg_run(s, PS_HOOK_RELEASE, &p, "hook release");
+	free(arr);
+	return r;
 }
 
 int pg_op_hook_result(void *b, int64_t item_id, bool ok, int64_t next_try,

@@ -89,9 +89,27 @@ static int op_prune(void *b, const char *feed, int64_t now, int64_t retention,
 	return store_prune(b, feed, now, retention, max_items, batch, pruned);
 }
 
-static int op_hook_due(void *b, int64_t now, int max, struct hook_job **jobs, size_t *n)
+/* Nothing is claimed here: asks for NSKIP more and leaves SKIP out. */
+static int op_hook_due(void *b, int64_t now, int max, const int64_t *skip, size_t nskip,
+		       struct hook_job **jobs, size_t *n)
 {
-	return store_hook_due(b, now, max, jobs, n);
+	int r = store_hook_due(b, now, max + (int)nskip, jobs, n);
+	if (r < 0 || !nskip)
+		return r;
+	size_t k = 0;
+	for (size_t i = 0; i < *n; i++) {
+		bool skipped = false;
+		for (size_t j = 0; j < nskip && !skipped; j++)
+			skipped = (*jobs)[i].item_id == skip[j];
+		if (skipped || k == (size_t)max) {
+			free((*jobs)[i].feed);
+			json_decref((*jobs)[i].item);
+			continue;
+		}
+		(*jobs)[k++] = (*jobs)[i];
+	}
+	*n = k;
+	return 0;
 }
 
 static int op_hook_result(void *b, int64_t item_id, bool ok, int64_t next_try,

@@ -190,7 +190,18 @@ int store_prune(struct store *s, const char *feed, int64_t now, int64_t retentio
 
 int store_hook_due(struct store *s, int64_t now, int max, struct hook_job **jobs, size_t *n)
 {
-	return s->ops->hook_due(s->b, now, max, jobs, n);
+	return s->ops->hook_due(s->b, now, max, NULL, 0, jobs, n);
+}
+
+int store_hook_claim(struct store *s, int64_t now, int max, const int64_t *skip,
+		     size_t nskip, struct hook_job **jobs, size_t *n)
+{
+	return s->ops->hook_due(s->b, now, max, skip, nskip, jobs, n);
+}
+
+int store_hook_release(struct store *s, const int64_t *ids, size_t n, int64_t now)
+{
+	return n && s->ops->hook_release ? s->ops->hook_release(s->b, ids, n, now) : 0;
 }
 
 int store_hook_result(struct store *s, int64_t item_id, bool ok, int64_t next_try,

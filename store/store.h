@@ -71,6 +71,11 @@ struct feed_state {
 	int64_t n_truncated;     /* 2xx bodies cut short (state "truncated") */
 	int64_t bytes_wire, bytes_decoded;
 	int64_t n_items;         /* read-only: items stored for the feed */
+	/* The lease this process's claim took (store_claim_feed at NOW with
+	 * LEASE: NOW + LEASE), the commit's fence on a shared store: it is
+	 * written only while this process still holds that very lease, else
+	 * dropped whole (-ESTALE). 0: not leased, not fenced. Never stored. */
+	int64_t lease_until;
 };
 void feed_state_clear(struct feed_state *st);
 /* A deep copy of SRC into DST (cleared with feed_state_clear); -ENOMEM
@@ -108,7 +113,9 @@ void store_news_clear(struct store_news *n);
  * when DOC is not NULL, dedups and stores its items (and records which of
  * the feed's items the document lists, for retention). When HOOK is true,
  * a pending hook delivery is queued for every new item in the same
- * transaction. NEWS may be NULL. */
+ * transaction. NEWS may be NULL. On a shared store, ST->lease_until set:
+ * -ESTALE, nothing written, when this process no longer holds that lease
+ * (it ran out and another instance took the feed). */
 int store_commit_fetch(struct store *s, const struct feed_state *st,
 		       const struct doc *doc, unsigned feed_events, bool hook,
 		       struct store_news *news);
@@ -186,6 +193,16 @@ struct hook_job {
 };
 /* Up to MAX deliveries due at NOW; caller frees with store_hook_jobs_free. */
 int store_hook_due(struct store *s, int64_t now, int max, struct hook_job **jobs, size_t *n);
+/* store_hook_due, leaving out the NSKIP items SKIP (deliveries this process
+ * runs or is recording). A shared store (PostgreSQL) claims what it hands
+ * out: no other instance runs it until its result, or until a claim of
+ * ten minutes ends. The caller starts every job it is handed at once, or
+ * gives the rest back with store_hook_release. */
+int store_hook_claim(struct store *s, int64_t now, int max, const int64_t *skip,
+		     size_t nskip, struct hook_job **jobs, size_t *n);
+/* Ends this process's claim on the N deliveries IDS without a result: due
+ * again at NOW, for any instance. A no-op where nothing is claimed (SQLite). */
+int store_hook_release(struct store *s, const int64_t *ids, size_t n, int64_t now);
 void store_hook_jobs_free(struct hook_job *jobs, size_t n);
 /* OK: delivered (row removed). Else retried at NEXT_TRY, or given up when
  * NEXT_TRY is 0 (recorded with ERROR). */
@@ -263,11 +280,29 @@ int store_instances_json(struct store *s, int64_t now, json_t **out);
  * when one process uses the store. */
 void store_set_heartbeat(struct store *s, int64_t period_ms);
 
+/* Whether this process reaches its store now (a database server; a store
+ * in a file is always available): when UNAVAILABLE, SINCE when and the
+ * LAST_ERROR of the latest attempt. Its operations fail with -ECONNRESET
+ * meanwhile, at once between reconnect attempts (which back off). Any
+ * thread. */
+struct store_health {
+	bool unavailable;
+	int64_t since;
+	char label[128];         /* which store: "postgresql DB@HOST", never a URI */
+	char last_error[256];
+};
+void store_health_get(struct store_health *out);
+
 /* News committed by other instances (PostgreSQL LISTEN/NOTIFY): a
  * descriptor that turns readable when some may have arrived, or -ENOTSUP
  * when no other process writes the store. store_news_read reads what
  * arrived without blocking: *any is true when another instance (or this
  * one) committed news since the last call. */
+/* A lost connection: store_news_fd reconnects (and listens again) first,
+ * -ENOTCONN while it cannot; store_news_read answers -ECONNRESET once the
+ * connection was renewed since it last looked (by any use of it): ask
+ * store_news_fd for the new descriptor, and look for what other instances
+ * committed meanwhile. */
 int store_news_fd(struct store *s);
 int store_news_read(struct store *s, bool *any);
 

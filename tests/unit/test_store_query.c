@@ -540,6 +540,14 @@ static void test_hook_deliveries(void **state)
 	assert_int_equal(jobs[0].attempts, 0);
 	assert_string_equal(jstr(jobs[0].item, "title"), "A");
 	store_hook_jobs_free(jobs, n);
+	/* Given back (a shared store claimed them), then asked for again
+	 * leaving out one this process runs: only the other. */
+	int64_t both[] = {1, 2};
+	assert_int_equal(store_hook_release(s, both, 2, now), 0);
+	assert_int_equal(store_hook_claim(s, now, 10, both, 1, &jobs, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(jobs[0].item_id, 2);
+	store_hook_jobs_free(jobs, n);
 	/* Retention waits for pending deliveries. */
 	struct doc *other = doc_new();
 	doc_add(other, "c", "https://ex.com/c", "C");
