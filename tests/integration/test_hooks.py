@@ -1,14 +1,16 @@
 """exec hooks with the real daemon: every new item delivered exactly once to
 a hook that succeeds, retried until it does, killed when it hangs, and
-never lost across a restart."""
+never lost across a restart; a huge title capped in the environment but
+whole on stdin; a command line that cannot be split refused at load."""
 import json
 import os
+import signal
 import stat
 import time
 import unittest
 
 from fixture_server import FixtureServer
-from harness import Feedd, SLOW, wait_until
+from harness import Feedd, SLOW, run_feedd, wait_until
 
 CONF = """[daemon]
 host_gap = 0s
@@ -52,6 +54,15 @@ if [ ! -e "$out.release" ]; then
     exec sleep 600
 fi
 echo "$item" >> "$out"
+"""
+
+# Keeps what it got, each in its own file: stdin, FEEDD_TITLE, FEEDD_TRUNCATED.
+DUMP = """#!/bin/sh
+out="$1"
+cat > "$out.stdin.$FEEDD_ITEM_ID"
+printf '%s' "$FEEDD_TITLE" > "$out.title.$FEEDD_ITEM_ID"
+printf '%s' "$FEEDD_TRUNCATED" > "$out.trunc.$FEEDD_ITEM_ID"
+echo "$FEEDD_ITEM_ID" >> "$out"
 """
 
 
@@ -164,3 +175,89 @@ class HookTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class HookLimitsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = FixtureServer().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def setUp(self):
+        self.d = Feedd(None, start=False)
+        self.out = os.path.join(self.d.dir, "out")
+
+    def tearDown(self):
+        self.d.cleanup()
+
+    def ids(self):
+        try:
+            with open(self.out) as f:
+                return f.read().split()
+        except FileNotFoundError:
+            return []
+
+    def conf(self, hook):
+        return CONF.format(url=self.srv.url("/feed/big"), hook=hook, out=self.out,
+                           timeout="30s")
+
+    def test_a_300k_title_reaches_the_hook_capped_in_the_environment(self):
+        # Over MAX_ARG_STRLEN (128 KiB): exec used to fail with E2BIG, 8 times.
+        # "x" then two-byte characters: the 4096-byte cap falls inside one.
+        title = "x" + "\u00e9" * 150000
+        items = items_of(2)
+        items[0]["title"] = title
+        self.srv.set_feed("big", items=items)
+        hook = os.path.join(self.d.dir, "hook.sh")
+        with open(hook, "w") as f:
+            f.write(DUMP)
+        os.chmod(hook, stat.S_IRWXU)
+        self.d.write_config(self.conf(hook))
+        self.d.start()
+        self.assertEqual(self.d.post("/v1/feeds/a/refresh").status, 202)
+        self.assertTrue(wait_until(lambda: len(self.ids()) == 2, timeout=20), self.d.read_log())
+        got = {}
+        for i in self.ids():
+            with open("%s.stdin.%s" % (self.out, i), "rb") as f:
+                item = json.loads(f.read())
+            with open("%s.title.%s" % (self.out, i), "rb") as f:
+                env_title = f.read()
+            with open("%s.trunc.%s" % (self.out, i), "rb") as f:
+                trunc = f.read().decode()
+            got[item["title"]] = (env_title, trunc)
+        self.assertIn(title, got)                  # stdin: the whole item
+        env_title, trunc = got[title]
+        self.assertEqual(trunc, "FEEDD_TITLE")
+        self.assertEqual(len(env_title), 4095)     # cut before the split "é"
+        self.assertEqual(env_title.decode("utf-8"), title[:2048])
+        self.assertEqual(got["title 2"], (b"title 2", ""))
+        feed = self.d.get("/v1/feeds/a").json()
+        self.assertEqual((feed["hooks_pending"], feed["hooks_failed"]), (0, 0))
+
+    def test_an_unsplittable_exec_line_is_refused_at_load(self):
+        bad = '/bin/echo "unbalanced'
+        good = self.conf("/bin/true")
+        lines = good.splitlines()
+        lineno = next(i for i, l in enumerate(lines, 1) if l.startswith("exec ="))
+        lines[lineno - 1] = "exec = " + bad
+        self.d.write_config("\n".join(lines) + "\n")
+        where = "%s:%d:" % (self.d.config, lineno)
+        r = run_feedd("--check-config", "-c", self.d.config)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(where, r.stderr.decode())
+        self.assertIn("cannot split the command line", r.stderr.decode())
+        # Start refuses it.
+        with self.assertRaises(AssertionError):
+            self.d.start()
+        self.assertIn(where, self.d.read_log())
+        # A reload refuses it and keeps the running set.
+        self.d.write_config(good)
+        self.d.start()
+        self.d.write_config("\n".join(lines) + "\n")
+        self.d.signal(signal.SIGHUP)
+        self.assertTrue(self.d.wait_log(where), self.d.read_log())
+        self.assertEqual(self.d.get("/v1/feeds/a").status, 200)
+        self.assertEqual(self.d.proc.poll(), None)
