@@ -16,7 +16,7 @@ _feedctl()
 		words=("${COMP_WORDS[@]}")
 		cword=$COMP_CWORD
 	}
-	local commands="items new watch feeds feed status refresh reload log-level add remove import export help"
+	local commands="items new watch feeds feed status refresh reload hooks log-level add remove import export help"
 	local filters="--feed --tag --search --since --distinct"
 	# Find the command, remembering --socket for the name look-ups.
 	local i cmd="" _feedctl_global=()
@@ -50,6 +50,12 @@ _feedctl()
 	feed|refresh)
 		if [[ $cur != -* ]]; then
 			COMPREPLY=($(compgen -W "$(_feedctl_feeds)" -- "$cur"))
+			return
+		fi
+		opts="--json" ;;
+	hooks)
+		if [[ $cur != -* ]]; then
+			COMPREPLY=($(compgen -W "retry $(_feedctl_feeds)" -- "$cur"))
 			return
 		fi
 		opts="--json" ;;

@@ -193,6 +193,16 @@ int store_hook_due(struct store *s, int64_t now, int max, struct hook_job **jobs
 	return s->ops->hook_due(s->b, now, max, jobs, n);
 }
 
+int store_hook_parked_json(struct store *s, const char *feed, json_t **out)
+{
+	return s->ops->hook_parked_json(s->b, feed, out);
+}
+
+int store_hook_retry(struct store *s, const char *feed, int64_t now, int64_t *n)
+{
+	return s->ops->hook_retry(s->b, feed, now, n);
+}
+
 int store_hook_result(struct store *s, int64_t item_id, bool ok, int64_t next_try,
 		      const char *error)
 {

@@ -1,7 +1,8 @@
 """exec hooks with the real daemon: every new item delivered exactly once to
 a hook that succeeds, retried until it does, killed when it hangs, and
 never lost across a restart; a huge title capped in the environment but
-whole on stdin; a command line that cannot be split refused at load."""
+whole on stdin; a command line that cannot be split refused at load;
+deliveries that cannot succeed parked, listed and retried."""
 import json
 import os
 import signal
@@ -63,6 +64,12 @@ cat > "$out.stdin.$FEEDD_ITEM_ID"
 printf '%s' "$FEEDD_TITLE" > "$out.title.$FEEDD_ITEM_ID"
 printf '%s' "$FEEDD_TRUNCATED" > "$out.trunc.$FEEDD_ITEM_ID"
 echo "$FEEDD_ITEM_ID" >> "$out"
+"""
+
+FAIL = """#!/bin/sh
+cat > /dev/null
+echo "broken hook" >&2
+exit 1
 """
 
 
@@ -261,3 +268,103 @@ class HookLimitsTest(unittest.TestCase):
         self.assertTrue(self.d.wait_log(where), self.d.read_log())
         self.assertEqual(self.d.get("/v1/feeds/a").status, 200)
         self.assertEqual(self.d.proc.poll(), None)
+
+
+class HookParkTest(unittest.TestCase):
+    """A delivery that cannot succeed is parked, not dropped: listed with
+    its last error (GET /v1/hooks, feedctl hooks) and delivered once the
+    cause is fixed (POST /v1/hooks/retry, feedctl hooks retry)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = FixtureServer().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def setUp(self):
+        self.d = Feedd(None, start=False)
+        self.out = os.path.join(self.d.dir, "out")
+
+    def tearDown(self):
+        self.d.cleanup()
+
+    def script(self, name, text):
+        path = os.path.join(self.d.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, stat.S_IRWXU)
+        return path
+
+    def conf(self, hook):
+        text = CONF.format(url=self.srv.url("/feed/park"), hook=hook, out=self.out,
+                           timeout="30s").replace("exec_jobs = 2", "exec_jobs = 1")
+        if hook is None:
+            text = "\n".join(l for l in text.splitlines() if not l.startswith("exec ="))
+        return text
+
+    def reload(self, text):
+        self.d.write_config(text)
+        self.assertEqual(self.d.post("/v1/reload").status, 200, self.d.read_log())
+
+    def failed(self):
+        return self.d.get("/v1/hooks").json()["failed"]
+
+    def lines(self):
+        try:
+            with open(self.out) as f:
+                return [l for l in f.read().splitlines() if l]
+        except FileNotFoundError:
+            return []
+
+    def test_parked_deliveries_are_listed_and_retried_once_fixed(self):
+        self.srv.set_feed("park", items=items_of(3))
+        self.d.write_config(self.conf(self.script("broken.sh", FAIL)))
+        self.d.start()
+        self.assertEqual(self.d.post("/v1/feeds/a/refresh").status, 202)
+        self.assertTrue(self.d.wait_log("broken hook", timeout=10), self.d.read_log())
+        # The hook goes from the config: what is pending can never run.
+        self.reload(self.conf(None))
+        self.assertTrue(wait_until(lambda: len(self.failed()) == 3, timeout=20),
+                        self.d.read_log())
+        failed = self.failed()
+        ids = [f["item"] for f in failed]
+        self.assertEqual(ids, sorted(ids))
+        for f in failed:
+            self.assertEqual(f["feed"], "a")
+            self.assertEqual(f["error"], "the feed no longer has an exec hook")
+            self.assertGreaterEqual(f["attempts"], 1)
+        self.assertEqual(sorted(f["title"] for f in failed), ["title 1", "title 2", "title 3"])
+        r = self.d.feedctl("hooks")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout.decode().splitlines()
+        self.assertEqual(out[0].split("\t"), ["FEED", "ITEM", "TRIES", "ERROR", "TITLE"])
+        self.assertEqual(len(out), 4)
+        self.assertIn("the feed no longer has an exec hook", out[1])
+        self.assertEqual(json.loads(self.d.feedctl("hooks", "a", "--json").stdout)["failed"],
+                         failed)
+        feed = self.d.get("/v1/feeds/a").json()
+        self.assertEqual((feed["hooks_pending"], feed["hooks_failed"]), (0, 3))
+        # Fixed: a working hook again. Parked stays parked until asked.
+        self.reload(self.conf(self.script("record.sh", RECORD)))
+        time.sleep(1.5 * SLOW)
+        self.assertEqual(self.lines(), [])
+        self.assertEqual(len(self.failed()), 3)
+        r = self.d.feedctl("hooks", "retry", "nosuch")
+        self.assertEqual(r.returncode, 4)
+        self.assertIn(b"unknown feed", r.stderr)
+        r = self.d.feedctl("hooks", "retry", "a")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"3 parked deliveries of a due again", r.stdout)
+        self.assertTrue(wait_until(lambda: len(self.lines()) == 3, timeout=20),
+                        self.d.read_log())
+        got = [json.loads(l)["item"]["id"] for l in self.lines()]
+        self.assertEqual(got, ids)                      # once each, in order
+        time.sleep(1.5 * SLOW)
+        self.assertEqual(len(self.lines()), 3)
+        self.assertEqual(self.failed(), [])
+        feed = self.d.get("/v1/feeds/a").json()
+        self.assertEqual((feed["hooks_pending"], feed["hooks_failed"]), (0, 0))
+        # Nothing left: a retry of every feed retries nothing.
+        self.assertEqual(self.d.post("/v1/hooks/retry").json(), {"feed": None, "retried": 0})
