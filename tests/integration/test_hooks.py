@@ -5,6 +5,7 @@ whole on stdin; a command line that cannot be split refused at load;
 deliveries that cannot succeed parked, listed and retried."""
 import json
 import os
+import resource
 import signal
 import stat
 import time
@@ -243,6 +244,29 @@ class HookLimitsTest(unittest.TestCase):
         self.assertEqual(got["title 2"], (b"title 2", ""))
         feed = self.d.get("/v1/feeds/a").json()
         self.assertEqual((feed["hooks_pending"], feed["hooks_failed"]), (0, 0))
+
+    def test_an_environment_too_large_is_named(self):
+        # The kernel's limit on a command's strings is a quarter of its stack
+        # limit, never under 128 KiB: with the daemon's own environment near
+        # that and the stack limit at 512 KiB, no hook can start.
+        items = items_of(1)
+        items[0]["title"] = "t" * 4000
+        self.srv.set_feed("big", items=items)
+        self.d.env = {"TEST_BIG": "x" * (126 * 1024)}
+        self.d.write_config(self.conf(self.script_path()))
+        self.d.start()
+        resource.prlimit(self.d.proc.pid, resource.RLIMIT_STACK, (512 * 1024, 512 * 1024))
+        self.assertEqual(self.d.post("/v1/feeds/a/refresh").status, 202)
+        self.assertTrue(self.d.wait_log("the hook's environment is too large (E2BIG)"),
+                        self.d.read_log())
+        self.assertNotIn("argument list too long", self.d.read_log())
+
+    def script_path(self):
+        hook = os.path.join(self.d.dir, "hook.sh")
+        with open(hook, "w") as f:
+            f.write(DUMP)
+        os.chmod(hook, stat.S_IRWXU)
+        return hook
 
     def test_an_unsplittable_exec_line_is_refused_at_load(self):
         bad = '/bin/echo "unbalanced'
