@@ -16,7 +16,7 @@ _feedctl()
 		words=("${COMP_WORDS[@]}")
 		cword=$COMP_CWORD
 	}
-	local commands="items new watch feeds feed status refresh reload log-level add remove import export help"
+	local commands="items new watch feeds feed status refresh reload hooks log-level add remove import export help"
 	local filters="--feed --tag --search --since --distinct"
 	# Find the command, remembering --socket for the name look-ups.
 	local i cmd="" _feedctl_global=()
@@ -54,6 +54,12 @@ _feedctl()
 		fi
 		opts="--json"
 		[[ $cmd == refresh ]] && opts="--json --wait" ;;
+	hooks)
+		if [[ $cur != -* ]]; then
+			COMPREPLY=($(compgen -W "retry $(_feedctl_feeds)" -- "$cur"))
+			return
+		fi
+		opts="--json" ;;
 	add) opts="--name --tag --interval --config" ;;
 	remove)
 		if [[ $cur != -* ]]; then

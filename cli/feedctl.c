@@ -115,6 +115,8 @@ static const struct command commands[] = {
 	{"refresh", cmd_refresh, "[NAME...] [--wait] [--json]",
 	 "fetch feeds now (all without a NAME); --wait for the results"},
 	{"reload",  cmd_reload,  "[--json]", "re-read feeds.conf"},
+	{"hooks",   cmd_hooks,   "[FEED] [--json] | retry [FEED] [--json]",
+	 "list parked (failed) hook deliveries; retry runs them again"},
 	{"log-level", cmd_log_level, "[LEVEL] [--json]",
 	 "show or set the daemon's log level (err warning notice info debug)"},
 	{"add",     cmd_add,     "URL [--name NAME] [--tag T]... [--interval D] [--config FILE]",

@@ -6,7 +6,7 @@ function __feedctl_feeds
 	feedctl feeds --json 2>/dev/null | string replace -rf '^ *"name": "([^"]*)",?$' '$1'
 end
 
-set -l cmds items new watch feeds feed status refresh reload log-level add remove import export help
+set -l cmds items new watch feeds feed status refresh reload hooks log-level add remove import export help
 complete -c feedctl -f
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -l socket -r -F -d "the daemon's socket"
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -l timeout -x -d 'seconds to wait'
@@ -21,6 +21,7 @@ complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a feed -d 'every
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a status -d "the daemon's figures"
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a refresh -d 'fetch feeds now'
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a reload -d 're-read feeds.conf'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a hooks -d 'parked hook deliveries'
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a log-level -d "the daemon's log level"
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a add -d 'add a feed to feeds.conf'
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a remove -d 'remove a feed from feeds.conf'
@@ -48,6 +49,8 @@ complete -c feedctl -n "__fish_seen_subcommand_from items new watch feeds feed s
 complete -c feedctl -n "__fish_seen_subcommand_from feed refresh remove" -a '(__feedctl_feeds)'
 complete -c feedctl -n "__fish_seen_subcommand_from import" -F
 complete -c feedctl -n "__fish_seen_subcommand_from log-level" -a 'err warning notice info debug'
+complete -c feedctl -n "__fish_seen_subcommand_from hooks" -a 'retry (__feedctl_feeds)'
+complete -c feedctl -n "__fish_seen_subcommand_from hooks" -l json -d 'JSON'
 complete -c feedctl -n "__fish_seen_subcommand_from add remove import export" -l config -r -F -d 'the feeds.conf'
 complete -c feedctl -n "__fish_seen_subcommand_from add" -l name -x -d "the feed's name"
 complete -c feedctl -n "__fish_seen_subcommand_from add" -l tag -x -d 'a tag'

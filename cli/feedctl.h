@@ -53,6 +53,7 @@ int cmd_watch(const struct command *c, int argc, char **argv);
 int cmd_feeds(const struct command *c, int argc, char **argv);
 int cmd_feed(const struct command *c, int argc, char **argv);
 int cmd_status(const struct command *c, int argc, char **argv);
+int cmd_hooks(const struct command *c, int argc, char **argv);
 int cmd_refresh(const struct command *c, int argc, char **argv);
 int cmd_reload(const struct command *c, int argc, char **argv);
 int cmd_log_level(const struct command *c, int argc, char **argv);

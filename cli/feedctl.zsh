@@ -23,6 +23,7 @@ _feedctl() {
 		'status:the daemon'"'"'s figures'
 		'refresh:fetch feeds now'
 		'reload:re-read feeds.conf'
+		'hooks:list parked hook deliveries, or retry them'
 		'log-level:show or set the daemon'"'"'s log level'
 		'add:check a feed and add it to feeds.conf'
 		'remove:remove a feed from feeds.conf'
@@ -65,6 +66,7 @@ _feedctl() {
 		log-level) _arguments '1:level:(err warning notice info debug)' '--json[one JSON document]' '--help' ;;
 		feed) _arguments '1:feed:_feedctl_feeds' '--json[one JSON document]' '--help' ;;
 		refresh) _arguments '*:feed:_feedctl_feeds' '--wait[wait for the results]' '--json[one JSON document]' '--help' ;;
+		hooks) _arguments '1:retry or a feed:(retry)' '2:feed:_feedctl_feeds' '--json[one JSON document]' '--help' ;;
 		add) _arguments '1:URL:_urls' '--name[the feed'"'"'s name]:name:' '*--tag[a tag]:tag:' \
 			'--interval[poll interval]:duration:' '--config[the feeds.conf]:file:_files' '--help' ;;
 		remove) _arguments '1:feed:_feedctl_feeds' '--config[the feeds.conf]:file:_files' '--help' ;;

@@ -56,6 +56,8 @@ static const struct route_info {
 	[ROUTE_RELOAD] = { "POST", 0, 1u << FMT_JSON },
 	[ROUTE_STATUS] = { "GET", B(P_FORMAT), 1u << FMT_JSON },
 	[ROUTE_LOG_LEVEL] = { "POST", B(P_LEVEL), 1u << FMT_JSON },
+	[ROUTE_HOOKS] = { "GET", B(P_FEED) | B(P_FORMAT), 1u << FMT_JSON },
+	[ROUTE_HOOKS_RETRY] = { "POST", B(P_FEED), 1u << FMT_JSON },
 };
 
 static int fail(struct apireq *r, int status, const char *error, const char *fmt, ...)
@@ -319,6 +321,12 @@ static int route(struct apireq *r, const char *path, size_t len)
 		else if (!strcmp(a, "reload")) rt = ROUTE_RELOAD;
 		else if (!strcmp(a, "status")) rt = ROUTE_STATUS;
 		else if (!strcmp(a, "log-level")) rt = ROUTE_LOG_LEVEL;
+		else if (!strcmp(a, "hooks")) rt = ROUTE_HOOKS;
+	} else if (!strcmp(a, "hooks")) {
+		if (n == 3 && !strcmp(name, "retry")) {
+			rt = ROUTE_HOOKS_RETRY;
+			name = NULL;      /* not a name: the feed is a parameter */
+		}
 	} else if (!strcmp(a, "consumers")) {
 		if (n == 3) rt = ROUTE_CONSUMER;
 		else if (!strcmp(c, "items")) rt = ROUTE_CONSUMER_ITEMS;
@@ -409,6 +417,9 @@ int apireq_parse(const char *method, const char *target, const char *body, size_
 	}
 	if (!r->status && r->route == ROUTE_LOG_LEVEL && !(seen & B(P_LEVEL)))
 		fail(r, 400, "bad parameter", "level: required (" LOG_LEVEL_NAMES ")");
+	if (!r->status && (r->route == ROUTE_HOOKS || r->route == ROUTE_HOOKS_RETRY) &&
+	    r->nfeeds > 1)
+		fail(r, 400, "bad parameter", "feed: one feed, or none for every feed");
 	if (!r->status && r->before && r->before <= r->after)
 		fail(r, 400, "bad parameter", "before: must be greater than after");
 	return r->status;

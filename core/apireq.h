@@ -28,6 +28,8 @@ enum api_route {
 	ROUTE_RELOAD,            /* POST /v1/reload */
 	ROUTE_STATUS,            /* GET  /v1/status */
 	ROUTE_LOG_LEVEL,         /* POST /v1/log-level?level=LEVEL */
+	ROUTE_HOOKS,             /* GET  /v1/hooks[?feed=NAME] */
+	ROUTE_HOOKS_RETRY,       /* POST /v1/hooks/retry[?feed=NAME] */
 	ROUTE__COUNT
 };
 

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/cmdline.h"
 #include "core/log.h"
 
 #define CONF_MAX_FILE   (16 * 1024 * 1024)
@@ -28,6 +29,7 @@
 
 enum key_type {
 	KT_STRING,
+	KT_COMMAND,                 /* a string cmdline_split can split */
 	KT_PATH,
 	KT_URL,
 	KT_DURATION,                /* seconds */
@@ -88,7 +90,7 @@ static const struct key keys[] = {
 	{"header",        KT_HEADER,      IN_FEED | IN_DEFAULTS, F(headers), 0, 0},
 	{"auth_file",     KT_PATH,        IN_FEED | IN_DEFAULTS, F(auth_file), 0, 0},
 	{"proxy",         KT_STRING,      IN_FEED | IN_DEFAULTS, F(proxy), 0, 0},
-	{"exec",          KT_STRING,      IN_FEED | IN_DEFAULTS, F(exec), 0, 0},
+	{"exec",          KT_COMMAND,     IN_FEED | IN_DEFAULTS, F(exec), 0, 0},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -447,6 +449,19 @@ static const char *set_value(const struct key *k, void *target, const char *valu
 		free(*(char **)field);
 		*(char **)field = strdup(value);
 		return NULL;
+	case KT_COMMAND: {
+		if (!*value)
+			return "is empty";
+		if (has_ctl(value))
+			return "contains control characters";
+		char **argv;
+		if (cmdline_split(value, &argv, &e) < 0)
+			return e;
+		cmdline_free(argv);
+		free(*(char **)field);
+		*(char **)field = strdup(value);
+		return NULL;
+	}
 	case KT_URL:
 		if ((e = check_url(value)))
 			return e;
@@ -906,7 +921,7 @@ static void inherit(struct feed_conf *f, const struct section *s, const struct f
 		char *dst = (char *)f + k->offset;
 		const char *src = (const char *)def + k->offset;
 		switch (k->type) {
-		case KT_STRING: case KT_PATH: case KT_URL:
+		case KT_STRING: case KT_COMMAND: case KT_PATH: case KT_URL:
 			*(char **)dst = dup_or_null(*(char *const *)src);
 			break;
 		case KT_TAGS: case KT_HEADER:
@@ -1143,7 +1158,7 @@ static bool keys_equal(const void *a, const void *b, unsigned in, const char **w
 		const char *fa = (const char *)a + k->offset, *fb = (const char *)b + k->offset;
 		bool eq;
 		switch (k->type) {
-		case KT_STRING: case KT_PATH: case KT_URL:
+		case KT_STRING: case KT_COMMAND: case KT_PATH: case KT_URL:
 			eq = str_eq(*(char *const *)fa, *(char *const *)fb);
 			break;
 		case KT_TAGS: case KT_HEADER:

@@ -12,10 +12,27 @@ void hookenv_free(char **env)
 	free(env);
 }
 
-static char *entry(const char *name, const char *value)
+size_t hookenv_cut(const char *s, size_t n)
 {
+	if (n <= HOOKENV_VALUE_MAX)
+		return n;
+	size_t k = HOOKENV_VALUE_MAX;
+	/* S[k] starts the part cut off: while it continues a sequence, the
+	 * sequence's start goes too (a lead byte is at most 3 back). */
+	for (int i = 0; i < 3 && k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80; i++)
+		k--;
+	return k;
+}
+
+/* NAME=VALUE, VALUE cut; *CUT set when it was. */
+static char *entry(const char *name, const char *value, int *cut)
+{
+	if (!value)
+		value = "";
+	size_t n = strlen(value), k = hookenv_cut(value, n);
+	*cut = k < n;
 	char *e = NULL;
-	if (asprintf(&e, "%s=%s", name, value ? value : "") < 0)
+	if (asprintf(&e, "%s=%.*s", name, (int)k, value) < 0)
 		return NULL;
 	return e;
 }
@@ -38,12 +55,23 @@ char **hookenv_build(char *const *base, const char *feed, int64_t item_id, const
 	}
 	char id[32];
 	snprintf(id, sizeof id, "%lld", (long long)item_id);
-	const char *const vars[HOOKENV_NVARS][2] = {
+	const char *const vars[HOOKENV_NVARS - 1][2] = {
 		{"FEEDD_FEED", feed}, {"FEEDD_ITEM_ID", id}, {"FEEDD_TITLE", title}, {"FEEDD_URL", url},
 	};
-	for (size_t i = 0; i < HOOKENV_NVARS; i++)
-		if (!(env[k++] = entry(vars[i][0], vars[i][1])))
+	char cutnames[64] = "";   /* the four names, commas: 47 bytes */
+	for (size_t i = 0; i < HOOKENV_NVARS - 1; i++) {
+		int cut = 0;
+		if (!(env[k++] = entry(vars[i][0], vars[i][1], &cut)))
 			goto oom;
+		if (cut) {
+			if (cutnames[0])
+				strcat(cutnames, ",");
+			strcat(cutnames, vars[i][0]);
+		}
+	}
+	int none = 0;
+	if (!(env[k++] = entry("FEEDD_TRUNCATED", cutnames, &none)))
+		goto oom;
 	return env;
 oom:
 	hookenv_free(env);

@@ -14,6 +14,7 @@
 #include "core/apireq.h"
 #include "core/log.h"
 #include "daemon/apiquery.h"
+#include "daemon/hooks.h"
 #include "daemon/http.h"
 #include "daemon/sched.h"
 
@@ -253,8 +254,8 @@ static bool is_items_route(enum api_route r)
  * creation, and a search (which indexes first, and readers cannot). */
 static bool job_writes(const struct job *j)
 {
-	return j->req.route == ROUTE_CONSUMER_ACK || j->need_create ||
-	       (j->req.q && *j->req.q);
+	return j->req.route == ROUTE_CONSUMER_ACK || j->req.route == ROUTE_HOOKS_RETRY ||
+	       j->need_create || (j->req.q && *j->req.q);
 }
 
 static void job_release(struct job *j)
@@ -457,6 +458,12 @@ static void job_work(struct store *s, struct job *j, bool writable)
 	case ROUTE_CONSUMER_ACK:
 		j->rc = consumer_ack(s, r, &j->cursor);
 		return;
+	case ROUTE_HOOKS:
+		j->rc = store_hook_parked_json(s, r->nfeeds ? r->feeds[0] : NULL, &j->json);
+		return;
+	case ROUTE_HOOKS_RETRY:
+		j->rc = store_hook_retry(s, r->nfeeds ? r->feeds[0] : NULL, now, &j->cursor);
+		return;
 	case ROUTE_CONSUMER_ITEMS: {
 		/* Reading creates the consumer: a write. A reader only looks;
 		 * the writer creates it (FROM_NOW: at the newest item) and
@@ -600,7 +607,8 @@ static void job_dispatch(struct job *j)
 			return;
 		a->running--;
 	}
-	bool must_write = j->req.route == ROUTE_CONSUMER_ACK || j->need_create;
+	bool must_write = j->req.route == ROUTE_CONSUMER_ACK ||
+			  j->req.route == ROUTE_HOOKS_RETRY || j->need_create;
 	if (must_write || a->nreaders == 0 || a->closing) {
 		job_run_here(j);
 		return;
@@ -974,6 +982,31 @@ static void job_answer(struct job *j)
 	case ROUTE_CONSUMER_ACK:
 		answer_consumer(c, j);
 		break;
+	case ROUTE_HOOKS: {
+		if (j->rc < 0) {
+			send_store_error(c, j->rc);
+			break;
+		}
+		/* The store gives one more than it shows: there are more. */
+		bool more = json_array_size(j->json) > STORE_HOOK_PARKED_MAX;
+		if (more)
+			json_array_remove(j->json, STORE_HOOK_PARKED_MAX);
+		send_json(c, 200, NULL, json_pack("{s:O,s:b}", "failed", j->json, "more", more));
+		break;
+	}
+	case ROUTE_HOOKS_RETRY:
+		if (j->rc < 0) {
+			send_store_error(c, j->rc);
+			break;
+		}
+		if (a->d->hooks)
+			hooks_kick(a->d->hooks);    /* due now, not at the next tick */
+		log_notice("hooks: %lld parked deliveries of %s due again", (long long)j->cursor,
+			   j->req.nfeeds ? j->req.feeds[0] : "every feed");
+		send_json(c, 200, NULL, json_pack("{s:o,s:I}", "feed",
+			  j->req.nfeeds ? json_string_lossy(j->req.feeds[0]) : json_null(),
+			  "retried", (json_int_t)j->cursor));
+		break;
 	default:
 		send_error(c, 500, "internal error", "no answer for this route", NULL);
 		break;
@@ -1083,6 +1116,14 @@ static void on_request(struct http_conn *c, const struct http_request *hr, void 
 	case ROUTE_FEED:
 	case ROUTE_STATUS:
 		/* Their store work runs off the loop (job_dispatch). */
+		job_begin(a, c, &r);
+		return;
+	case ROUTE_HOOKS:
+	case ROUTE_HOOKS_RETRY:
+		if (r.nfeeds && !(a->d->conf && config_find_feed(a->d->conf, r.feeds[0]))) {
+			send_error(c, 404, "unknown feed", r.feeds[0], NULL);
+			break;
+		}
 		job_begin(a, c, &r);
 		return;
 	case ROUTE_FEED_REFRESH:

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <wordexp.h>
 
+#include "core/cmdline.h"
 #include "core/hookenv.h"
 #include "core/log.h"
 #include "daemon/storeq.h"
@@ -62,6 +62,7 @@ struct job {
 	char line[HOOKS_MAX_LINE]; /* stderr, assembled into lines */
 	size_t linelen;
 	char **envp;
+	char spawn_error[192];     /* why uv_spawn failed, "" when it did not */
 };
 
 static void schedule(struct hooks *h);
@@ -291,13 +292,15 @@ static void record(struct job *j)
 {
 	struct hooks *h = j->h;
 	bool ok = j->exited && j->status == 0 && j->term_signal == 0 && !j->timed_out;
-	char why[128];
+	char why[192];
 	if (ok) {
 		log_debug("hook %s: item %lld delivered", j->feed, (long long)j->item_id);
 		result_record(h, j->item_id, true, 0, NULL, false);
 		return;
 	}
-	if (j->timed_out)
+	if (j->spawn_error[0])
+		snprintf(why, sizeof why, "%s", j->spawn_error);
+	else if (j->timed_out)
 		snprintf(why, sizeof why, "timed out, killed");
 	else if (j->term_signal)
 		snprintf(why, sizeof why, "killed by signal %d", j->term_signal);
@@ -371,14 +374,15 @@ static void start_job(struct hooks *h, const struct hook_job *hj)
 		give_up_now(h, hj, "the feed no longer has an exec hook");
 		return;
 	}
-	wordexp_t we;
-	/* Split like a shell (quotes, backslashes, $VARS), never run one:
-	 * command substitution is refused. */
-	int wr = wordexp(fc->exec, &we, WRDE_NOCMD);
-	if (wr != 0 || we.we_wordc == 0) {
-		if (wr == 0)
-			wordfree(&we);
-		give_up_now(h, hj, "exec: cannot split the command line (unbalanced quotes or $(...))");
+	/* Split like a shell, never run one. The config was checked with the
+	 * same splitter when it was loaded: this fails only if the
+	 * environment changed under a $VAR, or out of memory. */
+	char **argv;
+	const char *split_why;
+	if (cmdline_split(fc->exec, &argv, &split_why) < 0) {
+		char why[256];
+		snprintf(why, sizeof why, "exec: %s", split_why);
+		give_up_now(h, hj, why);
 		return;
 	}
 	/* The daemon's environment plus the item's FEEDD_* variables. */
@@ -389,7 +393,7 @@ static void start_job(struct hooks *h, const struct hook_job *hj)
 	if (!j) {
 		/* Out of memory: the delivery stays due for the next look. */
 		hookenv_free(envp);
-		wordfree(&we);
+		cmdline_free(argv);
 		return;
 	}
 	j->h = h;
@@ -410,8 +414,8 @@ static void start_job(struct hooks *h, const struct hook_job *hj)
 	};
 	uv_process_options_t opts = {
 		.exit_cb = on_exit_cb,
-		.file = we.we_wordv[0],
-		.args = we.we_wordv,
+		.file = argv[0],
+		.args = argv,
 		.env = j->envp,
 		.stdio_count = 3,
 		.stdio = stdio,
@@ -420,13 +424,16 @@ static void start_job(struct hooks *h, const struct hook_job *hj)
 	h->running = j;
 	h->nrunning++;
 	int r = uv_spawn(loop, &j->proc, &opts);
-	wordfree(&we);
+	cmdline_free(argv);
 	if (r < 0) {
-		char why[160];
-		snprintf(why, sizeof why, "cannot run %s: %s", fc->exec, uv_strerror(r));
+		char *why = j->spawn_error;
+		/* E2BIG is the arguments and the environment together; the
+		 * item's values are capped (hookenv.h), so it is the rest. */
+		snprintf(why, sizeof j->spawn_error, "cannot run %.80s: %s", fc->exec,
+			 r == UV_E2BIG ? "the hook's environment is too large (E2BIG)"
+				       : uv_strerror(r));
 		j->exited = true;
 		j->status = 127;
-		log_warn("hook %s: %s", j->feed, why);
 		record(j);
 		/* uv_spawn failed: the process handle still needs closing. */
 		j->open = 4;

@@ -35,6 +35,8 @@ struct store_ops {
 	int (*hook_release)(void *b, const int64_t *ids, size_t n, int64_t now);
 	int (*hook_result)(void *b, int64_t item_id, bool ok, int64_t next_try,
 			   const char *error);
+	int (*hook_parked_json)(void *b, const char *feed, json_t **out);
+	int (*hook_retry)(void *b, const char *feed, int64_t now, int64_t *n);
 	int (*figures)(void *b, struct store_figures *f);
 	int (*checkpoint)(void *b);
 	/* NULL: nothing to hand back. */

@@ -36,8 +36,8 @@
 #define PRUNE_SELECT \
 	"SELECT i.id FROM items i JOIN feeds f ON i.feed = f.id WHERE f.name = $1" \
 	" AND i.id <> ALL (f.listed)" \
-	" AND NOT EXISTS (SELECT 1 FROM hook_deliveries h WHERE h.item_id = i.id" \
-	" AND NOT h.given_up) AND (($2::bigint > 0 AND i.first_seen < $3::bigint)" \
+	" AND NOT EXISTS (SELECT 1 FROM hook_deliveries h WHERE h.item_id = i.id)" \
+	" AND (($2::bigint > 0 AND i.first_seen < $3::bigint)" \
 	" OR ($4::bigint > 0 AND i.id < coalesce((SELECT id FROM items WHERE feed = f.id" \
 	" ORDER BY id DESC LIMIT 1 OFFSET greatest($4::bigint - 1, 0)), 0)))" \
 	" ORDER BY i.id LIMIT $5::int"
@@ -108,6 +108,17 @@ static const char *const pst_sql[PS__COUNT] = {
 		"UPDATE hook_deliveries SET attempts = attempts + 1, given_up = true,"
 		" last_error = $3 WHERE item_id = $1 AND $2::bigint = 0"
 		" RETURNING (SELECT name FROM feeds WHERE id = hook_deliveries.feed)",
+	[PS_HOOK_PARKED] =
+		"SELECT f.name, h.item_id, i.title, h.attempts, h.last_error FROM hook_deliveries h"
+		" JOIN feeds f ON f.id = h.feed JOIN items i ON i.id = h.item_id"
+		" WHERE h.given_up AND ($1::text IS NULL OR f.name = $1::text)"
+		" ORDER BY f.name, h.item_id LIMIT $2::int",
+	/* Retried in item order: the same next try, and due ones are taken
+	 * by next try, then item. */
+	[PS_HOOK_UNPARK] =
+		"UPDATE hook_deliveries SET given_up = false, attempts = 0, next_try = $2::bigint"
+		" WHERE given_up AND ($1::text IS NULL"
+		" OR feed = (SELECT id FROM feeds WHERE name = $1::text))",
 	[PS_PRUNE_TOMB] =
 		"INSERT INTO tombstones(feed, ikey, canon_url, pruned)"
 		" SELECT feed, ikey, canon_url, $6 FROM items WHERE id IN (" PRUNE_SELECT ")"
@@ -873,6 +884,8 @@ const struct store_ops pg_store_ops = {
 	.hook_due = pg_op_hook_due,
 	.hook_release = pg_op_hook_release,
 	.hook_result = pg_op_hook_result,
+	.hook_parked_json = pg_op_hook_parked_json,
+	.hook_retry = pg_op_hook_retry,
 	.figures = pg_op_figures,
 	.checkpoint = pg_op_checkpoint,
 	.claim_feed = pg_op_claim_feed,

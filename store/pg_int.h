@@ -43,6 +43,8 @@ enum pst {
 	PS_HOOK_RETRY,
 	PS_HOOK_GIVE_UP,
 	PS_HOOK_RELEASE,
+	PS_HOOK_PARKED,
+	PS_HOOK_UNPARK,
 	PS_PRUNE_TOMB,
 	PS_PRUNE_DELETE,
 	PS_FIGURES,
@@ -175,6 +177,8 @@ int pg_op_hook_due(void *b, int64_t now, int max, const int64_t *skip, size_t ns
 int pg_op_hook_release(void *b, const int64_t *ids, size_t n, int64_t now);
 int pg_op_hook_result(void *b, int64_t item_id, bool ok, int64_t next_try,
 		      const char *error);
+int pg_op_hook_parked_json(void *b, const char *feed, json_t **out);
+int pg_op_hook_retry(void *b, const char *feed, int64_t now, int64_t *n);
 int pg_op_claim_feed(void *b, const struct feed_state *st, int64_t now, int64_t lease,
 		     struct store_host *host);
 int pg_op_host_answer(void *b, const char *host, bool is429, int64_t *n429);

@@ -377,6 +377,48 @@ int pg_op_hook_result(void *b, int64_t item_id, bool ok, int64_t next_try,
 	return r;
 }
 
+int pg_op_hook_parked_json(void *b, const char *feed, json_t **out)
+{
+	struct pg *s = b;
+	*out = NULL;
+	struct pgp p = {0};
+	pgp_text(&p, feed);
+	pgp_int(&p, STORE_HOOK_PARKED_MAX + 1);
+	int r = 0;
+	PGresult *res = pg_exec(s, PS_HOOK_PARKED, &p, "parked hook deliveries", &r);
+	if (!res)
+		return r;
+	json_t *arr = json_array();
+	for (int i = 0; i < PQntuples(res); i++)
+		json_array_append_new(arr, json_pack("{s:o,s:I,s:o,s:I,s:o}",
+			"feed", json_string_lossy(PQgetvalue(res, i, 0)),
+			"item", (json_int_t)pg_int(res, i, 1),
+			"title", PQgetisnull(res, i, 2) ? json_null()
+							: json_string_lossy(PQgetvalue(res, i, 2)),
+			"attempts", (json_int_t)pg_int(res, i, 3),
+			"error", PQgetisnull(res, i, 4) ? json_null()
+							: json_string_lossy(PQgetvalue(res, i, 4))));
+	PQclear(res);
+	*out = arr;
+	return 0;
+}
+
+int pg_op_hook_retry(void *b, const char *feed, int64_t now, int64_t *n)
+{
+	struct pg *s = b;
+	*n = 0;
+	struct pgp p = {0};
+	pgp_text(&p, feed);
+	pgp_int(&p, now);
+	int r = 0;
+	PGresult *res = pg_exec(s, PS_HOOK_UNPARK, &p, "hook retry", &r);
+	if (!res)
+		return r;
+	*n = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
 /* --- retention --- */
 
 int pg_op_prune(void *b, const char *feed, int64_t now, int64_t retention,

@@ -127,13 +127,23 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"UPDATE hook_deliveries SET attempts = attempts + 1, given_up = 1,"
 		" last_error = ?3 WHERE item_id = ?1"
 		" RETURNING (SELECT name FROM feeds WHERE id = hook_deliveries.feed)",
-	/* Prunable: not in the latest document, no hook delivery pending, and
-	 * too old or beyond the cap. */
+	[ST_HOOK_PARKED] =
+		"SELECT f.name, h.item_id, i.title, h.attempts, h.last_error FROM hook_deliveries h"
+		" JOIN feeds f ON f.id = h.feed JOIN items i ON i.id = h.item_id"
+		" WHERE h.given_up = 1 AND (?1 IS NULL OR f.name = ?1)"
+		" ORDER BY f.name, h.item_id LIMIT ?2",
+	/* Retried in item order: the same next try, and due ones are taken
+	 * by next try, then item. */
+	[ST_HOOK_UNPARK] =
+		"UPDATE hook_deliveries SET given_up = 0, attempts = 0, next_try = ?2"
+		" WHERE given_up = 1 AND (?1 IS NULL OR feed = (SELECT id FROM feeds WHERE name = ?1))",
+	/* Prunable: not in the latest document, no hook delivery pending or
+	 * parked, and too old or beyond the cap. */
 #define PRUNE_SELECT \
 	"SELECT i.id FROM items i, feeds f WHERE f.name = ?1 AND i.feed = f.id" \
 	" AND i.id NOT IN (SELECT value FROM json_each((SELECT listed FROM feeds WHERE name = ?1)))" \
-	" AND NOT EXISTS (SELECT 1 FROM hook_deliveries h WHERE h.item_id = i.id" \
-	" AND h.given_up = 0) AND ((?2 > 0 AND i.first_seen < ?3)" \
+	" AND NOT EXISTS (SELECT 1 FROM hook_deliveries h WHERE h.item_id = i.id)" \
+	" AND ((?2 > 0 AND i.first_seen < ?3)" \
 	" OR (?4 > 0 AND i.id < coalesce((SELECT id FROM items WHERE feed = f.id" \
 	" ORDER BY id DESC LIMIT 1 OFFSET ?4 - 1), 0))) ORDER BY i.id LIMIT ?5"
 	[ST_PRUNE_TOMB] =

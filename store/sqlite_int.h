@@ -29,6 +29,8 @@
 #define store_prune(...) sqlite_store_prune(__VA_ARGS__)
 #define store_hook_due(...) sqlite_store_hook_due(__VA_ARGS__)
 #define store_hook_result(...) sqlite_store_hook_result(__VA_ARGS__)
+#define store_hook_parked_json(...) sqlite_store_hook_parked_json(__VA_ARGS__)
+#define store_hook_retry(...) sqlite_store_hook_retry(__VA_ARGS__)
 #define store_figures(...) sqlite_store_figures(__VA_ARGS__)
 #define store_checkpoint(...) sqlite_store_checkpoint(__VA_ARGS__)
 #define store_release_memory(...) sqlite_store_release_memory(__VA_ARGS__)
@@ -81,6 +83,8 @@ enum stmt {
 	ST_HOOK_DONE,
 	ST_HOOK_RETRY,
 	ST_HOOK_GIVE_UP,
+	ST_HOOK_PARKED,
+	ST_HOOK_UNPARK,
 	ST_PRUNE_TOMB,
 	ST_PRUNE_DELETE,
 	ST_FIGURES,

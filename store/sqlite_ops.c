@@ -112,6 +112,16 @@ static int op_hook_due(void *b, int64_t now, int max, const int64_t *skip, size_
 	return 0;
 }
 
+static int op_hook_parked_json(void *b, const char *feed, json_t **out)
+{
+	return store_hook_parked_json(b, feed, out);
+}
+
+static int op_hook_retry(void *b, const char *feed, int64_t now, int64_t *n)
+{
+	return store_hook_retry(b, feed, now, n);
+}
+
 static int op_hook_result(void *b, int64_t item_id, bool ok, int64_t next_try,
 			  const char *error)
 {
@@ -141,6 +151,8 @@ const struct store_ops sqlite_store_ops = {
 	.prune = op_prune,
 	.hook_due = op_hook_due,
 	.hook_result = op_hook_result,
+	.hook_parked_json = op_hook_parked_json,
+	.hook_retry = op_hook_retry,
 	.figures = op_figures,
 	.checkpoint = op_checkpoint,
 	.release_memory = op_release_memory,

@@ -387,6 +387,54 @@ int store_hook_result(struct store *s, int64_t item_id, bool ok, int64_t next_tr
 	return r;
 }
 
+int store_hook_parked_json(struct store *s, const char *feed, json_t **out)
+{
+	*out = NULL;
+	sqlite3_stmt *st = store_stmt(s, ST_HOOK_PARKED);
+	store_bind_text(st, 1, feed);
+	sqlite3_bind_int(st, 2, STORE_HOOK_PARKED_MAX + 1);
+	json_t *arr = json_array();
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *title = (const char *)sqlite3_column_text(st, 2);
+		const char *error = (const char *)sqlite3_column_text(st, 4);
+		json_array_append_new(arr, json_pack("{s:o,s:I,s:o,s:I,s:o}",
+			"feed", json_string_lossy((const char *)sqlite3_column_text(st, 0)),
+			"item", (json_int_t)sqlite3_column_int64(st, 1),
+			"title", title ? json_string_lossy(title) : json_null(),
+			"attempts", (json_int_t)sqlite3_column_int64(st, 3),
+			"error", error ? json_string_lossy(error) : json_null()));
+	}
+	store_done(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return store_fail(s, rc, "parked hook deliveries");
+	}
+	*out = arr;
+	return 0;
+}
+
+int store_hook_retry(struct store *s, const char *feed, int64_t now, int64_t *n)
+{
+	*n = 0;
+	int r = store_begin(s);
+	if (r < 0)
+		return r;
+	sqlite3_stmt *st = store_stmt(s, ST_HOOK_UNPARK);
+	store_bind_text(st, 1, feed);
+	sqlite3_bind_int64(st, 2, now);
+	int rc = sqlite3_step(st);
+	store_done(st);
+	if (rc != SQLITE_DONE) {
+		store_rollback(s);
+		return store_fail(s, rc, "hook retry");
+	}
+	*n = sqlite3_changes(s->db);
+	if ((r = store_commit(s)) < 0)
+		store_rollback(s);
+	return r;
+}
+
 /* --- retention --- */
 
 int store_prune(struct store *s, const char *feed, int64_t now, int64_t retention,

@@ -204,6 +204,16 @@ int store_hook_release(struct store *s, const int64_t *ids, size_t n, int64_t no
 	return n && s->ops->hook_release ? s->ops->hook_release(s->b, ids, n, now) : 0;
 }
 
+int store_hook_parked_json(struct store *s, const char *feed, json_t **out)
+{
+	return s->ops->hook_parked_json(s->b, feed, out);
+}
+
+int store_hook_retry(struct store *s, const char *feed, int64_t now, int64_t *n)
+{
+	return s->ops->hook_retry(s->b, feed, now, n);
+}
+
 int store_hook_result(struct store *s, int64_t item_id, bool ok, int64_t next_try,
 		      const char *error)
 {

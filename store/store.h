@@ -209,6 +209,18 @@ void store_hook_jobs_free(struct hook_job *jobs, size_t n);
 int store_hook_result(struct store *s, int64_t item_id, bool ok, int64_t next_try,
 		      const char *error);
 
+/* Parked deliveries: given up (HOOKS_MAX_ATTEMPTS failures, or one that
+ * could not run at all), kept with their last error until retried —
+ * never pruned with their item. */
+#define STORE_HOOK_PARKED_MAX 1000
+/* FEED's (NULL: every feed's), by feed then item, at most
+ * STORE_HOOK_PARKED_MAX + 1 (the last says there are more):
+ * [{"feed", "item", "title", "attempts", "error"}]. */
+int store_hook_parked_json(struct store *s, const char *feed, json_t **out);
+/* FEED's (NULL: every feed's) parked deliveries due again at NOW, with no
+ * attempts counted; *N how many. */
+int store_hook_retry(struct store *s, const char *feed, int64_t now, int64_t *n);
+
 /* --- figures --- */
 struct store_figures {
 	int64_t items, feeds, tombstones, events, consumers, hooks_pending;

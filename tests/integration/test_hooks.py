@@ -1,14 +1,18 @@
 """exec hooks with the real daemon: every new item delivered exactly once to
 a hook that succeeds, retried until it does, killed when it hangs, and
-never lost across a restart."""
+never lost across a restart; a huge title capped in the environment but
+whole on stdin; a command line that cannot be split refused at load;
+deliveries that cannot succeed parked, listed and retried."""
 import json
 import os
+import resource
+import signal
 import stat
 import time
 import unittest
 
 from fixture_server import FixtureServer
-from harness import Feedd, SLOW, wait_until
+from harness import Feedd, SLOW, run_feedd, wait_until
 
 CONF = """[daemon]
 host_gap = 0s
@@ -52,6 +56,21 @@ if [ ! -e "$out.release" ]; then
     exec sleep 600
 fi
 echo "$item" >> "$out"
+"""
+
+# Keeps what it got, each in its own file: stdin, FEEDD_TITLE, FEEDD_TRUNCATED.
+DUMP = """#!/bin/sh
+out="$1"
+cat > "$out.stdin.$FEEDD_ITEM_ID"
+printf '%s' "$FEEDD_TITLE" > "$out.title.$FEEDD_ITEM_ID"
+printf '%s' "$FEEDD_TRUNCATED" > "$out.trunc.$FEEDD_ITEM_ID"
+echo "$FEEDD_ITEM_ID" >> "$out"
+"""
+
+FAIL = """#!/bin/sh
+cat > /dev/null
+echo "broken hook" >&2
+exit 1
 """
 
 
@@ -164,3 +183,212 @@ class HookTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class HookLimitsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = FixtureServer().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def setUp(self):
+        self.d = Feedd(None, start=False)
+        self.out = os.path.join(self.d.dir, "out")
+
+    def tearDown(self):
+        self.d.cleanup()
+
+    def ids(self):
+        try:
+            with open(self.out) as f:
+                return f.read().split()
+        except FileNotFoundError:
+            return []
+
+    def conf(self, hook):
+        return CONF.format(url=self.srv.url("/feed/big"), hook=hook, out=self.out,
+                           timeout="30s")
+
+    def test_a_300k_title_reaches_the_hook_capped_in_the_environment(self):
+        # Over MAX_ARG_STRLEN (128 KiB): exec used to fail with E2BIG, 8 times.
+        # "x" then two-byte characters: the 4096-byte cap falls inside one.
+        title = "x" + "\u00e9" * 150000
+        items = items_of(2)
+        items[0]["title"] = title
+        self.srv.set_feed("big", items=items)
+        hook = os.path.join(self.d.dir, "hook.sh")
+        with open(hook, "w") as f:
+            f.write(DUMP)
+        os.chmod(hook, stat.S_IRWXU)
+        self.d.write_config(self.conf(hook))
+        self.d.start()
+        self.assertEqual(self.d.post("/v1/feeds/a/refresh").status, 202)
+        self.assertTrue(wait_until(lambda: len(self.ids()) == 2, timeout=20), self.d.read_log())
+        got = {}
+        for i in self.ids():
+            with open("%s.stdin.%s" % (self.out, i), "rb") as f:
+                item = json.loads(f.read())
+            with open("%s.title.%s" % (self.out, i), "rb") as f:
+                env_title = f.read()
+            with open("%s.trunc.%s" % (self.out, i), "rb") as f:
+                trunc = f.read().decode()
+            got[item["title"]] = (env_title, trunc)
+        self.assertIn(title, got)                  # stdin: the whole item
+        env_title, trunc = got[title]
+        self.assertEqual(trunc, "FEEDD_TITLE")
+        self.assertEqual(len(env_title), 4095)     # cut before the split "é"
+        self.assertEqual(env_title.decode("utf-8"), title[:2048])
+        self.assertEqual(got["title 2"], (b"title 2", ""))
+        feed = self.d.get("/v1/feeds/a").json()
+        self.assertEqual((feed["hooks_pending"], feed["hooks_failed"]), (0, 0))
+
+    def test_an_environment_too_large_is_named(self):
+        # The kernel's limit on a command's strings is a quarter of its stack
+        # limit, never under 128 KiB: with the daemon's own environment near
+        # that and the stack limit at 512 KiB, no hook can start.
+        items = items_of(1)
+        items[0]["title"] = "t" * 4000
+        self.srv.set_feed("big", items=items)
+        self.d.env = {"TEST_BIG": "x" * (126 * 1024)}
+        self.d.write_config(self.conf(self.script_path()))
+        self.d.start()
+        resource.prlimit(self.d.proc.pid, resource.RLIMIT_STACK, (512 * 1024, 512 * 1024))
+        self.assertEqual(self.d.post("/v1/feeds/a/refresh").status, 202)
+        self.assertTrue(self.d.wait_log("the hook's environment is too large (E2BIG)"),
+                        self.d.read_log())
+        self.assertNotIn("argument list too long", self.d.read_log())
+
+    def script_path(self):
+        hook = os.path.join(self.d.dir, "hook.sh")
+        with open(hook, "w") as f:
+            f.write(DUMP)
+        os.chmod(hook, stat.S_IRWXU)
+        return hook
+
+    def test_an_unsplittable_exec_line_is_refused_at_load(self):
+        bad = '/bin/echo "unbalanced'
+        good = self.conf("/bin/true")
+        lines = good.splitlines()
+        lineno = next(i for i, l in enumerate(lines, 1) if l.startswith("exec ="))
+        lines[lineno - 1] = "exec = " + bad
+        self.d.write_config("\n".join(lines) + "\n")
+        where = "%s:%d:" % (self.d.config, lineno)
+        r = run_feedd("--check-config", "-c", self.d.config)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(where, r.stderr.decode())
+        self.assertIn("cannot split the command line", r.stderr.decode())
+        # Start refuses it.
+        with self.assertRaises(AssertionError):
+            self.d.start()
+        self.assertIn(where, self.d.read_log())
+        # A reload refuses it and keeps the running set.
+        self.d.write_config(good)
+        self.d.start()
+        self.d.write_config("\n".join(lines) + "\n")
+        self.d.signal(signal.SIGHUP)
+        self.assertTrue(self.d.wait_log(where), self.d.read_log())
+        self.assertEqual(self.d.get("/v1/feeds/a").status, 200)
+        self.assertEqual(self.d.proc.poll(), None)
+
+
+class HookParkTest(unittest.TestCase):
+    """A delivery that cannot succeed is parked, not dropped: listed with
+    its last error (GET /v1/hooks, feedctl hooks) and delivered once the
+    cause is fixed (POST /v1/hooks/retry, feedctl hooks retry)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = FixtureServer().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def setUp(self):
+        self.d = Feedd(None, start=False)
+        self.out = os.path.join(self.d.dir, "out")
+
+    def tearDown(self):
+        self.d.cleanup()
+
+    def script(self, name, text):
+        path = os.path.join(self.d.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, stat.S_IRWXU)
+        return path
+
+    def conf(self, hook):
+        text = CONF.format(url=self.srv.url("/feed/park"), hook=hook, out=self.out,
+                           timeout="30s").replace("exec_jobs = 2", "exec_jobs = 1")
+        if hook is None:
+            text = "\n".join(l for l in text.splitlines() if not l.startswith("exec ="))
+        return text
+
+    def reload(self, text):
+        self.d.write_config(text)
+        self.assertEqual(self.d.post("/v1/reload").status, 200, self.d.read_log())
+
+    def failed(self):
+        return self.d.get("/v1/hooks").json()["failed"]
+
+    def lines(self):
+        try:
+            with open(self.out) as f:
+                return [l for l in f.read().splitlines() if l]
+        except FileNotFoundError:
+            return []
+
+    def test_parked_deliveries_are_listed_and_retried_once_fixed(self):
+        self.srv.set_feed("park", items=items_of(3))
+        self.d.write_config(self.conf(self.script("broken.sh", FAIL)))
+        self.d.start()
+        self.assertEqual(self.d.post("/v1/feeds/a/refresh").status, 202)
+        self.assertTrue(self.d.wait_log("broken hook", timeout=10), self.d.read_log())
+        # The hook goes from the config: what is pending can never run.
+        self.reload(self.conf(None))
+        self.assertTrue(wait_until(lambda: len(self.failed()) == 3, timeout=20),
+                        self.d.read_log())
+        failed = self.failed()
+        ids = [f["item"] for f in failed]
+        self.assertEqual(ids, sorted(ids))
+        for f in failed:
+            self.assertEqual(f["feed"], "a")
+            self.assertEqual(f["error"], "the feed no longer has an exec hook")
+            self.assertGreaterEqual(f["attempts"], 1)
+        self.assertEqual(sorted(f["title"] for f in failed), ["title 1", "title 2", "title 3"])
+        r = self.d.feedctl("hooks")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout.decode().splitlines()
+        self.assertEqual(out[0].split("\t"), ["FEED", "ITEM", "TRIES", "ERROR", "TITLE"])
+        self.assertEqual(len(out), 4)
+        self.assertIn("the feed no longer has an exec hook", out[1])
+        self.assertEqual(json.loads(self.d.feedctl("hooks", "a", "--json").stdout)["failed"],
+                         failed)
+        feed = self.d.get("/v1/feeds/a").json()
+        self.assertEqual((feed["hooks_pending"], feed["hooks_failed"]), (0, 3))
+        # Fixed: a working hook again. Parked stays parked until asked.
+        self.reload(self.conf(self.script("record.sh", RECORD)))
+        time.sleep(1.5 * SLOW)
+        self.assertEqual(self.lines(), [])
+        self.assertEqual(len(self.failed()), 3)
+        r = self.d.feedctl("hooks", "retry", "nosuch")
+        self.assertEqual(r.returncode, 4)
+        self.assertIn(b"unknown feed", r.stderr)
+        r = self.d.feedctl("hooks", "retry", "a")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"3 parked deliveries of a due again", r.stdout)
+        self.assertTrue(wait_until(lambda: len(self.lines()) == 3, timeout=20),
+                        self.d.read_log())
+        got = [json.loads(l)["item"]["id"] for l in self.lines()]
+        self.assertEqual(got, ids)                      # once each, in order
+        time.sleep(1.5 * SLOW)
+        self.assertEqual(len(self.lines()), 3)
+        self.assertEqual(self.failed(), [])
+        feed = self.d.get("/v1/feeds/a").json()
+        self.assertEqual((feed["hooks_pending"], feed["hooks_failed"]), (0, 0))
+        # Nothing left: a retry of every feed retries nothing.
+        self.assertEqual(self.d.post("/v1/hooks/retry").json(), {"feed": None, "retried": 0})

@@ -53,6 +53,10 @@ static void test_routes(void **state)
 		{ "POST", "/v1/reload", ROUTE_RELOAD, NULL },
 		{ "GET", "/v1/status", ROUTE_STATUS, NULL },
 		{ "POST", "/v1/log-level?level=debug", ROUTE_LOG_LEVEL, NULL },
+		{ "GET", "/v1/hooks", ROUTE_HOOKS, NULL },
+		{ "GET", "/v1/hooks?feed=a", ROUTE_HOOKS, NULL },
+		{ "POST", "/v1/hooks/retry", ROUTE_HOOKS_RETRY, NULL },
+		{ "POST", "/v1/hooks/retry?feed=a", ROUTE_HOOKS_RETRY, NULL },
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		struct apireq r;
@@ -91,6 +95,19 @@ static void test_routes(void **state)
 	expect_error("POST", "/v1/log-level?level=info&level=debug", NULL, 400, "level: given");
 	expect_error("POST", "/v1/log-level?after=1", NULL, 400, NULL);
 	expect_error("GET", "/v1/log-level?level=info", NULL, 405, NULL);
+
+	/* Parked hook deliveries: of one feed, or of every feed. */
+	assert_int_equal(parse("POST", "/v1/hooks/retry?feed=mehr%20news", NULL, &r), 0);
+	assert_int_equal(r.nfeeds, 1);
+	assert_string_equal(r.feeds[0], "mehr news");
+	apireq_free(&r);
+	expect_error("GET", "/v1/hooks?feed=a&feed=b", NULL, 400, "feed: one feed");
+	expect_error("POST", "/v1/hooks/retry?feed=a&feed=b", NULL, 400, "feed: one feed");
+	expect_error("GET", "/v1/hooks/retry", NULL, 405, NULL);
+	expect_error("POST", "/v1/hooks", NULL, 405, NULL);
+	expect_error("GET", "/v1/hooks/a", NULL, 404, NULL);
+	expect_error("POST", "/v1/hooks/retry?limit=3", NULL, 400, NULL);
+	expect_error("POST", "/v1/hooks/retry", "feed=a", 400, NULL);
 }
 
 static void test_item_params(void **state)

@@ -590,9 +590,41 @@ static void test_hook_deliveries(void **state)
 	assert_string_equal(jstr(last, "error"), "exit 2");
 	json_decref(ev);
 	assert_int_equal(store_hook_result(s, 99, true, 0, NULL), -ENOENT);
-	/* Delivered or given up: now it may go. */
+	/* Delivered: it may go. Given up: parked, and kept with its item. */
 	assert_int_equal(store_prune(s, "f", now, 0, 1, 100, &pruned), 0);
-	assert_int_equal(pruned, 2);
+	assert_int_equal(pruned, 1);
+	json_t *parked = NULL;
+	assert_int_equal(store_hook_parked_json(s, NULL, &parked), 0);
+	assert_int_equal(json_array_size(parked), 1);
+	json_t *p0 = json_array_get(parked, 0);
+	assert_string_equal(jstr(p0, "feed"), "f");
+	assert_int_equal(json_integer_value(json_object_get(p0, "item")), 2);
+	assert_string_equal(jstr(p0, "title"), "B");
+	assert_int_equal(json_integer_value(json_object_get(p0, "attempts")), 2);
+	assert_string_equal(jstr(p0, "error"), "exit 2");
+	json_decref(parked);
+	assert_int_equal(store_hook_parked_json(s, "other", &parked), 0);
+	assert_int_equal(json_array_size(parked), 0);
+	json_decref(parked);
+	/* Retried: due again at once, with no attempts counted. */
+	int64_t retried = -1;
+	assert_int_equal(store_hook_retry(s, "other", now, &retried), 0);
+	assert_int_equal(retried, 0);
+	assert_int_equal(store_hook_retry(s, "f", now, &retried), 0);
+	assert_int_equal(retried, 1);
+	assert_int_equal(store_hook_due(s, now, 10, &jobs, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(jobs[0].item_id, 2);
+	assert_int_equal(jobs[0].attempts, 0);
+	store_hook_jobs_free(jobs, n);
+	assert_int_equal(store_hook_parked_json(s, NULL, &parked), 0);
+	assert_int_equal(json_array_size(parked), 0);
+	json_decref(parked);
+	assert_int_equal(store_hook_result(s, 2, true, 0, NULL), 0);
+	assert_int_equal(store_hook_retry(s, NULL, now, &retried), 0);
+	assert_int_equal(retried, 0);
+	assert_int_equal(store_prune(s, "f", now, 0, 1, 100, &pruned), 0);
+	assert_int_equal(pruned, 1);
 	doc_free(d);
 	tdb_close(&t);
 }
