@@ -21,6 +21,7 @@
 
 #include "core/cmdline.h"
 #include "core/log.h"
+#include "core/utf8.h"
 
 #define CONF_MAX_FILE   (16 * 1024 * 1024)
 #define CONF_MAX_ERRORS 100
@@ -541,6 +542,9 @@ bool config_valid_feed_name(const char *s)
 	size_t n = strlen(s);
 	if (!n || n > CONF_MAX_NAME || has_ctl(s))
 		return false;
+	/* A name is shown in logs, JSON and paths: well-formed UTF-8 only. */
+	if (utf8_xml_prefix((const unsigned char *)s, n) != n)
+		return false;
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
 		if (!((*c < 0x80 && isalnum(*c)) || *c == '-' || *c == '_' || *c == '.' || *c >= 0x80))
 			return false;
@@ -630,6 +634,10 @@ static void open_section(struct loader *ld, char *body, int line)
 		kind = SEC_FEED;
 		if (!*rest) {
 			ERR_AT(ld, line, "[feed] needs a name: [feed NAME]");
+			return;
+		}
+		if (utf8_xml_prefix((const unsigned char *)rest, strlen(rest)) != strlen(rest)) {
+			ERR_AT(ld, line, "[feed ...] the feed name is not valid UTF-8");
 			return;
 		}
 		if (!config_valid_feed_name(rest)) {

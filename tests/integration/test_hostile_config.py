@@ -53,6 +53,13 @@ class HostileConfigTest(unittest.TestCase):
                       "--socket", os.path.join(self.tmp, "s.sock"))
         self.assertEqual(r.returncode, 2)
 
+    def test_a_feed_name_that_is_not_utf8(self):
+        p = self.write("latin1.conf", b"[feed ok]\nurl = http://x/a\n\n"
+                       b"[feed caf\xe9]\nurl = http://x/b\n")
+        r = self.check(p)
+        self.assertEqual(r.returncode, 2, r.stdout)
+        self.assertIn(b"latin1.conf:4: [feed ...] the feed name is not valid UTF-8", r.stderr)
+
     def test_a_one_megabyte_line(self):
         p = self.write("long.conf", b"[feed a]\nurl = http://x/\ntags = " + b"a" * (1 << 20) + b"\n")
         r = self.check(p)
