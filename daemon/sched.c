@@ -76,6 +76,7 @@ struct feed_rt {
 	bool refresh;                /* asked for while its commit was on its way */
 	int64_t retries;             /* transient errors in a row (the retry schedule) */
 	bool store_refused;          /* the last commit was refused by the store */
+	bool validator_warned;       /* said once: the server's validator cannot be sent back */
 	bool store_stale;            /* ... and its record too: the row says ok/new */
 	bool stale_new;              /* the row says new (else ok) */
 	bool once_done;
@@ -1081,6 +1082,24 @@ static void host_throttled(struct sched *s, struct feed_rt *rt, const struct fet
 	host_count_429(h, n429, secs, now, push);
 }
 
+
+/* A validator with a control character cannot be sent back in a request
+ * header: it is not kept (the next request is unconditional), and the
+ * publisher's mistake is said once per feed, not at every fetch. */
+static const char *sendable_validator(struct feed_rt *rt, const char *what, const char *v)
+{
+	for (const unsigned char *c = (const unsigned char *)v; c && *c; c++) {
+		if ((*c < 0x20 && *c != '\t') || *c == 0x7f) {
+			if (!rt->validator_warned)
+				log_warn("fetch %s: the server's %s holds a control character; "
+					 "not used for conditional requests", rt->st.name, what);
+			rt->validator_warned = true;
+			return NULL;
+		}
+	}
+	return v;
+}
+
 /* A 2xx body that ended inside its root element, or whose transfer broke
  * (BROKE): the fetch failed ("truncated"), the complete items before the
  * cut are stored, and the validators are not, so that the next request
@@ -1195,8 +1214,9 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 		st->n_200++;
 		d->totals.ok200++;
 		/* The document's validators, replacing the old ones (absent = none). */
-		set_str(&st->etag, r->etag);
-		set_str(&st->last_modified, r->last_modified);
+		set_str(&st->etag, sendable_validator(rt, "ETag", r->etag));
+		set_str(&st->last_modified,
+			sendable_validator(rt, "Last-Modified", r->last_modified));
 		if (doc->feed.title)
 			set_str(&st->title, doc->feed.title);
 		if (doc->feed.link)
@@ -1218,9 +1238,10 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 		d->totals.not_modified++;
 		/* A 304 may refresh the validators; keep the ones it does not send. */
 		if (r->etag)
-			set_str(&st->etag, r->etag);
+			set_str(&st->etag, sendable_validator(rt, "ETag", r->etag));
 		if (r->last_modified)
-			set_str(&st->last_modified, r->last_modified);
+			set_str(&st->last_modified,
+				sendable_validator(rt, "Last-Modified", r->last_modified));
 		o.ok = true;
 		o.sched = SCHEDULE_OK;
 		o.hints = rt->have_hints ? &rt->hints : NULL;

@@ -65,6 +65,20 @@ class FetchTest(unittest.TestCase):
         j = r.json()
         return j.get("feed", j) if isinstance(j, dict) else None
 
+    def test_a_validator_with_a_control_character(self):
+        # An ETag that cannot be sent back in a header is not kept: the
+        # next requests are conditional on Last-Modified alone, and the log
+        # says so once, not at every fetch.
+        path = "/static?etag=%22a%01b%22"
+        d = self.feedd([("v", path, "")], interval="1s")
+        reqs = self.wait_requests(path, 4)
+        self.assertNotIn("if-none-match", reqs[0]["headers"])
+        for r in reqs[1:]:
+            self.assertNotIn("if-none-match", r["headers"])
+            self.assertIn("if-modified-since", r["headers"])
+        log = d.read_log()
+        self.assertEqual(log.count("the server's ETag holds a control character"), 1, log)
+
     def test_conditional_get_across_restart(self):
         self.srv.set_feed("c", items=[{"guid": "1", "title": "one"}])
         d = self.feedd([("c", "/feed/c", "")])
