@@ -32,6 +32,7 @@ Pass (exit 0) when:
 Prints the figures; exit 1 with the reasons otherwise.
 """
 import argparse
+import contextlib
 import email.utils
 import gzip
 import hashlib
@@ -503,6 +504,23 @@ def rss_kib(pid):
     return 0
 
 
+def attach_hostile(stack, sock):
+    """The socket API's hostile clients (tests/integration/hostile_load.py)
+    for the whole run: the pollers and consumers must see every item all
+    the same."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                    "..", "integration"))
+    import hostile_load
+    hostile_load.raise_nofile(4096)
+    stack.enter_context(hostile_load.IdleConnections(sock, 1000))
+    stack.enter_context(hostile_load.IdleKeepAlive(sock, 50))
+    stack.enter_context(hostile_load.Slowloris(sock, 100))
+    stack.enter_context(hostile_load.ReconnectLoop(sock))
+    stack.enter_context(hostile_load.LongPollBurst(sock, 300))
+    print("hostile clients attached: 1000 idle, 50 keep-alive, 100 slow-loris, "
+          "a reconnect loop, 300 held long-polls", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--feedd", default=os.environ.get("FEEDD_BIN", "feedd"))
@@ -517,6 +535,9 @@ def main():
     ap.add_argument("--consumers", type=int, default=2)
     ap.add_argument("--sanitized", action="store_true",
                     default=os.environ.get("FEEDD_SANITIZE", "0").lower() in ("1", "on", "true"))
+    ap.add_argument("--hostile", action="store_true",
+                    help="keep hostile clients on the socket the whole run (idle, "
+                         "keep-alive, slow-loris, a reconnect loop, held long-polls)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the state folder and the server's log")
     args = ap.parse_args()
@@ -555,6 +576,7 @@ def main():
                          stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                          env=env)
     api = UnixHTTP(sock, 60)
+    hostile = contextlib.ExitStack()
     code = None
     died_early = False
     rss = []
@@ -565,6 +587,8 @@ def main():
             time.sleep(0.1)
         if not os.path.exists(sock):
             raise RuntimeError("feedd never created its socket (exit %s)" % d.poll())
+        if args.hostile:
+            attach_hostile(hostile, sock)
         stop = threading.Event()
         errors = []
         seen_p = [[] for _ in range(args.pollers)]
@@ -640,6 +664,7 @@ def main():
         if any(t.is_alive() for t in threads):
             problems.append("readers still running 5 minutes after the stop")
         problems.extend(errors[:10])
+        hostile.close()
         d.send_signal(signal.SIGTERM)
         try:
             code = d.wait(120)
@@ -648,6 +673,7 @@ def main():
             code = d.wait()
             problems.append("feedd did not stop on SIGTERM")
     finally:
+        hostile.close()
         if d.poll() is None:
             d.kill()
             d.wait()
