@@ -764,25 +764,35 @@ static void json_put_stored(struct buf *b, const char *text)
 	json_decref(j);
 }
 
+/* An item's own fields, item_to_json's first eight keys in its order: the
+ * start of both the API's rows and `feedd --parse`'s items. */
+static void json_put_item_head(struct buf *b, const char *guid, const char *url,
+			       const char *title, const char *author, const char *summary,
+			       const char *content, int64_t published, int64_t updated)
+{
+	buf_puts(b, "{\"guid\":");
+	json_put_lossy(b, guid);
+	buf_puts(b, ",\"url\":");
+	json_put_lossy(b, url);
+	buf_puts(b, ",\"title\":");
+	json_put_lossy(b, title);
+	buf_puts(b, ",\"author\":");
+	json_put_lossy(b, author);
+	buf_puts(b, ",\"summary\":");
+	json_put_lossy(b, summary);
+	buf_puts(b, ",\"content\":");
+	json_put_lossy(b, content);
+	buf_puts(b, ",\"published\":");
+	json_put_date(b, published);
+	buf_puts(b, ",\"updated\":");
+	json_put_date(b, updated);
+}
+
 void apifmt_row_json(struct buf *b, const struct item_row *r)
 {
 	/* Keys in item_row_to_json's order. */
-	buf_puts(b, "{\"guid\":");
-	json_put_lossy(b, r->guid);
-	buf_puts(b, ",\"url\":");
-	json_put_lossy(b, r->url);
-	buf_puts(b, ",\"title\":");
-	json_put_lossy(b, r->title);
-	buf_puts(b, ",\"author\":");
-	json_put_lossy(b, r->author);
-	buf_puts(b, ",\"summary\":");
-	json_put_lossy(b, r->summary);
-	buf_puts(b, ",\"content\":");
-	json_put_lossy(b, r->content);
-	buf_puts(b, ",\"published\":");
-	json_put_date(b, r->published);
-	buf_puts(b, ",\"updated\":");
-	json_put_date(b, r->updated);
+	json_put_item_head(b, r->guid, r->url, r->title, r->author, r->summary, r->content,
+			   r->published, r->updated);
 	buf_puts(b, ",\"categories\":");
 	json_put_stored(b, r->categories);
 	buf_puts(b, ",\"enclosures\":");
@@ -805,6 +815,68 @@ void apifmt_row_json(struct buf *b, const struct item_row *r)
 	buf_puts(b, ",\"date\":");
 	json_put_date(b, r->date ? r->date : DATE_NONE);
 	buf_append(b, "}", 1);
+}
+
+/* --- the item model, as `feedd --parse` prints it --- */
+
+void apifmt_item_json(struct buf *b, const struct item *it)
+{
+	json_put_item_head(b, it->guid, it->url, it->title, it->author, it->summary,
+			   it->content, it->published, it->updated);
+	buf_puts(b, ",\"categories\":[");
+	for (size_t i = 0; i < it->ncategories; i++) {
+		if (i)
+			buf_append(b, ",", 1);
+		json_put_lossy(b, it->categories[i]);
+	}
+	buf_puts(b, "],\"enclosures\":[");
+	for (size_t i = 0; i < it->nenclosures; i++) {
+		const struct enclosure *e = &it->enclosures[i];
+		buf_puts(b, i ? ",{\"url\":" : "{\"url\":");
+		json_put_lossy(b, e->url);
+		buf_puts(b, ",\"type\":");
+		json_put_lossy(b, e->type);
+		buf_puts(b, ",\"length\":");
+		if (e->length >= 0)
+			json_put_int(b, e->length);
+		else
+			buf_append(b, "null", 4);
+		buf_append(b, "}", 1);
+	}
+	buf_append(b, "]}", 2);
+}
+
+void apifmt_feed_json(struct buf *b, const struct feed_info *f)
+{
+	buf_puts(b, "{\"title\":");
+	json_put_lossy(b, f->title);
+	buf_puts(b, ",\"link\":");
+	json_put_lossy(b, f->link);
+	buf_puts(b, ",\"description\":");
+	json_put_lossy(b, f->description);
+	buf_puts(b, ",\"language\":");
+	json_put_lossy(b, f->language);
+	buf_puts(b, ",\"updated\":");
+	json_put_date(b, f->updated);
+	buf_append(b, "}", 1);
+}
+
+void apifmt_doc_json(struct buf *b, const struct doc *d,
+		     void (*flush)(struct buf *b, void *arg), void *arg)
+{
+	buf_puts(b, "{\"feed\":");
+	apifmt_feed_json(b, &d->feed);
+	buf_puts(b, ",\"items\":[");
+	for (size_t i = 0; i < d->nitems; i++) {
+		if (i)
+			buf_append(b, ",", 1);
+		apifmt_item_json(b, &d->items[i]);
+		if (flush && b->len >= APIFMT_FLUSH_BYTES)
+			flush(b, arg);
+	}
+	buf_append(b, "]}", 2);
+	if (flush)
+		flush(b, arg);
 }
 
 /* TSV and Atom read few fields but parse dates and the stored arrays:
