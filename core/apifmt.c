@@ -512,6 +512,74 @@ void apifmt_atom_doc(struct buf *b, const char *title, int64_t newest, int64_t n
 /* A string as json_string_lossy + json_put_string would write it: invalid
  * UTF-8 bytes become U+FFFD, quotes, backslashes and control characters
  * are escaped; runs of plain bytes are copied at once. NULL is null. */
+/* Whether S[0..LEN) is all valid UTF-8 (utf8_seq_len's rule): plain
+ * ASCII eight bytes at a time, two- and three-byte sequences inline. */
+static bool utf8_valid(const unsigned char *u, size_t len)
+{
+	const uint64_t high = 0x8080808080808080u;
+	size_t i = 0;
+	while (i < len) {
+		while (i + 8 <= len) {
+			uint64_t x;
+			memcpy(&x, u + i, 8);
+			if (x & high)
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		unsigned char c = u[i];
+		if (c < 0x80) {
+			i++;
+		} else if (c >= 0xC2 && c <= 0xDF && i + 1 < len && (u[i + 1] & 0xC0) == 0x80) {
+			i += 2;
+		} else if (c >= 0xE0 && c <= 0xEF && i + 2 < len && (u[i + 1] & 0xC0) == 0x80 &&
+			   (u[i + 2] & 0xC0) == 0x80 && (c != 0xE0 || u[i + 1] >= 0xA0) &&
+			   (c != 0xED || u[i + 1] < 0xA0)) {
+			i += 3;
+		} else {
+			size_t n = utf8_seq_len(u + i, len - i);
+			if (!n)
+				return false;
+			i += n;
+		}
+	}
+	return true;
+}
+
+/* S[0..LEN), valid UTF-8, quoted: only quotes, backslashes and control
+ * characters need a look, found eight bytes at a time (exact tests: a
+ * byte equal to a value, a byte below 0x20; bytes from 0x80 pass). */
+static void json_put_valid(struct buf *b, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	size_t start = 0, i = 0;
+	buf_append(b, "\"", 1);
+	while (i < len) {
+		while (i + 8 <= len) {
+			uint64_t x;
+			memcpy(&x, u + i, 8);
+			uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+			uint64_t special = ((x - ones * 0x20) | (q - ones) | (bs - ones)) & ~x & high;
+			if (special)
+				break;
+			i += 8;
+		}
+		size_t stop = i + 8 < len ? i + 8 : len;
+		for (; i < stop; i++) {
+			unsigned char c = u[i];
+			if (c >= 0x20 && c != '"' && c != '\\')
+				continue;
+			buf_append(b, s + start, i - start);
+			start = i + 1;
+			put_escape(b, c);
+		}
+	}
+	buf_append(b, s + start, len - start);
+	buf_append(b, "\"", 1);
+}
+
 static void json_put_lossy(struct buf *b, const char *s)
 {
 	if (!s) {
@@ -520,6 +588,10 @@ static void json_put_lossy(struct buf *b, const char *s)
 	}
 	const unsigned char *u = (const unsigned char *)s;
 	size_t len = strlen(s), start = 0, i = 0;
+	if (utf8_valid(u, len)) {
+		json_put_valid(b, s, len);
+		return;
+	}
 	buf_append(b, "\"", 1);
 	while (i < len) {
 		/* Eight plain bytes at a time: none below 0x20, none a quote or
@@ -542,6 +614,18 @@ static void json_put_lossy(struct buf *b, const char *s)
 			continue;
 		}
 		if (c >= 0x80) {
+			/* Two- and three-byte sequences, as utf8_seq_len takes
+			 * them, without the call (text in most scripts). */
+			if (c >= 0xC2 && c <= 0xDF && i + 1 < len && (u[i + 1] & 0xC0) == 0x80) {
+				i += 2;
+				continue;
+			}
+			if (c >= 0xE0 && c <= 0xEF && i + 2 < len && (u[i + 1] & 0xC0) == 0x80 &&
+			    (u[i + 2] & 0xC0) == 0x80 && (c != 0xE0 || u[i + 1] >= 0xA0) &&
+			    (c != 0xED || u[i + 1] < 0xA0)) {
+				i += 3;
+				continue;
+			}
 			size_t n = utf8_seq_len(u + i, len - i);
 			if (n) {
 				i += n;
