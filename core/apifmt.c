@@ -522,8 +522,13 @@ static bool utf8_valid(const unsigned char *u, size_t len)
 		while (i + 8 <= len) {
 			uint64_t x;
 			memcpy(&x, u + i, 8);
-			if (x & high)
+			if (x & high) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				/* Straight to the first byte from 0x80. */
+				i += (size_t)__builtin_ctzll(x & high) / 8;
+#endif
 				break;
+			}
 			i += 8;
 		}
 		if (i >= len)
