@@ -11,6 +11,7 @@
 #   bench_parse --read corpus  reads each file and parses it into the item
 #                              model (dates, URLs resolved), as `feedd --parse`
 #   feedd --parse corpus/*     the same plus the JSON of every document
+# and the last line gives the two feedd figures as ratios to sfeed's.
 set -eu
 build=${1:-build/rel}
 rounds=${ROUNDS:-5}
@@ -52,5 +53,9 @@ awk -v b="$bytes" -v s="$t_sfeed" -v f="$t_bench" -v j="$t_feedd" 'BEGIN {
 	printf "feedd parser:           %6.1f MB/s (%.3f s CPU, reading and the item model)\n", b / 1e6 / f, f;
 	if (j != "")
 		printf "feedd --parse (+JSON):  %6.1f MB/s (%.3f s CPU)\n", b / 1e6 / j, j;
+	printf "speed against sfeed:    parser %.2fx", s / f;
+	if (j != "")
+		printf ", feedd --parse with its output %.2fx", s / j;
+	printf " (sfeed = 1.00x; the same corpus, rounds interleaved)\n";
 }'
 "$bench" --read "$dir/corpus" | tail -1

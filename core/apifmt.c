@@ -512,6 +512,79 @@ void apifmt_atom_doc(struct buf *b, const char *title, int64_t newest, int64_t n
 /* A string as json_string_lossy + json_put_string would write it: invalid
  * UTF-8 bytes become U+FFFD, quotes, backslashes and control characters
  * are escaped; runs of plain bytes are copied at once. NULL is null. */
+/* Whether S[0..LEN) is all valid UTF-8 (utf8_seq_len's rule): plain
+ * ASCII eight bytes at a time, two- and three-byte sequences inline. */
+static bool utf8_valid(const unsigned char *u, size_t len)
+{
+	const uint64_t high = 0x8080808080808080u;
+	size_t i = 0;
+	while (i < len) {
+		while (i + 8 <= len) {
+			uint64_t x;
+			memcpy(&x, u + i, 8);
+			if (x & high) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				/* Straight to the first byte from 0x80. */
+				i += (size_t)__builtin_ctzll(x & high) / 8;
+#endif
+				break;
+			}
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		unsigned char c = u[i];
+		if (c < 0x80) {
+			i++;
+		} else if (c >= 0xC2 && c <= 0xDF && i + 1 < len && (u[i + 1] & 0xC0) == 0x80) {
+			i += 2;
+		} else if (c >= 0xE0 && c <= 0xEF && i + 2 < len && (u[i + 1] & 0xC0) == 0x80 &&
+			   (u[i + 2] & 0xC0) == 0x80 && (c != 0xE0 || u[i + 1] >= 0xA0) &&
+			   (c != 0xED || u[i + 1] < 0xA0)) {
+			i += 3;
+		} else {
+			size_t n = utf8_seq_len(u + i, len - i);
+			if (!n)
+				return false;
+			i += n;
+		}
+	}
+	return true;
+}
+
+/* S[0..LEN), valid UTF-8, quoted: only quotes, backslashes and control
+ * characters need a look, found eight bytes at a time (exact tests: a
+ * byte equal to a value, a byte below 0x20; bytes from 0x80 pass). */
+static void json_put_valid(struct buf *b, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	size_t start = 0, i = 0;
+	buf_append(b, "\"", 1);
+	while (i < len) {
+		while (i + 8 <= len) {
+			uint64_t x;
+			memcpy(&x, u + i, 8);
+			uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+			uint64_t special = ((x - ones * 0x20) | (q - ones) | (bs - ones)) & ~x & high;
+			if (special)
+				break;
+			i += 8;
+		}
+		size_t stop = i + 8 < len ? i + 8 : len;
+		for (; i < stop; i++) {
+			unsigned char c = u[i];
+			if (c >= 0x20 && c != '"' && c != '\\')
+				continue;
+			buf_append(b, s + start, i - start);
+			start = i + 1;
+			put_escape(b, c);
+		}
+	}
+	buf_append(b, s + start, len - start);
+	buf_append(b, "\"", 1);
+}
+
 static void json_put_lossy(struct buf *b, const char *s)
 {
 	if (!s) {
@@ -520,6 +593,10 @@ static void json_put_lossy(struct buf *b, const char *s)
 	}
 	const unsigned char *u = (const unsigned char *)s;
 	size_t len = strlen(s), start = 0, i = 0;
+	if (utf8_valid(u, len)) {
+		json_put_valid(b, s, len);
+		return;
+	}
 	buf_append(b, "\"", 1);
 	while (i < len) {
 		/* Eight plain bytes at a time: none below 0x20, none a quote or
@@ -542,6 +619,18 @@ static void json_put_lossy(struct buf *b, const char *s)
 			continue;
 		}
 		if (c >= 0x80) {
+			/* Two- and three-byte sequences, as utf8_seq_len takes
+			 * them, without the call (text in most scripts). */
+			if (c >= 0xC2 && c <= 0xDF && i + 1 < len && (u[i + 1] & 0xC0) == 0x80) {
+				i += 2;
+				continue;
+			}
+			if (c >= 0xE0 && c <= 0xEF && i + 2 < len && (u[i + 1] & 0xC0) == 0x80 &&
+			    (u[i + 2] & 0xC0) == 0x80 && (c != 0xE0 || u[i + 1] >= 0xA0) &&
+			    (c != 0xED || u[i + 1] < 0xA0)) {
+				i += 3;
+				continue;
+			}
 			size_t n = utf8_seq_len(u + i, len - i);
 			if (n) {
 				i += n;
@@ -764,25 +853,35 @@ static void json_put_stored(struct buf *b, const char *text)
 	json_decref(j);
 }
 
+/* An item's own fields, item_to_json's first eight keys in its order: the
+ * start of both the API's rows and `feedd --parse`'s items. */
+static void json_put_item_head(struct buf *b, const char *guid, const char *url,
+			       const char *title, const char *author, const char *summary,
+			       const char *content, int64_t published, int64_t updated)
+{
+	buf_puts(b, "{\"guid\":");
+	json_put_lossy(b, guid);
+	buf_puts(b, ",\"url\":");
+	json_put_lossy(b, url);
+	buf_puts(b, ",\"title\":");
+	json_put_lossy(b, title);
+	buf_puts(b, ",\"author\":");
+	json_put_lossy(b, author);
+	buf_puts(b, ",\"summary\":");
+	json_put_lossy(b, summary);
+	buf_puts(b, ",\"content\":");
+	json_put_lossy(b, content);
+	buf_puts(b, ",\"published\":");
+	json_put_date(b, published);
+	buf_puts(b, ",\"updated\":");
+	json_put_date(b, updated);
+}
+
 void apifmt_row_json(struct buf *b, const struct item_row *r)
 {
 	/* Keys in item_row_to_json's order. */
-	buf_puts(b, "{\"guid\":");
-	json_put_lossy(b, r->guid);
-	buf_puts(b, ",\"url\":");
-	json_put_lossy(b, r->url);
-	buf_puts(b, ",\"title\":");
-	json_put_lossy(b, r->title);
-	buf_puts(b, ",\"author\":");
-	json_put_lossy(b, r->author);
-	buf_puts(b, ",\"summary\":");
-	json_put_lossy(b, r->summary);
-	buf_puts(b, ",\"content\":");
-	json_put_lossy(b, r->content);
-	buf_puts(b, ",\"published\":");
-	json_put_date(b, r->published);
-	buf_puts(b, ",\"updated\":");
-	json_put_date(b, r->updated);
+	json_put_item_head(b, r->guid, r->url, r->title, r->author, r->summary, r->content,
+			   r->published, r->updated);
 	buf_puts(b, ",\"categories\":");
 	json_put_stored(b, r->categories);
 	buf_puts(b, ",\"enclosures\":");
@@ -805,6 +904,68 @@ void apifmt_row_json(struct buf *b, const struct item_row *r)
 	buf_puts(b, ",\"date\":");
 	json_put_date(b, r->date ? r->date : DATE_NONE);
 	buf_append(b, "}", 1);
+}
+
+/* --- the item model, as `feedd --parse` prints it --- */
+
+void apifmt_item_json(struct buf *b, const struct item *it)
+{
+	json_put_item_head(b, it->guid, it->url, it->title, it->author, it->summary,
+			   it->content, it->published, it->updated);
+	buf_puts(b, ",\"categories\":[");
+	for (size_t i = 0; i < it->ncategories; i++) {
+		if (i)
+			buf_append(b, ",", 1);
+		json_put_lossy(b, it->categories[i]);
+	}
+	buf_puts(b, "],\"enclosures\":[");
+	for (size_t i = 0; i < it->nenclosures; i++) {
+		const struct enclosure *e = &it->enclosures[i];
+		buf_puts(b, i ? ",{\"url\":" : "{\"url\":");
+		json_put_lossy(b, e->url);
+		buf_puts(b, ",\"type\":");
+		json_put_lossy(b, e->type);
+		buf_puts(b, ",\"length\":");
+		if (e->length >= 0)
+			json_put_int(b, e->length);
+		else
+			buf_append(b, "null", 4);
+		buf_append(b, "}", 1);
+	}
+	buf_append(b, "]}", 2);
+}
+
+void apifmt_feed_json(struct buf *b, const struct feed_info *f)
+{
+	buf_puts(b, "{\"title\":");
+	json_put_lossy(b, f->title);
+	buf_puts(b, ",\"link\":");
+	json_put_lossy(b, f->link);
+	buf_puts(b, ",\"description\":");
+	json_put_lossy(b, f->description);
+	buf_puts(b, ",\"language\":");
+	json_put_lossy(b, f->language);
+	buf_puts(b, ",\"updated\":");
+	json_put_date(b, f->updated);
+	buf_append(b, "}", 1);
+}
+
+void apifmt_doc_json(struct buf *b, const struct doc *d,
+		     void (*flush)(struct buf *b, void *arg), void *arg)
+{
+	buf_puts(b, "{\"feed\":");
+	apifmt_feed_json(b, &d->feed);
+	buf_puts(b, ",\"items\":[");
+	for (size_t i = 0; i < d->nitems; i++) {
+		if (i)
+			buf_append(b, ",", 1);
+		apifmt_item_json(b, &d->items[i]);
+		if (flush && b->len >= APIFMT_FLUSH_BYTES)
+			flush(b, arg);
+	}
+	buf_append(b, "]}", 2);
+	if (flush)
+		flush(b, arg);
 }
 
 /* TSV and Atom read few fields but parse dates and the stored arrays:

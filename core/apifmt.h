@@ -55,4 +55,19 @@ int64_t apifmt_row_atom(struct buf *b, const struct item_row *row, int64_t now);
 void apifmt_atom_doc(struct buf *b, const char *title, int64_t newest, int64_t now,
 		     const char *entries, size_t len);
 
+/* --- the item model (a parsed struct doc), as `feedd --parse` prints it:
+ * the bytes of json_dumps(doc_to_json(D), JSON_COMPACT |
+ * JSON_PRESERVE_ORDER), written straight, without the tree. --- */
+/* item_to_json(IT)'s bytes, no newline. */
+void apifmt_item_json(struct buf *b, const struct item *it);
+/* feed_info_to_json(F)'s bytes, no newline. */
+void apifmt_feed_json(struct buf *b, const struct feed_info *f);
+/* doc_to_json(D)'s bytes, no newline. When FLUSH is not NULL it is called
+ * with ARG whenever B holds APIFMT_FLUSH_BYTES or more after an item, and
+ * once at the end; it is to write B's bytes out and empty it (len = 0), so
+ * that B stays small however many items D has. */
+#define APIFMT_FLUSH_BYTES (256u * 1024)
+void apifmt_doc_json(struct buf *b, const struct doc *d,
+		     void (*flush)(struct buf *b, void *arg), void *arg);
+
 #endif

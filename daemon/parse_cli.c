@@ -1,12 +1,16 @@
-/* parse_cli.c — `feedd --parse`: the parser on local files, JSON out. */
+/* parse_cli.c — `feedd --parse`: the parser on local files, JSON out.
+ *
+ * The JSON is written by apifmt_doc_json, the direct writer the API's item
+ * rows use (no jansson tree), through a reused buffer that is handed to
+ * stdout's (enlarged) stdio buffer every APIFMT_FLUSH_BYTES. */
 #include "daemon/parse_cli.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/apifmt.h"
 #include "core/parse.h"
 
 static void usage(void)
@@ -34,7 +38,24 @@ static int take_header(struct parse_opts *o, const char *h)
 	return 0;
 }
 
-static int parse_file(const struct parse_opts *opts, const char *path)
+struct out_ctx {
+	struct buf out;          /* one document's JSON, reused between files */
+	bool failed;             /* the buffer could not grow */
+};
+
+/* apifmt_doc_json's flush: B's bytes to stdout, B emptied. */
+static void write_out(struct buf *b, void *arg)
+{
+	struct out_ctx *ctx = arg;
+	if (b->oom)
+		ctx->failed = true;
+	else if (b->len)
+		fwrite(b->data, 1, b->len, stdout);
+	b->len = 0;
+	b->oom = false;
+}
+
+static int parse_file(const struct parse_opts *opts, struct out_ctx *ctx, const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
@@ -75,15 +96,18 @@ static int parse_file(const struct parse_opts *opts, const char *path)
 		fprintf(stderr, "feedd --parse: %s: truncated: the document ends %s\n", path, d->cut);
 	if (d->capped)
 		fprintf(stderr, "feedd --parse: %s: capped: %s\n", path, d->capped);
-	json_t *j = doc_to_json(d);
-	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (s) {
-		fputs(s, stdout);
-		fputc('\n', stdout);
-	}
-	free(s);
-	json_decref(j);
+	struct buf *out = &ctx->out;
+	out->len = 0;
+	ctx->failed = false;
+	apifmt_doc_json(out, d, write_out, ctx);
 	doc_free(d);
+	if (ctx->failed) {
+		/* The document is partly written: end the line, say so. */
+		fputc('\n', stdout);
+		fprintf(stderr, "feedd --parse: %s: out of memory\n", path);
+		return -ENOMEM;
+	}
+	fputc('\n', stdout);
 	return 0;
 }
 
@@ -113,6 +137,10 @@ int parse_cli_main(int argc, char **argv)
 		}
 	}
 	parse_global_init();
+	/* Fully buffered whatever stdout is; flushed after each file. */
+	static char obuf[1 << 16];
+	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
+	struct out_ctx ctx = {0};
 	files_only = false;
 	for (int i = 1; i < argc; i++) {
 		if (!files_only && argv[i][0] == '-' && argv[i][1]) {
@@ -123,10 +151,11 @@ int parse_cli_main(int argc, char **argv)
 			continue;
 		}
 		nfiles++;
-		if (parse_file(&opts, argv[i]) < 0)
+		if (parse_file(&opts, &ctx, argv[i]) < 0)
 			status = 1;
 		fflush(stdout);
 	}
+	buf_free(&ctx.out);
 	parse_global_cleanup();
 	if (!nfiles) {
 		usage();

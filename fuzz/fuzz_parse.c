@@ -8,13 +8,18 @@
  * byte) — a document as is, so that tests/data/feeds seeds it unchanged;
  * its seed and options then come from a hash of it. The options also set
  * Content-Location and Content-Language, from a table or from the
- * document's own bytes. */
+ * document's own bytes.
+ *
+ * A parsed document must also render, through apifmt_doc_json (the writer
+ * of `feedd --parse`), to the very bytes of the jansson tree doc_to_json
+ * builds. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/apifmt.h"
 #include "core/parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -102,7 +107,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		json_t *j = doc_to_json(d);
 		s = json_dumps(j, JSON_COMPACT);
+		char *tree = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		json_decref(j);
+		struct buf direct = { 0 };
+		apifmt_doc_json(&direct, d, NULL, NULL);
+		if (tree && !direct.oom &&
+		    (direct.len != strlen(tree) || memcmp(direct.data, tree, direct.len)))
+			abort();
+		buf_free(&direct);
+		free(tree);
 	}
 	free(err);
 	doc_free(d);

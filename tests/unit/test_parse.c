@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "core/apifmt.h"
 #include "core/parse.h"
 
 static char *read_all(const char *path, size_t *len)
@@ -67,6 +68,32 @@ static char *doc_dump(const struct doc *d)
 	char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
 	json_decref(j);
 	return s;
+}
+
+/* apifmt_doc_json's flush: the bytes go on to another buffer. */
+static void flush_to(struct buf *b, void *arg)
+{
+	buf_append(arg, b->data, b->len);
+	b->len = 0;
+}
+
+/* `feedd --parse`'s writer gives the bytes of the jansson tree, whether it
+ * renders at once or flushes as it goes. */
+static void assert_direct_equals_tree(const struct doc *d, const json_t *tree)
+{
+	char *want = json_dumps(tree, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	assert_non_null(want);
+	struct buf once = {0}, part = {0}, all = {0};
+	apifmt_doc_json(&once, d, NULL, NULL);
+	apifmt_doc_json(&part, d, flush_to, &all);
+	assert_false(once.oom || all.oom);
+	assert_string_equal(once.data, want);
+	assert_string_equal(all.data, want);
+	assert_int_equal(part.len, 0);
+	buf_free(&once);
+	buf_free(&part);
+	buf_free(&all);
+	free(want);
 }
 
 struct feed_case {
@@ -125,6 +152,7 @@ static void test_feeds(void **state)
 				char *g = json_dumps(got, JSON_INDENT(1));
 				fail_msg("%s (chunk %zu) differs from expected:\n%s", c->file, chunks[k], g);
 			}
+			assert_direct_equals_tree(d, got);
 			json_decref(got);
 			char *s = doc_dump(d);
 			if (!first)
