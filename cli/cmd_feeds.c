@@ -12,8 +12,8 @@
 
 /* Options of the read-only commands: --json and --help, then between MINPOS
  * and MAXPOS arguments. Returns -1 to go on, or an exit code. */
-static int parse_json_opt(const struct command *c, int argc, char **argv, bool *json,
-			  int minpos, int maxpos)
+int ctl_parse_json_opt(const struct command *c, int argc, char **argv, bool *json,
+		       int minpos, int maxpos)
 {
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
@@ -40,7 +40,7 @@ static int parse_json_opt(const struct command *c, int argc, char **argv, bool *
 	return -1;
 }
 
-static int finish_output(void)
+int ctl_finish_output(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		perror("feedctl: writing the output failed");
@@ -53,7 +53,7 @@ static int dump(json_t *j)
 {
 	json_dumpf(j, stdout, JSON_INDENT(2));
 	putchar('\n');
-	return finish_output();
+	return ctl_finish_output();
 }
 
 static const char *s_or(json_t *o, const char *k, const char *dflt)
@@ -111,7 +111,7 @@ static const char *feed_state(json_t *f)
 int cmd_feeds(const struct command *c, int argc, char **argv)
 {
 	bool json;
-	int code = parse_json_opt(c, argc, argv, &json, 0, 0);
+	int code = ctl_parse_json_opt(c, argc, argv, &json, 0, 0);
 	if (code >= 0)
 		return code;
 	json_t *a = NULL;
@@ -158,7 +158,7 @@ int cmd_feeds(const struct command *c, int argc, char **argv)
 	}
 	free(line.s);
 	json_decref(a);
-	return finish_output();
+	return ctl_finish_output();
 }
 
 /* key: value lines for a person, nested objects indented. */
@@ -186,7 +186,7 @@ static void print_object(json_t *o, int indent)
 int cmd_feed(const struct command *c, int argc, char **argv)
 {
 	bool json;
-	int code = parse_json_opt(c, argc, argv, &json, 1, 1);
+	int code = ctl_parse_json_opt(c, argc, argv, &json, 1, 1);
 	if (code >= 0)
 		return code;
 	struct strbuf t = {0};
@@ -201,7 +201,7 @@ int cmd_feed(const struct command *c, int argc, char **argv)
 		code = dump(a);
 	} else {
 		print_object(a, 0);
-		code = finish_output();
+		code = ctl_finish_output();
 	}
 	json_decref(a);
 	return code;
@@ -306,7 +306,7 @@ static void print_instances(json_t *inst)
 int cmd_status(const struct command *c, int argc, char **argv)
 {
 	bool json;
-	int code = parse_json_opt(c, argc, argv, &json, 0, 0);
+	int code = ctl_parse_json_opt(c, argc, argv, &json, 0, 0);
 	if (code >= 0)
 		return code;
 	json_t *a = NULL;
@@ -322,7 +322,7 @@ int cmd_status(const struct command *c, int argc, char **argv)
 		if (inst)
 			print_instances(inst);
 		json_decref(inst);
-		code = finish_output();
+		code = ctl_finish_output();
 	}
 	json_decref(a);
 	return code;
@@ -513,7 +513,7 @@ static int refresh_done(json_t *queued, json_t *results, int worst)
 		code = dump(doc);
 		json_decref(doc);
 	} else {
-		code = finish_output();
+		code = ctl_finish_output();
 	}
 	return worst ? worst : code;
 }
@@ -593,7 +593,7 @@ int cmd_refresh(const struct command *c, int argc, char **argv)
 int cmd_reload(const struct command *c, int argc, char **argv)
 {
 	bool json;
-	int code = parse_json_opt(c, argc, argv, &json, 0, 0);
+	int code = ctl_parse_json_opt(c, argc, argv, &json, 0, 0);
 	if (code >= 0)
 		return code;
 	json_t *a = NULL;
@@ -606,7 +606,7 @@ int cmd_reload(const struct command *c, int argc, char **argv)
 	}
 	printf("reloaded: %lld feeds\n", json_integer_value(json_object_get(a, "feeds")));
 	json_decref(a);
-	return finish_output();
+	return ctl_finish_output();
 }
 
 /* log-level: the level from /v1/status; log-level LEVEL sets it (until
@@ -614,7 +614,7 @@ int cmd_reload(const struct command *c, int argc, char **argv)
 int cmd_log_level(const struct command *c, int argc, char **argv)
 {
 	bool json;
-	int code = parse_json_opt(c, argc, argv, &json, 0, 1);
+	int code = ctl_parse_json_opt(c, argc, argv, &json, 0, 1);
 	if (code >= 0)
 		return code;
 	json_t *a = NULL;
@@ -628,7 +628,7 @@ int cmd_log_level(const struct command *c, int argc, char **argv)
 		else
 			printf("%s\n", json_string_value(json_object_get(doc, "log_level")));
 		json_decref(doc);
-		return json ? code : finish_output();
+		return json ? code : ctl_finish_output();
 	}
 	if (log_level_from_name(argv[optind]) < 0) {
 		fprintf(stderr, "feedctl: log-level takes " LOG_LEVEL_NAMES ", not \"%s\"\n",
@@ -649,5 +649,5 @@ int cmd_log_level(const struct command *c, int argc, char **argv)
 	}
 	printf("log level %s (was %s)\n", s_or(a, "log_level", "?"), s_or(a, "was", "?"));
 	json_decref(a);
-	return finish_output();
+	return ctl_finish_output();
 }

@@ -12,45 +12,6 @@
 
 #define SHOW_MAX 60   /* bytes of a title or an error in the table */
 
-/* --json, --help; then between MINPOS and MAXPOS arguments. -1 to go on,
- * else an exit code. */
-static int parse_opts(const struct command *c, int argc, char **argv, bool *json, int minpos,
-		      int maxpos)
-{
-	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	*json = false;
-	int opt;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (opt == 'j') {
-			*json = true;
-		} else if (opt == 'h') {
-			ctl_usage_of(c, stdout);
-			return CTL_EXIT_OK;
-		} else {
-			ctl_usage_of(c, stderr);
-			return CTL_EXIT_USAGE;
-		}
-	}
-	if (argc - optind < minpos || argc - optind > maxpos) {
-		ctl_usage_of(c, stderr);
-		return CTL_EXIT_USAGE;
-	}
-	return -1;
-}
-
-static int finish(void)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		perror("feedctl: writing the output failed");
-		return CTL_EXIT_LOCAL;
-	}
-	return 0;
-}
-
 /* S on one line: control characters as spaces, at most SHOW_MAX bytes
  * (cut on a UTF-8 boundary, "..." said). */
 static void put_field(const char *s)
@@ -83,7 +44,7 @@ static void target_of(struct strbuf *t, const char *path, const char *feed)
 static int hooks_retry(const struct command *c, int argc, char **argv)
 {
 	bool json;
-	int code = parse_opts(c, argc - 1, argv + 1, &json, 0, 1);
+	int code = ctl_parse_json_opt(c, argc - 1, argv + 1, &json, 0, 1);
 	if (code >= 0)
 		return code;
 	const char *feed = optind < argc - 1 ? argv[1 + optind] : NULL;
@@ -103,7 +64,7 @@ static int hooks_retry(const struct command *c, int argc, char **argv)
 		       feed ? feed : "every feed");
 	}
 	json_decref(a);
-	return finish();
+	return ctl_finish_output();
 }
 
 int cmd_hooks(const struct command *c, int argc, char **argv)
@@ -111,7 +72,7 @@ int cmd_hooks(const struct command *c, int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "retry"))
 		return hooks_retry(c, argc, argv);
 	bool json;
-	int code = parse_opts(c, argc, argv, &json, 0, 1);
+	int code = ctl_parse_json_opt(c, argc, argv, &json, 0, 1);
 	if (code >= 0)
 		return code;
 	const char *feed = optind < argc ? argv[optind] : NULL;
@@ -126,7 +87,7 @@ int cmd_hooks(const struct command *c, int argc, char **argv)
 		json_dumpf(a, stdout, JSON_INDENT(2));
 		putchar('\n');
 		json_decref(a);
-		return finish();
+		return ctl_finish_output();
 	}
 	json_t *failed = json_object_get(a, "failed");
 	size_t i;
@@ -148,5 +109,5 @@ int cmd_hooks(const struct command *c, int argc, char **argv)
 		fprintf(stderr, "feedctl: more parked deliveries than shown; "
 				"`feedctl hooks FEED` shows one feed's\n");
 	json_decref(a);
-	return finish();
+	return ctl_finish_output();
 }

@@ -46,6 +46,12 @@ int ctl_call(const char *method, const char *target, const char *body, json_t **
 	     struct client_resp *raw);
 int ctl_unreachable(int err);
 void ctl_usage_of(const struct command *c, FILE *out);
+/* --json and --help, then between MINPOS and MAXPOS arguments: -1 to go
+ * on, else the exit code (usage printed). */
+int ctl_parse_json_opt(const struct command *c, int argc, char **argv, bool *json,
+		       int minpos, int maxpos);
+/* Flushes stdout: 0, or CTL_EXIT_LOCAL after saying the output failed. */
+int ctl_finish_output(void);
 
 int cmd_items(const struct command *c, int argc, char **argv);
 int cmd_new(const struct command *c, int argc, char **argv);
