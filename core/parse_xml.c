@@ -171,7 +171,7 @@ struct xml_state {
 	char *guid_url;         /* that guid resolved as a URL, for the item URL */
 	bool guid_atom;         /* it is an Atom id (an IRI by RFC 4287), not an RSS guid */
 	bool has_content;       /* a content element has started in this item */
-	bool summary_copied;    /* the summary is the content's copy */
+	int sum_depth;          /* depth of the element the summary came from (0: none, or a copy) */
 	struct capture cap;
 	xmlEntityPtr ents[MAX_ENTITIES];
 	size_t nents;
@@ -560,6 +560,22 @@ static void c1_fix_into(char **s)
 
 #define c1_to_cp1252(raw) do { if (strstr((raw), "\xC2")) c1_fix_into(&(raw)); } while (0)
 
+/* An author that is an e-mail address and no name. */
+static bool bare_address(const char *s)
+{
+	return strchr(s, '@') && !strpbrk(s, " \t");
+}
+
+/* An empty string as NULL (absent), which is how it is printed. */
+static char *nonempty(char *s)
+{
+	if (s && !*s) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
 /* Applies the captured value to its target. */
 static void end_capture(struct xml_state *x)
 {
@@ -619,30 +635,52 @@ static void end_capture(struct xml_state *x)
 	case T_SUMMARY:
 		if (!it) {
 			set_str(&f->description, &x->fp.desc, c->prio, value_html(c, raw));
-		} else if (c->prio == 1 && x->ip.summary == 1 && !x->summary_copied &&
-			   !x->has_content) {
-			/* A second summary (description + summary): the
-			 * longer form, as feedparser reads it. */
-			if (!it->content)
-				it->content = value_html(c, raw);
-			else
+		} else if (x->ip.summary && !x->has_content) {
+			/* feedparser's order, not a ranking: a summary-like
+			 * element (description, atom:summary, itunes:summary,
+			 * media:description, dc:description) after the item
+			 * has a summary, and before any content element, is
+			 * the item's content. */
+			x->has_content = true;
+			if (!x->ip.content) {
+				it->content = nonempty(value_html(c, raw));
+				x->ip.content = 1;
+			} else {
 				free(raw);
-			x->ip.content = 1;
+			}
 		} else {
-			if (x->summary_copied && c->prio <= x->ip.summary)
-				x->ip.summary = 0;
-			x->summary_copied = false;
-			set_str(&it->summary, &x->ip.summary, c->prio, value_html(c, raw));
+			/* Otherwise it is the summary: the last one wins, unless
+			 * it is nested deeper than the one it would replace
+			 * (media:group/media:description after description). */
+			char *v = nonempty(value_html(c, raw));
+			if (!x->sum_depth || c->depth <= x->sum_depth) {
+				free(it->summary);
+				it->summary = v;
+				x->sum_depth = c->depth;
+			} else {
+				free(v);
+			}
+			x->ip.summary = 1;
 		}
 		return;
 	case T_CONTENT:
-		if (it && !(x->ip.content && x->ip.content <= c->prio)) {
+		if (it) {
+			/* The first content element is the content, even an
+			 * empty one; HTML and text content is also the summary
+			 * when there is none yet. */
 			bool copy = !c->base64 || c->type != CT_TEXT;
-			set_str(&it->content, &x->ip.content, c->prio, value_html(c, raw));
-			if (copy && it->content && !it->summary) {
-				it->summary = strdup(it->content);
+			char *v = nonempty(value_html(c, raw));
+			if (copy && !x->ip.summary) {
+				free(it->summary);
+				it->summary = v ? strdup(v) : NULL;
 				x->ip.summary = 1;
-				x->summary_copied = true;
+			}
+			if (!x->ip.content) {
+				free(it->content);
+				it->content = v;
+				x->ip.content = 1;
+			} else {
+				free(v);
 			}
 		} else {
 			free(raw);
@@ -708,10 +746,16 @@ static void end_capture(struct xml_state *x)
 			char *v = value_plain(c, raw);
 			char *n = text_author_name(v);
 			free(v);
-			if (x->ip.author && x->ip.author <= c->prio)
+			/* feedparser keeps the details of the first author
+			 * element (author, dc:creator, itunes:author alike) that
+			 * has any; a bare address gives way to a later name. */
+			if (x->ip.author && !(x->ip.author == 2 && n && !bare_address(n))) {
 				free(n);
-			else
-				set_str(&it->author, &x->ip.author, c->prio, n);
+			} else if (n) {
+				free(it->author);
+				it->author = n;
+				x->ip.author = bare_address(n) ? 2 : 1;
+			}
 		} else {
 			free(raw);
 		}
@@ -831,7 +875,8 @@ static void start_item(struct xml_state *x, int nattr, const xmlChar **attrs)
 	x->guid_perma = false;
 	free(x->guid_url);
 	x->guid_url = NULL;
-	x->has_content = x->summary_copied = false;
+	x->has_content = false;
+	x->sum_depth = 0;
 	char *about = attr_get(nattr, attrs, "about", NS_RDF);
 	if (about)
 		set_str(&x->item->guid, &x->ip.guid, 3, trimmed(about));
