@@ -470,9 +470,12 @@ static const char *resolve_tag(struct rewrite *w, const char *p, const char *bas
 			char *raw = attr_unescape(v, vl);
 			char *val = raw;
 			char *res = NULL;
-			if (raw && is_uri) {
-				/* Trimmed in place: the value is ours. */
-				char *t = raw;
+			char empty[1] = "";
+			if (is_uri) {
+				/* Trimmed in place: the value is ours. An empty
+				 * value is a reference to the base itself
+				 * (RFC 3986 5.2.2), as feedparser resolves it. */
+				char *t = raw ? raw : empty;
 				size_t tl2 = strlen(t);
 				while (tl2 && is_ws((unsigned char)t[tl2 - 1]))
 					t[--tl2] = '\0';
@@ -537,19 +540,19 @@ static bool is_alpha(unsigned char c) { return c < 0x80 && isalpha(c); }
 
 /* The end of the domain of an address whose domain starts at D (after the
  * '@'), as feedparser's pattern reads it: either three dotted numbers and a
- * dot, or one or more "label." (as many as still leave a top label), then a
+ * dot after a '[', or one or more "label." (as many as still leave a top label), then a
  * top label of 2-4 letters or 1-3 digits, an optional ']' and an optional
  * "?subject=..."; NULL when there is none. */
 static const char *email_domain_end(const char *d)
 {
 	const char *tops[64];
 	size_t ntops = 0;
-	/* The numeric form: [\[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\. */
-	const char *p = d;
-	bool numeric = true;
+	/* The numeric form: \[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\. */
+	const char *p = d + 1;
+	bool numeric = *d == '[';
 	for (int part = 0; part < 3 && numeric; part++) {
 		int n = 0;
-		while (n < 3 && (is_digit((unsigned char)*p) || (part == 0 && *p == '[')))
+		while (n < 3 && is_digit((unsigned char)*p))
 			p++, n++;
 		if (!n || *p != '.')
 			numeric = false;

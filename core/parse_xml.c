@@ -146,6 +146,7 @@ struct capture {
 	int prio;
 	enum ctype type;
 	bool base64;
+	bool media_type;        /* typed as neither text, HTML nor XHTML (image/png, text/css) */
 	bool strip_div;         /* Atom 1.0 type="xhtml": the wrapper div is not content */
 	bool truncated;
 	struct sbuf buf;
@@ -359,12 +360,13 @@ static void add_enclosure(struct item *it, char *url, char *type, char *len)
 
 /* The type of a text construct from its type/mode attributes. */
 static enum ctype construct_type(struct xml_state *x, int nattr, const xmlChar **attrs,
-				 enum ctype dflt, bool *base64)
+				 enum ctype dflt, bool *base64, bool *media)
 {
 	char *type = attr_get(nattr, attrs, "type", NS_CORE);
 	char *mode = attr_get(nattr, attrs, "mode", NS_CORE);
 	enum ctype t = dflt;
 	*base64 = false;
+	*media = false;
 	if (type) {
 		for (char *c = type; *c; c++)
 			*c = (char)tolower((unsigned char)*c);
@@ -380,10 +382,11 @@ static enum ctype construct_type(struct xml_state *x, int nattr, const xmlChar *
 		else if (!strcmp(ty, "xhtml") || !strcmp(ty, "application/xhtml+xml"))
 			t = CT_XHTML;
 		else if (!strncmp(ty, "text/", 5))
-			t = CT_TEXT;
+			t = CT_TEXT, *media = true;
 		else if (strstr(ty, "xml"))
-			t = CT_XHTML;
+			t = CT_XHTML, *media = true;
 		else if (*ty) {
+			*media = true;
 			/* Atom 1.0: any other media type is base64. */
 			t = CT_TEXT;
 			*base64 = x->o->doc->format == DOC_ATOM10;
@@ -413,6 +416,7 @@ static void start_capture(struct xml_state *x, enum target tgt, int prio, enum c
 	c->prio = prio;
 	c->type = type;
 	c->base64 = base64;
+	c->media_type = false;
 	c->strip_div = false;
 	c->truncated = false;
 	c->base = cur_base(x);
@@ -423,9 +427,10 @@ static void start_capture(struct xml_state *x, enum target tgt, int prio, enum c
 static void start_construct(struct xml_state *x, enum target tgt, int prio, enum ctype dflt,
 			    int nattr, const xmlChar **attrs)
 {
-	bool b64;
-	enum ctype t = construct_type(x, nattr, attrs, dflt, &b64);
+	bool b64, media;
+	enum ctype t = construct_type(x, nattr, attrs, dflt, &b64, &media);
 	start_capture(x, tgt, prio, t, b64);
+	x->cap.media_type = media;
 	x->cap.strip_div = t == CT_XHTML && x->o->doc->format == DOC_ATOM10;
 }
 
@@ -667,8 +672,9 @@ static void end_capture(struct xml_state *x)
 		if (it) {
 			/* The first content element is the content, even an
 			 * empty one; HTML and text content is also the summary
-			 * when there is none yet. */
-			bool copy = !c->base64 || c->type != CT_TEXT;
+			 * when there is none yet; content of another media
+			 * type (image/png, text/css) is not. */
+			bool copy = !c->media_type;
 			char *v = nonempty(value_html(c, raw));
 			if (copy && !x->ip.summary) {
 				free(it->summary);

@@ -59,10 +59,12 @@ class ParseCliTest(unittest.TestCase):
 
     def test_real_world_fixtures(self):
         # Feeds shaped like real podcast, WordPress, Mastodon, YouTube,
-        # GitHub and Blogger feeds; the expected answers are feedparser's
-        # (summary/content order, which author), checked by hand.
+        # GitHub, Blogger and news feeds, and a relative xml:base; the
+        # expected answers are feedparser's (summary/content order, which
+        # author, href="" as the base itself), checked by hand.
         names = ["podcast-itunes.xml", "wordpress-rss.xml", "mastodon-rss.xml",
-                 "youtube-atom.xml", "github-atom.xml", "blogger-atom.xml"]
+                 "youtube-atom.xml", "github-atom.xml", "blogger-atom.xml",
+                 "news-media-rss.xml", "relative-base-atom.xml"]
         for name in names:
             path = os.path.join(DATA, "feeds", name)
             r = run("--url", "http://doc.example.net/dir/feed", path)

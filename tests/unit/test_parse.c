@@ -98,6 +98,8 @@ static const struct feed_case feed_cases[] = {
 	{"youtube-atom.xml", NULL, DOC_ATOM10},
 	{"github-atom.xml", NULL, DOC_ATOM10},
 	{"blogger-atom.xml", NULL, DOC_ATOM10},
+	{"news-media-rss.xml", NULL, DOC_RSS},
+	{"relative-base-atom.xml", NULL, DOC_ATOM10},
 };
 
 /* Every test feed: the expected JSON, whatever the chunking. */
