@@ -123,7 +123,7 @@ enum ctype { CT_TEXT, CT_HTML, CT_XHTML };
 enum target {
 	T_NONE, T_TITLE, T_LINK, T_DESC, T_SUMMARY, T_CONTENT, T_GUID, T_PUBLISHED,
 	T_UPDATED, T_AUTHOR, T_NAME, T_EMAIL, T_CATEGORY, T_KEYWORDS, T_LANGUAGE,
-	T_TTL, T_HOUR, T_DAY, T_SY_PERIOD, T_SY_FREQ,
+	T_TTL, T_HOUR, T_DAY, T_SY_PERIOD, T_SY_FREQ, T_ENCLOSURE,
 };
 
 struct frame {
@@ -172,6 +172,7 @@ struct xml_state {
 	char *guid_url;         /* that guid resolved as a URL, for the item URL */
 	bool guid_atom;         /* it is an Atom id (an IRI by RFC 4287), not an RSS guid */
 	bool has_content;       /* a content element has started in this item */
+	char *enc_type, *enc_len; /* a <link rel="enclosure"> whose address is its text */
 	int sum_depth;          /* depth of the element the summary came from (0: none, or a copy) */
 	struct capture cap;
 	xmlEntityPtr ents[MAX_ENTITIES];
@@ -805,6 +806,18 @@ static void end_capture(struct xml_state *x)
 		free(v);
 		return;
 	}
+	case T_ENCLOSURE: {
+		char *v = trimmed(raw);
+		char *url = v ? url_resolve(c->base, v) : NULL;
+		free(v);
+		if (it) {
+			add_enclosure(it, url, x->enc_type, x->enc_len);
+			x->enc_type = x->enc_len = NULL;
+		} else {
+			free(url);
+		}
+		return;
+	}
 	case T_NONE:
 		break;
 	}
@@ -829,7 +842,19 @@ static void start_link(struct xml_state *x, int nattr, const xmlChar **attrs)
 {
 	char *href = attr_get(nattr, attrs, "href", NS_CORE);
 	if (!href) {
-		start_capture(x, T_LINK, 2, CT_TEXT, false);
+		/* The address as text; feedparser gives it to the link the
+		 * element declares, so an enclosure's is an enclosure. */
+		char *rel = x->item ? trimmed(attr_get(nattr, attrs, "rel", NS_CORE)) : NULL;
+		if (rel && !strcasecmp(rel, "enclosure")) {
+			free(x->enc_type);
+			free(x->enc_len);
+			x->enc_type = attr_get(nattr, attrs, "type", NS_CORE);
+			x->enc_len = attr_get(nattr, attrs, "length", NS_CORE);
+			start_capture(x, T_ENCLOSURE, 1, CT_TEXT, false);
+		} else {
+			start_capture(x, T_LINK, 2, CT_TEXT, false);
+		}
+		free(rel);
 		return;
 	}
 	char *rel = trimmed(attr_get(nattr, attrs, "rel", NS_CORE));
@@ -1487,6 +1512,8 @@ void xml_free(struct xml_state *x)
 	}
 	free(x->author_name);
 	free(x->author_email);
+	free(x->enc_type);
+	free(x->enc_len);
 	sbuf_free(&x->cap.buf);
 	free(x);
 }
