@@ -382,11 +382,13 @@ static enum ctype construct_type(struct xml_state *x, int nattr, const xmlChar *
 			t = CT_HTML;
 		else if (!strcmp(ty, "xhtml") || !strcmp(ty, "application/xhtml+xml"))
 			t = CT_XHTML;
-		else if (!strncmp(ty, "text/", 5))
-			t = CT_TEXT, *media = true;
-		else if (strstr(ty, "xml"))
-			t = CT_XHTML, *media = true;
-		else if (*ty) {
+		else if (!strncmp(ty, "text/", 5)) {
+			t = CT_TEXT;
+			*media = true;
+		} else if (strstr(ty, "xml")) {
+			t = CT_XHTML;
+			*media = true;
+		} else if (*ty) {
 			*media = true;
 			/* Atom 1.0: any other media type is base64. */
 			t = CT_TEXT;
