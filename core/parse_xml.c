@@ -106,6 +106,7 @@ static const struct el_name el_names[] = {
 	{NS_CORE, "name", EL_NAME}, {NS_CORE, "email", EL_EMAIL},
 	{NS_CORE, "category", EL_CATEGORY}, {NS_DC, "subject", EL_DC_SUBJECT},
 	{NS_ITUNES, "keywords", EL_ITUNES_KEYWORDS}, {NS_ITUNES, "category", EL_ITUNES_CATEGORY},
+	{NS_CORE, "tags", EL_ITUNES_KEYWORDS},
 	{NS_MEDIA, "category", EL_MEDIA_CATEGORY}, {NS_CORE, "enclosure", EL_ENCLOSURE},
 	{NS_CORE, "language", EL_LANGUAGE}, {NS_DC, "language", EL_LANGUAGE},
 	{NS_CORE, "ttl", EL_TTL}, {NS_CORE, "skipHours", EL_SKIPHOURS},
