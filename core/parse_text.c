@@ -677,3 +677,65 @@ char *text_author_name(const char *s)
 	}
 	return rest ? rest : text_trim_dup(b, elen);
 }
+
+static bool void_element(const char *n, size_t l)
+{
+	static const char *const v[] = {
+		"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+		"param", "source", "track", "wbr", "keygen", "command", "basefont", "frame",
+		"isindex",
+	};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		if (strlen(v[i]) == l && strncasecmp(v[i], n, l) == 0)
+			return true;
+	return false;
+}
+
+char *text_html_unselfclose(char *html)
+{
+	if (!html || !strstr(html, "/>"))
+		return html;
+	char *o = html;
+	for (const char *p = html; *p;) {
+		if (p[0] != '<' || !isalpha((unsigned char)p[1])) {
+			*o++ = *p++;
+			continue;
+		}
+		const char *name = p + 1;
+		size_t nl = 0;
+		while (name[nl] && !is_ws((unsigned char)name[nl]) && name[nl] != '>' &&
+		       name[nl] != '/')
+			nl++;
+		/* The tag's end, quoted values skipped. */
+		const char *q = name + nl;
+		char quote = 0;
+		while (*q && (quote || *q != '>')) {
+			if (quote && *q == quote)
+				quote = 0;
+			else if (!quote && (*q == '"' || *q == '\''))
+				quote = *q;
+			q++;
+		}
+		if (!*q) {
+			while (p < q)
+				*o++ = *p++;
+			break;
+		}
+		const char *slash = q;
+		while (slash > name + nl && is_ws((unsigned char)slash[-1]))
+			slash--;
+		if (slash > name && slash[-1] == '/' && !void_element(name, nl)) {
+			const char *cut = slash - 1;
+			while (cut > name + nl && is_ws((unsigned char)cut[-1]))
+				cut--;
+			while (p < cut)
+				*o++ = *p++;
+			p = q;  /* continue at the '>' */
+			continue;
+		}
+		while (p <= q)
+			*o++ = *p++;
+	}
+	*o = '\0';
+	return html;
+}

@@ -494,6 +494,8 @@ static char *value_html(struct capture *c, char *raw)
 		free(h);
 		h = r;
 	}
+	if (h && c->type == CT_HTML)
+		h = text_html_unselfclose(h);
 	return h;
 }
 
