@@ -136,6 +136,10 @@ char *text_base64_decode(const char *s);
 char *text_html_resolve(const char *html, const char *base);
 /* "jane@example.org (Jane Doe)" -> "Jane Doe"; a new string. */
 char *text_author_name(const char *s);
+/* Drops the self-closing '/' of elements that are not void ("<circle />"
+ * -> "<circle>"), as feedparser's HTML serialiser does; in place, returns
+ * HTML. */
+char *text_html_unselfclose(char *html);
 /* The UTF-8 encoding of a named HTML entity (without & and ;), or NULL. */
 const char *text_html_entity(const char *name, char buf[8]);
 /* The code point of a named HTML entity, or 0. */

@@ -470,9 +470,12 @@ static const char *resolve_tag(struct rewrite *w, const char *p, const char *bas
 			char *raw = attr_unescape(v, vl);
 			char *val = raw;
 			char *res = NULL;
-			if (raw && is_uri) {
-				/* Trimmed in place: the value is ours. */
-				char *t = raw;
+			char empty[1] = "";
+			if (is_uri) {
+				/* Trimmed in place: the value is ours. An empty
+				 * value is a reference to the base itself
+				 * (RFC 3986 5.2.2), as feedparser resolves it. */
+				char *t = raw ? raw : empty;
 				size_t tl2 = strlen(t);
 				while (tl2 && is_ws((unsigned char)t[tl2 - 1]))
 					t[--tl2] = '\0';
@@ -522,53 +525,217 @@ char *text_html_resolve(const char *html, const char *base)
 	return sbuf_take(&w.b);
 }
 
-static bool email_char(unsigned char c)
+static bool local_char(unsigned char c)
 {
-	return isalnum(c) || c == '.' || c == '_' || c == '-' || c == '+' || c >= 0x80;
+	return (c < 0x80 && isalnum(c)) || c == '.' || c == '_' || c == '-' || c == '+';
+}
+
+static bool label_char(unsigned char c)
+{
+	return (c < 0x80 && isalnum(c)) || c == '-';
+}
+
+static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static bool is_alpha(unsigned char c) { return c < 0x80 && isalpha(c); }
+
+/* The end of the domain of an address whose domain starts at D (after the
+ * '@'), as feedparser's pattern reads it: either three dotted numbers and a
+ * dot after a '[', or one or more "label." (as many as still leave a top label), then a
+ * top label of 2-4 letters or 1-3 digits, an optional ']' and an optional
+ * "?subject=..."; NULL when there is none. */
+static const char *email_domain_end(const char *d)
+{
+	const char *tops[64];
+	size_t ntops = 0;
+	/* The numeric form: \[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\. */
+	const char *p = d + 1;
+	bool numeric = *d == '[';
+	for (int part = 0; part < 3 && numeric; part++) {
+		int n = 0;
+		while (n < 3 && is_digit((unsigned char)*p))
+			p++, n++;
+		if (!n || *p != '.')
+			numeric = false;
+		else
+			p++;
+	}
+	if (numeric)
+		tops[ntops++] = p;
+	/* The label form, greedy: every "label." end is a candidate. */
+	p = d;
+	const char *cands[64];
+	size_t ncands = 0;
+	for (;;) {
+		const char *q = p;
+		while (label_char((unsigned char)*q))
+			q++;
+		if (q == p || *q != '.' || ncands == 64)
+			break;
+		p = q + 1;
+		cands[ncands++] = p;
+	}
+	while (ncands && ntops < 64)
+		tops[ntops++] = cands[--ncands];
+	/* Regex alternation order: the numeric form first, then the labels
+	 * from the longest; the first with a top label wins. */
+	for (size_t i = 0; i < ntops; i++) {
+		const char *t = tops[i], *e = t;
+		int n = 0;
+		while (n < 4 && is_alpha((unsigned char)*e))
+			e++, n++;
+		if (n < 2) {
+			e = t;
+			n = 0;
+			while (n < 3 && is_digit((unsigned char)*e))
+				e++, n++;
+			if (!n)
+				continue;
+		}
+		if (*e == ']')
+			e++;
+		if (strncmp(e, "?subject=", 9) == 0 && e[9] && !isspace((unsigned char)e[9])) {
+			e += 9;
+			while (*e && !isspace((unsigned char)*e))
+				e++;
+		}
+		return e;
+	}
+	return NULL;
+}
+
+/* Finds the first address feedparser's email pattern finds in S. */
+static bool email_find(const char *s, const char **b, const char **e)
+{
+	for (const char *at = strchr(s, '@'); at; at = strchr(at + 1, '@')) {
+		const char *start = at;
+		while (start > s && local_char((unsigned char)start[-1]))
+			start--;
+		if (start == at)
+			continue;
+		const char *end = email_domain_end(at + 1);
+		if (!end)
+			continue;
+		*b = start;
+		*e = end;
+		return true;
+	}
+	return false;
 }
 
 char *text_author_name(const char *s)
 {
 	if (!s)
 		return NULL;
-	/* Take the e-mail address out ("jane@x.org (Jane)", "Jane <jane@x.org>",
-	 * "Jane (jane@x.org)"); what is left, without its brackets, is the name. */
-	const char *at = strchr(s, '@');
-	if (!at || at == s)
+	/* As feedparser splits an RSS author ("jane@x.org (Jane)",
+	 * "Jane <jane@x.org>", "Jane (jane@x.org)"): every copy of the first
+	 * address it finds is taken out, then "()" and "<>", then one '(' at
+	 * the start and one ')' at the end. What is left is the name; with no
+	 * name, the address. A string without an address is the name as is. */
+	const char *b, *e;
+	if (!email_find(s, &b, &e))
 		return text_trim_dup(s, strlen(s));
-	const char *b = at, *e = at + 1;
-	while (b > s && email_char((unsigned char)b[-1]))
-		b--;
-	while (*e && email_char((unsigned char)*e))
-		e++;
-	if (strncasecmp(b, "mailto:", 7) == 0)
-		b += 0;
-	if (b >= s + 7 && strncasecmp(b - 7, "mailto:", 7) == 0)
-		b -= 7;
+	size_t elen = (size_t)(e - b);
 	struct sbuf out = {0};
-	sbuf_add(&out, s, (size_t)(b - s), SIZE_MAX);
-	sbuf_add(&out, e, strlen(e), SIZE_MAX);
+	for (const char *p = s; *p;) {
+		if (strncmp(p, b, elen) == 0) {
+			p += elen;
+			continue;
+		}
+		sbuf_add(&out, p, 1, SIZE_MAX);
+		p++;
+	}
 	char *rest = sbuf_take(&out);
 	if (rest) {
-		/* Drop emptied brackets, then brackets around the whole name. */
-		char *o = rest;
-		for (char *p = rest; *p; p++) {
-			if ((p[0] == '(' && p[1] == ')') || (p[0] == '<' && p[1] == '>')) {
-				p++;
-				continue;
+		static const char *const pairs[] = {"()", "<>", "&lt;&gt;"};
+		for (size_t k = 0; k < 3; k++) {
+			size_t pl = strlen(pairs[k]);
+			char *o = rest;
+			for (char *p = rest; *p;) {
+				if (strncmp(p, pairs[k], pl) == 0) {
+					p += pl;
+					continue;
+				}
+				*o++ = *p++;
 			}
-			*o++ = *p;
+			*o = '\0';
 		}
-		*o = '\0';
 		char *t = text_trim_dup(rest, strlen(rest));
 		free(rest);
 		rest = t;
 		size_t n = rest ? strlen(rest) : 0;
-		if (n >= 2 && rest[0] == '(' && rest[n - 1] == ')') {
-			t = text_trim_dup(rest + 1, n - 2);
+		size_t from = n && rest[0] == '(' ? 1 : 0;
+		size_t to = n > from && rest[n - 1] == ')' ? n - 1 : n;
+		if (from || to != n) {
+			t = text_trim_dup(rest + from, to - from);
 			free(rest);
 			rest = t;
 		}
+		if (rest && !*rest) {
+			free(rest);
+			rest = NULL;
+		}
 	}
-	return rest ? rest : text_trim_dup(b, (size_t)(e - b));
+	return rest ? rest : text_trim_dup(b, elen);
+}
+
+static bool void_element(const char *n, size_t l)
+{
+	static const char *const v[] = {
+		"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+		"param", "source", "track", "wbr", "keygen", "command", "basefont", "frame",
+		"isindex",
+	};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		if (strlen(v[i]) == l && strncasecmp(v[i], n, l) == 0)
+			return true;
+	return false;
+}
+
+char *text_html_unselfclose(char *html)
+{
+	if (!html || !strstr(html, "/>"))
+		return html;
+	char *o = html;
+	for (const char *p = html; *p;) {
+		if (p[0] != '<' || !isalpha((unsigned char)p[1])) {
+			*o++ = *p++;
+			continue;
+		}
+		const char *name = p + 1;
+		size_t nl = 0;
+		while (name[nl] && !is_ws((unsigned char)name[nl]) && name[nl] != '>' &&
+		       name[nl] != '/')
+			nl++;
+		/* The tag's end, quoted values skipped. */
+		const char *q = name + nl;
+		char quote = 0;
+		while (*q && (quote || *q != '>')) {
+			if (quote && *q == quote)
+				quote = 0;
+			else if (!quote && (*q == '"' || *q == '\''))
+				quote = *q;
+			q++;
+		}
+		if (!*q) {
+			while (p < q)
+				*o++ = *p++;
+			break;
+		}
+		const char *slash = q;
+		while (slash > name + nl && is_ws((unsigned char)slash[-1]))
+			slash--;
+		if (slash > name && slash[-1] == '/' && !void_element(name, nl)) {
+			const char *cut = slash - 1;
+			while (cut > name + nl && is_ws((unsigned char)cut[-1]))
+				cut--;
+			while (p < cut)
+				*o++ = *p++;
+			p = q;  /* continue at the '>' */
+			continue;
+		}
+		while (p <= q)
+			*o++ = *p++;
+	}
+	*o = '\0';
+	return html;
 }

@@ -106,6 +106,7 @@ static const struct el_name el_names[] = {
 	{NS_CORE, "name", EL_NAME}, {NS_CORE, "email", EL_EMAIL},
 	{NS_CORE, "category", EL_CATEGORY}, {NS_DC, "subject", EL_DC_SUBJECT},
 	{NS_ITUNES, "keywords", EL_ITUNES_KEYWORDS}, {NS_ITUNES, "category", EL_ITUNES_CATEGORY},
+	{NS_CORE, "tags", EL_ITUNES_KEYWORDS},
 	{NS_MEDIA, "category", EL_MEDIA_CATEGORY}, {NS_CORE, "enclosure", EL_ENCLOSURE},
 	{NS_CORE, "language", EL_LANGUAGE}, {NS_DC, "language", EL_LANGUAGE},
 	{NS_CORE, "ttl", EL_TTL}, {NS_CORE, "skipHours", EL_SKIPHOURS},
@@ -123,7 +124,7 @@ enum ctype { CT_TEXT, CT_HTML, CT_XHTML };
 enum target {
 	T_NONE, T_TITLE, T_LINK, T_DESC, T_SUMMARY, T_CONTENT, T_GUID, T_PUBLISHED,
 	T_UPDATED, T_AUTHOR, T_NAME, T_EMAIL, T_CATEGORY, T_KEYWORDS, T_LANGUAGE,
-	T_TTL, T_HOUR, T_DAY, T_SY_PERIOD, T_SY_FREQ,
+	T_TTL, T_HOUR, T_DAY, T_SY_PERIOD, T_SY_FREQ, T_ENCLOSURE,
 };
 
 struct frame {
@@ -146,6 +147,7 @@ struct capture {
 	int prio;
 	enum ctype type;
 	bool base64;
+	bool media_type;        /* typed as neither text, HTML nor XHTML (image/png, text/css) */
 	bool strip_div;         /* Atom 1.0 type="xhtml": the wrapper div is not content */
 	bool truncated;
 	struct sbuf buf;
@@ -171,7 +173,8 @@ struct xml_state {
 	char *guid_url;         /* that guid resolved as a URL, for the item URL */
 	bool guid_atom;         /* it is an Atom id (an IRI by RFC 4287), not an RSS guid */
 	bool has_content;       /* a content element has started in this item */
-	bool summary_copied;    /* the summary is the content's copy */
+	char *enc_type, *enc_len; /* a <link rel="enclosure"> whose address is its text */
+	int sum_depth;          /* depth of the element the summary came from (0: none, or a copy) */
 	struct capture cap;
 	xmlEntityPtr ents[MAX_ENTITIES];
 	size_t nents;
@@ -359,12 +362,13 @@ static void add_enclosure(struct item *it, char *url, char *type, char *len)
 
 /* The type of a text construct from its type/mode attributes. */
 static enum ctype construct_type(struct xml_state *x, int nattr, const xmlChar **attrs,
-				 enum ctype dflt, bool *base64)
+				 enum ctype dflt, bool *base64, bool *media)
 {
 	char *type = attr_get(nattr, attrs, "type", NS_CORE);
 	char *mode = attr_get(nattr, attrs, "mode", NS_CORE);
 	enum ctype t = dflt;
 	*base64 = false;
+	*media = false;
 	if (type) {
 		for (char *c = type; *c; c++)
 			*c = (char)tolower((unsigned char)*c);
@@ -379,11 +383,14 @@ static enum ctype construct_type(struct xml_state *x, int nattr, const xmlChar *
 			t = CT_HTML;
 		else if (!strcmp(ty, "xhtml") || !strcmp(ty, "application/xhtml+xml"))
 			t = CT_XHTML;
-		else if (!strncmp(ty, "text/", 5))
+		else if (!strncmp(ty, "text/", 5)) {
 			t = CT_TEXT;
-		else if (strstr(ty, "xml"))
+			*media = true;
+		} else if (strstr(ty, "xml")) {
 			t = CT_XHTML;
-		else if (*ty) {
+			*media = true;
+		} else if (*ty) {
+			*media = true;
 			/* Atom 1.0: any other media type is base64. */
 			t = CT_TEXT;
 			*base64 = x->o->doc->format == DOC_ATOM10;
@@ -413,6 +420,7 @@ static void start_capture(struct xml_state *x, enum target tgt, int prio, enum c
 	c->prio = prio;
 	c->type = type;
 	c->base64 = base64;
+	c->media_type = false;
 	c->strip_div = false;
 	c->truncated = false;
 	c->base = cur_base(x);
@@ -423,9 +431,10 @@ static void start_capture(struct xml_state *x, enum target tgt, int prio, enum c
 static void start_construct(struct xml_state *x, enum target tgt, int prio, enum ctype dflt,
 			    int nattr, const xmlChar **attrs)
 {
-	bool b64;
-	enum ctype t = construct_type(x, nattr, attrs, dflt, &b64);
+	bool b64, media;
+	enum ctype t = construct_type(x, nattr, attrs, dflt, &b64, &media);
 	start_capture(x, tgt, prio, t, b64);
+	x->cap.media_type = media;
 	x->cap.strip_div = t == CT_XHTML && x->o->doc->format == DOC_ATOM10;
 }
 
@@ -485,6 +494,8 @@ static char *value_html(struct capture *c, char *raw)
 		free(h);
 		h = r;
 	}
+	if (h && c->type == CT_HTML)
+		h = text_html_unselfclose(h);
 	return h;
 }
 
@@ -560,6 +571,22 @@ static void c1_fix_into(char **s)
 
 #define c1_to_cp1252(raw) do { if (strstr((raw), "\xC2")) c1_fix_into(&(raw)); } while (0)
 
+/* An author that is an e-mail address and no name. */
+static bool bare_address(const char *s)
+{
+	return strchr(s, '@') && !strpbrk(s, " \t");
+}
+
+/* An empty string as NULL (absent), which is how it is printed. */
+static char *nonempty(char *s)
+{
+	if (s && !*s) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
 /* Applies the captured value to its target. */
 static void end_capture(struct xml_state *x)
 {
@@ -619,30 +646,53 @@ static void end_capture(struct xml_state *x)
 	case T_SUMMARY:
 		if (!it) {
 			set_str(&f->description, &x->fp.desc, c->prio, value_html(c, raw));
-		} else if (c->prio == 1 && x->ip.summary == 1 && !x->summary_copied &&
-			   !x->has_content) {
-			/* A second summary (description + summary): the
-			 * longer form, as feedparser reads it. */
-			if (!it->content)
-				it->content = value_html(c, raw);
-			else
+		} else if (x->ip.summary && !x->has_content) {
+			/* feedparser's order, not a ranking: a summary-like
+			 * element (description, atom:summary, itunes:summary,
+			 * media:description, dc:description) after the item
+			 * has a summary, and before any content element, is
+			 * the item's content. */
+			x->has_content = true;
+			if (!x->ip.content) {
+				it->content = nonempty(value_html(c, raw));
+				x->ip.content = 1;
+			} else {
 				free(raw);
-			x->ip.content = 1;
+			}
 		} else {
-			if (x->summary_copied && c->prio <= x->ip.summary)
-				x->ip.summary = 0;
-			x->summary_copied = false;
-			set_str(&it->summary, &x->ip.summary, c->prio, value_html(c, raw));
+			/* Otherwise it is the summary: the last one wins, unless
+			 * it is nested deeper than the one it would replace
+			 * (media:group/media:description after description). */
+			char *v = nonempty(value_html(c, raw));
+			if (!x->sum_depth || c->depth <= x->sum_depth) {
+				free(it->summary);
+				it->summary = v;
+				x->sum_depth = c->depth;
+			} else {
+				free(v);
+			}
+			x->ip.summary = 1;
 		}
 		return;
 	case T_CONTENT:
-		if (it && !(x->ip.content && x->ip.content <= c->prio)) {
-			bool copy = !c->base64 || c->type != CT_TEXT;
-			set_str(&it->content, &x->ip.content, c->prio, value_html(c, raw));
-			if (copy && it->content && !it->summary) {
-				it->summary = strdup(it->content);
+		if (it) {
+			/* The first content element is the content, even an
+			 * empty one; HTML and text content is also the summary
+			 * when there is none yet; content of another media
+			 * type (image/png, text/css) is not. */
+			bool copy = !c->media_type;
+			char *v = nonempty(value_html(c, raw));
+			if (copy && !x->ip.summary) {
+				free(it->summary);
+				it->summary = v ? strdup(v) : NULL;
 				x->ip.summary = 1;
-				x->summary_copied = true;
+			}
+			if (!x->ip.content) {
+				free(it->content);
+				it->content = v;
+				x->ip.content = 1;
+			} else {
+				free(v);
 			}
 		} else {
 			free(raw);
@@ -708,10 +758,16 @@ static void end_capture(struct xml_state *x)
 			char *v = value_plain(c, raw);
 			char *n = text_author_name(v);
 			free(v);
-			if (x->ip.author && x->ip.author <= c->prio)
+			/* feedparser keeps the details of the first author
+			 * element (author, dc:creator, itunes:author alike) that
+			 * has any; a bare address gives way to a later name. */
+			if (x->ip.author && !(x->ip.author == 2 && n && !bare_address(n))) {
 				free(n);
-			else
-				set_str(&it->author, &x->ip.author, c->prio, n);
+			} else if (n) {
+				free(it->author);
+				it->author = n;
+				x->ip.author = bare_address(n) ? 2 : 1;
+			}
 		} else {
 			free(raw);
 		}
@@ -755,6 +811,18 @@ static void end_capture(struct xml_state *x)
 		free(v);
 		return;
 	}
+	case T_ENCLOSURE: {
+		char *v = trimmed(raw);
+		char *url = v ? url_resolve(c->base, v) : NULL;
+		free(v);
+		if (it) {
+			add_enclosure(it, url, x->enc_type, x->enc_len);
+			x->enc_type = x->enc_len = NULL;
+		} else {
+			free(url);
+		}
+		return;
+	}
 	case T_NONE:
 		break;
 	}
@@ -779,7 +847,19 @@ static void start_link(struct xml_state *x, int nattr, const xmlChar **attrs)
 {
 	char *href = attr_get(nattr, attrs, "href", NS_CORE);
 	if (!href) {
-		start_capture(x, T_LINK, 2, CT_TEXT, false);
+		/* The address as text; feedparser gives it to the link the
+		 * element declares, so an enclosure's is an enclosure. */
+		char *rel = x->item ? trimmed(attr_get(nattr, attrs, "rel", NS_CORE)) : NULL;
+		if (rel && !strcasecmp(rel, "enclosure")) {
+			free(x->enc_type);
+			free(x->enc_len);
+			x->enc_type = attr_get(nattr, attrs, "type", NS_CORE);
+			x->enc_len = attr_get(nattr, attrs, "length", NS_CORE);
+			start_capture(x, T_ENCLOSURE, 1, CT_TEXT, false);
+		} else {
+			start_capture(x, T_LINK, 2, CT_TEXT, false);
+		}
+		free(rel);
 		return;
 	}
 	char *rel = trimmed(attr_get(nattr, attrs, "rel", NS_CORE));
@@ -831,7 +911,8 @@ static void start_item(struct xml_state *x, int nattr, const xmlChar **attrs)
 	x->guid_perma = false;
 	free(x->guid_url);
 	x->guid_url = NULL;
-	x->has_content = x->summary_copied = false;
+	x->has_content = false;
+	x->sum_depth = 0;
 	char *about = attr_get(nattr, attrs, "about", NS_RDF);
 	if (about)
 		set_str(&x->item->guid, &x->ip.guid, 3, trimmed(about));
@@ -1436,6 +1517,8 @@ void xml_free(struct xml_state *x)
 	}
 	free(x->author_name);
 	free(x->author_email);
+	free(x->enc_type);
+	free(x->enc_len);
 	sbuf_free(&x->cap.buf);
 	free(x);
 }

@@ -117,6 +117,16 @@ static const struct feed_case feed_cases[] = {
 	{"koi8r.xml", NULL, DOC_RSS},
 	{"http-latin1.xml", "text/xml; charset=ISO-8859-1", DOC_RSS},
 	{"rss_guids.xml", NULL, DOC_RSS},
+	/* Real-world shapes (issue 18), answers checked against feedparser's
+	 * rules: summary/content order, first author, Atom authors. */
+	{"podcast-itunes.xml", NULL, DOC_RSS},
+	{"wordpress-rss.xml", NULL, DOC_RSS},
+	{"mastodon-rss.xml", NULL, DOC_RSS},
+	{"youtube-atom.xml", NULL, DOC_ATOM10},
+	{"github-atom.xml", NULL, DOC_ATOM10},
+	{"blogger-atom.xml", NULL, DOC_ATOM10},
+	{"news-media-rss.xml", NULL, DOC_RSS},
+	{"relative-base-atom.xml", NULL, DOC_ATOM10},
 };
 
 /* Every test feed: the expected JSON, whatever the chunking. */
