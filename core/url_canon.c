@@ -106,7 +106,10 @@ char *url_canonical(const char *url)
 	/* libxml2 unescapes the host and writes it back as is: a host that was
 	 * not plain to begin with ("coa%23") would come out meaning another
 	 * URL. Such links are kept as they came. */
-	if (!u || (u->server && !host_plain(u->server))) {
+	/* The same for a user part: libxml2 unescapes it too, and an escaped
+	 * NUL ("%00@") cuts it short, so it would come back as another URL. */
+	if (!u || (u->server && !host_plain(u->server)) ||
+	    (u->user && (!*u->user || !host_plain(u->user)))) {
 		if (u)
 			xmlFreeURI(u);
 		return nofrag;

@@ -39,6 +39,11 @@ static void test_case_port_fragment(void **state)
 	 * the link is kept as it came, not turned into "host:0". */
 	check("HTTP://Eample.H22H%3a0//b?utm_H53a0//b?utm_sou&i=3dbfc&li=#",
 	      "HTTP://Eample.H22H%3a0//b?utm_H53a0//b?utm_sou&i=3dbfc&li=");
+	/* Nor is an escaped NUL a user (found by tools/fuzz): libxml2 would
+	 * cut the user short and "http://@" was not a fixed point. */
+	check("http://%00@", "http://%00@");
+	check("http://@example.com/a", "http://@example.com/a");
+	check("HTTP://user@Example.com:80/a", "http://user@example.com/a");
 }
 
 static void test_tracking_parameters(void **state)
