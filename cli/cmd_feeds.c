@@ -349,9 +349,10 @@ static int refresh_one(const char *name, json_t *queued, bool quiet)
 /* --wait. The daemon says nothing when a fetch ends, but each feed's state
  * does: a refresh has finished once the feed's counters.requests has grown
  * past what it was before the refresh was queued and its live state is no
- * longer queued or fetching (a refresh asked for during a fetch is that
- * fetch). Its new items are the feed's items with an id above the newest
- * id in the store before. */
+ * longer queued or fetching (a refresh asked for during a fetch is
+ * another fetch after it, and the state stays so until that ends). Its
+ * new items are the feed's items with an id above the newest id in the
+ * store before. */
 struct waiting {
 	const char *name;
 	long long requests;        /* counters.requests before; -1: not waited for */

@@ -73,7 +73,7 @@ struct feed_rt {
 	struct parser *parser;
 	bool keep;                   /* sched_reload's mark */
 	bool host_429;               /* the claim saw the host's shared 429 run */
-	bool refresh;                /* asked for while its commit was on its way */
+	bool refresh;                /* asked for while fetching or storing: fetch again */
 	int64_t retries;             /* transient errors in a row (the retry schedule) */
 	bool store_refused;          /* the last commit was refused by the store */
 	bool validator_warned;       /* said once: the server's validator cannot be sent back */
@@ -917,6 +917,7 @@ static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct 
 		log_err("fetch %s: store: %s", st->name, strerror(ENOMEM));
 		doc_free(doc);
 		rt->state = RT_IDLE;
+		rt->refresh = false;
 		if (!st->gone && !s->once && fc->enabled)
 			schedule_at(s, rt, st->next_due * 1000);
 		return;
@@ -1533,12 +1534,13 @@ int sched_refresh(struct sched *s, const char *name)
 	struct feed_rt *rt = find_feed(s, name);
 	if (!rt)
 		return -ENOENT;
-	if (rt->state == RT_FETCHING || rt->state == RT_QUEUED || rt->state == RT_CLAIMING ||
-	    rt->state == RT_LOADING)
+	/* Not asked yet: the coming fetch is the refresh. */
+	if (rt->state == RT_QUEUED || rt->state == RT_CLAIMING || rt->state == RT_LOADING)
 		return 0;
-	if (rt->state == RT_STORING) {
-		/* Its state is about to change (a 410 just seen, say): the
-		 * refresh applies to what the commit leaves. */
+	if (rt->state == RT_FETCHING || rt->state == RT_STORING) {
+		/* The request may have gone out before what the refresh is
+		 * for was published: another fetch follows this one, from
+		 * the state its commit leaves (a 410 just seen, say). */
 		rt->refresh = true;
 		return 0;
 	}

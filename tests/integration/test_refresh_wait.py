@@ -122,6 +122,22 @@ class RefreshWait(unittest.TestCase):
         self.assertRegex(r.stdout.decode(), r"^held: failed: not fetched: the publisher's "
                          r"Retry-After holds until \d{4}-.*Z\n$")
 
+    def test_a_refresh_during_a_fetch_fetches_again(self):
+        # The answer in flight was made before item 21 was published: the
+        # refresh asked for after it must see item 21, not be that fetch.
+        self.srv.set_feed("slow", items=[item(20)], delay=2)
+        self.assertEqual(self.d.post("/v1/feeds/slow/refresh").status, 202)
+        self.assertTrue(wait_until(
+            lambda: self.d.get("/v1/feeds/slow").json()["live"]["state"] == "fetching",
+            timeout=10 * SLOW), self.d.read_log())
+        self.srv.set_feed("slow", items=[item(21), item(20)], delay=0)
+        r = self.d.feedctl("refresh", "slow", "--wait", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["results"][0]["status"], 200)
+        got = [i["guid"] for i in self.d.get("/v1/items?feed=slow&limit=10").json()["items"]]
+        self.assertIn("g21", got)
+        self.assertIn("g20", got)
+
     def test_without_wait_nothing_changes(self):
         r = self.d.feedctl("refresh", "good")
         self.assertEqual((r.returncode, r.stdout), (0, b"good: refresh queued\n"))
