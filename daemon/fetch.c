@@ -46,6 +46,7 @@ struct fetch {
 
 	bool allow_private, skip_policy, is_file, conditional;
 	bool policy_refused, too_big, body_aborted, head_sent;
+	bool retried;                /* once more on a new connection */
 	int64_t max_size;
 	int64_t decoded;
 	char policy_msg[256];
@@ -464,6 +465,30 @@ static void finish(struct fetch *fx, CURLcode rc)
 	fetch_free(fx);
 }
 
+/* A kept-alive connection that answers with bytes that are no HTTP
+ * response — what a previous response's too short Content-Length left
+ * unread ("Received HTTP/0.9") — is that publisher's fault, not this
+ * feed's: the request goes once more, on a new connection. Only when
+ * nothing of this transfer was seen yet, so that it starts afresh. */
+static bool retry_fresh(struct fetch *fx, CURLcode rc)
+{
+	long connects = -1;
+	if (fx->retried || fx->is_file || fx->nhops || fx->decoded || fx->policy_refused ||
+	    (rc != CURLE_UNSUPPORTED_PROTOCOL && rc != CURLE_WEIRD_SERVER_REPLY) ||
+	    curl_easy_getinfo(fx->easy, CURLINFO_NUM_CONNECTS, &connects) != CURLE_OK ||
+	    connects != 0)
+		return false;
+	fx->retried = true;
+	log_debug("fetch %s: %s on a reused connection; again on a new one", fx->cur_url,
+		  fx->errbuf[0] ? fx->errbuf : curl_easy_strerror(rc));
+	curl_multi_remove_handle(fx->f->multi, fx->easy);
+	fx->errbuf[0] = '\0';
+	httphdr_reset(&fx->h);
+	fx->status = 0;
+	curl_easy_setopt(fx->easy, CURLOPT_FRESH_CONNECT, 1L);
+	return curl_multi_add_handle(fx->f->multi, fx->easy) == CURLM_OK;
+}
+
 static void drain(struct fetcher *f)
 {
 	CURLMsg *m;
@@ -475,7 +500,7 @@ static void drain(struct fetcher *f)
 		CURLcode rc = m->data.result;
 		struct fetch *fx = NULL;
 		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&fx);
-		if (fx)
+		if (fx && !retry_fresh(fx, rc))
 			finish(fx, rc);
 	}
 }

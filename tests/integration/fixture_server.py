@@ -310,7 +310,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         step {"cut": "close"|"short"|"long", "at": BYTES | "at_item": N}.
         close: no Content-Length, the connection closes after AT bytes;
         short: a Content-Length of AT, then the whole body anyway;
-        (every mode says Connection: close)
+        (every mode says Connection: close, unless the step has
+        "keep": true: then a short Content-Length leaves the rest of the
+        body on the kept-alive connection, as a lying server does, sent
+        "late" seconds after the rest)
         long: the whole body's length announced, AT bytes sent, closed.
         at_item N: the cut falls inside the Nth item (after its <guid>)."""
         if 'at_item' in step:
@@ -332,7 +335,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         # Connection: close in every mode: what a short Content-Length
         # leaves unread must not become the next response on a reused
         # connection (that would be another test).
-        self.send_header('Connection', 'close')
+        keep = bool(step.get('keep')) and mode == 'short'
+        if not keep:
+            self.send_header('Connection', 'close')
         if mode == 'close':
             pass
         elif mode == 'short':
@@ -340,6 +345,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             self.send_header('Content-Length', str(len(body)))
         self.end_headers()
+        if keep:
+            # The rest comes late ("late": seconds), after the client took
+            # the connection back for its next request.
+            self.wfile.write(body[:at])
+            self.wfile.flush()
+            time.sleep(float(step.get('late', 0)))
+            self.wfile.write(body[at:])
+            self.wfile.flush()
+            return
         self.wfile.write(body if mode == 'short' else body[:at])
         self.wfile.flush()
         self.close_connection = True

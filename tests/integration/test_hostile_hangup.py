@@ -7,6 +7,13 @@ request meets a reset. libcurl retries such a request on a fresh
 connection, provided the fetcher lets it look at the socket itself rather
 than telling it "error" (issue 22, point 6). Forty feeds on one such host,
 some behind a redirect, all fetched at once: none may fail.
+
+A server whose Content-Length is shorter than its body leaves the rest on
+the kept-alive connection; when those bytes arrive after libcurl took the
+connection back for the next feed of that host, they are read as that
+feed's answer ("Received HTTP/0.9"). The liar's own fetch is cut
+(truncated); the next feed is not its victim: its request goes again on a
+new connection.
 """
 import unittest
 import urllib.parse
@@ -62,6 +69,38 @@ class HangupTest(unittest.TestCase):
         self.assertIn("header too large", (f["last_error"] or "").lower(), f)
         self.assertNotIn("out of memory", (f["last_error"] or "").lower(), f)
         self.assertEqual(f["items"], 0)
+
+
+class LyingLengthTest(unittest.TestCase):
+    def setUp(self):
+        self.srv = FixtureServer().start()
+        five = [{"guid": "i%d" % i, "title": "item %d" % i} for i in range(1, 6)]
+        self.srv.set_feed("liar", items=five,
+                          script=[{"cut": "short", "at_item": 3, "keep": True, "late": 0.5}])
+        conf = ["[daemon]", "max_fetches = 1", "per_host = 1", "host_gap = 0s", "",
+                "[defaults]", "interval = 1h", "allow_private = yes", "",
+                "[feed liar]", "url = " + self.srv.url("/feed/liar"), ""]
+        for i in range(3):
+            self.srv.set_feed("n%d" % i, items=five)
+            conf += ["[feed n%d]" % i, "url = " + self.srv.url("/feed/n%d" % i), ""]
+        self.d = Feedd("\n".join(conf))
+
+    def tearDown(self):
+        self.d.cleanup()
+        self.srv.stop()
+
+    def test_the_next_feed_is_not_the_victim_of_a_short_content_length(self):
+        self.assertTrue(wait_until(
+            lambda: all(f["last_fetch"] for f in self.d.get("/v1/feeds").json()["feeds"]),
+            timeout=30), self.d.read_log())
+        feeds = {f["name"]: f for f in self.d.get("/v1/feeds").json()["feeds"]}
+        self.assertIn("truncated", feeds["liar"]["last_error"] or "", feeds["liar"])
+        for n in ("n0", "n1", "n2"):
+            self.assertIsNone(feeds[n]["last_error"], (n, self.d.read_log()[-2000:]))
+            self.assertEqual(feeds[n]["items"], 5, n)
+        # The lie did reach a reused connection (else this tests nothing):
+        # some feed asked twice.
+        self.assertGreater(len(self.srv.log("/feed/n")), 3, self.srv.log("/feed/"))
 
 
 if __name__ == "__main__":
