@@ -614,14 +614,27 @@ static void on_fetch_done(void *ud, const struct fetch_result *r);
 
 static void fail_now(struct sched *s, struct feed_rt *rt, const char *msg);
 
+/* The last document was cut at a max_size smaller than today's: its
+ * validators describe a document of which only a part was read, and would
+ * be answered 304 until it changes. (The cap is read back from the warning
+ * that said it: doc_capped writes it.) */
+static bool cut_below_max_size(const struct feed_rt *rt)
+{
+	long long was;
+	const char *w = rt->st.last_warning;
+	return w && sscanf(w, "max_size: body larger than %lld bytes", &was) == 1 &&
+	       was < rt->fc->max_size;
+}
+
 static void start_fetch(struct sched *s, struct feed_rt *rt)
 {
 	const struct feed_conf *fc = rt->fc;
 	char auth[1024];
+	bool whole = cut_below_max_size(rt);
 	struct fetch_request req = {
 		.url = feed_url(rt),
-		.etag = rt->st.etag,
-		.last_modified = rt->st.last_modified,
+		.etag = whole ? NULL : rt->st.etag,
+		.last_modified = whole ? NULL : rt->st.last_modified,
 		.user_agent = fc->user_agent ? fc->user_agent : s->conf->daemon.user_agent,
 		.headers = (const char *const *)fc->headers,
 		.proxy = fc->proxy,

@@ -184,5 +184,41 @@ class HostileBodiesTest(unittest.TestCase):
             self.assertLessEqual(wait, normal * 1.25 + 2, (name, f, none))
 
 
+class RaisedMaxSizeTest(unittest.TestCase):
+    """A document cut at max_size was read in part but kept its validators
+    (its complete items were stored). After max_size is raised, the next
+    request must not be a conditional one answered 304: the rest of the
+    document would stay unread until the publisher changes it."""
+
+    def test_raising_max_size_fetches_the_whole_document(self):
+        srv = FixtureServer().start()
+        self.addCleanup(srv.stop)
+        items = [{"guid": "m%d" % i, "title": "item %d" % i, "description": "x" * 4000}
+                 for i in range(40)]
+        srv.set_feed("grow", items=items)
+        conf = ("[daemon]\nhost_gap = 0s\n[defaults]\ninterval = 1h\nmin_interval = 1s\n"
+                "allow_private = yes\n[feed grow]\nurl = %s\nmax_size = %s\n")
+        d = Feedd(conf % (srv.url("/feed/grow"), "64k"))
+        self.addCleanup(d.cleanup)
+        self.assertTrue(wait_until(lambda: d.get("/v1/feeds/grow").json()["last_fetch"],
+                                   timeout=30 * SLOW), d.read_log())
+        f = d.get("/v1/feeds/grow").json()
+        self.assertTrue((f["last_warning"] or "").startswith("max_size:"), f)
+        self.assertTrue(f["etag"], f)
+        self.assertLess(f["items"], 40)
+        d.write_config(conf % (srv.url("/feed/grow"), "1m"))
+        self.assertEqual(d.feedctl("reload").returncode, 0)
+        r = d.feedctl("refresh", "grow", "--wait")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        last = [e for e in srv.log() if e["path"] == "/feed/grow"][-1]
+        self.assertNotIn("if-none-match", last["headers"])
+        f = d.get("/v1/feeds/grow").json()
+        self.assertEqual(f["items"], 40, f)
+        self.assertIsNone(f["last_warning"], f)
+        # Read whole, the validators stand again: the next request asks 304.
+        r = d.feedctl("refresh", "grow", "--wait")
+        self.assertEqual(r.stdout, b"grow: ok, HTTP 304, 0 new items\n", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
