@@ -32,37 +32,49 @@ static void put_field(const char *s)
 		fputs("...", stdout);
 }
 
-static void target_of(struct strbuf *t, const char *path, const char *feed)
-{
-	strbuf_puts(t, path);
-	if (feed) {
-		strbuf_puts(t, "?feed=");
-		ctl_urlencode(t, feed);
-	}
-}
-
-static int hooks_retry(const struct command *c, int argc, char **argv)
+/* METHOD PATH[?feed=FEED] (the first FIRST arguments of ARGV are the
+ * command's words; one optional FEED may follow), the answer in *A; with
+ * --json it is printed here and *A is NULL. Returns -1 to go on, else the
+ * exit code. */
+static int hooks_call(const struct command *c, int argc, char **argv, int first,
+		      const char *method, const char *path, const char **feed, json_t **a)
 {
 	bool json;
-	int code = ctl_parse_json_opt(c, argc - 1, argv + 1, &json, 0, 1);
+	int code = ctl_parse_json_opt(c, argc - first, argv + first, &json, 0, 1);
 	if (code >= 0)
 		return code;
-	const char *feed = optind < argc - 1 ? argv[1 + optind] : NULL;
+	*feed = optind < argc - first ? argv[first + optind] : NULL;
 	struct strbuf t = {0};
-	target_of(&t, "/v1/hooks/retry", feed);
-	json_t *a = NULL;
-	code = ctl_call("POST", t.s ? t.s : "/v1/hooks/retry", NULL, &a, NULL);
+	strbuf_puts(&t, path);
+	if (*feed) {
+		strbuf_puts(&t, "?feed=");
+		ctl_urlencode(&t, *feed);
+	}
+	*a = NULL;
+	code = ctl_call(method, t.s ? t.s : path, NULL, a, NULL);
 	free(t.s);
 	if (code)
 		return code;
 	if (json) {
-		json_dumpf(a, stdout, JSON_INDENT(2));
+		json_dumpf(*a, stdout, JSON_INDENT(2));
 		putchar('\n');
-	} else {
-		long long n = json_integer_value(json_object_get(a, "retried"));
-		printf("%lld parked deliver%s of %s due again\n", n, n == 1 ? "y" : "ies",
-		       feed ? feed : "every feed");
+		json_decref(*a);
+		*a = NULL;
+		return ctl_finish_output();
 	}
+	return -1;
+}
+
+static int hooks_retry(const struct command *c, int argc, char **argv)
+{
+	const char *feed;
+	json_t *a;
+	int code = hooks_call(c, argc, argv, 1, "POST", "/v1/hooks/retry", &feed, &a);
+	if (code >= 0)
+		return code;
+	long long n = json_integer_value(json_object_get(a, "retried"));
+	printf("%lld parked deliver%s of %s due again\n", n, n == 1 ? "y" : "ies",
+	       feed ? feed : "every feed");
 	json_decref(a);
 	return ctl_finish_output();
 }
@@ -71,24 +83,11 @@ int cmd_hooks(const struct command *c, int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "retry"))
 		return hooks_retry(c, argc, argv);
-	bool json;
-	int code = ctl_parse_json_opt(c, argc, argv, &json, 0, 1);
+	const char *feed;
+	json_t *a;
+	int code = hooks_call(c, argc, argv, 0, "GET", "/v1/hooks", &feed, &a);
 	if (code >= 0)
 		return code;
-	const char *feed = optind < argc ? argv[optind] : NULL;
-	struct strbuf t = {0};
-	target_of(&t, "/v1/hooks", feed);
-	json_t *a = NULL;
-	code = ctl_call("GET", t.s ? t.s : "/v1/hooks", NULL, &a, NULL);
-	free(t.s);
-	if (code)
-		return code;
-	if (json) {
-		json_dumpf(a, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(a);
-		return ctl_finish_output();
-	}
 	json_t *failed = json_object_get(a, "failed");
 	size_t i;
 	json_t *d;
