@@ -467,14 +467,18 @@ static void finish(struct fetch *fx, CURLcode rc)
 
 /* A kept-alive connection that answers with bytes that are no HTTP
  * response — what a previous response's too short Content-Length left
- * unread ("Received HTTP/0.9") — is that publisher's fault, not this
- * feed's: the request goes once more, on a new connection. Only when
- * nothing of this transfer was seen yet, so that it starts afresh. */
+ * unread ("Received HTTP/0.9") — or that died under the request again
+ * and again (libcurl retries on other pooled connections, which a server
+ * closing idle ones may all have closed: "Connection died, tried 5
+ * times") is not this feed's fault: the request goes once more, on a new
+ * connection. Only when nothing of this transfer was seen yet, so that it
+ * starts afresh, and only when every try was on a reused connection. */
 static bool retry_fresh(struct fetch *fx, CURLcode rc)
 {
 	long connects = -1;
 	if (fx->retried || fx->is_file || fx->nhops || fx->decoded || fx->policy_refused ||
-	    (rc != CURLE_UNSUPPORTED_PROTOCOL && rc != CURLE_WEIRD_SERVER_REPLY) ||
+	    (rc != CURLE_UNSUPPORTED_PROTOCOL && rc != CURLE_WEIRD_SERVER_REPLY &&
+	     rc != CURLE_SEND_ERROR && rc != CURLE_RECV_ERROR && rc != CURLE_GOT_NOTHING) ||
 	    curl_easy_getinfo(fx->easy, CURLINFO_NUM_CONNECTS, &connects) != CURLE_OK ||
 	    connects != 0)
 		return false;
