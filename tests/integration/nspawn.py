@@ -220,11 +220,12 @@ class Container:
                 if m and m.group(1).split()[-1] == "1":
                     self.leader = pid
             time.sleep(0.1)
-        # systemctl needs PID 1's private socket, which comes a moment later.
+        # systemctl needs PID 1's private socket, which comes a moment
+        # later: until then it says nothing, or "offline" (no bus).
         while True:
             left = max(1, int(deadline - time.monotonic()))
             r = self.run(["systemctl", "is-system-running", "--wait"], timeout=left)
-            if r.stdout.strip() or time.monotonic() > deadline:
+            if r.stdout.strip() not in ("", "offline") or time.monotonic() > deadline:
                 break
             time.sleep(0.1)
         state = r.stdout.strip()
@@ -315,3 +316,40 @@ class Container:
             raise NspawnError("cmake --install into the container failed:\n%s%s"
                               % (r.stdout, r.stderr))
         return r.stdout
+
+    def start_fixture_server(self, source, port, dest="/opt/feedd-test/fixture_server.py"):
+        """The test's fixture server (the file SOURCE) running inside as the
+        transient unit feedd-fixture on 127.0.0.1:PORT, once it answers."""
+        with open(source) as f:
+            self.write(dest, f.read())
+        self.run(["systemd-run", "--unit=feedd-fixture", "--setenv=FIXTURE_PORT=%d" % port,
+                  "python3", dest, "--no-stdin"], check=True)
+        probe = ("import urllib.request; urllib.request.urlopen("
+                 "'http://127.0.0.1:%d/static', timeout=2)" % port)
+        for _ in range(50):
+            if self.run(["python3", "-c", probe]).returncode == 0:
+                return
+            time.sleep(0.2)
+        raise NspawnError("the fixture server did not come up:\n%s" % self.run(
+            ["journalctl", "-u", "feedd-fixture", "--no-pager"]).stdout)
+
+
+def boot_with_build(build_dir, binaries, fixture_source, port, log=print):
+    """A booted container (cached_root with what BINARIES need) with the
+    build installed and the fixture server running on PORT; powered off
+    again when any of that fails. The caller stops it."""
+    if not build_dir:
+        raise NspawnError("FEEDD_BUILD_DIR is not set (run through ctest)")
+    t0 = time.monotonic()
+    root = cached_root(runtime_packages(binaries), log=log)
+    t1 = time.monotonic()
+    c = Container(root).start()
+    try:
+        log("\nroot %s (%.1f s); booted systemd in %.1f s (%s)"
+            % (root, t1 - t0, time.monotonic() - t1, c.boot_state))
+        c.install_build(build_dir)
+        c.start_fixture_server(fixture_source, port)
+    except BaseException:
+        c.stop()
+        raise
+    return c

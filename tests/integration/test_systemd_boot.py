@@ -34,7 +34,6 @@ import nspawn
 
 BUILD_DIR = os.environ.get("FEEDD_BUILD_DIR")
 PORT = 8080
-FIXTURE = "/opt/feedd-test/fixture_server.py"
 SOCK = "/run/feedd/feedd.sock"
 
 CONF = """[defaults]
@@ -87,34 +86,13 @@ class Boot(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        if not BUILD_DIR:
-            raise AssertionError("FEEDD_BUILD_DIR is not set (run through ctest)")
-        t0 = time.monotonic()
-        root = nspawn.cached_root(nspawn.runtime_packages([FEEDD_BIN, FEEDCTL_BIN]))
-        t1 = time.monotonic()
-        cls.c = nspawn.Container(root).start()
+        cls.c = nspawn.boot_with_build(
+            BUILD_DIR, [FEEDD_BIN, FEEDCTL_BIN],
+            os.path.join(SOURCE_DIR, "tests/integration/fixture_server.py"), PORT)
         try:
-            print("\nroot %s (%.1f s); booted systemd in %.1f s (%s)"
-                  % (root, t1 - t0, time.monotonic() - t1, cls.c.boot_state))
             print(cls.c.run(["systemctl", "--version"]).stdout.splitlines()[0])
-            cls.c.install_build(BUILD_DIR)
-            with open(os.path.join(SOURCE_DIR, "tests/integration/fixture_server.py")) as f:
-                cls.c.write(FIXTURE, f.read())
-            cls.c.run(["systemd-run", "--unit=feedd-fixture", "--setenv=FIXTURE_PORT=%d" % PORT,
-                       "python3", FIXTURE, "--no-stdin"], check=True)
             for user in ("alice", "bob"):
                 cls.c.run(["useradd", "--create-home", user], check=True)
-            probe = ("import urllib.request; urllib.request.urlopen("
-                     "'http://127.0.0.1:%d/static', timeout=2)" % PORT)
-            ok = False
-            for _ in range(50):
-                if cls.c.run(["python3", "-c", probe]).returncode == 0:
-                    ok = True
-                    break
-                time.sleep(0.2)
-            if not ok:
-                raise AssertionError("the fixture server did not come up:\n%s" % cls.c.run(
-                    ["journalctl", "-u", "feedd-fixture", "--no-pager"]).stdout)
         except BaseException:
             cls.c.stop()
             raise

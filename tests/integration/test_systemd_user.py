@@ -22,7 +22,6 @@ import nspawn
 
 BUILD_DIR = os.environ.get("FEEDD_BUILD_DIR")
 PORT = 8080
-FIXTURE = "/opt/feedd-test/fixture_server.py"
 USER = "carol"
 CONF = """# carol's feeds
 [defaults]
@@ -35,16 +34,10 @@ class UserUnits(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        if not BUILD_DIR:
-            raise AssertionError("FEEDD_BUILD_DIR is not set (run through ctest)")
-        root = nspawn.cached_root(nspawn.runtime_packages([FEEDD_BIN, FEEDCTL_BIN]))
-        cls.c = nspawn.Container(root).start()
+        cls.c = nspawn.boot_with_build(
+            BUILD_DIR, [FEEDD_BIN, FEEDCTL_BIN],
+            os.path.join(SOURCE_DIR, "tests/integration/fixture_server.py"), PORT)
         try:
-            cls.c.install_build(BUILD_DIR)
-            with open(os.path.join(SOURCE_DIR, "tests/integration/fixture_server.py")) as f:
-                cls.c.write(FIXTURE, f.read())
-            cls.c.run(["systemd-run", "--unit=feedd-fixture", "--setenv=FIXTURE_PORT=%d" % PORT,
-                       "python3", FIXTURE, "--no-stdin"], check=True)
             cls.c.run(["useradd", "--create-home", USER], check=True)
             cls.uid = int(cls.c.run(["id", "-u", USER], check=True).stdout)
             cls.runtime = "/run/user/%d" % cls.uid
