@@ -183,30 +183,6 @@ static void print_object(json_t *o, int indent)
 	}
 }
 
-int cmd_feed(const struct command *c, int argc, char **argv)
-{
-	bool json;
-	int code = ctl_parse_json_opt(c, argc, argv, &json, 1, 1);
-	if (code >= 0)
-		return code;
-	struct strbuf t = {0};
-	strbuf_puts(&t, "/v1/feeds/");
-	ctl_urlencode(&t, argv[optind]);
-	json_t *a = NULL;
-	code = ctl_call("GET", t.s, NULL, &a, NULL);
-	free(t.s);
-	if (code)
-		return code;
-	if (json) {
-		code = dump(a);
-	} else {
-		print_object(a, 0);
-		code = ctl_finish_output();
-	}
-	json_decref(a);
-	return code;
-}
-
 /* T as local ISO 8601 with the offset: "2026-12-06T16:07:45+01:00". */
 static void iso_local(time_t t, char *buf, size_t len)
 {
@@ -260,6 +236,62 @@ static void utc_field(json_t *o, const char *key)
 	char buf[40];
 	iso_local(timegm(&tm), buf, sizeof buf);
 	json_object_set_new(o, key, json_string(buf));
+}
+
+/* A feed for a person: its times in local ISO 8601, its durations and
+ * due time with units; --json keeps the API's values. */
+static void feed_for_people(json_t *a)
+{
+	static const char *const times[] = {"last_fetch", "last_success", "next_due"};
+	for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
+		utc_field(a, times[i]);
+	static const char *const spans[] = {"interval", "min_interval", "max_interval",
+					    "retention", "timeout"};
+	json_t *conf = json_object_get(a, "config");
+	char buf[64];
+	for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++) {
+		json_t *v = json_object_get(conf, spans[i]);
+		if (!json_is_integer(v))
+			continue;
+		if (json_integer_value(v) == 0 && !strcmp(spans[i], "retention")) {
+			json_object_set_new(conf, spans[i], json_string("0 (keep)"));
+			continue;
+		}
+		duration(json_integer_value(v), buf, sizeof buf);
+		json_object_set_new(conf, spans[i], json_string(buf));
+	}
+	json_t *live = json_object_get(a, "live");
+	json_t *due = json_object_get(live, "due_in_ms");
+	if (json_is_integer(due)) {
+		duration((json_integer_value(due) + 999) / 1000, buf, sizeof buf);
+		json_object_del(live, "due_in_ms");
+		json_object_set_new(live, "due_in", json_string(buf));
+	}
+}
+
+int cmd_feed(const struct command *c, int argc, char **argv)
+{
+	bool json;
+	int code = ctl_parse_json_opt(c, argc, argv, &json, 1, 1);
+	if (code >= 0)
+		return code;
+	struct strbuf t = {0};
+	strbuf_puts(&t, "/v1/feeds/");
+	ctl_urlencode(&t, argv[optind]);
+	json_t *a = NULL;
+	code = ctl_call("GET", t.s, NULL, &a, NULL);
+	free(t.s);
+	if (code)
+		return code;
+	if (json) {
+		code = dump(a);
+	} else {
+		feed_for_people(a);
+		print_object(a, 0);
+		code = ctl_finish_output();
+	}
+	json_decref(a);
+	return code;
 }
 
 /* The status for a person: times in local ISO 8601, durations with units. */

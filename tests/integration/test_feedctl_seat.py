@@ -5,6 +5,8 @@ included) and falls back to the file, `status` prints local ISO 8601
 times and durations with units, global options work after the command,
 the sfeed TSV says `plain` for plain text, and feeds.conf(5) documents
 every variable a hook gets. The real daemon, feedctl and fixture server."""
+import datetime
+import json
 import os
 import re
 import unittest
@@ -140,6 +142,30 @@ class SeatTest(unittest.TestCase):
         # --json keeps the API's numbers
         r = self.ctl("status", "--json")
         self.assertIn(b'"uptime":', r.stdout)
+
+    def test_feed_times_and_durations(self):
+        self.start()
+        self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/a").json()["last_fetch"]))
+        # In a zone 5h30 east of UTC the local time differs from the API's.
+        r = self.ctl("feed", "a", env={"TZ": "IST-5:30"})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        text = r.stdout.decode()
+        api = self.d.get("/v1/feeds/a").json()
+        for key in ("last_fetch", "last_success", "next_due"):
+            m = re.search(r"(?m)^%s: (\S+)$" % key, text)
+            self.assertTrue(m, (key, text))
+            self.assertRegex(m.group(1), r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+05:30$")
+            local = datetime.datetime.fromisoformat(m.group(1))
+            utc = datetime.datetime.fromisoformat(api[key].replace("Z", "+00:00"))
+            self.assertEqual(local, utc, key)
+        self.assertRegex(text, r"(?m)^  interval: 1h$")
+        self.assertRegex(text, r"(?m)^  min_interval: 1s$")
+        self.assertRegex(text, r"(?m)^  due_in: (\d+m )?\d+s$")
+        self.assertNotIn("due_in_ms", text)
+        # --json keeps the API's values
+        doc = json.loads(self.ctl("feed", "a", "--json").stdout)
+        self.assertEqual(doc["config"]["interval"], 3600)
+        self.assertTrue(doc["next_due"].endswith("Z"))
 
     def test_global_options_anywhere(self):
         self.start()
