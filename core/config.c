@@ -1276,22 +1276,28 @@ int config_read_sources(const char *path, unsigned flags, struct config_source *
 {
 	*srcp = NULL;
 	*np = 0;
+	struct config_source main_src = {.name = strdup(path)};
+	if (!main_src.name)
+		return -ENOMEM;
+	int r = read_source(path, flags & CONFIG_MAIN_OPTIONAL, &main_src, errs);
+	if (r < 0) {
+		free(main_src.name);
+		return r;
+	}
 	char *dir = NULL;
 	char **names = NULL;
-	size_t nnames = 0;
+	size_t nnames = 0, n = 1;
 	if (asprintf(&dir, "%s%s", path, CONFIG_DROPIN_SUFFIX) < 0)
-		return -ENOMEM;
-	int r = list_dropins(dir, &names, &nnames, errs);
+		dir = NULL;
+	r = dir ? list_dropins(dir, &names, &nnames, errs) : -ENOMEM;
 	struct config_source *src = r < 0 ? NULL : calloc(nnames + 1, sizeof *src);
-	size_t n = 0;
 	if (!r && !src)
 		r = -ENOMEM;
-	if (!r) {
-		n = 1;
-		if (!(src[0].name = strdup(path)))
-			r = -ENOMEM;
-		else
-			r = read_source(path, flags & CONFIG_MAIN_OPTIONAL, &src[0], errs);
+	if (src) {
+		src[0] = main_src;
+	} else {
+		free(main_src.name);
+		free(main_src.text);
 	}
 	for (size_t i = 0; r >= 0 && i < nnames; i++) {
 		struct config_source *s = &src[n++];
@@ -1319,7 +1325,7 @@ int config_read_sources(const char *path, unsigned flags, struct config_source *
 	if (r < 0) {
 		if (r == -ENOMEM)
 			add_error(errs, "%s: out of memory", path);
-		config_sources_free(src, n);
+		config_sources_free(src, src ? n : 0);
 		return r;
 	}
 	*srcp = src;
