@@ -156,14 +156,18 @@ static int check_feed(const char *url, bool allow_private, struct doc **doc)
 	return code;
 }
 
-/* --- the config file --- */
+/* --- the config files --- */
 
+/* The configuration as read: the main file and its drop-ins, and the one
+ * an edit writes (the target). */
 struct conf_file {
-	const char *path;
-	bool fresh;              /* did not exist: made, with its directory, at commit */
-	char *text;
-	size_t len;
-	struct config *conf;
+	const char *path;        /* the main file */
+	struct config_source *src;
+	size_t n;
+	size_t target;           /* index into SRC */
+	bool fresh;              /* the target did not exist: made, with its
+				  * directory, at commit */
+	struct config *conf;     /* all the files, parsed */
 };
 
 #define CONF_NEW_HEADER \
@@ -171,57 +175,134 @@ struct conf_file {
 	"# [daemon] and [defaults] sections set the rest (see feeds.conf(5)).\n" \
 	"# Edit it by hand or with feedctl add/remove/import; then `feedctl reload`.\n"
 
-/* Reads and validates the file; a missing file counts as empty for add
- * and import (CREATE). */
-static int conf_open(struct conf_file *f, const char *path, bool create)
+#define CONF_DROPIN_HEADER \
+	"# %s — feeds read after feeds.conf, [feed NAME] sections only\n" \
+	"# (see feeds.conf(5)). Edit it by hand or with feedctl add/remove/import\n" \
+	"# --file; then `feedctl reload`.\n"
+
+static void print_errors(const struct config_errors *errs)
 {
-	memset(f, 0, sizeof *f);
-	f->path = path;
-	f->text = conf_read_file(path, &f->len);
-	if (!f->text) {
-		if (errno != ENOENT || !create) {
-			fprintf(stderr, "feedctl: cannot read %s: %s\n", path, strerror(errno));
-			return CTL_EXIT_LOCAL;
-		}
-		/* A first `feedctl add` on a fresh account starts the file. */
-		f->text = strdup(CONF_NEW_HEADER);
-		f->len = strlen(f->text);
-		f->fresh = true;
+	for (size_t i = 0; i < errs->n; i++)
+		fprintf(stderr, "  %s\n", errs->msgs[i]);
+}
+
+/* --file NAME: the drop-in NAME (".conf" added when missing) of the main
+ * file PATH, into *OUT (the caller's to free). Returns 0 or an exit code. */
+static int dropin_path(const char *path, const char *name, char **out)
+{
+	char why[64];
+	const char *bad = !*name ? "is empty" : strchr(name, '/') ? "contains a slash" :
+			  name[0] == '.' ? "starts with a dot (the reader passes over those)" :
+			  strlen(name) > 200 ? "is longer than 200 bytes" :
+			  config_control_problem(name, why, sizeof why);
+	if (bad) {
+		char q[200];
+		conf_quote(name, q, sizeof q);
+		fprintf(stderr, "feedctl: --file %s %s; nothing written\n", q, bad);
+		return CTL_EXIT_USAGE;
 	}
-	struct config_errors errs = {0};
-	if (config_parse_buffer(path, f->text, f->len, &f->conf, &errs) < 0) {
-		fprintf(stderr, "feedctl: %s has errors; fix them first:\n", path);
-		for (size_t i = 0; i < errs.n; i++)
-			fprintf(stderr, "  %s\n", errs.msgs[i]);
-		config_errors_free(&errs);
-		free(f->text);
+	size_t n = strlen(name), e = strlen(CONFIG_DROPIN_EXT);
+	bool ext = n > e && strcmp(name + n - e, CONFIG_DROPIN_EXT) == 0;
+	if (asprintf(out, "%s%s/%s%s", path, CONFIG_DROPIN_SUFFIX, name,
+		     ext ? "" : CONFIG_DROPIN_EXT) < 0) {
+		*out = NULL;
 		return CTL_EXIT_LOCAL;
 	}
 	return 0;
 }
 
-static void conf_close(struct conf_file *f)
+/* Makes DROPIN the target: the file read, or, when there is none, a new
+ * one with a header, in the place the reader will find it. */
+static int conf_target_dropin(struct conf_file *f, char *dropin)
 {
-	free(f->text);
-	config_free(f->conf);
+	size_t at = 1;
+	while (at < f->n && strcmp(f->src[at].name, dropin) < 0)
+		at++;
+	if (at < f->n && strcmp(f->src[at].name, dropin) == 0) {
+		f->target = at;
+		free(dropin);
+		return 0;
+	}
+	struct config_source *src = realloc(f->src, (f->n + 1) * sizeof *src);
+	if (!src) {
+		free(dropin);
+		return CTL_EXIT_LOCAL;
+	}
+	f->src = src;
+	memmove(&src[at + 1], &src[at], (f->n - at) * sizeof *src);
+	f->n++;
+	const char *base = strrchr(dropin, '/') + 1;
+	src[at].name = dropin;
+	if (asprintf(&src[at].text, CONF_DROPIN_HEADER, base) < 0) {
+		src[at].text = NULL;
+		return CTL_EXIT_LOCAL;
+	}
+	src[at].len = strlen(src[at].text);
+	f->target = at;
+	f->fresh = true;
+	return 0;
 }
 
-/* Validates NEW_TEXT, writes it atomically, and asks the daemon to reload
- * (which is fine to miss: a daemon that is not running reads it at start). */
-static int conf_commit(struct conf_file *f, const char *new_text)
+/* Reads and validates the main file PATH and its drop-ins; a missing main
+ * file counts as empty for add and import (CREATE). The target is FILE's
+ * drop-in (--file), else the main file. */
+static int conf_open(struct conf_file *f, const char *path, bool create, const char *file)
 {
-	struct config *c = NULL;
+	memset(f, 0, sizeof *f);
+	f->path = path;
 	struct config_errors errs = {0};
-	if (config_parse_buffer(f->path, new_text, strlen(new_text), &c, &errs) < 0) {
-		fprintf(stderr, "feedctl: the edit would make %s invalid; nothing written:\n", f->path);
+	if (config_read_sources(path, create ? CONFIG_MAIN_OPTIONAL : 0, &f->src, &f->n, &errs) < 0) {
 		for (size_t i = 0; i < errs.n; i++)
-			fprintf(stderr, "  %s\n", errs.msgs[i]);
+			fprintf(stderr, "feedctl: %s\n", errs.msgs[i]);
 		config_errors_free(&errs);
 		return CTL_EXIT_LOCAL;
 	}
-	config_free(c);
+	int code = 0;
+	if (!f->src[0].text) {
+		/* A first `feedctl add` on a fresh account starts the file. */
+		f->src[0].text = strdup(CONF_NEW_HEADER);
+		f->src[0].len = strlen(CONF_NEW_HEADER);
+		f->fresh = true;
+	}
+	if (file) {
+		char *dropin = NULL;
+		f->fresh = false;
+		if (!(code = dropin_path(path, file, &dropin)))
+			code = conf_target_dropin(f, dropin);
+	}
+	if (!code && config_parse_sources(f->src, f->n, &f->conf, &errs) < 0) {
+		fprintf(stderr, "feedctl: %s%s has errors; fix them first:\n", path,
+			f->n > 1 ? " (with its drop-ins)" : "");
+		print_errors(&errs);
+		config_errors_free(&errs);
+		code = CTL_EXIT_LOCAL;
+	}
+	if (code) {
+		config_sources_free(f->src, f->n);
+		f->src = NULL;
+	}
+	return code;
+}
+
+static const char *conf_target_path(const struct conf_file *f)
+{
+	return f->src[f->target].name;
+}
+
+static void conf_close(struct conf_file *f)
+{
+	config_sources_free(f->src, f->n);
+	config_free(f->conf);
+}
+
+/* Writes NEW_TEXT (from conf_edit_finish, which checked it with the other
+ * files) to the target atomically, and asks the daemon to reload (which is
+ * fine to miss: a daemon that is not running reads it at start). */
+static int conf_commit(struct conf_file *f, const char *new_text)
+{
+	const char *path = conf_target_path(f);
 	int r = 0;
-	char *dir = strdup(f->path), *slash = dir ? strrchr(dir, '/') : NULL;
+	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
 	if (f->fresh && slash && slash != dir) {
 		*slash = '\0';
 		r = paths_mkdirs(dir, 0755);
@@ -231,16 +312,16 @@ static int conf_commit(struct conf_file *f, const char *new_text)
 	free(dir);
 	if (r < 0)
 		return CTL_EXIT_LOCAL;
-	r = conf_write_atomic(f->path, new_text, strlen(new_text));
+	r = conf_write_atomic(path, new_text, strlen(new_text));
 	if (r < 0) {
-		fprintf(stderr, "feedctl: cannot write %s: %s\n", f->path, strerror(-r));
+		fprintf(stderr, "feedctl: cannot write %s: %s\n", path, strerror(-r));
 		return CTL_EXIT_LOCAL;
 	}
 	struct client_resp resp;
 	r = client_request(ctl.socket, "POST", "/v1/reload", NULL, 0, ctl.timeout_ms, &resp);
 	if (r < 0) {
 		printf("feedd is not running at %s; it will read %s when it starts\n", ctl.socket,
-		       f->path);
+		       path);
 		return 0;
 	}
 	int code = 0;
@@ -250,7 +331,7 @@ static int conf_commit(struct conf_file *f, const char *new_text)
 			client_error_text(&resp, buf, sizeof buf));
 		code = CTL_EXIT_API;
 	} else {
-		printf("feedd reloaded %s\n", f->path);
+		printf("feedd reloaded %s\n", path);
 	}
 	client_resp_clear(&resp);
 	return code;
@@ -301,11 +382,12 @@ int cmd_add(const struct command *c, int argc, char **argv)
 		{"tag", required_argument, NULL, 't'},
 		{"interval", required_argument, NULL, 'i'},
 		{"config", required_argument, NULL, 'c'},
+		{"file", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{"json", no_argument, NULL, 'j'},
 		{0},
 	};
-	const char *name = NULL, *interval = NULL, *cfg = NULL;
+	const char *name = NULL, *interval = NULL, *cfg = NULL, *file = NULL;
 	const char *tags[ADD_MAX_TAGS + 1] = {0};
 	size_t ntags = 0;
 	int opt;
@@ -314,6 +396,7 @@ int cmd_add(const struct command *c, int argc, char **argv)
 		case 'n': name = optarg; break;
 		case 'i': interval = optarg; break;
 		case 'c': cfg = optarg; break;
+		case 'f': file = optarg; break;
 		case 't':
 			if (ntags == ADD_MAX_TAGS) {
 				fprintf(stderr, "feedctl: more than %d --tag options; nothing written\n",
@@ -332,13 +415,13 @@ int cmd_add(const struct command *c, int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 	struct conf_file f;
-	int code = conf_open(&f, config_path(cfg), true);
+	int code = conf_open(&f, config_path(cfg), true, file);
 	if (code)
 		return code;
 	/* Every value the user gave is checked by the writer before anything
 	 * is fetched; the feed's own title only ever becomes a comment. */
 	struct conf_edit_error e;
-	struct conf_edit *ed = conf_edit_begin(f.path, f.text, f.len, &e);
+	struct conf_edit *ed = conf_edit_begin_files(f.src, f.n, f.target, &e);
 	char *url = NULL, *auto_name = NULL, *text = NULL;
 	struct doc *doc = NULL;
 	code = CTL_EXIT_LOCAL;
@@ -353,7 +436,8 @@ int cmd_add(const struct command *c, int argc, char **argv)
 	}
 	const char *dup = conf_edit_feed_by_url(ed, url);
 	if (dup) {
-		fprintf(stderr, "feedctl: %s is already in %s as [feed %s]\n", url, f.path, dup);
+		fprintf(stderr, "feedctl: %s is already in %s as [feed %s]\n", url,
+			conf_edit_file_of(ed, dup), dup);
 		goto out;
 	}
 	if (!name)
@@ -387,7 +471,7 @@ int cmd_add(const struct command *c, int argc, char **argv)
 	}
 	code = conf_commit(&f, text);
 	if (!code)
-		printf("added [feed %s] to %s\n", nf.name, f.path);
+		printf("added [feed %s] to %s\n", nf.name, conf_target_path(&f));
 out:
 	doc_free(doc);
 	free(text);
@@ -398,22 +482,32 @@ out:
 	return code;
 }
 
-/* --config FILE and --help, then exactly NPOS arguments. Returns -1 to go
- * on, or an exit code. */
+/* --config FILE, --file NAME (where FILE is not NULL) and --help, then
+ * exactly NPOS arguments. Returns -1 to go on, or an exit code. */
 static int parse_config_opt(const struct command *c, int argc, char **argv, const char **cfg,
-			    int npos)
+			    const char **file, int npos)
 {
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
+		{"file", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{"json", no_argument, NULL, 'j'},
 		{0},
 	};
 	int opt;
 	*cfg = NULL;
+	if (file)
+		*file = NULL;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'j') {
 			return refuse_json(c);
+		} else if (opt == 'f' && !file) {
+			fprintf(stderr, "feedctl: %s has no --file option (%s)\n", c->name,
+				strcmp(c->name, "remove") == 0 ? "it edits the file that holds the feed" :
+				"it reads every file");
+			return CTL_EXIT_USAGE;
+		} else if (opt == 'f') {
+			*file = optarg;
 		} else if (opt == 'c') {
 			*cfg = optarg;
 		} else if (opt == 'h') {
@@ -434,32 +528,44 @@ static int parse_config_opt(const struct command *c, int argc, char **argv, cons
 int cmd_remove(const struct command *c, int argc, char **argv)
 {
 	const char *cfg;
-	int code = parse_config_opt(c, argc, argv, &cfg, 1);
+	int code = parse_config_opt(c, argc, argv, &cfg, NULL, 1);
 	if (code >= 0)
 		return code;
 	const char *name = argv[optind];
 	struct conf_file f;
-	if ((code = conf_open(&f, config_path(cfg), false)))
+	if ((code = conf_open(&f, config_path(cfg), false, NULL)))
 		return code;
-	int found = 0;
-	char *text = conf_edit_remove(f.text, name, &found);
-	if (!found) {
-		fprintf(stderr, "feedctl: no [feed %s] in %s\n", name, f.path);
+	/* The file that holds the section is the one edited; the others stay
+	 * byte for byte as they were. */
+	const struct feed_conf *fc = config_find_feed(f.conf, name);
+	if (!fc) {
+		fprintf(stderr, "feedctl: no [feed %s] in %s%s\n", name, f.path,
+			f.n > 1 ? " or its drop-ins" : "");
 		conf_close(&f);
 		return CTL_EXIT_LOCAL;
 	}
-	code = text ? conf_commit(&f, text) : CTL_EXIT_LOCAL;
+	f.target = fc->file;
+	struct conf_edit_error e;
+	struct conf_edit *ed = conf_edit_begin_files(f.src, f.n, f.target, &e);
+	char *text = NULL;
+	code = CTL_EXIT_LOCAL;
+	if (!ed || conf_edit_drop(ed, name, &e) < 0 || !(text = conf_edit_finish(ed, NULL, &e)))
+		print_edit_error(&e, "NAME");
+	else
+		code = conf_commit(&f, text);
 	if (!code)
-		printf("removed [feed %s] from %s (its items stay in the store)\n", name, f.path);
+		printf("removed [feed %s] from %s (its items stay in the store)\n", name,
+		       conf_target_path(&f));
 	free(text);
+	conf_edit_free(ed);
 	conf_close(&f);
 	return code;
 }
 
 int cmd_import(const struct command *c, int argc, char **argv)
 {
-	const char *cfg;
-	int code = parse_config_opt(c, argc, argv, &cfg, 1);
+	const char *cfg, *file;
+	int code = parse_config_opt(c, argc, argv, &cfg, &file, 1);
 	if (code >= 0)
 		return code;
 	const char *opml_path = argv[optind];
@@ -480,12 +586,12 @@ int cmd_import(const struct command *c, int argc, char **argv)
 	}
 	free(obuf);
 	struct conf_file f;
-	if ((code = conf_open(&f, config_path(cfg), true))) {
+	if ((code = conf_open(&f, config_path(cfg), true, file))) {
 		opml_feeds_free(feeds, n);
 		return code;
 	}
 	struct conf_edit_error e;
-	struct conf_edit *ed = conf_edit_begin(f.path, f.text, f.len, &e);
+	struct conf_edit *ed = conf_edit_begin_files(f.src, f.n, f.target, &e);
 	if (!ed) {
 		print_edit_error(&e, NULL);
 		opml_feeds_free(feeds, n);
@@ -515,7 +621,8 @@ int cmd_import(const struct command *c, int argc, char **argv)
 		if (dup) {
 			/* On a terminal only the summary counts them. */
 			if (!tty && !conf_edit_queued(ed, dup))
-				printf("skipped %s: already in %s as [feed %s]\n", url, f.path, dup);
+				printf("skipped %s: already in %s as [feed %s]\n", url,
+				       conf_edit_file_of(ed, dup), dup);
 			else if (!tty)
 				printf("skipped %s: listed twice in %s\n", url, opml_path);
 			skipped++;
@@ -564,7 +671,7 @@ int cmd_import(const struct command *c, int argc, char **argv)
 		free(text);
 	}
 	if (tty && added)
-		printf("added %s%s to %s\n", first.s, added > 3 ? ", ..." : "", f.path);
+		printf("added %s%s to %s\n", first.s, added > 3 ? ", ..." : "", conf_target_path(&f));
 	printf("%zu added, %zu already present, %zu refused\n", added, skipped, bad);
 	if (!added && skipped)
 		printf("nothing to add: %s's feeds are already in %s%s\n", opml_path, f.path,
@@ -638,7 +745,7 @@ static void daemon_conf_free(struct config *c)
 int cmd_export(const struct command *c, int argc, char **argv)
 {
 	const char *cfg;
-	int code = parse_config_opt(c, argc, argv, &cfg, 0);
+	int code = parse_config_opt(c, argc, argv, &cfg, NULL, 0);
 	if (code >= 0)
 		return code;
 	code = 0;
@@ -649,7 +756,7 @@ int cmd_export(const struct command *c, int argc, char **argv)
 	if (a && !cfg) {
 		if (!(conf = daemon_conf(feeds)))
 			code = CTL_EXIT_LOCAL;
-	} else if (!(code = conf_open(&f, config_path(cfg), false))) {
+	} else if (!(code = conf_open(&f, config_path(cfg), false, NULL))) {
 		conf = f.conf;
 	}
 	const char **titles = conf ? calloc(conf->nfeeds + 1, sizeof *titles) : NULL;

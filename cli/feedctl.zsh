@@ -68,9 +68,11 @@ _feedctl() {
 		refresh) _arguments '*:feed:_feedctl_feeds' '--wait[wait for the results]' '--json[one JSON document]' '--help' ;;
 		hooks) _arguments '1:retry or a feed:(retry)' '2:feed:_feedctl_feeds' '--json[one JSON document]' '--help' ;;
 		add) _arguments '1:URL:_urls' '--name[the feed'"'"'s name]:name:' '*--tag[a tag]:tag:' \
-			'--interval[poll interval]:duration:' '--config[the feeds.conf]:file:_files' '--help' ;;
+			'--interval[poll interval]:duration:' '--file[a drop-in of feeds.conf.d]:name:' \
+			'--config[the feeds.conf]:file:_files' '--help' ;;
 		remove) _arguments '1:feed:_feedctl_feeds' '--config[the feeds.conf]:file:_files' '--help' ;;
-		import) _arguments '1:OPML file:_files -g "*.(opml|xml)"' '--config[the feeds.conf]:file:_files' '--help' ;;
+		import) _arguments '1:OPML file:_files -g "*.(opml|xml)"' '--file[a drop-in of feeds.conf.d]:name:' \
+			'--config[the feeds.conf]:file:_files' '--help' ;;
 		export) _arguments '--config[the feeds.conf]:file:_files' '--help' ;;
 		help) _describe -t commands 'feedctl command' commands ;;
 		esac

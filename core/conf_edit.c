@@ -52,10 +52,14 @@ struct smap {
 };
 
 struct conf_edit {
-	char *path;
-	char *text;
+	char *path;            /* the file edited: SRC[TARGET]'s name */
+	char *text;            /* its text, less the sections dropped */
 	size_t len;
-	struct config *old;
+	struct config_source *src;   /* every file of the configuration, as read */
+	size_t nsrc, target;
+	bool *dropped;         /* per old feed: its section was dropped */
+	size_t ndropped;
+	struct config *old;    /* the whole configuration before the edit */
 	char **old_urls;       /* the old feeds' URLs, normalised when they can be */
 	struct strbuf add;     /* the queued sections, as text */
 	struct pending *nw;
@@ -313,48 +317,111 @@ static void pending_free(struct pending *p)
 struct conf_edit *conf_edit_begin(const char *path, const char *text, size_t len,
 				  struct conf_edit_error *err)
 {
+	struct config_source src = {.name = (char *)path, .text = (char *)text, .len = len};
+	return conf_edit_begin_files(&src, 1, 0, err);
+}
+
+static struct conf_edit *begin_oom(struct conf_edit *ed, struct conf_edit_error *err)
+{
+	refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
+	conf_edit_free(ed);
+	return NULL;
+}
+
+struct conf_edit *conf_edit_begin_files(const struct config_source *src, size_t nsrc,
+					size_t target, struct conf_edit_error *err)
+{
 	struct conf_edit *ed = calloc(1, sizeof *ed);
-	if (!ed) {
-		refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
-		return NULL;
+	if (!ed || !nsrc || target >= nsrc)
+		return begin_oom(ed, err);
+	if (!(ed->src = calloc(nsrc, sizeof *ed->src)))
+		return begin_oom(ed, err);
+	/* A copy of every file: the edit's result is checked against all of
+	 * them, read as the daemon reads them. */
+	for (size_t i = 0; i < nsrc; i++, ed->nsrc++) {
+		size_t n = src[i].text ? src[i].len : 0;
+		ed->src[i].name = strdup(src[i].name);
+		ed->src[i].text = malloc(n + 1);
+		if (!ed->src[i].name || !ed->src[i].text)
+			return begin_oom(ed, err);
+		if (n)
+			memcpy(ed->src[i].text, src[i].text, n);
+		ed->src[i].text[n] = '\0';
+		ed->src[i].len = n;
 	}
-	ed->path = strdup(path);
-	ed->text = malloc(len + 1);
-	if (!ed->path || !ed->text) {
-		refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
-		conf_edit_free(ed);
-		return NULL;
-	}
-	memcpy(ed->text, text, len);
-	ed->text[len] = '\0';
-	ed->len = len;
+	ed->target = target;
+	ed->path = strdup(ed->src[target].name);
+	ed->text = strdup(ed->src[target].text);
+	ed->len = ed->src[target].len;
+	if (!ed->path || !ed->text)
+		return begin_oom(ed, err);
 	struct config_errors errs = {0};
-	if (config_parse_buffer(path, text, len, &ed->old, &errs) < 0) {
+	if (config_parse_sources(ed->src, ed->nsrc, &ed->old, &errs) < 0) {
 		char lead[512];
-		snprintf(lead, sizeof lead, "%s has errors; fix them first:", path);
+		snprintf(lead, sizeof lead, "%s%s has errors; fix them first:", ed->src[0].name,
+			 nsrc > 1 ? " (with its drop-ins)" : "");
 		refuse_file(err, lead, &errs);
 		config_errors_free(&errs);
 		conf_edit_free(ed);
 		return NULL;
 	}
 	ed->old_urls = calloc(ed->old->nfeeds + 1, sizeof *ed->old_urls);
+	ed->dropped = calloc(ed->old->nfeeds + 1, sizeof *ed->dropped);
 	for (size_t i = 0; ed->old_urls && i < ed->old->nfeeds; i++)
 		if (conf_edit_url(ed->old->feeds[i].url, &ed->old_urls[i], NULL) < 0)
 			ed->old_urls[i] = strdup(ed->old->feeds[i].url);
-	bool oom = !ed->old_urls || !(ed->next = calloc(1, sizeof *ed->next));
+	bool oom = !ed->old_urls || !ed->dropped || !(ed->next = calloc(1, sizeof *ed->next));
 	if (ed->next)
 		ed->next->own_keys = true;
 	for (size_t i = 0; !oom && i < ed->old->nfeeds; i++) {
-		const char *name = ed->old->feeds[i].name;
-		oom = !smap_put(&ed->names, name, NULL, 0) ||
-		      !smap_put(&ed->urls, ed->old_urls[i] ? ed->old_urls[i] : "", name, 0);
+		const struct feed_conf *f = &ed->old->feeds[i];
+		oom = !smap_put(&ed->names, f->name, ed->old->files[f->file], 0) ||
+		      !smap_put(&ed->urls, ed->old_urls[i] ? ed->old_urls[i] : "", f->name, 0);
 	}
-	if (oom) {
-		refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
-		conf_edit_free(ed);
-		return NULL;
-	}
+	if (oom)
+		return begin_oom(ed, err);
 	return ed;
+}
+
+const struct config *conf_edit_config(const struct conf_edit *ed)
+{
+	return ed->old;
+}
+
+const char *conf_edit_file_of(const struct conf_edit *ed, const char *name)
+{
+	const struct smap_ent *e = smap_get(&ed->names, name);
+	return !e ? NULL : e->num ? ed->path : e->val;
+}
+
+int conf_edit_drop(struct conf_edit *ed, const char *name, struct conf_edit_error *err)
+{
+	const struct feed_conf *f = NULL;
+	size_t i;
+	for (i = 0; i < ed->old->nfeeds && !f; i++)
+		if (strcmp(ed->old->feeds[i].name, name) == 0)
+			f = &ed->old->feeds[i];
+	if (!f || ed->dropped[i - 1]) {
+		refuse(err, CONF_FIELD_NAME, name, "is not a feed in %s%s", ed->src[0].name,
+		       ed->nsrc > 1 ? " or its drop-ins" : "");
+		return -ENOENT;
+	}
+	if (f->file != ed->target)
+		return refuse(err, CONF_FIELD_NAME, name, "is in %s, not in %s",
+			      ed->old->files[f->file], ed->path);
+	int found = 0;
+	char *t = conf_edit_remove(ed->text, name, &found);
+	if (!t || !found) {
+		free(t);
+		return refuse(err, CONF_FIELD_FILE, NULL, "[feed %s] not found in the text of %s",
+			      name, ed->path);
+	}
+	free(ed->text);
+	ed->text = t;
+	ed->len = strlen(t);
+	ed->dropped[i - 1] = true;
+	ed->ndropped++;
+	return 0;
 }
 
 void conf_edit_free(struct conf_edit *ed)
@@ -364,6 +431,8 @@ void conf_edit_free(struct conf_edit *ed)
 	for (size_t i = 0; ed->old_urls && ed->old && i < ed->old->nfeeds; i++)
 		free(ed->old_urls[i]);
 	free(ed->old_urls);
+	free(ed->dropped);
+	config_sources_free(ed->src, ed->nsrc);
 	config_free(ed->old);
 	for (size_t i = 0; i < ed->n; i++)
 		pending_free(&ed->nw[i]);
@@ -446,7 +515,7 @@ static int check_name(const struct conf_edit *ed, const char *name, struct conf_
 			      "- _ . and non-ASCII letters, at most 100 bytes)");
 	if (name_taken(ed, name))
 		return refuse(err, CONF_FIELD_NAME, name, "is already the name of a feed in %s",
-			      ed->path);
+			      conf_edit_file_of(ed, name));
 	return 0;
 }
 
@@ -593,7 +662,8 @@ static int prepare(const struct conf_edit *ed, const struct conf_new_feed *f, st
 		return -EINVAL;
 	const char *dup = conf_edit_feed_by_url(ed, p->url);
 	if (dup)
-		return refuse(err, CONF_FIELD_URL, f->url, "is already in %s as [feed %s]", ed->path, dup);
+		return refuse(err, CONF_FIELD_URL, f->url, "is already in %s as [feed %s]",
+			      conf_edit_file_of(ed, dup), dup);
 	size_t ntags = 0;
 	while (f->tags && f->tags[ntags])
 		ntags++;
@@ -667,26 +737,53 @@ out:
 	return r;
 }
 
-/* Why NEW is not OLD plus exactly the queued sections, or NULL. */
+/* Whether NC's feed J is OLD's feed F, in the same file. */
+static bool same_feed(const struct feed_conf *f, const struct config *nc, size_t j,
+		      const char **which)
+{
+	if (f->file != nc->feeds[j].file) {
+		*which = "file";
+		return false;
+	}
+	return config_feed_equal(f, &nc->feeds[j], which);
+}
+
+/* Why NEW is not OLD less the dropped sections plus exactly the queued
+ * ones (read where the target file's feeds end), or NULL. */
 static const char *compare(const struct conf_edit *ed, const struct config *nc, char *buf, size_t len)
 {
 	const struct config *old = ed->old;
 	const char *which = NULL;
-	if (!config_daemon_equal(&old->daemon, &nc->daemon, &which))
+	size_t want = old->nfeeds - ed->ndropped + ed->n;
+	if (nc->nfiles != old->nfiles)
+		snprintf(buf, len, "%zu files instead of %zu", nc->nfiles, old->nfiles);
+	else if (!config_daemon_equal(&old->daemon, &nc->daemon, &which))
 		snprintf(buf, len, "[daemon] %s changed", which);
 	else if (!config_feed_equal(&old->defaults, &nc->defaults, &which))
 		snprintf(buf, len, "[defaults] %s changed", which);
-	else if (nc->nfeeds != old->nfeeds + ed->n)
-		snprintf(buf, len, "%zu feeds instead of %zu", nc->nfeeds, old->nfeeds + ed->n);
+	else if (nc->nfeeds != want)
+		snprintf(buf, len, "%zu feeds instead of %zu", nc->nfeeds, want);
 	else
 		buf[0] = '\0';
-	for (size_t i = 0; !buf[0] && i < old->nfeeds; i++)
-		if (!config_feed_equal(&old->feeds[i], &nc->feeds[i], &which))
+	size_t j = 0;
+	bool queued = false;
+	for (size_t i = 0; !buf[0] && i <= old->nfeeds; i++) {
+		if (!queued && (i == old->nfeeds || old->feeds[i].file > ed->target)) {
+			queued = true;
+			for (size_t k = 0; !buf[0] && k < ed->n; k++, j++) {
+				struct feed_conf e = expected_feed(&nc->defaults, &ed->nw[k]);
+				e.file = ed->target;
+				if (!same_feed(&e, nc, j, &which))
+					snprintf(buf, len, "new [feed %s]: %s is not as intended",
+						 ed->nw[k].name, which);
+			}
+		}
+		if (buf[0] || i == old->nfeeds)
+			break;
+		if (ed->dropped[i])
+			continue;
+		if (!same_feed(&old->feeds[i], nc, j++, &which))
 			snprintf(buf, len, "[feed %s] %s changed", old->feeds[i].name, which);
-	for (size_t i = 0; !buf[0] && i < ed->n; i++) {
-		struct feed_conf e = expected_feed(&nc->defaults, &ed->nw[i]);
-		if (!config_feed_equal(&e, &nc->feeds[old->nfeeds + i], &which))
-			snprintf(buf, len, "new [feed %s]: %s is not as intended", ed->nw[i].name, which);
 	}
 	return buf[0] ? buf : NULL;
 }
@@ -704,7 +801,14 @@ char *conf_edit_finish(struct conf_edit *ed, size_t *lenp, struct conf_edit_erro
 	struct config *nc = NULL;
 	struct config_errors errs = {0};
 	char why[512];
-	if (config_parse_buffer(ed->path, b.s, b.len, &nc, &errs) < 0) {
+	/* Read back as the daemon will: every file, the target's new text in
+	 * its place. */
+	struct config_source keep = ed->src[ed->target];
+	ed->src[ed->target].text = b.s;
+	ed->src[ed->target].len = b.len;
+	int pr = config_parse_sources(ed->src, ed->nsrc, &nc, &errs);
+	ed->src[ed->target] = keep;
+	if (pr < 0) {
 		snprintf(why, sizeof why, "the edit would make %s invalid; nothing written:", ed->path);
 		refuse_file(err, why, &errs);
 		config_errors_free(&errs);

@@ -1,7 +1,13 @@
-/* conf_edit.h — the one writer of feeds.conf: every byte that feedctl add
- * and import (and, later, the API's subscription edits) put into the file
- * is built and checked here; every other byte of the file (comments,
- * order, spacing) stays as it was.
+/* conf_edit.h — the one writer of feeds.conf: every byte that feedctl add,
+ * import and remove (and, later, the API's subscription edits) put into
+ * the file is built and checked here; every other byte of the file
+ * (comments, order, spacing) stays as it was.
+ *
+ * An edit changes one file of the configuration: the main file or one of
+ * its drop-ins (feeds.conf.d, config.h). It is begun with all of them, so
+ * that a new name or URL is unique across the files, a new interval is
+ * checked against the main file's [defaults], and the read-back is the
+ * daemon's reading of the whole set.
  *
  * Values come from the user's command line, from OPML files and from the
  * feeds themselves, so none is trusted: a name, URL, tag or interval that
@@ -63,11 +69,30 @@ struct conf_new_feed {
 
 struct conf_edit;
 
-/* Starts an edit of TEXT (LEN bytes, the file PATH, named in messages).
- * Refuses (CONF_FIELD_FILE) a text that does not parse. */
+/* Starts an edit of TEXT (LEN bytes, the file PATH, named in messages),
+ * a configuration of one file. Refuses (CONF_FIELD_FILE) a text that does
+ * not parse. */
 struct conf_edit *conf_edit_begin(const char *path, const char *text, size_t len,
 				  struct conf_edit_error *err);
+/* Starts an edit of SRC[TARGET], one of the files SRC[0..N-1] of a
+ * configuration in reading order (config_read_sources; a file to be made
+ * is given with its first text, in the place the reader will find it).
+ * The edit keeps its own copy of them. Refuses a configuration that does
+ * not parse. */
+struct conf_edit *conf_edit_begin_files(const struct config_source *src, size_t n,
+					size_t target, struct conf_edit_error *err);
 void conf_edit_free(struct conf_edit *ed);
+
+/* The whole configuration as it was when the edit began. */
+const struct config *conf_edit_config(const struct conf_edit *ed);
+/* The file holding [feed NAME] (the target for a queued one), or NULL. */
+const char *conf_edit_file_of(const struct conf_edit *ed, const char *name);
+
+/* Takes the [feed NAME] section (conf_edit_remove) out of the target
+ * file: -ENOENT when no file has it, -EINVAL when another file holds it;
+ * *ERR says which. A dropped name is not free for conf_edit_add in the
+ * same edit. */
+int conf_edit_drop(struct conf_edit *ed, const char *name, struct conf_edit_error *err);
 
 /* Validates F and queues its section. Returns 0, or -EINVAL with *ERR
  * filled and nothing queued. */
@@ -89,10 +114,12 @@ char *conf_edit_name_for(const struct conf_edit *ed, const char *title, const ch
 /* Whether NAME was queued by conf_edit_add (rather than in the file). */
 bool conf_edit_queued(const struct conf_edit *ed, const char *name);
 
-/* The old text with the queued sections appended, checked: it parses, and
- * to exactly the old sections and keys plus the queued sections with
- * exactly their keys. NULL with *ERR filled (CONF_FIELD_FILE) otherwise.
- * *LEN (may be NULL) gets the length. */
+/* The target's new text: the old text less the dropped sections, with the
+ * queued sections appended, checked: the configuration with it in the
+ * target's place parses, and to exactly the old sections and keys, each in
+ * its file, less the dropped ones, plus the queued sections with exactly
+ * their keys in the target. NULL with *ERR filled (CONF_FIELD_FILE)
+ * otherwise. *LEN (may be NULL) gets the length. */
 char *conf_edit_finish(struct conf_edit *ed, size_t *len, struct conf_edit_error *err);
 
 /* URL parsed by curl's URL API and written back in its normal form

@@ -1,5 +1,9 @@
 /* config.c — feeds.conf: read with inih, validated through one table of keys.
  *
+ * The main file and its drop-ins (the .conf files in feeds.conf.d) are read by one
+ * loader, one after the other, so that a name is unique across them and
+ * every message names the file it is about.
+ *
  * inih does the INI parsing; this file owns the reader it pulls lines from.
  * The reader counts lines (inih 55 as packaged does not report them),
  * classifies each line so that syntax errors name their line, tracks the
@@ -8,6 +12,7 @@
 #include "core/config.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
@@ -104,13 +109,15 @@ struct section {
 	enum section_kind kind;
 	char *label;                /* "[feed mehr]", for messages */
 	int line;
+	size_t file;                /* index into the config's files */
 	void *target;               /* struct daemon_conf or struct feed_conf */
 	unsigned char set[NKEYS];   /* key given a valid value */
 	int seen_line[NKEYS];       /* line a key was first seen on, valid or not */
 };
 
 struct loader {
-	const char *name;           /* file name used in messages */
+	const char *name;           /* the file being read, named in messages */
+	size_t file;                /* its index: 0 the main file, then drop-ins */
 	const char *buf, *pos, *end;
 	int line;
 	struct config *conf;
@@ -149,11 +156,12 @@ static void add_error(struct config_errors *errs, const char *fmt, ...)
 	errs->msgs[errs->n++] = msg;
 }
 
-#define ERR_AT(ld, line, ...) do { \
-	char prefix_[256]; \
-	snprintf(prefix_, sizeof prefix_, "%s:%d: ", (ld)->name, (line)); \
+#define ERR_IN(ld, file, line, ...) do { \
+	char prefix_[4200]; \
+	snprintf(prefix_, sizeof prefix_, "%s:%d: ", (file), (line)); \
 	add_error_prefixed((ld)->errs, prefix_, __VA_ARGS__); \
 } while (0)
+#define ERR_AT(ld, line, ...) ERR_IN(ld, (ld)->name, line, __VA_ARGS__)
 
 static void add_error_prefixed(struct config_errors *errs, const char *prefix,
 			       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -646,14 +654,26 @@ static void open_section(struct loader *ld, char *body, int line)
 			return;
 		}
 		struct section *dup = find_feed_section(ld, rest);
-		if (dup) {
+		if (dup && dup->file == ld->file) {
 			ERR_AT(ld, line, "[feed %s] duplicate feed name (first defined at line %d)",
 			       rest, dup->line);
+			return;
+		}
+		if (dup) {
+			ERR_AT(ld, line, "[feed %s] duplicate feed name (first defined at %s:%d)",
+			       rest, ld->conf->files[dup->file], dup->line);
 			return;
 		}
 	} else {
 		ERR_AT(ld, line, "unknown section [%s%s%s] (expected [daemon], [defaults] or "
 		       "[feed NAME])", body, *rest ? " " : "", rest);
+		return;
+	}
+	if (kind != SEC_FEED && ld->file > 0) {
+		/* One place for what applies to every feed: a package's drop-in
+		 * must not move the socket or change the other feeds' defaults. */
+		ERR_AT(ld, line, "[%s] belongs in the main file %s (a drop-in holds [feed NAME] "
+		       "sections only)", section_names[kind], ld->conf->files[0]);
 		return;
 	}
 	if (kind != SEC_FEED) {
@@ -676,6 +696,7 @@ static void open_section(struct loader *ld, char *body, int line)
 	memset(s, 0, sizeof *s);
 	s->kind = kind;
 	s->line = line;
+	s->file = ld->file;
 	struct config *c = ld->conf;
 	if (kind == SEC_DAEMON) {
 		s->target = &c->daemon;
@@ -700,6 +721,7 @@ static void open_section(struct loader *ld, char *body, int line)
 		memset(f, 0, sizeof *f);
 		f->name = strdup(rest);
 		f->line = line;
+		f->file = ld->file;
 		s->target = f;
 		if (asprintf(&s->label, "[feed %s]", rest) < 0)
 			s->label = NULL;
@@ -969,6 +991,7 @@ static void finish(struct loader *ld)
 	const struct section *defs = find_kind(ld, SEC_DEFAULTS);
 	struct section none;
 	memset(&none, 0, sizeof none);
+	ld->name = c->files[0];
 	if (defs)
 		check_intervals(ld, &c->defaults, "[defaults]", defs->line);
 	for (size_t i = 0; i < ld->nsecs; i++) {
@@ -977,12 +1000,14 @@ static void finish(struct loader *ld)
 			continue;
 		struct feed_conf *f = s->target;
 		inherit(f, s, &c->defaults);
+		ld->name = c->files[s->file];   /* messages name the section's file */
 		if (!f->url && !s->seen_line[find_key("url", IN_FEED) - keys])
 			ERR_AT(ld, s->line, "%s missing required key \"url\"", s->label);
 		check_intervals(ld, f, s->label, s->line);
 		if (f->auth_file && f->auth_file[0] != '/')
 			ERR_AT(ld, s->line, "%s auth_file must be an absolute path", s->label);
 	}
+	ld->name = c->files[0];
 	if (c->daemon.socket && strlen(c->daemon.socket) >= 108)
 		add_error(ld->errs, "%s: [daemon] socket path is longer than 107 bytes", ld->name);
 	if (c->daemon.log_level && log_level_from_name(c->daemon.log_level) < 0)
@@ -995,6 +1020,9 @@ void config_free(struct config *c)
 	if (!c)
 		return;
 	free(c->path);
+	for (size_t i = 0; c->files && i < c->nfiles; i++)
+		free(c->files[i]);
+	free(c->files);
 	struct daemon_conf *d = &c->daemon;
 	free(d->socket);
 	free(d->socket_group);
@@ -1020,19 +1048,38 @@ void config_errors_free(struct config_errors *errs)
 	errs->n = 0;
 }
 
-/* Errors come out in file order, whichever pass found them. */
-static long error_line(const char *msg, size_t namelen)
+/* Errors come out in file order, then line order, whichever pass found
+ * them: the key of "FILE:LINE: ..." is FILE's index and LINE. */
+static void error_key(const struct config *c, const char *msg, size_t *file, long *line)
 {
-	return msg[namelen] == ':' ? strtol(msg + namelen + 1, NULL, 10) : 0;
+	*file = 0;
+	*line = 0;
+	size_t best = 0;
+	for (size_t i = 0; i < c->nfiles; i++) {
+		size_t n = strlen(c->files[i]);
+		if (n > best && strncmp(msg, c->files[i], n) == 0 && msg[n] == ':') {
+			best = n;
+			*file = i;
+			*line = strtol(msg + n + 1, NULL, 10);
+		}
+	}
 }
 
-static void sort_errors(struct config_errors *errs, size_t from, size_t namelen)
+static bool error_before(const struct config *c, const char *a, const char *b)
+{
+	size_t fa, fb;
+	long la, lb;
+	error_key(c, a, &fa, &la);
+	error_key(c, b, &fb, &lb);
+	return fa < fb || (fa == fb && la < lb);
+}
+
+static void sort_errors(const struct config *c, struct config_errors *errs, size_t from)
 {
 	for (size_t i = from + 1; i < errs->n; i++) {   /* insertion sort: stable */
 		char *m = errs->msgs[i];
-		long line = error_line(m, namelen);
 		size_t j = i;
-		while (j > from && error_line(errs->msgs[j - 1], namelen) > line) {
+		while (j > from && error_before(c, m, errs->msgs[j - 1])) {
 			errs->msgs[j] = errs->msgs[j - 1];
 			j--;
 		}
@@ -1040,29 +1087,55 @@ static void sort_errors(struct config_errors *errs, size_t from, size_t namelen)
 	}
 }
 
-int config_parse_buffer(const char *name, const char *buf, size_t len,
-			struct config **out, struct config_errors *errs)
+/* Feeds one file to inih through the loader's reader. */
+static void parse_one(struct loader *ld, size_t file, const struct config_source *src)
+{
+	const char *buf = src->text ? src->text : "";
+	size_t len = src->text ? src->len : 0;
+	ld->name = ld->conf->files[file];
+	ld->file = file;
+	ld->buf = ld->pos = buf;
+	ld->end = buf + len;
+	ld->line = 0;
+	ld->cur = NULL;        /* a file's keys never fall into the last one's section */
+	ld->cur_bad = false;
+	/* A UTF-8 BOM is fine; inih would also accept it, but we own the reader. */
+	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+		ld->pos += 3;
+	size_t before = ld->errs->n;
+	int r = ini_parse_stream(reader, ld, handler, ld);
+	if (r == -2)
+		add_error(ld->errs, "%s: out of memory", ld->name);
+	else if (r > 0 && ld->errs->n == before)
+		add_error(ld->errs, "%s:%d: syntax error", ld->name, r);
+}
+
+int config_parse_sources(const struct config_source *src, size_t n,
+			 struct config **out, struct config_errors *errs)
 {
 	struct config_errors local = {0};
 	if (!errs)
 		errs = &local;
+	if (!n)
+		return -EINVAL;
 	size_t before = errs->n;
 	struct config *c = calloc(1, sizeof *c);
-	if (!c)
+	if (!c || !(c->files = calloc(n, sizeof *c->files))) {
+		free(c);
 		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!(c->files[i] = strdup(src[i].name))) {
+			config_free(c);
+			return -ENOMEM;
+		}
+		c->nfiles++;
+	}
+	c->path = strdup(src[0].name);
 	builtin_defaults(c);
-	struct loader ld = {
-		.name = name, .buf = buf, .pos = buf, .end = buf + len,
-		.conf = c, .errs = errs,
-	};
-	/* A UTF-8 BOM is fine; inih would also accept it, but we own the reader. */
-	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
-		ld.pos += 3;
-	int r = ini_parse_stream(reader, &ld, handler, &ld);
-	if (r == -2)
-		add_error(errs, "%s: out of memory", name);
-	else if (r > 0 && errs->n == before)
-		add_error(errs, "%s:%d: syntax error", name, r);
+	struct loader ld = {.conf = c, .errs = errs};
+	for (size_t i = 0; i < n; i++)
+		parse_one(&ld, i, &src[i]);
 	finish(&ld);
 	for (size_t i = 0; i < ld.nsecs; i++)
 		free(ld.secs[i].label);
@@ -1071,25 +1144,36 @@ int config_parse_buffer(const char *name, const char *buf, size_t len,
 	for (size_t i = 0; i < ld.nlong; i++)
 		free(ld.long_values[i]);
 	free(ld.long_values);
-	c->path = strdup(name);
-	sort_errors(errs, before, strlen(name));
+	sort_errors(c, errs, before);
 	bool bad = errs->n > before;
 	config_errors_free(&local);
-	if (bad) {
+	if (bad || !c->path) {
 		config_free(c);
-		return -EINVAL;
+		return bad ? -EINVAL : -ENOMEM;
 	}
 	*out = c;
 	return 0;
 }
 
-int config_load(const char *path, struct config **out, struct config_errors *errs)
+int config_parse_buffer(const char *name, const char *buf, size_t len,
+			struct config **out, struct config_errors *errs)
+{
+	struct config_source src = {.name = (char *)name, .text = (char *)buf, .len = len};
+	return config_parse_sources(&src, 1, out, errs);
+}
+
+/* Reads PATH whole into SRC; a missing file leaves SRC's text NULL when
+ * MISSING_OK. */
+static int read_source(const char *path, bool missing_ok, struct config_source *src,
+		       struct config_errors *errs)
 {
 	/* O_NONBLOCK: a FIFO (or a device) named as the config must be refused
 	 * below, not wait forever for a writer in open(). */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		int e = errno;
+		if (e == ENOENT && missing_ok)
+			return 0;
 		add_error(errs, "%s: cannot open: %s", path, strerror(e));
 		return -e;
 	}
@@ -1124,8 +1208,149 @@ int config_load(const char *path, struct config **out, struct config_errors *err
 		return -EIO;
 	}
 	buf[size] = '\0';
-	int r = config_parse_buffer(path, buf, size, out, errs);
-	free(buf);
+	src->text = buf;
+	src->len = size;
+	return 0;
+}
+
+bool config_dropin_name_ok(const char *name)
+{
+	size_t n = strlen(name), e = strlen(CONFIG_DROPIN_EXT);
+	return n > e && name[0] != '.' && strcmp(name + n - e, CONFIG_DROPIN_EXT) == 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in DIR the reader takes, sorted by byte order: *NAMES (NULL
+ * when the directory does not exist). */
+static int list_dropins(const char *dir, char ***names, size_t *n, struct config_errors *errs)
+{
+	*names = NULL;
+	*n = 0;
+	DIR *d = opendir(dir);
+	if (!d) {
+		int e = errno;
+		if (e == ENOENT)
+			return 0;
+		add_error(errs, "%s: cannot read the drop-in directory: %s", dir, strerror(e));
+		return -e;
+	}
+	size_t cap = 0;
+	int r = 0;
+	struct dirent *de;
+	errno = 0;
+	while ((de = readdir(d))) {
+		if (!config_dropin_name_ok(de->d_name))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			char **nn = realloc(*names, cap * sizeof *nn);
+			if (!nn) {
+				r = -ENOMEM;
+				break;
+			}
+			*names = nn;
+		}
+		if (!((*names)[*n] = strdup(de->d_name))) {
+			r = -ENOMEM;
+			break;
+		}
+		(*n)++;
+		errno = 0;
+	}
+	if (!r && errno) {
+		r = -errno;
+		add_error(errs, "%s: cannot read the drop-in directory: %s", dir, strerror(-r));
+	}
+	closedir(d);
+	if (*n)
+		qsort(*names, *n, sizeof **names, cmp_names);   /* bytes, not the locale */
+	return r;
+}
+
+int config_read_sources(const char *path, unsigned flags, struct config_source **srcp,
+			size_t *np, struct config_errors *errs)
+{
+	*srcp = NULL;
+	*np = 0;
+	struct config_source main_src = {.name = strdup(path)};
+	if (!main_src.name)
+		return -ENOMEM;
+	int r = read_source(path, flags & CONFIG_MAIN_OPTIONAL, &main_src, errs);
+	if (r < 0) {
+		free(main_src.name);
+		return r;
+	}
+	char *dir = NULL;
+	char **names = NULL;
+	size_t nnames = 0, n = 1;
+	if (asprintf(&dir, "%s%s", path, CONFIG_DROPIN_SUFFIX) < 0)
+		dir = NULL;
+	r = dir ? list_dropins(dir, &names, &nnames, errs) : -ENOMEM;
+	struct config_source *src = r < 0 ? NULL : calloc(nnames + 1, sizeof *src);
+	if (!r && !src)
+		r = -ENOMEM;
+	if (src) {
+		src[0] = main_src;
+	} else {
+		free(main_src.name);
+		free(main_src.text);
+	}
+	for (size_t i = 0; r >= 0 && i < nnames; i++) {
+		struct config_source *s = &src[n++];
+		if (asprintf(&s->name, "%s/%s", dir, names[i]) < 0) {
+			s->name = NULL;
+			r = -ENOMEM;
+			break;
+		}
+		/* A symbolic link is followed; what is not a regular file (a
+		 * directory, a link to /dev/null that masks a packaged file) is
+		 * passed over. */
+		struct stat st;
+		if (stat(s->name, &st) == 0 && !S_ISREG(st.st_mode)) {
+			free(s->name);
+			s->name = NULL;
+			n--;
+			continue;
+		}
+		r = read_source(s->name, false, s, errs);
+	}
+	for (size_t i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	free(dir);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			add_error(errs, "%s: out of memory", path);
+		config_sources_free(src, src ? n : 0);
+		return r;
+	}
+	*srcp = src;
+	*np = n;
+	return 0;
+}
+
+void config_sources_free(struct config_source *src, size_t n)
+{
+	for (size_t i = 0; src && i < n; i++) {
+		free(src[i].name);
+		free(src[i].text);
+	}
+	free(src);
+}
+
+int config_load(const char *path, unsigned flags, struct config **out, struct config_errors *errs)
+{
+	struct config_source *src;
+	size_t n;
+	int r = config_read_sources(path, flags, &src, &n, errs);
+	if (r < 0)
+		return r;
+	r = config_parse_sources(src, n, out, errs);
+	config_sources_free(src, n);
 	return r;
 }
 

@@ -1,10 +1,16 @@
 /* config.h — feeds.conf: the [daemon], [defaults] and [feed NAME] sections.
  *
- * config_load() parses and validates a whole file through one table of keys
- * (config.c). It either returns a complete struct config or none: a file with
- * any error is rejected whole, and every error found is reported, each naming
- * the file, the line and the key ("feeds.conf:14: [feed mehr] unknown key
- * \"intervall\" (did you mean \"interval\"?)").
+ * config_load() parses and validates a whole configuration through one
+ * table of keys (config.c): the main file, then its drop-in directory
+ * (feeds.conf.d/ beside it: every regular file whose name ends in ".conf"
+ * and does not start with a dot, in byte order of the names), read as if
+ * appended to the main file. A drop-in holds [feed NAME] sections only;
+ * [daemon] and [defaults] belong to the main file. A feed name is unique
+ * across all the files. It either returns a complete struct config or
+ * none: a configuration with any error is rejected whole, and every error
+ * found is reported, each naming the file, the line and the key
+ * ("feeds.conf:14: [feed mehr] unknown key \"intervall\" (did you mean
+ * \"interval\"?)").
  *
  * Ownership: the caller owns the struct config and frees it with config_free();
  * every string inside belongs to it. struct config_errors is freed with
@@ -36,6 +42,8 @@ struct feed_conf {
 	char *proxy;           /* NULL: no proxy (the environment is ignored) */
 	char *exec;            /* hook command line, NULL for none */
 	int line;              /* line of the [feed] header, for messages */
+	size_t file;           /* the file holding it: an index into
+				* struct config's files (0: the main file) */
 };
 
 struct daemon_conf {
@@ -55,7 +63,10 @@ struct daemon_conf {
 };
 
 struct config {
-	char *path;
+	char *path;            /* the main file */
+	char **files;          /* every file read: the main file, then the
+				* drop-ins in the order read */
+	size_t nfiles;
 	struct daemon_conf daemon;
 	struct feed_conf defaults;
 	struct feed_conf *feeds;
@@ -67,13 +78,46 @@ struct config_errors {
 	size_t n;
 };
 
-/* Loads and validates PATH. Returns 0 and sets *out, or -EINVAL (errors in
- * *errs) / -errno (file unreadable, also described in *errs). */
-int config_load(const char *path, struct config **out, struct config_errors *errs);
+/* One file of a configuration as read: NAME (its path, used in messages)
+ * and its text. */
+struct config_source {
+	char *name;
+	char *text;
+	size_t len;
+};
+
+#define CONFIG_DROPIN_SUFFIX ".d"     /* feeds.conf -> feeds.conf.d */
+#define CONFIG_DROPIN_EXT    ".conf"  /* the names read from it */
+/* A missing main file reads as an empty one (the drop-ins are still
+ * read): a person's first start, or a first `feedctl add`. */
+#define CONFIG_MAIN_OPTIONAL 1u
+
+/* Reads PATH and the drop-ins of PATH.d into *SRC (*N of them, the main
+ * file first; its text is NULL when it is missing and FLAGS allowed it).
+ * An absent directory has no drop-ins; one that cannot be read, or a
+ * drop-in that cannot, is an error. Returns 0, or -errno with the errors
+ * in *ERRS (each naming its file). Free with config_sources_free. */
+int config_read_sources(const char *path, unsigned flags, struct config_source **src,
+			size_t *n, struct config_errors *errs);
+void config_sources_free(struct config_source *src, size_t n);
+/* Whether NAME (a file name, no directory) is one the drop-in directory's
+ * reader takes: ends in ".conf", does not start with a dot. */
+bool config_dropin_name_ok(const char *name);
+
+/* Parses SRC[0] (the main file; a NULL text is an empty file) and then
+ * SRC[1..N-1] (drop-ins, in that order) as one configuration. */
+int config_parse_sources(const struct config_source *src, size_t n,
+			 struct config **out, struct config_errors *errs);
+
+/* Loads and validates PATH and its drop-ins (config_read_sources, then
+ * config_parse_sources). Returns 0 and sets *out, or -EINVAL (errors in
+ * *errs) / -errno (a file unreadable, also described in *errs). */
+int config_load(const char *path, unsigned flags, struct config **out, struct config_errors *errs);
 void config_free(struct config *c);
 void config_errors_free(struct config_errors *errs);
 
-/* Parses from memory (the fuzzer and tests); NAME is used in messages. */
+/* Parses one file from memory (the fuzzer and tests); NAME is used in
+ * messages. */
 int config_parse_buffer(const char *name, const char *buf, size_t len,
 			struct config **out, struct config_errors *errs);
 

@@ -856,6 +856,11 @@ static void answer_status(struct api *a, struct http_conn *c, const struct statu
 			"items", (json_int_t)t->caps[0], "document", (json_int_t)t->caps[1],
 			"field", (json_int_t)t->caps[2], "item", (json_int_t)t->caps[3],
 			"max_size", (json_int_t)t->caps[DOC_CAP__COUNT]));
+		/* The configuration in force: the main file, then its drop-ins. */
+		json_t *files = json_array();
+		for (size_t i = 0; a->d->conf && i < a->d->conf->nfiles; i++)
+			json_array_append_new(files, json_string(a->d->conf->files[i]));
+		json_object_set_new(out, "config_files", files);
 	}
 	if (out)
 		json_object_set_new(out, "log_level", json_string(log_level_name(log_get_level())));

@@ -86,18 +86,24 @@ void run_log_config_errors(const struct config_errors *errs, enum log_level lvl)
 
 int run_load_config(const struct run_opts *o, struct config **out, struct config_errors *errs)
 {
-	int r = config_load(o->config_path, out, errs);
+	/* A person's first start, before any `feedctl add`: no feeds yet
+	 * (though a drop-in may bring some). */
 	struct paths p;
-	if (r == -ENOENT && o->config_default && paths_daemon(&p) == 0 && p.user) {
-		/* A person's first start, before any `feedctl add`: no feeds yet. */
-		config_errors_free(errs);
-		*errs = (struct config_errors){0};
-		r = config_parse_buffer(o->config_path, "", 0, out, errs);
-	}
+	bool optional = o->config_default && paths_daemon(&p) == 0 && p.user;
+	int r = config_load(o->config_path, optional ? CONFIG_MAIN_OPTIONAL : 0, out, errs);
 	if (r < 0)
 		return r;
 	apply_overrides(*out, o);
 	return 0;
+}
+
+/* " and 2 drop-ins", or "" when C came from the main file alone. */
+static const char *dropins_note(const struct config *c, char *buf, size_t len)
+{
+	if (c->nfiles < 2)
+		return "";
+	snprintf(buf, len, " and %zu drop-in%s", c->nfiles - 1, c->nfiles == 2 ? "" : "s");
+	return buf;
 }
 
 /* Reads and checks the config file for a reload: *OUT, or the errors. */
@@ -145,7 +151,9 @@ static int reload_finish(struct feedd *d, struct config *c, int r)
 	config_free(old);
 	/* feed.added / feed.removed were just recorded: wake /v1/events waits. */
 	feedd_wake(d);
-	log_notice("reload: %s: %zu feeds (was %zu)", d->config_path, c->nfeeds, before);
+	char also[64];
+	log_notice("reload: %s%s: %zu feeds (was %zu)", d->config_path,
+		   dropins_note(c, also, sizeof also), c->nfeeds, before);
 	notify_ready();
 	return 0;
 }
@@ -752,8 +760,10 @@ int run_daemon(const struct run_opts *o)
 			log_err("scheduler: cannot start");
 			stop(l, RUN_EXIT_FAILURE);
 		} else {
-			log_notice("feedd %s: %zu feeds from %s, state in %s, socket %s", FEEDD_VERSION,
-				   d->conf->nfeeds, d->config_path, d->conf->daemon.state_dir,
+			char also[64];
+			log_notice("feedd %s: %zu feeds from %s%s, state in %s, socket %s",
+				   FEEDD_VERSION, d->conf->nfeeds, d->config_path,
+				   dropins_note(d->conf, also, sizeof also), d->conf->daemon.state_dir,
 				   d->conf->daemon.socket);
 			notify_ready();
 		}

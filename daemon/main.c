@@ -111,6 +111,13 @@ static int check_config(const struct run_opts *o)
 	for (size_t i = 0; i < c->nfeeds; i++)
 		enabled += c->feeds[i].enabled;
 	printf("%s: ok, %zu feeds (%zu enabled)\n", o->config_path, c->nfeeds, enabled);
+	/* With drop-ins: every file read, in the order read, and its feeds. */
+	for (size_t i = 0; c->nfiles > 1 && i < c->nfiles; i++) {
+		size_t n = 0;
+		for (size_t k = 0; k < c->nfeeds; k++)
+			n += c->feeds[k].file == i;
+		printf("  read %s: %zu feed%s\n", c->files[i], n, n == 1 ? "" : "s");
+	}
 	config_free(c);
 	return RUN_EXIT_OK;
 }

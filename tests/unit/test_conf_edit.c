@@ -1,6 +1,7 @@
 /* test_conf_edit.c — the writer of feeds.conf: what it writes reads back
  * exactly, and every value the file's syntax cannot carry is refused with
  * the field and the value named. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -418,6 +419,63 @@ static void test_unique_names_in_an_edit(void **state)
 	conf_edit_free(ed);
 }
 
+/* An edit of one file among the main file and its drop-ins: names and
+ * URLs unique across them, [defaults] from the main file, new sections
+ * where the reader finds them, a drop only in the file that holds it. */
+static void test_edit_among_dropins(void **state)
+{
+	(void)state;
+	struct config_source src[] = {
+		{.name = "m.conf", .text = "[defaults]\nmin_interval = 1m\n\n[feed a]\nurl = http://a.org/\n"},
+		{.name = "m.conf.d/1.conf", .text = "[feed b]\nurl = http://b.org/\n\n[feed c]\nurl = http://c.org/\n"},
+		{.name = "m.conf.d/2.conf", .text = "# keep\n[feed d]\nurl = http://d.org/\n"},
+	};
+	for (size_t i = 0; i < 3; i++)
+		src[i].len = strlen(src[i].text);
+	struct conf_edit_error e;
+	struct conf_edit *ed = conf_edit_begin_files(src, 3, 1, &e);
+	assert_non_null(ed);
+	assert_string_equal(conf_edit_file_of(ed, "d"), "m.conf.d/2.conf");
+	/* Taken in another file: the name, the URL. */
+	struct conf_new_feed dupname = {.name = "d", .url = "http://x.org/"};
+	assert_int_equal(conf_edit_check(ed, &dupname, &e), -EINVAL);
+	assert_string_equal(e.msg, "is already the name of a feed in m.conf.d/2.conf");
+	struct conf_new_feed dupurl = {.name = "x", .url = "http://A.org/"};
+	assert_int_equal(conf_edit_check(ed, &dupurl, &e), -EINVAL);
+	assert_string_equal(e.msg, "is already in m.conf as [feed a]");
+	/* 2m is allowed by the main file's min_interval, not the built-in 5m. */
+	struct conf_new_feed nf = {.name = "n", .url = "http://n.org/", .interval = "2m"};
+	assert_int_equal(conf_edit_add(ed, &nf, &e), 0);
+	/* A drop in another file is refused; in this one it is taken out. */
+	assert_int_equal(conf_edit_drop(ed, "d", &e), -EINVAL);
+	assert_string_equal(e.msg, "is in m.conf.d/2.conf, not in m.conf.d/1.conf");
+	assert_int_equal(conf_edit_drop(ed, "nope", &e), -ENOENT);
+	assert_int_equal(conf_edit_drop(ed, "b", &e), 0);
+	size_t len;
+	char *text = conf_edit_finish(ed, &len, &e);
+	assert_non_null(text);
+	assert_string_equal(text, "[feed c]\nurl = http://c.org/\n\n[feed n]\nurl = http://n.org/\n"
+			    "interval = 2m\n");
+	conf_edit_free(ed);
+	/* Read back in place: a, c, n, d. */
+	src[1].text = text;
+	src[1].len = len;
+	struct config *c = NULL;
+	assert_int_equal(config_parse_sources(src, 3, &c, NULL), 0);
+	assert_int_equal(c->nfeeds, 4);
+	assert_string_equal(c->feeds[2].name, "n");
+	assert_int_equal(c->feeds[2].file, 1);
+	assert_string_equal(c->feeds[3].name, "d");
+	config_free(c);
+	free(text);
+	/* A configuration with an error anywhere is refused, naming it. */
+	src[1].text = "[feed a]\nurl = http://a2.org/\n";
+	src[1].len = strlen(src[1].text);
+	assert_null(conf_edit_begin_files(src, 3, 2, &e));
+	assert_non_null(strstr(e.msg, "m.conf (with its drop-ins) has errors; fix them first:\n"
+			       "m.conf.d/1.conf:1: [feed a] duplicate feed name (first defined at m.conf:4)"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_names_from_titles),
 		cmocka_unit_test(test_names_from_registrable_domains),
 		cmocka_unit_test(test_unique_names_in_an_edit),
+		cmocka_unit_test(test_edit_among_dropins),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

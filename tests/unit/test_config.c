@@ -1,4 +1,5 @@
 /* test_config.c — feeds.conf: every error class with its line, and values. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/config.h"
 
@@ -284,6 +287,194 @@ static void test_control_characters_in_values(void **state)
 	config_free(c);
 }
 
+/* --- the drop-in directory: files on disk --- */
+
+struct tree {
+	char dir[64];
+	char main[128];
+	char dropins[140];
+};
+
+static void tree_make(struct tree *t)
+{
+	snprintf(t->dir, sizeof t->dir, "/tmp/feedd-config-XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->main, sizeof t->main, "%s/feeds.conf", t->dir);
+	snprintf(t->dropins, sizeof t->dropins, "%s/feeds.conf.d", t->dir);
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char p[300];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void tree_rm(struct tree *t)
+{
+	char cmd[200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* The main file, then the drop-ins in byte order of their names; only
+ * regular files ending in .conf that do not start with a dot. */
+static void test_dropins_read_in_order(void **state)
+{
+	(void)state;
+	struct tree t;
+	tree_make(&t);
+	put(t.dir, "feeds.conf", "[defaults]\nmin_interval = 1m\n\n[feed main]\nurl = http://m.org/\n");
+	assert_int_equal(mkdir(t.dropins, 0755), 0);
+	put(t.dropins, "20-b.conf", "# b\n[feed b]\nurl = http://b.org/\ninterval = 2m\n");
+	put(t.dropins, "10-a.conf", "[feed a]\nurl = http://a.org/\n");
+	/* Byte order, not the locale's: "Z" before "a". */
+	put(t.dropins, "a-z.conf", "[feed az]\nurl = http://az.org/\n");
+	put(t.dropins, "Z.conf", "[feed z]\nurl = http://z.org/\n");
+	/* What is not read: editor and package-manager leftovers, dot files,
+	 * other suffixes, directories, FIFOs. Each would be an error if read. */
+	const char *junk = "this is not a config\n";
+	put(t.dropins, "10-a.conf~", junk);
+	put(t.dropins, "10-a.conf.dpkg-old", junk);
+	put(t.dropins, ".10-a.conf.swp", junk);
+	put(t.dropins, ".hidden.conf", junk);
+	put(t.dropins, "README", junk);
+	put(t.dropins, ".conf", junk);
+	char p[300];
+	snprintf(p, sizeof p, "%s/dir.conf", t.dropins);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof p, "%s/fifo.conf", t.dropins);
+	assert_int_equal(mkfifo(p, 0644), 0);
+	struct config *c = NULL;
+	struct config_errors errs = {0};
+	int r = config_load(t.main, 0, &c, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "unexpected: %s\n", errs.msgs[i]);
+	assert_int_equal(r, 0);
+	assert_int_equal(c->nfiles, 5);
+	assert_string_equal(c->path, t.main);
+	assert_string_equal(c->files[0], t.main);
+	const char *files[] = {"10-a.conf", "20-b.conf", "Z.conf", "a-z.conf"};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof p, "%s/%s", t.dropins, files[i]);
+		assert_string_equal(c->files[i + 1], p);
+	}
+	assert_int_equal(c->nfeeds, 5);
+	const char *names[] = {"main", "a", "b", "z", "az"};
+	for (size_t i = 0; i < 5; i++) {
+		assert_string_equal(c->feeds[i].name, names[i]);
+		assert_int_equal(c->feeds[i].file, i);
+	}
+	assert_int_equal(c->feeds[2].line, 2);
+	/* A drop-in's feed takes the main file's [defaults]: 2m is only
+	 * allowed because of its min_interval. */
+	assert_int_equal(c->feeds[2].interval, 120);
+	assert_int_equal(c->feeds[2].min_interval, 60);
+	config_free(c);
+	tree_rm(&t);
+}
+
+static void load_bad(const char *main, const char *expected[], size_t n, int want)
+{
+	struct config *c = NULL;
+	struct config_errors errs = {0};
+	assert_int_equal(config_load(main, 0, &c, &errs), want);
+	assert_null(c);
+	bool same = errs.n == n;
+	for (size_t i = 0; same && i < n; i++)
+		same = strcmp(errs.msgs[i], expected[i]) == 0;
+	if (!same) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "got: %s\n", errs.msgs[i]);
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "want: %s\n", expected[i]);
+		fail();
+	}
+	config_errors_free(&errs);
+}
+
+/* A name defined twice names both places; the drop-in's errors name the
+ * drop-in; errors come out in reading order, whichever pass found them. */
+static void test_dropin_errors(void **state)
+{
+	(void)state;
+	struct tree t;
+	tree_make(&t);
+	put(t.dir, "feeds.conf", "[feed x]\nurl = http://x.org/\n\n[feed y]\n");
+	assert_int_equal(mkdir(t.dropins, 0755), 0);
+	put(t.dropins, "a.conf", "\n[feed x]\nurl = http://x2.org/\nintervall = 1h\n");
+	put(t.dropins, "b.conf", "[daemon]\nsocket = /tmp/s\n[defaults]\n[feed w]\n");
+	char e[6][400];
+	snprintf(e[0], sizeof e[0], "%s:4: [feed y] missing required key \"url\"", t.main);
+	snprintf(e[1], sizeof e[1], "%s/a.conf:2: [feed x] duplicate feed name (first defined "
+		 "at %s:1)", t.dropins, t.main);
+	snprintf(e[2], sizeof e[2], "%s/b.conf:1: [daemon] belongs in the main file %s (a drop-in "
+		 "holds [feed NAME] sections only)", t.dropins, t.main);
+	snprintf(e[3], sizeof e[3], "%s/b.conf:3: [defaults] belongs in the main file %s (a "
+		 "drop-in holds [feed NAME] sections only)", t.dropins, t.main);
+	snprintf(e[4], sizeof e[4], "%s/b.conf:4: [feed w] missing required key \"url\"", t.dropins);
+	const char *want[] = {e[0], e[1], e[2], e[3], e[4]};
+	load_bad(t.main, want, 5, -22);
+	/* The drop-in's unknown key: its own file and line. */
+	put(t.dir, "feeds.conf", "");
+	put(t.dropins, "b.conf", "");
+	snprintf(e[0], sizeof e[0], "%s/a.conf:4: [feed x] unknown key \"intervall\" (did you mean "
+		 "\"interval\"?)", t.dropins);
+	load_bad(t.main, want, 1, -22);
+	tree_rm(&t);
+}
+
+/* No directory: no drop-ins. A directory that cannot be read, or a
+ * drop-in that cannot: an error naming it. A missing main file is an
+ * error unless the caller allows it; the drop-ins are read either way. */
+static void test_dropin_directory(void **state)
+{
+	(void)state;
+	struct tree t;
+	tree_make(&t);
+	put(t.dir, "feeds.conf", "[feed m]\nurl = http://m.org/\n");
+	struct config *c = NULL;
+	struct config_errors errs = {0};
+	assert_int_equal(config_load(t.main, 0, &c, &errs), 0);
+	assert_int_equal(c->nfiles, 1);
+	config_free(c);
+	put(t.dir, "feeds.conf.d", "a file, not a directory\n");
+	char e[400];
+	snprintf(e, sizeof e, "%s: cannot read the drop-in directory: Not a directory", t.dropins);
+	const char *want[] = {e};
+	load_bad(t.main, want, 1, -ENOTDIR);
+	unlink(t.dropins);
+	assert_int_equal(mkdir(t.dropins, 0755), 0);
+	char p[300];
+	snprintf(p, sizeof p, "%s/gone.conf", t.dropins);
+	assert_int_equal(symlink("/nonexistent/feed.conf", p), 0);
+	snprintf(e, sizeof e, "%s: cannot open: No such file or directory", p);
+	load_bad(t.main, want, 1, -ENOENT);
+	unlink(p);
+	/* A link to /dev/null masks a file of that name: passed over. */
+	assert_int_equal(symlink("/dev/null", p), 0);
+	put(t.dropins, "d.conf", "[feed d]\nurl = http://d.org/\n");
+	snprintf(p, sizeof p, "%s/feeds.conf", t.dir);
+	unlink(p);
+	snprintf(e, sizeof e, "%s: cannot open: No such file or directory", t.main);
+	load_bad(t.main, want, 1, -ENOENT);
+	assert_int_equal(config_load(t.main, CONFIG_MAIN_OPTIONAL, &c, &errs), 0);
+	assert_int_equal(c->nfiles, 2);
+	assert_int_equal(c->nfeeds, 1);
+	assert_string_equal(c->feeds[0].name, "d");
+	assert_int_equal(c->feeds[0].file, 1);
+	config_free(c);
+	assert_true(config_dropin_name_ok("a.conf"));
+	assert_false(config_dropin_name_ok(".a.conf"));
+	assert_false(config_dropin_name_ok(".conf"));
+	assert_false(config_dropin_name_ok("a.conf~"));
+	assert_false(config_dropin_name_ok("a.conf.dpkg-new"));
+	tree_rm(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +487,9 @@ int main(void)
 		cmocka_unit_test(test_binary_garbage),
 		cmocka_unit_test(test_many_feeds),
 		cmocka_unit_test(test_durations_and_sizes),
+		cmocka_unit_test(test_dropins_read_in_order),
+		cmocka_unit_test(test_dropin_errors),
+		cmocka_unit_test(test_dropin_directory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
