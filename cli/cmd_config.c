@@ -84,8 +84,8 @@ static curl_socket_t on_curl_opensocket(void *clientp, curlsocktype purpose,
 		enum netaddr_class c = netaddr_classify(&a->addr, a->addrlen);
 		netaddr_format(&a->addr, a->addrlen, ip, sizeof ip);
 		snprintf(ck->policy_msg, sizeof ck->policy_msg,
-			 "refused to connect to %s (%s address), as feedd would; set "
-			 "allow_private = yes in [defaults] to allow it", ip, netaddr_class_name(c));
+			 "refused to connect to %s (%s address), as feedd would; give "
+			 "--allow-private (or set allow_private = yes in [defaults]) to allow it", ip, netaddr_class_name(c));
 		return CURL_SOCKET_BAD;
 	}
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
@@ -383,11 +383,13 @@ int cmd_add(const struct command *c, int argc, char **argv)
 		{"interval", required_argument, NULL, 'i'},
 		{"config", required_argument, NULL, 'c'},
 		{"file", required_argument, NULL, 'f'},
+		{"allow-private", no_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{"json", no_argument, NULL, 'j'},
 		{0},
 	};
 	const char *name = NULL, *interval = NULL, *cfg = NULL, *file = NULL;
+	bool allow_private = false;
 	const char *tags[ADD_MAX_TAGS + 1] = {0};
 	size_t ntags = 0;
 	int opt;
@@ -397,6 +399,7 @@ int cmd_add(const struct command *c, int argc, char **argv)
 		case 'i': interval = optarg; break;
 		case 'c': cfg = optarg; break;
 		case 'f': file = optarg; break;
+		case 'p': allow_private = true; break;
 		case 't':
 			if (ntags == ADD_MAX_TAGS) {
 				fprintf(stderr, "feedctl: more than %d --tag options; nothing written\n",
@@ -444,13 +447,14 @@ int cmd_add(const struct command *c, int argc, char **argv)
 		name = auto_name = conf_edit_new_name(ed, url);
 	struct conf_new_feed nf = {
 		.name = name, .url = url, .tags = tags, .interval = interval,
+		.allow_private = allow_private,
 	};
 	if (conf_edit_check(ed, &nf, &e) < 0) {
 		print_edit_error(&e, add_field_label(e.field));
 		code = e.field == CONF_FIELD_FILE ? CTL_EXIT_LOCAL : CTL_EXIT_USAGE;
 		goto out;
 	}
-	if ((code = check_feed(url, add_allows_private(f.conf), &doc)))
+	if ((code = check_feed(url, allow_private || add_allows_private(f.conf), &doc)))
 		goto out;
 	code = CTL_EXIT_LOCAL;
 	char shown[200] = "(untitled)";   /* the publisher's text: escaped on the terminal */

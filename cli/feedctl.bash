@@ -60,7 +60,7 @@ _feedctl()
 			return
 		fi
 		opts="--json" ;;
-	add) opts="--name --tag --interval --file --config" ;;
+	add) opts="--name --tag --interval --file --allow-private --config" ;;
 	remove)
 		if [[ $cur != -* ]]; then
 			COMPREPLY=($(compgen -W "$(_feedctl_feeds)" -- "$cur"))

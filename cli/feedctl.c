@@ -119,7 +119,7 @@ static const struct command commands[] = {
 	 "list parked (failed) hook deliveries; retry runs them again"},
 	{"log-level", cmd_log_level, "[LEVEL] [--json]",
 	 "show or set the daemon's log level (err warning notice info debug)"},
-	{"add",     cmd_add,     "URL [--name NAME] [--tag T]... [--interval D] [--file NAME] [--config FILE]",
+	{"add",     cmd_add,     "URL [--name NAME] [--tag T]... [--interval D] [--file NAME] [--allow-private] [--config FILE]",
 	 "check a feed and add it to feeds.conf"},
 	{"remove",  cmd_remove,  "NAME [--config FILE]", "remove a feed from feeds.conf"},
 	{"import",  cmd_import,  "FILE.opml [--file NAME] [--config FILE]", "add the feeds of an OPML file"},

@@ -68,7 +68,7 @@ _feedctl() {
 		refresh) _arguments '*:feed:_feedctl_feeds' '--wait[wait for the results]' '--json[one JSON document]' '--help' ;;
 		hooks) _arguments '1:retry or a feed:(retry)' '2:feed:_feedctl_feeds' '--json[one JSON document]' '--help' ;;
 		add) _arguments '1:URL:_urls' '--name[the feed'"'"'s name]:name:' '*--tag[a tag]:tag:' \
-			'--interval[poll interval]:duration:' '--file[a drop-in of feeds.conf.d]:name:' \
+			'--interval[poll interval]:duration:' '--file[a drop-in of feeds.conf.d]:name:' '--allow-private[allow a loopback or LAN address]' \
 			'--config[the feeds.conf]:file:_files' '--help' ;;
 		remove) _arguments '1:feed:_feedctl_feeds' '--config[the feeds.conf]:file:_files' '--help' ;;
 		import) _arguments '1:OPML file:_files -g "*.(opml|xml)"' '--file[a drop-in of feeds.conf.d]:name:' \

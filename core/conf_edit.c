@@ -35,6 +35,7 @@ struct pending {
 	char **tags;           /* normalised; NULL when none were given */
 	bool has_interval;
 	int64_t interval;
+	bool allow_private;
 };
 
 /* A string-keyed open-addressing table: every lookup of a name or a URL
@@ -623,6 +624,8 @@ static struct feed_conf expected_feed(const struct feed_conf *def, const struct 
 		e.tags = p->tags;
 	if (p->has_interval)
 		e.interval = p->interval;
+	if (p->allow_private)
+		e.allow_private = true;
 	return e;
 }
 
@@ -680,6 +683,7 @@ static int prepare(const struct conf_edit *ed, const struct conf_new_feed *f, st
 			return -EINVAL;
 		p->has_interval = true;
 	}
+	p->allow_private = f->allow_private;
 	if (!(p->name = strdup(f->name)))
 		return refuse(err, CONF_FIELD_NAME, NULL, "out of memory");
 	if (ed->len || ed->add.len)
@@ -692,6 +696,8 @@ static int prepare(const struct conf_edit *ed, const struct conf_new_feed *f, st
 		strbuf_printf(sec, "%s%s", i ? ", " : "tags = ", p->tags[i]);
 	if (ntags)
 		strbuf_putc(sec, '\n');
+	if (p->allow_private)
+		strbuf_puts(sec, "allow_private = yes\n");
 	return check_section(p, sec->s, err);
 }
 

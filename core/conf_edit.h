@@ -65,6 +65,7 @@ struct conf_new_feed {
 	const char *const *tags;   /* NULL-terminated, or NULL */
 	const char *interval;      /* as written by the user ("15m"), or NULL */
 	const char *title;         /* remote text for the comment line, or NULL */
+	bool allow_private;        /* write allow_private = yes (loopback, LAN) */
 };
 
 struct conf_edit;
