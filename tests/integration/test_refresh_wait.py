@@ -126,10 +126,13 @@ class RefreshWait(unittest.TestCase):
         # The answer in flight was made before item 21 was published: the
         # refresh asked for after it must see item 21, not be that fetch.
         self.srv.set_feed("slow", items=[item(20)], delay=2)
+        asked = len(self.srv.log("/feed/slow"))
         self.assertEqual(self.d.post("/v1/feeds/slow/refresh").status, 202)
-        self.assertTrue(wait_until(
-            lambda: self.d.get("/v1/feeds/slow").json()["live"]["state"] == "fetching",
-            timeout=10 * SLOW), self.d.read_log())
+        # The request has reached the server (its answer is made, then
+        # held for 2 s): what is published now is not in it.
+        self.assertTrue(wait_until(lambda: len(self.srv.log("/feed/slow")) > asked,
+                                   timeout=10 * SLOW), self.d.read_log())
+        time.sleep(0.5)   # the log entry comes just before the answer is made
         self.srv.set_feed("slow", items=[item(21), item(20)], delay=0)
         r = self.d.feedctl("refresh", "slow", "--wait", "--json")
         self.assertEqual(r.returncode, 0, r.stderr)
