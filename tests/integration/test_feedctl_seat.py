@@ -160,7 +160,7 @@ class SeatTest(unittest.TestCase):
             self.assertEqual(local, utc, key)
         self.assertRegex(text, r"(?m)^  interval: 1h$")
         self.assertRegex(text, r"(?m)^  min_interval: 1s$")
-        self.assertRegex(text, r"(?m)^  due_in: (\d+m )?\d+s$")
+        self.assertRegex(text, r"(?m)^  due_in: (\d+[dhm] )*\d+s$")
         self.assertNotIn("due_in_ms", text)
         # --json keeps the API's values
         doc = json.loads(self.ctl("feed", "a", "--json").stdout)
