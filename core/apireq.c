@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/date.h"
+#include "core/item.h"
 #include "core/log.h"
 
 #define MAX_NAME 256

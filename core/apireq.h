@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store/store.h"
+#include "core/itemq.h"
 
 enum api_route {
 	ROUTE_ITEMS,             /* GET  /v1/items */
