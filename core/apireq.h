@@ -82,4 +82,9 @@ char *apireq_decode(const char *s, size_t len, bool form);
 
 const char *api_format_name(enum api_format f);
 
+/* A route's method and path pattern ("/v1/feeds/{feed}/items"), as
+ * core/apireq.c's table has them; NULL for no route. */
+const char *apireq_route_method(enum api_route rt);
+const char *apireq_route_path(enum api_route rt);
+
 #endif
