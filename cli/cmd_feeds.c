@@ -184,7 +184,7 @@ static void print_object(json_t *o, int indent)
 }
 
 /* T as local ISO 8601 with the offset: "2026-12-06T16:07:45+01:00". */
-static void iso_local(time_t t, char *buf, size_t len)
+void ctl_iso_local(time_t t, char *buf, size_t len)
 {
 	struct tm lt;
 	char z[8];
@@ -221,7 +221,7 @@ static void time_field(json_t *o, const char *key)
 	if (!json_is_integer(v))
 		return;
 	char buf[40];
-	iso_local((time_t)json_integer_value(v), buf, sizeof buf);
+	ctl_iso_local((time_t)json_integer_value(v), buf, sizeof buf);
 	json_object_set_new(o, key, json_string(buf));
 }
 
@@ -234,7 +234,7 @@ static void utc_field(json_t *o, const char *key)
 	if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		return;
 	char buf[40];
-	iso_local(timegm(&tm), buf, sizeof buf);
+	ctl_iso_local(timegm(&tm), buf, sizeof buf);
 	json_object_set_new(o, key, json_string(buf));
 }
 

@@ -16,7 +16,7 @@ _feedctl()
 		words=("${COMP_WORDS[@]}")
 		cword=$COMP_CWORD
 	}
-	local commands="items new watch feeds feed status refresh reload hooks log-level add remove import export help"
+	local commands="items new watch feeds feed status refresh reload hooks consumers log-level add remove import export help"
 	local filters="--feed --tag --search --since --distinct"
 	# Find the command, remembering --socket for the name look-ups.
 	local i cmd="" _feedctl_global=()
@@ -39,7 +39,7 @@ _feedctl()
 	items) opts="$filters --after --limit --json --ndjson --tsv" ;;
 	new) opts="$filters --limit --peek --from-now --json --ndjson --tsv" ;;
 	watch) opts="$filters --after --json" ;;
-	feeds|status|reload) opts="--json" ;;
+	feeds|status|reload|consumers) opts="--json" ;;
 	help) COMPREPLY=($(compgen -W "$commands" -- "$cur")); return ;;
 	log-level)
 		if [[ $cur != -* ]]; then

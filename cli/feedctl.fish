@@ -6,7 +6,7 @@ function __feedctl_feeds
 	feedctl feeds --json 2>/dev/null | string replace -rf '^ *"name": "([^"]*)",?$' '$1'
 end
 
-set -l cmds items new watch feeds feed status refresh reload hooks log-level add remove import export help
+set -l cmds items new watch feeds feed status refresh reload hooks consumers log-level add remove import export help
 complete -c feedctl -f
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -l socket -r -F -d "the daemon's socket"
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -l timeout -x -d 'seconds to wait'
@@ -22,6 +22,7 @@ complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a status -d "the
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a refresh -d 'fetch feeds now'
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a reload -d 're-read feeds.conf'
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a hooks -d 'parked hook deliveries'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a consumers -d 'consumers, positions, lags'
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a log-level -d "the daemon's log level"
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a add -d 'add a feed to feeds.conf'
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a remove -d 'remove a feed from feeds.conf'
@@ -43,7 +44,7 @@ complete -c feedctl -n "__fish_seen_subcommand_from items watch" -l after -x -d 
 complete -c feedctl -n "__fish_seen_subcommand_from new" -l peek -d 'do not acknowledge'
 complete -c feedctl -n "__fish_seen_subcommand_from new" -l from-now -d 'start at the newest item'
 complete -c feedctl -n "__fish_seen_subcommand_from refresh" -l wait -d 'wait for the results'
-complete -c feedctl -n "__fish_seen_subcommand_from items new watch feeds feed status refresh reload log-level" -l json -d 'JSON'
+complete -c feedctl -n "__fish_seen_subcommand_from items new watch feeds feed status refresh reload consumers log-level" -l json -d 'JSON'
 
 # Feed names, files, and the editing commands' options.
 complete -c feedctl -n "__fish_seen_subcommand_from feed refresh remove" -a '(__feedctl_feeds)'

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "cli/client.h"
 #include "core/strbuf.h"
@@ -52,6 +53,8 @@ int ctl_parse_json_opt(const struct command *c, int argc, char **argv, bool *jso
 		       int minpos, int maxpos);
 /* Flushes stdout: 0, or CTL_EXIT_LOCAL after saying the output failed. */
 int ctl_finish_output(void);
+/* T as local ISO 8601 with the offset: "2026-12-06T16:07:45+01:00". */
+void ctl_iso_local(time_t t, char *buf, size_t len);
 
 int cmd_items(const struct command *c, int argc, char **argv);
 int cmd_new(const struct command *c, int argc, char **argv);
@@ -60,6 +63,7 @@ int cmd_feeds(const struct command *c, int argc, char **argv);
 int cmd_feed(const struct command *c, int argc, char **argv);
 int cmd_status(const struct command *c, int argc, char **argv);
 int cmd_hooks(const struct command *c, int argc, char **argv);
+int cmd_consumers(const struct command *c, int argc, char **argv);
 int cmd_refresh(const struct command *c, int argc, char **argv);
 int cmd_reload(const struct command *c, int argc, char **argv);
 int cmd_log_level(const struct command *c, int argc, char **argv);

@@ -24,6 +24,7 @@ _feedctl() {
 		'refresh:fetch feeds now'
 		'reload:re-read feeds.conf'
 		'hooks:list parked hook deliveries, or retry them'
+		'consumers:list the consumers, their positions and lags'
 		'log-level:show or set the daemon'"'"'s log level'
 		'add:check a feed and add it to feeds.conf'
 		'remove:remove a feed from feeds.conf'
@@ -62,7 +63,7 @@ _feedctl() {
 		new) _arguments $filters $fmt '1:consumer:' '--limit[at most N items]:n:' '--peek[do not acknowledge]' \
 			'--from-now[start at the newest item]' '--help' ;;
 		watch) _arguments $filters '--after[items after this id]:id:' '--json[JSON lines]' '--help' ;;
-		feeds|status|reload) _arguments '--json[one JSON document]' '--help' ;;
+		feeds|status|reload|consumers) _arguments '--json[one JSON document]' '--help' ;;
 		log-level) _arguments '1:level:(err warning notice info debug)' '--json[one JSON document]' '--help' ;;
 		feed) _arguments '1:feed:_feedctl_feeds' '--json[one JSON document]' '--help' ;;
 		refresh) _arguments '*:feed:_feedctl_feeds' '--wait[wait for the results]' '--json[one JSON document]' '--help' ;;

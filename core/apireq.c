@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/date.h"
+#include "core/item.h"
 #include "core/log.h"
 
 #define MAX_NAME 256
@@ -37,28 +38,45 @@ static const char *const param_names[P__COUNT] = {
 #define ITEM_PARAMS (B(P_AFTER) | B(P_BEFORE) | B(P_FEED) | B(P_TAG) | B(P_Q) | B(P_SINCE) | \
 		     B(P_DISTINCT) | B(P_ORDER) | B(P_LIMIT) | B(P_WAIT) | B(P_FORMAT))
 
+/* Each route's request grammar, one row a route: its method, its path
+ * ({feed} and {consumer} stand for one segment, a name checked as such),
+ * the parameters it takes and the formats it offers. What the daemon does
+ * with a request is daemon/api_endpoints.c's table, by the same route. */
 static const struct route_info {
 	const char *allow;       /* the one method the route takes */
+	const char *path;        /* pattern, decoded segments */
 	unsigned params;
 	unsigned formats;        /* bit per enum api_format */
 } routes[ROUTE__COUNT] = {
-	[ROUTE_ITEMS] = { "GET", ITEM_PARAMS, 0xF },
-	[ROUTE_EVENTS] = { "GET", B(P_AFTER) | B(P_LIMIT) | B(P_WAIT) | B(P_FORMAT),
+	[ROUTE_ITEMS] = { "GET", "/v1/items", ITEM_PARAMS, 0xF },
+	[ROUTE_EVENTS] = { "GET", "/v1/events", B(P_AFTER) | B(P_LIMIT) | B(P_WAIT) | B(P_FORMAT),
 			   1u << FMT_JSON | 1u << FMT_NDJSON },
-	[ROUTE_CONSUMERS] = { "GET", B(P_FORMAT), 1u << FMT_JSON },
-	[ROUTE_CONSUMER] = { "GET", B(P_FORMAT), 1u << FMT_JSON },
-	[ROUTE_CONSUMER_ITEMS] = { "GET", ITEM_PARAMS | B(P_FROM_NOW), 0xF },
-	[ROUTE_CONSUMER_ACK] = { "POST", B(P_UPTO), 1u << FMT_JSON },
-	[ROUTE_FEEDS] = { "GET", B(P_FORMAT), 1u << FMT_JSON | 1u << FMT_NDJSON },
-	[ROUTE_FEED] = { "GET", B(P_FORMAT), 1u << FMT_JSON },
-	[ROUTE_FEED_ITEMS] = { "GET", ITEM_PARAMS & ~B(P_FEED), 0xF },
-	[ROUTE_FEED_REFRESH] = { "POST", 0, 1u << FMT_JSON },
-	[ROUTE_RELOAD] = { "POST", 0, 1u << FMT_JSON },
-	[ROUTE_STATUS] = { "GET", B(P_FORMAT), 1u << FMT_JSON },
-	[ROUTE_LOG_LEVEL] = { "POST", B(P_LEVEL), 1u << FMT_JSON },
-	[ROUTE_HOOKS] = { "GET", B(P_FEED) | B(P_FORMAT), 1u << FMT_JSON },
-	[ROUTE_HOOKS_RETRY] = { "POST", B(P_FEED), 1u << FMT_JSON },
+	[ROUTE_CONSUMERS] = { "GET", "/v1/consumers", B(P_FORMAT), 1u << FMT_JSON },
+	[ROUTE_CONSUMER] = { "GET", "/v1/consumers/{consumer}", B(P_FORMAT), 1u << FMT_JSON },
+	[ROUTE_CONSUMER_ITEMS] = { "GET", "/v1/consumers/{consumer}/items",
+				   ITEM_PARAMS | B(P_FROM_NOW), 0xF },
+	[ROUTE_CONSUMER_ACK] = { "POST", "/v1/consumers/{consumer}/ack", B(P_UPTO),
+				 1u << FMT_JSON },
+	[ROUTE_FEEDS] = { "GET", "/v1/feeds", B(P_FORMAT), 1u << FMT_JSON | 1u << FMT_NDJSON },
+	[ROUTE_FEED] = { "GET", "/v1/feeds/{feed}", B(P_FORMAT), 1u << FMT_JSON },
+	[ROUTE_FEED_ITEMS] = { "GET", "/v1/feeds/{feed}/items", ITEM_PARAMS & ~B(P_FEED), 0xF },
+	[ROUTE_FEED_REFRESH] = { "POST", "/v1/feeds/{feed}/refresh", 0, 1u << FMT_JSON },
+	[ROUTE_RELOAD] = { "POST", "/v1/reload", 0, 1u << FMT_JSON },
+	[ROUTE_STATUS] = { "GET", "/v1/status", B(P_FORMAT), 1u << FMT_JSON },
+	[ROUTE_LOG_LEVEL] = { "POST", "/v1/log-level", B(P_LEVEL), 1u << FMT_JSON },
+	[ROUTE_HOOKS] = { "GET", "/v1/hooks", B(P_FEED) | B(P_FORMAT), 1u << FMT_JSON },
+	[ROUTE_HOOKS_RETRY] = { "POST", "/v1/hooks/retry", B(P_FEED), 1u << FMT_JSON },
 };
+
+const char *apireq_route_method(enum api_route rt)
+{
+	return (unsigned)rt < ROUTE__COUNT ? routes[rt].allow : NULL;
+}
+
+const char *apireq_route_path(enum api_route rt)
+{
+	return (unsigned)rt < ROUTE__COUNT ? routes[rt].path : NULL;
+}
 
 static int fail(struct apireq *r, int status, const char *error, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -279,6 +297,38 @@ static int parse_pairs(struct apireq *r, const char *s, size_t len, unsigned *se
 	return r->status;
 }
 
+/* The route whose path pattern SEGS (N decoded segments, "v1" first)
+ * match, or -1; *NAME points to the segment a {feed} or {consumer} took,
+ * *CONSUMER tells which. */
+static int match(char *const *segs, size_t n, const char **name, bool *consumer)
+{
+	for (int rt = 0; rt < ROUTE__COUNT; rt++) {
+		const char *p = routes[rt].path + 1;
+		const char *nm = NULL;
+		bool cons = false;
+		size_t i = 0;
+		for (; i < n && *p; i++) {
+			const char *slash = strchr(p, '/');
+			size_t plen = slash ? (size_t)(slash - p) : strlen(p);
+			if (p[0] == '{') {
+				nm = segs[i];
+				cons = !strncmp(p, "{consumer}", plen);
+			} else if (strlen(segs[i]) != plen || strncmp(segs[i], p, plen) != 0) {
+				break;
+			}
+			p += plen + (slash ? 1 : 0);
+			if (!slash)
+				p = "";
+		}
+		if (i == n && !*p) {
+			*name = nm;
+			*consumer = cons;
+			return rt;
+		}
+	}
+	return -1;
+}
+
 /* Splits PATH (without the query) into the route and the name. */
 static int route(struct apireq *r, const char *path, size_t len)
 {
@@ -311,38 +361,15 @@ static int route(struct apireq *r, const char *path, size_t len)
 		status = fail(r, 404, "not found", "no such path; the API lives under /v1");
 		goto out;
 	}
-	const char *a = segs[1], *name = n >= 3 ? segs[2] : NULL, *c = n == 4 ? segs[3] : NULL;
-	int rt = -1;
-	if (n == 2) {
-		if (!strcmp(a, "items")) rt = ROUTE_ITEMS;
-		else if (!strcmp(a, "events")) rt = ROUTE_EVENTS;
-		else if (!strcmp(a, "consumers")) rt = ROUTE_CONSUMERS;
-		else if (!strcmp(a, "feeds")) rt = ROUTE_FEEDS;
-		else if (!strcmp(a, "reload")) rt = ROUTE_RELOAD;
-		else if (!strcmp(a, "status")) rt = ROUTE_STATUS;
-		else if (!strcmp(a, "log-level")) rt = ROUTE_LOG_LEVEL;
-		else if (!strcmp(a, "hooks")) rt = ROUTE_HOOKS;
-	} else if (!strcmp(a, "hooks")) {
-		if (n == 3 && !strcmp(name, "retry")) {
-			rt = ROUTE_HOOKS_RETRY;
-			name = NULL;      /* not a name: the feed is a parameter */
-		}
-	} else if (!strcmp(a, "consumers")) {
-		if (n == 3) rt = ROUTE_CONSUMER;
-		else if (!strcmp(c, "items")) rt = ROUTE_CONSUMER_ITEMS;
-		else if (!strcmp(c, "ack")) rt = ROUTE_CONSUMER_ACK;
-	} else if (!strcmp(a, "feeds")) {
-		if (n == 3) rt = ROUTE_FEED;
-		else if (!strcmp(c, "items")) rt = ROUTE_FEED_ITEMS;
-		else if (!strcmp(c, "refresh")) rt = ROUTE_FEED_REFRESH;
-	}
+	const char *name = NULL;
+	bool consumer = false;
+	int rt = match(segs, n, &name, &consumer);
 	if (rt < 0) {
 		status = fail(r, 404, "not found", "no such path");
 		goto out;
 	}
 	r->route = (enum api_route)rt;
 	if (name) {
-		bool consumer = !strcmp(a, "consumers");
 		if (!valid_name(name, consumer)) {
 			status = fail(r, 400, "bad parameter",
 				      consumer ? "name: a consumer name is 1-256 of A-Z a-z 0-9 - _ . @"

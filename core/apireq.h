@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store/store.h"
+#include "core/itemq.h"
 
 enum api_route {
 	ROUTE_ITEMS,             /* GET  /v1/items */
@@ -81,5 +81,10 @@ void apireq_item_query(const struct apireq *r, struct item_query *q);
 char *apireq_decode(const char *s, size_t len, bool form);
 
 const char *api_format_name(enum api_format f);
+
+/* A route's method and path pattern ("/v1/feeds/{feed}/items"), as
+ * core/apireq.c's table has them; NULL for no route. */
+const char *apireq_route_method(enum api_route rt);
+const char *apireq_route_path(enum api_route rt);
 
 #endif

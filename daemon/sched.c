@@ -2,7 +2,6 @@
  * sched → fetch → parse → store → feedd_news(). */
 #include "daemon/sched.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include "core/log.h"
 #include "core/parse.h"
 #include "core/schedule.h"
+#include "core/url.h"
 #include "daemon/fetch.h"
 #include "daemon/storeq.h"
 
@@ -200,25 +200,13 @@ static void heap_remove(struct sched *s, struct feed_rt *rt)
 
 /* --- hosts --- */
 
-static char *host_of(const char *url)
-{
-	CURLU *u = curl_url();
-	char *h = NULL, *out = NULL;
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) {
-		out = strdup(h);
-		for (char *p = out; p && *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
-	}
-	curl_free(h);
-	curl_url_cleanup(u);
-	return out ? out : strdup("");
-}
-
 static struct host *host_get(struct sched *s, const char *url)
 {
-	char *name = host_of(url);
+	/* Paced by host, lower-cased (core/url.c); a URL without one, or one
+	 * that does not parse, shares the "" host. */
+	char *name = url_host(url);
+	if (!name)
+		name = strdup("");
 	if (!name)
 		return NULL;
 	uint32_t hash = 2166136261u;

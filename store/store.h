@@ -23,6 +23,7 @@
 
 #include "core/config.h"
 #include "core/item.h"
+#include "core/itemq.h"
 
 struct store;
 
@@ -121,19 +122,7 @@ int store_commit_fetch(struct store *s, const struct feed_state *st,
 		       struct store_news *news);
 
 /* --- queries for the API --- */
-struct item_query {
-	int64_t after;           /* id > after */
-	int64_t before;          /* id < before; 0 = no bound */
-	const char *const *feeds;/* feed names, nfeeds of them; 0 = all */
-	size_t nfeeds;
-	const char *tag;         /* NULL = any */
-	const char *q;           /* full-text query, NULL = none */
-	int64_t since;           /* sort date >= since; DATE_NONE = no bound */
-	bool distinct;           /* skip cross-feed duplicates */
-	bool desc;               /* newest first */
-	int limit;               /* 1..1000 */
-	const char *consumer;    /* when set, after = max(after, its cursor) */
-};
+/* struct item_query: core/itemq.h. */
 
 /* Items in the JSON shape of DESIGN.md plus id, feed, first_seen,
  * updated_seen, identity, duplicate_of. *next is the cursor to pass as

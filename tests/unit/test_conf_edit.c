@@ -10,6 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/conf_edit.h"
 #include "core/config.h"
@@ -476,6 +480,120 @@ static void test_edit_among_dropins(void **state)
 			       "m.conf.d/1.conf:1: [feed a] duplicate feed name (first defined at m.conf:4)"));
 }
 
+static void test_remove_section(void **state)
+{
+	(void)state;
+	const char text[] =
+		"# my feeds\n"
+		"[feed a]\nurl = http://a.example/\n"
+		"\n"
+		"# title: The B blog\n"
+		"; another comment\n"
+		"[feed b]\nurl = http://b.example/\ntags = x\n\n"
+		"[feed c]   \nurl = http://c.example/\n";
+	int found = -1;
+	char *out = conf_edit_remove(text, "b", &found);
+	assert_int_equal(found, 1);
+	/* The section to the next header, the comments right above it and
+	 * one blank line before them go; every other byte stays. */
+	assert_string_equal(out, "# my feeds\n"
+				 "[feed a]\nurl = http://a.example/\n"
+				 "[feed c]   \nurl = http://c.example/\n");
+	free(out);
+	/* The last section, to the end of a text with no final newline. */
+	out = conf_edit_remove("[feed a]\nurl = http://a/\n[feed c]\nurl = http://c/", "c", &found);
+	assert_int_equal(found, 1);
+	assert_string_equal(out, "[feed a]\nurl = http://a/\n");
+	free(out);
+	/* The only section: nothing left. */
+	out = conf_edit_remove("[feed a]\nurl = http://a/\n", "a", &found);
+	assert_int_equal(found, 1);
+	assert_string_equal(out, "");
+	free(out);
+	/* No such feed, a prefix of a name, or a name in a comment: none. */
+	found = -1;
+	assert_null(conf_edit_remove(text, "nosuch", &found));
+	assert_int_equal(found, 0);
+	assert_null(conf_edit_remove(text, "", &found));
+	assert_null(conf_edit_remove("# [feed z]\n[feed zz]\nurl = http://z/\n", "z", &found));
+	assert_int_equal(found, 0);
+}
+
+static void test_quote(void **state)
+{
+	(void)state;
+	char q[128];
+	conf_quote("plain", q, sizeof q);
+	assert_string_equal(q, "\"plain\"");
+	conf_quote("a\nexec = x\r\t\"\\", q, sizeof q);
+	assert_string_equal(q, "\"a\\nexec = x\\r\\t\\\"\\\\\"");
+	conf_quote("\x01\x7f", q, sizeof q);
+	assert_string_equal(q, "\"\\x01\\x7f\"");
+	/* UTF-8 kept, C1 controls escaped, a byte that is not UTF-8 too. */
+	conf_quote("\xc3\xa4\xc2\x85\xff", q, sizeof q);
+	assert_string_equal(q, "\"\xc3\xa4\\u0085\\xff\"");
+	conf_quote("", q, sizeof q);
+	assert_string_equal(q, "\"\"");
+	/* Long values are cut after 60 characters. */
+	char longv[200];
+	memset(longv, 'x', sizeof longv - 1);
+	longv[sizeof longv - 1] = '\0';
+	conf_quote(longv, q, sizeof q);
+	assert_int_equal(strlen(q), 1 + 60 + 3 + 1);
+	assert_string_equal(q + 61, "...\"");
+	/* A small buffer is cut, never overrun. */
+	char tiny[5];
+	conf_quote("abcdefgh", tiny, sizeof tiny);
+	assert_string_equal(tiny, "\"abc");
+}
+
+static void test_write_atomic_and_read(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/feedd-conf-edit-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256];
+	snprintf(path, sizeof path, "%s/feeds.conf", dir);
+	/* A new file: 0644. */
+	assert_int_equal(conf_write_atomic(path, "one\n", 4), 0);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	size_t len = 0;
+	char *t = conf_read_file(path, &len);
+	assert_non_null(t);
+	assert_int_equal(len, 4);
+	assert_string_equal(t, "one\n");
+	free(t);
+	/* Replaced whole, keeping the file's mode; no temporary left. */
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(conf_write_atomic(path, "two\nlines\n", 10), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	t = conf_read_file(path, &len);
+	assert_string_equal(t, "two\nlines\n");
+	assert_int_equal(len, 10);
+	free(t);
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	int entries = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		if (e->d_name[0] != '.' || (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")))
+			entries++;
+	closedir(d);
+	assert_int_equal(entries, 1);
+	/* A missing folder: an error, nothing written; a missing file read:
+	 * NULL with errno. */
+	char bad[300];
+	snprintf(bad, sizeof bad, "%s/nosuch/feeds.conf", dir);
+	assert_int_equal(conf_write_atomic(bad, "x", 1), -ENOENT);
+	errno = 0;
+	assert_null(conf_read_file(bad, &len));
+	assert_int_equal(errno, ENOENT);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +609,9 @@ int main(void)
 		cmocka_unit_test(test_names_from_registrable_domains),
 		cmocka_unit_test(test_unique_names_in_an_edit),
 		cmocka_unit_test(test_edit_among_dropins),
+		cmocka_unit_test(test_remove_section),
+		cmocka_unit_test(test_quote),
+		cmocka_unit_test(test_write_atomic_and_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

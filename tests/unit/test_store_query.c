@@ -262,7 +262,7 @@ static void test_feed_state_round_trip(void **state)
 	tdb_close(&t);
 }
 
-/* A feed's state as the API names it, from its JSON (daemon/api.c). */
+/* A feed's state as the API names it, from its JSON (daemon/api_endpoints.c). */
 static const char *state_of(json_t *f)
 {
 	if (json_is_true(json_object_get(f, "removed")))

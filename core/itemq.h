@@ -1,0 +1,30 @@
+/* itemq.h — the item query: which items an API request or a caller asks
+ * for (bounds, feeds, tag, full text, order, limit, a consumer's cursor).
+ * Plain data shared by the request parser (core/apireq.c), which fills it,
+ * and the store (store/store.h), which runs it: it lives in core so that
+ * the core needs nothing from above it.
+ *
+ * Ownership: every pointer is borrowed from whoever filled the struct
+ * (apireq_item_query points into its struct apireq); nothing is freed. */
+#ifndef FEEDD_ITEMQ_H
+#define FEEDD_ITEMQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct item_query {
+	int64_t after;           /* id > after */
+	int64_t before;          /* id < before; 0 = no bound */
+	const char *const *feeds;/* feed names, nfeeds of them; 0 = all */
+	size_t nfeeds;
+	const char *tag;         /* NULL = any */
+	const char *q;           /* full-text query, NULL = none */
+	int64_t since;           /* sort date >= since; DATE_NONE = no bound */
+	bool distinct;           /* skip cross-feed duplicates */
+	bool desc;               /* newest first */
+	int limit;               /* 1..1000 */
+	const char *consumer;    /* when set, after = max(after, its cursor) */
+};
+
+#endif

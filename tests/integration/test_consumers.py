@@ -1,0 +1,115 @@
+"""GET /v1/consumers and `feedctl consumers` (issue 20, "Consumers"): each
+consumer with its position, its lag (stored items after it) and when it
+last acknowledged, against the real daemon, store and socket."""
+import json
+import re
+import unittest
+
+from fixture_server import FixtureServer
+from harness import Feedd, wait_until
+
+CONF = """[daemon]
+host_gap = 0s
+
+[defaults]
+interval = 1h
+min_interval = 1s
+allow_private = yes
+
+[feed a]
+url = {url}
+"""
+
+UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+def items_of(n):
+    return [{"guid": "a-%d" % i, "title": "a title %d" % i,
+             "link": "http://example.org/a/%d" % i} for i in range(1, n + 1)]
+
+
+class Consumers(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = FixtureServer().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def setUp(self):
+        self.srv.set_feed("a", items=items_of(3))
+        self.d = Feedd(CONF.format(url=self.srv.url("/feed/a")))
+
+    def tearDown(self):
+        self.d.cleanup()
+
+    def fetched(self, count):
+        self.assertEqual(self.d.post("/v1/feeds/a/refresh").status, 202)
+        self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/a").json().get("items") == count))
+
+    def ctl(self, *args):
+        # Local time is UTC here, so the table's times can be compared.
+        return self.d.feedctl(*args, env={"TZ": "UTC"})
+
+    def consumers(self):
+        r = self.d.get("/v1/consumers")
+        self.assertEqual(r.status, 200)
+        return r.json()["consumers"]
+
+    def test_none_yet(self):
+        self.assertEqual(self.consumers(), [])
+        r = self.ctl("consumers")
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, b"", b""))
+        r = self.ctl("consumers", "--json")
+        self.assertEqual(json.loads(r.stdout), {"consumers": []})
+
+    def test_position_lag_and_acked(self):
+        self.fetched(3)
+        ids = [i["id"] for i in self.d.get("/v1/items").json()["items"]]
+        self.assertEqual(self.ctl("new", "mailer", "--ndjson").returncode, 0)
+        self.assertEqual(self.ctl("new", "pager", "--peek", "--ndjson").returncode, 0)
+        self.assertEqual(self.ctl("new", "late", "--from-now").returncode, 1)
+        got = {c["name"]: c for c in self.consumers()}
+        self.assertEqual([c["name"] for c in self.consumers()], ["late", "mailer", "pager"])
+        self.assertEqual((got["mailer"]["cursor"], got["mailer"]["lag"]), (ids[-1], 0))
+        self.assertEqual((got["pager"]["cursor"], got["pager"]["lag"]), (0, 3))
+        self.assertEqual((got["late"]["cursor"], got["late"]["lag"]), (ids[-1], 0))
+        self.assertRegex(got["mailer"]["acked"], UTC)
+        self.assertIsNone(got["pager"]["acked"])      # read, never acknowledged
+        for c in got.values():
+            self.assertRegex(c["created"], UTC)
+        # A new item: every consumer's lag grows by one; positions stay.
+        self.srv.set_feed("a", items=items_of(4))
+        self.fetched(4)
+        got = {c["name"]: c for c in self.consumers()}
+        self.assertEqual({n: (c["cursor"], c["lag"]) for n, c in got.items()},
+                         {"mailer": (ids[-1], 1), "pager": (0, 4), "late": (ids[-1], 1)})
+        # One consumer alone: the same object.
+        self.assertEqual(self.d.get("/v1/consumers/pager").json(), got["pager"])
+
+        r = self.ctl("consumers")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = [l.split("\t") for l in r.stdout.decode().splitlines()]
+        self.assertEqual(lines[0], ["NAME", "POSITION", "LAG", "ACKED", "CREATED"])
+        rows = {l[0]: l for l in lines[1:]}
+        self.assertEqual(sorted(rows), ["late", "mailer", "pager"])
+        m = rows["mailer"]
+        self.assertEqual(m[1:3], [str(ids[-1]), "1"])
+        # Local ISO 8601 with the offset (TZ=UTC: +00:00).
+        self.assertEqual(m[3], got["mailer"]["acked"][:-1] + "+00:00")
+        self.assertEqual(m[4], got["mailer"]["created"][:-1] + "+00:00")
+        self.assertEqual(rows["pager"][1:4], ["0", "4", "never"])
+        r = self.ctl("consumers", "--json")
+        self.assertEqual(json.loads(r.stdout), {"consumers": self.consumers()})
+
+    def test_usage(self):
+        self.assertEqual(self.ctl("consumers", "extra").returncode, 2)
+        r = self.ctl("consumers", "--help")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn(b"Usage: feedctl consumers", r.stdout)
+        self.assertEqual(self.d.post("/v1/consumers").status, 405)
+
+
+if __name__ == "__main__":
+    unittest.main()

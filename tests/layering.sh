@@ -1,0 +1,48 @@
+#!/bin/sh
+# layering.sh SOURCE_DIR LIBFEEDCORE — the core stays pure (docs/architecture.md,
+# "Rooms"): no file under core/ includes anything of store/, daemon/ or
+# cli/, nor the loop, the database or (but for conf_edit, its own library)
+# libcurl; and the feedcore library neither defines nor calls anything of
+# theirs. Prints each offence; exits 1 when there is one.
+set -u
+src=$1
+lib=$2
+bad=0
+
+# Includes, as written in the sources.
+hits=$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](store|daemon|cli)/' \
+	"$src"/core/*.c "$src"/core/*.h)
+if [ -n "$hits" ]; then
+	printf 'core includes a room above it:\n%s\n' "$hits"
+	bad=1
+fi
+hits=$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<(uv\.h|sqlite3\.h|libpq-fe\.h|systemd/)' \
+	"$src"/core/*.c "$src"/core/*.h)
+if [ -n "$hits" ]; then
+	printf 'core includes the loop, a database or systemd:\n%s\n' "$hits"
+	bad=1
+fi
+hits=$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<curl/' "$src"/core/*.c \
+	"$src"/core/*.h | grep -v '^[^:]*/conf_edit\.[ch]:')
+if [ -n "$hits" ]; then
+	printf 'core (but conf_edit) includes libcurl:\n%s\n' "$hits"
+	bad=1
+fi
+
+# The library as built: what it defines and what it needs from elsewhere.
+if ! syms=$(nm -A "$lib" 2>/dev/null); then
+	echo "cannot read $lib"
+	exit 1
+fi
+hits=$(printf '%s\n' "$syms" | grep -E ' [TDBR] (store_|storeq_|sqlite_|pg_|sched_|feedd_|fetch_|hooks_|api_start|api_wake)')
+if [ -n "$hits" ]; then
+	printf 'feedcore defines symbols of the store or the daemon:\n%s\n' "$hits"
+	bad=1
+fi
+hits=$(printf '%s\n' "$syms" | grep -E ' U (store_|storeq_|sqlite3_|PQ|uv_|curl_|sd_|sched_|feedd_|fetch_|hooks_|http_server|http_conn)')
+if [ -n "$hits" ]; then
+	printf 'feedcore calls into a room above it:\n%s\n' "$hits"
+	bad=1
+fi
+[ $bad -eq 0 ] && echo "core is pure: $(ls "$src"/core/*.[ch] | wc -l) files, $lib"
+exit $bad
