@@ -249,7 +249,9 @@ class SharedStore(unittest.TestCase):
         n0 = len(self.reqs(name))
         srv.set_feed(name, delay=60, add_items=[{"guid": name + "-k", "title": "after kill"}])
         self.assertEqual(c.post("/v1/feeds/%s/refresh" % name).status // 100, 2)
-        self.assertTrue(wait_until(lambda: len(self.reqs(name)) > n0, timeout=20))
+        self.assertTrue(wait_until(lambda: len(self.reqs(name)) > n0, timeout=20),
+                        "%s not asked for: %s\n%s" % (name, c.get("/v1/feeds/" + name).json(),
+                                                      c.read_log()[-3000:]))
         owner = psql(self.uri, "SELECT lease_owner FROM feeds WHERE name = '%s'" % name)
         c = [d for d in self.d if ":%d:" % d.proc.pid in owner][0]
         a, b = [d for d in self.d if d is not c]
