@@ -349,8 +349,33 @@ static const char *const conn_keys[] = {"connect_timeout", "keepalives_idle",
 					"tcp_user_timeout", "dbname", NULL};
 #define CONN_VALS(spec) {"10", "30", "10", "3", "30000", (spec), NULL}
 
+/* Milliseconds a reconnect attempt may take: the connection's
+ * connect_timeout (libpq's rule: 0 or none is no limit, less than 2 s is
+ * 2 s). */
+static int64_t connect_timeout_ms(PGconn *conn)
+{
+	int64_t t = conn ? 0 : 10;
+	PQconninfoOption *opts = conn ? PQconninfo(conn) : NULL;
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "connect_timeout") == 0 && o->val)
+			t = atoll(o->val);
+	PQconninfoFree(opts);
+	if (t <= 0)
+		return INT64_MAX / 2;
+	return (t < 2 ? 2 : t) * 1000;
+}
+
 #define PG_RETRY_MIN_MS 250
 #define PG_RETRY_MAX_MS 10000
+
+/* The longest one attempt keeps the others from trying (store_health_try),
+ * when connect_timeout sets no limit. */
+#define PG_TRY_MAX_MS 60000
+
+static int64_t min_ms(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
 
 static int64_t mono_ms(void)
 {
@@ -375,6 +400,10 @@ int pg_ready(struct pg *s)
 		 * caller hears at once that the store is unavailable. */
 		int64_t now = mono_ms();
 		if (now < s->retry_at_ms)
+			return -ECONNRESET;
+		/* Another connection is finding out: not this one too. */
+		if (!store_health_try(!s->readonly, min_ms(connect_timeout_ms(s->conn),
+							   PG_TRY_MAX_MS)))
 			return -ECONNRESET;
 		log_debug("store %s: connection lost, reconnecting", s->label);
 		s->news_connecting = false;
@@ -744,22 +773,6 @@ fail:
  * URI is still looked up by PQconnectStartParams itself: hostaddr= avoids
  * that.) */
 
-/* Milliseconds a reconnect attempt may take: the connection's
- * connect_timeout (libpq's rule: 0 or none is no limit, less than 2 s is
- * 2 s). */
-static int64_t news_timeout_ms(PGconn *conn)
-{
-	int64_t t = 0;
-	PQconninfoOption *opts = PQconninfo(conn);
-	for (PQconninfoOption *o = opts; o && o->keyword; o++)
-		if (strcmp(o->keyword, "connect_timeout") == 0 && o->val)
-			t = atoll(o->val);
-	PQconninfoFree(opts);
-	if (t <= 0)
-		return INT64_MAX / 2;
-	return (t < 2 ? 2 : t) * 1000;
-}
-
 static int news_failed(struct pg *s, const char *why)
 {
 	s->news_connecting = false;
@@ -798,7 +811,8 @@ static int pg_op_news_fd(void *b, bool *connecting, bool *write)
 			int fd = PQsocket(s->conn);
 			return fd >= 0 ? fd : -ENOTCONN;
 		}
-		if (s->in_tx || now < s->retry_at_ms)
+		if (s->in_tx || now < s->retry_at_ms ||
+		    !store_health_try(true, min_ms(connect_timeout_ms(s->conn), PG_TRY_MAX_MS)))
 			return -ECONNRESET;
 		log_debug("store %s: connection lost, reconnecting (news, in the background)",
 			  s->label);
@@ -813,7 +827,7 @@ static int pg_op_news_fd(void *b, bool *connecting, bool *write)
 			return news_failed(s, PQerrorMessage(s->conn));
 		PQsetNoticeProcessor(s->conn, on_pq_notice, s);
 		s->news_connecting = true;
-		s->news_deadline_ms = now + news_timeout_ms(s->conn);
+		s->news_deadline_ms = now + connect_timeout_ms(s->conn);
 	}
 	if (now >= s->news_deadline_ms)
 		return news_failed(s, "timeout expired");

@@ -137,7 +137,21 @@ class Partition(faults.Base):
         self.assertTrue(seen_503, "no 503 from /v1/items during the partition\n" + self.logs())
         self.assertIn("Retry-After", seen_503.headers)
         self.assertEqual(seen_503.json()["error"], "store unavailable")
+        # And on, until the partition heals: item requests answered how fast?
+        items_lat = []
+        while time.monotonic() < self.t_cut + PARTITION - 1:
+            t0 = time.monotonic()
+            r = a.get("/v1/items?after=0", timeout=20)
+            items_lat.append((time.monotonic() - t0, r.status))
+            time.sleep(0.2)
         sampler.join(PARTITION + 30)
+        print("\npartition: /v1/items latency once unavailable: p50 %.3f s, max %.3f s over %d"
+              " requests" % (pct([x[0] for x in items_lat], 50),
+                             max(x[0] for x in items_lat), len(items_lat)))
+        self.assertEqual(set(x[1] for x in items_lat), {503}, items_lat)
+        # Found out once: the readers do not each wait out a reconnect of
+        # their own (connect_timeout) with a request on them.
+        self.assertLess(max(x[0] for x in items_lat), 1.0 * SLOW, items_lat)
         cut_log = a.read_log()[log_at:]
         # Nothing of the fetch that finished meanwhile reached the store,
         # its validators neither (else the next fetch would be a 304).
@@ -160,6 +174,10 @@ class Partition(faults.Base):
         # Once unavailable, it stays so until healed (no flapping while cut).
         first = states.index("unavailable")
         self.assertEqual(set(states[first:]), {"unavailable"}, states)
+        late = [x for x in samples[first:] if x[1] > 0.5 * SLOW]
+        print("partition: status latency once unavailable: p99 %.3f s, max %.3f s" % (
+            pct([x[1] for x in samples[first:]], 99), max(x[1] for x in samples[first:])))
+        self.assertEqual(late, [], "status waited for the store although it was known away")
 
         # Quiet: a line when the store went away, one when the news
         # connection did, not one per attempt.
