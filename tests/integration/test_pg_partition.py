@@ -228,6 +228,9 @@ class Partition(faults.Base):
         t.join(30)
         self.assertEqual([i["guid"] for i in res["items"]], ["r2"], self.logs())
         self.assertLess(res["t"] - t0, 5 * SLOW, self.logs())
+        # A clean exit after all that (and, under the sanitizers, no report).
+        self.assertEqual(a.stop(), 0, self.logs())
+        self.assertNotIn("Sanitizer", a.read_log())
 
 
 if __name__ == "__main__":
