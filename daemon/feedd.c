@@ -38,6 +38,7 @@ struct life {
 	uv_timer_t news_check;      /* looks after it: a lost connection comes back */
 	bool have_news_check;
 	bool news_lost;             /* logged as lost, not back yet */
+	bool news_connecting;       /* the store reconnects it; NEWS watches that socket */
 	uint64_t news_retry_ms;     /* the next look while lost (backs off) */
 	size_t prune_next;          /* feed the next retention batch starts at */
 	int exit_code;
@@ -462,13 +463,16 @@ static void on_uv_upkeep(uv_timer_t *t)
  * kicked: the instance that fetched the item runs its hook.)
  *
  * The notifications arrive on the loop's connection. When it is lost (a
- * restart of the server, an outage), the watcher goes and a timer looks
- * for the connection again, backing off to NEWS_RETRY_MAX_MS; once the
- * store has reconnected (and listens again), a new watcher takes the new
- * descriptor, and the long-polls are woken once for what other instances
- * committed meanwhile. The timer also looks every NEWS_CHECK_MS while all
- * is well: a reconnect made by another use of that connection changes the
- * descriptor under the watcher. */
+ * restart of the server, an outage, a partition), the watcher goes and the
+ * store reconnects it without blocking the loop: each step of the connect
+ * and of its LISTEN runs when the socket is ready (the watcher then
+ * watches the connecting socket) or when the timer looks, every
+ * STORE_NEWS_STEP_MS, at the attempt's time limit. A failed attempt is
+ * tried again backing off to NEWS_RETRY_MAX_MS; once the store listens
+ * again, a new watcher takes the new descriptor, and the long-polls are
+ * woken once for what other instances committed meanwhile. The timer also
+ * looks every NEWS_CHECK_MS while all is well: a reconnect made by another
+ * use of that connection changes the descriptor under the watcher. */
 #define NEWS_CHECK_MS       2000
 #define NEWS_RETRY_MIN_MS   250
 #define NEWS_RETRY_MAX_MS   15000
@@ -482,9 +486,7 @@ static void news_unwatch(struct life *l)
 	l->news_fd = -1;
 }
 
-static void on_uv_news(uv_poll_t *h, int status, int events);
-
-static bool news_watch(struct life *l, int fd)
+static bool news_watch(struct life *l, int fd, int events, uv_poll_cb cb)
 {
 	uv_poll_t *p = calloc(1, sizeof *p);
 	if (!p)
@@ -496,7 +498,7 @@ static bool news_watch(struct life *l, int fd)
 	p->data = l;
 	l->news = p;
 	l->news_fd = fd;
-	uv_poll_start(p, UV_READABLE, on_uv_news);
+	uv_poll_start(p, events, cb);
 	return true;
 }
 
@@ -516,24 +518,32 @@ static void news_arm(struct life *l)
 {
 	if (!l->have_news_check || l->d.stopping)
 		return;
-	uint64_t ms = l->news_lost ? l->news_retry_ms : NEWS_CHECK_MS;
+	uint64_t ms = l->news_connecting ? STORE_NEWS_STEP_MS :
+		      l->news_lost ? l->news_retry_ms : NEWS_CHECK_MS;
 	uv_timer_start(&l->news_check, on_news_check, ms, 0);
 }
 
-/* Watches the store's news descriptor again if it changed or was lost;
- * the store reconnects (and LISTENs again) on the way. */
-static void news_look(struct life *l)
+static void on_uv_news(uv_poll_t *h, int status, int events);
+static void on_uv_news_step(uv_poll_t *h, int status, int events);
+
+/* One step of watching the store's news descriptor again, never blocking:
+ * the store starts or advances its reconnect (and LISTEN); the watcher
+ * watches whichever socket it answers. */
+static void news_connect(struct life *l)
 {
-	bool any = false;
-	if (l->news && store_news_read(l->d.store, &any) == 0) {
-		if (any)
-			feedd_wake(&l->d);
+	/* The store may close the descriptor watched now and open another
+	 * (often under the same number): the watcher goes first. */
+	news_unwatch(l);
+	bool connecting = false, wr = false;
+	int fd = store_news_fd(l->d.store, &connecting, &wr);
+	l->news_connecting = fd >= 0 && connecting;
+	if (l->news_connecting &&
+	    news_watch(l, fd, wr ? UV_WRITABLE : UV_READABLE, on_uv_news_step))
 		return;
-	}
-	if (l->news)
-		news_lost(l, "connection renewed");
-	int fd = store_news_fd(l->d.store);
-	if (fd < 0 || !news_watch(l, fd)) {
+	l->news_connecting = false;
+	if (fd < 0 || connecting || !news_watch(l, fd, UV_READABLE, on_uv_news)) {
+		if (!l->news_lost)
+			news_lost(l, "no descriptor");
 		if (l->news_retry_ms < NEWS_RETRY_MAX_MS)
 			l->news_retry_ms *= 2;
 		if (l->news_retry_ms > NEWS_RETRY_MAX_MS)
@@ -548,10 +558,34 @@ static void news_look(struct life *l)
 	feedd_wake(&l->d);
 }
 
+/* Watches the store's news descriptor again if it changed or was lost. */
+static void news_look(struct life *l)
+{
+	bool any = false;
+	if (l->news && !l->news_connecting && store_news_read(l->d.store, &any) == 0) {
+		if (any)
+			feedd_wake(&l->d);
+		return;
+	}
+	if (l->news && !l->news_connecting)
+		news_lost(l, "connection renewed");
+	news_connect(l);
+}
+
 static void on_news_check(uv_timer_t *t)
 {
 	struct life *l = t->data;
 	news_look(l);
+	news_arm(l);
+}
+
+/* The connecting socket is ready: the reconnect's next step. */
+static void on_uv_news_step(uv_poll_t *h, int status, int events)
+{
+	(void)status;
+	(void)events;
+	struct life *l = h->data;
+	news_connect(l);
 	news_arm(l);
 }
 
@@ -560,6 +594,11 @@ static void on_uv_news(uv_poll_t *h, int status, int events)
 	(void)events;
 	struct life *l = h->data;
 	bool any = false;
+	/* An error on the socket (a reset; keepalives that ran out) comes
+	 * as UV_EBADF, without a read: the store is told the connection
+	 * is gone, or the next look would watch the same dead socket. */
+	if (status < 0)
+		store_news_lost(l->d.store);
 	if (status < 0 || store_news_read(l->d.store, &any) < 0) {
 		news_lost(l, status < 0 ? uv_strerror(status) : "connection lost");
 		news_arm(l);
@@ -572,14 +611,17 @@ static void on_uv_news(uv_poll_t *h, int status, int events)
 static void news_start(struct life *l)
 {
 	l->news_fd = -1;
-	int fd = store_news_fd(l->d.store);
+	bool connecting = false, wr = false;
+	int fd = store_news_fd(l->d.store, &connecting, &wr);
 	if (fd == -ENOTSUP)
 		return;   /* nobody else writes this store */
 	uv_timer_init(l->d.loop, &l->news_check);
 	l->news_check.data = l;
 	l->have_news_check = true;
-	if (fd < 0 || !news_watch(l, fd))
-		news_lost(l, "no descriptor");
+	if (fd >= 0 && !connecting)
+		news_watch(l, fd, UV_READABLE, on_uv_news);
+	if (!l->news)
+		news_connect(l);
 	news_arm(l);
 }
 

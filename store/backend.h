@@ -53,8 +53,9 @@ struct store_ops {
 	/* NULL: no heartbeat to judge (one process per store). */
 	void (*set_heartbeat)(void *b, int64_t period_ms);
 	/* NULL: no other process writes the store. */
-	int (*news_fd)(void *b);
+	int (*news_fd)(void *b, bool *connecting, bool *write);
 	int (*news_read)(void *b, bool *any);
+	void (*news_lost)(void *b);
 };
 
 /* The SQLite backend (store/sqlite*.c): SPEC "sqlite", NULL or a *.db path. */

@@ -339,8 +339,43 @@ static int pg_session(struct pg *s)
 				     : "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'", "session");
 }
 
+/* Bounds for a server that stops answering over TCP without closing (a
+ * partition): a connect or reconnect gives up after 10 s, and an idle or
+ * unacknowledged connection is found dead within a minute, rather than
+ * blocking its thread for the kernel's minutes. The URI's own settings
+ * (the last value) come after them, and win. */
+static const char *const conn_keys[] = {"connect_timeout", "keepalives_idle",
+					"keepalives_interval", "keepalives_count",
+					"tcp_user_timeout", "dbname", NULL};
+#define CONN_VALS(spec) {"10", "30", "10", "3", "30000", (spec), NULL}
+
+/* Milliseconds a reconnect attempt may take: the connection's
+ * connect_timeout (libpq's rule: 0 or none is no limit, less than 2 s is
+ * 2 s). */
+static int64_t connect_timeout_ms(PGconn *conn)
+{
+	int64_t t = conn ? 0 : 10;
+	PQconninfoOption *opts = conn ? PQconninfo(conn) : NULL;
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "connect_timeout") == 0 && o->val)
+			t = atoll(o->val);
+	PQconninfoFree(opts);
+	if (t <= 0)
+		return INT64_MAX / 2;
+	return (t < 2 ? 2 : t) * 1000;
+}
+
 #define PG_RETRY_MIN_MS 250
 #define PG_RETRY_MAX_MS 10000
+
+/* The longest one attempt keeps the others from trying (store_health_try),
+ * when connect_timeout sets no limit. */
+#define PG_TRY_MAX_MS 60000
+
+static int64_t min_ms(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
 
 static int64_t mono_ms(void)
 {
@@ -351,19 +386,36 @@ static int64_t mono_ms(void)
 
 int pg_ready(struct pg *s)
 {
-	if (PQstatus(s->conn) == CONNECTION_OK && s->prepared)
+	/* The news connection in the middle of its own reconnect, or found
+	 * broken by its watcher: replaced here (a use other than the news: at
+	 * start-up or shutdown). */
+	bool news_gone = s->news_connecting || s->news_lost;
+	if (PQstatus(s->conn) == CONNECTION_OK && s->prepared && !news_gone)
 		return 0;
 	if (s->in_tx)
 		return -ECONNRESET;   /* the transaction is lost: the caller rolls back */
-	if (PQstatus(s->conn) != CONNECTION_OK) {
+	if (PQstatus(s->conn) != CONNECTION_OK || news_gone) {
 		s->prepared = false;
 		/* Attempts back off (250 ms doubling to 10 s): in between, the
 		 * caller hears at once that the store is unavailable. */
 		int64_t now = mono_ms();
 		if (now < s->retry_at_ms)
 			return -ECONNRESET;
+		/* Another connection is finding out: not this one too. */
+		if (!store_health_try(!s->readonly, min_ms(connect_timeout_ms(s->conn),
+							   PG_TRY_MAX_MS)))
+			return -ECONNRESET;
 		log_debug("store %s: connection lost, reconnecting", s->label);
-		PQreset(s->conn);
+		s->news_connecting = false;
+		s->news_listening = false;
+		s->news_lost = false;
+		if (s->conn) {
+			PQreset(s->conn);
+			PQsetnonblocking(s->conn, 0);
+		} else {
+			const char *vals[] = CONN_VALS(s->spec);
+			s->conn = PQconnectdbParams(conn_keys, vals, 1);
+		}
 		if (PQstatus(s->conn) != CONNECTION_OK) {
 			s->retry_ms = s->retry_ms ? 2 * s->retry_ms : PG_RETRY_MIN_MS;
 			if (s->retry_ms > PG_RETRY_MAX_MS)
@@ -614,16 +666,8 @@ static void pg_close(void *b)
 /* Connects with the session settings every connection needs. */
 static int pg_connect(struct pg *s, const char *spec, char **err)
 {
-	/* Bounds for a server that stops answering over TCP without closing
-	 * (a partition): a connect or reconnect gives up after 10 s, and an
-	 * idle or unacknowledged connection is found dead within a minute,
-	 * rather than blocking its thread for the kernel's minutes. The
-	 * URI's own settings come after them, and win. */
-	static const char *const keys[] = {"connect_timeout", "keepalives_idle",
-					   "keepalives_interval", "keepalives_count",
-					   "tcp_user_timeout", "dbname", NULL};
-	const char *vals[] = {"10", "30", "10", "3", "30000", spec, NULL};
-	s->conn = PQconnectdbParams(keys, vals, 1);
+	const char *vals[] = CONN_VALS(spec);
+	s->conn = PQconnectdbParams(conn_keys, vals, 1);
 	if (!s->conn)
 		return -ENOMEM;
 	if (PQstatus(s->conn) != CONNECTION_OK) {
@@ -719,21 +763,131 @@ fail:
 
 /* --- news from other instances --- */
 
-/* Reconnects (and LISTENs again) first when the connection was lost. */
-static int pg_op_news_fd(void *b)
+/* The news connection's reconnect never blocks the loop that asks for it
+ * (a partition would freeze the loop for connect_timeout per attempt):
+ * PQconnectStartParams, then one PQconnectPoll per call as the socket
+ * becomes ready, then the session's settings and LISTEN sent without
+ * waiting, and their answers read as they come. The attempt gives up at
+ * the URI's connect_timeout, checked on each call. Failed attempts back
+ * off as pg_ready's do, and share its health reports. (A host name in the
+ * URI is still looked up by PQconnectStartParams itself: hostaddr= avoids
+ * that.) */
+
+static int news_failed(struct pg *s, const char *why)
+{
+	s->news_connecting = false;
+	s->news_listening = false;
+	s->retry_ms = s->retry_ms ? 2 * s->retry_ms : PG_RETRY_MIN_MS;
+	if (s->retry_ms > PG_RETRY_MAX_MS)
+		s->retry_ms = PG_RETRY_MAX_MS;
+	s->retry_at_ms = mono_ms() + s->retry_ms;
+	if (!why || !*why)
+		why = "connection failed";
+	log_debug("store %s: reconnect (news): %.*s", s->label, (int)strcspn(why, "\n"), why);
+	store_health_down(s->label, why);
+	return -ECONNRESET;
+}
+
+static int news_done(struct pg *s)
+{
+	PQsetnonblocking(s->conn, 0);
+	s->news_connecting = false;
+	s->news_listening = false;
+	s->retry_ms = 0;
+	s->retry_at_ms = 0;
+	s->renewed = false;
+	store_health_up(s->label);
+	log_debug("store %s: reconnected (news)", s->label);
+	return PQsocket(s->conn);
+}
+
+static int pg_op_news_fd(void *b, bool *connecting, bool *write)
 {
 	struct pg *s = b;
-	if (pg_ready(s) < 0)
-		return -ENOTCONN;
-	s->renewed = false;
-	int fd = PQsocket(s->conn);
-	return fd >= 0 ? fd : -ENOTCONN;
+	int64_t now = mono_ms();
+	if (!s->news_connecting) {
+		if (PQstatus(s->conn) == CONNECTION_OK && !s->news_lost && !s->in_tx) {
+			s->renewed = false;
+			int fd = PQsocket(s->conn);
+			return fd >= 0 ? fd : -ENOTCONN;
+		}
+		if (s->in_tx || now < s->retry_at_ms ||
+		    !store_health_try(true, min_ms(connect_timeout_ms(s->conn), PG_TRY_MAX_MS)))
+			return -ECONNRESET;
+		log_debug("store %s: connection lost, reconnecting (news, in the background)",
+			  s->label);
+		const char *vals[] = CONN_VALS(s->spec);
+		PQfinish(s->conn);
+		s->conn = PQconnectStartParams(conn_keys, vals, 1);
+		s->prepared = false;
+		s->news_lost = false;
+		if (!s->conn)
+			return news_failed(s, "out of memory");
+		if (PQstatus(s->conn) == CONNECTION_BAD)
+			return news_failed(s, PQerrorMessage(s->conn));
+		PQsetNoticeProcessor(s->conn, on_pq_notice, s);
+		s->news_connecting = true;
+		s->news_deadline_ms = now + connect_timeout_ms(s->conn);
+	}
+	if (now >= s->news_deadline_ms)
+		return news_failed(s, "timeout expired");
+	*connecting = true;
+	if (!s->news_listening) {
+		PostgresPollingStatusType st = PQconnectPoll(s->conn);
+		if (st == PGRES_POLLING_FAILED)
+			return news_failed(s, PQerrorMessage(s->conn));
+		if (st != PGRES_POLLING_OK) {
+			*write = st == PGRES_POLLING_WRITING;
+			return PQsocket(s->conn);
+		}
+		if (PQsetnonblocking(s->conn, 1) < 0 ||
+		    !PQsendQuery(s->conn, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC';"
+				 " LISTEN " PG_NEWS_CHANNEL))
+			return news_failed(s, PQerrorMessage(s->conn));
+		s->news_listening = true;
+	}
+	int f = PQflush(s->conn);
+	if (f < 0)
+		return news_failed(s, PQerrorMessage(s->conn));
+	if (f == 1) {
+		*write = true;
+		return PQsocket(s->conn);
+	}
+	if (!PQconsumeInput(s->conn))
+		return news_failed(s, PQerrorMessage(s->conn));
+	while (!PQisBusy(s->conn)) {
+		PGresult *res = PQgetResult(s->conn);
+		if (!res) {
+			*connecting = false;
+			return news_done(s);
+		}
+		bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		char msg[256];
+		snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(res));
+		PQclear(res);
+		if (!ok) {
+			s->news_lost = true;   /* the next call starts afresh */
+			return news_failed(s, msg);
+		}
+	}
+	return PQsocket(s->conn);
+}
+
+static void pg_op_news_lost(void *b)
+{
+	struct pg *s = b;
+	if (s->news_connecting)
+		return;
+	/* libpq reads the socket's error, and the connection is bad; if it
+	 * still passes for good, it is replaced all the same. */
+	PQconsumeInput(s->conn);
+	s->news_lost = true;
 }
 
 static int pg_op_news_read(void *b, bool *any)
 {
 	struct pg *s = b;
-	if (s->renewed)
+	if (s->renewed || s->news_connecting || s->news_lost)
 		return -ECONNRESET;   /* store_news_fd: the descriptor is another one */
 	if (!PQconsumeInput(s->conn))
 		return pg_fail(s, NULL, "notifications");
@@ -895,4 +1049,5 @@ const struct store_ops pg_store_ops = {
 	.set_heartbeat = pg_op_set_heartbeat,
 	.news_fd = pg_op_news_fd,
 	.news_read = pg_op_news_read,
+	.news_lost = pg_op_news_lost,
 };

@@ -82,6 +82,10 @@ struct pg {
 	bool registered;         /* in the instances table */
 	bool listen;             /* the connection news arrive on (not a reopened one) */
 	bool renewed;            /* ... reconnected since store_news_read last looked */
+	bool news_lost;          /* ... its descriptor reported an error: replace it */
+	bool news_connecting;    /* ... a reconnect under way without blocking */
+	bool news_listening;     /* ... connected, its LISTEN sent, answer awaited */
+	int64_t news_deadline_ms; /* ... when that attempt gives up (monotonic) */
 	int64_t retry_at_ms;     /* lost: no reconnect attempt before this (monotonic) */
 	int64_t retry_ms;        /* the back-off after the last failed attempt */
 	bool readonly;           /* an API reader's: every transaction read-only */

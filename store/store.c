@@ -278,9 +278,16 @@ void store_set_heartbeat(struct store *s, int64_t period_ms)
 		s->ops->set_heartbeat(s->b, period_ms);
 }
 
-int store_news_fd(struct store *s)
+int store_news_fd(struct store *s, bool *connecting, bool *write)
 {
-	return s->ops->news_fd ? s->ops->news_fd(s->b) : -ENOTSUP;
+	*connecting = *write = false;
+	return s->ops->news_fd ? s->ops->news_fd(s->b, connecting, write) : -ENOTSUP;
+}
+
+void store_news_lost(struct store *s)
+{
+	if (s->ops->news_lost)
+		s->ops->news_lost(s->b);
 }
 
 int store_news_read(struct store *s, bool *any)

@@ -299,12 +299,22 @@ void store_health_get(struct store_health *out);
  * when no other process writes the store. store_news_read reads what
  * arrived without blocking: *any is true when another instance (or this
  * one) committed news since the last call. */
-/* A lost connection: store_news_fd reconnects (and listens again) first,
- * -ENOTCONN while it cannot; store_news_read answers -ECONNRESET once the
+/* The connection news arrive on never blocks its caller (the loop): when
+ * it was lost, store_news_fd starts a reconnect (and LISTEN) and each later
+ * call takes it one step further. It answers the descriptor to watch: with
+ * *CONNECTING false, news arrive on it; with *CONNECTING true, a reconnect
+ * is under way: call again once it is writable (*WRITE) or readable, and
+ * at least every STORE_NEWS_STEP_MS (the attempt's time limit,
+ * connect_timeout, is checked then). A negative errno while it cannot
+ * (-ECONNRESET: the attempt failed, try later; -ENOTSUP: no other process
+ * writes this store). store_news_read answers -ECONNRESET once the
  * connection was renewed since it last looked (by any use of it): ask
  * store_news_fd for the new descriptor, and look for what other instances
- * committed meanwhile. */
-int store_news_fd(struct store *s);
+ * committed meanwhile. store_news_lost: the descriptor reported an error
+ * (a reset, a keepalive that ran out); the next store_news_fd reconnects. */
+#define STORE_NEWS_STEP_MS 500
+int store_news_fd(struct store *s, bool *connecting, bool *write);
+void store_news_lost(struct store *s);
 int store_news_read(struct store *s, bool *any);
 
 #endif
