@@ -55,5 +55,7 @@ complete -c feedctl -n "__fish_seen_subcommand_from add remove import export" -l
 complete -c feedctl -n "__fish_seen_subcommand_from add" -l name -x -d "the feed's name"
 complete -c feedctl -n "__fish_seen_subcommand_from add" -l tag -x -d 'a tag'
 complete -c feedctl -n "__fish_seen_subcommand_from add" -l interval -x -d 'poll interval'
+complete -c feedctl -n "__fish_seen_subcommand_from add" -l pick -x -d 'the Nth feed a page announces'
+complete -c feedctl -n "__fish_seen_subcommand_from add" -l all -d 'every feed a page announces'
 complete -c feedctl -n "__fish_seen_subcommand_from help" -a "$cmds"
 complete -c feedctl -n "__fish_seen_subcommand_from $cmds" -l help -d "the command's options"

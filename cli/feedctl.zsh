@@ -25,7 +25,7 @@ _feedctl() {
 		'reload:re-read feeds.conf'
 		'hooks:list parked hook deliveries, or retry them'
 		'log-level:show or set the daemon'"'"'s log level'
-		'add:check a feed and add it to feeds.conf'
+		'add:check a feed (or find a site'"'"'s) and add it to feeds.conf'
 		'remove:remove a feed from feeds.conf'
 		'import:add the feeds of an OPML file'
 		'export:print the feeds as OPML 2.0'
@@ -68,7 +68,9 @@ _feedctl() {
 		refresh) _arguments '*:feed:_feedctl_feeds' '--wait[wait for the results]' '--json[one JSON document]' '--help' ;;
 		hooks) _arguments '1:retry or a feed:(retry)' '2:feed:_feedctl_feeds' '--json[one JSON document]' '--help' ;;
 		add) _arguments '1:URL:_urls' '--name[the feed'"'"'s name]:name:' '*--tag[a tag]:tag:' \
-			'--interval[poll interval]:duration:' '--config[the feeds.conf]:file:_files' '--help' ;;
+			'--interval[poll interval]:duration:' '--config[the feeds.conf]:file:_files' \
+			'(--all)--pick[the Nth feed a page announces]:number:' \
+			'(--pick)--all[every feed a page announces]' '--help' ;;
 		remove) _arguments '1:feed:_feedctl_feeds' '--config[the feeds.conf]:file:_files' '--help' ;;
 		import) _arguments '1:OPML file:_files -g "*.(opml|xml)"' '--config[the feeds.conf]:file:_files' '--help' ;;
 		export) _arguments '--config[the feeds.conf]:file:_files' '--help' ;;
