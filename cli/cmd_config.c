@@ -174,7 +174,7 @@ static int refuse_json(const struct command *c)
 /* --pick N and --all. Returns 0, or -1 after saying why. */
 static int add_pick_opt(int opt, struct discover_add_opts *o)
 {
-	if (opt == 'p') {
+	if (opt == 'P') {
 		char *end;
 		errno = 0;
 		o->pick = strtol(optarg, &end, 10);
@@ -251,8 +251,8 @@ int cmd_add(const struct command *c, int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
 		{"json", no_argument, NULL, 'j'},
-		{"pick", required_argument, NULL, 'p'},
-		{"all", no_argument, NULL, 'a'},
+		{"pick", required_argument, NULL, 'P'},
+		{"all", no_argument, NULL, 'A'},
 		{0},
 	};
 	const char *name = NULL, *interval = NULL, *cfg = NULL;
@@ -262,8 +262,8 @@ int cmd_add(const struct command *c, int argc, char **argv)
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'p':
-		case 'a':
+		case 'P':
+		case 'A':
 			if (add_pick_opt(opt, &dopt))
 				return CTL_EXIT_USAGE;
 			break;
