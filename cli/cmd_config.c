@@ -1,7 +1,6 @@
 /* cmd_config.c — feedctl add, remove, import, export: feeds.conf edited as
  * text (every other byte kept), validated before it is written, written
  * atomically, then the daemon asked to reload. */
-#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -12,15 +11,12 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cli/discover_add.h"
 #include "cli/feedctl.h"
 #include "core/conf_edit.h"
 #include "core/config.h"
-#include "core/netaddr.h"
 #include "core/opml.h"
-#include "core/parse.h"
-#include "core/url.h"
 
-#define ADD_MAX_BYTES (16 * 1024 * 1024)
 #define ADD_MAX_TAGS  64
 
 static const char *config_path(const char *opt)
@@ -29,131 +25,12 @@ static const char *config_path(const char *opt)
 	return opt ? opt : env && *env ? env : ctl.paths.config;
 }
 
-/* --- checking a feed: fetched with libcurl, pushed through the parser --- */
-
-struct check {
-	CURL *h;
-	struct parser *p;        /* made at the first body byte, when the headers are known */
-	char ctype[256];         /* Content-Type of the last response (redirects reset it) */
-	size_t bytes;
-	int perr;
-	bool allow_private;      /* the address policy, as the daemon's */
-	char policy_msg[256];    /* why a connect was refused */
-};
-
-static size_t on_curl_header(char *buf, size_t size, size_t nitems, void *userdata)
-{
-	struct check *ck = userdata;
-	size_t n = size * nitems;
-	if (n > 5 && strncmp(buf, "HTTP/", 5) == 0)
-		ck->ctype[0] = '\0';
-	else if (n > 13 && strncasecmp(buf, "content-type:", 13) == 0)
-		snprintf(ck->ctype, sizeof ck->ctype, "%.*s", (int)strcspn(buf + 13, "\r\n"),
-			 buf + 13 + strspn(buf + 13, " \t"));
-	return n;
-}
-
-static size_t on_curl_write(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	struct check *ck = userdata;
-	size_t n = size * nmemb;
-	ck->bytes += n;
-	if (ck->bytes > ADD_MAX_BYTES)
-		return 0;
-	if (!ck->p) {
-		char *eff = NULL;
-		curl_easy_getinfo(ck->h, CURLINFO_EFFECTIVE_URL, &eff);
-		struct parse_opts po = {.url = eff, .content_type = ck->ctype[0] ? ck->ctype : NULL};
-		if (!(ck->p = parse_new(&po)))
-			return 0;
-	}
-	if (ck->perr == 0)
-		ck->perr = parse_chunk(ck->p, ptr, n);
-	return n;
-}
-
-/* The daemon's address policy (docs/fetching.md) on every connect: the
- * first, each redirect's, each address a name resolves to. */
-static curl_socket_t on_curl_opensocket(void *clientp, curlsocktype purpose,
-					struct curl_sockaddr *a)
-{
-	struct check *ck = clientp;
-	(void)purpose;
-	if (!netaddr_allowed(&a->addr, a->addrlen, ck->allow_private)) {
-		char ip[NETADDR_STRLEN];
-		enum netaddr_class c = netaddr_classify(&a->addr, a->addrlen);
-		netaddr_format(&a->addr, a->addrlen, ip, sizeof ip);
-		snprintf(ck->policy_msg, sizeof ck->policy_msg,
-			 "refused to connect to %s (%s address), as feedd would; give "
-			 "--allow-private (or set allow_private = yes in [defaults]) to allow it", ip, netaddr_class_name(c));
-		return CURL_SOCKET_BAD;
-	}
-	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
-}
-
 /* Whether the daemon would let a feed added to CONF reach a private
  * address: a new section takes [defaults]; with a proxy every connect
  * goes to the proxy the user named and the policy does not apply. */
 static bool add_allows_private(const struct config *conf)
 {
 	return conf->defaults.allow_private || conf->defaults.proxy;
-}
-
-/* Fetches and parses URL once, under the address policy (ALLOW_PRIVATE).
- * Returns 0 with *doc, or an exit code after printing why. */
-static int check_feed(const char *url, bool allow_private, struct doc **doc)
-{
-	CURL *h = curl_easy_init();
-	if (!h)
-		return CTL_EXIT_LOCAL;
-	char ua[128];
-	snprintf(ua, sizeof ua, "feedd/%s (+%s) feedctl", FEEDD_VERSION, FEEDD_URL);
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct check ck = {.h = h, .allow_private = allow_private};
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, ua);
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, strncmp(url, "file:", 5) ? "http,https" : "file");
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_curl_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &ck);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_curl_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &ck);
-	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_curl_opensocket);
-	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &ck);
-	CURLcode cr = curl_easy_perform(h);
-	long status = 0;
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(h);
-	int code = 0;
-	if (cr != CURLE_OK) {
-		fprintf(stderr, "feedctl: cannot fetch %s: %s\n", url,
-			ck.bytes > ADD_MAX_BYTES ? "larger than 16 MiB" : *ck.policy_msg ? ck.policy_msg :
-			*errbuf ? errbuf : curl_easy_strerror(cr));
-		code = CTL_EXIT_LOCAL;
-	} else if (status && (status < 200 || status > 299)) {
-		fprintf(stderr, "feedctl: cannot fetch %s: HTTP %ld\n", url, status);
-		code = CTL_EXIT_LOCAL;
-	} else {
-		char *err = NULL;
-		if (!ck.p) {
-			struct parse_opts po = {.url = url};
-			ck.p = parse_new(&po);   /* an empty body: let the parser say so */
-		}
-		if (!ck.p || parse_finish(ck.p, doc, &err) < 0) {
-			fprintf(stderr, "feedctl: %s is not a feed: %s\n", url, err ? err : "parse error");
-			code = CTL_EXIT_LOCAL;
-		}
-		free(err);
-	}
-	parse_free(ck.p);
-	return code;
 }
 
 /* --- the config files --- */
@@ -375,6 +252,78 @@ static int refuse_json(const struct command *c)
 	return CTL_EXIT_USAGE;
 }
 
+/* --pick N and --all. Returns 0, or -1 after saying why. */
+static int add_pick_opt(int opt, struct discover_add_opts *o)
+{
+	if (opt == 'P') {
+		char *end;
+		errno = 0;
+		o->pick = strtol(optarg, &end, 10);
+		if (errno || end == optarg || *end || o->pick < 1 || o->pick > 1000) {
+			fprintf(stderr, "feedctl: --pick %s: not a number in the listing (1, 2, ...)\n",
+				optarg);
+			return -1;
+		}
+	} else {
+		o->all = true;
+	}
+	if (o->pick && o->all) {
+		fputs("feedctl: --pick and --all: one or the other\n", stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Queues FF in ED with the user's values in BASE, named BASE->name or,
+ * when AUTO_NAMED, after its title. A feed DISCOVERED on the page (not the
+ * URL given) is checked here like the given one was before fetching.
+ * Returns 0 with "added [feed NAME] to PATH" appended to ADDED, else an
+ * exit code after saying why: CTL_EXIT_NOTHING when FF is already in the
+ * file. */
+static int add_queue(struct conf_edit *ed, const struct conf_new_feed *base, bool auto_named,
+		     bool discovered, const struct add_feed *ff, const char *path,
+		     struct strbuf *added)
+{
+	struct conf_edit_error e;
+	struct conf_new_feed nf = *base;
+	char *url = NULL, *name = NULL;
+	int code = CTL_EXIT_LOCAL;
+	if (discovered) {
+		if (conf_edit_url(ff->url, &url, &e) < 0) {
+			print_edit_error(&e, "the feed's URL");
+			goto out;
+		}
+		const char *dup = conf_edit_feed_by_url(ed, url);
+		if (dup) {
+			fprintf(stderr, "feedctl: %s is already in %s as [feed %s]\n", url,
+				conf_edit_file_of(ed, dup), dup);
+			code = CTL_EXIT_NOTHING;
+			goto out;
+		}
+		nf.url = url;
+	}
+	char shown[200] = "(untitled)";   /* the publisher's text: escaped on the terminal */
+	if (ff->doc->feed.title)
+		conf_quote(ff->doc->feed.title, shown, sizeof shown);
+	printf("%s: %s, %zu items\n", nf.url, shown, ff->doc->nitems);
+	nf.title = ff->doc->feed.title;
+	/* Without --name, the feed is named after its title when it has one
+	 * a name can be made from ("Bee News" gives bee-news). */
+	if (auto_named && (name = conf_edit_name_for(ed, nf.title, nf.url)))
+		nf.name = name;
+	if (conf_edit_add(ed, &nf, &e) < 0) {
+		print_edit_error(&e, add_field_label(e.field));
+		code = e.field == CONF_FIELD_FILE ? CTL_EXIT_LOCAL : CTL_EXIT_USAGE;
+		goto out;
+	}
+	strbuf_printf(added, "added [feed %s] to %s\n", nf.name, path);
+	code = 0;
+out:
+	free(url);
+	free(name);
+	return code;
+}
+
 int cmd_add(const struct command *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -386,15 +335,23 @@ int cmd_add(const struct command *c, int argc, char **argv)
 		{"allow-private", no_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{"json", no_argument, NULL, 'j'},
+		{"pick", required_argument, NULL, 'P'},
+		{"all", no_argument, NULL, 'A'},
 		{0},
 	};
 	const char *name = NULL, *interval = NULL, *cfg = NULL, *file = NULL;
 	bool allow_private = false;
 	const char *tags[ADD_MAX_TAGS + 1] = {0};
 	size_t ntags = 0;
+	struct discover_add_opts dopt = {0};
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'P':
+		case 'A':
+			if (add_pick_opt(opt, &dopt))
+				return CTL_EXIT_USAGE;
+			break;
 		case 'n': name = optarg; break;
 		case 'i': interval = optarg; break;
 		case 'c': cfg = optarg; break;
@@ -417,6 +374,11 @@ int cmd_add(const struct command *c, int argc, char **argv)
 		ctl_usage_of(c, stderr);
 		return CTL_EXIT_USAGE;
 	}
+	if (name && dopt.all) {
+		fprintf(stderr, "feedctl: --name names one feed; with --all each is named after "
+			"its title\n");
+		return CTL_EXIT_USAGE;
+	}
 	struct conf_file f;
 	int code = conf_open(&f, config_path(cfg), true, file);
 	if (code)
@@ -426,7 +388,8 @@ int cmd_add(const struct command *c, int argc, char **argv)
 	struct conf_edit_error e;
 	struct conf_edit *ed = conf_edit_begin_files(f.src, f.n, f.target, &e);
 	char *url = NULL, *auto_name = NULL, *text = NULL;
-	struct doc *doc = NULL;
+	struct add_found found = {0};
+	struct strbuf added = {0};   /* "added [feed NAME]" lines, said once it is written */
 	code = CTL_EXIT_LOCAL;
 	if (!ed) {
 		print_edit_error(&e, NULL);
@@ -454,30 +417,35 @@ int cmd_add(const struct command *c, int argc, char **argv)
 		code = e.field == CONF_FIELD_FILE ? CTL_EXIT_LOCAL : CTL_EXIT_USAGE;
 		goto out;
 	}
-	if ((code = check_feed(url, allow_private || add_allows_private(f.conf), &doc)))
+	dopt.allow_private = allow_private || add_allows_private(f.conf);
+	if ((code = discover_add(url, &dopt, &found)))
 		goto out;
-	code = CTL_EXIT_LOCAL;
-	char shown[200] = "(untitled)";   /* the publisher's text: escaped on the terminal */
-	if (doc->feed.title)
-		conf_quote(doc->feed.title, shown, sizeof shown);
-	printf("%s: %s, %zu items\n", url, shown, doc->nitems);
-	nf.title = doc->feed.title;
-	/* Without --name, the feed is named after its title when it has one
-	 * a name can be made from ("Bee News" gives bee-news). */
-	char *title_name = auto_name ? conf_edit_name_for(ed, doc->feed.title, url) : NULL;
-	if (title_name) {
-		free(auto_name);
-		name = nf.name = auto_name = title_name;
+	for (size_t i = 0; i < found.n; i++) {
+		code = add_queue(ed, &nf, auto_name != NULL, found.discovered, &found.v[i],
+				 conf_target_path(&f), &added);
+		if (code == CTL_EXIT_NOTHING && dopt.all)
+			continue;        /* --all: one already in the file is skipped */
+		if (code) {
+			code = code == CTL_EXIT_NOTHING ? CTL_EXIT_LOCAL : code;
+			goto out;
+		}
 	}
-	if (conf_edit_add(ed, &nf, &e) < 0 || !(text = conf_edit_finish(ed, NULL, &e))) {
-		print_edit_error(&e, add_field_label(e.field));
+	code = CTL_EXIT_LOCAL;
+	if (!added.s) {
+		fprintf(stderr, "feedctl: nothing added: every feed %s announces is already "
+			"configured\n", url);
+		goto out;
+	}
+	if (!(text = conf_edit_finish(ed, NULL, &e))) {
+		print_edit_error(&e, NULL);
 		goto out;
 	}
 	code = conf_commit(&f, text);
 	if (!code)
-		printf("added [feed %s] to %s\n", nf.name, conf_target_path(&f));
+		fputs(added.s, stdout);
 out:
-	doc_free(doc);
+	add_found_free(&found);
+	free(added.s);
 	free(text);
 	free(url);
 	free(auto_name);

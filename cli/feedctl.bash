@@ -31,7 +31,7 @@ _feedctl()
 	case $prev in
 	--socket|--config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--feed) COMPREPLY=($(compgen -W "$(_feedctl_feeds)" -- "$cur")); return ;;
-	--tag|--search|--since|--after|--limit|--name|--interval|--timeout|--file) return ;;
+	--tag|--search|--since|--after|--limit|--name|--interval|--timeout|--file|--pick) return ;;
 	esac
 	local opts
 	case $cmd in
@@ -60,7 +60,7 @@ _feedctl()
 			return
 		fi
 		opts="--json" ;;
-	add) opts="--name --tag --interval --file --allow-private --config" ;;
+	add) opts="--name --tag --interval --file --allow-private --config --pick --all" ;;
 	remove)
 		if [[ $cur != -* ]]; then
 			COMPREPLY=($(compgen -W "$(_feedctl_feeds)" -- "$cur"))

@@ -121,8 +121,9 @@ static const struct command commands[] = {
 	 "list the consumers: position, lag (items not acknowledged), last acknowledgement"},
 	{"log-level", cmd_log_level, "[LEVEL] [--json]",
 	 "show or set the daemon's log level (err warning notice info debug)"},
-	{"add",     cmd_add,     "URL [--name NAME] [--tag T]... [--interval D] [--file NAME] [--allow-private] [--config FILE]",
-	 "check a feed and add it to feeds.conf"},
+	{"add",     cmd_add,     "URL [--pick N | --all] [--name NAME] [--tag T]... [--interval D] "
+	 "[--file NAME] [--allow-private] [--config FILE]",
+	 "check a feed (or find a site's) and add it to feeds.conf"},
 	{"remove",  cmd_remove,  "NAME [--config FILE]", "remove a feed from feeds.conf"},
 	{"import",  cmd_import,  "FILE.opml [--file NAME] [--config FILE]", "add the feeds of an OPML file"},
 	{"export",  cmd_export,  "[--config FILE]", "print the feeds as OPML 2.0"},
@@ -143,6 +144,10 @@ void ctl_usage_of(const struct command *c, FILE *out)
 	if (strstr(c->usage, "FILTERS"))
 		fprintf(out, "\nFILTERS: --feed NAME (repeatable) --tag T --search TEXT "
 			"--since DATE --distinct\n");
+	if (strstr(c->usage, "--pick"))
+		fprintf(out, "\nGiven a web page, add finds the feeds it announces (else one at a "
+			"well-known\npath of its site); several are listed, numbered, and none "
+			"is added unless\n--pick N (the Nth) or --all is given.\n");
 	if (strstr(c->usage, "--config"))
 		fprintf(out, "\n--config FILE: the feeds.conf to edit (default $FEEDD_CONFIG, "
 			"else %s)\n", ctl.paths.config);
@@ -171,8 +176,9 @@ static void usage(FILE *out)
 	fprintf(out, "\n`feedctl help COMMAND` (or COMMAND --help) for its options. The socket is\n"
 		"--socket PATH, else $FEEDD_SOCKET, else %s\n"
 		"(root: " CTL_DEFAULT_SOCKET "; others: $XDG_RUNTIME_DIR/feedd/feedd.sock).\n\n"
-		"Exit codes: 0 ok, 1 nothing new (new), 2 usage, 3 feedd unreachable,\n"
-		"4 feedd answered an error, 5 local error (file, output, feed check).\n"
+		"Exit codes: 0 ok, 1 nothing new (new) or several feeds, none picked (add),\n"
+		"2 usage, 3 feedd unreachable, 4 feedd answered an error, 5 local error\n"
+		"(file, output, feed check).\n"
 		"See feedctl(1).\n", ctl.paths.socket);
 }
 

@@ -19,7 +19,7 @@
 
 enum {
 	CTL_EXIT_OK = 0,
-	CTL_EXIT_NOTHING = 1,      /* `new`: nothing new */
+	CTL_EXIT_NOTHING = 1,      /* `new`: nothing new; `add`: several found, none picked */
 	CTL_EXIT_USAGE = 2,
 	CTL_EXIT_UNREACHABLE = 3,  /* no daemon at the socket */
 	CTL_EXIT_API = 4,          /* the daemon answered an error */

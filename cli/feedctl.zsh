@@ -26,7 +26,7 @@ _feedctl() {
 		'hooks:list parked hook deliveries, or retry them'
 		'consumers:list the consumers, their positions and lags'
 		'log-level:show or set the daemon'"'"'s log level'
-		'add:check a feed and add it to feeds.conf'
+		'add:check a feed (or find a site'"'"'s) and add it to feeds.conf'
 		'remove:remove a feed from feeds.conf'
 		'import:add the feeds of an OPML file'
 		'export:print the feeds as OPML 2.0'
@@ -70,7 +70,9 @@ _feedctl() {
 		hooks) _arguments '1:retry or a feed:(retry)' '2:feed:_feedctl_feeds' '--json[one JSON document]' '--help' ;;
 		add) _arguments '1:URL:_urls' '--name[the feed'"'"'s name]:name:' '*--tag[a tag]:tag:' \
 			'--interval[poll interval]:duration:' '--file[a drop-in of feeds.conf.d]:name:' '--allow-private[allow a loopback or LAN address]' \
-			'--config[the feeds.conf]:file:_files' '--help' ;;
+			'--config[the feeds.conf]:file:_files' \
+			'(--all)--pick[the Nth feed a page announces]:number:' \
+			'(--pick)--all[every feed a page announces]' '--help' ;;
 		remove) _arguments '1:feed:_feedctl_feeds' '--config[the feeds.conf]:file:_files' '--help' ;;
 		import) _arguments '1:OPML file:_files -g "*.(opml|xml)"' '--file[a drop-in of feeds.conf.d]:name:' \
 			'--config[the feeds.conf]:file:_files' '--help' ;;

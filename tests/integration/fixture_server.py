@@ -42,6 +42,12 @@ Routes (query parameters in brackets):
                         the client sent meanwhile: a reused connection dies
   /bighead?size=N       the static feed with one response header of N bytes
   /_log                 JSON: [{"method","path","headers"{lower-case},"time","end"}]
+
+A site (for feed discovery: a page, its feeds, its well-known paths): once
+set with control {"site": {PATH: {"body": TEXT, "content_type": T,
+"status": CODE}}} (or set_site), the server answers only the site's paths,
+exactly as given (query included), and 404 to every other (/_log still
+works); {"site": null} gives the routes above back.
                         ("end": when the answer was written)
 """
 
@@ -130,6 +136,7 @@ class State:
     def __init__(self):
         self.lock = threading.Lock()
         self.feeds = {}
+        self.site = None            # PATH -> {"body", "content_type", "status"}
         self.log = []
         self.bomb = {}
 
@@ -145,6 +152,9 @@ class State:
             if req.get('reset'):
                 self.feeds.clear()
                 self.log.clear()
+                self.site = None
+            if 'site' in req:
+                self.site = None if req['site'] is None else dict(req['site'])
             name = req.get('feed')
             if not name:
                 return
@@ -219,6 +229,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 body = json.dumps(self.state.log).encode()
             return self.send(200, body, ctype='application/json')
         entry = self.record()
+        with self.state.lock:
+            site = self.state.site
+        if site is not None:
+            return self.send_page(site.get(self.path))
         route = parts[0] if parts else ''
         fn = getattr(self, 'route_' + route, None)
         if fn is None:
@@ -259,6 +273,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for r in (req if isinstance(req, list) else [req]):
             self.state.control(r)
         return self.send(204)
+
+    def send_page(self, page):
+        """One path of the site, or 404."""
+        if page is None:
+            return self.send(404, b'not found\n', ctype='text/plain')
+        body = page.get('body', '')
+        self.send(int(page.get('status', 200)),
+                  body.encode('utf-8') if isinstance(body, str) else body,
+                  ctype=page.get('content_type', 'text/html; charset=utf-8'))
 
     # --- routes ---
     def conditional(self, etag, last_modified):
@@ -532,6 +555,11 @@ class FixtureServer:
 
     def control(self, **req):
         self.httpd.state.control(req)
+
+    def set_site(self, pages):
+        """Serves only PAGES ({PATH: {"body", "content_type", "status"}}),
+        404 elsewhere; None: the usual routes again."""
+        self.httpd.state.control({'site': pages})
 
     def set_feed(self, name, **kw):
         kw['feed'] = name
