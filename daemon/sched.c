@@ -99,6 +99,7 @@ struct sched {
 	struct host *hosts[HOST_BUCKETS];
 	struct host *whead, *wtail;  /* hosts with waiting feeds */
 	int active;
+	int64_t storing;             /* parsed documents waiting for the store thread */
 	uint64_t rng;
 	bool closing;
 	bool paused;                 /* a reload waits: start nothing */
@@ -525,10 +526,15 @@ static void dispatch(struct sched *s)
 	int64_t gap = dc->host_gap >= 0 ? dc->host_gap : CONF_DEFAULT_HOST_GAP_MS;
 	int64_t wake = s->nheap ? s->heap[0]->due_ms : INT64_MAX;
 
-	struct host *h = s->whead;
-	while (h && s->active < max_fetches) {
+	/* Back-pressure: while as many parsed documents wait for the store
+	 * thread as fetches may run, no fetch starts (a commit's completion
+	 * dispatches again), so that memory stays bounded when the store is
+	 * slower than the network. */
+	struct host *h = s->storing < max_fetches ? s->whead : NULL;
+	while (h && s->active < max_fetches && s->storing < max_fetches) {
 		struct host *next = h->wnext;
-		while (h->qhead && s->active < max_fetches && h->active < per_host &&
+		while (h->qhead && s->active < max_fetches && s->storing < max_fetches &&
+		       h->active < per_host &&
 		       h->next_ok_ms <= now && h->pushed_until_ms <= now) {
 			struct feed_rt *rt = h->qhead;
 			host_dequeue(s, rt);
@@ -847,6 +853,8 @@ static void commit_done(void *arg)
 		refresh_now(s, rt);
 	}
 	bool async = j->async;
+	if (async)
+		s->storing--;
 	store_news_clear(&j->news);
 	feed_state_clear(&j->st);
 	feed_state_clear(&j->fresh);
@@ -950,7 +958,9 @@ static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct 
 	snprintf(j->msg, sizeof j->msg, "%s", o->msg);
 	rt->state = RT_STORING;
 	j->async = s->storeq != NULL;
-	if (!j->async || storeq_submit(s->storeq, commit_work, commit_done, j) < 0) {
+	if (j->async && storeq_submit(s->storeq, commit_work, commit_done, j) == 0) {
+		s->storing++;
+	} else {
 		j->async = false;
 		/* No store thread: the same work, on the loop. */
 		commit_work(s->d->store, j);
