@@ -953,12 +953,22 @@ void apifmt_feed_json(struct buf *b, const struct feed_info *f)
 	buf_append(b, "}", 1);
 }
 
+void apifmt_doc_json_head(struct buf *b, const struct feed_info *f)
+{
+	buf_puts(b, "{\"feed\":");
+	apifmt_feed_json(b, f);
+	buf_puts(b, ",\"items\":[");
+}
+
+void apifmt_doc_json_tail(struct buf *b)
+{
+	buf_append(b, "]}", 2);
+}
+
 void apifmt_doc_json(struct buf *b, const struct doc *d,
 		     void (*flush)(struct buf *b, void *arg), void *arg)
 {
-	buf_puts(b, "{\"feed\":");
-	apifmt_feed_json(b, &d->feed);
-	buf_puts(b, ",\"items\":[");
+	apifmt_doc_json_head(b, &d->feed);
 	for (size_t i = 0; i < d->nitems; i++) {
 		if (i)
 			buf_append(b, ",", 1);
@@ -966,7 +976,7 @@ void apifmt_doc_json(struct buf *b, const struct doc *d,
 		if (flush && b->len >= APIFMT_FLUSH_BYTES)
 			flush(b, arg);
 	}
-	buf_append(b, "]}", 2);
+	apifmt_doc_json_tail(b);
 	if (flush)
 		flush(b, arg);
 }

@@ -70,6 +70,9 @@ struct parse_out {
 		char where[160];
 	} hits[DOC_CAP__COUNT];
 	size_t cur_item;            /* the item being read (1-based), 0 = none */
+	size_t nitems;              /* items read and kept (or handed out) so far */
+	void (*on_item)(const struct item *it, void *arg);   /* parse_opts.on_item */
+	void *on_item_arg;
 };
 
 void parse_fail(struct parse_out *o, int err, const char *fmt, ...)
@@ -83,8 +86,14 @@ void parse_cap(struct parse_out *o, unsigned kind, size_t item, const char *fmt,
 	__attribute__((format(printf, 4, 5)));
 /* The link (or guid) of item ITEM is known: added to the caps that name it. */
 void parse_cap_item_done(struct parse_out *o, size_t item, const struct item *it);
-/* A new item slot (published/updated DATE_NONE), or NULL at the items cap. */
+/* A new item slot (published/updated DATE_NONE), or NULL at the items cap;
+ * o->nitems is its number. */
 struct item *parse_new_item(struct parse_out *o);
+/* IT (the newest slot) is complete: handed to on_item and cleared when
+ * the items are handed out, else kept in the doc. */
+void parse_item_done(struct parse_out *o, struct item *it);
+/* IT (the newest slot) is dropped: the input ended inside it. */
+void parse_item_drop(struct parse_out *o, struct item *it);
 /* Common finishing rules: summary from content, guid permalink, etc. */
 void parse_finish_item(struct parse_out *o, struct item *it);
 

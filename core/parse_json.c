@@ -79,7 +79,7 @@ static void read_item(struct parse_out *o, json_t *j, const char *base)
 		o->stop = true;
 		return;
 	}
-	o->cur_item = o->doc->nitems;
+	o->cur_item = o->nitems;
 	json_t *id = json_object_get(j, "id");
 	if (json_is_string(id))
 		it->guid = jstr(o, j, "id");
@@ -143,6 +143,7 @@ static void read_item(struct parse_out *o, json_t *j, const char *base)
 	}
 	parse_finish_item(o, it);
 	parse_cap_item_done(o, o->cur_item, it);
+	parse_item_done(o, it);
 	o->cur_item = 0;
 }
 

@@ -898,7 +898,7 @@ static void start_link(struct xml_state *x, int nattr, const xmlChar **attrs)
 static void start_item(struct xml_state *x, int nattr, const xmlChar **attrs)
 {
 	x->item = parse_new_item(x->o);
-	x->o->cur_item = x->item ? x->o->doc->nitems : 0;
+	x->o->cur_item = x->item ? x->o->nitems : 0;
 	if (!x->item) {
 		/* Over the cap: read the element into a scratch item. */
 		x->item_dropped = true;
@@ -927,8 +927,10 @@ static void end_item(struct xml_state *x)
 	}
 	free(x->guid_url);
 	x->guid_url = NULL;
-	if (!x->item_dropped)
+	if (!x->item_dropped) {
 		parse_cap_item_done(x->o, x->o->cur_item, it);
+		parse_item_done(x->o, it);
+	}
 	x->o->cur_item = 0;
 	if (x->item_dropped)
 		item_clear(&x->dropped);
@@ -1466,13 +1468,12 @@ static void ended_inside_root(struct xml_state *x)
 	if (x->item && !x->item_dropped) {
 		snprintf(where, sizeof where, "inside item %zu", x->o->cur_item);
 		/* The item being read is always the last one. */
-		item_clear(x->item);
-		d->nitems--;
+		parse_item_drop(x->o, x->item);
 		x->item = NULL;
 		x->o->cur_item = 0;
 	} else {
 		snprintf(where, sizeof where, "inside <%s> after item %zu",
-			 (const char *)x->frames[x->depth].name, d->nitems);
+			 (const char *)x->frames[x->depth].name, x->o->nitems);
 	}
 	x->cap.on = false;
 	x->author_depth = 0;
