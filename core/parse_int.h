@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/item.h"
 #include "core/parse.h"
@@ -20,9 +21,24 @@ struct sbuf {
 	size_t len, cap;
 };
 
-/* Appends; returns false when MAX would be exceeded (what fits is kept). */
-bool sbuf_add(struct sbuf *b, const char *s, size_t n, size_t max);
-bool sbuf_addc(struct sbuf *b, char c, size_t max);
+/* Appends; returns false when MAX would be exceeded (what fits is kept).
+ * Inline where it fits (most calls append a few bytes to a buffer that has
+ * the room); sbuf_add_grow does the rest. */
+bool sbuf_add_grow(struct sbuf *b, const char *s, size_t n, size_t max);
+static inline bool sbuf_add(struct sbuf *b, const char *s, size_t n, size_t max)
+{
+	if (b->len + n < b->cap && b->len + n <= max) {
+		memcpy(b->s + b->len, s, n);
+		b->len += n;
+		b->s[b->len] = '\0';
+		return true;
+	}
+	return sbuf_add_grow(b, s, n, max);
+}
+static inline bool sbuf_addc(struct sbuf *b, char c, size_t max)
+{
+	return sbuf_add(b, &c, 1, max);
+}
 void sbuf_reset(struct sbuf *b);
 void sbuf_free(struct sbuf *b);
 /* Hands the contents over (NULL when empty) and resets B. */
@@ -143,6 +159,8 @@ char *text_html_to_plain(const char *s);
 char *text_base64_decode(const char *s);
 /* Resolves relative href/src/... attributes of an HTML fragment against BASE. */
 char *text_html_resolve(const char *html, const char *base);
+/* The same, taking HTML: returns it as it is when nothing changes (no copy). */
+char *text_html_resolve_take(char *html, const char *base);
 /* "jane@example.org (Jane Doe)" -> "Jane Doe"; a new string. */
 char *text_author_name(const char *s);
 /* Drops the self-closing '/' of elements that are not void ("<circle />"

@@ -67,9 +67,7 @@ static char *html_resolved(char *h, const char *base)
 {
 	if (!h || !base)
 		return h;
-	char *r = text_html_resolve(h, base);
-	free(h);
-	return r;
+	return text_html_resolve_take(h, base);
 }
 
 static void read_item(struct parse_out *o, json_t *j, const char *base)
