@@ -10,6 +10,10 @@
 #include "core/utf8.h"
 #include "core/item.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 void buf_append(struct buf *b, const void *s, size_t n)
 {
 	if (b->oom || n == 0)
@@ -509,82 +513,86 @@ void apifmt_atom_doc(struct buf *b, const char *title, int64_t newest, int64_t n
 
 /* --- item rows, straight from the store --- */
 
-/* A string as json_string_lossy + json_put_string would write it: invalid
- * UTF-8 bytes become U+FFFD, quotes, backslashes and control characters
- * are escaped; runs of plain bytes are copied at once. NULL is null. */
-/* Whether S[0..LEN) is all valid UTF-8 (utf8_seq_len's rule): plain
- * ASCII eight bytes at a time, two- and three-byte sequences inline. */
-static bool utf8_valid(const unsigned char *u, size_t len)
+/* Room for N more bytes (and the NUL) at the end of B; false when it
+ * cannot grow (B->oom). */
+static bool buf_room(struct buf *b, size_t n)
 {
-	const uint64_t high = 0x8080808080808080u;
-	size_t i = 0;
-	while (i < len) {
-		while (i + 8 <= len) {
-			uint64_t x;
-			memcpy(&x, u + i, 8);
-			if (x & high) {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-				/* Straight to the first byte from 0x80. */
-				i += (size_t)__builtin_ctzll(x & high) / 8;
-#endif
-				break;
-			}
-			i += 8;
-		}
-		if (i >= len)
-			break;
-		unsigned char c = u[i];
-		if (c < 0x80) {
-			i++;
-		} else if (c >= 0xC2 && c <= 0xDF && i + 1 < len && (u[i + 1] & 0xC0) == 0x80) {
-			i += 2;
-		} else if (c >= 0xE0 && c <= 0xEF && i + 2 < len && (u[i + 1] & 0xC0) == 0x80 &&
-			   (u[i + 2] & 0xC0) == 0x80 && (c != 0xE0 || u[i + 1] >= 0xA0) &&
-			   (c != 0xED || u[i + 1] < 0xA0)) {
-			i += 3;
-		} else {
-			size_t n = utf8_seq_len(u + i, len - i);
-			if (!n)
-				return false;
-			i += n;
-		}
+	if (b->oom)
+		return false;
+	if (b->len + n + 1 <= b->cap)
+		return true;
+	size_t cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	char *d = realloc(b->data, cap);
+	if (!d) {
+		b->oom = true;
+		return false;
 	}
+	b->data = d;
+	b->cap = cap;
 	return true;
 }
 
-/* S[0..LEN), valid UTF-8, quoted: only quotes, backslashes and control
- * characters need a look, found eight bytes at a time (exact tests: a
- * byte equal to a value, a byte below 0x20; bytes from 0x80 pass). */
-static void json_put_valid(struct buf *b, const char *s, size_t len)
+/* One escaped character at O (room for 6 made); returns its end. */
+static char *put_escape_at(char *o, unsigned char c)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-	size_t start = 0, i = 0;
-	buf_append(b, "\"", 1);
-	while (i < len) {
-		while (i + 8 <= len) {
-			uint64_t x;
-			memcpy(&x, u + i, 8);
-			uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
-			uint64_t special = ((x - ones * 0x20) | (q - ones) | (bs - ones)) & ~x & high;
-			if (special)
-				break;
-			i += 8;
-		}
-		size_t stop = i + 8 < len ? i + 8 : len;
-		for (; i < stop; i++) {
-			unsigned char c = u[i];
-			if (c >= 0x20 && c != '"' && c != '\\')
-				continue;
-			buf_append(b, s + start, i - start);
-			start = i + 1;
-			put_escape(b, c);
-		}
+	static const char hex[] = "0123456789ABCDEF";
+	o[0] = '\\';
+	switch (c) {
+	case '"': o[1] = '"'; return o + 2;
+	case '\\': o[1] = '\\'; return o + 2;
+	case '\n': o[1] = 'n'; return o + 2;
+	case '\r': o[1] = 'r'; return o + 2;
+	case '\t': o[1] = 't'; return o + 2;
+	case '\b': o[1] = 'b'; return o + 2;
+	case '\f': o[1] = 'f'; return o + 2;
+	default:
+		o[1] = 'u';
+		o[2] = '0';
+		o[3] = '0';
+		o[4] = hex[c >> 4];
+		o[5] = hex[c & 15];
+		return o + 6;
 	}
-	buf_append(b, s + start, len - start);
-	buf_append(b, "\"", 1);
 }
 
+/* The index of the first byte of S[I..N) that JSON escapes (a quote, a
+ * backslash, a byte below 0x20), or N; bytes from 0x80 pass. Each block
+ * looked at is also copied to O + (its index - I), so the caller has the
+ * plain run at O already: O needs N - I + 16 bytes of room. */
+static size_t copy_plain(char *o, const unsigned char *s, size_t i, size_t n)
+{
+	size_t from = i;
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i ctl = _mm_set1_epi8(0x1F);
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		_mm_storeu_si128((__m128i *)(o + (i - from)), v);
+		__m128i sp = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+					  _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
+		unsigned m = (unsigned)_mm_movemask_epi8(sp);
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	for (; i < n; i++) {
+		unsigned char c = s[i];
+		if (c < 0x20 || c == '"' || c == '\\')
+			break;
+		o[i - from] = (char)c;
+	}
+	return i;
+}
+
+/* A string as json_string_lossy + json_put_string would write it: invalid
+ * UTF-8 bytes become U+FFFD, quotes, backslashes and control characters
+ * are escaped. NULL is null. Written straight into B: the valid stretches
+ * (utf8_xml_prefix, SSSE3) are copied sixteen bytes at a time with only
+ * the bytes JSON escapes stopping the copy; the room for the plain copy is
+ * made first, and more only where a byte grows (an escape, U+FFFD). */
 static void json_put_lossy(struct buf *b, const char *s)
 {
 	if (!s) {
@@ -592,61 +600,56 @@ static void json_put_lossy(struct buf *b, const char *s)
 		return;
 	}
 	const unsigned char *u = (const unsigned char *)s;
-	size_t len = strlen(s), start = 0, i = 0;
-	if (utf8_valid(u, len)) {
-		json_put_valid(b, s, len);
+	size_t len = strlen(s), i = 0;
+	/* The input, the quotes, and slack for the block stores. */
+	if (!buf_room(b, len + 2 + 16))
 		return;
-	}
-	buf_append(b, "\"", 1);
+	char *o = b->data + b->len;
+	char *end = b->data + b->cap;
+	*o++ = '"';
 	while (i < len) {
-		/* Eight plain bytes at a time: none below 0x20, none a quote or
-		 * a backslash, none from 0x80 (those are checked one by one). */
-		while (i + 8 <= len) {
-			uint64_t x;
-			memcpy(&x, u + i, 8);
-			const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-			uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
-			uint64_t special = ((x - ones * 0x20) | (q - ones) | (bs - ones) | x) & high;
-			if (special)
+		/* A valid stretch: only escapes to look for. */
+		size_t valid = i + utf8_xml_prefix(u + i, len - i);
+		while (i < valid) {
+			size_t k = copy_plain(o, u, i, valid);
+			o += k - i;
+			i = k;
+			if (i == valid)
 				break;
-			i += 8;
+			if ((size_t)(end - o) < len - i + 6 + 2 + 16) {
+				b->len = (size_t)(o - b->data);
+				if (!buf_room(b, len - i + 6 + 2 + 16))
+					return;
+				o = b->data + b->len;
+				end = b->data + b->cap;
+			}
+			o = put_escape_at(o, u[i++]);
 		}
 		if (i >= len)
 			break;
-		unsigned char c = u[i];
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-			i++;
+		/* Where the stretch ends: U+FFFE/U+FFFF (UTF-8 all the same,
+		 * by utf8_seq_len's rule), or a byte that is not UTF-8. */
+		size_t n = utf8_seq_len(u + i, len - i);
+		if (n) {
+			memcpy(o, u + i, n);
+			o += n;
+			i += n;
 			continue;
 		}
-		if (c >= 0x80) {
-			/* Two- and three-byte sequences, as utf8_seq_len takes
-			 * them, without the call (text in most scripts). */
-			if (c >= 0xC2 && c <= 0xDF && i + 1 < len && (u[i + 1] & 0xC0) == 0x80) {
-				i += 2;
-				continue;
-			}
-			if (c >= 0xE0 && c <= 0xEF && i + 2 < len && (u[i + 1] & 0xC0) == 0x80 &&
-			    (u[i + 2] & 0xC0) == 0x80 && (c != 0xE0 || u[i + 1] >= 0xA0) &&
-			    (c != 0xED || u[i + 1] < 0xA0)) {
-				i += 3;
-				continue;
-			}
-			size_t n = utf8_seq_len(u + i, len - i);
-			if (n) {
-				i += n;
-				continue;
-			}
-			buf_append(b, s + start, i - start);
-			buf_append(b, "\xEF\xBF\xBD", 3);
-			start = ++i;
-			continue;
+		if ((size_t)(end - o) < len - i + 3 + 2 + 16) {
+			b->len = (size_t)(o - b->data);
+			if (!buf_room(b, len - i + 3 + 2 + 16))
+				return;
+			o = b->data + b->len;
+			end = b->data + b->cap;
 		}
-		buf_append(b, s + start, i - start);
-		start = ++i;
-		put_escape(b, c);
+		memcpy(o, "\xEF\xBF\xBD", 3);
+		o += 3;
+		i++;
 	}
-	buf_append(b, s + start, len - start);
-	buf_append(b, "\"", 1);
+	*o++ = '"';
+	*o = '\0';
+	b->len = (size_t)(o - b->data);
 }
 
 static void put2(char *p, unsigned v)
@@ -950,12 +953,22 @@ void apifmt_feed_json(struct buf *b, const struct feed_info *f)
 	buf_append(b, "}", 1);
 }
 
+void apifmt_doc_json_head(struct buf *b, const struct feed_info *f)
+{
+	buf_puts(b, "{\"feed\":");
+	apifmt_feed_json(b, f);
+	buf_puts(b, ",\"items\":[");
+}
+
+void apifmt_doc_json_tail(struct buf *b)
+{
+	buf_append(b, "]}", 2);
+}
+
 void apifmt_doc_json(struct buf *b, const struct doc *d,
 		     void (*flush)(struct buf *b, void *arg), void *arg)
 {
-	buf_puts(b, "{\"feed\":");
-	apifmt_feed_json(b, &d->feed);
-	buf_puts(b, ",\"items\":[");
+	apifmt_doc_json_head(b, &d->feed);
 	for (size_t i = 0; i < d->nitems; i++) {
 		if (i)
 			buf_append(b, ",", 1);
@@ -963,7 +976,7 @@ void apifmt_doc_json(struct buf *b, const struct doc *d,
 		if (flush && b->len >= APIFMT_FLUSH_BYTES)
 			flush(b, arg);
 	}
-	buf_append(b, "]}", 2);
+	apifmt_doc_json_tail(b);
 	if (flush)
 		flush(b, arg);
 }

@@ -69,5 +69,10 @@ void apifmt_feed_json(struct buf *b, const struct feed_info *f);
 #define APIFMT_FLUSH_BYTES (256u * 1024)
 void apifmt_doc_json(struct buf *b, const struct doc *d,
 		     void (*flush)(struct buf *b, void *arg), void *arg);
+/* The same bytes in parts, for items that come one at a time: the head
+ * (the feed, up to the items' '['), then each item's apifmt_item_json with
+ * a ',' before all but the first, then the tail. */
+void apifmt_doc_json_head(struct buf *b, const struct feed_info *f);
+void apifmt_doc_json_tail(struct buf *b);
 
 #endif

@@ -143,7 +143,7 @@ static void caps_summary(struct parse_out *o)
 struct item *parse_new_item(struct parse_out *o)
 {
 	struct doc *d = o->doc;
-	if (d->nitems >= o->lim.max_items) {
+	if (o->nitems >= o->lim.max_items) {
 		if (!d->truncated)
 			parse_warn(o, "more than %zu items: the rest is ignored", o->lim.max_items);
 		if (!(d->caps & DOC_CAP_ITEMS))   /* once: items still on their way come here */
@@ -163,7 +163,24 @@ struct item *parse_new_item(struct parse_out *o)
 	memset(it, 0, sizeof *it);
 	it->published = it->updated = DATE_NONE;
 	o->item_bytes = 0;
+	o->nitems++;
 	return it;
+}
+
+void parse_item_done(struct parse_out *o, struct item *it)
+{
+	if (!o->on_item)
+		return;
+	o->on_item(it, o->on_item_arg);
+	item_clear(it);
+	o->doc->nitems--;
+}
+
+void parse_item_drop(struct parse_out *o, struct item *it)
+{
+	item_clear(it);
+	o->doc->nitems--;
+	o->nitems--;
 }
 
 void parse_finish_item(struct parse_out *o, struct item *it)
@@ -651,6 +668,10 @@ struct parser *parse_new(const struct parse_opts *opts)
 				*c = '\0';
 		}
 		p->http_charset = content_type_charset(opts->content_type);
+	}
+	if (opts) {
+		p->out.on_item = opts->on_item;
+		p->out.on_item_arg = opts->on_item_arg;
 	}
 	p->out.base = p->base;
 	p->out.language = p->language;

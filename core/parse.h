@@ -12,6 +12,9 @@
  * rejected, and caps bound text per field, per item, per document and the
  * number of items.
  *
+ * Items are kept in the doc, or handed out one at a time as they complete
+ * (parse_opts.on_item), which is how `feedd --parse` stays small.
+ *
  * Ownership: parse_new returns a parser the caller frees with parse_free
  * (after or instead of parse_finish). parse_finish hands over a struct doc
  * the caller frees with doc_free, and on error a message the caller frees. */
@@ -30,6 +33,13 @@ struct parse_opts {
 	size_t max_doc_bytes;           /* 0 = PARSE_DEFAULT_MAX_DOC */
 	size_t max_items;               /* 0 = PARSE_DEFAULT_MAX_ITEMS */
 	size_t max_field_bytes;         /* 0 = PARSE_DEFAULT_MAX_FIELD */
+	/* When set, each item is handed to ON_ITEM as soon as it is complete,
+	 * in document order, and not kept: the doc parse_finish hands over
+	 * then has no items, and the parser's memory is bounded by one item.
+	 * The item is the parser's, valid during the call. If parse_finish
+	 * then fails, the items handed over belong to no document. */
+	void (*on_item)(const struct item *it, void *arg);
+	void *on_item_arg;
 };
 
 #define PARSE_DEFAULT_MAX_DOC   (32u * 1024 * 1024)

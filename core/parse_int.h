@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/item.h"
 #include "core/parse.h"
@@ -20,9 +21,24 @@ struct sbuf {
 	size_t len, cap;
 };
 
-/* Appends; returns false when MAX would be exceeded (what fits is kept). */
-bool sbuf_add(struct sbuf *b, const char *s, size_t n, size_t max);
-bool sbuf_addc(struct sbuf *b, char c, size_t max);
+/* Appends; returns false when MAX would be exceeded (what fits is kept).
+ * Inline where it fits (most calls append a few bytes to a buffer that has
+ * the room); sbuf_add_grow does the rest. */
+bool sbuf_add_grow(struct sbuf *b, const char *s, size_t n, size_t max);
+static inline bool sbuf_add(struct sbuf *b, const char *s, size_t n, size_t max)
+{
+	if (b->len + n < b->cap && b->len + n <= max) {
+		memcpy(b->s + b->len, s, n);
+		b->len += n;
+		b->s[b->len] = '\0';
+		return true;
+	}
+	return sbuf_add_grow(b, s, n, max);
+}
+static inline bool sbuf_addc(struct sbuf *b, char c, size_t max)
+{
+	return sbuf_add(b, &c, 1, max);
+}
 void sbuf_reset(struct sbuf *b);
 void sbuf_free(struct sbuf *b);
 /* Hands the contents over (NULL when empty) and resets B. */
@@ -70,6 +86,9 @@ struct parse_out {
 		char where[160];
 	} hits[DOC_CAP__COUNT];
 	size_t cur_item;            /* the item being read (1-based), 0 = none */
+	size_t nitems;              /* items read and kept (or handed out) so far */
+	void (*on_item)(const struct item *it, void *arg);   /* parse_opts.on_item */
+	void *on_item_arg;
 };
 
 void parse_fail(struct parse_out *o, int err, const char *fmt, ...)
@@ -83,8 +102,14 @@ void parse_cap(struct parse_out *o, unsigned kind, size_t item, const char *fmt,
 	__attribute__((format(printf, 4, 5)));
 /* The link (or guid) of item ITEM is known: added to the caps that name it. */
 void parse_cap_item_done(struct parse_out *o, size_t item, const struct item *it);
-/* A new item slot (published/updated DATE_NONE), or NULL at the items cap. */
+/* A new item slot (published/updated DATE_NONE), or NULL at the items cap;
+ * o->nitems is its number. */
 struct item *parse_new_item(struct parse_out *o);
+/* IT (the newest slot) is complete: handed to on_item and cleared when
+ * the items are handed out, else kept in the doc. */
+void parse_item_done(struct parse_out *o, struct item *it);
+/* IT (the newest slot) is dropped: the input ended inside it. */
+void parse_item_drop(struct parse_out *o, struct item *it);
 /* Common finishing rules: summary from content, guid permalink, etc. */
 void parse_finish_item(struct parse_out *o, struct item *it);
 
@@ -134,6 +159,8 @@ char *text_html_to_plain(const char *s);
 char *text_base64_decode(const char *s);
 /* Resolves relative href/src/... attributes of an HTML fragment against BASE. */
 char *text_html_resolve(const char *html, const char *base);
+/* The same, taking HTML: returns it as it is when nothing changes (no copy). */
+char *text_html_resolve_take(char *html, const char *base);
 /* "jane@example.org (Jane Doe)" -> "Jane Doe"; a new string. */
 char *text_author_name(const char *s);
 /* Drops the self-closing '/' of elements that are not void ("<circle />"

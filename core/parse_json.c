@@ -67,9 +67,7 @@ static char *html_resolved(char *h, const char *base)
 {
 	if (!h || !base)
 		return h;
-	char *r = text_html_resolve(h, base);
-	free(h);
-	return r;
+	return text_html_resolve_take(h, base);
 }
 
 static void read_item(struct parse_out *o, json_t *j, const char *base)
@@ -79,7 +77,7 @@ static void read_item(struct parse_out *o, json_t *j, const char *base)
 		o->stop = true;
 		return;
 	}
-	o->cur_item = o->doc->nitems;
+	o->cur_item = o->nitems;
 	json_t *id = json_object_get(j, "id");
 	if (json_is_string(id))
 		it->guid = jstr(o, j, "id");
@@ -143,6 +141,7 @@ static void read_item(struct parse_out *o, json_t *j, const char *base)
 	}
 	parse_finish_item(o, it);
 	parse_cap_item_done(o, o->cur_item, it);
+	parse_item_done(o, it);
 	o->cur_item = 0;
 }
 

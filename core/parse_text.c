@@ -9,7 +9,7 @@
 
 #include "core/url.h"
 
-bool sbuf_add(struct sbuf *b, const char *s, size_t n, size_t max)
+bool sbuf_add_grow(struct sbuf *b, const char *s, size_t n, size_t max)
 {
 	bool ok = true;
 	if (b->len + n > max) {
@@ -30,11 +30,6 @@ bool sbuf_add(struct sbuf *b, const char *s, size_t n, size_t max)
 	b->len += n;
 	b->s[b->len] = '\0';
 	return ok;
-}
-
-bool sbuf_addc(struct sbuf *b, char c, size_t max)
-{
-	return sbuf_add(b, &c, 1, max);
 }
 
 void sbuf_reset(struct sbuf *b)
@@ -303,9 +298,11 @@ static bool uri_attr(const char *tag, size_t tl, const char *attr, size_t al)
 		"href", "src", "cite", "codebase", "longdesc", "usemap", "background",
 		"action", "profile", "classid", "data", "poster",
 	};
+	static const unsigned char lens[] = {4, 3, 4, 8, 8, 6, 10, 6, 7, 7, 4, 6};
 	bool named = false;
+	int c0 = tolower((unsigned char)attr[0]);
 	for (size_t i = 0; i < sizeof names / sizeof names[0] && !named; i++)
-		named = strlen(names[i]) == al && strncasecmp(names[i], attr, al) == 0;
+		named = lens[i] == al && names[i][0] == c0 && strncasecmp(names[i], attr, al) == 0;
 	if (!named)
 		return false;
 	static const char *const pairs[][2] = {
@@ -497,12 +494,9 @@ static const char *resolve_tag(struct rewrite *w, const char *p, const char *bas
 	return q;
 }
 
-char *text_html_resolve(const char *html, const char *base)
+/* HTML resolved: a new string, or NULL when nothing changes. */
+static char *html_resolve(const char *html, const char *base)
 {
-	if (!html)
-		return NULL;
-	if (!base || !strchr(html, '<'))
-		return strdup(html);
 	struct rewrite w = {.done = html};
 	const char *p = html;
 	while (*p) {
@@ -520,9 +514,28 @@ char *text_html_resolve(const char *html, const char *base)
 		}
 	}
 	if (!w.b.s)
-		return strdup(html);   /* nothing changed */
+		return NULL;   /* nothing changed */
 	rw_flush(&w, html + strlen(html));
 	return sbuf_take(&w.b);
+}
+
+char *text_html_resolve(const char *html, const char *base)
+{
+	if (!html)
+		return NULL;
+	char *r = base && strchr(html, '<') ? html_resolve(html, base) : NULL;
+	return r ? r : strdup(html);
+}
+
+char *text_html_resolve_take(char *html, const char *base)
+{
+	if (!html || !base)
+		return html;
+	char *r = html_resolve(html, base);
+	if (!r)
+		return html;
+	free(html);
+	return r;
 }
 
 static bool local_char(unsigned char c)

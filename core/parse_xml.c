@@ -154,8 +154,18 @@ struct capture {
 	const char *base;       /* the captured element's xml:base */
 };
 
+/* One remembered element meaning. libxml2's dictionary gives each distinct
+ * name, prefix and namespace one pointer for the parser's life, so the
+ * three pointers are a key (only strings it owns are remembered). */
+#define EL_CACHE 256
+struct el_slot {
+	const xmlChar *name, *prefix, *uri;
+	enum el el;
+};
+
 struct xml_state {
 	struct parse_out *o;
+	struct el_slot elc[EL_CACHE];
 	xmlParserCtxtPtr ctxt;
 	int depth;
 	struct frame frames[XML_MAX_DEPTH + 2];
@@ -226,6 +236,25 @@ static enum el classify(enum ns ns, const char *name)
 		    strcasecmp(el_names[i].name, name) == 0)
 			return el_names[i].el;
 	return EL_UNKNOWN;
+}
+
+/* classify_ns + classify, remembered by the dictionary's pointers: a
+ * document has a few dozen distinct elements and thousands of elements. */
+static enum el classify_el(struct xml_state *x, const xmlChar *name, const xmlChar *prefix,
+			   const xmlChar *uri)
+{
+	uint64_t h = (uint64_t)(uintptr_t)name ^ ((uint64_t)(uintptr_t)prefix << 1) ^
+		     ((uint64_t)(uintptr_t)uri << 2);
+	struct el_slot *s = &x->elc[(h * 0x9E3779B97F4A7C15u) >> 56];
+	if (s->name == name && s->prefix == prefix && s->uri == uri)
+		return s->el;
+	enum ns ns = classify_ns(prefix, uri);
+	enum el el = ns == NS_OTHER ? EL_UNKNOWN : classify(ns, (const char *)name);
+	xmlDictPtr d = x->ctxt->dict;
+	if (d && xmlDictOwns(d, name) == 1 && (!prefix || xmlDictOwns(d, prefix) == 1) &&
+	    (!uri || xmlDictOwns(d, uri) == 1))
+		*s = (struct el_slot){name, prefix, uri, el};
+	return el;
 }
 
 /* libxml2 without entity substitution writes "&" in attribute values as
@@ -489,11 +518,8 @@ static char *value_html(struct capture *c, char *raw)
 	/* Text constructs are passed on as they are (feedparser does so,
 	 * and text rarely holds anything that reads as markup). */
 	char *h = trimmed(raw);
-	if (h && c->base && strchr(h, '<')) {
-		char *r = text_html_resolve(h, c->base);
-		free(h);
-		h = r;
-	}
+	if (h && c->base && strchr(h, '<'))
+		h = text_html_resolve_take(h, c->base);
 	if (h && c->type == CT_HTML)
 		h = text_html_unselfclose(h);
 	return h;
@@ -898,7 +924,7 @@ static void start_link(struct xml_state *x, int nattr, const xmlChar **attrs)
 static void start_item(struct xml_state *x, int nattr, const xmlChar **attrs)
 {
 	x->item = parse_new_item(x->o);
-	x->o->cur_item = x->item ? x->o->doc->nitems : 0;
+	x->o->cur_item = x->item ? x->o->nitems : 0;
 	if (!x->item) {
 		/* Over the cap: read the element into a scratch item. */
 		x->item_dropped = true;
@@ -927,8 +953,10 @@ static void end_item(struct xml_state *x)
 	}
 	free(x->guid_url);
 	x->guid_url = NULL;
-	if (!x->item_dropped)
+	if (!x->item_dropped) {
 		parse_cap_item_done(x->o, x->o->cur_item, it);
+		parse_item_done(x->o, it);
+	}
 	x->o->cur_item = 0;
 	if (x->item_dropped)
 		item_clear(&x->dropped);
@@ -1249,8 +1277,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 		serialise_start(x, name, prefix, uri, nattr, attrs);
 		return;
 	}
-	enum ns ns = classify_ns(prefix, uri);
-	enum el el = ns == NS_OTHER ? EL_UNKNOWN : classify(ns, (const char *)name);
+	enum el el = classify_el(x, name, prefix, uri);
 	fr->el = el;
 	if (!x->root_seen) {
 		start_root(x, el, (const char *)name, uri, nattr, attrs);
@@ -1466,13 +1493,12 @@ static void ended_inside_root(struct xml_state *x)
 	if (x->item && !x->item_dropped) {
 		snprintf(where, sizeof where, "inside item %zu", x->o->cur_item);
 		/* The item being read is always the last one. */
-		item_clear(x->item);
-		d->nitems--;
+		parse_item_drop(x->o, x->item);
 		x->item = NULL;
 		x->o->cur_item = 0;
 	} else {
 		snprintf(where, sizeof where, "inside <%s> after item %zu",
-			 (const char *)x->frames[x->depth].name, d->nitems);
+			 (const char *)x->frames[x->depth].name, x->o->nitems);
 	}
 	x->cap.on = false;
 	x->author_depth = 0;

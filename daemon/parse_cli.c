@@ -1,14 +1,16 @@
 /* parse_cli.c — `feedd --parse`: the parser on local files, JSON out.
  *
- * The JSON is written by apifmt_doc_json, the direct writer the API's item
- * rows use (no jansson tree), through a reused buffer that is handed to
- * stdout's (enlarged) stdio buffer every APIFMT_FLUSH_BYTES. */
+ * The JSON is apifmt_doc_json's, the direct writer the API's item rows use
+ * (no jansson tree), written in its parts as the items come out of the
+ * parser one at a time (see on_item), through stdout's (enlarged) stdio
+ * buffer. */
 #include "daemon/parse_cli.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/apifmt.h"
 #include "core/parse.h"
@@ -38,37 +40,104 @@ static int take_header(struct parse_opts *o, const char *h)
 	return 0;
 }
 
+/* Items are rendered as the parser hands them out (parse_opts.on_item)
+ * and not kept; past SPILL_BYTES the rendered ones go on to an unlinked
+ * temporary file, so that memory stays bounded by one item (and this
+ * buffer) however long the document. The JSON has the feed's fields first,
+ * but a feed's elements may come anywhere in the document, after the
+ * items too: so a document is written out when its parse has ended — the
+ * head (the feed), the spilled items, the rest, the tail. A document that
+ * fails writes nothing. */
+#define SPILL_BYTES (1024u * 1024)
+
 struct out_ctx {
-	struct buf out;          /* one document's JSON, reused between files */
-	bool failed;             /* the buffer could not grow */
+	struct buf head;         /* the feed's part, reused between files */
+	struct buf items;        /* rendered items not spilled yet, reused */
+	FILE *spill;             /* items past SPILL_BYTES (tmpfile), or NULL */
+	bool no_spill;           /* tmpfile failed: the items stay in memory */
+	size_t nitems;           /* items of this document rendered */
+	size_t spilled;          /* bytes of this document in spill */
+	bool failed;             /* a buffer could not grow, or the spill failed */
 };
 
-/* apifmt_doc_json's flush: B's bytes to stdout, B emptied. */
-static void write_out(struct buf *b, void *arg)
+static void on_item(const struct item *it, void *arg)
 {
 	struct out_ctx *ctx = arg;
-	if (b->oom)
+	struct buf *b = &ctx->items;
+	if (ctx->failed)
+		return;
+	if (ctx->nitems++)
+		buf_append(b, ",", 1);
+	apifmt_item_json(b, it);
+	if (b->oom) {
 		ctx->failed = true;
-	else if (b->len)
-		fwrite(b->data, 1, b->len, stdout);
+		return;
+	}
+	if (b->len < SPILL_BYTES || ctx->no_spill)
+		return;
+	if (!ctx->spill && !(ctx->spill = tmpfile())) {
+		ctx->no_spill = true;
+		return;
+	}
+	if (fwrite(b->data, 1, b->len, ctx->spill) != b->len)
+		ctx->failed = true;
+	ctx->spilled += b->len;
 	b->len = 0;
-	b->oom = false;
 }
 
-static int parse_file(const struct parse_opts *opts, struct out_ctx *ctx, const char *path)
+/* Empties the items of the last document, spilled ones too. */
+static void items_reset(struct out_ctx *ctx)
+{
+	ctx->items.len = 0;
+	ctx->items.oom = false;
+	if (ctx->spill && ctx->spilled) {
+		rewind(ctx->spill);
+		if (ftruncate(fileno(ctx->spill), 0) != 0)
+			ctx->failed = true;
+	}
+	ctx->spilled = 0;
+	ctx->nitems = 0;
+}
+
+/* The spilled items to stdout. */
+static bool copy_spill(struct out_ctx *ctx)
+{
+	if (!ctx->spilled)
+		return true;
+	if (fflush(ctx->spill) != 0)
+		return false;
+	rewind(ctx->spill);
+	char buf[65536];
+	size_t left = ctx->spilled;
+	while (left) {
+		size_t n = fread(buf, 1, left < sizeof buf ? left : sizeof buf, ctx->spill);
+		if (!n)
+			return false;
+		fwrite(buf, 1, n, stdout);
+		left -= n;
+	}
+	return true;
+}
+
+static int parse_file(const struct parse_opts *popts, struct out_ctx *ctx, const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		fprintf(stderr, "feedd --parse: %s: %s\n", path, strerror(errno));
 		return -errno;
 	}
-	struct parser *p = parse_new(opts);
+	struct parse_opts opts = *popts;
+	opts.on_item = on_item;
+	opts.on_item_arg = ctx;
+	items_reset(ctx);
+	ctx->failed = false;
+	struct parser *p = parse_new(&opts);
 	if (!p) {
 		fclose(f);
 		fprintf(stderr, "feedd --parse: %s: out of memory\n", path);
 		return -ENOMEM;
 	}
-	char buf[65536];
+	static char buf[65536];
 	size_t n;
 	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
 		if (parse_chunk(p, buf, n) < 0)
@@ -96,17 +165,29 @@ static int parse_file(const struct parse_opts *opts, struct out_ctx *ctx, const 
 		fprintf(stderr, "feedd --parse: %s: truncated: the document ends %s\n", path, d->cut);
 	if (d->capped)
 		fprintf(stderr, "feedd --parse: %s: capped: %s\n", path, d->capped);
-	struct buf *out = &ctx->out;
-	out->len = 0;
-	ctx->failed = false;
-	apifmt_doc_json(out, d, write_out, ctx);
+	struct buf *head = &ctx->head;
+	head->len = 0;
+	apifmt_doc_json_head(head, &d->feed);
 	doc_free(d);
-	if (ctx->failed) {
+	if (ctx->failed || head->oom) {
+		head->oom = false;
+		fprintf(stderr, "feedd --parse: %s: out of memory\n", path);
+		return -ENOMEM;
+	}
+	fwrite(head->data, 1, head->len, stdout);
+	if (!copy_spill(ctx)) {
 		/* The document is partly written: end the line, say so. */
+		fputc('\n', stdout);
+		fprintf(stderr, "feedd --parse: %s: temporary file: %s\n", path, strerror(errno));
+		return -EIO;
+	}
+	apifmt_doc_json_tail(&ctx->items);
+	if (ctx->items.oom) {
 		fputc('\n', stdout);
 		fprintf(stderr, "feedd --parse: %s: out of memory\n", path);
 		return -ENOMEM;
 	}
+	fwrite(ctx->items.data, 1, ctx->items.len, stdout);
 	fputc('\n', stdout);
 	return 0;
 }
@@ -155,7 +236,11 @@ int parse_cli_main(int argc, char **argv)
 			status = 1;
 		fflush(stdout);
 	}
-	buf_free(&ctx.out);
+	items_reset(&ctx);
+	if (ctx.spill)
+		fclose(ctx.spill);
+	buf_free(&ctx.head);
+	buf_free(&ctx.items);
 	parse_global_cleanup();
 	if (!nfiles) {
 		usage();

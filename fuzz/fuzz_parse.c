@@ -10,9 +10,10 @@
  * Content-Location and Content-Language, from a table or from the
  * document's own bytes.
  *
- * A parsed document must also render, through apifmt_doc_json (the writer
- * of `feedd --parse`), to the very bytes of the jansson tree doc_to_json
- * builds. */
+ * A parsed document must also render, through apifmt_doc_json, to the very
+ * bytes of the jansson tree doc_to_json builds; and with its items handed
+ * out one at a time (parse_opts.on_item, as `feedd --parse` reads), to the
+ * same bytes again. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,44 @@
 #include "core/parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* parse_opts.on_item: each item's JSON, ',' between them. */
+struct handed { struct buf json; size_t n; };
+static void collect_item(const struct item *it, void *arg)
+{
+	struct handed *h = arg;
+	if (h->n++)
+		buf_append(&h->json, ",", 1);
+	apifmt_item_json(&h->json, it);
+}
+
+/* The whole buffer parsed with its items handed out gives the bytes WANT
+ * (the kept parse's apifmt_doc_json) and the return code RC. */
+static void check_handed_out(struct parse_opts o, const uint8_t *data, size_t size, int rc,
+			     const struct buf *want)
+{
+	struct handed h = {0};
+	o.on_item = collect_item;
+	o.on_item_arg = &h;
+	struct doc *d = NULL;
+	char *err = NULL;
+	int hrc = parse_buffer(&o, (const char *)data, size, &d, &err);
+	if (hrc != rc || (d && d->nitems))
+		abort();
+	if (hrc == 0 && !want->oom && !h.json.oom) {
+		struct buf got = {0};
+		apifmt_doc_json_head(&got, &d->feed);
+		if (h.json.len)
+			buf_append(&got, h.json.data, h.json.len);
+		apifmt_doc_json_tail(&got);
+		if (!got.oom && (got.len != want->len || memcmp(got.data, want->data, got.len)))
+			abort();
+		buf_free(&got);
+	}
+	buf_free(&h.json);
+	free(err);
+	doc_free(d);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -125,11 +164,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char *werr = NULL;
 		int wrc = parse_buffer(&o, (const char *)data, size, &w, &werr);
 		char *ws = NULL;
+		struct buf wdirect = { 0 };
 		if (wrc == 0) {
 			json_t *j = doc_to_json(w);
 			ws = json_dumps(j, JSON_COMPACT);
 			json_decref(j);
+			apifmt_doc_json(&wdirect, w, NULL, NULL);
 		}
+		check_handed_out(o, data, size, wrc, &wdirect);
+		buf_free(&wdirect);
 		/* A cap met in the whole buffer stops it at another place. */
 		bool capped = w && w->truncated;
 		if (!capped && (wrc != rc || (s && ws && strcmp(s, ws) != 0)))

@@ -78,6 +78,67 @@ class ParseCliTest(unittest.TestCase):
                 for field in w:
                     self.assertEqual(g.get(field), w[field], f"{name} item {i} {field}")
 
+    def big_feed(self, items, tail=b""):
+        """An RSS document of ITEMS items of about 2 KB each; the feed's
+        <lastBuildDate> and <language> come after them, then TAIL."""
+        para = ("<p>Z\u00fcrich caf\u00e9 \u6771\u4eac <a href=\"/p\">l</a> &amp; "
+                "text</p>" * 30).encode()
+        parts = [b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+                 b'xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+                 b"<channel><title>Big</title><link>https://example.org/</link>\n"]
+        for i in range(items):
+            parts.append(b"<item><title>item %d</title><guid>g%d</guid>"
+                         b"<content:encoded><![CDATA[%s]]></content:encoded></item>\n"
+                         % (i, i, para))
+        parts.append(tail + b"<lastBuildDate>Sat, 11 Dec 2021 08:00:00 GMT</lastBuildDate>"
+                     b"<language>de</language></channel></rss>\n")
+        return b"".join(parts)
+
+    def test_items_stream_feed_fields_after_them(self):
+        # Megabytes of items: they leave the parser one at a time; the
+        # feed's fields that come after them are still in the feed object,
+        # which is still first.
+        path = self.write("big.xml", self.big_feed(3000))
+        small = os.path.join(DATA, "feeds", "rss20.xml")
+        r = run(path, small)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.decode().splitlines()
+        self.assertEqual(len(lines), 2)
+        self.assertTrue(lines[0].startswith('{"feed":{"title":"Big"'), lines[0][:80])
+        doc = json.loads(lines[0])
+        self.assertEqual(doc["feed"]["updated"], "2021-12-11T08:00:00Z")
+        self.assertEqual(doc["feed"]["language"], "de")
+        self.assertEqual([it["guid"] for it in doc["items"]], ["g%d" % i for i in range(3000)])
+        self.assertEqual(json.loads(lines[1])["feed"]["title"], "Example & Co \u2014 News")
+
+    def test_failing_document_after_many_items_writes_nothing(self):
+        # Rejected after megabytes of items: none of them is written, and
+        # the next file is.
+        path = self.write("deep.xml", self.big_feed(1500, b"<x>" * 300 + b"</x>" * 300))
+        small = os.path.join(DATA, "feeds", "rss20.xml")
+        r = run(path, small)
+        self.assertEqual(r.returncode, 1)
+        lines = r.stdout.decode().splitlines()
+        self.assertEqual(len(lines), 1)
+        self.assertEqual(json.loads(lines[0])["feed"]["title"], "Example & Co \u2014 News")
+        self.assertIn("nested deeper", r.stderr.decode())
+
+    def test_memory_bounded_by_an_item(self):
+        # A 16 MB document costs --parse about what a small one does: the
+        # items are not all held (it cost the size of the document before).
+        def peak(path):
+            code = ("import resource, subprocess, sys\n"
+                    "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)\n"
+                    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
+            out = subprocess.run(["python3", "-c", code, FEEDD, "--parse", path],
+                                 capture_output=True, check=True, timeout=60).stdout
+            return int(out)  # KiB
+        big = self.write("big.xml", self.big_feed(9000))
+        self.assertGreater(os.path.getsize(big), 15_000_000)
+        small = os.path.join(DATA, "feeds", "rss20.xml")
+        grown = peak(big) - peak(small)
+        self.assertLess(grown, 8 * 1024, "peak RSS grew by %d KiB" % grown)
+
     def test_usage(self):
         self.assertEqual(run().returncode, 2)
         self.assertEqual(run("--bogus", "x").returncode, 2)

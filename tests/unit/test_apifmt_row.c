@@ -38,6 +38,12 @@ static const char *const texts[] = {
 	"ok utf8 caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "surrogate \xed\xa0\x80 overlong \xc0\xaf",
 	"<p>html &amp; <a href=\"x\">link</a></p>", "pipe|in|name", "urn:uuid:1234",
 	"https://example.org/post?a=1&b=2", " spaced  out ",
+	/* Longer than a block of sixteen: escapes, U+FFFE and bad bytes
+	 * past the first block, a sequence cut at the end. */
+	"a long plain run of ASCII, well past sixteen bytes \"quoted\" here, \\ there\x01,"
+	" \t and more text after it to cross a few blocks",
+	"long valid caf\xc3\xa9 text \xe2\x82\xac over the blocks \xef\xbf\xbe nonchar, bad "
+	"\xff\xc3 bytes \xed\xa0\x80 then \xf0\x9f\x98\x80 plain text to the very end \xe2\x82",
 };
 #define NTEXTS (sizeof texts / sizeof texts[0])
 #define NSTORED (sizeof stored / sizeof stored[0])

@@ -96,6 +96,64 @@ static void assert_direct_equals_tree(const struct doc *d, const json_t *tree)
 	free(want);
 }
 
+/* parse_opts.on_item: each item's JSON, ',' between them. */
+struct handed { struct buf json; size_t n; };
+static void collect_item(const struct item *it, void *arg)
+{
+	struct handed *h = arg;
+	if (h->n++)
+		buf_append(&h->json, ",", 1);
+	apifmt_item_json(&h->json, it);
+}
+
+/* Items handed out one at a time (parse_opts.on_item) are those a kept
+ * parse has, in order, with the same feed, warnings, cut and caps; the
+ * doc then holds none. */
+static void assert_handed_out_same(struct parse_opts o, const char *buf, size_t len,
+				   size_t chunk)
+{
+	int rc1, rc2;
+	char *err1 = NULL, *err2 = NULL;
+	struct doc *kept = parse_chunked(&o, buf, len, chunk, &rc1, &err1);
+	struct handed h = {0};
+	o.on_item = collect_item;
+	o.on_item_arg = &h;
+	struct doc *streamed = parse_chunked(&o, buf, len, chunk, &rc2, &err2);
+	assert_int_equal(rc1, rc2);
+	if (rc1) {
+		assert_string_equal(err1, err2);
+		free(err1);
+		free(err2);
+		buf_free(&h.json);
+		return;
+	}
+	assert_int_equal(streamed->nitems, 0);
+	assert_int_equal(h.n, kept->nitems);
+	struct buf want = {0}, got = {0};
+	for (size_t i = 0; i < kept->nitems; i++) {
+		if (i)
+			buf_append(&want, ",", 1);
+		apifmt_item_json(&want, &kept->items[i]);
+	}
+	assert_string_equal(want.data ? want.data : "", h.json.data ? h.json.data : "");
+	apifmt_feed_json(&want, &kept->feed);
+	apifmt_feed_json(&got, &streamed->feed);
+	assert_string_equal(want.data + want.len - got.len, got.data);
+	assert_int_equal(kept->truncated, streamed->truncated);
+	assert_int_equal(kept->caps, streamed->caps);
+#define SAME_STR(f) do { if (kept->f || streamed->f) { assert_non_null(kept->f); \
+	assert_non_null(streamed->f); assert_string_equal(kept->f, streamed->f); } } while (0)
+	SAME_STR(warning);
+	SAME_STR(cut);
+	SAME_STR(capped);
+#undef SAME_STR
+	buf_free(&want);
+	buf_free(&got);
+	buf_free(&h.json);
+	doc_free(kept);
+	doc_free(streamed);
+}
+
 struct feed_case {
 	const char *file;
 	const char *content_type;
@@ -163,6 +221,7 @@ static void test_feeds(void **state)
 				fail_msg("%s (chunk %zu) differs from expected:\n%s", c->file, chunks[k], g);
 			}
 			assert_direct_equals_tree(d, got);
+			assert_handed_out_same(o, buf, len, chunks[k]);
 			json_decref(got);
 			char *s = doc_dump(d);
 			if (!first)
@@ -538,6 +597,12 @@ static void test_cut(void **state)
 		assert_null(d->cut);
 		assert_null(d->capped);
 		doc_free(d);
+		/* Handed out one at a time: the same items, the same cuts. */
+		assert_handed_out_same(o, b.s, (size_t)(cut3 - b.s), chunks[k]);
+		assert_handed_out_same(o, b.s, (size_t)(after3 - b.s), chunks[k]);
+		struct parse_opts capped = o;
+		capped.max_items = 3;
+		assert_handed_out_same(capped, b.s, b.n, chunks[k]);
 	}
 	/* Atom: the end of <feed> is the end. */
 	const char *atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>A</title>"
