@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,19 +24,25 @@
  * right after the allocation, and the bytes are copied out before the
  * next read; so an idle connection owns no buffer at all. */
 #define READ_BUF 16384
-/* Connections accepted before the loop gets a turn for the others' reads:
- * libuv accepts for as long as clients keep connecting, and a client
- * reconnecting in a loop would otherwise pile up connections whose
- * requests (or goodbyes) are never read. */
-#define ACCEPT_BATCH 64
+/* The listen queue's length (the kernel caps it at net.core.somaxconn). */
+#define LISTEN_BACKLOG 4096
+/* Connections accepted in one loop turn. Each time the listener is
+ * readable the queue is drained until accept says EAGAIN: a queue left
+ * full keeps out every client whose connect does not wait (a non-blocking
+ * connect on a Unix socket fails with EAGAIN at once), and a client
+ * reconnecting in a loop refills it as fast as it is emptied. The bound,
+ * what the queue holds, only gives the others' reads a turn when
+ * connections keep coming faster than they are accepted. */
+#define ACCEPT_TURN LISTEN_BACKLOG
 
 enum timer_mode { T_NONE, T_HEAD, T_IDLE, T_WRITE, T_RESUME, T_QUEUE };
 
 struct http_server {
 	uv_loop_t *loop;
 	uv_pipe_t listener;
-	uv_timer_t accept_timer;     /* the next accept, after a batch */
-	int accept_burst;            /* accepted since the last pause */
+	uv_timer_t accept_timer;     /* the next accept, after a full turn */
+	uv_check_t accept_check;     /* a new loop turn: a new budget */
+	int accept_burst;            /* accepted in this loop turn */
 	bool accept_pending;
 	struct http_limits lim;
 	struct http_handler h;
@@ -808,6 +815,43 @@ static void conn_peercred(struct http_conn *c)
 
 static void accept_one(struct http_server *s);
 
+/* A client that has hung up both ways before it was accepted (a client
+ * connecting, writing and leaving in a loop) has nobody to read an answer:
+ * when what it sent is nothing or a GET or HEAD (an answer, no effect), it
+ * is closed at once, before it costs a read, a timer or a slot. That keeps
+ * the cost of such a loop below the client's own, so the listen queue
+ * empties. A request with an effect (a POST fired and forgotten) is still
+ * carried out; a client that only shut down its sending side still reads,
+ * and is served. */
+static bool peer_gone(struct http_conn *c)
+{
+	uv_os_fd_t fd;
+	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0)
+		return false;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, 0) != 1 || !(p.revents & POLLHUP))
+		return false;
+	char head[5];
+	ssize_t n = recv(fd, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
+	if (n <= 0)
+		return true;
+	const char *safe[] = { "GET ", "HEAD " };
+	for (size_t i = 0; i < sizeof safe / sizeof *safe; i++) {
+		size_t len = strlen(safe[i]) < (size_t)n ? strlen(safe[i]) : (size_t)n;
+		if (memcmp(head, safe[i], len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Closes a connection that was never counted nor linked. */
+static void conn_discard(struct http_conn *c)
+{
+	c->closing = true;
+	uv_close((uv_handle_t *)&c->pipe, on_conn_handle_closed);
+	uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
+}
+
 static void on_accept_timer(uv_timer_t *t)
 {
 	struct http_server *s = t->data;
@@ -839,11 +883,18 @@ static void on_connection(uv_stream_t *l, int status)
 		}
 		return;
 	}
-	if (s->accept_burst >= ACCEPT_BATCH) {
+	if (s->accept_burst >= ACCEPT_TURN) {
 		accept_later(s);
 		return;
 	}
 	accept_one(s);
+}
+
+/* After each loop turn's I/O: the next turn accepts ACCEPT_TURN again. */
+static void on_accept_check(uv_check_t *ch)
+{
+	struct http_server *s = ch->data;
+	s->accept_burst = 0;
 }
 
 static void accept_one(struct http_server *s)
@@ -862,6 +913,10 @@ static void accept_one(struct http_server *s)
 	c->handles = 2;
 	s->refs++;
 	httpreq_init(&c->rq, s->lim.max_head, s->lim.max_body);
+	if (uv_accept(l, (uv_stream_t *)&c->pipe) < 0 || peer_gone(c)) {
+		conn_discard(c);
+		return;
+	}
 	/* Room for the newcomer: the connection idle longest goes, as nginx
 	 * reuses its keep-alive connections. Refused only when none is idle. */
 	if (s->nconns >= s->lim.max_conns) {
@@ -884,10 +939,6 @@ static void accept_one(struct http_server *s)
 		s->rejecting++;
 	else
 		s->nconns++;
-	if (uv_accept(l, (uv_stream_t *)&c->pipe) < 0) {
-		conn_close(c);
-		return;
-	}
 	conn_peercred(c);
 	if (c->reject && s->rejecting > MAX_REJECTING) {
 		conn_close(c);
@@ -992,11 +1043,16 @@ int http_server_start(uv_loop_t *loop, const char *path, const char *group, int 
 	s->loop = loop;
 	s->lim = *lim;
 	s->h = *h;
-	s->refs = 2;  /* the listener and the accept timer */
+	s->refs = 3;  /* the listener, the accept timer and check */
 	uv_pipe_init(loop, &s->listener, 0);
 	s->listener.data = s;
 	uv_timer_init(loop, &s->accept_timer);
 	s->accept_timer.data = s;
+	uv_check_init(loop, &s->accept_check);
+	s->accept_check.data = s;
+	uv_check_start(&s->accept_check, on_accept_check);
+	/* It must not keep the loop running on its own. */
+	uv_unref((uv_handle_t *)&s->accept_check);
 	int r;
 	if (fd >= 0) {
 		r = uv_pipe_open(&s->listener, fd);
@@ -1006,7 +1062,7 @@ int http_server_start(uv_loop_t *loop, const char *path, const char *group, int 
 		r = listen_path(s, path, group);
 	}
 	if (r == 0) {
-		r = uv_listen((uv_stream_t *)&s->listener, 4096, on_connection);
+		r = uv_listen((uv_stream_t *)&s->listener, LISTEN_BACKLOG, on_connection);
 		if (r < 0)
 			log_err("api: listen %s: %s", path ? path : "(systemd socket)", uv_strerror(r));
 	}
@@ -1014,6 +1070,7 @@ int http_server_start(uv_loop_t *loop, const char *path, const char *group, int 
 		if (s->path)
 			unlink(s->path);
 		s->h.on_closed = NULL;  /* the caller still owns what it passed */
+		uv_close((uv_handle_t *)&s->accept_check, on_listener_closed);
 		uv_close((uv_handle_t *)&s->accept_timer, on_listener_closed);
 		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 		return r;
@@ -1034,6 +1091,7 @@ void http_server_close(struct http_server *s)
 		unlink(s->path);
 	while (s->conns)
 		conn_close(s->conns);
+	uv_close((uv_handle_t *)&s->accept_check, on_listener_closed);
 	uv_close((uv_handle_t *)&s->accept_timer, on_listener_closed);
 	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 }
