@@ -321,6 +321,41 @@ class HostileLoadTest(unittest.TestCase):
                          "loop made %d connections" % (len(failed), per * nthreads, cycles))
         self.assertIsNone(self.d.proc.poll())
 
+    def test_feedctl_waits_its_turn_in_a_full_queue_up_to_its_timeout(self):
+        # The listen queue full (the daemon stopped, the queue filled by
+        # connects that do not wait): feedctl's connect waits for room, up
+        # to --timeout, then says the daemon did not answer in time; with
+        # the daemon back within the timeout it gets in. It used to wait
+        # without a bound.
+        held = []
+        os.kill(self.d.proc.pid, signal.SIGSTOP)
+        try:
+            while len(held) < 10000:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.setblocking(False)
+                try:
+                    s.connect(self.d.socket)
+                except BlockingIOError:
+                    s.close()
+                    break
+                held.append(s)
+            self.assertLess(len(held), 10000)
+            t0 = time.monotonic()
+            r = self.d.feedctl("--timeout", "2", "status", timeout=20)
+            took = time.monotonic() - t0
+            self.assertEqual(r.returncode, 3, r.stderr)
+            self.assertIn(b"did not answer", r.stderr)
+            self.assertLess(took, 10 * SLOW)
+            threading.Timer(1.0, os.kill, (self.d.proc.pid, signal.SIGCONT)).start()
+            r = self.d.feedctl("--timeout", "20", "status", timeout=30)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        finally:
+            os.kill(self.d.proc.pid, signal.SIGCONT)
+            for s in held:
+                s.close()
+        self.assertIsNone(self.d.proc.poll())
+        well_behaved(self.d.socket, 5)
+
     def test_burst_of_long_polls(self):
         with LongPollBurst(self.d.socket, 1000) as burst:
             self.assertServed()
