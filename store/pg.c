@@ -86,11 +86,16 @@ static const char *const pst_sql[PS__COUNT] = {
 		" (SELECT count(*) FROM items WHERE id > consumers.cursor) FROM consumers ORDER BY name",
 	/* Due deliveries are claimed: their next try moves past the longest a
 	 * hook may run, so that another instance does not run them too; the
-	 * result (or, if this instance dies, that time) ends the claim. */
+	 * result (or, if this instance dies, that time) ends the claim. One
+	 * at a time per feed, in item order: only each feed's oldest pending
+	 * delivery (claimed, retrying or due) may be handed out; a parked one
+	 * no longer holds the rest back. */
 	[PS_HOOK_DUE] =
 		"WITH c AS (UPDATE hook_deliveries SET next_try = $1::bigint + $4::bigint"
 		" WHERE item_id IN (SELECT item_id FROM hook_deliveries WHERE NOT given_up"
 		" AND next_try <= $1::bigint AND item_id <> ALL ($3::bigint[])"
+		" AND item_id IN (SELECT min(item_id) FROM hook_deliveries WHERE NOT given_up"
+		" GROUP BY feed)"
 		" ORDER BY next_try, item_id LIMIT $2"
 		" FOR UPDATE SKIP LOCKED) RETURNING item_id, attempts)"
 		" SELECT c.attempts, " PG_ITEM_COLS " FROM c"

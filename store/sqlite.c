@@ -115,10 +115,15 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_CONSUMERS] =
 		"SELECT name, cursor, created, acked,"
 		" (SELECT count(*) FROM items WHERE id > consumers.cursor) FROM consumers ORDER BY name",
+	/* One at a time per feed, in item order: only each feed's oldest
+	 * pending delivery (running, retrying or due) may be handed out; a
+	 * parked one no longer holds the rest back. */
 	[ST_HOOK_DUE] =
 		"SELECT h.attempts, " STORE_ITEM_COLS " FROM hook_deliveries h"
 		" JOIN items i ON i.id = h.item_id JOIN feeds f ON f.id = i.feed"
-		" WHERE h.given_up = 0 AND h.next_try <= ?1 ORDER BY h.next_try, h.item_id LIMIT ?2",
+		" WHERE h.given_up = 0 AND h.next_try <= ?1 AND h.item_id IN"
+		" (SELECT min(item_id) FROM hook_deliveries WHERE given_up = 0 GROUP BY feed)"
+		" ORDER BY h.next_try, h.item_id LIMIT ?2",
 	[ST_HOOK_DONE] = "DELETE FROM hook_deliveries WHERE item_id = ?1",
 	[ST_HOOK_RETRY] =
 		"UPDATE hook_deliveries SET attempts = attempts + 1, next_try = ?2,"
