@@ -6,7 +6,92 @@
 #ifndef FEEDD_STORE_BACKEND_H
 #define FEEDD_STORE_BACKEND_H
 
+#include "store/dedup.h"
 #include "store/store.h"
+
+/* --- what commit.c hands the backends and gets back --- */
+
+/* The feed's row as the state write left it: what the dedup needs. */
+struct commit_feed {
+	int64_t id;
+	bool link_identity;
+	char *site_url;              /* heap copy (commit.c frees it), or NULL */
+	bool has_items, has_tombs;   /* the feed has items / tombstones */
+};
+
+/* One document's dedup work (commit.c owns every array: N entries each,
+ * zeroed). The backend's doc_lookup fills KNOWN (the stored row with each
+ * item's identity; the first of repeats only) and ALT (for the items whose
+ * identity is not stored: the row with their other one); a backend that
+ * answers everything in the same go also fills BY_LINK and the TOMB_*
+ * answers of those items and sets PREFETCHED. Otherwise commit.c asks
+ * doc_probe item by item, only when the rules need it. */
+struct commit_doc {
+	int64_t feed;
+	const char *feed_name;
+	const struct dedup_item *p;
+	size_t n;
+	const char *site_canon;      /* the feed's canonical home page, or NULL */
+	bool has_items, has_tombs;   /* from struct commit_feed */
+	struct dedup_found *known, *alt, *by_link;
+	bool *tomb_key, *tomb_link, *tomb_alt;
+	bool prefetched;
+};
+
+/* A single lookup doc_probe makes for an item (ARG its key or link). */
+enum commit_probe {
+	PROBE_TOMB_KEY,              /* the identity ARG is in the feed's tombstones */
+	PROBE_TOMB_LINK,             /* the canonical link ARG is in them */
+	PROBE_BY_LINK,               /* the feed's items with link ARG (2: "more than one") */
+};
+
+/* A stored item ID and the plan entry I that rewrites it. */
+struct commit_ref {
+	int64_t id;
+	size_t i;
+};
+
+/* The storage primitives: what the domain files (commit.c ...) ask a
+ * backend for. Each is a statement or a few (the SQL is the backend's, the
+ * rule is not): 0 or a negative errno, the backend's message logged. */
+struct store_prims {
+	/* A write transaction (PostgreSQL: holding the writers' lock). */
+	int (*tx_begin)(void *b);
+	void (*tx_rollback)(void *b);
+	/* Commits; NOTIFY: other instances are told of news (where there are
+	 * any). NEWS (may be NULL): its last item id and event seq afterwards. */
+	int (*tx_commit)(void *b, bool notify, struct store_news *news);
+	/* Records an event; DATA (may be NULL) is stolen. */
+	int (*event_add)(void *b, const char *type, int64_t now, const char *feed,
+			 int64_t item_id, json_t *data);
+	/* Writes ST's HTTP state (title and home page from DOC when it has
+	 * them), creating the feed's row when missing. Fenced on a shared
+	 * store: ST->lease_until set and this instance no longer holding that
+	 * very lease: -ESTALE, nothing written. FEED (may be NULL): the row. */
+	int (*feed_state_write)(void *b, const struct feed_state *st, const struct doc *doc,
+				int64_t now, struct commit_feed *feed);
+	int (*doc_lookup)(void *b, struct commit_doc *d);
+	int (*doc_probe)(void *b, int64_t feed, enum commit_probe what, const char *arg,
+			 struct dedup_found *f);
+	/* New identities (plan entry I's key, rule, guid) for stored items. */
+	int (*items_rekey)(void *b, const struct commit_doc *d, const struct commit_ref *r,
+			   size_t n);
+	/* last_seen = NOW for the N items IDS. */
+	int (*items_seen)(void *b, const int64_t *ids, size_t n, int64_t now);
+	/* Inserts the plan entries NEWS (in order), each with the first item of
+	 * another feed with its canonical link as duplicate_of, their item.new
+	 * events and, when HOOK, their hook deliveries; records what the
+	 * document lists (the LISTED stored items, then the new ones) and
+	 * LINK_IDENTITY in the feed's row. NEW_IDS (room for NNEWS): the ids. */
+	int (*items_insert)(void *b, const struct commit_doc *d, const size_t *news,
+			    size_t nnews, const int64_t *listed, size_t nlisted,
+			    bool link_identity, int64_t now, bool hook, int64_t *new_ids,
+			    size_t *nnew);
+	/* Edited items rewritten in place (from plan entry I), each with its
+	 * item.updated event, in order. */
+	int (*items_edit)(void *b, const struct commit_doc *d, const struct commit_ref *r,
+			  size_t n, int64_t now);
+};
 
 struct store_ops {
 	const char *name;
@@ -14,8 +99,6 @@ struct store_ops {
 	int (*reopen)(void *b, void **out, char **err);
 	int (*feeds_sync)(void *b, const struct config *c);
 	int (*feed_load)(void *b, const char *name, struct feed_state *out);
-	int (*commit_fetch)(void *b, const struct feed_state *st, const struct doc *doc,
-			    unsigned feed_events, bool hook, struct store_news *news);
 	int (*items_each)(void *b, const struct item_query *q, store_item_fn fn, void *ud,
 			  int64_t *next);
 	int (*events)(void *b, int64_t after, int limit, json_t **events, int64_t *next);
@@ -55,15 +138,25 @@ struct store_ops {
 	/* NULL: no other process writes the store. */
 	int (*news_fd)(void *b);
 	int (*news_read)(void *b, bool *any);
+
+	/* The storage primitives the domain files (commit.c ...) run on. */
+	const struct store_prims *prims;
 };
+
+/* The commit of one fetched document (commit.c), over OPS's primitives. */
+int commit_fetch(const struct store_prims *ops, void *b, const struct feed_state *st,
+		 const struct doc *doc, unsigned feed_events, bool hook,
+		 struct store_news *news);
 
 /* The SQLite backend (store/sqlite*.c): SPEC "sqlite", NULL or a *.db path. */
 extern const struct store_ops sqlite_store_ops;
+extern const struct store_prims sqlite_prims;
 int sqlite_backend_open(const char *spec, const char *state_dir, void **out, char **err);
 
 #ifdef FEEDD_HAVE_PG
 /* The PostgreSQL backend (store/pg*.c): SPEC a postgresql:// URI. */
 extern const struct store_ops pg_store_ops;
+extern const struct store_prims pg_prims;
 int pg_backend_open(const char *spec, void **out, char **err);
 #endif
 

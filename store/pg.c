@@ -865,13 +865,13 @@ int pg_feed_id(struct pg *s, const char *name, const char *url, bool create,
 }
 
 const struct store_ops pg_store_ops = {
+	.prims = &pg_prims,
 	.name = "postgresql",
 	.close = pg_close,
 	.reopen = pg_reopen,
 	.open_reader = pg_open_reader,
 	.feeds_sync = pg_op_feeds_sync,
 	.feed_load = pg_op_feed_load,
-	.commit_fetch = pg_op_commit_fetch,
 	.items_each = pg_op_items_each,
 	.events = pg_op_events,
 	.last_ids = pg_op_last_ids,

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "store/store.h"
+#include "store/backend.h"
 
 /* Every fixed statement, prepared once per connection (named "s<N>"). */
 enum pst {
@@ -158,8 +158,6 @@ extern const int pg_schema_version;
 int pg_op_feeds_sync(void *b, const struct config *c);
 int pg_op_feed_load(void *b, const char *name, struct feed_state *out);
 int pg_op_feeds_json(void *b, const char *name, json_t **out);
-int pg_op_commit_fetch(void *b, const struct feed_state *st, const struct doc *doc,
-		       unsigned ev, bool hook, struct store_news *news);
 int pg_op_items_each(void *b, const struct item_query *q, store_item_fn fn, void *ud,
 		     int64_t *next);
 int pg_op_feed_counts(void *b, const char *const *disabled, size_t ndisabled,
@@ -184,5 +182,4 @@ int pg_op_claim_feed(void *b, const struct feed_state *st, int64_t now, int64_t 
 int pg_op_host_answer(void *b, const char *host, bool is429, int64_t *n429);
 int pg_op_host_push(void *b, const char *host, int64_t ms);
 int pg_op_instances_json(void *b, int64_t now, json_t **out);
-
 #endif

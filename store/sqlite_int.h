@@ -16,7 +16,6 @@
 #define store_reopen(...) sqlite_store_reopen(__VA_ARGS__)
 #define store_feeds_sync(...) sqlite_store_feeds_sync(__VA_ARGS__)
 #define store_feed_load(...) sqlite_store_feed_load(__VA_ARGS__)
-#define store_commit_fetch(...) sqlite_store_commit_fetch(__VA_ARGS__)
 #define store_items_each(...) sqlite_store_items_each(__VA_ARGS__)
 #define store_open_reader(...) sqlite_store_open_reader(__VA_ARGS__)
 #define store_feed_counts(...) sqlite_store_feed_counts(__VA_ARGS__)
@@ -35,7 +34,7 @@
 #define store_checkpoint(...) sqlite_store_checkpoint(__VA_ARGS__)
 #define store_release_memory(...) sqlite_store_release_memory(__VA_ARGS__)
 
-#include "store/store.h"
+#include "store/backend.h"
 
 /* Every fixed statement, prepared once at open and kept until close. */
 enum stmt {

@@ -29,12 +29,6 @@ static int op_feed_load(void *b, const char *name, struct feed_state *out)
 	return store_feed_load(b, name, out);
 }
 
-static int op_commit_fetch(void *b, const struct feed_state *st, const struct doc *doc,
-			   unsigned ev, bool hook, struct store_news *news)
-{
-	return store_commit_fetch(b, st, doc, ev, hook, news);
-}
-
 static int op_items_each(void *b, const struct item_query *q, store_item_fn fn, void *ud,
 			 int64_t *next)
 {
@@ -134,12 +128,12 @@ static int op_checkpoint(void *b) { return store_checkpoint(b); }
 static int op_release_memory(void *b) { return store_release_memory(b); }
 
 const struct store_ops sqlite_store_ops = {
+	.prims = &sqlite_prims,
 	.name = "sqlite",
 	.close = op_close,
 	.reopen = op_reopen,
 	.feeds_sync = op_feeds_sync,
 	.feed_load = op_feed_load,
-	.commit_fetch = op_commit_fetch,
 	.items_each = op_items_each,
 	.events = op_events,
 	.last_ids = op_last_ids,

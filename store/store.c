@@ -112,7 +112,7 @@ int store_commit_fetch(struct store *s, const struct feed_state *st,
 		       const struct doc *doc, unsigned feed_events, bool hook,
 		       struct store_news *news)
 {
-	return s->ops->commit_fetch(s->b, st, doc, feed_events, hook, news);
+	return commit_fetch(s->ops->prims, s->b, st, doc, feed_events, hook, news);
 }
 
 static int collect_item(const struct item_row *row, void *ud)
