@@ -6,6 +6,7 @@
 #ifndef FEEDD_STORE_BACKEND_H
 #define FEEDD_STORE_BACKEND_H
 
+#include "core/feedstate.h"
 #include "store/dedup.h"
 #include "store/store.h"
 
@@ -51,6 +52,8 @@ struct commit_ref {
 	size_t i;
 };
 
+typedef int (*feed_facts_fn)(const char *name, struct feedstate_facts *f, void *ud);
+
 /* The storage primitives: what the domain files (commit.c ...) ask a
  * backend for. Each is a statement or a few (the SQL is the backend's, the
  * rule is not): 0 or a negative errno, the backend's message logged. */
@@ -91,6 +94,10 @@ struct store_prims {
 	 * item.updated event, in order. */
 	int (*items_edit)(void *b, const struct commit_doc *d, const struct commit_ref *r,
 			  size_t n, int64_t now);
+	/* Every feed row, with what the state rule looks at (core/feedstate.h;
+	 * DISABLED is the caller's to set): FN each, in no order; a negative
+	 * return from FN stops the walk and is returned. */
+	int (*feeds_facts_each)(void *b, feed_facts_fn fn, void *ud);
 };
 
 struct store_ops {
@@ -104,8 +111,6 @@ struct store_ops {
 	int (*events)(void *b, int64_t after, int limit, json_t **events, int64_t *next);
 	int (*last_ids)(void *b, int64_t *last_item_id, int64_t *last_event_seq);
 	int (*feeds_json)(void *b, const char *name, json_t **out);
-	int (*feed_counts)(void *b, const char *const *disabled, size_t ndisabled,
-			   struct store_feed_counts *out);
 	int (*consumer_get)(void *b, const char *name, bool create, bool from_now,
 			    int64_t *cursor);
 	int (*consumer_ack)(void *b, const char *name, int64_t upto);
@@ -147,6 +152,10 @@ struct store_ops {
 int commit_fetch(const struct store_prims *ops, void *b, const struct feed_state *st,
 		 const struct doc *doc, unsigned feed_events, bool hook,
 		 struct store_news *news);
+
+/* store_feed_counts (feed_state.c), over OPS's primitives. */
+int feed_state_counts(const struct store_prims *ops, void *b, const char *const *disabled,
+		      size_t ndisabled, struct store_feed_counts *out);
 
 /* The SQLite backend (store/sqlite*.c): SPEC "sqlite", NULL or a *.db path. */
 extern const struct store_ops sqlite_store_ops;

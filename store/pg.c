@@ -876,7 +876,6 @@ const struct store_ops pg_store_ops = {
 	.events = pg_op_events,
 	.last_ids = pg_op_last_ids,
 	.feeds_json = pg_op_feeds_json,
-	.feed_counts = pg_op_feed_counts,
 	.consumer_get = pg_op_consumer_get,
 	.consumer_ack = pg_op_consumer_ack,
 	.consumers_json = pg_op_consumers_json,

@@ -160,8 +160,7 @@ int pg_op_feed_load(void *b, const char *name, struct feed_state *out);
 int pg_op_feeds_json(void *b, const char *name, json_t **out);
 int pg_op_items_each(void *b, const struct item_query *q, store_item_fn fn, void *ud,
 		     int64_t *next);
-int pg_op_feed_counts(void *b, const char *const *disabled, size_t ndisabled,
-		      struct store_feed_counts *out);
+int pg_op_feeds_facts_each(void *b, feed_facts_fn fn, void *ud);
 int pg_op_events(void *b, int64_t after, int limit, json_t **events, int64_t *next);
 int pg_op_last_ids(void *b, int64_t *last_item_id, int64_t *last_event_seq);
 int pg_op_consumer_get(void *b, const char *name, bool create, bool from_now,

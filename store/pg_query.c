@@ -459,39 +459,30 @@ int pg_op_prune(void *b, const char *feed, int64_t now, int64_t retention,
 	return 0;
 }
 
-/* The API's feed states (daemon/api.c, feed_state_of) counted in one
- * aggregate query rather than one JSON object per feed. */
-int pg_op_feed_counts(void *b, const char *const *disabled, size_t ndisabled,
-		      struct store_feed_counts *out)
+int pg_op_feeds_facts_each(void *b, feed_facts_fn fn, void *ud)
 {
 	struct pg *s = b;
 	int r = pg_ready(s);
 	if (r < 0)
 		return r;
-	char *names = feeds_array(disabled, ndisabled);
-	if (!names)
-		return -ENOMEM;
-	const char *const params[1] = { names };
-	PGresult *res = PQexecParams(s->conn,
-		"SELECT CASE WHEN removed THEN 0 WHEN gone THEN 1 WHEN name = ANY ($1::text[])"
-		" THEN 2 WHEN last_error LIKE 'truncated%' THEN 6"
-		" WHEN failures > 0 OR last_error IS NOT NULL THEN 3"
-		" WHEN coalesce(last_success, 0) = 0 THEN 4"
-		" ELSE 5 END AS st, count(*) FROM feeds GROUP BY st",
-		1, NULL, params, NULL, NULL, 0);
-	free(names);
+	/* Not a prepared statement: asked once per GET /v1/status. */
+	PGresult *res = PQexec(s->conn, "SELECT name, removed, gone, last_error, failures,"
+			       " coalesce(last_success, 0) FROM feeds");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		r = pg_fail(s, res, "feed counts");
+		r = pg_fail(s, res, "feed facts");
 		PQclear(res);
 		return r;
 	}
-	int64_t *slot[7] = { &out->removed, &out->gone, &out->disabled, &out->failing,
-			     &out->fresh, &out->ok, &out->truncated };
-	for (int i = 0; i < PQntuples(res); i++) {
-		int64_t k = pg_int(res, i, 0);
-		if (k >= 0 && k < 7)
-			*slot[k] = pg_int(res, i, 1);
+	for (int i = 0; i < PQntuples(res) && r == 0; i++) {
+		struct feedstate_facts f = {
+			.removed = pg_bool(res, i, 1),
+			.gone = pg_bool(res, i, 2),
+			.last_error = pg_str(res, i, 3),
+			.failures = pg_int(res, i, 4),
+			.succeeded = pg_int(res, i, 5) != 0,
+		};
+		r = fn(PQgetvalue(res, i, 0), &f, ud);
 	}
 	PQclear(res);
-	return 0;
+	return r;
 }

@@ -312,44 +312,30 @@ int store_feeds_json(struct store *s, const char *name, json_t **out)
 	return 0;
 }
 
-/* The same rule as the API's feed state (daemon/api.c, feed_state_of), in
- * one pass over the feeds table instead of one JSON object per feed; ?1 is
- * a JSON array of the disabled feeds' names. */
-static const char feed_counts_sql[] =
-	"SELECT CASE WHEN removed THEN 0 WHEN gone THEN 1"
-	" WHEN name IN (SELECT value FROM json_each(?1)) THEN 2"
-	" WHEN last_error LIKE 'truncated%' THEN 6"
-	" WHEN failures > 0 OR last_error IS NOT NULL THEN 3"
-	" WHEN coalesce(last_success, 0) = 0 THEN 4 ELSE 5 END AS st, count(*)"
-	" FROM feeds GROUP BY st";
+/* Not a kept statement: asked once per GET /v1/status. */
+static const char feeds_facts_sql[] =
+	"SELECT name, removed, gone, last_error, failures, coalesce(last_success, 0) FROM feeds";
 
-int store_feed_counts(struct store *s, const char *const *disabled, size_t ndisabled,
-		      struct store_feed_counts *out)
+int sqlite_op_feeds_facts_each(void *b, feed_facts_fn fn, void *ud)
 {
-	memset(out, 0, sizeof *out);
-	json_t *names = json_array();
-	for (size_t i = 0; i < ndisabled; i++)
-		json_array_append_new(names, json_string_lossy(disabled[i]));
-	char *text = json_dumps(names, JSON_COMPACT);
-	json_decref(names);
-	if (!text)
-		return -ENOMEM;
+	struct store *s = b;
 	sqlite3_stmt *st = NULL;
-	/* Not a kept statement: asked once per GET /v1/status. */
-	int rc = sqlite3_prepare_v2(s->db, feed_counts_sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		free(text);
-		return store_fail(s, rc, "feed counts");
-	}
-	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-	int64_t *slot[7] = { &out->removed, &out->gone, &out->disabled, &out->failing,
-			     &out->fresh, &out->ok, &out->truncated };
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int k = sqlite3_column_int(st, 0);
-		if (k >= 0 && k < 7)
-			*slot[k] = sqlite3_column_int64(st, 1);
+	int rc = sqlite3_prepare_v2(s->db, feeds_facts_sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, "feed facts");
+	int r = 0;
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct feedstate_facts f = {
+			.removed = sqlite3_column_int(st, 1) != 0,
+			.gone = sqlite3_column_int(st, 2) != 0,
+			.last_error = (const char *)sqlite3_column_text(st, 3),
+			.failures = sqlite3_column_int64(st, 4),
+			.succeeded = sqlite3_column_int64(st, 5) != 0,
+		};
+		r = fn((const char *)sqlite3_column_text(st, 0), &f, ud);
 	}
 	sqlite3_finalize(st);
-	free(text);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "feed counts");
+	if (r < 0)
+		return r;
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "feed facts");
 }

@@ -18,7 +18,6 @@
 #define store_feed_load(...) sqlite_store_feed_load(__VA_ARGS__)
 #define store_items_each(...) sqlite_store_items_each(__VA_ARGS__)
 #define store_open_reader(...) sqlite_store_open_reader(__VA_ARGS__)
-#define store_feed_counts(...) sqlite_store_feed_counts(__VA_ARGS__)
 #define store_events(...) sqlite_store_events(__VA_ARGS__)
 #define store_last_ids(...) sqlite_store_last_ids(__VA_ARGS__)
 #define store_feeds_json(...) sqlite_store_feeds_json(__VA_ARGS__)
@@ -186,5 +185,8 @@ const char *sqlite_vfs_name(void);
 /* The feed's row id, creating the row if CREATE. -ENOENT when unknown. */
 int store_feed_id(struct store *s, const char *name, const char *url, bool create,
 		  int64_t now, int64_t *id);
+
+/* The feed rows for the state rule (sqlite_feeds.c; backend.h). */
+int sqlite_op_feeds_facts_each(void *b, feed_facts_fn fn, void *ud);
 
 #endif

@@ -43,12 +43,6 @@ static int op_open_reader(void *b, void **out)
 	return rc;
 }
 
-static int op_feed_counts(void *b, const char *const *disabled, size_t ndisabled,
-			  struct store_feed_counts *out)
-{
-	return store_feed_counts(b, disabled, ndisabled, out);
-}
-
 static int op_events(void *b, int64_t after, int limit, json_t **events, int64_t *next)
 {
 	return store_events(b, after, limit, events, next);
@@ -138,7 +132,6 @@ const struct store_ops sqlite_store_ops = {
 	.events = op_events,
 	.last_ids = op_last_ids,
 	.feeds_json = op_feeds_json,
-	.feed_counts = op_feed_counts,
 	.consumer_get = op_consumer_get,
 	.consumer_ack = op_consumer_ack,
 	.consumers_json = op_consumers_json,

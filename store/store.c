@@ -162,8 +162,7 @@ int store_feeds_json(struct store *s, const char *name, json_t **out)
 int store_feed_counts(struct store *s, const char *const *disabled, size_t ndisabled,
 		      struct store_feed_counts *out)
 {
-	memset(out, 0, sizeof *out);
-	return s->ops->feed_counts(s->b, disabled, ndisabled, out);
+	return feed_state_counts(s->ops->prims, s->b, disabled, ndisabled, out);
 }
 
 int store_consumer_get(struct store *s, const char *name, bool create, bool from_now,
