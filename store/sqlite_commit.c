@@ -20,7 +20,7 @@
 #include "store/strtab.h"
 #include "store/sqlite_int.h"
 
-static int lookup(struct store *s, enum stmt id, int64_t feed, const char *arg,
+static int lookup(struct sqlite_store *s, enum stmt id, int64_t feed, const char *arg,
 		  struct dedup_found *f)
 {
 	sqlite3_stmt *st = store_stmt(s, id);
@@ -42,7 +42,7 @@ static int lookup(struct store *s, enum stmt id, int64_t feed, const char *arg,
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "item lookup");
 }
 
-static int item_update(struct store *s, int64_t id, const struct dedup_item *p, int64_t now)
+static int item_update(struct sqlite_store *s, int64_t id, const struct dedup_item *p, int64_t now)
 {
 	const struct item *it = p->it;
 	sqlite3_stmt *st = store_stmt(s, ST_ITEM_UPDATE);
@@ -65,7 +65,7 @@ static int item_update(struct store *s, int64_t id, const struct dedup_item *p, 
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "item update");
 }
 
-static int item_rekey(struct store *s, int64_t id, const struct dedup_item *p)
+static int item_rekey(struct sqlite_store *s, int64_t id, const struct dedup_item *p)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_ITEM_REKEY);
 	sqlite3_bind_int64(st, 1, id);
@@ -80,7 +80,7 @@ static int item_rekey(struct store *s, int64_t id, const struct dedup_item *p)
 /* Events and hook deliveries for the document's new items (ids above
  * LAST): two statements, not two per item. The full-text index follows
  * later (sqlite_fts.c). */
-static int finish_new(struct store *s, const char *feed_name, int64_t last, int64_t now,
+static int finish_new(struct sqlite_store *s, const char *feed_name, int64_t last, int64_t now,
 		      bool hook)
 {
 	enum stmt ids[2] = {ST_EVENTS_NEW, ST_HOOKS_NEW};
@@ -138,7 +138,7 @@ static char *strtab_json(const struct strtab *t)
 
 /* The stored rows of the document's identities (ALT: of the other
  * identities of the items whose own one is not stored), in one statement. */
-static int load_known(struct store *s, struct commit_doc *w, bool alt)
+static int load_known(struct sqlite_store *s, struct commit_doc *w, bool alt)
 {
 	if (!w->has_items)
 		return 0;
@@ -183,7 +183,7 @@ static int load_known(struct store *s, struct commit_doc *w, bool alt)
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "item lookup");
 }
 
-static int write_state(struct store *s, int64_t feed, const struct feed_state *fs,
+static int write_state(struct sqlite_store *s, int64_t feed, const struct feed_state *fs,
 		       const struct doc *doc)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_FEED_STATE);
@@ -230,10 +230,10 @@ static void sqlite_op_tx_rollback(void *b)
 static int sqlite_op_tx_commit(void *b, bool notify, struct store_news *news)
 {
 	(void)notify;
-	struct store *s = b;
+	struct sqlite_store *s = b;
 	int r = store_commit(s);
 	if (r == 0 && news)
-		store_last_ids(s, &news->last_item_id, &news->last_event_seq);
+		sqlite_store_last_ids(s, &news->last_item_id, &news->last_event_seq);
 	return r;
 }
 
@@ -245,7 +245,7 @@ static int sqlite_op_event_add(void *b, const char *type, int64_t now, const cha
 
 /* The row's identity rule and home page, and whether the feed has items
  * or tombstones. */
-static int feed_row(struct store *s, const char *name, struct commit_feed *fr)
+static int feed_row(struct sqlite_store *s, const char *name, struct commit_feed *fr)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_FEED_ID);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -276,7 +276,7 @@ static int feed_row(struct store *s, const char *name, struct commit_feed *fr)
 static int sqlite_op_feed_state_write(void *b, const struct feed_state *st, const struct doc *doc,
 			       int64_t now, struct commit_feed *fr)
 {
-	struct store *s = b;
+	struct sqlite_store *s = b;
 	int64_t feed;
 	int r = store_feed_id(s, st->name, st->url, true, now, &feed);
 	if (r == 0)
@@ -315,7 +315,7 @@ static int sqlite_op_items_rekey(void *b, const struct commit_doc *d, const stru
 
 static int sqlite_op_items_seen(void *b, const int64_t *ids, size_t n, int64_t now)
 {
-	struct store *s = b;
+	struct sqlite_store *s = b;
 	for (size_t k = 0; k < n; k++) {
 		sqlite3_stmt *st = store_stmt(s, ST_ITEM_SEEN);
 		sqlite3_bind_int64(st, 1, ids[k]);
@@ -330,7 +330,7 @@ static int sqlite_op_items_seen(void *b, const int64_t *ids, size_t n, int64_t n
 
 /* duplicate_of for the items to insert (DUP, per entry of NEWS): the first
  * item of another feed with the same canonical link, in one statement. */
-static int find_dups(struct store *s, const struct commit_doc *d, const size_t *news,
+static int find_dups(struct sqlite_store *s, const struct commit_doc *d, const size_t *news,
 		     size_t nnews, int64_t *dup)
 {
 	struct strtab canons;
@@ -366,7 +366,7 @@ static int find_dups(struct store *s, const struct commit_doc *d, const size_t *
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "duplicate lookup");
 }
 
-static int item_insert(struct store *s, int64_t feed, const struct dedup_item *p, int64_t dup,
+static int item_insert(struct sqlite_store *s, int64_t feed, const struct dedup_item *p, int64_t dup,
 		       int64_t now, int64_t *id)
 {
 	const struct item *it = p->it;
@@ -423,12 +423,12 @@ static int sqlite_op_items_insert(void *b, const struct commit_doc *d, const siz
 			   bool link_identity, int64_t now, bool hook, int64_t *new_ids,
 			   size_t *nnew)
 {
-	struct store *s = b;
+	struct sqlite_store *s = b;
 	*nnew = 0;
 	int64_t last_id = 0;
 	int64_t *dup = calloc(nnews ? nnews : 1, sizeof *dup);
 	int r = dup ? 0 : -ENOMEM;
-	if (r == 0 && nnews && (r = store_last_ids(s, &last_id, NULL)) == 0)
+	if (r == 0 && nnews && (r = sqlite_store_last_ids(s, &last_id, NULL)) == 0)
 		r = find_dups(s, d, news, nnews, dup);
 	for (size_t k = 0; k < nnews && r == 0; k++)
 		if ((r = item_insert(s, d->feed, &d->p[news[k]], dup[k], now, &new_ids[k])) == 0)

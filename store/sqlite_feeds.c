@@ -42,7 +42,7 @@ int feed_state_copy(struct feed_state *dst, const struct feed_state *src)
 	return -ENOMEM;
 }
 
-static int set_tags(struct store *s, int64_t feed, char *const *tags)
+static int set_tags(struct sqlite_store *s, int64_t feed, char *const *tags)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_TAGS_CLEAR);
 	sqlite3_bind_int64(st, 1, feed);
@@ -62,7 +62,7 @@ static int set_tags(struct store *s, int64_t feed, char *const *tags)
 	return 0;
 }
 
-static int set_removed(struct store *s, int64_t feed, bool removed)
+static int set_removed(struct sqlite_store *s, int64_t feed, bool removed)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_FEED_REMOVED);
 	sqlite3_bind_int64(st, 1, feed);
@@ -73,7 +73,7 @@ static int set_removed(struct store *s, int64_t feed, bool removed)
 }
 
 /* One configured feed: added, re-added, or its URL changed. */
-static int sync_feed(struct store *s, const struct feed_conf *fc, int64_t now)
+static int sync_feed(struct sqlite_store *s, const struct feed_conf *fc, int64_t now)
 {
 	int64_t id = 0;
 	bool known = false, removed = false;
@@ -124,7 +124,7 @@ static int cmp_name(const void *a, const void *b)
 }
 
 /* Feeds in the store that the config no longer names. */
-static int sync_removed(struct store *s, const struct config *c, int64_t now)
+static int sync_removed(struct sqlite_store *s, const struct config *c, int64_t now)
 {
 	const char **conf = malloc((c->nfeeds ? c->nfeeds : 1) * sizeof *conf);
 	if (!conf)
@@ -169,7 +169,7 @@ static int sync_removed(struct store *s, const struct config *c, int64_t now)
 	return r;
 }
 
-int store_feeds_sync(struct store *s, const struct config *c)
+int sqlite_store_feeds_sync(struct sqlite_store *s, const struct config *c)
 {
 	int64_t now = time(NULL);
 	int r = store_begin(s);
@@ -186,7 +186,7 @@ int store_feeds_sync(struct store *s, const struct config *c)
 	return r;
 }
 
-int store_feed_load(struct store *s, const char *name, struct feed_state *out)
+int sqlite_store_feed_load(struct sqlite_store *s, const char *name, struct feed_state *out)
 {
 	memset(out, 0, sizeof *out);
 	sqlite3_stmt *st = store_stmt(s, ST_FEED_LOAD);
@@ -281,7 +281,7 @@ static json_t *feed_row_json(sqlite3_stmt *st)
 		"hooks_failed", (json_int_t)sqlite3_column_int64(st, 29));
 }
 
-int store_feeds_json(struct store *s, const char *name, json_t **out)
+int sqlite_store_feeds_json(struct sqlite_store *s, const char *name, json_t **out)
 {
 	*out = NULL;
 	sqlite3_stmt *st = NULL;
@@ -318,7 +318,7 @@ static const char feeds_facts_sql[] =
 
 int sqlite_op_feeds_facts_each(void *b, feed_facts_fn fn, void *ud)
 {
-	struct store *s = b;
+	struct sqlite_store *s = b;
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(s->db, feeds_facts_sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)

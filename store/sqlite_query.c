@@ -50,7 +50,7 @@ json_t *item_row_json(sqlite3_stmt *st, int c)
 
 /* The items query for one combination of filters, prepared on first use and
  * kept: the shapes are few, the calls many. */
-static sqlite3_stmt *items_stmt(struct store *s, unsigned shape)
+static sqlite3_stmt *items_stmt(struct sqlite_store *s, unsigned shape)
 {
 	if (s->iq[shape])
 		return s->iq[shape];
@@ -115,7 +115,7 @@ static char *feeds_array(const char *const *feeds, size_t n)
 	return t;
 }
 
-int store_items_each(struct store *s, const struct item_query *q, store_item_fn fn, void *ud,
+int sqlite_store_items_each(struct sqlite_store *s, const struct item_query *q, store_item_fn fn, void *ud,
 		     int64_t *next)
 {
 	int64_t after = q->after > 0 ? q->after : 0;
@@ -123,7 +123,7 @@ int store_items_each(struct store *s, const struct item_query *q, store_item_fn 
 		*next = after;
 	if (q->consumer) {
 		int64_t cursor;
-		int r = store_consumer_get(s, q->consumer, false, false, &cursor);
+		int r = sqlite_store_consumer_get(s, q->consumer, false, false, &cursor);
 		if (r < 0)
 			return r;
 		if (cursor > after)
@@ -192,7 +192,7 @@ int store_items_each(struct store *s, const struct item_query *q, store_item_fn 
 	return 0;
 }
 
-int store_events(struct store *s, int64_t after, int limit, json_t **events, int64_t *next)
+int sqlite_store_events(struct sqlite_store *s, int64_t after, int limit, json_t **events, int64_t *next)
 {
 	*events = NULL;
 	if (next)
@@ -234,7 +234,7 @@ int store_events(struct store *s, int64_t after, int limit, json_t **events, int
 
 /* --- consumers --- */
 
-int store_consumer_get(struct store *s, const char *name, bool create, bool from_now,
+int sqlite_store_consumer_get(struct sqlite_store *s, const char *name, bool create, bool from_now,
 		       int64_t *cursor)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_CONSUMER_GET);
@@ -251,7 +251,7 @@ int store_consumer_get(struct store *s, const char *name, bool create, bool from
 		return -ENOENT;
 	int64_t start = 0;
 	if (from_now) {
-		int r = store_last_ids(s, &start, NULL);
+		int r = sqlite_store_last_ids(s, &start, NULL);
 		if (r < 0)
 			return r;
 	}
@@ -267,10 +267,10 @@ int store_consumer_get(struct store *s, const char *name, bool create, bool from
 	return 0;
 }
 
-int store_consumer_ack(struct store *s, const char *name, int64_t upto)
+int sqlite_store_consumer_ack(struct sqlite_store *s, const char *name, int64_t upto)
 {
 	int64_t cursor;
-	int r = store_consumer_get(s, name, true, false, &cursor);
+	int r = sqlite_store_consumer_get(s, name, true, false, &cursor);
 	if (r < 0)
 		return r;
 	/* An ack must survive a power cut: this one commit waits for the disk. */
@@ -288,7 +288,7 @@ int store_consumer_ack(struct store *s, const char *name, int64_t upto)
 	return r < 0 ? r : r2;
 }
 
-int store_consumers_json(struct store *s, json_t **out)
+int sqlite_store_consumers_json(struct sqlite_store *s, json_t **out)
 {
 	*out = NULL;
 	sqlite3_stmt *st = store_stmt(s, ST_CONSUMERS);
@@ -312,7 +312,7 @@ int store_consumers_json(struct store *s, json_t **out)
 
 /* --- hook deliveries --- */
 
-int store_hook_due(struct store *s, int64_t now, int max, struct hook_job **jobs, size_t *n)
+int sqlite_store_hook_due(struct sqlite_store *s, int64_t now, int max, struct hook_job **jobs, size_t *n)
 {
 	*jobs = NULL;
 	*n = 0;
@@ -352,7 +352,7 @@ void store_hook_jobs_free(struct hook_job *jobs, size_t n)
 	free(jobs);
 }
 
-int store_hook_result(struct store *s, int64_t item_id, bool ok, int64_t next_try,
+int sqlite_store_hook_result(struct sqlite_store *s, int64_t item_id, bool ok, int64_t next_try,
 		      const char *error)
 {
 	enum stmt id = ok ? ST_HOOK_DONE : next_try ? ST_HOOK_RETRY : ST_HOOK_GIVE_UP;
@@ -387,7 +387,7 @@ int store_hook_result(struct store *s, int64_t item_id, bool ok, int64_t next_tr
 	return r;
 }
 
-int store_hook_parked_json(struct store *s, const char *feed, json_t **out)
+int sqlite_store_hook_parked_json(struct sqlite_store *s, const char *feed, json_t **out)
 {
 	*out = NULL;
 	sqlite3_stmt *st = store_stmt(s, ST_HOOK_PARKED);
@@ -414,7 +414,7 @@ int store_hook_parked_json(struct store *s, const char *feed, json_t **out)
 	return 0;
 }
 
-int store_hook_retry(struct store *s, const char *feed, int64_t now, int64_t *n)
+int sqlite_store_hook_retry(struct sqlite_store *s, const char *feed, int64_t now, int64_t *n)
 {
 	*n = 0;
 	int r = store_begin(s);
@@ -437,7 +437,7 @@ int store_hook_retry(struct store *s, const char *feed, int64_t now, int64_t *n)
 
 /* --- retention --- */
 
-int store_prune(struct store *s, const char *feed, int64_t now, int64_t retention,
+int sqlite_store_prune(struct sqlite_store *s, const char *feed, int64_t now, int64_t retention,
 		int64_t max_items, int batch, int *pruned)
 {
 	if (pruned)
