@@ -52,7 +52,45 @@ struct commit_ref {
 	size_t i;
 };
 
+/* One result row, read by column (from 0): TEXT NULL for SQL NULL, NUM 0
+ * for it; lent until the callback it is handed to returns. */
+struct store_row {
+	const char *(*text)(const struct store_row *r, int col);
+	int64_t (*num)(const struct store_row *r, int col);
+	bool (*flag)(const struct store_row *r, int col);
+	const void *res;             /* the backend's statement or result */
+	int row;
+};
+typedef int (*store_row_fn)(const struct store_row *row, void *ud);
+typedef int (*feed_each_fn)(int64_t id, const char *name, bool removed, void *ud);
+
 typedef int (*feed_facts_fn)(const char *name, struct feedstate_facts *f, void *ud);
+
+/* What feeds.c and feed_state.c ask a backend for. */
+struct feed_prims {
+	/* Every feed row, with what the state rule looks at (core/feedstate.h;
+	 * DISABLED is the caller's to set): FN each, in no order; a negative
+	 * return from FN stops the walk and is returned. */
+	int (*feeds_facts_each)(void *b, feed_facts_fn fn, void *ud);
+	/* The feed NAME's id, its configured url (a heap
+	 * copy, or NULL) and whether it is marked removed; -ENOENT: no row. */
+	int (*feed_find)(void *b, const char *name, int64_t *id, char **url, bool *removed);
+	/* A new row for NAME at URL (on a shared store, the one another
+	 * instance inserted meanwhile). */
+	int (*feed_add)(void *b, const char *name, const char *url, int64_t now, int64_t *id);
+	int (*feed_set_removed)(void *b, int64_t id, bool removed);
+	/* A new URL: validators, effective_url and gone cleared. */
+	int (*feed_set_url)(void *b, int64_t id, const char *url);
+	/* The feed's tags become TAGS (NULL-terminated; NULL: none). */
+	int (*feed_set_tags)(void *b, int64_t id, char *const *tags);
+	/* Every feed row: FN each; a negative return stops the walk. */
+	int (*feeds_each)(void *b, feed_each_fn fn, void *ud);
+	/* Feed NAME's row in the columns of feeds.c, load_row; -ENOENT: none. */
+	int (*feed_row)(void *b, const char *name, store_row_fn fn, void *ud);
+	/* Every feed's row (NAME's only, when not NULL), by name, in the
+	 * columns of feeds.c, feed_row_json. */
+	int (*feeds_rows)(void *b, const char *name, store_row_fn fn, void *ud);
+};
 
 /* The storage primitives: what the domain files (commit.c ...) ask a
  * backend for. Each is a statement or a few (the SQL is the backend's, the
@@ -94,23 +132,18 @@ struct store_prims {
 	 * item.updated event, in order. */
 	int (*items_edit)(void *b, const struct commit_doc *d, const struct commit_ref *r,
 			  size_t n, int64_t now);
-	/* Every feed row, with what the state rule looks at (core/feedstate.h;
-	 * DISABLED is the caller's to set): FN each, in no order; a negative
-	 * return from FN stops the walk and is returned. */
-	int (*feeds_facts_each)(void *b, feed_facts_fn fn, void *ud);
+	/* The feed rows' primitives (feeds.c, feed_state.c). */
+	const struct feed_prims *feeds;
 };
 
 struct store_ops {
 	const char *name;
 	void (*close)(void *b);
 	int (*reopen)(void *b, void **out, char **err);
-	int (*feeds_sync)(void *b, const struct config *c);
-	int (*feed_load)(void *b, const char *name, struct feed_state *out);
 	int (*items_each)(void *b, const struct item_query *q, store_item_fn fn, void *ud,
 			  int64_t *next);
 	int (*events)(void *b, int64_t after, int limit, json_t **events, int64_t *next);
 	int (*last_ids)(void *b, int64_t *last_item_id, int64_t *last_event_seq);
-	int (*feeds_json)(void *b, const char *name, json_t **out);
 	int (*consumer_get)(void *b, const char *name, bool create, bool from_now,
 			    int64_t *cursor);
 	int (*consumer_ack)(void *b, const char *name, int64_t upto);
@@ -152,6 +185,11 @@ struct store_ops {
 int commit_fetch(const struct store_prims *ops, void *b, const struct feed_state *st,
 		 const struct doc *doc, unsigned feed_events, bool hook,
 		 struct store_news *news);
+
+/* store_feeds_sync, store_feed_load, store_feeds_json (feeds.c). */
+int feeds_sync(const struct store_prims *ops, void *b, const struct config *c);
+int feed_load(const struct store_prims *ops, void *b, const char *name, struct feed_state *out);
+int feeds_json(const struct store_prims *ops, void *b, const char *name, json_t **out);
 
 /* store_feed_counts (feed_state.c), over OPS's primitives. */
 int feed_state_counts(const struct store_prims *ops, void *b, const char *const *disabled,

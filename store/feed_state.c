@@ -45,7 +45,7 @@ int feed_state_counts(const struct store_prims *ops, void *b, const char *const 
 		memcpy(c.disabled, disabled, ndisabled * sizeof *c.disabled);
 		qsort(c.disabled, ndisabled, sizeof *c.disabled, cmp_name);
 	}
-	int r = ops->feeds_facts_each(b, count_one, &c);
+	int r = ops->feeds->feeds_facts_each(b, count_one, &c);
 	free(c.disabled);
 	if (r < 0)
 		memset(out, 0, sizeof *out);

@@ -691,5 +691,5 @@ const struct store_prims pg_prims = {
 	.items_seen = pg_op_items_seen,
 	.items_insert = pg_op_items_insert,
 	.items_edit = pg_op_items_edit,
-	.feeds_facts_each = pg_op_feeds_facts_each,
+	.feeds = &pg_feed_prims,
 };

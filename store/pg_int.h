@@ -154,13 +154,12 @@ int pg_feed_id(struct pg *s, const char *name, const char *url, bool create,
 extern const char *const pg_migrations[];
 extern const int pg_schema_version;
 
+/* The feed rows' primitives (pg_feeds.c). */
+extern const struct feed_prims pg_feed_prims;
+
 /* The entries of pg_store_ops, by file. */
-int pg_op_feeds_sync(void *b, const struct config *c);
-int pg_op_feed_load(void *b, const char *name, struct feed_state *out);
-int pg_op_feeds_json(void *b, const char *name, json_t **out);
 int pg_op_items_each(void *b, const struct item_query *q, store_item_fn fn, void *ud,
 		     int64_t *next);
-int pg_op_feeds_facts_each(void *b, feed_facts_fn fn, void *ud);
 int pg_op_events(void *b, int64_t after, int limit, json_t **events, int64_t *next);
 int pg_op_last_ids(void *b, int64_t *last_item_id, int64_t *last_event_seq);
 int pg_op_consumer_get(void *b, const char *name, bool create, bool from_now,

@@ -459,30 +459,3 @@ int pg_op_prune(void *b, const char *feed, int64_t now, int64_t retention,
 	return 0;
 }
 
-int pg_op_feeds_facts_each(void *b, feed_facts_fn fn, void *ud)
-{
-	struct pg *s = b;
-	int r = pg_ready(s);
-	if (r < 0)
-		return r;
-	/* Not a prepared statement: asked once per GET /v1/status. */
-	PGresult *res = PQexec(s->conn, "SELECT name, removed, gone, last_error, failures,"
-			       " coalesce(last_success, 0) FROM feeds");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		r = pg_fail(s, res, "feed facts");
-		PQclear(res);
-		return r;
-	}
-	for (int i = 0; i < PQntuples(res) && r == 0; i++) {
-		struct feedstate_facts f = {
-			.removed = pg_bool(res, i, 1),
-			.gone = pg_bool(res, i, 2),
-			.last_error = pg_str(res, i, 3),
-			.failures = pg_int(res, i, 4),
-			.succeeded = pg_int(res, i, 5) != 0,
-		};
-		r = fn(PQgetvalue(res, i, 0), &f, ud);
-	}
-	PQclear(res);
-	return r;
-}

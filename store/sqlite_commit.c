@@ -476,5 +476,5 @@ const struct store_prims sqlite_prims = {
 	.items_seen = sqlite_op_items_seen,
 	.items_insert = sqlite_op_items_insert,
 	.items_edit = sqlite_op_items_edit,
-	.feeds_facts_each = sqlite_op_feeds_facts_each,
+	.feeds = &sqlite_feed_prims,
 };

@@ -184,11 +184,8 @@ int sqlite_store_last_ids(struct sqlite_store *s, int64_t *last_item_id, int64_t
 int sqlite_store_figures(struct sqlite_store *s, struct store_figures *f);
 int sqlite_store_checkpoint(struct sqlite_store *s);
 int sqlite_store_release_memory(struct sqlite_store *s);
-int sqlite_store_feeds_sync(struct sqlite_store *s, const struct config *c);
-int sqlite_store_feed_load(struct sqlite_store *s, const char *name, struct feed_state *out);
-int sqlite_store_feeds_json(struct sqlite_store *s, const char *name, json_t **out);
 
-/* The feed rows for the state rule (sqlite_feeds.c; backend.h). */
-int sqlite_op_feeds_facts_each(void *b, feed_facts_fn fn, void *ud);
+/* The feed rows' primitives (sqlite_feeds.c). */
+extern const struct feed_prims sqlite_feed_prims;
 
 #endif

@@ -21,13 +21,6 @@ static int op_reopen(void *b, void **out, char **err)
 	return r;
 }
 
-static int op_feeds_sync(void *b, const struct config *c) { return sqlite_store_feeds_sync(b, c); }
-
-static int op_feed_load(void *b, const char *name, struct feed_state *out)
-{
-	return sqlite_store_feed_load(b, name, out);
-}
-
 static int op_items_each(void *b, const struct item_query *q, store_item_fn fn, void *ud,
 			 int64_t *next)
 {
@@ -50,11 +43,6 @@ static int op_events(void *b, int64_t after, int limit, json_t **events, int64_t
 static int op_last_ids(void *b, int64_t *item, int64_t *event)
 {
 	return sqlite_store_last_ids(b, item, event);
-}
-
-static int op_feeds_json(void *b, const char *name, json_t **out)
-{
-	return sqlite_store_feeds_json(b, name, out);
 }
 
 static int op_consumer_get(void *b, const char *name, bool create, bool from_now,
@@ -125,12 +113,9 @@ const struct store_ops sqlite_store_ops = {
 	.name = "sqlite",
 	.close = op_close,
 	.reopen = op_reopen,
-	.feeds_sync = op_feeds_sync,
-	.feed_load = op_feed_load,
 	.items_each = op_items_each,
 	.events = op_events,
 	.last_ids = op_last_ids,
-	.feeds_json = op_feeds_json,
 	.consumer_get = op_consumer_get,
 	.consumer_ack = op_consumer_ack,
 	.consumers_json = op_consumers_json,

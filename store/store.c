@@ -100,12 +100,12 @@ void store_close(struct store *s)
 
 int store_feeds_sync(struct store *s, const struct config *c)
 {
-	return s->ops->feeds_sync(s->b, c);
+	return feeds_sync(s->ops->prims, s->b, c);
 }
 
 int store_feed_load(struct store *s, const char *name, struct feed_state *out)
 {
-	return s->ops->feed_load(s->b, name, out);
+	return feed_load(s->ops->prims, s->b, name, out);
 }
 
 int store_commit_fetch(struct store *s, const struct feed_state *st,
@@ -156,7 +156,7 @@ int store_last_ids(struct store *s, int64_t *last_item_id, int64_t *last_event_s
 
 int store_feeds_json(struct store *s, const char *name, json_t **out)
 {
-	return s->ops->feeds_json(s->b, name, out);
+	return feeds_json(s->ops->prims, s->b, name, out);
 }
 
 int store_feed_counts(struct store *s, const char *const *disabled, size_t ndisabled,
