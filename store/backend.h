@@ -10,6 +10,35 @@
 #include "store/dedup.h"
 #include "store/store.h"
 
+/* --- what query.c hands the backends --- */
+
+/* Shapes of the items query: one bit per optional filter. */
+enum {
+	IQ_BEFORE = 1 << 0,
+	IQ_FEEDS = 1 << 1,
+	IQ_TAG = 1 << 2,
+	IQ_FTS = 1 << 3,
+	IQ_SINCE = 1 << 4,
+	IQ_DISTINCT = 1 << 5,
+	IQ_DESC = 1 << 6,
+	IQ__SHAPES = 1 << 7
+};
+
+/* One items query: store.h's struct item_query with the consumer's
+ * cursor applied to AFTER and LIMIT within 1..1000. */
+struct items_args {
+	int64_t after, before;
+	const char *const *feeds;
+	size_t nfeeds;
+	const char *tag;
+	const char *q;               /* the user's text query, or NULL */
+	int64_t since;
+	bool distinct, desc;
+	int limit;
+};
+/* The shape of A's statement; FTS: the backend has a text query to match. */
+unsigned items_shape(const struct items_args *a, bool fts);
+
 /* --- what commit.c hands the backends and gets back --- */
 
 /* The feed's row as the state write left it: what the dedup needs. */
@@ -132,16 +161,48 @@ struct store_prims {
 	 * item.updated event, in order. */
 	int (*items_edit)(void *b, const struct commit_doc *d, const struct commit_ref *r,
 			  size_t n, int64_t now);
+	/* The items of A (query.c) in its order, handed to FN one row at a
+	 * time; a negative return from FN stops the walk and is returned. */
+	int (*items_rows)(void *b, const struct items_args *a, store_item_fn fn, void *ud);
 	/* The feed rows' primitives (feeds.c, feed_state.c). */
 	const struct feed_prims *feeds;
 };
+
+/* A backend's feed_prims: its static functions of these very names. */
+#define FEED_PRIMS { \
+	.feeds_facts_each = feeds_facts_each, \
+	.feed_find = feed_find, \
+	.feed_add = feed_add, \
+	.feed_set_removed = feed_set_removed, \
+	.feed_set_url = feed_set_url, \
+	.feed_set_tags = feed_set_tags, \
+	.feeds_each = feeds_each, \
+	.feed_row = feed_row, \
+	.feeds_rows = feeds_rows, \
+}
+
+/* A backend's store_prims: its static functions of these very names, its
+ * feed_prims FEEDS_ and its items_rows ITEMS_. */
+#define STORE_PRIMS(feeds_, items_) { \
+	.tx_begin = tx_begin, \
+	.tx_rollback = tx_rollback, \
+	.tx_commit = tx_commit, \
+	.event_add = event_add, \
+	.feed_state_write = feed_state_write, \
+	.doc_lookup = doc_lookup, \
+	.doc_probe = doc_probe, \
+	.items_rekey = items_rekey, \
+	.items_seen = items_seen, \
+	.items_insert = items_insert, \
+	.items_edit = items_edit, \
+	.items_rows = (items_), \
+	.feeds = &(feeds_), \
+}
 
 struct store_ops {
 	const char *name;
 	void (*close)(void *b);
 	int (*reopen)(void *b, void **out, char **err);
-	int (*items_each)(void *b, const struct item_query *q, store_item_fn fn, void *ud,
-			  int64_t *next);
 	int (*events)(void *b, int64_t after, int limit, json_t **events, int64_t *next);
 	int (*last_ids)(void *b, int64_t *last_item_id, int64_t *last_event_seq);
 	int (*consumer_get)(void *b, const char *name, bool create, bool from_now,
@@ -185,6 +246,10 @@ struct store_ops {
 int commit_fetch(const struct store_prims *ops, void *b, const struct feed_state *st,
 		 const struct doc *doc, unsigned feed_events, bool hook,
 		 struct store_news *news);
+
+/* store_items_each (query.c). */
+int items_each(const struct store_ops *ops, void *b, const struct item_query *q,
+	       store_item_fn fn, void *ud, int64_t *next);
 
 /* store_feeds_sync, store_feed_load, store_feeds_json (feeds.c). */
 int feeds_sync(const struct store_prims *ops, void *b, const struct config *c);

@@ -870,7 +870,6 @@ const struct store_ops pg_store_ops = {
 	.close = pg_close,
 	.reopen = pg_reopen,
 	.open_reader = pg_open_reader,
-	.items_each = pg_op_items_each,
 	.events = pg_op_events,
 	.last_ids = pg_op_last_ids,
 	.consumer_get = pg_op_consumer_get,

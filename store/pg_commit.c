@@ -495,7 +495,7 @@ static int write_state(struct pg *s, const struct feed_state *fs, const struct d
  * event seq, in one round trip: one query string, a result for each
  * statement. Only a failed COMMIT (or what precedes it) fails the commit;
  * the transaction is over once COMMIT has answered. */
-static int pg_op_tx_commit(void *b, bool notify, struct store_news *news)
+static int tx_commit(void *b, bool notify, struct store_news *news)
 {
 	struct pg *s = b;
 	char sql[96];
@@ -532,23 +532,23 @@ static int pg_op_tx_commit(void *b, bool notify, struct store_news *news)
 
 /* --- the primitives of store/backend.h --- */
 
-static int pg_op_tx_begin(void *b)
+static int tx_begin(void *b)
 {
 	return pg_begin(b);
 }
 
-static void pg_op_tx_rollback(void *b)
+static void tx_rollback(void *b)
 {
 	pg_rollback(b);
 }
 
-static int pg_op_event_add(void *b, const char *type, int64_t now, const char *feed,
+static int event_add(void *b, const char *type, int64_t now, const char *feed,
 		    int64_t item_id, json_t *data)
 {
 	return pg_event(b, type, now, feed, item_id, data);
 }
 
-static int pg_op_feed_state_write(void *b, const struct feed_state *st, const struct doc *doc,
+static int feed_state_write(void *b, const struct feed_state *st, const struct doc *doc,
 			   int64_t now, struct commit_feed *fr)
 {
 	struct commit_feed mine = {0};
@@ -558,13 +558,13 @@ static int pg_op_feed_state_write(void *b, const struct feed_state *st, const st
 }
 
 /* Everything the rules may ask: prefetched. */
-static int pg_op_doc_lookup(void *b, struct commit_doc *d)
+static int doc_lookup(void *b, struct commit_doc *d)
 {
 	d->prefetched = true;
 	return load(b, d);
 }
 
-static int pg_op_doc_probe(void *b, int64_t feed, enum commit_probe what, const char *arg,
+static int doc_probe(void *b, int64_t feed, enum commit_probe what, const char *arg,
 		    struct dedup_found *f)
 {
 	enum pst id = what == PROBE_TOMB_KEY ? PS_TOMB_BY_KEY :
@@ -573,7 +573,7 @@ static int pg_op_doc_probe(void *b, int64_t feed, enum commit_probe what, const 
 }
 
 /* One statement for them all. */
-static int pg_op_items_rekey(void *b, const struct commit_doc *d, const struct commit_ref *ref,
+static int items_rekey(void *b, const struct commit_doc *d, const struct commit_ref *ref,
 		      size_t n)
 {
 	struct arr a[4] = {{0}};
@@ -592,7 +592,7 @@ static int pg_op_items_rekey(void *b, const struct commit_doc *d, const struct c
 	return r;
 }
 
-static int pg_op_items_seen(void *b, const int64_t *ids, size_t n, int64_t now)
+static int items_seen(void *b, const int64_t *ids, size_t n, int64_t now)
 {
 	struct arr a = {0};
 	for (size_t k = 0; k < n; k++)
@@ -607,7 +607,7 @@ static int pg_op_items_seen(void *b, const int64_t *ids, size_t n, int64_t now)
 
 /* The new items, their events and hooks, and what the document lists
  * (feeds.listed: the known items, then the new ones), in one statement. */
-static int pg_op_items_insert(void *b, const struct commit_doc *d, const size_t *news,
+static int items_insert(void *b, const struct commit_doc *d, const size_t *news,
 		       size_t nnews, const int64_t *listed, size_t nlisted,
 		       bool link_identity, int64_t now, bool hook, int64_t *new_ids,
 		       size_t *nnew)
@@ -660,7 +660,7 @@ static int pg_op_items_insert(void *b, const struct commit_doc *d, const size_t 
 }
 
 /* Rewritten with their item.updated events, in one statement. */
-static int pg_op_items_edit(void *b, const struct commit_doc *d, const struct commit_ref *ref,
+static int items_edit(void *b, const struct commit_doc *d, const struct commit_ref *ref,
 		     size_t n, int64_t now)
 {
 	enum { NA = 13 };
@@ -679,17 +679,4 @@ static int pg_op_items_edit(void *b, const struct commit_doc *d, const struct co
 	return r;
 }
 
-const struct store_prims pg_prims = {
-	.tx_begin = pg_op_tx_begin,
-	.tx_rollback = pg_op_tx_rollback,
-	.tx_commit = pg_op_tx_commit,
-	.event_add = pg_op_event_add,
-	.feed_state_write = pg_op_feed_state_write,
-	.doc_lookup = pg_op_doc_lookup,
-	.doc_probe = pg_op_doc_probe,
-	.items_rekey = pg_op_items_rekey,
-	.items_seen = pg_op_items_seen,
-	.items_insert = pg_op_items_insert,
-	.items_edit = pg_op_items_edit,
-	.feeds = &pg_feed_prims,
-};
+const struct store_prims pg_prims = STORE_PRIMS(pg_feed_prims, pg_op_items_rows);

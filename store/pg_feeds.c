@@ -9,7 +9,7 @@
 #include "core/log.h"
 #include "store/pg_int.h"
 
-static int set_tags(void *b, int64_t feed, char *const *tags)
+static int feed_set_tags(void *b, int64_t feed, char *const *tags)
 {
 	struct pg *s = b;
 	struct pgp p = {0};
@@ -23,7 +23,7 @@ static int set_tags(void *b, int64_t feed, char *const *tags)
 	return r;
 }
 
-static int set_removed(void *b, int64_t feed, bool removed)
+static int feed_set_removed(void *b, int64_t feed, bool removed)
 {
 	struct pg *s = b;
 	struct pgp p = {0};
@@ -149,17 +149,7 @@ static int feeds_facts_each(void *b, feed_facts_fn fn, void *ud)
 	return r;
 }
 
-const struct feed_prims pg_feed_prims = {
-	.feeds_facts_each = feeds_facts_each,
-	.feed_find = feed_find,
-	.feed_add = feed_add,
-	.feed_set_removed = set_removed,
-	.feed_set_url = feed_set_url,
-	.feed_set_tags = set_tags,
-	.feeds_each = feeds_each,
-	.feed_row = feed_row,
-	.feeds_rows = feeds_rows,
-};
+const struct feed_prims pg_feed_prims = FEED_PRIMS;
 
 int pg_op_claim_feed(void *b, const struct feed_state *st, int64_t now, int64_t lease,
 		     struct store_host *host)

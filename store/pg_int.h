@@ -59,25 +59,13 @@ enum pst {
 	PS__COUNT
 };
 
-/* Shapes of the items query: one bit per optional filter. */
-enum {
-	PQ_BEFORE = 1 << 0,
-	PQ_FEEDS = 1 << 1,
-	PQ_TAG = 1 << 2,
-	PQ_FTS = 1 << 3,
-	PQ_SINCE = 1 << 4,
-	PQ_DISTINCT = 1 << 5,
-	PQ_DESC = 1 << 6,
-	PQ__SHAPES = 1 << 7
-};
-
 struct pg {
 	PGconn *conn;
 	char *label;             /* database and host for messages: never the URI */
 	char *spec;              /* the URI, for store_reopen: never logged */
 	bool prepared;           /* the fixed statements exist on this connection */
 	int commit_pid;          /* the server session pg_commit.c's statements were prepared on */
-	bool iq[PQ__SHAPES];     /* items query shapes prepared on this connection */
+	bool iq[IQ__SHAPES];     /* items query shapes prepared on this connection */
 	bool in_tx;
 	bool registered;         /* in the instances table */
 	bool listen;             /* the connection news arrive on (not a reopened one) */
@@ -158,8 +146,7 @@ extern const int pg_schema_version;
 extern const struct feed_prims pg_feed_prims;
 
 /* The entries of pg_store_ops, by file. */
-int pg_op_items_each(void *b, const struct item_query *q, store_item_fn fn, void *ud,
-		     int64_t *next);
+int pg_op_items_rows(void *b, const struct items_args *a, store_item_fn fn, void *ud);
 int pg_op_events(void *b, int64_t after, int limit, json_t **events, int64_t *next);
 int pg_op_last_ids(void *b, int64_t *last_item_id, int64_t *last_event_seq);
 int pg_op_consumer_get(void *b, const char *name, bool create, bool from_now,

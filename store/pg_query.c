@@ -63,14 +63,14 @@ static int items_stmt(struct pg *s, unsigned shape, char name[16])
 	int n = snprintf(sql, sizeof sql,
 		"SELECT " PG_ITEM_COLS " FROM items i JOIN feeds f ON f.id = i.feed"
 		" WHERE i.id > $1%s%s%s%s%s%s ORDER BY i.id%s LIMIT $7",
-		shape & PQ_BEFORE ? " AND i.id < $2" : "",
-		shape & PQ_FEEDS ? " AND f.name = ANY ($3)" : "",
-		shape & PQ_TAG ? " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = $4)" : "",
-		shape & PQ_FTS ? " AND i.fts @@ plainto_tsquery('simple', $5)" : "",
-		shape & PQ_SINCE ? " AND i.sort_date >= $6" : "",
-		shape & PQ_DISTINCT ? " AND (i.duplicate_of IS NULL OR NOT EXISTS"
+		shape & IQ_BEFORE ? " AND i.id < $2" : "",
+		shape & IQ_FEEDS ? " AND f.name = ANY ($3)" : "",
+		shape & IQ_TAG ? " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = $4)" : "",
+		shape & IQ_FTS ? " AND i.fts @@ plainto_tsquery('simple', $5)" : "",
+		shape & IQ_SINCE ? " AND i.sort_date >= $6" : "",
+		shape & IQ_DISTINCT ? " AND (i.duplicate_of IS NULL OR NOT EXISTS"
 				      " (SELECT 1 FROM items o WHERE o.id = i.duplicate_of))" : "",
-		shape & PQ_DESC ? " DESC" : "");
+		shape & IQ_DESC ? " DESC" : "");
 	if (n < 0 || (size_t)n >= sizeof sql)
 		return -EINVAL;
 	PGresult *res = PQprepare(s->conn, name, sql, 7, iq_types);
@@ -108,44 +108,26 @@ static char *feeds_array(const char *const *feeds, size_t n)
 	return out;
 }
 
-int pg_op_items_each(void *b, const struct item_query *q, store_item_fn fn, void *ud,
-		     int64_t *next)
+int pg_op_items_rows(void *b, const struct items_args *a, store_item_fn fn, void *ud)
 {
 	struct pg *s = b;
-	int64_t after = q->after > 0 ? q->after : 0;
-	if (next)
-		*next = after;
-	if (q->consumer) {
-		int64_t cursor;
-		int r = pg_op_consumer_get(s, q->consumer, false, false, &cursor);
-		if (r < 0)
-			return r;
-		if (cursor > after)
-			after = cursor;
-		if (next)
-			*next = after;
-	}
-	bool fts = q->q && q->q[strspn(q->q, " \t\r\n")];
-	unsigned shape = (q->before > 0 ? PQ_BEFORE : 0) | (q->nfeeds ? PQ_FEEDS : 0) |
-			 (q->tag ? PQ_TAG : 0) | (fts ? PQ_FTS : 0) |
-			 (q->since != DATE_NONE ? PQ_SINCE : 0) |
-			 (q->distinct ? PQ_DISTINCT : 0) | (q->desc ? PQ_DESC : 0);
+	bool fts = a->q && a->q[strspn(a->q, " \t\r\n")];
+	unsigned shape = items_shape(a, fts);
 	char name[16];
 	int r = items_stmt(s, shape, name);
 	if (r < 0)
 		return r;
-	char *feeds = q->nfeeds ? feeds_array(q->feeds, q->nfeeds) : NULL;
-	if (q->nfeeds && !feeds)
+	char *feeds = a->nfeeds ? feeds_array(a->feeds, a->nfeeds) : NULL;
+	if (a->nfeeds && !feeds)
 		return -ENOMEM;
-	int limit = q->limit < 1 ? 1 : q->limit > 1000 ? 1000 : q->limit;
 	struct pgp p = {0};
-	pgp_int(&p, after);
-	pgp_int(&p, q->before);
+	pgp_int(&p, a->after);
+	pgp_int(&p, a->before);
 	pgp_text(&p, feeds);
-	pgp_text(&p, q->tag);
-	pgp_text(&p, fts ? q->q : NULL);
-	pgp_date(&p, q->since);
-	pgp_int(&p, limit);
+	pgp_text(&p, a->tag);
+	pgp_text(&p, fts ? a->q : NULL);
+	pgp_date(&p, a->since);
+	pgp_int(&p, a->limit);
 	PGresult *res = PQexecPrepared(s->conn, name, p.n, p.v, NULL, NULL, 0);
 	free(feeds);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -153,21 +135,13 @@ int pg_op_items_each(void *b, const struct item_query *q, store_item_fn fn, void
 		PQclear(res);
 		return r;
 	}
-	int64_t top = after;
 	for (int i = 0; i < PQntuples(res) && r >= 0; i++) {
 		struct item_row row;
 		pg_item_row(res, i, 0, &row);
-		if (row.id > top)
-			top = row.id;
 		r = fn(&row, ud);
 	}
 	PQclear(res);
-	if (r < 0)
-		return r;
-	/* Newest first or not, the cursor is the highest id handed out. */
-	if (next)
-		*next = top;
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 int pg_op_events(void *b, int64_t after, int limit, json_t **events, int64_t *next)

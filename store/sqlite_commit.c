@@ -216,18 +216,18 @@ static int write_state(struct sqlite_store *s, int64_t feed, const struct feed_s
 
 /* --- the primitives of store/backend.h --- */
 
-static int sqlite_op_tx_begin(void *b)
+static int tx_begin(void *b)
 {
 	return store_begin(b);
 }
 
-static void sqlite_op_tx_rollback(void *b)
+static void tx_rollback(void *b)
 {
 	store_rollback(b);
 }
 
 /* One process writes the store: nobody to notify. */
-static int sqlite_op_tx_commit(void *b, bool notify, struct store_news *news)
+static int tx_commit(void *b, bool notify, struct store_news *news)
 {
 	(void)notify;
 	struct sqlite_store *s = b;
@@ -237,7 +237,7 @@ static int sqlite_op_tx_commit(void *b, bool notify, struct store_news *news)
 	return r;
 }
 
-static int sqlite_op_event_add(void *b, const char *type, int64_t now, const char *feed,
+static int event_add(void *b, const char *type, int64_t now, const char *feed,
 			int64_t item_id, json_t *data)
 {
 	return store_event(b, type, now, feed, item_id, data);
@@ -273,7 +273,7 @@ static int feed_row(struct sqlite_store *s, const char *name, struct commit_feed
 }
 
 /* One process writes the store: nothing is leased, nothing fenced. */
-static int sqlite_op_feed_state_write(void *b, const struct feed_state *st, const struct doc *doc,
+static int feed_state_write(void *b, const struct feed_state *st, const struct doc *doc,
 			       int64_t now, struct commit_feed *fr)
 {
 	struct sqlite_store *s = b;
@@ -290,13 +290,13 @@ static int sqlite_op_feed_state_write(void *b, const struct feed_state *st, cons
 
 /* The known rows and those of the other identities; the rest is asked
  * item by item (not prefetched). */
-static int sqlite_op_doc_lookup(void *b, struct commit_doc *d)
+static int doc_lookup(void *b, struct commit_doc *d)
 {
 	int r = load_known(b, d, false);
 	return r < 0 ? r : load_known(b, d, true);
 }
 
-static int sqlite_op_doc_probe(void *b, int64_t feed, enum commit_probe what, const char *arg,
+static int doc_probe(void *b, int64_t feed, enum commit_probe what, const char *arg,
 			struct dedup_found *f)
 {
 	enum stmt id = what == PROBE_TOMB_KEY ? ST_TOMB_BY_KEY :
@@ -304,7 +304,7 @@ static int sqlite_op_doc_probe(void *b, int64_t feed, enum commit_probe what, co
 	return lookup(b, id, feed, arg, f);
 }
 
-static int sqlite_op_items_rekey(void *b, const struct commit_doc *d, const struct commit_ref *ref,
+static int items_rekey(void *b, const struct commit_doc *d, const struct commit_ref *ref,
 			  size_t n)
 {
 	int r = 0;
@@ -313,7 +313,7 @@ static int sqlite_op_items_rekey(void *b, const struct commit_doc *d, const stru
 	return r;
 }
 
-static int sqlite_op_items_seen(void *b, const int64_t *ids, size_t n, int64_t now)
+static int items_seen(void *b, const int64_t *ids, size_t n, int64_t now)
 {
 	struct sqlite_store *s = b;
 	for (size_t k = 0; k < n; k++) {
@@ -418,7 +418,7 @@ static char *listed_json(const int64_t *a, size_t na, const int64_t *b, size_t n
 /* A statement an item, then the events and hook deliveries of them all
  * (ids above the last before: two statements, not two per item), then the
  * feed's row. The full-text index follows later (sqlite_fts.c). */
-static int sqlite_op_items_insert(void *b, const struct commit_doc *d, const size_t *news,
+static int items_insert(void *b, const struct commit_doc *d, const size_t *news,
 			   size_t nnews, const int64_t *listed, size_t nlisted,
 			   bool link_identity, int64_t now, bool hook, int64_t *new_ids,
 			   size_t *nnew)
@@ -452,7 +452,7 @@ static int sqlite_op_items_insert(void *b, const struct commit_doc *d, const siz
 
 /* Edited items, rewritten after the document's inserts (their FTS trigger
  * would otherwise slow every later statement). */
-static int sqlite_op_items_edit(void *b, const struct commit_doc *d, const struct commit_ref *ref,
+static int items_edit(void *b, const struct commit_doc *d, const struct commit_ref *ref,
 			 size_t n, int64_t now)
 {
 	int r = 0;
@@ -464,17 +464,4 @@ static int sqlite_op_items_edit(void *b, const struct commit_doc *d, const struc
 	return r;
 }
 
-const struct store_prims sqlite_prims = {
-	.tx_begin = sqlite_op_tx_begin,
-	.tx_rollback = sqlite_op_tx_rollback,
-	.tx_commit = sqlite_op_tx_commit,
-	.event_add = sqlite_op_event_add,
-	.feed_state_write = sqlite_op_feed_state_write,
-	.doc_lookup = sqlite_op_doc_lookup,
-	.doc_probe = sqlite_op_doc_probe,
-	.items_rekey = sqlite_op_items_rekey,
-	.items_seen = sqlite_op_items_seen,
-	.items_insert = sqlite_op_items_insert,
-	.items_edit = sqlite_op_items_edit,
-	.feeds = &sqlite_feed_prims,
-};
+const struct store_prims sqlite_prims = STORE_PRIMS(sqlite_feed_prims, sqlite_items_rows);

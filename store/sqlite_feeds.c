@@ -7,7 +7,7 @@
 
 #include "store/sqlite_int.h"
 
-static int set_tags(void *b, int64_t feed, char *const *tags)
+static int feed_set_tags(void *b, int64_t feed, char *const *tags)
 {
 	struct sqlite_store *s = b;
 	sqlite3_stmt *st = store_stmt(s, ST_TAGS_CLEAR);
@@ -28,7 +28,7 @@ static int set_tags(void *b, int64_t feed, char *const *tags)
 	return 0;
 }
 
-static int set_removed(void *b, int64_t feed, bool removed)
+static int feed_set_removed(void *b, int64_t feed, bool removed)
 {
 	struct sqlite_store *s = b;
 	sqlite3_stmt *st = store_stmt(s, ST_FEED_REMOVED);
@@ -183,14 +183,4 @@ static int feeds_facts_each(void *b, feed_facts_fn fn, void *ud)
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "feed facts");
 }
 
-const struct feed_prims sqlite_feed_prims = {
-	.feeds_facts_each = feeds_facts_each,
-	.feed_find = feed_find,
-	.feed_add = feed_add,
-	.feed_set_removed = set_removed,
-	.feed_set_url = feed_set_url,
-	.feed_set_tags = set_tags,
-	.feeds_each = feeds_each,
-	.feed_row = feed_row,
-	.feeds_rows = feeds_rows,
-};
+const struct feed_prims sqlite_feed_prims = FEED_PRIMS;

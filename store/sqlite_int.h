@@ -63,18 +63,6 @@ enum stmt {
 	ST__COUNT
 };
 
-/* Shapes of the items query: one bit per optional filter. */
-enum {
-	IQ_BEFORE = 1 << 0,
-	IQ_FEEDS = 1 << 1,
-	IQ_TAG = 1 << 2,
-	IQ_FTS = 1 << 3,
-	IQ_SINCE = 1 << 4,
-	IQ_DISTINCT = 1 << 5,
-	IQ_DESC = 1 << 6,
-	IQ__SHAPES = 1 << 7
-};
-
 struct sqlite_store {
 	sqlite3 *db;
 	struct sqlite_ckpt *ckpt;       /* writers only: shared checkpointer */
@@ -162,8 +150,6 @@ int store_feed_id(struct sqlite_store *s, const char *name, const char *url, boo
 /* The functions of store.h this backend implements, on its own handle
  * (sqlite.c, sqlite_feeds.c, sqlite_query.c); sqlite_ops.c hands them to
  * the dispatcher (store.c). */
-int sqlite_store_items_each(struct sqlite_store *s, const struct item_query *q, store_item_fn fn, void *ud,
-		int64_t *next);
 int sqlite_store_events(struct sqlite_store *s, int64_t after, int limit, json_t **events, int64_t *next);
 int sqlite_store_consumer_get(struct sqlite_store *s, const char *name, bool create, bool from_now,
 		int64_t *cursor);
@@ -184,6 +170,9 @@ int sqlite_store_last_ids(struct sqlite_store *s, int64_t *last_item_id, int64_t
 int sqlite_store_figures(struct sqlite_store *s, struct store_figures *f);
 int sqlite_store_checkpoint(struct sqlite_store *s);
 int sqlite_store_release_memory(struct sqlite_store *s);
+
+/* The items query's primitive (sqlite_query.c). */
+int sqlite_items_rows(void *b, const struct items_args *a, store_item_fn fn, void *ud);
 
 /* The feed rows' primitives (sqlite_feeds.c). */
 extern const struct feed_prims sqlite_feed_prims;

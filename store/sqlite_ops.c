@@ -21,12 +21,6 @@ static int op_reopen(void *b, void **out, char **err)
 	return r;
 }
 
-static int op_items_each(void *b, const struct item_query *q, store_item_fn fn, void *ud,
-			 int64_t *next)
-{
-	return sqlite_store_items_each(b, q, fn, ud, next);
-}
-
 static int op_open_reader(void *b, void **out)
 {
 	struct sqlite_store *r = NULL;
@@ -113,7 +107,6 @@ const struct store_ops sqlite_store_ops = {
 	.name = "sqlite",
 	.close = op_close,
 	.reopen = op_reopen,
-	.items_each = op_items_each,
 	.events = op_events,
 	.last_ids = op_last_ids,
 	.consumer_get = op_consumer_get,

@@ -115,30 +115,17 @@ static char *feeds_array(const char *const *feeds, size_t n)
 	return t;
 }
 
-int sqlite_store_items_each(struct sqlite_store *s, const struct item_query *q, store_item_fn fn, void *ud,
-		     int64_t *next)
+int sqlite_items_rows(void *b, const struct items_args *a, store_item_fn fn, void *ud)
 {
-	int64_t after = q->after > 0 ? q->after : 0;
-	if (next)
-		*next = after;
-	if (q->consumer) {
-		int64_t cursor;
-		int r = sqlite_store_consumer_get(s, q->consumer, false, false, &cursor);
-		if (r < 0)
-			return r;
-		if (cursor > after)
-			after = cursor;
-		if (next)
-			*next = after;
-	}
+	struct sqlite_store *s = b;
 	char *fts = NULL;
-	if (q->q && *q->q) {
+	if (a->q && *a->q) {
 		/* The index trails the items (sqlite_fts.c): a search first
 		 * indexes what is pending, so that it sees every item. */
 		int r = store_fts_catch_up(s, NULL);
 		if (r < 0)
 			return r;
-		fts = fts_query(q->q);
+		fts = fts_query(a->q);
 		if (!fts)
 			return -ENOMEM;
 		if (!*fts) {
@@ -146,36 +133,29 @@ int sqlite_store_items_each(struct sqlite_store *s, const struct item_query *q, 
 			fts = NULL;
 		}
 	}
-	unsigned shape = (q->before > 0 ? IQ_BEFORE : 0) | (q->nfeeds ? IQ_FEEDS : 0) |
-			 (q->tag ? IQ_TAG : 0) | (fts ? IQ_FTS : 0) |
-			 (q->since != DATE_NONE ? IQ_SINCE : 0) |
-			 (q->distinct ? IQ_DISTINCT : 0) | (q->desc ? IQ_DESC : 0);
+	unsigned shape = items_shape(a, fts != NULL);
 	sqlite3_stmt *st = items_stmt(s, shape);
 	if (!st) {
 		free(fts);
 		return -EIO;
 	}
-	char *feeds = q->nfeeds ? feeds_array(q->feeds, q->nfeeds) : NULL;
-	int limit = q->limit < 1 ? 1 : q->limit > 1000 ? 1000 : q->limit;
-	sqlite3_bind_int64(st, 1, after);
+	char *feeds = a->nfeeds ? feeds_array(a->feeds, a->nfeeds) : NULL;
+	sqlite3_bind_int64(st, 1, a->after);
 	if (shape & IQ_BEFORE)
-		sqlite3_bind_int64(st, 2, q->before);
+		sqlite3_bind_int64(st, 2, a->before);
 	if (shape & IQ_FEEDS)
 		store_bind_text(st, 3, feeds);
 	if (shape & IQ_TAG)
-		store_bind_text(st, 4, q->tag);
+		store_bind_text(st, 4, a->tag);
 	if (shape & IQ_FTS)
 		store_bind_text(st, 5, fts);
 	if (shape & IQ_SINCE)
-		sqlite3_bind_int64(st, 6, q->since);
-	sqlite3_bind_int(st, 7, limit);
-	int64_t top = after;
+		sqlite3_bind_int64(st, 6, a->since);
+	sqlite3_bind_int(st, 7, a->limit);
 	int rc, r = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct item_row row;
 		item_row_read(st, 0, &row);
-		if (row.id > top)
-			top = row.id;
 		if ((r = fn(&row, ud)) < 0)
 			break;
 	}
@@ -184,12 +164,7 @@ int sqlite_store_items_each(struct sqlite_store *s, const struct item_query *q, 
 	free(feeds);
 	if (r < 0)
 		return r;
-	if (rc != SQLITE_DONE)
-		return store_fail(s, rc, "items");
-	/* Newest first or not, the cursor is the highest id handed out. */
-	if (next)
-		*next = top;
-	return 0;
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "items");
 }
 
 int sqlite_store_events(struct sqlite_store *s, int64_t after, int limit, json_t **events, int64_t *next)

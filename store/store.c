@@ -129,7 +129,7 @@ int store_items(struct store *s, const struct item_query *q, json_t **items, int
 	json_t *arr = json_array();
 	if (!arr)
 		return -ENOMEM;
-	int r = s->ops->items_each(s->b, q, collect_item, arr, next);
+	int r = items_each(s->ops, s->b, q, collect_item, arr, next);
 	if (r < 0) {
 		json_decref(arr);
 		return r;
@@ -141,7 +141,7 @@ int store_items(struct store *s, const struct item_query *q, json_t **items, int
 int store_items_each(struct store *s, const struct item_query *q, store_item_fn fn, void *ud,
 		     int64_t *next)
 {
-	return s->ops->items_each(s->b, q, fn, ud, next);
+	return items_each(s->ops, s->b, q, fn, ud, next);
 }
 
 int store_events(struct store *s, int64_t after, int limit, json_t **events, int64_t *next)
