@@ -39,6 +39,21 @@ struct items_args {
 /* The shape of A's statement; FTS: the backend has a text query to match. */
 unsigned items_shape(const struct items_args *a, bool fts);
 
+/* The columns of an item row, in the order of struct item_row's readers
+ * (items i JOIN feeds f). */
+#define STORE_ITEM_COLS \
+	"i.id, f.name, i.guid, i.url, i.title, i.author, i.summary, i.content," \
+	" i.published, i.updated, i.categories, i.enclosures, i.first_seen," \
+	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date"
+#define STORE_ITEM_NCOLS 17
+
+/* The items statement of SHAPE, in SQL (SIZE bytes): its parameters are
+ * MARK and a number (1 after, 2 before, 3 feeds, 4 tag, 5 text query,
+ * 6 since, 7 limit); FEEDS and FTS are the backend's conditions on 3 and
+ * 5. -EINVAL when it does not fit. */
+int items_sql(char *sql, size_t size, unsigned shape, char mark, const char *feeds,
+	      const char *fts);
+
 /* --- what commit.c hands the backends and gets back --- */
 
 /* The feed's row as the state write left it: what the dedup needs. */
@@ -121,6 +136,23 @@ struct feed_prims {
 	int (*feeds_rows)(void *b, const char *name, store_row_fn fn, void *ud);
 };
 
+/* What items_insert writes: the plan entries NEWS (in order), each with
+ * the first item of another feed with its canonical link as duplicate_of,
+ * their item.new events and, when HOOK, their hook deliveries; and what
+ * the document lists (the LISTED stored items, then the new ones) with
+ * LINK_IDENTITY, in the feed's row. NEW_IDS (room for NNEWS) gets the new
+ * ids, NNEW how many. */
+struct commit_insert {
+	const size_t *news;
+	size_t nnews;
+	const int64_t *listed;
+	size_t nlisted;
+	bool link_identity, hook;
+	int64_t now;
+	int64_t *new_ids;
+	size_t nnew;
+};
+
 /* The storage primitives: what the domain files (commit.c ...) ask a
  * backend for. Each is a statement or a few (the SQL is the backend's, the
  * rule is not): 0 or a negative errno, the backend's message logged. */
@@ -148,15 +180,8 @@ struct store_prims {
 			   size_t n);
 	/* last_seen = NOW for the N items IDS. */
 	int (*items_seen)(void *b, const int64_t *ids, size_t n, int64_t now);
-	/* Inserts the plan entries NEWS (in order), each with the first item of
-	 * another feed with its canonical link as duplicate_of, their item.new
-	 * events and, when HOOK, their hook deliveries; records what the
-	 * document lists (the LISTED stored items, then the new ones) and
-	 * LINK_IDENTITY in the feed's row. NEW_IDS (room for NNEWS): the ids. */
-	int (*items_insert)(void *b, const struct commit_doc *d, const size_t *news,
-			    size_t nnews, const int64_t *listed, size_t nlisted,
-			    bool link_identity, int64_t now, bool hook, int64_t *new_ids,
-			    size_t *nnew);
+	/* Inserts W's new items (backend.h, struct commit_insert). */
+	int (*items_insert)(void *b, const struct commit_doc *d, struct commit_insert *w);
 	/* Edited items rewritten in place (from plan entry I), each with its
 	 * item.updated event, in order. */
 	int (*items_edit)(void *b, const struct commit_doc *d, const struct commit_ref *r,
@@ -241,6 +266,10 @@ struct store_ops {
 	/* The storage primitives the domain files (commit.c ...) run on. */
 	const struct store_prims *prims;
 };
+
+/* A message for an open's *ERR (store.c): heap, or NULL when memory ran
+ * out. */
+char *fmt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The commit of one fetched document (commit.c), over OPS's primitives. */
 int commit_fetch(const struct store_prims *ops, void *b, const struct feed_state *st,

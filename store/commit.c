@@ -275,8 +275,14 @@ static int store_doc(struct commit_acc *acc, const struct commit_feed *fr,
 		goto out;
 	if (acc->nseen && (r = ops->items_seen(acc->b, acc->seen, acc->nseen, now)) < 0)
 		goto out;
-	if ((r = ops->items_insert(acc->b, d, acc->news, acc->nnews, acc->listed, acc->nlisted,
-				   link_identity, now, hook, acc->new_ids, &acc->nnew)) < 0)
+	struct commit_insert w = {
+		.news = acc->news, .nnews = acc->nnews, .listed = acc->listed,
+		.nlisted = acc->nlisted, .link_identity = link_identity, .hook = hook,
+		.now = now, .new_ids = acc->new_ids,
+	};
+	r = ops->items_insert(acc->b, d, &w);
+	acc->nnew = w.nnew;
+	if (r < 0)
 		goto out;
 	if (acc->nedits && (r = ops->items_edit(acc->b, d, acc->edits, acc->nedits, now)) == 0)
 		acc->nupdated = acc->nedits;

@@ -93,7 +93,7 @@ static const char *const pst_sql[PS__COUNT] = {
 		" AND next_try <= $1::bigint AND item_id <> ALL ($3::bigint[])"
 		" ORDER BY next_try, item_id LIMIT $2"
 		" FOR UPDATE SKIP LOCKED) RETURNING item_id, attempts)"
-		" SELECT c.attempts, " PG_ITEM_COLS " FROM c"
+		" SELECT c.attempts, " STORE_ITEM_COLS " FROM c"
 		" JOIN items i ON i.id = c.item_id JOIN feeds f ON f.id = i.feed ORDER BY i.id",
 	/* Claims ended without a result (not started after all, or stopped
 	 * by a clean exit): due at once, for any instance. */
@@ -456,18 +456,6 @@ void pg_rollback(struct pg *s)
 }
 
 /* --- opening --- */
-
-static char *fmt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt_err(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *m = NULL;
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
-	va_end(ap);
-	return m;
-}
 
 /* Checks the URI and names it for messages without its secrets. A password
  * in the URI is refused: it would end up in process listings, configs

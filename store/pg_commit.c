@@ -431,6 +431,15 @@ static int lookup(struct pg *s, enum pst id, int64_t feed, const char *arg,
 	return 0;
 }
 
+/* A single answer for commit.c (backend.h, doc_probe). */
+static int doc_probe(void *b, int64_t feed, enum commit_probe what, const char *arg,
+		    struct dedup_found *f)
+{
+	enum pst id = what == PROBE_TOMB_KEY ? PS_TOMB_BY_KEY :
+		      what == PROBE_TOMB_LINK ? PS_TOMB_BY_CANON : PS_ITEM_BY_CANON;
+	return lookup(b, id, feed, arg, f);
+}
+
 /* The feed's HTTP state; creates the row if the feed has none yet. */
 static int write_state(struct pg *s, const struct feed_state *fs, const struct doc *doc,
 		       int64_t now, struct commit_feed *fr)
@@ -564,14 +573,6 @@ static int doc_lookup(void *b, struct commit_doc *d)
 	return load(b, d);
 }
 
-static int doc_probe(void *b, int64_t feed, enum commit_probe what, const char *arg,
-		    struct dedup_found *f)
-{
-	enum pst id = what == PROBE_TOMB_KEY ? PS_TOMB_BY_KEY :
-		      what == PROBE_TOMB_LINK ? PS_TOMB_BY_CANON : PS_ITEM_BY_CANON;
-	return lookup(b, id, feed, arg, f);
-}
-
 /* One statement for them all. */
 static int items_rekey(void *b, const struct commit_doc *d, const struct commit_ref *ref,
 		      size_t n)
@@ -607,38 +608,35 @@ static int items_seen(void *b, const int64_t *ids, size_t n, int64_t now)
 
 /* The new items, their events and hooks, and what the document lists
  * (feeds.listed: the known items, then the new ones), in one statement. */
-static int items_insert(void *b, const struct commit_doc *d, const size_t *news,
-		       size_t nnews, const int64_t *listed, size_t nlisted,
-		       bool link_identity, int64_t now, bool hook, int64_t *new_ids,
-		       size_t *nnew)
+static int items_insert(void *b, const struct commit_doc *d, struct commit_insert *w)
 {
 	struct pg *s = b;
 	enum { NA = 15 };
 	struct arr a[NA + 1] = {{0}};
-	*nnew = 0;
-	for (size_t k = 0; k < nnews; k++) {
-		const struct dedup_item *p = &d->p[news[k]];
+	w->nnew = 0;
+	for (size_t k = 0; k < w->nnews; k++) {
+		const struct dedup_item *p = &d->p[w->news[k]];
 		arr_text(&a[0], p->key);
 		arr_text(&a[1], p->rule);
 		arr_item(&a[2], p);
-		arr_int(&a[14], item_date(p->it, now));
+		arr_int(&a[14], item_date(p->it, w->now));
 	}
-	for (size_t k = 0; k < nlisted; k++)
-		arr_int(&a[NA], listed[k]);
+	for (size_t k = 0; k < w->nlisted; k++)
+		arr_int(&a[NA], w->listed[k]);
 	char feed[24], t[24];
 	snprintf(feed, sizeof feed, "%" PRId64, d->feed);
-	snprintf(t, sizeof t, "%" PRId64, now);
+	snprintf(t, sizeof t, "%" PRId64, w->now);
 	const char *v[21] = {feed, t};
 	int r = arrs_end(a, NA, v + 2);
 	PGresult *res = NULL;
 	if (r == 0 && !(v[20] = arr_end(&a[NA])))
 		r = -ENOMEM;
-	if (r == 0 && !nnews) {
+	if (r == 0 && !w->nnews) {
 		/* Nothing new (most fetches): the plain update costs the server
 		 * less than the insert's statement with empty arrays. */
 		struct pgp p = {0};
 		pgp_int(&p, d->feed);
-		pgp_bool(&p, link_identity);
+		pgp_bool(&p, w->link_identity);
 		pgp_text(&p, v[20]);
 		r = pg_run(s, PS_FEED_DOC, &p, "feed document");
 		arrs_free(a, NA + 1);
@@ -646,15 +644,15 @@ static int items_insert(void *b, const struct commit_doc *d, const size_t *news,
 	}
 	if (r == 0) {
 		v[17] = d->feed_name;
-		v[18] = hook ? "t" : "f";
-		v[19] = link_identity ? "t" : "f";
+		v[18] = w->hook ? "t" : "f";
+		v[19] = w->link_identity ? "t" : "f";
 		res = cs_exec(s, CS_INSERT, 21, v, "item insert", &r);
 	}
 	arrs_free(a, NA + 1);
 	if (!res)
 		return r;
-	for (int row = 0; row < PQntuples(res) && *nnew < nnews; row++)
-		new_ids[(*nnew)++] = pg_int(res, row, 0);
+	for (int row = 0; row < PQntuples(res) && w->nnew < w->nnews; row++)
+		w->new_ids[w->nnew++] = pg_int(res, row, 0);
 	PQclear(res);
 	return 0;
 }

@@ -82,12 +82,6 @@ struct pg {
 /* Commits with news notify this channel; every instance listens to it. */
 #define PG_NEWS_CHANNEL "feedd_news"
 
-/* The columns pg_item_json() reads, in its order (items i JOIN feeds f). */
-#define PG_ITEM_COLS \
-	"i.id, f.name, i.guid, i.url, i.title, i.author, i.summary, i.content," \
-	" i.published, i.updated, i.categories, i.enclosures, i.first_seen," \
-	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date"
-
 /* Parameters of one statement, as text (libpq's text format). */
 #define PGP_MAX 32
 struct pgp {
@@ -128,7 +122,7 @@ char *pg_dup(const PGresult *r, int row, int col);
 const char *pg_str(const PGresult *r, int row, int col);
 json_t *pg_json_time(int64_t t);
 
-/* An item row (PG_ITEM_COLS starting at column FIRST) as API JSON. */
+/* An item row (STORE_ITEM_COLS starting at column FIRST) as API JSON. */
 json_t *pg_item_json(const PGresult *r, int row, int first);
 
 /* Records an event; DATA (may be NULL) is stolen. */

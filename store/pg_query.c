@@ -60,18 +60,8 @@ static int items_stmt(struct pg *s, unsigned shape, char name[16])
 	if (r < 0 || s->iq[shape])
 		return r;
 	char sql[1536];
-	int n = snprintf(sql, sizeof sql,
-		"SELECT " PG_ITEM_COLS " FROM items i JOIN feeds f ON f.id = i.feed"
-		" WHERE i.id > $1%s%s%s%s%s%s ORDER BY i.id%s LIMIT $7",
-		shape & IQ_BEFORE ? " AND i.id < $2" : "",
-		shape & IQ_FEEDS ? " AND f.name = ANY ($3)" : "",
-		shape & IQ_TAG ? " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = $4)" : "",
-		shape & IQ_FTS ? " AND i.fts @@ plainto_tsquery('simple', $5)" : "",
-		shape & IQ_SINCE ? " AND i.sort_date >= $6" : "",
-		shape & IQ_DISTINCT ? " AND (i.duplicate_of IS NULL OR NOT EXISTS"
-				      " (SELECT 1 FROM items o WHERE o.id = i.duplicate_of))" : "",
-		shape & IQ_DESC ? " DESC" : "");
-	if (n < 0 || (size_t)n >= sizeof sql)
+	if (items_sql(sql, sizeof sql, shape, '$', " AND f.name = ANY ($3)",
+		      " AND i.fts @@ plainto_tsquery('simple', $5)") < 0)
 		return -EINVAL;
 	PGresult *res = PQprepare(s->conn, name, sql, 7, iq_types);
 	r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_fail(s, res, "items query");

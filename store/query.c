@@ -1,8 +1,32 @@
 /* query.c — the items query for every backend: the consumer's cursor, the
  * bounds, the shape of the statement, and the cursor handed back. The
  * backend (backend.h, items_rows) has the statement of each shape. */
+#include <errno.h>
+#include <stdio.h>
+
 #include "core/date.h"
 #include "store/backend.h"
+
+int items_sql(char *sql, size_t size, unsigned shape, char m, const char *feeds,
+	      const char *fts)
+{
+	char before[16] = "", since[32] = "", tag[80] = "";
+	if (shape & IQ_BEFORE)
+		snprintf(before, sizeof before, " AND i.id < %c2", m);
+	if (shape & IQ_SINCE)
+		snprintf(since, sizeof since, " AND i.sort_date >= %c6", m);
+	if (shape & IQ_TAG)
+		snprintf(tag, sizeof tag,
+			 " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = %c4)", m);
+	int n = snprintf(sql, size,
+		"SELECT " STORE_ITEM_COLS " FROM items i JOIN feeds f ON f.id = i.feed"
+		" WHERE i.id > %c1%s%s%s%s%s%s ORDER BY i.id%s LIMIT %c7",
+		m, before, shape & IQ_FEEDS ? feeds : "", tag, shape & IQ_FTS ? fts : "", since,
+		shape & IQ_DISTINCT ? " AND (i.duplicate_of IS NULL OR NOT EXISTS"
+				      " (SELECT 1 FROM items o WHERE o.id = i.duplicate_of))" : "",
+		shape & IQ_DESC ? " DESC" : "", m);
+	return n < 0 || (size_t)n >= size ? -EINVAL : 0;
+}
 
 unsigned items_shape(const struct items_args *a, bool fts)
 {

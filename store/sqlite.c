@@ -241,18 +241,6 @@ json_t *store_json_time(int64_t t)
 
 /* --- opening --- */
 
-static char *fmt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt_err(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *m = NULL;
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
-	va_end(ap);
-	return m;
-}
-
 static char *store_path(const char *spec, const char *state_dir)
 {
 	if (!spec || strcmp(spec, "sqlite") == 0) {

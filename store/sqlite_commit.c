@@ -418,31 +418,29 @@ static char *listed_json(const int64_t *a, size_t na, const int64_t *b, size_t n
 /* A statement an item, then the events and hook deliveries of them all
  * (ids above the last before: two statements, not two per item), then the
  * feed's row. The full-text index follows later (sqlite_fts.c). */
-static int items_insert(void *b, const struct commit_doc *d, const size_t *news,
-			   size_t nnews, const int64_t *listed, size_t nlisted,
-			   bool link_identity, int64_t now, bool hook, int64_t *new_ids,
-			   size_t *nnew)
+static int items_insert(void *b, const struct commit_doc *d, struct commit_insert *w)
 {
 	struct sqlite_store *s = b;
-	*nnew = 0;
+	w->nnew = 0;
 	int64_t last_id = 0;
-	int64_t *dup = calloc(nnews ? nnews : 1, sizeof *dup);
+	int64_t *dup = calloc(w->nnews ? w->nnews : 1, sizeof *dup);
 	int r = dup ? 0 : -ENOMEM;
-	if (r == 0 && nnews && (r = sqlite_store_last_ids(s, &last_id, NULL)) == 0)
-		r = find_dups(s, d, news, nnews, dup);
-	for (size_t k = 0; k < nnews && r == 0; k++)
-		if ((r = item_insert(s, d->feed, &d->p[news[k]], dup[k], now, &new_ids[k])) == 0)
-			(*nnew)++;
+	if (r == 0 && w->nnews && (r = sqlite_store_last_ids(s, &last_id, NULL)) == 0)
+		r = find_dups(s, d, w->news, w->nnews, dup);
+	for (size_t k = 0; k < w->nnews && r == 0; k++)
+		if ((r = item_insert(s, d->feed, &d->p[w->news[k]], dup[k], w->now,
+				     &w->new_ids[k])) == 0)
+			w->nnew++;
 	free(dup);
-	if (r == 0 && nnews)
-		r = finish_new(s, d->feed_name, last_id, now, hook);
+	if (r == 0 && w->nnews)
+		r = finish_new(s, d->feed_name, last_id, w->now, w->hook);
 	/* What this document lists is what retention must leave alone. */
-	char *json = r == 0 ? listed_json(listed, nlisted, new_ids, *nnew) : NULL;
+	char *json = r == 0 ? listed_json(w->listed, w->nlisted, w->new_ids, w->nnew) : NULL;
 	if (r < 0 || !json)
 		return r < 0 ? r : -ENOMEM;
 	sqlite3_stmt *st = store_stmt(s, ST_FEED_DOC);
 	sqlite3_bind_int64(st, 1, d->feed);
-	sqlite3_bind_int(st, 2, link_identity);
+	sqlite3_bind_int(st, 2, w->link_identity);
 	sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	store_done(st);

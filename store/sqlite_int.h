@@ -73,13 +73,6 @@ struct sqlite_store {
 	sqlite3_stmt *iq[IQ__SHAPES];   /* items queries, prepared on first use */
 };
 
-/* The columns item_row_json() reads, in its order (items i JOIN feeds f). */
-#define STORE_ITEM_COLS \
-	"i.id, f.name, i.guid, i.url, i.title, i.author, i.summary, i.content," \
-	" i.published, i.updated, i.categories, i.enclosures, i.first_seen," \
-	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date"
-#define STORE_ITEM_NCOLS 17
-
 /* The statement for ID, reset and unbound, ready to bind. */
 sqlite3_stmt *store_stmt(struct sqlite_store *s, enum stmt id);
 /* Resets and unbinds a statement after use. */

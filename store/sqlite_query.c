@@ -55,18 +55,8 @@ static sqlite3_stmt *items_stmt(struct sqlite_store *s, unsigned shape)
 	if (s->iq[shape])
 		return s->iq[shape];
 	char sql[1536];
-	int n = snprintf(sql, sizeof sql,
-		"SELECT " STORE_ITEM_COLS " FROM items i JOIN feeds f ON f.id = i.feed"
-		" WHERE i.id > ?1%s%s%s%s%s%s ORDER BY i.id%s LIMIT ?7",
-		shape & IQ_BEFORE ? " AND i.id < ?2" : "",
-		shape & IQ_FEEDS ? " AND f.name IN (SELECT value FROM json_each(?3))" : "",
-		shape & IQ_TAG ? " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = ?4)" : "",
-		shape & IQ_FTS ? " AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?5)" : "",
-		shape & IQ_SINCE ? " AND i.sort_date >= ?6" : "",
-		shape & IQ_DISTINCT ? " AND (i.duplicate_of IS NULL OR NOT EXISTS"
-				      " (SELECT 1 FROM items o WHERE o.id = i.duplicate_of))" : "",
-		shape & IQ_DESC ? " DESC" : "");
-	if (n < 0 || (size_t)n >= sizeof sql)
+	if (items_sql(sql, sizeof sql, shape, '?', " AND f.name IN (SELECT value FROM json_each(?3))",
+		      " AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?5)") < 0)
 		return NULL;
 	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->iq[shape], NULL);
 	if (rc != SQLITE_OK) {

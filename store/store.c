@@ -2,6 +2,7 @@
  * the store spec at open and forwards every call to it, so that nothing
  * outside store/ knows which backend runs. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,17 @@ struct store {
 	const struct store_ops *ops;
 	void *b;                 /* the backend's handle */
 };
+
+char *fmt_err(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = NULL;
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	return m;
+}
 
 static bool is_pg_spec(const char *spec)
 {
