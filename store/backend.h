@@ -108,14 +108,17 @@ struct store_row {
 typedef int (*store_row_fn)(const struct store_row *row, void *ud);
 typedef int (*feed_each_fn)(int64_t id, const char *name, bool removed, void *ud);
 
-typedef int (*feed_facts_fn)(const char *name, struct feedstate_facts *f, void *ud);
+typedef int (*feed_facts_fn)(const struct feedstate_facts *f, int64_t count, void *ud);
 
 /* What feeds.c and feed_state.c ask a backend for. */
 struct feed_prims {
-	/* Every feed row, with what the state rule looks at (core/feedstate.h;
-	 * DISABLED is the caller's to set): FN each, in no order; a negative
-	 * return from FN stops the walk and is returned. */
-	int (*feeds_facts_each)(void *b, feed_facts_fn fn, void *ud);
+	/* The feeds grouped by what the state rule looks at (core/feedstate.h),
+	 * in one aggregate query: FN for each group with its COUNT. A group's
+	 * LAST_ERROR is the errors' first nine characters (all the rule reads),
+	 * FAILURES 1 for any, DISABLED whether the name is one of the
+	 * NDISABLED DISABLED. A negative return from FN stops the walk. */
+	int (*feeds_facts_each)(void *b, const char *const *disabled, size_t ndisabled,
+				feed_facts_fn fn, void *ud);
 	/* The feed NAME's id, its configured url (a heap
 	 * copy, or NULL) and whether it is marked removed; -ENOENT: no row. */
 	int (*feed_find)(void *b, const char *name, int64_t *id, char **url, bool *removed);

@@ -1,35 +1,20 @@
-/* feed_state.c — how many feeds are in each state (store_feed_counts), by
- * the one rule of core/feedstate.c over every feed row the backend walks. */
-#include <errno.h>
-#include <stdlib.h>
+/* feed_state.c — how many feeds are in each state (store_feed_counts): the
+ * backend groups the feed rows by what the rule looks at, in one aggregate
+ * query, and each group is named by the one rule of core/feedstate.c. */
 #include <string.h>
 
 #include "store/backend.h"
 
-struct counting {
-	const char **disabled;   /* sorted */
-	size_t ndisabled;
-	struct store_feed_counts *out;
-};
-
-static int cmp_name(const void *a, const void *b)
+static int count_group(const struct feedstate_facts *f, int64_t count, void *ud)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int count_one(const char *name, struct feedstate_facts *f, void *ud)
-{
-	struct counting *c = ud;
-	struct store_feed_counts *o = c->out;
-	f->disabled = c->ndisabled && name &&
-		      bsearch(&name, c->disabled, c->ndisabled, sizeof *c->disabled, cmp_name);
+	struct store_feed_counts *o = ud;
 	int64_t *slot[FEEDSTATE__COUNT] = {
 		[FEEDSTATE_REMOVED] = &o->removed, [FEEDSTATE_GONE] = &o->gone,
 		[FEEDSTATE_DISABLED] = &o->disabled, [FEEDSTATE_TRUNCATED] = &o->truncated,
 		[FEEDSTATE_FAILING] = &o->failing, [FEEDSTATE_NEW] = &o->fresh,
 		[FEEDSTATE_OK] = &o->ok,
 	};
-	(*slot[feedstate_of(f)])++;
+	*slot[feedstate_of(f)] += count;
 	return 0;
 }
 
@@ -37,16 +22,7 @@ int feed_state_counts(const struct store_prims *ops, void *b, const char *const 
 		      size_t ndisabled, struct store_feed_counts *out)
 {
 	memset(out, 0, sizeof *out);
-	struct counting c = {.ndisabled = ndisabled, .out = out};
-	if (ndisabled) {
-		c.disabled = malloc(ndisabled * sizeof *c.disabled);
-		if (!c.disabled)
-			return -ENOMEM;
-		memcpy(c.disabled, disabled, ndisabled * sizeof *c.disabled);
-		qsort(c.disabled, ndisabled, sizeof *c.disabled, cmp_name);
-	}
-	int r = ops->feeds->feeds_facts_each(b, count_one, &c);
-	free(c.disabled);
+	int r = ops->feeds->feeds_facts_each(b, disabled, ndisabled, count_group, out);
 	if (r < 0)
 		memset(out, 0, sizeof *out);
 	return r;

@@ -121,29 +121,39 @@ static int feeds_rows(void *b, const char *name, store_row_fn fn, void *ud)
 	return rows(b, PS_FEEDS_JSON, name, fn, ud, &n, "feeds json");
 }
 
-static int feeds_facts_each(void *b, feed_facts_fn fn, void *ud)
+static int feeds_facts_each(void *b, const char *const *disabled, size_t ndisabled,
+			    feed_facts_fn fn, void *ud)
 {
 	struct pg *s = b;
 	int r = pg_ready(s);
 	if (r < 0)
 		return r;
+	char *names = pg_text_array(disabled, ndisabled);
+	if (!names)
+		return -ENOMEM;
+	const char *const params[1] = { names };
 	/* Not a prepared statement: asked once per GET /v1/status. */
-	PGresult *res = PQexec(s->conn, "SELECT name, removed, gone, last_error, failures,"
-			       " coalesce(last_success, 0) FROM feeds");
+	PGresult *res = PQexecParams(s->conn,
+		"SELECT removed, gone, name = ANY ($1::text[]), substr(last_error, 1, 9),"
+		" failures > 0, coalesce(last_success, 0) <> 0, count(*)"
+		" FROM feeds GROUP BY 1, 2, 3, 4, 5, 6",
+		1, NULL, params, NULL, NULL, 0);
+	free(names);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		r = pg_fail(s, res, "feed facts");
+		r = pg_fail(s, res, "feed counts");
 		PQclear(res);
 		return r;
 	}
 	for (int i = 0; i < PQntuples(res) && r == 0; i++) {
 		struct feedstate_facts f = {
-			.removed = pg_bool(res, i, 1),
-			.gone = pg_bool(res, i, 2),
+			.removed = pg_bool(res, i, 0),
+			.gone = pg_bool(res, i, 1),
+			.disabled = pg_bool(res, i, 2),
 			.last_error = pg_str(res, i, 3),
-			.failures = pg_int(res, i, 4),
-			.succeeded = pg_int(res, i, 5) != 0,
+			.failures = pg_bool(res, i, 4),
+			.succeeded = pg_bool(res, i, 5),
 		};
-		r = fn(PQgetvalue(res, i, 0), &f, ud);
+		r = fn(&f, pg_int(res, i, 6), ud);
 	}
 	PQclear(res);
 	return r;

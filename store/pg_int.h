@@ -96,6 +96,9 @@ void pgp_bool(struct pgp *p, bool b);
 /* IDS as a bigint[] literal ("{1,2}"), in a string the caller frees after
  * the statement; NULL on -ENOMEM. */
 char *pg_id_array(const int64_t *ids, size_t n);
+/* N strings (NULL as "") as a text[] literal, every element quoted, \ and
+ * " escaped; the caller frees it. NULL on -ENOMEM. */
+char *pg_text_array(const char *const *strs, size_t n);
 
 /* Runs statement ID; the result (caller PQclears) or NULL after logging
  * the server's message, with *ERR (may be NULL) set to a negative errno. */

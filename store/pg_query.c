@@ -71,8 +71,7 @@ static int items_stmt(struct pg *s, unsigned shape, char name[16])
 	return r;
 }
 
-/* Feed names as a text[] literal: every element quoted, \ and " escaped. */
-static char *feeds_array(const char *const *feeds, size_t n)
+char *pg_text_array(const char *const *feeds, size_t n)
 {
 	size_t len = 3;
 	for (size_t i = 0; i < n; i++)
@@ -107,7 +106,7 @@ int pg_op_items_rows(void *b, const struct items_args *a, store_item_fn fn, void
 	int r = items_stmt(s, shape, name);
 	if (r < 0)
 		return r;
-	char *feeds = a->nfeeds ? feeds_array(a->feeds, a->nfeeds) : NULL;
+	char *feeds = a->nfeeds ? pg_text_array(a->feeds, a->nfeeds) : NULL;
 	if (a->nfeeds && !feeds)
 		return -ENOMEM;
 	struct pgp p = {0};

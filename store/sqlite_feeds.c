@@ -155,32 +155,48 @@ static int feeds_rows(void *b, const char *name, store_row_fn fn, void *ud)
 	return r;
 }
 
-/* Not a kept statement: asked once per GET /v1/status. */
+/* ?1 is a JSON array of the disabled feeds' names. */
 static const char feeds_facts_sql[] =
-	"SELECT name, removed, gone, last_error, failures, coalesce(last_success, 0) FROM feeds";
+	"SELECT removed, gone, name IN (SELECT value FROM json_each(?1)),"
+	" substr(last_error, 1, 9), failures > 0, coalesce(last_success, 0) <> 0, count(*)"
+	" FROM feeds GROUP BY 1, 2, 3, 4, 5, 6";
 
-static int feeds_facts_each(void *b, feed_facts_fn fn, void *ud)
+static int feeds_facts_each(void *b, const char *const *disabled, size_t ndisabled,
+			    feed_facts_fn fn, void *ud)
 {
 	struct sqlite_store *s = b;
+	json_t *names = json_array();
+	for (size_t i = 0; i < ndisabled; i++)
+		json_array_append_new(names, json_string_lossy(disabled[i]));
+	char *text = json_dumps(names, JSON_COMPACT);
+	json_decref(names);
+	if (!text)
+		return -ENOMEM;
 	sqlite3_stmt *st = NULL;
+	/* Not a kept statement: asked once per GET /v1/status. */
 	int rc = sqlite3_prepare_v2(s->db, feeds_facts_sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_fail(s, rc, "feed facts");
+	if (rc != SQLITE_OK) {
+		free(text);
+		return store_fail(s, rc, "feed counts");
+	}
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
 	int r = 0;
 	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct feedstate_facts f = {
-			.removed = sqlite3_column_int(st, 1) != 0,
-			.gone = sqlite3_column_int(st, 2) != 0,
+			.removed = sqlite3_column_int(st, 0) != 0,
+			.gone = sqlite3_column_int(st, 1) != 0,
+			.disabled = sqlite3_column_int(st, 2) != 0,
 			.last_error = (const char *)sqlite3_column_text(st, 3),
-			.failures = sqlite3_column_int64(st, 4),
-			.succeeded = sqlite3_column_int64(st, 5) != 0,
+			.failures = sqlite3_column_int(st, 4),
+			.succeeded = sqlite3_column_int(st, 5) != 0,
 		};
-		r = fn((const char *)sqlite3_column_text(st, 0), &f, ud);
+		r = fn(&f, sqlite3_column_int64(st, 6), ud);
 	}
 	sqlite3_finalize(st);
+	free(text);
 	if (r < 0)
 		return r;
-	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "feed facts");
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "feed counts");
 }
 
 const struct feed_prims sqlite_feed_prims = FEED_PRIMS;
