@@ -192,6 +192,12 @@ struct store_prims {
 	/* The items of A (query.c) in its order, handed to FN one row at a
 	 * time; a negative return from FN stops the walk and is returned. */
 	int (*items_rows)(void *b, const struct items_args *a, store_item_fn fn, void *ud);
+	/* A hook delivery's outcome (hooks.c): OK: its row removed; else due
+	 * again at NEXT_TRY, or given up when NEXT_TRY is 0 (ERROR kept).
+	 * *FOUND: there was a row; *GIVEN_UP_FEED: when given up, the
+	 * feed's name (heap, the caller frees), else NULL. */
+	int (*hook_outcome)(void *b, int64_t item_id, bool ok, int64_t next_try,
+			    const char *error, bool *found, char **given_up_feed);
 	/* The feed rows' primitives (feeds.c, feed_state.c). */
 	const struct feed_prims *feeds;
 };
@@ -210,8 +216,8 @@ struct store_prims {
 }
 
 /* A backend's store_prims: its static functions of these very names, its
- * feed_prims FEEDS_ and its items_rows ITEMS_. */
-#define STORE_PRIMS(feeds_, items_) { \
+ * feed_prims FEEDS_, its items_rows ITEMS_ and hook_outcome HOOK_. */
+#define STORE_PRIMS(feeds_, items_, hook_) { \
 	.tx_begin = tx_begin, \
 	.tx_rollback = tx_rollback, \
 	.tx_commit = tx_commit, \
@@ -224,6 +230,7 @@ struct store_prims {
 	.items_insert = items_insert, \
 	.items_edit = items_edit, \
 	.items_rows = (items_), \
+	.hook_outcome = (hook_), \
 	.feeds = &(feeds_), \
 }
 
@@ -243,8 +250,6 @@ struct store_ops {
 			struct hook_job **jobs, size_t *n);
 	/* NULL: nothing is ever claimed. */
 	int (*hook_release)(void *b, const int64_t *ids, size_t n, int64_t now);
-	int (*hook_result)(void *b, int64_t item_id, bool ok, int64_t next_try,
-			   const char *error);
 	int (*hook_parked_json)(void *b, const char *feed, json_t **out);
 	int (*hook_retry)(void *b, const char *feed, int64_t now, int64_t *n);
 	int (*figures)(void *b, struct store_figures *f);
@@ -282,6 +287,10 @@ int commit_fetch(const struct store_prims *ops, void *b, const struct feed_state
 /* store_items_each (query.c). */
 int items_each(const struct store_ops *ops, void *b, const struct item_query *q,
 	       store_item_fn fn, void *ud, int64_t *next);
+
+/* store_hook_result (hooks.c). */
+int hook_result(const struct store_prims *ops, void *b, int64_t item_id, bool ok,
+		int64_t next_try, const char *error);
 
 /* store_feeds_sync, store_feed_load, store_feeds_json (feeds.c). */
 int feeds_sync(const struct store_prims *ops, void *b, const struct config *c);

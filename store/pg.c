@@ -866,7 +866,6 @@ const struct store_ops pg_store_ops = {
 	.prune = pg_op_prune,
 	.hook_due = pg_op_hook_due,
 	.hook_release = pg_op_hook_release,
-	.hook_result = pg_op_hook_result,
 	.hook_parked_json = pg_op_hook_parked_json,
 	.hook_retry = pg_op_hook_retry,
 	.figures = pg_op_figures,

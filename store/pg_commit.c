@@ -507,6 +507,8 @@ static int write_state(struct pg *s, const struct feed_state *fs, const struct d
 static int tx_commit(void *b, bool notify, struct store_news *news)
 {
 	struct pg *s = b;
+	if (!notify && !news)
+		return pg_commit(s);
 	char sql[96];
 	snprintf(sql, sizeof sql, "%sCOMMIT%s", notify ? "NOTIFY " PG_NEWS_CHANNEL "; " : "",
 		 news ? "; EXECUTE s" : "");
@@ -677,4 +679,4 @@ static int items_edit(void *b, const struct commit_doc *d, const struct commit_r
 	return r;
 }
 
-const struct store_prims pg_prims = STORE_PRIMS(pg_feed_prims, pg_op_items_rows);
+const struct store_prims pg_prims = STORE_PRIMS(pg_feed_prims, pg_op_items_rows, pg_op_hook_outcome);

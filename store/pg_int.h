@@ -155,8 +155,8 @@ int pg_op_prune(void *b, const char *feed, int64_t now, int64_t retention,
 int pg_op_hook_due(void *b, int64_t now, int max, const int64_t *skip, size_t nskip,
 		   struct hook_job **jobs, size_t *n);
 int pg_op_hook_release(void *b, const int64_t *ids, size_t n, int64_t now);
-int pg_op_hook_result(void *b, int64_t item_id, bool ok, int64_t next_try,
-		      const char *error);
+int pg_op_hook_outcome(void *b, int64_t item_id, bool ok, int64_t next_try,
+		       const char *error, bool *found, char **feed);
 int pg_op_hook_parked_json(void *b, const char *feed, json_t **out);
 int pg_op_hook_retry(void *b, const char *feed, int64_t now, int64_t *n);
 int pg_op_claim_feed(void *b, const struct feed_state *st, int64_t now, int64_t lease,

@@ -306,38 +306,25 @@ int pg_op_hook_release(void *b, const int64_t *ids, size_t n, int64_t now)
 	return r;
 }
 
-int pg_op_hook_result(void *b, int64_t item_id, bool ok, int64_t next_try,
-		      const char *error)
+int pg_op_hook_outcome(void *b, int64_t item_id, bool ok, int64_t next_try,
+		       const char *error, bool *found, char **feed)
 {
 	struct pg *s = b;
 	enum pst id = ok ? PS_HOOK_DONE : next_try ? PS_HOOK_RETRY : PS_HOOK_GIVE_UP;
-	int r = pg_begin(s);
-	if (r < 0)
-		return r;
 	struct pgp p = {0};
 	pgp_int(&p, item_id);
 	if (!ok) {
 		pgp_int(&p, next_try);
 		pgp_text(&p, error);
 	}
+	int r = 0;
 	PGresult *res = pg_exec(s, id, &p, "hook result", &r);
-	if (res) {
-		bool found = strcmp(PQcmdTuples(res), "0") != 0;
-		char *feed = id == PS_HOOK_GIVE_UP && PQntuples(res) > 0 ? pg_dup(res, 0, 0) : NULL;
-		PQclear(res);
-		if (!found)
-			r = -ENOENT;
-		else if (feed)
-			/* Given up: say so where the feed's owner looks. */
-			r = pg_event(s, "hook.failed", time(NULL), feed, item_id,
-				     json_pack("{s:o}", "error", json_string_lossy(error)));
-		free(feed);
-	}
-	if (!r)
-		r = pg_commit(s);
-	if (r < 0)
-		pg_rollback(s);
-	return r;
+	if (!res)
+		return r;
+	*found = strcmp(PQcmdTuples(res), "0") != 0;
+	*feed = id == PS_HOOK_GIVE_UP && PQntuples(res) > 0 ? pg_dup(res, 0, 0) : NULL;
+	PQclear(res);
+	return 0;
 }
 
 int pg_op_hook_parked_json(void *b, const char *feed, json_t **out)

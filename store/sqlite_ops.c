@@ -91,12 +91,6 @@ static int op_hook_retry(void *b, const char *feed, int64_t now, int64_t *n)
 	return sqlite_store_hook_retry(b, feed, now, n);
 }
 
-static int op_hook_result(void *b, int64_t item_id, bool ok, int64_t next_try,
-			  const char *error)
-{
-	return sqlite_store_hook_result(b, item_id, ok, next_try, error);
-}
-
 static int op_figures(void *b, struct store_figures *f) { return sqlite_store_figures(b, f); }
 
 static int op_checkpoint(void *b) { return sqlite_store_checkpoint(b); }
@@ -114,7 +108,6 @@ const struct store_ops sqlite_store_ops = {
 	.consumers_json = op_consumers_json,
 	.prune = op_prune,
 	.hook_due = op_hook_due,
-	.hook_result = op_hook_result,
 	.hook_parked_json = op_hook_parked_json,
 	.hook_retry = op_hook_retry,
 	.figures = op_figures,

@@ -317,13 +317,11 @@ void store_hook_jobs_free(struct hook_job *jobs, size_t n)
 	free(jobs);
 }
 
-int sqlite_store_hook_result(struct sqlite_store *s, int64_t item_id, bool ok, int64_t next_try,
-		      const char *error)
+int sqlite_hook_outcome(void *b, int64_t item_id, bool ok, int64_t next_try,
+			const char *error, bool *found, char **feed)
 {
+	struct sqlite_store *s = b;
 	enum stmt id = ok ? ST_HOOK_DONE : next_try ? ST_HOOK_RETRY : ST_HOOK_GIVE_UP;
-	int r = store_begin(s);
-	if (r < 0)
-		return r;
 	sqlite3_stmt *st = store_stmt(s, id);
 	sqlite3_bind_int64(st, 1, item_id);
 	if (!ok) {
@@ -331,25 +329,12 @@ int sqlite_store_hook_result(struct sqlite_store *s, int64_t item_id, bool ok, i
 		store_bind_text(st, 3, error);
 	}
 	int rc = sqlite3_step(st);
-	char *feed = (id == ST_HOOK_GIVE_UP && rc == SQLITE_ROW) ? store_col_dup(st, 0) : NULL;
-	bool found = sqlite3_changes(s->db) > 0 || rc == SQLITE_ROW;
+	*feed = (id == ST_HOOK_GIVE_UP && rc == SQLITE_ROW) ? store_col_dup(st, 0) : NULL;
+	*found = sqlite3_changes(s->db) > 0 || rc == SQLITE_ROW;
 	if (rc == SQLITE_ROW)
 		rc = sqlite3_step(st);
 	store_done(st);
-	if (rc != SQLITE_DONE)
-		r = store_fail(s, rc, "hook result");
-	else if (!found)
-		r = -ENOENT;
-	else if (feed)
-		/* Given up: say so where the feed's owner looks. */
-		r = store_event(s, "hook.failed", time(NULL), feed, item_id,
-				json_pack("{s:o}", "error", json_string_lossy(error)));
-	free(feed);
-	if (!r)
-		r = store_commit(s);
-	if (r < 0)
-		store_rollback(s);
-	return r;
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "hook result");
 }
 
 int sqlite_store_hook_parked_json(struct sqlite_store *s, const char *feed, json_t **out)

@@ -228,7 +228,7 @@ int store_hook_retry(struct store *s, const char *feed, int64_t now, int64_t *n)
 int store_hook_result(struct store *s, int64_t item_id, bool ok, int64_t next_try,
 		      const char *error)
 {
-	return s->ops->hook_result(s->b, item_id, ok, next_try, error);
+	return hook_result(s->ops->prims, s->b, item_id, ok, next_try, error);
 }
 
 int store_figures(struct store *s, struct store_figures *f)
