@@ -198,6 +198,12 @@ struct store_prims {
 	 * feed's name (heap, the caller frees), else NULL. */
 	int (*hook_outcome)(void *b, int64_t item_id, bool ok, int64_t next_try,
 			    const char *error, bool *found, char **given_up_feed);
+	/* Retention (retention.c): tombstones for, then deletes, up to BATCH of
+	 * FEED's items prunable at NOW (older than RETENTION, beyond MAX_ITEMS,
+	 * neither listed by the latest document nor awaiting a hook);
+	 * *DELETED how many went. */
+	int (*items_prune)(void *b, const char *feed, int64_t now, int64_t retention,
+			   int64_t max_items, int batch, int *deleted);
 	/* The feed rows' primitives (feeds.c, feed_state.c). */
 	const struct feed_prims *feeds;
 };
@@ -216,8 +222,8 @@ struct store_prims {
 }
 
 /* A backend's store_prims: its static functions of these very names, its
- * feed_prims FEEDS_, its items_rows ITEMS_ and hook_outcome HOOK_. */
-#define STORE_PRIMS(feeds_, items_, hook_) { \
+ * feed_prims FEEDS_ and its items_rows, hook_outcome and items_prune. */
+#define STORE_PRIMS(feeds_, items_, hook_, prune_) { \
 	.tx_begin = tx_begin, \
 	.tx_rollback = tx_rollback, \
 	.tx_commit = tx_commit, \
@@ -231,6 +237,7 @@ struct store_prims {
 	.items_edit = items_edit, \
 	.items_rows = (items_), \
 	.hook_outcome = (hook_), \
+	.items_prune = (prune_), \
 	.feeds = &(feeds_), \
 }
 
@@ -244,8 +251,6 @@ struct store_ops {
 			    int64_t *cursor);
 	int (*consumer_ack)(void *b, const char *name, int64_t upto);
 	int (*consumers_json)(void *b, json_t **out);
-	int (*prune)(void *b, const char *feed, int64_t now, int64_t retention,
-		     int64_t max_items, int batch, int *pruned);
 	int (*hook_due)(void *b, int64_t now, int max, const int64_t *skip, size_t nskip,
 			struct hook_job **jobs, size_t *n);
 	/* NULL: nothing is ever claimed. */
@@ -287,6 +292,10 @@ int commit_fetch(const struct store_prims *ops, void *b, const struct feed_state
 /* store_items_each (query.c). */
 int items_each(const struct store_ops *ops, void *b, const struct item_query *q,
 	       store_item_fn fn, void *ud, int64_t *next);
+
+/* store_prune (retention.c). */
+int retention_prune(const struct store_prims *ops, void *b, const char *feed, int64_t now,
+		    int64_t retention, int64_t max_items, int batch, int *pruned);
 
 /* store_hook_result (hooks.c). */
 int hook_result(const struct store_prims *ops, void *b, int64_t item_id, bool ok,

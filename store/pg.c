@@ -863,7 +863,6 @@ const struct store_ops pg_store_ops = {
 	.consumer_get = pg_op_consumer_get,
 	.consumer_ack = pg_op_consumer_ack,
 	.consumers_json = pg_op_consumers_json,
-	.prune = pg_op_prune,
 	.hook_due = pg_op_hook_due,
 	.hook_release = pg_op_hook_release,
 	.hook_parked_json = pg_op_hook_parked_json,

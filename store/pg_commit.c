@@ -679,4 +679,5 @@ static int items_edit(void *b, const struct commit_doc *d, const struct commit_r
 	return r;
 }
 
-const struct store_prims pg_prims = STORE_PRIMS(pg_feed_prims, pg_op_items_rows, pg_op_hook_outcome);
+const struct store_prims pg_prims = STORE_PRIMS(pg_feed_prims, pg_op_items_rows, pg_op_hook_outcome,
+						 pg_op_items_prune);

@@ -150,8 +150,8 @@ int pg_op_consumer_get(void *b, const char *name, bool create, bool from_now,
 		       int64_t *cursor);
 int pg_op_consumer_ack(void *b, const char *name, int64_t upto);
 int pg_op_consumers_json(void *b, json_t **out);
-int pg_op_prune(void *b, const char *feed, int64_t now, int64_t retention,
-		int64_t max_items, int batch, int *pruned);
+int pg_op_items_prune(void *b, const char *feed, int64_t now, int64_t retention,
+		      int64_t max_items, int batch, int *deleted);
 int pg_op_hook_due(void *b, int64_t now, int max, const int64_t *skip, size_t nskip,
 		   struct hook_job **jobs, size_t *n);
 int pg_op_hook_release(void *b, const int64_t *ids, size_t n, int64_t now);

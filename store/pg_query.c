@@ -371,19 +371,12 @@ int pg_op_hook_retry(void *b, const char *feed, int64_t now, int64_t *n)
 
 /* --- retention --- */
 
-int pg_op_prune(void *b, const char *feed, int64_t now, int64_t retention,
-		int64_t max_items, int batch, int *pruned)
+int pg_op_items_prune(void *b, const char *feed, int64_t now, int64_t retention,
+		      int64_t max_items, int batch, int *deleted)
 {
 	struct pg *s = b;
-	if (pruned)
-		*pruned = 0;
-	if ((retention <= 0 && max_items <= 0) || batch < 1)
-		return 0;
-	int r = pg_begin(s);
-	if (r < 0)
-		return r;
 	enum pst ids[2] = {PS_PRUNE_TOMB, PS_PRUNE_DELETE};
-	int deleted = 0;
+	int r = 0;
 	for (int i = 0; i < 2 && !r; i++) {
 		struct pgp p = {0};
 		pgp_text(&p, feed);
@@ -395,17 +388,9 @@ int pg_op_prune(void *b, const char *feed, int64_t now, int64_t retention,
 			pgp_int(&p, now);
 		PGresult *res = pg_exec(s, ids[i], &p, "prune", &r);
 		if (res && i == 1)
-			deleted = atoi(PQcmdTuples(res));
+			*deleted = atoi(PQcmdTuples(res));
 		PQclear(res);
 	}
-	if (!r)
-		r = pg_commit(s);
-	if (r < 0) {
-		pg_rollback(s);
-		return r;
-	}
-	if (pruned)
-		*pruned = deleted;
-	return 0;
+	return r;
 }
 

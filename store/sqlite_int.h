@@ -148,8 +148,6 @@ int sqlite_store_consumer_get(struct sqlite_store *s, const char *name, bool cre
 		int64_t *cursor);
 int sqlite_store_consumer_ack(struct sqlite_store *s, const char *name, int64_t upto);
 int sqlite_store_consumers_json(struct sqlite_store *s, json_t **out);
-int sqlite_store_prune(struct sqlite_store *s, const char *feed, int64_t now, int64_t retention,
-		int64_t max_items, int batch, int *pruned);
 int sqlite_store_hook_due(struct sqlite_store *s, int64_t now, int max, struct hook_job **jobs, size_t *n);
 int sqlite_store_hook_parked_json(struct sqlite_store *s, const char *feed, json_t **out);
 int sqlite_store_hook_retry(struct sqlite_store *s, const char *feed, int64_t now, int64_t *n);
@@ -162,10 +160,13 @@ int sqlite_store_figures(struct sqlite_store *s, struct store_figures *f);
 int sqlite_store_checkpoint(struct sqlite_store *s);
 int sqlite_store_release_memory(struct sqlite_store *s);
 
-/* The items query's and the hook outcome's primitives (sqlite_query.c). */
+/* The items query's, the hook outcome's and retention's primitives
+ * (sqlite_query.c). */
 int sqlite_items_rows(void *b, const struct items_args *a, store_item_fn fn, void *ud);
 int sqlite_hook_outcome(void *b, int64_t item_id, bool ok, int64_t next_try,
 			const char *error, bool *found, char **feed);
+int sqlite_items_prune(void *b, const char *feed, int64_t now, int64_t retention,
+		       int64_t max_items, int batch, int *deleted);
 
 /* The feed rows' primitives (sqlite_feeds.c). */
 extern const struct feed_prims sqlite_feed_prims;

@@ -52,12 +52,6 @@ static int op_consumer_ack(void *b, const char *name, int64_t upto)
 
 static int op_consumers_json(void *b, json_t **out) { return sqlite_store_consumers_json(b, out); }
 
-static int op_prune(void *b, const char *feed, int64_t now, int64_t retention,
-		    int64_t max_items, int batch, int *pruned)
-{
-	return sqlite_store_prune(b, feed, now, retention, max_items, batch, pruned);
-}
-
 /* Nothing is claimed here: asks for NSKIP more and leaves SKIP out. */
 static int op_hook_due(void *b, int64_t now, int max, const int64_t *skip, size_t nskip,
 		       struct hook_job **jobs, size_t *n)
@@ -106,7 +100,6 @@ const struct store_ops sqlite_store_ops = {
 	.consumer_get = op_consumer_get,
 	.consumer_ack = op_consumer_ack,
 	.consumers_json = op_consumers_json,
-	.prune = op_prune,
 	.hook_due = op_hook_due,
 	.hook_parked_json = op_hook_parked_json,
 	.hook_retry = op_hook_retry,

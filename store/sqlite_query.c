@@ -387,19 +387,12 @@ int sqlite_store_hook_retry(struct sqlite_store *s, const char *feed, int64_t no
 
 /* --- retention --- */
 
-int sqlite_store_prune(struct sqlite_store *s, const char *feed, int64_t now, int64_t retention,
-		int64_t max_items, int batch, int *pruned)
+int sqlite_items_prune(void *b, const char *feed, int64_t now, int64_t retention,
+		       int64_t max_items, int batch, int *deleted)
 {
-	if (pruned)
-		*pruned = 0;
-	if ((retention <= 0 && max_items <= 0) || batch < 1)
-		return 0;
-	int r = store_begin(s);
-	if (r < 0)
-		return r;
+	struct sqlite_store *s = b;
 	enum stmt ids[2] = {ST_PRUNE_TOMB, ST_PRUNE_DELETE};
-	int deleted = 0;
-	for (int i = 0; i < 2 && !r; i++) {
+	for (int i = 0; i < 2; i++) {
 		sqlite3_stmt *st = store_stmt(s, ids[i]);
 		sqlite3_bind_text(st, 1, feed, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, retention);
@@ -411,17 +404,9 @@ int sqlite_store_prune(struct sqlite_store *s, const char *feed, int64_t now, in
 		int rc = sqlite3_step(st);
 		store_done(st);
 		if (rc != SQLITE_DONE)
-			r = store_fail(s, rc, "prune");
-		else if (i == 1)
-			deleted = sqlite3_changes(s->db);
+			return store_fail(s, rc, "prune");
+		if (i == 1)
+			*deleted = sqlite3_changes(s->db);
 	}
-	if (!r)
-		r = store_commit(s);
-	if (r < 0) {
-		store_rollback(s);
-		return r;
-	}
-	if (pruned)
-		*pruned = deleted;
 	return 0;
 }

@@ -196,7 +196,7 @@ int store_consumers_json(struct store *s, json_t **out)
 int store_prune(struct store *s, const char *feed, int64_t now, int64_t retention,
 		int64_t max_items, int batch, int *pruned)
 {
-	return s->ops->prune(s->b, feed, now, retention, max_items, batch, pruned);
+	return retention_prune(s->ops->prims, s->b, feed, now, retention, max_items, batch, pruned);
 }
 
 int store_hook_due(struct store *s, int64_t now, int max, struct hook_job **jobs, size_t *n)
