@@ -1,8 +1,24 @@
-/* backend.h — what a store backend provides to the dispatcher in store.c
- * (internal to store/). Every function of store/store.h that depends on
- * the backend is one entry; the shared helpers (feed_state_clear,
- * store_news_clear, store_hook_jobs_free) are not. B is the backend's own
- * handle, made by its open function and freed by its close entry. */
+/* backend.h — the layers under store/store.h (internal to store/).
+ *
+ * store.c dispatches each call of store.h either to a domain file, where
+ * a rule is written once for every backend — commit.c (a fetch's commit),
+ * feeds.c (feed rows following the config, a feed's state, the feeds as
+ * JSON), feed_state.c (the state counts, by core/feedstate.c), query.c
+ * (the items query), hooks.c (a delivery's outcome), retention.c
+ * (pruning), dedup.c (item identities) — or to an entry of the backend's
+ * struct store_ops that is one or two statements with no rule of its own
+ * (events, consumers, due hooks, figures, upkeep, connections; claims,
+ * hosts and instances on PostgreSQL).
+ *
+ * The domain files ask the backend only for storage primitives (struct
+ * store_prims, struct feed_prims): a transaction, one statement or one
+ * batch of them, a walk over rows (struct store_row). A backend
+ * (sqlite*.c, pg*.c) is its SQL, its connection handling and these
+ * primitives; a new store feature is its rule in a domain file plus one
+ * primitive here and one function with its SQL in each backend.
+ *
+ * B is the backend's own handle, made by its open function and freed by
+ * its close entry. */
 #ifndef FEEDD_STORE_BACKEND_H
 #define FEEDD_STORE_BACKEND_H
 

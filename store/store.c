@@ -1,6 +1,8 @@
 /* store.c — the store interface's dispatcher: picks the backend named by
- * the store spec at open and forwards every call to it, so that nothing
- * outside store/ knows which backend runs. */
+ * the store spec at open and forwards every call to the domain file that
+ * owns its rule (over the backend's primitives) or to the backend's own
+ * entry (backend.h), so that nothing outside store/ knows which backend
+ * runs. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
