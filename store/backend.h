@@ -122,6 +122,9 @@ struct store_row {
 	int row;
 };
 typedef int (*store_row_fn)(const struct store_row *row, void *ud);
+/* Column COL of ROW, epoch seconds, as the API's RFC 3339 string (JSON null
+ * for 0) (feeds.c). */
+json_t *store_row_time(const struct store_row *row, int col);
 typedef int (*feed_each_fn)(int64_t id, const char *name, bool removed, void *ud);
 
 typedef int (*feed_facts_fn)(const struct feedstate_facts *f, int64_t count, void *ud);
@@ -208,6 +211,10 @@ struct store_prims {
 	/* The items of A (query.c) in its order, handed to FN one row at a
 	 * time; a negative return from FN stops the walk and is returned. */
 	int (*items_rows)(void *b, const struct items_args *a, store_item_fn fn, void *ud);
+	/* The events with seq > AFTER, oldest first, at most LIMIT (events.c):
+	 * FN each with seq, type, time, feed, item id (0: none), data (JSON
+	 * text or NULL), the item's title and url (NULL once pruned). */
+	int (*events_rows)(void *b, int64_t after, int limit, store_row_fn fn, void *ud);
 	/* A hook delivery's outcome (hooks.c): OK: its row removed; else due
 	 * again at NEXT_TRY, or given up when NEXT_TRY is 0 (ERROR kept).
 	 * *FOUND: there was a row; *GIVEN_UP_FEED: when given up, the
@@ -238,8 +245,9 @@ struct store_prims {
 }
 
 /* A backend's store_prims: its static functions of these very names, its
- * feed_prims FEEDS_ and its items_rows, hook_outcome and items_prune. */
-#define STORE_PRIMS(feeds_, items_, hook_, prune_) { \
+ * feed_prims FEEDS_ and its items_rows, hook_outcome, items_prune and
+ * events_rows. */
+#define STORE_PRIMS(feeds_, items_, hook_, prune_, events_) { \
 	.tx_begin = tx_begin, \
 	.tx_rollback = tx_rollback, \
 	.tx_commit = tx_commit, \
@@ -254,6 +262,7 @@ struct store_prims {
 	.items_rows = (items_), \
 	.hook_outcome = (hook_), \
 	.items_prune = (prune_), \
+	.events_rows = (events_), \
 	.feeds = &(feeds_), \
 }
 
@@ -261,7 +270,6 @@ struct store_ops {
 	const char *name;
 	void (*close)(void *b);
 	int (*reopen)(void *b, void **out, char **err);
-	int (*events)(void *b, int64_t after, int limit, json_t **events, int64_t *next);
 	int (*last_ids)(void *b, int64_t *last_item_id, int64_t *last_event_seq);
 	int (*consumer_get)(void *b, const char *name, bool create, bool from_now,
 			    int64_t *cursor);
@@ -308,6 +316,10 @@ int commit_fetch(const struct store_prims *ops, void *b, const struct feed_state
 /* store_items_each (query.c). */
 int items_each(const struct store_ops *ops, void *b, const struct item_query *q,
 	       store_item_fn fn, void *ud, int64_t *next);
+
+/* store_events (events.c). */
+int events_json(const struct store_prims *ops, void *b, int64_t after, int limit,
+		json_t **events, int64_t *next);
 
 /* store_prune (retention.c). */
 int retention_prune(const struct store_prims *ops, void *b, const char *feed, int64_t now,

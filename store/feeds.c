@@ -204,7 +204,7 @@ static json_t *col_str(const struct store_row *row, int col)
 	return json_string_lossy(row->text(row, col));
 }
 
-static json_t *col_time(const struct store_row *row, int col)
+json_t *store_row_time(const struct store_row *row, int col)
 {
 	int64_t t = row->num(row, col);
 	if (!t)
@@ -242,9 +242,9 @@ static json_t *feed_row_json(const struct store_row *row)
 		"site_url", col_str(row, 4),
 		"etag", col_str(row, 5),
 		"last_modified", col_str(row, 6),
-		"last_fetch", col_time(row, 7),
-		"last_success", col_time(row, 8),
-		"next_due", col_time(row, 9),
+		"last_fetch", store_row_time(row, 7),
+		"last_success", store_row_time(row, 8),
+		"next_due", store_row_time(row, 9),
 		"next_reason", col_str(row, 10),
 		"last_status", status ? json_integer(status) : json_null(),
 		"last_error", col_str(row, 12),

@@ -858,7 +858,6 @@ const struct store_ops pg_store_ops = {
 	.close = pg_close,
 	.reopen = pg_reopen,
 	.open_reader = pg_open_reader,
-	.events = pg_op_events,
 	.last_ids = pg_op_last_ids,
 	.consumer_get = pg_op_consumer_get,
 	.consumer_ack = pg_op_consumer_ack,

@@ -89,15 +89,12 @@ static bool row_flag(const struct store_row *r, int col)
 	return pg_bool(r->res, r->row, col);
 }
 
-/* FN for each row of statement ID with NAME; *N how many rows. */
-static int rows(struct pg *s, enum pst id, const char *name, store_row_fn fn, void *ud,
-		int *n, const char *what)
+int pg_rows(struct pg *s, enum pst id, const struct pgp *p, store_row_fn fn, void *ud,
+	    int *n, const char *what)
 {
-	struct pgp p = {0};
-	pgp_text(&p, name);
 	int r = 0;
 	*n = 0;
-	PGresult *res = pg_exec(s, id, &p, what, &r);
+	PGresult *res = pg_exec(s, id, p, what, &r);
 	if (!res)
 		return r;
 	struct store_row row = {row_text, row_num, row_flag, res, 0};
@@ -110,15 +107,19 @@ static int rows(struct pg *s, enum pst id, const char *name, store_row_fn fn, vo
 
 static int feed_row(void *b, const char *name, store_row_fn fn, void *ud)
 {
+	struct pgp p = {0};
+	pgp_text(&p, name);
 	int n;
-	int r = rows(b, PS_FEED_LOAD, name, fn, ud, &n, "feed load");
+	int r = pg_rows(b, PS_FEED_LOAD, &p, fn, ud, &n, "feed load");
 	return r == 0 && !n ? -ENOENT : r;
 }
 
 static int feeds_rows(void *b, const char *name, store_row_fn fn, void *ud)
 {
+	struct pgp p = {0};
+	pgp_text(&p, name);
 	int n;
-	return rows(b, PS_FEEDS_JSON, name, fn, ud, &n, "feeds json");
+	return pg_rows(b, PS_FEEDS_JSON, &p, fn, ud, &n, "feeds json");
 }
 
 static int feeds_facts_each(void *b, const char *const *disabled, size_t ndisabled,

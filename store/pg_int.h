@@ -139,12 +139,17 @@ int pg_feed_id(struct pg *s, const char *name, const char *url, bool create,
 extern const char *const pg_migrations[];
 extern const int pg_schema_version;
 
+/* FN for each row of statement ID with P, as a struct store_row; *N how
+ * many; 0, FN's negative return, or a failure (pg_feeds.c). */
+int pg_rows(struct pg *s, enum pst id, const struct pgp *p, store_row_fn fn, void *ud,
+	    int *n, const char *what);
+
 /* The feed rows' primitives (pg_feeds.c). */
 extern const struct feed_prims pg_feed_prims;
 
 /* The entries of pg_store_ops, by file. */
 int pg_op_items_rows(void *b, const struct items_args *a, store_item_fn fn, void *ud);
-int pg_op_events(void *b, int64_t after, int limit, json_t **events, int64_t *next);
+int pg_op_events_rows(void *b, int64_t after, int limit, store_row_fn fn, void *ud);
 int pg_op_last_ids(void *b, int64_t *last_item_id, int64_t *last_event_seq);
 int pg_op_consumer_get(void *b, const char *name, bool create, bool from_now,
 		       int64_t *cursor);

@@ -133,44 +133,13 @@ int pg_op_items_rows(void *b, const struct items_args *a, store_item_fn fn, void
 	return r < 0 ? r : 0;
 }
 
-int pg_op_events(void *b, int64_t after, int limit, json_t **events, int64_t *next)
+int pg_op_events_rows(void *b, int64_t after, int limit, store_row_fn fn, void *ud)
 {
-	struct pg *s = b;
-	*events = NULL;
-	if (next)
-		*next = after;
 	struct pgp p = {0};
 	pgp_int(&p, after);
-	pgp_int(&p, limit < 1 ? 1 : limit > 1000 ? 1000 : limit);
-	int r = 0;
-	PGresult *res = pg_exec(s, PS_EVENTS, &p, "events", &r);
-	if (!res)
-		return r;
-	json_t *arr = json_array();
-	for (int i = 0; i < PQntuples(res); i++) {
-		int64_t seq = pg_int(res, i, 0);
-		json_t *e = json_loads_or(pg_str(res, i, 5), json_object());
-		if (!json_is_object(e)) {
-			json_decref(e);
-			e = json_object();
-		}
-		json_object_set_new(e, "seq", json_integer(seq));
-		json_object_set_new(e, "type", json_string(pg_str(res, i, 1)));
-		json_object_set_new(e, "time", pg_json_time(pg_int(res, i, 2)));
-		json_object_set_new(e, "feed", json_string_lossy(pg_str(res, i, 3)));
-		if (!PQgetisnull(res, i, 4)) {
-			json_object_set_new(e, "item", json_integer(pg_int(res, i, 4)));
-			/* NULL once the item was pruned. */
-			json_object_set_new(e, "title", json_string_lossy(pg_str(res, i, 6)));
-			json_object_set_new(e, "url", json_string_lossy(pg_str(res, i, 7)));
-		}
-		json_array_append_new(arr, e);
-		if (next)
-			*next = seq;
-	}
-	PQclear(res);
-	*events = arr;
-	return 0;
+	pgp_int(&p, limit);
+	int n;
+	return pg_rows(b, PS_EVENTS, &p, fn, ud, &n, "events");
 }
 
 /* --- consumers --- */

@@ -101,8 +101,7 @@ static bool row_flag(const struct store_row *r, int col)
 	return sqlite3_column_int((sqlite3_stmt *)r->res, col) != 0;
 }
 
-/* FN for each row ST steps to; 0, FN's negative return, or a failure. */
-static int rows(struct sqlite_store *s, sqlite3_stmt *st, store_row_fn fn, void *ud, int *n,
+int sqlite_rows(struct sqlite_store *s, sqlite3_stmt *st, store_row_fn fn, void *ud, int *n,
 		const char *what)
 {
 	struct store_row row = {row_text, row_num, row_flag, st, 0};
@@ -123,7 +122,7 @@ static int feed_row(void *b, const char *name, store_row_fn fn, void *ud)
 	sqlite3_stmt *st = store_stmt(s, ST_FEED_LOAD);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	int n;
-	int r = rows(s, st, fn, ud, &n, "feed load");
+	int r = sqlite_rows(s, st, fn, ud, &n, "feed load");
 	store_done(st);
 	return r == 0 && !n ? -ENOENT : r;
 }
@@ -150,7 +149,7 @@ static int feeds_rows(void *b, const char *name, store_row_fn fn, void *ud)
 		return store_fail(s, rc, "feeds json");
 	store_bind_text(st, 1, name);
 	int n;
-	int r = rows(s, st, fn, ud, &n, "feeds json");
+	int r = sqlite_rows(s, st, fn, ud, &n, "feeds json");
 	sqlite3_finalize(st);
 	return r;
 }

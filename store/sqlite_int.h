@@ -143,7 +143,6 @@ int store_feed_id(struct sqlite_store *s, const char *name, const char *url, boo
 /* The functions of store.h this backend implements, on its own handle
  * (sqlite.c, sqlite_feeds.c, sqlite_query.c); sqlite_ops.c hands them to
  * the dispatcher (store.c). */
-int sqlite_store_events(struct sqlite_store *s, int64_t after, int limit, json_t **events, int64_t *next);
 int sqlite_store_consumer_get(struct sqlite_store *s, const char *name, bool create, bool from_now,
 		int64_t *cursor);
 int sqlite_store_consumer_ack(struct sqlite_store *s, const char *name, int64_t upto);
@@ -167,6 +166,12 @@ int sqlite_hook_outcome(void *b, int64_t item_id, bool ok, int64_t next_try,
 			const char *error, bool *found, char **feed);
 int sqlite_items_prune(void *b, const char *feed, int64_t now, int64_t retention,
 		       int64_t max_items, int batch, int *deleted);
+int sqlite_events_rows(void *b, int64_t after, int limit, store_row_fn fn, void *ud);
+
+/* FN for each row ST steps to, as a struct store_row; *N how many; 0, FN's
+ * negative return, or a failure (logged as WHAT) (sqlite_feeds.c). */
+int sqlite_rows(struct sqlite_store *s, sqlite3_stmt *st, store_row_fn fn, void *ud, int *n,
+		const char *what);
 
 /* The feed rows' primitives (sqlite_feeds.c). */
 extern const struct feed_prims sqlite_feed_prims;

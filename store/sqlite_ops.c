@@ -29,11 +29,6 @@ static int op_open_reader(void *b, void **out)
 	return rc;
 }
 
-static int op_events(void *b, int64_t after, int limit, json_t **events, int64_t *next)
-{
-	return sqlite_store_events(b, after, limit, events, next);
-}
-
 static int op_last_ids(void *b, int64_t *item, int64_t *event)
 {
 	return sqlite_store_last_ids(b, item, event);
@@ -95,7 +90,6 @@ const struct store_ops sqlite_store_ops = {
 	.name = "sqlite",
 	.close = op_close,
 	.reopen = op_reopen,
-	.events = op_events,
 	.last_ids = op_last_ids,
 	.consumer_get = op_consumer_get,
 	.consumer_ack = op_consumer_ack,

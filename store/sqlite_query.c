@@ -157,44 +157,16 @@ int sqlite_items_rows(void *b, const struct items_args *a, store_item_fn fn, voi
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "items");
 }
 
-int sqlite_store_events(struct sqlite_store *s, int64_t after, int limit, json_t **events, int64_t *next)
+int sqlite_events_rows(void *b, int64_t after, int limit, store_row_fn fn, void *ud)
 {
-	*events = NULL;
-	if (next)
-		*next = after;
+	struct sqlite_store *s = b;
 	sqlite3_stmt *st = store_stmt(s, ST_EVENTS);
 	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int(st, 2, limit < 1 ? 1 : limit > 1000 ? 1000 : limit);
-	json_t *arr = json_array();
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(st, 0);
-		json_t *e = json_loads_or((const char *)sqlite3_column_text(st, 5), json_object());
-		if (!json_is_object(e)) {
-			json_decref(e);
-			e = json_object();
-		}
-		json_object_set_new(e, "seq", json_integer(seq));
-		json_object_set_new(e, "type", json_string((const char *)sqlite3_column_text(st, 1)));
-		json_object_set_new(e, "time", store_json_time(sqlite3_column_int64(st, 2)));
-		json_object_set_new(e, "feed", json_string_lossy((const char *)sqlite3_column_text(st, 3)));
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
-			json_object_set_new(e, "item", json_integer(sqlite3_column_int64(st, 4)));
-			/* NULL once the item was pruned. */
-			json_object_set_new(e, "title", json_string_lossy((const char *)sqlite3_column_text(st, 6)));
-			json_object_set_new(e, "url", json_string_lossy((const char *)sqlite3_column_text(st, 7)));
-		}
-		json_array_append_new(arr, e);
-		if (next)
-			*next = seq;
-	}
+	sqlite3_bind_int(st, 2, limit);
+	int n;
+	int r = sqlite_rows(s, st, fn, ud, &n, "events");
 	store_done(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		return store_fail(s, rc, "events");
-	}
-	*events = arr;
-	return 0;
+	return r;
 }
 
 /* --- consumers --- */

@@ -160,7 +160,7 @@ int store_items_each(struct store *s, const struct item_query *q, store_item_fn 
 
 int store_events(struct store *s, int64_t after, int limit, json_t **events, int64_t *next)
 {
-	return s->ops->events(s->b, after, limit, events, next);
+	return events_json(s->ops->prims, s->b, after, limit, events, next);
 }
 
 int store_last_ids(struct store *s, int64_t *last_item_id, int64_t *last_event_seq)
