@@ -239,6 +239,9 @@ class HookLimitsTest(unittest.TestCase):
         self.assertEqual(len(env_title), 4095)     # cut before the split "é"
         self.assertEqual(env_title.decode("utf-8"), title[:2048])
         self.assertEqual(got["title 2"], (b"title 2", ""))
+        # The hook's files exist before its exit is recorded: wait for that.
+        self.assertTrue(wait_until(
+            lambda: self.d.get("/v1/feeds/a").json()["hooks_pending"] == 0, timeout=10 * SLOW))
         feed = self.d.get("/v1/feeds/a").json()
         self.assertEqual((feed["hooks_pending"], feed["hooks_failed"]), (0, 0))
 
