@@ -20,8 +20,9 @@ never, hook delay p50/p99 (overall and by the phase an item was
 published in), long-poll wake p50/p99 per phase (from the item's
 first_seen, whole seconds, to the answer), and per phase instance 2's
 /v1/status: answered 200 within 2 s, answers that said the store was not
-available, and its latency p50/p99/max (a request waits up to 15 s, so a
-frozen event loop shows).
+available, its latency p50/p99/max (a request waits up to 15 s, so a
+frozen event loop shows) and how many lines it logged. LOGS=1 also copies
+instance 2's log of the down and partition phases to stderr.
 """
 import calendar
 import os
@@ -109,6 +110,11 @@ def main():
     stop = threading.Event()
     wake, avail = {}, {}
     pub_phase = {}
+    log_at = {}    # phase -> instance 2's log length (lines) when it began
+
+    def enter(p):
+        log_at[p] = len(d[2].read_log().splitlines())
+        phase[0] = p
 
     def publisher():
         k = 0
@@ -170,7 +176,7 @@ def main():
         t.start()
     t0 = time.time()
     for p in PHASES:
-        phase[0] = p
+        enter(p)
         if p == "steady":
             time.sleep(PHASE)
         elif p == "restart":
@@ -180,7 +186,7 @@ def main():
             pg_ctl("-m", "immediate", "-w", "stop")
             time.sleep(DOWN)
             pg_ctl("-w", "start")
-            phase[0] = "down.after"
+            enter("down.after")
             time.sleep(PHASE)
         elif p == "partition":
             proxy.partition()
@@ -188,7 +194,7 @@ def main():
             proxy.reset()
             time.sleep(max(0.0, DOWN - RESET_AFTER))
             proxy.heal()
-            phase[0] = "part.after"
+            enter("part.after")
             time.sleep(PHASE)
         elif p == "sigstop":
             d[1].signal(signal.SIGSTOP)
@@ -198,7 +204,7 @@ def main():
         elif p == "kill9":
             d[0].proc.kill()
             time.sleep(PHASE)
-    phase[0] = "end"
+    enter("end")
     stop.set()
     time.sleep(15)   # the last items fetched and their hooks run
     total = time.time() - t0
@@ -248,16 +254,22 @@ def main():
         print("%-11s %6d %6d %4d %6d %6d %6d %8.1f %8.1f" % (
             p, len(gs), len(st), dd, n.count(1), sum(1 for k in n if k > 1), n.count(0),
             pct(dl, 50), pct(dl, 99)))
-    print("\nlong-poll wake and /v1/status on instance 2 (through the TCP proxy), by phase:")
-    print("%-11s %6s %6s %6s %10s %7s %7s %7s %7s" % (
+    print("\nlong-poll wake, /v1/status and log lines of instance 2 (through the TCP proxy),"
+          " by phase:")
+    print("%-11s %6s %6s %6s %10s %7s %7s %7s %7s %5s" % (
         "phase", "wake n", "p50 s", "p99 s", "status ok", "unavail", "p50 s", "p99 s",
-        "max s"))
-    for p in shown:
+        "max s", "log"))
+    log = d[2].read_log().splitlines()
+    for i, p in enumerate(shown):
+        nxt = log_at.get(shown[i + 1], len(log)) if i + 1 < len(shown) else len(log)
+        nlog = nxt - log_at.get(p, nxt)
+        if os.environ.get("LOGS") and p in ("down", "partition"):
+            sys.stderr.write("".join("  %s: %s\n" % (p, l) for l in log[log_at[p]:nxt]))
         w = wake.get(p, [])
         a = avail.get(p, {"ok": 0, "n": 0, "unavail": 0, "lat": []})
-        print("%-11s %6d %6.1f %6.1f %5d/%-4d %7d %7.3f %7.3f %7.3f" % (
+        print("%-11s %6d %6.1f %6.1f %5d/%-4d %7d %7.3f %7.3f %7.3f %5d" % (
             p, len(w), pct(w, 50), pct(w, 99), a["ok"], a["n"], a["unavail"],
-            pct(a["lat"], 50), pct(a["lat"], 99), max(a["lat"] or [float("nan")])))
+            pct(a["lat"], 50), pct(a["lat"], 99), max(a["lat"] or [float("nan")]), nlog))
     for x in d:
         try:
             x.signal(signal.SIGCONT)
