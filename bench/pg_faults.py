@@ -21,7 +21,8 @@ published in), long-poll wake p50/p99 per phase (from the item's
 first_seen, whole seconds, to the answer), and per phase instance 2's
 /v1/status: answered 200 within 2 s, answers that said the store was not
 available, its latency p50/p99/max (a request waits up to 15 s, so a
-frozen event loop shows) and how many lines it logged. LOGS=1 also copies
+frozen event loop shows) and how many of its log lines mention the store
+(fetches log at info level too, so not every line). LOGS=1 also copies
 instance 2's log of the down and partition phases to stderr.
 """
 import calendar
@@ -256,18 +257,18 @@ def main():
             pct(dl, 50), pct(dl, 99)))
     print("\nlong-poll wake, /v1/status and log lines of instance 2 (through the TCP proxy),"
           " by phase:")
-    print("%-11s %6s %6s %6s %10s %7s %7s %7s %7s %5s" % (
+    print("%-11s %6s %6s %6s %10s %7s %7s %7s %7s %9s" % (
         "phase", "wake n", "p50 s", "p99 s", "status ok", "unavail", "p50 s", "p99 s",
-        "max s", "log"))
+        "max s", "store log"))
     log = d[2].read_log().splitlines()
     for i, p in enumerate(shown):
         nxt = log_at.get(shown[i + 1], len(log)) if i + 1 < len(shown) else len(log)
-        nlog = nxt - log_at.get(p, nxt)
+        nlog = sum(1 for l in log[log_at.get(p, nxt):nxt] if "store" in l)
         if os.environ.get("LOGS") and p in ("down", "partition"):
             sys.stderr.write("".join("  %s: %s\n" % (p, l) for l in log[log_at[p]:nxt]))
         w = wake.get(p, [])
         a = avail.get(p, {"ok": 0, "n": 0, "unavail": 0, "lat": []})
-        print("%-11s %6d %6.1f %6.1f %5d/%-4d %7d %7.3f %7.3f %7.3f %5d" % (
+        print("%-11s %6d %6.1f %6.1f %5d/%-4d %7d %7.3f %7.3f %7.3f %9d" % (
             p, len(w), pct(w, 50), pct(w, 99), a["ok"], a["n"], a["unavail"],
             pct(a["lat"], 50), pct(a["lat"], 99), max(a["lat"] or [float("nan")]), nlog))
     for x in d:
