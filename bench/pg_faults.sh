@@ -1,15 +1,21 @@
 #!/bin/sh
 # bench/pg_faults.sh — issue 27's fault timeline on three feedd instances
 # sharing one PostgreSQL database: steady, a fast restart of the server,
-# the server down, an instance stopped past its lease, an instance killed
-# with -9. Prints items published / stored / duplicated, hooks run once /
-# twice / never, hook delay p50/p99, long-poll wake p50/p99 per phase and
-# API availability per phase (bench/pg_faults.py says how).
+# the server down, one instance partitioned from the server over TCP (a
+# loopback proxy that stops forwarding without closing), an instance
+# stopped past its lease, an instance killed with -9. Prints items
+# published / stored / duplicated, hooks run once / twice / never, hook
+# delay p50/p99, long-poll wake p50/p99 and the partitioned instance's
+# /v1/status availability and latency per phase (bench/pg_faults.py says
+# how).
 #
 # Usage: bench/pg_faults.sh
 # Env:   FEEDD_BIN (default: build/bench, build/dev or build/test feedd),
 #        FEEDS (15), PERIOD (an item per feed every 6 s), PHASE (30 s),
-#        DOWN (15 s the server is stopped). About 3.5 minutes by default.
+#        DOWN (15 s the server is stopped, and the partition lasts),
+#        PHASES (a comma list of steady,restart,down,partition,sigstop,
+#        kill9: only these, in that order; default all). About 4.5 minutes
+#        by default.
 set -eu
 cd "$(dirname "$0")/.."
 src=$(pwd)
