@@ -1,8 +1,8 @@
 /* parse_capture.c — the value of the element being captured: its type
- * (text, HTML, XHTML; base64), its text and the markup inside it
- * serialised back into one bounded buffer, and, when it ends, the value
- * written into its field of the item or feed by the field's priority
- * rules (struct capture in parse_xml_int.h). Also the small value helpers
+ * (text, HTML, XHTML; base64), the bounded buffer its text goes into
+ * (parse_xml.c appends text and serialised markup), and, when it ends, the
+ * value written into its field of the item or feed by the field's
+ * priority rules (struct capture in parse_xml_int.h). Also the small value helpers
  * parse_xml.c shares (attributes, trimming, priorities, lists). Every
  * string written into an item or the feed is heap and theirs. */
 #include "core/parse_xml_int.h"
@@ -18,7 +18,7 @@
 
 /* libxml2 without entity substitution writes "&" in attribute values as
  * "&#38;"; undo that. */
-static char *amp_fix(char *s)
+char *xml_amp_fix(char *s)
 {
 	if (!s || !strstr(s, "&#38;"))
 		return s;
@@ -45,7 +45,7 @@ char *xml_attr_get(int nattr, const xmlChar **attrs, const char *name, enum ns n
 		enum ns ans = a[2] ? xml_ns_classify((const char *)a[1], (const char *)a[2]) : NS_CORE;
 		if (ans != ns && !(ns == NS_CORE && ans == NS_OTHER))
 			continue;
-		return amp_fix(strndup((const char *)a[3], (size_t)(a[4] - a[3])));
+		return xml_amp_fix(strndup((const char *)a[3], (size_t)(a[4] - a[3])));
 	}
 	return NULL;
 }
@@ -234,19 +234,6 @@ void cap_cut(struct xml_state *x)
 	else
 		parse_cap(x->o, DOC_CAP_FIELD, 0, "the feed's <%s> cut at %zu bytes", el,
 			  x->o->lim.max_field);
-}
-
-void cap_add_escaped(struct xml_state *x, const char *s, size_t n, bool attr)
-{
-	size_t start = 0, i;
-	while ((i = start + bytes_find_any(s + start, n - start, "&<>\"", attr ? 4 : 3)) < n) {
-		static const char *const rep[] = {"&amp;", "&lt;", "&gt;", "&quot;"};
-		int e = s[i] == '&' ? 0 : s[i] == '<' ? 1 : s[i] == '>' ? 2 : 3;
-		cap_add(x, s + start, i - start);
-		cap_add(x, rep[e], strlen(rep[e]));
-		start = i + 1;
-	}
-	cap_add(x, s + start, n - start);
 }
 
 /* The captured text as a plain string (titles, names, categories). */
@@ -601,88 +588,4 @@ void cap_end(struct xml_state *x)
 		break;
 	}
 	free(raw);
-}
-
-/* ---- markup inside a captured element ------------------------------------ */
-
-static bool is_void(const char *name)
-{
-	static const char *const v[] = {"area", "base", "br", "col", "embed", "hr", "img",
-					"input", "link", "meta", "param", "source", "track", "wbr"};
-	size_t n = strlen(name);
-	if (n < 2 || n > 6)
-		return false;
-	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-		if (v[i][0] == (char)tolower((unsigned char)name[0]) && !strcasecmp(v[i], name))
-			return true;
-	return false;
-}
-
-static bool only_space(const struct sbuf *b)
-{
-	for (size_t i = 0; i < b->len; i++)
-		if (!isspace((unsigned char)b->s[i]))
-			return false;
-	return true;
-}
-
-/* Markup inside a captured HTML/XHTML element, written back out. */
-void cap_markup_start(struct xml_state *x, const xmlChar *name, const xmlChar *uri, int nattr,
-		      const xmlChar **attrs)
-{
-	struct frame *fr = &x->frames[x->depth];
-	if (x->cap.strip_div && x->depth == x->cap.depth + 1 && only_space(&x->cap.buf) &&
-	    !strcmp((const char *)name, "div") && xml_ns_classify(NULL, (const char *)uri) == NS_XHTML) {
-		fr->stripped = true;
-		return;
-	}
-	if (x->cap.type == CT_TEXT) {
-		/* Markup inside a text element: it was HTML after all. */
-		char *old = sbuf_take(&x->cap.buf);
-		x->cap.type = CT_XHTML;
-		if (old)
-			cap_add_escaped(x, old, strlen(old), false);
-		free(old);
-	}
-	cap_add(x, "<", 1);
-	cap_add(x, (const char *)name, strlen((const char *)name));
-	const xmlChar *puri = x->frames[x->depth - 1].uri;
-	/* SVG and MathML are the foreign content HTML knows: they keep
-	 * their namespace where they start. */
-	if (uri && (!strcmp((const char *)uri, "http://www.w3.org/2000/svg") ||
-		    !strcmp((const char *)uri, "http://www.w3.org/1998/Math/MathML")) &&
-	    (!puri || strcmp((const char *)puri, (const char *)uri) != 0)) {
-		cap_add(x, " xmlns=\"", 8);
-		cap_add_escaped(x, (const char *)uri, strlen((const char *)uri), true);
-		cap_add(x, "\"", 1);
-	}
-	for (int i = 0; i < nattr; i++) {
-		const xmlChar **a = attrs + i * 5;
-		if (a[2] && xml_ns_classify((const char *)a[1], (const char *)a[2]) == NS_XML)
-			continue;
-		cap_add(x, " ", 1);
-		if (a[1]) {
-			cap_add(x, (const char *)a[1], strlen((const char *)a[1]));
-			cap_add(x, ":", 1);
-		}
-		cap_add(x, (const char *)a[0], strlen((const char *)a[0]));
-		cap_add(x, "=\"", 2);
-		char *v = amp_fix(strndup((const char *)a[3], (size_t)(a[4] - a[3])));
-		if (v)
-			cap_add_escaped(x, v, strlen(v), true);
-		free(v);
-		cap_add(x, "\"", 1);
-	}
-	cap_add(x, ">", 1);
-}
-
-void cap_markup_end(struct xml_state *x, const xmlChar *name)
-{
-	if (x->frames[x->depth].stripped)
-		return;
-	if (is_void((const char *)name))
-		return;
-	cap_add(x, "</", 2);
-	cap_add(x, (const char *)name, strlen((const char *)name));
-	cap_add(x, ">", 1);
 }

@@ -7,10 +7,12 @@
  * RSS/Atom core, or a known extension) and local name, remembered by
  * libxml2's dictionary pointers; at each start tag the row for where it
  * is (feed, item, Atom author, Atom document) says what it does. Text of
- * the element being read is captured by parse_capture.c. */
+ * the element being read goes into the capture of parse_capture.c; markup
+ * inside an HTML/XHTML element is serialised back into it here. */
 #include "core/parse_xml_int.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
@@ -19,6 +21,7 @@
 #include <strings.h>
 
 #include "core/url.h"
+#include "core/utf8.h"
 
 /* xml_rule_find, remembered by the dictionary's pointers: a document has
  * a few dozen distinct elements and thousands of elements. */
@@ -250,6 +253,104 @@ static void start_el(struct xml_state *x, const struct el_rule *r, int nattr,
 	}
 }
 
+/* ---- markup inside a captured element ------------------------------------ */
+
+/* Appends text HTML-escaped (&, <, > and, in an attribute, "). */
+static void cap_add_escaped(struct xml_state *x, const char *s, size_t n, bool attr)
+{
+	size_t start = 0, i;
+	while ((i = start + bytes_find_any(s + start, n - start, "&<>\"", attr ? 4 : 3)) < n) {
+		static const char *const rep[] = {"&amp;", "&lt;", "&gt;", "&quot;"};
+		int e = s[i] == '&' ? 0 : s[i] == '<' ? 1 : s[i] == '>' ? 2 : 3;
+		cap_add(x, s + start, i - start);
+		cap_add(x, rep[e], strlen(rep[e]));
+		start = i + 1;
+	}
+	cap_add(x, s + start, n - start);
+}
+
+static bool is_void(const char *name)
+{
+	static const char *const v[] = {"area", "base", "br", "col", "embed", "hr", "img",
+					"input", "link", "meta", "param", "source", "track", "wbr"};
+	size_t n = strlen(name);
+	if (n < 2 || n > 6)
+		return false;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		if (v[i][0] == (char)tolower((unsigned char)name[0]) && !strcasecmp(v[i], name))
+			return true;
+	return false;
+}
+
+static bool only_space(const struct sbuf *b)
+{
+	for (size_t i = 0; i < b->len; i++)
+		if (!isspace((unsigned char)b->s[i]))
+			return false;
+	return true;
+}
+
+/* Markup inside a captured HTML/XHTML element, written back out. */
+static void markup_start(struct xml_state *x, const xmlChar *name, const xmlChar *uri, int nattr,
+			 const xmlChar **attrs)
+{
+	struct frame *fr = &x->frames[x->depth];
+	if (x->cap.strip_div && x->depth == x->cap.depth + 1 && only_space(&x->cap.buf) &&
+	    !strcmp((const char *)name, "div") && xml_ns_classify(NULL, (const char *)uri) == NS_XHTML) {
+		fr->stripped = true;
+		return;
+	}
+	if (x->cap.type == CT_TEXT) {
+		/* Markup inside a text element: it was HTML after all. */
+		char *old = sbuf_take(&x->cap.buf);
+		x->cap.type = CT_XHTML;
+		if (old)
+			cap_add_escaped(x, old, strlen(old), false);
+		free(old);
+	}
+	cap_add(x, "<", 1);
+	cap_add(x, (const char *)name, strlen((const char *)name));
+	const xmlChar *puri = x->frames[x->depth - 1].uri;
+	/* SVG and MathML are the foreign content HTML knows: they keep
+	 * their namespace where they start. */
+	if (uri && (!strcmp((const char *)uri, "http://www.w3.org/2000/svg") ||
+		    !strcmp((const char *)uri, "http://www.w3.org/1998/Math/MathML")) &&
+	    (!puri || strcmp((const char *)puri, (const char *)uri) != 0)) {
+		cap_add(x, " xmlns=\"", 8);
+		cap_add_escaped(x, (const char *)uri, strlen((const char *)uri), true);
+		cap_add(x, "\"", 1);
+	}
+	for (int i = 0; i < nattr; i++) {
+		const xmlChar **a = attrs + i * 5;
+		if (a[2] && xml_ns_classify((const char *)a[1], (const char *)a[2]) == NS_XML)
+			continue;
+		cap_add(x, " ", 1);
+		if (a[1]) {
+			cap_add(x, (const char *)a[1], strlen((const char *)a[1]));
+			cap_add(x, ":", 1);
+		}
+		cap_add(x, (const char *)a[0], strlen((const char *)a[0]));
+		cap_add(x, "=\"", 2);
+		char *v = xml_amp_fix(strndup((const char *)a[3], (size_t)(a[4] - a[3])));
+		if (v)
+			cap_add_escaped(x, v, strlen(v), true);
+		free(v);
+		cap_add(x, "\"", 1);
+	}
+	cap_add(x, ">", 1);
+}
+
+static void markup_end(struct xml_state *x, const xmlChar *name)
+{
+	if (x->frames[x->depth].stripped)
+		return;
+	if (is_void((const char *)name))
+		return;
+	cap_add(x, "</", 2);
+	cap_add(x, (const char *)name, strlen((const char *)name));
+	cap_add(x, ">", 1);
+}
+
 /* ---- SAX callbacks ------------------------------------------------------- */
 
 static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
@@ -287,7 +388,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 	if (x->skip_depth)
 		return;
 	if (x->cap.on) {
-		cap_markup_start(x, name, uri, nattr, attrs);
+		markup_start(x, name, uri, nattr, attrs);
 		return;
 	}
 	const struct el_rule *r = classify_el(x, name, prefix, uri);
@@ -324,7 +425,7 @@ static void close_top(struct xml_state *x)
 			if (x->cap.depth == x->depth)
 				cap_end(x);
 			else
-				cap_markup_end(x, name);
+				markup_end(x, name);
 		} else if (x->author_depth == x->depth) {
 			x->author_depth = 0;
 			char *n = x->author_name ? x->author_name : x->author_email;

@@ -1,7 +1,8 @@
 /* parse_xml_int.h — the XML back end's per-document state, shared by
  * parse_xml.c (SAX2 callbacks, element dispatch by the rules of
- * parse_rules.c, items, links) and parse_capture.c (an element's captured
- * value: text, markup serialised back, and writing it into its field).
+ * parse_rules.c, items, links, text and markup appended to the captured
+ * value) and parse_capture.c (the captured value: its type, its buffer,
+ * and writing it into its field).
  * Never included outside core/parse*.c.
  *
  * struct xml_state is made and freed by parse_xml.c (xml_new, xml_free);
@@ -91,6 +92,9 @@ static inline const char *cur_base(struct xml_state *x)
 }
 
 /* Small value helpers (parse_capture.c). */
+/* libxml2 without entity substitution writes "&" in attribute values as
+ * "&#38;": undone in place; returns S. */
+char *xml_amp_fix(char *s);
 /* An attribute's value (a new string) by local name and namespace class. */
 char *xml_attr_get(int nattr, const xmlChar **attrs, const char *name, enum ns ns);
 /* S without surrounding whitespace, in place (NULL when nothing is left). */
@@ -117,13 +121,7 @@ static inline void cap_add(struct xml_state *x, const char *s, size_t n)
 	if (!sbuf_add(&c->buf, s, n, x->o->lim.max_field))
 		cap_cut(x);
 }
-/* Appends text HTML-escaped (&, <, > and, in an attribute, "). */
-void cap_add_escaped(struct xml_state *x, const char *s, size_t n, bool attr);
 /* Ends the capture: the value written into its target field. */
 void cap_end(struct xml_state *x);
-/* Markup inside a captured HTML/XHTML element, written back out. */
-void cap_markup_start(struct xml_state *x, const xmlChar *name, const xmlChar *uri, int nattr,
-		      const xmlChar **attrs);
-void cap_markup_end(struct xml_state *x, const xmlChar *name);
 
 #endif
