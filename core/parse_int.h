@@ -1,8 +1,10 @@
 /* parse_int.h — what the parser's files share (never included outside core/parse*.c).
  *
  * parse.c owns the document life cycle (sniffing, charset, caps) and feeds
- * clean UTF-8 to either parse_xml.c (libxml2 SAX2) or parse_json.c
- * (JSON Feed); parse_text.c holds the text helpers they both use. Every
+ * clean UTF-8 to either the XML back end (parse_scan.c, then libxml2 SAX2
+ * in parse_xml.c with the element rules of parse_rules.c and the captured
+ * values of parse_capture.c; parse_xml_int.h) or parse_json.c (JSON Feed);
+ * parse_text.c holds the text helpers they both use. Every
  * string handed to a struct item / feed_info is heap and owned by the doc. */
 #ifndef FEEDD_PARSE_INT_H
 #define FEEDD_PARSE_INT_H

@@ -16,6 +16,7 @@
 
 #include "core/apifmt.h"
 #include "core/parse.h"
+#include "core/parse_rules.h"
 
 static char *read_all(const char *path, size_t *len)
 {
@@ -419,6 +420,40 @@ static void expect_cuts(const char *what, const char *buf, size_t len, size_t fr
 /* Stateful charsets (UTF-7, ISO-2022-JP) with invalid bytes: the decoder's
  * state must not depend on where the body was cut, and is flushed at the
  * end (issue 28: whole gave "n;", chunked gave null). */
+/* The element rules (core/parse_rules.c): every element's rows end with
+ * one for anywhere, names match exactly then ignoring case, and the row
+ * picked depends on where the element is. */
+static void test_element_rules(void **state)
+{
+	(void)state;
+	assert_int_equal(xml_rules_check(), 0);
+	assert_int_equal(xml_ns_classify("dc", NULL), NS_DC);
+	assert_int_equal(xml_ns_classify(NULL, "http://www.w3.org/2005/Atom"), NS_CORE);
+	assert_int_equal(xml_ns_classify("x", "http://example.org/ext"), NS_OTHER);
+	assert_null(xml_rule_find(NS_OTHER, "title"));
+	assert_null(xml_rule_find(NS_CORE, "nosuch"));
+	const struct el_rule *r = xml_rule_find(NS_CORE, "pubdate");
+	assert_non_null(r);
+	assert_int_equal(r->tgt, T_PUBLISHED);
+	r = xml_rule_find(NS_CORE, "summary");
+	assert_non_null(r);
+	const struct el_rule *p = xml_rule_pick(r, IN_ITEM | IN_ATOM);
+	assert_int_equal(p->tgt, T_SUMMARY);
+	assert_int_equal(p->type, CT_TEXT);
+	p = xml_rule_pick(r, IN_ITEM);
+	assert_int_equal(p->tgt, T_SUMMARY);
+	assert_int_equal(p->type, CT_HTML);
+	p = xml_rule_pick(r, IN_FEED);
+	assert_int_equal(p->tgt, T_DESC);
+	assert_int_equal(p->type, CT_HTML);
+	r = xml_rule_find(NS_CORE, "name");
+	assert_int_equal(xml_rule_pick(r, IN_ITEM | IN_AUTHOR)->tgt, T_NAME);
+	assert_int_equal(xml_rule_pick(r, IN_ITEM)->act, A_NONE);
+	r = xml_rule_find(NS_CORE, "channel");
+	assert_int_equal(r->root, R_RSS);
+	assert_true(r->flags & F_CHANNEL);
+}
+
 static void test_stateful_charsets(void **state)
 {
 	size_t len;
@@ -754,6 +789,7 @@ int main(void)
 		cmocka_unit_test(test_entities_and_refs),
 		cmocka_unit_test(test_text_runs),
 		cmocka_unit_test(test_stateful_charsets),
+		cmocka_unit_test(test_element_rules),
 		cmocka_unit_test(test_xml_base),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_cut),
