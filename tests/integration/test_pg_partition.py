@@ -227,7 +227,11 @@ class Partition(faults.Base):
         t0 = time.monotonic()
         t.join(30)
         self.assertEqual([i["guid"] for i in res["items"]], ["r2"], self.logs())
-        self.assertLess(res["t"] - t0, 5 * SLOW, self.logs())
+        # B fetches r each second; the news then wakes A. On a loaded
+        # machine that took 6.9 s once: the bound only has to tell a wake
+        # from the long-poll's own 15 s timeout (and the items above
+        # already say it was news that woke it).
+        self.assertLess(res["t"] - t0, 12, self.logs())
         # A clean exit after all that (and, under the sanitizers, no report).
         self.assertEqual(a.stop(), 0, self.logs())
         self.assertNotIn("Sanitizer", a.read_log())
