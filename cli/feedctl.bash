@@ -39,7 +39,8 @@ _feedctl()
 	items) opts="$filters --after --limit --json --ndjson --tsv" ;;
 	new) opts="$filters --limit --peek --from-now --json --ndjson --tsv" ;;
 	watch) opts="$filters --after --json" ;;
-	feeds|status|reload|consumers) opts="--json" ;;
+	feeds|status|reload) opts="--json" ;;
+	consumers) opts="--delete --json" ;;
 	help) COMPREPLY=($(compgen -W "$commands" -- "$cur")); return ;;
 	log-level)
 		if [[ $cur != -* ]]; then

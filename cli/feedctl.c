@@ -117,8 +117,9 @@ static const struct command commands[] = {
 	{"reload",  cmd_reload,  "[--json]", "re-read feeds.conf"},
 	{"hooks",   cmd_hooks,   "[FEED] [--json] | retry [FEED] [--json]",
 	 "list parked (failed) hook deliveries; retry runs them again"},
-	{"consumers", cmd_consumers, "[--json]",
-	 "list the consumers: position, lag (items not acknowledged), last acknowledgement"},
+	{"consumers", cmd_consumers, "[--delete NAME] [--json]",
+	 "list the consumers: position, lag (items not acknowledged), last acknowledgement; "
+	 "--delete one"},
 	{"log-level", cmd_log_level, "[LEVEL] [--json]",
 	 "show or set the daemon's log level (err warning notice info debug)"},
 	{"add",     cmd_add,     "URL [--pick N | --all] [--name NAME] [--tag T]... [--interval D] "

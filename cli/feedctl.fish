@@ -44,6 +44,7 @@ complete -c feedctl -n "__fish_seen_subcommand_from items watch" -l after -x -d 
 complete -c feedctl -n "__fish_seen_subcommand_from new" -l peek -d 'do not acknowledge'
 complete -c feedctl -n "__fish_seen_subcommand_from new" -l from-now -d 'start at the newest item'
 complete -c feedctl -n "__fish_seen_subcommand_from refresh" -l wait -d 'wait for the results'
+complete -c feedctl -n "__fish_seen_subcommand_from consumers" -l delete -x -d 'forget a consumer'
 complete -c feedctl -n "__fish_seen_subcommand_from items new watch feeds feed status refresh reload consumers log-level" -l json -d 'JSON'
 
 # Feed names, files, and the editing commands' options.

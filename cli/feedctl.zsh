@@ -63,7 +63,8 @@ _feedctl() {
 		new) _arguments $filters $fmt '1:consumer:' '--limit[at most N items]:n:' '--peek[do not acknowledge]' \
 			'--from-now[start at the newest item]' '--help' ;;
 		watch) _arguments $filters '--after[items after this id]:id:' '--json[JSON lines]' '--help' ;;
-		feeds|status|reload|consumers) _arguments '--json[one JSON document]' '--help' ;;
+		feeds|status|reload) _arguments '--json[one JSON document]' '--help' ;;
+		consumers) _arguments '--delete[forget a consumer]:consumer:' '--json[one JSON document]' '--help' ;;
 		log-level) _arguments '1:level:(err warning notice info debug)' '--json[one JSON document]' '--help' ;;
 		feed) _arguments '1:feed:_feedctl_feeds' '--json[one JSON document]' '--help' ;;
 		refresh) _arguments '*:feed:_feedctl_feeds' '--wait[wait for the results]' '--json[one JSON document]' '--help' ;;

@@ -57,6 +57,7 @@ static const struct route_info {
 				   ITEM_PARAMS | B(P_FROM_NOW), 0xF },
 	[ROUTE_CONSUMER_ACK] = { "POST", "/v1/consumers/{consumer}/ack", B(P_UPTO),
 				 1u << FMT_JSON },
+	[ROUTE_CONSUMER_DELETE] = { "DELETE", "/v1/consumers/{consumer}", 0, 1u << FMT_JSON },
 	[ROUTE_FEEDS] = { "GET", "/v1/feeds", B(P_FORMAT), 1u << FMT_JSON | 1u << FMT_NDJSON },
 	[ROUTE_FEED] = { "GET", "/v1/feeds/{feed}", B(P_FORMAT), 1u << FMT_JSON },
 	[ROUTE_FEED_ITEMS] = { "GET", "/v1/feeds/{feed}/items", ITEM_PARAMS & ~B(P_FEED), 0xF },
@@ -329,6 +330,17 @@ static int match(char *const *segs, size_t n, const char **name, bool *consumer)
 	return -1;
 }
 
+/* Every method the route pattern PATH takes, for a 405's Allow. */
+static const char *path_methods(const char *path)
+{
+	if (!strcmp(path, "/v1/consumers/{consumer}"))
+		return "GET, DELETE";
+	for (int rt = 0; rt < ROUTE__COUNT; rt++)
+		if (!strcmp(routes[rt].path, path))
+			return routes[rt].allow;
+	return "GET";
+}
+
 /* Splits PATH (without the query) into the route and the name. */
 static int route(struct apireq *r, const char *path, size_t len)
 {
@@ -425,11 +437,18 @@ int apireq_parse(const char *method, const char *target, const char *body, size_
 	size_t plen = qm ? (size_t)(qm - target) : len;
 	if (route(r, target, plen))
 		return r->status;
+	/* A path some routes share (GET and DELETE /v1/consumers/NAME): the
+	 * one that takes METHOD; 405 names every method the path takes. */
 	const struct route_info *ri = &routes[r->route];
+	for (int rt = 0; strcmp(method, ri->allow) && rt < ROUTE__COUNT; rt++)
+		if (!strcmp(routes[rt].path, ri->path) && !strcmp(routes[rt].allow, method)) {
+			r->route = (enum api_route)rt;
+			ri = &routes[rt];
+		}
 	r->is_get = !strcmp(method, "GET");
 	if (strcmp(method, ri->allow) != 0) {
-		r->allow = ri->allow;
-		return fail(r, 405, "method not allowed", "%s takes %s", target, ri->allow);
+		r->allow = path_methods(ri->path);
+		return fail(r, 405, "method not allowed", "%s takes %s", target, r->allow);
 	}
 	unsigned seen = 0;
 	if (qm && parse_pairs(r, qm + 1, len - plen - 1, &seen))

@@ -21,6 +21,7 @@ enum api_route {
 	ROUTE_CONSUMER,          /* GET  /v1/consumers/NAME */
 	ROUTE_CONSUMER_ITEMS,    /* GET  /v1/consumers/NAME/items */
 	ROUTE_CONSUMER_ACK,      /* POST /v1/consumers/NAME/ack */
+	ROUTE_CONSUMER_DELETE,   /* DELETE /v1/consumers/NAME */
 	ROUTE_FEEDS,             /* GET  /v1/feeds */
 	ROUTE_FEED,              /* GET  /v1/feeds/NAME */
 	ROUTE_FEED_ITEMS,        /* GET  /v1/feeds/NAME/items */

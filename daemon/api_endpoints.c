@@ -46,7 +46,7 @@ static void consumer_items_work(struct store *s, struct job *j, bool writable)
 }
 
 /* --- consumers: GET /v1/consumers, GET /v1/consumers/NAME,
- * POST /v1/consumers/NAME/ack --- */
+ * POST /v1/consumers/NAME/ack, DELETE /v1/consumers/NAME --- */
 
 static void consumers_work(struct store *s, struct job *j, bool writable)
 {
@@ -108,7 +108,12 @@ static void ack_work(struct store *s, struct job *j, bool writable)
 	j->rc = consumer_ack(s, &j->req, &j->cursor);
 }
 
-/* A consumer, or its cursor after an ack. */
+static void consumer_delete_work(struct store *s, struct job *j, bool writable)
+{
+	j->rc = store_consumer_delete(s, j->req.name);
+}
+
+/* A consumer, or its cursor after an ack, or that it is gone. */
 static void consumer_answer(struct job *j)
 {
 	struct http_conn *c = j->conn;
@@ -123,6 +128,12 @@ static void consumer_answer(struct job *j)
 	}
 	if (j->rc < 0) {
 		api_send_store_error(c, j->rc);
+		return;
+	}
+	if (r->route == ROUTE_CONSUMER_DELETE) {
+		log_notice("consumer %s deleted through the API", r->name);
+		api_send_json(c, 200, NULL, json_pack("{s:o,s:b}", "consumer",
+						      json_string_lossy(r->name), "deleted", 1));
 		return;
 	}
 	if (r->route == ROUTE_CONSUMER_ACK) {
@@ -614,6 +625,9 @@ static const struct api_endpoint endpoints[ROUTE__COUNT] = {
 	[ROUTE_CONSUMER_ACK] = { ROUTE_CONSUMER_ACK, "POST", "/v1/consumers/{consumer}/ack",
 				 RUNS_STORE, .max_body = BODY_ANY,
 				 .work = ack_work, .answer = consumer_answer },
+	[ROUTE_CONSUMER_DELETE] = { ROUTE_CONSUMER_DELETE, "DELETE", "/v1/consumers/{consumer}",
+				    RUNS_STORE, .work = consumer_delete_work,
+				    .answer = consumer_answer },
 	[ROUTE_FEEDS] = { ROUTE_FEEDS, "GET", "/v1/feeds", RUNS_READER,
 			  .work = feeds_work, .answer = feeds_answer },
 	[ROUTE_FEED] = { ROUTE_FEED, "GET", "/v1/feeds/{feed}", RUNS_READER,

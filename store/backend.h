@@ -27,6 +27,8 @@ struct store_ops {
 			    int64_t *cursor);
 	int (*consumer_ack)(void *b, const char *name, int64_t upto);
 	int (*consumers_json)(void *b, json_t **out);
+	int (*consumer_delete)(void *b, const char *name);
+	int (*feed_rename)(void *b, const char *from, const char *to);
 	int (*prune)(void *b, const char *feed, int64_t now, int64_t retention,
 		     int64_t max_items, int batch, int *pruned);
 	int (*hook_due)(void *b, int64_t now, int max, const int64_t *skip, size_t nskip,

@@ -3,6 +3,7 @@
  * sqlite*.c implement (compiled as sqlite_store_*, see sqlite_int.h). */
 #include "store/sqlite_int.h"   /* first: its names for store.h's functions */
 #include "store/backend.h"
+#include "store/manage.h"
 
 int sqlite_backend_open(const char *spec, const char *state_dir, void **out, char **err)
 {
@@ -148,6 +149,8 @@ const struct store_ops sqlite_store_ops = {
 	.consumer_get = op_consumer_get,
 	.consumer_ack = op_consumer_ack,
 	.consumers_json = op_consumers_json,
+	.consumer_delete = sqlite_op_consumer_delete,
+	.feed_rename = sqlite_op_feed_rename,
 	.prune = op_prune,
 	.hook_due = op_hook_due,
 	.hook_result = op_hook_result,

@@ -77,11 +77,12 @@ static void test_patterns_route_to_their_endpoint(void **state)
 		else
 			assert_null(r.name);
 		apireq_free(&r);
-		/* The other method: 405, naming this one. */
-		const char *other = strcmp(ep->method, "GET") ? "GET" : "POST";
+		/* A method the path does not take: 405, naming this one
+		 * among the path's. */
+		const char *other = !strcmp(ep->method, "POST") ? "GET" : "PUT";
 		st = apireq_parse(other, path, "", 0, &r);
 		assert_int_equal(st, 405);
-		assert_string_equal(r.allow, ep->method);
+		assert_non_null(strstr(r.allow, ep->method));
 		apireq_free(&r);
 	}
 }
