@@ -16,7 +16,7 @@ _feedctl()
 		words=("${COMP_WORDS[@]}")
 		cword=$COMP_CWORD
 	}
-	local commands="items new watch feeds feed status refresh reload hooks consumers log-level add remove import export help"
+	local commands="items new watch feeds feed status refresh reload hooks consumers log-level add remove rename import export help"
 	local filters="--feed --tag --search --since --distinct"
 	# Find the command, remembering --socket for the name look-ups.
 	local i cmd="" _feedctl_global=()
@@ -62,7 +62,7 @@ _feedctl()
 		fi
 		opts="--json" ;;
 	add) opts="--name --tag --interval --file --allow-private --config --pick --all" ;;
-	remove)
+	remove|rename)
 		if [[ $cur != -* ]]; then
 			COMPREPLY=($(compgen -W "$(_feedctl_feeds)" -- "$cur"))
 			return

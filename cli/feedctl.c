@@ -126,6 +126,8 @@ static const struct command commands[] = {
 	 "[--file NAME] [--allow-private] [--config FILE]",
 	 "check a feed (or find a site's) and add it to feeds.conf"},
 	{"remove",  cmd_remove,  "NAME [--config FILE]", "remove a feed from feeds.conf"},
+	{"rename",  cmd_rename,  "OLD NEW [--config FILE]",
+	 "rename a feed in feeds.conf and in feedd's store, keeping its items"},
 	{"import",  cmd_import,  "FILE.opml [--file NAME] [--config FILE]", "add the feeds of an OPML file"},
 	{"export",  cmd_export,  "[--config FILE]", "print the feeds as OPML 2.0"},
 };

@@ -28,6 +28,7 @@ _feedctl() {
 		'log-level:show or set the daemon'"'"'s log level'
 		'add:check a feed (or find a site'"'"'s) and add it to feeds.conf'
 		'remove:remove a feed from feeds.conf'
+		'rename:rename a feed, keeping its items'
 		'import:add the feeds of an OPML file'
 		'export:print the feeds as OPML 2.0'
 		'help:a command'"'"'s options'
@@ -75,6 +76,7 @@ _feedctl() {
 			'(--all)--pick[the Nth feed a page announces]:number:' \
 			'(--pick)--all[every feed a page announces]' '--help' ;;
 		remove) _arguments '1:feed:_feedctl_feeds' '--config[the feeds.conf]:file:_files' '--help' ;;
+		rename) _arguments '1:feed:_feedctl_feeds' '2:new name:' '--config[the feeds.conf]:file:_files' '--help' ;;
 		import) _arguments '1:OPML file:_files -g "*.(opml|xml)"' '--file[a drop-in of feeds.conf.d]:name:' \
 			'--config[the feeds.conf]:file:_files' '--help' ;;
 		export) _arguments '--config[the feeds.conf]:file:_files' '--help' ;;

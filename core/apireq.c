@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "core/date.h"
 #include "core/item.h"
 #include "core/log.h"
@@ -62,6 +63,7 @@ static const struct route_info {
 	[ROUTE_FEED] = { "GET", "/v1/feeds/{feed}", B(P_FORMAT), 1u << FMT_JSON },
 	[ROUTE_FEED_ITEMS] = { "GET", "/v1/feeds/{feed}/items", ITEM_PARAMS & ~B(P_FEED), 0xF },
 	[ROUTE_FEED_REFRESH] = { "POST", "/v1/feeds/{feed}/refresh", 0, 1u << FMT_JSON },
+	[ROUTE_FEED_RENAME] = { "POST", "/v1/feeds/{feed}/rename", 0, 1u << FMT_JSON },
 	[ROUTE_RELOAD] = { "POST", "/v1/reload", 0, 1u << FMT_JSON },
 	[ROUTE_STATUS] = { "GET", "/v1/status", B(P_FORMAT), 1u << FMT_JSON },
 	[ROUTE_LOG_LEVEL] = { "POST", "/v1/log-level", B(P_LEVEL), 1u << FMT_JSON },
@@ -422,6 +424,23 @@ static void parse_ack_body(struct apireq *r, const char *body, size_t len, unsig
 	json_decref(j);
 }
 
+/* {"name": NEW}: the new name of a feed, one config_valid_feed_name takes. */
+static void parse_rename_body(struct apireq *r, const char *body, size_t len)
+{
+	json_error_t jerr;
+	json_t *j = len ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+	json_t *n = j ? json_object_get(j, "name") : NULL;
+	const char *v = json_string_value(n);
+	if (!json_is_object(j) || !v || json_object_size(j) != 1)
+		fail(r, 400, "bad parameter", "name: the body must be {\"name\": NEW}");
+	else if (strlen(v) != json_string_length(n) || !config_valid_feed_name(v))
+		fail(r, 400, "bad parameter", "name: not a feed name (letters, digits, - _ . and "
+		     "non-ASCII letters, at most 100 bytes)");
+	else if (!(r->to = strdup(v)))
+		fail(r, 500, "out of memory", NULL);
+	json_decref(j);
+}
+
 int apireq_parse(const char *method, const char *target, const char *body, size_t body_len,
 		 struct apireq *r)
 {
@@ -458,6 +477,9 @@ int apireq_parse(const char *method, const char *target, const char *body, size_
 			parse_ack_body(r, body, body_len, &seen);
 		if (!r->status && !r->has_upto)
 			fail(r, 400, "bad parameter", "upto: required (the last item id processed)");
+	} else if (r->route == ROUTE_FEED_RENAME) {
+		if (!r->status)
+			parse_rename_body(r, body, body_len);
 	} else if (body_len && !r->status) {
 		fail(r, 400, "bad request", "this request takes no body");
 	}
@@ -478,6 +500,7 @@ void apireq_free(struct apireq *r)
 		free(r->feeds[i]);
 	free(r->tag);
 	free(r->q);
+	free(r->to);
 	free(r->error);
 	free(r->detail);
 	memset(r, 0, sizeof *r);

@@ -293,6 +293,77 @@ static void handle_refresh(struct api *a, struct http_conn *c, const struct apir
 	api_send_json(c, 202, NULL, json_pack("{s:o,s:s}", "feed", json_string_lossy(r->name), "refresh", "queued"));
 }
 
+/* --- POST /v1/feeds/NAME/rename {"name": NEW} (no store work here: the
+ * rename's is feedd.c's, a reload's) --- */
+
+static void on_renamed(struct feedd *d, int rc, void *ud)
+{
+	struct api_reload_wait *w = ud;
+	struct http_conn *c = w->conn;
+	char *from = w->from, *to = w->to;
+	free(w);
+	if (c) {
+		http_conn_set_ctx(c, NULL);
+		if (rc == 0)
+			api_send_json(c, 200, NULL, json_pack("{s:o,s:o,s:b}", "feed",
+				      json_string_lossy(to), "from", json_string_lossy(from),
+				      "renamed", 1));
+		else if (rc == -EEXIST)
+			api_send_error(c, 409, "name taken in the store", to, NULL);
+		else if (rc == -ECANCELED)
+			api_send_error(c, 503, "stopping", "the daemon is stopping; nothing renamed",
+				       NULL);
+		else
+			api_send_error(c, 500, "the store could not rename the feed; nothing renamed",
+				       strerror(-rc), NULL);
+	}
+	free(from);
+	free(to);
+}
+
+static void handle_rename(struct api *a, struct http_conn *c, const struct apireq *r)
+{
+	struct config_errors errs = { 0 };
+	struct api_reload_wait *w = calloc(1, sizeof *w);
+	if (!w || !(w->from = strdup(r->name)) || !(w->to = strdup(r->to))) {
+		if (w)
+			free(w->from);
+		free(w);
+		api_send_error(c, 500, "out of memory", NULL, NULL);
+		return;
+	}
+	w->kind = CTX_RELOAD;
+	w->conn = c;
+	http_conn_set_ctx(c, w);
+	int rc = feedd_rename_start(a->d, r->name, r->to, &errs, on_renamed, w);
+	if (rc == 0) {
+		config_errors_free(&errs);
+		return;
+	}
+	http_conn_set_ctx(c, NULL);
+	free(w->from);
+	free(w->to);
+	free(w);
+	if (rc == -EBUSY)
+		api_send_error(c, 409, "a reload is under way", "try again when it is over", NULL);
+	else if (rc == -ENOENT)
+		api_send_error(c, 404, "unknown feed", r->name, NULL);
+	else if (rc == -EEXIST)
+		api_send_error(c, 409, "name taken", r->to, NULL);
+	else if (rc == -ESRCH)
+		api_send_error(c, 409, "the config file does not rename the feed",
+			       "rename its [feed] section first (feedctl rename does both)", NULL);
+	else if (rc == -EINVAL) {
+		json_t *list = json_array();
+		for (size_t i = 0; i < errs.n; i++)
+			json_array_append_new(list, json_string_lossy(errs.msgs[i]));
+		api_send_json(c, 422, NULL, json_pack("{s:s,s:o}", "error",
+			      "invalid config; nothing renamed", "detail", list));
+	} else
+		api_send_error(c, 500, "cannot read the config file", strerror(-rc), NULL);
+	config_errors_free(&errs);
+}
+
 /* --- GET /v1/status --- */
 
 static void answer_status(struct api *a, struct http_conn *c, const struct status_store *ss,
@@ -634,6 +705,8 @@ static const struct api_endpoint endpoints[ROUTE__COUNT] = {
 			 .work = feeds_work, .answer = feeds_answer },
 	[ROUTE_FEED_REFRESH] = { ROUTE_FEED_REFRESH, "POST", "/v1/feeds/{feed}/refresh", RUNS_LOOP,
 				 .handle = handle_refresh },
+	[ROUTE_FEED_RENAME] = { ROUTE_FEED_RENAME, "POST", "/v1/feeds/{feed}/rename", RUNS_LOOP,
+				.max_body = BODY_ANY, .handle = handle_rename },
 	[ROUTE_RELOAD] = { ROUTE_RELOAD, "POST", "/v1/reload", RUNS_LOOP,
 			   .handle = handle_reload },
 	[ROUTE_STATUS] = { ROUTE_STATUS, "GET", "/v1/status", RUNS_READER,

@@ -1533,6 +1533,22 @@ int sched_reload(struct sched *s, const struct config *c)
 	return 0;
 }
 
+int sched_rename(struct sched *s, const char *from, const char *to)
+{
+	struct feed_rt *rt = find_feed(s, from);
+	if (!rt)
+		return -ENOENT;
+	if (find_feed(s, to))
+		return -EEXIST;
+	char *n = strdup(to);
+	if (!n)
+		return -ENOMEM;
+	free(rt->st.name);
+	rt->st.name = n;
+	qsort(s->feeds, s->nfeeds, sizeof *s->feeds, cmp_rt);
+	return 0;
+}
+
 void sched_pause(struct sched *s, bool paused)
 {
 	s->paused = paused;
