@@ -17,7 +17,7 @@ _feedctl()
 		cword=$COMP_CWORD
 	}
 	local commands="items new watch feeds feed status refresh reload hooks consumers log-level add remove rename import export help"
-	local filters="--feed --tag --search --since --distinct"
+	local filters="--feed --tag --search --since --distinct --skipped"
 	# Find the command, remembering --socket for the name look-ups.
 	local i cmd="" _feedctl_global=()
 	for ((i = 1; i < cword; i++)); do

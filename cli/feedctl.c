@@ -146,7 +146,7 @@ void ctl_usage_of(const struct command *c, FILE *out)
 	fprintf(out, "Usage: feedctl %s %s\n%s.\n", c->name, c->usage, c->help);
 	if (strstr(c->usage, "FILTERS"))
 		fprintf(out, "\nFILTERS: --feed NAME (repeatable) --tag T --search TEXT "
-			"--since DATE --distinct\n");
+			"--since DATE --distinct --skipped\n");
 	if (strstr(c->usage, "--pick"))
 		fprintf(out, "\nGiven a web page, add finds the feeds it announces (else one at a "
 			"well-known\npath of its site); several are listed, numbered, and none "

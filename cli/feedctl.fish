@@ -38,6 +38,7 @@ complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l tag -x -d 'only
 complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l search -x -d 'items containing TEXT'
 complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l since -x -d 'published since DATE'
 complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l distinct -d 'one item per link'
+complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l skipped -d 'skipped items too'
 complete -c feedctl -n "__fish_seen_subcommand_from items new" -l limit -x -d 'at most N items'
 complete -c feedctl -n "__fish_seen_subcommand_from items new" -l ndjson -d 'one JSON object a line'
 complete -c feedctl -n "__fish_seen_subcommand_from items new" -l tsv -d "sfeed's TSV"

@@ -39,6 +39,7 @@ _feedctl() {
 		'--search[items containing TEXT]:text:'
 		'--since[items published since DATE]:date:'
 		'--distinct[one item per link]'
+		'--skipped[the items the filter rules skipped too]'
 	)
 	_arguments -C \
 		'--socket[the daemon'"'"'s socket]:socket:_files' \

@@ -27,17 +27,18 @@ const char *api_format_name(enum api_format f)
 /* Which parameters each route takes (bit per parameter). */
 enum param {
 	P_AFTER, P_BEFORE, P_FEED, P_TAG, P_Q, P_SINCE, P_DISTINCT, P_ORDER, P_LIMIT,
-	P_WAIT, P_FORMAT, P_FROM_NOW, P_UPTO, P_LEVEL, P__COUNT
+	P_WAIT, P_FORMAT, P_FROM_NOW, P_UPTO, P_LEVEL, P_SKIPPED, P__COUNT
 };
 static const char *const param_names[P__COUNT] = {
 	[P_AFTER] = "after", [P_BEFORE] = "before", [P_FEED] = "feed", [P_TAG] = "tag",
 	[P_Q] = "q", [P_SINCE] = "since", [P_DISTINCT] = "distinct", [P_ORDER] = "order",
 	[P_LIMIT] = "limit", [P_WAIT] = "wait", [P_FORMAT] = "format",
-	[P_FROM_NOW] = "from_now", [P_UPTO] = "upto", [P_LEVEL] = "level",
+	[P_FROM_NOW] = "from_now", [P_UPTO] = "upto", [P_LEVEL] = "level", [P_SKIPPED] = "skipped",
 };
 #define B(p) (1u << (p))
 #define ITEM_PARAMS (B(P_AFTER) | B(P_BEFORE) | B(P_FEED) | B(P_TAG) | B(P_Q) | B(P_SINCE) | \
-		     B(P_DISTINCT) | B(P_ORDER) | B(P_LIMIT) | B(P_WAIT) | B(P_FORMAT))
+		     B(P_DISTINCT) | B(P_ORDER) | B(P_LIMIT) | B(P_WAIT) | B(P_FORMAT) | \
+		     B(P_SKIPPED))
 
 /* Each route's request grammar, one row a route: its method, its path
  * ({feed} and {consumer} stand for one segment, a name checked as such),
@@ -211,6 +212,7 @@ static int set_param(struct apireq *r, enum param p, const char *v, unsigned *se
 				    "since: expected an RFC 3339 date (2024-01-31T12:00:00Z)");
 		break;
 	case P_DISTINCT:
+	case P_SKIPPED:
 	case P_FROM_NOW: {
 		bool b;
 		if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes"))
@@ -221,6 +223,8 @@ static int set_param(struct apireq *r, enum param p, const char *v, unsigned *se
 			return fail(r, 400, "bad parameter", "%s: expected 1 or 0", name);
 		if (p == P_DISTINCT)
 			r->distinct = b;
+		else if (p == P_SKIPPED)
+			r->skipped = b;
 		else
 			r->from_now = b;
 		break;
@@ -522,6 +526,7 @@ void apireq_item_query(const struct apireq *r, struct item_query *q)
 	q->q = r->q;
 	q->since = r->since;
 	q->distinct = r->distinct;
+	q->skipped = r->skipped;
 	q->desc = r->desc;
 	q->limit = r->limit;
 	q->consumer = r->route == ROUTE_CONSUMER_ITEMS ? r->name : NULL;

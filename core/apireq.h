@@ -55,6 +55,7 @@ struct apireq {
 	char *q;
 	int64_t since;           /* DATE_NONE when absent */
 	bool distinct, desc;
+	bool skipped;            /* the items feeds.conf's rules skipped too */
 	int limit;
 	int wait;                /* seconds, 0 = answer now */
 	bool from_now;           /* consumers: a new one starts at the newest item */

@@ -34,6 +34,8 @@ struct item {
 	size_t ncategories;
 	struct enclosure *enclosures;
 	size_t nenclosures;
+	bool skipped;          /* feeds.conf's skip/keep rules drop it (core/filter.h):
+				* stored, never announced; set by the daemon */
 };
 
 enum doc_format {

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/filter.h"
 #include "core/log.h"
 #include "core/parse.h"
 #include "core/schedule.h"
@@ -734,6 +735,28 @@ static void commit_refused_state(struct commit_job *j)
 	set_str(&st->next_reason, "retry");
 }
 
+/* feeds.conf's skip and keep rules (core/filter.h): the items of DOC they
+ * drop are marked, for the store to keep them as skipped. The rules were
+ * checked with the config; they are compiled here, per document. */
+static void mark_skipped(const struct feed_conf *fc, struct doc *doc)
+{
+	if (!doc || (!fc->skip && !fc->keep))
+		return;
+	struct filter *f = NULL;
+	char err[320];
+	if (filter_new(fc->skip, fc->keep, &f, err, sizeof err) < 0) {
+		log_err("fetch %s: filter rules: %s; nothing skipped", fc->name, err);
+		return;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < doc->nitems; i++)
+		n += doc->items[i].skipped = filter_skips(f, &doc->items[i]);
+	filter_free(f);
+	if (n)
+		log_debug("fetch %s: %zu of %zu items skipped by the filter rules", fc->name, n,
+			  doc->nitems);
+}
+
 /* On the store thread: one transaction; when the store refuses it, the
  * refusal itself, in a smaller one (which a nearly full disk may take). */
 static void commit_work(struct store *store, void *arg)
@@ -920,6 +943,7 @@ static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct 
 		set_str(&st->next_reason, out.reason);
 	}
 
+	mark_skipped(fc, doc);
 	struct commit_job *j = calloc(1, sizeof *j);
 	if (!j || feed_state_copy(&j->st, st) < 0) {
 		free(j);

@@ -68,7 +68,8 @@ enum {
 	PQ_SINCE = 1 << 4,
 	PQ_DISTINCT = 1 << 5,
 	PQ_DESC = 1 << 6,
-	PQ__SHAPES = 1 << 7
+	PQ_SKIPPED = 1 << 7,     /* the items the filter rules skipped too */
+	PQ__SHAPES = 1 << 8
 };
 
 struct pg {

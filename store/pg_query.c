@@ -62,7 +62,8 @@ static int items_stmt(struct pg *s, unsigned shape, char name[16])
 	char sql[1536];
 	int n = snprintf(sql, sizeof sql,
 		"SELECT " PG_ITEM_COLS " FROM items i JOIN feeds f ON f.id = i.feed"
-		" WHERE i.id > $1%s%s%s%s%s%s ORDER BY i.id%s LIMIT $7",
+		" WHERE i.id > $1%s%s%s%s%s%s%s ORDER BY i.id%s LIMIT $7",
+		shape & PQ_SKIPPED ? "" : " AND NOT i.skipped",
 		shape & PQ_BEFORE ? " AND i.id < $2" : "",
 		shape & PQ_FEEDS ? " AND f.name = ANY ($3)" : "",
 		shape & PQ_TAG ? " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = $4)" : "",
@@ -129,7 +130,8 @@ int pg_op_items_each(void *b, const struct item_query *q, store_item_fn fn, void
 	unsigned shape = (q->before > 0 ? PQ_BEFORE : 0) | (q->nfeeds ? PQ_FEEDS : 0) |
 			 (q->tag ? PQ_TAG : 0) | (fts ? PQ_FTS : 0) |
 			 (q->since != DATE_NONE ? PQ_SINCE : 0) |
-			 (q->distinct ? PQ_DISTINCT : 0) | (q->desc ? PQ_DESC : 0);
+			 (q->distinct ? PQ_DISTINCT : 0) | (q->desc ? PQ_DESC : 0) |
+			 (q->skipped ? PQ_SKIPPED : 0);
 	char name[16];
 	int r = items_stmt(s, shape, name);
 	if (r < 0)

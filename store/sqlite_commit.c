@@ -168,6 +168,11 @@ static int apply_edits(struct store *s, const char *feed_name, int64_t now,
 {
 	for (size_t i = 0; i < acc->nedits; i++) {
 		int r = item_update(s, acc->edits[i].id, acc->edits[i].p, now);
+		int skipped = r == 0 ? sqlite_item_skipped(s, acc->edits[i].id) : 0;
+		if (skipped < 0)
+			r = skipped;
+		if (r == 0 && skipped)
+			continue;                /* a skipped item's edits are not news */
 		if (r == 0)
 			r = store_event(s, "item.updated", now, feed_name, acc->edits[i].id, NULL);
 		if (r < 0)
@@ -202,12 +207,15 @@ static int item_insert(struct store *s, int64_t feed, const struct dedup_item *p
 	sqlite3_bind_int64(st, 17, sdate);
 	if (dup)
 		sqlite3_bind_int64(st, 18, dup);
+	sqlite3_bind_int(st, 19, it->skipped);
 	int rc = sqlite3_step(st);
 	store_done(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, rc, "item insert");
 	int64_t id = sqlite3_last_insert_rowid(s->db);
 	listed_add(acc, id);
+	if (it->skipped)
+		return 0;                /* stored, never announced */
 	if (acc->nnew == acc->cap) {
 		size_t cap = acc->cap ? acc->cap * 2 : 16;
 		int64_t *n = realloc(acc->new_ids, cap * sizeof *n);

@@ -101,7 +101,8 @@ enum {
 	IQ_SINCE = 1 << 4,
 	IQ_DISTINCT = 1 << 5,
 	IQ_DESC = 1 << 6,
-	IQ__SHAPES = 1 << 7
+	IQ_SKIPPED = 1 << 7,            /* the items the filter rules skipped too */
+	IQ__SHAPES = 1 << 8
 };
 
 struct store {
@@ -183,6 +184,10 @@ int sqlite_ckpt_limit_bytes(void);
  * could not be. For the writer connections; call after SQLite's global
  * configuration (store_open). */
 const char *sqlite_vfs_name(void);
+
+/* Whether item ID was stored as skipped (sqlite_manage.c): 1, 0, or a
+ * negative errno. */
+int sqlite_item_skipped(struct store *s, int64_t id);
 
 /* The feed's row id, creating the row if CREATE. -ENOENT when unknown. */
 int store_feed_id(struct store *s, const char *name, const char *url, bool create,

@@ -57,7 +57,8 @@ static sqlite3_stmt *items_stmt(struct store *s, unsigned shape)
 	char sql[1536];
 	int n = snprintf(sql, sizeof sql,
 		"SELECT " STORE_ITEM_COLS " FROM items i JOIN feeds f ON f.id = i.feed"
-		" WHERE i.id > ?1%s%s%s%s%s%s ORDER BY i.id%s LIMIT ?7",
+		" WHERE i.id > ?1%s%s%s%s%s%s%s ORDER BY i.id%s LIMIT ?7",
+		shape & IQ_SKIPPED ? "" : " AND i.skipped = 0",
 		shape & IQ_BEFORE ? " AND i.id < ?2" : "",
 		shape & IQ_FEEDS ? " AND f.name IN (SELECT value FROM json_each(?3))" : "",
 		shape & IQ_TAG ? " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = ?4)" : "",
@@ -149,7 +150,8 @@ int store_items_each(struct store *s, const struct item_query *q, store_item_fn 
 	unsigned shape = (q->before > 0 ? IQ_BEFORE : 0) | (q->nfeeds ? IQ_FEEDS : 0) |
 			 (q->tag ? IQ_TAG : 0) | (fts ? IQ_FTS : 0) |
 			 (q->since != DATE_NONE ? IQ_SINCE : 0) |
-			 (q->distinct ? IQ_DISTINCT : 0) | (q->desc ? IQ_DESC : 0);
+			 (q->distinct ? IQ_DISTINCT : 0) | (q->desc ? IQ_DESC : 0) |
+			 (q->skipped ? IQ_SKIPPED : 0);
 	sqlite3_stmt *st = items_stmt(s, shape);
 	if (!st) {
 		free(fts);
