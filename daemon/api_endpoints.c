@@ -158,10 +158,14 @@ static void feeds_work(struct store *s, struct job *j, bool writable)
 
 static json_t *feed_config_json(const struct feed_conf *fc)
 {
-	json_t *tags = json_array();
+	json_t *tags = json_array(), *skip = json_array(), *keep = json_array();
 	for (char **t = fc->tags; t && *t; t++)
 		json_array_append_new(tags, json_string_lossy(*t));
-	return json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:b,s:b,s:b}",
+	for (char **t = fc->skip; t && *t; t++)
+		json_array_append_new(skip, json_string_lossy(*t));
+	for (char **t = fc->keep; t && *t; t++)
+		json_array_append_new(keep, json_string_lossy(*t));
+	json_t *o = json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:b,s:b,s:b}",
 			 "url", json_string_lossy(fc->url),
 			 "interval", (json_int_t)fc->interval,
 			 "min_interval", (json_int_t)fc->min_interval,
@@ -172,6 +176,10 @@ static json_t *feed_config_json(const struct feed_conf *fc)
 			 "enabled", fc->enabled,
 			 "allow_private", fc->allow_private,
 			 "hook", fc->exec != NULL);
+	/* feeds.conf's filter rules, as written. */
+	json_object_set_new(o, "skip", skip);
+	json_object_set_new(o, "keep", keep);
+	return o;
 }
 
 /* What is so, in this order: removed, gone, disabled; truncated while the

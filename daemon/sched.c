@@ -307,6 +307,22 @@ static void host_dequeue(struct sched *s, struct feed_rt *rt)
 
 /* --- feeds by name --- */
 
+/* RT's state becomes FRESH (taken over, read from the store), under RT's
+ * own name: a rename (sched_rename) may have come while FRESH was read
+ * under the old one. */
+static void take_state(struct feed_rt *rt, struct feed_state *fresh)
+{
+	char *name = rt->st.name;
+	rt->st.name = NULL;
+	feed_state_clear(&rt->st);
+	rt->st = *fresh;
+	memset(fresh, 0, sizeof *fresh);
+	if (name) {
+		free(rt->st.name);
+		rt->st.name = name;
+	}
+}
+
 static int cmp_rt(const void *a, const void *b)
 {
 	const struct feed_rt *x = *(struct feed_rt *const *)a, *y = *(struct feed_rt *const *)b;
@@ -493,9 +509,7 @@ static bool claimed(struct sched *s, struct feed_rt *rt, int64_t now, int e,
 	if (e == -EAGAIN) {
 		if (fresh_err < 0)
 			return true;   /* no row to claim: nobody else has it either */
-		feed_state_clear(&rt->st);
-		rt->st = *fresh;
-		memset(fresh, 0, sizeof *fresh);
+		take_state(rt, fresh);
 		log_debug("sched %s: fetched by another instance, next due %lld",
 			  rt->fc->name, (long long)rt->st.next_due);
 		size_t overdue = 0;
@@ -820,11 +834,8 @@ static void commit_done(void *arg)
 		 * Its state is the newer one: take it over, drop this fetch's. */
 		log_warn("fetch %s: dropped: the lease ran out and another instance "
 			 "fetched the feed meanwhile", st->name);
-		if (j->fresh_err == 0) {
-			feed_state_clear(st);
-			*st = j->fresh;
-			memset(&j->fresh, 0, sizeof j->fresh);
-		}
+		if (j->fresh_err == 0)
+			take_state(rt, &j->fresh);
 		j->ok = false;
 		snprintf(j->msg, sizeof j->msg, "fenced off, another instance fetched it");
 	} else if (j->err < 0) {
@@ -1603,11 +1614,8 @@ int sched_refresh(struct sched *s, const char *name)
 /* RT is due now, from the stored state FRESH when not NULL (taken over). */
 static void refresh_from(struct sched *s, struct feed_rt *rt, struct feed_state *fresh)
 {
-	if (fresh) {
-		feed_state_clear(&rt->st);
-		rt->st = *fresh;
-		memset(fresh, 0, sizeof *fresh);
-	}
+	if (fresh)
+		take_state(rt, fresh);
 	rt->st.gone = false;
 	schedule_at(s, rt, now_ms());
 }

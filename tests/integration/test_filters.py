@@ -107,6 +107,9 @@ class Filters(unittest.TestCase):
         self.assertEqual(self.new_events(), announced)
         self.assertEqual(sorted(self.titles("/v1/items")), announced)
         self.assertEqual(self.titles("/v1/feeds/blog/items"), ["Hello", "World"])
+        cfg = self.d.get("/v1/feeds/rel").json()["config"]
+        self.assertEqual((cfg["skip"], cfg["keep"]), (["title ~ (?i)sponsored"],
+                         ["title ~ ^Release \\d", "category ~ ^release$"]))
         self.assertEqual(self.titles("/v1/feeds/blog/items?skipped=1"),
                          ["Hello", "SPONSORED: buy things", "World"])
         self.assertEqual(sorted(self.titles("/v1/items?skipped=1")),
