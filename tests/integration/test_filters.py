@@ -4,12 +4,14 @@ skipped item is stored but never announced (no item.new), never handed to
 the hook, not listed unless ?skipped=1 / --skipped, and never new again
 when refetched or edited; keep rules let through only what they match;
 [defaults] rules apply to every feed without its own. A bad rule is a
-config error naming the file, the line and PCRE2's message."""
+config error naming the file, the line and PCRE2's message. On SQLite, and
+on PostgreSQL as pg.filters."""
 import os
 import stat
 import unittest
 
 from fixture_server import FixtureServer
+from pgstore import Store
 from harness import Feedd, run_feedd, wait_until
 
 HOOK = """#!/bin/sh
@@ -18,7 +20,7 @@ printf '%s\\n' "$FEEDD_TITLE" >> "$1"
 
 CONF = """[daemon]
 host_gap = 0s
-
+{store}
 [defaults]
 interval = 1h
 min_interval = 1s
@@ -68,13 +70,15 @@ class Filters(unittest.TestCase):
         self.srv.set_feed("rel", items=[item("r1", "Release 1.0"),
                                         item("r2", "Weekly notes"),
                                         item("r3", "Hotfix", cats=["release"])])
-        self.d.write_config(CONF.format(blog=self.srv.url("/feed/blog"),
+        self.store = Store("filters")
+        self.d.write_config(CONF.format(store=self.store.line, blog=self.srv.url("/feed/blog"),
                                         rel=self.srv.url("/feed/rel"),
                                         hook=hook, out=self.out))
         self.d.start()
 
     def tearDown(self):
         self.d.cleanup()
+        self.store.drop()
 
     def titles(self, path):
         r = self.d.get(path)

@@ -10,11 +10,12 @@ import os
 import unittest
 
 from fixture_server import FixtureServer
+from pgstore import Store
 from harness import Feedd, wait_until
 
 CONF = """[daemon]
 host_gap = 0s
-
+{store}
 [defaults]
 interval = 1h
 min_interval = 1s
@@ -48,13 +49,16 @@ class Rename(unittest.TestCase):
     def setUp(self):
         self.srv.set_feed("a", items=items_of(3))
         self.srv.set_feed("b", items=[])
-        self.conf = CONF.format(url=self.srv.url("/feed/a"), url2=self.srv.url("/feed/b"))
+        self.store = Store("rename")
+        self.conf = CONF.format(url=self.srv.url("/feed/a"), url2=self.srv.url("/feed/b"),
+                                store=self.store.line)
         self.d = Feedd(self.conf)
         self.assertTrue(wait_until(
             lambda: self.d.get("/v1/feeds/old").json().get("items") == 3))
 
     def tearDown(self):
         self.d.cleanup()
+        self.store.drop()
 
     def ctl(self, *args):
         return self.d.feedctl(*args, "--config", self.d.config)
