@@ -14,7 +14,7 @@
 
 /* Runs SQL with the text parameters ?1 = A and ?2 = B (B may be NULL);
  * *CHANGES (may be NULL): the rows it changed. */
-static int run2(struct store *s, const char *sql, const char *a, const char *b,
+static int run2(struct sqlite_store *s, const char *sql, const char *a, const char *b,
 		int *changes, const char *what)
 {
 	sqlite3_stmt *st = NULL;
@@ -35,7 +35,7 @@ static int run2(struct store *s, const char *sql, const char *a, const char *b,
 
 int sqlite_op_consumer_delete(void *b, const char *name)
 {
-	struct store *s = b;
+	struct sqlite_store *s = b;
 	int n = 0;
 	int r = run2(s, "DELETE FROM consumers WHERE name = ?1", name, NULL, &n,
 		     "consumer delete");
@@ -45,7 +45,7 @@ int sqlite_op_consumer_delete(void *b, const char *name)
 }
 
 /* A row named NAME: 1, none: 0, or a negative errno. */
-static int feed_exists(struct store *s, const char *name)
+static int feed_exists(struct sqlite_store *s, const char *name)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(s->db, "SELECT 1 FROM feeds WHERE name = ?1", -1, &st, NULL);
@@ -61,7 +61,7 @@ static int feed_exists(struct store *s, const char *name)
 
 int sqlite_op_feed_rename(void *b, const char *from, const char *to)
 {
-	struct store *s = b;
+	struct sqlite_store *s = b;
 	int r = store_begin(s);
 	if (r < 0)
 		return r;
@@ -91,7 +91,7 @@ fail:
 	return r;
 }
 
-int sqlite_item_skipped(struct store *s, int64_t id)
+int sqlite_item_skipped(struct sqlite_store *s, int64_t id)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(s->db, "SELECT skipped FROM items WHERE id = ?1", -1, &st,

@@ -118,6 +118,12 @@ class Filters(unittest.TestCase):
                          ["Hello", "SPONSORED: buy things", "World"])
         self.assertEqual(sorted(self.titles("/v1/items?skipped=1")),
                          sorted(announced + ["SPONSORED: buy things", "Weekly notes"]))
+        # Listed with ?skipped=1, a skipped item says so; the others carry
+        # no such key.
+        marks = {i["title"]: i.get("skipped")
+                 for i in self.d.get("/v1/items?skipped=1").json()["items"]}
+        self.assertEqual(marks, dict({t: None for t in announced},
+                                     **{"SPONSORED: buy things": True, "Weekly notes": True}))
         # A consumer never sees them either.
         r = self.d.feedctl("new", "reader", "--tsv")
         self.assertEqual(r.returncode, 0, r.stderr)
