@@ -475,7 +475,8 @@ static int parse_config_opt(const struct command *c, int argc, char **argv, cons
 			return refuse_json(c);
 		} else if (opt == 'f' && !file) {
 			fprintf(stderr, "feedctl: %s has no --file option (%s)\n", c->name,
-				strcmp(c->name, "remove") == 0 ? "it edits the file that holds the feed" :
+				strcmp(c->name, "remove") == 0 || strcmp(c->name, "rename") == 0
+					? "it edits the file that holds the feed" :
 				"it reads every file");
 			return CTL_EXIT_USAGE;
 		} else if (opt == 'f') {
@@ -528,6 +529,89 @@ int cmd_remove(const struct command *c, int argc, char **argv)
 	if (!code)
 		printf("removed [feed %s] from %s (its items stay in the store)\n", name,
 		       conf_target_path(&f));
+	free(text);
+	conf_edit_free(ed);
+	conf_close(&f);
+	return code;
+}
+
+/* The file holding [feed OLD] gets [feed NEW] in its place (the header
+ * line alone), then the daemon renames the feed in its store and reloads
+ * in one step (POST /v1/feeds/OLD/rename): the feed keeps its items, ids,
+ * history, consumers' positions and pending hook deliveries, and is not
+ * fetched again before it is due. The store's name must follow the file's,
+ * so a daemon that cannot be reached, or refuses, leaves the file as it
+ * was. */
+int cmd_rename(const struct command *c, int argc, char **argv)
+{
+	const char *cfg;
+	int code = parse_config_opt(c, argc, argv, &cfg, NULL, 2);
+	if (code >= 0)
+		return code;
+	const char *from = argv[optind], *to = argv[optind + 1];
+	struct conf_file f;
+	if ((code = conf_open(&f, config_path(cfg), false, NULL)))
+		return code;
+	const struct feed_conf *fc = config_find_feed(f.conf, from);
+	if (!fc) {
+		fprintf(stderr, "feedctl: no [feed %s] in %s%s\n", from, f.path,
+			f.n > 1 ? " or its drop-ins" : "");
+		conf_close(&f);
+		return CTL_EXIT_LOCAL;
+	}
+	f.target = fc->file;
+	const char *path = conf_target_path(&f);
+	struct conf_edit_error e;
+	struct conf_edit *ed = conf_edit_begin_files(f.src, f.n, f.target, &e);
+	char *text = NULL;
+	code = CTL_EXIT_LOCAL;
+	if (!ed || conf_edit_rename(ed, from, to, &e) < 0 ||
+	    !(text = conf_edit_finish(ed, NULL, &e))) {
+		print_edit_error(&e, "NEW");
+		goto out;
+	}
+	int r = conf_write_atomic(path, text, strlen(text));
+	if (r < 0) {
+		fprintf(stderr, "feedctl: cannot write %s: %s\n", path, strerror(-r));
+		goto out;
+	}
+	struct strbuf t = {0};
+	strbuf_puts(&t, "/v1/feeds/");
+	ctl_urlencode(&t, from);
+	strbuf_puts(&t, "/rename");
+	json_t *b = json_pack("{s:s}", "name", to);
+	char *bs = b ? json_dumps(b, JSON_COMPACT) : NULL;
+	json_decref(b);
+	struct client_resp resp;
+	r = bs ? client_request(ctl.socket, "POST", t.s, bs, strlen(bs), ctl.timeout_ms, &resp)
+	       : -ENOMEM;
+	free(bs);
+	free(t.s);
+	if (r == 0 && resp.status == 200) {
+		printf("renamed [feed %s] to [feed %s] in %s; feedd kept its items and history\n",
+		       from, to, path);
+		code = 0;
+	} else {
+		/* Nothing renamed in the store: the file says so again. */
+		int w = conf_write_atomic(path, f.src[f.target].text, f.src[f.target].len);
+		if (r < 0) {
+			fprintf(stderr, "feedctl: cannot reach feedd at %s (%s): a rename needs it "
+				"running, to rename the feed in its store too; nothing renamed\n",
+				ctl.socket, strerror(-r));
+			code = CTL_EXIT_UNREACHABLE;
+		} else {
+			char buf[512];
+			fprintf(stderr, "feedctl: feedd did not rename %s: %s; nothing renamed\n",
+				from, client_error_text(&resp, buf, sizeof buf));
+			code = CTL_EXIT_API;
+		}
+		if (w < 0)
+			fprintf(stderr, "feedctl: and %s could not be put back: %s\n", path,
+				strerror(-w));
+	}
+	if (r == 0)
+		client_resp_clear(&resp);
+out:
 	free(text);
 	conf_edit_free(ed);
 	conf_close(&f);

@@ -1,7 +1,9 @@
 /* cmd_consumers.c — feedctl consumers: every consumer the daemon knows
  * (GET /v1/consumers) with its position (the last item id it
  * acknowledged), its lag (stored items after that) and when it last
- * acknowledged; feedd keeps no time of a read that acknowledged nothing. */
+ * acknowledged; feedd keeps no time of a read that acknowledged nothing.
+ * --delete NAME forgets one (DELETE /v1/consumers/NAME). */
+#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,14 +32,60 @@ static void put_time(json_t *o, const char *key)
 	fputs(buf, stdout);
 }
 
+/* DELETE /v1/consumers/NAME: its position is gone. */
+static int delete_consumer(const char *name, bool json)
+{
+	struct strbuf t = {0};
+	strbuf_puts(&t, "/v1/consumers/");
+	ctl_urlencode(&t, name);
+	json_t *a = NULL;
+	int code = ctl_call("DELETE", t.s, NULL, &a, NULL);
+	free(t.s);
+	if (code)
+		return code;
+	if (json) {
+		json_dumpf(a, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else {
+		printf("deleted consumer %s (its next `feedctl new %s` starts afresh)\n", name,
+		       name);
+	}
+	json_decref(a);
+	return ctl_finish_output();
+}
+
 int cmd_consumers(const struct command *c, int argc, char **argv)
 {
-	bool json;
-	int code = ctl_parse_json_opt(c, argc, argv, &json, 0, 0);
-	if (code >= 0)
-		return code;
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"delete", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	bool json = false;
+	const char *del = NULL;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (opt == 'j') {
+			json = true;
+		} else if (opt == 'd') {
+			del = optarg;
+		} else if (opt == 'h') {
+			ctl_usage_of(c, stdout);
+			return CTL_EXIT_OK;
+		} else {
+			ctl_usage_of(c, stderr);
+			return CTL_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		ctl_usage_of(c, stderr);
+		return CTL_EXIT_USAGE;
+	}
+	if (del)
+		return delete_consumer(del, json);
 	json_t *a = NULL;
-	code = ctl_call("GET", "/v1/consumers", NULL, &a, NULL);
+	int code = ctl_call("GET", "/v1/consumers", NULL, &a, NULL);
 	if (code)
 		return code;
 	if (json) {

@@ -22,8 +22,9 @@ struct item_opts {
 	bool peek, from_now;
 };
 
-enum { OPT_FEED = 256, OPT_TAG, OPT_SEARCH, OPT_SINCE, OPT_DISTINCT, OPT_AFTER, OPT_LIMIT,
-       OPT_JSON, OPT_NDJSON, OPT_TSV, OPT_PEEK, OPT_FROM_NOW };
+/* The filters first: OPT_FEED..OPT_SKIPPED are every listing's. */
+enum { OPT_FEED = 256, OPT_TAG, OPT_SEARCH, OPT_SINCE, OPT_DISTINCT, OPT_SKIPPED, OPT_AFTER,
+       OPT_LIMIT, OPT_JSON, OPT_NDJSON, OPT_TSV, OPT_PEEK, OPT_FROM_NOW };
 
 static const struct option item_longopts[] = {
 	{"feed", required_argument, NULL, OPT_FEED},
@@ -31,6 +32,7 @@ static const struct option item_longopts[] = {
 	{"search", required_argument, NULL, OPT_SEARCH},
 	{"since", required_argument, NULL, OPT_SINCE},
 	{"distinct", no_argument, NULL, OPT_DISTINCT},
+	{"skipped", no_argument, NULL, OPT_SKIPPED},
 	{"after", required_argument, NULL, OPT_AFTER},
 	{"limit", required_argument, NULL, OPT_LIMIT},
 	{"json", no_argument, NULL, OPT_JSON},
@@ -75,7 +77,7 @@ static int parse_item_opts_only(const struct command *c, int argc, char **argv,
 	strbuf_puts(&o->filters, "");
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", item_longopts, NULL)) != -1) {
-		bool ok = opt == 'h' || (opt >= OPT_FEED && opt <= OPT_DISTINCT);
+		bool ok = opt == 'h' || (opt >= OPT_FEED && opt <= OPT_SKIPPED);
 		for (const int *a = allowed; !ok && *a; a++)
 			ok = *a == opt;
 		if (!ok || opt == '?') {
@@ -89,6 +91,7 @@ static int parse_item_opts_only(const struct command *c, int argc, char **argv,
 		case OPT_SEARCH: add_param(&o->filters, "q", optarg); break;
 		case OPT_SINCE: add_param(&o->filters, "since", optarg); break;
 		case OPT_DISTINCT: strbuf_puts(&o->filters, "&distinct=1"); break;
+		case OPT_SKIPPED: strbuf_puts(&o->filters, "&skipped=1"); break;
 		case OPT_AFTER: {
 			char *end;
 			errno = 0;

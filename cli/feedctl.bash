@@ -16,8 +16,8 @@ _feedctl()
 		words=("${COMP_WORDS[@]}")
 		cword=$COMP_CWORD
 	}
-	local commands="items new watch feeds feed status refresh reload hooks consumers log-level add remove import export help"
-	local filters="--feed --tag --search --since --distinct"
+	local commands="items new watch feeds feed status refresh reload hooks consumers log-level add remove rename import export help"
+	local filters="--feed --tag --search --since --distinct --skipped"
 	# Find the command, remembering --socket for the name look-ups.
 	local i cmd="" _feedctl_global=()
 	for ((i = 1; i < cword; i++)); do
@@ -39,7 +39,8 @@ _feedctl()
 	items) opts="$filters --after --limit --json --ndjson --tsv" ;;
 	new) opts="$filters --limit --peek --from-now --json --ndjson --tsv" ;;
 	watch) opts="$filters --after --json" ;;
-	feeds|status|reload|consumers) opts="--json" ;;
+	feeds|status|reload) opts="--json" ;;
+	consumers) opts="--delete --json" ;;
 	help) COMPREPLY=($(compgen -W "$commands" -- "$cur")); return ;;
 	log-level)
 		if [[ $cur != -* ]]; then
@@ -61,7 +62,7 @@ _feedctl()
 		fi
 		opts="--json" ;;
 	add) opts="--name --tag --interval --file --allow-private --config --pick --all" ;;
-	remove)
+	remove|rename)
 		if [[ $cur != -* ]]; then
 			COMPREPLY=($(compgen -W "$(_feedctl_feeds)" -- "$cur"))
 			return

@@ -117,14 +117,17 @@ static const struct command commands[] = {
 	{"reload",  cmd_reload,  "[--json]", "re-read feeds.conf"},
 	{"hooks",   cmd_hooks,   "[FEED] [--json] | retry [FEED] [--json]",
 	 "list parked (failed) hook deliveries; retry runs them again"},
-	{"consumers", cmd_consumers, "[--json]",
-	 "list the consumers: position, lag (items not acknowledged), last acknowledgement"},
+	{"consumers", cmd_consumers, "[--delete NAME] [--json]",
+	 "list the consumers: position, lag (items not acknowledged), last acknowledgement; "
+	 "--delete one"},
 	{"log-level", cmd_log_level, "[LEVEL] [--json]",
 	 "show or set the daemon's log level (err warning notice info debug)"},
 	{"add",     cmd_add,     "URL [--pick N | --all] [--name NAME] [--tag T]... [--interval D] "
 	 "[--file NAME] [--allow-private] [--config FILE]",
 	 "check a feed (or find a site's) and add it to feeds.conf"},
 	{"remove",  cmd_remove,  "NAME [--config FILE]", "remove a feed from feeds.conf"},
+	{"rename",  cmd_rename,  "OLD NEW [--config FILE]",
+	 "rename a feed in feeds.conf and in feedd's store, keeping its items"},
 	{"import",  cmd_import,  "FILE.opml [--file NAME] [--config FILE]", "add the feeds of an OPML file"},
 	{"export",  cmd_export,  "[--config FILE]", "print the feeds as OPML 2.0"},
 };
@@ -143,7 +146,7 @@ void ctl_usage_of(const struct command *c, FILE *out)
 	fprintf(out, "Usage: feedctl %s %s\n%s.\n", c->name, c->usage, c->help);
 	if (strstr(c->usage, "FILTERS"))
 		fprintf(out, "\nFILTERS: --feed NAME (repeatable) --tag T --search TEXT "
-			"--since DATE --distinct\n");
+			"--since DATE --distinct --skipped\n");
 	if (strstr(c->usage, "--pick"))
 		fprintf(out, "\nGiven a web page, add finds the feeds it announces (else one at a "
 			"well-known\npath of its site); several are listed, numbered, and none "

@@ -6,7 +6,7 @@ function __feedctl_feeds
 	feedctl feeds --json 2>/dev/null | string replace -rf '^ *"name": "([^"]*)",?$' '$1'
 end
 
-set -l cmds items new watch feeds feed status refresh reload hooks consumers log-level add remove import export help
+set -l cmds items new watch feeds feed status refresh reload hooks consumers log-level add remove rename import export help
 complete -c feedctl -f
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -l socket -r -F -d "the daemon's socket"
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -l timeout -x -d 'seconds to wait'
@@ -26,6 +26,7 @@ complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a consumers -d '
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a log-level -d "the daemon's log level"
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a add -d 'add a feed to feeds.conf'
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a remove -d 'remove a feed from feeds.conf'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a rename -d 'rename a feed, keeping its items'
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a import -d 'add the feeds of an OPML file'
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a export -d 'the feeds as OPML 2.0'
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a help -d "a command's options"
@@ -37,6 +38,7 @@ complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l tag -x -d 'only
 complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l search -x -d 'items containing TEXT'
 complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l since -x -d 'published since DATE'
 complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l distinct -d 'one item per link'
+complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l skipped -d 'skipped items too'
 complete -c feedctl -n "__fish_seen_subcommand_from items new" -l limit -x -d 'at most N items'
 complete -c feedctl -n "__fish_seen_subcommand_from items new" -l ndjson -d 'one JSON object a line'
 complete -c feedctl -n "__fish_seen_subcommand_from items new" -l tsv -d "sfeed's TSV"
@@ -44,15 +46,16 @@ complete -c feedctl -n "__fish_seen_subcommand_from items watch" -l after -x -d 
 complete -c feedctl -n "__fish_seen_subcommand_from new" -l peek -d 'do not acknowledge'
 complete -c feedctl -n "__fish_seen_subcommand_from new" -l from-now -d 'start at the newest item'
 complete -c feedctl -n "__fish_seen_subcommand_from refresh" -l wait -d 'wait for the results'
+complete -c feedctl -n "__fish_seen_subcommand_from consumers" -l delete -x -d 'forget a consumer'
 complete -c feedctl -n "__fish_seen_subcommand_from items new watch feeds feed status refresh reload consumers log-level" -l json -d 'JSON'
 
 # Feed names, files, and the editing commands' options.
-complete -c feedctl -n "__fish_seen_subcommand_from feed refresh remove" -a '(__feedctl_feeds)'
+complete -c feedctl -n "__fish_seen_subcommand_from feed refresh remove rename" -a '(__feedctl_feeds)'
 complete -c feedctl -n "__fish_seen_subcommand_from import" -F
 complete -c feedctl -n "__fish_seen_subcommand_from log-level" -a 'err warning notice info debug'
 complete -c feedctl -n "__fish_seen_subcommand_from hooks" -a 'retry (__feedctl_feeds)'
 complete -c feedctl -n "__fish_seen_subcommand_from hooks" -l json -d 'JSON'
-complete -c feedctl -n "__fish_seen_subcommand_from add remove import export" -l config -r -F -d 'the feeds.conf'
+complete -c feedctl -n "__fish_seen_subcommand_from add remove rename import export" -l config -r -F -d 'the feeds.conf'
 complete -c feedctl -n "__fish_seen_subcommand_from add" -l name -x -d "the feed's name"
 complete -c feedctl -n "__fish_seen_subcommand_from add" -l tag -x -d 'a tag'
 complete -c feedctl -n "__fish_seen_subcommand_from add" -l interval -x -d 'poll interval'

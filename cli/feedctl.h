@@ -69,6 +69,7 @@ int cmd_reload(const struct command *c, int argc, char **argv);
 int cmd_log_level(const struct command *c, int argc, char **argv);
 int cmd_add(const struct command *c, int argc, char **argv);
 int cmd_remove(const struct command *c, int argc, char **argv);
+int cmd_rename(const struct command *c, int argc, char **argv);
 int cmd_import(const struct command *c, int argc, char **argv);
 int cmd_export(const struct command *c, int argc, char **argv);
 

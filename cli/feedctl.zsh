@@ -28,6 +28,7 @@ _feedctl() {
 		'log-level:show or set the daemon'"'"'s log level'
 		'add:check a feed (or find a site'"'"'s) and add it to feeds.conf'
 		'remove:remove a feed from feeds.conf'
+		'rename:rename a feed, keeping its items'
 		'import:add the feeds of an OPML file'
 		'export:print the feeds as OPML 2.0'
 		'help:a command'"'"'s options'
@@ -38,6 +39,7 @@ _feedctl() {
 		'--search[items containing TEXT]:text:'
 		'--since[items published since DATE]:date:'
 		'--distinct[one item per link]'
+		'--skipped[the items the filter rules skipped too]'
 	)
 	_arguments -C \
 		'--socket[the daemon'"'"'s socket]:socket:_files' \
@@ -63,7 +65,8 @@ _feedctl() {
 		new) _arguments $filters $fmt '1:consumer:' '--limit[at most N items]:n:' '--peek[do not acknowledge]' \
 			'--from-now[start at the newest item]' '--help' ;;
 		watch) _arguments $filters '--after[items after this id]:id:' '--json[JSON lines]' '--help' ;;
-		feeds|status|reload|consumers) _arguments '--json[one JSON document]' '--help' ;;
+		feeds|status|reload) _arguments '--json[one JSON document]' '--help' ;;
+		consumers) _arguments '--delete[forget a consumer]:consumer:' '--json[one JSON document]' '--help' ;;
 		log-level) _arguments '1:level:(err warning notice info debug)' '--json[one JSON document]' '--help' ;;
 		feed) _arguments '1:feed:_feedctl_feeds' '--json[one JSON document]' '--help' ;;
 		refresh) _arguments '*:feed:_feedctl_feeds' '--wait[wait for the results]' '--json[one JSON document]' '--help' ;;
@@ -74,6 +77,7 @@ _feedctl() {
 			'(--all)--pick[the Nth feed a page announces]:number:' \
 			'(--pick)--all[every feed a page announces]' '--help' ;;
 		remove) _arguments '1:feed:_feedctl_feeds' '--config[the feeds.conf]:file:_files' '--help' ;;
+		rename) _arguments '1:feed:_feedctl_feeds' '2:new name:' '--config[the feeds.conf]:file:_files' '--help' ;;
 		import) _arguments '1:OPML file:_files -g "*.(opml|xml)"' '--file[a drop-in of feeds.conf.d]:name:' \
 			'--config[the feeds.conf]:file:_files' '--help' ;;
 		export) _arguments '--config[the feeds.conf]:file:_files' '--help' ;;

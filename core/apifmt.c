@@ -906,6 +906,8 @@ void apifmt_row_json(struct buf *b, const struct item_row *r)
 		buf_append(b, "null", 4);
 	buf_puts(b, ",\"date\":");
 	json_put_date(b, r->date ? r->date : DATE_NONE);
+	if (r->skipped)
+		buf_puts(b, ",\"skipped\":true");
 	buf_append(b, "}", 1);
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "core/date.h"
 #include "core/item.h"
 #include "core/log.h"
@@ -26,17 +27,18 @@ const char *api_format_name(enum api_format f)
 /* Which parameters each route takes (bit per parameter). */
 enum param {
 	P_AFTER, P_BEFORE, P_FEED, P_TAG, P_Q, P_SINCE, P_DISTINCT, P_ORDER, P_LIMIT,
-	P_WAIT, P_FORMAT, P_FROM_NOW, P_UPTO, P_LEVEL, P__COUNT
+	P_WAIT, P_FORMAT, P_FROM_NOW, P_UPTO, P_LEVEL, P_SKIPPED, P__COUNT
 };
 static const char *const param_names[P__COUNT] = {
 	[P_AFTER] = "after", [P_BEFORE] = "before", [P_FEED] = "feed", [P_TAG] = "tag",
 	[P_Q] = "q", [P_SINCE] = "since", [P_DISTINCT] = "distinct", [P_ORDER] = "order",
 	[P_LIMIT] = "limit", [P_WAIT] = "wait", [P_FORMAT] = "format",
-	[P_FROM_NOW] = "from_now", [P_UPTO] = "upto", [P_LEVEL] = "level",
+	[P_FROM_NOW] = "from_now", [P_UPTO] = "upto", [P_LEVEL] = "level", [P_SKIPPED] = "skipped",
 };
 #define B(p) (1u << (p))
 #define ITEM_PARAMS (B(P_AFTER) | B(P_BEFORE) | B(P_FEED) | B(P_TAG) | B(P_Q) | B(P_SINCE) | \
-		     B(P_DISTINCT) | B(P_ORDER) | B(P_LIMIT) | B(P_WAIT) | B(P_FORMAT))
+		     B(P_DISTINCT) | B(P_ORDER) | B(P_LIMIT) | B(P_WAIT) | B(P_FORMAT) | \
+		     B(P_SKIPPED))
 
 /* Each route's request grammar, one row a route: its method, its path
  * ({feed} and {consumer} stand for one segment, a name checked as such),
@@ -57,10 +59,12 @@ static const struct route_info {
 				   ITEM_PARAMS | B(P_FROM_NOW), 0xF },
 	[ROUTE_CONSUMER_ACK] = { "POST", "/v1/consumers/{consumer}/ack", B(P_UPTO),
 				 1u << FMT_JSON },
+	[ROUTE_CONSUMER_DELETE] = { "DELETE", "/v1/consumers/{consumer}", 0, 1u << FMT_JSON },
 	[ROUTE_FEEDS] = { "GET", "/v1/feeds", B(P_FORMAT), 1u << FMT_JSON | 1u << FMT_NDJSON },
 	[ROUTE_FEED] = { "GET", "/v1/feeds/{feed}", B(P_FORMAT), 1u << FMT_JSON },
 	[ROUTE_FEED_ITEMS] = { "GET", "/v1/feeds/{feed}/items", ITEM_PARAMS & ~B(P_FEED), 0xF },
 	[ROUTE_FEED_REFRESH] = { "POST", "/v1/feeds/{feed}/refresh", 0, 1u << FMT_JSON },
+	[ROUTE_FEED_RENAME] = { "POST", "/v1/feeds/{feed}/rename", 0, 1u << FMT_JSON },
 	[ROUTE_RELOAD] = { "POST", "/v1/reload", 0, 1u << FMT_JSON },
 	[ROUTE_STATUS] = { "GET", "/v1/status", B(P_FORMAT), 1u << FMT_JSON },
 	[ROUTE_LOG_LEVEL] = { "POST", "/v1/log-level", B(P_LEVEL), 1u << FMT_JSON },
@@ -208,6 +212,7 @@ static int set_param(struct apireq *r, enum param p, const char *v, unsigned *se
 				    "since: expected an RFC 3339 date (2024-01-31T12:00:00Z)");
 		break;
 	case P_DISTINCT:
+	case P_SKIPPED:
 	case P_FROM_NOW: {
 		bool b;
 		if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes"))
@@ -218,6 +223,8 @@ static int set_param(struct apireq *r, enum param p, const char *v, unsigned *se
 			return fail(r, 400, "bad parameter", "%s: expected 1 or 0", name);
 		if (p == P_DISTINCT)
 			r->distinct = b;
+		else if (p == P_SKIPPED)
+			r->skipped = b;
 		else
 			r->from_now = b;
 		break;
@@ -329,6 +336,17 @@ static int match(char *const *segs, size_t n, const char **name, bool *consumer)
 	return -1;
 }
 
+/* Every method the route pattern PATH takes, for a 405's Allow. */
+static const char *path_methods(const char *path)
+{
+	if (!strcmp(path, "/v1/consumers/{consumer}"))
+		return "GET, DELETE";
+	for (int rt = 0; rt < ROUTE__COUNT; rt++)
+		if (!strcmp(routes[rt].path, path))
+			return routes[rt].allow;
+	return "GET";
+}
+
 /* Splits PATH (without the query) into the route and the name. */
 static int route(struct apireq *r, const char *path, size_t len)
 {
@@ -410,6 +428,23 @@ static void parse_ack_body(struct apireq *r, const char *body, size_t len, unsig
 	json_decref(j);
 }
 
+/* {"name": NEW}: the new name of a feed, one config_valid_feed_name takes. */
+static void parse_rename_body(struct apireq *r, const char *body, size_t len)
+{
+	json_error_t jerr;
+	json_t *j = len ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+	json_t *n = j ? json_object_get(j, "name") : NULL;
+	const char *v = json_string_value(n);
+	if (!json_is_object(j) || !v || json_object_size(j) != 1)
+		fail(r, 400, "bad parameter", "name: the body must be {\"name\": NEW}");
+	else if (strlen(v) != json_string_length(n) || !config_valid_feed_name(v))
+		fail(r, 400, "bad parameter", "name: not a feed name (letters, digits, - _ . and "
+		     "non-ASCII letters, at most 100 bytes)");
+	else if (!(r->to = strdup(v)))
+		fail(r, 500, "out of memory", NULL);
+	json_decref(j);
+}
+
 int apireq_parse(const char *method, const char *target, const char *body, size_t body_len,
 		 struct apireq *r)
 {
@@ -425,11 +460,18 @@ int apireq_parse(const char *method, const char *target, const char *body, size_
 	size_t plen = qm ? (size_t)(qm - target) : len;
 	if (route(r, target, plen))
 		return r->status;
+	/* A path some routes share (GET and DELETE /v1/consumers/NAME): the
+	 * one that takes METHOD; 405 names every method the path takes. */
 	const struct route_info *ri = &routes[r->route];
+	for (int rt = 0; strcmp(method, ri->allow) && rt < ROUTE__COUNT; rt++)
+		if (!strcmp(routes[rt].path, ri->path) && !strcmp(routes[rt].allow, method)) {
+			r->route = (enum api_route)rt;
+			ri = &routes[rt];
+		}
 	r->is_get = !strcmp(method, "GET");
 	if (strcmp(method, ri->allow) != 0) {
-		r->allow = ri->allow;
-		return fail(r, 405, "method not allowed", "%s takes %s", target, ri->allow);
+		r->allow = path_methods(ri->path);
+		return fail(r, 405, "method not allowed", "%s takes %s", target, r->allow);
 	}
 	unsigned seen = 0;
 	if (qm && parse_pairs(r, qm + 1, len - plen - 1, &seen))
@@ -439,6 +481,9 @@ int apireq_parse(const char *method, const char *target, const char *body, size_
 			parse_ack_body(r, body, body_len, &seen);
 		if (!r->status && !r->has_upto)
 			fail(r, 400, "bad parameter", "upto: required (the last item id processed)");
+	} else if (r->route == ROUTE_FEED_RENAME) {
+		if (!r->status)
+			parse_rename_body(r, body, body_len);
 	} else if (body_len && !r->status) {
 		fail(r, 400, "bad request", "this request takes no body");
 	}
@@ -459,6 +504,7 @@ void apireq_free(struct apireq *r)
 		free(r->feeds[i]);
 	free(r->tag);
 	free(r->q);
+	free(r->to);
 	free(r->error);
 	free(r->detail);
 	memset(r, 0, sizeof *r);
@@ -480,6 +526,7 @@ void apireq_item_query(const struct apireq *r, struct item_query *q)
 	q->q = r->q;
 	q->since = r->since;
 	q->distinct = r->distinct;
+	q->skipped = r->skipped;
 	q->desc = r->desc;
 	q->limit = r->limit;
 	q->consumer = r->route == ROUTE_CONSUMER_ITEMS ? r->name : NULL;

@@ -21,10 +21,12 @@ enum api_route {
 	ROUTE_CONSUMER,          /* GET  /v1/consumers/NAME */
 	ROUTE_CONSUMER_ITEMS,    /* GET  /v1/consumers/NAME/items */
 	ROUTE_CONSUMER_ACK,      /* POST /v1/consumers/NAME/ack */
+	ROUTE_CONSUMER_DELETE,   /* DELETE /v1/consumers/NAME */
 	ROUTE_FEEDS,             /* GET  /v1/feeds */
 	ROUTE_FEED,              /* GET  /v1/feeds/NAME */
 	ROUTE_FEED_ITEMS,        /* GET  /v1/feeds/NAME/items */
 	ROUTE_FEED_REFRESH,      /* POST /v1/feeds/NAME/refresh */
+	ROUTE_FEED_RENAME,       /* POST /v1/feeds/NAME/rename {"name": NEW} */
 	ROUTE_RELOAD,            /* POST /v1/reload */
 	ROUTE_STATUS,            /* GET  /v1/status */
 	ROUTE_LOG_LEVEL,         /* POST /v1/log-level?level=LEVEL */
@@ -53,12 +55,14 @@ struct apireq {
 	char *q;
 	int64_t since;           /* DATE_NONE when absent */
 	bool distinct, desc;
+	bool skipped;            /* the items feeds.conf's rules skipped too */
 	int limit;
 	int wait;                /* seconds, 0 = answer now */
 	bool from_now;           /* consumers: a new one starts at the newest item */
 	int64_t upto;            /* ack */
 	bool has_upto;
 	int level;               /* log-level: an enum log_level */
+	char *to;                /* rename: the feed's new name */
 	/* error */
 	int status;              /* 0 = valid; else the HTTP status to answer */
 	char *error;             /* short message */
@@ -67,7 +71,8 @@ struct apireq {
 };
 
 /* Routes and validates METHOD TARGET (path?query) and the body (for ack:
- * "upto=N" form or {"upto": N} JSON). Returns 0, or the HTTP status of the
+ * "upto=N" form or {"upto": N} JSON; for rename {"name": NEW}, NEW a feed
+ * name by config_valid_feed_name). Returns 0, or the HTTP status of the
  * error (also in r->status) with r->error and r->detail set. */
 int apireq_parse(const char *method, const char *target, const char *body, size_t body_len,
 		 struct apireq *r);

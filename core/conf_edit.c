@@ -60,6 +60,8 @@ struct conf_edit {
 	size_t nsrc, target;
 	bool *dropped;         /* per old feed: its section was dropped */
 	size_t ndropped;
+	size_t renamed;        /* the old feed conf_edit_rename renamed, + 1; 0: none */
+	char *renamed_to;      /* ... its new name */
 	struct config *old;    /* the whole configuration before the edit */
 	char **old_urls;       /* the old feeds' URLs, normalised when they can be */
 	struct strbuf add;     /* the queued sections, as text */
@@ -433,6 +435,7 @@ void conf_edit_free(struct conf_edit *ed)
 		free(ed->old_urls[i]);
 	free(ed->old_urls);
 	free(ed->dropped);
+	free(ed->renamed_to);
 	config_sources_free(ed->src, ed->nsrc);
 	config_free(ed->old);
 	for (size_t i = 0; i < ed->n; i++)
@@ -788,8 +791,11 @@ static const char *compare(const struct conf_edit *ed, const struct config *nc, 
 			break;
 		if (ed->dropped[i])
 			continue;
-		if (!same_feed(&old->feeds[i], nc, j++, &which))
-			snprintf(buf, len, "[feed %s] %s changed", old->feeds[i].name, which);
+		struct feed_conf f = old->feeds[i];
+		if (ed->renamed == i + 1)
+			f.name = ed->renamed_to;   /* the same section under its new name */
+		if (!same_feed(&f, nc, j++, &which))
+			snprintf(buf, len, "[feed %s] %s changed", f.name, which);
 	}
 	return buf[0] ? buf : NULL;
 }
@@ -838,6 +844,63 @@ char *conf_edit_finish(struct conf_edit *ed, size_t *lenp, struct conf_edit_erro
 static bool is_header(const char *p, const char *end)
 {
 	return p < end && *p == '[';
+}
+
+static bool is_feed_header(const char *p, const char *end, const char *name);
+
+int conf_edit_rename(struct conf_edit *ed, const char *from, const char *to,
+		     struct conf_edit_error *err)
+{
+	if (ed->renamed)
+		return refuse(err, CONF_FIELD_NAME, to, "is a second rename in one edit");
+	size_t i;
+	for (i = 0; i < ed->old->nfeeds; i++)
+		if (!ed->dropped[i] && strcmp(ed->old->feeds[i].name, from) == 0)
+			break;
+	if (i == ed->old->nfeeds) {
+		refuse(err, CONF_FIELD_NAME, from, "is not a feed in %s%s", ed->src[0].name,
+		       ed->nsrc > 1 ? " or its drop-ins" : "");
+		return -ENOENT;
+	}
+	const struct feed_conf *f = &ed->old->feeds[i];
+	if (f->file != ed->target)
+		return refuse(err, CONF_FIELD_NAME, from, "is in %s, not in %s",
+			      ed->old->files[f->file], ed->path);
+	if (check_name(ed, to, err) < 0)
+		return -EINVAL;
+	/* The header line alone is rewritten: its comments, keys and place
+	 * stay as they were. */
+	const char *p = ed->text, *end = ed->text + ed->len, *hdr = NULL, *hend = NULL;
+	while (p < end && !hdr) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *next = nl ? nl + 1 : end;
+		if (is_feed_header(p, next, from)) {
+			hdr = p;
+			hend = memchr(p, ']', (size_t)(next - p)) + 1;
+		}
+		p = next;
+	}
+	if (!hdr)
+		return refuse(err, CONF_FIELD_FILE, NULL, "[feed %s] not found in the text of %s",
+			      from, ed->path);
+	struct strbuf b = {0};
+	strbuf_put(&b, ed->text, (size_t)(hdr - ed->text));
+	strbuf_puts(&b, "[feed ");
+	strbuf_puts(&b, to);
+	strbuf_putc(&b, ']');
+	strbuf_put(&b, hend, (size_t)(end - hend));
+	char *copy = strdup(to);
+	if (!b.s || !copy || !smap_put(&ed->names, copy, ed->path, 0)) {
+		free(b.s);
+		free(copy);
+		return refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
+	}
+	free(ed->text);
+	ed->text = b.s;
+	ed->len = b.len;
+	ed->renamed = i + 1;
+	ed->renamed_to = copy;
+	return 0;
 }
 
 static bool is_feed_header(const char *p, const char *end, const char *name)

@@ -95,6 +95,16 @@ const char *conf_edit_file_of(const struct conf_edit *ed, const char *name);
  * same edit. */
 int conf_edit_drop(struct conf_edit *ed, const char *name, struct conf_edit_error *err);
 
+/* Renames the [feed FROM] section of the target file to [feed TO]: the
+ * header line alone changes (comments, keys and place stay); TO is
+ * checked as a new name is (conf_edit_add). -ENOENT: no such feed;
+ * -EINVAL: another file holds it, TO is refused, or a rename was made in
+ * this edit already (one a time); *ERR says which. conf_edit_finish then
+ * checks that the file reads back as before with FROM's section, key for
+ * key, under TO. FROM stays taken in the edit. */
+int conf_edit_rename(struct conf_edit *ed, const char *from, const char *to,
+		     struct conf_edit_error *err);
+
 /* Validates F and queues its section. Returns 0, or -EINVAL with *ERR
  * filled and nothing queued. */
 int conf_edit_add(struct conf_edit *ed, const struct conf_new_feed *f, struct conf_edit_error *err);

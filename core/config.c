@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/cmdline.h"
+#include "core/filter.h"
 #include "core/log.h"
 #include "core/utf8.h"
 
@@ -45,6 +46,7 @@ enum key_type {
 	KT_BOOL,
 	KT_TAGS,
 	KT_HEADER,                  /* repeatable, appends one "Name: value" */
+	KT_RULE,                    /* repeatable, appends one "FIELD ~ REGEX" (core/filter.h) */
 };
 
 enum section_kind { SEC_DAEMON, SEC_DEFAULTS, SEC_FEED };
@@ -97,6 +99,8 @@ static const struct key keys[] = {
 	{"auth_file",     KT_PATH,        IN_FEED | IN_DEFAULTS, F(auth_file), 0, 0},
 	{"proxy",         KT_STRING,      IN_FEED | IN_DEFAULTS, F(proxy), 0, 0},
 	{"exec",          KT_COMMAND,     IN_FEED | IN_DEFAULTS, F(exec), 0, 0},
+	{"skip",          KT_RULE,        IN_FEED | IN_DEFAULTS, F(skip), 0, 0},
+	{"keep",          KT_RULE,        IN_FEED | IN_DEFAULTS, F(keep), 0, 0},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -521,6 +525,12 @@ static const char *set_value(const struct key *k, void *target, const char *valu
 			return "too many headers";
 		return NULL;
 	}
+	case KT_RULE:
+		if (filter_rule_check(value, why, whylen) < 0)
+			return why;
+		if (strv_push((char ***)field, value) < 0)
+			return "too many rules";
+		return NULL;
 	}
 	return "has an unknown type";
 range:
@@ -888,13 +898,13 @@ static int handler(void *user, const char *section, const char *name, const char
 		return 1;
 	}
 	size_t ki = (size_t)(k - keys);
-	if (s->seen_line[ki] && k->type != KT_HEADER) {
+	if (s->seen_line[ki] && k->type != KT_HEADER && k->type != KT_RULE) {
 		ERR_AT(ld, ld->line, "%s duplicate key \"%s\" (first set at line %d)",
 		       s->label, name, s->seen_line[ki]);
 		free(v);
 		return 1;
 	}
-	char why[128];
+	char why[320];
 	const char *e = set_value(k, s->target, val, why, sizeof why);
 	if (e)
 		ERR_AT(ld, ld->line, "%s %s = \"%.80s\": %s", s->label, name, val, e);
@@ -915,6 +925,8 @@ static void feed_conf_free(struct feed_conf *f)
 	strv_free(f->tags);
 	free(f->user_agent);
 	strv_free(f->headers);
+	strv_free(f->skip);
+	strv_free(f->keep);
 	free(f->auth_file);
 	free(f->proxy);
 	free(f->exec);
@@ -954,7 +966,7 @@ static void inherit(struct feed_conf *f, const struct section *s, const struct f
 		case KT_STRING: case KT_COMMAND: case KT_PATH: case KT_URL:
 			*(char **)dst = dup_or_null(*(char *const *)src);
 			break;
-		case KT_TAGS: case KT_HEADER:
+		case KT_TAGS: case KT_HEADER: case KT_RULE:
 			*(char ***)dst = strv_dup(*(char **const *)src);
 			break;
 		case KT_BOOL:
@@ -1394,7 +1406,7 @@ static bool keys_equal(const void *a, const void *b, unsigned in, const char **w
 		case KT_STRING: case KT_COMMAND: case KT_PATH: case KT_URL:
 			eq = str_eq(*(char *const *)fa, *(char *const *)fb);
 			break;
-		case KT_TAGS: case KT_HEADER:
+		case KT_TAGS: case KT_HEADER: case KT_RULE:
 			eq = strv_eq(*(char **const *)fa, *(char **const *)fb);
 			break;
 		case KT_BOOL:

@@ -41,6 +41,8 @@ struct feed_conf {
 	char *auth_file;       /* file holding "user:password" for basic auth */
 	char *proxy;           /* NULL: no proxy (the environment is ignored) */
 	char *exec;            /* hook command line, NULL for none */
+	char **skip, **keep;   /* filter rules "FIELD ~ REGEX" (core/filter.h),
+				* NULL-terminated, or NULL for none */
 	int line;              /* line of the [feed] header, for messages */
 	size_t file;           /* the file holding it: an index into
 				* struct config's files (0: the main file) */

@@ -34,6 +34,8 @@ struct item {
 	size_t ncategories;
 	struct enclosure *enclosures;
 	size_t nenclosures;
+	bool skipped;          /* feeds.conf's skip/keep rules drop it (core/filter.h):
+				* stored, never announced; set by the daemon */
 };
 
 enum doc_format {
@@ -126,10 +128,12 @@ struct item_row {
 	const char *identity;         /* the rule: "guid", "link" or "hash" */
 	bool has_duplicate;
 	int64_t duplicate_of;
+	bool skipped;                 /* stored as skipped by feeds.conf's rules */
 };
 
 /* The API's item JSON (item_to_json plus the store's fields: id, feed,
- * first_seen, updated_seen, identity, duplicate_of, date). New reference;
+ * first_seen, updated_seen, identity, duplicate_of, date; "skipped": true
+ * for an item the filter rules skipped, no key otherwise). New reference;
  * categories/enclosures text that does not parse becomes []. */
 json_t *item_row_to_json(const struct item_row *r);
 

@@ -25,6 +25,7 @@ struct item_query {
 	bool desc;               /* newest first */
 	int limit;               /* 1..1000 */
 	const char *consumer;    /* when set, after = max(after, its cursor) */
+	bool skipped;            /* the items feeds.conf's rules skipped too */
 };
 
 #endif

@@ -47,7 +47,7 @@ static void consumer_items_work(struct store *s, struct job *j, bool writable)
 }
 
 /* --- consumers: GET /v1/consumers, GET /v1/consumers/NAME,
- * POST /v1/consumers/NAME/ack --- */
+ * POST /v1/consumers/NAME/ack, DELETE /v1/consumers/NAME --- */
 
 static void consumers_work(struct store *s, struct job *j, bool writable)
 {
@@ -109,7 +109,12 @@ static void ack_work(struct store *s, struct job *j, bool writable)
 	j->rc = consumer_ack(s, &j->req, &j->cursor);
 }
 
-/* A consumer, or its cursor after an ack. */
+static void consumer_delete_work(struct store *s, struct job *j, bool writable)
+{
+	j->rc = store_consumer_delete(s, j->req.name);
+}
+
+/* A consumer, or its cursor after an ack, or that it is gone. */
 static void consumer_answer(struct job *j)
 {
 	struct http_conn *c = j->conn;
@@ -124,6 +129,12 @@ static void consumer_answer(struct job *j)
 	}
 	if (j->rc < 0) {
 		api_send_store_error(c, j->rc);
+		return;
+	}
+	if (r->route == ROUTE_CONSUMER_DELETE) {
+		log_notice("consumer %s deleted through the API", r->name);
+		api_send_json(c, 200, NULL, json_pack("{s:o,s:b}", "consumer",
+						      json_string_lossy(r->name), "deleted", 1));
 		return;
 	}
 	if (r->route == ROUTE_CONSUMER_ACK) {
@@ -148,10 +159,14 @@ static void feeds_work(struct store *s, struct job *j, bool writable)
 
 static json_t *feed_config_json(const struct feed_conf *fc)
 {
-	json_t *tags = json_array();
+	json_t *tags = json_array(), *skip = json_array(), *keep = json_array();
 	for (char **t = fc->tags; t && *t; t++)
 		json_array_append_new(tags, json_string_lossy(*t));
-	return json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:b,s:b,s:b}",
+	for (char **t = fc->skip; t && *t; t++)
+		json_array_append_new(skip, json_string_lossy(*t));
+	for (char **t = fc->keep; t && *t; t++)
+		json_array_append_new(keep, json_string_lossy(*t));
+	json_t *o = json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:b,s:b,s:b}",
 			 "url", json_string_lossy(fc->url),
 			 "interval", (json_int_t)fc->interval,
 			 "min_interval", (json_int_t)fc->min_interval,
@@ -162,6 +177,10 @@ static json_t *feed_config_json(const struct feed_conf *fc)
 			 "enabled", fc->enabled,
 			 "allow_private", fc->allow_private,
 			 "hook", fc->exec != NULL);
+	/* feeds.conf's filter rules, as written. */
+	json_object_set_new(o, "skip", skip);
+	json_object_set_new(o, "keep", keep);
+	return o;
 }
 
 /* Adds what only the running daemon knows to a feed's stored state. */
@@ -253,6 +272,77 @@ static void handle_refresh(struct api *a, struct http_conn *c, const struct apir
 		return;
 	}
 	api_send_json(c, 202, NULL, json_pack("{s:o,s:s}", "feed", json_string_lossy(r->name), "refresh", "queued"));
+}
+
+/* --- POST /v1/feeds/NAME/rename {"name": NEW} (no store work here: the
+ * rename's is feedd.c's, a reload's) --- */
+
+static void on_renamed(struct feedd *d, int rc, void *ud)
+{
+	struct api_reload_wait *w = ud;
+	struct http_conn *c = w->conn;
+	char *from = w->from, *to = w->to;
+	free(w);
+	if (c) {
+		http_conn_set_ctx(c, NULL);
+		if (rc == 0)
+			api_send_json(c, 200, NULL, json_pack("{s:o,s:o,s:b}", "feed",
+				      json_string_lossy(to), "from", json_string_lossy(from),
+				      "renamed", 1));
+		else if (rc == -EEXIST)
+			api_send_error(c, 409, "name taken in the store", to, NULL);
+		else if (rc == -ECANCELED)
+			api_send_error(c, 503, "stopping", "the daemon is stopping; nothing renamed",
+				       NULL);
+		else
+			api_send_error(c, 500, "the store could not rename the feed; nothing renamed",
+				       strerror(-rc), NULL);
+	}
+	free(from);
+	free(to);
+}
+
+static void handle_rename(struct api *a, struct http_conn *c, const struct apireq *r)
+{
+	struct config_errors errs = { 0 };
+	struct api_reload_wait *w = calloc(1, sizeof *w);
+	if (!w || !(w->from = strdup(r->name)) || !(w->to = strdup(r->to))) {
+		if (w)
+			free(w->from);
+		free(w);
+		api_send_error(c, 500, "out of memory", NULL, NULL);
+		return;
+	}
+	w->kind = CTX_RELOAD;
+	w->conn = c;
+	http_conn_set_ctx(c, w);
+	int rc = feedd_rename_start(a->d, r->name, r->to, &errs, on_renamed, w);
+	if (rc == 0) {
+		config_errors_free(&errs);
+		return;
+	}
+	http_conn_set_ctx(c, NULL);
+	free(w->from);
+	free(w->to);
+	free(w);
+	if (rc == -EBUSY)
+		api_send_error(c, 409, "a reload is under way", "try again when it is over", NULL);
+	else if (rc == -ENOENT)
+		api_send_error(c, 404, "unknown feed", r->name, NULL);
+	else if (rc == -EEXIST)
+		api_send_error(c, 409, "name taken", r->to, NULL);
+	else if (rc == -ESRCH)
+		api_send_error(c, 409, "the config file does not rename the feed",
+			       "rename its [feed] section first (feedctl rename does both)", NULL);
+	else if (rc == -EINVAL) {
+		json_t *list = json_array();
+		for (size_t i = 0; i < errs.n; i++)
+			json_array_append_new(list, json_string_lossy(errs.msgs[i]));
+		api_send_json(c, 422, NULL, json_pack("{s:s,s:o}", "error",
+			      "invalid config; nothing renamed", "detail", list));
+	} else
+		api_send_error(c, 500, "cannot read the config file", strerror(-rc), NULL);
+	config_errors_free(&errs);
 }
 
 /* --- GET /v1/status --- */
@@ -587,12 +677,17 @@ static const struct api_endpoint endpoints[ROUTE__COUNT] = {
 	[ROUTE_CONSUMER_ACK] = { ROUTE_CONSUMER_ACK, "POST", "/v1/consumers/{consumer}/ack",
 				 RUNS_STORE, .max_body = BODY_ANY,
 				 .work = ack_work, .answer = consumer_answer },
+	[ROUTE_CONSUMER_DELETE] = { ROUTE_CONSUMER_DELETE, "DELETE", "/v1/consumers/{consumer}",
+				    RUNS_STORE, .work = consumer_delete_work,
+				    .answer = consumer_answer },
 	[ROUTE_FEEDS] = { ROUTE_FEEDS, "GET", "/v1/feeds", RUNS_READER,
 			  .work = feeds_work, .answer = feeds_answer },
 	[ROUTE_FEED] = { ROUTE_FEED, "GET", "/v1/feeds/{feed}", RUNS_READER,
 			 .work = feeds_work, .answer = feeds_answer },
 	[ROUTE_FEED_REFRESH] = { ROUTE_FEED_REFRESH, "POST", "/v1/feeds/{feed}/refresh", RUNS_LOOP,
 				 .handle = handle_refresh },
+	[ROUTE_FEED_RENAME] = { ROUTE_FEED_RENAME, "POST", "/v1/feeds/{feed}/rename", RUNS_LOOP,
+				.max_body = BODY_ANY, .handle = handle_rename },
 	[ROUTE_RELOAD] = { ROUTE_RELOAD, "POST", "/v1/reload", RUNS_LOOP,
 			   .handle = handle_reload },
 	[ROUTE_STATUS] = { ROUTE_STATUS, "GET", "/v1/status", RUNS_READER,

@@ -108,6 +108,7 @@ struct job {
 struct api_reload_wait {
 	enum api_ctx_kind kind;
 	struct http_conn *conn;     /* NULL once the client is gone */
+	char *from, *to;            /* a rename's names (heap), else NULL */
 };
 
 /* --- the table of endpoints (api_endpoints.c) --- */

@@ -175,6 +175,7 @@ struct reload_job {
 	int rc;
 	feedd_reload_fn done;
 	void *ud;
+	char *from, *to;         /* a rename's: feed FROM is now TO */
 };
 
 static void sighup_reload(struct life *l);
@@ -185,6 +186,8 @@ static void reload_end(struct reload_job *j, int rc)
 	struct life *l = (struct life *)((char *)d - offsetof(struct life, d));
 	d->reloading = false;
 	j->done(d, reload_finish(d, j->c, rc), j->ud);
+	free(j->from);
+	free(j->to);
 	free(j);
 	if (l->reload_again && !d->stopping) {
 		/* A SIGHUP came meanwhile: the file may have changed since. */
@@ -247,6 +250,92 @@ int feedd_reload_start(struct feedd *d, struct config_errors *errs, feedd_reload
 	if (!d->storeq || storeq_submit(d->storeq, reload_work, reload_done, j) < 0) {
 		reload_end(j, store_feeds_sync(d->store, c));
 		return 0;
+	}
+	return 0;
+}
+
+/* Store thread: the feed renamed, then the new feed set recorded, which
+ * then holds the renamed feed under its new name: nothing added or
+ * removed for it. */
+static void rename_work(struct store *s, void *arg)
+{
+	struct reload_job *j = arg;
+	j->rc = store_feed_rename(s, j->from, j->to);
+	if (j->rc == 0)
+		j->rc = store_feeds_sync(s, j->c);
+	if (j->rc == 0)
+		log_notice("feed %s renamed %s: its items, history and consumers' positions kept",
+			   j->from, j->to);
+}
+
+static void rename_done(void *arg)
+{
+	struct reload_job *j = arg;
+	struct feedd *d = j->d;
+	if (j->rc < 0) {
+		/* Not renamed: the scheduler's feed takes its old name back. */
+		if (d->sched) {
+			sched_rename(d->sched, j->to, j->from);
+			sched_pause(d->sched, false);
+		}
+		reload_end(j, j->rc);
+		return;
+	}
+	reload_done(j);
+}
+
+int feedd_rename_start(struct feedd *d, const char *from, const char *to,
+		       struct config_errors *errs, feedd_reload_fn done, void *ud)
+{
+	if (d->reloading)
+		return -EBUSY;
+	const struct feed_conf *was = config_find_feed(d->conf, from);
+	if (!was)
+		return -ENOENT;
+	if (config_find_feed(d->conf, to))
+		return -EEXIST;
+	struct config *c = NULL;
+	int r = reload_read(d, &c, errs);
+	if (r < 0)
+		return r;
+	/* The file must already say so: feedctl rename edits it first (the
+	 * daemon may not write its own config). */
+	const struct feed_conf *now = config_find_feed(c, to);
+	if (config_find_feed(c, from) || !now || strcmp(now->url, was->url) != 0) {
+		config_free(c);
+		notify_ready();
+		return -ESRCH;
+	}
+	struct reload_job *j = calloc(1, sizeof *j);
+	if (j) {
+		j->from = strdup(from);
+		j->to = strdup(to);
+	}
+	if (!j || !j->from || !j->to) {
+		if (j) {
+			free(j->from);
+			free(j->to);
+		}
+		free(j);
+		config_free(c);
+		notify_ready();
+		return -ENOMEM;
+	}
+	j->d = d;
+	j->c = c;
+	j->done = done;
+	j->ud = ud;
+	d->reloading = true;
+	/* No fetch starts meanwhile; one under way commits under the new
+	 * name, after the store's rename (the store thread runs jobs in
+	 * order): none under the old name once the row is renamed. */
+	if (d->sched) {
+		sched_pause(d->sched, true);
+		sched_rename(d->sched, from, to);
+	}
+	if (!d->storeq || storeq_submit(d->storeq, rename_work, rename_done, j) < 0) {
+		rename_work(d->store, j);
+		rename_done(j);
 	}
 	return 0;
 }

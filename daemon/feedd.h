@@ -68,6 +68,18 @@ typedef void (*feedd_reload_fn)(struct feedd *d, int rc, void *ud);
 int feedd_reload_start(struct feedd *d, struct config_errors *errs, feedd_reload_fn done,
 		       void *ud);
 
+/* A reload that renames feed FROM to TO, which the config file says
+ * already (no section FROM, a section TO with FROM's URL): the store's
+ * feed is renamed (its items, ids, state, events, consumers' positions and
+ * pending hook deliveries kept) and the new feed set recorded in one step
+ * on the store thread, and the scheduler carries the feed over under its
+ * new name, not fetched again before it is due. As feedd_reload_start,
+ * and -ENOENT: no feed FROM running; -EEXIST: a feed TO running already;
+ * -ESRCH: the file does not rename FROM to TO. DONE's -EEXIST: the store
+ * has a feed TO (a removed one). */
+int feedd_rename_start(struct feedd *d, const char *from, const char *to,
+		       struct config_errors *errs, feedd_reload_fn done, void *ud);
+
 /* A fetched document was committed: wake long-polls and hooks. */
 void feedd_news(struct feedd *d, const struct store_news *news);
 

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/filter.h"
 #include "core/log.h"
 #include "core/parse.h"
 #include "core/schedule.h"
@@ -306,6 +307,22 @@ static void host_dequeue(struct sched *s, struct feed_rt *rt)
 
 /* --- feeds by name --- */
 
+/* RT's state becomes FRESH (taken over, read from the store), under RT's
+ * own name: a rename (sched_rename) may have come while FRESH was read
+ * under the old one. */
+static void take_state(struct feed_rt *rt, struct feed_state *fresh)
+{
+	char *name = rt->st.name;
+	rt->st.name = NULL;
+	feed_state_clear(&rt->st);
+	rt->st = *fresh;
+	memset(fresh, 0, sizeof *fresh);
+	if (name) {
+		free(rt->st.name);
+		rt->st.name = name;
+	}
+}
+
 static int cmp_rt(const void *a, const void *b)
 {
 	const struct feed_rt *x = *(struct feed_rt *const *)a, *y = *(struct feed_rt *const *)b;
@@ -492,9 +509,7 @@ static bool claimed(struct sched *s, struct feed_rt *rt, int64_t now, int e,
 	if (e == -EAGAIN) {
 		if (fresh_err < 0)
 			return true;   /* no row to claim: nobody else has it either */
-		feed_state_clear(&rt->st);
-		rt->st = *fresh;
-		memset(fresh, 0, sizeof *fresh);
+		take_state(rt, fresh);
 		log_debug("sched %s: fetched by another instance, next due %lld",
 			  rt->fc->name, (long long)rt->st.next_due);
 		size_t overdue = 0;
@@ -734,6 +749,28 @@ static void commit_refused_state(struct commit_job *j)
 	set_str(&st->next_reason, "retry");
 }
 
+/* feeds.conf's skip and keep rules (core/filter.h): the items of DOC they
+ * drop are marked, for the store to keep them as skipped. The rules were
+ * checked with the config; they are compiled here, per document. */
+static void mark_skipped(const struct feed_conf *fc, struct doc *doc)
+{
+	if (!doc || (!fc->skip && !fc->keep))
+		return;
+	struct filter *f = NULL;
+	char err[320];
+	if (filter_new(fc->skip, fc->keep, &f, err, sizeof err) < 0) {
+		log_err("fetch %s: filter rules: %s; nothing skipped", fc->name, err);
+		return;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < doc->nitems; i++)
+		n += doc->items[i].skipped = filter_skips(f, &doc->items[i]);
+	filter_free(f);
+	if (n)
+		log_debug("fetch %s: %zu of %zu items skipped by the filter rules", fc->name, n,
+			  doc->nitems);
+}
+
 /* On the store thread: one transaction; when the store refuses it, the
  * refusal itself, in a smaller one (which a nearly full disk may take). */
 static void commit_work(struct store *store, void *arg)
@@ -797,11 +834,8 @@ static void commit_done(void *arg)
 		 * Its state is the newer one: take it over, drop this fetch's. */
 		log_warn("fetch %s: dropped: the lease ran out and another instance "
 			 "fetched the feed meanwhile", st->name);
-		if (j->fresh_err == 0) {
-			feed_state_clear(st);
-			*st = j->fresh;
-			memset(&j->fresh, 0, sizeof j->fresh);
-		}
+		if (j->fresh_err == 0)
+			take_state(rt, &j->fresh);
 		j->ok = false;
 		snprintf(j->msg, sizeof j->msg, "fenced off, another instance fetched it");
 	} else if (j->err < 0) {
@@ -920,6 +954,7 @@ static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct 
 		set_str(&st->next_reason, out.reason);
 	}
 
+	mark_skipped(fc, doc);
 	struct commit_job *j = calloc(1, sizeof *j);
 	if (!j || feed_state_copy(&j->st, st) < 0) {
 		free(j);
@@ -1533,6 +1568,22 @@ int sched_reload(struct sched *s, const struct config *c)
 	return 0;
 }
 
+int sched_rename(struct sched *s, const char *from, const char *to)
+{
+	struct feed_rt *rt = find_feed(s, from);
+	if (!rt)
+		return -ENOENT;
+	if (find_feed(s, to))
+		return -EEXIST;
+	char *n = strdup(to);
+	if (!n)
+		return -ENOMEM;
+	free(rt->st.name);
+	rt->st.name = n;
+	qsort(s->feeds, s->nfeeds, sizeof *s->feeds, cmp_rt);
+	return 0;
+}
+
 void sched_pause(struct sched *s, bool paused)
 {
 	s->paused = paused;
@@ -1563,11 +1614,8 @@ int sched_refresh(struct sched *s, const char *name)
 /* RT is due now, from the stored state FRESH when not NULL (taken over). */
 static void refresh_from(struct sched *s, struct feed_rt *rt, struct feed_state *fresh)
 {
-	if (fresh) {
-		feed_state_clear(&rt->st);
-		rt->st = *fresh;
-		memset(fresh, 0, sizeof *fresh);
-	}
+	if (fresh)
+		take_state(rt, fresh);
 	rt->st.gone = false;
 	schedule_at(s, rt, now_ms());
 }

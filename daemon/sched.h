@@ -25,6 +25,11 @@ int sched_reload(struct sched *s, const struct config *c);
 /* While paused no due feed is claimed or fetched (those under way go on):
  * a reload waits so for the store thread to have nothing on its way. */
 void sched_pause(struct sched *s, bool paused);
+/* Feed FROM is called TO from now on (feedd_rename_start): its state,
+ * its schedule and a fetch under way carry over, and every commit made
+ * for it from now on is TO's. The next sched_reload finds it by TO.
+ * -ENOENT: no feed FROM; -EEXIST: a feed TO already. */
+int sched_rename(struct sched *s, const char *from, const char *to);
 /* Fetch NAME now (Retry-After and host limits still apply); -ENOENT if no
  * such feed. */
 int sched_refresh(struct sched *s, const char *name);

@@ -37,7 +37,8 @@ enum {
 	IQ_SINCE = 1 << 4,
 	IQ_DISTINCT = 1 << 5,
 	IQ_DESC = 1 << 6,
-	IQ__SHAPES = 1 << 7
+	IQ_SKIPPED = 1 << 7,         /* the items the filter rules skipped too */
+	IQ__SHAPES = 1 << 8
 };
 
 /* One items query: store.h's struct item_query with the consumer's
@@ -50,6 +51,7 @@ struct items_args {
 	const char *q;               /* the user's text query, or NULL */
 	int64_t since;
 	bool distinct, desc;
+	bool skipped;                /* the items the filter rules skipped too */
 	int limit;
 };
 /* The shape of A's statement; FTS: the backend has a text query to match. */
@@ -60,8 +62,8 @@ unsigned items_shape(const struct items_args *a, bool fts);
 #define STORE_ITEM_COLS \
 	"i.id, f.name, i.guid, i.url, i.title, i.author, i.summary, i.content," \
 	" i.published, i.updated, i.categories, i.enclosures, i.first_seen," \
-	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date"
-#define STORE_ITEM_NCOLS 17
+	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date, i.skipped"
+#define STORE_ITEM_NCOLS 18
 
 /* The items statement of SHAPE, in SQL (SIZE bytes): its parameters are
  * MARK and a number (1 after, 2 before, 3 feeds, 4 tag, 5 text query,
@@ -275,6 +277,8 @@ struct store_ops {
 			    int64_t *cursor);
 	int (*consumer_ack)(void *b, const char *name, int64_t upto);
 	int (*consumers_json)(void *b, json_t **out);
+	int (*consumer_delete)(void *b, const char *name);
+	int (*feed_rename)(void *b, const char *from, const char *to);
 	int (*hook_due)(void *b, int64_t now, int max, const int64_t *skip, size_t nskip,
 			struct hook_job **jobs, size_t *n);
 	/* NULL: nothing is ever claimed. */

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "store/backend.h"
 #include "store/health.h"
+#include "store/manage.h"
 #include "store/pg_int.h"
 
 /* The advisory lock every write transaction holds (see pg_int.h), and the
@@ -1021,6 +1022,8 @@ const struct store_ops pg_store_ops = {
 	.consumer_get = pg_op_consumer_get,
 	.consumer_ack = pg_op_consumer_ack,
 	.consumers_json = pg_op_consumers_json,
+	.consumer_delete = pg_op_consumer_delete,
+	.feed_rename = pg_op_feed_rename,
 	.hook_due = pg_op_hook_due,
 	.hook_release = pg_op_hook_release,
 	.hook_parked_json = pg_op_hook_parked_json,

@@ -102,32 +102,37 @@ static const char *const cst_sql[CS__COUNT] = {
 	 * per column), each with the first item of another feed with its link
 	 * as duplicate_of; their item.new events ($18 feed name) and hook
 	 * deliveries ($19); and what the document lists: the known items ($21)
-	 * and the new ones, with the feed's identity rule ($20). Ids come from
+	 * and the new ones, with the feed's identity rule ($20). Items the
+	 * filter rules skipped ($22) are stored with no event or delivery, and
+	 * their ids are not returned: they are not news. Ids come from
 	 * the sequence in the order of the sorted rows (PostgreSQL evaluates
 	 * volatile output after the sort). */
 	[CS_INSERT] =
 		"WITH x AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[],"
 		"  $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],"
 		"  $12::bigint[], $13::bigint[], $14::text[], $15::text[], $16::text[],"
-		"  $17::bigint[]) WITH ORDINALITY AS x(ikey, rule, guid, url, canon, title,"
-		"  author, summary, content, published, updated, cats, encs, chash, sdate, ord)),"
+		"  $17::bigint[], $22::boolean[]) WITH ORDINALITY AS x(ikey, rule, guid, url, canon,"
+		"  title, author, summary, content, published, updated, cats, encs, chash, sdate,"
+		"  skip, ord)),"
 		" ins AS (INSERT INTO items(feed, ikey, rule, guid, url, canon_url, title, author,"
 		"  summary, content, published, updated, categories, enclosures, chash,"
-		"  first_seen, last_seen, sort_date, duplicate_of)"
+		"  first_seen, last_seen, sort_date, duplicate_of, skipped)"
 		"  SELECT $1::bigint, ikey, rule, guid, url, canon, title, author, summary, content,"
 		"  published, updated, cats, encs, chash, $2::bigint, $2::bigint, sdate,"
 		"  (SELECT d.id FROM items d WHERE d.canon_url = x.canon AND d.feed <> $1"
-		"   ORDER BY d.id LIMIT 1)"
-		"  FROM x ORDER BY ord RETURNING id),"
+		"   ORDER BY d.id LIMIT 1), skip"
+		"  FROM x ORDER BY ord RETURNING id, skipped),"
 		" ev AS (INSERT INTO events(type, time, feed, item_id)"
-		"  SELECT 'item.new', $2::bigint, $18::text, id FROM ins ORDER BY id),"
+		"  SELECT 'item.new', $2::bigint, $18::text, id FROM ins WHERE NOT skipped ORDER BY id),"
 		" hk AS (INSERT INTO hook_deliveries(item_id, feed, next_try)"
-		"  SELECT id, $1::bigint, $2::bigint FROM ins WHERE $19::boolean ORDER BY id ON CONFLICT DO NOTHING),"
+		"  SELECT id, $1::bigint, $2::bigint FROM ins WHERE $19::boolean AND NOT skipped"
+		"  ORDER BY id ON CONFLICT DO NOTHING),"
 		" fd AS (UPDATE feeds SET link_identity = $20::boolean, listed = $21::bigint[] ||"
 		"  coalesce((SELECT array_agg(id ORDER BY id) FROM ins), '{}') WHERE id = $1)"
-		" SELECT id FROM ins ORDER BY id",
+		" SELECT id FROM ins WHERE NOT skipped ORDER BY id",
 	/* Edited items rewritten in place ($3 ids, $4-$15 their fields), with
-	 * their item.updated events in the same order ($1 feed name, $2 now). */
+	 * their item.updated events in the same order ($1 feed name, $2 now),
+	 * but for the items stored as skipped. */
 	[CS_EDIT] =
 		"WITH u AS (UPDATE items SET guid = x.guid, url = x.url, canon_url = x.canon,"
 		"  title = x.title, author = x.author, summary = x.summary, content = x.content,"
@@ -139,9 +144,9 @@ static const char *const cst_sql[CS__COUNT] = {
 		"  $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::text[],"
 		"  $14::text[], $15::text[]) WITH ORDINALITY AS x(id, guid, url, canon, title,"
 		"  author, summary, content, published, updated, cats, encs, chash, ord)"
-		"  WHERE items.id = x.id RETURNING items.id, x.ord)"
+		"  WHERE items.id = x.id RETURNING items.id, x.ord, items.skipped)"
 		" INSERT INTO events(type, time, feed, item_id)"
-		" SELECT 'item.updated', $2::bigint, $1::text, id FROM u ORDER BY ord",
+		" SELECT 'item.updated', $2::bigint, $1::text, id FROM u WHERE NOT skipped ORDER BY ord",
 };
 
 /* Only the statements the session lacks: preparing one that exists would
@@ -609,12 +614,14 @@ static int items_seen(void *b, const int64_t *ids, size_t n, int64_t now)
 }
 
 /* The new items, their events and hooks, and what the document lists
- * (feeds.listed: the known items, then the new ones), in one statement. */
+ * (feeds.listed: the known items, then the new ones), in one statement;
+ * the items the filter rules skipped are stored and listed, but neither
+ * announced nor handed to hooks nor in NEW_IDS (CS_INSERT). */
 static int items_insert(void *b, const struct commit_doc *d, struct commit_insert *w)
 {
 	struct pg *s = b;
 	enum { NA = 15 };
-	struct arr a[NA + 1] = {{0}};
+	struct arr a[NA + 1] = {{0}}, skip = {0};
 	w->nnew = 0;
 	for (size_t k = 0; k < w->nnews; k++) {
 		const struct dedup_item *p = &d->p[w->news[k]];
@@ -622,13 +629,14 @@ static int items_insert(void *b, const struct commit_doc *d, struct commit_inser
 		arr_text(&a[1], p->rule);
 		arr_item(&a[2], p);
 		arr_int(&a[14], item_date(p->it, w->now));
+		arr_text(&skip, p->it->skipped ? "t" : "f");
 	}
 	for (size_t k = 0; k < w->nlisted; k++)
 		arr_int(&a[NA], w->listed[k]);
 	char feed[24], t[24];
 	snprintf(feed, sizeof feed, "%" PRId64, d->feed);
 	snprintf(t, sizeof t, "%" PRId64, w->now);
-	const char *v[21] = {feed, t};
+	const char *v[22] = {feed, t};
 	int r = arrs_end(a, NA, v + 2);
 	PGresult *res = NULL;
 	if (r == 0 && !(v[20] = arr_end(&a[NA])))
@@ -642,15 +650,19 @@ static int items_insert(void *b, const struct commit_doc *d, struct commit_inser
 		pgp_text(&p, v[20]);
 		r = pg_run(s, PS_FEED_DOC, &p, "feed document");
 		arrs_free(a, NA + 1);
+		free(skip.s);
 		return r;
 	}
+	if (r == 0 && !(v[21] = arr_end(&skip)))
+		r = -ENOMEM;
 	if (r == 0) {
 		v[17] = d->feed_name;
 		v[18] = w->hook ? "t" : "f";
 		v[19] = w->link_identity ? "t" : "f";
-		res = cs_exec(s, CS_INSERT, 21, v, "item insert", &r);
+		res = cs_exec(s, CS_INSERT, 22, v, "item insert", &r);
 	}
 	arrs_free(a, NA + 1);
+	free(skip.s);
 	if (!res)
 		return r;
 	for (int row = 0; row < PQntuples(res) && w->nnew < w->nnews; row++)
@@ -659,7 +671,8 @@ static int items_insert(void *b, const struct commit_doc *d, struct commit_inser
 	return 0;
 }
 
-/* Rewritten with their item.updated events, in one statement. */
+/* Rewritten with their item.updated events (none for the items stored as
+ * skipped), in one statement. */
 static int items_edit(void *b, const struct commit_doc *d, const struct commit_ref *ref,
 		     size_t n, int64_t now)
 {

@@ -37,6 +37,7 @@ static void pg_item_row(const PGresult *r, int row, int c, struct item_row *out)
 		.has_duplicate = !PQgetisnull(r, row, c + 15),
 		.duplicate_of = PQgetisnull(r, row, c + 15) ? 0 : pg_int(r, row, c + 15),
 		.date = pg_int(r, row, c + 16),
+		.skipped = pg_bool(r, row, c + 17),
 	};
 }
 

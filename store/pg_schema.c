@@ -192,6 +192,12 @@ static const char pg_migration_4[] =
 	"ALTER TABLE feeds ADD COLUMN last_warning text;"
 	"ALTER TABLE feeds ADD COLUMN n_truncated bigint NOT NULL DEFAULT 0;";
 
+/* Version 5: as SQLite's version 7, the items feeds.conf's skip/keep
+ * rules dropped: stored, never announced, left out of item lists unless
+ * asked for. */
+static const char pg_migration_5[] =
+	"ALTER TABLE items ADD COLUMN skipped boolean NOT NULL DEFAULT false;";
+
 const char *const pg_migrations[] = {pg_migration_1, pg_migration_2, pg_migration_3,
-				     pg_migration_4, NULL};
-const int pg_schema_version = 4;
+				     pg_migration_4, pg_migration_5, NULL};
+const int pg_schema_version = 5;

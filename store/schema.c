@@ -174,6 +174,11 @@ static const char migration_6[] =
 	"ALTER TABLE feeds ADD COLUMN last_warning TEXT;"
 	"ALTER TABLE feeds ADD COLUMN n_truncated INTEGER NOT NULL DEFAULT 0;";
 
+/* Version 7: items feeds.conf's skip/keep rules dropped (core/filter.h):
+ * stored, so that they are never new again, but never announced, never
+ * handed to hooks, and left out of item lists unless asked for. */
+static const char migration_7[] =
+	"ALTER TABLE items ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;";
 const char *const schema_migrations[] = {migration_1, migration_2, migration_3, migration_4,
-					 migration_5, migration_6, NULL};
-const int schema_version = 6;
+					 migration_5, migration_6, migration_7, NULL};
+const int schema_version = 7;

@@ -72,9 +72,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_ITEM_INSERT] =
 		"INSERT INTO items(feed, ikey, rule, guid, url, canon_url, title, author,"
 		" summary, content, published, updated, categories, enclosures, chash,"
-		" first_seen, last_seen, sort_date, duplicate_of)"
+		" first_seen, last_seen, sort_date, duplicate_of, skipped)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-		" ?16, ?16, ?17, ?18)",
+		" ?16, ?16, ?17, ?18, ?19)",
 	[ST_DUPS_FIND] =
 		"SELECT j.value, (SELECT id FROM items WHERE canon_url = j.value AND feed <> ?1"
 		" ORDER BY id LIMIT 1) FROM json_each(?2) j",
@@ -95,10 +95,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	 * deliveries in one statement each. */
 	[ST_EVENTS_NEW] =
 		"INSERT INTO events(type, time, feed, item_id)"
-		" SELECT 'item.new', ?2, ?3, id FROM items WHERE id > ?1 ORDER BY id",
+		" SELECT 'item.new', ?2, ?3, id FROM items WHERE id > ?1 AND skipped = 0 ORDER BY id",
 	[ST_HOOKS_NEW] =
 		"INSERT OR IGNORE INTO hook_deliveries(item_id, feed, next_try)"
-		" SELECT id, feed, ?2 FROM items WHERE id > ?1",
+		" SELECT id, feed, ?2 FROM items WHERE id > ?1 AND skipped = 0",
 	[ST_LAST_ITEM] = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'items'), 0)",
 	[ST_LAST_EVENT] = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
 	[ST_EVENTS] =

@@ -391,6 +391,7 @@ static int item_insert(struct sqlite_store *s, int64_t feed, const struct dedup_
 	sqlite3_bind_int64(st, 17, sdate);
 	if (dup)
 		sqlite3_bind_int64(st, 18, dup);
+	sqlite3_bind_int(st, 19, it->skipped);
 	int rc = sqlite3_step(st);
 	store_done(st);
 	if (rc != SQLITE_DONE)
@@ -423,19 +424,29 @@ static int items_insert(void *b, const struct commit_doc *d, struct commit_inser
 	struct sqlite_store *s = b;
 	w->nnew = 0;
 	int64_t last_id = 0;
+	size_t nins = 0;
 	int64_t *dup = calloc(w->nnews ? w->nnews : 1, sizeof *dup);
-	int r = dup ? 0 : -ENOMEM;
+	int64_t *ids = calloc(w->nnews ? w->nnews : 1, sizeof *ids);
+	int r = dup && ids ? 0 : -ENOMEM;
 	if (r == 0 && w->nnews && (r = sqlite_store_last_ids(s, &last_id, NULL)) == 0)
 		r = find_dups(s, d, w->news, w->nnews, dup);
-	for (size_t k = 0; k < w->nnews && r == 0; k++)
-		if ((r = item_insert(s, d->feed, &d->p[w->news[k]], dup[k], w->now,
-				     &w->new_ids[k])) == 0)
-			w->nnew++;
+	for (size_t k = 0; k < w->nnews && r == 0; k++) {
+		const struct dedup_item *p = &d->p[w->news[k]];
+		if ((r = item_insert(s, d->feed, p, dup[k], w->now, &ids[nins])) < 0)
+			break;
+		/* An item the filter rules skipped is stored (listed, never
+		 * new again) but never announced: no event, no delivery
+		 * (finish_new's statements pass it over), not in NEW_IDS. */
+		if (!p->it->skipped)
+			w->new_ids[w->nnew++] = ids[nins];
+		nins++;
+	}
 	free(dup);
 	if (r == 0 && w->nnews)
 		r = finish_new(s, d->feed_name, last_id, w->now, w->hook);
 	/* What this document lists is what retention must leave alone. */
-	char *json = r == 0 ? listed_json(w->listed, w->nlisted, w->new_ids, w->nnew) : NULL;
+	char *json = r == 0 ? listed_json(w->listed, w->nlisted, ids, nins) : NULL;
+	free(ids);
 	if (r < 0 || !json)
 		return r < 0 ? r : -ENOMEM;
 	sqlite3_stmt *st = store_stmt(s, ST_FEED_DOC);
@@ -449,14 +460,19 @@ static int items_insert(void *b, const struct commit_doc *d, struct commit_inser
 }
 
 /* Edited items, rewritten after the document's inserts (their FTS trigger
- * would otherwise slow every later statement). */
+ * would otherwise slow every later statement); an item.updated event for
+ * each but the items stored as skipped. */
 static int items_edit(void *b, const struct commit_doc *d, const struct commit_ref *ref,
 			 size_t n, int64_t now)
 {
 	int r = 0;
 	for (size_t k = 0; k < n && r == 0; k++) {
 		r = item_update(b, ref[k].id, &d->p[ref[k].i], now);
-		if (r == 0)
+		int skipped = r == 0 ? sqlite_item_skipped(b, ref[k].id) : 0;
+		if (skipped < 0)
+			r = skipped;
+		/* A skipped item's edits are not news either. */
+		if (r == 0 && !skipped)
 			r = store_event(b, "item.updated", now, d->feed_name, ref[k].id, NULL);
 	}
 	return r;

@@ -2,6 +2,7 @@
  * each one hands the backend's handle to the sqlite_store_* function of
  * sqlite*.c that implements that function of store.h (sqlite_int.h). */
 #include "store/sqlite_int.h"
+#include "store/manage.h"
 
 int sqlite_backend_open(const char *spec, const char *state_dir, void **out, char **err)
 {
@@ -94,6 +95,8 @@ const struct store_ops sqlite_store_ops = {
 	.consumer_get = op_consumer_get,
 	.consumer_ack = op_consumer_ack,
 	.consumers_json = op_consumers_json,
+	.consumer_delete = sqlite_op_consumer_delete,
+	.feed_rename = sqlite_op_feed_rename,
 	.hook_due = op_hook_due,
 	.hook_parked_json = op_hook_parked_json,
 	.hook_retry = op_hook_retry,

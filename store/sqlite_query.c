@@ -28,6 +28,7 @@ void item_row_read(sqlite3_stmt *st, int c, struct item_row *row)
 		.has_duplicate = sqlite3_column_type(st, c + 15) != SQLITE_NULL,
 		.duplicate_of = sqlite3_column_int64(st, c + 15),
 		.date = sqlite3_column_int64(st, c + 16),
+		.skipped = sqlite3_column_int(st, c + 17) != 0,
 	};
 	row->feed = (const char *)sqlite3_column_text(st, c + 1);
 	row->guid = (const char *)sqlite3_column_text(st, c + 2);

@@ -195,6 +195,16 @@ int store_consumers_json(struct store *s, json_t **out)
 	return s->ops->consumers_json(s->b, out);
 }
 
+int store_consumer_delete(struct store *s, const char *name)
+{
+	return s->ops->consumer_delete(s->b, name);
+}
+
+int store_feed_rename(struct store *s, const char *from, const char *to)
+{
+	return s->ops->feed_rename(s->b, from, to);
+}
+
 int store_prune(struct store *s, const char *feed, int64_t now, int64_t retention,
 		int64_t max_items, int batch, int *pruned)
 {

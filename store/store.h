@@ -165,6 +165,18 @@ int store_consumer_get(struct store *s, const char *name, bool create, bool from
 /* Durable before it returns (an ack is never lost). Never moves backwards. */
 int store_consumer_ack(struct store *s, const char *name, int64_t upto);
 int store_consumers_json(struct store *s, json_t **out);
+/* Forgets consumer NAME and its position: the next read under that name
+ * creates it afresh. -ENOENT when unknown. */
+int store_consumer_delete(struct store *s, const char *name);
+
+/* --- renaming a feed --- */
+/* The feed FROM is called TO from now on, in one transaction: its row
+ * (and with it its items, ids, state, tombstones and pending hook
+ * deliveries, which hang on the row) and its events take the new name,
+ * and a feed.renamed event {"from": FROM} is recorded. -ENOENT: no feed
+ * FROM; -EEXIST: the store has a feed TO already (a removed one keeps its
+ * name with its history). */
+int store_feed_rename(struct store *s, const char *from, const char *to);
 
 /* --- retention --- */
 /* Prunes up to BATCH items of FEED older than NOW-RETENTION or beyond

@@ -91,6 +91,8 @@ def render_rss(name, items, title=None, ttl=None, skip_hours=None):
         date = ''
         if it.get('published'):
             date = '<pubDate>%s</pubDate>' % _esc(it['published'])
+        for c in it.get('categories', ()):
+            date += '<category>%s</category>' % _esc(c)
         out.append(RSS_ITEM.format(
             guid=_esc(guid), title=_esc(it.get('title', guid)),
             link=_esc(it.get('link', 'http://example.org/item/%s' % guid)),
@@ -249,7 +251,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         """POST /control with a JSON object (or a list of them):
         {"reset": true} clears feeds and the log;
-        {"feed": NAME, "items": [{"guid","title","link","description","published"}],
+        {"feed": NAME, "items": [{"guid","title","link","description","published",
+                                  "categories"}],
          "add_items": [...], "body": TEXT|null, "title": T, "etag": bool,
          "last_modified": bool, "headers": {..}, "status": CODE|null,
          "status_headers": {..}, "content_type": T, "ttl": MIN, "skip_hours": [..],

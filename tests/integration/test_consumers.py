@@ -1,6 +1,8 @@
 """GET /v1/consumers and `feedctl consumers` (issue 20, "Consumers"): each
 consumer with its position, its lag (stored items after it) and when it
-last acknowledged, against the real daemon, store and socket."""
+last acknowledged, against the real daemon, store and socket; and
+DELETE /v1/consumers/NAME (`feedctl consumers --delete NAME`): its
+position is gone, the next read under the name starts afresh."""
 import json
 import re
 import unittest
@@ -94,12 +96,46 @@ class Consumers(ServerTestCase):
         r = self.ctl("consumers", "--json")
         self.assertEqual(json.loads(r.stdout), {"consumers": self.consumers()})
 
+    def test_delete(self):
+        self.fetched(3)
+        ids = [i["id"] for i in self.d.get("/v1/items").json()["items"]]
+        self.assertEqual(self.ctl("new", "mailer", "--ndjson").returncode, 0)
+        self.assertEqual(self.ctl("new", "pager", "--ndjson").returncode, 0)
+        self.assertEqual(self.d.get("/v1/consumers/mailer").json()["cursor"], ids[-1])
+        r = self.ctl("consumers", "--delete", "mailer")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"deleted consumer mailer", r.stdout)
+        self.assertEqual([c["name"] for c in self.consumers()], ["pager"])
+        self.assertEqual(self.d.get("/v1/consumers/mailer").status, 404)
+        # Gone already: 404 through the API, exit 4 from feedctl.
+        r = self.d.request("DELETE", "/v1/consumers/mailer")
+        self.assertEqual((r.status, r.json()["error"]), (404, "unknown consumer"))
+        r = self.ctl("consumers", "--delete", "mailer")
+        self.assertEqual(r.returncode, 4)
+        self.assertIn(b"unknown consumer: mailer", r.stderr)
+        # The next `new` starts it afresh: every stored item again.
+        r = self.ctl("new", "mailer", "--ndjson")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = [json.loads(l)["id"] for l in r.stdout.decode().splitlines()]
+        self.assertEqual(got, ids)
+        self.assertEqual(self.d.get("/v1/consumers/pager").json()["cursor"], ids[-1])
+        # Through the API, --json.
+        r = self.d.request("DELETE", "/v1/consumers/pager")
+        self.assertEqual((r.status, r.json()), (200, {"consumer": "pager", "deleted": True}))
+        self.assertEqual(self.d.request("DELETE", "/v1/consumers/bad%20name").status, 400)
+        r = self.ctl("consumers", "--delete", "mailer", "--json")
+        self.assertEqual(json.loads(r.stdout), {"consumer": "mailer", "deleted": True})
+        self.assertEqual(self.consumers(), [])
+
     def test_usage(self):
         self.assertEqual(self.ctl("consumers", "extra").returncode, 2)
         r = self.ctl("consumers", "--help")
         self.assertEqual(r.returncode, 0)
         self.assertIn(b"Usage: feedctl consumers", r.stdout)
         self.assertEqual(self.d.post("/v1/consumers").status, 405)
+        self.assertEqual(self.ctl("consumers", "--delete").returncode, 2)
+        r = self.d.request("PUT", "/v1/consumers/x")
+        self.assertEqual((r.status, r.headers.get("Allow")), (405, "GET, DELETE"))
 
 
 if __name__ == "__main__":

@@ -594,6 +594,40 @@ static void test_write_atomic_and_read(void **state)
 	rmdir(dir);
 }
 
+/* A rename rewrites the header line alone, in the file holding the feed;
+ * the new name is checked like a new feed's, across every file. */
+static void test_rename(void **state)
+{
+	(void)state;
+	struct config_source src[] = {
+		{.name = "m.conf", .text = "[feed a]\nurl = http://a.org/\n"},
+		{.name = "m.conf.d/1.conf", .text = "# the blog\n[ feed  b ] ; old\nurl = http://b.org/\n"
+						    "exec = /bin/true\ntags = x\n\n[feed c]\nurl = http://c.org/\n"},
+	};
+	for (size_t i = 0; i < 2; i++)
+		src[i].len = strlen(src[i].text);
+	struct conf_edit_error e;
+	struct conf_edit *ed = conf_edit_begin_files(src, 2, 1, &e);
+	assert_non_null(ed);
+	assert_int_equal(conf_edit_rename(ed, "a", "z", &e), -EINVAL);
+	assert_string_equal(e.msg, "is in m.conf, not in m.conf.d/1.conf");
+	assert_int_equal(conf_edit_rename(ed, "nope", "z", &e), -ENOENT);
+	assert_int_equal(conf_edit_rename(ed, "b", "a", &e), -EINVAL);
+	assert_string_equal(e.msg, "is already the name of a feed in m.conf");
+	assert_int_equal(conf_edit_rename(ed, "b", "c", &e), -EINVAL);
+	assert_int_equal(conf_edit_rename(ed, "b", "x]\nexec = evil", &e), -EINVAL);
+	assert_int_equal(conf_edit_rename(ed, "b", "has space", &e), -EINVAL);
+	assert_int_equal(conf_edit_rename(ed, "b", "blog", &e), 0);
+	assert_int_equal(conf_edit_rename(ed, "c", "d", &e), -EINVAL);   /* one a time */
+	assert_string_equal(conf_edit_file_of(ed, "blog"), "m.conf.d/1.conf");
+	char *text = conf_edit_finish(ed, NULL, &e);
+	assert_non_null(text);
+	assert_string_equal(text, "# the blog\n[feed blog] ; old\nurl = http://b.org/\n"
+			    "exec = /bin/true\ntags = x\n\n[feed c]\nurl = http://c.org/\n");
+	free(text);
+	conf_edit_free(ed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -610,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_unique_names_in_an_edit),
 		cmocka_unit_test(test_edit_among_dropins),
 		cmocka_unit_test(test_remove_section),
+		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_write_atomic_and_read),
 	};
