@@ -16,8 +16,8 @@ _feedctl()
 		words=("${COMP_WORDS[@]}")
 		cword=$COMP_CWORD
 	}
-	local commands="items new watch feeds feed status refresh reload hooks consumers log-level add remove import export help"
-	local filters="--feed --tag --search --since --distinct"
+	local commands="items read star new watch feeds feed status refresh reload hooks consumers log-level add remove import export help"
+	local filters="--feed --tag --search --since --distinct --unread --starred"
 	# Find the command, remembering --socket for the name look-ups.
 	local i cmd="" _feedctl_global=()
 	for ((i = 1; i < cword; i++)); do
@@ -40,6 +40,8 @@ _feedctl()
 	new) opts="$filters --limit --peek --from-now --json --ndjson --tsv" ;;
 	watch) opts="$filters --after --json" ;;
 	feeds|status|reload|consumers) opts="--json" ;;
+	read) opts="--unread --json" ;;
+	star) opts="--unstar --json" ;;
 	help) COMPREPLY=($(compgen -W "$commands" -- "$cur")); return ;;
 	log-level)
 		if [[ $cur != -* ]]; then

@@ -906,7 +906,8 @@ void apifmt_row_json(struct buf *b, const struct item_row *r)
 		buf_append(b, "null", 4);
 	buf_puts(b, ",\"date\":");
 	json_put_date(b, r->date ? r->date : DATE_NONE);
-	buf_append(b, "}", 1);
+	buf_puts(b, r->read ? ",\"read\":true" : ",\"read\":false");
+	buf_puts(b, r->starred ? ",\"starred\":true}" : ",\"starred\":false}");
 }
 
 /* --- the item model, as `feedd --parse` prints it --- */

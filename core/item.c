@@ -226,5 +226,7 @@ json_t *item_row_to_json(const struct item_row *r)
 	json_object_set_new(j, "duplicate_of", r->has_duplicate ? json_integer(r->duplicate_of)
 							     : json_null());
 	json_object_set_new(j, "date", json_seen(r->date));
+	json_object_set_new(j, "read", json_boolean(r->read));
+	json_object_set_new(j, "starred", json_boolean(r->starred));
 	return j;
 }

@@ -126,10 +126,11 @@ struct item_row {
 	const char *identity;         /* the rule: "guid", "link" or "hash" */
 	bool has_duplicate;
 	int64_t duplicate_of;
+	bool read, starred;           /* a reader's state (store/readstate.c) */
 };
 
 /* The API's item JSON (item_to_json plus the store's fields: id, feed,
- * first_seen, updated_seen, identity, duplicate_of, date). New reference;
+ * first_seen, updated_seen, identity, duplicate_of, date, read, starred). New reference;
  * categories/enclosures text that does not parse becomes []. */
 json_t *item_row_to_json(const struct item_row *r);
 

@@ -56,7 +56,28 @@ struct store_ops {
 	int (*news_fd)(void *b, bool *connecting, bool *write);
 	int (*news_read)(void *b, bool *any);
 	void (*news_lost)(void *b);
+	/* A reader's state (readstate.c): the N items IDS (all stored, else
+	 * -ENOENT with *MISSING one that is not, nothing changed) get READ and
+	 * STARRED (1 or 0; -1: unchanged), in one transaction. */
+	int (*items_mark)(void *b, const int64_t *ids, size_t n, int read, int starred,
+			  int64_t *missing);
+	/* FEED's unread items with an id at most UPTO become read; *N how
+	 * many. -ENOENT: no such feed. */
+	int (*feed_mark_read)(void *b, const char *feed, int64_t upto, int64_t *n);
 };
+
+/* S's backend and its handle *B (store.c), for the domain files. */
+const struct store_ops *store_ops_of(struct store *s, void **b);
+
+/* The backends' reader-state entries (sqlite_readstate.c, pg_readstate.c). */
+int sqlite_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
+		      int64_t *missing);
+int sqlite_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
+#ifdef FEEDD_HAVE_PG
+int pg_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
+		  int64_t *missing);
+int pg_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
+#endif
 
 /* The SQLite backend (store/sqlite*.c): SPEC "sqlite", NULL or a *.db path. */
 extern const struct store_ops sqlite_store_ops;

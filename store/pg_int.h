@@ -68,7 +68,9 @@ enum {
 	PQ_SINCE = 1 << 4,
 	PQ_DISTINCT = 1 << 5,
 	PQ_DESC = 1 << 6,
-	PQ__SHAPES = 1 << 7
+	PQ_STATUS = 1 << 7,      /* read = $8 */
+	PQ_STARRED = 1 << 8,
+	PQ__SHAPES = 1 << 9
 };
 
 struct pg {
@@ -102,7 +104,7 @@ struct pg {
 #define PG_ITEM_COLS \
 	"i.id, f.name, i.guid, i.url, i.title, i.author, i.summary, i.content," \
 	" i.published, i.updated, i.categories, i.enclosures, i.first_seen," \
-	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date"
+	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date, i.read, i.starred"
 
 /* Parameters of one statement, as text (libpq's text format). */
 #define PGP_MAX 32

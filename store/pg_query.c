@@ -37,6 +37,8 @@ static void pg_item_row(const PGresult *r, int row, int c, struct item_row *out)
 		.has_duplicate = !PQgetisnull(r, row, c + 15),
 		.duplicate_of = PQgetisnull(r, row, c + 15) ? 0 : pg_int(r, row, c + 15),
 		.date = pg_int(r, row, c + 16),
+		.read = pg_bool(r, row, c + 17),
+		.starred = pg_bool(r, row, c + 18),
 	};
 }
 
@@ -49,7 +51,7 @@ json_t *pg_item_json(const PGresult *r, int row, int c)
 
 /* Parameter types of every items query shape: after, before, feeds (text[]),
  * tag, text query, since, limit. Declared, so a shape need not use all. */
-static const Oid iq_types[7] = {20, 20, 1009, 25, 25, 20, 23};
+static const Oid iq_types[8] = {20, 20, 1009, 25, 25, 20, 23, 16};
 
 /* The items query for one combination of filters, prepared on first use on
  * this connection and kept: the shapes are few, the calls many. */
@@ -62,7 +64,7 @@ static int items_stmt(struct pg *s, unsigned shape, char name[16])
 	char sql[1536];
 	int n = snprintf(sql, sizeof sql,
 		"SELECT " PG_ITEM_COLS " FROM items i JOIN feeds f ON f.id = i.feed"
-		" WHERE i.id > $1%s%s%s%s%s%s ORDER BY i.id%s LIMIT $7",
+		" WHERE i.id > $1%s%s%s%s%s%s%s%s ORDER BY i.id%s LIMIT $7",
 		shape & PQ_BEFORE ? " AND i.id < $2" : "",
 		shape & PQ_FEEDS ? " AND f.name = ANY ($3)" : "",
 		shape & PQ_TAG ? " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = $4)" : "",
@@ -70,10 +72,12 @@ static int items_stmt(struct pg *s, unsigned shape, char name[16])
 		shape & PQ_SINCE ? " AND i.sort_date >= $6" : "",
 		shape & PQ_DISTINCT ? " AND (i.duplicate_of IS NULL OR NOT EXISTS"
 				      " (SELECT 1 FROM items o WHERE o.id = i.duplicate_of))" : "",
+		shape & PQ_STATUS ? " AND i.read = $8" : "",
+		shape & PQ_STARRED ? " AND i.starred" : "",
 		shape & PQ_DESC ? " DESC" : "");
 	if (n < 0 || (size_t)n >= sizeof sql)
 		return -EINVAL;
-	PGresult *res = PQprepare(s->conn, name, sql, 7, iq_types);
+	PGresult *res = PQprepare(s->conn, name, sql, 8, iq_types);
 	r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_fail(s, res, "items query");
 	PQclear(res);
 	if (!r)
@@ -129,7 +133,8 @@ int pg_op_items_each(void *b, const struct item_query *q, store_item_fn fn, void
 	unsigned shape = (q->before > 0 ? PQ_BEFORE : 0) | (q->nfeeds ? PQ_FEEDS : 0) |
 			 (q->tag ? PQ_TAG : 0) | (fts ? PQ_FTS : 0) |
 			 (q->since != DATE_NONE ? PQ_SINCE : 0) |
-			 (q->distinct ? PQ_DISTINCT : 0) | (q->desc ? PQ_DESC : 0);
+			 (q->distinct ? PQ_DISTINCT : 0) | (q->desc ? PQ_DESC : 0) |
+			 (q->status != ITEMQ_ANY ? PQ_STATUS : 0) | (q->starred ? PQ_STARRED : 0);
 	char name[16];
 	int r = items_stmt(s, shape, name);
 	if (r < 0)
@@ -146,6 +151,7 @@ int pg_op_items_each(void *b, const struct item_query *q, store_item_fn fn, void
 	pgp_text(&p, fts ? q->q : NULL);
 	pgp_date(&p, q->since);
 	pgp_int(&p, limit);
+	pgp_bool(&p, q->status == ITEMQ_READ);
 	PGresult *res = PQexecPrepared(s->conn, name, p.n, p.v, NULL, NULL, 0);
 	free(feeds);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {

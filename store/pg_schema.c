@@ -192,6 +192,14 @@ static const char pg_migration_4[] =
 	"ALTER TABLE feeds ADD COLUMN last_warning text;"
 	"ALTER TABLE feeds ADD COLUMN n_truncated bigint NOT NULL DEFAULT 0;";
 
+/* Version 5: as SQLite's version 7, a reader's state of each item
+ * (store/readstate.c): read, starred (never pruned). */
+static const char pg_migration_5[] =
+	"ALTER TABLE items ADD COLUMN read boolean NOT NULL DEFAULT false;"
+	"ALTER TABLE items ADD COLUMN starred boolean NOT NULL DEFAULT false;"
+	"CREATE INDEX items_unread ON items(id) WHERE NOT read;"
+	"CREATE INDEX items_starred ON items(id) WHERE starred;";
+
 const char *const pg_migrations[] = {pg_migration_1, pg_migration_2, pg_migration_3,
-				     pg_migration_4, NULL};
-const int pg_schema_version = 4;
+				     pg_migration_4, pg_migration_5, NULL};
+const int pg_schema_version = 5;

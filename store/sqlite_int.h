@@ -101,7 +101,9 @@ enum {
 	IQ_SINCE = 1 << 4,
 	IQ_DISTINCT = 1 << 5,
 	IQ_DESC = 1 << 6,
-	IQ__SHAPES = 1 << 7
+	IQ_STATUS = 1 << 7,          /* read = ?8 */
+	IQ_STARRED = 1 << 8,
+	IQ__SHAPES = 1 << 9
 };
 
 struct store {
@@ -118,8 +120,8 @@ struct store {
 #define STORE_ITEM_COLS \
 	"i.id, f.name, i.guid, i.url, i.title, i.author, i.summary, i.content," \
 	" i.published, i.updated, i.categories, i.enclosures, i.first_seen," \
-	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date"
-#define STORE_ITEM_NCOLS 17
+	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date, i.read, i.starred"
+#define STORE_ITEM_NCOLS 19
 
 /* The statement for ID, reset and unbound, ready to bind. */
 sqlite3_stmt *store_stmt(struct store *s, enum stmt id);

@@ -28,6 +28,8 @@ void item_row_read(sqlite3_stmt *st, int c, struct item_row *row)
 		.has_duplicate = sqlite3_column_type(st, c + 15) != SQLITE_NULL,
 		.duplicate_of = sqlite3_column_int64(st, c + 15),
 		.date = sqlite3_column_int64(st, c + 16),
+		.read = sqlite3_column_int(st, c + 17) != 0,
+		.starred = sqlite3_column_int(st, c + 18) != 0,
 	};
 	row->feed = (const char *)sqlite3_column_text(st, c + 1);
 	row->guid = (const char *)sqlite3_column_text(st, c + 2);
@@ -57,7 +59,7 @@ static sqlite3_stmt *items_stmt(struct store *s, unsigned shape)
 	char sql[1536];
 	int n = snprintf(sql, sizeof sql,
 		"SELECT " STORE_ITEM_COLS " FROM items i JOIN feeds f ON f.id = i.feed"
-		" WHERE i.id > ?1%s%s%s%s%s%s ORDER BY i.id%s LIMIT ?7",
+		" WHERE i.id > ?1%s%s%s%s%s%s%s%s ORDER BY i.id%s LIMIT ?7",
 		shape & IQ_BEFORE ? " AND i.id < ?2" : "",
 		shape & IQ_FEEDS ? " AND f.name IN (SELECT value FROM json_each(?3))" : "",
 		shape & IQ_TAG ? " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = ?4)" : "",
@@ -65,6 +67,8 @@ static sqlite3_stmt *items_stmt(struct store *s, unsigned shape)
 		shape & IQ_SINCE ? " AND i.sort_date >= ?6" : "",
 		shape & IQ_DISTINCT ? " AND (i.duplicate_of IS NULL OR NOT EXISTS"
 				      " (SELECT 1 FROM items o WHERE o.id = i.duplicate_of))" : "",
+		shape & IQ_STATUS ? " AND i.read = ?8" : "",
+		shape & IQ_STARRED ? " AND i.starred = 1" : "",
 		shape & IQ_DESC ? " DESC" : "");
 	if (n < 0 || (size_t)n >= sizeof sql)
 		return NULL;
@@ -149,7 +153,8 @@ int store_items_each(struct store *s, const struct item_query *q, store_item_fn 
 	unsigned shape = (q->before > 0 ? IQ_BEFORE : 0) | (q->nfeeds ? IQ_FEEDS : 0) |
 			 (q->tag ? IQ_TAG : 0) | (fts ? IQ_FTS : 0) |
 			 (q->since != DATE_NONE ? IQ_SINCE : 0) |
-			 (q->distinct ? IQ_DISTINCT : 0) | (q->desc ? IQ_DESC : 0);
+			 (q->distinct ? IQ_DISTINCT : 0) | (q->desc ? IQ_DESC : 0) |
+			 (q->status != ITEMQ_ANY ? IQ_STATUS : 0) | (q->starred ? IQ_STARRED : 0);
 	sqlite3_stmt *st = items_stmt(s, shape);
 	if (!st) {
 		free(fts);
@@ -169,6 +174,8 @@ int store_items_each(struct store *s, const struct item_query *q, store_item_fn 
 	if (shape & IQ_SINCE)
 		sqlite3_bind_int64(st, 6, q->since);
 	sqlite3_bind_int(st, 7, limit);
+	if (shape & IQ_STATUS)
+		sqlite3_bind_int(st, 8, q->status == ITEMQ_READ);
 	int64_t top = after;
 	int rc, r = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -13,6 +13,12 @@ struct store {
 	void *b;                 /* the backend's handle */
 };
 
+const struct store_ops *store_ops_of(struct store *s, void **b)
+{
+	*b = s->b;
+	return s->ops;
+}
+
 static bool is_pg_spec(const char *spec)
 {
 	return spec && (strncmp(spec, "postgresql://", 13) == 0 ||

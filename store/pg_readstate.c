@@ -1,0 +1,79 @@
+/* pg_readstate.c — the PostgreSQL statements of a reader's state
+ * (store/readstate.c has the rules; backend.h, items_mark and
+ * feed_mark_read). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "store/backend.h"
+#include "store/pg_int.h"
+
+int pg_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
+		  int64_t *missing)
+{
+	struct pg *s = b;
+	*missing = 0;
+	char *arr = pg_id_array(ids, n);
+	if (!arr)
+		return -ENOMEM;
+	const char *v[3] = {arr, read < 0 ? NULL : read ? "t" : "f",
+			    starred < 0 ? NULL : starred ? "t" : "f"};
+	int r = pg_begin(s);
+	if (r < 0) {
+		free(arr);
+		return r;
+	}
+	/* The ids not stored, if any: then nothing changes. */
+	PGresult *res = PQexecParams(s->conn,
+		"SELECT x FROM unnest($1::bigint[]) x WHERE NOT EXISTS"
+		" (SELECT 1 FROM items WHERE id = x) LIMIT 1", 1, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		r = pg_fail(s, res, "mark items");
+	else if (PQntuples(res) > 0) {
+		*missing = pg_int(res, 0, 0);
+		r = -ENOENT;
+	}
+	PQclear(res);
+	if (r == 0) {
+		res = PQexecParams(s->conn,
+			"UPDATE items SET read = coalesce($2::boolean, read),"
+			" starred = coalesce($3::boolean, starred) WHERE id = ANY ($1::bigint[])",
+			3, NULL, v, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			r = pg_fail(s, res, "mark items");
+		PQclear(res);
+	}
+	free(arr);
+	if (r == 0)
+		r = pg_commit(s);
+	else
+		pg_rollback(s);
+	return r;
+}
+
+int pg_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n)
+{
+	struct pg *s = b;
+	*n = 0;
+	int r = pg_ready(s);
+	if (r < 0)
+		return r;
+	char num[24];
+	snprintf(num, sizeof num, "%lld", (long long)upto);
+	const char *v[2] = {feed, num};
+	PGresult *res = PQexecParams(s->conn,
+		"WITH f AS (SELECT id FROM feeds WHERE name = $1),"
+		" u AS (UPDATE items SET read = true WHERE feed = (SELECT id FROM f)"
+		" AND NOT read AND id <= $2::bigint RETURNING 1)"
+		" SELECT (SELECT count(*) FROM f), (SELECT count(*) FROM u)",
+		2, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		r = pg_fail(s, res, "mark feed read");
+	} else if (pg_int(res, 0, 0) == 0) {
+		r = -ENOENT;
+	} else {
+		*n = pg_int(res, 0, 1);
+	}
+	PQclear(res);
+	return r;
+}

@@ -1,0 +1,81 @@
+/* sqlite_readstate.c — the SQLite statements of a reader's state
+ * (store/readstate.c has the rules; backend.h, items_mark and
+ * feed_mark_read). */
+#include <errno.h>
+
+#include "store/sqlite_int.h"   /* first: its names for store.h's functions */
+#include "store/backend.h"
+
+/* A statement for this one call (marks are rare next to reads). */
+static sqlite3_stmt *prep(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		store_fail(s, rc, "reader state");
+		return NULL;
+	}
+	return st;
+}
+
+int sqlite_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
+		      int64_t *missing)
+{
+	struct store *s = b;
+	*missing = 0;
+	sqlite3_stmt *st = prep(s, "UPDATE items SET read = coalesce(?2, read),"
+				   " starred = coalesce(?3, starred) WHERE id = ?1");
+	if (!st)
+		return -EIO;
+	int r = store_begin(s);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, ids[i]);
+		if (read >= 0)
+			sqlite3_bind_int(st, 2, read);
+		else
+			sqlite3_bind_null(st, 2);
+		if (starred >= 0)
+			sqlite3_bind_int(st, 3, starred);
+		else
+			sqlite3_bind_null(st, 3);
+		int rc = sqlite3_step(st);
+		if (rc != SQLITE_DONE)
+			r = store_fail(s, rc, "mark items");
+		else if (sqlite3_changes(s->db) == 0) {
+			*missing = ids[i];
+			r = -ENOENT;
+		}
+	}
+	sqlite3_finalize(st);
+	if (r == 0)
+		r = store_commit(s);
+	if (r < 0)
+		store_rollback(s);
+	return r;
+}
+
+int sqlite_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n)
+{
+	struct store *s = b;
+	*n = 0;
+	sqlite3_stmt *st = prep(s, "SELECT id FROM feeds WHERE name = ?1");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, feed, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return store_fail(s, rc, "mark feed read");
+	if (!(st = prep(s, "UPDATE items SET read = 1 WHERE feed = ?1 AND read = 0 AND id <= ?2")))
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, upto);
+	rc = sqlite3_step(st);
+	*n = sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "mark feed read");
+}
