@@ -31,9 +31,18 @@
 
 enum timer_mode { T_NONE, T_HEAD, T_IDLE, T_WRITE, T_RESUME, T_QUEUE };
 
+/* A Unix socket's or a TCP socket's handle: the stream code is the same. */
+union http_io {
+	uv_handle_t handle;
+	uv_stream_t stream;
+	uv_pipe_t pipe;
+	uv_tcp_t tcp;
+};
+
 struct http_server {
 	uv_loop_t *loop;
-	uv_pipe_t listener;
+	union http_io listener;
+	bool tcp;                    /* a TCP listener (the reader API) */
 	uv_timer_t accept_timer;     /* the next accept, after a batch */
 	int accept_burst;            /* accepted since the last pause */
 	bool accept_pending;
@@ -57,7 +66,7 @@ struct http_server {
 };
 
 struct http_conn {
-	uv_pipe_t pipe;
+	union http_io io;
 	uv_timer_t timer;
 	struct http_server *srv;
 	struct http_conn *prev, *next;
@@ -75,6 +84,7 @@ struct http_conn {
 	void *ctx;
 	uid_t uid;
 	pid_t pid;
+	char peer[48];               /* TCP: the client's address; "" on a Unix socket */
 	struct httpreq rq;
 	char *pend;                  /* received, not yet parsed; freed when idle */
 	size_t pend_len, pend_cap;
@@ -279,13 +289,13 @@ static void conn_close(struct http_conn *c)
 	c->closing = true;
 	c->abort_due = c->handed;
 	conn_unlink(c);
-	uv_close((uv_handle_t *)&c->pipe, on_conn_handle_closed);
+	uv_close((uv_handle_t *)&c->io, on_conn_handle_closed);
 	uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
 }
 
 static size_t conn_unsent(const struct http_conn *c)
 {
-	return uv_stream_get_write_queue_size((const uv_stream_t *)&c->pipe);
+	return uv_stream_get_write_queue_size((const uv_stream_t *)&c->io);
 }
 
 /* Closes once what is queued has gone out. */
@@ -293,7 +303,7 @@ static void conn_close_soon(struct http_conn *c)
 {
 	c->close_after = true;
 	if (c->reading) {
-		uv_read_stop((uv_stream_t *)&c->pipe);
+		uv_read_stop((uv_stream_t *)&c->io);
 		c->reading = false;
 	}
 	if (c->writes == 0)
@@ -355,7 +365,7 @@ static int conn_write(struct http_conn *c, const void *a, size_t alen, const voi
 		for (int i = 0; i < 3; i++)
 			if (plen[i])
 				bufs[nb++] = uv_buf_init((char *)part[i], (unsigned)plen[i]);
-		int n = nb ? uv_try_write((uv_stream_t *)&c->pipe, bufs, nb) : 0;
+		int n = nb ? uv_try_write((uv_stream_t *)&c->io, bufs, nb) : 0;
 		if (n < 0 && n != UV_EAGAIN) {
 			log_debug("api: client write failed: %s", uv_strerror(n));
 			conn_close(c);
@@ -390,7 +400,7 @@ static int conn_write(struct http_conn *c, const void *a, size_t alen, const voi
 	w->len = len;
 	w->req.data = c;
 	uv_buf_t buf = uv_buf_init(w->data, (unsigned)len);
-	int r = uv_write(&w->req, (uv_stream_t *)&c->pipe, &buf, 1, on_write);
+	int r = uv_write(&w->req, (uv_stream_t *)&c->io, &buf, 1, on_write);
 	if (r < 0) {
 		free(w);
 		conn_close(c);
@@ -544,6 +554,7 @@ int http_conn_park(struct http_conn *c)
 void http_conn_set_ctx(struct http_conn *c, void *ctx) { c->ctx = ctx; }
 void *http_conn_ctx(const struct http_conn *c) { return c->ctx; }
 uid_t http_conn_uid(const struct http_conn *c) { return c->uid; }
+const char *http_conn_peer(const struct http_conn *c) { return c->peer; }
 pid_t http_conn_pid(const struct http_conn *c) { return c->pid; }
 uv_loop_t *http_conn_loop(const struct http_conn *c) { return c->srv->loop; }
 
@@ -786,7 +797,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 
 static void read_start(struct http_conn *c)
 {
-	if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) == 0)
+	if (uv_read_start((uv_stream_t *)&c->io, on_alloc, on_read) == 0)
 		c->reading = true;
 }
 
@@ -799,11 +810,26 @@ static void conn_peercred(struct http_conn *c)
 	socklen_t len = sizeof cred;
 	c->uid = (uid_t)-1;
 	c->pid = -1;
-	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0 &&
+	if (uv_fileno((uv_handle_t *)&c->io, &fd) == 0 &&
 	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
 		c->uid = cred.uid;
 		c->pid = cred.pid;
 	}
+}
+
+static void conn_peeraddr(struct http_conn *c)
+{
+	struct sockaddr_storage sa;
+	int len = sizeof sa;
+	c->uid = (uid_t)-1;
+	c->pid = -1;
+	c->peer[0] = '\0';
+	if (uv_tcp_getpeername(&c->io.tcp, (struct sockaddr *)&sa, &len) < 0)
+		return;
+	if (sa.ss_family == AF_INET)
+		uv_ip4_name((struct sockaddr_in *)&sa, c->peer, sizeof c->peer);
+	else if (sa.ss_family == AF_INET6)
+		uv_ip6_name((struct sockaddr_in6 *)&sa, c->peer, sizeof c->peer);
 }
 
 static void accept_one(struct http_server *s);
@@ -856,9 +882,12 @@ static void accept_one(struct http_server *s)
 		return;
 	}
 	c->srv = s;
-	uv_pipe_init(s->loop, &c->pipe, 0);
+	if (s->tcp)
+		uv_tcp_init(s->loop, &c->io.tcp);
+	else
+		uv_pipe_init(s->loop, &c->io.pipe, 0);
 	uv_timer_init(s->loop, &c->timer);
-	c->pipe.data = c->timer.data = c;
+	c->io.handle.data = c->timer.data = c;
 	c->handles = 2;
 	s->refs++;
 	httpreq_init(&c->rq, s->lim.max_head, s->lim.max_body);
@@ -884,11 +913,14 @@ static void accept_one(struct http_server *s)
 		s->rejecting++;
 	else
 		s->nconns++;
-	if (uv_accept(l, (uv_stream_t *)&c->pipe) < 0) {
+	if (uv_accept(l, (uv_stream_t *)&c->io) < 0) {
 		conn_close(c);
 		return;
 	}
-	conn_peercred(c);
+	if (s->tcp)
+		conn_peeraddr(c);
+	else
+		conn_peercred(c);
 	if (c->reject && s->rejecting > MAX_REJECTING) {
 		conn_close(c);
 		return;
@@ -962,7 +994,7 @@ static int listen_path(struct http_server *s, const char *path, const char *grou
 		return r;
 	/* The socket must never exist with wider permissions, even briefly. */
 	mode_t old = umask(0117);
-	r = uv_pipe_bind(&s->listener, path);
+	r = uv_pipe_bind(&s->listener.pipe, path);
 	umask(old);
 	if (r < 0) {
 		log_err("api: bind %s: %s", path, uv_strerror(r));
@@ -982,24 +1014,57 @@ static void on_listener_closed(uv_handle_t *h)
 	server_unref(h->data);
 }
 
+static struct http_server *server_new(uv_loop_t *loop, bool tcp, const struct http_limits *lim,
+				      const struct http_handler *h)
+{
+	struct http_server *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->loop = loop;
+	s->lim = *lim;
+	s->h = *h;
+	s->tcp = tcp;
+	s->refs = 2;  /* the listener and the accept timer */
+	if (tcp)
+		uv_tcp_init(loop, &s->listener.tcp);
+	else
+		uv_pipe_init(loop, &s->listener.pipe, 0);
+	s->listener.handle.data = s;
+	uv_timer_init(loop, &s->accept_timer);
+	s->accept_timer.data = s;
+	return s;
+}
+
+int http_server_start_tcp(uv_loop_t *loop, const struct sockaddr *addr,
+			  const struct http_limits *lim, const struct http_handler *h,
+			  struct http_server **out)
+{
+	struct http_server *s = server_new(loop, true, lim, h);
+	if (!s)
+		return -ENOMEM;
+	int r = uv_tcp_bind(&s->listener.tcp, addr, 0);
+	if (r == 0)
+		r = uv_listen(&s->listener.stream, 4096, on_connection);
+	if (r < 0) {
+		s->h.on_closed = NULL;  /* the caller still owns what it passed */
+		uv_close((uv_handle_t *)&s->accept_timer, on_listener_closed);
+		uv_close(&s->listener.handle, on_listener_closed);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
 int http_server_start(uv_loop_t *loop, const char *path, const char *group, int fd,
 		      const struct http_limits *lim, const struct http_handler *h,
 		      struct http_server **out)
 {
-	struct http_server *s = calloc(1, sizeof *s);
+	struct http_server *s = server_new(loop, false, lim, h);
 	if (!s)
 		return -ENOMEM;
-	s->loop = loop;
-	s->lim = *lim;
-	s->h = *h;
-	s->refs = 2;  /* the listener and the accept timer */
-	uv_pipe_init(loop, &s->listener, 0);
-	s->listener.data = s;
-	uv_timer_init(loop, &s->accept_timer);
-	s->accept_timer.data = s;
 	int r;
 	if (fd >= 0) {
-		r = uv_pipe_open(&s->listener, fd);
+		r = uv_pipe_open(&s->listener.pipe, fd);
 		if (r < 0)
 			log_err("api: socket from systemd (fd %d): %s", fd, uv_strerror(r));
 	} else {
