@@ -1054,4 +1054,5 @@ const struct store_ops pg_store_ops = {
 	.news_lost = pg_op_news_lost,
 	.items_mark = pg_items_mark,
 	.feed_mark_read = pg_feed_mark_read,
+	.reader_feeds = pg_reader_feeds,
 };

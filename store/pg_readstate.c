@@ -77,3 +77,44 @@ int pg_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n)
 	PQclear(res);
 	return r;
 }
+
+int pg_reader_feeds(void *b, json_t **out)
+{
+	struct pg *s = b;
+	*out = NULL;
+	int r = pg_ready(s);
+	if (r < 0)
+		return r;
+	PGresult *res = PQexec(s->conn,
+		"SELECT f.id, f.name, f.title, coalesce(f.effective_url, f.url), f.site_url,"
+		" f.last_fetch, f.last_error,"
+		" coalesce((SELECT json_agg(tag ORDER BY tag) FROM feed_tags WHERE feed = f.id),"
+		" '[]')::text,"
+		" (SELECT count(*) FROM items WHERE feed = f.id AND NOT read),"
+		" (SELECT count(*) FROM items WHERE feed = f.id AND read)"
+		" FROM feeds f WHERE NOT f.removed ORDER BY f.id");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		r = pg_fail(s, res, "reader feeds");
+		PQclear(res);
+		return r;
+	}
+	json_t *arr = json_array();
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *tags = pg_str(res, i, 7);
+		json_t *jt = tags ? json_loads(tags, 0, NULL) : NULL;
+		json_array_append_new(arr, json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:I,s:I}",
+			"id", (json_int_t)pg_int(res, i, 0),
+			"name", json_string_lossy(pg_str(res, i, 1)),
+			"title", json_string_lossy(pg_str(res, i, 2)),
+			"url", json_string_lossy(pg_str(res, i, 3)),
+			"site_url", json_string_lossy(pg_str(res, i, 4)),
+			"last_fetch", (json_int_t)pg_int(res, i, 5),
+			"last_error", json_string_lossy(pg_str(res, i, 6)),
+			"tags", jt ? jt : json_array(),
+			"unread", (json_int_t)pg_int(res, i, 8),
+			"read", (json_int_t)pg_int(res, i, 9)));
+	}
+	PQclear(res);
+	*out = arr;
+	return 0;
+}

@@ -159,4 +159,5 @@ const struct store_ops sqlite_store_ops = {
 	.open_reader = op_open_reader,
 	.items_mark = sqlite_items_mark,
 	.feed_mark_read = sqlite_feed_mark_read,
+	.reader_feeds = sqlite_reader_feeds,
 };

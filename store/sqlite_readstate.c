@@ -79,3 +79,43 @@ int sqlite_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n)
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "mark feed read");
 }
+
+int sqlite_reader_feeds(void *b, json_t **out)
+{
+	struct store *s = b;
+	*out = NULL;
+	sqlite3_stmt *st = prep(s,
+		"SELECT f.id, f.name, f.title, coalesce(f.effective_url, f.url), f.site_url,"
+		" f.last_fetch, f.last_error,"
+		" (SELECT json_group_array(tag) FROM (SELECT tag FROM feed_tags WHERE feed = f.id"
+		" ORDER BY tag)),"
+		" (SELECT count(*) FROM items WHERE feed = f.id AND read = 0),"
+		" (SELECT count(*) FROM items WHERE feed = f.id AND read = 1)"
+		" FROM feeds f WHERE f.removed = 0 ORDER BY f.id");
+	if (!st)
+		return -EIO;
+	json_t *arr = json_array();
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *tags = (const char *)sqlite3_column_text(st, 7);
+		json_t *jt = tags ? json_loads(tags, 0, NULL) : NULL;
+		json_array_append_new(arr, json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:I,s:I}",
+			"id", (json_int_t)sqlite3_column_int64(st, 0),
+			"name", json_string_lossy((const char *)sqlite3_column_text(st, 1)),
+			"title", json_string_lossy((const char *)sqlite3_column_text(st, 2)),
+			"url", json_string_lossy((const char *)sqlite3_column_text(st, 3)),
+			"site_url", json_string_lossy((const char *)sqlite3_column_text(st, 4)),
+			"last_fetch", (json_int_t)sqlite3_column_int64(st, 5),
+			"last_error", json_string_lossy((const char *)sqlite3_column_text(st, 6)),
+			"tags", jt ? jt : json_array(),
+			"unread", (json_int_t)sqlite3_column_int64(st, 8),
+			"read", (json_int_t)sqlite3_column_int64(st, 9)));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return store_fail(s, rc, "reader feeds");
+	}
+	*out = arr;
+	return 0;
+}

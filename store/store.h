@@ -150,6 +150,12 @@ int store_items_mark(struct store *s, const int64_t *ids, size_t n, int read, in
  * read; *N (may be NULL) how many. -ENOENT: no such feed. */
 int store_feed_mark_read(struct store *s, const char *feed, int64_t upto, int64_t *n);
 
+/* The feeds a reader shows (not removed from the config), by id:
+ * [{"id", "name", "title", "url" (the effective one), "site_url",
+ * "last_fetch" (epoch s, 0: never), "last_error", "tags" (sorted),
+ * "unread", "read" (item counts)}]. */
+int store_reader_feeds(struct store *s, json_t **out);
+
 /* Events with seq > after, oldest first: {"seq","type","time","feed",...}. */
 int store_events(struct store *s, int64_t after, int limit, json_t **events, int64_t *next);
 int store_last_ids(struct store *s, int64_t *last_item_id, int64_t *last_event_seq);

@@ -175,5 +175,178 @@ class Gate(ReaderBase):
         self.assertEqual(st, 431)
 
 
+FEEDS_CONF = """[daemon]
+host_gap = 0s
+reader_listen = 127.0.0.1:{port}
+reader_auth = {auth}
+
+[defaults]
+interval = 1h
+min_interval = 1s
+allow_private = yes
+
+[feed a]
+url = {a}
+tags = news, world
+
+[feed b]
+url = {b}
+"""
+
+
+def items_of(name, n):
+    return [{"guid": "%s-%d" % (name, i), "title": "%s title %d" % (name, i),
+             "link": "http://example.org/%s/%d" % (name, i),
+             "pubDate": "Mon, 0%d Jan 2024 10:00:00 GMT" % i} for i in range(1, n + 1)]
+
+
+class Miniflux(ReaderBase):
+    """The Miniflux v1 subset, endpoint by endpoint."""
+
+    @classmethod
+    def setUpClass(cls):
+        from fixture_server import FixtureServer
+        cls.srv = FixtureServer().start()
+        cls.srv.set_feed("a", items=items_of("a", 4))
+        cls.srv.set_feed("b", items=items_of("b", 3))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="feedd-reader-")
+        self.auth = os.path.join(self.tmp, "reader.auth")
+        with open(self.auth, "w") as f:
+            f.write("alice:s3cret\n")
+        os.chmod(self.auth, 0o600)
+        self.port = free_port()
+        self.d = Feedd(FEEDS_CONF.format(port=self.port, auth=self.auth,
+                                         a=self.srv.url("/feed/a"), b=self.srv.url("/feed/b")))
+        from harness import wait_until
+        for name, n in (("a", 4), ("b", 3)):
+            self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)
+            self.assertTrue(wait_until(
+                lambda: self.d.get("/v1/feeds/" + name).json().get("items") == n))
+        self.items = self.d.get("/v1/items").json()["items"]
+        self.a_ids = [i["id"] for i in self.items if i["feed"] == "a"]
+        self.b_ids = [i["id"] for i in self.items if i["feed"] == "b"]
+
+    def mf(self, method, path, body=None, status=200):
+        h = basic("alice", "s3cret")
+        if body is not None:
+            h["Content-Type"] = "application/json"
+            body = body if isinstance(body, str) else json.dumps(body)
+        st, _, data = self.call(method, path, h, body)
+        self.assertEqual(st, status, (method, path, data))
+        return json.loads(data) if data else None
+
+    def feed_ids(self):
+        return {f["title"] if f["title"] else f["feed_url"]: f["id"] for f in self.mf("GET", "/v1/feeds")}
+
+    def test_feeds_and_categories(self):
+        feeds = self.mf("GET", "/v1/feeds")
+        self.assertEqual(len(feeds), 2)
+        for f in feeds:
+            self.assertIsInstance(f["id"], int)
+            self.assertIsInstance(f["category"]["id"], int)
+            self.assertIn("feed_url", f)
+        by_url = {f["feed_url"]: f for f in feeds}
+        fa = by_url[self.srv.url("/feed/a")]
+        fb = by_url[self.srv.url("/feed/b")]
+        self.assertEqual(fa["category"]["title"], "news")
+        self.assertEqual((fb["category"]["id"], fb["category"]["title"]), (1, "All"))
+        cats = self.mf("GET", "/v1/categories")
+        self.assertEqual([c["title"] for c in cats], ["All", "news", "world"])
+        self.assertEqual(len({c["id"] for c in cats}), 3)
+        one = self.mf("GET", "/v1/feeds/%d" % fa["id"])
+        self.assertEqual(one["id"], fa["id"])
+        self.mf("GET", "/v1/feeds/999999", status=404)
+        self.mf("GET", "/v1/feeds/abc", status=404)
+        # Ids are stable across a restart.
+        self.d.stop()
+        self.d.start()
+        self.assertEqual(self.mf("GET", "/v1/feeds"), feeds)
+
+    def test_entries_shapes_and_parameters(self):
+        r = self.mf("GET", "/v1/entries")
+        self.assertEqual(r["total"], 7)
+        e = r["entries"][0]
+        for key, kind in (("id", int), ("feed_id", int), ("status", str), ("title", str),
+                          ("url", str), ("published_at", str), ("content", str),
+                          ("starred", bool)):
+            self.assertIsInstance(e[key], kind, key)
+        self.assertEqual(e["status"], "unread")
+        self.assertRegex(e["published_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        ids = [x["id"] for x in r["entries"]]
+        self.assertEqual(ids, sorted(ids))
+        desc = self.mf("GET", "/v1/entries?order=published_at&direction=desc")
+        self.assertEqual([x["id"] for x in desc["entries"]], ids[::-1])
+        page = self.mf("GET", "/v1/entries?limit=2&offset=2")
+        self.assertEqual([x["id"] for x in page["entries"]], ids[2:4])
+        self.assertEqual(page["total"], 7)
+        after = self.mf("GET", "/v1/entries?after_entry_id=%d" % ids[4])
+        self.assertEqual([x["id"] for x in after["entries"]], ids[5:])
+        before = self.mf("GET", "/v1/entries?before_entry_id=%d" % ids[2])
+        self.assertEqual([x["id"] for x in before["entries"]], ids[:2])
+        fid = self.mf("GET", "/v1/entries/%d" % self.a_ids[0])["feed_id"]
+        fe = self.mf("GET", "/v1/feeds/%d/entries?direction=desc&limit=3" % fid)
+        self.assertEqual([x["id"] for x in fe["entries"]], self.a_ids[::-1][:3])
+        self.assertTrue(all(x["feed_id"] == fid for x in fe["entries"]))
+        cats = {c["title"]: c["id"] for c in self.mf("GET", "/v1/categories")}
+        news = self.mf("GET", "/v1/entries?category_id=%d" % cats["news"])
+        self.assertEqual([x["id"] for x in news["entries"]], self.a_ids)
+        self.mf("GET", "/v1/feeds/999999/entries", status=404)
+        for bad in ("status=maybe", "limit=x", "direction=up", "order=title", "offset=-1"):
+            self.mf("GET", "/v1/entries?" + bad, status=400)
+
+    def test_status_marks_and_counters(self):
+        self.mf("PUT", "/v1/entries", {"entry_ids": self.a_ids[:2], "status": "read"},
+                status=204)
+        self.assertEqual(self.mf("GET", "/v1/entries/%d" % self.a_ids[0])["status"], "read")
+        unread = self.mf("GET", "/v1/entries?status=unread")
+        self.assertEqual(unread["total"], 5)
+        read = self.mf("GET", "/v1/entries?status=read")
+        self.assertEqual([x["id"] for x in read["entries"]], self.a_ids[:2])
+        fid = self.mf("GET", "/v1/entries/%d" % self.a_ids[0])["feed_id"]
+        counters = self.mf("GET", "/v1/feeds/counters")
+        self.assertEqual(counters["reads"][str(fid)], 2)
+        self.assertEqual(counters["unreads"][str(fid)], 2)
+        # The socket API sees the same marks; the cursors do not move.
+        self.assertEqual([i["id"] for i in self.d.get("/v1/items?status=read").json()["items"]],
+                         self.a_ids[:2])
+        self.mf("PUT", "/v1/entries", {"entry_ids": [self.a_ids[0]], "status": "unread"},
+                status=204)
+        self.mf("PUT", "/v1/feeds/%d/mark-all-as-read" % fid, status=204)
+        self.assertEqual(self.mf("GET", "/v1/feeds/counters")["unreads"][str(fid)], 0)
+        self.mf("PUT", "/v1/feeds/999999/mark-all-as-read", status=404)
+        # Bad bodies: 400; unknown ids: 404 and nothing changed.
+        for bad in ("", "{", "[]", {"entry_ids": [], "status": "read"},
+                    {"entry_ids": [1], "status": "gone"}, {"entry_ids": ["1"], "status": "read"},
+                    {"status": "read"}):
+            self.mf("PUT", "/v1/entries", bad, status=400)
+        self.mf("PUT", "/v1/entries", {"entry_ids": [self.b_ids[0], 999999], "status": "read"},
+                status=404)
+        self.assertEqual(self.mf("GET", "/v1/entries/%d" % self.b_ids[0])["status"], "unread")
+
+    def test_bookmark_toggles(self):
+        e = self.b_ids[1]
+        self.assertFalse(self.mf("GET", "/v1/entries/%d" % e)["starred"])
+        self.mf("PUT", "/v1/entries/%d/bookmark" % e, status=204)
+        self.assertTrue(self.mf("GET", "/v1/entries/%d" % e)["starred"])
+        self.assertEqual([x["id"] for x in self.mf("GET", "/v1/entries?starred=true")["entries"]],
+                         [e])
+        self.mf("PUT", "/v1/entries/%d/bookmark" % e, status=204)
+        self.assertFalse(self.mf("GET", "/v1/entries/%d" % e)["starred"])
+        self.mf("PUT", "/v1/entries/999999/bookmark", status=404)
+        self.mf("GET", "/v1/entries/999999", status=404)
+
+    def test_methods(self):
+        self.mf("POST", "/v1/entries", "{}", status=405)
+        self.mf("GET", "/v1/entries/1/bookmark", status=405)
+        self.mf("DELETE", "/v1/feeds", status=405)
+        self.mf("GET", "/v1/users", status=404)
+
+
 if __name__ == "__main__":
     unittest.main()
