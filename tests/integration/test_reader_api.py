@@ -133,7 +133,6 @@ class Gate(ReaderBase):
             self.assertIn("Basic", headers.get("WWW-Authenticate", ""))
         self.assertGreaterEqual(times[0], 0.09)
         self.assertGreaterEqual(times[3], 0.79)   # 100 ms doubled three times
-        self.assertGreater(times[3], times[0] * 4)
         # A success forgets the failures.
         self.assertEqual(self.call("GET", "/v1/me", basic("alice", "s3cret"))[0], 200)
         t0 = time.monotonic()

@@ -764,6 +764,25 @@ static void test_read_state(void **state)
 	assert_int_equal(store_feed_mark_read(s, "ghost", 0, &n), -ENOENT);
 	assert_int_equal(count_items(s, ITEMQ_READ, false), 6);   /* 1 4 7 10, 2 3 */
 
+	/* The feeds a reader lists: ids, tags (sorted), counts. */
+	json_t *feeds = NULL;
+	assert_int_equal(store_reader_feeds(s, &feeds), 0);
+	assert_int_equal(json_array_size(feeds), 3);
+	json_t *news = json_array_get(feeds, 0);
+	assert_string_equal(json_string_value(json_object_get(news, "name")), "news");
+	assert_true(json_integer_value(json_object_get(news, "id")) > 0);
+	assert_int_equal(json_integer_value(json_object_get(news, "read")), 4);
+	assert_int_equal(json_integer_value(json_object_get(news, "unread")), 6);
+	json_t *tags = json_object_get(news, "tags");
+	assert_int_equal(json_array_size(tags), 2);
+	assert_string_equal(json_string_value(json_array_get(tags, 0)), "daily");
+	assert_string_equal(json_string_value(json_array_get(tags, 1)), "world");
+	json_t *blog = json_array_get(feeds, 2);
+	assert_string_equal(json_string_value(json_object_get(blog, "name")), "blog");
+	assert_int_equal(json_array_size(json_object_get(blog, "tags")), 0);
+	assert_int_equal(json_integer_value(json_object_get(blog, "unread")), 9);   /* 3 is read */
+	json_decref(feeds);
+
 	/* Kept across a reopen; the consumer's cursor never moved. */
 	char *err = NULL;
 	assert_int_equal(tdb_reopen(&t, &err), 0);
