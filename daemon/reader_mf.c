@@ -250,7 +250,8 @@ static void mf_work(struct store *s, void *arg)
 {
 	struct mf_job *j = arg;
 	json_t *feeds = NULL;
-	int rc = store_reader_feeds(s, &feeds);
+	/* Counting reads every item: only the counters ask for it. */
+	int rc = store_reader_feeds(s, j->route == MF_COUNTERS, &feeds);
 	if (rc < 0) {
 		store_failed(j, rc);
 		return;

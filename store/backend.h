@@ -65,7 +65,7 @@ struct store_ops {
 	 * many. -ENOENT: no such feed. */
 	int (*feed_mark_read)(void *b, const char *feed, int64_t upto, int64_t *n);
 	/* store_reader_feeds. */
-	int (*reader_feeds)(void *b, json_t **out);
+	int (*reader_feeds)(void *b, bool counts, json_t **out);
 };
 
 /* S's backend and its handle *B (store.c), for the domain files. */
@@ -75,12 +75,12 @@ const struct store_ops *store_ops_of(struct store *s, void **b);
 int sqlite_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
 		      int64_t *missing);
 int sqlite_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
-int sqlite_reader_feeds(void *b, json_t **out);
+int sqlite_reader_feeds(void *b, bool counts, json_t **out);
 #ifdef FEEDD_HAVE_PG
 int pg_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
 		  int64_t *missing);
 int pg_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
-int pg_reader_feeds(void *b, json_t **out);
+int pg_reader_feeds(void *b, bool counts, json_t **out);
 #endif
 
 /* The SQLite backend (store/sqlite*.c): SPEC "sqlite", NULL or a *.db path. */

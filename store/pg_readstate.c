@@ -78,21 +78,23 @@ int pg_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n)
 	return r;
 }
 
-int pg_reader_feeds(void *b, json_t **out)
+#define READER_FEEDS(counts) \
+	"SELECT f.id, f.name, f.title, coalesce(f.effective_url, f.url), f.site_url," \
+	" f.last_fetch, f.last_error," \
+	" coalesce((SELECT json_agg(tag ORDER BY tag) FROM feed_tags WHERE feed = f.id)," \
+	" '[]')::text," counts " FROM feeds f WHERE NOT f.removed ORDER BY f.id"
+
+int pg_reader_feeds(void *b, bool counts, json_t **out)
 {
 	struct pg *s = b;
 	*out = NULL;
 	int r = pg_ready(s);
 	if (r < 0)
 		return r;
-	PGresult *res = PQexec(s->conn,
-		"SELECT f.id, f.name, f.title, coalesce(f.effective_url, f.url), f.site_url,"
-		" f.last_fetch, f.last_error,"
-		" coalesce((SELECT json_agg(tag ORDER BY tag) FROM feed_tags WHERE feed = f.id),"
-		" '[]')::text,"
+	PGresult *res = PQexec(s->conn, counts ? READER_FEEDS(
 		" (SELECT count(*) FROM items WHERE feed = f.id AND NOT read),"
-		" (SELECT count(*) FROM items WHERE feed = f.id AND read)"
-		" FROM feeds f WHERE NOT f.removed ORDER BY f.id");
+		" (SELECT count(*) FROM items WHERE feed = f.id AND read)")
+		: READER_FEEDS(" 0, 0"));
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		r = pg_fail(s, res, "reader feeds");
 		PQclear(res);

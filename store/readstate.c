@@ -37,12 +37,12 @@ int store_items_mark(struct store *s, const int64_t *ids, size_t n, int read, in
 	return r;
 }
 
-int store_reader_feeds(struct store *s, json_t **out)
+int store_reader_feeds(struct store *s, bool counts, json_t **out)
 {
 	*out = NULL;
 	void *b;
 	const struct store_ops *ops = store_ops_of(s, &b);
-	return ops->reader_feeds(b, out);
+	return ops->reader_feeds(b, counts, out);
 }
 
 int store_feed_mark_read(struct store *s, const char *feed, int64_t upto, int64_t *n)

@@ -80,18 +80,20 @@ int sqlite_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n)
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "mark feed read");
 }
 
-int sqlite_reader_feeds(void *b, json_t **out)
+#define READER_FEEDS(counts) \
+	"SELECT f.id, f.name, f.title, coalesce(f.effective_url, f.url), f.site_url," \
+	" f.last_fetch, f.last_error," \
+	" (SELECT json_group_array(tag) FROM (SELECT tag FROM feed_tags WHERE feed = f.id" \
+	" ORDER BY tag))," counts " FROM feeds f WHERE f.removed = 0 ORDER BY f.id"
+
+int sqlite_reader_feeds(void *b, bool counts, json_t **out)
 {
 	struct store *s = b;
 	*out = NULL;
-	sqlite3_stmt *st = prep(s,
-		"SELECT f.id, f.name, f.title, coalesce(f.effective_url, f.url), f.site_url,"
-		" f.last_fetch, f.last_error,"
-		" (SELECT json_group_array(tag) FROM (SELECT tag FROM feed_tags WHERE feed = f.id"
-		" ORDER BY tag)),"
+	sqlite3_stmt *st = prep(s, counts ? READER_FEEDS(
 		" (SELECT count(*) FROM items WHERE feed = f.id AND read = 0),"
-		" (SELECT count(*) FROM items WHERE feed = f.id AND read = 1)"
-		" FROM feeds f WHERE f.removed = 0 ORDER BY f.id");
+		" (SELECT count(*) FROM items WHERE feed = f.id AND read = 1)")
+		: READER_FEEDS(" 0, 0"));
 	if (!st)
 		return -EIO;
 	json_t *arr = json_array();

@@ -153,8 +153,9 @@ int store_feed_mark_read(struct store *s, const char *feed, int64_t upto, int64_
 /* The feeds a reader shows (not removed from the config), by id:
  * [{"id", "name", "title", "url" (the effective one), "site_url",
  * "last_fetch" (epoch s, 0: never), "last_error", "tags" (sorted),
- * "unread", "read" (item counts)}]. */
-int store_reader_feeds(struct store *s, json_t **out);
+ * "unread", "read" (item counts, when COUNTS; else 0: counting reads
+ * every item)}]. */
+int store_reader_feeds(struct store *s, bool counts, json_t **out);
 
 /* Events with seq > after, oldest first: {"seq","type","time","feed",...}. */
 int store_events(struct store *s, int64_t after, int limit, json_t **events, int64_t *next);

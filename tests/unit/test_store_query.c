@@ -165,6 +165,10 @@ static void test_feeds_sync_and_json(void **state)
 	assert_int_equal(store_feeds_json(s, NULL, &feeds), 0);
 	assert_int_equal(json_array_size(feeds), 3);
 	json_decref(feeds);
+	assert_int_equal(store_reader_feeds(s, false, &feeds), 0);
+	assert_int_equal(json_array_size(feeds), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(feeds, 0), "unread")), 0);
+	json_decref(feeds);
 	json_t *f = NULL;
 	assert_int_equal(store_feeds_json(s, "news", &f), 0);
 	assert_string_equal(jstr(f, "url"), "https://example.com/feed");
@@ -766,7 +770,7 @@ static void test_read_state(void **state)
 
 	/* The feeds a reader lists: ids, tags (sorted), counts. */
 	json_t *feeds = NULL;
-	assert_int_equal(store_reader_feeds(s, &feeds), 0);
+	assert_int_equal(store_reader_feeds(s, true, &feeds), 0);
 	assert_int_equal(json_array_size(feeds), 3);
 	json_t *news = json_array_get(feeds, 0);
 	assert_string_equal(json_string_value(json_object_get(news, "name")), "news");
