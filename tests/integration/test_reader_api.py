@@ -7,6 +7,7 @@ import base64
 import http.client
 import json
 import os
+import shutil
 import socket
 import tempfile
 import time
@@ -80,6 +81,8 @@ class ReaderBase(unittest.TestCase):
         d = getattr(self, "d", None)
         if d:
             d.cleanup()
+        if getattr(self, "tmp", None):
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
     def call(self, method, path, headers=None, body=None):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
@@ -164,6 +167,22 @@ class Gate(ReaderBase):
             self.assertEqual(d.proc.wait(10), 1)
             self.assertIn("reader", d.read_log())
             d.cleanup()
+
+    def test_connection_cap_closes_the_idle_longest(self):
+        self.start_reader()
+        idle = []
+        try:
+            for _ in range(300):          # over the reader's 256 connections
+                s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+                idle.append(s)
+            # A newcomer is answered: the connection idle longest made room.
+            st, _, body = self.call("GET", "/v1/me", basic("alice", "s3cret"))
+            self.assertEqual(st, 200, body)
+            idle[0].settimeout(5)
+            self.assertEqual(idle[0].recv(1), b"")
+        finally:
+            for s in idle:
+                s.close()
 
     def test_limits_are_the_sockets(self):
         self.start_reader()
