@@ -82,6 +82,13 @@ static void deny(struct reader_api *r, struct http_conn *c)
 	uint64_t ms = (uint64_t)FAIL_BASE_MS << shift;
 	log_notice("reader: %s: bad or missing credentials (%d in a row); answering in %llu ms",
 		   addr, f->count, (unsigned long long)ms);
+	/* A refusal waiting out its delay holds no request slot: guessers do
+	 * not keep readers out. Over the cap of waiting ones, no answer is
+	 * worth the wait. */
+	if (http_conn_park(c) < 0) {
+		reader_send_error(c, 503, "busy", "Retry-After: 5\r\n");
+		return;
+	}
 	struct deny *d = calloc(1, sizeof *d);
 	if (!d) {
 		reader_send_error(c, 401, "access unauthorized", NULL);
@@ -183,6 +190,7 @@ int reader_start(struct feedd *d, struct reader_api **out)
 			 "(docs/operations.md)", dc->reader_listen);
 	struct http_limits lim = HTTP_LIMITS_DEFAULT;
 	lim.max_conns = 256;        /* people's readers, not scripts */
+	lim.max_waiting = 256;      /* refusals waiting out their delay */
 	struct http_handler h = {
 		.on_request = on_request, .on_abort = on_abort, .on_closed = on_closed, .ud = r,
 	};

@@ -142,6 +142,28 @@ class Gate(ReaderBase):
         self.assertEqual(self.call("GET", "/v1/me")[0], 401)
         self.assertLess(time.monotonic() - t0, 0.5)
 
+    def test_waiting_refusals_hold_no_slot(self):
+        self.start_reader()
+        import threading
+        statuses = []
+
+        def guess():
+            statuses.append(self.call("GET", "/v1/me", basic("alice", "guess"))[0])
+        # More refusals waiting out their delay than requests in progress
+        # (64): a reader with the password is answered at once anyway.
+        threads = [threading.Thread(target=guess) for _ in range(80)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        t0 = time.monotonic()
+        st, _, _ = self.call("GET", "/v1/me", basic("alice", "s3cret"))
+        elapsed = time.monotonic() - t0
+        for t in threads:
+            t.join()
+        self.assertEqual(st, 200)
+        self.assertLess(elapsed, 1.0)
+        self.assertEqual(statuses, [401] * 80)
+
     def test_unknown_path_is_404_json(self):
         self.start_reader()
         st, _, body = self.call("GET", "/v1/nothing", basic("alice", "s3cret"))
