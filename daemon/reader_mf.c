@@ -155,13 +155,19 @@ static json_t *entry_json(const struct item_row *r, json_t *feeds)
 
 /* --- store work (on the store thread) --- */
 
+/* The entries FROM .. FROM + N - 1 of a walk become JSON; SEEN counts
+ * them all. */
 struct collect {
 	json_t *arr, *feeds;
+	size_t seen, from, n;
 };
 
 static int collect_entry(const struct item_row *row, void *ud)
 {
 	struct collect *c = ud;
+	size_t i = c->seen++;
+	if (i < c->from || i - c->from >= c->n)
+		return 0;
 	json_t *e = entry_json(row, c->feeds);
 	if (!e)
 		return -ENOMEM;
@@ -218,26 +224,22 @@ static void entries(struct store *s, struct mf_job *j, json_t *feeds)
 		}
 		q.tag = tag;
 	}
-	struct collect c = {json_array(), feeds};
+	/* Only the page becomes JSON; the rest of the first 1000 is counted. */
+	struct collect c = {json_array(), feeds, 0, (size_t)j->offset, (size_t)j->limit};
 	int rc = store_items_each(s, &q, collect_entry, &c, NULL);
 	if (rc < 0) {
 		json_decref(c.arr);
 		store_failed(j, rc);
 		return;
 	}
-	size_t total = json_array_size(c.arr);
-	json_t *page = json_array();
-	for (size_t i = (size_t)j->offset; i < total && i < (size_t)j->offset + (size_t)j->limit; i++)
-		json_array_append(page, json_array_get(c.arr, i));
-	json_decref(c.arr);
-	j->out = json_pack("{s:I,s:o}", "total", (json_int_t)total, "entries", page);
+	j->out = json_pack("{s:I,s:o}", "total", (json_int_t)c.seen, "entries", c.arr);
 }
 
 /* The stored item ID as an entry (JSON), or NULL; *STARRED its star. */
 static json_t *entry_by_id(struct store *s, int64_t id, json_t *feeds, bool *starred, int *rc)
 {
 	struct item_query q = {.after = id - 1, .before = id + 1, .since = DATE_NONE, .limit = 1};
-	struct collect c = {json_array(), feeds};
+	struct collect c = {json_array(), feeds, 0, 0, 1};
 	*rc = id > 0 ? store_items_each(s, &q, collect_entry, &c, NULL) : 0;
 	json_t *e = json_array_size(c.arr) ? json_incref(json_array_get(c.arr, 0)) : NULL;
 	json_decref(c.arr);
