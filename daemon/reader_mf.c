@@ -194,7 +194,8 @@ static void entries(struct store *s, struct mf_job *j, json_t *feeds)
 	struct item_query q = {
 		.after = j->after, .before = j->before, .since = DATE_NONE,
 		.desc = j->desc, .status = j->status, .starred = j->starred,
-		.limit = MF_MAX_ENTRIES,
+		/* The page and one more: whether more follow. */
+		.limit = j->offset + j->limit + 1,
 	};
 	const char *name = NULL, *tag = NULL;
 	if (j->route == MF_FEED_ENTRIES) {
@@ -224,7 +225,9 @@ static void entries(struct store *s, struct mf_job *j, json_t *feeds)
 		}
 		q.tag = tag;
 	}
-	/* Only the page becomes JSON; the rest of the first 1000 is counted. */
+	/* Only the page becomes JSON. Counting every match would read them
+	 * all: "total" says how many there are up to the page's end, plus
+	 * one when more follow, so that a client paging by offset goes on. */
 	struct collect c = {json_array(), feeds, 0, (size_t)j->offset, (size_t)j->limit};
 	int rc = store_items_each(s, &q, collect_entry, &c, NULL);
 	if (rc < 0) {

@@ -324,7 +324,9 @@ class Miniflux(ReaderBase):
         self.assertEqual([x["id"] for x in desc["entries"]], ids[::-1])
         page = self.mf("GET", "/v1/entries?limit=2&offset=2")
         self.assertEqual([x["id"] for x in page["entries"]], ids[2:4])
-        self.assertEqual(page["total"], 7)
+        self.assertEqual(page["total"], 5)      # up to the page's end, and one more
+        last = self.mf("GET", "/v1/entries?limit=3&offset=4")
+        self.assertEqual(([x["id"] for x in last["entries"]], last["total"]), (ids[4:], 7))
         after = self.mf("GET", "/v1/entries?after_entry_id=%d" % ids[4])
         self.assertEqual([x["id"] for x in after["entries"]], ids[5:])
         before = self.mf("GET", "/v1/entries?before_entry_id=%d" % ids[2])
