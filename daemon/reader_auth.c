@@ -195,7 +195,8 @@ bool reader_auth_check(const struct reader_auth *a, const char *authorization,
 		const struct cred *c = &a->c[i];
 		bool m;
 		if (c->user)
-			m = basic && same(dec, ulen, c->user) & same(pw, pwlen, c->secret);
+			/* Both compared, whatever the user name's outcome. */
+			m = basic && ((int)same(dec, ulen, c->user) & (int)same(pw, pwlen, c->secret));
 		else
 			m = token && same(token, strlen(token), c->secret);
 		if (m && !ok) {
