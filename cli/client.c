@@ -2,6 +2,7 @@
 #include "cli/client.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <llhttp.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,11 +105,26 @@ int client_request(const char *socket_path, const char *method, const char *targ
 		deadline.tv_sec++;
 		deadline.tv_nsec -= 1000000000;
 	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		int e = errno;
+	/* The connect waits for room in the daemon's listen queue, up to the
+	 * timeout: the kernel lets waiting clients in one per accept, in
+	 * turn, so a client reconnecting in a loop cannot keep this one out
+	 * the way it keeps out a connect that does not wait (EAGAIN at once).
+	 * Past the timeout the kernel's EAGAIN is a timeout. */
+	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	int rc;
+	while ((rc = connect(fd, (struct sockaddr *)&sa, sizeof sa)) < 0 && errno == EINTR &&
+	       ms_left(&deadline) > 0)
+		;
+	if (rc < 0) {
+		int e = errno == EAGAIN || errno == EINTR ? ETIMEDOUT : errno;
 		close(fd);
 		return -e;
 	}
+	/* From here on the deadline bounds each wait (wait_fd). */
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 	char *head = NULL;
 	int hl = asprintf(&head, "%s %s HTTP/1.1\r\nHost: feedd\r\nUser-Agent: feedctl/%s\r\n"
 			  "Accept: application/json\r\nConnection: close\r\n"

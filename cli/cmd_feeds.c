@@ -8,6 +8,7 @@
 
 #include "cli/feedctl.h"
 #include "cli/fit.h"
+#include "core/feedstate.h"
 #include "core/log.h"
 
 /* Options of the read-only commands: --json and --help, then between MINPOS
@@ -85,28 +86,6 @@ static void relative(const char *rfc3339, char *buf, size_t len)
 	snprintf(buf, len, d < 0 ? "%s ago" : "in %s", v);
 }
 
-/* The daemon's word for the state; the rule below only for an older one. */
-static const char *feed_state(json_t *f)
-{
-	const char *s = json_string_value(json_object_get(f, "state"));
-	if (s && *s)
-		return s;
-	if (json_is_true(json_object_get(f, "removed")))
-		return "removed";
-	if (json_is_true(json_object_get(f, "gone")))
-		return "gone";
-	json_t *cfg = json_object_get(f, "config");
-	if (cfg && json_is_false(json_object_get(cfg, "enabled")))
-		return "disabled";
-	const char *e = json_string_value(json_object_get(f, "last_error"));
-	if (e && !strncmp(e, "truncated", 9))
-		return "truncated";
-	if (json_integer_value(json_object_get(f, "failures")) > 0 || e)
-		return "failing";
-	if (!json_string_value(json_object_get(f, "last_success")))
-		return "new";
-	return "ok";
-}
 
 int cmd_feeds(const struct command *c, int argc, char **argv)
 {
@@ -150,7 +129,7 @@ int cmd_feeds(const struct command *c, int argc, char **argv)
 		relative(json_string_value(json_object_get(f, "next_due")), next, sizeof next);
 		line.len = 0;
 		fit_cell(&line, s_or(f, "name", "?"), w);
-		strbuf_printf(&line, "  %-8s  %-10s  %-10s  %7lld  %s", feed_state(f), last, next,
+		strbuf_printf(&line, "  %-8s  %-10s  %-10s  %7lld  %s", feedstate_json(f), last, next,
 			      json_integer_value(json_object_get(f, "items")),
 			      s_or(f, "last_error", ""));
 		fit_put(stdout, line.s, cols);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/feedstate.h"
 #include "core/log.h"
 #include "daemon/api_int.h"
 #include "daemon/api_send.h"
@@ -164,34 +165,6 @@ static json_t *feed_config_json(const struct feed_conf *fc)
 			 "hook", fc->exec != NULL);
 }
 
-/* What is so, in this order: removed, gone, disabled; truncated while the
- * last error says the last 2xx body came cut short; failing while the
- * last attempt went wrong (an error not counted as a failure, an outage or
- * a refused commit, included); new until the first success; then ok. The
- * store counts the same way (store_feed_counts). */
-static const char *feed_state_of(const json_t *f)
-{
-	const char *s = json_string_value(json_object_get(f, "state"));
-	if (s)
-		return s;
-	if (json_is_true(json_object_get(f, "removed")))
-		return "removed";
-	if (json_is_true(json_object_get(f, "gone")))
-		return "gone";
-	if (json_is_false(json_object_get(json_object_get(f, "config"), "enabled")))
-		return "disabled";
-	/* The last 2xx body came cut short (daemon/sched.c, body_cut). */
-	const char *e = json_string_value(json_object_get(f, "last_error"));
-	if (e && !strncmp(e, "truncated", 9))
-		return "truncated";
-	if (json_integer_value(json_object_get(f, "failures")) > 0 || e)
-		return "failing";
-	json_t *ls = json_object_get(f, "last_success");
-	if (!ls || json_is_null(ls) || (json_is_integer(ls) && json_integer_value(ls) == 0))
-		return "new";
-	return "ok";
-}
-
 /* Adds what only the running daemon knows to a feed's stored state. */
 static void feed_decorate(struct api *a, json_t *feed)
 {
@@ -215,7 +188,7 @@ static void feed_decorate(struct api *a, json_t *feed)
 	if (fc && !json_object_get(feed, "config"))
 		json_object_set_new(feed, "config", feed_config_json(fc));
 	if (!json_object_get(feed, "state"))
-		json_object_set_new(feed, "state", json_string(feed_state_of(feed)));
+		json_object_set_new(feed, "state", json_string(feedstate_json(feed)));
 	/* Nothing is fetched for a feed that left the config or is switched
 	 * off (a gone feed's due time is already none): no next fetch. */
 	const char *state = json_string_value(json_object_get(feed, "state"));

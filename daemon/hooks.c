@@ -24,6 +24,10 @@ struct job;
 struct hooks {
 	struct feedd *d;
 	uv_timer_t tick;
+	/* The earliest retry this process recorded: a feed's later
+	 * deliveries wait for it, so it runs on time, not at the next tick. */
+	uv_timer_t retry;
+	uint64_t retry_at;         /* loop ms it fires at, 0 when stopped */
 	struct job *running;       /* list of jobs in flight */
 	int nrunning;
 	int handles;               /* open handles, the tick included */
@@ -63,10 +67,12 @@ struct job {
 	size_t linelen;
 	char **envp;
 	char spawn_error[192];     /* why uv_spawn failed, "" when it did not */
+	bool never;                /* ... and retrying cannot help: parked at once */
 };
 
 static void schedule(struct hooks *h);
 static void release(struct hooks *h, const int64_t *ids, size_t n);
+static void retry_at(struct hooks *h, int64_t seconds);
 
 static void job_free(struct job *j)
 {
@@ -307,6 +313,12 @@ static void record(struct job *j)
 	else
 		snprintf(why, sizeof why, "exited with status %lld", (long long)j->status);
 	int attempt = j->attempts + 1;
+	if (j->never) {
+		log_err("hook %s: item %lld: %s; parked (fix it, then feedctl hooks retry %s)",
+			j->feed, (long long)j->item_id, why, j->feed);
+		result_record(h, j->item_id, false, 0, why, true);
+		return;
+	}
 	if (attempt >= HOOKS_MAX_ATTEMPTS) {
 		log_err("hook %s: item %lld: %s; given up after %d attempts", j->feed,
 			(long long)j->item_id, why, attempt);
@@ -317,6 +329,7 @@ static void record(struct job *j)
 	log_warn("hook %s: item %lld: %s; retry %d in %llds", j->feed, (long long)j->item_id,
 		 why, attempt, (long long)wait);
 	result_record(h, j->item_id, false, (int64_t)time(NULL) + wait, why, false);
+	retry_at(h, wait);
 }
 
 static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
@@ -424,14 +437,22 @@ static void start_job(struct hooks *h, const struct hook_job *hj)
 	h->running = j;
 	h->nrunning++;
 	int r = uv_spawn(loop, &j->proc, &opts);
-	cmdline_free(argv);
 	if (r < 0) {
 		char *why = j->spawn_error;
+		/* A program that is not there, not executable or not a program
+		 * will not become one by retrying: parked at once, for
+		 * `feedctl hooks retry` once the operator has fixed it. */
+		j->never = r == UV_ENOENT || r == UV_EACCES || r == UV_ENOTDIR ||
+			   r == -ENOEXEC || r == UV_ELOOP;
 		/* E2BIG is the arguments and the environment together; the
 		 * item's values are capped (hookenv.h), so it is the rest. */
-		snprintf(why, sizeof j->spawn_error, "cannot run %.80s: %s", fc->exec,
-			 r == UV_E2BIG ? "the hook's environment is too large (E2BIG)"
-				       : uv_strerror(r));
+		if (r == UV_E2BIG)
+			snprintf(why, sizeof j->spawn_error, "cannot run %.80s: %s", fc->exec,
+				 "the hook's environment is too large (E2BIG)");
+		else
+			snprintf(why, sizeof j->spawn_error, "cannot run %.120s: %s (%s)", argv[0],
+				 uv_strerror(r), uv_err_name(r));
+		cmdline_free(argv);
 		j->exited = true;
 		j->status = 127;
 		record(j);
@@ -443,6 +464,7 @@ static void start_job(struct hooks *h, const struct hook_job *hj)
 		uv_close((uv_handle_t *)&j->timer, on_job_handle_close);
 		return;
 	}
+	cmdline_free(argv);
 	j->open = 4;
 	uv_read_start((uv_stream_t *)&j->err, on_err_alloc, on_err_read);
 	uv_buf_t b = uv_buf_init(j->input ? j->input : (char *)"{}",
@@ -627,6 +649,26 @@ static void on_tick(uv_timer_t *t)
 	schedule(h);
 }
 
+static void on_retry(uv_timer_t *t)
+{
+	struct hooks *h = t->data;
+	h->retry_at = 0;
+	schedule(h);
+}
+
+/* Looks for due deliveries SECONDS from now (a second late: due times are
+ * whole seconds), unless an earlier look is set already. */
+static void retry_at(struct hooks *h, int64_t seconds)
+{
+	if (h->closing)
+		return;
+	uint64_t at = uv_now(h->d->loop) + (uint64_t)seconds * 1000 + 1000;
+	if (h->retry_at && h->retry_at <= at)
+		return;
+	h->retry_at = at;
+	uv_timer_start(&h->retry, on_retry, (uint64_t)seconds * 1000 + 1000, 0);
+}
+
 static void on_tick_close(uv_handle_t *handle)
 {
 	struct hooks *h = handle->data;
@@ -642,7 +684,9 @@ int hooks_start(struct feedd *d, struct hooks **out)
 	h->d = d;
 	uv_timer_init(d->loop, &h->tick);
 	h->tick.data = h;
-	h->handles = 1;
+	uv_timer_init(d->loop, &h->retry);
+	h->retry.data = h;
+	h->handles = 2;
 	/* Pending deliveries from before a restart start at once. */
 	uv_timer_start(&h->tick, on_tick, 0, HOOKS_TICK_MS);
 	*out = h;
@@ -676,6 +720,7 @@ void hooks_close(struct hooks *h)
 	if (h->d->hooks == h)
 		h->d->hooks = NULL;
 	uv_close((uv_handle_t *)&h->tick, on_tick_close);
+	uv_close((uv_handle_t *)&h->retry, on_tick_close);
 	/* Shutting down must not wait for exec_timeout: running hooks get
 	 * SIGTERM (SIGKILL 5 s later) and their deliveries stay pending. */
 	for (struct job *j = h->running; j; j = j->next) {

@@ -6,9 +6,13 @@
  * [daemon] exec_jobs at a time, each bounded by exec_timeout (SIGTERM, then
  * SIGKILL 5 s later), and records the outcome: delivered when the command
  * exits 0, else retried with exponential backoff, and parked after
- * HOOKS_MAX_ATTEMPTS, or at once when it cannot run at all (a hook.failed
+ * HOOKS_MAX_ATTEMPTS, or at once when it can never run (the program is
+ * missing or not executable, the feed's exec is gone) (a hook.failed
  * event, and the feed's hooks_failed): kept, with its item, until
  * POST /v1/hooks/retry (store_hook_retry, then hooks_kick) makes it due.
+ * A feed's deliveries run one at a time, in item order: the store hands
+ * out only each feed's oldest pending one (a retrying one holds the
+ * later ones back; a parked one does not).
  * The store work — looking for due deliveries, recording outcomes — runs
  * on the daemon's store thread when there is one (feedd.storeq), in
  * submission order, so that a slow store never holds the loop.

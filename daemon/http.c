@@ -3,7 +3,9 @@
 #include "daemon/http.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,11 +25,16 @@
  * right after the allocation, and the bytes are copied out before the
  * next read; so an idle connection owns no buffer at all. */
 #define READ_BUF 16384
-/* Connections accepted before the loop gets a turn for the others' reads:
- * libuv accepts for as long as clients keep connecting, and a client
- * reconnecting in a loop would otherwise pile up connections whose
- * requests (or goodbyes) are never read. */
-#define ACCEPT_BATCH 64
+/* The listen queue's length (the kernel caps it at net.core.somaxconn). */
+#define LISTEN_BACKLOG 4096
+/* Accepting runs on a thread of its own, which empties the listen queue
+ * whenever it is readable, whatever the loop is busy with: a queue left
+ * full keeps out every client whose connect does not wait (a non-blocking
+ * connect on a Unix socket fails with EAGAIN at once), and a client
+ * reconnecting in a loop refills it as fast as it is emptied. The
+ * accepted connections wait for the loop in a hand-off queue of this many;
+ * when the loop does not take them, the thread stops accepting. */
+#define HANDOFF_MAX LISTEN_BACKLOG
 
 enum timer_mode { T_NONE, T_HEAD, T_IDLE, T_WRITE, T_RESUME, T_QUEUE };
 
@@ -43,9 +50,15 @@ struct http_server {
 	uv_loop_t *loop;
 	union http_io listener;
 	bool tcp;                    /* a TCP listener (the reader API) */
-	uv_timer_t accept_timer;     /* the next accept, after a batch */
-	int accept_burst;            /* accepted since the last pause */
-	bool accept_pending;
+	int lfd;                     /* the listening socket (the listener's) */
+	uv_thread_t acceptor;        /* accepts into the hand-off queue */
+	bool acceptor_started;
+	int stop_pipe[2];            /* written to stop the acceptor */
+	uv_async_t accepted;         /* the acceptor handed connections over */
+	uv_mutex_t handoff_lock;     /* guards the three below */
+	int handoff[HANDOFF_MAX];    /* accepted descriptors, oldest first */
+	int nhandoff;
+	int accept_errno;            /* the acceptor's last error, 0 once said */
 	struct http_limits lim;
 	struct http_handler h;
 	struct http_conn *conns;     /* every open connection */
@@ -832,53 +845,104 @@ static void conn_peeraddr(struct http_conn *c)
 		uv_ip6_name((struct sockaddr_in6 *)&sa, c->peer, sizeof c->peer);
 }
 
-static void accept_one(struct http_server *s);
-
-static void on_accept_timer(uv_timer_t *t)
+/* A client that has hung up both ways before it was accepted (a client
+ * connecting, writing and leaving in a loop) has nobody to read an answer:
+ * when what it sent is nothing or a GET or HEAD (an answer, no effect), it
+ * is closed at once, before it costs the loop anything. That keeps the
+ * cost of such a loop below the client's own, so the listen queue
+ * empties. A request with an effect (a POST fired and forgotten) is still
+ * carried out; a client that only shut down its sending side still reads,
+ * and is served. Runs on the acceptor thread. */
+static bool peer_gone(int fd)
 {
-	struct http_server *s = t->data;
-	s->accept_pending = false;
-	s->accept_burst = 0;
-	if (!s->closing)
-		accept_one(s);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, 0) != 1 || !(p.revents & POLLHUP))
+		return false;
+	char head[5];
+	ssize_t n = recv(fd, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
+	if (n <= 0)
+		return true;
+	const char *safe[] = { "GET ", "HEAD " };
+	for (size_t i = 0; i < sizeof safe / sizeof *safe; i++) {
+		size_t len = strlen(safe[i]) < (size_t)n ? strlen(safe[i]) : (size_t)n;
+		if (memcmp(head, safe[i], len) == 0)
+			return true;
+	}
+	return false;
 }
 
-/* Leaves the connection libuv holds for later (libuv stops watching the
- * listener until it is accepted) and accepts it on the next loop turn. */
-static void accept_later(struct http_server *s)
+/* The acceptor thread: waits for the listener (or the stop pipe), accepts
+ * until EAGAIN, closes the clients already gone, hands the others to the
+ * loop. It touches no libuv handle but the async one (uv_async_send is
+ * thread-safe) and logs nothing: errors are told by the loop. */
+static void acceptor_main(void *arg)
 {
-	if (s->accept_pending)
-		return;
-	s->accept_pending = true;
-	uv_timer_start(&s->accept_timer, on_accept_timer, 0, 0);
-}
-
-static void on_connection(uv_stream_t *l, int status)
-{
-	struct http_server *s = l->data;
-	if (status < 0) {
-		/* Out of descriptors under a flood: say so, but not per attempt. */
-		uint64_t now = uv_now(s->loop);
-		if (now - s->last_accept_log >= 1000 || !s->last_accept_log) {
-			s->last_accept_log = now ? now : 1;
-			log_warn("api: accept: %s", uv_strerror(status));
+	struct http_server *s = arg;
+	for (;;) {
+		uv_mutex_lock(&s->handoff_lock);
+		bool full = s->nhandoff >= HANDOFF_MAX;
+		uv_mutex_unlock(&s->handoff_lock);
+		struct pollfd p[2] = { { .fd = s->stop_pipe[0], .events = POLLIN },
+				       { .fd = s->lfd, .events = POLLIN } };
+		/* Full: the loop is behind; look again in 10 ms. */
+		int n = poll(p, full ? 1 : 2, full ? 10 : -1);
+		if (n < 0 && errno != EINTR)
+			return;
+		if (p[0].revents)
+			return;
+		if (full || n <= 0)
+			continue;
+		bool handed = false;
+		for (;;) {
+			uv_mutex_lock(&s->handoff_lock);
+			full = s->nhandoff >= HANDOFF_MAX;
+			uv_mutex_unlock(&s->handoff_lock);
+			if (full)
+				break;
+			int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+			if (fd < 0) {
+				int e = errno;
+				if (e == EINTR || e == ECONNABORTED)
+					continue;
+				if (e != EAGAIN && e != EWOULDBLOCK) {
+					/* Out of descriptors, most likely: the
+					 * loop says so; wait a little. */
+					uv_mutex_lock(&s->handoff_lock);
+					s->accept_errno = e;
+					uv_mutex_unlock(&s->handoff_lock);
+					uv_async_send(&s->accepted);
+					poll(p, 1, 50);
+				}
+				break;
+			}
+			if (peer_gone(fd)) {
+				close(fd);
+				continue;
+			}
+			uv_mutex_lock(&s->handoff_lock);
+			s->handoff[s->nhandoff++] = fd;
+			uv_mutex_unlock(&s->handoff_lock);
+			handed = true;
 		}
-		return;
+		if (handed)
+			uv_async_send(&s->accepted);
 	}
-	if (s->accept_burst >= ACCEPT_BATCH) {
-		accept_later(s);
-		return;
-	}
-	accept_one(s);
 }
 
-static void accept_one(struct http_server *s)
+/* Closes a connection that was never counted nor linked. */
+static void conn_discard(struct http_conn *c)
 {
-	uv_stream_t *l = (uv_stream_t *)&s->listener;
-	s->accept_burst++;
+	c->closing = true;
+	uv_close((uv_handle_t *)&c->io, on_conn_handle_closed);
+	uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
+}
+
+/* A connection the acceptor handed over. */
+static void conn_open(struct http_server *s, int fd)
+{
 	struct http_conn *c = calloc(1, sizeof *c);
 	if (!c) {
-		accept_later(s);
+		close(fd);
 		return;
 	}
 	c->srv = s;
@@ -891,6 +955,11 @@ static void accept_one(struct http_server *s)
 	c->handles = 2;
 	s->refs++;
 	httpreq_init(&c->rq, s->lim.max_head, s->lim.max_body);
+	if ((s->tcp ? uv_tcp_open(&c->io.tcp, fd) : uv_pipe_open(&c->io.pipe, fd)) < 0) {
+		close(fd);
+		conn_discard(c);
+		return;
+	}
 	/* Room for the newcomer: the connection idle longest goes, as nginx
 	 * reuses its keep-alive connections. Refused only when none is idle. */
 	if (s->nconns >= s->lim.max_conns) {
@@ -913,10 +982,6 @@ static void accept_one(struct http_server *s)
 		s->rejecting++;
 	else
 		s->nconns++;
-	if (uv_accept(l, (uv_stream_t *)&c->io) < 0) {
-		conn_close(c);
-		return;
-	}
 	if (s->tcp)
 		conn_peeraddr(c);
 	else
@@ -929,6 +994,61 @@ static void accept_one(struct http_server *s)
 	 * answered 503: closing before it is sent would make it a reset. */
 	read_start(c);
 	conn_arm(c);
+}
+
+static void on_accepted(uv_async_t *a)
+{
+	struct http_server *s = a->data;
+	static int fds[HANDOFF_MAX];   /* the loop is single-threaded */
+	uv_mutex_lock(&s->handoff_lock);
+	int n = s->nhandoff;
+	memcpy(fds, s->handoff, (size_t)n * sizeof *fds);
+	s->nhandoff = 0;
+	int e = s->accept_errno;
+	s->accept_errno = 0;
+	uv_mutex_unlock(&s->handoff_lock);
+	if (e) {
+		/* Out of descriptors under a flood: say so, but not per attempt. */
+		uint64_t now = uv_now(s->loop);
+		if (now - s->last_accept_log >= 1000 || !s->last_accept_log) {
+			s->last_accept_log = now ? now : 1;
+			log_warn("api: accept: %s", strerror(e));
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		if (s->closing)
+			close(fds[i]);
+		else
+			conn_open(s, fds[i]);
+	}
+}
+
+/* Stops the acceptor and closes what it handed over and nobody took. */
+static void acceptor_stop(struct http_server *s)
+{
+	if (s->acceptor_started) {
+		ssize_t w;
+		do
+			w = write(s->stop_pipe[1], "x", 1);
+		while (w < 0 && errno == EINTR);
+		uv_thread_join(&s->acceptor);
+		s->acceptor_started = false;
+	}
+	for (int i = 0; i < s->nhandoff; i++)
+		close(s->handoff[i]);
+	s->nhandoff = 0;
+	for (int i = 0; i < 2; i++) {
+		if (s->stop_pipe[i] >= 0)
+			close(s->stop_pipe[i]);
+		s->stop_pipe[i] = -1;
+	}
+}
+
+static void on_async_closed(uv_handle_t *h)
+{
+	struct http_server *s = h->data;
+	uv_mutex_destroy(&s->handoff_lock);
+	server_unref(s);
 }
 
 /* --- the listener --- */
@@ -1024,15 +1144,81 @@ static struct http_server *server_new(uv_loop_t *loop, bool tcp, const struct ht
 	s->lim = *lim;
 	s->h = *h;
 	s->tcp = tcp;
-	s->refs = 2;  /* the listener and the accept timer */
+	s->refs = 2;  /* the listener and the hand-off's async */
+	s->stop_pipe[0] = s->stop_pipe[1] = -1;
 	if (tcp)
 		uv_tcp_init(loop, &s->listener.tcp);
 	else
 		uv_pipe_init(loop, &s->listener.pipe, 0);
 	s->listener.handle.data = s;
-	uv_timer_init(loop, &s->accept_timer);
-	s->accept_timer.data = s;
+	uv_mutex_init(&s->handoff_lock);
+	uv_async_init(loop, &s->accepted, on_accepted);
+	s->accepted.data = s;
 	return s;
+}
+
+/* Listens on the bound listener and starts the acceptor thread (R: what
+ * binding it gave); on failure, closes the server and returns the error.
+ * WHAT names the listener in the log. */
+static int server_go(struct http_server *s, int r, const char *what, struct http_server **out)
+{
+	if (r == 0) {
+		/* libuv does not watch the listener: the acceptor does. */
+		uv_os_fd_t lfd;
+		r = uv_fileno(&s->listener.handle, &lfd);
+		if (r == 0) {
+			s->lfd = lfd;
+			int fl = fcntl(lfd, F_GETFL);
+			if (listen(lfd, LISTEN_BACKLOG) < 0 || fl < 0 ||
+			    fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0)
+				r = -errno;
+		}
+		if (r == 0 && pipe2(s->stop_pipe, O_CLOEXEC) < 0)
+			r = -errno;
+		if (r == 0) {
+			r = uv_thread_create(&s->acceptor, acceptor_main, s);
+			s->acceptor_started = r == 0;
+		}
+		if (r < 0)
+			log_err("api: listen %s: %s", what, uv_strerror(r));
+	}
+	if (r < 0) {
+		if (s->path)
+			unlink(s->path);
+		s->h.on_closed = NULL;  /* the caller still owns what it passed */
+		acceptor_stop(s);
+		uv_close((uv_handle_t *)&s->accepted, on_async_closed);
+		uv_close(&s->listener.handle, on_listener_closed);
+		return r;
+	}
+	log_debug("api: up to %d connections (%zu bytes each while idle), %d requests in "
+		  "progress, %d held long-polls", s->lim.max_conns, sizeof(struct http_conn),
+		  s->lim.max_active, s->lim.max_waiting);
+	*out = s;
+	return 0;
+}
+
+/* Binds the TCP listener itself: uv_tcp_bind defers EADDRINUSE to
+ * uv_listen, which the acceptor's listen() would never see (it would bind
+ * an ephemeral port instead). */
+static int tcp_bind(struct http_server *s, const struct sockaddr *addr)
+{
+	socklen_t len = addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						    : sizeof(struct sockaddr_in);
+	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int on = 1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0 ||
+	    bind(fd, addr, len) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	int r = uv_tcp_open(&s->listener.tcp, fd);
+	if (r < 0)
+		close(fd);
+	return r;
 }
 
 int http_server_start_tcp(uv_loop_t *loop, const struct sockaddr *addr,
@@ -1042,17 +1228,7 @@ int http_server_start_tcp(uv_loop_t *loop, const struct sockaddr *addr,
 	struct http_server *s = server_new(loop, true, lim, h);
 	if (!s)
 		return -ENOMEM;
-	int r = uv_tcp_bind(&s->listener.tcp, addr, 0);
-	if (r == 0)
-		r = uv_listen(&s->listener.stream, 4096, on_connection);
-	if (r < 0) {
-		s->h.on_closed = NULL;  /* the caller still owns what it passed */
-		uv_close((uv_handle_t *)&s->accept_timer, on_listener_closed);
-		uv_close(&s->listener.handle, on_listener_closed);
-		return r;
-	}
-	*out = s;
-	return 0;
+	return server_go(s, tcp_bind(s, addr), "(reader TCP)", out);
 }
 
 int http_server_start(uv_loop_t *loop, const char *path, const char *group, int fd,
@@ -1070,24 +1246,7 @@ int http_server_start(uv_loop_t *loop, const char *path, const char *group, int 
 	} else {
 		r = listen_path(s, path, group);
 	}
-	if (r == 0) {
-		r = uv_listen((uv_stream_t *)&s->listener, 4096, on_connection);
-		if (r < 0)
-			log_err("api: listen %s: %s", path ? path : "(systemd socket)", uv_strerror(r));
-	}
-	if (r < 0) {
-		if (s->path)
-			unlink(s->path);
-		s->h.on_closed = NULL;  /* the caller still owns what it passed */
-		uv_close((uv_handle_t *)&s->accept_timer, on_listener_closed);
-		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
-		return r;
-	}
-	log_debug("api: up to %d connections (%zu bytes each while idle), %d requests in "
-		  "progress, %d held long-polls", s->lim.max_conns, sizeof(struct http_conn),
-		  s->lim.max_active, s->lim.max_waiting);
-	*out = s;
-	return 0;
+	return server_go(s, r, path ? path : "(systemd socket)", out);
 }
 
 void http_server_close(struct http_server *s)
@@ -1099,6 +1258,7 @@ void http_server_close(struct http_server *s)
 		unlink(s->path);
 	while (s->conns)
 		conn_close(s->conns);
-	uv_close((uv_handle_t *)&s->accept_timer, on_listener_closed);
-	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+	acceptor_stop(s);
+	uv_close((uv_handle_t *)&s->accepted, on_async_closed);
+	uv_close(&s->listener.handle, on_listener_closed);
 }

@@ -14,7 +14,12 @@
  * Held long-polls are not in progress. When max_conns connections are
  * open, the one idle longest (kept alive or never used) is closed for the
  * newcomer; with none idle, the newcomer's request is read and answered
- * 503 with Retry-After, so it is never a reset. The handler answers at once (http_reply), later
+ * 503 with Retry-After, so it is never a reset. A thread of the server's
+ * own accepts: it empties the listen queue whenever it is readable, even
+ * while the loop is busy, closes at once a client that hung up before it
+ * was accepted, and hands the others to the loop (up to 4096 waiting), so
+ * a client reconnecting in a loop does not keep the queue full for those
+ * whose connect does not wait. The handler answers at once (http_reply), later
  * (long-poll: keep the struct http_conn, answer from a timer or a wake-up),
  * or as a stream (http_stream_begin + a pull callback).
  *

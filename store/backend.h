@@ -1,40 +1,288 @@
-/* backend.h — what a store backend provides to the dispatcher in store.c
- * (internal to store/). Every function of store/store.h that depends on
- * the backend is one entry; the shared helpers (feed_state_clear,
- * store_news_clear, store_hook_jobs_free) are not. B is the backend's own
- * handle, made by its open function and freed by its close entry. */
+/* backend.h — the layers under store/store.h (internal to store/).
+ *
+ * store.c dispatches each call of store.h either to a domain file, where
+ * a rule is written once for every backend — commit.c (a fetch's commit),
+ * feeds.c (feed rows following the config, a feed's state, the feeds as
+ * JSON), feed_state.c (the state counts, by core/feedstate.c), query.c
+ * (the items query), hooks.c (a delivery's outcome), retention.c
+ * (pruning), dedup.c (item identities) — or to an entry of the backend's
+ * struct store_ops that is one or two statements with no rule of its own
+ * (events, consumers, due hooks, figures, upkeep, connections; claims,
+ * hosts and instances on PostgreSQL).
+ *
+ * The domain files ask the backend only for storage primitives (struct
+ * store_prims, struct feed_prims): a transaction, one statement or one
+ * batch of them, a walk over rows (struct store_row). A backend
+ * (sqlite*.c, pg*.c) is its SQL, its connection handling and these
+ * primitives; a new store feature is its rule in a domain file plus one
+ * primitive here and one function with its SQL in each backend.
+ *
+ * B is the backend's own handle, made by its open function and freed by
+ * its close entry. */
 #ifndef FEEDD_STORE_BACKEND_H
 #define FEEDD_STORE_BACKEND_H
 
+#include "core/feedstate.h"
+#include "store/dedup.h"
 #include "store/store.h"
+
+/* --- what query.c hands the backends --- */
+
+/* Shapes of the items query: one bit per optional filter. */
+enum {
+	IQ_BEFORE = 1 << 0,
+	IQ_FEEDS = 1 << 1,
+	IQ_TAG = 1 << 2,
+	IQ_FTS = 1 << 3,
+	IQ_SINCE = 1 << 4,
+	IQ_DISTINCT = 1 << 5,
+	IQ_DESC = 1 << 6,
+	IQ_STATUS = 1 << 7,          /* read = parameter 8 */
+	IQ_STARRED = 1 << 8,
+	IQ__SHAPES = 1 << 9
+};
+
+/* One items query: store.h's struct item_query with the consumer's
+ * cursor applied to AFTER and LIMIT within 1..1000. */
+struct items_args {
+	int64_t after, before;
+	const char *const *feeds;
+	size_t nfeeds;
+	const char *tag;
+	const char *q;               /* the user's text query, or NULL */
+	int64_t since;
+	bool distinct, desc;
+	int status;                  /* ITEMQ_ANY, ITEMQ_UNREAD or ITEMQ_READ */
+	bool starred;                /* starred items only */
+	int limit;
+};
+/* The shape of A's statement; FTS: the backend has a text query to match. */
+unsigned items_shape(const struct items_args *a, bool fts);
+
+/* The columns of an item row, in the order of struct item_row's readers
+ * (items i JOIN feeds f). */
+#define STORE_ITEM_COLS \
+	"i.id, f.name, i.guid, i.url, i.title, i.author, i.summary, i.content," \
+	" i.published, i.updated, i.categories, i.enclosures, i.first_seen," \
+	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date, i.read, i.starred"
+#define STORE_ITEM_NCOLS 19
+
+/* The items statement of SHAPE, in SQL (SIZE bytes): its parameters are
+ * MARK and a number (1 after, 2 before, 3 feeds, 4 tag, 5 text query,
+ * 6 since, 7 limit, 8 read: 1 or 0 for IQ_STATUS); FEEDS and FTS are the backend's conditions on 3 and
+ * 5. -EINVAL when it does not fit. */
+int items_sql(char *sql, size_t size, unsigned shape, char mark, const char *feeds,
+	      const char *fts);
+
+/* --- what commit.c hands the backends and gets back --- */
+
+/* The feed's row as the state write left it: what the dedup needs. */
+struct commit_feed {
+	int64_t id;
+	bool link_identity;
+	char *site_url;              /* heap copy (commit.c frees it), or NULL */
+	bool has_items, has_tombs;   /* the feed has items / tombstones */
+};
+
+/* One document's dedup work (commit.c owns every array: N entries each,
+ * zeroed). The backend's doc_lookup fills KNOWN (the stored row with each
+ * item's identity; the first of repeats only) and ALT (for the items whose
+ * identity is not stored: the row with their other one); a backend that
+ * answers everything in the same go also fills BY_LINK and the TOMB_*
+ * answers of those items and sets PREFETCHED. Otherwise commit.c asks
+ * doc_probe item by item, only when the rules need it. */
+struct commit_doc {
+	int64_t feed;
+	const char *feed_name;
+	const struct dedup_item *p;
+	size_t n;
+	const char *site_canon;      /* the feed's canonical home page, or NULL */
+	bool has_items, has_tombs;   /* from struct commit_feed */
+	struct dedup_found *known, *alt, *by_link;
+	bool *tomb_key, *tomb_link, *tomb_alt;
+	bool prefetched;
+};
+
+/* A single lookup doc_probe makes for an item (ARG its key or link). */
+enum commit_probe {
+	PROBE_TOMB_KEY,              /* the identity ARG is in the feed's tombstones */
+	PROBE_TOMB_LINK,             /* the canonical link ARG is in them */
+	PROBE_BY_LINK,               /* the feed's items with link ARG (2: "more than one") */
+};
+
+/* A stored item ID and the plan entry I that rewrites it. */
+struct commit_ref {
+	int64_t id;
+	size_t i;
+};
+
+/* One result row, read by column (from 0): TEXT NULL for SQL NULL, NUM 0
+ * for it; lent until the callback it is handed to returns. */
+struct store_row {
+	const char *(*text)(const struct store_row *r, int col);
+	int64_t (*num)(const struct store_row *r, int col);
+	bool (*flag)(const struct store_row *r, int col);
+	const void *res;             /* the backend's statement or result */
+	int row;
+};
+typedef int (*store_row_fn)(const struct store_row *row, void *ud);
+/* Column COL of ROW, epoch seconds, as the API's RFC 3339 string (JSON null
+ * for 0) (feeds.c). */
+json_t *store_row_time(const struct store_row *row, int col);
+typedef int (*feed_each_fn)(int64_t id, const char *name, bool removed, void *ud);
+
+typedef int (*feed_facts_fn)(const struct feedstate_facts *f, int64_t count, void *ud);
+
+/* What feeds.c and feed_state.c ask a backend for. */
+struct feed_prims {
+	/* The feeds grouped by what the state rule looks at (core/feedstate.h),
+	 * in one aggregate query: FN for each group with its COUNT. A group's
+	 * LAST_ERROR is the errors' first nine characters (all the rule reads),
+	 * FAILURES 1 for any, DISABLED whether the name is one of the
+	 * NDISABLED DISABLED. A negative return from FN stops the walk. */
+	int (*feeds_facts_each)(void *b, const char *const *disabled, size_t ndisabled,
+				feed_facts_fn fn, void *ud);
+	/* The feed NAME's id, its configured url (a heap
+	 * copy, or NULL) and whether it is marked removed; -ENOENT: no row. */
+	int (*feed_find)(void *b, const char *name, int64_t *id, char **url, bool *removed);
+	/* A new row for NAME at URL (on a shared store, the one another
+	 * instance inserted meanwhile). */
+	int (*feed_add)(void *b, const char *name, const char *url, int64_t now, int64_t *id);
+	int (*feed_set_removed)(void *b, int64_t id, bool removed);
+	/* A new URL: validators, effective_url and gone cleared. */
+	int (*feed_set_url)(void *b, int64_t id, const char *url);
+	/* The feed's tags become TAGS (NULL-terminated; NULL: none). */
+	int (*feed_set_tags)(void *b, int64_t id, char *const *tags);
+	/* Every feed row: FN each; a negative return stops the walk. */
+	int (*feeds_each)(void *b, feed_each_fn fn, void *ud);
+	/* Feed NAME's row in the columns of feeds.c, load_row; -ENOENT: none. */
+	int (*feed_row)(void *b, const char *name, store_row_fn fn, void *ud);
+	/* Every feed's row (NAME's only, when not NULL), by name, in the
+	 * columns of feeds.c, feed_row_json. */
+	int (*feeds_rows)(void *b, const char *name, store_row_fn fn, void *ud);
+};
+
+/* What items_insert writes: the plan entries NEWS (in order), each with
+ * the first item of another feed with its canonical link as duplicate_of,
+ * their item.new events and, when HOOK, their hook deliveries; and what
+ * the document lists (the LISTED stored items, then the new ones) with
+ * LINK_IDENTITY, in the feed's row. NEW_IDS (room for NNEWS) gets the new
+ * ids, NNEW how many. */
+struct commit_insert {
+	const size_t *news;
+	size_t nnews;
+	const int64_t *listed;
+	size_t nlisted;
+	bool link_identity, hook;
+	int64_t now;
+	int64_t *new_ids;
+	size_t nnew;
+};
+
+/* The storage primitives: what the domain files (commit.c ...) ask a
+ * backend for. Each is a statement or a few (the SQL is the backend's, the
+ * rule is not): 0 or a negative errno, the backend's message logged. */
+struct store_prims {
+	/* A write transaction (PostgreSQL: holding the writers' lock). */
+	int (*tx_begin)(void *b);
+	void (*tx_rollback)(void *b);
+	/* Commits; NOTIFY: other instances are told of news (where there are
+	 * any). NEWS (may be NULL): its last item id and event seq afterwards. */
+	int (*tx_commit)(void *b, bool notify, struct store_news *news);
+	/* Records an event; DATA (may be NULL) is stolen. */
+	int (*event_add)(void *b, const char *type, int64_t now, const char *feed,
+			 int64_t item_id, json_t *data);
+	/* Writes ST's HTTP state (title and home page from DOC when it has
+	 * them), creating the feed's row when missing. Fenced on a shared
+	 * store: ST->lease_until set and this instance no longer holding that
+	 * very lease: -ESTALE, nothing written. FEED (may be NULL): the row. */
+	int (*feed_state_write)(void *b, const struct feed_state *st, const struct doc *doc,
+				int64_t now, struct commit_feed *feed);
+	int (*doc_lookup)(void *b, struct commit_doc *d);
+	int (*doc_probe)(void *b, int64_t feed, enum commit_probe what, const char *arg,
+			 struct dedup_found *f);
+	/* New identities (plan entry I's key, rule, guid) for stored items. */
+	int (*items_rekey)(void *b, const struct commit_doc *d, const struct commit_ref *r,
+			   size_t n);
+	/* last_seen = NOW for the N items IDS. */
+	int (*items_seen)(void *b, const int64_t *ids, size_t n, int64_t now);
+	/* Inserts W's new items (backend.h, struct commit_insert). */
+	int (*items_insert)(void *b, const struct commit_doc *d, struct commit_insert *w);
+	/* Edited items rewritten in place (from plan entry I), each with its
+	 * item.updated event, in order. */
+	int (*items_edit)(void *b, const struct commit_doc *d, const struct commit_ref *r,
+			  size_t n, int64_t now);
+	/* The items of A (query.c) in its order, handed to FN one row at a
+	 * time; a negative return from FN stops the walk and is returned. */
+	int (*items_rows)(void *b, const struct items_args *a, store_item_fn fn, void *ud);
+	/* The events with seq > AFTER, oldest first, at most LIMIT (events.c):
+	 * FN each with seq, type, time, feed, item id (0: none), data (JSON
+	 * text or NULL), the item's title and url (NULL once pruned). */
+	int (*events_rows)(void *b, int64_t after, int limit, store_row_fn fn, void *ud);
+	/* A hook delivery's outcome (hooks.c): OK: its row removed; else due
+	 * again at NEXT_TRY, or given up when NEXT_TRY is 0 (ERROR kept).
+	 * *FOUND: there was a row; *GIVEN_UP_FEED: when given up, the
+	 * feed's name (heap, the caller frees), else NULL. */
+	int (*hook_outcome)(void *b, int64_t item_id, bool ok, int64_t next_try,
+			    const char *error, bool *found, char **given_up_feed);
+	/* Retention (retention.c): tombstones for, then deletes, up to BATCH of
+	 * FEED's items prunable at NOW (older than RETENTION, beyond MAX_ITEMS,
+	 * neither listed by the latest document nor awaiting a hook);
+	 * *DELETED how many went. */
+	int (*items_prune)(void *b, const char *feed, int64_t now, int64_t retention,
+			   int64_t max_items, int batch, int *deleted);
+	/* The feed rows' primitives (feeds.c, feed_state.c). */
+	const struct feed_prims *feeds;
+};
+
+/* A backend's feed_prims: its static functions of these very names. */
+#define FEED_PRIMS { \
+	.feeds_facts_each = feeds_facts_each, \
+	.feed_find = feed_find, \
+	.feed_add = feed_add, \
+	.feed_set_removed = feed_set_removed, \
+	.feed_set_url = feed_set_url, \
+	.feed_set_tags = feed_set_tags, \
+	.feeds_each = feeds_each, \
+	.feed_row = feed_row, \
+	.feeds_rows = feeds_rows, \
+}
+
+/* A backend's store_prims: its static functions of these very names, its
+ * feed_prims FEEDS_ and its items_rows, hook_outcome, items_prune and
+ * events_rows. */
+#define STORE_PRIMS(feeds_, items_, hook_, prune_, events_) { \
+	.tx_begin = tx_begin, \
+	.tx_rollback = tx_rollback, \
+	.tx_commit = tx_commit, \
+	.event_add = event_add, \
+	.feed_state_write = feed_state_write, \
+	.doc_lookup = doc_lookup, \
+	.doc_probe = doc_probe, \
+	.items_rekey = items_rekey, \
+	.items_seen = items_seen, \
+	.items_insert = items_insert, \
+	.items_edit = items_edit, \
+	.items_rows = (items_), \
+	.hook_outcome = (hook_), \
+	.items_prune = (prune_), \
+	.events_rows = (events_), \
+	.feeds = &(feeds_), \
+}
 
 struct store_ops {
 	const char *name;
 	void (*close)(void *b);
 	int (*reopen)(void *b, void **out, char **err);
-	int (*feeds_sync)(void *b, const struct config *c);
-	int (*feed_load)(void *b, const char *name, struct feed_state *out);
-	int (*commit_fetch)(void *b, const struct feed_state *st, const struct doc *doc,
-			    unsigned feed_events, bool hook, struct store_news *news);
-	int (*items_each)(void *b, const struct item_query *q, store_item_fn fn, void *ud,
-			  int64_t *next);
-	int (*events)(void *b, int64_t after, int limit, json_t **events, int64_t *next);
 	int (*last_ids)(void *b, int64_t *last_item_id, int64_t *last_event_seq);
-	int (*feeds_json)(void *b, const char *name, json_t **out);
-	int (*feed_counts)(void *b, const char *const *disabled, size_t ndisabled,
-			   struct store_feed_counts *out);
 	int (*consumer_get)(void *b, const char *name, bool create, bool from_now,
 			    int64_t *cursor);
 	int (*consumer_ack)(void *b, const char *name, int64_t upto);
 	int (*consumers_json)(void *b, json_t **out);
-	int (*prune)(void *b, const char *feed, int64_t now, int64_t retention,
-		     int64_t max_items, int batch, int *pruned);
 	int (*hook_due)(void *b, int64_t now, int max, const int64_t *skip, size_t nskip,
 			struct hook_job **jobs, size_t *n);
 	/* NULL: nothing is ever claimed. */
 	int (*hook_release)(void *b, const int64_t *ids, size_t n, int64_t now);
-	int (*hook_result)(void *b, int64_t item_id, bool ok, int64_t next_try,
-			   const char *error);
 	int (*hook_parked_json)(void *b, const char *feed, json_t **out);
 	int (*hook_retry)(void *b, const char *feed, int64_t now, int64_t *n);
 	int (*figures)(void *b, struct store_figures *f);
@@ -66,9 +314,12 @@ struct store_ops {
 	int (*feed_mark_read)(void *b, const char *feed, int64_t upto, int64_t *n);
 	/* store_reader_feeds. */
 	int (*reader_feeds)(void *b, bool counts, json_t **out);
+
+	/* The storage primitives the domain files (commit.c ...) run on. */
+	const struct store_prims *prims;
 };
 
-/* S's backend and its handle *B (store.c), for the domain files. */
+/* S's backend and its handle *B (store.c), for readstate.c. */
 const struct store_ops *store_ops_of(struct store *s, void **b);
 
 /* The backends' reader-state entries (sqlite_readstate.c, pg_readstate.c). */
@@ -83,13 +334,49 @@ int pg_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
 int pg_reader_feeds(void *b, bool counts, json_t **out);
 #endif
 
+/* A message for an open's *ERR (store.c): heap, or NULL when memory ran
+ * out. */
+char *fmt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The commit of one fetched document (commit.c), over OPS's primitives. */
+int commit_fetch(const struct store_prims *ops, void *b, const struct feed_state *st,
+		 const struct doc *doc, unsigned feed_events, bool hook,
+		 struct store_news *news);
+
+/* store_items_each (query.c). */
+int items_each(const struct store_ops *ops, void *b, const struct item_query *q,
+	       store_item_fn fn, void *ud, int64_t *next);
+
+/* store_events (events.c). */
+int events_json(const struct store_prims *ops, void *b, int64_t after, int limit,
+		json_t **events, int64_t *next);
+
+/* store_prune (retention.c). */
+int retention_prune(const struct store_prims *ops, void *b, const char *feed, int64_t now,
+		    int64_t retention, int64_t max_items, int batch, int *pruned);
+
+/* store_hook_result (hooks.c). */
+int hook_result(const struct store_prims *ops, void *b, int64_t item_id, bool ok,
+		int64_t next_try, const char *error);
+
+/* store_feeds_sync, store_feed_load, store_feeds_json (feeds.c). */
+int feeds_sync(const struct store_prims *ops, void *b, const struct config *c);
+int feed_load(const struct store_prims *ops, void *b, const char *name, struct feed_state *out);
+int feeds_json(const struct store_prims *ops, void *b, const char *name, json_t **out);
+
+/* store_feed_counts (feed_state.c), over OPS's primitives. */
+int feed_state_counts(const struct store_prims *ops, void *b, const char *const *disabled,
+		      size_t ndisabled, struct store_feed_counts *out);
+
 /* The SQLite backend (store/sqlite*.c): SPEC "sqlite", NULL or a *.db path. */
 extern const struct store_ops sqlite_store_ops;
+extern const struct store_prims sqlite_prims;
 int sqlite_backend_open(const char *spec, const char *state_dir, void **out, char **err);
 
 #ifdef FEEDD_HAVE_PG
 /* The PostgreSQL backend (store/pg*.c): SPEC a postgresql:// URI. */
 extern const struct store_ops pg_store_ops;
+extern const struct store_prims pg_prims;
 int pg_backend_open(const char *spec, void **out, char **err);
 #endif
 

@@ -88,14 +88,19 @@ static const char *const pst_sql[PS__COUNT] = {
 		" (SELECT count(*) FROM items WHERE id > consumers.cursor) FROM consumers ORDER BY name",
 	/* Due deliveries are claimed: their next try moves past the longest a
 	 * hook may run, so that another instance does not run them too; the
-	 * result (or, if this instance dies, that time) ends the claim. */
+	 * result (or, if this instance dies, that time) ends the claim. One
+	 * at a time per feed, in item order: only each feed's oldest pending
+	 * delivery (claimed, retrying or due) may be handed out; a parked one
+	 * no longer holds the rest back. */
 	[PS_HOOK_DUE] =
 		"WITH c AS (UPDATE hook_deliveries SET next_try = $1::bigint + $4::bigint"
 		" WHERE item_id IN (SELECT item_id FROM hook_deliveries WHERE NOT given_up"
 		" AND next_try <= $1::bigint AND item_id <> ALL ($3::bigint[])"
+		" AND item_id IN (SELECT min(item_id) FROM hook_deliveries WHERE NOT given_up"
+		" GROUP BY feed)"
 		" ORDER BY next_try, item_id LIMIT $2"
 		" FOR UPDATE SKIP LOCKED) RETURNING item_id, attempts)"
-		" SELECT c.attempts, " PG_ITEM_COLS " FROM c"
+		" SELECT c.attempts, " STORE_ITEM_COLS " FROM c"
 		" JOIN items i ON i.id = c.item_id JOIN feeds f ON f.id = i.feed ORDER BY i.id",
 	/* Claims ended without a result (not started after all, or stopped
 	 * by a clean exit): due at once, for any instance. */
@@ -510,18 +515,6 @@ void pg_rollback(struct pg *s)
 }
 
 /* --- opening --- */
-
-static char *fmt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt_err(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *m = NULL;
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
-	va_end(ap);
-	return m;
-}
 
 /* Checks the URI and names it for messages without its secrets. A password
  * in the URI is refused: it would end up in process listings, configs
@@ -1021,25 +1014,17 @@ int pg_feed_id(struct pg *s, const char *name, const char *url, bool create,
 }
 
 const struct store_ops pg_store_ops = {
+	.prims = &pg_prims,
 	.name = "postgresql",
 	.close = pg_close,
 	.reopen = pg_reopen,
 	.open_reader = pg_open_reader,
-	.feeds_sync = pg_op_feeds_sync,
-	.feed_load = pg_op_feed_load,
-	.commit_fetch = pg_op_commit_fetch,
-	.items_each = pg_op_items_each,
-	.events = pg_op_events,
 	.last_ids = pg_op_last_ids,
-	.feeds_json = pg_op_feeds_json,
-	.feed_counts = pg_op_feed_counts,
 	.consumer_get = pg_op_consumer_get,
 	.consumer_ack = pg_op_consumer_ack,
 	.consumers_json = pg_op_consumers_json,
-	.prune = pg_op_prune,
 	.hook_due = pg_op_hook_due,
 	.hook_release = pg_op_hook_release,
-	.hook_result = pg_op_hook_result,
 	.hook_parked_json = pg_op_hook_parked_json,
 	.hook_retry = pg_op_hook_retry,
 	.figures = pg_op_figures,

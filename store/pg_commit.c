@@ -323,110 +323,7 @@ static void arr_item(struct arr *a, const struct dedup_item *d)
 	arr_text(&a[11], d->chash);
 }
 
-/* --- one commit --- */
-
-/* What the feed's row says, from the state update. */
-struct feed_row {
-	int64_t id;
-	bool link_identity;
-	char *site_url;
-	bool has_items, has_tombs;
-};
-
-struct commit_acc {
-	struct pg *s;
-	int64_t feed;
-	struct dedup_item *p;
-	size_t n;
-	/* What the document's lookup found, per item. */
-	struct dedup_found *known, *by_link, *alt;
-	bool *tomb_key, *tomb_link, *tomb_alt;
-	/* Per item: its known row went to an earlier item under a new
-	 * identity, so the lookup asked nothing else about it: ask now. */
-	bool *ask_now;
-	/* Ids of the stored items this document lists: an open-addressing set
-	 * (0 = empty slot) and the same ids in order, for feeds.listed. */
-	int64_t *set;
-	size_t set_cap;
-	int64_t *listed;
-	size_t nlisted;
-	/* Writes decided item by item, made a statement each afterwards. */
-	int64_t *seen;                 /* last_seen to refresh */
-	size_t nseen;
-	struct ref { int64_t id; size_t i; } *rekeys, *edits;
-	size_t nrekeys, nedits;
-	size_t *news;                  /* items to insert, in document order */
-	size_t nnews;
-	int64_t *new_ids;
-	size_t nnew, nupdated;
-};
-
-static size_t set_slot(const struct commit_acc *acc, int64_t id)
-{
-	size_t i = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ULL) & (acc->set_cap - 1);
-	while (acc->set[i] && acc->set[i] != id)
-		i = (i + 1) & (acc->set_cap - 1);
-	return i;
-}
-
-static bool listed_has(void *ud, int64_t id)
-{
-	const struct commit_acc *acc = ud;
-	return acc->set[set_slot(acc, id)] == id;
-}
-
-static void listed_add(struct commit_acc *acc, int64_t id)
-{
-	size_t i = set_slot(acc, id);
-	if (acc->set[i] != id) {
-		acc->set[i] = id;
-		acc->listed[acc->nlisted++] = id;
-	}
-}
-
-static void acc_free(struct commit_acc *acc)
-{
-	free(acc->known);
-	free(acc->by_link);
-	free(acc->alt);
-	free(acc->tomb_alt);
-	free(acc->tomb_key);
-	free(acc->tomb_link);
-	free(acc->ask_now);
-	free(acc->set);
-	free(acc->listed);
-	free(acc->seen);
-	free(acc->rekeys);
-	free(acc->edits);
-	free(acc->news);
-	free(acc->new_ids);
-}
-
-static int acc_init(struct commit_acc *acc, size_t n)
-{
-	acc->n = n;
-	size_t cap = 16;
-	while (cap < n * 2)
-		cap *= 2;
-	acc->set_cap = cap;
-	acc->set = calloc(cap, sizeof *acc->set);
-	acc->known = calloc(n, sizeof *acc->known);
-	acc->by_link = calloc(n, sizeof *acc->by_link);
-	acc->alt = calloc(n, sizeof *acc->alt);
-	acc->tomb_alt = calloc(n, sizeof *acc->tomb_alt);
-	acc->tomb_key = calloc(n, sizeof *acc->tomb_key);
-	acc->tomb_link = calloc(n, sizeof *acc->tomb_link);
-	acc->ask_now = calloc(n, sizeof *acc->ask_now);
-	acc->listed = calloc(n, sizeof *acc->listed);
-	acc->seen = calloc(n, sizeof *acc->seen);
-	acc->rekeys = calloc(n, sizeof *acc->rekeys);
-	acc->edits = calloc(n, sizeof *acc->edits);
-	acc->news = calloc(n, sizeof *acc->news);
-	acc->new_ids = calloc(n, sizeof *acc->new_ids);
-	return acc->set && acc->known && acc->by_link && acc->alt && acc->tomb_alt && acc->tomb_key && acc->tomb_link &&
-	       acc->ask_now && acc->listed && acc->seen && acc->rekeys && acc->edits &&
-	       acc->news && acc->new_ids ? 0 : -ENOMEM;
-}
+/* --- the document's lookups --- */
 
 static void found_row(const PGresult *res, int row, struct dedup_found *f)
 {
@@ -438,20 +335,21 @@ static void found_row(const PGresult *res, int row, struct dedup_found *f)
 }
 
 /* Everything the rules may ask about the document, in one statement. */
-static int load(struct commit_acc *acc, const char *site_canon)
+static int load(struct pg *s, struct commit_doc *d)
 {
+	const char *site_canon = d->site_canon;
 	struct strtab keys = {0}, canons = {0}, alts = {0};
 	struct arr a[3] = {{0}};
 	const char *v[4];
 	char feed[24];
-	snprintf(feed, sizeof feed, "%" PRId64, acc->feed);
+	snprintf(feed, sizeof feed, "%" PRId64, d->feed);
 	v[0] = feed;
 	int r;
-	if ((r = strtab_init(&keys, acc->n)) < 0 || (r = strtab_init(&canons, acc->n)) < 0 ||
-	    (r = strtab_init(&alts, acc->n)) < 0)
+	if ((r = strtab_init(&keys, d->n)) < 0 || (r = strtab_init(&canons, d->n)) < 0 ||
+	    (r = strtab_init(&alts, d->n)) < 0)
 		goto out;
-	for (size_t i = 0; i < acc->n; i++) {
-		const struct dedup_item *p = &acc->p[i];
+	for (size_t i = 0; i < d->n; i++) {
+		const struct dedup_item *p = &d->p[i];
 		if (p->repeat)
 			continue;
 		bool link = dedup_link_usable(p, site_canon);
@@ -466,7 +364,7 @@ static int load(struct commit_acc *acc, const char *site_canon)
 	}
 	if ((r = arrs_end(a, 3, v + 1)) < 0)
 		goto out;
-	PGresult *res = cs_exec(acc->s, CS_LOOKUP, 4, v, "item lookup", &r);
+	PGresult *res = cs_exec(s, CS_LOOKUP, 4, v, "item lookup", &r);
 	if (!res)
 		goto out;
 	for (int row = 0; row < PQntuples(res); row++) {
@@ -475,31 +373,31 @@ static int load(struct commit_acc *acc, const char *site_canon)
 		if (kind >= 4) {
 			long ai = strtab_find(&alts, str);
 			if (ai >= 0 && kind == 4)
-				found_row(res, row, &acc->alt[ai]);
+				found_row(res, row, &d->alt[ai]);
 			else if (ai >= 0)
-				acc->tomb_alt[ai] = true;
+				d->tomb_alt[ai] = true;
 			continue;
 		}
 		long i = strtab_find(kind < 2 ? &keys : &canons, str);
 		if (i < 0)
 			continue;
 		if (kind == 0)
-			found_row(res, row, &acc->known[i]);
+			found_row(res, row, &d->known[i]);
 		else if (kind == 1)
-			acc->tomb_key[i] = true;
+			d->tomb_key[i] = true;
 		else if (kind == 2)
-			found_row(res, row, &acc->by_link[i]);
+			found_row(res, row, &d->by_link[i]);
 		else
-			acc->tomb_link[i] = true;
+			d->tomb_link[i] = true;
 	}
 	PQclear(res);
 	/* Several items may share an other identity: each gets the answers. */
-	for (size_t i = 0; i < acc->n; i++) {
-		const struct dedup_item *p = &acc->p[i];
+	for (size_t i = 0; i < d->n; i++) {
+		const struct dedup_item *p = &d->p[i];
 		long ai = p->alt && !p->repeat ? strtab_find(&alts, p->alt) : -1;
 		if (ai >= 0 && (size_t)ai != i) {
-			acc->alt[i] = acc->alt[ai];
-			acc->tomb_alt[i] = acc->tomb_alt[ai];
+			d->alt[i] = d->alt[ai];
+			d->tomb_alt[i] = d->tomb_alt[ai];
 		}
 	}
 out:
@@ -507,29 +405,6 @@ out:
 	strtab_free(&keys);
 	strtab_free(&canons);
 	strtab_free(&alts);
-	return r;
-}
-
-/* Rewritten identities, one statement (also before any lookup of an
- * identity that one of them freed, so that it finds what is stored). */
-static int flush_rekeys(struct commit_acc *acc)
-{
-	if (!acc->nrekeys)
-		return 0;
-	struct arr a[4] = {{0}};
-	for (size_t k = 0; k < acc->nrekeys; k++) {
-		const struct dedup_item *p = &acc->p[acc->rekeys[k].i];
-		arr_int(&a[0], acc->rekeys[k].id);
-		arr_text(&a[1], p->key);
-		arr_text(&a[2], p->rule);
-		arr_text(&a[3], p->it->guid);
-	}
-	const char *v[4];
-	int r = arrs_end(a, 4, v);
-	if (r == 0)
-		r = cs_run(acc->s, CS_REKEY, 4, v, "item rekey");
-	arrs_free(a, 4);
-	acc->nrekeys = 0;
 	return r;
 }
 
@@ -556,228 +431,18 @@ static int lookup(struct pg *s, enum pst id, int64_t feed, const char *arg,
 	return 0;
 }
 
-/* The answers dedup_decide() asks for: from the document's lookup, or
- * asked now for an item whose identity an earlier item's rewrite freed. */
-static int ask_tomb(struct commit_acc *acc, enum pst id, const char *arg, bool *has)
+/* A single answer for commit.c (backend.h, doc_probe). */
+static int doc_probe(void *b, int64_t feed, enum commit_probe what, const char *arg,
+		    struct dedup_found *f)
 {
-	struct dedup_found f;
-	int r = flush_rekeys(acc);
-	if (r == 0)
-		r = lookup(acc->s, id, acc->feed, arg, &f);
-	*has = r == 0 && f.rows > 0;
-	return r;
-}
-
-static int ask_tomb_key(void *ud, size_t i, bool *has)
-{
-	struct commit_acc *acc = ud;
-	if (!acc->ask_now[i]) {
-		*has = acc->tomb_key[i];
-		return 0;
-	}
-	return ask_tomb(acc, PS_TOMB_BY_KEY, acc->p[i].key, has);
-}
-
-static int ask_tomb_link(void *ud, size_t i, bool *has)
-{
-	struct commit_acc *acc = ud;
-	if (!acc->ask_now[i]) {
-		*has = acc->tomb_link[i];
-		return 0;
-	}
-	return ask_tomb(acc, PS_TOMB_BY_CANON, acc->p[i].canon, has);
-}
-
-static int ask_by_link(void *ud, size_t i, struct dedup_found *f)
-{
-	struct commit_acc *acc = ud;
-	if (!acc->ask_now[i]) {
-		*f = acc->by_link[i];
-		return 0;
-	}
-	int r = flush_rekeys(acc);
-	return r < 0 ? r : lookup(acc->s, PS_ITEM_BY_CANON, acc->feed, acc->p[i].canon, f);
-}
-
-static int ask_by_alt(void *ud, size_t i, struct dedup_found *f)
-{
-	*f = ((struct commit_acc *)ud)->alt[i];
-	return 0;
-}
-
-static int ask_tomb_alt(void *ud, size_t i, bool *has)
-{
-	struct commit_acc *acc = ud;
-	if (!acc->ask_now[i]) {
-		*has = acc->tomb_alt[i];
-		return 0;
-	}
-	return ask_tomb(acc, PS_TOMB_BY_KEY, acc->p[i].alt, has);
-}
-
-/* last_seen is kept to within a day, as in the SQLite store: rewriting
- * every listed row at every fetch would cost a row version per item. */
-#define LAST_SEEN_GRAIN 86400
-
-/* A known item listed again: refreshed, and rewritten if edited. */
-static void item_known(struct commit_acc *acc, const struct dedup_found *f, size_t i,
-		       int64_t now)
-{
-	listed_add(acc, f->id);
-	if (now - f->last_seen >= LAST_SEEN_GRAIN)
-		acc->seen[acc->nseen++] = f->id;
-	if (strcmp(f->chash, acc->p[i].chash) != 0)
-		acc->edits[acc->nedits++] = (struct ref){f->id, i};
-}
-
-static int decide_all(struct commit_acc *acc, const char *site_canon, int64_t now)
-{
-	struct dedup_ask ask = {ask_tomb_key, ask_by_link, ask_tomb_link, listed_has,
-				ask_by_alt, ask_tomb_alt, acc};
-	for (size_t i = 0; i < acc->n; i++) {
-		struct dedup_found f;
-		enum dedup_verdict v;
-		int r = dedup_decide(&acc->p[i], i, &acc->known[i], site_canon, &ask, &f, &v);
-		if (r < 0)
-			return r;
-		if (v == DEDUP_REKEY) {
-			acc->rekeys[acc->nrekeys++] = (struct ref){f.id, i};
-			/* A later item with the old identity no longer finds it. */
-			for (size_t j = i + 1; j < acc->n; j++)
-				if (acc->known[j].rows && acc->known[j].id == f.id) {
-					acc->known[j].rows = 0;
-					acc->ask_now[j] = true;
-				}
-		}
-		if (v == DEDUP_KNOWN || v == DEDUP_REKEY)
-			item_known(acc, &f, i, now);
-		else if (v == DEDUP_NEW)
-			acc->news[acc->nnews++] = i;
-	}
-	return 0;
-}
-
-static int write_seen(struct commit_acc *acc, int64_t now)
-{
-	if (!acc->nseen)
-		return 0;
-	struct arr a = {0};
-	for (size_t k = 0; k < acc->nseen; k++)
-		arr_int(&a, acc->seen[k]);
-	char t[24];
-	snprintf(t, sizeof t, "%" PRId64, now);
-	const char *v[2] = {arr_end(&a), t};
-	int r = v[0] ? cs_run(acc->s, CS_SEEN, 2, v, "item seen") : -ENOMEM;
-	free(a.s);
-	return r;
-}
-
-/* The new items, their events and hooks, and what the document lists
- * (feeds.listed: the known items, then the new ones). */
-static int write_news(struct commit_acc *acc, const char *feed_name, bool link_identity,
-		      int64_t now, bool hook)
-{
-	enum { NA = 15 };
-	struct arr a[NA + 1] = {{0}};
-	for (size_t k = 0; k < acc->nnews; k++) {
-		const struct dedup_item *d = &acc->p[acc->news[k]];
-		const struct item *it = d->it;
-		arr_text(&a[0], d->key);
-		arr_text(&a[1], d->rule);
-		arr_item(&a[2], d);
-		arr_int(&a[14], item_date(it, now));
-	}
-	for (size_t k = 0; k < acc->nlisted; k++)
-		arr_int(&a[NA], acc->listed[k]);
-	char feed[24], t[24];
-	snprintf(feed, sizeof feed, "%" PRId64, acc->feed);
-	snprintf(t, sizeof t, "%" PRId64, now);
-	const char *v[21] = {feed, t};
-	int r = arrs_end(a, NA, v + 2);
-	PGresult *res = NULL;
-	if (r == 0 && !(v[20] = arr_end(&a[NA])))
-		r = -ENOMEM;
-	if (r == 0 && !acc->nnews) {
-		/* Nothing new (most fetches): the plain update costs the server
-		 * less than the insert's statement with empty arrays. */
-		struct pgp p = {0};
-		pgp_int(&p, acc->feed);
-		pgp_bool(&p, link_identity);
-		pgp_text(&p, v[20]);
-		r = pg_run(acc->s, PS_FEED_DOC, &p, "feed document");
-		arrs_free(a, NA + 1);
-		return r;
-	}
-	if (r == 0) {
-		v[17] = feed_name;
-		v[18] = hook ? "t" : "f";
-		v[19] = link_identity ? "t" : "f";
-		res = cs_exec(acc->s, CS_INSERT, 21, v, "item insert", &r);
-	}
-	arrs_free(a, NA + 1);
-	if (!res)
-		return r;
-	for (int row = 0; row < PQntuples(res) && acc->nnew < acc->n; row++)
-		acc->new_ids[acc->nnew++] = pg_int(res, row, 0);
-	PQclear(res);
-	return 0;
-}
-
-static int write_edits(struct commit_acc *acc, const char *feed_name, int64_t now)
-{
-	if (!acc->nedits)
-		return 0;
-	enum { NA = 13 };
-	struct arr a[NA] = {{0}};
-	for (size_t k = 0; k < acc->nedits; k++) {
-		arr_int(&a[0], acc->edits[k].id);
-		arr_item(&a[1], &acc->p[acc->edits[k].i]);
-	}
-	char t[24];
-	snprintf(t, sizeof t, "%" PRId64, now);
-	const char *v[2 + NA] = {feed_name, t};
-	int r = arrs_end(a, NA, v + 2);
-	if (r == 0)
-		r = cs_run(acc->s, CS_EDIT, 2 + NA, v, "item update");
-	arrs_free(a, NA);
-	if (r == 0)
-		acc->nupdated = acc->nedits;
-	return r;
-}
-
-static int store_doc(struct pg *s, const struct feed_row *fr, const char *feed_name,
-		     const struct doc *doc, int64_t now, bool hook, struct commit_acc *acc)
-{
-	char *site_canon = url_canonical(doc->feed.link ? doc->feed.link : fr->site_url);
-	bool link_identity = fr->link_identity;
-	acc->s = s;
-	acc->feed = fr->id;
-	int r = acc_init(acc, doc->nitems);
-	if (r < 0 || (r = dedup_plan(doc, &link_identity, &acc->p)) < 0)
-		goto out;
-	if (link_identity && !fr->link_identity)
-		log_notice("feed %s: guids mostly missing or repeated, identifying items by link",
-			   feed_name);
-	/* A feed with neither items nor tombstones (a first fetch) has
-	 * nothing to look up. */
-	if ((fr->has_items || fr->has_tombs) && (r = load(acc, site_canon)) < 0)
-		goto out;
-	if ((r = decide_all(acc, site_canon, now)) < 0 || (r = flush_rekeys(acc)) < 0 ||
-	    (r = write_seen(acc, now)) < 0 ||
-	    (r = write_news(acc, feed_name, link_identity, now, hook)) < 0)
-		goto out;
-	r = write_edits(acc, feed_name, now);
-out:
-	if (acc->p)
-		dedup_free(acc->p, doc->nitems);
-	acc->p = NULL;
-	free(site_canon);
-	return r;
+	enum pst id = what == PROBE_TOMB_KEY ? PS_TOMB_BY_KEY :
+		      what == PROBE_TOMB_LINK ? PS_TOMB_BY_CANON : PS_ITEM_BY_CANON;
+	return lookup(b, id, feed, arg, f);
 }
 
 /* The feed's HTTP state; creates the row if the feed has none yet. */
 static int write_state(struct pg *s, const struct feed_state *fs, const struct doc *doc,
-		       int64_t now, struct feed_row *fr)
+		       int64_t now, struct commit_feed *fr)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
 		struct pgp p = {0};
@@ -834,31 +499,16 @@ static int write_state(struct pg *s, const struct feed_state *fs, const struct d
 	return -EIO;
 }
 
-static int feed_events(struct pg *s, const struct feed_state *fs, unsigned ev, int64_t now)
-{
-	int r = 0;
-	if (!r && (ev & STORE_EV_MOVED))
-		r = pg_event(s, "feed.moved", now, fs->name, 0,
-			     json_pack("{s:o}", "url", json_string_lossy(fs->effective_url)));
-	if (!r && (ev & STORE_EV_GONE))
-		r = pg_event(s, "feed.gone", now, fs->name, 0,
-			     json_pack("{s:i}", "status", fs->last_status));
-	if (!r && (ev & STORE_EV_FAILING))
-		r = pg_event(s, "feed.failing", now, fs->name, 0,
-			     json_pack("{s:o,s:I}", "error", json_string_lossy(fs->last_error),
-				       "failures", (json_int_t)fs->failures));
-	if (!r && (ev & STORE_EV_RECOVERED))
-		r = pg_event(s, "feed.recovered", now, fs->name, 0, NULL);
-	return r;
-}
-
 /* The notification (delivered at commit, to every instance: their
  * long-polls wake too), the commit and, for NEWS, the newest item id and
  * event seq, in one round trip: one query string, a result for each
  * statement. Only a failed COMMIT (or what precedes it) fails the commit;
  * the transaction is over once COMMIT has answered. */
-static int finish(struct pg *s, bool notify, struct store_news *news)
+static int tx_commit(void *b, bool notify, struct store_news *news)
 {
+	struct pg *s = b;
+	if (!notify && !news)
+		return pg_commit(s);
 	char sql[96];
 	snprintf(sql, sizeof sql, "%sCOMMIT%s", notify ? "NOTIFY " PG_NEWS_CHANNEL "; " : "",
 		 news ? "; EXECUTE s" : "");
@@ -890,41 +540,144 @@ static int finish(struct pg *s, bool notify, struct store_news *news)
 	return r ? r : n > commit_at ? 0 : -EIO;
 }
 
-int pg_op_commit_fetch(void *b, const struct feed_state *st, const struct doc *doc,
-		       unsigned feed_events_mask, bool hook, struct store_news *news)
+
+/* --- the primitives of store/backend.h --- */
+
+static int tx_begin(void *b)
 {
-	struct pg *s = b;
-	if (news)
-		memset(news, 0, sizeof *news);
-	if (!st || !st->name)
-		return -EINVAL;
-	int64_t now = time(NULL);
-	struct commit_acc acc = {0};
-	struct feed_row fr = {0};
-	int r = pg_begin(s);
-	if (r < 0)
-		return r;
-	if ((r = write_state(s, st, doc, now, &fr)) < 0)
-		goto fail;
-	/* An empty document says nothing about which items are still listed. */
-	if (doc && doc->nitems && (r = store_doc(s, &fr, st->name, doc, now, hook, &acc)) < 0)
-		goto fail;
-	if ((r = feed_events(s, st, feed_events_mask, now)) < 0)
-		goto fail;
-	if ((r = finish(s, acc.nnew || acc.nupdated || feed_events_mask, news)) < 0)
-		goto fail;
-	if (news) {
-		news->new_ids = acc.new_ids;
-		news->nnew = acc.nnew;
-		news->nupdated = acc.nupdated;
-		acc.new_ids = NULL;
-	}
-	acc_free(&acc);
-	free(fr.site_url);
-	return 0;
-fail:
-	pg_rollback(s);
-	acc_free(&acc);
-	free(fr.site_url);
+	return pg_begin(b);
+}
+
+static void tx_rollback(void *b)
+{
+	pg_rollback(b);
+}
+
+static int event_add(void *b, const char *type, int64_t now, const char *feed,
+		    int64_t item_id, json_t *data)
+{
+	return pg_event(b, type, now, feed, item_id, data);
+}
+
+static int feed_state_write(void *b, const struct feed_state *st, const struct doc *doc,
+			   int64_t now, struct commit_feed *fr)
+{
+	struct commit_feed mine = {0};
+	int r = write_state(b, st, doc, now, fr ? fr : &mine);
+	free(mine.site_url);
 	return r;
 }
+
+/* Everything the rules may ask: prefetched. */
+static int doc_lookup(void *b, struct commit_doc *d)
+{
+	d->prefetched = true;
+	return load(b, d);
+}
+
+/* One statement for them all. */
+static int items_rekey(void *b, const struct commit_doc *d, const struct commit_ref *ref,
+		      size_t n)
+{
+	struct arr a[4] = {{0}};
+	for (size_t k = 0; k < n; k++) {
+		const struct dedup_item *p = &d->p[ref[k].i];
+		arr_int(&a[0], ref[k].id);
+		arr_text(&a[1], p->key);
+		arr_text(&a[2], p->rule);
+		arr_text(&a[3], p->it->guid);
+	}
+	const char *v[4];
+	int r = arrs_end(a, 4, v);
+	if (r == 0)
+		r = cs_run(b, CS_REKEY, 4, v, "item rekey");
+	arrs_free(a, 4);
+	return r;
+}
+
+static int items_seen(void *b, const int64_t *ids, size_t n, int64_t now)
+{
+	struct arr a = {0};
+	for (size_t k = 0; k < n; k++)
+		arr_int(&a, ids[k]);
+	char t[24];
+	snprintf(t, sizeof t, "%" PRId64, now);
+	const char *v[2] = {arr_end(&a), t};
+	int r = v[0] ? cs_run(b, CS_SEEN, 2, v, "item seen") : -ENOMEM;
+	free(a.s);
+	return r;
+}
+
+/* The new items, their events and hooks, and what the document lists
+ * (feeds.listed: the known items, then the new ones), in one statement. */
+static int items_insert(void *b, const struct commit_doc *d, struct commit_insert *w)
+{
+	struct pg *s = b;
+	enum { NA = 15 };
+	struct arr a[NA + 1] = {{0}};
+	w->nnew = 0;
+	for (size_t k = 0; k < w->nnews; k++) {
+		const struct dedup_item *p = &d->p[w->news[k]];
+		arr_text(&a[0], p->key);
+		arr_text(&a[1], p->rule);
+		arr_item(&a[2], p);
+		arr_int(&a[14], item_date(p->it, w->now));
+	}
+	for (size_t k = 0; k < w->nlisted; k++)
+		arr_int(&a[NA], w->listed[k]);
+	char feed[24], t[24];
+	snprintf(feed, sizeof feed, "%" PRId64, d->feed);
+	snprintf(t, sizeof t, "%" PRId64, w->now);
+	const char *v[21] = {feed, t};
+	int r = arrs_end(a, NA, v + 2);
+	PGresult *res = NULL;
+	if (r == 0 && !(v[20] = arr_end(&a[NA])))
+		r = -ENOMEM;
+	if (r == 0 && !w->nnews) {
+		/* Nothing new (most fetches): the plain update costs the server
+		 * less than the insert's statement with empty arrays. */
+		struct pgp p = {0};
+		pgp_int(&p, d->feed);
+		pgp_bool(&p, w->link_identity);
+		pgp_text(&p, v[20]);
+		r = pg_run(s, PS_FEED_DOC, &p, "feed document");
+		arrs_free(a, NA + 1);
+		return r;
+	}
+	if (r == 0) {
+		v[17] = d->feed_name;
+		v[18] = w->hook ? "t" : "f";
+		v[19] = w->link_identity ? "t" : "f";
+		res = cs_exec(s, CS_INSERT, 21, v, "item insert", &r);
+	}
+	arrs_free(a, NA + 1);
+	if (!res)
+		return r;
+	for (int row = 0; row < PQntuples(res) && w->nnew < w->nnews; row++)
+		w->new_ids[w->nnew++] = pg_int(res, row, 0);
+	PQclear(res);
+	return 0;
+}
+
+/* Rewritten with their item.updated events, in one statement. */
+static int items_edit(void *b, const struct commit_doc *d, const struct commit_ref *ref,
+		     size_t n, int64_t now)
+{
+	enum { NA = 13 };
+	struct arr a[NA] = {{0}};
+	for (size_t k = 0; k < n; k++) {
+		arr_int(&a[0], ref[k].id);
+		arr_item(&a[1], &d->p[ref[k].i]);
+	}
+	char t[24];
+	snprintf(t, sizeof t, "%" PRId64, now);
+	const char *v[2 + NA] = {d->feed_name, t};
+	int r = arrs_end(a, NA, v + 2);
+	if (r == 0)
+		r = cs_run(b, CS_EDIT, 2 + NA, v, "item update");
+	arrs_free(a, NA);
+	return r;
+}
+
+const struct store_prims pg_prims = STORE_PRIMS(pg_feed_prims, pg_op_items_rows, pg_op_hook_outcome,
+						 pg_op_items_prune, pg_op_events_rows);

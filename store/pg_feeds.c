@@ -1,5 +1,6 @@
-/* pg_feeds.c — feed rows on PostgreSQL: following the config, loading a
- * feed's state, and the feeds as JSON for the API. */
+/* pg_feeds.c — the PostgreSQL statements of the feed rows (store/feeds.c
+ * has the rules, store/feed_state.c the counts), and the claims, host
+ * manners and instances of a shared store. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,8 +9,9 @@
 #include "core/log.h"
 #include "store/pg_int.h"
 
-static int set_tags(struct pg *s, int64_t feed, char *const *tags)
+static int feed_set_tags(void *b, int64_t feed, char *const *tags)
 {
+	struct pg *s = b;
 	struct pgp p = {0};
 	pgp_int(&p, feed);
 	int r = pg_run(s, PS_TAGS_CLEAR, &p, "tags");
@@ -21,210 +23,144 @@ static int set_tags(struct pg *s, int64_t feed, char *const *tags)
 	return r;
 }
 
-static int set_removed(struct pg *s, int64_t feed, bool removed)
+static int feed_set_removed(void *b, int64_t feed, bool removed)
 {
+	struct pg *s = b;
 	struct pgp p = {0};
 	pgp_int(&p, feed);
 	pgp_bool(&p, removed);
 	return pg_run(s, PS_FEED_REMOVED, &p, "feed removed");
 }
 
-/* One configured feed: added, re-added, or its URL changed. */
-static int sync_feed(struct pg *s, const struct feed_conf *fc, int64_t now)
+static int feed_find(void *b, const char *name, int64_t *id, char **url, bool *removed)
 {
+	struct pg *s = b;
 	struct pgp p = {0};
-	pgp_text(&p, fc->name);
+	pgp_text(&p, name);
 	int r = 0;
 	PGresult *res = pg_exec(s, PS_FEED_ID, &p, "feeds", &r);
 	if (!res)
 		return r;
 	bool known = PQntuples(res) > 0;
-	int64_t id = known ? pg_int(res, 0, 0) : 0;
-	char *url = known ? pg_dup(res, 0, 3) : NULL;
-	bool removed = known && pg_bool(res, 0, 4);
-	PQclear(res);
-	if (!known) {
-		if ((r = pg_feed_id(s, fc->name, fc->url, true, now, &id)) == 0)
-			r = pg_event(s, "feed.added", now, fc->name, 0,
-				     json_pack("{s:o}", "url", json_string_lossy(fc->url)));
-	} else {
-		if (removed && (r = set_removed(s, id, false)) == 0)
-			r = pg_event(s, "feed.added", now, fc->name, 0,
-				     json_pack("{s:o}", "url", json_string_lossy(fc->url)));
-		if (!r && fc->url && (!url || strcmp(url, fc->url) != 0)) {
-			/* A new URL is a new resource: old validators and 410 do not apply. */
-			p.n = 0;
-			pgp_int(&p, id);
-			pgp_text(&p, fc->url);
-			if ((r = pg_run(s, PS_FEED_SYNC_URL, &p, "feed url")) == 0)
-				log_info("feed %s: url changed to %s", fc->name, fc->url);
-		}
+	if (known) {
+		*id = pg_int(res, 0, 0);
+		*url = pg_dup(res, 0, 3);
+		*removed = pg_bool(res, 0, 4);
 	}
-	free(url);
-	if (!r)
-		r = set_tags(s, id, fc->tags);
+	PQclear(res);
+	return known ? 0 : -ENOENT;
+}
+
+static int feed_add(void *b, const char *name, const char *url, int64_t now, int64_t *id)
+{
+	return pg_feed_id(b, name, url, true, now, id);
+}
+
+static int feed_set_url(void *b, int64_t id, const char *url)
+{
+	struct pgp p = {0};
+	pgp_int(&p, id);
+	pgp_text(&p, url);
+	return pg_run(b, PS_FEED_SYNC_URL, &p, "feed url");
+}
+
+static int feeds_each(void *b, feed_each_fn fn, void *ud)
+{
+	int r = 0;
+	PGresult *res = pg_exec(b, PS_FEED_ALL, NULL, "feeds", &r);
+	for (int i = 0; res && i < PQntuples(res) && !r; i++)
+		r = fn(pg_int(res, i, 0), PQgetvalue(res, i, 1), pg_bool(res, i, 3), ud);
+	PQclear(res);
 	return r;
 }
 
-static int cmp_name(const void *a, const void *b)
+static const char *row_text(const struct store_row *r, int col)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return pg_str(r->res, r->row, col);
 }
 
-/* Feeds in the store that the config no longer names. */
-static int sync_removed(struct pg *s, const struct config *c, int64_t now)
+static int64_t row_num(const struct store_row *r, int col)
 {
-	const char **conf = malloc((c->nfeeds ? c->nfeeds : 1) * sizeof *conf);
-	if (!conf)
+	return pg_int(r->res, r->row, col);
+}
+
+static bool row_flag(const struct store_row *r, int col)
+{
+	return pg_bool(r->res, r->row, col);
+}
+
+int pg_rows(struct pg *s, enum pst id, const struct pgp *p, store_row_fn fn, void *ud,
+	    int *n, const char *what)
+{
+	int r = 0;
+	*n = 0;
+	PGresult *res = pg_exec(s, id, p, what, &r);
+	if (!res)
+		return r;
+	struct store_row row = {row_text, row_num, row_flag, res, 0};
+	for (; row.row < PQntuples(res) && r == 0; row.row++)
+		r = fn(&row, ud);
+	*n = PQntuples(res);
+	PQclear(res);
+	return r;
+}
+
+static int feed_row(void *b, const char *name, store_row_fn fn, void *ud)
+{
+	struct pgp p = {0};
+	pgp_text(&p, name);
+	int n;
+	int r = pg_rows(b, PS_FEED_LOAD, &p, fn, ud, &n, "feed load");
+	return r == 0 && !n ? -ENOENT : r;
+}
+
+static int feeds_rows(void *b, const char *name, store_row_fn fn, void *ud)
+{
+	struct pgp p = {0};
+	pgp_text(&p, name);
+	int n;
+	return pg_rows(b, PS_FEEDS_JSON, &p, fn, ud, &n, "feeds json");
+}
+
+static int feeds_facts_each(void *b, const char *const *disabled, size_t ndisabled,
+			    feed_facts_fn fn, void *ud)
+{
+	struct pg *s = b;
+	int r = pg_ready(s);
+	if (r < 0)
+		return r;
+	char *names = pg_text_array(disabled, ndisabled);
+	if (!names)
 		return -ENOMEM;
-	for (size_t i = 0; i < c->nfeeds; i++)
-		conf[i] = c->feeds[i].name;
-	qsort(conf, c->nfeeds, sizeof *conf, cmp_name);
-	int r = 0;
-	PGresult *res = pg_exec(s, PS_FEED_ALL, NULL, "feeds", &r);
-	for (int i = 0; res && i < PQntuples(res) && !r; i++) {
-		const char *name = PQgetvalue(res, i, 1);
-		if (pg_bool(res, i, 3) || bsearch(&name, conf, c->nfeeds, sizeof *conf, cmp_name))
-			continue;
-		if ((r = set_removed(s, pg_int(res, i, 0), true)) == 0)
-			r = pg_event(s, "feed.removed", now, name, 0, NULL);
-	}
-	PQclear(res);
-	free(conf);
-	return r;
-}
-
-int pg_op_feeds_sync(void *b, const struct config *c)
-{
-	struct pg *s = b;
-	int64_t now = time(NULL);
-	int r = pg_begin(s);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < c->nfeeds && !r; i++)
-		r = sync_feed(s, &c->feeds[i], now);
-	if (!r)
-		r = sync_removed(s, c, now);
-	if (!r)
-		r = pg_commit(s);
-	if (r < 0)
-		pg_rollback(s);
-	return r;
-}
-
-int pg_op_feed_load(void *b, const char *name, struct feed_state *out)
-{
-	struct pg *s = b;
-	memset(out, 0, sizeof *out);
-	struct pgp p = {0};
-	pgp_text(&p, name);
-	int r = 0;
-	PGresult *res = pg_exec(s, PS_FEED_LOAD, &p, "feed load", &r);
-	if (!res)
-		return r;
-	if (PQntuples(res) < 1) {
+	const char *const params[1] = { names };
+	/* Not a prepared statement: asked once per GET /v1/status. */
+	PGresult *res = PQexecParams(s->conn,
+		"SELECT removed, gone, name = ANY ($1::text[]), substr(last_error, 1, 9),"
+		" failures > 0, coalesce(last_success, 0) <> 0, count(*)"
+		" FROM feeds GROUP BY 1, 2, 3, 4, 5, 6",
+		1, NULL, params, NULL, NULL, 0);
+	free(names);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		r = pg_fail(s, res, "feed counts");
 		PQclear(res);
-		return -ENOENT;
-	}
-	char **strs[] = {&out->name, &out->url, &out->effective_url, &out->title,
-			 &out->site_url, &out->etag, &out->last_modified};
-	for (int i = 0; i < 7; i++)
-		*strs[i] = pg_dup(res, 0, i);
-	out->last_fetch = pg_int(res, 0, 7);
-	out->last_success = pg_int(res, 0, 8);
-	out->next_due = pg_int(res, 0, 9);
-	out->next_reason = pg_dup(res, 0, 10);
-	out->last_status = (int)pg_int(res, 0, 11);
-	out->last_error = pg_dup(res, 0, 12);
-	out->failures = pg_int(res, 0, 13);
-	out->gone = pg_bool(res, 0, 14);
-	out->link_identity = pg_bool(res, 0, 15);
-	int64_t *counters[] = {&out->n_requests, &out->n_conditional, &out->n_200,
-			       &out->n_304, &out->n_err_net, &out->n_err_http,
-			       &out->n_err_parse, &out->bytes_wire, &out->bytes_decoded,
-			       &out->n_items};
-	for (int i = 0; i < 10; i++)
-		*counters[i] = pg_int(res, 0, 16 + i);
-	out->last_warning = pg_dup(res, 0, 26);
-	out->n_truncated = pg_int(res, 0, 27);
-	PQclear(res);
-	return 0;
-}
-
-static json_t *col_str(const PGresult *r, int row, int i)
-{
-	return json_string_lossy(pg_str(r, row, i));
-}
-
-static json_t *feed_row_json(const PGresult *r, int row)
-{
-	json_t *counters = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-		"requests", (json_int_t)pg_int(r, row, 17),
-		"truncated", (json_int_t)pg_int(r, row, 31),
-		"conditional", (json_int_t)pg_int(r, row, 18),
-		"ok", (json_int_t)pg_int(r, row, 19),
-		"not_modified", (json_int_t)pg_int(r, row, 20),
-		"errors_net", (json_int_t)pg_int(r, row, 21),
-		"errors_http", (json_int_t)pg_int(r, row, 22),
-		"errors_parse", (json_int_t)pg_int(r, row, 23),
-		"bytes_wire", (json_int_t)pg_int(r, row, 24),
-		"bytes_decoded", (json_int_t)pg_int(r, row, 25));
-	const char *tags = pg_str(r, row, 27);
-	json_t *jt = tags ? json_loads(tags, 0, NULL) : NULL;
-	int status = (int)pg_int(r, row, 11);
-	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,"
-			 "s:o,s:b,s:b,s:s,s:o,s:I,s:o,s:I,s:I}",
-		"name", col_str(r, row, 0),
-		"url", col_str(r, row, 1),
-		"effective_url", col_str(r, row, 2),
-		"title", col_str(r, row, 3),
-		"site_url", col_str(r, row, 4),
-		"etag", col_str(r, row, 5),
-		"last_modified", col_str(r, row, 6),
-		"last_fetch", pg_json_time(pg_int(r, row, 7)),
-		"last_success", pg_json_time(pg_int(r, row, 8)),
-		"next_due", pg_json_time(pg_int(r, row, 9)),
-		"next_reason", col_str(r, row, 10),
-		"last_status", status ? json_integer(status) : json_null(),
-		"last_error", col_str(r, row, 12),
-		"failures", (json_int_t)pg_int(r, row, 13),
-		"last_warning", col_str(r, row, 30),
-		"gone", pg_bool(r, row, 14),
-		"removed", pg_bool(r, row, 16),
-		"identity", pg_bool(r, row, 15) ? "link" : "guid",
-		"tags", jt ? jt : json_array(),
-		"items", (json_int_t)pg_int(r, row, 26),
-		"counters", counters,
-		"hooks_pending", (json_int_t)pg_int(r, row, 28),
-		"hooks_failed", (json_int_t)pg_int(r, row, 29));
-}
-
-int pg_op_feeds_json(void *b, const char *name, json_t **out)
-{
-	struct pg *s = b;
-	*out = NULL;
-	struct pgp p = {0};
-	pgp_text(&p, name);
-	int r = 0;
-	PGresult *res = pg_exec(s, PS_FEEDS_JSON, &p, "feeds json", &r);
-	if (!res)
 		return r;
-	int n = PQntuples(res);
-	if (name) {
-		if (n < 1) {
-			PQclear(res);
-			return -ENOENT;
-		}
-		*out = feed_row_json(res, 0);
-	} else {
-		json_t *arr = json_array();
-		for (int i = 0; i < n; i++)
-			json_array_append_new(arr, feed_row_json(res, i));
-		*out = arr;
+	}
+	for (int i = 0; i < PQntuples(res) && r == 0; i++) {
+		struct feedstate_facts f = {
+			.removed = pg_bool(res, i, 0),
+			.gone = pg_bool(res, i, 1),
+			.disabled = pg_bool(res, i, 2),
+			.last_error = pg_str(res, i, 3),
+			.failures = pg_bool(res, i, 4),
+			.succeeded = pg_bool(res, i, 5),
+		};
+		r = fn(&f, pg_int(res, i, 6), ud);
 	}
 	PQclear(res);
-	return 0;
+	return r;
 }
+
+const struct feed_prims pg_feed_prims = FEED_PRIMS;
 
 int pg_op_claim_feed(void *b, const struct feed_state *st, int64_t now, int64_t lease,
 		     struct store_host *host)
@@ -282,6 +218,11 @@ int pg_op_host_push(void *b, const char *host, int64_t ms)
 	pgp_text(&p, host);
 	pgp_int(&p, ms);
 	return pg_run(s, PS_HOST_PUSH, &p, "host push-back");
+}
+
+static json_t *col_str(const PGresult *r, int row, int i)
+{
+	return json_string_lossy(pg_str(r, row, i));
 }
 
 int pg_op_instances_json(void *b, int64_t now, json_t **out)

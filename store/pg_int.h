@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "store/store.h"
+#include "store/backend.h"
 
 /* Every fixed statement, prepared once per connection (named "s<N>"). */
 enum pst {
@@ -59,27 +59,13 @@ enum pst {
 	PS__COUNT
 };
 
-/* Shapes of the items query: one bit per optional filter. */
-enum {
-	PQ_BEFORE = 1 << 0,
-	PQ_FEEDS = 1 << 1,
-	PQ_TAG = 1 << 2,
-	PQ_FTS = 1 << 3,
-	PQ_SINCE = 1 << 4,
-	PQ_DISTINCT = 1 << 5,
-	PQ_DESC = 1 << 6,
-	PQ_STATUS = 1 << 7,      /* read = $8 */
-	PQ_STARRED = 1 << 8,
-	PQ__SHAPES = 1 << 9
-};
-
 struct pg {
 	PGconn *conn;
 	char *label;             /* database and host for messages: never the URI */
 	char *spec;              /* the URI, for store_reopen: never logged */
 	bool prepared;           /* the fixed statements exist on this connection */
 	int commit_pid;          /* the server session pg_commit.c's statements were prepared on */
-	bool iq[PQ__SHAPES];     /* items query shapes prepared on this connection */
+	bool iq[IQ__SHAPES];     /* items query shapes prepared on this connection */
 	bool in_tx;
 	bool registered;         /* in the instances table */
 	bool listen;             /* the connection news arrive on (not a reopened one) */
@@ -100,12 +86,6 @@ struct pg {
 /* Commits with news notify this channel; every instance listens to it. */
 #define PG_NEWS_CHANNEL "feedd_news"
 
-/* The columns pg_item_json() reads, in its order (items i JOIN feeds f). */
-#define PG_ITEM_COLS \
-	"i.id, f.name, i.guid, i.url, i.title, i.author, i.summary, i.content," \
-	" i.published, i.updated, i.categories, i.enclosures, i.first_seen," \
-	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date, i.read, i.starred"
-
 /* Parameters of one statement, as text (libpq's text format). */
 #define PGP_MAX 32
 struct pgp {
@@ -120,6 +100,9 @@ void pgp_bool(struct pgp *p, bool b);
 /* IDS as a bigint[] literal ("{1,2}"), in a string the caller frees after
  * the statement; NULL on -ENOMEM. */
 char *pg_id_array(const int64_t *ids, size_t n);
+/* N strings (NULL as "") as a text[] literal, every element quoted, \ and
+ * " escaped; the caller frees it. NULL on -ENOMEM. */
+char *pg_text_array(const char *const *strs, size_t n);
 
 /* Runs statement ID; the result (caller PQclears) or NULL after logging
  * the server's message, with *ERR (may be NULL) set to a negative errno. */
@@ -146,7 +129,7 @@ char *pg_dup(const PGresult *r, int row, int col);
 const char *pg_str(const PGresult *r, int row, int col);
 json_t *pg_json_time(int64_t t);
 
-/* An item row (PG_ITEM_COLS starting at column FIRST) as API JSON. */
+/* An item row (STORE_ITEM_COLS starting at column FIRST) as API JSON. */
 json_t *pg_item_json(const PGresult *r, int row, int first);
 
 /* Records an event; DATA (may be NULL) is stolen. */
@@ -160,29 +143,29 @@ int pg_feed_id(struct pg *s, const char *name, const char *url, bool create,
 extern const char *const pg_migrations[];
 extern const int pg_schema_version;
 
+/* FN for each row of statement ID with P, as a struct store_row; *N how
+ * many; 0, FN's negative return, or a failure (pg_feeds.c). */
+int pg_rows(struct pg *s, enum pst id, const struct pgp *p, store_row_fn fn, void *ud,
+	    int *n, const char *what);
+
+/* The feed rows' primitives (pg_feeds.c). */
+extern const struct feed_prims pg_feed_prims;
+
 /* The entries of pg_store_ops, by file. */
-int pg_op_feeds_sync(void *b, const struct config *c);
-int pg_op_feed_load(void *b, const char *name, struct feed_state *out);
-int pg_op_feeds_json(void *b, const char *name, json_t **out);
-int pg_op_commit_fetch(void *b, const struct feed_state *st, const struct doc *doc,
-		       unsigned ev, bool hook, struct store_news *news);
-int pg_op_items_each(void *b, const struct item_query *q, store_item_fn fn, void *ud,
-		     int64_t *next);
-int pg_op_feed_counts(void *b, const char *const *disabled, size_t ndisabled,
-		      struct store_feed_counts *out);
-int pg_op_events(void *b, int64_t after, int limit, json_t **events, int64_t *next);
+int pg_op_items_rows(void *b, const struct items_args *a, store_item_fn fn, void *ud);
+int pg_op_events_rows(void *b, int64_t after, int limit, store_row_fn fn, void *ud);
 int pg_op_last_ids(void *b, int64_t *last_item_id, int64_t *last_event_seq);
 int pg_op_consumer_get(void *b, const char *name, bool create, bool from_now,
 		       int64_t *cursor);
 int pg_op_consumer_ack(void *b, const char *name, int64_t upto);
 int pg_op_consumers_json(void *b, json_t **out);
-int pg_op_prune(void *b, const char *feed, int64_t now, int64_t retention,
-		int64_t max_items, int batch, int *pruned);
+int pg_op_items_prune(void *b, const char *feed, int64_t now, int64_t retention,
+		      int64_t max_items, int batch, int *deleted);
 int pg_op_hook_due(void *b, int64_t now, int max, const int64_t *skip, size_t nskip,
 		   struct hook_job **jobs, size_t *n);
 int pg_op_hook_release(void *b, const int64_t *ids, size_t n, int64_t now);
-int pg_op_hook_result(void *b, int64_t item_id, bool ok, int64_t next_try,
-		      const char *error);
+int pg_op_hook_outcome(void *b, int64_t item_id, bool ok, int64_t next_try,
+		       const char *error, bool *found, char **feed);
 int pg_op_hook_parked_json(void *b, const char *feed, json_t **out);
 int pg_op_hook_retry(void *b, const char *feed, int64_t now, int64_t *n);
 int pg_op_claim_feed(void *b, const struct feed_state *st, int64_t now, int64_t lease,
@@ -190,5 +173,4 @@ int pg_op_claim_feed(void *b, const struct feed_state *st, int64_t now, int64_t 
 int pg_op_host_answer(void *b, const char *host, bool is429, int64_t *n429);
 int pg_op_host_push(void *b, const char *host, int64_t ms);
 int pg_op_instances_json(void *b, int64_t now, json_t **out);
-
 #endif

@@ -62,20 +62,8 @@ static int items_stmt(struct pg *s, unsigned shape, char name[16])
 	if (r < 0 || s->iq[shape])
 		return r;
 	char sql[1536];
-	int n = snprintf(sql, sizeof sql,
-		"SELECT " PG_ITEM_COLS " FROM items i JOIN feeds f ON f.id = i.feed"
-		" WHERE i.id > $1%s%s%s%s%s%s%s%s ORDER BY i.id%s LIMIT $7",
-		shape & PQ_BEFORE ? " AND i.id < $2" : "",
-		shape & PQ_FEEDS ? " AND f.name = ANY ($3)" : "",
-		shape & PQ_TAG ? " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = $4)" : "",
-		shape & PQ_FTS ? " AND i.fts @@ plainto_tsquery('simple', $5)" : "",
-		shape & PQ_SINCE ? " AND i.sort_date >= $6" : "",
-		shape & PQ_DISTINCT ? " AND (i.duplicate_of IS NULL OR NOT EXISTS"
-				      " (SELECT 1 FROM items o WHERE o.id = i.duplicate_of))" : "",
-		shape & PQ_STATUS ? " AND i.read = $8" : "",
-		shape & PQ_STARRED ? " AND i.starred" : "",
-		shape & PQ_DESC ? " DESC" : "");
-	if (n < 0 || (size_t)n >= sizeof sql)
+	if (items_sql(sql, sizeof sql, shape, '$', " AND f.name = ANY ($3)",
+		      " AND i.fts @@ plainto_tsquery('simple', $5)") < 0)
 		return -EINVAL;
 	PGresult *res = PQprepare(s->conn, name, sql, 8, iq_types);
 	r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_fail(s, res, "items query");
@@ -85,8 +73,7 @@ static int items_stmt(struct pg *s, unsigned shape, char name[16])
 	return r;
 }
 
-/* Feed names as a text[] literal: every element quoted, \ and " escaped. */
-static char *feeds_array(const char *const *feeds, size_t n)
+char *pg_text_array(const char *const *feeds, size_t n)
 {
 	size_t len = 3;
 	for (size_t i = 0; i < n; i++)
@@ -112,46 +99,27 @@ static char *feeds_array(const char *const *feeds, size_t n)
 	return out;
 }
 
-int pg_op_items_each(void *b, const struct item_query *q, store_item_fn fn, void *ud,
-		     int64_t *next)
+int pg_op_items_rows(void *b, const struct items_args *a, store_item_fn fn, void *ud)
 {
 	struct pg *s = b;
-	int64_t after = q->after > 0 ? q->after : 0;
-	if (next)
-		*next = after;
-	if (q->consumer) {
-		int64_t cursor;
-		int r = pg_op_consumer_get(s, q->consumer, false, false, &cursor);
-		if (r < 0)
-			return r;
-		if (cursor > after)
-			after = cursor;
-		if (next)
-			*next = after;
-	}
-	bool fts = q->q && q->q[strspn(q->q, " \t\r\n")];
-	unsigned shape = (q->before > 0 ? PQ_BEFORE : 0) | (q->nfeeds ? PQ_FEEDS : 0) |
-			 (q->tag ? PQ_TAG : 0) | (fts ? PQ_FTS : 0) |
-			 (q->since != DATE_NONE ? PQ_SINCE : 0) |
-			 (q->distinct ? PQ_DISTINCT : 0) | (q->desc ? PQ_DESC : 0) |
-			 (q->status != ITEMQ_ANY ? PQ_STATUS : 0) | (q->starred ? PQ_STARRED : 0);
+	bool fts = a->q && a->q[strspn(a->q, " \t\r\n")];
+	unsigned shape = items_shape(a, fts);
 	char name[16];
 	int r = items_stmt(s, shape, name);
 	if (r < 0)
 		return r;
-	char *feeds = q->nfeeds ? feeds_array(q->feeds, q->nfeeds) : NULL;
-	if (q->nfeeds && !feeds)
+	char *feeds = a->nfeeds ? pg_text_array(a->feeds, a->nfeeds) : NULL;
+	if (a->nfeeds && !feeds)
 		return -ENOMEM;
-	int limit = q->limit < 1 ? 1 : q->limit > 1000 ? 1000 : q->limit;
 	struct pgp p = {0};
-	pgp_int(&p, after);
-	pgp_int(&p, q->before);
+	pgp_int(&p, a->after);
+	pgp_int(&p, a->before);
 	pgp_text(&p, feeds);
-	pgp_text(&p, q->tag);
-	pgp_text(&p, fts ? q->q : NULL);
-	pgp_date(&p, q->since);
-	pgp_int(&p, limit);
-	pgp_bool(&p, q->status == ITEMQ_READ);
+	pgp_text(&p, a->tag);
+	pgp_text(&p, fts ? a->q : NULL);
+	pgp_date(&p, a->since);
+	pgp_int(&p, a->limit);
+	pgp_bool(&p, a->status == ITEMQ_READ);
 	PGresult *res = PQexecPrepared(s->conn, name, p.n, p.v, NULL, NULL, 0);
 	free(feeds);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -159,61 +127,22 @@ int pg_op_items_each(void *b, const struct item_query *q, store_item_fn fn, void
 		PQclear(res);
 		return r;
 	}
-	int64_t top = after;
 	for (int i = 0; i < PQntuples(res) && r >= 0; i++) {
 		struct item_row row;
 		pg_item_row(res, i, 0, &row);
-		if (row.id > top)
-			top = row.id;
 		r = fn(&row, ud);
 	}
 	PQclear(res);
-	if (r < 0)
-		return r;
-	/* Newest first or not, the cursor is the highest id handed out. */
-	if (next)
-		*next = top;
-	return 0;
+	return r < 0 ? r : 0;
 }
 
-int pg_op_events(void *b, int64_t after, int limit, json_t **events, int64_t *next)
+int pg_op_events_rows(void *b, int64_t after, int limit, store_row_fn fn, void *ud)
 {
-	struct pg *s = b;
-	*events = NULL;
-	if (next)
-		*next = after;
 	struct pgp p = {0};
 	pgp_int(&p, after);
-	pgp_int(&p, limit < 1 ? 1 : limit > 1000 ? 1000 : limit);
-	int r = 0;
-	PGresult *res = pg_exec(s, PS_EVENTS, &p, "events", &r);
-	if (!res)
-		return r;
-	json_t *arr = json_array();
-	for (int i = 0; i < PQntuples(res); i++) {
-		int64_t seq = pg_int(res, i, 0);
-		json_t *e = json_loads_or(pg_str(res, i, 5), json_object());
-		if (!json_is_object(e)) {
-			json_decref(e);
-			e = json_object();
-		}
-		json_object_set_new(e, "seq", json_integer(seq));
-		json_object_set_new(e, "type", json_string(pg_str(res, i, 1)));
-		json_object_set_new(e, "time", pg_json_time(pg_int(res, i, 2)));
-		json_object_set_new(e, "feed", json_string_lossy(pg_str(res, i, 3)));
-		if (!PQgetisnull(res, i, 4)) {
-			json_object_set_new(e, "item", json_integer(pg_int(res, i, 4)));
-			/* NULL once the item was pruned. */
-			json_object_set_new(e, "title", json_string_lossy(pg_str(res, i, 6)));
-			json_object_set_new(e, "url", json_string_lossy(pg_str(res, i, 7)));
-		}
-		json_array_append_new(arr, e);
-		if (next)
-			*next = seq;
-	}
-	PQclear(res);
-	*events = arr;
-	return 0;
+	pgp_int(&p, limit);
+	int n;
+	return pg_rows(b, PS_EVENTS, &p, fn, ud, &n, "events");
 }
 
 /* --- consumers --- */
@@ -349,38 +278,25 @@ int pg_op_hook_release(void *b, const int64_t *ids, size_t n, int64_t now)
 	return r;
 }
 
-int pg_op_hook_result(void *b, int64_t item_id, bool ok, int64_t next_try,
-		      const char *error)
+int pg_op_hook_outcome(void *b, int64_t item_id, bool ok, int64_t next_try,
+		       const char *error, bool *found, char **feed)
 {
 	struct pg *s = b;
 	enum pst id = ok ? PS_HOOK_DONE : next_try ? PS_HOOK_RETRY : PS_HOOK_GIVE_UP;
-	int r = pg_begin(s);
-	if (r < 0)
-		return r;
 	struct pgp p = {0};
 	pgp_int(&p, item_id);
 	if (!ok) {
 		pgp_int(&p, next_try);
 		pgp_text(&p, error);
 	}
+	int r = 0;
 	PGresult *res = pg_exec(s, id, &p, "hook result", &r);
-	if (res) {
-		bool found = strcmp(PQcmdTuples(res), "0") != 0;
-		char *feed = id == PS_HOOK_GIVE_UP && PQntuples(res) > 0 ? pg_dup(res, 0, 0) : NULL;
-		PQclear(res);
-		if (!found)
-			r = -ENOENT;
-		else if (feed)
-			/* Given up: say so where the feed's owner looks. */
-			r = pg_event(s, "hook.failed", time(NULL), feed, item_id,
-				     json_pack("{s:o}", "error", json_string_lossy(error)));
-		free(feed);
-	}
-	if (!r)
-		r = pg_commit(s);
-	if (r < 0)
-		pg_rollback(s);
-	return r;
+	if (!res)
+		return r;
+	*found = strcmp(PQcmdTuples(res), "0") != 0;
+	*feed = id == PS_HOOK_GIVE_UP && PQntuples(res) > 0 ? pg_dup(res, 0, 0) : NULL;
+	PQclear(res);
+	return 0;
 }
 
 int pg_op_hook_parked_json(void *b, const char *feed, json_t **out)
@@ -427,19 +343,12 @@ int pg_op_hook_retry(void *b, const char *feed, int64_t now, int64_t *n)
 
 /* --- retention --- */
 
-int pg_op_prune(void *b, const char *feed, int64_t now, int64_t retention,
-		int64_t max_items, int batch, int *pruned)
+int pg_op_items_prune(void *b, const char *feed, int64_t now, int64_t retention,
+		      int64_t max_items, int batch, int *deleted)
 {
 	struct pg *s = b;
-	if (pruned)
-		*pruned = 0;
-	if ((retention <= 0 && max_items <= 0) || batch < 1)
-		return 0;
-	int r = pg_begin(s);
-	if (r < 0)
-		return r;
 	enum pst ids[2] = {PS_PRUNE_TOMB, PS_PRUNE_DELETE};
-	int deleted = 0;
+	int r = 0;
 	for (int i = 0; i < 2 && !r; i++) {
 		struct pgp p = {0};
 		pgp_text(&p, feed);
@@ -451,53 +360,9 @@ int pg_op_prune(void *b, const char *feed, int64_t now, int64_t retention,
 			pgp_int(&p, now);
 		PGresult *res = pg_exec(s, ids[i], &p, "prune", &r);
 		if (res && i == 1)
-			deleted = atoi(PQcmdTuples(res));
+			*deleted = atoi(PQcmdTuples(res));
 		PQclear(res);
 	}
-	if (!r)
-		r = pg_commit(s);
-	if (r < 0) {
-		pg_rollback(s);
-		return r;
-	}
-	if (pruned)
-		*pruned = deleted;
-	return 0;
+	return r;
 }
 
-/* The API's feed states (daemon/api.c, feed_state_of) counted in one
- * aggregate query rather than one JSON object per feed. */
-int pg_op_feed_counts(void *b, const char *const *disabled, size_t ndisabled,
-		      struct store_feed_counts *out)
-{
-	struct pg *s = b;
-	int r = pg_ready(s);
-	if (r < 0)
-		return r;
-	char *names = feeds_array(disabled, ndisabled);
-	if (!names)
-		return -ENOMEM;
-	const char *const params[1] = { names };
-	PGresult *res = PQexecParams(s->conn,
-		"SELECT CASE WHEN removed THEN 0 WHEN gone THEN 1 WHEN name = ANY ($1::text[])"
-		" THEN 2 WHEN last_error LIKE 'truncated%' THEN 6"
-		" WHEN failures > 0 OR last_error IS NOT NULL THEN 3"
-		" WHEN coalesce(last_success, 0) = 0 THEN 4"
-		" ELSE 5 END AS st, count(*) FROM feeds GROUP BY st",
-		1, NULL, params, NULL, NULL, 0);
-	free(names);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		r = pg_fail(s, res, "feed counts");
-		PQclear(res);
-		return r;
-	}
-	int64_t *slot[7] = { &out->removed, &out->gone, &out->disabled, &out->failing,
-			     &out->fresh, &out->ok, &out->truncated };
-	for (int i = 0; i < PQntuples(res); i++) {
-		int64_t k = pg_int(res, i, 0);
-		if (k >= 0 && k < 7)
-			*slot[k] = pg_int(res, i, 1);
-	}
-	PQclear(res);
-	return 0;
-}

@@ -115,10 +115,15 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_CONSUMERS] =
 		"SELECT name, cursor, created, acked,"
 		" (SELECT count(*) FROM items WHERE id > consumers.cursor) FROM consumers ORDER BY name",
+	/* One at a time per feed, in item order: only each feed's oldest
+	 * pending delivery (running, retrying or due) may be handed out; a
+	 * parked one no longer holds the rest back. */
 	[ST_HOOK_DUE] =
 		"SELECT h.attempts, " STORE_ITEM_COLS " FROM hook_deliveries h"
 		" JOIN items i ON i.id = h.item_id JOIN feeds f ON f.id = i.feed"
-		" WHERE h.given_up = 0 AND h.next_try <= ?1 ORDER BY h.next_try, h.item_id LIMIT ?2",
+		" WHERE h.given_up = 0 AND h.next_try <= ?1 AND h.item_id IN"
+		" (SELECT min(item_id) FROM hook_deliveries WHERE given_up = 0 GROUP BY feed)"
+		" ORDER BY h.next_try, h.item_id LIMIT ?2",
 	[ST_HOOK_DONE] = "DELETE FROM hook_deliveries WHERE item_id = ?1",
 	[ST_HOOK_RETRY] =
 		"UPDATE hook_deliveries SET attempts = attempts + 1, next_try = ?2,"
@@ -164,7 +169,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" (SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size())",
 };
 
-int store_fail(struct store *s, int rc, const char *what)
+int store_fail(struct sqlite_store *s, int rc, const char *what)
 {
 	log_err("store %s: %s: %s", s && s->path ? s->path : "", what,
 		s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -182,7 +187,7 @@ int store_fail(struct store *s, int rc, const char *what)
 	}
 }
 
-sqlite3_stmt *store_stmt(struct store *s, enum stmt id)
+sqlite3_stmt *store_stmt(struct sqlite_store *s, enum stmt id)
 {
 	return s->st[id];
 }
@@ -193,7 +198,7 @@ void store_done(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
-int store_exec_stmt(struct store *s, enum stmt id, const char *what)
+int store_exec_stmt(struct sqlite_store *s, enum stmt id, const char *what)
 {
 	sqlite3_stmt *st = s->st[id];
 	int rc = sqlite3_step(st);
@@ -203,10 +208,10 @@ int store_exec_stmt(struct store *s, enum stmt id, const char *what)
 	return 0;
 }
 
-int store_begin(struct store *s) { return store_exec_stmt(s, ST_BEGIN, "begin"); }
-int store_commit(struct store *s) { return store_exec_stmt(s, ST_COMMIT, "commit"); }
+int store_begin(struct sqlite_store *s) { return store_exec_stmt(s, ST_BEGIN, "begin"); }
+int store_commit(struct sqlite_store *s) { return store_exec_stmt(s, ST_COMMIT, "commit"); }
 
-void store_rollback(struct store *s)
+void store_rollback(struct sqlite_store *s)
 {
 	if (!sqlite3_get_autocommit(s->db)) {
 		sqlite3_stmt *st = s->st[ST_ROLLBACK];
@@ -241,18 +246,6 @@ json_t *store_json_time(int64_t t)
 }
 
 /* --- opening --- */
-
-static char *fmt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt_err(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *m = NULL;
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
-	va_end(ap);
-	return m;
-}
 
 static char *store_path(const char *spec, const char *state_dir)
 {
@@ -289,7 +282,7 @@ static char *query_text(sqlite3 *db, const char *sql, int *rc)
  *
  * quick_check reads the whole file: seconds for a gigabyte. After a clean
  * close (the last connection closed, the WAL checkpointed away) the file
- * cannot need it unless something else wrote to it since, so store_close()
+ * cannot need it unless something else wrote to it since, so sqlite_store_close()
  * leaves PATH-clean holding the file's device, inode, size and mtime, and
  * the next open checks only when the mark is missing (a crash, a kill, a
  * first open) or the file differs from it (restored, edited, scribbled
@@ -357,7 +350,7 @@ static void mark_leave(const char *path)
 }
 
 /* The first connection's look at the file, before anything is written. */
-static int check_file(struct store *s, bool clean, char **err)
+static int check_file(struct sqlite_store *s, bool clean, char **err)
 {
 	int rc;
 	sqlite3_busy_timeout(s->db, 5000);
@@ -384,7 +377,7 @@ static int check_file(struct store *s, bool clean, char **err)
 
 /* Pragmas and the checkpointer for a writer connection; SHARE is the
  * checkpointer of the store's first connection, or NULL for that one. */
-static int setup_connection(struct store *s, struct sqlite_ckpt *share, char **err)
+static int setup_connection(struct sqlite_store *s, struct sqlite_ckpt *share, char **err)
 {
 	int rc;
 	s->busy_ms = 5000;
@@ -407,7 +400,7 @@ static int setup_connection(struct store *s, struct sqlite_ckpt *share, char **e
 		return -EIO;
 	}
 	/* Checkpoints run beside the commits, not inside them (sqlite_ckpt.c);
-	 * store_checkpoint() runs one too. */
+	 * sqlite_store_checkpoint() runs one too. */
 	char *ps = query_text(s->db, "PRAGMA page_size", &rc);
 	int page = ps ? atoi(ps) : 0;
 	free(ps);
@@ -431,7 +424,7 @@ static int setup_connection(struct store *s, struct sqlite_ckpt *share, char **e
 }
 
 /* Applies every pending migration in one transaction. */
-static int migrate(struct store *s, char **err)
+static int migrate(struct sqlite_store *s, char **err)
 {
 	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
@@ -482,7 +475,7 @@ static int migrate(struct store *s, char **err)
 	return 0;
 }
 
-static int prepare_all(struct store *s, char **err)
+static int prepare_all(struct sqlite_store *s, char **err)
 {
 	for (int i = 0; i < ST__COUNT; i++) {
 		int rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
@@ -506,13 +499,13 @@ static void sqlite_global_config(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-int store_open(const char *spec, const char *state_dir, struct store **out, char **err)
+int sqlite_store_open(const char *spec, const char *state_dir, struct sqlite_store **out, char **err)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, sqlite_global_config);
 	*out = NULL;
 	*err = NULL;
-	struct store *s = calloc(1, sizeof *s);
+	struct sqlite_store *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
 	s->path = store_path(spec, state_dir);
@@ -542,14 +535,14 @@ int store_open(const char *spec, const char *state_dir, struct store **out, char
 fail:
 	if (!*err)
 		*err = fmt_err("store %s: cannot open", s->path);
-	store_close(s);
+	sqlite_store_close(s);
 	return r;
 }
 
-int store_open_reader(struct store *s, struct store **out)
+int sqlite_store_open_reader(struct sqlite_store *s, struct sqlite_store **out)
 {
 	*out = NULL;
-	struct store *r = calloc(1, sizeof *r);
+	struct sqlite_store *r = calloc(1, sizeof *r);
 	if (!r)
 		return -ENOMEM;
 	char *err = NULL;
@@ -578,15 +571,15 @@ fail:
 	log_err("store %s: cannot open a reader: %s", s->path,
 		err ? err : r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc));
 	free(err);
-	store_close(r);
+	sqlite_store_close(r);
 	return (rc & 0xff) == SQLITE_NOMEM ? -ENOMEM : -EIO;
 }
 
-int store_reopen(struct store *orig, struct store **out, char **err)
+int sqlite_store_reopen(struct sqlite_store *orig, struct sqlite_store **out, char **err)
 {
 	*out = NULL;
 	*err = NULL;
-	struct store *s = calloc(1, sizeof *s);
+	struct sqlite_store *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
 	int r;
@@ -614,11 +607,11 @@ int store_reopen(struct store *orig, struct store **out, char **err)
 fail:
 	if (!*err)
 		*err = fmt_err("store %s: cannot open another connection", s->path);
-	store_close(s);
+	sqlite_store_close(s);
 	return r;
 }
 
-void store_close(struct store *s)
+void sqlite_store_close(struct sqlite_store *s)
 {
 	if (!s)
 		return;
@@ -642,7 +635,7 @@ void store_close(struct store *s)
 
 /* --- figures and upkeep --- */
 
-int store_last_ids(struct store *s, int64_t *last_item_id, int64_t *last_event_seq)
+int sqlite_store_last_ids(struct sqlite_store *s, int64_t *last_item_id, int64_t *last_event_seq)
 {
 	enum stmt ids[2] = {ST_LAST_ITEM, ST_LAST_EVENT};
 	int64_t *outs[2] = {last_item_id, last_event_seq};
@@ -660,7 +653,7 @@ int store_last_ids(struct store *s, int64_t *last_item_id, int64_t *last_event_s
 	return 0;
 }
 
-int store_figures(struct store *s, struct store_figures *f)
+int sqlite_store_figures(struct sqlite_store *s, struct store_figures *f)
 {
 	memset(f, 0, sizeof *f);
 	sqlite3_stmt *st = s->st[ST_FIGURES];
@@ -694,10 +687,10 @@ int store_figures(struct store *s, struct store_figures *f)
 #define EVENTS_KEEP_MAX 1000000
 #define EVENTS_EXPIRE_BATCH 10000
 
-static int expire_events(struct store *s)
+static int expire_events(struct sqlite_store *s)
 {
 	int64_t last = 0;
-	int r = store_last_ids(s, NULL, &last);
+	int r = sqlite_store_last_ids(s, NULL, &last);
 	if (r < 0)
 		return r;
 	sqlite3_stmt *st = s->st[ST_EVENTS_EXPIRE];
@@ -714,7 +707,7 @@ static int expire_events(struct store *s)
 	return 0;
 }
 
-int store_checkpoint(struct store *s)
+int sqlite_store_checkpoint(struct sqlite_store *s)
 {
 	/* First the index, so that its pages are in this checkpoint. */
 	int64_t indexed = 0;
@@ -743,7 +736,7 @@ int store_checkpoint(struct store *s)
 	return 0;
 }
 
-int store_release_memory(struct store *s)
+int sqlite_store_release_memory(struct sqlite_store *s)
 {
 	int rc = sqlite3_db_release_memory(s->db);
 	return rc == SQLITE_OK ? 0 : store_fail(s, rc, "release memory");
@@ -751,7 +744,7 @@ int store_release_memory(struct store *s)
 
 /* --- shared pieces --- */
 
-int store_event(struct store *s, const char *type, int64_t now, const char *feed,
+int store_event(struct sqlite_store *s, const char *type, int64_t now, const char *feed,
 		int64_t item_id, json_t *data)
 {
 	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
@@ -769,7 +762,7 @@ int store_event(struct store *s, const char *type, int64_t now, const char *feed
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "event");
 }
 
-int store_feed_id(struct store *s, const char *name, const char *url, bool create,
+int store_feed_id(struct sqlite_store *s, const char *name, const char *url, bool create,
 		  int64_t now, int64_t *id)
 {
 	sqlite3_stmt *st = s->st[ST_FEED_ID];

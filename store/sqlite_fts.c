@@ -5,7 +5,7 @@
  * small segment per document, over half of an insert's cost. Here one
  * transaction indexes up to FTS_BATCH items and moves the
  * watermark store_meta.fts_upto with them, so a kill leaves either both or
- * neither. store_checkpoint() (the daemon's upkeep timer) and every text
+ * neither. sqlite_store_checkpoint() (the daemon's upkeep timer) and every text
  * search (store_items with q) catch up first, so a search sees every item
  * committed before it. */
 #include <errno.h>
@@ -28,7 +28,7 @@ static int64_t fts_batch_size(void)
 	return v > 0 ? v : FTS_BATCH;
 }
 
-static int one_int(struct store *s, enum stmt id, int64_t a, int64_t b, int nbind,
+static int one_int(struct sqlite_store *s, enum stmt id, int64_t a, int64_t b, int nbind,
 		   int64_t *out, const char *what)
 {
 	sqlite3_stmt *st = store_stmt(s, id);
@@ -46,7 +46,7 @@ static int one_int(struct store *s, enum stmt id, int64_t a, int64_t b, int nbin
 }
 
 /* One batch in its own transaction; *DONE when nothing was left. */
-static int fts_batch(struct store *s, int64_t *indexed, bool *done)
+static int fts_batch(struct sqlite_store *s, int64_t *indexed, bool *done)
 {
 	int r = store_begin(s);
 	if (r < 0)
@@ -88,7 +88,7 @@ fail:
 	return r;
 }
 
-int store_fts_catch_up(struct store *s, int64_t *indexed)
+int store_fts_catch_up(struct sqlite_store *s, int64_t *indexed)
 {
 	int64_t n = 0, pending = 0;
 	if (indexed)

@@ -6,36 +6,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
-/* This backend sits behind the dispatcher (store/store.c, store/backend.h):
- * inside it the interface's functions keep their store.h names and
- * signatures, but are compiled as sqlite_store_* (sqlite_ops.c hands them
- * to the dispatcher). Function-like macros, so that struct tags such as
- * struct store_figures keep their names. */
-#define store_open(...) sqlite_store_open(__VA_ARGS__)
-#define store_close(...) sqlite_store_close(__VA_ARGS__)
-#define store_reopen(...) sqlite_store_reopen(__VA_ARGS__)
-#define store_feeds_sync(...) sqlite_store_feeds_sync(__VA_ARGS__)
-#define store_feed_load(...) sqlite_store_feed_load(__VA_ARGS__)
-#define store_commit_fetch(...) sqlite_store_commit_fetch(__VA_ARGS__)
-#define store_items_each(...) sqlite_store_items_each(__VA_ARGS__)
-#define store_open_reader(...) sqlite_store_open_reader(__VA_ARGS__)
-#define store_feed_counts(...) sqlite_store_feed_counts(__VA_ARGS__)
-#define store_events(...) sqlite_store_events(__VA_ARGS__)
-#define store_last_ids(...) sqlite_store_last_ids(__VA_ARGS__)
-#define store_feeds_json(...) sqlite_store_feeds_json(__VA_ARGS__)
-#define store_consumer_get(...) sqlite_store_consumer_get(__VA_ARGS__)
-#define store_consumer_ack(...) sqlite_store_consumer_ack(__VA_ARGS__)
-#define store_consumers_json(...) sqlite_store_consumers_json(__VA_ARGS__)
-#define store_prune(...) sqlite_store_prune(__VA_ARGS__)
-#define store_hook_due(...) sqlite_store_hook_due(__VA_ARGS__)
-#define store_hook_result(...) sqlite_store_hook_result(__VA_ARGS__)
-#define store_hook_parked_json(...) sqlite_store_hook_parked_json(__VA_ARGS__)
-#define store_hook_retry(...) sqlite_store_hook_retry(__VA_ARGS__)
-#define store_figures(...) sqlite_store_figures(__VA_ARGS__)
-#define store_checkpoint(...) sqlite_store_checkpoint(__VA_ARGS__)
-#define store_release_memory(...) sqlite_store_release_memory(__VA_ARGS__)
-
-#include "store/store.h"
+#include "store/backend.h"
 
 /* Every fixed statement, prepared once at open and kept until close. */
 enum stmt {
@@ -92,21 +63,7 @@ enum stmt {
 	ST__COUNT
 };
 
-/* Shapes of the items query: one bit per optional filter. */
-enum {
-	IQ_BEFORE = 1 << 0,
-	IQ_FEEDS = 1 << 1,
-	IQ_TAG = 1 << 2,
-	IQ_FTS = 1 << 3,
-	IQ_SINCE = 1 << 4,
-	IQ_DISTINCT = 1 << 5,
-	IQ_DESC = 1 << 6,
-	IQ_STATUS = 1 << 7,          /* read = ?8 */
-	IQ_STARRED = 1 << 8,
-	IQ__SHAPES = 1 << 9
-};
-
-struct store {
+struct sqlite_store {
 	sqlite3 *db;
 	struct sqlite_ckpt *ckpt;       /* writers only: shared checkpointer */
 	int busy_ms;                    /* its busy timeout */
@@ -116,25 +73,18 @@ struct store {
 	sqlite3_stmt *iq[IQ__SHAPES];   /* items queries, prepared on first use */
 };
 
-/* The columns item_row_json() reads, in its order (items i JOIN feeds f). */
-#define STORE_ITEM_COLS \
-	"i.id, f.name, i.guid, i.url, i.title, i.author, i.summary, i.content," \
-	" i.published, i.updated, i.categories, i.enclosures, i.first_seen," \
-	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date, i.read, i.starred"
-#define STORE_ITEM_NCOLS 19
-
 /* The statement for ID, reset and unbound, ready to bind. */
-sqlite3_stmt *store_stmt(struct store *s, enum stmt id);
+sqlite3_stmt *store_stmt(struct sqlite_store *s, enum stmt id);
 /* Resets and unbinds a statement after use. */
 void store_done(sqlite3_stmt *st);
 /* Logs SQLite's message for RC and returns the matching negative errno. */
-int store_fail(struct store *s, int rc, const char *what);
+int store_fail(struct sqlite_store *s, int rc, const char *what);
 /* Runs a statement that returns no row; 0 or negative errno. */
-int store_exec_stmt(struct store *s, enum stmt id, const char *what);
+int store_exec_stmt(struct sqlite_store *s, enum stmt id, const char *what);
 
-int store_begin(struct store *s);
-int store_commit(struct store *s);
-void store_rollback(struct store *s);
+int store_begin(struct sqlite_store *s);
+int store_commit(struct sqlite_store *s);
+void store_rollback(struct sqlite_store *s);
 
 /* Binding helpers: NULL strings and DATE_NONE dates bind SQL NULL. */
 int store_bind_text(sqlite3_stmt *st, int i, const char *v);
@@ -150,12 +100,12 @@ void item_row_read(sqlite3_stmt *st, int first, struct item_row *row);
 json_t *item_row_json(sqlite3_stmt *st, int first);
 
 /* Records an event; DATA (may be NULL) is stolen. */
-int store_event(struct store *s, const char *type, int64_t now, const char *feed,
+int store_event(struct sqlite_store *s, const char *type, int64_t now, const char *feed,
 		int64_t item_id, json_t *data);
 
 /* Indexes every item above the full-text watermark, in transactions of a
  * bounded batch each (sqlite_fts.c); *INDEXED (may be NULL) counts them. */
-int store_fts_catch_up(struct store *s, int64_t *indexed);
+int store_fts_catch_up(struct sqlite_store *s, int64_t *indexed);
 
 /* The checkpointer (sqlite_ckpt.c) shared by a store's writer connections:
  * a thread with its own connection runs PASSIVE checkpoints as the WAL
@@ -187,7 +137,43 @@ int sqlite_ckpt_limit_bytes(void);
 const char *sqlite_vfs_name(void);
 
 /* The feed's row id, creating the row if CREATE. -ENOENT when unknown. */
-int store_feed_id(struct store *s, const char *name, const char *url, bool create,
+int store_feed_id(struct sqlite_store *s, const char *name, const char *url, bool create,
 		  int64_t now, int64_t *id);
+
+/* The functions of store.h this backend implements, on its own handle
+ * (sqlite.c, sqlite_feeds.c, sqlite_query.c); sqlite_ops.c hands them to
+ * the dispatcher (store.c). */
+int sqlite_store_consumer_get(struct sqlite_store *s, const char *name, bool create, bool from_now,
+		int64_t *cursor);
+int sqlite_store_consumer_ack(struct sqlite_store *s, const char *name, int64_t upto);
+int sqlite_store_consumers_json(struct sqlite_store *s, json_t **out);
+int sqlite_store_hook_due(struct sqlite_store *s, int64_t now, int max, struct hook_job **jobs, size_t *n);
+int sqlite_store_hook_parked_json(struct sqlite_store *s, const char *feed, json_t **out);
+int sqlite_store_hook_retry(struct sqlite_store *s, const char *feed, int64_t now, int64_t *n);
+int sqlite_store_open(const char *spec, const char *state_dir, struct sqlite_store **out, char **err);
+void sqlite_store_close(struct sqlite_store *s);
+int sqlite_store_reopen(struct sqlite_store *orig, struct sqlite_store **out, char **err);
+int sqlite_store_open_reader(struct sqlite_store *s, struct sqlite_store **out);
+int sqlite_store_last_ids(struct sqlite_store *s, int64_t *last_item_id, int64_t *last_event_seq);
+int sqlite_store_figures(struct sqlite_store *s, struct store_figures *f);
+int sqlite_store_checkpoint(struct sqlite_store *s);
+int sqlite_store_release_memory(struct sqlite_store *s);
+
+/* The items query's, the hook outcome's and retention's primitives
+ * (sqlite_query.c). */
+int sqlite_items_rows(void *b, const struct items_args *a, store_item_fn fn, void *ud);
+int sqlite_hook_outcome(void *b, int64_t item_id, bool ok, int64_t next_try,
+			const char *error, bool *found, char **feed);
+int sqlite_items_prune(void *b, const char *feed, int64_t now, int64_t retention,
+		       int64_t max_items, int batch, int *deleted);
+int sqlite_events_rows(void *b, int64_t after, int limit, store_row_fn fn, void *ud);
+
+/* FN for each row ST steps to, as a struct store_row; *N how many; 0, FN's
+ * negative return, or a failure (logged as WHAT) (sqlite_feeds.c). */
+int sqlite_rows(struct sqlite_store *s, sqlite3_stmt *st, store_row_fn fn, void *ud, int *n,
+		const char *what);
+
+/* The feed rows' primitives (sqlite_feeds.c). */
+extern const struct feed_prims sqlite_feed_prims;
 
 #endif

@@ -52,25 +52,13 @@ json_t *item_row_json(sqlite3_stmt *st, int c)
 
 /* The items query for one combination of filters, prepared on first use and
  * kept: the shapes are few, the calls many. */
-static sqlite3_stmt *items_stmt(struct store *s, unsigned shape)
+static sqlite3_stmt *items_stmt(struct sqlite_store *s, unsigned shape)
 {
 	if (s->iq[shape])
 		return s->iq[shape];
 	char sql[1536];
-	int n = snprintf(sql, sizeof sql,
-		"SELECT " STORE_ITEM_COLS " FROM items i JOIN feeds f ON f.id = i.feed"
-		" WHERE i.id > ?1%s%s%s%s%s%s%s%s ORDER BY i.id%s LIMIT ?7",
-		shape & IQ_BEFORE ? " AND i.id < ?2" : "",
-		shape & IQ_FEEDS ? " AND f.name IN (SELECT value FROM json_each(?3))" : "",
-		shape & IQ_TAG ? " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = ?4)" : "",
-		shape & IQ_FTS ? " AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?5)" : "",
-		shape & IQ_SINCE ? " AND i.sort_date >= ?6" : "",
-		shape & IQ_DISTINCT ? " AND (i.duplicate_of IS NULL OR NOT EXISTS"
-				      " (SELECT 1 FROM items o WHERE o.id = i.duplicate_of))" : "",
-		shape & IQ_STATUS ? " AND i.read = ?8" : "",
-		shape & IQ_STARRED ? " AND i.starred = 1" : "",
-		shape & IQ_DESC ? " DESC" : "");
-	if (n < 0 || (size_t)n >= sizeof sql)
+	if (items_sql(sql, sizeof sql, shape, '?', " AND f.name IN (SELECT value FROM json_each(?3))",
+		      " AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?5)") < 0)
 		return NULL;
 	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->iq[shape], NULL);
 	if (rc != SQLITE_OK) {
@@ -119,30 +107,17 @@ static char *feeds_array(const char *const *feeds, size_t n)
 	return t;
 }
 
-int store_items_each(struct store *s, const struct item_query *q, store_item_fn fn, void *ud,
-		     int64_t *next)
+int sqlite_items_rows(void *b, const struct items_args *a, store_item_fn fn, void *ud)
 {
-	int64_t after = q->after > 0 ? q->after : 0;
-	if (next)
-		*next = after;
-	if (q->consumer) {
-		int64_t cursor;
-		int r = store_consumer_get(s, q->consumer, false, false, &cursor);
-		if (r < 0)
-			return r;
-		if (cursor > after)
-			after = cursor;
-		if (next)
-			*next = after;
-	}
+	struct sqlite_store *s = b;
 	char *fts = NULL;
-	if (q->q && *q->q) {
+	if (a->q && *a->q) {
 		/* The index trails the items (sqlite_fts.c): a search first
 		 * indexes what is pending, so that it sees every item. */
 		int r = store_fts_catch_up(s, NULL);
 		if (r < 0)
 			return r;
-		fts = fts_query(q->q);
+		fts = fts_query(a->q);
 		if (!fts)
 			return -ENOMEM;
 		if (!*fts) {
@@ -150,39 +125,31 @@ int store_items_each(struct store *s, const struct item_query *q, store_item_fn 
 			fts = NULL;
 		}
 	}
-	unsigned shape = (q->before > 0 ? IQ_BEFORE : 0) | (q->nfeeds ? IQ_FEEDS : 0) |
-			 (q->tag ? IQ_TAG : 0) | (fts ? IQ_FTS : 0) |
-			 (q->since != DATE_NONE ? IQ_SINCE : 0) |
-			 (q->distinct ? IQ_DISTINCT : 0) | (q->desc ? IQ_DESC : 0) |
-			 (q->status != ITEMQ_ANY ? IQ_STATUS : 0) | (q->starred ? IQ_STARRED : 0);
+	unsigned shape = items_shape(a, fts != NULL);
 	sqlite3_stmt *st = items_stmt(s, shape);
 	if (!st) {
 		free(fts);
 		return -EIO;
 	}
-	char *feeds = q->nfeeds ? feeds_array(q->feeds, q->nfeeds) : NULL;
-	int limit = q->limit < 1 ? 1 : q->limit > 1000 ? 1000 : q->limit;
-	sqlite3_bind_int64(st, 1, after);
+	char *feeds = a->nfeeds ? feeds_array(a->feeds, a->nfeeds) : NULL;
+	sqlite3_bind_int64(st, 1, a->after);
 	if (shape & IQ_BEFORE)
-		sqlite3_bind_int64(st, 2, q->before);
+		sqlite3_bind_int64(st, 2, a->before);
 	if (shape & IQ_FEEDS)
 		store_bind_text(st, 3, feeds);
 	if (shape & IQ_TAG)
-		store_bind_text(st, 4, q->tag);
+		store_bind_text(st, 4, a->tag);
 	if (shape & IQ_FTS)
 		store_bind_text(st, 5, fts);
 	if (shape & IQ_SINCE)
-		sqlite3_bind_int64(st, 6, q->since);
-	sqlite3_bind_int(st, 7, limit);
+		sqlite3_bind_int64(st, 6, a->since);
+	sqlite3_bind_int(st, 7, a->limit);
 	if (shape & IQ_STATUS)
-		sqlite3_bind_int(st, 8, q->status == ITEMQ_READ);
-	int64_t top = after;
+		sqlite3_bind_int(st, 8, a->status == ITEMQ_READ);
 	int rc, r = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct item_row row;
 		item_row_read(st, 0, &row);
-		if (row.id > top)
-			top = row.id;
 		if ((r = fn(&row, ud)) < 0)
 			break;
 	}
@@ -191,57 +158,24 @@ int store_items_each(struct store *s, const struct item_query *q, store_item_fn 
 	free(feeds);
 	if (r < 0)
 		return r;
-	if (rc != SQLITE_DONE)
-		return store_fail(s, rc, "items");
-	/* Newest first or not, the cursor is the highest id handed out. */
-	if (next)
-		*next = top;
-	return 0;
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "items");
 }
 
-int store_events(struct store *s, int64_t after, int limit, json_t **events, int64_t *next)
+int sqlite_events_rows(void *b, int64_t after, int limit, store_row_fn fn, void *ud)
 {
-	*events = NULL;
-	if (next)
-		*next = after;
+	struct sqlite_store *s = b;
 	sqlite3_stmt *st = store_stmt(s, ST_EVENTS);
 	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int(st, 2, limit < 1 ? 1 : limit > 1000 ? 1000 : limit);
-	json_t *arr = json_array();
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(st, 0);
-		json_t *e = json_loads_or((const char *)sqlite3_column_text(st, 5), json_object());
-		if (!json_is_object(e)) {
-			json_decref(e);
-			e = json_object();
-		}
-		json_object_set_new(e, "seq", json_integer(seq));
-		json_object_set_new(e, "type", json_string((const char *)sqlite3_column_text(st, 1)));
-		json_object_set_new(e, "time", store_json_time(sqlite3_column_int64(st, 2)));
-		json_object_set_new(e, "feed", json_string_lossy((const char *)sqlite3_column_text(st, 3)));
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
-			json_object_set_new(e, "item", json_integer(sqlite3_column_int64(st, 4)));
-			/* NULL once the item was pruned. */
-			json_object_set_new(e, "title", json_string_lossy((const char *)sqlite3_column_text(st, 6)));
-			json_object_set_new(e, "url", json_string_lossy((const char *)sqlite3_column_text(st, 7)));
-		}
-		json_array_append_new(arr, e);
-		if (next)
-			*next = seq;
-	}
+	sqlite3_bind_int(st, 2, limit);
+	int n;
+	int r = sqlite_rows(s, st, fn, ud, &n, "events");
 	store_done(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		return store_fail(s, rc, "events");
-	}
-	*events = arr;
-	return 0;
+	return r;
 }
 
 /* --- consumers --- */
 
-int store_consumer_get(struct store *s, const char *name, bool create, bool from_now,
+int sqlite_store_consumer_get(struct sqlite_store *s, const char *name, bool create, bool from_now,
 		       int64_t *cursor)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_CONSUMER_GET);
@@ -258,7 +192,7 @@ int store_consumer_get(struct store *s, const char *name, bool create, bool from
 		return -ENOENT;
 	int64_t start = 0;
 	if (from_now) {
-		int r = store_last_ids(s, &start, NULL);
+		int r = sqlite_store_last_ids(s, &start, NULL);
 		if (r < 0)
 			return r;
 	}
@@ -274,10 +208,10 @@ int store_consumer_get(struct store *s, const char *name, bool create, bool from
 	return 0;
 }
 
-int store_consumer_ack(struct store *s, const char *name, int64_t upto)
+int sqlite_store_consumer_ack(struct sqlite_store *s, const char *name, int64_t upto)
 {
 	int64_t cursor;
-	int r = store_consumer_get(s, name, true, false, &cursor);
+	int r = sqlite_store_consumer_get(s, name, true, false, &cursor);
 	if (r < 0)
 		return r;
 	/* An ack must survive a power cut: this one commit waits for the disk. */
@@ -295,7 +229,7 @@ int store_consumer_ack(struct store *s, const char *name, int64_t upto)
 	return r < 0 ? r : r2;
 }
 
-int store_consumers_json(struct store *s, json_t **out)
+int sqlite_store_consumers_json(struct sqlite_store *s, json_t **out)
 {
 	*out = NULL;
 	sqlite3_stmt *st = store_stmt(s, ST_CONSUMERS);
@@ -319,7 +253,7 @@ int store_consumers_json(struct store *s, json_t **out)
 
 /* --- hook deliveries --- */
 
-int store_hook_due(struct store *s, int64_t now, int max, struct hook_job **jobs, size_t *n)
+int sqlite_store_hook_due(struct sqlite_store *s, int64_t now, int max, struct hook_job **jobs, size_t *n)
 {
 	*jobs = NULL;
 	*n = 0;
@@ -359,13 +293,11 @@ void store_hook_jobs_free(struct hook_job *jobs, size_t n)
 	free(jobs);
 }
 
-int store_hook_result(struct store *s, int64_t item_id, bool ok, int64_t next_try,
-		      const char *error)
+int sqlite_hook_outcome(void *b, int64_t item_id, bool ok, int64_t next_try,
+			const char *error, bool *found, char **feed)
 {
+	struct sqlite_store *s = b;
 	enum stmt id = ok ? ST_HOOK_DONE : next_try ? ST_HOOK_RETRY : ST_HOOK_GIVE_UP;
-	int r = store_begin(s);
-	if (r < 0)
-		return r;
 	sqlite3_stmt *st = store_stmt(s, id);
 	sqlite3_bind_int64(st, 1, item_id);
 	if (!ok) {
@@ -373,28 +305,15 @@ int store_hook_result(struct store *s, int64_t item_id, bool ok, int64_t next_tr
 		store_bind_text(st, 3, error);
 	}
 	int rc = sqlite3_step(st);
-	char *feed = (id == ST_HOOK_GIVE_UP && rc == SQLITE_ROW) ? store_col_dup(st, 0) : NULL;
-	bool found = sqlite3_changes(s->db) > 0 || rc == SQLITE_ROW;
+	*feed = (id == ST_HOOK_GIVE_UP && rc == SQLITE_ROW) ? store_col_dup(st, 0) : NULL;
+	*found = sqlite3_changes(s->db) > 0 || rc == SQLITE_ROW;
 	if (rc == SQLITE_ROW)
 		rc = sqlite3_step(st);
 	store_done(st);
-	if (rc != SQLITE_DONE)
-		r = store_fail(s, rc, "hook result");
-	else if (!found)
-		r = -ENOENT;
-	else if (feed)
-		/* Given up: say so where the feed's owner looks. */
-		r = store_event(s, "hook.failed", time(NULL), feed, item_id,
-				json_pack("{s:o}", "error", json_string_lossy(error)));
-	free(feed);
-	if (!r)
-		r = store_commit(s);
-	if (r < 0)
-		store_rollback(s);
-	return r;
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "hook result");
 }
 
-int store_hook_parked_json(struct store *s, const char *feed, json_t **out)
+int sqlite_store_hook_parked_json(struct sqlite_store *s, const char *feed, json_t **out)
 {
 	*out = NULL;
 	sqlite3_stmt *st = store_stmt(s, ST_HOOK_PARKED);
@@ -421,7 +340,7 @@ int store_hook_parked_json(struct store *s, const char *feed, json_t **out)
 	return 0;
 }
 
-int store_hook_retry(struct store *s, const char *feed, int64_t now, int64_t *n)
+int sqlite_store_hook_retry(struct sqlite_store *s, const char *feed, int64_t now, int64_t *n)
 {
 	*n = 0;
 	int r = store_begin(s);
@@ -444,19 +363,12 @@ int store_hook_retry(struct store *s, const char *feed, int64_t now, int64_t *n)
 
 /* --- retention --- */
 
-int store_prune(struct store *s, const char *feed, int64_t now, int64_t retention,
-		int64_t max_items, int batch, int *pruned)
+int sqlite_items_prune(void *b, const char *feed, int64_t now, int64_t retention,
+		       int64_t max_items, int batch, int *deleted)
 {
-	if (pruned)
-		*pruned = 0;
-	if ((retention <= 0 && max_items <= 0) || batch < 1)
-		return 0;
-	int r = store_begin(s);
-	if (r < 0)
-		return r;
+	struct sqlite_store *s = b;
 	enum stmt ids[2] = {ST_PRUNE_TOMB, ST_PRUNE_DELETE};
-	int deleted = 0;
-	for (int i = 0; i < 2 && !r; i++) {
+	for (int i = 0; i < 2; i++) {
 		sqlite3_stmt *st = store_stmt(s, ids[i]);
 		sqlite3_bind_text(st, 1, feed, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, retention);
@@ -468,17 +380,9 @@ int store_prune(struct store *s, const char *feed, int64_t now, int64_t retentio
 		int rc = sqlite3_step(st);
 		store_done(st);
 		if (rc != SQLITE_DONE)
-			r = store_fail(s, rc, "prune");
-		else if (i == 1)
-			deleted = sqlite3_changes(s->db);
+			return store_fail(s, rc, "prune");
+		if (i == 1)
+			*deleted = sqlite3_changes(s->db);
 	}
-	if (!r)
-		r = store_commit(s);
-	if (r < 0) {
-		store_rollback(s);
-		return r;
-	}
-	if (pruned)
-		*pruned = deleted;
 	return 0;
 }

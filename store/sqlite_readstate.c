@@ -7,7 +7,7 @@
 #include "store/backend.h"
 
 /* A statement for this one call (marks are rare next to reads). */
-static sqlite3_stmt *prep(struct store *s, const char *sql)
+static sqlite3_stmt *prep(struct sqlite_store *s, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
@@ -21,7 +21,7 @@ static sqlite3_stmt *prep(struct store *s, const char *sql)
 int sqlite_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
 		      int64_t *missing)
 {
-	struct store *s = b;
+	struct sqlite_store *s = b;
 	*missing = 0;
 	sqlite3_stmt *st = prep(s, "UPDATE items SET read = coalesce(?2, read),"
 				   " starred = coalesce(?3, starred) WHERE id = ?1");
@@ -57,7 +57,7 @@ int sqlite_items_mark(void *b, const int64_t *ids, size_t n, int read, int starr
 
 int sqlite_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n)
 {
-	struct store *s = b;
+	struct sqlite_store *s = b;
 	*n = 0;
 	sqlite3_stmt *st = prep(s, "SELECT id FROM feeds WHERE name = ?1");
 	if (!st)
@@ -88,7 +88,7 @@ int sqlite_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n)
 
 int sqlite_reader_feeds(void *b, bool counts, json_t **out)
 {
-	struct store *s = b;
+	struct sqlite_store *s = b;
 	*out = NULL;
 	sqlite3_stmt *st = prep(s, counts ? READER_FEEDS(
 		" (SELECT count(*) FROM items WHERE feed = f.id AND read = 0),"

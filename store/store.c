@@ -1,7 +1,10 @@
 /* store.c — the store interface's dispatcher: picks the backend named by
- * the store spec at open and forwards every call to it, so that nothing
- * outside store/ knows which backend runs. */
+ * the store spec at open and forwards every call to the domain file that
+ * owns its rule (over the backend's primitives) or to the backend's own
+ * entry (backend.h), so that nothing outside store/ knows which backend
+ * runs. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,17 @@ const struct store_ops *store_ops_of(struct store *s, void **b)
 {
 	*b = s->b;
 	return s->ops;
+}
+
+char *fmt_err(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = NULL;
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	return m;
 }
 
 static bool is_pg_spec(const char *spec)
@@ -106,19 +120,19 @@ void store_close(struct store *s)
 
 int store_feeds_sync(struct store *s, const struct config *c)
 {
-	return s->ops->feeds_sync(s->b, c);
+	return feeds_sync(s->ops->prims, s->b, c);
 }
 
 int store_feed_load(struct store *s, const char *name, struct feed_state *out)
 {
-	return s->ops->feed_load(s->b, name, out);
+	return feed_load(s->ops->prims, s->b, name, out);
 }
 
 int store_commit_fetch(struct store *s, const struct feed_state *st,
 		       const struct doc *doc, unsigned feed_events, bool hook,
 		       struct store_news *news)
 {
-	return s->ops->commit_fetch(s->b, st, doc, feed_events, hook, news);
+	return commit_fetch(s->ops->prims, s->b, st, doc, feed_events, hook, news);
 }
 
 static int collect_item(const struct item_row *row, void *ud)
@@ -135,7 +149,7 @@ int store_items(struct store *s, const struct item_query *q, json_t **items, int
 	json_t *arr = json_array();
 	if (!arr)
 		return -ENOMEM;
-	int r = s->ops->items_each(s->b, q, collect_item, arr, next);
+	int r = items_each(s->ops, s->b, q, collect_item, arr, next);
 	if (r < 0) {
 		json_decref(arr);
 		return r;
@@ -147,12 +161,12 @@ int store_items(struct store *s, const struct item_query *q, json_t **items, int
 int store_items_each(struct store *s, const struct item_query *q, store_item_fn fn, void *ud,
 		     int64_t *next)
 {
-	return s->ops->items_each(s->b, q, fn, ud, next);
+	return items_each(s->ops, s->b, q, fn, ud, next);
 }
 
 int store_events(struct store *s, int64_t after, int limit, json_t **events, int64_t *next)
 {
-	return s->ops->events(s->b, after, limit, events, next);
+	return events_json(s->ops->prims, s->b, after, limit, events, next);
 }
 
 int store_last_ids(struct store *s, int64_t *last_item_id, int64_t *last_event_seq)
@@ -162,14 +176,13 @@ int store_last_ids(struct store *s, int64_t *last_item_id, int64_t *last_event_s
 
 int store_feeds_json(struct store *s, const char *name, json_t **out)
 {
-	return s->ops->feeds_json(s->b, name, out);
+	return feeds_json(s->ops->prims, s->b, name, out);
 }
 
 int store_feed_counts(struct store *s, const char *const *disabled, size_t ndisabled,
 		      struct store_feed_counts *out)
 {
-	memset(out, 0, sizeof *out);
-	return s->ops->feed_counts(s->b, disabled, ndisabled, out);
+	return feed_state_counts(s->ops->prims, s->b, disabled, ndisabled, out);
 }
 
 int store_consumer_get(struct store *s, const char *name, bool create, bool from_now,
@@ -191,7 +204,7 @@ int store_consumers_json(struct store *s, json_t **out)
 int store_prune(struct store *s, const char *feed, int64_t now, int64_t retention,
 		int64_t max_items, int batch, int *pruned)
 {
-	return s->ops->prune(s->b, feed, now, retention, max_items, batch, pruned);
+	return retention_prune(s->ops->prims, s->b, feed, now, retention, max_items, batch, pruned);
 }
 
 int store_hook_due(struct store *s, int64_t now, int max, struct hook_job **jobs, size_t *n)
@@ -223,7 +236,7 @@ int store_hook_retry(struct store *s, const char *feed, int64_t now, int64_t *n)
 int store_hook_result(struct store *s, int64_t item_id, bool ok, int64_t next_try,
 		      const char *error)
 {
-	return s->ops->hook_result(s->b, item_id, ok, next_try, error);
+	return hook_result(s->ops->prims, s->b, item_id, ok, next_try, error);
 }
 
 int store_figures(struct store *s, struct store_figures *f)

@@ -164,11 +164,11 @@ int store_last_ids(struct store *s, int64_t *last_item_id, int64_t *last_event_s
 /* Feeds with their state and counts, as JSON objects (one when NAME). */
 int store_feeds_json(struct store *s, const char *name, json_t **out);
 
-/* How many feed rows are in each state GET /v1/feeds shows, in one
- * aggregate query: removed (from the config), gone (410), disabled,
- * truncated (last_error says the last body was cut short), failing (a
- * failure or a last_error), new (no success yet), ok — the first that
- * applies. DISABLED
+/* How many feed rows are in each state GET /v1/feeds shows, by the rule
+ * of core/feedstate.h over one aggregate query: removed (from the config),
+ * gone (410), disabled, truncated (last_error says the last body was cut
+ * short), failing (a failure or a last_error), new (no success yet), ok —
+ * the first that applies. DISABLED
  * names the NDISABLED feeds the config turns off (the store does not
  * know the config). */
 struct store_feed_counts {

@@ -17,7 +17,10 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
 import urllib.parse
+
+from fixture_server import FixtureServer
 
 FEEDD_BIN = os.environ.get("FEEDD_BIN", "feedd")
 FEEDCTL_BIN = os.environ.get("FEEDCTL_BIN", "feedctl")
@@ -249,3 +252,16 @@ def wait_until(pred, timeout=10, interval=0.05):
             return v
         time.sleep(interval)
     return pred()
+
+
+class ServerTestCase(unittest.TestCase):
+    """A test case with one fixture server (self.srv) for its whole class,
+    started before its first test and stopped after its last."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = FixtureServer().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()

@@ -9,13 +9,16 @@ gone when it exits.
   IdleKeepAlive(path, n)     n clients served once, then silent, kept alive
   Slowloris(path, n)         n request heads sent one byte at a time
   ReconnectLoop(path)        a client connecting and leaving in a loop
+                             (process=True: in a child process)
   LongPollBurst(path, n)     n long-polls (wait=300) sent at once
 
 well_behaved(path, n) makes N requests on fresh connections and returns
-their latencies in seconds; anything but a 200 raises.
+their latencies in seconds; anything but a 200 raises. nonblocking_get
+makes one request whose connect does not wait for room in the listen queue.
 
 Python 3 standard library only.
 """
+import multiprocessing
 import resource
 import socket
 import threading
@@ -91,6 +94,23 @@ def well_behaved(path, n=20, target="/v1/status"):
             raise AssertionError("well-behaved client got %d: %r" % (status, body[:200]))
         out.append(time.monotonic() - t0)
     return out
+
+
+def nonblocking_get(path, target="/v1/status", timeout=10):
+    """One request on a new connection whose connect does not wait: a
+    socket with a timeout is non-blocking, and connect on a Unix socket
+    then fails with EAGAIN (BlockingIOError) at once when the listen
+    queue is full, as many clients' sockets do. (status, body)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(path)
+        s.sendall(b"GET " + target.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                  b"Connection: close\r\n\r\n")
+        status, _, body = _read_answer(s)
+    finally:
+        s.close()
+    return status, body
 
 
 def percentile(xs, p):
@@ -185,16 +205,30 @@ class Slowloris(_Sockets, _Threaded):
 
 
 class ReconnectLoop(_Threaded):
-    """Connects, sends half a request, leaves; again and again."""
+    """Connects, sends half a request, leaves; again and again. With
+    process=True the loop runs in a child process of its own, as a hostile
+    program would: not slowed by this one's threads (Python's GIL), and
+    another peer on the socket."""
 
-    def __init__(self, path, threads=1):
-        self.path, self.nthreads = path, threads
-        self.cycles = 0
+    def __init__(self, path, threads=1, process=False):
+        self.path, self.nthreads, self.process = path, threads, process
+        self._cycles = 0
+
+    @property
+    def cycles(self):
+        return self._shared.value if self.process else self._cycles
 
     def __enter__(self):
-        self.stop = threading.Event()
-        self.threads = [threading.Thread(target=self.run, daemon=True)
-                        for _ in range(self.nthreads)]
+        if self.process:
+            ctx = multiprocessing.get_context("fork")
+            self.stop = ctx.Event()
+            self._shared = ctx.Value("q", 0, lock=False)
+            self.threads = [ctx.Process(target=self.run, daemon=True)
+                            for _ in range(self.nthreads)]
+        else:
+            self.stop = threading.Event()
+            self.threads = [threading.Thread(target=self.run, daemon=True)
+                            for _ in range(self.nthreads)]
         for t in self.threads:
             t.start()
         return self
@@ -205,7 +239,10 @@ class ReconnectLoop(_Threaded):
                 s = _connect(self.path, timeout=5)
                 s.send(b"GET /v1/sta")
                 s.close()
-                self.cycles += 1
+                if self.process:
+                    self._shared.value += 1
+                else:
+                    self._cycles += 1
             except OSError:
                 pass
 

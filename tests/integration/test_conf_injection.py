@@ -11,8 +11,7 @@ import re
 import time
 import unittest
 
-from fixture_server import FixtureServer
-from harness import Feedd, SLOW, run_feedd, wait_until
+from harness import SLOW, Feedd, ServerTestCase, run_feedd, wait_until
 
 CONF = """# my feeds
 [daemon]
@@ -52,15 +51,7 @@ def sections(path):
     return out
 
 
-class ConfInjectionTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = FixtureServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
+class ConfInjectionTest(ServerTestCase):
     def setUp(self):
         self.srv.set_feed("a", items=items_of(2, "a"))
         self.d = Feedd(CONF.format(url=self.srv.url("/feed/a")))

@@ -5,8 +5,7 @@ import json
 import re
 import unittest
 
-from fixture_server import FixtureServer
-from harness import Feedd, wait_until
+from harness import Feedd, ServerTestCase, wait_until
 
 CONF = """[daemon]
 host_gap = 0s
@@ -28,15 +27,7 @@ def items_of(n):
              "link": "http://example.org/a/%d" % i} for i in range(1, n + 1)]
 
 
-class Consumers(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = FixtureServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
+class Consumers(ServerTestCase):
     def setUp(self):
         self.srv.set_feed("a", items=items_of(3))
         self.d = Feedd(CONF.format(url=self.srv.url("/feed/a")))

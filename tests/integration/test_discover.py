@@ -5,7 +5,7 @@ hrefs under <base>, none announced but a /feed.xml, nothing at all."""
 import unittest
 
 from fixture_server import FixtureServer, render_rss
-from harness import Feedd, wait_until
+from harness import Feedd, ServerTestCase, wait_until
 
 CONF = """# my feeds
 [daemon]
@@ -40,15 +40,7 @@ def page(head, body="<p>Welcome to my site.</p>"):
                     "<body>%s</body></html>\n" % (head, body)}
 
 
-class DiscoverTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = FixtureServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
+class DiscoverTest(ServerTestCase):
     def setUp(self):
         self.srv.control(reset=True)
         self.d = Feedd(CONF)

@@ -7,8 +7,7 @@ import subprocess
 import time
 import unittest
 
-from fixture_server import FixtureServer
-from harness import FEEDCTL_BIN, Feedd, SLOW, wait_until
+from harness import FEEDCTL_BIN, SLOW, Feedd, ServerTestCase, wait_until
 
 CONF = """# my feeds — a comment that must survive every edit
 [daemon]
@@ -31,15 +30,7 @@ def items_of(n, start=1, prefix="a"):
              "link": "http://example.org/%s/%d" % (prefix, i)} for i in range(start, start + n)]
 
 
-class FeedctlTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = FixtureServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
+class FeedctlTest(ServerTestCase):
     def setUp(self):
         self.srv.set_feed("a", items=items_of(3))
         self.d = Feedd(CONF.format(url=self.srv.url("/feed/a")))

@@ -12,8 +12,7 @@ import re
 import unittest
 import xml.etree.ElementTree as ET
 
-from fixture_server import FixtureServer
-from harness import SOURCE_DIR, Feedd, wait_until
+from harness import SOURCE_DIR, Feedd, ServerTestCase, wait_until
 
 CONF = """[daemon]
 host_gap = 0s
@@ -28,15 +27,7 @@ tags = news
 """
 
 
-class SeatTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = FixtureServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
+class SeatTest(ServerTestCase):
     def start(self, private=True):
         self.srv.set_feed("a", items=[
             {"guid": "p1", "title": "plain one", "description": "just words here"},

@@ -181,9 +181,6 @@ class HookTest(unittest.TestCase):
         self.assertEqual(len(set(ids)), 2)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class HookLimitsTest(unittest.TestCase):
     @classmethod
@@ -242,6 +239,9 @@ class HookLimitsTest(unittest.TestCase):
         self.assertEqual(len(env_title), 4095)     # cut before the split "é"
         self.assertEqual(env_title.decode("utf-8"), title[:2048])
         self.assertEqual(got["title 2"], (b"title 2", ""))
+        # The hook's files exist before its exit is recorded: wait for that.
+        self.assertTrue(wait_until(
+            lambda: self.d.get("/v1/feeds/a").json()["hooks_pending"] == 0, timeout=10 * SLOW))
         feed = self.d.get("/v1/feeds/a").json()
         self.assertEqual((feed["hooks_pending"], feed["hooks_failed"]), (0, 0))
 
@@ -392,3 +392,143 @@ class HookParkTest(unittest.TestCase):
         self.assertEqual((feed["hooks_pending"], feed["hooks_failed"]), (0, 0))
         # Nothing left: a retry of every feed retries nothing.
         self.assertEqual(self.d.post("/v1/hooks/retry").json(), {"feed": None, "retried": 0})
+
+
+# Records "start FEED ID" and "end FEED ID" around a random sleep; fails
+# the first attempt at the feed's second item (a count file per item).
+ORDER = """#!/bin/sh
+out="$1"
+cat > /dev/null
+echo "start $FEEDD_FEED $FEEDD_ITEM_ID" >> "$out"
+sleep "0.$(od -An -N1 -tu1 /dev/urandom | awk '{printf "%03d", $1 * 1.5}')"
+n=$(cat "$out.count.$FEEDD_ITEM_ID" 2>/dev/null || echo 0)
+echo $((n + 1)) > "$out.count.$FEEDD_ITEM_ID"
+if [ "$FEEDD_TITLE" = "title 2" ] && [ "$n" = 0 ]; then
+    echo "fail $FEEDD_FEED $FEEDD_ITEM_ID" >> "$out"
+    exit 1
+fi
+echo "end $FEEDD_FEED $FEEDD_ITEM_ID" >> "$out"
+"""
+
+
+class HookOrderTest(unittest.TestCase):
+    """Deliveries of one feed run one at a time, in item order, whatever
+    exec_jobs is (a retrying one holds the later ones back); different
+    feeds run side by side. A hook whose program is missing or not
+    executable is parked at once, naming the command and the error."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = FixtureServer().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def setUp(self):
+        self.d = Feedd(None, start=False)
+        self.out = os.path.join(self.d.dir, "out")
+
+    def tearDown(self):
+        self.d.cleanup()
+
+    def lines(self):
+        try:
+            with open(self.out) as f:
+                return [l.split() for l in f.read().splitlines() if l]
+        except FileNotFoundError:
+            return []
+
+    def conf(self, hook, feeds):
+        text = ("[daemon]\nhost_gap = 0s\nexec_timeout = 30s\nexec_retry = 1s\n"
+                "exec_jobs = 4\n[defaults]\ninterval = 1h\nallow_private = yes\n")
+        for f in feeds:
+            text += "[feed %s]\nurl = %s\nexec = %s %s\n" % (
+                f, self.srv.url("/feed/order-" + f), hook, self.out)
+        return text
+
+    def test_one_feed_in_item_order_with_exec_jobs_4(self):
+        n = 6
+        for f in ("a", "b"):
+            self.srv.set_feed("order-" + f, items=items_of(n))
+        hook = os.path.join(self.d.dir, "order.sh")
+        with open(hook, "w") as fh:
+            fh.write(ORDER)
+        os.chmod(hook, stat.S_IRWXU)
+        self.d.write_config(self.conf(hook, ("a", "b")))
+        self.d.start()
+        ends = lambda: [l for l in self.lines() if l[0] == "end"]
+        self.assertTrue(wait_until(lambda: len(ends()) == 2 * n, timeout=60 * SLOW),
+                        (self.lines(), self.d.read_log()))
+        lines = self.lines()
+        ids = {f: sorted(int(i["id"]) for i in self.d.get("/v1/items?feed=" + f).json()["items"])
+               for f in ("a", "b")}
+        overlap = False
+        for f in ("a", "b"):
+            mine = [(ev, int(i)) for ev, feed, i in lines if feed == f]
+            # start/end (or start/fail) pairs, one at a time, in item order;
+            # the failed second item is run again before the third starts.
+            pairs = [(mine[k], mine[k + 1]) for k in range(0, len(mine), 2)]
+            self.assertEqual(len(mine) % 2, 0, mine)
+            for (ev0, i0), (ev1, i1) in pairs:
+                self.assertEqual((ev0, i0), ("start", i1), mine)
+                self.assertIn(ev1, ("end", "fail"), mine)
+            runs = [i for (_, i), _ in pairs]
+            self.assertEqual(runs, [ids[f][0]] + [ids[f][1]] * 2 + ids[f][2:], mine)
+            self.assertEqual([ev for _, (ev, _) in pairs].count("fail"), 1, mine)
+        # Different feeds were delivered side by side at least once.
+        running = set()
+        for ev, feed, _ in lines:
+            if ev == "start":
+                running.add(feed)
+                overlap = overlap or len(running) == 2
+            else:
+                running.discard(feed)
+        self.assertTrue(overlap, lines)
+        self.assertEqual(self.d.get("/v1/hooks").json()["failed"], [])
+
+    def test_a_missing_or_unrunnable_program_is_parked_at_once(self):
+        self.srv.set_feed("order-a", items=items_of(3))
+        self.srv.set_feed("order-b", items=items_of(1, start=10))
+        missing = os.path.join(self.d.dir, "later.sh")
+        noexec = os.path.join(self.d.dir, "noexec.sh")
+        with open(noexec, "w") as fh:
+            fh.write(RECORD)
+        os.chmod(noexec, 0o644)
+        text = self.conf(missing, ("a",)) + "[feed b]\nurl = %s\nexec = %s %s\n" % (
+            self.srv.url("/feed/order-b"), noexec, self.out)
+        self.d.write_config(text)
+        self.d.start()
+        failed = lambda: self.d.get("/v1/hooks").json()["failed"]
+        # Parked at the first attempt, not after 8 (1 s, 2 s, 4 s ... apart).
+        self.assertTrue(wait_until(lambda: len(failed()) == 4, timeout=10 * SLOW),
+                        (failed(), self.d.read_log()))
+        for f in failed():
+            self.assertEqual(f["attempts"], 1, f)
+            if f["feed"] == "a":
+                self.assertEqual(f["error"], "cannot run %s: no such file or directory (ENOENT)"
+                                 % missing)
+            else:
+                self.assertEqual(f["error"], "cannot run %s: permission denied (EACCES)"
+                                 % noexec)
+        self.assertIn("parked (fix it, then feedctl hooks retry a)", self.d.read_log())
+        self.assertEqual(self.d.read_log().count("hook a: item"), 3, self.d.read_log())
+        # Fixed: delivered once each, in item order.
+        with open(missing, "w") as fh:
+            fh.write(RECORD)
+        os.chmod(missing, stat.S_IRWXU)
+        os.chmod(noexec, stat.S_IRWXU)
+        r = self.d.feedctl("hooks", "retry")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(wait_until(lambda: len(self.lines()) == 4, timeout=20 * SLOW),
+                        self.d.read_log())
+        self.assertEqual(failed(), [])
+        with open(self.out) as fh:
+            got = [json.loads(l)["item"] for l in fh.read().splitlines() if l]
+        a = [i["id"] for i in got if i["feed"] == "a"]
+        self.assertEqual(a, sorted(a))
+        self.assertEqual(len(a), 3)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -27,7 +28,8 @@ import unittest
 from fixture_server import render_rss
 from harness import Feedd, SLOW, wait_until
 from hostile_load import (IdleConnections, IdleKeepAlive, LongPollBurst, ReconnectLoop,
-                          Slowloris, proc_nofile, raise_nofile, well_behaved)
+                          Slowloris, nonblocking_get, proc_nofile, raise_nofile,
+                          well_behaved)
 
 
 def exchange(path, data, timeout=10, shut=False):
@@ -255,6 +257,104 @@ class HostileLoadTest(unittest.TestCase):
             wait_until(lambda: loop.cycles > 200)
             self.assertServed()
         self.assertGreater(loop.cycles, 200)
+
+    def test_reconnect_loop_keeps_no_nonblocking_client_out(self):
+        # The soak's hostile mode (1 000 idle connections, 50 idle
+        # keep-alive, 100 slow-loris, a client reconnecting in a loop, 300
+        # held long-polls) while 16 clients whose connect does not wait
+        # (EAGAIN at once when the listen queue is full) make requests:
+        # every one gets in. It used to fail as soon as the loop filled the
+        # queue: 64 connections were accepted per loop turn, and each of
+        # the loop's cost a read and a timer.
+        per, nthreads = 40, 16
+        failed = []
+
+        def client(k):
+            for i in range(per):
+                try:
+                    status, body = nonblocking_get(self.d.socket)
+                    if status != 200:
+                        failed.append((k, i, status, body[:100]))
+                except OSError as e:
+                    failed.append((k, i, repr(e)))
+
+        with IdleConnections(self.d.socket, 1000), IdleKeepAlive(self.d.socket, 50), \
+                Slowloris(self.d.socket, 100), ReconnectLoop(self.d.socket) as loop, \
+                LongPollBurst(self.d.socket, 300):
+            self.assertTrue(wait_until(lambda: loop.cycles > 2000, 30), loop.cycles)
+            # The daemon's loop busy now and then, as in the soak (a big
+            # document parsed, a slow disk): stopped for as long as the
+            # loop takes to fill a quarter of the listen queue (4 096),
+            # then running for 0.3 s and at least twice that. That never
+            # fills the queue when a turn empties it; it did when a turn
+            # took 64.
+            stop = threading.Event()
+
+            def staller():
+                # The loop's rate changes as the clients come and go (one
+                # Python process): measured again before each stop.
+                c0, t0 = loop.cycles, time.monotonic()
+                while not stop.wait(0.3):
+                    rate = (loop.cycles - c0) / (time.monotonic() - t0)
+                    stall = min(0.1, 1000.0 / max(rate, 1.0))
+                    os.kill(self.d.proc.pid, signal.SIGSTOP)
+                    time.sleep(stall)
+                    os.kill(self.d.proc.pid, signal.SIGCONT)
+                    if stop.wait(2 * stall):
+                        break
+                    c0, t0 = loop.cycles, time.monotonic()
+
+            st = threading.Thread(target=staller)
+            st.start()
+            try:
+                threads = [threading.Thread(target=client, args=(k,)) for k in range(nthreads)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join(300)
+            finally:
+                stop.set()
+                st.join()
+                os.kill(self.d.proc.pid, signal.SIGCONT)
+            cycles = loop.cycles
+        self.assertEqual(failed[:10], [], "%d of %d non-blocking requests failed while the "
+                         "loop made %d connections" % (len(failed), per * nthreads, cycles))
+        self.assertIsNone(self.d.proc.poll())
+
+    def test_feedctl_waits_its_turn_in_a_full_queue_up_to_its_timeout(self):
+        # The listen queue full (the daemon stopped, the queue filled by
+        # connects that do not wait): feedctl's connect waits for room, up
+        # to --timeout, then says the daemon did not answer in time; with
+        # the daemon back within the timeout it gets in. It used to wait
+        # without a bound.
+        held = []
+        os.kill(self.d.proc.pid, signal.SIGSTOP)
+        try:
+            while len(held) < 10000:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.setblocking(False)
+                try:
+                    s.connect(self.d.socket)
+                except BlockingIOError:
+                    s.close()
+                    break
+                held.append(s)
+            self.assertLess(len(held), 10000)
+            t0 = time.monotonic()
+            r = self.d.feedctl("--timeout", "2", "status", timeout=20)
+            took = time.monotonic() - t0
+            self.assertEqual(r.returncode, 3, r.stderr)
+            self.assertIn(b"did not answer", r.stderr)
+            self.assertLess(took, 10 * SLOW)
+            threading.Timer(1.0, os.kill, (self.d.proc.pid, signal.SIGCONT)).start()
+            r = self.d.feedctl("--timeout", "20", "status", timeout=30)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        finally:
+            os.kill(self.d.proc.pid, signal.SIGCONT)
+            for s in held:
+                s.close()
+        self.assertIsNone(self.d.proc.poll())
+        well_behaved(self.d.socket, 5)
 
     def test_burst_of_long_polls(self):
         with LongPollBurst(self.d.socket, 1000) as burst:

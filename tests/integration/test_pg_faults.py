@@ -171,11 +171,16 @@ class Hooks(Base):
     def test_burst_not_stranded(self):
         """A burst of new items, more than the free hook slots: every hook
         runs within seconds, once, and nothing stays claimed unrun."""
-        items = [{"guid": "b%d" % i, "title": "burst %d" % i} for i in range(16)]
-        self.srv.set_feed("b", items=items)
-        self.start("[feed b]\nurl = %s\ninterval = 1h\nexec = %s %s 0.3\n"
-                   % (self.srv.url("/feed/b"), self.hook, self.out),
-                   daemon="exec_jobs = 2\nlease = 20s\n")
+        # Eight feeds of two items: a feed's deliveries run one at a time,
+        # in item order, so the burst is spread over feeds.
+        feeds = ""
+        for f in range(8):
+            items = [{"guid": "b%d-%d" % (f, i), "title": "burst %d %d" % (f, i)}
+                     for i in range(2)]
+            self.srv.set_feed("b%d" % f, items=items)
+            feeds += "[feed b%d]\nurl = %s\ninterval = 1h\nexec = %s %s 0.3\n" % (
+                f, self.srv.url("/feed/b%d" % f), self.hook, self.out)
+        self.start(feeds, daemon="exec_jobs = 2\nlease = 20s\n")
         self.assertTrue(wait_until(lambda: len(self.first_seen()) == 16, timeout=20),
                         self.logs())
         # 16 runs of 0.3 s, two at once per instance: a few seconds; a
@@ -225,11 +230,14 @@ class Hooks(Base):
     def test_results_wait_out_an_outage(self):
         """Hooks that finish while the server is down: their results are
         kept and written once it is back; none runs twice."""
-        items = [{"guid": "o%d" % i, "title": "o %d" % i} for i in range(4)]
-        self.srv.set_feed("o", items=items)
-        self.start("[feed o]\nurl = %s\ninterval = 1h\nexec = %s %s 3\n"
-                   % (self.srv.url("/feed/o"), self.hook, self.out),
-                   daemon="exec_jobs = 4\nlease = 20s\n", n=2)
+        # Four feeds of one item: their hooks run side by side (a feed's
+        # own run one at a time).
+        feeds = ""
+        for f in range(4):
+            self.srv.set_feed("o%d" % f, items=[{"guid": "o%d" % f, "title": "o %d" % f}])
+            feeds += "[feed o%d]\nurl = %s\ninterval = 1h\nexec = %s %s 3\n" % (
+                f, self.srv.url("/feed/o%d" % f), self.hook, self.out)
+        self.start(feeds, daemon="exec_jobs = 4\nlease = 20s\n", n=2)
         self.assertTrue(wait_until(lambda: len(self.starts()) == 4, timeout=20), self.logs())
         CL.stop_server()
         self.assertTrue(wait_until(lambda: len(self.runs()) == 4, timeout=10))

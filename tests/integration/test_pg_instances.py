@@ -173,8 +173,14 @@ class SharedStore(unittest.TestCase):
             self.assertLessEqual(most, PER_HOST, "host %d: %d fetches at once" % (h, most))
             gaps = [b["time"] - a["time"] for a, b in zip(log, log[1:])]
             closest = min([closest] + gaps)
-            self.assertGreaterEqual(min(gaps), HOST_GAP / 4,
-                                    "host %d: requests %.3f s apart" % (h, min(gaps)))
+            # A stall of one instance between its claim and its request
+            # (a loaded machine) can bring two requests close now and
+            # then; instances that pace only themselves do so at every
+            # other request. At most one gap in fifty may fall short.
+            short = [round(g, 3) for g in gaps if g < HOST_GAP / 4]
+            self.assertLessEqual(len(short), max(1, len(gaps) // 50),
+                                 "host %d: requests closer than %.3f s: %s of %d"
+                                 % (h, HOST_GAP / 4, short, len(gaps)))
             if h == SLOW_HOST:
                 # The slow host really had fetches waiting for a slot.
                 self.assertEqual(most, PER_HOST)

@@ -20,7 +20,7 @@ import time
 import unittest
 
 from fixture_server import FixtureServer
-from harness import Feedd, SLOW, wait_until
+from harness import SLOW, Feedd, ServerTestCase, wait_until
 
 
 def epoch(rfc3339):
@@ -52,16 +52,8 @@ allow_private = yes
 """
 
 
-class NewLimitTest(unittest.TestCase):
+class NewLimitTest(ServerTestCase):
     """Point 4: `feedctl new CONSUMER --limit N`."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = FixtureServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
 
     def setUp(self):
         self.srv.set_feed("n", items=items_of(5))

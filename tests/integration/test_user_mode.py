@@ -12,8 +12,7 @@ import time
 import unittest
 import urllib.request
 
-from fixture_server import FixtureServer
-from harness import FEEDCTL_BIN, FEEDD_BIN, SLOW, wait_until
+from harness import FEEDCTL_BIN, FEEDD_BIN, SLOW, ServerTestCase, wait_until
 
 NOBODY = 65534
 
@@ -23,15 +22,7 @@ def items_of(prefix, n):
             for i in range(1, n + 1)]
 
 
-class UserMode(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = FixtureServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
+class UserMode(ServerTestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="feedd-user-")
         self.home = os.path.join(self.tmp, "home")

@@ -663,6 +663,11 @@ def main():
             t.join(max(1, join_by - time.time()))
         if any(t.is_alive() for t in threads):
             problems.append("readers still running 5 minutes after the stop")
+        pollers_hit = set(e.split(":")[0] for e in errors if e.startswith("poller "))
+        print("reader errors: %d (%d of %d pollers hit)" % (len(errors), len(pollers_hit),
+                                                            args.pollers), flush=True)
+        if len(errors) > 10:
+            problems.append("%d reader errors, the first 10:" % len(errors))
         problems.extend(errors[:10])
         hostile.close()
         d.send_signal(signal.SIGTERM)

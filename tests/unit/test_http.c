@@ -620,7 +620,15 @@ static void test_inherited_fd(void **state)
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
 	send_str(fd, "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-	/* One thread: turn the loop until the answer is out and closed. */
+	/* One thread: turn the loop until the answer is out and closed. The
+	 * acceptor thread hands the connection over when it gets to it: turn
+	 * until the answer is readable (at most 10 s), then to the close. */
+	for (int i = 0; i < 2000; i++) {
+		uv_run(&loop, UV_RUN_NOWAIT);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 5) == 1)
+			break;
+	}
 	for (int i = 0; i < 50; i++)
 		uv_run(&loop, UV_RUN_NOWAIT);
 	struct resp r = read_response(fd);

@@ -523,6 +523,82 @@ static void test_consumers(void **state)
 	tdb_close(&t);
 }
 
+/* Deliveries of one feed run one at a time in item order: a later one
+ * waits behind a retrying one, even when due, until it is parked;
+ * another feed's does not wait. */
+static void test_hook_order_per_feed(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	doc_add(d, "a", "https://ex.com/a", "A");
+	doc_add(d, "b", "https://ex.com/b", "B");
+	doc_add(d, "c", "https://ex.com/c", "C");
+	struct feed_state st = {.name = "f", .url = "https://ex.com/rss"};
+	assert_int_equal(store_commit_fetch(s, &st, d, 0, true, NULL), 0);
+	doc_free(d);
+	struct doc *dg = doc_new();
+	doc_add(dg, "g1", "https://ex.com/g1", "G1");
+	doc_add(dg, "g2", "https://ex.com/g2", "G2");
+	struct feed_state sg = {.name = "g", .url = "https://ex.com/g"};
+	assert_int_equal(store_commit_fetch(s, &sg, dg, 0, true, NULL), 0);
+	doc_free(dg);
+	struct hook_job *jobs = NULL;
+	size_t n = 0;
+	int64_t now = time(NULL);
+	/* The first of each feed. */
+	assert_int_equal(store_hook_due(s, now, 10, &jobs, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(jstr(jobs[0].item, "title"), "A");
+	assert_string_equal(jstr(jobs[1].item, "title"), "G1");
+	int64_t a = jobs[0].item_id, g1 = jobs[1].item_id;
+	store_hook_jobs_free(jobs, n);
+	/* Running (left out by the caller): nothing else of either feed. */
+	int64_t running[] = {a, g1};
+	assert_int_equal(store_hook_claim(s, now, 10, running, 2, &jobs, &n), 0);
+	assert_int_equal(n, 0);
+	store_hook_jobs_free(jobs, n);
+	/* A fails and is retried later; G1 delivered: G2 goes, B waits. */
+	assert_int_equal(store_hook_result(s, a, false, now + 60, "exit 1"), 0);
+	assert_int_equal(store_hook_result(s, g1, true, 0, NULL), 0);
+	assert_int_equal(store_hook_due(s, now, 10, &jobs, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(jstr(jobs[0].item, "title"), "G2");
+	store_hook_jobs_free(jobs, n);
+	/* At its retry time, A again — not B (and G2 unless a shared store
+	 * claimed it above). */
+	assert_int_equal(store_hook_due(s, now + 60, 10, &jobs, &n), 0);
+	assert_true(n >= 1);
+	assert_int_equal(jobs[n - 1].item_id, a);
+	store_hook_jobs_free(jobs, n);
+	/* A parked: B is next, then C; A is listed until retried. */
+	assert_int_equal(store_hook_result(s, a, false, 0, "exit 2"), 0);
+	assert_int_equal(store_hook_due(s, now, 1, &jobs, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(jstr(jobs[0].item, "title"), "B");
+	int64_t b = jobs[0].item_id;
+	store_hook_jobs_free(jobs, n);
+	assert_int_equal(store_hook_result(s, b, true, 0, NULL), 0);
+	json_t *parked = NULL;
+	assert_int_equal(store_hook_parked_json(s, "f", &parked), 0);
+	assert_int_equal(json_array_size(parked), 1);
+	json_decref(parked);
+	/* Retried while C is pending: A is the oldest again, and goes first. */
+	int64_t retried = 0;
+	assert_int_equal(store_hook_retry(s, "f", now, &retried), 0);
+	assert_int_equal(retried, 1);
+	assert_int_equal(store_hook_due(s, now, 10, &jobs, &n), 0);
+	bool has_a = false;
+	for (size_t i = 0; i < n; i++) {
+		has_a = has_a || jobs[i].item_id == a;
+		assert_string_not_equal(jstr(jobs[i].item, "title"), "C");
+	}
+	assert_true(has_a);
+	store_hook_jobs_free(jobs, n);
+	tdb_close(&t);
+}
+
 static void test_hook_deliveries(void **state)
 {
 	struct tdb t;
@@ -537,20 +613,21 @@ static void test_hook_deliveries(void **state)
 	struct hook_job *jobs = NULL;
 	size_t n = 0;
 	int64_t now = time(NULL);
+	/* One at a time per feed, in item order: only the first. */
 	assert_int_equal(store_hook_due(s, now, 10, &jobs, &n), 0);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 1);
 	assert_int_equal(jobs[0].item_id, 1);
 	assert_string_equal(jobs[0].feed, "f");
 	assert_int_equal(jobs[0].attempts, 0);
 	assert_string_equal(jstr(jobs[0].item, "title"), "A");
 	store_hook_jobs_free(jobs, n);
 	/* Given back (a shared store claimed them), then asked for again
-	 * leaving out one this process runs: only the other. */
+	 * leaving out the one this process runs: not the next of its feed,
+	 * which waits for it. */
 	int64_t both[] = {1, 2};
 	assert_int_equal(store_hook_release(s, both, 2, now), 0);
 	assert_int_equal(store_hook_claim(s, now, 10, both, 1, &jobs, &n), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(jobs[0].item_id, 2);
+	assert_int_equal(n, 0);
 	store_hook_jobs_free(jobs, n);
 	/* Retention waits for pending deliveries. */
 	struct doc *other = doc_new();
@@ -894,6 +971,7 @@ int main(void)
 		cmocka_unit_test(test_events_persist_and_order),
 		cmocka_unit_test(test_consumers),
 		cmocka_unit_test(test_hook_deliveries),
+		cmocka_unit_test(test_hook_order_per_feed),
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_read_state),
 		cmocka_unit_test(test_starred_never_pruned),
