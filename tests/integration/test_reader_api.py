@@ -190,6 +190,26 @@ class Gate(ReaderBase):
             self.assertIn("reader", d.read_log())
             d.cleanup()
 
+    def test_port_in_use_is_refused(self):
+        # Another program listens on the port: feedd says so and exits 1,
+        # rather than listening on a port of the kernel's choosing.
+        other = socket.socket()
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        other.bind(("127.0.0.1", 0))
+        other.listen(1)
+        try:
+            d = self.start_reader(start=False)
+            port = other.getsockname()[1]
+            d.cleanup()
+            self.port = port
+            reader = "reader_listen = 127.0.0.1:%d\nreader_auth = %s\n" % (port, self.auth)
+            self.d = Feedd(CONF.format(reader=reader), start=False)
+            self.d.start(wait_ready=False)
+            self.assertEqual(self.d.proc.wait(10), 1)
+            self.assertIn("address already in use", self.d.read_log())
+        finally:
+            other.close()
+
     def test_connection_cap_closes_the_idle_longest(self):
         self.start_reader()
         idle = []
