@@ -22,9 +22,10 @@ struct item_opts {
 	bool peek, from_now;
 };
 
-/* The filters first: OPT_FEED..OPT_SKIPPED are every listing's. */
-enum { OPT_FEED = 256, OPT_TAG, OPT_SEARCH, OPT_SINCE, OPT_DISTINCT, OPT_SKIPPED, OPT_AFTER,
-       OPT_LIMIT, OPT_JSON, OPT_NDJSON, OPT_TSV, OPT_PEEK, OPT_FROM_NOW };
+/* The filters first: OPT_FEED..OPT_STARRED are every listing's. */
+enum { OPT_FEED = 256, OPT_TAG, OPT_SEARCH, OPT_SINCE, OPT_DISTINCT, OPT_SKIPPED, OPT_UNREAD,
+       OPT_STARRED, OPT_AFTER, OPT_LIMIT,
+       OPT_JSON, OPT_NDJSON, OPT_TSV, OPT_PEEK, OPT_FROM_NOW };
 
 static const struct option item_longopts[] = {
 	{"feed", required_argument, NULL, OPT_FEED},
@@ -33,6 +34,8 @@ static const struct option item_longopts[] = {
 	{"since", required_argument, NULL, OPT_SINCE},
 	{"distinct", no_argument, NULL, OPT_DISTINCT},
 	{"skipped", no_argument, NULL, OPT_SKIPPED},
+	{"unread", no_argument, NULL, OPT_UNREAD},
+	{"starred", no_argument, NULL, OPT_STARRED},
 	{"after", required_argument, NULL, OPT_AFTER},
 	{"limit", required_argument, NULL, OPT_LIMIT},
 	{"json", no_argument, NULL, OPT_JSON},
@@ -77,7 +80,7 @@ static int parse_item_opts_only(const struct command *c, int argc, char **argv,
 	strbuf_puts(&o->filters, "");
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", item_longopts, NULL)) != -1) {
-		bool ok = opt == 'h' || (opt >= OPT_FEED && opt <= OPT_SKIPPED);
+		bool ok = opt == 'h' || (opt >= OPT_FEED && opt <= OPT_STARRED);
 		for (const int *a = allowed; !ok && *a; a++)
 			ok = *a == opt;
 		if (!ok || opt == '?') {
@@ -92,6 +95,8 @@ static int parse_item_opts_only(const struct command *c, int argc, char **argv,
 		case OPT_SINCE: add_param(&o->filters, "since", optarg); break;
 		case OPT_DISTINCT: strbuf_puts(&o->filters, "&distinct=1"); break;
 		case OPT_SKIPPED: strbuf_puts(&o->filters, "&skipped=1"); break;
+		case OPT_UNREAD: strbuf_puts(&o->filters, "&status=unread"); break;
+		case OPT_STARRED: strbuf_puts(&o->filters, "&starred=1"); break;
 		case OPT_AFTER: {
 			char *end;
 			errno = 0;

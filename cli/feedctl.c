@@ -105,6 +105,10 @@ void ctl_urlencode(struct strbuf *b, const char *s)
 static const struct command commands[] = {
 	{"items",   cmd_items,   "[FILTERS] [--after ID] [--limit N] [--json|--ndjson|--tsv]",
 	 "list stored items"},
+	{"read",    cmd_read,    "ID... [--unread] [--json]",
+	 "mark items read (--unread: unread again); consumers' cursors do not move"},
+	{"star",    cmd_star,    "ID... [--unstar] [--json]",
+	 "star items (kept by retention), or --unstar them"},
 	{"new",     cmd_new,     "CONSUMER [FILTERS] [--peek] [--from-now] [--limit N] [--json|--ndjson|--tsv]",
 	 "print what CONSUMER has not seen, then acknowledge it"},
 	{"watch",   cmd_watch,   "[FILTERS] [--after ID] [--json]",
@@ -146,7 +150,7 @@ void ctl_usage_of(const struct command *c, FILE *out)
 	fprintf(out, "Usage: feedctl %s %s\n%s.\n", c->name, c->usage, c->help);
 	if (strstr(c->usage, "FILTERS"))
 		fprintf(out, "\nFILTERS: --feed NAME (repeatable) --tag T --search TEXT "
-			"--since DATE --distinct --skipped\n");
+			"--since DATE --distinct --skipped\n         --unread --starred\n");
 	if (strstr(c->usage, "--pick"))
 		fprintf(out, "\nGiven a web page, add finds the feeds it announces (else one at a "
 			"well-known\npath of its site); several are listed, numbered, and none "

@@ -6,7 +6,7 @@ function __feedctl_feeds
 	feedctl feeds --json 2>/dev/null | string replace -rf '^ *"name": "([^"]*)",?$' '$1'
 end
 
-set -l cmds items new watch feeds feed status refresh reload hooks consumers log-level add remove rename import export help
+set -l cmds items read star new watch feeds feed status refresh reload hooks consumers log-level add remove rename import export help
 complete -c feedctl -f
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -l socket -r -F -d "the daemon's socket"
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -l timeout -x -d 'seconds to wait'
@@ -14,6 +14,8 @@ complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -s V -l version -
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -s h -l help -d 'print the usage'
 
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a items -d 'list stored items'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a read -d 'mark items read'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a star -d 'star items'
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a new -d 'what CONSUMER has not seen'
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a watch -d 'follow new items'
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a feeds -d 'the feeds and their state'
@@ -39,6 +41,11 @@ complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l search -x -d 'i
 complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l since -x -d 'published since DATE'
 complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l distinct -d 'one item per link'
 complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l skipped -d 'skipped items too'
+complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l unread -d 'items not marked read'
+complete -c feedctl -n "__fish_seen_subcommand_from $listing" -l starred -d 'starred items'
+complete -c feedctl -n "__fish_seen_subcommand_from read" -l unread -d 'mark unread'
+complete -c feedctl -n "__fish_seen_subcommand_from star" -l unstar -d 'remove the star'
+complete -c feedctl -n "__fish_seen_subcommand_from read star" -l json -d 'JSON'
 complete -c feedctl -n "__fish_seen_subcommand_from items new" -l limit -x -d 'at most N items'
 complete -c feedctl -n "__fish_seen_subcommand_from items new" -l ndjson -d 'one JSON object a line'
 complete -c feedctl -n "__fish_seen_subcommand_from items new" -l tsv -d "sfeed's TSV"

@@ -17,6 +17,8 @@ _feedctl() {
 	commands=(
 		'items:list stored items'
 		'new:print what CONSUMER has not seen, then acknowledge it'
+		'read:mark items read, or --unread'
+		'star:star items, or --unstar'
 		'watch:follow new items until interrupted'
 		'feeds:list the feeds and their state'
 		'feed:everything feedd knows about a feed'
@@ -40,6 +42,8 @@ _feedctl() {
 		'--since[items published since DATE]:date:'
 		'--distinct[one item per link]'
 		'--skipped[the items the filter rules skipped too]'
+		'--unread[items not marked read]'
+		'--starred[starred items]'
 	)
 	_arguments -C \
 		'--socket[the daemon'"'"'s socket]:socket:_files' \
@@ -67,6 +71,8 @@ _feedctl() {
 		watch) _arguments $filters '--after[items after this id]:id:' '--json[JSON lines]' '--help' ;;
 		feeds|status|reload) _arguments '--json[one JSON document]' '--help' ;;
 		consumers) _arguments '--delete[forget a consumer]:consumer:' '--json[one JSON document]' '--help' ;;
+		read) _arguments '*:item id:' '--unread[mark unread]' '--json[one JSON document]' '--help' ;;
+		star) _arguments '*:item id:' '--unstar[remove the star]' '--json[one JSON document]' '--help' ;;
 		log-level) _arguments '1:level:(err warning notice info debug)' '--json[one JSON document]' '--help' ;;
 		feed) _arguments '1:feed:_feedctl_feeds' '--json[one JSON document]' '--help' ;;
 		refresh) _arguments '*:feed:_feedctl_feeds' '--wait[wait for the results]' '--json[one JSON document]' '--help' ;;

@@ -908,7 +908,8 @@ void apifmt_row_json(struct buf *b, const struct item_row *r)
 	json_put_date(b, r->date ? r->date : DATE_NONE);
 	if (r->skipped)
 		buf_puts(b, ",\"skipped\":true");
-	buf_append(b, "}", 1);
+	buf_puts(b, r->read ? ",\"read\":true" : ",\"read\":false");
+	buf_puts(b, r->starred ? ",\"starred\":true}" : ",\"starred\":false}");
 }
 
 /* --- the item model, as `feedd --parse` prints it --- */

@@ -27,18 +27,19 @@ const char *api_format_name(enum api_format f)
 /* Which parameters each route takes (bit per parameter). */
 enum param {
 	P_AFTER, P_BEFORE, P_FEED, P_TAG, P_Q, P_SINCE, P_DISTINCT, P_ORDER, P_LIMIT,
-	P_WAIT, P_FORMAT, P_FROM_NOW, P_UPTO, P_LEVEL, P_SKIPPED, P__COUNT
+	P_WAIT, P_FORMAT, P_FROM_NOW, P_UPTO, P_LEVEL, P_SKIPPED, P_STATUS, P_STARRED, P__COUNT
 };
 static const char *const param_names[P__COUNT] = {
 	[P_AFTER] = "after", [P_BEFORE] = "before", [P_FEED] = "feed", [P_TAG] = "tag",
 	[P_Q] = "q", [P_SINCE] = "since", [P_DISTINCT] = "distinct", [P_ORDER] = "order",
 	[P_LIMIT] = "limit", [P_WAIT] = "wait", [P_FORMAT] = "format",
 	[P_FROM_NOW] = "from_now", [P_UPTO] = "upto", [P_LEVEL] = "level", [P_SKIPPED] = "skipped",
+	[P_STATUS] = "status", [P_STARRED] = "starred",
 };
 #define B(p) (1u << (p))
 #define ITEM_PARAMS (B(P_AFTER) | B(P_BEFORE) | B(P_FEED) | B(P_TAG) | B(P_Q) | B(P_SINCE) | \
 		     B(P_DISTINCT) | B(P_ORDER) | B(P_LIMIT) | B(P_WAIT) | B(P_FORMAT) | \
-		     B(P_SKIPPED))
+		     B(P_SKIPPED) | B(P_STATUS) | B(P_STARRED))
 
 /* Each route's request grammar, one row a route: its method, its path
  * ({feed} and {consumer} stand for one segment, a name checked as such),
@@ -70,6 +71,7 @@ static const struct route_info {
 	[ROUTE_LOG_LEVEL] = { "POST", "/v1/log-level", B(P_LEVEL), 1u << FMT_JSON },
 	[ROUTE_HOOKS] = { "GET", "/v1/hooks", B(P_FEED) | B(P_FORMAT), 1u << FMT_JSON },
 	[ROUTE_HOOKS_RETRY] = { "POST", "/v1/hooks/retry", B(P_FEED), 1u << FMT_JSON },
+	[ROUTE_ITEMS_STATE] = { "POST", "/v1/items/state", 0, 1u << FMT_JSON },
 };
 
 const char *apireq_route_method(enum api_route rt)
@@ -211,6 +213,17 @@ static int set_param(struct apireq *r, enum param p, const char *v, unsigned *se
 			return fail(r, 400, "bad parameter",
 				    "since: expected an RFC 3339 date (2024-01-31T12:00:00Z)");
 		break;
+	case P_STATUS:
+		if (!strcmp(v, "unread"))
+			r->status_filter = ITEMQ_UNREAD;
+		else if (!strcmp(v, "read"))
+			r->status_filter = ITEMQ_READ;
+		else if (!strcmp(v, "all"))
+			r->status_filter = ITEMQ_ANY;
+		else
+			return fail(r, 400, "bad parameter", "status: expected unread, read or all");
+		break;
+	case P_STARRED:
 	case P_DISTINCT:
 	case P_SKIPPED:
 	case P_FROM_NOW: {
@@ -221,7 +234,9 @@ static int set_param(struct apireq *r, enum param p, const char *v, unsigned *se
 			b = false;
 		else
 			return fail(r, 400, "bad parameter", "%s: expected 1 or 0", name);
-		if (p == P_DISTINCT)
+		if (p == P_STARRED)
+			r->starred = b;
+		else if (p == P_DISTINCT)
 			r->distinct = b;
 		else if (p == P_SKIPPED)
 			r->skipped = b;
@@ -445,6 +460,45 @@ static void parse_rename_body(struct apireq *r, const char *body, size_t len)
 	json_decref(j);
 }
 
+/* {"ids": [ID, ...], "read": BOOL, "starred": BOOL}: the ids (1 to
+ * APIREQ_MAX_MARK) and at least one of the two states. */
+static void parse_state_body(struct apireq *r, const char *body, size_t len)
+{
+	json_error_t jerr;
+	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *ids = j ? json_object_get(j, "ids") : NULL;
+	json_t *rd = j ? json_object_get(j, "read") : NULL;
+	json_t *st = j ? json_object_get(j, "starred") : NULL;
+	size_t n = json_array_size(ids);
+	if (!json_is_object(j) || !json_is_array(ids) || n < 1 || n > APIREQ_MAX_MARK ||
+	    (rd && !json_is_boolean(rd)) || (st && !json_is_boolean(st)) || (!rd && !st) ||
+	    json_object_size(j) != 1u + (rd != NULL) + (st != NULL)) {
+		fail(r, 400, "bad request", "the body must be {\"ids\": [ID, ...], \"read\": true|false,"
+		     " \"starred\": true|false} with 1 to %d ids and one state or both",
+		     APIREQ_MAX_MARK);
+		json_decref(j);
+		return;
+	}
+	r->mark_ids = calloc(n, sizeof *r->mark_ids);
+	if (!r->mark_ids) {
+		fail(r, 500, "out of memory", NULL);
+		json_decref(j);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_array_get(ids, i);
+		if (!json_is_integer(v) || json_integer_value(v) < 1) {
+			fail(r, 400, "bad request", "ids: item ids are integers >= 1");
+			break;
+		}
+		r->mark_ids[i] = json_integer_value(v);
+	}
+	r->nmark = n;
+	r->mark_read = rd ? json_is_true(rd) : -1;
+	r->mark_starred = st ? json_is_true(st) : -1;
+	json_decref(j);
+}
+
 int apireq_parse(const char *method, const char *target, const char *body, size_t body_len,
 		 struct apireq *r)
 {
@@ -484,6 +538,9 @@ int apireq_parse(const char *method, const char *target, const char *body, size_
 	} else if (r->route == ROUTE_FEED_RENAME) {
 		if (!r->status)
 			parse_rename_body(r, body, body_len);
+	} else if (r->route == ROUTE_ITEMS_STATE) {
+		if (!r->status)
+			parse_state_body(r, body, body_len);
 	} else if (body_len && !r->status) {
 		fail(r, 400, "bad request", "this request takes no body");
 	}
@@ -505,6 +562,7 @@ void apireq_free(struct apireq *r)
 	free(r->tag);
 	free(r->q);
 	free(r->to);
+	free(r->mark_ids);
 	free(r->error);
 	free(r->detail);
 	memset(r, 0, sizeof *r);
@@ -528,6 +586,8 @@ void apireq_item_query(const struct apireq *r, struct item_query *q)
 	q->distinct = r->distinct;
 	q->skipped = r->skipped;
 	q->desc = r->desc;
+	q->status = r->status_filter;
+	q->starred = r->starred;
 	q->limit = r->limit;
 	q->consumer = r->route == ROUTE_CONSUMER_ITEMS ? r->name : NULL;
 }

@@ -32,6 +32,7 @@ enum api_route {
 	ROUTE_LOG_LEVEL,         /* POST /v1/log-level?level=LEVEL */
 	ROUTE_HOOKS,             /* GET  /v1/hooks[?feed=NAME] */
 	ROUTE_HOOKS_RETRY,       /* POST /v1/hooks/retry[?feed=NAME] */
+	ROUTE_ITEMS_STATE,       /* POST /v1/items/state {"ids":[..],"read":B,"starred":B} */
 	ROUTE__COUNT
 };
 
@@ -41,6 +42,7 @@ enum api_format { FMT_JSON, FMT_NDJSON, FMT_TSV, FMT_ATOM, FMT__COUNT };
 #define APIREQ_MAX_LIMIT 1000
 #define APIREQ_DEFAULT_LIMIT 100
 #define APIREQ_MAX_WAIT 300
+#define APIREQ_MAX_MARK 1000     /* ids in one POST /v1/items/state */
 
 struct apireq {
 	enum api_route route;
@@ -56,6 +58,8 @@ struct apireq {
 	int64_t since;           /* DATE_NONE when absent */
 	bool distinct, desc;
 	bool skipped;            /* the items feeds.conf's rules skipped too */
+	int status_filter;       /* status=: ITEMQ_ANY, ITEMQ_UNREAD, ITEMQ_READ */
+	bool starred;            /* starred=1 */
 	int limit;
 	int wait;                /* seconds, 0 = answer now */
 	bool from_now;           /* consumers: a new one starts at the newest item */
@@ -63,6 +67,9 @@ struct apireq {
 	bool has_upto;
 	int level;               /* log-level: an enum log_level */
 	char *to;                /* rename: the feed's new name */
+	int64_t *mark_ids;       /* items/state: the ids (heap), NMARK of them */
+	size_t nmark;
+	int mark_read, mark_starred;   /* 1, 0, or -1: unchanged */
 	/* error */
 	int status;              /* 0 = valid; else the HTTP status to answer */
 	char *error;             /* short message */

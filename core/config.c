@@ -71,6 +71,8 @@ struct key {
 static const struct key keys[] = {
 	{"socket",        KT_PATH,        IN_DAEMON, D(socket), 0, 0},
 	{"socket_group",  KT_STRING,      IN_DAEMON, D(socket_group), 0, 0},
+	{"reader_listen", KT_STRING,      IN_DAEMON, D(reader_listen), 0, 0},
+	{"reader_auth",   KT_PATH,        IN_DAEMON, D(reader_auth), 0, 0},
 	{"state_dir",     KT_PATH,        IN_DAEMON, D(state_dir), 0, 0},
 	{"store",         KT_STRING,      IN_DAEMON, D(store), 0, 0},
 	{"max_fetches",   KT_INT,         IN_DAEMON, D(max_fetches), 1, 10000},
@@ -1042,6 +1044,8 @@ void config_free(struct config *c)
 	free(d->store);
 	free(d->user_agent);
 	free(d->log_level);
+	free(d->reader_listen);
+	free(d->reader_auth);
 	feed_conf_free(&c->defaults);
 	for (size_t i = 0; i < c->nfeeds; i++)
 		feed_conf_free(&c->feeds[i]);

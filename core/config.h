@@ -62,6 +62,8 @@ struct daemon_conf {
 	int64_t exec_retry;    /* seconds before the first retry of a failed hook */
 	int64_t lease;         /* seconds a claimed fetch is this instance's (shared store); 0 = default */
 	char *log_level;       /* err, warning, notice, info, debug; NULL = info */
+	char *reader_listen;   /* HOST:PORT of the reader API (daemon/reader.c); NULL = off */
+	char *reader_auth;     /* its credentials file (user:password, token:TOKEN lines) */
 };
 
 struct config {

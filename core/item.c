@@ -228,5 +228,7 @@ json_t *item_row_to_json(const struct item_row *r)
 	json_object_set_new(j, "date", json_seen(r->date));
 	if (r->skipped)
 		json_object_set_new(j, "skipped", json_true());
+	json_object_set_new(j, "read", json_boolean(r->read));
+	json_object_set_new(j, "starred", json_boolean(r->starred));
 	return j;
 }

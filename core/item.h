@@ -129,11 +129,13 @@ struct item_row {
 	bool has_duplicate;
 	int64_t duplicate_of;
 	bool skipped;                 /* stored as skipped by feeds.conf's rules */
+	bool read, starred;           /* a reader's state (store/readstate.c) */
 };
 
 /* The API's item JSON (item_to_json plus the store's fields: id, feed,
- * first_seen, updated_seen, identity, duplicate_of, date; "skipped": true
- * for an item the filter rules skipped, no key otherwise). New reference;
+ * first_seen, updated_seen, identity, duplicate_of, date, read, starred;
+ * "skipped": true for an item the filter rules skipped, no key otherwise).
+ * New reference;
  * categories/enclosures text that does not parse becomes []. */
 json_t *item_row_to_json(const struct item_row *r);
 

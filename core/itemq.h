@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* struct item_query's status: which items by their read state. */
+enum { ITEMQ_ANY, ITEMQ_UNREAD, ITEMQ_READ };
+
 struct item_query {
 	int64_t after;           /* id > after */
 	int64_t before;          /* id < before; 0 = no bound */
@@ -23,6 +26,8 @@ struct item_query {
 	int64_t since;           /* sort date >= since; DATE_NONE = no bound */
 	bool distinct;           /* skip cross-feed duplicates */
 	bool desc;               /* newest first */
+	int status;              /* ITEMQ_ANY, ITEMQ_UNREAD or ITEMQ_READ */
+	bool starred;            /* starred items only */
 	int limit;               /* 1..1000 */
 	const char *consumer;    /* when set, after = max(after, its cursor) */
 	bool skipped;            /* the items feeds.conf's rules skipped too */

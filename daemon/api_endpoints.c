@@ -4,6 +4,7 @@
  * endpoint's own code, in the table's order. docs/architecture.md, "Where
  * a new endpoint goes", is the recipe. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -655,6 +656,36 @@ static void hooks_retry_answer(struct job *j)
 		      "retried", (json_int_t)j->cursor));
 }
 
+/* --- POST /v1/items/state: a reader's read and starred marks --- */
+
+static void items_state_work(struct store *s, struct job *j, bool writable)
+{
+	const struct apireq *r = &j->req;
+	j->rc = store_items_mark(s, r->mark_ids, r->nmark, r->mark_read, r->mark_starred,
+				 &j->cursor);
+}
+
+static void items_state_answer(struct job *j)
+{
+	const struct apireq *r = &j->req;
+	if (j->rc == -ENOENT) {
+		char id[24];
+		snprintf(id, sizeof id, "%lld", (long long)j->cursor);
+		api_send_error(j->conn, 404, "unknown item", id, NULL);
+		return;
+	}
+	if (j->rc < 0) {
+		api_send_store_error(j->conn, j->rc);
+		return;
+	}
+	json_t *out = json_pack("{s:I}", "marked", (json_int_t)r->nmark);
+	if (out && r->mark_read >= 0)
+		json_object_set_new(out, "read", json_boolean(r->mark_read));
+	if (out && r->mark_starred >= 0)
+		json_object_set_new(out, "starred", json_boolean(r->mark_starred));
+	api_send_json(j->conn, 200, NULL, out);
+}
+
 /* --- the table --- */
 
 /* Request bodies: http.c refuses one over its max_body (64 KiB, 413) for
@@ -700,6 +731,9 @@ static const struct api_endpoint endpoints[ROUTE__COUNT] = {
 	[ROUTE_HOOKS_RETRY] = { ROUTE_HOOKS_RETRY, "POST", "/v1/hooks/retry", RUNS_STORE,
 				.admit = hooks_admit, .work = hooks_retry_work,
 				.answer = hooks_retry_answer },
+	[ROUTE_ITEMS_STATE] = { ROUTE_ITEMS_STATE, "POST", "/v1/items/state", RUNS_STORE,
+				.max_body = BODY_ANY, .work = items_state_work,
+				.answer = items_state_answer },
 };
 
 const struct api_endpoint *api_endpoint_of(enum api_route route)

@@ -22,6 +22,7 @@
 #include "daemon/notify.h"
 #include "daemon/run.h"
 #include "daemon/sched.h"
+#include "daemon/reader.h"
 #include "daemon/storeq.h"
 
 /* Everything the loop owns besides the modules. */
@@ -107,6 +108,11 @@ static const char *dropins_note(const struct config *c, char *buf, size_t len)
 	return buf;
 }
 
+static bool str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
 /* Reads and checks the config file for a reload: *OUT, or the errors. */
 static int reload_read(struct feedd *d, struct config **out, struct config_errors *errs)
 {
@@ -125,6 +131,9 @@ static int reload_read(struct feedd *d, struct config **out, struct config_error
 	if (strcmp(c->daemon.socket, d->conf->daemon.socket) != 0 ||
 	    strcmp(c->daemon.state_dir, d->conf->daemon.state_dir) != 0)
 		log_warn("reload: socket and state_dir changes take effect at the next start");
+	if (!str_same(c->daemon.reader_listen, d->conf->daemon.reader_listen) ||
+	    !str_same(c->daemon.reader_auth, d->conf->daemon.reader_auth))
+		log_warn("reload: reader_listen and reader_auth changes take effect at the next start");
 	*out = c;
 	return 0;
 }
@@ -422,6 +431,8 @@ static void stop(struct life *l, int code)
 		sched_close(l->d.sched);
 	if (l->d.api)
 		api_close(l->d.api);
+	reader_close(l->d.reader);
+	l->d.reader = NULL;
 	if (l->d.hooks)
 		hooks_close(l->d.hooks);
 }
@@ -886,6 +897,8 @@ int run_daemon(const struct run_opts *o)
 	} else {
 		if (make_socket_dir(d->conf->daemon.socket) < 0 ||
 		    api_start(d, d->conf->daemon.socket, &d->api) < 0) {
+			stop(l, RUN_EXIT_FAILURE);
+		} else if (reader_start(d, &d->reader) < 0) {
 			stop(l, RUN_EXIT_FAILURE);
 		} else if (hooks_start(d, &d->hooks) < 0 || sched_start(d, &d->sched) < 0) {
 			log_err("scheduler: cannot start");

@@ -18,6 +18,7 @@ struct sched;     /* daemon/sched.h: when each feed is due; drives fetches */
 struct fetcher;   /* daemon/fetch.h: libcurl multi on the loop */
 struct api;       /* daemon/api.h: the socket API */
 struct hooks;     /* daemon/hooks.h: exec hooks */
+struct reader_api;  /* daemon/reader.h: the reader API */
 struct storeq;    /* daemon/storeq.h: the store thread (started by sched) */
 
 /* Daemon-wide counters served by /v1/status. */
@@ -40,6 +41,7 @@ struct feedd {
 	struct sched *sched;
 	struct fetcher *fetcher;
 	struct api *api;
+	struct reader_api *reader;  /* the reader API (daemon/reader.h); NULL when off */
 	struct hooks *hooks;
 	struct storeq *storeq;      /* NULL until the scheduler started it */
 	int64_t started;            /* epoch seconds */

@@ -38,9 +38,18 @@
 
 enum timer_mode { T_NONE, T_HEAD, T_IDLE, T_WRITE, T_RESUME, T_QUEUE };
 
+/* A Unix socket's or a TCP socket's handle: the stream code is the same. */
+union http_io {
+	uv_handle_t handle;
+	uv_stream_t stream;
+	uv_pipe_t pipe;
+	uv_tcp_t tcp;
+};
+
 struct http_server {
 	uv_loop_t *loop;
-	uv_pipe_t listener;
+	union http_io listener;
+	bool tcp;                    /* a TCP listener (the reader API) */
 	int lfd;                     /* the listening socket (the listener's) */
 	uv_thread_t acceptor;        /* accepts into the hand-off queue */
 	bool acceptor_started;
@@ -70,7 +79,7 @@ struct http_server {
 };
 
 struct http_conn {
-	uv_pipe_t pipe;
+	union http_io io;
 	uv_timer_t timer;
 	struct http_server *srv;
 	struct http_conn *prev, *next;
@@ -88,6 +97,7 @@ struct http_conn {
 	void *ctx;
 	uid_t uid;
 	pid_t pid;
+	char peer[48];               /* TCP: the client's address; "" on a Unix socket */
 	struct httpreq rq;
 	char *pend;                  /* received, not yet parsed; freed when idle */
 	size_t pend_len, pend_cap;
@@ -292,13 +302,13 @@ static void conn_close(struct http_conn *c)
 	c->closing = true;
 	c->abort_due = c->handed;
 	conn_unlink(c);
-	uv_close((uv_handle_t *)&c->pipe, on_conn_handle_closed);
+	uv_close((uv_handle_t *)&c->io, on_conn_handle_closed);
 	uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
 }
 
 static size_t conn_unsent(const struct http_conn *c)
 {
-	return uv_stream_get_write_queue_size((const uv_stream_t *)&c->pipe);
+	return uv_stream_get_write_queue_size((const uv_stream_t *)&c->io);
 }
 
 /* Closes once what is queued has gone out. */
@@ -306,7 +316,7 @@ static void conn_close_soon(struct http_conn *c)
 {
 	c->close_after = true;
 	if (c->reading) {
-		uv_read_stop((uv_stream_t *)&c->pipe);
+		uv_read_stop((uv_stream_t *)&c->io);
 		c->reading = false;
 	}
 	if (c->writes == 0)
@@ -368,7 +378,7 @@ static int conn_write(struct http_conn *c, const void *a, size_t alen, const voi
 		for (int i = 0; i < 3; i++)
 			if (plen[i])
 				bufs[nb++] = uv_buf_init((char *)part[i], (unsigned)plen[i]);
-		int n = nb ? uv_try_write((uv_stream_t *)&c->pipe, bufs, nb) : 0;
+		int n = nb ? uv_try_write((uv_stream_t *)&c->io, bufs, nb) : 0;
 		if (n < 0 && n != UV_EAGAIN) {
 			log_debug("api: client write failed: %s", uv_strerror(n));
 			conn_close(c);
@@ -403,7 +413,7 @@ static int conn_write(struct http_conn *c, const void *a, size_t alen, const voi
 	w->len = len;
 	w->req.data = c;
 	uv_buf_t buf = uv_buf_init(w->data, (unsigned)len);
-	int r = uv_write(&w->req, (uv_stream_t *)&c->pipe, &buf, 1, on_write);
+	int r = uv_write(&w->req, (uv_stream_t *)&c->io, &buf, 1, on_write);
 	if (r < 0) {
 		free(w);
 		conn_close(c);
@@ -557,6 +567,7 @@ int http_conn_park(struct http_conn *c)
 void http_conn_set_ctx(struct http_conn *c, void *ctx) { c->ctx = ctx; }
 void *http_conn_ctx(const struct http_conn *c) { return c->ctx; }
 uid_t http_conn_uid(const struct http_conn *c) { return c->uid; }
+const char *http_conn_peer(const struct http_conn *c) { return c->peer; }
 pid_t http_conn_pid(const struct http_conn *c) { return c->pid; }
 uv_loop_t *http_conn_loop(const struct http_conn *c) { return c->srv->loop; }
 
@@ -799,7 +810,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 
 static void read_start(struct http_conn *c)
 {
-	if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) == 0)
+	if (uv_read_start((uv_stream_t *)&c->io, on_alloc, on_read) == 0)
 		c->reading = true;
 }
 
@@ -812,11 +823,26 @@ static void conn_peercred(struct http_conn *c)
 	socklen_t len = sizeof cred;
 	c->uid = (uid_t)-1;
 	c->pid = -1;
-	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0 &&
+	if (uv_fileno((uv_handle_t *)&c->io, &fd) == 0 &&
 	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
 		c->uid = cred.uid;
 		c->pid = cred.pid;
 	}
+}
+
+static void conn_peeraddr(struct http_conn *c)
+{
+	struct sockaddr_storage sa;
+	int len = sizeof sa;
+	c->uid = (uid_t)-1;
+	c->pid = -1;
+	c->peer[0] = '\0';
+	if (uv_tcp_getpeername(&c->io.tcp, (struct sockaddr *)&sa, &len) < 0)
+		return;
+	if (sa.ss_family == AF_INET)
+		uv_ip4_name((struct sockaddr_in *)&sa, c->peer, sizeof c->peer);
+	else if (sa.ss_family == AF_INET6)
+		uv_ip6_name((struct sockaddr_in6 *)&sa, c->peer, sizeof c->peer);
 }
 
 /* A client that has hung up both ways before it was accepted (a client
@@ -907,7 +933,7 @@ static void acceptor_main(void *arg)
 static void conn_discard(struct http_conn *c)
 {
 	c->closing = true;
-	uv_close((uv_handle_t *)&c->pipe, on_conn_handle_closed);
+	uv_close((uv_handle_t *)&c->io, on_conn_handle_closed);
 	uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
 }
 
@@ -920,13 +946,16 @@ static void conn_open(struct http_server *s, int fd)
 		return;
 	}
 	c->srv = s;
-	uv_pipe_init(s->loop, &c->pipe, 0);
+	if (s->tcp)
+		uv_tcp_init(s->loop, &c->io.tcp);
+	else
+		uv_pipe_init(s->loop, &c->io.pipe, 0);
 	uv_timer_init(s->loop, &c->timer);
-	c->pipe.data = c->timer.data = c;
+	c->io.handle.data = c->timer.data = c;
 	c->handles = 2;
 	s->refs++;
 	httpreq_init(&c->rq, s->lim.max_head, s->lim.max_body);
-	if (uv_pipe_open(&c->pipe, fd) < 0) {
+	if ((s->tcp ? uv_tcp_open(&c->io.tcp, fd) : uv_pipe_open(&c->io.pipe, fd)) < 0) {
 		close(fd);
 		conn_discard(c);
 		return;
@@ -953,7 +982,10 @@ static void conn_open(struct http_server *s, int fd)
 		s->rejecting++;
 	else
 		s->nconns++;
-	conn_peercred(c);
+	if (s->tcp)
+		conn_peeraddr(c);
+	else
+		conn_peercred(c);
 	if (c->reject && s->rejecting > MAX_REJECTING) {
 		conn_close(c);
 		return;
@@ -1082,7 +1114,7 @@ static int listen_path(struct http_server *s, const char *path, const char *grou
 		return r;
 	/* The socket must never exist with wider permissions, even briefly. */
 	mode_t old = umask(0117);
-	r = uv_pipe_bind(&s->listener, path);
+	r = uv_pipe_bind(&s->listener.pipe, path);
 	umask(old);
 	if (r < 0) {
 		log_err("api: bind %s: %s", path, uv_strerror(r));
@@ -1102,35 +1134,38 @@ static void on_listener_closed(uv_handle_t *h)
 	server_unref(h->data);
 }
 
-int http_server_start(uv_loop_t *loop, const char *path, const char *group, int fd,
-		      const struct http_limits *lim, const struct http_handler *h,
-		      struct http_server **out)
+static struct http_server *server_new(uv_loop_t *loop, bool tcp, const struct http_limits *lim,
+				      const struct http_handler *h)
 {
 	struct http_server *s = calloc(1, sizeof *s);
 	if (!s)
-		return -ENOMEM;
+		return NULL;
 	s->loop = loop;
 	s->lim = *lim;
 	s->h = *h;
+	s->tcp = tcp;
 	s->refs = 2;  /* the listener and the hand-off's async */
 	s->stop_pipe[0] = s->stop_pipe[1] = -1;
-	uv_pipe_init(loop, &s->listener, 0);
-	s->listener.data = s;
+	if (tcp)
+		uv_tcp_init(loop, &s->listener.tcp);
+	else
+		uv_pipe_init(loop, &s->listener.pipe, 0);
+	s->listener.handle.data = s;
 	uv_mutex_init(&s->handoff_lock);
 	uv_async_init(loop, &s->accepted, on_accepted);
 	s->accepted.data = s;
-	int r;
-	if (fd >= 0) {
-		r = uv_pipe_open(&s->listener, fd);
-		if (r < 0)
-			log_err("api: socket from systemd (fd %d): %s", fd, uv_strerror(r));
-	} else {
-		r = listen_path(s, path, group);
-	}
+	return s;
+}
+
+/* Listens on the bound listener and starts the acceptor thread (R: what
+ * binding it gave); on failure, closes the server and returns the error.
+ * WHAT names the listener in the log. */
+static int server_go(struct http_server *s, int r, const char *what, struct http_server **out)
+{
 	if (r == 0) {
 		/* libuv does not watch the listener: the acceptor does. */
 		uv_os_fd_t lfd;
-		r = uv_fileno((uv_handle_t *)&s->listener, &lfd);
+		r = uv_fileno(&s->listener.handle, &lfd);
 		if (r == 0) {
 			s->lfd = lfd;
 			int fl = fcntl(lfd, F_GETFL);
@@ -1145,7 +1180,7 @@ int http_server_start(uv_loop_t *loop, const char *path, const char *group, int 
 			s->acceptor_started = r == 0;
 		}
 		if (r < 0)
-			log_err("api: listen %s: %s", path ? path : "(systemd socket)", uv_strerror(r));
+			log_err("api: listen %s: %s", what, uv_strerror(r));
 	}
 	if (r < 0) {
 		if (s->path)
@@ -1153,7 +1188,7 @@ int http_server_start(uv_loop_t *loop, const char *path, const char *group, int 
 		s->h.on_closed = NULL;  /* the caller still owns what it passed */
 		acceptor_stop(s);
 		uv_close((uv_handle_t *)&s->accepted, on_async_closed);
-		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+		uv_close(&s->listener.handle, on_listener_closed);
 		return r;
 	}
 	log_debug("api: up to %d connections (%zu bytes each while idle), %d requests in "
@@ -1161,6 +1196,57 @@ int http_server_start(uv_loop_t *loop, const char *path, const char *group, int 
 		  s->lim.max_active, s->lim.max_waiting);
 	*out = s;
 	return 0;
+}
+
+/* Binds the TCP listener itself: uv_tcp_bind defers EADDRINUSE to
+ * uv_listen, which the acceptor's listen() would never see (it would bind
+ * an ephemeral port instead). */
+static int tcp_bind(struct http_server *s, const struct sockaddr *addr)
+{
+	socklen_t len = addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						    : sizeof(struct sockaddr_in);
+	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int on = 1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0 ||
+	    bind(fd, addr, len) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	int r = uv_tcp_open(&s->listener.tcp, fd);
+	if (r < 0)
+		close(fd);
+	return r;
+}
+
+int http_server_start_tcp(uv_loop_t *loop, const struct sockaddr *addr,
+			  const struct http_limits *lim, const struct http_handler *h,
+			  struct http_server **out)
+{
+	struct http_server *s = server_new(loop, true, lim, h);
+	if (!s)
+		return -ENOMEM;
+	return server_go(s, tcp_bind(s, addr), "(reader TCP)", out);
+}
+
+int http_server_start(uv_loop_t *loop, const char *path, const char *group, int fd,
+		      const struct http_limits *lim, const struct http_handler *h,
+		      struct http_server **out)
+{
+	struct http_server *s = server_new(loop, false, lim, h);
+	if (!s)
+		return -ENOMEM;
+	int r;
+	if (fd >= 0) {
+		r = uv_pipe_open(&s->listener.pipe, fd);
+		if (r < 0)
+			log_err("api: socket from systemd (fd %d): %s", fd, uv_strerror(r));
+	} else {
+		r = listen_path(s, path, group);
+	}
+	return server_go(s, r, path ? path : "(systemd socket)", out);
 }
 
 void http_server_close(struct http_server *s)
@@ -1174,5 +1260,5 @@ void http_server_close(struct http_server *s)
 		conn_close(s->conns);
 	acceptor_stop(s);
 	uv_close((uv_handle_t *)&s->accepted, on_async_closed);
-	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+	uv_close(&s->listener.handle, on_listener_closed);
 }

@@ -1,4 +1,5 @@
-/* http.h — the HTTP/1.1 server on a Unix socket: listener, connections,
+/* http.h — the HTTP/1.1 server on a Unix socket (or TCP, for the reader
+ * API): listener, connections,
  * keep-alive, pipelining in order, bounds and timeouts. It knows nothing of
  * feeds; api.c routes the requests it hands over.
  *
@@ -79,6 +80,12 @@ struct http_handler {
 int http_server_start(uv_loop_t *loop, const char *path, const char *group, int fd,
 		      const struct http_limits *lim, const struct http_handler *h,
 		      struct http_server **out);
+/* Listens on TCP at ADDR (the reader API): the same server, limits and
+ * handler; a connection's peer is its address (http_conn_peer), it has
+ * no credentials. -errno (libuv's) when the address cannot be bound. */
+int http_server_start_tcp(uv_loop_t *loop, const struct sockaddr *addr,
+			  const struct http_limits *lim, const struct http_handler *h,
+			  struct http_server **out);
 void http_server_close(struct http_server *s);
 /* Connections open (waiting ones included, refused ones not) and parked
  * long-polls. */
@@ -108,6 +115,8 @@ void http_conn_set_ctx(struct http_conn *c, void *ctx);
 void *http_conn_ctx(const struct http_conn *c);
 /* The peer's credentials (SO_PEERCRED), -1 when unknown. */
 uid_t http_conn_uid(const struct http_conn *c);
+/* A TCP connection's peer address ("127.0.0.1", "::1"); "" on a Unix socket. */
+const char *http_conn_peer(const struct http_conn *c);
 pid_t http_conn_pid(const struct http_conn *c);
 uv_loop_t *http_conn_loop(const struct http_conn *c);
 

@@ -65,9 +65,49 @@ static int on_head_data(llhttp_t *l, const char *at, size_t n)
 	return count_head(ctx(l), n);
 }
 
+static int on_header_field(llhttp_t *l, const char *at, size_t n)
+{
+	struct httpreq *p = ctx(l);
+	for (size_t i = 0; i < n && p->field_len < sizeof p->field; i++) {
+		char c = at[i];
+		p->field[p->field_len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	return count_head(p, n);
+}
+
+static int on_header_field_complete(llhttp_t *l)
+{
+	struct httpreq *p = ctx(l);
+	size_t n = p->field_len;
+	p->which = n == 13 && !memcmp(p->field, "authorization", 13) ? 1
+		 : n == 12 && !memcmp(p->field, "x-auth-token", 12) ? 2 : 0;
+	if (p->which) {
+		char **v = p->which == 1 ? &p->req.authorization : &p->req.auth_token;
+		free(*v);
+		*v = NULL;
+		p->value_len = 0;
+	}
+	return 0;
+}
+
+static int on_header_value(llhttp_t *l, const char *at, size_t n)
+{
+	struct httpreq *p = ctx(l);
+	if (p->which) {
+		size_t cap = p->value_len ? p->value_len + 1 : 0;
+		char **v = p->which == 1 ? &p->req.authorization : &p->req.auth_token;
+		if (append(v, &p->value_len, &cap, at, n))
+			return fail(p, 500, "out of memory");
+	}
+	return count_head(p, n);
+}
+
 static int on_header_value_complete(llhttp_t *l)
 {
-	return count_head(ctx(l), HEADER_OVERHEAD);
+	struct httpreq *p = ctx(l);
+	p->field_len = 0;
+	p->which = 0;
+	return count_head(p, HEADER_OVERHEAD);
 }
 
 static int on_headers_complete(llhttp_t *l)
@@ -114,8 +154,9 @@ static const llhttp_settings_t settings = {
 	.on_url = on_url,
 	.on_method = on_head_data,
 	.on_version = on_head_data,
-	.on_header_field = on_head_data,
-	.on_header_value = on_head_data,
+	.on_header_field = on_header_field,
+	.on_header_field_complete = on_header_field_complete,
+	.on_header_value = on_header_value,
 	.on_header_value_complete = on_header_value_complete,
 	.on_headers_complete = on_headers_complete,
 	.on_body = on_body,
@@ -135,7 +176,11 @@ static void request_clear(struct httpreq *p)
 {
 	free(p->req.target);
 	free(p->req.body);
+	free(p->req.authorization);
+	free(p->req.auth_token);
 	memset(&p->req, 0, sizeof p->req);
+	p->field_len = 0;
+	p->which = 0;
 	p->target_cap = p->body_cap = 0;
 }
 

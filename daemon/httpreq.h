@@ -19,6 +19,10 @@ struct http_request {
 	char *body;              /* NUL-terminated, body_len bytes (may hold NULs) */
 	size_t body_len;
 	bool keep_alive;         /* the client allows another request after this */
+	/* The credentials headers the reader API reads (daemon/reader_auth.c),
+	 * NULL when absent; the last one when repeated. */
+	char *authorization;     /* Authorization */
+	char *auth_token;        /* X-Auth-Token (Miniflux) */
 };
 
 enum httpreq_state {
@@ -38,6 +42,12 @@ struct httpreq {
 	const char *reason;      /* what was wrong, for the error body */
 	struct http_request req;
 	size_t target_cap, body_cap;
+	/* The header being read: its name's first bytes, lower case, and
+	 * which credentials header it is (0: none). */
+	char field[16];
+	size_t field_len;
+	int which;
+	size_t value_len;
 };
 
 void httpreq_init(struct httpreq *p, size_t max_head, size_t max_body);

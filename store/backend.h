@@ -38,7 +38,9 @@ enum {
 	IQ_DISTINCT = 1 << 5,
 	IQ_DESC = 1 << 6,
 	IQ_SKIPPED = 1 << 7,         /* the items the filter rules skipped too */
-	IQ__SHAPES = 1 << 8
+	IQ_STATUS = 1 << 8,          /* read = parameter 8 */
+	IQ_STARRED = 1 << 9,
+	IQ__SHAPES = 1 << 10
 };
 
 /* One items query: store.h's struct item_query with the consumer's
@@ -52,6 +54,8 @@ struct items_args {
 	int64_t since;
 	bool distinct, desc;
 	bool skipped;                /* the items the filter rules skipped too */
+	int status;                  /* ITEMQ_ANY, ITEMQ_UNREAD or ITEMQ_READ */
+	bool starred;                /* starred items only */
 	int limit;
 };
 /* The shape of A's statement; FTS: the backend has a text query to match. */
@@ -62,12 +66,12 @@ unsigned items_shape(const struct items_args *a, bool fts);
 #define STORE_ITEM_COLS \
 	"i.id, f.name, i.guid, i.url, i.title, i.author, i.summary, i.content," \
 	" i.published, i.updated, i.categories, i.enclosures, i.first_seen," \
-	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date, i.skipped"
-#define STORE_ITEM_NCOLS 18
+	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date, i.skipped, i.read, i.starred"
+#define STORE_ITEM_NCOLS 20
 
 /* The items statement of SHAPE, in SQL (SIZE bytes): its parameters are
  * MARK and a number (1 after, 2 before, 3 feeds, 4 tag, 5 text query,
- * 6 since, 7 limit); FEEDS and FTS are the backend's conditions on 3 and
+ * 6 since, 7 limit, 8 read: 1 or 0 for IQ_STATUS); FEEDS and FTS are the backend's conditions on 3 and
  * 5. -EINVAL when it does not fit. */
 int items_sql(char *sql, size_t size, unsigned shape, char mark, const char *feeds,
 	      const char *fts);
@@ -304,10 +308,35 @@ struct store_ops {
 	int (*news_fd)(void *b, bool *connecting, bool *write);
 	int (*news_read)(void *b, bool *any);
 	void (*news_lost)(void *b);
+	/* A reader's state (readstate.c): the N items IDS (all stored, else
+	 * -ENOENT with *MISSING one that is not, nothing changed) get READ and
+	 * STARRED (1 or 0; -1: unchanged), in one transaction. */
+	int (*items_mark)(void *b, const int64_t *ids, size_t n, int read, int starred,
+			  int64_t *missing);
+	/* FEED's unread items with an id at most UPTO become read; *N how
+	 * many. -ENOENT: no such feed. */
+	int (*feed_mark_read)(void *b, const char *feed, int64_t upto, int64_t *n);
+	/* store_reader_feeds. */
+	int (*reader_feeds)(void *b, bool counts, json_t **out);
 
 	/* The storage primitives the domain files (commit.c ...) run on. */
 	const struct store_prims *prims;
 };
+
+/* S's backend and its handle *B (store.c), for readstate.c. */
+const struct store_ops *store_ops_of(struct store *s, void **b);
+
+/* The backends' reader-state entries (sqlite_readstate.c, pg_readstate.c). */
+int sqlite_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
+		      int64_t *missing);
+int sqlite_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
+int sqlite_reader_feeds(void *b, bool counts, json_t **out);
+#ifdef FEEDD_HAVE_PG
+int pg_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
+		  int64_t *missing);
+int pg_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
+int pg_reader_feeds(void *b, bool counts, json_t **out);
+#endif
 
 /* A message for an open's *ERR (store.c): heap, or NULL when memory ran
  * out. */

@@ -31,13 +31,15 @@
 #define LAST_ITEM_SQL "(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM items_id_seq)"
 #define LAST_EVENT_SQL "(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM events_seq_seq)"
 
-/* Prunable: not in the latest document, no hook delivery pending, and too
+/* Prunable: not in the latest document, no hook delivery pending, not
+ * starred, and too
  * old or beyond the cap. $1 feed name, $2 retention, $3 cut-off, $4 cap,
  * $5 batch. */
 #define PRUNE_SELECT \
 	"SELECT i.id FROM items i JOIN feeds f ON i.feed = f.id WHERE f.name = $1" \
 	" AND i.id <> ALL (f.listed)" \
 	" AND NOT EXISTS (SELECT 1 FROM hook_deliveries h WHERE h.item_id = i.id)" \
+	" AND NOT i.starred" \
 	" AND (($2::bigint > 0 AND i.first_seen < $3::bigint)" \
 	" OR ($4::bigint > 0 AND i.id < coalesce((SELECT id FROM items WHERE feed = f.id" \
 	" ORDER BY id DESC LIMIT 1 OFFSET greatest($4::bigint - 1, 0)), 0)))" \
@@ -1038,4 +1040,7 @@ const struct store_ops pg_store_ops = {
 	.news_fd = pg_op_news_fd,
 	.news_read = pg_op_news_read,
 	.news_lost = pg_op_news_lost,
+	.items_mark = pg_items_mark,
+	.feed_mark_read = pg_feed_mark_read,
+	.reader_feeds = pg_reader_feeds,
 };

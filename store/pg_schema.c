@@ -198,6 +198,14 @@ static const char pg_migration_4[] =
 static const char pg_migration_5[] =
 	"ALTER TABLE items ADD COLUMN skipped boolean NOT NULL DEFAULT false;";
 
+/* Version 6: as SQLite's version 8, a reader's state of each item
+ * (store/readstate.c): read, starred (never pruned). */
+static const char pg_migration_6[] =
+	"ALTER TABLE items ADD COLUMN read boolean NOT NULL DEFAULT false;"
+	"ALTER TABLE items ADD COLUMN starred boolean NOT NULL DEFAULT false;"
+	"CREATE INDEX items_unread ON items(id) WHERE NOT read;"
+	"CREATE INDEX items_starred ON items(id) WHERE starred;";
+
 const char *const pg_migrations[] = {pg_migration_1, pg_migration_2, pg_migration_3,
-				     pg_migration_4, pg_migration_5, NULL};
-const int pg_schema_version = 5;
+				     pg_migration_4, pg_migration_5, pg_migration_6, NULL};
+const int pg_schema_version = 6;

@@ -10,22 +10,25 @@
 int items_sql(char *sql, size_t size, unsigned shape, char m, const char *feeds,
 	      const char *fts)
 {
-	char before[16] = "", since[32] = "", tag[80] = "";
+	char before[16] = "", since[32] = "", tag[80] = "", status[24] = "";
 	if (shape & IQ_BEFORE)
 		snprintf(before, sizeof before, " AND i.id < %c2", m);
 	if (shape & IQ_SINCE)
 		snprintf(since, sizeof since, " AND i.sort_date >= %c6", m);
+	if (shape & IQ_STATUS)
+		snprintf(status, sizeof status, " AND i.read = %c8", m);
 	if (shape & IQ_TAG)
 		snprintf(tag, sizeof tag,
 			 " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = %c4)", m);
 	int n = snprintf(sql, size,
 		"SELECT " STORE_ITEM_COLS " FROM items i JOIN feeds f ON f.id = i.feed"
-		" WHERE i.id > %c1%s%s%s%s%s%s%s ORDER BY i.id%s LIMIT %c7",
+		" WHERE i.id > %c1%s%s%s%s%s%s%s%s%s ORDER BY i.id%s LIMIT %c7",
 		/* The filter rules' skipped items (0/1 in SQLite, a boolean in
 		 * PostgreSQL: NOT reads both) only when asked for. */
 		m, shape & IQ_SKIPPED ? "" : " AND NOT i.skipped", before, shape & IQ_FEEDS ? feeds : "", tag, shape & IQ_FTS ? fts : "", since,
 		shape & IQ_DISTINCT ? " AND (i.duplicate_of IS NULL OR NOT EXISTS"
 				      " (SELECT 1 FROM items o WHERE o.id = i.duplicate_of))" : "",
+		status, shape & IQ_STARRED ? " AND i.starred = TRUE" : "",
 		shape & IQ_DESC ? " DESC" : "", m);
 	return n < 0 || (size_t)n >= size ? -EINVAL : 0;
 }
@@ -36,7 +39,8 @@ unsigned items_shape(const struct items_args *a, bool fts)
 	       (a->tag ? IQ_TAG : 0) | (fts ? IQ_FTS : 0) |
 	       (a->since != DATE_NONE ? IQ_SINCE : 0) |
 	       (a->distinct ? IQ_DISTINCT : 0) | (a->desc ? IQ_DESC : 0) |
-	       (a->skipped ? IQ_SKIPPED : 0);
+	       (a->skipped ? IQ_SKIPPED : 0) |
+	       (a->status != ITEMQ_ANY ? IQ_STATUS : 0) | (a->starred ? IQ_STARRED : 0);
 }
 
 /* The caller's FN, and the highest id it was handed. */
@@ -73,7 +77,8 @@ int items_each(const struct store_ops *ops, void *b, const struct item_query *q,
 	struct items_args a = {
 		.after = after, .before = q->before, .feeds = q->feeds, .nfeeds = q->nfeeds,
 		.tag = q->tag, .q = q->q, .since = q->since, .distinct = q->distinct,
-		.desc = q->desc, .skipped = q->skipped, .limit = q->limit < 1 ? 1 : q->limit > 1000 ? 1000 : q->limit,
+		.desc = q->desc, .skipped = q->skipped, .status = q->status, .starred = q->starred,
+		.limit = q->limit < 1 ? 1 : q->limit > 1000 ? 1000 : q->limit,
 	};
 	struct walk w = {fn, ud, after};
 	int r = ops->prims->items_rows(b, &a, walk_row, &w);

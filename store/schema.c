@@ -179,6 +179,16 @@ static const char migration_6[] =
  * handed to hooks, and left out of item lists unless asked for. */
 static const char migration_7[] =
 	"ALTER TABLE items ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;";
+
+/* Version 8: a reader's state of each item (store/readstate.c): read,
+ * starred (never pruned). Partial indexes serve the unread and starred
+ * listings without a scan of the read majority. */
+static const char migration_8[] =
+	"ALTER TABLE items ADD COLUMN read INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE items ADD COLUMN starred INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX items_unread ON items(id) WHERE read = 0;"
+	"CREATE INDEX items_starred ON items(id) WHERE starred = 1;";
+
 const char *const schema_migrations[] = {migration_1, migration_2, migration_3, migration_4,
-					 migration_5, migration_6, migration_7, NULL};
-const int schema_version = 7;
+					 migration_5, migration_6, migration_7, migration_8, NULL};
+const int schema_version = 8;

@@ -143,11 +143,12 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"UPDATE hook_deliveries SET given_up = 0, attempts = 0, next_try = ?2"
 		" WHERE given_up = 1 AND (?1 IS NULL OR feed = (SELECT id FROM feeds WHERE name = ?1))",
 	/* Prunable: not in the latest document, no hook delivery pending or
-	 * parked, and too old or beyond the cap. */
+	 * parked, not starred, and too old or beyond the cap. */
 #define PRUNE_SELECT \
 	"SELECT i.id FROM items i, feeds f WHERE f.name = ?1 AND i.feed = f.id" \
 	" AND i.id NOT IN (SELECT value FROM json_each((SELECT listed FROM feeds WHERE name = ?1)))" \
 	" AND NOT EXISTS (SELECT 1 FROM hook_deliveries h WHERE h.item_id = i.id)" \
+	" AND i.starred = 0" \
 	" AND ((?2 > 0 AND i.first_seen < ?3)" \
 	" OR (?4 > 0 AND i.id < coalesce((SELECT id FROM items WHERE feed = f.id" \
 	" ORDER BY id DESC LIMIT 1 OFFSET ?4 - 1), 0))) ORDER BY i.id LIMIT ?5"

@@ -104,4 +104,7 @@ const struct store_ops sqlite_store_ops = {
 	.checkpoint = op_checkpoint,
 	.release_memory = op_release_memory,
 	.open_reader = op_open_reader,
+	.items_mark = sqlite_items_mark,
+	.feed_mark_read = sqlite_feed_mark_read,
+	.reader_feeds = sqlite_reader_feeds,
 };

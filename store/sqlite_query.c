@@ -29,6 +29,8 @@ void item_row_read(sqlite3_stmt *st, int c, struct item_row *row)
 		.duplicate_of = sqlite3_column_int64(st, c + 15),
 		.date = sqlite3_column_int64(st, c + 16),
 		.skipped = sqlite3_column_int(st, c + 17) != 0,
+		.read = sqlite3_column_int(st, c + 18) != 0,
+		.starred = sqlite3_column_int(st, c + 19) != 0,
 	};
 	row->feed = (const char *)sqlite3_column_text(st, c + 1);
 	row->guid = (const char *)sqlite3_column_text(st, c + 2);
@@ -143,6 +145,8 @@ int sqlite_items_rows(void *b, const struct items_args *a, store_item_fn fn, voi
 	if (shape & IQ_SINCE)
 		sqlite3_bind_int64(st, 6, a->since);
 	sqlite3_bind_int(st, 7, a->limit);
+	if (shape & IQ_STATUS)
+		sqlite3_bind_int(st, 8, a->status == ITEMQ_READ);
 	int rc, r = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct item_row row;

@@ -16,6 +16,12 @@ struct store {
 	void *b;                 /* the backend's handle */
 };
 
+const struct store_ops *store_ops_of(struct store *s, void **b)
+{
+	*b = s->b;
+	return s->ops;
+}
+
 char *fmt_err(const char *fmt, ...)
 {
 	va_list ap;

@@ -136,6 +136,27 @@ typedef int (*store_item_fn)(const struct item_row *row, void *ud);
 int store_items_each(struct store *s, const struct item_query *q, store_item_fn fn, void *ud,
 		     int64_t *next);
 
+/* --- a reader's state of each item (store/readstate.c) --- */
+/* The N items IDS (1..STORE_MARK_MAX of them) marked read or unread (READ
+ * 1 or 0; -1: left as it is) and starred or not (STARRED likewise; at
+ * least one of the two given), in one transaction: -ENOENT, with
+ * *MISSING (may be NULL) an id that is not stored, and nothing changed
+ * when one is not; -EINVAL for a bad call. A starred item is never
+ * pruned. Consumers' cursors are untouched. */
+#define STORE_MARK_MAX 1000
+int store_items_mark(struct store *s, const int64_t *ids, size_t n, int read, int starred,
+		     int64_t *missing);
+/* Every unread item of FEED with an id at most UPTO (0: every one) marked
+ * read; *N (may be NULL) how many. -ENOENT: no such feed. */
+int store_feed_mark_read(struct store *s, const char *feed, int64_t upto, int64_t *n);
+
+/* The feeds a reader shows (not removed from the config), by id:
+ * [{"id", "name", "title", "url" (the effective one), "site_url",
+ * "last_fetch" (epoch s, 0: never), "last_error", "tags" (sorted),
+ * "unread", "read" (item counts, when COUNTS; else 0: counting reads
+ * every item)}]. */
+int store_reader_feeds(struct store *s, bool counts, json_t **out);
+
 /* Events with seq > after, oldest first: {"seq","type","time","feed",...}. */
 int store_events(struct store *s, int64_t after, int limit, json_t **events, int64_t *next);
 int store_last_ids(struct store *s, int64_t *last_item_id, int64_t *last_event_seq);

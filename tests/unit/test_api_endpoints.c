@@ -36,9 +36,9 @@ static void test_every_route_has_its_endpoint(void **state)
 			/* A long-poll is answered by apiquery; the others by their own. */
 			assert_true(ep->poll ? ep->answer == NULL : ep->answer != NULL);
 		}
-		/* Only the ack and the rename read a body. */
-		assert_int_equal(ep->max_body > 0,
-				 rt == ROUTE_CONSUMER_ACK || rt == ROUTE_FEED_RENAME);
+		/* Only the ack, the rename and the marks read a body. */
+		assert_int_equal(ep->max_body > 0, rt == ROUTE_CONSUMER_ACK ||
+				 rt == ROUTE_FEED_RENAME || rt == ROUTE_ITEMS_STATE);
 	}
 	assert_null(api_endpoint_of(ROUTE__COUNT));
 }
@@ -67,7 +67,8 @@ static void test_patterns_route_to_their_endpoint(void **state)
 		concrete(ep->path, path, sizeof path);
 		struct apireq r;
 		const char *body = rt == ROUTE_CONSUMER_ACK  ? "upto=1"
-				 : rt == ROUTE_FEED_RENAME ? "{\"name\": \"y\"}" : "";
+				 : rt == ROUTE_FEED_RENAME ? "{\"name\": \"y\"}"
+				 : rt == ROUTE_ITEMS_STATE ? "{\"ids\":[1],\"read\":true}" : "";
 		if (rt == ROUTE_LOG_LEVEL)
 			strcat(path, "?level=info");
 		int st = apireq_parse(ep->method, path, body, strlen(body), &r);

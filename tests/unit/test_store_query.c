@@ -165,6 +165,10 @@ static void test_feeds_sync_and_json(void **state)
 	assert_int_equal(store_feeds_json(s, NULL, &feeds), 0);
 	assert_int_equal(json_array_size(feeds), 3);
 	json_decref(feeds);
+	assert_int_equal(store_reader_feeds(s, false, &feeds), 0);
+	assert_int_equal(json_array_size(feeds), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(feeds, 0), "unread")), 0);
+	json_decref(feeds);
 	json_t *f = NULL;
 	assert_int_equal(store_feeds_json(s, "news", &f), 0);
 	assert_string_equal(jstr(f, "url"), "https://example.com/feed");
@@ -770,6 +774,141 @@ static void test_retention(void **state)
 	tdb_close(&t);
 }
 
+static size_t count_items(struct store *s, int status, bool starred)
+{
+	struct item_query q = {.since = DATE_NONE, .limit = 1000, .status = status,
+			       .starred = starred};
+	json_t *items = query(s, &q, NULL);
+	size_t n = json_array_size(items);
+	json_decref(items);
+	return n;
+}
+
+static bool item_flag(struct store *s, int64_t id, const char *key)
+{
+	struct item_query q = {.since = DATE_NONE, .limit = 1, .after = id - 1};
+	json_t *items = query(s, &q, NULL);
+	assert_int_equal(id_at(items, 0), id);
+	json_t *v = json_object_get(json_array_get(items, 0), key);
+	assert_true(json_is_boolean(v));
+	bool b = json_is_true(v);
+	json_decref(items);
+	return b;
+}
+
+/* A reader's read and starred marks (issue 19): set by id in one
+ * transaction, filtered on, kept across a reopen, apart from cursors. */
+static void test_read_state(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	sync_feeds(s, true);
+	fill(s);
+	int64_t cursor = -1;
+	assert_int_equal(store_consumer_get(s, "script", true, false, &cursor), 0);
+	assert_int_equal(count_items(s, ITEMQ_UNREAD, false), 30);
+	assert_int_equal(count_items(s, ITEMQ_READ, false), 0);
+	assert_int_equal(count_items(s, ITEMQ_ANY, true), 0);
+	assert_false(item_flag(s, 2, "read"));
+	assert_false(item_flag(s, 2, "starred"));
+
+	int64_t ids[] = {1, 2, 3}, missing = -1;
+	assert_int_equal(store_items_mark(s, ids, 3, 1, -1, &missing), 0);
+	assert_int_equal(count_items(s, ITEMQ_READ, false), 3);
+	assert_int_equal(count_items(s, ITEMQ_UNREAD, false), 27);
+	assert_true(item_flag(s, 2, "read"));
+	/* Starred alone leaves the read state as it is. */
+	int64_t four = 4;
+	assert_int_equal(store_items_mark(s, &four, 1, -1, 1, NULL), 0);
+	assert_true(item_flag(s, 4, "starred"));
+	assert_false(item_flag(s, 4, "read"));
+	assert_int_equal(count_items(s, ITEMQ_ANY, true), 1);
+	assert_int_equal(count_items(s, ITEMQ_UNREAD, true), 1);
+	assert_int_equal(count_items(s, ITEMQ_READ, true), 0);
+	/* One unknown id: nothing changes. */
+	int64_t some[] = {5, 9999};
+	assert_int_equal(store_items_mark(s, some, 2, 1, -1, &missing), -ENOENT);
+	assert_int_equal(missing, 9999);
+	assert_false(item_flag(s, 5, "read"));
+	assert_int_equal(store_items_mark(s, some, 1, -1, -1, NULL), -EINVAL);
+	assert_int_equal(store_items_mark(s, some, 0, 1, -1, NULL), -EINVAL);
+	/* Unread again. */
+	assert_int_equal(store_items_mark(s, ids, 1, 0, -1, NULL), 0);
+	assert_false(item_flag(s, 1, "read"));
+
+	/* A feed up to an id: news is 1, 4, 7, 10, ...; 2 and 3 are others'. */
+	int64_t n = -1;
+	assert_int_equal(store_feed_mark_read(s, "news", 10, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(store_feed_mark_read(s, "news", 10, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_feed_mark_read(s, "ghost", 0, &n), -ENOENT);
+	assert_int_equal(count_items(s, ITEMQ_READ, false), 6);   /* 1 4 7 10, 2 3 */
+
+	/* The feeds a reader lists: ids, tags (sorted), counts. */
+	json_t *feeds = NULL;
+	assert_int_equal(store_reader_feeds(s, true, &feeds), 0);
+	assert_int_equal(json_array_size(feeds), 3);
+	json_t *news = json_array_get(feeds, 0);
+	assert_string_equal(json_string_value(json_object_get(news, "name")), "news");
+	assert_true(json_integer_value(json_object_get(news, "id")) > 0);
+	assert_int_equal(json_integer_value(json_object_get(news, "read")), 4);
+	assert_int_equal(json_integer_value(json_object_get(news, "unread")), 6);
+	json_t *tags = json_object_get(news, "tags");
+	assert_int_equal(json_array_size(tags), 2);
+	assert_string_equal(json_string_value(json_array_get(tags, 0)), "daily");
+	assert_string_equal(json_string_value(json_array_get(tags, 1)), "world");
+	json_t *blog = json_array_get(feeds, 2);
+	assert_string_equal(json_string_value(json_object_get(blog, "name")), "blog");
+	assert_int_equal(json_array_size(json_object_get(blog, "tags")), 0);
+	assert_int_equal(json_integer_value(json_object_get(blog, "unread")), 9);   /* 3 is read */
+	json_decref(feeds);
+
+	/* Kept across a reopen; the consumer's cursor never moved. */
+	char *err = NULL;
+	assert_int_equal(tdb_reopen(&t, &err), 0);
+	s = t.s;
+	assert_int_equal(count_items(s, ITEMQ_READ, false), 6);
+	assert_int_equal(count_items(s, ITEMQ_ANY, true), 1);
+	assert_int_equal(store_consumer_get(s, "script", false, false, &cursor), 0);
+	assert_int_equal(cursor, 0);
+	tdb_close(&t);
+}
+
+/* Retention never removes a starred item. */
+static void test_starred_never_pruned(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	char g[16];
+	for (int i = 0; i < 10; i++) {
+		snprintf(g, sizeof g, "old-%d", i);
+		doc_add(d, g, NULL, g);
+	}
+	assert_int_equal(commit_count(s, "f", d, NULL), 10);
+	struct doc *cur = doc_new();
+	doc_add(cur, "fresh", NULL, "fresh");
+	assert_int_equal(commit_count(s, "f", cur, NULL), 1);
+	int64_t star[] = {3, 7};
+	assert_int_equal(store_items_mark(s, star, 2, -1, 1, NULL), 0);
+	int64_t now = time(NULL);
+	int pruned = -1, total = 0;
+	do {
+		assert_int_equal(store_prune(s, "f", now + 2 * 86400, 86400, 1, 100, &pruned), 0);
+		total += pruned;
+	} while (pruned);
+	assert_int_equal(total, 8);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 3);
+	assert_int_equal(id_at(items, 0), 3);
+	assert_int_equal(id_at(items, 1), 7);
+	json_decref(items);
+	doc_free(d);
+	doc_free(cur);
+	tdb_close(&t);
+}
+
 /* What the caps cut (last_warning) and how many bodies came cut short
  * (n_truncated) are kept, served, and a feed failing on a cut-off body is
  * counted apart ("truncated"), on both backends (issue 22). */
@@ -834,6 +973,8 @@ int main(void)
 		cmocka_unit_test(test_hook_deliveries),
 		cmocka_unit_test(test_hook_order_per_feed),
 		cmocka_unit_test(test_retention),
+		cmocka_unit_test(test_read_state),
+		cmocka_unit_test(test_starred_never_pruned),
 		cmocka_unit_test(test_warning_and_truncated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

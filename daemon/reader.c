@@ -1,0 +1,218 @@
+/* reader.c — the reader API's listener and its gate: parses reader_listen,
+ * opens the TCP listener on http.c, checks every request's credentials
+ * (reader_auth.c), delays and answers the failures, and hands the rest to
+ * the Miniflux routes (reader_mf.c). */
+#include "daemon/reader.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "core/log.h"
+#include "core/netaddr.h"
+#include "daemon/api_send.h"
+#include "daemon/feedd.h"
+#include "daemon/http.h"
+#include "daemon/reader_auth.h"
+#include "daemon/reader_int.h"
+
+/* Failures remembered per address (READER_FAIL_SLOTS of them), the oldest
+ * replaced. */
+#define FAIL_SLOTS READER_FAIL_SLOTS
+#define FAIL_FORGET_MS (10 * 60 * 1000)
+#define FAIL_BASE_MS 100
+#define FAIL_MAX_SHIFT 5        /* 100 ms << 5 = 3.2 s */
+
+/* A 401 waiting out its delay: the connection's context meanwhile. */
+struct deny {
+	enum reader_ctx_kind kind;  /* RCTX_DENY */
+	struct http_conn *conn;     /* NULL once the client is gone */
+	uv_timer_t timer;
+};
+
+static struct fail_slot *fail_find(struct reader_api *r, const char *addr, bool add)
+{
+	for (int i = 0; i < FAIL_SLOTS; i++)
+		if (r->fails[i].count && !strcmp(r->fails[i].addr, addr))
+			return &r->fails[i];
+	if (!add)
+		return NULL;
+	/* An empty slot, else the one whose last failure is oldest. */
+	struct fail_slot *oldest = &r->fails[0];
+	for (int i = 0; i < FAIL_SLOTS && oldest->count; i++)
+		if (!r->fails[i].count || r->fails[i].last < oldest->last)
+			oldest = &r->fails[i];
+	memset(oldest, 0, sizeof *oldest);
+	snprintf(oldest->addr, sizeof oldest->addr, "%s", addr);
+	return oldest;
+}
+
+static void on_deny_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void on_deny_timer(uv_timer_t *t)
+{
+	struct deny *d = t->data;
+	if (d->conn) {
+		http_conn_set_ctx(d->conn, NULL);
+		reader_send_error(d->conn, 401, "access unauthorized",
+				  "WWW-Authenticate: Basic realm=\"feedd\"\r\n");
+	}
+	uv_close((uv_handle_t *)&d->timer, on_deny_closed);
+}
+
+/* A request without a good credential from C's address: answered 401
+ * once its delay has passed. */
+static void deny(struct reader_api *r, struct http_conn *c)
+{
+	uint64_t now = uv_now(r->d->loop);
+	const char *addr = http_conn_peer(c);
+	struct fail_slot *f = fail_find(r, addr, true);
+	if (f->count && now - f->last > FAIL_FORGET_MS)
+		f->count = 0;
+	f->count++;
+	f->last = now;
+	int shift = f->count - 1 < FAIL_MAX_SHIFT ? f->count - 1 : FAIL_MAX_SHIFT;
+	uint64_t ms = (uint64_t)FAIL_BASE_MS << shift;
+	log_notice("reader: %s: bad or missing credentials (%d in a row); answering in %llu ms",
+		   addr, f->count, (unsigned long long)ms);
+	/* A refusal waiting out its delay holds no request slot: guessers do
+	 * not keep readers out. Over the cap of waiting ones, no answer is
+	 * worth the wait. */
+	if (http_conn_park(c) < 0) {
+		reader_send_error(c, 503, "busy", "Retry-After: 5\r\n");
+		return;
+	}
+	struct deny *d = calloc(1, sizeof *d);
+	if (!d) {
+		reader_send_error(c, 401, "access unauthorized", NULL);
+		return;
+	}
+	d->kind = RCTX_DENY;
+	d->conn = c;
+	uv_timer_init(r->d->loop, &d->timer);
+	d->timer.data = d;
+	http_conn_set_ctx(c, d);
+	uv_timer_start(&d->timer, on_deny_timer, ms, 0);
+}
+
+static void on_request(struct http_conn *c, const struct http_request *hr, void *ud)
+{
+	struct reader_api *r = ud;
+	const char *user = NULL;
+	if (!reader_auth_check(r->auth, hr->authorization, hr->auth_token, &user)) {
+		deny(r, c);
+		return;
+	}
+	struct fail_slot *f = fail_find(r, http_conn_peer(c), false);
+	if (f)
+		f->count = 0;
+	reader_mf_request(r, c, hr, user);
+}
+
+static void on_abort(struct http_conn *c, void *ctx, void *ud)
+{
+	(void)c;
+	(void)ud;
+	if (!ctx)
+		return;
+	enum reader_ctx_kind k = *(enum reader_ctx_kind *)ctx;
+	if (k == RCTX_DENY)
+		((struct deny *)ctx)->conn = NULL;    /* the timer frees it */
+	else
+		reader_mf_abort(ctx);
+}
+
+static void on_closed(void *ud)
+{
+	struct reader_api *r = ud;
+	reader_auth_free(r->auth);
+	free(r);
+}
+
+/* HOST:PORT, [V6]:PORT. */
+static int parse_listen(const char *spec, struct sockaddr_storage *sa)
+{
+	char host[64];
+	const char *colon = strrchr(spec, ':');
+	if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof host)
+		return -EINVAL;
+	size_t hl = (size_t)(colon - spec);
+	memcpy(host, spec, hl);
+	host[hl] = '\0';
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	if (*end || end == colon + 1 || port < 1 || port > 65535)
+		return -EINVAL;
+	memset(sa, 0, sizeof *sa);
+	if (host[0] == '[' && host[hl - 1] == ']') {
+		host[hl - 1] = '\0';
+		return uv_ip6_addr(host + 1, (int)port, (struct sockaddr_in6 *)sa) ? -EINVAL : 0;
+	}
+	return uv_ip4_addr(host, (int)port, (struct sockaddr_in *)sa) ? -EINVAL : 0;
+}
+
+int reader_start(struct feedd *d, struct reader_api **out)
+{
+	*out = NULL;
+	const struct daemon_conf *dc = &d->conf->daemon;
+	if (!dc->reader_listen)
+		return 0;
+	struct sockaddr_storage sa;
+	if (parse_listen(dc->reader_listen, &sa) < 0) {
+		log_err("reader: reader_listen = %s: expected HOST:PORT with a numeric address "
+			"(127.0.0.1:8080, [::1]:8080)", dc->reader_listen);
+		return -EINVAL;
+	}
+	if (!dc->reader_auth) {
+		log_err("reader: reader_listen is set but reader_auth is not: "
+			"the reader API never runs without credentials");
+		return -EINVAL;
+	}
+	struct reader_api *r = calloc(1, sizeof *r);
+	if (!r)
+		return -ENOMEM;
+	r->d = d;
+	int rc = reader_auth_load(dc->reader_auth, &r->auth);
+	if (rc < 0) {
+		free(r);
+		return rc;
+	}
+	if (netaddr_classify((struct sockaddr *)&sa, sizeof sa) != NETADDR_LOOPBACK)
+		log_warn("reader: listening on %s, not a loopback address: credentials and items "
+			 "cross the network in clear unless a TLS proxy is in front "
+			 "(docs/operations.md)", dc->reader_listen);
+	struct http_limits lim = HTTP_LIMITS_DEFAULT;
+	lim.max_conns = 256;        /* people's readers, not scripts */
+	lim.max_waiting = 256;      /* refusals waiting out their delay */
+	struct http_handler h = {
+		.on_request = on_request, .on_abort = on_abort, .on_closed = on_closed, .ud = r,
+	};
+	rc = http_server_start_tcp(d->loop, (struct sockaddr *)&sa, &lim, &h, &r->srv);
+	if (rc < 0) {
+		log_err("reader: listen on %s: %s", dc->reader_listen, uv_strerror(rc));
+		reader_auth_free(r->auth);
+		free(r);
+		return rc;
+	}
+	log_info("reader: the reader API listens on %s", dc->reader_listen);
+	*out = r;
+	return 0;
+}
+
+void reader_close(struct reader_api *r)
+{
+	if (r)
+		http_server_close(r->srv);
+}
+
+void reader_send_error(struct http_conn *c, int status, const char *msg, const char *headers)
+{
+	api_send_json(c, status, headers, json_pack("{s:s}", "error_message", msg));
+}

@@ -1,0 +1,27 @@
+/* reader.h — the reader API: an optional TCP listener (feeds.conf's
+ * [daemon] reader_listen = HOST:PORT) speaking the subset of Miniflux's v1
+ * API that feed readers use (docs/reader-api.md), served by the socket
+ * API's HTTP server code (daemon/http.c) with the same limits.
+ *
+ * Every request must carry one of reader_auth's credentials (HTTP Basic,
+ * or Miniflux's X-Auth-Token; daemon/reader_auth.h); without one it is
+ * answered 401 with {"error_message": ...} after a delay that doubles with
+ * each failure from the same address (100 ms up to 3.2 s, forgotten after
+ * ten quiet minutes or a success). The routes are reader_mf.c's.
+ *
+ * Ownership: reader_start allocates (nothing when reader_listen is unset);
+ * reader_close closes the listener and its connections, freeing the rest
+ * once the loop has run their close callbacks. */
+#ifndef FEEDD_READER_H
+#define FEEDD_READER_H
+
+struct feedd;
+struct reader_api;
+
+/* 0 with *OUT NULL when D's config sets no reader_listen; 0 with the
+ * listener open; a negative errno (logged) when reader_listen or
+ * reader_auth is wrong or the address cannot be bound. */
+int reader_start(struct feedd *d, struct reader_api **out);
+void reader_close(struct reader_api *r);
+
+#endif

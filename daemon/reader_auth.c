@@ -1,0 +1,210 @@
+/* reader_auth.c — the reader API's credentials file and its checks (see
+ * reader_auth.h). */
+#include "daemon/reader_auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+#define MAX_CREDS 64
+#define MAX_LINE 1024
+
+struct cred {
+	char *user;              /* NULL for a token */
+	char *secret;            /* the password or the token */
+};
+
+struct reader_auth {
+	struct cred c[MAX_CREDS];
+	int n;
+};
+
+void reader_auth_free(struct reader_auth *a)
+{
+	if (!a)
+		return;
+	for (int i = 0; i < a->n; i++) {
+		free(a->c[i].user);
+		if (a->c[i].secret) {
+			explicit_bzero(a->c[i].secret, strlen(a->c[i].secret));
+			free(a->c[i].secret);
+		}
+	}
+	free(a);
+}
+
+int reader_auth_load(const char *path, struct reader_auth **out)
+{
+	*out = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		int e = errno;
+		log_err("reader: reader_auth %s: %s", path, strerror(e));
+		return -e;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		log_err("reader: reader_auth %s: not a regular file", path);
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		log_err("reader: reader_auth %s is readable by others (mode %04o): "
+			"refusing it; chmod 600 it", path, (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return -EPERM;
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	struct reader_auth *a = calloc(1, sizeof *a);
+	if (!a) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	char line[MAX_LINE + 2];
+	int lineno = 0, r = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		size_t len = strlen(line);
+		if (len > MAX_LINE) {
+			log_err("reader: reader_auth %s:%d: line too long", path, lineno);
+			r = -EINVAL;
+			break;
+		}
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!len || line[0] == '#')
+			continue;
+		char *colon = strchr(line, ':');
+		if (!colon || colon == line || !colon[1]) {
+			log_err("reader: reader_auth %s:%d: expected user:password or token:TOKEN",
+				path, lineno);
+			r = -EINVAL;
+			break;
+		}
+		if (a->n == MAX_CREDS) {
+			log_err("reader: reader_auth %s: more than %d credentials", path, MAX_CREDS);
+			r = -EINVAL;
+			break;
+		}
+		*colon = '\0';
+		struct cred *c = &a->c[a->n];
+		bool is_token = !strcmp(line, "token");
+		c->user = is_token ? NULL : strdup(line);
+		c->secret = strdup(colon + 1);
+		explicit_bzero(line, sizeof line);
+		a->n++;
+		if (!c->secret || (!is_token && !c->user)) {
+			r = -ENOMEM;
+			break;
+		}
+	}
+	fclose(f);
+	if (!r && a->n == 0) {
+		log_err("reader: reader_auth %s holds no credential", path);
+		r = -EINVAL;
+	}
+	if (r < 0) {
+		reader_auth_free(a);
+		return r;
+	}
+	*out = a;
+	return 0;
+}
+
+/* Whether GIVEN (GLEN bytes) equals SECRET, in time that depends on
+ * SECRET's length only. */
+static bool same(const char *given, size_t glen, const char *secret)
+{
+	size_t slen = strlen(secret);
+	unsigned diff = glen != slen;
+	for (size_t i = 0; i < slen; i++)
+		diff |= (unsigned char)secret[i] ^ (unsigned char)(glen ? given[i % glen] : 0);
+	return diff == 0;
+}
+
+static int b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z') return c - 'A';
+	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+	if (c >= '0' && c <= '9') return c - '0' + 52;
+	if (c == '+') return 62;
+	if (c == '/') return 63;
+	return -1;
+}
+
+/* Standard base64 (padding optional) into OUT (room for SIZE bytes with
+ * the NUL); the length, or -1. */
+static long b64decode(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	unsigned acc = 0;
+	int bits = 0;
+	for (const char *p = in; *p && *p != '='; p++) {
+		int v = b64val(*p);
+		if (v < 0)
+			return -1;
+		acc = acc << 6 | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o + 1 >= size)
+				return -1;
+			out[o++] = (char)(acc >> bits & 0xff);
+		}
+	}
+	out[o] = '\0';
+	return (long)o;
+}
+
+bool reader_auth_check(const struct reader_auth *a, const char *authorization,
+		       const char *token, const char **user)
+{
+	*user = NULL;
+	char dec[MAX_LINE + 1];
+	const char *pw = NULL;
+	size_t ulen = 0, pwlen = 0;
+	bool basic = false;
+	if (authorization && !strncasecmp(authorization, "Basic ", 6)) {
+		const char *b = authorization + 6;
+		while (*b == ' ')
+			b++;
+		long n = b64decode(b, dec, sizeof dec);
+		char *colon = n > 0 ? memchr(dec, ':', (size_t)n) : NULL;
+		if (colon) {
+			ulen = (size_t)(colon - dec);
+			pw = colon + 1;
+			pwlen = (size_t)n - ulen - 1;
+			basic = true;
+		}
+	}
+	bool ok = false;
+	const char *who = NULL;
+	/* Every credential is compared, whatever matched before. */
+	for (int i = 0; i < a->n; i++) {
+		const struct cred *c = &a->c[i];
+		bool m;
+		if (c->user)
+			/* Both compared, whatever the user name's outcome. */
+			m = basic && ((int)same(dec, ulen, c->user) & (int)same(pw, pwlen, c->secret));
+		else
+			m = token && same(token, strlen(token), c->secret);
+		if (m && !ok) {
+			ok = true;
+			who = c->user ? c->user : "";
+		}
+	}
+	explicit_bzero(dec, sizeof dec);
+	*user = who;
+	return ok;
+}

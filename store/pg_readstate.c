@@ -1,0 +1,122 @@
+/* pg_readstate.c — the PostgreSQL statements of a reader's state
+ * (store/readstate.c has the rules; backend.h, items_mark and
+ * feed_mark_read). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "store/backend.h"
+#include "store/pg_int.h"
+
+int pg_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
+		  int64_t *missing)
+{
+	struct pg *s = b;
+	*missing = 0;
+	char *arr = pg_id_array(ids, n);
+	if (!arr)
+		return -ENOMEM;
+	const char *v[3] = {arr, read < 0 ? NULL : read ? "t" : "f",
+			    starred < 0 ? NULL : starred ? "t" : "f"};
+	int r = pg_begin(s);
+	if (r < 0) {
+		free(arr);
+		return r;
+	}
+	/* The ids not stored, if any: then nothing changes. */
+	PGresult *res = PQexecParams(s->conn,
+		"SELECT x FROM unnest($1::bigint[]) x WHERE NOT EXISTS"
+		" (SELECT 1 FROM items WHERE id = x) LIMIT 1", 1, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		r = pg_fail(s, res, "mark items");
+	else if (PQntuples(res) > 0) {
+		*missing = pg_int(res, 0, 0);
+		r = -ENOENT;
+	}
+	PQclear(res);
+	if (r == 0) {
+		res = PQexecParams(s->conn,
+			"UPDATE items SET read = coalesce($2::boolean, read),"
+			" starred = coalesce($3::boolean, starred) WHERE id = ANY ($1::bigint[])",
+			3, NULL, v, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			r = pg_fail(s, res, "mark items");
+		PQclear(res);
+	}
+	free(arr);
+	if (r == 0)
+		r = pg_commit(s);
+	else
+		pg_rollback(s);
+	return r;
+}
+
+int pg_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n)
+{
+	struct pg *s = b;
+	*n = 0;
+	int r = pg_ready(s);
+	if (r < 0)
+		return r;
+	char num[24];
+	snprintf(num, sizeof num, "%lld", (long long)upto);
+	const char *v[2] = {feed, num};
+	PGresult *res = PQexecParams(s->conn,
+		"WITH f AS (SELECT id FROM feeds WHERE name = $1),"
+		" u AS (UPDATE items SET read = true WHERE feed = (SELECT id FROM f)"
+		" AND NOT read AND id <= $2::bigint RETURNING 1)"
+		" SELECT (SELECT count(*) FROM f), (SELECT count(*) FROM u)",
+		2, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		r = pg_fail(s, res, "mark feed read");
+	} else if (pg_int(res, 0, 0) == 0) {
+		r = -ENOENT;
+	} else {
+		*n = pg_int(res, 0, 1);
+	}
+	PQclear(res);
+	return r;
+}
+
+#define READER_FEEDS(counts) \
+	"SELECT f.id, f.name, f.title, coalesce(f.effective_url, f.url), f.site_url," \
+	" f.last_fetch, f.last_error," \
+	" coalesce((SELECT json_agg(tag ORDER BY tag) FROM feed_tags WHERE feed = f.id)," \
+	" '[]')::text," counts " FROM feeds f WHERE NOT f.removed ORDER BY f.id"
+
+int pg_reader_feeds(void *b, bool counts, json_t **out)
+{
+	struct pg *s = b;
+	*out = NULL;
+	int r = pg_ready(s);
+	if (r < 0)
+		return r;
+	PGresult *res = PQexec(s->conn, counts ? READER_FEEDS(
+		" (SELECT count(*) FROM items WHERE feed = f.id AND NOT read),"
+		" (SELECT count(*) FROM items WHERE feed = f.id AND read)")
+		: READER_FEEDS(" 0, 0"));
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		r = pg_fail(s, res, "reader feeds");
+		PQclear(res);
+		return r;
+	}
+	json_t *arr = json_array();
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *tags = pg_str(res, i, 7);
+		json_t *jt = tags ? json_loads(tags, 0, NULL) : NULL;
+		json_array_append_new(arr, json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:I,s:I}",
+			"id", (json_int_t)pg_int(res, i, 0),
+			"name", json_string_lossy(pg_str(res, i, 1)),
+			"title", json_string_lossy(pg_str(res, i, 2)),
+			"url", json_string_lossy(pg_str(res, i, 3)),
+			"site_url", json_string_lossy(pg_str(res, i, 4)),
+			"last_fetch", (json_int_t)pg_int(res, i, 5),
+			"last_error", json_string_lossy(pg_str(res, i, 6)),
+			"tags", jt ? jt : json_array(),
+			"unread", (json_int_t)pg_int(res, i, 8),
+			"read", (json_int_t)pg_int(res, i, 9)));
+	}
+	PQclear(res);
+	*out = arr;
+	return 0;
+}

@@ -1,0 +1,414 @@
+"""The reader API's listener and its gate (issue 19): reader_listen opens a
+TCP listener on loopback only when set, reader_auth's credentials (HTTP
+Basic, X-Auth-Token) are checked on every request, failures are answered
+401 with {"error_message"} after a delay that grows, a group- or
+world-readable credentials file is refused — against the real daemon."""
+import base64
+import http.client
+import json
+import os
+import shutil
+import socket
+import tempfile
+import time
+import unittest
+
+from harness import Feedd
+
+CONF = """[daemon]
+host_gap = 0s
+{reader}
+[defaults]
+interval = 1h
+"""
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def listening_inodes():
+    """The inodes of every TCP socket listening in this network namespace."""
+    inodes = set()
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(name) as f:
+                next(f)
+                for line in f:
+                    cols = line.split()
+                    if cols[3] == "0A":          # TCP_LISTEN
+                        inodes.add(cols[9])
+        except FileNotFoundError:
+            pass
+    return inodes
+
+
+def socket_inodes(pid):
+    out = set()
+    fd_dir = "/proc/%d/fd" % pid
+    for fd in os.listdir(fd_dir):
+        try:
+            target = os.readlink(os.path.join(fd_dir, fd))
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            out.add(target[8:-1])
+    return out
+
+
+def basic(user, password):
+    token = base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+    return {"Authorization": "Basic " + token}
+
+
+class ReaderBase(unittest.TestCase):
+    def start_reader(self, creds="alice:s3cret\ntoken:tok-123\n", mode=0o600, start=True):
+        self.tmp = tempfile.mkdtemp(prefix="feedd-reader-")
+        self.auth = os.path.join(self.tmp, "reader.auth")
+        with open(self.auth, "w") as f:
+            f.write(creds)
+        os.chmod(self.auth, mode)
+        self.port = free_port()
+        reader = "reader_listen = 127.0.0.1:%d\nreader_auth = %s\n" % (self.port, self.auth)
+        self.d = Feedd(CONF.format(reader=reader), start=start)
+        return self.d
+
+    def tearDown(self):
+        d = getattr(self, "d", None)
+        if d:
+            d.cleanup()
+        if getattr(self, "tmp", None):
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def call(self, method, path, headers=None, body=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, dict(r.getheaders()), data
+
+
+class NoListener(unittest.TestCase):
+    def test_no_tcp_port_without_reader_listen(self):
+        d = Feedd(CONF.format(reader=""))
+        try:
+            ours = socket_inodes(d.proc.pid)
+            self.assertTrue(ours)                 # the Unix socket at least
+            self.assertEqual(ours & listening_inodes(), set())
+        finally:
+            d.cleanup()
+
+
+class Gate(ReaderBase):
+    def test_listens_on_tcp(self):
+        self.start_reader()
+        self.assertNotEqual(socket_inodes(self.d.proc.pid) & listening_inodes(), set())
+        self.assertIn("reader API listens on 127.0.0.1:%d" % self.port, self.d.read_log())
+
+    def test_basic_and_token(self):
+        self.start_reader()
+        st, _, body = self.call("GET", "/v1/me", basic("alice", "s3cret"))
+        self.assertEqual(st, 200, body)
+        self.assertEqual(json.loads(body)["username"], "alice")
+        self.assertIsInstance(json.loads(body)["id"], int)
+        st, _, body = self.call("GET", "/v1/me", {"X-Auth-Token": "tok-123"})
+        self.assertEqual(st, 200, body)
+        # The Unix socket needs no credentials and is unchanged.
+        self.assertEqual(self.d.get("/v1/status").status, 200)
+
+    def test_refused_with_401_after_a_growing_delay(self):
+        self.start_reader()
+        cases = [{}, basic("alice", "wrong"), basic("alice", "s3cre"), basic("bob", "s3cret"),
+                 {"X-Auth-Token": "tok-12"}, {"Authorization": "Bearer tok-123"},
+                 {"Authorization": "Basic !!!"}]
+        times = []
+        for h in cases:
+            t0 = time.monotonic()
+            st, headers, body = self.call("GET", "/v1/me", h)
+            times.append(time.monotonic() - t0)
+            self.assertEqual(st, 401, h)
+            self.assertEqual(json.loads(body), {"error_message": "access unauthorized"})
+            self.assertIn("Basic", headers.get("WWW-Authenticate", ""))
+        self.assertGreaterEqual(times[0], 0.09)
+        self.assertGreaterEqual(times[3], 0.79)   # 100 ms doubled three times
+        # A success forgets the failures.
+        self.assertEqual(self.call("GET", "/v1/me", basic("alice", "s3cret"))[0], 200)
+        t0 = time.monotonic()
+        self.assertEqual(self.call("GET", "/v1/me")[0], 401)
+        self.assertLess(time.monotonic() - t0, 0.5)
+
+    def test_waiting_refusals_hold_no_slot(self):
+        self.start_reader()
+        import threading
+        statuses = []
+
+        def guess():
+            statuses.append(self.call("GET", "/v1/me", basic("alice", "guess"))[0])
+        # More refusals waiting out their delay than requests in progress
+        # (64): a reader with the password is answered at once anyway.
+        threads = [threading.Thread(target=guess) for _ in range(80)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        t0 = time.monotonic()
+        st, _, _ = self.call("GET", "/v1/me", basic("alice", "s3cret"))
+        elapsed = time.monotonic() - t0
+        for t in threads:
+            t.join()
+        self.assertEqual(st, 200)
+        self.assertLess(elapsed, 1.0)
+        self.assertEqual(statuses, [401] * 80)
+
+    def test_unknown_path_is_404_json(self):
+        self.start_reader()
+        st, _, body = self.call("GET", "/v1/nothing", basic("alice", "s3cret"))
+        self.assertEqual(st, 404)
+        self.assertIn("error_message", json.loads(body))
+
+    def test_readable_auth_file_refused(self):
+        for mode in (0o640, 0o604):
+            d = self.start_reader(mode=mode, start=False)
+            d.start(wait_ready=False)
+            self.assertEqual(d.proc.wait(10), 1)
+            log = d.read_log()
+            self.assertIn(self.auth, log)
+            self.assertIn("readable by others", log)
+            d.cleanup()
+            self.d = None
+
+    def test_bad_listen_and_missing_auth(self):
+        for reader in ("reader_listen = localhost\nreader_auth = /nonexistent\n",
+                       "reader_listen = 127.0.0.1:%d\n" % free_port()):
+            d = Feedd(CONF.format(reader=reader), start=False)
+            d.start(wait_ready=False)
+            self.assertEqual(d.proc.wait(10), 1)
+            self.assertIn("reader", d.read_log())
+            d.cleanup()
+
+    def test_port_in_use_is_refused(self):
+        # Another program listens on the port: feedd says so and exits 1,
+        # rather than listening on a port of the kernel's choosing.
+        other = socket.socket()
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        other.bind(("127.0.0.1", 0))
+        other.listen(1)
+        try:
+            d = self.start_reader(start=False)
+            port = other.getsockname()[1]
+            d.cleanup()
+            self.port = port
+            reader = "reader_listen = 127.0.0.1:%d\nreader_auth = %s\n" % (port, self.auth)
+            self.d = Feedd(CONF.format(reader=reader), start=False)
+            self.d.start(wait_ready=False)
+            self.assertEqual(self.d.proc.wait(10), 1)
+            self.assertIn("address already in use", self.d.read_log())
+        finally:
+            other.close()
+
+    def test_connection_cap_closes_the_idle_longest(self):
+        self.start_reader()
+        idle = []
+        try:
+            for _ in range(300):          # over the reader's 256 connections
+                s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+                idle.append(s)
+            # A newcomer is answered: the connection idle longest made room.
+            st, _, body = self.call("GET", "/v1/me", basic("alice", "s3cret"))
+            self.assertEqual(st, 200, body)
+            idle[0].settimeout(5)
+            self.assertEqual(idle[0].recv(1), b"")
+        finally:
+            for s in idle:
+                s.close()
+
+    def test_limits_are_the_sockets(self):
+        self.start_reader()
+        # A head over 8 KiB: 431, as on the Unix socket.
+        h = basic("alice", "s3cret")
+        h["X-Big"] = "x" * 9000
+        st, _, _ = self.call("GET", "/v1/me", h)
+        self.assertEqual(st, 431)
+
+
+FEEDS_CONF = """[daemon]
+host_gap = 0s
+reader_listen = 127.0.0.1:{port}
+reader_auth = {auth}
+
+[defaults]
+interval = 1h
+min_interval = 1s
+allow_private = yes
+
+[feed a]
+url = {a}
+tags = news, world
+
+[feed b]
+url = {b}
+"""
+
+
+def items_of(name, n):
+    return [{"guid": "%s-%d" % (name, i), "title": "%s title %d" % (name, i),
+             "link": "http://example.org/%s/%d" % (name, i),
+             "pubDate": "Mon, 0%d Jan 2024 10:00:00 GMT" % i} for i in range(1, n + 1)]
+
+
+class Miniflux(ReaderBase):
+    """The Miniflux v1 subset, endpoint by endpoint."""
+
+    @classmethod
+    def setUpClass(cls):
+        from fixture_server import FixtureServer
+        cls.srv = FixtureServer().start()
+        cls.srv.set_feed("a", items=items_of("a", 4))
+        cls.srv.set_feed("b", items=items_of("b", 3))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="feedd-reader-")
+        self.auth = os.path.join(self.tmp, "reader.auth")
+        with open(self.auth, "w") as f:
+            f.write("alice:s3cret\n")
+        os.chmod(self.auth, 0o600)
+        self.port = free_port()
+        self.d = Feedd(FEEDS_CONF.format(port=self.port, auth=self.auth,
+                                         a=self.srv.url("/feed/a"), b=self.srv.url("/feed/b")))
+        from harness import wait_until
+        for name, n in (("a", 4), ("b", 3)):
+            self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)
+            self.assertTrue(wait_until(
+                lambda: self.d.get("/v1/feeds/" + name).json().get("items") == n))
+        self.items = self.d.get("/v1/items").json()["items"]
+        self.a_ids = [i["id"] for i in self.items if i["feed"] == "a"]
+        self.b_ids = [i["id"] for i in self.items if i["feed"] == "b"]
+
+    def mf(self, method, path, body=None, status=200):
+        h = basic("alice", "s3cret")
+        if body is not None:
+            h["Content-Type"] = "application/json"
+            body = body if isinstance(body, str) else json.dumps(body)
+        st, _, data = self.call(method, path, h, body)
+        self.assertEqual(st, status, (method, path, data))
+        return json.loads(data) if data else None
+
+    def feed_ids(self):
+        return {f["title"] if f["title"] else f["feed_url"]: f["id"] for f in self.mf("GET", "/v1/feeds")}
+
+    def test_feeds_and_categories(self):
+        feeds = self.mf("GET", "/v1/feeds")
+        self.assertEqual(len(feeds), 2)
+        for f in feeds:
+            self.assertIsInstance(f["id"], int)
+            self.assertIsInstance(f["category"]["id"], int)
+            self.assertIn("feed_url", f)
+        by_url = {f["feed_url"]: f for f in feeds}
+        fa = by_url[self.srv.url("/feed/a")]
+        fb = by_url[self.srv.url("/feed/b")]
+        self.assertEqual(fa["category"]["title"], "news")
+        self.assertEqual((fb["category"]["id"], fb["category"]["title"]), (1, "All"))
+        cats = self.mf("GET", "/v1/categories")
+        self.assertEqual([c["title"] for c in cats], ["All", "news", "world"])
+        self.assertEqual(len({c["id"] for c in cats}), 3)
+        one = self.mf("GET", "/v1/feeds/%d" % fa["id"])
+        self.assertEqual(one["id"], fa["id"])
+        self.mf("GET", "/v1/feeds/999999", status=404)
+        self.mf("GET", "/v1/feeds/abc", status=404)
+        # Ids are stable across a restart.
+        self.d.stop()
+        self.d.start()
+        self.assertEqual(self.mf("GET", "/v1/feeds"), feeds)
+
+    def test_entries_shapes_and_parameters(self):
+        r = self.mf("GET", "/v1/entries")
+        self.assertEqual(r["total"], 7)
+        e = r["entries"][0]
+        for key, kind in (("id", int), ("feed_id", int), ("status", str), ("title", str),
+                          ("url", str), ("published_at", str), ("content", str),
+                          ("starred", bool)):
+            self.assertIsInstance(e[key], kind, key)
+        self.assertEqual(e["status"], "unread")
+        self.assertRegex(e["published_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        ids = [x["id"] for x in r["entries"]]
+        self.assertEqual(ids, sorted(ids))
+        desc = self.mf("GET", "/v1/entries?order=published_at&direction=desc")
+        self.assertEqual([x["id"] for x in desc["entries"]], ids[::-1])
+        page = self.mf("GET", "/v1/entries?limit=2&offset=2")
+        self.assertEqual([x["id"] for x in page["entries"]], ids[2:4])
+        self.assertEqual(page["total"], 5)      # up to the page's end, and one more
+        last = self.mf("GET", "/v1/entries?limit=3&offset=4")
+        self.assertEqual(([x["id"] for x in last["entries"]], last["total"]), (ids[4:], 7))
+        after = self.mf("GET", "/v1/entries?after_entry_id=%d" % ids[4])
+        self.assertEqual([x["id"] for x in after["entries"]], ids[5:])
+        before = self.mf("GET", "/v1/entries?before_entry_id=%d" % ids[2])
+        self.assertEqual([x["id"] for x in before["entries"]], ids[:2])
+        fid = self.mf("GET", "/v1/entries/%d" % self.a_ids[0])["feed_id"]
+        fe = self.mf("GET", "/v1/feeds/%d/entries?direction=desc&limit=3" % fid)
+        self.assertEqual([x["id"] for x in fe["entries"]], self.a_ids[::-1][:3])
+        self.assertTrue(all(x["feed_id"] == fid for x in fe["entries"]))
+        cats = {c["title"]: c["id"] for c in self.mf("GET", "/v1/categories")}
+        news = self.mf("GET", "/v1/entries?category_id=%d" % cats["news"])
+        self.assertEqual([x["id"] for x in news["entries"]], self.a_ids)
+        self.mf("GET", "/v1/feeds/999999/entries", status=404)
+        for bad in ("status=maybe", "limit=x", "direction=up", "order=title", "offset=-1"):
+            self.mf("GET", "/v1/entries?" + bad, status=400)
+
+    def test_status_marks_and_counters(self):
+        self.mf("PUT", "/v1/entries", {"entry_ids": self.a_ids[:2], "status": "read"},
+                status=204)
+        self.assertEqual(self.mf("GET", "/v1/entries/%d" % self.a_ids[0])["status"], "read")
+        unread = self.mf("GET", "/v1/entries?status=unread")
+        self.assertEqual(unread["total"], 5)
+        read = self.mf("GET", "/v1/entries?status=read")
+        self.assertEqual([x["id"] for x in read["entries"]], self.a_ids[:2])
+        fid = self.mf("GET", "/v1/entries/%d" % self.a_ids[0])["feed_id"]
+        counters = self.mf("GET", "/v1/feeds/counters")
+        self.assertEqual(counters["reads"][str(fid)], 2)
+        self.assertEqual(counters["unreads"][str(fid)], 2)
+        # The socket API sees the same marks; the cursors do not move.
+        self.assertEqual([i["id"] for i in self.d.get("/v1/items?status=read").json()["items"]],
+                         self.a_ids[:2])
+        self.mf("PUT", "/v1/entries", {"entry_ids": [self.a_ids[0]], "status": "unread"},
+                status=204)
+        self.mf("PUT", "/v1/feeds/%d/mark-all-as-read" % fid, status=204)
+        self.assertEqual(self.mf("GET", "/v1/feeds/counters")["unreads"][str(fid)], 0)
+        self.mf("PUT", "/v1/feeds/999999/mark-all-as-read", status=404)
+        # Bad bodies: 400; unknown ids: 404 and nothing changed.
+        for bad in ("", "{", "[]", {"entry_ids": [], "status": "read"},
+                    {"entry_ids": [1], "status": "gone"}, {"entry_ids": ["1"], "status": "read"},
+                    {"status": "read"}):
+            self.mf("PUT", "/v1/entries", bad, status=400)
+        self.mf("PUT", "/v1/entries", {"entry_ids": [self.b_ids[0], 999999], "status": "read"},
+                status=404)
+        self.assertEqual(self.mf("GET", "/v1/entries/%d" % self.b_ids[0])["status"], "unread")
+
+    def test_bookmark_toggles(self):
+        e = self.b_ids[1]
+        self.assertFalse(self.mf("GET", "/v1/entries/%d" % e)["starred"])
+        self.mf("PUT", "/v1/entries/%d/bookmark" % e, status=204)
+        self.assertTrue(self.mf("GET", "/v1/entries/%d" % e)["starred"])
+        self.assertEqual([x["id"] for x in self.mf("GET", "/v1/entries?starred=true")["entries"]],
+                         [e])
+        self.mf("PUT", "/v1/entries/%d/bookmark" % e, status=204)
+        self.assertFalse(self.mf("GET", "/v1/entries/%d" % e)["starred"])
+        self.mf("PUT", "/v1/entries/999999/bookmark", status=404)
+        self.mf("GET", "/v1/entries/999999", status=404)
+
+    def test_methods(self):
+        self.mf("POST", "/v1/entries", "{}", status=405)
+        self.mf("GET", "/v1/entries/1/bookmark", status=405)
+        self.mf("DELETE", "/v1/feeds", status=405)
+        self.mf("GET", "/v1/users", status=404)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,146 @@
+"""newsboat 2.21 itself (Debian's package) reads feedd through the reader
+API (issue 19): with urls-source "miniflux" in a private HOME, `newsboat
+-x reload` then `-x print-unread` shows exactly feedd's unread count, one
+item marked read through the API lowers it by one, feed and item titles
+and links in newsboat's cache are feedd's, and wrong credentials make
+newsboat fail while curl gets 401."""
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import unittest
+
+from fixture_server import FixtureServer
+from harness import Feedd, wait_until
+
+CONF = """[daemon]
+host_gap = 0s
+reader_listen = 127.0.0.1:{port}
+reader_auth = {auth}
+
+[defaults]
+interval = 1h
+min_interval = 1s
+allow_private = yes
+
+[feed alpha]
+url = {a}
+tags = news
+
+[feed beta]
+url = {b}
+"""
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def items_of(name, n):
+    return [{"guid": "%s-%d" % (name, i), "title": "%s title %d" % (name, i),
+             "link": "http://example.org/%s/%d" % (name, i),
+             "pubDate": "Mon, 0%d Jan 2024 10:00:00 GMT" % i} for i in range(1, n + 1)]
+
+
+class Newsboat(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = FixtureServer().start()
+        cls.srv.set_feed("alpha", items=items_of("alpha", 5), title="Alpha Feed")
+        cls.srv.set_feed("beta", items=items_of("beta", 3), title="Beta Feed")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def setUp(self):
+        self.home = tempfile.mkdtemp(prefix="feedd-newsboat-")
+        self.auth = os.path.join(self.home, "reader.auth")
+        with open(self.auth, "w") as f:
+            f.write("alice:s3cret\n")
+        os.chmod(self.auth, 0o600)
+        self.port = free_port()
+        self.d = Feedd(CONF.format(port=self.port, auth=self.auth,
+                                   a=self.srv.url("/feed/alpha"), b=self.srv.url("/feed/beta")))
+        for name, n in (("alpha", 5), ("beta", 3)):
+            self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)
+            self.assertTrue(wait_until(
+                lambda: self.d.get("/v1/feeds/" + name).json().get("items") == n))
+
+    def tearDown(self):
+        self.d.cleanup()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def newsboat(self, *args, password="s3cret"):
+        conf = os.path.join(self.home, "config")
+        with open(conf, "w") as f:
+            f.write('urls-source "miniflux"\n'
+                    'miniflux-url "http://127.0.0.1:%d"\n'
+                    'miniflux-login "alice"\n'
+                    'miniflux-password "%s"\n' % (self.port, password))
+        urls = os.path.join(self.home, "urls")
+        open(urls, "a").close()
+        env = {"HOME": self.home, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+               "LANG": "C.UTF-8", "TERM": "dumb"}
+        return subprocess.run(["newsboat", "-C", conf, "-u", urls,
+                               "-c", os.path.join(self.home, "cache.db")] + list(args),
+                              env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=60)
+
+    def unread(self):
+        r = self.newsboat("-x", "reload", "-x", "print-unread")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        m = re.search(rb"(\d+) unread articles", r.stdout)
+        self.assertIsNotNone(m, r.stdout)
+        return int(m.group(1))
+
+    def feedd_unread(self):
+        return len(self.d.get("/v1/items?status=unread&limit=1000").json()["items"])
+
+    def test_unread_count_and_marking(self):
+        self.assertEqual(self.feedd_unread(), 8)
+        self.assertEqual(self.unread(), 8)
+        first = self.d.get("/v1/items?limit=1").json()["items"][0]["id"]
+        r = self.d.post("/v1/items/state", body=json.dumps({"ids": [first], "read": True}))
+        self.assertEqual(r.status, 200)
+        self.assertEqual(self.feedd_unread(), 7)
+        self.assertEqual(self.unread(), 7)
+
+    def test_cache_holds_feedds_titles_and_links(self):
+        self.assertEqual(self.unread(), 8)
+        db = sqlite3.connect(os.path.join(self.home, "cache.db"))
+        got = set(db.execute("SELECT title, url FROM rss_item"))
+        db.close()
+        items = self.d.get("/v1/items?limit=1000").json()["items"]
+        self.assertEqual(got, {(i["title"], i["url"]) for i in items})
+        # newsboat keeps a Miniflux feed's title as its "~title" tag, not in
+        # the cache: its OPML export shows them, by feed id.
+        r = self.newsboat("-e")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = set(re.findall(rb'xmlUrl="(\d+)" htmlUrl="[^"]*" title="([^"]*)"', r.stdout))
+        ids = {f["name"]: f["title"] for f in self.d.get("/v1/feeds").json()["feeds"]}
+        self.assertEqual({t.decode() for _, t in got}, set(ids.values()))
+        self.assertEqual({t.decode() for _, t in got}, {"Alpha Feed", "Beta Feed"})
+
+    def test_wrong_password(self):
+        r = self.newsboat("-x", "reload", "-x", "print-unread", password="wrong")
+        # Refused, newsboat sees no feeds and gives up.
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIsNone(re.search(rb"unread articles", r.stdout))
+        self.assertIn(b"bad or missing credentials", self.d.read_log().encode())
+        c = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                            "-u", "alice:wrong", "http://127.0.0.1:%d/v1/feeds" % self.port],
+                           capture_output=True, timeout=30)
+        self.assertEqual(c.stdout, b"401")
+
+
+if __name__ == "__main__":
+    unittest.main()
