@@ -92,8 +92,8 @@ int pg_reader_feeds(void *b, bool counts, json_t **out)
 	if (r < 0)
 		return r;
 	PGresult *res = PQexec(s->conn, counts ? READER_FEEDS(
-		" (SELECT count(*) FROM items WHERE feed = f.id AND NOT read),"
-		" (SELECT count(*) FROM items WHERE feed = f.id AND read)")
+		" (SELECT count(*) FROM items WHERE feed = f.id AND NOT read AND NOT skipped),"
+		" (SELECT count(*) FROM items WHERE feed = f.id AND read AND NOT skipped)")
 		: READER_FEEDS(" 0, 0"));
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		r = pg_fail(s, res, "reader feeds");

@@ -91,8 +91,8 @@ int sqlite_reader_feeds(void *b, bool counts, json_t **out)
 	struct sqlite_store *s = b;
 	*out = NULL;
 	sqlite3_stmt *st = prep(s, counts ? READER_FEEDS(
-		" (SELECT count(*) FROM items WHERE feed = f.id AND read = 0),"
-		" (SELECT count(*) FROM items WHERE feed = f.id AND read = 1)")
+		" (SELECT count(*) FROM items WHERE feed = f.id AND read = 0 AND skipped = 0),"
+		" (SELECT count(*) FROM items WHERE feed = f.id AND read = 1 AND skipped = 0)")
 		: READER_FEEDS(" 0, 0"));
 	if (!st)
 		return -EIO;

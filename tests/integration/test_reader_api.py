@@ -362,6 +362,24 @@ class Miniflux(ReaderBase):
         for bad in ("status=maybe", "limit=x", "direction=up", "order=title", "offset=-1"):
             self.mf("GET", "/v1/entries?" + bad, status=400)
 
+    def test_skipped_items_are_not_counted(self):
+        # An item feeds.conf's rules skipped is no one's to read: not in
+        # the counters, not among the entries.
+        from harness import wait_until
+        self.srv.set_feed("c", items=[{"guid": "c-1", "title": "c one"},
+                                      {"guid": "c-2", "title": "sponsored: c two"}])
+        url_c = self.srv.url("/feed/c")
+        self.d.write_config(FEEDS_CONF.format(port=self.port, auth=self.auth,
+                                              a=self.srv.url("/feed/a"), b=self.srv.url("/feed/b"))
+                            + "\n[feed c]\nurl = %s\nskip = title ~ ^sponsored\n" % url_c)
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/c").json().get("last_fetch")))
+        fid = [f["id"] for f in self.mf("GET", "/v1/feeds") if f["feed_url"] == url_c][0]
+        counters = self.mf("GET", "/v1/feeds/counters")
+        self.assertEqual(counters["unreads"][str(fid)], 1, counters)
+        entries = self.mf("GET", "/v1/feeds/%d/entries?status=unread" % fid)["entries"]
+        self.assertEqual([e["title"] for e in entries], ["c one"])
+
     def test_status_marks_and_counters(self):
         self.mf("PUT", "/v1/entries", {"entry_ids": self.a_ids[:2], "status": "read"},
                 status=204)
