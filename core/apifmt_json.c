@@ -1,0 +1,494 @@
+/* apifmt_json.c — the socket API's JSON written straight from the store's
+ * item rows (apifmt_row_json) and from the parser's item model, as
+ * `feedd --parse` prints it (apifmt_item_json, apifmt_feed_json,
+ * apifmt_doc_json*): byte for byte what item_to_json + apifmt_json would
+ * write, without building the json_t.
+ *
+ * Ownership: rows, items and documents are borrowed; the bytes go to the
+ * caller's struct buf. */
+#include "core/apifmt_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/date.h"
+#include "core/utf8.h"
+#include "core/item.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* --- item rows, straight from the store --- */
+
+/* Room for N more bytes (and the NUL) at the end of B; false when it
+ * cannot grow (B->oom). */
+static bool buf_room(struct buf *b, size_t n)
+{
+	if (b->oom)
+		return false;
+	if (b->len + n + 1 <= b->cap)
+		return true;
+	size_t cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	char *d = realloc(b->data, cap);
+	if (!d) {
+		b->oom = true;
+		return false;
+	}
+	b->data = d;
+	b->cap = cap;
+	return true;
+}
+
+/* One escaped character at O (room for 6 made); returns its end. */
+static char *put_escape_at(char *o, unsigned char c)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	o[0] = '\\';
+	switch (c) {
+	case '"': o[1] = '"'; return o + 2;
+	case '\\': o[1] = '\\'; return o + 2;
+	case '\n': o[1] = 'n'; return o + 2;
+	case '\r': o[1] = 'r'; return o + 2;
+	case '\t': o[1] = 't'; return o + 2;
+	case '\b': o[1] = 'b'; return o + 2;
+	case '\f': o[1] = 'f'; return o + 2;
+	default:
+		o[1] = 'u';
+		o[2] = '0';
+		o[3] = '0';
+		o[4] = hex[c >> 4];
+		o[5] = hex[c & 15];
+		return o + 6;
+	}
+}
+
+/* The index of the first byte of S[I..N) that JSON escapes (a quote, a
+ * backslash, a byte below 0x20), or N; bytes from 0x80 pass. Each block
+ * looked at is also copied to O + (its index - I), so the caller has the
+ * plain run at O already: O needs N - I + 16 bytes of room. */
+static size_t copy_plain(char *o, const unsigned char *s, size_t i, size_t n)
+{
+	size_t from = i;
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i ctl = _mm_set1_epi8(0x1F);
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		_mm_storeu_si128((__m128i *)(o + (i - from)), v);
+		__m128i sp = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+					  _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
+		unsigned m = (unsigned)_mm_movemask_epi8(sp);
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	for (; i < n; i++) {
+		unsigned char c = s[i];
+		if (c < 0x20 || c == '"' || c == '\\')
+			break;
+		o[i - from] = (char)c;
+	}
+	return i;
+}
+
+/* A string as json_string_lossy + apifmt_put_string would write it: invalid
+ * UTF-8 bytes become U+FFFD, quotes, backslashes and control characters
+ * are escaped. NULL is null. Written straight into B: the valid stretches
+ * (utf8_xml_prefix, SSSE3) are copied sixteen bytes at a time with only
+ * the bytes JSON escapes stopping the copy; the room for the plain copy is
+ * made first, and more only where a byte grows (an escape, U+FFFD). */
+static void json_put_lossy(struct buf *b, const char *s)
+{
+	if (!s) {
+		buf_append(b, "null", 4);
+		return;
+	}
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len = strlen(s), i = 0;
+	/* The input, the quotes, and slack for the block stores. */
+	if (!buf_room(b, len + 2 + 16))
+		return;
+	char *o = b->data + b->len;
+	char *end = b->data + b->cap;
+	*o++ = '"';
+	while (i < len) {
+		/* A valid stretch: only escapes to look for. */
+		size_t valid = i + utf8_xml_prefix(u + i, len - i);
+		while (i < valid) {
+			size_t k = copy_plain(o, u, i, valid);
+			o += k - i;
+			i = k;
+			if (i == valid)
+				break;
+			if ((size_t)(end - o) < len - i + 6 + 2 + 16) {
+				b->len = (size_t)(o - b->data);
+				if (!buf_room(b, len - i + 6 + 2 + 16))
+					return;
+				o = b->data + b->len;
+				end = b->data + b->cap;
+			}
+			o = put_escape_at(o, u[i++]);
+		}
+		if (i >= len)
+			break;
+		/* Where the stretch ends: U+FFFE/U+FFFF (UTF-8 all the same,
+		 * by utf8_seq_len's rule), or a byte that is not UTF-8. */
+		size_t n = utf8_seq_len(u + i, len - i);
+		if (n) {
+			memcpy(o, u + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
+		if ((size_t)(end - o) < len - i + 3 + 2 + 16) {
+			b->len = (size_t)(o - b->data);
+			if (!buf_room(b, len - i + 3 + 2 + 16))
+				return;
+			o = b->data + b->len;
+			end = b->data + b->cap;
+		}
+		memcpy(o, "\xEF\xBF\xBD", 3);
+		o += 3;
+		i++;
+	}
+	*o++ = '"';
+	*o = '\0';
+	b->len = (size_t)(o - b->data);
+}
+
+static void put2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/* date_format_rfc3339's bytes for years 1970..9999, quoted, without
+ * gmtime_r and snprintf (measured: a tenth of an items answer). Days to
+ * a civil date by Howard Hinnant's algorithm. */
+static void json_put_date(struct buf *b, int64_t t)
+{
+	if (t == DATE_NONE) {
+		buf_append(b, "null", 4);
+		return;
+	}
+	char d[32];
+	if (t < 0 || t > INT64_C(253402300799)) {
+		date_format_rfc3339(t, d + 1, sizeof d - 2);
+		d[0] = '"';
+		size_t n = strlen(d);
+		d[n] = '"';
+		buf_append(b, d, n + 1);
+		return;
+	}
+	int64_t days = t / 86400, secs = t % 86400;
+	int64_t z = days + 719468;
+	int64_t era = z / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned day = doy - (153 * mp + 2) / 5 + 1;
+	unsigned mon = mp < 10 ? mp + 3 : mp - 9;
+	unsigned year = (unsigned)(yoe + era * 400) + (mon <= 2);
+	/* "YYYY-MM-DDTHH:MM:SSZ" */
+	d[0] = '"';
+	put2(d + 1, year / 100);
+	put2(d + 3, year % 100);
+	d[5] = '-';
+	put2(d + 6, mon);
+	d[8] = '-';
+	put2(d + 9, day);
+	d[11] = 'T';
+	put2(d + 12, (unsigned)(secs / 3600));
+	d[14] = ':';
+	put2(d + 15, (unsigned)(secs / 60 % 60));
+	d[17] = ':';
+	put2(d + 18, (unsigned)(secs % 60));
+	d[20] = 'Z';
+	d[21] = '"';
+	buf_append(b, d, 22);
+}
+
+/* --- is stored JSON text already what apifmt_put_json would write? --- */
+
+/* The scanners below accept only the compact form jansson's json_dumps
+ * (and apifmt_put_json) produce, and which json_loads reads back as the same
+ * value: no whitespace, integers in range, strings of valid UTF-8 with
+ * only the escapes apifmt_put_string writes, no repeated key. Anything else
+ * takes the slow road (parse, then write), so the bytes never differ. */
+static const char *canon_value(const char *p, int depth);
+
+static const char *canon_string(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	if (*u++ != '"')
+		return NULL;
+	for (;;) {
+		unsigned char c = *u;
+		if (c == '"')
+			return (const char *)u + 1;
+		if (c < 0x20)
+			return NULL;
+		if (c == '\\') {
+			c = u[1];
+			if (c == '"' || c == '\\' || c == 'n' || c == 'r' || c == 't' || c == 'b' ||
+			    c == 'f') {
+				u += 2;
+				continue;
+			}
+			/* \u00XX, upper-case hex, for the other controls but NUL
+			 * (json_loads refuses NUL in a string). */
+			if (c != 'u' || u[2] != '0' || u[3] != '0' || (u[4] != '0' && u[4] != '1'))
+				return NULL;
+			unsigned v = (unsigned)(u[4] - '0') << 4;
+			unsigned char h = u[5];
+			if (h >= '0' && h <= '9')
+				v |= h - '0';
+			else if (h >= 'A' && h <= 'F')
+				v |= h - 'A' + 10;
+			else
+				return NULL;
+			if (v == 0 || v == '\n' || v == '\r' || v == '\t' || v == '\b' || v == '\f')
+				return NULL;
+			u += 6;
+			continue;
+		}
+		if (c < 0x80) {
+			u++;
+			continue;
+		}
+		size_t n = utf8_seq_len(u, strnlen((const char *)u, 4));
+		if (!n)
+			return NULL;
+		u += n;
+	}
+}
+
+static const char *canon_number(const char *p)
+{
+	const char *d = p;
+	if (*d == '-')
+		d++;
+	const char *digits = d;
+	while (*d >= '0' && *d <= '9')
+		d++;
+	size_t n = (size_t)(d - digits);
+	/* Integers only (reals are re-printed), no leading zero, no -0, and
+	 * few enough digits to fit a json_int_t. */
+	if (n == 0 || n > 18 || (digits[0] == '0' && (n > 1 || digits != p)))
+		return NULL;
+	if (*d == '.' || *d == 'e' || *d == 'E')
+		return NULL;
+	return d;
+}
+
+static const char *canon_object(const char *p, int depth)
+{
+	/* Keys seen so far, to refuse a repeated one (json_loads keeps one). */
+	const char *keys[16];
+	size_t klen[16], nkeys = 0;
+	p++;
+	if (*p == '}')
+		return p + 1;
+	for (;;) {
+		const char *k = p;
+		if (!(p = canon_string(p)) || *p != ':')
+			return NULL;
+		if (nkeys == 16)
+			return NULL;
+		for (size_t i = 0; i < nkeys; i++)
+			if (klen[i] == (size_t)(p - k) && memcmp(keys[i], k, klen[i]) == 0)
+				return NULL;
+		keys[nkeys] = k;
+		klen[nkeys++] = (size_t)(p - k);
+		if (!(p = canon_value(p + 1, depth)))
+			return NULL;
+		if (*p == '}')
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+static const char *canon_array(const char *p, int depth)
+{
+	p++;
+	if (*p == ']')
+		return p + 1;
+	for (;;) {
+		if (!(p = canon_value(p, depth)))
+			return NULL;
+		if (*p == ']')
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+static const char *canon_value(const char *p, int depth)
+{
+	if (depth > 8)
+		return NULL;
+	switch (*p) {
+	case '{': return canon_object(p, depth + 1);
+	case '[': return canon_array(p, depth + 1);
+	case '"': return canon_string(p);
+	case 't': return strncmp(p, "true", 4) ? NULL : p + 4;
+	case 'f': return strncmp(p, "false", 5) ? NULL : p + 5;
+	case 'n': return strncmp(p, "null", 4) ? NULL : p + 4;
+	default: return canon_number(p);
+	}
+}
+
+/* Stored JSON text (categories, enclosures) as json_loads_or(TEXT, [])
+ * followed by apifmt_put_json would write it. */
+static void json_put_stored(struct buf *b, const char *text)
+{
+	if (text && (text[0] == '[' || text[0] == '{')) {
+		const char *end = canon_value(text, 0);
+		if (end && !*end) {
+			buf_append(b, text, (size_t)(end - text));
+			return;
+		}
+	}
+	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+	if (!j) {
+		buf_append(b, "[]", 2);
+		return;
+	}
+	apifmt_put_json(b, j);
+	json_decref(j);
+}
+
+/* An item's own fields, item_to_json's first eight keys in its order: the
+ * start of both the API's rows and `feedd --parse`'s items. */
+static void json_put_item_head(struct buf *b, const char *guid, const char *url,
+			       const char *title, const char *author, const char *summary,
+			       const char *content, int64_t published, int64_t updated)
+{
+	buf_puts(b, "{\"guid\":");
+	json_put_lossy(b, guid);
+	buf_puts(b, ",\"url\":");
+	json_put_lossy(b, url);
+	buf_puts(b, ",\"title\":");
+	json_put_lossy(b, title);
+	buf_puts(b, ",\"author\":");
+	json_put_lossy(b, author);
+	buf_puts(b, ",\"summary\":");
+	json_put_lossy(b, summary);
+	buf_puts(b, ",\"content\":");
+	json_put_lossy(b, content);
+	buf_puts(b, ",\"published\":");
+	json_put_date(b, published);
+	buf_puts(b, ",\"updated\":");
+	json_put_date(b, updated);
+}
+
+void apifmt_row_json(struct buf *b, const struct item_row *r)
+{
+	/* Keys in item_row_to_json's order. */
+	json_put_item_head(b, r->guid, r->url, r->title, r->author, r->summary, r->content,
+			   r->published, r->updated);
+	buf_puts(b, ",\"categories\":");
+	json_put_stored(b, r->categories);
+	buf_puts(b, ",\"enclosures\":");
+	json_put_stored(b, r->enclosures);
+	buf_puts(b, ",\"id\":");
+	apifmt_put_int(b, r->id);
+	buf_puts(b, ",\"feed\":");
+	json_put_lossy(b, r->feed);
+	buf_puts(b, ",\"first_seen\":");
+	json_put_date(b, r->first_seen ? r->first_seen : DATE_NONE);
+	buf_puts(b, ",\"updated_seen\":");
+	json_put_date(b, r->updated_seen ? r->updated_seen : DATE_NONE);
+	buf_puts(b, ",\"identity\":");
+	json_put_lossy(b, r->identity);
+	buf_puts(b, ",\"duplicate_of\":");
+	if (r->has_duplicate)
+		apifmt_put_int(b, r->duplicate_of);
+	else
+		buf_append(b, "null", 4);
+	buf_puts(b, ",\"date\":");
+	json_put_date(b, r->date ? r->date : DATE_NONE);
+	if (r->skipped)
+		buf_puts(b, ",\"skipped\":true");
+	buf_puts(b, r->read ? ",\"read\":true" : ",\"read\":false");
+	buf_puts(b, r->starred ? ",\"starred\":true}" : ",\"starred\":false}");
+}
+
+/* --- the item model, as `feedd --parse` prints it --- */
+
+void apifmt_item_json(struct buf *b, const struct item *it)
+{
+	json_put_item_head(b, it->guid, it->url, it->title, it->author, it->summary,
+			   it->content, it->published, it->updated);
+	buf_puts(b, ",\"categories\":[");
+	for (size_t i = 0; i < it->ncategories; i++) {
+		if (i)
+			buf_append(b, ",", 1);
+		json_put_lossy(b, it->categories[i]);
+	}
+	buf_puts(b, "],\"enclosures\":[");
+	for (size_t i = 0; i < it->nenclosures; i++) {
+		const struct enclosure *e = &it->enclosures[i];
+		buf_puts(b, i ? ",{\"url\":" : "{\"url\":");
+		json_put_lossy(b, e->url);
+		buf_puts(b, ",\"type\":");
+		json_put_lossy(b, e->type);
+		buf_puts(b, ",\"length\":");
+		if (e->length >= 0)
+			apifmt_put_int(b, e->length);
+		else
+			buf_append(b, "null", 4);
+		buf_append(b, "}", 1);
+	}
+	buf_append(b, "]}", 2);
+}
+
+void apifmt_feed_json(struct buf *b, const struct feed_info *f)
+{
+	buf_puts(b, "{\"title\":");
+	json_put_lossy(b, f->title);
+	buf_puts(b, ",\"link\":");
+	json_put_lossy(b, f->link);
+	buf_puts(b, ",\"description\":");
+	json_put_lossy(b, f->description);
+	buf_puts(b, ",\"language\":");
+	json_put_lossy(b, f->language);
+	buf_puts(b, ",\"updated\":");
+	json_put_date(b, f->updated);
+	buf_append(b, "}", 1);
+}
+
+void apifmt_doc_json_head(struct buf *b, const struct feed_info *f)
+{
+	buf_puts(b, "{\"feed\":");
+	apifmt_feed_json(b, f);
+	buf_puts(b, ",\"items\":[");
+}
+
+void apifmt_doc_json_tail(struct buf *b)
+{
+	buf_append(b, "]}", 2);
+}
+
+void apifmt_doc_json(struct buf *b, const struct doc *d,
+		     void (*flush)(struct buf *b, void *arg), void *arg)
+{
+	apifmt_doc_json_head(b, &d->feed);
+	for (size_t i = 0; i < d->nitems; i++) {
+		if (i)
+			buf_append(b, ",", 1);
+		apifmt_item_json(b, &d->items[i]);
+		if (flush && b->len >= APIFMT_FLUSH_BYTES)
+			flush(b, arg);
+	}
+	apifmt_doc_json_tail(b);
+	if (flush)
+		flush(b, arg);
+}
