@@ -1,27 +1,27 @@
-/* conf_edit.c — feeds.conf edited as text, checked, written atomically. */
-#include "core/conf_edit.h"
-
-#include <curl/curl.h>
-#include <libpsl.h>
+/* conf_edit.c — feeds.conf edited as text, checked, written atomically:
+ * the edit (struct conf_edit) over the file and its drop-ins — sections
+ * queued, checked to read back as asked, dropped and removed, and the
+ * whole compared with the old before it is written — and the checks of
+ * each value. Name-making and the URL check are core/conf_names.c's; the
+ * atomic write and the reading of a file are core/conf_file.c's.
+ *
+ * Ownership: a struct conf_edit owns its text, its parsed config and the
+ * queued sections until conf_edit_free; conf_edit_finish and
+ * conf_edit_remove return text the caller frees. */
+#include "core/conf_edit_int.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/strbuf.h"
 #include "core/url.h"
 #include "core/utf8.h"
 
-#define EDIT_MAX_URL   8192
 #define EDIT_MAX_TAG   64
 #define EDIT_MAX_TAGS  64      /* the parser's limit on a list */
 #define EDIT_MAX_TITLE 200     /* bytes of a comment line's text */
@@ -145,7 +145,7 @@ const char *conf_field_name(enum conf_field f)
 }
 
 /* The length of the well-formed UTF-8 character at C, or 0. */
-static size_t utf8_seq(const unsigned char *c)
+size_t conf_utf8_seq(const unsigned char *c)
 {
 	size_t n = *c < 0x80 ? 1 : *c >= 0xc2 && *c <= 0xdf ? 2 : *c >= 0xe0 && *c <= 0xef ? 3 :
 		   *c >= 0xf0 && *c <= 0xf4 ? 4 : 0;
@@ -174,7 +174,7 @@ void conf_quote(const char *v, char *out, size_t outlen)
 			strbuf_puts(&b, "...");
 			break;
 		}
-		size_t n = utf8_seq(c);
+		size_t n = conf_utf8_seq(c);
 		if (n == 1 && *c == '\n')
 			strbuf_puts(&b, "\\n");
 		else if (n == 1 && *c == '\r')
@@ -198,11 +198,8 @@ void conf_quote(const char *v, char *out, size_t outlen)
 	free(b.s);
 }
 
-static int refuse(struct conf_edit_error *err, enum conf_field f, const char *value,
-		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int refuse(struct conf_edit_error *err, enum conf_field f, const char *value,
-		  const char *fmt, ...)
+int conf_refuse(struct conf_edit_error *err, enum conf_field f, const char *value,
+	       const char *fmt, ...)
 {
 	if (!err)
 		return -EINVAL;
@@ -225,20 +222,20 @@ static int refuse_file(struct conf_edit_error *err, const char *lead, const stru
 	strbuf_puts(&b, lead);
 	for (size_t i = 0; errs && i < errs->n && i < 8; i++)
 		strbuf_printf(&b, "\n%s", errs->msgs[i]);
-	refuse(err, CONF_FIELD_FILE, NULL, "%s", b.s);
+	conf_refuse(err, CONF_FIELD_FILE, NULL, "%s", b.s);
 	free(b.s);
 	return -EINVAL;
 }
 
 /* No control character, and UTF-8: what every value must be. */
-static int check_text(struct conf_edit_error *err, enum conf_field f, const char *v)
+int conf_check_text(struct conf_edit_error *err, enum conf_field f, const char *v)
 {
 	char buf[64];
 	const char *p = config_control_problem(v, buf, sizeof buf);
 	if (p)
-		return refuse(err, f, v, "%s", p);
+		return conf_refuse(err, f, v, "%s", p);
 	if (!is_utf8(v))
-		return refuse(err, f, v, "is not UTF-8 text");
+		return conf_refuse(err, f, v, "is not UTF-8 text");
 	return 0;
 }
 
@@ -248,57 +245,6 @@ static void fmt_duration(int64_t s, char *buf, size_t len)
 	else if (s && s % 3600 == 0) snprintf(buf, len, "%lldh", (long long)(s / 3600));
 	else if (s && s % 60 == 0) snprintf(buf, len, "%lldm", (long long)(s / 60));
 	else snprintf(buf, len, "%llds", (long long)s);
-}
-
-int conf_edit_url(const char *url, char **out, struct conf_edit_error *err)
-{
-	*out = NULL;
-	if (!url || !*url)
-		return refuse(err, CONF_FIELD_URL, "", "is empty");
-	if (check_text(err, CONF_FIELD_URL, url) < 0)
-		return -EINVAL;
-	if (strlen(url) > EDIT_MAX_URL)
-		return refuse(err, CONF_FIELD_URL, url, "is longer than %d bytes", EDIT_MAX_URL);
-	CURLU *u = curl_url();
-	if (!u)
-		return refuse(err, CONF_FIELD_URL, url, "cannot be parsed: out of memory");
-	char *scheme = NULL, *norm = NULL;
-	int r = 0;
-	CURLUcode rc = curl_url_set(u, CURLUPART_URL, url, 0);
-	if (rc == CURLUE_OK)
-		rc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
-	/* Host names are not case-sensitive; curl 7.88 keeps their case. */
-	char *host = NULL;
-	if (rc == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-		for (char *c = host; *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c - 'A' + 'a');
-		rc = curl_url_set(u, CURLUPART_HOST, host, 0);
-		curl_free(host);
-	}
-	if (rc == CURLUE_OK)
-		rc = curl_url_get(u, CURLUPART_URL, &norm, 0);
-	if (rc != CURLUE_OK) {
-		r = refuse(err, CONF_FIELD_URL, url, "is not a URL (%s)", curl_url_strerror(rc));
-	} else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0 &&
-		   strcmp(scheme, "file") != 0) {
-		r = refuse(err, CONF_FIELD_URL, url, "is not an http, https or file URL");
-	} else {
-		for (const char *c = norm; *c && !r; c++) {
-			if (*c == ' ')
-				r = refuse(err, CONF_FIELD_URL, url, "contains a space");
-			else if (*c == '"' || *c == '\'' || *c == '`')
-				r = refuse(err, CONF_FIELD_URL, url, "contains a quote (%c)", *c);
-		}
-		if (!r && check_text(err, CONF_FIELD_URL, norm) < 0)
-			r = -EINVAL;
-		if (!r && !(*out = strdup(norm)))
-			r = refuse(err, CONF_FIELD_URL, url, "out of memory");
-	}
-	curl_free(scheme);
-	curl_free(norm);
-	curl_url_cleanup(u);
-	return r;
 }
 
 /* --- the edit --- */
@@ -326,7 +272,7 @@ struct conf_edit *conf_edit_begin(const char *path, const char *text, size_t len
 
 static struct conf_edit *begin_oom(struct conf_edit *ed, struct conf_edit_error *err)
 {
-	refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
+	conf_refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
 	conf_edit_free(ed);
 	return NULL;
 }
@@ -405,18 +351,18 @@ int conf_edit_drop(struct conf_edit *ed, const char *name, struct conf_edit_erro
 		if (strcmp(ed->old->feeds[i].name, name) == 0)
 			f = &ed->old->feeds[i];
 	if (!f || ed->dropped[i - 1]) {
-		refuse(err, CONF_FIELD_NAME, name, "is not a feed in %s%s", ed->src[0].name,
+		conf_refuse(err, CONF_FIELD_NAME, name, "is not a feed in %s%s", ed->src[0].name,
 		       ed->nsrc > 1 ? " or its drop-ins" : "");
 		return -ENOENT;
 	}
 	if (f->file != ed->target)
-		return refuse(err, CONF_FIELD_NAME, name, "is in %s, not in %s",
+		return conf_refuse(err, CONF_FIELD_NAME, name, "is in %s, not in %s",
 			      ed->old->files[f->file], ed->path);
 	int found = 0;
 	char *t = conf_edit_remove(ed->text, name, &found);
 	if (!t || !found) {
 		free(t);
-		return refuse(err, CONF_FIELD_FILE, NULL, "[feed %s] not found in the text of %s",
+		return conf_refuse(err, CONF_FIELD_FILE, NULL, "[feed %s] not found in the text of %s",
 			      name, ed->path);
 	}
 	free(ed->text);
@@ -506,19 +452,19 @@ const char *conf_edit_feed_by_url(const struct conf_edit *ed, const char *url)
 static int check_name(const struct conf_edit *ed, const char *name, struct conf_edit_error *err)
 {
 	if (!name || !*name)
-		return refuse(err, CONF_FIELD_NAME, "", "is empty");
-	if (check_text(err, CONF_FIELD_NAME, name) < 0)
+		return conf_refuse(err, CONF_FIELD_NAME, "", "is empty");
+	if (conf_check_text(err, CONF_FIELD_NAME, name) < 0)
 		return -EINVAL;
 	size_t n = strlen(name);
 	if (name[0] == ' ' || name[n - 1] == ' ')
-		return refuse(err, CONF_FIELD_NAME, name, "begins or ends with a space");
+		return conf_refuse(err, CONF_FIELD_NAME, name, "begins or ends with a space");
 	if (strpbrk(name, "[]"))
-		return refuse(err, CONF_FIELD_NAME, name, "contains a bracket");
+		return conf_refuse(err, CONF_FIELD_NAME, name, "contains a bracket");
 	if (!config_valid_feed_name(name))
-		return refuse(err, CONF_FIELD_NAME, name, "is not a feed name (letters, digits, "
+		return conf_refuse(err, CONF_FIELD_NAME, name, "is not a feed name (letters, digits, "
 			      "- _ . and non-ASCII letters, at most 100 bytes)");
 	if (name_taken(ed, name))
-		return refuse(err, CONF_FIELD_NAME, name, "is already the name of a feed in %s",
+		return conf_refuse(err, CONF_FIELD_NAME, name, "is already the name of a feed in %s",
 			      conf_edit_file_of(ed, name));
 	return 0;
 }
@@ -528,7 +474,7 @@ static int check_name(const struct conf_edit *ed, const char *name, struct conf_
 static int check_tag(const char *raw, char **out, struct conf_edit_error *err)
 {
 	*out = NULL;
-	if (check_text(err, CONF_FIELD_TAG, raw) < 0)
+	if (conf_check_text(err, CONF_FIELD_TAG, raw) < 0)
 		return -EINVAL;
 	const char *s = raw;
 	while (*s == ' ')
@@ -537,19 +483,19 @@ static int check_tag(const char *raw, char **out, struct conf_edit_error *err)
 	while (n && s[n - 1] == ' ')
 		n--;
 	if (!n)
-		return refuse(err, CONF_FIELD_TAG, raw, "is empty");
+		return conf_refuse(err, CONF_FIELD_TAG, raw, "is empty");
 	if (n > EDIT_MAX_TAG)
-		return refuse(err, CONF_FIELD_TAG, raw, "is longer than %d bytes", EDIT_MAX_TAG);
+		return conf_refuse(err, CONF_FIELD_TAG, raw, "is longer than %d bytes", EDIT_MAX_TAG);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == ',')
-			return refuse(err, CONF_FIELD_TAG, raw, "contains a comma (one tag each)");
+			return conf_refuse(err, CONF_FIELD_TAG, raw, "contains a comma (one tag each)");
 		if (strchr("/?&#=;", s[i]))
-			return refuse(err, CONF_FIELD_TAG, raw, "contains '%c' (a tag may not contain "
+			return conf_refuse(err, CONF_FIELD_TAG, raw, "contains '%c' (a tag may not contain "
 				      "/ ? & # = ; or a comma)", s[i]);
 	}
 	char *t = strndup(s, n);
 	if (!t)
-		return refuse(err, CONF_FIELD_TAG, raw, "out of memory");
+		return conf_refuse(err, CONF_FIELD_TAG, raw, "out of memory");
 	for (char *c = t; *c; c++)
 		if (*c >= 'A' && *c <= 'Z')
 			*c = (char)(*c - 'A' + 'a');
@@ -560,18 +506,18 @@ static int check_tag(const char *raw, char **out, struct conf_edit_error *err)
 static int check_interval(const struct conf_edit *ed, const char *v, int64_t *secs,
 			  struct conf_edit_error *err)
 {
-	if (check_text(err, CONF_FIELD_INTERVAL, v) < 0)
+	if (conf_check_text(err, CONF_FIELD_INTERVAL, v) < 0)
 		return -EINVAL;
 	if (config_parse_duration(v, secs) < 0)
-		return refuse(err, CONF_FIELD_INTERVAL, v, "is not a duration (90s, 15m, 2h, 1d)");
+		return conf_refuse(err, CONF_FIELD_INTERVAL, v, "is not a duration (90s, 15m, 2h, 1d)");
 	if (*secs < 1 || *secs > 30 * DAY)
-		return refuse(err, CONF_FIELD_INTERVAL, v, "is out of range (1s to 30d)");
+		return conf_refuse(err, CONF_FIELD_INTERVAL, v, "is out of range (1s to 30d)");
 	const struct feed_conf *d = &ed->old->defaults;
 	if (*secs < d->min_interval || *secs > d->max_interval) {
 		char lo[32], hi[32];
 		fmt_duration(d->min_interval, lo, sizeof lo);
 		fmt_duration(d->max_interval, hi, sizeof hi);
-		return refuse(err, CONF_FIELD_INTERVAL, v, "is outside [min_interval %s, "
+		return conf_refuse(err, CONF_FIELD_INTERVAL, v, "is outside [min_interval %s, "
 			      "max_interval %s] of %s", lo, hi, ed->path);
 	}
 	return 0;
@@ -586,7 +532,7 @@ static void put_title_comment(struct strbuf *b, const char *title)
 	size_t o = 0;
 	bool space = true, cut = false;
 	for (const unsigned char *c = (const unsigned char *)title; c && *c;) {
-		size_t n = utf8_seq(c);
+		size_t n = conf_utf8_seq(c);
 		bool blank = (n == 1 && (*c <= 0x20 || *c == 0x7f)) ||
 			     (n == 2 && c[0] == 0xc2 && c[1] <= 0xa0) ||
 			     (n == 3 && c[0] == 0xe2 && c[1] == 0x80 && (c[2] == 0xa8 || c[2] == 0xa9));
@@ -648,7 +594,7 @@ static int check_section(const struct pending *p, const char *sec, struct conf_e
 	} else {
 		struct feed_conf e = expected_feed(&c->defaults, p);
 		if (c->nfeeds != 1 || !config_feed_equal(&e, &c->feeds[0], &which))
-			r = refuse(err, CONF_FIELD_FILE, NULL, "the new section does not read back "
+			r = conf_refuse(err, CONF_FIELD_FILE, NULL, "the new section does not read back "
 				   "as written (%s)", which ? which : "sections");
 	}
 	config_errors_free(&errs);
@@ -668,16 +614,16 @@ static int prepare(const struct conf_edit *ed, const struct conf_new_feed *f, st
 		return -EINVAL;
 	const char *dup = conf_edit_feed_by_url(ed, p->url);
 	if (dup)
-		return refuse(err, CONF_FIELD_URL, f->url, "is already in %s as [feed %s]",
+		return conf_refuse(err, CONF_FIELD_URL, f->url, "is already in %s as [feed %s]",
 			      conf_edit_file_of(ed, dup), dup);
 	size_t ntags = 0;
 	while (f->tags && f->tags[ntags])
 		ntags++;
 	if (ntags > EDIT_MAX_TAGS)
-		return refuse(err, CONF_FIELD_TAG, f->tags[EDIT_MAX_TAGS], "is one tag too many "
+		return conf_refuse(err, CONF_FIELD_TAG, f->tags[EDIT_MAX_TAGS], "is one tag too many "
 			      "(at most %d)", EDIT_MAX_TAGS);
 	if (ntags && !(p->tags = calloc(ntags + 1, sizeof *p->tags)))
-		return refuse(err, CONF_FIELD_TAG, NULL, "out of memory");
+		return conf_refuse(err, CONF_FIELD_TAG, NULL, "out of memory");
 	for (size_t i = 0; i < ntags; i++)
 		if (check_tag(f->tags[i], &p->tags[i], err) < 0)
 			return -EINVAL;
@@ -688,7 +634,7 @@ static int prepare(const struct conf_edit *ed, const struct conf_new_feed *f, st
 	}
 	p->allow_private = f->allow_private;
 	if (!(p->name = strdup(f->name)))
-		return refuse(err, CONF_FIELD_NAME, NULL, "out of memory");
+		return conf_refuse(err, CONF_FIELD_NAME, NULL, "out of memory");
 	if (ed->len || ed->add.len)
 		strbuf_putc(sec, '\n');
 	put_title_comment(sec, f->title);
@@ -726,14 +672,14 @@ int conf_edit_add(struct conf_edit *ed, const struct conf_new_feed *f, struct co
 		size_t cap = ed->cap ? ed->cap * 2 : 8;
 		struct pending *nw = realloc(ed->nw, cap * sizeof *nw);
 		if (!nw) {
-			refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
+			conf_refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
 			goto out;
 		}
 		ed->nw = nw;
 		ed->cap = cap;
 	}
 	if (!smap_put(&ed->names, p.name, NULL, 1) || !smap_put(&ed->urls, p.url, p.name, 1)) {
-		refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
+		conf_refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
 		goto out;
 	}
 	strbuf_put(&ed->add, sec.s, sec.len);
@@ -830,7 +776,7 @@ char *conf_edit_finish(struct conf_edit *ed, size_t *lenp, struct conf_edit_erro
 	const char *diff = compare(ed, nc, why, sizeof why);
 	config_free(nc);
 	if (diff || memcmp(b.s, ed->text, ed->len) != 0) {
-		refuse(err, CONF_FIELD_FILE, NULL, "the edit would change more than the new "
+		conf_refuse(err, CONF_FIELD_FILE, NULL, "the edit would change more than the new "
 		       "sections of %s (%s); nothing written", ed->path, diff ? diff : "old text");
 		free(b.s);
 		return NULL;
@@ -852,19 +798,19 @@ int conf_edit_rename(struct conf_edit *ed, const char *from, const char *to,
 		     struct conf_edit_error *err)
 {
 	if (ed->renamed)
-		return refuse(err, CONF_FIELD_NAME, to, "is a second rename in one edit");
+		return conf_refuse(err, CONF_FIELD_NAME, to, "is a second rename in one edit");
 	size_t i;
 	for (i = 0; i < ed->old->nfeeds; i++)
 		if (!ed->dropped[i] && strcmp(ed->old->feeds[i].name, from) == 0)
 			break;
 	if (i == ed->old->nfeeds) {
-		refuse(err, CONF_FIELD_NAME, from, "is not a feed in %s%s", ed->src[0].name,
+		conf_refuse(err, CONF_FIELD_NAME, from, "is not a feed in %s%s", ed->src[0].name,
 		       ed->nsrc > 1 ? " or its drop-ins" : "");
 		return -ENOENT;
 	}
 	const struct feed_conf *f = &ed->old->feeds[i];
 	if (f->file != ed->target)
-		return refuse(err, CONF_FIELD_NAME, from, "is in %s, not in %s",
+		return conf_refuse(err, CONF_FIELD_NAME, from, "is in %s, not in %s",
 			      ed->old->files[f->file], ed->path);
 	if (check_name(ed, to, err) < 0)
 		return -EINVAL;
@@ -881,7 +827,7 @@ int conf_edit_rename(struct conf_edit *ed, const char *from, const char *to,
 		p = next;
 	}
 	if (!hdr)
-		return refuse(err, CONF_FIELD_FILE, NULL, "[feed %s] not found in the text of %s",
+		return conf_refuse(err, CONF_FIELD_FILE, NULL, "[feed %s] not found in the text of %s",
 			      from, ed->path);
 	struct strbuf b = {0};
 	strbuf_put(&b, ed->text, (size_t)(hdr - ed->text));
@@ -893,7 +839,7 @@ int conf_edit_rename(struct conf_edit *ed, const char *from, const char *to,
 	if (!b.s || !copy || !smap_put(&ed->names, copy, ed->path, 0)) {
 		free(b.s);
 		free(copy);
-		return refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
+		return conf_refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
 	}
 	free(ed->text);
 	ed->text = b.s;
@@ -962,221 +908,5 @@ char *conf_edit_remove(const char *text, const char *name, int *found)
 	strbuf_put(&b, stop, (size_t)(end - stop));
 	if (!b.s)
 		b.s = strdup("");
-	return b.s;
-}
-
-/* The Public Suffix List, loaded once: the newest of libpsl's built-in
- * copy and the system's (/usr/share/publicsuffix), as curl uses it. */
-static psl_ctx_t *psl;
-static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
-
-static void psl_load(void)
-{
-	psl = psl_latest(NULL);
-}
-
-/* The label a host's registrable domain starts with ("en.mehrnews.com":
- * "mehrnews"; "user.github.io": "user", github.io being a public suffix),
- * into BASE. False when the list has no answer. */
-static bool registrable_label(const char *host, char *base, size_t len)
-{
-	pthread_once(&psl_once, psl_load);
-	const char *reg = psl ? psl_registrable_domain(psl, host) : NULL;
-	if (!reg)
-		return false;
-	size_t n = strcspn(reg, ".");
-	snprintf(base, len, "%.*s", (int)(n < len ? n : len - 1), reg);
-	return true;
-}
-
-/* BASE with only what a feed name can hold; "feed" when nothing is left. */
-static void clean_base(char *base)
-{
-	size_t o = 0;
-	for (const char *c = base; *c; c++)
-		if (isalnum((unsigned char)*c) || *c == '-')
-			base[o++] = (char)tolower((unsigned char)*c);
-	base[o] = '\0';
-	if (!o)
-		strcpy(base, "feed");
-}
-
-static char *make_unique(const char *base, int (*exists)(const char *name, void *arg), void *arg)
-{
-	char cand[160];
-	snprintf(cand, sizeof cand, "%s", base);
-	for (int i = 2; exists && exists(cand, arg) && i < 100000; i++)
-		snprintf(cand, sizeof cand, "%s-%d", base, i);
-	return strdup(cand);
-}
-
-char *conf_name_from_url(const char *url, int (*exists)(const char *name, void *arg), void *arg)
-{
-	char *host = url_host(url);
-	char base[64] = "feed";
-	if (host && strspn(host, "0123456789.:[]abcdefABCDEF") == strlen(host) &&
-	    (strchr(host, ':') || strspn(host, "0123456789.") == strlen(host))) {
-		/* An address, not a name: "127.0.0.1" gives "127-0-0-1". */
-		size_t o = 0;
-		for (const char *c = host; *c && o < sizeof base - 1; c++)
-			if (*c != '[' && *c != ']')
-				base[o++] = isalnum((unsigned char)*c) ? (char)tolower((unsigned char)*c) : '-';
-		base[o] = '\0';
-	} else if (host) {
-		for (char *c = host; *c; c++)
-			*c = (char)tolower((unsigned char)*c);
-		if (!registrable_label(host, base, sizeof base)) {
-			/* No list, or the host is itself a public suffix: the label
-			 * before the last ("co.uk", "com.au": before those two). */
-			char *labels[16];
-			size_t n = 0;
-			char *save = NULL;
-			for (char *l = strtok_r(host, ".", &save); l && n < 16; l = strtok_r(NULL, ".", &save))
-				labels[n++] = l;
-			const char *pick = n >= 2 ? labels[n - 2] : n ? labels[0] : "feed";
-			if (n >= 3 && strlen(labels[n - 2]) <= 3 && strlen(labels[n - 1]) == 2)
-				pick = labels[n - 3];
-			snprintf(base, sizeof base, "%s", pick);
-		}
-		clean_base(base);
-	}
-	free(host);
-	return make_unique(base, exists, arg);
-}
-
-/* The code point of the N-byte UTF-8 sequence at C. */
-static unsigned long utf8_cp(const unsigned char *c, size_t n)
-{
-	if (n == 1)
-		return c[0];
-	unsigned long cp = c[0] & (0x7f >> n);
-	for (size_t i = 1; i < n; i++)
-		cp = cp << 6 | (c[i] & 0x3f);
-	return cp;
-}
-
-/* Punctuation, symbols, spaces and emoji outside ASCII: a slug's
- * separators, like ASCII's. Letters of any script are kept. */
-static bool cp_is_separator(unsigned long cp)
-{
-	return (cp >= 0x80 && cp <= 0xbf) || cp == 0xd7 || cp == 0xf7 ||
-	       (cp >= 0x2000 && cp <= 0x2bff) || (cp >= 0x3000 && cp <= 0x303f) ||
-	       (cp >= 0xfe00 && cp <= 0xfe6f) || (cp >= 0xff00 && cp <= 0xff0f) ||
-	       (cp >= 0xfff0 && cp <= 0xffff) || cp >= 0x1f000;
-}
-
-char *conf_name_from_title(const char *title, int (*exists)(const char *name, void *arg), void *arg)
-{
-	char base[CONF_TITLE_SLUG + 1];
-	size_t o = 0;
-	bool dash = false, cut = false;
-	for (const unsigned char *c = (const unsigned char *)(title ? title : ""); *c;) {
-		size_t n = utf8_seq(c);
-		unsigned long cp = n ? utf8_cp(c, n) : 0;
-		bool keep = n == 1 ? isalnum(*c) != 0 : n && !cp_is_separator(cp);
-		if (!keep) {
-			dash = true;
-			c += n ? n : 1;
-			continue;
-		}
-		unsigned char ch[4];
-		memcpy(ch, c, n);
-		if (n == 1)
-			ch[0] = (unsigned char)tolower(ch[0]);
-		else if (n == 2 && cp >= 0xc0 && cp <= 0xde)   /* Latin-1 capitals */
-			ch[1] = (unsigned char)(ch[1] + 0x20);
-		size_t need = n + (dash && o);
-		if (o + need > CONF_TITLE_SLUG) {
-			cut = !dash;   /* mid-word: back to the word's start below */
-			break;
-		}
-		if (dash && o)
-			base[o++] = '-';
-		memcpy(base + o, ch, n);
-		o += n;
-		dash = false;
-		c += n;
-	}
-	base[o] = '\0';
-	if (!o)
-		return NULL;
-	if (cut) {
-		/* At a word's end when one is near. */
-		char *d = strrchr(base, '-');
-		if (d && d - base >= CONF_TITLE_SLUG / 2)
-			*d = '\0';
-	}
-	return make_unique(base, exists, arg);
-}
-
-int conf_write_atomic(const char *path, const char *text, size_t len)
-{
-	char *dcopy = strdup(path);
-	if (!dcopy)
-		return -ENOMEM;
-	char tmp[4096];
-	int n = snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dirname(dcopy), "feeds.conf");
-	free(dcopy);
-	if (n < 0 || (size_t)n >= sizeof tmp)
-		return -ENAMETOOLONG;
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	if (stat(path, &st) == 0)
-		(void)fchmod(fd, st.st_mode & 07777);
-	else
-		(void)fchmod(fd, 0644);
-	size_t off = 0;
-	int err = 0;
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (!err && fsync(fd) < 0)
-		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	if (!err && rename(tmp, path) < 0)
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
-}
-
-char *conf_read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct strbuf b = {0};
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		strbuf_put(&b, chunk, n);
-		if (b.len > 16u * 1024 * 1024) {
-			free(b.s);
-			fclose(f);
-			errno = EFBIG;
-			return NULL;
-		}
-	}
-	bool bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(b.s);
-		errno = EIO;
-		return NULL;
-	}
-	if (!b.s)
-		b.s = strdup("");
-	if (len)
-		*len = b.len;
 	return b.s;
 }

@@ -1,9 +1,10 @@
 #!/bin/sh
 # layering.sh SOURCE_DIR LIBFEEDCORE — the core stays pure (docs/architecture.md,
 # "Rooms"): no file under core/ includes anything of store/, daemon/ or
-# cli/, nor the loop, the database or (but for conf_edit, its own library)
-# libcurl; and the feedcore library neither defines nor calls anything of
-# theirs. Prints each offence; exits 1 when there is one.
+# cli/, nor the loop, the database or (but for the writer of feeds.conf,
+# conf_edit and conf_names, its own library) libcurl; and the feedcore
+# library neither defines nor calls anything of theirs. Prints each
+# offence; exits 1 when there is one.
 set -u
 src=$1
 lib=$2
@@ -23,9 +24,9 @@ if [ -n "$hits" ]; then
 	bad=1
 fi
 hits=$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<curl/' "$src"/core/*.c \
-	"$src"/core/*.h | grep -v '^[^:]*/conf_edit\.[ch]:')
+	"$src"/core/*.h | grep -vE '^[^:]*/conf_(edit|names)\.[ch]:')
 if [ -n "$hits" ]; then
-	printf 'core (but conf_edit) includes libcurl:\n%s\n' "$hits"
+	printf 'core (but conf_edit, conf_names) includes libcurl:\n%s\n' "$hits"
 	bad=1
 fi
 

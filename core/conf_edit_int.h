@@ -1,0 +1,24 @@
+/* conf_edit_int.h — what the writer of feeds.conf shares among its files
+ * (internal to core/conf_edit.c, conf_names.c, conf_file.c): the refusal
+ * of a value and the checks every value goes through.
+ *
+ * Ownership: nothing here allocates; ERR is the caller's. */
+#ifndef FEEDD_CONF_EDIT_INT_H
+#define FEEDD_CONF_EDIT_INT_H
+
+#include <stddef.h>
+
+#include "core/conf_edit.h"
+
+#define EDIT_MAX_URL   8192
+
+/* Fills ERR (when not NULL) with F, VALUE quoted and the message; returns
+ * -EINVAL. */
+int conf_refuse(struct conf_edit_error *err, enum conf_field f, const char *value,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* No control character, and UTF-8: what every value must be. */
+int conf_check_text(struct conf_edit_error *err, enum conf_field f, const char *v);
+/* The length of the well-formed UTF-8 character at C, or 0. */
+size_t conf_utf8_seq(const unsigned char *c);
+
+#endif

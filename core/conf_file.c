@@ -1,0 +1,88 @@
+/* conf_file.c — feeds.conf on disk: written atomically (a temporary
+ * file beside it, synced, renamed over it, its mode kept) and read whole.
+ *
+ * Ownership: conf_read_file's text is the caller's to free. */
+#include "core/conf_edit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/strbuf.h"
+
+int conf_write_atomic(const char *path, const char *text, size_t len)
+{
+	char *dcopy = strdup(path);
+	if (!dcopy)
+		return -ENOMEM;
+	char tmp[4096];
+	int n = snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dirname(dcopy), "feeds.conf");
+	free(dcopy);
+	if (n < 0 || (size_t)n >= sizeof tmp)
+		return -ENAMETOOLONG;
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (stat(path, &st) == 0)
+		(void)fchmod(fd, st.st_mode & 07777);
+	else
+		(void)fchmod(fd, 0644);
+	size_t off = 0;
+	int err = 0;
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (!err && fsync(fd) < 0)
+		err = -errno;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	if (!err && rename(tmp, path) < 0)
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+char *conf_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct strbuf b = {0};
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		strbuf_put(&b, chunk, n);
+		if (b.len > 16u * 1024 * 1024) {
+			free(b.s);
+			fclose(f);
+			errno = EFBIG;
+			return NULL;
+		}
+	}
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(b.s);
+		errno = EIO;
+		return NULL;
+	}
+	if (!b.s)
+		b.s = strdup("");
+	if (len)
+		*len = b.len;
+	return b.s;
+}
