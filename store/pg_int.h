@@ -122,6 +122,24 @@ int pg_begin(struct pg *s);
 int pg_commit(struct pg *s);
 void pg_rollback(struct pg *s);
 
+/* Connections (pg_conn.c) and opening (pg.c). */
+/* Prepares every fixed statement on S's connection (pg.c). */
+int pg_prepare_all(struct pg *s);
+/* Connects S with the session settings every connection needs. */
+int pg_connect(struct pg *s, const char *spec, char **err);
+/* S's lease owner name: host and pid, unique over restarts. */
+void pg_instance_name(struct pg *s);
+/* Shows this process in GET /v1/status until it closes the store. */
+int pg_register_instance(struct pg *s);
+/* The backend's close, reopen and reader entries (B is a struct pg). */
+void pg_close(void *b);
+int pg_reopen(void *b, void **out, char **err);
+int pg_open_reader(void *b, void **out);
+/* The news connection (LISTEN): the backend's news entries. */
+int pg_op_news_fd(void *b, bool *connecting, bool *write);
+void pg_op_news_lost(void *b);
+int pg_op_news_read(void *b, bool *any);
+
 /* Column readers: 0 / NULL for SQL NULL. */
 int64_t pg_int(const PGresult *r, int row, int col);
 bool pg_bool(const PGresult *r, int row, int col);
