@@ -338,6 +338,23 @@ int pg_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
 int pg_reader_feeds(void *b, bool counts, json_t **out);
 #endif
 
+/* The entries every backend fills, from functions named P followed by the
+ * entry's name (sqlite_ops.c: op_close ...; PostgreSQL: pg_op_close ...).
+ * A backend's table adds .name, .prims and its optional entries. */
+#define STORE_OPS_COMMON(p) \
+	.close = p##close, \
+	.reopen = p##reopen, \
+	.open_reader = p##open_reader, \
+	.last_ids = p##last_ids, \
+	.consumer_get = p##consumer_get, \
+	.consumer_ack = p##consumer_ack, \
+	.consumers_json = p##consumers_json, \
+	.hook_due = p##hook_due, \
+	.hook_parked_json = p##hook_parked_json, \
+	.hook_retry = p##hook_retry, \
+	.figures = p##figures, \
+	.checkpoint = p##checkpoint
+
 /* A message for an open's *ERR (store.c): heap, or NULL when memory ran
  * out. */
 char *fmt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -6,7 +6,7 @@
  * news from other instances — are store/pg_conn.c's.
  *
  * Ownership: a struct pg made by pg_backend_open (or pg_conn.c's
- * reopen and reader opens) belongs to the store until pg_close frees it
+ * reopen and reader opens) belongs to the store until pg_op_close frees it
  * with its connections; pg_dup and pg_id_array return what the caller
  * frees. */
 #include <errno.h>
@@ -418,7 +418,7 @@ int pg_backend_open(const char *spec, void **out, char **err)
 fail:
 	if (!*err)
 		*err = fmt_err("store %s: cannot open", s->label ? s->label : "postgresql");
-	pg_close(s);
+	pg_op_close(s);
 	return r;
 }
 
@@ -544,21 +544,10 @@ int pg_feed_id(struct pg *s, const char *name, const char *url, bool create,
 const struct store_ops pg_store_ops = {
 	.prims = &pg_prims,
 	.name = "postgresql",
-	.close = pg_close,
-	.reopen = pg_reopen,
-	.open_reader = pg_open_reader,
-	.last_ids = pg_op_last_ids,
-	.consumer_get = pg_op_consumer_get,
-	.consumer_ack = pg_op_consumer_ack,
-	.consumers_json = pg_op_consumers_json,
+	STORE_OPS_COMMON(pg_op_),
 	.consumer_delete = pg_op_consumer_delete,
 	.feed_rename = pg_op_feed_rename,
-	.hook_due = pg_op_hook_due,
 	.hook_release = pg_op_hook_release,
-	.hook_parked_json = pg_op_hook_parked_json,
-	.hook_retry = pg_op_hook_retry,
-	.figures = pg_op_figures,
-	.checkpoint = pg_op_checkpoint,
 	.claim_feed = pg_op_claim_feed,
 	.host_answer = pg_op_host_answer,
 	.host_push = pg_op_host_push,

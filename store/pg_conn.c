@@ -5,7 +5,7 @@
  * readers' and reopened connections, and the news connection (LISTEN)
  * whose reconnect never blocks the loop.
  *
- * Ownership: pg_close frees a struct pg with its connections and results;
+ * Ownership: pg_op_close frees a struct pg with its connections and results;
  * PGresults are cleared where they are read. */
 #include <errno.h>
 #include <inttypes.h>
@@ -289,7 +289,7 @@ int pg_register_instance(struct pg *s)
 	return r;
 }
 
-void pg_close(void *b)
+void pg_op_close(void *b)
 {
 	struct pg *s = b;
 	if (!s)
@@ -349,18 +349,18 @@ static int pg_open_again(struct pg *orig, bool readonly, void **out, char **err)
 fail:
 	if (!*err)
 		*err = fmt_err("store %s: cannot open another connection", s->label ? s->label : "postgresql");
-	pg_close(s);
+	pg_op_close(s);
 	return r;
 }
 
-int pg_reopen(void *b, void **out, char **err)
+int pg_op_reopen(void *b, void **out, char **err)
 {
 	return pg_open_again(b, false, out, err);
 }
 
 /* An API reader's connection: the item and event queries run there, on a
  * worker thread, instead of on the loop's connection. */
-int pg_open_reader(void *b, void **out)
+int pg_op_open_reader(void *b, void **out)
 {
 	char *err = NULL;
 	int r = pg_open_again(b, true, out, &err);

@@ -132,9 +132,9 @@ void pg_instance_name(struct pg *s);
 /* Shows this process in GET /v1/status until it closes the store. */
 int pg_register_instance(struct pg *s);
 /* The backend's close, reopen and reader entries (B is a struct pg). */
-void pg_close(void *b);
-int pg_reopen(void *b, void **out, char **err);
-int pg_open_reader(void *b, void **out);
+void pg_op_close(void *b);
+int pg_op_reopen(void *b, void **out, char **err);
+int pg_op_open_reader(void *b, void **out);
 /* The news connection (LISTEN): the backend's news entries. */
 int pg_op_news_fd(void *b, bool *connecting, bool *write);
 void pg_op_news_lost(void *b);
