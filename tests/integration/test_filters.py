@@ -10,9 +10,8 @@ import os
 import stat
 import unittest
 
-from fixture_server import FixtureServer
 from pgstore import Store
-from harness import Feedd, run_feedd, wait_until
+from harness import Feedd, ServerTestCase, run_feedd, wait_until
 
 HOOK = """#!/bin/sh
 printf '%s\\n' "$FEEDD_TITLE" >> "$1"
@@ -48,15 +47,7 @@ def item(guid, title, cats=None, desc=None):
     return i
 
 
-class Filters(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = FixtureServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
+class Filters(ServerTestCase):
     def setUp(self):
         self.d = Feedd(None, start=False)
         self.out = os.path.join(self.d.dir, "hook.out")

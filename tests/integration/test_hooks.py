@@ -11,8 +11,7 @@ import stat
 import time
 import unittest
 
-from fixture_server import FixtureServer
-from harness import Feedd, SLOW, run_feedd, wait_until
+from harness import SLOW, Feedd, ServerTestCase, run_feedd, wait_until
 
 CONF = """[daemon]
 host_gap = 0s
@@ -79,15 +78,7 @@ def items_of(n, start=1):
             for i in range(start, start + n)]
 
 
-class HookTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = FixtureServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
+class HookTest(ServerTestCase):
     def start(self, script, timeout="30s", feed="a"):
         self.srv.set_feed(feed, items=items_of(2))
         self.d = Feedd(None, start=False)
@@ -182,15 +173,7 @@ class HookTest(unittest.TestCase):
 
 
 
-class HookLimitsTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = FixtureServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
+class HookLimitsTest(ServerTestCase):
     def setUp(self):
         self.d = Feedd(None, start=False)
         self.out = os.path.join(self.d.dir, "out")
@@ -294,18 +277,10 @@ class HookLimitsTest(unittest.TestCase):
         self.assertEqual(self.d.proc.poll(), None)
 
 
-class HookParkTest(unittest.TestCase):
+class HookParkTest(ServerTestCase):
     """A delivery that cannot succeed is parked, not dropped: listed with
     its last error (GET /v1/hooks, feedctl hooks) and delivered once the
     cause is fixed (POST /v1/hooks/retry, feedctl hooks retry)."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = FixtureServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
 
     def setUp(self):
         self.d = Feedd(None, start=False)
@@ -411,19 +386,11 @@ echo "end $FEEDD_FEED $FEEDD_ITEM_ID" >> "$out"
 """
 
 
-class HookOrderTest(unittest.TestCase):
+class HookOrderTest(ServerTestCase):
     """Deliveries of one feed run one at a time, in item order, whatever
     exec_jobs is (a retrying one holds the later ones back); different
     feeds run side by side. A hook whose program is missing or not
     executable is parked at once, naming the command and the error."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = FixtureServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
 
     def setUp(self):
         self.d = Feedd(None, start=False)

@@ -9,9 +9,8 @@ import json
 import os
 import unittest
 
-from fixture_server import FixtureServer
 from pgstore import Store
-from harness import Feedd, wait_until
+from harness import Feedd, ServerTestCase, wait_until
 
 CONF = """[daemon]
 host_gap = 0s
@@ -37,15 +36,7 @@ def items_of(n):
              "link": "http://example.org/a/%d" % i} for i in range(1, n + 1)]
 
 
-class Rename(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = FixtureServer().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
+class Rename(ServerTestCase):
     def setUp(self):
         self.srv.set_feed("a", items=items_of(3))
         self.srv.set_feed("b", items=[])
