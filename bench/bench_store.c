@@ -236,7 +236,7 @@ int main(int argc, char **argv)
 	}
 
 	/* The upkeep: SQLite indexes the new items for search here, after
-	 * their documents' transactions (store/sqlite_fts.c). */
+	 * their documents' transactions (store/sqlite/sqlite_fts.c). */
 	double a0 = now_s(), c0 = cpu_s();
 	store_checkpoint(s);
 	printf("upkeep: search index and checkpoint after the inserts: %.2f s, %.2f CPU s"

@@ -10,7 +10,7 @@
 #include "daemon/parse_cli.h"
 #include "daemon/run.h"
 #ifdef FEEDD_HAVE_PG
-#include "store/migrate.h"
+#include "store/pg/migrate.h"
 #endif
 
 static void usage(FILE *out)

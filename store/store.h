@@ -4,7 +4,7 @@
  * fetched document is one transaction: its items, the feed's HTTP state
  * (validators, counters, next due) and the events they cause are written
  * together or not at all. No backend type leaks out of here: the SQLite
- * backend lives in store/sqlite.c, a PostgreSQL one can follow behind the
+ * backend lives in store/sqlite/sqlite.c, a PostgreSQL one can follow behind the
  * same functions.
  *
  * Conventions: functions return 0 or a negative errno; on failure they log

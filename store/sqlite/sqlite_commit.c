@@ -18,7 +18,7 @@
 #include "core/url.h"
 #include "store/dedup.h"
 #include "store/strtab.h"
-#include "store/sqlite_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 static int lookup(struct sqlite_store *s, enum stmt id, int64_t feed, const char *arg,
 		  struct dedup_found *f)

@@ -18,7 +18,7 @@
 #include "core/log.h"
 #include "store/backend.h"
 #include "store/health.h"
-#include "store/pg_int.h"
+#include "store/pg/pg_int.h"
 
 /* The advisory lock every write transaction holds (see pg_int.h): an
  * arbitrary constant, "feedd" (pg.c's PG_MIGRATE_LOCK is "feedd+1"). */

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "store/manage.h"
-#include "store/pg_int.h"
+#include "store/pg/pg_int.h"
 
 /* Runs SQL with the text parameters $1 = A and $2 = B (B NULL: one
  * parameter); *ROWS (may be NULL): the rows it changed or returned. */

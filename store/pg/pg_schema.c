@@ -6,7 +6,7 @@
  * database from schema_version N-1 to N. */
 #include <stddef.h>
 
-#include "store/pg_int.h"
+#include "store/pg/pg_int.h"
 
 /* Version 1: everything SQLite's versions 1 and 2 hold. Times are epoch
  * seconds (bigint) as in SQLite, so both backends answer alike. The
@@ -108,7 +108,7 @@ static const char pg_migration_1[] =
  * naming it; hosts keeps the shared pacing (next_ok_ms: host_gap after the
  * last claimed start, on the server's clock) and 429 push-back; instances
  * lists the processes that opened the store. feedd_claim() takes a feed's
- * lease and its host's slot in one statement (store/pg_feeds.c). */
+ * lease and its host's slot in one statement (store/pg/pg_feeds.c). */
 static const char pg_migration_2[] =
 	"ALTER TABLE feeds ADD COLUMN lease_host text;"
 	"CREATE INDEX feeds_lease_host ON feeds(lease_host) WHERE lease_owner IS NOT NULL;"

@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "store/sqlite_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 /* Items per indexing transaction. Larger batches mean fewer segments to
  * merge: a million items took 15.6 CPU s in batches of 5,000 and 11.8 in

@@ -29,7 +29,7 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "store/sqlite_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 /* 128 MiB of WAL at most while readers let it reset; the thread's passes
  * every 8 MiB. Each time the WAL reaches the bound, the committing thread

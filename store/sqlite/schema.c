@@ -2,7 +2,7 @@
  *
  * Never edit a shipped migration: add the next one. tests/data/store_v1.sql
  * is a database made by version 1, kept to test the upgrade path. */
-#include "store/schema.h"
+#include "store/sqlite/schema.h"
 
 #include <stddef.h>
 
@@ -123,7 +123,7 @@ static const char migration_2[] =
 	"INSERT INTO items_fts(items_fts) VALUES ('rebuild');";
 
 /* Version 3: new items reach the full-text index after their document's
- * transaction, in large batches (store/sqlite_fts.c), not inside it:
+ * transaction, in large batches (store/sqlite/sqlite_fts.c), not inside it:
  * indexing was over half of an insert's cost. store_meta's fts_upto is
  * the watermark: every item with an id at or below it is indexed, none
  * above it is. The triggers keep only indexed rows in step; a row above
@@ -151,7 +151,7 @@ static const char migration_3[] =
  * build and drop a temporary B-tree for the list (a third of an item
  * insert's CPU). A CHECK does not change what is stored, so the table's
  * SQL is rewritten in place (SQLite's documented procedure for such
- * changes; store/sqlite.c bumps schema_version after every migration so
+ * changes; store/sqlite/sqlite.c bumps schema_version after every migration so
  * that other connections reload the schema). */
 static const char migration_4[] =
 	"PRAGMA writable_schema=ON;"

@@ -8,7 +8,7 @@
 
 #include "core/date.h"
 #include "core/log.h"
-#include "store/pg_int.h"
+#include "store/pg/pg_int.h"
 
 static int64_t col_date(const PGresult *r, int row, int i)
 {

@@ -3,7 +3,7 @@
  * store (the URI checked, migrations under a lock), figures and upkeep,
  * and the backend's entry table. The connections themselves — running
  * statements, transactions, reconnecting, the readers' connections and the
- * news from other instances — are store/pg_conn.c's.
+ * news from other instances — are store/pg/pg_conn.c's.
  *
  * Ownership: a struct pg made by pg_backend_open (or pg_conn.c's
  * reopen and reader opens) belongs to the store until pg_op_close frees it
@@ -23,7 +23,7 @@
 #include "store/backend.h"
 #include "store/health.h"
 #include "store/manage.h"
-#include "store/pg_int.h"
+#include "store/pg/pg_int.h"
 
 /* The advisory lock migrations hold: an arbitrary constant, "feedd+1"
  * (pg_conn.c's PG_WRITE_LOCK is "feedd"). */

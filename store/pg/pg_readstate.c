@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "store/backend.h"
-#include "store/pg_int.h"
+#include "store/pg/pg_int.h"
 
 int pg_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
 		  int64_t *missing)

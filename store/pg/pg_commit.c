@@ -27,7 +27,7 @@
 #include "core/url.h"
 #include "store/dedup.h"
 #include "store/strtab.h"
-#include "store/pg_int.h"
+#include "store/pg/pg_int.h"
 
 /* --- the commit's own statements ---
  *

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/sqlite_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 #define FRAME_HDR 24
 #define MAX_PAGE 65536

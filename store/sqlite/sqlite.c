@@ -12,8 +12,8 @@
 
 #include "core/date.h"
 #include "core/log.h"
-#include "store/schema.h"
-#include "store/sqlite_int.h"
+#include "store/sqlite/schema.h"
+#include "store/sqlite/sqlite_int.h"
 
 /* Every fixed statement's SQL, indexed by enum stmt. */
 static const char *const stmt_sql[ST__COUNT] = {

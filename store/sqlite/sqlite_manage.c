@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "store/sqlite_int.h"
+#include "store/sqlite/sqlite_int.h"
 #include "store/manage.h"
 
 /* Runs SQL with the text parameters ?1 = A and ?2 = B (B may be NULL);

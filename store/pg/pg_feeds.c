@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "core/log.h"
-#include "store/pg_int.h"
+#include "store/pg/pg_int.h"
 
 static int feed_set_tags(void *b, int64_t feed, char *const *tags)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/sqlite_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 static int feed_set_tags(void *b, int64_t feed, char *const *tags)
 {

@@ -1,7 +1,7 @@
 /* sqlite_ops.c — the SQLite backend's entries for the dispatcher (store.c):
  * each one hands the backend's handle to the sqlite_store_* function of
  * sqlite*.c that implements that function of store.h (sqlite_int.h). */
-#include "store/sqlite_int.h"
+#include "store/sqlite/sqlite_int.h"
 #include "store/manage.h"
 
 int sqlite_backend_open(const char *spec, const char *state_dir, void **out, char **err)

@@ -8,7 +8,7 @@
 
 #include "core/date.h"
 #include "core/log.h"
-#include "store/sqlite_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 static int64_t col_date(sqlite3_stmt *st, int i)
 {

@@ -3,7 +3,7 @@
  * feed_mark_read). */
 #include <errno.h>
 
-#include "store/sqlite_int.h"   /* first: its names for store.h's functions */
+#include "store/sqlite/sqlite_int.h"   /* first: its names for store.h's functions */
 #include "store/backend.h"
 
 /* A statement for this one call (marks are rare next to reads). */

@@ -1,6 +1,6 @@
 /* pg_migrate.c — copies a SQLite store into PostgreSQL in resumable,
- * verified batches (feedd --migrate-store; see store/migrate.h). */
-#include "store/migrate.h"
+ * verified batches (feedd --migrate-store; see store/pg/migrate.h). */
+#include "store/pg/migrate.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "store/backend.h"
-#include "store/pg_int.h"
+#include "store/pg/pg_int.h"
 
 #define MIG_BATCH 1000
 #define MIG_MAXCOLS 32
