@@ -155,7 +155,8 @@ static void local_date(const char *rfc3339, char *buf, size_t len)
  * columns (0: no limit) the line fits: the title is cut first (down to 10
  * columns), then the link, then the link is left out; the feed name is cut
  * only on a terminal too narrow for the rest (under 30 columns, lines may
- * still be longer). */
+ * still be longer). An item a filter rule skipped (listed only with
+ * --skipped) has "(skipped) " before its title. */
 static void print_item_line(json_t *it, size_t cols)
 {
 	char date[32];
@@ -166,6 +167,11 @@ static void print_item_line(json_t *it, size_t cols)
 	local_date(d, date, sizeof date);
 	char *title = fit_plain(str(it, "title"));
 	const char *t = *title ? title : "(untitled)";
+	/* Listed with --skipped, an item a skip/keep rule dropped says so. */
+	char *marked = NULL;
+	if (json_is_true(json_object_get(it, "skipped")) &&
+	    asprintf(&marked, "(skipped) %s", t) >= 0)
+		t = marked;
 	const char *feed = str(it, "feed"), *url = str(it, "url");
 	size_t fw = fit_width(feed), tw = fit_width(t), uw = *url ? fit_width(url) : 0;
 	size_t fmax = 0, tmax = 0, umax = 0;
@@ -209,6 +215,7 @@ static void print_item_line(json_t *it, size_t cols)
 		fit_put(stdout, url, umax);
 	}
 	putchar('\n');
+	free(marked);
 	free(title);
 }
 

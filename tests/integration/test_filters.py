@@ -124,6 +124,11 @@ class Filters(ServerTestCase):
         self.assertIn(b"Weekly notes", r.stdout, r.stderr)
         r = self.d.feedctl("items", "--feed", "rel", "--tsv")
         self.assertNotIn(b"Weekly notes", r.stdout)
+        # For a person, the table marks what a rule dropped, and only that.
+        r = self.d.feedctl("items", "--feed", "rel", "--skipped")
+        self.assertIn(b"(skipped) Weekly notes", r.stdout, r.stderr)
+        self.assertNotIn(b"(skipped) Release 1.0", r.stdout)
+        self.assertIn(b"Release 1.0", r.stdout)
 
         # The feed changes: the skipped items come again (one edited), a new
         # sponsored item and a new plain one arrive.
