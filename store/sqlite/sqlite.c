@@ -68,7 +68,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" categories = ?11, enclosures = ?12, chash = ?13, last_seen = ?14,"
 		" updated_seen = ?14,"
 		" sort_date = CASE WHEN coalesce(?9, ?10) <= first_seen THEN coalesce(?9, ?10)"
-		"  ELSE first_seen END WHERE id = ?1",
+		"  ELSE first_seen END WHERE id = ?1 RETURNING skipped",
 	[ST_ITEM_INSERT] =
 		"INSERT INTO items(feed, ikey, rule, guid, url, canon_url, title, author,"
 		" summary, content, published, updated, categories, enclosures, chash,"

@@ -42,6 +42,8 @@ static int lookup(struct sqlite_store *s, enum stmt id, int64_t feed, const char
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "item lookup");
 }
 
+/* Rewrites item ID; 1 when it is stored as skipped (its edits are not
+ * news), 0 when not, a negative errno on failure. */
 static int item_update(struct sqlite_store *s, int64_t id, const struct dedup_item *p, int64_t now)
 {
 	const struct item *it = p->it;
@@ -61,8 +63,11 @@ static int item_update(struct sqlite_store *s, int64_t id, const struct dedup_it
 	store_bind_text(st, 13, p->chash);
 	sqlite3_bind_int64(st, 14, now);
 	int rc = sqlite3_step(st);
+	int skipped = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+	if (rc == SQLITE_ROW)
+		rc = sqlite3_step(st);
 	store_done(st);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "item update");
+	return rc == SQLITE_DONE ? skipped : store_fail(s, rc, "item update");
 }
 
 static int item_rekey(struct sqlite_store *s, int64_t id, const struct dedup_item *p)
@@ -468,12 +473,11 @@ static int items_edit(void *b, const struct commit_doc *d, const struct commit_r
 	int r = 0;
 	for (size_t k = 0; k < n && r == 0; k++) {
 		r = item_update(b, ref[k].id, &d->p[ref[k].i], now);
-		int skipped = r == 0 ? sqlite_item_skipped(b, ref[k].id) : 0;
-		if (skipped < 0)
-			r = skipped;
 		/* A skipped item's edits are not news either. */
-		if (r == 0 && !skipped)
+		if (r == 0)
 			r = store_event(b, "item.updated", now, d->feed_name, ref[k].id, NULL);
+		else if (r > 0)
+			r = 0;
 	}
 	return r;
 }

@@ -136,10 +136,6 @@ int sqlite_ckpt_limit_bytes(void);
  * configuration (store_open). */
 const char *sqlite_vfs_name(void);
 
-/* Whether item ID was stored as skipped (sqlite_manage.c): 1, 0, or a
- * negative errno. */
-int sqlite_item_skipped(struct sqlite_store *s, int64_t id);
-
 /* The feed's row id, creating the row if CREATE. -ENOENT when unknown. */
 int store_feed_id(struct sqlite_store *s, const char *name, const char *url, bool create,
 		  int64_t now, int64_t *id);

@@ -1,9 +1,7 @@
 /* sqlite_manage.c — the SQLite backend's edits a person asks for through
  * the API, apart from fetching: deleting a consumer and renaming a feed
- * (store.h, store_consumer_delete and store_feed_rename); and whether an
- * edited item was stored as skipped (feeds.conf's rules), which a commit
- * asks only for the items a document changed. Rare, so their statements
- * are prepared when used, not kept. */
+ * (store.h, store_consumer_delete and store_feed_rename). Rare, so their
+ * statements are prepared when used, not kept. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,20 +87,4 @@ int sqlite_op_feed_rename(void *b, const char *from, const char *to)
 fail:
 	store_rollback(s);
 	return r;
-}
-
-int sqlite_item_skipped(struct sqlite_store *s, int64_t id)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(s->db, "SELECT skipped FROM items WHERE id = ?1", -1, &st,
-				    NULL);
-	if (rc != SQLITE_OK)
-		return store_fail(s, rc, "item skipped");
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	int skipped = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, rc, "item skipped");
-	return skipped;
 }
