@@ -3,14 +3,15 @@
  * queued, checked to read back as asked, dropped and removed, and the
  * whole compared with the old before it is written — and the checks of
  * each value. Name-making and the URL check are core/conf_names.c's; the
- * atomic write and the reading of a file are core/conf_file.c's.
+ * atomic write and the reading of a file are core/conf_file.c's; finding a
+ * section by its header, taking it out and rewriting the header are
+ * core/conf_section.c's.
  *
  * Ownership: a struct conf_edit owns its text, its parsed config and the
  * queued sections until conf_edit_free; conf_edit_finish and
  * conf_edit_remove return text the caller frees. */
 #include "core/conf_edit_int.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -786,14 +787,6 @@ char *conf_edit_finish(struct conf_edit *ed, size_t *lenp, struct conf_edit_erro
 	return b.s;
 }
 
-/* Is the line at P a section header, and for which feed? */
-static bool is_header(const char *p, const char *end)
-{
-	return p < end && *p == '[';
-}
-
-static bool is_feed_header(const char *p, const char *end, const char *name);
-
 int conf_edit_rename(struct conf_edit *ed, const char *from, const char *to,
 		     struct conf_edit_error *err)
 {
@@ -814,99 +807,22 @@ int conf_edit_rename(struct conf_edit *ed, const char *from, const char *to,
 			      ed->old->files[f->file], ed->path);
 	if (check_name(ed, to, err) < 0)
 		return -EINVAL;
-	/* The header line alone is rewritten: its comments, keys and place
-	 * stay as they were. */
-	const char *p = ed->text, *end = ed->text + ed->len, *hdr = NULL, *hend = NULL;
-	while (p < end && !hdr) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *next = nl ? nl + 1 : end;
-		if (is_feed_header(p, next, from)) {
-			hdr = p;
-			hend = memchr(p, ']', (size_t)(next - p)) + 1;
-		}
-		p = next;
-	}
-	if (!hdr)
+	int found = 0;
+	size_t len = 0;
+	char *text = conf_section_rename(ed->text, ed->len, from, to, &len, &found);
+	if (!found)
 		return conf_refuse(err, CONF_FIELD_FILE, NULL, "[feed %s] not found in the text of %s",
 			      from, ed->path);
-	struct strbuf b = {0};
-	strbuf_put(&b, ed->text, (size_t)(hdr - ed->text));
-	strbuf_puts(&b, "[feed ");
-	strbuf_puts(&b, to);
-	strbuf_putc(&b, ']');
-	strbuf_put(&b, hend, (size_t)(end - hend));
 	char *copy = strdup(to);
-	if (!b.s || !copy || !smap_put(&ed->names, copy, ed->path, 0)) {
-		free(b.s);
+	if (!text || !copy || !smap_put(&ed->names, copy, ed->path, 0)) {
+		free(text);
 		free(copy);
 		return conf_refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
 	}
 	free(ed->text);
-	ed->text = b.s;
-	ed->len = b.len;
+	ed->text = text;
+	ed->len = len;
 	ed->renamed = i + 1;
 	ed->renamed_to = copy;
 	return 0;
-}
-
-static bool is_feed_header(const char *p, const char *end, const char *name)
-{
-	if (!is_header(p, end))
-		return false;
-	const char *close = memchr(p, ']', (size_t)(end - p));
-	if (!close)
-		return false;
-	const char *q = p + 1;
-	while (q < close && isspace((unsigned char)*q))
-		q++;
-	if ((size_t)(close - q) < 5 || strncmp(q, "feed", 4) != 0 || !isspace((unsigned char)q[4]))
-		return false;
-	q += 4;
-	while (q < close && isspace((unsigned char)*q))
-		q++;
-	const char *e = close;
-	while (e > q && isspace((unsigned char)e[-1]))
-		e--;
-	return (size_t)(e - q) == strlen(name) && strncmp(q, name, (size_t)(e - q)) == 0;
-}
-
-char *conf_edit_remove(const char *text, const char *name, int *found)
-{
-	*found = 0;
-	const char *p = text, *end = text + strlen(text);
-	const char *start = NULL, *stop = NULL;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *next = nl ? nl + 1 : end;
-		if (start && !stop && is_header(p, end))
-			stop = p;
-		if (!start && is_feed_header(p, next, name))
-			start = p;
-		p = next;
-	}
-	if (!start)
-		return NULL;
-	if (!stop)
-		stop = end;
-	/* Comment lines right above the header belong to the section (that is
-	 * where `feedctl add` writes one); a blank line ends them. */
-	while (start > text) {
-		const char *prev = start - 1;            /* the '\n' ending the line above */
-		const char *ls = prev;
-		while (ls > text && ls[-1] != '\n')
-			ls--;
-		if (ls == prev || (*ls != '#' && *ls != ';'))
-			break;
-		start = ls;
-	}
-	/* Drop one blank line that separated the section from what was above. */
-	if (start > text + 1 && start[-1] == '\n' && start[-2] == '\n')
-		start--;
-	*found = 1;
-	struct strbuf b = {0};
-	strbuf_put(&b, text, (size_t)(start - text));
-	strbuf_put(&b, stop, (size_t)(end - stop));
-	if (!b.s)
-		b.s = strdup("");
-	return b.s;
 }
