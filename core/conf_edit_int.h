@@ -1,7 +1,7 @@
 /* conf_edit_int.h — what the writer of feeds.conf shares among its files
- * (internal to core/conf_edit.c, conf_names.c, conf_file.c, conf_section.c):
- * the refusal of a value, the checks every value goes through, and the
- * rewriting of a section's header.
+ * (internal to core/conf_*.c): the refusal of a value and the checks every
+ * value goes through (conf_refuse.c), and the rewriting of a section's
+ * header (conf_section.c).
  *
  * Ownership: ERR is the caller's; conf_section_rename returns a text the
  * caller frees. */
