@@ -3,16 +3,17 @@
  * queued, checked to read back as asked, dropped and removed, and the
  * whole compared with the old before it is written — and the checks of
  * each value. Name-making and the URL check are core/conf_names.c's; the
- * atomic write and the reading of a file are core/conf_file.c's.
+ * atomic write and the reading of a file are core/conf_file.c's; finding a
+ * section by its header, taking it out and rewriting the header are
+ * core/conf_section.c's; a value's refusal and the text check are
+ * core/conf_refuse.c's.
  *
  * Ownership: a struct conf_edit owns its text, its parsed config and the
  * queued sections until conf_edit_free; conf_edit_finish and
  * conf_edit_remove return text the caller frees. */
 #include "core/conf_edit_int.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,6 @@
 
 #include "core/strbuf.h"
 #include "core/url.h"
-#include "core/utf8.h"
 
 #define EDIT_MAX_TAG   64
 #define EDIT_MAX_TAGS  64      /* the parser's limit on a list */
@@ -132,89 +132,6 @@ static void smap_free(struct smap *m)
 	memset(m, 0, sizeof *m);
 }
 
-const char *conf_field_name(enum conf_field f)
-{
-	static const char *const names[] = {
-		[CONF_FIELD_FILE] = "file",
-		[CONF_FIELD_NAME] = "name",
-		[CONF_FIELD_URL] = "url",
-		[CONF_FIELD_TAG] = "tag",
-		[CONF_FIELD_INTERVAL] = "interval",
-	};
-	return (unsigned)f < sizeof names / sizeof names[0] ? names[f] : "value";
-}
-
-/* The length of the well-formed UTF-8 character at C, or 0. */
-size_t conf_utf8_seq(const unsigned char *c)
-{
-	size_t n = *c < 0x80 ? 1 : *c >= 0xc2 && *c <= 0xdf ? 2 : *c >= 0xe0 && *c <= 0xef ? 3 :
-		   *c >= 0xf0 && *c <= 0xf4 ? 4 : 0;
-	for (size_t i = 1; i < n; i++)
-		if (!c[i])
-			return 0;
-	return n && utf8_xml_prefix(c, n) == n ? n : 0;
-}
-
-static bool is_utf8(const char *s)
-{
-	size_t n = strlen(s);
-	return utf8_xml_prefix((const unsigned char *)s, n) == n;
-}
-
-/* V in double quotes, safe on a terminal: C escapes for control
- * characters, quotes, backslashes and bytes that are not UTF-8; long
- * values end in "...". */
-void conf_quote(const char *v, char *out, size_t outlen)
-{
-	struct strbuf b = {0};
-	strbuf_putc(&b, '"');
-	const unsigned char *c = (const unsigned char *)v;
-	for (size_t shown = 0; *c; shown++) {
-		if (shown >= 60) {
-			strbuf_puts(&b, "...");
-			break;
-		}
-		size_t n = conf_utf8_seq(c);
-		if (n == 1 && *c == '\n')
-			strbuf_puts(&b, "\\n");
-		else if (n == 1 && *c == '\r')
-			strbuf_puts(&b, "\\r");
-		else if (n == 1 && *c == '\t')
-			strbuf_puts(&b, "\\t");
-		else if (n == 1 && (*c == '"' || *c == '\\'))
-			strbuf_printf(&b, "\\%c", *c);
-		else if (n == 1 && (*c < 0x20 || *c == 0x7f))
-			strbuf_printf(&b, "\\x%02x", *c);
-		else if (n == 2 && c[0] == 0xc2 && c[1] <= 0x9f)
-			strbuf_printf(&b, "\\u%04x", c[1]);
-		else if (n)
-			strbuf_put(&b, (const char *)c, n);
-		else
-			strbuf_printf(&b, "\\x%02x", *c);
-		c += n ? n : 1;
-	}
-	strbuf_putc(&b, '"');
-	snprintf(out, outlen, "%s", b.s);
-	free(b.s);
-}
-
-int conf_refuse(struct conf_edit_error *err, enum conf_field f, const char *value,
-	       const char *fmt, ...)
-{
-	if (!err)
-		return -EINVAL;
-	err->field = f;
-	if (value)
-		conf_quote(value, err->value, sizeof err->value);
-	else
-		err->value[0] = '\0';
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 /* The parser's errors, one a line, after LEAD. */
 static int refuse_file(struct conf_edit_error *err, const char *lead, const struct config_errors *errs)
 {
@@ -225,18 +142,6 @@ static int refuse_file(struct conf_edit_error *err, const char *lead, const stru
 	conf_refuse(err, CONF_FIELD_FILE, NULL, "%s", b.s);
 	free(b.s);
 	return -EINVAL;
-}
-
-/* No control character, and UTF-8: what every value must be. */
-int conf_check_text(struct conf_edit_error *err, enum conf_field f, const char *v)
-{
-	char buf[64];
-	const char *p = config_control_problem(v, buf, sizeof buf);
-	if (p)
-		return conf_refuse(err, f, v, "%s", p);
-	if (!is_utf8(v))
-		return conf_refuse(err, f, v, "is not UTF-8 text");
-	return 0;
 }
 
 static void fmt_duration(int64_t s, char *buf, size_t len)
@@ -786,14 +691,6 @@ char *conf_edit_finish(struct conf_edit *ed, size_t *lenp, struct conf_edit_erro
 	return b.s;
 }
 
-/* Is the line at P a section header, and for which feed? */
-static bool is_header(const char *p, const char *end)
-{
-	return p < end && *p == '[';
-}
-
-static bool is_feed_header(const char *p, const char *end, const char *name);
-
 int conf_edit_rename(struct conf_edit *ed, const char *from, const char *to,
 		     struct conf_edit_error *err)
 {
@@ -814,99 +711,22 @@ int conf_edit_rename(struct conf_edit *ed, const char *from, const char *to,
 			      ed->old->files[f->file], ed->path);
 	if (check_name(ed, to, err) < 0)
 		return -EINVAL;
-	/* The header line alone is rewritten: its comments, keys and place
-	 * stay as they were. */
-	const char *p = ed->text, *end = ed->text + ed->len, *hdr = NULL, *hend = NULL;
-	while (p < end && !hdr) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *next = nl ? nl + 1 : end;
-		if (is_feed_header(p, next, from)) {
-			hdr = p;
-			hend = memchr(p, ']', (size_t)(next - p)) + 1;
-		}
-		p = next;
-	}
-	if (!hdr)
+	int found = 0;
+	size_t len = 0;
+	char *text = conf_section_rename(ed->text, ed->len, from, to, &len, &found);
+	if (!found)
 		return conf_refuse(err, CONF_FIELD_FILE, NULL, "[feed %s] not found in the text of %s",
 			      from, ed->path);
-	struct strbuf b = {0};
-	strbuf_put(&b, ed->text, (size_t)(hdr - ed->text));
-	strbuf_puts(&b, "[feed ");
-	strbuf_puts(&b, to);
-	strbuf_putc(&b, ']');
-	strbuf_put(&b, hend, (size_t)(end - hend));
 	char *copy = strdup(to);
-	if (!b.s || !copy || !smap_put(&ed->names, copy, ed->path, 0)) {
-		free(b.s);
+	if (!text || !copy || !smap_put(&ed->names, copy, ed->path, 0)) {
+		free(text);
 		free(copy);
 		return conf_refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
 	}
 	free(ed->text);
-	ed->text = b.s;
-	ed->len = b.len;
+	ed->text = text;
+	ed->len = len;
 	ed->renamed = i + 1;
 	ed->renamed_to = copy;
 	return 0;
-}
-
-static bool is_feed_header(const char *p, const char *end, const char *name)
-{
-	if (!is_header(p, end))
-		return false;
-	const char *close = memchr(p, ']', (size_t)(end - p));
-	if (!close)
-		return false;
-	const char *q = p + 1;
-	while (q < close && isspace((unsigned char)*q))
-		q++;
-	if ((size_t)(close - q) < 5 || strncmp(q, "feed", 4) != 0 || !isspace((unsigned char)q[4]))
-		return false;
-	q += 4;
-	while (q < close && isspace((unsigned char)*q))
-		q++;
-	const char *e = close;
-	while (e > q && isspace((unsigned char)e[-1]))
-		e--;
-	return (size_t)(e - q) == strlen(name) && strncmp(q, name, (size_t)(e - q)) == 0;
-}
-
-char *conf_edit_remove(const char *text, const char *name, int *found)
-{
-	*found = 0;
-	const char *p = text, *end = text + strlen(text);
-	const char *start = NULL, *stop = NULL;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *next = nl ? nl + 1 : end;
-		if (start && !stop && is_header(p, end))
-			stop = p;
-		if (!start && is_feed_header(p, next, name))
-			start = p;
-		p = next;
-	}
-	if (!start)
-		return NULL;
-	if (!stop)
-		stop = end;
-	/* Comment lines right above the header belong to the section (that is
-	 * where `feedctl add` writes one); a blank line ends them. */
-	while (start > text) {
-		const char *prev = start - 1;            /* the '\n' ending the line above */
-		const char *ls = prev;
-		while (ls > text && ls[-1] != '\n')
-			ls--;
-		if (ls == prev || (*ls != '#' && *ls != ';'))
-			break;
-		start = ls;
-	}
-	/* Drop one blank line that separated the section from what was above. */
-	if (start > text + 1 && start[-1] == '\n' && start[-2] == '\n')
-		start--;
-	*found = 1;
-	struct strbuf b = {0};
-	strbuf_put(&b, text, (size_t)(start - text));
-	strbuf_put(&b, stop, (size_t)(end - stop));
-	if (!b.s)
-		b.s = strdup("");
-	return b.s;
 }

@@ -1,8 +1,10 @@
 /* conf_edit_int.h — what the writer of feeds.conf shares among its files
- * (internal to core/conf_edit.c, conf_names.c, conf_file.c): the refusal
- * of a value and the checks every value goes through.
+ * (internal to core/conf_*.c): the refusal of a value and the checks every
+ * value goes through (conf_refuse.c), and the rewriting of a section's
+ * header (conf_section.c).
  *
- * Ownership: nothing here allocates; ERR is the caller's. */
+ * Ownership: ERR is the caller's; conf_section_rename returns a text the
+ * caller frees. */
 #ifndef FEEDD_CONF_EDIT_INT_H
 #define FEEDD_CONF_EDIT_INT_H
 
@@ -20,5 +22,11 @@ int conf_refuse(struct conf_edit_error *err, enum conf_field f, const char *valu
 int conf_check_text(struct conf_edit_error *err, enum conf_field f, const char *v);
 /* The length of the well-formed UTF-8 character at C, or 0. */
 size_t conf_utf8_seq(const unsigned char *c);
+
+/* TEXT (LEN bytes) with the header of [feed FROM] rewritten "[feed TO]",
+ * the rest byte for byte; its length in *LENP. NULL and *FOUND = 0 when
+ * there is no such header; NULL and *FOUND = 1 when out of memory. */
+char *conf_section_rename(const char *text, size_t len, const char *from, const char *to,
+			  size_t *lenp, int *found);
 
 #endif

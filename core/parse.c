@@ -6,14 +6,17 @@
  * fallback per bad byte, or iconv with U+FFFD) -> control characters XML
  * forbids dropped -> the XML declaration stripped (the text is UTF-8 now,
  * whatever it said) -> libxml2 in fixed 4 KiB blocks, so that the parse
- * does not depend on how the network chunked the body. */
+ * does not depend on how the network chunked the body. The document the
+ * back ends build (items, caps, errors) is parse_out.c's.
+ *
+ * Ownership: parse_new allocates the parser, parse_free frees it and
+ * whatever it holds; parse_finish hands the doc over to the caller. */
 #include "core/parse_int.h"
 #include "core/utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,147 +51,6 @@ struct parser {
 	size_t total_in;
 	bool finished;
 };
-
-void parse_fail(struct parse_out *o, int err, const char *fmt, ...)
-{
-	if (o->err)
-		return;
-	o->err = err;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(&o->errmsg, fmt, ap) < 0)
-		o->errmsg = NULL;
-	va_end(ap);
-}
-
-void parse_warn(struct parse_out *o, const char *fmt, ...)
-{
-	if (o->doc->warning)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(&o->doc->warning, fmt, ap) < 0)
-		o->doc->warning = NULL;
-	va_end(ap);
-}
-
-static int cap_index(unsigned kind)
-{
-	int i = 0;
-	while (i < DOC_CAP__COUNT - 1 && !(kind & (1u << i)))
-		i++;
-	return i;
-}
-
-void parse_cap(struct parse_out *o, unsigned kind, size_t item, const char *fmt, ...)
-{
-	struct cap_hit *h = &o->hits[cap_index(kind)];
-	o->doc->truncated = true;
-	o->doc->caps |= kind;
-	if (h->n++)
-		return;
-	h->item = item;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(h->where, sizeof h->where, fmt, ap);
-	va_end(ap);
-}
-
-void parse_cap_item_done(struct parse_out *o, size_t item, const struct item *it)
-{
-	const char *link = it->url ? it->url : it->guid;
-	for (int i = 0; i < DOC_CAP__COUNT && link; i++) {
-		struct cap_hit *h = &o->hits[i];
-		if (!h->n || h->linked || h->item != item)
-			continue;
-		h->linked = true;
-		size_t n = strlen(h->where);
-		snprintf(h->where + n, sizeof h->where - n, " (%.100s)", link);
-		/* The link is the publisher's text, bound for the log: one
-		 * line, nothing a terminal acts on. */
-		for (char *c = h->where + n; *c; c++)
-			if ((unsigned char)*c < 0x20 || *c == 0x7f)
-				*c = '?';
-	}
-}
-
-/* doc->capped: each cap hit, what it cut and where. */
-static void caps_summary(struct parse_out *o)
-{
-	static const char *const what[DOC_CAP__COUNT] = {
-		"items cap", "document cap", "field cap", "item cap",
-	};
-	char *out = NULL;
-	size_t len = 0;
-	FILE *m = NULL;
-	for (int i = 0; i < DOC_CAP__COUNT; i++) {
-		const struct cap_hit *h = &o->hits[i];
-		if (!h->n)
-			continue;
-		if (!m && !(m = open_memstream(&out, &len)))
-			return;
-		if (ftell(m) > 0)
-			fputs("; ", m);
-		if (h->n > 1)
-			fprintf(m, "%s hit %zu times, first: %s", what[i], h->n, h->where);
-		else
-			fprintf(m, "%s: %s", what[i], h->where);
-	}
-	if (m && fclose(m) == 0) {
-		free(o->doc->capped);
-		o->doc->capped = out;
-	}
-}
-
-struct item *parse_new_item(struct parse_out *o)
-{
-	struct doc *d = o->doc;
-	if (o->nitems >= o->lim.max_items) {
-		if (!d->truncated)
-			parse_warn(o, "more than %zu items: the rest is ignored", o->lim.max_items);
-		if (!(d->caps & DOC_CAP_ITEMS))   /* once: items still on their way come here */
-			parse_cap(o, DOC_CAP_ITEMS, 0, "more than %zu items, the rest not read",
-				  o->lim.max_items);
-		return NULL;
-	}
-	if (d->nitems == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		struct item *n = realloc(d->items, cap * sizeof *n);
-		if (!n)
-			return NULL;
-		d->items = n;
-		d->cap = cap;
-	}
-	struct item *it = &d->items[d->nitems++];
-	memset(it, 0, sizeof *it);
-	it->published = it->updated = DATE_NONE;
-	o->item_bytes = 0;
-	o->nitems++;
-	return it;
-}
-
-void parse_item_done(struct parse_out *o, struct item *it)
-{
-	if (!o->on_item)
-		return;
-	o->on_item(it, o->on_item_arg);
-	item_clear(it);
-	o->doc->nitems--;
-}
-
-void parse_item_drop(struct parse_out *o, struct item *it)
-{
-	item_clear(it);
-	o->doc->nitems--;
-	o->nitems--;
-}
-
-void parse_finish_item(struct parse_out *o, struct item *it)
-{
-	/* JSON Feed: a reader shows the content where there is no summary. */
-	if (!it->summary && it->content)
-		it->summary = strdup(it->content);
-}
 
 /* ---- charset ---------------------------------------------------------- */
 
@@ -763,7 +625,7 @@ int parse_finish(struct parser *p, struct doc **out, char **err)
 			*err = p->out.errmsg ? strdup(p->out.errmsg) : strdup("parse error");
 		return rc;
 	}
-	caps_summary(&p->out);
+	parse_caps_summary(&p->out);
 	*out = p->out.doc;
 	p->out.doc = NULL;
 	return 0;

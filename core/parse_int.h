@@ -1,10 +1,11 @@
 /* parse_int.h — what the parser's files share (never included outside core/parse*.c).
  *
- * parse.c owns the document life cycle (sniffing, charset, caps) and feeds
+ * parse.c owns the document life cycle (sniffing, charset) and feeds
  * clean UTF-8 to either the XML back end (parse_scan.c, then libxml2 SAX2
  * in parse_xml.c with the element rules of parse_rules.c and the captured
  * values of parse_capture.c; parse_xml_int.h) or parse_json.c (JSON Feed);
- * parse_text.c holds the text helpers they both use. Every
+ * they all write the document through parse_out.c (items, caps, errors),
+ * which calls none of them; parse_text.c holds the text helpers. Every
  * string handed to a struct item / feed_info is heap and owned by the doc. */
 #ifndef FEEDD_PARSE_INT_H
 #define FEEDD_PARSE_INT_H
@@ -93,6 +94,7 @@ struct parse_out {
 	void *on_item_arg;
 };
 
+/* The document under construction (parse_out.c). */
 void parse_fail(struct parse_out *o, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void parse_warn(struct parse_out *o, const char *fmt, ...)
@@ -104,6 +106,8 @@ void parse_cap(struct parse_out *o, unsigned kind, size_t item, const char *fmt,
 	__attribute__((format(printf, 4, 5)));
 /* The link (or guid) of item ITEM is known: added to the caps that name it. */
 void parse_cap_item_done(struct parse_out *o, size_t item, const struct item *it);
+/* doc->capped: each cap hit, what it cut and where (parse_finish). */
+void parse_caps_summary(struct parse_out *o);
 /* A new item slot (published/updated DATE_NONE), or NULL at the items cap;
  * o->nitems is its number. */
 struct item *parse_new_item(struct parse_out *o);

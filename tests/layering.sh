@@ -1,14 +1,47 @@
 #!/bin/sh
-# layering.sh SOURCE_DIR LIBFEEDCORE — the core stays pure (docs/architecture.md,
-# "Rooms"): no file under core/ includes anything of store/, daemon/ or
-# cli/, nor the loop, the database or (but for the writer of feeds.conf,
-# conf_edit and conf_names, its own library) libcurl; and the feedcore
-# library neither defines nor calls anything of theirs. Prints each
+# layering.sh SOURCE_DIR LIBFEEDCORE [LIB...] — the core stays pure
+# (docs/architecture.md, "Rooms"): no file under core/ includes anything of
+# store/, daemon/ or cli/, nor the loop, the database or (but for the writer
+# of feeds.conf, conf_edit and conf_names, its own library) libcurl; and the
+# feedcore library neither defines nor calls anything of theirs. No two
+# files of feedcore, nor of each LIB, call each other both ways (a circle;
+# the PostgreSQL backend's pg*.c are not held to it yet). Prints each
 # offence; exits 1 when there is one.
 set -u
 src=$1
 lib=$2
+shift 2
 bad=0
+
+# Pairs of a library's members (object files) that each call the other.
+circles() {
+	nm -A "$1" 2>/dev/null | awk '
+	{
+		f = $1
+		sub(/^.*\.a:/, "", f)
+		m = f
+		sub(/:.*$/, "", m)
+		if (m ~ /^pg[_.]/)
+			next
+		if ($2 ~ /^[TDBR]$/)
+			def[$3] = m
+		else if ($2 == "U")
+			use[m, $3] = 1
+	}
+	END {
+		for (k in use) {
+			split(k, p, SUBSEP)
+			d = def[p[2]]
+			if (d != "" && d != p[1])
+				edge[p[1], d] = edge[p[1], d] " " p[2]
+		}
+		for (e in edge) {
+			split(e, p, SUBSEP)
+			if (p[1] < p[2] && ((p[2], p[1]) in edge))
+				printf "  %s <-> %s:%s /%s\n", p[1], p[2], edge[e], edge[p[2], p[1]]
+		}
+	}'
+}
 
 # Includes, as written in the sources.
 hits=$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](store|daemon|cli)/' \
@@ -45,5 +78,12 @@ if [ -n "$hits" ]; then
 	printf 'feedcore calls into a room above it:\n%s\n' "$hits"
 	bad=1
 fi
+for l in "$lib" "$@"; do
+	hits=$(circles "$l")
+	if [ -n "$hits" ]; then
+		printf '%s: files that call each other both ways:\n%s\n' "$l" "$hits"
+		bad=1
+	fi
+done
 [ $bad -eq 0 ] && echo "core is pure: $(ls "$src"/core/*.[ch] | wc -l) files, $lib"
 exit $bad

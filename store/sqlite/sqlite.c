@@ -1,5 +1,11 @@
 /* sqlite.c — the SQLite store: opening, checking and migrating the file,
- * the kept prepared statements, transactions, figures and checkpoints. */
+ * preparing the kept statements (their SQL is here), figures, checkpoints
+ * (after the search index catches up, sqlite_fts.c), and the event and
+ * feed-id rows the other files share. Running a statement, transactions,
+ * binds and errors are sqlite_stmt.c's.
+ *
+ * Ownership: sqlite_store_open and _open_reader allocate the store and its
+ * statements; sqlite_store_close finalises and frees them. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -10,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/date.h"
 #include "core/log.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_int.h"
@@ -168,82 +173,6 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" (SELECT count(*) FROM hook_deliveries WHERE given_up = 0),"
 		" (SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size())",
 };
-
-int store_fail(struct sqlite_store *s, int rc, const char *what)
-{
-	log_err("store %s: %s: %s", s && s->path ? s->path : "", what,
-		s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED: return -EBUSY;
-	case SQLITE_NOMEM: return -ENOMEM;
-	case SQLITE_FULL: return -ENOSPC;
-	case SQLITE_READONLY:
-	case SQLITE_PERM: return -EACCES;
-	case SQLITE_CONSTRAINT:
-	case SQLITE_MISMATCH:
-	case SQLITE_RANGE: return -EINVAL;
-	default: return -EIO;
-	}
-}
-
-sqlite3_stmt *store_stmt(struct sqlite_store *s, enum stmt id)
-{
-	return s->st[id];
-}
-
-void store_done(sqlite3_stmt *st)
-{
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-}
-
-int store_exec_stmt(struct sqlite_store *s, enum stmt id, const char *what)
-{
-	sqlite3_stmt *st = s->st[id];
-	int rc = sqlite3_step(st);
-	store_done(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return store_fail(s, rc, what);
-	return 0;
-}
-
-int store_begin(struct sqlite_store *s) { return store_exec_stmt(s, ST_BEGIN, "begin"); }
-int store_commit(struct sqlite_store *s) { return store_exec_stmt(s, ST_COMMIT, "commit"); }
-
-void store_rollback(struct sqlite_store *s)
-{
-	if (!sqlite3_get_autocommit(s->db)) {
-		sqlite3_stmt *st = s->st[ST_ROLLBACK];
-		sqlite3_step(st);
-		store_done(st);
-	}
-}
-
-int store_bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-	return v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
-}
-
-int store_bind_date(sqlite3_stmt *st, int i, int64_t t)
-{
-	return t == DATE_NONE ? sqlite3_bind_null(st, i) : sqlite3_bind_int64(st, i, t);
-}
-
-char *store_col_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? strdup((const char *)t) : NULL;
-}
-
-json_t *store_json_time(int64_t t)
-{
-	if (!t)
-		return json_null();
-	char buf[32];
-	date_format_rfc3339(t, buf, sizeof buf);
-	return json_string(buf);
-}
 
 /* --- opening --- */
 

@@ -73,6 +73,7 @@ struct sqlite_store {
 	sqlite3_stmt *iq[IQ__SHAPES];   /* items queries, prepared on first use */
 };
 
+/* Running the kept statements (sqlite_stmt.c). */
 /* The statement for ID, reset and unbound, ready to bind. */
 sqlite3_stmt *store_stmt(struct sqlite_store *s, enum stmt id);
 /* Resets and unbinds a statement after use. */

@@ -1,0 +1,115 @@
+/* conf_section.c — feeds.conf's text cut at its section headers: the
+ * [feed NAME] header found (spaces inside the brackets allowed), a feed's
+ * section taken out with the comment lines above it (conf_edit_remove), a
+ * header line rewritten for a rename. Text in, text out: no parsing of
+ * values, no checks (conf_edit.c makes them before it calls these).
+ *
+ * Ownership: each function returns a new text the caller frees; the text
+ * passed in is not touched. */
+#include "core/conf_edit_int.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/strbuf.h"
+
+/* Is the line at P a section header? */
+static bool is_header(const char *p, const char *end)
+{
+	return p < end && *p == '[';
+}
+
+/* Is the line from P to END the header of [feed NAME]? */
+static bool is_feed_header(const char *p, const char *end, const char *name)
+{
+	if (!is_header(p, end))
+		return false;
+	const char *close = memchr(p, ']', (size_t)(end - p));
+	if (!close)
+		return false;
+	const char *q = p + 1;
+	while (q < close && isspace((unsigned char)*q))
+		q++;
+	if ((size_t)(close - q) < 5 || strncmp(q, "feed", 4) != 0 || !isspace((unsigned char)q[4]))
+		return false;
+	q += 4;
+	while (q < close && isspace((unsigned char)*q))
+		q++;
+	const char *e = close;
+	while (e > q && isspace((unsigned char)e[-1]))
+		e--;
+	return (size_t)(e - q) == strlen(name) && strncmp(q, name, (size_t)(e - q)) == 0;
+}
+
+char *conf_edit_remove(const char *text, const char *name, int *found)
+{
+	*found = 0;
+	const char *p = text, *end = text + strlen(text);
+	const char *start = NULL, *stop = NULL;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *next = nl ? nl + 1 : end;
+		if (start && !stop && is_header(p, end))
+			stop = p;
+		if (!start && is_feed_header(p, next, name))
+			start = p;
+		p = next;
+	}
+	if (!start)
+		return NULL;
+	if (!stop)
+		stop = end;
+	/* Comment lines right above the header belong to the section (that is
+	 * where `feedctl add` writes one); a blank line ends them. */
+	while (start > text) {
+		const char *prev = start - 1;            /* the '\n' ending the line above */
+		const char *ls = prev;
+		while (ls > text && ls[-1] != '\n')
+			ls--;
+		if (ls == prev || (*ls != '#' && *ls != ';'))
+			break;
+		start = ls;
+	}
+	/* Drop one blank line that separated the section from what was above. */
+	if (start > text + 1 && start[-1] == '\n' && start[-2] == '\n')
+		start--;
+	*found = 1;
+	struct strbuf b = {0};
+	strbuf_put(&b, text, (size_t)(start - text));
+	strbuf_put(&b, stop, (size_t)(end - stop));
+	if (!b.s)
+		b.s = strdup("");
+	return b.s;
+}
+
+char *conf_section_rename(const char *text, size_t len, const char *from, const char *to,
+			  size_t *lenp, int *found)
+{
+	*found = 0;
+	/* The header line alone is rewritten: its comments, keys and place
+	 * stay as they were. */
+	const char *p = text, *end = text + len, *hdr = NULL, *hend = NULL;
+	while (p < end && !hdr) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *next = nl ? nl + 1 : end;
+		if (is_feed_header(p, next, from)) {
+			hdr = p;
+			hend = memchr(p, ']', (size_t)(next - p)) + 1;
+		}
+		p = next;
+	}
+	if (!hdr)
+		return NULL;
+	*found = 1;
+	struct strbuf b = {0};
+	strbuf_put(&b, text, (size_t)(hdr - text));
+	strbuf_puts(&b, "[feed ");
+	strbuf_puts(&b, to);
+	strbuf_putc(&b, ']');
+	strbuf_put(&b, hend, (size_t)(end - hend));
+	if (b.s && lenp)
+		*lenp = b.len;
+	return b.s;
+}

@@ -1,0 +1,93 @@
+/* sqlite_stmt.c — running the SQLite backend's kept statements: one by its
+ * id, reset and unbound after use, a statement with no row run at once,
+ * the transaction statements, binds that take NULL and DATE_NONE, column
+ * copies, RFC 3339 times, and SQLite's errors logged and mapped to errno.
+ * Every other file of the backend (sqlite.c and sqlite_fts.c among them)
+ * calls these; they call none of them.
+ *
+ * Ownership: the statements are the store's (prepared and finalised by
+ * sqlite.c); store_col_dup and store_json_time return what the caller
+ * frees (json_decref). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/date.h"
+#include "core/log.h"
+#include "store/sqlite/sqlite_int.h"
+
+int store_fail(struct sqlite_store *s, int rc, const char *what)
+{
+	log_err("store %s: %s: %s", s && s->path ? s->path : "", what,
+		s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: return -EBUSY;
+	case SQLITE_NOMEM: return -ENOMEM;
+	case SQLITE_FULL: return -ENOSPC;
+	case SQLITE_READONLY:
+	case SQLITE_PERM: return -EACCES;
+	case SQLITE_CONSTRAINT:
+	case SQLITE_MISMATCH:
+	case SQLITE_RANGE: return -EINVAL;
+	default: return -EIO;
+	}
+}
+
+sqlite3_stmt *store_stmt(struct sqlite_store *s, enum stmt id)
+{
+	return s->st[id];
+}
+
+void store_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+int store_exec_stmt(struct sqlite_store *s, enum stmt id, const char *what)
+{
+	sqlite3_stmt *st = s->st[id];
+	int rc = sqlite3_step(st);
+	store_done(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return store_fail(s, rc, what);
+	return 0;
+}
+
+int store_begin(struct sqlite_store *s) { return store_exec_stmt(s, ST_BEGIN, "begin"); }
+int store_commit(struct sqlite_store *s) { return store_exec_stmt(s, ST_COMMIT, "commit"); }
+
+void store_rollback(struct sqlite_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db)) {
+		sqlite3_stmt *st = s->st[ST_ROLLBACK];
+		sqlite3_step(st);
+		store_done(st);
+	}
+}
+
+int store_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	return v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+int store_bind_date(sqlite3_stmt *st, int i, int64_t t)
+{
+	return t == DATE_NONE ? sqlite3_bind_null(st, i) : sqlite3_bind_int64(st, i, t);
+}
+
+char *store_col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? strdup((const char *)t) : NULL;
+}
+
+json_t *store_json_time(int64_t t)
+{
+	if (!t)
+		return json_null();
+	char buf[32];
+	date_format_rfc3339(t, buf, sizeof buf);
+	return json_string(buf);
+}
