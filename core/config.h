@@ -1,7 +1,7 @@
 /* config.h — feeds.conf: the [daemon], [defaults] and [feed NAME] sections.
  *
  * config_load() parses and validates a whole configuration through one
- * table of keys (config.c): the main file, then its drop-in directory
+ * table of keys (config_keys.c): the main file, then its drop-in directory
  * (feeds.conf.d/ beside it: every regular file whose name ends in ".conf"
  * and does not start with a dot, in byte order of the names), read as if
  * appended to the main file. A drop-in holds [feed NAME] sections only;
@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Per-feed settings; [defaults] fills the ones a [feed] section leaves out. */
 struct feed_conf {
@@ -148,6 +149,10 @@ bool config_valid_feed_name(const char *s);
 bool config_feed_equal(const struct feed_conf *a, const struct feed_conf *b, const char **which);
 bool config_daemon_equal(const struct daemon_conf *a, const struct daemon_conf *b,
 			 const char **which);
+
+/* Every key, its type, range, default and one-line doc, grouped by the
+ * sections it may appear in: what `feedd --help-config` prints. */
+void config_keys_help(FILE *out);
 
 /* Built-in defaults before any file is read. */
 #define CONF_DEFAULT_INTERVAL     (30 * 60)

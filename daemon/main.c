@@ -20,6 +20,7 @@ static void usage(FILE *out)
 		"             [--foreground]\n"
 		"       feedd --once [-c FILE] [--state-dir DIR]\n"
 		"       feedd --check-config [-c FILE]\n"
+		"       feedd --help-config\n"
 		"       feedd --parse [--url URL] [--header \"Name: value\"]... FILE...\n"
 		"       feedd --migrate-store FROM TO [--batch N]\n"
 		"       feedd --version | --help\n"
@@ -39,6 +40,7 @@ static void usage(FILE *out)
 		"      --once          fetch every enabled feed once, print a summary, exit\n"
 		"                      (0 if every feed answered, 1 otherwise)\n"
 		"      --check-config  validate the config and exit (0 ok, 2 errors)\n"
+		"      --help-config   list every feeds.conf key: type, range, default, meaning\n"
 		"      --parse         print what the parser sees in FILEs as JSON\n"
 		"      --migrate-store FROM TO  copy the SQLite store FROM (a .db file or a\n"
 		"                      state directory) into the PostgreSQL store TO (a\n"
@@ -124,7 +126,8 @@ static int check_config(const struct run_opts *o)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_STATE = 256, OPT_SOCKET, OPT_CHECK, OPT_FG, OPT_ONCE, OPT_LOG_LEVEL };
+	enum { OPT_STATE = 256, OPT_SOCKET, OPT_CHECK, OPT_FG, OPT_ONCE, OPT_LOG_LEVEL,
+	       OPT_HELP_CONFIG };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"state-dir", required_argument, NULL, OPT_STATE},
@@ -133,6 +136,7 @@ int main(int argc, char **argv)
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"foreground", no_argument, NULL, OPT_FG},
 		{"check-config", no_argument, NULL, OPT_CHECK},
+		{"help-config", no_argument, NULL, OPT_HELP_CONFIG},
 		{"once", no_argument, NULL, OPT_ONCE},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
@@ -170,6 +174,9 @@ int main(int argc, char **argv)
 			return RUN_EXIT_OK;
 		case 'h':
 			usage(stdout);
+			return RUN_EXIT_OK;
+		case OPT_HELP_CONFIG:
+			config_keys_help(stdout);
 			return RUN_EXIT_OK;
 		default:
 			usage(stderr);

@@ -168,6 +168,45 @@ static void test_errors(void **state)
 	    "t.conf:3: [feed a] max_size = \"10\": is out of range (1024 to 1073741824)");
 }
 
+/* log_level is a row of allowed words (and the aliases error, warn): a
+ * bad one is refused where it stands, naming its line. */
+static void test_log_level_words(void **state)
+{
+	(void)state;
+	static const char *const good[] = {"err", "warning", "notice", "info", "debug", "warn",
+					   "error"};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		char text[64];
+		snprintf(text, sizeof text, "[daemon]\nlog_level = %s\n", good[i]);
+		struct config *c = ok(text);
+		assert_string_equal(c->daemon.log_level, good[i]);
+		config_free(c);
+	}
+	bad("[daemon]\n\nlog_level = loud\n",
+	    "t.conf:3: [daemon] log_level \"loud\" is not one of err, warning, notice, info, debug");
+	bad("[daemon]\nlog_level = Info\n",
+	    "t.conf:2: [daemon] log_level \"Info\" is not one of err, warning, notice, info, debug");
+}
+
+/* What --help-config prints comes from the same rows the parser reads. */
+static void test_help_lists_the_rows(void **state)
+{
+	(void)state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	config_keys_help(f);
+	fclose(f);
+	assert_non_null(strstr(buf, "[daemon]\n  socket "));
+	assert_non_null(strstr(buf, "  per_host       integer, 1 to 100, default 2\n"));
+	assert_non_null(strstr(buf, "  interval       duration, 1s to 30d, default 30m\n"));
+	assert_non_null(strstr(buf, "  max_size       size, 1k to 1G, default 16M\n"));
+	assert_non_null(strstr(buf, "  enabled        yes/no, default yes\n"));
+	assert_non_null(strstr(buf, "[feed NAME] only\n  url            url, required\n"));
+	free(buf);
+}
+
 static void test_all_errors_reported_in_order(void **state)
 {
 	(void)state;
@@ -483,6 +522,8 @@ int main(void)
 		cmocka_unit_test(test_builtin_defaults),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_all_errors_reported_in_order),
+		cmocka_unit_test(test_log_level_words),
+		cmocka_unit_test(test_help_lists_the_rows),
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_binary_garbage),
 		cmocka_unit_test(test_many_feeds),
