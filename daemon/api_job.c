@@ -271,6 +271,15 @@ void api_job_dispatch(struct job *j)
 {
 	struct api *a = j->api;
 	bool writes = job_writes(j);
+	/* The long-poll's mark, from memory rather than a query per request
+	 * (store_last_ids): the newest ids api_wake was told, which it is
+	 * told after each commit of this daemon and, with PostgreSQL, after
+	 * another instance's (its LISTEN wake-up, feedd_wake). Those commits
+	 * are visible to any query that starts after, so the mark is never
+	 * above what the query sees; it may be below (before the first
+	 * wake-up, a notification lost with its connection), which costs a
+	 * wake-up that runs the query again for nothing, never a missed one. */
+	j->ans.mark = j->req.route == ROUTE_EVENTS ? a->woke_event : a->woke_item;
 	if (writes && a->d->storeq && !a->closing) {
 		memset(&j->ans.body, 0, sizeof j->ans.body);
 		a->running++;
