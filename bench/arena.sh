@@ -18,7 +18,7 @@ while [ "$r" -le "$ROUNDS" ]; do
 	for a in $ARENAS; do
 		echo "== round $r: MALLOC_ARENA_MAX=$a" >&2
 		MALLOC_ARENA_MAX=$a CLIENTS=feedd sh bench/fetch.sh "$N" |
-			grep '^feedd --once' | sed "s/^/$a /" >>"$out"
+			grep "^feedd --once" | sed "s/^/$a /" | tee -a "$out" >&2
 	done
 	r=$((r + 1))
 done
@@ -38,5 +38,5 @@ n = int(sys.argv[2]) if len(sys.argv) > 2 else 0
 for (run, arena), v in sorted(rows.items()):
     wall, cpu, rss = (statistics.median(c) for c in zip(*v))
     print("| %s | %s | %.2f | %.2f | %.3f | %.1f |" % (run, arena, wall, cpu,
-          cpu /  * 1e3, rss))
+          cpu / n * 1e3, rss))
 PY
