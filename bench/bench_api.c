@@ -10,7 +10,10 @@
  *
  * Usage: bench_api [ITEMS] [SECONDS]   (default 1000000 items, 5 s)
  * Builds its store in a temporary directory, removed at the end; with
- * BENCH_DIR=DIR the store is kept there and reused by the next run. */
+ * BENCH_DIR=DIR the store is kept there and reused by the next run.
+ * BENCH_FORMATS=json,atom,tsv measures each of those formats in turn
+ * with 16 clients only (no single-client phase, no wake-up test), one
+ * "format F: ..." line each, for bench/api_compare.sh. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -42,6 +45,7 @@ static int64_t next_guid;
 static double commit_done;  /* when the wake-up commit finished (loop thread) */
 static int64_t bench_seconds = 5;
 static int64_t nitems;
+static const char *format = "json";   /* of the items requests */
 
 static double now_s(void)
 {
@@ -197,8 +201,8 @@ static void client_thread(void *arg)
 	while (now_s() < deadline) {
 		char req[128];
 		int64_t after = (int64_t)(rand_r(&c->seed) % (unsigned)(nitems > 100 ? nitems - 100 : 1));
-		snprintf(req, sizeof req, "GET /v1/items?after=%" PRId64 "&limit=100 HTTP/1.1\r\n"
-			 "Host: feedd\r\n\r\n", after);
+		snprintf(req, sizeof req, "GET /v1/items?after=%" PRId64 "&limit=100&format=%s HTTP/1.1\r\n"
+			 "Host: feedd\r\n\r\n", after, format);
 		double t0 = now_s();
 		int st = roundtrip(fd, req, &buf, &cap);
 		double t = now_s() - t0;
@@ -223,6 +227,8 @@ static int cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
 }
+
+static double p50_ms, p99_ms;
 
 static size_t bench_items(int nclients)
 {
@@ -253,6 +259,8 @@ static size_t bench_items(int nclients)
 	       "p50 %.2f ms, p99 %.2f ms, max %.2f ms (%zu requests, %d errors)\n",
 	       nclients, nitems, (double)total / elapsed, all[total / 2] * 1e3,
 	       all[total * 99 / 100] * 1e3, all[total - 1] * 1e3, total, errors);
+	p50_ms = all[total / 2] * 1e3;
+	p99_ms = all[total * 99 / 100] * 1e3;
 	free(all);
 	return total;
 }
@@ -267,7 +275,7 @@ static double cpu_s(void)
 
 /* One load phase: the clients run in a child process, so that this
  * process's CPU time (loop and workers) is the daemon side's alone. */
-static void phase(int nclients)
+static double phase(int nclients)
 {
 	int fds[2];
 	if (pipe(fds) < 0) {
@@ -284,14 +292,20 @@ static void phase(int nclients)
 		printf("  client side: %.3f ms CPU per request\n",
 		       n ? (cpu_s() - cc) / (double)n * 1e3 : 0.0);
 		fflush(stdout);
-		if (write(fds[1], &n, sizeof n) != (ssize_t)sizeof n)
+		double lat[2] = { p50_ms, p99_ms };
+		if (write(fds[1], &n, sizeof n) != (ssize_t)sizeof n ||
+		    write(fds[1], lat, sizeof lat) != (ssize_t)sizeof lat)
 			_exit(1);
 		_exit(0);
 	}
 	close(fds[1]);
 	size_t n = 0;
-	if (read(fds[0], &n, sizeof n) != (ssize_t)sizeof n)
+	double lat[2] = { 0, 0 };
+	if (read(fds[0], &n, sizeof n) != (ssize_t)sizeof n ||
+	    read(fds[0], lat, sizeof lat) != (ssize_t)sizeof lat)
 		n = 0;
+	p50_ms = lat[0];
+	p99_ms = lat[1];
 	close(fds[0]);
 	int status;
 	waitpid(pid, &status, 0);
@@ -300,6 +314,7 @@ static void phase(int nclients)
 	getloadavg(load, 3);
 	printf("  daemon side: %.3f ms CPU per request (user+sys), %.0f%% of one core; "
 	       "load average %.2f\n", n ? cpu / (double)n * 1e3 : 0.0, cpu / wall * 100, load[0]);
+	return n ? cpu / (double)n * 1e3 : 0.0;
 }
 
 static void bench_wake(void)
@@ -385,9 +400,22 @@ int main(int argc, char **argv)
 	uv_sem_init(&committed, 0);
 	uv_thread_t lt;
 	uv_thread_create(&lt, loop_thread, NULL);
-	phase(1);
-	phase(CLIENTS);
-	bench_wake();
+	const char *formats = getenv("BENCH_FORMATS");
+	if (formats) {
+		char *list = strdup(formats), *save = NULL;
+		for (char *f = strtok_r(list, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+			format = f;
+			double cpu = phase(CLIENTS);
+			printf("format %s: daemon %.4f ms CPU per request, p50 %.3f ms, p99 %.3f ms\n",
+			       f, cpu, p50_ms, p99_ms);
+			fflush(stdout);
+		}
+		free(list);
+	} else {
+		phase(1);
+		phase(CLIENTS);
+		bench_wake();
+	}
 	uv_async_send(&stop_async);
 	uv_thread_join(&lt);
 	uv_loop_close(&loop);

@@ -3,7 +3,8 @@
  *
  *   apifmt.c       struct buf, the JSON writer of jansson values
  *   apifmt_json.c  item rows and documents written as JSON directly
- *   apifmt_text.c  TSV and Atom
+ *   apifmt_text.c  TSV and Atom from the items' JSON (the reference)
+ *   apifmt_row.c   TSV and Atom written straight from store rows
  *
  * Ownership: nothing here allocates but into the caller's struct buf. */
 #ifndef FEEDD_APIFMT_INT_H
@@ -16,5 +17,9 @@ void apifmt_put_string(struct buf *b, const char *s, size_t n);
 void apifmt_put_int(struct buf *b, json_int_t v);
 /* J in compact JSON, as json_dumps(J, JSON_COMPACT) writes it. */
 void apifmt_put_json(struct buf *b, const json_t *j);
+/* True when stored JSON TEXT (an array or object) is already what
+ * apifmt_put_json writes of json_loads(TEXT): compact, integers in range,
+ * only the escapes apifmt_put_string writes, no repeated key. */
+bool apifmt_stored_canonical(const char *text);
 
 #endif

@@ -161,57 +161,18 @@ static void json_put_lossy(struct buf *b, const char *s)
 	b->len = (size_t)(o - b->data);
 }
 
-static void put2(char *p, unsigned v)
-{
-	p[0] = (char)('0' + v / 10);
-	p[1] = (char)('0' + v % 10);
-}
-
-/* date_format_rfc3339's bytes for years 1970..9999, quoted, without
- * gmtime_r and snprintf (measured: a tenth of an items answer). Days to
- * a civil date by Howard Hinnant's algorithm. */
+/* A date as a JSON string (date_rfc3339), or null. */
 static void json_put_date(struct buf *b, int64_t t)
 {
 	if (t == DATE_NONE) {
 		buf_append(b, "null", 4);
 		return;
 	}
-	char d[32];
-	if (t < 0 || t > INT64_C(253402300799)) {
-		date_format_rfc3339(t, d + 1, sizeof d - 2);
-		d[0] = '"';
-		size_t n = strlen(d);
-		d[n] = '"';
-		buf_append(b, d, n + 1);
-		return;
-	}
-	int64_t days = t / 86400, secs = t % 86400;
-	int64_t z = days + 719468;
-	int64_t era = z / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	unsigned day = doy - (153 * mp + 2) / 5 + 1;
-	unsigned mon = mp < 10 ? mp + 3 : mp - 9;
-	unsigned year = (unsigned)(yoe + era * 400) + (mon <= 2);
-	/* "YYYY-MM-DDTHH:MM:SSZ" */
+	char d[34];
 	d[0] = '"';
-	put2(d + 1, year / 100);
-	put2(d + 3, year % 100);
-	d[5] = '-';
-	put2(d + 6, mon);
-	d[8] = '-';
-	put2(d + 9, day);
-	d[11] = 'T';
-	put2(d + 12, (unsigned)(secs / 3600));
-	d[14] = ':';
-	put2(d + 15, (unsigned)(secs / 60 % 60));
-	d[17] = ':';
-	put2(d + 18, (unsigned)(secs % 60));
-	d[20] = 'Z';
-	d[21] = '"';
-	buf_append(b, d, 22);
+	size_t n = date_rfc3339(t, d + 1);
+	d[n + 1] = '"';
+	buf_append(b, d, n + 2);
 }
 
 /* --- is stored JSON text already what apifmt_put_json would write? --- */
@@ -345,16 +306,21 @@ static const char *canon_value(const char *p, int depth)
 	}
 }
 
+bool apifmt_stored_canonical(const char *text)
+{
+	if (!text || (text[0] != '[' && text[0] != '{'))
+		return false;
+	const char *end = canon_value(text, 0);
+	return end && !*end;
+}
+
 /* Stored JSON text (categories, enclosures) as json_loads_or(TEXT, [])
  * followed by apifmt_put_json would write it. */
 static void json_put_stored(struct buf *b, const char *text)
 {
-	if (text && (text[0] == '[' || text[0] == '{')) {
-		const char *end = canon_value(text, 0);
-		if (end && !*end) {
-			buf_append(b, text, (size_t)(end - text));
-			return;
-		}
+	if (apifmt_stored_canonical(text)) {
+		buf_puts(b, text);
+		return;
 	}
 	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
 	if (!j) {

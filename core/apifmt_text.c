@@ -1,9 +1,11 @@
 /* apifmt_text.c — the socket API's item lists as sfeed's TSV and as
- * Atom 1.0, from the items' JSON (apifmt_tsv, apifmt_atom*) or from store
- * rows through it (apifmt_row_tsv, apifmt_row_atom).
+ * Atom 1.0 from the items' JSON (apifmt_tsv, apifmt_atom), and the Atom
+ * document around entries (apifmt_atom_doc). The daemon writes rows with
+ * core/apifmt_row.c, which must give these functions' bytes: they are the
+ * reference its tests and fuzz_render compare with, kept as plain as can be.
  *
- * Ownership: json_t arguments and rows are borrowed; a row's JSON is made
- * and freed here; the bytes go to the caller's struct buf. */
+ * Ownership: json_t arguments are borrowed; the bytes go to the caller's
+ * struct buf. */
 #include "core/apifmt_int.h"
 
 #include <string.h>
@@ -311,31 +313,4 @@ void apifmt_atom_doc(struct buf *b, const char *title, int64_t newest, int64_t n
 	atom_head(b, title, newest, now);
 	buf_append(b, entries, len);
 	buf_puts(b, "</feed>\n");
-}
-
-
-/* TSV and Atom read few fields but parse dates and the stored arrays:
- * rarer formats, rendered through the item's JSON to stay byte-equal. */
-void apifmt_row_tsv(struct buf *b, const struct item_row *row)
-{
-	json_t *it = item_row_to_json(row);
-	if (!it) {
-		b->oom = true;
-		return;
-	}
-	tsv_item(b, it);
-	json_decref(it);
-}
-
-int64_t apifmt_row_atom(struct buf *b, const struct item_row *row, int64_t now)
-{
-	json_t *it = item_row_to_json(row);
-	if (!it) {
-		b->oom = true;
-		return DATE_NONE;
-	}
-	atom_entry(b, it, now);
-	int64_t t = item_time(it, atom_updated_keys);
-	json_decref(it);
-	return t;
 }

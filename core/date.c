@@ -31,6 +31,49 @@ void date_format_rfc3339(int64_t t, char *buf, size_t len)
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+static void put2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+size_t date_rfc3339(int64_t t, char *out)
+{
+	if (t < 0 || t > INT64_C(253402300799)) {
+		char d[32];
+		date_format_rfc3339(t, d, sizeof d);
+		size_t n = strlen(d);
+		memcpy(out, d, n);
+		return n;
+	}
+	/* Days to a civil date by Howard Hinnant's algorithm. */
+	int64_t days = t / 86400, secs = t % 86400;
+	int64_t z = days + 719468;
+	int64_t era = z / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned day = doy - (153 * mp + 2) / 5 + 1;
+	unsigned mon = mp < 10 ? mp + 3 : mp - 9;
+	unsigned year = (unsigned)(yoe + era * 400) + (mon <= 2);
+	/* "YYYY-MM-DDTHH:MM:SSZ" */
+	put2(out, year / 100);
+	put2(out + 2, year % 100);
+	out[4] = '-';
+	put2(out + 5, mon);
+	out[7] = '-';
+	put2(out + 8, day);
+	out[10] = 'T';
+	put2(out + 11, (unsigned)(secs / 3600));
+	out[13] = ':';
+	put2(out + 14, (unsigned)(secs / 60 % 60));
+	out[16] = ':';
+	put2(out + 17, (unsigned)(secs % 60));
+	out[19] = 'Z';
+	return 20;
+}
+
 void date_format_http(int64_t t, char *buf, size_t len)
 {
 	struct tm tm;

@@ -17,6 +17,12 @@ int date_parse(const char *s, int64_t *out);
 /* RFC 3339 UTC, "2021-12-10T08:00:00Z"; BUF needs 32 bytes. */
 void date_format_rfc3339(int64_t t, char *buf, size_t len);
 
+/* date_format_rfc3339's bytes in OUT (32 bytes of room, no NUL written),
+ * without gmtime_r and snprintf for years 1970..9999 (the API's outputs
+ * write one per date: a tenth of an answer through stdio); returns the
+ * length. */
+size_t date_rfc3339(int64_t t, char *out);
+
 /* RFC 7231 IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT"; BUF needs 32 bytes. */
 void date_format_http(int64_t t, char *buf, size_t len);
 

@@ -58,6 +58,7 @@ struct api {
 	struct job *pending, *pending_tail;  /* waiting for a reader */
 	struct reader readers[API_READERS];
 	int nreaders;               /* 0: queries run on the loop (no reader handles) */
+	struct store *loop_reader;  /* SQLite: short pages answered on the loop */
 	int running;                /* jobs on a worker thread */
 	int64_t woke_item, woke_event;  /* the newest ids api_wake was told */
 	bool closing, srv_closed;

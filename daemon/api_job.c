@@ -1,13 +1,16 @@
 /* api_job.c — the socket API's job plumbing (see api_int.h): a request
  * with store work runs on a free reader's worker (queued in arrival order
  * while all four are busy), on the store thread when it writes (or
- * searches), or on the loop when neither exists; its answer is rendered
+ * searches), or on the loop when neither exists — and a short page of
+ * items on the loop with its own SQLite reader (job_short); its answer is rendered
  * by its endpoint on the loop when the work is back; a long-poll is
  * parked until a wake-up passes its mark or its deadline comes. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/date.h"
+#include "core/itemq.h"
 #include "core/log.h"
 #include "daemon/api_int.h"
 #include "daemon/api_send.h"
@@ -178,6 +181,7 @@ void api_job_api_free(struct api *a)
 		store_close(a->readers[i].store);
 		buf_free(&a->readers[i].keep);
 	}
+	store_close(a->loop_reader);
 	api_scratch_free();
 	json_decref(a->last_instances);
 	free(a);
@@ -262,6 +266,19 @@ static void writer_done(void *arg)
 		api_job_api_free(a);
 }
 
+/* A plain page of items by id (no search, no filter that may scan, at
+ * most 100): a few index reads and the rendering, about 0.1 ms. Handing
+ * it to a worker and back (a condition variable, two thread switches, an
+ * async wake of the loop) cost a fifth of its CPU (bench/RESULTS.md), so
+ * the loop answers it itself, with its own reader handle. */
+static bool job_short(const struct job *j)
+{
+	const struct apireq *r = &j->req;
+	return j->ep->runs == RUNS_READER && r->route == ROUTE_ITEMS && !(r->q && *r->q) &&
+	       !r->tag && !r->nfeeds && r->since == DATE_NONE && !r->distinct &&
+	       r->status_filter == ITEMQ_ANY && !r->starred && r->limit <= 100;
+}
+
 /* Runs J's store work on a free reader's worker, or queues it for the
  * next free one (in arrival order); writes and full-text searches on the
  * store thread, after the work submitted there before them; without
@@ -271,12 +288,27 @@ void api_job_dispatch(struct job *j)
 {
 	struct api *a = j->api;
 	bool writes = job_writes(j);
+	/* The long-poll's mark, from memory rather than a query per request
+	 * (store_last_ids): the newest ids api_wake was told, which it is
+	 * told after each commit of this daemon and, with PostgreSQL, after
+	 * another instance's (its LISTEN wake-up, feedd_wake). Those commits
+	 * are visible to any query that starts after, so the mark is never
+	 * above what the query sees; it may be below (before the first
+	 * wake-up, a notification lost with its connection), which costs a
+	 * wake-up that runs the query again for nothing, never a missed one. */
+	j->ans.mark = j->req.route == ROUTE_EVENTS ? a->woke_event : a->woke_item;
 	if (writes && a->d->storeq && !a->closing) {
 		memset(&j->ans.body, 0, sizeof j->ans.body);
 		a->running++;
 		if (storeq_submit(a->d->storeq, writer_work, writer_done, j) == 0)
 			return;
 		a->running--;
+	}
+	if (a->loop_reader && job_short(j) && !a->closing) {
+		j->ans.body = api_scratch_take();
+		j->ep->work(a->loop_reader, j, false);
+		job_finish(j, api_scratch());
+		return;
 	}
 	bool must_write = j->ep->runs == RUNS_STORE || j->need_create;
 	if (must_write || a->nreaders == 0 || a->closing) {
@@ -347,6 +379,13 @@ void api_job_readers_open(struct api *a)
 		}
 		a->nreaders++;
 	}
+	/* The loop's own, for short pages: SQLite only, whose reads never
+	 * wait on a network or a lock (WAL); a PostgreSQL query would hold
+	 * the loop for a round trip. */
+	const char *spec = a->d->conf ? a->d->conf->daemon.store : NULL;
+	bool local = !spec || strncmp(spec, "postgres", 8) != 0;
+	if (a->nreaders && local && store_open_reader(a->d->store, &a->loop_reader) < 0)
+		a->loop_reader = NULL;
 	if (a->nreaders)
 		log_debug("api: %d reader threads", a->nreaders);
 	else

@@ -123,9 +123,6 @@ static void items_run(struct store *s, const struct apireq *r, int64_t now,
 {
 	if (check_feeds(s, r, out) < 0)
 		return;
-	int64_t mark = 0;
-	store_last_ids(s, &mark, NULL);
-	out->mark = mark;
 	struct item_query q;
 	apireq_item_query(r, &q);
 	struct render rd = { .out = out, .format = r->format, .now = now, .newest = DATE_NONE };
@@ -160,9 +157,6 @@ static void items_run(struct store *s, const struct apireq *r, int64_t now,
 
 static void events_run(struct store *s, const struct apireq *r, struct api_answer *out)
 {
-	int64_t mark = 0;
-	store_last_ids(s, NULL, &mark);
-	out->mark = mark;
 	json_t *events = NULL;
 	int64_t next = 0;
 	int rc = store_events(s, r->after, r->limit, &events, &next);
@@ -189,7 +183,6 @@ void apiquery_run(struct store *s, const struct apireq *r, int64_t now, struct a
 	out->status = 0;
 	out->empty = false;
 	out->next = 0;
-	out->mark = 0;
 	out->body.len = 0;
 	out->body.oom = false;
 	if (r->route == ROUTE_EVENTS)

@@ -19,8 +19,11 @@ struct api_answer {
 	enum api_format format;  /* of the body: errors are JSON */
 	int64_t next;            /* the cursor (Feedd-Next) when status is 200 */
 	bool empty;              /* 200 with no item or event: a long-poll waits */
-	int64_t mark;            /* newest item id (event seq for events) before
-				  * the query ran: what a wake-up must pass */
+	/* What a wake-up must pass: the newest item id (event seq for
+	 * events) the caller knew of before the query ran, never one the
+	 * query may not see. Set by the caller (the loop: api_wake's last
+	 * ids); apiquery_run leaves it. */
+	int64_t mark;
 	struct buf body;
 };
 

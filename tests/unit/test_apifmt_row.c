@@ -30,6 +30,22 @@ static const char *const stored[] = {
 	"[{\"a\":1,\"a\":2}]", "[\"\xff\"]", "[\"\x01\"]", "[", "]", "", "null", "5",
 	"\"str\"", "[1,]", "[,1]", "{\"k\"}", "{\"k\":}", "[[[[[[[[[[[1]]]]]]]]]]]",
 	"[\"a\"]x", "[\"\\ud83d\\ude00\"]",
+	/* TSV and Atom read inside: empty names, escapes and markup in
+	 * urls and types, lengths that are not integers, keys that only look
+	 * like "url", more keys than the fast path takes, nesting. */
+	"[\"\",\"x\",\"\"]", "[\"a<b>&\\\"c\\\"\",\"t\\tn\\nr\\r|v\\u000B\"]",
+	"[{\"url\":\"h?a=1&b=\\\"2\\\"<>\",\"type\":\"a/b c\\td\",\"length\":99}]",
+	"[{\"url\":5,\"type\":7,\"length\":\"12\"},{\"type\":\"t\"},\"u\",[\"url\"]]",
+	"[{\"url\":\"a\",\"length\":1.5},{\"url\":\"b\",\"length\":1e3},"
+	"{\"url\":\"c\",\"length\":9223372036854775807},{\"url\":\"d\",\"length\":true}]",
+	"[{\"u\\u0001rl\":\"x\",\"url \":\"y\",\"URL\":\"z\",\"url\":\"\\u0001ok\\u007f\"}]",
+	"[{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"i\":9,"
+	"\"j\":10,\"k\":11,\"l\":12,\"m\":13,\"n\":14,\"o\":15,\"p\":16,\"q\":17,"
+	"\"url\":\"many\"}]",
+	"[{\"url\":\"n\",\"x\":{\"url\":\"inner\",\"y\":[1,{\"z\":\"]}\"}]}}]",
+	"[{\"url\":\"dup1\",\"url\":\"dup2\"}]", "{\"url\":\"top\"}",
+	"[\"\xef\xbf\xbe\xef\xbf\xbf nonchars\", \"spaced\"]",
+	"[{\"url\":\"\xef\xbf\xbf\\u001f\",\"type\":\"\"}]",
 };
 
 static const char *const texts[] = {
@@ -42,6 +58,8 @@ static const char *const texts[] = {
 	 * past the first block, a sequence cut at the end. */
 	"a long plain run of ASCII, well past sixteen bytes \"quoted\" here, \\ there\x01,"
 	" \t and more text after it to cross a few blocks",
+	"tsv\tfields\nand\r\nlines\v\f and \\ \\t", "xml <b>&amp;&lt;\"'</b> ]]> \x7f",
+	"nonchars \xef\xbf\xbe\xef\xbf\xbf U+FFFD \xef\xbf\xbd", "feed/with space%~._-",
 	"long valid caf\xc3\xa9 text \xe2\x82\xac over the blocks \xef\xbf\xbe nonchar, bad "
 	"\xff\xc3 bytes \xed\xa0\x80 then \xf0\x9f\x98\x80 plain text to the very end \xe2\x82",
 };
@@ -170,6 +188,73 @@ static void test_stored_json_texts(void **state)
 	}
 }
 
+/* TSV and Atom of one row, from the tree and straight. */
+static void expect_text_formats(const struct item_row *r, const char *what)
+{
+	json_t *items = json_array();
+	json_array_append_new(items, item_row_to_json(r));
+	struct buf want = { 0 }, got = { 0 }, entries = { 0 };
+	apifmt_tsv(&want, items);
+	apifmt_row_tsv(&got, r);
+	expect_same(&want, &got, what);
+	buf_free(&want);
+	buf_free(&got);
+	apifmt_atom(&want, items, "t", 1700000000);
+	int64_t t = apifmt_row_atom(&entries, r, 1700000000);
+	apifmt_atom_doc(&got, "t", t, 1700000000, entries.data, entries.len);
+	expect_same(&want, &got, what);
+	buf_free(&want);
+	buf_free(&got);
+	buf_free(&entries);
+	json_decref(items);
+}
+
+/* Every stored text alone, as categories and as enclosures, in TSV and
+ * Atom; and every text in every field. */
+static void test_text_formats_each(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NSTORED; i++) {
+		struct item_row r = { .id = 7, .feed = "f", .identity = "guid",
+				      .published = DATE_NONE, .updated = DATE_NONE,
+				      .categories = stored[i], .enclosures = stored[i] };
+		expect_text_formats(&r, stored[i]);
+	}
+	for (size_t i = 0; i < NTEXTS; i++) {
+		const char *t = texts[i];
+		struct item_row r = { .id = (int64_t)i, .feed = t, .guid = t, .url = t, .title = t,
+				      .author = t, .summary = t, .content = t,
+				      .published = DATE_NONE, .updated = DATE_NONE,
+				      .categories = "[]", .enclosures = "[]", .identity = "hash" };
+		expect_text_formats(&r, t ? t : "(null)");
+		r.content = NULL;   /* TSV falls back to the summary */
+		expect_text_formats(&r, t ? t : "(null)");
+	}
+}
+
+/* Dates across the range (and outside the fast one) in every field the
+ * TSV time and Atom's <updated>/<published> are taken from. */
+static void test_text_formats_dates(void **state)
+{
+	(void)state;
+	uint64_t x = 88172645463325252ull;
+	for (int i = 0; i < 20000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		int64_t t = (int64_t)(x % 400000000000ull) - 100000000000;
+		int64_t ts[4];
+		for (int k = 0; k < 4; k++)
+			ts[k] = (x >> (8 * k)) & 1 ? (x >> (8 * k + 1) & 1 ? DATE_NONE : 0) : t + k;
+		struct item_row r = { .id = 1, .feed = "f", .identity = "guid",
+				      .published = ts[0], .updated = ts[1],
+				      .first_seen = ts[2] == DATE_NONE ? 0 : ts[2],
+				      .date = ts[3] == DATE_NONE ? 0 : ts[3],
+				      .categories = "[]", .enclosures = "[]" };
+		expect_text_formats(&r, "dates");
+	}
+}
+
 /* The hand-made RFC 3339 dates equal date_format_rfc3339's, across years
  * (leap days, centuries) and at the edges of the fast range. */
 static void test_dates(void **state)
@@ -215,6 +300,8 @@ int main(void)
 		cmocka_unit_test(test_row_formats_match_tree),
 		cmocka_unit_test(test_stored_json_texts),
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_text_formats_each),
+		cmocka_unit_test(test_text_formats_dates),
 		cmocka_unit_test(test_atom_text_always_xml),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
