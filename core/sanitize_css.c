@@ -32,8 +32,8 @@ static const char *const re_src[RE__COUNT] = {
 	[RE_GAUNTLET] = "^([:,;#%.\\sa-zA-Z0-9!]|\\w-\\w|'[\\s\\w]+'|\"[\\s\\w]+\"|\\([\\d,\\s]+\\))*$",
 	[RE_DECL] = "\\s*[-\\w]+\\s*:\\s*[^:;]*;?",
 	[RE_PROP] = "([-\\w]+)\\s*:\\s*([^:;]*)",
-	[RE_VALUE] = "^(#[0-9a-f]+|rgb\\(\\d+%?,\\d*%?,?\\d*%?\\)?"
-		     "|\\d{0,2}\\.?\\d{0,2}(cm|em|ex|in|mm|pc|pt|px|%|,|\\))?)$",
+	[RE_VALUE] = ("^(#[0-9a-f]+|rgb\\(\\d+%?,\\d*%?,?\\d*%?\\)?"
+		      "|\\d{0,2}\\.?\\d{0,2}(cm|em|ex|in|mm|pc|pt|px|%|,|\\))?)$"),
 };
 
 static pcre2_code *re[RE__COUNT];
