@@ -66,15 +66,47 @@ static char *prepare(const char *html, size_t *lenp)
 	return b;
 }
 
+/* U+0080..U+009F as windows-1252 has them, as HTML5 (and feedparser)
+ * read &#128;..&#159;; 0 where windows-1252 has no character. */
+static const uint16_t cp1252[32] = {
+	0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+	0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+};
+
+/* The C1 control at P (C2 80..C2 9F) as its windows-1252 character, UTF-8
+ * in OUT (3 bytes, or 2 for U+0192, ...): its length, 0 to keep it. */
+static size_t c1_to_1252(const unsigned char *p, char *out)
+{
+	unsigned cp = cp1252[p[1] - 0x80];
+	if (!cp)
+		return 0;
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	out[0] = (char)(0xe0 | (cp >> 12));
+	out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	out[2] = (char)(0x80 | (cp & 0x3f));
+	return 3;
+}
+
 /* S escaped for text (ATTR: for a double-quoted attribute value), without
- * the control characters and non-characters XML forbids. */
+ * the control characters and non-characters XML forbids, C1 controls as
+ * windows-1252 characters. */
 static void put_escaped(struct buf *b, const char *s, bool attr)
 {
 	const unsigned char *p = (const unsigned char *)s, *run = p;
 	for (; *p; p++) {
 		const char *esc = NULL;
+		char c1[4] = "";
 		size_t skip = 0;
-		if (*p == '&')
+		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f && c1_to_1252(p, c1)) {
+			esc = c1;
+			skip = 2;
+		} else if (*p == '&')
 			esc = "&amp;";
 		else if (*p == '<')
 			esc = "&lt;";

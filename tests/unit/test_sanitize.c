@@ -89,6 +89,9 @@ static void test_entities(void **state)
 	      "<a title=\"AT&amp;T &quot;q&quot; &lt;x&gt;\" href=\"/a?x=1&amp;y=2\">t</a>");
 	check("caf&eacute; &amp; &#8364;", NULL, "café &amp; €");
 	check("1 &lt; 2 &gt; 0", NULL, "1 &lt; 2 &gt; 0");
+	/* &#150; is windows-1252's en dash, as HTML5 and feedparser read it. */
+	check("a &#150; b &#x93;q&#148; &#129;", NULL,
+	      "a \xe2\x80\x93 b \xe2\x80\x9cq\xe2\x80\x9d \xc2\x81");
 	check("<img alt='it&#39;s' src=\"/i\">", NULL, "<img alt=\"it's\" src=\"/i\" />");
 }
 
