@@ -22,6 +22,8 @@ static const char PREFIX[] = "<html><body>";
 #define XMLNS_MATHML "http://www.w3.org/1998/Math/MathML"
 #define XMLNS_XLINK "http://www.w3.org/1999/xlink"
 
+#define SANITIZE_MAX_PASSES 3
+
 /* Per open element of the walk (levels up to SANITIZE_MAX_DEPTH). */
 enum {
 	LV_KEPT = 1,    /* its tags are written */
@@ -34,6 +36,7 @@ struct walk {
 	struct buf out;
 	const char *base;
 	int svg, math;  /* open <svg>, <math> */
+	bool dropped;   /* an element lost its tags (kept its content) */
 	unsigned char level[SANITIZE_MAX_DEPTH + 2];
 };
 
@@ -95,7 +98,7 @@ static size_t c1_to_1252(const unsigned char *p, char *out)
 
 /* S escaped for text (ATTR: for a double-quoted attribute value), without
  * the control characters and non-characters XML forbids, C1 controls as
- * windows-1252 characters. */
+ * windows-1252 characters, bytes that are not UTF-8 as U+FFFD. */
 static void put_escaped(struct buf *b, const char *s, bool attr)
 {
 	const unsigned char *p = (const unsigned char *)s, *run = p;
@@ -103,23 +106,34 @@ static void put_escaped(struct buf *b, const char *s, bool attr)
 		const char *esc = NULL;
 		char c1[4] = "";
 		size_t skip = 0;
-		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f && c1_to_1252(p, c1)) {
-			esc = c1;
-			skip = 2;
-		} else if (*p == '&')
+		if (*p >= 0x80) {
+			size_t k = utf8_seq_len(p, strnlen((const char *)p, 4));
+			if (!k) {
+				/* not UTF-8: only a base URL can bring it here */
+				esc = "\xef\xbf\xbd";
+				skip = 1;
+			} else if (*p == 0xc2 && p[1] <= 0x9f && c1_to_1252(p, c1)) {
+				esc = c1;
+				skip = 2;
+			} else if (*p == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf)) {
+				skip = 3;
+			} else {
+				p += k - 1;
+				continue;
+			}
+		} else if (*p == '&') {
 			esc = "&amp;";
-		else if (*p == '<')
+		} else if (*p == '<') {
 			esc = "&lt;";
-		else if (*p == '>')
+		} else if (*p == '>') {
 			esc = "&gt;";
-		else if (*p == '"' && attr)
+		} else if (*p == '"' && attr) {
 			esc = "&quot;";
-		else if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+		} else if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') {
 			skip = 1;
-		else if (*p == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf))
-			skip = 3;
-		if (!esc && !skip)
+		} else {
 			continue;
+		}
 		buf_append(b, run, (size_t)(p - run));
 		if (esc)
 			buf_puts(b, esc);
@@ -239,14 +253,21 @@ static bool enter(struct walk *w, xmlNode *n, size_t depth)
 	const char *name = (const char *)n->name;
 	if (san_drop_with_content(name))
 		return false;
-	if (depth > SANITIZE_MAX_DEPTH)
+	if (depth > SANITIZE_MAX_DEPTH) {
+		w->dropped = true;
 		return true;    /* too deep: the text only */
+	}
 	unsigned char *lv = &w->level[depth];
 	*lv = 0;
 	const char *spelt;
 	int vocab = vocab_of(w, name, &spelt);
-	if (vocab < 0)
+	if (vocab < 0) {
+		/* html, head and body are the parser's frame, not content */
+		if (depth > 2 || !(is(n->name, "html") || is(n->name, "head") ||
+				   is(n->name, "body")))
+			w->dropped = true;
 		return true;
+	}
 	bool is_void = vocab == SAN_HTML && san_void(name);
 	*lv = LV_KEPT | (is_void ? LV_VOID : 0);
 	if (!strcmp(name, "svg") && vocab == SAN_SVG) {
@@ -323,6 +344,8 @@ static bool is_space(char c)
 /* B's bytes without the white space around them, as a new string. */
 static char *trimmed(struct buf *b)
 {
+	if (!b->len)
+		return strdup("");
 	size_t start = 0, end = b->len;
 	while (start < end && is_space(b->data[start]))
 		start++;
@@ -336,10 +359,9 @@ static char *trimmed(struct buf *b)
 	return r;
 }
 
-char *sanitize_html(const char *html, const char *base)
+/* One parse and walk; *DROPPED: an element lost its tags. */
+static char *sanitize_once(const char *html, const char *base, bool *dropped)
 {
-	if (!html)
-		return NULL;
 	size_t len;
 	char *in = prepare(html, &len);
 	if (!in)
@@ -360,7 +382,31 @@ char *sanitize_html(const char *html, const char *base)
 		walk_tree(w, root);
 	xmlFreeDoc(doc);
 	char *r = w->out.oom ? NULL : trimmed(&w->out);
+	*dropped = w->dropped;
 	buf_free(&w->out);
 	free(w);
+	return r;
+}
+
+char *sanitize_html(const char *html, const char *base)
+{
+	if (!html)
+		return NULL;
+	bool dropped = false;
+	char *r = sanitize_once(html, base, &dropped);
+	/* An element that lost its tags may have kept the parser from
+	 * closing another implicitly (<a> inside <a> through a <font>): the
+	 * output, parsed again, would be repaired differently. Again, then,
+	 * until the result is what its own parse gives (no base: every URI is
+	 * resolved already, and "" must stay ""), a few times at most. */
+	for (int pass = 1; r && dropped && pass < SANITIZE_MAX_PASSES; pass++) {
+		char *again = sanitize_once(r, NULL, &dropped);
+		bool same = again && !strcmp(again, r);
+		free(r);
+		r = again;
+		if (same)
+			break;
+		dropped = true;
+	}
 	return r;
 }

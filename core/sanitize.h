@@ -16,7 +16,10 @@
  *
  * The output is well-formed (every element closed, void ones as <br />,
  * text and attribute values escaped, valid UTF-8 with no control
- * character XML forbids) and sanitizing it again gives it back.
+ * character XML forbids). Sanitizing it again gives it back for ordinary
+ * HTML (an element that lost its tags can change how libxml2 repairs the
+ * rest, so the sanitizer reparses its own output, up to three passes,
+ * until it is stable; pathological nesting may still move).
  *
  * Bounds: the first SANITIZE_MAX_INPUT bytes are read; elements nested
  * deeper than SANITIZE_MAX_DEPTH lose their tags, keeping their text.

@@ -258,10 +258,11 @@ bool san_scheme_ok(const char *uri)
 	return FIND(uri_schemes, scheme) != NULL;
 }
 
-char *sanitize_uri(const char *ref, const char *base, bool resolve)
+/* REF without tabs and line breaks, without C0 controls and spaces
+ * around it: what a browser's URL parser ignores must not hide a scheme
+ * ("java\tscript:" is javascript:). */
+static char *uri_clean(const char *ref)
 {
-	/* What a browser's URL parser ignores must not hide a scheme:
-	 * "java\tscript:" is javascript:. */
 	size_t n = strlen(ref);
 	char *clean = malloc(n + 1);
 	if (!clean)
@@ -278,15 +279,22 @@ char *sanitize_uri(const char *ref, const char *base, bool resolve)
 		clean[--len] = '\0';
 	if (start)
 		memmove(clean, clean + start, len - start + 1);
-	if (!san_scheme_ok(clean)) {
+	return clean;
+}
+
+char *sanitize_uri(const char *ref, const char *base, bool resolve)
+{
+	char *clean = uri_clean(ref);
+	if (clean && !san_scheme_ok(clean))
 		clean[0] = '\0';
-		return clean;
+	else if (clean && resolve && base && *base) {
+		char *r = url_resolve(base, clean);
+		free(clean);
+		/* The base may bring what the reference did not. */
+		clean = r ? uri_clean(r) : NULL;
+		free(r);
+		if (clean && !san_scheme_ok(clean))
+			clean[0] = '\0';
 	}
-	if (!resolve || !base || !*base)
-		return clean;
-	char *r = url_resolve(base, clean);
-	free(clean);
-	if (r && !san_scheme_ok(r))
-		r[0] = '\0';
-	return r;
+	return clean;
 }
