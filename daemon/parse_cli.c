@@ -14,10 +14,12 @@
 
 #include "core/apifmt.h"
 #include "core/parse.h"
+#include "core/sanitize.h"
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: feedd --parse [--url URL] [--header \"Name: value\"]... FILE...\n");
+	fprintf(stderr, "usage: feedd --parse [--sanitize] [--url URL] [--header \"Name: value\"]... "
+		"FILE...\n");
 }
 
 /* Takes "Name: value" into the matching parse_opts field. */
@@ -58,7 +60,27 @@ struct out_ctx {
 	size_t nitems;           /* items of this document rendered */
 	size_t spilled;          /* bytes of this document in spill */
 	bool failed;             /* a buffer could not grow, or the spill failed */
+	bool sanitize;           /* --sanitize: HTML fields through sanitize_html */
+	const char *base;        /* --url: what sanitize_html resolves against */
 };
+
+/* --sanitize: the HTML fields as the reader API hands them to a client
+ * (core/sanitize.h). Titles are sanitized only when they hold markup: a
+ * plain-text title keeps its characters. */
+static char *clean(const char *html, const char *base, bool *oom)
+{
+	if (!html)
+		return NULL;
+	char *r = sanitize_html(html, base);
+	if (!r)
+		*oom = true;
+	return r;
+}
+
+static char *clean_title(const char *t, const char *base, bool *oom)
+{
+	return t && strchr(t, '<') ? clean(t, base, oom) : NULL;
+}
 
 static void on_item(const struct item *it, void *arg)
 {
@@ -68,7 +90,23 @@ static void on_item(const struct item *it, void *arg)
 		return;
 	if (ctx->nitems++)
 		buf_append(b, ",", 1);
-	apifmt_item_json(b, it);
+	if (ctx->sanitize) {
+		struct item c = *it;
+		bool oom = false;
+		char *title = clean_title(it->title, ctx->base, &oom);
+		char *summary = clean(it->summary, ctx->base, &oom);
+		char *content = clean(it->content, ctx->base, &oom);
+		c.title = title ? title : it->title;
+		c.summary = summary;
+		c.content = content;
+		apifmt_item_json(b, &c);
+		free(title);
+		free(summary);
+		free(content);
+		ctx->failed |= oom;
+	} else {
+		apifmt_item_json(b, it);
+	}
 	if (b->oom) {
 		ctx->failed = true;
 		return;
@@ -167,7 +205,20 @@ static int parse_file(const struct parse_opts *popts, struct out_ctx *ctx, const
 		fprintf(stderr, "feedd --parse: %s: capped: %s\n", path, d->capped);
 	struct buf *head = &ctx->head;
 	head->len = 0;
-	apifmt_doc_json_head(head, &d->feed);
+	if (ctx->sanitize) {
+		struct feed_info fi = d->feed;
+		bool oom = false;
+		char *title = clean_title(fi.title, ctx->base, &oom);
+		char *desc = clean(fi.description, ctx->base, &oom);
+		fi.title = title ? title : fi.title;
+		fi.description = desc;
+		apifmt_doc_json_head(head, &fi);
+		free(title);
+		free(desc);
+		ctx->failed |= oom;
+	} else {
+		apifmt_doc_json_head(head, &d->feed);
+	}
 	doc_free(d);
 	if (ctx->failed || head->oom) {
 		head->oom = false;
@@ -196,7 +247,7 @@ int parse_cli_main(int argc, char **argv)
 {
 	struct parse_opts opts = {0};
 	int status = 0, nfiles = 0;
-	bool files_only = false;
+	bool files_only = false, sanitize = false;
 	/* Options first, so that each file sees all of them. */
 	for (int i = 1; i < argc; i++) {
 		if (files_only || argv[i][0] != '-' || !argv[i][1])
@@ -205,6 +256,8 @@ int parse_cli_main(int argc, char **argv)
 			files_only = true;
 		} else if (!strcmp(argv[i], "--parse")) {
 			continue;
+		} else if (!strcmp(argv[i], "--sanitize")) {
+			sanitize = true;
 		} else if (!strcmp(argv[i], "--url") && i + 1 < argc) {
 			opts.url = argv[++i];
 		} else if (!strcmp(argv[i], "--header") && i + 1 < argc) {
@@ -221,7 +274,7 @@ int parse_cli_main(int argc, char **argv)
 	/* Fully buffered whatever stdout is; flushed after each file. */
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
-	struct out_ctx ctx = {0};
+	struct out_ctx ctx = { .sanitize = sanitize, .base = opts.url };
 	files_only = false;
 	for (int i = 1; i < argc; i++) {
 		if (!files_only && argv[i][0] == '-' && argv[i][1]) {

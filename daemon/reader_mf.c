@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "daemon/api_send.h"
 #include "daemon/feedd.h"
+#include "daemon/reader_content.h"
 #include "daemon/reader_int.h"
 #include "daemon/storeq.h"
 
@@ -131,7 +132,7 @@ static json_t *feed_by_name(json_t *feeds, const char *name)
 static json_t *entry_json(const struct item_row *r, json_t *feeds)
 {
 	json_t *f = feed_by_name(feeds, r->feed ? r->feed : "");
-	const char *content = r->content ? r->content : r->summary;
+	char *content = reader_entry_content(r);   /* sanitized */
 	json_t *e = json_pack("{s:I,s:i,s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:b,s:i,s:o}",
 		"id", (json_int_t)r->id, "user_id", 1,
 		"feed_id", (json_int_t)(f ? json_integer_value(json_object_get(f, "id")) : 0),
@@ -148,6 +149,7 @@ static json_t *entry_json(const struct item_row *r, json_t *feeds)
 		"starred", r->starred,
 		"reading_time", 0,
 		"tags", json_array());
+	free(content);
 	if (e && f)
 		json_object_set_new(e, "feed", feed_json(f));
 	return e;

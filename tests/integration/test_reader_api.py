@@ -380,6 +380,34 @@ class Miniflux(ReaderBase):
         entries = self.mf("GET", "/v1/feeds/%d/entries?status=unread" % fid)["entries"]
         self.assertEqual([e["title"] for e in entries], ["c one"])
 
+    def test_entry_content_is_sanitized(self):
+        # The store and the socket API keep what the feed said; the
+        # reader API hands a client HTML it can render (core/sanitize.h).
+        from harness import wait_until
+        html = ('<p onclick="steal()">hi<script>alert(1)</script> '
+                '<a href="javascript:alert(2)">x</a> <img src="pic.png">')
+        self.srv.set_feed("s", items=[{"guid": "s-1", "title": "s one",
+                                       "link": "http://example.org/s/1",
+                                       "description": html}])
+        url_s = self.srv.url("/feed/s")
+        self.d.write_config(FEEDS_CONF.format(port=self.port, auth=self.auth,
+                                              a=self.srv.url("/feed/a"), b=self.srv.url("/feed/b"))
+                            + "\n[feed s]\nurl = %s\n" % url_s)
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/s").json().get("items") == 1))
+        raw = [i for i in self.d.get("/v1/items").json()["items"] if i["feed"] == "s"][0]
+        self.assertIn("<script>", raw["summary"])
+        self.assertIn("onclick", raw["summary"])
+        e = self.mf("GET", "/v1/entries/%d" % raw["id"])
+        listed = [x for x in self.mf("GET", "/v1/entries")["entries"] if x["id"] == raw["id"]]
+        self.assertEqual(listed[0]["content"], e["content"])
+        c = e["content"]
+        for bad in ("<script", "alert(1)", "onclick", "javascript:"):
+            self.assertNotIn(bad, c)
+        # (pic.png was resolved against the feed's URL by the parser)
+        self.assertEqual(c, '<p>hi <a href="">x</a> <img src="%s" /></p>'
+                         % self.srv.url("/feed/pic.png"))
+
     def test_status_marks_and_counters(self):
         self.mf("PUT", "/v1/entries", {"entry_ids": self.a_ids[:2], "status": "read"},
                 status=204)

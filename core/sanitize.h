@@ -1,0 +1,39 @@
+/* sanitize.h — an HTML fragment from a feed, repaired and made safe to
+ * render: parsed by libxml2's HTML parser (which closes what was left
+ * open and drops stray end tags) and written back out under feedparser's
+ * sanitizer policy (docs/reader-api.md, "Entry content"):
+ *
+ *  - only feedparser's acceptable elements keep their tags; script,
+ *    applet and style go with everything inside them; other elements
+ *    lose their tags and keep their text;
+ *  - only its acceptable attributes stay (no on*), style filtered like
+ *    its sanitize_style; URI attributes whose scheme is not one it
+ *    accepts (javascript:, data:, vbscript: ...) become "";
+ *  - relative href/src (its RelativeURIResolver list) resolved against
+ *    BASE, an empty one being BASE itself;
+ *  - SVG and MathML inside <svg>/<math> with their own lists;
+ *  - comments, processing instructions and doctypes dropped.
+ *
+ * The output is well-formed (every element closed, void ones as <br />,
+ * text and attribute values escaped, valid UTF-8 with no control
+ * character XML forbids). Sanitizing it again gives it back for ordinary
+ * HTML (an element that lost its tags can change how libxml2 repairs the
+ * rest, so the sanitizer reparses its own output, up to three passes,
+ * until it is stable; pathological nesting may still move).
+ *
+ * Bounds: the first SANITIZE_MAX_INPUT bytes are read; elements nested
+ * deeper than SANITIZE_MAX_DEPTH lose their tags, keeping their text.
+ *
+ * Ownership: the result is a new heap string the caller frees. */
+#ifndef FEEDD_SANITIZE_H
+#define FEEDD_SANITIZE_H
+
+#define SANITIZE_MAX_INPUT (1024u * 1024)
+#define SANITIZE_MAX_DEPTH 100
+
+/* HTML (NUL-terminated, invalid UTF-8 replaced) sanitized; BASE (or NULL)
+ * is the URL relative references resolve against. NULL when HTML is NULL
+ * or memory ran out. */
+char *sanitize_html(const char *html, const char *base);
+
+#endif
