@@ -230,6 +230,30 @@ class Auth(GReaderBase):
         self.assertEqual(st, 200)
         self.assertEqual(json.loads(body)["userName"], "alice")
 
+    def test_feedctl_reader_tokens_lists_and_revokes(self):
+        other = GR(self.port)
+        self.assertEqual(other.login()[0], 200)
+        r = self.d.feedctl("reader", "tokens", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        tokens = json.loads(r.stdout)["tokens"]
+        self.assertEqual([t["user"] for t in tokens], ["alice", "alice"])
+        self.assertNotIn(self.gr.auth.encode(), r.stdout)
+        self.assertNotIn(hashlib.sha256(self.gr.auth.encode()).hexdigest().encode(), r.stdout)
+        r = self.d.feedctl("reader", "tokens")
+        self.assertEqual(r.stdout.splitlines()[0], b"ID\tUSER\tCREATED\tLAST USED")
+        self.assertEqual(len(r.stdout.splitlines()), 3)
+        # The first token (self.gr's) revoked: it gets 401, the other not.
+        r = self.d.feedctl("reader", "tokens", "--revoke", str(tokens[0]["id"]))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.gr.get("/reader/api/0/user-info")[0], 401)
+        self.assertEqual(other.get("/reader/api/0/user-info")[0], 200)
+        r = self.d.feedctl("reader", "tokens", "--revoke", str(tokens[0]["id"]))
+        self.assertEqual(r.returncode, 4, r.stdout)
+        r = self.d.feedctl("reader", "tokens", "--revoke", "abc")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(len(json.loads(self.d.feedctl("reader", "tokens", "--json").stdout)
+                             ["tokens"]), 1)
+
     def test_writes_need_the_T_token(self):
         first = self.ids(READING)[0]
         st, h, body = self.gr.write("/reader/api/0/edit-tag", ("i", str(first)), ("a", READ),
