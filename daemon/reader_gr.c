@@ -19,13 +19,12 @@
 #include "daemon/storeq.h"
 #include "store/store.h"
 
-static void job_free(struct gr_job *j)
+void gr_job_free(struct gr_job *j)
 {
 	gr_params_free(&j->p);
 	json_decref(j->json);
 	free(j->text);
 	free(j->user);
-	free(j->conf_path);
 	explicit_bzero(j->tok, sizeof j->tok);
 	free(j);
 }
@@ -113,6 +112,10 @@ static void gr_work(struct store *s, void *arg)
 	default:
 		break;
 	}
+	if (j->route == GR_QUICKADD || j->route == GR_SUB_EDIT) {
+		j->subs_edit = true;    /* on the loop: gr_done */
+		return;
+	}
 	json_t *feeds = NULL;
 	rc = store_reader_feeds(s, j->route == GR_UNREAD_COUNT || j->route == GR_TAG_LIST,
 				&feeds);
@@ -142,6 +145,10 @@ static void gr_done(void *arg)
 {
 	struct gr_job *j = arg;
 	struct http_conn *c = j->conn;
+	if (c && j->subs_edit) {
+		gr_subs_start(j);       /* the connection's context until answered */
+		return;
+	}
 	if (c) {
 		http_conn_set_ctx(c, NULL);
 		if (j->deny)
@@ -155,7 +162,7 @@ static void gr_done(void *arg)
 				  j->bad_t ? "Google-Bad-Token: true\r\n" : NULL,
 				  j->error ? j->error : "error");
 	}
-	job_free(j);
+	gr_job_free(j);
 }
 
 void reader_gr_abort(void *ctx)
@@ -208,21 +215,21 @@ void reader_gr_request(struct reader_api *r, struct http_conn *c,
 	free(stream);
 	if (err) {
 		send_text(c, 400, NULL, err);
-		job_free(j);
+		gr_job_free(j);
 		return;
 	}
 	if (route == GR_LOGIN) {
 		const char *who = NULL;
 		if (!reader_auth_check_login(r->auth, j->p.email, j->p.passwd, &who) ||
 		    !(j->user = strdup(who)) || gr_token_new(j->tok, j->hash) < 0) {
-			job_free(j);
+			gr_job_free(j);
 			reader_deny(r, c, true);
 			return;
 		}
 		log_info("reader: ClientLogin of %s from %s: a new token", who, http_conn_peer(c));
 	} else {
 		if (!gr_auth_header_hash(hr->authorization, j->hash)) {
-			job_free(j);
+			gr_job_free(j);
 			reader_deny(r, c, true);
 			return;
 		}
@@ -235,7 +242,7 @@ void reader_gr_request(struct reader_api *r, struct http_conn *c,
 		log_info("reader: POST %.*s from %s", (int)plen, target, http_conn_peer(c));
 	if (!r->d->storeq || storeq_submit(r->d->storeq, gr_work, gr_done, j) < 0) {
 		send_text(c, 503, "Retry-After: 1\r\n", "not ready");
-		job_free(j);
+		gr_job_free(j);
 		return;
 	}
 	http_conn_set_ctx(c, j);

@@ -11,7 +11,9 @@
  *                       store, their JSON (FreshRSS's shapes), the lists
  *   reader_gr_atom.c    a stream as Google Reader's Atom (newsboat's
  *                       "feedhq" backend)
- *   reader_gr_write.c   edit-tag, mark-all-as-read, subscription edits
+ *   reader_gr_write.c   edit-tag, mark-all-as-read
+ *   reader_gr_subs.c    subscription/quickadd and /edit: feeds.conf through
+ *                       core/conf_edit.c, then a reload (on the loop)
  *
  * Ownership: a struct gr_job is the connection's context from submission
  * until reader_gr.c answers it (or reader_gr_abort forgets the connection);
@@ -114,8 +116,6 @@ struct gr_job {
 	char tok[65];               /* ClientLogin's new token */
 	bool t_ok;                  /* writes: T was right */
 	char *user;                 /* the login's user */
-	/* subscription edits: the config's file to edit, copied on the loop */
-	char *conf_path;
 	/* the answer, built on the store thread */
 	int code;
 	bool deny;                  /* 401 after reader.c's delay */
@@ -125,8 +125,14 @@ struct gr_job {
 	size_t tlen;
 	const char *ctype;
 	const char *error;          /* or an error (static) */
-	bool reload;                /* the config changed: reload after */
+	bool subs_edit;             /* let in: reader_gr_subs.c edits, on the loop */
+	struct subs *subs;          /* its edit, while the reload runs */
 };
+
+void gr_job_free(struct gr_job *j);
+/* The subscription edit of J, once the store thread let it in: answers
+ * and frees J, now or when the reload is over. */
+void gr_subs_start(struct gr_job *j);
 
 /* The store work of the read routes (reader_gr_stream.c, reader_gr_atom.c)
  * and the writes (reader_gr_write.c), on the store thread. */

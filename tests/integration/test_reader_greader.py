@@ -488,5 +488,93 @@ class Reads(GReaderBase):
         self.assertEqual(len(ET.fromstring(body).findall(ATOM + "entry")), 7)
 
 
+class Subscriptions(GReaderBase):
+    def dropin(self):
+        p = self.d.config + ".d/reader.conf"
+        if not os.path.exists(p):
+            return None
+        with open(p) as f:
+            return f.read()
+
+    def subs(self):
+        return {s["id"]: s for s in
+                self.gr.json("/reader/api/0/subscription/list")["subscriptions"]}
+
+    def test_quickadd_writes_a_dropin_and_reloads(self):
+        self.srv.set_feed("gamma", items=items_of("gamma", 2), title="Gamma Feed")
+        url = self.srv.url("/feed/gamma")
+        st, _, body = self.gr.write("/reader/api/0/subscription/quickadd", ("quickadd", url))
+        self.assertEqual(st, 200, body)
+        j = json.loads(body)
+        self.assertEqual((j["numResults"], j["streamId"]), (1, "feed/" + url))
+        name = j["streamName"]
+        self.assertIn("[feed %s]" % name, self.dropin())
+        self.assertIn("feed/" + url, self.subs())
+        self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)
+        self.assertTrue(wait_until(lambda: len(self.ids("feed/" + url)) == 2))
+        # Again: the same feed, nothing written.
+        before = self.dropin()
+        st, _, body = self.gr.write("/reader/api/0/subscription/quickadd",
+                                    ("quickadd", "feed/" + url))
+        self.assertEqual((st, json.loads(body)["streamName"]), (200, name))
+        self.assertEqual(self.dropin(), before)
+        # The main file was not touched.
+        with open(self.d.config) as f:
+            self.assertNotIn("gamma", f.read())
+
+    def test_subscribe_with_title_and_label_then_unsubscribe(self):
+        self.srv.set_feed("delta", items=items_of("delta", 1))
+        url = self.srv.url("/feed/delta")
+        title = "Delta\n[feed evil]\nexec = rm -rf /"
+        st, _, body = self.gr.write("/reader/api/0/subscription/edit", ("ac", "subscribe"),
+                                    ("s", "feed/" + url), ("t", title),
+                                    ("a", "user/-/label/news"))
+        self.assertEqual((st, body), (200, b"OK"))
+        text = self.dropin()
+        self.assertEqual(len(re.findall(r"^\[feed ", text, re.M)), 1)
+        # The title is one comment line; the name a slug of it.
+        self.assertIsNone(re.search(r"^\[feed evil\]", text, re.M))
+        self.assertIsNone(re.search(r"^exec", text, re.M))
+        self.assertIn("\n# title: Delta [feed evil] exec = rm -rf /\n", text)
+        sub = self.subs()["feed/" + url]
+        self.assertEqual(sub["categories"], [{"id": "user/-/label/news", "label": "news"}])
+        # The daemon reads the config as valid: a reload takes it.
+        self.assertEqual(self.d.post("/v1/reload").status, 200)
+        st, _, body = self.gr.write("/reader/api/0/subscription/edit", ("ac", "unsubscribe"),
+                                    ("s", "feed/" + url))
+        self.assertEqual((st, body), (200, b"OK"))
+        self.assertNotIn("feed/" + url, self.subs())
+        self.assertIsNone(re.search(r"^\[feed ", self.dropin(), re.M))
+        # A feed of the main file: taken out of it, the rest as it was.
+        with open(self.d.config) as f:
+            main = f.read()
+        st, _, body = self.gr.write("/reader/api/0/subscription/edit", ("ac", "unsubscribe"),
+                                    ("s", "feed/" + self.b_url))
+        self.assertEqual((st, body), (200, b"OK"))
+        with open(self.d.config) as f:
+            after = f.read()
+        self.assertEqual(after.rstrip(), main[:main.index("[feed beta]")].rstrip())
+        self.assertEqual(set(self.subs()), {"feed/" + self.a_url})
+        st, _, body = self.gr.write("/reader/api/0/subscription/edit", ("ac", "unsubscribe"),
+                                    ("s", "feed/" + self.b_url))
+        self.assertEqual(st, 400)
+
+    def test_subscription_edits_refuse_what_the_editor_refuses(self):
+        for bad in ("javascript:alert(1)", "http://a b/", "ftp://example.org/x",
+                    "http://example.org/\nexec = x"):
+            st, _, body = self.gr.write("/reader/api/0/subscription/quickadd",
+                                        ("quickadd", bad))
+            self.assertEqual(st, 400, bad)
+            self.assertIn(b"refused: url", body)
+        st, _, body = self.gr.write("/reader/api/0/subscription/edit", ("ac", "edit"),
+                                    ("s", "feed/" + self.a_url), ("t", "New"))
+        self.assertEqual(st, 400)
+        st, _, _ = self.gr.write("/reader/api/0/subscription/quickadd",
+                                 ("quickadd", "http://example.org/"), T=False)
+        self.assertEqual(st, 401)
+        self.assertIsNone(self.dropin())
+        self.assertEqual(len(self.subs()), 2)
+
+
 if __name__ == "__main__":
     unittest.main()
