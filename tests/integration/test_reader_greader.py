@@ -559,6 +559,32 @@ class Subscriptions(GReaderBase):
                                     ("s", "feed/" + self.b_url))
         self.assertEqual(st, 400)
 
+    def test_enclosures_in_json_and_atom(self):
+        rss = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Pod</title>'
+               '<link>http://example.org/pod</link><item><guid>ep1</guid><title>Episode 1'
+               '</title><link>http://example.org/pod/1</link><enclosure '
+               'url="http://example.org/pod/1.mp3" type="audio/mpeg" length="1234"/>'
+               '</item></channel></rss>')
+        self.srv.set_site({"/pod.xml": {"body": rss, "content_type": "application/rss+xml"}})
+        try:
+            url = self.srv.url("/pod.xml")
+            st, _, body = self.gr.write("/reader/api/0/subscription/quickadd",
+                                        ("quickadd", url))
+            self.assertEqual(st, 200, body)
+            name = json.loads(body)["streamName"]
+            self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)
+            self.assertTrue(wait_until(lambda: len(self.ids("feed/" + url)) == 1))
+        finally:
+            self.srv.set_site(None)
+        it = self.contents("feed/" + url)["items"][0]
+        self.assertEqual(it["enclosure"], [{"href": "http://example.org/pod/1.mp3",
+                                            "type": "audio/mpeg", "length": "1234"}])
+        st, _, body = self.gr.get("/reader/atom/" + urllib.parse.quote("feed/" + url, safe=""))
+        links = ET.fromstring(body).find(ATOM + "entry").findall(ATOM + "link")
+        self.assertIn(("enclosure", "http://example.org/pod/1.mp3", "audio/mpeg", "1234"),
+                      [(l.get("rel"), l.get("href"), l.get("type"), l.get("length"))
+                       for l in links])
+
     def test_subscription_edits_refuse_what_the_editor_refuses(self):
         for bad in ("javascript:alert(1)", "http://a b/", "ftp://example.org/x",
                     "http://example.org/\nexec = x"):
