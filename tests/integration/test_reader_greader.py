@@ -585,6 +585,19 @@ class Subscriptions(GReaderBase):
                       [(l.get("rel"), l.get("href"), l.get("type"), l.get("length"))
                        for l in links])
 
+    def test_an_unwritable_dropin_is_refused_clearly(self):
+        # As root no mode stops a write: a directory where reader.conf
+        # goes (the config reader skips it) makes the write fail as a
+        # read-only /etc does under systemd.
+        os.makedirs(self.d.config + ".d/reader.conf")
+        st, _, body = self.gr.write("/reader/api/0/subscription/quickadd",
+                                    ("quickadd", "http://example.org/feed"))
+        self.assertEqual(st, 403, body)
+        self.assertIn(b"cannot write " + (self.d.config + ".d/reader.conf").encode(), body)
+        self.assertIn(b"ReadWritePaths=", body)
+        self.assertIn("subscription edit refused", self.d.read_log())
+        self.assertEqual(len(self.subs()), 2)
+
     def test_subscription_edits_refuse_what_the_editor_refuses(self):
         for bad in ("javascript:alert(1)", "http://a b/", "ftp://example.org/x",
                     "http://example.org/\nexec = x"):
