@@ -124,6 +124,8 @@ static const struct command commands[] = {
 	{"consumers", cmd_consumers, "[--delete NAME] [--json]",
 	 "list the consumers: position, lag (items not acknowledged), last acknowledgement; "
 	 "--delete one"},
+	{"reader", cmd_reader, "tokens [--revoke ID] [--json]",
+	 "list the Google Reader API's login tokens (user, made, last used); --revoke one"},
 	{"log-level", cmd_log_level, "[LEVEL] [--json]",
 	 "show or set the daemon's log level (err warning notice info debug)"},
 	{"add",     cmd_add,     "URL [--pick N | --all] [--name NAME] [--tag T]... [--interval D] "

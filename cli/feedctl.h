@@ -64,6 +64,7 @@ int cmd_feed(const struct command *c, int argc, char **argv);
 int cmd_status(const struct command *c, int argc, char **argv);
 int cmd_hooks(const struct command *c, int argc, char **argv);
 int cmd_consumers(const struct command *c, int argc, char **argv);
+int cmd_reader(const struct command *c, int argc, char **argv);
 int cmd_read(const struct command *c, int argc, char **argv);
 int cmd_star(const struct command *c, int argc, char **argv);
 int cmd_refresh(const struct command *c, int argc, char **argv);

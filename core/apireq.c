@@ -72,6 +72,9 @@ static const struct route_info {
 	[ROUTE_HOOKS] = { "GET", "/v1/hooks", B(P_FEED) | B(P_FORMAT), 1u << FMT_JSON },
 	[ROUTE_HOOKS_RETRY] = { "POST", "/v1/hooks/retry", B(P_FEED), 1u << FMT_JSON },
 	[ROUTE_ITEMS_STATE] = { "POST", "/v1/items/state", 0, 1u << FMT_JSON },
+	[ROUTE_READER_TOKENS] = { "GET", "/v1/reader/tokens", B(P_FORMAT), 1u << FMT_JSON },
+	/* {id}: one segment, checked as a feed name; the endpoint wants digits. */
+	[ROUTE_READER_TOKEN_REVOKE] = { "DELETE", "/v1/reader/tokens/{id}", 0, 1u << FMT_JSON },
 };
 
 const char *apireq_route_method(enum api_route rt)

@@ -33,6 +33,8 @@ enum api_route {
 	ROUTE_HOOKS,             /* GET  /v1/hooks[?feed=NAME] */
 	ROUTE_HOOKS_RETRY,       /* POST /v1/hooks/retry[?feed=NAME] */
 	ROUTE_ITEMS_STATE,       /* POST /v1/items/state {"ids":[..],"read":B,"starred":B} */
+	ROUTE_READER_TOKENS,     /* GET  /v1/reader/tokens */
+	ROUTE_READER_TOKEN_REVOKE, /* DELETE /v1/reader/tokens/ID */
 	ROUTE__COUNT
 };
 

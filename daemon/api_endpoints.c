@@ -686,6 +686,40 @@ static void items_state_answer(struct job *j)
 	api_send_json(j->conn, 200, NULL, out);
 }
 
+/* --- the Google Reader API's tokens: GET /v1/reader/tokens,
+ * DELETE /v1/reader/tokens/ID (feedctl reader tokens) --- */
+
+static void reader_tokens_work(struct store *s, struct job *j, bool writable)
+{
+	(void)writable;
+	j->rc = store_reader_tokens_json(s, &j->json);
+}
+
+static void reader_token_revoke_work(struct store *s, struct job *j, bool writable)
+{
+	(void)writable;
+	char *end;
+	long long id = strtoll(j->req.name, &end, 10);
+	j->rc = *end || end == j->req.name ? -ENOENT : store_reader_token_revoke(s, id);
+	j->cursor = id;
+}
+
+static void reader_tokens_answer(struct job *j)
+{
+	struct http_conn *c = j->conn;
+	if (j->rc == -ENOENT) {
+		api_send_error(c, 404, "unknown token", j->req.name, NULL);
+	} else if (j->rc < 0) {
+		api_send_store_error(c, j->rc);
+	} else if (j->req.route == ROUTE_READER_TOKEN_REVOKE) {
+		log_notice("reader token %lld revoked through the API", (long long)j->cursor);
+		api_send_json(c, 200, NULL, json_pack("{s:I,s:b}", "token", (json_int_t)j->cursor,
+						      "revoked", 1));
+	} else {
+		api_send_json(c, 200, NULL, json_pack("{s:O}", "tokens", j->json));
+	}
+}
+
 /* --- the table --- */
 
 /* Request bodies: http.c refuses one over its max_body (64 KiB, 413) for
@@ -734,6 +768,12 @@ static const struct api_endpoint endpoints[ROUTE__COUNT] = {
 	[ROUTE_ITEMS_STATE] = { ROUTE_ITEMS_STATE, "POST", "/v1/items/state", RUNS_STORE,
 				.max_body = BODY_ANY, .work = items_state_work,
 				.answer = items_state_answer },
+	[ROUTE_READER_TOKENS] = { ROUTE_READER_TOKENS, "GET", "/v1/reader/tokens", RUNS_STORE,
+				  .work = reader_tokens_work, .answer = reader_tokens_answer },
+	[ROUTE_READER_TOKEN_REVOKE] = { ROUTE_READER_TOKEN_REVOKE, "DELETE",
+					"/v1/reader/tokens/{id}", RUNS_STORE,
+					.work = reader_token_revoke_work,
+					.answer = reader_tokens_answer },
 };
 
 const struct api_endpoint *api_endpoint_of(enum api_route route)

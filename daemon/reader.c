@@ -1,7 +1,8 @@
 /* reader.c — the reader API's listener and its gate: parses reader_listen,
  * opens the TCP listener on http.c, checks every request's credentials
  * (reader_auth.c), delays and answers the failures, and hands the rest to
- * the Miniflux routes (reader_mf.c). */
+ * the Miniflux routes (reader_mf.c) or, by path, to the Google Reader API
+ * (reader_gr.c), which checks its own tokens. */
 #include "daemon/reader.h"
 
 #include <errno.h>
@@ -31,6 +32,7 @@
 struct deny {
 	enum reader_ctx_kind kind;  /* RCTX_DENY */
 	struct http_conn *conn;     /* NULL once the client is gone */
+	bool gr;                    /* a Google Reader API call: its 401 */
 	uv_timer_t timer;
 };
 
@@ -59,7 +61,13 @@ static void on_deny_closed(uv_handle_t *h)
 static void on_deny_timer(uv_timer_t *t)
 {
 	struct deny *d = t->data;
-	if (d->conn) {
+	if (d->conn && d->gr) {
+		static const char body[] = "Error=BadAuthentication\n";
+		http_conn_set_ctx(d->conn, NULL);
+		http_reply(d->conn, 401, "text/plain; charset=utf-8",
+			   "WWW-Authenticate: GoogleLogin realm=\"feedd\"\r\n", body,
+			   sizeof body - 1);
+	} else if (d->conn) {
 		http_conn_set_ctx(d->conn, NULL);
 		reader_send_error(d->conn, 401, "access unauthorized",
 				  "WWW-Authenticate: Basic realm=\"feedd\"\r\n");
@@ -69,7 +77,7 @@ static void on_deny_timer(uv_timer_t *t)
 
 /* A request without a good credential from C's address: answered 401
  * once its delay has passed. */
-static void deny(struct reader_api *r, struct http_conn *c)
+void reader_deny(struct reader_api *r, struct http_conn *c, bool gr)
 {
 	uint64_t now = uv_now(r->d->loop);
 	const char *addr = http_conn_peer(c);
@@ -96,6 +104,7 @@ static void deny(struct reader_api *r, struct http_conn *c)
 	}
 	d->kind = RCTX_DENY;
 	d->conn = c;
+	d->gr = gr;
 	uv_timer_init(r->d->loop, &d->timer);
 	d->timer.data = d;
 	http_conn_set_ctx(c, d);
@@ -106,8 +115,19 @@ static void on_request(struct http_conn *c, const struct http_request *hr, void 
 {
 	struct reader_api *r = ud;
 	const char *user = NULL;
+	char path[1024];
+	size_t plen = strcspn(hr->target, "?");
+	if (plen < sizeof path) {
+		memcpy(path, hr->target, plen);
+		path[plen] = '\0';
+		if (gr_is_path(path)) {
+			/* The Google Reader API checks its own credentials. */
+			reader_gr_request(r, c, hr);
+			return;
+		}
+	}
 	if (!reader_auth_check(r->auth, hr->authorization, hr->auth_token, &user)) {
-		deny(r, c);
+		reader_deny(r, c, false);
 		return;
 	}
 	struct fail_slot *f = fail_find(r, http_conn_peer(c), false);
@@ -125,6 +145,8 @@ static void on_abort(struct http_conn *c, void *ctx, void *ud)
 	enum reader_ctx_kind k = *(enum reader_ctx_kind *)ctx;
 	if (k == RCTX_DENY)
 		((struct deny *)ctx)->conn = NULL;    /* the timer frees it */
+	else if (k == RCTX_GR)
+		reader_gr_abort(ctx);
 	else
 		reader_mf_abort(ctx);
 }

@@ -7,7 +7,9 @@
  * or Miniflux's X-Auth-Token; daemon/reader_auth.h); without one it is
  * answered 401 with {"error_message": ...} after a delay that doubles with
  * each failure from the same address (100 ms up to 3.2 s, forgotten after
- * ten quiet minutes or a success). The routes are reader_mf.c's.
+ * ten quiet minutes or a success). The routes are reader_mf.c's; the
+ * Google Reader API's paths (/accounts/, /reader/, /api/greader.php/)
+ * go to reader_gr.c, which checks its own tokens with the same delays.
  *
  * Ownership: reader_start allocates (nothing when reader_listen is unset);
  * reader_close closes the listener and its connections, freeing the rest

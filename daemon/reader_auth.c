@@ -208,3 +208,22 @@ bool reader_auth_check(const struct reader_auth *a, const char *authorization,
 	*user = who;
 	return ok;
 }
+
+bool reader_auth_check_login(const struct reader_auth *a, const char *user, const char *pass,
+			     const char **who)
+{
+	*who = NULL;
+	if (!user || !pass)
+		return false;
+	size_t ulen = strlen(user), plen = strlen(pass);
+	bool ok = false;
+	for (int i = 0; i < a->n; i++) {
+		const struct cred *c = &a->c[i];
+		bool m = c->user && ((int)same(user, ulen, c->user) & (int)same(pass, plen, c->secret));
+		if (m && !ok) {
+			ok = true;
+			*who = c->user;
+		}
+	}
+	return ok;
+}

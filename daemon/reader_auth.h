@@ -28,4 +28,9 @@ void reader_auth_free(struct reader_auth *a);
 bool reader_auth_check(const struct reader_auth *a, const char *authorization,
 		       const char *token, const char **user);
 
+/* Whether USER and PASS are one of A's user:password lines (ClientLogin),
+ * compared as reader_auth_check does. *WHO: A's copy of the name. */
+bool reader_auth_check_login(const struct reader_auth *a, const char *user, const char *pass,
+			     const char **who);
+
 #endif

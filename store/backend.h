@@ -318,6 +318,12 @@ struct store_ops {
 	int (*feed_mark_read)(void *b, const char *feed, int64_t upto, int64_t *n);
 	/* store_reader_feeds. */
 	int (*reader_feeds)(void *b, bool counts, json_t **out);
+	/* The Google Reader API's tokens (readtokens.c): HASH is the
+	 * token's SHA-256 in hex. */
+	int (*token_add)(void *b, const char *hash, const char *user, int64_t now, int64_t *id);
+	int (*token_find)(void *b, const char *hash, int64_t now, char **user);
+	int (*tokens_json)(void *b, json_t **out);
+	int (*token_revoke)(void *b, int64_t id);
 
 	/* The storage primitives the domain files (commit.c ...) run on. */
 	const struct store_prims *prims;
@@ -331,11 +337,19 @@ int sqlite_items_mark(void *b, const int64_t *ids, size_t n, int read, int starr
 		      int64_t *missing);
 int sqlite_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
 int sqlite_reader_feeds(void *b, bool counts, json_t **out);
+int sqlite_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id);
+int sqlite_token_find(void *b, const char *hash, int64_t now, char **user);
+int sqlite_tokens_json(void *b, json_t **out);
+int sqlite_token_revoke(void *b, int64_t id);
 #ifdef FEEDD_HAVE_PG
 int pg_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
 		  int64_t *missing);
 int pg_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
 int pg_reader_feeds(void *b, bool counts, json_t **out);
+int pg_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id);
+int pg_token_find(void *b, const char *hash, int64_t now, char **user);
+int pg_tokens_json(void *b, json_t **out);
+int pg_token_revoke(void *b, int64_t id);
 #endif
 
 /* The entries every backend fills, from functions named P followed by the

@@ -157,6 +157,19 @@ int store_feed_mark_read(struct store *s, const char *feed, int64_t upto, int64_
  * every item)}]. */
 int store_reader_feeds(struct store *s, bool counts, json_t **out);
 
+/* --- the Google Reader API's tokens (store/readtokens.c) --- */
+/* A token ClientLogin handed to USER at NOW is kept as HASH (its SHA-256,
+ * 64 lowercase hex digits; never the token): *ID its number. */
+int store_reader_token_add(struct store *s, const char *hash, const char *user, int64_t now,
+			   int64_t *id);
+/* The user of the token whose hash is HASH (*USER: caller frees), its
+ * last use set to NOW; -ENOENT when none is (revoked or never given). */
+int store_reader_token_find(struct store *s, const char *hash, int64_t now, char **user);
+/* [{"id", "user", "created", "last_used"}] oldest first: no hashes. */
+int store_reader_tokens_json(struct store *s, json_t **out);
+/* Forgets token ID: -ENOENT when there is none. */
+int store_reader_token_revoke(struct store *s, int64_t id);
+
 /* Events with seq > after, oldest first: {"seq","type","time","feed",...}. */
 int store_events(struct store *s, int64_t after, int limit, json_t **events, int64_t *next);
 int store_last_ids(struct store *s, int64_t *last_item_id, int64_t *last_event_seq);

@@ -559,4 +559,8 @@ const struct store_ops pg_store_ops = {
 	.items_mark = pg_items_mark,
 	.feed_mark_read = pg_feed_mark_read,
 	.reader_feeds = pg_reader_feeds,
+	.token_add = pg_token_add,
+	.token_find = pg_token_find,
+	.tokens_json = pg_tokens_json,
+	.token_revoke = pg_token_revoke,
 };

@@ -206,6 +206,21 @@ static const char pg_migration_6[] =
 	"CREATE INDEX items_unread ON items(id) WHERE NOT read;"
 	"CREATE INDEX items_starred ON items(id) WHERE starred;";
 
+/* Version 7: reserved for another branch's migration (a no-op here; the
+ * integrator puts that branch's statements in its place). */
+static const char pg_migration_7[] = "DO $$BEGIN END$$;";
+
+/* Version 8: as SQLite's version 10, the Google Reader API's tokens
+ * (store/readtokens.c), as their SHA-256 only. */
+static const char pg_migration_8[] =
+	"CREATE TABLE reader_tokens ("
+	" id bigserial PRIMARY KEY,"
+	" hash text NOT NULL UNIQUE,"
+	" \"user\" text NOT NULL,"
+	" created bigint NOT NULL,"
+	" last_used bigint NOT NULL DEFAULT 0);";
+
 const char *const pg_migrations[] = {pg_migration_1, pg_migration_2, pg_migration_3,
-				     pg_migration_4, pg_migration_5, pg_migration_6, NULL};
-const int pg_schema_version = 6;
+				     pg_migration_4, pg_migration_5, pg_migration_6,
+				     pg_migration_7, pg_migration_8, NULL};
+const int pg_schema_version = 8;

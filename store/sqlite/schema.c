@@ -189,6 +189,21 @@ static const char migration_8[] =
 	"CREATE INDEX items_unread ON items(id) WHERE read = 0;"
 	"CREATE INDEX items_starred ON items(id) WHERE starred = 1;";
 
+/* Version 9: reserved for another branch's migration (a no-op here; the
+ * integrator puts that branch's statements in its place). */
+static const char migration_9[] = "SELECT 1;";
+
+/* Version 10: the Google Reader API's tokens (store/readtokens.c): the
+ * SHA-256 of each token ClientLogin handed out, never the token itself. */
+static const char migration_10[] =
+	"CREATE TABLE reader_tokens ("
+	" id INTEGER PRIMARY KEY,"
+	" hash TEXT NOT NULL UNIQUE,"
+	" user TEXT NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" last_used INTEGER NOT NULL DEFAULT 0);";
+
 const char *const schema_migrations[] = {migration_1, migration_2, migration_3, migration_4,
-					 migration_5, migration_6, migration_7, migration_8, NULL};
-const int schema_version = 8;
+					 migration_5, migration_6, migration_7, migration_8,
+					 migration_9, migration_10, NULL};
+const int schema_version = 10;

@@ -96,4 +96,8 @@ const struct store_ops sqlite_store_ops = {
 	.items_mark = sqlite_items_mark,
 	.feed_mark_read = sqlite_feed_mark_read,
 	.reader_feeds = sqlite_reader_feeds,
+	.token_add = sqlite_token_add,
+	.token_find = sqlite_token_find,
+	.tokens_json = sqlite_tokens_json,
+	.token_revoke = sqlite_token_revoke,
 };

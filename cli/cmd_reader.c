@@ -1,0 +1,112 @@
+/* cmd_reader.c — feedctl reader tokens: the Google Reader API's login
+ * tokens (GET /v1/reader/tokens): their number, user, when ClientLogin
+ * made them and when they were last used (to the minute); feedd keeps only
+ * their hashes, so the tokens themselves are never shown. --revoke ID
+ * ends one (DELETE /v1/reader/tokens/ID): the app holding it is asked to
+ * log in again. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/feedctl.h"
+
+static void put_time(json_int_t t)
+{
+	if (t <= 0) {
+		fputs("never", stdout);
+		return;
+	}
+	char buf[40];
+	ctl_iso_local((time_t)t, buf, sizeof buf);
+	fputs(buf, stdout);
+}
+
+static int revoke_token(const char *id, bool json)
+{
+	for (const char *p = id; *p || p == id; p++)
+		if (*p < '0' || *p > '9') {
+			fprintf(stderr, "feedctl: reader tokens --revoke: expected a token number "
+				"(feedctl reader tokens lists them), not %s\n", id);
+			return CTL_EXIT_USAGE;
+		}
+	char target[64];
+	snprintf(target, sizeof target, "/v1/reader/tokens/%s", id);
+	json_t *a = NULL;
+	int code = ctl_call("DELETE", target, NULL, &a, NULL);
+	if (code)
+		return code;
+	if (json) {
+		json_dumpf(a, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else {
+		printf("revoked reader token %s (its app must log in again)\n", id);
+	}
+	json_decref(a);
+	return ctl_finish_output();
+}
+
+int cmd_reader(const struct command *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"revoke", required_argument, NULL, 'r'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	bool json = false;
+	const char *rev = NULL;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (opt == 'j') {
+			json = true;
+		} else if (opt == 'r') {
+			rev = optarg;
+		} else if (opt == 'h') {
+			ctl_usage_of(c, stdout);
+			return CTL_EXIT_OK;
+		} else {
+			ctl_usage_of(c, stderr);
+			return CTL_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1 || strcmp(argv[optind], "tokens")) {
+		ctl_usage_of(c, stderr);
+		return CTL_EXIT_USAGE;
+	}
+	if (rev)
+		return revoke_token(rev, json);
+	json_t *a = NULL;
+	int code = ctl_call("GET", "/v1/reader/tokens", NULL, &a, NULL);
+	if (code)
+		return code;
+	if (json) {
+		json_dumpf(a, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(a);
+		return ctl_finish_output();
+	}
+	json_t *list = json_object_get(a, "tokens");
+	if (json_array_size(list) == 0 && isatty(STDOUT_FILENO))
+		printf("no reader tokens (an app's ClientLogin makes one)\n");
+	else if (json_array_size(list))
+		printf("ID\tUSER\tCREATED\tLAST USED\n");
+	size_t i;
+	json_t *o;
+	json_array_foreach(list, i, o) {
+		/* User names come from reader_auth: printed as they are, tabs
+		 * and newlines replaced. */
+		printf("%lld\t", json_integer_value(json_object_get(o, "id")));
+		for (const char *u = json_string_value(json_object_get(o, "user")); u && *u; u++)
+			putchar(*u == '\t' || *u == '\n' || *u == '\r' ? ' ' : *u);
+		putchar('\t');
+		put_time(json_integer_value(json_object_get(o, "created")));
+		putchar('\t');
+		put_time(json_integer_value(json_object_get(o, "last_used")));
+		putchar('\n');
+	}
+	json_decref(a);
+	return ctl_finish_output();
+}

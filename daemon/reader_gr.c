@@ -1,0 +1,249 @@
+/* reader_gr.c — the Google Reader API's routes (docs/reader-api.md,
+ * "Google Reader API"): reader.c hands over every request whose path is
+ * the API's (/accounts/, /reader/, both also under /api/greader.php); here
+ * the call and its parameters are read on the loop, ClientLogin's password
+ * checked, and the rest goes to the store thread (daemon/storeq.h), where
+ * the login token is looked up and the answer built; the loop sends it. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "daemon/api_send.h"
+#include "daemon/feedd.h"
+#include "daemon/reader_auth.h"
+#include "daemon/reader_gr_int.h"
+#include "daemon/storeq.h"
+#include "store/store.h"
+
+void gr_job_free(struct gr_job *j)
+{
+	gr_params_free(&j->p);
+	json_decref(j->json);
+	free(j->text);
+	free(j->user);
+	explicit_bzero(j->tok, sizeof j->tok);
+	free(j);
+}
+
+void gr_fail(struct gr_job *j, int code, const char *msg)
+{
+	j->code = code;
+	j->error = msg;
+	json_decref(j->json);
+	j->json = NULL;
+}
+
+void gr_store_failed(struct gr_job *j, int rc)
+{
+	gr_fail(j, rc == -ECONNRESET ? 503 : 500,
+		rc == -ECONNRESET ? "store unavailable" : "store error");
+}
+
+const char *gr_str(const json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : dflt;
+}
+
+static bool is_write(enum gr_route r)
+{
+	return r == GR_EDIT_TAG || r == GR_MARK_ALL || r == GR_QUICKADD || r == GR_SUB_EDIT;
+}
+
+static void text(struct gr_job *j, const char *s)
+{
+	j->code = 200;
+	j->text = strdup(s);
+	j->tlen = j->text ? strlen(s) : 0;
+	j->ctype = "text/plain; charset=utf-8";
+	if (!j->text)
+		gr_fail(j, 500, "out of memory");
+}
+
+static void login_work(struct store *s, struct gr_job *j)
+{
+	int64_t id = 0;
+	int rc = store_reader_token_add(s, j->hash, j->user, (int64_t)time(NULL), &id);
+	if (rc < 0) {
+		gr_store_failed(j, rc);
+		return;
+	}
+	char buf[256];
+	snprintf(buf, sizeof buf, "SID=%s\nLSID=null\nAuth=%s\n", j->tok, j->tok);
+	text(j, buf);
+	explicit_bzero(buf, sizeof buf);
+}
+
+static void gr_work(struct store *s, void *arg)
+{
+	struct gr_job *j = arg;
+	if (j->route == GR_LOGIN) {
+		login_work(s, j);
+		return;
+	}
+	int rc = store_reader_token_find(s, j->hash, (int64_t)time(NULL), &j->user);
+	if (rc == -ENOENT) {
+		j->deny = true;
+		return;
+	}
+	if (rc < 0) {
+		gr_store_failed(j, rc);
+		return;
+	}
+	if (is_write(j->route) && !j->t_ok) {
+		j->bad_t = true;
+		gr_fail(j, 401, "bad or missing T token: GET /reader/api/0/token");
+		return;
+	}
+	switch (j->route) {
+	case GR_TOKEN:
+		text(j, j->tok);
+		return;
+	case GR_USER_INFO:
+		j->code = 200;
+		j->json = json_pack("{s:s,s:s,s:s,s:s,s:b}", "userId", j->user,
+				    "userName", j->user, "userProfileId", j->user,
+				    "userEmail", j->user, "isBloggerUser", 0);
+		return;
+	default:
+		break;
+	}
+	if (j->route == GR_QUICKADD || j->route == GR_SUB_EDIT) {
+		j->subs_edit = true;    /* on the loop: gr_done */
+		return;
+	}
+	json_t *feeds = NULL;
+	rc = store_reader_feeds(s, j->route == GR_UNREAD_COUNT || j->route == GR_TAG_LIST,
+				&feeds);
+	if (rc < 0) {
+		gr_store_failed(j, rc);
+		return;
+	}
+	j->code = 200;
+	if (j->route == GR_ATOM)
+		gr_atom_work(s, j, feeds);
+	else if (is_write(j->route))
+		gr_write_work(s, j, feeds);
+	else
+		gr_read_work(s, j, feeds);
+	json_decref(feeds);
+}
+
+static void send_text(struct http_conn *c, int code, const char *headers, const char *msg)
+{
+	char body[300];
+	int n = snprintf(body, sizeof body, "%s\n", msg);
+	http_reply(c, code, "text/plain; charset=utf-8", headers, body,
+		   (size_t)n < sizeof body ? (size_t)n : sizeof body - 1);
+}
+
+static void gr_done(void *arg)
+{
+	struct gr_job *j = arg;
+	struct http_conn *c = j->conn;
+	if (c && j->subs_edit) {
+		gr_subs_start(j);       /* the connection's context until answered */
+		return;
+	}
+	if (c) {
+		http_conn_set_ctx(c, NULL);
+		if (j->deny)
+			reader_deny(j->r, c, true);
+		else if (j->json)
+			api_send_json(c, j->code, NULL, json_incref(j->json));
+		else if (j->text)
+			http_reply(c, j->code, j->ctype, NULL, j->text, j->tlen);
+		else
+			send_text(c, j->code ? j->code : 500,
+				  j->bad_t ? "Google-Bad-Token: true\r\n" : NULL,
+				  j->error ? j->error : "error");
+	}
+	gr_job_free(j);
+}
+
+void reader_gr_abort(void *ctx)
+{
+	((struct gr_job *)ctx)->conn = NULL;   /* gr_done frees it */
+}
+
+void reader_gr_request(struct reader_api *r, struct http_conn *c,
+		       const struct http_request *hr)
+{
+	const char *target = hr->target;
+	size_t plen = strcspn(target, "?");
+	const char *query = target[plen] ? target + plen + 1 : NULL;
+	char *path = strndup(target, plen);
+	enum gr_route route = GR__COUNT;
+	char *stream = NULL;
+	int rc = path ? gr_route(path, &route, &stream) : -ENOMEM;
+	free(path);
+	if (rc < 0) {
+		send_text(c, rc == -EINVAL ? 400 : 404, NULL,
+			  rc == -EINVAL ? "bad escape in the path" : "not found");
+		return;
+	}
+	bool get = !strcmp(hr->method_name, "GET"), post = !strcmp(hr->method_name, "POST");
+	if (is_write(route) ? !post : !(get || post)) {
+		free(stream);
+		send_text(c, 405, is_write(route) ? "Allow: POST\r\n" : "Allow: GET, POST\r\n",
+			  "method not allowed");
+		return;
+	}
+	struct gr_job *j = calloc(1, sizeof *j);
+	if (!j) {
+		free(stream);
+		send_text(c, 500, NULL, "out of memory");
+		return;
+	}
+	j->kind = RCTX_GR;
+	j->conn = c;
+	j->r = r;
+	j->route = route;
+	const char *err = gr_params_parse(&j->p, query, post ? hr->body : NULL,
+					  post ? hr->body_len : 0);
+	if (!err && stream) {
+		/* The path's stream, before s=. */
+		free(j->p.s.arg);
+		if (!gr_stream_parse(stream, &j->p.s))
+			err = "not a stream id";
+		j->p.has_s = true;
+	}
+	free(stream);
+	if (err) {
+		send_text(c, 400, NULL, err);
+		gr_job_free(j);
+		return;
+	}
+	if (route == GR_LOGIN) {
+		const char *who = NULL;
+		if (!reader_auth_check_login(r->auth, j->p.email, j->p.passwd, &who) ||
+		    !(j->user = strdup(who)) || gr_token_new(j->tok, j->hash) < 0) {
+			gr_job_free(j);
+			reader_deny(r, c, true);
+			return;
+		}
+		log_info("reader: ClientLogin of %s from %s: a new token", who, http_conn_peer(c));
+	} else {
+		if (!gr_auth_header_hash(hr->authorization, j->hash)) {
+			gr_job_free(j);
+			reader_deny(r, c, true);
+			return;
+		}
+		if (route == GR_TOKEN)
+			gr_write_token(r, j->hash, 0, j->tok);
+		if (is_write(route))
+			j->t_ok = gr_write_token_ok(r, j->hash, j->p.T);
+	}
+	if (is_write(route))
+		log_info("reader: POST %.*s from %s", (int)plen, target, http_conn_peer(c));
+	if (!r->d->storeq || storeq_submit(r->d->storeq, gr_work, gr_done, j) < 0) {
+		send_text(c, 503, "Retry-After: 1\r\n", "not ready");
+		gr_job_free(j);
+		return;
+	}
+	http_conn_set_ctx(c, j);
+}

@@ -1,0 +1,501 @@
+/* reader_gr_stream.c — the Google Reader API's read calls, on the store
+ * thread: a stream's items walked through the store (gr_walk: the stream,
+ * xt, it, c, r, ot, nt), their JSON in FreshRSS's shapes, and the
+ * subscription, tag and unread lists.
+ *
+ * Ids: an item's is its store id (long form in hex, short form decimal);
+ * a feed's stream is "feed/" and its URL; a feed's tags are its labels
+ * (user/-/label/TAG) and every item's of it. Times: timestampUsec is the
+ * time feedd first saw the item, in microseconds, with the id's last six
+ * decimal digits in place of the sub-second part, so that it is unique and
+ * ts= of mark-all-as-read names exactly the items a client saw. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/date.h"
+#include "daemon/reader_gr_int.h"
+#include "store/store.h"
+
+#define SCAN_BATCH 1000
+/* Rows one request looks at before it answers with a continuation. */
+#define SCAN_MAX 20000
+#define STATE "user/-/state/com.google/"
+
+int64_t gr_usec(const struct item_row *row)
+{
+	int64_t t = row->first_seen > 0 ? row->first_seen : row->date > 0 ? row->date : 0;
+	return t * 1000000 + row->id % 1000000;
+}
+
+json_t *gr_feed_named(const json_t *feeds, const char *name)
+{
+	size_t i;
+	json_t *f;
+	json_array_foreach(feeds, i, f)
+		if (!strcmp(gr_str(f, "name", ""), name))
+			return f;
+	return NULL;
+}
+
+json_t *gr_feed_of(json_t *feeds, const struct gr_stream *st)
+{
+	size_t i;
+	json_t *f;
+	json_array_foreach(feeds, i, f)
+		if (!strcmp(gr_str(f, "url", ""), st->arg))
+			return f;
+	/* feed/NUMBER: the feed's store id, as FreshRSS names them. */
+	char *end;
+	long long id = strtoll(st->arg, &end, 10);
+	if (*end || end == st->arg)
+		return NULL;
+	json_array_foreach(feeds, i, f)
+		if (json_integer_value(json_object_get(f, "id")) == id)
+			return f;
+	return NULL;
+}
+
+const char *gr_feed_stream(const json_t *feed, char *buf, size_t size)
+{
+	snprintf(buf, size, "feed/%s", gr_str(feed, "url", ""));
+	return buf;
+}
+
+static bool has_tag(const json_t *feed, const char *tag)
+{
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(feed, "tags"), i, t)
+		if (!strcmp(json_string_value(t), tag))
+			return true;
+	return false;
+}
+
+/* Whether ROW (of FEED) is in ST, as far as the store query did not say. */
+static bool in_stream(const struct item_row *row, const json_t *feed, const struct gr_stream *st)
+{
+	switch (st->kind) {
+	case GRS_READING_LIST:
+		return true;
+	case GRS_STARRED:
+		return row->starred;
+	case GRS_READ:
+		return row->read;
+	case GRS_KEPT_UNREAD:
+		return !row->read;
+	case GRS_LABEL:
+		return feed && has_tag(feed, st->arg);
+	case GRS_FEED:
+		return feed && (!strcmp(gr_str(feed, "url", ""), st->arg) ||
+				json_integer_value(json_object_get(feed, "id")) ==
+				strtoll(st->arg, NULL, 10));
+	default:
+		return false;
+	}
+}
+
+struct walk {
+	const struct gr_params *p;
+	const struct gr_stream *xt, *it;
+	json_t *feeds;
+	bool mark;
+	int n;
+	gr_row_fn fn;
+	void *ud;
+	int got;
+	size_t batch, scanned;
+	int64_t last_scanned, last_handed;
+	bool more;
+	int fn_rc;
+};
+
+static int on_row(const struct item_row *row, void *ud)
+{
+	struct walk *w = ud;
+	w->batch++;
+	w->scanned++;
+	w->last_scanned = row->id;
+	const json_t *feed = gr_feed_named(w->feeds, row->feed ? row->feed : "");
+	const struct gr_params *p = w->p;
+	if (w->xt && in_stream(row, feed, w->xt))
+		return 0;
+	if (w->it && !in_stream(row, feed, w->it))
+		return 0;
+	if ((p->ot && row->first_seen < p->ot) || (p->nt && row->first_seen >= p->nt))
+		return 0;
+	if (w->mark && p->ts && gr_usec(row) > p->ts)
+		return 0;
+	if (w->got == w->n) {
+		w->more = true;
+		return -ECANCELED;
+	}
+	w->got++;
+	w->last_handed = row->id;
+	int rc = w->fn(row, feed, w->ud);
+	if (rc < 0) {
+		w->fn_rc = rc;
+		return rc;
+	}
+	return 0;
+}
+
+int gr_walk(struct store *s, const struct gr_params *p, const struct gr_stream *st,
+	    json_t *feeds, int n, bool mark, gr_row_fn fn, void *ud, int64_t *cont)
+{
+	*cont = 0;
+	struct item_query q = {.since = DATE_NONE, .desc = !p->oldest_first, .limit = SCAN_BATCH};
+	const char *name = NULL;
+	switch (st->kind) {
+	case GRS_NONE:
+	case GRS_READING_LIST:
+		break;
+	case GRS_STARRED:
+		q.starred = true;
+		break;
+	case GRS_READ:
+		q.status = ITEMQ_READ;
+		break;
+	case GRS_KEPT_UNREAD:
+		q.status = ITEMQ_UNREAD;
+		break;
+	case GRS_LABEL:
+		q.tag = st->arg;
+		break;
+	case GRS_FEED: {
+		json_t *f = gr_feed_of(feeds, st);
+		if (!f)
+			return -ENOENT;
+		name = gr_str(f, "name", "");
+		q.feeds = &name;
+		q.nfeeds = 1;
+		break;
+	}
+	default:
+		return 0;               /* a state feedd does not keep: nothing in it */
+	}
+	struct walk w = {.p = p, .feeds = feeds, .mark = mark, .n = n, .fn = fn, .ud = ud};
+	/* xt/it the store query can say itself, else each row is tested. */
+	if (p->xt.kind == GRS_READ && q.status != ITEMQ_READ)
+		q.status = ITEMQ_UNREAD;
+	else if (p->xt.kind == GRS_READ)
+		return 0;
+	else if (p->xt.kind != GRS_NONE)
+		w.xt = &p->xt;
+	if (p->it.kind == GRS_READ && q.status == ITEMQ_ANY)
+		q.status = ITEMQ_READ;
+	else if (p->it.kind == GRS_STARRED)
+		q.starred = true;
+	else if (p->it.kind != GRS_NONE)
+		w.it = &p->it;
+	if (p->c) {
+		if (q.desc)
+			q.before = p->c;
+		else
+			q.after = p->c;
+	}
+	for (;;) {
+		w.batch = 0;
+		int rc = store_items_each(s, &q, on_row, &w, NULL);
+		if (rc == -ECANCELED && !w.fn_rc) {
+			*cont = w.last_handed;
+			return 0;
+		}
+		if (rc < 0)
+			return rc;
+		if (w.batch < (size_t)q.limit)
+			return 0;           /* the store has no more */
+		if (w.scanned >= SCAN_MAX) {
+			/* Enough looked at: the client goes on from here. */
+			*cont = w.last_scanned;
+			return 0;
+		}
+		if (q.desc)
+			q.before = w.last_scanned;
+		else
+			q.after = w.last_scanned;
+	}
+}
+
+/* --- the JSON of an item --- */
+
+static json_t *str_usec(int64_t v)
+{
+	char buf[24];
+	snprintf(buf, sizeof buf, "%" PRId64, v);
+	return json_string(buf);
+}
+
+static json_t *item_json(const struct item_row *r, const json_t *feed)
+{
+	char id[64], fs[1100];
+	gr_item_id_format(r->id, id, sizeof id);
+	json_t *cats = json_array();
+	json_array_append_new(cats, json_string(STATE "reading-list"));
+	json_array_append_new(cats, json_string(r->read ? STATE "read" : STATE "fresh"));
+	if (r->starred)
+		json_array_append_new(cats, json_string(STATE "starred"));
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(feed, "tags"), i, t) {
+		char lab[600];
+		snprintf(lab, sizeof lab, "user/-/label/%s", json_string_value(t));
+		json_array_append_new(cats, json_string_lossy(lab));
+	}
+	const char *content = r->content ? r->content : r->summary ? r->summary : "";
+	const char *url = r->url ? r->url : "";
+	json_t *encs = json_array();
+	json_t *stored = json_loads_or(r->enclosures, json_array());
+	json_t *e;
+	json_array_foreach(stored, i, e) {
+		json_t *o = json_pack("{s:O,s:O}", "href", json_object_get(e, "url"),
+				      "type", json_object_get(e, "type"));
+		json_t *len = json_object_get(e, "length");
+		if (o && json_is_integer(len)) {
+			char b[24];
+			snprintf(b, sizeof b, "%" JSON_INTEGER_FORMAT, json_integer_value(len));
+			json_object_set_new(o, "length", json_string(b));
+		}
+		if (o)
+			json_array_append_new(encs, o);
+	}
+	json_decref(stored);
+	int64_t pub = r->date > 0 ? r->date : r->first_seen;
+	int64_t upd = r->updated_seen > 0 ? r->updated_seen : pub;
+	json_t *j = json_pack("{s:s,s:o,s:o,s:I,s:I,s:o,s:{s:s,s:o},s:[{s:o}],s:[{s:o,s:s}],"
+			      "s:o,s:{s:s,s:o,s:o},s:o,s:o}",
+		"id", id,
+		"crawlTimeMsec", str_usec(r->first_seen * 1000),
+		"timestampUsec", str_usec(gr_usec(r)),
+		"published", (json_int_t)pub,
+		"updated", (json_int_t)upd,
+		"title", json_string_lossy(r->title ? r->title : ""),
+		"summary", "direction", "ltr", "content", json_string_lossy(content),
+		"canonical", "href", json_string_lossy(url),
+		"alternate", "href", json_string_lossy(url), "type", "text/html",
+		"categories", cats,
+		"origin", "streamId", feed ? gr_feed_stream(feed, fs, sizeof fs) : "feed/",
+		"title", json_string_lossy(feed ? gr_str(feed, "title", gr_str(feed, "name", ""))
+						: ""),
+		"htmlUrl", json_string_lossy(feed ? gr_str(feed, "site_url", "") : ""),
+		"author", json_string_lossy(r->author ? r->author : ""),
+		"enclosure", encs);
+	return j;
+}
+
+static int add_item(const struct item_row *row, const json_t *feed, void *ud)
+{
+	json_t *j = item_json(row, feed);
+	if (!j)
+		return -ENOMEM;
+	json_array_append_new(ud, j);
+	return 0;
+}
+
+static int add_ref(const struct item_row *row, const json_t *feed, void *ud)
+{
+	(void)feed;
+	char id[24];
+	snprintf(id, sizeof id, "%" PRId64, row->id);
+	json_array_append_new(ud, json_pack("{s:s,s:[],s:o}", "id", id, "directStreamIds",
+					    "timestampUsec", str_usec(gr_usec(row))));
+	return 0;
+}
+
+static const char *stream_name(const struct gr_stream *st, char *buf, size_t size)
+{
+	switch (st->kind) {
+	case GRS_STARRED: return STATE "starred";
+	case GRS_READ: return STATE "read";
+	case GRS_KEPT_UNREAD: return STATE "kept-unread";
+	case GRS_LABEL: snprintf(buf, size, "user/-/label/%s", st->arg); return buf;
+	case GRS_FEED: snprintf(buf, size, "feed/%s", st->arg); return buf;
+	default: return STATE "reading-list";
+	}
+}
+
+static void stream_contents(struct store *s, struct gr_job *j, json_t *feeds, bool ids)
+{
+	json_t *items = json_array();
+	int64_t cont = 0;
+	int n = j->p.n ? j->p.n : GR_DEFAULT_N;
+	int rc = gr_walk(s, &j->p, &j->p.s, feeds, n, false, ids ? add_ref : add_item, items,
+			 &cont);
+	if (rc < 0) {
+		json_decref(items);
+		if (rc == -ENOENT)
+			gr_fail(j, 404, "no such stream");
+		else
+			gr_store_failed(j, rc);
+		return;
+	}
+	if (ids) {
+		j->json = json_pack("{s:o}", "itemRefs", items);
+	} else {
+		char buf[1100];
+		const char *sid = stream_name(&j->p.s, buf, sizeof buf);
+		json_t *f = j->p.s.kind == GRS_FEED ? gr_feed_of(feeds, &j->p.s) : NULL;
+		j->json = json_pack("{s:s,s:s,s:o,s:I,s:o}", "id", sid, "direction", "ltr",
+			"title", json_string_lossy(f ? gr_str(f, "title", gr_str(f, "name", ""))
+						     : sid),
+			"updated", (json_int_t)time(NULL), "items", items);
+		if (f)
+			json_object_set_new(j->json, "alternate", json_pack("[{s:o,s:s}]",
+				"href", json_string_lossy(gr_str(f, "site_url", "")),
+				"type", "text/html"));
+	}
+	if (j->json && cont) {
+		char c[24];
+		snprintf(c, sizeof c, "%" PRId64, cont);
+		json_object_set_new(j->json, "continuation", json_string(c));
+	}
+}
+
+/* stream/items/contents: the items I= in their order (the ones not stored
+ * left out). */
+static void items_contents(struct store *s, struct gr_job *j, json_t *feeds)
+{
+	json_t *items = json_array();
+	for (size_t i = 0; i < j->p.nids; i++) {
+		int64_t id = j->p.ids[i];
+		struct gr_params none = {0};
+		struct item_query q = {.after = id - 1, .before = id + 1, .since = DATE_NONE,
+				       .limit = 1};
+		struct walk w = {.p = &none, .feeds = feeds, .n = 1, .fn = add_item, .ud = items};
+		int rc = store_items_each(s, &q, on_row, &w, NULL);
+		if (rc < 0 && rc != -ECANCELED) {
+			json_decref(items);
+			gr_store_failed(j, rc);
+			return;
+		}
+	}
+	j->json = json_pack("{s:s,s:s,s:I,s:o}", "id", STATE "reading-list",
+			    "direction", "ltr", "updated", (json_int_t)time(NULL), "items", items);
+}
+
+static json_t *labels_of(const json_t *feed)
+{
+	json_t *cats = json_array();
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(feed, "tags"), i, t) {
+		char lab[600];
+		snprintf(lab, sizeof lab, "user/-/label/%s", json_string_value(t));
+		json_array_append_new(cats, json_pack("{s:o,s:O}", "id", json_string_lossy(lab),
+						      "label", t));
+	}
+	return cats;
+}
+
+static void sub_list(struct gr_job *j, json_t *feeds)
+{
+	json_t *subs = json_array();
+	size_t i;
+	json_t *f;
+	json_array_foreach(feeds, i, f) {
+		char sid[1100];
+		json_array_append_new(subs, json_pack("{s:o,s:o,s:o,s:o,s:o,s:s,s:s}",
+			"id", json_string_lossy(gr_feed_stream(f, sid, sizeof sid)),
+			"title", json_string_lossy(gr_str(f, "title", gr_str(f, "name", ""))),
+			"categories", labels_of(f),
+			"url", json_string_lossy(gr_str(f, "url", "")),
+			"htmlUrl", json_string_lossy(gr_str(f, "site_url", "")),
+			"iconUrl", "", "firstitemmsec", "0"));
+	}
+	j->json = json_pack("{s:o}", "subscriptions", subs);
+}
+
+/* Each tag once, with the unread count of its feeds (FEEDS with counts). */
+static json_t *tag_counts(json_t *feeds)
+{
+	json_t *tags = json_object();
+	size_t i;
+	json_t *f;
+	json_array_foreach(feeds, i, f) {
+		size_t k;
+		json_t *t;
+		json_array_foreach(json_object_get(f, "tags"), k, t) {
+			const char *tag = json_string_value(t);
+			json_int_t n = json_integer_value(json_object_get(tags, tag));
+			json_object_set_new(tags, tag, json_integer(
+				n + json_integer_value(json_object_get(f, "unread"))));
+		}
+	}
+	return tags;
+}
+
+static void tag_list(struct gr_job *j, json_t *feeds)
+{
+	json_t *out = json_array();
+	json_array_append_new(out, json_pack("{s:s}", "id", STATE "starred"));
+	json_t *tags = tag_counts(feeds);
+	const char *tag;
+	json_t *n;
+	json_object_foreach(tags, tag, n) {
+		char lab[600];
+		snprintf(lab, sizeof lab, "user/-/label/%s", tag);
+		json_array_append_new(out, json_pack("{s:o,s:s,s:O}", "id", json_string_lossy(lab),
+						     "type", "folder", "unread_count", n));
+	}
+	json_decref(tags);
+	j->json = json_pack("{s:o}", "tags", out);
+}
+
+static void unread_count(struct gr_job *j, json_t *feeds)
+{
+	json_t *out = json_array();
+	json_int_t total = 0;
+	size_t i;
+	json_t *f;
+	json_array_foreach(feeds, i, f) {
+		char sid[1100];
+		json_int_t n = json_integer_value(json_object_get(f, "unread"));
+		total += n;
+		json_array_append_new(out, json_pack("{s:o,s:I}",
+			"id", json_string_lossy(gr_feed_stream(f, sid, sizeof sid)), "count", n));
+	}
+	json_t *tags = tag_counts(feeds);
+	const char *tag;
+	json_t *n;
+	json_object_foreach(tags, tag, n) {
+		char lab[600];
+		snprintf(lab, sizeof lab, "user/-/label/%s", tag);
+		json_array_append_new(out, json_pack("{s:o,s:O}", "id", json_string_lossy(lab),
+						     "count", n));
+	}
+	json_decref(tags);
+	json_array_append_new(out, json_pack("{s:s,s:I}", "id", STATE "reading-list",
+					     "count", total));
+	j->json = json_pack("{s:I,s:o}", "max", total, "unreadcounts", out);
+}
+
+void gr_read_work(struct store *s, struct gr_job *j, json_t *feeds)
+{
+	switch (j->route) {
+	case GR_SUB_LIST:
+		sub_list(j, feeds);
+		break;
+	case GR_TAG_LIST:
+		tag_list(j, feeds);
+		break;
+	case GR_UNREAD_COUNT:
+		unread_count(j, feeds);
+		break;
+	case GR_STREAM_CONTENTS:
+		stream_contents(s, j, feeds, false);
+		break;
+	case GR_ITEM_IDS:
+		stream_contents(s, j, feeds, true);
+		break;
+	case GR_ITEM_CONTENTS:
+		items_contents(s, j, feeds);
+		break;
+	default:
+		gr_fail(j, 404, "not found");
+	}
+	if (j->code == 200 && !j->json)
+		gr_fail(j, 500, "out of memory");
+}

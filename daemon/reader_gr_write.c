@@ -1,0 +1,157 @@
+/* reader_gr_write.c — the Google Reader API's writes, on the store
+ * thread: edit-tag (read, kept-unread, starred on items by id) and
+ * mark-all-as-read (a stream's unread items, up to ts= or to the newest
+ * item when the call came), through store/readstate.c: the same read and
+ * starred state the Miniflux and socket APIs show. Consumers' cursors are
+ * untouched. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/reader_gr_int.h"
+#include "store/store.h"
+
+/* Marks IDS (N, any number) READ / STARRED, in batches; ids no longer
+ * stored (pruned since the client saw them) are left out rather than
+ * failing the rest. */
+static int mark(struct store *s, int64_t *ids, size_t n, int read, int starred)
+{
+	while (n) {
+		size_t k = n < STORE_MARK_MAX ? n : STORE_MARK_MAX;
+		int64_t missing = 0;
+		int rc = store_items_mark(s, ids, k, read, starred, &missing);
+		if (rc == -ENOENT) {
+			/* Drop MISSING from the batch and try again. */
+			size_t w = 0;
+			for (size_t i = 0; i < k; i++)
+				if (ids[i] != missing)
+					ids[w++] = ids[i];
+			if (w == k)
+				return rc;
+			memmove(ids + w, ids + k, (n - k) * sizeof *ids);
+			n -= k - w;
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		ids += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static const char *tag_effect(const struct gr_stream *t, bool add, int *read, int *starred)
+{
+	switch (t->kind) {
+	case GRS_READ:
+		*read = add;
+		return NULL;
+	case GRS_KEPT_UNREAD:
+		if (add)
+			*read = 0;
+		return NULL;
+	case GRS_STARRED:
+		*starred = add;
+		return NULL;
+	case GRS_OTHER_STATE:       /* tracking-kept-unread, broadcast ...: not kept */
+		return NULL;
+	case GRS_LABEL:
+		return "feedd keeps no labels on items: an item's labels are its feed's tags";
+	default:
+		return "a=/r=: expected a state (user/-/state/com.google/...)";
+	}
+}
+
+static void edit_tag(struct store *s, struct gr_job *j)
+{
+	int read = -1, starred = -1;
+	const char *err = j->p.nids ? NULL : "i: expected item ids";
+	for (size_t i = 0; i < j->p.nrem && !err; i++)
+		err = tag_effect(&j->p.rem[i], false, &read, &starred);
+	/* Additions win over removals of the same state. */
+	for (size_t i = 0; i < j->p.nadd && !err; i++)
+		err = tag_effect(&j->p.add[i], true, &read, &starred);
+	if (err) {
+		gr_fail(j, 400, err);
+		return;
+	}
+	if (read >= 0 || starred >= 0) {
+		int rc = mark(s, j->p.ids, j->p.nids, read, starred);
+		if (rc < 0) {
+			gr_store_failed(j, rc);
+			return;
+		}
+	}
+	j->code = 200;
+	j->text = strdup("OK");
+	j->tlen = 2;
+	j->ctype = "text/plain; charset=utf-8";
+}
+
+struct ids {
+	int64_t *v;
+	size_t n;
+};
+
+static int collect(const struct item_row *row, const json_t *feed, void *ud)
+{
+	(void)feed;
+	struct ids *ids = ud;
+	ids->v[ids->n++] = row->id;
+	return 0;
+}
+
+static void mark_all(struct store *s, struct gr_job *j, json_t *feeds)
+{
+	if (!j->p.has_s || j->p.s.kind == GRS_OTHER_STATE) {
+		gr_fail(j, 400, "s: expected a stream");
+		return;
+	}
+	int64_t last = 0, seq;
+	int rc = store_last_ids(s, &last, &seq);
+	struct gr_params q = {.xt = {.kind = GRS_READ}, .ts = j->p.ts, .c = last + 1};
+	struct ids ids = {calloc(STORE_MARK_MAX, sizeof(int64_t)), 0};
+	if (!ids.v)
+		rc = -ENOMEM;
+	/* Newest first from the newest item when the call came: one that
+	 * arrives meanwhile stays unread. */
+	while (rc == 0) {
+		int64_t cont = 0;
+		ids.n = 0;
+		rc = gr_walk(s, &q, &j->p.s, feeds, STORE_MARK_MAX, true, collect, &ids, &cont);
+		if (rc == 0 && ids.n)
+			rc = mark(s, ids.v, ids.n, 1, -1);
+		if (!cont)
+			break;
+		q.c = cont;
+	}
+	free(ids.v);
+	if (rc == -ENOENT) {
+		gr_fail(j, 404, "no such stream");
+		return;
+	}
+	if (rc < 0) {
+		gr_store_failed(j, rc);
+		return;
+	}
+	j->code = 200;
+	j->text = strdup("OK");
+	j->tlen = 2;
+	j->ctype = "text/plain; charset=utf-8";
+}
+
+void gr_write_work(struct store *s, struct gr_job *j, json_t *feeds)
+{
+	switch (j->route) {
+	case GR_EDIT_TAG:
+		edit_tag(s, j);
+		break;
+	case GR_MARK_ALL:
+		mark_all(s, j, feeds);
+		break;
+	default:
+		gr_fail(j, 501, "not served yet");
+	}
+	if (j->code == 200 && !j->text && !j->json)
+		gr_fail(j, 500, "out of memory");
+}

@@ -1,0 +1,105 @@
+/* sqlite_readtokens.c — the SQLite statements of the Google Reader API's
+ * tokens (store/readtokens.c has the rules). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sqlite/sqlite_int.h"   /* first: its names for store.h's functions */
+#include "store/backend.h"
+
+static sqlite3_stmt *prep(struct sqlite_store *s, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		store_fail(s, rc, "reader tokens");
+		return NULL;
+	}
+	return st;
+}
+
+int sqlite_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id)
+{
+	struct sqlite_store *s = b;
+	sqlite3_stmt *st = prep(s, "INSERT INTO reader_tokens(hash, user, created)"
+				   " VALUES (?1, ?2, ?3)");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "add a reader token");
+	*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int sqlite_token_find(void *b, const char *hash, int64_t now, char **user)
+{
+	struct sqlite_store *s = b;
+	/* The last use is kept to the minute: a busy reader writes once a
+	 * minute, not on every request. */
+	sqlite3_stmt *st = prep(s, "UPDATE reader_tokens SET last_used = ?2"
+				   " WHERE hash = ?1 AND last_used < ?2 - 60");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_READONLY)
+		return store_fail(s, rc, "use a reader token");
+	if (!(st = prep(s, "SELECT user FROM reader_tokens WHERE hash = ?1")))
+		return -EIO;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	int r = 0;
+	if (rc == SQLITE_ROW) {
+		*user = strdup((const char *)sqlite3_column_text(st, 0));
+		r = *user ? 0 : -ENOMEM;
+	} else {
+		r = rc == SQLITE_DONE ? -ENOENT : store_fail(s, rc, "find a reader token");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int sqlite_tokens_json(void *b, json_t **out)
+{
+	struct sqlite_store *s = b;
+	sqlite3_stmt *st = prep(s, "SELECT id, user, created, last_used FROM reader_tokens"
+				   " ORDER BY id");
+	if (!st)
+		return -EIO;
+	json_t *arr = json_array();
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(arr, json_pack("{s:I,s:o,s:I,s:I}",
+			"id", (json_int_t)sqlite3_column_int64(st, 0),
+			"user", json_string_lossy((const char *)sqlite3_column_text(st, 1)),
+			"created", (json_int_t)sqlite3_column_int64(st, 2),
+			"last_used", (json_int_t)sqlite3_column_int64(st, 3)));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return store_fail(s, rc, "list reader tokens");
+	}
+	*out = arr;
+	return 0;
+}
+
+int sqlite_token_revoke(void *b, int64_t id)
+{
+	struct sqlite_store *s = b;
+	sqlite3_stmt *st = prep(s, "DELETE FROM reader_tokens WHERE id = ?1");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "revoke a reader token");
+	return sqlite3_changes(s->db) ? 0 : -ENOENT;
+}

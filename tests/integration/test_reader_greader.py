@@ -1,0 +1,619 @@
+"""The Google Reader API on the reader listener (issue 25), against the
+real daemon and loopback fixture feeds: ClientLogin and its tokens (random,
+stored hashed, surviving restarts, revocable), GoogleLogin auth on every
+call and T on writes, the read calls in FreshRSS's shapes, the quirks apps
+tripped on (each test named after it), the id mapping both ways, paging
+with c, the Atom stream, edit-tag and mark-all-as-read sharing the read
+state with the Miniflux and socket APIs."""
+import base64
+import calendar
+import hashlib
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import tempfile
+import time
+import unittest
+import urllib.parse
+import xml.etree.ElementTree as ET
+
+from fixture_server import FixtureServer
+from harness import Feedd, wait_until
+from pgstore import Store, psql, PG
+
+CONF = """[daemon]
+host_gap = 0s
+reader_listen = 127.0.0.1:{port}
+reader_auth = {auth}
+{store}
+[defaults]
+interval = 1h
+min_interval = 1s
+allow_private = yes
+
+[feed alpha]
+url = {a}
+tags = news
+
+[feed beta]
+url = {b}
+tags = news, tech
+"""
+
+READ = "user/-/state/com.google/read"
+STARRED = "user/-/state/com.google/starred"
+READING = "user/-/state/com.google/reading-list"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def epoch(rfc3339):
+    return calendar.timegm(time.strptime(rfc3339, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+def items_of(name, n):
+    return [{"guid": "%s-%d" % (name, i), "title": "%s title %d" % (name, i),
+             "link": "http://example.org/%s/%d" % (name, i),
+             "description": "<p>%s body %d</p>" % (name, i),
+             "published": "Mon, 0%d Jan 2024 10:00:00 GMT" % i} for i in range(1, n + 1)]
+
+
+class GR:
+    """A Google Reader API client over plain http.client."""
+
+    def __init__(self, port, prefix=""):
+        self.port = port
+        self.prefix = prefix
+        self.auth = None
+
+    def call(self, method, path, params=(), body=None, auth=True, headers=None):
+        url = self.prefix + path
+        if params and method == "GET":
+            url += "?" + urllib.parse.urlencode(list(params))
+        h = dict(headers or {})
+        if auth and self.auth:
+            h["Authorization"] = "GoogleLogin auth=" + self.auth
+        if method == "POST" and body is None:
+            body = urllib.parse.urlencode(list(params))
+        if body is not None:
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        c.request(method, url, body=body, headers=h)
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, dict(r.getheaders()), data
+
+    def get(self, path, *params, **kw):
+        return self.call("GET", path, params, **kw)
+
+    def json(self, path, *params):
+        st, _, data = self.get(path, ("output", "json"), *params)
+        assert st == 200, (path, st, data)
+        return json.loads(data)
+
+    def login(self, user="alice", password="s3cret"):
+        st, _, data = self.call("POST", "/accounts/ClientLogin",
+                                [("Email", user), ("Passwd", password)], auth=False)
+        if st == 200:
+            self.auth = re.search(rb"^Auth=(\S+)$", data, re.M).group(1).decode()
+        return st, data
+
+    def token(self):
+        st, _, data = self.get("/reader/api/0/token")
+        assert st == 200, (st, data)
+        return data.decode()
+
+    def write(self, path, *params, T=True):
+        p = list(params)
+        if T:
+            p.append(("T", self.token()))
+        return self.call("POST", path, p)
+
+
+class GReaderBase(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = FixtureServer().start()
+        cls.srv.set_feed("alpha", items=items_of("alpha", 5), title="Alpha Feed")
+        cls.srv.set_feed("beta", items=items_of("beta", 3), title="Beta Feed")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="feedd-greader-")
+        self.authfile = os.path.join(self.tmp, "reader.auth")
+        with open(self.authfile, "w") as f:
+            f.write("alice:s3cret\n")
+        os.chmod(self.authfile, 0o600)
+        self.port = free_port()
+        self.store = Store("greader")
+        self.a_url = self.srv.url("/feed/alpha")
+        self.b_url = self.srv.url("/feed/beta")
+        self.d = Feedd(CONF.format(port=self.port, auth=self.authfile, store=self.store.line,
+                                   a=self.a_url, b=self.b_url))
+        for name, n in (("alpha", 5), ("beta", 3)):
+            self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)
+            self.assertTrue(wait_until(
+                lambda: self.d.get("/v1/feeds/" + name).json().get("items") == n))
+        self.gr = GR(self.port)
+        self.assertEqual(self.gr.login()[0], 200)
+
+    def tearDown(self):
+        self.d.cleanup()
+        self.store.drop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def store_items(self, q=""):
+        return self.d.get("/v1/items?limit=1000" + q).json()["items"]
+
+    def ids(self, stream, *params):
+        j = self.gr.json("/reader/api/0/stream/items/ids", ("s", stream), ("n", "1000"),
+                         *params)
+        return [int(r["id"]) for r in j["itemRefs"]]
+
+    def contents(self, stream, *params):
+        return self.gr.json("/reader/api/0/stream/contents/" +
+                            urllib.parse.quote(stream, safe=""), ("n", "1000"), *params)
+
+    def mark(self, ids, add=READ, remove=None):
+        p = [("i", str(i)) for i in ids]
+        if add:
+            p.append(("a", add))
+        if remove:
+            p.append(("r", remove))
+        st, _, body = self.gr.write("/reader/api/0/edit-tag", *p)
+        self.assertEqual((st, body), (200, b"OK"))
+
+
+class Auth(GReaderBase):
+    def test_client_login_answers_sid_lsid_auth_and_stores_only_a_hash(self):
+        gr = GR(self.port)
+        st, body = gr.login()
+        self.assertEqual(st, 200)
+        lines = body.decode().splitlines()
+        self.assertEqual([l.split("=")[0] for l in lines], ["SID", "LSID", "Auth"])
+        self.assertRegex(gr.auth, r"^[0-9a-f]{64}$")
+        self.assertNotEqual(gr.auth, self.gr.auth)     # random, one per login
+        digest = hashlib.sha256(gr.auth.encode()).hexdigest()
+        if self.store.db:
+            uri = PG + ("&" if "?" in PG else "?") + "dbname=" + self.store.db
+            rows = psql(uri, "SELECT hash FROM reader_tokens").split()
+        else:
+            db = sqlite3.connect(os.path.join(self.d.state_dir, "feedd.db"))
+            rows = [r[0] for r in db.execute("SELECT hash FROM reader_tokens")]
+            dump = "\n".join(db.iterdump())
+            db.close()
+            self.assertNotIn(gr.auth, dump)
+        self.assertIn(digest, rows)
+        self.assertEqual(len(rows), 2)
+
+    def test_wrong_password_is_401_after_a_growing_delay(self):
+        gr = GR(self.port)
+        t0 = time.monotonic()
+        st, body = gr.login(password="wrong")
+        t1 = time.monotonic()
+        self.assertEqual((st, body), (401, b"Error=BadAuthentication\n"))
+        st, _ = gr.login(user="mallory", password="s3cret")
+        t2 = time.monotonic()
+        self.assertEqual(st, 401)
+        self.assertGreaterEqual(t1 - t0, 0.09)
+        self.assertGreaterEqual(t2 - t1, 0.19)          # doubled
+        self.assertIn("bad or missing credentials", self.d.read_log())
+
+    def test_every_call_needs_googlelogin_auth(self):
+        for headers in ({}, {"Authorization": "GoogleLogin auth=" + "0" * 64},
+                        {"Authorization": "Basic " + base64.b64encode(b"alice:s3cret").decode()}):
+            st, _, body = self.gr.get("/reader/api/0/subscription/list", auth=False,
+                                      headers=headers)
+            self.assertEqual(st, 401, headers)
+        st, _, _ = self.gr.get("/reader/api/0/subscription/list")
+        self.assertEqual(st, 200)
+
+    def test_token_survives_a_restart(self):
+        self.d.stop()
+        self.d.start()
+        st, _, body = self.gr.get("/reader/api/0/user-info")
+        self.assertEqual(st, 200)
+        self.assertEqual(json.loads(body)["userName"], "alice")
+
+    def test_feedctl_reader_tokens_lists_and_revokes(self):
+        other = GR(self.port)
+        self.assertEqual(other.login()[0], 200)
+        r = self.d.feedctl("reader", "tokens", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        tokens = json.loads(r.stdout)["tokens"]
+        self.assertEqual([t["user"] for t in tokens], ["alice", "alice"])
+        self.assertNotIn(self.gr.auth.encode(), r.stdout)
+        self.assertNotIn(hashlib.sha256(self.gr.auth.encode()).hexdigest().encode(), r.stdout)
+        r = self.d.feedctl("reader", "tokens")
+        self.assertEqual(r.stdout.splitlines()[0], b"ID\tUSER\tCREATED\tLAST USED")
+        self.assertEqual(len(r.stdout.splitlines()), 3)
+        # The first token (self.gr's) revoked: it gets 401, the other not.
+        r = self.d.feedctl("reader", "tokens", "--revoke", str(tokens[0]["id"]))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.gr.get("/reader/api/0/user-info")[0], 401)
+        self.assertEqual(other.get("/reader/api/0/user-info")[0], 200)
+        r = self.d.feedctl("reader", "tokens", "--revoke", str(tokens[0]["id"]))
+        self.assertEqual(r.returncode, 4, r.stdout)
+        r = self.d.feedctl("reader", "tokens", "--revoke", "abc")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(len(json.loads(self.d.feedctl("reader", "tokens", "--json").stdout)
+                             ["tokens"]), 1)
+
+    def test_writes_need_the_T_token(self):
+        first = self.ids(READING)[0]
+        st, h, body = self.gr.write("/reader/api/0/edit-tag", ("i", str(first)), ("a", READ),
+                                    T=False)
+        self.assertEqual(st, 401)
+        self.assertEqual(h.get("Google-Bad-Token"), "true")
+        st, _, _ = self.gr.call("POST", "/reader/api/0/edit-tag",
+                                [("i", str(first)), ("a", READ), ("T", "x" * 40)])
+        self.assertEqual(st, 401)
+        self.assertFalse(self.store_items("&status=read"))
+        self.mark([first])
+        self.assertEqual([i["id"] for i in self.store_items("&status=read")], [first])
+        # GET is no way to write.
+        st, h, _ = self.gr.get("/reader/api/0/edit-tag", ("i", str(first)), ("a", READ))
+        self.assertEqual(st, 405)
+
+    def test_freshrss_prefix_and_extra_slashes(self):
+        for prefix, path in (("/api/greader.php", "/reader/api/0/user-info"),
+                             ("/api/greader.php/", "/reader/api/0/user-info"),
+                             ("", "//reader//api/0/user-info/")):
+            gr = GR(self.port, prefix)
+            self.assertEqual(gr.login()[0], 200, prefix)
+            st, _, body = gr.get(path)
+            self.assertEqual(st, 200, (prefix, path))
+            self.assertEqual(json.loads(body)["userId"], "alice")
+
+
+class Reads(GReaderBase):
+    def test_subscription_and_tag_lists(self):
+        subs = self.gr.json("/reader/api/0/subscription/list")["subscriptions"]
+        got = {s["id"]: s for s in subs}
+        self.assertEqual(set(got), {"feed/" + self.a_url, "feed/" + self.b_url})
+        a = got["feed/" + self.a_url]
+        self.assertEqual(a["title"], "Alpha Feed")
+        self.assertEqual(a["url"], self.a_url)
+        self.assertEqual(a["categories"], [{"id": "user/-/label/news", "label": "news"}])
+        self.assertEqual({c["label"] for c in got["feed/" + self.b_url]["categories"]},
+                         {"news", "tech"})
+        tags = {t["id"]: t for t in self.gr.json("/reader/api/0/tag/list")["tags"]}
+        self.assertEqual(set(tags), {STARRED, "user/-/label/news", "user/-/label/tech"})
+        self.assertEqual(tags["user/-/label/news"]["unread_count"], 8)
+
+    def test_canonical_and_a_default_stream(self):
+        # Fluent Reader: stream/contents with no stream is the reading list,
+        # and every item has canonical.
+        st, _, body = self.gr.get("/reader/api/0/stream/contents", ("n", "50"))
+        self.assertEqual(st, 200)
+        j = json.loads(body)
+        self.assertEqual(j["id"], READING)
+        self.assertEqual(len(j["items"]), 8)
+        self.assertNotIn("continuation", j)
+        byid = {i["id"]: i for i in self.store_items()}
+        for it in j["items"]:
+            m = re.fullmatch(r"tag:google\.com,2005:reader/item/([0-9a-f]{16})", it["id"])
+            self.assertIsNotNone(m, it["id"])
+            stored = byid[int(m.group(1), 16)]
+            self.assertEqual(it["canonical"], [{"href": stored["url"]}])
+            self.assertEqual(it["alternate"][0]["href"], stored["url"])
+            self.assertEqual(it["title"], stored["title"])
+            self.assertEqual(it["summary"]["content"], stored["summary"])
+            self.assertIsInstance(it["timestampUsec"], str)
+            self.assertIsInstance(it["crawlTimeMsec"], str)
+            self.assertEqual(int(it["crawlTimeMsec"]), epoch(stored["first_seen"]) * 1000)
+            self.assertEqual(int(it["timestampUsec"]) // 1000000, epoch(stored["first_seen"]))
+            feed_url = self.a_url if stored["feed"] == "alpha" else self.b_url
+            self.assertEqual(it["origin"]["streamId"], "feed/" + feed_url)
+            self.assertIn(READING, it["categories"])
+            self.assertIn("user/-/label/news", it["categories"])
+            self.assertNotIn(READ, it["categories"])
+        # Newest first by default, oldest first with r=o.
+        ids = [int(i["id"][-16:], 16) for i in j["items"]]
+        self.assertEqual(ids, sorted(ids, reverse=True))
+        j = self.contents(READING, ("r", "o"))
+        self.assertEqual([int(i["id"][-16:], 16) for i in j["items"]], sorted(ids))
+
+    def test_continuation_is_a_string_and_c_pages(self):
+        # Reeder: continuation must be a string.
+        seen, c, pages = [], None, 0
+        while True:
+            params = [("n", "3")] + ([("c", c)] if c else [])
+            j = self.gr.json("/reader/api/0/stream/contents/" + READING, *params)
+            seen += [int(i["id"][-16:], 16) for i in j["items"]]
+            pages += 1
+            c = j.get("continuation")
+            if c is None:
+                break
+            self.assertIsInstance(c, str)
+        self.assertEqual(pages, 3)
+        self.assertEqual(seen, sorted({i["id"] for i in self.store_items()}, reverse=True))
+        # stream/items/ids pages the same way, oldest first too.
+        seen, c = [], None
+        while True:
+            params = [("s", READING), ("n", "5"), ("r", "o")] + ([("c", c)] if c else [])
+            j = self.gr.json("/reader/api/0/stream/items/ids", *params)
+            seen += [int(r["id"]) for r in j["itemRefs"]]
+            c = j.get("continuation")
+            if c is None:
+                break
+            self.assertIsInstance(c, str)
+        self.assertEqual(seen, sorted(i["id"] for i in self.store_items()))
+
+    def test_stream_items_ids_for_feed_streams(self):
+        # NetNewsWire got a 500 for feed/ streams.
+        for url, name in ((self.a_url, "alpha"), (self.b_url, "beta")):
+            got = self.ids("feed/" + url)
+            want = [i["id"] for i in self.store_items("&feed=" + name)]
+            self.assertEqual(sorted(got), sorted(want))
+        self.assertEqual(len(self.ids("user/-/label/tech")), 3)
+        self.assertEqual(len(self.ids("user/-/label/news")), 8)
+        st, _, _ = self.gr.get("/reader/api/0/stream/items/ids", ("s", "feed/http://nope/"))
+        self.assertEqual(st, 404)
+
+    def test_xt_read_is_honoured_in_every_stream(self):
+        # RSS Guard showed read items as unread against another server.
+        alpha = sorted(i["id"] for i in self.store_items("&feed=alpha"))
+        beta = sorted(i["id"] for i in self.store_items("&feed=beta"))
+        read = [alpha[0], alpha[1], beta[0]]
+        self.mark(read)
+        self.mark([alpha[0], beta[1]], add=STARRED)
+        streams = {READING: alpha + beta, "feed/" + self.a_url: alpha,
+                   "feed/" + self.b_url: beta, "user/-/label/news": alpha + beta,
+                   "user/-/label/tech": beta, STARRED: [alpha[0], beta[1]], READ: read}
+        for stream, members in streams.items():
+            want = sorted(set(members) - set(read))
+            self.assertEqual(sorted(self.ids(stream, ("xt", READ))), want, stream)
+            got = self.contents(stream, ("xt", READ))["items"]
+            self.assertEqual(sorted(int(i["id"][-16:], 16) for i in got), want, stream)
+            for i in got:
+                self.assertNotIn(READ, i["categories"])
+            # Without xt, the read ones are there, marked read.
+            got = self.contents(stream)["items"]
+            self.assertEqual(sorted(int(i["id"][-16:], 16) for i in got), sorted(members))
+            for i in got:
+                self.assertEqual(READ in i["categories"], int(i["id"][-16:], 16) in read)
+        # it= keeps only a state; xt= a label drops a feed's.
+        self.assertEqual(sorted(self.ids(READING, ("it", STARRED))), sorted([alpha[0], beta[1]]))
+        self.assertEqual(sorted(self.ids(READING, ("xt", "user/-/label/tech"))), alpha)
+        # ot / nt: seconds of the time first seen.
+        first_seen = min(epoch(i["first_seen"]) for i in self.store_items())
+        self.assertEqual(self.ids(READING, ("ot", str(first_seen + 3600))), [])
+        self.assertEqual(self.ids(READING, ("nt", str(first_seen))), [])
+        self.assertEqual(len(self.ids(READING, ("ot", str(first_seen)))), 8)
+
+    def test_id_mapping_both_ways(self):
+        items = self.store_items()
+        i0, i1 = items[0]["id"], items[1]["id"]
+        long0 = "tag:google.com,2005:reader/item/%016x" % i0
+        st, _, body = self.gr.call("POST", "/reader/api/0/stream/items/contents",
+                                   [("i", long0), ("i", str(i1)), ("i", "999999")])
+        self.assertEqual(st, 200)
+        got = json.loads(body)["items"]
+        self.assertEqual([g["id"] for g in got],
+                         [long0, "tag:google.com,2005:reader/item/%016x" % i1])
+        self.assertEqual(got[1]["title"], items[1]["title"])
+        # edit-tag takes both forms; the socket and Miniflux APIs see it.
+        p = [("i", long0), ("i", str(i1)), ("a", STARRED)]
+        st, _, body = self.gr.write("/reader/api/0/edit-tag", *p)
+        self.assertEqual((st, body), (200, b"OK"))
+        self.assertEqual(sorted(i["id"] for i in self.store_items("&starred=true")),
+                         sorted([i0, i1]))
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        c.request("GET", "/v1/entries?starred=true", headers={
+            "Authorization": "Basic " + base64.b64encode(b"alice:s3cret").decode()})
+        mf = json.loads(c.getresponse().read())
+        c.close()
+        self.assertEqual(sorted(e["id"] for e in mf["entries"]), sorted([i0, i1]))
+        # And back: read on the socket API shows in the Reader API.
+        self.assertEqual(self.d.post("/v1/items/state",
+                                     body=json.dumps({"ids": [i0], "read": True})).status, 200)
+        got = self.contents("feed/" + (self.a_url if items[0]["feed"] == "alpha"
+                                       else self.b_url))["items"]
+        it = [g for g in got if g["id"] == long0][0]
+        self.assertIn(READ, it["categories"])
+        self.assertIn(STARRED, it["categories"])
+        for bad in ("tag:google.com,2005:reader/item/xyz", "0", "-5", "12abc"):
+            st, _, _ = self.gr.call("POST", "/reader/api/0/stream/items/contents",
+                                    [("i", bad)])
+            self.assertEqual(st, 400, bad)
+
+    def test_unread_counts_agree_with_mark_all_as_read(self):
+        # Read You: the counts after mark-all-as-read.
+        def counts():
+            j = self.gr.json("/reader/api/0/unread-count")
+            return {u["id"]: u["count"] for u in j["unreadcounts"]}
+        c = counts()
+        self.assertEqual(c[READING], 8)
+        self.assertEqual(c["feed/" + self.a_url], 5)
+        self.assertEqual(c["user/-/label/tech"], 3)
+        st, _, body = self.gr.write("/reader/api/0/mark-all-as-read", ("s", "feed/" + self.a_url))
+        self.assertEqual((st, body), (200, b"OK"))
+        c = counts()
+        self.assertEqual((c[READING], c["feed/" + self.a_url], c["feed/" + self.b_url]), (3, 0, 3))
+        self.assertEqual(len(self.ids(READING, ("xt", READ))), 3)
+        self.assertEqual(len(self.store_items("&status=unread")), 3)
+        # ts=: only the items up to that time.
+        beta = self.contents("feed/" + self.b_url, ("r", "o"))["items"]
+        ts = beta[1]["timestampUsec"]
+        st, _, _ = self.gr.write("/reader/api/0/mark-all-as-read", ("s", "user/-/label/tech"),
+                                 ("ts", ts))
+        self.assertEqual(st, 200)
+        self.assertEqual(counts()[READING], 1)
+        left = self.ids(READING, ("xt", READ))
+        self.assertEqual(left, [int(beta[2]["id"][-16:], 16)])
+        st, _, _ = self.gr.write("/reader/api/0/mark-all-as-read", ("s", READING))
+        self.assertEqual(counts()[READING], 0)
+
+    def test_atom_stream_states_as_categories(self):
+        alpha = sorted(i["id"] for i in self.store_items("&feed=alpha"))
+        self.mark([alpha[-1]])
+        path = "/reader/atom/" + urllib.parse.quote("feed/" + self.a_url, safe="")
+        st, h, body = self.gr.get(path, ("n", "2"))
+        self.assertEqual(st, 200)
+        self.assertTrue(h["Content-Type"].startswith("application/atom+xml"))
+        root = ET.fromstring(body)
+        self.assertEqual(root.find(ATOM + "title").text, "Alpha Feed")
+        entries = root.findall(ATOM + "entry")
+        self.assertEqual(len(entries), 2)
+        cont = root.find("{http://www.google.com/schemas/reader/atom/}continuation").text
+        self.assertEqual(int(cont), alpha[-2])
+        first = entries[0]
+        self.assertEqual(first.find(ATOM + "id").text,
+                         "tag:google.com,2005:reader/item/%016x" % alpha[-1])
+        cats = {(c.get("term"), c.get("label")) for c in first.findall(ATOM + "category")
+                if c.get("scheme") == "http://www.google.com/reader/"}
+        self.assertIn((READ, "read"), cats)
+        self.assertIn(("user/-/label/news", "news"), cats)
+        labels = {c.get("label") for c in entries[1].findall(ATOM + "category")}
+        self.assertIn("fresh", labels)
+        self.assertNotIn("read", labels)
+        # Items without a stream: the reading list.
+        st, _, body = self.gr.get("/reader/atom", ("n", "100"), ("xt", READ))
+        self.assertEqual(len(ET.fromstring(body).findall(ATOM + "entry")), 7)
+
+
+class Subscriptions(GReaderBase):
+    def dropin(self):
+        p = self.d.config + ".d/reader.conf"
+        if not os.path.exists(p):
+            return None
+        with open(p) as f:
+            return f.read()
+
+    def subs(self):
+        return {s["id"]: s for s in
+                self.gr.json("/reader/api/0/subscription/list")["subscriptions"]}
+
+    def test_quickadd_writes_a_dropin_and_reloads(self):
+        self.srv.set_feed("gamma", items=items_of("gamma", 2), title="Gamma Feed")
+        url = self.srv.url("/feed/gamma")
+        st, _, body = self.gr.write("/reader/api/0/subscription/quickadd", ("quickadd", url))
+        self.assertEqual(st, 200, body)
+        j = json.loads(body)
+        self.assertEqual((j["numResults"], j["streamId"]), (1, "feed/" + url))
+        name = j["streamName"]
+        self.assertIn("[feed %s]" % name, self.dropin())
+        self.assertIn("feed/" + url, self.subs())
+        self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)
+        self.assertTrue(wait_until(lambda: len(self.ids("feed/" + url)) == 2))
+        # Again: the same feed, nothing written.
+        before = self.dropin()
+        st, _, body = self.gr.write("/reader/api/0/subscription/quickadd",
+                                    ("quickadd", "feed/" + url))
+        self.assertEqual((st, json.loads(body)["streamName"]), (200, name))
+        self.assertEqual(self.dropin(), before)
+        # The main file was not touched.
+        with open(self.d.config) as f:
+            self.assertNotIn("gamma", f.read())
+
+    def test_subscribe_with_title_and_label_then_unsubscribe(self):
+        self.srv.set_feed("delta", items=items_of("delta", 1))
+        url = self.srv.url("/feed/delta")
+        title = "Delta\n[feed evil]\nexec = rm -rf /"
+        st, _, body = self.gr.write("/reader/api/0/subscription/edit", ("ac", "subscribe"),
+                                    ("s", "feed/" + url), ("t", title),
+                                    ("a", "user/-/label/news"))
+        self.assertEqual((st, body), (200, b"OK"))
+        text = self.dropin()
+        self.assertEqual(len(re.findall(r"^\[feed ", text, re.M)), 1)
+        # The title is one comment line; the name a slug of it.
+        self.assertIsNone(re.search(r"^\[feed evil\]", text, re.M))
+        self.assertIsNone(re.search(r"^exec", text, re.M))
+        self.assertIn("\n# title: Delta [feed evil] exec = rm -rf /\n", text)
+        sub = self.subs()["feed/" + url]
+        self.assertEqual(sub["categories"], [{"id": "user/-/label/news", "label": "news"}])
+        # The daemon reads the config as valid: a reload takes it.
+        self.assertEqual(self.d.post("/v1/reload").status, 200)
+        st, _, body = self.gr.write("/reader/api/0/subscription/edit", ("ac", "unsubscribe"),
+                                    ("s", "feed/" + url))
+        self.assertEqual((st, body), (200, b"OK"))
+        self.assertNotIn("feed/" + url, self.subs())
+        self.assertIsNone(re.search(r"^\[feed ", self.dropin(), re.M))
+        # A feed of the main file: taken out of it, the rest as it was.
+        with open(self.d.config) as f:
+            main = f.read()
+        st, _, body = self.gr.write("/reader/api/0/subscription/edit", ("ac", "unsubscribe"),
+                                    ("s", "feed/" + self.b_url))
+        self.assertEqual((st, body), (200, b"OK"))
+        with open(self.d.config) as f:
+            after = f.read()
+        self.assertEqual(after.rstrip(), main[:main.index("[feed beta]")].rstrip())
+        self.assertEqual(set(self.subs()), {"feed/" + self.a_url})
+        st, _, body = self.gr.write("/reader/api/0/subscription/edit", ("ac", "unsubscribe"),
+                                    ("s", "feed/" + self.b_url))
+        self.assertEqual(st, 400)
+
+    def test_enclosures_in_json_and_atom(self):
+        rss = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Pod</title>'
+               '<link>http://example.org/pod</link><item><guid>ep1</guid><title>Episode 1'
+               '</title><link>http://example.org/pod/1</link><enclosure '
+               'url="http://example.org/pod/1.mp3" type="audio/mpeg" length="1234"/>'
+               '</item></channel></rss>')
+        self.srv.set_site({"/pod.xml": {"body": rss, "content_type": "application/rss+xml"}})
+        try:
+            url = self.srv.url("/pod.xml")
+            st, _, body = self.gr.write("/reader/api/0/subscription/quickadd",
+                                        ("quickadd", url))
+            self.assertEqual(st, 200, body)
+            name = json.loads(body)["streamName"]
+            self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)
+            self.assertTrue(wait_until(lambda: len(self.ids("feed/" + url)) == 1))
+        finally:
+            self.srv.set_site(None)
+        it = self.contents("feed/" + url)["items"][0]
+        self.assertEqual(it["enclosure"], [{"href": "http://example.org/pod/1.mp3",
+                                            "type": "audio/mpeg", "length": "1234"}])
+        st, _, body = self.gr.get("/reader/atom/" + urllib.parse.quote("feed/" + url, safe=""))
+        links = ET.fromstring(body).find(ATOM + "entry").findall(ATOM + "link")
+        self.assertIn(("enclosure", "http://example.org/pod/1.mp3", "audio/mpeg", "1234"),
+                      [(l.get("rel"), l.get("href"), l.get("type"), l.get("length"))
+                       for l in links])
+
+    def test_an_unwritable_dropin_is_refused_clearly(self):
+        # As root no mode stops a write: a directory where reader.conf
+        # goes (the config reader skips it) makes the write fail as a
+        # read-only /etc does under systemd.
+        os.makedirs(self.d.config + ".d/reader.conf")
+        st, _, body = self.gr.write("/reader/api/0/subscription/quickadd",
+                                    ("quickadd", "http://example.org/feed"))
+        self.assertEqual(st, 403, body)
+        self.assertIn(b"cannot write " + (self.d.config + ".d/reader.conf").encode(), body)
+        self.assertIn(b"ReadWritePaths=", body)
+        self.assertIn("subscription edit refused", self.d.read_log())
+        self.assertEqual(len(self.subs()), 2)
+
+    def test_subscription_edits_refuse_what_the_editor_refuses(self):
+        for bad in ("javascript:alert(1)", "http://a b/", "ftp://example.org/x",
+                    "http://example.org/\nexec = x"):
+            st, _, body = self.gr.write("/reader/api/0/subscription/quickadd",
+                                        ("quickadd", bad))
+            self.assertEqual(st, 400, bad)
+            self.assertIn(b"refused: url", body)
+        st, _, body = self.gr.write("/reader/api/0/subscription/edit", ("ac", "edit"),
+                                    ("s", "feed/" + self.a_url), ("t", "New"))
+        self.assertEqual(st, 400)
+        st, _, _ = self.gr.write("/reader/api/0/subscription/quickadd",
+                                 ("quickadd", "http://example.org/"), T=False)
+        self.assertEqual(st, 401)
+        self.assertIsNone(self.dropin())
+        self.assertEqual(len(self.subs()), 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
