@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "core/date.h"
+#include "daemon/reader_content.h"
 #include "daemon/reader_gr_int.h"
 
 #define SCHEME "http://www.google.com/reader/"
@@ -95,12 +96,13 @@ static int entry(const struct item_row *r, const json_t *feed, void *ud)
 		fputs("\"/>", f);
 	}
 	json_decref(encs);
-	const char *content = r->content ? r->content : r->summary;
-	if (content) {
+	char *content = reader_entry_content(r);   /* sanitized */
+	if (content && *content) {
 		fputs("<content type=\"html\">", f);
 		esc(f, content);
 		fputs("</content>", f);
 	}
+	free(content);
 	if (r->author) {
 		fputs("<author><name>", f);
 		esc(f, r->author);

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "core/date.h"
+#include "daemon/reader_content.h"
 #include "daemon/reader_gr_int.h"
 #include "store/store.h"
 
@@ -245,7 +246,7 @@ static json_t *item_json(const struct item_row *r, const json_t *feed)
 		snprintf(lab, sizeof lab, "user/-/label/%s", json_string_value(t));
 		json_array_append_new(cats, json_string_lossy(lab));
 	}
-	const char *content = r->content ? r->content : r->summary ? r->summary : "";
+	char *content = reader_entry_content(r);   /* sanitized */
 	const char *url = r->url ? r->url : "";
 	json_t *encs = json_array();
 	json_t *stored = json_loads_or(r->enclosures, json_array());
@@ -273,7 +274,7 @@ static json_t *item_json(const struct item_row *r, const json_t *feed)
 		"published", (json_int_t)pub,
 		"updated", (json_int_t)upd,
 		"title", json_string_lossy(r->title ? r->title : ""),
-		"summary", "direction", "ltr", "content", json_string_lossy(content),
+		"summary", "direction", "ltr", "content", json_string_lossy(content ? content : ""),
 		"canonical", "href", json_string_lossy(url),
 		"alternate", "href", json_string_lossy(url), "type", "text/html",
 		"categories", cats,
@@ -283,6 +284,7 @@ static json_t *item_json(const struct item_row *r, const json_t *feed)
 		"htmlUrl", json_string_lossy(feed ? gr_str(feed, "site_url", "") : ""),
 		"author", json_string_lossy(r->author ? r->author : ""),
 		"enclosure", encs);
+	free(content);
 	return j;
 }
 

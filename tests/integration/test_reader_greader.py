@@ -488,6 +488,31 @@ class Reads(GReaderBase):
         self.assertEqual(len(ET.fromstring(body).findall(ATOM + "entry")), 7)
 
 
+    def test_entry_content_is_sanitized_in_json_and_atom(self):
+        # The store keeps what the feed said; both Reader API outputs hand
+        # the app HTML it can render (daemon/reader_content.h).
+        html = '<p onclick="steal()">hi<script>alert(1)</script> <a href="javascript:x()">x</a></p>'
+        self.srv.set_feed("evil", items=[{"guid": "e-1", "title": "e one",
+                                          "link": "http://example.org/e/1",
+                                          "description": html}])
+        e_url = self.srv.url("/feed/evil")
+        self.d.write_config(CONF.format(port=self.port, auth=self.authfile,
+                                        store=self.store.line, a=self.a_url, b=self.b_url)
+                            + "\n[feed evil]\nurl = %s\n" % e_url)
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/evil").json().get("items") == 1))
+        raw = self.store_items("&feed=evil")[0]["summary"]
+        self.assertIn("<script>", raw)
+        got = self.contents("feed/" + e_url)["items"][0]["summary"]["content"]
+        st, _, body = self.gr.get("/reader/atom/" + urllib.parse.quote("feed/" + e_url, safe=""))
+        self.assertEqual(st, 200)
+        atom = ET.fromstring(body).find(ATOM + "entry").find(ATOM + "content").text
+        for c in (got, atom):
+            self.assertIn("hi", c)
+            for bad in ("<script", "alert(1)", "onclick", "javascript:"):
+                self.assertNotIn(bad, c)
+
+
 class Subscriptions(GReaderBase):
     def dropin(self):
         p = self.d.config + ".d/reader.conf"
