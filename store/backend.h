@@ -38,9 +38,11 @@ enum {
 	IQ_DISTINCT = 1 << 5,
 	IQ_DESC = 1 << 6,
 	IQ_SKIPPED = 1 << 7,         /* the items the filter rules skipped too */
-	IQ_STATUS = 1 << 8,          /* read = parameter 8 */
-	IQ_STARRED = 1 << 9,
-	IQ__SHAPES = 1 << 10
+	IQ_STATUS = 1 << 8,          /* by the read mark: unread ones ... */
+	IQ_READ = 1 << 9,            /* ... or, with IQ_STATUS, read ones */
+	IQ_STARRED = 1 << 10,
+	IQ_BY_DATE = 1 << 11,        /* in date order (sort_date, id), not id order */
+	IQ__SHAPES = 1 << 12
 };
 
 /* One items query: store.h's struct item_query with the consumer's
@@ -56,6 +58,7 @@ struct items_args {
 	bool skipped;                /* the items the filter rules skipped too */
 	int status;                  /* ITEMQ_ANY, ITEMQ_UNREAD or ITEMQ_READ */
 	bool starred;                /* starred items only */
+	bool by_date;                /* in date order */
 	int limit;
 };
 /* The shape of A's statement; FTS: the backend has a text query to match. */
@@ -66,15 +69,20 @@ unsigned items_shape(const struct items_args *a, bool fts);
 #define STORE_ITEM_COLS \
 	"i.id, f.name, i.guid, i.url, i.title, i.author, i.summary, i.content," \
 	" i.published, i.updated, i.categories, i.enclosures, i.first_seen," \
-	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date, i.skipped, i.read, i.starred"
-#define STORE_ITEM_NCOLS 20
+	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date, i.skipped, i.read, i.starred," \
+	" i.feed"
+#define STORE_ITEM_NCOLS 21
 
 /* The items statement of SHAPE, in SQL (SIZE bytes): its parameters are
  * MARK and a number (1 after, 2 before, 3 feeds, 4 tag, 5 text query,
- * 6 since, 7 limit, 8 read: 1 or 0 for IQ_STATUS); FEEDS and FTS are the backend's conditions on 3 and
- * 5. -EINVAL when it does not fit. */
+ * 6 since, 7 limit); FEEDS and FTS are the backend's conditions on 3 and
+ * 5. The read and starred marks are compared with literals, the
+ * backend's spellings of false and true (BOOLS[0], BOOLS[1]), so that the
+ * partial indexes on them (items_unread, items_starred) serve: a bound
+ * parameter would not match their conditions. -EINVAL when it does not
+ * fit. */
 int items_sql(char *sql, size_t size, unsigned shape, char mark, const char *feeds,
-	      const char *fts);
+	      const char *fts, const char *const bools[2]);
 
 /* --- what commit.c hands the backends and gets back --- */
 
@@ -316,8 +324,13 @@ struct store_ops {
 	/* FEED's unread items with an id at most UPTO become read; *N how
 	 * many. -ENOENT: no such feed. */
 	int (*feed_mark_read)(void *b, const char *feed, int64_t upto, int64_t *n);
-	/* store_reader_feeds. */
-	int (*reader_feeds)(void *b, bool counts, json_t **out);
+	/* The feeds not removed, by id (the NIDS IDS only, unless IDS is
+	 * NULL), FN each with the columns id, name, title, effective (else
+	 * configured) url, site_url, last_fetch, last_error, the tags as a
+	 * sorted JSON array, and when COUNTS the unread and read items not
+	 * skipped (else 0, 0). */
+	int (*reader_feed_rows)(void *b, bool counts, const int64_t *ids, size_t nids,
+				store_row_fn fn, void *ud);
 
 	/* The storage primitives the domain files (commit.c ...) run on. */
 	const struct store_prims *prims;
@@ -327,20 +340,23 @@ struct store_ops {
 const struct store_ops *store_ops_of(struct store *s, void **b);
 
 /* The backends' reader-state entries (sqlite_readstate.c, pg_readstate.c). */
-int sqlite_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
-		      int64_t *missing);
-int sqlite_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
-int sqlite_reader_feeds(void *b, bool counts, json_t **out);
+int sqlite_op_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
+			 int64_t *missing);
+int sqlite_op_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
+int sqlite_op_reader_feed_rows(void *b, bool counts, const int64_t *ids, size_t nids,
+			       store_row_fn fn, void *ud);
 #ifdef FEEDD_HAVE_PG
-int pg_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
-		  int64_t *missing);
-int pg_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
-int pg_reader_feeds(void *b, bool counts, json_t **out);
+int pg_op_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
+		     int64_t *missing);
+int pg_op_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
+int pg_op_reader_feed_rows(void *b, bool counts, const int64_t *ids, size_t nids,
+			   store_row_fn fn, void *ud);
 #endif
 
 /* The entries every backend fills, from functions named P followed by the
- * entry's name (sqlite_ops.c: op_close ...; PostgreSQL: pg_op_close ...).
- * A backend's table adds .name, .prims and its optional entries. */
+ * entry's name (SQLite: sqlite_op_close ...; PostgreSQL: pg_op_close ...).
+ * A backend's table adds .name, .prims and the entries only some backends
+ * have. */
 #define STORE_OPS_COMMON(p) \
 	.close = p##close, \
 	.reopen = p##reopen, \
@@ -349,11 +365,16 @@ int pg_reader_feeds(void *b, bool counts, json_t **out);
 	.consumer_get = p##consumer_get, \
 	.consumer_ack = p##consumer_ack, \
 	.consumers_json = p##consumers_json, \
+	.consumer_delete = p##consumer_delete, \
+	.feed_rename = p##feed_rename, \
 	.hook_due = p##hook_due, \
 	.hook_parked_json = p##hook_parked_json, \
 	.hook_retry = p##hook_retry, \
 	.figures = p##figures, \
-	.checkpoint = p##checkpoint
+	.checkpoint = p##checkpoint, \
+	.items_mark = p##items_mark, \
+	.feed_mark_read = p##feed_mark_read, \
+	.reader_feed_rows = p##reader_feed_rows
 
 /* A message for an open's *ERR (store.c): heap, or NULL when memory ran
  * out. */

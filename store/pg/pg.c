@@ -53,6 +53,13 @@
 	" ORDER BY id DESC LIMIT 1 OFFSET greatest($4::bigint - 1, 0)), 0)))" \
 	" ORDER BY i.id LIMIT $5::int"
 
+#define READER_FEEDS(counts) \
+	"SELECT f.id, f.name, f.title, coalesce(f.effective_url, f.url), f.site_url," \
+	" f.last_fetch, f.last_error," \
+	" coalesce((SELECT json_agg(tag ORDER BY tag) FROM feed_tags WHERE feed = f.id)," \
+	" '[]')::text," counts " FROM feeds f WHERE NOT f.removed" \
+	" AND ($1::bigint[] IS NULL OR f.id = ANY ($1::bigint[])) ORDER BY f.id"
+
 static const char *const pst_sql[PS__COUNT] = {
 	[PS_FEED_ID] = "SELECT id, link_identity, site_url, url, removed FROM feeds WHERE name = $1",
 	[PS_FEED_INSERT] =
@@ -191,6 +198,11 @@ static const char *const pst_sql[PS__COUNT] = {
 	[PS_INSTANCE_GONE] =
 		"WITH l AS (UPDATE feeds SET lease_owner = NULL, lease_until = 0, lease_host = NULL"
 		" WHERE lease_owner = $1) DELETE FROM instances WHERE id = $1",
+	/* A reader's feeds (pg_readstate.c): $1 the ids, or NULL for every one. */
+	[PS_READER_FEEDS] = READER_FEEDS(" 0, 0"),
+	[PS_READER_COUNTS] = READER_FEEDS(
+		" (SELECT count(*) FROM items WHERE feed = f.id AND NOT read AND NOT skipped),"
+		" (SELECT count(*) FROM items WHERE feed = f.id AND read AND NOT skipped)"),
 	[PS_INSTANCES] =
 		"SELECT i.id, i.host, i.pid, i.started, i.last_seen,"
 		" (SELECT count(*) FROM feeds f WHERE f.lease_owner = i.id"
@@ -545,8 +557,6 @@ const struct store_ops pg_store_ops = {
 	.prims = &pg_prims,
 	.name = "postgresql",
 	STORE_OPS_COMMON(pg_op_),
-	.consumer_delete = pg_op_consumer_delete,
-	.feed_rename = pg_op_feed_rename,
 	.hook_release = pg_op_hook_release,
 	.claim_feed = pg_op_claim_feed,
 	.host_answer = pg_op_host_answer,
@@ -556,7 +566,4 @@ const struct store_ops pg_store_ops = {
 	.news_fd = pg_op_news_fd,
 	.news_read = pg_op_news_read,
 	.news_lost = pg_op_news_lost,
-	.items_mark = pg_items_mark,
-	.feed_mark_read = pg_feed_mark_read,
-	.reader_feeds = pg_reader_feeds,
 };

@@ -206,6 +206,12 @@ static const char pg_migration_6[] =
 	"CREATE INDEX items_unread ON items(id) WHERE NOT read;"
 	"CREATE INDEX items_starred ON items(id) WHERE starred;";
 
+/* Version 7: as SQLite's version 9, the unread items in date order from
+ * an index. */
+static const char pg_migration_7[] =
+	"CREATE INDEX items_unread_date ON items(sort_date, id) WHERE NOT read;";
+
 const char *const pg_migrations[] = {pg_migration_1, pg_migration_2, pg_migration_3,
-				     pg_migration_4, pg_migration_5, pg_migration_6, NULL};
-const int pg_schema_version = 6;
+				     pg_migration_4, pg_migration_5, pg_migration_6,
+				     pg_migration_7, NULL};
+const int pg_schema_version = 7;
