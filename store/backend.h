@@ -163,6 +163,9 @@ struct feed_prims {
 	int (*feed_set_url)(void *b, int64_t id, const char *url);
 	/* The feed's tags become TAGS (NULL-terminated; NULL: none). */
 	int (*feed_set_tags)(void *b, int64_t id, char *const *tags);
+	/* The row FROM becomes TO, and so do the events naming it; -ENOENT:
+	 * no row FROM. */
+	int (*feed_rename)(void *b, const char *from, const char *to);
 	/* Every feed row: FN each; a negative return stops the walk. */
 	int (*feeds_each)(void *b, feed_each_fn fn, void *ud);
 	/* Feed NAME's row in the columns of feeds.c, load_row; -ENOENT: none. */
@@ -253,6 +256,7 @@ struct store_prims {
 	.feed_set_removed = feed_set_removed, \
 	.feed_set_url = feed_set_url, \
 	.feed_set_tags = feed_set_tags, \
+	.feed_rename = feed_rename, \
 	.feeds_each = feeds_each, \
 	.feed_row = feed_row, \
 	.feeds_rows = feeds_rows, \
@@ -290,7 +294,6 @@ struct store_ops {
 	int (*consumer_ack)(void *b, const char *name, int64_t upto);
 	int (*consumers_json)(void *b, json_t **out);
 	int (*consumer_delete)(void *b, const char *name);
-	int (*feed_rename)(void *b, const char *from, const char *to);
 	int (*hook_due)(void *b, int64_t now, int max, const int64_t *skip, size_t nskip,
 			struct hook_job **jobs, size_t *n);
 	/* NULL: nothing is ever claimed. */
@@ -366,7 +369,6 @@ int pg_op_reader_feed_rows(void *b, bool counts, const int64_t *ids, size_t nids
 	.consumer_ack = p##consumer_ack, \
 	.consumers_json = p##consumers_json, \
 	.consumer_delete = p##consumer_delete, \
-	.feed_rename = p##feed_rename, \
 	.hook_due = p##hook_due, \
 	.hook_parked_json = p##hook_parked_json, \
 	.hook_retry = p##hook_retry, \
@@ -401,10 +403,12 @@ int retention_prune(const struct store_prims *ops, void *b, const char *feed, in
 int hook_result(const struct store_prims *ops, void *b, int64_t item_id, bool ok,
 		int64_t next_try, const char *error);
 
-/* store_feeds_sync, store_feed_load, store_feeds_json (feeds.c). */
+/* store_feeds_sync, store_feed_load, store_feeds_json, store_feed_rename
+ * (feeds.c). */
 int feeds_sync(const struct store_prims *ops, void *b, const struct config *c);
 int feed_load(const struct store_prims *ops, void *b, const char *name, struct feed_state *out);
 int feeds_json(const struct store_prims *ops, void *b, const char *name, json_t **out);
+int feeds_rename(const struct store_prims *ops, void *b, const char *from, const char *to);
 
 /* store_feed_counts (feed_state.c), over OPS's primitives. */
 int feed_state_counts(const struct store_prims *ops, void *b, const char *const *disabled,
