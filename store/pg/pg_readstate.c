@@ -85,9 +85,10 @@ int pg_op_reader_feed_rows(void *b, bool counts, const int64_t *ids, size_t nids
 	if (ids && !arr)
 		return -ENOMEM;
 	struct pgp p = {0};
-	pgp_text(&p, arr);
+	if (arr)
+		pgp_text(&p, arr);
 	int n;
-	int r = pg_rows(b, counts ? PS_READER_COUNTS : PS_READER_FEEDS, &p, fn, ud, &n,
+	int r = pg_rows(b, PS_READER_FEEDS + 2 * counts + (ids != NULL), &p, fn, ud, &n,
 			"reader feeds");
 	free(arr);
 	return r;

@@ -98,8 +98,9 @@ int sqlite_op_reader_feed_rows(void *b, bool counts, const int64_t *ids, size_t 
 			o += (size_t)snprintf(list + o, cap - o, "%s%" PRId64, i ? "," : "", ids[i]);
 		snprintf(list + o, cap - o, "]");
 	}
-	sqlite3_stmt *st = store_stmt(s, counts ? ST_READER_COUNTS : ST_READER_FEEDS);
-	store_bind_text(st, 1, list);
+	sqlite3_stmt *st = store_stmt(s, ST_READER_FEEDS + 2 * counts + (ids != NULL));
+	if (list)
+		store_bind_text(st, 1, list);
 	int n;
 	int r = sqlite_rows(s, st, fn, ud, &n, "reader feeds");
 	store_done(st);
