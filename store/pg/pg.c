@@ -53,15 +53,12 @@
 	" ORDER BY id DESC LIMIT 1 OFFSET greatest($4::bigint - 1, 0)), 0)))" \
 	" ORDER BY i.id LIMIT $5::int"
 
-#define READER_FEEDS(counts, ids) \
-	"SELECT f.id, f.name, f.title, coalesce(f.effective_url, f.url), f.site_url," \
-	" f.last_fetch, f.last_error," \
-	" coalesce((SELECT json_agg(tag ORDER BY tag) FROM feed_tags WHERE feed = f.id)," \
-	" '[]')::text," counts " FROM feeds f WHERE NOT f.removed" ids " ORDER BY f.id"
+/* A reader's feeds (backend.h, READER_FEEDS_SQL). */
+#define READER_TAGS "coalesce((SELECT json_agg(tag ORDER BY" \
+	" tag) FROM feed_tags WHERE feed = f.id), '[]')::text"
 #define READER_IDS " AND f.id = ANY ($1::bigint[])"
-#define READER_COUNTS \
-	" (SELECT count(*) FROM items WHERE feed = f.id AND NOT read AND NOT skipped)," \
-	" (SELECT count(*) FROM items WHERE feed = f.id AND read AND NOT skipped)"
+#define READER_COUNTS "(SELECT count(*) FROM items WHERE feed = f.id AND NOT read" \
+	" AND NOT skipped), (SELECT count(*) FROM items WHERE feed = f.id AND read AND NOT skipped)"
 
 static const char *const pst_sql[PS__COUNT] = {
 	[PS_FEED_ID] = "SELECT id, link_identity, site_url, url, removed FROM feeds WHERE name = $1",
@@ -201,12 +198,8 @@ static const char *const pst_sql[PS__COUNT] = {
 	[PS_INSTANCE_GONE] =
 		"WITH l AS (UPDATE feeds SET lease_owner = NULL, lease_until = 0, lease_host = NULL"
 		" WHERE lease_owner = $1) DELETE FROM instances WHERE id = $1",
-	/* A reader's feeds (pg_readstate.c), every one or those of $1 (apart:
-	 * a generic plan of "$1 IS NULL OR ..." scans every feed). */
-	[PS_READER_FEEDS] = READER_FEEDS(" 0, 0", ""),
-	[PS_READER_FEEDS_IDS] = READER_FEEDS(" 0, 0", READER_IDS),
-	[PS_READER_COUNTS] = READER_FEEDS(READER_COUNTS, ""),
-	[PS_READER_COUNTS_IDS] = READER_FEEDS(READER_COUNTS, READER_IDS),
+	/* A reader's feeds (pg_readstate.c). */
+	READER_FEEDS_STMTS(PS_, READER_TAGS, "NOT f.removed", READER_COUNTS, READER_IDS),
 	[PS_INSTANCES] =
 		"SELECT i.id, i.host, i.pid, i.started, i.last_seen,"
 		" (SELECT count(*) FROM feeds f WHERE f.lease_owner = i.id"
