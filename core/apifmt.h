@@ -24,6 +24,13 @@ void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_free(struct buf *b);
 
+/* JSON tokens written straight (for other shapes of the same rows: the
+ * reader API's): S as a quoted string, its invalid UTF-8 as U+FFFD (NULL:
+ * null); T as RFC 3339 in UTC, quoted (DATE_NONE: null); an integer. */
+void apifmt_put_lossy(struct buf *b, const char *s);
+void apifmt_put_date(struct buf *b, int64_t t);
+void apifmt_put_int(struct buf *b, json_int_t v);
+
 /* One compact JSON value and a newline. */
 void apifmt_json(struct buf *b, const json_t *j);
 /* One JSON value per line. */

@@ -14,7 +14,6 @@
 
 /* S[0..N), valid UTF-8, as a quoted JSON string. */
 void apifmt_put_string(struct buf *b, const char *s, size_t n);
-void apifmt_put_int(struct buf *b, json_int_t v);
 /* J in compact JSON, as json_dumps(J, JSON_COMPACT) writes it. */
 void apifmt_put_json(struct buf *b, const json_t *j);
 /* True when stored JSON TEXT (an array or object) is already what

@@ -102,7 +102,7 @@ static size_t copy_plain(char *o, const unsigned char *s, size_t i, size_t n)
  * (utf8_xml_prefix, SSSE3) are copied sixteen bytes at a time with only
  * the bytes JSON escapes stopping the copy; the room for the plain copy is
  * made first, and more only where a byte grows (an escape, U+FFFD). */
-static void json_put_lossy(struct buf *b, const char *s)
+void apifmt_put_lossy(struct buf *b, const char *s)
 {
 	if (!s) {
 		buf_append(b, "null", 4);
@@ -161,8 +161,8 @@ static void json_put_lossy(struct buf *b, const char *s)
 	b->len = (size_t)(o - b->data);
 }
 
-/* A date as a JSON string (date_rfc3339), or null. */
-static void json_put_date(struct buf *b, int64_t t)
+/* A date as a JSON string (date_rfc3339, no stdio), or null. */
+void apifmt_put_date(struct buf *b, int64_t t)
 {
 	if (t == DATE_NONE) {
 		buf_append(b, "null", 4);
@@ -338,21 +338,21 @@ static void json_put_item_head(struct buf *b, const char *guid, const char *url,
 			       const char *content, int64_t published, int64_t updated)
 {
 	buf_puts(b, "{\"guid\":");
-	json_put_lossy(b, guid);
+	apifmt_put_lossy(b, guid);
 	buf_puts(b, ",\"url\":");
-	json_put_lossy(b, url);
+	apifmt_put_lossy(b, url);
 	buf_puts(b, ",\"title\":");
-	json_put_lossy(b, title);
+	apifmt_put_lossy(b, title);
 	buf_puts(b, ",\"author\":");
-	json_put_lossy(b, author);
+	apifmt_put_lossy(b, author);
 	buf_puts(b, ",\"summary\":");
-	json_put_lossy(b, summary);
+	apifmt_put_lossy(b, summary);
 	buf_puts(b, ",\"content\":");
-	json_put_lossy(b, content);
+	apifmt_put_lossy(b, content);
 	buf_puts(b, ",\"published\":");
-	json_put_date(b, published);
+	apifmt_put_date(b, published);
 	buf_puts(b, ",\"updated\":");
-	json_put_date(b, updated);
+	apifmt_put_date(b, updated);
 }
 
 void apifmt_row_json(struct buf *b, const struct item_row *r)
@@ -367,20 +367,20 @@ void apifmt_row_json(struct buf *b, const struct item_row *r)
 	buf_puts(b, ",\"id\":");
 	apifmt_put_int(b, r->id);
 	buf_puts(b, ",\"feed\":");
-	json_put_lossy(b, r->feed);
+	apifmt_put_lossy(b, r->feed);
 	buf_puts(b, ",\"first_seen\":");
-	json_put_date(b, r->first_seen ? r->first_seen : DATE_NONE);
+	apifmt_put_date(b, r->first_seen ? r->first_seen : DATE_NONE);
 	buf_puts(b, ",\"updated_seen\":");
-	json_put_date(b, r->updated_seen ? r->updated_seen : DATE_NONE);
+	apifmt_put_date(b, r->updated_seen ? r->updated_seen : DATE_NONE);
 	buf_puts(b, ",\"identity\":");
-	json_put_lossy(b, r->identity);
+	apifmt_put_lossy(b, r->identity);
 	buf_puts(b, ",\"duplicate_of\":");
 	if (r->has_duplicate)
 		apifmt_put_int(b, r->duplicate_of);
 	else
 		buf_append(b, "null", 4);
 	buf_puts(b, ",\"date\":");
-	json_put_date(b, r->date ? r->date : DATE_NONE);
+	apifmt_put_date(b, r->date ? r->date : DATE_NONE);
 	if (r->skipped)
 		buf_puts(b, ",\"skipped\":true");
 	buf_puts(b, r->read ? ",\"read\":true" : ",\"read\":false");
@@ -397,15 +397,15 @@ void apifmt_item_json(struct buf *b, const struct item *it)
 	for (size_t i = 0; i < it->ncategories; i++) {
 		if (i)
 			buf_append(b, ",", 1);
-		json_put_lossy(b, it->categories[i]);
+		apifmt_put_lossy(b, it->categories[i]);
 	}
 	buf_puts(b, "],\"enclosures\":[");
 	for (size_t i = 0; i < it->nenclosures; i++) {
 		const struct enclosure *e = &it->enclosures[i];
 		buf_puts(b, i ? ",{\"url\":" : "{\"url\":");
-		json_put_lossy(b, e->url);
+		apifmt_put_lossy(b, e->url);
 		buf_puts(b, ",\"type\":");
-		json_put_lossy(b, e->type);
+		apifmt_put_lossy(b, e->type);
 		buf_puts(b, ",\"length\":");
 		if (e->length >= 0)
 			apifmt_put_int(b, e->length);
@@ -419,15 +419,15 @@ void apifmt_item_json(struct buf *b, const struct item *it)
 void apifmt_feed_json(struct buf *b, const struct feed_info *f)
 {
 	buf_puts(b, "{\"title\":");
-	json_put_lossy(b, f->title);
+	apifmt_put_lossy(b, f->title);
 	buf_puts(b, ",\"link\":");
-	json_put_lossy(b, f->link);
+	apifmt_put_lossy(b, f->link);
 	buf_puts(b, ",\"description\":");
-	json_put_lossy(b, f->description);
+	apifmt_put_lossy(b, f->description);
 	buf_puts(b, ",\"language\":");
-	json_put_lossy(b, f->language);
+	apifmt_put_lossy(b, f->language);
 	buf_puts(b, ",\"updated\":");
-	json_put_date(b, f->updated);
+	apifmt_put_date(b, f->updated);
 	buf_append(b, "}", 1);
 }
 

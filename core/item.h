@@ -120,6 +120,7 @@ size_t utf8_seq_len(const unsigned char *s, size_t left);
 struct item_row {
 	int64_t id;
 	const char *feed;
+	int64_t feed_id;              /* the feed's row in the store */
 	const char *guid, *url, *title, *author, *summary, *content;
 	int64_t published, updated;   /* DATE_NONE when absent */
 	const char *categories;       /* the stored JSON text (an array) */

@@ -26,6 +26,7 @@ struct item_query {
 	int64_t since;           /* sort date >= since; DATE_NONE = no bound */
 	bool distinct;           /* skip cross-feed duplicates */
 	bool desc;               /* newest first */
+	bool by_date;            /* in date order (then id), not id order */
 	int status;              /* ITEMQ_ANY, ITEMQ_UNREAD or ITEMQ_READ */
 	bool starred;            /* starred items only */
 	int limit;               /* 1..1000 */

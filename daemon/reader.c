@@ -151,11 +151,20 @@ static void on_abort(struct http_conn *c, void *ctx, void *ud)
 		reader_mf_abort(ctx);
 }
 
+void reader_release(struct reader_api *r)
+{
+	if (!r->srv_closed || r->running)
+		return;
+	reader_mf_close(r);
+	reader_auth_free(r->auth);
+	free(r);
+}
+
 static void on_closed(void *ud)
 {
 	struct reader_api *r = ud;
-	reader_auth_free(r->auth);
-	free(r);
+	r->srv_closed = true;
+	reader_release(r);
 }
 
 /* HOST:PORT, [V6]:PORT. */
@@ -223,6 +232,7 @@ int reader_start(struct feedd *d, struct reader_api **out)
 		free(r);
 		return rc;
 	}
+	reader_mf_open(r);
 	log_info("reader: the reader API listens on %s", dc->reader_listen);
 	*out = r;
 	return 0;

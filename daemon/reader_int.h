@@ -3,22 +3,31 @@
  *
  *   reader.c       the listener, the credentials gate, failures' delays
  *   reader_auth.c  the credentials file and the comparison
- *   reader_mf.c    the Miniflux v1 routes, their store work and answers
+ *   reader_mf.c    the Miniflux v1 routes, their store work (read-only
+ *                  routes on the reader handles' workers, writes on the
+ *                  store thread) and answers
+ *   reader_mf_json.c  Miniflux's shapes written straight from store rows
  *   reader_gr*.c   the Google Reader API (reader_gr_int.h)
  *
- * Ownership: struct reader_api is reader.c's (freed when its server has
- * closed). A route's store job (reader_mf.c) is the connection's context
- * until it is answered; reader_mf_abort forgets the connection. */
+ * Ownership: struct reader_api is reader.c's (freed once its server has
+ * closed and no job runs on a worker: reader_release). A route's store job
+ * (reader_mf.c) is the connection's context until it is answered;
+ * reader_mf_abort forgets the connection. */
 #ifndef FEEDD_READER_INT_H
 #define FEEDD_READER_INT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/apifmt.h"
 #include "daemon/http.h"
 #include "daemon/reader.h"
+#include "store/store.h"
 
 #define READER_FAIL_SLOTS 256
+/* Read-only store handles, one per route running off the loop at once
+ * (as the socket API's, daemon/api_int.h: libuv's pool is four threads). */
+#define READER_HANDLES 4
 
 /* What a connection's context is, for on_abort: each kind starts with it. */
 enum reader_ctx_kind { RCTX_DENY, RCTX_JOB, RCTX_GR };
@@ -29,13 +38,33 @@ struct fail_slot {
 	uint64_t last;              /* loop ms */
 };
 
+/* A read-only store handle, lent to one job at a time: only that job's
+ * worker touches it while it runs. */
+struct reader_slot {
+	struct store *store;
+	bool busy;
+};
+
+struct mf_job;
+
 struct reader_api {
 	struct feedd *d;
 	struct http_server *srv;
 	struct reader_auth *auth;
 	struct fail_slot fails[READER_FAIL_SLOTS];
 	char gr_secret[65];         /* the Google Reader API's T tokens' (reader_gr_auth.c) */
+	struct reader_slot slots[READER_HANDLES];
+	int nslots;                 /* 0: every route on the store thread */
+	struct mf_job *pending, *pending_tail;  /* waiting for a free handle */
+	int running;                /* jobs on a worker */
+	bool srv_closed;
 };
+
+/* Frees R once its server has closed and no job runs on a worker. */
+void reader_release(struct reader_api *r);
+/* The read-only handles (none when the backend has none, reader_mf.c). */
+void reader_mf_open(struct reader_api *r);
+void reader_mf_close(struct reader_api *r);
 
 /* An authenticated request (USER: the name that matched, "" for a token). */
 void reader_mf_request(struct reader_api *r, struct http_conn *c,
@@ -53,6 +82,15 @@ bool gr_is_path(const char *path);
 /* A request with wrong credentials from C's address: 401 after the
  * growing delay; GR: a Google Reader API one (text body). */
 void reader_deny(struct reader_api *r, struct http_conn *c, bool gr);
+/* --- Miniflux's shapes (reader_mf_json.c) --- */
+/* A tag's category id (2..2^31-1, stable); "All" is 1. */
+int64_t mf_category_id(const char *tag);
+/* {"id", "title", "user_id"} of TAG, or of "All" when NULL. */
+void mf_put_category(struct buf *b, const char *tag);
+void mf_put_feed(struct buf *b, const struct reader_feed *f);
+/* An entry but its "feed" and closing brace, which the caller adds. */
+void mf_put_entry_head(struct buf *b, const struct item_row *r);
+
 /* {"error_message": MSG} with STATUS; HEADERS extra lines or NULL. */
 void reader_send_error(struct http_conn *c, int status, const char *msg, const char *headers);
 

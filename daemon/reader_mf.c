@@ -1,7 +1,11 @@
 /* reader_mf.c — the Miniflux v1 routes of the reader API
  * (docs/reader-api.md), once reader.c let a request in: the route and its
- * parameters are read on the loop, the store work runs on the store thread
- * (daemon/storeq.h) and builds the answer there, and the loop sends it.
+ * parameters are read on the loop; the store work of a route that only
+ * reads runs on a free read-only handle's worker (queued in arrival order
+ * while all are busy, as the socket API's, daemon/api_job.c), that of a
+ * route that writes (or searches: SQLite indexes first) on the store
+ * thread (daemon/storeq.h), in order; either renders the answer
+ * (reader_mf_json.c) and the loop sends it.
  *
  * Miniflux's shapes: integer ids (a feed's is its store row's id, stable;
  * a category's is 1 for "All", else a hash of the tag's name, stable
@@ -25,368 +29,508 @@
 
 #define MF_MAX_ENTRIES 1000     /* entries one listing looks at */
 #define MF_DEFAULT_LIMIT 100
+#define MF_MAX_SEARCH 1024     /* bytes of a search */
 
 enum mf_route {
 	MF_CATEGORIES, MF_FEEDS, MF_FEED, MF_COUNTERS, MF_FEED_ENTRIES, MF_ENTRIES, MF_ENTRY,
 	MF_MARK, MF_BOOKMARK, MF_FEED_READ,
 };
 
-/* One request with store work: the connection's context until answered. */
+/* One request with store work: the connection's context until answered.
+ * Only the loop touches it, but for the parameters and the answer while
+ * a worker or the store thread runs it. */
 struct mf_job {
 	enum reader_ctx_kind kind;  /* RCTX_JOB */
+	struct reader_api *r;
 	struct http_conn *conn;     /* NULL once the client is gone */
 	enum mf_route route;
 	int64_t id;                 /* the path's feed or entry id */
 	/* entries */
 	int status;                 /* ITEMQ_* */
-	bool starred, desc;
+	bool starred, desc, by_date;
 	int64_t after, before, category;
 	int limit, offset;
+	char *search;               /* heap, or NULL */
 	/* marks */
 	int64_t *ids;
 	size_t nids;
 	bool read;
-	/* the answer, built on the store thread */
+	/* where it runs */
+	uv_work_t work;
+	struct reader_slot *slot;   /* while on a worker */
+	bool queued;
+	struct mf_job *prev, *next; /* in r->pending */
+	/* the answer, rendered off the loop */
 	int code;                   /* HTTP status */
-	json_t *out;                /* NULL: no body (204) or an error */
-	const char *error;          /* the error_message when no OUT */
+	struct buf body;            /* the JSON of a 200 */
+	const char *error;          /* the error_message of an error */
 };
+
+static bool route_writes(enum mf_route rt)
+{
+	return rt == MF_MARK || rt == MF_BOOKMARK || rt == MF_FEED_READ;
+}
 
 static void job_free(struct mf_job *j)
 {
-	json_decref(j->out);
+	buf_free(&j->body);
+	free(j->search);
 	free(j->ids);
 	free(j);
 }
 
-/* --- shapes --- */
-
-static int64_t category_id(const char *tag)
-{
-	/* FNV-1a, folded into 2..2^31-1: Miniflux's ids are ints. */
-	uint32_t h = 2166136261u;
-	for (const unsigned char *p = (const unsigned char *)tag; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	h &= 0x7fffffffu;
-	return h < 2 ? h + 2 : h;
-}
-
-static json_t *category_json(const json_t *feed)
-{
-	const char *tag = json_string_value(json_array_get(json_object_get(feed, "tags"), 0));
-	return json_pack("{s:I,s:s,s:i}", "id", (json_int_t)(tag ? category_id(tag) : 1),
-			 "title", tag ? tag : "All", "user_id", 1);
-}
-
-static json_t *time_json(int64_t t)
-{
-	char buf[40];
-	if (t <= 0)
-		t = 0;
-	date_format_rfc3339(t, buf, sizeof buf);
-	return json_string(buf);
-}
-
-static const char *str_or(const json_t *o, const char *key, const char *dflt)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : dflt;
-}
-
-static json_t *feed_json(const json_t *f)
-{
-	const char *title = str_or(f, "title", NULL);
-	json_t *j = json_pack("{s:O,s:i,s:s,s:s,s:s,s:o,s:o,s:n,s:b,s:i,s:s}",
-		"id", json_object_get(f, "id"), "user_id", 1,
-		"feed_url", str_or(f, "url", ""), "site_url", str_or(f, "site_url", ""),
-		"title", title ? title : str_or(f, "name", ""),
-		"checked_at", time_json(json_integer_value(json_object_get(f, "last_fetch"))),
-		"category", category_json(f), "icon",
-		"disabled", 0,
-		"parsing_error_count", str_or(f, "last_error", NULL) ? 1 : 0,
-		"parsing_error_message", str_or(f, "last_error", ""));
-	return j;
-}
-
-/* FEEDS' entry of ID, or NULL. */
-static json_t *feed_by_id(json_t *feeds, int64_t id)
-{
-	size_t i;
-	json_t *f;
-	json_array_foreach(feeds, i, f)
-		if (json_integer_value(json_object_get(f, "id")) == id)
-			return f;
-	return NULL;
-}
-
-static json_t *feed_by_name(json_t *feeds, const char *name)
-{
-	size_t i;
-	json_t *f;
-	json_array_foreach(feeds, i, f)
-		if (!strcmp(str_or(f, "name", ""), name))
-			return f;
-	return NULL;
-}
-
-static json_t *entry_json(const struct item_row *r, json_t *feeds)
-{
-	json_t *f = feed_by_name(feeds, r->feed ? r->feed : "");
-	char *content = reader_entry_content(r);   /* sanitized */
-	json_t *e = json_pack("{s:I,s:i,s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:b,s:i,s:o}",
-		"id", (json_int_t)r->id, "user_id", 1,
-		"feed_id", (json_int_t)(f ? json_integer_value(json_object_get(f, "id")) : 0),
-		"status", r->read ? "read" : "unread",
-		"hash", r->guid ? r->guid : "",
-		"title", r->title ? r->title : "",
-		"url", r->url ? r->url : "",
-		"comments_url", "",
-		"published_at", time_json(r->date),
-		"created_at", time_json(r->first_seen),
-		"changed_at", time_json(r->updated_seen ? r->updated_seen : r->first_seen),
-		"content", content ? content : "",
-		"author", r->author ? r->author : "",
-		"starred", r->starred,
-		"reading_time", 0,
-		"tags", json_array());
-	free(content);
-	if (e && f)
-		json_object_set_new(e, "feed", feed_json(f));
-	return e;
-}
-
-/* --- store work (on the store thread) --- */
-
-/* The entries FROM .. FROM + N - 1 of a walk become JSON; SEEN counts
- * them all. */
-struct collect {
-	json_t *arr, *feeds;
-	size_t seen, from, n;
-};
-
-static int collect_entry(const struct item_row *row, void *ud)
-{
-	struct collect *c = ud;
-	size_t i = c->seen++;
-	if (i < c->from || i - c->from >= c->n)
-		return 0;
-	json_t *e = entry_json(row, c->feeds);
-	if (!e)
-		return -ENOMEM;
-	json_array_append_new(c->arr, e);
-	return 0;
-}
+/* --- store work (on a worker or the store thread) --- */
 
 static void fail(struct mf_job *j, int code, const char *msg)
 {
 	j->code = code;
 	j->error = msg;
-	json_decref(j->out);
-	j->out = NULL;
+	j->body.len = 0;
 }
 
 static void store_failed(struct mf_job *j, int rc)
 {
-	fail(j, rc == -ECONNRESET ? 503 : 500, rc == -ECONNRESET ? "store unavailable"
-								 : "store error");
+	if (rc == -ENOMEM)
+		fail(j, 500, "out of memory");
+	else
+		fail(j, rc == -ECONNRESET ? 503 : 500,
+		     rc == -ECONNRESET ? "store unavailable" : "store error");
 }
 
-static void entries(struct store *s, struct mf_job *j, json_t *feeds)
+/* The feed ID's name (heap), or NULL with *RC (-ENOENT: none shown). */
+struct one_feed {
+	char *name;
+	struct buf *out;            /* its JSON here too, when not NULL */
+};
+
+static int one_feed(const struct reader_feed *f, void *ud)
+{
+	struct one_feed *o = ud;
+	if (!(o->name = strdup(f->name ? f->name : "")))
+		return -ENOMEM;
+	if (o->out)
+		mf_put_feed(o->out, f);
+	return 0;
+}
+
+static char *feed_name(struct store *s, int64_t id, struct buf *out, int *rc)
+{
+	struct one_feed o = {NULL, out};
+	*rc = store_reader_feeds_each(s, false, &id, 1, one_feed, &o);
+	if (*rc == 0 && !o.name)
+		*rc = -ENOENT;
+	if (*rc < 0) {
+		free(o.name);
+		return NULL;
+	}
+	return o.name;
+}
+
+/* --- a page of entries --- */
+
+/* An entry of the page: its head in HEADS (FROM .. TO) and its feed. */
+struct page_entry {
+	size_t from, to;
+	int64_t feed;
+	bool starred;
+};
+
+/* A feed of the page: its JSON in FEEDS (FROM .. TO; empty: not shown). */
+struct page_feed {
+	int64_t id;
+	size_t from, to;
+};
+
+/* The entries SEEN of a walk, of which FROM .. FROM + COUNT - 1 make the
+ * page; the page's feeds, once each, rendered after the walk. */
+struct page {
+	struct buf heads, feeds;
+	struct page_entry *e;
+	size_t n, seen, from, count;
+	struct page_feed *f;
+	size_t nf;
+};
+
+static void page_free(struct page *p)
+{
+	buf_free(&p->heads);
+	buf_free(&p->feeds);
+	free(p->e);
+	free(p->f);
+}
+
+static int collect_entry(const struct item_row *row, void *ud)
+{
+	struct page *p = ud;
+	size_t i = p->seen++;
+	if (i < p->from || i - p->from >= p->count)
+		return 0;
+	struct page_entry *e = &p->e[p->n++];
+	e->from = p->heads.len;
+	mf_put_entry_head(&p->heads, row);
+	e->to = p->heads.len;
+	e->feed = row->feed_id;
+	e->starred = row->starred;
+	return p->heads.oom ? -ENOMEM : 0;
+}
+
+static int cmp_feed(const void *a, const void *b)
+{
+	int64_t x = ((const struct page_feed *)a)->id, y = ((const struct page_feed *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+static int collect_feed(const struct reader_feed *f, void *ud)
+{
+	struct page *p = ud;
+	struct page_feed key = {.id = f->id};
+	struct page_feed *pf = bsearch(&key, p->f, p->nf, sizeof *p->f, cmp_feed);
+	if (!pf)
+		return 0;
+	pf->from = p->feeds.len;
+	mf_put_feed(&p->feeds, f);
+	pf->to = p->feeds.len;
+	return p->feeds.oom ? -ENOMEM : 0;
+}
+
+/* The page's feeds, each once, from one query of those ids. */
+static int page_feeds(struct store *s, struct page *p)
+{
+	if (!p->n)
+		return 0;
+	if (!(p->f = calloc(p->n, sizeof *p->f)))
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n; i++)
+		p->f[i].id = p->e[i].feed;
+	qsort(p->f, p->n, sizeof *p->f, cmp_feed);
+	size_t k = 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (!k || p->f[k - 1].id != p->f[i].id)
+			p->f[k++] = p->f[i];
+	p->nf = k;
+	int64_t *ids = malloc(k * sizeof *ids);
+	if (!ids)
+		return -ENOMEM;
+	for (size_t i = 0; i < k; i++)
+		ids[i] = p->f[i].id;
+	int rc = store_reader_feeds_each(s, false, ids, k, collect_feed, p);
+	free(ids);
+	return rc;
+}
+
+/* Entry I of P, its feed inside (none for a feed no longer shown). */
+static void page_put_entry(struct buf *b, const struct page *p, size_t i)
+{
+	const struct page_entry *e = &p->e[i];
+	buf_append(b, p->heads.data + e->from, e->to - e->from);
+	struct page_feed key = {.id = e->feed};
+	const struct page_feed *pf = bsearch(&key, p->f, p->nf, sizeof *p->f, cmp_feed);
+	if (pf && pf->to > pf->from) {
+		buf_puts(b, ",\"feed\":");
+		buf_append(b, p->feeds.data + pf->from, pf->to - pf->from);
+	}
+	buf_puts(b, "}");
+}
+
+/* The feeds with the tag of category J->CATEGORY: that tag (heap), or
+ * NULL with *RC (-ENOENT: no such category). */
+struct find_tag {
+	int64_t category;
+	char *tag;
+};
+
+static int find_tag(const struct reader_feed *f, void *ud)
+{
+	struct find_tag *t = ud;
+	size_t k;
+	json_t *v;
+	json_array_foreach(f->tags, k, v) {
+		const char *tag = json_string_value(v);
+		if (tag && !t->tag && mf_category_id(tag) == t->category &&
+		    !(t->tag = strdup(tag)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void entries(struct store *s, struct mf_job *j)
 {
 	struct item_query q = {
 		.after = j->after, .before = j->before, .since = DATE_NONE,
-		.desc = j->desc, .status = j->status, .starred = j->starred,
+		.desc = j->desc, .by_date = j->by_date, .status = j->status,
+		.starred = j->starred, .q = j->search,
 		/* The page and one more: whether more follow. */
 		.limit = j->offset + j->limit + 1,
 	};
-	const char *name = NULL, *tag = NULL;
+	char *name = NULL;
+	struct find_tag ft = {j->category, NULL};
+	int rc = 0;
 	if (j->route == MF_FEED_ENTRIES) {
-		json_t *f = feed_by_id(feeds, j->id);
-		if (!f) {
-			fail(j, 404, "feed not found");
+		if (!(name = feed_name(s, j->id, NULL, &rc))) {
+			if (rc == -ENOENT)
+				fail(j, 404, "feed not found");
+			else
+				store_failed(j, rc);
 			return;
 		}
-		name = str_or(f, "name", "");
-		q.feeds = &name;
+		q.feeds = (const char *const *)&name;
 		q.nfeeds = 1;
 	}
-	if (j->category) {
-		/* The category's tag; "All" (1) is every feed. */
-		size_t i;
-		json_t *f;
-		json_array_foreach(feeds, i, f) {
-			size_t k;
-			json_t *t;
-			json_array_foreach(json_object_get(f, "tags"), k, t)
-				if (category_id(json_string_value(t)) == j->category)
-					tag = json_string_value(t);
-		}
-		if (!tag && j->category != 1) {
-			fail(j, 404, "category not found");
+	if (j->category > 1) {
+		rc = store_reader_feeds_each(s, false, NULL, 0, find_tag, &ft);
+		if (rc < 0 || !ft.tag) {
+			if (rc < 0)
+				store_failed(j, rc);
+			else
+				fail(j, 404, "category not found");
+			free(name);
 			return;
 		}
-		q.tag = tag;
+		q.tag = ft.tag;
 	}
-	/* Only the page becomes JSON. Counting every match would read them
+	/* Only the page is rendered. Counting every match would read them
 	 * all: "total" says how many there are up to the page's end, plus
 	 * one when more follow, so that a client paging by offset goes on. */
-	struct collect c = {json_array(), feeds, 0, (size_t)j->offset, (size_t)j->limit};
-	int rc = store_items_each(s, &q, collect_entry, &c, NULL);
+	struct page p = {.from = (size_t)j->offset, .count = (size_t)j->limit};
+	if (!(p.e = calloc((size_t)j->limit + 1, sizeof *p.e)))
+		rc = -ENOMEM;
+	if (rc == 0)
+		rc = store_items_each(s, &q, collect_entry, &p, NULL);
+	if (rc == 0)
+		rc = page_feeds(s, &p);
+	free(name);
+	free(ft.tag);
 	if (rc < 0) {
-		json_decref(c.arr);
+		page_free(&p);
 		store_failed(j, rc);
 		return;
 	}
-	j->out = json_pack("{s:I,s:o}", "total", (json_int_t)c.seen, "entries", c.arr);
-}
-
-/* The stored item ID as an entry (JSON), or NULL; *STARRED its star. */
-static json_t *entry_by_id(struct store *s, int64_t id, json_t *feeds, bool *starred, int *rc)
-{
-	struct item_query q = {.after = id - 1, .before = id + 1, .since = DATE_NONE, .limit = 1};
-	struct collect c = {json_array(), feeds, 0, 0, 1};
-	*rc = id > 0 ? store_items_each(s, &q, collect_entry, &c, NULL) : 0;
-	json_t *e = json_array_size(c.arr) ? json_incref(json_array_get(c.arr, 0)) : NULL;
-	json_decref(c.arr);
-	if (e && starred)
-		*starred = json_is_true(json_object_get(e, "starred"));
-	return e;
-}
-
-static void mf_work(struct store *s, void *arg)
-{
-	struct mf_job *j = arg;
-	json_t *feeds = NULL;
-	/* Counting reads every item: only the counters ask for it. */
-	int rc = store_reader_feeds(s, j->route == MF_COUNTERS, &feeds);
-	if (rc < 0) {
-		store_failed(j, rc);
-		return;
+	struct buf *b = &j->body;
+	buf_puts(b, "{\"total\":");
+	apifmt_put_int(b, (json_int_t)p.seen);
+	buf_puts(b, ",\"entries\":[");
+	for (size_t i = 0; i < p.n; i++) {
+		if (i)
+			buf_puts(b, ",");
+		page_put_entry(b, &p, i);
 	}
-	j->code = 200;
+	buf_puts(b, "]}");
+	page_free(&p);
+}
+
+/* Entry J->ID into J->BODY; *STARRED its star. 404 when not stored. */
+static int entry(struct store *s, struct mf_job *j, bool *starred)
+{
+	struct item_query q = {.after = j->id - 1, .before = j->id + 1, .since = DATE_NONE,
+			       .limit = 1};
+	struct page p = {.count = 1};
+	int rc = -ENOMEM;
+	if ((p.e = calloc(1, sizeof *p.e)))
+		rc = store_items_each(s, &q, collect_entry, &p, NULL);
+	if (rc == 0)
+		rc = page_feeds(s, &p);
+	if (rc < 0)
+		store_failed(j, rc);
+	else if (!p.n)
+		fail(j, 404, "entry not found");
+	else {
+		page_put_entry(&j->body, &p, 0);
+		if (starred)
+			*starred = p.e[0].starred;
+	}
+	page_free(&p);
+	return j->error ? -1 : 0;
+}
+
+/* --- the feeds' routes --- */
+
+/* The feeds into B, comma-separated. */
+struct feed_list {
+	struct buf *b;
+	bool any;
+};
+
+static int put_feed(const struct reader_feed *f, void *ud)
+{
+	struct feed_list *l = ud;
+	if (l->any)
+		buf_puts(l->b, ",");
+	l->any = true;
+	mf_put_feed(l->b, f);
+	return l->b->oom ? -ENOMEM : 0;
+}
+
+/* "All", then each tag of a feed once, in the order the feeds come. */
+struct categories {
+	struct buf *b;
+	json_t *seen;
+};
+
+static int put_categories(const struct reader_feed *f, void *ud)
+{
+	struct categories *c = ud;
+	size_t k;
+	json_t *v;
+	json_array_foreach(f->tags, k, v) {
+		const char *tag = json_string_value(v);
+		if (!tag || json_object_get(c->seen, tag))
+			continue;
+		json_object_set_new(c->seen, tag, json_true());
+		buf_puts(c->b, ",");
+		mf_put_category(c->b, tag);
+	}
+	return c->b->oom ? -ENOMEM : 0;
+}
+
+/* {"reads": {"ID": N, ...}, "unreads": {...}}: the reads first, in B,
+ * the unreads in UNREADS, joined at the end. */
+struct counters {
+	struct buf *b, unreads;
+};
+
+static int put_counters(const struct reader_feed *f, void *ud)
+{
+	struct counters *c = ud;
+	bool first = c->unreads.len == 0;
+	buf_printf(c->b, "%s\"%lld\":%lld", first ? "" : ",", (long long)f->id,
+		   (long long)f->read);
+	buf_printf(&c->unreads, "%s\"%lld\":%lld", first ? "" : ",", (long long)f->id,
+		   (long long)f->unread);
+	return c->b->oom || c->unreads.oom ? -ENOMEM : 0;
+}
+
+static void feeds_route(struct store *s, struct mf_job *j)
+{
+	struct buf *b = &j->body;
+	int rc = 0;
 	switch (j->route) {
-	case MF_CATEGORIES: {
-		json_t *all = json_array(), *seen = json_object();
-		json_array_append_new(all, json_pack("{s:i,s:s,s:i}", "id", 1, "title", "All",
-						     "user_id", 1));
-		size_t i;
-		json_t *f;
-		json_array_foreach(feeds, i, f) {
-			size_t k;
-			json_t *t;
-			json_array_foreach(json_object_get(f, "tags"), k, t) {
-				const char *tag = json_string_value(t);
-				if (!tag || json_object_get(seen, tag))
-					continue;
-				json_object_set_new(seen, tag, json_true());
-				json_array_append_new(all, json_pack("{s:I,s:s,s:i}", "id",
-					(json_int_t)category_id(tag), "title", tag, "user_id", 1));
-			}
-		}
-		json_decref(seen);
-		j->out = all;
-		break;
-	}
 	case MF_FEEDS: {
-		json_t *all = json_array();
-		size_t i;
-		json_t *f;
-		json_array_foreach(feeds, i, f)
-			json_array_append_new(all, feed_json(f));
-		j->out = all;
+		struct feed_list l = {b, false};
+		buf_puts(b, "[");
+		rc = store_reader_feeds_each(s, false, NULL, 0, put_feed, &l);
+		buf_puts(b, "]");
 		break;
 	}
 	case MF_FEED: {
-		json_t *f = feed_by_id(feeds, j->id);
-		if (f)
-			j->out = feed_json(f);
-		else
+		char *name = feed_name(s, j->id, b, &rc);
+		free(name);
+		if (rc == -ENOENT) {
 			fail(j, 404, "feed not found");
+			return;
+		}
+		break;
+	}
+	case MF_CATEGORIES: {
+		struct categories c = {b, json_object()};
+		if (!c.seen) {
+			rc = -ENOMEM;
+			break;
+		}
+		buf_puts(b, "[");
+		mf_put_category(b, NULL);
+		rc = store_reader_feeds_each(s, false, NULL, 0, put_categories, &c);
+		buf_puts(b, "]");
+		json_decref(c.seen);
 		break;
 	}
 	case MF_COUNTERS: {
-		json_t *reads = json_object(), *unreads = json_object();
-		size_t i;
-		json_t *f;
-		json_array_foreach(feeds, i, f) {
-			char id[24];
-			snprintf(id, sizeof id, "%lld",
-				 (long long)json_integer_value(json_object_get(f, "id")));
-			json_object_set(reads, id, json_object_get(f, "read"));
-			json_object_set(unreads, id, json_object_get(f, "unread"));
-		}
-		j->out = json_pack("{s:o,s:o}", "reads", reads, "unreads", unreads);
+		/* Counting reads every item: only the counters ask for it. */
+		struct counters c = {b, {0}};
+		buf_puts(b, "{\"reads\":{");
+		rc = store_reader_feeds_each(s, true, NULL, 0, put_counters, &c);
+		buf_puts(b, "},\"unreads\":{");
+		if (c.unreads.len)
+			buf_append(b, c.unreads.data, c.unreads.len);
+		buf_puts(b, "}}");
+		buf_free(&c.unreads);
 		break;
 	}
-	case MF_FEED_ENTRIES:
-	case MF_ENTRIES:
-		entries(s, j, feeds);
-		break;
-	case MF_ENTRY: {
-		json_t *e = entry_by_id(s, j->id, feeds, NULL, &rc);
-		if (rc < 0)
-			store_failed(j, rc);
-		else if (!e)
-			fail(j, 404, "entry not found");
-		else
-			j->out = e;
+	default:
 		break;
 	}
+	if (rc < 0)
+		store_failed(j, rc);
+}
+
+/* --- the writes (on the store thread) --- */
+
+static void write_route(struct store *s, struct mf_job *j)
+{
+	int rc = 0;
+	switch (j->route) {
 	case MF_MARK: {
 		int64_t missing = 0;
 		rc = store_items_mark(s, j->ids, j->nids, j->read, -1, &missing);
-		if (rc == -ENOENT)
-			fail(j, 404, "entry not found");
-		else if (rc < 0)
-			store_failed(j, rc);
-		else
-			j->code = 204;
 		break;
 	}
 	case MF_BOOKMARK: {
 		bool starred = false;
-		json_t *e = entry_by_id(s, j->id, feeds, &starred, &rc);
-		if (rc < 0) {
-			store_failed(j, rc);
-		} else if (!e) {
-			fail(j, 404, "entry not found");
-		} else {
-			rc = store_items_mark(s, &j->id, 1, -1, !starred, NULL);
-			if (rc < 0)
-				store_failed(j, rc);
-			else
-				j->code = 204;
-		}
-		json_decref(e);
+		if (entry(s, j, &starred) < 0)
+			return;
+		j->body.len = 0;
+		rc = store_items_mark(s, &j->id, 1, -1, !starred, NULL);
 		break;
 	}
 	case MF_FEED_READ: {
-		json_t *f = feed_by_id(feeds, j->id);
-		if (!f) {
+		char *name = feed_name(s, j->id, NULL, &rc);
+		if (name)
+			rc = store_feed_mark_read(s, name, 0, NULL);
+		free(name);
+		if (rc == -ENOENT) {
 			fail(j, 404, "feed not found");
-			break;
+			return;
 		}
-		rc = store_feed_mark_read(s, str_or(f, "name", ""), 0, NULL);
-		if (rc < 0)
-			store_failed(j, rc);
-		else
-			j->code = 204;
 		break;
 	}
+	default:
+		break;
 	}
-	json_decref(feeds);
+	if (rc == -ENOENT)
+		fail(j, 404, "entry not found");
+	else if (rc < 0)
+		store_failed(j, rc);
+	else
+		j->code = 204;
 }
 
-static void mf_done(void *arg)
+/* J's store work on S, wherever S is (a reader's worker, the store
+ * thread): touches only J's parameters and answer. */
+static void mf_work(struct store *s, struct mf_job *j)
 {
-	struct mf_job *j = arg;
+	j->code = 200;
+	switch (j->route) {
+	case MF_MARK:
+	case MF_BOOKMARK:
+	case MF_FEED_READ:
+		write_route(s, j);
+		break;
+	case MF_FEED_ENTRIES:
+	case MF_ENTRIES:
+		entries(s, j);
+		break;
+	case MF_ENTRY:
+		entry(s, j, NULL);
+		break;
+	default:
+		feeds_route(s, j);
+		break;
+	}
+	if (j->code == 200 && j->body.oom)
+		fail(j, 500, "out of memory");
+}
+
+/* --- where the work runs (the loop's side) --- */
+
+/* J's answer, on the loop; frees J. */
+static void job_answer(struct mf_job *j)
+{
 	struct http_conn *c = j->conn;
 	if (c) {
 		http_conn_set_ctx(c, NULL);
 		if (j->code == 204)
 			http_reply(c, 204, NULL, NULL, NULL, 0);
-		else if (j->out)
-			api_send_json(c, j->code, NULL, json_incref(j->out));
+		else if (j->code == 200)
+			http_reply(c, 200, "application/json", NULL, j->body.data, j->body.len);
 		else
 			reader_send_error(c, j->code ? j->code : 500, j->error ? j->error : "error",
 					  NULL);
@@ -394,9 +538,142 @@ static void mf_done(void *arg)
 	job_free(j);
 }
 
+static void on_store_work(struct store *s, void *arg)
+{
+	mf_work(s, arg);
+}
+
+static void on_store_done(void *arg)
+{
+	job_answer(arg);
+}
+
+static void on_work(uv_work_t *w)
+{
+	/* Worker thread: only J and its handle. */
+	struct mf_job *j = w->data;
+	mf_work(j->slot->store, j);
+}
+
+static void pending_next(struct reader_api *r);
+
+static void on_work_done(uv_work_t *w, int status)
+{
+	struct mf_job *j = w->data;
+	struct reader_api *r = j->r;
+	(void)status;
+	j->slot->busy = false;
+	j->slot = NULL;
+	r->running--;
+	job_answer(j);
+	pending_next(r);
+	reader_release(r);
+}
+
+/* J to the store thread, in order after what was submitted there before. */
+static int to_store_thread(struct mf_job *j)
+{
+	struct storeq *q = j->r->d->storeq;
+	return q ? storeq_submit(q, on_store_work, on_store_done, j) : -ENOTCONN;
+}
+
+static void job_start(struct mf_job *j, struct reader_slot *slot)
+{
+	struct reader_api *r = j->r;
+	slot->busy = true;
+	j->slot = slot;
+	j->work.data = j;
+	r->running++;
+	if (uv_queue_work(r->d->loop, &j->work, on_work, on_work_done) < 0) {
+		r->running--;
+		slot->busy = false;
+		j->slot = NULL;
+		if (to_store_thread(j) < 0) {
+			fail(j, 503, "not ready");
+			job_answer(j);
+		}
+	}
+}
+
+static void pending_unlink(struct reader_api *r, struct mf_job *j)
+{
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		r->pending = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+	else
+		r->pending_tail = j->prev;
+	j->prev = j->next = NULL;
+	j->queued = false;
+}
+
+static void pending_next(struct reader_api *r)
+{
+	while (r->pending && !r->srv_closed) {
+		struct reader_slot *slot = NULL;
+		for (int i = 0; i < r->nslots && !slot; i++)
+			if (!r->slots[i].busy)
+				slot = &r->slots[i];
+		if (!slot)
+			return;
+		struct mf_job *j = r->pending;
+		pending_unlink(r, j);
+		job_start(j, slot);
+	}
+}
+
+/* Runs J's store work where its route says: 0, or -1 when it cannot
+ * (J is then the caller's). */
+static int job_dispatch(struct mf_job *j)
+{
+	struct reader_api *r = j->r;
+	if (route_writes(j->route) || j->search || !r->nslots)
+		return to_store_thread(j) < 0 ? -1 : 0;
+	j->queued = true;
+	j->prev = r->pending_tail;
+	if (r->pending_tail)
+		r->pending_tail->next = j;
+	else
+		r->pending = j;
+	r->pending_tail = j;
+	pending_next(r);
+	return 0;
+}
+
 void reader_mf_abort(void *ctx)
 {
-	((struct mf_job *)ctx)->conn = NULL;   /* mf_done frees it */
+	struct mf_job *j = ctx;
+	if (j->queued) {
+		/* Not started: nobody else holds it. */
+		pending_unlink(j->r, j);
+		job_free(j);
+		return;
+	}
+	j->conn = NULL;   /* job_answer frees it */
+}
+
+void reader_mf_open(struct reader_api *r)
+{
+	for (int i = 0; i < READER_HANDLES && r->d->store; i++) {
+		int rc = store_open_reader(r->d->store, &r->slots[i].store);
+		if (rc < 0) {
+			if (rc != -ENOTSUP || i > 0)
+				log_warn("reader: read-only store handle %d: %s", i, strerror(-rc));
+			break;
+		}
+		r->nslots++;
+	}
+	if (!r->nslots)
+		log_info("reader: every route runs on the store thread (no read-only handles)");
+}
+
+void reader_mf_close(struct reader_api *r)
+{
+	for (int i = 0; i < r->nslots; i++)
+		store_close(r->slots[i].store);
+	r->nslots = 0;
 }
 
 /* --- requests (on the loop) --- */
@@ -456,10 +733,22 @@ static const char *entries_params(struct mf_job *j, const char *query)
 			else
 				j->offset = (int)n;
 		} else if (!strcmp(k, "order")) {
-			/* Entries are kept in id order, which is the order feedd
-			 * first saw them: published_at is served as id. */
-			if (strcmp(v, "id") && strcmp(v, "published_at") && strcmp(v, "created_at"))
+			/* published_at: the item's date (published, else
+			 * updated, else first seen), then id. */
+			if (!strcmp(v, "published_at"))
+				j->by_date = true;
+			else if (!strcmp(v, "id") || !strcmp(v, "created_at"))
+				j->by_date = false;
+			else
 				err = "order: expected id or published_at";
+		} else if (!strcmp(k, "search")) {
+			/* The store's full-text query (as the socket API's q=). */
+			free(j->search);
+			j->search = NULL;
+			if (strlen(v) > MF_MAX_SEARCH)
+				err = "search: too long";
+			else if (v[strspn(v, " \t\r\n")] && !(j->search = strdup(v)))
+				err = "out of memory";
 		} else if (!strcmp(k, "direction")) {
 			if (!strcmp(v, "desc"))
 				j->desc = true;
@@ -475,7 +764,7 @@ static const char *entries_params(struct mf_job *j, const char *query)
 			if (!num(v, 1, INT64_MAX / 2, &j->category))
 				err = "category_id: expected a category id";
 		}
-		/* Other parameters (search, after, before ...) are not filtered on. */
+		/* Other parameters (after, before ...) are not filtered on. */
 		free(k);
 		free(v);
 	}
@@ -610,10 +899,11 @@ void reader_mf_request(struct reader_api *r, struct http_conn *c,
 	}
 	if (put)
 		log_info("reader: %s %s by %s", hr->method_name, target, *user ? user : "a token");
-	if (!r->d->storeq || storeq_submit(r->d->storeq, mf_work, mf_done, j) < 0) {
+	j->r = r;
+	http_conn_set_ctx(c, j);
+	if (job_dispatch(j) < 0) {
+		http_conn_set_ctx(c, NULL);
 		reader_send_error(c, 503, "not ready", "Retry-After: 1\r\n");
 		job_free(j);
-		return;
 	}
-	http_conn_set_ctx(c, j);
 }

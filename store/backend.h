@@ -38,9 +38,11 @@ enum {
 	IQ_DISTINCT = 1 << 5,
 	IQ_DESC = 1 << 6,
 	IQ_SKIPPED = 1 << 7,         /* the items the filter rules skipped too */
-	IQ_STATUS = 1 << 8,          /* read = parameter 8 */
-	IQ_STARRED = 1 << 9,
-	IQ__SHAPES = 1 << 10
+	IQ_STATUS = 1 << 8,          /* by the read mark: unread ones ... */
+	IQ_READ = 1 << 9,            /* ... or, with IQ_STATUS, read ones */
+	IQ_STARRED = 1 << 10,
+	IQ_BY_DATE = 1 << 11,        /* in date order (sort_date, id), not id order */
+	IQ__SHAPES = 1 << 12
 };
 
 /* One items query: store.h's struct item_query with the consumer's
@@ -56,6 +58,7 @@ struct items_args {
 	bool skipped;                /* the items the filter rules skipped too */
 	int status;                  /* ITEMQ_ANY, ITEMQ_UNREAD or ITEMQ_READ */
 	bool starred;                /* starred items only */
+	bool by_date;                /* in date order */
 	int limit;
 };
 /* The shape of A's statement; FTS: the backend has a text query to match. */
@@ -66,15 +69,20 @@ unsigned items_shape(const struct items_args *a, bool fts);
 #define STORE_ITEM_COLS \
 	"i.id, f.name, i.guid, i.url, i.title, i.author, i.summary, i.content," \
 	" i.published, i.updated, i.categories, i.enclosures, i.first_seen," \
-	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date, i.skipped, i.read, i.starred"
-#define STORE_ITEM_NCOLS 20
+	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date, i.skipped, i.read, i.starred," \
+	" i.feed"
+#define STORE_ITEM_NCOLS 21
 
 /* The items statement of SHAPE, in SQL (SIZE bytes): its parameters are
  * MARK and a number (1 after, 2 before, 3 feeds, 4 tag, 5 text query,
- * 6 since, 7 limit, 8 read: 1 or 0 for IQ_STATUS); FEEDS and FTS are the backend's conditions on 3 and
- * 5. -EINVAL when it does not fit. */
+ * 6 since, 7 limit); FEEDS and FTS are the backend's conditions on 3 and
+ * 5. The read and starred marks are compared with literals, the
+ * backend's spellings of false and true (BOOLS[0], BOOLS[1]), so that the
+ * partial indexes on them (items_unread, items_starred) serve: a bound
+ * parameter would not match their conditions. -EINVAL when it does not
+ * fit. */
 int items_sql(char *sql, size_t size, unsigned shape, char mark, const char *feeds,
-	      const char *fts);
+	      const char *fts, const char *const bools[2]);
 
 /* --- what commit.c hands the backends and gets back --- */
 
@@ -155,6 +163,9 @@ struct feed_prims {
 	int (*feed_set_url)(void *b, int64_t id, const char *url);
 	/* The feed's tags become TAGS (NULL-terminated; NULL: none). */
 	int (*feed_set_tags)(void *b, int64_t id, char *const *tags);
+	/* The row FROM becomes TO, and so do the events naming it; -ENOENT:
+	 * no row FROM. */
+	int (*feed_rename)(void *b, const char *from, const char *to);
 	/* Every feed row: FN each; a negative return stops the walk. */
 	int (*feeds_each)(void *b, feed_each_fn fn, void *ud);
 	/* Feed NAME's row in the columns of feeds.c, load_row; -ENOENT: none. */
@@ -245,6 +256,7 @@ struct store_prims {
 	.feed_set_removed = feed_set_removed, \
 	.feed_set_url = feed_set_url, \
 	.feed_set_tags = feed_set_tags, \
+	.feed_rename = feed_rename, \
 	.feeds_each = feeds_each, \
 	.feed_row = feed_row, \
 	.feeds_rows = feeds_rows, \
@@ -282,7 +294,6 @@ struct store_ops {
 	int (*consumer_ack)(void *b, const char *name, int64_t upto);
 	int (*consumers_json)(void *b, json_t **out);
 	int (*consumer_delete)(void *b, const char *name);
-	int (*feed_rename)(void *b, const char *from, const char *to);
 	int (*hook_due)(void *b, int64_t now, int max, const int64_t *skip, size_t nskip,
 			struct hook_job **jobs, size_t *n);
 	/* NULL: nothing is ever claimed. */
@@ -316,8 +327,13 @@ struct store_ops {
 	/* FEED's unread items with an id at most UPTO become read; *N how
 	 * many. -ENOENT: no such feed. */
 	int (*feed_mark_read)(void *b, const char *feed, int64_t upto, int64_t *n);
-	/* store_reader_feeds. */
-	int (*reader_feeds)(void *b, bool counts, json_t **out);
+	/* The feeds not removed, by id (the NIDS IDS only, unless IDS is
+	 * NULL), FN each with the columns id, name, title, effective (else
+	 * configured) url, site_url, last_fetch, last_error, the tags as a
+	 * sorted JSON array, and when COUNTS the unread and read items not
+	 * skipped (else 0, 0). */
+	int (*reader_feed_rows)(void *b, bool counts, const int64_t *ids, size_t nids,
+				store_row_fn fn, void *ud);
 	/* The Google Reader API's tokens (readtokens.c): HASH is the
 	 * token's SHA-256 in hex. */
 	int (*token_add)(void *b, const char *hash, const char *user, int64_t now, int64_t *id);
@@ -332,29 +348,49 @@ struct store_ops {
 /* S's backend and its handle *B (store.c), for readstate.c. */
 const struct store_ops *store_ops_of(struct store *s, void **b);
 
+/* The statement of reader_feed_rows, in a backend's SQL: TAGS the feed's
+ * tags as a sorted JSON array, SHOWN the condition of a feed not removed,
+ * COUNTS its unread and read items (or " 0, 0"), IDS the condition on the
+ * ids asked for (or ""). */
+#define READER_FEEDS_SQL(tags, shown, counts, ids) \
+	"SELECT f.id, f.name, f.title, coalesce(f.effective_url, f.url), f.site_url," \
+	" f.last_fetch, f.last_error, " tags "," counts " FROM feeds f WHERE " shown ids \
+	" ORDER BY f.id"
+/* Its four statements, for a backend's table of statements named P##...:
+ * every feed or those of the ids, without or with the counts (in this
+ * order; apart, since "ids IS NULL OR ..." would scan every feed). */
+#define READER_FEEDS_STMTS(p, tags, shown, counts, ids) \
+	[p##READER_FEEDS] = READER_FEEDS_SQL(tags, shown, " 0, 0", ""), \
+	[p##READER_FEEDS_IDS] = READER_FEEDS_SQL(tags, shown, " 0, 0", ids), \
+	[p##READER_COUNTS] = READER_FEEDS_SQL(tags, shown, counts, ""), \
+	[p##READER_COUNTS_IDS] = READER_FEEDS_SQL(tags, shown, counts, ids)
+
 /* The backends' reader-state entries (sqlite_readstate.c, pg_readstate.c). */
-int sqlite_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
-		      int64_t *missing);
-int sqlite_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
-int sqlite_reader_feeds(void *b, bool counts, json_t **out);
-int sqlite_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id);
-int sqlite_token_find(void *b, const char *hash, int64_t now, char **user);
-int sqlite_tokens_json(void *b, json_t **out);
-int sqlite_token_revoke(void *b, int64_t id);
+int sqlite_op_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
+			 int64_t *missing);
+int sqlite_op_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
+int sqlite_op_reader_feed_rows(void *b, bool counts, const int64_t *ids, size_t nids,
+			       store_row_fn fn, void *ud);
+int sqlite_op_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id);
+int sqlite_op_token_find(void *b, const char *hash, int64_t now, char **user);
+int sqlite_op_tokens_json(void *b, json_t **out);
+int sqlite_op_token_revoke(void *b, int64_t id);
 #ifdef FEEDD_HAVE_PG
-int pg_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
-		  int64_t *missing);
-int pg_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
-int pg_reader_feeds(void *b, bool counts, json_t **out);
-int pg_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id);
-int pg_token_find(void *b, const char *hash, int64_t now, char **user);
-int pg_tokens_json(void *b, json_t **out);
-int pg_token_revoke(void *b, int64_t id);
+int pg_op_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
+		     int64_t *missing);
+int pg_op_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
+int pg_op_reader_feed_rows(void *b, bool counts, const int64_t *ids, size_t nids,
+			   store_row_fn fn, void *ud);
+int pg_op_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id);
+int pg_op_token_find(void *b, const char *hash, int64_t now, char **user);
+int pg_op_tokens_json(void *b, json_t **out);
+int pg_op_token_revoke(void *b, int64_t id);
 #endif
 
 /* The entries every backend fills, from functions named P followed by the
- * entry's name (sqlite_ops.c: op_close ...; PostgreSQL: pg_op_close ...).
- * A backend's table adds .name, .prims and its optional entries. */
+ * entry's name (SQLite: sqlite_op_close ...; PostgreSQL: pg_op_close ...).
+ * A backend's table adds .name, .prims and the entries only some backends
+ * have. */
 #define STORE_OPS_COMMON(p) \
 	.close = p##close, \
 	.reopen = p##reopen, \
@@ -363,11 +399,19 @@ int pg_token_revoke(void *b, int64_t id);
 	.consumer_get = p##consumer_get, \
 	.consumer_ack = p##consumer_ack, \
 	.consumers_json = p##consumers_json, \
+	.consumer_delete = p##consumer_delete, \
 	.hook_due = p##hook_due, \
 	.hook_parked_json = p##hook_parked_json, \
 	.hook_retry = p##hook_retry, \
 	.figures = p##figures, \
-	.checkpoint = p##checkpoint
+	.checkpoint = p##checkpoint, \
+	.items_mark = p##items_mark, \
+	.feed_mark_read = p##feed_mark_read, \
+	.reader_feed_rows = p##reader_feed_rows, \
+	.token_add = p##token_add, \
+	.token_find = p##token_find, \
+	.tokens_json = p##tokens_json, \
+	.token_revoke = p##token_revoke
 
 /* A message for an open's *ERR (store.c): heap, or NULL when memory ran
  * out. */
@@ -394,10 +438,12 @@ int retention_prune(const struct store_prims *ops, void *b, const char *feed, in
 int hook_result(const struct store_prims *ops, void *b, int64_t item_id, bool ok,
 		int64_t next_try, const char *error);
 
-/* store_feeds_sync, store_feed_load, store_feeds_json (feeds.c). */
+/* store_feeds_sync, store_feed_load, store_feeds_json, store_feed_rename
+ * (feeds.c). */
 int feeds_sync(const struct store_prims *ops, void *b, const struct config *c);
 int feed_load(const struct store_prims *ops, void *b, const char *name, struct feed_state *out);
 int feeds_json(const struct store_prims *ops, void *b, const char *name, json_t **out);
+int feeds_rename(const struct store_prims *ops, void *b, const char *from, const char *to);
 
 /* store_feed_counts (feed_state.c), over OPS's primitives. */
 int feed_state_counts(const struct store_prims *ops, void *b, const char *const *disabled,

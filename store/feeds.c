@@ -1,6 +1,6 @@
 /* feeds.c — feed rows for every backend: following the config (added,
  * re-added, URL and tag changes, removed), a feed's state loaded for the
- * scheduler, and the feeds as JSON for the API. The backend (backend.h)
+ * scheduler, the feeds as JSON for the API, and a feed renamed. The backend (backend.h)
  * supplies the statements and reads their rows; the column order of its
  * feed_row and feeds_rows queries is the one below. */
 #include <errno.h>
@@ -285,4 +285,29 @@ int feeds_json(const struct store_prims *ops, void *b, const char *name, json_t 
 	}
 	*out = arr;
 	return 0;
+}
+
+int feeds_rename(const struct store_prims *ops, void *b, const char *from, const char *to)
+{
+	/* One transaction: the name TO free, the row and its events renamed,
+	 * a feed.renamed event (data: the old name). */
+	int r = ops->tx_begin(b);
+	if (r < 0)
+		return r;
+	int64_t id;
+	char *url = NULL;
+	bool removed;
+	r = ops->feeds->feed_find(b, to, &id, &url, &removed);
+	free(url);
+	if (r == 0)
+		r = -EEXIST;
+	else if (r == -ENOENT)
+		r = ops->feeds->feed_rename(b, from, to);
+	if (r == 0)
+		r = ops->event_add(b, "feed.renamed", (int64_t)time(NULL), to, 0,
+				   json_pack("{s:s}", "from", from));
+	if (r == 0)
+		return ops->tx_commit(b, false, NULL);
+	ops->tx_rollback(b);
+	return r;
 }

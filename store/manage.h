@@ -5,11 +5,9 @@
 #define FEEDD_STORE_MANAGE_H
 
 int sqlite_op_consumer_delete(void *b, const char *name);
-int sqlite_op_feed_rename(void *b, const char *from, const char *to);
 
 #ifdef FEEDD_HAVE_PG
 int pg_op_consumer_delete(void *b, const char *name);
-int pg_op_feed_rename(void *b, const char *from, const char *to);
 #endif
 
 #endif

@@ -8,28 +8,32 @@
 #include "store/backend.h"
 
 int items_sql(char *sql, size_t size, unsigned shape, char m, const char *feeds,
-	      const char *fts)
+	      const char *fts, const char *const bools[2])
 {
-	char before[16] = "", since[32] = "", tag[80] = "", status[24] = "";
+	char before[16] = "", since[32] = "", tag[80] = "", status[24] = "", starred[32] = "";
 	if (shape & IQ_BEFORE)
 		snprintf(before, sizeof before, " AND i.id < %c2", m);
 	if (shape & IQ_SINCE)
 		snprintf(since, sizeof since, " AND i.sort_date >= %c6", m);
 	if (shape & IQ_STATUS)
-		snprintf(status, sizeof status, " AND i.read = %c8", m);
+		snprintf(status, sizeof status, " AND i.read = %s", bools[!!(shape & IQ_READ)]);
+	if (shape & IQ_STARRED)
+		snprintf(starred, sizeof starred, " AND i.starred = %s", bools[1]);
 	if (shape & IQ_TAG)
 		snprintf(tag, sizeof tag,
 			 " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = %c4)", m);
 	int n = snprintf(sql, size,
 		"SELECT " STORE_ITEM_COLS " FROM items i JOIN feeds f ON f.id = i.feed"
-		" WHERE i.id > %c1%s%s%s%s%s%s%s%s%s ORDER BY i.id%s LIMIT %c7",
+		" WHERE i.id > %c1%s%s%s%s%s%s%s%s%s ORDER BY %s LIMIT %c7",
 		/* The filter rules' skipped items (0/1 in SQLite, a boolean in
 		 * PostgreSQL: NOT reads both) only when asked for. */
 		m, shape & IQ_SKIPPED ? "" : " AND NOT i.skipped", before, shape & IQ_FEEDS ? feeds : "", tag, shape & IQ_FTS ? fts : "", since,
 		shape & IQ_DISTINCT ? " AND (i.duplicate_of IS NULL OR NOT EXISTS"
 				      " (SELECT 1 FROM items o WHERE o.id = i.duplicate_of))" : "",
-		status, shape & IQ_STARRED ? " AND i.starred = TRUE" : "",
-		shape & IQ_DESC ? " DESC" : "", m);
+		status, starred,
+		shape & IQ_BY_DATE ? (shape & IQ_DESC ? "i.sort_date DESC, i.id DESC"
+						      : "i.sort_date, i.id")
+				   : (shape & IQ_DESC ? "i.id DESC" : "i.id"), m);
 	return n < 0 || (size_t)n >= size ? -EINVAL : 0;
 }
 
@@ -40,7 +44,9 @@ unsigned items_shape(const struct items_args *a, bool fts)
 	       (a->since != DATE_NONE ? IQ_SINCE : 0) |
 	       (a->distinct ? IQ_DISTINCT : 0) | (a->desc ? IQ_DESC : 0) |
 	       (a->skipped ? IQ_SKIPPED : 0) |
-	       (a->status != ITEMQ_ANY ? IQ_STATUS : 0) | (a->starred ? IQ_STARRED : 0);
+	       (a->status != ITEMQ_ANY ? IQ_STATUS : 0) |
+	       (a->status == ITEMQ_READ ? IQ_READ : 0) | (a->starred ? IQ_STARRED : 0) |
+	       (a->by_date ? IQ_BY_DATE : 0);
 }
 
 /* The caller's FN, and the highest id it was handed. */
@@ -78,6 +84,7 @@ int items_each(const struct store_ops *ops, void *b, const struct item_query *q,
 		.after = after, .before = q->before, .feeds = q->feeds, .nfeeds = q->nfeeds,
 		.tag = q->tag, .q = q->q, .since = q->since, .distinct = q->distinct,
 		.desc = q->desc, .skipped = q->skipped, .status = q->status, .starred = q->starred,
+		.by_date = q->by_date,
 		.limit = q->limit < 1 ? 1 : q->limit > 1000 ? 1000 : q->limit,
 	};
 	struct walk w = {fn, ud, after};

@@ -208,7 +208,7 @@ int store_consumer_delete(struct store *s, const char *name)
 
 int store_feed_rename(struct store *s, const char *from, const char *to)
 {
-	return s->ops->feed_rename(s->b, from, to);
+	return feeds_rename(s->ops->prims, s->b, from, to);
 }
 
 int store_prune(struct store *s, const char *feed, int64_t now, int64_t retention,

@@ -150,11 +150,26 @@ int store_items_mark(struct store *s, const int64_t *ids, size_t n, int read, in
  * read; *N (may be NULL) how many. -ENOENT: no such feed. */
 int store_feed_mark_read(struct store *s, const char *feed, int64_t upto, int64_t *n);
 
-/* The feeds a reader shows (not removed from the config), by id:
- * [{"id", "name", "title", "url" (the effective one), "site_url",
- * "last_fetch" (epoch s, 0: never), "last_error", "tags" (sorted),
- * "unread", "read" (item counts, when COUNTS; else 0: counting reads
- * every item)}]. */
+/* A feed as a reader shows it (lent to the callback, strings NULL when
+ * absent): URL the effective one, LAST_FETCH epoch s (0: never), TAGS a
+ * JSON array of its tags, sorted (never NULL), UNREAD and READ its item
+ * counts (when asked for; else 0: counting reads every item). */
+struct reader_feed {
+	int64_t id;
+	const char *name, *title, *url, *site_url;
+	int64_t last_fetch;
+	const char *last_error;
+	const json_t *tags;
+	int64_t unread, read;
+};
+typedef int (*reader_feed_fn)(const struct reader_feed *f, void *ud);
+/* FN for each feed a reader shows (not removed from the config), by id:
+ * the NIDS feeds IDS only (ids not shown are left out), or every one when
+ * IDS is NULL. A negative return from FN stops the walk and is returned. */
+int store_reader_feeds_each(struct store *s, bool counts, const int64_t *ids, size_t nids,
+			    reader_feed_fn fn, void *ud);
+/* The same feeds, all of them, as [{"id", "name", "title", "url",
+ * "site_url", "last_fetch", "last_error", "tags", "unread", "read"}]. */
 int store_reader_feeds(struct store *s, bool counts, json_t **out);
 
 /* --- the Google Reader API's tokens (store/readtokens.c) --- */

@@ -53,6 +53,13 @@
 	" ORDER BY id DESC LIMIT 1 OFFSET greatest($4::bigint - 1, 0)), 0)))" \
 	" ORDER BY i.id LIMIT $5::int"
 
+/* A reader's feeds (backend.h, READER_FEEDS_SQL). */
+#define READER_TAGS "coalesce((SELECT json_agg(tag ORDER BY" \
+	" tag) FROM feed_tags WHERE feed = f.id), '[]')::text"
+#define READER_IDS " AND f.id = ANY ($1::bigint[])"
+#define READER_COUNTS "(SELECT count(*) FROM items WHERE feed = f.id AND NOT read" \
+	" AND NOT skipped), (SELECT count(*) FROM items WHERE feed = f.id AND read AND NOT skipped)"
+
 static const char *const pst_sql[PS__COUNT] = {
 	[PS_FEED_ID] = "SELECT id, link_identity, site_url, url, removed FROM feeds WHERE name = $1",
 	[PS_FEED_INSERT] =
@@ -191,6 +198,8 @@ static const char *const pst_sql[PS__COUNT] = {
 	[PS_INSTANCE_GONE] =
 		"WITH l AS (UPDATE feeds SET lease_owner = NULL, lease_until = 0, lease_host = NULL"
 		" WHERE lease_owner = $1) DELETE FROM instances WHERE id = $1",
+	/* A reader's feeds (pg_readstate.c). */
+	READER_FEEDS_STMTS(PS_, READER_TAGS, "NOT f.removed", READER_COUNTS, READER_IDS),
 	[PS_INSTANCES] =
 		"SELECT i.id, i.host, i.pid, i.started, i.last_seen,"
 		" (SELECT count(*) FROM feeds f WHERE f.lease_owner = i.id"
@@ -545,8 +554,6 @@ const struct store_ops pg_store_ops = {
 	.prims = &pg_prims,
 	.name = "postgresql",
 	STORE_OPS_COMMON(pg_op_),
-	.consumer_delete = pg_op_consumer_delete,
-	.feed_rename = pg_op_feed_rename,
 	.hook_release = pg_op_hook_release,
 	.claim_feed = pg_op_claim_feed,
 	.host_answer = pg_op_host_answer,
@@ -556,11 +563,4 @@ const struct store_ops pg_store_ops = {
 	.news_fd = pg_op_news_fd,
 	.news_read = pg_op_news_read,
 	.news_lost = pg_op_news_lost,
-	.items_mark = pg_items_mark,
-	.feed_mark_read = pg_feed_mark_read,
-	.reader_feeds = pg_reader_feeds,
-	.token_add = pg_token_add,
-	.token_find = pg_token_find,
-	.tokens_json = pg_tokens_json,
-	.token_revoke = pg_token_revoke,
 };

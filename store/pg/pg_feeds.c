@@ -9,6 +9,20 @@
 #include "core/log.h"
 #include "store/pg/pg_int.h"
 
+static int feed_rename(void *b, const char *from, const char *to)
+{
+	struct pg *s = b;
+	const char *v[2] = {from, to};
+	PGresult *res = PQexecParams(s->conn,
+		"WITH f AS (UPDATE feeds SET name = $2 WHERE name = $1 RETURNING 1),"
+		" e AS (UPDATE events SET feed = $2 WHERE feed = $1)"
+		" SELECT count(*) FROM f", 2, NULL, v, NULL, NULL, 0);
+	int r = PQresultStatus(res) != PGRES_TUPLES_OK ? pg_fail(s, res, "feed rename")
+		: pg_int(res, 0, 0) ? 0 : -ENOENT;
+	PQclear(res);
+	return r;
+}
+
 static int feed_set_tags(void *b, int64_t feed, char *const *tags)
 {
 	struct pg *s = b;

@@ -56,6 +56,10 @@ enum pst {
 	PS_INSTANCE_SEEN,
 	PS_INSTANCE_GONE,
 	PS_INSTANCES,
+	PS_READER_FEEDS,         /* these four in this order: pg_readstate.c */
+	PS_READER_FEEDS_IDS,
+	PS_READER_COUNTS,
+	PS_READER_COUNTS_IDS,
 	PS__COUNT
 };
 

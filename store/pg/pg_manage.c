@@ -1,6 +1,7 @@
 /* pg_manage.c — the PostgreSQL backend's edits a person asks for through
- * the API, apart from fetching: deleting a consumer and renaming a feed
- * (store.h, store_consumer_delete and store_feed_rename). Rare, so their
+ * the API, apart from fetching: deleting a consumer (store.h,
+ * store_consumer_delete; a feed's rename is store/feeds.c's rule over
+ * pg_feeds.c's statement). Rare, so their
  * statements are not among the prepared ones. */
 #include <errno.h>
 #include <stdlib.h>
@@ -45,35 +46,3 @@ int pg_op_consumer_delete(void *b, const char *name)
 	return n ? 0 : -ENOENT;
 }
 
-int pg_op_feed_rename(void *b, const char *from, const char *to)
-{
-	struct pg *s = b;
-	int r = pg_begin(s);
-	if (r < 0)
-		return r;
-	int n = 0;
-	if ((r = run2(s, "SELECT 1 FROM feeds WHERE name = $1", to, NULL, &n,
-		      "feed rename")) < 0)
-		goto fail;
-	if (n) {
-		r = -EEXIST;
-		goto fail;
-	}
-	if ((r = run2(s, "UPDATE feeds SET name = $2 WHERE name = $1", from, to, &n,
-		      "feed rename")) < 0)
-		goto fail;
-	if (!n) {
-		r = -ENOENT;
-		goto fail;
-	}
-	if ((r = run2(s, "UPDATE events SET feed = $2 WHERE feed = $1", from, to, NULL,
-		      "feed rename")) < 0)
-		goto fail;
-	if ((r = pg_event(s, "feed.renamed", (int64_t)time(NULL), to, 0,
-			  json_pack("{s:s}", "from", from))) < 0)
-		goto fail;
-	return pg_commit(s);
-fail:
-	pg_rollback(s);
-	return r;
-}

@@ -40,6 +40,7 @@ static void pg_item_row(const PGresult *r, int row, int c, struct item_row *out)
 		.skipped = pg_bool(r, row, c + 17),
 		.read = pg_bool(r, row, c + 18),
 		.starred = pg_bool(r, row, c + 19),
+		.feed_id = pg_int(r, row, c + 20),
 	};
 }
 
@@ -52,7 +53,7 @@ json_t *pg_item_json(const PGresult *r, int row, int c)
 
 /* Parameter types of every items query shape: after, before, feeds (text[]),
  * tag, text query, since, limit. Declared, so a shape need not use all. */
-static const Oid iq_types[8] = {20, 20, 1009, 25, 25, 20, 23, 16};
+static const Oid iq_types[7] = {20, 20, 1009, 25, 25, 20, 23};
 
 /* The items query for one combination of filters, prepared on first use on
  * this connection and kept: the shapes are few, the calls many. */
@@ -64,9 +65,10 @@ static int items_stmt(struct pg *s, unsigned shape, char name[16])
 		return r;
 	char sql[1536];
 	if (items_sql(sql, sizeof sql, shape, '$', " AND f.name = ANY ($3)",
-		      " AND i.fts @@ plainto_tsquery('simple', $5)") < 0)
+		      " AND i.fts @@ plainto_tsquery('simple', $5)",
+		      (const char *const[2]){"false", "true"}) < 0)
 		return -EINVAL;
-	PGresult *res = PQprepare(s->conn, name, sql, 8, iq_types);
+	PGresult *res = PQprepare(s->conn, name, sql, 7, iq_types);
 	r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_fail(s, res, "items query");
 	PQclear(res);
 	if (!r)
@@ -120,7 +122,6 @@ int pg_op_items_rows(void *b, const struct items_args *a, store_item_fn fn, void
 	pgp_text(&p, fts ? a->q : NULL);
 	pgp_date(&p, a->since);
 	pgp_int(&p, a->limit);
-	pgp_bool(&p, a->status == ITEMQ_READ);
 	PGresult *res = PQexecPrepared(s->conn, name, p.n, p.v, NULL, NULL, 0);
 	free(feeds);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {

@@ -1,6 +1,6 @@
 /* pg_readstate.c — the PostgreSQL statements of a reader's state
- * (store/readstate.c has the rules; backend.h, items_mark and
- * feed_mark_read). */
+ * (store/readstate.c has the rules; backend.h, items_mark,
+ * feed_mark_read and reader_feed_rows). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +8,8 @@
 #include "store/backend.h"
 #include "store/pg/pg_int.h"
 
-int pg_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
-		  int64_t *missing)
+int pg_op_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
+		     int64_t *missing)
 {
 	struct pg *s = b;
 	*missing = 0;
@@ -51,7 +51,7 @@ int pg_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
 	return r;
 }
 
-int pg_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n)
+int pg_op_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n)
 {
 	struct pg *s = b;
 	*n = 0;
@@ -78,45 +78,18 @@ int pg_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n)
 	return r;
 }
 
-#define READER_FEEDS(counts) \
-	"SELECT f.id, f.name, f.title, coalesce(f.effective_url, f.url), f.site_url," \
-	" f.last_fetch, f.last_error," \
-	" coalesce((SELECT json_agg(tag ORDER BY tag) FROM feed_tags WHERE feed = f.id)," \
-	" '[]')::text," counts " FROM feeds f WHERE NOT f.removed ORDER BY f.id"
-
-int pg_reader_feeds(void *b, bool counts, json_t **out)
+int pg_op_reader_feed_rows(void *b, bool counts, const int64_t *ids, size_t nids,
+			   store_row_fn fn, void *ud)
 {
-	struct pg *s = b;
-	*out = NULL;
-	int r = pg_ready(s);
-	if (r < 0)
-		return r;
-	PGresult *res = PQexec(s->conn, counts ? READER_FEEDS(
-		" (SELECT count(*) FROM items WHERE feed = f.id AND NOT read AND NOT skipped),"
-		" (SELECT count(*) FROM items WHERE feed = f.id AND read AND NOT skipped)")
-		: READER_FEEDS(" 0, 0"));
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		r = pg_fail(s, res, "reader feeds");
-		PQclear(res);
-		return r;
-	}
-	json_t *arr = json_array();
-	for (int i = 0; i < PQntuples(res); i++) {
-		const char *tags = pg_str(res, i, 7);
-		json_t *jt = tags ? json_loads(tags, 0, NULL) : NULL;
-		json_array_append_new(arr, json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:I,s:I}",
-			"id", (json_int_t)pg_int(res, i, 0),
-			"name", json_string_lossy(pg_str(res, i, 1)),
-			"title", json_string_lossy(pg_str(res, i, 2)),
-			"url", json_string_lossy(pg_str(res, i, 3)),
-			"site_url", json_string_lossy(pg_str(res, i, 4)),
-			"last_fetch", (json_int_t)pg_int(res, i, 5),
-			"last_error", json_string_lossy(pg_str(res, i, 6)),
-			"tags", jt ? jt : json_array(),
-			"unread", (json_int_t)pg_int(res, i, 8),
-			"read", (json_int_t)pg_int(res, i, 9)));
-	}
-	PQclear(res);
-	*out = arr;
-	return 0;
+	char *arr = ids ? pg_id_array(ids, nids) : NULL;
+	if (ids && !arr)
+		return -ENOMEM;
+	struct pgp p = {0};
+	if (arr)
+		pgp_text(&p, arr);
+	int n;
+	int r = pg_rows(b, PS_READER_FEEDS + 2 * counts + (ids != NULL), &p, fn, ud, &n,
+			"reader feeds");
+	free(arr);
+	return r;
 }

@@ -8,7 +8,7 @@
 #include "store/backend.h"
 #include "store/pg/pg_int.h"
 
-int pg_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id)
+int pg_op_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id)
 {
 	struct pg *s = b;
 	int r = pg_ready(s);
@@ -28,7 +28,7 @@ int pg_token_add(void *b, const char *hash, const char *user, int64_t now, int64
 	return r;
 }
 
-int pg_token_find(void *b, const char *hash, int64_t now, char **user)
+int pg_op_token_find(void *b, const char *hash, int64_t now, char **user)
 {
 	struct pg *s = b;
 	int r = pg_ready(s);
@@ -54,7 +54,7 @@ int pg_token_find(void *b, const char *hash, int64_t now, char **user)
 	return r;
 }
 
-int pg_tokens_json(void *b, json_t **out)
+int pg_op_tokens_json(void *b, json_t **out)
 {
 	struct pg *s = b;
 	int r = pg_ready(s);
@@ -79,7 +79,7 @@ int pg_tokens_json(void *b, json_t **out)
 	return 0;
 }
 
-int pg_token_revoke(void *b, int64_t id)
+int pg_op_token_revoke(void *b, int64_t id)
 {
 	struct pg *s = b;
 	int r = pg_ready(s);

@@ -206,9 +206,10 @@ static const char pg_migration_6[] =
 	"CREATE INDEX items_unread ON items(id) WHERE NOT read;"
 	"CREATE INDEX items_starred ON items(id) WHERE starred;";
 
-/* Version 7: reserved for another branch's migration (a no-op here; the
- * integrator puts that branch's statements in its place). */
-static const char pg_migration_7[] = "DO $$BEGIN END$$;";
+/* Version 7: as SQLite's version 9, the unread items in date order from
+ * an index. */
+static const char pg_migration_7[] =
+	"CREATE INDEX items_unread_date ON items(sort_date, id) WHERE NOT read;";
 
 /* Version 8: as SQLite's version 10, the Google Reader API's tokens
  * (store/readtokens.c), as their SHA-256 only. */

@@ -21,6 +21,14 @@
 #include "store/sqlite/sqlite_int.h"
 
 /* Every fixed statement's SQL, indexed by enum stmt. */
+/* A reader's feeds (backend.h, READER_FEEDS_SQL). */
+#define READER_TAGS "(SELECT json_group_array(tag) FROM" \
+	" (SELECT tag FROM feed_tags WHERE feed = f.id ORDER BY tag))"
+#define READER_IDS " AND f.id IN (SELECT value FROM json_each(?1))"
+#define READER_COUNTS "(SELECT count(*) FROM items WHERE feed = f.id AND read = 0" \
+	" AND skipped = 0), (SELECT count(*) FROM items WHERE feed = f.id AND read = 1" \
+	" AND skipped = 0)"
+
 static const char *const stmt_sql[ST__COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -163,6 +171,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_PRUNE_DELETE] = "DELETE FROM items WHERE id IN (" PRUNE_SELECT ")",
 #undef PRUNE_SELECT
 	/* The oldest events, a batch at a time, if past their keep. */
+	/* A reader's feeds (sqlite_readstate.c). */
+	READER_FEEDS_STMTS(ST_, READER_TAGS, "f.removed = 0", READER_COUNTS, READER_IDS),
 	[ST_EVENTS_EXPIRE] =
 		"DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT ?3)"
 		" AND (time < ?1 OR seq <= ?2)",

@@ -7,6 +7,30 @@
 
 #include "store/sqlite/sqlite_int.h"
 
+static int feed_rename(void *b, const char *from, const char *to)
+{
+	struct sqlite_store *s = b;
+	static const char *const sql[2] = {
+		"UPDATE feeds SET name = ?2 WHERE name = ?1",
+		"UPDATE events SET feed = ?2 WHERE feed = ?1",
+	};
+	for (int i = 0; i < 2; i++) {
+		sqlite3_stmt *st = NULL;
+		int rc = sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+			rc = sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return store_fail(s, rc, "feed rename");
+		if (i == 0 && sqlite3_changes(s->db) == 0)
+			return -ENOENT;
+	}
+	return 0;
+}
+
 static int feed_set_tags(void *b, int64_t feed, char *const *tags)
 {
 	struct sqlite_store *s = b;

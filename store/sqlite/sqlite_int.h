@@ -60,6 +60,10 @@ enum stmt {
 	ST_PRUNE_DELETE,
 	ST_FIGURES,
 	ST_EVENTS_EXPIRE,
+	ST_READER_FEEDS,         /* these four in this order: sqlite_readstate.c */
+	ST_READER_FEEDS_IDS,
+	ST_READER_COUNTS,
+	ST_READER_COUNTS_IDS,
 	ST__COUNT
 };
 

@@ -1,7 +1,8 @@
 /* sqlite_manage.c — the SQLite backend's edits a person asks for through
- * the API, apart from fetching: deleting a consumer and renaming a feed
- * (store.h, store_consumer_delete and store_feed_rename). Rare, so their
- * statements are prepared when used, not kept. */
+ * the API, apart from fetching: deleting a consumer (store.h,
+ * store_consumer_delete; a feed's rename is store/feeds.c's rule over
+ * sqlite_feeds.c's statements). Rare, so their statements are prepared
+ * when used, not kept. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,51 +41,4 @@ int sqlite_op_consumer_delete(void *b, const char *name)
 	if (r < 0)
 		return r;
 	return n ? 0 : -ENOENT;
-}
-
-/* A row named NAME: 1, none: 0, or a negative errno. */
-static int feed_exists(struct sqlite_store *s, const char *name)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(s->db, "SELECT 1 FROM feeds WHERE name = ?1", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_fail(s, rc, "feed rename");
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "feed rename");
-}
-
-int sqlite_op_feed_rename(void *b, const char *from, const char *to)
-{
-	struct sqlite_store *s = b;
-	int r = store_begin(s);
-	if (r < 0)
-		return r;
-	int n = 0;
-	if ((r = feed_exists(s, to)) != 0) {
-		r = r > 0 ? -EEXIST : r;
-		goto fail;
-	}
-	if ((r = run2(s, "UPDATE feeds SET name = ?2 WHERE name = ?1", from, to, &n,
-		      "feed rename")) < 0)
-		goto fail;
-	if (!n) {
-		r = -ENOENT;
-		goto fail;
-	}
-	if ((r = run2(s, "UPDATE events SET feed = ?2 WHERE feed = ?1", from, to, NULL,
-		      "feed rename")) < 0)
-		goto fail;
-	if ((r = store_event(s, "feed.renamed", (int64_t)time(NULL), to, 0,
-			     json_pack("{s:s}", "from", from))) < 0)
-		goto fail;
-	if ((r = store_commit(s)) < 0)
-		goto fail;
-	return 0;
-fail:
-	store_rollback(s);
-	return r;
 }

@@ -31,6 +31,7 @@ void item_row_read(sqlite3_stmt *st, int c, struct item_row *row)
 		.skipped = sqlite3_column_int(st, c + 17) != 0,
 		.read = sqlite3_column_int(st, c + 18) != 0,
 		.starred = sqlite3_column_int(st, c + 19) != 0,
+		.feed_id = sqlite3_column_int64(st, c + 20),
 	};
 	row->feed = (const char *)sqlite3_column_text(st, c + 1);
 	row->guid = (const char *)sqlite3_column_text(st, c + 2);
@@ -59,7 +60,8 @@ static sqlite3_stmt *items_stmt(struct sqlite_store *s, unsigned shape)
 		return s->iq[shape];
 	char sql[1536];
 	if (items_sql(sql, sizeof sql, shape, '?', " AND f.name IN (SELECT value FROM json_each(?3))",
-		      " AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?5)") < 0)
+		      " AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?5)",
+		      (const char *const[2]){"0", "1"}) < 0)
 		return NULL;
 	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->iq[shape], NULL);
 	if (rc != SQLITE_OK) {
@@ -145,8 +147,6 @@ int sqlite_items_rows(void *b, const struct items_args *a, store_item_fn fn, voi
 	if (shape & IQ_SINCE)
 		sqlite3_bind_int64(st, 6, a->since);
 	sqlite3_bind_int(st, 7, a->limit);
-	if (shape & IQ_STATUS)
-		sqlite3_bind_int(st, 8, a->status == ITEMQ_READ);
 	int rc, r = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct item_row row;

@@ -1,7 +1,10 @@
 /* sqlite_readstate.c — the SQLite statements of a reader's state
- * (store/readstate.c has the rules; backend.h, items_mark and
- * feed_mark_read). */
+ * (store/readstate.c has the rules; backend.h, items_mark,
+ * feed_mark_read and reader_feed_rows). */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "store/sqlite/sqlite_int.h"   /* first: its names for store.h's functions */
 #include "store/backend.h"
@@ -18,8 +21,8 @@ static sqlite3_stmt *prep(struct sqlite_store *s, const char *sql)
 	return st;
 }
 
-int sqlite_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
-		      int64_t *missing)
+int sqlite_op_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
+			 int64_t *missing)
 {
 	struct sqlite_store *s = b;
 	*missing = 0;
@@ -55,7 +58,7 @@ int sqlite_items_mark(void *b, const int64_t *ids, size_t n, int read, int starr
 	return r;
 }
 
-int sqlite_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n)
+int sqlite_op_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n)
 {
 	struct sqlite_store *s = b;
 	*n = 0;
@@ -80,44 +83,27 @@ int sqlite_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n)
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "mark feed read");
 }
 
-#define READER_FEEDS(counts) \
-	"SELECT f.id, f.name, f.title, coalesce(f.effective_url, f.url), f.site_url," \
-	" f.last_fetch, f.last_error," \
-	" (SELECT json_group_array(tag) FROM (SELECT tag FROM feed_tags WHERE feed = f.id" \
-	" ORDER BY tag))," counts " FROM feeds f WHERE f.removed = 0 ORDER BY f.id"
-
-int sqlite_reader_feeds(void *b, bool counts, json_t **out)
+int sqlite_op_reader_feed_rows(void *b, bool counts, const int64_t *ids, size_t nids,
+			       store_row_fn fn, void *ud)
 {
 	struct sqlite_store *s = b;
-	*out = NULL;
-	sqlite3_stmt *st = prep(s, counts ? READER_FEEDS(
-		" (SELECT count(*) FROM items WHERE feed = f.id AND read = 0 AND skipped = 0),"
-		" (SELECT count(*) FROM items WHERE feed = f.id AND read = 1 AND skipped = 0)")
-		: READER_FEEDS(" 0, 0"));
-	if (!st)
-		return -EIO;
-	json_t *arr = json_array();
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *tags = (const char *)sqlite3_column_text(st, 7);
-		json_t *jt = tags ? json_loads(tags, 0, NULL) : NULL;
-		json_array_append_new(arr, json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:I,s:I}",
-			"id", (json_int_t)sqlite3_column_int64(st, 0),
-			"name", json_string_lossy((const char *)sqlite3_column_text(st, 1)),
-			"title", json_string_lossy((const char *)sqlite3_column_text(st, 2)),
-			"url", json_string_lossy((const char *)sqlite3_column_text(st, 3)),
-			"site_url", json_string_lossy((const char *)sqlite3_column_text(st, 4)),
-			"last_fetch", (json_int_t)sqlite3_column_int64(st, 5),
-			"last_error", json_string_lossy((const char *)sqlite3_column_text(st, 6)),
-			"tags", jt ? jt : json_array(),
-			"unread", (json_int_t)sqlite3_column_int64(st, 8),
-			"read", (json_int_t)sqlite3_column_int64(st, 9)));
+	/* The ids as a JSON array for json_each. */
+	char *list = NULL;
+	if (ids) {
+		size_t cap = nids * 21 + 3, o = 0;
+		if (!(list = malloc(cap)))
+			return -ENOMEM;
+		list[o++] = '[';
+		for (size_t i = 0; i < nids; i++)
+			o += (size_t)snprintf(list + o, cap - o, "%s%" PRId64, i ? "," : "", ids[i]);
+		snprintf(list + o, cap - o, "]");
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		return store_fail(s, rc, "reader feeds");
-	}
-	*out = arr;
-	return 0;
+	sqlite3_stmt *st = store_stmt(s, ST_READER_FEEDS + 2 * counts + (ids != NULL));
+	if (list)
+		store_bind_text(st, 1, list);
+	int n;
+	int r = sqlite_rows(s, st, fn, ud, &n, "reader feeds");
+	store_done(st);
+	free(list);
+	return r;
 }

@@ -18,7 +18,7 @@ static sqlite3_stmt *prep(struct sqlite_store *s, const char *sql)
 	return st;
 }
 
-int sqlite_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id)
+int sqlite_op_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id)
 {
 	struct sqlite_store *s = b;
 	sqlite3_stmt *st = prep(s, "INSERT INTO reader_tokens(hash, user, created)"
@@ -36,7 +36,7 @@ int sqlite_token_add(void *b, const char *hash, const char *user, int64_t now, i
 	return 0;
 }
 
-int sqlite_token_find(void *b, const char *hash, int64_t now, char **user)
+int sqlite_op_token_find(void *b, const char *hash, int64_t now, char **user)
 {
 	struct sqlite_store *s = b;
 	/* The last use is kept to the minute: a busy reader writes once a
@@ -66,7 +66,7 @@ int sqlite_token_find(void *b, const char *hash, int64_t now, char **user)
 	return r;
 }
 
-int sqlite_tokens_json(void *b, json_t **out)
+int sqlite_op_tokens_json(void *b, json_t **out)
 {
 	struct sqlite_store *s = b;
 	sqlite3_stmt *st = prep(s, "SELECT id, user, created, last_used FROM reader_tokens"
@@ -90,7 +90,7 @@ int sqlite_tokens_json(void *b, json_t **out)
 	return 0;
 }
 
-int sqlite_token_revoke(void *b, int64_t id)
+int sqlite_op_token_revoke(void *b, int64_t id)
 {
 	struct sqlite_store *s = b;
 	sqlite3_stmt *st = prep(s, "DELETE FROM reader_tokens WHERE id = ?1");

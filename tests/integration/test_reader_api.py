@@ -3,7 +3,6 @@ TCP listener on loopback only when set, reader_auth's credentials (HTTP
 Basic, X-Auth-Token) are checked on every request, failures are answered
 401 with {"error_message"} after a delay that grows, a group- or
 world-readable credentials file is refused — against the real daemon."""
-import base64
 import http.client
 import json
 import os
@@ -14,6 +13,7 @@ import time
 import unittest
 
 from harness import Feedd
+from reader_harness import ReaderSetup, basic, free_port, items_of
 
 CONF = """[daemon]
 host_gap = 0s
@@ -21,14 +21,6 @@ host_gap = 0s
 [defaults]
 interval = 1h
 """
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def listening_inodes():
@@ -60,21 +52,12 @@ def socket_inodes(pid):
     return out
 
 
-def basic(user, password):
-    token = base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
-    return {"Authorization": "Basic " + token}
-
-
 class ReaderBase(unittest.TestCase):
     def start_reader(self, creds="alice:s3cret\ntoken:tok-123\n", mode=0o600, start=True):
         self.tmp = tempfile.mkdtemp(prefix="feedd-reader-")
-        self.auth = os.path.join(self.tmp, "reader.auth")
-        with open(self.auth, "w") as f:
-            f.write(creds)
-        os.chmod(self.auth, mode)
-        self.port = free_port()
-        reader = "reader_listen = 127.0.0.1:%d\nreader_auth = %s\n" % (self.port, self.auth)
-        self.d = Feedd(CONF.format(reader=reader), start=start)
+        self.rs = ReaderSetup(self.tmp, creds, mode)
+        self.auth, self.port = self.rs.auth, self.rs.port
+        self.d = Feedd(CONF.format(reader=self.rs.lines), start=start)
         return self.d
 
     def tearDown(self):
@@ -202,8 +185,7 @@ class Gate(ReaderBase):
             port = other.getsockname()[1]
             d.cleanup()
             self.port = port
-            reader = "reader_listen = 127.0.0.1:%d\nreader_auth = %s\n" % (port, self.auth)
-            self.d = Feedd(CONF.format(reader=reader), start=False)
+            self.d = Feedd(CONF.format(reader=self.rs.daemon_lines(port)), start=False)
             self.d.start(wait_ready=False)
             self.assertEqual(self.d.proc.wait(10), 1)
             self.assertIn("address already in use", self.d.read_log())
@@ -237,9 +219,7 @@ class Gate(ReaderBase):
 
 FEEDS_CONF = """[daemon]
 host_gap = 0s
-reader_listen = 127.0.0.1:{port}
-reader_auth = {auth}
-
+{reader}
 [defaults]
 interval = 1h
 min_interval = 1s
@@ -252,12 +232,6 @@ tags = news, world
 [feed b]
 url = {b}
 """
-
-
-def items_of(name, n):
-    return [{"guid": "%s-%d" % (name, i), "title": "%s title %d" % (name, i),
-             "link": "http://example.org/%s/%d" % (name, i),
-             "pubDate": "Mon, 0%d Jan 2024 10:00:00 GMT" % i} for i in range(1, n + 1)]
 
 
 class Miniflux(ReaderBase):
@@ -276,12 +250,9 @@ class Miniflux(ReaderBase):
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="feedd-reader-")
-        self.auth = os.path.join(self.tmp, "reader.auth")
-        with open(self.auth, "w") as f:
-            f.write("alice:s3cret\n")
-        os.chmod(self.auth, 0o600)
-        self.port = free_port()
-        self.d = Feedd(FEEDS_CONF.format(port=self.port, auth=self.auth,
+        self.rs = ReaderSetup(self.tmp)
+        self.port = self.rs.port
+        self.d = Feedd(FEEDS_CONF.format(reader=self.rs.lines,
                                          a=self.srv.url("/feed/a"), b=self.srv.url("/feed/b")))
         from harness import wait_until
         for name, n in (("a", 4), ("b", 3)):
@@ -340,8 +311,24 @@ class Miniflux(ReaderBase):
         self.assertRegex(e["published_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         ids = [x["id"] for x in r["entries"]]
         self.assertEqual(ids, sorted(ids))
+        # published_at: by the item's date, then id (feeds a and b have
+        # items of the same days: not id order).
+        by_date = [i["id"] for i in sorted(self.items, key=lambda i: (i["date"], i["id"]))]
+        self.assertNotEqual(by_date, ids)
+        asc = self.mf("GET", "/v1/entries?order=published_at")
+        self.assertEqual([x["id"] for x in asc["entries"]], by_date)
+        dates = [x["published_at"] for x in asc["entries"]]
+        self.assertEqual(dates, sorted(dates))
         desc = self.mf("GET", "/v1/entries?order=published_at&direction=desc")
-        self.assertEqual([x["id"] for x in desc["entries"]], ids[::-1])
+        self.assertEqual([x["id"] for x in desc["entries"]], by_date[::-1])
+        self.assertEqual([x["id"] for x in self.mf(
+            "GET", "/v1/entries?order=published_at&limit=2&offset=1")["entries"]], by_date[1:3])
+        self.mf("PUT", "/v1/entries", {"entry_ids": by_date[:2], "status": "read"}, status=204)
+        unread = self.mf("GET", "/v1/entries?status=unread&order=published_at&direction=desc")
+        self.assertEqual([x["id"] for x in unread["entries"]], by_date[2:][::-1])
+        self.mf("PUT", "/v1/entries", {"entry_ids": by_date[:2], "status": "unread"}, status=204)
+        self.assertEqual([x["id"] for x in self.mf("GET", "/v1/entries?order=id")["entries"]],
+                         ids)
         page = self.mf("GET", "/v1/entries?limit=2&offset=2")
         self.assertEqual([x["id"] for x in page["entries"]], ids[2:4])
         self.assertEqual(page["total"], 5)      # up to the page's end, and one more
@@ -362,6 +349,24 @@ class Miniflux(ReaderBase):
         for bad in ("status=maybe", "limit=x", "direction=up", "order=title", "offset=-1"):
             self.mf("GET", "/v1/entries?" + bad, status=400)
 
+    def test_search(self):
+        # Miniflux's search is the store's full-text query, with the
+        # other filters.
+        two = [i["id"] for i in self.items if i["title"].endswith(" 2")]
+        self.assertEqual(len(two), 2)
+        r = self.mf("GET", "/v1/entries?search=title%202")
+        self.assertEqual(([x["id"] for x in r["entries"]], r["total"]), (sorted(two), 2))
+        fid = self.mf("GET", "/v1/entries/%d" % self.a_ids[1])["feed_id"]
+        r = self.mf("GET", "/v1/feeds/%d/entries?search=title+2" % fid)
+        self.assertEqual([x["id"] for x in r["entries"]], [self.a_ids[1]])
+        self.mf("PUT", "/v1/entries", {"entry_ids": [self.a_ids[1]], "status": "read"},
+                status=204)
+        r = self.mf("GET", "/v1/entries?search=title+2&status=unread")
+        self.assertEqual([x["id"] for x in r["entries"]], [i for i in two if i != self.a_ids[1]])
+        self.assertEqual(self.mf("GET", "/v1/entries?search=nosuchword")["entries"], [])
+        # An empty search is no filter.
+        self.assertEqual(self.mf("GET", "/v1/entries?search=%20")["total"], 7)
+
     def test_skipped_items_are_not_counted(self):
         # An item feeds.conf's rules skipped is no one's to read: not in
         # the counters, not among the entries.
@@ -369,7 +374,7 @@ class Miniflux(ReaderBase):
         self.srv.set_feed("c", items=[{"guid": "c-1", "title": "c one"},
                                       {"guid": "c-2", "title": "sponsored: c two"}])
         url_c = self.srv.url("/feed/c")
-        self.d.write_config(FEEDS_CONF.format(port=self.port, auth=self.auth,
+        self.d.write_config(FEEDS_CONF.format(reader=self.rs.lines,
                                               a=self.srv.url("/feed/a"), b=self.srv.url("/feed/b"))
                             + "\n[feed c]\nurl = %s\nskip = title ~ ^sponsored\n" % url_c)
         self.assertEqual(self.d.feedctl("reload").returncode, 0)

@@ -15,12 +15,11 @@ import unittest
 
 from fixture_server import FixtureServer
 from harness import Feedd, wait_until
+from reader_harness import ReaderSetup, items_of
 
 CONF = """[daemon]
 host_gap = 0s
-reader_listen = 127.0.0.1:{port}
-reader_auth = {auth}
-
+{reader}
 [defaults]
 interval = 1h
 min_interval = 1s
@@ -33,21 +32,6 @@ tags = news
 [feed beta]
 url = {b}
 """
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def items_of(name, n):
-    return [{"guid": "%s-%d" % (name, i), "title": "%s title %d" % (name, i),
-             "link": "http://example.org/%s/%d" % (name, i),
-             "pubDate": "Mon, 0%d Jan 2024 10:00:00 GMT" % i} for i in range(1, n + 1)]
 
 
 class Newsboat(unittest.TestCase):
@@ -63,12 +47,9 @@ class Newsboat(unittest.TestCase):
 
     def setUp(self):
         self.home = tempfile.mkdtemp(prefix="feedd-newsboat-")
-        self.auth = os.path.join(self.home, "reader.auth")
-        with open(self.auth, "w") as f:
-            f.write("alice:s3cret\n")
-        os.chmod(self.auth, 0o600)
-        self.port = free_port()
-        self.d = Feedd(CONF.format(port=self.port, auth=self.auth,
+        rs = ReaderSetup(self.home)
+        self.port = rs.port
+        self.d = Feedd(CONF.format(reader=rs.lines,
                                    a=self.srv.url("/feed/alpha"), b=self.srv.url("/feed/beta")))
         for name, n in (("alpha", 5), ("beta", 3)):
             self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "store/backend.h"
 #include "store_fixture.h"
 
 static char *read_file(const char *path)
@@ -98,6 +99,60 @@ static void test_fresh_store_is_wal_and_current(void **state)
 	assert_non_null(strcasestr(err, "postgresql"));
 	assert_null(strstr(err, "s3cret"));
 	free(err);
+	tdb_close(&t);
+}
+
+/* The plan SQLite makes of the items query of SHAPE (the backend's
+ * conditions, sqlite_query.c), every step's detail joined. */
+static char *items_plan(const char *path, unsigned shape)
+{
+	char sql[1536], ex[1600];
+	assert_int_equal(items_sql(sql, sizeof sql, shape, '?',
+				   " AND f.name IN (SELECT value FROM json_each(?3))", "",
+				   (const char *const[2]){"0", "1"}), 0);
+	snprintf(ex, sizeof ex, "EXPLAIN QUERY PLAN %s", sql);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, ex, -1, &st, NULL), SQLITE_OK);
+	char *out = calloc(1, 4096);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		strncat(out, (const char *)sqlite3_column_text(st, 3), 4096 - strlen(out) - 2);
+		strcat(out, ";");
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return out;
+}
+
+/* A reader's listings use the partial indexes rather than walking every
+ * read item: the marks are literals in the query (a bound parameter
+ * never matches an index's condition), and the unread ones in date order
+ * have their own (schema 9). */
+static void test_reader_listings_use_indexes(void **state)
+{
+	struct tdb t;
+	tdb_open(&t);
+	store_close(t.s);
+	t.s = NULL;
+	static const struct {
+		unsigned shape;
+		const char *index;
+	} cases[] = {
+		{IQ_STATUS, "USING INDEX items_unread (id>?)"},
+		{IQ_STATUS | IQ_DESC, "USING INDEX items_unread (id>?)"},
+		{IQ_STATUS | IQ_BY_DATE, "USING INDEX items_unread_date"},
+		{IQ_STATUS | IQ_BY_DATE | IQ_DESC, "USING INDEX items_unread_date"},
+		{IQ_STARRED, "USING INDEX items_starred (id>?)"},
+		{IQ_STATUS | IQ_FEEDS, "items_feed_id (feed=? AND id>?)"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *plan = items_plan(t.path, cases[i].shape);
+		if (!strstr(plan, cases[i].index) ||
+		    (!(cases[i].shape & IQ_FEEDS) && strstr(plan, "TEMP B-TREE")))
+			fail_msg("shape %#x: %s", cases[i].shape, plan);
+		free(plan);
+	}
 	tdb_close(&t);
 }
 
@@ -374,6 +429,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fresh_store_is_wal_and_current),
+		cmocka_unit_test(test_reader_listings_use_indexes),
 		cmocka_unit_test(test_upgrade_from_v1),
 		cmocka_unit_test(test_newer_database_refused),
 		cmocka_unit_test(test_damaged_file_refused),

@@ -798,6 +798,69 @@ static bool item_flag(struct store *s, int64_t id, const char *key)
 
 /* A reader's read and starred marks (issue 19): set by id in one
  * transaction, filtered on, kept across a reopen, apart from cursors. */
+static int row_feed_id(const struct item_row *row, void *ud)
+{
+	*(int64_t *)ud = row->feed_id;
+	return 0;
+}
+
+/* Date order (a reader's order=published_at): by the item's date, then
+ * id, both ways, with the read filter; item rows name their feed's id. */
+static void test_items_in_date_order(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	sync_feeds(s, false);
+	/* Ids 1..4 dated 4, 3, 3, 1 days after the epoch's second day. */
+	struct doc *d = doc_new();
+	const int day[4] = {4, 3, 3, 1};
+	for (int i = 0; i < 4; i++) {
+		char guid[16];
+		snprintf(guid, sizeof guid, "g%d", i);
+		doc_add(d, guid, NULL, guid)->published = 86400 * (1 + day[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		struct doc one = {.items = &d->items[i], .nitems = 1};
+		assert_int_equal(commit_count(s, "news", &one, NULL), 1);
+	}
+	doc_free(d);
+	struct item_query q = {.since = DATE_NONE, .limit = 10, .by_date = true};
+	json_t *items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 4);
+	const int64_t asc[4] = {4, 2, 3, 1};
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(id_at(items, (size_t)i), asc[i]);
+	json_decref(items);
+	q.desc = true;
+	items = query(s, &q, NULL);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(id_at(items, (size_t)i), asc[3 - i]);
+	json_decref(items);
+	int64_t two = 2;
+	assert_int_equal(store_items_mark(s, &two, 1, 1, -1, NULL), 0);
+	q.status = ITEMQ_UNREAD;
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 3);
+	assert_int_equal(id_at(items, 0), 1);
+	assert_int_equal(id_at(items, 1), 3);
+	assert_int_equal(id_at(items, 2), 4);
+	json_decref(items);
+	q.status = ITEMQ_READ;
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 1);
+	assert_int_equal(id_at(items, 0), 2);
+	json_decref(items);
+	/* The feed's id, as the reader's feeds have it. */
+	json_t *feeds = NULL;
+	assert_int_equal(store_reader_feeds(s, false, &feeds), 0);
+	int64_t news = json_integer_value(json_object_get(json_array_get(feeds, 0), "id"));
+	json_decref(feeds);
+	q = (struct item_query){.since = DATE_NONE, .limit = 1};
+	assert_int_equal(store_items_each(s, &q, row_feed_id, &two, NULL), 0);
+	assert_int_equal(two, news);
+	tdb_close(&t);
+}
+
 static void test_read_state(void **state)
 {
 	struct tdb t;
@@ -973,6 +1036,7 @@ int main(void)
 		cmocka_unit_test(test_hook_deliveries),
 		cmocka_unit_test(test_hook_order_per_feed),
 		cmocka_unit_test(test_retention),
+		cmocka_unit_test(test_items_in_date_order),
 		cmocka_unit_test(test_read_state),
 		cmocka_unit_test(test_starred_never_pruned),
 		cmocka_unit_test(test_warning_and_truncated),

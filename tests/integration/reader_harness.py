@@ -1,0 +1,43 @@
+"""What the reader API's tests share (test_reader_api.py,
+test_reader_newsboat.py): a credentials file and the [daemon] lines that
+open the listener on a free loopback port, HTTP Basic headers, and the
+fixture feeds' items."""
+import base64
+import os
+import socket
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class ReaderSetup:
+    """reader_auth in DIR (CREDS, file mode MODE) and a free port: LINES
+    are the [daemon] settings naming both (PORT given: that one)."""
+
+    def __init__(self, dir, creds="alice:s3cret\n", mode=0o600, port=None):
+        self.auth = os.path.join(dir, "reader.auth")
+        with open(self.auth, "w") as f:
+            f.write(creds)
+        os.chmod(self.auth, mode)
+        self.port = port or free_port()
+        self.lines = self.daemon_lines(self.port)
+
+    def daemon_lines(self, port):
+        return "reader_listen = 127.0.0.1:%d\nreader_auth = %s\n" % (port, self.auth)
+
+
+def basic(user, password):
+    token = base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+    return {"Authorization": "Basic " + token}
+
+
+def items_of(name, n):
+    """N items of feed NAME, one a day from 1 January 2024."""
+    return [{"guid": "%s-%d" % (name, i), "title": "%s title %d" % (name, i),
+             "link": "http://example.org/%s/%d" % (name, i),
+             "published": "Mon, 0%d Jan 2024 10:00:00 GMT" % i} for i in range(1, n + 1)]
