@@ -395,7 +395,7 @@ class Miniflux(ReaderBase):
                                        "link": "http://example.org/s/1",
                                        "description": html}])
         url_s = self.srv.url("/feed/s")
-        self.d.write_config(FEEDS_CONF.format(port=self.port, auth=self.auth,
+        self.d.write_config(FEEDS_CONF.format(reader=self.rs.lines,
                                               a=self.srv.url("/feed/a"), b=self.srv.url("/feed/b"))
                             + "\n[feed s]\nurl = %s\n" % url_s)
         self.assertEqual(self.d.feedctl("reload").returncode, 0)
