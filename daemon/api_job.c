@@ -1,7 +1,7 @@
 /* api_job.c — the socket API's job plumbing (see api_int.h): a request
  * with store work runs on a free reader's worker (queued in arrival order
  * while all four are busy), on the store thread when it writes (or
- * searches), or on the loop when neither exists; its answer is rendered
+ * searches), or on the loop when there is no reader; its answer is rendered
  * by its endpoint on the loop when the work is back; a long-poll is
  * parked until a wake-up passes its mark or its deadline comes. */
 #include <errno.h>
@@ -264,22 +264,18 @@ static void writer_done(void *arg)
 
 /* Runs J's store work on a free reader's worker, or queues it for the
  * next free one (in arrival order); writes and full-text searches on the
- * store thread, after the work submitted there before them; without
- * either, on the loop now (a search then on a reader, which searches what
- * was indexed last). */
+ * store thread, after the work submitted there before them; reads on the
+ * loop now when there are no readers, or the API is closing. */
 void api_job_dispatch(struct job *j)
 {
 	struct api *a = j->api;
-	bool writes = job_writes(j);
-	if (writes && a->d->storeq && !a->closing) {
+	if (job_writes(j)) {
 		memset(&j->ans.body, 0, sizeof j->ans.body);
 		a->running++;
-		if (storeq_submit(a->d->storeq, writer_work, writer_done, j) == 0)
-			return;
-		a->running--;
+		storeq_submit(a->d->storeq, &j->sq, writer_work, writer_done, j);
+		return;
 	}
-	bool must_write = j->ep->runs == RUNS_STORE || j->need_create;
-	if (must_write || a->nreaders == 0 || a->closing) {
+	if (a->nreaders == 0 || a->closing) {
 		api_job_run_here(j);
 		return;
 	}

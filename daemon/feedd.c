@@ -168,17 +168,9 @@ static int reload_finish(struct feedd *d, struct config *c, int r)
 	return 0;
 }
 
-int feedd_reload(struct feedd *d, struct config_errors *errs)
-{
-	struct config *c = NULL;
-	int r = reload_read(d, &c, errs);
-	if (r < 0)
-		return r;
-	return reload_finish(d, c, store_feeds_sync(d->store, c));
-}
-
 /* A reload on its way: its new config until the switch. */
 struct reload_job {
+	struct storeq_job sq;
 	struct feedd *d;
 	struct config *c;
 	int rc;
@@ -226,7 +218,7 @@ static void reload_done(void *arg)
 {
 	struct reload_job *j = arg;
 	struct feedd *d = j->d;
-	if (j->rc < 0 || d->stopping || !d->storeq) {
+	if (j->rc < 0 || d->stopping) {
 		reload_end(j, j->rc < 0 ? j->rc : -ECANCELED);
 		return;
 	}
@@ -256,10 +248,7 @@ int feedd_reload_start(struct feedd *d, struct config_errors *errs, feedd_reload
 	j->done = done;
 	j->ud = ud;
 	d->reloading = true;
-	if (!d->storeq || storeq_submit(d->storeq, reload_work, reload_done, j) < 0) {
-		reload_end(j, store_feeds_sync(d->store, c));
-		return 0;
-	}
+	storeq_submit(d->storeq, &j->sq, reload_work, reload_done, j);
 	return 0;
 }
 
@@ -342,14 +331,12 @@ int feedd_rename_start(struct feedd *d, const char *from, const char *to,
 		sched_pause(d->sched, true);
 		sched_rename(d->sched, from, to);
 	}
-	if (!d->storeq || storeq_submit(d->storeq, rename_work, rename_done, j) < 0) {
-		rename_work(d->store, j);
-		rename_done(j);
-	}
+	storeq_submit(d->storeq, &j->sq, rename_work, rename_done, j);
 	return 0;
 }
 
 struct wake_job {
+	struct storeq_job sq;
 	struct feedd *d;
 	int64_t last_item, last_event;
 	int rc;
@@ -377,7 +364,7 @@ static void wake_done(void *arg)
 
 void feedd_wake(struct feedd *d)
 {
-	if (!d->api)
+	if (!d->api || d->stopping)
 		return;
 	if (d->waking) {
 		d->wake_again = true;
@@ -387,13 +374,8 @@ void feedd_wake(struct feedd *d)
 	if (!j)
 		return;
 	j->d = d;
-	if (d->storeq && storeq_submit(d->storeq, wake_work, wake_done, j) == 0) {
-		d->waking = true;
-		return;
-	}
-	/* No store thread (starting, stopping): here. */
-	wake_work(d->store, j);
-	wake_done(j);
+	d->waking = true;
+	storeq_submit(d->storeq, &j->sq, wake_work, wake_done, j);
 }
 
 void feedd_news(struct feedd *d, const struct store_news *news)
@@ -431,6 +413,7 @@ static void stop(struct life *l, int code)
 		sched_close(l->d.sched);
 	if (l->d.api)
 		api_close(l->d.api);
+	l->d.api = NULL;   /* freed once its last worker is back */
 	reader_close(l->d.reader);
 	l->d.reader = NULL;
 	if (l->d.hooks)
@@ -483,6 +466,7 @@ static void on_uv_watchdog(uv_timer_t *t)
 /* One upkeep's retention batch: copies of the feeds' rules, for the store
  * thread. */
 struct prune_job {
+	struct storeq_job sq;
 	size_t n;
 	struct {
 		char *name;
@@ -507,7 +491,7 @@ static void prune_job_free(struct prune_job *p)
 static void upkeep_work(struct store *s, void *arg)
 {
 	struct prune_job *p = arg;
-	for (size_t i = 0; p && i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++)
 		store_prune(s, p->f[i].name, p->now, p->f[i].retention, p->f[i].max_items,
 			    UPKEEP_BATCH, &p->f[i].pruned);
 	store_checkpoint(s);
@@ -517,7 +501,7 @@ static void upkeep_work(struct store *s, void *arg)
 static void upkeep_done(void *arg)
 {
 	struct prune_job *p = arg;
-	for (size_t i = 0; p && i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++)
 		if (p->f[i].pruned)
 			log_info("retention: %s: %d items pruned", p->f[i].name, p->f[i].pruned);
 	prune_job_free(p);
@@ -530,9 +514,10 @@ static void on_uv_upkeep(uv_timer_t *t)
 	struct feedd *d = &l->d;
 	const struct config *c = d->conf;
 	struct prune_job *p = calloc(1, sizeof *p);
-	if (p)
-		p->now = (int64_t)time(NULL);
-	for (size_t k = 0; p && k < UPKEEP_FEEDS && k < c->nfeeds; k++) {
+	if (!p)
+		return;   /* the next minute's upkeep does it */
+	p->now = (int64_t)time(NULL);
+	for (size_t k = 0; k < UPKEEP_FEEDS && k < c->nfeeds; k++) {
 		if (l->prune_next >= c->nfeeds)
 			l->prune_next = 0;
 		const struct feed_conf *f = &c->feeds[l->prune_next++];
@@ -552,10 +537,7 @@ static void on_uv_upkeep(uv_timer_t *t)
 	store_release_memory(d->store);
 	if (d->api)
 		api_release_memory(d->api);
-	if (!d->storeq || storeq_submit(d->storeq, upkeep_work, upkeep_done, p) < 0) {
-		upkeep_work(d->store, p);
-		upkeep_done(p);
-	}
+	storeq_submit(d->storeq, &p->sq, upkeep_work, upkeep_done, p);
 }
 
 /* Another instance on the shared store committed news: wake this one's
@@ -867,6 +849,15 @@ int run_daemon(const struct run_opts *o)
 	if (uv_loop_init(&l->loop) < 0)
 		goto out_store;
 	d->loop = &l->loop;
+	/* The store thread, before every module that submits to it; stopped
+	 * after them, once the loop has run out. */
+	if (storeq_start(d->loop, d->store, &d->storeq, &err) < 0) {
+		log_err("%s", err ? err : "store thread: cannot start");
+		free(err);
+		uv_run(d->loop, UV_RUN_DEFAULT);
+		uv_loop_close(d->loop);
+		goto out_store;
+	}
 	uv_timer_init(d->loop, &l->upkeep);
 	l->upkeep.data = l;
 	uv_timer_start(&l->upkeep, on_uv_upkeep, upkeep_ms, upkeep_ms);
@@ -915,7 +906,11 @@ int run_daemon(const struct run_opts *o)
 		code = l->exit_code;
 	}
 
-	/* Whatever is still open (a module that closes late) gets a last pass. */
+	/* Whatever is still open (a module that closes late, store work its
+	 * close left) gets a last pass; the store thread goes after them. */
+	uv_run(d->loop, UV_RUN_DEFAULT);
+	storeq_stop(d->storeq);
+	d->storeq = NULL;
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(d->loop) != 0)
 		log_warn("loop closed with handles still open");

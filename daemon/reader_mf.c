@@ -33,6 +33,7 @@ enum mf_route {
 /* One request with store work: the connection's context until answered. */
 struct mf_job {
 	enum reader_ctx_kind kind;  /* RCTX_JOB */
+	struct storeq_job sq;
 	struct http_conn *conn;     /* NULL once the client is gone */
 	enum mf_route route;
 	int64_t id;                 /* the path's feed or entry id */
@@ -608,10 +609,6 @@ void reader_mf_request(struct reader_api *r, struct http_conn *c,
 	}
 	if (put)
 		log_info("reader: %s %s by %s", hr->method_name, target, *user ? user : "a token");
-	if (!r->d->storeq || storeq_submit(r->d->storeq, mf_work, mf_done, j) < 0) {
-		reader_send_error(c, 503, "not ready", "Retry-After: 1\r\n");
-		job_free(j);
-		return;
-	}
+	storeq_submit(r->d->storeq, &j->sq, mf_work, mf_done, j);
 	http_conn_set_ctx(c, j);
 }

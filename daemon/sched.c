@@ -90,7 +90,7 @@ struct sched {
 	const struct config *conf;
 	struct fetcher *fetcher;
 	bool own_fetcher;
-	struct storeq *storeq;       /* commits (and a shared store's claims) run there */
+	struct storeq *storeq;       /* the daemon's store thread (feedd.h): store work runs there */
 	bool shared;                 /* claims ask the database: two steps */
 	uv_timer_t timer;
 	struct feed_rt **feeds;      /* sorted by name */
@@ -393,22 +393,10 @@ static void place(struct sched *s, struct feed_rt *rt, int64_t now, size_t *over
 static bool claimed(struct sched *s, struct feed_rt *rt, int64_t now, int e,
 		    const struct store_host *sh, struct feed_state *fresh, int fresh_err);
 
-static bool claim(struct sched *s, struct feed_rt *rt, int64_t now, int64_t per_host,
-		  int64_t gap)
-{
-	int64_t lease = s->conf->daemon.lease > 0 ? s->conf->daemon.lease : LEASE_S;
-	struct store_host sh = { .name = rt->host->name, .per_host = per_host, .gap_ms = gap };
-	int e = store_claim_fetch(s->d->store, &rt->st, now / 1000, lease, &sh);
-	if (e == 0)
-		rt->st.lease_until = now / 1000 + lease;   /* the commit's fence */
-	struct feed_state fresh = { 0 };
-	int fresh_err = e == -EAGAIN ? store_feed_load(s->d->store, rt->fc->name, &fresh) : 0;
-	return claimed(s, rt, now, e, &sh, &fresh, fresh_err);
-}
-
 /* A shared store's claim on the store thread: the loop goes on meanwhile;
  * the feed holds a slot of its host (as a fetch would) until the answer. */
 struct claim_job {
+	struct storeq_job sq;
 	struct sched *s;
 	struct feed_rt *rt;
 	struct feed_state st;    /* a copy: what the claim compares */
@@ -454,14 +442,17 @@ static void claim_done(void *arg)
 		dispatch(s);
 }
 
-/* Starts RT's claim on the store thread; false when it cannot (then the
- * claim is made here). */
+/* Starts RT's claim on the store thread; false when it cannot (out of
+ * memory: then RT is tried again later, as after a failed claim). */
 static bool claim_async(struct sched *s, struct feed_rt *rt, int64_t now, int64_t per_host,
 			int64_t gap)
 {
+	struct store_host none = { 0 };
 	struct claim_job *j = calloc(1, sizeof *j);
-	if (!j)
+	if (!j) {
+		claimed(s, rt, now, -ENOMEM, &none, NULL, 0);
 		return false;
+	}
 	j->s = s;
 	j->rt = rt;
 	j->now_ms = now;
@@ -472,20 +463,13 @@ static bool claim_async(struct sched *s, struct feed_rt *rt, int64_t now, int64_
 	if (!j->host || feed_state_copy(&j->st, &rt->st) < 0) {
 		free(j->host);
 		free(j);
+		claimed(s, rt, now, -ENOMEM, &none, NULL, 0);
 		return false;
 	}
 	rt->state = RT_CLAIMING;
 	rt->host->active++;
 	s->active++;
-	if (storeq_submit(s->storeq, claim_work, claim_done, j) < 0) {
-		rt->host->active--;
-		s->active--;
-		rt->state = RT_IDLE;
-		feed_state_clear(&j->st);
-		free(j->host);
-		free(j);
-		return false;
-	}
+	storeq_submit(s->storeq, &j->sq, claim_work, claim_done, j);
 	return true;
 }
 
@@ -553,12 +537,12 @@ static void dispatch(struct sched *s)
 		       h->next_ok_ms <= now && h->pushed_until_ms <= now) {
 			struct feed_rt *rt = h->qhead;
 			host_dequeue(s, rt);
-			if (s->shared && s->storeq && claim_async(s, rt, now, per_host, gap)) {
-				h->next_ok_ms = now + gap;
+			if (s->shared) {
+				if (claim_async(s, rt, now, per_host, gap))
+					h->next_ok_ms = now + gap;
 				continue;
 			}
-			if (!claim(s, rt, now, per_host, gap))
-				continue;
+			/* One process on its store always gets the feed. */
 			h->next_ok_ms = now + gap;
 			start_fetch(s, rt);
 		}
@@ -708,6 +692,7 @@ static void refresh_now(struct sched *s, struct feed_rt *rt);
  * the store needs (the loop may change RT meanwhile), and what the loop
  * does with the result. */
 struct commit_job {
+	struct storeq_job sq;
 	struct sched *s;
 	struct feed_rt *rt;
 	struct feed_state st;    /* a copy, written by the thread */
@@ -723,9 +708,8 @@ struct commit_job {
 	int64_t prev_success, prev_failures, retry_due, retries;
 	bool prev_error;
 	/* results */
-	bool async;              /* went through the store thread */
 	int err;
-	int fallback_err;        /* of the state-only write after a refusal */
+	int record_err;          /* of the state-only write after a refusal */
 	struct store_news news;
 	struct feed_state fresh; /* after -ESTALE: the state another instance wrote */
 	int fresh_err;
@@ -784,7 +768,7 @@ static void commit_work(struct store *store, void *arg)
 	} else if (j->err < 0) {
 		store_news_clear(&j->news);
 		commit_refused_state(j);
-		j->fallback_err = store_commit_fetch(store, &j->st, NULL, 0, false, NULL);
+		j->record_err = store_commit_fetch(store, &j->st, NULL, 0, false, NULL);
 	}
 }
 
@@ -795,7 +779,7 @@ static void commit_refused(struct commit_job *j)
 	struct feed_rt *rt = j->rt;
 	struct feed_state *st = &rt->st;
 	log_err("fetch %s: %s%s", st->name, j->st.last_error,
-		j->fallback_err < 0 ? " (nor could it record the failure)" : "");
+		j->record_err < 0 ? " (nor could it record the failure)" : "");
 	set_str(&st->last_error, j->st.last_error);
 	set_str(&st->etag, NULL);
 	set_str(&st->last_modified, NULL);
@@ -805,7 +789,7 @@ static void commit_refused(struct commit_job *j)
 	st->next_due = j->st.next_due;
 	rt->retries = j->retries;
 	rt->store_refused = true;
-	if (j->fallback_err == 0) {
+	if (j->record_err == 0) {
 		rt->store_stale = false;
 	} else if (!rt->store_stale && !j->prev_failures && !j->prev_error && !st->gone) {
 		rt->store_stale = true;
@@ -886,17 +870,14 @@ static void commit_done(void *arg)
 		rt->refresh = false;
 		refresh_now(s, rt);
 	}
-	bool async = j->async;
-	if (async)
-		s->storing--;
+	s->storing--;
 	store_news_clear(&j->news);
 	feed_state_clear(&j->st);
 	feed_state_clear(&j->fresh);
 	doc_free(j->doc);
 	free(j);
-	/* The feed is back in the heap: re-arm. (Inline, the caller is
-	 * already in or before dispatch.) */
-	if (async && !s->closing)
+	/* The feed is back in the heap: re-arm. */
+	if (!s->closing)
 		dispatch(s);
 }
 
@@ -992,15 +973,8 @@ static void commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct 
 	j->bytes_decoded = r ? r->bytes_decoded : 0;
 	snprintf(j->msg, sizeof j->msg, "%s", o->msg);
 	rt->state = RT_STORING;
-	j->async = s->storeq != NULL;
-	if (j->async && storeq_submit(s->storeq, commit_work, commit_done, j) == 0) {
-		s->storing++;
-	} else {
-		j->async = false;
-		/* No store thread: the same work, on the loop. */
-		commit_work(s->d->store, j);
-		commit_done(j);
-	}
+	s->storing++;
+	storeq_submit(s->storeq, &j->sq, commit_work, commit_done, j);
 }
 
 /* A fetch that could not even start (auth file, out of memory). */
@@ -1047,6 +1021,7 @@ static void host_count_429(struct host *h, int n429, int64_t secs, int64_t now, 
  * the loop learns the run's length when the answer comes. Claims queue
  * behind it, so a claim made afterwards sees the push-back. */
 struct host_job {
+	struct storeq_job sq;
 	struct sched *s;
 	struct host *h;          /* hosts live until sched_close, after the drain */
 	char *name;
@@ -1089,18 +1064,14 @@ static bool host_answer_async(struct sched *s, struct host *h, bool is429, int64
 	j->is429 = is429;
 	j->secs = secs;
 	j->now = now;
-	if (storeq_submit(s->storeq, host_work, host_done, j) < 0) {
-		free(j->name);
-		free(j);
-		return false;
-	}
+	storeq_submit(s->storeq, &j->sq, host_work, host_done, j);
 	return true;
 }
 
 /* Repeated 429s from one host push the whole host back. On a shared store
  * the run of 429s is counted over every instance and the push-back holds
  * for all of them (written on the store thread); a store of one process
- * counts here only. */
+ * (or a shared one when there is no memory for the job) counts here only. */
 static void host_throttled(struct sched *s, struct feed_rt *rt, const struct fetch_result *r,
 			   int64_t now)
 {
@@ -1114,19 +1085,10 @@ static void host_throttled(struct sched *s, struct feed_rt *rt, const struct fet
 		secs = ra;
 	else if (!is429)
 		h->n429 = 0;
-	if (ask && s->shared && s->storeq && host_answer_async(s, h, is429, secs, now))
+	if (ask && s->shared && host_answer_async(s, h, is429, secs, now))
 		return;
-	int64_t shared = 0;
-	int e = -ENOTSUP;
-	if (ask && s->shared)
-		e = store_host_answer(s->d->store, h->name, is429, &shared);
-	if (!is429)
-		return;
-	int n429 = e == 0 ? (int)shared : h->n429 + 1;
-	int64_t push = n429 >= HOST_429_LIMIT ? schedule_host_push_ms(secs, n429) : 0;
-	if (e == 0 && push)
-		store_host_push(s->d->store, h->name, push);
-	host_count_429(h, n429, secs, now, push);
+	if (is429)
+		host_count_429(h, h->n429 + 1, secs, now, 0);
 }
 
 
@@ -1460,16 +1422,8 @@ static int sched_new(struct feedd *d, bool once, struct sched **out)
 	}
 	if (e == 0)
 		e = load_feeds(s, d->conf);
-	if (e == 0) {
-		char *err = NULL;
-		e = storeq_start(d->loop, d->store, &s->storeq, &err);
-		if (e < 0)
-			log_err("%s", err ? err : "store thread: cannot start");
-		free(err);
-		if (e == 0 && !d->storeq)
-			d->storeq = s->storeq;
-		s->shared = store_is_shared(d->store);
-	}
+	s->storeq = d->storeq;
+	s->shared = store_is_shared(d->store);
 	*out = s;
 	return e;
 }
@@ -1622,6 +1576,7 @@ static void refresh_from(struct sched *s, struct feed_rt *rt, struct feed_state 
 
 /* A refresh's look at the stored state, on the store thread. */
 struct load_job {
+	struct storeq_job sq;
 	struct sched *s;
 	struct feed_rt *rt;      /* RT_LOADING until DONE: kept by sched_reload's drain */
 	char *name;
@@ -1659,23 +1614,18 @@ static void refresh_now(struct sched *s, struct feed_rt *rt)
 	/* On a shared store another instance may have fetched it since: start
 	 * from the stored state, so that the claim matches it. The state is
 	 * read on the store thread (the feed waits, out of the heap, as
-	 * "queued"); without it, here. */
-	struct load_job *j = s->storeq ? calloc(1, sizeof *j) : NULL;
-	if (j && (j->name = strdup(rt->fc->name))) {
-		j->s = s;
-		j->rt = rt;
-		if (storeq_submit(s->storeq, load_work, load_done, j) == 0) {
-			heap_remove(s, rt);
-			rt->state = RT_LOADING;
-			return;
-		}
+	 * "queued"); without memory for that, from the state held here. */
+	struct load_job *j = calloc(1, sizeof *j);
+	if (!j || !(j->name = strdup(rt->fc->name))) {
+		free(j);
+		refresh_from(s, rt, NULL);
+		return;
 	}
-	if (j)
-		free(j->name);
-	free(j);
-	struct feed_state fresh;
-	bool loaded = store_feed_load(s->d->store, rt->fc->name, &fresh) == 0;
-	refresh_from(s, rt, loaded ? &fresh : NULL);
+	j->s = s;
+	j->rt = rt;
+	storeq_submit(s->storeq, &j->sq, load_work, load_done, j);
+	heap_remove(s, rt);
+	rt->state = RT_LOADING;
 }
 
 json_t *sched_feed_live(struct sched *s, const char *name)
@@ -1728,11 +1678,9 @@ void sched_close(struct sched *s)
 		return;
 	s->closing = true;
 	uv_timer_stop(&s->timer);
-	/* Commits on their way are written and accounted before the feeds go. */
-	if (s->d->storeq == s->storeq)
-		s->d->storeq = NULL;
-	storeq_stop(s->storeq);
-	s->storeq = NULL;
+	/* Commits (and claims, state reads) on their way are written and
+	 * accounted before the feeds go. */
+	storeq_drain(s->storeq);
 	for (size_t i = 0; i < s->nfeeds; i++)
 		rt_free(s, s->feeds[i]);
 	free(s->feeds);
