@@ -20,6 +20,7 @@ struct api;       /* daemon/api.h: the socket API */
 struct hooks;     /* daemon/hooks.h: exec hooks */
 struct reader_api;  /* daemon/reader.h: the reader API */
 struct storeq;    /* daemon/storeq.h: the store thread (started before the modules) */
+struct run_opts;  /* daemon/run.h: the command line */
 
 /* Daemon-wide counters served by /v1/status. */
 struct feedd_totals {
@@ -37,6 +38,7 @@ struct feedd {
 	uv_loop_t *loop;
 	struct config *conf;        /* the running config; replaced on reload */
 	const char *config_path;
+	const struct run_opts *opts;  /* the command line's overrides, for a reload */
 	struct store *store;
 	struct sched *sched;
 	struct fetcher *fetcher;
@@ -47,7 +49,8 @@ struct feedd {
 	int64_t started;            /* epoch seconds */
 	struct feedd_totals totals;
 	bool stopping;
-	bool reloading;             /* feedd_reload_start's reload under way */
+	bool reloading;             /* feedd_reload_start's reload under way (reload.c) */
+	bool reload_again;          /* SIGHUP during a reload: another after it */
 	bool waking;                /* feedd_wake's read of the newest ids under way */
 	bool wake_again;            /* and another wake asked for meanwhile */
 };
