@@ -29,7 +29,7 @@ struct feedstate_facts {
 };
 
 /* What is so, in this order: removed, gone, disabled; truncated while the
- * last error says the last 2xx body came cut short (daemon/sched.c,
+ * last error says the last 2xx body came cut short (daemon/sched_fetch.c,
  * body_cut); failing while the last attempt went wrong (an error not
  * counted as a failure, an outage or a refused commit, included); new
  * until the first success; then ok. */

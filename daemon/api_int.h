@@ -24,6 +24,7 @@
 #include "daemon/api.h"
 #include "daemon/apiquery.h"
 #include "daemon/http.h"
+#include "daemon/storeq.h"
 #include "store/store.h"
 
 /* Reader handles, one per item query running off the loop at once: the
@@ -83,6 +84,7 @@ struct job {
 	struct http_conn *conn;     /* NULL once the client is gone */
 	struct apireq req;
 	uv_work_t work;
+	struct storeq_job sq;       /* while on the store thread */
 	struct reader *rd;          /* while on a worker */
 	struct api_answer ans;
 	uv_timer_t timer;           /* the long-poll's deadline, while parked */

@@ -1,7 +1,7 @@
 /* api_job.c — the socket API's job plumbing (see api_int.h): a request
  * with store work runs on a free reader's worker (queued in arrival order
  * while all four are busy), on the store thread when it writes (or
- * searches), or on the loop when neither exists — and a short page of
+ * searches), or on the loop when there is no reader — and a short page of
  * items on the loop with its own SQLite reader (job_short); its answer is rendered
  * by its endpoint on the loop when the work is back; a long-poll is
  * parked until a wake-up passes its mark or its deadline comes. */
@@ -281,13 +281,11 @@ static bool job_short(const struct job *j)
 
 /* Runs J's store work on a free reader's worker, or queues it for the
  * next free one (in arrival order); writes and full-text searches on the
- * store thread, after the work submitted there before them; without
- * either, on the loop now (a search then on a reader, which searches what
- * was indexed last). */
+ * store thread, after the work submitted there before them; reads on the
+ * loop now when there are no readers, or the API is closing. */
 void api_job_dispatch(struct job *j)
 {
 	struct api *a = j->api;
-	bool writes = job_writes(j);
 	/* The long-poll's mark, from memory rather than a query per request
 	 * (store_last_ids): the newest ids api_wake was told, which it is
 	 * told after each commit of this daemon and, with PostgreSQL, after
@@ -297,12 +295,11 @@ void api_job_dispatch(struct job *j)
 	 * wake-up, a notification lost with its connection), which costs a
 	 * wake-up that runs the query again for nothing, never a missed one. */
 	j->ans.mark = j->req.route == ROUTE_EVENTS ? a->woke_event : a->woke_item;
-	if (writes && a->d->storeq && !a->closing) {
+	if (job_writes(j)) {
 		memset(&j->ans.body, 0, sizeof j->ans.body);
 		a->running++;
-		if (storeq_submit(a->d->storeq, writer_work, writer_done, j) == 0)
-			return;
-		a->running--;
+		storeq_submit(a->d->storeq, &j->sq, writer_work, writer_done, j);
+		return;
 	}
 	if (a->loop_reader && job_short(j) && !a->closing) {
 		j->ans.body = api_scratch_take();
@@ -310,8 +307,7 @@ void api_job_dispatch(struct job *j)
 		job_finish(j, api_scratch());
 		return;
 	}
-	bool must_write = j->ep->runs == RUNS_STORE || j->need_create;
-	if (must_write || a->nreaders == 0 || a->closing) {
+	if (a->nreaders == 0 || a->closing) {
 		api_job_run_here(j);
 		return;
 	}

@@ -1,5 +1,7 @@
-/* feedd.c — the daemon's life cycle: start-up chain, signals, reload,
- * watchdog, and teardown in the order STYLE.md gives. */
+/* feedd.c — the daemon's life cycle: start-up chain (the store thread
+ * before the modules), signals, watchdog, upkeep, news from other
+ * instances, and teardown in the order STYLE.md gives. The reload is
+ * reload.c's. */
 #include "daemon/feedd.h"
 
 #include <errno.h>
@@ -23,12 +25,12 @@
 #include "daemon/run.h"
 #include "daemon/sched.h"
 #include "daemon/reader.h"
+#include "daemon/reload.h"
 #include "daemon/storeq.h"
 
 /* Everything the loop owns besides the modules. */
 struct life {
 	struct feedd d;
-	const struct run_opts *opts;
 	uv_loop_t loop;
 	uv_signal_t sigterm, sigint, sighup;
 	uv_timer_t watchdog;
@@ -43,7 +45,6 @@ struct life {
 	uint64_t news_retry_ms;     /* the next look while lost (backs off) */
 	size_t prune_next;          /* feed the next retention batch starts at */
 	int exit_code;
-	bool reload_again;          /* SIGHUP during a reload: another after it */
 };
 
 static void apply_overrides(struct config *c, const struct run_opts *o)
@@ -99,257 +100,8 @@ int run_load_config(const struct run_opts *o, struct config **out, struct config
 	return 0;
 }
 
-/* " and 2 drop-ins", or "" when C came from the main file alone. */
-static const char *dropins_note(const struct config *c, char *buf, size_t len)
-{
-	if (c->nfiles < 2)
-		return "";
-	snprintf(buf, len, " and %zu drop-in%s", c->nfiles - 1, c->nfiles == 2 ? "" : "s");
-	return buf;
-}
-
-static bool str_same(const char *a, const char *b)
-{
-	return a == b || (a && b && !strcmp(a, b));
-}
-
-/* Reads and checks the config file for a reload: *OUT, or the errors. */
-static int reload_read(struct feedd *d, struct config **out, struct config_errors *errs)
-{
-	struct life *l = (struct life *)((char *)d - offsetof(struct life, d));
-	struct config *c = NULL;
-	notify_reloading();
-	int r = run_load_config(l->opts, &c, errs);
-	if (r < 0) {
-		/* Logged here for every way in (SIGHUP, POST /v1/reload, which
-		 * is systemctl reload): the journal names each error. */
-		run_log_config_errors(errs, LOG_LVL_ERR);
-		log_err("reload: %s rejected, the running set is unchanged", d->config_path);
-		notify_ready();
-		return r;
-	}
-	if (strcmp(c->daemon.socket, d->conf->daemon.socket) != 0 ||
-	    strcmp(c->daemon.state_dir, d->conf->daemon.state_dir) != 0)
-		log_warn("reload: socket and state_dir changes take effect at the next start");
-	if (!str_same(c->daemon.reader_listen, d->conf->daemon.reader_listen) ||
-	    !str_same(c->daemon.reader_auth, d->conf->daemon.reader_auth))
-		log_warn("reload: reader_listen and reader_auth changes take effect at the next start");
-	*out = c;
-	return 0;
-}
-
-/* The store took C's feed set (or R < 0 did not): C replaces the running
- * config (taken over either way). */
-static int reload_finish(struct feedd *d, struct config *c, int r)
-{
-	if (r < 0) {
-		if (r != -ECANCELED)
-			log_err("reload: the store could not take the new feed set;"
-				" the running set is unchanged");
-		config_free(c);
-		if (r != -ECANCELED)
-			notify_ready();
-		return r;
-	}
-	size_t before = d->conf->nfeeds;
-	struct config *old = d->conf;
-	struct life *l = (struct life *)((char *)d - offsetof(struct life, d));
-	run_apply_log_level(l->opts, old, c);
-	d->conf = c;
-	if (d->sched)
-		sched_reload(d->sched, c);
-	config_free(old);
-	/* feed.added / feed.removed were just recorded: wake /v1/events waits. */
-	feedd_wake(d);
-	char also[64];
-	log_notice("reload: %s%s: %zu feeds (was %zu)", d->config_path,
-		   dropins_note(c, also, sizeof also), c->nfeeds, before);
-	notify_ready();
-	return 0;
-}
-
-int feedd_reload(struct feedd *d, struct config_errors *errs)
-{
-	struct config *c = NULL;
-	int r = reload_read(d, &c, errs);
-	if (r < 0)
-		return r;
-	return reload_finish(d, c, store_feeds_sync(d->store, c));
-}
-
-/* A reload on its way: its new config until the switch. */
-struct reload_job {
-	struct feedd *d;
-	struct config *c;
-	int rc;
-	feedd_reload_fn done;
-	void *ud;
-	char *from, *to;         /* a rename's: feed FROM is now TO */
-};
-
-static void sighup_reload(struct life *l);
-
-static void reload_end(struct reload_job *j, int rc)
-{
-	struct feedd *d = j->d;
-	struct life *l = (struct life *)((char *)d - offsetof(struct life, d));
-	d->reloading = false;
-	j->done(d, reload_finish(d, j->c, rc), j->ud);
-	free(j->from);
-	free(j->to);
-	free(j);
-	if (l->reload_again && !d->stopping) {
-		/* A SIGHUP came meanwhile: the file may have changed since. */
-		l->reload_again = false;
-		sighup_reload(l);
-	}
-}
-
-/* Store thread: the new feed set recorded (feed.added, feed.removed). */
-static void reload_work(struct store *s, void *arg)
-{
-	struct reload_job *j = arg;
-	j->rc = store_feeds_sync(s, j->c);
-}
-
-/* Nothing is on its way to the store thread any more (no claim, commit or
- * state read of a feed that may go now): the scheduler switches. */
-static void reload_idle(void *arg)
-{
-	struct reload_job *j = arg;
-	if (j->d->sched)
-		sched_pause(j->d->sched, false);
-	reload_end(j, j->d->stopping ? -ECANCELED : 0);
-}
-
-static void reload_done(void *arg)
-{
-	struct reload_job *j = arg;
-	struct feedd *d = j->d;
-	if (j->rc < 0 || d->stopping || !d->storeq) {
-		reload_end(j, j->rc < 0 ? j->rc : -ECANCELED);
-		return;
-	}
-	/* Fetches under way go on and commit; no new one starts. */
-	if (d->sched)
-		sched_pause(d->sched, true);
-	storeq_when_idle(d->storeq, reload_idle, j);
-}
-
-int feedd_reload_start(struct feedd *d, struct config_errors *errs, feedd_reload_fn done,
-		       void *ud)
-{
-	if (d->reloading)
-		return -EBUSY;
-	struct config *c = NULL;
-	int r = reload_read(d, &c, errs);
-	if (r < 0)
-		return r;
-	struct reload_job *j = calloc(1, sizeof *j);
-	if (!j) {
-		config_free(c);
-		notify_ready();
-		return -ENOMEM;
-	}
-	j->d = d;
-	j->c = c;
-	j->done = done;
-	j->ud = ud;
-	d->reloading = true;
-	if (!d->storeq || storeq_submit(d->storeq, reload_work, reload_done, j) < 0) {
-		reload_end(j, store_feeds_sync(d->store, c));
-		return 0;
-	}
-	return 0;
-}
-
-/* Store thread: the feed renamed, then the new feed set recorded, which
- * then holds the renamed feed under its new name: nothing added or
- * removed for it. */
-static void rename_work(struct store *s, void *arg)
-{
-	struct reload_job *j = arg;
-	j->rc = store_feed_rename(s, j->from, j->to);
-	if (j->rc == 0)
-		j->rc = store_feeds_sync(s, j->c);
-	if (j->rc == 0)
-		log_notice("feed %s renamed %s: its items, history and consumers' positions kept",
-			   j->from, j->to);
-}
-
-static void rename_done(void *arg)
-{
-	struct reload_job *j = arg;
-	struct feedd *d = j->d;
-	if (j->rc < 0) {
-		/* Not renamed: the scheduler's feed takes its old name back. */
-		if (d->sched) {
-			sched_rename(d->sched, j->to, j->from);
-			sched_pause(d->sched, false);
-		}
-		reload_end(j, j->rc);
-		return;
-	}
-	reload_done(j);
-}
-
-int feedd_rename_start(struct feedd *d, const char *from, const char *to,
-		       struct config_errors *errs, feedd_reload_fn done, void *ud)
-{
-	if (d->reloading)
-		return -EBUSY;
-	const struct feed_conf *was = config_find_feed(d->conf, from);
-	if (!was)
-		return -ENOENT;
-	if (config_find_feed(d->conf, to))
-		return -EEXIST;
-	struct config *c = NULL;
-	int r = reload_read(d, &c, errs);
-	if (r < 0)
-		return r;
-	/* The file must already say so: feedctl rename edits it first (the
-	 * daemon may not write its own config). */
-	const struct feed_conf *now = config_find_feed(c, to);
-	if (config_find_feed(c, from) || !now || strcmp(now->url, was->url) != 0) {
-		config_free(c);
-		notify_ready();
-		return -ESRCH;
-	}
-	struct reload_job *j = calloc(1, sizeof *j);
-	if (j) {
-		j->from = strdup(from);
-		j->to = strdup(to);
-	}
-	if (!j || !j->from || !j->to) {
-		if (j) {
-			free(j->from);
-			free(j->to);
-		}
-		free(j);
-		config_free(c);
-		notify_ready();
-		return -ENOMEM;
-	}
-	j->d = d;
-	j->c = c;
-	j->done = done;
-	j->ud = ud;
-	d->reloading = true;
-	/* No fetch starts meanwhile; one under way commits under the new
-	 * name, after the store's rename (the store thread runs jobs in
-	 * order): none under the old name once the row is renamed. */
-	if (d->sched) {
-		sched_pause(d->sched, true);
-		sched_rename(d->sched, from, to);
-	}
-	if (!d->storeq || storeq_submit(d->storeq, rename_work, rename_done, j) < 0) {
-		rename_work(d->store, j);
-		rename_done(j);
-	}
-	return 0;
-}
-
 struct wake_job {
+	struct storeq_job sq;
 	struct feedd *d;
 	int64_t last_item, last_event;
 	int rc;
@@ -377,7 +129,7 @@ static void wake_done(void *arg)
 
 void feedd_wake(struct feedd *d)
 {
-	if (!d->api)
+	if (!d->api || d->stopping)
 		return;
 	if (d->waking) {
 		d->wake_again = true;
@@ -387,13 +139,8 @@ void feedd_wake(struct feedd *d)
 	if (!j)
 		return;
 	j->d = d;
-	if (d->storeq && storeq_submit(d->storeq, wake_work, wake_done, j) == 0) {
-		d->waking = true;
-		return;
-	}
-	/* No store thread (starting, stopping): here. */
-	wake_work(d->store, j);
-	wake_done(j);
+	d->waking = true;
+	storeq_submit(d->storeq, &j->sq, wake_work, wake_done, j);
 }
 
 void feedd_news(struct feedd *d, const struct store_news *news)
@@ -431,36 +178,18 @@ static void stop(struct life *l, int code)
 		sched_close(l->d.sched);
 	if (l->d.api)
 		api_close(l->d.api);
+	l->d.api = NULL;   /* freed once its last worker is back */
 	reader_close(l->d.reader);
 	l->d.reader = NULL;
 	if (l->d.hooks)
 		hooks_close(l->d.hooks);
 }
 
-static void on_sighup_reloaded(struct feedd *d, int rc, void *ud)
-{
-	(void)d;
-	(void)rc;
-	(void)ud;
-}
-
-static void sighup_reload(struct life *l)
-{
-	struct config_errors errs = {0};
-	log_notice("SIGHUP: reloading %s", l->d.config_path);
-	int r = feedd_reload_start(&l->d, &errs, on_sighup_reloaded, l);
-	if (r == -EBUSY) {
-		log_info("SIGHUP: a reload is under way; reloading again after it");
-		l->reload_again = true;
-	}
-	config_errors_free(&errs);
-}
-
 static void on_uv_signal(uv_signal_t *h, int signum)
 {
 	struct life *l = h->data;
 	if (signum == SIGHUP) {
-		sighup_reload(l);
+		reload_sighup(&l->d);
 		return;
 	}
 	log_notice("%s received", signum == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -483,6 +212,7 @@ static void on_uv_watchdog(uv_timer_t *t)
 /* One upkeep's retention batch: copies of the feeds' rules, for the store
  * thread. */
 struct prune_job {
+	struct storeq_job sq;
 	size_t n;
 	struct {
 		char *name;
@@ -507,7 +237,7 @@ static void prune_job_free(struct prune_job *p)
 static void upkeep_work(struct store *s, void *arg)
 {
 	struct prune_job *p = arg;
-	for (size_t i = 0; p && i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++)
 		store_prune(s, p->f[i].name, p->now, p->f[i].retention, p->f[i].max_items,
 			    UPKEEP_BATCH, &p->f[i].pruned);
 	store_checkpoint(s);
@@ -517,7 +247,7 @@ static void upkeep_work(struct store *s, void *arg)
 static void upkeep_done(void *arg)
 {
 	struct prune_job *p = arg;
-	for (size_t i = 0; p && i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++)
 		if (p->f[i].pruned)
 			log_info("retention: %s: %d items pruned", p->f[i].name, p->f[i].pruned);
 	prune_job_free(p);
@@ -530,9 +260,10 @@ static void on_uv_upkeep(uv_timer_t *t)
 	struct feedd *d = &l->d;
 	const struct config *c = d->conf;
 	struct prune_job *p = calloc(1, sizeof *p);
-	if (p)
-		p->now = (int64_t)time(NULL);
-	for (size_t k = 0; p && k < UPKEEP_FEEDS && k < c->nfeeds; k++) {
+	if (!p)
+		return;   /* the next minute's upkeep does it */
+	p->now = (int64_t)time(NULL);
+	for (size_t k = 0; k < UPKEEP_FEEDS && k < c->nfeeds; k++) {
 		if (l->prune_next >= c->nfeeds)
 			l->prune_next = 0;
 		const struct feed_conf *f = &c->feeds[l->prune_next++];
@@ -552,10 +283,7 @@ static void on_uv_upkeep(uv_timer_t *t)
 	store_release_memory(d->store);
 	if (d->api)
 		api_release_memory(d->api);
-	if (!d->storeq || storeq_submit(d->storeq, upkeep_work, upkeep_done, p) < 0) {
-		upkeep_work(d->store, p);
-		upkeep_done(p);
-	}
+	storeq_submit(d->storeq, &p->sq, upkeep_work, upkeep_done, p);
 }
 
 /* Another instance on the shared store committed news: wake this one's
@@ -821,7 +549,6 @@ int run_daemon(const struct run_opts *o)
 	struct life *l = calloc(1, sizeof *l);
 	if (!l)
 		return RUN_EXIT_FAILURE;
-	l->opts = o;
 	struct config_errors errs = {0};
 	int code = RUN_EXIT_FAILURE;
 	if (run_load_config(o, &l->d.conf, &errs) < 0) {
@@ -833,6 +560,7 @@ int run_daemon(const struct run_opts *o)
 	struct feedd *d = &l->d;
 	run_apply_log_level(o, NULL, d->conf);
 	d->config_path = o->config_path;
+	d->opts = o;
 	d->started = (int64_t)time(NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -867,6 +595,15 @@ int run_daemon(const struct run_opts *o)
 	if (uv_loop_init(&l->loop) < 0)
 		goto out_store;
 	d->loop = &l->loop;
+	/* The store thread, before every module that submits to it; stopped
+	 * after them, once the loop has run out. */
+	if (storeq_start(d->loop, d->store, &d->storeq, &err) < 0) {
+		log_err("%s", err ? err : "store thread: cannot start");
+		free(err);
+		uv_run(d->loop, UV_RUN_DEFAULT);
+		uv_loop_close(d->loop);
+		goto out_store;
+	}
 	uv_timer_init(d->loop, &l->upkeep);
 	l->upkeep.data = l;
 	uv_timer_start(&l->upkeep, on_uv_upkeep, upkeep_ms, upkeep_ms);
@@ -907,7 +644,8 @@ int run_daemon(const struct run_opts *o)
 			char also[64];
 			log_notice("feedd %s: %zu feeds from %s%s, state in %s, socket %s",
 				   FEEDD_VERSION, d->conf->nfeeds, d->config_path,
-				   dropins_note(d->conf, also, sizeof also), d->conf->daemon.state_dir,
+				   reload_dropins_note(d->conf, also, sizeof also),
+				   d->conf->daemon.state_dir,
 				   d->conf->daemon.socket);
 			notify_ready();
 		}
@@ -915,7 +653,11 @@ int run_daemon(const struct run_opts *o)
 		code = l->exit_code;
 	}
 
-	/* Whatever is still open (a module that closes late) gets a last pass. */
+	/* Whatever is still open (a module that closes late, store work its
+	 * close left) gets a last pass; the store thread goes after them. */
+	uv_run(d->loop, UV_RUN_DEFAULT);
+	storeq_stop(d->storeq);
+	d->storeq = NULL;
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(d->loop) != 0)
 		log_warn("loop closed with handles still open");

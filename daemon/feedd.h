@@ -19,7 +19,8 @@ struct fetcher;   /* daemon/fetch.h: libcurl multi on the loop */
 struct api;       /* daemon/api.h: the socket API */
 struct hooks;     /* daemon/hooks.h: exec hooks */
 struct reader_api;  /* daemon/reader.h: the reader API */
-struct storeq;    /* daemon/storeq.h: the store thread (started by sched) */
+struct storeq;    /* daemon/storeq.h: the store thread (started before the modules) */
+struct run_opts;  /* daemon/run.h: the command line */
 
 /* Daemon-wide counters served by /v1/status. */
 struct feedd_totals {
@@ -37,36 +38,34 @@ struct feedd {
 	uv_loop_t *loop;
 	struct config *conf;        /* the running config; replaced on reload */
 	const char *config_path;
+	const struct run_opts *opts;  /* the command line's overrides, for a reload */
 	struct store *store;
 	struct sched *sched;
 	struct fetcher *fetcher;
 	struct api *api;
 	struct reader_api *reader;  /* the reader API (daemon/reader.h); NULL when off */
 	struct hooks *hooks;
-	struct storeq *storeq;      /* NULL until the scheduler started it */
+	struct storeq *storeq;      /* the store thread: every module's store work */
 	int64_t started;            /* epoch seconds */
 	struct feedd_totals totals;
 	bool stopping;
-	bool reloading;             /* feedd_reload_start's reload under way */
+	bool reloading;             /* feedd_reload_start's reload under way (reload.c) */
+	bool reload_again;          /* SIGHUP during a reload: another after it */
 	bool waking;                /* feedd_wake's read of the newest ids under way */
 	bool wake_again;            /* and another wake asked for meanwhile */
 };
-
-/* Re-reads the config file (SIGHUP, POST /v1/reload). A bad file is rejected
- * whole: returns -EINVAL with the errors in *errs and the running set kept. */
-int feedd_reload(struct feedd *d, struct config_errors *errs);
 
 /* A reload's outcome, on the loop: 0, or a negative errno with the running
  * set kept (the store could not take the new feed set; -ECANCELED: the
  * daemon is stopping). */
 typedef void (*feedd_reload_fn)(struct feedd *d, int rc, void *ud);
-/* feedd_reload without waiting on the store on the loop. The file is read
- * and checked here: on error a negative errno (-EINVAL with *errs) and DONE
- * is not called; -EBUSY while another reload is under way. 0: the new feed
- * set is recorded on the store thread, the scheduler then starts no new
- * fetch until the store thread has nothing left on its way, switches to
- * the new set, and DONE runs (before this returns when there is no store
- * thread). */
+/* Re-reads the config file (SIGHUP, POST /v1/reload) without waiting on
+ * the store on the loop. The file is read and checked here: a bad file is
+ * rejected whole, a negative errno (-EINVAL with *errs) and DONE is not
+ * called; -EBUSY while another reload is under way. 0: the new feed set is
+ * recorded on the store thread, the scheduler then starts no new fetch
+ * until the store thread has nothing left on its way, switches to the new
+ * set, and DONE runs. */
 int feedd_reload_start(struct feedd *d, struct config_errors *errs, feedd_reload_fn done,
 		       void *ud);
 

@@ -115,6 +115,7 @@ static bool is_recording(const struct hooks *h, int64_t item_id)
 
 /* A delivery's outcome, for the store thread. */
 struct result_job {
+	struct storeq_job sq;
 	struct result_job *next;   /* in hooks' waiting list */
 	struct hooks *h;
 	int64_t item_id;
@@ -154,9 +155,10 @@ static void result_done(void *arg)
 {
 	struct result_job *r = arg;
 	struct hooks *h = r->h;
-	if (r->err < 0 && r->err != -ENOENT && !h->closing) {
+	if (r->err < 0 && r->err != -ENOENT) {
 		/* Not written (the store is away): kept, and written again at
-		 * the next tick. The item stays "recording": not run again. */
+		 * the next tick (at exit: lost, waiting_free says so). The item
+		 * stays "recording": not run again. */
 		if (!r->waiting_since) {
 			r->waiting_since = (int64_t)time(NULL);
 			log_warn("hook: item %lld: its result waits for the store (%s); "
@@ -166,6 +168,8 @@ static void result_done(void *arg)
 		r->next = h->waiting;
 		h->waiting = r;
 		h->inflight--;
+		if (h->closing)
+			hooks_maybe_free(h);
 		return;
 	}
 	if (r->waiting_since && r->err == 0)
@@ -187,13 +191,14 @@ static void result_done(void *arg)
 		schedule(h);    /* a look that skipped the item may have come back */
 }
 
-/* Records a delivery's outcome: on the store thread (the item counts as
- * in progress until it is written), else here. WAKE: an event was
- * recorded (hook.failed). */
+/* Records a delivery's outcome on the store thread (the item counts as
+ * in progress until it is written). WAKE: an event was recorded
+ * (hook.failed). Without memory for that, the outcome is lost: the
+ * delivery runs again once its claim ends (at-least-once). */
 static void result_record(struct hooks *h, int64_t item_id, bool ok, int64_t next_try,
 			  const char *error, bool wake)
 {
-	struct result_job *r = h->d->storeq ? calloc(1, sizeof *r) : NULL;
+	struct result_job *r = calloc(1, sizeof *r);
 	if (r && h->nrecording == h->caprecording) {
 		size_t cap = h->caprecording ? 2 * h->caprecording : 8;
 		int64_t *n = realloc(h->recording, cap * sizeof *n);
@@ -208,18 +213,16 @@ static void result_record(struct hooks *h, int64_t item_id, bool ok, int64_t nex
 		r->ok = ok;
 		r->wake = wake;
 		r->next_try = next_try;
-		if (storeq_submit(h->d->storeq, result_work, result_done, r) == 0) {
-			h->recording[h->nrecording++] = item_id;
-			h->inflight++;
-			return;
-		}
+		storeq_submit(h->d->storeq, &r->sq, result_work, result_done, r);
+		h->recording[h->nrecording++] = item_id;
+		h->inflight++;
+		return;
 	}
 	if (r)
 		free(r->error);
 	free(r);
-	store_hook_result(h->d->store, item_id, ok, next_try, error);
-	if (wake)
-		feedd_wake(h->d);
+	log_err("hook: item %lld: its result is lost (%s); the hook will run again",
+		(long long)item_id, strerror(ENOMEM));
 }
 
 static void on_job_handle_close(uv_handle_t *handle)
@@ -478,6 +481,7 @@ static void start_job(struct hooks *h, const struct hook_job *hj)
 /* A give-back of claimed deliveries this process does not run (see
  * store_hook_claim), for the store thread. */
 struct release_job {
+	struct storeq_job sq;
 	struct hooks *h;
 	int64_t now;
 	size_t n;
@@ -501,24 +505,21 @@ static void release_done(void *arg)
 }
 
 /* Gives the N claimed deliveries IDS back at once: due again for any
- * instance, instead of waiting out the claim. */
+ * instance, instead of waiting out the claim (which they do when there is
+ * no memory to give them back). */
 static void release(struct hooks *h, const int64_t *ids, size_t n)
 {
 	if (!n)
 		return;
 	struct release_job *r = malloc(sizeof *r + n * sizeof *ids);
-	if (r) {
-		r->h = h;
-		r->now = (int64_t)time(NULL);
-		r->n = n;
-		memcpy(r->ids, ids, n * sizeof *ids);
-		if (h->d->storeq && storeq_submit(h->d->storeq, release_work, release_done, r) == 0) {
-			h->inflight++;
-			return;
-		}
-		free(r);
-	}
-	store_hook_release(h->d->store, ids, n, (int64_t)time(NULL));
+	if (!r)
+		return;
+	r->h = h;
+	r->now = (int64_t)time(NULL);
+	r->n = n;
+	memcpy(r->ids, ids, n * sizeof *ids);
+	storeq_submit(h->d->storeq, &r->sq, release_work, release_done, r);
+	h->inflight++;
 }
 
 /* Starts the due deliveries JOBS (freed here), claimed for this process
@@ -548,6 +549,7 @@ static void start_due(struct hooks *h, struct hook_job *jobs, size_t n)
 
 /* A look for due deliveries, for the store thread. */
 struct due_job {
+	struct storeq_job sq;
 	struct hooks *h;
 	int64_t now;
 	int max;
@@ -612,16 +614,9 @@ static void schedule(struct hooks *h)
 		q->skip[q->nskip++] = j->item_id;
 	for (size_t i = 0; i < h->nrecording; i++)
 		q->skip[q->nskip++] = h->recording[i];
-	if (h->d->storeq && storeq_submit(h->d->storeq, due_work, due_done, q) == 0) {
-		h->inflight++;
-		h->due_inflight = true;
-		return;
-	}
-	due_work(h->d->store, q);
-	struct hook_job *jobs = q->jobs;
-	size_t n = q->n;
-	free(q);
-	start_due(h, jobs, n);
+	storeq_submit(h->d->storeq, &q->sq, due_work, due_done, q);
+	h->inflight++;
+	h->due_inflight = true;
 }
 
 /* The results the store could not take, offered again. */
@@ -632,12 +627,8 @@ static void retry_waiting(struct hooks *h)
 	while (w) {
 		struct result_job *next = w->next;
 		w->next = NULL;
-		if (h->d->storeq && storeq_submit(h->d->storeq, result_work, result_done, w) == 0) {
-			h->inflight++;
-		} else {
-			w->next = h->waiting;
-			h->waiting = w;
-		}
+		storeq_submit(h->d->storeq, &w->sq, result_work, result_done, w);
+		h->inflight++;
 		w = next;
 	}
 }
@@ -706,17 +697,9 @@ int hooks_running(const struct hooks *h)
 void hooks_close(struct hooks *h)
 {
 	h->closing = true;
-	/* Results still waiting for the store: a last try (the store thread
-	 * has stopped by now). */
-	for (struct result_job **p = &h->waiting; *p;) {
-		struct result_job *r = *p;
-		if (store_hook_result(h->d->store, r->item_id, r->ok, r->next_try, r->error) == 0) {
-			*p = r->next;
-			result_free(r);
-		} else {
-			p = &r->next;
-		}
-	}
+	/* Results still waiting for the store: a last try (what fails then
+	 * is lost, result_done). */
+	retry_waiting(h);
 	if (h->d->hooks == h)
 		h->d->hooks = NULL;
 	uv_close((uv_handle_t *)&h->tick, on_tick_close);

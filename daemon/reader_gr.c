@@ -240,10 +240,6 @@ void reader_gr_request(struct reader_api *r, struct http_conn *c,
 	}
 	if (is_write(route))
 		log_info("reader: POST %.*s from %s", (int)plen, target, http_conn_peer(c));
-	if (!r->d->storeq || storeq_submit(r->d->storeq, gr_work, gr_done, j) < 0) {
-		send_text(c, 503, "Retry-After: 1\r\n", "not ready");
-		gr_job_free(j);
-		return;
-	}
+	storeq_submit(r->d->storeq, &j->sq, gr_work, gr_done, j);
 	http_conn_set_ctx(c, j);
 }

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "core/item.h"
+#include "daemon/storeq.h"
 #include "daemon/reader_int.h"
 
 struct store;
@@ -110,6 +111,7 @@ struct gr_job {
 	enum reader_ctx_kind kind;  /* RCTX_GR */
 	struct http_conn *conn;     /* NULL once the client is gone */
 	struct reader_api *r;
+	struct storeq_job sq;       /* its link on the store thread's queue */
 	enum gr_route route;
 	struct gr_params p;
 	char hash[65];              /* the login token's SHA-256 */

@@ -42,6 +42,7 @@ enum mf_route {
 struct mf_job {
 	enum reader_ctx_kind kind;  /* RCTX_JOB */
 	struct reader_api *r;
+	struct storeq_job sq;       /* its link on the store thread's queue */
 	struct http_conn *conn;     /* NULL once the client is gone */
 	enum mf_route route;
 	int64_t id;                 /* the path's feed or entry id */
@@ -571,10 +572,9 @@ static void on_work_done(uv_work_t *w, int status)
 }
 
 /* J to the store thread, in order after what was submitted there before. */
-static int to_store_thread(struct mf_job *j)
+static void to_store_thread(struct mf_job *j)
 {
-	struct storeq *q = j->r->d->storeq;
-	return q ? storeq_submit(q, on_store_work, on_store_done, j) : -ENOTCONN;
+	storeq_submit(j->r->d->storeq, &j->sq, on_store_work, on_store_done, j);
 }
 
 static void job_start(struct mf_job *j, struct reader_slot *slot)
@@ -588,10 +588,7 @@ static void job_start(struct mf_job *j, struct reader_slot *slot)
 		r->running--;
 		slot->busy = false;
 		j->slot = NULL;
-		if (to_store_thread(j) < 0) {
-			fail(j, 503, "not ready");
-			job_answer(j);
-		}
+		to_store_thread(j);
 	}
 }
 
@@ -626,11 +623,13 @@ static void pending_next(struct reader_api *r)
 
 /* Runs J's store work where its route says: 0, or -1 when it cannot
  * (J is then the caller's). */
-static int job_dispatch(struct mf_job *j)
+static void job_dispatch(struct mf_job *j)
 {
 	struct reader_api *r = j->r;
-	if (route_writes(j->route) || j->search || !r->nslots)
-		return to_store_thread(j) < 0 ? -1 : 0;
+	if (route_writes(j->route) || j->search || !r->nslots) {
+		to_store_thread(j);
+		return;
+	}
 	j->queued = true;
 	j->prev = r->pending_tail;
 	if (r->pending_tail)
@@ -639,7 +638,6 @@ static int job_dispatch(struct mf_job *j)
 		r->pending = j;
 	r->pending_tail = j;
 	pending_next(r);
-	return 0;
 }
 
 void reader_mf_abort(void *ctx)
@@ -901,9 +899,5 @@ void reader_mf_request(struct reader_api *r, struct http_conn *c,
 		log_info("reader: %s %s by %s", hr->method_name, target, *user ? user : "a token");
 	j->r = r;
 	http_conn_set_ctx(c, j);
-	if (job_dispatch(j) < 0) {
-		http_conn_set_ctx(c, NULL);
-		reader_send_error(c, 503, "not ready", "Retry-After: 1\r\n");
-		job_free(j);
-	}
+	job_dispatch(j);
 }

@@ -3,11 +3,14 @@
  *
  * One timer (over a heap of due times) drives every feed; queued feeds wait
  * without holding sockets; max_fetches, per_host and host_gap are enforced
- * here. Feed state lives in the store and is loaded at start.
+ * here. Feed state lives in the store and is loaded at start; store work
+ * goes through the daemon's store thread (d->storeq, which must run).
+ * The files it is made of, and what they share: sched_int.h.
  *
- * Ownership: sched_start allocates; sched_close stops the timer and abandons
- * in-flight fetches cleanly; the struct is freed in the timer's close
- * callback (the loop must run after sched_close). */
+ * Ownership: sched_start allocates; sched_close drains the store thread,
+ * stops the timer and abandons in-flight fetches cleanly; the struct is
+ * freed in the timer's close callback (the loop must run after
+ * sched_close). */
 #ifndef FEEDD_SCHED_H
 #define FEEDD_SCHED_H
 

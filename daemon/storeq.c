@@ -7,15 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-struct job {
-	struct job *next;
-	storeq_work_fn work;
-	storeq_done_fn done;
-	void *arg;
-};
-
 struct jobs {
-	struct job *head, *tail;
+	struct storeq_job *head, *tail;
 };
 
 struct storeq {
@@ -37,7 +30,7 @@ struct storeq {
 	void *idle_arg;
 };
 
-static void jobs_push(struct jobs *l, struct job *j)
+static void jobs_push(struct jobs *l, struct storeq_job *j)
 {
 	j->next = NULL;
 	if (l->tail)
@@ -54,7 +47,7 @@ static void thread_main(void *arg)
 	for (;;) {
 		while (!q->todo.head && !q->quit)
 			uv_cond_wait(&q->has_work, &q->lock);
-		struct job *j = q->todo.head;
+		struct storeq_job *j = q->todo.head;
 		if (!j)
 			break;   /* quit, and nothing left to do */
 		q->todo.head = j->next;
@@ -75,17 +68,18 @@ static void thread_main(void *arg)
 static void run_finished(struct storeq *q)
 {
 	uv_mutex_lock(&q->lock);
-	struct job *j = q->finished.head;
+	struct storeq_job *j = q->finished.head;
 	q->finished.head = q->finished.tail = NULL;
 	uv_mutex_unlock(&q->lock);
 	while (j) {
-		struct job *next = j->next;
+		struct storeq_job *next = j->next;
 		q->pending--;
 		if (j->done)
-			j->done(j->arg);
-		free(j);
+			j->done(j->arg);   /* frees J's owner */
 		j = next;
 	}
+	if (q->pending == 0)
+		uv_unref((uv_handle_t *)&q->async);   /* nothing owed: let the loop end */
 	if (q->pending == 0 && q->idle_fn) {
 		storeq_done_fn fn = q->idle_fn;
 		q->idle_fn = NULL;
@@ -125,6 +119,7 @@ int storeq_start(uv_loop_t *loop, struct store *main, struct storeq **out, char 
 	uv_cond_init(&q->progress);
 	uv_async_init(loop, &q->async, on_uv_async);
 	q->async.data = q;
+	uv_unref((uv_handle_t *)&q->async);
 	if ((r = uv_thread_create(&q->thread, thread_main, q)) < 0) {
 		if (asprintf(err, "store thread: %s", uv_strerror(r)) < 0)
 			*err = NULL;
@@ -136,21 +131,19 @@ int storeq_start(uv_loop_t *loop, struct store *main, struct storeq **out, char 
 	return 0;
 }
 
-int storeq_submit(struct storeq *q, storeq_work_fn work, storeq_done_fn done, void *arg)
+void storeq_submit(struct storeq *q, struct storeq_job *j, storeq_work_fn work,
+		   storeq_done_fn done, void *arg)
 {
-	struct job *j = calloc(1, sizeof *j);
-	if (!j)
-		return -ENOMEM;
 	j->work = work;
 	j->done = done;
 	j->arg = arg;
-	q->pending++;
+	if (q->pending++ == 0)
+		uv_ref((uv_handle_t *)&q->async);   /* the loop waits for the DONE */
 	uv_mutex_lock(&q->lock);
 	jobs_push(&q->todo, j);
 	q->busy++;
 	uv_cond_signal(&q->has_work);
 	uv_mutex_unlock(&q->lock);
-	return 0;
 }
 
 size_t storeq_pending(const struct storeq *q)

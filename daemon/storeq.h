@@ -1,17 +1,26 @@
-/* storeq.h — the store thread: store work that may be slow (a fetched
- * document's commit) runs there, on a connection of its own, so that a slow
- * database delays the completion of fetches but never the loop: the socket
- * API, the timers and the other fetches go on meanwhile.
+/* storeq.h — the store thread: the loop's store work (a fetched
+ * document's commit, a claim, a reload's feed set, a hook's result, the
+ * upkeep) runs there, on a connection of its own, so that a slow database
+ * delays the completion of that work but never the loop: the socket API,
+ * the timers and the fetches go on meanwhile. There is no other way: the
+ * loop-side modules never run such work on the loop.
  *
  * Jobs run one at a time, in the order they were submitted. WORK runs on
  * the store thread with the thread's connection (store_reopen of the
  * daemon's store); DONE then runs on the loop with the same ARG, which the
  * submitter owns: DONE frees it. WORK must touch nothing the loop may touch
- * meanwhile — give it copies.
+ * meanwhile — give it copies. The queue's link is a struct storeq_job the
+ * submitter embeds in its own job, so that submitting takes no memory and
+ * cannot fail; it must stay put until DONE runs.
  *
- * Owned by whoever started it (the scheduler); storeq_drain runs every
- * submitted job to its end (a commit is never dropped), storeq_stop drains
- * and then ends the thread and closes the connection. */
+ * Owned by the daemon's life cycle (feedd.c): started after the store is
+ * opened and before the scheduler, the API, the hooks and the reader;
+ * stopped after the loop has run out, when they are all gone. While jobs
+ * are pending the queue keeps the loop alive (its async handle is
+ * referenced only then). storeq_drain runs every submitted job to its end
+ * (a commit is never dropped; the scheduler drains before it frees its
+ * feeds), storeq_stop drains and then ends the thread and closes the
+ * connection. */
 #ifndef FEEDD_STOREQ_H
 #define FEEDD_STOREQ_H
 
@@ -25,12 +34,21 @@ struct storeq;
 typedef void (*storeq_work_fn)(struct store *s, void *arg);
 typedef void (*storeq_done_fn)(void *arg);
 
+/* One job's place in the queue, inside the submitter's own struct. */
+struct storeq_job {
+	struct storeq_job *next;
+	storeq_work_fn work;
+	storeq_done_fn done;
+	void *arg;
+};
+
 /* Opens the thread's connection to MAIN's store and starts the thread. On
  * error a negative errno and a message in *err (caller frees). */
 int storeq_start(uv_loop_t *loop, struct store *main, struct storeq **out, char **err);
 
-/* Queues one job; 0 or -ENOMEM (nothing queued, DONE not called). */
-int storeq_submit(struct storeq *q, storeq_work_fn work, storeq_done_fn done, void *arg);
+/* Queues one job, linked through JOB (embedded in what ARG points to). */
+void storeq_submit(struct storeq *q, struct storeq_job *job, storeq_work_fn work,
+		   storeq_done_fn done, void *arg);
 
 /* Jobs submitted whose DONE has not run yet. */
 size_t storeq_pending(const struct storeq *q);

@@ -59,6 +59,10 @@ static void env_start(struct env *e, const char *text, bool start_sched)
 	if (store_open(NULL, e->dir, &e->d.store, &err) < 0)
 		fail_msg("store_open: %s", err);
 	assert_int_equal(store_feeds_sync(e->d.store, e->d.conf), 0);
+	/* The store thread is the daemon's (feedd.c): started before the
+	 * scheduler, stopped after it. */
+	if (storeq_start(&e->loop, e->d.store, &e->d.storeq, &err) < 0)
+		fail_msg("storeq_start: %s", err);
 	/* the tick makes UV_RUN_ONCE return regularly so predicates are re-checked */
 	uv_timer_init(&e->loop, &e->tick);
 	uv_timer_start(&e->tick, on_tick, 20, 20);
@@ -71,6 +75,8 @@ static void env_stop(struct env *e)
 	if (e->d.sched)
 		sched_close(e->d.sched);
 	uv_close((uv_handle_t *)&e->tick, NULL);
+	uv_run(&e->loop, UV_RUN_DEFAULT);
+	storeq_stop(e->d.storeq);
 	uv_run(&e->loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&e->loop), 0);
 	store_close(e->d.store);

@@ -1,7 +1,8 @@
 /* test_storeq.c — the store thread: jobs run in order on their own thread
  * and connection, their completions come back on the loop in order, the
- * loop keeps running while a job is slow, and nothing submitted is lost at
- * drain or stop. Runs on SQLite, and on PostgreSQL as pg.storeq. */
+ * loop keeps running while a job is slow, nothing submitted is lost at
+ * drain or stop, and the queue holds the loop only while a job is owed.
+ * Runs on SQLite, and on PostgreSQL as pg.storeq. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +30,7 @@ struct env {
 };
 
 struct job {
+	struct storeq_job sq;
 	struct env *e;
 	int n;
 	bool slow;
@@ -62,6 +64,11 @@ static void job_work(struct store *s, void *arg)
 
 static void job_done(void *arg);
 
+static void submit(struct storeq *q, struct job *j)
+{
+	storeq_submit(q, &j->sq, job_work, job_done, j);
+}
+
 static struct job *job_new(struct env *e, int n)
 {
 	struct job *j = calloc(1, sizeof *j);
@@ -80,7 +87,7 @@ static void job_done(void *arg)
 	assert_int_equal(j->nnew, 1);
 	e->done_order[e->ndone++] = j->n;
 	if (j->resubmit)
-		assert_int_equal(storeq_submit(e->q, job_work, job_done, job_new(e, 100 + j->n)), 0);
+		submit(e->q, job_new(e, 100 + j->n));
 	free(j);
 }
 
@@ -118,7 +125,7 @@ static void test_order_and_threads(void **state)
 	struct env e;
 	env_start(&e);
 	for (int i = 0; i < 20; i++)
-		assert_int_equal(storeq_submit(e.q, job_work, job_done, job_new(&e, i)), 0);
+		submit(e.q, job_new(&e, i));
 	assert_int_equal(storeq_pending(e.q), 20);
 	while (e.ndone < 20)
 		uv_run(&e.loop, UV_RUN_ONCE);
@@ -151,7 +158,7 @@ static void test_loop_runs_during_a_slow_job(void **state)
 	uv_timer_start(&tick, on_tick, 5, 5);
 	struct job *j = job_new(&e, 1);
 	j->slow = true;
-	assert_int_equal(storeq_submit(e.q, job_work, job_done, j), 0);
+	submit(e.q, j);
 	while (e.ndone < 1)
 		uv_run(&e.loop, UV_RUN_ONCE);
 	/* Had the job run on the loop, the timer could never have released it. */
@@ -168,7 +175,7 @@ static void test_drain_and_stop_lose_nothing(void **state)
 	for (int i = 0; i < 10; i++) {
 		struct job *j = job_new(&e, i);
 		j->resubmit = i % 2 == 0;   /* completions that submit more */
-		assert_int_equal(storeq_submit(e.q, job_work, job_done, j), 0);
+		submit(e.q, j);
 	}
 	/* No loop iteration: drain waits for the thread and runs every
 	 * completion, and the ones they submitted, here. */
@@ -178,12 +185,32 @@ static void test_drain_and_stop_lose_nothing(void **state)
 	assert_int_equal(items_stored(e.t.s), 15);
 	/* Stop drains too. */
 	for (int i = 20; i < 25; i++)
-		assert_int_equal(storeq_submit(e.q, job_work, job_done, job_new(&e, i)), 0);
+		submit(e.q, job_new(&e, i));
 	storeq_stop(e.q);
 	e.q = NULL;
 	assert_int_equal(e.ndone, 20);
 	assert_int_equal(items_stored(e.t.s), 20);
 	assert_false(e.wrong_thread);
+	env_stop(&e);
+}
+
+/* The daemon stops the store thread once its loop has run out: the queue
+ * keeps the loop alive exactly while a DONE is owed, and not otherwise. */
+static void test_loop_lives_while_jobs_are_owed(void **state)
+{
+	struct env e;
+	env_start(&e);
+	/* Nothing owed: the loop ends at once (the thread does not hold it). */
+	assert_int_equal(uv_run(&e.loop, UV_RUN_DEFAULT), 0);
+	for (int i = 0; i < 4; i++) {
+		struct job *j = job_new(&e, i);
+		j->resubmit = i == 3;   /* a completion that submits more */
+		submit(e.q, j);
+	}
+	/* Owed: the loop runs until every DONE, the late one's too, has run. */
+	assert_int_equal(uv_run(&e.loop, UV_RUN_DEFAULT), 0);
+	assert_int_equal(e.ndone, 5);
+	assert_int_equal(storeq_pending(e.q), 0);
 	env_stop(&e);
 }
 
@@ -193,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_order_and_threads),
 		cmocka_unit_test(test_loop_runs_during_a_slow_job),
 		cmocka_unit_test(test_drain_and_stop_lose_nothing),
+		cmocka_unit_test(test_loop_lives_while_jobs_are_owed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,311 @@
+/* sched_commit.c — a finished fetch's outcome made into the feed's state
+ * (failures, the failing and recovered events, the next due time on the
+ * retry or backoff schedule), committed with its document in one
+ * transaction on the store thread; then, on the loop, the news it made
+ * (feedd_news: long-polls and hooks), the log line, and the feed back in
+ * the heap. A commit the store refuses is a failure, recorded as such.
+ *
+ * A commit job owns a copy of the feed's state and the document; its DONE
+ * frees both. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/filter.h"
+#include "core/log.h"
+#include "core/schedule.h"
+#include "daemon/sched_int.h"
+#include "daemon/storeq.h"
+
+/* A feed is reported failing (feed.failing) at this many failures. */
+#define FAILING_AFTER 3
+
+/* A fetch's commit on its way through the store thread: copies of what
+ * the store needs (the loop may change RT meanwhile), and what the loop
+ * does with the result. */
+struct commit_job {
+	struct storeq_job sq;
+	struct sched *s;
+	struct feed_rt *rt;
+	struct feed_state st;    /* a copy, written by the thread */
+	struct doc *doc;         /* owned; NULL when nothing was parsed */
+	unsigned events;
+	bool hook;
+	bool ok;
+	int64_t now;
+	int status;
+	int64_t bytes_decoded;
+	char msg[512];
+	/* when the store refuses the commit: the state recorded instead */
+	int64_t prev_success, prev_failures, retry_due, retries;
+	bool prev_error;
+	/* results */
+	int err;
+	int record_err;          /* of the state-only write after a refusal */
+	struct store_news news;
+	struct feed_state fresh; /* after -ESTALE: the state another instance wrote */
+	int fresh_err;
+};
+
+/* The fetch did not reach the store (a full disk, a broken database): it
+ * is a failure, nothing of it counts as stored. The validators go, so that
+ * the next request is unconditional and brings the document again, and
+ * the feed is retried soon. */
+static void commit_refused_state(struct commit_job *j)
+{
+	struct feed_state *st = &j->st;
+	char msg[300];
+	snprintf(msg, sizeof msg, "store refused the commit: %s", strerror(-j->err));
+	sched_set_str(&st->last_error, msg);
+	sched_set_str(&st->etag, NULL);
+	sched_set_str(&st->last_modified, NULL);
+	st->last_success = j->prev_success;
+	st->failures = j->prev_failures + 1;
+	st->next_due = j->retry_due;
+	sched_set_str(&st->next_reason, "retry");
+}
+
+/* feeds.conf's skip and keep rules (core/filter.h): the items of DOC they
+ * drop are marked, for the store to keep them as skipped. The rules were
+ * checked with the config; they are compiled here, per document. */
+static void mark_skipped(const struct feed_conf *fc, struct doc *doc)
+{
+	if (!doc || (!fc->skip && !fc->keep))
+		return;
+	struct filter *f = NULL;
+	char err[320];
+	if (filter_new(fc->skip, fc->keep, &f, err, sizeof err) < 0) {
+		log_err("fetch %s: filter rules: %s; nothing skipped", fc->name, err);
+		return;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < doc->nitems; i++)
+		n += doc->items[i].skipped = filter_skips(f, &doc->items[i]);
+	filter_free(f);
+	if (n)
+		log_debug("fetch %s: %zu of %zu items skipped by the filter rules", fc->name, n,
+			  doc->nitems);
+}
+
+/* On the store thread: one transaction; when the store refuses it, the
+ * refusal itself, in a smaller one (which a nearly full disk may take). */
+static void commit_work(struct store *store, void *arg)
+{
+	struct commit_job *j = arg;
+	j->err = store_commit_fetch(store, &j->st, j->doc, j->events, j->hook, &j->news);
+	if (j->err == -ESTALE) {
+		/* Fenced off (another instance holds the lease now): its state is
+		 * the newer one, read it for the loop; no refusal to record. */
+		j->fresh_err = store_feed_load(store, j->st.name, &j->fresh);
+	} else if (j->err < 0) {
+		store_news_clear(&j->news);
+		commit_refused_state(j);
+		j->record_err = store_commit_fetch(store, &j->st, NULL, 0, false, NULL);
+	}
+}
+
+/* Back on the loop after a refused commit: the loop's copy says the same. */
+static void commit_refused(struct commit_job *j)
+{
+	struct sched *s = j->s;
+	struct feed_rt *rt = j->rt;
+	struct feed_state *st = &rt->st;
+	log_err("fetch %s: %s%s", st->name, j->st.last_error,
+		j->record_err < 0 ? " (nor could it record the failure)" : "");
+	sched_set_str(&st->last_error, j->st.last_error);
+	sched_set_str(&st->etag, NULL);
+	sched_set_str(&st->last_modified, NULL);
+	sched_set_str(&st->next_reason, j->st.next_reason);
+	st->last_success = j->st.last_success;
+	st->failures = j->st.failures;
+	st->next_due = j->st.next_due;
+	rt->retries = j->retries;
+	rt->store_refused = true;
+	if (j->record_err == 0) {
+		rt->store_stale = false;
+	} else if (!rt->store_stale && !j->prev_failures && !j->prev_error && !st->gone) {
+		rt->store_stale = true;
+		rt->stale_new = j->prev_success == 0;
+	}
+	struct feedd_totals *t = s->totals;
+	t->commits_refused++;
+	t->commit_refused_at = j->now;
+	snprintf(t->commit_error, sizeof t->commit_error, "%s", j->st.last_error);
+	j->ok = false;
+	snprintf(j->msg, sizeof j->msg, "%s", j->st.last_error);
+}
+
+/* Back on the loop: wake the API, log, reschedule. */
+static void commit_done(void *arg)
+{
+	struct commit_job *j = arg;
+	struct sched *s = j->s;
+	struct feed_rt *rt = j->rt;
+	struct feedd *d = s->d;
+	struct feed_state *st = &rt->st;
+	st->lease_until = 0;    /* the commit ended the lease */
+	if (j->err == -ESTALE) {
+		/* Fenced off: this instance's lease ran out (it was stopped, or
+		 * its store was slow) and another instance fetched the feed since.
+		 * Its state is the newer one: take it over, drop this fetch's. */
+		log_warn("fetch %s: dropped: the lease ran out and another instance "
+			 "fetched the feed meanwhile", st->name);
+		if (j->fresh_err == 0)
+			sched_take_state(rt, &j->fresh);
+		j->ok = false;
+		snprintf(j->msg, sizeof j->msg, "fenced off, another instance fetched it");
+	} else if (j->err < 0) {
+		commit_refused(j);
+	} else {
+		rt->store_refused = false;
+		rt->store_stale = false;
+		s->totals->items_new += (int64_t)j->news.nnew;
+		s->totals->items_updated += (int64_t)j->news.nupdated;
+		/* --once has no listeners: hooks are queued in the store and run
+		 * by the daemon later. */
+		if (!s->once && (j->news.nnew || j->news.nupdated || j->events))
+			feedd_news(d, &j->news);
+	}
+
+	char line[768];
+	if (j->ok && j->status == 304)
+		snprintf(line, sizeof line, "304 not modified");
+	else if (j->ok)
+		snprintf(line, sizeof line, "%d, %zu items, %zu new, %lld bytes",
+			 j->status ? j->status : 200, j->doc ? j->doc->nitems : 0, j->news.nnew,
+			 (long long)j->bytes_decoded);
+	else
+		snprintf(line, sizeof line, "error: %s", j->msg);
+	int64_t in_s = st->next_due > j->now ? st->next_due - j->now : 0;
+	if (s->once)
+		log_debug("fetch %s: %s", st->name, line);   /* stdout has the line */
+	else {
+		/* Under journald, one feed's history: journalctl -u feedd FEED=NAME. */
+		char status[16] = "", nnew[24];
+		if (j->status)
+			snprintf(status, sizeof status, "%d", j->status);
+		snprintf(nnew, sizeof nnew, "%zu", j->ok ? j->news.nnew : 0);
+		const struct log_field f[] = {
+			{"FEED", st->name}, {"URL", st->url},
+			{"HTTP_STATUS", *status ? status : NULL}, {"ITEMS_NEW", nnew},
+		};
+		log_fields(j->ok ? LOG_LVL_INFO : LOG_LVL_WARNING, f, sizeof f / sizeof f[0],
+			   "fetch %s: %s; next in %llds (%s)", st->name, line, (long long)in_s,
+			   st->next_reason);
+	}
+	sched_once_line(s, rt, line, j->ok);
+
+	rt->state = RT_IDLE;
+	if (!st->gone && !s->once && !s->closing && rt->fc->enabled)
+		sched_schedule_at(s, rt, st->next_due * 1000);
+	if (rt->refresh && !s->closing) {
+		rt->refresh = false;
+		sched_refresh_now(s, rt);
+	}
+	s->storing--;
+	store_news_clear(&j->news);
+	feed_state_clear(&j->st);
+	feed_state_clear(&j->fresh);
+	doc_free(j->doc);
+	free(j);
+	/* The feed is back in the heap: re-arm. */
+	if (!s->closing)
+		sched_dispatch(s);
+}
+
+/* Writes ST and DOC (which it takes) in one transaction on the store
+ * thread; the loop then wakes the API and reschedules (commit_done). */
+void sched_commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct outcome *o,
+		   const struct fetch_result *r)
+{
+	int64_t now = o->now;
+	const struct feed_conf *fc = rt->fc;
+	struct feed_state *st = &rt->st;
+
+	int64_t prev_failures = st->failures;
+	int64_t prev_success = st->last_success;
+	bool prev_error = st->last_error != NULL;
+	if (o->ok) {
+		if (prev_failures >= FAILING_AFTER)
+			o->events |= STORE_EV_RECOVERED;
+		st->failures = 0;
+		sched_set_str(&st->last_error, NULL);
+		st->last_success = now;
+	} else if (o->count_failure) {
+		st->failures++;
+		if (st->failures == FAILING_AFTER)
+			o->events |= STORE_EV_FAILING;
+		sched_set_str(&st->last_error, o->msg);
+	} else {
+		sched_set_str(&st->last_error, o->msg);
+	}
+
+	bool transient = o->sched == SCHEDULE_RETRY || o->sched == SCHEDULE_OUTAGE;
+	int64_t prev_retries = rt->retries;
+	rt->retries = transient ? rt->retries + 1 : 0;
+	if (st->gone) {
+		st->next_due = 0;
+		sched_set_str(&st->next_reason, "gone");
+	} else {
+		struct schedule_in in = {
+			.now = now,
+			.interval = fc->interval,
+			.min_interval = fc->min_interval,
+			.max_interval = fc->max_interval,
+			.outcome = o->sched,
+			.failures = transient ? rt->retries : st->failures,
+			.cache_control = r ? r->cache_control : NULL,
+			.expires = r ? r->expires : NULL,
+			.date = r ? r->date : NULL,
+			.retry_after = r ? r->retry_after : NULL,
+			.hints = o->hints,
+			.rng = s->once ? NULL : &s->rng,
+		};
+		struct schedule_out out;
+		schedule_next(&in, &out);
+		st->next_due = out.next_due;
+		sched_set_str(&st->next_reason, out.reason);
+	}
+
+	mark_skipped(fc, doc);
+	struct commit_job *j = calloc(1, sizeof *j);
+	if (!j || feed_state_copy(&j->st, st) < 0) {
+		free(j);
+		log_err("fetch %s: store: %s", st->name, strerror(ENOMEM));
+		doc_free(doc);
+		rt->state = RT_IDLE;
+		rt->refresh = false;
+		if (!st->gone && !s->once && fc->enabled)
+			sched_schedule_at(s, rt, st->next_due * 1000);
+		return;
+	}
+	j->s = s;
+	j->rt = rt;
+	j->doc = doc;
+	j->prev_success = prev_success;
+	j->prev_failures = prev_failures;
+	j->prev_error = prev_error;
+	/* Refused commits in a row are transient errors in a row too. */
+	j->retries = transient ? rt->retries : (rt->store_refused ? prev_retries : 0) + 1;
+	{
+		struct schedule_in in = {
+			.now = now, .interval = fc->interval, .min_interval = fc->min_interval,
+			.max_interval = fc->max_interval, .outcome = SCHEDULE_RETRY,
+			.failures = j->retries, .rng = s->once ? NULL : &s->rng,
+		};
+		struct schedule_out out;
+		schedule_next(&in, &out);
+		j->retry_due = st->gone ? 0 : out.next_due;
+	}
+	j->events = o->events;
+	j->hook = fc->exec != NULL;
+	j->ok = o->ok;
+	j->now = now;
+	j->status = r ? r->status : 0;
+	j->bytes_decoded = r ? r->bytes_decoded : 0;
+	snprintf(j->msg, sizeof j->msg, "%s", o->msg);
+	rt->state = RT_STORING;
+	s->storing++;
+	storeq_submit(s->storeq, &j->sq, commit_work, commit_done, j);
+}
