@@ -16,7 +16,7 @@ _feedctl()
 		words=("${COMP_WORDS[@]}")
 		cword=$COMP_CWORD
 	}
-	local commands="items read star new watch feeds feed status refresh reload hooks consumers log-level add remove rename import export help"
+	local commands="items read star new watch feeds feed status refresh reload hooks consumers reader log-level add remove rename import export help"
 	local filters="--feed --tag --search --since --distinct --skipped --unread --starred"
 	# Find the command, remembering --socket for the name look-ups.
 	local i cmd="" _feedctl_global=()
@@ -41,6 +41,7 @@ _feedctl()
 	watch) opts="$filters --after --json" ;;
 	feeds|status|reload) opts="--json" ;;
 	consumers) opts="--delete --json" ;;
+	reader) opts="tokens --revoke --json" ;;
 	read) opts="--unread --json" ;;
 	star) opts="--unstar --json" ;;
 	help) COMPREPLY=($(compgen -W "$commands" -- "$cur")); return ;;

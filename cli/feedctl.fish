@@ -6,7 +6,7 @@ function __feedctl_feeds
 	feedctl feeds --json 2>/dev/null | string replace -rf '^ *"name": "([^"]*)",?$' '$1'
 end
 
-set -l cmds items read star new watch feeds feed status refresh reload hooks consumers log-level add remove rename import export help
+set -l cmds items read star new watch feeds feed status refresh reload hooks consumers reader log-level add remove rename import export help
 complete -c feedctl -f
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -l socket -r -F -d "the daemon's socket"
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -l timeout -x -d 'seconds to wait'
@@ -25,6 +25,7 @@ complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a refresh -d 'fe
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a reload -d 're-read feeds.conf'
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a hooks -d 'parked hook deliveries'
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a consumers -d 'consumers, positions, lags'
+complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a reader -d 'Google Reader API tokens'
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a log-level -d "the daemon's log level"
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a add -d 'add a feed to feeds.conf'
 complete -c feedctl -n "not __fish_seen_subcommand_from $cmds" -a remove -d 'remove a feed from feeds.conf'
@@ -54,7 +55,9 @@ complete -c feedctl -n "__fish_seen_subcommand_from new" -l peek -d 'do not ackn
 complete -c feedctl -n "__fish_seen_subcommand_from new" -l from-now -d 'start at the newest item'
 complete -c feedctl -n "__fish_seen_subcommand_from refresh" -l wait -d 'wait for the results'
 complete -c feedctl -n "__fish_seen_subcommand_from consumers" -l delete -x -d 'forget a consumer'
-complete -c feedctl -n "__fish_seen_subcommand_from items new watch feeds feed status refresh reload consumers log-level" -l json -d 'JSON'
+complete -c feedctl -n "__fish_seen_subcommand_from reader" -a tokens -d 'list the login tokens'
+complete -c feedctl -n "__fish_seen_subcommand_from reader" -l revoke -x -d 'end a token'
+complete -c feedctl -n "__fish_seen_subcommand_from items new watch feeds feed status refresh reload consumers reader log-level" -l json -d 'JSON'
 
 # Feed names, files, and the editing commands' options.
 complete -c feedctl -n "__fish_seen_subcommand_from feed refresh remove rename" -a '(__feedctl_feeds)'

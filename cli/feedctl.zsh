@@ -27,6 +27,7 @@ _feedctl() {
 		'reload:re-read feeds.conf'
 		'hooks:list parked hook deliveries, or retry them'
 		'consumers:list the consumers, their positions and lags'
+		'reader:the Google Reader API'"'"'s login tokens, or revoke one'
 		'log-level:show or set the daemon'"'"'s log level'
 		'add:check a feed (or find a site'"'"'s) and add it to feeds.conf'
 		'remove:remove a feed from feeds.conf'
@@ -71,6 +72,7 @@ _feedctl() {
 		watch) _arguments $filters '--after[items after this id]:id:' '--json[JSON lines]' '--help' ;;
 		feeds|status|reload) _arguments '--json[one JSON document]' '--help' ;;
 		consumers) _arguments '--delete[forget a consumer]:consumer:' '--json[one JSON document]' '--help' ;;
+		reader) _arguments '1:what:(tokens)' '--revoke[end a token]:token number:' '--json[one JSON document]' '--help' ;;
 		read) _arguments '*:item id:' '--unread[mark unread]' '--json[one JSON document]' '--help' ;;
 		star) _arguments '*:item id:' '--unstar[remove the star]' '--json[one JSON document]' '--help' ;;
 		log-level) _arguments '1:level:(err warning notice info debug)' '--json[one JSON document]' '--help' ;;
