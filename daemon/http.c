@@ -11,6 +11,7 @@
 #include "daemon/http_int.h"
 
 #include <errno.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -517,10 +518,30 @@ static void refuse(struct http_conn *c, const char *detail)
 	http_reply(c, 503, "application/json", "Retry-After: 1\r\n", body, (size_t)n);
 }
 
+/* Whether C's socket holds bytes the loop has not read yet. */
+static bool bytes_waiting(struct http_conn *c)
+{
+	uv_os_fd_t fd;
+	int n = 0;
+	return uv_fileno(&c->io.handle, &fd) == 0 && ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+}
+
+/* Grace after a late loop: timers run before the loop reads its sockets,
+ * so after a long iteration (a big answer rendered on a loaded machine) a
+ * head or idle deadline can fire while the client's request already waits
+ * unread. Once per request, it gets GRACE_MS for the loop to read it; a
+ * client that drips bytes gains at most that. */
+#define GRACE_MS 200
+
 static void on_timer(uv_timer_t *t)
 {
 	struct http_conn *c = t->data;
 	enum timer_mode m = c->tmode;
+	if ((m == T_HEAD || m == T_IDLE) && !c->graced && bytes_waiting(c)) {
+		c->graced = true;
+		uv_timer_start(&c->timer, on_timer, GRACE_MS, 0);
+		return;
+	}
 	c->tmode = T_NONE;
 	switch (m) {
 	case T_RESUME:
@@ -589,6 +610,7 @@ void http_conn_arm(struct http_conn *c)
 		return;  /* a head, queue or write deadline does not move */
 	c->tmode = want;
 	if (want == T_NONE) {
+		c->graced = false;   /* a request is in: the next one may be graced */
 		uv_timer_stop(&c->timer);
 		return;
 	}

@@ -95,6 +95,9 @@ struct http_conn {
 	bool closing, reject, close_after, in_request, dispatching;
 	bool parked, streaming, http10, chunked, served, reading, abort_due;
 	bool idle, queued, slot, handed;  /* handed: the handler has the request */
+	/* A head or idle deadline found the client's bytes already waiting
+	 * (the loop was late, not the client): one short grace per request. */
+	bool graced;
 	http_pull_cb pull;
 	bool in_pull;
 	size_t stream_out;           /* bytes the current stream wrote */
