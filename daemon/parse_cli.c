@@ -7,6 +7,7 @@
 #include "daemon/parse_cli.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,8 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: feedd --parse [--url URL] [--header \"Name: value\"]... FILE...\n");
+	fprintf(stderr, "usage: feedd --parse [--url URL] [--header \"Name: value\"]... "
+			"[--max-size BYTES] FILE...\n");
 }
 
 /* Takes "Name: value" into the matching parse_opts field. */
@@ -207,6 +209,17 @@ int parse_cli_main(int argc, char **argv)
 			continue;
 		} else if (!strcmp(argv[i], "--url") && i + 1 < argc) {
 			opts.url = argv[++i];
+		} else if (!strcmp(argv[i], "--max-size") && i + 1 < argc) {
+			/* The document cap, as a feed's max_size. */
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(argv[++i], &end, 10);
+			if (errno || end == argv[i] || *end || !v || argv[i][0] == '-' ||
+			    v > SIZE_MAX / 4) {
+				fprintf(stderr, "feedd --parse: bad --max-size \"%s\"\n", argv[i]);
+				return 2;
+			}
+			opts.max_doc_bytes = (size_t)v;
 		} else if (!strcmp(argv[i], "--header") && i + 1 < argc) {
 			if (take_header(&opts, argv[++i]) < 0) {
 				fprintf(stderr, "feedd --parse: bad header \"%s\"\n", argv[i]);
@@ -227,7 +240,8 @@ int parse_cli_main(int argc, char **argv)
 		if (!files_only && argv[i][0] == '-' && argv[i][1]) {
 			if (!strcmp(argv[i], "--"))
 				files_only = true;
-			else if (!strcmp(argv[i], "--url") || !strcmp(argv[i], "--header"))
+			else if (!strcmp(argv[i], "--url") || !strcmp(argv[i], "--header") ||
+				 !strcmp(argv[i], "--max-size"))
 				i++;
 			continue;
 		}
