@@ -341,9 +341,35 @@ static bool drops_at(const unsigned char *s, size_t k, size_t n)
 	return c == 0xEF && (k + 1 >= n || (s[k + 1] == 0xBF && (k + 2 >= n || s[k + 2] >= 0xBE)));
 }
 
+#ifdef HAVE_SSSE3_PATH
+/* Where the 32-byte blocks of S[0..N) from I on stop being clean: the
+ * start of the first block with a byte below 0x20 or an EF (the SSE2 loop
+ * then looks at it), or the last whole block's end. */
+__attribute__((target("avx2")))
+static size_t clean_blocks_avx2(const unsigned char *s, size_t i, size_t n)
+{
+	const __m256i c1f = _mm256_set1_epi8(0x1F), ef = _mm256_set1_epi8((char)0xEF);
+	const __m256i tab = _mm256_set1_epi8('\t'), lf = _mm256_set1_epi8('\n'), cr = _mm256_set1_epi8('\r');
+	for (; i + 32 <= n; i += 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+		__m256i low = _mm256_cmpeq_epi8(_mm256_max_epu8(v, c1f), c1f);
+		__m256i ok = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, tab), _mm256_cmpeq_epi8(v, lf)),
+					     _mm256_cmpeq_epi8(v, cr));
+		__m256i hit = _mm256_or_si256(_mm256_andnot_si256(ok, low), _mm256_cmpeq_epi8(v, ef));
+		if (!_mm256_testz_si256(hit, hit))
+			break;
+	}
+	return i;
+}
+#endif
+
 bool utf8_xml_nothing_to_drop(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
+#ifdef HAVE_SSSE3_PATH
+	if (n >= 32 && level() == 2)
+		i = clean_blocks_avx2(s, 0, n);
+#endif
 #ifdef __SSE2__
 	const __m128i c1f = _mm_set1_epi8(0x1F), ef = _mm_set1_epi8((char)0xEF);
 	const __m128i tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
