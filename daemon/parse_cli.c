@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/sendfile.h>
 
 #include "core/apifmt.h"
 #include "core/parse.h"
@@ -101,16 +102,30 @@ static void items_reset(struct out_ctx *ctx)
 	ctx->nitems = 0;
 }
 
-/* The spilled items to stdout. */
+/* The spilled items to stdout: by sendfile(2), file to file or pipe in
+ * the kernel (a 60 MB document's JSON is not read back through a user
+ * buffer), else read and written. */
 static bool copy_spill(struct out_ctx *ctx)
 {
 	if (!ctx->spilled)
 		return true;
 	if (fflush(ctx->spill) != 0)
 		return false;
-	rewind(ctx->spill);
-	char buf[65536];
 	size_t left = ctx->spilled;
+	off_t off = 0;
+	if (fflush(stdout) == 0) {
+		while (left) {
+			ssize_t n = sendfile(fileno(stdout), fileno(ctx->spill), &off, left);
+			if (n <= 0)
+				break;
+			left -= (size_t)n;
+		}
+		if (!left)
+			return true;
+	}
+	if (fseeko(ctx->spill, off, SEEK_SET) != 0)
+		return false;
+	char buf[65536];
 	while (left) {
 		size_t n = fread(buf, 1, left < sizeof buf ? left : sizeof buf, ctx->spill);
 		if (!n)
