@@ -2,8 +2,11 @@
  * feeds (RSS 2.0 / Atom 1.0 / RSS 1.0 mix, 10–200 items each, HTML content,
  * non-ASCII text), pushed in 4 KiB chunks. Prints MB/s and items/s;
  * `--write DIR` also writes the corpus out, `--read DIR` parses the files of
- * DIR as `feedd --parse` reads them (bench/parse.sh runs it beside sfeed). */
+ * DIR as `feedd --parse` reads them (bench/parse.sh runs it beside sfeed);
+ * `--big FILE` writes one ~60 MB RSS feed. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +47,9 @@ static void put_html(FILE *f, int paras)
 	}
 }
 
-/* One feed into a memory buffer; KIND 0 RSS, 1 Atom, 2 RDF. */
-static char *gen_feed(int kind, int nitems, size_t *len)
+/* One feed into a memory buffer; KIND 0 RSS, 1 Atom, 2 RDF. Items' content
+ * has 3 to 7 paragraphs, and MORE more. */
+static char *gen_feed(int kind, int nitems, int more, size_t *len)
 {
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
@@ -67,7 +71,7 @@ static char *gen_feed(int kind, int nitems, size_t *len)
 			fputs("</dc:creator><category>news</category><description><![CDATA[", f);
 			put_html(f, 1);
 			fputs("]]></description><content:encoded><![CDATA[", f);
-			put_html(f, 3 + rnd() % 5);
+			put_html(f, 3 + more + (int)(rnd() % 5));
 			fputs("]]></content:encoded></item>\n", f);
 		}
 		fputs("</channel></rss>\n", f);
@@ -84,7 +88,7 @@ static char *gen_feed(int kind, int nitems, size_t *len)
 			fputs("</name></author><summary type=\"html\">", f);
 			put_words(f, 30);
 			fputs("</summary><content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">", f);
-			put_html(f, 3 + rnd() % 5);
+			put_html(f, 3 + more + (int)(rnd() % 5));
 			fputs("</div></content></entry>\n", f);
 		}
 		fputs("</feed>\n", f);
@@ -129,13 +133,30 @@ static size_t parse_one(const char *name, const char *buf, size_t len, size_t ch
 	return n;
 }
 
-/* Every file of DIR, in name order, read and pushed as `feedd --parse` does
- * (64 KiB reads into one reused buffer, each read pushed as it comes), so the
- * figure holds the reading as sfeed's does and nothing more. */
+static void count_item(const struct item *it, void *arg)
+{
+	(void)it;
+	(*(size_t *)arg)++;
+}
+
+/* Every file of DIR (or the file DIR), in name order, read and pushed as
+ * `feedd --parse FILE...` does (64 KiB reads into one reused buffer, each
+ * read pushed as it comes, the items handed out one at a time, no base URL,
+ * no document cap: --max-size past the file), so the figure holds the
+ * reading as sfeed's does and nothing more. */
 static size_t parse_dir(const char *dir, int *nfiles, size_t *total)
 {
 	struct dirent **names;
-	int n = scandir(dir, &names, NULL, alphasort);
+	struct stat dst;
+	int n;
+	bool one = stat(dir, &dst) == 0 && S_ISREG(dst.st_mode);
+	if (one) {
+		n = 1;
+		names = calloc(1, sizeof *names);
+		names[0] = calloc(1, sizeof **names);
+	} else {
+		n = scandir(dir, &names, NULL, alphasort);
+	}
 	if (n < 0) {
 		perror(dir);
 		exit(1);
@@ -144,7 +165,7 @@ static size_t parse_dir(const char *dir, int *nfiles, size_t *total)
 	size_t items = 0;
 	for (int i = 0; i < n; i++) {
 		char path[4096];
-		snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+		snprintf(path, sizeof path, one ? "%s" : "%s/%s", dir, names[i]->d_name);
 		free(names[i]);
 		FILE *f = fopen(path, "rb");
 		struct stat st;
@@ -153,7 +174,8 @@ static size_t parse_dir(const char *dir, int *nfiles, size_t *total)
 				fclose(f);
 			continue;
 		}
-		struct parse_opts o = {.url = "https://example.org/feed"};
+		struct parse_opts o = {.max_doc_bytes = SIZE_MAX / 4, .on_item = count_item,
+				       .on_item_arg = &items};
 		struct parser *p = parse_new(&o);
 		size_t got;
 		while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
@@ -164,9 +186,7 @@ static size_t parse_dir(const char *dir, int *nfiles, size_t *total)
 		fclose(f);
 		struct doc *d = NULL;
 		char *err = NULL;
-		if (parse_finish(p, &d, &err) == 0)
-			items += d->nitems;
-		else
+		if (parse_finish(p, &d, &err) != 0)
 			fprintf(stderr, "%s: %s\n", path, err);
 		free(err);
 		doc_free(d);
@@ -186,21 +206,38 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	const char *dir = NULL, *rdir = NULL;
+	const char *dir = NULL, *rdir = NULL, *big = NULL;
 	int nfeeds = 300;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--write") && i + 1 < argc)
 			dir = argv[++i];
 		else if (!strcmp(argv[i], "--read") && i + 1 < argc)
 			rdir = argv[++i];
+		else if (!strcmp(argv[i], "--big") && i + 1 < argc)
+			big = argv[++i];
 		else if (!strcmp(argv[i], "--feeds") && i + 1 < argc)
 			nfeeds = atoi(argv[++i]);
 		else {
-			fprintf(stderr, "usage: bench_parse [--feeds N] [--write DIR | --read DIR]\n");
+			fprintf(stderr, "usage: bench_parse [--feeds N] [--write DIR | --read DIR|FILE | --big FILE]\n");
 			return 2;
 		}
 	}
 	parse_global_init();
+	if (big) {
+		/* One RSS 2.0 channel of 9 000 items of ~6.7 KB (the content
+		 * 14 to 18 paragraphs): ~60 MB, under the items cap. */
+		size_t len;
+		char *doc = gen_feed(0, 9000, 11, &len);
+		FILE *f = fopen(big, "wb");
+		if (!f || fwrite(doc, 1, len, f) != len || fclose(f) != 0) {
+			perror(big);
+			return 1;
+		}
+		printf("big: 1 RSS feed, %.1f MB, 9000 items\n", len / 1e6);
+		free(doc);
+		parse_global_cleanup();
+		return 0;
+	}
 	if (rdir) {
 		int nfiles = 0;
 		size_t total = 0;
@@ -217,7 +254,7 @@ int main(int argc, char **argv)
 	size_t *lens = calloc((size_t)nfeeds, sizeof *lens);
 	size_t total = 0;
 	for (int i = 0; i < nfeeds; i++) {
-		docs[i] = gen_feed(i % 3, 10 + (int)(rnd() % 191), &lens[i]);
+		docs[i] = gen_feed(i % 3, 10 + (int)(rnd() % 191), 0, &lens[i]);
 		total += lens[i];
 		if (dir) {
 			char path[4096];

@@ -70,9 +70,42 @@ static char *put_escape_at(char *o, unsigned char c)
  * backslash, a byte below 0x20), or N; bytes from 0x80 pass. Each block
  * looked at is also copied to O + (its index - I), so the caller has the
  * plain run at O already: O needs N - I + 16 bytes of room. */
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <immintrin.h>
+#define HAVE_AVX2_COPY 1
+/* copy_plain's blocks thirty-two bytes at a time (AVX2): the index of the
+ * first byte to escape, or where the whole blocks end. */
+__attribute__((target("avx2")))
+static size_t copy_plain_avx2(char *o, const unsigned char *s, size_t i, size_t n)
+{
+	size_t from = i;
+	const __m256i quote = _mm256_set1_epi8('"'), bslash = _mm256_set1_epi8('\\');
+	const __m256i ctl = _mm256_set1_epi8(0x1F);
+	while (i + 32 <= n) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+		_mm256_storeu_si256((__m256i *)(void *)(o + (i - from)), v);
+		__m256i sp = _mm256_or_si256(
+			_mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, bslash)),
+			_mm256_cmpeq_epi8(_mm256_max_epu8(v, ctl), ctl));
+		unsigned m = (unsigned)_mm256_movemask_epi8(sp);
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 32;
+	}
+	return i;
+}
+#endif
+
 static size_t copy_plain(char *o, const unsigned char *s, size_t i, size_t n)
 {
 	size_t from = i;
+#ifdef HAVE_AVX2_COPY
+	if (n - i >= 64 && __builtin_cpu_supports("avx2")) {
+		i = copy_plain_avx2(o, s, i, n);
+		if (i + 32 <= n)
+			return i;   /* stopped at a byte to escape */
+	}
+#endif
 #ifdef __SSE2__
 	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
 	const __m128i ctl = _mm_set1_epi8(0x1F);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
 #include <tmmintrin.h>
 #define HAVE_SSSE3_PATH 1
 #endif
@@ -192,10 +193,140 @@ static size_t prefix_ssse3(const unsigned char *s, size_t n)
 }
 #endif
 
+#ifdef HAVE_SSSE3_PATH
+/* The same, thirty-two bytes at a time: the tables are the SSSE3 ones in
+ * both 128-bit lanes (vpshufb looks up within a lane), and the bytes one,
+ * two and three back come across the lane boundary through a permute.
+ * Twice the bytes per step; the feeds the parser reads are mostly text
+ * with non-ASCII in every block, where the lookups are the cost. */
+__attribute__((target("avx2")))
+static size_t prefix_avx2(const unsigned char *s, size_t n)
+{
+	const __m256i t1_high = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+		TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG,
+		(char)TWO_CONTS, (char)TWO_CONTS, (char)TWO_CONTS, (char)TWO_CONTS,
+		TOO_SHORT | OVERLONG_2, TOO_SHORT, TOO_SHORT | OVERLONG_3 | SURROGATE,
+		(char)(TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4)));
+	const __m256i t1_low = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+		(char)(CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4), (char)(CARRY | OVERLONG_2),
+		(char)CARRY, (char)CARRY, (char)(CARRY | TOO_LARGE),
+		(char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+		(char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+		(char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+		(char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+		(char)(CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE),
+		(char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000)));
+	const __m256i t2_high = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+		TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
+		(char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4),
+		(char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE),
+		(char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE),
+		(char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE),
+		TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT));
+	const __m256i nib = _mm256_set1_epi8(0x0F);
+	/* A block ending in these bytes ends inside a sequence. */
+	const __m256i incomplete_max = _mm256_setr_epi8(
+		-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+		-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+		(char)(0xF0 - 1), (char)(0xE0 - 1), (char)(0xC0 - 1));
+	const __m256i ef = _mm256_set1_epi8((char)0xEF), bf = _mm256_set1_epi8((char)0xBF);
+	const __m256i one = _mm256_set1_epi8(1), zero = _mm256_setzero_si256();
+	const __m256i lead3 = _mm256_set1_epi8((char)(0xE0 - 0x80));
+	const __m256i lead4 = _mm256_set1_epi8((char)(0xF0 - 0x80));
+	const __m256i high = _mm256_set1_epi8((char)0x80);
+	__m256i prev = zero, incomplete = zero;
+	size_t i = 0;
+	unsigned char last[32];
+	for (;;) {
+		const unsigned char *blk = s + i;
+		bool tail = n - i < 32;
+		if (tail) {
+			/* The last bytes, padded with NULs (ASCII), as in
+			 * prefix_ssse3. */
+			if (i == n) {
+				if (!_mm256_testz_si256(incomplete, incomplete))
+					break;
+				return n;
+			}
+			memset(last, 0, sizeof last);
+			memcpy(last, s + i, n - i);
+			blk = last;
+		}
+		__m256i in = _mm256_loadu_si256((const __m256i *)(const void *)blk);
+		if (!_mm256_movemask_epi8(in)) {
+			/* ASCII: right unless the last block ended mid-sequence. */
+			if (!_mm256_testz_si256(incomplete, incomplete))
+				break;
+			prev = in;
+			incomplete = zero;
+		} else {
+			/* PREV's high lane then IN's low lane: the sixteen
+			 * bytes before each lane of IN. */
+			__m256i before = _mm256_permute2x128_si256(prev, in, 0x21);
+			__m256i p1 = _mm256_alignr_epi8(in, before, 15);
+			__m256i p2 = _mm256_alignr_epi8(in, before, 14);
+			__m256i p3 = _mm256_alignr_epi8(in, before, 13);
+			__m256i sc = _mm256_and_si256(
+				_mm256_and_si256(
+					_mm256_shuffle_epi8(t1_high, _mm256_and_si256(_mm256_srli_epi16(p1, 4), nib)),
+					_mm256_shuffle_epi8(t1_low, _mm256_and_si256(p1, nib))),
+				_mm256_shuffle_epi8(t2_high, _mm256_and_si256(_mm256_srli_epi16(in, 4), nib)));
+			__m256i must23 = _mm256_or_si256(_mm256_subs_epu8(p2, lead3),
+							 _mm256_subs_epu8(p3, lead4));
+			__m256i err = _mm256_xor_si256(_mm256_and_si256(must23, high), sc);
+			/* U+FFFE and U+FFFF: EF BF BE, EF BF BF. */
+			err = _mm256_or_si256(err, _mm256_and_si256(
+						      _mm256_and_si256(_mm256_cmpeq_epi8(p2, ef),
+								       _mm256_cmpeq_epi8(p1, bf)),
+						      _mm256_cmpeq_epi8(_mm256_or_si256(in, one), bf)));
+			if (!_mm256_testz_si256(err, err))
+				break;
+			incomplete = _mm256_subs_epu8(in, incomplete_max);
+			prev = in;
+		}
+		if (tail) {
+			if (!_mm256_testz_si256(incomplete, incomplete))
+				break;
+			return n;
+		}
+		i += 32;
+	}
+	/* The scalar loop finds the exact place of an error. */
+	return scalar_from(s, boundary(s, i), n);
+}
+
+/* Which vector path this CPU takes: chosen once. */
+static int vec_level = -1;   /* 0 none, 1 SSSE3, 2 AVX2 */
+
+static int level(void)
+{
+	int l = __atomic_load_n(&vec_level, __ATOMIC_RELAXED);
+	if (l < 0) {
+		l = __builtin_cpu_supports("avx2") ? 2 : __builtin_cpu_supports("ssse3") ? 1 : 0;
+		__atomic_store_n(&vec_level, l, __ATOMIC_RELAXED);
+	}
+	return l;
+}
+#endif
+
 size_t utf8_xml_prefix(const unsigned char *s, size_t n)
 {
 #ifdef HAVE_SSSE3_PATH
-	if (n >= 16 && __builtin_cpu_supports("ssse3"))
+	if (n >= 16) {
+		int l = level();
+		if (l == 2 && n >= 32)
+			return prefix_avx2(s, n);
+		if (l >= 1)
+			return prefix_ssse3(s, n);
+	}
+#endif
+	return scalar_from(s, 0, n);
+}
+
+size_t utf8_xml_prefix_ssse3(const unsigned char *s, size_t n)
+{
+#ifdef HAVE_SSSE3_PATH
+	if (n >= 16 && level() >= 1)
 		return prefix_ssse3(s, n);
 #endif
 	return scalar_from(s, 0, n);
@@ -210,9 +341,35 @@ static bool drops_at(const unsigned char *s, size_t k, size_t n)
 	return c == 0xEF && (k + 1 >= n || (s[k + 1] == 0xBF && (k + 2 >= n || s[k + 2] >= 0xBE)));
 }
 
+#ifdef HAVE_SSSE3_PATH
+/* Where the 32-byte blocks of S[0..N) from I on stop being clean: the
+ * start of the first block with a byte below 0x20 or an EF (the SSE2 loop
+ * then looks at it), or the last whole block's end. */
+__attribute__((target("avx2")))
+static size_t clean_blocks_avx2(const unsigned char *s, size_t i, size_t n)
+{
+	const __m256i c1f = _mm256_set1_epi8(0x1F), ef = _mm256_set1_epi8((char)0xEF);
+	const __m256i tab = _mm256_set1_epi8('\t'), lf = _mm256_set1_epi8('\n'), cr = _mm256_set1_epi8('\r');
+	for (; i + 32 <= n; i += 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+		__m256i low = _mm256_cmpeq_epi8(_mm256_max_epu8(v, c1f), c1f);
+		__m256i ok = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, tab), _mm256_cmpeq_epi8(v, lf)),
+					     _mm256_cmpeq_epi8(v, cr));
+		__m256i hit = _mm256_or_si256(_mm256_andnot_si256(ok, low), _mm256_cmpeq_epi8(v, ef));
+		if (!_mm256_testz_si256(hit, hit))
+			break;
+	}
+	return i;
+}
+#endif
+
 bool utf8_xml_nothing_to_drop(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
+#ifdef HAVE_SSSE3_PATH
+	if (n >= 32 && level() == 2)
+		i = clean_blocks_avx2(s, 0, n);
+#endif
 #ifdef __SSE2__
 	const __m128i c1f = _mm_set1_epi8(0x1F), ef = _mm_set1_epi8((char)0xEF);
 	const __m128i tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');

@@ -7,10 +7,12 @@
 #include "daemon/parse_cli.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/sendfile.h>
 
 #include "core/apifmt.h"
 #include "core/parse.h"
@@ -19,7 +21,7 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: feedd --parse [--sanitize] [--url URL] [--header \"Name: value\"]... "
-		"FILE...\n");
+			"[--max-size BYTES] FILE...\n");
 }
 
 /* Takes "Name: value" into the matching parse_opts field. */
@@ -137,16 +139,30 @@ static void items_reset(struct out_ctx *ctx)
 	ctx->nitems = 0;
 }
 
-/* The spilled items to stdout. */
+/* The spilled items to stdout: by sendfile(2), file to file or pipe in
+ * the kernel (a 60 MB document's JSON is not read back through a user
+ * buffer), else read and written. */
 static bool copy_spill(struct out_ctx *ctx)
 {
 	if (!ctx->spilled)
 		return true;
 	if (fflush(ctx->spill) != 0)
 		return false;
-	rewind(ctx->spill);
-	char buf[65536];
 	size_t left = ctx->spilled;
+	off_t off = 0;
+	if (fflush(stdout) == 0) {
+		while (left) {
+			ssize_t n = sendfile(fileno(stdout), fileno(ctx->spill), &off, left);
+			if (n <= 0)
+				break;
+			left -= (size_t)n;
+		}
+		if (!left)
+			return true;
+	}
+	if (fseeko(ctx->spill, off, SEEK_SET) != 0)
+		return false;
+	char buf[65536];
 	while (left) {
 		size_t n = fread(buf, 1, left < sizeof buf ? left : sizeof buf, ctx->spill);
 		if (!n)
@@ -260,6 +276,17 @@ int parse_cli_main(int argc, char **argv)
 			sanitize = true;
 		} else if (!strcmp(argv[i], "--url") && i + 1 < argc) {
 			opts.url = argv[++i];
+		} else if (!strcmp(argv[i], "--max-size") && i + 1 < argc) {
+			/* The document cap, as a feed's max_size. */
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(argv[++i], &end, 10);
+			if (errno || end == argv[i] || *end || !v || argv[i][0] == '-' ||
+			    v > SIZE_MAX / 4) {
+				fprintf(stderr, "feedd --parse: bad --max-size \"%s\"\n", argv[i]);
+				return 2;
+			}
+			opts.max_doc_bytes = (size_t)v;
 		} else if (!strcmp(argv[i], "--header") && i + 1 < argc) {
 			if (take_header(&opts, argv[++i]) < 0) {
 				fprintf(stderr, "feedd --parse: bad header \"%s\"\n", argv[i]);
@@ -280,7 +307,8 @@ int parse_cli_main(int argc, char **argv)
 		if (!files_only && argv[i][0] == '-' && argv[i][1]) {
 			if (!strcmp(argv[i], "--"))
 				files_only = true;
-			else if (!strcmp(argv[i], "--url") || !strcmp(argv[i], "--header"))
+			else if (!strcmp(argv[i], "--url") || !strcmp(argv[i], "--header") ||
+				 !strcmp(argv[i], "--max-size"))
 				i++;
 			continue;
 		}

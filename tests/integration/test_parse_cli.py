@@ -145,6 +145,31 @@ class ParseCliTest(unittest.TestCase):
         grown = peak(big) - peak(small)
         self.assertLess(grown, 8 * 1024, "peak RSS grew by %d KiB" % grown)
 
+    def test_max_size(self):
+        # The document cap is 32 MiB unless --max-size says otherwise, as a
+        # feed's max_size: a smaller one cuts the document (stderr says
+        # so), a larger one reads a document past 32 MiB whole.
+        big = self.write("big.xml", self.big_feed(1000))
+        size = os.path.getsize(big)
+        r = run("--max-size", str(size // 2), big)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        n = len(json.loads(r.stdout)["items"])
+        self.assertTrue(0 < n < 1000, n)
+        self.assertIn("capped: document", r.stderr.decode())
+        self.assertIn("larger than %d bytes" % (size // 2), r.stderr.decode())
+        huge = self.write("huge.xml", self.big_feed(9000).replace(
+            b"text</p>", b"text" + b" text" * 20 + b"</p>"))
+        self.assertGreater(os.path.getsize(huge), 32 * 1024 * 1024)
+        r = run(huge)
+        self.assertIn("capped: document", r.stderr.decode())
+        self.assertLess(len(json.loads(r.stdout)["items"]), 9000)
+        r = run("--max-size", "100000000", huge)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, b"")
+        self.assertEqual(len(json.loads(r.stdout)["items"]), 9000)
+        for bad in ("0", "-1", "12x", ""):
+            self.assertEqual(run("--max-size", bad, big).returncode, 2, bad)
+
     def test_usage(self):
         self.assertEqual(run().returncode, 2)
         self.assertEqual(run("--bogus", "x").returncode, 2)

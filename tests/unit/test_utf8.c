@@ -11,8 +11,9 @@
 
 #include "core/utf8.h"
 
-/* Filler long enough for the vector path (it starts at 32 bytes), with the
- * sequence under test at every offset across two 16-byte blocks. */
+/* Filler long enough for the vector paths (16 bytes a step with SSSE3, 32
+ * with AVX2), with the sequence under test at every offset across two
+ * blocks of either. */
 #define PAD 48
 
 /* The prefix of FILL + SEQ + FILL, SEQ at each offset: both paths agree,
@@ -34,10 +35,12 @@ static void at_every_offset(const char *seq, size_t len, int whole, const char *
 		size_t want = whole ? n : at;
 		assert_int_equal(utf8_xml_prefix_scalar(buf, n), want);
 		assert_int_equal(utf8_xml_prefix(buf, n), want);
+		assert_int_equal(utf8_xml_prefix_ssse3(buf, n), want);
 		/* Cut just after the sequence: a whole one is kept, a
 		 * broken one is not. */
 		size_t cut = at + len;
 		assert_int_equal(utf8_xml_prefix(buf, cut), whole ? cut : at);
+		assert_int_equal(utf8_xml_prefix_ssse3(buf, cut), whole ? cut : at);
 	}
 }
 
@@ -104,6 +107,7 @@ static void test_stray_after_whole(void **state)
 		memcpy(buf + off, "\xf0\x9f\x98\x80\x80", 5);
 		assert_int_equal(utf8_xml_prefix(buf, sizeof buf), off + 4);
 		assert_int_equal(utf8_xml_prefix_scalar(buf, sizeof buf), off + 4);
+		assert_int_equal(utf8_xml_prefix_ssse3(buf, sizeof buf), off + 4);
 	}
 }
 
@@ -131,6 +135,7 @@ static void test_random_agree(void **state)
 			n -= (size_t)(rand_r(&seed) % (n < 4 ? n : 4));
 		size_t a = utf8_xml_prefix_scalar(buf, n), b = utf8_xml_prefix(buf, n);
 		assert_int_equal(a, b);
+		assert_int_equal(a, utf8_xml_prefix_ssse3(buf, n));
 		assert_int_equal(utf8_xml_prefix_scalar(buf, a), a);
 	}
 }
