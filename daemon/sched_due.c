@@ -180,8 +180,11 @@ void sched_dispatch(struct sched *s)
 
 void sched_log_spread(size_t overdue)
 {
-	if (overdue > 1)
-		log_info("sched: %zu feeds overdue, spread over %llds", overdue,
-			 (long long)((overdue * SPREAD_STEP_MS < SPREAD_MAX_MS ?
-				      overdue * SPREAD_STEP_MS : SPREAD_MAX_MS) / 1000));
+	if (overdue > 1) {
+		size_t ms = (overdue - 1) * SPREAD_STEP_MS;   /* the first goes now */
+		if (ms > SPREAD_MAX_MS)
+			ms = SPREAD_MAX_MS;
+		log_info("sched: %zu feeds overdue, spread over %zu.%zus", overdue, ms / 1000,
+			 ms % 1000 / 100);
+	}
 }
