@@ -69,6 +69,14 @@ void store_health_up(const char *label)
 	pthread_mutex_unlock(&lock);
 }
 
+bool store_health_unavailable(void)
+{
+	pthread_mutex_lock(&lock);
+	bool u = state.unavailable;
+	pthread_mutex_unlock(&lock);
+	return u;
+}
+
 void store_health_get(struct store_health *out)
 {
 	pthread_mutex_lock(&lock);

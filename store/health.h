@@ -18,6 +18,9 @@
 void store_health_down(const char *label, const char *error);
 /* A connection to LABEL works (again). */
 void store_health_up(const char *label);
+/* Whether a connection has found the store unavailable and none has
+ * found it back since. */
+bool store_health_unavailable(void);
 
 /* Reconnects while the store is unavailable go one at a time over the
  * process: a connection that needs the store tries, for at most LIMIT_MS

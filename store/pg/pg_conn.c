@@ -134,6 +134,13 @@ int pg_ready(struct pg *s)
 	 * broken by its watcher: replaced here (a use other than the news: at
 	 * start-up or shutdown). */
 	bool news_gone = s->news_connecting || s->news_lost;
+	/* A reader (a request waits on it) whose own connection has not
+	 * failed yet may still sit on a socket the network cut: while another
+	 * connection has found the store unavailable, it answers at once
+	 * rather than wait out a timeout of its own, and is used again once a
+	 * writer's reconnect has found the store back. */
+	if (s->readonly && !s->in_tx && store_health_unavailable())
+		return -ECONNRESET;
 	if (PQstatus(s->conn) == CONNECTION_OK && s->prepared && !news_gone)
 		return 0;
 	if (s->in_tx)
