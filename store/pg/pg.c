@@ -24,6 +24,7 @@
 #include "store/health.h"
 #include "store/manage.h"
 #include "store/pg/pg_int.h"
+#include "store/sql_common.h"
 
 /* The advisory lock migrations hold: an arbitrary constant, "feedd+1"
  * (pg_conn.c's PG_WRITE_LOCK is "feedd"). */
@@ -53,45 +54,28 @@
 	" ORDER BY id DESC LIMIT 1 OFFSET greatest($4::bigint - 1, 0)), 0)))" \
 	" ORDER BY i.id LIMIT $5::int"
 
-/* A reader's feeds (backend.h, READER_FEEDS_SQL). */
+/* A reader's feeds (store/sql_common.h, READER_FEEDS_SQL). */
 #define READER_TAGS "coalesce((SELECT json_agg(tag ORDER BY" \
 	" tag) FROM feed_tags WHERE feed = f.id), '[]')::text"
 #define READER_IDS " AND f.id = ANY ($1::bigint[])"
 #define READER_COUNTS "(SELECT count(*) FROM items WHERE feed = f.id AND NOT read" \
 	" AND NOT skipped), (SELECT count(*) FROM items WHERE feed = f.id AND read AND NOT skipped)"
 
+/* Parameters as $1 in the statements of store/sql_common.h. */
+#define SQL_MARK "$"
+
 static const char *const pst_sql[PS__COUNT] = {
+	/* The statements of the same text in both backends. */
+	SQL_COMMON_STMTS(PS_),
 	[PS_FEED_ID] = "SELECT id, link_identity, site_url, url, removed FROM feeds WHERE name = $1",
 	[PS_FEED_INSERT] =
 		"INSERT INTO feeds(name, url, created) VALUES ($1, $2, $3)"
 		" ON CONFLICT (name) DO NOTHING RETURNING id",
-	[PS_FEED_LOAD] =
-		"SELECT name, url, effective_url, title, site_url, etag, last_modified,"
-		" last_fetch, last_success, next_due, next_reason, last_status, last_error,"
-		" failures, gone, link_identity, n_requests, n_conditional, n_200, n_304,"
-		" n_err_net, n_err_http, n_err_parse, bytes_wire, bytes_decoded,"
-		" (SELECT count(*) FROM items WHERE feed = feeds.id), last_warning, n_truncated"
-		" FROM feeds WHERE name = $1",
-	[PS_FEED_DOC] = "UPDATE feeds SET link_identity = $2, listed = $3 WHERE id = $1",
-	[PS_FEED_ALL] = "SELECT id, name, url, removed FROM feeds",
 	[PS_FEED_SYNC_URL] =
 		"UPDATE feeds SET url = $2, effective_url = NULL, etag = NULL,"
 		" last_modified = NULL, gone = false WHERE id = $1",
-	[PS_FEED_REMOVED] = "UPDATE feeds SET removed = $2 WHERE id = $1",
-	[PS_TAGS_CLEAR] = "DELETE FROM feed_tags WHERE feed = $1",
 	[PS_TAG_ADD] = "INSERT INTO feed_tags(tag, feed) VALUES ($2, $1) ON CONFLICT DO NOTHING",
-	[PS_ITEM_BY_CANON] =
-		"SELECT id, chash, last_seen FROM items WHERE feed = $1 AND canon_url = $2 LIMIT 2",
-	[PS_TOMB_BY_KEY] = "SELECT 1 FROM tombstones WHERE feed = $1 AND ikey = $2",
-	[PS_TOMB_BY_CANON] = "SELECT 1 FROM tombstones WHERE feed = $1 AND canon_url = $2 LIMIT 1",
-	[PS_EVENT_ADD] =
-		"INSERT INTO events(type, time, feed, item_id, data) VALUES ($1, $2, $3, $4, $5)",
 	[PS_LAST_IDS] = "SELECT " LAST_ITEM_SQL ", " LAST_EVENT_SQL,
-	[PS_EVENTS] =
-		"SELECT e.seq, e.type, e.time, e.feed, e.item_id, e.data, i.title, i.url"
-		" FROM events e LEFT JOIN items i ON i.id = e.item_id WHERE e.seq > $1"
-		" ORDER BY e.seq LIMIT $2",
-	[PS_CONSUMER_GET] = "SELECT cursor FROM consumers WHERE name = $1",
 	[PS_CONSUMER_ADD] =
 		"INSERT INTO consumers(name, cursor, created) VALUES ($1, $2, $3)"
 		" ON CONFLICT (name) DO NOTHING",
@@ -99,9 +83,6 @@ static const char *const pst_sql[PS__COUNT] = {
 	[PS_CONSUMER_ACK] =
 		"UPDATE consumers SET acked = $3, cursor = greatest(cursor, least($2::bigint, "
 		LAST_ITEM_SQL ")) WHERE name = $1",
-	[PS_CONSUMERS] =
-		"SELECT name, cursor, created, acked,"
-		" (SELECT count(*) FROM items WHERE id > consumers.cursor) FROM consumers ORDER BY name",
 	/* Due deliveries are claimed: their next try moves past the longest a
 	 * hook may run, so that another instance does not run them too; the
 	 * result (or, if this instance dies, that time) ends the claim. One
@@ -123,10 +104,6 @@ static const char *const pst_sql[PS__COUNT] = {
 	[PS_HOOK_RELEASE] =
 		"UPDATE hook_deliveries SET next_try = $2 WHERE item_id = ANY ($1::bigint[])"
 		" AND NOT given_up AND next_try > $2",
-	[PS_HOOK_DONE] = "DELETE FROM hook_deliveries WHERE item_id = $1",
-	[PS_HOOK_RETRY] =
-		"UPDATE hook_deliveries SET attempts = attempts + 1, next_try = $2,"
-		" last_error = $3 WHERE item_id = $1",
 	[PS_HOOK_GIVE_UP] =
 		"UPDATE hook_deliveries SET attempts = attempts + 1, given_up = true,"
 		" last_error = $3 WHERE item_id = $1 AND $2::bigint = 0"
