@@ -1,7 +1,7 @@
 /* sql_common.h — the SQL both backends share (internal to store/): the
  * statements whose text is the same in SQLite and PostgreSQL but for the
- * parameter marker, and the reader's feed listing built from each
- * dialect's parts. A backend's table of statements (store/sqlite/sqlite.c
+ * parameter marker, the reader's feed listing built from each dialect's
+ * parts, and the schema migrations both backends end with. A backend's table of statements (store/sqlite/sqlite.c
  * stmt_sql, store/pg/pg.c pst_sql) names them with its enum's prefix; what
  * stays in a backend's table is the SQL that differs between the two.
  *
@@ -67,5 +67,66 @@
 	[p##READER_FEEDS_IDS] = READER_FEEDS_SQL(tags, shown, " 0, 0", ids), \
 	[p##READER_COUNTS] = READER_FEEDS_SQL(tags, shown, counts, ""), \
 	[p##READER_COUNTS_IDS] = READER_FEEDS_SQL(tags, shown, counts, ids)
+
+/* --- the migrations both schemas end with ---
+ *
+ * SQLite's versions 5 to 10 are PostgreSQL's 3 to 8, the same statements
+ * in each dialect's words. Before expanding SQL_MIGRATIONS_SHARED, a
+ * schema file defines SQL_TEXT, SQL_INT (a 64-bit integer), SQL_BOOL and
+ * SQL_FALSE (its spelling of false), SQL_FALSE_OF(c) and SQL_TRUE_OF(c)
+ * (a test of the boolean column C), SQL_ID_KEY (a 64-bit key numbered by
+ * the database) and SQL_USER (the column name user, quoted where it is a
+ * reserved word). Never edit one: a later version is added after them, in
+ * each backend's own SQL or here when it is the same. */
+
+/* An item's date is published, else updated, else first seen
+ * (core/item.h, item_date()); items stored with only an updated date had
+ * their first-seen time. */
+#define SQL_MIGRATE_ITEM_DATE \
+	"UPDATE items SET sort_date = updated" \
+	" WHERE published IS NULL AND updated IS NOT NULL AND updated <= first_seen;"
+
+/* What the caps of the parser cut from the last document read (the
+ * feed's last_warning), and how many bodies came cut short. */
+#define SQL_MIGRATE_PARSE_CAPS \
+	"ALTER TABLE feeds ADD COLUMN last_warning " SQL_TEXT ";" \
+	"ALTER TABLE feeds ADD COLUMN n_truncated " SQL_INT " NOT NULL DEFAULT 0;"
+
+/* Items feeds.conf's skip/keep rules dropped (core/filter.h): stored, so
+ * that they are never new again, but never announced, never handed to
+ * hooks, and left out of item lists unless asked for. */
+#define SQL_MIGRATE_SKIPPED \
+	"ALTER TABLE items ADD COLUMN skipped " SQL_BOOL " NOT NULL DEFAULT " SQL_FALSE ";"
+
+/* A reader's state of each item (store/readstate.c): read, starred (never
+ * pruned). Partial indexes serve the unread and starred listings without
+ * a scan of the read majority. */
+#define SQL_MIGRATE_READ_STATE \
+	"ALTER TABLE items ADD COLUMN read " SQL_BOOL " NOT NULL DEFAULT " SQL_FALSE ";" \
+	"ALTER TABLE items ADD COLUMN starred " SQL_BOOL " NOT NULL DEFAULT " SQL_FALSE ";" \
+	"CREATE INDEX items_unread ON items(id) WHERE " SQL_FALSE_OF("read") ";" \
+	"CREATE INDEX items_starred ON items(id) WHERE " SQL_TRUE_OF("starred") ";"
+
+/* The unread items in date order (a reader's
+ * status=unread&order=published_at) from an index rather than a sort of
+ * every unread one; partial like items_unread, so the read majority costs
+ * it nothing. */
+#define SQL_MIGRATE_UNREAD_DATE \
+	"CREATE INDEX items_unread_date ON items(sort_date, id) WHERE " SQL_FALSE_OF("read") ";"
+
+/* The Google Reader API's tokens (store/readtokens.c): the SHA-256 of
+ * each token ClientLogin handed out, never the token itself. */
+#define SQL_MIGRATE_READER_TOKENS \
+	"CREATE TABLE reader_tokens (" \
+	" id " SQL_ID_KEY "," \
+	" hash " SQL_TEXT " NOT NULL UNIQUE," \
+	" " SQL_USER " " SQL_TEXT " NOT NULL," \
+	" created " SQL_INT " NOT NULL," \
+	" last_used " SQL_INT " NOT NULL DEFAULT 0);"
+
+/* Them in order, for a schema's list of migrations. */
+#define SQL_MIGRATIONS_SHARED \
+	SQL_MIGRATE_ITEM_DATE, SQL_MIGRATE_PARSE_CAPS, SQL_MIGRATE_SKIPPED, \
+	SQL_MIGRATE_READ_STATE, SQL_MIGRATE_UNREAD_DATE, SQL_MIGRATE_READER_TOKENS
 
 #endif
