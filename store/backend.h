@@ -139,6 +139,8 @@ typedef int (*store_row_fn)(const struct store_row *row, void *ud);
 /* Column COL of ROW, epoch seconds, as the API's RFC 3339 string (JSON null
  * for 0) (feeds.c). */
 json_t *store_row_time(const struct store_row *row, int col);
+/* T, epoch seconds, the same way (feeds.c); the caller owns the result. */
+json_t *store_json_time(int64_t t);
 typedef int (*feed_each_fn)(int64_t id, const char *name, bool removed, void *ud);
 
 typedef int (*feed_facts_fn)(const struct feedstate_facts *f, int64_t count, void *ud);

@@ -257,15 +257,6 @@ char *pg_dup(const PGresult *r, int row, int col)
 	return v ? strdup(v) : NULL;
 }
 
-json_t *pg_json_time(int64_t t)
-{
-	if (!t)
-		return json_null();
-	char buf[32];
-	date_format_rfc3339(t, buf, sizeof buf);
-	return json_string(buf);
-}
-
 int pg_prepare_all(struct pg *s)
 {
 	for (int i = 0; i < PS__COUNT; i++) {

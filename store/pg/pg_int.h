@@ -149,7 +149,6 @@ int64_t pg_int(const PGresult *r, int row, int col);
 bool pg_bool(const PGresult *r, int row, int col);
 char *pg_dup(const PGresult *r, int row, int col);
 const char *pg_str(const PGresult *r, int row, int col);
-json_t *pg_json_time(int64_t t);
 
 /* An item row (STORE_ITEM_COLS starting at column FIRST) as API JSON. */
 json_t *pg_item_json(const PGresult *r, int row, int first);

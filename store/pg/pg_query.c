@@ -215,8 +215,8 @@ int pg_op_consumers_json(void *b, json_t **out)
 		json_array_append_new(arr, json_pack("{s:o,s:I,s:o,s:o,s:I}",
 			"name", json_string_lossy(pg_str(res, i, 0)),
 			"cursor", (json_int_t)pg_int(res, i, 1),
-			"created", pg_json_time(pg_int(res, i, 2)),
-			"acked", pg_json_time(pg_int(res, i, 3)),
+			"created", store_json_time(pg_int(res, i, 2)),
+			"acked", store_json_time(pg_int(res, i, 3)),
 			"lag", (json_int_t)pg_int(res, i, 4)));
 	PQclear(res);
 	*out = arr;
