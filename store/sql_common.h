@@ -1,9 +1,10 @@
 /* sql_common.h — the SQL both backends share (internal to store/): the
  * statements whose text is the same in SQLite and PostgreSQL but for the
  * parameter marker, the reader's feed listing built from each dialect's
- * parts, and the schema migrations both backends end with. A backend's table of statements (store/sqlite/sqlite.c
- * stmt_sql, store/pg/pg.c pst_sql) names them with its enum's prefix; what
- * stays in a backend's table is the SQL that differs between the two.
+ * parts, and the schema migrations both backends end with. A backend's
+ * table of statements (store/sqlite/sqlite.c stmt_sql, store/pg/pg_sql.c
+ * pg_stmt_sql) names them with its enum's prefix; what stays in a
+ * backend's table is the SQL that differs between the two.
  *
  * Before expanding SQL_COMMON_STMTS, a backend defines SQL_MARK as its
  * parameter marker: "?" (SQLite's ?1) or "$" (PostgreSQL's $1). Nothing

@@ -24,6 +24,24 @@
  * arbitrary constant, "feedd" (pg.c's PG_MIGRATE_LOCK is "feedd+1"). */
 #define PG_WRITE_LOCK "7378420460"
 
+/* --- preparing --- */
+
+int pg_prepare_all(struct pg *s)
+{
+	for (int i = 0; i < PS__COUNT; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "s%d", i);
+		PGresult *res = PQprepare(s->conn, name, pg_stmt_sql[i], 0, NULL);
+		int r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_fail(s, res, name);
+		PQclear(res);
+		if (r < 0)
+			return r;
+	}
+	memset(s->iq, 0, sizeof s->iq);
+	s->prepared = true;
+	return 0;
+}
+
 /* --- errors and running statements --- */
 
 static int errno_of(const PGresult *res, PGconn *conn)
