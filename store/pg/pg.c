@@ -154,10 +154,7 @@ int pg_open(const char *spec, struct pg **out, char **err)
 	*out = s;
 	return 0;
 fail:
-	if (!*err)
-		*err = fmt_err("store %s: cannot open", s->label ? s->label : "postgresql");
-	pg_op_close(s);
-	return r;
+	return pg_open_failed(s, r, "cannot open", err);
 }
 
 /* --- figures, upkeep, shared pieces --- */

@@ -341,6 +341,14 @@ int pg_connect(struct pg *s, const char *spec, char **err)
 	return pg_session(s);
 }
 
+int pg_open_failed(struct pg *s, int r, const char *what, char **err)
+{
+	if (!*err)
+		*err = fmt_err("store %s: %s", s->label ? s->label : "postgresql", what);
+	pg_op_close(s);
+	return r;
+}
+
 /* Another connection of this instance (same lease owner), without the
  * migration and without LISTEN: news arrive on the first one. */
 static int pg_open_again(struct pg *orig, bool readonly, void **out, char **err)
@@ -365,10 +373,7 @@ static int pg_open_again(struct pg *orig, bool readonly, void **out, char **err)
 	*out = s;
 	return 0;
 fail:
-	if (!*err)
-		*err = fmt_err("store %s: cannot open another connection", s->label ? s->label : "postgresql");
-	pg_op_close(s);
-	return r;
+	return pg_open_failed(s, r, "cannot open another connection", err);
 }
 
 int pg_op_reopen(void *b, void **out, char **err)

@@ -142,6 +142,9 @@ int pg_connect(struct pg *s, const char *spec, char **err);
 void pg_instance_name(struct pg *s);
 /* Shows this process in GET /v1/status until it closes the store. */
 int pg_register_instance(struct pg *s);
+/* An open of S that failed with R: *ERR says "store LABEL: WHAT" unless
+ * set already, S is closed and freed; returns R. */
+int pg_open_failed(struct pg *s, int r, const char *what, char **err);
 /* The backend's close, reopen and reader entries (B is a struct pg). */
 void pg_op_close(void *b);
 int pg_op_reopen(void *b, void **out, char **err);
