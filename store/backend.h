@@ -139,6 +139,8 @@ typedef int (*store_row_fn)(const struct store_row *row, void *ud);
 /* Column COL of ROW, epoch seconds, as the API's RFC 3339 string (JSON null
  * for 0) (feeds.c). */
 json_t *store_row_time(const struct store_row *row, int col);
+/* T, epoch seconds, the same way (feeds.c); the caller owns the result. */
+json_t *store_json_time(int64_t t);
 typedef int (*feed_each_fn)(int64_t id, const char *name, bool removed, void *ud);
 
 typedef int (*feed_facts_fn)(const struct feedstate_facts *f, int64_t count, void *ud);
@@ -347,23 +349,6 @@ struct store_ops {
 
 /* S's backend and its handle *B (store.c), for readstate.c. */
 const struct store_ops *store_ops_of(struct store *s, void **b);
-
-/* The statement of reader_feed_rows, in a backend's SQL: TAGS the feed's
- * tags as a sorted JSON array, SHOWN the condition of a feed not removed,
- * COUNTS its unread and read items (or " 0, 0"), IDS the condition on the
- * ids asked for (or ""). */
-#define READER_FEEDS_SQL(tags, shown, counts, ids) \
-	"SELECT f.id, f.name, f.title, coalesce(f.effective_url, f.url), f.site_url," \
-	" f.last_fetch, f.last_error, " tags "," counts " FROM feeds f WHERE " shown ids \
-	" ORDER BY f.id"
-/* Its four statements, for a backend's table of statements named P##...:
- * every feed or those of the ids, without or with the counts (in this
- * order; apart, since "ids IS NULL OR ..." would scan every feed). */
-#define READER_FEEDS_STMTS(p, tags, shown, counts, ids) \
-	[p##READER_FEEDS] = READER_FEEDS_SQL(tags, shown, " 0, 0", ""), \
-	[p##READER_FEEDS_IDS] = READER_FEEDS_SQL(tags, shown, " 0, 0", ids), \
-	[p##READER_COUNTS] = READER_FEEDS_SQL(tags, shown, counts, ""), \
-	[p##READER_COUNTS_IDS] = READER_FEEDS_SQL(tags, shown, counts, ids)
 
 /* The backends' reader-state entries (sqlite_readstate.c, pg_readstate.c). */
 int sqlite_op_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,

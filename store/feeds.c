@@ -204,14 +204,18 @@ static json_t *col_str(const struct store_row *row, int col)
 	return json_string_lossy(row->text(row, col));
 }
 
-json_t *store_row_time(const struct store_row *row, int col)
+json_t *store_json_time(int64_t t)
 {
-	int64_t t = row->num(row, col);
 	if (!t)
 		return json_null();
 	char buf[32];
 	date_format_rfc3339(t, buf, sizeof buf);
 	return json_string(buf);
+}
+
+json_t *store_row_time(const struct store_row *row, int col)
+{
+	return store_json_time(row->num(row, col));
 }
 
 /* The columns of load_row up to link_identity, then removed, the nine

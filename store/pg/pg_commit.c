@@ -517,7 +517,7 @@ static int tx_commit(void *b, bool notify, struct store_news *news)
 	char sql[96];
 	snprintf(sql, sizeof sql, "%sCOMMIT%s", notify ? "NOTIFY " PG_NEWS_CHANNEL "; " : "",
 		 news ? "; EXECUTE s" : "");
-	if (news)   /* pg.c's statement for the last ids, by its name */
+	if (news)   /* pg_sql.c's statement for the last ids, by its name */
 		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), "%d", (int)PS_LAST_IDS);
 	if (!PQsendQuery(s->conn, sql))
 		return pg_fail(s, NULL, "commit");

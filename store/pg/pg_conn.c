@@ -24,6 +24,24 @@
  * arbitrary constant, "feedd" (pg.c's PG_MIGRATE_LOCK is "feedd+1"). */
 #define PG_WRITE_LOCK "7378420460"
 
+/* --- preparing --- */
+
+int pg_prepare_all(struct pg *s)
+{
+	for (int i = 0; i < PS__COUNT; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "s%d", i);
+		PGresult *res = PQprepare(s->conn, name, pg_stmt_sql[i], 0, NULL);
+		int r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_fail(s, res, name);
+		PQclear(res);
+		if (r < 0)
+			return r;
+	}
+	memset(s->iq, 0, sizeof s->iq);
+	s->prepared = true;
+	return 0;
+}
+
 /* --- errors and running statements --- */
 
 static int errno_of(const PGresult *res, PGconn *conn)
@@ -330,6 +348,14 @@ int pg_connect(struct pg *s, const char *spec, char **err)
 	return pg_session(s);
 }
 
+int pg_open_failed(struct pg *s, int r, const char *what, char **err)
+{
+	if (!*err)
+		*err = fmt_err("store %s: %s", s->label ? s->label : "postgresql", what);
+	pg_op_close(s);
+	return r;
+}
+
 /* Another connection of this instance (same lease owner), without the
  * migration and without LISTEN: news arrive on the first one. */
 static int pg_open_again(struct pg *orig, bool readonly, void **out, char **err)
@@ -354,10 +380,7 @@ static int pg_open_again(struct pg *orig, bool readonly, void **out, char **err)
 	*out = s;
 	return 0;
 fail:
-	if (!*err)
-		*err = fmt_err("store %s: cannot open another connection", s->label ? s->label : "postgresql");
-	pg_op_close(s);
-	return r;
+	return pg_open_failed(s, r, "cannot open another connection", err);
 }
 
 int pg_op_reopen(void *b, void **out, char **err)

@@ -97,6 +97,7 @@ struct pgp {
 	const char *v[PGP_MAX];
 	char num[PGP_MAX][24];
 };
+/* Parameters and, below, column readers (pg_util.c). */
 void pgp_text(struct pgp *p, const char *s);      /* NULL binds SQL NULL */
 void pgp_int(struct pgp *p, int64_t x);
 void pgp_date(struct pgp *p, int64_t t);          /* DATE_NONE binds NULL */
@@ -126,15 +127,24 @@ int pg_begin(struct pg *s);
 int pg_commit(struct pg *s);
 void pg_rollback(struct pg *s);
 
+/* The SQL of each fixed statement (pg_sql.c). */
+extern const char *const pg_stmt_sql[PS__COUNT];
+
 /* Connections (pg_conn.c) and opening (pg.c). */
-/* Prepares every fixed statement on S's connection (pg.c). */
+/* Prepares every fixed statement on S's connection. */
 int pg_prepare_all(struct pg *s);
+/* Opens the store of the postgresql:// URI SPEC: checked, migrated,
+ * prepared and registered (pg.c; pg_ops.c's pg_backend_open). */
+int pg_open(const char *spec, struct pg **out, char **err);
 /* Connects S with the session settings every connection needs. */
 int pg_connect(struct pg *s, const char *spec, char **err);
 /* S's lease owner name: host and pid, unique over restarts. */
 void pg_instance_name(struct pg *s);
 /* Shows this process in GET /v1/status until it closes the store. */
 int pg_register_instance(struct pg *s);
+/* An open of S that failed with R: *ERR says "store LABEL: WHAT" unless
+ * set already, S is closed and freed; returns R. */
+int pg_open_failed(struct pg *s, int r, const char *what, char **err);
 /* The backend's close, reopen and reader entries (B is a struct pg). */
 void pg_op_close(void *b);
 int pg_op_reopen(void *b, void **out, char **err);
@@ -149,7 +159,6 @@ int64_t pg_int(const PGresult *r, int row, int col);
 bool pg_bool(const PGresult *r, int row, int col);
 char *pg_dup(const PGresult *r, int row, int col);
 const char *pg_str(const PGresult *r, int row, int col);
-json_t *pg_json_time(int64_t t);
 
 /* An item row (STORE_ITEM_COLS starting at column FIRST) as API JSON. */
 json_t *pg_item_json(const PGresult *r, int row, int first);
@@ -174,6 +183,10 @@ int pg_rows(struct pg *s, enum pst id, const struct pgp *p, store_row_fn fn, voi
 extern const struct feed_prims pg_feed_prims;
 
 /* The entries of pg_store_ops, by file. */
+/* Figures and upkeep (pg.c). */
+int pg_op_figures(void *b, struct store_figures *f);
+int pg_op_checkpoint(void *b);
+void pg_op_set_heartbeat(void *b, int64_t period_ms);
 int pg_op_items_rows(void *b, const struct items_args *a, store_item_fn fn, void *ud);
 int pg_op_events_rows(void *b, int64_t after, int limit, store_row_fn fn, void *ud);
 int pg_op_last_ids(void *b, int64_t *last_item_id, int64_t *last_event_seq);

@@ -76,32 +76,6 @@ static int items_stmt(struct pg *s, unsigned shape, char name[16])
 	return r;
 }
 
-char *pg_text_array(const char *const *feeds, size_t n)
-{
-	size_t len = 3;
-	for (size_t i = 0; i < n; i++)
-		len += 2 * strlen(feeds[i] ? feeds[i] : "") + 3;
-	char *out = malloc(len);
-	if (!out)
-		return NULL;
-	size_t o = 0;
-	out[o++] = '{';
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			out[o++] = ',';
-		out[o++] = '"';
-		for (const char *c = feeds[i] ? feeds[i] : ""; *c; c++) {
-			if (*c == '"' || *c == '\\')
-				out[o++] = '\\';
-			out[o++] = *c;
-		}
-		out[o++] = '"';
-	}
-	out[o++] = '}';
-	out[o] = '\0';
-	return out;
-}
-
 int pg_op_items_rows(void *b, const struct items_args *a, store_item_fn fn, void *ud)
 {
 	struct pg *s = b;
@@ -215,8 +189,8 @@ int pg_op_consumers_json(void *b, json_t **out)
 		json_array_append_new(arr, json_pack("{s:o,s:I,s:o,s:o,s:I}",
 			"name", json_string_lossy(pg_str(res, i, 0)),
 			"cursor", (json_int_t)pg_int(res, i, 1),
-			"created", pg_json_time(pg_int(res, i, 2)),
-			"acked", pg_json_time(pg_int(res, i, 3)),
+			"created", store_json_time(pg_int(res, i, 2)),
+			"acked", store_json_time(pg_int(res, i, 3)),
 			"lag", (json_int_t)pg_int(res, i, 4)));
 	PQclear(res);
 	*out = arr;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "store/pg/pg_int.h"
+#include "store/sql_common.h"
 
 /* Version 1: everything SQLite's versions 1 and 2 hold. Times are epoch
  * seconds (bigint) as in SQLite, so both backends answer alike. The
@@ -179,49 +180,16 @@ static const char pg_migration_2[] =
 	"END\n"
 	"$$;";
 
-/* Version 3: an item's date is published, else updated, else first seen
- * (core/item.h, item_date()), as SQLite's version 5. */
-static const char pg_migration_3[] =
-	"UPDATE items SET sort_date = updated"
-	" WHERE published IS NULL AND updated IS NOT NULL AND updated <= first_seen;";
+/* Versions 3 to 8: SQLite's 5 to 10 (store/sql_common.h), in
+ * PostgreSQL's words. */
+#define SQL_TEXT "text"
+#define SQL_INT "bigint"
+#define SQL_BOOL "boolean"
+#define SQL_FALSE "false"
+#define SQL_FALSE_OF(c) "NOT " c
+#define SQL_TRUE_OF(c) c
+#define SQL_ID_KEY "bigserial PRIMARY KEY"
+#define SQL_USER "\"user\""
 
-/* Version 4: as SQLite's version 6, what the caps of the parser cut from
- * the last document read (last_warning) and how many bodies came cut
- * short (n_truncated). */
-static const char pg_migration_4[] =
-	"ALTER TABLE feeds ADD COLUMN last_warning text;"
-	"ALTER TABLE feeds ADD COLUMN n_truncated bigint NOT NULL DEFAULT 0;";
-
-/* Version 5: as SQLite's version 7, the items feeds.conf's skip/keep
- * rules dropped: stored, never announced, left out of item lists unless
- * asked for. */
-static const char pg_migration_5[] =
-	"ALTER TABLE items ADD COLUMN skipped boolean NOT NULL DEFAULT false;";
-
-/* Version 6: as SQLite's version 8, a reader's state of each item
- * (store/readstate.c): read, starred (never pruned). */
-static const char pg_migration_6[] =
-	"ALTER TABLE items ADD COLUMN read boolean NOT NULL DEFAULT false;"
-	"ALTER TABLE items ADD COLUMN starred boolean NOT NULL DEFAULT false;"
-	"CREATE INDEX items_unread ON items(id) WHERE NOT read;"
-	"CREATE INDEX items_starred ON items(id) WHERE starred;";
-
-/* Version 7: as SQLite's version 9, the unread items in date order from
- * an index. */
-static const char pg_migration_7[] =
-	"CREATE INDEX items_unread_date ON items(sort_date, id) WHERE NOT read;";
-
-/* Version 8: as SQLite's version 10, the Google Reader API's tokens
- * (store/readtokens.c), as their SHA-256 only. */
-static const char pg_migration_8[] =
-	"CREATE TABLE reader_tokens ("
-	" id bigserial PRIMARY KEY,"
-	" hash text NOT NULL UNIQUE,"
-	" \"user\" text NOT NULL,"
-	" created bigint NOT NULL,"
-	" last_used bigint NOT NULL DEFAULT 0);";
-
-const char *const pg_migrations[] = {pg_migration_1, pg_migration_2, pg_migration_3,
-				     pg_migration_4, pg_migration_5, pg_migration_6,
-				     pg_migration_7, pg_migration_8, NULL};
+const char *const pg_migrations[] = {pg_migration_1, pg_migration_2, SQL_MIGRATIONS_SHARED, NULL};
 const int pg_schema_version = 8;

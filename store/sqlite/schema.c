@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "store/sql_common.h"
+
 /* Version 1: feeds, items, tombstones, consumers, events, hook deliveries. */
 static const char migration_1[] =
 	"CREATE TABLE feeds ("
@@ -161,52 +163,17 @@ static const char migration_4[] =
 	" WHERE type = 'table' AND name = 'items';"
 	"PRAGMA writable_schema=RESET;";
 
-/* Version 5: an item's date is published, else updated, else first seen
- * (core/item.h, item_date()); items stored with only an updated date had
- * their first-seen time. */
-static const char migration_5[] =
-	"UPDATE items SET sort_date = updated"
-	" WHERE published IS NULL AND updated IS NOT NULL AND updated <= first_seen;";
-
-/* Version 6: what the caps of the parser cut from the last document read
- * (the feed's last_warning), and how many bodies came cut short. */
-static const char migration_6[] =
-	"ALTER TABLE feeds ADD COLUMN last_warning TEXT;"
-	"ALTER TABLE feeds ADD COLUMN n_truncated INTEGER NOT NULL DEFAULT 0;";
-
-/* Version 7: items feeds.conf's skip/keep rules dropped (core/filter.h):
- * stored, so that they are never new again, but never announced, never
- * handed to hooks, and left out of item lists unless asked for. */
-static const char migration_7[] =
-	"ALTER TABLE items ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;";
-
-/* Version 8: a reader's state of each item (store/readstate.c): read,
- * starred (never pruned). Partial indexes serve the unread and starred
- * listings without a scan of the read majority. */
-static const char migration_8[] =
-	"ALTER TABLE items ADD COLUMN read INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE items ADD COLUMN starred INTEGER NOT NULL DEFAULT 0;"
-	"CREATE INDEX items_unread ON items(id) WHERE read = 0;"
-	"CREATE INDEX items_starred ON items(id) WHERE starred = 1;";
-
-/* Version 9: the unread items in date order (a reader's
- * status=unread&order=published_at) from an index rather than a sort of
- * every unread one; partial like items_unread, so the read majority
- * costs it nothing. */
-static const char migration_9[] =
-	"CREATE INDEX items_unread_date ON items(sort_date, id) WHERE read = 0;";
-
-/* Version 10: the Google Reader API's tokens (store/readtokens.c): the
- * SHA-256 of each token ClientLogin handed out, never the token itself. */
-static const char migration_10[] =
-	"CREATE TABLE reader_tokens ("
-	" id INTEGER PRIMARY KEY,"
-	" hash TEXT NOT NULL UNIQUE,"
-	" user TEXT NOT NULL,"
-	" created INTEGER NOT NULL,"
-	" last_used INTEGER NOT NULL DEFAULT 0);";
+/* Versions 5 to 10: PostgreSQL's 3 to 8 (store/sql_common.h), in SQLite's
+ * words. */
+#define SQL_TEXT "TEXT"
+#define SQL_INT "INTEGER"
+#define SQL_BOOL "INTEGER"
+#define SQL_FALSE "0"
+#define SQL_FALSE_OF(c) c " = 0"
+#define SQL_TRUE_OF(c) c " = 1"
+#define SQL_ID_KEY "INTEGER PRIMARY KEY"
+#define SQL_USER "user"
 
 const char *const schema_migrations[] = {migration_1, migration_2, migration_3, migration_4,
-					 migration_5, migration_6, migration_7, migration_8,
-					 migration_9, migration_10, NULL};
+					 SQL_MIGRATIONS_SHARED, NULL};
 const int schema_version = 10;

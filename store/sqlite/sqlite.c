@@ -19,9 +19,10 @@
 #include "core/log.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_int.h"
+#include "store/sql_common.h"
 
 /* Every fixed statement's SQL, indexed by enum stmt. */
-/* A reader's feeds (backend.h, READER_FEEDS_SQL). */
+/* A reader's feeds (store/sql_common.h, READER_FEEDS_SQL). */
 #define READER_TAGS "(SELECT json_group_array(tag) FROM" \
 	" (SELECT tag FROM feed_tags WHERE feed = f.id ORDER BY tag))"
 #define READER_IDS " AND f.id IN (SELECT value FROM json_each(?1))"
@@ -29,7 +30,12 @@
 	" AND skipped = 0), (SELECT count(*) FROM items WHERE feed = f.id AND read = 1" \
 	" AND skipped = 0)"
 
+/* Parameters as ?1 in the statements of store/sql_common.h. */
+#define SQL_MARK "?"
+
 static const char *const stmt_sql[ST__COUNT] = {
+	/* The statements of the same text in both backends. */
+	SQL_COMMON_STMTS(ST_),
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -37,13 +43,6 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_SYNC_NORMAL] = "PRAGMA synchronous=NORMAL",
 	[ST_FEED_ID] = "SELECT id, link_identity, 0, site_url, url, removed FROM feeds WHERE name = ?1",
 	[ST_FEED_INSERT] = "INSERT INTO feeds(name, url, created) VALUES (?1, ?2, ?3)",
-	[ST_FEED_LOAD] =
-		"SELECT name, url, effective_url, title, site_url, etag, last_modified,"
-		" last_fetch, last_success, next_due, next_reason, last_status, last_error,"
-		" failures, gone, link_identity, n_requests, n_conditional, n_200, n_304,"
-		" n_err_net, n_err_http, n_err_parse, bytes_wire, bytes_decoded,"
-		" (SELECT count(*) FROM items WHERE feed = feeds.id), last_warning, n_truncated"
-		" FROM feeds WHERE name = ?1",
 	[ST_FEED_STATE] =
 		"UPDATE feeds SET url = coalesce(?2, url), effective_url = ?3,"
 		" title = coalesce(?4, title), site_url = coalesce(?5, site_url),"
@@ -53,13 +52,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" n_200 = ?18, n_304 = ?19, n_err_net = ?20, n_err_http = ?21,"
 		" n_err_parse = ?22, bytes_wire = ?23, bytes_decoded = ?24,"
 		" last_warning = ?25, n_truncated = ?26 WHERE id = ?1",
-	[ST_FEED_DOC] = "UPDATE feeds SET link_identity = ?2, listed = ?3 WHERE id = ?1",
-	[ST_FEED_ALL] = "SELECT id, name, url, removed FROM feeds",
 	[ST_FEED_SYNC_URL] =
 		"UPDATE feeds SET url = ?2, effective_url = NULL, etag = NULL,"
 		" last_modified = NULL, gone = 0 WHERE id = ?1",
-	[ST_FEED_REMOVED] = "UPDATE feeds SET removed = ?2 WHERE id = ?1",
-	[ST_TAGS_CLEAR] = "DELETE FROM feed_tags WHERE feed = ?1",
 	[ST_TAG_ADD] = "INSERT OR IGNORE INTO feed_tags(tag, feed) VALUES (?2, ?1)",
 	/* A document's lookups, one statement each for all its items; ?2 is a
 	 * JSON array of identity keys or canonical links (sqlite_commit.c). */
@@ -69,10 +64,6 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_ITEMS_BY_KEYS] =
 		"SELECT ikey, id, chash, last_seen FROM items"
 		" WHERE feed = ?1 AND ikey IN (SELECT value FROM json_each(?2))",
-	[ST_ITEM_BY_CANON] =
-		"SELECT id, chash, last_seen FROM items WHERE feed = ?1 AND canon_url = ?2 LIMIT 2",
-	[ST_TOMB_BY_KEY] = "SELECT 1 FROM tombstones WHERE feed = ?1 AND ikey = ?2",
-	[ST_TOMB_BY_CANON] = "SELECT 1 FROM tombstones WHERE feed = ?1 AND canon_url = ?2 LIMIT 1",
 	[ST_ITEM_SEEN] = "UPDATE items SET last_seen = ?2 WHERE id = ?1",
 	[ST_ITEM_REKEY] = "UPDATE items SET ikey = ?2, rule = ?3, guid = ?4 WHERE id = ?1",
 	[ST_ITEM_UPDATE] =
@@ -102,8 +93,6 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_FTS_BATCH_END] =
 		"SELECT max(id) FROM (SELECT id FROM items WHERE id > ?1 ORDER BY id LIMIT ?2)",
 	[ST_FTS_SET] = "UPDATE store_meta SET value = ?1 WHERE key = 'fts_upto'",
-	[ST_EVENT_ADD] =
-		"INSERT INTO events(type, time, feed, item_id, data) VALUES (?1, ?2, ?3, ?4, ?5)",
 	/* A document's new items, ids above ?1, get their events and hook
 	 * deliveries in one statement each. */
 	[ST_EVENTS_NEW] =
@@ -114,20 +103,12 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" SELECT id, feed, ?2 FROM items WHERE id > ?1 AND skipped = 0",
 	[ST_LAST_ITEM] = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'items'), 0)",
 	[ST_LAST_EVENT] = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
-	[ST_EVENTS] =
-		"SELECT e.seq, e.type, e.time, e.feed, e.item_id, e.data, i.title, i.url"
-		" FROM events e LEFT JOIN items i ON i.id = e.item_id WHERE e.seq > ?1"
-		" ORDER BY e.seq LIMIT ?2",
-	[ST_CONSUMER_GET] = "SELECT cursor FROM consumers WHERE name = ?1",
 	[ST_CONSUMER_ADD] = "INSERT INTO consumers(name, cursor, created) VALUES (?1, ?2, ?3)",
 	/* Never backwards, and never past the newest id ever handed out. */
 	[ST_CONSUMER_ACK] =
 		"UPDATE consumers SET acked = ?3, cursor = max(cursor, min(?2,"
 		" coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'items'), 0)))"
 		" WHERE name = ?1",
-	[ST_CONSUMERS] =
-		"SELECT name, cursor, created, acked,"
-		" (SELECT count(*) FROM items WHERE id > consumers.cursor) FROM consumers ORDER BY name",
 	/* One at a time per feed, in item order: only each feed's oldest
 	 * pending delivery (running, retrying or due) may be handed out; a
 	 * parked one no longer holds the rest back. */
@@ -137,10 +118,6 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" WHERE h.given_up = 0 AND h.next_try <= ?1 AND h.item_id IN"
 		" (SELECT min(item_id) FROM hook_deliveries WHERE given_up = 0 GROUP BY feed)"
 		" ORDER BY h.next_try, h.item_id LIMIT ?2",
-	[ST_HOOK_DONE] = "DELETE FROM hook_deliveries WHERE item_id = ?1",
-	[ST_HOOK_RETRY] =
-		"UPDATE hook_deliveries SET attempts = attempts + 1, next_try = ?2,"
-		" last_error = ?3 WHERE item_id = ?1",
 	[ST_HOOK_GIVE_UP] =
 		"UPDATE hook_deliveries SET attempts = attempts + 1, given_up = 1,"
 		" last_error = ?3 WHERE item_id = ?1"

@@ -96,8 +96,6 @@ int store_bind_text(sqlite3_stmt *st, int i, const char *v);
 int store_bind_date(sqlite3_stmt *st, int i, int64_t t);
 /* A heap copy of a text column, or NULL. */
 char *store_col_dup(sqlite3_stmt *st, int i);
-/* An RFC 3339 string for T, or JSON null when T is 0 / NULL column. */
-json_t *store_json_time(int64_t t);
 
 /* An item row (STORE_ITEM_COLS starting at column FIRST), lent by the
  * statement until its next step, and as API JSON. */

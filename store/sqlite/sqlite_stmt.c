@@ -1,13 +1,13 @@
 /* sqlite_stmt.c — running the SQLite backend's kept statements: one by its
  * id, reset and unbound after use, a statement with no row run at once,
  * the transaction statements, binds that take NULL and DATE_NONE, column
- * copies, RFC 3339 times, and SQLite's errors logged and mapped to errno.
+ * copies, and SQLite's errors logged and mapped to errno.
  * Every other file of the backend (sqlite.c and sqlite_fts.c among them)
  * calls these; they call none of them.
  *
  * Ownership: the statements are the store's (prepared and finalised by
- * sqlite.c); store_col_dup and store_json_time return what the caller
- * frees (json_decref). */
+ * sqlite.c); store_col_dup returns what the caller
+ * frees. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,13 +81,4 @@ char *store_col_dup(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	return t ? strdup((const char *)t) : NULL;
-}
-
-json_t *store_json_time(int64_t t)
-{
-	if (!t)
-		return json_null();
-	char buf[32];
-	date_format_rfc3339(t, buf, sizeof buf);
-	return json_string(buf);
 }

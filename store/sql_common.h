@@ -1,0 +1,133 @@
+/* sql_common.h — the SQL both backends share (internal to store/): the
+ * statements whose text is the same in SQLite and PostgreSQL but for the
+ * parameter marker, the reader's feed listing built from each dialect's
+ * parts, and the schema migrations both backends end with. A backend's
+ * table of statements (store/sqlite/sqlite.c stmt_sql, store/pg/pg_sql.c
+ * pg_stmt_sql) names them with its enum's prefix; what stays in a
+ * backend's table is the SQL that differs between the two.
+ *
+ * Before expanding SQL_COMMON_STMTS, a backend defines SQL_MARK as its
+ * parameter marker: "?" (SQLite's ?1) or "$" (PostgreSQL's $1). Nothing
+ * here allocates. */
+#ifndef FEEDD_STORE_SQL_COMMON_H
+#define FEEDD_STORE_SQL_COMMON_H
+
+/* Parameter N in the backend's spelling: "?" "1" or "$" "1". */
+#define SQLP(n) SQL_MARK #n
+
+/* The statements of the same text in both dialects, for a backend's table
+ * named P##... (the enums' names after the prefix are the same). */
+#define SQL_COMMON_STMTS(p) \
+	[p##FEED_LOAD] = \
+		"SELECT name, url, effective_url, title, site_url, etag, last_modified," \
+		" last_fetch, last_success, next_due, next_reason, last_status, last_error," \
+		" failures, gone, link_identity, n_requests, n_conditional, n_200, n_304," \
+		" n_err_net, n_err_http, n_err_parse, bytes_wire, bytes_decoded," \
+		" (SELECT count(*) FROM items WHERE feed = feeds.id), last_warning, n_truncated" \
+		" FROM feeds WHERE name = " SQLP(1), \
+	[p##FEED_DOC] = "UPDATE feeds SET link_identity = " SQLP(2) ", listed = " SQLP(3) \
+		" WHERE id = " SQLP(1), \
+	[p##FEED_ALL] = "SELECT id, name, url, removed FROM feeds", \
+	[p##FEED_REMOVED] = "UPDATE feeds SET removed = " SQLP(2) " WHERE id = " SQLP(1), \
+	[p##TAGS_CLEAR] = "DELETE FROM feed_tags WHERE feed = " SQLP(1), \
+	[p##ITEM_BY_CANON] = "SELECT id, chash, last_seen FROM items WHERE feed = " SQLP(1) \
+		" AND canon_url = " SQLP(2) " LIMIT 2", \
+	[p##TOMB_BY_KEY] = "SELECT 1 FROM tombstones WHERE feed = " SQLP(1) \
+		" AND ikey = " SQLP(2), \
+	[p##TOMB_BY_CANON] = "SELECT 1 FROM tombstones WHERE feed = " SQLP(1) \
+		" AND canon_url = " SQLP(2) " LIMIT 1", \
+	[p##EVENT_ADD] = "INSERT INTO events(type, time, feed, item_id, data) VALUES (" \
+		SQLP(1) ", " SQLP(2) ", " SQLP(3) ", " SQLP(4) ", " SQLP(5) ")", \
+	[p##EVENTS] = \
+		"SELECT e.seq, e.type, e.time, e.feed, e.item_id, e.data, i.title, i.url" \
+		" FROM events e LEFT JOIN items i ON i.id = e.item_id WHERE e.seq > " SQLP(1) \
+		" ORDER BY e.seq LIMIT " SQLP(2), \
+	[p##CONSUMER_GET] = "SELECT cursor FROM consumers WHERE name = " SQLP(1), \
+	[p##CONSUMERS] = \
+		"SELECT name, cursor, created, acked," \
+		" (SELECT count(*) FROM items WHERE id > consumers.cursor) FROM consumers" \
+		" ORDER BY name", \
+	[p##HOOK_DONE] = "DELETE FROM hook_deliveries WHERE item_id = " SQLP(1), \
+	[p##HOOK_RETRY] = \
+		"UPDATE hook_deliveries SET attempts = attempts + 1, next_try = " SQLP(2) "," \
+		" last_error = " SQLP(3) " WHERE item_id = " SQLP(1)
+
+/* The statement of reader_feed_rows, in a backend's SQL: TAGS the feed's
+ * tags as a sorted JSON array, SHOWN the condition of a feed not removed,
+ * COUNTS its unread and read items (or " 0, 0"), IDS the condition on the
+ * ids asked for (or ""). */
+#define READER_FEEDS_SQL(tags, shown, counts, ids) \
+	"SELECT f.id, f.name, f.title, coalesce(f.effective_url, f.url), f.site_url," \
+	" f.last_fetch, f.last_error, " tags "," counts " FROM feeds f WHERE " shown ids \
+	" ORDER BY f.id"
+/* Its four statements, for a backend's table of statements named P##...:
+ * every feed or those of the ids, without or with the counts (in this
+ * order; apart, since "ids IS NULL OR ..." would scan every feed). */
+#define READER_FEEDS_STMTS(p, tags, shown, counts, ids) \
+	[p##READER_FEEDS] = READER_FEEDS_SQL(tags, shown, " 0, 0", ""), \
+	[p##READER_FEEDS_IDS] = READER_FEEDS_SQL(tags, shown, " 0, 0", ids), \
+	[p##READER_COUNTS] = READER_FEEDS_SQL(tags, shown, counts, ""), \
+	[p##READER_COUNTS_IDS] = READER_FEEDS_SQL(tags, shown, counts, ids)
+
+/* --- the migrations both schemas end with ---
+ *
+ * SQLite's versions 5 to 10 are PostgreSQL's 3 to 8, the same statements
+ * in each dialect's words. Before expanding SQL_MIGRATIONS_SHARED, a
+ * schema file defines SQL_TEXT, SQL_INT (a 64-bit integer), SQL_BOOL and
+ * SQL_FALSE (its spelling of false), SQL_FALSE_OF(c) and SQL_TRUE_OF(c)
+ * (a test of the boolean column C), SQL_ID_KEY (a 64-bit key numbered by
+ * the database) and SQL_USER (the column name user, quoted where it is a
+ * reserved word). Never edit one: a later version is added after them, in
+ * each backend's own SQL or here when it is the same. */
+
+/* An item's date is published, else updated, else first seen
+ * (core/item.h, item_date()); items stored with only an updated date had
+ * their first-seen time. */
+#define SQL_MIGRATE_ITEM_DATE \
+	"UPDATE items SET sort_date = updated" \
+	" WHERE published IS NULL AND updated IS NOT NULL AND updated <= first_seen;"
+
+/* What the caps of the parser cut from the last document read (the
+ * feed's last_warning), and how many bodies came cut short. */
+#define SQL_MIGRATE_PARSE_CAPS \
+	"ALTER TABLE feeds ADD COLUMN last_warning " SQL_TEXT ";" \
+	"ALTER TABLE feeds ADD COLUMN n_truncated " SQL_INT " NOT NULL DEFAULT 0;"
+
+/* Items feeds.conf's skip/keep rules dropped (core/filter.h): stored, so
+ * that they are never new again, but never announced, never handed to
+ * hooks, and left out of item lists unless asked for. */
+#define SQL_MIGRATE_SKIPPED \
+	"ALTER TABLE items ADD COLUMN skipped " SQL_BOOL " NOT NULL DEFAULT " SQL_FALSE ";"
+
+/* A reader's state of each item (store/readstate.c): read, starred (never
+ * pruned). Partial indexes serve the unread and starred listings without
+ * a scan of the read majority. */
+#define SQL_MIGRATE_READ_STATE \
+	"ALTER TABLE items ADD COLUMN read " SQL_BOOL " NOT NULL DEFAULT " SQL_FALSE ";" \
+	"ALTER TABLE items ADD COLUMN starred " SQL_BOOL " NOT NULL DEFAULT " SQL_FALSE ";" \
+	"CREATE INDEX items_unread ON items(id) WHERE " SQL_FALSE_OF("read") ";" \
+	"CREATE INDEX items_starred ON items(id) WHERE " SQL_TRUE_OF("starred") ";"
+
+/* The unread items in date order (a reader's
+ * status=unread&order=published_at) from an index rather than a sort of
+ * every unread one; partial like items_unread, so the read majority costs
+ * it nothing. */
+#define SQL_MIGRATE_UNREAD_DATE \
+	"CREATE INDEX items_unread_date ON items(sort_date, id) WHERE " SQL_FALSE_OF("read") ";"
+
+/* The Google Reader API's tokens (store/readtokens.c): the SHA-256 of
+ * each token ClientLogin handed out, never the token itself. */
+#define SQL_MIGRATE_READER_TOKENS \
+	"CREATE TABLE reader_tokens (" \
+	" id " SQL_ID_KEY "," \
+	" hash " SQL_TEXT " NOT NULL UNIQUE," \
+	" " SQL_USER " " SQL_TEXT " NOT NULL," \
+	" created " SQL_INT " NOT NULL," \
+	" last_used " SQL_INT " NOT NULL DEFAULT 0);"
+
+/* Them in order, for a schema's list of migrations. */
+#define SQL_MIGRATIONS_SHARED \
+	SQL_MIGRATE_ITEM_DATE, SQL_MIGRATE_PARSE_CAPS, SQL_MIGRATE_SKIPPED, \
+	SQL_MIGRATE_READ_STATE, SQL_MIGRATE_UNREAD_DATE, SQL_MIGRATE_READER_TOKENS
+
+#endif
