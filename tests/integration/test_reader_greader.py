@@ -584,6 +584,70 @@ class Subscriptions(GReaderBase):
                                     ("s", "feed/" + self.b_url))
         self.assertEqual(st, 400)
 
+    def mf_feeds(self):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        c.request("GET", "/v1/feeds", headers={
+            "Authorization": "Basic " + base64.b64encode(b"alice:s3cret").decode()})
+        mf = json.loads(c.getresponse().read())
+        c.close()
+        return {f["feed_url"]: f for f in mf}
+
+    def edit(self, *params):
+        return self.gr.write("/reader/api/0/subscription/edit", ("ac", "edit"), *params)
+
+    def test_edit_sets_a_title_and_labels_through_the_editor(self):
+        with open(self.d.config) as f:
+            before = f.read()
+        self.assertEqual(self.contents("feed/" + self.a_url)["items"][0]["origin"]["title"],
+                         "Alpha Feed")
+        st, _, body = self.edit(("s", "feed/" + self.a_url), ("t", "My Alpha"),
+                                ("a", "user/-/label/Fun"), ("r", "user/-/label/news"))
+        self.assertEqual((st, body), (200, b"OK"))
+        with open(self.d.config) as f:
+            after = f.read()
+        # Only alpha's section changed, and only its title and tags.
+        old_sec = "[feed alpha]\nurl = %s\ntags = news\n" % self.a_url
+        new_sec = "[feed alpha]\ntitle = My Alpha\ntags = fun\nurl = %s\n" % self.a_url
+        self.assertIn(new_sec, after)
+        self.assertEqual(after.replace(new_sec, old_sec), before)
+        self.assertEqual(self.d.post("/v1/reload").status, 200)   # still parses
+        # After the reload: the lists, the items' origin and Miniflux show it.
+        sub = self.subs()["feed/" + self.a_url]
+        self.assertEqual(sub["title"], "My Alpha")
+        self.assertEqual(sub["categories"], [{"id": "user/-/label/fun", "label": "fun"}])
+        self.assertEqual(self.subs()["feed/" + self.b_url]["title"], "Beta Feed")
+        tags = {t["id"] for t in self.gr.json("/reader/api/0/tag/list")["tags"]}
+        self.assertTrue({"user/-/label/fun", "user/-/label/news"} <= tags)
+        self.assertEqual(len(self.ids("user/-/label/fun")), 5)
+        self.assertEqual(self.contents("feed/" + self.a_url)["items"][0]["origin"]["title"],
+                         "My Alpha")
+        self.assertEqual(self.mf_feeds()[self.a_url]["title"], "My Alpha")
+        # An empty t= gives the publisher's title back; labels alone stay.
+        st, _, body = self.edit(("s", "feed/" + self.a_url), ("t", ""))
+        self.assertEqual((st, body), (200, b"OK"))
+        self.assertEqual(self.subs()["feed/" + self.a_url]["title"], "Alpha Feed")
+        self.assertEqual(self.mf_feeds()[self.a_url]["title"], "Alpha Feed")
+        with open(self.d.config) as f:
+            self.assertIn("[feed alpha]\ntags = fun\nurl = ", f.read())
+
+    def test_edit_refuses_a_hostile_title_or_label_naming_it(self):
+        with open(self.d.config) as f:
+            before = f.read()
+        for params, field in (((("t", "x\n[feed evil]\nexec = /bin/sh"),), b"refused: title"),
+                              ((("t", "News # and more"),), b"refused: title"),
+                              ((("t", "a\u2028b"),), b"refused: title"),
+                              ((("a", "user/-/label/a,b"),), b"refused: tag"),
+                              ((("a", "user/-/label/x;y"),), b"refused: tag"),
+                              ((("a", "user/-/state/com.google/starred"),), b"a: expected")):
+            st, _, body = self.edit(("s", "feed/" + self.a_url), *params)
+            self.assertEqual(st, 400, (params, body))
+            self.assertIn(field, body)
+        st, _, body = self.edit(("s", "feed/http://example.org/none"), ("t", "X"))
+        self.assertEqual(st, 400)
+        with open(self.d.config) as f:
+            self.assertEqual(f.read(), before)
+        self.assertEqual(self.subs()["feed/" + self.a_url]["title"], "Alpha Feed")
+
     def test_enclosures_in_json_and_atom(self):
         rss = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Pod</title>'
                '<link>http://example.org/pod</link><item><guid>ep1</guid><title>Episode 1'
@@ -630,7 +694,7 @@ class Subscriptions(GReaderBase):
                                         ("quickadd", bad))
             self.assertEqual(st, 400, bad)
             self.assertIn(b"refused: url", body)
-        st, _, body = self.gr.write("/reader/api/0/subscription/edit", ("ac", "edit"),
+        st, _, body = self.gr.write("/reader/api/0/subscription/edit", ("ac", "rename"),
                                     ("s", "feed/" + self.a_url), ("t", "New"))
         self.assertEqual(st, 400)
         st, _, _ = self.gr.write("/reader/api/0/subscription/quickadd",
