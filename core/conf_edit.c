@@ -759,9 +759,9 @@ static int check_title(const char *t, struct conf_edit_error *err)
 	if (t[0] == ' ' || t[n - 1] == ' ')
 		return conf_refuse(err, CONF_FIELD_TITLE, t, "begins or ends with a space");
 	for (const unsigned char *c = (const unsigned char *)t; *c; c++) {
-		if ((*c == '#' || *c == ';') && c > (const unsigned char *)t && c[-1] == ' ')
-			return conf_refuse(err, CONF_FIELD_TITLE, t, "contains \" %c\" (the file would "
-				      "read the rest as a comment)", *c);
+		if ((*c == '#' || *c == ';') && (c == (const unsigned char *)t || c[-1] == ' '))
+			return conf_refuse(err, CONF_FIELD_TITLE, t, "has '%c' at its start or after a "
+				      "space (the file would read the rest as a comment)", *c);
 		if ((c[0] == 0xe2 && c[1] == 0x80 && (c[2] == 0xa8 || c[2] == 0xa9)) ||
 		    (c[0] == 0xc2 && c[1] == 0x85))
 			return conf_refuse(err, CONF_FIELD_TITLE, t, "contains a line separator");

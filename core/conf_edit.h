@@ -112,8 +112,8 @@ int conf_edit_rename(struct conf_edit *ed, const char *from, const char *to,
  * it is; "": the title key taken out, the publisher's title again). The
  * values pass the checks of conf_edit_add (tags) and of a title (one
  * printable line of at most 200 bytes, no control characters or line
- * separators, no space at either end, no " #" or " ;" that the file would
- * read as a comment). The old tags and title lines of the section go, the
+ * separators, no space at either end, no '#' or ';' at its start or after
+ * a space, which the file would read as a comment). The old tags and title lines of the section go, the
  * new ones follow its header; every other byte stays. -ENOENT: no such
  * feed; -EINVAL: another file holds it, a value is refused, or a rename
  * or a set was made in this edit already (one a time); *ERR says which.

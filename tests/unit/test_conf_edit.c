@@ -691,6 +691,8 @@ static void test_set_refused(void **state)
 		{"tab\there", NULL, CONF_FIELD_TITLE},
 		{"News # more", NULL, CONF_FIELD_TITLE},
 		{"News ; more", NULL, CONF_FIELD_TITLE},
+		{";starts", NULL, CONF_FIELD_TITLE},
+		{"#starts", NULL, CONF_FIELD_TITLE},
 		{" lead", NULL, CONF_FIELD_TITLE},
 		{"line\xe2\x80\xa8sep", NULL, CONF_FIELD_TITLE},
 		{"bad \xff utf8", NULL, CONF_FIELD_TITLE},
