@@ -460,6 +460,61 @@ class Reads(GReaderBase):
         st, _, _ = self.gr.write("/reader/api/0/mark-all-as-read", ("s", READING))
         self.assertEqual(counts()[READING], 0)
 
+    def test_unread_count_has_newest_item_timestamp_per_stream(self):
+        # FreshRSS's newestItemTimestampUsec: apps sync a stream only when it moved.
+        j = self.gr.json("/reader/api/0/unread-count")
+        got = {u["id"]: u["newestItemTimestampUsec"] for u in j["unreadcounts"]}
+        for v in got.values():
+            self.assertIsInstance(v, str)
+        newest = {}
+        for url in (self.a_url, self.b_url):
+            newest[url] = max(int(i["timestampUsec"])
+                              for i in self.contents("feed/" + url)["items"])
+            self.assertEqual(int(got["feed/" + url]), newest[url])
+        self.assertEqual(int(got["user/-/label/tech"]), newest[self.b_url])
+        self.assertEqual(int(got["user/-/label/news"]), max(newest.values()))
+        self.assertEqual(int(got[READING]), max(newest.values()))
+        # Reading does not move it; it is the newest item, not the newest unread.
+        self.mark(self.ids("feed/" + self.a_url))
+        j = self.gr.json("/reader/api/0/unread-count")
+        after = {u["id"]: u["newestItemTimestampUsec"] for u in j["unreadcounts"]}
+        self.assertEqual(after, got)
+
+    def test_feed_stream_id_is_the_configured_url_after_a_301(self):
+        # A 301 changes the URL feedd fetches, not the stream apps hold.
+        self.srv.set_feed("moved", items=items_of("moved", 2), title="Moved Feed")
+        url = self.srv.url("/redirect/301?to=/feed/moved")
+        st, _, body = self.gr.write("/reader/api/0/subscription/quickadd", ("quickadd", url))
+        self.assertEqual(st, 200, body)
+        j = json.loads(body)
+        sid, name = j["streamId"], j["streamName"]
+        self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)
+        self.assertTrue(wait_until(
+            lambda: self.d.get("/v1/feeds/" + name).json().get("items") == 2))
+        eff = self.d.get("/v1/feeds/" + name).json()["effective_url"]
+        self.assertEqual(eff, self.srv.url("/feed/moved"))
+        subs = {s["id"] for s in
+                self.gr.json("/reader/api/0/subscription/list")["subscriptions"]}
+        self.assertIn(sid, subs)
+        self.assertNotIn("feed/" + eff, subs)
+        counts = {u["id"] for u in self.gr.json("/reader/api/0/unread-count")["unreadcounts"]}
+        self.assertIn(sid, counts)
+        items = self.contents(sid)["items"]
+        self.assertEqual(len(items), 2)
+        self.assertEqual({i["origin"]["streamId"] for i in items}, {sid})
+        # Either URL names the stream.
+        self.assertEqual(sorted(self.ids("feed/" + eff)), sorted(self.ids(sid)))
+        self.assertEqual(len(self.ids("feed/" + eff)), 2)
+        st, _, _ = self.gr.write("/reader/api/0/mark-all-as-read", ("s", "feed/" + eff))
+        self.assertEqual(st, 200)
+        self.assertEqual(self.ids(sid, ("xt", READ)), [])
+        # And so it does for subscription/edit.
+        st, _, body = self.gr.write("/reader/api/0/subscription/edit", ("ac", "edit"),
+                                    ("s", "feed/" + eff), ("t", "Moved Here"))
+        self.assertEqual((st, body), (200, b"OK"))
+        self.assertEqual({s["id"]: s["title"] for s in self.gr.json(
+            "/reader/api/0/subscription/list")["subscriptions"]}[sid], "Moved Here")
+
     def test_atom_stream_states_as_categories(self):
         alpha = sorted(i["id"] for i in self.store_items("&feed=alpha"))
         self.mark([alpha[-1]])
