@@ -62,6 +62,10 @@ struct conf_edit {
 	size_t ndropped;
 	size_t renamed;        /* the old feed conf_edit_rename renamed, + 1; 0: none */
 	char *renamed_to;      /* ... its new name */
+	size_t set;            /* the old feed conf_edit_set changed, + 1; 0: none */
+	char **set_tags;       /* ... its tags as they must read back; NULL: unchanged */
+	bool set_title;        /* ... its title changed ... */
+	char *title;           /* ... to this (NULL: the key taken out) */
 	struct config *old;    /* the whole configuration before the edit */
 	char **old_urls;       /* the old feeds' URLs, normalised when they can be */
 	struct strbuf add;     /* the queued sections, as text */
@@ -287,6 +291,11 @@ void conf_edit_free(struct conf_edit *ed)
 	free(ed->old_urls);
 	free(ed->dropped);
 	free(ed->renamed_to);
+	if (ed->set_tags)
+		for (char **t = ed->set_tags; *t; t++)
+			free(*t);
+	free(ed->set_tags);
+	free(ed->title);
 	config_sources_free(ed->src, ed->nsrc);
 	config_free(ed->old);
 	for (size_t i = 0; i < ed->n; i++)
@@ -645,6 +654,12 @@ static const char *compare(const struct conf_edit *ed, const struct config *nc, 
 		struct feed_conf f = old->feeds[i];
 		if (ed->renamed == i + 1)
 			f.name = ed->renamed_to;   /* the same section under its new name */
+		if (ed->set == i + 1) {            /* the same with the keys set */
+			if (ed->set_tags)
+				f.tags = ed->set_tags;
+			if (ed->set_title)
+				f.title = ed->title;
+		}
 		if (!same_feed(&f, nc, j++, &which))
 			snprintf(buf, len, "[feed %s] %s changed", f.name, which);
 	}
@@ -696,6 +711,8 @@ int conf_edit_rename(struct conf_edit *ed, const char *from, const char *to,
 {
 	if (ed->renamed)
 		return conf_refuse(err, CONF_FIELD_NAME, to, "is a second rename in one edit");
+	if (ed->set)
+		return conf_refuse(err, CONF_FIELD_NAME, to, "is a rename after a set in one edit");
 	size_t i;
 	for (i = 0; i < ed->old->nfeeds; i++)
 		if (!ed->dropped[i] && strcmp(ed->old->feeds[i].name, from) == 0)
@@ -729,4 +746,109 @@ int conf_edit_rename(struct conf_edit *ed, const char *from, const char *to,
 	ed->renamed = i + 1;
 	ed->renamed_to = copy;
 	return 0;
+}
+
+/* TITLE as a title = line can carry it and the parser gives it back. */
+static int check_title(const char *t, struct conf_edit_error *err)
+{
+	if (conf_check_text(err, CONF_FIELD_TITLE, t) < 0)
+		return -EINVAL;
+	size_t n = strlen(t);
+	if (n > EDIT_MAX_TITLE)
+		return conf_refuse(err, CONF_FIELD_TITLE, t, "is longer than %d bytes", EDIT_MAX_TITLE);
+	if (t[0] == ' ' || t[n - 1] == ' ')
+		return conf_refuse(err, CONF_FIELD_TITLE, t, "begins or ends with a space");
+	for (const unsigned char *c = (const unsigned char *)t; *c; c++) {
+		if ((*c == '#' || *c == ';') && (c == (const unsigned char *)t || c[-1] == ' '))
+			return conf_refuse(err, CONF_FIELD_TITLE, t, "has '%c' at its start or after a "
+				      "space (the file would read the rest as a comment)", *c);
+		if ((c[0] == 0xe2 && c[1] == 0x80 && (c[2] == 0xa8 || c[2] == 0xa9)) ||
+		    (c[0] == 0xc2 && c[1] == 0x85))
+			return conf_refuse(err, CONF_FIELD_TITLE, t, "contains a line separator");
+	}
+	return 0;
+}
+
+int conf_edit_set(struct conf_edit *ed, const char *name, const char *const *tags,
+		  const char *title, struct conf_edit_error *err)
+{
+	if (ed->set || ed->renamed)
+		return conf_refuse(err, CONF_FIELD_NAME, name, "is a second change in one edit");
+	size_t i;
+	for (i = 0; i < ed->old->nfeeds; i++)
+		if (!ed->dropped[i] && strcmp(ed->old->feeds[i].name, name) == 0)
+			break;
+	if (i == ed->old->nfeeds) {
+		conf_refuse(err, CONF_FIELD_NAME, name, "is not a feed in %s%s", ed->src[0].name,
+		       ed->nsrc > 1 ? " or its drop-ins" : "");
+		return -ENOENT;
+	}
+	const struct feed_conf *f = &ed->old->feeds[i];
+	if (f->file != ed->target)
+		return conf_refuse(err, CONF_FIELD_NAME, name, "is in %s, not in %s",
+			      ed->old->files[f->file], ed->path);
+	size_t ntags = 0;
+	while (tags && tags[ntags])
+		ntags++;
+	if (ntags > EDIT_MAX_TAGS)
+		return conf_refuse(err, CONF_FIELD_TAG, tags[EDIT_MAX_TAGS], "is one tag too many "
+			      "(at most %d)", EDIT_MAX_TAGS);
+	if (title && *title && check_title(title, err) < 0)
+		return -EINVAL;
+	char **nt = tags ? calloc(ntags + 1, sizeof *nt) : NULL;
+	char *tcopy = title && *title ? strdup(title) : NULL;
+	struct strbuf lines = {0};
+	const char *keys[2];
+	size_t nkeys = 0;
+	int r = -EINVAL;
+	if ((tags && !nt) || (title && *title && !tcopy)) {
+		conf_refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
+		goto out;
+	}
+	for (size_t k = 0; k < ntags; k++)
+		if (check_tag(tags[k], &nt[k], err) < 0)
+			goto out;
+	if (title) {
+		keys[nkeys++] = "title";
+		if (tcopy)
+			strbuf_printf(&lines, "title = %s\n", tcopy);
+	}
+	if (tags) {
+		keys[nkeys++] = "tags";
+		/* No tags: no key, unless [defaults] would give the feed its own. */
+		bool inherit = ed->old->defaults.tags && ed->old->defaults.tags[0];
+		for (size_t k = 0; k < ntags; k++)
+			strbuf_printf(&lines, "%s%s", k ? ", " : "tags = ", nt[k]);
+		if (ntags || inherit)
+			strbuf_puts(&lines, ntags ? "\n" : "tags =\n");
+	}
+	int found = 0;
+	size_t len = 0;
+	char *text = conf_section_set(ed->text, ed->len, name, keys, nkeys,
+				      lines.s ? lines.s : "", &len, &found);
+	if (!text) {
+		if (found)
+			conf_refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
+		else
+			conf_refuse(err, CONF_FIELD_FILE, NULL, "[feed %s] not found in the text of %s",
+				    name, ed->path);
+		goto out;
+	}
+	free(ed->text);
+	ed->text = text;
+	ed->len = len;
+	ed->set = i + 1;
+	ed->set_tags = nt;
+	nt = NULL;
+	ed->set_title = title != NULL;
+	ed->title = tcopy;
+	tcopy = NULL;
+	r = 0;
+out:
+	for (size_t k = 0; nt && k < ntags; k++)
+		free(nt[k]);
+	free(nt);
+	free(tcopy);
+	free(lines.s);
+	return r;
 }

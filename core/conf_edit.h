@@ -42,6 +42,7 @@ enum conf_field {
 	CONF_FIELD_URL,
 	CONF_FIELD_TAG,
 	CONF_FIELD_INTERVAL,
+	CONF_FIELD_TITLE,
 };
 
 struct conf_edit_error {
@@ -52,7 +53,7 @@ struct conf_edit_error {
 				 * parser's errors, one a line */
 };
 
-/* "name", "url", "tag", "interval", "file". */
+/* "name", "url", "tag", "interval", "title", "file". */
 const char *conf_field_name(enum conf_field f);
 /* V in double quotes for a message on a terminal: C escapes for control
  * characters, quotes, backslashes and bytes that are not UTF-8; a long
@@ -104,6 +105,22 @@ int conf_edit_drop(struct conf_edit *ed, const char *name, struct conf_edit_erro
  * key, under TO. FROM stays taken in the edit. */
 int conf_edit_rename(struct conf_edit *ed, const char *from, const char *to,
 		     struct conf_edit_error *err);
+
+/* Sets the keys of the existing [feed NAME] section of the target file
+ * that a reader app may edit: its tags (TAGS, NULL-terminated; NULL: left
+ * as they are; an empty list: none) and its title (TITLE; NULL: left as
+ * it is; "": the title key taken out, the publisher's title again). The
+ * values pass the checks of conf_edit_add (tags) and of a title (one
+ * printable line of at most 200 bytes, no control characters or line
+ * separators, no space at either end, no '#' or ';' at its start or after
+ * a space, which the file would read as a comment). The old tags and title lines of the section go, the
+ * new ones follow its header; every other byte stays. -ENOENT: no such
+ * feed; -EINVAL: another file holds it, a value is refused, or a rename
+ * or a set was made in this edit already (one a time); *ERR says which.
+ * conf_edit_finish then checks that the file reads back as before with
+ * exactly these keys of NAME changed. */
+int conf_edit_set(struct conf_edit *ed, const char *name, const char *const *tags,
+		  const char *title, struct conf_edit_error *err);
 
 /* Validates F and queues its section. Returns 0, or -EINVAL with *ERR
  * filled and nothing queued. */

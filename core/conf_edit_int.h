@@ -1,10 +1,10 @@
 /* conf_edit_int.h — what the writer of feeds.conf shares among its files
  * (internal to core/conf_*.c): the refusal of a value and the checks every
  * value goes through (conf_refuse.c), and the rewriting of a section's
- * header (conf_section.c).
+ * header and its keys (conf_section.c).
  *
- * Ownership: ERR is the caller's; conf_section_rename returns a text the
- * caller frees. */
+ * Ownership: ERR is the caller's; conf_section_rename and conf_section_set
+ * return a text the caller frees. */
 #ifndef FEEDD_CONF_EDIT_INT_H
 #define FEEDD_CONF_EDIT_INT_H
 
@@ -28,5 +28,13 @@ size_t conf_utf8_seq(const unsigned char *c);
  * there is no such header; NULL and *FOUND = 1 when out of memory. */
 char *conf_section_rename(const char *text, size_t len, const char *from, const char *to,
 			  size_t *lenp, int *found);
+
+/* TEXT (LEN bytes) with the lines of the keys KEYS[0..NKEYS-1] taken out
+ * of the [feed NAME] section and LINES (whole lines, each ending in a
+ * newline; may be "") put right after its header line, the rest byte for
+ * byte; its length in *LENP. NULL and *FOUND as conf_section_rename. */
+char *conf_section_set(const char *text, size_t len, const char *name,
+		       const char *const *keys, size_t nkeys, const char *lines,
+		       size_t *lenp, int *found);
 
 #endif

@@ -113,3 +113,58 @@ char *conf_section_rename(const char *text, size_t len, const char *from, const 
 		*lenp = b.len;
 	return b.s;
 }
+
+/* Is the line from P to END "KEY = ..." for one of KEYS? */
+static bool is_key_line(const char *p, const char *end, const char *const *keys, size_t nkeys)
+{
+	const char *eq = memchr(p, '=', (size_t)(end - p));
+	if (!eq || *p == '#' || *p == ';' || *p == '[')
+		return false;
+	const char *k = eq;
+	while (k > p && (k[-1] == ' ' || k[-1] == '\t'))
+		k--;
+	for (size_t i = 0; i < nkeys; i++)
+		if ((size_t)(k - p) == strlen(keys[i]) && strncmp(p, keys[i], (size_t)(k - p)) == 0)
+			return true;
+	return false;
+}
+
+char *conf_section_set(const char *text, size_t len, const char *name,
+		       const char *const *keys, size_t nkeys, const char *lines,
+		       size_t *lenp, int *found)
+{
+	*found = 0;
+	const char *p = text, *end = text + len, *body = NULL;
+	struct strbuf b = {0};
+	bool in = false, done = false;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *next = nl ? nl + 1 : end;
+		if (in && is_header(p, end)) {
+			in = false;
+			done = true;
+		}
+		if (!done && !in && is_feed_header(p, next, name)) {
+			/* The header, then the new lines. */
+			in = true;
+			body = next;
+			strbuf_put(&b, p, (size_t)(next - p));
+			if (!nl)
+				strbuf_putc(&b, '\n');
+			strbuf_puts(&b, lines);
+		} else if (!(in && is_key_line(p, next, keys, nkeys))) {
+			strbuf_put(&b, p, (size_t)(next - p));
+		}
+		p = next;
+	}
+	if (!body) {
+		free(b.s);
+		return NULL;
+	}
+	*found = 1;
+	if (!b.s)
+		b.s = strdup("");
+	if (b.s && lenp)
+		*lenp = b.len;
+	return b.s;
+}

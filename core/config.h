@@ -27,6 +27,7 @@
 struct feed_conf {
 	char *name;            /* identity: the store keys history by it */
 	char *url;
+	char *title;           /* for readers, instead of the publisher's; NULL: none */
 	int64_t interval;      /* seconds */
 	int64_t min_interval;
 	int64_t max_interval;

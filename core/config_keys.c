@@ -69,6 +69,8 @@ const struct conf_key conf_keys[] = {
 
 	{"url", KT_URL, IN_FEED, F(url), 0, 0, 0, NULL,
 	 conf_required, "the feed's address: http://, https:// or file:///PATH"},
+	{"title", KT_STRING, IN_FEED, F(title), 0, 0, 0, NULL,
+	 "the publisher's", "the feed's title for reader apps, instead of the publisher's"},
 	{"interval", KT_DURATION, FEEDS, F(interval), 1, 30 * DAY, CONF_DEFAULT_INTERVAL,
 	 NULL, NULL, "how often to poll before the server's hints"},
 	{"min_interval", KT_DURATION, FEEDS, F(min_interval), 1, 30 * DAY, CONF_DEFAULT_MIN_INTERVAL,

@@ -248,3 +248,16 @@ void reader_send_error(struct http_conn *c, int status, const char *msg, const c
 {
 	api_send_json(c, status, headers, json_pack("{s:s}", "error_message", msg));
 }
+
+json_t *reader_titles(const struct config *c)
+{
+	json_t *o = NULL;
+	for (size_t i = 0; c && i < c->nfeeds; i++) {
+		if (!c->feeds[i].title)
+			continue;
+		if (!o && !(o = json_object()))
+			return NULL;
+		json_object_set_new(o, c->feeds[i].name, json_string_lossy(c->feeds[i].title));
+	}
+	return o;
+}

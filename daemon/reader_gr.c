@@ -25,6 +25,8 @@ void gr_job_free(struct gr_job *j)
 	json_decref(j->json);
 	free(j->text);
 	free(j->user);
+	free(j->feed_name);
+	json_decref(j->titles);
 	explicit_bzero(j->tok, sizeof j->tok);
 	free(j);
 }
@@ -112,17 +114,33 @@ static void gr_work(struct store *s, void *arg)
 	default:
 		break;
 	}
+	json_t *feeds = NULL;
 	if (j->route == GR_QUICKADD || j->route == GR_SUB_EDIT) {
+		/* The feed of s=feed/URL by either of its URLs, for the loop's
+		 * edit, which reads the config's URLs alone. */
+		if (j->route == GR_SUB_EDIT && j->p.s.kind == GRS_FEED &&
+		    store_reader_feeds(s, false, &feeds) == 0) {
+			json_t *f = gr_feed_of(feeds, &j->p.s);
+			j->feed_name = f ? strdup(gr_str(f, "name", "")) : NULL;
+			json_decref(feeds);
+		}
 		j->subs_edit = true;    /* on the loop: gr_done */
 		return;
 	}
-	json_t *feeds = NULL;
 	rc = store_reader_feeds(s, j->route == GR_UNREAD_COUNT || j->route == GR_TAG_LIST,
 				&feeds);
 	if (rc < 0) {
 		gr_store_failed(j, rc);
 		return;
 	}
+	/* A title feeds.conf gives wins over the publisher's. */
+	const char *name;
+	json_t *t, *f;
+	size_t i;
+	json_object_foreach(j->titles, name, t)
+		json_array_foreach(feeds, i, f)
+			if (!strcmp(gr_str(f, "name", ""), name))
+				json_object_set(f, "title", t);
 	j->code = 200;
 	if (j->route == GR_ATOM)
 		gr_atom_work(s, j, feeds);
@@ -201,6 +219,7 @@ void reader_gr_request(struct reader_api *r, struct http_conn *c,
 	}
 	j->kind = RCTX_GR;
 	j->conn = c;
+	j->titles = reader_titles(r->d->conf);
 	j->r = r;
 	j->route = route;
 	const char *err = gr_params_parse(&j->p, query, post ? hr->body : NULL,

@@ -46,8 +46,13 @@ json_t *gr_feed_of(json_t *feeds, const struct gr_stream *st)
 {
 	size_t i;
 	json_t *f;
+	/* feed/URL: the configured URL (the stream id), or the one of now
+	 * (after a permanent redirect: what an older client may hold). */
 	json_array_foreach(feeds, i, f)
 		if (!strcmp(gr_str(f, "url", ""), st->arg))
+			return f;
+	json_array_foreach(feeds, i, f)
+		if (!strcmp(gr_str(f, "effective_url", ""), st->arg))
 			return f;
 	/* feed/NUMBER: the feed's store id, as FreshRSS names them. */
 	char *end;
@@ -448,16 +453,28 @@ static void tag_list(struct gr_job *j, json_t *feeds)
 
 static void unread_count(struct gr_job *j, json_t *feeds)
 {
-	json_t *out = json_array();
-	json_int_t total = 0;
+	/* Each stream's newestItemTimestampUsec (FreshRSS's): its newest
+	 * item's timestampUsec, of a label the newest of its feeds'. */
+	json_t *out = json_array(), *newest = json_object();
+	json_int_t total = 0, all = 0;
 	size_t i;
 	json_t *f;
 	json_array_foreach(feeds, i, f) {
 		char sid[1100];
 		json_int_t n = json_integer_value(json_object_get(f, "unread"));
+		json_int_t u = json_integer_value(json_object_get(f, "newest_usec"));
 		total += n;
-		json_array_append_new(out, json_pack("{s:o,s:I}",
-			"id", json_string_lossy(gr_feed_stream(f, sid, sizeof sid)), "count", n));
+		all = u > all ? u : all;
+		json_array_append_new(out, json_pack("{s:o,s:I,s:o}",
+			"id", json_string_lossy(gr_feed_stream(f, sid, sizeof sid)), "count", n,
+			"newestItemTimestampUsec", str_usec(u)));
+		size_t k;
+		json_t *t;
+		json_array_foreach(json_object_get(f, "tags"), k, t) {
+			const char *tag = json_string_value(t);
+			if (tag && u > json_integer_value(json_object_get(newest, tag)))
+				json_object_set_new(newest, tag, json_integer(u));
+		}
 	}
 	json_t *tags = tag_counts(feeds);
 	const char *tag;
@@ -465,12 +482,14 @@ static void unread_count(struct gr_job *j, json_t *feeds)
 	json_object_foreach(tags, tag, n) {
 		char lab[600];
 		snprintf(lab, sizeof lab, "user/-/label/%s", tag);
-		json_array_append_new(out, json_pack("{s:o,s:O}", "id", json_string_lossy(lab),
-						     "count", n));
+		json_array_append_new(out, json_pack("{s:o,s:O,s:o}", "id", json_string_lossy(lab),
+			"count", n, "newestItemTimestampUsec",
+			str_usec(json_integer_value(json_object_get(newest, tag)))));
 	}
 	json_decref(tags);
-	json_array_append_new(out, json_pack("{s:s,s:I}", "id", STATE "reading-list",
-					     "count", total));
+	json_decref(newest);
+	json_array_append_new(out, json_pack("{s:s,s:I,s:o}", "id", STATE "reading-list",
+					     "count", total, "newestItemTimestampUsec", str_usec(all)));
 	j->json = json_pack("{s:I,s:o}", "max", total, "unreadcounts", out);
 }
 

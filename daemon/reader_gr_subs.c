@@ -1,11 +1,13 @@
 /* reader_gr_subs.c — the Google Reader API's subscription edits
- * (subscription/quickadd, subscription/edit ac=subscribe|unsubscribe), on
+ * (subscription/quickadd, subscription/edit ac=subscribe|unsubscribe|edit), on
  * the loop once the store thread has let the request in: through
  * core/conf_edit.c, the one validated writer of feeds.conf, then a reload.
  *
  * Which file: a feed an app subscribes to goes into the drop-in
  * FEEDS.CONF.d/reader.conf (made when missing); an unsubscribed feed is
- * taken out of whichever file holds it. Under systemd the config is
+ * taken out of whichever file holds it, and an edited one (ac=edit: t= its
+ * title, a=/r= user/-/label/X its tags) changed there (conf_edit_set).
+ * Under systemd the config is
  * read-only (ProtectSystem=strict): the write fails and the app is told
  * so, naming the file, unless the unit gives feedd ReadWritePaths= for
  * the drop-in folder (docs/reader-api.md). No other way to write the
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -142,12 +145,67 @@ static const char *edit_error(const struct conf_edit_error *e, char *buf, size_t
 	return buf;
 }
 
+/* Whether TAGS (NULL-terminated) holds T. */
+static bool has(const char *const *tags, size_t n, const char *t)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcasecmp(tags[i], t))
+			return true;
+	return false;
+}
+
+/* ac=edit: NAME's title (t=) and tags (its old ones less r=, plus a=) set
+ * in ED. NULL, or why not. */
+static const char *set_keys(struct gr_job *j, struct conf_edit *ed, const char *name,
+			    char *msg, size_t msize)
+{
+	const struct config *c = conf_edit_config(ed);
+	const struct feed_conf *f = NULL;
+	for (size_t i = 0; i < c->nfeeds && !f; i++)
+		if (!strcmp(c->feeds[i].name, name))
+			f = &c->feeds[i];
+	if (!f)
+		return "no subscription to that feed";
+	for (size_t i = 0; i < j->p.nadd; i++)
+		if (j->p.add[i].kind != GRS_LABEL)
+			return "a: expected user/-/label/NAME";
+	for (size_t i = 0; i < j->p.nrem; i++)
+		if (j->p.rem[i].kind != GRS_LABEL)
+			return "r: expected user/-/label/NAME";
+	if (!j->p.title && !j->p.nadd && !j->p.nrem)
+		return "ac=edit: expected t=, a= or r=";
+	size_t nold = 0;
+	while (f->tags && f->tags[nold])
+		nold++;
+	const char **tags = calloc(nold + GR_MAX_TAGS + 1, sizeof *tags);
+	if (!tags)
+		return "out of memory";
+	size_t nt = 0;
+	for (size_t i = 0; i < nold; i++) {
+		bool gone = false;
+		for (size_t k = 0; k < j->p.nrem; k++)
+			gone = gone || !strcasecmp(f->tags[i], j->p.rem[k].arg);
+		if (!gone)
+			tags[nt++] = f->tags[i];
+	}
+	for (size_t i = 0; i < j->p.nadd; i++)
+		if (!has(tags, nt, j->p.add[i].arg))
+			tags[nt++] = j->p.add[i].arg;
+	struct conf_edit_error e;
+	const char *err = NULL;
+	if (conf_edit_set(ed, name, j->p.nadd || j->p.nrem ? tags : NULL, j->p.title, &e) < 0)
+		err = edit_error(&e, msg, msize);
+	free(tags);
+	return err;
+}
+
 /* The edit: on success the new text of SRC[*TARGET] in *TEXT. */
 static const char *plan(struct gr_job *j, struct subs *s, struct config_source **src,
 			size_t *n, int *target, char **text, char *msg, size_t msize)
 {
 	struct conf_edit_error e;
 	bool subscribe = j->route == GR_QUICKADD || !strcmp(j->p.ac, "subscribe");
+	bool edit = !subscribe && !strcmp(j->p.ac, "edit");
 	const char *given = j->route == GR_QUICKADD ? j->p.quickadd
 			    : j->p.s.kind == GRS_FEED ? j->p.s.arg : NULL;
 	if (given && !strncmp(given, "feed/", 5))
@@ -169,6 +227,8 @@ static const char *plan(struct gr_job *j, struct subs *s, struct config_source *
 		return NULL;
 	}
 	if (!subscribe) {
+		if (!have && j->feed_name && conf_edit_file_of(ed, j->feed_name))
+			have = j->feed_name;    /* named by its URL of now (after a redirect) */
 		if (!have) {
 			conf_edit_free(ed);
 			return "no subscription to that feed";
@@ -189,7 +249,9 @@ static const char *plan(struct gr_job *j, struct subs *s, struct config_source *
 			if (!(ed = conf_edit_begin_files(*src, *n, (size_t)at, &e)))
 				return edit_error(&e, msg, msize);
 		}
-		if (conf_edit_drop(ed, s->name, &e) < 0)
+		if (edit)
+			err = set_keys(j, ed, s->name, msg, msize);
+		else if (conf_edit_drop(ed, s->name, &e) < 0)
 			err = edit_error(&e, msg, msize);
 	} else {
 		const char *tags[GR_MAX_TAGS + 1];
@@ -222,9 +284,9 @@ void gr_subs_start(struct gr_job *j)
 		return;
 	}
 	if (j->route == GR_SUB_EDIT && (!j->p.ac || (strcmp(j->p.ac, "subscribe") &&
-						      strcmp(j->p.ac, "unsubscribe")))) {
-		finish(j, s, 400, "ac: subscribe or unsubscribe (titles and labels are feeds.conf's: "
-			       "feedctl rename, or edit the file)");
+						      strcmp(j->p.ac, "unsubscribe") &&
+						      strcmp(j->p.ac, "edit")))) {
+		finish(j, s, 400, "ac: subscribe, unsubscribe or edit");
 		return;
 	}
 	struct config_source *src = NULL;
@@ -281,7 +343,7 @@ void gr_subs_start(struct gr_job *j)
 	}
 	log_notice("reader: %s [feed %s] (%s) in %s through the Google Reader API",
 		   j->route == GR_QUICKADD || !strcmp(j->p.ac, "subscribe") ? "subscribed"
-		   : "unsubscribed", s->name, s->url, s->path);
+		   : !strcmp(j->p.ac, "edit") ? "edited" : "unsubscribed", s->name, s->url, s->path);
 	j->subs = s;
 	rc = feedd_reload_start(d, &errs, on_reloaded, j);
 	if (rc < 0) {

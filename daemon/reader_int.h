@@ -87,7 +87,14 @@ void reader_deny(struct reader_api *r, struct http_conn *c, bool gr);
 int64_t mf_category_id(const char *tag);
 /* {"id", "title", "user_id"} of TAG, or of "All" when NULL. */
 void mf_put_category(struct buf *b, const char *tag);
-void mf_put_feed(struct buf *b, const struct reader_feed *f);
+/* F with its title: TITLES's (reader_titles) when it has F's, else the
+ * publisher's, else F's name. */
+void mf_put_feed(struct buf *b, const struct reader_feed *f, const json_t *titles);
+
+/* The titles feeds.conf gives (title = ...) as {NAME: TITLE}, a new object
+ * for a job to carry to the store thread (which never reads the config);
+ * NULL when no feed has one. On the loop. */
+json_t *reader_titles(const struct config *c);
 /* An entry but its "feed" and closing brace, which the caller adds. */
 void mf_put_entry_head(struct buf *b, const struct item_row *r);
 

@@ -65,6 +65,7 @@ struct mf_job {
 	int code;                   /* HTTP status */
 	struct buf body;            /* the JSON of a 200 */
 	const char *error;          /* the error_message of an error */
+	json_t *titles;             /* feeds.conf's titles (reader_titles), or NULL */
 };
 
 static bool route_writes(enum mf_route rt)
@@ -75,6 +76,7 @@ static bool route_writes(enum mf_route rt)
 static void job_free(struct mf_job *j)
 {
 	buf_free(&j->body);
+	json_decref(j->titles);
 	free(j->search);
 	free(j->ids);
 	free(j);
@@ -102,6 +104,7 @@ static void store_failed(struct mf_job *j, int rc)
 struct one_feed {
 	char *name;
 	struct buf *out;            /* its JSON here too, when not NULL */
+	const json_t *titles;
 };
 
 static int one_feed(const struct reader_feed *f, void *ud)
@@ -110,13 +113,14 @@ static int one_feed(const struct reader_feed *f, void *ud)
 	if (!(o->name = strdup(f->name ? f->name : "")))
 		return -ENOMEM;
 	if (o->out)
-		mf_put_feed(o->out, f);
+		mf_put_feed(o->out, f, o->titles);
 	return 0;
 }
 
-static char *feed_name(struct store *s, int64_t id, struct buf *out, int *rc)
+static char *feed_name(struct store *s, int64_t id, struct buf *out, const json_t *titles,
+		       int *rc)
 {
-	struct one_feed o = {NULL, out};
+	struct one_feed o = {NULL, out, titles};
 	*rc = store_reader_feeds_each(s, false, &id, 1, one_feed, &o);
 	if (*rc == 0 && !o.name)
 		*rc = -ENOENT;
@@ -150,6 +154,7 @@ struct page {
 	size_t n, seen, from, count;
 	struct page_feed *f;
 	size_t nf;
+	const json_t *titles;
 };
 
 static void page_free(struct page *p)
@@ -189,7 +194,7 @@ static int collect_feed(const struct reader_feed *f, void *ud)
 	if (!pf)
 		return 0;
 	pf->from = p->feeds.len;
-	mf_put_feed(&p->feeds, f);
+	mf_put_feed(&p->feeds, f, p->titles);
 	pf->to = p->feeds.len;
 	return p->feeds.oom ? -ENOMEM : 0;
 }
@@ -267,7 +272,7 @@ static void entries(struct store *s, struct mf_job *j)
 	struct find_tag ft = {j->category, NULL};
 	int rc = 0;
 	if (j->route == MF_FEED_ENTRIES) {
-		if (!(name = feed_name(s, j->id, NULL, &rc))) {
+		if (!(name = feed_name(s, j->id, NULL, NULL, &rc))) {
 			if (rc == -ENOENT)
 				fail(j, 404, "feed not found");
 			else
@@ -292,7 +297,8 @@ static void entries(struct store *s, struct mf_job *j)
 	/* Only the page is rendered. Counting every match would read them
 	 * all: "total" says how many there are up to the page's end, plus
 	 * one when more follow, so that a client paging by offset goes on. */
-	struct page p = {.from = (size_t)j->offset, .count = (size_t)j->limit};
+	struct page p = {.from = (size_t)j->offset, .count = (size_t)j->limit,
+			 .titles = j->titles};
 	if (!(p.e = calloc((size_t)j->limit + 1, sizeof *p.e)))
 		rc = -ENOMEM;
 	if (rc == 0)
@@ -324,7 +330,7 @@ static int entry(struct store *s, struct mf_job *j, bool *starred)
 {
 	struct item_query q = {.after = j->id - 1, .before = j->id + 1, .since = DATE_NONE,
 			       .limit = 1};
-	struct page p = {.count = 1};
+	struct page p = {.count = 1, .titles = j->titles};
 	int rc = -ENOMEM;
 	if ((p.e = calloc(1, sizeof *p.e)))
 		rc = store_items_each(s, &q, collect_entry, &p, NULL);
@@ -349,6 +355,7 @@ static int entry(struct store *s, struct mf_job *j, bool *starred)
 struct feed_list {
 	struct buf *b;
 	bool any;
+	const json_t *titles;
 };
 
 static int put_feed(const struct reader_feed *f, void *ud)
@@ -357,7 +364,7 @@ static int put_feed(const struct reader_feed *f, void *ud)
 	if (l->any)
 		buf_puts(l->b, ",");
 	l->any = true;
-	mf_put_feed(l->b, f);
+	mf_put_feed(l->b, f, l->titles);
 	return l->b->oom ? -ENOMEM : 0;
 }
 
@@ -406,14 +413,14 @@ static void feeds_route(struct store *s, struct mf_job *j)
 	int rc = 0;
 	switch (j->route) {
 	case MF_FEEDS: {
-		struct feed_list l = {b, false};
+		struct feed_list l = {b, false, j->titles};
 		buf_puts(b, "[");
 		rc = store_reader_feeds_each(s, false, NULL, 0, put_feed, &l);
 		buf_puts(b, "]");
 		break;
 	}
 	case MF_FEED: {
-		char *name = feed_name(s, j->id, b, &rc);
+		char *name = feed_name(s, j->id, b, j->titles, &rc);
 		free(name);
 		if (rc == -ENOENT) {
 			fail(j, 404, "feed not found");
@@ -473,7 +480,7 @@ static void write_route(struct store *s, struct mf_job *j)
 		break;
 	}
 	case MF_FEED_READ: {
-		char *name = feed_name(s, j->id, NULL, &rc);
+		char *name = feed_name(s, j->id, NULL, NULL, &rc);
 		if (name)
 			rc = store_feed_mark_read(s, name, 0, NULL);
 		free(name);
@@ -883,6 +890,7 @@ void reader_mf_request(struct reader_api *r, struct http_conn *c,
 	}
 	j->kind = RCTX_JOB;
 	j->conn = c;
+	j->titles = reader_titles(r->d->conf);
 	j->route = route;
 	j->id = id;
 	const char *err = NULL;

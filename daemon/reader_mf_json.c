@@ -45,7 +45,7 @@ static void put_time(struct buf *b, int64_t t)
 	apifmt_put_date(b, t > 0 ? t : 0);
 }
 
-void mf_put_feed(struct buf *b, const struct reader_feed *f)
+void mf_put_feed(struct buf *b, const struct reader_feed *f, const json_t *titles)
 {
 	buf_puts(b, "{\"id\":");
 	apifmt_put_int(b, f->id);
@@ -54,7 +54,8 @@ void mf_put_feed(struct buf *b, const struct reader_feed *f)
 	buf_puts(b, ",\"site_url\":");
 	put_str(b, f->site_url);
 	buf_puts(b, ",\"title\":");
-	put_str(b, f->title ? f->title : f->name);
+	const char *own = json_string_value(json_object_get(titles, f->name ? f->name : ""));
+	put_str(b, own ? own : f->title ? f->title : f->name);
 	buf_puts(b, ",\"checked_at\":");
 	put_time(b, f->last_fetch);
 	buf_puts(b, ",\"category\":");

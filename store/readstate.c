@@ -67,6 +67,8 @@ static int feed_row(const struct store_row *row, void *ud)
 		.tags = jt,
 		.unread = row->num(row, 8),
 		.read = row->num(row, 9),
+		.newest_usec = row->num(row, 10),
+		.conf_url = row->text(row, 11),
 	};
 	int r = w->fn(&f, w->ud);
 	json_decref(jt);
@@ -86,12 +88,15 @@ int store_reader_feeds_each(struct store *s, bool counts, const int64_t *ids, si
 
 static int feed_json(const struct reader_feed *f, void *ud)
 {
-	json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:O,s:I,s:I}",
+	json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:O,s:I,s:I,s:I}",
 		"id", (json_int_t)f->id, "name", json_string_lossy(f->name),
-		"title", json_string_lossy(f->title), "url", json_string_lossy(f->url),
+		"title", json_string_lossy(f->title),
+		"url", json_string_lossy(f->conf_url ? f->conf_url : f->url),
+		"effective_url", json_string_lossy(f->url),
 		"site_url", json_string_lossy(f->site_url), "last_fetch", (json_int_t)f->last_fetch,
 		"last_error", json_string_lossy(f->last_error), "tags", f->tags,
-		"unread", (json_int_t)f->unread, "read", (json_int_t)f->read);
+		"unread", (json_int_t)f->unread, "read", (json_int_t)f->read,
+		"newest_usec", (json_int_t)f->newest_usec);
 	return o && json_array_append_new(ud, o) == 0 ? 0 : -ENOMEM;
 }
 

@@ -54,18 +54,19 @@
 
 /* The statement of reader_feed_rows, in a backend's SQL: TAGS the feed's
  * tags as a sorted JSON array, SHOWN the condition of a feed not removed,
- * COUNTS its unread and read items (or " 0, 0"), IDS the condition on the
+ * COUNTS its unread and read items and its newest item's timestamp (or
+ * " 0, 0, 0"), then the configured url; IDS the condition on the
  * ids asked for (or ""). */
 #define READER_FEEDS_SQL(tags, shown, counts, ids) \
 	"SELECT f.id, f.name, f.title, coalesce(f.effective_url, f.url), f.site_url," \
-	" f.last_fetch, f.last_error, " tags "," counts " FROM feeds f WHERE " shown ids \
+	" f.last_fetch, f.last_error, " tags "," counts ", f.url FROM feeds f WHERE " shown ids \
 	" ORDER BY f.id"
 /* Its four statements, for a backend's table of statements named P##...:
  * every feed or those of the ids, without or with the counts (in this
  * order; apart, since "ids IS NULL OR ..." would scan every feed). */
 #define READER_FEEDS_STMTS(p, tags, shown, counts, ids) \
-	[p##READER_FEEDS] = READER_FEEDS_SQL(tags, shown, " 0, 0", ""), \
-	[p##READER_FEEDS_IDS] = READER_FEEDS_SQL(tags, shown, " 0, 0", ids), \
+	[p##READER_FEEDS] = READER_FEEDS_SQL(tags, shown, " 0, 0, 0", ""), \
+	[p##READER_FEEDS_IDS] = READER_FEEDS_SQL(tags, shown, " 0, 0, 0", ids), \
 	[p##READER_COUNTS] = READER_FEEDS_SQL(tags, shown, counts, ""), \
 	[p##READER_COUNTS_IDS] = READER_FEEDS_SQL(tags, shown, counts, ids)
 

@@ -151,9 +151,12 @@ int store_items_mark(struct store *s, const int64_t *ids, size_t n, int read, in
 int store_feed_mark_read(struct store *s, const char *feed, int64_t upto, int64_t *n);
 
 /* A feed as a reader shows it (lent to the callback, strings NULL when
- * absent): URL the effective one, LAST_FETCH epoch s (0: never), TAGS a
- * JSON array of its tags, sorted (never NULL), UNREAD and READ its item
- * counts (when asked for; else 0: counting reads every item). */
+ * absent): URL the effective one, CONF_URL the configured one (stable
+ * across redirects), LAST_FETCH epoch s (0: never), TAGS a JSON array of
+ * its tags, sorted (never NULL), UNREAD and READ its item counts and
+ * NEWEST_USEC its newest item's Google Reader timestamp (first_seen in
+ * microseconds plus the id's last six digits; 0: none) (when asked for;
+ * else 0: counting reads every item). */
 struct reader_feed {
 	int64_t id;
 	const char *name, *title, *url, *site_url;
@@ -161,6 +164,8 @@ struct reader_feed {
 	const char *last_error;
 	const json_t *tags;
 	int64_t unread, read;
+	int64_t newest_usec;
+	const char *conf_url;
 };
 typedef int (*reader_feed_fn)(const struct reader_feed *f, void *ud);
 /* FN for each feed a reader shows (not removed from the config), by id:
@@ -168,8 +173,9 @@ typedef int (*reader_feed_fn)(const struct reader_feed *f, void *ud);
  * IDS is NULL. A negative return from FN stops the walk and is returned. */
 int store_reader_feeds_each(struct store *s, bool counts, const int64_t *ids, size_t nids,
 			    reader_feed_fn fn, void *ud);
-/* The same feeds, all of them, as [{"id", "name", "title", "url",
- * "site_url", "last_fetch", "last_error", "tags", "unread", "read"}]. */
+/* The same feeds, all of them, as [{"id", "name", "title", "url" (the
+ * configured one), "effective_url", "site_url", "last_fetch", "last_error",
+ * "tags", "unread", "read", "newest_usec"}]. */
 int store_reader_feeds(struct store *s, bool counts, json_t **out);
 
 /* --- the Google Reader API's tokens (store/readtokens.c) --- */

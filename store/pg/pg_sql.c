@@ -28,7 +28,9 @@
 	" tag) FROM feed_tags WHERE feed = f.id), '[]')::text"
 #define READER_IDS " AND f.id = ANY ($1::bigint[])"
 #define READER_COUNTS "(SELECT count(*) FROM items WHERE feed = f.id AND NOT read" \
-	" AND NOT skipped), (SELECT count(*) FROM items WHERE feed = f.id AND read AND NOT skipped)"
+	" AND NOT skipped), (SELECT count(*) FROM items WHERE feed = f.id AND read AND NOT skipped)," \
+	" coalesce((SELECT first_seen * 1000000 + id % 1000000 FROM items" \
+	" WHERE feed = f.id AND NOT skipped ORDER BY id DESC LIMIT 1), 0)"
 
 /* Parameters as $1 in the statements of store/sql_common.h. */
 #define SQL_MARK "$"

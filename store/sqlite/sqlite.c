@@ -28,7 +28,8 @@
 #define READER_IDS " AND f.id IN (SELECT value FROM json_each(?1))"
 #define READER_COUNTS "(SELECT count(*) FROM items WHERE feed = f.id AND read = 0" \
 	" AND skipped = 0), (SELECT count(*) FROM items WHERE feed = f.id AND read = 1" \
-	" AND skipped = 0)"
+	" AND skipped = 0), coalesce((SELECT first_seen * 1000000 + id % 1000000 FROM items" \
+	" WHERE feed = f.id AND skipped = 0 ORDER BY id DESC LIMIT 1), 0)"
 
 /* Parameters as ?1 in the statements of store/sql_common.h. */
 #define SQL_MARK "?"

@@ -460,6 +460,61 @@ class Reads(GReaderBase):
         st, _, _ = self.gr.write("/reader/api/0/mark-all-as-read", ("s", READING))
         self.assertEqual(counts()[READING], 0)
 
+    def test_unread_count_has_newest_item_timestamp_per_stream(self):
+        # FreshRSS's newestItemTimestampUsec: apps sync a stream only when it moved.
+        j = self.gr.json("/reader/api/0/unread-count")
+        got = {u["id"]: u["newestItemTimestampUsec"] for u in j["unreadcounts"]}
+        for v in got.values():
+            self.assertIsInstance(v, str)
+        newest = {}
+        for url in (self.a_url, self.b_url):
+            newest[url] = max(int(i["timestampUsec"])
+                              for i in self.contents("feed/" + url)["items"])
+            self.assertEqual(int(got["feed/" + url]), newest[url])
+        self.assertEqual(int(got["user/-/label/tech"]), newest[self.b_url])
+        self.assertEqual(int(got["user/-/label/news"]), max(newest.values()))
+        self.assertEqual(int(got[READING]), max(newest.values()))
+        # Reading does not move it; it is the newest item, not the newest unread.
+        self.mark(self.ids("feed/" + self.a_url))
+        j = self.gr.json("/reader/api/0/unread-count")
+        after = {u["id"]: u["newestItemTimestampUsec"] for u in j["unreadcounts"]}
+        self.assertEqual(after, got)
+
+    def test_feed_stream_id_is_the_configured_url_after_a_301(self):
+        # A 301 changes the URL feedd fetches, not the stream apps hold.
+        self.srv.set_feed("moved", items=items_of("moved", 2), title="Moved Feed")
+        url = self.srv.url("/redirect/301?to=/feed/moved")
+        st, _, body = self.gr.write("/reader/api/0/subscription/quickadd", ("quickadd", url))
+        self.assertEqual(st, 200, body)
+        j = json.loads(body)
+        sid, name = j["streamId"], j["streamName"]
+        self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)
+        self.assertTrue(wait_until(
+            lambda: self.d.get("/v1/feeds/" + name).json().get("items") == 2))
+        eff = self.d.get("/v1/feeds/" + name).json()["effective_url"]
+        self.assertEqual(eff, self.srv.url("/feed/moved"))
+        subs = {s["id"] for s in
+                self.gr.json("/reader/api/0/subscription/list")["subscriptions"]}
+        self.assertIn(sid, subs)
+        self.assertNotIn("feed/" + eff, subs)
+        counts = {u["id"] for u in self.gr.json("/reader/api/0/unread-count")["unreadcounts"]}
+        self.assertIn(sid, counts)
+        items = self.contents(sid)["items"]
+        self.assertEqual(len(items), 2)
+        self.assertEqual({i["origin"]["streamId"] for i in items}, {sid})
+        # Either URL names the stream.
+        self.assertEqual(sorted(self.ids("feed/" + eff)), sorted(self.ids(sid)))
+        self.assertEqual(len(self.ids("feed/" + eff)), 2)
+        st, _, _ = self.gr.write("/reader/api/0/mark-all-as-read", ("s", "feed/" + eff))
+        self.assertEqual(st, 200)
+        self.assertEqual(self.ids(sid, ("xt", READ)), [])
+        # And so it does for subscription/edit.
+        st, _, body = self.gr.write("/reader/api/0/subscription/edit", ("ac", "edit"),
+                                    ("s", "feed/" + eff), ("t", "Moved Here"))
+        self.assertEqual((st, body), (200, b"OK"))
+        self.assertEqual({s["id"]: s["title"] for s in self.gr.json(
+            "/reader/api/0/subscription/list")["subscriptions"]}[sid], "Moved Here")
+
     def test_atom_stream_states_as_categories(self):
         alpha = sorted(i["id"] for i in self.store_items("&feed=alpha"))
         self.mark([alpha[-1]])
@@ -584,6 +639,70 @@ class Subscriptions(GReaderBase):
                                     ("s", "feed/" + self.b_url))
         self.assertEqual(st, 400)
 
+    def mf_feeds(self):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        c.request("GET", "/v1/feeds", headers={
+            "Authorization": "Basic " + base64.b64encode(b"alice:s3cret").decode()})
+        mf = json.loads(c.getresponse().read())
+        c.close()
+        return {f["feed_url"]: f for f in mf}
+
+    def edit(self, *params):
+        return self.gr.write("/reader/api/0/subscription/edit", ("ac", "edit"), *params)
+
+    def test_edit_sets_a_title_and_labels_through_the_editor(self):
+        with open(self.d.config) as f:
+            before = f.read()
+        self.assertEqual(self.contents("feed/" + self.a_url)["items"][0]["origin"]["title"],
+                         "Alpha Feed")
+        st, _, body = self.edit(("s", "feed/" + self.a_url), ("t", "My Alpha"),
+                                ("a", "user/-/label/Fun"), ("r", "user/-/label/news"))
+        self.assertEqual((st, body), (200, b"OK"))
+        with open(self.d.config) as f:
+            after = f.read()
+        # Only alpha's section changed, and only its title and tags.
+        old_sec = "[feed alpha]\nurl = %s\ntags = news\n" % self.a_url
+        new_sec = "[feed alpha]\ntitle = My Alpha\ntags = fun\nurl = %s\n" % self.a_url
+        self.assertIn(new_sec, after)
+        self.assertEqual(after.replace(new_sec, old_sec), before)
+        self.assertEqual(self.d.post("/v1/reload").status, 200)   # still parses
+        # After the reload: the lists, the items' origin and Miniflux show it.
+        sub = self.subs()["feed/" + self.a_url]
+        self.assertEqual(sub["title"], "My Alpha")
+        self.assertEqual(sub["categories"], [{"id": "user/-/label/fun", "label": "fun"}])
+        self.assertEqual(self.subs()["feed/" + self.b_url]["title"], "Beta Feed")
+        tags = {t["id"] for t in self.gr.json("/reader/api/0/tag/list")["tags"]}
+        self.assertTrue({"user/-/label/fun", "user/-/label/news"} <= tags)
+        self.assertEqual(len(self.ids("user/-/label/fun")), 5)
+        self.assertEqual(self.contents("feed/" + self.a_url)["items"][0]["origin"]["title"],
+                         "My Alpha")
+        self.assertEqual(self.mf_feeds()[self.a_url]["title"], "My Alpha")
+        # An empty t= gives the publisher's title back; labels alone stay.
+        st, _, body = self.edit(("s", "feed/" + self.a_url), ("t", ""))
+        self.assertEqual((st, body), (200, b"OK"))
+        self.assertEqual(self.subs()["feed/" + self.a_url]["title"], "Alpha Feed")
+        self.assertEqual(self.mf_feeds()[self.a_url]["title"], "Alpha Feed")
+        with open(self.d.config) as f:
+            self.assertIn("[feed alpha]\ntags = fun\nurl = ", f.read())
+
+    def test_edit_refuses_a_hostile_title_or_label_naming_it(self):
+        with open(self.d.config) as f:
+            before = f.read()
+        for params, field in (((("t", "x\n[feed evil]\nexec = /bin/sh"),), b"refused: title"),
+                              ((("t", "News # and more"),), b"refused: title"),
+                              ((("t", "a\u2028b"),), b"refused: title"),
+                              ((("a", "user/-/label/a,b"),), b"refused: tag"),
+                              ((("a", "user/-/label/x;y"),), b"refused: tag"),
+                              ((("a", "user/-/state/com.google/starred"),), b"a: expected")):
+            st, _, body = self.edit(("s", "feed/" + self.a_url), *params)
+            self.assertEqual(st, 400, (params, body))
+            self.assertIn(field, body)
+        st, _, body = self.edit(("s", "feed/http://example.org/none"), ("t", "X"))
+        self.assertEqual(st, 400)
+        with open(self.d.config) as f:
+            self.assertEqual(f.read(), before)
+        self.assertEqual(self.subs()["feed/" + self.a_url]["title"], "Alpha Feed")
+
     def test_enclosures_in_json_and_atom(self):
         rss = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Pod</title>'
                '<link>http://example.org/pod</link><item><guid>ep1</guid><title>Episode 1'
@@ -630,7 +749,7 @@ class Subscriptions(GReaderBase):
                                         ("quickadd", bad))
             self.assertEqual(st, 400, bad)
             self.assertIn(b"refused: url", body)
-        st, _, body = self.gr.write("/reader/api/0/subscription/edit", ("ac", "edit"),
+        st, _, body = self.gr.write("/reader/api/0/subscription/edit", ("ac", "rename"),
                                     ("s", "feed/" + self.a_url), ("t", "New"))
         self.assertEqual(st, 400)
         st, _, _ = self.gr.write("/reader/api/0/subscription/quickadd",

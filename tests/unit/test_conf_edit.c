@@ -628,6 +628,108 @@ static void test_rename(void **state)
 	conf_edit_free(ed);
 }
 
+/* conf_edit_set: a feed's tags and title, its other lines as they were. */
+static void test_set_tags_and_title(void **state)
+{
+	(void)state;
+	static const char old[] = "[defaults]\ninterval = 1h\n\n# the blog\n[feed b] ; x\n"
+				  "url = http://b.org/\ntags = old, keep\nexec = /bin/true\n\n"
+				  "[feed c]\nurl = http://c.org/\ntags = c\n";
+	struct conf_edit_error e;
+	struct conf_edit *ed = conf_edit_begin("m.conf", old, strlen(old), &e);
+	assert_non_null(ed);
+	const char *tags[] = {"keep", " New ", NULL};
+	assert_int_equal(conf_edit_set(ed, "nope", tags, NULL, &e), -ENOENT);
+	assert_int_equal(conf_edit_set(ed, "b", tags, "My Blog", &e), 0);
+	assert_int_equal(conf_edit_set(ed, "c", NULL, "C", &e), -EINVAL);   /* one a time */
+	assert_int_equal(conf_edit_rename(ed, "c", "d", &e), -EINVAL);
+	char *text = conf_edit_finish(ed, NULL, &e);
+	assert_non_null(text);
+	assert_string_equal(text, "[defaults]\ninterval = 1h\n\n# the blog\n[feed b] ; x\n"
+			    "title = My Blog\ntags = keep, new\nurl = http://b.org/\n"
+			    "exec = /bin/true\n\n[feed c]\nurl = http://c.org/\ntags = c\n");
+	struct config *c = parse_ok(text);
+	assert_string_equal(c->feeds[0].title, "My Blog");
+	assert_string_equal(c->feeds[0].tags[1], "new");
+	assert_null(c->feeds[1].title);
+	config_free(c);
+	conf_edit_free(ed);
+
+	/* The title taken out again; no tags at all: the key goes. */
+	ed = conf_edit_begin("m.conf", text, strlen(text), &e);
+	assert_non_null(ed);
+	const char *none[] = {NULL};
+	assert_int_equal(conf_edit_set(ed, "b", none, "", &e), 0);
+	char *t2 = conf_edit_finish(ed, NULL, &e);
+	assert_non_null(t2);
+	assert_string_equal(t2, "[defaults]\ninterval = 1h\n\n# the blog\n"
+			    "[feed b] ; x\nurl = http://b.org/\nexec = /bin/true\n\n"
+			    "[feed c]\nurl = http://c.org/\ntags = c\n");
+	free(t2);
+	free(text);
+	conf_edit_free(ed);
+
+	/* No tags under [defaults] tags: an empty tags key keeps them off. */
+	static const char def[] = "[defaults]\ntags = all\n[feed b]\nurl = http://b.org/\n";
+	ed = conf_edit_begin("m.conf", def, strlen(def), &e);
+	assert_int_equal(conf_edit_set(ed, "b", none, NULL, &e), 0);
+	text = conf_edit_finish(ed, NULL, &e);
+	assert_non_null(text);
+	assert_string_equal(text, "[defaults]\ntags = all\n[feed b]\ntags =\nurl = http://b.org/\n");
+	free(text);
+	conf_edit_free(ed);
+}
+
+/* What a tags or title line cannot carry is refused, naming the field. */
+static void test_set_refused(void **state)
+{
+	(void)state;
+	static const char old[] = "[feed b]\nurl = http://b.org/\n";
+	static const struct { const char *title, *tag; enum conf_field f; } bad[] = {
+		{"a\nexec = /bin/evil", NULL, CONF_FIELD_TITLE},
+		{"a\rb", NULL, CONF_FIELD_TITLE},
+		{"tab\there", NULL, CONF_FIELD_TITLE},
+		{"News # more", NULL, CONF_FIELD_TITLE},
+		{"News ; more", NULL, CONF_FIELD_TITLE},
+		{";starts", NULL, CONF_FIELD_TITLE},
+		{"#starts", NULL, CONF_FIELD_TITLE},
+		{" lead", NULL, CONF_FIELD_TITLE},
+		{"line\xe2\x80\xa8sep", NULL, CONF_FIELD_TITLE},
+		{"bad \xff utf8", NULL, CONF_FIELD_TITLE},
+		{NULL, "a,b", CONF_FIELD_TAG},
+		{NULL, "x\nexec = /bin/evil", CONF_FIELD_TAG},
+		{NULL, "a;b", CONF_FIELD_TAG},
+		{NULL, "a/b", CONF_FIELD_TAG},
+		{NULL, "", CONF_FIELD_TAG},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct conf_edit_error e;
+		struct conf_edit *ed = conf_edit_begin("m.conf", old, strlen(old), &e);
+		assert_non_null(ed);
+		const char *tags[] = {bad[i].tag, NULL};
+		assert_int_equal(conf_edit_set(ed, "b", bad[i].tag ? tags : NULL, bad[i].title, &e),
+				 -EINVAL);
+		assert_int_equal(e.field, bad[i].f);
+		/* Nothing was changed: the edit still finishes to the old text. */
+		char *text = conf_edit_finish(ed, NULL, &e);
+		assert_non_null(text);
+		assert_string_equal(text, old);
+		free(text);
+		conf_edit_free(ed);
+	}
+	/* C# is a title; "C #" is not. */
+	struct conf_edit_error e;
+	struct conf_edit *ed = conf_edit_begin("m.conf", old, strlen(old), &e);
+	assert_int_equal(conf_edit_set(ed, "b", NULL, "C# Weekly", &e), 0);
+	char *text = conf_edit_finish(ed, NULL, &e);
+	assert_non_null(text);
+	struct config *c = parse_ok(text);
+	assert_string_equal(c->feeds[0].title, "C# Weekly");
+	config_free(c);
+	free(text);
+	conf_edit_free(ed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -645,6 +747,8 @@ int main(void)
 		cmocka_unit_test(test_edit_among_dropins),
 		cmocka_unit_test(test_remove_section),
 		cmocka_unit_test(test_rename),
+		cmocka_unit_test(test_set_tags_and_title),
+		cmocka_unit_test(test_set_refused),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_write_atomic_and_read),
 	};
