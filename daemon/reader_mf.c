@@ -25,48 +25,8 @@
 #include "daemon/feedd.h"
 #include "daemon/reader_content.h"
 #include "daemon/reader_int.h"
+#include "daemon/reader_mf_int.h"
 #include "daemon/storeq.h"
-
-#define MF_MAX_ENTRIES 1000     /* entries one listing looks at */
-#define MF_DEFAULT_LIMIT 100
-#define MF_MAX_SEARCH 1024     /* bytes of a search */
-
-enum mf_route {
-	MF_CATEGORIES, MF_FEEDS, MF_FEED, MF_COUNTERS, MF_FEED_ENTRIES, MF_ENTRIES, MF_ENTRY,
-	MF_MARK, MF_BOOKMARK, MF_FEED_READ,
-};
-
-/* One request with store work: the connection's context until answered.
- * Only the loop touches it, but for the parameters and the answer while
- * a worker or the store thread runs it. */
-struct mf_job {
-	enum reader_ctx_kind kind;  /* RCTX_JOB */
-	struct reader_api *r;
-	struct storeq_job sq;       /* its link on the store thread's queue */
-	struct http_conn *conn;     /* NULL once the client is gone */
-	enum mf_route route;
-	int64_t id;                 /* the path's feed or entry id */
-	/* entries */
-	int status;                 /* ITEMQ_* */
-	bool starred, desc, by_date;
-	int64_t after, before, category;
-	int limit, offset;
-	char *search;               /* heap, or NULL */
-	/* marks */
-	int64_t *ids;
-	size_t nids;
-	bool read;
-	/* where it runs */
-	uv_work_t work;
-	struct reader_slot *slot;   /* while on a worker */
-	bool queued;
-	struct mf_job *prev, *next; /* in r->pending */
-	/* the answer, rendered off the loop */
-	int code;                   /* HTTP status */
-	struct buf body;            /* the JSON of a 200 */
-	const char *error;          /* the error_message of an error */
-	json_t *titles;             /* feeds.conf's titles (reader_titles), or NULL */
-};
 
 static bool route_writes(enum mf_route rt)
 {
@@ -683,129 +643,6 @@ void reader_mf_close(struct reader_api *r)
 
 /* --- requests (on the loop) --- */
 
-/* Strict decimal in [MIN, MAX]. */
-static bool num(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-	if (!s || !*s || strlen(s) > 18)
-		return false;
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (*end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-/* The query's parameters of the entries listings; an error message, or NULL. */
-static const char *entries_params(struct mf_job *j, const char *query)
-{
-	j->limit = MF_DEFAULT_LIMIT;
-	j->desc = false;
-	char *copy = strdup(query ? query : "");
-	if (!copy)
-		return "out of memory";
-	const char *err = NULL;
-	char *save = NULL;
-	for (char *kv = strtok_r(copy, "&", &save); kv && !err; kv = strtok_r(NULL, "&", &save)) {
-		char *eq = strchr(kv, '=');
-		char *k = apireq_decode(kv, eq ? (size_t)(eq - kv) : strlen(kv), true);
-		char *v = eq ? apireq_decode(eq + 1, strlen(eq + 1), true) : strdup("");
-		int64_t n;
-		if (!k || !v)
-			err = "malformed query";
-		else if (!strcmp(k, "status")) {
-			if (!strcmp(v, "unread"))
-				j->status = ITEMQ_UNREAD;
-			else if (!strcmp(v, "read"))
-				j->status = ITEMQ_READ;
-			else if (strcmp(v, "removed") == 0)
-				j->status = ITEMQ_ANY, j->limit = 0;   /* feedd removes nothing */
-			else
-				err = "status: expected read or unread";
-		} else if (!strcmp(k, "starred")) {
-			if (!strcmp(v, "true") || !strcmp(v, "1"))
-				j->starred = true;
-			else if (strcmp(v, "false") && strcmp(v, "0"))
-				err = "starred: expected true or false";
-		} else if (!strcmp(k, "limit")) {
-			if (!num(v, 0, MF_MAX_ENTRIES, &n))
-				err = "limit: expected 0 to 1000";
-			else
-				j->limit = n ? (int)n : MF_DEFAULT_LIMIT;
-		} else if (!strcmp(k, "offset")) {
-			if (!num(v, 0, MF_MAX_ENTRIES, &n))
-				err = "offset: expected 0 to 1000";
-			else
-				j->offset = (int)n;
-		} else if (!strcmp(k, "order")) {
-			/* published_at: the item's date (published, else
-			 * updated, else first seen), then id. */
-			if (!strcmp(v, "published_at"))
-				j->by_date = true;
-			else if (!strcmp(v, "id") || !strcmp(v, "created_at"))
-				j->by_date = false;
-			else
-				err = "order: expected id or published_at";
-		} else if (!strcmp(k, "search")) {
-			/* The store's full-text query (as the socket API's q=). */
-			free(j->search);
-			j->search = NULL;
-			if (strlen(v) > MF_MAX_SEARCH)
-				err = "search: too long";
-			else if (v[strspn(v, " \t\r\n")] && !(j->search = strdup(v)))
-				err = "out of memory";
-		} else if (!strcmp(k, "direction")) {
-			if (!strcmp(v, "desc"))
-				j->desc = true;
-			else if (strcmp(v, "asc"))
-				err = "direction: expected asc or desc";
-		} else if (!strcmp(k, "after_entry_id")) {
-			if (!num(v, 0, INT64_MAX / 2, &j->after))
-				err = "after_entry_id: expected an entry id";
-		} else if (!strcmp(k, "before_entry_id")) {
-			if (!num(v, 1, INT64_MAX / 2, &j->before))
-				err = "before_entry_id: expected an entry id";
-		} else if (!strcmp(k, "category_id")) {
-			if (!num(v, 1, INT64_MAX / 2, &j->category))
-				err = "category_id: expected a category id";
-		}
-		/* Other parameters (after, before ...) are not filtered on. */
-		free(k);
-		free(v);
-	}
-	free(copy);
-	if (!err && j->before && j->before <= j->after + 1)
-		j->limit = 0;
-	return err;
-}
-
-/* {"entry_ids": [ID, ...], "status": "read"|"unread"}. */
-static const char *mark_body(struct mf_job *j, const struct http_request *hr)
-{
-	json_error_t jerr;
-	json_t *b = json_loadb(hr->body ? hr->body : "", hr->body_len, 0, &jerr);
-	json_t *ids = json_object_get(b, "entry_ids");
-	const char *st = json_string_value(json_object_get(b, "status"));
-	size_t n = json_array_size(ids);
-	const char *err = NULL;
-	if (!json_is_object(b) || !json_is_array(ids) || n < 1 || n > STORE_MARK_MAX || !st ||
-	    (strcmp(st, "read") && strcmp(st, "unread")))
-		err = "the body must be {\"entry_ids\": [ID, ...], \"status\": \"read\"|\"unread\"}";
-	if (!err && !(j->ids = calloc(n, sizeof *j->ids)))
-		err = "out of memory";
-	for (size_t i = 0; !err && i < n; i++) {
-		json_t *v = json_array_get(ids, i);
-		if (!json_is_integer(v) || json_integer_value(v) < 1)
-			err = "entry_ids: integers >= 1";
-		else
-			j->ids[j->nids++] = json_integer_value(v);
-	}
-	if (!err)
-		j->read = !strcmp(st, "read");
-	json_decref(b);
-	return err;
-}
-
 static void me(struct http_conn *c, const char *user)
 {
 	api_send_json(c, 200, NULL, json_pack("{s:i,s:s,s:b,s:s,s:s,s:s,s:s,s:n}",
@@ -844,7 +681,7 @@ void reader_mf_request(struct reader_api *r, struct http_conn *c,
 	int n = split(target, plen, buf, sizeof buf, seg);
 	bool get = !strcmp(hr->method_name, "GET"), put = !strcmp(hr->method_name, "PUT");
 	int64_t id = 0;
-	bool has_id = n >= 2 && num(seg[1], 1, INT64_MAX / 2, &id);
+	bool has_id = n >= 2 && mf_num(seg[1], 1, INT64_MAX / 2, &id);
 	enum mf_route route;
 	const char *allow = "GET";
 	if (n == 1 && !strcmp(seg[0], "me")) {
@@ -895,9 +732,9 @@ void reader_mf_request(struct reader_api *r, struct http_conn *c,
 	j->id = id;
 	const char *err = NULL;
 	if (route == MF_ENTRIES || route == MF_FEED_ENTRIES)
-		err = entries_params(j, query);
+		err = mf_entries_params(j, query);
 	else if (route == MF_MARK)
-		err = mark_body(j, hr);
+		err = mf_mark_body(j, hr->body, hr->body_len);
 	if (err) {
 		reader_send_error(c, 400, err, NULL);
 		job_free(j);
