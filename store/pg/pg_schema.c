@@ -192,4 +192,4 @@ static const char pg_migration_2[] =
 #define SQL_USER "\"user\""
 
 const char *const pg_migrations[] = {pg_migration_1, pg_migration_2, SQL_MIGRATIONS_SHARED, NULL};
-const int pg_schema_version = 8;
+const int pg_schema_version = 9;

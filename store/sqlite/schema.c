@@ -176,4 +176,4 @@ static const char migration_4[] =
 
 const char *const schema_migrations[] = {migration_1, migration_2, migration_3, migration_4,
 					 SQL_MIGRATIONS_SHARED, NULL};
-const int schema_version = 10;
+const int schema_version = 11;
