@@ -1,19 +1,28 @@
 /* bench_reader.c — a load client for the reader API (bench/reader.sh):
  * CLIENTS keep-alive TCP connections, each a thread sending one request
  * after the other with HTTP Basic credentials and reading each answer
- * whole (Content-Length), for SECONDS; prints requests per second, the
+ * whole (Content-Length, or to the last chunk of a chunked one), for
+ * SECONDS; prints requests per second, the
  * p50/p99/max latency over every request, the errors, and, given the
  * daemon's PID, its CPU time (user+sys, /proc/PID/stat) per request —
  * the fairer figure on a shared machine.
  *
- * Usage: bench_reader HOST:PORT USER:PASSWORD CLIENTS SECONDS TARGET [PID]
+ * Usage: bench_reader HOST:PORT CREDENTIALS CLIENTS SECONDS TARGET [PID]
+ *   CREDENTIALS is USER:PASSWORD (HTTP Basic, the Miniflux API) or
+ *   auth=TOKEN ("Authorization: GoogleLogin auth=TOKEN", the Google
+ *   Reader API's token from /accounts/ClientLogin).
  *   TARGET is the request's path and query, e.g.
- *   "/v1/entries?status=unread&limit=100". */
+ *   "/v1/entries?status=unread&limit=100". A "{k}" in it is replaced,
+ *   request by request, by K0 + (n mod KMOD) * KSTEP, n counting the
+ *   requests of all clients (environment BENCH_K0, BENCH_KMOD,
+ *   BENCH_KSTEP; 0, 1, 100): a window that moves over the store, so that
+ *   no answer is served twice in a row (a cache's cold figure). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +35,9 @@
 
 static struct sockaddr_in addr;
 static char request[1024];
+static char *req_head, *req_tail;          /* around "{k}", when present */
+static long long k0, kmod = 1, kstep = 100;
+static unsigned long long k_next;          /* atomic */
 static double stop_at;
 
 static double mono_s(void)
@@ -51,8 +63,17 @@ static int dial(void)
  * -1 when the connection fails. BUF grows to fit. */
 static int exchange(int fd, char **buf, size_t *cap)
 {
-	size_t len = strlen(request), have = 0, need = 0;
-	if (send(fd, request, len, MSG_NOSIGNAL) != (ssize_t)len)
+	char moved[1100];
+	const char *req = request;
+	if (req_head) {
+		unsigned long long n = __atomic_fetch_add(&k_next, 1, __ATOMIC_RELAXED);
+		snprintf(moved, sizeof moved, "%s%lld%s", req_head,
+			 k0 + (long long)(n % (unsigned long long)kmod) * kstep, req_tail);
+		req = moved;
+	}
+	size_t len = strlen(req), have = 0, need = 0;
+	bool chunked = false;
+	if (send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len)
 		return -1;
 	for (;;) {
 		if (*cap - have < 16384) {
@@ -71,6 +92,14 @@ static int exchange(int fd, char **buf, size_t *cap)
 				continue;
 			const char *cl = strcasestr(*buf, "\r\nContent-Length:");
 			need = (size_t)(end - *buf) + 4 + (cl ? strtoul(cl + 17, NULL, 10) : 0);
+			/* A long answer comes chunked: read to its last chunk. */
+			chunked = !cl && strcasestr(*buf, "\r\nTransfer-Encoding: chunked");
+		}
+		if (chunked) {
+			if (have >= need + 5 && !memcmp(*buf + have - 5, "0\r\n\r\n", 5) &&
+			    (have == need + 5 || (*buf)[have - 6] == '\n'))
+				return atoi(*buf + 9);
+			continue;
 		}
 		if (have >= need)
 			return atoi(*buf + 9);
@@ -161,7 +190,7 @@ static void base64(const char *in, char *out)
 int main(int argc, char **argv)
 {
 	if (argc < 6) {
-		fprintf(stderr, "usage: bench_reader HOST:PORT USER:PASSWORD CLIENTS SECONDS "
+		fprintf(stderr, "usage: bench_reader HOST:PORT USER:PASSWORD|auth=TOKEN CLIENTS SECONDS "
 			"TARGET [PID]\n");
 		return 2;
 	}
@@ -176,16 +205,32 @@ int main(int argc, char **argv)
 	if (inet_pton(AF_INET, host, &addr.sin_addr) != 1)
 		return fprintf(stderr, "bench_reader: %s: not an IPv4 address\n", host), 2;
 	char cred[512];
-	if (strlen(argv[2]) > 300)
-		return fprintf(stderr, "bench_reader: credentials too long\n"), 2;
+	if (strlen(argv[2]) > 300 || strlen(argv[5]) > 700)
+		return fprintf(stderr, "bench_reader: credentials or target too long\n"), 2;
 	base64(argv[2], cred);
 	int nclients = atoi(argv[3]);
 	if (nclients < 1 || nclients > MAX_CLIENTS)
 		return fprintf(stderr, "bench_reader: 1 to %d clients\n", MAX_CLIENTS), 2;
 	double seconds = atof(argv[4]);
 	long pid = argc > 6 ? atol(argv[6]) : 0;
-	snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: %s\r\n"
-		 "Authorization: Basic %s\r\n\r\n", argv[5], argv[1], cred);
+	if (strncmp(argv[2], "auth=", 5) == 0)
+		snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: %s\r\n"
+			 "Authorization: GoogleLogin %s\r\n\r\n", argv[5], argv[1], argv[2]);
+	else
+		snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: %s\r\n"
+			 "Authorization: Basic %s\r\n\r\n", argv[5], argv[1], cred);
+	char *kp = strstr(request, "{k}");
+	if (kp) {
+		*kp = 0;
+		req_head = request;
+		req_tail = kp + 3;
+		if (getenv("BENCH_K0"))
+			k0 = atoll(getenv("BENCH_K0"));
+		if (getenv("BENCH_KMOD") && atoll(getenv("BENCH_KMOD")) > 0)
+			kmod = atoll(getenv("BENCH_KMOD"));
+		if (getenv("BENCH_KSTEP"))
+			kstep = atoll(getenv("BENCH_KSTEP"));
+	}
 
 	static struct client cl[MAX_CLIENTS];
 	double cpu0 = pid ? proc_cpu_s(pid) : 0, t0 = mono_s();

@@ -10,6 +10,21 @@
 #        TARGET (the request, "/v1/entries?status=unread&limit=100"),
 #        UNREAD=N marks every item read but the newest N (both copies),
 #        the store of a person who keeps up (default: none read),
+#        HTML=N gives the first N items by id, the last N, and the first
+#        N unread of UNREAD a realistic HTML body (~5 KB, a WordPress
+#        post: figures, srcset, links, a script and styles the sanitiser
+#        removes) in place of the generator's 295-byte plain summary,
+#        COLD=1 (with HTML) moves the Miniflux target's window over those
+#        N items request by request (after_entry_id, bench_reader's
+#        "{k}") so that no answer repeats: the figure with every content
+#        cache missing,
+#        GREADER=1 measures the Google Reader target instead (TARGET
+#        default /reader/api/0/stream/contents/user/-/state/com.google/
+#        reading-list?xt=user/-/state/com.google/read&n=100, a GoogleLogin
+#        token from /accounts/ClientLogin per daemon; BASE_REV must serve
+#        it),
+#        NEW_FEEDD=, BENCH_READER= binaries built before (this tree's
+#        are not built then: the sources may change during a long run),
 #        KEEP=1 keeps the work folder, WORK=DIR reuses one kept (its
 #        built base and store).
 #
@@ -31,7 +46,14 @@ PER_FEED=${PER_FEED:-100}
 CLIENTS=${CLIENTS:-16}
 SECONDS_=${SECONDS:-5}
 ROUNDS=${ROUNDS:-3}
-TARGET=${TARGET:-/v1/entries?status=unread&limit=100}
+GREADER=${GREADER:-}
+HTML=${HTML:-}
+COLD=${COLD:-}
+if [ -n "$GREADER" ]; then
+	TARGET=${TARGET:-/reader/api/0/stream/contents/user/-/state/com.google/reading-list?xt=user/-/state/com.google/read&n=100}
+else
+	TARGET=${TARGET:-/v1/entries?status=unread&limit=100}
+fi
 JOBS=${JOBS:-2}
 
 UNREAD=${UNREAD:-}
@@ -57,16 +79,18 @@ build() {  # build dir, source dir, targets...
 }
 
 echo "== building this tree ($(git rev-parse --short HEAD)) and $BASE ($(git rev-parse --short "$BASE"))"
-build "$src/build/bench" "$src" feedd bench_reader
+if [ -z "${NEW_FEEDD:-}" ]; then
+	build "$src/build/bench" "$src" feedd bench_reader
+fi
 if [ ! -x "$work/base-build/feedd" ]; then
 	rm -rf "$work/base-src"
 	mkdir -p "$work/base-src"
 	git archive "$BASE" | tar -x -C "$work/base-src"
 	build "$work/base-build" "$work/base-src" feedd bench_store
 fi
-NEW=$src/build/bench/feedd
+NEW=${NEW_FEEDD:-$src/build/bench/feedd}
 OLD=$work/base-build/feedd
-LOAD=$src/build/bench/bench/bench_reader
+LOAD=${BENCH_READER:-$src/build/bench/bench/bench_reader}
 
 echo "== the store: $FEEDS feeds x $PER_FEED items (base's bench_store)"
 if [ ! -s "$work/store/bench.db" ]; then
@@ -93,6 +117,9 @@ start() {  # name, binary: starts feedd on its copy of the store
 		db.commit()
 		EOF
 	fi
+	if [ -n "$HTML" ]; then
+		python3 "$src/bench/wp_post.py" "$d/bench.db" "$HTML" "${UNREAD:-0}"
+	fi
 	p=$(port)
 	echo "$p" > "$d/port"
 	{
@@ -117,14 +144,42 @@ start() {  # name, binary: starts feedd on its copy of the store
 start base "$OLD"
 start new "$NEW"
 
+cred() {  # name: bench_reader's credentials for that daemon
+	if [ -n "$GREADER" ]; then
+		[ -s "$work/$1/token" ] ||
+			curl -sf -d Email=bench -d "Passwd=pw-$$" \
+				"http://127.0.0.1:$(cat "$work/$1/port")/accounts/ClientLogin" |
+				sed -n 's/^Auth=/auth=/p' > "$work/$1/token"
+		cat "$work/$1/token"
+	else
+		echo "bench:pw-$$"
+	fi
+}
+if [ -n "$COLD" ]; then
+	[ -n "$HTML" ] && [ -z "$GREADER" ] || { echo "reader.sh: COLD=1 needs HTML=N, Miniflux" >&2; exit 2; }
+	top=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT max(id) FROM items").fetchone()[0])' "$work/new/bench.db")
+	BENCH_K0=$(( ${UNREAD:+$top - $UNREAD + }0 ))
+	BENCH_KMOD=$(( HTML / 100 ))
+	BENCH_KSTEP=100
+	export BENCH_K0 BENCH_KMOD BENCH_KSTEP
+	TARGET="$TARGET&after_entry_id={k}"
+fi
+
 load() {  # name, clients, seconds
 	d="$work/$1"
-	"$LOAD" "127.0.0.1:$(cat "$d/port")" "bench:pw-$$" "$2" "$3" "$TARGET" "$(cat "$d/pid")"
+	"$LOAD" "127.0.0.1:$(cat "$d/port")" "$(cred "$1")" "$2" "$3" "$TARGET" "$(cat "$d/pid")"
 }
 
-n=$(curl -sf -u "bench:pw-$$" "http://127.0.0.1:$(cat "$work/new/port")$TARGET" |
-	python3 -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))')
-echo "== $TARGET: $n entries an answer${UNREAD:+ (all read but the newest $UNREAD)}; $CLIENTS clients, $ROUNDS rounds of $SECONDS_ s, alternating"
+probe=$(echo "$TARGET" | sed 's/{k}/'"${BENCH_K0:-0}"'/')
+if [ -n "$GREADER" ]; then
+	n=$(curl -sf -H "Authorization: GoogleLogin $(cred new)" \
+		"http://127.0.0.1:$(cat "$work/new/port")$probe&output=json" |
+		python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')
+else
+	n=$(curl -sf -u "bench:pw-$$" "http://127.0.0.1:$(cat "$work/new/port")$probe" |
+		python3 -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))')
+fi
+echo "== $TARGET: $n entries an answer${UNREAD:+ (all read but the newest $UNREAD)}${HTML:+, HTML bodies}${COLD:+, cold window}; $CLIENTS clients, $ROUNDS rounds of $SECONDS_ s, alternating"
 for name in base new; do load "$name" 2 1 >/dev/null; done   # warm
 r=1
 while [ "$r" -le "$ROUNDS" ]; do

@@ -83,6 +83,11 @@ void api_send_stream_free(void *ctx)
 	free(st);
 }
 
+bool api_send_is_stream(const void *ctx)
+{
+	return *(const enum api_ctx_kind *)ctx == CTX_STREAM;
+}
+
 void api_send_body(struct http_conn *c, int status, enum api_format f, const char *headers,
 		   struct buf *body)
 {

@@ -46,5 +46,8 @@ void api_send_error(struct http_conn *c, int status, const char *error, const ch
 void api_send_store_error(struct http_conn *c, int r);
 /* A connection with a stream under way went away: its context freed. */
 void api_send_stream_free(void *ctx);
+/* Whether a connection's context CTX is such a stream (for a handler
+ * whose own contexts are numbered apart from daemon/api_int.h's kinds). */
+bool api_send_is_stream(const void *ctx);
 
 #endif

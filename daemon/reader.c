@@ -142,6 +142,10 @@ static void on_abort(struct http_conn *c, void *ctx, void *ud)
 	(void)ud;
 	if (!ctx)
 		return;
+	if (api_send_is_stream(ctx)) {
+		api_send_stream_free(ctx);   /* a long answer cut short */
+		return;
+	}
 	enum reader_ctx_kind k = *(enum reader_ctx_kind *)ctx;
 	if (k == RCTX_DENY)
 		((struct deny *)ctx)->conn = NULL;    /* the timer frees it */

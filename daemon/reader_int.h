@@ -29,8 +29,10 @@
  * (as the socket API's, daemon/api_int.h: libuv's pool is four threads). */
 #define READER_HANDLES 4
 
-/* What a connection's context is, for on_abort: each kind starts with it. */
-enum reader_ctx_kind { RCTX_DENY, RCTX_JOB, RCTX_GR };
+/* What a connection's context is, for on_abort: each kind starts with it.
+ * A long answer's context is api_send's stream (api_send_is_stream), so
+ * these are numbered apart from daemon/api_int.h's kinds. */
+enum reader_ctx_kind { RCTX_DENY = 100, RCTX_JOB, RCTX_GR };
 
 struct fail_slot {
 	char addr[48];
