@@ -1,10 +1,13 @@
-"""What the reader API's tests share (test_reader_api.py,
-test_reader_newsboat.py): a credentials file and the [daemon] lines that
-open the listener on a free loopback port, HTTP Basic headers, and the
-fixture feeds' items."""
+"""What the reader APIs' tests share (test_reader_api.py,
+test_reader_newsboat.py, test_reader_greader.py, test_reader_feedhq.py):
+a credentials file and the [daemon] lines that open the listener on a
+free loopback port, HTTP Basic headers, the fixture feeds' items, and
+newsboat run in a private HOME."""
 import base64
 import os
+import re
 import socket
+import subprocess
 
 
 def free_port():
@@ -41,3 +44,29 @@ def items_of(name, n):
     return [{"guid": "%s-%d" % (name, i), "title": "%s title %d" % (name, i),
              "link": "http://example.org/%s/%d" % (name, i),
              "published": "Mon, 0%d Jan 2024 10:00:00 GMT" % i} for i in range(1, n + 1)]
+
+
+def run_newsboat(home, source, *args):
+    """newsboat 2.21 with SOURCE (its config lines: urls-source and the
+    backend's url, login and password) in the private HOME, cache and urls
+    file there too; the CompletedProcess."""
+    conf = os.path.join(home, "config")
+    with open(conf, "w") as f:
+        f.write(source)
+    urls = os.path.join(home, "urls")
+    open(urls, "a").close()
+    env = {"HOME": home, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+           "LANG": "C.UTF-8", "TERM": "dumb"}
+    return subprocess.run(["newsboat", "-C", conf, "-u", urls,
+                           "-c", os.path.join(home, "cache.db")] + list(args),
+                          env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                          timeout=60)
+
+
+def newsboat_unread(test, home, source):
+    """newsboat's unread count after a reload, asserted on TEST."""
+    r = run_newsboat(home, source, "-x", "reload", "-x", "print-unread")
+    test.assertEqual(r.returncode, 0, r.stderr)
+    m = re.search(rb"(\d+) unread articles", r.stdout)
+    test.assertIsNotNone(m, r.stdout)
+    return int(m.group(1))

@@ -17,7 +17,8 @@ import urllib.parse
 
 from fixture_server import FixtureServer
 from harness import Feedd, wait_until
-from test_reader_greader import CONF, GR, READ, free_port, items_of
+from reader_harness import ReaderSetup, newsboat_unread, run_newsboat
+from test_reader_greader import CONF, GR, READ, items_of
 from pgstore import Store
 
 
@@ -34,11 +35,8 @@ class NewsboatFeedHQ(unittest.TestCase):
 
     def setUp(self):
         self.home = tempfile.mkdtemp(prefix="feedd-feedhq-")
-        self.auth = os.path.join(self.home, "reader.auth")
-        with open(self.auth, "w") as f:
-            f.write("alice:s3cret\n")
-        os.chmod(self.auth, 0o600)
-        self.port = free_port()
+        rs = ReaderSetup(self.home)
+        self.auth, self.port = rs.auth, rs.port
         self.store = Store("feedhq")
         self.d = Feedd(CONF.format(port=self.port, auth=self.auth, store=self.store.line,
                                    a=self.srv.url("/feed/alpha"), b=self.srv.url("/feed/beta")))
@@ -52,28 +50,17 @@ class NewsboatFeedHQ(unittest.TestCase):
         self.store.drop()
         shutil.rmtree(self.home, ignore_errors=True)
 
+    def source(self, password="s3cret", url_tail="/"):
+        return ('urls-source "feedhq"\n'
+                'feedhq-url "http://127.0.0.1:%d%s"\n'
+                'feedhq-login "alice"\n'
+                'feedhq-password "%s"\n' % (self.port, url_tail, password))
+
     def newsboat(self, *args, password="s3cret", url_tail="/"):
-        conf = os.path.join(self.home, "config")
-        with open(conf, "w") as f:
-            f.write('urls-source "feedhq"\n'
-                    'feedhq-url "http://127.0.0.1:%d%s"\n'
-                    'feedhq-login "alice"\n'
-                    'feedhq-password "%s"\n' % (self.port, url_tail, password))
-        urls = os.path.join(self.home, "urls")
-        open(urls, "a").close()
-        env = {"HOME": self.home, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-               "LANG": "C.UTF-8", "TERM": "dumb"}
-        return subprocess.run(["newsboat", "-C", conf, "-u", urls,
-                               "-c", os.path.join(self.home, "cache.db")] + list(args),
-                              env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=60)
+        return run_newsboat(self.home, self.source(password, url_tail), *args)
 
     def unread(self):
-        r = self.newsboat("-x", "reload", "-x", "print-unread")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        m = re.search(rb"(\d+) unread articles", r.stdout)
-        self.assertIsNotNone(m, r.stdout)
-        return int(m.group(1))
+        return newsboat_unread(self, self.home, self.source())
 
     def feedd_unread(self):
         return len(self.d.get("/v1/items?status=unread&limit=1000").json()["items"])

@@ -24,6 +24,7 @@ import xml.etree.ElementTree as ET
 from fixture_server import FixtureServer
 from harness import Feedd, wait_until
 from pgstore import Store, psql, PG
+from reader_harness import ReaderSetup, free_port
 
 CONF = """[daemon]
 host_gap = 0s
@@ -48,14 +49,6 @@ READ = "user/-/state/com.google/read"
 STARRED = "user/-/state/com.google/starred"
 READING = "user/-/state/com.google/reading-list"
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def epoch(rfc3339):
@@ -135,11 +128,8 @@ class GReaderBase(unittest.TestCase):
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="feedd-greader-")
-        self.authfile = os.path.join(self.tmp, "reader.auth")
-        with open(self.authfile, "w") as f:
-            f.write("alice:s3cret\n")
-        os.chmod(self.authfile, 0o600)
-        self.port = free_port()
+        rs = ReaderSetup(self.tmp)
+        self.authfile, self.port = rs.auth, rs.port
         self.store = Store("greader")
         self.a_url = self.srv.url("/feed/alpha")
         self.b_url = self.srv.url("/feed/beta")

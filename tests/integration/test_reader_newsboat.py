@@ -15,7 +15,7 @@ import unittest
 
 from fixture_server import FixtureServer
 from harness import Feedd, wait_until
-from reader_harness import ReaderSetup, items_of
+from reader_harness import ReaderSetup, items_of, newsboat_unread, run_newsboat
 
 CONF = """[daemon]
 host_gap = 0s
@@ -60,28 +60,17 @@ class Newsboat(unittest.TestCase):
         self.d.cleanup()
         shutil.rmtree(self.home, ignore_errors=True)
 
+    def source(self, password="s3cret"):
+        return ('urls-source "miniflux"\n'
+                'miniflux-url "http://127.0.0.1:%d"\n'
+                'miniflux-login "alice"\n'
+                'miniflux-password "%s"\n' % (self.port, password))
+
     def newsboat(self, *args, password="s3cret"):
-        conf = os.path.join(self.home, "config")
-        with open(conf, "w") as f:
-            f.write('urls-source "miniflux"\n'
-                    'miniflux-url "http://127.0.0.1:%d"\n'
-                    'miniflux-login "alice"\n'
-                    'miniflux-password "%s"\n' % (self.port, password))
-        urls = os.path.join(self.home, "urls")
-        open(urls, "a").close()
-        env = {"HOME": self.home, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-               "LANG": "C.UTF-8", "TERM": "dumb"}
-        return subprocess.run(["newsboat", "-C", conf, "-u", urls,
-                               "-c", os.path.join(self.home, "cache.db")] + list(args),
-                              env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=60)
+        return run_newsboat(self.home, self.source(password), *args)
 
     def unread(self):
-        r = self.newsboat("-x", "reload", "-x", "print-unread")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        m = re.search(rb"(\d+) unread articles", r.stdout)
-        self.assertIsNotNone(m, r.stdout)
-        return int(m.group(1))
+        return newsboat_unread(self, self.home, self.source())
 
     def feedd_unread(self):
         return len(self.d.get("/v1/items?status=unread&limit=1000").json()["items"])
