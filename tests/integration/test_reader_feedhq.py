@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import sqlite3
-import subprocess
 import tempfile
 import unittest
 import urllib.parse
