@@ -378,8 +378,7 @@ void api_job_readers_open(struct api *a)
 	/* The loop's own, for short pages: SQLite only, whose reads never
 	 * wait on a network or a lock (WAL); a PostgreSQL query would hold
 	 * the loop for a round trip. */
-	const char *spec = a->d->conf ? a->d->conf->daemon.store : NULL;
-	bool local = !spec || strncmp(spec, "postgres", 8) != 0;
+	bool local = !store_is_shared(a->d->store);
 	if (a->nreaders && local && store_open_reader(a->d->store, &a->loop_reader) < 0)
 		a->loop_reader = NULL;
 	if (a->nreaders)
