@@ -3,6 +3,8 @@
  * latency of "100 items after id N". Prints figures; asserts nothing.
  *
  * Usage: [FEEDD_BENCH_STORE=postgresql://…] bench_store [DIR] [FEEDS] [ITEMS_PER_FEED]
+ *   FEEDD_BENCH_PAGE_SIZE=N makes the SQLite file with N-byte pages
+ *   instead of the store's own choice (to compare page sizes);
  *   DIR defaults to a fresh directory under $TMPDIR (removed afterwards);
  *   1,000,000 items = 10,000 feeds x 100 items, one document per feed. */
 #include <errno.h>
@@ -11,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "core/item.h"
 #include "store/store.h"
@@ -181,6 +185,17 @@ int main(int argc, char **argv)
 	const char *spec = getenv("FEEDD_BENCH_STORE");
 	if (spec && *spec)
 		snprintf(path, sizeof path, "%s", spec);
+	const char *page = getenv("FEEDD_BENCH_PAGE_SIZE");
+	if (page && *page && !(spec && *spec)) {
+		/* The header, written by the journal mode, fixes the size. */
+		sqlite3 *db = NULL;
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA page_size=%d; PRAGMA journal_mode=WAL;", atoi(page));
+		if (sqlite3_open(path, &db) != SQLITE_OK ||
+		    sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			return fprintf(stderr, "bench_store: %s\n", sqlite3_errmsg(db)), 1;
+		sqlite3_close(db);
+	}
 	struct store *s = NULL;
 	char *err = NULL;
 	if (store_open(path, NULL, &s, &err) < 0) {

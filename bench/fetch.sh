@@ -5,12 +5,17 @@
 # Usage: bench/fetch.sh [N...]        (default: 1000 5000 feeds)
 # Env:   FEEDD_BIN (default: build/bench, build/dev or build/test feedd),
 #        JOBS (concurrency for all three, 64), ITEMS (items per feed, 20),
-#        CLIENTS ("feedd newsboat sfeed"), KEEP=1 keeps the work folder.
+#        CLIENTS ("feedd newsboat sfeed"), KEEP=1 keeps the work folder,
+#        PAGE_SIZE (feedd's new store is made with these SQLite pages
+#        instead of feedd's own choice, to compare page sizes).
 #
 # Generates N RSS documents, serves them from nginx (ETag on, gzip on,
 # access log off) on 127.0.0.1, and for each client prints wall time, CPU
-# time (user+sys), peak RSS, feeds/s, items/s, and the counts of 200, 304
-# and errors as the server saw them (its status log). May apt-get install
+# time (user+sys), peak RSS, feeds/s, items/s, the counts of 200, 304
+# and errors as the server saw them (its status log), and what the client
+# wrote (/proc/PID/io of it and its children): write_bytes (pages it
+# dirtied in the page cache, what reaches the disk) and wchar (bytes handed
+# to write calls), in MiB and per new item. May apt-get install
 # nginx, newsboat and sfeed (as root); the tests never do.
 set -eu
 cd "$(dirname "$0")/.."
@@ -108,24 +113,36 @@ run() {
 	r_name=$1 r_n=$2 r_items=$3
 	shift 3
 	mark
-	/usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || true
+	# A reaped child's I/O counts are added to its parent's: this python
+	# reads them for time(1) and the client after both have ended.
+	python3 -c 'import subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+io = dict(l.split(": ") for l in open("/proc/self/io").read().splitlines())
+open(sys.argv[1], "w").write("%s %s\n" % (io["write_bytes"], io["wchar"]))
+sys.exit(rc)' "$work/io" \
+		/usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || true
+	read -r wbytes wchar < "$work/io"
 	# -o starts with "Command exited with non-zero status" when it did
 	read -r wall user sys rss <<EOF
 $(tail -1 "$work/time")
 EOF
 	set -- $(statuses)
-	python3 - "$r_name" "$r_n" "$r_items" "$wall" "$user" "$sys" "$rss" "$1" "$2" "$3" <<'EOF'
+	python3 - "$r_name" "$r_n" "$r_items" "$wall" "$user" "$sys" "$rss" "$1" "$2" "$3" \
+		"$wbytes" "$wchar" <<'EOF'
 import sys
-name, n, items, wall, user, sys_, rss, s200, s304, oth = sys.argv[1:]
+name, n, items, wall, user, sys_, rss, s200, s304, oth, wb, wc = sys.argv[1:]
 n, items, wall, cpu = int(n), int(items), float(wall), float(user) + float(sys_)
+wb, wc = int(wb), int(wc)
 w = max(wall, 1e-3)
-print("%-24s %6d %8.2f %8.2f %9.1f %9.0f %10.0f %6s %6s %6s" % (
-    name, n, wall, cpu, int(rss) / 1024, n / w, items / w, s200, s304, oth))
+per = lambda b: "%.0f" % (b / items) if items else "-"
+print("%-24s %6d %8.2f %8.2f %9.1f %9.0f %10.0f %6s %6s %6s %8.1f %9.1f %9s %12s" % (
+    name, n, wall, cpu, int(rss) / 1024, n / w, items / w, s200, s304, oth,
+    wb / 1048576, wc / 1048576, per(wb), per(wc)))
 EOF
 }
 
-printf "%-24s %6s %8s %8s %9s %9s %10s %6s %6s %6s\n" client feeds wall_s cpu_s rss_MiB \
-	feeds/s items/s 200 304 errors
+printf "%-24s %6s %8s %8s %9s %9s %10s %6s %6s %6s %8s %9s %9s %12s\n" client feeds wall_s \
+	cpu_s rss_MiB feeds/s items/s 200 304 errors wr_MiB wchar_MiB wr_B/item wchar_B/item
 for n in $SIZES; do
 	d="$work/run$n"
 	mkdir -p "$d/feedd" "$d/newsboat" "$d/sfeed"
@@ -141,6 +158,11 @@ for n in $SIZES; do
 			i=$((i + 1))
 		done
 	} > "$d/feeds.conf"
+	[ -n "${PAGE_SIZE:-}" ] && python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("PRAGMA page_size=%d" % int(sys.argv[2]))
+db.execute("PRAGMA journal_mode=WAL")   # writes the header: the size holds
+db.close()' "$d/feedd/feedd.db" "$PAGE_SIZE"
 	want feedd && run "feedd --once cold" "$n" "$items" "$FEEDD" --once -c "$d/feeds.conf" --state-dir "$d/feedd"
 	want feedd && tail -1 "$work/out" | sed 's/^/    /'
 	want feedd && run "feedd --once warm" "$n" 0 "$FEEDD" --once -c "$d/feeds.conf" --state-dir "$d/feedd"

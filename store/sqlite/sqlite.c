@@ -272,11 +272,15 @@ static int check_file(struct sqlite_store *s, bool clean, char **err)
 	int rc;
 	sqlite3_busy_timeout(s->db, 5000);
 	sqlite3_extended_result_codes(s->db, 1);
-	/* 16 KiB pages for a new file (an existing one keeps its own): an
-	 * item is ~1 KiB, and a document's commit writes, and a checkpoint
-	 * copies, page by page with a system call or two per page — 4 KiB
-	 * pages took 2.5x the calls. Only takes effect before the first write. */
-	sqlite3_exec(s->db, "PRAGMA page_size=16384", NULL, NULL, NULL);
+	/* 8 KiB pages for a new file (an existing one keeps its own): a
+	 * fetched document's commit touches a page or two of every index and
+	 * table wherever its feed's rows sit, each written whole to the WAL
+	 * and again by the checkpoint. 16 KiB pages wrote 1.6x the bytes per
+	 * item of 8 KiB on a cold refresh for the same CPU; 4 KiB wrote the
+	 * fewest but took twice the CPU to commit a document of known items
+	 * (bench/pagesize.sh, bench_store; bench/RESULTS.md). Only takes
+	 * effect before the first write. */
+	sqlite3_exec(s->db, "PRAGMA page_size=8192", NULL, NULL, NULL);
 	/* quick_check first: a damaged file must be named before we write.
 	 * After a clean close, reading the schema is check enough. */
 	char *qc = query_text(s->db, clean ? "SELECT CASE WHEN count(*) >= 0 THEN 'ok' END"

@@ -80,7 +80,7 @@ static void test_fresh_store_is_wal_and_current(void **state)
 	assert_string_equal(v, "11");
 	free(v);
 	v = raw_text(t.path, "PRAGMA page_size");   /* a new file's pages */
-	assert_string_equal(v, "16384");
+	assert_string_equal(v, "8192");
 	free(v);
 	assert_rule_check_is_comparisons(t.path);
 	/* The default place: STATE_DIR/feedd.db. */
@@ -352,14 +352,28 @@ static void test_quick_check_only_after_unclean_close(void **state)
 	store_close(t.s);
 	t.s = NULL;
 	assert_true(mark_exists(t.path));
-	/* Item pages, well past the schema, scribbled over. */
-	int fd = open(t.path, O_WRONLY);
-	assert_true(fd >= 0);
-	char junk[16384];
+	/* Leaf pages of the items table, which an open never reads,
+	 * scribbled over (wherever they are for the file's page size). */
+	char *v = raw_text(t.path, "PRAGMA page_size");
+	long psize = atol(v);
+	free(v);
+	char junk[65536];
+	assert_true(psize >= 512 && psize <= (long)sizeof junk);
 	for (size_t i = 0; i < sizeof junk; i++)
 		junk[i] = (char)(i * 7 + 3);
-	for (int page = 8; page < 14; page++)
-		assert_int_equal(pwrite(fd, junk, sizeof junk, (off_t)page * 16384), (ssize_t)sizeof junk);
+	char *pages = raw_text(t.path, "SELECT group_concat(pageno) FROM (SELECT pageno FROM dbstat"
+			       " WHERE name = 'items' AND pagetype = 'leaf' ORDER BY pageno"
+			       " LIMIT 6 OFFSET 4)");
+	int fd = open(t.path, O_WRONLY);
+	assert_true(fd >= 0);
+	int n = 0;
+	for (char *p = pages, *e; *p; p = *e ? e + 1 : e, n++) {
+		long pg = strtol(p, &e, 10);
+		assert_true(pg > 1);
+		assert_int_equal(pwrite(fd, junk, (size_t)psize, (off_t)(pg - 1) * psize), psize);
+	}
+	assert_int_equal(n, 6);
+	free(pages);
 	close(fd);
 	write_mark(t.path);
 	assert_int_equal(tdb_reopen(&t, &err), 0);   /* trusted the mark */

@@ -774,6 +774,65 @@ static void test_retention(void **state)
 	tdb_close(&t);
 }
 
+/* Ids and event seqs are cursors (consumers, long polls): deleting the
+ * newest rows (retention here, the events behind the store's back as any
+ * expiry would) and reopening the store never hands them out again. */
+static void test_newest_ids_never_reused(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *a = doc_new(), *b = doc_new(), *b2 = doc_new(), *b3 = doc_new();
+	doc_add(a, "a0", NULL, "a0");
+	doc_add(a, "a1", NULL, "a1");
+	doc_add(b, "b0", NULL, "b0");
+	doc_add(b, "b1", NULL, "b1");
+	doc_add(b, "b2", NULL, "b2");
+	doc_add(b2, "b0", NULL, "b0");   /* b1, b2 (the newest ids) no longer listed */
+	doc_add(b3, "b3", NULL, "b3");
+	assert_int_equal(commit_count(s, "a", a, NULL), 2);
+	struct store_news news;
+	assert_int_equal(commit_doc(s, "b", b, &news), 0);
+	assert_int_equal(news.nnew, 3);
+	assert_int_equal(news.new_ids[2], 5);
+	store_news_clear(&news);
+	assert_int_equal(commit_count(s, "b", b2, NULL), 0);
+	int pruned = -1;
+	assert_int_equal(store_prune(s, "b", time(NULL) + 2 * 86400, 86400, 0, 10, &pruned), 0);
+	assert_int_equal(pruned, 2);
+	int64_t last_item = 0, last_event = 0;
+	assert_int_equal(store_last_ids(s, &last_item, &last_event), 0);
+	assert_int_equal(last_item, 5);
+	assert_true(last_event >= 5);
+	/* The newest events go; one is left below them. */
+	assert_int_equal(tdb_exec(&t, "DELETE FROM events WHERE seq > 1"), 0);
+	char *err = NULL;
+	assert_int_equal(tdb_reopen(&t, &err), 0);
+	s = t.s;
+	int64_t item2 = 0, event2 = 0;
+	assert_int_equal(store_last_ids(s, &item2, &event2), 0);
+	assert_int_equal(item2, last_item);
+	assert_int_equal(event2, last_event);
+	assert_int_equal(commit_doc(s, "b", b3, &news), 0);
+	assert_int_equal(news.nnew, 1);
+	assert_int_equal(news.new_ids[0], last_item + 1);
+	assert_int_equal(news.last_event_seq, last_event + 1);
+	store_news_clear(&news);
+	json_t *ev = NULL;
+	int64_t next = 0;
+	assert_int_equal(store_events(s, 1, 100, &ev, &next), 0);
+	assert_int_equal(json_array_size(ev), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(ev, 0), "seq")),
+			 last_event + 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(ev, 0), "item")),
+			 last_item + 1);
+	json_decref(ev);
+	doc_free(a);
+	doc_free(b);
+	doc_free(b2);
+	doc_free(b3);
+	tdb_close(&t);
+}
+
 static size_t count_items(struct store *s, int status, bool starred)
 {
 	struct item_query q = {.since = DATE_NONE, .limit = 1000, .status = status,
@@ -1036,6 +1095,7 @@ int main(void)
 		cmocka_unit_test(test_hook_deliveries),
 		cmocka_unit_test(test_hook_order_per_feed),
 		cmocka_unit_test(test_retention),
+		cmocka_unit_test(test_newest_ids_never_reused),
 		cmocka_unit_test(test_items_in_date_order),
 		cmocka_unit_test(test_read_state),
 		cmocka_unit_test(test_starred_never_pruned),

@@ -16,7 +16,7 @@
 #include "store_fixture.h"
 
 /* A small bound, so that a few hundred small documents cross it many
- * times: 1 MiB, the thread's passes every 64 KiB (4 pages of 16 KiB). */
+ * times: 1 MiB, the thread's passes every 64 KiB (8 pages of 8 KiB). */
 #define LIMIT (1 << 20)
 /* What the WAL may reach: the writer waits for the thread at a quarter
  * past the bound, then one more document's frames are written before the
