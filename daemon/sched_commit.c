@@ -103,7 +103,7 @@ static void mark_skipped(const struct feed_conf *fc, struct doc *doc)
  * disk may take). */
 static void commit_work(struct store *store, struct storeq_job **jobs, size_t n)
 {
-	struct store_commit c[STOREQ_BATCH_MAX];
+	struct store_commit c[STOREQ_BATCH_CAP];
 	for (size_t i = 0; i < n; i++) {
 		struct commit_job *j = jobs[i]->arg;
 		c[i] = (struct store_commit){.st = &j->st, .doc = j->doc, .events = j->events,
@@ -256,6 +256,8 @@ struct flush_job {
 	int err;
 };
 
+static void flush_arm(struct sched *s);
+
 static void flush_work(struct store *store, void *arg)
 {
 	struct flush_job *f = arg;
@@ -295,15 +297,15 @@ void sched_flush(struct sched *s)
 			rt->unsaved = false;
 		}
 	}
-	if (!f || !f->st || f->n < n) {
+	if (!f || f->n < n) {
+		/* What could not be copied stays marked: the timer tries again. */
 		log_err("store: counters of unchanged feeds: %s", strerror(ENOMEM));
-		if (f && f->st)
-			flush_done(f);
-		else
-			free(f);
-		return;
+		flush_arm(s);
 	}
-	storeq_submit(s->storeq, &f->sq, flush_work, flush_done, f);
+	if (f && f->n)
+		storeq_submit(s->storeq, &f->sq, flush_work, flush_done, f);
+	else if (f)
+		flush_done(f);
 }
 
 static void on_flush_timer(uv_timer_t *t)

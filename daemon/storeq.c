@@ -24,6 +24,7 @@ struct storeq {
 	struct jobs finished;     /* worked, DONE not run yet */
 	size_t busy;              /* in todo or being worked */
 	bool quit;
+	size_t batch_max;         /* jobs in a batch, at most */
 	/* Loop side only: */
 	size_t pending;           /* submitted, DONE not run yet */
 	bool started;
@@ -47,7 +48,7 @@ static size_t take(struct storeq *q, struct storeq_job **out)
 {
 	size_t n = 0, weight = 0;
 	struct storeq_job *j;
-	while ((j = q->todo.head) && n < STOREQ_BATCH_MAX) {
+	while ((j = q->todo.head) && n < q->batch_max) {
 		if (n && (j->batch != out[0]->batch || weight + j->weight > STOREQ_BATCH_WEIGHT))
 			break;
 		q->todo.head = j->next;
@@ -68,7 +69,7 @@ static void thread_main(void *arg)
 	for (;;) {
 		while (!q->todo.head && !q->quit)
 			uv_cond_wait(&q->has_work, &q->lock);
-		struct storeq_job *batch[STOREQ_BATCH_MAX];
+		struct storeq_job *batch[STOREQ_BATCH_CAP];
 		size_t n = take(q, batch);
 		if (!n)
 			break;   /* quit, and nothing left to do */
@@ -137,6 +138,10 @@ int storeq_start(uv_loop_t *loop, struct store *main, struct storeq **out, char 
 		free(q);
 		return r;
 	}
+	q->batch_max = STOREQ_BATCH_MAX;
+	const char *env = getenv("FEEDD_STORE_BATCH");
+	if (env && atoi(env) >= 1)
+		q->batch_max = atoi(env) < STOREQ_BATCH_CAP ? (size_t)atoi(env) : STOREQ_BATCH_CAP;
 	uv_mutex_init(&q->lock);
 	uv_cond_init(&q->has_work);
 	uv_cond_init(&q->progress);

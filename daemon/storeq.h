@@ -40,8 +40,11 @@ typedef void (*storeq_batch_fn)(struct store *s, struct storeq_job **jobs, size_
 
 /* A batch's bounds: jobs, and their summed weights (a commit's: its
  * items). The thread takes what is queued when it gets to the first job
- * of the batch, and waits for nothing more. */
+ * of the batch, and waits for nothing more. FEEDD_STORE_BATCH=N in the
+ * environment sets another bound on jobs, 1 to STOREQ_BATCH_CAP (for the
+ * benchmarks: bench/RESULTS.md). */
 #define STOREQ_BATCH_MAX 64
+#define STOREQ_BATCH_CAP 256
 #define STOREQ_BATCH_WEIGHT 4096
 
 /* One job's place in the queue, inside the submitter's own struct. */
