@@ -9,8 +9,11 @@
 #
 # Generates N RSS documents, serves them from nginx (ETag on, gzip on,
 # access log off) on 127.0.0.1, and for each client prints wall time, CPU
-# time (user+sys), peak RSS, feeds/s, items/s, and the counts of 200, 304
-# and errors as the server saw them (its status log). May apt-get install
+# time (user+sys), peak RSS, feeds/s, items/s, bytes written to the disk
+# per item (per feed for a warm run: the kernel's write_bytes of
+# /proc/PID/io, which getrusage hands /usr/bin/time as %O blocks of 512
+# bytes, with its children), and the counts of 200, 304 and errors as the
+# server saw them (its status log). May apt-get install
 # nginx, newsboat and sfeed (as root); the tests never do.
 set -eu
 cd "$(dirname "$0")/.."
@@ -108,24 +111,26 @@ run() {
 	r_name=$1 r_n=$2 r_items=$3
 	shift 3
 	mark
-	/usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || true
+	/usr/bin/time -f "%e %U %S %M %O" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || true
 	# -o starts with "Command exited with non-zero status" when it did
-	read -r wall user sys rss <<EOF
+	read -r wall user sys rss oblocks <<EOF
 $(tail -1 "$work/time")
 EOF
 	set -- $(statuses)
-	python3 - "$r_name" "$r_n" "$r_items" "$wall" "$user" "$sys" "$rss" "$1" "$2" "$3" <<'EOF'
+	python3 - "$r_name" "$r_n" "$r_items" "$wall" "$user" "$sys" "$rss" "$oblocks" "$1" "$2" "$3" <<'EOF'
 import sys
-name, n, items, wall, user, sys_, rss, s200, s304, oth = sys.argv[1:]
+name, n, items, wall, user, sys_, rss, oblocks, s200, s304, oth = sys.argv[1:]
 n, items, wall, cpu = int(n), int(items), float(wall), float(user) + float(sys_)
 w = max(wall, 1e-3)
-print("%-24s %6d %8.2f %8.2f %9.1f %9.0f %10.0f %6s %6s %6s" % (
-    name, n, wall, cpu, int(rss) / 1024, n / w, items / w, s200, s304, oth))
+written = int(oblocks) * 512
+print("%-24s %6d %8.2f %8.2f %9.1f %9.0f %10.0f %9.0f %6s %6s %6s" % (
+    name, n, wall, cpu, int(rss) / 1024, n / w, items / w, written / (items or n),
+    s200, s304, oth))
 EOF
 }
 
-printf "%-24s %6s %8s %8s %9s %9s %10s %6s %6s %6s\n" client feeds wall_s cpu_s rss_MiB \
-	feeds/s items/s 200 304 errors
+printf "%-24s %6s %8s %8s %9s %9s %10s %9s %6s %6s %6s\n" client feeds wall_s cpu_s rss_MiB \
+	feeds/s items/s B_written 200 304 errors
 for n in $SIZES; do
 	d="$work/run$n"
 	mkdir -p "$d/feedd" "$d/newsboat" "$d/sfeed"
