@@ -412,6 +412,12 @@ int commit_batch(const struct store_prims *ops, void *b, struct store_commit *c,
 	int64_t now = time(NULL);
 	bool notify = false;
 	int r = ops->tx_begin(b);
+	if (r < 0) {
+		/* No document's doing (the store is away, or busy for a minute):
+		 * none is tried again alone. */
+		batch_lost(c, n, r);
+		return r;
+	}
 	for (size_t i = 0; i < n && r == 0; i++) {
 		r = batch_one(ops, b, &c[i], now);
 		notify |= c[i].err == 0 && (c[i].news.nnew || c[i].news.nupdated || c[i].events);
@@ -429,7 +435,7 @@ int commit_batch(const struct store_prims *ops, void *b, struct store_commit *c,
 	/* A broken connection: the store is away, and every fetch of the batch
 	 * is not stored (the next attempt reconnects). Anything else (a full
 	 * disk, say) may be one fetch's doing: each alone, then. */
-	if (r == -ECONNRESET || n < 2)
+	if (r == -ECONNRESET || r == -EBUSY)
 		return r;
 	log_warn("store: a batch of %zu fetches failed (%s): committing them one by one", n,
 		 strerror(-r));
