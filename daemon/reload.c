@@ -249,6 +249,7 @@ int feedd_rename_start(struct feedd *d, const char *from, const char *to,
 	 * order): none under the old name once the row is renamed. */
 	if (d->sched) {
 		sched_pause(d->sched, true);
+		sched_flush(d->sched);   /* the counters kept in memory, under FROM */
 		sched_rename(d->sched, from, to);
 	}
 	storeq_submit(d->storeq, &j->sq, rename_work, rename_done, j);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/date.h"
 #include "core/log.h"
 #include "core/parse.h"
 #include "core/schedule.h"
@@ -165,6 +166,9 @@ int sched_new(struct feedd *d, bool once, struct sched **out)
 	s->rng = (uint64_t)sched_now_ms() ^ ((uint64_t)getpid() << 32);
 	uv_timer_init(d->loop, &s->timer);
 	s->timer.data = s;
+	uv_timer_init(d->loop, &s->flush_timer);
+	s->flush_timer.data = s;
+	s->handles = 2;
 	int e = 0;
 	if (d->fetcher) {
 		s->fetcher = d->fetcher;
@@ -200,7 +204,9 @@ int sched_start(struct feedd *d, struct sched **out)
 
 int sched_reload(struct sched *s, const struct config *c)
 {
-	/* A feed may go below: none may have a commit on its way. */
+	/* A feed may go below: none may have a commit on its way, nor
+	 * counters in memory only. */
+	sched_flush(s);
 	storeq_drain(s->storeq);
 	struct feed_rt **nf = calloc(c->nfeeds ? c->nfeeds : 1, sizeof *nf);
 	if (!nf)
@@ -323,6 +329,42 @@ json_t *sched_feed_live(struct sched *s, const char *name)
 	return o;
 }
 
+static json_t *time_json(int64_t t)
+{
+	if (!t)
+		return json_null();
+	char buf[32];
+	date_format_rfc3339(t, buf, sizeof buf);
+	return json_string(buf);
+}
+
+void sched_feed_unsaved(struct sched *s, const char *name, json_t *feed)
+{
+	const struct feed_rt *rt = s ? sched_find(s, name) : NULL;
+	if (!rt || !rt->unsaved)
+		return;
+	const struct feed_state *st = &rt->st;
+	json_object_set_new(feed, "last_fetch", time_json(st->last_fetch));
+	json_object_set_new(feed, "last_success", time_json(st->last_success));
+	json_object_set_new(feed, "next_due", time_json(st->next_due));
+	json_object_set_new(feed, "next_reason", st->next_reason ? json_string_lossy(st->next_reason)
+								  : json_null());
+	json_object_set_new(feed, "last_status",
+			    st->last_status ? json_integer(st->last_status) : json_null());
+	json_t *c = json_object_get(feed, "counters");
+	if (!json_is_object(c))
+		return;
+	const struct { const char *key; int64_t v; } n[] = {
+		{"requests", st->n_requests}, {"truncated", st->n_truncated},
+		{"conditional", st->n_conditional}, {"ok", st->n_200},
+		{"not_modified", st->n_304}, {"errors_net", st->n_err_net},
+		{"errors_http", st->n_err_http}, {"errors_parse", st->n_err_parse},
+		{"bytes_wire", st->bytes_wire}, {"bytes_decoded", st->bytes_decoded},
+	};
+	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++)
+		json_object_set_new(c, n[i].key, json_integer(n[i].v));
+}
+
 void sched_fix_counts(struct sched *s, struct store_feed_counts *c)
 {
 	for (size_t i = 0; s && i < s->nfeeds; i++) {
@@ -339,13 +381,17 @@ void sched_fix_counts(struct sched *s, struct store_feed_counts *c)
 
 static void on_timer_close(uv_handle_t *h)
 {
-	free(h->data);
+	struct sched *s = h->data;
+	if (--s->handles == 0)
+		free(s);
 }
 
 void sched_close(struct sched *s)
 {
 	if (!s)
 		return;
+	/* The unsaved counters go with the commits on their way. */
+	sched_flush(s);
 	s->closing = true;
 	uv_timer_stop(&s->timer);
 	/* Commits (and claims, state reads) on their way are written and
@@ -364,4 +410,5 @@ void sched_close(struct sched *s)
 	if (s->d->sched == s)
 		s->d->sched = NULL;
 	uv_close((uv_handle_t *)&s->timer, on_timer_close);
+	uv_close((uv_handle_t *)&s->flush_timer, on_timer_close);
 }

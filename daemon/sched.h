@@ -44,6 +44,14 @@ json_t *sched_feed_live(struct sched *s, const char *name);
  * (a full disk), so the row still says ok or new while the feed fails. */
 struct store_feed_counts;
 void sched_fix_counts(struct sched *s, struct store_feed_counts *c);
+/* The times and counters of unchanged 304s, kept in memory
+ * (sched_commit.c), to the store thread now, in one job; the scheduler
+ * does it itself within a few seconds of the first, at reload and at
+ * sched_close. */
+void sched_flush(struct sched *s);
+/* When NAME's times and counters are newer than the store's row: they
+ * replace the row's in FEED (its /v1/feeds JSON). */
+void sched_feed_unsaved(struct sched *s, const char *name, json_t *feed);
 void sched_close(struct sched *s);
 
 /* --once: fetch every enabled feed once (honouring concurrency and host

@@ -1,9 +1,13 @@
 /* sched_commit.c — a finished fetch's outcome made into the feed's state
  * (failures, the failing and recovered events, the next due time on the
- * retry or backoff schedule), committed with its document in one
- * transaction on the store thread; then, on the loop, the news it made
- * (feedd_news: long-polls and hooks), the log line, and the feed back in
- * the heap. A commit the store refuses is a failure, recorded as such.
+ * retry or backoff schedule), committed with its document on the store
+ * thread, together with the other fetches queued meanwhile (the group
+ * commit: one transaction, a savepoint each); then, on the loop, once the
+ * batch is committed, the news it made (feedd_news: long-polls and hooks),
+ * the log line, and the feed back in the heap. A commit the store refuses
+ * is a failure, recorded as such. An unchanged 304 writes nothing at
+ * once: its times and counters are written with the others' every few
+ * seconds (sched_flush) and at reload and shutdown.
  *
  * A commit job owns a copy of the feed's state and the document; its DONE
  * frees both. */
@@ -15,8 +19,13 @@
 #include "core/filter.h"
 #include "core/log.h"
 #include "core/schedule.h"
+#include "daemon/sched.h"
 #include "daemon/sched_int.h"
 #include "daemon/storeq.h"
+
+/* An unchanged 304's times and counters reach the store within this
+ * long (docs/store.md: what a crash loses). */
+#define SCHED_FLUSH_MS 5000
 
 /* A feed is reported failing (feed.failing) at this many failures. */
 #define FAILING_AFTER 3
@@ -88,20 +97,44 @@ static void mark_skipped(const struct feed_conf *fc, struct doc *doc)
 			  doc->nitems);
 }
 
-/* On the store thread: one transaction; when the store refuses it, the
- * refusal itself, in a smaller one (which a nearly full disk may take). */
-static void commit_work(struct store *store, void *arg)
+/* On the store thread: the commits queued together (storeq.h), in one
+ * transaction, each in its own savepoint (store_commit_batch); then the
+ * refusals themselves, in one smaller transaction (which a nearly full
+ * disk may take). */
+static void commit_work(struct store *store, struct storeq_job **jobs, size_t n)
 {
-	struct commit_job *j = arg;
-	j->err = store_commit_fetch(store, &j->st, j->doc, j->events, j->hook, &j->news);
-	if (j->err == -ESTALE) {
-		/* Fenced off (another instance holds the lease now): its state is
-		 * the newer one, read it for the loop; no refusal to record. */
-		j->fresh_err = store_feed_load(store, j->st.name, &j->fresh);
-	} else if (j->err < 0) {
-		store_news_clear(&j->news);
-		commit_refused_state(j);
-		j->record_err = store_commit_fetch(store, &j->st, NULL, 0, false, NULL);
+	struct store_commit c[STOREQ_BATCH_CAP];
+	for (size_t i = 0; i < n; i++) {
+		struct commit_job *j = jobs[i]->arg;
+		c[i] = (struct store_commit){.st = &j->st, .doc = j->doc, .events = j->events,
+					     .hook = j->hook};
+	}
+	store_commit_batch(store, c, n);
+	size_t nref = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct commit_job *j = jobs[i]->arg;
+		j->err = c[i].err;
+		j->news = c[i].news;
+		if (j->err == -ESTALE) {
+			/* Fenced off (another instance holds the lease now): its
+			 * state is the newer one, read it for the loop; no refusal
+			 * to record. */
+			j->fresh_err = store_feed_load(store, j->st.name, &j->fresh);
+		} else if (j->err < 0) {
+			store_news_clear(&j->news);
+			commit_refused_state(j);
+			c[nref++] = (struct store_commit){.st = &j->st};
+		}
+	}
+	if (!nref)
+		return;
+	store_commit_batch(store, c, nref);
+	for (size_t i = 0, k = 0; i < n; i++) {
+		struct commit_job *j = jobs[i]->arg;
+		if (j->err < 0 && j->err != -ESTALE) {
+			j->record_err = c[k].err;
+			store_news_clear(&c[k++].news);
+		}
 	}
 }
 
@@ -214,8 +247,84 @@ static void commit_done(void *arg)
 		sched_dispatch(s);
 }
 
+/* --- the unsaved feeds' times and counters --- */
+
+struct flush_job {
+	struct storeq_job sq;
+	struct feed_state *st;
+	size_t n;
+	int err;
+};
+
+static void flush_arm(struct sched *s);
+
+static void flush_work(struct store *store, void *arg)
+{
+	struct flush_job *f = arg;
+	f->err = store_feeds_touch(store, f->st, f->n);
+}
+
+static void flush_done(void *arg)
+{
+	struct flush_job *f = arg;
+	if (f->err < 0)
+		log_warn("store: the counters of %zu unchanged feeds not written: %s", f->n,
+			 strerror(-f->err));
+	for (size_t i = 0; i < f->n; i++)
+		feed_state_clear(&f->st[i]);
+	free(f->st);
+	free(f);
+}
+
+void sched_flush(struct sched *s)
+{
+	if (!s)
+		return;
+	s->flush_armed = false;
+	uv_timer_stop(&s->flush_timer);
+	size_t n = 0;
+	for (size_t i = 0; i < s->nfeeds; i++)
+		n += s->feeds[i]->unsaved;
+	if (!n)
+		return;
+	struct flush_job *f = calloc(1, sizeof *f);
+	if (f)
+		f->st = calloc(n, sizeof *f->st);
+	for (size_t i = 0; f && f->st && i < s->nfeeds; i++) {
+		struct feed_rt *rt = s->feeds[i];
+		if (rt->unsaved && feed_state_copy(&f->st[f->n], &rt->st) == 0) {
+			f->n++;
+			rt->unsaved = false;
+		}
+	}
+	if (!f || f->n < n) {
+		/* What could not be copied stays marked: the timer tries again. */
+		log_err("store: counters of unchanged feeds: %s", strerror(ENOMEM));
+		flush_arm(s);
+	}
+	if (f && f->n)
+		storeq_submit(s->storeq, &f->sq, flush_work, flush_done, f);
+	else if (f)
+		flush_done(f);
+}
+
+static void on_flush_timer(uv_timer_t *t)
+{
+	sched_flush(t->data);
+}
+
+static void flush_arm(struct sched *s)
+{
+	if (s->flush_armed || s->closing)
+		return;
+	s->flush_armed = true;
+	uv_timer_start(&s->flush_timer, on_flush_timer, SCHED_FLUSH_MS, 0);
+}
+
 /* Writes ST and DOC (which it takes) in one transaction on the store
- * thread; the loop then wakes the API and reschedules (commit_done). */
+ * thread, with the other commits queued meanwhile (commit_work); the loop
+ * then wakes the API and reschedules (commit_done). An unchanged 304 is
+ * not written now (sched_flush). */
 void sched_commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct outcome *o,
 		   const struct fetch_result *r)
 {
@@ -268,6 +377,14 @@ void sched_commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct o
 		sched_set_str(&st->next_reason, out.reason);
 	}
 
+	/* An unchanged 304 of a feed whose row already says it is well: only
+	 * its times and counters change, kept in memory and written with the
+	 * others' every SCHED_FLUSH_MS (sched_flush). One process per store
+	 * only: on a shared store the commit also ends the claim's lease. */
+	bool unsaved = o->ok && o->unchanged && !doc && !o->events && !prev_failures &&
+		       !prev_error && !st->gone && !rt->store_refused && !rt->store_stale &&
+		       !s->shared;
+
 	mark_skipped(fc, doc);
 	struct commit_job *j = calloc(1, sizeof *j);
 	if (!j || feed_state_copy(&j->st, st) < 0) {
@@ -307,5 +424,14 @@ void sched_commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct o
 	snprintf(j->msg, sizeof j->msg, "%s", o->msg);
 	rt->state = RT_STORING;
 	s->storing++;
-	storeq_submit(s->storeq, &j->sq, commit_work, commit_done, j);
+	if (unsaved) {
+		/* Nothing to store now: done at once, on the loop. */
+		rt->unsaved = true;
+		flush_arm(s);
+		commit_done(j);
+		return;
+	}
+	rt->unsaved = false;   /* the commit writes every counter */
+	storeq_submit_batched(s->storeq, &j->sq, commit_work, 1 + (doc ? doc->nitems : 0),
+			      commit_done, j);
 }

@@ -149,6 +149,11 @@ static const char *sendable_validator(struct feed_rt *rt, const char *what, cons
 	return v;
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
 /* A 2xx body that ended inside its root element, or whose transfer broke
  * (BROKE): the fetch failed ("truncated"), the complete items before the
  * cut are stored, and the validators are not, so that the next request
@@ -285,6 +290,11 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 	} else if (r->error == FETCH_OK && r->status == 304) {
 		st->n_304++;
 		t->not_modified++;
+		/* Nothing but times and counters changes: the store hears of it
+		 * later (sched_commit). */
+		o.unchanged = (!r->etag || same_str(st->etag, sendable_validator(rt, "ETag", r->etag))) &&
+			      (!r->last_modified || same_str(st->last_modified,
+				sendable_validator(rt, "Last-Modified", r->last_modified)));
 		/* A 304 may refresh the validators; keep the ones it does not send. */
 		if (r->etag)
 			sched_set_str(&st->etag, sendable_validator(rt, "ETag", r->etag));

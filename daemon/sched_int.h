@@ -77,6 +77,9 @@ struct feed_rt {
 	bool refresh;                /* asked for while fetching or storing: fetch again */
 	int64_t retries;             /* transient errors in a row (the retry schedule) */
 	bool validator_warned;       /* said once: the server's validator cannot be sent back */
+	bool unsaved;                /* st's times and counters are newer than the
+				      * store's row (an unchanged 304's: written by
+				      * sched_flush, sched_commit.c) */
 	bool store_refused;          /* the last commit was refused by the store */
 	bool store_stale;            /* ... and its record too: the row says ok/new */
 	bool stale_new;              /* the row says new (else ok) */
@@ -106,6 +109,9 @@ struct sched {
 	uint64_t rng;
 	bool closing;
 	bool paused;                 /* a reload waits: start nothing */
+	uv_timer_t flush_timer;      /* writes the unsaved feeds (sched_flush) */
+	bool flush_armed;
+	int handles;                 /* timers not closed yet: the last frees S */
 	/* outage detection */
 	int64_t last_heard_ms;
 	/* --once */
@@ -120,6 +126,7 @@ struct outcome {
 	unsigned events;
 	bool ok;                 /* 200/304: --once success */
 	bool count_failure;
+	bool unchanged;          /* a 304 that brought no new validator */
 	const struct feed_hints *hints;
 	char msg[512];
 };

@@ -98,6 +98,12 @@ void sched_refresh_now(struct sched *s, struct feed_rt *rt)
 	 * from the stored state, so that the claim matches it. The state is
 	 * read on the store thread (the feed waits, out of the heap, as
 	 * "queued"); without memory for that, from the state held here. */
+	if (rt->unsaved) {
+		/* Its times and counters are newer here than in the row (one
+		 * process per store: nobody else fetched it). */
+		refresh_from(s, rt, NULL);
+		return;
+	}
 	struct load_job *j = calloc(1, sizeof *j);
 	if (!j || !(j->name = strdup(rt->fc->name))) {
 		free(j);

@@ -1,5 +1,6 @@
-/* storeq.c — the store thread: one connection, one job at a time, results
- * handed back to the loop through an async handle. */
+/* storeq.c — the store thread: one connection, one job (or one batch of
+ * commits) at a time, results handed back to the loop through an async
+ * handle. */
 #include "daemon/storeq.h"
 
 #include <errno.h>
@@ -23,6 +24,7 @@ struct storeq {
 	struct jobs finished;     /* worked, DONE not run yet */
 	size_t busy;              /* in todo or being worked */
 	bool quit;
+	size_t batch_max;         /* jobs in a batch, at most */
 	/* Loop side only: */
 	size_t pending;           /* submitted, DONE not run yet */
 	bool started;
@@ -40,6 +42,26 @@ static void jobs_push(struct jobs *l, struct storeq_job *j)
 	l->tail = j;
 }
 
+/* Under LOCK: the next job off the queue, and when it is batched, the
+ * jobs of its batch queued right behind it, within the bounds. */
+static size_t take(struct storeq *q, struct storeq_job **out)
+{
+	size_t n = 0, weight = 0;
+	struct storeq_job *j;
+	while ((j = q->todo.head) && n < q->batch_max) {
+		if (n && (j->batch != out[0]->batch || weight + j->weight > STOREQ_BATCH_WEIGHT))
+			break;
+		q->todo.head = j->next;
+		if (!q->todo.head)
+			q->todo.tail = NULL;
+		out[n++] = j;
+		weight += j->weight;
+		if (!j->batch)
+			break;
+	}
+	return n;
+}
+
 static void thread_main(void *arg)
 {
 	struct storeq *q = arg;
@@ -47,17 +69,19 @@ static void thread_main(void *arg)
 	for (;;) {
 		while (!q->todo.head && !q->quit)
 			uv_cond_wait(&q->has_work, &q->lock);
-		struct storeq_job *j = q->todo.head;
-		if (!j)
+		struct storeq_job *batch[STOREQ_BATCH_CAP];
+		size_t n = take(q, batch);
+		if (!n)
 			break;   /* quit, and nothing left to do */
-		q->todo.head = j->next;
-		if (!q->todo.head)
-			q->todo.tail = NULL;
 		uv_mutex_unlock(&q->lock);
-		j->work(q->s, j->arg);
+		if (batch[0]->batch)
+			batch[0]->batch(q->s, batch, n);
+		else
+			batch[0]->work(q->s, batch[0]->arg);
 		uv_mutex_lock(&q->lock);
-		jobs_push(&q->finished, j);
-		q->busy--;
+		for (size_t i = 0; i < n; i++)
+			jobs_push(&q->finished, batch[i]);
+		q->busy -= n;
 		uv_cond_broadcast(&q->progress);
 		uv_async_send(&q->async);
 	}
@@ -114,6 +138,10 @@ int storeq_start(uv_loop_t *loop, struct store *main, struct storeq **out, char 
 		free(q);
 		return r;
 	}
+	q->batch_max = STOREQ_BATCH_MAX;
+	const char *env = getenv("FEEDD_STORE_BATCH");
+	if (env && atoi(env) >= 1)
+		q->batch_max = atoi(env) < STOREQ_BATCH_CAP ? (size_t)atoi(env) : STOREQ_BATCH_CAP;
 	uv_mutex_init(&q->lock);
 	uv_cond_init(&q->has_work);
 	uv_cond_init(&q->progress);
@@ -131,12 +159,8 @@ int storeq_start(uv_loop_t *loop, struct store *main, struct storeq **out, char 
 	return 0;
 }
 
-void storeq_submit(struct storeq *q, struct storeq_job *j, storeq_work_fn work,
-		   storeq_done_fn done, void *arg)
+static void enqueue(struct storeq *q, struct storeq_job *j)
 {
-	j->work = work;
-	j->done = done;
-	j->arg = arg;
 	if (q->pending++ == 0)
 		uv_ref((uv_handle_t *)&q->async);   /* the loop waits for the DONE */
 	uv_mutex_lock(&q->lock);
@@ -144,6 +168,20 @@ void storeq_submit(struct storeq *q, struct storeq_job *j, storeq_work_fn work,
 	q->busy++;
 	uv_cond_signal(&q->has_work);
 	uv_mutex_unlock(&q->lock);
+}
+
+void storeq_submit(struct storeq *q, struct storeq_job *j, storeq_work_fn work,
+		   storeq_done_fn done, void *arg)
+{
+	*j = (struct storeq_job){.work = work, .done = done, .arg = arg};
+	enqueue(q, j);
+}
+
+void storeq_submit_batched(struct storeq *q, struct storeq_job *j, storeq_batch_fn batch,
+			   size_t weight, storeq_done_fn done, void *arg)
+{
+	*j = (struct storeq_job){.batch = batch, .weight = weight, .done = done, .arg = arg};
+	enqueue(q, j);
 }
 
 size_t storeq_pending(const struct storeq *q)

@@ -204,6 +204,19 @@ struct store_prims {
 	/* Commits; NOTIFY: other instances are told of news (where there are
 	 * any). NEWS (may be NULL): its last item id and event seq afterwards. */
 	int (*tx_commit)(void *b, bool notify, struct store_news *news);
+	/* One fetch of a batch inside the write transaction (commit.c,
+	 * commit_batch): a savepoint, then released (its writes kept) or
+	 * rolled back to and released (its writes undone, the transaction's
+	 * other fetches kept). A failure of sp_rollback means the transaction
+	 * itself is lost (a broken connection; SQLite rolled it back after a
+	 * full disk): the caller rolls the whole batch back. */
+	int (*sp_begin)(void *b);
+	int (*sp_release)(void *b);
+	int (*sp_rollback)(void *b);
+	/* Writes only what an unchanged document's fetch changes of ST's row
+	 * (last_fetch, last_success, next_due, next_reason, last_status, the
+	 * counters), found by ST->name; never the validators. No row: 0. */
+	int (*feed_counters_write)(void *b, const struct feed_state *st);
 	/* Records an event; DATA (may be NULL) is stolen. */
 	int (*event_add)(void *b, const char *type, int64_t now, const char *feed,
 			 int64_t item_id, json_t *data);
@@ -271,6 +284,10 @@ struct store_prims {
 	.tx_begin = tx_begin, \
 	.tx_rollback = tx_rollback, \
 	.tx_commit = tx_commit, \
+	.sp_begin = sp_begin, \
+	.sp_release = sp_release, \
+	.sp_rollback = sp_rollback, \
+	.feed_counters_write = feed_counters_write, \
 	.event_add = event_add, \
 	.feed_state_write = feed_state_write, \
 	.doc_lookup = doc_lookup, \
@@ -406,6 +423,10 @@ char *fmt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int commit_fetch(const struct store_prims *ops, void *b, const struct feed_state *st,
 		 const struct doc *doc, unsigned feed_events, bool hook,
 		 struct store_news *news);
+
+/* store_commit_batch and store_feeds_touch (commit.c). */
+int commit_batch(const struct store_prims *ops, void *b, struct store_commit *c, size_t n);
+int commit_touch(const struct store_prims *ops, void *b, const struct feed_state *st, size_t n);
 
 /* store_items_each (query.c). */
 int items_each(const struct store_ops *ops, void *b, const struct item_query *q,

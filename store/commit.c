@@ -1,7 +1,10 @@
-/* commit.c — one fetched document, one transaction, for every backend: the
- * feed's state, its items deduplicated (DESIGN.md, "Dedup", the rules of
- * dedup.c) and the events they cause. The algorithm lives here once; the
- * backend (store/backend.h) supplies the statements.
+/* commit.c — a fetched document's commit, for every backend: the feed's
+ * state, its items deduplicated (DESIGN.md, "Dedup", the rules of dedup.c)
+ * and the events they cause, in one transaction of its own
+ * (commit_fetch) or with the other fetches of a batch, each in its own
+ * savepoint (commit_batch: the store thread's group commit). The
+ * algorithm lives here once; the backend (store/backend.h) supplies the
+ * statements.
  *
  * The order of the writes: the feed's state (which says what the dedup
  * needs of its row); the document's lookups (a backend answers them in one
@@ -315,6 +318,34 @@ static int feed_events(const struct store_prims *ops, void *b, const struct feed
 	return r;
 }
 
+/* One fetch's writes inside the open transaction; ACC gets its news. */
+static int commit_one(const struct store_prims *ops, void *b, const struct feed_state *st,
+		      const struct doc *doc, unsigned feed_events_mask, bool hook, int64_t now,
+		      struct commit_acc *acc)
+{
+	struct commit_feed fr = {0};
+	/* An empty document says nothing about which items are still listed. */
+	bool items = doc && doc->nitems;
+	int r = ops->feed_state_write(b, st, doc, now, items ? &fr : NULL);
+	if (r == 0 && items)
+		r = store_doc(acc, &fr, st->name, doc, now, hook);
+	if (r == 0)
+		r = feed_events(ops, b, st, feed_events_mask, now);
+	free(fr.site_url);
+	return r;
+}
+
+/* ACC's news into NEWS (which takes the new ids). */
+static void take_news(struct commit_acc *acc, struct store_news *news)
+{
+	if (!news)
+		return;
+	news->new_ids = acc->new_ids;
+	news->nnew = acc->nnew;
+	news->nupdated = acc->nupdated;
+	acc->new_ids = NULL;
+}
+
 int commit_fetch(const struct store_prims *ops, void *b, const struct feed_state *st,
 		 const struct doc *doc, unsigned feed_events_mask, bool hook,
 		 struct store_news *news)
@@ -323,35 +354,105 @@ int commit_fetch(const struct store_prims *ops, void *b, const struct feed_state
 		memset(news, 0, sizeof *news);
 	if (!st || !st->name)
 		return -EINVAL;
-	int64_t now = time(NULL);
 	struct commit_acc acc = {.ops = ops, .b = b};
-	struct commit_feed fr = {0};
-	/* An empty document says nothing about which items are still listed. */
-	bool items = doc && doc->nitems;
 	int r = ops->tx_begin(b);
 	if (r < 0)
 		return r;
-	if ((r = ops->feed_state_write(b, st, doc, now, items ? &fr : NULL)) < 0)
-		goto fail;
-	if (items && (r = store_doc(&acc, &fr, st->name, doc, now, hook)) < 0)
-		goto fail;
-	if ((r = feed_events(ops, b, st, feed_events_mask, now)) < 0)
-		goto fail;
-	if ((r = ops->tx_commit(b, acc.nnew || acc.nupdated || feed_events_mask, news)) < 0)
-		goto fail;
-	if (news) {
-		news->new_ids = acc.new_ids;
-		news->nnew = acc.nnew;
-		news->nupdated = acc.nupdated;
-		acc.new_ids = NULL;
+	if ((r = commit_one(ops, b, st, doc, feed_events_mask, hook, time(NULL), &acc)) < 0 ||
+	    (r = ops->tx_commit(b, acc.nnew || acc.nupdated || feed_events_mask, news)) < 0) {
+		ops->tx_rollback(b);
+		acc_free(&acc);
+		return r;
 	}
+	take_news(&acc, news);
 	acc_free(&acc);
-	free(fr.site_url);
 	return 0;
-fail:
-	ops->tx_rollback(b);
+}
+
+/* One fetch of a batch in its savepoint: its error in C->err. A negative
+ * return: the transaction is lost. */
+static int batch_one(const struct store_prims *ops, void *b, struct store_commit *c,
+		     int64_t now)
+{
+	memset(&c->news, 0, sizeof c->news);
+	if (!c->st || !c->st->name) {
+		c->err = -EINVAL;
+		return 0;
+	}
+	struct commit_acc acc = {.ops = ops, .b = b};
+	int r = ops->sp_begin(b);
+	if (r < 0)
+		return r;
+	c->err = commit_one(ops, b, c->st, c->doc, c->events, c->hook, now, &acc);
+	if (c->err == 0 && (r = ops->sp_release(b)) == 0)
+		take_news(&acc, &c->news);
+	else if (c->err < 0)
+		r = ops->sp_rollback(b);
 	acc_free(&acc);
-	free(fr.site_url);
+	return r;
+}
+
+/* The batch is lost: nothing of it is stored. */
+static void batch_lost(struct store_commit *c, size_t n, int r)
+{
+	for (size_t i = 0; i < n; i++) {
+		store_news_clear(&c[i].news);
+		c[i].err = r;
+	}
+}
+
+int commit_batch(const struct store_prims *ops, void *b, struct store_commit *c, size_t n)
+{
+	/* Alone, a document is its transaction: no savepoint to pay for. */
+	if (n == 1) {
+		c[0].err = commit_fetch(ops, b, c[0].st, c[0].doc, c[0].events, c[0].hook,
+					&c[0].news);
+		return c[0].err;
+	}
+	int64_t now = time(NULL);
+	bool notify = false;
+	int r = ops->tx_begin(b);
+	if (r < 0) {
+		/* No document's doing (the store is away, or busy for a minute):
+		 * none is tried again alone. */
+		batch_lost(c, n, r);
+		return r;
+	}
+	for (size_t i = 0; i < n && r == 0; i++) {
+		r = batch_one(ops, b, &c[i], now);
+		notify |= c[i].err == 0 && (c[i].news.nnew || c[i].news.nupdated || c[i].events);
+	}
+	struct store_news last = {0};
+	if (r == 0 && (r = ops->tx_commit(b, notify, &last)) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			c[i].news.last_item_id = last.last_item_id;
+			c[i].news.last_event_seq = last.last_event_seq;
+		}
+		return 0;
+	}
+	ops->tx_rollback(b);
+	batch_lost(c, n, r);
+	/* A broken connection: the store is away, and every fetch of the batch
+	 * is not stored (the next attempt reconnects). Anything else (a full
+	 * disk, say) may be one fetch's doing: each alone, then. */
+	if (r == -ECONNRESET || r == -EBUSY)
+		return r;
+	log_warn("store: a batch of %zu fetches failed (%s): committing them one by one", n,
+		 strerror(-r));
+	for (size_t i = 0; i < n; i++)
+		c[i].err = commit_fetch(ops, b, c[i].st, c[i].doc, c[i].events, c[i].hook,
+					&c[i].news);
+	return r;
+}
+
+int commit_touch(const struct store_prims *ops, void *b, const struct feed_state *st, size_t n)
+{
+	int r = ops->tx_begin(b);
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = ops->feed_counters_write(b, &st[i]);
+	if (r == 0 && (r = ops->tx_commit(b, false, NULL)) == 0)
+		return 0;
+	ops->tx_rollback(b);
 	return r;
 }
 

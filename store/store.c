@@ -135,6 +135,16 @@ int store_commit_fetch(struct store *s, const struct feed_state *st,
 	return commit_fetch(s->ops->prims, s->b, st, doc, feed_events, hook, news);
 }
 
+int store_commit_batch(struct store *s, struct store_commit *c, size_t n)
+{
+	return commit_batch(s->ops->prims, s->b, c, n);
+}
+
+int store_feeds_touch(struct store *s, const struct feed_state *st, size_t n)
+{
+	return commit_touch(s->ops->prims, s->b, st, n);
+}
+
 static int collect_item(const struct item_row *row, void *ud)
 {
 	json_t *j = item_row_to_json(row);

@@ -121,6 +121,37 @@ int store_commit_fetch(struct store *s, const struct feed_state *st,
 		       const struct doc *doc, unsigned feed_events, bool hook,
 		       struct store_news *news);
 
+/* One fetch's commit in a batch (store_commit_batch): the arguments of
+ * store_commit_fetch, and its result. */
+struct store_commit {
+	const struct feed_state *st;
+	const struct doc *doc;       /* NULL: the state only */
+	unsigned events;             /* STORE_EV_* */
+	bool hook;
+	int err;                     /* out: 0, or why this fetch is not stored */
+	struct store_news news;      /* out (store_news_clear it) */
+};
+
+/* The N fetches of C in one transaction, each as store_commit_fetch would
+ * commit it but inside a savepoint of its own: a fetch the store refuses
+ * (C[i].err < 0: a constraint, -ESTALE when fenced off) is rolled back
+ * alone, the others are committed. Each fetch's validators go with its
+ * items or not at all. When the transaction itself is lost (its COMMIT
+ * fails, a full disk rolled it back, the connection broke), every C[i].err
+ * says so and nothing of the batch is stored; unless the connection broke
+ * (then every fetch of the batch stays not stored), each fetch is then
+ * tried again in a transaction of its own, so that one fetch that fills
+ * the disk does not cost the others theirs. The news of each fetch is its own, with the
+ * last ids after the batch. 0, or the batch's error. */
+int store_commit_batch(struct store *s, struct store_commit *c, size_t n);
+
+/* Writes, in one transaction, what a fetch that changed nothing but the
+ * feed's times and counters changed (last_fetch, last_success, next_due,
+ * next_reason, last_status, the counters) for the N feeds of ST (by
+ * name): never a validator, an item or an event. The daemon keeps these
+ * in memory and writes them every few seconds (sched_commit.c). */
+int store_feeds_touch(struct store *s, const struct feed_state *st, size_t n);
+
 /* --- queries for the API --- */
 /* struct item_query: core/itemq.h. */
 

@@ -40,6 +40,7 @@ enum cst {
 	CS_REKEY,
 	CS_INSERT,
 	CS_EDIT,
+	CS_COUNTERS,
 	CS__COUNT
 };
 
@@ -133,6 +134,14 @@ static const char *const cst_sql[CS__COUNT] = {
 	/* Edited items rewritten in place ($3 ids, $4-$15 their fields), with
 	 * their item.updated events in the same order ($1 feed name, $2 now),
 	 * but for the items stored as skipped. */
+	/* What an unchanged document's fetch changes (store_feeds_touch):
+	 * never the validators, nor the lease. */
+	[CS_COUNTERS] =
+		"UPDATE feeds SET last_fetch = $2, last_success = $3, next_due = $4,"
+		" next_reason = $5, last_status = $6, n_requests = $7, n_conditional = $8,"
+		" n_200 = $9, n_304 = $10, n_err_net = $11, n_err_http = $12,"
+		" n_err_parse = $13, bytes_wire = $14, bytes_decoded = $15, n_truncated = $16"
+		" WHERE name = $1",
 	[CS_EDIT] =
 		"WITH u AS (UPDATE items SET guid = x.guid, url = x.url, canon_url = x.canon,"
 		"  title = x.title, author = x.author, summary = x.summary, content = x.content,"
@@ -556,6 +565,43 @@ static int tx_begin(void *b)
 static void tx_rollback(void *b)
 {
 	pg_rollback(b);
+}
+
+/* SAVEPOINT and RELEASE are plain statements: a lost connection fails
+ * them, and the batch with them. */
+static int sp_begin(void *b)
+{
+	return pg_sql(b, "SAVEPOINT one_fetch", "savepoint");
+}
+
+static int sp_release(void *b)
+{
+	return pg_sql(b, "RELEASE one_fetch", "release savepoint");
+}
+
+static int sp_rollback(void *b)
+{
+	struct pg *s = b;
+	if (!s->in_tx || PQstatus(s->conn) != CONNECTION_OK)
+		return -ECONNRESET;
+	return pg_sql(s, "ROLLBACK TO one_fetch; RELEASE one_fetch", "rollback to savepoint");
+}
+
+static int feed_counters_write(void *b, const struct feed_state *fs)
+{
+	struct pgp p = {0};
+	pgp_text(&p, fs->name);
+	pgp_int(&p, fs->last_fetch);
+	pgp_int(&p, fs->last_success);
+	pgp_int(&p, fs->next_due);
+	pgp_text(&p, fs->next_reason);
+	pgp_int(&p, fs->last_status);
+	int64_t counters[] = {fs->n_requests, fs->n_conditional, fs->n_200, fs->n_304,
+			      fs->n_err_net, fs->n_err_http, fs->n_err_parse,
+			      fs->bytes_wire, fs->bytes_decoded, fs->n_truncated};
+	for (int i = 0; i < 10; i++)
+		pgp_int(&p, counters[i]);
+	return cs_run(b, CS_COUNTERS, p.n, p.v, "feed counters");
 }
 
 static int event_add(void *b, const char *type, int64_t now, const char *feed,

@@ -40,6 +40,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
+	/* One fetch of a batch (store/commit.c, commit_batch). */
+	[ST_SAVEPOINT] = "SAVEPOINT one_fetch",
+	[ST_RELEASE] = "RELEASE one_fetch",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO one_fetch",
 	[ST_SYNC_FULL] = "PRAGMA synchronous=FULL",
 	[ST_SYNC_NORMAL] = "PRAGMA synchronous=NORMAL",
 	[ST_FEED_ID] = "SELECT id, link_identity, 0, site_url, url, removed FROM feeds WHERE name = ?1",
@@ -53,6 +57,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" n_200 = ?18, n_304 = ?19, n_err_net = ?20, n_err_http = ?21,"
 		" n_err_parse = ?22, bytes_wire = ?23, bytes_decoded = ?24,"
 		" last_warning = ?25, n_truncated = ?26 WHERE id = ?1",
+	/* What an unchanged document's fetch changes (store_feeds_touch):
+	 * never the validators. */
+	[ST_FEED_COUNTERS] =
+		"UPDATE feeds SET last_fetch = ?2, last_success = ?3, next_due = ?4,"
+		" next_reason = ?5, last_status = ?6, n_requests = ?7, n_conditional = ?8,"
+		" n_200 = ?9, n_304 = ?10, n_err_net = ?11, n_err_http = ?12,"
+		" n_err_parse = ?13, bytes_wire = ?14, bytes_decoded = ?15, n_truncated = ?16"
+		" WHERE name = ?1",
 	[ST_FEED_SYNC_URL] =
 		"UPDATE feeds SET url = ?2, effective_url = NULL, etag = NULL,"
 		" last_modified = NULL, gone = 0 WHERE id = ?1",
@@ -418,6 +430,11 @@ static int prepare_all(struct sqlite_store *s, char **err)
 static void sqlite_global_config(void)
 {
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/* A batch's savepoints (store/commit.c) keep each page a document
+	 * changes in a sub-journal until RELEASE; past 64 KiB (SQLite's
+	 * default) it spilled to a temporary file: written, and counted as
+	 * written, for nothing. One document's pages stay in memory. */
+	sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 8 << 20);
 }
 
 int sqlite_store_open(const char *spec, const char *state_dir, struct sqlite_store **out, char **err)

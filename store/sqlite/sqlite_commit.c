@@ -242,6 +242,48 @@ static int tx_commit(void *b, bool notify, struct store_news *news)
 	return r;
 }
 
+static int sp_begin(void *b)
+{
+	return store_exec_stmt(b, ST_SAVEPOINT, "savepoint");
+}
+
+static int sp_release(void *b)
+{
+	return store_exec_stmt(b, ST_RELEASE, "release savepoint");
+}
+
+/* After a full disk or an I/O error SQLite may have rolled the whole
+ * transaction back: then there is no savepoint to go back to, and this
+ * fails. */
+static int sp_rollback(void *b)
+{
+	struct sqlite_store *s = b;
+	if (sqlite3_get_autocommit(s->db))
+		return -EIO;
+	int r = store_exec_stmt(s, ST_ROLLBACK_TO, "rollback to savepoint");
+	return r < 0 ? r : store_exec_stmt(s, ST_RELEASE, "release savepoint");
+}
+
+static int feed_counters_write(void *b, const struct feed_state *fs)
+{
+	struct sqlite_store *s = b;
+	sqlite3_stmt *st = store_stmt(s, ST_FEED_COUNTERS);
+	sqlite3_bind_text(st, 1, fs->name, -1, SQLITE_STATIC);
+	int64_t v[] = {fs->last_fetch, fs->last_success, fs->next_due};
+	for (int i = 0; i < 3; i++)
+		sqlite3_bind_int64(st, 2 + i, v[i]);
+	store_bind_text(st, 5, fs->next_reason);
+	sqlite3_bind_int(st, 6, fs->last_status);
+	int64_t counters[] = {fs->n_requests, fs->n_conditional, fs->n_200, fs->n_304,
+			      fs->n_err_net, fs->n_err_http, fs->n_err_parse,
+			      fs->bytes_wire, fs->bytes_decoded, fs->n_truncated};
+	for (int i = 0; i < 10; i++)
+		sqlite3_bind_int64(st, 7 + i, counters[i]);
+	int rc = sqlite3_step(st);
+	store_done(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "feed counters");
+}
+
 static int event_add(void *b, const char *type, int64_t now, const char *feed,
 			int64_t item_id, json_t *data)
 {

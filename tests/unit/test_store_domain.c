@@ -238,6 +238,136 @@ static void test_query_cursor_and_bounds(void **state)
 	tdb_close(&t);
 }
 
+/* A store refusal for the items titled "boom" only, behind the store's
+ * back: a constraint of the test's own, in each backend's dialect. */
+static void refuse_boom(const struct tdb *t)
+{
+	if (t->pgdb[0])
+		assert_int_equal(tdb_exec(t,
+			"CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS"
+			" $$BEGIN IF NEW.title = 'boom' THEN RAISE EXCEPTION 'boom'; END IF;"
+			" RETURN NEW; END$$;"
+			" CREATE TRIGGER boom BEFORE INSERT ON items FOR EACH ROW"
+			" EXECUTE FUNCTION boom()"), 0);
+	else
+		assert_int_equal(tdb_exec(t,
+			"CREATE TRIGGER boom BEFORE INSERT ON items WHEN NEW.title = 'boom'"
+			" BEGIN SELECT RAISE(ABORT, 'boom'); END"), 0);
+}
+
+static struct feed_state batch_state(const char *name, const char *etag)
+{
+	return (struct feed_state){.name = (char *)name, .url = (char *)"https://example.com/feed",
+				   .etag = (char *)etag, .last_status = 200, .n_200 = 1};
+}
+
+/* commit.c, commit_batch: three fetches in one transaction, the middle one
+ * refused by the store. The others are stored with their validators and
+ * events; the refused one is rolled back alone: its old validators and
+ * items stay, none of its new items is stored or announced. */
+static void test_commit_batch_one_fails(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *old = doc_new();
+	doc_add(old, "b0", "https://ex.com/b0", "B0");
+	struct feed_state b0 = batch_state("b", "\"b-old\"");
+	assert_int_equal(store_commit_fetch(s, &b0, old, 0, false, NULL), 0);
+	json_t *ev = events_after(s, 0);
+	int64_t seq = json_integer_value(json_object_get(json_array_get(ev, json_array_size(ev) - 1),
+							 "seq"));
+	json_decref(ev);
+	refuse_boom(&t);
+
+	struct doc *da = doc_new(), *db = doc_new(), *dc = doc_new();
+	doc_add(da, "a1", "https://ex.com/a1", "A1");
+	doc_add(da, "a2", "https://ex.com/a2", "A2");
+	doc_add(db, "b0", "https://ex.com/b0", "B0");
+	doc_add(db, "b1", "https://ex.com/b1", "B1");
+	doc_add(db, "b2", "https://ex.com/b2", "boom");
+	doc_add(dc, "c1", "https://ex.com/c1", "C1");
+	struct feed_state sa = batch_state("a", "\"a1\""), sb = batch_state("b", "\"b-new\""),
+			  sc = batch_state("c", "\"c1\"");
+	struct store_commit c[3] = {
+		{.st = &sa, .doc = da}, {.st = &sb, .doc = db, .events = STORE_EV_RECOVERED},
+		{.st = &sc, .doc = dc},
+	};
+	assert_int_equal(store_commit_batch(s, c, 3), 0);
+	assert_int_equal(c[0].err, 0);
+	assert_true(c[1].err < 0);
+	assert_int_equal(c[2].err, 0);
+	assert_int_equal(c[0].news.nnew, 2);
+	assert_int_equal(c[1].news.nnew, 0);
+	assert_int_equal(c[2].news.nnew, 1);
+	/* The batch's last ids, the same for each. */
+	assert_int_equal(c[0].news.last_item_id, c[2].news.new_ids[0]);
+	assert_int_equal(c[1].news.last_item_id, c[2].news.last_item_id);
+
+	struct feed_state got = {0};
+	assert_int_equal(store_feed_load(s, "a", &got), 0);
+	assert_string_equal(got.etag, "\"a1\"");
+	feed_state_clear(&got);
+	assert_int_equal(store_feed_load(s, "c", &got), 0);
+	assert_string_equal(got.etag, "\"c1\"");
+	feed_state_clear(&got);
+	assert_int_equal(store_feed_load(s, "b", &got), 0);
+	assert_string_equal(got.etag, "\"b-old\"");   /* not advanced */
+	feed_state_clear(&got);
+	json_t *items = all_items(s, "b");
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+	items = all_items(s, NULL);
+	assert_int_equal(json_array_size(items), 4);
+	json_decref(items);
+	/* Announced: a1, a2, c1; nothing of b (not even its feed.recovered). */
+	ev = events_after(s, seq);
+	size_t n = 0;
+	for (size_t i = 0; i < json_array_size(ev); i++) {
+		const char *feed = jstr(json_array_get(ev, i), "feed");
+		assert_true(feed && strcmp(feed, "b") != 0);
+		n += strcmp(jstr(json_array_get(ev, i), "type"), "item.new") == 0;
+	}
+	assert_int_equal(n, 3);
+	json_decref(ev);
+	for (int i = 0; i < 3; i++)
+		store_news_clear(&c[i].news);
+	doc_free(old);
+	doc_free(da);
+	doc_free(db);
+	doc_free(dc);
+	tdb_close(&t);
+}
+
+/* commit.c, commit_touch: an unchanged 304's times and counters, never
+ * its validators. */
+static void test_feeds_touch(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct feed_state st = batch_state("a", "\"e1\"");
+	assert_int_equal(store_commit_fetch(s, &st, NULL, 0, false, NULL), 0);
+	st.etag = (char *)"\"not-this\"";
+	st.n_304 = 7;
+	st.n_requests = 8;
+	st.last_fetch = 1700000000;
+	st.next_due = 1700000600;
+	st.next_reason = (char *)"interval";
+	st.last_status = 304;
+	assert_int_equal(store_feeds_touch(s, &st, 1), 0);
+	struct feed_state got = {0};
+	assert_int_equal(store_feed_load(s, "a", &got), 0);
+	assert_string_equal(got.etag, "\"e1\"");
+	assert_int_equal(got.n_304, 7);
+	assert_int_equal(got.n_requests, 8);
+	assert_int_equal(got.last_fetch, 1700000000);
+	assert_int_equal(got.next_due, 1700000600);
+	assert_int_equal(got.last_status, 304);
+	feed_state_clear(&got);
+	tdb_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +376,8 @@ int main(void)
 		cmocka_unit_test(test_feeds_follow_the_config),
 		cmocka_unit_test(test_counts_match_the_rule),
 		cmocka_unit_test(test_query_cursor_and_bounds),
+		cmocka_unit_test(test_commit_batch_one_fails),
+		cmocka_unit_test(test_feeds_touch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

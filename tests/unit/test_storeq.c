@@ -20,13 +20,15 @@ struct env {
 	uv_loop_t loop;
 	struct storeq *q;
 	pthread_t loop_thread;
-	int order[64];
+	int order[256];
 	int norder;
-	int done_order[64];
+	int done_order[256];
 	int ndone;
 	bool wrong_thread;
 	uv_sem_t gate;           /* a slow job waits on it */
 	int ticks;
+	size_t batches[16];      /* sizes of the batches worked, in order */
+	int nbatches;
 };
 
 struct job {
@@ -35,6 +37,7 @@ struct job {
 	int n;
 	bool slow;
 	bool resubmit;
+	bool batched, worked;
 	int err;
 	size_t nnew;
 };
@@ -81,6 +84,9 @@ static void job_done(void *arg)
 {
 	struct job *j = arg;
 	struct env *e = j->e;
+	/* A batch's completions come after the whole batch was worked. */
+	if (j->batched)
+		assert_true(j->worked);
 	if (!pthread_equal(pthread_self(), e->loop_thread))
 		e->wrong_thread = true;
 	assert_int_equal(j->err, 0);
@@ -214,6 +220,57 @@ static void test_loop_lives_while_jobs_are_owed(void **state)
 	env_stop(&e);
 }
 
+static void batch_work(struct store *s, struct storeq_job **jobs, size_t n)
+{
+	struct job *first = jobs[0]->arg;
+	first->e->batches[first->e->nbatches++] = n;
+	for (size_t i = 0; i < n; i++)
+		job_work(s, jobs[i]->arg);
+	for (size_t i = 0; i < n; i++)
+		((struct job *)jobs[i]->arg)->worked = true;
+}
+
+static void submit_batched(struct env *e, int n, size_t weight)
+{
+	struct job *j = job_new(e, n);
+	j->batched = true;
+	storeq_submit_batched(e->q, &j->sq, batch_work, weight, job_done, j);
+}
+
+/* Batched jobs queued one behind the other are worked together, within
+ * the bounds (jobs, weight); another kind of job ends a batch; the order
+ * of work and of completions stays the order of submission. */
+static void test_batches(void **state)
+{
+	struct env e;
+	env_start(&e);
+	struct job *slow = job_new(&e, 0);
+	slow->slow = true;
+	submit(e.q, slow);   /* the thread waits: everything below queues */
+	int n = 1;
+	for (int i = 0; i < 30; i++)
+		submit_batched(&e, n++, 1);
+	submit(e.q, job_new(&e, n++));
+	for (int i = 0; i < 100; i++)
+		submit_batched(&e, n++, 1);
+	submit(e.q, job_new(&e, n++));
+	for (int i = 0; i < 10; i++)
+		submit_batched(&e, n++, 1000);
+	uv_sem_post(&e.gate);
+	while (e.ndone < n)
+		uv_run(&e.loop, UV_RUN_ONCE);
+	const size_t want[] = {30, STOREQ_BATCH_MAX, 100 - STOREQ_BATCH_MAX, 4, 4, 2};
+	assert_int_equal(e.nbatches, 6);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(e.batches[i], want[i]);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(e.order[i], i);
+		assert_int_equal(e.done_order[i], i);
+	}
+	assert_false(e.wrong_thread);
+	env_stop(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_loop_runs_during_a_slow_job),
 		cmocka_unit_test(test_drain_and_stop_lose_nothing),
 		cmocka_unit_test(test_loop_lives_while_jobs_are_owed),
+		cmocka_unit_test(test_batches),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
