@@ -125,10 +125,15 @@ static int entry(const struct item_row *r, const json_t *feed, void *ud)
 	return ferror(f) ? -ENOMEM : 0;
 }
 
-void gr_atom_work(struct store *s, struct gr_job *j, json_t *feeds)
+void gr_atom_work(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 {
 	const struct gr_stream *st = &j->p.s;
-	json_t *feed = st->kind == GRS_FEED ? gr_feed_of(feeds, st) : NULL;
+	int rc = 0;
+	const json_t *feed = st->kind == GRS_FEED ? gr_feeds_of_stream(fs, st, &rc) : NULL;
+	if (rc < 0) {
+		gr_store_failed(j, rc);
+		return;
+	}
 	if (st->kind == GRS_FEED && !feed) {
 		gr_fail(j, 404, "no such stream");
 		return;
@@ -146,7 +151,7 @@ void gr_atom_work(struct store *s, struct gr_job *j, json_t *feeds)
 	size_t blen = 0;
 	FILE *b = open_memstream(&body, &blen);
 	int64_t cont = 0;
-	int rc = b ? gr_walk(s, &j->p, st, feeds, j->p.n ? j->p.n : GR_DEFAULT_N, false, entry,
+	rc = b ? gr_walk(s, &j->p, st, fs, j->p.n ? j->p.n : GR_DEFAULT_N, false, entry,
 			     b, &cont) : -ENOMEM;
 	if (b)
 		fclose(b);

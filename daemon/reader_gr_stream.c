@@ -32,16 +32,6 @@ int64_t gr_usec(const struct item_row *row)
 	return t * 1000000 + row->id % 1000000;
 }
 
-json_t *gr_feed_named(const json_t *feeds, const char *name)
-{
-	size_t i;
-	json_t *f;
-	json_array_foreach(feeds, i, f)
-		if (!strcmp(gr_str(f, "name", ""), name))
-			return f;
-	return NULL;
-}
-
 json_t *gr_feed_of(json_t *feeds, const struct gr_stream *st)
 {
 	size_t i;
@@ -81,8 +71,10 @@ static bool has_tag(const json_t *feed, const char *tag)
 	return false;
 }
 
-/* Whether ROW (of FEED) is in ST, as far as the store query did not say. */
-static bool in_stream(const struct item_row *row, const json_t *feed, const struct gr_stream *st)
+/* Whether ROW (of FEED) is in ST, as far as the store query did not say;
+ * FEED_ID the store id of ST's feed when it is a feed/ stream (0: none). */
+static bool in_stream(const struct item_row *row, const json_t *feed, const struct gr_stream *st,
+		      int64_t feed_id)
 {
 	switch (st->kind) {
 	case GRS_READING_LIST:
@@ -96,83 +88,17 @@ static bool in_stream(const struct item_row *row, const json_t *feed, const stru
 	case GRS_LABEL:
 		return feed && has_tag(feed, st->arg);
 	case GRS_FEED:
-		return feed && (!strcmp(gr_str(feed, "url", ""), st->arg) ||
-				json_integer_value(json_object_get(feed, "id")) ==
-				strtoll(st->arg, NULL, 10));
+		return feed_id && row->feed_id == feed_id;
 	default:
 		return false;
 	}
 }
 
-/* FEEDS by name, for a walk: each row names its feed, and a linear
- * search of 10 000 feeds for each of 100 rows cost more than the rest of
- * the answer. Open addressing, a power of two at least twice the feeds;
- * the names are borrowed from FEEDS. */
-struct feed_index {
-	size_t mask;
-	const char **name;
-	json_t **feed;
-};
-
-static size_t name_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return (size_t)(h ^ h >> 29);
-}
-
-/* 0, or -ENOMEM (then the walk searches linearly, as before). */
-static int index_feeds(struct feed_index *ix, json_t *feeds)
-{
-	size_t n = json_array_size(feeds), size = 16;
-	while (size < 2 * n)
-		size *= 2;
-	ix->name = calloc(size, sizeof *ix->name);
-	ix->feed = calloc(size, sizeof *ix->feed);
-	if (!ix->name || !ix->feed) {
-		free(ix->name);
-		free(ix->feed);
-		*ix = (struct feed_index){0};
-		return -ENOMEM;
-	}
-	ix->mask = size - 1;
-	size_t i;
-	json_t *f;
-	json_array_foreach(feeds, i, f) {
-		const char *name = gr_str(f, "name", "");
-		size_t k = name_hash(name) & ix->mask;
-		while (ix->name[k] && strcmp(ix->name[k], name))
-			k = (k + 1) & ix->mask;
-		if (!ix->name[k]) {     /* the first of a name wins, as gr_feed_named */
-			ix->name[k] = name;
-			ix->feed[k] = f;
-		}
-	}
-	return 0;
-}
-
-static const json_t *index_find(const struct feed_index *ix, json_t *feeds, const char *name)
-{
-	if (!ix->name)
-		return gr_feed_named(feeds, name);
-	for (size_t k = name_hash(name) & ix->mask; ix->name[k]; k = (k + 1) & ix->mask)
-		if (!strcmp(ix->name[k], name))
-			return ix->feed[k];
-	return NULL;
-}
-
-static void index_free(struct feed_index *ix)
-{
-	free(ix->name);
-	free(ix->feed);
-}
-
 struct walk {
 	const struct gr_params *p;
 	const struct gr_stream *xt, *it;
-	json_t *feeds;
-	struct feed_index ix;
+	int64_t xt_feed, it_feed;   /* their feed's id, when feed/ streams */
+	struct gr_feeds *fs;
 	bool mark;
 	int n;
 	gr_row_fn fn;
@@ -190,11 +116,16 @@ static int on_row(const struct item_row *row, void *ud)
 	w->batch++;
 	w->scanned++;
 	w->last_scanned = row->id;
-	const json_t *feed = index_find(&w->ix, w->feeds, row->feed ? row->feed : "");
+	int rc = 0;
+	const json_t *feed = gr_feeds_get(w->fs, row->feed_id, &rc);
+	if (rc < 0) {
+		w->fn_rc = rc;
+		return rc;
+	}
 	const struct gr_params *p = w->p;
-	if (w->xt && in_stream(row, feed, w->xt))
+	if (w->xt && in_stream(row, feed, w->xt, w->xt_feed))
 		return 0;
-	if (w->it && !in_stream(row, feed, w->it))
+	if (w->it && !in_stream(row, feed, w->it, w->it_feed))
 		return 0;
 	if ((p->ot && row->first_seen < p->ot) || (p->nt && row->first_seen >= p->nt))
 		return 0;
@@ -206,7 +137,7 @@ static int on_row(const struct item_row *row, void *ud)
 	}
 	w->got++;
 	w->last_handed = row->id;
-	int rc = w->fn(row, feed, w->ud);
+	rc = w->fn(row, feed, w->ud);
 	if (rc < 0) {
 		w->fn_rc = rc;
 		return rc;
@@ -214,12 +145,22 @@ static int on_row(const struct item_row *row, void *ud)
 	return 0;
 }
 
+/* The store id of the feed of ST when it is a feed/ stream, else 0;
+ * -errno when the store failed. */
+static int64_t stream_feed_id(struct gr_feeds *fs, const struct gr_stream *st)
+{
+	int rc = 0;
+	const json_t *f = st->kind == GRS_FEED ? gr_feeds_of_stream(fs, st, &rc) : NULL;
+	return rc < 0 ? rc : f ? json_integer_value(json_object_get(f, "id")) : 0;
+}
+
 int gr_walk(struct store *s, const struct gr_params *p, const struct gr_stream *st,
-	    json_t *feeds, int n, bool mark, gr_row_fn fn, void *ud, int64_t *cont)
+	    struct gr_feeds *fs, int n, bool mark, gr_row_fn fn, void *ud, int64_t *cont)
 {
 	*cont = 0;
 	struct item_query q = {.since = DATE_NONE, .desc = !p->oldest_first, .limit = SCAN_BATCH};
 	const char *name = NULL;
+	int rc = 0;
 	switch (st->kind) {
 	case GRS_NONE:
 	case GRS_READING_LIST:
@@ -237,7 +178,9 @@ int gr_walk(struct store *s, const struct gr_params *p, const struct gr_stream *
 		q.tag = st->arg;
 		break;
 	case GRS_FEED: {
-		json_t *f = gr_feed_of(feeds, st);
+		const json_t *f = gr_feeds_of_stream(fs, st, &rc);
+		if (rc < 0)
+			return rc;
 		if (!f)
 			return -ENOENT;
 		name = gr_str(f, "name", "");
@@ -248,7 +191,7 @@ int gr_walk(struct store *s, const struct gr_params *p, const struct gr_stream *
 	default:
 		return 0;               /* a state feedd does not keep: nothing in it */
 	}
-	struct walk w = {.p = p, .feeds = feeds, .mark = mark, .n = n, .fn = fn, .ud = ud};
+	struct walk w = {.p = p, .fs = fs, .mark = mark, .n = n, .fn = fn, .ud = ud};
 	/* xt/it the store query can say itself, else each row is tested. */
 	if (p->xt.kind == GRS_READ && q.status != ITEMQ_READ)
 		q.status = ITEMQ_UNREAD;
@@ -262,14 +205,15 @@ int gr_walk(struct store *s, const struct gr_params *p, const struct gr_stream *
 		q.starred = true;
 	else if (p->it.kind != GRS_NONE)
 		w.it = &p->it;
+	if ((w.xt && (w.xt_feed = stream_feed_id(fs, w.xt)) < 0) ||
+	    (w.it && (w.it_feed = stream_feed_id(fs, w.it)) < 0))
+		return (int)(w.xt_feed < 0 ? w.xt_feed : w.it_feed);
 	if (p->c) {
 		if (q.desc)
 			q.before = p->c;
 		else
 			q.after = p->c;
 	}
-	index_feeds(&w.ix, feeds);
-	int rc;
 	for (;;) {
 		w.batch = 0;
 		rc = store_items_each(s, &q, on_row, &w, NULL);
@@ -290,7 +234,6 @@ int gr_walk(struct store *s, const struct gr_params *p, const struct gr_stream *
 		else
 			q.after = w.last_scanned;
 	}
-	index_free(&w.ix);
 	return rc < 0 ? rc : 0;
 }
 
@@ -392,12 +335,12 @@ static const char *stream_name(const struct gr_stream *st, char *buf, size_t siz
 	}
 }
 
-static void stream_contents(struct store *s, struct gr_job *j, json_t *feeds, bool ids)
+static void stream_contents(struct store *s, struct gr_job *j, struct gr_feeds *fs, bool ids)
 {
 	json_t *items = json_array();
 	int64_t cont = 0;
 	int n = j->p.n ? j->p.n : GR_DEFAULT_N;
-	int rc = gr_walk(s, &j->p, &j->p.s, feeds, n, false, ids ? add_ref : add_item, items,
+	int rc = gr_walk(s, &j->p, &j->p.s, fs, n, false, ids ? add_ref : add_item, items,
 			 &cont);
 	if (rc < 0) {
 		json_decref(items);
@@ -412,7 +355,8 @@ static void stream_contents(struct store *s, struct gr_job *j, json_t *feeds, bo
 	} else {
 		char buf[1100];
 		const char *sid = stream_name(&j->p.s, buf, sizeof buf);
-		json_t *f = j->p.s.kind == GRS_FEED ? gr_feed_of(feeds, &j->p.s) : NULL;
+		const json_t *f = j->p.s.kind == GRS_FEED ? gr_feeds_of_stream(fs, &j->p.s, &rc)
+							   : NULL;
 		j->json = json_pack("{s:s,s:s,s:o,s:I,s:o}", "id", sid, "direction", "ltr",
 			"title", json_string_lossy(f ? gr_str(f, "title", gr_str(f, "name", ""))
 						     : sid),
@@ -431,27 +375,23 @@ static void stream_contents(struct store *s, struct gr_job *j, json_t *feeds, bo
 
 /* stream/items/contents: the items I= in their order (the ones not stored
  * left out). */
-static void items_contents(struct store *s, struct gr_job *j, json_t *feeds)
+static void items_contents(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 {
 	json_t *items = json_array();
-	struct feed_index ix = {0};
-	index_feeds(&ix, feeds);
 	for (size_t i = 0; i < j->p.nids; i++) {
 		int64_t id = j->p.ids[i];
 		struct gr_params none = {0};
 		struct item_query q = {.after = id - 1, .before = id + 1, .since = DATE_NONE,
 				       .limit = 1};
-		struct walk w = {.p = &none, .feeds = feeds, .ix = ix, .n = 1, .fn = add_item,
+		struct walk w = {.p = &none, .fs = fs, .n = 1, .fn = add_item,
 				 .ud = items};
 		int rc = store_items_each(s, &q, on_row, &w, NULL);
 		if (rc < 0 && rc != -ECANCELED) {
-			index_free(&ix);
 			json_decref(items);
 			gr_store_failed(j, rc);
 			return;
 		}
 	}
-	index_free(&ix);
 	j->json = json_pack("{s:s,s:s,s:I,s:o}", "id", STATE "reading-list",
 			    "direction", "ltr", "updated", (json_int_t)time(NULL), "items", items);
 }
@@ -566,8 +506,24 @@ static void unread_count(struct gr_job *j, json_t *feeds)
 	j->json = json_pack("{s:I,s:o}", "max", total, "unreadcounts", out);
 }
 
-void gr_read_work(struct store *s, struct gr_job *j, json_t *feeds)
+void gr_read_work(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 {
+	json_t *feeds = NULL;
+	int rc = 0;
+	switch (j->route) {
+	case GR_SUB_LIST:
+	case GR_TAG_LIST:
+	case GR_UNREAD_COUNT:
+		/* The listings: every feed (the counts for the last two). */
+		rc = gr_feeds_all(fs, j->route != GR_SUB_LIST, &feeds);
+		if (rc < 0) {
+			gr_store_failed(j, rc);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
 	switch (j->route) {
 	case GR_SUB_LIST:
 		sub_list(j, feeds);
@@ -579,13 +535,13 @@ void gr_read_work(struct store *s, struct gr_job *j, json_t *feeds)
 		unread_count(j, feeds);
 		break;
 	case GR_STREAM_CONTENTS:
-		stream_contents(s, j, feeds, false);
+		stream_contents(s, j, fs, false);
 		break;
 	case GR_ITEM_IDS:
-		stream_contents(s, j, feeds, true);
+		stream_contents(s, j, fs, true);
 		break;
 	case GR_ITEM_CONTENTS:
-		items_contents(s, j, feeds);
+		items_contents(s, j, fs);
 		break;
 	default:
 		gr_fail(j, 404, "not found");

@@ -101,7 +101,7 @@ static int collect(const struct item_row *row, const json_t *feed, void *ud)
 	return 0;
 }
 
-static void mark_all(struct store *s, struct gr_job *j, json_t *feeds)
+static void mark_all(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 {
 	if (!j->p.has_s || j->p.s.kind == GRS_OTHER_STATE) {
 		gr_fail(j, 400, "s: expected a stream");
@@ -118,7 +118,7 @@ static void mark_all(struct store *s, struct gr_job *j, json_t *feeds)
 	while (rc == 0) {
 		int64_t cont = 0;
 		ids.n = 0;
-		rc = gr_walk(s, &q, &j->p.s, feeds, STORE_MARK_MAX, true, collect, &ids, &cont);
+		rc = gr_walk(s, &q, &j->p.s, fs, STORE_MARK_MAX, true, collect, &ids, &cont);
 		if (rc == 0 && ids.n)
 			rc = mark(s, ids.v, ids.n, 1, -1);
 		if (!cont)
@@ -140,14 +140,14 @@ static void mark_all(struct store *s, struct gr_job *j, json_t *feeds)
 	j->ctype = "text/plain; charset=utf-8";
 }
 
-void gr_write_work(struct store *s, struct gr_job *j, json_t *feeds)
+void gr_write_work(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 {
 	switch (j->route) {
 	case GR_EDIT_TAG:
 		edit_tag(s, j);
 		break;
 	case GR_MARK_ALL:
-		mark_all(s, j, feeds);
+		mark_all(s, j, fs);
 		break;
 	default:
 		gr_fail(j, 501, "not served yet");

@@ -336,6 +336,9 @@ struct store_ops {
 	 * skipped (else 0, 0). */
 	int (*reader_feed_rows)(void *b, bool counts, const int64_t *ids, size_t nids,
 				store_row_fn fn, void *ud);
+	/* The same rows (without the counts) of the feeds whose configured
+	 * or effective URL is URL. */
+	int (*reader_feed_url_rows)(void *b, const char *url, store_row_fn fn, void *ud);
 	/* The Google Reader API's tokens (readtokens.c): HASH is the
 	 * token's SHA-256 in hex. */
 	int (*token_add)(void *b, const char *hash, const char *user, int64_t now, int64_t *id);
@@ -356,6 +359,7 @@ int sqlite_op_items_mark(void *b, const int64_t *ids, size_t n, int read, int st
 int sqlite_op_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
 int sqlite_op_reader_feed_rows(void *b, bool counts, const int64_t *ids, size_t nids,
 			       store_row_fn fn, void *ud);
+int sqlite_op_reader_feed_url_rows(void *b, const char *url, store_row_fn fn, void *ud);
 int sqlite_op_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id);
 int sqlite_op_token_find(void *b, const char *hash, int64_t now, char **user);
 int sqlite_op_tokens_json(void *b, json_t **out);
@@ -366,6 +370,7 @@ int pg_op_items_mark(void *b, const int64_t *ids, size_t n, int read, int starre
 int pg_op_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
 int pg_op_reader_feed_rows(void *b, bool counts, const int64_t *ids, size_t nids,
 			   store_row_fn fn, void *ud);
+int pg_op_reader_feed_url_rows(void *b, const char *url, store_row_fn fn, void *ud);
 int pg_op_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id);
 int pg_op_token_find(void *b, const char *hash, int64_t now, char **user);
 int pg_op_tokens_json(void *b, json_t **out);
@@ -393,6 +398,7 @@ int pg_op_token_revoke(void *b, int64_t id);
 	.items_mark = p##items_mark, \
 	.feed_mark_read = p##feed_mark_read, \
 	.reader_feed_rows = p##reader_feed_rows, \
+	.reader_feed_url_rows = p##reader_feed_url_rows, \
 	.token_add = p##token_add, \
 	.token_find = p##token_find, \
 	.tokens_json = p##tokens_json, \

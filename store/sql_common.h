@@ -63,12 +63,15 @@
 	" ORDER BY f.id"
 /* Its four statements, for a backend's table of statements named P##...:
  * every feed or those of the ids, without or with the counts (in this
- * order; apart, since "ids IS NULL OR ..." would scan every feed). */
+ * order; apart, since "ids IS NULL OR ..." would scan every feed); then
+ * the feeds of a URL (configured or effective) without the counts. */
 #define READER_FEEDS_STMTS(p, tags, shown, counts, ids) \
 	[p##READER_FEEDS] = READER_FEEDS_SQL(tags, shown, " 0, 0, 0", ""), \
 	[p##READER_FEEDS_IDS] = READER_FEEDS_SQL(tags, shown, " 0, 0, 0", ids), \
 	[p##READER_COUNTS] = READER_FEEDS_SQL(tags, shown, counts, ""), \
-	[p##READER_COUNTS_IDS] = READER_FEEDS_SQL(tags, shown, counts, ids)
+	[p##READER_COUNTS_IDS] = READER_FEEDS_SQL(tags, shown, counts, ids), \
+	[p##READER_FEED_URL] = READER_FEEDS_SQL(tags, shown, " 0, 0, 0", \
+		" AND (f.url = " SQLP(1) " OR f.effective_url = " SQLP(1) ")")
 
 /* --- the migrations both schemas end with ---
  *

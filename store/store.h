@@ -177,6 +177,9 @@ int store_reader_feeds_each(struct store *s, bool counts, const int64_t *ids, si
  * configured one), "effective_url", "site_url", "last_fetch", "last_error",
  * "tags", "unread", "read", "newest_usec"}]. */
 int store_reader_feeds(struct store *s, bool counts, json_t **out);
+/* FN for each feed a reader shows whose configured or effective URL is
+ * URL (without the counts): a stream named by its feed's URL. */
+int store_reader_feeds_url(struct store *s, const char *url, reader_feed_fn fn, void *ud);
 
 /* --- the Google Reader API's tokens (store/readtokens.c) --- */
 /* A token ClientLogin handed to USER at NOW is kept as HASH (its SHA-256,
