@@ -71,10 +71,32 @@ static bool has_tag(const json_t *feed, const char *tag)
 	return false;
 }
 
+/* Whether item ITEM has LABEL of its own (store/labels.c). */
+struct has_label {
+	const char *label;
+	bool has;
+};
+
+static int label_is(int64_t item, const char *label, void *ud)
+{
+	struct has_label *h = ud;
+	(void)item;
+	h->has = h->has || !strcmp(label, h->label);
+	return 0;
+}
+
+static bool item_has_label(struct store *s, int64_t item, const char *label)
+{
+	struct has_label h = {label, false};
+	return store_items_labels(s, &item, 1, label_is, &h) == 0 && h.has;
+}
+
 /* Whether ROW (of FEED) is in ST, as far as the store query did not say;
- * FEED_ID the store id of ST's feed when it is a feed/ stream (0: none). */
-static bool in_stream(const struct item_row *row, const json_t *feed, const struct gr_stream *st,
-		      int64_t feed_id)
+ * FEED_ID the store id of ST's feed when it is a feed/ stream (0: none).
+ * A label's: its feeds' items and the items labelled so (S asked, item by
+ * item: xt= or it= a label is rare). */
+static bool in_stream(struct store *s, const struct item_row *row, const json_t *feed,
+		      const struct gr_stream *st, int64_t feed_id)
 {
 	switch (st->kind) {
 	case GRS_READING_LIST:
@@ -86,7 +108,7 @@ static bool in_stream(const struct item_row *row, const json_t *feed, const stru
 	case GRS_KEPT_UNREAD:
 		return !row->read;
 	case GRS_LABEL:
-		return feed && has_tag(feed, st->arg);
+		return (feed && has_tag(feed, st->arg)) || item_has_label(s, row->id, st->arg);
 	case GRS_FEED:
 		return feed_id && row->feed_id == feed_id;
 	default:
@@ -95,6 +117,7 @@ static bool in_stream(const struct item_row *row, const json_t *feed, const stru
 }
 
 struct walk {
+	struct store *s;
 	const struct gr_params *p;
 	const struct gr_stream *xt, *it;
 	int64_t xt_feed, it_feed;   /* their feed's id, when feed/ streams */
@@ -123,9 +146,9 @@ static int on_row(const struct item_row *row, void *ud)
 		return rc;
 	}
 	const struct gr_params *p = w->p;
-	if (w->xt && in_stream(row, feed, w->xt, w->xt_feed))
+	if (w->xt && in_stream(w->s, row, feed, w->xt, w->xt_feed))
 		return 0;
-	if (w->it && !in_stream(row, feed, w->it, w->it_feed))
+	if (w->it && !in_stream(w->s, row, feed, w->it, w->it_feed))
 		return 0;
 	if ((p->ot && row->first_seen < p->ot) || (p->nt && row->first_seen >= p->nt))
 		return 0;
@@ -176,6 +199,7 @@ int gr_walk(struct store *s, const struct gr_params *p, const struct gr_stream *
 		break;
 	case GRS_LABEL:
 		q.tag = st->arg;
+		q.labels = true;        /* the feeds with the tag, and labelled items */
 		break;
 	case GRS_FEED: {
 		const json_t *f = gr_feeds_of_stream(fs, st, &rc);
@@ -191,7 +215,7 @@ int gr_walk(struct store *s, const struct gr_params *p, const struct gr_stream *
 	default:
 		return 0;               /* a state feedd does not keep: nothing in it */
 	}
-	struct walk w = {.p = p, .fs = fs, .mark = mark, .n = n, .fn = fn, .ud = ud};
+	struct walk w = {.s = s, .p = p, .fs = fs, .mark = mark, .n = n, .fn = fn, .ud = ud};
 	/* xt/it the store query can say itself, else each row is tested. */
 	if (p->xt.kind == GRS_READ && q.status != ITEMQ_READ)
 		q.status = ITEMQ_UNREAD;
@@ -304,13 +328,56 @@ static json_t *item_json(const struct item_row *r, const json_t *feed)
 	return j;
 }
 
+/* A page of items: their JSON, and their ids for their labels. */
+struct page {
+	json_t *items;
+	int64_t *ids;
+	size_t n, cap;
+};
+
 static int add_item(const struct item_row *row, const json_t *feed, void *ud)
 {
+	struct page *pg = ud;
+	if (pg->n == pg->cap) {
+		size_t cap = pg->cap ? 2 * pg->cap : 64;
+		int64_t *ids = realloc(pg->ids, cap * sizeof *ids);
+		if (!ids)
+			return -ENOMEM;
+		pg->ids = ids;
+		pg->cap = cap;
+	}
 	json_t *j = item_json(row, feed);
-	if (!j)
+	if (!j || json_array_append_new(pg->items, j) < 0)
 		return -ENOMEM;
-	json_array_append_new(ud, j);
+	pg->ids[pg->n++] = row->id;
 	return 0;
+}
+
+static int put_label(int64_t item, const char *label, void *ud)
+{
+	struct page *pg = ud;
+	char lab[STORE_LABEL_MAX + 16];
+	snprintf(lab, sizeof lab, "user/-/label/%s", label);
+	for (size_t i = 0; i < pg->n; i++) {
+		if (pg->ids[i] != item)
+			continue;
+		json_t *cats = json_object_get(json_array_get(pg->items, i), "categories");
+		size_t k;
+		json_t *c;
+		bool has = false;
+		json_array_foreach(cats, k, c)
+			has = has || !strcmp(json_string_value(c), lab);
+		if (!has && json_array_append_new(cats, json_string_lossy(lab)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The page's items' own labels among their categories (beside their
+ * feed's tags): one query for the page. */
+static int page_labels(struct store *s, struct page *pg)
+{
+	return store_items_labels(s, pg->ids, pg->n, put_label, pg);
 }
 
 static int add_ref(const struct item_row *row, const json_t *feed, void *ud)
@@ -338,10 +405,14 @@ static const char *stream_name(const struct gr_stream *st, char *buf, size_t siz
 static void stream_contents(struct store *s, struct gr_job *j, struct gr_feeds *fs, bool ids)
 {
 	json_t *items = json_array();
+	struct page pg = {.items = items};
 	int64_t cont = 0;
 	int n = j->p.n ? j->p.n : GR_DEFAULT_N;
-	int rc = gr_walk(s, &j->p, &j->p.s, fs, n, false, ids ? add_ref : add_item, items,
-			 &cont);
+	int rc = gr_walk(s, &j->p, &j->p.s, fs, n, false, ids ? add_ref : add_item,
+			 ids ? (void *)items : &pg, &cont);
+	if (rc == 0 && !ids)
+		rc = page_labels(s, &pg);
+	free(pg.ids);
 	if (rc < 0) {
 		json_decref(items);
 		if (rc == -ENOENT)
@@ -378,19 +449,25 @@ static void stream_contents(struct store *s, struct gr_job *j, struct gr_feeds *
 static void items_contents(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 {
 	json_t *items = json_array();
-	for (size_t i = 0; i < j->p.nids; i++) {
+	struct page pg = {.items = items};
+	int rc = 0;
+	for (size_t i = 0; i < j->p.nids && rc == 0; i++) {
 		int64_t id = j->p.ids[i];
 		struct gr_params none = {0};
 		struct item_query q = {.after = id - 1, .before = id + 1, .since = DATE_NONE,
 				       .limit = 1};
-		struct walk w = {.p = &none, .fs = fs, .n = 1, .fn = add_item,
-				 .ud = items};
-		int rc = store_items_each(s, &q, on_row, &w, NULL);
-		if (rc < 0 && rc != -ECANCELED) {
-			json_decref(items);
-			gr_store_failed(j, rc);
-			return;
-		}
+		struct walk w = {.s = s, .p = &none, .fs = fs, .n = 1, .fn = add_item, .ud = &pg};
+		rc = store_items_each(s, &q, on_row, &w, NULL);
+		if (rc == -ECANCELED)
+			rc = 0;
+	}
+	if (rc == 0)
+		rc = page_labels(s, &pg);
+	free(pg.ids);
+	if (rc < 0) {
+		json_decref(items);
+		gr_store_failed(j, rc);
+		return;
 	}
 	j->json = json_pack("{s:s,s:s,s:I,s:o}", "id", STATE "reading-list",
 			    "direction", "ltr", "updated", (json_int_t)time(NULL), "items", items);
@@ -447,11 +524,27 @@ static json_t *tag_counts(json_t *feeds)
 	return tags;
 }
 
-static void tag_list(struct gr_job *j, json_t *feeds)
+/* A label of items into TAGS (a feed's tag of the same name counts its
+ * feeds' unread items already). */
+static int tag_label(int64_t unread, const char *label, void *ud)
+{
+	if (!json_object_get(ud, label))
+		json_object_set_new(ud, label, json_integer(unread));
+	return 0;
+}
+
+static void tag_list(struct store *s, struct gr_job *j, json_t *feeds)
 {
 	json_t *out = json_array();
 	json_array_append_new(out, json_pack("{s:s}", "id", STATE "starred"));
 	json_t *tags = tag_counts(feeds);
+	int rc = store_labels_each(s, tag_label, tags);
+	if (rc < 0) {
+		json_decref(tags);
+		json_decref(out);
+		gr_store_failed(j, rc);
+		return;
+	}
 	const char *tag;
 	json_t *n;
 	json_object_foreach(tags, tag, n) {
@@ -529,7 +622,7 @@ void gr_read_work(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 		sub_list(j, feeds);
 		break;
 	case GR_TAG_LIST:
-		tag_list(j, feeds);
+		tag_list(s, j, feeds);
 		break;
 	case GR_UNREAD_COUNT:
 		unread_count(j, feeds);
