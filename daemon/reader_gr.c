@@ -26,6 +26,7 @@ void gr_job_free(struct gr_job *j)
 {
 	gr_params_free(&j->p);
 	json_decref(j->json);
+	buf_free(&j->body);
 	free(j->text);
 	free(j->user);
 	free(j->feed_name);
@@ -40,6 +41,7 @@ void gr_fail(struct gr_job *j, int code, const char *msg)
 	j->error = msg;
 	json_decref(j->json);
 	j->json = NULL;
+	buf_free(&j->body);
 }
 
 void gr_store_failed(struct gr_job *j, int rc)
@@ -162,6 +164,9 @@ static void gr_done(void *arg)
 			reader_deny(j->r, c, true);
 		else if (j->json)
 			api_send_json(c, j->code, NULL, json_incref(j->json));
+		else if (j->code == 200 && j->body.len)
+			/* Taken over; streamed when long, as api_send_json's. */
+			api_send_buf(c, 200, FMT_JSON, NULL, &j->body);
 		else if (j->text)
 			http_reply(c, j->code, j->ctype, NULL, j->text, j->tlen);
 		else

@@ -33,6 +33,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "core/apifmt.h"
 #include "core/item.h"
 #include "daemon/storeq.h"
 #include "daemon/reader_int.h"
@@ -153,6 +154,7 @@ struct gr_job {
 	bool deny;                  /* 401 after reader.c's delay */
 	bool bad_t;                 /* 401 with Google-Bad-Token */
 	json_t *json;
+	struct buf body;            /* or JSON written straight (a stream's page) */
 	char *text;                 /* or a text body (TLEN bytes, CTYPE) */
 	size_t tlen;
 	const char *ctype;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/apifmt.h"
 #include "core/date.h"
 #include "daemon/reader_content.h"
 #include "daemon/reader_gr_int.h"
@@ -270,114 +271,179 @@ static json_t *str_usec(int64_t v)
 	return json_string(buf);
 }
 
-static json_t *item_json(const struct item_row *r, const json_t *feed)
-{
-	char id[64], fs[1100];
-	gr_item_id_format(r->id, id, sizeof id);
-	json_t *cats = json_array();
-	json_array_append_new(cats, json_string(STATE "reading-list"));
-	json_array_append_new(cats, json_string(r->read ? STATE "read" : STATE "fresh"));
-	if (r->starred)
-		json_array_append_new(cats, json_string(STATE "starred"));
-	size_t i;
-	json_t *t;
-	json_array_foreach(json_object_get(feed, "tags"), i, t) {
-		char lab[600];
-		snprintf(lab, sizeof lab, "user/-/label/%s", json_string_value(t));
-		json_array_append_new(cats, json_string_lossy(lab));
-	}
-	char *content = reader_entry_content(r);   /* sanitized */
-	const char *url = r->url ? r->url : "";
-	json_t *encs = json_array();
-	json_t *stored = json_loads_or(r->enclosures, json_array());
-	json_t *e;
-	json_array_foreach(stored, i, e) {
-		json_t *o = json_pack("{s:O,s:O}", "href", json_object_get(e, "url"),
-				      "type", json_object_get(e, "type"));
-		json_t *len = json_object_get(e, "length");
-		if (o && json_is_integer(len)) {
-			char b[24];
-			snprintf(b, sizeof b, "%" JSON_INTEGER_FORMAT, json_integer_value(len));
-			json_object_set_new(o, "length", json_string(b));
-		}
-		if (o)
-			json_array_append_new(encs, o);
-	}
-	json_decref(stored);
-	int64_t pub = r->date > 0 ? r->date : r->first_seen;
-	int64_t upd = r->updated_seen > 0 ? r->updated_seen : pub;
-	json_t *j = json_pack("{s:s,s:o,s:o,s:I,s:I,s:o,s:{s:s,s:o},s:[{s:o}],s:[{s:o,s:s}],"
-			      "s:o,s:{s:s,s:o,s:o},s:o,s:o}",
-		"id", id,
-		"crawlTimeMsec", str_usec(r->first_seen * 1000),
-		"timestampUsec", str_usec(gr_usec(r)),
-		"published", (json_int_t)pub,
-		"updated", (json_int_t)upd,
-		"title", json_string_lossy(r->title ? r->title : ""),
-		"summary", "direction", "ltr", "content", json_string_lossy(content ? content : ""),
-		"canonical", "href", json_string_lossy(url),
-		"alternate", "href", json_string_lossy(url), "type", "text/html",
-		"categories", cats,
-		"origin", "streamId", feed ? gr_feed_stream(feed, fs, sizeof fs) : "feed/",
-		"title", json_string_lossy(feed ? gr_str(feed, "title", gr_str(feed, "name", ""))
-						: ""),
-		"htmlUrl", json_string_lossy(feed ? gr_str(feed, "site_url", "") : ""),
-		"author", json_string_lossy(r->author ? r->author : ""),
-		"enclosure", encs);
-	free(content);
-	return j;
-}
+/* --- the JSON of an item, written straight from its row ---
+ *
+ * A page's items go into one buffer as the walk meets them, each in two
+ * parts: up to its categories' last (its states and its feed's tags),
+ * then the rest; its own labels, known once the walk is over (one query
+ * for the page), go between the two when the page is put together. */
 
-/* A page of items: their JSON, and their ids for their labels. */
-struct page {
-	json_t *items;
-	int64_t *ids;
-	size_t n, cap;
+struct page_item {
+	size_t from, mid, to;       /* in the page's HEADS */
+	int64_t id;
+	const json_t *feed;         /* borrowed from the request's gr_feeds */
 };
 
-static int add_item(const struct item_row *row, const json_t *feed, void *ud)
+struct page {
+	struct buf heads;
+	struct page_item *it;
+	size_t n, cap;
+	struct buf labels;          /* each label row: ITEM (8 bytes), NAME, NUL */
+};
+
+static void page_free(struct page *pg)
+{
+	buf_free(&pg->heads);
+	buf_free(&pg->labels);
+	free(pg->it);
+}
+
+static void put_str(struct buf *b, const char *s)
+{
+	apifmt_put_lossy(b, s ? s : "");
+}
+
+/* "N": Google Reader's numbers as strings. */
+static void put_num_str(struct buf *b, int64_t v)
+{
+	buf_printf(b, "\"%" PRId64 "\"", v);
+}
+
+static void put_label(struct buf *b, const char *name)
+{
+	char lab[STORE_LABEL_MAX + 600];
+	snprintf(lab, sizeof lab, "user/-/label/%s", name);
+	buf_puts(b, ",");
+	apifmt_put_lossy(b, lab);
+}
+
+static void put_enclosures(struct buf *b, const char *stored)
+{
+	buf_puts(b, "[");
+	if (stored && strcmp(stored, "[]")) {
+		json_t *encs = json_loads_or(stored, json_array());
+		size_t i;
+		json_t *e;
+		json_array_foreach(encs, i, e) {
+			buf_puts(b, i ? ",{\"href\":" : "{\"href\":");
+			apifmt_put_lossy(b, json_string_value(json_object_get(e, "url")));
+			buf_puts(b, ",\"type\":");
+			apifmt_put_lossy(b, json_string_value(json_object_get(e, "type")));
+			json_t *len = json_object_get(e, "length");
+			if (json_is_integer(len)) {
+				buf_puts(b, ",\"length\":");
+				put_num_str(b, json_integer_value(len));
+			}
+			buf_puts(b, "}");
+		}
+		json_decref(encs);
+	}
+	buf_puts(b, "]");
+}
+
+static int add_item(const struct item_row *r, const json_t *feed, void *ud)
 {
 	struct page *pg = ud;
 	if (pg->n == pg->cap) {
 		size_t cap = pg->cap ? 2 * pg->cap : 64;
-		int64_t *ids = realloc(pg->ids, cap * sizeof *ids);
-		if (!ids)
+		struct page_item *it = realloc(pg->it, cap * sizeof *it);
+		if (!it)
 			return -ENOMEM;
-		pg->ids = ids;
+		pg->it = it;
 		pg->cap = cap;
 	}
-	json_t *j = item_json(row, feed);
-	if (!j || json_array_append_new(pg->items, j) < 0)
-		return -ENOMEM;
-	pg->ids[pg->n++] = row->id;
-	return 0;
+	struct buf *b = &pg->heads;
+	struct page_item *pi = &pg->it[pg->n++];
+	pi->id = r->id;
+	pi->feed = feed;
+	pi->from = b->len;
+	char id[64], fs[1100];
+	gr_item_id_format(r->id, id, sizeof id);
+	int64_t pub = r->date > 0 ? r->date : r->first_seen;
+	int64_t upd = r->updated_seen > 0 ? r->updated_seen : pub;
+	const char *url = r->url ? r->url : "";
+	buf_puts(b, "{\"id\":\"");
+	buf_puts(b, id);
+	buf_puts(b, "\",\"crawlTimeMsec\":");
+	put_num_str(b, r->first_seen * 1000);
+	buf_puts(b, ",\"timestampUsec\":");
+	put_num_str(b, gr_usec(r));
+	buf_printf(b, ",\"published\":%" PRId64 ",\"updated\":%" PRId64 ",\"title\":", pub, upd);
+	put_str(b, r->title);
+	buf_puts(b, ",\"summary\":{\"direction\":\"ltr\",\"content\":");
+	char *content = reader_entry_content(r);   /* sanitized */
+	put_str(b, content);
+	free(content);
+	buf_puts(b, "},\"canonical\":[{\"href\":");
+	put_str(b, url);
+	buf_puts(b, "}],\"alternate\":[{\"href\":");
+	put_str(b, url);
+	buf_puts(b, ",\"type\":\"text/html\"}],\"categories\":[\"" STATE "reading-list\"");
+	buf_puts(b, r->read ? ",\"" STATE "read\"" : ",\"" STATE "fresh\"");
+	if (r->starred)
+		buf_puts(b, ",\"" STATE "starred\"");
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(feed, "tags"), i, t)
+		put_label(b, json_string_value(t));
+	pi->mid = b->len;
+	buf_puts(b, "],\"origin\":{\"streamId\":");
+	put_str(b, feed ? gr_feed_stream(feed, fs, sizeof fs) : "feed/");
+	buf_puts(b, ",\"title\":");
+	put_str(b, feed ? gr_str(feed, "title", gr_str(feed, "name", "")) : "");
+	buf_puts(b, ",\"htmlUrl\":");
+	put_str(b, feed ? gr_str(feed, "site_url", "") : "");
+	buf_puts(b, "},\"author\":");
+	put_str(b, r->author);
+	buf_puts(b, ",\"enclosure\":");
+	put_enclosures(b, r->enclosures);
+	buf_puts(b, "}");
+	pi->to = b->len;
+	return b->oom ? -ENOMEM : 0;
 }
 
-static int put_label(int64_t item, const char *label, void *ud)
+static int keep_label(int64_t item, const char *label, void *ud)
 {
 	struct page *pg = ud;
-	char lab[STORE_LABEL_MAX + 16];
-	snprintf(lab, sizeof lab, "user/-/label/%s", label);
-	for (size_t i = 0; i < pg->n; i++) {
-		if (pg->ids[i] != item)
-			continue;
-		json_t *cats = json_object_get(json_array_get(pg->items, i), "categories");
-		size_t k;
-		json_t *c;
-		bool has = false;
-		json_array_foreach(cats, k, c)
-			has = has || !strcmp(json_string_value(c), lab);
-		if (!has && json_array_append_new(cats, json_string_lossy(lab)) < 0)
-			return -ENOMEM;
-	}
-	return 0;
+	buf_append(&pg->labels, &item, sizeof item);
+	buf_append(&pg->labels, label, strlen(label) + 1);
+	return pg->labels.oom ? -ENOMEM : 0;
 }
 
-/* The page's items' own labels among their categories (beside their
- * feed's tags): one query for the page. */
+/* The page's items' own labels (one query for the page). */
 static int page_labels(struct store *s, struct page *pg)
 {
-	return store_items_labels(s, pg->ids, pg->n, put_label, pg);
+	if (!pg->n)
+		return 0;
+	int64_t *ids = malloc(pg->n * sizeof *ids);
+	if (!ids)
+		return -ENOMEM;
+	for (size_t i = 0; i < pg->n; i++)
+		ids[i] = pg->it[i].id;
+	int rc = store_items_labels(s, ids, pg->n, keep_label, pg);
+	free(ids);
+	return rc;
+}
+
+/* The page's items into B, comma-separated, each with its own labels
+ * among its categories (a feed's tag of the same name once). */
+static void page_put(struct buf *b, const struct page *pg)
+{
+	for (size_t i = 0; i < pg->n; i++) {
+		const struct page_item *pi = &pg->it[i];
+		if (i)
+			buf_puts(b, ",");
+		buf_append(b, pg->heads.data + pi->from, pi->mid - pi->from);
+		for (size_t o = 0; o < pg->labels.len;) {
+			int64_t item;
+			memcpy(&item, pg->labels.data + o, sizeof item);
+			const char *label = pg->labels.data + o + sizeof item;
+			o += sizeof item + strlen(label) + 1;
+			if (item == pi->id && !(pi->feed && has_tag(pi->feed, label)))
+				put_label(b, label);
+		}
+		buf_append(b, pg->heads.data + pi->mid, pi->to - pi->mid);
+	}
 }
 
 static int add_ref(const struct item_row *row, const json_t *feed, void *ud)
@@ -404,52 +470,65 @@ static const char *stream_name(const struct gr_stream *st, char *buf, size_t siz
 
 static void stream_contents(struct store *s, struct gr_job *j, struct gr_feeds *fs, bool ids)
 {
-	json_t *items = json_array();
-	struct page pg = {.items = items};
+	json_t *items = ids ? json_array() : NULL;
+	struct page pg = {0};
 	int64_t cont = 0;
 	int n = j->p.n ? j->p.n : GR_DEFAULT_N;
 	int rc = gr_walk(s, &j->p, &j->p.s, fs, n, false, ids ? add_ref : add_item,
 			 ids ? (void *)items : &pg, &cont);
 	if (rc == 0 && !ids)
 		rc = page_labels(s, &pg);
-	free(pg.ids);
+	if (rc == 0 && pg.heads.oom)
+		rc = -ENOMEM;
 	if (rc < 0) {
 		json_decref(items);
+		page_free(&pg);
 		if (rc == -ENOENT)
 			gr_fail(j, 404, "no such stream");
 		else
 			gr_store_failed(j, rc);
 		return;
 	}
+	char c[24] = "";
+	if (cont)
+		snprintf(c, sizeof c, "%" PRId64, cont);
 	if (ids) {
 		j->json = json_pack("{s:o}", "itemRefs", items);
-	} else {
-		char buf[1100];
-		const char *sid = stream_name(&j->p.s, buf, sizeof buf);
-		const json_t *f = j->p.s.kind == GRS_FEED ? gr_feeds_of_stream(fs, &j->p.s, &rc)
-							   : NULL;
-		j->json = json_pack("{s:s,s:s,s:o,s:I,s:o}", "id", sid, "direction", "ltr",
-			"title", json_string_lossy(f ? gr_str(f, "title", gr_str(f, "name", ""))
-						     : sid),
-			"updated", (json_int_t)time(NULL), "items", items);
-		if (f)
-			json_object_set_new(j->json, "alternate", json_pack("[{s:o,s:s}]",
-				"href", json_string_lossy(gr_str(f, "site_url", "")),
-				"type", "text/html"));
+		if (j->json && cont)
+			json_object_set_new(j->json, "continuation", json_string(c));
+		return;
 	}
-	if (j->json && cont) {
-		char c[24];
-		snprintf(c, sizeof c, "%" PRId64, cont);
-		json_object_set_new(j->json, "continuation", json_string(c));
+	char buf[1100];
+	const char *sid = stream_name(&j->p.s, buf, sizeof buf);
+	const json_t *f = j->p.s.kind == GRS_FEED ? gr_feeds_of_stream(fs, &j->p.s, &rc) : NULL;
+	struct buf *b = &j->body;
+	buf_puts(b, "{\"id\":");
+	put_str(b, sid);
+	buf_puts(b, ",\"direction\":\"ltr\",\"title\":");
+	put_str(b, f ? gr_str(f, "title", gr_str(f, "name", "")) : sid);
+	buf_printf(b, ",\"updated\":%lld", (long long)time(NULL));
+	if (f) {
+		buf_puts(b, ",\"alternate\":[{\"href\":");
+		put_str(b, gr_str(f, "site_url", ""));
+		buf_puts(b, ",\"type\":\"text/html\"}]");
 	}
+	buf_puts(b, ",\"items\":[");
+	page_put(b, &pg);
+	buf_puts(b, "]");
+	if (cont) {
+		buf_puts(b, ",\"continuation\":\"");
+		buf_puts(b, c);
+		buf_puts(b, "\"");
+	}
+	buf_puts(b, "}");
+	page_free(&pg);
 }
 
 /* stream/items/contents: the items I= in their order (the ones not stored
  * left out). */
 static void items_contents(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 {
-	json_t *items = json_array();
-	struct page pg = {.items = items};
+	struct page pg = {0};
 	int rc = 0;
 	for (size_t i = 0; i < j->p.nids && rc == 0; i++) {
 		int64_t id = j->p.ids[i];
@@ -463,14 +542,18 @@ static void items_contents(struct store *s, struct gr_job *j, struct gr_feeds *f
 	}
 	if (rc == 0)
 		rc = page_labels(s, &pg);
-	free(pg.ids);
 	if (rc < 0) {
-		json_decref(items);
+		page_free(&pg);
 		gr_store_failed(j, rc);
 		return;
 	}
-	j->json = json_pack("{s:s,s:s,s:I,s:o}", "id", STATE "reading-list",
-			    "direction", "ltr", "updated", (json_int_t)time(NULL), "items", items);
+	struct buf *b = &j->body;
+	buf_puts(b, "{\"id\":\"" STATE "reading-list\",\"direction\":\"ltr\",\"updated\":");
+	apifmt_put_int(b, (json_int_t)time(NULL));
+	buf_puts(b, ",\"items\":[");
+	page_put(b, &pg);
+	buf_puts(b, "]}");
+	page_free(&pg);
 }
 
 static json_t *labels_of(const json_t *feed)
@@ -639,6 +722,6 @@ void gr_read_work(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 	default:
 		gr_fail(j, 404, "not found");
 	}
-	if (j->code == 200 && !j->json)
+	if (j->code == 200 && (j->body.len ? j->body.oom : !j->json))
 		gr_fail(j, 500, "out of memory");
 }
