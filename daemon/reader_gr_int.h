@@ -2,7 +2,8 @@
  * daemon/reader_gr*.c; docs/reader-api.md, "Google Reader API"):
  *
  *   reader_gr.c         the routes: which path is which call, the request's
- *                       job through the store thread, the answer
+ *                       job (reads on the API's read-only handles, writes
+ *                       through the store thread), the answer
  *   reader_gr_ids.c     parsing: paths, form bodies and queries, stream ids,
  *                       item ids (pure; fuzz/fuzz_reader_gr.c)
  *   reader_gr_auth.c    ClientLogin, the tokens (hashed in the store) and
@@ -10,10 +11,11 @@
  *   reader_gr_feeds.c   the feeds a request looks at, read by id as its
  *                       walk meets them (struct gr_feeds)
  *   reader_gr_stream.c  the read calls: a stream's items walked through the
- *                       store, their JSON (FreshRSS's shapes), the lists
+ *                       store, their JSON (FreshRSS's shapes) written
+ *                       straight from the rows, the lists
  *   reader_gr_atom.c    a stream as Google Reader's Atom (newsboat's
  *                       "feedhq" backend)
- *   reader_gr_write.c   edit-tag, mark-all-as-read
+ *   reader_gr_write.c   edit-tag (states and labels), mark-all-as-read
  *   reader_gr_subs.c    subscription/quickadd and /edit: feeds.conf through
  *                       core/conf_edit.c, then a reload (on the loop)
  *

@@ -1,11 +1,13 @@
-/* reader_gr_stream.c — the Google Reader API's read calls, on the store
- * thread: a stream's items walked through the store (gr_walk: the stream,
- * xt, it, c, r, ot, nt), their JSON in FreshRSS's shapes, and the
- * subscription, tag and unread lists.
+/* reader_gr_stream.c — the Google Reader API's read calls, on a read-only
+ * store handle (or the store thread, for mark-all-as-read's walk): a
+ * stream's items walked through the store (gr_walk: the stream, xt, it,
+ * c, r, ot, nt), their JSON in FreshRSS's shapes written straight from
+ * the rows, and the subscription, tag and unread lists.
  *
  * Ids: an item's is its store id (long form in hex, short form decimal);
  * a feed's stream is "feed/" and its URL; a feed's tags are its labels
- * (user/-/label/TAG) and every item's of it. Times: timestampUsec is the
+ * (user/-/label/TAG) and every item's of it, beside the item's own labels
+ * (store/labels.c). Times: timestampUsec is the
  * time feedd first saw the item, in microseconds, with the id's last six
  * decimal digits in place of the sub-second part, so that it is unique and
  * ts= of mark-all-as-read names exactly the items a client saw. */
