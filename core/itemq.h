@@ -22,6 +22,8 @@ struct item_query {
 	const char *const *feeds;/* feed names, nfeeds of them; 0 = all */
 	size_t nfeeds;
 	const char *tag;         /* NULL = any */
+	bool labels;             /* with tag: the items with that label too (the
+				  * Google Reader API's label streams) */
 	const char *q;           /* full-text query, NULL = none */
 	int64_t since;           /* sort date >= since; DATE_NONE = no bound */
 	bool distinct;           /* skip cross-feed duplicates */

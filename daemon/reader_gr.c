@@ -2,8 +2,11 @@
  * "Google Reader API"): reader.c hands over every request whose path is
  * the API's (/accounts/, /reader/, both also under /api/greader.php); here
  * the call and its parameters are read on the loop, ClientLogin's password
- * checked, and the rest goes to the store thread (daemon/storeq.h), where
- * the login token is looked up and the answer built; the loop sends it. */
+ * checked; the calls that write (and ClientLogin) go to the store thread
+ * (daemon/storeq.h), the reads to a free read-only store handle of the
+ * API's own on libuv's workers (queued in arrival order while all are
+ * busy, as the Miniflux routes'); there the login token is looked up and
+ * the answer built, and the loop sends it. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@ void gr_job_free(struct gr_job *j)
 {
 	gr_params_free(&j->p);
 	json_decref(j->json);
+	buf_free(&j->body);
 	free(j->text);
 	free(j->user);
 	free(j->feed_name);
@@ -37,6 +41,7 @@ void gr_fail(struct gr_job *j, int code, const char *msg)
 	j->error = msg;
 	json_decref(j->json);
 	j->json = NULL;
+	buf_free(&j->body);
 }
 
 void gr_store_failed(struct gr_job *j, int rc)
@@ -114,41 +119,27 @@ static void gr_work(struct store *s, void *arg)
 	default:
 		break;
 	}
-	json_t *feeds = NULL;
+	struct gr_feeds fs;
+	gr_feeds_init(&fs, s, j->titles);
 	if (j->route == GR_QUICKADD || j->route == GR_SUB_EDIT) {
 		/* The feed of s=feed/URL by either of its URLs, for the loop's
 		 * edit, which reads the config's URLs alone. */
-		if (j->route == GR_SUB_EDIT && j->p.s.kind == GRS_FEED &&
-		    store_reader_feeds(s, false, &feeds) == 0) {
-			json_t *f = gr_feed_of(feeds, &j->p.s);
+		if (j->route == GR_SUB_EDIT && j->p.s.kind == GRS_FEED) {
+			const json_t *f = gr_feeds_of_stream(&fs, &j->p.s, &rc);
 			j->feed_name = f ? strdup(gr_str(f, "name", "")) : NULL;
-			json_decref(feeds);
 		}
+		gr_feeds_free(&fs);
 		j->subs_edit = true;    /* on the loop: gr_done */
 		return;
 	}
-	rc = store_reader_feeds(s, j->route == GR_UNREAD_COUNT || j->route == GR_TAG_LIST,
-				&feeds);
-	if (rc < 0) {
-		gr_store_failed(j, rc);
-		return;
-	}
-	/* A title feeds.conf gives wins over the publisher's. */
-	const char *name;
-	json_t *t, *f;
-	size_t i;
-	json_object_foreach(j->titles, name, t)
-		json_array_foreach(feeds, i, f)
-			if (!strcmp(gr_str(f, "name", ""), name))
-				json_object_set(f, "title", t);
 	j->code = 200;
 	if (j->route == GR_ATOM)
-		gr_atom_work(s, j, feeds);
+		gr_atom_work(s, j, &fs);
 	else if (is_write(j->route))
-		gr_write_work(s, j, feeds);
+		gr_write_work(s, j, &fs);
 	else
-		gr_read_work(s, j, feeds);
-	json_decref(feeds);
+		gr_read_work(s, j, &fs);
+	gr_feeds_free(&fs);
 }
 
 static void send_text(struct http_conn *c, int code, const char *headers, const char *msg)
@@ -173,6 +164,9 @@ static void gr_done(void *arg)
 			reader_deny(j->r, c, true);
 		else if (j->json)
 			api_send_json(c, j->code, NULL, json_incref(j->json));
+		else if (j->code == 200 && j->body.len)
+			/* Taken over; streamed when long, as api_send_json's. */
+			api_send_buf(c, 200, FMT_JSON, NULL, &j->body);
 		else if (j->text)
 			http_reply(c, j->code, j->ctype, NULL, j->text, j->tlen);
 		else
@@ -183,9 +177,133 @@ static void gr_done(void *arg)
 	gr_job_free(j);
 }
 
+/* --- the reads' handles (on the loop) --- */
+
+static void on_work(uv_work_t *w)
+{
+	/* A worker: only J and its handle. */
+	struct gr_job *j = w->data;
+	gr_work(j->slot->store, j);
+}
+
+static void pending_next(struct reader_api *r);
+
+static void on_work_done(uv_work_t *w, int status)
+{
+	struct gr_job *j = w->data;
+	struct reader_api *r = j->r;
+	(void)status;
+	j->slot->busy = false;
+	j->slot = NULL;
+	r->running--;
+	gr_done(j);
+	pending_next(r);
+	reader_release(r);
+}
+
+static void to_store_thread(struct gr_job *j)
+{
+	storeq_submit(j->r->d->storeq, &j->sq, gr_work, gr_done, j);
+}
+
+static void job_start(struct gr_job *j, struct reader_slot *slot)
+{
+	struct reader_api *r = j->r;
+	slot->busy = true;
+	j->slot = slot;
+	j->work.data = j;
+	r->running++;
+	if (uv_queue_work(r->d->loop, &j->work, on_work, on_work_done) < 0) {
+		r->running--;
+		slot->busy = false;
+		j->slot = NULL;
+		to_store_thread(j);
+	}
+}
+
+static void pending_unlink(struct reader_api *r, struct gr_job *j)
+{
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		r->gr_pending = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+	else
+		r->gr_pending_tail = j->prev;
+	j->prev = j->next = NULL;
+	j->queued = false;
+}
+
+static void pending_next(struct reader_api *r)
+{
+	while (r->gr_pending && !r->srv_closed) {
+		struct reader_slot *slot = NULL;
+		for (int i = 0; i < r->gr_nslots && !slot; i++)
+			if (!r->gr_slots[i].busy)
+				slot = &r->gr_slots[i];
+		if (!slot)
+			return;
+		struct gr_job *j = r->gr_pending;
+		pending_unlink(r, j);
+		job_start(j, slot);
+	}
+}
+
+/* J's store work: a write (or ClientLogin) on the store thread, in order;
+ * a read on a free read-only handle, in arrival order. */
+static void dispatch(struct gr_job *j)
+{
+	struct reader_api *r = j->r;
+	/* The token's last use is written by the store thread's calls
+	 * alone (the readers' handles only look): ClientLogin, the T token
+	 * (which a client asks for before it writes) and user-info. */
+	if (j->route == GR_LOGIN || j->route == GR_TOKEN || j->route == GR_USER_INFO ||
+	    is_write(j->route) || !r->gr_nslots) {
+		to_store_thread(j);
+		return;
+	}
+	j->queued = true;
+	j->prev = r->gr_pending_tail;
+	if (r->gr_pending_tail)
+		r->gr_pending_tail->next = j;
+	else
+		r->gr_pending = j;
+	r->gr_pending_tail = j;
+	pending_next(r);
+}
+
+void reader_gr_open(struct reader_api *r)
+{
+	for (int i = 0; i < READER_HANDLES && r->d->store; i++) {
+		int rc = store_open_reader(r->d->store, &r->gr_slots[i].store);
+		if (rc < 0) {
+			if (rc != -ENOTSUP || i > 0)
+				log_warn("reader: Google Reader API's read-only store handle %d: %s",
+					 i, strerror(-rc));
+			break;
+		}
+		r->gr_nslots++;
+	}
+}
+
+void reader_gr_close(struct reader_api *r)
+{
+	for (int i = 0; i < r->gr_nslots; i++)
+		store_close(r->gr_slots[i].store);
+	r->gr_nslots = 0;
+}
+
 void reader_gr_abort(void *ctx)
 {
-	((struct gr_job *)ctx)->conn = NULL;   /* gr_done frees it */
+	struct gr_job *j = ctx;
+	if (j->queued) {
+		/* Not started: nobody else holds it. */
+		pending_unlink(j->r, j);
+		gr_job_free(j);
+		return;
+	}
+	j->conn = NULL;   /* gr_done frees it */
 }
 
 void reader_gr_request(struct reader_api *r, struct http_conn *c,
@@ -259,6 +377,6 @@ void reader_gr_request(struct reader_api *r, struct http_conn *c,
 	}
 	if (is_write(route))
 		log_info("reader: POST %.*s from %s", (int)plen, target, http_conn_peer(c));
-	storeq_submit(r->d->storeq, &j->sq, gr_work, gr_done, j);
 	http_conn_set_ctx(c, j);
+	dispatch(j);
 }

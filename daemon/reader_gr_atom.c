@@ -4,7 +4,8 @@
  * edit-tag as i=), its states are <category> elements of the scheme
  * http://www.google.com/reader/ with the state's last word as label
  * ("read", "fresh", "starred", which newsboat matches), its feed's tags
- * are labels too, and <source> names its feed's stream. */
+ * and its own labels are labels too, and <source> names its feed's
+ * stream. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "core/date.h"
 #include "daemon/reader_content.h"
 #include "daemon/reader_gr_int.h"
+#include "store/store.h"
 
 #define SCHEME "http://www.google.com/reader/"
 
@@ -50,9 +52,34 @@ static void category(FILE *f, const char *term, const char *label)
 	fputs("\"/>", f);
 }
 
+/* The entries' buffer, and the store for their labels. */
+struct out {
+	FILE *f;
+	struct store *s;
+	const json_t *tags;         /* the entry's feed's */
+};
+
+/* A label of the entry's item: a category unless its feed's tag already
+ * is one. */
+static int label_category(int64_t item, const char *label, void *ud)
+{
+	struct out *o = ud;
+	size_t i;
+	json_t *t;
+	(void)item;
+	json_array_foreach(o->tags, i, t)
+		if (!strcmp(json_string_value(t), label))
+			return 0;
+	char term[STORE_LABEL_MAX + 16];
+	snprintf(term, sizeof term, "user/-/label/%s", label);
+	category(o->f, term, label);
+	return 0;
+}
+
 static int entry(const struct item_row *r, const json_t *feed, void *ud)
 {
-	FILE *f = ud;
+	struct out *o = ud;
+	FILE *f = o->f;
 	char id[64];
 	gr_item_id_format(r->id, id, sizeof id);
 	fprintf(f, "<entry gr:crawl-timestamp-msec=\"%" PRId64 "\"><id gr:original-id=\"",
@@ -73,6 +100,10 @@ static int entry(const struct item_row *r, const json_t *feed, void *ud)
 		snprintf(term, sizeof term, "user/-/label/%s", json_string_value(t));
 		category(f, term, json_string_value(t));
 	}
+	o->tags = json_object_get(feed, "tags");
+	int rc = store_items_labels(o->s, &r->id, 1, label_category, o);
+	if (rc < 0)
+		return rc;
 	fputs("<title type=\"html\">", f);
 	esc(f, r->title);
 	fputs("</title>", f);
@@ -125,10 +156,15 @@ static int entry(const struct item_row *r, const json_t *feed, void *ud)
 	return ferror(f) ? -ENOMEM : 0;
 }
 
-void gr_atom_work(struct store *s, struct gr_job *j, json_t *feeds)
+void gr_atom_work(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 {
 	const struct gr_stream *st = &j->p.s;
-	json_t *feed = st->kind == GRS_FEED ? gr_feed_of(feeds, st) : NULL;
+	int rc = 0;
+	const json_t *feed = st->kind == GRS_FEED ? gr_feeds_of_stream(fs, st, &rc) : NULL;
+	if (rc < 0) {
+		gr_store_failed(j, rc);
+		return;
+	}
 	if (st->kind == GRS_FEED && !feed) {
 		gr_fail(j, 404, "no such stream");
 		return;
@@ -146,8 +182,9 @@ void gr_atom_work(struct store *s, struct gr_job *j, json_t *feeds)
 	size_t blen = 0;
 	FILE *b = open_memstream(&body, &blen);
 	int64_t cont = 0;
-	int rc = b ? gr_walk(s, &j->p, st, feeds, j->p.n ? j->p.n : GR_DEFAULT_N, false, entry,
-			     b, &cont) : -ENOMEM;
+	struct out o = {b, s, NULL};
+	rc = b ? gr_walk(s, &j->p, st, fs, j->p.n ? j->p.n : GR_DEFAULT_N, false, entry,
+			     &o, &cont) : -ENOMEM;
 	if (b)
 		fclose(b);
 	fputs("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"

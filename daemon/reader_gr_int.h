@@ -2,16 +2,20 @@
  * daemon/reader_gr*.c; docs/reader-api.md, "Google Reader API"):
  *
  *   reader_gr.c         the routes: which path is which call, the request's
- *                       job through the store thread, the answer
+ *                       job (reads on the API's read-only handles, writes
+ *                       through the store thread), the answer
  *   reader_gr_ids.c     parsing: paths, form bodies and queries, stream ids,
  *                       item ids (pure; fuzz/fuzz_reader_gr.c)
  *   reader_gr_auth.c    ClientLogin, the tokens (hashed in the store) and
  *                       the short-lived T token of writes
+ *   reader_gr_feeds.c   the feeds a request looks at, read by id as its
+ *                       walk meets them (struct gr_feeds)
  *   reader_gr_stream.c  the read calls: a stream's items walked through the
- *                       store, their JSON (FreshRSS's shapes), the lists
+ *                       store, their JSON (FreshRSS's shapes) written
+ *                       straight from the rows, the lists
  *   reader_gr_atom.c    a stream as Google Reader's Atom (newsboat's
  *                       "feedhq" backend)
- *   reader_gr_write.c   edit-tag, mark-all-as-read
+ *   reader_gr_write.c   edit-tag (states and labels), mark-all-as-read
  *   reader_gr_subs.c    subscription/quickadd and /edit: feeds.conf through
  *                       core/conf_edit.c, then a reload (on the loop)
  *
@@ -19,7 +23,9 @@
  * until reader_gr.c answers it (or reader_gr_abort forgets the connection);
  * its gr_params strings are its own (gr_params_free). Everything a job's
  * store work reads is in the job: the loop's config is never touched from
- * the store thread. */
+ * the store thread or a reader's worker. The reads run on a read-only
+ * store handle of R's (reader_gr.c's pool, on libuv's workers), the
+ * writes and ClientLogin on the store thread. */
 #ifndef FEEDD_READER_GR_INT_H
 #define FEEDD_READER_GR_INT_H
 
@@ -27,7 +33,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <uv.h>
 
+#include "core/apifmt.h"
 #include "core/item.h"
 #include "daemon/storeq.h"
 #include "daemon/reader_int.h"
@@ -106,12 +114,37 @@ int gr_token_new(char tok[65], char hash[65]);
 void gr_write_token(struct reader_api *r, const char *hash, int window, char t[41]);
 bool gr_write_token_ok(struct reader_api *r, const char *hash, const char *t);
 
+/* --- the feeds of one request (reader_gr_feeds.c) --- */
+/* Feeds as JSON objects (store_reader_feeds' keys, TITLES's title winning)
+ * kept by id as they are read: the request's own, freed with it. */
+struct gr_feeds {
+	struct store *s;
+	const json_t *titles;       /* borrowed: the job's */
+	json_t *by_id;              /* {"ID": feed, or null when not shown} */
+	json_t *all;                /* every feed, once gr_feeds_all read them */
+};
+void gr_feeds_init(struct gr_feeds *fs, struct store *s, const json_t *titles);
+void gr_feeds_free(struct gr_feeds *fs);
+/* Feed ID (borrowed from FS), read from the store the first time; NULL
+ * when not shown, or with *RC < 0 when the store failed. */
+const json_t *gr_feeds_get(struct gr_feeds *fs, int64_t id, int *rc);
+/* Every feed shown, with the counts when COUNTS (only the listings ask):
+ * *OUT borrowed from FS. */
+int gr_feeds_all(struct gr_feeds *fs, bool counts, json_t **out);
+/* The feed of the stream ST (a GRS_FEED: feed/URL by either URL, or
+ * feed/NUMBER), or NULL (*RC < 0: the store failed). */
+const json_t *gr_feeds_of_stream(struct gr_feeds *fs, const struct gr_stream *st, int *rc);
+
 /* --- one request --- */
 struct gr_job {
 	enum reader_ctx_kind kind;  /* RCTX_GR */
 	struct http_conn *conn;     /* NULL once the client is gone */
 	struct reader_api *r;
 	struct storeq_job sq;       /* its link on the store thread's queue */
+	uv_work_t work;             /* or on a worker, with SLOT's handle */
+	struct reader_slot *slot;
+	bool queued;                /* waiting for a free handle */
+	struct gr_job *prev, *next; /* in r->gr_pending */
 	enum gr_route route;
 	struct gr_params p;
 	char hash[65];              /* the login token's SHA-256 */
@@ -123,6 +156,7 @@ struct gr_job {
 	bool deny;                  /* 401 after reader.c's delay */
 	bool bad_t;                 /* 401 with Google-Bad-Token */
 	json_t *json;
+	struct buf body;            /* or JSON written straight (a stream's page) */
 	char *text;                 /* or a text body (TLEN bytes, CTYPE) */
 	size_t tlen;
 	const char *ctype;
@@ -140,9 +174,9 @@ void gr_subs_start(struct gr_job *j);
 
 /* The store work of the read routes (reader_gr_stream.c, reader_gr_atom.c)
  * and the writes (reader_gr_write.c), on the store thread. */
-void gr_read_work(struct store *s, struct gr_job *j, json_t *feeds);
-void gr_atom_work(struct store *s, struct gr_job *j, json_t *feeds);
-void gr_write_work(struct store *s, struct gr_job *j, json_t *feeds);
+void gr_read_work(struct store *s, struct gr_job *j, struct gr_feeds *fs);
+void gr_atom_work(struct store *s, struct gr_job *j, struct gr_feeds *fs);
+void gr_write_work(struct store *s, struct gr_job *j, struct gr_feeds *fs);
 void gr_fail(struct gr_job *j, int code, const char *msg);
 void gr_store_failed(struct gr_job *j, int rc);
 
@@ -152,13 +186,11 @@ void gr_store_failed(struct gr_job *j, int rc);
  * stream. */
 typedef int (*gr_row_fn)(const struct item_row *row, const json_t *feed, void *ud);
 int gr_walk(struct store *s, const struct gr_params *p, const struct gr_stream *st,
-	    json_t *feeds, int n, bool mark, gr_row_fn fn, void *ud, int64_t *cont);
+	    struct gr_feeds *fs, int n, bool mark, gr_row_fn fn, void *ud, int64_t *cont);
 /* The microsecond timestamp of ROW (its crawl time, made unique). */
 int64_t gr_usec(const struct item_row *row);
 /* The feed of FEEDS whose stream is ST (a GRS_FEED), or NULL. */
 json_t *gr_feed_of(json_t *feeds, const struct gr_stream *st);
-/* The feed (of FEEDS) named NAME, or NULL. */
-json_t *gr_feed_named(const json_t *feeds, const char *name);
 /* "feed/URL" of FEED, into BUF. */
 const char *gr_feed_stream(const json_t *feed, char *buf, size_t size);
 const char *gr_str(const json_t *o, const char *key, const char *dflt);

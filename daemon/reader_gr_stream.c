@@ -1,11 +1,13 @@
-/* reader_gr_stream.c — the Google Reader API's read calls, on the store
- * thread: a stream's items walked through the store (gr_walk: the stream,
- * xt, it, c, r, ot, nt), their JSON in FreshRSS's shapes, and the
- * subscription, tag and unread lists.
+/* reader_gr_stream.c — the Google Reader API's read calls, on a read-only
+ * store handle (or the store thread, for mark-all-as-read's walk): a
+ * stream's items walked through the store (gr_walk: the stream, xt, it,
+ * c, r, ot, nt), their JSON in FreshRSS's shapes written straight from
+ * the rows, and the subscription, tag and unread lists.
  *
  * Ids: an item's is its store id (long form in hex, short form decimal);
  * a feed's stream is "feed/" and its URL; a feed's tags are its labels
- * (user/-/label/TAG) and every item's of it. Times: timestampUsec is the
+ * (user/-/label/TAG) and every item's of it, beside the item's own labels
+ * (store/labels.c). Times: timestampUsec is the
  * time feedd first saw the item, in microseconds, with the id's last six
  * decimal digits in place of the sub-second part, so that it is unique and
  * ts= of mark-all-as-read names exactly the items a client saw. */
@@ -16,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/apifmt.h"
 #include "core/date.h"
 #include "daemon/reader_content.h"
 #include "daemon/reader_gr_int.h"
@@ -30,16 +33,6 @@ int64_t gr_usec(const struct item_row *row)
 {
 	int64_t t = row->first_seen > 0 ? row->first_seen : row->date > 0 ? row->date : 0;
 	return t * 1000000 + row->id % 1000000;
-}
-
-json_t *gr_feed_named(const json_t *feeds, const char *name)
-{
-	size_t i;
-	json_t *f;
-	json_array_foreach(feeds, i, f)
-		if (!strcmp(gr_str(f, "name", ""), name))
-			return f;
-	return NULL;
 }
 
 json_t *gr_feed_of(json_t *feeds, const struct gr_stream *st)
@@ -81,8 +74,32 @@ static bool has_tag(const json_t *feed, const char *tag)
 	return false;
 }
 
-/* Whether ROW (of FEED) is in ST, as far as the store query did not say. */
-static bool in_stream(const struct item_row *row, const json_t *feed, const struct gr_stream *st)
+/* Whether item ITEM has LABEL of its own (store/labels.c). */
+struct has_label {
+	const char *label;
+	bool has;
+};
+
+static int label_is(int64_t item, const char *label, void *ud)
+{
+	struct has_label *h = ud;
+	(void)item;
+	h->has = h->has || !strcmp(label, h->label);
+	return 0;
+}
+
+static bool item_has_label(struct store *s, int64_t item, const char *label)
+{
+	struct has_label h = {label, false};
+	return store_items_labels(s, &item, 1, label_is, &h) == 0 && h.has;
+}
+
+/* Whether ROW (of FEED) is in ST, as far as the store query did not say;
+ * FEED_ID the store id of ST's feed when it is a feed/ stream (0: none).
+ * A label's: its feeds' items and the items labelled so (S asked, item by
+ * item: xt= or it= a label is rare). */
+static bool in_stream(struct store *s, const struct item_row *row, const json_t *feed,
+		      const struct gr_stream *st, int64_t feed_id)
 {
 	switch (st->kind) {
 	case GRS_READING_LIST:
@@ -94,85 +111,20 @@ static bool in_stream(const struct item_row *row, const json_t *feed, const stru
 	case GRS_KEPT_UNREAD:
 		return !row->read;
 	case GRS_LABEL:
-		return feed && has_tag(feed, st->arg);
+		return (feed && has_tag(feed, st->arg)) || item_has_label(s, row->id, st->arg);
 	case GRS_FEED:
-		return feed && (!strcmp(gr_str(feed, "url", ""), st->arg) ||
-				json_integer_value(json_object_get(feed, "id")) ==
-				strtoll(st->arg, NULL, 10));
+		return feed_id && row->feed_id == feed_id;
 	default:
 		return false;
 	}
 }
 
-/* FEEDS by name, for a walk: each row names its feed, and a linear
- * search of 10 000 feeds for each of 100 rows cost more than the rest of
- * the answer. Open addressing, a power of two at least twice the feeds;
- * the names are borrowed from FEEDS. */
-struct feed_index {
-	size_t mask;
-	const char **name;
-	json_t **feed;
-};
-
-static size_t name_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return (size_t)(h ^ h >> 29);
-}
-
-/* 0, or -ENOMEM (then the walk searches linearly, as before). */
-static int index_feeds(struct feed_index *ix, json_t *feeds)
-{
-	size_t n = json_array_size(feeds), size = 16;
-	while (size < 2 * n)
-		size *= 2;
-	ix->name = calloc(size, sizeof *ix->name);
-	ix->feed = calloc(size, sizeof *ix->feed);
-	if (!ix->name || !ix->feed) {
-		free(ix->name);
-		free(ix->feed);
-		*ix = (struct feed_index){0};
-		return -ENOMEM;
-	}
-	ix->mask = size - 1;
-	size_t i;
-	json_t *f;
-	json_array_foreach(feeds, i, f) {
-		const char *name = gr_str(f, "name", "");
-		size_t k = name_hash(name) & ix->mask;
-		while (ix->name[k] && strcmp(ix->name[k], name))
-			k = (k + 1) & ix->mask;
-		if (!ix->name[k]) {     /* the first of a name wins, as gr_feed_named */
-			ix->name[k] = name;
-			ix->feed[k] = f;
-		}
-	}
-	return 0;
-}
-
-static const json_t *index_find(const struct feed_index *ix, json_t *feeds, const char *name)
-{
-	if (!ix->name)
-		return gr_feed_named(feeds, name);
-	for (size_t k = name_hash(name) & ix->mask; ix->name[k]; k = (k + 1) & ix->mask)
-		if (!strcmp(ix->name[k], name))
-			return ix->feed[k];
-	return NULL;
-}
-
-static void index_free(struct feed_index *ix)
-{
-	free(ix->name);
-	free(ix->feed);
-}
-
 struct walk {
+	struct store *s;
 	const struct gr_params *p;
 	const struct gr_stream *xt, *it;
-	json_t *feeds;
-	struct feed_index ix;
+	int64_t xt_feed, it_feed;   /* their feed's id, when feed/ streams */
+	struct gr_feeds *fs;
 	bool mark;
 	int n;
 	gr_row_fn fn;
@@ -190,11 +142,16 @@ static int on_row(const struct item_row *row, void *ud)
 	w->batch++;
 	w->scanned++;
 	w->last_scanned = row->id;
-	const json_t *feed = index_find(&w->ix, w->feeds, row->feed ? row->feed : "");
+	int rc = 0;
+	const json_t *feed = gr_feeds_get(w->fs, row->feed_id, &rc);
+	if (rc < 0) {
+		w->fn_rc = rc;
+		return rc;
+	}
 	const struct gr_params *p = w->p;
-	if (w->xt && in_stream(row, feed, w->xt))
+	if (w->xt && in_stream(w->s, row, feed, w->xt, w->xt_feed))
 		return 0;
-	if (w->it && !in_stream(row, feed, w->it))
+	if (w->it && !in_stream(w->s, row, feed, w->it, w->it_feed))
 		return 0;
 	if ((p->ot && row->first_seen < p->ot) || (p->nt && row->first_seen >= p->nt))
 		return 0;
@@ -206,7 +163,7 @@ static int on_row(const struct item_row *row, void *ud)
 	}
 	w->got++;
 	w->last_handed = row->id;
-	int rc = w->fn(row, feed, w->ud);
+	rc = w->fn(row, feed, w->ud);
 	if (rc < 0) {
 		w->fn_rc = rc;
 		return rc;
@@ -214,12 +171,22 @@ static int on_row(const struct item_row *row, void *ud)
 	return 0;
 }
 
+/* The store id of the feed of ST when it is a feed/ stream, else 0;
+ * -errno when the store failed. */
+static int64_t stream_feed_id(struct gr_feeds *fs, const struct gr_stream *st)
+{
+	int rc = 0;
+	const json_t *f = st->kind == GRS_FEED ? gr_feeds_of_stream(fs, st, &rc) : NULL;
+	return rc < 0 ? rc : f ? json_integer_value(json_object_get(f, "id")) : 0;
+}
+
 int gr_walk(struct store *s, const struct gr_params *p, const struct gr_stream *st,
-	    json_t *feeds, int n, bool mark, gr_row_fn fn, void *ud, int64_t *cont)
+	    struct gr_feeds *fs, int n, bool mark, gr_row_fn fn, void *ud, int64_t *cont)
 {
 	*cont = 0;
 	struct item_query q = {.since = DATE_NONE, .desc = !p->oldest_first, .limit = SCAN_BATCH};
 	const char *name = NULL;
+	int rc = 0;
 	switch (st->kind) {
 	case GRS_NONE:
 	case GRS_READING_LIST:
@@ -235,9 +202,12 @@ int gr_walk(struct store *s, const struct gr_params *p, const struct gr_stream *
 		break;
 	case GRS_LABEL:
 		q.tag = st->arg;
+		q.labels = true;        /* the feeds with the tag, and labelled items */
 		break;
 	case GRS_FEED: {
-		json_t *f = gr_feed_of(feeds, st);
+		const json_t *f = gr_feeds_of_stream(fs, st, &rc);
+		if (rc < 0)
+			return rc;
 		if (!f)
 			return -ENOENT;
 		name = gr_str(f, "name", "");
@@ -248,7 +218,7 @@ int gr_walk(struct store *s, const struct gr_params *p, const struct gr_stream *
 	default:
 		return 0;               /* a state feedd does not keep: nothing in it */
 	}
-	struct walk w = {.p = p, .feeds = feeds, .mark = mark, .n = n, .fn = fn, .ud = ud};
+	struct walk w = {.s = s, .p = p, .fs = fs, .mark = mark, .n = n, .fn = fn, .ud = ud};
 	/* xt/it the store query can say itself, else each row is tested. */
 	if (p->xt.kind == GRS_READ && q.status != ITEMQ_READ)
 		q.status = ITEMQ_UNREAD;
@@ -262,14 +232,15 @@ int gr_walk(struct store *s, const struct gr_params *p, const struct gr_stream *
 		q.starred = true;
 	else if (p->it.kind != GRS_NONE)
 		w.it = &p->it;
+	if ((w.xt && (w.xt_feed = stream_feed_id(fs, w.xt)) < 0) ||
+	    (w.it && (w.it_feed = stream_feed_id(fs, w.it)) < 0))
+		return (int)(w.xt_feed < 0 ? w.xt_feed : w.it_feed);
 	if (p->c) {
 		if (q.desc)
 			q.before = p->c;
 		else
 			q.after = p->c;
 	}
-	index_feeds(&w.ix, feeds);
-	int rc;
 	for (;;) {
 		w.batch = 0;
 		rc = store_items_each(s, &q, on_row, &w, NULL);
@@ -290,7 +261,6 @@ int gr_walk(struct store *s, const struct gr_params *p, const struct gr_stream *
 		else
 			q.after = w.last_scanned;
 	}
-	index_free(&w.ix);
 	return rc < 0 ? rc : 0;
 }
 
@@ -303,71 +273,179 @@ static json_t *str_usec(int64_t v)
 	return json_string(buf);
 }
 
-static json_t *item_json(const struct item_row *r, const json_t *feed)
+/* --- the JSON of an item, written straight from its row ---
+ *
+ * A page's items go into one buffer as the walk meets them, each in two
+ * parts: up to its categories' last (its states and its feed's tags),
+ * then the rest; its own labels, known once the walk is over (one query
+ * for the page), go between the two when the page is put together. */
+
+struct page_item {
+	size_t from, mid, to;       /* in the page's HEADS */
+	int64_t id;
+	const json_t *feed;         /* borrowed from the request's gr_feeds */
+};
+
+struct page {
+	struct buf heads;
+	struct page_item *it;
+	size_t n, cap;
+	struct buf labels;          /* each label row: ITEM (8 bytes), NAME, NUL */
+};
+
+static void page_free(struct page *pg)
 {
-	char id[64], fs[1100];
-	gr_item_id_format(r->id, id, sizeof id);
-	json_t *cats = json_array();
-	json_array_append_new(cats, json_string(STATE "reading-list"));
-	json_array_append_new(cats, json_string(r->read ? STATE "read" : STATE "fresh"));
-	if (r->starred)
-		json_array_append_new(cats, json_string(STATE "starred"));
-	size_t i;
-	json_t *t;
-	json_array_foreach(json_object_get(feed, "tags"), i, t) {
-		char lab[600];
-		snprintf(lab, sizeof lab, "user/-/label/%s", json_string_value(t));
-		json_array_append_new(cats, json_string_lossy(lab));
-	}
-	char *content = reader_entry_content(r);   /* sanitized */
-	const char *url = r->url ? r->url : "";
-	json_t *encs = json_array();
-	json_t *stored = json_loads_or(r->enclosures, json_array());
-	json_t *e;
-	json_array_foreach(stored, i, e) {
-		json_t *o = json_pack("{s:O,s:O}", "href", json_object_get(e, "url"),
-				      "type", json_object_get(e, "type"));
-		json_t *len = json_object_get(e, "length");
-		if (o && json_is_integer(len)) {
-			char b[24];
-			snprintf(b, sizeof b, "%" JSON_INTEGER_FORMAT, json_integer_value(len));
-			json_object_set_new(o, "length", json_string(b));
-		}
-		if (o)
-			json_array_append_new(encs, o);
-	}
-	json_decref(stored);
-	int64_t pub = r->date > 0 ? r->date : r->first_seen;
-	int64_t upd = r->updated_seen > 0 ? r->updated_seen : pub;
-	json_t *j = json_pack("{s:s,s:o,s:o,s:I,s:I,s:o,s:{s:s,s:o},s:[{s:o}],s:[{s:o,s:s}],"
-			      "s:o,s:{s:s,s:o,s:o},s:o,s:o}",
-		"id", id,
-		"crawlTimeMsec", str_usec(r->first_seen * 1000),
-		"timestampUsec", str_usec(gr_usec(r)),
-		"published", (json_int_t)pub,
-		"updated", (json_int_t)upd,
-		"title", json_string_lossy(r->title ? r->title : ""),
-		"summary", "direction", "ltr", "content", json_string_lossy(content ? content : ""),
-		"canonical", "href", json_string_lossy(url),
-		"alternate", "href", json_string_lossy(url), "type", "text/html",
-		"categories", cats,
-		"origin", "streamId", feed ? gr_feed_stream(feed, fs, sizeof fs) : "feed/",
-		"title", json_string_lossy(feed ? gr_str(feed, "title", gr_str(feed, "name", ""))
-						: ""),
-		"htmlUrl", json_string_lossy(feed ? gr_str(feed, "site_url", "") : ""),
-		"author", json_string_lossy(r->author ? r->author : ""),
-		"enclosure", encs);
-	free(content);
-	return j;
+	buf_free(&pg->heads);
+	buf_free(&pg->labels);
+	free(pg->it);
 }
 
-static int add_item(const struct item_row *row, const json_t *feed, void *ud)
+static void put_str(struct buf *b, const char *s)
 {
-	json_t *j = item_json(row, feed);
-	if (!j)
+	apifmt_put_lossy(b, s ? s : "");
+}
+
+/* "N": Google Reader's numbers as strings. */
+static void put_num_str(struct buf *b, int64_t v)
+{
+	buf_printf(b, "\"%" PRId64 "\"", v);
+}
+
+static void put_label(struct buf *b, const char *name)
+{
+	char lab[STORE_LABEL_MAX + 600];
+	snprintf(lab, sizeof lab, "user/-/label/%s", name);
+	buf_puts(b, ",");
+	apifmt_put_lossy(b, lab);
+}
+
+static void put_enclosures(struct buf *b, const char *stored)
+{
+	buf_puts(b, "[");
+	if (stored && strcmp(stored, "[]")) {
+		json_t *encs = json_loads_or(stored, json_array());
+		size_t i;
+		json_t *e;
+		json_array_foreach(encs, i, e) {
+			buf_puts(b, i ? ",{\"href\":" : "{\"href\":");
+			apifmt_put_lossy(b, json_string_value(json_object_get(e, "url")));
+			buf_puts(b, ",\"type\":");
+			apifmt_put_lossy(b, json_string_value(json_object_get(e, "type")));
+			json_t *len = json_object_get(e, "length");
+			if (json_is_integer(len)) {
+				buf_puts(b, ",\"length\":");
+				put_num_str(b, json_integer_value(len));
+			}
+			buf_puts(b, "}");
+		}
+		json_decref(encs);
+	}
+	buf_puts(b, "]");
+}
+
+static int add_item(const struct item_row *r, const json_t *feed, void *ud)
+{
+	struct page *pg = ud;
+	if (pg->n == pg->cap) {
+		size_t cap = pg->cap ? 2 * pg->cap : 64;
+		struct page_item *it = realloc(pg->it, cap * sizeof *it);
+		if (!it)
+			return -ENOMEM;
+		pg->it = it;
+		pg->cap = cap;
+	}
+	struct buf *b = &pg->heads;
+	struct page_item *pi = &pg->it[pg->n++];
+	pi->id = r->id;
+	pi->feed = feed;
+	pi->from = b->len;
+	char id[64], fs[1100];
+	gr_item_id_format(r->id, id, sizeof id);
+	int64_t pub = r->date > 0 ? r->date : r->first_seen;
+	int64_t upd = r->updated_seen > 0 ? r->updated_seen : pub;
+	const char *url = r->url ? r->url : "";
+	buf_puts(b, "{\"id\":\"");
+	buf_puts(b, id);
+	buf_puts(b, "\",\"crawlTimeMsec\":");
+	put_num_str(b, r->first_seen * 1000);
+	buf_puts(b, ",\"timestampUsec\":");
+	put_num_str(b, gr_usec(r));
+	buf_printf(b, ",\"published\":%" PRId64 ",\"updated\":%" PRId64 ",\"title\":", pub, upd);
+	put_str(b, r->title);
+	buf_puts(b, ",\"summary\":{\"direction\":\"ltr\",\"content\":");
+	char *content = reader_entry_content(r);   /* sanitized */
+	put_str(b, content);
+	free(content);
+	buf_puts(b, "},\"canonical\":[{\"href\":");
+	put_str(b, url);
+	buf_puts(b, "}],\"alternate\":[{\"href\":");
+	put_str(b, url);
+	buf_puts(b, ",\"type\":\"text/html\"}],\"categories\":[\"" STATE "reading-list\"");
+	buf_puts(b, r->read ? ",\"" STATE "read\"" : ",\"" STATE "fresh\"");
+	if (r->starred)
+		buf_puts(b, ",\"" STATE "starred\"");
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(feed, "tags"), i, t)
+		put_label(b, json_string_value(t));
+	pi->mid = b->len;
+	buf_puts(b, "],\"origin\":{\"streamId\":");
+	put_str(b, feed ? gr_feed_stream(feed, fs, sizeof fs) : "feed/");
+	buf_puts(b, ",\"title\":");
+	put_str(b, feed ? gr_str(feed, "title", gr_str(feed, "name", "")) : "");
+	buf_puts(b, ",\"htmlUrl\":");
+	put_str(b, feed ? gr_str(feed, "site_url", "") : "");
+	buf_puts(b, "},\"author\":");
+	put_str(b, r->author);
+	buf_puts(b, ",\"enclosure\":");
+	put_enclosures(b, r->enclosures);
+	buf_puts(b, "}");
+	pi->to = b->len;
+	return b->oom ? -ENOMEM : 0;
+}
+
+static int keep_label(int64_t item, const char *label, void *ud)
+{
+	struct page *pg = ud;
+	buf_append(&pg->labels, &item, sizeof item);
+	buf_append(&pg->labels, label, strlen(label) + 1);
+	return pg->labels.oom ? -ENOMEM : 0;
+}
+
+/* The page's items' own labels (one query for the page). */
+static int page_labels(struct store *s, struct page *pg)
+{
+	if (!pg->n)
+		return 0;
+	int64_t *ids = malloc(pg->n * sizeof *ids);
+	if (!ids)
 		return -ENOMEM;
-	json_array_append_new(ud, j);
-	return 0;
+	for (size_t i = 0; i < pg->n; i++)
+		ids[i] = pg->it[i].id;
+	int rc = store_items_labels(s, ids, pg->n, keep_label, pg);
+	free(ids);
+	return rc;
+}
+
+/* The page's items into B, comma-separated, each with its own labels
+ * among its categories (a feed's tag of the same name once). */
+static void page_put(struct buf *b, const struct page *pg)
+{
+	for (size_t i = 0; i < pg->n; i++) {
+		const struct page_item *pi = &pg->it[i];
+		if (i)
+			buf_puts(b, ",");
+		buf_append(b, pg->heads.data + pi->from, pi->mid - pi->from);
+		for (size_t o = 0; o < pg->labels.len;) {
+			int64_t item;
+			memcpy(&item, pg->labels.data + o, sizeof item);
+			const char *label = pg->labels.data + o + sizeof item;
+			o += sizeof item + strlen(label) + 1;
+			if (item == pi->id && !(pi->feed && has_tag(pi->feed, label)))
+				put_label(b, label);
+		}
+		buf_append(b, pg->heads.data + pi->mid, pi->to - pi->mid);
+	}
 }
 
 static int add_ref(const struct item_row *row, const json_t *feed, void *ud)
@@ -392,68 +470,92 @@ static const char *stream_name(const struct gr_stream *st, char *buf, size_t siz
 	}
 }
 
-static void stream_contents(struct store *s, struct gr_job *j, json_t *feeds, bool ids)
+static void stream_contents(struct store *s, struct gr_job *j, struct gr_feeds *fs, bool ids)
 {
-	json_t *items = json_array();
+	json_t *items = ids ? json_array() : NULL;
+	struct page pg = {0};
 	int64_t cont = 0;
 	int n = j->p.n ? j->p.n : GR_DEFAULT_N;
-	int rc = gr_walk(s, &j->p, &j->p.s, feeds, n, false, ids ? add_ref : add_item, items,
-			 &cont);
+	int rc = gr_walk(s, &j->p, &j->p.s, fs, n, false, ids ? add_ref : add_item,
+			 ids ? (void *)items : &pg, &cont);
+	if (rc == 0 && !ids)
+		rc = page_labels(s, &pg);
+	if (rc == 0 && pg.heads.oom)
+		rc = -ENOMEM;
 	if (rc < 0) {
 		json_decref(items);
+		page_free(&pg);
 		if (rc == -ENOENT)
 			gr_fail(j, 404, "no such stream");
 		else
 			gr_store_failed(j, rc);
 		return;
 	}
+	char c[24] = "";
+	if (cont)
+		snprintf(c, sizeof c, "%" PRId64, cont);
 	if (ids) {
 		j->json = json_pack("{s:o}", "itemRefs", items);
-	} else {
-		char buf[1100];
-		const char *sid = stream_name(&j->p.s, buf, sizeof buf);
-		json_t *f = j->p.s.kind == GRS_FEED ? gr_feed_of(feeds, &j->p.s) : NULL;
-		j->json = json_pack("{s:s,s:s,s:o,s:I,s:o}", "id", sid, "direction", "ltr",
-			"title", json_string_lossy(f ? gr_str(f, "title", gr_str(f, "name", ""))
-						     : sid),
-			"updated", (json_int_t)time(NULL), "items", items);
-		if (f)
-			json_object_set_new(j->json, "alternate", json_pack("[{s:o,s:s}]",
-				"href", json_string_lossy(gr_str(f, "site_url", "")),
-				"type", "text/html"));
+		if (j->json && cont)
+			json_object_set_new(j->json, "continuation", json_string(c));
+		return;
 	}
-	if (j->json && cont) {
-		char c[24];
-		snprintf(c, sizeof c, "%" PRId64, cont);
-		json_object_set_new(j->json, "continuation", json_string(c));
+	char buf[1100];
+	const char *sid = stream_name(&j->p.s, buf, sizeof buf);
+	const json_t *f = j->p.s.kind == GRS_FEED ? gr_feeds_of_stream(fs, &j->p.s, &rc) : NULL;
+	struct buf *b = &j->body;
+	buf_puts(b, "{\"id\":");
+	put_str(b, sid);
+	buf_puts(b, ",\"direction\":\"ltr\",\"title\":");
+	put_str(b, f ? gr_str(f, "title", gr_str(f, "name", "")) : sid);
+	buf_printf(b, ",\"updated\":%lld", (long long)time(NULL));
+	if (f) {
+		buf_puts(b, ",\"alternate\":[{\"href\":");
+		put_str(b, gr_str(f, "site_url", ""));
+		buf_puts(b, ",\"type\":\"text/html\"}]");
 	}
+	buf_puts(b, ",\"items\":[");
+	page_put(b, &pg);
+	buf_puts(b, "]");
+	if (cont) {
+		buf_puts(b, ",\"continuation\":\"");
+		buf_puts(b, c);
+		buf_puts(b, "\"");
+	}
+	buf_puts(b, "}");
+	page_free(&pg);
 }
 
 /* stream/items/contents: the items I= in their order (the ones not stored
  * left out). */
-static void items_contents(struct store *s, struct gr_job *j, json_t *feeds)
+static void items_contents(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 {
-	json_t *items = json_array();
-	struct feed_index ix = {0};
-	index_feeds(&ix, feeds);
-	for (size_t i = 0; i < j->p.nids; i++) {
+	struct page pg = {0};
+	int rc = 0;
+	for (size_t i = 0; i < j->p.nids && rc == 0; i++) {
 		int64_t id = j->p.ids[i];
 		struct gr_params none = {0};
 		struct item_query q = {.after = id - 1, .before = id + 1, .since = DATE_NONE,
 				       .limit = 1};
-		struct walk w = {.p = &none, .feeds = feeds, .ix = ix, .n = 1, .fn = add_item,
-				 .ud = items};
-		int rc = store_items_each(s, &q, on_row, &w, NULL);
-		if (rc < 0 && rc != -ECANCELED) {
-			index_free(&ix);
-			json_decref(items);
-			gr_store_failed(j, rc);
-			return;
-		}
+		struct walk w = {.s = s, .p = &none, .fs = fs, .n = 1, .fn = add_item, .ud = &pg};
+		rc = store_items_each(s, &q, on_row, &w, NULL);
+		if (rc == -ECANCELED)
+			rc = 0;
 	}
-	index_free(&ix);
-	j->json = json_pack("{s:s,s:s,s:I,s:o}", "id", STATE "reading-list",
-			    "direction", "ltr", "updated", (json_int_t)time(NULL), "items", items);
+	if (rc == 0)
+		rc = page_labels(s, &pg);
+	if (rc < 0) {
+		page_free(&pg);
+		gr_store_failed(j, rc);
+		return;
+	}
+	struct buf *b = &j->body;
+	buf_puts(b, "{\"id\":\"" STATE "reading-list\",\"direction\":\"ltr\",\"updated\":");
+	apifmt_put_int(b, (json_int_t)time(NULL));
+	buf_puts(b, ",\"items\":[");
+	page_put(b, &pg);
+	buf_puts(b, "]}");
+	page_free(&pg);
 }
 
 static json_t *labels_of(const json_t *feed)
@@ -507,11 +609,27 @@ static json_t *tag_counts(json_t *feeds)
 	return tags;
 }
 
-static void tag_list(struct gr_job *j, json_t *feeds)
+/* A label of items into TAGS (a feed's tag of the same name counts its
+ * feeds' unread items already). */
+static int tag_label(int64_t unread, const char *label, void *ud)
+{
+	if (!json_object_get(ud, label))
+		json_object_set_new(ud, label, json_integer(unread));
+	return 0;
+}
+
+static void tag_list(struct store *s, struct gr_job *j, json_t *feeds)
 {
 	json_t *out = json_array();
 	json_array_append_new(out, json_pack("{s:s}", "id", STATE "starred"));
 	json_t *tags = tag_counts(feeds);
+	int rc = store_labels_each(s, tag_label, tags);
+	if (rc < 0) {
+		json_decref(tags);
+		json_decref(out);
+		gr_store_failed(j, rc);
+		return;
+	}
 	const char *tag;
 	json_t *n;
 	json_object_foreach(tags, tag, n) {
@@ -566,30 +684,46 @@ static void unread_count(struct gr_job *j, json_t *feeds)
 	j->json = json_pack("{s:I,s:o}", "max", total, "unreadcounts", out);
 }
 
-void gr_read_work(struct store *s, struct gr_job *j, json_t *feeds)
+void gr_read_work(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 {
+	json_t *feeds = NULL;
+	int rc = 0;
+	switch (j->route) {
+	case GR_SUB_LIST:
+	case GR_TAG_LIST:
+	case GR_UNREAD_COUNT:
+		/* The listings: every feed (the counts for the last two). */
+		rc = gr_feeds_all(fs, j->route != GR_SUB_LIST, &feeds);
+		if (rc < 0) {
+			gr_store_failed(j, rc);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
 	switch (j->route) {
 	case GR_SUB_LIST:
 		sub_list(j, feeds);
 		break;
 	case GR_TAG_LIST:
-		tag_list(j, feeds);
+		tag_list(s, j, feeds);
 		break;
 	case GR_UNREAD_COUNT:
 		unread_count(j, feeds);
 		break;
 	case GR_STREAM_CONTENTS:
-		stream_contents(s, j, feeds, false);
+		stream_contents(s, j, fs, false);
 		break;
 	case GR_ITEM_IDS:
-		stream_contents(s, j, feeds, true);
+		stream_contents(s, j, fs, true);
 		break;
 	case GR_ITEM_CONTENTS:
-		items_contents(s, j, feeds);
+		items_contents(s, j, fs);
 		break;
 	default:
 		gr_fail(j, 404, "not found");
 	}
-	if (j->code == 200 && !j->json)
+	if (j->code == 200 && (j->body.len ? j->body.oom : !j->json))
 		gr_fail(j, 500, "out of memory");
 }

@@ -1,5 +1,6 @@
 /* reader_gr_write.c — the Google Reader API's writes, on the store
- * thread: edit-tag (read, kept-unread, starred on items by id) and
+ * thread: edit-tag (read, kept-unread, starred on items by id, and
+ * labels, user/-/label/NAME, through store/labels.c) and
  * mark-all-as-read (a stream's unread items, up to ts= or to the newest
  * item when the call came), through store/readstate.c: the same read and
  * starred state the Miniflux and socket APIs show. Consumers' cursors are
@@ -55,11 +56,36 @@ static const char *tag_effect(const struct gr_stream *t, bool add, int *read, in
 		return NULL;
 	case GRS_OTHER_STATE:       /* tracking-kept-unread, broadcast ...: not kept */
 		return NULL;
-	case GRS_LABEL:
-		return "feedd keeps no labels on items: an item's labels are its feed's tags";
+	case GRS_LABEL:             /* labels(): store/labels.c */
+		return store_label_valid(t->arg) ? NULL
+			: "a=/r=: a label is 1 to 200 bytes of UTF-8 without control characters";
 	default:
 		return "a=/r=: expected a state (user/-/state/com.google/...)";
 	}
+}
+
+/* The labels among TAGS (N) into OUT (their strings borrowed). */
+static size_t labels(const struct gr_stream *tags, size_t n, const char **out)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (tags[i].kind == GRS_LABEL)
+			out[k++] = tags[i].arg;
+	return k;
+}
+
+/* Labels ADD and REM on IDS (N, any number), in batches; ids no longer
+ * stored are left out, as FreshRSS does. */
+static int label(struct store *s, const int64_t *ids, size_t n, const char **add, size_t nadd,
+		 const char **rem, size_t nrem)
+{
+	for (size_t i = 0; i < n; i += STORE_MARK_MAX) {
+		size_t k = n - i < STORE_MARK_MAX ? n - i : STORE_MARK_MAX;
+		int rc = store_items_label(s, ids + i, k, add, nadd, rem, nrem);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 static void edit_tag(struct store *s, struct gr_job *j)
@@ -77,6 +103,15 @@ static void edit_tag(struct store *s, struct gr_job *j)
 	}
 	if (read >= 0 || starred >= 0) {
 		int rc = mark(s, j->p.ids, j->p.nids, read, starred);
+		if (rc < 0) {
+			gr_store_failed(j, rc);
+			return;
+		}
+	}
+	const char *add[GR_MAX_TAGS], *rem[GR_MAX_TAGS];
+	size_t nadd = labels(j->p.add, j->p.nadd, add), nrem = labels(j->p.rem, j->p.nrem, rem);
+	if (nadd || nrem) {
+		int rc = label(s, j->p.ids, j->p.nids, add, nadd, rem, nrem);
 		if (rc < 0) {
 			gr_store_failed(j, rc);
 			return;
@@ -101,7 +136,7 @@ static int collect(const struct item_row *row, const json_t *feed, void *ud)
 	return 0;
 }
 
-static void mark_all(struct store *s, struct gr_job *j, json_t *feeds)
+static void mark_all(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 {
 	if (!j->p.has_s || j->p.s.kind == GRS_OTHER_STATE) {
 		gr_fail(j, 400, "s: expected a stream");
@@ -118,7 +153,7 @@ static void mark_all(struct store *s, struct gr_job *j, json_t *feeds)
 	while (rc == 0) {
 		int64_t cont = 0;
 		ids.n = 0;
-		rc = gr_walk(s, &q, &j->p.s, feeds, STORE_MARK_MAX, true, collect, &ids, &cont);
+		rc = gr_walk(s, &q, &j->p.s, fs, STORE_MARK_MAX, true, collect, &ids, &cont);
 		if (rc == 0 && ids.n)
 			rc = mark(s, ids.v, ids.n, 1, -1);
 		if (!cont)
@@ -140,14 +175,14 @@ static void mark_all(struct store *s, struct gr_job *j, json_t *feeds)
 	j->ctype = "text/plain; charset=utf-8";
 }
 
-void gr_write_work(struct store *s, struct gr_job *j, json_t *feeds)
+void gr_write_work(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 {
 	switch (j->route) {
 	case GR_EDIT_TAG:
 		edit_tag(s, j);
 		break;
 	case GR_MARK_ALL:
-		mark_all(s, j, feeds);
+		mark_all(s, j, fs);
 		break;
 	default:
 		gr_fail(j, 501, "not served yet");

@@ -48,6 +48,7 @@ struct reader_slot {
 };
 
 struct mf_job;
+struct gr_job;
 
 struct reader_api {
 	struct feedd *d;
@@ -58,7 +59,11 @@ struct reader_api {
 	struct reader_slot slots[READER_HANDLES];
 	int nslots;                 /* 0: every route on the store thread */
 	struct mf_job *pending, *pending_tail;  /* waiting for a free handle */
-	int running;                /* jobs on a worker */
+	/* The Google Reader API's reads' own handles and queue (reader_gr.c) */
+	struct reader_slot gr_slots[READER_HANDLES];
+	int gr_nslots;              /* 0: every call on the store thread */
+	struct gr_job *gr_pending, *gr_pending_tail;
+	int running;                /* jobs on a worker (either API's) */
 	bool srv_closed;
 };
 
@@ -79,6 +84,10 @@ void reader_gr_request(struct reader_api *r, struct http_conn *c,
 		       const struct http_request *hr);
 /* The client of the Google Reader API job CTX went away. */
 void reader_gr_abort(void *ctx);
+/* The Google Reader API's read-only handles (none when the backend has
+ * none: its reads then run on the store thread). */
+void reader_gr_open(struct reader_api *r);
+void reader_gr_close(struct reader_api *r);
 /* Whether PATH is the Google Reader API's (reader_gr_ids.c). */
 bool gr_is_path(const char *path);
 /* A request with wrong credentials from C's address: 401 after the

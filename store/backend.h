@@ -42,7 +42,8 @@ enum {
 	IQ_READ = 1 << 9,            /* ... or, with IQ_STATUS, read ones */
 	IQ_STARRED = 1 << 10,
 	IQ_BY_DATE = 1 << 11,        /* in date order (sort_date, id), not id order */
-	IQ__SHAPES = 1 << 12
+	IQ_LABELS = 1 << 12,         /* with IQ_TAG: the items with that label too */
+	IQ__SHAPES = 1 << 13
 };
 
 /* One items query: store.h's struct item_query with the consumer's
@@ -52,6 +53,7 @@ struct items_args {
 	const char *const *feeds;
 	size_t nfeeds;
 	const char *tag;
+	bool labels;                 /* TAG: items labelled so too (store/labels.c) */
 	const char *q;               /* the user's text query, or NULL */
 	int64_t since;
 	bool distinct, desc;
@@ -353,6 +355,17 @@ struct store_ops {
 	 * skipped (else 0, 0). */
 	int (*reader_feed_rows)(void *b, bool counts, const int64_t *ids, size_t nids,
 				store_row_fn fn, void *ud);
+	/* The same rows (without the counts) of the feeds whose configured
+	 * or effective URL is URL. */
+	int (*reader_feed_url_rows)(void *b, const char *url, store_row_fn fn, void *ud);
+	/* A reader's labels on items (labels.c): the N items IDS that are
+	 * stored get the labels ADD and lose REM, in one transaction; the
+	 * rows (item_id, label) of the N items IDS, by item then label; the
+	 * rows (unread items, label) of every label, by label. */
+	int (*items_label)(void *b, const int64_t *ids, size_t n, const char *const *add,
+			   size_t nadd, const char *const *rem, size_t nrem);
+	int (*item_label_rows)(void *b, const int64_t *ids, size_t n, store_row_fn fn, void *ud);
+	int (*label_rows)(void *b, store_row_fn fn, void *ud);
 	/* The Google Reader API's tokens (readtokens.c): HASH is the
 	 * token's SHA-256 in hex. */
 	int (*token_add)(void *b, const char *hash, const char *user, int64_t now, int64_t *id);
@@ -373,6 +386,12 @@ int sqlite_op_items_mark(void *b, const int64_t *ids, size_t n, int read, int st
 int sqlite_op_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
 int sqlite_op_reader_feed_rows(void *b, bool counts, const int64_t *ids, size_t nids,
 			       store_row_fn fn, void *ud);
+int sqlite_op_reader_feed_url_rows(void *b, const char *url, store_row_fn fn, void *ud);
+int sqlite_op_items_label(void *b, const int64_t *ids, size_t n, const char *const *add,
+			  size_t nadd, const char *const *rem, size_t nrem);
+int sqlite_op_item_label_rows(void *b, const int64_t *ids, size_t n, store_row_fn fn,
+			      void *ud);
+int sqlite_op_label_rows(void *b, store_row_fn fn, void *ud);
 int sqlite_op_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id);
 int sqlite_op_token_find(void *b, const char *hash, int64_t now, char **user);
 int sqlite_op_tokens_json(void *b, json_t **out);
@@ -383,6 +402,11 @@ int pg_op_items_mark(void *b, const int64_t *ids, size_t n, int read, int starre
 int pg_op_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
 int pg_op_reader_feed_rows(void *b, bool counts, const int64_t *ids, size_t nids,
 			   store_row_fn fn, void *ud);
+int pg_op_reader_feed_url_rows(void *b, const char *url, store_row_fn fn, void *ud);
+int pg_op_items_label(void *b, const int64_t *ids, size_t n, const char *const *add,
+		      size_t nadd, const char *const *rem, size_t nrem);
+int pg_op_item_label_rows(void *b, const int64_t *ids, size_t n, store_row_fn fn, void *ud);
+int pg_op_label_rows(void *b, store_row_fn fn, void *ud);
 int pg_op_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id);
 int pg_op_token_find(void *b, const char *hash, int64_t now, char **user);
 int pg_op_tokens_json(void *b, json_t **out);
@@ -410,6 +434,10 @@ int pg_op_token_revoke(void *b, int64_t id);
 	.items_mark = p##items_mark, \
 	.feed_mark_read = p##feed_mark_read, \
 	.reader_feed_rows = p##reader_feed_rows, \
+	.reader_feed_url_rows = p##reader_feed_url_rows, \
+	.items_label = p##items_label, \
+	.item_label_rows = p##item_label_rows, \
+	.label_rows = p##label_rows, \
 	.token_add = p##token_add, \
 	.token_find = p##token_find, \
 	.tokens_json = p##tokens_json, \

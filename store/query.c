@@ -10,7 +10,7 @@
 int items_sql(char *sql, size_t size, unsigned shape, char m, const char *feeds,
 	      const char *fts, const char *const bools[2])
 {
-	char before[16] = "", since[32] = "", tag[80] = "", status[24] = "", starred[32] = "";
+	char before[16] = "", since[32] = "", tag[200] = "", status[24] = "", starred[32] = "";
 	if (shape & IQ_BEFORE)
 		snprintf(before, sizeof before, " AND i.id < %c2", m);
 	if (shape & IQ_SINCE)
@@ -19,7 +19,11 @@ int items_sql(char *sql, size_t size, unsigned shape, char m, const char *feeds,
 		snprintf(status, sizeof status, " AND i.read = %s", bools[!!(shape & IQ_READ)]);
 	if (shape & IQ_STARRED)
 		snprintf(starred, sizeof starred, " AND i.starred = %s", bools[1]);
-	if (shape & IQ_TAG)
+	if ((shape & IQ_TAG) && (shape & IQ_LABELS))
+		snprintf(tag, sizeof tag,
+			 " AND (i.feed IN (SELECT feed FROM feed_tags WHERE tag = %c4)"
+			 " OR i.id IN (SELECT item_id FROM item_labels WHERE label = %c4))", m, m);
+	else if (shape & IQ_TAG)
 		snprintf(tag, sizeof tag,
 			 " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = %c4)", m);
 	int n = snprintf(sql, size,
@@ -46,7 +50,7 @@ unsigned items_shape(const struct items_args *a, bool fts)
 	       (a->skipped ? IQ_SKIPPED : 0) |
 	       (a->status != ITEMQ_ANY ? IQ_STATUS : 0) |
 	       (a->status == ITEMQ_READ ? IQ_READ : 0) | (a->starred ? IQ_STARRED : 0) |
-	       (a->by_date ? IQ_BY_DATE : 0);
+	       (a->by_date ? IQ_BY_DATE : 0) | (a->tag && a->labels ? IQ_LABELS : 0);
 }
 
 /* The caller's FN, and the highest id it was handed. */
@@ -82,7 +86,7 @@ int items_each(const struct store_ops *ops, void *b, const struct item_query *q,
 	}
 	struct items_args a = {
 		.after = after, .before = q->before, .feeds = q->feeds, .nfeeds = q->nfeeds,
-		.tag = q->tag, .q = q->q, .since = q->since, .distinct = q->distinct,
+		.tag = q->tag, .labels = q->labels, .q = q->q, .since = q->since, .distinct = q->distinct,
 		.desc = q->desc, .skipped = q->skipped, .status = q->status, .starred = q->starred,
 		.by_date = q->by_date,
 		.limit = q->limit < 1 ? 1 : q->limit > 1000 ? 1000 : q->limit,

@@ -86,6 +86,16 @@ int store_reader_feeds_each(struct store *s, bool counts, const int64_t *ids, si
 	return ops->reader_feed_rows(b, counts, ids, nids, feed_row, &w);
 }
 
+int store_reader_feeds_url(struct store *s, const char *url, reader_feed_fn fn, void *ud)
+{
+	if (!url)
+		return -EINVAL;
+	void *b;
+	const struct store_ops *ops = store_ops_of(s, &b);
+	struct feed_walk w = {fn, ud};
+	return ops->reader_feed_url_rows(b, url, feed_row, &w);
+}
+
 static int feed_json(const struct reader_feed *f, void *ud)
 {
 	json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:O,s:I,s:I,s:I}",

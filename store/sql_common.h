@@ -48,6 +48,8 @@
 		" (SELECT count(*) FROM items WHERE id > consumers.cursor) FROM consumers" \
 		" ORDER BY name", \
 	[p##HOOK_DONE] = "DELETE FROM hook_deliveries WHERE item_id = " SQLP(1), \
+	[p##LABEL_ADD] = SQL_LABEL_ADD, \
+	[p##LABEL_REMOVE] = SQL_LABEL_REMOVE, \
 	[p##HOOK_RETRY] = \
 		"UPDATE hook_deliveries SET attempts = attempts + 1, next_try = " SQLP(2) "," \
 		" last_error = " SQLP(3) " WHERE item_id = " SQLP(1)
@@ -63,12 +65,15 @@
 	" ORDER BY f.id"
 /* Its four statements, for a backend's table of statements named P##...:
  * every feed or those of the ids, without or with the counts (in this
- * order; apart, since "ids IS NULL OR ..." would scan every feed). */
+ * order; apart, since "ids IS NULL OR ..." would scan every feed); then
+ * the feeds of a URL (configured or effective) without the counts. */
 #define READER_FEEDS_STMTS(p, tags, shown, counts, ids) \
 	[p##READER_FEEDS] = READER_FEEDS_SQL(tags, shown, " 0, 0, 0", ""), \
 	[p##READER_FEEDS_IDS] = READER_FEEDS_SQL(tags, shown, " 0, 0, 0", ids), \
 	[p##READER_COUNTS] = READER_FEEDS_SQL(tags, shown, counts, ""), \
-	[p##READER_COUNTS_IDS] = READER_FEEDS_SQL(tags, shown, counts, ids)
+	[p##READER_COUNTS_IDS] = READER_FEEDS_SQL(tags, shown, counts, ids), \
+	[p##READER_FEED_URL] = READER_FEEDS_SQL(tags, shown, " 0, 0, 0", \
+		" AND (f.url = " SQLP(1) " OR f.effective_url = " SQLP(1) ")")
 
 /* --- the migrations both schemas end with ---
  *
@@ -133,10 +138,33 @@
 	" created " SQL_INT " NOT NULL," \
 	" last_used " SQL_INT " NOT NULL DEFAULT 0);"
 
-/* Them in order, for a schema's list of migrations. */
+/* A reader's labels on items (store/labels.c; the Google Reader API's
+ * user/-/label/NAME on an item): kept while the item is, gone with it
+ * (the cascade), and an item with a label is never pruned. By label for
+ * a label's stream and the list of labels. */
+#define SQL_MIGRATE_ITEM_LABELS \
+	"CREATE TABLE item_labels (" \
+	" item_id " SQL_INT " NOT NULL REFERENCES items(id) ON DELETE CASCADE," \
+	" label " SQL_TEXT " NOT NULL," \
+	" PRIMARY KEY (item_id, label));" \
+	"CREATE INDEX item_labels_label ON item_labels(label, item_id);"
+
+/* Them in order, for a schema's list of migrations (SQLite's 5 to 12,
+ * PostgreSQL's 3 to 10). */
 #define SQL_MIGRATIONS_SHARED \
 	SQL_MIGRATE_ITEM_DATE, SQL_MIGRATE_PARSE_CAPS, SQL_MIGRATE_SKIPPED, \
 	SQL_MIGRATE_READ_STATE, SQL_MIGRATE_UNREAD_DATE, SQL_MIGRATE_READER_TOKENS, \
-	SQL_MIGRATE_DROP_UNREAD_DATE
+	SQL_MIGRATE_DROP_UNREAD_DATE, SQL_MIGRATE_ITEM_LABELS
+
+/* The statements of an item's labels (store/labels.c), the same in both
+ * dialects but for the marker: a label added to an item that is stored
+ * (none added to one that is not), a label taken off, every label with
+ * how many items have it. */
+#define SQL_LABEL_ADD \
+	"INSERT INTO item_labels(item_id, label) SELECT id, CAST(" SQLP(2) " AS TEXT)" \
+	" FROM items" \
+	" WHERE id = " SQLP(1) " ON CONFLICT DO NOTHING"
+#define SQL_LABEL_REMOVE \
+	"DELETE FROM item_labels WHERE item_id = " SQLP(1) " AND label = " SQLP(2)
 
 #endif

@@ -208,6 +208,29 @@ int store_reader_feeds_each(struct store *s, bool counts, const int64_t *ids, si
  * configured one), "effective_url", "site_url", "last_fetch", "last_error",
  * "tags", "unread", "read", "newest_usec"}]. */
 int store_reader_feeds(struct store *s, bool counts, json_t **out);
+/* FN for each feed a reader shows whose configured or effective URL is
+ * URL (without the counts): a stream named by its feed's URL. */
+int store_reader_feeds_url(struct store *s, const char *url, reader_feed_fn fn, void *ud);
+
+/* --- a reader's labels on items (store/labels.c) --- */
+/* A label is 1..STORE_LABEL_MAX bytes of valid UTF-8 without control
+ * characters (C0, DEL, C1). */
+#define STORE_LABEL_MAX 200
+bool store_label_valid(const char *label);
+/* The N items IDS (1..STORE_MARK_MAX) get the NADD labels ADD and lose
+ * the NREM labels REM (at least one of either), in one transaction; ids
+ * not stored are left out. -EINVAL: a bad label or call. An item with a
+ * label is never pruned; its labels go when it does. */
+int store_items_label(struct store *s, const int64_t *ids, size_t n, const char *const *add,
+		      size_t nadd, const char *const *rem, size_t nrem);
+/* FN(ITEM, LABEL) for each label of the N items IDS, by item then label.
+ * A negative return from FN stops the walk and is returned. */
+typedef int (*store_label_fn)(int64_t item, const char *label, void *ud);
+int store_items_labels(struct store *s, const int64_t *ids, size_t n, store_label_fn fn,
+		       void *ud);
+/* FN(UNREAD, LABEL) for each label some item has, by label: UNREAD how
+ * many of its items are unread (and not skipped). */
+int store_labels_each(struct store *s, store_label_fn fn, void *ud);
 
 /* --- the Google Reader API's tokens (store/readtokens.c) --- */
 /* A token ClientLogin handed to USER at NOW is kept as HASH (its SHA-256,

@@ -60,6 +60,11 @@ enum pst {
 	PS_READER_FEEDS_IDS,
 	PS_READER_COUNTS,
 	PS_READER_COUNTS_IDS,
+	PS_READER_FEED_URL,
+	PS_LABEL_ADD,            /* an item's labels: pg_labels.c */
+	PS_LABEL_REMOVE,
+	PS_LABELS_OF,
+	PS_LABELS,
 	PS__COUNT
 };
 

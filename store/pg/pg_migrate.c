@@ -37,6 +37,7 @@ static const struct mtable tables[] = {
 	{ "feeds", "id", NULL, false },
 	{ "feed_tags", "feed", "tag", false },
 	{ "items", "id", NULL, false },
+	{ "item_labels", "item_id", "label", false },
 	{ "tombstones", "feed", "ikey", false },
 	{ "consumers", "name", NULL, true },
 	{ "events", "seq", NULL, false },

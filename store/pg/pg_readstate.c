@@ -93,3 +93,11 @@ int pg_op_reader_feed_rows(void *b, bool counts, const int64_t *ids, size_t nids
 	free(arr);
 	return r;
 }
+
+int pg_op_reader_feed_url_rows(void *b, const char *url, store_row_fn fn, void *ud)
+{
+	struct pgp p = {0};
+	pgp_text(&p, url);
+	int n;
+	return pg_rows(b, PS_READER_FEED_URL, &p, fn, ud, &n, "reader feeds by url");
+}

@@ -37,11 +37,13 @@ int pg_op_token_find(void *b, const char *hash, int64_t now, char **user)
 	char t[24];
 	snprintf(t, sizeof t, "%lld", (long long)now);
 	const char *v[2] = {hash, t};
-	/* The last use kept to the minute (as SQLite's). */
-	PGresult *res = PQexecParams(s->conn,
-		"WITH u AS (UPDATE reader_tokens SET last_used = $2::bigint"
-		" WHERE hash = $1 AND last_used < $2::bigint - 60)"
-		" SELECT \"user\" FROM reader_tokens WHERE hash = $1", 2, NULL, v, NULL, NULL, 0);
+	/* The last use kept to the minute (as SQLite's); a reader's
+	 * connection is read-only and only looks (as SQLite's readers). */
+	PGresult *res = PQexecParams(s->conn, s->readonly
+		? "SELECT \"user\" FROM reader_tokens WHERE hash = $1 AND $2::bigint > 0"
+		: "WITH u AS (UPDATE reader_tokens SET last_used = $2::bigint"
+		  " WHERE hash = $1 AND last_used < $2::bigint - 60)"
+		  " SELECT \"user\" FROM reader_tokens WHERE hash = $1", 2, NULL, v, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		r = pg_fail(s, res, "find a reader token");
 	} else if (PQntuples(res) == 0) {

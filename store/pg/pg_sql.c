@@ -18,6 +18,7 @@
 	" AND i.id <> ALL (f.listed)" \
 	" AND NOT EXISTS (SELECT 1 FROM hook_deliveries h WHERE h.item_id = i.id)" \
 	" AND NOT i.starred" \
+	" AND NOT EXISTS (SELECT 1 FROM item_labels l WHERE l.item_id = i.id)" \
 	" AND (($2::bigint > 0 AND i.first_seen < $3::bigint)" \
 	" OR ($4::bigint > 0 AND i.id < coalesce((SELECT id FROM items WHERE feed = f.id" \
 	" ORDER BY id DESC LIMIT 1 OFFSET greatest($4::bigint - 1, 0)), 0)))" \
@@ -148,6 +149,12 @@ const char *const pg_stmt_sql[PS__COUNT] = {
 		" WHERE lease_owner = $1) DELETE FROM instances WHERE id = $1",
 	/* A reader's feeds (pg_readstate.c). */
 	READER_FEEDS_STMTS(PS_, READER_TAGS, "NOT f.removed", READER_COUNTS, READER_IDS),
+	/* An item's labels (pg_labels.c), in byte order as SQLite's. */
+	[PS_LABELS_OF] = "SELECT item_id, label FROM item_labels"
+		" WHERE item_id = ANY ($1::bigint[]) ORDER BY item_id, label COLLATE \"C\"",
+	[PS_LABELS] = "SELECT count(*) FILTER (WHERE NOT i.read AND NOT i.skipped), l.label"
+		" FROM item_labels l JOIN items i ON i.id = l.item_id GROUP BY l.label"
+		" ORDER BY l.label COLLATE \"C\"",
 	[PS_INSTANCES] =
 		"SELECT i.id, i.host, i.pid, i.started, i.last_seen,"
 		" (SELECT count(*) FROM feeds f WHERE f.lease_owner = i.id"

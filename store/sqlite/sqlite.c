@@ -152,6 +152,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	" AND i.id NOT IN (SELECT value FROM json_each((SELECT listed FROM feeds WHERE name = ?1)))" \
 	" AND NOT EXISTS (SELECT 1 FROM hook_deliveries h WHERE h.item_id = i.id)" \
 	" AND i.starred = 0" \
+	" AND NOT EXISTS (SELECT 1 FROM item_labels l WHERE l.item_id = i.id)" \
 	" AND ((?2 > 0 AND i.first_seen < ?3)" \
 	" OR (?4 > 0 AND i.id < coalesce((SELECT id FROM items WHERE feed = f.id" \
 	" ORDER BY id DESC LIMIT 1 OFFSET ?4 - 1), 0))) ORDER BY i.id LIMIT ?5"
@@ -163,6 +164,11 @@ static const char *const stmt_sql[ST__COUNT] = {
 	/* The oldest events, a batch at a time, if past their keep. */
 	/* A reader's feeds (sqlite_readstate.c). */
 	READER_FEEDS_STMTS(ST_, READER_TAGS, "f.removed = 0", READER_COUNTS, READER_IDS),
+	/* An item's labels (sqlite_labels.c). */
+	[ST_LABELS_OF] = "SELECT item_id, label FROM item_labels"
+		" WHERE item_id IN (SELECT value FROM json_each(?1)) ORDER BY item_id, label",
+	[ST_LABELS] = "SELECT sum(i.read = 0 AND i.skipped = 0), l.label FROM item_labels l"
+		" JOIN items i ON i.id = l.item_id GROUP BY l.label ORDER BY l.label",
 	[ST_EVENTS_EXPIRE] =
 		"DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT ?3)"
 		" AND (time < ?1 OR seq <= ?2)",

@@ -68,6 +68,11 @@ enum stmt {
 	ST_READER_FEEDS_IDS,
 	ST_READER_COUNTS,
 	ST_READER_COUNTS_IDS,
+	ST_READER_FEED_URL,
+	ST_LABEL_ADD,            /* an item's labels: sqlite_labels.c */
+	ST_LABEL_REMOVE,
+	ST_LABELS_OF,
+	ST_LABELS,
 	ST__COUNT
 };
 

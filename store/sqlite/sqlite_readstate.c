@@ -107,3 +107,14 @@ int sqlite_op_reader_feed_rows(void *b, bool counts, const int64_t *ids, size_t 
 	free(list);
 	return r;
 }
+
+int sqlite_op_reader_feed_url_rows(void *b, const char *url, store_row_fn fn, void *ud)
+{
+	struct sqlite_store *s = b;
+	sqlite3_stmt *st = store_stmt(s, ST_READER_FEED_URL);
+	store_bind_text(st, 1, url);
+	int n;
+	int r = sqlite_rows(s, st, fn, ud, &n, "reader feeds by url");
+	store_done(st);
+	return r;
+}

@@ -48,6 +48,7 @@ READ = "user/-/state/com.google/read"
 STARRED = "user/-/state/com.google/starred"
 READING = "user/-/state/com.google/reading-list"
 ATOM = "{http://www.w3.org/2005/Atom}"
+LONG = "tag:google.com,2005:reader/item/%016x"
 
 
 def epoch(rfc3339):
@@ -555,6 +556,112 @@ class Reads(GReaderBase):
             self.assertIn("hi", c)
             for bad in ("<script", "alert(1)", "onclick", "javascript:"):
                 self.assertNotIn(bad, c)
+
+
+class ItemLabels(GReaderBase):
+    """Labels on items (edit-tag a=/r=user/-/label/NAME), as FreshRSS keeps
+    them: in the item's categories beside its feed's tags, a label's stream
+    holding its feeds' items and the labelled ones, in tag/list, kept
+    across a restart."""
+
+    def edit(self, *params):
+        return self.gr.write("/reader/api/0/edit-tag", *params)
+
+    def item_ids(self, items):
+        return sorted(int(i["id"][-16:], 16) for i in items)
+
+    def test_a_label_on_items_is_a_stream_a_category_and_a_tag(self):
+        alpha = sorted(i["id"] for i in self.store_items("&feed=alpha"))
+        beta = sorted(i["id"] for i in self.store_items("&feed=beta"))
+        later = "user/-/label/Read later"
+        st, _, body = self.edit(("i", str(alpha[0])), ("i", LONG % beta[1]), ("a", later))
+        self.assertEqual((st, body), (200, b"OK"))
+        # The label's stream: its items, in every form of the stream calls.
+        self.assertEqual(sorted(self.ids(later)), sorted([alpha[0], beta[1]]))
+        got = self.contents(later)["items"]
+        self.assertEqual(self.item_ids(got), sorted([alpha[0], beta[1]]))
+        for it in got:
+            self.assertIn(later, it["categories"])
+        others = [i for i in self.contents(READING)["items"]
+                  if int(i["id"][-16:], 16) not in (alpha[0], beta[1])]
+        self.assertEqual(len(others), 6)
+        for it in others:
+            self.assertNotIn(later, it["categories"])
+        j = self.gr.json("/reader/api/0/stream/items/contents",
+                         ("i", str(alpha[0])), ("i", str(alpha[1])))
+        self.assertIn(later, j["items"][0]["categories"])
+        self.assertNotIn(later, j["items"][1]["categories"])
+        # xt= the label drops its items; the read state stays apart.
+        self.assertEqual(sorted(self.ids(READING, ("xt", later))),
+                         sorted(set(alpha + beta) - {alpha[0], beta[1]}))
+        self.mark([alpha[0]])
+        self.assertEqual(self.ids(later, ("xt", READ)), [beta[1]])
+        # A feed's tag as an item's label: the tag's stream gains the item.
+        st, _, _ = self.edit(("i", str(alpha[2])), ("a", "user/-/label/tech"))
+        self.assertEqual(st, 200)
+        self.assertEqual(sorted(self.ids("user/-/label/tech")), sorted(beta + [alpha[2]]))
+        it = self.gr.json("/reader/api/0/stream/items/contents", ("i", str(alpha[2])))
+        cats = it["items"][0]["categories"]
+        self.assertEqual(cats.count("user/-/label/tech"), 1)
+        self.assertIn("user/-/label/news", cats)
+        # tag/list lists the item labels too (unread items of theirs).
+        tags = {t["id"]: t for t in self.gr.json("/reader/api/0/tag/list")["tags"]}
+        self.assertIn(later, tags)
+        self.assertEqual(tags[later]["unread_count"], 1)
+        self.assertEqual(tags["user/-/label/tech"]["unread_count"], 3)
+        # The Atom stream names it as newsboat reads labels.
+        st, _, body = self.gr.get("/reader/atom/" + urllib.parse.quote(later, safe=""))
+        self.assertEqual(st, 200)
+        entries = ET.fromstring(body).findall(ATOM + "entry")
+        self.assertEqual(len(entries), 2)
+        for e in entries:
+            self.assertIn((later, "Read later"),
+                          {(c.get("term"), c.get("label")) for c in e.findall(ATOM + "category")})
+        # Kept across a restart.
+        self.d.stop()
+        self.d.start()
+        self.assertEqual(sorted(self.ids(later)), sorted([alpha[0], beta[1]]))
+        # r= takes it off; the others keep it.
+        st, _, body = self.edit(("i", str(beta[1])), ("r", later))
+        self.assertEqual((st, body), (200, b"OK"))
+        self.assertEqual(self.ids(later), [alpha[0]])
+        got = self.gr.json("/reader/api/0/stream/items/contents", ("i", str(beta[1])))
+        self.assertNotIn(later, got["items"][0]["categories"])
+        # Labels and states in one call.
+        st, _, _ = self.edit(("i", str(beta[0])), ("a", later), ("a", STARRED))
+        self.assertEqual(st, 200)
+        self.assertEqual(sorted(self.ids(later)), sorted([alpha[0], beta[0]]))
+        self.assertEqual(self.ids(STARRED), [beta[0]])
+
+    def test_a_label_on_unknown_items_is_ignored(self):
+        # FreshRSS answers OK and labels the items it has.
+        alpha = sorted(i["id"] for i in self.store_items("&feed=alpha"))
+        st, _, body = self.edit(("i", LONG % (alpha[-1] + 1000)), ("a", "user/-/label/x"))
+        self.assertEqual((st, body), (200, b"OK"))
+        self.assertEqual(self.ids("user/-/label/x"), [])
+        st, _, body = self.edit(("i", str(alpha[-1] + 1000)), ("i", str(alpha[0])),
+                                ("a", "user/-/label/x"))
+        self.assertEqual((st, body), (200, b"OK"))
+        self.assertEqual(self.ids("user/-/label/x"), [alpha[0]])
+        st, _, body = self.edit(("i", str(alpha[-1] + 1000)), ("r", "user/-/label/x"))
+        self.assertEqual((st, body), (200, b"OK"))
+        self.assertEqual(self.ids("user/-/label/x"), [alpha[0]])
+
+    def test_label_names_are_checked(self):
+        alpha = sorted(i["id"] for i in self.store_items("&feed=alpha"))
+        for bad in ("user/-/label/", "user/-/label/a\x01b", "user/-/label/tab\there",
+                    "user/-/label/" + "x" * 201):
+            st, _, body = self.edit(("i", str(alpha[0])), ("a", "user/-/label/fine"),
+                                    ("a", bad))
+            self.assertEqual(st, 400, bad)
+            self.assertTrue(body.strip(), bad)
+            # Nothing of the call was done.
+            self.assertEqual(self.ids("user/-/label/fine"), [], bad)
+        st, _, body = self.edit(("i", str(alpha[0])), ("a", "user/-/label/a\x01b"))
+        self.assertIn(b"label", body)
+        st, _, _ = self.edit(("i", str(alpha[0])), ("a", "user/-/label/" + "\u00e9" * 100))
+        self.assertEqual(st, 200)
+        self.assertEqual(self.ids("user/-/label/" + "\u00e9" * 100), [alpha[0]])
 
 
 class Subscriptions(GReaderBase):

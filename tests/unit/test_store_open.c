@@ -77,7 +77,7 @@ static void test_fresh_store_is_wal_and_current(void **state)
 	assert_string_equal(mode, "wal");
 	free(mode);
 	char *v = raw_text(t.path, "PRAGMA user_version");
-	assert_string_equal(v, "11");
+	assert_string_equal(v, "12");
 	free(v);
 	v = raw_text(t.path, "PRAGMA page_size");   /* a new file's pages */
 	assert_string_equal(v, "8192");
@@ -231,7 +231,7 @@ static void test_upgrade_from_v1(void **state)
 	store_close(s);
 	t.s = NULL;
 	v = raw_text(t.path, "PRAGMA user_version");
-	assert_string_equal(v, "11");
+	assert_string_equal(v, "12");
 	free(v);
 	assert_rule_check_is_comparisons(t.path);
 	char *ok = raw_text(t.path, "PRAGMA integrity_check");

@@ -1031,6 +1031,105 @@ static void test_starred_never_pruned(void **state)
 	tdb_close(&t);
 }
 
+/* A reader's labels on items (store/labels.c, the Google Reader API's
+ * user/-/label/NAME on an item): added and taken off in batches, the ids
+ * not stored left out, names checked, listed by item and by label with
+ * the unread count, a label's items found by the items query (beside the
+ * feeds with that tag), and a labelled item never pruned. */
+struct label_rows {
+	char buf[512];
+};
+
+static int collect_label(int64_t item, const char *label, void *ud)
+{
+	struct label_rows *r = ud;
+	size_t n = strlen(r->buf);
+	snprintf(r->buf + n, sizeof r->buf - n, "%s%lld:%s", n ? " " : "", (long long)item, label);
+	return 0;
+}
+
+static const char *labels_of(struct store *s, const int64_t *ids, size_t n,
+			     struct label_rows *r)
+{
+	r->buf[0] = '\0';
+	assert_int_equal(store_items_labels(s, ids, n, collect_label, r), 0);
+	return r->buf;
+}
+
+static void test_item_labels(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	char g[16];
+	for (int i = 0; i < 10; i++) {
+		snprintf(g, sizeof g, "old-%d", i);
+		doc_add(d, g, NULL, g);
+	}
+	assert_int_equal(commit_count(s, "f", d, NULL), 10);
+	struct label_rows r;
+	const char *later[] = {"Later"}, *both[] = {"Later", "x y"}, *x[] = {"x y"};
+	/* 999 is not stored: left out, the rest labelled. */
+	int64_t ids[] = {3, 7, 999};
+	assert_int_equal(store_items_label(s, ids, 3, both, 2, NULL, 0), 0);
+	int64_t ask[] = {7, 5, 3, 999};
+	assert_string_equal(labels_of(s, ask, 4, &r), "3:Later 3:x y 7:Later 7:x y");
+	/* Taken off one item; added again: no duplicate. */
+	assert_int_equal(store_items_label(s, &ids[1], 1, later, 1, x, 1), 0);
+	assert_string_equal(labels_of(s, ask, 4, &r), "3:Later 3:x y 7:Later");
+	/* Every label, with its unread items. */
+	assert_int_equal(store_items_mark(s, &ids[0], 1, 1, -1, NULL), 0);
+	r.buf[0] = '\0';
+	assert_int_equal(store_labels_each(s, collect_label, &r), 0);
+	assert_string_equal(r.buf, "1:Later 0:x y");
+	/* Names: 1..STORE_LABEL_MAX bytes of UTF-8, no control characters. */
+	char longest[STORE_LABEL_MAX + 2];
+	memset(longest, 'a', sizeof longest);
+	longest[STORE_LABEL_MAX] = '\0';
+	assert_true(store_label_valid(longest));
+	assert_true(store_label_valid("caf\xc3\xa9 / news"));
+	longest[STORE_LABEL_MAX] = 'a';
+	longest[STORE_LABEL_MAX + 1] = '\0';
+	const char *bad[] = {"", "a\x01" "b", "tab\there", "del\x7f", "c1\xc2\x85", "\xc3",
+			     "\xed\xa0\x80", longest};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_false(store_label_valid(bad[i]));
+		assert_int_equal(store_items_label(s, ids, 1, &bad[i], 1, NULL, 0), -EINVAL);
+	}
+	assert_int_equal(store_items_label(s, ids, 1, NULL, 0, NULL, 0), -EINVAL);
+	/* The items query: a label's items with LABELS, not as a feed tag. */
+	struct item_query q = {.since = DATE_NONE, .limit = 100, .tag = "Later", .labels = true};
+	json_t *items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 2);
+	assert_int_equal(id_at(items, 0), 3);
+	assert_int_equal(id_at(items, 1), 7);
+	json_decref(items);
+	q.labels = false;
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 0);
+	json_decref(items);
+	/* Retention keeps the labelled items, as the starred ones. */
+	struct doc *cur = doc_new();
+	doc_add(cur, "fresh", NULL, "fresh");
+	assert_int_equal(commit_count(s, "f", cur, NULL), 1);
+	int64_t now = time(NULL);
+	int pruned = -1, total = 0;
+	do {
+		assert_int_equal(store_prune(s, "f", now + 2 * 86400, 86400, 1, 100, &pruned), 0);
+		total += pruned;
+	} while (pruned);
+	assert_int_equal(total, 8);
+	items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 3);
+	assert_int_equal(id_at(items, 0), 3);
+	assert_int_equal(id_at(items, 1), 7);
+	json_decref(items);
+	doc_free(d);
+	doc_free(cur);
+	tdb_close(&t);
+}
+
 /* What the caps cut (last_warning) and how many bodies came cut short
  * (n_truncated) are kept, served, and a feed failing on a cut-off body is
  * counted apart ("truncated"), on both backends (issue 22). */
@@ -1099,6 +1198,7 @@ int main(void)
 		cmocka_unit_test(test_items_in_date_order),
 		cmocka_unit_test(test_read_state),
 		cmocka_unit_test(test_starred_never_pruned),
+		cmocka_unit_test(test_item_labels),
 		cmocka_unit_test(test_warning_and_truncated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
