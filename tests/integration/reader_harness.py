@@ -1,13 +1,18 @@
 """What the reader APIs' tests share (test_reader_api.py,
-test_reader_newsboat.py, test_reader_greader.py, test_reader_feedhq.py):
-a credentials file and the [daemon] lines that open the listener on a
-free loopback port, HTTP Basic headers, the fixture feeds' items, and
+test_reader_newsboat.py, test_reader_greader.py, test_reader_feedhq.py,
+test_reader_rssguard.py): a credentials file and the [daemon] lines that
+open the listener on a free loopback port, HTTP Basic headers, the fixture
+feeds' items, the two-feed case every client test starts from, and
 newsboat run in a private HOME."""
 import base64
 import os
 import re
 import socket
 import subprocess
+import unittest
+
+from fixture_server import FixtureServer
+from harness import Feedd, wait_until
 
 
 def free_port():
@@ -44,6 +49,30 @@ def items_of(name, n):
     return [{"guid": "%s-%d" % (name, i), "title": "%s title %d" % (name, i),
              "link": "http://example.org/%s/%d" % (name, i),
              "published": "Mon, 0%d Jan 2024 10:00:00 GMT" % i} for i in range(1, n + 1)]
+
+
+class TwoFeeds(unittest.TestCase):
+    """A fixture server with feed alpha (5 items, ITEMS_OF's) and beta
+    (3); start_feedd runs feedd on a config and has it store them all."""
+    items_of = staticmethod(items_of)
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = FixtureServer().start()
+        cls.srv.set_feed("alpha", items=cls.items_of("alpha", 5), title="Alpha Feed")
+        cls.srv.set_feed("beta", items=cls.items_of("beta", 3), title="Beta Feed")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def start_feedd(self, conf):
+        d = Feedd(conf)
+        for name, n in (("alpha", 5), ("beta", 3)):
+            self.assertEqual(d.post("/v1/feeds/%s/refresh" % name).status, 202)
+            self.assertTrue(wait_until(
+                lambda: d.get("/v1/feeds/" + name).json().get("items") == n))
+        return d
 
 
 def run_newsboat(home, source, *args):

@@ -14,35 +14,22 @@ import tempfile
 import unittest
 import urllib.parse
 
-from fixture_server import FixtureServer
-from harness import Feedd, wait_until
-from reader_harness import ReaderSetup, newsboat_unread, run_newsboat
+from reader_harness import ReaderSetup, TwoFeeds, newsboat_unread, run_newsboat
 from test_reader_greader import CONF, GR, READ, items_of
 from pgstore import Store
 
 
-class NewsboatFeedHQ(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = FixtureServer().start()
-        cls.srv.set_feed("alpha", items=items_of("alpha", 5), title="Alpha Feed")
-        cls.srv.set_feed("beta", items=items_of("beta", 3), title="Beta Feed")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
+class NewsboatFeedHQ(TwoFeeds):
+    items_of = staticmethod(items_of)
 
     def setUp(self):
         self.home = tempfile.mkdtemp(prefix="feedd-feedhq-")
         rs = ReaderSetup(self.home)
         self.auth, self.port = rs.auth, rs.port
         self.store = Store("feedhq")
-        self.d = Feedd(CONF.format(port=self.port, auth=self.auth, store=self.store.line,
-                                   a=self.srv.url("/feed/alpha"), b=self.srv.url("/feed/beta")))
-        for name, n in (("alpha", 5), ("beta", 3)):
-            self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)
-            self.assertTrue(wait_until(
-                lambda: self.d.get("/v1/feeds/" + name).json().get("items") == n))
+        self.d = self.start_feedd(CONF.format(
+            port=self.port, auth=self.auth, store=self.store.line,
+            a=self.srv.url("/feed/alpha"), b=self.srv.url("/feed/beta")))
 
     def tearDown(self):
         self.d.cleanup()

@@ -20,10 +20,9 @@ import unittest
 import urllib.parse
 import xml.etree.ElementTree as ET
 
-from fixture_server import FixtureServer
-from harness import Feedd, wait_until
+from harness import wait_until
 from pgstore import Store, psql, PG
-from reader_harness import ReaderSetup, free_port
+from reader_harness import ReaderSetup, TwoFeeds
 
 CONF = """[daemon]
 host_gap = 0s
@@ -115,16 +114,8 @@ class GR:
         return self.call("POST", path, p)
 
 
-class GReaderBase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = FixtureServer().start()
-        cls.srv.set_feed("alpha", items=items_of("alpha", 5), title="Alpha Feed")
-        cls.srv.set_feed("beta", items=items_of("beta", 3), title="Beta Feed")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
+class GReaderBase(TwoFeeds):
+    items_of = staticmethod(items_of)
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="feedd-greader-")
@@ -133,12 +124,8 @@ class GReaderBase(unittest.TestCase):
         self.store = Store("greader")
         self.a_url = self.srv.url("/feed/alpha")
         self.b_url = self.srv.url("/feed/beta")
-        self.d = Feedd(CONF.format(port=self.port, auth=self.authfile, store=self.store.line,
-                                   a=self.a_url, b=self.b_url))
-        for name, n in (("alpha", 5), ("beta", 3)):
-            self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)
-            self.assertTrue(wait_until(
-                lambda: self.d.get("/v1/feeds/" + name).json().get("items") == n))
+        self.d = self.start_feedd(CONF.format(port=self.port, auth=self.authfile,
+                                              store=self.store.line, a=self.a_url, b=self.b_url))
         self.gr = GR(self.port)
         self.assertEqual(self.gr.login()[0], 200)
 

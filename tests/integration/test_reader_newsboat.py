@@ -13,9 +13,7 @@ import subprocess
 import tempfile
 import unittest
 
-from fixture_server import FixtureServer
-from harness import Feedd, wait_until
-from reader_harness import ReaderSetup, items_of, newsboat_unread, run_newsboat
+from reader_harness import ReaderSetup, TwoFeeds, newsboat_unread, run_newsboat
 
 CONF = """[daemon]
 host_gap = 0s
@@ -34,27 +32,13 @@ url = {b}
 """
 
 
-class Newsboat(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = FixtureServer().start()
-        cls.srv.set_feed("alpha", items=items_of("alpha", 5), title="Alpha Feed")
-        cls.srv.set_feed("beta", items=items_of("beta", 3), title="Beta Feed")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
+class Newsboat(TwoFeeds):
     def setUp(self):
         self.home = tempfile.mkdtemp(prefix="feedd-newsboat-")
         rs = ReaderSetup(self.home)
         self.port = rs.port
-        self.d = Feedd(CONF.format(reader=rs.lines,
-                                   a=self.srv.url("/feed/alpha"), b=self.srv.url("/feed/beta")))
-        for name, n in (("alpha", 5), ("beta", 3)):
-            self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)
-            self.assertTrue(wait_until(
-                lambda: self.d.get("/v1/feeds/" + name).json().get("items") == n))
+        self.d = self.start_feedd(CONF.format(
+            reader=rs.lines, a=self.srv.url("/feed/alpha"), b=self.srv.url("/feed/beta")))
 
     def tearDown(self):
         self.d.cleanup()

@@ -18,12 +18,10 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-import time
 import unittest
 
-from fixture_server import FixtureServer
-from harness import Feedd, wait_until
-from reader_harness import ReaderSetup
+from harness import wait_until
+from reader_harness import ReaderSetup, TwoFeeds
 from test_reader_greader import CONF, GR, READ, STARRED, items_of
 from pgstore import Store
 
@@ -47,28 +45,17 @@ def long_id(i):
     return "tag:google.com,2005:reader/item/%016x" % i
 
 
-class RSSGuard(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = FixtureServer().start()
-        cls.srv.set_feed("alpha", items=items_of("alpha", 5), title="Alpha Feed")
-        cls.srv.set_feed("beta", items=items_of("beta", 3), title="Beta Feed")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
+class RSSGuard(TwoFeeds):
+    items_of = staticmethod(items_of)
 
     def setUp(self):
         self.home = tempfile.mkdtemp(prefix="feedd-rssguard-")
         rs = ReaderSetup(self.home)
         self.port = rs.port
         self.store = Store("rssguard")
-        self.d = Feedd(CONF.format(port=self.port, auth=rs.auth, store=self.store.line,
-                                   a=self.srv.url("/feed/alpha"), b=self.srv.url("/feed/beta")))
-        for name, n in (("alpha", 5), ("beta", 3)):
-            self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)
-            self.assertTrue(wait_until(
-                lambda: self.d.get("/v1/feeds/" + name).json().get("items") == n))
+        self.d = self.start_feedd(CONF.format(
+            port=self.port, auth=rs.auth, store=self.store.line,
+            a=self.srv.url("/feed/alpha"), b=self.srv.url("/feed/beta")))
         self.data = os.path.join(self.home, "data")
         self.db = os.path.join(self.data, "database", "database.db")
         os.makedirs(os.path.join(self.data, "config"))
