@@ -265,3 +265,18 @@ class ServerTestCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.srv.stop()
+
+
+class DaemonTestCase(unittest.TestCase):
+    """A test case with its own fixture server (self.srv) and at most one
+    daemon (self.d, set by the test), both stopped after each test."""
+
+    def setUp(self):
+        self.srv = FixtureServer().start()
+        self.d = None
+
+    def tearDown(self):
+        if self.d:
+            self.d.stop()
+            self.d.cleanup()
+        self.srv.stop()

@@ -9,10 +9,8 @@ import os
 import re
 import socket
 import subprocess
-import unittest
 
-from fixture_server import FixtureServer
-from harness import Feedd, wait_until
+from harness import Feedd, ServerTestCase, wait_until
 
 
 def free_port():
@@ -51,20 +49,16 @@ def items_of(name, n):
              "published": "Mon, 0%d Jan 2024 10:00:00 GMT" % i} for i in range(1, n + 1)]
 
 
-class TwoFeeds(unittest.TestCase):
+class TwoFeeds(ServerTestCase):
     """A fixture server with feed alpha (5 items, ITEMS_OF's) and beta
     (3); start_feedd runs feedd on a config and has it store them all."""
     items_of = staticmethod(items_of)
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = FixtureServer().start()
+        super().setUpClass()
         cls.srv.set_feed("alpha", items=cls.items_of("alpha", 5), title="Alpha Feed")
         cls.srv.set_feed("beta", items=cls.items_of("beta", 3), title="Beta Feed")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
 
     def start_feedd(self, conf):
         d = Feedd(conf)

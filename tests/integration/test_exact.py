@@ -24,8 +24,7 @@ import time
 import unittest
 import xml.etree.ElementTree as ET
 
-from fixture_server import FixtureServer
-from harness import Feedd, wait_until
+from harness import DaemonTestCase, Feedd, wait_until
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FEEDD_NS = "{urn:feedd:atom}"
@@ -108,17 +107,7 @@ RSS_URL_GUIDS = """<?xml version="1.0"?>
 """
 
 
-class ExactTest(unittest.TestCase):
-    def setUp(self):
-        self.srv = FixtureServer().start()
-        self.d = None
-
-    def tearDown(self):
-        if self.d:
-            self.d.stop()
-            self.d.cleanup()
-        self.srv.stop()
-
+class ExactTest(DaemonTestCase):
     def start(self, feeds):
         conf = CONF_HEAD + "".join("[feed %s]\nurl = %s\n" % (n, self.srv.url("/feed/" + n))
                                    for n in feeds)

@@ -17,8 +17,7 @@ import sqlite3
 import time
 import unittest
 
-from fixture_server import FixtureServer
-from harness import SLOW, Feedd, wait_until
+from harness import SLOW, DaemonTestCase, Feedd, wait_until
 
 HEAD = """[daemon]
 host_gap = 0s
@@ -59,17 +58,7 @@ def wchar(pid):
     raise AssertionError("no wchar in /proc/%d/io" % pid)
 
 
-class GroupCommit(unittest.TestCase):
-    def setUp(self):
-        self.srv = FixtureServer().start()
-        self.d = None
-
-    def tearDown(self):
-        if self.d:
-            self.d.stop()
-            self.d.cleanup()
-        self.srv.stop()
-
+class GroupCommit(DaemonTestCase):
     def consume(self, seen, pages=None):
         """Reads and acknowledges what consumer c has not seen yet."""
         while pages is None or pages > 0:

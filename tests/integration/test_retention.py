@@ -5,8 +5,7 @@ never pruned. The upkeep period is shortened with FEEDD_UPKEEP_MS."""
 import time
 import unittest
 
-from fixture_server import FixtureServer
-from harness import Feedd, wait_until
+from harness import DaemonTestCase, Feedd, wait_until
 
 CONF = """
 [daemon]
@@ -20,17 +19,7 @@ max_items = 2
 """
 
 
-class RetentionTest(unittest.TestCase):
-    def setUp(self):
-        self.srv = FixtureServer().start()
-        self.d = None
-
-    def tearDown(self):
-        if self.d:
-            self.d.stop()
-            self.d.cleanup()
-        self.srv.stop()
-
+class RetentionTest(DaemonTestCase):
     def items(self):
         return self.d.get("/v1/items?after=0&feed=r").json()["items"]
 
