@@ -59,6 +59,9 @@ struct reader_api {
 	int nslots;                 /* 0: every route on the store thread */
 	struct mf_job *pending, *pending_tail;  /* waiting for a free handle */
 	int running;                /* jobs on a worker */
+	json_t *titles;             /* reader_titles of the config of titles_gen */
+	uint64_t titles_gen;        /* d->conf_gen when titles was made */
+	bool titles_made;
 	bool srv_closed;
 };
 
@@ -97,6 +100,10 @@ void mf_put_feed(struct buf *b, const struct reader_feed *f, const json_t *title
  * for a job to carry to the store thread (which never reads the config);
  * NULL when no feed has one. On the loop. */
 json_t *reader_titles(const struct config *c);
+/* The same for the running config, made once per config (a reload makes
+ * it again): a new reference to R's copy, which nobody changes. On the
+ * loop. */
+json_t *reader_titles_shared(struct reader_api *r);
 /* An entry but its "feed" and closing brace, which the caller adds. */
 void mf_put_entry_head(struct buf *b, const struct item_row *r);
 

@@ -727,7 +727,7 @@ void reader_mf_request(struct reader_api *r, struct http_conn *c,
 	}
 	j->kind = RCTX_JOB;
 	j->conn = c;
-	j->titles = reader_titles(r->d->conf);
+	j->titles = reader_titles_shared(r);
 	j->route = route;
 	j->id = id;
 	const char *err = NULL;

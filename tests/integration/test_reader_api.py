@@ -367,6 +367,29 @@ class Miniflux(ReaderBase):
         # An empty search is no filter.
         self.assertEqual(self.mf("GET", "/v1/entries?search=%20")["total"], 7)
 
+    def test_titles_follow_a_reload(self):
+        # feeds.conf's title is a feed's title for the readers; the reader
+        # keeps them per config, so a reload must show the new one.
+        def titles():
+            url_a = self.srv.url("/feed/a")
+            listed = [f["title"] for f in self.mf("GET", "/v1/feeds") if f["feed_url"] == url_a]
+            entries = self.mf("GET", "/v1/entries?limit=100")["entries"]
+            fid = [f["id"] for f in self.mf("GET", "/v1/feeds") if f["feed_url"] == url_a][0]
+            in_entries = {e["feed"]["title"] for e in entries if e["feed_id"] == fid}
+            return listed[0], in_entries
+        conf = FEEDS_CONF.format(reader=self.rs.lines, a=self.srv.url("/feed/a"),
+                                 b=self.srv.url("/feed/b"))
+        before = titles()
+        self.d.write_config(conf.replace("tags = news", "title = Mine\ntags = news"))
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        self.assertEqual(titles(), ("Mine", {"Mine"}))
+        self.d.write_config(conf.replace("tags = news", "title = Yours\ntags = news"))
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        self.assertEqual(titles(), ("Yours", {"Yours"}))
+        self.d.write_config(conf)
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        self.assertEqual(titles(), before)
+
     def test_skipped_items_are_not_counted(self):
         # An item feeds.conf's rules skipped is no one's to read: not in
         # the counters, not among the entries.
