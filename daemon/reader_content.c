@@ -36,20 +36,39 @@ static struct {
 	uint64_t hits, misses;
 } cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-/* FNV-1a over 8 bytes at a time, then a final mix: fast on 5 KB bodies
- * (the sanitiser costs 100 times more); 64 bits, so two versions of one
- * item's content that collide are not a practical concern. */
+/* Four FNV-1a-like lanes over 32 bytes at a time (independent, so they
+ * run in parallel), then 8 bytes, then bytes, and a final mix: the hash
+ * is computed for every entry of every page, the sanitiser only on a
+ * miss; 64 bits, so two versions of one item's content that collide are
+ * not a practical concern. */
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x100000001b3ull;
+	return h ^ (h >> 29);
+}
+
 static uint64_t hash_bytes(uint64_t h, const char *s, size_t n)
 {
 	size_t i = 0;
+	if (n >= 32) {
+		uint64_t l[4] = {h, h ^ 0x9e3779b97f4a7c15ull, h ^ 0xbf58476d1ce4e5b9ull,
+				 h ^ 0x94d049bb133111ebull};
+		for (; i + 32 <= n; i += 32) {
+			uint64_t w[4];
+			memcpy(w, s + i, 32);
+			for (int k = 0; k < 4; k++)
+				l[k] = mix(l[k], w[k]);
+		}
+		h = mix(mix(mix(l[0], l[1]), l[2]), l[3]);
+	}
 	for (; i + 8 <= n; i += 8) {
 		uint64_t w;
 		memcpy(&w, s + i, 8);
-		h = (h ^ w) * 0x100000001b3ull;
-		h ^= h >> 29;
+		h = mix(h, w);
 	}
 	for (; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	h ^= n;
 	h ^= h >> 32;
 	h *= 0xd6e8feb86659fd93ull;
 	return h ^ (h >> 32);

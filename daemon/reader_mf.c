@@ -219,6 +219,8 @@ static int find_tag(const struct reader_feed *f, void *ud)
 	return 0;
 }
 
+static size_t head_size_hint;   /* bytes per entry head of the last page */
+
 static void entries(struct store *s, struct mf_job *j)
 {
 	struct item_query q = {
@@ -261,10 +263,18 @@ static void entries(struct store *s, struct mf_job *j)
 			 .titles = j->titles};
 	if (!(p.e = calloc((size_t)j->limit + 1, sizeof *p.e)))
 		rc = -ENOMEM;
+	/* The heads' room from the last page's size per entry (any thread's:
+	 * a hint), so that a page rarely grows its buffer. */
+	size_t per = __atomic_load_n(&head_size_hint, __ATOMIC_RELAXED);
+	size_t want = (size_t)(j->limit + 1) * (per ? per + per / 4 : 1024);
+	if (rc == 0 && !buf_grow(&p.heads, want < ((size_t)1 << 20) ? want : (size_t)1 << 20))
+		p.heads.oom = false;   /* only a hint: the page grows it as it goes */
 	if (rc == 0)
 		rc = store_items_each(s, &q, collect_entry, &p, NULL);
 	if (rc == 0)
 		rc = page_feeds(s, &p);
+	if (p.n)
+		__atomic_store_n(&head_size_hint, p.heads.len / p.n, __ATOMIC_RELAXED);
 	free(name);
 	free(ft.tag);
 	if (rc < 0) {
@@ -273,6 +283,14 @@ static void entries(struct store *s, struct mf_job *j)
 		return;
 	}
 	struct buf *b = &j->body;
+	/* The answer's size, to allocate it once: no growth, no copy. */
+	size_t size = 64;
+	for (size_t i = 0; i < p.n; i++) {
+		struct page_feed key = {.id = p.e[i].feed};
+		const struct page_feed *pf = bsearch(&key, p.f, p.nf, sizeof *p.f, cmp_feed);
+		size += p.e[i].to - p.e[i].from + 2 + (pf ? 8 + pf->to - pf->from : 0);
+	}
+	buf_grow(b, size);
 	buf_puts(b, "{\"total\":");
 	apifmt_put_int(b, (json_int_t)p.seen);
 	buf_puts(b, ",\"entries\":[");
