@@ -155,13 +155,28 @@ static void on_abort(struct http_conn *c, void *ctx, void *ud)
 		reader_mf_abort(ctx);
 }
 
+static void on_async_closed(uv_handle_t *h)
+{
+	struct reader_api *r = h->data;
+	uv_mutex_destroy(&r->qlock);
+	free(r);
+}
+
 void reader_release(struct reader_api *r)
 {
 	if (!r->srv_closed || r->running)
 		return;
 	reader_mf_close(r);
 	reader_auth_free(r->auth);
+	r->auth = NULL;
 	json_decref(r->titles);
+	r->titles = NULL;
+	if (r->async_open) {
+		r->async_open = false;
+		uv_close((uv_handle_t *)&r->done_async, on_async_closed);
+		return;
+	}
+	uv_mutex_destroy(&r->qlock);
 	free(r);
 }
 

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <uv.h>
 
 #include "core/apifmt.h"
 #include "daemon/http.h"
@@ -40,11 +41,14 @@ struct fail_slot {
 	uint64_t last;              /* loop ms */
 };
 
-/* A read-only store handle, lent to one job at a time: only that job's
- * worker touches it while it runs. */
+/* A read-only store handle and its runner (reader_mf.c): while busy, a
+ * worker takes queued jobs one after the other on it; only that worker
+ * touches the handle. */
 struct reader_slot {
 	struct store *store;
-	bool busy;
+	struct reader_api *r;
+	uv_work_t work;
+	bool busy;                  /* its runner queued or running (the loop's) */
 };
 
 struct mf_job;
@@ -57,8 +61,15 @@ struct reader_api {
 	char gr_secret[65];         /* the Google Reader API's T tokens' (reader_gr_auth.c) */
 	struct reader_slot slots[READER_HANDLES];
 	int nslots;                 /* 0: every route on the store thread */
-	struct mf_job *pending, *pending_tail;  /* waiting for a free handle */
-	int running;                /* jobs on a worker */
+	/* The read-only routes' jobs waiting for a worker, and those a worker
+	 * finished for the loop to answer: both under qlock, shared with the
+	 * workers (reader_mf.c). */
+	uv_mutex_t qlock;
+	struct mf_job *pending, *pending_tail;
+	struct mf_job *done, *done_tail;
+	uv_async_t done_async;      /* a worker finished a job */
+	bool async_open;
+	int running;                /* runners queued or on a worker */
 	json_t *titles;             /* reader_titles of the config of titles_gen */
 	uint64_t titles_gen;        /* d->conf_gen when titles was made */
 	bool titles_made;

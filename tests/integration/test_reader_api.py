@@ -367,6 +367,49 @@ class Miniflux(ReaderBase):
         # An empty search is no filter.
         self.assertEqual(self.mf("GET", "/v1/entries?search=%20")["total"], 7)
 
+    def test_many_at_once_and_clients_gone(self):
+        # The read-only routes share a queue with the workers
+        # (daemon/reader_mf.c): clients at once on keep-alive connections,
+        # and clients gone before their answer, get exact answers or
+        # nothing, and the daemon goes on.
+        import threading
+        paths = ["/v1/entries?limit=3", "/v1/entries?status=unread&direction=desc",
+                 "/v1/feeds", "/v1/entries/%d" % self.a_ids[0]]
+        want = {p: self.mf("GET", p) for p in paths}
+        h = basic("alice", "s3cret")
+        errors = []
+
+        def client(k):
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+                for i in range(12):
+                    p = paths[(k + i) % len(paths)]
+                    c.request("GET", p, headers=h)
+                    r = c.getresponse()
+                    got = json.loads(r.read())
+                    if r.status != 200 or got != want[p]:
+                        errors.append((p, r.status))
+                c.close()
+            except Exception as e:   # noqa: BLE001 (reported below)
+                errors.append(repr(e))
+
+        def gone(k):
+            # A request, and the connection closed before the answer.
+            s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+            s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n\r\n"
+                       % (paths[k % len(paths)], h["Authorization"])).encode() * 3)
+            s.close()
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(12)]
+        threads += [threading.Thread(target=gone, args=(k,)) for k in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        for p in paths:
+            self.assertEqual(self.mf("GET", p), want[p])
+
     def test_titles_follow_a_reload(self):
         # feeds.conf's title is a feed's title for the readers; the reader
         # keeps them per config, so a reload must show the new one.
