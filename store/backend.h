@@ -42,7 +42,8 @@ enum {
 	IQ_READ = 1 << 9,            /* ... or, with IQ_STATUS, read ones */
 	IQ_STARRED = 1 << 10,
 	IQ_BY_DATE = 1 << 11,        /* in date order (sort_date, id), not id order */
-	IQ__SHAPES = 1 << 12
+	IQ_NO_NAME = 1 << 12,        /* the feed's name NULL: no join with the feeds */
+	IQ__SHAPES = 1 << 13
 };
 
 /* One items query: store.h's struct item_query with the consumer's
@@ -59,6 +60,7 @@ struct items_args {
 	int status;                  /* ITEMQ_ANY, ITEMQ_UNREAD or ITEMQ_READ */
 	bool starred;                /* starred items only */
 	bool by_date;                /* in date order */
+	bool no_feed_name;           /* the rows' feed name NULL (not with feeds) */
 	int limit;
 };
 /* The shape of A's statement; FTS: the backend has a text query to match. */
@@ -66,11 +68,12 @@ unsigned items_shape(const struct items_args *a, bool fts);
 
 /* The columns of an item row, in the order of struct item_row's readers
  * (items i JOIN feeds f). */
-#define STORE_ITEM_COLS \
-	"i.id, f.name, i.guid, i.url, i.title, i.author, i.summary, i.content," \
+#define STORE_ITEM_COLS_OF(feed) \
+	"i.id, " feed ", i.guid, i.url, i.title, i.author, i.summary, i.content," \
 	" i.published, i.updated, i.categories, i.enclosures, i.first_seen," \
 	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date, i.skipped, i.read, i.starred," \
 	" i.feed"
+#define STORE_ITEM_COLS STORE_ITEM_COLS_OF("f.name")
 #define STORE_ITEM_NCOLS 21
 
 /* The items statement of SHAPE, in SQL (SIZE bytes): its parameters are
