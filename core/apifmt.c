@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-void buf_append(struct buf *b, const void *s, size_t n)
+bool buf_grow(struct buf *b, size_t n)
 {
-	if (b->oom || n == 0)
-		return;
+	if (b->oom)
+		return false;
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
 		while (cap < b->len + n + 1)
@@ -23,19 +23,12 @@ void buf_append(struct buf *b, const void *s, size_t n)
 		char *d = realloc(b->data, cap);
 		if (!d) {
 			b->oom = true;
-			return;
+			return false;
 		}
 		b->data = d;
 		b->cap = cap;
 	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void buf_puts(struct buf *b, const char *s)
-{
-	buf_append(b, s, strlen(s));
+	return true;
 }
 
 void buf_printf(struct buf *b, const char *fmt, ...)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/item.h"
 
@@ -19,8 +20,24 @@ struct buf {
 	bool oom;                /* an append failed; the content is incomplete */
 };
 
-void buf_append(struct buf *b, const void *s, size_t n);
-void buf_puts(struct buf *b, const char *s);
+/* Grows B for N more bytes and a NUL; false (B->oom) when it cannot. */
+bool buf_grow(struct buf *b, size_t n);
+
+/* Inline: the reader API's listings append a few thousand short pieces
+ * an answer, mostly literals whose length the compiler knows. */
+static inline void buf_append(struct buf *b, const void *s, size_t n)
+{
+	if (b->oom || n == 0 || (b->len + n + 1 > b->cap && !buf_grow(b, n)))
+		return;
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static inline void buf_puts(struct buf *b, const char *s)
+{
+	buf_append(b, s, strlen(s));
+}
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_free(struct buf *b);
 

@@ -34,6 +34,8 @@ struct item_query {
 	int limit;               /* 1..1000 */
 	const char *consumer;    /* when set, after = max(after, its cursor) */
 	bool skipped;            /* the items feeds.conf's rules skipped too */
+	bool no_feed_name;       /* the rows' feed name is not wanted (NULL, feed_id
+				  * only): no join with the feeds; ignored with feeds */
 };
 
 #endif

@@ -37,6 +37,7 @@ struct feedd_totals {
 struct feedd {
 	uv_loop_t *loop;
 	struct config *conf;        /* the running config; replaced on reload */
+	uint64_t conf_gen;          /* bumped each time conf is replaced (reload.c) */
 	const char *config_path;
 	const struct run_opts *opts;  /* the command line's overrides, for a reload */
 	struct store *store;

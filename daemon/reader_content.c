@@ -4,6 +4,7 @@
 #include "daemon/reader_content.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,12 @@ struct cached {
 	struct cached *newer, *older;      /* the LRU list */
 	int64_t id, updated_seen;
 	uint64_t hash;                     /* of the raw HTML and the base URL */
-	size_t raw_len, len;
-	char *html;                        /* sanitized, NUL-terminated */
+	size_t raw_len;
+	/* The sanitized HTML (NUL-terminated) and its JSON string (the
+	 * quoted, escaped bytes of apifmt_put_lossy): either may be absent,
+	 * not both; each is made on its first use. */
+	char *html, *json;
+	size_t len, json_len;
 };
 
 static struct {
@@ -31,20 +36,39 @@ static struct {
 	uint64_t hits, misses;
 } cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-/* FNV-1a over 8 bytes at a time, then a final mix: fast on 5 KB bodies
- * (the sanitiser costs 100 times more); 64 bits, so two versions of one
- * item's content that collide are not a practical concern. */
+/* Four FNV-1a-like lanes over 32 bytes at a time (independent, so they
+ * run in parallel), then 8 bytes, then bytes, and a final mix: the hash
+ * is computed for every entry of every page, the sanitiser only on a
+ * miss; 64 bits, so two versions of one item's content that collide are
+ * not a practical concern. */
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x100000001b3ull;
+	return h ^ (h >> 29);
+}
+
 static uint64_t hash_bytes(uint64_t h, const char *s, size_t n)
 {
 	size_t i = 0;
+	if (n >= 32) {
+		uint64_t l[4] = {h, h ^ 0x9e3779b97f4a7c15ull, h ^ 0xbf58476d1ce4e5b9ull,
+				 h ^ 0x94d049bb133111ebull};
+		for (; i + 32 <= n; i += 32) {
+			uint64_t w[4];
+			memcpy(w, s + i, 32);
+			for (int k = 0; k < 4; k++)
+				l[k] = mix(l[k], w[k]);
+		}
+		h = mix(mix(mix(l[0], l[1]), l[2]), l[3]);
+	}
 	for (; i + 8 <= n; i += 8) {
 		uint64_t w;
 		memcpy(&w, s + i, 8);
-		h = (h ^ w) * 0x100000001b3ull;
-		h ^= h >> 29;
+		h = mix(h, w);
 	}
 	for (; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	h ^= n;
 	h ^= h >> 32;
 	h *= 0xd6e8feb86659fd93ull;
 	return h ^ (h >> 32);
@@ -87,89 +111,178 @@ static void drop(struct cached *c)
 			break;
 		}
 	unlink_lru(c);
-	cache.bytes -= c->len + ENTRY_OVERHEAD;
+	cache.bytes -= c->len + c->json_len + ENTRY_OVERHEAD;
 	cache.entries--;
 	free(c->html);
+	free(c->json);
 	free(c);
 }
 
-/* A copy of the cached sanitized HTML for this version of the item, or
- * NULL (a miss). Drops an older version of the item found on the way. */
-static char *lookup(int64_t id, int64_t updated_seen, uint64_t h, size_t raw_len)
+/* Under the lock: the entry of this version of the item, made the
+ * newest, or NULL (a miss, counted). Drops an older version found on the
+ * way. WANT_HTML: a hit needs the sanitized HTML (a JSON string alone
+ * cannot give it back). */
+static struct cached *find(int64_t id, int64_t updated_seen, uint64_t h, size_t raw_len,
+			   bool want_html)
 {
-	char *copy = NULL;
-	pthread_mutex_lock(&cache.lock);
 	for (struct cached *c = *slot_of(id); c; c = c->next) {
 		if (c->id != id)
 			continue;
 		if (c->updated_seen == updated_seen && c->hash == h && c->raw_len == raw_len) {
-			if ((copy = malloc(c->len + 1))) {
-				memcpy(copy, c->html, c->len + 1);
-				unlink_lru(c);
-				push_newest(c);
-			}
-		} else {
-			drop(c);   /* another version: never served again */
+			if (want_html && !c->html)
+				break;
+			unlink_lru(c);
+			push_newest(c);
+			cache.hits++;
+			return c;
 		}
+		drop(c);   /* another version: never served again */
 		break;
 	}
-	if (copy)
-		cache.hits++;
-	else
-		cache.misses++;
-	pthread_mutex_unlock(&cache.lock);
-	return copy;
+	cache.misses++;
+	return NULL;
 }
 
-static void insert(int64_t id, int64_t updated_seen, uint64_t h, size_t raw_len,
-		   const char *html)
+/* Under the lock: room for COST more bytes, dropping the least recently
+ * used but KEEP. */
+static void make_room(size_t cost, const struct cached *keep)
 {
-	size_t len = strlen(html), cost = len + ENTRY_OVERHEAD;
+	while (cache.oldest && cache.oldest != keep &&
+	       cache.bytes + cost > READER_CONTENT_CACHE_BYTES)
+		drop(cache.oldest);
+}
+
+/* Keeps HTML and/or JSON (LEN, JSON_LEN bytes) for this version of the
+ * item, with the form it already has when another worker put it first. */
+static void insert(int64_t id, int64_t updated_seen, uint64_t h, size_t raw_len,
+		   const char *html, size_t len, const char *json, size_t json_len)
+{
+	size_t cost = (html ? len : 0) + (json ? json_len : 0) + ENTRY_OVERHEAD;
 	if (cost > READER_CONTENT_CACHE_BYTES / 16)
 		return;   /* a huge body would push out many ordinary ones */
-	struct cached *c = calloc(1, sizeof *c);
-	if (!c || !(c->html = malloc(len + 1))) {
-		free(c);
+	char *hcopy = html ? malloc(len + 1) : NULL, *jcopy = json ? malloc(json_len) : NULL;
+	if ((html && !hcopy) || (json && !jcopy)) {
+		free(hcopy);
+		free(jcopy);
 		return;
 	}
-	memcpy(c->html, html, len + 1);
-	c->id = id;
-	c->updated_seen = updated_seen;
-	c->hash = h;
-	c->raw_len = raw_len;
-	c->len = len;
+	if (hcopy)
+		memcpy(hcopy, html, len + 1);
+	if (jcopy)
+		memcpy(jcopy, json, json_len);
 	pthread_mutex_lock(&cache.lock);
-	struct cached **slot = slot_of(id);
+	struct cached **slot = slot_of(id), *c = NULL;
 	for (struct cached *o = *slot; o; o = o->next)
-		if (o->id == id) {   /* another worker's, or an older version */
-			drop(o);
+		if (o->id == id) {
+			if (o->updated_seen == updated_seen && o->hash == h && o->raw_len == raw_len)
+				c = o;     /* this version: add the form it lacks */
+			else
+				drop(o);   /* an older version */
 			break;
 		}
-	while (cache.oldest && cache.bytes + cost > READER_CONTENT_CACHE_BYTES)
-		drop(cache.oldest);
-	c->next = *slot;
-	*slot = c;
-	push_newest(c);
-	cache.bytes += cost;
-	cache.entries++;
+	if (!c && (c = calloc(1, sizeof *c))) {
+		c->id = id;
+		c->updated_seen = updated_seen;
+		c->hash = h;
+		c->raw_len = raw_len;
+		c->next = *slot;
+		*slot = c;
+		push_newest(c);
+		cache.bytes += ENTRY_OVERHEAD;
+		cache.entries++;
+	}
+	if (c) {
+		unlink_lru(c);
+		push_newest(c);
+		if (hcopy && !c->html) {
+			c->html = hcopy, c->len = len, hcopy = NULL;
+			cache.bytes += len;
+		}
+		if (jcopy && !c->json) {
+			c->json = jcopy, c->json_len = json_len, jcopy = NULL;
+			cache.bytes += json_len;
+		}
+		make_room(0, c);
+	}
 	pthread_mutex_unlock(&cache.lock);
+	free(hcopy);
+	free(jcopy);
+}
+
+/* The raw HTML of R (its content, else its summary), or NULL; its hash
+ * with R's URL into *H and its length into *RAW_LEN. */
+static const char *raw_of(const struct item_row *r, uint64_t *h, size_t *raw_len)
+{
+	const char *html = r->content && *r->content ? r->content : r->summary;
+	if (!html)
+		return NULL;
+	*raw_len = strlen(html);
+	*h = hash_bytes(0xcbf29ce484222325ull, html, *raw_len);
+	*h = hash_bytes(*h ^ 0xff, r->url ? r->url : "", r->url ? strlen(r->url) : 0);
+	return html;
 }
 
 char *reader_entry_content(const struct item_row *r)
 {
-	const char *html = r->content && *r->content ? r->content : r->summary;
+	uint64_t h;
+	size_t raw_len;
+	const char *html = raw_of(r, &h, &raw_len);
 	if (!html)
 		return strdup("");
-	size_t raw_len = strlen(html);
-	uint64_t h = hash_bytes(0xcbf29ce484222325ull, html, raw_len);
-	h = hash_bytes(h ^ 0xff, r->url ? r->url : "", r->url ? strlen(r->url) : 0);
-	char *hit = lookup(r->id, r->updated_seen, h, raw_len);
-	if (hit)
-		return hit;
+	char *copy = NULL;
+	pthread_mutex_lock(&cache.lock);
+	struct cached *c = find(r->id, r->updated_seen, h, raw_len, true);
+	if (c && (copy = malloc(c->len + 1)))
+		memcpy(copy, c->html, c->len + 1);
+	pthread_mutex_unlock(&cache.lock);
+	if (c)
+		return copy;
 	char *clean = sanitize_html(html, r->url);
 	if (clean)
-		insert(r->id, r->updated_seen, h, raw_len, clean);
+		insert(r->id, r->updated_seen, h, raw_len, clean, strlen(clean), NULL, 0);
 	return clean;
+}
+
+void reader_put_entry_content(struct buf *b, const struct item_row *r)
+{
+	uint64_t h;
+	size_t raw_len;
+	const char *html = raw_of(r, &h, &raw_len);
+	if (!html) {
+		buf_append(b, "\"\"", 2);
+		return;
+	}
+	pthread_mutex_lock(&cache.lock);
+	struct cached *c = find(r->id, r->updated_seen, h, raw_len, false);
+	if (c && !c->json) {
+		/* Kept by the Google Reader API: its JSON string, once. */
+		struct buf j = {0};
+		apifmt_put_lossy(&j, c->html);
+		if (!j.oom && j.len + c->len + ENTRY_OVERHEAD <= READER_CONTENT_CACHE_BYTES / 16) {
+			c->json = j.data, c->json_len = j.len;
+			cache.bytes += j.len;
+			make_room(0, c);
+		} else {
+			buf_append(b, j.data, j.len);
+			b->oom |= j.oom;
+			buf_free(&j);
+		}
+	}
+	if (c && c->json)
+		buf_append(b, c->json, c->json_len);
+	pthread_mutex_unlock(&cache.lock);
+	if (c)
+		return;
+	char *clean = sanitize_html(html, r->url);
+	if (!clean) {
+		buf_append(b, "\"\"", 2);   /* out of memory: as an absent body */
+		return;
+	}
+	size_t at = b->len;
+	apifmt_put_lossy(b, clean);
+	if (!b->oom)
+		insert(r->id, r->updated_seen, h, raw_len, NULL, 0, b->data + at, b->len - at);
+	free(clean);
 }
 
 void reader_content_cache_stats(struct reader_content_stats *st)

@@ -14,6 +14,9 @@
  * entry), least recently used out first; a body over a sixteenth of it
  * is not kept.
  *
+ * The cache keeps, per entry, the sanitized HTML and/or its JSON string
+ * (both count against the budget), each made on its first use.
+ *
  * Ownership: a new heap string the caller frees; "" when the item has
  * neither; NULL when memory ran out. The cache owns its copies. */
 #ifndef FEEDD_READER_CONTENT_H
@@ -22,11 +25,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/apifmt.h"
 #include "core/item.h"
 
 #define READER_CONTENT_CACHE_BYTES ((size_t)8 << 20)   /* 8 MiB */
 
 char *reader_entry_content(const struct item_row *r);
+/* The same as a JSON string (apifmt_put_lossy's bytes) appended to B,
+ * from the cache's copy of that string when it has one: a hit is one
+ * copy, no sanitiser, no escaping, no allocation (the Miniflux API). */
+void reader_put_entry_content(struct buf *b, const struct item_row *r);
 
 struct reader_content_stats {
 	size_t bytes, entries;      /* held now, against the budget */

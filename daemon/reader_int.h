@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <uv.h>
 
 #include "core/apifmt.h"
 #include "daemon/http.h"
@@ -40,11 +41,14 @@ struct fail_slot {
 	uint64_t last;              /* loop ms */
 };
 
-/* A read-only store handle, lent to one job at a time: only that job's
- * worker touches it while it runs. */
+/* A read-only store handle and its runner (reader_mf.c): while busy, a
+ * worker takes queued jobs one after the other on it; only that worker
+ * touches the handle. */
 struct reader_slot {
 	struct store *store;
-	bool busy;
+	struct reader_api *r;
+	uv_work_t work;
+	bool busy;                  /* its runner queued or running (the loop's) */
 };
 
 struct mf_job;
@@ -58,12 +62,22 @@ struct reader_api {
 	char gr_secret[65];         /* the Google Reader API's T tokens' (reader_gr_auth.c) */
 	struct reader_slot slots[READER_HANDLES];
 	int nslots;                 /* 0: every route on the store thread */
-	struct mf_job *pending, *pending_tail;  /* waiting for a free handle */
+	/* The read-only routes' jobs waiting for a worker, and those a worker
+	 * finished for the loop to answer: both under qlock, shared with the
+	 * workers (reader_mf.c). */
+	uv_mutex_t qlock;
+	struct mf_job *pending, *pending_tail;
+	struct mf_job *done, *done_tail;
+	uv_async_t done_async;      /* a worker finished a job */
+	bool async_open;
+	json_t *titles;             /* reader_titles of the config of titles_gen */
+	uint64_t titles_gen;        /* d->conf_gen when titles was made */
+	bool titles_made;
 	/* The Google Reader API's reads' own handles and queue (reader_gr.c) */
 	struct reader_slot gr_slots[READER_HANDLES];
 	int gr_nslots;              /* 0: every call on the store thread */
 	struct gr_job *gr_pending, *gr_pending_tail;
-	int running;                /* jobs on a worker (either API's) */
+	int running;                /* runners queued or on a worker (either API's) */
 	bool srv_closed;
 };
 
@@ -106,6 +120,10 @@ void mf_put_feed(struct buf *b, const struct reader_feed *f, const json_t *title
  * for a job to carry to the store thread (which never reads the config);
  * NULL when no feed has one. On the loop. */
 json_t *reader_titles(const struct config *c);
+/* The same for the running config, made once per config (a reload makes
+ * it again): a new reference to R's copy, which nobody changes. On the
+ * loop. */
+json_t *reader_titles_shared(struct reader_api *r);
 /* An entry but its "feed" and closing brace, which the caller adds. */
 void mf_put_entry_head(struct buf *b, const struct item_row *r);
 

@@ -219,12 +219,15 @@ static int find_tag(const struct reader_feed *f, void *ud)
 	return 0;
 }
 
+static size_t head_size_hint;   /* bytes per entry head of the last page */
+
 static void entries(struct store *s, struct mf_job *j)
 {
 	struct item_query q = {
 		.after = j->after, .before = j->before, .since = DATE_NONE,
 		.desc = j->desc, .by_date = j->by_date, .status = j->status,
 		.starred = j->starred, .q = j->search,
+		.no_feed_name = true,   /* an entry names its feed by id */
 		/* The page and one more: whether more follow. */
 		.limit = j->offset + j->limit + 1,
 	};
@@ -261,10 +264,18 @@ static void entries(struct store *s, struct mf_job *j)
 			 .titles = j->titles};
 	if (!(p.e = calloc((size_t)j->limit + 1, sizeof *p.e)))
 		rc = -ENOMEM;
+	/* The heads' room from the last page's size per entry (any thread's:
+	 * a hint), so that a page rarely grows its buffer. */
+	size_t per = __atomic_load_n(&head_size_hint, __ATOMIC_RELAXED);
+	size_t want = (size_t)(j->limit + 1) * (per ? per + per / 4 : 1024);
+	if (rc == 0 && !buf_grow(&p.heads, want < ((size_t)1 << 20) ? want : (size_t)1 << 20))
+		p.heads.oom = false;   /* only a hint: the page grows it as it goes */
 	if (rc == 0)
 		rc = store_items_each(s, &q, collect_entry, &p, NULL);
 	if (rc == 0)
 		rc = page_feeds(s, &p);
+	if (p.n)
+		__atomic_store_n(&head_size_hint, p.heads.len / p.n, __ATOMIC_RELAXED);
 	free(name);
 	free(ft.tag);
 	if (rc < 0) {
@@ -273,6 +284,14 @@ static void entries(struct store *s, struct mf_job *j)
 		return;
 	}
 	struct buf *b = &j->body;
+	/* The answer's size, to allocate it once: no growth, no copy. */
+	size_t size = 64;
+	for (size_t i = 0; i < p.n; i++) {
+		struct page_feed key = {.id = p.e[i].feed};
+		const struct page_feed *pf = bsearch(&key, p.f, p.nf, sizeof *p.f, cmp_feed);
+		size += p.e[i].to - p.e[i].from + 2 + (pf ? 8 + pf->to - pf->from : 0);
+	}
+	buf_grow(b, size);
 	buf_puts(b, "{\"total\":");
 	apifmt_put_int(b, (json_int_t)p.seen);
 	buf_puts(b, ",\"entries\":[");
@@ -289,7 +308,7 @@ static void entries(struct store *s, struct mf_job *j)
 static int entry(struct store *s, struct mf_job *j, bool *starred)
 {
 	struct item_query q = {.after = j->id - 1, .before = j->id + 1, .since = DATE_NONE,
-			       .limit = 1};
+			       .limit = 1, .no_feed_name = true};
 	struct page p = {.count = 1, .titles = j->titles};
 	int rc = -ENOMEM;
 	if ((p.e = calloc(1, sizeof *p.e)))
@@ -516,80 +535,135 @@ static void on_store_done(void *arg)
 	job_answer(arg);
 }
 
-static void on_work(uv_work_t *w)
-{
-	/* Worker thread: only J and its handle. */
-	struct mf_job *j = w->data;
-	mf_work(j->slot->store, j);
-}
-
-static void pending_next(struct reader_api *r);
-
-static void on_work_done(uv_work_t *w, int status)
-{
-	struct mf_job *j = w->data;
-	struct reader_api *r = j->r;
-	(void)status;
-	j->slot->busy = false;
-	j->slot = NULL;
-	r->running--;
-	job_answer(j);
-	pending_next(r);
-	reader_release(r);
-}
-
 /* J to the store thread, in order after what was submitted there before. */
 static void to_store_thread(struct mf_job *j)
 {
 	storeq_submit(j->r->d->storeq, &j->sq, on_store_work, on_store_done, j);
 }
 
-static void job_start(struct mf_job *j, struct reader_slot *slot)
-{
-	struct reader_api *r = j->r;
-	slot->busy = true;
-	j->slot = slot;
-	j->work.data = j;
-	r->running++;
-	if (uv_queue_work(r->d->loop, &j->work, on_work, on_work_done) < 0) {
-		r->running--;
-		slot->busy = false;
-		j->slot = NULL;
-		to_store_thread(j);
-	}
-}
+/* The read-only routes' queue, R->pending, is shared with the workers
+ * (R->qlock): a worker that finishes a job takes the next one itself and
+ * hands the answer to the loop through R->done and R->done_async, so
+ * under load no job waits for the loop to start it, and no worker sleeps
+ * and wakes between two jobs (a thread-pool round trip each cost more
+ * than the rest of a small page). A slot's runner (its uv_work_t) runs
+ * while there are jobs; the loop starts one per idle slot when jobs
+ * wait. */
 
-static void pending_unlink(struct reader_api *r, struct mf_job *j)
+static struct mf_job *pending_pop(struct reader_api *r)
 {
-	if (j->prev)
-		j->prev->next = j->next;
+	struct mf_job *j = r->pending;
+	if (!j)
+		return NULL;
+	r->pending = j->next;
+	if (r->pending)
+		r->pending->prev = NULL;
 	else
-		r->pending = j->next;
-	if (j->next)
-		j->next->prev = j->prev;
-	else
-		r->pending_tail = j->prev;
+		r->pending_tail = NULL;
 	j->prev = j->next = NULL;
 	j->queued = false;
+	return j;
 }
 
-static void pending_next(struct reader_api *r)
+static void on_run(uv_work_t *w)
 {
-	while (r->pending && !r->srv_closed) {
-		struct reader_slot *slot = NULL;
-		for (int i = 0; i < r->nslots && !slot; i++)
-			if (!r->slots[i].busy)
-				slot = &r->slots[i];
-		if (!slot)
+	/* Worker thread: the slot's handle and the jobs it takes. */
+	struct reader_slot *slot = w->data;
+	struct reader_api *r = slot->r;
+	for (;;) {
+		uv_mutex_lock(&r->qlock);
+		struct mf_job *j = pending_pop(r);
+		uv_mutex_unlock(&r->qlock);
+		if (!j)
 			return;
-		struct mf_job *j = r->pending;
-		pending_unlink(r, j);
-		job_start(j, slot);
+		mf_work(slot->store, j);
+		uv_mutex_lock(&r->qlock);
+		j->next = NULL;
+		if (r->done_tail)
+			r->done_tail->next = j;
+		else
+			r->done = j;
+		r->done_tail = j;
+		uv_mutex_unlock(&r->qlock);
+		uv_async_send(&r->done_async);
 	}
 }
 
-/* Runs J's store work where its route says: 0, or -1 when it cannot
- * (J is then the caller's). */
+/* The answers the workers finished, on the loop. */
+static void answer_done(struct reader_api *r)
+{
+	uv_mutex_lock(&r->qlock);
+	struct mf_job *j = r->done;
+	r->done = r->done_tail = NULL;
+	uv_mutex_unlock(&r->qlock);
+	while (j) {
+		struct mf_job *next = j->next;
+		j->next = NULL;
+		job_answer(j);
+		j = next;
+	}
+}
+
+static void on_done_async(uv_async_t *a)
+{
+	answer_done(a->data);
+}
+
+static void runners_start(struct reader_api *r);
+
+static void on_run_done(uv_work_t *w, int status)
+{
+	struct reader_slot *slot = w->data;
+	struct reader_api *r = slot->r;
+	(void)status;
+	slot->busy = false;
+	r->running--;
+	answer_done(r);
+	runners_start(r);   /* a job queued as the runner found none */
+	reader_release(r);
+}
+
+/* A runner on each idle slot while jobs wait (on the loop). When none
+ * can start and none runs, the waiting jobs go to the store thread. */
+static void runners_start(struct reader_api *r)
+{
+	if (r->srv_closed)
+		return;
+	uv_mutex_lock(&r->qlock);
+	size_t waiting = 0;
+	for (struct mf_job *j = r->pending; j && waiting < (size_t)r->nslots; j = j->next)
+		waiting++;
+	uv_mutex_unlock(&r->qlock);
+	for (int i = 0; i < r->nslots && waiting > 0; i++) {
+		struct reader_slot *slot = &r->slots[i];
+		if (slot->busy)
+			continue;
+		slot->busy = true;
+		slot->work.data = slot;
+		r->running++;
+		if (uv_queue_work(r->d->loop, &slot->work, on_run, on_run_done) < 0) {
+			slot->busy = false;
+			r->running--;
+			break;
+		}
+		waiting--;
+	}
+	if (r->running)
+		return;
+	uv_mutex_lock(&r->qlock);
+	struct mf_job *j = r->pending;
+	r->pending = r->pending_tail = NULL;
+	uv_mutex_unlock(&r->qlock);
+	while (j) {
+		struct mf_job *next = j->next;
+		j->prev = j->next = NULL;
+		j->queued = false;
+		to_store_thread(j);
+		j = next;
+	}
+}
+
+/* Runs J's store work where its route says. */
 static void job_dispatch(struct mf_job *j)
 {
 	struct reader_api *r = j->r;
@@ -597,22 +671,42 @@ static void job_dispatch(struct mf_job *j)
 		to_store_thread(j);
 		return;
 	}
+	uv_mutex_lock(&r->qlock);
 	j->queued = true;
+	j->next = NULL;
 	j->prev = r->pending_tail;
 	if (r->pending_tail)
 		r->pending_tail->next = j;
 	else
 		r->pending = j;
 	r->pending_tail = j;
-	pending_next(r);
+	uv_mutex_unlock(&r->qlock);
+	runners_start(r);
 }
 
 void reader_mf_abort(void *ctx)
 {
 	struct mf_job *j = ctx;
-	if (j->queued) {
-		/* Not started: nobody else holds it. */
-		pending_unlink(j->r, j);
+	struct reader_api *r = j->r;
+	bool queued = false;
+	if (r) {
+		uv_mutex_lock(&r->qlock);
+		if ((queued = j->queued)) {
+			/* Not started: no worker will take it now. */
+			if (j->prev)
+				j->prev->next = j->next;
+			else
+				r->pending = j->next;
+			if (j->next)
+				j->next->prev = j->prev;
+			else
+				r->pending_tail = j->prev;
+			j->prev = j->next = NULL;
+			j->queued = false;
+		}
+		uv_mutex_unlock(&r->qlock);
+	}
+	if (queued) {
 		job_free(j);
 		return;
 	}
@@ -621,7 +715,14 @@ void reader_mf_abort(void *ctx)
 
 void reader_mf_open(struct reader_api *r)
 {
-	for (int i = 0; i < READER_HANDLES && r->d->store; i++) {
+	uv_mutex_init(&r->qlock);
+	if (uv_async_init(r->d->loop, &r->done_async, on_done_async) == 0) {
+		r->done_async.data = r;
+		uv_unref((uv_handle_t *)&r->done_async);   /* the runners keep the loop up */
+		r->async_open = true;
+	}
+	for (int i = 0; i < READER_HANDLES && r->d->store && r->async_open; i++) {
+		r->slots[i].r = r;
 		int rc = store_open_reader(r->d->store, &r->slots[i].store);
 		if (rc < 0) {
 			if (rc != -ENOTSUP || i > 0)
@@ -727,7 +828,7 @@ void reader_mf_request(struct reader_api *r, struct http_conn *c,
 	}
 	j->kind = RCTX_JOB;
 	j->conn = c;
-	j->titles = reader_titles(r->d->conf);
+	j->titles = reader_titles_shared(r);
 	j->route = route;
 	j->id = id;
 	const char *err = NULL;

@@ -47,10 +47,8 @@ struct mf_job {
 	size_t nids;
 	bool read;
 	/* where it runs */
-	uv_work_t work;
-	struct reader_slot *slot;   /* while on a worker */
-	bool queued;
-	struct mf_job *prev, *next; /* in r->pending */
+	bool queued;                /* in r->pending (under r->qlock) */
+	struct mf_job *prev, *next; /* in r->pending, then in r->done */
 	/* the answer, rendered off the loop */
 	int code;                   /* HTTP status */
 	struct buf body;            /* the JSON of a 200 */

@@ -87,9 +87,7 @@ void mf_put_entry_head(struct buf *b, const struct item_row *r)
 	buf_puts(b, ",\"changed_at\":");
 	put_time(b, r->updated_seen ? r->updated_seen : r->first_seen);
 	buf_puts(b, ",\"content\":");
-	char *content = reader_entry_content(r);   /* sanitized */
-	put_str(b, content);
-	free(content);
+	reader_put_entry_content(b, r);   /* sanitized */
 	buf_puts(b, ",\"author\":");
 	put_str(b, r->author);
 	buf_puts(b, r->starred ? ",\"starred\":true" : ",\"starred\":false");

@@ -76,6 +76,7 @@ static int reload_finish(struct feedd *d, struct config *c, int r)
 	struct config *old = d->conf;
 	run_apply_log_level(d->opts, old, c);
 	d->conf = c;
+	d->conf_gen++;
 	if (d->sched)
 		sched_reload(d->sched, c);
 	config_free(old);

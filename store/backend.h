@@ -43,7 +43,8 @@ enum {
 	IQ_STARRED = 1 << 10,
 	IQ_BY_DATE = 1 << 11,        /* in date order (sort_date, id), not id order */
 	IQ_LABELS = 1 << 12,         /* with IQ_TAG: the items with that label too */
-	IQ__SHAPES = 1 << 13
+	IQ_NO_NAME = 1 << 13,        /* the feed's name NULL: no join with the feeds */
+	IQ__SHAPES = 1 << 14
 };
 
 /* One items query: store.h's struct item_query with the consumer's
@@ -61,6 +62,7 @@ struct items_args {
 	int status;                  /* ITEMQ_ANY, ITEMQ_UNREAD or ITEMQ_READ */
 	bool starred;                /* starred items only */
 	bool by_date;                /* in date order */
+	bool no_feed_name;           /* the rows' feed name NULL (not with feeds) */
 	int limit;
 };
 /* The shape of A's statement; FTS: the backend has a text query to match. */
@@ -68,11 +70,12 @@ unsigned items_shape(const struct items_args *a, bool fts);
 
 /* The columns of an item row, in the order of struct item_row's readers
  * (items i JOIN feeds f). */
-#define STORE_ITEM_COLS \
-	"i.id, f.name, i.guid, i.url, i.title, i.author, i.summary, i.content," \
+#define STORE_ITEM_COLS_OF(feed) \
+	"i.id, " feed ", i.guid, i.url, i.title, i.author, i.summary, i.content," \
 	" i.published, i.updated, i.categories, i.enclosures, i.first_seen," \
 	" i.updated_seen, i.rule, i.duplicate_of, i.sort_date, i.skipped, i.read, i.starred," \
 	" i.feed"
+#define STORE_ITEM_COLS STORE_ITEM_COLS_OF("f.name")
 #define STORE_ITEM_NCOLS 21
 
 /* The items statement of SHAPE, in SQL (SIZE bytes): its parameters are

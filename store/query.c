@@ -27,8 +27,10 @@ int items_sql(char *sql, size_t size, unsigned shape, char m, const char *feeds,
 		snprintf(tag, sizeof tag,
 			 " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = %c4)", m);
 	int n = snprintf(sql, size,
-		"SELECT " STORE_ITEM_COLS " FROM items i JOIN feeds f ON f.id = i.feed"
-		" WHERE i.id > %c1%s%s%s%s%s%s%s%s%s ORDER BY %s LIMIT %c7",
+		"SELECT %s WHERE i.id > %c1%s%s%s%s%s%s%s%s%s ORDER BY %s LIMIT %c7",
+		/* The feed's name, or no join at all when it is not wanted. */
+		shape & IQ_NO_NAME ? STORE_ITEM_COLS_OF("NULL") " FROM items i"
+				   : STORE_ITEM_COLS " FROM items i JOIN feeds f ON f.id = i.feed",
 		/* The filter rules' skipped items (0/1 in SQLite, a boolean in
 		 * PostgreSQL: NOT reads both) only when asked for. */
 		m, shape & IQ_SKIPPED ? "" : " AND NOT i.skipped", before, shape & IQ_FEEDS ? feeds : "", tag, shape & IQ_FTS ? fts : "", since,
@@ -50,7 +52,8 @@ unsigned items_shape(const struct items_args *a, bool fts)
 	       (a->skipped ? IQ_SKIPPED : 0) |
 	       (a->status != ITEMQ_ANY ? IQ_STATUS : 0) |
 	       (a->status == ITEMQ_READ ? IQ_READ : 0) | (a->starred ? IQ_STARRED : 0) |
-	       (a->by_date ? IQ_BY_DATE : 0) | (a->tag && a->labels ? IQ_LABELS : 0);
+	       (a->by_date ? IQ_BY_DATE : 0) | (a->tag && a->labels ? IQ_LABELS : 0) |
+	       (a->no_feed_name && !a->nfeeds ? IQ_NO_NAME : 0);
 }
 
 /* The caller's FN, and the highest id it was handed. */
@@ -88,7 +91,7 @@ int items_each(const struct store_ops *ops, void *b, const struct item_query *q,
 		.after = after, .before = q->before, .feeds = q->feeds, .nfeeds = q->nfeeds,
 		.tag = q->tag, .labels = q->labels, .q = q->q, .since = q->since, .distinct = q->distinct,
 		.desc = q->desc, .skipped = q->skipped, .status = q->status, .starred = q->starred,
-		.by_date = q->by_date,
+		.by_date = q->by_date, .no_feed_name = q->no_feed_name,
 		.limit = q->limit < 1 ? 1 : q->limit > 1000 ? 1000 : q->limit,
 	};
 	struct walk w = {fn, ud, after};

@@ -367,6 +367,72 @@ class Miniflux(ReaderBase):
         # An empty search is no filter.
         self.assertEqual(self.mf("GET", "/v1/entries?search=%20")["total"], 7)
 
+    def test_many_at_once_and_clients_gone(self):
+        # The read-only routes share a queue with the workers
+        # (daemon/reader_mf.c): clients at once on keep-alive connections,
+        # and clients gone before their answer, get exact answers or
+        # nothing, and the daemon goes on.
+        import threading
+        paths = ["/v1/entries?limit=3", "/v1/entries?status=unread&direction=desc",
+                 "/v1/feeds", "/v1/entries/%d" % self.a_ids[0]]
+        want = {p: self.mf("GET", p) for p in paths}
+        h = basic("alice", "s3cret")
+        errors = []
+
+        def client(k):
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+                for i in range(12):
+                    p = paths[(k + i) % len(paths)]
+                    c.request("GET", p, headers=h)
+                    r = c.getresponse()
+                    got = json.loads(r.read())
+                    if r.status != 200 or got != want[p]:
+                        errors.append((p, r.status))
+                c.close()
+            except Exception as e:   # noqa: BLE001 (reported below)
+                errors.append(repr(e))
+
+        def gone(k):
+            # A request, and the connection closed before the answer.
+            s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+            s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n\r\n"
+                       % (paths[k % len(paths)], h["Authorization"])).encode() * 3)
+            s.close()
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(12)]
+        threads += [threading.Thread(target=gone, args=(k,)) for k in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        for p in paths:
+            self.assertEqual(self.mf("GET", p), want[p])
+
+    def test_titles_follow_a_reload(self):
+        # feeds.conf's title is a feed's title for the readers; the reader
+        # keeps them per config, so a reload must show the new one.
+        def titles():
+            url_a = self.srv.url("/feed/a")
+            listed = [f["title"] for f in self.mf("GET", "/v1/feeds") if f["feed_url"] == url_a]
+            entries = self.mf("GET", "/v1/entries?limit=100")["entries"]
+            fid = [f["id"] for f in self.mf("GET", "/v1/feeds") if f["feed_url"] == url_a][0]
+            in_entries = {e["feed"]["title"] for e in entries if e["feed_id"] == fid}
+            return listed[0], in_entries
+        conf = FEEDS_CONF.format(reader=self.rs.lines, a=self.srv.url("/feed/a"),
+                                 b=self.srv.url("/feed/b"))
+        before = titles()
+        self.d.write_config(conf.replace("tags = news", "title = Mine\ntags = news"))
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        self.assertEqual(titles(), ("Mine", {"Mine"}))
+        self.d.write_config(conf.replace("tags = news", "title = Yours\ntags = news"))
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        self.assertEqual(titles(), ("Yours", {"Yours"}))
+        self.d.write_config(conf)
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        self.assertEqual(titles(), before)
+
     def test_skipped_items_are_not_counted(self):
         # An item feeds.conf's rules skipped is no one's to read: not in
         # the counters, not among the entries.

@@ -3,7 +3,10 @@
  * equal to sanitize_html's answer; an edited body or URL under the same
  * id and updated_seen is sanitized again, never served stale; the cache
  * stays within READER_CONTENT_CACHE_BYTES, least recently used out
- * first; huge bodies are not kept; concurrent workers get exact answers. */
+ * first; huge bodies are not kept; concurrent workers get exact answers.
+ * The Miniflux API's JSON string of the content (reader_put_entry_content)
+ * is apifmt_put_lossy's of sanitize_html's answer, whichever API read the
+ * entry first, hit or miss. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/apifmt.h"
 #include "core/sanitize.h"
 #include "daemon/reader_content.h"
 
@@ -42,6 +46,60 @@ static void check(const struct item_row *r)
 	assert_string_equal(got, want);
 	free(got);
 	free(want);
+}
+
+/* reader_put_entry_content's bytes against the uncached answer. */
+static void check_json(const struct item_row *r)
+{
+	struct buf got = {0}, want = {0};
+	buf_puts(&got, "x");
+	reader_put_entry_content(&got, r);
+	char *clean = sanitize_html(r->content && *r->content ? r->content : r->summary, r->url);
+	buf_puts(&want, "x");
+	apifmt_put_lossy(&want, clean ? clean : "");
+	assert_false(got.oom);
+	assert_int_equal(got.len, want.len);
+	assert_memory_equal(got.data, want.data, want.len);
+	free(clean);
+	buf_free(&got);
+	buf_free(&want);
+}
+
+static void test_json_string(void **state)
+{
+	(void)state;
+	/* Quotes, a control byte, invalid UTF-8 and non-ASCII to escape. */
+	char *html = body(70, "\"q\" \x01 \xff \xc3\xa9", 3000);
+	struct item_row r = {.id = 70, .content = html, .url = "https://j.example/70",
+			     .updated_seen = 1};
+	struct reader_content_stats s0 = stats();
+	check_json(&r);                      /* a miss: the JSON string kept */
+	check_json(&r);                      /* a hit */
+	struct reader_content_stats s1 = stats();
+	assert_int_equal(s1.misses - s0.misses, 1);
+	assert_int_equal(s1.hits - s0.hits, 1);
+	check(&r);                           /* the HTML too (a miss, then kept) */
+	check(&r);
+	assert_int_equal(stats().misses - s1.misses, 1);
+	/* The HTML first (the Google Reader API), then the JSON from it. */
+	r.id = 71;
+	check(&r);
+	s1 = stats();
+	check_json(&r);
+	check_json(&r);
+	assert_int_equal(stats().hits - s1.hits, 2);
+	/* An edit under the same id and updated_seen is not served stale. */
+	char *edited = body(71, "edited", 3000);
+	r.content = edited;
+	check_json(&r);
+	/* No body at all: "". */
+	r.content = NULL;
+	struct buf b = {0};
+	reader_put_entry_content(&b, &r);
+	assert_string_equal(b.data, "\"\"");
+	buf_free(&b);
+	free(html);
+	free(edited);
 }
 
 static void test_second_read_is_a_hit(void **state)
@@ -171,6 +229,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_second_read_is_a_hit),
 		cmocka_unit_test(test_edit_is_not_served_stale),
+		cmocka_unit_test(test_json_string),
 		cmocka_unit_test(test_bounded_lru),
 		cmocka_unit_test(test_huge_body_not_kept),
 		cmocka_unit_test(test_concurrent_workers),
