@@ -166,8 +166,7 @@ void reader_release(struct reader_api *r)
 {
 	if (!r->srv_closed || r->running)
 		return;
-	reader_mf_close(r);
-	reader_gr_close(r);
+	reader_pool_close(r);
 	reader_auth_free(r->auth);
 	r->auth = NULL;
 	json_decref(r->titles);
@@ -253,8 +252,7 @@ int reader_start(struct feedd *d, struct reader_api **out)
 		free(r);
 		return rc;
 	}
-	reader_mf_open(r);
-	reader_gr_open(r);
+	reader_pool_open(r);
 	log_info("reader: the reader API listens on %s", dc->reader_listen);
 	*out = r;
 	return 0;

@@ -3,12 +3,13 @@
  * the API's (/accounts/, /reader/, both also under /api/greader.php); here
  * the call and its parameters are read on the loop, ClientLogin's password
  * checked; the calls that write (and ClientLogin) go to the store thread
- * (daemon/storeq.h), the reads to a free read-only store handle of the
- * API's own on libuv's workers (queued in arrival order while all are
- * busy, as the Miniflux routes'); there the login token is looked up and
- * the answer built, and the loop sends it. */
+ * (daemon/storeq.h), the reads to the reader pool's workers and their
+ * read-only store handles (reader_pool.c, shared with the Miniflux
+ * routes, in arrival order); there the login token is looked up and the
+ * answer built, and the loop sends it. */
 #include <errno.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,77 +178,31 @@ static void gr_done(void *arg)
 	gr_job_free(j);
 }
 
-/* --- the reads' handles (on the loop) --- */
-
-static void on_work(uv_work_t *w)
-{
-	/* A worker: only J and its handle. */
-	struct gr_job *j = w->data;
-	gr_work(j->slot->store, j);
-}
-
-static void pending_next(struct reader_api *r);
-
-static void on_work_done(uv_work_t *w, int status)
-{
-	struct gr_job *j = w->data;
-	struct reader_api *r = j->r;
-	(void)status;
-	j->slot->busy = false;
-	j->slot = NULL;
-	r->running--;
-	gr_done(j);
-	pending_next(r);
-	reader_release(r);
-}
+/* --- where the work runs (on the loop) --- */
 
 static void to_store_thread(struct gr_job *j)
 {
 	storeq_submit(j->r->d->storeq, &j->sq, gr_work, gr_done, j);
 }
 
-static void job_start(struct gr_job *j, struct reader_slot *slot)
+static struct gr_job *task_job(struct reader_task *t)
 {
-	struct reader_api *r = j->r;
-	slot->busy = true;
-	j->slot = slot;
-	j->work.data = j;
-	r->running++;
-	if (uv_queue_work(r->d->loop, &j->work, on_work, on_work_done) < 0) {
-		r->running--;
-		slot->busy = false;
-		j->slot = NULL;
-		to_store_thread(j);
-	}
+	return (struct gr_job *)((char *)t - offsetof(struct gr_job, task));
 }
 
-static void pending_unlink(struct reader_api *r, struct gr_job *j)
+static void task_work(struct store *s, struct reader_task *t)
 {
-	if (j->prev)
-		j->prev->next = j->next;
-	else
-		r->gr_pending = j->next;
-	if (j->next)
-		j->next->prev = j->prev;
-	else
-		r->gr_pending_tail = j->prev;
-	j->prev = j->next = NULL;
-	j->queued = false;
+	gr_work(s, task_job(t));
 }
 
-static void pending_next(struct reader_api *r)
+static void task_done(struct reader_task *t)
 {
-	while (r->gr_pending && !r->srv_closed) {
-		struct reader_slot *slot = NULL;
-		for (int i = 0; i < r->gr_nslots && !slot; i++)
-			if (!r->gr_slots[i].busy)
-				slot = &r->gr_slots[i];
-		if (!slot)
-			return;
-		struct gr_job *j = r->gr_pending;
-		pending_unlink(r, j);
-		job_start(j, slot);
-	}
+	gr_done(task_job(t));
+}
+
+static void task_fallback(struct reader_task *t)
+{
+	to_store_thread(task_job(t));
 }
 
 /* J's store work: a write (or ClientLogin) on the store thread, in order;
@@ -259,47 +214,22 @@ static void dispatch(struct gr_job *j)
 	 * alone (the readers' handles only look): ClientLogin, the T token
 	 * (which a client asks for before it writes) and user-info. */
 	if (j->route == GR_LOGIN || j->route == GR_TOKEN || j->route == GR_USER_INFO ||
-	    is_write(j->route) || !r->gr_nslots) {
+	    is_write(j->route)) {
 		to_store_thread(j);
 		return;
 	}
-	j->queued = true;
-	j->prev = r->gr_pending_tail;
-	if (r->gr_pending_tail)
-		r->gr_pending_tail->next = j;
-	else
-		r->gr_pending = j;
-	r->gr_pending_tail = j;
-	pending_next(r);
-}
-
-void reader_gr_open(struct reader_api *r)
-{
-	for (int i = 0; i < READER_HANDLES && r->d->store; i++) {
-		int rc = store_open_reader(r->d->store, &r->gr_slots[i].store);
-		if (rc < 0) {
-			if (rc != -ENOTSUP || i > 0)
-				log_warn("reader: Google Reader API's read-only store handle %d: %s",
-					 i, strerror(-rc));
-			break;
-		}
-		r->gr_nslots++;
-	}
-}
-
-void reader_gr_close(struct reader_api *r)
-{
-	for (int i = 0; i < r->gr_nslots; i++)
-		store_close(r->gr_slots[i].store);
-	r->gr_nslots = 0;
+	j->task.work = task_work;
+	j->task.done = task_done;
+	j->task.fallback = task_fallback;
+	if (!reader_pool_submit(r, &j->task))
+		to_store_thread(j);
 }
 
 void reader_gr_abort(void *ctx)
 {
 	struct gr_job *j = ctx;
-	if (j->queued) {
+	if (reader_pool_cancel(j->r, &j->task)) {
 		/* Not started: nobody else holds it. */
-		pending_unlink(j->r, j);
 		gr_job_free(j);
 		return;
 	}

@@ -141,10 +141,7 @@ struct gr_job {
 	struct http_conn *conn;     /* NULL once the client is gone */
 	struct reader_api *r;
 	struct storeq_job sq;       /* its link on the store thread's queue */
-	uv_work_t work;             /* or on a worker, with SLOT's handle */
-	struct reader_slot *slot;
-	bool queued;                /* waiting for a free handle */
-	struct gr_job *prev, *next; /* in r->gr_pending */
+	struct reader_task task;    /* or on the reader pool's workers */
 	enum gr_route route;
 	struct gr_params p;
 	char hash[65];              /* the login token's SHA-256 */

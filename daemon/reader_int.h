@@ -3,9 +3,11 @@
  *
  *   reader.c       the listener, the credentials gate, failures' delays
  *   reader_auth.c  the credentials file and the comparison
+ *   reader_pool.c  the read-only store handles and the queue of reads
+ *                  waiting for one, shared by both APIs
  *   reader_mf.c    the Miniflux v1 routes, their store work (read-only
- *                  routes on the reader handles' workers, writes on the
- *                  store thread) and answers
+ *                  routes on the pool's workers, writes on the store
+ *                  thread) and answers
  *   reader_mf_json.c  Miniflux's shapes written straight from store rows
  *   reader_gr*.c   the Google Reader API (reader_gr_int.h)
  *
@@ -41,8 +43,8 @@ struct fail_slot {
 	uint64_t last;              /* loop ms */
 };
 
-/* A read-only store handle and its runner (reader_mf.c): while busy, a
- * worker takes queued jobs one after the other on it; only that worker
+/* A read-only store handle and its runner (reader_pool.c): while busy, a
+ * worker takes queued tasks one after the other on it; only that worker
  * touches the handle. */
 struct reader_slot {
 	struct store *store;
@@ -51,8 +53,16 @@ struct reader_slot {
 	bool busy;                  /* its runner queued or running (the loop's) */
 };
 
-struct mf_job;
-struct gr_job;
+/* A read of either API for the pool (reader_pool.c), embedded in its job.
+ * The API sets the three functions; the pool owns the links. */
+struct reader_task {
+	void (*work)(struct store *s, struct reader_task *t);  /* a worker's */
+	void (*done)(struct reader_task *t);      /* the loop's: answer, free */
+	void (*fallback)(struct reader_task *t);  /* the loop's: no worker will
+						     run it (the store thread) */
+	bool queued;                /* in r->pending (under r->qlock) */
+	struct reader_task *prev, *next;  /* in r->pending, then in r->done */
+};
 
 struct reader_api {
 	struct feedd *d;
@@ -62,30 +72,33 @@ struct reader_api {
 	char gr_secret[65];         /* the Google Reader API's T tokens' (reader_gr_auth.c) */
 	struct reader_slot slots[READER_HANDLES];
 	int nslots;                 /* 0: every route on the store thread */
-	/* The read-only routes' jobs waiting for a worker, and those a worker
-	 * finished for the loop to answer: both under qlock, shared with the
-	 * workers (reader_mf.c). */
+	/* Both APIs' reads waiting for a worker, and those a worker finished
+	 * for the loop to answer: both under qlock, shared with the workers
+	 * (reader_pool.c). */
 	uv_mutex_t qlock;
-	struct mf_job *pending, *pending_tail;
-	struct mf_job *done, *done_tail;
-	uv_async_t done_async;      /* a worker finished a job */
+	struct reader_task *pending, *pending_tail;
+	struct reader_task *done, *done_tail;
+	uv_async_t done_async;      /* a worker finished a task */
 	bool async_open;
+	int running;                /* runners queued or on a worker */
 	json_t *titles;             /* reader_titles of the config of titles_gen */
 	uint64_t titles_gen;        /* d->conf_gen when titles was made */
 	bool titles_made;
-	/* The Google Reader API's reads' own handles and queue (reader_gr.c) */
-	struct reader_slot gr_slots[READER_HANDLES];
-	int gr_nslots;              /* 0: every call on the store thread */
-	struct gr_job *gr_pending, *gr_pending_tail;
-	int running;                /* runners queued or on a worker (either API's) */
 	bool srv_closed;
 };
 
 /* Frees R once its server has closed and no job runs on a worker. */
 void reader_release(struct reader_api *r);
-/* The read-only handles (none when the backend has none, reader_mf.c). */
-void reader_mf_open(struct reader_api *r);
-void reader_mf_close(struct reader_api *r);
+/* The read-only handles (none when the backend has none: every read then
+ * runs on the store thread), the queue and its wake-up (reader_pool.c). */
+void reader_pool_open(struct reader_api *r);
+void reader_pool_close(struct reader_api *r);
+/* T to a worker, in arrival order; false when there are no handles. */
+bool reader_pool_submit(struct reader_api *r, struct reader_task *t);
+/* Whether T was still waiting: then it is unlinked and no worker will
+ * take it (the caller frees it); else it runs or has run, and done will
+ * be called. */
+bool reader_pool_cancel(struct reader_api *r, struct reader_task *t);
 
 /* An authenticated request (USER: the name that matched, "" for a token). */
 void reader_mf_request(struct reader_api *r, struct http_conn *c,
@@ -98,10 +111,6 @@ void reader_gr_request(struct reader_api *r, struct http_conn *c,
 		       const struct http_request *hr);
 /* The client of the Google Reader API job CTX went away. */
 void reader_gr_abort(void *ctx);
-/* The Google Reader API's read-only handles (none when the backend has
- * none: its reads then run on the store thread). */
-void reader_gr_open(struct reader_api *r);
-void reader_gr_close(struct reader_api *r);
 /* Whether PATH is the Google Reader API's (reader_gr_ids.c). */
 bool gr_is_path(const char *path);
 /* A request with wrong credentials from C's address: 401 after the

@@ -1,8 +1,8 @@
 /* reader_mf.c — the Miniflux v1 routes of the reader API
  * (docs/reader-api.md), once reader.c let a request in: the route and its
  * parameters are read on the loop; the store work of a route that only
- * reads runs on a free read-only handle's worker (queued in arrival order
- * while all are busy, as the socket API's, daemon/api_job.c), that of a
+ * reads runs on the reader pool's workers (reader_pool.c, shared with
+ * the Google Reader routes, in arrival order), that of a
  * route that writes (or searches: SQLite indexes first) on the store
  * thread (daemon/storeq.h), in order; either renders the answer
  * (reader_mf_json.c) and the loop sends it.
@@ -12,6 +12,7 @@
  * too), RFC 3339 times, a feed's category its first tag (alphabetical),
  * an entry's status "read" or "unread". */
 #include <errno.h>
+#include <stddef.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -541,205 +542,40 @@ static void to_store_thread(struct mf_job *j)
 	storeq_submit(j->r->d->storeq, &j->sq, on_store_work, on_store_done, j);
 }
 
-/* The read-only routes' queue, R->pending, is shared with the workers
- * (R->qlock): a worker that finishes a job takes the next one itself and
- * hands the answer to the loop through R->done and R->done_async, so
- * under load no job waits for the loop to start it, and no worker sleeps
- * and wakes between two jobs (a thread-pool round trip each cost more
- * than the rest of a small page). A slot's runner (its uv_work_t) runs
- * while there are jobs; the loop starts one per idle slot when jobs
- * wait. */
-
-static struct mf_job *pending_pop(struct reader_api *r)
+static void task_work(struct store *s, struct reader_task *t)
 {
-	struct mf_job *j = r->pending;
-	if (!j)
-		return NULL;
-	r->pending = j->next;
-	if (r->pending)
-		r->pending->prev = NULL;
-	else
-		r->pending_tail = NULL;
-	j->prev = j->next = NULL;
-	j->queued = false;
-	return j;
+	mf_work(s, (struct mf_job *)((char *)t - offsetof(struct mf_job, task)));
 }
 
-static void on_run(uv_work_t *w)
+static void task_done(struct reader_task *t)
 {
-	/* Worker thread: the slot's handle and the jobs it takes. */
-	struct reader_slot *slot = w->data;
-	struct reader_api *r = slot->r;
-	for (;;) {
-		uv_mutex_lock(&r->qlock);
-		struct mf_job *j = pending_pop(r);
-		uv_mutex_unlock(&r->qlock);
-		if (!j)
-			return;
-		mf_work(slot->store, j);
-		uv_mutex_lock(&r->qlock);
-		j->next = NULL;
-		if (r->done_tail)
-			r->done_tail->next = j;
-		else
-			r->done = j;
-		r->done_tail = j;
-		uv_mutex_unlock(&r->qlock);
-		uv_async_send(&r->done_async);
-	}
+	job_answer((struct mf_job *)((char *)t - offsetof(struct mf_job, task)));
 }
 
-/* The answers the workers finished, on the loop. */
-static void answer_done(struct reader_api *r)
+static void task_fallback(struct reader_task *t)
 {
-	uv_mutex_lock(&r->qlock);
-	struct mf_job *j = r->done;
-	r->done = r->done_tail = NULL;
-	uv_mutex_unlock(&r->qlock);
-	while (j) {
-		struct mf_job *next = j->next;
-		j->next = NULL;
-		job_answer(j);
-		j = next;
-	}
+	to_store_thread((struct mf_job *)((char *)t - offsetof(struct mf_job, task)));
 }
 
-static void on_done_async(uv_async_t *a)
-{
-	answer_done(a->data);
-}
-
-static void runners_start(struct reader_api *r);
-
-static void on_run_done(uv_work_t *w, int status)
-{
-	struct reader_slot *slot = w->data;
-	struct reader_api *r = slot->r;
-	(void)status;
-	slot->busy = false;
-	r->running--;
-	answer_done(r);
-	runners_start(r);   /* a job queued as the runner found none */
-	reader_release(r);
-}
-
-/* A runner on each idle slot while jobs wait (on the loop). When none
- * can start and none runs, the waiting jobs go to the store thread. */
-static void runners_start(struct reader_api *r)
-{
-	if (r->srv_closed)
-		return;
-	uv_mutex_lock(&r->qlock);
-	size_t waiting = 0;
-	for (struct mf_job *j = r->pending; j && waiting < (size_t)r->nslots; j = j->next)
-		waiting++;
-	uv_mutex_unlock(&r->qlock);
-	for (int i = 0; i < r->nslots && waiting > 0; i++) {
-		struct reader_slot *slot = &r->slots[i];
-		if (slot->busy)
-			continue;
-		slot->busy = true;
-		slot->work.data = slot;
-		r->running++;
-		if (uv_queue_work(r->d->loop, &slot->work, on_run, on_run_done) < 0) {
-			slot->busy = false;
-			r->running--;
-			break;
-		}
-		waiting--;
-	}
-	if (r->running)
-		return;
-	uv_mutex_lock(&r->qlock);
-	struct mf_job *j = r->pending;
-	r->pending = r->pending_tail = NULL;
-	uv_mutex_unlock(&r->qlock);
-	while (j) {
-		struct mf_job *next = j->next;
-		j->prev = j->next = NULL;
-		j->queued = false;
-		to_store_thread(j);
-		j = next;
-	}
-}
-
-/* Runs J's store work where its route says. */
+/* Runs J's store work where its route says: reads on the reader pool's
+ * workers, writes and searches on the store thread. */
 static void job_dispatch(struct mf_job *j)
 {
-	struct reader_api *r = j->r;
-	if (route_writes(j->route) || j->search || !r->nslots) {
+	j->task.work = task_work;
+	j->task.done = task_done;
+	j->task.fallback = task_fallback;
+	if (route_writes(j->route) || j->search || !reader_pool_submit(j->r, &j->task))
 		to_store_thread(j);
-		return;
-	}
-	uv_mutex_lock(&r->qlock);
-	j->queued = true;
-	j->next = NULL;
-	j->prev = r->pending_tail;
-	if (r->pending_tail)
-		r->pending_tail->next = j;
-	else
-		r->pending = j;
-	r->pending_tail = j;
-	uv_mutex_unlock(&r->qlock);
-	runners_start(r);
 }
 
 void reader_mf_abort(void *ctx)
 {
 	struct mf_job *j = ctx;
-	struct reader_api *r = j->r;
-	bool queued = false;
-	if (r) {
-		uv_mutex_lock(&r->qlock);
-		if ((queued = j->queued)) {
-			/* Not started: no worker will take it now. */
-			if (j->prev)
-				j->prev->next = j->next;
-			else
-				r->pending = j->next;
-			if (j->next)
-				j->next->prev = j->prev;
-			else
-				r->pending_tail = j->prev;
-			j->prev = j->next = NULL;
-			j->queued = false;
-		}
-		uv_mutex_unlock(&r->qlock);
-	}
-	if (queued) {
+	if (j->r && reader_pool_cancel(j->r, &j->task)) {
 		job_free(j);
 		return;
 	}
 	j->conn = NULL;   /* job_answer frees it */
-}
-
-void reader_mf_open(struct reader_api *r)
-{
-	uv_mutex_init(&r->qlock);
-	if (uv_async_init(r->d->loop, &r->done_async, on_done_async) == 0) {
-		r->done_async.data = r;
-		uv_unref((uv_handle_t *)&r->done_async);   /* the runners keep the loop up */
-		r->async_open = true;
-	}
-	for (int i = 0; i < READER_HANDLES && r->d->store && r->async_open; i++) {
-		r->slots[i].r = r;
-		int rc = store_open_reader(r->d->store, &r->slots[i].store);
-		if (rc < 0) {
-			if (rc != -ENOTSUP || i > 0)
-				log_warn("reader: read-only store handle %d: %s", i, strerror(-rc));
-			break;
-		}
-		r->nslots++;
-	}
-	if (!r->nslots)
-		log_info("reader: every route runs on the store thread (no read-only handles)");
-}
-
-void reader_mf_close(struct reader_api *r)
-{
-	for (int i = 0; i < r->nslots; i++)
-		store_close(r->slots[i].store);
-	r->nslots = 0;
 }
 
 /* --- requests (on the loop) --- */

@@ -46,9 +46,7 @@ struct mf_job {
 	int64_t *ids;
 	size_t nids;
 	bool read;
-	/* where it runs */
-	bool queued;                /* in r->pending (under r->qlock) */
-	struct mf_job *prev, *next; /* in r->pending, then in r->done */
+	struct reader_task task;    /* or on the reader pool's workers */
 	/* the answer, rendered off the loop */
 	int code;                   /* HTTP status */
 	struct buf body;            /* the JSON of a 200 */
