@@ -642,10 +642,12 @@ static void tag_list(struct store *s, struct gr_job *j, json_t *feeds)
 	j->json = json_pack("{s:o}", "tags", out);
 }
 
-static void unread_count(struct gr_job *j, json_t *feeds)
+static void unread_count(struct store *s, struct gr_job *j, json_t *feeds)
 {
 	/* Each stream's newestItemTimestampUsec (FreshRSS's): its newest
-	 * item's timestampUsec, of a label the newest of its feeds'. */
+	 * item's timestampUsec, of a label the newest of its feeds' ("0" for
+	 * a label only items have). The labels are tag/list's: feeds' tags
+	 * and items' labels. */
 	json_t *out = json_array(), *newest = json_object();
 	json_int_t total = 0, all = 0;
 	size_t i;
@@ -668,6 +670,14 @@ static void unread_count(struct gr_job *j, json_t *feeds)
 		}
 	}
 	json_t *tags = tag_counts(feeds);
+	int rc = store_labels_each(s, tag_label, tags);
+	if (rc < 0) {
+		json_decref(tags);
+		json_decref(newest);
+		json_decref(out);
+		gr_store_failed(j, rc);
+		return;
+	}
 	const char *tag;
 	json_t *n;
 	json_object_foreach(tags, tag, n) {
@@ -710,7 +720,7 @@ void gr_read_work(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 		tag_list(s, j, feeds);
 		break;
 	case GR_UNREAD_COUNT:
-		unread_count(j, feeds);
+		unread_count(s, j, feeds);
 		break;
 	case GR_STREAM_CONTENTS:
 		stream_contents(s, j, fs, false);

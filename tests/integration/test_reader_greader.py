@@ -596,6 +596,11 @@ class ItemLabels(GReaderBase):
         self.assertIn(later, tags)
         self.assertEqual(tags[later]["unread_count"], 1)
         self.assertEqual(tags["user/-/label/tech"]["unread_count"], 3)
+        # So does unread-count (FreshRSS's: feeds, labels, the reading list).
+        counts = {c["id"]: c["count"] for c in
+                  self.gr.json("/reader/api/0/unread-count")["unreadcounts"]}
+        self.assertEqual(counts[later], 1)
+        self.assertEqual(counts["user/-/label/tech"], 3)
         # The Atom stream names it as newsboat reads labels.
         st, _, body = self.gr.get("/reader/atom/" + urllib.parse.quote(later, safe=""))
         self.assertEqual(st, 200)
