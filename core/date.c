@@ -27,8 +27,10 @@ void date_format_rfc3339(int64_t t, char *buf, size_t len)
 {
 	struct tm tm;
 	utc(t, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	/* The year as a long: a tm_year near INT_MAX makes no int overflow. */
+	int n = snprintf(buf, len, "%04ld-%02d-%02dT%02d:%02d:%02dZ", (long)tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	(void)n;
 }
 
 static void put2(char *p, unsigned v)
@@ -40,7 +42,7 @@ static void put2(char *p, unsigned v)
 size_t date_rfc3339(int64_t t, char *out)
 {
 	if (t < 0 || t > INT64_C(253402300799)) {
-		char d[32];
+		char d[96];   /* what the formats may print, as the compiler counts */
 		date_format_rfc3339(t, d, sizeof d);
 		size_t n = strlen(d);
 		memcpy(out, d, n);

@@ -153,9 +153,10 @@ int sched_new(struct feedd *d, bool once, struct sched **out)
 		parse_global_init();
 		parse_inited = true;
 	}
+	*out = NULL;
 	struct sched *s = calloc(1, sizeof *s);
 	if (!s)
-		return -ENOMEM;
+		return -ENOMEM;   /* sched_close(NULL) does nothing */
 	s->d = d;
 	s->conf = d->conf;
 	s->store = d->store;
