@@ -588,23 +588,30 @@ static void me(struct http_conn *c, const char *user)
 		"entry_sorting_direction", "desc", "last_login_at"));
 }
 
-/* PATH's segments after /v1/ (at most 4), decoded in place in BUF. */
+/* PATH's segments after v1 (at most 4), split in place in BUF. Runs of
+ * slashes count as one, as in the Google Reader paths: a client that
+ * joins a configured URL ending in '/' to "/v1/feeds" asks "//v1/feeds"
+ * (newsboat's miniflux-url "http://host:port/"). */
 static int split(const char *path, size_t len, char *buf, size_t size, char **seg)
 {
-	if (len < 4 || strncmp(path, "/v1/", 4) || len >= size)
+	if (len >= size)
 		return -1;
-	memcpy(buf, path + 4, len - 4);
-	buf[len - 4] = '\0';
-	int n = 0;
-	for (char *p = buf; n < 4;) {
-		seg[n++] = p;
-		char *slash = strchr(p, '/');
-		if (!slash)
-			return n;
-		*slash = '\0';
-		p = slash + 1;
+	memcpy(buf, path, len);
+	buf[len] = '\0';
+	int n = -1;        /* -1 until "v1" */
+	char *save = NULL;
+	for (char *t = strtok_r(buf, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+		if (n < 0) {
+			if (strcmp(t, "v1"))
+				return -1;
+			n = 0;
+		} else if (n == 4) {
+			return -1;
+		} else {
+			seg[n++] = t;
+		}
 	}
-	return -1;
+	return n > 0 ? n : -1;
 }
 
 void reader_mf_request(struct reader_api *r, struct http_conn *c,

@@ -152,6 +152,18 @@ class Gate(ReaderBase):
         st, _, body = self.call("GET", "/v1/nothing", basic("alice", "s3cret"))
         self.assertEqual(st, 404)
         self.assertIn("error_message", json.loads(body))
+        for path in ("/v1", "/v1/", "/v2/feeds", "/v1/feeds/1/entries/x/y"):
+            st, _, body = self.call("GET", path, basic("alice", "s3cret"))
+            self.assertEqual(st, 404, path)
+
+    def test_runs_of_slashes_count_as_one(self):
+        # A client joining a base URL that ends in '/' asks "//v1/feeds".
+        self.start_reader()
+        want = self.call("GET", "/v1/feeds", basic("alice", "s3cret"))
+        self.assertEqual(want[0], 200)
+        for path in ("//v1/feeds", "/v1//feeds", "/v1/feeds/"):
+            got = self.call("GET", path, basic("alice", "s3cret"))
+            self.assertEqual((got[0], got[2]), (200, want[2]), path)
 
     def test_readable_auth_file_refused(self):
         for mode in (0o640, 0o604):

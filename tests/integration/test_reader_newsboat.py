@@ -44,14 +44,14 @@ class Newsboat(TwoFeeds):
         self.d.cleanup()
         shutil.rmtree(self.home, ignore_errors=True)
 
-    def source(self, password="s3cret"):
+    def source(self, password="s3cret", url_tail=""):
         return ('urls-source "miniflux"\n'
-                'miniflux-url "http://127.0.0.1:%d"\n'
+                'miniflux-url "http://127.0.0.1:%d%s"\n'
                 'miniflux-login "alice"\n'
-                'miniflux-password "%s"\n' % (self.port, password))
+                'miniflux-password "%s"\n' % (self.port, url_tail, password))
 
-    def newsboat(self, *args, password="s3cret"):
-        return run_newsboat(self.home, self.source(password), *args)
+    def newsboat(self, *args, password="s3cret", url_tail=""):
+        return run_newsboat(self.home, self.source(password, url_tail), *args)
 
     def unread(self):
         return newsboat_unread(self, self.home, self.source())
@@ -83,6 +83,12 @@ class Newsboat(TwoFeeds):
         ids = {f["name"]: f["title"] for f in self.d.get("/v1/feeds").json()["feeds"]}
         self.assertEqual({t.decode() for _, t in got}, set(ids.values()))
         self.assertEqual({t.decode() for _, t in got}, {"Alpha Feed", "Beta Feed"})
+
+    def test_miniflux_url_with_a_trailing_slash(self):
+        # newsboat joins "http://host:port/" and "/v1/feeds" into "//v1/feeds".
+        r = self.newsboat("-x", "reload", "-x", "print-unread", url_tail="/")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"8 unread articles", r.stdout)
 
     def test_wrong_password(self):
         r = self.newsboat("-x", "reload", "-x", "print-unread", password="wrong")
