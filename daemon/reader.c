@@ -269,7 +269,7 @@ void reader_send_error(struct http_conn *c, int status, const char *msg, const c
 	api_send_json(c, status, headers, json_pack("{s:s}", "error_message", msg));
 }
 
-json_t *reader_titles(const struct config *c)
+static json_t *reader_titles(const struct config *c)
 {
 	json_t *o = NULL;
 	for (size_t i = 0; c && i < c->nfeeds; i++) {

@@ -267,7 +267,7 @@ void reader_gr_request(struct reader_api *r, struct http_conn *c,
 	}
 	j->kind = RCTX_GR;
 	j->conn = c;
-	j->titles = reader_titles(r->d->conf);
+	j->titles = reader_titles_shared(r);
 	j->r = r;
 	j->route = route;
 	const char *err = gr_params_parse(&j->p, query, post ? hr->body : NULL,

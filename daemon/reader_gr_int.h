@@ -160,7 +160,7 @@ struct gr_job {
 	const char *error;          /* or an error (static) */
 	bool subs_edit;             /* let in: reader_gr_subs.c edits, on the loop */
 	char *feed_name;            /* its feed by the store (s=feed/URL, either URL) */
-	json_t *titles;             /* feeds.conf's titles (reader_titles), or NULL */
+	json_t *titles;             /* feeds.conf's titles (reader_titles_shared), or NULL */
 	struct subs *subs;          /* its edit, while the reload runs */
 };
 

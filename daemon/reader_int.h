@@ -121,17 +121,15 @@ void reader_deny(struct reader_api *r, struct http_conn *c, bool gr);
 int64_t mf_category_id(const char *tag);
 /* {"id", "title", "user_id"} of TAG, or of "All" when NULL. */
 void mf_put_category(struct buf *b, const char *tag);
-/* F with its title: TITLES's (reader_titles) when it has F's, else the
+/* F with its title: TITLES's (reader_titles_shared) when it has F's, else the
  * publisher's, else F's name. */
 void mf_put_feed(struct buf *b, const struct reader_feed *f, const json_t *titles);
 
-/* The titles feeds.conf gives (title = ...) as {NAME: TITLE}, a new object
- * for a job to carry to the store thread (which never reads the config);
- * NULL when no feed has one. On the loop. */
-json_t *reader_titles(const struct config *c);
-/* The same for the running config, made once per config (a reload makes
- * it again): a new reference to R's copy, which nobody changes. On the
- * loop. */
+/* The titles feeds.conf gives (title = ...) as {NAME: TITLE}, for a job
+ * to carry to a worker or the store thread (which never read the
+ * config); NULL when no feed has one. Made once per config (a reload
+ * makes it again): a new reference to R's copy, which nobody changes. On
+ * the loop. */
 json_t *reader_titles_shared(struct reader_api *r);
 /* An entry but its "feed" and closing brace, which the caller adds. */
 void mf_put_entry_head(struct buf *b, const struct item_row *r);

@@ -51,7 +51,7 @@ struct mf_job {
 	int code;                   /* HTTP status */
 	struct buf body;            /* the JSON of a 200 */
 	const char *error;          /* the error_message of an error */
-	json_t *titles;             /* feeds.conf's titles (reader_titles), or NULL */
+	json_t *titles;             /* feeds.conf's titles (reader_titles_shared), or NULL */
 };
 
 /* S, a strict decimal in [MIN, MAX], into *OUT. */
