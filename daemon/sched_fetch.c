@@ -154,6 +154,17 @@ static bool same_str(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
+/* RFC 9110's weak comparison: W/"x" and "x" name the same version. nginx
+ * sends W/"x" with a gzipped 200 and "x" with the 304 that answers it. */
+static bool same_etag(const char *a, const char *b)
+{
+	if (a && b) {
+		a += strncmp(a, "W/", 2) == 0 ? 2 : 0;
+		b += strncmp(b, "W/", 2) == 0 ? 2 : 0;
+	}
+	return same_str(a, b);
+}
+
 /* A 2xx body that ended inside its root element, or whose transfer broke
  * (BROKE): the fetch failed ("truncated"), the complete items before the
  * cut are stored, and the validators are not, so that the next request
@@ -292,11 +303,13 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 		t->not_modified++;
 		/* Nothing but times and counters changes: the store hears of it
 		 * later (sched_commit). */
-		o.unchanged = (!r->etag || same_str(st->etag, sendable_validator(rt, "ETag", r->etag))) &&
+		bool same_tag = !r->etag || same_etag(st->etag, sendable_validator(rt, "ETag", r->etag));
+		o.unchanged = same_tag &&
 			      (!r->last_modified || same_str(st->last_modified,
 				sendable_validator(rt, "Last-Modified", r->last_modified)));
-		/* A 304 may refresh the validators; keep the ones it does not send. */
-		if (r->etag)
+		/* A 304 may refresh the validators; keep the ones it does not send,
+		 * and the ETag it sends in another strength. */
+		if (!same_tag)
 			sched_set_str(&st->etag, sendable_validator(rt, "ETag", r->etag));
 		if (r->last_modified)
 			sched_set_str(&st->last_modified,

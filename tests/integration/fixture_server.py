@@ -253,7 +253,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         {"reset": true} clears feeds and the log;
         {"feed": NAME, "items": [{"guid","title","link","description","published",
                                   "categories"}],
-         "add_items": [...], "body": TEXT|null, "title": T, "etag": bool,
+         "add_items": [...], "body": TEXT|null, "title": T, "etag": bool|"weak"
+         (weak: W/"x" with a 200, "x" with a 304, as nginx's gzip sends them),
          "last_modified": bool, "headers": {..}, "status": CODE|null,
          "status_headers": {..}, "content_type": T, "ttl": MIN, "skip_hours": [..],
          "delay": SECONDS (before every answer),
@@ -291,7 +292,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         """True when the request's validators match (answer 304)."""
         inm = self.headers.get('If-None-Match')
         if inm is not None:
-            return etag is not None and any(t.strip() == etag for t in inm.split(','))
+            # The weak comparison (RFC 9110, 13.1.2): W/"x" matches "x".
+            return etag is not None and any(t.strip().removeprefix('W/') == etag
+                                            for t in inm.split(','))
         ims = self.headers.get('If-Modified-Since')
         if ims is not None and last_modified is not None:
             try:
@@ -308,6 +311,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             status, sheaders = f.status, dict(f.status_headers)
             body = f.render()
             etag = f.etag_value(body) if f.etag else None
+            weak = f.etag == 'weak'
             lm = f.modified if f.last_modified else None
             headers = dict(f.headers)
             ctype = f.content_type
@@ -329,6 +333,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers['Last-Modified'] = http_date(lm)
         if self.conditional(etag, lm):
             return self.send(304, None, headers)
+        if etag and weak:
+            headers['ETag'] = 'W/' + etag
         return self.send(200, body, headers, ctype=ctype)
 
     def send_cut(self, step, body, etag, lm, headers, ctype):
