@@ -538,14 +538,16 @@ static int make_socket_dir(const char *sock)
 
 int run_daemon(const struct run_opts *o)
 {
-	/* One malloc arena for every thread (the store thread, its
-	 * checkpointer, the API's readers), unless MALLOC_ARENA_MAX says
-	 * otherwise: each thread's own arena kept what its bursts had left
-	 * (idle, 10 000 feeds: 30.9 MiB with an arena each, 27.1 with one;
-	 * peak 40.6 against 32.5), and the threads' work is SQLite's, not
-	 * malloc's. */
+	/* Two malloc arenas, unless MALLOC_ARENA_MAX says otherwise: the
+	 * loop (parsing) and the store thread (SQLite) both allocate at full
+	 * speed in a cold refresh, and with one arena they queued for its lock
+	 * (futex waits and wake-ups: a quarter of a quiet machine's cold CPU,
+	 * bench/RESULTS.md, "Two malloc arenas"). The other threads (the
+	 * checkpointer, the API's readers) share those two: an arena each kept
+	 * what their bursts had left (idle, 10 000 feeds: 30.9 MiB with an
+	 * arena each, against 30.2 with one and 30.5 with two). */
 	if (!getenv("MALLOC_ARENA_MAX"))
-		mallopt(M_ARENA_MAX, 1);
+		mallopt(M_ARENA_MAX, 2);
 	struct life *l = calloc(1, sizeof *l);
 	if (!l)
 		return RUN_EXIT_FAILURE;
