@@ -218,6 +218,14 @@ struct store_prims {
 	int (*sp_begin)(void *b);
 	int (*sp_release)(void *b);
 	int (*sp_rollback)(void *b);
+	/* A batch is first written without savepoints, and made again with
+	 * them only if one of its fetches fails (commit.c, commit_batch): for
+	 * a backend where a savepoint costs more than the rare redo (SQLite
+	 * copies every page a fetch touches that an earlier one dirtied).
+	 * Not PostgreSQL's: a rolled-back attempt's rows keep their room until
+	 * a vacuum, so on a full disk the redo would refuse the fetches that
+	 * fitted the first time. */
+	bool plain_first;
 	/* Writes only what an unchanged document's fetch changes of ST's row
 	 * (last_fetch, last_success, next_due, next_reason, last_status, the
 	 * counters), found by ST->name; never the validators. No row: 0. */
@@ -285,13 +293,14 @@ struct store_prims {
 /* A backend's store_prims: its static functions of these very names, its
  * feed_prims FEEDS_ and its items_rows, hook_outcome, items_prune and
  * events_rows. */
-#define STORE_PRIMS(feeds_, items_, hook_, prune_, events_) { \
+#define STORE_PRIMS(feeds_, items_, hook_, prune_, events_, plain_first_) { \
 	.tx_begin = tx_begin, \
 	.tx_rollback = tx_rollback, \
 	.tx_commit = tx_commit, \
 	.sp_begin = sp_begin, \
 	.sp_release = sp_release, \
 	.sp_rollback = sp_rollback, \
+	.plain_first = (plain_first_), \
 	.feed_counters_write = feed_counters_write, \
 	.event_add = event_add, \
 	.feed_state_write = feed_state_write, \

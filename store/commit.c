@@ -455,13 +455,15 @@ int commit_batch(const struct store_prims *ops, void *b, struct store_commit *c,
 		batch_lost(c, n, r);
 		return r;
 	}
-	/* Optimistic first: the fetches one after the other without
-	 * savepoints, since a savepoint makes SQLite copy every page a fetch
-	 * touches that an earlier one dirtied (a statement journal past 64 KiB
-	 * goes to a temporary file: 7 KB per item, a sixth of a cold refresh's
-	 * CPU). Should one fetch fail, the batch is made again with a
-	 * savepoint each. */
-	if (batch_plain(ops, b, c, n, now, &notify) < 0) {
+	/* Where the backend says so (SQLite), optimistic first: the fetches
+	 * one after the other without savepoints, since a savepoint makes
+	 * SQLite copy every page a fetch touches that an earlier one dirtied
+	 * (a statement journal past 64 KiB goes to a temporary file: 7 KB per
+	 * item, a sixth of a cold refresh's CPU). Should one fetch fail, the
+	 * batch is made again with a savepoint each. */
+	if (!ops->plain_first) {
+		r = batch_savepoints(ops, b, c, n, now, &notify);
+	} else if (batch_plain(ops, b, c, n, now, &notify) < 0) {
 		ops->tx_rollback(b);
 		batch_lost(c, n, 0);
 		notify = false;

@@ -135,7 +135,8 @@ struct store_commit {
 /* The N fetches of C in one transaction, each as store_commit_fetch would
  * commit it: a fetch the store refuses (C[i].err < 0: a constraint,
  * -ESTALE when fenced off) is rolled back alone, the others are committed
- * (the batch is then made again with a savepoint per fetch). Each fetch's validators go with its
+ * (each in a savepoint; on SQLite only when one fails: the batch is
+ * then made again that way). Each fetch's validators go with its
  * items or not at all. When the transaction itself is lost (its COMMIT
  * fails, a full disk rolled it back, the connection broke), every C[i].err
  * says so and nothing of the batch is stored; unless the connection broke

@@ -739,4 +739,4 @@ static int items_edit(void *b, const struct commit_doc *d, const struct commit_r
 }
 
 const struct store_prims pg_prims = STORE_PRIMS(pg_feed_prims, pg_op_items_rows, pg_op_hook_outcome,
-						 pg_op_items_prune, pg_op_events_rows);
+						 pg_op_items_prune, pg_op_events_rows, false);

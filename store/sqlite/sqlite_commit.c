@@ -525,4 +525,4 @@ static int items_edit(void *b, const struct commit_doc *d, const struct commit_r
 }
 
 const struct store_prims sqlite_prims = STORE_PRIMS(sqlite_feed_prims, sqlite_items_rows, sqlite_hook_outcome,
-						     sqlite_items_prune, sqlite_events_rows);
+						     sqlite_items_prune, sqlite_events_rows, true);
