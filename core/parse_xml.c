@@ -14,6 +14,7 @@
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
 #include <stdlib.h>
@@ -567,11 +568,23 @@ void xml_global_cleanup(void)
 	xmlCleanupParser();
 }
 
+/* xml_new leaves the frames alone, and them only. */
+_Static_assert(offsetof(struct xml_state, root_seen) ==
+	       offsetof(struct xml_state, frames) + sizeof(((struct xml_state *)0)->frames),
+	       "the element stack is followed by root_seen");
+
 struct xml_state *xml_new(struct parse_out *o)
 {
-	struct xml_state *x = calloc(1, sizeof *x);
+	/* Zeroed but for the element stack (9.7 KB of the 19), whose frames
+	 * are written as elements open: a parser per document made calloc's
+	 * clearing and first touches 4 % of a cold refresh's CPU. */
+	struct xml_state *x = malloc(sizeof *x);
 	if (!x)
 		return NULL;
+	memset(x, 0, offsetof(struct xml_state, frames));
+	memset(&x->frames[0], 0, sizeof x->frames[0]);
+	memset((char *)x + offsetof(struct xml_state, root_seen), 0,
+	       sizeof *x - offsetof(struct xml_state, root_seen));
 	x->o = o;
 	x->frames[0].base = (char *)o->base;
 	xmlSAXHandler sax;
