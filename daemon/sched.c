@@ -132,14 +132,22 @@ static int load_feeds(struct sched *s, const struct config *c)
 	s->feeds = calloc(c->nfeeds ? c->nfeeds : 1, sizeof *s->feeds);
 	if (!s->feeds)
 		return -ENOMEM;
+	/* Every feed's row in one read transaction (a failure to begin one
+	 * only costs the speed). */
+	bool reads = store_reads_begin(s->store) == 0;
 	for (size_t i = 0; i < c->nfeeds; i++) {
 		if (s->once && !c->feeds[i].enabled)
 			continue;
 		struct feed_rt *rt = rt_new(s, &c->feeds[i]);
-		if (!rt)
+		if (!rt) {
+			if (reads)
+				store_reads_end(s->store);
 			return -ENOMEM;
+		}
 		s->feeds[s->nfeeds++] = rt;
 	}
+	if (reads)
+		store_reads_end(s->store);
 	qsort(s->feeds, s->nfeeds, sizeof *s->feeds, cmp_rt);
 	for (size_t i = 0; i < s->nfeeds; i++)
 		sched_place(s, s->feeds[i], now, &overdue);

@@ -209,6 +209,12 @@ struct store_prims {
 	/* Commits; NOTIFY: other instances are told of news (where there are
 	 * any). NEWS (may be NULL): its last item id and event seq afterwards. */
 	int (*tx_commit)(void *b, bool notify, struct store_news *news);
+	/* The reads that follow, up to reads_end, in one read transaction
+	 * where that is cheaper than one per statement (SQLite: one WAL read
+	 * lock, two fcntl and an fstat, instead of one per statement); no
+	 * write in between. PostgreSQL: nothing. */
+	int (*reads_begin)(void *b);
+	void (*reads_end)(void *b);
 	/* One fetch of a batch inside the write transaction (commit.c,
 	 * commit_batch): a savepoint, then released (its writes kept) or
 	 * rolled back to and released (its writes undone, the transaction's
@@ -297,6 +303,8 @@ struct store_prims {
 	.tx_begin = tx_begin, \
 	.tx_rollback = tx_rollback, \
 	.tx_commit = tx_commit, \
+	.reads_begin = reads_begin, \
+	.reads_end = reads_end, \
 	.sp_begin = sp_begin, \
 	.sp_release = sp_release, \
 	.sp_rollback = sp_rollback, \

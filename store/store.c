@@ -128,6 +128,16 @@ int store_feed_load(struct store *s, const char *name, struct feed_state *out)
 	return feed_load(s->ops->prims, s->b, name, out);
 }
 
+int store_reads_begin(struct store *s)
+{
+	return s->ops->prims->reads_begin(s->b);
+}
+
+void store_reads_end(struct store *s)
+{
+	s->ops->prims->reads_end(s->b);
+}
+
 int store_commit_fetch(struct store *s, const struct feed_state *st,
 		       const struct doc *doc, unsigned feed_events, bool hook,
 		       struct store_news *news)

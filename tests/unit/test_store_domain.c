@@ -368,6 +368,38 @@ static void test_feeds_touch(void **state)
 	tdb_close(&t);
 }
 
+/* store_reads_begin/end: the loads in between see the rows, and the
+ * connection writes again afterwards (no transaction left open). */
+static void test_reads_in_one_transaction(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	doc_add(d, "r1", "https://ex.com/r1", "R1");
+	struct feed_state a = batch_state("a", "\"a1\""), b = batch_state("b", "\"b1\"");
+	assert_int_equal(store_commit_fetch(s, &a, d, 0, false, NULL), 0);
+	assert_int_equal(store_commit_fetch(s, &b, NULL, 0, false, NULL), 0);
+	assert_int_equal(store_reads_begin(s), 0);
+	struct feed_state got = {0};
+	assert_int_equal(store_feed_load(s, "a", &got), 0);
+	assert_string_equal(got.etag, "\"a1\"");
+	assert_int_equal(got.n_items, 1);
+	feed_state_clear(&got);
+	assert_int_equal(store_feed_load(s, "nope", &got), -ENOENT);
+	assert_int_equal(store_feed_load(s, "b", &got), 0);
+	assert_string_equal(got.etag, "\"b1\"");
+	feed_state_clear(&got);
+	store_reads_end(s);
+	struct feed_state a2 = batch_state("a", "\"a2\"");
+	assert_int_equal(store_commit_fetch(s, &a2, NULL, 0, false, NULL), 0);
+	assert_int_equal(store_feed_load(s, "a", &got), 0);
+	assert_string_equal(got.etag, "\"a2\"");
+	feed_state_clear(&got);
+	doc_free(d);
+	tdb_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_counts_match_the_rule),
 		cmocka_unit_test(test_query_cursor_and_bounds),
 		cmocka_unit_test(test_commit_batch_one_fails),
+		cmocka_unit_test(test_reads_in_one_transaction),
 		cmocka_unit_test(test_feeds_touch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
