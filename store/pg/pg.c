@@ -136,7 +136,7 @@ static int load_key_hash(struct pg *s, char **err)
 	int h = ok && PQntuples(res) == 1 ? (int)pg_int(res, 0, 0) : 0;
 	if (h != DEDUP_HASH_FNV && h != DEDUP_HASH_XXH3) {
 		*err = fmt_err("store %s: %s", s->label, !ok ? PQresultErrorMessage(res) :
-			       "unknown key hash (store_meta key_hash): run a newer feedd");
+			       "no key hash this feedd knows (store_meta key_hash)");
 		PQclear(res);
 		return ok ? -EPROTO : -EIO;
 	}

@@ -422,10 +422,11 @@ static int load_key_hash(struct sqlite_store *s, char **err)
 	char *v = query_text(s->db, SQL_KEY_HASH, &rc);
 	int h = v ? atoi(v) : 0;
 	free(v);
+	bool io = rc != SQLITE_OK && rc != SQLITE_DONE;   /* DONE: no row */
 	if (h != DEDUP_HASH_FNV && h != DEDUP_HASH_XXH3) {
-		*err = fmt_err("store %s: %s", s->path, rc != SQLITE_OK ? sqlite3_errmsg(s->db) :
-			       "unknown key hash (store_meta key_hash): run a newer feedd");
-		return rc == SQLITE_OK ? -EPROTO : -EIO;
+		*err = fmt_err("store %s: %s", s->path, io ? sqlite3_errmsg(s->db) :
+			       "no key hash this feedd knows (store_meta key_hash)");
+		return io ? -EIO : -EPROTO;
 	}
 	s->key_hash = (enum dedup_hash)h;
 	return 0;

@@ -2,6 +2,7 @@
  * versions"): a new store makes its content hashes and content keys with
  * XXH3, a store written before the record keeps FNV-1a after the upgrade
  * and announces nothing anew. Runs on PostgreSQL too (pg.store_keyhash). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -223,9 +224,32 @@ static void test_fnv_store_upgraded_announces_nothing(void **state)
 	tdb_close(&t);
 }
 
+/* A key hash this feedd does not know (a later one's): refused, not
+ * guessed, and nothing is written. */
+static void test_unknown_key_hash_is_refused(void **state)
+{
+	(void)state;
+	struct tdb t;
+	tdb_open(&t);
+	store_close(t.s);
+	t.s = NULL;
+	assert_int_equal(tdb_exec(&t, "UPDATE store_meta SET value = 7 WHERE key = 'key_hash'"), 0);
+	char *err = NULL;
+	assert_int_equal(tdb_reopen(&t, &err), -EPROTO);
+	assert_null(t.s);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "key_hash"));
+	free(err);
+	char *v = tdb_text(&t, KEY_HASH_SQL);
+	assert_string_equal(v, "7");
+	free(v);
+	tdb_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unknown_key_hash_is_refused),
 		cmocka_unit_test(test_new_store_hashes_with_xxh3),
 		cmocka_unit_test(test_fnv_store_upgraded_announces_nothing),
 	};
