@@ -245,6 +245,10 @@ struct store_prims {
 	 * very lease: -ESTALE, nothing written. FEED (may be NULL): the row. */
 	int (*feed_state_write)(void *b, const struct feed_state *st, const struct doc *doc,
 				int64_t now, struct commit_feed *feed);
+	/* The function the store's content hashes and content keys are made
+	 * with (store_meta's key_hash, read when the store was opened: it
+	 * never changes under an open store). */
+	enum dedup_hash (*key_hash)(void *b);
 	int (*doc_lookup)(void *b, struct commit_doc *d);
 	int (*doc_probe)(void *b, int64_t feed, enum commit_probe what, const char *arg,
 			 struct dedup_found *f);
@@ -312,6 +316,7 @@ struct store_prims {
 	.feed_counters_write = feed_counters_write, \
 	.event_add = event_add, \
 	.feed_state_write = feed_state_write, \
+	.key_hash = key_hash, \
 	.doc_lookup = doc_lookup, \
 	.doc_probe = doc_probe, \
 	.items_rekey = items_rekey, \

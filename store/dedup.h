@@ -11,6 +11,15 @@
 
 #include "core/item.h"
 
+/* The function a store's content hashes (chash) and content keys ("c:")
+ * are made with: the store records it (docs/store.md, "Key versions"),
+ * and a store keeps the one its rows were made with. The "h:" keys of
+ * versions before the content key are FNV in every store. */
+enum dedup_hash {
+	DEDUP_HASH_FNV = 1,     /* 128-bit FNV-1a: stores with rows before the record */
+	DEDUP_HASH_XXH3 = 2,    /* xxHash's XXH3, 128 bits: stores made since */
+};
+
 /* What dedup works out for one item of the document. Strings are owned by
  * the array (dedup_free). */
 struct dedup_item {
@@ -35,9 +44,11 @@ struct dedup_item {
 	bool repeat;           /* an earlier item of the document has this identity */
 };
 
-/* Identities for the whole document (DOC->nitems entries in *OUT); sets
+/* Identities for the whole document (DOC->nitems entries in *OUT), content
+ * hashes and content keys made with HASH (the store's); sets
  * *LINK_IDENTITY when the feed's guids are mostly missing or repeated. */
-int dedup_plan(const struct doc *doc, bool *link_identity, struct dedup_item **out);
+int dedup_plan(const struct doc *doc, enum dedup_hash hash, bool *link_identity,
+	       struct dedup_item **out);
 void dedup_free(struct dedup_item *p, size_t n);
 
 /* Whether the link rule may match P (SITE_CANON: the feed's canonical home

@@ -77,7 +77,7 @@
 
 /* --- the migrations both schemas end with ---
  *
- * SQLite's versions 5 to 10 are PostgreSQL's 3 to 8, the same statements
+ * SQLite's versions 5 to 13 are PostgreSQL's 3 to 11, the same statements
  * in each dialect's words. Before expanding SQL_MIGRATIONS_SHARED, a
  * schema file defines SQL_TEXT, SQL_INT (a 64-bit integer), SQL_BOOL and
  * SQL_FALSE (its spelling of false), SQL_FALSE_OF(c) and SQL_TRUE_OF(c)
@@ -151,10 +151,26 @@
 
 /* Them in order, for a schema's list of migrations (SQLite's 5 to 12,
  * PostgreSQL's 3 to 10). */
+/* Which function the store's content hashes (items.chash) and content
+ * keys ("c:" ikeys of items and tombstones) are made with (store/dedup.h,
+ * enum dedup_hash; docs/store.md, "Key versions"): a store with items or
+ * tombstones keeps 1, FNV-1a, the only one before; a store without any
+ * (a new one) takes 2, XXH3. Nothing is rehashed. SQLite's store_meta
+ * exists since its version 3; PostgreSQL's is made here. */
+#define SQL_MIGRATE_KEY_HASH \
+	"CREATE TABLE IF NOT EXISTS store_meta (key " SQL_TEXT " PRIMARY KEY," \
+	" value " SQL_INT " NOT NULL);" \
+	"INSERT INTO store_meta(key, value) VALUES ('key_hash'," \
+	" CASE WHEN EXISTS (SELECT 1 FROM items) OR EXISTS (SELECT 1 FROM tombstones)" \
+	" THEN 1 ELSE 2 END);"
+
 #define SQL_MIGRATIONS_SHARED \
 	SQL_MIGRATE_ITEM_DATE, SQL_MIGRATE_PARSE_CAPS, SQL_MIGRATE_SKIPPED, \
 	SQL_MIGRATE_READ_STATE, SQL_MIGRATE_UNREAD_DATE, SQL_MIGRATE_READER_TOKENS, \
-	SQL_MIGRATE_DROP_UNREAD_DATE, SQL_MIGRATE_ITEM_LABELS
+	SQL_MIGRATE_DROP_UNREAD_DATE, SQL_MIGRATE_ITEM_LABELS, SQL_MIGRATE_KEY_HASH
+
+/* The statement reading it (the migration above guarantees the row). */
+#define SQL_KEY_HASH "SELECT value FROM store_meta WHERE key = 'key_hash'"
 
 /* The statements of an item's labels (store/labels.c), the same in both
  * dialects but for the marker: a label added to an item that is stored

@@ -24,6 +24,7 @@
 #include "store/health.h"
 #include "store/manage.h"
 #include "store/pg/pg_int.h"
+#include "store/sql_common.h"
 
 /* The advisory lock migrations hold: an arbitrary constant, "feedd+1"
  * (pg_conn.c's PG_WRITE_LOCK is "feedd"). */
@@ -126,6 +127,24 @@ static int migrate(struct pg *s, char **err)
 	return 0;
 }
 
+/* Which hash the store's content hashes and keys use (the migrations
+ * recorded it). */
+static int load_key_hash(struct pg *s, char **err)
+{
+	PGresult *res = PQexec(s->conn, SQL_KEY_HASH);
+	int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	int h = ok && PQntuples(res) == 1 ? (int)pg_int(res, 0, 0) : 0;
+	if (h != DEDUP_HASH_FNV && h != DEDUP_HASH_XXH3) {
+		*err = fmt_err("store %s: %s", s->label, !ok ? PQresultErrorMessage(res) :
+			       "no key hash this feedd knows (store_meta key_hash)");
+		PQclear(res);
+		return ok ? -EPROTO : -EIO;
+	}
+	PQclear(res);
+	s->key_hash = (enum dedup_hash)h;
+	return 0;
+}
+
 int pg_open(const char *spec, struct pg **out, char **err)
 {
 	*out = NULL;
@@ -147,7 +166,8 @@ int pg_open(const char *spec, struct pg **out, char **err)
 	pg_instance_name(s);
 	s->listen = true;
 	if ((r = pg_connect(s, spec, err)) < 0 ||
-	    (r = migrate(s, err)) < 0 || (r = pg_prepare_all(s)) < 0 ||
+	    (r = migrate(s, err)) < 0 || (r = load_key_hash(s, err)) < 0 ||
+	    (r = pg_prepare_all(s)) < 0 ||
 	    (r = pg_sql(s, "LISTEN " PG_NEWS_CHANNEL, "listen")) < 0 ||
 	    (r = pg_register_instance(s)) < 0)
 		goto fail;

@@ -631,6 +631,11 @@ static int feed_state_write(void *b, const struct feed_state *st, const struct d
 	return r;
 }
 
+static enum dedup_hash key_hash(void *b)
+{
+	return ((struct pg *)b)->key_hash;
+}
+
 /* Everything the rules may ask: prefetched. */
 static int doc_lookup(void *b, struct commit_doc *d)
 {

@@ -375,6 +375,7 @@ static int pg_open_again(struct pg *orig, bool readonly, void **out, char **err)
 	s->started = orig->started;
 	s->stale_s = orig->stale_s;
 	s->hook_claim_s = orig->hook_claim_s;
+	s->key_hash = orig->key_hash;
 	if ((r = pg_connect(s, s->spec, err)) < 0 || (r = pg_prepare_all(s)) < 0)
 		goto fail;
 	*out = s;

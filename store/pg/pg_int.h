@@ -90,6 +90,7 @@ struct pg {
 	int64_t started;         /* when this instance registered (epoch s) */
 	int64_t stale_s;         /* a heartbeat older than this: stale (three periods) */
 	int64_t hook_claim_s;    /* how long a claimed hook delivery is this instance's */
+	enum dedup_hash key_hash; /* the store's (read after the migrations) */
 };
 
 /* Commits with news notify this channel; every instance listens to it. */

@@ -14,6 +14,7 @@
 
 #include "store/backend.h"
 #include "store/pg/pg_int.h"
+#include "store/sql_common.h"
 
 #define MIG_BATCH 1000
 #define MIG_MAXCOLS 32
@@ -170,6 +171,28 @@ static int claim_target(struct mig *m)
 	const char *v[] = {m->source};
 	PQclear(tq(m, "INSERT INTO feedd_migration(tbl, key1) VALUES ('*', $1)", 1, v,
 		   "migration", &r));
+	return r;
+}
+
+/* The target hashes as the source did (store/dedup.h): the content hashes
+ * and keys copied were made with the source's function, which a source
+ * from before the record (no key_hash) had to be FNV. */
+static int copy_key_hash(struct mig *m)
+{
+	sqlite3_stmt *st = NULL;
+	int h = DEDUP_HASH_FNV;
+	if (sqlite3_prepare_v2(m->src, SQL_KEY_HASH, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		h = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (h != DEDUP_HASH_FNV && h != DEDUP_HASH_XXH3)
+		return fail(m, -EPROTO, "source %s: unknown key hash %d", m->source, h);
+	char v[12];
+	snprintf(v, sizeof v, "%d", h);
+	const char *p[] = {v};
+	int r;
+	PQclear(tq(m, "UPDATE store_meta SET value = $1::bigint WHERE key = 'key_hash'", 1, p,
+		   "key hash", &r));
 	return r;
 }
 
@@ -471,6 +494,8 @@ int store_migrate(const char *from, const char *to, int batch, FILE *out, char *
 		r = plan_table(&m, &tables[i], &m.plan[i]);
 	if (!r)
 		r = claim_target(&m);
+	if (!r)
+		r = copy_key_hash(&m);
 	for (size_t i = 0; !r && i < NTABLES; i++)
 		r = copy_table(&m, &tables[i], &m.plan[i]);
 	if (!r)

@@ -414,6 +414,24 @@ static int migrate(struct sqlite_store *s, char **err)
 	return 0;
 }
 
+/* Which hash the store's content hashes and keys use (the migrations
+ * recorded it). */
+static int load_key_hash(struct sqlite_store *s, char **err)
+{
+	int rc;
+	char *v = query_text(s->db, SQL_KEY_HASH, &rc);
+	int h = v ? atoi(v) : 0;
+	free(v);
+	bool io = rc != SQLITE_OK && rc != SQLITE_DONE;   /* DONE: no row */
+	if (h != DEDUP_HASH_FNV && h != DEDUP_HASH_XXH3) {
+		*err = fmt_err("store %s: %s", s->path, io ? sqlite3_errmsg(s->db) :
+			       "no key hash this feedd knows (store_meta key_hash)");
+		return io ? -EIO : -EPROTO;
+	}
+	s->key_hash = (enum dedup_hash)h;
+	return 0;
+}
+
 static int prepare_all(struct sqlite_store *s, char **err)
 {
 	for (int i = 0; i < ST__COUNT; i++) {
@@ -471,7 +489,8 @@ int sqlite_store_open(const char *spec, const char *state_dir, struct sqlite_sto
 		goto fail;
 	}
 	if ((r = check_file(s, clean, err)) < 0 || (r = setup_connection(s, NULL, err)) < 0 ||
-	    (r = migrate(s, err)) < 0 || (r = prepare_all(s, err)) < 0)
+	    (r = migrate(s, err)) < 0 || (r = load_key_hash(s, err)) < 0 ||
+	    (r = prepare_all(s, err)) < 0)
 		goto fail;
 	s->opened = true;
 	*out = s;
@@ -493,6 +512,7 @@ int sqlite_store_open_reader(struct sqlite_store *s, struct sqlite_store **out)
 	int rc = SQLITE_NOMEM;
 	if (!(r->path = strdup(s->path)))
 		goto fail;
+	r->key_hash = s->key_hash;
 	/* WAL: this connection reads the last commit while the writer goes on.
 	 * Its statements are the writer's (prepare_all), so every read the
 	 * store offers works here; the writes would fail as read-only. */
@@ -532,6 +552,7 @@ int sqlite_store_reopen(struct sqlite_store *orig, struct sqlite_store **out, ch
 		free(s);
 		return -ENOMEM;
 	}
+	s->key_hash = orig->key_hash;
 	int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 				 sqlite_vfs_name());
 	if (rc != SQLITE_OK) {

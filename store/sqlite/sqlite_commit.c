@@ -349,6 +349,11 @@ static int feed_state_write(void *b, const struct feed_state *st, const struct d
 	return r;
 }
 
+static enum dedup_hash key_hash(void *b)
+{
+	return ((struct sqlite_store *)b)->key_hash;
+}
+
 /* The known rows and those of the other identities; the rest is asked
  * item by item (not prefetched). */
 static int doc_lookup(void *b, struct commit_doc *d)

@@ -82,6 +82,7 @@ struct sqlite_store {
 	int busy_ms;                    /* its busy timeout */
 	char *path;
 	bool opened;                    /* open succeeded: a clean close is marked */
+	enum dedup_hash key_hash;       /* the store's (read after the migrations) */
 	sqlite3_stmt *st[ST__COUNT];
 	sqlite3_stmt *iq[IQ__SHAPES];   /* items queries, prepared on first use */
 };

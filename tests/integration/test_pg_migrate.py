@@ -3,7 +3,9 @@ store made by the daemon is copied into PostgreSQL in batches; a copy
 interrupted by a failing batch resumes where it stopped; the counts are
 printed and match; ids, cursors, events and hook deliveries survive, so a
 feedd started on the copy serves the same items and announces nothing
-again; a target holding other data is refused.
+again; the copy keeps the source's key hash (FNV-1a here, the source made
+as every store before the record was: docs/store.md, "Key versions"); a
+target holding other data is refused.
 
 Needs FEEDD_TEST_STORE (a postgresql:// URI where the test may create
 databases); run as pg.migrate with the throw-away cluster.
@@ -56,9 +58,14 @@ class Migrate(unittest.TestCase):
                 feeds += "exec = false\n"     # failing hook: deliveries stay pending
             feeds += "\n"
         cls.config = "[defaults]\ninterval = 1h\nallow_private = yes\n\n" + feeds
-        # The source: a SQLite store the daemon made.
-        cls.src = Feedd(cls.config)
-        d = cls.src
+        # The source: a SQLite store the daemon made, hashing with FNV
+        # (recorded so while it was empty) as every store before the record.
+        d = cls.src = Feedd("[defaults]\ninterval = 1h\n")
+        d.stop()
+        with sqlite3.connect(os.path.join(d.state_dir, "feedd.db")) as db:
+            db.execute("UPDATE store_meta SET value = 1 WHERE key = 'key_hash'")
+        d.write_config(cls.config)
+        d.start()
         ok = wait_until(lambda: len(d.get("/v1/items?limit=1000").json()["items"])
                         == NFEEDS * NITEMS, timeout=30)
         if not ok:
@@ -136,6 +143,7 @@ class Migrate(unittest.TestCase):
         done = migrate(self.db_path, uri)
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertNotIn("rows copied", done.stdout)
+        self.assertEqual(psql(uri, "SELECT value FROM store_meta WHERE key = 'key_hash'"), "1")
 
         # A feedd on the copy: the same items with the same ids, the
         # consumer's cursor, the events; nothing is new on the next fetch,
@@ -157,6 +165,11 @@ class Migrate(unittest.TestCase):
                 "/v1/items?limit=1000").json()["items"]) == len(items) + 1, timeout=20))
             new = d.get("/v1/items?after=%d" % max(i["id"] for i in items)).json()["items"]
             self.assertEqual([i["title"] for i in new], ["new after move"])
+            # The known items of m1 are not edited: hashed as they were.
+            ev = d.get("/v1/events?after=%d" % self.events[-1]["seq"]).json()["events"]
+            self.assertEqual([(e["type"], e["item"]) for e in ev
+                              if e["type"].startswith("item.")],
+                             [("item.new", new[0]["id"])])
         finally:
             d.stop()
             d.cleanup()

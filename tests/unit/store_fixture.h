@@ -171,6 +171,34 @@ static inline int tdb_exec(const struct tdb *t, const char *sql)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* The first column of the first row SQL gives on the test's store, behind
+ * the store's back (heap, the caller frees), or NULL when no row or NULL. */
+static inline char *tdb_text(const struct tdb *t, const char *sql)
+{
+	char *out = NULL;
+#ifdef FEEDD_HAVE_PG
+	if (t->pgdb[0]) {
+		PGconn *c = PQconnectdb(t->path);
+		PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+		if (r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 &&
+		    !PQgetisnull(r, 0, 0))
+			out = strdup(PQgetvalue(r, 0, 0));
+		PQclear(r);
+		PQfinish(c);
+		return out;
+	}
+#endif
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_open_v2(t->path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		out = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return out;
+}
+
 /* Closes the store and removes the directory with everything in it. */
 static inline void tdb_close(struct tdb *t)
 {

@@ -567,7 +567,7 @@ static void set_old_identities(struct tdb *t, const char *feed, const struct doc
 {
 	bool link = false;
 	struct dedup_item *p = NULL;
-	assert_int_equal(dedup_plan(d, &link, &p), 0);
+	assert_int_equal(dedup_plan(d, DEDUP_HASH_XXH3, &link, &p), 0);
 	for (size_t i = 0; i < d->nitems; i++) {
 		assert_true(p[i].alt_legacy);
 		char sql[512];

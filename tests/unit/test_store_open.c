@@ -77,7 +77,11 @@ static void test_fresh_store_is_wal_and_current(void **state)
 	assert_string_equal(mode, "wal");
 	free(mode);
 	char *v = raw_text(t.path, "PRAGMA user_version");
-	assert_string_equal(v, "12");
+	assert_string_equal(v, "13");
+	free(v);
+	/* A new store hashes with XXH3 (docs/store.md, "Key versions"). */
+	v = raw_text(t.path, "SELECT value FROM store_meta WHERE key = 'key_hash'");
+	assert_string_equal(v, "2");
 	free(v);
 	v = raw_text(t.path, "PRAGMA page_size");   /* a new file's pages */
 	assert_string_equal(v, "8192");
@@ -235,7 +239,11 @@ static void test_upgrade_from_v1(void **state)
 	store_close(s);
 	t.s = NULL;
 	v = raw_text(t.path, "PRAGMA user_version");
-	assert_string_equal(v, "12");
+	assert_string_equal(v, "13");
+	free(v);
+	/* A store with rows keeps the hash they were made with: FNV. */
+	v = raw_text(t.path, "SELECT value FROM store_meta WHERE key = 'key_hash'");
+	assert_string_equal(v, "1");
 	free(v);
 	assert_rule_check_is_comparisons(t.path);
 	char *ok = raw_text(t.path, "PRAGMA integrity_check");
