@@ -8,6 +8,7 @@ SIGTERM and returns the exit code; the folder is removed on cleanup.
 
 Python 3 standard library only.
 """
+import errno
 import http.client
 import json
 import os
@@ -265,6 +266,25 @@ class ServerTestCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.srv.stop()
+
+
+def fill_disk(path, room=0):
+    """Writes PATH until its file system is full, then gives ROOM bytes
+    back (the full-disk tests)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        for size in (65536, 512):
+            while True:
+                try:
+                    os.write(fd, b"\0" * size)
+                except OSError as e:
+                    if e.errno != errno.ENOSPC:
+                        raise
+                    break
+        if room:
+            os.ftruncate(fd, max(0, os.fstat(fd).st_size - room))
+    finally:
+        os.close(fd)
 
 
 class DaemonTestCase(unittest.TestCase):

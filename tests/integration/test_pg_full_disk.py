@@ -26,7 +26,6 @@ one transaction, a savepoint each, the big one's rolled back. Then:
   a consumer is handed every item of every feed exactly once.
 
 The tablespace and the mount go in tearDown, whatever happened."""
-import errno
 import hashlib
 import os
 import pwd
@@ -40,7 +39,7 @@ import unittest
 import urllib.parse
 
 from fixture_server import FixtureServer, render_rss
-from harness import SLOW, Feedd, wait_until
+from harness import SLOW, Feedd, fill_disk, wait_until
 from pgstore import PG, psql
 
 HEAD = """[daemon]
@@ -79,23 +78,6 @@ def big_items():
 def etag_of(name, items):
     """The fixture server's ETag for NAME serving ITEMS."""
     return '"%s"' % hashlib.sha1(render_rss(name, items)).hexdigest()[:16]
-
-
-def fill(path, room):
-    """Fills the file system of PATH, then gives ROOM bytes back."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        for size in (65536, 4096):
-            while True:
-                try:
-                    os.write(fd, b"\0" * size)
-                except OSError as e:
-                    if e.errno != errno.ENOSPC:
-                        raise
-                    break
-        os.ftruncate(fd, max(0, os.fstat(fd).st_size - room))
-    finally:
-        os.close(fd)
 
 
 class FullDiskInABatch(unittest.TestCase):
@@ -253,7 +235,7 @@ class FullDiskInABatch(unittest.TestCase):
         for n in names:
             self.srv.set_feed(n, items=new[n], delay=delay.get(n, 1.3 if big_first else 0.8))
         filler = os.path.join(self.mnt, "filler")
-        fill(filler, ROOM)
+        fill_disk(filler, ROOM)
         self.srv.clear_log()
 
         self.hold_items_lock()

@@ -14,8 +14,7 @@ import os
 import sqlite3
 import unittest
 
-from fixture_server import FixtureServer
-from harness import Feedd, wait_until
+from harness import DaemonTestCase, Feedd, wait_until
 
 KEY_HASH = "SELECT value FROM store_meta WHERE key = 'key_hash'"
 
@@ -37,21 +36,14 @@ def rss(title, edited=False):
             "%s</channel></rss>\n" % (title, items))
 
 
-class Upgrade(unittest.TestCase):
+class Upgrade(DaemonTestCase):
 
     def setUp(self):
-        self.srv = FixtureServer().start()
+        super().setUp()
         # No validators: every fetch is a 200 whose document is read.
         self.srv.set_feed("u", body=rss("before"), etag=False, last_modified=False)
         self.config = ("[defaults]\ninterval = 1h\nallow_private = yes\n\n"
                        "[feed u]\nurl = %s\n" % self.srv.url("/feed/u"))
-        self.d = None
-
-    def tearDown(self):
-        if self.d:
-            self.d.stop()
-            self.d.cleanup()
-        self.srv.stop()
 
     def db(self, sql, *args):
         with sqlite3.connect(os.path.join(self.d.state_dir, "feedd.db")) as c:

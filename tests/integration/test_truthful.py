@@ -8,7 +8,6 @@ said in the feed's state and /v1/status, and the validators of the refused
 document are not sent.
 The real daemon, the real feedctl, the loopback fixture server."""
 import datetime
-import errno
 import json
 import os
 import shutil
@@ -20,7 +19,7 @@ import time
 import unittest
 
 from fixture_server import FixtureServer
-from harness import SLOW, Feedd, ServerTestCase, wait_until
+from harness import SLOW, Feedd, ServerTestCase, fill_disk, wait_until
 
 
 def epoch(rfc3339):
@@ -227,22 +226,6 @@ class StatesTest(unittest.TestCase):
                 d.cleanup()
 
 
-def fill(path):
-    """Writes PATH until the file system is full."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        for size in (65536, 512):
-            while True:
-                try:
-                    os.write(fd, b"\0" * size)
-                except OSError as e:
-                    if e.errno != errno.ENOSPC:
-                        raise
-                    break
-    finally:
-        os.close(fd)
-
-
 class DiskFullTest(unittest.TestCase):
     """Point 8: the store's disk full."""
 
@@ -274,7 +257,7 @@ class DiskFullTest(unittest.TestCase):
         big = [{"guid": "big-%d" % i, "title": "big %d" % i,
                 "description": ("x%d " % i) * 400} for i in range(100)]
         self.srv.set_feed("f", items=big + items_of(3, "f"))
-        fill(os.path.join(self.state, "filler"))
+        fill_disk(os.path.join(self.state, "filler"))
         n = len(self.srv.log("/feed/f"))
         self.assertEqual(d.post("/v1/feeds/f/refresh").status, 202)
         self.assertTrue(d.wait_log("store refused the commit", timeout=20), d.read_log())
