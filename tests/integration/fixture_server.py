@@ -293,8 +293,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         inm = self.headers.get('If-None-Match')
         if inm is not None:
             # The weak comparison (RFC 9110, 13.1.2): W/"x" matches "x".
-            return etag is not None and any(t.strip().removeprefix('W/') == etag
-                                            for t in inm.split(','))
+            return etag is not None and any(
+                t.strip().removeprefix('W/') == etag.removeprefix('W/') for t in inm.split(','))
         ims = self.headers.get('If-Modified-Since')
         if ims is not None and last_modified is not None:
             try:
