@@ -432,18 +432,43 @@ static int load_key_hash(struct sqlite_store *s, char **err)
 	return 0;
 }
 
+static int prepare(struct sqlite_store *s, int i, char **err)
+{
+	if (s->st[i])
+		return 0;
+	int rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+				    NULL);
+	if (rc == SQLITE_OK)
+		return 0;
+	*err = fmt_err("store %s: preparing statement %d: %s", s->path, i, sqlite3_errmsg(s->db));
+	return -EIO;
+}
+
+/* At open: the transaction statements (the others at first use). */
 static int prepare_all(struct sqlite_store *s, char **err)
 {
-	for (int i = 0; i < ST__COUNT; i++) {
-		int rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-					    &s->st[i], NULL);
-		if (rc != SQLITE_OK) {
-			*err = fmt_err("store %s: preparing statement %d: %s", s->path, i,
-				       sqlite3_errmsg(s->db));
+	for (int i = 0; i <= ST_ROLLBACK_TO; i++)
+		if (prepare(s, i, err) < 0)
 			return -EIO;
-		}
-	}
 	return 0;
+}
+
+int sqlite_store_prepare_all(struct sqlite_store *s, char **err)
+{
+	for (int i = 0; i < ST__COUNT; i++)
+		if (prepare(s, i, err) < 0)
+			return -EIO;
+	return 0;
+}
+
+sqlite3_stmt *store_stmt(struct sqlite_store *s, enum stmt id)
+{
+	char *err = NULL;
+	if (!s->st[id] && prepare(s, id, &err) < 0) {
+		log_err("%s", err);
+		free(err);
+	}
+	return s->st[id];
 }
 
 /* Once per process, before SQLite initialises: no memory statistics. This
@@ -605,7 +630,7 @@ int sqlite_store_last_ids(struct sqlite_store *s, int64_t *last_item_id, int64_t
 	enum stmt ids[2] = {ST_LAST_ITEM, ST_LAST_EVENT};
 	int64_t *outs[2] = {last_item_id, last_event_seq};
 	for (int i = 0; i < 2; i++) {
-		sqlite3_stmt *st = s->st[ids[i]];
+		sqlite3_stmt *st = store_stmt(s, ids[i]);
 		int rc = sqlite3_step(st);
 		if (rc != SQLITE_ROW) {
 			store_done(st);
@@ -621,7 +646,7 @@ int sqlite_store_last_ids(struct sqlite_store *s, int64_t *last_item_id, int64_t
 int sqlite_store_figures(struct sqlite_store *s, struct store_figures *f)
 {
 	memset(f, 0, sizeof *f);
-	sqlite3_stmt *st = s->st[ST_FIGURES];
+	sqlite3_stmt *st = store_stmt(s, ST_FIGURES);
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		store_done(st);
@@ -658,7 +683,7 @@ static int expire_events(struct sqlite_store *s)
 	int r = sqlite_store_last_ids(s, NULL, &last);
 	if (r < 0)
 		return r;
-	sqlite3_stmt *st = s->st[ST_EVENTS_EXPIRE];
+	sqlite3_stmt *st = store_stmt(s, ST_EVENTS_EXPIRE);
 	sqlite3_bind_int64(st, 1, (int64_t)time(NULL) - EVENTS_KEEP_SECONDS);
 	sqlite3_bind_int64(st, 2, last - EVENTS_KEEP_MAX);
 	sqlite3_bind_int(st, 3, EVENTS_EXPIRE_BATCH);
@@ -714,7 +739,7 @@ int store_event(struct sqlite_store *s, const char *type, int64_t now, const cha
 {
 	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
 	json_decref(data);
-	sqlite3_stmt *st = s->st[ST_EVENT_ADD];
+	sqlite3_stmt *st = store_stmt(s, ST_EVENT_ADD);
 	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
 	store_bind_text(st, 3, feed);
@@ -730,7 +755,7 @@ int store_event(struct sqlite_store *s, const char *type, int64_t now, const cha
 int store_feed_id(struct sqlite_store *s, const char *name, const char *url, bool create,
 		  int64_t now, int64_t *id)
 {
-	sqlite3_stmt *st = s->st[ST_FEED_ID];
+	sqlite3_stmt *st = store_stmt(s, ST_FEED_ID);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
@@ -742,7 +767,7 @@ int store_feed_id(struct sqlite_store *s, const char *name, const char *url, boo
 		return store_fail(s, rc, "feed lookup");
 	if (!create)
 		return -ENOENT;
-	st = s->st[ST_FEED_INSERT];
+	st = store_stmt(s, ST_FEED_INSERT);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	store_bind_text(st, 2, url);
 	sqlite3_bind_int64(st, 3, now);

@@ -8,7 +8,11 @@
 
 #include "store/backend.h"
 
-/* Every fixed statement, prepared once at open and kept until close. */
+/* Every fixed statement, kept from its first use until close: the
+ * transaction statements (up to ST_ROLLBACK_TO) are prepared at open, so
+ * that a rollback never waits on a prepare; the others at their first use
+ * (store_stmt), since a connection uses few of them (an API reader a
+ * handful) and each costs about 5 KB. */
 enum stmt {
 	ST_BEGIN,
 	ST_COMMIT,
@@ -89,7 +93,13 @@ struct sqlite_store {
 
 /* Running the kept statements (sqlite_stmt.c). */
 /* The statement for ID, reset and unbound, ready to bind. */
+/* Statement ID of S, prepared at its first use; NULL (logged) when it
+ * cannot be: the sqlite3_ calls the backend makes on it then fail with
+ * SQLITE_MISUSE, and store_done does nothing. */
 sqlite3_stmt *store_stmt(struct sqlite_store *s, enum stmt id);
+/* Prepares every statement of S that is not yet: 0, or -EIO with *ERR
+ * saying which failed (the tests check that every text prepares). */
+int sqlite_store_prepare_all(struct sqlite_store *s, char **err);
 /* Resets and unbinds a statement after use. */
 void store_done(sqlite3_stmt *st);
 /* Logs SQLite's message for RC and returns the matching negative errno. */

@@ -5,8 +5,8 @@
  * Every other file of the backend (sqlite.c and sqlite_fts.c among them)
  * calls these; they call none of them.
  *
- * Ownership: the statements are the store's (prepared and finalised by
- * sqlite.c); store_col_dup returns what the caller
+ * Ownership: the statements are the store's (prepared, store_stmt, and
+ * finalised by sqlite.c); store_col_dup returns what the caller
  * frees. */
 #include <errno.h>
 #include <stdlib.h>
@@ -34,20 +34,17 @@ int store_fail(struct sqlite_store *s, int rc, const char *what)
 	}
 }
 
-sqlite3_stmt *store_stmt(struct sqlite_store *s, enum stmt id)
-{
-	return s->st[id];
-}
-
 void store_done(sqlite3_stmt *st)
 {
+	if (!st)
+		return;
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 }
 
 int store_exec_stmt(struct sqlite_store *s, enum stmt id, const char *what)
 {
-	sqlite3_stmt *st = s->st[id];
+	sqlite3_stmt *st = store_stmt(s, id);
 	int rc = sqlite3_step(st);
 	store_done(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -61,7 +58,7 @@ int store_commit(struct sqlite_store *s) { return store_exec_stmt(s, ST_COMMIT, 
 void store_rollback(struct sqlite_store *s)
 {
 	if (!sqlite3_get_autocommit(s->db)) {
-		sqlite3_stmt *st = s->st[ST_ROLLBACK];
+		sqlite3_stmt *st = store_stmt(s, ST_ROLLBACK);
 		sqlite3_step(st);
 		store_done(st);
 	}

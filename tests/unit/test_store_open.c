@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "store/backend.h"
+#include "store/sqlite/sqlite_int.h"
 #include "store_fixture.h"
 
 static char *read_file(const char *path)
@@ -451,6 +452,24 @@ static void test_foreign_file_refused(void **state)
 	tdb_close(&t);
 }
 
+/* Every statement of the backend prepares against the schema: they are
+ * prepared at their first use, not at open, so this is where a bad text
+ * shows before a rare path meets it. */
+static void test_every_statement_prepares(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	void *b;
+	const struct store_ops *ops = store_ops_of(s, &b);
+	assert_string_equal(ops->name, "sqlite");
+	char *err = NULL;
+	int r = sqlite_store_prepare_all(b, &err);
+	if (r < 0)
+		fail_msg("%s", err);
+	tdb_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -462,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_old_events_expire),
 		cmocka_unit_test(test_quick_check_only_after_unclean_close),
 		cmocka_unit_test(test_foreign_file_refused),
+		cmocka_unit_test(test_every_statement_prepares),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
