@@ -545,7 +545,7 @@ int run_daemon(const struct run_opts *o)
 	 * bench/RESULTS.md, "Two malloc arenas"). The other threads (the
 	 * checkpointer, the API's readers) share those two: an arena each kept
 	 * what their bursts had left (idle, 10 000 feeds: 30.9 MiB with an
-	 * arena each, against 30.2 with one and 30.5 with two). */
+	 * arena each; 28.5 with one against 28.8-29.4 with two). */
 	if (!getenv("MALLOC_ARENA_MAX"))
 		mallopt(M_ARENA_MAX, 2);
 	struct life *l = calloc(1, sizeof *l);
