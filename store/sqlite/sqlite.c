@@ -432,43 +432,13 @@ static int load_key_hash(struct sqlite_store *s, char **err)
 	return 0;
 }
 
-static int prepare(struct sqlite_store *s, int i, char **err)
-{
-	if (s->st[i])
-		return 0;
-	int rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-				    NULL);
-	if (rc == SQLITE_OK)
-		return 0;
-	*err = fmt_err("store %s: preparing statement %d: %s", s->path, i, sqlite3_errmsg(s->db));
-	return -EIO;
-}
-
 /* At open: the transaction statements (the others at first use). */
 static int prepare_all(struct sqlite_store *s, char **err)
 {
 	for (int i = 0; i <= ST_ROLLBACK_TO; i++)
-		if (prepare(s, i, err) < 0)
+		if (store_prepare(s, (enum stmt)i, err) < 0)
 			return -EIO;
 	return 0;
-}
-
-int sqlite_store_prepare_all(struct sqlite_store *s, char **err)
-{
-	for (int i = 0; i < ST__COUNT; i++)
-		if (prepare(s, i, err) < 0)
-			return -EIO;
-	return 0;
-}
-
-sqlite3_stmt *store_stmt(struct sqlite_store *s, enum stmt id)
-{
-	char *err = NULL;
-	if (!s->st[id] && prepare(s, id, &err) < 0) {
-		log_err("%s", err);
-		free(err);
-	}
-	return s->st[id];
 }
 
 /* Once per process, before SQLite initialises: no memory statistics. This
@@ -495,6 +465,7 @@ int sqlite_store_open(const char *spec, const char *state_dir, struct sqlite_sto
 	struct sqlite_store *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
+	s->sql = stmt_sql;
 	s->path = store_path(spec, state_dir);
 	if (!s->path) {
 		*err = fmt_err("store \"%s\": not \"sqlite\" or a path ending in .db",
@@ -531,6 +502,8 @@ int sqlite_store_open_reader(struct sqlite_store *s, struct sqlite_store **out)
 {
 	*out = NULL;
 	struct sqlite_store *r = calloc(1, sizeof *r);
+	if (r)
+		r->sql = stmt_sql;
 	if (!r)
 		return -ENOMEM;
 	char *err = NULL;
@@ -571,6 +544,7 @@ int sqlite_store_reopen(struct sqlite_store *orig, struct sqlite_store **out, ch
 	struct sqlite_store *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
+	s->sql = stmt_sql;
 	int r;
 	s->path = strdup(orig->path);
 	if (!s->path) {

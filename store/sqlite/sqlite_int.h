@@ -87,6 +87,7 @@ struct sqlite_store {
 	char *path;
 	bool opened;                    /* open succeeded: a clean close is marked */
 	enum dedup_hash key_hash;       /* the store's (read after the migrations) */
+	const char *const *sql;         /* each statement's text (sqlite.c) */
 	sqlite3_stmt *st[ST__COUNT];
 	sqlite3_stmt *iq[IQ__SHAPES];   /* items queries, prepared on first use */
 };
@@ -97,6 +98,9 @@ struct sqlite_store {
  * cannot be: the sqlite3_ calls the backend makes on it then fail with
  * SQLITE_MISUSE, and store_done does nothing. */
 sqlite3_stmt *store_stmt(struct sqlite_store *s, enum stmt id);
+/* Prepares statement ID of S if it is not yet: 0, or -EIO with *ERR (to
+ * free) saying which and why. */
+int store_prepare(struct sqlite_store *s, enum stmt id, char **err);
 /* Prepares every statement of S that is not yet: 0, or -EIO with *ERR
  * saying which failed (the tests check that every text prepares). */
 int sqlite_store_prepare_all(struct sqlite_store *s, char **err);

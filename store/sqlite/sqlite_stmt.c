@@ -9,6 +9,7 @@
  * finalised by sqlite.c); store_col_dup returns what the caller
  * frees. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,40 @@ int store_fail(struct sqlite_store *s, int rc, const char *what)
 	case SQLITE_RANGE: return -EINVAL;
 	default: return -EIO;
 	}
+}
+
+int store_prepare(struct sqlite_store *s, enum stmt id, char **err)
+{
+	if (s->st[id])
+		return 0;
+	int rc = sqlite3_prepare_v3(s->db, s->sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->st[id],
+				    NULL);
+	if (rc == SQLITE_OK)
+		return 0;
+	const char *msg = sqlite3_errmsg(s->db);
+	size_t n = strlen(s->path ? s->path : "") + strlen(msg) + 64;
+	if ((*err = malloc(n)))
+		snprintf(*err, n, "store %s: preparing statement %d: %s", s->path ? s->path : "",
+			 (int)id, msg);
+	return -EIO;
+}
+
+int sqlite_store_prepare_all(struct sqlite_store *s, char **err)
+{
+	for (int i = 0; i < ST__COUNT; i++)
+		if (store_prepare(s, (enum stmt)i, err) < 0)
+			return -EIO;
+	return 0;
+}
+
+sqlite3_stmt *store_stmt(struct sqlite_store *s, enum stmt id)
+{
+	char *err = NULL;
+	if (!s->st[id] && store_prepare(s, id, &err) < 0) {
+		log_err("%s", err ? err : "store: cannot prepare a statement");
+		free(err);
+	}
+	return s->st[id];
 }
 
 void store_done(sqlite3_stmt *st)
