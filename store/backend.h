@@ -146,7 +146,9 @@ typedef int (*store_row_fn)(const struct store_row *row, void *ud);
 json_t *store_row_time(const struct store_row *row, int col);
 /* T, epoch seconds, the same way (feeds.c); the caller owns the result. */
 json_t *store_json_time(int64_t t);
-typedef int (*feed_each_fn)(int64_t id, const char *name, bool removed, void *ud);
+typedef int (*feed_each_fn)(int64_t id, const char *name, const char *url, bool removed,
+			    void *ud);
+typedef int (*tag_each_fn)(int64_t feed, const char *tag, void *ud);
 
 typedef int (*feed_facts_fn)(const struct feedstate_facts *f, int64_t count, void *ud);
 
@@ -175,6 +177,8 @@ struct feed_prims {
 	int (*feed_rename)(void *b, const char *from, const char *to);
 	/* Every feed row: FN each; a negative return stops the walk. */
 	int (*feeds_each)(void *b, feed_each_fn fn, void *ud);
+	/* Every feed's tags, a row each, in no order; the same. */
+	int (*tags_each)(void *b, tag_each_fn fn, void *ud);
 	/* Feed NAME's row in the columns of feeds.c, load_row; -ENOENT: none. */
 	int (*feed_row)(void *b, const char *name, store_row_fn fn, void *ud);
 	/* Every feed's row (NAME's only, when not NULL), by name, in the
@@ -296,6 +300,7 @@ struct store_prims {
 	.feed_set_tags = feed_set_tags, \
 	.feed_rename = feed_rename, \
 	.feeds_each = feeds_each, \
+	.tags_each = tags_each, \
 	.feed_row = feed_row, \
 	.feeds_rows = feeds_rows, \
 }

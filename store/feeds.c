@@ -48,107 +48,202 @@ int feed_state_copy(struct feed_state *dst, const struct feed_state *src)
 
 /* --- following the config --- */
 
-/* One configured feed: added, re-added, or its URL changed. */
-static int sync_feed(const struct store_prims *ops, void *b, const struct feed_conf *fc,
-		     int64_t now)
+/* The feed rows as the store has them, read in two statements (every row,
+ * every tag) rather than two per configured feed: a start with 5 000 feeds
+ * wrote their tags again and looked each row up by name. */
+struct known_feed {
+	char *name, *url;
+	int64_t id;
+	bool removed, seen;
+	char **tags;                 /* sorted */
+	size_t ntags, captags;
+};
+
+struct known_feeds {
+	struct known_feed *f;        /* by name once read */
+	size_t n, cap;
+	struct known_feed **by_id;
+};
+
+static int cmp_str(const void *a, const void *b)
 {
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int cmp_known_name(const void *a, const void *b)
+{
+	return strcmp(((const struct known_feed *)a)->name, ((const struct known_feed *)b)->name);
+}
+
+static int cmp_known_id(const void *a, const void *b)
+{
+	int64_t x = (*(struct known_feed *const *)a)->id, y = (*(struct known_feed *const *)b)->id;
+	return (x > y) - (x < y);
+}
+
+static int collect_feed(int64_t id, const char *name, const char *url, bool removed, void *ud)
+{
+	struct known_feeds *k = ud;
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 64;
+		struct known_feed *f = realloc(k->f, cap * sizeof *f);
+		if (!f)
+			return -ENOMEM;
+		k->f = f;
+		k->cap = cap;
+	}
+	struct known_feed *f = &k->f[k->n];
+	*f = (struct known_feed){.id = id, .removed = removed, .name = strdup(name ? name : "")};
+	if (!f->name || (url && !(f->url = strdup(url)))) {
+		free(f->name);
+		return -ENOMEM;
+	}
+	k->n++;
+	return 0;
+}
+
+static int collect_tag(int64_t feed, const char *tag, void *ud)
+{
+	struct known_feeds *k = ud;
+	struct known_feed key = {.id = feed}, *pk = &key;
+	struct known_feed **hit = bsearch(&pk, k->by_id, k->n, sizeof *k->by_id, cmp_known_id);
+	if (!hit || !tag)
+		return 0;
+	struct known_feed *f = *hit;
+	if (f->ntags == f->captags) {
+		size_t cap = f->captags ? f->captags * 2 : 4;
+		char **t = realloc(f->tags, cap * sizeof *t);
+		if (!t)
+			return -ENOMEM;
+		f->tags = t;
+		f->captags = cap;
+	}
+	if (!(f->tags[f->ntags] = strdup(tag)))
+		return -ENOMEM;
+	f->ntags++;
+	return 0;
+}
+
+static void known_free(struct known_feeds *k)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		free(k->f[i].name);
+		free(k->f[i].url);
+		for (size_t j = 0; j < k->f[i].ntags; j++)
+			free(k->f[i].tags[j]);
+		free(k->f[i].tags);
+	}
+	free(k->f);
+	free(k->by_id);
+}
+
+static int known_read(const struct store_prims *ops, void *b, struct known_feeds *k)
+{
+	int r = ops->feeds->feeds_each(b, collect_feed, k);
+	if (r < 0)
+		return r;
+	if (!(k->by_id = malloc((k->n ? k->n : 1) * sizeof *k->by_id)))
+		return -ENOMEM;
+	for (size_t i = 0; i < k->n; i++)
+		k->by_id[i] = &k->f[i];
+	qsort(k->by_id, k->n, sizeof *k->by_id, cmp_known_id);
+	if ((r = ops->feeds->tags_each(b, collect_tag, k)) < 0)
+		return r;
+	/* by_id points into f: sort the tags now, the feeds by name last. */
+	for (size_t i = 0; i < k->n; i++)
+		qsort(k->f[i].tags, k->f[i].ntags, sizeof *k->f[i].tags, cmp_str);
+	qsort(k->f, k->n, sizeof *k->f, cmp_known_name);
+	free(k->by_id);
+	k->by_id = NULL;
+	return 0;
+}
+
+/* Whether the config's TAGS (NULL-terminated, maybe repeated) are the
+ * stored ones of F. */
+static bool same_tags(const struct known_feed *f, char *const *tags)
+{
+	size_t n = 0;
+	while (tags && tags[n])
+		n++;
+	const char **t = malloc((n ? n : 1) * sizeof *t);
+	if (!t)
+		return false;   /* written again, then */
+	memcpy(t, tags, n * sizeof *t);
+	qsort(t, n, sizeof *t, cmp_str);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!u || strcmp(t[u - 1], t[i]) != 0)
+			t[u++] = t[i];
+	bool same = u == f->ntags;
+	for (size_t i = 0; same && i < u; i++)
+		same = strcmp(t[i], f->tags[i]) == 0;
+	free(t);
+	return same;
+}
+
+/* One configured feed: added, re-added, or its URL or tags changed. */
+static int sync_feed(const struct store_prims *ops, void *b, struct known_feeds *k,
+		     const struct feed_conf *fc, int64_t now)
+{
+	struct known_feed key = {.name = fc->name};
+	struct known_feed *f = bsearch(&key, k->f, k->n, sizeof *k->f, cmp_known_name);
 	int64_t id = 0;
-	bool removed = false;
-	char *url = NULL;
-	int r = ops->feeds->feed_find(b, fc->name, &id, &url, &removed);
-	if (r == -ENOENT) {
+	int r = 0;
+	if (!f) {
 		if ((r = ops->feeds->feed_add(b, fc->name, fc->url, now, &id)) == 0)
 			r = ops->event_add(b, "feed.added", now, fc->name, 0,
 					   json_pack("{s:o}", "url", json_string_lossy(fc->url)));
-	} else if (r == 0) {
-		if (removed && (r = ops->feeds->feed_set_removed(b, id, false)) == 0)
+	} else {
+		f->seen = true;
+		id = f->id;
+		if (f->removed && (r = ops->feeds->feed_set_removed(b, id, false)) == 0)
 			r = ops->event_add(b, "feed.added", now, fc->name, 0,
 					   json_pack("{s:o}", "url", json_string_lossy(fc->url)));
-		if (!r && fc->url && (!url || strcmp(url, fc->url) != 0)) {
+		if (!r && fc->url && (!f->url || strcmp(f->url, fc->url) != 0)) {
 			/* A new URL is a new resource: old validators and 410 do not apply. */
 			if ((r = ops->feeds->feed_set_url(b, id, fc->url)) == 0)
 				log_info("feed %s: url changed to %s", fc->name, fc->url);
 		}
 	}
-	free(url);
-	if (!r)
+	if (!r && (!f || !same_tags(f, fc->tags)))
 		r = ops->feeds->feed_set_tags(b, id, fc->tags);
 	return r;
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The feeds in the store the config no longer names (collected first:
- * a backend may not write the table it is walking). */
-struct gone_feeds {
-	const char **conf;
-	size_t nconf;
-	int64_t *id;
-	char **name;
-	size_t n, cap;
-};
-
-static int collect_gone(int64_t id, const char *name, bool removed, void *ud)
-{
-	struct gone_feeds *g = ud;
-	if (removed || bsearch(&name, g->conf, g->nconf, sizeof *g->conf, cmp_name))
-		return 0;
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 8;
-		int64_t *ids = realloc(g->id, cap * sizeof *ids);
-		if (ids)
-			g->id = ids;
-		char **names = ids ? realloc(g->name, cap * sizeof *names) : NULL;
-		if (!names)
-			return -ENOMEM;
-		g->name = names;
-		g->cap = cap;
-	}
-	if (!(g->name[g->n] = strdup(name)))
-		return -ENOMEM;
-	g->id[g->n++] = id;
-	return 0;
-}
-
-static int sync_removed(const struct store_prims *ops, void *b, const struct config *c,
+/* The feeds in the store the config no longer names (every row not seen
+ * by sync_feed): marked removed, their history kept. */
+static int sync_removed(const struct store_prims *ops, void *b, const struct known_feeds *k,
 			int64_t now)
 {
-	struct gone_feeds g = {.nconf = c->nfeeds};
-	g.conf = malloc((c->nfeeds ? c->nfeeds : 1) * sizeof *g.conf);
-	if (!g.conf)
-		return -ENOMEM;
-	for (size_t i = 0; i < c->nfeeds; i++)
-		g.conf[i] = c->feeds[i].name;
-	qsort(g.conf, c->nfeeds, sizeof *g.conf, cmp_name);
-	int r = ops->feeds->feeds_each(b, collect_gone, &g);
-	for (size_t i = 0; i < g.n && !r; i++)
-		if ((r = ops->feeds->feed_set_removed(b, g.id[i], true)) == 0)
-			r = ops->event_add(b, "feed.removed", now, g.name[i], 0, NULL);
-	for (size_t i = 0; i < g.n; i++)
-		free(g.name[i]);
-	free(g.name);
-	free(g.id);
-	free(g.conf);
+	int r = 0;
+	for (size_t i = 0; i < k->n && !r; i++) {
+		const struct known_feed *f = &k->f[i];
+		if (f->seen || f->removed)
+			continue;
+		if ((r = ops->feeds->feed_set_removed(b, f->id, true)) == 0)
+			r = ops->event_add(b, "feed.removed", now, f->name, 0, NULL);
+	}
 	return r;
 }
 
 int feeds_sync(const struct store_prims *ops, void *b, const struct config *c)
 {
 	int64_t now = time(NULL);
+	struct known_feeds k = {0};
 	int r = ops->tx_begin(b);
 	if (r < 0)
 		return r;
+	r = known_read(ops, b, &k);
+	/* A config names a feed once (config.c refuses a repeated name). */
 	for (size_t i = 0; i < c->nfeeds && !r; i++)
-		r = sync_feed(ops, b, &c->feeds[i], now);
+		r = sync_feed(ops, b, &k, &c->feeds[i], now);
 	if (!r)
-		r = sync_removed(ops, b, c, now);
+		r = sync_removed(ops, b, &k, now);
 	if (!r)
 		r = ops->tx_commit(b, false, NULL);
 	if (r < 0)
 		ops->tx_rollback(b);
+	known_free(&k);
 	return r;
 }
 

@@ -30,6 +30,7 @@
 	[p##FEED_ALL] = "SELECT id, name, url, removed FROM feeds", \
 	[p##FEED_REMOVED] = "UPDATE feeds SET removed = " SQLP(2) " WHERE id = " SQLP(1), \
 	[p##TAGS_CLEAR] = "DELETE FROM feed_tags WHERE feed = " SQLP(1), \
+	[p##TAGS_ALL] = "SELECT feed, tag FROM feed_tags", \
 	[p##ITEM_BY_CANON] = "SELECT id, chash, last_seen FROM items WHERE feed = " SQLP(1) \
 		" AND canon_url = " SQLP(2) " LIMIT 2", \
 	[p##TOMB_BY_KEY] = "SELECT 1 FROM tombstones WHERE feed = " SQLP(1) \

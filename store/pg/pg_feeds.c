@@ -83,7 +83,18 @@ static int feeds_each(void *b, feed_each_fn fn, void *ud)
 	int r = 0;
 	PGresult *res = pg_exec(b, PS_FEED_ALL, NULL, "feeds", &r);
 	for (int i = 0; res && i < PQntuples(res) && !r; i++)
-		r = fn(pg_int(res, i, 0), PQgetvalue(res, i, 1), pg_bool(res, i, 3), ud);
+		r = fn(pg_int(res, i, 0), PQgetvalue(res, i, 1), pg_str(res, i, 2), pg_bool(res, i, 3),
+		       ud);
+	PQclear(res);
+	return r;
+}
+
+static int tags_each(void *b, tag_each_fn fn, void *ud)
+{
+	int r = 0;
+	PGresult *res = pg_exec(b, PS_TAGS_ALL, NULL, "tags", &r);
+	for (int i = 0; res && i < PQntuples(res) && !r; i++)
+		r = fn(pg_int(res, i, 0), PQgetvalue(res, i, 1), ud);
 	PQclear(res);
 	return r;
 }

@@ -103,11 +103,24 @@ static int feeds_each(void *b, feed_each_fn fn, void *ud)
 	int rc, r = 0;
 	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		r = fn(sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-		       sqlite3_column_int(st, 3) != 0, ud);
+		       (const char *)sqlite3_column_text(st, 2), sqlite3_column_int(st, 3) != 0, ud);
 	store_done(st);
 	if (r < 0)
 		return r;
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "feeds");
+}
+
+static int tags_each(void *b, tag_each_fn fn, void *ud)
+{
+	struct sqlite_store *s = b;
+	sqlite3_stmt *st = store_stmt(s, ST_TAGS_ALL);
+	int rc, r = 0;
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = fn(sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1), ud);
+	store_done(st);
+	if (r < 0)
+		return r;
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "tags");
 }
 
 static const char *row_text(const struct store_row *r, int col)

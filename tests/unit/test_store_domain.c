@@ -148,6 +148,52 @@ static void test_feeds_follow_the_config(void **state)
 	tdb_close(&t);
 }
 
+/* The tags of feed NAME as the API lists them, joined by commas. */
+static void tags_are(struct store *s, const char *name, const char *want)
+{
+	json_t *f = NULL;
+	assert_int_equal(store_feeds_json(s, name, &f), 0);
+	json_t *tags = json_object_get(f, "tags");
+	char got[256] = "";
+	for (size_t i = 0; i < json_array_size(tags); i++) {
+		if (i)
+			strcat(got, ",");
+		strcat(got, json_string_value(json_array_get(tags, i)));
+	}
+	assert_string_equal(got, want);
+	json_decref(f);
+}
+
+/* feeds.c reads the stored tags once and writes a feed's only when the
+ * config's set differs (in any order, a tag repeated or not). */
+static void test_tags_follow_the_config(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	char *ba[] = {"b", "a", NULL}, *aba[] = {"a", "b", "a", NULL}, *c1[] = {"c", NULL};
+	struct feed_conf fc[2] = {
+		{.name = "x", .url = "https://x.example/feed", .tags = ba},
+		{.name = "y", .url = "https://y.example/feed", .tags = c1},
+	};
+	struct config c = {.feeds = fc, .nfeeds = 2};
+	assert_int_equal(store_feeds_sync(s, &c), 0);
+	tags_are(s, "x", "a,b");
+	tags_are(s, "y", "c");
+	fc[0].tags = aba;
+	assert_int_equal(store_feeds_sync(s, &c), 0);
+	tags_are(s, "x", "a,b");
+	fc[0].tags = c1;
+	fc[1].tags = NULL;
+	assert_int_equal(store_feeds_sync(s, &c), 0);
+	tags_are(s, "x", "c");
+	tags_are(s, "y", "");
+	fc[1].tags = ba;
+	assert_int_equal(store_feeds_sync(s, &c), 0);
+	tags_are(s, "y", "a,b");
+	tdb_close(&t);
+}
+
 /* feed_state.c over core/feedstate.c: the store's counts and the API's
  * word for each feed come from the one rule. */
 static void test_counts_match_the_rule(void **state)
@@ -410,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_query_cursor_and_bounds),
 		cmocka_unit_test(test_commit_batch_one_fails),
 		cmocka_unit_test(test_reads_in_one_transaction),
+		cmocka_unit_test(test_tags_follow_the_config),
 		cmocka_unit_test(test_feeds_touch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
