@@ -99,7 +99,11 @@ static void rt_free(struct sched *s, struct feed_rt *rt)
 	free(rt);
 }
 
-static struct feed_rt *rt_new(struct sched *s, const struct feed_conf *fc)
+/* The runtime of configured feed FC, with its stored state: KNOWN's (taken)
+ * when the caller read them all (an empty KNOWN: none stored), else looked
+ * up now. */
+static struct feed_rt *rt_new(struct sched *s, const struct feed_conf *fc,
+			      struct feed_state *known)
 {
 	struct feed_rt *rt = calloc(1, sizeof *rt);
 	if (!rt)
@@ -107,7 +111,9 @@ static struct feed_rt *rt_new(struct sched *s, const struct feed_conf *fc)
 	rt->s = s;
 	rt->fc = fc;
 	rt->heap_idx = SIZE_MAX;
-	if (store_feed_load(s->store, fc->name, &rt->st) < 0) {
+	if (known && known->name) {
+		rt->st = *known;
+	} else if (known || store_feed_load(s->store, fc->name, &rt->st) < 0) {
 		memset(&rt->st, 0, sizeof rt->st);
 		rt->st.name = strdup(fc->name);
 		rt->st.url = strdup(fc->url);
@@ -125,6 +131,45 @@ static struct feed_rt *rt_new(struct sched *s, const struct feed_conf *fc)
 	return rt;
 }
 
+/* Every stored feed's state, read in one statement at start (one lookup a
+ * feed cost a statement and, on SQLite, a read transaction each). */
+struct states {
+	struct feed_state *st;       /* sorted by name once read */
+	size_t n, cap;
+	bool *taken;                 /* handed to rt_new (which owns it then) */
+};
+
+static int take_state(struct feed_state *st, void *ud)
+{
+	struct states *k = ud;
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 64;
+		struct feed_state *a = realloc(k->st, cap * sizeof *a);
+		if (!a) {
+			feed_state_clear(st);
+			return -ENOMEM;
+		}
+		k->st = a;
+		k->cap = cap;
+	}
+	k->st[k->n++] = *st;
+	return 0;
+}
+
+static int cmp_state(const void *a, const void *b)
+{
+	return strcmp(((const struct feed_state *)a)->name, ((const struct feed_state *)b)->name);
+}
+
+static void states_free(struct states *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (!k->taken || !k->taken[i])
+			feed_state_clear(&k->st[i]);
+	free(k->st);
+	free(k->taken);
+}
+
 static int load_feeds(struct sched *s, const struct config *c)
 {
 	int64_t now = sched_now_ms();
@@ -132,22 +177,29 @@ static int load_feeds(struct sched *s, const struct config *c)
 	s->feeds = calloc(c->nfeeds ? c->nfeeds : 1, sizeof *s->feeds);
 	if (!s->feeds)
 		return -ENOMEM;
-	/* Every feed's row in one read transaction (a failure to begin one
-	 * only costs the speed). */
-	bool reads = store_reads_begin(s->store) == 0;
+	/* Without the bulk read (an error), each feed looks its own row up. */
+	struct states k = {0};
+	bool bulk = store_feeds_load(s->store, take_state, &k) == 0 &&
+		    (k.taken = calloc(k.n ? k.n : 1, sizeof *k.taken));
+	qsort(k.st, k.n, sizeof *k.st, cmp_state);
 	for (size_t i = 0; i < c->nfeeds; i++) {
 		if (s->once && !c->feeds[i].enabled)
 			continue;
-		struct feed_rt *rt = rt_new(s, &c->feeds[i]);
+		struct feed_state key = {.name = c->feeds[i].name}, none = {0};
+		struct feed_state *hit = bulk ? bsearch(&key, k.st, k.n, sizeof *k.st, cmp_state)
+					      : NULL;
+		/* Not stored yet: a fresh state, without asking again. */
+		struct feed_state *known = hit ? hit : bulk ? &none : NULL;
+		if (hit)
+			k.taken[hit - k.st] = true;
+		struct feed_rt *rt = rt_new(s, &c->feeds[i], known);
 		if (!rt) {
-			if (reads)
-				store_reads_end(s->store);
+			states_free(&k);
 			return -ENOMEM;
 		}
 		s->feeds[s->nfeeds++] = rt;
 	}
-	if (reads)
-		store_reads_end(s->store);
+	states_free(&k);
 	qsort(s->feeds, s->nfeeds, sizeof *s->feeds, cmp_rt);
 	for (size_t i = 0; i < s->nfeeds; i++)
 		sched_place(s, s->feeds[i], now, &overdue);
@@ -265,7 +317,7 @@ int sched_reload(struct sched *s, const struct config *c)
 				sched_place(s, rt, now, &overdue);
 			}
 		} else {
-			rt = rt_new(s, fc);
+			rt = rt_new(s, fc, NULL);
 			if (!rt)
 				continue;
 			rt->keep = true;

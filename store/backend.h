@@ -179,7 +179,8 @@ struct feed_prims {
 	int (*feeds_each)(void *b, feed_each_fn fn, void *ud);
 	/* Every feed's tags, a row each, in no order; the same. */
 	int (*tags_each)(void *b, tag_each_fn fn, void *ud);
-	/* Feed NAME's row in the columns of feeds.c, load_row; -ENOENT: none. */
+	/* Feed NAME's row in the columns of feeds.c, load_row; -ENOENT: none.
+	 * NAME NULL: every feed's row, in no order (none: 0). */
 	int (*feed_row)(void *b, const char *name, store_row_fn fn, void *ud);
 	/* Every feed's row (NAME's only, when not NULL), by name, in the
 	 * columns of feeds.c, feed_row_json. */
@@ -213,12 +214,6 @@ struct store_prims {
 	/* Commits; NOTIFY: other instances are told of news (where there are
 	 * any). NEWS (may be NULL): its last item id and event seq afterwards. */
 	int (*tx_commit)(void *b, bool notify, struct store_news *news);
-	/* The reads that follow, up to reads_end, in one read transaction
-	 * where that is cheaper than one per statement (SQLite: one WAL read
-	 * lock, two fcntl and an fstat, instead of one per statement); no
-	 * write in between. PostgreSQL: nothing. */
-	int (*reads_begin)(void *b);
-	void (*reads_end)(void *b);
 	/* One fetch of a batch inside the write transaction (commit.c,
 	 * commit_batch): a savepoint, then released (its writes kept) or
 	 * rolled back to and released (its writes undone, the transaction's
@@ -312,8 +307,6 @@ struct store_prims {
 	.tx_begin = tx_begin, \
 	.tx_rollback = tx_rollback, \
 	.tx_commit = tx_commit, \
-	.reads_begin = reads_begin, \
-	.reads_end = reads_end, \
 	.sp_begin = sp_begin, \
 	.sp_release = sp_release, \
 	.sp_rollback = sp_rollback, \
@@ -506,6 +499,8 @@ int hook_result(const struct store_prims *ops, void *b, int64_t item_id, bool ok
  * (feeds.c). */
 int feeds_sync(const struct store_prims *ops, void *b, const struct config *c);
 int feed_load(const struct store_prims *ops, void *b, const char *name, struct feed_state *out);
+int feeds_load(const struct store_prims *ops, void *b,
+	       int (*fn)(struct feed_state *st, void *ud), void *ud);
 int feeds_json(const struct store_prims *ops, void *b, const char *name, json_t **out);
 int feeds_rename(const struct store_prims *ops, void *b, const char *from, const char *to);
 

@@ -292,6 +292,30 @@ int feed_load(const struct store_prims *ops, void *b, const char *name, struct f
 	return ops->feeds->feed_row(b, name, load_row, out);
 }
 
+struct load_all {
+	int (*fn)(struct feed_state *st, void *ud);
+	void *ud;
+};
+
+static int load_each(const struct store_row *row, void *ud)
+{
+	struct load_all *la = ud;
+	struct feed_state st = {0};
+	load_row(row, &st);
+	if (!st.name) {
+		feed_state_clear(&st);
+		return -ENOMEM;
+	}
+	return la->fn(&st, la->ud);
+}
+
+int feeds_load(const struct store_prims *ops, void *b,
+	       int (*fn)(struct feed_state *st, void *ud), void *ud)
+{
+	struct load_all la = {fn, ud};
+	return ops->feeds->feed_row(b, NULL, load_each, &la);
+}
+
 /* --- the feeds as JSON --- */
 
 static json_t *col_str(const struct store_row *row, int col)

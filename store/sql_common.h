@@ -15,16 +15,20 @@
 /* Parameter N in the backend's spelling: "?" "1" or "$" "1". */
 #define SQLP(n) SQL_MARK #n
 
+/* A feed's state (feeds.c, load_row). */
+#define FEED_LOAD_SQL \
+	"SELECT name, url, effective_url, title, site_url, etag, last_modified," \
+	" last_fetch, last_success, next_due, next_reason, last_status, last_error," \
+	" failures, gone, link_identity, n_requests, n_conditional, n_200, n_304," \
+	" n_err_net, n_err_http, n_err_parse, bytes_wire, bytes_decoded," \
+	" (SELECT count(*) FROM items WHERE feed = feeds.id), last_warning, n_truncated" \
+	" FROM feeds"
+
 /* The statements of the same text in both dialects, for a backend's table
  * named P##... (the enums' names after the prefix are the same). */
 #define SQL_COMMON_STMTS(p) \
-	[p##FEED_LOAD] = \
-		"SELECT name, url, effective_url, title, site_url, etag, last_modified," \
-		" last_fetch, last_success, next_due, next_reason, last_status, last_error," \
-		" failures, gone, link_identity, n_requests, n_conditional, n_200, n_304," \
-		" n_err_net, n_err_http, n_err_parse, bytes_wire, bytes_decoded," \
-		" (SELECT count(*) FROM items WHERE feed = feeds.id), last_warning, n_truncated" \
-		" FROM feeds WHERE name = " SQLP(1), \
+	[p##FEED_LOAD] = FEED_LOAD_SQL " WHERE name = " SQLP(1), \
+	[p##FEED_LOAD_ALL] = FEED_LOAD_SQL, \
 	[p##FEED_DOC] = "UPDATE feeds SET link_identity = " SQLP(2) ", listed = " SQLP(3) \
 		" WHERE id = " SQLP(1), \
 	[p##FEED_ALL] = "SELECT id, name, url, removed FROM feeds", \

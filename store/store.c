@@ -128,14 +128,9 @@ int store_feed_load(struct store *s, const char *name, struct feed_state *out)
 	return feed_load(s->ops->prims, s->b, name, out);
 }
 
-int store_reads_begin(struct store *s)
+int store_feeds_load(struct store *s, int (*fn)(struct feed_state *st, void *ud), void *ud)
 {
-	return s->ops->prims->reads_begin(s->b);
-}
-
-void store_reads_end(struct store *s)
-{
-	s->ops->prims->reads_end(s->b);
+	return feeds_load(s->ops->prims, s->b, fn, ud);
 }
 
 int store_commit_fetch(struct store *s, const struct feed_state *st,

@@ -92,12 +92,10 @@ int store_feeds_sync(struct store *s, const struct config *c);
 /* Loads the state of feed NAME; -ENOENT if unknown. */
 int store_feed_load(struct store *s, const char *name, struct feed_state *out);
 
-/* The reads that follow (store_feed_load ...), up to store_reads_end, in
- * one read transaction where the backend gains by it (SQLite: one WAL
- * lock for all instead of one per statement; a thousand feeds loaded at
- * start cost 3 000 system calls less). No write in between. */
-int store_reads_begin(struct store *s);
-void store_reads_end(struct store *s);
+/* Every feed's state, in no order, in one statement: FN gets each (and
+ * takes what it holds: feed_state_clear it, or keep it); a negative
+ * return from FN stops the walk and is returned. */
+int store_feeds_load(struct store *s, int (*fn)(struct feed_state *st, void *ud), void *ud);
 
 /* Feed events the fetcher asks the commit to record (bit set). */
 enum {

@@ -567,18 +567,6 @@ static void tx_rollback(void *b)
 	pg_rollback(b);
 }
 
-/* Each statement is a round trip either way. */
-static int reads_begin(void *b)
-{
-	(void)b;
-	return 0;
-}
-
-static void reads_end(void *b)
-{
-	(void)b;
-}
-
 /* SAVEPOINT and RELEASE are plain statements: a lost connection fails
  * them, and the batch with them. */
 static int sp_begin(void *b)

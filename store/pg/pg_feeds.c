@@ -133,8 +133,10 @@ int pg_rows(struct pg *s, enum pst id, const struct pgp *p, store_row_fn fn, voi
 static int feed_row(void *b, const char *name, store_row_fn fn, void *ud)
 {
 	struct pgp p = {0};
-	pgp_text(&p, name);
 	int n;
+	if (!name)
+		return pg_rows(b, PS_FEED_LOAD_ALL, NULL, fn, ud, &n, "feed load");
+	pgp_text(&p, name);
 	int r = pg_rows(b, PS_FEED_LOAD, &p, fn, ud, &n, "feed load");
 	return r == 0 && !n ? -ENOENT : r;
 }

@@ -231,20 +231,6 @@ static void tx_rollback(void *b)
 	store_rollback(b);
 }
 
-static int reads_begin(void *b)
-{
-	struct sqlite_store *s = b;
-	int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
-	return rc == SQLITE_OK ? 0 : store_fail(s, rc, "begin reads");
-}
-
-static void reads_end(void *b)
-{
-	struct sqlite_store *s = b;
-	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-}
-
 /* One process writes the store: nobody to notify. */
 static int tx_commit(void *b, bool notify, struct store_news *news)
 {

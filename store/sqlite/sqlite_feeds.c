@@ -156,12 +156,13 @@ int sqlite_rows(struct sqlite_store *s, sqlite3_stmt *st, store_row_fn fn, void 
 static int feed_row(void *b, const char *name, store_row_fn fn, void *ud)
 {
 	struct sqlite_store *s = b;
-	sqlite3_stmt *st = store_stmt(s, ST_FEED_LOAD);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_stmt *st = store_stmt(s, name ? ST_FEED_LOAD : ST_FEED_LOAD_ALL);
+	if (name)
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	int n;
 	int r = sqlite_rows(s, st, fn, ud, &n, "feed load");
 	store_done(st);
-	return r == 0 && !n ? -ENOENT : r;
+	return r == 0 && !n && name ? -ENOENT : r;
 }
 
 static const char feeds_json_sql[] =

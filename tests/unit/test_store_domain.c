@@ -414,34 +414,53 @@ static void test_feeds_touch(void **state)
 	tdb_close(&t);
 }
 
-/* store_reads_begin/end: the loads in between see the rows, and the
- * connection writes again afterwards (no transaction left open). */
-static void test_reads_in_one_transaction(void **state)
+/* store_feeds_load: every feed's state in one statement, the same as
+ * store_feed_load gives a feed at a time. */
+struct loaded {
+	struct feed_state st[4];
+	size_t n;
+};
+
+static int keep_state(struct feed_state *st, void *ud)
+{
+	struct loaded *l = ud;
+	assert_true(l->n < 4);
+	l->st[l->n++] = *st;
+	return 0;
+}
+
+static void test_feeds_load_all(void **state)
 {
 	(void)state;
 	struct tdb t;
 	struct store *s = tdb_open(&t);
+	struct loaded l = {0};
+	assert_int_equal(store_feeds_load(s, keep_state, &l), 0);
+	assert_int_equal(l.n, 0);
 	struct doc *d = doc_new();
 	doc_add(d, "r1", "https://ex.com/r1", "R1");
 	struct feed_state a = batch_state("a", "\"a1\""), b = batch_state("b", "\"b1\"");
+	b.failures = 2;
+	b.last_error = (char *)"timeout";
 	assert_int_equal(store_commit_fetch(s, &a, d, 0, false, NULL), 0);
 	assert_int_equal(store_commit_fetch(s, &b, NULL, 0, false, NULL), 0);
-	assert_int_equal(store_reads_begin(s), 0);
-	struct feed_state got = {0};
-	assert_int_equal(store_feed_load(s, "a", &got), 0);
-	assert_string_equal(got.etag, "\"a1\"");
-	assert_int_equal(got.n_items, 1);
-	feed_state_clear(&got);
-	assert_int_equal(store_feed_load(s, "nope", &got), -ENOENT);
-	assert_int_equal(store_feed_load(s, "b", &got), 0);
-	assert_string_equal(got.etag, "\"b1\"");
-	feed_state_clear(&got);
-	store_reads_end(s);
-	struct feed_state a2 = batch_state("a", "\"a2\"");
-	assert_int_equal(store_commit_fetch(s, &a2, NULL, 0, false, NULL), 0);
-	assert_int_equal(store_feed_load(s, "a", &got), 0);
-	assert_string_equal(got.etag, "\"a2\"");
-	feed_state_clear(&got);
+	assert_int_equal(store_feeds_load(s, keep_state, &l), 0);
+	assert_int_equal(l.n, 2);
+	for (size_t i = 0; i < l.n; i++) {
+		struct feed_state one = {0};
+		assert_int_equal(store_feed_load(s, l.st[i].name, &one), 0);
+		assert_string_equal(l.st[i].etag, one.etag);
+		assert_int_equal(l.st[i].n_items, one.n_items);
+		assert_int_equal(l.st[i].failures, one.failures);
+		assert_int_equal(l.st[i].n_200, one.n_200);
+		if (one.last_error)
+			assert_string_equal(l.st[i].last_error, one.last_error);
+		else
+			assert_null(l.st[i].last_error);
+		assert_int_equal(l.st[i].n_items, strcmp(one.name, "a") == 0 ? 1 : 0);
+		feed_state_clear(&one);
+		feed_state_clear(&l.st[i]);
+	}
 	doc_free(d);
 	tdb_close(&t);
 }
@@ -455,7 +474,7 @@ int main(void)
 		cmocka_unit_test(test_counts_match_the_rule),
 		cmocka_unit_test(test_query_cursor_and_bounds),
 		cmocka_unit_test(test_commit_batch_one_fails),
-		cmocka_unit_test(test_reads_in_one_transaction),
+		cmocka_unit_test(test_feeds_load_all),
 		cmocka_unit_test(test_tags_follow_the_config),
 		cmocka_unit_test(test_feeds_touch),
 	};
