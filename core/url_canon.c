@@ -107,8 +107,10 @@ char *url_canonical(const char *url)
 	 * not plain to begin with ("coa%23") would come out meaning another
 	 * URL. Such links are kept as they came. */
 	/* The same for a user part: libxml2 unescapes it too, and an escaped
-	 * NUL ("%00@") cuts it short, so it would come back as another URL. */
-	if (!u || (u->server && !host_plain(u->server)) ||
+	 * NUL ("%00@") cuts it short, so it would come back as another URL;
+	 * and for a host an escaped NUL empties ("https://%00h:31/" came back
+	 * as "https://:31/", then as "https:///"). */
+	if (!u || (u->server && (!*u->server || !host_plain(u->server))) ||
 	    (u->user && (!*u->user || !host_plain(u->user)))) {
 		if (u)
 			xmlFreeURI(u);

@@ -61,6 +61,9 @@ static void test_odd_input(void **state)
 	check(NULL, NULL);
 	check("", NULL);
 	check("/relative/path#x", "/relative/path");
+	/* An escaped NUL empties the host: kept as it came (a fixed point;
+	 * it came back as "https://:31/x", then as "https:///x"). */
+	check("https://%00h:31/x?a=1&fbclid=2", "https://%00h:31/x?a=1&fbclid=2");
 	char *c = url_canonical("not a url at all #frag");
 	assert_non_null(c);
 	assert_null(strchr(c, '#'));
