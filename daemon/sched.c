@@ -181,13 +181,14 @@ static int load_feeds(struct sched *s, const struct config *c)
 	struct states k = {0};
 	bool bulk = store_feeds_load(s->store, take_state, &k) == 0 &&
 		    (k.taken = calloc(k.n ? k.n : 1, sizeof *k.taken));
-	qsort(k.st, k.n, sizeof *k.st, cmp_state);
+	if (k.n > 1)
+		qsort(k.st, k.n, sizeof *k.st, cmp_state);
 	for (size_t i = 0; i < c->nfeeds; i++) {
 		if (s->once && !c->feeds[i].enabled)
 			continue;
 		struct feed_state key = {.name = c->feeds[i].name}, none = {0};
-		struct feed_state *hit = bulk ? bsearch(&key, k.st, k.n, sizeof *k.st, cmp_state)
-					      : NULL;
+		struct feed_state *hit = bulk && k.n ? bsearch(&key, k.st, k.n, sizeof *k.st,
+								cmp_state) : NULL;
 		/* Not stored yet: a fresh state, without asking again. */
 		struct feed_state *known = hit ? hit : bulk ? &none : NULL;
 		if (hit)

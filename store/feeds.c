@@ -106,7 +106,8 @@ static int collect_tag(int64_t feed, const char *tag, void *ud)
 {
 	struct known_feeds *k = ud;
 	struct known_feed key = {.id = feed}, *pk = &key;
-	struct known_feed **hit = bsearch(&pk, k->by_id, k->n, sizeof *k->by_id, cmp_known_id);
+	struct known_feed **hit = k->n ? bsearch(&pk, k->by_id, k->n, sizeof *k->by_id,
+						 cmp_known_id) : NULL;
 	if (!hit || !tag)
 		return 0;
 	struct known_feed *f = *hit;
@@ -146,13 +147,16 @@ static int known_read(const struct store_prims *ops, void *b, struct known_feeds
 		return -ENOMEM;
 	for (size_t i = 0; i < k->n; i++)
 		k->by_id[i] = &k->f[i];
-	qsort(k->by_id, k->n, sizeof *k->by_id, cmp_known_id);
+	if (k->n > 1)
+		qsort(k->by_id, k->n, sizeof *k->by_id, cmp_known_id);
 	if ((r = ops->feeds->tags_each(b, collect_tag, k)) < 0)
 		return r;
 	/* by_id points into f: sort the tags now, the feeds by name last. */
 	for (size_t i = 0; i < k->n; i++)
-		qsort(k->f[i].tags, k->f[i].ntags, sizeof *k->f[i].tags, cmp_str);
-	qsort(k->f, k->n, sizeof *k->f, cmp_known_name);
+		if (k->f[i].ntags > 1)
+			qsort(k->f[i].tags, k->f[i].ntags, sizeof *k->f[i].tags, cmp_str);
+	if (k->n > 1)
+		qsort(k->f, k->n, sizeof *k->f, cmp_known_name);
 	free(k->by_id);
 	k->by_id = NULL;
 	return 0;
@@ -168,8 +172,10 @@ static bool same_tags(const struct known_feed *f, char *const *tags)
 	const char **t = malloc((n ? n : 1) * sizeof *t);
 	if (!t)
 		return false;   /* written again, then */
-	memcpy(t, tags, n * sizeof *t);
-	qsort(t, n, sizeof *t, cmp_str);
+	if (n)
+		memcpy(t, tags, n * sizeof *t);
+	if (n > 1)
+		qsort(t, n, sizeof *t, cmp_str);
 	size_t u = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!u || strcmp(t[u - 1], t[i]) != 0)
@@ -186,7 +192,8 @@ static int sync_feed(const struct store_prims *ops, void *b, struct known_feeds 
 		     const struct feed_conf *fc, int64_t now)
 {
 	struct known_feed key = {.name = fc->name};
-	struct known_feed *f = bsearch(&key, k->f, k->n, sizeof *k->f, cmp_known_name);
+	struct known_feed *f = k->n ? bsearch(&key, k->f, k->n, sizeof *k->f, cmp_known_name)
+				    : NULL;
 	int64_t id = 0;
 	int r = 0;
 	if (!f) {
