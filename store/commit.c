@@ -369,51 +369,43 @@ int commit_fetch(const struct store_prims *ops, void *b, const struct feed_state
 	return 0;
 }
 
-/* One fetch of a batch in its savepoint: its error in C->err. A negative
- * return: the transaction is lost. */
+/* One fetch of a batch, in its own savepoint when SP: its error in
+ * C->err. A negative return: the transaction is lost (SP), or a fetch
+ * failed without a savepoint to undo it alone (-EAGAIN: the batch is to be
+ * made again with savepoints). */
 static int batch_one(const struct store_prims *ops, void *b, struct store_commit *c,
-		     int64_t now)
+		     int64_t now, bool sp)
 {
 	memset(&c->news, 0, sizeof c->news);
 	if (!c->st || !c->st->name) {
 		c->err = -EINVAL;
-		return 0;
+		return sp ? 0 : -EAGAIN;
 	}
 	struct commit_acc acc = {.ops = ops, .b = b};
-	int r = ops->sp_begin(b);
+	int r = sp ? ops->sp_begin(b) : 0;
 	if (r < 0)
 		return r;
 	c->err = commit_one(ops, b, c->st, c->doc, c->events, c->hook, now, &acc);
-	if (c->err == 0 && (r = ops->sp_release(b)) == 0)
+	if (c->err == 0 && (!sp || (r = ops->sp_release(b)) == 0))
 		take_news(&acc, &c->news);
 	else if (c->err < 0)
-		r = ops->sp_rollback(b);
+		r = sp ? ops->sp_rollback(b) : -EAGAIN;
 	acc_free(&acc);
 	return r;
 }
 
-/* The N fetches of C one after the other in the open transaction, without
- * savepoints: 0 when every one was written (their news taken, *NOTIFY
- * set), else -1 and the transaction must be rolled back (what was taken
- * goes with batch_lost). */
-static int batch_plain(const struct store_prims *ops, void *b, struct store_commit *c,
-		       size_t n, int64_t now, bool *notify)
+/* The N fetches of C in the open transaction, each in its own savepoint
+ * when SP (batch_one); *NOTIFY set when one has news. 0, or batch_one's
+ * negative return (the later fetches not tried). */
+static int batch_run(const struct store_prims *ops, void *b, struct store_commit *c, size_t n,
+		     int64_t now, bool sp, bool *notify)
 {
-	for (size_t i = 0; i < n; i++)
-		memset(&c[i].news, 0, sizeof c[i].news);
-	for (size_t i = 0; i < n; i++) {
-		if (!c[i].st || !c[i].st->name)
-			return -1;
-		struct commit_acc acc = {.ops = ops, .b = b};
-		c[i].err = commit_one(ops, b, c[i].st, c[i].doc, c[i].events, c[i].hook, now, &acc);
-		if (c[i].err == 0)
-			take_news(&acc, &c[i].news);
-		acc_free(&acc);
-		if (c[i].err < 0)
-			return -1;
-		*notify |= c[i].news.nnew || c[i].news.nupdated || c[i].events;
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		r = batch_one(ops, b, &c[i], now, sp);
+		*notify |= c[i].err == 0 && (c[i].news.nnew || c[i].news.nupdated || c[i].events);
 	}
-	return 0;
+	return r;
 }
 
 /* The batch is lost: nothing of it is stored. */
@@ -423,19 +415,6 @@ static void batch_lost(struct store_commit *c, size_t n, int r)
 		store_news_clear(&c[i].news);
 		c[i].err = r;
 	}
-}
-
-/* The N fetches of C in the open transaction, each in its own savepoint
- * (batch_one). A negative return: the transaction is lost. */
-static int batch_savepoints(const struct store_prims *ops, void *b, struct store_commit *c,
-			    size_t n, int64_t now, bool *notify)
-{
-	int r = 0;
-	for (size_t i = 0; i < n && r == 0; i++) {
-		r = batch_one(ops, b, &c[i], now);
-		*notify |= c[i].err == 0 && (c[i].news.nnew || c[i].news.nupdated || c[i].events);
-	}
-	return r;
 }
 
 int commit_batch(const struct store_prims *ops, void *b, struct store_commit *c, size_t n)
@@ -461,9 +440,8 @@ int commit_batch(const struct store_prims *ops, void *b, struct store_commit *c,
 	 * (a statement journal past 64 KiB goes to a temporary file: 7 KB per
 	 * item, a sixth of a cold refresh's CPU). Should one fetch fail, the
 	 * batch is made again with a savepoint each. */
-	if (!ops->plain_first) {
-		r = batch_savepoints(ops, b, c, n, now, &notify);
-	} else if (batch_plain(ops, b, c, n, now, &notify) < 0) {
+	r = batch_run(ops, b, c, n, now, !ops->plain_first, &notify);
+	if (ops->plain_first && r == -EAGAIN) {
 		ops->tx_rollback(b);
 		batch_lost(c, n, 0);
 		notify = false;
@@ -471,7 +449,7 @@ int commit_batch(const struct store_prims *ops, void *b, struct store_commit *c,
 			batch_lost(c, n, r);
 			return r;
 		}
-		r = batch_savepoints(ops, b, c, n, now, &notify);
+		r = batch_run(ops, b, c, n, now, true, &notify);
 	}
 	struct store_news last = {0};
 	if (r == 0 && (r = ops->tx_commit(b, notify, &last)) == 0) {
