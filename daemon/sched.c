@@ -99,25 +99,34 @@ static void rt_free(struct sched *s, struct feed_rt *rt)
 	free(rt);
 }
 
-/* The runtime of configured feed FC, with its stored state: KNOWN's (taken)
- * when the caller read them all (an empty KNOWN: none stored), else looked
- * up now. */
-static struct feed_rt *rt_new(struct sched *s, const struct feed_conf *fc,
-			      struct feed_state *known)
+/* A fresh state for configured feed FC: its name and URL. */
+static void state_fresh(const struct feed_conf *fc, struct feed_state *st)
+{
+	feed_state_clear(st);
+	st->name = strdup(fc->name);
+	st->url = strdup(fc->url);
+}
+
+/* Configured feed FC's stored state into ST, or a fresh one when the store
+ * has none or cannot say. */
+static void state_load(struct sched *s, const struct feed_conf *fc, struct feed_state *st)
+{
+	if (store_feed_load(s->store, fc->name, st) < 0)
+		state_fresh(fc, st);
+}
+
+/* The runtime of configured feed FC, with ST (taken) as its state. */
+static struct feed_rt *rt_new(struct sched *s, const struct feed_conf *fc, struct feed_state *st)
 {
 	struct feed_rt *rt = calloc(1, sizeof *rt);
-	if (!rt)
+	if (!rt) {
+		feed_state_clear(st);
 		return NULL;
+	}
 	rt->s = s;
 	rt->fc = fc;
 	rt->heap_idx = SIZE_MAX;
-	if (known && known->name) {
-		rt->st = *known;
-	} else if (known || store_feed_load(s->store, fc->name, &rt->st) < 0) {
-		memset(&rt->st, 0, sizeof rt->st);
-		rt->st.name = strdup(fc->name);
-		rt->st.url = strdup(fc->url);
-	}
+	rt->st = *st;
 	/* After a restart a feed on the retry schedule goes on where it was. */
 	const char *why = rt->st.next_reason;
 	if (why && (!strcmp(why, "retry") || !strcmp(why, "outage")))
@@ -186,14 +195,19 @@ static int load_feeds(struct sched *s, const struct config *c)
 	for (size_t i = 0; i < c->nfeeds; i++) {
 		if (s->once && !c->feeds[i].enabled)
 			continue;
-		struct feed_state key = {.name = c->feeds[i].name}, none = {0};
+		const struct feed_conf *fc = &c->feeds[i];
+		struct feed_state key = {.name = fc->name}, one = {0};
 		struct feed_state *hit = bulk && k.n ? bsearch(&key, k.st, k.n, sizeof *k.st,
 								cmp_state) : NULL;
-		/* Not stored yet: a fresh state, without asking again. */
-		struct feed_state *known = hit ? hit : bulk ? &none : NULL;
-		if (hit)
+		if (hit) {
 			k.taken[hit - k.st] = true;
-		struct feed_rt *rt = rt_new(s, &c->feeds[i], known);
+			one = *hit;
+		} else if (bulk) {
+			state_fresh(fc, &one);   /* not stored yet: no need to ask */
+		} else {
+			state_load(s, fc, &one);
+		}
+		struct feed_rt *rt = rt_new(s, fc, &one);
 		if (!rt) {
 			states_free(&k);
 			return -ENOMEM;
@@ -300,10 +314,7 @@ int sched_reload(struct sched *s, const struct config *c)
 					sched_host_dequeue(s, rt);
 				sched_heap_remove(s, rt);
 				feed_state_clear(&rt->st);
-				if (store_feed_load(s->store, fc->name, &rt->st) < 0) {
-					rt->st.name = strdup(fc->name);
-					rt->st.url = strdup(fc->url);
-				}
+				state_load(s, fc, &rt->st);
 				rt->have_hints = false;
 				rt->host = sched_host_get(s, sched_feed_url(rt));
 				rt->st.next_due = 0;
@@ -318,7 +329,9 @@ int sched_reload(struct sched *s, const struct config *c)
 				sched_place(s, rt, now, &overdue);
 			}
 		} else {
-			rt = rt_new(s, fc, NULL);
+			struct feed_state st = {0};
+			state_load(s, fc, &st);
+			rt = rt_new(s, fc, &st);
 			if (!rt)
 				continue;
 			rt->keep = true;
