@@ -9,7 +9,6 @@
  * finalised by sqlite.c); store_col_dup returns what the caller
  * frees. */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,11 +42,8 @@ int store_prepare(struct sqlite_store *s, enum stmt id, char **err)
 				    NULL);
 	if (rc == SQLITE_OK)
 		return 0;
-	const char *msg = sqlite3_errmsg(s->db);
-	size_t n = strlen(s->path ? s->path : "") + strlen(msg) + 64;
-	if ((*err = malloc(n)))
-		snprintf(*err, n, "store %s: preparing statement %d: %s", s->path ? s->path : "",
-			 (int)id, msg);
+	*err = fmt_err("store %s: preparing statement %d: %s", s->path ? s->path : "", (int)id,
+		       sqlite3_errmsg(s->db));
 	return -EIO;
 }
 
