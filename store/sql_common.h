@@ -15,20 +15,23 @@
 /* Parameter N in the backend's spelling: "?" "1" or "$" "1". */
 #define SQLP(n) SQL_MARK #n
 
-/* A feed's state (feeds.c, load_row). */
-#define FEED_LOAD_SQL \
+/* A feed's state (feeds.c, load_row), with COUNT as the item count: one
+ * feed's load counts its items; the load of every feed at start-up says
+ * -1, since nothing there needs the count and it is a scan of every item
+ * (7 % of a warm refresh of 5 000 feeds). */
+#define FEED_LOAD_SQL(count) \
 	"SELECT name, url, effective_url, title, site_url, etag, last_modified," \
 	" last_fetch, last_success, next_due, next_reason, last_status, last_error," \
 	" failures, gone, link_identity, n_requests, n_conditional, n_200, n_304," \
 	" n_err_net, n_err_http, n_err_parse, bytes_wire, bytes_decoded," \
-	" (SELECT count(*) FROM items WHERE feed = feeds.id), last_warning, n_truncated" \
-	" FROM feeds"
+	" " count ", last_warning, n_truncated FROM feeds"
 
 /* The statements of the same text in both dialects, for a backend's table
  * named P##... (the enums' names after the prefix are the same). */
 #define SQL_COMMON_STMTS(p) \
-	[p##FEED_LOAD] = FEED_LOAD_SQL " WHERE name = " SQLP(1), \
-	[p##FEED_LOAD_ALL] = FEED_LOAD_SQL, \
+	[p##FEED_LOAD] = FEED_LOAD_SQL("(SELECT count(*) FROM items WHERE feed = feeds.id)") \
+		" WHERE name = " SQLP(1), \
+	[p##FEED_LOAD_ALL] = FEED_LOAD_SQL("-1"), \
 	[p##FEED_DOC] = "UPDATE feeds SET link_identity = " SQLP(2) ", listed = " SQLP(3) \
 		" WHERE id = " SQLP(1), \
 	[p##FEED_ALL] = "SELECT id, name, url, removed FROM feeds", \

@@ -71,7 +71,8 @@ struct feed_state {
 	int64_t n_err_net, n_err_http, n_err_parse;
 	int64_t n_truncated;     /* 2xx bodies cut short (state "truncated") */
 	int64_t bytes_wire, bytes_decoded;
-	int64_t n_items;         /* read-only: items stored for the feed */
+	int64_t n_items;         /* read-only: items stored for the feed (store_feed_load;
+				  * -1 from store_feeds_load, which does not count) */
 	/* The lease this process's claim took (store_claim_feed at NOW with
 	 * LEASE: NOW + LEASE), the commit's fence on a shared store: it is
 	 * written only while this process still holds that very lease, else
@@ -94,7 +95,8 @@ int store_feed_load(struct store *s, const char *name, struct feed_state *out);
 
 /* Every feed's state, in no order, in one statement: FN gets each (and
  * takes what it holds: feed_state_clear it, or keep it); a negative
- * return from FN stops the walk and is returned. */
+ * return from FN stops the walk and is returned. Items are not counted
+ * (n_items is -1): that would read every item. */
 int store_feeds_load(struct store *s, int (*fn)(struct feed_state *st, void *ud), void *ud);
 
 /* Feed events the fetcher asks the commit to record (bit set). */
