@@ -22,8 +22,10 @@ void sched_once_line(struct sched *s, struct feed_rt *rt, const char *text, bool
 	rt->once_done = true;
 	rt->once_status = ok ? 0 : 1;
 	sched_set_str(&rt->once_line, text);
+	/* Flushed by sched_once after each turn of the loop, before it waits
+	 * again: a script reading the lines sees each as soon as it is
+	 * known, and a turn that finishes many feeds writes them at once. */
 	printf("%s: %s\n", rt->st.name, text);
-	fflush(stdout);
 	if (s->once_left)
 		s->once_left--;
 }
@@ -138,8 +140,9 @@ int sched_once(struct feedd *d)
 		}
 	}
 	sched_dispatch(s);
+	fflush(stdout);
 	while (s->once_left > 0 && uv_run(d->loop, UV_RUN_ONCE))
-		;
+		fflush(stdout);
 	int failed = 0;
 	size_t ok = 0;
 	for (size_t i = 0; i < s->nfeeds; i++) {
