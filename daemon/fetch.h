@@ -103,6 +103,9 @@ int fetcher_init(uv_loop_t *loop, struct fetcher **out);
 void fetcher_close(struct fetcher *f);
 /* Transfers in flight. */
 size_t fetcher_active(const struct fetcher *f);
+/* Finished transfers' easy handles kept, reset, for the next ones: only
+ * while others are in flight (none when fetcher_active is 0). */
+size_t fetcher_idle(const struct fetcher *f);
 
 /* Starts a GET. Returns 0 (and *out when OUT is not NULL) or a negative
  * errno; on error no callback is called. Call it from a loop callback, not

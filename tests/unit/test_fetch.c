@@ -456,6 +456,62 @@ static void test_many_and_cancel(void **state)
 	run_free(&b);
 }
 
+static void test_handle_reuse(void **state)
+{
+	/* A finished transfer's easy handle serves the next one while another
+	 * is still under way: nothing of the first request goes with it. */
+	(void)state;
+	clear_log();
+	uv_loop_t loop;
+	struct fetcher *f;
+	struct fetch *slow;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	assert_int_equal(fetcher_init(&loop, &f), 0);
+	const char *extra[] = { "X-Feed-Test: yes", NULL };
+	struct fetch_request d = local("/drip?bytes=5"), a = local("/static"), c = local("/static");
+	a.user_agent = "custom-agent/2";
+	a.headers = extra;
+	a.userpwd = "user:pw";
+	a.etag = "\"static-v1\"";
+	a.last_modified = "Mon, 06 Nov 2023 08:49:37 GMT";
+	struct run rd = { 0 }, ra = { 0 }, rc = { 0 };
+	assert_int_equal(fetch_start(f, &d, &cbs, &rd, &slow), 0);
+	assert_int_equal(fetch_start(f, &a, &cbs, &ra, NULL), 0);
+	while (!ra.done)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_int_equal(ra.status, 304);
+	assert_int_equal(fetcher_idle(f), 1);      /* kept: the drip goes on */
+	assert_int_equal(fetch_start(f, &c, &cbs, &rc, NULL), 0);
+	assert_int_equal(fetcher_idle(f), 0);      /* and taken */
+	while (!rc.done)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_int_equal(rc.error, FETCH_OK);
+	assert_int_equal(rc.status, 200);
+	assert_false(rc.conditional);
+	assert_non_null(strstr(rc.body, "static two"));
+	assert_false(rd.done);
+	fetch_cancel(slow);
+	assert_int_equal(fetcher_active(f), 0);
+	assert_int_equal(fetcher_idle(f), 0);      /* none held at rest */
+	fetcher_close(f);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+
+	json_t *log = side("/_log", NULL);
+	json_t *h0 = seen(log, "/static", 0), *h1 = seen(log, "/static", 1);
+	assert_string_equal(hdr(h0, "authorization"), "Basic dXNlcjpwdw==");
+	assert_string_equal(hdr(h0, "if-none-match"), "\"static-v1\"");
+	assert_null(hdr(h1, "authorization"));
+	assert_null(hdr(h1, "if-none-match"));
+	assert_null(hdr(h1, "if-modified-since"));
+	assert_null(hdr(h1, "x-feed-test"));
+	assert_string_equal(hdr(h1, "user-agent"), fetch_default_user_agent());
+	json_decref(log);
+	run_free(&rd);
+	run_free(&ra);
+	run_free(&rc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_encodings),
 		cmocka_unit_test(test_size_cap),
 		cmocka_unit_test(test_drip_and_close),
+		cmocka_unit_test(test_handle_reuse),
 		cmocka_unit_test(test_address_policy),
 		cmocka_unit_test(test_redirects),
 		cmocka_unit_test(test_statuses_and_hints),
