@@ -609,12 +609,13 @@ static json_t *tag_counts(json_t *feeds)
 	return tags;
 }
 
-/* A label of items into TAGS (a feed's tag of the same name counts its
- * feeds' unread items already). */
+/* A label of items into TAGS: its unread items outside the feeds of a tag
+ * of the same name (store_labels_each), added to what those feeds count
+ * (tag_counts), as the label's stream is both. */
 static int tag_label(int64_t unread, const char *label, void *ud)
 {
-	if (!json_object_get(ud, label))
-		json_object_set_new(ud, label, json_integer(unread));
+	json_int_t n = json_integer_value(json_object_get(ud, label));
+	json_object_set_new(ud, label, json_integer(n + unread));
 	return 0;
 }
 

@@ -237,7 +237,9 @@ typedef int (*store_label_fn)(int64_t item, const char *label, void *ud);
 int store_items_labels(struct store *s, const int64_t *ids, size_t n, store_label_fn fn,
 		       void *ud);
 /* FN(UNREAD, LABEL) for each label some item has, by label: UNREAD how
- * many of its items are unread (and not skipped). */
+ * many of its items are unread (and not skipped) and not in a feed that
+ * has a tag of the same name: the label's count is that plus the tag's
+ * feeds' unread items, each item counted once. */
 int store_labels_each(struct store *s, store_label_fn fn, void *ud);
 
 /* --- the Google Reader API's tokens (store/readtokens.c) --- */

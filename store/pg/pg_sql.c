@@ -152,7 +152,8 @@ const char *const pg_stmt_sql[PS__COUNT] = {
 	/* An item's labels (pg_labels.c), in byte order as SQLite's. */
 	[PS_LABELS_OF] = "SELECT item_id, label FROM item_labels"
 		" WHERE item_id = ANY ($1::bigint[]) ORDER BY item_id, label COLLATE \"C\"",
-	[PS_LABELS] = "SELECT count(*) FILTER (WHERE NOT i.read AND NOT i.skipped), l.label"
+	[PS_LABELS] = "SELECT count(*) FILTER (WHERE NOT i.read AND NOT i.skipped AND NOT EXISTS"
+		" (SELECT 1 FROM feed_tags t WHERE t.feed = i.feed AND t.tag = l.label)), l.label"
 		" FROM item_labels l JOIN items i ON i.id = l.item_id GROUP BY l.label"
 		" ORDER BY l.label COLLATE \"C\"",
 	[PS_INSTANCES] =

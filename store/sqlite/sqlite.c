@@ -167,8 +167,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 	/* An item's labels (sqlite_labels.c). */
 	[ST_LABELS_OF] = "SELECT item_id, label FROM item_labels"
 		" WHERE item_id IN (SELECT value FROM json_each(?1)) ORDER BY item_id, label",
-	[ST_LABELS] = "SELECT sum(i.read = 0 AND i.skipped = 0), l.label FROM item_labels l"
-		" JOIN items i ON i.id = l.item_id GROUP BY l.label ORDER BY l.label",
+	[ST_LABELS] = "SELECT sum(i.read = 0 AND i.skipped = 0 AND NOT EXISTS (SELECT 1"
+		" FROM feed_tags t WHERE t.feed = i.feed AND t.tag = l.label)), l.label"
+		" FROM item_labels l JOIN items i ON i.id = l.item_id GROUP BY l.label ORDER BY l.label",
 	[ST_EVENTS_EXPIRE] =
 		"DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT ?3)"
 		" AND (time < ?1 OR seq <= ?2)",

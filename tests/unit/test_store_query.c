@@ -1130,6 +1130,30 @@ static void test_item_labels(void **state)
 	tdb_close(&t);
 }
 
+static void test_label_counts_beside_tags(void **state)
+{
+	/* A label named as a feed's tag: its stream is the tag's feeds and the
+	 * labelled items, so store_labels_each counts only the labelled unread
+	 * items outside those feeds (the caller adds the tag's own). */
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	sync_feeds(s, true);
+	fill(s);
+	/* news 1,4,7..  tech 2,5,..  blog 3,6,.. ; "tech" is tech's tag */
+	const char *tech[] = {"tech"}, *later[] = {"Later"};
+	int64_t tagged[] = {2, 3, 6, 4}, two[] = {1, 2}, six = 6;
+	assert_int_equal(store_items_label(s, tagged, 4, tech, 1, NULL, 0), 0);
+	assert_int_equal(store_items_label(s, two, 2, later, 1, NULL, 0), 0);
+	assert_int_equal(store_items_mark(s, &six, 1, 1, -1, NULL), 0);
+	struct label_rows r;
+	r.buf[0] = '\0';
+	assert_int_equal(store_labels_each(s, collect_label, &r), 0);
+	/* tech: 3 and 4 (2 is the tag's, 6 is read); Later: 1 and 2 */
+	assert_string_equal(r.buf, "2:Later 2:tech");
+	tdb_close(&t);
+}
+
 /* What the caps cut (last_warning) and how many bodies came cut short
  * (n_truncated) are kept, served, and a feed failing on a cut-off body is
  * counted apart ("truncated"), on both backends (issue 22). */
@@ -1199,6 +1223,7 @@ int main(void)
 		cmocka_unit_test(test_read_state),
 		cmocka_unit_test(test_starred_never_pruned),
 		cmocka_unit_test(test_item_labels),
+		cmocka_unit_test(test_label_counts_beside_tags),
 		cmocka_unit_test(test_warning_and_truncated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
