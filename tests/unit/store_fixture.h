@@ -262,6 +262,19 @@ static inline int commit_doc(struct store *s, const char *feed, const struct doc
 }
 
 /* Commits and returns how many items were new (-1 on error); *upd = updated. */
+/* A document of N items PREFIX0, PREFIX1, ...: each name its guid and its
+ * title, no link. */
+static inline struct doc *doc_numbered(const char *prefix, int n)
+{
+	struct doc *d = doc_new();
+	char g[64];
+	for (int i = 0; i < n; i++) {
+		snprintf(g, sizeof g, "%s%d", prefix, i);
+		doc_add(d, g, NULL, g);
+	}
+	return d;
+}
+
 static inline long commit_count(struct store *s, const char *feed, const struct doc *d,
 				size_t *upd)
 {

@@ -248,12 +248,7 @@ static void test_query_cursor_and_bounds(void **state)
 	(void)state;
 	struct tdb t;
 	struct store *s = tdb_open(&t);
-	struct doc *d = doc_new();
-	char g[8];
-	for (int i = 0; i < 5; i++) {
-		snprintf(g, sizeof g, "g%d", i);
-		doc_add(d, g, NULL, g);
-	}
+	struct doc *d = doc_numbered("g", 5);
 	assert_int_equal(commit_count(s, "f", d, NULL), 5);
 	json_t *items = NULL;
 	int64_t next = -1;

@@ -714,12 +714,7 @@ static void test_retention(void **state)
 {
 	struct tdb t;
 	struct store *s = tdb_open(&t);
-	struct doc *d = doc_new();
-	char g[16];
-	for (int i = 0; i < 30; i++) {
-		snprintf(g, sizeof g, "old-%d", i);
-		doc_add(d, g, NULL, g);
-	}
+	struct doc *d = doc_numbered("old-", 30);
 	assert_int_equal(commit_count(s, "f", d, NULL), 30);
 	struct doc *cur = doc_new();
 	doc_add(cur, "fresh", NULL, "fresh");
@@ -1002,12 +997,7 @@ static void test_starred_never_pruned(void **state)
 {
 	struct tdb t;
 	struct store *s = tdb_open(&t);
-	struct doc *d = doc_new();
-	char g[16];
-	for (int i = 0; i < 10; i++) {
-		snprintf(g, sizeof g, "old-%d", i);
-		doc_add(d, g, NULL, g);
-	}
+	struct doc *d = doc_numbered("old-", 10);
 	assert_int_equal(commit_count(s, "f", d, NULL), 10);
 	struct doc *cur = doc_new();
 	doc_add(cur, "fresh", NULL, "fresh");
@@ -1061,12 +1051,7 @@ static void test_item_labels(void **state)
 	(void)state;
 	struct tdb t;
 	struct store *s = tdb_open(&t);
-	struct doc *d = doc_new();
-	char g[16];
-	for (int i = 0; i < 10; i++) {
-		snprintf(g, sizeof g, "old-%d", i);
-		doc_add(d, g, NULL, g);
-	}
+	struct doc *d = doc_numbered("old-", 10);
 	assert_int_equal(commit_count(s, "f", d, NULL), 10);
 	struct label_rows r;
 	const char *later[] = {"Later"}, *both[] = {"Later", "x y"}, *x[] = {"x y"};
