@@ -1,6 +1,7 @@
 /* bench_store.c — store throughput: inserts in per-document transactions,
- * bytes per item on disk, a dedup pass over a known document, and the
- * latency of "100 items after id N". Prints figures; asserts nothing.
+ * bytes per item on disk, a dedup pass over a known document, the
+ * latency of "100 items after id N", and the hooks' look for due
+ * deliveries behind a backlog. Prints figures; asserts nothing.
  *
  * Usage: [FEEDD_BENCH_STORE=postgresql://…] bench_store [DIR] [FEEDS] [ITEMS_PER_FEED]
  *   FEEDD_BENCH_PAGE_SIZE=N makes the SQLite file with N-byte pages
@@ -332,6 +333,41 @@ int main(int argc, char **argv)
 	printf("query: 100 items after a random id (JSON built): median %.3f ms,"
 	       " p99 %.3f ms (%d queries)\n", lat[QUERIES / 2], lat[QUERIES * 99 / 100], QUERIES);
 	free(lat);
+
+	/* 4. The hooks' due look with a backlog, as after a cold refresh with
+	 * an exec hook: HFEEDS feeds of HITEMS new items, each awaiting its
+	 * hook; then, DUES times, a look for the 4 next deliveries (one per
+	 * feed, each feed's oldest) and their results, as the hook runner
+	 * does with exec_jobs = 4. */
+	enum { HFEEDS = 1000, HITEMS = 20, DUES = 200 };
+	for (int f = 0; f < HFEEDS; f++) {
+		char hname[32];
+		snprintf(hname, sizeof hname, "hook%04d", f);
+		struct doc *d = make_doc(nfeeds + 1 + f, 0, HITEMS);
+		struct feed_state st = {.name = hname, .url = (char *)"https://x.example/feed",
+					.last_status = 200};
+		int r = store_commit_fetch(s, &st, d, 0, true, NULL);
+		doc_free(d);
+		if (r < 0)
+			return fprintf(stderr, "hook backlog: commit failed\n"), 1;
+	}
+	double due[DUES], dc0 = cpu_s();
+	int64_t now = (int64_t)time(NULL);
+	for (int r = 0; r < DUES; r++) {
+		struct hook_job *jobs = NULL;
+		size_t n = 0;
+		double a = now_s();
+		if (store_hook_due(s, now, 4, &jobs, &n) < 0 || n != 4)
+			return fprintf(stderr, "hook backlog: due look failed\n"), 1;
+		due[r] = (now_s() - a) * 1000;
+		for (size_t i = 0; i < n; i++)
+			store_hook_result(s, jobs[i].item_id, true, 0, NULL);
+		store_hook_jobs_free(jobs, n);
+	}
+	qsort(due, DUES, sizeof *due, cmp_double);
+	printf("hooks: due look for 4 of %d pending deliveries (%d feeds): median %.3f ms,"
+	       " p99 %.3f ms; CPU per look and its 4 results: %.3f ms\n", HFEEDS * HITEMS,
+	       HFEEDS, due[DUES / 2], due[DUES * 99 / 100], (cpu_s() - dc0) * 1000 / DUES);
 
 	store_close(s);
 	/* Opening after a clean close trusts the file; after a crash (no

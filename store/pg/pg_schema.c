@@ -180,7 +180,7 @@ static const char pg_migration_2[] =
 	"END\n"
 	"$$;";
 
-/* Versions 3 to 11: SQLite's 5 to 13 (store/sql_common.h), in
+/* Versions 3 to 12: SQLite's 5 to 14 (store/sql_common.h), in
  * PostgreSQL's words. */
 #define SQL_TEXT "text"
 #define SQL_INT "bigint"
@@ -192,4 +192,4 @@ static const char pg_migration_2[] =
 #define SQL_USER "\"user\""
 
 const char *const pg_migrations[] = {pg_migration_1, pg_migration_2, SQL_MIGRATIONS_SHARED, NULL};
-const int pg_schema_version = 11;
+const int pg_schema_version = 12;

@@ -63,11 +63,10 @@ const char *const pg_stmt_sql[PS__COUNT] = {
 	 * no longer holds the rest back. */
 	[PS_HOOK_DUE] =
 		"WITH c AS (UPDATE hook_deliveries SET next_try = $1::bigint + $4::bigint"
-		" WHERE item_id IN (SELECT item_id FROM hook_deliveries WHERE NOT given_up"
-		" AND next_try <= $1::bigint AND item_id <> ALL ($3::bigint[])"
-		" AND item_id IN (SELECT min(item_id) FROM hook_deliveries WHERE NOT given_up"
-		" GROUP BY feed)"
-		" ORDER BY next_try, item_id LIMIT $2"
+		" WHERE item_id IN (SELECT o.item_id FROM hook_deliveries o WHERE NOT o.given_up"
+		" AND o.next_try <= $1::bigint AND o.item_id <> ALL ($3::bigint[]) AND "
+		HOOK_IS_HEAD("hook_deliveries d", "NOT d.given_up", "o")
+		" ORDER BY o.next_try, o.item_id LIMIT $2"
 		" FOR UPDATE SKIP LOCKED) RETURNING item_id, attempts)"
 		" SELECT c.attempts, " STORE_ITEM_COLS " FROM c"
 		" JOIN items i ON i.id = c.item_id JOIN feeds f ON f.id = i.feed ORDER BY i.id",

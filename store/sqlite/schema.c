@@ -163,7 +163,7 @@ static const char migration_4[] =
 	" WHERE type = 'table' AND name = 'items';"
 	"PRAGMA writable_schema=RESET;";
 
-/* Versions 5 to 13: PostgreSQL's 3 to 11 (store/sql_common.h), in SQLite's
+/* Versions 5 to 14: PostgreSQL's 3 to 12 (store/sql_common.h), in SQLite's
  * words. */
 #define SQL_TEXT "TEXT"
 #define SQL_INT "INTEGER"
@@ -176,4 +176,4 @@ static const char migration_4[] =
 
 const char *const schema_migrations[] = {migration_1, migration_2, migration_3, migration_4,
 					 SQL_MIGRATIONS_SHARED, NULL};
-const int schema_version = 13;
+const int schema_version = 14;

@@ -128,8 +128,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_HOOK_DUE] =
 		"SELECT h.attempts, " STORE_ITEM_COLS " FROM hook_deliveries h"
 		" JOIN items i ON i.id = h.item_id JOIN feeds f ON f.id = i.feed"
-		" WHERE h.given_up = 0 AND h.next_try <= ?1 AND h.item_id IN"
-		" (SELECT min(item_id) FROM hook_deliveries WHERE given_up = 0 GROUP BY feed)"
+		" WHERE h.given_up = 0 AND h.next_try <= ?1 AND "
+		HOOK_IS_HEAD("hook_deliveries d INDEXED BY hook_deliveries_pending", "d.given_up = 0",
+			     "h")
 		" ORDER BY h.next_try, h.item_id LIMIT ?2",
 	[ST_HOOK_GIVE_UP] =
 		"UPDATE hook_deliveries SET attempts = attempts + 1, given_up = 1,"

@@ -599,6 +599,64 @@ static void test_hook_order_per_feed(void **state)
 	tdb_close(&t);
 }
 
+/* The due query over many feeds with several pending deliveries each:
+ * every feed's oldest one not given up, and only those (the walk along
+ * hook_deliveries_pending), with feeds without any left out. */
+static void test_hook_heads_many_feeds(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	enum { FEEDS = 40, EACH = 3 };
+	int64_t first[FEEDS];
+	for (int f = 0; f < FEEDS; f++) {
+		char name[16], url[64];
+		snprintf(name, sizeof name, "h%02d", f);
+		snprintf(url, sizeof url, "https://ex.com/%s.xml", name);
+		struct doc *d = doc_numbered(name, EACH);
+		struct feed_state st = {.name = name, .url = url};
+		/* every third feed has no hook: nothing pending */
+		assert_int_equal(store_commit_fetch(s, &st, d, 0, f % 3 != 2, NULL), 0);
+		doc_free(d);
+		first[f] = 0;
+	}
+	struct hook_job *jobs = NULL;
+	size_t n = 0;
+	int64_t now = time(NULL);
+	assert_int_equal(store_hook_due(s, now, 1000, &jobs, &n), 0);
+	size_t want = 0;
+	for (int f = 0; f < FEEDS; f++)
+		want += f % 3 != 2;
+	assert_int_equal(n, want);
+	for (size_t i = 0; i < n; i++) {
+		int f = atoi(jobs[i].feed + 1);
+		assert_true(f % 3 != 2);
+		assert_int_equal(first[f], 0);   /* one per feed */
+		first[f] = jobs[i].item_id;
+		char g[16];
+		snprintf(g, sizeof g, "h%02d0", f);
+		assert_string_equal(jstr(jobs[i].item, "guid"), g);
+	}
+	store_hook_jobs_free(jobs, n);
+	/* The heads of the even feeds parked, the odd ones' delivered (a
+	 * shared store claimed them above: not due again until a result):
+	 * every feed's second item is next. */
+	for (int f = 0; f < FEEDS; f++)
+		if (first[f])
+			assert_int_equal(store_hook_result(s, first[f], f % 2 != 0, 0,
+							   f % 2 ? NULL : "exit 2"), 0);
+	assert_int_equal(store_hook_due(s, now, 1000, &jobs, &n), 0);
+	assert_int_equal(n, want);
+	for (size_t i = 0; i < n; i++) {
+		int f = atoi(jobs[i].feed + 1);
+		char g[16];
+		snprintf(g, sizeof g, "h%02d1", f);
+		assert_string_equal(jstr(jobs[i].item, "guid"), g);
+	}
+	store_hook_jobs_free(jobs, n);
+	tdb_close(&t);
+}
+
 static void test_hook_deliveries(void **state)
 {
 	struct tdb t;
@@ -1201,6 +1259,7 @@ int main(void)
 		cmocka_unit_test(test_events_persist_and_order),
 		cmocka_unit_test(test_consumers),
 		cmocka_unit_test(test_hook_deliveries),
+		cmocka_unit_test(test_hook_heads_many_feeds),
 		cmocka_unit_test(test_hook_order_per_feed),
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_newest_ids_never_reused),
