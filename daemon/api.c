@@ -139,6 +139,9 @@ int api_clients(const struct api *a, int *clients, int *waiting)
 
 void api_release_memory(struct api *a)
 {
+	/* The loop's own reader is idle here: this runs on the loop. */
+	if (a->loop_reader)
+		store_release_memory(a->loop_reader);
 	for (int i = 0; i < a->nreaders; i++) {
 		struct reader *rd = &a->readers[i];
 		if (rd->busy)

@@ -88,6 +88,7 @@ struct sqlite_store {
 	int busy_ms;                    /* its busy timeout */
 	char *path;
 	bool opened;                    /* open succeeded: a clean close is marked */
+	bool mapped;                    /* a reader: reads through a mapping (sqlite.c) */
 	enum dedup_hash key_hash;       /* the store's (read after the migrations) */
 	const char *const *sql;         /* each statement's text (sqlite.c) */
 	sqlite3_stmt *st[ST__COUNT];

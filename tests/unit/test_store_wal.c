@@ -189,6 +189,53 @@ static void test_wal_reader_pins(void **state)
 	tdb_close(&t);
 }
 
+/* Whether the store file PATH itself (not its -wal or -shm) is mapped. */
+static bool file_mapped(const char *path)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	assert_non_null(f);
+	char line[1024];
+	bool found = false;
+	size_t n = strlen(path);
+	while (fgets(line, sizeof line, f)) {
+		const char *p = strstr(line, path);
+		if (p && (p[n] == '\n' || p[n] == '\0'))
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* A reader reads the file through a mapping; releasing its memory (the
+ * daemon's upkeep) drops the mapping, and the next query maps the file
+ * again and reads the same. */
+static void test_reader_mapping_released(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	long long max = 0;
+	commit_many(s, t.path, 0, 20, &max);
+	struct store *r = NULL;
+	assert_int_equal(store_open_reader(s, &r), 0);
+	struct item_query q = {.since = DATE_NONE, .limit = 10};
+	json_t *items = NULL;
+	int64_t next = 0;
+	assert_int_equal(store_items(r, &q, &items, &next), 0);
+	assert_int_equal(json_array_size(items), 10);
+	assert_true(file_mapped(t.path));
+	assert_int_equal(store_release_memory(r), 0);
+	assert_false(file_mapped(t.path));
+	json_t *again = NULL;
+	assert_int_equal(store_items(r, &q, &again, &next), 0);
+	assert_true(json_equal(items, again));
+	assert_true(file_mapped(t.path));
+	json_decref(items);
+	json_decref(again);
+	store_close(r);
+	tdb_close(&t);
+}
+
 int main(void)
 {
 	setenv("FEEDD_STORE_WAL_LIMIT", "1048576", 1);
@@ -196,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_wal_bounded),
 		cmocka_unit_test(test_wal_two_writers),
 		cmocka_unit_test(test_wal_reader_pins),
+		cmocka_unit_test(test_reader_mapping_released),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
