@@ -5,7 +5,8 @@
  * parses to the old sections unchanged plus exactly the new feeds, each
  * with exactly the intended values. Anything else aborts.
  *
- * Header-only, included by fuzz_conf_edit.c and fuzz_opml_import.c. */
+ * Header-only, included by fuzz_conf_edit.c, fuzz_conf_set.c and
+ * fuzz_opml_import.c. */
 #ifndef FEEDD_FUZZ_CONF_EDIT_CHECK_H
 #define FEEDD_FUZZ_CONF_EDIT_CHECK_H
 
@@ -16,6 +17,21 @@
 
 #include "core/conf_edit.h"
 #include "core/config.h"
+
+/* The next length-prefixed field of a fuzzer's input as a C string
+ * (owned), or "" at the end: one length byte, then that many bytes (fewer
+ * at the end); a NUL cuts it. */
+static inline char *fuzz_field(const uint8_t **p, const uint8_t *end)
+{
+	size_t n = 0;
+	if (*p < end)
+		n = *(*p)++;
+	if (n > (size_t)(end - *p))
+		n = (size_t)(end - *p);
+	char *s = strndup((const char *)*p, n);
+	*p += n;
+	return s;
+}
 
 /* What one new feed must read back as. */
 struct want_feed {

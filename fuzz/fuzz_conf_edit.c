@@ -27,31 +27,18 @@ static const char *const OLD[] = {
 	 "url = http://127.0.0.1:8080/feed\n[feed b]\nurl = file:///tmp/b.xml\ninterval = 1h"),
 };
 
-/* The next length-prefixed field as a C string (owned), or "" at the end. */
-static char *field(const uint8_t **p, const uint8_t *end)
-{
-	size_t n = 0;
-	if (*p < end)
-		n = *(*p)++;
-	if (n > (size_t)(end - *p))
-		n = (size_t)(end - *p);
-	char *s = strndup((const char *)*p, n);   /* a NUL cuts it: C strings */
-	*p += n;
-	return s;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1 || size > 8192)
 		return 0;
 	const uint8_t *p = data + 1, *end = data + size;
 	unsigned sel = data[0];
-	char *name = field(&p, end), *url = field(&p, end), *title = field(&p, end);
-	char *interval = field(&p, end);
+	char *name = fuzz_field(&p, end), *url = fuzz_field(&p, end), *title = fuzz_field(&p, end);
+	char *interval = fuzz_field(&p, end);
 	size_t ntags = sel >> 4;
 	char *tags[16] = {0};
 	for (size_t i = 0; i < ntags; i++)
-		tags[i] = field(&p, end);
+		tags[i] = fuzz_field(&p, end);
 	const char *old_text = OLD[sel & 3];
 	size_t old_len = strlen(old_text);
 	if ((sel & 8) && p < end) {

@@ -24,18 +24,6 @@ static const char OLD[] =
 	"url = http://example.org/a\ntitle = Old\ntags = news\nexec = /usr/bin/true\n\n"
 	"[feed b]\nurl = http://example.org/b\ntags = b\n";
 
-static char *field(const uint8_t **p, const uint8_t *end)
-{
-	size_t n = 0;
-	if (*p < end)
-		n = *(*p)++;
-	if (n > (size_t)(end - *p))
-		n = (size_t)(end - *p);
-	char *s = strndup((const char *)*p, n);
-	*p += n;
-	return s;
-}
-
 /* TEXT without its "title =" and "tags =" lines, CRs and the newline at the
  * end (the writer ends a last header line it touched). */
 static char *strip(const char *text, size_t len)
@@ -69,11 +57,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	unsigned sel = data[0];
 	const uint8_t *p = data + 1, *end = data + size;
-	char *title = field(&p, end);
+	char *title = fuzz_field(&p, end);
 	size_t ntags = sel >> 4;
 	char *tags[17] = {0};
 	for (size_t i = 0; i < ntags; i++)
-		tags[i] = field(&p, end);
+		tags[i] = fuzz_field(&p, end);
 	const char *old_text = (const char *)p;
 	size_t old_len = (size_t)(end - p);
 	struct config *old = NULL;
