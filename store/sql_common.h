@@ -187,9 +187,9 @@
 	" CASE WHEN EXISTS (SELECT 1 FROM items) OR EXISTS (SELECT 1 FROM tombstones)" \
 	" THEN 1 ELSE 2 END);"
 
-/* Each feed's pending deliveries in item order: what the due query walks
- * for every feed's oldest one (HOOK_HEADS), a few index steps a feed
- * instead of a GROUP BY over every pending delivery. */
+/* Each feed's pending deliveries in item order: where the due query's
+ * HOOK_IS_HEAD takes its one step per candidate. IF NOT EXISTS: a store
+ * whose version number was set back (the upgrade tests do) has it. */
 #define SQL_MIGRATE_HOOK_PENDING \
 	"CREATE INDEX IF NOT EXISTS hook_deliveries_pending ON hook_deliveries(feed, item_id)" \
 	" WHERE " SQL_FALSE_OF("given_up") ";"
