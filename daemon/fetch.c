@@ -744,9 +744,10 @@ void fetcher_close(struct fetcher *f)
 	if (!f)
 		return;
 	f->closing = true;
+	/* The last fetch_free leaves no idle handle: none are kept without a
+	 * transfer in flight. */
 	while (f->head)
 		fetch_free(f->head);
-	idle_release(f);
 	/* While the loop still runs: the socket callbacks close their polls. */
 	curl_multi_cleanup(f->multi);
 	f->multi = NULL;
