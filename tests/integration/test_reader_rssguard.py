@@ -83,8 +83,11 @@ class RSSGuard(TwoFeeds):
             return False
         c = sqlite3.connect(self.db)
         try:
-            return c.execute("SELECT count(*) FROM sqlite_master WHERE name = 'Accounts'"
-                             ).fetchone()[0] == 1
+            # RSS Guard makes its tables one by one, not in one
+            # transaction: wait for every table the tests read.
+            return c.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                             " AND name IN ('Accounts', 'Feeds', 'Messages')"
+                             ).fetchone()[0] == 3
         finally:
             c.close()
 
