@@ -5,7 +5,10 @@
 # Usage: bench/fetch.sh [N...]        (default: 1000 5000 feeds)
 # Env:   FEEDD_BIN (default: build/bench, build/dev or build/test feedd),
 #        JOBS (concurrency for all three, 64), ITEMS (items per feed, 20),
-#        CLIENTS ("feedd newsboat sfeed"), KEEP=1 keeps the work folder,
+#        CLIENTS ("feedd daemon newsboat sfeed"; daemon is feedd running,
+#        bench/daemon_poll.py, a new feed fetched every 100 ms: N/10 s,
+#        then INTERVAL more for the warm poll, N/10 + 20 s by default),
+#        KEEP=1 keeps the work folder,
 #        PAGE_SIZE (feedd's new store is made with these SQLite pages
 #        instead of feedd's own choice, to compare page sizes).
 #
@@ -23,7 +26,8 @@ src=$(pwd)
 JOBS=${JOBS:-64}
 ITEMS=${ITEMS:-20}
 SIZES=${*:-1000 5000}
-CLIENTS=${CLIENTS:-feedd newsboat sfeed}
+CLIENTS=${CLIENTS:-feedd daemon newsboat sfeed}
+INTERVAL=${INTERVAL:-}
 want() { case " $CLIENTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 need=""
@@ -168,6 +172,11 @@ db.close()' "$d/feedd/feedd.db" "$PAGE_SIZE"
 	want feedd && tail -1 "$work/out" | sed 's/^/    /'
 	want feedd && run "feedd --once warm" "$n" 0 "$FEEDD" --once -c "$d/feeds.conf" --state-dir "$d/feedd"
 	want feedd && tail -1 "$work/out" | sed 's/^/    /'
+
+	# feedd running: a cold and a warm poll without the process's start
+	want daemon && mkdir -p "$d/daemon" &&
+		python3 bench/daemon_poll.py "$FEEDD" "$d/daemon" "$port" "$n" "$ITEMS" "$JOBS" \
+			"$access" "$INTERVAL"
 
 	# newsboat
 	i=0

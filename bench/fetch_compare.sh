@@ -9,6 +9,9 @@
 #
 # Usage: bench/fetch_compare.sh [BASE [N...]]   (default: f2277c9, 1000 5000)
 # Env:   ROUNDS (3), BUILD (this tree's Release build, build/bench),
+#        DAEMON_N (empty: none) adds, at that many feeds, a cold and a
+#        warm poll by the running daemon (bench/daemon_poll.py: feeds
+#        fetched 100 ms apart, so N/5 + 20 s or more a run),
 #        BASE_BUILD (where BASE is unpacked and built,
 #        /tmp/feedd-fetch-base-REV; kept for the next run), ITEMS and JOBS
 #        as bench/fetch.sh.
@@ -46,20 +49,26 @@ for n in $SIZES; do
 			echo "== $n feeds, round $r: $who" >&2
 			FEEDD_BIN=$bin CLIENTS=feedd sh bench/fetch.sh "$n" |
 				grep "^feedd --once" | sed "s/^/$who /" | tee -a "$out" >&2
+			if [ -n "${DAEMON_N:-}" ] && [ "$n" = "$(echo $SIZES | cut -d' ' -f1)" ]; then
+				FEEDD_BIN=$bin CLIENTS=daemon sh bench/fetch.sh "$DAEMON_N" |
+					grep "^feedd daemon" | sed "s/^/$who /" | tee -a "$out" >&2
+			fi
 		done
 		r=$((r + 1))
 	done
 done
 
-echo "feedd --once of N loopback feeds, $ROUNDS interleaved rounds, medians;" \
+echo "feedd --once of N loopback feeds${DAEMON_N:+ (daemon: the running daemon, $DAEMON_N feeds)}," \
+	"$ROUNDS interleaved rounds, medians;" \
 	"base $rev, head $head ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
 python3 - "$out" "$rev" "$head" <<'PY'
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
     f = line.split()
-    # who feedd --once cold|warm N wall cpu rss feeds/s items/s 200 304 errors wr wchar wr/item wchar/item
-    who, kind, n = f[0], f[3], int(f[4])
+    # who feedd --once|daemon cold|warm N wall cpu rss feeds/s items/s 200 304 errors wr wchar
+    # wr/item wchar/item
+    who, kind, n = f[0], ("daemon " if f[2] == "daemon" else "") + f[3], int(f[4])
     rows.setdefault((n, kind, who), []).append(
         (float(f[6]) / n * 1e3, float(f[5]), float(f[7]), float(f[13]) * 1048576, f[15]))
 base, head = sys.argv[2], sys.argv[3]
@@ -69,13 +78,13 @@ print("| feeds | run | CPU ms/feed, base %s | head %s | head/base | wall s base 
       " peak RSS MiB base / head | written base / head |" % (base, head))
 print("|---|---|---|---|---|---|---|---|")
 for n in sorted({k[0] for k in rows}):
-    for kind in ("cold", "warm"):
+    for kind in ("cold", "warm", "daemon cold", "daemon warm"):
         b, h = rows.get((n, kind, "base")), rows.get((n, kind, "head"))
         if not b or not h:
             continue
         cb, ch = med([x[0] for x in b]), med([x[0] for x in h])
         # written: per new item for a cold run, per feed for a warm one
-        if kind == "cold":
+        if kind.endswith("cold"):
             wb, wh = med([float(x[4]) for x in b]), med([float(x[4]) for x in h])
             wr = "%.1f / %.1f KB per item" % (wb / 1e3, wh / 1e3)
         else:
