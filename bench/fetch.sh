@@ -5,9 +5,10 @@
 # Usage: bench/fetch.sh [N...]        (default: 1000 5000 feeds)
 # Env:   FEEDD_BIN (default: build/bench, build/dev or build/test feedd),
 #        JOBS (concurrency for all three, 64), ITEMS (items per feed, 20),
-#        CLIENTS ("feedd daemon newsboat sfeed"; daemon is feedd running,
-#        bench/daemon_poll.py, a new feed fetched every 100 ms: N/10 s,
-#        then INTERVAL more for the warm poll, N/10 + 20 s by default),
+#        CLIENTS ("feedd newsboat sfeed"; add "daemon" for the running
+#        daemon, bench/daemon_poll.py: a new feed fetched every 100 ms,
+#        N/10 s, then INTERVAL more for the warm poll, N/10 + 20 s by
+#        default, so not in the default set),
 #        KEEP=1 keeps the work folder,
 #        PAGE_SIZE (feedd's new store is made with these SQLite pages
 #        instead of feedd's own choice, to compare page sizes).
@@ -26,7 +27,7 @@ src=$(pwd)
 JOBS=${JOBS:-64}
 ITEMS=${ITEMS:-20}
 SIZES=${*:-1000 5000}
-CLIENTS=${CLIENTS:-feedd daemon newsboat sfeed}
+CLIENTS=${CLIENTS:-feedd newsboat sfeed}
 INTERVAL=${INTERVAL:-}
 want() { case " $CLIENTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
