@@ -39,17 +39,10 @@ static void put2(char *p, unsigned v)
 	p[1] = (char)('0' + v % 10);
 }
 
-size_t date_rfc3339(int64_t t, char *out)
+/* "YYYY-MM-DDT" of DAYS since the epoch (0 to 9999-12-31), by Howard
+ * Hinnant's algorithm. */
+static void civil_ymd(int64_t days, char *out)
 {
-	if (t < 0 || t > INT64_C(253402300799)) {
-		char d[96];   /* what the formats may print, as the compiler counts */
-		date_format_rfc3339(t, d, sizeof d);
-		size_t n = strlen(d);
-		memcpy(out, d, n);
-		return n;
-	}
-	/* Days to a civil date by Howard Hinnant's algorithm. */
-	int64_t days = t / 86400, secs = t % 86400;
 	int64_t z = days + 719468;
 	int64_t era = z / 146097;
 	unsigned doe = (unsigned)(z - era * 146097);
@@ -59,7 +52,6 @@ size_t date_rfc3339(int64_t t, char *out)
 	unsigned day = doy - (153 * mp + 2) / 5 + 1;
 	unsigned mon = mp < 10 ? mp + 3 : mp - 9;
 	unsigned year = (unsigned)(yoe + era * 400) + (mon <= 2);
-	/* "YYYY-MM-DDTHH:MM:SSZ" */
 	put2(out, year / 100);
 	put2(out + 2, year % 100);
 	out[4] = '-';
@@ -67,6 +59,32 @@ size_t date_rfc3339(int64_t t, char *out)
 	out[7] = '-';
 	put2(out + 8, day);
 	out[10] = 'T';
+}
+
+size_t date_rfc3339(int64_t t, char *out)
+{
+	if (t < 0 || t > INT64_C(253402300799)) {
+		char d[96];   /* what the formats may print, as the compiler counts */
+		date_format_rfc3339(t, d, sizeof d);
+		size_t n = strlen(d);
+		memcpy(out, d, n);
+		return n;
+	}
+	int64_t days = t / 86400, secs = t % 86400;
+	/* The dates of an answer's rows mostly fall on a few days (a row's
+	 * own: published, first seen): four days' "YYYY-MM-DDT" are kept per
+	 * thread, by the day's two low bits (DAY holds the day + 1: 0 is
+	 * empty). */
+	static _Thread_local struct {
+		int64_t day;
+		char ymd[11];
+	} seen[4];
+	unsigned k = (unsigned)days & 3;
+	if (seen[k].day != days + 1) {
+		civil_ymd(days, seen[k].ymd);
+		seen[k].day = days + 1;
+	}
+	memcpy(out, seen[k].ymd, 11);
 	put2(out + 11, (unsigned)(secs / 3600));
 	out[13] = ':';
 	put2(out + 14, (unsigned)(secs / 60 % 60));

@@ -114,11 +114,33 @@ static void test_format(void **state)
 	assert_int_equal(date_parse(NULL, &t), -EINVAL);
 }
 
+/* date_rfc3339 (no stdio, the API's writers) writes what
+ * date_format_rfc3339 does, also when the days it keeps change under it:
+ * days four apart share a slot of its cache, neighbours do not. */
+static void test_rfc3339_fast_path(void **state)
+{
+	(void)state;
+	static const int64_t base[] = { 0, 951782400 /* 2000-02-29 */, 1699228800,
+					4102444800 /* 2100-01-01 */, 253402300799 };
+	static const int64_t step[] = { 0, 86400, 4 * 86400, 3 * 86400 + 1, 8 * 86400 + 59, -86400 };
+	for (int round = 0; round < 2; round++)
+		for (size_t b = 0; b < sizeof base / sizeof base[0]; b++)
+			for (size_t k = 0; k < sizeof step / sizeof step[0]; k++) {
+				int64_t t = base[b] + step[k] * (round ? 1 : -1);
+				char want[96], got[96] = "";
+				date_format_rfc3339(t, want, sizeof want);
+				got[date_rfc3339(t, got)] = '\0';
+				if (strcmp(got, want) != 0)
+					fail_msg("%lld: got %s, want %s", (long long)t, got, want);
+			}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_rfc3339_fast_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
