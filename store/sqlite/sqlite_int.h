@@ -82,6 +82,8 @@ enum stmt {
 	ST__COUNT
 };
 
+#define IQ_LISTED 64
+
 struct sqlite_store {
 	sqlite3 *db;
 	struct sqlite_ckpt *ckpt;       /* writers only: shared checkpointer */
@@ -93,6 +95,11 @@ struct sqlite_store {
 	const char *const *sql;         /* each statement's text (sqlite.c) */
 	sqlite3_stmt *st[ST__COUNT];
 	sqlite3_stmt *iq[IQ__SHAPES];   /* items queries, prepared on first use */
+	/* The shapes prepared in iq[], for the close to finalize those and
+	 * leave the rest of its 128 KiB untouched; NIQ past IQ_LISTED: all
+	 * of iq[] is walked. */
+	uint16_t iq_listed[IQ_LISTED];
+	unsigned niq;
 };
 
 /* Running the kept statements (sqlite_stmt.c). */

@@ -68,6 +68,9 @@ static sqlite3_stmt *items_stmt(struct sqlite_store *s, unsigned shape)
 		store_fail(s, rc, "items query");
 		return NULL;
 	}
+	if (s->niq < IQ_LISTED)
+		s->iq_listed[s->niq] = (uint16_t)shape;
+	s->niq++;
 	return s->iq[shape];
 }
 

@@ -470,6 +470,53 @@ static void test_every_statement_prepares(void **state)
 	tdb_close(&t);
 }
 
+static int count_row(const struct item_row *row, void *ud)
+{
+	(void)row;
+	++*(int *)ud;
+	return 0;
+}
+
+/* The close finalizes every items query shape the connection prepared,
+ * from its list of them (a few) or, past IQ_LISTED, by walking iq[]: a
+ * statement left would make sqlite3_close fail, and then the clean-close
+ * mark is not left. */
+static void test_item_query_shapes_finalized(void **state)
+{
+	(void)state;
+	for (int many = 0; many < 2; many++) {
+		struct tdb t;
+		struct store *s = tdb_open(&t);
+		struct doc *d = doc_new();
+		doc_add(d, "g1", NULL, "one");
+		assert_int_equal(commit_count(s, "f", d, NULL), 1);
+		doc_free(d);
+		void *b;
+		store_ops_of(s, &b);
+		struct sqlite_store *ss = b;
+		int rows = 0;
+		for (unsigned k = 0; k < (many ? 512u : 6u); k++) {
+			struct items_args a = {
+				.after = 0, .limit = 10,
+				.desc = k & 1, .before = k & 2 ? 1000 : 0,
+				.since = k & 4 ? 1 : DATE_NONE, .distinct = k & 8,
+				.skipped = k & 16, .starred = k & 32, .by_date = k & 64,
+				.no_feed_name = k & 128, .status = (int)(k >> 8) % 3,
+			};
+			assert_int_equal(sqlite_items_rows(b, &a, count_row, &rows), 0);
+		}
+		assert_true(rows > 0);
+		if (many)
+			assert_true(ss->niq > IQ_LISTED);
+		else
+			assert_true(ss->niq > 0 && ss->niq <= IQ_LISTED);
+		store_close(s);
+		t.s = NULL;
+		assert_true(mark_exists(t.path));
+		tdb_close(&t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_quick_check_only_after_unclean_close),
 		cmocka_unit_test(test_foreign_file_refused),
 		cmocka_unit_test(test_every_statement_prepares),
+		cmocka_unit_test(test_item_query_shapes_finalized),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
