@@ -9,6 +9,7 @@
  * PGresults are cleared where they are read. */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,24 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Whether CONN, idle, was closed by the server: an idle connection has
+ * nothing to read but what the server sends unasked, a notice or its
+ * closing (a restart: "terminating connection due to administrator
+ * command", then the end of the stream). What is there is read (notices
+ * go to their processor) while there is more; reading the end makes the
+ * status CONNECTION_BAD. */
+static bool idle_closed(PGconn *conn)
+{
+	for (int i = 0; i < 4; i++) {
+		struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
+		if (p.fd < 0 || poll(&p, 1, 0) <= 0)
+			return false;
+		if (!PQconsumeInput(conn) || PQstatus(conn) != CONNECTION_OK)
+			return true;
+	}
+	return false;
+}
+
 int pg_ready(struct pg *s)
 {
 	/* The news connection in the middle of its own reconnect, or found
@@ -159,6 +178,15 @@ int pg_ready(struct pg *s)
 	 * writer's reconnect has found the store back. */
 	if (s->readonly && !s->in_tx && store_health_unavailable())
 		return -ECONNRESET;
+	/* A connection the server closed while it sat idle (the server
+	 * restarted) is reconnected now, below, rather than failing the
+	 * statement it was about to run: a reader's first request after an
+	 * outage was answered 503 while the status already said the store
+	 * was available. Not the connection that LISTENs: what it has to
+	 * read is the news watcher's. */
+	if (!s->in_tx && !s->listen && PQstatus(s->conn) == CONNECTION_OK && !news_gone &&
+	    idle_closed(s->conn))
+		log_debug("store %s: the server closed the idle connection", s->label);
 	if (PQstatus(s->conn) == CONNECTION_OK && s->prepared && !news_gone)
 		return 0;
 	if (s->in_tx)

@@ -353,6 +353,34 @@ class Outage(Base):
         self.assertIn("available again", self.logs())
 
 
+    def test_first_reads_after_an_unnoticed_restart(self):
+        """The server restarted while feedd sat idle, so nothing found the
+        store away: the first request on each reader's connection, which
+        the server closed, reconnects it and is answered, not 503."""
+        self.srv.set_feed("u", items=[{"guid": "u1", "title": "u 1"}])
+        self.start("[feed u]\nurl = %s\n" % self.srv.url("/feed/u"), n=1)
+        a = self.d[0]
+        self.assertTrue(wait_until(lambda: a.get("/v1/items?after=0").json()["items"],
+                                   timeout=10), self.logs())
+        # Every reader in use at once, so that each holds a connection.
+        paths = ["/v1/items?after=0", "/v1/items?after=0&limit=1000",
+                 "/v1/events?after=0", "/v1/feeds", "/v1/consumers"]
+        def burst():
+            out = {}
+            ts = [threading.Thread(target=lambda p=p, k=k: out.__setitem__(
+                (k, p), a.get(p, timeout=10).status)) for k in range(4) for p in paths]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            return out
+        self.assertEqual(set(burst().values()), {200})
+        CL.restart_fast()
+        got = burst()
+        self.assertEqual({k: v for k, v in got.items() if v != 200}, {}, self.logs())
+        self.assertEqual(a.get("/v1/status").json()["store"]["state"], "available")
+
+
 class News(Base):
 
     def wake(self, a, n):
