@@ -3,7 +3,6 @@
  * acknowledged), its lag (stored items after that) and when it last
  * acknowledged; feedd keeps no time of a read that acknowledged nothing.
  * --delete NAME forgets one (DELETE /v1/consumers/NAME). */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,55 +43,32 @@ static int delete_consumer(const char *name, bool json)
 	if (code)
 		return code;
 	if (json) {
-		json_dumpf(a, stdout, JSON_INDENT(2));
-		putchar('\n');
-	} else {
-		printf("deleted consumer %s (its next `feedctl new %s` starts afresh)\n", name,
-		       name);
+		code = ctl_dump_json(a);
+		json_decref(a);
+		return code;
 	}
+	printf("deleted consumer %s (its next `feedctl new %s` starts afresh)\n", name, name);
 	json_decref(a);
 	return ctl_finish_output();
 }
 
 int cmd_consumers(const struct command *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"delete", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	bool json = false;
-	const char *del = NULL;
-	int opt;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (opt == 'j') {
-			json = true;
-		} else if (opt == 'd') {
-			del = optarg;
-		} else if (opt == 'h') {
-			ctl_usage_of(c, stdout);
-			return CTL_EXIT_OK;
-		} else {
-			ctl_usage_of(c, stderr);
-			return CTL_EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		ctl_usage_of(c, stderr);
-		return CTL_EXIT_USAGE;
-	}
+	bool json;
+	const char *del;
+	int code = ctl_parse_opts(c, argc, argv, &json, 0, 0, "delete", &del);
+	if (code >= 0)
+		return code;
 	if (del)
 		return delete_consumer(del, json);
 	json_t *a = NULL;
-	int code = ctl_call("GET", "/v1/consumers", NULL, &a, NULL);
+	code = ctl_call("GET", "/v1/consumers", NULL, &a, NULL);
 	if (code)
 		return code;
 	if (json) {
-		json_dumpf(a, stdout, JSON_INDENT(2));
-		putchar('\n');
+		code = ctl_dump_json(a);
 		json_decref(a);
-		return ctl_finish_output();
+		return code;
 	}
 	json_t *list = json_object_get(a, "consumers");
 	size_t i;

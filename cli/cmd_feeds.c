@@ -13,19 +13,26 @@
 
 /* Options of the read-only commands: --json and --help, then between MINPOS
  * and MAXPOS arguments. Returns -1 to go on, or an exit code. */
-int ctl_parse_json_opt(const struct command *c, int argc, char **argv, bool *json,
-		       int minpos, int maxpos)
+int ctl_parse_opts(const struct command *c, int argc, char **argv, bool *json, int minpos,
+		   int maxpos, const char *action, const char **action_arg)
 {
-	static const struct option longopts[] = {
+	struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
+		{0},
 	};
+	if (action)
+		longopts[2] = (struct option){action, required_argument, NULL, 'a'};
 	*json = false;
+	if (action_arg)
+		*action_arg = NULL;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'j') {
 			*json = true;
+		} else if (opt == 'a' && action_arg) {
+			*action_arg = optarg;
 		} else if (opt == 'h') {
 			ctl_usage_of(c, stdout);
 			return CTL_EXIT_OK;
@@ -41,6 +48,12 @@ int ctl_parse_json_opt(const struct command *c, int argc, char **argv, bool *jso
 	return -1;
 }
 
+int ctl_parse_json_opt(const struct command *c, int argc, char **argv, bool *json,
+		       int minpos, int maxpos)
+{
+	return ctl_parse_opts(c, argc, argv, json, minpos, maxpos, NULL, NULL);
+}
+
 int ctl_finish_output(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -50,7 +63,7 @@ int ctl_finish_output(void)
 	return 0;
 }
 
-static int dump(json_t *j)
+int ctl_dump_json(json_t *j)
 {
 	json_dumpf(j, stdout, JSON_INDENT(2));
 	putchar('\n');
@@ -97,7 +110,7 @@ int cmd_feeds(const struct command *c, int argc, char **argv)
 	if ((code = ctl_call("GET", "/v1/feeds", NULL, &a, NULL)))
 		return code;
 	if (json) {
-		code = dump(a);
+		code = ctl_dump_json(a);
 		json_decref(a);
 		return code;
 	}
@@ -263,7 +276,7 @@ int cmd_feed(const struct command *c, int argc, char **argv)
 	if (code)
 		return code;
 	if (json) {
-		code = dump(a);
+		code = ctl_dump_json(a);
 	} else {
 		feed_for_people(a);
 		print_object(a, 0);
@@ -324,7 +337,7 @@ int cmd_status(const struct command *c, int argc, char **argv)
 	if ((code = ctl_call("GET", "/v1/status", NULL, &a, NULL)))
 		return code;
 	if (json) {
-		code = dump(a);
+		code = ctl_dump_json(a);
 	} else {
 		status_for_people(a);
 		json_t *inst = json_incref(json_object_get(a, "instances"));
@@ -522,7 +535,7 @@ static int refresh_done(json_t *queued, json_t *results, int worst)
 		json_t *doc = json_pack("{s:o}", "queued", queued);
 		if (results)
 			json_object_set_new(doc, "results", results);
-		code = dump(doc);
+		code = ctl_dump_json(doc);
 		json_decref(doc);
 	} else {
 		code = ctl_finish_output();
@@ -612,7 +625,7 @@ int cmd_reload(const struct command *c, int argc, char **argv)
 	if ((code = ctl_call("POST", "/v1/reload", NULL, &a, NULL)))
 		return code;
 	if (json) {
-		code = dump(a);          /* {"reloaded": true, "feeds": N} */
+		code = ctl_dump_json(a);          /* {"reloaded": true, "feeds": N} */
 		json_decref(a);
 		return code;
 	}
@@ -636,7 +649,7 @@ int cmd_log_level(const struct command *c, int argc, char **argv)
 		json_t *doc = json_pack("{s:s}", "log_level", s_or(a, "log_level", "info"));
 		json_decref(a);
 		if (json)
-			code = dump(doc);
+			code = ctl_dump_json(doc);
 		else
 			printf("%s\n", json_string_value(json_object_get(doc, "log_level")));
 		json_decref(doc);
@@ -655,7 +668,7 @@ int cmd_log_level(const struct command *c, int argc, char **argv)
 	if (code)
 		return code;
 	if (json) {
-		code = dump(a);
+		code = ctl_dump_json(a);
 		json_decref(a);
 		return code;
 	}

@@ -39,54 +39,36 @@ static int revoke_token(const char *id, bool json)
 	if (code)
 		return code;
 	if (json) {
-		json_dumpf(a, stdout, JSON_INDENT(2));
-		putchar('\n');
-	} else {
-		printf("revoked reader token %s (its app must log in again)\n", id);
+		code = ctl_dump_json(a);
+		json_decref(a);
+		return code;
 	}
+	printf("revoked reader token %s (its app must log in again)\n", id);
 	json_decref(a);
 	return ctl_finish_output();
 }
 
 int cmd_reader(const struct command *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"revoke", required_argument, NULL, 'r'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	bool json = false;
-	const char *rev = NULL;
-	int opt;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (opt == 'j') {
-			json = true;
-		} else if (opt == 'r') {
-			rev = optarg;
-		} else if (opt == 'h') {
-			ctl_usage_of(c, stdout);
-			return CTL_EXIT_OK;
-		} else {
-			ctl_usage_of(c, stderr);
-			return CTL_EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1 || strcmp(argv[optind], "tokens")) {
+	bool json;
+	const char *rev;
+	int code = ctl_parse_opts(c, argc, argv, &json, 1, 1, "revoke", &rev);
+	if (code >= 0)
+		return code;
+	if (strcmp(argv[optind], "tokens")) {
 		ctl_usage_of(c, stderr);
 		return CTL_EXIT_USAGE;
 	}
 	if (rev)
 		return revoke_token(rev, json);
 	json_t *a = NULL;
-	int code = ctl_call("GET", "/v1/reader/tokens", NULL, &a, NULL);
+	code = ctl_call("GET", "/v1/reader/tokens", NULL, &a, NULL);
 	if (code)
 		return code;
 	if (json) {
-		json_dumpf(a, stdout, JSON_INDENT(2));
-		putchar('\n');
+		code = ctl_dump_json(a);
 		json_decref(a);
-		return ctl_finish_output();
+		return code;
 	}
 	json_t *list = json_object_get(a, "tokens");
 	if (json_array_size(list) == 0 && isatty(STDOUT_FILENO))

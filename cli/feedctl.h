@@ -51,6 +51,12 @@ void ctl_usage_of(const struct command *c, FILE *out);
  * on, else the exit code (usage printed). */
 int ctl_parse_json_opt(const struct command *c, int argc, char **argv, bool *json,
 		       int minpos, int maxpos);
+/* The same, with one more option, --ACTION VALUE (its last value in
+ * *ACTION_ARG, else NULL). */
+int ctl_parse_opts(const struct command *c, int argc, char **argv, bool *json, int minpos,
+		   int maxpos, const char *action, const char **action_arg);
+/* J to stdout, indented, then ctl_finish_output. */
+int ctl_dump_json(json_t *j);
 /* Flushes stdout: 0, or CTL_EXIT_LOCAL after saying the output failed. */
 int ctl_finish_output(void);
 /* T as local ISO 8601 with the offset: "2026-12-06T16:07:45+01:00". */
