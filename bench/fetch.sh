@@ -11,7 +11,12 @@
 #        default, so not in the default set),
 #        KEEP=1 keeps the work folder,
 #        PAGE_SIZE (feedd's new store is made with these SQLite pages
-#        instead of feedd's own choice, to compare page sizes).
+#        instead of feedd's own choice, to compare page sizes),
+#        FEEDD_BINS ("LABEL=PATH ...": feedd builds to compare on the
+#        same corpus and server, each row prefixed with its LABEL) and
+#        ROUNDS (with FEEDD_BINS, this many rounds of a cold and a warm
+#        run by each, a new store each time, the order reversed every
+#        other round; 1).
 #
 # Generates N RSS documents, serves them from nginx (ETag on, gzip on,
 # access log off) on 127.0.0.1, and for each client prints wall time, CPU
@@ -164,15 +169,35 @@ for n in $SIZES; do
 			i=$((i + 1))
 		done
 	} > "$d/feeds.conf"
-	[ -n "${PAGE_SIZE:-}" ] && python3 -c 'import sqlite3, sys
+	# once LABEL BIN: a cold and a warm `feedd --once` by BIN on a new store
+	once() {
+		rm -rf "$d/feedd"
+		mkdir -p "$d/feedd"
+		[ -n "${PAGE_SIZE:-}" ] && python3 -c 'import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 db.execute("PRAGMA page_size=%d" % int(sys.argv[2]))
 db.execute("PRAGMA journal_mode=WAL")   # writes the header: the size holds
 db.close()' "$d/feedd/feedd.db" "$PAGE_SIZE"
-	want feedd && run "feedd --once cold" "$n" "$items" "$FEEDD" --once -c "$d/feeds.conf" --state-dir "$d/feedd"
-	want feedd && tail -1 "$work/out" | sed 's/^/    /'
-	want feedd && run "feedd --once warm" "$n" 0 "$FEEDD" --once -c "$d/feeds.conf" --state-dir "$d/feedd"
-	want feedd && tail -1 "$work/out" | sed 's/^/    /'
+		run "$1feedd --once cold" "$n" "$items" "$2" --once -c "$d/feeds.conf" --state-dir "$d/feedd"
+		tail -1 "$work/out" | sed 's/^/    /'
+		run "$1feedd --once warm" "$n" 0 "$2" --once -c "$d/feeds.conf" --state-dir "$d/feedd"
+		tail -1 "$work/out" | sed 's/^/    /'
+	}
+	if want feedd && [ -n "${FEEDD_BINS:-}" ]; then
+		r=1
+		while [ "$r" -le "${ROUNDS:-1}" ]; do
+			bins=$FEEDD_BINS
+			# Every other round the other order: neither build always
+			# runs first, after the same neighbour.
+			[ $((r % 2)) = 0 ] && bins=$(printf '%s\n' $FEEDD_BINS | tac | tr '\n' ' ')
+			for lb in $bins; do
+				once "${lb%%=*} " "${lb#*=}"
+			done
+			r=$((r + 1))
+		done
+	elif want feedd; then
+		once "" "$FEEDD"
+	fi
 
 	# feedd running: a cold and a warm poll without the process's start
 	want daemon && mkdir -p "$d/daemon" &&

@@ -1,9 +1,10 @@
 #!/bin/sh
 # bench/fetch_compare.sh — a cold and a warm `feedd --once` of N loopback
 # feeds (bench/fetch.sh: nginx, 20 items a feed) by this tree and by an
-# earlier commit, measured in the same run: the two builds alternate,
-# ROUNDS times for each size, and the medians are printed side by side
-# with their ratio. On a shared machine single figures follow the load;
+# earlier commit, measured in the same run: the two builds alternate on
+# one corpus and one server (bench/fetch.sh with FEEDD_BINS), ROUNDS
+# times for each size, the order reversed every other round, and the
+# medians are printed side by side with their ratio. On a shared machine single figures follow the load;
 # the interleaving and the medians are what make the two comparable, and
 # CPU time (user + sys) is the figure to read, wall time the one to doubt.
 #
@@ -41,22 +42,22 @@ cmake --build "$BUILD" -j"$(nproc)" --target feedd >/dev/null
 
 out=$(mktemp /tmp/feedd-fetch-compare-XXXXXX)
 trap 'rm -f "$out"' EXIT INT TERM
-for n in $SIZES; do
+# One corpus and one server for both builds: the rounds alternate on it.
+FEEDD_BINS="base=$BASE_BUILD/build/feedd head=$src/$BUILD/feedd" ROUNDS=$ROUNDS \
+	CLIENTS=feedd sh bench/fetch.sh $SIZES | grep -E "^(base|head) feedd --once" |
+	tee -a "$out" >&2
+if [ -n "${DAEMON_N:-}" ]; then
 	r=1
 	while [ "$r" -le "$ROUNDS" ]; do
 		for who in base head; do
 			if [ "$who" = base ]; then bin=$BASE_BUILD/build/feedd; else bin=$src/$BUILD/feedd; fi
-			echo "== $n feeds, round $r: $who" >&2
-			FEEDD_BIN=$bin CLIENTS=feedd sh bench/fetch.sh "$n" |
-				grep "^feedd --once" | sed "s/^/$who /" | tee -a "$out" >&2
-			if [ -n "${DAEMON_N:-}" ] && [ "$n" = "$(echo $SIZES | cut -d' ' -f1)" ]; then
-				FEEDD_BIN=$bin CLIENTS=daemon sh bench/fetch.sh "$DAEMON_N" |
-					grep "^feedd daemon" | sed "s/^/$who /" | tee -a "$out" >&2
-			fi
+			echo "== daemon, $DAEMON_N feeds, round $r: $who" >&2
+			FEEDD_BIN=$bin CLIENTS=daemon sh bench/fetch.sh "$DAEMON_N" |
+				grep "^feedd daemon" | sed "s/^/$who /" | tee -a "$out" >&2
 		done
 		r=$((r + 1))
 	done
-done
+fi
 
 echo "feedd --once of N loopback feeds${DAEMON_N:+ (daemon: the running daemon, $DAEMON_N feeds)}," \
 	"$ROUNDS interleaved rounds, medians;" \
