@@ -2,9 +2,11 @@
 """daemon_poll.py FEEDD WORKDIR PORT N ITEMS JOBS ACCESS_LOG [INTERVAL]
 
 What a cold and a warm poll of N feeds cost a feedd that is already
-running, without the process's start and exit (the dynamic loader alone
-is ~28 ms of CPU on these machines, libcurl's dependencies most of it;
-bench/fetch.sh's `feedd --once` rows pay it once per run), and with the
+running, without the process's start and exit (`feedd --version`, mostly
+the dynamic loader's 52 libraries, libcurl's dependencies most of them,
+is ~12 ms of CPU on these machines, a `feedd --once` without feeds on a
+1 000-feed store ~20 ms; bench/fetch.sh's `feedd --once` rows pay it
+once per run), and with the
 work a `--once` run leaves for later: the search index trails the
 commits (docs/store.md) and is built by the daemon's upkeep, which
 `feedd --once` does not run.
