@@ -37,16 +37,11 @@ static int delete_consumer(const char *name, bool json)
 	struct strbuf t = {0};
 	strbuf_puts(&t, "/v1/consumers/");
 	ctl_urlencode(&t, name);
-	json_t *a = NULL;
-	int code = ctl_call("DELETE", t.s, NULL, &a, NULL);
+	json_t *a;
+	int code = ctl_call_json("DELETE", t.s, json, &a);
 	free(t.s);
-	if (code)
+	if (code >= 0)
 		return code;
-	if (json) {
-		code = ctl_dump_json(a);
-		json_decref(a);
-		return code;
-	}
 	printf("deleted consumer %s (its next `feedctl new %s` starts afresh)\n", name, name);
 	json_decref(a);
 	return ctl_finish_output();
@@ -61,15 +56,9 @@ int cmd_consumers(const struct command *c, int argc, char **argv)
 		return code;
 	if (del)
 		return delete_consumer(del, json);
-	json_t *a = NULL;
-	code = ctl_call("GET", "/v1/consumers", NULL, &a, NULL);
-	if (code)
+	json_t *a;
+	if ((code = ctl_call_json("GET", "/v1/consumers", json, &a)) >= 0)
 		return code;
-	if (json) {
-		code = ctl_dump_json(a);
-		json_decref(a);
-		return code;
-	}
 	json_t *list = json_object_get(a, "consumers");
 	size_t i;
 	json_t *o;

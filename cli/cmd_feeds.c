@@ -70,6 +70,20 @@ int ctl_dump_json(json_t *j)
 	return ctl_finish_output();
 }
 
+int ctl_call_json(const char *method, const char *target, bool json, json_t **out)
+{
+	*out = NULL;
+	int code = ctl_call(method, target, NULL, out, NULL);
+	if (code)
+		return code;
+	if (!json)
+		return -1;
+	code = ctl_dump_json(*out);
+	json_decref(*out);
+	*out = NULL;
+	return code;
+}
+
 static const char *s_or(json_t *o, const char *k, const char *dflt)
 {
 	const char *s = json_string_value(json_object_get(o, k));
@@ -106,14 +120,9 @@ int cmd_feeds(const struct command *c, int argc, char **argv)
 	int code = ctl_parse_json_opt(c, argc, argv, &json, 0, 0);
 	if (code >= 0)
 		return code;
-	json_t *a = NULL;
-	if ((code = ctl_call("GET", "/v1/feeds", NULL, &a, NULL)))
+	json_t *a;
+	if ((code = ctl_call_json("GET", "/v1/feeds", json, &a)) >= 0)
 		return code;
-	if (json) {
-		code = ctl_dump_json(a);
-		json_decref(a);
-		return code;
-	}
 	json_t *feeds = json_object_get(a, "feeds");
 	size_t w = 4, i;
 	bool errors = false;
@@ -621,14 +630,9 @@ int cmd_reload(const struct command *c, int argc, char **argv)
 	int code = ctl_parse_json_opt(c, argc, argv, &json, 0, 0);
 	if (code >= 0)
 		return code;
-	json_t *a = NULL;
-	if ((code = ctl_call("POST", "/v1/reload", NULL, &a, NULL)))
+	json_t *a;   /* {"reloaded": true, "feeds": N} */
+	if ((code = ctl_call_json("POST", "/v1/reload", json, &a)) >= 0)
 		return code;
-	if (json) {
-		code = ctl_dump_json(a);          /* {"reloaded": true, "feeds": N} */
-		json_decref(a);
-		return code;
-	}
 	printf("reloaded: %lld feeds\n", json_integer_value(json_object_get(a, "feeds")));
 	json_decref(a);
 	return ctl_finish_output();
@@ -663,15 +667,10 @@ int cmd_log_level(const struct command *c, int argc, char **argv)
 	struct strbuf t = {0};
 	strbuf_puts(&t, "/v1/log-level?level=");
 	ctl_urlencode(&t, argv[optind]);
-	code = ctl_call("POST", t.s, NULL, &a, NULL);
+	code = ctl_call_json("POST", t.s, json, &a);
 	free(t.s);
-	if (code)
+	if (code >= 0)
 		return code;
-	if (json) {
-		code = ctl_dump_json(a);
-		json_decref(a);
-		return code;
-	}
 	printf("log level %s (was %s)\n", s_or(a, "log_level", "?"), s_or(a, "was", "?"));
 	json_decref(a);
 	return ctl_finish_output();

@@ -34,15 +34,10 @@ static int revoke_token(const char *id, bool json)
 		}
 	char target[64];
 	snprintf(target, sizeof target, "/v1/reader/tokens/%s", id);
-	json_t *a = NULL;
-	int code = ctl_call("DELETE", target, NULL, &a, NULL);
-	if (code)
+	json_t *a;
+	int code = ctl_call_json("DELETE", target, json, &a);
+	if (code >= 0)
 		return code;
-	if (json) {
-		code = ctl_dump_json(a);
-		json_decref(a);
-		return code;
-	}
 	printf("revoked reader token %s (its app must log in again)\n", id);
 	json_decref(a);
 	return ctl_finish_output();
@@ -61,15 +56,9 @@ int cmd_reader(const struct command *c, int argc, char **argv)
 	}
 	if (rev)
 		return revoke_token(rev, json);
-	json_t *a = NULL;
-	code = ctl_call("GET", "/v1/reader/tokens", NULL, &a, NULL);
-	if (code)
+	json_t *a;
+	if ((code = ctl_call_json("GET", "/v1/reader/tokens", json, &a)) >= 0)
 		return code;
-	if (json) {
-		code = ctl_dump_json(a);
-		json_decref(a);
-		return code;
-	}
 	json_t *list = json_object_get(a, "tokens");
 	if (json_array_size(list) == 0 && isatty(STDOUT_FILENO))
 		printf("no reader tokens (an app's ClientLogin makes one)\n");

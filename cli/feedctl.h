@@ -57,6 +57,10 @@ int ctl_parse_opts(const struct command *c, int argc, char **argv, bool *json, i
 		   int maxpos, const char *action, const char **action_arg);
 /* J to stdout, indented, then ctl_finish_output. */
 int ctl_dump_json(json_t *j);
+/* ctl_call(METHOD, TARGET) for a command with --json: a failed call's exit
+ * code; with JSON, the answer printed (ctl_dump_json) and its exit code;
+ * else -1, the answer in *OUT for the caller to print and free. */
+int ctl_call_json(const char *method, const char *target, bool json, json_t **out);
 /* Flushes stdout: 0, or CTL_EXIT_LOCAL after saying the output failed. */
 int ctl_finish_output(void);
 /* T as local ISO 8601 with the offset: "2026-12-06T16:07:45+01:00". */
