@@ -152,6 +152,22 @@ print("%-24s %6d %8.2f %8.3f %9.1f %9.0f %10.0f %6s %6s %6s %8.1f %9.1f %9s %12s
 EOF
 }
 
+# once LABEL BIN: a cold and a warm `feedd --once` by BIN on a new store in
+# $d/feedd, of the loop's $n feeds ($items new items)
+once() {
+	rm -rf "$d/feedd"
+	mkdir -p "$d/feedd"
+	[ -n "${PAGE_SIZE:-}" ] && python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("PRAGMA page_size=%d" % int(sys.argv[2]))
+db.execute("PRAGMA journal_mode=WAL")   # writes the header: the size holds
+db.close()' "$d/feedd/feedd.db" "$PAGE_SIZE"
+	run "$1feedd --once cold" "$n" "$items" "$2" --once -c "$d/feeds.conf" --state-dir "$d/feedd"
+	tail -1 "$work/out" | sed 's/^/    /'
+	run "$1feedd --once warm" "$n" 0 "$2" --once -c "$d/feeds.conf" --state-dir "$d/feedd"
+	tail -1 "$work/out" | sed 's/^/    /'
+}
+
 printf "%-24s %6s %8s %8s %9s %9s %10s %6s %6s %6s %8s %9s %9s %12s\n" client feeds wall_s \
 	cpu_s rss_MiB feeds/s items/s 200 304 errors wr_MiB wchar_MiB wr_B/item wchar_B/item
 for n in $SIZES; do
@@ -169,20 +185,6 @@ for n in $SIZES; do
 			i=$((i + 1))
 		done
 	} > "$d/feeds.conf"
-	# once LABEL BIN: a cold and a warm `feedd --once` by BIN on a new store
-	once() {
-		rm -rf "$d/feedd"
-		mkdir -p "$d/feedd"
-		[ -n "${PAGE_SIZE:-}" ] && python3 -c 'import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-db.execute("PRAGMA page_size=%d" % int(sys.argv[2]))
-db.execute("PRAGMA journal_mode=WAL")   # writes the header: the size holds
-db.close()' "$d/feedd/feedd.db" "$PAGE_SIZE"
-		run "$1feedd --once cold" "$n" "$items" "$2" --once -c "$d/feeds.conf" --state-dir "$d/feedd"
-		tail -1 "$work/out" | sed 's/^/    /'
-		run "$1feedd --once warm" "$n" 0 "$2" --once -c "$d/feeds.conf" --state-dir "$d/feedd"
-		tail -1 "$work/out" | sed 's/^/    /'
-	}
 	if want feedd && [ -n "${FEEDD_BINS:-}" ]; then
 		r=1
 		while [ "$r" -le "${ROUNDS:-1}" ]; do

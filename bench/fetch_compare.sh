@@ -4,8 +4,9 @@
 # earlier commit, measured in the same run: the two builds alternate on
 # one corpus and one server (bench/fetch.sh with FEEDD_BINS), ROUNDS
 # times for each size, the order reversed every other round, and the
-# medians are printed side by side with their ratio. On a shared machine single figures follow the load;
-# the interleaving and the medians are what make the two comparable, and
+# medians are printed side by side with their ratio. On a shared machine
+# single figures follow the load; the interleaving and the medians are
+# what make the two comparable, and
 # CPU time (user + sys) is the figure to read, wall time the one to doubt.
 #
 # Usage: bench/fetch_compare.sh [BASE [N...]]   (default: f2277c9, 1000 5000)

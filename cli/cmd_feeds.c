@@ -279,20 +279,15 @@ int cmd_feed(const struct command *c, int argc, char **argv)
 	struct strbuf t = {0};
 	strbuf_puts(&t, "/v1/feeds/");
 	ctl_urlencode(&t, argv[optind]);
-	json_t *a = NULL;
-	code = ctl_call("GET", t.s, NULL, &a, NULL);
+	json_t *a;
+	code = ctl_call_json("GET", t.s, json, &a);
 	free(t.s);
-	if (code)
+	if (code >= 0)
 		return code;
-	if (json) {
-		code = ctl_dump_json(a);
-	} else {
-		feed_for_people(a);
-		print_object(a, 0);
-		code = ctl_finish_output();
-	}
+	feed_for_people(a);
+	print_object(a, 0);
 	json_decref(a);
-	return code;
+	return ctl_finish_output();
 }
 
 /* The status for a person: times in local ISO 8601, durations with units. */
@@ -342,23 +337,18 @@ int cmd_status(const struct command *c, int argc, char **argv)
 	int code = ctl_parse_json_opt(c, argc, argv, &json, 0, 0);
 	if (code >= 0)
 		return code;
-	json_t *a = NULL;
-	if ((code = ctl_call("GET", "/v1/status", NULL, &a, NULL)))
+	json_t *a;
+	if ((code = ctl_call_json("GET", "/v1/status", json, &a)) >= 0)
 		return code;
-	if (json) {
-		code = ctl_dump_json(a);
-	} else {
-		status_for_people(a);
-		json_t *inst = json_incref(json_object_get(a, "instances"));
-		json_object_del(a, "instances");
-		print_object(a, 0);
-		if (inst)
-			print_instances(inst);
-		json_decref(inst);
-		code = ctl_finish_output();
-	}
+	status_for_people(a);
+	json_t *inst = json_incref(json_object_get(a, "instances"));
+	json_object_del(a, "instances");
+	print_object(a, 0);
+	if (inst)
+		print_instances(inst);
+	json_decref(inst);
 	json_decref(a);
-	return code;
+	return ctl_finish_output();
 }
 
 /* Queues NAME's refresh; with QUEUED (--json) its name goes there, with
