@@ -197,7 +197,7 @@ void ctl_iso_local(time_t t, char *buf, size_t len)
 		snprintf(buf + n, len - n, "%.3s:%s", z, z + 3);
 }
 
-/* SECS as "2d 3h 4m 5s" (leading zero units left out). */
+/* SECS as "2d 3h 4m 5s"; zero units are left out ("1h 4m"), 0 is "0s". */
 static void duration(long long secs, char *buf, size_t len)
 {
 	static const struct { const char *u; long long s; } units[] = {

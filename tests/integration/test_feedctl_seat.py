@@ -128,7 +128,9 @@ class SeatTest(ServerTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         text = r.stdout.decode()
         self.assertRegex(text, r"(?m)^started: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
-        self.assertRegex(text, r"(?m)^uptime: (\d+d )?(\d+h )?(\d+m )?\d+s$")
+        # zero units are left out: "1h 4m", never "1h 4m 0s"
+        self.assertRegex(text, r"(?m)^uptime: (\d+d)?( ?\d+h)?( ?\d+m)?( ?\d+s)?$")
+        self.assertNotRegex(text, r"(?m)^uptime: $")
         self.assertNotRegex(text, r"(?m)^started: \d+$")
         # --json keeps the API's numbers
         r = self.ctl("status", "--json")
@@ -151,7 +153,9 @@ class SeatTest(ServerTestCase):
             self.assertEqual(local, utc, key)
         self.assertRegex(text, r"(?m)^  interval: 1h$")
         self.assertRegex(text, r"(?m)^  min_interval: 1s$")
-        self.assertRegex(text, r"(?m)^  due_in: (\d+[dhm] )*\d+s$")
+        self.assertRegex(text, r"(?m)^  due_in: (\d+d)?( ?\d+h)?( ?\d+m)?( ?\d+s)?$")
+        self.assertNotRegex(text, r"(?m)^  due_in: $")
+        self.assertNotRegex(text, r"(?m)^  due_in: .*\b0[hms]")
         self.assertNotIn("due_in_ms", text)
         # --json keeps the API's values
         doc = json.loads(self.ctl("feed", "a", "--json").stdout)
