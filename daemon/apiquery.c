@@ -125,6 +125,8 @@ static void items_run(struct store *s, const struct apireq *r, int64_t now,
 		return;
 	struct item_query q;
 	apireq_item_query(r, &q);
+	/* sfeed's TSV has no column for the feed: its name is not read. */
+	q.no_feed_name = r->format == FMT_TSV;
 	struct render rd = { .out = out, .format = r->format, .now = now, .newest = DATE_NONE };
 	struct buf *b = &out->body;
 	if (r->format == FMT_JSON)

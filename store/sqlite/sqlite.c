@@ -114,6 +114,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_HOOKS_NEW] =
 		"INSERT OR IGNORE INTO hook_deliveries(item_id, feed, next_try)"
 		" SELECT id, feed, ?2 FROM items WHERE id > ?1 AND skipped = 0",
+	[ST_FEED_NAME] = "SELECT name FROM feeds WHERE id = ?1",
 	[ST_LAST_ITEM] = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'items'), 0)",
 	[ST_LAST_EVENT] = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
 	[ST_CONSUMER_ADD] = "INSERT INTO consumers(name, cursor, created) VALUES (?1, ?2, ?3)",
@@ -616,6 +617,8 @@ void sqlite_store_close(struct sqlite_store *s)
 		sqlite3_wal_hook(s->db, NULL, NULL);
 		sqlite_ckpt_release(s->ckpt);
 	}
+	sqlite_names_clear(s);
+	free(s->names.name);
 	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
 		log_err("store %s: close: %s", s->path, sqlite3_errmsg(s->db));
 	else if (s->opened)

@@ -54,6 +54,7 @@ enum stmt {
 	ST_EVENTS_NEW,
 	ST_HOOKS_NEW,
 	ST_LAST_ITEM,
+	ST_FEED_NAME,
 	ST_LAST_EVENT,
 	ST_EVENTS,
 	ST_CONSUMER_GET,
@@ -91,6 +92,16 @@ struct sqlite_store {
 	char *path;
 	bool opened;                    /* open succeeded: a clean close is marked */
 	bool mapped;                    /* a reader: reads through a mapping (sqlite.c) */
+	/* A reader's feed names by feed id, for item rows read without the
+	 * join (sqlite_query.c): NAME[id] a heap copy or NULL, N slots,
+	 * valid for the file's data version VERSION only. SPILL: the last
+	 * name of an id past the slots. Freed by sqlite_store_close. */
+	struct {
+		char **name;
+		uint32_t n, version;
+		bool valid;
+		char *spill;
+	} names;
 	enum dedup_hash key_hash;       /* the store's (read after the migrations) */
 	const char *const *sql;         /* each statement's text (sqlite.c) */
 	sqlite3_stmt *st[ST__COUNT];
@@ -199,6 +210,8 @@ int sqlite_store_release_memory(struct sqlite_store *s);
 /* The items query's, the hook outcome's and retention's primitives
  * (sqlite_query.c). */
 int sqlite_items_rows(void *b, const struct items_args *a, store_item_fn fn, void *ud);
+/* Empties S's cache of feed names (sqlite_query.c). */
+void sqlite_names_clear(struct sqlite_store *s);
 int sqlite_hook_outcome(void *b, int64_t item_id, bool ok, int64_t next_try,
 			const char *error, bool *found, char **feed);
 int sqlite_items_prune(void *b, const char *feed, int64_t now, int64_t retention,

@@ -64,6 +64,11 @@ class Rename(ServerTestCase):
     def test_rename_keeps_everything(self):
         items = self.d.get("/v1/items").json()["items"]
         ids = [i["id"] for i in items]
+        # Pages that the loop's reader and the workers' readers answer
+        # without the feeds join, naming the feed from a cache.
+        pages = ("/v1/items", "/v1/items?limit=500", "/v1/items?distinct=true")
+        for p in pages:
+            self.assertEqual({i["feed"] for i in self.d.get(p).json()["items"]}, {"old"}, p)
         # A consumer part way through.
         self.assertEqual(self.d.get("/v1/consumers/mailer/items").status, 200)
         r = self.d.post("/v1/consumers/mailer/ack", body=b"upto=%d" % ids[1])
@@ -86,6 +91,8 @@ class Rename(ServerTestCase):
         got = self.d.get("/v1/feeds/blog/items").json()["items"]
         self.assertEqual([i["id"] for i in got], ids)
         self.assertEqual({i["feed"] for i in got}, {"blog"})
+        for p in pages:
+            self.assertEqual({i["feed"] for i in self.d.get(p).json()["items"]}, {"blog"}, p)
         self.assertEqual(self.d.get("/v1/consumers/mailer").json()["cursor"], ids[1])
         # The history under the new name, with the rename in it; no
         # feed.added or feed.removed for it.
