@@ -733,6 +733,12 @@ int sqlite_store_checkpoint(struct sqlite_store *s)
 int sqlite_store_release_memory(struct sqlite_store *s)
 {
 	int rc = sqlite3_db_release_memory(s->db);
+	/* A reader's feed names go too (sqlite_query.c): refilled by the
+	 * next query, a lookup per feed it shows. */
+	sqlite_names_clear(s);
+	free(s->names.name);
+	s->names.name = NULL;
+	s->names.n = 0;
 	/* A reader's mapped pages count in the process's resident size (they
 	 * are the page cache's, but an idle daemon would look as large as the
 	 * part of the store its last queries read: 7 MiB more with 10 000
