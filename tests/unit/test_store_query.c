@@ -424,6 +424,67 @@ static void test_items_each_and_reader(void **state)
 	tdb_close(&t);
 }
 
+/* Each row's feed name is its guid's prefix ("tech" renamed "gadgets"
+ * once N[1] is set); N[0] counts the rows. */
+static int names_match(const struct item_row *row, void *ud)
+{
+	int *n = ud;
+	char want[32];
+	size_t len = strcspn(row->guid, "-");
+	assert_true(len < sizeof want);
+	memcpy(want, row->guid, len);
+	want[len] = '\0';
+	if (n[1] && !strcmp(want, "tech"))
+		strcpy(want, "gadgets");
+	assert_non_null(row->feed);
+	assert_string_equal(row->feed, want);
+	n[0]++;
+	return 0;
+}
+
+/* A reader names rows' feeds from a cache (SQLite): a rename on the
+ * writer shows at the reader's next query, and after the reader's memory
+ * was released; every row is named after its own feed. */
+static void test_reader_names_follow_renames(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	sync_feeds(s, true);
+	fill(s);
+	struct store *r = NULL;
+	if (store_open_reader(s, &r) == -ENOTSUP)
+		r = s;   /* a backend without readers: the store answers */
+	assert_non_null(r);
+	struct item_query q = {.since = DATE_NONE, .limit = 100};
+	int64_t next;
+	int n[2] = {0, 0};   /* rows seen, renamed yet */
+	assert_int_equal(store_items_each(r, &q, names_match, n, &next), 0);
+	assert_int_equal(n[0], 30);
+	assert_int_equal(store_feed_rename(s, "tech", "gadgets"), 0);
+	n[0] = 0;
+	n[1] = 1;
+	assert_int_equal(store_items_each(r, &q, names_match, n, &next), 0);
+	assert_int_equal(n[0], 30);
+	assert_int_equal(store_release_memory(r), 0);
+	n[0] = 0;
+	assert_int_equal(store_items_each(r, &q, names_match, n, &next), 0);
+	assert_int_equal(n[0], 30);
+	/* A page in the middle, after a commit elsewhere. */
+	struct doc *d = doc_new();
+	doc_add(d, "blog-new", "https://blog.example/new", "new");
+	assert_int_equal(commit_count(s, "blog", d, NULL), 1);
+	doc_free(d);
+	q.after = 13;
+	q.limit = 5;
+	n[0] = 0;
+	assert_int_equal(store_items_each(r, &q, names_match, n, &next), 0);
+	assert_int_equal(n[0], 5);
+	if (r != s)
+		store_close(r);
+	tdb_close(&t);
+}
+
 static void test_events_persist_and_order(void **state)
 {
 	struct tdb t;
@@ -1256,6 +1317,7 @@ int main(void)
 		cmocka_unit_test(test_feed_state_round_trip),
 		cmocka_unit_test(test_feed_counts),
 		cmocka_unit_test(test_items_each_and_reader),
+		cmocka_unit_test(test_reader_names_follow_renames),
 		cmocka_unit_test(test_events_persist_and_order),
 		cmocka_unit_test(test_consumers),
 		cmocka_unit_test(test_hook_deliveries),
