@@ -123,6 +123,7 @@ enum commit_probe {
 	PROBE_TOMB_KEY,              /* the identity ARG is in the feed's tombstones */
 	PROBE_TOMB_LINK,             /* the canonical link ARG is in them */
 	PROBE_BY_LINK,               /* the feed's items with link ARG (2: "more than one") */
+	PROBE_BY_KEY,                /* the feed's item with identity ARG */
 };
 
 /* A stored item ID and the plan entry I that rewrites it. */

@@ -201,6 +201,12 @@ static int ask_by_alt(void *ud, size_t i, struct dedup_found *f)
 	return 0;
 }
 
+static int ask_by_guid_alt(void *ud, size_t i, struct dedup_found *f)
+{
+	struct commit_acc *acc = ud;
+	return probe(acc, acc->d.has_items, PROBE_BY_KEY, acc->d.p[i].guid_alt, f);
+}
+
 static int ask_tomb_alt(void *ud, size_t i, bool *has)
 {
 	struct commit_acc *acc = ud;
@@ -226,7 +232,7 @@ static int decide_all(struct commit_acc *acc, int64_t now)
 {
 	struct commit_doc *d = &acc->d;
 	struct dedup_ask ask = {ask_tomb_key, ask_by_link, ask_tomb_link, listed_has,
-				ask_by_alt, ask_tomb_alt, acc};
+				ask_by_alt, ask_tomb_alt, ask_by_guid_alt, acc};
 	for (size_t i = 0; i < d->n; i++) {
 		struct dedup_found f;
 		enum dedup_verdict v;

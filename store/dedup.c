@@ -219,6 +219,7 @@ void dedup_free(struct dedup_item *p, size_t n)
 		free(p[i].canon);
 		free(p[i].key);
 		free(p[i].alt);
+		free(p[i].guid_alt);
 		free(p[i].categories);
 		free(p[i].enclosures);
 	}
@@ -356,6 +357,13 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, bool *link_identity,
 			free(ckey);
 			goto out;
 		}
+		/* A guid that is not its identity now may have been: the
+		 * item stored under it while no other item carried it. */
+		if (it->guid && *it->guid && q->key[0] != 'g' && old != 'g' &&
+		    !(q->guid_alt = prefixed("g:", it->guid))) {
+			free(ckey);
+			goto out;
+		}
 		/* Most items keep the identity they had: no copy of it. */
 		if (old == q->key[0] && strcmp(q->key + 2, old == 'g' ? it->guid : q->canon) == 0) {
 			q->alt = ckey;   /* never NULL: a hash key differs */
@@ -455,6 +463,18 @@ int dedup_decide(const struct dedup_item *p, size_t i, const struct dedup_found 
 		memset(f, 0, sizeof *f);
 		if (p->alt_tomb && ((r = ask->tomb_alt(ask->ud, i, &tomb)) < 0 || tomb))
 			return r;
+	}
+	if (p->guid_alt) {
+		/* Stored under its guid while the guid was its own (another
+		 * item carries it now): the same item only with this very
+		 * content, since the other one has that guid too. */
+		if ((r = ask->by_guid_alt(ask->ud, i, f)) < 0)
+			return r;
+		if (f->rows == 1 && !ask->listed(ask->ud, f->id) && strcmp(f->chash, p->chash) == 0) {
+			*v = DEDUP_REKEY;
+			return 0;
+		}
+		memset(f, 0, sizeof *f);
 	}
 	if (dedup_link_usable(p, site_canon)) {
 		if ((r = ask->by_link(ask->ud, i, f)) < 0)

@@ -33,6 +33,11 @@ struct dedup_item {
 	 * content key (it was stored under it while its guid or link was
 	 * shared with a different item). */
 	char *alt;
+	/* "g:guid" when the item has a guid that names it no more (another
+	 * item of the document carries it too) and that is not ALT: it was
+	 * stored under it while the guid was its own. Only the stored item
+	 * with this very content counts. NULL otherwise. */
+	char *guid_alt;
 	bool alt_legacy;
 	bool alt_unique;       /* no other item of the document has this alt */
 	bool alt_tomb;         /* a tombstone with ALT means this item */
@@ -80,6 +85,8 @@ struct dedup_ask {
 	int (*by_alt)(void *ud, size_t i, struct dedup_found *f);
 	/* Its alternate identity is in the feed's tombstones. */
 	int (*tomb_alt)(void *ud, size_t i, bool *has);
+	/* The stored item with its former guid identity (P->guid_alt). */
+	int (*by_guid_alt)(void *ud, size_t i, struct dedup_found *f);
 	void *ud;
 };
 

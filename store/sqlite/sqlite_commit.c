@@ -352,7 +352,8 @@ static int doc_probe(void *b, int64_t feed, enum commit_probe what, const char *
 			struct dedup_found *f)
 {
 	enum stmt id = what == PROBE_TOMB_KEY ? ST_TOMB_BY_KEY :
-		       what == PROBE_TOMB_LINK ? ST_TOMB_BY_CANON : ST_ITEM_BY_CANON;
+		       what == PROBE_TOMB_LINK ? ST_TOMB_BY_CANON :
+		       what == PROBE_BY_KEY ? ST_ITEM_BY_KEY : ST_ITEM_BY_CANON;
 	return lookup(b, id, feed, arg, f);
 }
 

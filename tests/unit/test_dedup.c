@@ -212,7 +212,7 @@ static void test_link_usable(void **state)
 
 struct fake {
 	bool tomb_key, tomb_link, tomb_alt;
-	struct dedup_found link, alt;
+	struct dedup_found link, alt, guid_alt;
 	int64_t listed[4];
 	size_t nlisted;
 	int fail;              /* tomb_key answers this error when set */
@@ -245,6 +245,12 @@ static bool f_listed(void *ud, int64_t id)
 			return true;
 	return false;
 }
+static int f_by_guid_alt(void *ud, size_t i, struct dedup_found *out)
+{
+	*out = ((struct fake *)ud)->guid_alt;
+	return 0;
+}
+
 static int f_by_alt(void *ud, size_t i, struct dedup_found *out)
 {
 	struct fake *f = ud;
@@ -263,7 +269,8 @@ static enum dedup_verdict decide(const struct dedup_item *p, const struct dedup_
 {
 	struct dedup_ask ask = {
 		.tomb_key = f_tomb_key, .by_link = f_by_link, .tomb_link = f_tomb_link,
-		.listed = f_listed, .by_alt = f_by_alt, .tomb_alt = f_tomb_alt, .ud = f,
+		.listed = f_listed, .by_alt = f_by_alt, .tomb_alt = f_tomb_alt,
+		.by_guid_alt = f_by_guid_alt, .ud = f,
 	};
 	enum dedup_verdict v = DEDUP_NEW;
 	assert_int_equal(dedup_decide(p, 0, known, site, &ask, found, &v), 0);
@@ -330,7 +337,8 @@ static void test_decide(void **state)
 	f.fail = -EIO;
 	struct dedup_ask ask = {
 		.tomb_key = f_tomb_key, .by_link = f_by_link, .tomb_link = f_tomb_link,
-		.listed = f_listed, .by_alt = f_by_alt, .tomb_alt = f_tomb_alt, .ud = &f,
+		.listed = f_listed, .by_alt = f_by_alt, .tomb_alt = f_tomb_alt,
+		.by_guid_alt = f_by_guid_alt, .ud = &f,
 	};
 	enum dedup_verdict v;
 	assert_int_equal(dedup_decide(&p[0], 0, &none, NULL, &ask, &found, &v), -EIO);

@@ -64,7 +64,7 @@ static void test_plan_keeps_guids_when_most_have_one(void **state)
 /* What a backend would answer, per item. */
 struct answers {
 	bool tomb_key[4], tomb_link[4], tomb_alt[4];
-	struct dedup_found by_link[4], by_alt[4];
+	struct dedup_found by_link[4], by_alt[4], by_guid_alt[4];
 	int64_t listed[4];
 	size_t nlisted;
 	int asked_link;
@@ -99,6 +99,12 @@ static bool a_listed(void *ud, int64_t id)
 	return false;
 }
 
+static int a_by_guid_alt(void *ud, size_t i, struct dedup_found *f)
+{
+	*f = ((struct answers *)ud)->by_guid_alt[i];
+	return 0;
+}
+
 static int a_by_alt(void *ud, size_t i, struct dedup_found *f)
 {
 	*f = ((struct answers *)ud)->by_alt[i];
@@ -116,7 +122,7 @@ static enum dedup_verdict decide(const struct dedup_item *p, size_t i,
 				 struct dedup_found *f)
 {
 	struct dedup_ask ask = {a_tomb_key, a_by_link, a_tomb_link, a_listed,
-				a_by_alt, a_tomb_alt, a};
+				a_by_alt, a_tomb_alt, a_by_guid_alt, a};
 	enum dedup_verdict v;
 	assert_int_equal(dedup_decide(p, i, known, "https://ex.com/", &ask, f, &v), 0);
 	return v;

@@ -119,6 +119,48 @@ static void test_same_identity_twice_in_document(void **state)
 	tdb_close(&t);
 }
 
+/* A guid that named one item and is later carried by a new one too (a
+ * podcast's episode copied with its predecessor's guid, no links): the
+ * stored item keeps its place under its content and is not announced
+ * again; the newcomer is new. Once the older entry leaves the window the
+ * guid is the newcomer's alone, and the older item keeps its content. */
+static void test_guid_later_shared(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	doc_add(d, "g3", NULL, "Episode 3")->published = 1600000300;
+	doc_add(d, "g2", NULL, "Episode 2")->published = 1600000200;
+	doc_add(d, "g1", NULL, "Episode 1")->published = 1600000100;
+	assert_int_equal(commit_count(s, "f", d, NULL), 3);
+	doc_free(d);
+
+	d = doc_new();
+	doc_add(d, "g3", NULL, "Episode 4")->published = 1600000400;
+	doc_add(d, "g3", NULL, "Episode 3")->published = 1600000300;
+	doc_add(d, "g2", NULL, "Episode 2")->published = 1600000200;
+	size_t upd = 9;
+	assert_int_equal(commit_count(s, "f", d, &upd), 1);
+	assert_int_equal(upd, 0);
+	assert_int_equal(commit_count(s, "f", d, &upd), 0);
+	doc_free(d);
+
+	d = doc_new();
+	doc_add(d, "g5", NULL, "Episode 5")->published = 1600000500;
+	doc_add(d, "g3", NULL, "Episode 4")->published = 1600000400;
+	assert_int_equal(commit_count(s, "f", d, &upd), 1);
+	assert_int_equal(upd, 0);
+	doc_free(d);
+
+	json_t *items = all_items(s, "f");
+	const char *want[] = {"Episode 3", "Episode 2", "Episode 1", "Episode 4", "Episode 5"};
+	assert_int_equal(json_array_size(items), 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_string_equal(jstr(json_array_get(items, i), "title"), want[i]);
+	json_decref(items);
+	tdb_close(&t);
+}
+
 static void test_guids_rewritten_http_to_https(void **state)
 {
 	struct tdb t;
@@ -656,6 +698,7 @@ int main(void)
 		cmocka_unit_test(test_missing_guids),
 		cmocka_unit_test(test_duplicate_guids_in_document),
 		cmocka_unit_test(test_same_identity_twice_in_document),
+		cmocka_unit_test(test_guid_later_shared),
 		cmocka_unit_test(test_guids_rewritten_http_to_https),
 		cmocka_unit_test(test_identity_freed_by_a_rewrite_in_the_same_document),
 		cmocka_unit_test(test_commit_after_a_lost_connection),
