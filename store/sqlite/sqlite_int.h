@@ -211,8 +211,14 @@ int sqlite_store_release_memory(struct sqlite_store *s);
 /* The items query's, the hook outcome's and retention's primitives
  * (sqlite_query.c). */
 int sqlite_items_rows(void *b, const struct items_args *a, store_item_fn fn, void *ud);
-/* Empties S's cache of feed names (sqlite_query.c). */
+/* A reader's feed names (sqlite_names.c). Empties S's cache: */
 void sqlite_names_clear(struct sqlite_store *s);
+/* With the query's read transaction open: empties it if the file changed
+ * since it was filled. */
+void sqlite_names_check(struct sqlite_store *s);
+/* Feed ID's name in *NAME (NULL for no such feed), lent until the cache
+ * is emptied: 0 or a negative errno. */
+int sqlite_names_get(struct sqlite_store *s, int64_t id, const char **name);
 int sqlite_hook_outcome(void *b, int64_t item_id, bool ok, int64_t next_try,
 			const char *error, bool *found, char **feed);
 int sqlite_items_prune(void *b, const char *feed, int64_t now, int64_t retention,

@@ -113,86 +113,6 @@ static char *feeds_array(const char *const *feeds, size_t n)
 	return t;
 }
 
-/* --- a reader's feed names ---
- *
- * An item row names its feed. A reader reads the rows without joining
- * the feeds table (one b-tree seek and one more text column a row, about
- * a tenth of a page's CPU: bench/api_compare.sh) and takes the name from
- * its cache, filled by a lookup at each id's first use. The cache holds
- * for one data version of the file: any commit since, by any connection
- * (a rename, a removal, a new feed), empties it at the next query, so a
- * name is never older than the rows it is printed with. Readers never
- * write, so no change comes from the connection itself unseen. */
-
-/* Feeds with an id past this are looked up every time (SPILL). */
-#define NAMES_MAX (1u << 20)
-
-void sqlite_names_clear(struct sqlite_store *s)
-{
-	for (uint32_t i = 0; i < s->names.n; i++) {
-		free(s->names.name[i]);
-		s->names.name[i] = NULL;
-	}
-	free(s->names.spill);
-	s->names.spill = NULL;
-	s->names.valid = false;
-}
-
-/* Called with the query's read transaction open: the cache emptied if the
- * file changed since it was filled. */
-static void names_check(struct sqlite_store *s)
-{
-	unsigned version = 0;
-	if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK) {
-		sqlite_names_clear(s);
-		return;
-	}
-	if (!s->names.valid || s->names.version != version) {
-		sqlite_names_clear(s);
-		s->names.version = version;
-		s->names.valid = true;
-	}
-}
-
-/* Feed ID's name, lent until the cache is emptied; in *NAME (NULL for no
- * such feed). 0 or a negative errno. */
-static int names_get(struct sqlite_store *s, int64_t id, const char **name)
-{
-	char **slot = &s->names.spill;
-	if (id > 0 && id < NAMES_MAX) {
-		if ((uint64_t)id < s->names.n && s->names.name[id]) {
-			*name = s->names.name[id];
-			return 0;
-		}
-		if ((uint64_t)id >= s->names.n) {
-			uint32_t n = s->names.n ? s->names.n : 256;
-			while (n <= (uint64_t)id)
-				n *= 2;
-			char **a = realloc(s->names.name, n * sizeof *a);
-			if (!a)
-				return -ENOMEM;
-			memset(a + s->names.n, 0, (n - s->names.n) * sizeof *a);
-			s->names.name = a;
-			s->names.n = n;
-		}
-		slot = &s->names.name[id];
-	}
-	sqlite3_stmt *st = store_stmt(s, ST_FEED_NAME);
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	char *copy = NULL;
-	if (rc == SQLITE_ROW && !(copy = store_col_dup(st, 0)) &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		rc = SQLITE_NOMEM;
-	store_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, rc, "feed name");
-	free(*slot);
-	*slot = copy;
-	*name = copy;
-	return 0;
-}
-
 int sqlite_items_rows(void *b, const struct items_args *a, store_item_fn fn, void *ud)
 {
 	struct sqlite_store *s = b;
@@ -242,9 +162,9 @@ int sqlite_items_rows(void *b, const struct items_args *a, store_item_fn fn, voi
 		item_row_read(st, 0, &row);
 		if (cached) {
 			if (first)
-				names_check(s);
+				sqlite_names_check(s);
 			first = false;
-			if ((r = names_get(s, row.feed_id, &row.feed)) < 0)
+			if ((r = sqlite_names_get(s, row.feed_id, &row.feed)) < 0)
 				break;
 		}
 		if ((r = fn(&row, ud)) < 0)
