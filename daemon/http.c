@@ -38,6 +38,7 @@ const char *http_status_text(int status)
 	case 202: return "Accepted";
 	case 204: return "No Content";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
@@ -402,7 +403,12 @@ int http_reply(struct http_conn *c, int status, const char *ctype, const char *h
 	int n = head_format(c, head, sizeof head, status, ctype, headers, framing, close);
 	if (n < 0)
 		return -EINVAL;
-	int r = conn_write(c, head, (size_t)n, body, len, NULL, 0);
+	/* The answer to HEAD has the headers GET would have, no body
+	 * (RFC 9110, 9.3.2): a client pipelining would read it as the
+	 * next answer. */
+	bool head_only = c->in_request && c->rq.req.method == HTTP_HEAD;
+	int r = conn_write(c, head, (size_t)n, head_only ? NULL : body, head_only ? 0 : len,
+			   NULL, 0);
 	if (r < 0)
 		return r;
 	if (c->in_request)

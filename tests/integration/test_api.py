@@ -247,6 +247,14 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(r.headers.get("Allow"), "POST")
         r = self.expect_error("GET", "/v1/feeds/a/refresh", 405)
         self.assertEqual(r.headers.get("Allow"), "POST")
+        # HEAD: a 405 with its headers and no body (RFC 9110), so that the
+        # answer to a GET pipelined after it is read as its own.
+        raw = raw_request(self.d.socket, b"HEAD /v1/status HTTP/1.1\r\nHost: x\r\n\r\n"
+                          b"GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        head, _, rest = raw.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 405 "), raw)
+        self.assertRegex(head, rb"(?i)content-length: [1-9]")
+        self.assertTrue(rest.startswith(b"HTTP/1.1 200 OK\r\n"), raw)
         # 413: a body over 64 KiB
         raw = raw_request(self.d.socket, b"POST /v1/reload HTTP/1.1\r\nHost: x\r\n"
                           b"Content-Length: 70000\r\n\r\n" + b"x" * 70000)

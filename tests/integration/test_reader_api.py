@@ -73,7 +73,9 @@ class ReaderBase(unittest.TestCase):
         r = c.getresponse()
         data = r.read()
         c.close()
-        return r.status, dict(r.getheaders()), data
+        headers = dict(r.getheaders())
+        headers["_reason"] = r.reason
+        return r.status, headers, data
 
 
 class NoListener(unittest.TestCase):
@@ -115,6 +117,7 @@ class Gate(ReaderBase):
             st, headers, body = self.call("GET", "/v1/me", h)
             times.append(time.monotonic() - t0)
             self.assertEqual(st, 401, h)
+            self.assertEqual(headers.get("_reason"), "Unauthorized")
             self.assertEqual(json.loads(body), {"error_message": "access unauthorized"})
             self.assertIn("Basic", headers.get("WWW-Authenticate", ""))
         self.assertGreaterEqual(times[0], 0.09)
