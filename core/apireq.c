@@ -191,8 +191,10 @@ static int set_param(struct apireq *r, enum param p, const char *v, unsigned *se
 			return fail(r, 400, "bad parameter", "after: expected an item id (integer >= 0)");
 		break;
 	case P_BEFORE:
-		if (!parse_int(v, 0, INT64_MAX, &r->before))
-			return fail(r, 400, "bad parameter", "before: expected an item id (integer >= 0)");
+		/* 1 at least: no item has an id below 1, and 0 would read
+		 * as no bound at all. */
+		if (!parse_int(v, 1, INT64_MAX, &r->before))
+			return fail(r, 400, "bad parameter", "before: expected an item id (integer >= 1)");
 		break;
 	case P_FEED:
 		if (r->nfeeds >= APIREQ_MAX_FEEDS)

@@ -234,6 +234,8 @@ class ApiTest(unittest.TestCase):
             self.expect_error("GET", "/v1/items?" + q, 400, name)
         self.expect_error("GET", "/v1/events?format=atom", 400, "format")
         self.expect_error("GET", "/v1/feeds/a/items?feed=b", 400, "feed")
+        # before=0 would read as no bound: refused, not every item
+        self.expect_error("GET", "/v1/items?before=0", 400, "before")
 
     def test_errors(self):
         self.expect_error("GET", "/v1/nothing", 404)
