@@ -155,6 +155,8 @@ static bool decide_charset(struct parser *p, bool final)
 		size_t i = 0;
 		while (i < n && isspace(h[i]))
 			i++;
+		if (i == n && n < HEAD_MAX && !final)
+			return false;   /* nothing but space yet */
 		bool decl = n - i >= 5 && !memcmp(h + i, "<?xml", 5);
 		if (decl && !memmem(h + i, n - i, "?>", 2) && n < HEAD_MAX && !final)
 			return false;
@@ -166,7 +168,10 @@ static bool decide_charset(struct parser *p, bool final)
 			free(d);    /* labelled UTF-16 but written in ASCII */
 			d = NULL;
 		}
-		const char *pick = d ? d : p->http_charset;
+		/* JSON is UTF-8 whatever the HTTP charset says (RFC 8259,
+		 * section 8.1; JSON Feed 1.1). */
+		bool json = !decl && i < n && (h[i] == '{' || h[i] == '[');
+		const char *pick = d ? d : json ? NULL : p->http_charset;
 		if (pick && is_unicode_wide(pick))
 			pick = NULL;
 		set_decoder(p, pick);

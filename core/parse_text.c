@@ -554,8 +554,10 @@ static bool is_alpha(unsigned char c) { return c < 0x80 && isalpha(c); }
 /* The end of the domain of an address whose domain starts at D (after the
  * '@'), as feedparser's pattern reads it: either three dotted numbers and a
  * dot after a '[', or one or more "label." (as many as still leave a top label), then a
- * top label of 2-4 letters or 1-3 digits, an optional ']' and an optional
- * "?subject=..."; NULL when there is none. */
+ * top label of 2-63 letters or 1-3 digits, an optional ']' and an optional
+ * "?subject=..."; NULL when there is none. feedparser's pattern allows 2-4
+ * letters and cuts ".digital" to ".digi", leaving "tal" in the name: here
+ * a top label ends where the label does. */
 static const char *email_domain_end(const char *d)
 {
 	const char *tops[64];
@@ -594,7 +596,7 @@ static const char *email_domain_end(const char *d)
 	for (size_t i = 0; i < ntops; i++) {
 		const char *t = tops[i], *e = t;
 		int n = 0;
-		while (n < 4 && is_alpha((unsigned char)*e))
+		while (n < 63 && is_alpha((unsigned char)*e))
 			e++, n++;
 		if (n < 2) {
 			e = t;
@@ -604,6 +606,8 @@ static const char *email_domain_end(const char *d)
 			if (!n)
 				continue;
 		}
+		if (label_char((unsigned char)*e))
+			continue;   /* not the whole label */
 		if (*e == ']')
 			e++;
 		if (strncmp(e, "?subject=", 9) == 0 && e[9] && !isspace((unsigned char)e[9])) {

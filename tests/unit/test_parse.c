@@ -186,6 +186,9 @@ static const struct feed_case feed_cases[] = {
 	{"blogger-atom.xml", NULL, DOC_ATOM10},
 	{"news-media-rss.xml", NULL, DOC_RSS},
 	{"relative-base-atom.xml", NULL, DOC_ATOM10},
+	{"authors-rss.xml", NULL, DOC_RSS},
+	/* JSON is UTF-8 whatever the HTTP charset says. */
+	{"jsonfeed.json", "application/feed+json; charset=ISO-8859-1", DOC_JSONFEED},
 };
 
 /* Every test feed: the expected JSON, whatever the chunking. */
