@@ -232,7 +232,13 @@ static int decide_all(struct commit_acc *acc, int64_t now)
 {
 	struct commit_doc *d = &acc->d;
 	struct dedup_ask ask = {ask_tomb_key, ask_by_link, ask_tomb_link, listed_has,
-				ask_by_alt, ask_tomb_alt, ask_by_guid_alt, acc};
+				ask_by_alt, ask_tomb_alt, ask_by_guid_alt, acc, false};
+	/* Guids kept: an item found under its own guid with the content it
+	 * was stored with (a guid that now names another article proves
+	 * nothing). */
+	for (size_t i = 0; i < d->n && !ask.guids_kept; i++)
+		ask.guids_kept = d->known[i].rows && d->p[i].key[0] == 'g' &&
+				 strcmp(d->known[i].chash, d->p[i].chash) == 0;
 	for (size_t i = 0; i < d->n; i++) {
 		struct dedup_found f;
 		enum dedup_verdict v;

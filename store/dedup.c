@@ -476,7 +476,11 @@ int dedup_decide(const struct dedup_item *p, size_t i, const struct dedup_found 
 		}
 		memset(f, 0, sizeof *f);
 	}
-	if (dedup_link_usable(p, site_canon)) {
+	/* An item with a guid of its own, while the others kept theirs, is
+	 * a new one that links where an older one did (a live blog, a
+	 * recurring post), not that one with a rewritten guid. */
+	bool own_guid = p->key[0] == 'g' && ask->guids_kept;
+	if (!own_guid && dedup_link_usable(p, site_canon)) {
 		if ((r = ask->by_link(ask->ud, i, f)) < 0)
 			return r;
 		if (f->rows == 1 && !ask->listed(ask->ud, f->id)) {

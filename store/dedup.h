@@ -88,6 +88,12 @@ struct dedup_ask {
 	/* The stored item with its former guid identity (P->guid_alt). */
 	int (*by_guid_alt)(void *ud, size_t i, struct dedup_found *f);
 	void *ud;
+	/* Not a question but a fact about the document: another of its
+	 * items was found under its own guid with its stored content, so
+	 * the publisher did not
+	 * rewrite the guids, and an item with a guid of its own is not an
+	 * older one under a new identity because it has that one's link. */
+	bool guids_kept;
 };
 
 enum dedup_verdict {

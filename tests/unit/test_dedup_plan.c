@@ -122,7 +122,7 @@ static enum dedup_verdict decide(const struct dedup_item *p, size_t i,
 				 struct dedup_found *f)
 {
 	struct dedup_ask ask = {a_tomb_key, a_by_link, a_tomb_link, a_listed,
-				a_by_alt, a_tomb_alt, a_by_guid_alt, a};
+				a_by_alt, a_tomb_alt, a_by_guid_alt, a, false};
 	enum dedup_verdict v;
 	assert_int_equal(dedup_decide(p, i, known, "https://ex.com/", &ask, f, &v), 0);
 	return v;

@@ -161,6 +161,38 @@ static void test_guid_later_shared(void **state)
 	tdb_close(&t);
 }
 
+/* A live blog: a new entry with a guid of its own links where the one
+ * that just left the window did, while the other entries kept their
+ * guids. It is new, announced, and the older entry keeps its content;
+ * the link rule is for publishers that rewrote every guid. */
+static void test_new_guid_on_an_old_link(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	doc_add(d, "g1", "https://ex.com/live", "Live: day 1");
+	doc_add(d, "gx", "https://ex.com/x", "X");
+	doc_add(d, "gy", "https://ex.com/y", "Y");
+	assert_int_equal(commit_count(s, "f", d, NULL), 3);
+	doc_free(d);
+	d = doc_new();
+	doc_add(d, "g2", "https://ex.com/live", "Live: day 2");
+	doc_add(d, "gx", "https://ex.com/x", "X");
+	doc_add(d, "gy", "https://ex.com/y", "Y");
+	size_t upd = 9;
+	assert_int_equal(commit_count(s, "f", d, &upd), 1);
+	assert_int_equal(upd, 0);
+	assert_int_equal(commit_count(s, "f", d, &upd), 0);
+	doc_free(d);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 4);
+	assert_string_equal(jstr(json_array_get(items, 0), "title"), "Live: day 1");
+	assert_string_equal(jstr(json_array_get(items, 0), "guid"), "g1");
+	assert_string_equal(jstr(json_array_get(items, 3), "title"), "Live: day 2");
+	json_decref(items);
+	tdb_close(&t);
+}
+
 static void test_guids_rewritten_http_to_https(void **state)
 {
 	struct tdb t;
@@ -699,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_guids_in_document),
 		cmocka_unit_test(test_same_identity_twice_in_document),
 		cmocka_unit_test(test_guid_later_shared),
+		cmocka_unit_test(test_new_guid_on_an_old_link),
 		cmocka_unit_test(test_guids_rewritten_http_to_https),
 		cmocka_unit_test(test_identity_freed_by_a_rewrite_in_the_same_document),
 		cmocka_unit_test(test_commit_after_a_lost_connection),
