@@ -35,11 +35,15 @@ static void consumer_items_work(struct store *s, struct job *j, bool writable)
 	/* Reading creates the consumer: a write. A reader only looks; the
 	 * writer creates it (FROM_NOW: at the newest item) and queries on. */
 	int64_t cur = 0;
-	int rc = store_consumer_get(s, r->name, writable, r->from_now, &cur);
-	j->need_create = !writable && rc == -ENOENT;
+	int rc = store_consumer_get(s, r->name, writable && !j->consumer_seen, r->from_now, &cur);
+	j->need_create = !writable && rc == -ENOENT && !j->consumer_seen;
 	if (j->need_create)
 		return;
-	if (rc < 0) {
+	if (rc == 0)
+		j->consumer_seen = true;
+	/* -ENOENT: deleted while this long-poll waited; the query says 404
+	 * rather than making it anew at the start. */
+	if (rc < 0 && rc != -ENOENT) {
 		j->ans.empty = false;
 		apiquery_store_error(&j->ans, rc);
 		return;

@@ -100,6 +100,9 @@ struct job {
 	size_t ndisabled;
 	bool need_create;           /* consumer items: unknown to a reader; the
 				     * store thread creates it, then queries */
+	bool consumer_seen;         /* consumer items: it existed at a run of
+				     * this request; gone at a later one (a
+				     * long-poll's), it was deleted: 404 */
 	int rc;                     /* the store's answer */
 	json_t *json;               /* feeds, consumers, a consumer, instances */
 	struct status_store st;

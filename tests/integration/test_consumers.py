@@ -5,6 +5,8 @@ DELETE /v1/consumers/NAME (`feedctl consumers --delete NAME`): its
 position is gone, the next read under the name starts afresh."""
 import json
 import re
+import threading
+import time
 import unittest
 
 from harness import Feedd, ServerTestCase, wait_until
@@ -125,6 +127,27 @@ class Consumers(ServerTestCase):
         self.assertEqual(self.d.request("DELETE", "/v1/consumers/bad%20name").status, 400)
         r = self.ctl("consumers", "--delete", "mailer", "--json")
         self.assertEqual(json.loads(r.stdout), {"consumer": "mailer", "deleted": True})
+        self.assertEqual(self.consumers(), [])
+
+    def test_delete_during_a_long_poll(self):
+        """A long-poll held on a consumer that is deleted meanwhile ends
+        with 404, and does not make the consumer anew at the start."""
+        self.fetched(3)
+        self.assertEqual(self.d.get("/v1/consumers/held/items?from_now=true").status, 200)
+        got = {}
+
+        def poll():
+            got["r"] = self.d.get("/v1/consumers/held/items?wait=3")
+
+        t = threading.Thread(target=poll)
+        t.start()
+        time.sleep(0.5)   # held: nothing new after its cursor
+        r = self.d.request("DELETE", "/v1/consumers/held")
+        self.assertEqual(r.status, 200)
+        t.join(10)
+        self.assertFalse(t.is_alive())
+        self.assertEqual(got["r"].status, 404, got["r"].body)
+        self.assertEqual(got["r"].json()["error"], "unknown consumer")
         self.assertEqual(self.consumers(), [])
 
     def test_usage(self):
