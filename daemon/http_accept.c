@@ -32,7 +32,34 @@
  * to answer it 503; beyond, a newcomer is closed at once. */
 #define MAX_REJECTING 1024
 
+/* A request head sent for this long is a slow client's: it may be closed
+ * to make room (at most a quarter of the head timeout). */
+#define SLOW_HEAD_MS 1000
+
 /* --- accepting --- */
+
+/* The connection that has been sending its request head the longest, if
+ * for SLOW_HEAD_MS at least, or NULL: with every slot held by clients
+ * trickling their heads (a slow-loris flood) and none idle, it makes room
+ * for a newcomer, as an idle one would. Its head deadline tells its age. */
+static struct http_conn *slowest_head(struct http_server *s)
+{
+	struct http_conn *pick = NULL;
+	uint64_t least = UINT64_MAX;
+	for (struct http_conn *c = s->conns; c; c = c->next) {
+		if (c->tmode != T_HEAD || c->in_request || c->reject || c->closing ||
+		    c->writes > 0 || c->queued)
+			continue;
+		uint64_t due = uv_timer_get_due_in(&c->timer);
+		if (due <= least) {   /* the list is newest first: ties go to the oldest */
+			least = due;
+			pick = c;
+		}
+	}
+	uint64_t limit = s->lim.head_timeout_ms;
+	uint64_t slow = limit / 4 < SLOW_HEAD_MS ? limit / 4 : SLOW_HEAD_MS;
+	return pick && least <= limit && limit - least >= slow ? pick : NULL;
+}
 
 static void conn_peercred(struct http_conn *c)
 {
@@ -179,15 +206,21 @@ static void conn_open(struct http_server *s, int fd)
 		return;
 	}
 	/* Room for the newcomer: the connection idle longest goes, as nginx
-	 * reuses its keep-alive connections. Refused only when none is idle. */
+	 * reuses its keep-alive connections, else the one sending its head
+	 * the longest. Refused only when none is idle or slow. */
 	if (s->nconns >= s->lim.max_conns) {
 		struct http_conn *old = s->idle_head;
 		while (old && old->writes > 0)
 			old = old->inext;
+		struct http_conn *slow = old ? NULL : slowest_head(s);
 		if (old) {
 			log_debug("api: %d connections: closing the one idle longest (uid %d)",
 				  s->nconns, (int)old->uid);
 			http_conn_close(old);
+		} else if (slow) {
+			log_debug("api: %d connections: closing the one slowest to send its "
+				  "request (uid %d)", s->nconns, (int)slow->uid);
+			http_conn_close(slow);
 		} else {
 			c->reject = true;
 		}

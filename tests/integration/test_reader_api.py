@@ -6,6 +6,7 @@ world-readable credentials file is refused — against the real daemon."""
 import http.client
 import json
 import os
+import select
 import shutil
 import socket
 import tempfile
@@ -221,6 +222,28 @@ class Gate(ReaderBase):
             self.assertEqual(idle[0].recv(1), b"")
         finally:
             for s in idle:
+                s.close()
+
+    def test_connection_cap_closes_the_slowest_head(self):
+        # Every slot held by a client trickling its request head (a
+        # slow-loris flood) and none idle: a newcomer still gets in, the
+        # connection sending its head the longest making room.
+        self.start_reader()
+        slow = []
+        try:
+            for _ in range(256):
+                s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+                s.sendall(b"GET /v1/me HTTP/1.1\r\nHost: x\r\n")
+                slow.append(s)
+            time.sleep(1.2)
+            for _ in range(3):
+                st, _, body = self.call("GET", "/v1/me", basic("alice", "s3cret"))
+                self.assertEqual(st, 200, body)
+            # The oldest made room (closed: readable, at its end or reset).
+            readable, _, _ = select.select(slow, [], [], 5)
+            self.assertIn(slow[0], readable)
+        finally:
+            for s in slow:
                 s.close()
 
     def test_limits_are_the_sockets(self):
