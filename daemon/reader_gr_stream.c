@@ -612,11 +612,25 @@ static json_t *tag_counts(json_t *feeds)
 /* A label of items into TAGS: its unread items outside the feeds of a tag
  * of the same name (store_labels_each), added to what those feeds count
  * (tag_counts), as the label's stream is both. */
-static int tag_label(int64_t unread, const char *label, void *ud)
+static int tag_label(int64_t unread, int64_t newest, const char *label, void *ud)
 {
+	(void)newest;
 	json_int_t n = json_integer_value(json_object_get(ud, label));
 	json_object_set_new(ud, label, json_integer(n + unread));
 	return 0;
+}
+
+/* tag_label, and the label's newest item into NEWEST (unread_count). */
+struct label_counts {
+	json_t *tags, *newest;
+};
+
+static int tag_label_newest(int64_t unread, int64_t newest, const char *label, void *ud)
+{
+	struct label_counts *lc = ud;
+	if (newest > json_integer_value(json_object_get(lc->newest, label)))
+		json_object_set_new(lc->newest, label, json_integer(newest));
+	return tag_label(unread, newest, label, lc->tags);
 }
 
 static void tag_list(struct store *s, struct gr_job *j, json_t *feeds)
@@ -646,9 +660,9 @@ static void tag_list(struct store *s, struct gr_job *j, json_t *feeds)
 static void unread_count(struct store *s, struct gr_job *j, json_t *feeds)
 {
 	/* Each stream's newestItemTimestampUsec (FreshRSS's): its newest
-	 * item's timestampUsec, of a label the newest of its feeds' ("0" for
-	 * a label only items have). The labels are tag/list's: feeds' tags
-	 * and items' labels. */
+	 * item's timestampUsec, of a label the newest of its feeds' and of
+	 * its labelled items' ("0" for an empty stream). The labels are
+	 * tag/list's: feeds' tags and items' labels. */
 	json_t *out = json_array(), *newest = json_object();
 	json_int_t total = 0, all = 0;
 	size_t i;
@@ -671,7 +685,8 @@ static void unread_count(struct store *s, struct gr_job *j, json_t *feeds)
 		}
 	}
 	json_t *tags = tag_counts(feeds);
-	int rc = store_labels_each(s, tag_label, tags);
+	struct label_counts lc = {tags, newest};
+	int rc = store_labels_each(s, tag_label_newest, &lc);
 	if (rc < 0) {
 		json_decref(tags);
 		json_decref(newest);

@@ -87,10 +87,22 @@ int store_items_labels(struct store *s, const int64_t *ids, size_t n, store_labe
 	return ops->item_label_rows(b, ids, n, label_row, &w);
 }
 
-int store_labels_each(struct store *s, store_label_fn fn, void *ud)
+struct label_count_walk {
+	store_label_count_fn fn;
+	void *ud;
+};
+
+static int label_count_row(const struct store_row *row, void *ud)
+{
+	struct label_count_walk *w = ud;
+	const char *label = row->text(row, 1);
+	return label ? w->fn(row->num(row, 0), row->num(row, 2), label, w->ud) : 0;
+}
+
+int store_labels_each(struct store *s, store_label_count_fn fn, void *ud)
 {
 	void *b;
 	const struct store_ops *ops = store_ops_of(s, &b);
-	struct label_walk w = {fn, ud};
-	return ops->label_rows(b, label_row, &w);
+	struct label_count_walk w = {fn, ud};
+	return ops->label_rows(b, label_count_row, &w);
 }

@@ -236,11 +236,15 @@ int store_items_label(struct store *s, const int64_t *ids, size_t n, const char 
 typedef int (*store_label_fn)(int64_t item, const char *label, void *ud);
 int store_items_labels(struct store *s, const int64_t *ids, size_t n, store_label_fn fn,
 		       void *ud);
-/* FN(UNREAD, LABEL) for each label some item has, by label: UNREAD how
- * many of its items are unread (and not skipped) and not in a feed that
- * has a tag of the same name: the label's count is that plus the tag's
- * feeds' unread items, each item counted once. */
-int store_labels_each(struct store *s, store_label_fn fn, void *ud);
+/* FN(UNREAD, NEWEST, LABEL) for each label some item has, by label:
+ * UNREAD how many of its items are unread (and not skipped) and not in a
+ * feed that has a tag of the same name: the label's count is that plus
+ * the tag's feeds' unread items, each item counted once. NEWEST: the
+ * reader APIs' timestampUsec (first_seen * 1000000 + id % 1000000) of
+ * its newest item that is not skipped, read or not, 0 for none. */
+typedef int (*store_label_count_fn)(int64_t unread, int64_t newest, const char *label,
+				    void *ud);
+int store_labels_each(struct store *s, store_label_count_fn fn, void *ud);
 
 /* --- the Google Reader API's tokens (store/readtokens.c) --- */
 /* A token ClientLogin handed to USER at NOW is kept as HASH (its SHA-256,

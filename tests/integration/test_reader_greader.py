@@ -602,6 +602,11 @@ class ItemLabels(GReaderBase):
                   self.gr.json("/reader/api/0/unread-count")["unreadcounts"]}
         self.assertEqual(counts[later], 1)
         self.assertEqual(counts["user/-/label/tech"], 4)
+        # A label only items have: its stream's newest item, read or not.
+        j = self.gr.json("/reader/api/0/unread-count")
+        newest = {c["id"]: c["newestItemTimestampUsec"] for c in j["unreadcounts"]}
+        stamps = [int(i["timestampUsec"]) for i in self.contents(later)["items"]]
+        self.assertEqual(int(newest[later]), max(stamps))
         # The Atom stream names it as newsboat reads labels.
         st, _, body = self.gr.get("/reader/atom/" + urllib.parse.quote(later, safe=""))
         self.assertEqual(st, 200)

@@ -1147,6 +1147,7 @@ static void test_starred_never_pruned(void **state)
  * feeds with that tag), and a labelled item never pruned. */
 struct label_rows {
 	char buf[512];
+	int64_t newest;      /* the highest NEWEST store_labels_each gave */
 };
 
 static int collect_label(int64_t item, const char *label, void *ud)
@@ -1154,6 +1155,17 @@ static int collect_label(int64_t item, const char *label, void *ud)
 	struct label_rows *r = ud;
 	size_t n = strlen(r->buf);
 	snprintf(r->buf + n, sizeof r->buf - n, "%s%lld:%s", n ? " " : "", (long long)item, label);
+	return 0;
+}
+
+static int collect_label_count(int64_t unread, int64_t newest, const char *label, void *ud)
+{
+	struct label_rows *r = ud;
+	size_t n = strlen(r->buf);
+	snprintf(r->buf + n, sizeof r->buf - n, "%s%lld:%s", n ? " " : "", (long long)unread,
+		 label);
+	if (newest > r->newest)
+		r->newest = newest;
 	return 0;
 }
 
@@ -1185,8 +1197,12 @@ static void test_item_labels(void **state)
 	/* Every label, with its unread items. */
 	assert_int_equal(store_items_mark(s, &ids[0], 1, 1, -1, NULL), 0);
 	r.buf[0] = '\0';
-	assert_int_equal(store_labels_each(s, collect_label, &r), 0);
+	r.newest = 0;
+	assert_int_equal(store_labels_each(s, collect_label_count, &r), 0);
 	assert_string_equal(r.buf, "1:Later 0:x y");
+	/* The newest labelled item, read or not: 7, as timestampUsec. */
+	assert_int_equal(r.newest % 1000000, 7);
+	assert_true(r.newest / 1000000 > 1600000000);
 	/* Names: 1..STORE_LABEL_MAX bytes of UTF-8, no control characters. */
 	char longest[STORE_LABEL_MAX + 2];
 	memset(longest, 'a', sizeof longest);
@@ -1252,7 +1268,7 @@ static void test_label_counts_beside_tags(void **state)
 	assert_int_equal(store_items_mark(s, &six, 1, 1, -1, NULL), 0);
 	struct label_rows r;
 	r.buf[0] = '\0';
-	assert_int_equal(store_labels_each(s, collect_label, &r), 0);
+	assert_int_equal(store_labels_each(s, collect_label_count, &r), 0);
 	/* tech: 3 and 4 (2 is the tag's, 6 is read); Later: 1 and 2 */
 	assert_string_equal(r.buf, "2:Later 2:tech");
 	tdb_close(&t);
