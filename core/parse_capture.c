@@ -105,6 +105,37 @@ bool xml_push_str(char ***arr, size_t *n, char *val)
 	return true;
 }
 
+/* An enclosure's length attribute as a byte count: digits, in groups of
+ * three with commas if the publisher wrote them so ("1,234"), then the
+ * end or a word ("1234 bytes"), with space around; -1 (unknown) for
+ * anything else: a fraction, a sign, no digits, or past INT64_MAX. */
+static int64_t enclosure_length(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	int64_t v = 0;
+	int digits = 0, group = 0;
+	bool grouped = false;
+	for (;; s++) {
+		if (*s >= '0' && *s <= '9') {
+			if (v > (INT64_MAX - (*s - '0')) / 10)
+				return -1;
+			v = v * 10 + (*s - '0');
+			digits++;
+			group++;
+		} else if (*s == ',' && digits && (grouped ? group == 3 : group <= 3) &&
+			   s[1] >= '0' && s[1] <= '9') {
+			grouped = true;
+			group = 0;
+		} else {
+			break;
+		}
+	}
+	if (!digits || (grouped && group != 3) || *s == '.' || *s == ',' || *s == '-')
+		return -1;
+	return v;
+}
+
 void xml_add_enclosure(struct item *it, char *url, char *type, char *len)
 {
 	if (!url || !*url) {
@@ -133,10 +164,7 @@ void xml_add_enclosure(struct item *it, char *url, char *type, char *len)
 	e->type = xml_trimmed(type);
 	e->length = -1;
 	if (len) {
-		char *end;
-		long long v = strtoll(len, &end, 10);
-		if (end != len && v >= 0)
-			e->length = v;
+		e->length = enclosure_length(len);
 		free(len);
 	}
 }

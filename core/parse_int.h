@@ -118,6 +118,9 @@ void parse_item_done(struct parse_out *o, struct item *it);
 void parse_item_drop(struct parse_out *o, struct item *it);
 /* Common finishing rules: summary from content, guid permalink, etc. */
 void parse_finish_item(struct parse_out *o, struct item *it);
+/* IT's link and enclosures without a scheme that runs code in a reader
+ * (javascript:, vbscript:, data:): dropped, as sanitizers drop them. */
+void parse_item_links(struct item *it);
 
 /* XML back end (parse_xml.c). */
 struct xml_state;

@@ -111,6 +111,13 @@ static void read_item(struct parse_out *o, json_t *j, const char *base)
 		char *t = jdup(o, "tags", json_string_value(v));
 		if (!t)
 			continue;
+		bool seen = false;
+		for (size_t k = 0; k < it->ncategories && !seen; k++)
+			seen = strcmp(it->categories[k], t) == 0;
+		if (seen) {   /* categories are a set, as RSS's are */
+			free(t);
+			continue;
+		}
 		char **n = realloc(it->categories, (it->ncategories + 1) * sizeof *n);
 		if (!n) {
 			free(t);

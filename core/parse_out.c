@@ -11,6 +11,7 @@
  * callback's only for the call, then cleared. */
 #include "core/parse_int.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,8 +150,50 @@ void parse_item_drop(struct parse_out *o, struct item *it)
 	o->nitems--;
 }
 
+/* Whether URL's scheme runs code where a reader follows it (javascript:,
+ * vbscript:, data:), read as browsers do: space and control characters
+ * before it and tabs and line ends inside it do not count. */
+static bool script_url(const char *u)
+{
+	static const char *const bad[] = {"javascript:", "vbscript:", "data:"};
+	char scheme[16];
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)u; *p && n < sizeof scheme - 1; p++) {
+		if (*p <= 0x20 || *p == 0x7f)
+			continue;
+		scheme[n++] = (char)tolower(*p);
+		if (*p == ':')
+			break;
+	}
+	scheme[n] = '\0';
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		if (!strcmp(scheme, bad[i]))
+			return true;
+	return false;
+}
+
+void parse_item_links(struct item *it)
+{
+	if (it->url && script_url(it->url)) {
+		free(it->url);
+		it->url = NULL;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < it->nenclosures; i++) {
+		struct enclosure *e = &it->enclosures[i];
+		if (script_url(e->url)) {
+			free(e->url);
+			free(e->type);
+			continue;
+		}
+		it->enclosures[k++] = *e;
+	}
+	it->nenclosures = k;
+}
+
 void parse_finish_item(struct parse_out *o, struct item *it)
 {
+	parse_item_links(it);
 	/* JSON Feed: a reader shows the content where there is no summary. */
 	if (!it->summary && it->content)
 		it->summary = strdup(it->content);

@@ -142,6 +142,7 @@ static void end_item(struct xml_state *x)
 	}
 	free(x->guid_url);
 	x->guid_url = NULL;
+	parse_item_links(it);
 	if (!x->item_dropped) {
 		parse_cap_item_done(x->o, x->o->cur_item, it);
 		parse_item_done(x->o, it);

@@ -187,6 +187,8 @@ static const struct feed_case feed_cases[] = {
 	{"news-media-rss.xml", NULL, DOC_RSS},
 	{"relative-base-atom.xml", NULL, DOC_ATOM10},
 	{"authors-rss.xml", NULL, DOC_RSS},
+	{"links-rss.xml", NULL, DOC_RSS},
+	{"jsonfeed-tags.json", NULL, DOC_JSONFEED},
 	/* JSON is UTF-8 whatever the HTTP charset says. */
 	{"jsonfeed.json", "application/feed+json; charset=ISO-8859-1", DOC_JSONFEED},
 };
