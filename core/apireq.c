@@ -467,6 +467,12 @@ static void parse_rename_body(struct apireq *r, const char *body, size_t len)
 
 /* {"ids": [ID, ...], "read": BOOL, "starred": BOOL}: the ids (1 to
  * APIREQ_MAX_MARK) and at least one of the two states. */
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
 static void parse_state_body(struct apireq *r, const char *body, size_t len)
 {
 	json_error_t jerr;
@@ -498,7 +504,13 @@ static void parse_state_body(struct apireq *r, const char *body, size_t len)
 		}
 		r->mark_ids[i] = json_integer_value(v);
 	}
-	r->nmark = n;
+	/* An id listed twice is one item marked: "marked" counts items. */
+	qsort(r->mark_ids, n, sizeof *r->mark_ids, cmp_id);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!u || r->mark_ids[u - 1] != r->mark_ids[i])
+			r->mark_ids[u++] = r->mark_ids[i];
+	r->nmark = u;
 	r->mark_read = rd ? json_is_true(rd) : -1;
 	r->mark_starred = st ? json_is_true(st) : -1;
 	json_decref(j);
