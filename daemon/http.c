@@ -524,8 +524,7 @@ static void refuse(struct http_conn *c, const char *detail)
 	http_reply(c, 503, "application/json", "Retry-After: 1\r\n", body, (size_t)n);
 }
 
-/* Whether C's socket holds bytes the loop has not read yet. */
-static bool bytes_waiting(struct http_conn *c)
+bool http_conn_bytes_waiting(struct http_conn *c)
 {
 	uv_os_fd_t fd;
 	int n = 0;
@@ -543,7 +542,7 @@ static void on_timer(uv_timer_t *t)
 {
 	struct http_conn *c = t->data;
 	enum timer_mode m = c->tmode;
-	if ((m == T_HEAD || m == T_IDLE) && !c->graced && bytes_waiting(c)) {
+	if ((m == T_HEAD || m == T_IDLE) && !c->graced && http_conn_bytes_waiting(c)) {
 		c->graced = true;
 		uv_timer_start(&c->timer, on_timer, GRACE_MS, 0);
 		return;

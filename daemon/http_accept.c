@@ -48,7 +48,7 @@ static struct http_conn *slowest_head(struct http_server *s)
 	uint64_t least = UINT64_MAX;
 	for (struct http_conn *c = s->conns; c; c = c->next) {
 		if (c->tmode != T_HEAD || c->in_request || c->reject || c->closing ||
-		    c->writes > 0 || c->queued)
+		    c->writes > 0 || c->queued || http_conn_bytes_waiting(c))
 			continue;
 		uint64_t due = uv_timer_get_due_in(&c->timer);
 		if (due <= least) {   /* the list is newest first: ties go to the oldest */
@@ -209,8 +209,11 @@ static void conn_open(struct http_server *s, int fd)
 	 * reuses its keep-alive connections, else the one sending its head
 	 * the longest. Refused only when none is idle or slow. */
 	if (s->nconns >= s->lim.max_conns) {
+		/* Not one whose request waits unread in its socket (the loop
+		 * has not read it yet): closed, it would be reset and its
+		 * request lost. */
 		struct http_conn *old = s->idle_head;
-		while (old && old->writes > 0)
+		while (old && (old->writes > 0 || http_conn_bytes_waiting(old)))
 			old = old->inext;
 		struct http_conn *slow = old ? NULL : slowest_head(s);
 		if (old) {

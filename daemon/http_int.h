@@ -123,5 +123,7 @@ void http_conn_close(struct http_conn *c);
 void http_conn_arm(struct http_conn *c);
 /* Starts reading the connection's socket. */
 void http_read_start(struct http_conn *c);
+/* Whether C's socket holds bytes the loop has not read yet. */
+bool http_conn_bytes_waiting(struct http_conn *c);
 
 #endif

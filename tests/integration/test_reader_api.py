@@ -246,6 +246,30 @@ class Gate(ReaderBase):
             for s in slow:
                 s.close()
 
+    def test_a_flood_of_refusals_is_answered_never_reset(self):
+        # 300 clients at once over the 256 connections, each a complete
+        # request with a bad password: every one reads an answer (401, or
+        # 503 when refused), none a reset. A connection whose request the
+        # loop has not read yet is not idle, whatever it looks like.
+        self.start_reader()
+        socks = []
+        try:
+            for _ in range(300):
+                s = socket.create_connection(("127.0.0.1", self.port), timeout=20)
+                s.sendall(b"GET /v1/me HTTP/1.1\r\nHost: x\r\n"
+                          b"Authorization: Basic Ym9ndXM6Ym9ndXM=\r\n\r\n")
+                socks.append(s)
+            got = []
+            for s in socks:
+                try:
+                    got.append(s.recv(12))
+                except ConnectionResetError:
+                    got.append(b"reset")
+            self.assertEqual([g for g in got if g not in (b"HTTP/1.1 401", b"HTTP/1.1 503")], [])
+        finally:
+            for s in socks:
+                s.close()
+
     def test_limits_are_the_sockets(self):
         self.start_reader()
         # A head over 8 KiB: 431, as on the Unix socket.
