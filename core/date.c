@@ -612,6 +612,19 @@ int date_parse(const char *s, int64_t *out)
 	char buf[130];
 	memcpy(buf, s, n);
 	buf[n] = '\0';
+	/* An RFC 5322 comment after the date, as mailers write it and some
+	 * feeds copy ("... +0000 (UTC)"): not part of it. */
+	if (buf[n - 1] == ')') {
+		char *open = strrchr(buf, '(');
+		if (open && open > buf && isspace((unsigned char)open[-1]) &&
+		    !strchr(open + 1, '(') && strchr(open, ')') == buf + n - 1) {
+			while (open > buf && isspace((unsigned char)open[-1]))
+				open--;
+			*open = '\0';
+			if (!*buf)
+				return -EINVAL;
+		}
+	}
 	/* Korean "2004-05-25 오후 11:23:17": the date, then AM/PM, in KST. */
 	if (strstr(buf, "오후") || strstr(buf, "오전")) {
 		int y, m, d, H, M, S = 0;

@@ -60,8 +60,13 @@ static const struct vec vecs[] = {
 	{"Κυρ, 11 Ιούλ 2004 12:00:00 EST", "2004-07-11T17:00:00Z"},
 	{"2004년 05월 28일  01:31:15", "2004-05-27T16:31:15Z"},
 	{"2004-05-25 오후 11:23:17", "2004-05-25T14:23:17Z"},
+	/* An RFC 5322 comment after the date, as mailers write it. */
+	{"Mon, 07 Dec 2026 14:03:00 +0000 (UTC)", "2026-12-07T14:03:00Z"},
+	{"Mon, 7 Dec 2026 14:03:00 -0500 (EST)", "2026-12-07T19:03:00Z"},
 	/* rejected */
 	{"", NULL},
+	{"(UTC)", NULL},
+	{"Mon, 07 Dec 2026 14:03:00 (a (b))", NULL},
 	{"   ", NULL},
 	{"yesterday", NULL},
 	{"Sun, 16 Dec 2012 1:2:3:4 GMT", NULL},
