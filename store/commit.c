@@ -201,10 +201,10 @@ static int ask_by_alt(void *ud, size_t i, struct dedup_found *f)
 	return 0;
 }
 
-static int ask_by_guid_alt(void *ud, size_t i, struct dedup_found *f)
+static int ask_by_key(void *ud, const char *key, struct dedup_found *f)
 {
 	struct commit_acc *acc = ud;
-	return probe(acc, acc->d.has_items, PROBE_BY_KEY, acc->d.p[i].guid_alt, f);
+	return probe(acc, acc->d.has_items, PROBE_BY_KEY, key, f);
 }
 
 static int ask_tomb_alt(void *ud, size_t i, bool *has)
@@ -232,7 +232,7 @@ static int decide_all(struct commit_acc *acc, int64_t now)
 {
 	struct commit_doc *d = &acc->d;
 	struct dedup_ask ask = {ask_tomb_key, ask_by_link, ask_tomb_link, listed_has,
-				ask_by_alt, ask_tomb_alt, ask_by_guid_alt, acc, false};
+				ask_by_alt, ask_tomb_alt, ask_by_key, acc, false};
 	/* Guids kept: an item found under its own guid with the content it
 	 * was stored with (a guid that now names another article proves
 	 * nothing). */

@@ -220,6 +220,7 @@ void dedup_free(struct dedup_item *p, size_t n)
 		free(p[i].key);
 		free(p[i].alt);
 		free(p[i].guid_alt);
+		free(p[i].twin);
 		free(p[i].categories);
 		free(p[i].enclosures);
 	}
@@ -357,6 +358,13 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, bool *link_identity,
 			free(ckey);
 			goto out;
 		}
+		/* A guid or link on https may have been stored on http. */
+		if ((q->key[0] == 'g' || q->key[0] == 'l') && !strncmp(q->key + 2, "https://", 8) &&
+		    !(q->twin = prefixed(q->key[0] == 'g' ? "g:http://" : "l:http://",
+					 q->key + 10))) {
+			free(ckey);
+			goto out;
+		}
 		/* A guid that is not its identity now may have been: the
 		 * item stored under it while no other item carried it. */
 		if (it->guid && *it->guid && q->key[0] != 'g' && old != 'g' &&
@@ -468,7 +476,7 @@ int dedup_decide(const struct dedup_item *p, size_t i, const struct dedup_found 
 		/* Stored under its guid while the guid was its own (another
 		 * item carries it now): the same item only with this very
 		 * content, since the other one has that guid too. */
-		if ((r = ask->by_guid_alt(ask->ud, i, f)) < 0)
+		if ((r = ask->by_key(ask->ud, p->guid_alt, f)) < 0)
 			return r;
 		if (f->rows == 1 && !ask->listed(ask->ud, f->id) && strcmp(f->chash, p->chash) == 0) {
 			*v = DEDUP_REKEY;
@@ -491,6 +499,17 @@ int dedup_decide(const struct dedup_item *p, size_t i, const struct dedup_found 
 		memset(f, 0, sizeof *f);
 		if ((r = ask->tomb_link(ask->ud, i, &tomb)) < 0 || tomb)
 			return r;
+	}
+	if (p->twin) {
+		/* The same article before its site moved to https (its guid
+		 * or link was http://, the rest the same): re-keyed. */
+		if ((r = ask->by_key(ask->ud, p->twin, f)) < 0)
+			return r;
+		if (f->rows == 1 && !ask->listed(ask->ud, f->id)) {
+			*v = DEDUP_REKEY;
+			return 0;
+		}
+		memset(f, 0, sizeof *f);
 	}
 	*v = DEDUP_NEW;
 	return 0;

@@ -38,6 +38,10 @@ struct dedup_item {
 	 * stored under it while the guid was its own. Only the stored item
 	 * with this very content counts. NULL otherwise. */
 	char *guid_alt;
+	/* Its identity as it was before the site moved to https: "g:http://…"
+	 * or "l:http://…" for a "g:https://…" or "l:https://…" key, else
+	 * NULL. */
+	char *twin;
 	bool alt_legacy;
 	bool alt_unique;       /* no other item of the document has this alt */
 	bool alt_tomb;         /* a tombstone with ALT means this item */
@@ -85,8 +89,8 @@ struct dedup_ask {
 	int (*by_alt)(void *ud, size_t i, struct dedup_found *f);
 	/* Its alternate identity is in the feed's tombstones. */
 	int (*tomb_alt)(void *ud, size_t i, bool *has);
-	/* The stored item with its former guid identity (P->guid_alt). */
-	int (*by_guid_alt)(void *ud, size_t i, struct dedup_found *f);
+	/* The stored item with identity KEY (P->guid_alt, P->twin). */
+	int (*by_key)(void *ud, const char *key, struct dedup_found *f);
 	void *ud;
 	/* Not a question but a fact about the document: another of its
 	 * items was found under its own guid with its stored content, so

@@ -212,7 +212,7 @@ static void test_link_usable(void **state)
 
 struct fake {
 	bool tomb_key, tomb_link, tomb_alt;
-	struct dedup_found link, alt, guid_alt;
+	struct dedup_found link, alt, by_key;
 	int64_t listed[4];
 	size_t nlisted;
 	int fail;              /* tomb_key answers this error when set */
@@ -245,9 +245,10 @@ static bool f_listed(void *ud, int64_t id)
 			return true;
 	return false;
 }
-static int f_by_guid_alt(void *ud, size_t i, struct dedup_found *out)
+static int f_by_key(void *ud, const char *key, struct dedup_found *out)
 {
-	*out = ((struct fake *)ud)->guid_alt;
+	(void)key;
+	*out = ((struct fake *)ud)->by_key;
 	return 0;
 }
 
@@ -270,7 +271,7 @@ static enum dedup_verdict decide(const struct dedup_item *p, const struct dedup_
 	struct dedup_ask ask = {
 		.tomb_key = f_tomb_key, .by_link = f_by_link, .tomb_link = f_tomb_link,
 		.listed = f_listed, .by_alt = f_by_alt, .tomb_alt = f_tomb_alt,
-		.by_guid_alt = f_by_guid_alt, .ud = f,
+		.by_key = f_by_key, .ud = f,
 	};
 	enum dedup_verdict v = DEDUP_NEW;
 	assert_int_equal(dedup_decide(p, 0, known, site, &ask, found, &v), 0);
@@ -338,7 +339,7 @@ static void test_decide(void **state)
 	struct dedup_ask ask = {
 		.tomb_key = f_tomb_key, .by_link = f_by_link, .tomb_link = f_tomb_link,
 		.listed = f_listed, .by_alt = f_by_alt, .tomb_alt = f_tomb_alt,
-		.by_guid_alt = f_by_guid_alt, .ud = &f,
+		.by_key = f_by_key, .ud = &f,
 	};
 	enum dedup_verdict v;
 	assert_int_equal(dedup_decide(&p[0], 0, &none, NULL, &ask, &found, &v), -EIO);

@@ -193,6 +193,42 @@ static void test_new_guid_on_an_old_link(void **state)
 	tdb_close(&t);
 }
 
+/* A site moves to https: its guids are its links (permalinks), or it has
+ * links only, and both change scheme. Every item is the one stored on
+ * http, re-keyed, none announced again. */
+static void test_site_moves_to_https(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	for (int guids = 0; guids < 2; guids++) {
+		const char *feed = guids ? "perma" : "links";
+		struct doc *d = doc_new();
+		char guid[64], url[64];
+		for (int i = 0; i < 4; i++) {
+			snprintf(url, sizeof url, "http://site.example/post/%d", i);
+			snprintf(guid, sizeof guid, "%s", url);
+			doc_add(d, guids ? guid : NULL, url, "post");
+		}
+		assert_int_equal(commit_count(s, feed, d, NULL), 4);
+		doc_free(d);
+		d = doc_new();
+		for (int i = 0; i < 4; i++) {
+			snprintf(url, sizeof url, "https://site.example/post/%d", i);
+			snprintf(guid, sizeof guid, "%s", url);
+			doc_add(d, guids ? guid : NULL, url, "post");
+		}
+		assert_int_equal(commit_count(s, feed, d, NULL), 0);
+		assert_int_equal(commit_count(s, feed, d, NULL), 0);
+		doc_free(d);
+		json_t *items = all_items(s, feed);
+		assert_int_equal(json_array_size(items), 4);
+		assert_string_equal(jstr(json_array_get(items, 2), "url"),
+				    "https://site.example/post/2");
+		json_decref(items);
+	}
+	tdb_close(&t);
+}
+
 static void test_guids_rewritten_http_to_https(void **state)
 {
 	struct tdb t;
@@ -732,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_same_identity_twice_in_document),
 		cmocka_unit_test(test_guid_later_shared),
 		cmocka_unit_test(test_new_guid_on_an_old_link),
+		cmocka_unit_test(test_site_moves_to_https),
 		cmocka_unit_test(test_guids_rewritten_http_to_https),
 		cmocka_unit_test(test_identity_freed_by_a_rewrite_in_the_same_document),
 		cmocka_unit_test(test_commit_after_a_lost_connection),
