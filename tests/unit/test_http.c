@@ -429,14 +429,15 @@ static void test_oldest_idle_closed_for_a_newcomer(void **state)
 
 static void test_refused_client_reads_503(void **state)
 {
-	/* Every connection busy sending a head: nothing idle to close. */
+	/* Every connection busy with a request in progress: nothing idle or
+	 * slow to close. */
 	struct srv *s = server_start_lim(4, 0);
 	int fds[4];
 	for (int i = 0; i < 4; i++) {
 		fds[i] = client(s);
-		send_str(fds[i], "GET /hello HTTP/1.1\r\nHo");
+		send_str(fds[i], "GET /delay?1500 HTTP/1.1\r\nHost: x\r\n\r\n");
 	}
-	/* Let the server read those heads (else they count as idle). */
+	/* Let the server read those requests (else they count as idle). */
 	struct pollfd p = { .fd = -1 };
 	poll(&p, 0, 200);
 	int extra = client(s);
@@ -449,6 +450,33 @@ static void test_refused_client_reads_503(void **state)
 	free(r.body);
 	size_t n;
 	assert_true(reads_to_eof(extra, &n));
+	close(extra);
+	for (int i = 0; i < 4; i++)
+		close(fds[i]);
+	server_stop(s);
+}
+
+static void test_slowest_head_closed_for_a_newcomer(void **state)
+{
+	/* Every connection trickling its head (a slow-loris flood) and none
+	 * idle: past a quarter of the head timeout, the one sending the
+	 * longest is closed and the newcomer is served. */
+	struct srv *s = server_start_lim(4, 0);
+	int fds[4];
+	struct pollfd p = { .fd = -1 };
+	for (int i = 0; i < 4; i++) {
+		fds[i] = client(s);
+		send_str(fds[i], "GET /hello HTTP/1.1\r\nHo");
+		poll(&p, 0, 10);
+	}
+	poll(&p, 0, 150);
+	int extra = client(s);
+	send_str(extra, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	struct resp r = read_response(extra);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	size_t n;
+	assert_true(reads_to_eof(fds[0], &n));   /* the oldest head made room */
 	close(extra);
 	for (int i = 0; i < 4; i++)
 		close(fds[i]);
@@ -656,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_oldest_idle_closed_for_a_newcomer),
 		cmocka_unit_test(test_refused_client_reads_503),
 		cmocka_unit_test(test_requests_wait_for_a_slot),
+		cmocka_unit_test(test_slowest_head_closed_for_a_newcomer),
 		cmocka_unit_test(test_slow_loris),
 		cmocka_unit_test(test_never_reads),
 		cmocka_unit_test(test_socket_file),
