@@ -45,7 +45,11 @@ struct conf_file {
 	bool fresh;              /* the target did not exist: made, with its
 				  * directory, at commit */
 	struct config *conf;     /* all the files, parsed */
+	int lock;                /* conf_lock's, held from the read to the write */
 };
+
+/* How long an edit waits for another one to finish. */
+#define CONF_LOCK_WAIT_MS 60000   /* past an add's fetches (DISCOVER_FETCH_TIMEOUT) */
 
 #define CONF_NEW_HEADER \
 	"# feeds.conf — the feeds feedd polls, one [feed NAME] section each;\n" \
@@ -127,11 +131,21 @@ static int conf_open(struct conf_file *f, const char *path, bool create, const c
 {
 	memset(f, 0, sizeof *f);
 	f->path = path;
+	/* Two edits at once would each write what it read: the later
+	 * rename would drop the other's change. */
+	f->lock = conf_lock(path, CONF_LOCK_WAIT_MS);
+	if (f->lock < -1) {
+		fprintf(stderr, "feedctl: cannot lock %s for an edit: %s\n", path,
+			f->lock == -EWOULDBLOCK ? "another edit held it for a minute"
+						: strerror(-f->lock));
+		return CTL_EXIT_LOCAL;
+	}
 	struct config_errors errs = {0};
 	if (config_read_sources(path, create ? CONFIG_MAIN_OPTIONAL : 0, &f->src, &f->n, &errs) < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "feedctl: %s\n", errs.msgs[i]);
 		config_errors_free(&errs);
+		conf_unlock(f->lock);
 		return CTL_EXIT_LOCAL;
 	}
 	int code = 0;
@@ -157,6 +171,8 @@ static int conf_open(struct conf_file *f, const char *path, bool create, const c
 	if (code) {
 		config_sources_free(f->src, f->n);
 		f->src = NULL;
+		conf_unlock(f->lock);
+		f->lock = -1;
 	}
 	return code;
 }
@@ -170,6 +186,8 @@ static void conf_close(struct conf_file *f)
 {
 	config_sources_free(f->src, f->n);
 	config_free(f->conf);
+	conf_unlock(f->lock);
+	f->lock = -1;
 }
 
 /* Writes NEW_TEXT (from conf_edit_finish, which checked it with the other

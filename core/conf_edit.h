@@ -178,9 +178,18 @@ char *conf_name_from_url(const char *url, int (*exists)(const char *name, void *
 char *conf_name_from_title(const char *title, int (*exists)(const char *name, void *arg), void *arg);
 
 /* Replaces PATH through a temporary file in the same directory, fsync and
- * rename, keeping its mode. TEXT should come from conf_edit_finish or
- * conf_edit_remove. */
+ * rename, keeping its mode, and its owner and group where it may. A
+ * symbolic link is followed: the file it names is replaced, the link
+ * stays. TEXT should come from conf_edit_finish or conf_edit_remove. */
 int conf_write_atomic(const char *path, const char *text, size_t len);
+/* Serialises edits of the config whose main file is PATH (feedctl's, the
+ * reader API's): an exclusive flock on the directory holding it, taken
+ * before the files are read and held until they are written, waiting up
+ * to WAIT_MS. A descriptor for conf_unlock, -1 when the directory does
+ * not exist yet (nothing to lock), or -EWOULDBLOCK when another edit
+ * holds it that long, or another negative errno. */
+int conf_lock(const char *path, int wait_ms);
+void conf_unlock(int fd);
 /* Reads a whole file (at most 16 MiB); NULL with errno set on failure. */
 char *conf_read_file(const char *path, size_t *len);
 

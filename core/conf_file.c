@@ -10,13 +10,56 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/strbuf.h"
 
+int conf_lock(const char *path, int wait_ms)
+{
+	char *dcopy = strdup(path);
+	if (!dcopy)
+		return -ENOMEM;
+	int fd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dcopy);
+	if (fd < 0)
+		return errno == ENOENT ? -1 : -errno;
+	for (int waited = 0;; waited += 10) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		if (waited >= wait_ms) {
+			close(fd);
+			return -EWOULDBLOCK;
+		}
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+void conf_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);   /* the flock goes with the descriptor */
+}
+
 int conf_write_atomic(const char *path, const char *text, size_t len)
 {
+	/* A link is followed: a config kept with one's dotfiles, or a
+	 * drop-in a package provides, stays where it is linked from. */
+	char real[4096];
+	struct stat lst;
+	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+		if (!realpath(path, real))
+			return -errno;
+		path = real;
+	}
 	char *dcopy = strdup(path);
 	if (!dcopy)
 		return -ENOMEM;
@@ -29,10 +72,15 @@ int conf_write_atomic(const char *path, const char *text, size_t len)
 	if (fd < 0)
 		return -errno;
 	struct stat st;
-	if (stat(path, &st) == 0)
+	if (stat(path, &st) == 0) {
+		/* Its owner and group as they were (root editing a file of
+		 * the service's user); refused to others, who keep theirs. */
+		if (st.st_uid != geteuid() || st.st_gid != getegid())
+			(void)fchown(fd, st.st_uid, st.st_gid);
 		(void)fchmod(fd, st.st_mode & 07777);
-	else
+	} else {
 		(void)fchmod(fd, 0644);
+	}
 	size_t off = 0;
 	int err = 0;
 	while (off < len) {

@@ -43,6 +43,7 @@ struct subs {
 	char *old;                  /* its text before (NULL: it was made) */
 	size_t oldlen;
 	char *name, *url;           /* the feed subscribed or unsubscribed */
+	int lock;                   /* conf_lock's, until the edit is answered */
 };
 
 static void send_text(struct http_conn *c, int code, const char *msg)
@@ -61,6 +62,7 @@ static void subs_free(struct subs *s)
 	free(s->old);
 	free(s->name);
 	free(s->url);
+	conf_unlock(s->lock);
 	free(s);
 }
 
@@ -281,6 +283,16 @@ void gr_subs_start(struct gr_job *j)
 	char msg[1300];
 	if (!s) {
 		finish(j, NULL, 500, "out of memory");
+		return;
+	}
+	/* Not while feedctl edits the same files: the later write would
+	 * drop the other's change. The loop does not wait for it. */
+	s->lock = conf_lock(d->config_path, 0);
+	if (s->lock < -1) {
+		int e = -s->lock;
+		s->lock = -1;
+		finish(j, s, 409, e == EWOULDBLOCK ? "the config is being edited (feedctl); try again"
+			 : "cannot lock the config for an edit");
 		return;
 	}
 	if (j->route == GR_SUB_EDIT && (!j->p.ac || (strcmp(j->p.ac, "subscribe") &&

@@ -233,6 +233,44 @@ class FeedctlTest(ServerTestCase):
         self.assertIn(b"feedd is not running", r.stdout)
         self.assertIn(b"[feed eee]", open(self.d.config, "rb").read())
 
+    def test_edits_at_once_lose_nothing(self):
+        # Eight `feedctl add` at once on one file: each waits for the
+        # other's edit (a lock on its directory), none is lost.
+        self.d.stop()
+        for i in range(8):
+            self.srv.set_feed("p%d" % i, items=items_of(1, prefix="p%d" % i))
+        env = dict(os.environ, FEEDD_SOCKET=os.path.join(self.d.dir, "none.sock"))
+        procs = [subprocess.Popen([FEEDCTL_BIN, "add", self.srv.url("/feed/p%d" % i),
+                                   "--name", "p%d" % i, "--config", self.d.config],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+                 for i in range(8)]
+        for p in procs:
+            out, err = p.communicate(timeout=60 * SLOW)
+            self.assertEqual(p.returncode, 0, err)
+        text = open(self.d.config).read()
+        for i in range(8):
+            self.assertIn("[feed p%d]" % i, text)
+        self.assertIn("# my feeds", text)
+
+    def test_edit_follows_a_link(self):
+        # feeds.conf kept with one's dotfiles, linked from the config
+        # directory: the edit lands in the file linked to, the link stays.
+        self.d.stop()
+        dot = os.path.join(self.d.dir, "dotfiles")
+        os.mkdir(dot)
+        target = os.path.join(dot, "feeds.conf")
+        os.rename(self.d.config, target)
+        os.symlink(target, self.d.config)
+        self.srv.set_feed("l", items=items_of(1, prefix="l"))
+        r = self.ctl("add", self.srv.url("/feed/l"), "--name", "linked", "--config", self.d.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.islink(self.d.config))
+        self.assertIn("[feed linked]", open(target).read())
+        r = self.ctl("remove", "linked", "--config", self.d.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.islink(self.d.config))
+        self.assertNotIn("[feed linked]", open(target).read())
+
     def test_import_opml_from_other_readers_and_round_trip(self):
         base = self.srv.url("/feed/")
         # newsboat's export: flat, title/text/xmlUrl/htmlUrl.
