@@ -61,6 +61,36 @@ char *conf_edit_remove(const char *text, const char *name, int *found)
 		return NULL;
 	if (!stop)
 		stop = end;
+	/* The section ends with its last key line and the blank lines after
+	 * it: comments after that belong to what follows (the next section's
+	 * own, a heading, a commented-out block), and stay. */
+	const char *last = NULL;   /* the end of its last key line */
+	for (const char *q = start; q < stop;) {
+		const char *nl = memchr(q, '\n', (size_t)(stop - q));
+		const char *next = nl ? nl + 1 : stop;
+		const char *c = q;
+		while (c < next && (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n'))
+			c++;
+		if (c < next && *c != '#' && *c != ';')
+			last = next;
+		q = next;
+	}
+	bool trailing_blank = false;
+	if (last) {
+		const char *q = last;
+		while (q < stop) {
+			const char *nl = memchr(q, '\n', (size_t)(stop - q));
+			const char *next = nl ? nl + 1 : stop;
+			const char *c = q;
+			while (c < next && (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n'))
+				c++;
+			if (c < next)
+				break;   /* not blank */
+			trailing_blank = true;
+			q = next;
+		}
+		stop = q;
+	}
 	/* Comment lines right above the header belong to the section (that is
 	 * where `feedctl add` writes one); a blank line ends them. */
 	while (start > text) {
@@ -72,8 +102,10 @@ char *conf_edit_remove(const char *text, const char *name, int *found)
 			break;
 		start = ls;
 	}
-	/* Drop one blank line that separated the section from what was above. */
-	if (start > text + 1 && start[-1] == '\n' && start[-2] == '\n')
+	/* Drop one blank line that separated the section from what was above,
+	 * unless blank lines after it went with it (the one above then
+	 * separates what was above from what follows). */
+	if (!trailing_blank && start > text + 1 && start[-1] == '\n' && start[-2] == '\n')
 		start--;
 	*found = 1;
 	struct strbuf b = {0};

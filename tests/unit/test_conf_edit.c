@@ -494,11 +494,36 @@ static void test_remove_section(void **state)
 	int found = -1;
 	char *out = conf_edit_remove(text, "b", &found);
 	assert_int_equal(found, 1);
-	/* The section to the next header, the comments right above it and
-	 * one blank line before them go; every other byte stays. */
+	/* The section to its last key and the blank lines after it, with
+	 * the comments right above it, go; every other byte stays, and the
+	 * blank line above now separates a from c. */
 	assert_string_equal(out, "# my feeds\n"
 				 "[feed a]\nurl = http://a.example/\n"
+				 "\n"
 				 "[feed c]   \nurl = http://c.example/\n");
+	free(out);
+	/* The next section's comment and a heading or a commented-out block
+	 * between the two are not the removed section's: they stay. */
+	const char hand[] =
+		"[feed a]\nurl = http://a/\n# a's note\ninterval = 2h\n"
+		"\n"
+		"#[feed old]\n#url = http://old/\n"
+		"\n"
+		"# ===== Work feeds =====\n"
+		"# title: B\n"
+		"[feed b]\nurl = http://b/\n";
+	out = conf_edit_remove(hand, "a", &found);
+	assert_int_equal(found, 1);
+	assert_string_equal(out, "#[feed old]\n#url = http://old/\n"
+				 "\n"
+				 "# ===== Work feeds =====\n"
+				 "# title: B\n"
+				 "[feed b]\nurl = http://b/\n");
+	free(out);
+	/* As `feedctl add` writes them: the next feed keeps its title. */
+	out = conf_edit_remove("# feeds\n\n# title: One\n[feed one]\nurl = http://1/\n\n"
+			       "# title: Two\n[feed two]\nurl = http://2/\n", "one", &found);
+	assert_string_equal(out, "# feeds\n\n# title: Two\n[feed two]\nurl = http://2/\n");
 	free(out);
 	/* The last section, to the end of a text with no final newline. */
 	out = conf_edit_remove("[feed a]\nurl = http://a/\n[feed c]\nurl = http://c/", "c", &found);
