@@ -190,17 +190,41 @@ void opml_feeds_free(struct opml_feed *feeds, size_t n)
 	free(feeds);
 }
 
+/* An attribute NAME=VALUE on O without the characters XML 1.0 forbids
+ * (control characters but tab and line ends, U+FFFE and U+FFFF): a
+ * publisher's title may hold them, and libxml2 writes them as they are,
+ * which no reader (feedctl import included) would take back. */
+static void set_prop(xmlNode *o, const char *name, const char *value)
+{
+	size_t n = strlen(value);
+	char *clean = malloc(n + 1), *w = clean;
+	if (!clean)
+		return;
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+			continue;
+		if (p[0] == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF)) {
+			p += 2;
+			continue;
+		}
+		*w++ = (char)*p;
+	}
+	*w = '\0';
+	xmlNewProp(o, (const xmlChar *)name, (const xmlChar *)clean);
+	free(clean);
+}
+
 static void outline(xmlNode *parent, const struct feed_conf *f, const char *title,
 		    const char *site_url)
 {
 	xmlNode *o = xmlNewChild(parent, NULL, (const xmlChar *)"outline", NULL);
 	xmlNewProp(o, (const xmlChar *)"type", (const xmlChar *)"rss");
-	xmlNewProp(o, (const xmlChar *)"text", (const xmlChar *)(title ? title : f->name));
+	set_prop(o, "text", title ? title : f->name);
 	if (title)
-		xmlNewProp(o, (const xmlChar *)"title", (const xmlChar *)title);
-	xmlNewProp(o, (const xmlChar *)"xmlUrl", (const xmlChar *)f->url);
+		set_prop(o, "title", title);
+	set_prop(o, "xmlUrl", f->url);
 	if (site_url && *site_url)
-		xmlNewProp(o, (const xmlChar *)"htmlUrl", (const xmlChar *)site_url);
+		set_prop(o, "htmlUrl", site_url);
 	if (f->tags && f->tags[0]) {
 		size_t len = 1;
 		for (size_t t = 0; f->tags[t]; t++)
