@@ -298,6 +298,15 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 		t->errors_parse++;
 		snprintf(o.msg, sizeof o.msg, "not a usable feed: %s",
 			 perr ? perr : strerror(-pe));
+	} else if (r->error == FETCH_OK && r->status == 304 && !r->conditional) {
+		/* "Not modified" since nothing: feedd sent no validator (a
+		 * first fetch, or the one after a body cut short). A server
+		 * error: storing its validators would settle the feed into
+		 * 304s for a document feedd never read. */
+		st->n_err_http++;
+		t->errors_http++;
+		snprintf(o.msg, sizeof o.msg, "HTTP 304 Not Modified to a request without "
+			 "validators: the server sent no document");
 	} else if (r->error == FETCH_OK && r->status == 304) {
 		st->n_304++;
 		t->not_modified++;

@@ -105,6 +105,24 @@ class FetchTest(unittest.TestCase):
         if f is not None:
             self.assertEqual(f.get("next_reason"), "interval")
 
+    def test_a_304_without_validators_is_a_failure(self):
+        # A server answering "not modified" to a request that sent no
+        # validator (here the first one) sent no document: a failure,
+        # its ETag not kept, so the next request is unconditional again
+        # and gets the items.
+        self.srv.set_feed("u", etag=True, items=[{"guid": "1"}, {"guid": "2"}, {"guid": "3"}],
+                          script=[{"status": 304, "headers": {"ETag": '"full"'}}])
+        d = self.feedd([("u", "/feed/u", "")], interval="1s")
+        self.wait_requests("/feed/u", 1)
+        self.assertTrue(wait_until(lambda: (self.feed_json(d, "u") or {}).get("last_error")))
+        f = self.feed_json(d, "u")
+        self.assertIn("304", f["last_error"])
+        self.assertIn("without validators", f["last_error"])
+        self.assertNotEqual(f.get("etag"), '"full"')
+        reqs = self.wait_requests("/feed/u", 2)
+        self.assertIsNone(reqs[1]["headers"].get("if-none-match"))
+        self.assertTrue(wait_until(lambda: (self.feed_json(d, "u") or {}).get("items") == 3))
+
     def test_retry_after_is_honoured(self):
         self.srv.set_feed("r", items=[{"guid": "1"}],
                           script=[{"status": 429, "headers": {"Retry-After": "4"}}])
