@@ -175,7 +175,12 @@ static void print_object(json_t *o, int indent)
 			continue;
 		}
 		if (json_is_string(v)) {
-			printf(" %s\n", json_string_value(v));
+			/* A publisher's text (a title, an error it caused):
+			 * control characters as spaces, so that it can neither
+			 * drive the terminal nor forge a line. */
+			putchar(' ');
+			fit_put(stdout, json_string_value(v), 0);
+			putchar('\n');
 			continue;
 		}
 		char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);

@@ -162,6 +162,24 @@ class SeatTest(ServerTestCase):
         self.assertEqual(doc["config"]["interval"], 3600)
         self.assertTrue(doc["next_due"].endswith("Z"))
 
+    def test_feed_shows_a_hostile_title_inert(self):
+        # A JSON Feed title with terminal escapes and a line end: `feedctl
+        # feed` shows it with control characters as spaces, so it neither
+        # drives the terminal nor forges a line.
+        body = json.dumps({"version": "https://jsonfeed.org/version/1.1",
+                           "title": "T\u001b]0;pwned\u0007\u001b[31mRED\nlast_error: forged",
+                           "items": [{"id": "j1", "content_text": "x"}]})
+        self.srv.set_feed("j", body=body, content_type="application/feed+json")
+        self.d = Feedd(CONF.format(url=self.srv.url("/feed/j"), private="allow_private = yes\n"))
+        self.addCleanup(self.d.cleanup)
+        self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/a").json().get("items") == 1))
+        r = self.ctl("feed", "a")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn(b"\x1b", r.stdout)
+        self.assertNotIn(b"\x07", r.stdout)
+        self.assertNotRegex(r.stdout.decode(), r"(?m)^last_error: forged")
+        self.assertRegex(r.stdout.decode(), r"(?m)^title: T +\]0;pwned +\[31mRED last_error: forged$")
+
     def test_global_options_anywhere(self):
         self.start()
         env = {"FEEDD_SOCKET": os.path.join(self.d.dir, "nowhere.sock")}
