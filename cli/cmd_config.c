@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +191,42 @@ static void conf_close(struct conf_file *f)
 	f->lock = -1;
 }
 
+/* Whether the daemon at the socket reads PATH (its /v1/status lists its
+ * configuration's files): 1 yes, 0 no (*FILES then names them), -1 when
+ * it cannot tell (no daemon, an older one). */
+static int daemon_reads(const char *path, char *files, size_t size)
+{
+	struct client_resp resp;
+	if (client_request(ctl.socket, "GET", "/v1/status", NULL, 0, ctl.timeout_ms, &resp) < 0)
+		return -1;
+	json_t *st = resp.status == 200 ? json_loadb(resp.body, resp.len, 0, NULL) : NULL;
+	client_resp_clear(&resp);
+	json_t *list = json_object_get(st, "config_files");
+	if (!json_is_array(list) || !json_array_size(list)) {
+		json_decref(st);
+		return -1;
+	}
+	char want[PATH_MAX], have[PATH_MAX];
+	if (!realpath(path, want))
+		snprintf(want, sizeof want, "%s", path);
+	int reads = 0;
+	size_t i, n = 0;
+	json_t *v;
+	files[0] = '\0';
+	json_array_foreach(list, i, v) {
+		const char *f = json_string_value(v);
+		if (!f)
+			continue;
+		if (!realpath(f, have))
+			snprintf(have, sizeof have, "%s", f);
+		if (!strcmp(have, want))
+			reads = 1;
+		n += (size_t)snprintf(files + n, n < size ? size - n : 0, "%s%s", i ? ", " : "", f);
+	}
+	json_decref(st);
+	return reads;
+}
+
 /* Writes NEW_TEXT (from conf_edit_finish, which checked it with the other
  * files) to the target atomically, and asks the daemon to reload (which is
  * fine to miss: a daemon that is not running reads it at start). */
@@ -211,6 +248,14 @@ static int conf_commit(struct conf_file *f, const char *new_text)
 	if (r < 0) {
 		fprintf(stderr, "feedctl: cannot write %s: %s\n", path, strerror(-r));
 		return CTL_EXIT_LOCAL;
+	}
+	/* A daemon that reads another configuration would reload its own
+	 * and say so: the edit would seem in force, and is not. */
+	char files[2048];
+	if (daemon_reads(path, files, sizeof files) == 0) {
+		printf("feedd at %s reads %s, not %s: edited, not in force there\n", ctl.socket,
+		       files, path);
+		return 0;
 	}
 	struct client_resp resp;
 	r = client_request(ctl.socket, "POST", "/v1/reload", NULL, 0, ctl.timeout_ms, &resp);

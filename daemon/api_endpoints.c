@@ -5,6 +5,7 @@
  * a new endpoint goes", is the recipe. */
 #include <errno.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -501,10 +502,14 @@ static void answer_status(struct api *a, struct http_conn *c, const struct statu
 			"items", (json_int_t)t->caps[0], "document", (json_int_t)t->caps[1],
 			"field", (json_int_t)t->caps[2], "item", (json_int_t)t->caps[3],
 			"max_size", (json_int_t)t->caps[DOC_CAP__COUNT]));
-		/* The configuration in force: the main file, then its drop-ins. */
+		/* The configuration in force: the main file, then its drop-ins,
+		 * as absolute paths (a client compares them with its own). */
 		json_t *files = json_array();
-		for (size_t i = 0; a->d->conf && i < a->d->conf->nfiles; i++)
-			json_array_append_new(files, json_string(a->d->conf->files[i]));
+		for (size_t i = 0; a->d->conf && i < a->d->conf->nfiles; i++) {
+			char abs[PATH_MAX];
+			const char *f = a->d->conf->files[i];
+			json_array_append_new(files, json_string_lossy(realpath(f, abs) ? abs : f));
+		}
 		json_object_set_new(out, "config_files", files);
 	}
 	if (out)

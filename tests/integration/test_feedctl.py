@@ -214,6 +214,28 @@ class FeedctlTest(ServerTestCase):
         self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/bee-news").json().get("removed")))
         self.assertEqual(self.ctl("remove", "bee-news", "--config", self.d.config).returncode, 5)
 
+    def test_add_to_a_file_the_daemon_does_not_read(self):
+        # The daemon runs on its own feeds.conf; an add to another file
+        # edits that file and says the daemon does not read it, rather
+        # than "feedd reloaded".
+        other = os.path.join(self.d.dir, "other.conf")
+        with open(other, "w") as f:
+            f.write("[defaults]\nallow_private = yes\n")
+        self.srv.set_feed("o", items=items_of(1, prefix="o"))
+        r = self.ctl("add", self.srv.url("/feed/o"), "--name", "oo", "--config", other)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"not in force there", r.stdout)
+        self.assertIn(os.path.realpath(self.d.config).encode(), r.stdout)
+        self.assertNotIn(b"feedd reloaded", r.stdout)
+        self.assertIn(b"[feed oo]", open(other, "rb").read())
+        self.assertEqual(self.d.get("/v1/feeds/oo").status, 404)
+        # Its own file, named by another path (a relative one): reloaded.
+        self.srv.set_feed("p", items=items_of(1, prefix="p"))
+        r = self.ctl("add", self.srv.url("/feed/p"), "--name", "pp", "--config",
+                     os.path.relpath(self.d.config))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"feedd reloaded", r.stdout)
+
     def test_add_of_a_non_feed_leaves_the_file_alone(self):
         before = open(self.d.config, "rb").read()
         r = self.ctl("add", self.srv.url("/status/200?body=hello%20world"),
