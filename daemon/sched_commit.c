@@ -223,9 +223,14 @@ static void commit_done(void *arg)
 			{"FEED", st->name}, {"URL", st->url},
 			{"HTTP_STATUS", *status ? status : NULL}, {"ITEMS_NEW", nnew},
 		};
-		log_fields(j->ok ? LOG_LVL_INFO : LOG_LVL_WARNING, f, sizeof f / sizeof f[0],
-			   "fetch %s: %s; next in %llds (%s)", st->name, line, (long long)in_s,
-			   st->next_reason);
+		if (st->gone)   /* not polled again: no next time to give */
+			log_fields(LOG_LVL_WARNING, f, sizeof f / sizeof f[0],
+				   "fetch %s: %s; not polled again until a refresh or a reload",
+				   st->name, line);
+		else
+			log_fields(j->ok ? LOG_LVL_INFO : LOG_LVL_WARNING, f, sizeof f / sizeof f[0],
+				   "fetch %s: %s; next in %llds (%s)", st->name, line,
+				   (long long)in_s, st->next_reason);
 	}
 	sched_once_line(s, rt, line, j->ok);
 

@@ -155,6 +155,9 @@ class FetchTest(unittest.TestCase):
         self.wait_requests("/feed/ok", n + 3)
         self.assertEqual(len(self.requests("/feed/g")), 1)
         self.assertTrue(d.wait_log("410"), d.read_log())
+        # The log gives no next time for it: it has none.
+        self.assertTrue(d.wait_log("not polled again until a refresh"), d.read_log())
+        self.assertNotIn("(gone)", d.read_log())
 
     def test_errors_back_off(self):
         self.srv.set_feed("b", status=404)   # not transient (a 5xx is: the retry schedule)
