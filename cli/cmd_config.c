@@ -755,6 +755,11 @@ int cmd_import(const struct command *c, int argc, char **argv)
 		};
 		if (conf_edit_add(ed, &nf, &e) == 0) {
 			added++;
+			if (feeds[i].tags_left_out)
+				fprintf(stderr, "%sfeedctl: outline %zu %s: %zu more tag%s left out "
+					"(at most 16 a feed)\n", progress ? "\r\033[K" : "", i + 1,
+					title, feeds[i].tags_left_out,
+					feeds[i].tags_left_out == 1 ? "" : "s");
 			if (!tty)
 				printf("added [feed %s] %s\n", name, url);
 			else if (added <= 3)

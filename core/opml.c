@@ -37,7 +37,7 @@ static char *lower_trim(const char *s)
 	return out;
 }
 
-static void add_tag(char ***tags, const char *raw)
+static void add_tag(char ***tags, size_t *left_out, const char *raw)
 {
 	char *t = lower_trim(raw);
 	if (!t || !*t) {
@@ -52,6 +52,7 @@ static void add_tag(char ***tags, const char *raw)
 		}
 	}
 	if (n >= OPML_MAX_TAGS) {
+		(*left_out)++;
 		free(t);
 		return;
 	}
@@ -110,13 +111,13 @@ static void walk(struct walk *w, xmlNode *node)
 			f->site_url = attr(n, "htmlUrl");
 			f->tags = calloc(1, sizeof(char *));
 			for (size_t i = 0; i < w->depth; i++)
-				add_tag(&f->tags, w->path[i]);
+				add_tag(&f->tags, &f->tags_left_out, w->path[i]);
 			char *cat = attr(n, "category");
 			if (cat) {
 				/* "/news/tech,linux": both separators name tags. */
 				char *save = NULL;
 				for (char *t = strtok_r(cat, ",/", &save); t; t = strtok_r(NULL, ",/", &save))
-					add_tag(&f->tags, t);
+					add_tag(&f->tags, &f->tags_left_out, t);
 				free(cat);
 			}
 		} else {

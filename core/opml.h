@@ -19,6 +19,7 @@ struct opml_feed {
 	char *url;         /* xmlUrl */
 	char *site_url;    /* htmlUrl, may be NULL */
 	char **tags;       /* NULL-terminated, lower-cased, unique */
+	size_t tags_left_out;   /* tags past the cap of 16 (OPML_MAX_TAGS) */
 };
 
 int opml_parse(const char *buf, size_t len, struct opml_feed **out, size_t *n, char **err);

@@ -117,6 +117,8 @@ static void test_tags_unique_and_capped(void **state)
 	while (f[0].tags[k])
 		k++;
 	assert_int_equal(k, 16);
+	/* 30 distinct (t00 and T01 repeat): 14 left out, and counted. */
+	assert_int_equal(f[0].tags_left_out, 14);
 	for (size_t i = 0; i < k; i++) {
 		char want[32];
 		snprintf(want, sizeof want, "t%02zu", i);
