@@ -273,6 +273,12 @@ static void feed_for_people(json_t *a)
 		json_object_del(live, "due_in_ms");
 		json_object_set_new(live, "due_in", json_string(buf));
 	}
+	json_t *held = json_object_get(live, "held_for_ms");
+	if (json_is_integer(held)) {
+		duration((json_integer_value(held) + 999) / 1000, buf, sizeof buf);
+		json_object_del(live, "held_for_ms");
+		json_object_set_new(live, "held_for", json_string(buf));
+	}
 }
 
 int cmd_feed(const struct command *c, int argc, char **argv)

@@ -398,6 +398,17 @@ json_t *sched_feed_live(struct sched *s, const char *name)
 	json_object_set_new(o, "state", json_string(state));
 	if (rt->state == RT_WAITING)
 		json_object_set_new(o, "due_in_ms", json_integer(rt->due_ms - sched_now_ms()));
+	/* Due, but its host is paused after repeated 429s: say so, and how
+	 * long, rather than leave an overdue interval unexplained. */
+	const struct host *h = rt->host;
+	int64_t now = sched_now_ms();
+	if (rt->state == RT_QUEUED && h && h->pushed_until_ms > now) {
+		char why[320];
+		snprintf(why, sizeof why, "host %s paused after %d consecutive 429s", h->name,
+			 h->n429);
+		json_object_set_new(o, "held", json_string_lossy(why));
+		json_object_set_new(o, "held_for_ms", json_integer(h->pushed_until_ms - now));
+	}
 	if (rt->store_refused && rt->st.last_error)
 		json_object_set_new(o, "store_error", json_string(rt->st.last_error));
 	json_object_set_new(o, "url", json_string(sched_feed_url(rt)));

@@ -123,6 +123,31 @@ class FetchTest(unittest.TestCase):
         self.assertIsNone(reqs[1]["headers"].get("if-none-match"))
         self.assertTrue(wait_until(lambda: (self.feed_json(d, "u") or {}).get("items") == 3))
 
+    def test_a_paused_host_is_named_on_its_waiting_feeds(self):
+        # Two feeds of a host answer 429: the host is paused. A third
+        # feed of it, refreshed meanwhile, waits; its live state says why
+        # and for how long rather than show an overdue interval.
+        for name in ("h1", "h2"):
+            self.srv.set_feed(name, items=[{"guid": "1"}],
+                              script=[{"status": 429, "headers": {"Retry-After": "30"}}])
+        self.srv.set_feed("ok", items=[{"guid": "1"}])
+        d = self.feedd([("h1", "/feed/h1", ""), ("h2", "/feed/h2", ""), ("ok", "/feed/ok", "")],
+                       interval="8s")
+        self.assertTrue(d.wait_log("pausing the host"), d.read_log())
+        self.assertEqual(d.post("/v1/feeds/ok/refresh").status, 202)
+        live = {}
+
+        def held():
+            live.update(d.get("/v1/feeds/ok").json().get("live") or {})
+            return "held" in live
+        self.assertTrue(wait_until(held, timeout=10), live)
+        self.assertEqual(live["state"], "queued")
+        self.assertIn("429", live["held"])
+        self.assertGreater(live["held_for_ms"], 0)
+        self.assertLessEqual(live["held_for_ms"], 30000)
+        r = d.feedctl("feed", "ok")
+        self.assertRegex(r.stdout.decode(), r"(?m)^  held_for: (\d+m )?\d+s$")
+
     def test_retry_after_is_honoured(self):
         self.srv.set_feed("r", items=[{"guid": "1"}],
                           script=[{"status": 429, "headers": {"Retry-After": "4"}}])
