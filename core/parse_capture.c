@@ -86,25 +86,6 @@ void xml_set_str(char **dst, int *slot, int prio, char *val)
 	*slot = prio;
 }
 
-bool xml_push_str(char ***arr, size_t *n, char *val)
-{
-	if (!val)
-		return false;
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*arr)[i], val) == 0) {
-			free(val);
-			return false;
-		}
-	char **na = realloc(*arr, (*n + 1) * sizeof *na);
-	if (!na) {
-		free(val);
-		return false;
-	}
-	na[(*n)++] = val;
-	*arr = na;
-	return true;
-}
-
 /* An enclosure's length attribute as a byte count: digits, in groups of
  * three with commas if the publisher wrote them so ("1,234"), then the
  * end or a word ("1234 bytes"), with space around; -1 (unknown) for
@@ -571,7 +552,7 @@ void cap_end(struct xml_state *x)
 		return;
 	case T_CATEGORY:
 		if (it)
-			xml_push_str(&it->categories, &it->ncategories, value_plain(c, raw));
+			parse_push_str(&it->categories, &it->ncategories, value_plain(c, raw));
 		else
 			free(raw);
 		return;
@@ -580,7 +561,7 @@ void cap_end(struct xml_state *x)
 			char *v = value_plain(c, raw);
 			for (char *save = NULL, *k = v ? strtok_r(v, ",", &save) : NULL; k;
 			     k = strtok_r(NULL, ",", &save))
-				xml_push_str(&it->categories, &it->ncategories,
+				parse_push_str(&it->categories, &it->ncategories,
 					 text_trim_dup(k, strlen(k)));
 			free(v);
 		} else {

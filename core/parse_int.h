@@ -116,6 +116,9 @@ struct item *parse_new_item(struct parse_out *o);
 void parse_item_done(struct parse_out *o, struct item *it);
 /* IT (the newest slot) is dropped: the input ended inside it. */
 void parse_item_drop(struct parse_out *o, struct item *it);
+/* Appends VAL (taking it) to the set *ARR of *N strings unless it is there
+ * already (categories: XML's and JSON Feed's); false when not added. */
+bool parse_push_str(char ***arr, size_t *n, char *val);
 /* Common finishing rules: summary from content, guid permalink, etc. */
 void parse_finish_item(struct parse_out *o, struct item *it);
 /* IT's link and enclosures without a scheme that runs code in a reader

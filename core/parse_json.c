@@ -108,23 +108,9 @@ static void read_item(struct parse_out *o, json_t *j, const char *base)
 	size_t i;
 	json_t *v;
 	json_array_foreach(tags, i, v) {
-		char *t = jdup(o, "tags", json_string_value(v));
-		if (!t)
-			continue;
-		bool seen = false;
-		for (size_t k = 0; k < it->ncategories && !seen; k++)
-			seen = strcmp(it->categories[k], t) == 0;
-		if (seen) {   /* categories are a set, as RSS's are */
-			free(t);
-			continue;
-		}
-		char **n = realloc(it->categories, (it->ncategories + 1) * sizeof *n);
-		if (!n) {
-			free(t);
-			break;
-		}
-		it->categories = n;
-		n[it->ncategories++] = t;
+		/* Categories are a set, as RSS's are. */
+		parse_push_str(&it->categories, &it->ncategories,
+			       jdup(o, "tags", json_string_value(v)));
 	}
 	json_t *att = json_object_get(j, "attachments");
 	json_array_foreach(att, i, v) {

@@ -143,6 +143,25 @@ void parse_item_done(struct parse_out *o, struct item *it)
 	o->doc->nitems--;
 }
 
+bool parse_push_str(char ***arr, size_t *n, char *val)
+{
+	if (!val)
+		return false;
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*arr)[i], val) == 0) {
+			free(val);
+			return false;
+		}
+	char **na = realloc(*arr, (*n + 1) * sizeof *na);
+	if (!na) {
+		free(val);
+		return false;
+	}
+	na[(*n)++] = val;
+	*arr = na;
+	return true;
+}
+
 void parse_item_drop(struct parse_out *o, struct item *it)
 {
 	item_clear(it);

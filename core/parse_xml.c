@@ -227,7 +227,7 @@ static void start_el(struct xml_state *x, const struct el_rule *r, int nattr,
 		char *term = xml_attr_get(nattr, attrs, "term", NS_CORE);
 		if (term) {
 			if (it)
-				xml_push_str(&it->categories, &it->ncategories, xml_trimmed(term));
+				parse_push_str(&it->categories, &it->ncategories, xml_trimmed(term));
 			else
 				free(term);
 			return;
@@ -236,7 +236,7 @@ static void start_el(struct xml_state *x, const struct el_rule *r, int nattr,
 		return;
 	}
 	case A_ITUNES_CATEGORY:
-		xml_push_str(&it->categories, &it->ncategories,
+		parse_push_str(&it->categories, &it->ncategories,
 			     xml_trimmed(xml_attr_get(nattr, attrs, "text", NS_CORE)));
 		return;
 	case A_ENCLOSURE: {

@@ -101,8 +101,6 @@ char *xml_attr_get(int nattr, const xmlChar **attrs, const char *name, enum ns n
 char *xml_trimmed(char *s);
 /* Sets *DST to VAL (taking it) if PRIO is at least as good as *SLOT. */
 void xml_set_str(char **dst, int *slot, int prio, char *val);
-/* Appends VAL (taking it) unless it is there already; false when not added. */
-bool xml_push_str(char ***arr, size_t *n, char *val);
 /* Adds an enclosure to IT (taking the three strings); none without URL. */
 void xml_add_enclosure(struct item *it, char *url, char *type, char *len);
 
