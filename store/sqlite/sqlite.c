@@ -619,8 +619,7 @@ void sqlite_store_close(struct sqlite_store *s)
 		sqlite3_wal_hook(s->db, NULL, NULL);
 		sqlite_ckpt_release(s->ckpt);
 	}
-	sqlite_names_clear(s);
-	free(s->names.name);
+	sqlite_names_free(s);
 	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
 		log_err("store %s: close: %s", s->path, sqlite3_errmsg(s->db));
 	else if (s->opened)
@@ -735,12 +734,9 @@ int sqlite_store_checkpoint(struct sqlite_store *s)
 int sqlite_store_release_memory(struct sqlite_store *s)
 {
 	int rc = sqlite3_db_release_memory(s->db);
-	/* A reader's feed names go too (sqlite_query.c): refilled by the
+	/* A reader's feed names go too (sqlite_names.c): refilled by the
 	 * next query, a lookup per feed it shows. */
-	sqlite_names_clear(s);
-	free(s->names.name);
-	s->names.name = NULL;
-	s->names.n = 0;
+	sqlite_names_free(s);
 	/* A reader's mapped pages count in the process's resident size (they
 	 * are the page cache's, but an idle daemon would look as large as the
 	 * part of the store its last queries read: 7 MiB more with 10 000

@@ -33,6 +33,14 @@ void sqlite_names_clear(struct sqlite_store *s)
 	s->names.valid = false;
 }
 
+void sqlite_names_free(struct sqlite_store *s)
+{
+	sqlite_names_clear(s);
+	free(s->names.name);
+	s->names.name = NULL;
+	s->names.n = 0;
+}
+
 /* Called with the query's read transaction open: the cache emptied if the
  * file changed since it was filled. */
 void sqlite_names_check(struct sqlite_store *s)
