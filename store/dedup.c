@@ -436,6 +436,21 @@ bool dedup_link_usable(const struct dedup_item *p, const char *site_canon)
 }
 
 
+/* 1 with *F when the feed's one stored item under KEY is not listed by
+ * this document and (CHASH given) holds this content, else 0 with *F
+ * cleared, or a negative errno. */
+static int stored_under(const struct dedup_ask *ask, const char *key, const char *chash,
+			struct dedup_found *f)
+{
+	int r = ask->by_key(ask->ud, key, f);
+	if (r < 0)
+		return r;
+	if (f->rows == 1 && !ask->listed(ask->ud, f->id) && (!chash || !strcmp(f->chash, chash)))
+		return 1;
+	memset(f, 0, sizeof *f);
+	return 0;
+}
+
 int dedup_decide(const struct dedup_item *p, size_t i, const struct dedup_found *known,
 		 const char *site_canon, const struct dedup_ask *ask,
 		 struct dedup_found *f, enum dedup_verdict *v)
@@ -472,17 +487,13 @@ int dedup_decide(const struct dedup_item *p, size_t i, const struct dedup_found 
 		if (p->alt_tomb && ((r = ask->tomb_alt(ask->ud, i, &tomb)) < 0 || tomb))
 			return r;
 	}
-	if (p->guid_alt) {
-		/* Stored under its guid while the guid was its own (another
-		 * item carries it now): the same item only with this very
-		 * content, since the other one has that guid too. */
-		if ((r = ask->by_key(ask->ud, p->guid_alt, f)) < 0)
-			return r;
-		if (f->rows == 1 && !ask->listed(ask->ud, f->id) && strcmp(f->chash, p->chash) == 0) {
+	/* Stored under its guid while the guid was its own (another item
+	 * carries it now): the same item only with this very content, since
+	 * the other one has that guid too. */
+	if (p->guid_alt && (r = stored_under(ask, p->guid_alt, p->chash, f)) != 0) {
+		if (r > 0)
 			*v = DEDUP_REKEY;
-			return 0;
-		}
-		memset(f, 0, sizeof *f);
+		return r < 0 ? r : 0;
 	}
 	/* An item with a guid of its own, while the others kept theirs, is
 	 * a new one that links where an older one did (a live blog, a
@@ -500,16 +511,12 @@ int dedup_decide(const struct dedup_item *p, size_t i, const struct dedup_found 
 		if ((r = ask->tomb_link(ask->ud, i, &tomb)) < 0 || tomb)
 			return r;
 	}
-	if (p->twin) {
-		/* The same article before its site moved to https (its guid
-		 * or link was http://, the rest the same): re-keyed. */
-		if ((r = ask->by_key(ask->ud, p->twin, f)) < 0)
-			return r;
-		if (f->rows == 1 && !ask->listed(ask->ud, f->id)) {
+	/* The same article before its site moved to https (its guid or link
+	 * was http://, the rest the same): re-keyed. */
+	if (p->twin && (r = stored_under(ask, p->twin, NULL, f)) != 0) {
+		if (r > 0)
 			*v = DEDUP_REKEY;
-			return 0;
-		}
-		memset(f, 0, sizeof *f);
+		return r < 0 ? r : 0;
 	}
 	*v = DEDUP_NEW;
 	return 0;

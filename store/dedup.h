@@ -94,9 +94,9 @@ struct dedup_ask {
 	void *ud;
 	/* Not a question but a fact about the document: another of its
 	 * items was found under its own guid with its stored content, so
-	 * the publisher did not
-	 * rewrite the guids, and an item with a guid of its own is not an
-	 * older one under a new identity because it has that one's link. */
+	 * the publisher did not rewrite the guids, and an item with a guid
+	 * of its own is not an older one under a new identity because it
+	 * has that one's link. */
 	bool guids_kept;
 };
 
