@@ -43,6 +43,15 @@ static bool is_feed_header(const char *p, const char *end, const char *name)
 	return (size_t)(e - q) == strlen(name) && strncmp(q, name, (size_t)(e - q)) == 0;
 }
 
+/* The first character of the line P..NEXT that is not white space, or
+ * NEXT for a blank line. */
+static const char *line_text(const char *p, const char *next)
+{
+	while (p < next && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
 char *conf_edit_remove(const char *text, const char *name, int *found)
 {
 	*found = 0;
@@ -68,9 +77,7 @@ char *conf_edit_remove(const char *text, const char *name, int *found)
 	for (const char *q = start; q < stop;) {
 		const char *nl = memchr(q, '\n', (size_t)(stop - q));
 		const char *next = nl ? nl + 1 : stop;
-		const char *c = q;
-		while (c < next && (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n'))
-			c++;
+		const char *c = line_text(q, next);
 		if (c < next && *c != '#' && *c != ';')
 			last = next;
 		q = next;
@@ -81,10 +88,7 @@ char *conf_edit_remove(const char *text, const char *name, int *found)
 		while (q < stop) {
 			const char *nl = memchr(q, '\n', (size_t)(stop - q));
 			const char *next = nl ? nl + 1 : stop;
-			const char *c = q;
-			while (c < next && (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n'))
-				c++;
-			if (c < next)
+			if (line_text(q, next) < next)
 				break;   /* not blank */
 			trailing_blank = true;
 			q = next;
