@@ -41,14 +41,17 @@
 /* The connection that has been sending its request head the longest, if
  * for SLOW_HEAD_MS at least, or NULL: with every slot held by clients
  * trickling their heads (a slow-loris flood) and none idle, it makes room
- * for a newcomer, as an idle one would. Its head deadline tells its age. */
-static struct http_conn *slowest_head(struct http_server *s)
+ * for a newcomer, as an idle one would. Its head deadline tells its age.
+ * One whose request waits unread in its socket is not slow: passed over,
+ * by asking the socket (an ioctl) of each only when the first choice has
+ * such bytes, so that a flood at the cap costs one ioctl an accept. */
+static struct http_conn *slowest_head_of(struct http_server *s, bool ask_sockets)
 {
 	struct http_conn *pick = NULL;
 	uint64_t least = UINT64_MAX;
 	for (struct http_conn *c = s->conns; c; c = c->next) {
 		if (c->tmode != T_HEAD || c->in_request || c->reject || c->closing ||
-		    c->writes > 0 || c->queued || http_conn_bytes_waiting(c))
+		    c->writes > 0 || c->queued || (ask_sockets && http_conn_bytes_waiting(c)))
 			continue;
 		uint64_t due = uv_timer_get_due_in(&c->timer);
 		if (due <= least) {   /* the list is newest first: ties go to the oldest */
@@ -59,6 +62,12 @@ static struct http_conn *slowest_head(struct http_server *s)
 	uint64_t limit = s->lim.head_timeout_ms;
 	uint64_t slow = limit / 4 < SLOW_HEAD_MS ? limit / 4 : SLOW_HEAD_MS;
 	return pick && least <= limit && limit - least >= slow ? pick : NULL;
+}
+
+static struct http_conn *slowest_head(struct http_server *s)
+{
+	struct http_conn *pick = slowest_head_of(s, false);
+	return pick && http_conn_bytes_waiting(pick) ? slowest_head_of(s, true) : pick;
 }
 
 static void conn_peercred(struct http_conn *c)
