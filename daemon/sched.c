@@ -396,12 +396,12 @@ json_t *sched_feed_live(struct sched *s, const char *name)
 		state = "disabled";
 	json_t *o = json_object();
 	json_object_set_new(o, "state", json_string(state));
+	int64_t now = sched_now_ms();
 	if (rt->state == RT_WAITING)
-		json_object_set_new(o, "due_in_ms", json_integer(rt->due_ms - sched_now_ms()));
+		json_object_set_new(o, "due_in_ms", json_integer(rt->due_ms - now));
 	/* Due, but its host is paused after repeated 429s: say so, and how
 	 * long, rather than leave an overdue interval unexplained. */
 	const struct host *h = rt->host;
-	int64_t now = sched_now_ms();
 	if (rt->state == RT_QUEUED && h && h->pushed_until_ms > now) {
 		char why[320];
 		snprintf(why, sizeof why, "host %s paused after %d consecutive 429s", h->name,
