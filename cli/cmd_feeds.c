@@ -266,18 +266,16 @@ static void feed_for_people(json_t *a)
 		duration(json_integer_value(v), buf, sizeof buf);
 		json_object_set_new(conf, spans[i], json_string(buf));
 	}
+	/* The live state's milliseconds as durations, rounded up. */
+	static const char *const ms[][2] = {{"due_in_ms", "due_in"}, {"held_for_ms", "held_for"}};
 	json_t *live = json_object_get(a, "live");
-	json_t *due = json_object_get(live, "due_in_ms");
-	if (json_is_integer(due)) {
-		duration((json_integer_value(due) + 999) / 1000, buf, sizeof buf);
-		json_object_del(live, "due_in_ms");
-		json_object_set_new(live, "due_in", json_string(buf));
-	}
-	json_t *held = json_object_get(live, "held_for_ms");
-	if (json_is_integer(held)) {
-		duration((json_integer_value(held) + 999) / 1000, buf, sizeof buf);
-		json_object_del(live, "held_for_ms");
-		json_object_set_new(live, "held_for", json_string(buf));
+	for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++) {
+		json_t *v = json_object_get(live, ms[i][0]);
+		if (!json_is_integer(v))
+			continue;
+		duration((json_integer_value(v) + 999) / 1000, buf, sizeof buf);
+		json_object_del(live, ms[i][0]);
+		json_object_set_new(live, ms[i][1], json_string(buf));
 	}
 }
 
