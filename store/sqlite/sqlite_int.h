@@ -211,9 +211,8 @@ int sqlite_store_release_memory(struct sqlite_store *s);
 /* The items query's, the hook outcome's and retention's primitives
  * (sqlite_query.c). */
 int sqlite_items_rows(void *b, const struct items_args *a, store_item_fn fn, void *ud);
-/* A reader's feed names (sqlite_names.c). Empties S's cache, and frees
- * its slots too: */
-void sqlite_names_clear(struct sqlite_store *s);
+/* A reader's feed names (sqlite_names.c). Empties S's cache and frees
+ * its slots: */
 void sqlite_names_free(struct sqlite_store *s);
 /* With the query's read transaction open: empties it if the file changed
  * since it was filled. */

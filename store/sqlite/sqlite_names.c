@@ -22,7 +22,8 @@
 /* Feeds with an id past this are looked up every time (SPILL). */
 #define NAMES_MAX (1u << 20)
 
-void sqlite_names_clear(struct sqlite_store *s)
+/* Empties the cache; its slots stay for the next fill. */
+static void names_clear(struct sqlite_store *s)
 {
 	for (uint32_t i = 0; i < s->names.n; i++) {
 		free(s->names.name[i]);
@@ -35,7 +36,7 @@ void sqlite_names_clear(struct sqlite_store *s)
 
 void sqlite_names_free(struct sqlite_store *s)
 {
-	sqlite_names_clear(s);
+	names_clear(s);
 	free(s->names.name);
 	s->names.name = NULL;
 	s->names.n = 0;
@@ -47,11 +48,11 @@ void sqlite_names_check(struct sqlite_store *s)
 {
 	unsigned version = 0;
 	if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK) {
-		sqlite_names_clear(s);
+		names_clear(s);
 		return;
 	}
 	if (!s->names.valid || s->names.version != version) {
-		sqlite_names_clear(s);
+		names_clear(s);
 		s->names.version = version;
 		s->names.valid = true;
 	}
