@@ -6,7 +6,6 @@ position is gone, the next read under the name starts afresh."""
 import json
 import re
 import threading
-import time
 import unittest
 
 from harness import Feedd, ServerTestCase, wait_until
@@ -141,7 +140,9 @@ class Consumers(ServerTestCase):
 
         t = threading.Thread(target=poll)
         t.start()
-        time.sleep(0.5)   # held: nothing new after its cursor
+        # Held (nothing new after its cursor) before the delete.
+        self.assertTrue(wait_until(
+            lambda: self.d.get("/v1/status").json()["api"]["waiting"] >= 1, timeout=10))
         r = self.d.request("DELETE", "/v1/consumers/held")
         self.assertEqual(r.status, 200)
         t.join(10)
