@@ -109,16 +109,7 @@ void apifmt_put_string(struct buf *b, const char *s, size_t n)
 
 void apifmt_put_int(struct buf *b, json_int_t v)
 {
-	char tmp[24];
-	size_t i = sizeof tmp;
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	do {
-		tmp[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		tmp[--i] = '-';
-	buf_append(b, tmp + i, sizeof tmp - i);
+	apifmt_put_int_after(b, "", 0, v);
 }
 
 void apifmt_put_json(struct buf *b, const json_t *j)

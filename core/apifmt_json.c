@@ -22,27 +22,6 @@
 
 /* --- item rows, straight from the store --- */
 
-/* Room for N more bytes (and the NUL) at the end of B; false when it
- * cannot grow (B->oom). */
-static bool buf_room(struct buf *b, size_t n)
-{
-	if (b->oom)
-		return false;
-	if (b->len + n + 1 <= b->cap)
-		return true;
-	size_t cap = b->cap ? b->cap : 4096;
-	while (cap < b->len + n + 1)
-		cap *= 2;
-	char *d = realloc(b->data, cap);
-	if (!d) {
-		b->oom = true;
-		return false;
-	}
-	b->data = d;
-	b->cap = cap;
-	return true;
-}
-
 /* One escaped character at O (room for 6 made); returns its end. */
 static char *put_escape_at(char *o, unsigned char c)
 {
@@ -66,17 +45,21 @@ static char *put_escape_at(char *o, unsigned char c)
 	}
 }
 
-/* The index of the first byte of S[I..N) that JSON escapes (a quote, a
- * backslash, a byte below 0x20), or N; bytes from 0x80 pass. Each block
- * looked at is also copied to O + (its index - I), so the caller has the
- * plain run at O already: O needs N - I + 16 bytes of room. */
+/* The index of the first byte of S[I..N) that stops a plain copy, or N:
+ * one JSON escapes (a quote, a backslash, a byte below 0x20) and, with
+ * HIGH, one from 0x80 (outside a stretch already known to be UTF-8, the
+ * validator must look at it: ASCII text never needs it). Each block looked
+ * at is also copied to O + (its index - I), so the caller has the plain run
+ * at O already: O needs N - I + 16 bytes of room. The last bytes, fewer
+ * than a block, are looked at as one block padded with plain bytes, so no
+ * byte is looked at alone. */
 #if defined(__SSE2__) && defined(__x86_64__)
 #include <immintrin.h>
 #define HAVE_AVX2_COPY 1
 /* copy_plain's blocks thirty-two bytes at a time (AVX2): the index of the
- * first byte to escape, or where the whole blocks end. */
+ * first byte that stops the copy, or where the whole blocks end. */
 __attribute__((target("avx2")))
-static size_t copy_plain_avx2(char *o, const unsigned char *s, size_t i, size_t n)
+static size_t copy_plain_avx2(char *o, const unsigned char *s, size_t i, size_t n, bool high)
 {
 	size_t from = i;
 	const __m256i quote = _mm256_set1_epi8('"'), bslash = _mm256_set1_epi8('\\');
@@ -88,6 +71,8 @@ static size_t copy_plain_avx2(char *o, const unsigned char *s, size_t i, size_t 
 			_mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, bslash)),
 			_mm256_cmpeq_epi8(_mm256_max_epu8(v, ctl), ctl));
 		unsigned m = (unsigned)_mm256_movemask_epi8(sp);
+		if (high)
+			m |= (unsigned)_mm256_movemask_epi8(v);
 		if (m)
 			return i + (size_t)__builtin_ctz(m);
 		i += 32;
@@ -96,81 +81,103 @@ static size_t copy_plain_avx2(char *o, const unsigned char *s, size_t i, size_t 
 }
 #endif
 
-static size_t copy_plain(char *o, const unsigned char *s, size_t i, size_t n)
+#ifdef __SSE2__
+/* The bytes of V that stop a copy, as a bit mask. */
+static inline unsigned stop_mask(__m128i v, bool high)
+{
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i ctl = _mm_set1_epi8(0x1F);
+	__m128i sp = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+				  _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
+	unsigned m = (unsigned)_mm_movemask_epi8(sp);
+	if (high)
+		m |= (unsigned)_mm_movemask_epi8(v);
+	return m;
+}
+#endif
+
+static size_t copy_plain(char *o, const unsigned char *s, size_t i, size_t n, bool high)
 {
 	size_t from = i;
 #ifdef HAVE_AVX2_COPY
 	if (n - i >= 64 && __builtin_cpu_supports("avx2")) {
-		i = copy_plain_avx2(o, s, i, n);
+		i = copy_plain_avx2(o, s, i, n, high);
 		if (i + 32 <= n)
-			return i;   /* stopped at a byte to escape */
+			return i;   /* stopped at a byte */
 	}
 #endif
 #ifdef __SSE2__
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	const __m128i ctl = _mm_set1_epi8(0x1F);
 	while (i + 16 <= n) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-		_mm_storeu_si128((__m128i *)(o + (i - from)), v);
-		__m128i sp = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-					  _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
-		unsigned m = (unsigned)_mm_movemask_epi8(sp);
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		_mm_storeu_si128((__m128i *)(void *)(o + (i - from)), v);
+		unsigned m = stop_mask(v, high);
 		if (m)
 			return i + (size_t)__builtin_ctz(m);
 		i += 16;
 	}
-#endif
+	if (i < n) {
+		/* The tail in a block of plain bytes: its lanes past N are
+		 * copied too, into the room O has, and never looked at. */
+		unsigned char t[16];
+		memset(t, 'a', sizeof t);
+		memcpy(t, s + i, n - i);
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)t);
+		_mm_storeu_si128((__m128i *)(void *)(o + (i - from)), v);
+		unsigned m = stop_mask(v, high) & ((1u << (n - i)) - 1);
+		return m ? i + (size_t)__builtin_ctz(m) : n;
+	}
+	return i;
+#else
 	for (; i < n; i++) {
 		unsigned char c = s[i];
-		if (c < 0x20 || c == '"' || c == '\\')
+		if (c < 0x20 || c == '"' || c == '\\' || (high && c >= 0x80))
 			break;
 		o[i - from] = (char)c;
 	}
 	return i;
+#endif
 }
 
-/* A string as json_string_lossy + apifmt_put_string would write it: invalid
- * UTF-8 bytes become U+FFFD, quotes, backslashes and control characters
- * are escaped. NULL is null. Written straight into B: the valid stretches
- * (utf8_xml_prefix, SSSE3) are copied sixteen bytes at a time with only
- * the bytes JSON escapes stopping the copy; the room for the plain copy is
- * made first, and more only where a byte grows (an escape, U+FFFD). */
-void apifmt_put_lossy(struct buf *b, const char *s)
+/* S[0..LEN) as json_string_lossy + apifmt_put_string would write it:
+ * invalid UTF-8 bytes become U+FFFD, quotes, backslashes and control
+ * characters are escaped. Written at O, inside B's room, which has LEN + 2
+ * + 16 bytes from O (put_lossy_after makes it), in one pass over ASCII
+ * text: plain runs are copied a block at a time (copy_plain), a byte from
+ * 0x80 has the validator (utf8_xml_prefix) find how far the well-formed
+ * stretch it starts goes, and in that stretch only the bytes JSON escapes
+ * stop the copy. More room is made only where a byte grows (an escape,
+ * U+FFFD). */
+static void put_lossy_at(struct buf *b, char *o, const char *s, size_t len)
 {
-	if (!s) {
-		buf_append(b, "null", 4);
-		return;
-	}
 	const unsigned char *u = (const unsigned char *)s;
-	size_t len = strlen(s), i = 0;
-	/* The input, the quotes, and slack for the block stores. */
-	if (!buf_room(b, len + 2 + 16))
-		return;
-	char *o = b->data + b->len;
+	size_t i = 0;
 	char *end = b->data + b->cap;
 	*o++ = '"';
+	size_t valid = 0;   /* S[I..VALID) is known to be well-formed */
 	while (i < len) {
-		/* A valid stretch: only escapes to look for. */
-		size_t valid = i + utf8_xml_prefix(u + i, len - i);
-		while (i < valid) {
-			size_t k = copy_plain(o, u, i, valid);
-			o += k - i;
-			i = k;
-			if (i == valid)
-				break;
+		bool known = i < valid;
+		size_t k = copy_plain(o, u, i, known ? valid : len, !known);
+		o += k - i;
+		i = k;
+		if (i == len || (known && i == valid))
+			continue;
+		if (u[i] < 0x80) {
 			if ((size_t)(end - o) < len - i + 6 + 2 + 16) {
 				b->len = (size_t)(o - b->data);
-				if (!buf_room(b, len - i + 6 + 2 + 16))
+				if (!buf_grow(b, len - i + 6 + 2 + 16))
 					return;
 				o = b->data + b->len;
 				end = b->data + b->cap;
 			}
 			o = put_escape_at(o, u[i++]);
+			continue;
 		}
-		if (i >= len)
-			break;
-		/* Where the stretch ends: U+FFFE/U+FFFF (UTF-8 all the same,
-		 * by utf8_seq_len's rule), or a byte that is not UTF-8. */
+		/* A byte from 0x80: how far the well-formed stretch goes. */
+		valid = i + utf8_xml_prefix(u + i, len - i);
+		if (valid > i)
+			continue;
+		/* None: U+FFFE or U+FFFF (UTF-8 all the same, by
+		 * utf8_seq_len's rule), or a byte that is not UTF-8. */
 		size_t n = utf8_seq_len(u + i, len - i);
 		if (n) {
 			memcpy(o, u + i, n);
@@ -180,7 +187,7 @@ void apifmt_put_lossy(struct buf *b, const char *s)
 		}
 		if ((size_t)(end - o) < len - i + 3 + 2 + 16) {
 			b->len = (size_t)(o - b->data);
-			if (!buf_room(b, len - i + 3 + 2 + 16))
+			if (!buf_grow(b, len - i + 3 + 2 + 16))
 				return;
 			o = b->data + b->len;
 			end = b->data + b->cap;
@@ -190,23 +197,60 @@ void apifmt_put_lossy(struct buf *b, const char *s)
 		i++;
 	}
 	*o++ = '"';
-	*o = '\0';
-	b->len = (size_t)(o - b->data);
+	buf_end_at(b, o);
 }
 
-/* A date as a JSON string (date_rfc3339, no stdio), or null. */
-void apifmt_put_date(struct buf *b, int64_t t)
+/* KEY[0..KN) (an object key and what goes before it), then S as a JSON
+ * string (put_lossy_at), NULL as null: one look at the room a field. */
+static inline __attribute__((always_inline)) void put_lossy_after(struct buf *b, const char *key,
+								  size_t kn, const char *s)
 {
-	if (t == DATE_NONE) {
-		buf_append(b, "null", 4);
+	if (!s) {
+		char *o = buf_key_room(b, key, kn, 4);
+		if (o) {
+			memcpy(o, "null", 4);
+			buf_end_at(b, o + 4);
+		}
 		return;
 	}
-	char d[34];
-	d[0] = '"';
-	size_t n = date_rfc3339(t, d + 1);
-	d[n + 1] = '"';
-	buf_append(b, d, n + 2);
+	size_t len = strlen(s);
+	/* The input, the quotes, and slack for the block stores. */
+	char *o = buf_key_room(b, key, kn, len + 2 + 16);
+	if (o)
+		put_lossy_at(b, o, s, len);
 }
+
+void apifmt_put_lossy(struct buf *b, const char *s)
+{
+	put_lossy_after(b, "", 0, s);
+}
+
+/* KEY[0..KN), then T as a JSON string (date_rfc3339, no stdio) or null. */
+static inline __attribute__((always_inline)) void put_date_after(struct buf *b, const char *key,
+								 size_t kn, int64_t t)
+{
+	/* date_rfc3339 writes at most 96 bytes (a year far out of range). */
+	char *o = buf_key_room(b, key, kn, 96 + 2);
+	if (!o)
+		return;
+	if (t == DATE_NONE) {
+		memcpy(o, "null", 4);
+		o += 4;
+	} else {
+		*o++ = '"';
+		o += date_rfc3339(t, o);
+		*o++ = '"';
+	}
+	buf_end_at(b, o);
+}
+
+void apifmt_put_date(struct buf *b, int64_t t)
+{
+	put_date_after(b, "", 0, t);
+}
+
+/* A literal key and what goes before it: its length is the compiler's. */
+#define KEY(k) k, sizeof k - 1
 
 /* --- is stored JSON text already what apifmt_put_json would write? --- */
 
@@ -370,22 +414,14 @@ static void json_put_item_head(struct buf *b, const char *guid, const char *url,
 			       const char *title, const char *author, const char *summary,
 			       const char *content, int64_t published, int64_t updated)
 {
-	buf_puts(b, "{\"guid\":");
-	apifmt_put_lossy(b, guid);
-	buf_puts(b, ",\"url\":");
-	apifmt_put_lossy(b, url);
-	buf_puts(b, ",\"title\":");
-	apifmt_put_lossy(b, title);
-	buf_puts(b, ",\"author\":");
-	apifmt_put_lossy(b, author);
-	buf_puts(b, ",\"summary\":");
-	apifmt_put_lossy(b, summary);
-	buf_puts(b, ",\"content\":");
-	apifmt_put_lossy(b, content);
-	buf_puts(b, ",\"published\":");
-	apifmt_put_date(b, published);
-	buf_puts(b, ",\"updated\":");
-	apifmt_put_date(b, updated);
+	put_lossy_after(b, KEY("{\"guid\":"), guid);
+	put_lossy_after(b, KEY(",\"url\":"), url);
+	put_lossy_after(b, KEY(",\"title\":"), title);
+	put_lossy_after(b, KEY(",\"author\":"), author);
+	put_lossy_after(b, KEY(",\"summary\":"), summary);
+	put_lossy_after(b, KEY(",\"content\":"), content);
+	put_date_after(b, KEY(",\"published\":"), published);
+	put_date_after(b, KEY(",\"updated\":"), updated);
 }
 
 void apifmt_row_json(struct buf *b, const struct item_row *r)
@@ -397,23 +433,17 @@ void apifmt_row_json(struct buf *b, const struct item_row *r)
 	json_put_stored(b, r->categories);
 	buf_puts(b, ",\"enclosures\":");
 	json_put_stored(b, r->enclosures);
-	buf_puts(b, ",\"id\":");
-	apifmt_put_int(b, r->id);
-	buf_puts(b, ",\"feed\":");
-	apifmt_put_lossy(b, r->feed);
-	buf_puts(b, ",\"first_seen\":");
-	apifmt_put_date(b, r->first_seen ? r->first_seen : DATE_NONE);
-	buf_puts(b, ",\"updated_seen\":");
-	apifmt_put_date(b, r->updated_seen ? r->updated_seen : DATE_NONE);
-	buf_puts(b, ",\"identity\":");
-	apifmt_put_lossy(b, r->identity);
-	buf_puts(b, ",\"duplicate_of\":");
+	apifmt_put_int_after(b, KEY(",\"id\":"), r->id);
+	put_lossy_after(b, KEY(",\"feed\":"), r->feed);
+	put_date_after(b, KEY(",\"first_seen\":"), r->first_seen ? r->first_seen : DATE_NONE);
+	put_date_after(b, KEY(",\"updated_seen\":"),
+		       r->updated_seen ? r->updated_seen : DATE_NONE);
+	put_lossy_after(b, KEY(",\"identity\":"), r->identity);
 	if (r->has_duplicate)
-		apifmt_put_int(b, r->duplicate_of);
+		apifmt_put_int_after(b, KEY(",\"duplicate_of\":"), r->duplicate_of);
 	else
-		buf_append(b, "null", 4);
-	buf_puts(b, ",\"date\":");
-	apifmt_put_date(b, r->date ? r->date : DATE_NONE);
+		buf_puts(b, ",\"duplicate_of\":null");
+	put_date_after(b, KEY(",\"date\":"), r->date ? r->date : DATE_NONE);
 	if (r->skipped)
 		buf_puts(b, ",\"skipped\":true");
 	buf_puts(b, r->read ? ",\"read\":true" : ",\"read\":false");
