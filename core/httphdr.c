@@ -15,6 +15,7 @@ static const char *const names[HTTPHDR__COUNT] = {
 	[HTTPHDR_CONTENT_TYPE] = "content-type",
 	[HTTPHDR_CONTENT_LOCATION] = "content-location",
 	[HTTPHDR_CONTENT_LANGUAGE] = "content-language",
+	[HTTPHDR_CONTENT_ENCODING] = "content-encoding",
 	[HTTPHDR_LOCATION] = "location",
 };
 

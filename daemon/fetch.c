@@ -357,6 +357,7 @@ static void fill_result(const struct fetch *fx, struct fetch_result *r)
 	r->content_type = httphdr_get(&fx->h, HTTPHDR_CONTENT_TYPE);
 	r->content_location = httphdr_get(&fx->h, HTTPHDR_CONTENT_LOCATION);
 	r->content_language = httphdr_get(&fx->h, HTTPHDR_CONTENT_LANGUAGE);
+	r->content_encoding = httphdr_get(&fx->h, HTTPHDR_CONTENT_ENCODING);
 	r->bytes_decoded = fx->decoded;
 }
 

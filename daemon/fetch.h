@@ -83,7 +83,7 @@ struct fetch_result {
 	bool conditional;            /* validators were sent */
 	/* Headers of the final response, NULL when absent. */
 	const char *etag, *last_modified, *cache_control, *expires, *retry_after, *date;
-	const char *content_type, *content_location, *content_language;
+	const char *content_type, *content_location, *content_language, *content_encoding;
 	int64_t bytes_wire;          /* headers + body as received */
 	int64_t bytes_decoded;       /* body after content decoding */
 };

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -296,8 +297,15 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 	} else if (pe != 1 && !broke && !over_size) {
 		st->n_err_parse++;
 		t->errors_parse++;
-		snprintf(o.msg, sizeof o.msg, "not a usable feed: %s",
-			 perr ? perr : strerror(-pe));
+		if (r->bytes_decoded == 0 && r->content_encoding &&
+		    strcasecmp(r->content_encoding, "identity") != 0)
+			/* libcurl ends a brotli or zstd stream that never
+			 * decoded to a byte without an error of its own. */
+			snprintf(o.msg, sizeof o.msg, "not a usable feed: the body, sent with "
+				 "Content-Encoding: %.100s, decoded to nothing", r->content_encoding);
+		else
+			snprintf(o.msg, sizeof o.msg, "not a usable feed: %s",
+				 perr ? perr : strerror(-pe));
 	} else if (r->error == FETCH_OK && r->status == 304 && !r->conditional) {
 		/* "Not modified" since nothing: feedd sent no validator (a
 		 * first fetch, or the one after a body cut short). A server

@@ -31,6 +31,7 @@ Routes (query parameters in brackets):
                                             (default /static)
   /loop/N               redirects to /loop/N+1 forever
   /gzip, /deflate       the static feed, content-encoded
+  /fakeenc/CODING       the static feed as it is, labelled Content-Encoding: CODING
   /bomb[?size=BYTES]    gzip bomb: BYTES (default 64 MiB) of zeros, gzipped
   /drip[?bytes=N]       sends one byte per second
   /big?size=N           a valid feed padded to N bytes
@@ -443,6 +444,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def route_deflate(self, parts, q):
         self.send(200, zlib.compress(STATIC_BODY), {'Content-Encoding': 'deflate'})
+
+    def route_fakeenc(self, parts, q):
+        self.send(200, STATIC_BODY, {'Content-Encoding': parts[0] if parts else 'br'})
 
     def route_bomb(self, parts, q):
         size = int(q.get('size', str(64 << 20)))

@@ -1,7 +1,8 @@
 """test_hostile_servers.py — servers that attack the fetcher, through the
 running daemon: a gzip bomb, a 1 byte/s drip, a body over max_size, a
 connection closed mid-body, a redirect loop, a chain of six redirects, a
-redirect to a scheme other than http(s), 500s — all at once, next to
+redirect to a scheme other than http(s), 500s, a plain body labelled
+brotli — all at once, next to
 well-behaved feeds on the same host.
 
 Containment means: each hostile feed ends with an error that says what
@@ -41,6 +42,7 @@ class HostileServersTest(unittest.TestCase):
             "chain": "/chain/301,302,307,308,302,307",   # six redirects
             "scheme": "/redirect/302?to=" + "file://" + cls.canary,
             "error": "/status/500",
+            "fakebr": "/fakeenc/br",                # not brotli at all
         }
         cls.good = ["g1", "g2", "g3"]
         for g in cls.good:
@@ -100,6 +102,8 @@ class HostileServersTest(unittest.TestCase):
         for name in ("loop", "chain"):
             self.assertIn("redirect", err[name])
         self.assertEqual(self.feeds["error"]["last_status"], 500)
+        # libcurl decodes it to nothing, without an error of its own.
+        self.assertIn("content-encoding: br, decoded to nothing", err["fakebr"])
 
     def test_max_size_keeps_what_fits(self):
         # A valid feed padded past max_size: the two items before the cap
