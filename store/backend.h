@@ -257,6 +257,9 @@ struct store_prims {
 			   size_t n);
 	/* last_seen = NOW for the N items IDS. */
 	int (*items_seen)(void *b, const int64_t *ids, size_t n, int64_t now);
+	/* Stored item ID's link and canonical link (heap copies, NULL for
+	 * none); -ENOENT: no such item. */
+	int (*item_link)(void *b, int64_t id, char **url, char **canon);
 	/* Inserts W's new items (backend.h, struct commit_insert). */
 	int (*items_insert)(void *b, const struct commit_doc *d, struct commit_insert *w);
 	/* Edited items rewritten in place (from plan entry I), each with its
@@ -320,6 +323,7 @@ struct store_prims {
 	.doc_probe = doc_probe, \
 	.items_rekey = items_rekey, \
 	.items_seen = items_seen, \
+	.item_link = item_link, \
 	.items_insert = items_insert, \
 	.items_edit = items_edit, \
 	.items_rows = (items_), \

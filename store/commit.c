@@ -217,6 +217,25 @@ static int ask_tomb_alt(void *ud, size_t i, bool *has)
 	return probe_has(acc, acc->d.has_tombs, PROBE_TOMB_KEY, acc->d.p[i].alt, has);
 }
 
+/* Whether stored item F differs from plan entry I only in its link, and
+ * there only in what the canonical link drops: a publisher that rotates
+ * utm_* parameters on every fetch edits nothing. The stored link is kept
+ * then. Looked up only for an item whose content hash changed. */
+static bool only_link_noise(struct commit_acc *acc, const struct dedup_found *f, size_t i)
+{
+	const struct dedup_item *p = &acc->d.p[i];
+	if (!p->canon || !p->it->url)
+		return false;
+	char *url = NULL, *canon = NULL, h[33];
+	bool same = acc->ops->item_link(acc->b, f->id, &url, &canon) == 0 && url && canon &&
+		    strcmp(url, p->it->url) != 0 && strcmp(canon, p->canon) == 0 &&
+		    dedup_chash_with_url(p, acc->ops->key_hash(acc->b), url, h) == 0 &&
+		    strcmp(h, f->chash) == 0;
+	free(url);
+	free(canon);
+	return same;
+}
+
 /* A known item listed again: refreshed, and rewritten if edited. */
 static void item_known(struct commit_acc *acc, const struct dedup_found *f, size_t i,
 		       int64_t now)
@@ -224,7 +243,7 @@ static void item_known(struct commit_acc *acc, const struct dedup_found *f, size
 	listed_add(acc, f->id);
 	if (now - f->last_seen >= LAST_SEEN_GRAIN)
 		acc->seen[acc->nseen++] = f->id;
-	if (strcmp(f->chash, acc->d.p[i].chash) != 0)
+	if (strcmp(f->chash, acc->d.p[i].chash) != 0 && !only_link_noise(acc, f, i))
 		acc->edits[acc->nedits++] = (struct commit_ref){f->id, i};
 }
 

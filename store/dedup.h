@@ -60,6 +60,13 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, bool *link_identity,
 	       struct dedup_item **out);
 void dedup_free(struct dedup_item *p, size_t n);
 
+/* P's content hash, made with HASH, as it would be with the link URL in
+ * place of its own (32 hex digits in OUT): an item whose link changed only
+ * in what url_canon drops (utm_* and other tracking parameters a
+ * publisher rotates) was not edited if this is the stored hash. */
+int dedup_chash_with_url(const struct dedup_item *p, enum dedup_hash hash, const char *url,
+			 char out[33]);
+
 /* Whether the link rule may match P (SITE_CANON: the feed's canonical home
  * page, or NULL). */
 bool dedup_link_usable(const struct dedup_item *p, const char *site_canon);

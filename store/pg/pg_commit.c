@@ -37,6 +37,7 @@ enum cst {
 	CS_STATE,
 	CS_LOOKUP,
 	CS_SEEN,
+	CS_LINK,
 	CS_REKEY,
 	CS_INSERT,
 	CS_EDIT,
@@ -94,6 +95,7 @@ static const char *const cst_sql[CS__COUNT] = {
 		" UNION ALL SELECT 5, t.ikey, 0, NULL, 0 FROM tombstones t"
 		"  WHERE t.feed = $1 AND t.ikey = ANY (ARRAY (SELECT a FROM unk WHERE a IS NOT NULL))",
 	[CS_SEEN] = "UPDATE items SET last_seen = $2::bigint WHERE id = ANY ($1::bigint[])",
+	[CS_LINK] = "SELECT url, canon_url FROM items WHERE id = $1::bigint",
 	/* New identities for stored items ($1 ids, $2 keys, $3 rules, $4 guids). */
 	[CS_REKEY] =
 		"UPDATE items SET ikey = u.k, rule = u.r, guid = u.g"
@@ -662,6 +664,32 @@ static int items_seen(void *b, const int64_t *ids, size_t n, int64_t now)
 	const char *v[2] = {arr_end(&a), t};
 	int r = v[0] ? cs_run(b, CS_SEEN, 2, v, "item seen") : -ENOMEM;
 	free(a.s);
+	return r;
+}
+
+static int item_link(void *b, int64_t id, char **url, char **canon)
+{
+	char t[24];
+	snprintf(t, sizeof t, "%" PRId64, id);
+	const char *v[1] = {t};
+	int r = 0;
+	*url = *canon = NULL;
+	PGresult *res = cs_exec(b, CS_LINK, 1, v, "item link", &r);
+	if (!res)
+		return r;
+	if (PQntuples(res) == 0) {
+		r = -ENOENT;
+	} else {
+		*url = pg_dup(res, 0, 0);
+		*canon = pg_dup(res, 0, 1);
+		if ((!*url && !PQgetisnull(res, 0, 0)) || (!*canon && !PQgetisnull(res, 0, 1))) {
+			free(*url);
+			free(*canon);
+			*url = *canon = NULL;
+			r = -ENOMEM;
+		}
+	}
+	PQclear(res);
 	return r;
 }
 

@@ -381,6 +381,31 @@ static int items_seen(void *b, const int64_t *ids, size_t n, int64_t now)
 	return 0;
 }
 
+static int item_link(void *b, int64_t id, char **url, char **canon)
+{
+	struct sqlite_store *s = b;
+	sqlite3_stmt *st = store_stmt(s, ST_ITEM_LINK);
+	sqlite3_bind_int64(st, 1, id);
+	*url = *canon = NULL;
+	int rc = sqlite3_step(st), r = 0;
+	if (rc == SQLITE_ROW) {
+		*url = store_col_dup(st, 0);
+		*canon = store_col_dup(st, 1);
+		if ((!*url && sqlite3_column_type(st, 0) != SQLITE_NULL) ||
+		    (!*canon && sqlite3_column_type(st, 1) != SQLITE_NULL))
+			r = -ENOMEM;
+	} else {
+		r = rc == SQLITE_DONE ? -ENOENT : store_fail(s, rc, "item link");
+	}
+	store_done(st);
+	if (r < 0) {
+		free(*url);
+		free(*canon);
+		*url = *canon = NULL;
+	}
+	return r;
+}
+
 /* duplicate_of for the items to insert (DUP, per entry of NEWS): the first
  * item of another feed with the same canonical link, in one statement. */
 static int find_dups(struct sqlite_store *s, const struct commit_doc *d, const size_t *news,

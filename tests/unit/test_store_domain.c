@@ -61,6 +61,67 @@ static void test_commit_news_and_events(void **state)
 	tdb_close(&t);
 }
 
+/* commit.c: a link that changes only in the tracking parameters the
+ * canonical link drops (a publisher rotating utm_campaign on every fetch)
+ * is no edit: no item.updated, the stored link kept; with a guid or
+ * without. A link to another page is an edit; so is any other field
+ * changed along with the tracking noise. */
+static void test_commit_link_noise_is_no_edit(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	doc_add(d, "g1", "https://ex.com/a?utm_source=rss&utm_campaign=1", "A");
+	doc_add(d, NULL, "https://ex.com/b?id=7&utm_campaign=1", "B");
+	struct store_news n;
+	assert_int_equal(commit_doc(s, "f", d, &n), 0);
+	assert_int_equal(n.nnew, 2);
+	int64_t a = n.new_ids[0], seq = n.last_event_seq;
+	store_news_clear(&n);
+
+	item_set(&d->items[0].url, "https://ex.com/a?utm_source=rss&utm_campaign=2");
+	item_set(&d->items[1].url, "https://ex.com/b?utm_campaign=2&id=7");
+	assert_int_equal(commit_doc(s, "f", d, &n), 0);
+	assert_int_equal(n.nnew, 0);
+	assert_int_equal(n.nupdated, 0);
+	store_news_clear(&n);
+	json_t *ev = events_after(s, seq);
+	assert_int_equal(json_array_size(ev), 0);
+	json_decref(ev);
+	struct item_query q = {.after = a - 1, .since = DATE_NONE, .limit = 1};
+	json_t *items = NULL;
+	int64_t next;
+	assert_int_equal(store_items(s, &q, &items, &next), 0);
+	assert_string_equal(jstr(json_array_get(items, 0), "url"),
+			    "https://ex.com/a?utm_source=rss&utm_campaign=1");
+	json_decref(items);
+
+	/* Noise and a new title: an edit, written with the new link. */
+	item_set(&d->items[0].url, "https://ex.com/a?utm_source=rss&utm_campaign=3");
+	item_set(&d->items[0].title, "A, edited");
+	/* Another page (id=8): an edit of the guid-less item? No: its
+	 * identity is its link, so it is a new item. */
+	item_set(&d->items[1].url, "https://ex.com/b?id=8&utm_campaign=3");
+	assert_int_equal(commit_doc(s, "f", d, &n), 0);
+	assert_int_equal(n.nupdated, 1);
+	assert_int_equal(n.nnew, 1);
+	store_news_clear(&n);
+	assert_int_equal(store_items(s, &q, &items, &next), 0);
+	assert_string_equal(jstr(json_array_get(items, 0), "url"),
+			    "https://ex.com/a?utm_source=rss&utm_campaign=3");
+	assert_string_equal(jstr(json_array_get(items, 0), "title"), "A, edited");
+	json_decref(items);
+
+	/* The guid's item moved to another page: an edit. */
+	item_set(&d->items[0].url, "https://ex.com/a2");
+	assert_int_equal(commit_doc(s, "f", d, &n), 0);
+	assert_int_equal(n.nupdated, 1);
+	store_news_clear(&n);
+	doc_free(d);
+	tdb_close(&t);
+}
+
 /* commit.c: a fetch without a document writes the state alone, and its
  * failing event carries the error and the count. */
 static void test_commit_state_only(void **state)
@@ -465,6 +526,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_commit_news_and_events),
 		cmocka_unit_test(test_commit_state_only),
+		cmocka_unit_test(test_commit_link_noise_is_no_edit),
 		cmocka_unit_test(test_feeds_follow_the_config),
 		cmocka_unit_test(test_counts_match_the_rule),
 		cmocka_unit_test(test_query_cursor_and_bounds),
