@@ -12,6 +12,10 @@
 #include "daemon/reader_gr_int.h"
 #include "store/store.h"
 
+/* Items mark-all-as-read collects and marks at a time: one store
+ * transaction each, short enough not to hold the store thread. */
+#define GR_MARK_BATCH 1000
+
 /* Marks IDS (N, any number) READ / STARRED, in batches; ids no longer
  * stored (pruned since the client saw them) are left out rather than
  * failing the rest. */
@@ -145,7 +149,7 @@ static void mark_all(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 	int64_t last = 0, seq;
 	int rc = store_last_ids(s, &last, &seq);
 	struct gr_params q = {.xt = {.kind = GRS_READ}, .ts = j->p.ts, .c = last + 1};
-	struct ids ids = {calloc(STORE_MARK_MAX, sizeof(int64_t)), 0};
+	struct ids ids = {calloc(GR_MARK_BATCH, sizeof(int64_t)), 0};
 	if (!ids.v)
 		rc = -ENOMEM;
 	/* Newest first from the newest item when the call came: one that
@@ -153,7 +157,7 @@ static void mark_all(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 	while (rc == 0) {
 		int64_t cont = 0;
 		ids.n = 0;
-		rc = gr_walk(s, &q, &j->p.s, fs, STORE_MARK_MAX, true, collect, &ids, &cont);
+		rc = gr_walk(s, &q, &j->p.s, fs, GR_MARK_BATCH, true, collect, &ids, &cont);
 		if (rc == 0 && ids.n)
 			rc = mark(s, ids.v, ids.n, 1, -1);
 		if (!cont)

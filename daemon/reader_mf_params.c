@@ -34,6 +34,10 @@ const char *mf_entries_params(struct mf_job *j, const char *query)
 		return "out of memory";
 	const char *err = NULL;
 	char *save = NULL;
+	/* status may be given more than once: any of them (Miniflux's
+	 * WithStatuses). Bit 0 unread, 1 read, 2 removed (feedd removes
+	 * nothing: that one alone lists nothing). */
+	unsigned statuses = 0;
 	for (char *kv = strtok_r(copy, "&", &save); kv && !err; kv = strtok_r(NULL, "&", &save)) {
 		char *eq = strchr(kv, '=');
 		char *k = apireq_decode(kv, eq ? (size_t)(eq - kv) : strlen(kv), true);
@@ -43,13 +47,13 @@ const char *mf_entries_params(struct mf_job *j, const char *query)
 			err = "malformed query";
 		else if (!strcmp(k, "status")) {
 			if (!strcmp(v, "unread"))
-				j->status = ITEMQ_UNREAD;
+				statuses |= 1;
 			else if (!strcmp(v, "read"))
-				j->status = ITEMQ_READ;
+				statuses |= 2;
 			else if (strcmp(v, "removed") == 0)
-				j->status = ITEMQ_ANY, j->limit = 0;   /* feedd removes nothing */
+				statuses |= 4;
 			else
-				err = "status: expected read or unread";
+				err = "status: expected read, unread or removed";
 		} else if (!strcmp(k, "starred")) {
 			if (!strcmp(v, "true") || !strcmp(v, "1"))
 				j->starred = true;
@@ -88,11 +92,16 @@ const char *mf_entries_params(struct mf_job *j, const char *query)
 			else if (strcmp(v, "asc"))
 				err = "direction: expected asc or desc";
 		} else if (!strcmp(k, "after_entry_id")) {
-			if (!mf_num(v, 0, INT64_MAX / 2, &j->after))
+			if (!mf_num(v, INT64_MIN / 2, INT64_MAX / 2, &n))
 				err = "after_entry_id: expected an entry id";
+			else
+				j->after = n > 0 ? n : 0;
 		} else if (!strcmp(k, "before_entry_id")) {
-			if (!mf_num(v, 1, INT64_MAX / 2, &j->before))
+			/* 0 (or less) is no bound, as after_entry_id's. */
+			if (!mf_num(v, INT64_MIN / 2, INT64_MAX / 2, &n))
 				err = "before_entry_id: expected an entry id";
+			else
+				j->before = n > 0 ? n : 0;
 		} else if (!strcmp(k, "category_id")) {
 			if (!mf_num(v, 1, INT64_MAX / 2, &j->category))
 				err = "category_id: expected a category id";
@@ -102,7 +111,8 @@ const char *mf_entries_params(struct mf_job *j, const char *query)
 		free(v);
 	}
 	free(copy);
-	if (!err && j->before && j->before <= j->after + 1)
+	j->status = (statuses & 3) == 1 ? ITEMQ_UNREAD : (statuses & 3) == 2 ? ITEMQ_READ : ITEMQ_ANY;
+	if (!err && ((j->before && j->before <= j->after + 1) || statuses == 4))
 		j->limit = 0;
 	return err;
 }
@@ -116,9 +126,11 @@ const char *mf_mark_body(struct mf_job *j, const char *body, size_t len)
 	const char *st = json_string_value(json_object_get(b, "status"));
 	size_t n = json_array_size(ids);
 	const char *err = NULL;
-	if (!json_is_object(b) || !json_is_array(ids) || n < 1 || n > STORE_MARK_MAX || !st ||
+	if (!json_is_object(b) || !json_is_array(ids) || n < 1 || !st ||
 	    (strcmp(st, "read") && strcmp(st, "unread")))
 		err = "the body must be {\"entry_ids\": [ID, ...], \"status\": \"read\"|\"unread\"}";
+	else if (n > STORE_MARK_MAX)
+		err = "entry_ids: at most " STORE_MARK_MAX_TEXT " ids at once";
 	if (!err && !(j->ids = calloc(n, sizeof *j->ids)))
 		err = "out of memory";
 	for (size_t i = 0; !err && i < n; i++) {

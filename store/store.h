@@ -182,7 +182,8 @@ int store_items_each(struct store *s, const struct item_query *q, store_item_fn 
  * *MISSING (may be NULL) an id that is not stored, and nothing changed
  * when one is not; -EINVAL for a bad call. A starred item is never
  * pruned. Consumers' cursors are untouched. */
-#define STORE_MARK_MAX 1000
+#define STORE_MARK_MAX 10000
+#define STORE_MARK_MAX_TEXT "10000"
 int store_items_mark(struct store *s, const int64_t *ids, size_t n, int read, int starred,
 		     int64_t *missing);
 /* Every unread item of FEED with an id at most UPTO (0: every one) marked

@@ -569,6 +569,29 @@ class Miniflux(ReaderBase):
         self.mf("PUT", "/v1/entries", {"entry_ids": [self.b_ids[0], 999999], "status": "read"},
                 status=404)
         self.assertEqual(self.mf("GET", "/v1/entries/%d" % self.b_ids[0])["status"], "unread")
+        # More than a thousand ids at once (a client marking a long
+        # backlog); past 10 000, a 400 that says so.
+        self.mf("PUT", "/v1/entries", {"entry_ids": self.b_ids * 700, "status": "read"},
+                status=204)
+        self.assertEqual(self.mf("GET", "/v1/entries/%d" % self.b_ids[0])["status"], "read")
+        h = basic("alice", "s3cret")
+        h["Content-Type"] = "application/json"
+        st, _, data = self.call("PUT", "/v1/entries", h,
+                                json.dumps({"entry_ids": [self.b_ids[0]] * 10001,
+                                            "status": "read"}))
+        self.assertEqual(st, 400)
+        self.assertIn("at most 10000", json.loads(data)["error_message"])
+        # status given twice: either (Miniflux's WithStatuses); removed
+        # alone lists nothing whatever the limit.
+        both = self.mf("GET", "/v1/entries?status=read&status=unread&limit=100")
+        self.assertEqual(len(both["entries"]), len(self.a_ids) + len(self.b_ids))
+        for q in ("status=unread&status=read", "status=removed&status=read&status=unread"):
+            self.assertEqual(self.mf("GET", "/v1/entries?" + q)["entries"], both["entries"])
+        self.assertEqual(self.mf("GET", "/v1/entries?status=removed&limit=100")["entries"], [])
+        self.assertEqual(self.mf("GET", "/v1/entries?limit=100&status=removed")["entries"], [])
+        # 0 is no bound for either id bound.
+        self.assertEqual(self.mf("GET", "/v1/entries?before_entry_id=0&after_entry_id=0"
+                                 "&limit=100")["entries"], both["entries"])
 
     def test_bookmark_toggles(self):
         e = self.b_ids[1]
