@@ -36,6 +36,9 @@ struct item_query {
 	bool skipped;            /* the items feeds.conf's rules skipped too */
 	bool no_feed_name;       /* the rows' feed name is not wanted (NULL, feed_id
 				  * only): no join with the feeds; ignored with feeds */
+	bool live;               /* only the items of feeds still in feeds.conf (the
+				  * reader APIs': a feed unsubscribed takes its
+				  * entries along; the socket API keeps its history) */
 };
 
 #endif

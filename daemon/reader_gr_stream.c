@@ -184,7 +184,9 @@ int gr_walk(struct store *s, const struct gr_params *p, const struct gr_stream *
 	    struct gr_feeds *fs, int n, bool mark, gr_row_fn fn, void *ud, int64_t *cont)
 {
 	*cont = 0;
-	struct item_query q = {.since = DATE_NONE, .desc = !p->oldest_first, .limit = SCAN_BATCH};
+	/* An unsubscribed feed's items went with it (live). */
+	struct item_query q = {.since = DATE_NONE, .desc = !p->oldest_first, .limit = SCAN_BATCH,
+			       .live = true};
 	const char *name = NULL;
 	int rc = 0;
 	switch (st->kind) {
@@ -536,7 +538,7 @@ static void items_contents(struct store *s, struct gr_job *j, struct gr_feeds *f
 		int64_t id = j->p.ids[i];
 		struct gr_params none = {0};
 		struct item_query q = {.after = id - 1, .before = id + 1, .since = DATE_NONE,
-				       .limit = 1};
+				       .limit = 1, .live = true};
 		struct walk w = {.s = s, .p = &none, .fs = fs, .n = 1, .fn = add_item, .ud = &pg};
 		rc = store_items_each(s, &q, on_row, &w, NULL);
 		if (rc == -ECANCELED)

@@ -229,6 +229,7 @@ static void entries(struct store *s, struct mf_job *j)
 		.desc = j->desc, .by_date = j->by_date, .status = j->status,
 		.starred = j->starred, .q = j->search,
 		.no_feed_name = true,   /* an entry names its feed by id */
+		.live = true,           /* an unsubscribed feed's entries went with it */
 		/* The page and one more: whether more follow. */
 		.limit = j->offset + j->limit + 1,
 	};
@@ -309,7 +310,7 @@ static void entries(struct store *s, struct mf_job *j)
 static int entry(struct store *s, struct mf_job *j, bool *starred)
 {
 	struct item_query q = {.after = j->id - 1, .before = j->id + 1, .since = DATE_NONE,
-			       .limit = 1, .no_feed_name = true};
+			       .limit = 1, .no_feed_name = true, .live = true};
 	struct page p = {.count = 1, .titles = j->titles};
 	int rc = -ENOMEM;
 	if ((p.e = calloc(1, sizeof *p.e)))

@@ -44,7 +44,8 @@ enum {
 	IQ_BY_DATE = 1 << 11,        /* in date order (sort_date, id), not id order */
 	IQ_LABELS = 1 << 12,         /* with IQ_TAG: the items with that label too */
 	IQ_NO_NAME = 1 << 13,        /* the feed's name NULL: no join with the feeds */
-	IQ__SHAPES = 1 << 14
+	IQ_LIVE = 1 << 14,           /* not the items of removed feeds */
+	IQ__SHAPES = 1 << 15
 };
 
 /* One items query: store.h's struct item_query with the consumer's
@@ -63,6 +64,7 @@ struct items_args {
 	bool starred;                /* starred items only */
 	bool by_date;                /* in date order */
 	bool no_feed_name;           /* the rows' feed name NULL (not with feeds) */
+	bool live;                   /* not the items of removed feeds */
 	int limit;
 };
 /* The shape of A's statement; FTS: the backend has a text query to match. */

@@ -11,6 +11,10 @@ int items_sql(char *sql, size_t size, unsigned shape, char m, const char *feeds,
 	      const char *fts, const char *const bools[2])
 {
 	char before[16] = "", since[32] = "", tag[200] = "", status[24] = "", starred[32] = "";
+	char live[64] = "";
+	if (shape & IQ_LIVE)
+		snprintf(live, sizeof live, " AND i.feed NOT IN (SELECT id FROM feeds WHERE removed = %s)",
+			 bools[1]);
 	if (shape & IQ_BEFORE)
 		snprintf(before, sizeof before, " AND i.id < %c2", m);
 	if (shape & IQ_SINCE)
@@ -27,7 +31,7 @@ int items_sql(char *sql, size_t size, unsigned shape, char m, const char *feeds,
 		snprintf(tag, sizeof tag,
 			 " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = %c4)", m);
 	int n = snprintf(sql, size,
-		"SELECT %s WHERE i.id > %c1%s%s%s%s%s%s%s%s%s ORDER BY %s LIMIT %c7",
+		"SELECT %s WHERE i.id > %c1%s%s%s%s%s%s%s%s%s%s ORDER BY %s LIMIT %c7",
 		/* The feed's name, or no join at all when it is not wanted. */
 		shape & IQ_NO_NAME ? STORE_ITEM_COLS_OF("NULL") " FROM items i"
 				   : STORE_ITEM_COLS " FROM items i JOIN feeds f ON f.id = i.feed",
@@ -36,7 +40,7 @@ int items_sql(char *sql, size_t size, unsigned shape, char m, const char *feeds,
 		m, shape & IQ_SKIPPED ? "" : " AND NOT i.skipped", before, shape & IQ_FEEDS ? feeds : "", tag, shape & IQ_FTS ? fts : "", since,
 		shape & IQ_DISTINCT ? " AND (i.duplicate_of IS NULL OR NOT EXISTS"
 				      " (SELECT 1 FROM items o WHERE o.id = i.duplicate_of))" : "",
-		status, starred,
+		status, starred, live,
 		shape & IQ_BY_DATE ? (shape & IQ_DESC ? "i.sort_date DESC, i.id DESC"
 						      : "i.sort_date, i.id")
 				   : (shape & IQ_DESC ? "i.id DESC" : "i.id"), m);
@@ -53,7 +57,7 @@ unsigned items_shape(const struct items_args *a, bool fts)
 	       (a->status != ITEMQ_ANY ? IQ_STATUS : 0) |
 	       (a->status == ITEMQ_READ ? IQ_READ : 0) | (a->starred ? IQ_STARRED : 0) |
 	       (a->by_date ? IQ_BY_DATE : 0) | (a->tag && a->labels ? IQ_LABELS : 0) |
-	       (a->no_feed_name && !a->nfeeds ? IQ_NO_NAME : 0);
+	       (a->no_feed_name && !a->nfeeds ? IQ_NO_NAME : 0) | (a->live ? IQ_LIVE : 0);
 }
 
 /* The caller's FN, and the highest id it was handed. */
@@ -91,7 +95,7 @@ int items_each(const struct store_ops *ops, void *b, const struct item_query *q,
 		.after = after, .before = q->before, .feeds = q->feeds, .nfeeds = q->nfeeds,
 		.tag = q->tag, .labels = q->labels, .q = q->q, .since = q->since, .distinct = q->distinct,
 		.desc = q->desc, .skipped = q->skipped, .status = q->status, .starred = q->starred,
-		.by_date = q->by_date, .no_feed_name = q->no_feed_name,
+		.by_date = q->by_date, .no_feed_name = q->no_feed_name, .live = q->live,
 		.limit = q->limit < 1 ? 1 : q->limit > 1000 ? 1000 : q->limit,
 	};
 	struct walk w = {fn, ud, after};

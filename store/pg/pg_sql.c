@@ -155,7 +155,9 @@ const char *const pg_stmt_sql[PS__COUNT] = {
 		" (SELECT 1 FROM feed_tags t WHERE t.feed = i.feed AND t.tag = l.label)), l.label,"
 		" coalesce(max(i.first_seen * 1000000 + i.id % 1000000) FILTER (WHERE NOT i.skipped),"
 		" 0)"
-		" FROM item_labels l JOIN items i ON i.id = l.item_id GROUP BY l.label"
+		" FROM item_labels l JOIN items i ON i.id = l.item_id"
+		" WHERE i.feed NOT IN (SELECT id FROM feeds WHERE removed)"
+		" GROUP BY l.label"
 		" ORDER BY l.label COLLATE \"C\"",
 	[PS_INSTANCES] =
 		"SELECT i.id, i.host, i.pid, i.started, i.last_seen,"

@@ -174,7 +174,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" FROM feed_tags t WHERE t.feed = i.feed AND t.tag = l.label)), l.label,"
 		" coalesce(max(CASE WHEN i.skipped = 0 THEN i.first_seen * 1000000 + i.id % 1000000"
 		" END), 0)"
-		" FROM item_labels l JOIN items i ON i.id = l.item_id GROUP BY l.label ORDER BY l.label",
+		" FROM item_labels l JOIN items i ON i.id = l.item_id"
+		" WHERE i.feed NOT IN (SELECT id FROM feeds WHERE removed = 1)"
+		" GROUP BY l.label ORDER BY l.label",
 	[ST_EVENTS_EXPIRE] =
 		"DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT ?3)"
 		" AND (time < ?1 OR seq <= ?2)",

@@ -513,6 +513,28 @@ class Miniflux(ReaderBase):
         entries = self.mf("GET", "/v1/feeds/%d/entries?status=unread" % fid)["entries"]
         self.assertEqual([e["title"] for e in entries], ["c one"])
 
+    def test_a_removed_feed_takes_its_entries_along(self):
+        # Miniflux deletes a feed's entries with it; feedd keeps them for
+        # the socket API's history, but a reader sees neither the entries
+        # nor counts that disagree with the listing.
+        fid_a = self.mf("GET", "/v1/entries/%d" % self.a_ids[0])["feed_id"]
+        self.d.write_config(FEEDS_CONF.format(reader=self.rs.lines, a=self.srv.url("/feed/a"),
+                                              b=self.srv.url("/feed/b"))
+                            .replace("[feed a]\nurl = %s\ntags = news, world\n"
+                                     % self.srv.url("/feed/a"), ""))
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        entries = self.mf("GET", "/v1/entries?limit=100")
+        self.assertEqual([e["id"] for e in entries["entries"]], self.b_ids)
+        self.assertEqual(entries["total"], len(self.b_ids))
+        unread = self.mf("GET", "/v1/entries?status=unread&limit=100")["entries"]
+        counters = self.mf("GET", "/v1/feeds/counters")
+        self.assertEqual(len(unread), sum(counters["unreads"].values()))
+        self.mf("GET", "/v1/entries/%d" % self.a_ids[0], status=404)
+        self.mf("GET", "/v1/feeds/%d/entries" % fid_a, status=404)
+        # The socket API keeps the history.
+        self.assertEqual(self.d.get("/v1/feeds/a/items").json()["items"][0]["id"],
+                         self.a_ids[0])
+
     def test_entry_content_is_sanitized(self):
         # The store and the socket API keep what the feed said; the
         # reader API hands a client HTML it can render (core/sanitize.h).

@@ -729,6 +729,16 @@ class Subscriptions(GReaderBase):
             after = f.read()
         self.assertEqual(after.rstrip(), main[:main.index("[feed beta]")].rstrip())
         self.assertEqual(set(self.subs()), {"feed/" + self.a_url})
+        # Its items went with it: the reading list and the unread count
+        # agree, every item's origin a subscription.
+        alpha = set(self.ids("feed/" + self.a_url))
+        self.assertEqual(set(self.ids(READING)), alpha)
+        unread = self.ids(READING, ("xt", READ))
+        counts = {u["id"]: u["count"] for u in
+                  self.gr.json("/reader/api/0/unread-count")["unreadcounts"]}
+        self.assertEqual(counts.get(READING, 0), len(unread))
+        self.assertTrue(all(i["origin"]["streamId"] == "feed/" + self.a_url
+                            for i in self.contents(READING)["items"]))
         st, _, body = self.gr.write("/reader/api/0/subscription/edit", ("ac", "unsubscribe"),
                                     ("s", "feed/" + self.b_url))
         self.assertEqual(st, 400)
