@@ -42,6 +42,31 @@
 #include <immintrin.h>
 #endif
 
+/* Whether the '<' at S[0] (N bytes from there) starts no markup: 1 when
+ * what follows cannot begin a tag, an end tag, a PI, a comment or a CDATA
+ * section (libxml2 would stop there), 0 when it can, -1 when the bytes
+ * that decide have not come yet. A "<!" that is neither "<!--" nor
+ * "<![CDATA[" is text too (a DOCTYPE has no place in the root). */
+static int literal_lt(const unsigned char *s, size_t n, bool final)
+{
+	if (n < 2)
+		return final ? 1 : -1;
+	unsigned char d = s[1];
+	if (isalpha(d) || d == '_' || d == ':' || d >= 0x80 || d == '/' || d == '?')
+		return 0;
+	if (d != '!')
+		return 1;
+	static const char cdata[] = "<![CDATA[", comment[] = "<!--";
+	size_t kc = n < sizeof cdata - 1 ? n : sizeof cdata - 1;
+	size_t km = n < sizeof comment - 1 ? n : sizeof comment - 1;
+	bool may_cdata = !memcmp(s, cdata, kc), may_comment = !memcmp(s, comment, km);
+	if ((may_cdata && kc == sizeof cdata - 1) || (may_comment && km == sizeof comment - 1))
+		return 0;
+	if ((may_cdata || may_comment) && !final)
+		return -1;
+	return 1;
+}
+
 /* A start tag with its attributes. Real ones are a few hundred bytes; the
  * bound matters because libxml2's push parser rescans an unfinished tag on
  * every block. */
@@ -518,6 +543,22 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 		}
 		switch (x->state) {
 		case XS_TEXT:
+			if (c == '<' && x->depth > 0) {
+				/* In the root, a '<' that can start no markup ("I <3
+				 * feeds", "< 10 ms", "<=") is text, as in
+				 * feedparser's loose parse: libxml2's push parser
+				 * would stop at it for good, and every item after
+				 * it would be lost. Kept in a run, as a bare '&'. */
+				int lit = literal_lt(s + i, n - i, final);
+				if (lit < 0)
+					goto more;
+				if (lit) {
+					if (!x->wrap)
+						OPEN_RUN();
+					i++;
+					continue;
+				}
+			}
 			if (c == '<') {
 				if (x->wrap)
 					CLOSE_RUN();

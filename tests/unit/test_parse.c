@@ -281,6 +281,35 @@ static void test_hints(void **state)
 	free(path);
 }
 
+/* A '<' in text that can start no markup is text (feedparser's loose
+ * parse): the item that has it and every later one are kept, whole or in
+ * any chunks; a real tag next to it is still a tag. */
+static void test_literal_lt_in_text(void **state)
+{
+	(void)state;
+	const char *feed =
+		"<rss version=\"2.0\"><channel><title>t</title>\n"
+		"<item><title>one</title></item>\n"
+		"<item><title>I <3 feeds, < 10 ms, a <= b <- c << d <$ <! e <</title>"
+		"<description>x <b>bold</b> <!-- c --><![CDATA[ <4 ]]> y</description></item>\n"
+		"<item><title>caf\xc3\xa9 <3</title></item>\n"
+		"<item><title>three</title></item>\n"
+		"</channel></rss>";
+	for (size_t chunk = 0; chunk <= 3; chunk++) {
+		int rc;
+		char *err;
+		struct doc *d = parse_chunked(NULL, feed, strlen(feed), chunk, &rc, &err);
+		assert_non_null(d);
+		assert_int_equal(d->nitems, 4);
+		assert_string_equal(d->items[1].title, "I <3 feeds, < 10 ms, a <= b <- c << d <$ <! e <");
+		assert_string_equal(d->items[1].summary, "x <b>bold</b>  <4  y");
+		assert_string_equal(d->items[2].title, "caf\xc3\xa9 <3");
+		assert_string_equal(d->items[3].title, "three");
+		doc_free(d);
+		free(err);
+	}
+}
+
 static void test_not_a_feed(void **state)
 {
 	int rc;
@@ -790,6 +819,7 @@ int main(void)
 		cmocka_unit_test(test_feeds),
 		cmocka_unit_test(test_hints),
 		cmocka_unit_test(test_not_a_feed),
+		cmocka_unit_test(test_literal_lt_in_text),
 		cmocka_unit_test(test_charset_precedence),
 		cmocka_unit_test(test_entities_and_refs),
 		cmocka_unit_test(test_text_runs),
