@@ -302,8 +302,13 @@ static void markup_start(struct xml_state *x, const xmlChar *name, const xmlChar
 		fr->stripped = true;
 		return;
 	}
-	if (x->cap.type == CT_TEXT) {
-		/* Markup inside a text element: it was HTML after all. */
+	if (x->cap.type == CT_TEXT || x->cap.type == CT_HTML) {
+		/* Markup inside a text element: it was HTML after all. In
+		 * an HTML one (an RSS description, Atom type="html"), the
+		 * HTML is written as markup rather than escaped: its text is
+		 * text then, "&lt;script&gt;" a word and no element, as
+		 * feedparser reads it (XHTML from here on, and the text so
+		 * far escaped). */
 		char *old = sbuf_take(&x->cap.buf);
 		x->cap.type = CT_XHTML;
 		if (old)

@@ -302,12 +302,46 @@ static void test_literal_lt_in_text(void **state)
 		assert_non_null(d);
 		assert_int_equal(d->nitems, 4);
 		assert_string_equal(d->items[1].title, "I <3 feeds, < 10 ms, a <= b <- c << d <$ <! e <");
-		assert_string_equal(d->items[1].summary, "x <b>bold</b>  <4  y");
+		/* Markup in the description: its text is text (below). */
+		assert_string_equal(d->items[1].summary, "x <b>bold</b>  &lt;4  y");
 		assert_string_equal(d->items[2].title, "caf\xc3\xa9 <3");
 		assert_string_equal(d->items[3].title, "three");
 		doc_free(d);
 		free(err);
 	}
+}
+
+/* HTML written as markup inside an HTML element (an RSS description,
+ * Atom type="html") rather than escaped: its text is text, so that
+ * "&lt;script&gt;" stays a word and becomes no element; the same HTML
+ * escaped is HTML as always. */
+static void test_html_as_markup(void **state)
+{
+	(void)state;
+	int rc;
+	char *err;
+	struct doc *d = parse_str(
+		"<rss version=\"2.0\"><channel><title>t</title>"
+		"<item><guid>1</guid><description><p>Use &lt;script&gt; &amp; AT&amp;T</p>"
+		"</description></item>"
+		"<item><guid>2</guid><description>&lt;p&gt;escaped &amp;amp; fine&lt;/p&gt;"
+		"</description></item>"
+		"<item><guid>3</guid><description>a &lt;i&gt; <br/> c</description></item>"
+		"</channel></rss>", &rc, &err);
+	assert_non_null(d);
+	assert_int_equal(d->nitems, 3);
+	assert_string_equal(d->items[0].summary, "<p>Use &lt;script&gt; &amp; AT&amp;T</p>");
+	assert_string_equal(d->items[1].summary, "<p>escaped &amp; fine</p>");
+	assert_string_equal(d->items[2].summary, "a &lt;i&gt; <br> c");
+	doc_free(d);
+	free(err);
+	d = parse_str("<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>e</id>"
+		      "<content type=\"html\"><p>Use &lt;b&gt; for bold</p></content></entry></feed>",
+		      &rc, &err);
+	assert_non_null(d);
+	assert_string_equal(d->items[0].content, "<p>Use &lt;b&gt; for bold</p>");
+	doc_free(d);
+	free(err);
 }
 
 static void test_not_a_feed(void **state)
@@ -820,6 +854,7 @@ int main(void)
 		cmocka_unit_test(test_hints),
 		cmocka_unit_test(test_not_a_feed),
 		cmocka_unit_test(test_literal_lt_in_text),
+		cmocka_unit_test(test_html_as_markup),
 		cmocka_unit_test(test_charset_precedence),
 		cmocka_unit_test(test_entities_and_refs),
 		cmocka_unit_test(test_text_runs),
