@@ -426,6 +426,16 @@ time:
 			if (used < 0)
 				return -EINVAL;
 			p += used;
+			/* A zone's name after the offset is its comment. */
+			const char *w = p;
+			while (*w == ' ')
+				w++;
+			const char *e = w;
+			while (isalpha((unsigned char)*e))
+				e++;
+			int off;
+			if (e > w && zone_name(w, (size_t)(e - w), &off))
+				p = e;
 		} else if (*p) {
 			const char *w = p;
 			while (isalpha((unsigned char)*p) || *p == '/')
@@ -539,8 +549,11 @@ static int parse_words(const char *s, int64_t *out)
 		} else if (weekday_name(t, n)) {
 			continue;
 		} else if (zone_name(t, n, &off)) {
-			if (zone && off)
-				return -EINVAL;
+			/* After a numeric offset, a zone's name is its comment
+			 * ("-0500 EST", PHP's "+0100 CET"): the offset holds,
+			 * as in feedparser and RFC 2822's readers. */
+			if (zone)
+				continue;
 			d.off = off;
 			zone = true;
 			/* GMT+2, UTC-01:01 */

@@ -63,6 +63,13 @@ static const struct vec vecs[] = {
 	/* An RFC 5322 comment after the date, as mailers write it. */
 	{"Mon, 07 Dec 2026 14:03:00 +0000 (UTC)", "2026-12-07T14:03:00Z"},
 	{"Mon, 7 Dec 2026 14:03:00 -0500 (EST)", "2026-12-07T19:03:00Z"},
+	/* A zone's name after the offset, unbracketed (PHP's "O T"): the
+	 * offset holds, whatever the name says. */
+	{"Tue, 05 Mar 2024 10:00:00 -0500 GMT", "2024-03-05T15:00:00Z"},
+	{"Tue, 05 Mar 2024 10:00:00 +0100 CET", "2024-03-05T09:00:00Z"},
+	{"Tue, 05 Mar 2024 10:00:00 +0900 JST", "2024-03-05T01:00:00Z"},
+	{"2024-03-05T10:00:00-05:00 EST", "2024-03-05T15:00:00Z"},
+	{"2024-03-05T10:00:00+01:00 nonsense", NULL},
 	/* rejected */
 	{"", NULL},
 	{"(UTC)", NULL},
