@@ -70,7 +70,9 @@ static char *html_resolved(char *h, const char *base)
 	return text_html_resolve_take(h, base);
 }
 
-static void read_item(struct parse_out *o, json_t *j, const char *base)
+/* INTS_REAL: the document was read with every number a real (an integer
+ * past int64 in it): a numeric id is printed as the integer it was. */
+static void read_item(struct parse_out *o, json_t *j, const char *base, bool ints_real)
 {
 	struct item *it = parse_new_item(o);
 	if (!it) {
@@ -82,6 +84,9 @@ static void read_item(struct parse_out *o, json_t *j, const char *base)
 	if (json_is_string(id))
 		it->guid = jstr(o, j, "id");
 	else if (json_is_integer(id) && asprintf(&it->guid, "%lld", (long long)json_integer_value(id)) < 0)
+		it->guid = NULL;
+	else if (ints_real && json_is_real(id) &&
+		 asprintf(&it->guid, "%.17g", json_real_value(id)) < 0)
 		it->guid = NULL;
 	it->url = jurl(o, j, "url", base);
 	if (!it->url)
@@ -142,8 +147,15 @@ void json_feed_parse(struct parse_out *o, const char *buf, size_t len)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, &jerr);
+	bool ints_real = false;
 	if (!root) {
 		root = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK, &jerr);
+		/* An integer past int64 anywhere (an extension's "_views",
+		 * a numeric id): every number read as a real then, rather
+		 * than the whole feed refused. */
+		if (!root && json_error_code(&jerr) == json_error_numeric_overflow)
+			ints_real = (root = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK |
+						       JSON_DECODE_INT_AS_REAL, &jerr)) != NULL;
 		if (!root && json_error_code(&jerr) == json_error_premature_end_of_input &&
 		    memmem(buf, len, "jsonfeed.org/version/", 21)) {
 			/* A JSON Feed cut short: nothing of it is usable (jansson
@@ -187,7 +199,7 @@ void json_feed_parse(struct parse_out *o, const char *buf, size_t len)
 		if (o->stop)
 			break;
 		if (json_is_object(v))
-			read_item(o, v, base);
+			read_item(o, v, base, ints_real);
 	}
 	json_decref(root);
 }

@@ -344,6 +344,27 @@ static void test_html_as_markup(void **state)
 	free(err);
 }
 
+/* An integer past int64 anywhere in a JSON Feed (an extension's counter)
+ * does not refuse the feed; numeric ids keep their text. */
+static void test_json_big_integer(void **state)
+{
+	(void)state;
+	int rc;
+	char *err;
+	struct doc *d = parse_str(
+		"{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"x\",\"items\":["
+		"{\"id\":123,\"url\":\"https://x/1\",\"_meta\":{\"views\":18446744073709551615}},"
+		"{\"id\":\"s\",\"url\":\"https://x/2\",\"attachments\":[{\"url\":\"https://x/a\","
+		"\"size_in_bytes\":1234}]}]}", &rc, &err);
+	assert_non_null(d);
+	assert_int_equal(d->nitems, 2);
+	assert_string_equal(d->items[0].guid, "123");
+	assert_string_equal(d->items[1].guid, "s");
+	assert_int_equal(d->items[1].enclosures[0].length, 1234);
+	doc_free(d);
+	free(err);
+}
+
 static void test_not_a_feed(void **state)
 {
 	int rc;
@@ -855,6 +876,7 @@ int main(void)
 		cmocka_unit_test(test_not_a_feed),
 		cmocka_unit_test(test_literal_lt_in_text),
 		cmocka_unit_test(test_html_as_markup),
+		cmocka_unit_test(test_json_big_integer),
 		cmocka_unit_test(test_charset_precedence),
 		cmocka_unit_test(test_entities_and_refs),
 		cmocka_unit_test(test_text_runs),
