@@ -522,9 +522,16 @@ struct parser *parse_new(const struct parse_opts *opts)
 	l->max_field = opts && opts->max_field_bytes ? opts->max_field_bytes : PARSE_DEFAULT_MAX_FIELD;
 	l->max_item = l->max_field * 4;
 	if (opts) {
+		/* Content-Location is the base only as a web address (as
+		 * xml:base: a mailto: or data: base would turn every link
+		 * and relative id into one). */
 		if (opts->content_location && *opts->content_location)
 			p->base = url_resolve(opts->url, opts->content_location);
-		else if (opts->url && *opts->url)
+		if (p->base && !url_is_http(p->base)) {
+			free(p->base);
+			p->base = NULL;
+		}
+		if (!p->base && opts->url && *opts->url)
 			p->base = strdup(opts->url);
 		if (opts->content_language && *opts->content_language) {
 			p->language = strdup(opts->content_language);

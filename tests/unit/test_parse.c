@@ -601,6 +601,13 @@ static void test_xml_base(void **state)
 	assert_int_equal(parse_buffer(&o, s, strlen(s), &d, &err), 0);
 	assert_string_equal(d->items[0].url, "http://other.example/x/a/b/c");
 	doc_free(d);
+	/* ... only as a web address, as xml:base. */
+	for (int k = 0; k < 2; k++) {
+		o.content_location = k ? "data:text/html,x" : "mailto:x@y.example";
+		assert_int_equal(parse_buffer(&o, s, strlen(s), &d, &err), 0);
+		assert_string_equal(d->items[0].url, "http://doc.example/feeds/a/b/c");
+		doc_free(d);
+	}
 }
 
 static void test_caps(void **state)
