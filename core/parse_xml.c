@@ -416,7 +416,17 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 	bool atom = x->o->doc->format == DOC_ATOM03 || x->o->doc->format == DOC_ATOM10;
 	unsigned where = (x->item ? IN_ITEM : IN_FEED) | (x->author_depth ? IN_AUTHOR : 0) |
 		       (atom ? IN_ATOM : 0);
-	start_el(x, xml_rule_pick(r, where), nattr, attrs);
+	const struct el_rule *pick = xml_rule_pick(r, where);
+	/* An item's start inside an item: the publisher left that one
+	 * unclosed ("<item>...<item>"). It ends here, as feedparser's loose
+	 * parse starts a new entry at each, rather than every later item
+	 * merging into it. */
+	if (x->item && !x->author_depth && pick->act == A_NONE &&
+	    xml_rule_pick(r, IN_FEED | (atom ? IN_ATOM : 0))->act == A_ITEM) {
+		end_item(x);
+		pick = xml_rule_pick(r, IN_FEED | (atom ? IN_ATOM : 0));
+	}
+	start_el(x, pick, nattr, attrs);
 }
 
 /* Closes the innermost open element. */

@@ -365,6 +365,43 @@ static void test_json_big_integer(void **state)
 	free(err);
 }
 
+/* An item left unclosed ends where the next one starts (feedparser's
+ * loose parse), in RSS and Atom: no item merges into another, none is
+ * lost, and no field of one goes to another. */
+static void test_unclosed_item(void **state)
+{
+	(void)state;
+	int rc;
+	char *err;
+	struct doc *d = parse_str(
+		"<rss version=\"2.0\"><channel><title>t</title>"
+		"<item><title>one</title><link>http://x/1</link>"
+		"<item><title>two</title><link>http://x/2</link></item>"
+		"<item><title>three</title></item></channel></rss>", &rc, &err);
+	assert_non_null(d);
+	assert_int_equal(d->nitems, 3);
+	assert_string_equal(d->items[0].title, "one");
+	assert_string_equal(d->items[0].url, "http://x/1");
+	assert_string_equal(d->items[1].title, "two");
+	assert_string_equal(d->items[1].url, "http://x/2");
+	assert_string_equal(d->items[2].title, "three");
+	assert_null(d->items[2].url);
+	assert_string_equal(d->feed.title, "t");
+	doc_free(d);
+	free(err);
+	d = parse_str("<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title>"
+		      "<entry><id>1</id><entry><id>2</id></entry><entry><id>3</id><entry><id>4</id>"
+		      "</feed>", &rc, &err);
+	assert_non_null(d);
+	assert_int_equal(d->nitems, 4);
+	for (size_t i = 0; i < 4; i++) {
+		char want[2] = {(char)('1' + i), 0};
+		assert_string_equal(d->items[i].guid, want);
+	}
+	doc_free(d);
+	free(err);
+}
+
 static void test_not_a_feed(void **state)
 {
 	int rc;
@@ -884,6 +921,7 @@ int main(void)
 		cmocka_unit_test(test_literal_lt_in_text),
 		cmocka_unit_test(test_html_as_markup),
 		cmocka_unit_test(test_json_big_integer),
+		cmocka_unit_test(test_unclosed_item),
 		cmocka_unit_test(test_charset_precedence),
 		cmocka_unit_test(test_entities_and_refs),
 		cmocka_unit_test(test_text_runs),
