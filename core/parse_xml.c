@@ -394,6 +394,19 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 	}
 	if (x->skip_depth)
 		return;
+	if (x->cap.on && x->cap.tgt == T_AUTHOR && x->depth == x->cap.depth + 1 && x->item &&
+	    x->cap.type == CT_TEXT) {
+		/* An item's author with elements inside (an Atom author in
+		 * RSS, as .NET writes <a10:author>; <author><name>): read as
+		 * an Atom author, its name (else e-mail) the author, not the
+		 * texts of its children run together. */
+		x->cap.on = false;
+		sbuf_reset(&x->cap.buf);
+		x->author_depth = x->cap.depth;
+		free(x->author_name);
+		free(x->author_email);
+		x->author_name = x->author_email = NULL;
+	}
 	if (x->cap.on) {
 		markup_start(x, name, uri, nattr, attrs);
 		return;

@@ -402,6 +402,32 @@ static void test_unclosed_item(void **state)
 	free(err);
 }
 
+/* An RSS item's author with elements inside (.NET's <a10:author>, an
+ * <author><name>): its name, else its e-mail; plain ones as before. */
+static void test_structured_author_in_rss(void **state)
+{
+	(void)state;
+	int rc;
+	char *err;
+	struct doc *d = parse_str(
+		"<rss version=\"2.0\" xmlns:a10=\"http://www.w3.org/2005/Atom\"><channel><title>t</title>"
+		"<item><guid>1</guid><a10:author><a10:name>Bob Smith</a10:name>"
+		"<a10:email>bob@x.org</a10:email></a10:author></item>"
+		"<item><guid>2</guid><a10:author><a10:name>Bob Smith</a10:name>"
+		"<a10:uri>https://x.org/</a10:uri></a10:author></item>"
+		"<item><guid>3</guid><author> <email>ann@x.org</email> </author></item>"
+		"<item><guid>4</guid><author>jo@x.org (Jo)</author></item>"
+		"</channel></rss>", &rc, &err);
+	assert_non_null(d);
+	assert_int_equal(d->nitems, 4);
+	assert_string_equal(d->items[0].author, "Bob Smith");
+	assert_string_equal(d->items[1].author, "Bob Smith");
+	assert_string_equal(d->items[2].author, "ann@x.org");
+	assert_string_equal(d->items[3].author, "Jo");
+	doc_free(d);
+	free(err);
+}
+
 static void test_not_a_feed(void **state)
 {
 	int rc;
@@ -922,6 +948,7 @@ int main(void)
 		cmocka_unit_test(test_html_as_markup),
 		cmocka_unit_test(test_json_big_integer),
 		cmocka_unit_test(test_unclosed_item),
+		cmocka_unit_test(test_structured_author_in_rss),
 		cmocka_unit_test(test_charset_precedence),
 		cmocka_unit_test(test_entities_and_refs),
 		cmocka_unit_test(test_text_runs),
