@@ -83,7 +83,7 @@ enum {
 	C_TAG = 8,      /* '"' '\'' '>' '&' '/' */
 	C_QUOT = 16,    /* '"' '&' (in a "value") */
 	C_APOS = 32,    /* '\'' '&' (in a 'value') */
-	C_CDATA = 64,   /* ']' */
+	C_CDATA = 64,   /* ']' '\r' */
 	C_OTHER = 128,  /* '-' (comment) '?' (PI) */
 };
 
@@ -236,7 +236,7 @@ static void init_classes(void)
 		cls[c] = C_ANY;
 	cls['<'] |= C_TEXT | C_WRAP;
 	cls['&'] |= C_TEXT | C_WRAP | C_TAG | C_QUOT | C_APOS;
-	cls['\r'] |= C_WRAP;
+	cls['\r'] |= C_WRAP | C_CDATA;
 	cls[']'] |= C_CDATA;
 	cls['"'] |= C_TAG | C_QUOT;
 	cls['\''] |= C_TAG | C_APOS;
@@ -695,6 +695,17 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 							   [XS_PI] = "?>"};
 			const char *e = ends[x->state];
 			size_t el = strlen(e);
+			if (c == '\r' && x->cdrun) {
+				/* XML's line ends hold in CDATA too (XML 1.0
+				 * 2.11; libxml2's push parser leaves them). */
+				if (i + 1 == n && !final)
+					goto more;
+				FLUSH();
+				if (i + 1 == n || s[i + 1] != '\n')
+					sbuf_add(dst, "\n", 1, SIZE_MAX);
+				start = ++i;
+				continue;
+			}
 			if (c != (unsigned char)e[0]) {
 				i++;    /* '-' or '?' in the other one */
 				continue;
@@ -703,8 +714,6 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 				goto more;
 			if (n - i >= el && !memcmp(s + i, e, el)) {
 				if (x->cdrun) {
-					/* As written: libxml2 does not normalise
-					 * line ends in CDATA either. */
 					FLUSH();
 					textq_mark(q, out, true);
 					x->cdrun = false;

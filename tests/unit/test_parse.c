@@ -494,7 +494,8 @@ static void test_entities_and_refs(void **state)
 
 /* Text runs the scanner takes out of libxml2's way (parse_scan.c) give the
  * characters libxml2 would have given, in every chunking: line ends
- * normalised in text but not in CDATA, references decoded, a document PI
+ * normalised in text and in CDATA (XML 1.0 2.11, which libxml2's push
+ * parser skips for CDATA), references decoded, a document PI
  * with the marker's name taking nothing, control characters dropped before
  * anything else reads the text (even inside a reference). */
 static void test_text_runs(void **state)
@@ -505,7 +506,7 @@ static void test_text_runs(void **state)
 		"<item><description><![CDATA[\xc3\xa9\r\n<b>]]>&lt;<![CDATA[]]>\xce\xb3&bogus;</description>"
 		"<title>A &nbsp;\xc3\xa9<?_f ?>B</title></item></channel></rss>";
 	const char *title = "caf\xc3\xa9 & \xe6\x9d\xb1\nx\ny]]>z \xe2\x98\xba\xc3\xa9";
-	const char *desc = "\xc3\xa9\r\n<b><\xce\xb3&bogus;";
+	const char *desc = "\xc3\xa9\n<b><\xce\xb3&bogus;";
 	const size_t chunks[] = {0, 1, 2, 3, 5, 7, 64, 4096};
 	size_t len = strlen(doc);
 	for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
