@@ -126,6 +126,8 @@ enum commit_probe {
 	PROBE_TOMB_LINK,             /* the canonical link ARG is in them */
 	PROBE_BY_LINK,               /* the feed's items with link ARG (2: "more than one") */
 	PROBE_BY_KEY,                /* the feed's item with identity ARG */
+	PROBE_BY_GUID,               /* the feed's items with the guid ARG, whatever their
+				      * identity (2: "more than one") */
 };
 
 /* A stored item ID and the plan entry I that rewrites it. */

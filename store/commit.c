@@ -207,6 +207,26 @@ static int ask_by_key(void *ud, const char *key, struct dedup_found *f)
 	return probe(acc, acc->d.has_items, PROBE_BY_KEY, key, f);
 }
 
+static int ask_by_guid(void *ud, size_t i, struct dedup_found *f)
+{
+	struct commit_acc *acc = ud;
+	return probe(acc, acc->d.has_items, PROBE_BY_GUID, acc->d.p[i].it->guid, f);
+}
+
+static int ask_same_but_link(void *ud, size_t i, const struct dedup_found *f, bool *same)
+{
+	struct commit_acc *acc = ud;
+	char *url = NULL, *canon = NULL, h[33];
+	*same = false;
+	int r = acc->ops->item_link(acc->b, f->id, &url, &canon);
+	if (r == 0 && (r = dedup_chash_with_url(&acc->d.p[i], acc->ops->key_hash(acc->b), url,
+						h)) == 0)
+		*same = strcmp(h, f->chash) == 0;
+	free(url);
+	free(canon);
+	return r == -ENOENT ? 0 : r;
+}
+
 static int ask_tomb_alt(void *ud, size_t i, bool *has)
 {
 	struct commit_acc *acc = ud;
@@ -247,11 +267,15 @@ static void item_known(struct commit_acc *acc, const struct dedup_found *f, size
 		acc->edits[acc->nedits++] = (struct commit_ref){f->id, i};
 }
 
-static int decide_all(struct commit_acc *acc, int64_t now)
+static int decide_all(struct commit_acc *acc, bool link_identity, int64_t now)
 {
 	struct commit_doc *d = &acc->d;
-	struct dedup_ask ask = {ask_tomb_key, ask_by_link, ask_tomb_link, listed_has,
-				ask_by_alt, ask_tomb_alt, ask_by_key, acc, false};
+	struct dedup_ask ask = {
+		.tomb_key = ask_tomb_key, .by_link = ask_by_link, .tomb_link = ask_tomb_link,
+		.listed = listed_has, .by_alt = ask_by_alt, .tomb_alt = ask_tomb_alt,
+		.by_key = ask_by_key, .by_guid = ask_by_guid, .same_but_link = ask_same_but_link,
+		.ud = acc, .link_identity = link_identity,
+	};
 	/* Guids kept: an item found under its own guid with the content it
 	 * was stored with (a guid that now names another article proves
 	 * nothing). */
@@ -305,7 +329,7 @@ static int store_doc(struct commit_acc *acc, const struct commit_feed *fr,
 	 * nothing to look up. */
 	if ((fr->has_items || fr->has_tombs) && (r = ops->doc_lookup(acc->b, d)) < 0)
 		goto out;
-	if ((r = decide_all(acc, now)) < 0 || (r = flush_rekeys(acc)) < 0)
+	if ((r = decide_all(acc, link_identity, now)) < 0 || (r = flush_rekeys(acc)) < 0)
 		goto out;
 	if (acc->nseen && (r = ops->items_seen(acc->b, acc->seen, acc->nseen, now)) < 0)
 		goto out;

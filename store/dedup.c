@@ -511,18 +511,20 @@ int dedup_decide(const struct dedup_item *p, size_t i, const struct dedup_found 
 	}
 	/* An item with a guid of its own, while the others kept theirs, is
 	 * a new one that links where an older one did (a live blog, a
-	 * recurring post), not that one with a rewritten guid. */
+	 * recurring post), not that one with a rewritten guid: unless it is
+	 * that one in every field (an item stored before it had a guid). */
 	bool own_guid = p->key[0] == 'g' && ask->guids_kept;
-	if (!own_guid && dedup_link_usable(p, site_canon)) {
+	if (dedup_link_usable(p, site_canon)) {
 		if ((r = ask->by_link(ask->ud, i, f)) < 0)
 			return r;
-		if (f->rows == 1 && !ask->listed(ask->ud, f->id)) {
+		if (f->rows == 1 && !ask->listed(ask->ud, f->id) &&
+		    (!own_guid || strcmp(f->chash, p->chash) == 0)) {
 			/* The publisher rewrote the identifier: same item, new identity. */
 			*v = DEDUP_REKEY;
 			return 0;
 		}
 		memset(f, 0, sizeof *f);
-		if ((r = ask->tomb_link(ask->ud, i, &tomb)) < 0 || tomb)
+		if (!own_guid && ((r = ask->tomb_link(ask->ud, i, &tomb)) < 0 || tomb))
 			return r;
 	}
 	/* The same article before its site moved to https (its guid or link
@@ -531,6 +533,22 @@ int dedup_decide(const struct dedup_item *p, size_t i, const struct dedup_found 
 		if (r > 0)
 			*v = DEDUP_REKEY;
 		return r < 0 ? r : 0;
+	}
+	/* On a feed keyed by link, an item keyed by its guid once its link
+	 * went, or by its link again once it came back: the one stored item
+	 * with its guid, if that is this item but for the link. */
+	if (ask->link_identity && p->it->guid && p->guid_unique) {
+		if ((r = ask->by_guid(ask->ud, i, f)) < 0)
+			return r;
+		bool same = false;
+		if (f->rows == 1 && !ask->listed(ask->ud, f->id) &&
+		    (r = ask->same_but_link(ask->ud, i, f, &same)) < 0)
+			return r;
+		if (same) {
+			*v = DEDUP_REKEY;
+			return 0;
+		}
+		memset(f, 0, sizeof *f);
 	}
 	*v = DEDUP_NEW;
 	return 0;

@@ -98,6 +98,12 @@ struct dedup_ask {
 	int (*tomb_alt)(void *ud, size_t i, bool *has);
 	/* The stored item with identity KEY (P->guid_alt, P->twin). */
 	int (*by_key)(void *ud, const char *key, struct dedup_found *f);
+	/* The feed's stored items with its guid, under any identity (at
+	 * most 2 counted). */
+	int (*by_guid)(void *ud, size_t i, struct dedup_found *f);
+	/* Whether stored item F is item I but for its link: every other
+	 * field the same (its content hash made with F's link is F's). */
+	int (*same_but_link)(void *ud, size_t i, const struct dedup_found *f, bool *same);
 	void *ud;
 	/* Not a question but a fact about the document: another of its
 	 * items was found under its own guid with its stored content, so
@@ -105,6 +111,8 @@ struct dedup_ask {
 	 * of its own is not an older one under a new identity because it
 	 * has that one's link. */
 	bool guids_kept;
+	/* The feed keys its items by link (struct commit_feed). */
+	bool link_identity;
 };
 
 enum dedup_verdict {

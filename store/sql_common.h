@@ -42,6 +42,8 @@
 		" AND canon_url = " SQLP(2) " LIMIT 2", \
 	[p##ITEM_BY_KEY] = "SELECT id, chash, last_seen FROM items WHERE feed = " SQLP(1) \
 		" AND ikey = " SQLP(2), \
+	[p##ITEM_BY_GUID] = "SELECT id, chash, last_seen FROM items WHERE feed = " SQLP(1) \
+		" AND guid = " SQLP(2) " LIMIT 2", \
 	[p##TOMB_BY_KEY] = "SELECT 1 FROM tombstones WHERE feed = " SQLP(1) \
 		" AND ikey = " SQLP(2), \
 	[p##TOMB_BY_CANON] = "SELECT 1 FROM tombstones WHERE feed = " SQLP(1) \

@@ -123,8 +123,11 @@ static enum dedup_verdict decide(const struct dedup_item *p, size_t i,
 				 const struct dedup_found *known, struct answers *a,
 				 struct dedup_found *f)
 {
-	struct dedup_ask ask = {a_tomb_key, a_by_link, a_tomb_link, a_listed,
-				a_by_alt, a_tomb_alt, a_by_key, a, false};
+	struct dedup_ask ask = {
+		.tomb_key = a_tomb_key, .by_link = a_by_link, .tomb_link = a_tomb_link,
+		.listed = a_listed, .by_alt = a_by_alt, .tomb_alt = a_tomb_alt,
+		.by_key = a_by_key, .ud = a,
+	};
 	enum dedup_verdict v;
 	assert_int_equal(dedup_decide(p, i, known, "https://ex.com/", &ask, f, &v), 0);
 	return v;

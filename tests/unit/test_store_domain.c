@@ -122,6 +122,59 @@ static void test_commit_link_noise_is_no_edit(void **state)
 	tdb_close(&t);
 }
 
+/* Commits D to FEED and returns how many items were new (NEWS cleared). */
+static size_t commit_news(struct store *s, const char *feed, const struct doc *d)
+{
+	struct store_news n;
+	assert_int_equal(commit_doc(s, feed, d, &n), 0);
+	size_t k = n.nnew;
+	store_news_clear(&n);
+	return k;
+}
+
+/* dedup.c with commit.c's answers: an item that gains a guid while
+ * another item kept its own is the same item (not a new one at its
+ * link), unless it differs (a live blog's new entry at the same link);
+ * on a feed keyed by link, an item that loses its link, and gets it back,
+ * is the one stored with its guid. Each was announced twice before. */
+static void test_identity_changes_announce_nothing(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	doc_add(d, "gA", "https://ex.com/a", "Alpha");
+	doc_add(d, NULL, "https://ex.com/b", "Beta");
+	assert_int_equal(commit_news(s, "one", d), 2);
+	item_set(&d->items[1].guid, "gB");
+	assert_int_equal(commit_news(s, "one", d), 0);
+	/* A new entry with a guid of its own at a stored item's link. */
+	struct item *live = doc_add(d, "gL1", "https://ex.com/live", "Live, 9:00");
+	assert_int_equal(commit_news(s, "one", d), 1);
+	item_set(&live->guid, "gL2");
+	item_set(&live->title, "Live, 10:00");
+	assert_int_equal(commit_news(s, "one", d), 1);
+	doc_free(d);
+
+	d = doc_new();
+	doc_add(d, NULL, "https://ex.com/x", "X");
+	doc_add(d, NULL, "https://ex.com/y", "Y");
+	assert_int_equal(commit_news(s, "two", d), 2);   /* keyed by link from now on */
+	struct item *c = doc_add(d, "gC", "https://ex.com/c", "Gamma");
+	assert_int_equal(commit_news(s, "two", d), 1);
+	item_set(&c->url, NULL);
+	assert_int_equal(commit_news(s, "two", d), 0);
+	item_set(&c->url, "https://ex.com/c");
+	assert_int_equal(commit_news(s, "two", d), 0);
+	/* Another item with that guid but other content is new. */
+	item_set(&c->url, NULL);
+	assert_int_equal(commit_news(s, "two", d), 0);
+	doc_add(d, "gD", NULL, "Delta");
+	assert_int_equal(commit_news(s, "two", d), 1);
+	doc_free(d);
+	tdb_close(&t);
+}
+
 /* commit.c: a fetch without a document writes the state alone, and its
  * failing event carries the error and the count. */
 static void test_commit_state_only(void **state)
@@ -527,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_commit_news_and_events),
 		cmocka_unit_test(test_commit_state_only),
 		cmocka_unit_test(test_commit_link_noise_is_no_edit),
+		cmocka_unit_test(test_identity_changes_announce_nothing),
 		cmocka_unit_test(test_feeds_follow_the_config),
 		cmocka_unit_test(test_counts_match_the_rule),
 		cmocka_unit_test(test_query_cursor_and_bounds),
