@@ -139,6 +139,7 @@ static void consumer_answer(struct job *j)
 	}
 	if (r->route == ROUTE_CONSUMER_DELETE) {
 		log_notice("consumer %s deleted through the API", r->name);
+		api_wake_consumer(j->api, r->name);
 		api_send_json(c, 200, NULL, json_pack("{s:o,s:b}", "consumer",
 						      json_string_lossy(r->name), "deleted", 1));
 		return;

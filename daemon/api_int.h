@@ -163,6 +163,9 @@ void api_job_dispatch(struct job *j);
 void api_job_run_here(struct job *j);
 /* A parked long-poll leaves the waiters. */
 void api_job_unpark(struct job *j);
+/* The long-polls waiting on consumer NAME's items run again now (it was
+ * deleted: they end with 404 at once, not when their wait runs out). */
+void api_wake_consumer(struct api *a, const char *name);
 void api_job_free(struct job *j);
 /* Opens the reader handles (none when the backend has none). */
 void api_job_readers_open(struct api *a);

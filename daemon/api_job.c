@@ -362,6 +362,19 @@ void api_wake(struct api *a, int64_t last_item_id, int64_t last_event_seq)
 	}
 }
 
+void api_wake_consumer(struct api *a, const char *name)
+{
+	struct job *next;
+	for (struct job *j = a->waiters; j; j = next) {
+		next = j->next;
+		if (j->req.route != ROUTE_CONSUMER_ITEMS || !j->req.name ||
+		    strcmp(j->req.name, name) != 0)
+			continue;
+		api_job_unpark(j);
+		api_job_dispatch(j);
+	}
+}
+
 /* Reader handles for the workers; none (queries on the loop) when the
  * backend has no such thing or the first one fails. */
 void api_job_readers_open(struct api *a)
