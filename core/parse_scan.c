@@ -458,6 +458,10 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 #define FLUSH() do { if (i > start) sbuf_add(dst, (const char *)s + start, i - start, SIZE_MAX); start = i; } while (0)
 #define OPEN_RUN() do { FLUSH(); x->wrap = true; q->run = q->data.len; dst = &q->data; NEW_MASK(); } while (0)
 #define CLOSE_RUN() do { FLUSH(); textq_mark(q, out, true); x->wrap = false; dst = out; NEW_MASK(); } while (0)
+/* The '\r' at I as XML reads a line end: "\r\n" and a lone '\r' are '\n'
+ * (the caller has seen the byte after it, or the end). */
+#define LINE_END() do { FLUSH(); if (i + 1 == n || s[i + 1] != '\n') sbuf_add(dst, "\n", 1, SIZE_MAX); \
+			start = ++i; } while (0)
 #ifdef __SSE2__
 	const struct stops *st = get_stops(x);
 #define NEW_MASK() do { mask = stop_mask(x); st = get_stops(x); } while (0)
@@ -649,10 +653,7 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 				/* libxml2 would have normalised these line ends. */
 				if (i + 1 == n && !final)
 					goto more;
-				FLUSH();
-				if (i + 1 == n || s[i + 1] != '\n')
-					sbuf_add(dst, "\n", 1, SIZE_MAX);
-				start = ++i;
+				LINE_END();
 				continue;
 			}
 			i++;
@@ -700,10 +701,7 @@ static size_t scan(struct xscan *x, struct parse_out *o, struct sbuf *out,
 				 * 2.11; libxml2's push parser leaves them). */
 				if (i + 1 == n && !final)
 					goto more;
-				FLUSH();
-				if (i + 1 == n || s[i + 1] != '\n')
-					sbuf_add(dst, "\n", 1, SIZE_MAX);
-				start = ++i;
+				LINE_END();
 				continue;
 			}
 			if (c != (unsigned char)e[0]) {
@@ -752,6 +750,7 @@ more:
 #undef NEW_MASK
 #undef OPEN_RUN
 #undef CLOSE_RUN
+#undef LINE_END
 }
 
 void xscan_push(struct xscan *x, struct parse_out *o, struct sbuf *out, const char *buf,

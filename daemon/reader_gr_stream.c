@@ -9,8 +9,10 @@
  * (user/-/label/TAG) and every item's of it, beside the item's own labels
  * (store/labels.c). Times: timestampUsec is the
  * time feedd first saw the item, in microseconds, with the id's last six
- * decimal digits in place of the sub-second part, so that it is unique and
- * ts= of mark-all-as-read names exactly the items a client saw. */
+ * decimal digits in place of the sub-second part, so that ts= of
+ * mark-all-as-read names exactly the items a client saw (reader_gr_write.c
+ * reads a ts that is an item's as an id bound: where ids pass a multiple
+ * of a million within one second, the timestamps go back). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>

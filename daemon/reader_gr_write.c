@@ -140,6 +140,41 @@ static int collect(const struct item_row *row, const json_t *feed, void *ud)
 	return 0;
 }
 
+/* The item whose timestampUsec TS is, among the items up to LAST: its id,
+ * or 0 when TS names none (a time a client made up). Candidates are the
+ * ids with TS's last six digits (gr_usec), one per million, the newest
+ * first: items a million ids apart seen in one second share a
+ * timestampUsec, and the newer one covers the older. */
+struct usec_probe {
+	int64_t ts, id;
+};
+
+static int usec_match(const struct item_row *row, void *ud)
+{
+	struct usec_probe *p = ud;
+	if (gr_usec(row) == p->ts)
+		p->id = row->id;
+	return 0;
+}
+
+static int64_t item_of_usec(struct store *s, int64_t ts, int64_t last)
+{
+	struct usec_probe p = {ts, 0};
+	int64_t low = ts % 1000000;
+	if (last < low)
+		return 0;
+	for (int64_t id = low + (last - low) / 1000000 * 1000000; id >= low && !p.id;
+	     id -= 1000000) {
+		if (id < 1)
+			break;
+		struct item_query q = {.after = id - 1, .before = id + 1, .since = DATE_NONE,
+				       .limit = 1, .skipped = true, .no_feed_name = true};
+		if (store_items_each(s, &q, usec_match, &p, NULL) < 0)
+			return 0;
+	}
+	return p.id;
+}
+
 static void mark_all(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 {
 	if (!j->p.has_s || j->p.s.kind == GRS_OTHER_STATE) {
@@ -149,6 +184,15 @@ static void mark_all(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 	int64_t last = 0, seq;
 	int rc = store_last_ids(s, &last, &seq);
 	struct gr_params q = {.xt = {.kind = GRS_READ}, .ts = j->p.ts, .c = last + 1};
+	/* A ts that is an item's timestampUsec (a client's newest item)
+	 * means every item up to that one in the streams' order, the id's:
+	 * the timestamps themselves go back where the id passes a multiple
+	 * of a million within one second. */
+	int64_t upto = rc == 0 && q.ts > 0 ? item_of_usec(s, q.ts, last) : 0;
+	if (upto) {
+		q.ts = 0;
+		q.c = upto + 1;
+	}
 	struct ids ids = {calloc(GR_MARK_BATCH, sizeof(int64_t)), 0};
 	if (!ids.v)
 		rc = -ENOMEM;

@@ -457,6 +457,50 @@ class Reads(GReaderBase):
         after = {u["id"]: u["newestItemTimestampUsec"] for u in j["unreadcounts"]}
         self.assertEqual(after, got)
 
+    def test_mark_all_as_read_across_a_millionth_item(self):
+        # timestampUsec has the id's last six digits for its sub-second
+        # part: where ids pass a multiple of a million within one second
+        # the timestamps go back. A ts naming an item still means every
+        # item up to it in the stream's order, and no item after it.
+        self.d.stop()
+        if self.store.db:
+            from pgstore import psql, PG
+            uri = PG + ("&" if "?" in PG else "?") + "dbname=" + self.store.db
+            psql(uri, "SELECT setval(pg_get_serial_sequence('items', 'id'), 999994)")
+        else:
+            import sqlite3
+            db = sqlite3.connect(os.path.join(self.d.state_dir, "feedd.db"))
+            db.execute("UPDATE sqlite_sequence SET seq = 999994 WHERE name = 'items'")
+            db.commit()
+            db.close()
+        self.d.start()
+        self.srv.set_feed("alpha", items=self.items_of("alpha", 5) + [
+            {"guid": "wrap-%d" % i, "title": "wrap %d" % i, "link": "http://example.org/w/%d" % i}
+            for i in range(10)], title="Alpha Feed")
+        # The server's feeds are the class's: alpha as it was for the others.
+        self.addCleanup(self.srv.set_feed, "alpha", items=self.items_of("alpha", 5),
+                        title="Alpha Feed")
+        self.assertEqual(self.d.post("/v1/feeds/alpha/refresh").status, 202)
+        self.assertTrue(wait_until(
+            lambda: self.d.get("/v1/feeds/alpha").json().get("items") == 15))
+        stream = "feed/" + self.a_url
+        items = self.contents(stream)["items"]       # newest first
+        ids = [int(i["id"][-16:], 16) for i in items]
+        self.assertIn(999999, ids)
+        self.assertIn(1000000, ids)
+        by_id = {int(i["id"][-16:], 16): i["timestampUsec"] for i in items}
+        # A client that saw up to 999999: the items after it stay unread.
+        st, _, _ = self.gr.write("/reader/api/0/mark-all-as-read", ("s", stream),
+                                 ("ts", by_id[999999]))
+        self.assertEqual(st, 200)
+        unread = sorted(self.ids(stream, ("xt", READ)))
+        self.assertEqual(unread, [i for i in sorted(ids) if i > 999999])
+        # Its newest item: everything read.
+        st, _, _ = self.gr.write("/reader/api/0/mark-all-as-read", ("s", stream),
+                                 ("ts", items[0]["timestampUsec"]))
+        self.assertEqual(st, 200)
+        self.assertEqual(self.ids(stream, ("xt", READ)), [])
+
     def test_feed_stream_id_is_the_configured_url_after_a_301(self):
         # A 301 changes the URL feedd fetches, not the stream apps hold.
         self.srv.set_feed("moved", items=items_of("moved", 2), title="Moved Feed")

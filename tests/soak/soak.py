@@ -219,10 +219,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                                       "Content-Type": "application/rss+xml",
                                                       "ETag": '"bomb"'})
         if kind == "broken":
-            # Cut after a whole item, then garbage: what the tolerant reader
-            # may keep is whole items.
+            # Cut after a whole item, then garbage and the cut itself,
+            # inside a tag: what the tolerant reader may keep is whole
+            # items. (A '<' that starts no markup is text to feedd, as
+            # to feedparser: garbage that ended "</rss" would close the
+            # document.)
             half = body.rfind(b"</item>\n", 0, len(body) // 2 + 1)
-            cut = body[:half + 8 if half > 0 else 0] + b"<<<&&&\x00</rss"
+            cut = body[:half + 8 if half > 0 else 0] + b"<<<&&&\x00<ite"
             with soak.lock:
                 soak.written.update(items)
             # Cut short: feedd keeps the whole items before the cut and
