@@ -606,16 +606,10 @@ void sqlite_store_close(struct sqlite_store *s)
 		return;
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(s->st[i]);
-	/* The items query shapes prepared, not a walk of iq[]'s 16 384 slots
-	 * (128 KiB of pages never touched otherwise: 32 page faults a
-	 * connection at every exit). Not sqlite3_next_stmt: FTS5 keeps
+	/* The items queries kept. Not sqlite3_next_stmt: FTS5 keeps
 	 * statements of its own on the connection, and finalizes them. */
-	if (s->niq <= IQ_LISTED)
-		for (unsigned i = 0; i < s->niq; i++)
-			sqlite3_finalize(s->iq[s->iq_listed[i]]);
-	else
-		for (int i = 0; i < IQ__SHAPES; i++)
-			sqlite3_finalize(s->iq[i]);
+	for (unsigned i = 0; i < s->niq; i++)
+		sqlite3_finalize(s->iq[i].st);
 	/* The checkpointer's connection first: the last close checkpoints
 	 * and removes the WAL. */
 	if (s->ckpt) {

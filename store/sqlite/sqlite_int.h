@@ -86,7 +86,10 @@ enum stmt {
 	ST__COUNT
 };
 
-#define IQ_LISTED 64
+/* Items query shapes kept prepared per connection: a client uses a few
+ * (a handful of filter combinations); past this many, the least recently
+ * prepared one makes room. */
+#define IQ_KEPT 32
 
 struct sqlite_store {
 	sqlite3 *db;
@@ -108,12 +111,15 @@ struct sqlite_store {
 	enum dedup_hash key_hash;       /* the store's (read after the migrations) */
 	const char *const *sql;         /* each statement's text (sqlite.c) */
 	sqlite3_stmt *st[ST__COUNT];
-	sqlite3_stmt *iq[IQ__SHAPES];   /* items queries, prepared on first use */
-	/* The shapes prepared in iq[], for the close to finalize those and
-	 * leave the rest of its 128 KiB untouched; NIQ past IQ_LISTED: all
-	 * of iq[] is walked. */
-	uint16_t iq_listed[IQ_LISTED];
-	unsigned niq;
+	/* Items queries, prepared on first use and kept (sqlite_query.c,
+	 * items_stmt): NIQ slots in use, NEXT the one to reuse when all
+	 * are. A list, not an array by shape: 2^15 shapes would be 256 KiB
+	 * a connection. */
+	struct {
+		uint16_t shape;
+		sqlite3_stmt *st;
+	} iq[IQ_KEPT];
+	unsigned niq, iq_next;
 };
 
 /* Running the kept statements (sqlite_stmt.c). */

@@ -56,22 +56,40 @@ json_t *item_row_json(sqlite3_stmt *st, int c)
  * kept: the shapes are few, the calls many. */
 static sqlite3_stmt *items_stmt(struct sqlite_store *s, unsigned shape)
 {
-	if (s->iq[shape])
-		return s->iq[shape];
+	for (unsigned i = 0; i < s->niq; i++)
+		if (s->iq[i].shape == shape)
+			return s->iq[i].st;
 	char sql[1536];
 	if (items_sql(sql, sizeof sql, shape, '?', " AND f.name IN (SELECT value FROM json_each(?3))",
 		      " AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?5)",
 		      (const char *const[2]){"0", "1"}) < 0)
 		return NULL;
-	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->iq[shape], NULL);
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
 	if (rc != SQLITE_OK) {
 		store_fail(s, rc, "items query");
 		return NULL;
 	}
-	if (s->niq < IQ_LISTED)
-		s->iq_listed[s->niq] = (uint16_t)shape;
-	s->niq++;
-	return s->iq[shape];
+	/* A free slot, or the one prepared longest ago that no walk is
+	 * stepping (a row callback may ask another query). */
+	unsigned k = s->niq;
+	if (k < IQ_KEPT) {
+		s->niq++;
+	} else {
+		for (unsigned tries = 0; tries < IQ_KEPT; tries++) {
+			k = s->iq_next++ % IQ_KEPT;
+			if (!sqlite3_stmt_busy(s->iq[k].st))
+				break;
+		}
+		if (sqlite3_stmt_busy(s->iq[k].st)) {
+			sqlite3_finalize(st);
+			return NULL;
+		}
+		sqlite3_finalize(s->iq[k].st);
+	}
+	s->iq[k].shape = (uint16_t)shape;
+	s->iq[k].st = st;
+	return st;
 }
 
 /* User text as an FTS5 query: every word a quoted term, all required, so

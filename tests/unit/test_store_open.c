@@ -477,10 +477,10 @@ static int count_row(const struct item_row *row, void *ud)
 	return 0;
 }
 
-/* The close finalizes every items query shape the connection prepared,
- * from its list of them (a few) or, past IQ_LISTED, by walking iq[]: a
- * statement left would make sqlite3_close fail, and then the clean-close
- * mark is not left. */
+/* The close finalizes every items query shape the connection keeps (a
+ * few, or IQ_KEPT once more shapes than that were asked and the oldest
+ * made room): a statement left would make sqlite3_close fail, and then
+ * the clean-close mark is not left. */
 static void test_item_query_shapes_finalized(void **state)
 {
 	(void)state;
@@ -507,9 +507,9 @@ static void test_item_query_shapes_finalized(void **state)
 		}
 		assert_true(rows > 0);
 		if (many)
-			assert_true(ss->niq > IQ_LISTED);
+			assert_true(ss->niq == IQ_KEPT && ss->iq_next > 0);
 		else
-			assert_true(ss->niq > 0 && ss->niq <= IQ_LISTED);
+			assert_true(ss->niq > 0 && ss->niq < IQ_KEPT);
 		store_close(s);
 		t.s = NULL;
 		assert_true(mark_exists(t.path));

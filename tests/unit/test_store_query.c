@@ -155,6 +155,43 @@ static void test_items_filters(void **state)
 	tdb_close(&t);
 }
 
+/* More query shapes than a connection keeps prepared (SQLite: IQ_KEPT),
+ * each asked again after others took its place: the same answer each
+ * time, which the filters' own arithmetic also says (30 items, ids 1..30,
+ * every third one a feed's). */
+static void test_many_shapes_again(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	sync_feeds(s, true);
+	fill(s);
+	size_t first[64];
+	for (int round = 0; round < 2; round++)
+		for (unsigned m = 0; m < 64; m++) {
+			const char *news[] = {"news"};
+			struct item_query q = {
+				.since = DATE_NONE, .limit = 100, .before = m & 1 ? 20 : 0,
+				.desc = m & 2, .by_date = m & 4, .distinct = m & 8,
+				.skipped = m & 16, .live = m & 32,
+				.feeds = m & 1 ? news : NULL, .nfeeds = m & 1 ? 1 : 0,
+			};
+			int64_t next;
+			json_t *items = query(s, &q, &next);
+			size_t n = json_array_size(items);
+			/* before=20 with the news feed: ids 1, 4 .. 19. */
+			assert_int_equal(n, m & 1 ? 7 : 30);
+			if (round == 0)
+				first[m] = n;
+			else
+				assert_int_equal(n, first[m]);
+			if (n && !(m & 4))
+				assert_int_equal(id_at(items, 0), m & 2 ? (m & 1 ? 19 : 30) : 1);
+			json_decref(items);
+		}
+	tdb_close(&t);
+}
+
 static void test_feeds_sync_and_json(void **state)
 {
 	struct tdb t;
@@ -1329,6 +1366,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_items_filters),
+		cmocka_unit_test(test_many_shapes_again),
 		cmocka_unit_test(test_feeds_sync_and_json),
 		cmocka_unit_test(test_feed_state_round_trip),
 		cmocka_unit_test(test_feed_counts),
