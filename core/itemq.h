@@ -31,6 +31,7 @@ struct item_query {
 	bool by_date;            /* in date order (then id), not id order */
 	int status;              /* ITEMQ_ANY, ITEMQ_UNREAD or ITEMQ_READ */
 	bool starred;            /* starred items only */
+	bool unstarred;          /* items not starred only (not with starred) */
 	int limit;               /* 1..1000 */
 	const char *consumer;    /* when set, after = max(after, its cursor) */
 	bool skipped;            /* the items feeds.conf's rules skipped too */

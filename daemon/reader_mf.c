@@ -227,7 +227,7 @@ static void entries(struct store *s, struct mf_job *j)
 	struct item_query q = {
 		.after = j->after, .before = j->before, .since = DATE_NONE,
 		.desc = j->desc, .by_date = j->by_date, .status = j->status,
-		.starred = j->starred, .q = j->search,
+		.starred = j->starred, .unstarred = j->unstarred, .q = j->search,
 		.no_feed_name = true,   /* an entry names its feed by id */
 		.live = true,           /* an unsubscribed feed's entries went with it */
 		/* The page and one more: whether more follow. */

@@ -38,7 +38,7 @@ struct mf_job {
 	int64_t id;                 /* the path's feed or entry id */
 	/* entries */
 	int status;                 /* ITEMQ_* */
-	bool starred, desc, by_date;
+	bool starred, unstarred, desc, by_date;
 	int64_t after, before, category;
 	int limit, offset;
 	char *search;               /* heap, or NULL */

@@ -55,10 +55,12 @@ const char *mf_entries_params(struct mf_job *j, const char *query)
 			else
 				err = "status: expected read, unread or removed";
 		} else if (!strcmp(k, "starred")) {
-			if (!strcmp(v, "true") || !strcmp(v, "1"))
-				j->starred = true;
-			else if (strcmp(v, "false") && strcmp(v, "0"))
+			/* Either way a filter, as Miniflux's WithStarred. */
+			bool yes = !strcmp(v, "true") || !strcmp(v, "1");
+			if (!yes && strcmp(v, "false") && strcmp(v, "0"))
 				err = "starred: expected true or false";
+			j->starred = yes;
+			j->unstarred = !yes;
 		} else if (!strcmp(k, "limit")) {
 			if (!mf_num(v, 0, MF_MAX_ENTRIES, &n))
 				err = "limit: expected 0 to 1000";

@@ -45,7 +45,8 @@ enum {
 	IQ_LABELS = 1 << 12,         /* with IQ_TAG: the items with that label too */
 	IQ_NO_NAME = 1 << 13,        /* the feed's name NULL: no join with the feeds */
 	IQ_LIVE = 1 << 14,           /* not the items of removed feeds */
-	IQ__SHAPES = 1 << 15
+	IQ_UNSTARRED = 1 << 15,      /* not starred */
+	IQ__SHAPES = 1 << 16
 };
 
 /* One items query: store.h's struct item_query with the consumer's
@@ -62,6 +63,7 @@ struct items_args {
 	bool skipped;                /* the items the filter rules skipped too */
 	int status;                  /* ITEMQ_ANY, ITEMQ_UNREAD or ITEMQ_READ */
 	bool starred;                /* starred items only */
+	bool unstarred;              /* not starred only */
 	bool by_date;                /* in date order */
 	bool no_feed_name;           /* the rows' feed name NULL (not with feeds) */
 	bool live;                   /* not the items of removed feeds */

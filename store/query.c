@@ -23,6 +23,8 @@ int items_sql(char *sql, size_t size, unsigned shape, char m, const char *feeds,
 		snprintf(status, sizeof status, " AND i.read = %s", bools[!!(shape & IQ_READ)]);
 	if (shape & IQ_STARRED)
 		snprintf(starred, sizeof starred, " AND i.starred = %s", bools[1]);
+	else if (shape & IQ_UNSTARRED)
+		snprintf(starred, sizeof starred, " AND i.starred = %s", bools[0]);
 	if ((shape & IQ_TAG) && (shape & IQ_LABELS))
 		snprintf(tag, sizeof tag,
 			 " AND (i.feed IN (SELECT feed FROM feed_tags WHERE tag = %c4)"
@@ -56,6 +58,7 @@ unsigned items_shape(const struct items_args *a, bool fts)
 	       (a->skipped ? IQ_SKIPPED : 0) |
 	       (a->status != ITEMQ_ANY ? IQ_STATUS : 0) |
 	       (a->status == ITEMQ_READ ? IQ_READ : 0) | (a->starred ? IQ_STARRED : 0) |
+	       (a->unstarred && !a->starred ? IQ_UNSTARRED : 0) |
 	       (a->by_date ? IQ_BY_DATE : 0) | (a->tag && a->labels ? IQ_LABELS : 0) |
 	       (a->no_feed_name && !a->nfeeds ? IQ_NO_NAME : 0) | (a->live ? IQ_LIVE : 0);
 }
@@ -95,6 +98,7 @@ int items_each(const struct store_ops *ops, void *b, const struct item_query *q,
 		.after = after, .before = q->before, .feeds = q->feeds, .nfeeds = q->nfeeds,
 		.tag = q->tag, .labels = q->labels, .q = q->q, .since = q->since, .distinct = q->distinct,
 		.desc = q->desc, .skipped = q->skipped, .status = q->status, .starred = q->starred,
+		.unstarred = q->unstarred,
 		.by_date = q->by_date, .no_feed_name = q->no_feed_name, .live = q->live,
 		.limit = q->limit < 1 ? 1 : q->limit > 1000 ? 1000 : q->limit,
 	};

@@ -78,7 +78,7 @@ struct pg {
 	char *spec;              /* the URI, for store_reopen: never logged */
 	bool prepared;           /* the fixed statements exist on this connection */
 	int commit_pid;          /* the server session pg_commit.c's statements were prepared on */
-	bool iq[IQ__SHAPES];     /* items query shapes prepared on this connection */
+	uint64_t iq[IQ__SHAPES / 64];   /* items query shapes prepared on this connection, a bit each */
 	bool in_tx;
 	bool registered;         /* in the instances table */
 	bool listen;             /* the connection news arrive on (not a reopened one) */

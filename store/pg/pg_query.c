@@ -61,7 +61,7 @@ static int items_stmt(struct pg *s, unsigned shape, char name[16])
 {
 	snprintf(name, 16, "iq%u", shape);
 	int r = pg_ready(s);
-	if (r < 0 || s->iq[shape])
+	if (r < 0 || (s->iq[shape / 64] >> (shape % 64) & 1))
 		return r;
 	char sql[1536];
 	if (items_sql(sql, sizeof sql, shape, '$', " AND f.name = ANY ($3)",
@@ -72,7 +72,7 @@ static int items_stmt(struct pg *s, unsigned shape, char name[16])
 	r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_fail(s, res, "items query");
 	PQclear(res);
 	if (!r)
-		s->iq[shape] = true;
+		s->iq[shape / 64] |= UINT64_C(1) << (shape % 64);
 	return r;
 }
 

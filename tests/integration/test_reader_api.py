@@ -622,6 +622,9 @@ class Miniflux(ReaderBase):
         self.assertTrue(self.mf("GET", "/v1/entries/%d" % e)["starred"])
         self.assertEqual([x["id"] for x in self.mf("GET", "/v1/entries?starred=true")["entries"]],
                          [e])
+        # starred=false is a filter too (Miniflux's WithStarred(false)).
+        unstarred = [x["id"] for x in self.mf("GET", "/v1/entries?starred=false")["entries"]]
+        self.assertEqual(unstarred, sorted(i for i in self.a_ids + self.b_ids if i != e))
         self.mf("PUT", "/v1/entries/%d/bookmark" % e, status=204)
         self.assertFalse(self.mf("GET", "/v1/entries/%d" % e)["starred"])
         self.mf("PUT", "/v1/entries/999999/bookmark", status=404)

@@ -1098,6 +1098,13 @@ static void test_read_state(void **state)
 	assert_int_equal(count_items(s, ITEMQ_ANY, true), 1);
 	assert_int_equal(count_items(s, ITEMQ_UNREAD, true), 1);
 	assert_int_equal(count_items(s, ITEMQ_READ, true), 0);
+	/* The others: not starred (Miniflux's starred=false). */
+	struct item_query q = {.since = DATE_NONE, .limit = 1000, .unstarred = true};
+	json_t *items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 29);
+	for (size_t i = 0; i < json_array_size(items); i++)
+		assert_int_not_equal(id_at(items, i), 4);
+	json_decref(items);
 	/* One unknown id: nothing changes. */
 	int64_t some[] = {5, 9999};
 	assert_int_equal(store_items_mark(s, some, 2, 1, -1, &missing), -ENOENT);
