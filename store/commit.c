@@ -213,15 +213,26 @@ static int ask_by_guid(void *ud, size_t i, struct dedup_found *f)
 	return probe(acc, acc->d.has_items, PROBE_BY_GUID, acc->d.p[i].it->guid, f);
 }
 
-static int ask_same_but_link(void *ud, size_t i, const struct dedup_found *f, bool *same)
+/* Stored item F's link and canonical link (*URL, *CANON: the caller
+ * frees them), and whether F is plan entry I but for that link: its
+ * content hash made with F's link is F's (*SAME). 0, -ENOENT for no such
+ * item, or another negative errno. */
+static int stored_link(struct commit_acc *acc, const struct dedup_found *f, size_t i,
+		       char **url, char **canon, bool *same)
 {
-	struct commit_acc *acc = ud;
-	char *url = NULL, *canon = NULL, h[33];
+	char h[33];
 	*same = false;
-	int r = acc->ops->item_link(acc->b, f->id, &url, &canon);
-	if (r == 0 && (r = dedup_chash_with_url(&acc->d.p[i], acc->ops->key_hash(acc->b), url,
+	int r = acc->ops->item_link(acc->b, f->id, url, canon);
+	if (r == 0 && (r = dedup_chash_with_url(&acc->d.p[i], acc->ops->key_hash(acc->b), *url,
 						h)) == 0)
 		*same = strcmp(h, f->chash) == 0;
+	return r;
+}
+
+static int ask_same_but_link(void *ud, size_t i, const struct dedup_found *f, bool *same)
+{
+	char *url = NULL, *canon = NULL;
+	int r = stored_link(ud, f, i, &url, &canon, same);
 	free(url);
 	free(canon);
 	return r == -ENOENT ? 0 : r;
@@ -246,14 +257,13 @@ static bool only_link_noise(struct commit_acc *acc, const struct dedup_found *f,
 	const struct dedup_item *p = &acc->d.p[i];
 	if (!p->canon || !p->it->url)
 		return false;
-	char *url = NULL, *canon = NULL, h[33];
-	bool same = acc->ops->item_link(acc->b, f->id, &url, &canon) == 0 && url && canon &&
-		    strcmp(url, p->it->url) != 0 && strcmp(canon, p->canon) == 0 &&
-		    dedup_chash_with_url(p, acc->ops->key_hash(acc->b), url, h) == 0 &&
-		    strcmp(h, f->chash) == 0;
+	char *url = NULL, *canon = NULL;
+	bool same = false;
+	bool noise = stored_link(acc, f, i, &url, &canon, &same) == 0 && same && url && canon &&
+		     strcmp(url, p->it->url) != 0 && strcmp(canon, p->canon) == 0;
 	free(url);
 	free(canon);
-	return same;
+	return noise;
 }
 
 /* A known item listed again: refreshed, and rewritten if edited. */

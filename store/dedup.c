@@ -108,21 +108,15 @@ static int hash_fields(enum dedup_hash hash, const char *const *fields, size_t n
 	return hash == DEDUP_HASH_XXH3 ? hash_xxh3(fields, n, out) : -EINVAL;
 }
 
-/* P's content hash by HASH with its link URL (P's own, or another with
- * the same meaning): the fields are the item's, in this order. */
-static int content_hash(const struct dedup_item *p, enum dedup_hash hash, const char *url,
-			char out[33])
+/* The content hash is of these fields, in this order: dedup_plan's with
+ * the item's own link, commit.c's with a stored one. */
+int dedup_chash_with_url(const struct dedup_item *p, enum dedup_hash hash, const char *url,
+			 char out[33])
 {
 	const struct item *it = p->it;
 	const char *content[] = {it->title, url, it->author, it->summary,
 				 it->content, p->categories, p->enclosures};
 	return hash_fields(hash, content, sizeof content / sizeof *content, out);
-}
-
-int dedup_chash_with_url(const struct dedup_item *p, enum dedup_hash hash, const char *url,
-			 char out[33])
-{
-	return content_hash(p, hash, url, out);
 }
 
 static char *cats_json(const struct item *it)
@@ -310,7 +304,7 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, bool *link_identity,
 			r = -ENOMEM;
 			goto out;
 		}
-		if ((r = content_hash(q, hash, it->url, q->chash)) < 0)
+		if ((r = dedup_chash_with_url(q, hash, it->url, q->chash)) < 0)
 			goto out;
 		strs[i] = it->guid;
 		keys[i] = q->chash;
