@@ -33,6 +33,8 @@ struct item_query {
 	bool starred;            /* starred items only */
 	bool unstarred;          /* items not starred only (not with starred) */
 	int limit;               /* 1..1000 */
+	int64_t offset;          /* the first OFFSET matches left out (the Miniflux
+				  * API's paging); 0 = none */
 	const char *consumer;    /* when set, after = max(after, its cursor) */
 	bool skipped;            /* the items feeds.conf's rules skipped too */
 	bool no_feed_name;       /* the rows' feed name is not wanted (NULL, feed_id

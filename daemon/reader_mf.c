@@ -107,12 +107,13 @@ struct page_feed {
 	size_t from, to;
 };
 
-/* The entries SEEN of a walk, of which FROM .. FROM + COUNT - 1 make the
- * page; the page's feeds, once each, rendered after the walk. */
+/* The entries SEEN of a walk, of which the first COUNT make the page (the
+ * store left out the offset's); the page's feeds, once each, rendered
+ * after the walk. */
 struct page {
 	struct buf heads, feeds;
 	struct page_entry *e;
-	size_t n, seen, from, count;
+	size_t n, seen, count;
 	struct page_feed *f;
 	size_t nf;
 	const json_t *titles;
@@ -129,8 +130,7 @@ static void page_free(struct page *p)
 static int collect_entry(const struct item_row *row, void *ud)
 {
 	struct page *p = ud;
-	size_t i = p->seen++;
-	if (i < p->from || i - p->from >= p->count)
+	if (p->seen++ >= p->count)
 		return 0;
 	struct page_entry *e = &p->e[p->n++];
 	e->from = p->heads.len;
@@ -231,7 +231,7 @@ static void entries(struct store *s, struct mf_job *j)
 		.no_feed_name = true,   /* an entry names its feed by id */
 		.live = true,           /* an unsubscribed feed's entries went with it */
 		/* The page and one more: whether more follow. */
-		.limit = j->offset + j->limit + 1,
+		.limit = j->limit + 1, .offset = j->offset,
 	};
 	char *name = NULL;
 	struct find_tag ft = {j->category, NULL};
@@ -262,7 +262,7 @@ static void entries(struct store *s, struct mf_job *j)
 	/* Only the page is rendered. Counting every match would read them
 	 * all: "total" says how many there are up to the page's end, plus
 	 * one when more follow, so that a client paging by offset goes on. */
-	struct page p = {.from = (size_t)j->offset, .count = (size_t)j->limit,
+	struct page p = {.count = (size_t)j->limit,
 			 .titles = j->titles};
 	if (!(p.e = calloc((size_t)j->limit + 1, sizeof *p.e)))
 		rc = -ENOMEM;
@@ -295,7 +295,7 @@ static void entries(struct store *s, struct mf_job *j)
 	}
 	buf_grow(b, size);
 	buf_puts(b, "{\"total\":");
-	apifmt_put_int(b, (json_int_t)p.seen);
+	apifmt_put_int(b, (json_int_t)(j->offset + (int64_t)p.seen));
 	buf_puts(b, ",\"entries\":[");
 	for (size_t i = 0; i < p.n; i++) {
 		if (i)

@@ -17,7 +17,11 @@
 #include "daemon/reader_int.h"
 #include "daemon/storeq.h"
 
-#define MF_MAX_ENTRIES 1000     /* entries one listing looks at */
+#define MF_MAX_ENTRIES 1000     /* entries of one page at most */
+/* An offset the store skips in its query (SQL OFFSET): any a client pages
+ * to, within reason. */
+#define MF_MAX_OFFSET 1000000000
+#define MF_MAX_OFFSET_TEXT "1000000000"
 #define MF_DEFAULT_LIMIT 100
 #define MF_MAX_SEARCH 1024     /* bytes of a search */
 
@@ -40,7 +44,8 @@ struct mf_job {
 	int status;                 /* ITEMQ_* */
 	bool starred, unstarred, desc, by_date;
 	int64_t after, before, category;
-	int limit, offset;
+	int limit;
+	int64_t offset;
 	char *search;               /* heap, or NULL */
 	/* marks */
 	int64_t *ids;

@@ -67,10 +67,10 @@ const char *mf_entries_params(struct mf_job *j, const char *query)
 			else
 				j->limit = n ? (int)n : MF_DEFAULT_LIMIT;
 		} else if (!strcmp(k, "offset")) {
-			if (!mf_num(v, 0, MF_MAX_ENTRIES, &n))
-				err = "offset: expected 0 to 1000";
+			if (!mf_num(v, 0, MF_MAX_OFFSET, &n))
+				err = "offset: expected 0 to " MF_MAX_OFFSET_TEXT;
 			else
-				j->offset = (int)n;
+				j->offset = n;
 		} else if (!strcmp(k, "order")) {
 			/* published_at: the item's date (published, else
 			 * updated, else first seen), then id. */

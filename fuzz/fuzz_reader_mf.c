@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!mf_entries_params(j, query)) {
 		if (j->limit < 0 || j->limit > MF_MAX_ENTRIES || j->offset < 0 ||
-		    j->offset > MF_MAX_ENTRIES)
+		    j->offset > MF_MAX_OFFSET)
 			abort();
 		if (j->search && strlen(j->search) > MF_MAX_SEARCH)
 			abort();

@@ -68,6 +68,7 @@ struct items_args {
 	bool no_feed_name;           /* the rows' feed name NULL (not with feeds) */
 	bool live;                   /* not the items of removed feeds */
 	int limit;
+	int64_t offset;              /* matches left out before the first row */
 };
 /* The shape of A's statement; FTS: the backend has a text query to match. */
 unsigned items_shape(const struct items_args *a, bool fts);
@@ -84,7 +85,7 @@ unsigned items_shape(const struct items_args *a, bool fts);
 
 /* The items statement of SHAPE, in SQL (SIZE bytes): its parameters are
  * MARK and a number (1 after, 2 before, 3 feeds, 4 tag, 5 text query,
- * 6 since, 7 limit); FEEDS and FTS are the backend's conditions on 3 and
+ * 6 since, 7 limit, 8 offset); FEEDS and FTS are the backend's conditions on 3 and
  * 5. The read and starred marks are compared with literals, the
  * backend's spellings of false and true (BOOLS[0], BOOLS[1]), so that the
  * partial indexes on them (items_unread, items_starred) serve: a bound

@@ -33,7 +33,7 @@ int items_sql(char *sql, size_t size, unsigned shape, char m, const char *feeds,
 		snprintf(tag, sizeof tag,
 			 " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = %c4)", m);
 	int n = snprintf(sql, size,
-		"SELECT %s WHERE i.id > %c1%s%s%s%s%s%s%s%s%s%s ORDER BY %s LIMIT %c7",
+		"SELECT %s WHERE i.id > %c1%s%s%s%s%s%s%s%s%s%s ORDER BY %s LIMIT %c7 OFFSET %c8",
 		/* The feed's name, or no join at all when it is not wanted. */
 		shape & IQ_NO_NAME ? STORE_ITEM_COLS_OF("NULL") " FROM items i"
 				   : STORE_ITEM_COLS " FROM items i JOIN feeds f ON f.id = i.feed",
@@ -45,7 +45,7 @@ int items_sql(char *sql, size_t size, unsigned shape, char m, const char *feeds,
 		status, starred, live,
 		shape & IQ_BY_DATE ? (shape & IQ_DESC ? "i.sort_date DESC, i.id DESC"
 						      : "i.sort_date, i.id")
-				   : (shape & IQ_DESC ? "i.id DESC" : "i.id"), m);
+				   : (shape & IQ_DESC ? "i.id DESC" : "i.id"), m, m);
 	return n < 0 || (size_t)n >= size ? -EINVAL : 0;
 }
 
@@ -101,6 +101,7 @@ int items_each(const struct store_ops *ops, void *b, const struct item_query *q,
 		.unstarred = q->unstarred,
 		.by_date = q->by_date, .no_feed_name = q->no_feed_name, .live = q->live,
 		.limit = q->limit < 1 ? 1 : q->limit > 1000 ? 1000 : q->limit,
+		.offset = q->offset > 0 ? q->offset : 0,
 	};
 	struct walk w = {fn, ud, after};
 	int r = ops->prims->items_rows(b, &a, walk_row, &w);

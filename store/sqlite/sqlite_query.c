@@ -173,6 +173,7 @@ int sqlite_items_rows(void *b, const struct items_args *a, store_item_fn fn, voi
 	if (shape & IQ_SINCE)
 		sqlite3_bind_int64(st, 6, a->since);
 	sqlite3_bind_int(st, 7, a->limit);
+	sqlite3_bind_int64(st, 8, a->offset);
 	int rc, r = 0;
 	bool first = true;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

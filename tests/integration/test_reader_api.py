@@ -472,6 +472,44 @@ class Miniflux(ReaderBase):
         for p in paths:
             self.assertEqual(self.mf("GET", p), want[p])
 
+    def test_offset_pages_past_a_thousand(self):
+        # Miniflux's offset is any: the store skips it in its query (SQL
+        # OFFSET), so a client paging by offset reads every entry, past
+        # the 1000 one page may hold, and "total" leads it to the end.
+        many = [{"guid": "m-%d" % i, "title": "many %d" % i,
+                 "link": "http://example.org/m/%d" % i} for i in range(1, 1301)]
+        self.srv.set_feed("many", items=many)
+        self.addCleanup(self.srv.set_feed, "many", items=[])
+        conf = FEEDS_CONF.format(reader=self.rs.lines, a=self.srv.url("/feed/a"),
+                                 b=self.srv.url("/feed/b")) + "\n[feed many]\nurl = %s\n" % \
+            self.srv.url("/feed/many")
+        self.d.write_config(conf)
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        from harness import wait_until
+        self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/many").status == 200))
+        self.assertEqual(self.d.post("/v1/feeds/many/refresh").status, 202)
+        self.assertTrue(wait_until(
+            lambda: self.d.get("/v1/feeds/many").json().get("items") == 1300, timeout=30))
+        seen, offset, pages = [], 0, 0
+        while True:
+            page = self.mf("GET", "/v1/entries?limit=250&offset=%d" % offset)
+            got = [x["id"] for x in page["entries"]]
+            seen += got
+            offset += len(got)
+            pages += 1
+            if not got or offset >= page["total"]:
+                break
+        self.assertEqual(len(seen), 1307)
+        self.assertEqual(seen, sorted(seen))
+        self.assertEqual(pages, 6)
+        self.assertEqual(page["total"], 1307)   # exact on the last page
+        desc = self.mf("GET", "/v1/entries?direction=desc&limit=5&offset=1300")
+        self.assertEqual(([x["id"] for x in desc["entries"]], desc["total"]),
+                         (seen[2:7][::-1], 1306))
+        past = self.mf("GET", "/v1/entries?limit=5&offset=5000")
+        self.assertEqual(past["entries"], [])
+        self.mf("GET", "/v1/entries?offset=1000000001", status=400)
+
     def test_titles_follow_a_reload(self):
         # feeds.conf's title is a feed's title for the readers; the reader
         # keeps them per config, so a reload must show the new one.

@@ -100,6 +100,24 @@ static void test_items_filters(void **state)
 	assert_int_equal(next, 9);
 	json_decref(items);
 
+	/* offset: the first matches left out, in the query's order; the
+	 * cursor is the highest id handed out. */
+	q = (struct item_query){.since = DATE_NONE, .limit = 4, .after = 5, .offset = 20};
+	items = query(s, &q, &next);
+	assert_int_equal(json_array_size(items), 4);
+	assert_int_equal(id_at(items, 0), 26);
+	assert_int_equal(next, 29);
+	json_decref(items);
+	q = (struct item_query){.since = DATE_NONE, .limit = 4, .desc = true, .offset = 28};
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 2);
+	assert_int_equal(id_at(items, 0), 2);
+	json_decref(items);
+	q.offset = 30;
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 0);
+	json_decref(items);
+
 	/* feeds (several). */
 	const char *two[] = {"tech", "blog"};
 	q = (struct item_query){.since = DATE_NONE, .limit = 100, .feeds = two, .nfeeds = 2};
