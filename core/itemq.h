@@ -35,6 +35,10 @@ struct item_query {
 	int limit;               /* 1..1000 */
 	int64_t offset;          /* the first OFFSET matches left out (the Miniflux
 				  * API's paging); 0 = none */
+	/* The Miniflux API's date filters, DATE_NONE = no bound (only a
+	 * zeroed struct's 0 is none too): sort date < until; changed (the
+	 * last update seen, else first seen) > changed_after, < changed_before. */
+	int64_t until, changed_after, changed_before;
 	const char *consumer;    /* when set, after = max(after, its cursor) */
 	bool skipped;            /* the items feeds.conf's rules skipped too */
 	bool no_feed_name;       /* the rows' feed name is not wanted (NULL, feed_id

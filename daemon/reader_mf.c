@@ -225,7 +225,8 @@ static size_t head_size_hint;   /* bytes per entry head of the last page */
 static void entries(struct store *s, struct mf_job *j)
 {
 	struct item_query q = {
-		.after = j->after, .before = j->before, .since = DATE_NONE,
+		.after = j->after, .before = j->before, .since = j->since, .until = j->until,
+		.changed_after = j->changed_after, .changed_before = j->changed_before,
 		.desc = j->desc, .by_date = j->by_date, .status = j->status,
 		.starred = j->starred, .unstarred = j->unstarred, .q = j->search,
 		.no_feed_name = true,   /* an entry names its feed by id */
@@ -236,8 +237,9 @@ static void entries(struct store *s, struct mf_job *j)
 	char *name = NULL;
 	struct find_tag ft = {j->category, NULL};
 	int rc = 0;
-	if (j->route == MF_FEED_ENTRIES) {
-		if (!(name = feed_name(s, j->id, NULL, NULL, &rc))) {
+	if (j->route == MF_FEED_ENTRIES || j->feed) {
+		if (!(name = feed_name(s, j->route == MF_FEED_ENTRIES ? j->id : j->feed, NULL, NULL,
+				       &rc))) {
 			if (rc == -ENOENT)
 				fail(j, 404, "feed not found");
 			else

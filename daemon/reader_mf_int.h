@@ -44,6 +44,10 @@ struct mf_job {
 	int status;                 /* ITEMQ_* */
 	bool starred, unstarred, desc, by_date;
 	int64_t after, before, category;
+	int64_t feed;               /* feed_id=, 0: any */
+	/* published (since <= sort date < until) and changed bounds, Unix
+	 * seconds; DATE_NONE: none */
+	int64_t since, until, changed_after, changed_before;
 	int limit;
 	int64_t offset;
 	char *search;               /* heap, or NULL */

@@ -24,11 +24,26 @@ bool mf_num(const char *s, int64_t min, int64_t max, int64_t *out)
 	return true;
 }
 
+/* A Unix time of a date filter into the tighter of *LOW (after: > T) or
+ * *HIGH (before: < T) and what is there; false when not a number. */
+static bool mf_time(const char *v, bool after, int64_t *bound)
+{
+	int64_t t;
+	/* Years 0 to 9999 or so: what a date filter can mean. */
+	if (!mf_num(v, -62135596800, 253402300799, &t))
+		return false;
+	if (*bound == DATE_NONE || (after ? t > *bound : t < *bound))
+		*bound = t;
+	return true;
+}
+
 /* The query's parameters of the entries listings; an error message, or NULL. */
 const char *mf_entries_params(struct mf_job *j, const char *query)
 {
 	j->limit = MF_DEFAULT_LIMIT;
 	j->desc = false;
+	j->since = j->until = j->changed_after = j->changed_before = DATE_NONE;
+	int64_t published_after = DATE_NONE;
 	char *copy = strdup(query ? query : "");
 	if (!copy)
 		return "out of memory";
@@ -107,12 +122,32 @@ const char *mf_entries_params(struct mf_job *j, const char *query)
 		} else if (!strcmp(k, "category_id")) {
 			if (!mf_num(v, 1, INT64_MAX / 2, &j->category))
 				err = "category_id: expected a category id";
+		} else if (!strcmp(k, "feed_id")) {
+			if (!mf_num(v, 1, INT64_MAX / 2, &j->feed))
+				err = "feed_id: expected a feed id";
+		} else if (!strcmp(k, "after") || !strcmp(k, "published_after")) {
+			/* published_at > T, as Miniflux's AfterPublishedDate
+			 * (after is its older name). */
+			if (!mf_time(v, true, &published_after))
+				err = "after: expected a Unix time";
+		} else if (!strcmp(k, "before") || !strcmp(k, "published_before")) {
+			if (!mf_time(v, false, &j->until))
+				err = "before: expected a Unix time";
+		} else if (!strcmp(k, "changed_after")) {
+			if (!mf_time(v, true, &j->changed_after))
+				err = "changed_after: expected a Unix time";
+		} else if (!strcmp(k, "changed_before")) {
+			if (!mf_time(v, false, &j->changed_before))
+				err = "changed_before: expected a Unix time";
 		}
-		/* Other parameters (after, before ...) are not filtered on. */
+		/* Other parameters (globally_visible ...) are not filtered on. */
 		free(k);
 		free(v);
 	}
 	free(copy);
+	/* The store's bound is inclusive (sort date >= since): whole seconds. */
+	if (published_after != DATE_NONE)
+		j->since = published_after + 1;
 	j->status = (statuses & 3) == 1 ? ITEMQ_UNREAD : (statuses & 3) == 2 ? ITEMQ_READ : ITEMQ_ANY;
 	if (!err && ((j->before && j->before <= j->after + 1) || statuses == 4))
 		j->limit = 0;

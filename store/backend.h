@@ -46,7 +46,8 @@ enum {
 	IQ_NO_NAME = 1 << 13,        /* the feed's name NULL: no join with the feeds */
 	IQ_LIVE = 1 << 14,           /* not the items of removed feeds */
 	IQ_UNSTARRED = 1 << 15,      /* not starred */
-	IQ__SHAPES = 1 << 16
+	IQ_BOUNDS = 1 << 16,         /* sort date before, changed after, changed before */
+	IQ__SHAPES = 1 << 17
 };
 
 /* One items query: store.h's struct item_query with the consumer's
@@ -69,9 +70,14 @@ struct items_args {
 	bool live;                   /* not the items of removed feeds */
 	int limit;
 	int64_t offset;              /* matches left out before the first row */
+	/* Sort date < until; changed (updated_seen, else first_seen) >
+	 * changed_after and < changed_before. DATE_NONE or 0: no bound. */
+	int64_t until, changed_after, changed_before;
 };
 /* The shape of A's statement; FTS: the backend has a text query to match. */
 unsigned items_shape(const struct items_args *a, bool fts);
+/* IQ_BOUNDS's parameters 9, 10 and 11 of A, an absent one as an extreme. */
+void items_bounds(const struct items_args *a, int64_t out[3]);
 
 /* The columns of an item row, in the order of struct item_row's readers
  * (items i JOIN feeds f). */
@@ -85,7 +91,9 @@ unsigned items_shape(const struct items_args *a, bool fts);
 
 /* The items statement of SHAPE, in SQL (SIZE bytes): its parameters are
  * MARK and a number (1 after, 2 before, 3 feeds, 4 tag, 5 text query,
- * 6 since, 7 limit, 8 offset); FEEDS and FTS are the backend's conditions on 3 and
+ * 6 since, 7 limit, 8 offset, 9 until,
+ * 10 changed after, 11 changed before: with IQ_BOUNDS all three, an absent
+ * one bound as an extreme, items_bounds()); FEEDS and FTS are the backend's conditions on 3 and
  * 5. The read and starred marks are compared with literals, the
  * backend's spellings of false and true (BOOLS[0], BOOLS[1]), so that the
  * partial indexes on them (items_unread, items_starred) serve: a bound

@@ -11,7 +11,11 @@ int items_sql(char *sql, size_t size, unsigned shape, char m, const char *feeds,
 	      const char *fts, const char *const bools[2])
 {
 	char before[16] = "", since[32] = "", tag[200] = "", status[24] = "", starred[32] = "";
-	char live[64] = "";
+	char live[64] = "", bounds[160] = "";
+	if (shape & IQ_BOUNDS)
+		snprintf(bounds, sizeof bounds, " AND i.sort_date < %c9"
+			 " AND COALESCE(i.updated_seen, i.first_seen) > %c10"
+			 " AND COALESCE(i.updated_seen, i.first_seen) < %c11", m, m, m);
 	if (shape & IQ_LIVE)
 		snprintf(live, sizeof live, " AND i.feed NOT IN (SELECT id FROM feeds WHERE removed = %s)",
 			 bools[1]);
@@ -33,7 +37,7 @@ int items_sql(char *sql, size_t size, unsigned shape, char m, const char *feeds,
 		snprintf(tag, sizeof tag,
 			 " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = %c4)", m);
 	int n = snprintf(sql, size,
-		"SELECT %s WHERE i.id > %c1%s%s%s%s%s%s%s%s%s%s ORDER BY %s LIMIT %c7 OFFSET %c8",
+		"SELECT %s WHERE i.id > %c1%s%s%s%s%s%s%s%s%s%s%s ORDER BY %s LIMIT %c7 OFFSET %c8",
 		/* The feed's name, or no join at all when it is not wanted. */
 		shape & IQ_NO_NAME ? STORE_ITEM_COLS_OF("NULL") " FROM items i"
 				   : STORE_ITEM_COLS " FROM items i JOIN feeds f ON f.id = i.feed",
@@ -42,11 +46,17 @@ int items_sql(char *sql, size_t size, unsigned shape, char m, const char *feeds,
 		m, shape & IQ_SKIPPED ? "" : " AND NOT i.skipped", before, shape & IQ_FEEDS ? feeds : "", tag, shape & IQ_FTS ? fts : "", since,
 		shape & IQ_DISTINCT ? " AND (i.duplicate_of IS NULL OR NOT EXISTS"
 				      " (SELECT 1 FROM items o WHERE o.id = i.duplicate_of))" : "",
-		status, starred, live,
+		status, starred, live, bounds,
 		shape & IQ_BY_DATE ? (shape & IQ_DESC ? "i.sort_date DESC, i.id DESC"
 						      : "i.sort_date, i.id")
 				   : (shape & IQ_DESC ? "i.id DESC" : "i.id"), m, m);
 	return n < 0 || (size_t)n >= size ? -EINVAL : 0;
+}
+
+/* Whether T is a date bound: DATE_NONE and a zeroed struct's 0 are none. */
+static bool bound(int64_t t)
+{
+	return t && t != DATE_NONE;
 }
 
 unsigned items_shape(const struct items_args *a, bool fts)
@@ -60,7 +70,16 @@ unsigned items_shape(const struct items_args *a, bool fts)
 	       (a->status == ITEMQ_READ ? IQ_READ : 0) | (a->starred ? IQ_STARRED : 0) |
 	       (a->unstarred && !a->starred ? IQ_UNSTARRED : 0) |
 	       (a->by_date ? IQ_BY_DATE : 0) | (a->tag && a->labels ? IQ_LABELS : 0) |
-	       (a->no_feed_name && !a->nfeeds ? IQ_NO_NAME : 0) | (a->live ? IQ_LIVE : 0);
+	       (a->no_feed_name && !a->nfeeds ? IQ_NO_NAME : 0) | (a->live ? IQ_LIVE : 0) |
+	       (bound(a->until) || bound(a->changed_after) || bound(a->changed_before)
+			? IQ_BOUNDS : 0);
+}
+
+void items_bounds(const struct items_args *a, int64_t out[3])
+{
+	out[0] = bound(a->until) ? a->until : INT64_MAX;
+	out[1] = bound(a->changed_after) ? a->changed_after : INT64_MIN;
+	out[2] = bound(a->changed_before) ? a->changed_before : INT64_MAX;
 }
 
 /* The caller's FN, and the highest id it was handed. */
@@ -102,6 +121,8 @@ int items_each(const struct store_ops *ops, void *b, const struct item_query *q,
 		.by_date = q->by_date, .no_feed_name = q->no_feed_name, .live = q->live,
 		.limit = q->limit < 1 ? 1 : q->limit > 1000 ? 1000 : q->limit,
 		.offset = q->offset > 0 ? q->offset : 0,
+		.until = q->until, .changed_after = q->changed_after,
+		.changed_before = q->changed_before,
 	};
 	struct walk w = {fn, ud, after};
 	int r = ops->prims->items_rows(b, &a, walk_row, &w);

@@ -116,7 +116,7 @@ struct sqlite_store {
 	 * are. A list, not an array by shape: 2^15 shapes would be 256 KiB
 	 * a connection. */
 	struct {
-		uint16_t shape;
+		uint32_t shape;
 		sqlite3_stmt *st;
 	} iq[IQ_KEPT];
 	unsigned niq, iq_next;

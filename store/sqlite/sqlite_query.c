@@ -87,7 +87,7 @@ static sqlite3_stmt *items_stmt(struct sqlite_store *s, unsigned shape)
 		}
 		sqlite3_finalize(s->iq[k].st);
 	}
-	s->iq[k].shape = (uint16_t)shape;
+	s->iq[k].shape = shape;
 	s->iq[k].st = st;
 	return st;
 }
@@ -174,6 +174,12 @@ int sqlite_items_rows(void *b, const struct items_args *a, store_item_fn fn, voi
 		sqlite3_bind_int64(st, 6, a->since);
 	sqlite3_bind_int(st, 7, a->limit);
 	sqlite3_bind_int64(st, 8, a->offset);
+	if (shape & IQ_BOUNDS) {
+		int64_t bounds[3];
+		items_bounds(a, bounds);
+		for (int i = 0; i < 3; i++)
+			sqlite3_bind_int64(st, 9 + i, bounds[i]);
+	}
 	int rc, r = 0;
 	bool first = true;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

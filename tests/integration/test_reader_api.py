@@ -408,7 +408,28 @@ class Miniflux(ReaderBase):
         news = self.mf("GET", "/v1/entries?category_id=%d" % cats["news"])
         self.assertEqual([x["id"] for x in news["entries"]], self.a_ids)
         self.mf("GET", "/v1/feeds/999999/entries", status=404)
-        for bad in ("status=maybe", "limit=x", "direction=up", "order=title", "offset=-1"):
+        # Date filters, Unix times: published (the entry's date) after and
+        # before, and changed (last update seen, else first seen).
+        import calendar
+        jan = lambda d: calendar.timegm((2024, 1, d, 10, 0, 0))
+        def ids_of(q):
+            return sorted(x["id"] for x in self.mf("GET", "/v1/entries?" + q)["entries"])
+        a, b = self.a_ids, self.b_ids
+        self.assertEqual(ids_of("after=%d" % jan(2)), sorted(a[2:] + b[2:]))
+        self.assertEqual(ids_of("published_after=%d" % jan(2)), sorted(a[2:] + b[2:]))
+        self.assertEqual(ids_of("before=%d" % jan(3)), sorted(a[:2] + b[:2]))
+        self.assertEqual(ids_of("published_after=%d&published_before=%d" % (jan(1), jan(3))),
+                         sorted([a[1], b[1]]))
+        now = int(time.time())
+        self.assertEqual(ids_of("changed_after=%d" % (now - 3600)), sorted(a + b))
+        self.assertEqual(ids_of("changed_after=%d" % (now + 3600)), [])
+        self.assertEqual(ids_of("changed_before=%d" % (now - 3600)), [])
+        self.assertEqual(ids_of("changed_before=%d&after=%d" % (now + 3600, jan(3))),
+                         sorted([a[3]]))
+        self.assertEqual(ids_of("feed_id=%d&after=%d" % (fid, jan(1))), a[1:])
+        self.mf("GET", "/v1/entries?feed_id=999999", status=404)
+        for bad in ("status=maybe", "limit=x", "direction=up", "order=title", "offset=-1",
+                    "after=yesterday", "changed_before=1e9", "feed_id=0"):
             self.mf("GET", "/v1/entries?" + bad, status=400)
 
     def test_search(self):

@@ -165,6 +165,30 @@ static void test_items_filters(void **state)
 	assert_int_equal(json_array_size(items), 6);
 	json_decref(items);
 
+	/* until (sort date before it), with since; changed bounds on the
+	 * first seen time (no item was updated). */
+	q = (struct item_query){.since = 1600000000 + 2 * 86400,
+				.until = 1600000000 + 5 * 86400, .limit = 100};
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 9);
+	assert_int_equal(id_at(items, 0), 7);
+	assert_int_equal(id_at(items, 8), 15);
+	json_decref(items);
+	int64_t now = time(NULL);
+	q = (struct item_query){.since = DATE_NONE, .changed_after = now - 3600,
+				.changed_before = now + 3600, .limit = 100};
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 30);
+	json_decref(items);
+	q.changed_before = now - 3600;
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 0);
+	json_decref(items);
+	q = (struct item_query){.since = DATE_NONE, .changed_after = now + 3600, .limit = 100};
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 0);
+	json_decref(items);
+
 	/* limit is clamped to 1..1000. */
 	q = (struct item_query){.since = DATE_NONE, .limit = 0};
 	items = query(s, &q, NULL);
