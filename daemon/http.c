@@ -510,8 +510,9 @@ static void refuse(struct http_conn *c, const char *detail)
 {
 	struct http_server *s = c->srv;
 	char body[160];
-	int n = snprintf(body, sizeof body, "{\"error\":\"too many clients\",\"detail\":\"%s\"}\n",
-			 detail);
+	/* The reader API's clients read Miniflux's error shape. */
+	int n = snprintf(body, sizeof body, s->tcp ? "{\"error_message\":\"too many clients: %s\"}\n"
+				: "{\"error\":\"too many clients\",\"detail\":\"%s\"}\n", detail);
 	uint64_t now = uv_now(s->loop);
 	if (now - s->last_refuse_log >= 1000 || !s->last_refuse_log) {
 		s->last_refuse_log = now ? now : 1;
@@ -644,10 +645,11 @@ static void reject_request(struct http_conn *c, int status, const char *reason)
 			      (unsigned char)*r >= 0x7f) ? '?' : *r;
 	clean[o] = '\0';
 	char body[256];
-	int n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"detail\":\"%s\"}\n",
-			 status == 431 ? "request head too large"
-			 : status == 413 ? "request body too large" : "bad request",
-			 clean);
+	const char *what = status == 431 ? "request head too large"
+			   : status == 413 ? "request body too large" : "bad request";
+	/* The reader API's clients read Miniflux's error shape. */
+	int n = snprintf(body, sizeof body, c->srv->tcp ? "{\"error_message\":\"%s: %s\"}\n"
+			 : "{\"error\":\"%s\",\"detail\":\"%s\"}\n", what, clean);
 	c->rq.req.keep_alive = false;
 	c->in_request = true;  /* so http_reply completes and closes */
 	http_reply(c, status, "application/json", NULL, body, (size_t)n);

@@ -275,8 +275,26 @@ class Gate(ReaderBase):
         # A head over 8 KiB: 431, as on the Unix socket.
         h = basic("alice", "s3cret")
         h["X-Big"] = "x" * 9000
-        st, _, _ = self.call("GET", "/v1/me", h)
+        st, _, body = self.call("GET", "/v1/me", h)
         self.assertEqual(st, 431)
+        # In the error shape its clients read (Miniflux's), not the
+        # socket API's.
+        self.assertEqual(json.loads(body), {"error_message": "request head too large: "
+                                            "request head too large"})
+        # A body over the bound, answered from its head.
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        s.sendall(("PUT /v1/entries HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n"
+                   "Content-Length: 100000000\r\n\r\n" % h["Authorization"]).encode())
+        got = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            got += chunk
+        s.close()
+        head, _, body = got.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 413 "), head)
+        self.assertIn("request body too large", json.loads(body)["error_message"])
 
 
 FEEDS_CONF = """[daemon]
