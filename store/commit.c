@@ -329,7 +329,7 @@ static int store_doc(struct commit_acc *acc, const struct commit_feed *fr,
 	d->has_items = fr->has_items;
 	d->has_tombs = fr->has_tombs;
 	int r = acc_init(acc, doc->nitems);
-	if (r < 0 || (r = dedup_plan(doc, ops->key_hash(acc->b), &link_identity, &p)) < 0)
+	if (r < 0 || (r = dedup_plan(doc, ops->key_hash(acc->b), site_canon, &link_identity, &p)) < 0)
 		goto out;
 	d->p = p;
 	if (link_identity && !fr->link_identity)

@@ -280,8 +280,8 @@ static char *legacy_hash_key(const struct item *it, bool *empty)
  * unless items that differ share it; else the guid when it is unique (a
  * feed on link identity); else the content key. Items that are the same
  * in every field share their identity (a repeat: the first one counts). */
-int dedup_plan(const struct doc *doc, enum dedup_hash hash, bool *link_identity,
-	       struct dedup_item **out)
+int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_canon,
+	       bool *link_identity, struct dedup_item **out)
 {
 	size_t n = doc->nitems;
 	struct dedup_item *p = calloc(n, sizeof *p);
@@ -291,9 +291,11 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, bool *link_identity,
 	bool *link_ok = calloc(n, sizeof *link_ok);
 	bool *empty = calloc(n, sizeof *empty);
 	bool *old_unique = calloc(n, sizeof *old_unique);
+	bool *home = calloc(n, sizeof *home);
 	char **legacy = calloc(n ? n : 1, sizeof *legacy);
 	int r = -ENOMEM;
-	if (!p || !strs || !keys || !uniq || !link_ok || !empty || !legacy || !old_unique)
+	if (!p || !strs || !keys || !uniq || !link_ok || !empty || !legacy || !old_unique ||
+	    !home)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct dedup_item *q = &p[i];
@@ -318,6 +320,8 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, bool *link_identity,
 		p[i].guid_unique = uniq[i];
 		bad += !uniq[i];
 		p[i].canon = url_canonical(doc->items[i].url);
+		/* A link to the site's front page names no article. */
+		home[i] = p[i].canon && site_canon && strcmp(p[i].canon, site_canon) == 0;
 	}
 	/* What versions before counted as unique: a guid that occurs once. */
 	size_t old_bad = 0;
@@ -330,7 +334,7 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, bool *link_identity,
 	for (size_t i = 0; i < n; i++) {
 		/* The items that would take the link rung, grouped by link. */
 		bool guid_ok = p[i].guid_unique && !*link_identity;
-		strs[i] = !guid_ok ? p[i].canon : NULL;
+		strs[i] = !guid_ok && !home[i] ? p[i].canon : NULL;
 	}
 	/* A link shared by items that differ names none of them. */
 	if ((r = mark_unique(strs, keys, n, link_ok, NULL)) < 0)
@@ -351,7 +355,7 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, bool *link_identity,
 		if (guid_ok) {
 			q->key = prefixed("g:", it->guid);
 			q->rule = "guid";
-		} else if (q->canon && link_ok[i]) {
+		} else if (q->canon && link_ok[i] && !home[i]) {
 			q->key = prefixed("l:", q->canon);
 			q->rule = "link";
 		} else if (q->guid_unique) {
@@ -401,10 +405,13 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, bool *link_identity,
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct dedup_item *q = &p[i];
-		q->alt_unique = any_legacy && uniq[i];
+		/* The front page was an item's link identity before: it
+		 * names the item stored under it only with this very content
+		 * (the next announcement is a new item). */
+		q->alt_unique = any_legacy && uniq[i] && !(home[i] && q->alt[0] == 'l');
 		/* A content key is exact; an old identity only when one item
 		 * here has it and, for an old hash, when it had any field. */
-		q->alt_tomb = q->alt && (!q->alt_legacy || (uniq[i] && !empty[i]));
+		q->alt_tomb = q->alt && (!q->alt_legacy || (q->alt_unique && !empty[i]));
 		strs[i] = q->canon;
 		keys[i] = q->key;
 	}
@@ -431,6 +438,7 @@ out:
 	free(link_ok);
 	free(empty);
 	free(old_unique);
+	free(home);
 	return r;
 }
 
@@ -489,6 +497,19 @@ int dedup_decide(const struct dedup_item *p, size_t i, const struct dedup_found 
 		if (f->rows == 1 && !ask->listed(ask->ud, f->id) &&
 		    (!p->alt_legacy || p->alt_unique || strcmp(f->chash, p->chash) == 0)) {
 			*v = DEDUP_REKEY;
+			/* Stored under its content key while other items
+			 * shared its link, and alone with it here: while
+			 * another stored item of the feed has that link too,
+			 * the link names neither, and it keeps its content
+			 * key (else the other, listed alone next, would find
+			 * this one under the link and overwrite it). */
+			if (p->key[0] == 'l' && !p->alt_legacy && dedup_link_usable(p, site_canon)) {
+				struct dedup_found g;
+				if ((r = ask->by_link(ask->ud, i, &g)) < 0)
+					return r;
+				if (g.rows > 1)
+					*v = DEDUP_KNOWN;
+			}
 			return 0;
 		}
 		memset(f, 0, sizeof *f);

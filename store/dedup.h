@@ -55,9 +55,11 @@ struct dedup_item {
 
 /* Identities for the whole document (DOC->nitems entries in *OUT), content
  * hashes and content keys made with HASH (the store's); sets
- * *LINK_IDENTITY when the feed's guids are mostly missing or repeated. */
-int dedup_plan(const struct doc *doc, enum dedup_hash hash, bool *link_identity,
-	       struct dedup_item **out);
+ * *LINK_IDENTITY when the feed's guids are mostly missing or repeated.
+ * SITE_CANON (the feed's canonical home page, or NULL) is no item's link
+ * identity: a town hall's announcements that all link home are items each. */
+int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_canon,
+	       bool *link_identity, struct dedup_item **out);
 void dedup_free(struct dedup_item *p, size_t n);
 
 /* P's content hash, made with HASH, as it would be with the link URL in

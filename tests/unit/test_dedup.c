@@ -42,7 +42,7 @@ static const struct doc *mkdoc(const struct spec *s, size_t n)
 static struct dedup_item *plan(const struct spec *s, size_t n, bool *link_identity)
 {
 	struct dedup_item *p = NULL;
-	assert_int_equal(dedup_plan(mkdoc(s, n), DEDUP_HASH_XXH3, link_identity, &p), 0);
+	assert_int_equal(dedup_plan(mkdoc(s, n), DEDUP_HASH_XXH3, NULL, link_identity, &p), 0);
 	assert_non_null(p);
 	return p;
 }
@@ -181,7 +181,7 @@ static void test_content_key_has_the_date(void **state)
 	/* An empty document plans to nothing. */
 	p = NULL;
 	li = false;
-	assert_int_equal(dedup_plan(mkdoc(NULL, 0), DEDUP_HASH_XXH3, &li, &p), 0);
+	assert_int_equal(dedup_plan(mkdoc(NULL, 0), DEDUP_HASH_XXH3, NULL, &li, &p), 0);
 	assert_false(li);
 	dedup_free(p, 0);
 }

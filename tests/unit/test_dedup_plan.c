@@ -20,7 +20,7 @@ static void test_plan_identities(void **state)
 	doc_add(d, "g1", "https://ex.com/1", "one");   /* the same entry again */
 	bool link = false;
 	struct dedup_item *p = NULL;
-	assert_int_equal(dedup_plan(d, DEDUP_HASH_XXH3, &link, &p), 0);
+	assert_int_equal(dedup_plan(d, DEDUP_HASH_XXH3, NULL, &link, &p), 0);
 	assert_string_equal(p[0].key, "g:g1");
 	assert_string_equal(p[0].rule, "guid");
 	assert_false(p[0].repeat);
@@ -37,7 +37,7 @@ static void test_plan_identities(void **state)
 	dedup_free(p, d->nitems);
 	/* Three in five: the feed's guids mean nothing, items go by link. */
 	doc_add(d, NULL, "https://ex.com/5", "five");
-	assert_int_equal(dedup_plan(d, DEDUP_HASH_XXH3, &link, &p), 0);
+	assert_int_equal(dedup_plan(d, DEDUP_HASH_XXH3, NULL, &link, &p), 0);
 	assert_true(link);
 	assert_string_equal(p[0].rule, "link");
 	dedup_free(p, d->nitems);
@@ -53,7 +53,7 @@ static void test_plan_keeps_guids_when_most_have_one(void **state)
 	doc_add(d, "c", "https://ex.com/c", "c");
 	bool link = false;
 	struct dedup_item *p = NULL;
-	assert_int_equal(dedup_plan(d, DEDUP_HASH_XXH3, &link, &p), 0);
+	assert_int_equal(dedup_plan(d, DEDUP_HASH_XXH3, NULL, &link, &p), 0);
 	assert_false(link);
 	for (size_t i = 0; i < 3; i++)
 		assert_string_equal(p[i].rule, "guid");
@@ -142,7 +142,7 @@ static void test_decide_verdicts(void **state)
 	doc_add(d, "g1", "https://ex.com/1", "one");
 	bool link = false;
 	struct dedup_item *p = NULL;
-	assert_int_equal(dedup_plan(d, DEDUP_HASH_XXH3, &link, &p), 0);
+	assert_int_equal(dedup_plan(d, DEDUP_HASH_XXH3, NULL, &link, &p), 0);
 	struct answers a = {0};
 	struct dedup_found none = {0}, f;
 	/* Nothing stored, nothing pruned: new; the repeat is skipped. */
@@ -184,7 +184,7 @@ static void test_link_usable_not_for_the_home_page(void **state)
 	doc_add(d, "g2", "https://ex.com/post", "a post");
 	bool link = false;
 	struct dedup_item *p = NULL;
-	assert_int_equal(dedup_plan(d, DEDUP_HASH_XXH3, &link, &p), 0);
+	assert_int_equal(dedup_plan(d, DEDUP_HASH_XXH3, NULL, &link, &p), 0);
 	assert_false(dedup_link_usable(&p[0], "https://ex.com/"));
 	assert_true(dedup_link_usable(&p[1], "https://ex.com/"));
 	dedup_free(p, d->nitems);

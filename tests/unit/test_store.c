@@ -411,6 +411,65 @@ static void test_front_page_links_do_not_merge(void **state)
 	tdb_close(&t);
 }
 
+static void test_guidless_announcements_linking_home_are_items(void **state)
+{
+	/* A town hall's feed: one guid-less announcement at a time, each
+	 * linking to the front page. The link names no article, so the next
+	 * announcement is a new item, not an edit of the one before. */
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	d->feed.link = strdup("https://gov.example/");
+	doc_add(d, NULL, "https://gov.example/", "Office closed on Friday");
+	assert_int_equal(commit_count(s, "f", d, NULL), 1);
+	size_t upd = 9;
+	assert_int_equal(commit_count(s, "f", d, &upd), 0);
+	assert_int_equal(upd, 0);
+	item_set(&d->items[0].title, "New opening hours from January");
+	assert_int_equal(commit_count(s, "f", d, &upd), 1);
+	assert_int_equal(upd, 0);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 2);
+	assert_string_equal(jstr(json_array_get(items, 0), "title"), "Office closed on Friday");
+	assert_string_equal(jstr(json_array_get(items, 1), "identity"), "hash");
+	json_decref(items);
+	doc_free(d);
+	tdb_close(&t);
+}
+
+static void test_items_that_shared_a_link_stay_apart(void **state)
+{
+	/* Two guid-less submissions of one URL (Hacker News), then each
+	 * listed alone: the link, unique in each document, names neither of
+	 * them while both are stored, so neither overwrites the other. */
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *both = doc_new(), *first = doc_new(), *second = doc_new();
+	doc_add(both, NULL, "https://foo.dev/", "Show HN: Foo");
+	doc_add(both, NULL, "https://foo.dev/", "Foo is great");
+	doc_add(first, NULL, "https://foo.dev/", "Show HN: Foo");
+	doc_add(second, NULL, "https://foo.dev/", "Foo is great");
+	assert_int_equal(commit_count(s, "f", both, NULL), 2);
+	size_t upd = 9;
+	assert_int_equal(commit_count(s, "f", first, &upd), 0);
+	assert_int_equal(upd, 0);
+	assert_int_equal(commit_count(s, "f", second, &upd), 0);
+	assert_int_equal(upd, 0);
+	assert_int_equal(commit_count(s, "f", both, &upd), 0);
+	assert_int_equal(upd, 0);
+	assert_int_equal(commit_count(s, "f", second, &upd), 0);
+	assert_int_equal(upd, 0);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 2);
+	assert_string_equal(jstr(json_array_get(items, 0), "title"), "Show HN: Foo");
+	assert_string_equal(jstr(json_array_get(items, 1), "title"), "Foo is great");
+	json_decref(items);
+	doc_free(both);
+	doc_free(first);
+	doc_free(second);
+	tdb_close(&t);
+}
+
 static void test_title_edit_updates_in_place(void **state)
 {
 	struct tdb t;
@@ -677,7 +736,7 @@ static void set_old_identities(struct tdb *t, const char *feed, const struct doc
 {
 	bool link = false;
 	struct dedup_item *p = NULL;
-	assert_int_equal(dedup_plan(d, DEDUP_HASH_XXH3, &link, &p), 0);
+	assert_int_equal(dedup_plan(d, DEDUP_HASH_XXH3, NULL, &link, &p), 0);
 	for (size_t i = 0; i < d->nitems; i++) {
 		assert_true(p[i].alt_legacy);
 		char sql[512];
@@ -774,6 +833,8 @@ int main(void)
 		cmocka_unit_test(test_commit_after_a_lost_connection),
 		cmocka_unit_test(test_guids_dropped_with_repeated_links),
 		cmocka_unit_test(test_front_page_links_do_not_merge),
+		cmocka_unit_test(test_guidless_announcements_linking_home_are_items),
+		cmocka_unit_test(test_items_that_shared_a_link_stay_apart),
 		cmocka_unit_test(test_title_edit_updates_in_place),
 		cmocka_unit_test(test_relisted_after_pruning),
 		cmocka_unit_test(test_older_hash_identities_are_rekeyed),

@@ -48,7 +48,7 @@ static struct dedup_item *plan(const struct doc *d, enum dedup_hash h)
 {
 	bool link = false;
 	struct dedup_item *p = NULL;
-	assert_int_equal(dedup_plan(d, h, &link, &p), 0);
+	assert_int_equal(dedup_plan(d, h, NULL, &link, &p), 0);
 	return p;
 }
 
