@@ -150,6 +150,11 @@ static bool decide_charset(struct parser *p, bool final)
 	else if (n >= 4 && !memcmp(h, "\x3C\x00\x00\x00", 4)) enc = "UTF-32LE";
 	else if (n >= 4 && !memcmp(h, "\x00\x3C\x00\x3F", 4)) enc = "UTF-16BE";
 	else if (n >= 4 && !memcmp(h, "\x3C\x00\x3F\x00", 4)) enc = "UTF-16LE";
+	/* No BOM, no declaration: a root element's '<' and name in 16-bit
+	 * units ("<\0r\0" of <rss) are UTF-16 whatever a header says (the
+	 * HTTP charset is then right or absent). */
+	else if (n >= 4 && h[0] == 0x3C && h[1] == 0 && h[2] && !h[3]) enc = "UTF-16LE";
+	else if (n >= 4 && !h[0] && h[1] == 0x3C && !h[2] && h[3]) enc = "UTF-16BE";
 	else {
 		/* ASCII-compatible: the declaration, then the HTTP charset. */
 		size_t i = 0;

@@ -172,6 +172,8 @@ static const struct feed_case feed_cases[] = {
 	{"cp1252.xml", NULL, DOC_RSS},
 	{"badutf8.xml", NULL, DOC_RSS},
 	{"utf16le.xml", NULL, DOC_RSS},
+	/* No BOM, no declaration: read as UTF-16 (the header agrees). */
+	{"utf16be-nobom.xml", "application/xml; charset=utf-16be", DOC_RSS},
 	{"utf32be.xml", NULL, DOC_RSS},
 	{"koi8r.xml", NULL, DOC_RSS},
 	{"http-latin1.xml", "text/xml; charset=ISO-8859-1", DOC_RSS},
