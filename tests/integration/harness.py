@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.parse
@@ -63,21 +64,42 @@ class Response:
 
 
 class NotifyListener:
-    """A NOTIFY_SOCKET: collects what the daemon sends with sd_notify."""
+    """A NOTIFY_SOCKET: collects what the daemon sends with sd_notify, read
+    as it comes by a thread (a datagram socket nobody reads fills after a
+    few messages, as systemd's never does)."""
 
     def __init__(self, path):
         self.path = path
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(path)
+        self.sock.settimeout(0.2)
         self.messages = []
+        self._unread = []
+        self._cond = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self):
+        while not self._closed:
+            try:
+                data = self.sock.recv(4096)
+            except (socket.timeout, BlockingIOError):
+                continue
+            except OSError:
+                return
+            with self._cond:
+                self._unread.append(data.decode("utf-8", "replace"))
+                self._cond.notify_all()
 
     def poll(self, timeout):
-        self.sock.settimeout(timeout)
-        try:
-            data = self.sock.recv(4096)
-        except (socket.timeout, BlockingIOError):
-            return None
-        msg = data.decode("utf-8", "replace")
+        """The next message not yet seen (added to MESSAGES), or None."""
+        with self._cond:
+            if not self._unread:
+                self._cond.wait(timeout)
+            if not self._unread:
+                return None
+            msg = self._unread.pop(0)
         self.messages.append(msg)
         return msg
 
@@ -93,6 +115,8 @@ class NotifyListener:
         return False
 
     def close(self):
+        self._closed = True
+        self._thread.join(2)
         self.sock.close()
 
 

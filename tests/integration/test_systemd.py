@@ -12,6 +12,7 @@ import re
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -329,6 +330,32 @@ class Notify(unittest.TestCase):
         self.assertNotIn("WATCHDOG=1", "\n".join(self.drain()).split("\n"))
         f.signal(signal.SIGCONT)
         self.assertTrue(f.notify.wait_for("WATCHDOG=1", 5 * SLOW), f.notify.messages)
+        self.assertEqual(f.stop(), 0, f.read_log())
+
+
+class DeafNotify(unittest.TestCase):
+    """A $NOTIFY_SOCKET nobody reads (its queue fills after ten datagrams)
+    holds nothing up: feedd's notifications never wait, a dropped one is
+    said once in the log, and the daemon goes on answering."""
+
+    def test_a_listener_that_never_reads(self):
+        f = Feedd(CONFIG, start=False)
+        self.addCleanup(f.cleanup)
+        deaf_path = os.path.join(f.dir, "deaf.sock")
+        deaf = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        deaf.bind(deaf_path)
+        self.addCleanup(deaf.close)
+        f.log = open(f.log_path, "ab")
+        f.notify = NotifyListener(os.path.join(f.dir, "unused.sock"))
+        f.proc = subprocess.Popen(
+            [FEEDD_BIN, "-v", "-c", f.config, "--state-dir", f.state_dir, "--socket", f.socket],
+            stdin=subprocess.DEVNULL, stdout=f.log, stderr=subprocess.STDOUT,
+            env=dict(os.environ, NOTIFY_SOCKET=deaf_path))
+        self.assertTrue(wait_until(lambda: os.path.exists(f.socket), 10 * SLOW), f.read_log())
+        for i in range(20):
+            self.assertEqual(f.post("/v1/reload", timeout=10 * SLOW).status, 200, i)
+        self.assertEqual(f.get("/v1/status").status, 200)
+        self.assertEqual(f.read_log().count("not sent to the service manager"), 1, f.read_log())
         self.assertEqual(f.stop(), 0, f.read_log())
 
 
