@@ -2,6 +2,7 @@
 #include "cli/fit.h"
 
 #include <langinfo.h>
+#include <libxml/HTMLparser.h>
 #include <locale.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -187,8 +188,22 @@ static size_t entity(const char *s, uint32_t *cp)
 			return n;
 		}
 	}
-	if (s[1] != '#')
-		return 0;
+	if (s[1] != '#') {
+		/* HTML's other named references (&eacute;), from libxml2's table. */
+		char name[16];
+		size_t k = 0;
+		while (k < sizeof name - 1 && ((s[1 + k] >= 'a' && s[1 + k] <= 'z') ||
+					      (s[1 + k] >= 'A' && s[1 + k] <= 'Z') ||
+					      (s[1 + k] >= '0' && s[1 + k] <= '9')))
+			name[k] = s[1 + k], k++;
+		name[k] = '\0';
+		const htmlEntityDesc *e = k && s[1 + k] == ';' ? htmlEntityLookup((const xmlChar *)name)
+							       : NULL;
+		if (!e)
+			return 0;
+		*cp = e->value;
+		return k + 2;
+	}
 	bool hex = s[2] == 'x' || s[2] == 'X';
 	const char *d = s + (hex ? 3 : 2), *p = d;
 	uint32_t v = 0;

@@ -13,6 +13,7 @@
 
 #include "core/date.h"
 #include "core/item.h"
+#include "core/sanitize.h"
 #include "core/utf8.h"
 
 /* --- text, a run at a time --- */
@@ -309,7 +310,11 @@ void apifmt_row_tsv(struct buf *b, const struct item_row *r)
 	if (t != DATE_NONE)
 		apifmt_put_int(b, t);
 	buf_append(b, "\t", 1);
-	put_str(b, M_TSV_TRIM, r->title);
+	/* sfeed's title is plain text: a title with markup, as a reader
+	 * shows it. */
+	char *text = sanitize_looks_html(r->title) ? sanitize_text(r->title) : NULL;
+	put_str(b, M_TSV_TRIM, text ? text : r->title);
+	free(text);
 	buf_append(b, "\t", 1);
 	put_str(b, M_TSV_URI, r->url);
 	buf_append(b, "\t", 1);
@@ -409,7 +414,12 @@ int64_t apifmt_row_atom(struct buf *b, const struct item_row *r, int64_t now)
 	/* The publisher's guid as written, for readers that want it. */
 	if (r->guid)
 		ELEM(b, "<feedd:guid>", r->guid, "</feedd:guid>\n");
-	ELEM(b, "<title type=\"text\">", r->title, "</title>\n");
+	/* A title kept with its markup (an Atom title of type html) is
+	 * HTML to the reader too. */
+	if (sanitize_looks_html(r->title))
+		ELEM(b, "<title type=\"html\">", r->title, "</title>\n");
+	else
+		ELEM(b, "<title type=\"text\">", r->title, "</title>\n");
 	DATE_ELEM(b, "<updated>", up != DATE_NONE ? up : now, "</updated>\n");
 	if (date != DATE_NONE || pub != DATE_NONE)
 		DATE_ELEM(b, "<published>", date != DATE_NONE ? date : pub, "</published>\n");

@@ -8,11 +8,13 @@
  * struct buf. */
 #include "core/apifmt_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/date.h"
 #include "core/utf8.h"
 #include "core/item.h"
+#include "core/sanitize.h"
 
 /* --- TSV --- */
 
@@ -87,7 +89,11 @@ static void tsv_item(struct buf *b, const json_t *it)
 	if (t != DATE_NONE)
 		buf_printf(b, "%lld", (long long)t);
 	buf_append(b, "\t", 1);
-	tsv_trimmed(b, str(it, "title"));
+	/* sfeed's title is plain text: a title with markup as a reader
+	 * shows it. */
+	char *text = sanitize_looks_html(str(it, "title")) ? sanitize_text(str(it, "title")) : NULL;
+	tsv_trimmed(b, text ? text : str(it, "title"));
+	free(text);
 	buf_append(b, "\t", 1);
 	tsv_uri(b, str(it, "url"));
 	buf_append(b, "\t", 1);
@@ -223,7 +229,9 @@ static void atom_entry(struct buf *b, const json_t *it, int64_t now)
 	if (str(it, "guid"))
 		atom_elem(b, "feedd:guid", NULL, str(it, "guid"));
 	const char *title = str(it, "title");
-	atom_elem(b, "title", " type=\"text\"", title ? title : "");
+	/* A title kept with its markup is HTML to the reader too. */
+	atom_elem(b, "title", sanitize_looks_html(title) ? " type=\"html\"" : " type=\"text\"",
+		  title ? title : "");
 	int64_t up = item_time(it, atom_updated_keys);
 	atom_date(b, "updated", up != DATE_NONE ? up : now);
 	int64_t pub = item_time(it, atom_published_keys);

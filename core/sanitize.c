@@ -3,6 +3,7 @@
  * lists are in sanitize_policy.c, the style filter in sanitize_css.c). */
 #include "core/sanitize.h"
 
+#include <ctype.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 #include <stdbool.h>
@@ -385,6 +386,75 @@ static char *sanitize_once(const char *html, const char *base, bool *dropped)
 	*dropped = w->dropped;
 	buf_free(&w->out);
 	free(w);
+	return r;
+}
+
+bool sanitize_looks_html(const char *s)
+{
+	for (const char *p = s ? strpbrk(s, "<&") : NULL; p; p = strpbrk(p + 1, "<&")) {
+		const char *q = p + 1;
+		if (*p == '<') {
+			if (*q++ != '/' || !isalpha((unsigned char)*q))
+				continue;
+			while (isalnum((unsigned char)*q))
+				q++;
+			if (*q == '>')
+				return true;
+		} else {
+			bool num = *q == '#';
+			q += num;
+			bool hex = num && (*q == 'x' || *q == 'X');
+			q += hex;
+			const char *start = q;
+			while (hex ? isxdigit((unsigned char)*q) : num ? isdigit((unsigned char)*q)
+								  : isalnum((unsigned char)*q))
+				q++;
+			if (q > start && *q == ';')
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The text under NODE into B, without script and style. */
+static void text_of(struct buf *b, const xmlNode *node)
+{
+	for (const xmlNode *n = node; n; n = n->next) {
+		if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+			if (n->content)
+				buf_puts(b, (const char *)n->content);
+		} else if (n->type == XML_ELEMENT_NODE &&
+			   xmlStrcasecmp(n->name, (const xmlChar *)"script") &&
+			   xmlStrcasecmp(n->name, (const xmlChar *)"style")) {
+			/* A line break or a block's end reads as white space. */
+			text_of(b, n->children);
+			if (!xmlStrcasecmp(n->name, (const xmlChar *)"br") ||
+			    !xmlStrcasecmp(n->name, (const xmlChar *)"p"))
+				buf_puts(b, " ");
+		}
+	}
+}
+
+char *sanitize_text(const char *html)
+{
+	if (!html)
+		return NULL;
+	size_t len;
+	char *in = prepare(html, &len);
+	if (!in)
+		return NULL;
+	htmlDocPtr doc = htmlReadMemory(in, (int)len, NULL, "UTF-8",
+					HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+					HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+					HTML_PARSE_NODEFDTD | HTML_PARSE_COMPACT);
+	free(in);
+	struct buf b = {0};
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	if (root)
+		text_of(&b, root);
+	xmlFreeDoc(doc);
+	char *r = b.oom ? NULL : trimmed(&b);
+	buf_free(&b);
 	return r;
 }
 

@@ -28,6 +28,8 @@
 #ifndef FEEDD_SANITIZE_H
 #define FEEDD_SANITIZE_H
 
+#include <stdbool.h>
+
 #define SANITIZE_MAX_INPUT (1024u * 1024)
 #define SANITIZE_MAX_DEPTH 100
 
@@ -35,5 +37,17 @@
  * is the URL relative references resolve against. NULL when HTML is NULL
  * or memory ran out. */
 char *sanitize_html(const char *html, const char *base);
+
+/* Whether S looks like HTML rather than plain text, by feedparser's rule
+ * (_looks_like_html): an end tag (</b>) or a character reference (&amp;,
+ * &#233;). A title kept with its markup (an Atom title of type html) is
+ * then written as HTML, or turned into text where text is wanted. */
+bool sanitize_looks_html(const char *s);
+
+/* The text of the HTML fragment HTML, as a reader shows it: tags gone,
+ * character references decoded, script and style dropped (new heap
+ * string; NULL when HTML is NULL or memory ran out). White space is left
+ * as it is: the caller's writer folds it. */
+char *sanitize_text(const char *html);
 
 #endif

@@ -379,12 +379,39 @@ class ApiTest(unittest.TestCase):
             f.write(r.body)
         p = run_feedd("--parse", path)
         os.unlink(path)
-        if p.returncode != 0 and b"--parse" in p.stderr:
-            self.skipTest("feedd --parse not available")
         self.assertEqual(p.returncode, 0, p.stderr)
         doc = json.loads(p.stdout)
         self.assertEqual([i["title"] for i in doc["items"]], [i["title"] for i in js])
         self.assertEqual([i["url"] for i in doc["items"]], [i["url"] for i in js])
+
+    def test_titles_with_markup(self):
+        # An Atom title of type html keeps its markup in the store; the
+        # outputs say so: Atom type="html" (newsboat renders it), and the
+        # TSV title (sfeed's plain text) is its text. A plain title with a
+        # bare & or < stays type="text".
+        path = os.path.join(self.tmp, "titles.xml")
+        with open(path, "w") as f:
+            f.write('<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:t</id>'
+                    '<entry><id>urn:t:1</id><title type="html">&lt;b&gt;Bold&lt;/b&gt; '
+                    '&amp;amp; Co &amp;eacute;t&amp;eacute;</title></entry>'
+                    '<entry><id>urn:t:2</id><title>AT&amp;T and &lt;3</title></entry></feed>')
+        conf = self.config + "\n[feed titles]\nurl = file://%s\n" % path
+        self.d.write_config(conf)
+        self.addCleanup(lambda: (self.d.write_config(self.config), self.d.feedctl("reload")))
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        self.assertTrue(wait_until(lambda: len(self.items("feed=titles")) == 2))
+        stored = [i["title"] for i in self.items("feed=titles")]
+        self.assertEqual(stored, ["<b>Bold</b> &amp; Co &eacute;t&eacute;", "AT&T and <3"])
+        root = ET.fromstring(self.get("/v1/items?format=atom&feed=titles").body)
+        titles = [e.find(ATOM + "title") for e in root.findall(ATOM + "entry")]
+        self.assertEqual([(t.get("type"), t.text) for t in titles],
+                         [("html", stored[0]), ("text", stored[1])])
+        tsv = self.get("/v1/items?format=tsv&feed=titles").body.decode()
+        self.assertEqual([line.split("\t")[1] for line in tsv.splitlines()],
+                         ["Bold & Co \u00e9t\u00e9", "AT&T and <3"])
+        out = self.d.feedctl("items", "--feed", "titles")
+        self.assertEqual(out.returncode, 0)
+        self.assertIn("Bold & Co \u00e9t\u00e9", out.stdout.decode())
 
     # --- long-polls ---
 
