@@ -15,6 +15,10 @@
 
 #define HOOKS_TICK_MS   5000
 #define HOOKS_KILL_MS   5000
+/* After the hook exits: how long what it already wrote to stderr is still
+ * read. A child it left behind may hold the pipe open for ever; the
+ * delivery, its slot and a shutdown do not wait for that. */
+#define HOOKS_DRAIN_MS  100
 #define HOOKS_MAX_LINE  1024       /* of a hook's stderr, per log line */
 
 extern char **environ;
@@ -61,6 +65,7 @@ struct job {
 	uv_timer_t timer;
 	int open;                  /* handles still open */
 	bool exited, timed_out, killed;
+	bool err_eof;              /* stderr closed by every writer */
 	int64_t status;
 	int term_signal;
 	char line[HOOKS_MAX_LINE]; /* stderr, assembled into lines */
@@ -261,12 +266,30 @@ static void on_err_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 	*buf = uv_buf_init(scratch, sizeof scratch);
 }
 
+/* The hook has exited and its stderr is read (or its time is up): the
+ * pipes and the timer close, and with them the job and its slot. */
+static void job_close_io(struct job *j)
+{
+	flush_line(j);
+	close_job_handle(j, (uv_handle_t *)&j->in);
+	close_job_handle(j, (uv_handle_t *)&j->err);
+	close_job_handle(j, (uv_handle_t *)&j->timer);
+}
+
+static void on_drain_timer(uv_timer_t *t)
+{
+	job_close_io(t->data);
+}
+
 static void on_err_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct job *j = s->data;
 	if (n < 0) {
 		flush_line(j);
+		j->err_eof = true;
 		close_job_handle(j, (uv_handle_t *)&j->err);
+		if (j->exited)
+			job_close_io(j);
 		return;
 	}
 	for (ssize_t i = 0; i < n; i++) {
@@ -283,7 +306,7 @@ static void on_err_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 static void on_stdin_written(uv_write_t *w, int status)
 {
 	struct job *j = w->data;
-	if (status < 0 && status != UV_EPIPE)
+	if (status < 0 && status != UV_EPIPE && status != UV_ECANCELED)
 		log_debug("hook %s: item %lld: stdin: %s", j->feed, (long long)j->item_id,
 			  uv_strerror(status));
 	close_job_handle(j, (uv_handle_t *)&j->in);
@@ -350,7 +373,25 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
 	else
 		release(j->h, &j->item_id, 1);
 	close_job_handle(j, (uv_handle_t *)&j->proc);
-	close_job_handle(j, (uv_handle_t *)&j->timer);
+	/* Its exit decides: what it wrote before is read for HOOKS_DRAIN_MS
+	 * at most, not until the pipe's last writer (a child it left behind)
+	 * goes. */
+	if (j->err_eof)
+		job_close_io(j);
+	else
+		uv_timer_start(&j->timer, on_drain_timer, HOOKS_DRAIN_MS, 0);
+}
+
+/* Signals the hook's process group (it leads one, UV_PROCESS_DETACHED):
+ * the hook and what it started, which might otherwise outlive it and
+ * hold its pipes. Only while the hook has not been reaped, so that its
+ * pid is still its own. */
+static void job_kill(struct job *j, int sig)
+{
+	if (j->exited)
+		return;
+	if (kill(-j->proc.pid, sig) < 0)
+		uv_process_kill(&j->proc, sig);
 }
 
 static void on_job_timer(uv_timer_t *t)
@@ -360,11 +401,11 @@ static void on_job_timer(uv_timer_t *t)
 		j->timed_out = true;
 		log_warn("hook %s: item %lld: still running after %llds: SIGTERM", j->feed,
 			 (long long)j->item_id, (long long)j->h->d->conf->daemon.exec_timeout);
-		uv_process_kill(&j->proc, SIGTERM);
+		job_kill(j, SIGTERM);
 		uv_timer_start(&j->timer, on_job_timer, HOOKS_KILL_MS, 0);
 	} else if (!j->killed) {
 		j->killed = true;
-		uv_process_kill(&j->proc, SIGKILL);
+		job_kill(j, SIGKILL);
 	}
 }
 
@@ -430,6 +471,9 @@ static void start_job(struct hooks *h, const struct hook_job *hj)
 	};
 	uv_process_options_t opts = {
 		.exit_cb = on_exit_cb,
+		/* Its own session and process group, which job_kill signals
+		 * whole. It is still our child: its exit is reaped as before. */
+		.flags = UV_PROCESS_DETACHED,
 		.file = argv[0],
 		.args = argv,
 		.env = j->envp,
@@ -710,7 +754,7 @@ void hooks_close(struct hooks *h)
 		if (j->exited)
 			continue;
 		j->timed_out = true;
-		uv_process_kill(&j->proc, SIGTERM);
+		job_kill(j, SIGTERM);
 		uv_timer_start(&j->timer, on_job_timer, HOOKS_KILL_MS, 0);
 	}
 }

@@ -4,8 +4,10 @@
  * Deliveries are queued by the store in the same transaction as the item
  * (store_commit_fetch with hook = true); this module runs them, at most
  * [daemon] exec_jobs at a time, each bounded by exec_timeout (SIGTERM, then
- * SIGKILL 5 s later), and records the outcome: delivered when the command
- * exits 0, else retried with exponential backoff, and parked after
+ * SIGKILL 5 s later, to the hook's own process group), and records the
+ * outcome when the hook exits — not when its pipes close, which a child
+ * it left behind may hold open: delivered when the command exits 0, else
+ * retried with exponential backoff, and parked after
  * HOOKS_MAX_ATTEMPTS, or at once when it can never run (the program is
  * missing or not executable, the feed's exec is gone) (a hook.failed
  * event, and the feed's hooks_failed): kept, with its item, until
@@ -17,9 +19,11 @@
  * on the daemon's store thread when there is one (feedd.storeq), in
  * submission order, so that a slow store never holds the loop.
  *
- * Ownership: hooks_start allocates; hooks_close sends running hooks SIGTERM
- * (their deliveries stay pending and run again after the next start) and
- * frees the struct once every handle has closed. */
+ * Ownership: hooks_start allocates; hooks_close sends running hooks' process
+ * groups SIGTERM (their deliveries stay pending and run again after the
+ * next start) and frees the struct once every handle has closed — at most
+ * 100 ms after each hook's exit, never waiting for what a hook left
+ * running. */
 #ifndef FEEDD_HOOKS_H
 #define FEEDD_HOOKS_H
 

@@ -17,7 +17,7 @@ CONF = """[daemon]
 host_gap = 0s
 exec_timeout = {timeout}
 exec_retry = 1s
-exec_jobs = 2
+exec_jobs = {jobs}
 [defaults]
 interval = 1h
 min_interval = 1s
@@ -66,6 +66,26 @@ printf '%s' "$FEEDD_TRUNCATED" > "$out.trunc.$FEEDD_ITEM_ID"
 echo "$FEEDD_ITEM_ID" >> "$out"
 """
 
+# Records the item, then exits 0 leaving a child behind that holds the
+# hook's stdout and stderr open for 100 s.
+LEFTOVER = """#!/bin/sh
+out="$1"
+item=$(cat)
+sleep 100 &
+echo $! >> "$out.children"
+echo "$item" >> "$out"
+exit 0
+"""
+
+# Hangs, with a child of its own that holds stderr open too.
+STUCK = """#!/bin/sh
+out="$1"
+cat > /dev/null
+sleep 600 &
+echo $! >> "$out.children"
+exec sleep 600
+"""
+
 FAIL = """#!/bin/sh
 cat > /dev/null
 echo "broken hook" >&2
@@ -79,7 +99,7 @@ def items_of(n, start=1):
 
 
 class HookTest(ServerTestCase):
-    def start(self, script, timeout="30s", feed="a"):
+    def start(self, script, timeout="30s", feed="a", jobs=2):
         self.srv.set_feed(feed, items=items_of(2))
         self.d = Feedd(None, start=False)
         self.hook = os.path.join(self.d.dir, "hook.sh")
@@ -88,10 +108,15 @@ class HookTest(ServerTestCase):
         os.chmod(self.hook, stat.S_IRWXU)
         self.out = os.path.join(self.d.dir, "out")
         self.d.write_config(CONF.format(url=self.srv.url("/feed/" + feed), hook=self.hook,
-                                        out=self.out, timeout=timeout))
+                                        out=self.out, timeout=timeout, jobs=jobs))
         self.d.start()
 
     def tearDown(self):
+        for pid in self.children():     # before cleanup removes the list
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.d.cleanup()
 
     def lines(self):
@@ -100,6 +125,22 @@ class HookTest(ServerTestCase):
                 return [l for l in f.read().splitlines() if l]
         except FileNotFoundError:
             return []
+
+    def children(self):
+        """The pids the hooks wrote to OUT.children."""
+        try:
+            with open(self.out + ".children") as f:
+                return [int(l) for l in f.read().split()]
+        except (AttributeError, FileNotFoundError):
+            return []
+
+    @staticmethod
+    def alive(pid):
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                return f.read().rpartition(")")[2].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
 
     def refresh(self, count):
         self.assertEqual(self.d.post("/v1/feeds/a/refresh").status, 202)
@@ -172,6 +213,40 @@ class HookTest(ServerTestCase):
         self.assertEqual(len(set(ids)), 2)
 
 
+    def test_a_hook_that_leaves_a_child_behind_is_done_when_it_exits(self):
+        # The child holds the hook's stderr open for 100 s: the delivery
+        # (and the only exec_jobs slot) ends with the hook, not with it.
+        self.start(LEFTOVER, jobs=1)
+        self.refresh(2)
+        self.assertTrue(wait_until(lambda: len(self.lines()) == 2, timeout=5 * SLOW),
+                        self.d.read_log())
+        self.assertTrue(wait_until(
+            lambda: self.d.get("/v1/feeds/a").json()["hooks_pending"] == 0, timeout=5 * SLOW),
+            self.d.read_log())
+        self.assertEqual(len(self.children()), 2)
+        self.assertTrue(all(self.alive(p) for p in self.children()))
+        # Stopping does not wait for them either.
+        t0 = time.monotonic()
+        self.assertEqual(self.d.stop(), 0)
+        self.assertLess(time.monotonic() - t0, 5 * SLOW)
+
+    def test_a_timeout_kills_the_hook_and_what_it_started(self):
+        # A hook past exec_timeout gets SIGTERM with its process group: its
+        # child, which holds stderr open, goes too, and the delivery is
+        # tried again (exec_retry 1s) rather than held by the child.
+        self.start(STUCK, timeout="1s", jobs=1)
+        self.refresh(2)
+        self.assertTrue(wait_until(
+            lambda: self.d.read_log().count("timed out, killed") >= 2, timeout=10 * SLOW),
+            self.d.read_log())
+        self.assertGreaterEqual(len(self.children()), 2)
+        self.assertTrue(wait_until(lambda: not any(self.alive(p) for p in self.children()),
+                                   timeout=2 * SLOW), self.children())
+        t0 = time.monotonic()
+        self.assertEqual(self.d.stop(), 0)
+        self.assertLess(time.monotonic() - t0, 8 * SLOW)
+        self.assertFalse(any(self.alive(p) for p in self.children()))
+
 
 class HookLimitsTest(ServerTestCase):
     def setUp(self):
@@ -190,7 +265,7 @@ class HookLimitsTest(ServerTestCase):
 
     def conf(self, hook):
         return CONF.format(url=self.srv.url("/feed/big"), hook=hook, out=self.out,
-                           timeout="30s")
+                           timeout="30s", jobs=2)
 
     def test_a_300k_title_reaches_the_hook_capped_in_the_environment(self):
         # Over MAX_ARG_STRLEN (128 KiB): exec used to fail with E2BIG, 8 times.
@@ -298,7 +373,7 @@ class HookParkTest(ServerTestCase):
 
     def conf(self, hook):
         text = CONF.format(url=self.srv.url("/feed/park"), hook=hook, out=self.out,
-                           timeout="30s").replace("exec_jobs = 2", "exec_jobs = 1")
+                           timeout="30s", jobs=1)
         if hook is None:
             text = "\n".join(l for l in text.splitlines() if not l.startswith("exec ="))
         return text
