@@ -1,12 +1,17 @@
 /* hooks.c — runs feeds' exec hooks for new items, with libuv's process API. */
 #include "daemon/hooks.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/cmdline.h"
 #include "core/hookenv.h"
@@ -409,6 +414,51 @@ static void on_job_timer(uv_timer_t *t)
 	}
 }
 
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* Marks every descriptor from 3 up close-on-exec, so that a hook gets its
+ * stdin, stdout and stderr and nothing of the daemon's: uv_spawn closes
+ * nothing, and not every library opens with O_CLOEXEC (libcurl's
+ * socketpair does not). The daemon never execs itself or passes a
+ * descriptor on, so the flag costs it nothing. Another thread could open
+ * one without the flag between this and the fork; the other threads'
+ * descriptors (SQLite's, libpq's, libuv's) are opened with the flag. */
+static void cloexec_from_3(void)
+{
+#ifdef SYS_close_range
+	/* Linux 5.11 and later: one call. */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+#endif
+	DIR *dir = opendir("/proc/self/fd");
+	if (dir) {
+		int self = dirfd(dir);
+		struct dirent *e;
+		while ((e = readdir(dir))) {
+			char *end;
+			long fd = strtol(e->d_name, &end, 10);
+			if (*end || end == e->d_name || fd < 3 || fd == self)
+				continue;
+			int fl = fcntl((int)fd, F_GETFD);
+			if (fl >= 0 && !(fl & FD_CLOEXEC))
+				fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC);
+		}
+		closedir(dir);
+		return;
+	}
+	/* No /proc: every number the limit allows. */
+	struct rlimit rl;
+	int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+			  rl.rlim_cur < 1048576 ? (int)rl.rlim_cur : 1048576;
+	for (int fd = 3; fd < max; fd++) {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0 && !(fl & FD_CLOEXEC))
+			fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+	}
+}
+
 static bool is_running(const struct hooks *h, int64_t item_id)
 {
 	for (const struct job *j = h->running; j; j = j->next)
@@ -483,6 +533,7 @@ static void start_job(struct hooks *h, const struct hook_job *hj)
 	j->next = h->running;
 	h->running = j;
 	h->nrunning++;
+	cloexec_from_3();
 	int r = uv_spawn(loop, &j->proc, &opts);
 	if (r < 0) {
 		char *why = j->spawn_error;

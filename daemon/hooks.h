@@ -15,6 +15,7 @@
  * A feed's deliveries run one at a time, in item order: the store hands
  * out only each feed's oldest pending one (a retrying one holds the
  * later ones back; a parked one does not).
+ * A hook inherits no descriptor of the daemon's: only 0, 1 and 2.
  * The store work — looking for due deliveries, recording outcomes — runs
  * on the daemon's store thread when there is one (feedd.storeq), in
  * submission order, so that a slow store never holds the loop.

@@ -8,6 +8,7 @@ import os
 import resource
 import signal
 import stat
+import sys
 import time
 import unittest
 
@@ -85,6 +86,22 @@ sleep 600 &
 echo $! >> "$out.children"
 exec sleep 600
 """
+
+# Writes the descriptors it has open, with what each is, to OUT as JSON.
+# listdir's own descriptor is closed again by the time of the fstat.
+FDS = """#!%s
+import json, os, sys
+sys.stdin.read()
+fds = {}
+for name in os.listdir("/proc/self/fd"):
+    try:
+        os.fstat(int(name))
+        fds[name] = os.readlink("/proc/self/fd/" + name)
+    except OSError:
+        pass
+with open(sys.argv[1], "a") as f:
+    f.write(json.dumps(fds) + "\\n")
+""" % sys.executable
 
 FAIL = """#!/bin/sh
 cat > /dev/null
@@ -246,6 +263,16 @@ class HookTest(ServerTestCase):
         self.assertEqual(self.d.stop(), 0)
         self.assertLess(time.monotonic() - t0, 8 * SLOW)
         self.assertFalse(any(self.alive(p) for p in self.children()))
+
+    def test_a_hook_has_only_stdin_stdout_and_stderr_open(self):
+        # Nothing of the daemon's (its store, its socket, libcurl's
+        # socketpair, the API's listener) reaches the hook.
+        self.start(FDS)
+        self.refresh(2)
+        self.assertTrue(wait_until(lambda: len(self.lines()) == 2, timeout=5 * SLOW),
+                        self.d.read_log())
+        for line in self.lines():
+            self.assertEqual(sorted(json.loads(line)), ["0", "1", "2"], line)
 
 
 class HookLimitsTest(ServerTestCase):
