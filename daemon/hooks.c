@@ -24,7 +24,11 @@
  * read. A child it left behind may hold the pipe open for ever; the
  * delivery, its slot and a shutdown do not wait for that. */
 #define HOOKS_DRAIN_MS  100
-#define HOOKS_MAX_LINE  1024       /* of a hook's stderr, per log line */
+/* What of a hook's stderr is logged, per delivery: the first lines, each
+ * cut, then one line counting the bytes left out (read and dropped). A
+ * hook writing megabytes must not flood the log. */
+#define HOOKS_LOG_LINES 10
+#define HOOKS_MAX_LINE  512        /* bytes of one line logged */
 
 extern char **environ;
 
@@ -75,6 +79,9 @@ struct job {
 	int term_signal;
 	char line[HOOKS_MAX_LINE]; /* stderr, assembled into lines */
 	size_t linelen;
+	int nlogged;               /* lines of stderr logged */
+	uint64_t dropped;          /* bytes of stderr not logged */
+	bool io_closed;
 	char **envp;
 	char spawn_error[192];     /* why uv_spawn failed, "" when it did not */
 	bool never;                /* ... and retrying cannot help: parked at once */
@@ -261,6 +268,7 @@ static void flush_line(struct job *j)
 		return;
 	log_warn("hook %s: %.*s", j->feed, (int)j->linelen, j->line);
 	j->linelen = 0;
+	j->nlogged++;
 }
 
 static void on_err_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
@@ -275,7 +283,13 @@ static void on_err_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
  * pipes and the timer close, and with them the job and its slot. */
 static void job_close_io(struct job *j)
 {
+	if (j->io_closed)
+		return;
+	j->io_closed = true;
 	flush_line(j);
+	if (j->dropped)
+		log_warn("hook %s: item %lld: %llu more bytes of stderr not logged", j->feed,
+			 (long long)j->item_id, (unsigned long long)j->dropped);
 	close_job_handle(j, (uv_handle_t *)&j->in);
 	close_job_handle(j, (uv_handle_t *)&j->err);
 	close_job_handle(j, (uv_handle_t *)&j->timer);
@@ -298,13 +312,17 @@ static void on_err_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		return;
 	}
 	for (ssize_t i = 0; i < n; i++) {
-		char c = buf->base[i];
-		if (c == '\n' || j->linelen == sizeof j->line) {
-			flush_line(j);
-			if (c == '\n')
-				continue;
+		if (j->nlogged >= HOOKS_LOG_LINES) {
+			j->dropped += (uint64_t)(n - i);
+			break;
 		}
-		j->line[j->linelen++] = c;
+		char c = buf->base[i];
+		if (c == '\n')
+			flush_line(j);
+		else if (j->linelen == sizeof j->line)
+			j->dropped++;      /* the rest of a long line */
+		else
+			j->line[j->linelen++] = c;
 	}
 }
 

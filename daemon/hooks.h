@@ -15,7 +15,9 @@
  * A feed's deliveries run one at a time, in item order: the store hands
  * out only each feed's oldest pending one (a retrying one holds the
  * later ones back; a parked one does not).
- * A hook inherits no descriptor of the daemon's: only 0, 1 and 2.
+ * A hook inherits no descriptor of the daemon's: only 0, 1 and 2. Its
+ * stderr is logged up to HOOKS_LOG_LINES lines of HOOKS_MAX_LINE bytes per
+ * delivery (hooks.c), and the bytes left out are counted.
  * The store work — looking for due deliveries, recording outcomes — runs
  * on the daemon's store thread when there is one (feedd.storeq), in
  * submission order, so that a slow store never holds the loop.

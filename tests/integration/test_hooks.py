@@ -103,6 +103,18 @@ with open(sys.argv[1], "a") as f:
     f.write(json.dumps(fds) + "\\n")
 """ % sys.executable
 
+# Floods stderr: one 3 MB line for "title 1", 50 short lines for the other.
+FLOOD = """#!/bin/sh
+out="$1"
+cat > /dev/null
+if [ "$FEEDD_TITLE" = "title 1" ]; then
+    head -c 3000000 /dev/zero | tr '\\0' x >&2
+else
+    for i in $(seq -w 1 50); do echo "noise $i" >&2; done
+fi
+echo "$FEEDD_ITEM_ID" >> "$out"
+"""
+
 FAIL = """#!/bin/sh
 cat > /dev/null
 echo "broken hook" >&2
@@ -273,6 +285,28 @@ class HookTest(ServerTestCase):
                         self.d.read_log())
         for line in self.lines():
             self.assertEqual(sorted(json.loads(line)), ["0", "1", "2"], line)
+
+    def test_a_hook_flooding_stderr_logs_a_bounded_amount(self):
+        # 10 lines of at most 512 bytes per delivery, then one line with
+        # the count of what was left out; the rest is read and dropped.
+        self.start(FLOOD)
+        self.refresh(2)
+        self.assertTrue(wait_until(lambda: len(self.lines()) == 2, timeout=10 * SLOW),
+                        self.d.read_log()[-2000:])
+        self.assertTrue(wait_until(
+            lambda: self.d.get("/v1/feeds/a").json()["hooks_pending"] == 0, timeout=5 * SLOW))
+        log = self.d.read_log().splitlines()
+        ids = {i["title"]: i["id"] for i in self.d.get("/v1/items?feed=a").json()["items"]}
+        long = [l for l in log if "xxxx" in l]
+        self.assertEqual(len(long), 1, len(long))
+        self.assertTrue(long[0].endswith("hook a: " + "x" * 512), long[0][:100])
+        self.assertIn("hook a: item %d: 2999488 more bytes of stderr not logged" % ids["title 1"],
+                      "\n".join(log))
+        noise = [l.rpartition("hook a: ")[2] for l in log if "noise" in l]
+        self.assertEqual(noise, ["noise %02d" % i for i in range(1, 11)])
+        self.assertIn("hook a: item %d: 360 more bytes of stderr not logged" % ids["title 2"],
+                      "\n".join(log))
+        self.assertLess(len(log), 60)
 
 
 class HookLimitsTest(ServerTestCase):
