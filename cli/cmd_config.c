@@ -191,10 +191,34 @@ static void conf_close(struct conf_file *f)
 	f->lock = -1;
 }
 
+/* Whether WANT (a real path) is a drop-in of the main file MAIN: a
+ * NAME.conf, not hidden, right in MAIN's drop-in directory. The daemon
+ * reads every one of those at its next reload, so a drop-in it does not
+ * list yet (one just made) is still its configuration. */
+static bool is_dropin_of(const char *want, const char *main)
+{
+	char dir[PATH_MAX], have[PATH_MAX];
+	const char *slash = strrchr(want, '/');
+	if (!slash || (size_t)(slash - want) >= sizeof dir)
+		return false;
+	const char *name = slash + 1;
+	size_t n = strlen(name), e = strlen(CONFIG_DROPIN_EXT);
+	if (name[0] == '.' || n <= e || strcmp(name + n - e, CONFIG_DROPIN_EXT) != 0)
+		return false;
+	if (snprintf(dir, sizeof dir, "%s%s", main, CONFIG_DROPIN_SUFFIX) >= (int)sizeof dir ||
+	    !realpath(dir, have))
+		return false;
+	memcpy(dir, want, (size_t)(slash - want));
+	dir[slash - want] = '\0';
+	return strcmp(dir, have) == 0;
+}
+
 /* Whether the daemon at the socket reads PATH (its /v1/status lists its
- * configuration's files): 1 yes, 0 no (*FILES then names them), -1 when
- * it cannot tell (no daemon, an older one). */
-static int daemon_reads(const char *path, char *files, size_t size)
+ * configuration's files, the main one first; a drop-in of that main file
+ * counts though not listed yet, also when it is found through MAIN, the
+ * main file as named here, a link to the daemon's): 1 yes, 0 no (*FILES
+ * then names them), -1 when it cannot tell (no daemon, an older one). */
+static int daemon_reads(const char *path, const char *main, char *files, size_t size)
 {
 	struct client_resp resp;
 	if (client_request(ctl.socket, "GET", "/v1/status", NULL, 0, ctl.timeout_ms, &resp) < 0)
@@ -206,9 +230,11 @@ static int daemon_reads(const char *path, char *files, size_t size)
 		json_decref(st);
 		return -1;
 	}
-	char want[PATH_MAX], have[PATH_MAX];
+	char want[PATH_MAX], have[PATH_MAX], mine[PATH_MAX];
 	if (!realpath(path, want))
 		snprintf(want, sizeof want, "%s", path);
+	if (!realpath(main, mine))
+		snprintf(mine, sizeof mine, "%s", main);
 	int reads = 0;
 	size_t i, n = 0;
 	json_t *v;
@@ -220,6 +246,9 @@ static int daemon_reads(const char *path, char *files, size_t size)
 		if (!realpath(f, have))
 			snprintf(have, sizeof have, "%s", f);
 		if (!strcmp(have, want))
+			reads = 1;
+		else if (i == 0 && (is_dropin_of(want, have) ||
+				    (!strcmp(have, mine) && is_dropin_of(want, main))))
 			reads = 1;
 		n += (size_t)snprintf(files + n, n < size ? size - n : 0, "%s%s", i ? ", " : "", f);
 	}
@@ -252,7 +281,7 @@ static int conf_commit(struct conf_file *f, const char *new_text)
 	/* A daemon that reads another configuration would reload its own
 	 * and say so: the edit would seem in force, and is not. */
 	char files[2048];
-	if (daemon_reads(path, files, sizeof files) == 0) {
+	if (daemon_reads(path, f->src[0].name, files, sizeof files) == 0) {
 		printf("feedd at %s reads %s, not %s: edited, not in force there\n", ctl.socket,
 		       files, path);
 		return 0;

@@ -205,6 +205,43 @@ class DropIns(unittest.TestCase):
         self.assertIn(b"0 added, 3 already present", r.stdout)
         self.assertEqual(read(self.conf), before)
 
+    def test_new_dropin_reloads_the_running_daemon(self):
+        # A drop-in that does not exist yet is not among the daemon's
+        # config_files, but it is in the directory the daemon reads: add
+        # and import --file ask for the reload and the feed is in force.
+        d = Feedd(None, dir=self.tmp, start=False)
+        try:
+            d.config = self.conf
+            d.start()
+            env = dict(self.env, FEEDD_SOCKET=d.socket)
+            r = self.ctl("add", self.srv.url("/feed/new"), "--name", "new", "--file", "team",
+                         env=env)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertNotIn(b"not in force", r.stdout)
+            self.assertIn(b"feedd reloaded", r.stdout)
+            team = os.path.realpath(os.path.join(self.dir, "team.conf"))
+            self.assertIn(team, d.get("/v1/status").json()["config_files"])
+            self.assertEqual(d.get("/v1/feeds/new").status, 200)
+            opml = os.path.join(self.tmp, "subs.opml")
+            write(opml, '<?xml version="1.0"?><opml version="2.0"><body>'
+                  '<outline text="One" xmlUrl="%s"/></body></opml>' % self.srv.url("/feed/o1"))
+            r = self.ctl("import", opml, "--file", "imp", env=env)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertNotIn(b"not in force", r.stdout)
+            self.assertIn(b"feedd reloaded", r.stdout)
+            self.assertEqual(d.get("/v1/feeds/one").status, 200)
+            # A file beside the directory (not *.conf in it) is still
+            # another configuration: not reloaded.
+            other = os.path.join(self.tmp, "other.conf")
+            write(other, "[defaults]\nallow_private = yes\n")
+            r = subprocess.run([FEEDCTL_BIN, "add", self.srv.url("/feed/c"), "--name", "c",
+                                "--config", other], capture_output=True, env=env,
+                               timeout=60 * SLOW)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(b"not in force there", r.stdout)
+        finally:
+            d.kill()
+
     def test_reload_picks_up_dropins(self):
         d = Feedd(None, dir=self.tmp, start=False)
         try:
