@@ -382,9 +382,12 @@ static int refresh_one(const char *name, json_t *queued, bool quiet)
  * does: a refresh has finished once the feed's counters.requests has grown
  * past what it was before the refresh was queued and its live state is no
  * longer queued or fetching (a refresh asked for during a fetch is
- * another fetch after it, and the state stays so until that ends). Its
- * new items are the feed's items with an id above the newest id in the
- * store before. */
+ * another fetch after it, and the state stays so until that ends). The
+ * result is live.last_fetch, the last fetch's status, error and new items
+ * together: the feed's last_status and its items above the newest id
+ * before may come from different fetches when others refresh it too.
+ * Only without it (an older daemon, another instance fetched) are the new
+ * items those with an id above the newest id in the store before. */
 struct waiting {
 	const char *name;
 	long long requests;        /* counters.requests before; -1: not waited for */
@@ -393,6 +396,13 @@ struct waiting {
 static long long requests_of(json_t *f)
 {
 	return json_integer_value(json_object_get(json_object_get(f, "counters"), "requests"));
+}
+
+/* F's live.last_fetch when it is a fetch after BEFORE requests, else NULL. */
+static json_t *last_fetch_after(json_t *f, long long before)
+{
+	json_t *l = json_object_get(json_object_get(f, "live"), "last_fetch");
+	return json_integer_value(json_object_get(l, "request")) > before ? l : NULL;
 }
 
 /* The feeds of the answer A by name (borrowed references). */
@@ -452,15 +462,17 @@ static int count_new(const char *name, long long after, long long *n)
 	}
 }
 
-/* Prints (or, with RESULTS, records) one finished refresh; F is the feed's
- * state, NULL when there was no fetch to wait for: WHY says why. True when
- * it worked. */
+/* Prints (or, with RESULTS, records) one finished refresh; F is the
+ * fetch's record (live.last_fetch) or the feed's state, NULL when there
+ * was no fetch to wait for: WHY says why. True when it worked. */
 static bool refresh_result(const char *name, json_t *f, long long nnew, json_t *results,
 			   const char *why)
 {
-	json_t *st = f ? json_object_get(f, "last_status") : NULL;
+	bool rec = f && json_object_get(f, "request");
+	json_t *st = f ? json_object_get(f, rec ? "status" : "last_status") : NULL;
 	long long status = json_integer_value(st);
-	const char *err = f ? json_string_value(json_object_get(f, "last_error")) : why;
+	const char *err = f ? json_string_value(json_object_get(f, rec ? "error" : "last_error"))
+			    : why;
 	if (results) {
 		json_array_append_new(results, json_pack("{s:s,s:b,s:O?,s:I,s:s?}", "feed", name,
 							 "ok", !err, "status", status ? st : NULL,
@@ -502,13 +514,16 @@ static int refresh_wait(struct waiting *w, size_t n, long long newest, json_t *r
 			json_t *f = json_object_get(by, w[i].name);
 			const char *live = json_string_value(
 				json_object_get(json_object_get(f, "live"), "state"));
-			if (!f || requests_of(f) <= w[i].requests ||
+			json_t *last = last_fetch_after(f, w[i].requests);
+			if (!f || (requests_of(f) <= w[i].requests && !last) ||
 			    (live && (!strcmp(live, "queued") || !strcmp(live, "fetching"))))
 				continue;
 			long long nnew = 0;
-			if ((code = count_new(w[i].name, newest, &nnew)))
+			if (last)
+				nnew = json_integer_value(json_object_get(last, "new_items"));
+			else if ((code = count_new(w[i].name, newest, &nnew)))
 				break;
-			failed |= !refresh_result(w[i].name, f, nnew, results, NULL);
+			failed |= !refresh_result(w[i].name, last ? last : f, nnew, results, NULL);
 			w[i].requests = -1;
 			left--;
 		}

@@ -96,6 +96,7 @@ static void rt_free(struct sched *s, struct feed_rt *rt)
 	sched_heap_remove(s, rt);
 	feed_state_clear(&rt->st);
 	free(rt->once_line);
+	free(rt->last.error);
 	free(rt);
 }
 
@@ -411,6 +412,12 @@ json_t *sched_feed_live(struct sched *s, const char *name)
 	}
 	if (rt->store_refused && rt->st.last_error)
 		json_object_set_new(o, "store_error", json_string(rt->st.last_error));
+	if (rt->last.request)
+		json_object_set_new(o, "last_fetch", json_pack("{s:I,s:o,s:o,s:I}",
+			"request", (json_int_t)rt->last.request,
+			"status", rt->last.status ? json_integer(rt->last.status) : json_null(),
+			"error", rt->last.error ? json_string_lossy(rt->last.error) : json_null(),
+			"new_items", (json_int_t)rt->last.new_items));
 	json_object_set_new(o, "url", json_string(sched_feed_url(rt)));
 	return o;
 }

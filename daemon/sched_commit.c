@@ -233,6 +233,10 @@ static void commit_done(void *arg)
 				   (long long)in_s, st->next_reason);
 	}
 	sched_once_line(s, rt, line, j->ok);
+	rt->last.request = st->n_requests;
+	rt->last.status = j->status;
+	sched_set_str(&rt->last.error, j->ok ? NULL : j->msg);
+	rt->last.new_items = j->ok ? (int64_t)j->news.nnew : 0;
 
 	rt->state = RT_IDLE;
 	if (!st->gone && !s->once && !s->closing && rt->fc->enabled)

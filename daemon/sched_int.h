@@ -86,6 +86,15 @@ struct feed_rt {
 	bool once_done;
 	int once_status;
 	char *once_line;
+	/* The last fetch this process finished, whole: what `live.last_fetch`
+	 * shows, so that a client waiting for a refresh reads the status, the
+	 * error and the new items of one and the same fetch. */
+	struct {
+		int64_t request;     /* counters.requests after it; 0: none yet */
+		int status;          /* 0: none */
+		char *error;         /* NULL when it worked */
+		int64_t new_items;
+	} last;
 };
 
 struct sched {

@@ -2,11 +2,14 @@
 has finished, prints its result (status, new items, error), and exits
 non-zero when one failed or did not finish within --timeout."""
 import json
+import os
+import re
+import subprocess
 import time
 import unittest
 
 from fixture_server import FixtureServer
-from harness import SLOW, Feedd, wait_until
+from harness import FEEDCTL_BIN, SLOW, Feedd, wait_until
 
 CONF = """[daemon]
 host_gap = 0s
@@ -22,6 +25,8 @@ url = {bad}
 url = {slow}
 [feed held]
 url = {held}
+[feed race]
+url = {race}
 """
 
 
@@ -37,9 +42,11 @@ class RefreshWait(unittest.TestCase):
         cls.srv.set_feed("bad", status=500)
         cls.srv.set_feed("slow", items=[item(1)])
         cls.srv.set_feed("held", status=429, status_headers={"Retry-After": "20000"})
+        cls.srv.set_feed("race", items=[item(1)])
         cls.d = Feedd(CONF.format(good=cls.srv.url("/feed/good"), bad=cls.srv.url("/feed/bad"),
                                   slow=cls.srv.url("/feed/slow"),
-                                  held=cls.srv.url("/feed/held")))
+                                  held=cls.srv.url("/feed/held"),
+                                  race=cls.srv.url("/feed/race")))
 
         def first_fetches_done():
             feeds = {f["name"]: f for f in cls.d.get("/v1/feeds").json()["feeds"]}
@@ -91,7 +98,7 @@ class RefreshWait(unittest.TestCase):
         r = self.d.feedctl("refresh", "--wait")
         self.assertEqual(r.returncode, 5, r.stderr)
         lines = sorted(r.stdout.decode().splitlines())
-        self.assertEqual([l.split(":")[0] for l in lines], ["bad", "good", "held", "slow"])
+        self.assertEqual([l.split(":")[0] for l in lines], ["bad", "good", "held", "race", "slow"])
 
     def test_an_unknown_feed(self):
         r = self.d.feedctl("refresh", "nosuch", "good", "--wait")
@@ -140,6 +147,42 @@ class RefreshWait(unittest.TestCase):
         got = [i["guid"] for i in self.d.get("/v1/items?feed=slow&limit=10").json()["items"]]
         self.assertIn("g21", got)
         self.assertIn("g20", got)
+
+    def test_each_line_is_one_fetch(self):
+        # Two new items, fetched in a second (a 200), then, for the refresh
+        # asked for meanwhile, a 304. Every waiting client's line, and
+        # every --json result, gives the status and the new items of one
+        # fetch: never "HTTP 304, 2 new items".
+        self.srv.set_feed("race", items=[item(3), item(2), item(1)], delay=1)
+        env = dict(os.environ, FEEDD_SOCKET=self.d.socket)
+
+        def start(*extra):
+            return subprocess.Popen([FEEDCTL_BIN, "refresh", "race", "--wait"] + list(extra),
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        asked = len(self.srv.log("/feed/race"))
+        procs = [start()]
+        try:
+            self.assertTrue(wait_until(lambda: len(self.srv.log("/feed/race")) > asked,
+                                       timeout=10 * SLOW), self.d.read_log())
+            procs += [start() for _ in range(4)] + [start("--json") for _ in range(4)]
+            outs = [p.communicate(timeout=30 * SLOW) for p in procs]
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+            self.srv.set_feed("race", delay=0)
+        self.assertEqual(self.d.get("/v1/feeds/race").json()["items"], 3)
+        for p, (out, err) in zip(procs, outs):
+            self.assertEqual(p.returncode, 0, err)
+            if p.args[-1] == "--json":
+                res = json.loads(out)["results"][0]
+                got = (res["status"], res["new_items"])
+            else:
+                m = re.fullmatch(rb"race: ok, HTTP (\d+), (\d+) new items?\n", out)
+                self.assertTrue(m, out)
+                got = (int(m.group(1)), int(m.group(2)))
+            self.assertIn(got, [(200, 2), (304, 0)], out)
 
     def test_without_wait_nothing_changes(self):
         r = self.d.feedctl("refresh", "good")
