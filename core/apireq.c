@@ -203,11 +203,18 @@ static int set_param(struct apireq *r, enum param p, const char *v, unsigned *se
 			return fail(r, 400, "bad parameter", "feed: not a feed name");
 		r->feeds[r->nfeeds++] = strdup(v);
 		break;
-	case P_TAG:
+	case P_TAG: {
 		if (!*v || strlen(v) > MAX_NAME)
 			return fail(r, 400, "bad parameter", "tag: empty or too long");
-		r->tag = strdup(v);
+		/* Folded as feeds.conf folds its tags: tag=News finds `tags = News`. */
+		if (!(r->tag = strdup(v)))
+			return fail(r, 500, "out of memory", NULL);
+		const char *t = config_fold_tag(r->tag);
+		memmove(r->tag, t, strlen(t) + 1);
+		if (!*r->tag)
+			return fail(r, 400, "bad parameter", "tag: empty or too long");
 		break;
+	}
 	case P_Q:
 		if (!*v || strlen(v) > 1024)
 			return fail(r, 400, "bad parameter", "q: empty or longer than 1024 bytes");

@@ -133,6 +133,10 @@ int config_parse_duration(const char *s, int64_t *seconds);
 /* "10M", "512k", "1G" or bytes. */
 int config_parse_size(const char *s, int64_t *bytes);
 
+/* TAG as feeds.conf stores it, in place: trimmed, ASCII lower-cased (so
+ * `tags = News` and a filter tag=News are the same tag). Returns its new
+ * start, inside TAG. */
+char *config_fold_tag(char *tag);
 const struct feed_conf *config_find_feed(const struct config *c, const char *name);
 
 /* Why S cannot be a value in feeds.conf ("contains a newline", "contains a

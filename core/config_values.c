@@ -202,6 +202,14 @@ char *conf_trim(char *s)
 	return s;
 }
 
+char *config_fold_tag(char *tag)
+{
+	tag = conf_trim(tag);
+	for (char *c = tag; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return tag;
+}
+
 const char *conf_parse_tags(const char *value, char ***out)
 {
 	char *copy = strdup(value);
@@ -211,16 +219,11 @@ const char *conf_parse_tags(const char *value, char ***out)
 	const char *err = NULL;
 	char *save = NULL;
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		t = conf_trim(t);
+		t = config_fold_tag(t);
 		if (!*t)
 			continue;
-		for (char *c = t; *c; c++) {
-			if (*c == '/' || *c == '?' || *c == '&' || *c == '#' || *c == '=') {
-				err = "a tag may not contain / ? & # =";
-				break;
-			}
-			*c = (char)tolower((unsigned char)*c);
-		}
+		if (strpbrk(t, "/?&#="))
+			err = "a tag may not contain / ? & # =";
 		if (err || conf_strv_push(&tags, t) < 0) {
 			err = err ? err : "too many tags";
 			break;

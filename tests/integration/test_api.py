@@ -204,6 +204,9 @@ class ApiTest(unittest.TestCase):
         self.assertEqual({i["feed"] for i in self.items("tag=other")}, {"b"})
         self.assertEqual({i["feed"] for i in self.items("tag=tech")}, {"a"})
         self.assertEqual(self.items("tag=nosuchtag"), [])
+        # feeds.conf lower-cases its tags; a filter is folded the same way
+        self.assertEqual({i["feed"] for i in self.items("tag=Tech")}, {"a"})
+        self.assertEqual({i["feed"] for i in self.items("tag=%20OTHER")}, {"b"})
         # q: full text
         found = self.items("q=zebra")
         self.assertEqual([i["title"] for i in found], ["searchable zebra"])

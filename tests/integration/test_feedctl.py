@@ -179,6 +179,15 @@ class FeedctlTest(ServerTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(b"reloaded: 1 feeds", r.stdout)
 
+    def test_tag_filter_folds_case(self):
+        # feeds.conf stores `tags = news` (any case) as news: --tag News
+        # finds the feed's items, as --tag news does.
+        self.fetched("a", 3)
+        for tag in ("news", "News", "NEWS"):
+            r = self.ctl("items", "--tag", tag)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(len(r.stdout.decode().splitlines()), 3, (tag, r.stdout))
+
     # --- editing feeds.conf ---
 
     def test_add_keeps_every_byte_and_the_daemon_picks_it_up(self):

@@ -134,6 +134,16 @@ static void test_item_params(void **state)
 	assert_int_equal(q.limit, 1000);
 	assert_null(q.consumer);
 	apireq_free(&r);
+	/* A tag is folded as feeds.conf folds it (trimmed, ASCII lower-cased):
+	 * `tags = News` is the tag news. */
+	assert_int_equal(parse("GET", "/v1/items?tag=%20News%20", NULL, &r), 0);
+	assert_string_equal(r.tag, "news");
+	apireq_free(&r);
+	assert_int_equal(parse("GET", "/v1/consumers/c/items?tag=T%C3%84G", NULL, &r), 0);
+	assert_string_equal(r.tag, "t\xC3\x84g");
+	apireq_free(&r);
+	expect_error("GET", "/v1/items?tag=%20", NULL, 400, "tag");
+	apireq_free(&r);
 
 	assert_int_equal(parse("GET", "/v1/items", NULL, &r), 0);
 	assert_int_equal(r.limit, APIREQ_DEFAULT_LIMIT);
