@@ -216,9 +216,12 @@ static int set_param(struct apireq *r, enum param p, const char *v, unsigned *se
 		break;
 	}
 	case P_Q:
-		if (!*v || strlen(v) > 1024)
-			return fail(r, 400, "bad parameter", "q: empty or longer than 1024 bytes");
-		r->q = strdup(v);
+		/* No input is an error: a q without a word (empty or blank)
+		 * filters nothing, as the store reads it. */
+		if (strlen(v) > 1024)
+			return fail(r, 400, "bad parameter", "q: longer than 1024 bytes");
+		if (v[strspn(v, " \t\r\n")])
+			r->q = strdup(v);
 		break;
 	case P_SINCE:
 		if (date_parse(v, &r->since) < 0)

@@ -210,6 +210,10 @@ class ApiTest(unittest.TestCase):
         # q: full text
         found = self.items("q=zebra")
         self.assertEqual([i["title"] for i in found], ["searchable zebra"])
+        # no input is an error: empty and blank are both no filter
+        every = [i["id"] for i in self.items("limit=1000")]
+        self.assertEqual([i["id"] for i in self.items("q=&limit=1000")], every)
+        self.assertEqual([i["id"] for i in self.items("q=%20&limit=1000")], every)
         # since
         since = self.items("since=2024-02-02T00:00:00Z")
         self.assertNotIn("a-1", [gid(i) for i in since])
@@ -232,7 +236,7 @@ class ApiTest(unittest.TestCase):
                         ("limit=0", "limit"), ("limit=1001", "limit"), ("wait=301", "wait"),
                         ("order=sideways", "order"), ("distinct=2", "distinct"),
                         ("since=last+week", "since"), ("format=xml", "format"),
-                        ("tag=", "tag"), ("q=", "q"), ("bogus=1", "bogus"),
+                        ("tag=", "tag"), ("q=" + "a" * 1025, "q"), ("bogus=1", "bogus"),
                         ("after=1&after=2", "after")]:
             self.expect_error("GET", "/v1/items?" + q, 400, name)
         self.expect_error("GET", "/v1/events?format=atom", 400, "format")
