@@ -283,6 +283,13 @@ static int fetch_tsv(const char *base, json_t *items, char **tsv)
 	return 0;
 }
 
+/* Appends the items of the page A to ALL (one JSON document at the end). */
+static void gather(json_t *all, json_t *a)
+{
+	json_array_extend(json_object_get(all, "items"), json_object_get(a, "items"));
+	json_object_set(all, "next", json_object_get(a, "next"));
+}
+
 int cmd_items(const struct command *c, int argc, char **argv)
 {
 	static const int allowed[] = {OPT_AFTER, OPT_LIMIT, OPT_JSON, OPT_NDJSON, OPT_TSV, 0};
@@ -290,36 +297,56 @@ int cmd_items(const struct command *c, int argc, char **argv)
 	int code = parse_item_opts(c, argc, argv, &o, allowed, 0);
 	if (code >= 0)
 		return code;
-	struct strbuf t = {0};
-	strbuf_printf(&t, "/v1/items?limit=%ld&after=%s%s", o.limit, o.after ? o.after : "0",
-		      o.filters.s);
-	if (o.format == OUT_TSV) {
-		strbuf_puts(&t, "&format=tsv");
-		struct client_resp r;
-		code = ctl_call("GET", t.s, NULL, NULL, &r);
-		if (!code) {
-			fputs(r.body, stdout);
-			client_resp_clear(&r);
-			if (fflush(stdout) != 0)
-				code = CTL_EXIT_LOCAL;
-		}
-	} else {
+	/* Every stored item (the API answers a page of at most 1000 at a
+	 * time: the pages are followed), or with --limit N at most N. */
+	const long page_max = 1000;
+	long cap = o.limit_given ? o.limit : -1;
+	long long after = o.after ? strtoll(o.after, NULL, 10) : 0;
+	struct strbuf base = {0};
+	strbuf_printf(&base, "/v1/items?%s", o.filters.s + (o.filters.len ? 1 : 0));
+	/* --json is one document: the pages gathered. */
+	json_t *all = o.format == OUT_JSON ? json_pack("{s:[],s:I}", "items", "next",
+						       (json_int_t)after) : NULL;
+	long total = 0;
+	for (;;) {
+		long want = cap < 0 ? page_max : cap - total;
+		if (want > page_max)
+			want = page_max;
+		if (want <= 0)
+			break;
+		struct strbuf t = {0};
+		strbuf_printf(&t, "%s&limit=%ld&after=%lld", base.s, want, after);
 		json_t *a = NULL;
 		code = ctl_call("GET", t.s, NULL, &a, NULL);
-		if (!code)
-			code = print_items(a, json_object_get(a, "items"), o.format, NULL);
+		free(t.s);
+		if (code)
+			break;
+		json_t *items = json_object_get(a, "items");
+		size_t n = json_array_size(items);
+		if (!n) {
+			json_decref(a);
+			break;
+		}
+		total += (long)n;
+		after = item_id(json_array_get(items, n - 1));
+		char *tsv = NULL;
+		if (all)
+			gather(all, a);
+		else if (o.format == OUT_TSV)
+			code = fetch_tsv(base.s, items, &tsv);
+		if (!all && !code)
+			code = print_items(a, items, o.format, tsv);
+		free(tsv);
 		json_decref(a);
+		if (code || (long)n < want)
+			break;
 	}
-	free(t.s);
+	if (all && !code)
+		code = print_items(all, json_object_get(all, "items"), OUT_JSON, NULL);
+	json_decref(all);
+	free(base.s);
 	free(o.filters.s);
 	return code;
-}
-
-/* Appends the items of the page A to ALL (one JSON document at the end). */
-static void gather(json_t *all, json_t *a)
-{
-	json_array_extend(json_object_get(all, "items"), json_object_get(a, "items"));
-	json_object_set(all, "next", json_object_get(a, "next"));
 }
 
 int cmd_new(const struct command *c, int argc, char **argv)

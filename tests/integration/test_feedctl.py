@@ -179,6 +179,31 @@ class FeedctlTest(ServerTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(b"reloaded: 1 feeds", r.stdout)
 
+    def test_items_lists_every_item(self):
+        # More than the API's page (100 by default, at most 1000): feedctl
+        # items follows the pages to the end, --limit N stops at N.
+        self.srv.set_feed("a", items=items_of(1150))
+        self.fetched("a", 1150)
+        r = self.ctl("items")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.decode().splitlines()
+        self.assertEqual(len(lines), 1150)
+        self.assertIn("a title 1 ", lines[0] + " ")
+        self.assertIn("a title 1150", lines[-1])
+        self.assertEqual(r.stderr, b"")
+        j = json.loads(self.ctl("items", "--json").stdout)
+        ids = [i["id"] for i in j["items"]]
+        self.assertEqual(len(ids), 1150)
+        self.assertEqual(ids, sorted(set(ids)))
+        self.assertEqual(j["next"], ids[-1])
+        self.assertEqual(len(self.ctl("items", "--ndjson").stdout.splitlines()), 1150)
+        self.assertEqual(len(self.ctl("items", "--tsv").stdout.splitlines()), 1150)
+        self.assertEqual(len(self.ctl("items", "--limit", "120").stdout.splitlines()), 120)
+        r = self.ctl("items", "--after", str(ids[99]), "--json")
+        self.assertEqual([i["id"] for i in json.loads(r.stdout)["items"]], ids[100:])
+        j = json.loads(self.ctl("items", "--after", str(ids[-1]), "--json").stdout)
+        self.assertEqual(j, {"items": [], "next": ids[-1]})
+
     def test_tag_filter_folds_case(self):
         # feeds.conf stores `tags = news` (any case) as news: --tag News
         # finds the feed's items, as --tag news does.
