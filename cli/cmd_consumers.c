@@ -62,10 +62,11 @@ int cmd_consumers(const struct command *c, int argc, char **argv)
 	json_t *list = json_object_get(a, "consumers");
 	size_t i;
 	json_t *o;
+	/* The header also for none: a script reads the columns' names; a
+	 * person is told why there is no line. */
+	printf("NAME\tPOSITION\tLAG\tACKED\tCREATED\n");
 	if (json_array_size(list) == 0 && isatty(STDOUT_FILENO))
-		printf("no consumers (`feedctl new NAME` makes one)\n");
-	else if (json_array_size(list))
-		printf("NAME\tPOSITION\tLAG\tACKED\tCREATED\n");
+		printf("(no consumers: `feedctl new NAME` makes one)\n");
 	json_array_foreach(list, i, o) {
 		/* Names are 1-256 of A-Z a-z 0-9 - _ . @ (docs/API.md): safe. */
 		printf("%s\t%lld\t%lld\t", json_string_value(json_object_get(o, "name")),

@@ -91,10 +91,11 @@ int cmd_hooks(const struct command *c, int argc, char **argv)
 	json_t *failed = json_object_get(a, "failed");
 	size_t i;
 	json_t *d;
+	/* The header also for none: a script reads the columns' names; a
+	 * person is told why there is no line. */
+	printf("FEED\tITEM\tTRIES\tERROR\tTITLE\n");
 	if (json_array_size(failed) == 0 && isatty(STDOUT_FILENO))
-		printf("no parked hook deliveries\n");
-	else if (json_array_size(failed))
-		printf("FEED\tITEM\tTRIES\tERROR\tTITLE\n");
+		printf("(no parked hook deliveries)\n");
 	json_array_foreach(failed, i, d) {
 		put_field(json_string_value(json_object_get(d, "feed")));
 		printf("\t%lld\t%lld\t", json_integer_value(json_object_get(d, "item")),

@@ -60,10 +60,11 @@ int cmd_reader(const struct command *c, int argc, char **argv)
 	if ((code = ctl_call_json("GET", "/v1/reader/tokens", json, &a)) >= 0)
 		return code;
 	json_t *list = json_object_get(a, "tokens");
+	/* The header also for none: a script reads the columns' names; a
+	 * person is told why there is no line. */
+	printf("ID\tUSER\tCREATED\tLAST USED\n");
 	if (json_array_size(list) == 0 && isatty(STDOUT_FILENO))
-		printf("no reader tokens (an app's ClientLogin makes one)\n");
-	else if (json_array_size(list))
-		printf("ID\tUSER\tCREATED\tLAST USED\n");
+		printf("(no reader tokens: an app's ClientLogin makes one)\n");
 	size_t i;
 	json_t *o;
 	json_array_foreach(list, i, o) {

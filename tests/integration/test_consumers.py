@@ -54,7 +54,8 @@ class Consumers(ServerTestCase):
     def test_none_yet(self):
         self.assertEqual(self.consumers(), [])
         r = self.ctl("consumers")
-        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, b"", b""))
+        self.assertEqual((r.returncode, r.stdout, r.stderr),
+                         (0, b"NAME\tPOSITION\tLAG\tACKED\tCREATED\n", b""))
         r = self.ctl("consumers", "--json")
         self.assertEqual(json.loads(r.stdout), {"consumers": []})
 

@@ -204,6 +204,15 @@ class FeedctlTest(ServerTestCase):
         j = json.loads(self.ctl("items", "--after", str(ids[-1]), "--json").stdout)
         self.assertEqual(j, {"items": [], "next": ids[-1]})
 
+    def test_empty_tables_have_their_header(self):
+        # feedctl(1): one line each "after a header line", also for none
+        # (a script reads the columns' names whatever the count).
+        for args, header in ((("hooks",), b"FEED\tITEM\tTRIES\tERROR\tTITLE\n"),
+                             (("reader", "tokens"), b"ID\tUSER\tCREATED\tLAST USED\n"),
+                             (("consumers",), b"NAME\tPOSITION\tLAG\tACKED\tCREATED\n")):
+            r = self.ctl(*args)
+            self.assertEqual((r.returncode, r.stdout, r.stderr), (0, header, b""), args)
+
     def test_tag_filter_folds_case(self):
         # feeds.conf stores `tags = news` (any case) as news: --tag News
         # finds the feed's items, as --tag news does.
