@@ -22,7 +22,7 @@ static void usage(FILE *out)
 		"       feedd --check-config [-c FILE]\n"
 		"       feedd --help-config\n"
 		"       feedd --parse [--sanitize] [--url URL] [--header \"Name: value\"]...\n"
-		"                     [--max-size BYTES] FILE...\n"
+		"                     [--max-size SIZE] FILE...\n"
 		"       feedd --migrate-store FROM TO [--batch N]\n"
 		"       feedd --version | --help\n"
 		"\n"

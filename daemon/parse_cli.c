@@ -15,13 +15,14 @@
 #include <sys/sendfile.h>
 
 #include "core/apifmt.h"
+#include "core/config.h"
 #include "core/parse.h"
 #include "core/sanitize.h"
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: feedd --parse [--sanitize] [--url URL] [--header \"Name: value\"]... "
-			"[--max-size BYTES] FILE...\n");
+			"[--max-size SIZE] FILE...\n");
 }
 
 /* Takes "Name: value" into the matching parse_opts field. */
@@ -277,12 +278,11 @@ int parse_cli_main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--url") && i + 1 < argc) {
 			opts.url = argv[++i];
 		} else if (!strcmp(argv[i], "--max-size") && i + 1 < argc) {
-			/* The document cap, as a feed's max_size. */
-			char *end;
-			errno = 0;
-			unsigned long long v = strtoull(argv[++i], &end, 10);
-			if (errno || end == argv[i] || *end || !v || argv[i][0] == '-' ||
-			    v > SIZE_MAX / 4) {
+			/* The document cap, read as a feed's max_size is (k, M
+			 * and G suffixes), though not bounded by its range. */
+			int64_t v = 0;
+			if (config_parse_size(argv[++i], &v) < 0 || v < 1 ||
+			    (uint64_t)v > SIZE_MAX / 4) {
 				fprintf(stderr, "feedd --parse: bad --max-size \"%s\"\n", argv[i]);
 				return 2;
 			}

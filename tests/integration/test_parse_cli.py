@@ -167,8 +167,19 @@ class ParseCliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stderr, b"")
         self.assertEqual(len(json.loads(r.stdout)["items"]), 9000)
-        for bad in ("0", "-1", "12x", ""):
+        for bad in ("0", "-1", "12x", "", "1kk", "k"):
             self.assertEqual(run("--max-size", bad, big).returncode, 2, bad)
+        # Written as a feed's max_size is, with its k, M and G suffixes.
+        kib = size // 2 // 1024
+        r = run("--max-size", "%dk" % kib, big)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("larger than %d bytes" % (kib * 1024), r.stderr.decode())
+        r = run("--max-size", "1k", big)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("larger than 1024 bytes", r.stderr.decode())
+        r = run("--max-size", "1G", big)
+        self.assertEqual((r.returncode, r.stderr), (0, b""))
+        self.assertEqual(len(json.loads(r.stdout)["items"]), 1000)
 
     def test_usage(self):
         self.assertEqual(run().returncode, 2)
