@@ -31,7 +31,13 @@ static int mark(const struct command *c, int argc, char **argv, const char *key,
 		}
 	}
 	int n = argc - optind;
-	if (n < 1 || n > 1000) {
+	if (n > 1000) {
+		/* The API's bound on one request: say it, not only the usage. */
+		fprintf(stderr, "feedctl: %s: at most 1000 item ids at once (%d given); "
+			"run it again for the rest\n", c->name, n);
+		return CTL_EXIT_USAGE;
+	}
+	if (n < 1) {
 		ctl_usage_of(c, stderr);
 		return CTL_EXIT_USAGE;
 	}

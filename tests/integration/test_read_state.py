@@ -133,6 +133,14 @@ class ReadState(unittest.TestCase):
         self.assertIn(b"999999", r.stderr)
         self.assertEqual(self.d.feedctl("read", "x").returncode, 2)
         self.assertEqual(self.d.feedctl("read").returncode, 2)
+        # More than 1000 ids: the limit is said, not only the usage.
+        before = self.d.get("/v1/items?status=read").json()["items"]
+        for cmd in ("read", "star"):
+            r = self.d.feedctl(cmd, *[str(i) for i in range(1, 1002)])
+            self.assertEqual(r.returncode, 2)
+            self.assertIn(b"feedctl: %s: at most 1000 item ids at once (1001 given)"
+                          % cmd.encode(), r.stderr)
+        self.assertEqual(self.d.get("/v1/items?status=read").json()["items"], before)
 
 
 if __name__ == "__main__":
