@@ -153,6 +153,26 @@ class Consumers(ServerTestCase):
         self.assertEqual(got["r"].json()["error"], "unknown consumer")
         self.assertEqual(self.consumers(), [])
 
+    def test_one_cursor_whatever_the_filter(self):
+        # A consumer has one cursor over the whole store (feedctl(1),
+        # API.md): read with --feed a, it moves past b's items too, which
+        # it then never sees; a consumer per filter sees each its own.
+        self.srv.set_feed("b", items=[{"guid": "b-1", "title": "b title 1"}])
+        self.d.write_config(CONF.format(url=self.srv.url("/feed/a")) +
+                            "[feed b]\nurl = %s\n" % self.srv.url("/feed/b"))
+        self.assertEqual(self.ctl("reload").returncode, 0)
+        self.fetched(3)
+        self.assertEqual(self.d.post("/v1/feeds/b/refresh").status, 202)
+        self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/b").json().get("items") == 1))
+        self.srv.set_feed("a", items=items_of(4))
+        self.fetched(4)                       # a's 4th item comes after b's
+        r = self.ctl("new", "g1", "--feed", "a", "--ndjson")
+        self.assertEqual([json.loads(l)["feed"] for l in r.stdout.splitlines()], ["a"] * 4)
+        r = self.ctl("new", "g1", "--ndjson")
+        self.assertEqual((r.returncode, r.stdout), (1, b""))   # b's item: passed
+        r = self.ctl("new", "g2", "--feed", "b", "--ndjson")
+        self.assertEqual([json.loads(l)["title"] for l in r.stdout.splitlines()], ["b title 1"])
+
     def test_usage(self):
         self.assertEqual(self.ctl("consumers", "extra").returncode, 2)
         r = self.ctl("consumers", "--help")
