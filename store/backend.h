@@ -223,6 +223,13 @@ struct commit_insert {
 /* The storage primitives: what the domain files (commit.c ...) ask a
  * backend for. Each is a statement or a few (the SQL is the backend's, the
  * rule is not): 0 or a negative errno, the backend's message logged. */
+/* The fields of a stored item an edit check compares (commit.c). */
+struct item_stored {
+	char *url, *canon;
+	char *categories, *enclosures;   /* JSON text, as stored */
+};
+void item_stored_free(struct item_stored *st);
+
 struct store_prims {
 	/* A write transaction (PostgreSQL: holding the writers' lock). */
 	int (*tx_begin)(void *b);
@@ -272,9 +279,10 @@ struct store_prims {
 			   size_t n);
 	/* last_seen = NOW for the N items IDS. */
 	int (*items_seen)(void *b, const int64_t *ids, size_t n, int64_t now);
-	/* Stored item ID's link and canonical link (heap copies, NULL for
-	 * none); -ENOENT: no such item. */
-	int (*item_link)(void *b, int64_t id, char **url, char **canon);
+	/* Stored item ID's link, canonical link, categories and enclosures
+	 * (heap copies, NULL for none: item_stored_free); -ENOENT: no such
+	 * item. */
+	int (*item_stored)(void *b, int64_t id, struct item_stored *out);
 	/* Inserts W's new items (backend.h, struct commit_insert). */
 	int (*items_insert)(void *b, const struct commit_doc *d, struct commit_insert *w);
 	/* Edited items rewritten in place (from plan entry I), each with its
@@ -338,7 +346,7 @@ struct store_prims {
 	.doc_probe = doc_probe, \
 	.items_rekey = items_rekey, \
 	.items_seen = items_seen, \
-	.item_link = item_link, \
+	.item_stored = item_stored, \
 	.items_insert = items_insert, \
 	.items_edit = items_edit, \
 	.items_rows = (items_), \

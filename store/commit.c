@@ -213,28 +213,28 @@ static int ask_by_guid(void *ud, size_t i, struct dedup_found *f)
 	return probe(acc, acc->d.has_items, PROBE_BY_GUID, acc->d.p[i].it->guid, f);
 }
 
-/* Stored item F's link and canonical link (*URL, *CANON: the caller
- * frees them), and whether F is plan entry I but for that link: its
- * content hash made with F's link is F's (*SAME). 0, -ENOENT for no such
- * item, or another negative errno. */
-static int stored_link(struct commit_acc *acc, const struct dedup_found *f, size_t i,
-		       char **url, char **canon, bool *same)
+void item_stored_free(struct item_stored *st)
 {
-	char h[33];
-	*same = false;
-	int r = acc->ops->item_link(acc->b, f->id, url, canon);
-	if (r == 0 && (r = dedup_chash_with_url(&acc->d.p[i], acc->ops->key_hash(acc->b), *url,
-						h)) == 0)
-		*same = strcmp(h, f->chash) == 0;
-	return r;
+	free(st->url);
+	free(st->canon);
+	free(st->categories);
+	free(st->enclosures);
+	*st = (struct item_stored){0};
 }
 
 static int ask_same_but_link(void *ud, size_t i, const struct dedup_found *f, bool *same)
 {
-	char *url = NULL, *canon = NULL;
-	int r = stored_link(ud, f, i, &url, &canon, same);
-	free(url);
-	free(canon);
+	/* Whether stored item F is plan entry I but for its link: I's
+	 * content hash made with F's link is F's. */
+	struct commit_acc *acc = ud;
+	const struct dedup_item *p = &acc->d.p[i];
+	struct item_stored st;
+	char h[33];
+	*same = false;
+	int r = acc->ops->item_stored(acc->b, f->id, &st);
+	if (r == 0 && (r = dedup_chash_with_url(p, acc->ops->key_hash(acc->b), st.url, h)) == 0)
+		*same = strcmp(h, f->chash) == 0;
+	item_stored_free(&st);
 	return r == -ENOENT ? 0 : r;
 }
 
@@ -248,21 +248,30 @@ static int ask_tomb_alt(void *ud, size_t i, bool *has)
 	return probe_has(acc, acc->d.has_tombs, PROBE_TOMB_KEY, acc->d.p[i].alt, has);
 }
 
-/* Whether stored item F differs from plan entry I only in its link, and
- * there only in what the canonical link drops: a publisher that rotates
- * utm_* parameters on every fetch edits nothing. The stored link is kept
- * then. Looked up only for an item whose content hash changed. */
-static bool only_link_noise(struct commit_acc *acc, const struct dedup_found *f, size_t i)
+/* Whether stored item F differs from plan entry I only in noise, the
+ * stored value kept then and nothing announced: a link that differs only
+ * in what the canonical link drops (a publisher rotating utm_* on every
+ * fetch), categories in another order, enclosure URLs that differ only
+ * in tracking parameters (a podcast host's). Looked up only for an item
+ * whose content hash changed. */
+static bool only_noise(struct commit_acc *acc, const struct dedup_found *f, size_t i)
 {
 	const struct dedup_item *p = &acc->d.p[i];
-	if (!p->canon || !p->it->url)
+	struct item_stored st;
+	if (acc->ops->item_stored(acc->b, f->id, &st) < 0)
 		return false;
-	char *url = NULL, *canon = NULL;
-	bool same = false;
-	bool noise = stored_link(acc, f, i, &url, &canon, &same) == 0 && same && url && canon &&
-		     strcmp(url, p->it->url) != 0 && strcmp(canon, p->canon) == 0;
-	free(url);
-	free(canon);
+	const char *url = p->it->url, *cats = p->categories, *encs = p->enclosures;
+	if (p->canon && st.url && st.canon && strcmp(st.canon, p->canon) == 0)
+		url = st.url;
+	if (st.categories && dedup_same_categories(st.categories, cats))
+		cats = st.categories;
+	if (st.enclosures && dedup_same_enclosures(st.enclosures, encs))
+		encs = st.enclosures;
+	char h[33];
+	bool noise = (url != p->it->url || cats != p->categories || encs != p->enclosures) &&
+		     dedup_chash_with(p, acc->ops->key_hash(acc->b), url, cats, encs, h) == 0 &&
+		     strcmp(h, f->chash) == 0;
+	item_stored_free(&st);
 	return noise;
 }
 
@@ -273,7 +282,7 @@ static void item_known(struct commit_acc *acc, const struct dedup_found *f, size
 	listed_add(acc, f->id);
 	if (now - f->last_seen >= LAST_SEEN_GRAIN)
 		acc->seen[acc->nseen++] = f->id;
-	if (strcmp(f->chash, acc->d.p[i].chash) != 0 && !only_link_noise(acc, f, i))
+	if (strcmp(f->chash, acc->d.p[i].chash) != 0 && !only_noise(acc, f, i))
 		acc->edits[acc->nedits++] = (struct commit_ref){f->id, i};
 }
 

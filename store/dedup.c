@@ -110,13 +110,83 @@ static int hash_fields(enum dedup_hash hash, const char *const *fields, size_t n
 
 /* The content hash is of these fields, in this order: dedup_plan's with
  * the item's own link, commit.c's with a stored one. */
-int dedup_chash_with_url(const struct dedup_item *p, enum dedup_hash hash, const char *url,
-			 char out[33])
+int dedup_chash_with(const struct dedup_item *p, enum dedup_hash hash, const char *url,
+		     const char *categories, const char *enclosures, char out[33])
 {
 	const struct item *it = p->it;
 	const char *content[] = {it->title, url, it->author, it->summary,
-				 it->content, p->categories, p->enclosures};
+				 it->content, categories, enclosures};
 	return hash_fields(hash, content, sizeof content / sizeof *content, out);
+}
+
+int dedup_chash_with_url(const struct dedup_item *p, enum dedup_hash hash, const char *url,
+			 char out[33])
+{
+	return dedup_chash_with(p, hash, url, p->categories, p->enclosures, out);
+}
+
+static int cmp_json_str(const void *a, const void *b)
+{
+	const char *x = json_string_value(*(json_t *const *)a);
+	const char *y = json_string_value(*(json_t *const *)b);
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+bool dedup_same_categories(const char *a, const char *b)
+{
+	json_t *x = json_loads(a, 0, NULL), *y = json_loads(b, 0, NULL);
+	size_t n = json_array_size(x);
+	bool same = json_is_array(x) && json_is_array(y) && n == json_array_size(y);
+	json_t **vx = same && n ? malloc(2 * n * sizeof *vx) : NULL;
+	if (same && n && !vx)
+		same = false;
+	if (vx) {
+		json_t **vy = vx + n;
+		for (size_t i = 0; i < n; i++) {
+			vx[i] = json_array_get(x, i);
+			vy[i] = json_array_get(y, i);
+		}
+		qsort(vx, n, sizeof *vx, cmp_json_str);
+		qsort(vy, n, sizeof *vy, cmp_json_str);
+		for (size_t i = 0; i < n && same; i++)
+			same = json_equal(vx[i], vy[i]);
+		free(vx);
+	}
+	json_decref(x);
+	json_decref(y);
+	return same;
+}
+
+/* Two links that name the same page but for tracking parameters. */
+static bool same_link(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (!strcmp(a, b))
+		return true;
+	char *ca = url_canonical(a), *cb = url_canonical(b);
+	bool same = ca && cb && !strcmp(ca, cb);
+	free(ca);
+	free(cb);
+	return same;
+}
+
+bool dedup_same_enclosures(const char *a, const char *b)
+{
+	json_t *x = json_loads(a, 0, NULL), *y = json_loads(b, 0, NULL);
+	size_t n = json_array_size(x);
+	bool same = json_is_array(x) && json_is_array(y) && n == json_array_size(y);
+	for (size_t i = 0; i < n && same; i++) {
+		json_t *ex = json_array_get(x, i), *ey = json_array_get(y, i);
+		json_t *tx = json_object_get(ex, "type"), *ty = json_object_get(ey, "type");
+		json_t *lx = json_object_get(ex, "length"), *ly = json_object_get(ey, "length");
+		same = (tx ? ty && json_equal(tx, ty) : !ty) && (lx ? ly && json_equal(lx, ly) : !ly) &&
+		       same_link(json_string_value(json_object_get(ex, "url")),
+				 json_string_value(json_object_get(ey, "url")));
+	}
+	json_decref(x);
+	json_decref(y);
+	return same;
 }
 
 static char *cats_json(const struct item *it)

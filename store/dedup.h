@@ -68,6 +68,18 @@ void dedup_free(struct dedup_item *p, size_t n);
  * publisher rotates) was not edited if this is the stored hash. */
 int dedup_chash_with_url(const struct dedup_item *p, enum dedup_hash hash, const char *url,
 			 char out[33]);
+/* The same with the link, categories and enclosures (JSON text, as
+ * dedup_item's) given: the stored ones where the item's differ only in
+ * noise. */
+int dedup_chash_with(const struct dedup_item *p, enum dedup_hash hash, const char *url,
+		     const char *categories, const char *enclosures, char out[33]);
+/* Whether two categories lists (JSON arrays of strings) hold the same
+ * names, in whatever order. */
+bool dedup_same_categories(const char *a, const char *b);
+/* Whether two enclosures lists (JSON, as dedup_item's) differ at most in
+ * their URLs' tracking parameters (what url_canonical drops): the same
+ * count, in order, each with the same type and length. */
+bool dedup_same_enclosures(const char *a, const char *b);
 
 /* Whether the link rule may match P (SITE_CANON: the feed's canonical home
  * page, or NULL). */

@@ -37,7 +37,7 @@ enum cst {
 	CS_STATE,
 	CS_LOOKUP,
 	CS_SEEN,
-	CS_LINK,
+	CS_STORED,
 	CS_REKEY,
 	CS_INSERT,
 	CS_EDIT,
@@ -95,7 +95,7 @@ static const char *const cst_sql[CS__COUNT] = {
 		" UNION ALL SELECT 5, t.ikey, 0, NULL, 0 FROM tombstones t"
 		"  WHERE t.feed = $1 AND t.ikey = ANY (ARRAY (SELECT a FROM unk WHERE a IS NOT NULL))",
 	[CS_SEEN] = "UPDATE items SET last_seen = $2::bigint WHERE id = ANY ($1::bigint[])",
-	[CS_LINK] = "SELECT url, canon_url FROM items WHERE id = $1::bigint",
+	[CS_STORED] = "SELECT url, canon_url, categories, enclosures FROM items WHERE id = $1::bigint",
 	/* New identities for stored items ($1 ids, $2 keys, $3 rules, $4 guids). */
 	[CS_REKEY] =
 		"UPDATE items SET ikey = u.k, rule = u.r, guid = u.g"
@@ -668,27 +668,25 @@ static int items_seen(void *b, const int64_t *ids, size_t n, int64_t now)
 	return r;
 }
 
-static int item_link(void *b, int64_t id, char **url, char **canon)
+static int item_stored(void *b, int64_t id, struct item_stored *out)
 {
 	char t[24];
 	snprintf(t, sizeof t, "%" PRId64, id);
 	const char *v[1] = {t};
 	int r = 0;
-	*url = *canon = NULL;
-	PGresult *res = cs_exec(b, CS_LINK, 1, v, "item link", &r);
+	*out = (struct item_stored){0};
+	PGresult *res = cs_exec(b, CS_STORED, 1, v, "item stored", &r);
 	if (!res)
 		return r;
 	if (PQntuples(res) == 0) {
 		r = -ENOENT;
 	} else {
-		*url = pg_dup(res, 0, 0);
-		*canon = pg_dup(res, 0, 1);
-		if ((!*url && !PQgetisnull(res, 0, 0)) || (!*canon && !PQgetisnull(res, 0, 1))) {
-			free(*url);
-			free(*canon);
-			*url = *canon = NULL;
-			r = -ENOMEM;
-		}
+		char **f[4] = {&out->url, &out->canon, &out->categories, &out->enclosures};
+		for (int i = 0; i < 4; i++)
+			if (!(*f[i] = pg_dup(res, 0, i)) && !PQgetisnull(res, 0, i))
+				r = -ENOMEM;
+		if (r < 0)
+			item_stored_free(out);
 	}
 	PQclear(res);
 	return r;

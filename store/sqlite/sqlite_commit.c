@@ -382,28 +382,24 @@ static int items_seen(void *b, const int64_t *ids, size_t n, int64_t now)
 	return 0;
 }
 
-static int item_link(void *b, int64_t id, char **url, char **canon)
+static int item_stored(void *b, int64_t id, struct item_stored *out)
 {
 	struct sqlite_store *s = b;
-	sqlite3_stmt *st = store_stmt(s, ST_ITEM_LINK);
+	sqlite3_stmt *st = store_stmt(s, ST_ITEM_STORED);
 	sqlite3_bind_int64(st, 1, id);
-	*url = *canon = NULL;
+	*out = (struct item_stored){0};
+	char **f[4] = {&out->url, &out->canon, &out->categories, &out->enclosures};
 	int rc = sqlite3_step(st), r = 0;
 	if (rc == SQLITE_ROW) {
-		*url = store_col_dup(st, 0);
-		*canon = store_col_dup(st, 1);
-		if ((!*url && sqlite3_column_type(st, 0) != SQLITE_NULL) ||
-		    (!*canon && sqlite3_column_type(st, 1) != SQLITE_NULL))
-			r = -ENOMEM;
+		for (int i = 0; i < 4; i++)
+			if (!(*f[i] = store_col_dup(st, i)) && sqlite3_column_type(st, i) != SQLITE_NULL)
+				r = -ENOMEM;
 	} else {
-		r = rc == SQLITE_DONE ? -ENOENT : store_fail(s, rc, "item link");
+		r = rc == SQLITE_DONE ? -ENOENT : store_fail(s, rc, "item stored");
 	}
 	store_done(st);
-	if (r < 0) {
-		free(*url);
-		free(*canon);
-		*url = *canon = NULL;
-	}
+	if (r < 0)
+		item_stored_free(out);
 	return r;
 }
 

@@ -523,6 +523,68 @@ static void test_title_edit_updates_in_place(void **state)
 	tdb_close(&t);
 }
 
+static void set_cats(struct item *it, const char *a, const char *b, const char *c)
+{
+	for (size_t k = 0; k < it->ncategories; k++)
+		free(it->categories[k]);
+	free(it->categories);
+	it->ncategories = 3;
+	it->categories = calloc(3, sizeof *it->categories);
+	it->categories[0] = strdup(a);
+	it->categories[1] = strdup(b);
+	it->categories[2] = strdup(c);
+}
+
+static void set_enclosure(struct item *it, const char *url)
+{
+	if (!it->nenclosures) {
+		it->nenclosures = 1;
+		it->enclosures = calloc(1, sizeof *it->enclosures);
+		it->enclosures[0].type = strdup("audio/mpeg");
+		it->enclosures[0].length = 123;
+	}
+	free(it->enclosures[0].url);
+	it->enclosures[0].url = strdup(url);
+}
+
+static void test_noise_is_no_edit(void **state)
+{
+	/* A podcast host rotating tracking parameters in an enclosure URL,
+	 * categories listed in another order: nothing was edited, nothing is
+	 * announced, the stored values stay. A real edit still is one. */
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	struct item *it = doc_add(d, "ep-2", "https://pod.example/ep2", "Ep 2");
+	set_enclosure(it, "https://dts.example/ep2.mp3?utm_source=Podcast&utm_campaign=t1");
+	set_cats(it, "Politics", "Europe", "Economy");
+	assert_int_equal(commit_count(s, "f", d, NULL), 1);
+	size_t upd = 9;
+	set_enclosure(it, "https://dts.example/ep2.mp3?utm_source=Podcast&utm_campaign=t2");
+	assert_int_equal(commit_count(s, "f", d, &upd), 0);
+	assert_int_equal(upd, 0);
+	set_cats(it, "Economy", "Politics", "Europe");
+	assert_int_equal(commit_count(s, "f", d, &upd), 0);
+	assert_int_equal(upd, 0);
+	json_t *items = all_items(s, "f");
+	json_t *enc = json_array_get(json_object_get(json_array_get(items, 0), "enclosures"), 0);
+	assert_string_equal(jstr(enc, "url"),
+			    "https://dts.example/ep2.mp3?utm_source=Podcast&utm_campaign=t1");
+	json_decref(items);
+	/* Another file, another category, a new length: edits. */
+	set_enclosure(it, "https://dts.example/ep2-fixed.mp3");
+	assert_int_equal(commit_count(s, "f", d, &upd), 0);
+	assert_int_equal(upd, 1);
+	set_cats(it, "Economy", "Politics", "World");
+	assert_int_equal(commit_count(s, "f", d, &upd), 0);
+	assert_int_equal(upd, 1);
+	it->enclosures[0].length = 456;
+	assert_int_equal(commit_count(s, "f", d, &upd), 0);
+	assert_int_equal(upd, 1);
+	doc_free(d);
+	tdb_close(&t);
+}
+
 static void test_relisted_after_pruning(void **state)
 {
 	struct tdb t;
@@ -835,6 +897,7 @@ int main(void)
 		cmocka_unit_test(test_front_page_links_do_not_merge),
 		cmocka_unit_test(test_guidless_announcements_linking_home_are_items),
 		cmocka_unit_test(test_items_that_shared_a_link_stay_apart),
+		cmocka_unit_test(test_noise_is_no_edit),
 		cmocka_unit_test(test_title_edit_updates_in_place),
 		cmocka_unit_test(test_relisted_after_pruning),
 		cmocka_unit_test(test_older_hash_identities_are_rekeyed),
