@@ -142,3 +142,9 @@ char *url_canonical(const char *url)
 	xmlFree(s);
 	return out;
 }
+
+const char *url_fragment_kept(const char *url)
+{
+	const char *frag = url ? strchr(url, '#') : NULL;
+	return frag && frag[1] && !strchr(frag, '=') ? frag : NULL;
+}

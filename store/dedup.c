@@ -302,6 +302,7 @@ void dedup_free(struct dedup_item *p, size_t n)
 		free(p[i].alt);
 		free(p[i].guid_alt);
 		free(p[i].twin);
+		free(p[i].unfragmented);
 		free(p[i].categories);
 		free(p[i].enclosures);
 	}
@@ -363,9 +364,13 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_can
 	bool *old_unique = calloc(n, sizeof *old_unique);
 	bool *home = calloc(n, sizeof *home);
 	char **legacy = calloc(n ? n : 1, sizeof *legacy);
+	/* The link as an identity: the canonical link with the fragment
+	 * that names a place in the page (NULL: the canonical link alone). */
+	char **lids = calloc(n ? n : 1, sizeof *lids);
+#define LID(i) (lids[i] ? lids[i] : p[i].canon)
 	int r = -ENOMEM;
 	if (!p || !strs || !keys || !uniq || !link_ok || !empty || !legacy || !old_unique ||
-	    !home)
+	    !home || !lids)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct dedup_item *q = &p[i];
@@ -390,8 +395,15 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_can
 		p[i].guid_unique = uniq[i];
 		bad += !uniq[i];
 		p[i].canon = url_canonical(doc->items[i].url);
+		const char *frag = p[i].canon ? url_fragment_kept(doc->items[i].url) : NULL;
+		if (frag && !(lids[i] = malloc(strlen(p[i].canon) + strlen(frag) + 1))) {
+			r = -ENOMEM;
+			goto out;
+		}
+		if (frag)
+			strcat(strcpy(lids[i], p[i].canon), frag);
 		/* A link to the site's front page names no article. */
-		home[i] = p[i].canon && site_canon && strcmp(p[i].canon, site_canon) == 0;
+		home[i] = LID(i) && site_canon && strcmp(LID(i), site_canon) == 0;
 	}
 	/* What versions before counted as unique: a guid that occurs once. */
 	size_t old_bad = 0;
@@ -404,7 +416,7 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_can
 	for (size_t i = 0; i < n; i++) {
 		/* The items that would take the link rung, grouped by link. */
 		bool guid_ok = p[i].guid_unique && !*link_identity;
-		strs[i] = !guid_ok && !home[i] ? p[i].canon : NULL;
+		strs[i] = !guid_ok && !home[i] ? LID(i) : NULL;
 	}
 	/* A link shared by items that differ names none of them. */
 	if ((r = mark_unique(strs, keys, n, link_ok, NULL)) < 0)
@@ -426,7 +438,7 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_can
 			q->key = prefixed("g:", it->guid);
 			q->rule = "guid";
 		} else if (q->canon && link_ok[i] && !home[i]) {
-			q->key = prefixed("l:", q->canon);
+			q->key = prefixed("l:", LID(i));
 			q->rule = "link";
 		} else if (q->guid_unique) {
 			q->key = prefixed("g:", it->guid);
@@ -447,6 +459,13 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_can
 			free(ckey);
 			goto out;
 		}
+		/* A link identity with a fragment was the page's before
+		 * fragments were kept. */
+		const char *hash_mark = q->key[0] == 'l' ? strchr(q->key, '#') : NULL;
+		if (hash_mark && !(q->unfragmented = strndup(q->key, (size_t)(hash_mark - q->key)))) {
+			free(ckey);
+			goto out;
+		}
 		/* A guid that is not its identity now may have been: the
 		 * item stored under it while no other item carried it. */
 		if (it->guid && *it->guid && q->key[0] != 'g' && old != 'g' &&
@@ -455,7 +474,7 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_can
 			goto out;
 		}
 		/* Most items keep the identity they had: no copy of it. */
-		if (old == q->key[0] && strcmp(q->key + 2, old == 'g' ? it->guid : q->canon) == 0) {
+		if (old == q->key[0] && strcmp(q->key + 2, old == 'g' ? it->guid : LID(i)) == 0) {
 			q->alt = ckey;   /* never NULL: a hash key differs */
 			legacy[i] = NULL;
 			strs[i] = q->key;
@@ -502,6 +521,9 @@ out:
 	for (size_t i = 0; legacy && i < n; i++)
 		free(legacy[i]);
 	free(legacy);
+	for (size_t i = 0; lids && i < n; i++)
+		free(lids[i]);
+	free(lids);
 	free(strs);
 	free(keys);
 	free(uniq);
@@ -510,6 +532,7 @@ out:
 	free(old_unique);
 	free(home);
 	return r;
+#undef LID
 }
 
 /* The link rule may only match when the link names one article: no other
@@ -599,22 +622,33 @@ int dedup_decide(const struct dedup_item *p, size_t i, const struct dedup_found 
 	 * recurring post), not that one with a rewritten guid: unless it is
 	 * that one in every field (an item stored before it had a guid). */
 	bool own_guid = p->key[0] == 'g' && ask->guids_kept;
+	/* Nor for an item whose link names a place in the page: the page's
+	 * other anchors are other items (a changelog's releases). */
+	bool anchor = p->unfragmented != NULL;
 	if (dedup_link_usable(p, site_canon)) {
 		if ((r = ask->by_link(ask->ud, i, f)) < 0)
 			return r;
 		if (f->rows == 1 && !ask->listed(ask->ud, f->id) &&
-		    (!own_guid || strcmp(f->chash, p->chash) == 0)) {
+		    ((!own_guid && !anchor) || strcmp(f->chash, p->chash) == 0)) {
 			/* The publisher rewrote the identifier: same item, new identity. */
 			*v = DEDUP_REKEY;
 			return 0;
 		}
 		memset(f, 0, sizeof *f);
-		if (!own_guid && ((r = ask->tomb_link(ask->ud, i, &tomb)) < 0 || tomb))
+		if (!own_guid && !anchor && ((r = ask->tomb_link(ask->ud, i, &tomb)) < 0 || tomb))
 			return r;
 	}
 	/* The same article before its site moved to https (its guid or link
 	 * was http://, the rest the same): re-keyed. */
 	if (p->twin && (r = stored_under(ask, p->twin, NULL, f)) != 0) {
+		if (r > 0)
+			*v = DEDUP_REKEY;
+		return r < 0 ? r : 0;
+	}
+	/* Stored under its link without the fragment, as versions before
+	 * fragments were kept made it: the same item with this very content
+	 * (another anchor of the page is another item). */
+	if (p->unfragmented && (r = stored_under(ask, p->unfragmented, p->chash, f)) != 0) {
 		if (r > 0)
 			*v = DEDUP_REKEY;
 		return r < 0 ? r : 0;

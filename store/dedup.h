@@ -42,6 +42,11 @@ struct dedup_item {
 	 * or "l:http://…" for a "g:https://…" or "l:https://…" key, else
 	 * NULL. */
 	char *twin;
+	/* Its link identity as versions that dropped every fragment made it
+	 * ("l:…/changelog" for "l:…/changelog#v1-4"), else NULL: the same
+	 * item only with this very content (two anchors of one page are two
+	 * items). */
+	char *unfragmented;
 	bool alt_legacy;
 	bool alt_unique;       /* no other item of the document has this alt */
 	bool alt_tomb;         /* a tombstone with ALT means this item */

@@ -523,6 +523,51 @@ static void test_title_edit_updates_in_place(void **state)
 	tdb_close(&t);
 }
 
+static void test_anchors_of_one_page_are_items(void **state)
+{
+	/* A changelog's feed lists its latest release alone, each linking
+	 * to its anchor on one page: two anchors are two items, the next
+	 * release is new, not an edit of the last one. A fragment written as
+	 * parameters (a tracker's, rotated) names nothing. */
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	struct item *it = doc_add(d, NULL, "https://app.example/changelog#v1-3", "Version 1.3");
+	assert_int_equal(commit_count(s, "f", d, NULL), 1);
+	size_t upd = 9;
+	item_set(&it->url, "https://app.example/changelog#v1-4");
+	item_set(&it->title, "Version 1.4");
+	assert_int_equal(commit_count(s, "f", d, &upd), 1);
+	assert_int_equal(upd, 0);
+	json_t *items = all_items(s, "f");
+	assert_int_equal(json_array_size(items), 2);
+	assert_string_equal(jstr(json_array_get(items, 0), "title"), "Version 1.3");
+	json_decref(items);
+	struct doc *e = doc_new();
+	struct item *x = doc_add(e, NULL, "https://news.example/p?id=7#xtor=RSS-1", "Story");
+	assert_int_equal(commit_count(s, "g", e, NULL), 1);
+	item_set(&x->url, "https://news.example/p?id=7#xtor=RSS-2");
+	assert_int_equal(commit_count(s, "g", e, &upd), 0);
+	assert_int_equal(upd, 0);
+	/* A store of a version that dropped every fragment: the item under
+	 * the page's link is found with its content, re-keyed, not new. */
+	struct doc *o = doc_new();
+	doc_add(o, NULL, "https://old.example/q#sec", "Old one");
+	assert_int_equal(commit_count(s, "h", o, NULL), 1);
+	assert_int_equal(tdb_exec(&t, "UPDATE items SET ikey = 'l:https://old.example/q',"
+				      " canon_url = 'https://old.example/q'"
+				      " WHERE ikey = 'l:https://old.example/q#sec'"), 0);
+	assert_int_equal(commit_count(s, "h", o, &upd), 0);
+	assert_int_equal(upd, 0);
+	char *key = tdb_text(&t, "SELECT ikey FROM items WHERE title = 'Old one'");
+	assert_string_equal(key, "l:https://old.example/q#sec");
+	free(key);
+	doc_free(o);
+	doc_free(e);
+	doc_free(d);
+	tdb_close(&t);
+}
+
 static void set_cats(struct item *it, const char *a, const char *b, const char *c)
 {
 	for (size_t k = 0; k < it->ncategories; k++)
@@ -898,6 +943,7 @@ int main(void)
 		cmocka_unit_test(test_guidless_announcements_linking_home_are_items),
 		cmocka_unit_test(test_items_that_shared_a_link_stay_apart),
 		cmocka_unit_test(test_noise_is_no_edit),
+		cmocka_unit_test(test_anchors_of_one_page_are_items),
 		cmocka_unit_test(test_title_edit_updates_in_place),
 		cmocka_unit_test(test_relisted_after_pruning),
 		cmocka_unit_test(test_older_hash_identities_are_rekeyed),

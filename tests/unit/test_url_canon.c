@@ -56,6 +56,17 @@ static void test_tracking_parameters(void **state)
 	check("https://ex.com/a?p=a%20b&utm_term=x", "https://ex.com/a?p=a%20b");
 }
 
+static void test_fragments_kept(void **state)
+{
+	assert_string_equal(url_fragment_kept("https://app.example/changelog#v1-4"), "#v1-4");
+	assert_string_equal(url_fragment_kept("https://ex.com/#/post/7"), "#/post/7");
+	assert_string_equal(url_fragment_kept("http://o/a#b#c"), "#b#c");
+	assert_null(url_fragment_kept("https://ex.com/a#"));
+	assert_null(url_fragment_kept("https://ex.com/a#xtor=RSS-3"));
+	assert_null(url_fragment_kept("https://ex.com/a"));
+	assert_null(url_fragment_kept(NULL));
+}
+
 static void test_odd_input(void **state)
 {
 	check(NULL, NULL);
@@ -76,6 +87,7 @@ int main(void)
 		cmocka_unit_test(test_case_port_fragment),
 		cmocka_unit_test(test_tracking_parameters),
 		cmocka_unit_test(test_odd_input),
+		cmocka_unit_test(test_fragments_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
