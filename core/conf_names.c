@@ -62,6 +62,11 @@ int conf_edit_url(const char *url, char **out, struct conf_edit_error *err)
 		}
 		if (!r && conf_check_text(err, CONF_FIELD_URL, norm) < 0)
 			r = -EINVAL;
+		/* What the config reader refuses (a port 0, say): never written. */
+		char why[128];
+		const char *bad = r ? NULL : url_problem(norm, true, why, sizeof why);
+		if (bad)
+			r = conf_refuse(err, CONF_FIELD_URL, url, "%s", bad);
 		if (!r && !(*out = strdup(norm)))
 			r = conf_refuse(err, CONF_FIELD_URL, url, "out of memory");
 	}

@@ -456,7 +456,9 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	char why[320];
 	const char *e = conf_key_set(k, s->target, val, why, sizeof why);
-	if (e && k->type == KT_ENUM)
+	if (e && k->values && k->values->secret)
+		ERR_AT(ld, ld->line, "%s %s: %s", s->label, name, e);
+	else if (e && k->type == KT_ENUM)
 		ERR_AT(ld, ld->line, "%s %s \"%.32s\" %s", s->label, name, val, e);
 	else if (e)
 		ERR_AT(ld, ld->line, "%s %s = \"%.80s\": %s", s->label, name, val, e);
@@ -493,6 +495,21 @@ static void check_intervals(struct loader *ld, const struct feed_conf *f, const 
 	}
 }
 
+/* The reader API never runs without credentials (daemon/reader.c
+ * refuses to start it): say so here, at reader_listen's line. A bad
+ * reader_auth has had its own message. */
+static void check_reader(struct loader *ld)
+{
+	const struct section *s = find_kind(ld, SEC_DAEMON);
+	const struct conf_key *listen = conf_key_find("reader_listen", IN_DAEMON);
+	const struct conf_key *auth = conf_key_find("reader_auth", IN_DAEMON);
+	if (!s || !listen || !auth || !s->set[listen - conf_keys] || s->seen_line[auth - conf_keys])
+		return;
+	ERR_AT(ld, s->seen_line[listen - conf_keys], "[daemon] reader_listen is set but "
+	       "reader_auth is not: the reader API never runs without credentials "
+	       "(reader_auth = PATH of a user:password or token:TOKEN file)");
+}
+
 static void finish(struct loader *ld)
 {
 	struct config *c = ld->conf;
@@ -518,6 +535,7 @@ static void finish(struct loader *ld)
 			ERR_AT(ld, s->line, "%s auth_file must be an absolute path", s->label);
 	}
 	ld->name = c->files[0];
+	check_reader(ld);
 	if (c->daemon.socket && strlen(c->daemon.socket) >= 108)
 		conf_add_error(ld->errs, "%s: [daemon] socket path is longer than 107 bytes", ld->name);
 }

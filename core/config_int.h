@@ -49,11 +49,18 @@ enum section_kind { SEC_DAEMON, SEC_DEFAULTS, SEC_FEED };
 #define IN_DEFAULTS (1u << SEC_DEFAULTS)
 #define IN_FEED     (1u << SEC_FEED)
 
-/* A KT_ENUM row's allowed words, and the test of a value when more is
- * accepted than the words say (aliases). */
+/* What a row accepts beyond its type. A KT_ENUM row: its allowed words,
+ * and the test of a value when more is accepted than the words say
+ * (aliases). A KT_STRING or KT_PATH row: the test of its value, the
+ * function the code that uses the value at run time calls too, so that
+ * the config reader refuses what would fail there. */
 struct conf_enum {
 	const char *words;          /* ", "-separated, as --help-config shows them */
 	bool (*accept)(const char *value);   /* NULL: exactly one of the words */
+	/* NULL, or why VALUE is refused (possibly in WHY). */
+	const char *(*check)(const char *value, char *why, size_t whylen);
+	bool secret;                /* the value may hold a password: messages do
+				     * not quote it (the check's may, where safe) */
 };
 
 struct conf_key {
@@ -63,7 +70,7 @@ struct conf_key {
 	size_t offset;              /* in struct daemon_conf or struct feed_conf */
 	int64_t min, max;           /* numbers, durations and sizes */
 	int64_t def;                /* built-in default: numbers, bools */
-	const struct conf_enum *values;   /* KT_ENUM only */
+	const struct conf_enum *values;   /* KT_ENUM; or a string's check, NULL */
 	const char *def_text;       /* the default as --help-config says it, when
 				     * it is not the built-in number (decided at
 				     * run time: "$STATE_DIRECTORY or ...") */
@@ -102,8 +109,6 @@ int conf_parse_duration_ms(const char *s, int64_t *ms);
 int conf_parse_bool(const char *s, bool *out);
 /* Whole number, nothing after it; -EINVAL otherwise. */
 int conf_parse_int(const char *s, int64_t *out);
-/* http(s) with a host, or file: with a path: NULL, or why not. */
-const char *conf_check_url(const char *s);
 /* "news, Iran ,tech" -> {"news","iran","tech"}: NULL, or why not. */
 const char *conf_parse_tags(const char *value, char ***out);
 bool conf_has_ctl(const char *s);

@@ -19,6 +19,10 @@
 #include "core/cmdline.h"
 #include "core/filter.h"
 #include "core/log.h"
+#include "core/netaddr.h"
+#include "core/paths.h"
+#include "core/url.h"
+#include "core/storespec.h"
 
 #define D(field) offsetof(struct daemon_conf, field)
 #define F(field) offsetof(struct feed_conf, field)
@@ -27,7 +31,11 @@
 
 static bool log_level_ok(const char *s) { return log_level_from_name(s) >= 0; }
 /* "error" and "warn" are taken too. */
-static const struct conf_enum log_levels = {LOG_LEVEL_NAMES, log_level_ok};
+static const struct conf_enum log_levels = {.words = LOG_LEVEL_NAMES, .accept = log_level_ok};
+static const struct conf_enum store_spec = {.check = storespec_problem, .secret = true};
+static const struct conf_enum listen_addr = {.check = netaddr_listen_problem};
+static const struct conf_enum group_name = {.check = paths_group_problem};
+static const struct conf_enum proxy_url = {.check = url_proxy_problem, .secret = true};
 
 const char conf_required[] = "required";
 
@@ -38,16 +46,16 @@ const struct conf_key conf_keys[] = {
 	{"socket", KT_PATH, IN_DAEMON, D(socket), 0, 0, 0, NULL,
 	 "$RUNTIME_DIRECTORY/feedd.sock, else /run/feedd/feedd.sock",
 	 "path of the API socket (--socket overrides it)"},
-	{"socket_group", KT_STRING, IN_DAEMON, D(socket_group), 0, 0, 0, NULL,
+	{"socket_group", KT_STRING, IN_DAEMON, D(socket_group), 0, 0, 0, &group_name,
 	 "the process's group", "group that owns the socket (mode 0660)"},
-	{"reader_listen", KT_STRING, IN_DAEMON, D(reader_listen), 0, 0, 0, NULL,
+	{"reader_listen", KT_STRING, IN_DAEMON, D(reader_listen), 0, 0, 0, &listen_addr,
 	 "off", "HOST:PORT of the reader API (Miniflux v1 subset); read at start only"},
 	{"reader_auth", KT_PATH, IN_DAEMON, D(reader_auth), 0, 0, 0, NULL,
 	 "none", "the reader API's credentials file (user:password, token:TOKEN lines)"},
 	{"state_dir", KT_PATH, IN_DAEMON, D(state_dir), 0, 0, 0, NULL,
 	 "$STATE_DIRECTORY, else /var/lib/feedd", "where the store lives (--state-dir overrides it)"},
-	{"store", KT_STRING, IN_DAEMON, D(store), 0, 0, 0, NULL,
-	 "sqlite", "sqlite, or a postgresql:// URI for a store several instances share"},
+	{"store", KT_STRING, IN_DAEMON, D(store), 0, 0, 0, &store_spec,
+	 "sqlite", "sqlite, a path ending in .db, or a postgresql:// URI several instances share"},
 	{"lease", KT_DURATION, IN_DAEMON, D(lease), 5, DAY, 0, NULL,
 	 "5m", "how long a feed an instance starts fetching stays its own (shared store)"},
 	{"max_fetches", KT_INT, IN_DAEMON, D(max_fetches), 1, 10000, CONF_DEFAULT_MAX_FETCHES,
@@ -97,8 +105,9 @@ const struct conf_key conf_keys[] = {
 	 "none", "an extra request header \"Name: value\"; repeat for several"},
 	{"auth_file", KT_PATH, FEEDS, F(auth_file), 0, 0, 0, NULL,
 	 "none", "absolute path of a file holding user:password for basic auth"},
-	{"proxy", KT_STRING, FEEDS, F(proxy), 0, 0, 0, NULL,
-	 "none", "a proxy URL; without it none is used, whatever the environment says"},
+	{"proxy", KT_STRING, FEEDS, F(proxy), 0, 0, 0, &proxy_url,
+	 "none", "a proxy URL (" URL_PROXY_SCHEMES "); without it none is used, "
+	 "whatever the environment says"},
 	{"exec", KT_COMMAND, FEEDS, F(exec), 0, 0, 0, NULL,
 	 "none", "a command run once per new item, the item's JSON on stdin"},
 	{"skip", KT_RULE, FEEDS, F(skip), 0, 0, 0, NULL,
@@ -245,6 +254,8 @@ const char *conf_key_set(const struct conf_key *k, void *target, const char *val
 			return "is empty";
 		if (conf_has_ctl(value))
 			return "contains control characters";
+		if (k->values && k->values->check && (e = k->values->check(value, why, whylen)))
+			return e;
 		return set_str(field, value);
 	case KT_ENUM:
 		if (!enum_ok(k, value)) {
@@ -264,7 +275,7 @@ const char *conf_key_set(const struct conf_key *k, void *target, const char *val
 		return set_str(field, value);
 	}
 	case KT_URL:
-		if ((e = conf_check_url(value)))
+		if ((e = url_problem(value, true, why, whylen)))
 			return e;
 		return set_str(field, value);
 	case KT_DURATION:

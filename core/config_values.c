@@ -1,5 +1,5 @@
 /* config_values.c — feeds.conf's value syntax: durations, sizes, bools,
- * whole numbers, URLs, tag lists, and the control-character rule every
+ * whole numbers, tag lists, and the control-character rule every
  * value obeys. Pure functions over strings; the key table
  * (config_keys.c) says which one a key uses and its range.
  *
@@ -132,24 +132,6 @@ bool conf_has_ctl(const char *s)
 {
 	char why[64];
 	return config_control_problem(s, why, sizeof why) != NULL;
-}
-
-const char *conf_check_url(const char *s)
-{
-	if (conf_has_ctl(s) || strchr(s, ' '))
-		return "contains spaces or control characters";
-	const char *rest;
-	if (strncasecmp(s, "http://", 7) == 0)
-		rest = s + 7;
-	else if (strncasecmp(s, "https://", 8) == 0)
-		rest = s + 8;
-	else if (strncasecmp(s, "file://", 7) == 0)
-		return s[7] == '/' ? NULL : "a file URL needs an absolute path (file:///...)";
-	else
-		return "must start with http://, https:// or file://";
-	if (!*rest || *rest == '/' || *rest == '?' || *rest == '#' || *rest == ':')
-		return "has no host";
-	return NULL;
 }
 
 size_t conf_strv_len(char **v)

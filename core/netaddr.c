@@ -2,6 +2,8 @@
 #include "core/netaddr.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -157,4 +159,61 @@ char *netaddr_format(const struct sockaddr *sa, size_t len, char *buf, size_t bu
 	else
 		snprintf(buf, buflen, "(family %d)", sa && len >= sizeof(sa_family_t) ? sa->sa_family : -1);
 	return buf;
+}
+
+/* The [V6] part without brackets, "%ZONE" allowed. */
+static int parse_v6(char *host, int port, struct sockaddr_in6 *a)
+{
+	char *zone = strchr(host, '%');
+	if (zone) {
+		*zone++ = '\0';
+		if (!*zone || !(a->sin6_scope_id = if_nametoindex(zone)))
+			return -EINVAL;
+	}
+	if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
+		return -EINVAL;
+	a->sin6_family = AF_INET6;
+	a->sin6_port = htons((uint16_t)port);
+	return 0;
+}
+
+int netaddr_parse_listen(const char *spec, struct sockaddr_storage *sa)
+{
+	char host[64];
+	const char *colon = strrchr(spec, ':');
+	if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof host)
+		return -EINVAL;
+	size_t hl = (size_t)(colon - spec);
+	memcpy(host, spec, hl);
+	host[hl] = '\0';
+	int port = 0;
+	const char *p = colon + 1;
+	if (!*p || strlen(p) > 5)
+		return -EINVAL;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		port = port * 10 + (*p - '0');
+	}
+	if (port < 1 || port > 65535)
+		return -EINVAL;
+	memset(sa, 0, sizeof *sa);
+	if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+		host[hl - 1] = '\0';
+		return parse_v6(host + 1, port, (struct sockaddr_in6 *)sa);
+	}
+	struct sockaddr_in *a = (struct sockaddr_in *)sa;
+	if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+		return -EINVAL;
+	a->sin_family = AF_INET;
+	a->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+const char *netaddr_listen_problem(const char *spec, char *why, size_t whylen)
+{
+	(void)why;
+	(void)whylen;
+	struct sockaddr_storage sa;
+	return netaddr_parse_listen(spec, &sa) < 0 ? NETADDR_LISTEN_EXPECTED : NULL;
 }

@@ -46,4 +46,13 @@ bool netaddr_allowed(const struct sockaddr *sa, size_t len, bool allow_private);
 #define NETADDR_STRLEN 64
 char *netaddr_format(const struct sockaddr *sa, size_t len, char *buf, size_t buflen);
 
+/* "HOST:PORT" or "[V6]:PORT" ([fe80::1%eth0]:PORT with a zone) into SA,
+ * HOST a numeric address (no name is resolved), PORT 1 to 65535: what
+ * [daemon] reader_listen takes. Returns 0 or -EINVAL. */
+int netaddr_parse_listen(const char *spec, struct sockaddr_storage *sa);
+/* Why SPEC is not one, or NULL (a config value's check, core/config_int.h). */
+const char *netaddr_listen_problem(const char *spec, char *why, size_t whylen);
+#define NETADDR_LISTEN_EXPECTED \
+	"expected HOST:PORT with a numeric address (127.0.0.1:8080, [::1]:8080)"
+
 #endif

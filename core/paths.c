@@ -2,6 +2,7 @@
 #include "core/paths.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,4 +136,39 @@ int paths_mkdirs(const char *dir, mode_t mode)
 	if (stat(dir, &st) < 0)
 		return -errno;
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+int paths_group_gid(const char *name, gid_t *gid)
+{
+	/* getgrnam_r wants room for the member list: grow it on ERANGE. */
+	for (size_t len = 4096; len <= (1u << 20); len *= 4) {
+		char *buf = malloc(len);
+		if (!buf)
+			return -ENOMEM;
+		struct group gr, *res = NULL;
+		int r = getgrnam_r(name, &gr, buf, len, &res);
+		if (r == 0 && res)
+			*gid = gr.gr_gid;
+		free(buf);
+		if (r == ERANGE)
+			continue;
+		/* Not found is 0 with no result, or one of these (getgrnam(3)). */
+		if (r == 0 || r == ENOENT || r == ESRCH || r == EBADF || r == EPERM)
+			return res ? 0 : -ENOENT;
+		return -r;
+	}
+	return -ERANGE;
+}
+
+const char *paths_group_problem(const char *name, char *why, size_t whylen)
+{
+	gid_t gid;
+	int r = paths_group_gid(name, &gid);
+	if (r == -ENOENT)
+		return "no such group on this machine";
+	if (r < 0) {
+		snprintf(why, whylen, "cannot look the group up: %s", strerror(-r));
+		return why;
+	}
+	return NULL;
 }

@@ -46,4 +46,12 @@ int paths_client(struct paths *p);
 /* mkdir -p DIR: missing directories are made with MODE. 0 or -errno. */
 int paths_mkdirs(const char *dir, mode_t mode);
 
+/* The id of the group NAME ([daemon] socket_group) on this machine, as
+ * the socket is given to it. 0, -ENOENT (no such group) or -errno (the
+ * group database could not be read). */
+int paths_group_gid(const char *name, gid_t *gid);
+/* Why NAME is no group here, or NULL (a config value's check,
+ * core/config_int.h; WHY holds the message). */
+const char *paths_group_problem(const char *name, char *why, size_t whylen);
+
 #endif

@@ -1,10 +1,12 @@
 /* url.h — URL resolution and canonical forms, on libxml2's URI functions.
  *
- * Every function returns a new heap string the caller frees, or NULL. */
+ * Every function returning a char * returns a new heap string the caller
+ * frees, or NULL; the checks return static messages or their buffer. */
 #ifndef FEEDD_URL_H
 #define FEEDD_URL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* REF resolved against BASE (either may be NULL; a NULL/unusable base
  * returns a copy of REF). */
@@ -26,6 +28,19 @@ const char *url_fragment_kept(const char *url);
 /* True for absolute http: and https: URLs (what feeds.conf accepts, with
  * file: where allowed). */
 bool url_is_http(const char *url);
+
+/* Why URL (a feed's, in feeds.conf) cannot be fetched, or NULL: an
+ * http:// or https:// URL with a host libcurl takes and, when given, a
+ * port 1 to 65535; with FILE_OK also file:///PATH. WHY (WHYLEN bytes)
+ * holds a message built. (url_check.c) */
+const char *url_problem(const char *url, bool file_ok, char *why, size_t whylen);
+
+/* What libcurl takes as a proxy's scheme; without one, http. */
+#define URL_PROXY_SCHEMES "http, https, socks4, socks4a, socks5, socks5h"
+/* Why PROXY cannot be a feed's proxy, or NULL: [SCHEME://][USER:PASSWORD@]
+ * HOST[:PORT], SCHEME one of URL_PROXY_SCHEMES, HOST and PORT as for
+ * url_problem. */
+const char *url_proxy_problem(const char *proxy, char *why, size_t whylen);
 
 /* The host part, lower-cased, or NULL. */
 char *url_host(const char *url);

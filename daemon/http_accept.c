@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/paths.h"
 
 /* Refused connections (max_conns open, none idle) whose request is read
  * to answer it 503; beyond, a newcomer is closed at once. */
@@ -363,14 +363,18 @@ static int clear_stale(const char *path)
 static int listen_path(struct http_server *s, const char *path, const char *group)
 {
 	gid_t gid = (gid_t)-1;
+	/* The config reader looked the group up already (core/config.c):
+	 * it may have gone since. */
 	if (group && *group) {
-		struct group gr, *res = NULL;
-		char buf[4096];
-		if (getgrnam_r(group, &gr, buf, sizeof buf, &res) != 0 || !res) {
+		int r = paths_group_gid(group, &gid);
+		if (r == -ENOENT) {
 			log_err("api: unknown socket group \"%s\"", group);
 			return -EINVAL;
 		}
-		gid = gr.gr_gid;
+		if (r < 0) {
+			log_err("api: socket group \"%s\": %s", group, strerror(-r));
+			return r;
+		}
 	}
 	int r = clear_stale(path);
 	if (r < 0)

@@ -187,28 +187,6 @@ static void on_closed(void *ud)
 	reader_release(r);
 }
 
-/* HOST:PORT, [V6]:PORT. */
-static int parse_listen(const char *spec, struct sockaddr_storage *sa)
-{
-	char host[64];
-	const char *colon = strrchr(spec, ':');
-	if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof host)
-		return -EINVAL;
-	size_t hl = (size_t)(colon - spec);
-	memcpy(host, spec, hl);
-	host[hl] = '\0';
-	char *end;
-	long port = strtol(colon + 1, &end, 10);
-	if (*end || end == colon + 1 || port < 1 || port > 65535)
-		return -EINVAL;
-	memset(sa, 0, sizeof *sa);
-	if (host[0] == '[' && host[hl - 1] == ']') {
-		host[hl - 1] = '\0';
-		return uv_ip6_addr(host + 1, (int)port, (struct sockaddr_in6 *)sa) ? -EINVAL : 0;
-	}
-	return uv_ip4_addr(host, (int)port, (struct sockaddr_in *)sa) ? -EINVAL : 0;
-}
-
 int reader_start(struct feedd *d, struct reader_api **out)
 {
 	*out = NULL;
@@ -216,9 +194,10 @@ int reader_start(struct feedd *d, struct reader_api **out)
 	if (!dc->reader_listen)
 		return 0;
 	struct sockaddr_storage sa;
-	if (parse_listen(dc->reader_listen, &sa) < 0) {
-		log_err("reader: reader_listen = %s: expected HOST:PORT with a numeric address "
-			"(127.0.0.1:8080, [::1]:8080)", dc->reader_listen);
+	/* The config reader refused both already (core/config.c): for a
+	 * caller that did not go through it. */
+	if (netaddr_parse_listen(dc->reader_listen, &sa) < 0) {
+		log_err("reader: reader_listen = %s: " NETADDR_LISTEN_EXPECTED, dc->reader_listen);
 		return -EINVAL;
 	}
 	if (!dc->reader_auth) {

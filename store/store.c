@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/storespec.h"
 #include "store/backend.h"
 
 struct store {
@@ -35,8 +36,7 @@ char *fmt_err(const char *fmt, ...)
 
 static bool is_pg_spec(const char *spec)
 {
-	return spec && (strncmp(spec, "postgresql://", 13) == 0 ||
-			strncmp(spec, "postgres://", 11) == 0);
+	return storespec_kind(spec) == STORESPEC_PG;
 }
 
 bool store_spec_shared(const char *spec)

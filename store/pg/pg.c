@@ -20,6 +20,7 @@
 
 #include "core/date.h"
 #include "core/log.h"
+#include "core/storespec.h"
 #include "store/backend.h"
 #include "store/health.h"
 #include "store/manage.h"
@@ -57,9 +58,9 @@ static int check_uri(const char *uri, char **label, char **err)
 		if (!o->val || !*o->val)
 			continue;
 		if (strcmp(o->keyword, "password") == 0) {
-			*err = fmt_err("store: a password in the postgresql:// URI is refused; "
-				       "put it in a password file (passfile=PATH in the URI, "
-				       "or PGPASSFILE)");
+			/* The config reader refused it already (core/storespec.c);
+			 * this is libpq's own reading of the URI. */
+			*err = fmt_err("store: " STORESPEC_PASSWORD_REFUSED);
 			r = -EINVAL;
 		} else if (strcmp(o->keyword, "dbname") == 0) {
 			db = o->val;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/storespec.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_int.h"
 #include "store/sql_common.h"
@@ -192,16 +193,17 @@ static const char *const stmt_sql[ST__COUNT] = {
 
 static char *store_path(const char *spec, const char *state_dir)
 {
-	if (!spec || strcmp(spec, "sqlite") == 0) {
-		char *p = NULL;
+	char *p = NULL;
+	switch (storespec_kind(spec)) {
+	case STORESPEC_SQLITE:
 		if (asprintf(&p, "%s/feedd.db", state_dir ? state_dir : ".") < 0)
 			return NULL;
 		return p;
-	}
-	size_t n = strlen(spec);
-	if (n > 3 && strcmp(spec + n - 3, ".db") == 0)
+	case STORESPEC_SQLITE_PATH:
 		return strdup(spec);
-	return NULL;
+	default:
+		return NULL;
+	}
 }
 
 /* One text value from a one-row statement, or NULL (*rc set). */
@@ -480,10 +482,13 @@ int sqlite_store_open(const char *spec, const char *state_dir, struct sqlite_sto
 	s->sql = stmt_sql;
 	s->path = store_path(spec, state_dir);
 	if (!s->path) {
-		*err = fmt_err("store \"%s\": not \"sqlite\" or a path ending in .db",
-			       spec ? spec : "");
+		/* The config reader refused it already (core/storespec.c):
+		 * a caller that did not go through it. */
+		char buf[160];
+		const char *why = storespec_problem(spec, buf, sizeof buf);
+		*err = fmt_err("%s", why ? why : "out of memory");
 		free(s);
-		return -EINVAL;
+		return why ? -EINVAL : -ENOMEM;
 	}
 	int r;
 	bool clean = mark_take(s->path);

@@ -145,6 +145,85 @@ class HostileConfigTest(unittest.TestCase):
             finally:
                 d.cleanup()
 
+    # Values that --check-config used to pass and feedd then refused at
+    # start (exit 1, which systemd restarts every 5 s) or libcurl at every
+    # fetch: (the lines after the section header, section, key, message).
+    RUN_TIME_VALUES = [
+        ("store = sqlite3", "[daemon]", "store", '"sqlite3" is not "sqlite"'),
+        ("store = mysql://x", "[daemon]", "store", "the URI is not a postgresql:// one"),
+        ("store = postgresql://u:pw@h/db", "[daemon]", "store",
+         "a password in the postgresql:// URI is refused"),
+        ("reader_listen = 127.0.0.1:18080", "[daemon]", "reader_listen",
+         "reader_listen is set but reader_auth is not"),
+        ("reader_listen = localhost:18080\nreader_auth = /nonexistent", "[daemon]",
+         "reader_listen", "expected HOST:PORT with a numeric address"),
+        ("socket_group = nosuchgroup", "[daemon]", "socket_group",
+         "no such group on this machine"),
+        ("url = http://x/\nproxy = not a url", "[feed a]", "proxy",
+         "is not [SCHEME://][USER:PASSWORD@]HOST[:PORT]"),
+        ("url = http://x/\nproxy = ftp://p:21", "[feed a]", "proxy",
+         'the scheme "ftp" is not a proxy\'s'),
+        ("url = https://example.com:99999/", "[feed a]", "url",
+         "port 99999 is out of range (1 to 65535)"),
+    ]
+
+    def bad_value_conf(self, lines, section):
+        return "%s\n%s\n" % (section, lines)
+
+    def test_values_used_at_run_time_are_config_errors(self):
+        for lines, section, key, msg in self.RUN_TIME_VALUES:
+            with self.subTest(lines=lines):
+                p = self.write("g.conf", self.bad_value_conf(lines, section).encode())
+                line = 1 + lines.split("\n").index(
+                    next(l for l in lines.split("\n") if l.startswith(key + " ")))
+                where = ("%s:%d: %s %s" % (p, line + 1, section, key)).encode()
+                r = self.check(p)
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertIn(where, r.stderr)
+                self.assertIn(msg.encode(), r.stderr)
+                self.assertNotIn(b"pw@", r.stderr)       # a password is never echoed
+                # A start says the same and exits 2: RestartPreventExitStatus=2.
+                r = run_feedd("-c", p, "--state-dir", os.path.join(self.tmp, "s"),
+                              "--socket", os.path.join(self.tmp, "s.sock"), timeout=30)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn(where, r.stderr)
+                self.assertIn(msg.encode(), r.stderr)
+                self.assertNotIn(b"pw@", r.stderr)
+
+    def test_values_used_at_run_time_on_reload_keep_the_running_set(self):
+        with FixtureServer() as srv:
+            srv.set_feed("a", items=[{"guid": "1", "title": "one"}])
+            good = ("[defaults]\ninterval = 1h\nallow_private = yes\n\n"
+                    "[feed a]\nurl = %s\n" % srv.url("/feed/a"))
+            d = Feedd(good)
+            try:
+                for lines, section, key, msg in self.RUN_TIME_VALUES:
+                    with self.subTest(lines=lines):
+                        if section == "[daemon]":
+                            text = "[daemon]\n%s\n\n%s" % (lines, good)
+                        else:
+                            text = good + "\n[feed b]\n%s\n" % lines
+                        d.write_config(text)
+                        r = d.post("/v1/reload")
+                        self.assertEqual(r.status, 422, r.body)
+                        detail = r.json()["detail"]
+                        self.assertTrue(any(d.config + ":" in m and " %s" % key in m and msg in m
+                                            for m in detail), detail)
+                        r = d.feedctl("reload")
+                        self.assertEqual(r.returncode, 4, r.stderr)
+                        self.assertIn(msg.encode(), r.stdout + r.stderr)
+                        d.signal(signal.SIGHUP)
+                        self.assertTrue(wait_until(lambda: d.read_log().count(msg) >= 2),
+                                        d.read_log()[-2000:])
+                        names = [f["name"] for f in d.get("/v1/feeds").json()["feeds"]]
+                        self.assertEqual(names, ["a"])
+                        self.assertIsNone(d.proc.poll())
+                d.write_config(good)
+                self.assertEqual(d.post("/v1/reload").status, 200)
+                self.assertEqual(d.stop(), 0)
+            finally:
+                d.cleanup()
+
     def test_hostile_opml_import(self):
         canary = self.write("canary.txt", b"CANARY-opml-7d1e\n")
         logger = Logger()

@@ -181,12 +181,15 @@ class Gate(ReaderBase):
             self.d = None
 
     def test_bad_listen_and_missing_auth(self):
+        # Config errors, found by the config reader: exit 2, which
+        # systemd does not restart (RestartPreventExitStatus=2).
         for reader in ("reader_listen = localhost\nreader_auth = /nonexistent\n",
                        "reader_listen = 127.0.0.1:%d\n" % free_port()):
             d = Feedd(CONF.format(reader=reader), start=False)
             d.start(wait_ready=False)
-            self.assertEqual(d.proc.wait(10), 1)
-            self.assertIn("reader", d.read_log())
+            self.assertEqual(d.proc.wait(10), 2)
+            self.assertIn("feeds.conf:", d.read_log())
+            self.assertIn("[daemon] reader_listen", d.read_log())
             d.cleanup()
 
     def test_port_in_use_is_refused(self):

@@ -168,6 +168,84 @@ static void test_errors(void **state)
 	    "t.conf:3: [feed a] max_size = \"10\": is out of range (1024 to 1073741824)");
 }
 
+/* Values the daemon would refuse at start, or libcurl at every fetch:
+ * refused by the config reader itself, naming file, line and key, so
+ * that --check-config, a start and a reload all say it (and a start
+ * exits 2, which systemd does not restart). A value that may hold a
+ * password is not quoted. */
+static void test_values_used_at_run_time(void **state)
+{
+	(void)state;
+	bad("[daemon]\nstore = sqlite3\n",
+	    "t.conf:2: [daemon] store: \"sqlite3\" is not \"sqlite\", a path ending in .db or "
+	    "a postgresql:// URI");
+	bad("[daemon]\nstore = mysql://x\n",
+	    "t.conf:2: [daemon] store: the URI is not a postgresql:// one (a store is "
+	    "\"sqlite\", a path ending in .db or a postgresql:// URI)");
+#ifdef FEEDD_HAVE_PG
+	const char *pw = "a password in the postgresql:// URI is refused; put it in a "
+			 "password file (passfile=PATH in the URI, or PGPASSFILE)";
+	char want[512];
+	snprintf(want, sizeof want, "t.conf:3: [daemon] store: %s", pw);
+	bad("[daemon]\n\nstore = postgresql://u:pw@h/db\n", want);
+	bad("[daemon]\n\nstore = postgres://u@h/db?sslmode=require&password=pw\n", want);
+	config_free(ok("[daemon]\nstore = postgresql://u@h:5432/db?passfile=/p\n"));
+	config_free(ok("[daemon]\nstore = postgresql://u:@h/db\n"));   /* empty: none */
+#endif
+	config_free(ok("[daemon]\nstore = sqlite\n"));
+	config_free(ok("[daemon]\nstore = /var/lib/x/feeds.db\n"));
+
+	bad("[daemon]\nreader_listen = 127.0.0.1:18080\n",
+	    "t.conf:2: [daemon] reader_listen is set but reader_auth is not: the reader API "
+	    "never runs without credentials (reader_auth = PATH of a user:password or "
+	    "token:TOKEN file)");
+	const char *expected = "expected HOST:PORT with a numeric address (127.0.0.1:8080, [::1]:8080)";
+	const char *listens[] = {"localhost:18080", "127.0.0.1:0", "127.0.0.1:65536",
+				 "127.0.0.1", "[::1]", "::1:80", "127.0.0.1:80x"};
+	for (size_t i = 0; i < sizeof listens / sizeof listens[0]; i++) {
+		char text[256], msg[512];
+		snprintf(text, sizeof text, "[daemon]\nreader_auth = /x\nreader_listen = %s\n",
+			 listens[i]);
+		snprintf(msg, sizeof msg, "t.conf:3: [daemon] reader_listen = \"%s\": %s",
+			 listens[i], expected);
+		bad(text, msg);
+	}
+	config_free(ok("[daemon]\nreader_listen = [::1]:8080\nreader_auth = /x\n"));
+	config_free(ok("[daemon]\nreader_listen = 0.0.0.0:8080\nreader_auth = /x\n"));
+
+	bad("[daemon]\nsocket_group = nosuchgroup-feedd\n",
+	    "t.conf:2: [daemon] socket_group = \"nosuchgroup-feedd\": no such group on this machine");
+	config_free(ok("[daemon]\nsocket_group = root\n"));
+
+	bad("[feed a]\nurl = https://example.com:99999/\n",
+	    "t.conf:2: [feed a] url = \"https://example.com:99999/\": port 99999 is out of "
+	    "range (1 to 65535)");
+	bad("[feed a]\nurl = http://example.com:0/\n",
+	    "t.conf:2: [feed a] url = \"http://example.com:0/\": port 0 is out of range (1 to 65535)");
+	bad("[feed a]\nurl = http://example.com:8o/\n",
+	    "t.conf:2: [feed a] url = \"http://example.com:8o/\": has a port that is not a number");
+	bad("[feed a]\nurl = http://ex{ample.com/\n",
+	    "t.conf:2: [feed a] url = \"http://ex{ample.com/\": has a '{' in its host name");
+	bad("[feed a]\nurl = http://[::g]/\n",
+	    "t.conf:2: [feed a] url = \"http://[::g]/\": has an IPv6 address that is not one");
+	config_free(ok("[feed a]\nurl = http://u:p@[::1]:8080/x?y#z\n"
+		       "[feed b]\nurl = https://EXAMPLE.com:/\n"
+		       "[feed c]\nurl = http://bücher.example/feed\n"));
+
+	bad("[feed a]\nurl = http://x/\nproxy = not a url\n",
+	    "t.conf:3: [feed a] proxy: is not [SCHEME://][USER:PASSWORD@]HOST[:PORT] (it "
+	    "contains spaces or control characters)");
+	bad("[feed a]\nurl = http://x/\nproxy = ftp://p:21\n",
+	    "t.conf:3: [feed a] proxy: the scheme \"ftp\" is not a proxy's (use http, https, "
+	    "socks4, socks4a, socks5, socks5h)");
+	bad("[defaults]\nproxy = http://u:secret@p:99999\n",
+	    "t.conf:2: [defaults] proxy: port 99999 is out of range (1 to 65535)");
+	config_free(ok("[defaults]\nproxy = socks5h://u:pw@127.0.0.1:1080\n"
+		       "[feed a]\nurl = http://x/\nproxy = proxy.example:3128\n"
+		       "[feed b]\nurl = http://y/\nproxy = HTTPS://[::1]:443/\n"
+		       "[feed c]\nurl = http://z/\nproxy = socks4a://p\n"));
+}
+
 /* log_level is a row of allowed words (and the aliases error, warn): a
  * bad one is refused where it stands, naming its line. */
 static void test_log_level_words(void **state)
@@ -521,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_full_config),
 		cmocka_unit_test(test_builtin_defaults),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_values_used_at_run_time),
 		cmocka_unit_test(test_all_errors_reported_in_order),
 		cmocka_unit_test(test_log_level_words),
 		cmocka_unit_test(test_help_lists_the_rows),

@@ -1,0 +1,33 @@
+/* storespec.h — feeds.conf's `store` value: which store it names, and why
+ * it names none. Pure string rules, no database: the config reader refuses
+ * a bad value with them (file, line, key), and the store's backends pick
+ * and check the spec at open with the same ones.
+ *
+ * Nothing is allocated; messages are static or in the caller's buffer. */
+#ifndef FEEDD_STORESPEC_H
+#define FEEDD_STORESPEC_H
+
+#include <stddef.h>
+
+enum storespec_kind {
+	STORESPEC_SQLITE,        /* NULL or "sqlite": STATE_DIR/feedd.db */
+	STORESPEC_SQLITE_PATH,   /* a path ending in ".db" */
+	STORESPEC_PG,            /* postgresql:// or postgres:// URI */
+	STORESPEC_BAD,
+};
+
+/* What SPEC names; its syntax only (a URI's password is not looked at). */
+enum storespec_kind storespec_kind(const char *spec);
+
+/* Why SPEC cannot be a store, or NULL: neither "sqlite", nor a path
+ * ending in .db, nor a postgresql:// URI; or a URI that holds a password.
+ * The message quotes SPEC only when it is not a URI (a URI may carry
+ * credentials). BUF (BUFLEN bytes) holds a message built. */
+const char *storespec_problem(const char *spec, char *buf, size_t buflen);
+
+/* The refusal of a password in a postgresql:// URI, as every place says it. */
+#define STORESPEC_PASSWORD_REFUSED \
+	"a password in the postgresql:// URI is refused; put it in a password file " \
+	"(passfile=PATH in the URI, or PGPASSFILE)"
+
+#endif
