@@ -55,9 +55,13 @@
 		" FROM events e LEFT JOIN items i ON i.id = e.item_id WHERE e.seq > " SQLP(1) \
 		" ORDER BY e.seq LIMIT " SQLP(2), \
 	[p##CONSUMER_GET] = "SELECT cursor FROM consumers WHERE name = " SQLP(1), \
+	/* The lag is what the consumer's next read gives, filters aside: the \
+	 * items the filter rules skipped are never read (NOT reads SQLite's \
+	 * 0/1 and PostgreSQL's boolean). */ \
 	[p##CONSUMERS] = \
 		"SELECT name, cursor, created, acked," \
-		" (SELECT count(*) FROM items WHERE id > consumers.cursor) FROM consumers" \
+		" (SELECT count(*) FROM items WHERE id > consumers.cursor AND NOT skipped)" \
+		" FROM consumers" \
 		" ORDER BY name", \
 	[p##HOOK_DONE] = "DELETE FROM hook_deliveries WHERE item_id = " SQLP(1), \
 	[p##LABEL_ADD] = SQL_LABEL_ADD, \

@@ -68,6 +68,20 @@ static void test_skipped(void **state)
 	assert_int_equal(json_array_size(items), 3);
 	assert_string_equal(jstr(json_array_get(items, 1), "title"), "sponsored");
 	json_decref(items);
+	/* A consumer's lag is what its next read gives: the skipped item is
+	 * not counted. */
+	int64_t cur;
+	assert_int_equal(store_consumer_get(s, "me2", true, false, &cur), 0);
+	struct item_query cq = {.since = DATE_NONE, .limit = 100, .consumer = "me2"};
+	assert_int_equal(store_items(s, &cq, &items, &next), 0);
+	size_t nread = json_array_size(items);
+	assert_int_equal(nread, 2);
+	json_decref(items);
+	json_t *cons = NULL;
+	assert_int_equal(store_consumers_json(s, &cons), 0);
+	assert_int_equal(json_array_size(cons), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(cons, 0), "lag")), nread);
+	json_decref(cons);
 	/* Again, the skipped one edited and no longer matching any rule: it
 	 * is not new, and its edit is not news. */
 	d->items[1].skipped = false;
