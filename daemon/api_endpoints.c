@@ -210,6 +210,8 @@ static void feed_decorate(struct api *a, json_t *feed)
 			json_object_set_new(feed, "live", live);
 		/* An unchanged 304's times and counters not written yet. */
 		sched_feed_unsaved(a->d->sched, name, feed);
+		/* A first fetch planned, not yet stored. */
+		sched_feed_planned(a->d->sched, name, feed);
 	}
 	const struct feed_conf *fc = a->d->conf ? config_find_feed(a->d->conf, name) : NULL;
 	if (fc && !json_object_get(feed, "config"))

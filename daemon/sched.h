@@ -52,6 +52,10 @@ void sched_flush(struct sched *s);
 /* When NAME's times and counters are newer than the store's row: they
  * replace the row's in FEED (its /v1/feeds JSON). */
 void sched_feed_unsaved(struct sched *s, const char *name, json_t *feed);
+/* When NAME has no due time stored yet (never fetched, or its URL just
+ * changed) and is placed for its first fetch: the time that fetch was
+ * planned for, with reason "new", in FEED until its result is stored. */
+void sched_feed_planned(struct sched *s, const char *name, json_t *feed);
 void sched_close(struct sched *s);
 
 /* --once: fetch every enabled feed once (honouring concurrency and host

@@ -3,7 +3,8 @@ import os
 import signal
 import unittest
 
-from harness import Feedd, run_feedd, SOURCE_DIR, SLOW
+from fixture_server import FixtureServer
+from harness import Feedd, run_feedd, wait_until, SOURCE_DIR, SLOW
 
 GOOD = """
 [daemon]
@@ -103,6 +104,45 @@ class LifeCycle(unittest.TestCase):
     def test_sigint_stops_cleanly(self):
         self.f.signal(signal.SIGINT)
         self.assertEqual(self.f.proc.wait(10 * SLOW), 0)
+
+
+class NewFeedNextDue(unittest.TestCase):
+    """A feed a reload adds has a next fetch, its first, while it waits and
+    while that first fetch runs: only removed, disabled and gone feeds
+    have none (feedctl(1) feeds, API.md next_due)."""
+
+    def setUp(self):
+        self.srv = FixtureServer().start()
+        self.srv.set_feed("slow3", items=[{"guid": "g1", "title": "one",
+                                           "link": "http://example.org/1"}], delay=3)
+        self.f = Feedd(GOOD)
+
+    def tearDown(self):
+        self.f.cleanup()
+        self.srv.stop()
+
+    def test_first_fetch_has_its_due_time(self):
+        f = self.f
+        f.write_config(GOOD + "[feed slow3]\nurl = %s\nallow_private = yes\n"
+                       % self.srv.url("/feed/slow3"))
+        f.signal(signal.SIGHUP)
+        self.assertTrue(f.wait_log("2 feeds (was 1)"), f.read_log())
+
+        def fetching():
+            return f.get("/v1/feeds/slow3").json()["live"]["state"] == "fetching"
+        self.assertTrue(wait_until(fetching, timeout=5 * SLOW), f.read_log())
+        feed = f.get("/v1/feeds/slow3").json()
+        self.assertIsNotNone(feed["next_due"], feed)
+        self.assertEqual(feed["next_reason"], "new", feed)
+        lines = f.feedctl("feeds").stdout.decode().splitlines()
+        at = lines[0].index("NEXT")
+        line = [l for l in lines if l.startswith("slow3")]
+        self.assertEqual(len(line), 1, lines)
+        self.assertNotEqual(line[0][at:at + 10].strip(), "-", lines)
+        # Once fetched, the interval plans the next one.
+        self.assertTrue(wait_until(lambda: not fetching(), timeout=10 * SLOW))
+        feed = f.get("/v1/feeds/slow3").json()
+        self.assertEqual(feed["next_reason"], "interval", feed)
 
 
 class OneDaemonPerStateDir(unittest.TestCase):
