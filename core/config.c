@@ -478,20 +478,57 @@ static void feed_conf_free(struct feed_conf *f)
 	conf_keys_free(f, IN_FEED | IN_DEFAULTS);
 }
 
-static void check_intervals(struct loader *ld, const struct feed_conf *f, const char *label, int line)
+/* One of the three interval keys of a section, for check_intervals. */
+struct ival {
+	const char *name;
+	int64_t v;
+	int line;                   /* where this section set it; 0: it did not */
+	const char *from;           /* where its value came from, when not set here */
+};
+
+/* Section S's interval, min_interval and max_interval (F) must agree.
+ * The error points at a key S wrote: of the two that disagree, the one
+ * written here, or the later when both are; none when S wrote neither
+ * (both from DEFS, which said it, or built in, which agree). */
+static void check_intervals(struct loader *ld, const struct section *s, const struct feed_conf *f,
+			    const struct section *defs)
 {
-	char a[32], b[32];
-	if (f->min_interval > f->max_interval) {
-		conf_fmt_duration(f->min_interval, a, sizeof a);
-		conf_fmt_duration(f->max_interval, b, sizeof b);
-		ERR_AT(ld, line, "%s min_interval %s is above max_interval %s", label, a, b);
-	} else if (f->interval < f->min_interval || f->interval > f->max_interval) {
-		conf_fmt_duration(f->interval, a, sizeof a);
-		conf_fmt_duration(f->min_interval, b, sizeof b);
-		char c[32];
-		conf_fmt_duration(f->max_interval, c, sizeof c);
-		ERR_AT(ld, line, "%s interval %s is outside [min_interval %s, max_interval %s]",
-		       label, a, b, c);
+	struct ival iv[3] = {
+		{"min_interval", f->min_interval, 0, NULL},
+		{"interval", f->interval, 0, NULL},
+		{"max_interval", f->max_interval, 0, NULL},
+	};
+	for (size_t i = 0; i < 3; i++) {
+		size_t ki = (size_t)(conf_key_find(iv[i].name, IN_FEED) - conf_keys);
+		if (s->set[ki])
+			iv[i].line = s->seen_line[ki];
+		else
+			iv[i].from = defs && defs != s && defs->set[ki] ? " (from [defaults])"
+								       : " (the default)";
+	}
+	size_t lo, hi;
+	if (f->min_interval > f->max_interval)
+		lo = 0, hi = 2;
+	else if (f->interval < f->min_interval)
+		lo = 0, hi = 1;
+	else if (f->interval > f->max_interval)
+		lo = 1, hi = 2;
+	else
+		return;
+	if (!iv[lo].line && !iv[hi].line)
+		return;
+	size_t b = iv[lo].line > iv[hi].line ? lo : hi, o = b == lo ? hi : lo;
+	char a[32], c[32], d[32];
+	conf_fmt_duration(iv[b].v, a, sizeof a);
+	conf_fmt_duration(iv[o].v, c, sizeof c);
+	if (b == 1) {
+		conf_fmt_duration(f->min_interval, c, sizeof c);
+		conf_fmt_duration(f->max_interval, d, sizeof d);
+		ERR_AT(ld, iv[b].line, "%s interval %s is outside [min_interval %s, max_interval %s]",
+		       s->label, a, c, d);
+	} else {
+		ERR_AT(ld, iv[b].line, "%s %s %s is %s %s %s%s", s->label, iv[b].name, a,
+		       b == lo ? "above" : "below", iv[o].name, c, iv[o].line ? "" : iv[o].from);
 	}
 }
 
@@ -515,8 +552,10 @@ static void finish(struct loader *ld)
 	struct config *c = ld->conf;
 	const struct section *defs = find_kind(ld, SEC_DEFAULTS);
 	ld->name = c->files[0];
-	if (defs)
-		check_intervals(ld, &c->defaults, "[defaults]", defs->line);
+	if (defs) {
+		ld->name = c->files[defs->file];
+		check_intervals(ld, defs, &c->defaults, defs);
+	}
 	for (size_t i = 0; i < ld->nsecs; i++) {
 		struct section *s = &ld->secs[i];
 		if (s->kind != SEC_FEED)
@@ -530,7 +569,7 @@ static void finish(struct loader *ld)
 			    && !*(char **)((char *)f + k->offset))
 				ERR_AT(ld, s->line, "%s missing required key \"%s\"", s->label, k->name);
 		}
-		check_intervals(ld, f, s->label, s->line);
+		check_intervals(ld, s, f, defs);
 		if (f->auth_file && f->auth_file[0] != '/')
 			ERR_AT(ld, s->line, "%s auth_file must be an absolute path", s->label);
 	}

@@ -158,10 +158,23 @@ static void test_errors(void **state)
 	bad("[feed a]\nurl = http://x/\n  continued\n",
 	    "t.conf:3: indented line: continuation lines are not supported (write each "
 	    "key = value on one line)");
+	/* A range error points at the key written that makes the set
+	 * disagree: the later of the two, or the one this section wrote. */
 	bad("[feed a]\nurl = http://x/\nmin_interval = 1h\nmax_interval = 5m\n",
-	    "t.conf:1: [feed a] min_interval 1h is above max_interval 5m");
+	    "t.conf:4: [feed a] max_interval 5m is below min_interval 1h");
+	bad("[feed a]\nurl = http://x/\nmax_interval = 5m\nmin_interval = 1h\n",
+	    "t.conf:4: [feed a] min_interval 1h is above max_interval 5m");
 	bad("[feed a]\nurl = http://x/\ninterval = 1m\n",
-	    "t.conf:1: [feed a] interval 1m is outside [min_interval 5m, max_interval 1d]");
+	    "t.conf:3: [feed a] interval 1m is outside [min_interval 5m, max_interval 1d]");
+	bad("[defaults]\nmin_interval = 10m\n\n[feed a]\nurl = http://x/\n\n\ninterval = 5m\n",
+	    "t.conf:8: [feed a] interval 5m is outside [min_interval 10m, max_interval 1d]");
+	bad("[feed a]\nurl = http://x/\nmin_interval = 2h\n",
+	    "t.conf:3: [feed a] min_interval 2h is above interval 30m (the default)");
+	bad("[defaults]\ninterval = 2h\n[feed a]\nurl = http://x/\nmax_interval = 1h\n",
+	    "t.conf:5: [feed a] max_interval 1h is below interval 2h (from [defaults])");
+	/* Both from [defaults]: said once, there, not again for each feed. */
+	bad("[defaults]\nmax_interval = 10m\n[feed a]\nurl = http://x/\n[feed b]\nurl = http://y/\n",
+	    "t.conf:2: [defaults] max_interval 10m is below interval 30m (the default)");
 	bad("[feed a]\nurl = http://x/\nheader = no colon\n",
 	    "t.conf:3: [feed a] header = \"no colon\": must be \"Name: value\"");
 	bad("[feed a]\nurl = http://x/\nmax_size = 10\n",
