@@ -28,12 +28,11 @@ static char *lower_trim(const char *s)
 	while (n && isspace((unsigned char)s[n - 1]))
 		n--;
 	char *out = strndup(s, n);
-	for (char *c = out; c && *c; c++) {
+	/* Nothing else is rewritten: a character a tag may not carry is for
+	 * the import's checks to refuse, naming the outline, never to be
+	 * turned quietly into another tag. */
+	for (char *c = out; c && *c; c++)
 		*c = (char)tolower((unsigned char)*c);
-		/* Tags are path-safe words in the API: keep them so. */
-		if (*c == '/' || *c == '?' || *c == '&' || *c == '#' || *c == '=' || *c == ',')
-			*c = '-';
-	}
 	return out;
 }
 
@@ -114,7 +113,9 @@ static void walk(struct walk *w, xmlNode *node)
 				add_tag(&f->tags, &f->tags_left_out, w->path[i]);
 			char *cat = attr(n, "category");
 			if (cat) {
-				/* "/news/tech,linux": both separators name tags. */
+				/* OPML 2.0: a comma-separated list of slash-delimited
+				 * paths ("/news/tech,linux"); each part of a path is
+				 * a tag, as each enclosing outline is. */
 				char *save = NULL;
 				for (char *t = strtok_r(cat, ",/", &save); t; t = strtok_r(NULL, ",/", &save))
 					add_tag(&f->tags, &f->tags_left_out, t);

@@ -87,6 +87,39 @@ class Import(unittest.TestCase):
         with open(self.conf) as f:
             self.assertEqual(f.read(), first)
 
+    def test_categories_the_tag_checks_refuse(self):
+        # OPML 2.0's category is a comma-separated list of slash-delimited
+        # paths: each part of a path is a tag, as an enclosing outline is.
+        # A part the tag checks refuse is not rewritten: the outline is
+        # skipped, named, and the exit status is 5.
+        path = os.path.join(self.tmp, "cats.opml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write('<?xml version="1.0"?>\n<opml version="2.0"><head><title>c</title></head>'
+                    '<body>\n'
+                    '<outline text="Q" xmlUrl="https://q.example.org/feed" category="a?b"/>\n'
+                    '<outline text="S" xmlUrl="https://s.example.org/feed" category="a/b"/>\n'
+                    '<outline text="Amp"><outline text="A" xmlUrl="https://a.example.org/feed"'
+                    ' category="x"/></outline>\n'
+                    '<outline text="Weather"><outline text="W" xmlUrl="https://w.example.org/feed"'
+                    ' category="/Boston/Weather,news"/></outline>\n'
+                    '<outline text="Q &amp; A"><outline text="E" xmlUrl="https://e.example.org/f"'
+                    '/></outline>\n'
+                    '</body></opml>\n')
+        r = self.ctl("import", path)
+        out, err = r.stdout.decode(), r.stderr.decode()
+        self.assertEqual(r.returncode, 5, err)
+        self.assertIn("skipped outline 1 \"Q\"", err)
+        self.assertIn("\"a?b\"", err)
+        self.assertIn("skipped outline 5 \"E\"", err)
+        self.assertIn("\"q & a\"", err)
+        self.assertIn("3 added, 0 already present, 2 refused", out)
+        with open(self.conf) as f:
+            text = f.read()
+        self.assertNotIn("a-b", text)
+        self.assertNotIn("q.example.org", text)
+        self.assertRegex(text, r"url = https://s\.example\.org/feed\ntags = a, b\n")
+        self.assertRegex(text, r"url = https://w\.example\.org/feed\ntags = weather, boston, news\n")
+
     def test_progress_and_summary_on_a_terminal(self):
         path = self.write_opml([("Site %d" % i, "https://s%d.example.org/" % i)
                                 for i in range(120)])

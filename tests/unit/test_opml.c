@@ -1,6 +1,6 @@
 /* test_opml.c — OPML import and export (core/opml.h): every outline with
  * an xmlUrl is a feed, its enclosing outlines and its category attribute
- * its tags (lower-cased, unique, path-safe, at most 16); what is not OPML,
+ * its tags (lower-cased, unique, as written, at most 16); what is not OPML,
  * not well-formed or declares entities is refused with a message; an
  * export nests feeds by first tag and reads back to the same feeds. */
 #include <setjmp.h>
@@ -79,12 +79,13 @@ static void test_outlines_and_tags(void **state)
 	assert_string_equal(f[0].site_url, "http://a.example/");
 	assert_string_equal(tags_of(&f[0]), "");
 	/* Enclosing outlines (text, or title) first, then the category's
-	 * parts split at ',' and '/', lower-cased, trimmed, one each, and
-	 * characters a tag may not carry in the API turned into '-'. */
+	 * parts split at ',' and '/' (OPML 2.0's list of category paths),
+	 * lower-cased, trimmed, one each; a character a tag may not carry is
+	 * kept, for the import's checks to refuse, never rewritten. */
 	assert_string_equal(f[1].url, "http://b.example/rss");
 	assert_string_equal(f[1].title, "B");
 	assert_null(f[1].site_url);
-	assert_string_equal(tags_of(&f[1]), "news tech linux q-a");
+	assert_string_equal(tags_of(&f[1]), "news tech linux q&a");
 	/* The lower-case attribute some writers use; no title at all. */
 	assert_string_equal(f[2].url, "http://c.example/atom");
 	assert_null(f[2].title);
