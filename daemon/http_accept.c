@@ -360,6 +360,36 @@ static int clear_stale(const char *path)
 	return 0;
 }
 
+/* The directory PATH is to be made in must be there: libuv's bind turns
+ * ENOENT into "permission denied" (Windows' word for it), which sends
+ * the administrator after the wrong cause. */
+static int socket_dir_check(const char *path)
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return 0;
+	if (slash == dir)
+		slash[1] = '\0';   /* "/f.sock": the root */
+	else
+		*slash = '\0';
+	struct stat st;
+	if (stat(dir, &st) < 0) {
+		int e = errno;
+		if (e == ENOENT)
+			log_err("api: socket %s: directory %s does not exist", path, dir);
+		else
+			log_err("api: socket %s: directory %s: %s", path, dir, strerror(e));
+		return -e;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_err("api: socket %s: %s is not a directory", path, dir);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
 static int listen_path(struct http_server *s, const char *path, const char *group)
 {
 	gid_t gid = (gid_t)-1;
@@ -377,7 +407,7 @@ static int listen_path(struct http_server *s, const char *path, const char *grou
 		}
 	}
 	int r = clear_stale(path);
-	if (r < 0)
+	if (r < 0 || (r = socket_dir_check(path)) < 0)
 		return r;
 	/* The socket must never exist with wider permissions, even briefly. */
 	mode_t old = umask(0117);

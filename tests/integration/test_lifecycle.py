@@ -145,6 +145,28 @@ class NewFeedNextDue(unittest.TestCase):
         self.assertEqual(feed["next_reason"], "interval", feed)
 
 
+class SocketDirectoryMissing(unittest.TestCase):
+    """A socket whose directory does not exist: feedd says that, not the
+    "permission denied" libuv makes of bind's ENOENT, and exits 1."""
+
+    def test_missing_directory_is_said(self):
+        f = Feedd(GOOD, start=False)
+        try:
+            sock = os.path.join(f.dir, "nodir", "sub", "f.sock")
+            f.args = ["--socket", sock]
+            # As the system daemon (root, or a unit's STATE_DIRECTORY): it
+            # makes no socket directory of its own.
+            f.env = {"STATE_DIRECTORY": f.state_dir}
+            f.start(wait_ready=False)
+            self.assertEqual(f.proc.wait(10 * SLOW), 1, f.read_log())
+            log = f.read_log()
+            self.assertIn("api: socket %s: directory %s does not exist"
+                          % (sock, os.path.dirname(sock)), log)
+            self.assertNotIn("permission denied", log)
+        finally:
+            f.cleanup()
+
+
 class OneDaemonPerStateDir(unittest.TestCase):
     """Issue 22, point 5: two daemons on one state_dir ran every hook twice.
     The second is refused before it opens the store, naming the holder."""
