@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/url.h"
+
 #define OPML_MAX_DEPTH 32
 #define OPML_MAX_FEEDS 100000
 #define OPML_MAX_TAGS  16
@@ -225,7 +227,10 @@ static void outline(xmlNode *parent, const struct feed_conf *f, const char *titl
 	if (title)
 		set_prop(o, "title", title);
 	set_prop(o, "xmlUrl", f->url);
-	if (site_url && *site_url)
+	/* An htmlUrl is a web page: a site link that is not an http(s) URL
+	 * (an Atom feed without <link> has its <id>, "urn:..." or
+	 * "tag:...", as its link) is left out. */
+	if (url_is_http(site_url))
 		set_prop(o, "htmlUrl", site_url);
 	if (f->tags && f->tags[0]) {
 		size_t len = 1;

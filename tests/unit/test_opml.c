@@ -186,7 +186,7 @@ static void test_export_reads_back(void **state)
 	assert_int_equal(config_parse_buffer("t.conf", conf, strlen(conf), &c, &errs), 0);
 	config_errors_free(&errs);
 	const char *titles[] = { "Zed <&> \"quoted\"", NULL, NULL, "Sec\x01ond\xef\xbf\xbe" };
-	const char *sites[] = { "http://z.example/", NULL, "", NULL };
+	const char *sites[] = { "http://z.example/", NULL, "", "urn:d" };
 	char *x = opml_export(c, titles, sites);
 	assert_non_null(x);
 	assert_non_null(strstr(x, "<opml version=\"2.0\">"));
@@ -200,8 +200,10 @@ static void test_export_reads_back(void **state)
 	const char *second = strstr(x, "http://s.example/");
 	assert_true(plain && ga && gb && zed && second);
 	assert_true(plain < ga && ga < gb && gb < zed && zed < second);
-	/* No htmlUrl for an empty or absent site link. */
+	/* No htmlUrl for an empty or absent site link, nor for one that is
+	 * not an http(s) URL (an Atom feed's id taken as its link). */
 	assert_int_equal(strstr(x, "htmlUrl=\"\"") == NULL, 1);
+	assert_null(strstr(x, "urn:d"));
 
 	struct opml_feed *f = NULL;
 	size_t n = parse_ok(x, &f);
@@ -219,6 +221,7 @@ static void test_export_reads_back(void **state)
 	/* Characters XML forbids in a publisher's title are left out, so
 	 * that the export reads back. */
 	assert_string_equal(f[3].title, "Second");
+	assert_null(f[3].site_url);
 	assert_string_equal(tags_of(&f[3]), "b-tag");
 	opml_feeds_free(f, n);
 	free(x);
