@@ -131,31 +131,32 @@ int sched_once(struct feedd *d)
 		return 1;
 	}
 	s->once_left = s->nfeeds;
-	size_t skipped = 0;
 	for (size_t i = 0; i < s->nfeeds; i++) {
 		struct feed_rt *rt = s->feeds[i];
-		if (rt->st.gone) {
-			sched_once_line(s, rt, "gone (HTTP 410), skipped", true);
-			skipped++;
-		}
+		if (rt->st.gone)
+			sched_once_line(s, rt, "gone (HTTP 410), skipped", false);
 	}
 	sched_dispatch(s);
 	fflush(stdout);
 	while (s->once_left > 0 && uv_run(d->loop, UV_RUN_ONCE))
 		fflush(stdout);
-	int failed = 0;
-	size_t ok = 0;
+	/* A gone feed (a 410 now, or before and skipped) answered neither
+	 * 200 nor 304: not ok, and not a failure to retry either. */
+	size_t ok = 0, gone = 0, failed = 0;
 	for (size_t i = 0; i < s->nfeeds; i++) {
-		if (!s->feeds[i]->once_done || s->feeds[i]->once_status)
+		const struct feed_rt *rt = s->feeds[i];
+		if (rt->once_done && rt->st.gone)
+			gone++;
+		else if (!rt->once_done || rt->once_status)
 			failed++;
 		else
 			ok++;
 	}
 	int64_t ms = sched_now_ms() - t0;
-	printf("total: %zu feeds, %zu ok (%lld 200, %lld 304, %zu gone), %d failed, "
+	printf("total: %zu feeds, %zu ok (%lld 200, %lld 304), %zu gone, %zu failed, "
 	       "%lld new items, %lld bytes in %lld.%03llds\n",
 	       s->nfeeds, ok, (long long)d->totals.ok200, (long long)d->totals.not_modified,
-	       skipped, failed, (long long)d->totals.items_new, (long long)d->totals.bytes_wire,
+	       gone, failed, (long long)d->totals.items_new, (long long)d->totals.bytes_wire,
 	       (long long)(ms / 1000), (long long)(ms % 1000));
 	fflush(stdout);
 	sched_close(s);
@@ -163,5 +164,5 @@ int sched_once(struct feedd *d)
 	 * keep the loop alive, so never wait for it to empty. */
 	uv_run(d->loop, UV_RUN_NOWAIT);
 	uv_run(d->loop, UV_RUN_NOWAIT);
-	return failed ? 1 : 0;
+	return failed || gone ? 1 : 0;
 }

@@ -225,6 +225,27 @@ class FetchTest(unittest.TestCase):
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
+    def test_once_gone_is_not_ok(self):
+        # A feed that answers 410, and the next run, that skips it as gone:
+        # never counted ok, a count of its own, exit 1 (feedd(8)).
+        tmp = tempfile.mkdtemp(prefix="feedd-once-")
+        try:
+            cfg = os.path.join(tmp, "feeds.conf")
+            with open(cfg, "w") as f:
+                f.write(BASE.format(interval="1h").replace("max_interval = 8s", "max_interval = 1d")
+                        + "[feed a]\nurl = %s\n[feed g]\nurl = %s\n"
+                        % (self.srv.url("/static"), self.srv.url("/status/410")))
+            state = os.path.join(tmp, "state")
+            for run in ("410", "skipped"):
+                r = run_feedd("--once", "-c", cfg, "--state-dir", state)
+                out = r.stdout.decode()
+                self.assertEqual(r.returncode, 1, (run, out))
+                self.assertRegex(out, r"(?m)^total: 2 feeds, 1 ok \(\d 200, \d 304\), 1 gone, "
+                                 r"0 failed, ")
+            self.assertIn("g: gone (HTTP 410), skipped", out)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
 
 if __name__ == "__main__":
     unittest.main()
