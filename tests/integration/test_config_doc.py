@@ -79,6 +79,21 @@ class ConfigDoc(unittest.TestCase):
                 bad.append((m.group(1), r.stderr))
         self.assertEqual(bad, [])
 
+    def paragraph(self, key):
+        text = open(PAGE, encoding="utf-8").read()
+        m = re.search(r"^\.TP\n\.B %s\n(.*?)^\.TP$" % key, text, re.M | re.S)
+        self.assertIsNotNone(m, key)
+        return " ".join(m.group(1).split())
+
+    def test_max_items_says_what_is_never_pruned(self):
+        """The store never prunes an item the feed's current document
+        lists (docs/store.md, Retention): a max_items below the document's
+        length keeps them all, and the page says so."""
+        text = self.paragraph("max_items")
+        self.assertIn("ever prunes an item the feed's current document lists", text)
+        self.assertIn("starred", text)
+        self.assertIn("pending or parked", text)
+
     def test_a_changed_default_is_caught(self):
         err = self.drifted("(1\\(en10000, default 64)", "(1\\(en10000, default 65)")
         self.assertIn("key max_fetches: the page says default 65, the table 64", err)
