@@ -283,6 +283,28 @@ static int fetch_tsv(const char *base, json_t *items, char **tsv)
 	return 0;
 }
 
+/* One page of BASE's items: at most WANT, after AFTER (no bound when
+ * negative). 0 with the answer in *A (the caller's) and its items in
+ * *ITEMS, *N of them (*A NULL when there are none), or the exit code. */
+static int get_page(const char *base, long want, long long after, json_t **a, json_t **items,
+		    size_t *n)
+{
+	struct strbuf t = {0};
+	strbuf_printf(&t, "%s&limit=%ld", base, want);
+	if (after >= 0)
+		strbuf_printf(&t, "&after=%lld", after);
+	*a = NULL;
+	int code = ctl_call("GET", t.s, NULL, a, NULL);
+	free(t.s);
+	*items = code ? NULL : json_object_get(*a, "items");
+	*n = json_array_size(*items);
+	if (!code && !*n) {
+		json_decref(*a);
+		*a = NULL;
+	}
+	return code;
+}
+
 /* Appends the items of the page A to ALL (one JSON document at the end). */
 static void gather(json_t *all, json_t *a)
 {
@@ -314,19 +336,10 @@ int cmd_items(const struct command *c, int argc, char **argv)
 			want = page_max;
 		if (want <= 0)
 			break;
-		struct strbuf t = {0};
-		strbuf_printf(&t, "%s&limit=%ld&after=%lld", base.s, want, after);
-		json_t *a = NULL;
-		code = ctl_call("GET", t.s, NULL, &a, NULL);
-		free(t.s);
-		if (code)
+		json_t *a, *items;
+		size_t n;
+		if ((code = get_page(base.s, want, after, &a, &items, &n)) || !n)
 			break;
-		json_t *items = json_object_get(a, "items");
-		size_t n = json_array_size(items);
-		if (!n) {
-			json_decref(a);
-			break;
-		}
 		total += (long)n;
 		after = item_id(json_array_get(items, n - 1));
 		char *tsv = NULL;
@@ -381,21 +394,10 @@ int cmd_new(const struct command *c, int argc, char **argv)
 			want = page_max;
 		if (want <= 0)
 			break;
-		struct strbuf t = {0};
-		strbuf_printf(&t, "%s&limit=%ld", base.s, want);
-		if (after >= 0)
-			strbuf_printf(&t, "&after=%lld", after);
-		json_t *a = NULL;
-		code = ctl_call("GET", t.s, NULL, &a, NULL);
-		free(t.s);
-		if (code)
+		json_t *a, *items;
+		size_t n;
+		if ((code = get_page(base.s, want, after, &a, &items, &n)) || !n)
 			break;
-		json_t *items = json_object_get(a, "items");
-		size_t n = json_array_size(items);
-		if (!n) {
-			json_decref(a);
-			break;
-		}
 		long long next = item_id(json_array_get(items, n - 1));
 		total += (long)n;
 		after = next;

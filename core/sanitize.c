@@ -360,8 +360,10 @@ static char *trimmed(struct buf *b)
 	return r;
 }
 
-/* One parse and walk; *DROPPED: an element lost its tags. */
-static char *sanitize_once(const char *html, const char *base, bool *dropped)
+/* HTML parsed by libxml2's HTML parser, as a browser would repair it
+ * (NULL when memory ran out: the input always opens a body; the caller
+ * frees it with xmlFreeDoc). */
+static htmlDocPtr parse_fragment(const char *html)
 {
 	size_t len;
 	char *in = prepare(html, &len);
@@ -372,6 +374,15 @@ static char *sanitize_once(const char *html, const char *base, bool *dropped)
 					HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
 					HTML_PARSE_NODEFDTD | HTML_PARSE_COMPACT);
 	free(in);
+	return doc;
+}
+
+/* One parse and walk; *DROPPED: an element lost its tags. */
+static char *sanitize_once(const char *html, const char *base, bool *dropped)
+{
+	htmlDocPtr doc = parse_fragment(html);
+	if (!doc)
+		return NULL;
 	struct walk *w = calloc(1, sizeof *w);
 	if (!w) {
 		xmlFreeDoc(doc);
@@ -439,15 +450,9 @@ char *sanitize_text(const char *html)
 {
 	if (!html)
 		return NULL;
-	size_t len;
-	char *in = prepare(html, &len);
-	if (!in)
+	htmlDocPtr doc = parse_fragment(html);
+	if (!doc)
 		return NULL;
-	htmlDocPtr doc = htmlReadMemory(in, (int)len, NULL, "UTF-8",
-					HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-					HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-					HTML_PARSE_NODEFDTD | HTML_PARSE_COMPACT);
-	free(in);
 	struct buf b = {0};
 	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
 	if (root)
