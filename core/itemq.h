@@ -32,7 +32,8 @@ struct item_query {
 	int status;              /* ITEMQ_ANY, ITEMQ_UNREAD or ITEMQ_READ */
 	bool starred;            /* starred items only */
 	bool unstarred;          /* items not starred only (not with starred) */
-	int limit;               /* 1..1000 */
+	int limit;               /* 1..1001: a page of at most 1000, and one
+				  * more to tell whether more follow */
 	int64_t offset;          /* the first OFFSET matches left out (the Miniflux
 				  * API's paging); 0 = none */
 	/* The Miniflux API's date filters, DATE_NONE = no bound (only a

@@ -648,8 +648,11 @@ static void reject_request(struct http_conn *c, int status, const char *reason)
 	const char *what = status == 431 ? "request head too large"
 			   : status == 413 ? "request body too large" : "bad request";
 	/* The reader API's clients read Miniflux's error shape. */
-	int n = snprintf(body, sizeof body, c->srv->tcp ? "{\"error_message\":\"%s: %s\"}\n"
-			 : "{\"error\":\"%s\",\"detail\":\"%s\"}\n", what, clean);
+	/* The reason alone when it says as much (ours do). */
+	bool same = !strcmp(what, clean) || !*clean;
+	int n = same && c->srv->tcp ? snprintf(body, sizeof body, "{\"error_message\":\"%s\"}\n", what)
+		: snprintf(body, sizeof body, c->srv->tcp ? "{\"error_message\":\"%s: %s\"}\n"
+			   : "{\"error\":\"%s\",\"detail\":\"%s\"}\n", what, clean);
 	c->rq.req.keep_alive = false;
 	c->in_request = true;  /* so http_reply completes and closes */
 	http_reply(c, status, "application/json", NULL, body, (size_t)n);

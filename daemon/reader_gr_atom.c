@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "core/date.h"
+#include "core/sanitize.h"
 #include "daemon/reader_content.h"
 #include "daemon/reader_gr_int.h"
 #include "store/store.h"
@@ -34,6 +35,25 @@ static void esc(FILE *f, const char *s)
 				fputc(*p, f);
 		}
 	}
+}
+
+/* A title as Google Reader writes it, <title type="html">: a plain text
+ * title escaped for HTML, then for XML (a reader decodes both: "Tom &
+ * Jerry <3" stays that); a title kept with its markup (an Atom title of
+ * type html) escaped for XML only. */
+static void html_title(FILE *f, const char *s)
+{
+	fputs("<title type=\"html\">", f);
+	if (sanitize_looks_html(s)) {
+		esc(f, s);
+	} else {
+		for (const char *p = s ? s : ""; *p; p++) {
+			char c[2] = {*p, 0};
+			esc(f, *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;"
+			       : *p == '"' ? "&quot;" : c);
+		}
+	}
+	fputs("</title>", f);
 }
 
 static void date(FILE *f, const char *tag, int64_t t)
@@ -104,9 +124,7 @@ static int entry(const struct item_row *r, const json_t *feed, void *ud)
 	int rc = store_items_labels(o->s, &r->id, 1, label_category, o);
 	if (rc < 0)
 		return rc;
-	fputs("<title type=\"html\">", f);
-	esc(f, r->title);
-	fputs("</title>", f);
+	html_title(f, r->title);
 	date(f, "published", r->date > 0 ? r->date : r->first_seen);
 	date(f, "updated", r->updated_seen > 0 ? r->updated_seen : r->first_seen);
 	if (r->url) {
@@ -146,9 +164,9 @@ static int entry(const struct item_row *r, const json_t *feed, void *ud)
 		esc(f, sid);
 		fputs("\"><id>tag:google.com,2005:reader/", f);
 		esc(f, sid);
-		fputs("</id><title type=\"html\">", f);
-		esc(f, gr_str(feed, "title", gr_str(feed, "name", "")));
-		fputs("</title><link rel=\"alternate\" href=\"", f);
+		fputs("</id>", f);
+		html_title(f, gr_str(feed, "title", gr_str(feed, "name", "")));
+		fputs("<link rel=\"alternate\" href=\"", f);
 		esc(f, gr_str(feed, "site_url", ""));
 		fputs("\" type=\"text/html\"/></source>", f);
 	}

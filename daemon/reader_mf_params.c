@@ -24,14 +24,17 @@ bool mf_num(const char *s, int64_t min, int64_t max, int64_t *out)
 	return true;
 }
 
-/* A Unix time of a date filter into the tighter of *LOW (after: > T) or
- * *HIGH (before: < T) and what is there; false when not a number. */
+/* A Unix time of a date filter (after: > T, before: < T) into *BOUND,
+ * the tighter of it and what is there; false when not a number. 0 or less
+ * is no bound, as in Miniflux. */
 static bool mf_time(const char *v, bool after, int64_t *bound)
 {
 	int64_t t;
-	/* Years 0 to 9999 or so: what a date filter can mean. */
-	if (!mf_num(v, -62135596800, 253402300799, &t))
+	/* Up to the year 9999: what a date filter can mean. */
+	if (!mf_num(v, INT64_MIN / 2, 253402300799, &t))
 		return false;
+	if (t <= 0)
+		return true;
 	if (*bound == DATE_NONE || (after ? t > *bound : t < *bound))
 		*bound = t;
 	return true;

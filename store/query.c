@@ -119,7 +119,9 @@ int items_each(const struct store_ops *ops, void *b, const struct item_query *q,
 		.desc = q->desc, .skipped = q->skipped, .status = q->status, .starred = q->starred,
 		.unstarred = q->unstarred,
 		.by_date = q->by_date, .no_feed_name = q->no_feed_name, .live = q->live,
-		.limit = q->limit < 1 ? 1 : q->limit > 1000 ? 1000 : q->limit,
+		/* A page of 1000 at most, and one more that says whether more
+		 * follow (the Miniflux listings' total). */
+		.limit = q->limit < 1 ? 1 : q->limit > 1001 ? 1001 : q->limit,
 		.offset = q->offset > 0 ? q->offset : 0,
 		.until = q->until, .changed_after = q->changed_after,
 		.changed_before = q->changed_before,

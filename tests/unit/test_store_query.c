@@ -189,7 +189,7 @@ static void test_items_filters(void **state)
 	assert_int_equal(json_array_size(items), 0);
 	json_decref(items);
 
-	/* limit is clamped to 1..1000. */
+	/* limit is clamped to 1..1001 (a page and one more). */
 	q = (struct item_query){.since = DATE_NONE, .limit = 0};
 	items = query(s, &q, NULL);
 	assert_int_equal(json_array_size(items), 1);
