@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/apifmt.h"
 #include "core/item.h"
@@ -247,12 +248,41 @@ static void put_start(struct walk *w, xmlNode *n, int vocab, const char *spelt, 
 	buf_puts(b, is_void ? " />" : ">");
 }
 
+/* An SVG animation that sets a link (<animate attributeName="href"
+ * values="javascript:…">, <set attributeName="xlink:href" to=…>): its
+ * values are URIs no attribute filter sees, so it goes whole. */
+static bool animates_a_link(const xmlNode *n)
+{
+	static const char *const anims[] = {"animate", "animateColor", "animateMotion",
+					    "animateTransform", "set"};
+	bool anim = false;
+	for (size_t i = 0; i < sizeof anims / sizeof *anims && !anim; i++)
+		anim = !strcasecmp((const char *)n->name, anims[i]);
+	if (!anim)
+		return false;
+	/* The HTML parser lower-cases attribute names. */
+	xmlChar *v = NULL;
+	for (const xmlAttr *a = n->properties; a && !v; a = a->next)
+		if (!strcasecmp((const char *)a->name, "attributeName"))
+			v = xmlNodeGetContent((const xmlNode *)a);
+	bool link = false;
+	if (v) {
+		const char *s = (const char *)v;
+		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+			s++;
+		size_t len = strcspn(s, " \t\n\r");
+		link = len >= 4 && !strncasecmp(s + len - 4, "href", 4);
+		xmlFree(v);
+	}
+	return link;
+}
+
 /* Entering element N at DEPTH (1 = the fragment's own elements): writes
  * its start tag when it is kept. False: skip it and everything inside. */
 static bool enter(struct walk *w, xmlNode *n, size_t depth)
 {
 	const char *name = (const char *)n->name;
-	if (san_drop_with_content(name))
+	if (san_drop_with_content(name) || animates_a_link(n))
 		return false;
 	if (depth > SANITIZE_MAX_DEPTH) {
 		w->dropped = true;
@@ -285,7 +315,8 @@ static bool enter(struct walk *w, xmlNode *n, size_t depth)
 
 static void leave(struct walk *w, xmlNode *n, size_t depth)
 {
-	if (depth > SANITIZE_MAX_DEPTH || san_drop_with_content((const char *)n->name))
+	if (depth > SANITIZE_MAX_DEPTH || san_drop_with_content((const char *)n->name) ||
+	    animates_a_link(n))
 		return;
 	unsigned char lv = w->level[depth];
 	if (!(lv & LV_KEPT))

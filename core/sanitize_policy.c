@@ -255,7 +255,13 @@ bool san_scheme_ok(const char *uri)
 		scheme[i] = c;
 	}
 	scheme[n] = '\0';
-	return FIND(uri_schemes, scheme) != NULL;
+	if (!FIND(uri_schemes, scheme))
+		return false;
+	/* feed: wraps another URI ("feed:https://…"): that one must pass
+	 * too ("feed:javascript:…" does not). */
+	if (!strcasecmp(scheme, "feed") && uri[n + 1] && uri[n + 1] != '/')
+		return san_scheme_ok(uri + n + 1);
+	return true;
 }
 
 /* REF without tabs and line breaks, without C0 controls and spaces

@@ -65,6 +65,21 @@ static void test_unsafe_uris(void **state)
 	check("<span style=\"position: absolute; color: blue\">s</span>", NULL,
 	      "<span style=\"color: blue;\">s</span>");
 	check("<span style=\"expression(alert(1))\">s</span>", NULL, "<span>s</span>");
+	/* feed: wraps another URI, which must pass too. */
+	check("<a href=\"feed:javascript:alert(1)\">f</a>", NULL, "<a href=\"\">f</a>");
+	check("<a href=\"feed:https://x.org/rss\">f</a>", NULL, "<a href=\"feed:https://x.org/rss\">f</a>");
+	check("<a href=\"feed://x.org/rss\">f</a>", NULL, "<a href=\"feed://x.org/rss\">f</a>");
+	/* An SVG animation that sets a link to a script (SMIL's trick: its
+	 * values are URIs no attribute filter sees) goes whole; others stay. */
+	check("<svg><a><animate attributeName=\"href\" values=\"javascript:alert(1)\"></animate>"
+	      "<text>c</text></a></svg>", NULL,
+	      "<svg xmlns=\"http://www.w3.org/2000/svg\"><a><text>c</text></a></svg>");
+	check("<svg><a><set attributeName=\" xlink:HREF\" to=\"javascript:alert(1)\"/>"
+	      "<text>c</text></a></svg>", NULL,
+	      "<svg xmlns=\"http://www.w3.org/2000/svg\"><a><text>c</text></a></svg>");
+	check("<svg><rect><animate attributeName=\"x\" values=\"0;5\"></animate></rect></svg>", NULL,
+	      "<svg xmlns=\"http://www.w3.org/2000/svg\"><rect><animate attributeName=\"x\""
+	      " values=\"0;5\"></animate></rect></svg>");
 }
 
 static void test_unclosed_tags_repaired(void **state)
