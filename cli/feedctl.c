@@ -13,6 +13,7 @@
 
 #include "cli/client.h"
 #include "cli/feedctl.h"
+#include "cli/fit.h"
 
 /* --- shared state and helpers --- */
 
@@ -281,6 +282,7 @@ int main(int argc, char **argv)
 	};
 	struct sigaction sa = {.sa_handler = on_sigpipe};
 	sigaction(SIGPIPE, &sa, NULL);
+	(void)fit_utf8_locale();
 	const char *env = getenv("FEEDD_SOCKET");
 	(void)paths_client(&ctl.paths);   /* what it cannot fill stays the system's */
 	ctl.socket = env && *env ? env : ctl.paths.socket;

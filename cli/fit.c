@@ -35,7 +35,7 @@ size_t fit_columns(void)
 /* wcwidth needs a UTF-8 LC_CTYPE: the user's, else C.UTF-8 (what feedctl
  * prints is UTF-8 whatever the locale says). False when neither is there:
  * every character then counts one column. */
-static bool wide_ok(void)
+bool fit_utf8_locale(void)
 {
 	static int ok = -1;
 	if (ok < 0) {
@@ -78,7 +78,7 @@ static bool is_control(uint32_t cp)
 
 static size_t char_width(uint32_t cp)
 {
-	if (cp < 0x80 || is_control(cp) || !wide_ok())
+	if (cp < 0x80 || is_control(cp) || !fit_utf8_locale())
 		return 1;
 	int w = wcwidth((wchar_t)cp);
 	return w < 0 ? 1 : (size_t)w;

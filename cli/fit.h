@@ -5,6 +5,7 @@
 #ifndef FEEDCTL_FIT_H
 #define FEEDCTL_FIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -34,5 +35,10 @@ void fit_cell(struct strbuf *b, const char *s, size_t width);
  * &gt; &quot; &apos; &#39; &nbsp; &#NNN; &#xHH;). A "<" that opens no tag
  * ("a < b") stays. Never NULL (strbuf aborts when out of memory). */
 char *fit_plain(const char *s);
+
+/* Sets a UTF-8 LC_CTYPE, the user's else C.UTF-8, once (what feedctl
+ * prints is UTF-8, and libcurl reads an internationalised host name in
+ * the locale's charset); false when neither exists. */
+bool fit_utf8_locale(void);
 
 #endif

@@ -1,5 +1,6 @@
 /* main.c — feedd's command line: picks the mode and hands over to it. */
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,14 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
+	/* libcurl turns an internationalised host (bücher.example) into its
+	 * ASCII form with libidn2, which reads it in the locale's charset:
+	 * under a service's C locale every such feed failed ("URL using
+	 * bad/illegal format"). Host names, feeds.conf and feeds are UTF-8
+	 * here whatever the environment says; only the character type is
+	 * set (numbers and messages stay C). */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "C.utf8");
 	/* --parse has its own arguments (FILE..., --url, --header). */
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--parse") == 0)

@@ -65,6 +65,42 @@ class FetchTest(unittest.TestCase):
         j = r.json()
         return j.get("feed", j) if isinstance(j, dict) else None
 
+    def test_an_internationalised_host_is_fetched(self):
+        # A feed on bücher.example: libcurl asks for xn--bcher-kva.example
+        # (libidn2, which needs a UTF-8 LC_CTYPE; feedd sets one whatever
+        # the service's locale). Through a proxy on loopback, so that no
+        # name is resolved: the proxy sees the ASCII form.
+        import http.server
+        import threading
+        seen = []
+        body = (b'<rss version="2.0"><channel><title>idn</title>'
+                b'<item><guid>i1</guid><title>one</title></item></channel></rss>')
+
+        class Proxy(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                seen.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+        threading.Thread(target=proxy.serve_forever, daemon=True).start()
+        self.addCleanup(proxy.server_close)
+        self.addCleanup(proxy.shutdown)
+        text = BASE.format(interval="8s") + (
+            "[feed idn]\nurl = http://b\u00fccher.example/feed\n"
+            "proxy = http://127.0.0.1:%d\n" % proxy.server_address[1])
+        d = Feedd(text, env={"LANG": "C", "LC_ALL": "C"})
+        self.daemons.append(d)
+        self.assertTrue(wait_until(lambda: (self.feed_json(d, "idn") or {}).get("items") == 1,
+                                   timeout=30 * SLOW), d.read_log()[-2000:])
+        self.assertEqual(seen[0], "http://xn--bcher-kva.example/feed")
+
     def test_a_validator_with_a_control_character(self):
         # An ETag that cannot be sent back in a header is not kept: the
         # next requests are conditional on Last-Modified alone, and the log
