@@ -183,6 +183,28 @@ static const char *conf_target_path(const struct conf_file *f)
 	return f->src[f->target].name;
 }
 
+/* Refuses a target this user may not write before anything is fetched
+ * or changed: replacing it through a new file renamed over it would
+ * succeed in a directory they can write, and undo the chmod that said to
+ * leave it alone. Returns 0 or an exit code after saying why. */
+static int conf_check_target(const struct conf_file *f)
+{
+	const char *path = conf_target_path(f);
+	unsigned mode = 0;
+	int r = conf_writable(path, &mode);
+	if (r == -EACCES) {
+		fprintf(stderr, "feedctl: %s is read-only for you (mode %04o); nothing changed\n",
+			path, mode);
+		return CTL_EXIT_LOCAL;
+	}
+	if (r < 0) {
+		fprintf(stderr, "feedctl: cannot edit %s: %s; nothing changed\n", path,
+			strerror(-r));
+		return CTL_EXIT_LOCAL;
+	}
+	return 0;
+}
+
 static void conf_close(struct conf_file *f)
 {
 	config_sources_free(f->src, f->n);
@@ -475,6 +497,10 @@ int cmd_add(const struct command *c, int argc, char **argv)
 	int code = conf_open(&f, config_path(cfg), true, file);
 	if (code)
 		return code;
+	if ((code = conf_check_target(&f))) {
+		conf_close(&f);
+		return code;
+	}
 	/* Every value the user gave is checked by the writer before anything
 	 * is fetched; the feed's own title only ever becomes a comment. */
 	struct conf_edit_error e;
@@ -610,6 +636,10 @@ int cmd_remove(const struct command *c, int argc, char **argv)
 		return CTL_EXIT_LOCAL;
 	}
 	f.target = fc->file;
+	if ((code = conf_check_target(&f))) {
+		conf_close(&f);
+		return code;
+	}
 	struct conf_edit_error e;
 	struct conf_edit *ed = conf_edit_begin_files(f.src, f.n, f.target, &e);
 	char *text = NULL;
@@ -652,6 +682,10 @@ int cmd_rename(const struct command *c, int argc, char **argv)
 		return CTL_EXIT_LOCAL;
 	}
 	f.target = fc->file;
+	if ((code = conf_check_target(&f))) {
+		conf_close(&f);
+		return code;
+	}
 	const char *path = conf_target_path(&f);
 	struct conf_edit_error e;
 	struct conf_edit *ed = conf_edit_begin_files(f.src, f.n, f.target, &e);
@@ -736,6 +770,11 @@ int cmd_import(const struct command *c, int argc, char **argv)
 	struct conf_file f;
 	if ((code = conf_open(&f, config_path(cfg), true, file))) {
 		opml_feeds_free(feeds, n);
+		return code;
+	}
+	if ((code = conf_check_target(&f))) {
+		opml_feeds_free(feeds, n);
+		conf_close(&f);
 		return code;
 	}
 	struct conf_edit_error e;

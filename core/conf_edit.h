@@ -182,6 +182,13 @@ char *conf_name_from_title(const char *title, int (*exists)(const char *name, vo
  * symbolic link is followed: the file it names is replaced, the link
  * stays. TEXT should come from conf_edit_finish or conf_edit_remove. */
 int conf_write_atomic(const char *path, const char *text, size_t len);
+/* Whether this user may replace PATH (a link followed), asked before an
+ * edit starts: 0 (also when there is no file yet), -EACCES when it is
+ * read-only for them (access(2) refuses, or it has no write bit for
+ * anyone or none for its owner who is them: root's access(2) passes
+ * anything, and the bits are what says "leave this alone"), its mode in
+ * *MODE; else stat's negative errno. */
+int conf_writable(const char *path, unsigned *mode);
 /* Serialises edits of the config whose main file is PATH (feedctl's, the
  * reader API's): an exclusive flock on the directory holding it, taken
  * before the files are read and held until they are written, waiting up

@@ -104,6 +104,19 @@ int conf_write_atomic(const char *path, const char *text, size_t len)
 	return err;
 }
 
+int conf_writable(const char *path, unsigned *mode)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	*mode = st.st_mode & 07777;
+	if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) < 0)
+		return errno == EACCES || errno == EROFS || errno == EPERM ? -EACCES : -errno;
+	if (!(st.st_mode & 0222) || (st.st_uid == geteuid() && !(st.st_mode & S_IWUSR)))
+		return -EACCES;
+	return 0;
+}
+
 char *conf_read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");

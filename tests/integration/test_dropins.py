@@ -165,6 +165,25 @@ class DropIns(unittest.TestCase):
         r = self.ctl("remove", "c", "--file", "mine")
         self.assertEqual(r.returncode, 2)
 
+    def test_a_read_only_dropin_is_left_alone(self):
+        team = self.dropin("team.conf", self.feed("a"))
+        os.chmod(team, 0o444)
+        opml = os.path.join(self.tmp, "o.opml")
+        write(opml, '<opml version="2.0"><body><outline text="o" xmlUrl="%s/feed/o1"/>'
+              '</body></opml>' % self.base)
+        main = read(self.conf)
+        for args in (("add", self.srv.url("/feed/b"), "--file", "team"), ("remove", "a"),
+                     ("import", opml, "--file", "team")):
+            r = self.ctl(*args)
+            self.assertEqual(r.returncode, 5, (args, r.stdout, r.stderr))
+            self.assertIn(team.encode() + b" is read-only", r.stderr, args)
+            self.assertEqual(read(team), self.feed("a").encode(), args)
+            self.assertEqual(os.stat(team).st_mode & 0o777, 0o444, args)
+            self.assertEqual(read(self.conf), main, args)
+        # The main file, writable, still takes an add.
+        r = self.ctl("add", self.srv.url("/feed/b"), "--name", "b")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_remove_edits_the_file_holding_the_feed(self):
         a = self.dropin("a.conf", "# keep me\n" + self.feed("a") + "\n# b's\n" + self.feed("b"))
         c = self.dropin("c.conf", self.feed("c"))

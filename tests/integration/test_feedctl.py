@@ -336,6 +336,33 @@ class FeedctlTest(ServerTestCase):
         self.assertTrue(os.path.islink(self.d.config))
         self.assertNotIn("[feed linked]", open(target).read())
 
+    def test_a_read_only_file_is_left_alone(self):
+        # chmod 444 says "leave it alone": no edit replaces it through a
+        # new file renamed over it (root's access(2) would let it), and
+        # add fetches nothing first.
+        os.chmod(self.d.config, 0o444)
+        with open(self.d.config, "rb") as f:
+            before = f.read()
+        inode = os.stat(self.d.config).st_ino
+        self.srv.set_feed("r", items=items_of(1, prefix="r"))
+        self.srv.clear_log()
+        opml = os.path.join(self.d.dir, "r.opml")
+        with open(opml, "w") as f:
+            f.write('<opml version="2.0"><body><outline text="r" xmlUrl="%s"/></body></opml>'
+                    % self.srv.url("/feed/r"))
+        for args in (("add", self.srv.url("/feed/r")), ("remove", "a"), ("rename", "a", "b"),
+                     ("import", opml)):
+            r = self.ctl(*args, "--config", self.d.config)
+            self.assertEqual(r.returncode, 5, (args, r.stdout, r.stderr))
+            self.assertIn(self.d.config.encode() + b" is read-only", r.stderr, args)
+            self.assertNotIn(b"added", r.stdout, args)
+            with open(self.d.config, "rb") as f:
+                self.assertEqual(f.read(), before, args)
+            self.assertEqual(os.stat(self.d.config).st_ino, inode, args)
+            self.assertEqual(os.stat(self.d.config).st_mode & 0o777, 0o444, args)
+        self.assertEqual(self.srv.log("/feed/r"), [])
+        self.assertEqual(self.d.get("/v1/feeds/a").status, 200)
+
     def test_import_opml_from_other_readers_and_round_trip(self):
         base = self.srv.url("/feed/")
         # newsboat's export: flat, title/text/xmlUrl/htmlUrl.

@@ -160,6 +160,28 @@ class UserMode(ServerTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(json.loads(r.stdout)["feeds"], [])
 
+    def test_a_file_the_user_cannot_write_is_refused(self):
+        # root's feeds.conf in the user's own (writable) directory: a new
+        # file renamed over it would replace it; the edit is refused.
+        conf_dir = os.path.join(self.home, ".config", "feedd")
+        os.makedirs(conf_dir)
+        for d in (os.path.dirname(conf_dir), conf_dir):
+            os.chown(d, NOBODY, NOBODY)
+        conf = os.path.join(conf_dir, "feeds.conf")
+        with open(conf, "w") as f:
+            f.write("[defaults]\nallow_private = yes\n")
+        os.chmod(conf, 0o644)
+        self.srv.set_feed("ro", items=items_of("ro", 1))
+        self.srv.clear_log()
+        r = self.ctl("add", self.srv.url("/feed/ro"))
+        self.assertEqual(r.returncode, 5, r.stdout + r.stderr)
+        self.assertIn(conf.encode() + b" is read-only for you", r.stderr)
+        self.assertEqual(self.srv.log("/feed/ro"), [])
+        st = os.stat(conf)
+        self.assertEqual((st.st_uid, st.st_mode & 0o777), (0, 0o644))
+        with open(conf) as f:
+            self.assertEqual(f.read(), "[defaults]\nallow_private = yes\n")
+
     def test_root_keeps_the_system_paths(self):
         env = dict(self.env, HOME=self.home)
         r = subprocess.run([FEEDCTL_BIN, "--help"], capture_output=True, env=env, timeout=30)
