@@ -789,6 +789,7 @@ int cmd_import(const struct command *c, int argc, char **argv)
 	bool tty = isatty(STDOUT_FILENO), progress = tty && isatty(STDERR_FILENO) && n >= 50;
 	size_t added = 0, skipped = 0, bad = 0;
 	struct strbuf first = {0};   /* the first names added, for the summary */
+	struct strbuf lines = {0};   /* "added [feed NAME] URL", said once written */
 	for (size_t i = 0; i < n; i++) {
 		if (progress && i % 25 == 0)
 			fprintf(stderr, "\rimporting %zu/%zu...", i, n);
@@ -829,7 +830,7 @@ int cmd_import(const struct command *c, int argc, char **argv)
 					title, feeds[i].tags_left_out,
 					feeds[i].tags_left_out == 1 ? "" : "s");
 			if (!tty)
-				printf("added [feed %s] %s\n", name, url);
+				strbuf_printf(&lines, "added [feed %s] %s\n", name, url);
 			else if (added <= 3)
 				strbuf_printf(&first, "%s%s", added > 1 ? ", " : "", name);
 		} else if (e.field == CONF_FIELD_FILE) {
@@ -853,22 +854,31 @@ int cmd_import(const struct command *c, int argc, char **argv)
 	if (added) {
 		/* Validated and written once, one reload. */
 		char *text = conf_edit_finish(ed, NULL, &e);
-		if (text) {
+		if (text)
 			code = conf_commit(&f, text);
-		} else {
+		else
 			print_edit_error(&e, NULL);
+		if (!text || code) {
+			/* Nothing was written: no feed was added, whatever
+			 * was queued (as add says nothing on a failed write). */
+			fprintf(stderr, "feedctl: nothing added: %s is as it was\n",
+				conf_target_path(&f));
 			code = CTL_EXIT_LOCAL;
 			added = 0;
 		}
 		free(text);
 	}
+	if (lines.s && added)
+		fputs(lines.s, stdout);
 	if (tty && added)
 		printf("added %s%s to %s\n", first.s, added > 3 ? ", ..." : "", conf_target_path(&f));
-	printf("%zu added, %zu already present, %zu refused\n", added, skipped, bad);
-	if (!added && skipped)
+	if (!code)
+		printf("%zu added, %zu already present, %zu refused\n", added, skipped, bad);
+	if (!added && skipped && !code)
 		printf("nothing to add: %s's feeds are already in %s%s\n", opml_path, f.path,
 		       bad ? " (or refused)" : "");
 	free(first.s);
+	free(lines.s);
 	if (!code && bad)
 		code = CTL_EXIT_LOCAL;
 	conf_edit_free(ed);

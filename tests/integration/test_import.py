@@ -12,7 +12,7 @@ import tempfile
 import unittest
 
 from fixture_server import FixtureServer
-from harness import FEEDCTL_BIN, SLOW, Feedd, wait_until
+from harness import FEEDCTL_BIN, SLOW, Feedd, fill_disk, wait_until
 
 CONF = """[daemon]
 host_gap = 0s
@@ -147,6 +147,32 @@ class Import(unittest.TestCase):
         self.assertIn("added site-0, site-1, site-2, ... to " + self.conf, text)
         self.assertIn("120 added, 0 already present, 0 refused", text)
         self.assertEqual(len(new_names(self.conf)), 120)
+
+    def test_a_failed_write_adds_nothing(self):
+        # A full disk: the write fails after every outline was queued;
+        # no "added" line and no count of them, since none was written.
+        disk = os.path.join(self.tmp, "disk")
+        os.mkdir(disk)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "feedd-test", disk], check=True)
+        try:
+            self.conf = os.path.join(disk, "feeds.conf")
+            with open(self.conf, "w") as f:
+                f.write(CONF)
+            path = self.write_opml([("One", "https://one.example.org/feed.xml"),
+                                    ("Two", "https://two.example.org/feed.xml")])
+            fill_disk(os.path.join(disk, "filler"))
+            r = self.ctl("import", path)
+            out, err = r.stdout.decode(), r.stderr.decode()
+            self.assertEqual(r.returncode, 5, out + err)
+            self.assertIn("cannot write %s: No space left on device" % self.conf, err)
+            self.assertNotIn("added [feed", out)
+            self.assertNotIn("2 added", out)
+            self.assertIn("nothing added", out + err)
+            with open(self.conf) as f:
+                self.assertEqual(f.read(), CONF)
+        finally:
+            if subprocess.run(["umount", disk]).returncode != 0:
+                subprocess.run(["umount", "-l", disk])
 
 
 class ImportIntoARunningDaemon(unittest.TestCase):
