@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/discover_add.h"
@@ -183,6 +184,33 @@ static const char *conf_target_path(const struct conf_file *f)
 	return f->src[f->target].name;
 }
 
+/* A link whose target does not exist yet is where add and import make
+ * the file; its directory they do not make (a dotfiles directory not
+ * there is a mistake to say, not to paper over). Returns 0 or an exit
+ * code after saying why. */
+static int conf_check_link(const char *path)
+{
+	struct stat st;
+	char to[PATH_MAX];
+	if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode) || stat(path, &st) == 0)
+		return 0;
+	int r = conf_link_target(path, to, sizeof to);
+	if (r == 0) {
+		char *slash = strrchr(to, '/');
+		if (!slash || slash == to)
+			return 0;
+		*slash = '\0';
+		if (stat(to, &st) == 0 && S_ISDIR(st.st_mode))
+			return 0;
+		fprintf(stderr, "feedctl: %s is a link to %s/%s, and the link's target directory "
+			"%s is missing; nothing changed\n", path, to, slash + 1, to);
+	} else {
+		fprintf(stderr, "feedctl: cannot follow the link %s: %s; nothing changed\n", path,
+			strerror(-r));
+	}
+	return CTL_EXIT_LOCAL;
+}
+
 /* Refuses a target this user may not write before anything is fetched
  * or changed: replacing it through a new file renamed over it would
  * succeed in a directory they can write, and undo the chmod that said to
@@ -191,7 +219,10 @@ static int conf_check_target(const struct conf_file *f)
 {
 	const char *path = conf_target_path(f);
 	unsigned mode = 0;
-	int r = conf_writable(path, &mode);
+	int r = conf_check_link(path);
+	if (r)
+		return r;
+	r = conf_writable(path, &mode);
 	if (r == -EACCES) {
 		fprintf(stderr, "feedctl: %s is read-only for you (mode %04o); nothing changed\n",
 			path, mode);

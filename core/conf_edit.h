@@ -182,6 +182,11 @@ char *conf_name_from_title(const char *title, int (*exists)(const char *name, vo
  * symbolic link is followed: the file it names is replaced, the link
  * stays. TEXT should come from conf_edit_finish or conf_edit_remove. */
 int conf_write_atomic(const char *path, const char *text, size_t len);
+/* PATH with its symbolic links followed into OUT (a relative one from the
+ * link's directory), also when what the last one names does not exist
+ * yet: that is the file an edit makes. PATH itself when it is no link.
+ * 0 or a negative errno (-ELOOP past 40 links). */
+int conf_link_target(const char *path, char *out, size_t size);
 /* Whether this user may replace PATH (a link followed), asked before an
  * edit starts: 0 (also when there is no file yet), -EACCES when it is
  * read-only for them (access(2) refuses, or it has no write bit for

@@ -49,17 +49,53 @@ void conf_unlock(int fd)
 		close(fd);   /* the flock goes with the descriptor */
 }
 
+int conf_link_target(const char *path, char *out, size_t size)
+{
+	char cur[4096], link[4096];
+	if (snprintf(cur, sizeof cur, "%s", path) >= (int)sizeof cur)
+		return -ENAMETOOLONG;
+	for (int hops = 0;; hops++) {
+		struct stat st;
+		/* Not there (a dangling link's target, or its directory
+		 * missing): the path to make, for the caller to try. */
+		if (lstat(cur, &st) < 0) {
+			if (errno == ENOENT || errno == ENOTDIR)
+				break;
+			return -errno;
+		}
+		if (!S_ISLNK(st.st_mode))
+			break;
+		if (hops == 40)
+			return -ELOOP;
+		ssize_t n = readlink(cur, link, sizeof link - 1);
+		if (n < 0)
+			return -errno;
+		link[n] = '\0';
+		if (link[0] == '/') {
+			memcpy(cur, link, (size_t)n + 1);
+			continue;
+		}
+		/* Relative: from the link's own directory. */
+		char *slash = strrchr(cur, '/');
+		size_t dir = slash ? (size_t)(slash - cur) + 1 : 0;
+		if (dir + (size_t)n >= sizeof cur)
+			return -ENAMETOOLONG;
+		memcpy(cur + dir, link, (size_t)n + 1);
+	}
+	if (snprintf(out, size, "%s", cur) >= (int)size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 int conf_write_atomic(const char *path, const char *text, size_t len)
 {
 	/* A link is followed: a config kept with one's dotfiles, or a
 	 * drop-in a package provides, stays where it is linked from. */
 	char real[4096];
-	struct stat lst;
-	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
-		if (!realpath(path, real))
-			return -errno;
-		path = real;
-	}
+	int r = conf_link_target(path, real, sizeof real);
+	if (r < 0)
+		return r;
+	path = real;
 	char *dcopy = strdup(path);
 	if (!dcopy)
 		return -ENOMEM;

@@ -336,6 +336,39 @@ class FeedctlTest(ServerTestCase):
         self.assertTrue(os.path.islink(self.d.config))
         self.assertNotIn("[feed linked]", open(target).read())
 
+    def test_add_through_a_dangling_link_makes_its_target(self):
+        # feeds.conf linked to one's dotfiles before that file exists:
+        # add makes the file the link names (a relative link, from the
+        # link's directory), and the link stays.
+        self.d.stop()
+        os.unlink(self.d.config)
+        dot = os.path.join(self.d.dir, "dotfiles")
+        os.mkdir(dot)
+        os.symlink(os.path.join("dotfiles", "feeds.conf"), self.d.config)
+        self.srv.set_feed("l", items=items_of(1, prefix="l"))
+        r = self.ctl("add", self.srv.url("/feed/l"), "--name", "linked", "--allow-private",
+                     "--config", self.d.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.islink(self.d.config))
+        target = os.path.join(dot, "feeds.conf")
+        with open(target) as f:
+            text = f.read()
+        self.assertTrue(text.startswith("# feeds.conf"), text)
+        self.assertIn("[feed linked]", text)
+        self.assertEqual(os.stat(target).st_mode & 0o777, 0o644)
+        # A link into a directory that does not exist: said, before any fetch.
+        os.unlink(self.d.config)
+        gone = os.path.join(self.d.dir, "nodir")
+        os.symlink(os.path.join(gone, "feeds.conf"), self.d.config)
+        self.srv.clear_log()
+        r = self.ctl("add", self.srv.url("/feed/l"), "--allow-private", "--config",
+                     self.d.config)
+        self.assertEqual(r.returncode, 5, r.stdout + r.stderr)
+        self.assertIn(b"link's target directory " + gone.encode() + b" is missing", r.stderr)
+        self.assertEqual(self.srv.log("/feed/l"), [])
+        self.assertFalse(os.path.exists(gone))
+        self.assertTrue(os.path.islink(self.d.config))
+
     def test_a_read_only_file_is_left_alone(self):
         # chmod 444 says "leave it alone": no edit replaces it through a
         # new file renamed over it (root's access(2) would let it), and
