@@ -72,7 +72,7 @@ struct conf_edit {
 	struct pending *nw;
 	size_t n, cap;
 	struct smap names;     /* every feed name, old (num 0) and queued (num 1) */
-	struct smap urls;      /* normalised URL -> the feed's name */
+	struct smap urls;      /* normalised URL, no fragment -> the feed's name */
 	struct smap *next;     /* name base -> next suffix to try (a cache, so
 				* that 500 feeds named "example" are not 500^2 probes) */
 };
@@ -125,6 +125,18 @@ static struct smap_ent *smap_put(struct smap *m, const char *key, const char *va
 		return NULL;
 	*e = (struct smap_ent){.key = k ? k : key, .val = val, .num = num};
 	m->n++;
+	return e;
+}
+
+/* Puts URL's feed NAME in ED's map of URLs, by the URL without its
+ * fragment: that part is never sent to the server, so a.rss#x is the
+ * feed a.rss. NULL when out of memory. */
+static struct smap_ent *urls_put(struct conf_edit *ed, const char *url, const char *name,
+				 size_t num)
+{
+	char *key = strndup(url, strcspn(url, "#"));
+	struct smap_ent *e = key ? smap_put(&ed->urls, key, name, num) : NULL;
+	free(key);
 	return e;
 }
 
@@ -231,10 +243,11 @@ struct conf_edit *conf_edit_begin_files(const struct config_source *src, size_t 
 	bool oom = !ed->old_urls || !ed->dropped || !(ed->next = calloc(1, sizeof *ed->next));
 	if (ed->next)
 		ed->next->own_keys = true;
+	ed->urls.own_keys = true;   /* URLs without their fragment */
 	for (size_t i = 0; !oom && i < ed->old->nfeeds; i++) {
 		const struct feed_conf *f = &ed->old->feeds[i];
 		oom = !smap_put(&ed->names, f->name, ed->old->files[f->file], 0) ||
-		      !smap_put(&ed->urls, ed->old_urls[i] ? ed->old_urls[i] : "", f->name, 0);
+		      !urls_put(ed, ed->old_urls[i] ? ed->old_urls[i] : "", f->name, 0);
 	}
 	if (oom)
 		return begin_oom(ed, err);
@@ -359,7 +372,9 @@ char *conf_edit_name_for(const struct conf_edit *ed, const char *title, const ch
 
 const char *conf_edit_feed_by_url(const struct conf_edit *ed, const char *url)
 {
-	const struct smap_ent *e = smap_get(&ed->urls, url);
+	char *key = strndup(url, strcspn(url, "#"));
+	const struct smap_ent *e = key ? smap_get(&ed->urls, key) : NULL;
+	free(key);
 	return e ? e->val : NULL;
 }
 
@@ -592,7 +607,7 @@ int conf_edit_add(struct conf_edit *ed, const struct conf_new_feed *f, struct co
 		ed->nw = nw;
 		ed->cap = cap;
 	}
-	if (!smap_put(&ed->names, p.name, NULL, 1) || !smap_put(&ed->urls, p.url, p.name, 1)) {
+	if (!smap_put(&ed->names, p.name, NULL, 1) || !urls_put(ed, p.url, p.name, 1)) {
 		conf_refuse(err, CONF_FIELD_FILE, NULL, "out of memory");
 		goto out;
 	}

@@ -131,7 +131,8 @@ int conf_edit_check(const struct conf_edit *ed, const struct conf_new_feed *f,
 		    struct conf_edit_error *err);
 
 /* The name of the feed (in the file, or queued) whose URL is URL (compared
- * as conf_edit_url writes it), or NULL. */
+ * as conf_edit_url writes it, without a fragment: one never sent to the
+ * server makes no other feed), or NULL. */
 const char *conf_edit_feed_by_url(const struct conf_edit *ed, const char *url);
 /* A name for URL's feed unique in the file and the queue (see
  * conf_name_from_url). */

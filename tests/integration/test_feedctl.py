@@ -336,6 +336,23 @@ class FeedctlTest(ServerTestCase):
         self.assertTrue(os.path.islink(self.d.config))
         self.assertNotIn("[feed linked]", open(target).read())
 
+    def test_add_of_a_configured_url_with_a_fragment_is_refused(self):
+        # The fragment never reaches the server: url#frag is feed a again.
+        with open(self.d.config, "rb") as f:
+            before = f.read()
+        self.srv.clear_log()
+        for frag in ("#frag", "#"):
+            url = self.srv.url("/feed/a") + frag
+            r = self.ctl("add", url, "--name", "again", "--config", self.d.config)
+            self.assertEqual(r.returncode, 5, (frag, r.stdout, r.stderr))
+            self.assertIn(b"is already in " + self.d.config.encode() + b" as [feed a]",
+                          r.stderr)
+        # Refused before the check's fetch (the daemon's own may come).
+        self.assertEqual([e for e in self.srv.log("/feed/a")
+                          if e["headers"].get("user-agent", "").endswith("feedctl")], [])
+        with open(self.d.config, "rb") as f:
+            self.assertEqual(f.read(), before)
+
     def test_add_through_a_dangling_link_makes_its_target(self):
         # feeds.conf linked to one's dotfiles before that file exists:
         # add makes the file the link names (a relative link, from the

@@ -148,6 +148,23 @@ class Import(unittest.TestCase):
         self.assertIn("120 added, 0 already present, 0 refused", text)
         self.assertEqual(len(new_names(self.conf)), 120)
 
+    def test_a_fragment_does_not_make_another_feed(self):
+        # A fragment is never sent: a.rss#x is the feed a.rss, in the file
+        # or earlier in the same OPML.
+        with open(self.conf, "w") as f:
+            f.write(CONF + "[feed a]\nurl = https://host.example.org/a.rss\n")
+        path = self.write_opml([("A again", "https://host.example.org/a.rss#x"),
+                                ("B", "https://host.example.org/b.rss#top"),
+                                ("B again", "https://host.example.org/b.rss")])
+        r = self.ctl("import", path)
+        out = r.stdout.decode()
+        self.assertEqual(r.returncode, 0, out + r.stderr.decode())
+        self.assertIn("skipped https://host.example.org/a.rss#x: already in %s as [feed a]"
+                      % self.conf, out)
+        self.assertIn("skipped https://host.example.org/b.rss: listed twice", out)
+        self.assertIn("1 added, 2 already present, 0 refused", out)
+        self.assertEqual(new_names(self.conf), ["a", "b"])
+
     def test_a_failed_write_adds_nothing(self):
         # A full disk: the write fails after every outline was queued;
         # no "added" line and no count of them, since none was written.

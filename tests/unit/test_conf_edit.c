@@ -117,6 +117,11 @@ static void test_several_and_empty_file(void **state)
 	assert_int_equal(conf_edit_add(ed, &f2, &e), 0);
 	/* Names and URLs queued count as taken. */
 	assert_string_equal(conf_edit_feed_by_url(ed, "https://example.org/1"), "one");
+	/* A fragment is never sent: the same feed. */
+	assert_string_equal(conf_edit_feed_by_url(ed, "https://example.org/1#x"), "one");
+	struct conf_new_feed ff = {.name = "three", .url = "https://example.org/1#top"};
+	assert_int_equal(conf_edit_add(ed, &ff, &e), -22);
+	assert_int_equal(e.field, CONF_FIELD_URL);
 	assert_int_equal(conf_edit_add(ed, &f1, &e), -22);
 	assert_int_equal(e.field, CONF_FIELD_NAME);
 	char *name = conf_edit_new_name(ed, "https://example.org/3");
