@@ -309,6 +309,25 @@ static int daemon_reads(const char *path, const char *main, char *files, size_t 
 	return reads;
 }
 
+/* Why the daemon at the socket was not asked to reload PATH, from the
+ * connect's ERR. Only no socket or no listener (ENOENT, ECONNREFUSED)
+ * means no daemon; EACCES is one running that this user may not talk to
+ * (root's, its socket 0660 root:root), which reads its own files. */
+static void say_not_reloaded(int err, const char *path)
+{
+	if (err == -ENOENT || err == -ECONNREFUSED)
+		printf("feedd is not running at %s; it will read %s when it starts\n", ctl.socket,
+		       path);
+	else if (err == -EACCES || err == -EPERM)
+		printf("feedd at %s is not reachable for this user (permission denied): %s is "
+		       "edited, not in force there; add yourself to the socket's group (ls -l "
+		       "%s), or run your own feedd (XDG_RUNTIME_DIR set, or --socket PATH)\n",
+		       ctl.socket, path, ctl.socket);
+	else
+		printf("feedd at %s could not be asked to reload (%s): %s is edited; "
+		       "feedctl reload puts it in force\n", ctl.socket, strerror(-err), path);
+}
+
 /* Writes NEW_TEXT (from conf_edit_finish, which checked it with the other
  * files) to the target atomically, and asks the daemon to reload (which is
  * fine to miss: a daemon that is not running reads it at start). */
@@ -342,8 +361,7 @@ static int conf_commit(struct conf_file *f, const char *new_text)
 	struct client_resp resp;
 	r = client_request(ctl.socket, "POST", "/v1/reload", NULL, 0, ctl.timeout_ms, &resp);
 	if (r < 0) {
-		printf("feedd is not running at %s; it will read %s when it starts\n", ctl.socket,
-		       path);
+		say_not_reloaded(r, path);
 		return 0;
 	}
 	int code = 0;

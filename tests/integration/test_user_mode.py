@@ -12,7 +12,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import FEEDCTL_BIN, FEEDD_BIN, SLOW, ServerTestCase, wait_until
+from harness import FEEDCTL_BIN, FEEDD_BIN, SLOW, Feedd, ServerTestCase, wait_until
 
 NOBODY = 65534
 
@@ -181,6 +181,32 @@ class UserMode(ServerTestCase):
         self.assertEqual((st.st_uid, st.st_mode & 0o777), (0, 0o644))
         with open(conf) as f:
             self.assertEqual(f.read(), "[defaults]\nallow_private = yes\n")
+
+    def test_a_system_daemon_the_user_cannot_reach(self):
+        # root's feedd, its socket 0660 root:root: connect(2) gives the
+        # user EACCES. The daemon runs: not "not running", and it reads
+        # its own file, not the one just edited.
+        os.mkdir(os.path.join(self.tmp, "system"))
+        d = Feedd("", dir=os.path.join(self.tmp, "system"))
+        try:
+            self.srv.set_feed("ux", items=items_of("ux", 1))
+            os.chmod(d.dir, 0o755)
+            os.chmod(d.socket, 0o660)
+            self.assertEqual(subprocess.run([FEEDCTL_BIN, "--socket", d.socket, "status"],
+                                            capture_output=True, timeout=30).returncode, 0)
+            env = {"FEEDD_SOCKET": d.socket}
+            del self.env["XDG_RUNTIME_DIR"]
+            r = self.ctl("add", self.file_feed("ux"), "--name", "ux", env=env)
+            out = r.stdout.decode()
+            self.assertEqual(r.returncode, 0, out + r.stderr.decode())
+            self.assertNotIn("not running", out)
+            self.assertNotIn("will read", out)
+            self.assertIn("feedd at %s is not reachable for this user (permission denied)"
+                          % d.socket, out)
+            self.assertIn("XDG_RUNTIME_DIR", out)
+            self.assertEqual(d.get("/v1/feeds").json()["feeds"], [])
+        finally:
+            d.cleanup()
 
     def test_root_keeps_the_system_paths(self):
         env = dict(self.env, HOME=self.home)
