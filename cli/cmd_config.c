@@ -775,9 +775,13 @@ int cmd_rename(const struct command *c, int argc, char **argv)
 				ctl.socket, strerror(-r));
 			code = CTL_EXIT_UNREACHABLE;
 		} else {
+			/* A 404 for a feed the file holds: a section added by
+			 * hand that the daemon has not read yet. */
 			char buf[512];
-			fprintf(stderr, "feedctl: feedd did not rename %s: %s; nothing renamed\n",
-				from, client_error_text(&resp, buf, sizeof buf));
+			fprintf(stderr, "feedctl: feedd did not rename %s: %s%s; nothing renamed\n",
+				from, client_error_text(&resp, buf, sizeof buf),
+				resp.status == 404 ? " (in the file, not in the daemon's running "
+				"set: run feedctl reload first)" : "");
 			code = CTL_EXIT_API;
 		}
 		if (w < 0)

@@ -155,6 +155,17 @@ class Rename(ServerTestCase):
         self.assertEqual(self.d.get("/v1/feeds/old/rename").status, 405)
         self.assertEqual(self.d.get("/v1/feeds/old").json()["items"], 3)
 
+    def test_a_section_the_daemon_has_not_read_yet(self):
+        # Added by hand, no reload: in the file, unknown to the daemon.
+        with open(self.d.config, "a") as f:
+            f.write("\n[feed byhand]\nurl = %s\n" % self.srv.url("/feed/c"))
+        conf = self.text()
+        r = self.ctl("rename", "byhand", "manual")
+        self.assertEqual(r.returncode, 4, r.stderr)
+        self.assertIn(b"feedd did not rename byhand: unknown feed", r.stderr)
+        self.assertIn(b"not in the daemon's running set: run feedctl reload first", r.stderr)
+        self.assertEqual(self.text(), conf)
+
     def test_daemon_away_leaves_the_file(self):
         conf = self.text()
         self.assertEqual(self.d.stop(), 0)
