@@ -283,14 +283,23 @@ static int fetch_tsv(const char *base, json_t *items, char **tsv)
 	return 0;
 }
 
-/* One page of BASE's items: at most WANT, after AFTER (no bound when
- * negative). 0 with the answer in *A (the caller's) and its items in
- * *ITEMS, *N of them (*A NULL when there are none), or the exit code. */
-static int get_page(const char *base, long want, long long after, json_t **a, json_t **items,
-		    size_t *n)
+/* The next page of BASE's items, after AFTER (no bound when negative): at
+ * most 1000 (the API's page), and at most CAP - TOTAL when CAP is not
+ * negative; *WANT how many were asked (a shorter page is the last). 0
+ * with the answer in *A (the caller's) and its items in *ITEMS, *N of
+ * them (*A NULL when there are none, or none were wanted), or the exit
+ * code. */
+static int get_page(const char *base, long cap, long total, long long after, json_t **a,
+		    json_t **items, size_t *n, long *want)
 {
+	const long page_max = 1000;
+	*want = cap < 0 || cap - total > page_max ? page_max : cap - total;
+	*a = *items = NULL;
+	*n = 0;
+	if (*want <= 0)
+		return 0;
 	struct strbuf t = {0};
-	strbuf_printf(&t, "%s&limit=%ld", base, want);
+	strbuf_printf(&t, "%s&limit=%ld", base, *want);
 	if (after >= 0)
 		strbuf_printf(&t, "&after=%lld", after);
 	*a = NULL;
@@ -321,7 +330,6 @@ int cmd_items(const struct command *c, int argc, char **argv)
 		return code;
 	/* Every stored item (the API answers a page of at most 1000 at a
 	 * time: the pages are followed), or with --limit N at most N. */
-	const long page_max = 1000;
 	long cap = o.limit_given ? o.limit : -1;
 	long long after = o.after ? strtoll(o.after, NULL, 10) : 0;
 	struct strbuf base = {0};
@@ -331,14 +339,10 @@ int cmd_items(const struct command *c, int argc, char **argv)
 						       (json_int_t)after) : NULL;
 	long total = 0;
 	for (;;) {
-		long want = cap < 0 ? page_max : cap - total;
-		if (want > page_max)
-			want = page_max;
-		if (want <= 0)
-			break;
 		json_t *a, *items;
 		size_t n;
-		if ((code = get_page(base.s, want, after, &a, &items, &n)) || !n)
+		long want;
+		if ((code = get_page(base.s, cap, total, after, &a, &items, &n, &want)) || !n)
 			break;
 		total += (long)n;
 		after = item_id(json_array_get(items, n - 1));
@@ -372,7 +376,6 @@ int cmd_new(const struct command *c, int argc, char **argv)
 		return code;
 	/* --limit N: at most N items in all (printed, then acknowledged up to
 	 * the last one printed); without it, everything, a page at a time. */
-	const long page_max = 1000;
 	long cap = o.limit_given ? o.limit : -1;
 	const char *name = argv[optind];
 	struct strbuf base = {0};
@@ -389,14 +392,10 @@ int cmd_new(const struct command *c, int argc, char **argv)
 	long total = 0;
 	long long after = -1;   /* the pages go on from the last id seen */
 	for (;;) {
-		long want = cap < 0 ? page_max : cap - total;
-		if (want > page_max)
-			want = page_max;
-		if (want <= 0)
-			break;
 		json_t *a, *items;
 		size_t n;
-		if ((code = get_page(base.s, want, after, &a, &items, &n)) || !n)
+		long want;
+		if ((code = get_page(base.s, cap, total, after, &a, &items, &n, &want)) || !n)
 			break;
 		long long next = item_id(json_array_get(items, n - 1));
 		total += (long)n;
