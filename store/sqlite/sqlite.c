@@ -709,16 +709,18 @@ int sqlite_store_checkpoint(struct sqlite_store *s)
 	/* First the index, so that its pages are in this checkpoint. */
 	int64_t indexed = 0;
 	int r = store_fts_catch_up(s, &indexed);
-	if (r < 0)
-		return r;
 	if (indexed)
 		log_debug("store %s: %lld items indexed for search", s->path, (long long)indexed);
-	if ((r = expire_events(s)) < 0)
-		return r;
+	/* Each step even when one before failed (a full disk fails the
+	 * writes, and the checkpoint is what makes room): the first error is
+	 * the answer. */
+	int r2 = expire_events(s);
+	if (r == 0)
+		r = r2;
 	int log_frames = 0, ckpt = 0;
 	int rc = sqlite_ckpt_now(s->ckpt, s->db, &log_frames, &ckpt);
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-		return store_fail(s, rc, "checkpoint");
+		return r < 0 ? r : store_fail(s, rc, "checkpoint");
 	if (rc == SQLITE_OK && log_frames > 0 && ckpt == log_frames && s->ckpt) {
 		/* Everything copied: empty the file too, unless someone is
 		 * writing or reading right now (no waiting: busy handler off),
@@ -727,10 +729,12 @@ int sqlite_store_checkpoint(struct sqlite_store *s)
 		rc = sqlite_ckpt_truncate(s->ckpt, s->db);
 		sqlite3_busy_timeout(s->db, s->busy_ms);
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-			return store_fail(s, rc, "checkpoint");
+			return r < 0 ? r : store_fail(s, rc, "checkpoint");
+		if (rc == SQLITE_OK)
+			s->full = false;
 	}
 	log_debug("store %s: checkpoint %d/%d frames", s->path, ckpt, log_frames);
-	return 0;
+	return r;
 }
 
 int sqlite_store_release_memory(struct sqlite_store *s)

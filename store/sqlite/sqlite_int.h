@@ -95,6 +95,12 @@ struct sqlite_store {
 	sqlite3 *db;
 	struct sqlite_ckpt *ckpt;       /* writers only: shared checkpointer */
 	int busy_ms;                    /* its busy timeout */
+	/* A write failed for want of room (SQLITE_FULL): the next write
+	 * transaction first checkpoints and empties the WAL (store_begin),
+	 * so that room freed goes to the store, not to more WAL. FULL_LOGGED:
+	 * when that was last said (one line a minute, not one a failure). */
+	bool full;
+	int64_t full_logged;
 	char *path;
 	bool opened;                    /* open succeeded: a clean close is marked */
 	bool mapped;                    /* a reader: reads through a mapping (sqlite.c) */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/date.h"
 #include "core/log.h"
@@ -18,8 +19,19 @@
 
 int store_fail(struct sqlite_store *s, int rc, const char *what)
 {
-	log_err("store %s: %s: %s", s && s->path ? s->path : "", what,
-		s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	/* A full disk fails every write until room is made: said once a
+	 * minute, not at every attempt. */
+	bool quiet = false;
+	if (s && (rc & 0xff) == SQLITE_FULL) {
+		int64_t now = (int64_t)time(NULL);
+		quiet = s->full && now - s->full_logged < 60;
+		if (!quiet)
+			s->full_logged = now;
+		s->full = true;
+	}
+	if (!quiet)
+		log_err("store %s: %s: %s", s && s->path ? s->path : "", what,
+			s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED: return -EBUSY;
@@ -83,7 +95,34 @@ int store_exec_stmt(struct sqlite_store *s, enum stmt id, const char *what)
 	return 0;
 }
 
-int store_begin(struct sqlite_store *s) { return store_exec_stmt(s, ST_BEGIN, "begin"); }
+/* After a write failed for want of room: the WAL's frames copied into the
+ * store and the WAL emptied, before another transaction makes it longer.
+ * Without it the room a user frees went to the WAL of the attempts that
+ * followed, the disk filled again before the minute's upkeep, and the
+ * store stayed stuck with its data in a WAL it could no longer copy. */
+static void reclaim_wal(struct sqlite_store *s)
+{
+	int log = 0, done = 0;
+	sqlite3_busy_timeout(s->db, 0);
+	int rc = sqlite_ckpt_now(s->ckpt, s->db, &log, &done);
+	if (rc == SQLITE_OK && done == log)
+		rc = s->ckpt ? sqlite_ckpt_truncate(s->ckpt, s->db)
+			     : sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+							 NULL, NULL);
+	sqlite3_busy_timeout(s->db, s->busy_ms);
+	if (rc == SQLITE_OK && done == log) {
+		s->full = false;
+		log_notice("store %s: room again: %d WAL frames copied into the store", s->path,
+			   done);
+	}
+}
+
+int store_begin(struct sqlite_store *s)
+{
+	if (s->full && sqlite3_get_autocommit(s->db))
+		reclaim_wal(s);
+	return store_exec_stmt(s, ST_BEGIN, "begin");
+}
 int store_commit(struct sqlite_store *s) { return store_exec_stmt(s, ST_COMMIT, "commit"); }
 
 void store_rollback(struct sqlite_store *s)

@@ -294,6 +294,34 @@ class DiskFullTest(unittest.TestCase):
         finally:
             db.close()
 
+    def test_room_freed_goes_to_the_store(self):
+        # Many feeds fill the disk; more room is made. The WAL of the
+        # attempts that follow must not take it all before a checkpoint
+        # (the store stuck for good, its items in a WAL it could not
+        # copy): the first write after a full disk checkpoints and empties
+        # the WAL, and every document is stored.
+        names = ["f%02d" % i for i in range(60)]
+        for n in names:
+            self.srv.set_feed(n, items=[{"guid": "%s-%d" % (n, i), "title": "%s %d" % (n, i),
+                                         "description": ("%s words %d " % (n, i)) * 60}
+                                        for i in range(15)])
+        conf = HEAD.replace("min_interval = 2s", "min_interval = 1s") + "".join(
+            "[feed %s]\nurl = %s\n" % (n, self.srv.url("/feed/" + n)) for n in names)
+        self.d = Feedd(conf, dir=self.tmp)
+        d = self.d
+        self.assertTrue(d.wait_log("store refused the commit", timeout=60), d.read_log()[-3000:])
+        subprocess.run(["mount", "-o", "remount,size=6m", self.state], check=True)
+
+        def stored():
+            return sum(f.get("items") or 0 for f in d.get("/v1/feeds").json()["feeds"])
+        self.assertTrue(wait_until(lambda: stored() == 60 * 15, timeout=90 * SLOW),
+                        "%d of %d stored; log:\n%s" % (stored(), 60 * 15, d.read_log()[-3000:]))
+        self.assertIn("room again", d.read_log())
+        # Said once a minute, not at every refused attempt.
+        self.assertLess(d.read_log().count("database or disk is full"), 30, d.read_log()[-3000:])
+        self.assertEqual(d.stop(), 0)
+        self.d = None
+
 
 if __name__ == "__main__":
     unittest.main()
