@@ -24,7 +24,7 @@ static int mark(struct store *s, int64_t *ids, size_t n, int read, int starred)
 	while (n) {
 		size_t k = n < STORE_MARK_MAX ? n : STORE_MARK_MAX;
 		int64_t missing = 0;
-		int rc = store_items_mark(s, ids, k, read, starred, &missing);
+		int rc = store_reader_items_mark(s, ids, k, read, starred, &missing);
 		if (rc == -ENOENT) {
 			/* Drop MISSING from the batch and try again. */
 			size_t w = 0;

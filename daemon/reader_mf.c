@@ -451,7 +451,7 @@ static void write_route(struct store *s, struct mf_job *j)
 	switch (j->route) {
 	case MF_MARK: {
 		int64_t missing = 0;
-		rc = store_items_mark(s, j->ids, j->nids, j->read, -1, &missing);
+		rc = store_reader_items_mark(s, j->ids, j->nids, j->read, -1, &missing);
 		break;
 	}
 	case MF_BOOKMARK: {
@@ -459,7 +459,7 @@ static void write_route(struct store *s, struct mf_job *j)
 		if (entry(s, j, &starred) < 0)
 			return;
 		j->body.len = 0;
-		rc = store_items_mark(s, &j->id, 1, -1, !starred, NULL);
+		rc = store_reader_items_mark(s, &j->id, 1, -1, !starred, NULL);
 		break;
 	}
 	case MF_FEED_READ: {

@@ -391,10 +391,11 @@ struct store_ops {
 	int (*news_fd)(void *b, bool *connecting, bool *write);
 	int (*news_read)(void *b, bool *any);
 	void (*news_lost)(void *b);
-	/* A reader's state (readstate.c): the N items IDS (all stored, else
-	 * -ENOENT with *MISSING one that is not, nothing changed) get READ and
-	 * STARRED (1 or 0; -1: unchanged), in one transaction. */
-	int (*items_mark)(void *b, const int64_t *ids, size_t n, int read, int starred,
+	/* A reader's state (readstate.c): the N items IDS (all stored, and
+	 * with LIVE of feeds not removed, else -ENOENT with *MISSING one that
+	 * is not, nothing changed) get READ and STARRED (1 or 0; -1:
+	 * unchanged), in one transaction. */
+	int (*items_mark)(void *b, const int64_t *ids, size_t n, int read, int starred, bool live,
 			  int64_t *missing);
 	/* FEED's unread items with an id at most UPTO become read; *N how
 	 * many. -ENOENT: no such feed. */
@@ -433,7 +434,7 @@ const struct store_ops *store_ops_of(struct store *s, void **b);
 
 /* The backends' reader-state entries (sqlite_readstate.c, pg_readstate.c). */
 int sqlite_op_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
-			 int64_t *missing);
+			 bool live, int64_t *missing);
 int sqlite_op_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
 int sqlite_op_reader_feed_rows(void *b, bool counts, const int64_t *ids, size_t nids,
 			       store_row_fn fn, void *ud);
@@ -448,7 +449,7 @@ int sqlite_op_token_find(void *b, const char *hash, int64_t now, char **user);
 int sqlite_op_tokens_json(void *b, json_t **out);
 int sqlite_op_token_revoke(void *b, int64_t id);
 #ifdef FEEDD_HAVE_PG
-int pg_op_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
+int pg_op_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred, bool live,
 		     int64_t *missing);
 int pg_op_feed_mark_read(void *b, const char *feed, int64_t upto, int64_t *n);
 int pg_op_reader_feed_rows(void *b, bool counts, const int64_t *ids, size_t nids,

@@ -16,8 +16,8 @@
 #include "core/item.h"
 #include "store/backend.h"
 
-int store_items_mark(struct store *s, const int64_t *ids, size_t n, int read, int starred,
-		     int64_t *missing)
+static int items_mark(struct store *s, const int64_t *ids, size_t n, int read, int starred,
+		      bool live, int64_t *missing)
 {
 	if (missing)
 		*missing = 0;
@@ -33,10 +33,22 @@ int store_items_mark(struct store *s, const int64_t *ids, size_t n, int read, in
 	void *b;
 	const struct store_ops *ops = store_ops_of(s, &b);
 	int64_t miss = 0;
-	int r = ops->items_mark(b, ids, n, read, starred, &miss);
+	int r = ops->items_mark(b, ids, n, read, starred, live, &miss);
 	if (missing)
 		*missing = miss;
 	return r;
+}
+
+int store_items_mark(struct store *s, const int64_t *ids, size_t n, int read, int starred,
+		     int64_t *missing)
+{
+	return items_mark(s, ids, n, read, starred, false, missing);
+}
+
+int store_reader_items_mark(struct store *s, const int64_t *ids, size_t n, int read,
+			    int starred, int64_t *missing)
+{
+	return items_mark(s, ids, n, read, starred, true, missing);
 }
 
 /* The caller's FN, for each row of reader_feed_rows. */

@@ -186,6 +186,10 @@ int store_items_each(struct store *s, const struct item_query *q, store_item_fn 
 #define STORE_MARK_MAX_TEXT "10000"
 int store_items_mark(struct store *s, const int64_t *ids, size_t n, int read, int starred,
 		     int64_t *missing);
+/* The same for the reader APIs, for which the items of a feed removed
+ * from feeds.conf went with it: such an id is missing too. */
+int store_reader_items_mark(struct store *s, const int64_t *ids, size_t n, int read,
+			    int starred, int64_t *missing);
 /* Every unread item of FEED with an id at most UPTO (0: every one) marked
  * read; *N (may be NULL) how many. -ENOENT: no such feed. */
 int store_feed_mark_read(struct store *s, const char *feed, int64_t upto, int64_t *n);

@@ -8,7 +8,7 @@
 #include "store/backend.h"
 #include "store/pg/pg_int.h"
 
-int pg_op_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
+int pg_op_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred, bool live,
 		     int64_t *missing)
 {
 	struct pg *s = b;
@@ -24,9 +24,12 @@ int pg_op_items_mark(void *b, const int64_t *ids, size_t n, int read, int starre
 		return r;
 	}
 	/* The ids not stored, if any: then nothing changes. */
-	PGresult *res = PQexecParams(s->conn,
-		"SELECT x FROM unnest($1::bigint[]) x WHERE NOT EXISTS"
-		" (SELECT 1 FROM items WHERE id = x) LIMIT 1", 1, NULL, v, NULL, NULL, 0);
+	PGresult *res = PQexecParams(s->conn, live
+		? "SELECT x FROM unnest($1::bigint[]) x WHERE NOT EXISTS"
+		  " (SELECT 1 FROM items WHERE id = x AND feed NOT IN"
+		  " (SELECT id FROM feeds WHERE removed)) LIMIT 1"
+		: "SELECT x FROM unnest($1::bigint[]) x WHERE NOT EXISTS"
+		  " (SELECT 1 FROM items WHERE id = x) LIMIT 1", 1, NULL, v, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		r = pg_fail(s, res, "mark items");
 	else if (PQntuples(res) > 0) {

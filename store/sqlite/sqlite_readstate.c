@@ -22,12 +22,15 @@ static sqlite3_stmt *prep(struct sqlite_store *s, const char *sql)
 }
 
 int sqlite_op_items_mark(void *b, const int64_t *ids, size_t n, int read, int starred,
-			 int64_t *missing)
+			 bool live, int64_t *missing)
 {
 	struct sqlite_store *s = b;
 	*missing = 0;
-	sqlite3_stmt *st = prep(s, "UPDATE items SET read = coalesce(?2, read),"
-				   " starred = coalesce(?3, starred) WHERE id = ?1");
+	sqlite3_stmt *st = prep(s, live ? "UPDATE items SET read = coalesce(?2, read),"
+					  " starred = coalesce(?3, starred) WHERE id = ?1 AND feed NOT IN"
+					  " (SELECT id FROM feeds WHERE removed = 1)"
+					: "UPDATE items SET read = coalesce(?2, read),"
+					  " starred = coalesce(?3, starred) WHERE id = ?1");
 	if (!st)
 		return -EIO;
 	int r = store_begin(s);

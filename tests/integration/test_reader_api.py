@@ -615,9 +615,14 @@ class Miniflux(ReaderBase):
         self.assertEqual(len(unread), sum(counters["unreads"].values()))
         self.mf("GET", "/v1/entries/%d" % self.a_ids[0], status=404)
         self.mf("GET", "/v1/feeds/%d/entries" % fid_a, status=404)
-        # The socket API keeps the history.
+        # Nor can a reader mark them: all or nothing, a 404 for the id.
+        self.mf("PUT", "/v1/entries", {"entry_ids": [self.b_ids[0], self.a_ids[0]],
+                                        "status": "read"}, status=404)
+        self.assertEqual(self.mf("GET", "/v1/entries/%d" % self.b_ids[0])["status"], "unread")
+        # The socket API keeps the history, and may still mark it.
         self.assertEqual(self.d.get("/v1/feeds/a/items").json()["items"][0]["id"],
                          self.a_ids[0])
+        self.assertFalse(self.d.get("/v1/feeds/a/items").json()["items"][0]["read"])
 
     def test_entry_content_is_sanitized(self):
         # The store and the socket API keep what the feed said; the
