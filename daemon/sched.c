@@ -462,12 +462,17 @@ void sched_feed_planned(struct sched *s, const char *name, json_t *feed)
 {
 	const struct feed_rt *rt = s ? sched_find(s, name) : NULL;
 	/* Not the persisted due time: a claim on a shared store compares
-	 * that with the row's, so the plan lives in due_ms alone. */
-	if (!rt || rt->state == RT_IDLE || rt->st.next_due || rt->due_ms <= 0 ||
-	    !json_is_null(json_object_get(feed, "next_due")))
+	 * that with the row's, so the plan lives in due_ms alone. A feed
+	 * whose commit the store refused (a full disk) has no row with its
+	 * retry either. */
+	if (!rt || rt->state == RT_IDLE || rt->due_ms <= 0)
+		return;
+	bool unset = json_is_null(json_object_get(feed, "next_due"));
+	const char *why = rt->store_refused ? "retry" : unset && !rt->st.next_due ? "new" : NULL;
+	if (!why)
 		return;
 	json_object_set_new(feed, "next_due", time_json(rt->due_ms / 1000));
-	json_object_set_new(feed, "next_reason", json_string("new"));
+	json_object_set_new(feed, "next_reason", json_string(why));
 }
 
 void sched_fix_counts(struct sched *s, struct store_feed_counts *c)

@@ -54,7 +54,9 @@ void sched_flush(struct sched *s);
 void sched_feed_unsaved(struct sched *s, const char *name, json_t *feed);
 /* When NAME has no due time stored yet (never fetched, or its URL just
  * changed) and is placed for its first fetch: the time that fetch was
- * planned for, with reason "new", in FEED until its result is stored. */
+ * planned for, with reason "new", in FEED until its result is stored;
+ * when the store refused its last commit (a full disk: the row still says
+ * what it said before): that retry's time, reason "retry". */
 void sched_feed_planned(struct sched *s, const char *name, json_t *feed);
 void sched_close(struct sched *s);
 

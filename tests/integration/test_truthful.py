@@ -265,6 +265,12 @@ class DiskFullTest(unittest.TestCase):
         self.assertIn("store refused the commit", f["last_error"] or "", f)
         self.assertGreaterEqual(f["failures"], 1, f)
         self.assertEqual(f["state"], "failing", f)
+        # Its next fetch is the retry the scheduler planned, though no
+        # row could say so (the row's is the interval's, an hour away).
+        self.assertEqual(f["next_reason"], "retry", f)
+        due = datetime.datetime.strptime(f["next_due"], "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+        self.assertLess(due - time.time(), 600, f)
         self.assertEqual(f["last_success"], first["last_success"], f)
         self.assertEqual(f["items"], 3, f)
         st = d.get("/v1/status").json()
