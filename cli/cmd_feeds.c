@@ -605,9 +605,14 @@ int cmd_refresh(const struct command *c, int argc, char **argv)
 	} else {
 		size_t i;
 		json_t *f;
-		json_array_foreach(json_object_get(a, "feeds"), i, f)
-			if (!json_is_true(json_object_get(f, "removed")))
+		/* Every feed it polls: not one removed, disabled (enabled =
+		 * no: "does not poll it") or gone (a 410); those by name. */
+		json_array_foreach(json_object_get(a, "feeds"), i, f) {
+			const char *st = s_or(f, "state", "");
+			if (!json_is_true(json_object_get(f, "removed")) && strcmp(st, "removed") &&
+			    strcmp(st, "disabled") && strcmp(st, "gone"))
 				w[n++].name = s_or(f, "name", "");
+		}
 	}
 	by = a ? feeds_by_name(a) : NULL;
 	int worst = 0;

@@ -384,6 +384,14 @@ static void record(struct job *j)
 static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
 {
 	struct job *j = p->data;
+	/* A hook we stopped (its time up, or our shutdown): what it started
+	 * goes too, now, though a child ignoring SIGTERM would outlive it and
+	 * the SIGKILL of the group would never come. Its group's id cannot
+	 * be reused while members are left (nor a reaped pid while its
+	 * group has any). */
+	if (j->timed_out && kill(-p->pid, SIGKILL) < 0 && errno != ESRCH)
+		log_debug("hook %s: item %lld: kill of its group: %s", j->feed,
+			  (long long)j->item_id, strerror(errno));
 	j->exited = true;
 	j->status = status;
 	j->term_signal = term_signal;

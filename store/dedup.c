@@ -396,6 +396,7 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_can
 		bad += !uniq[i];
 		p[i].canon = url_canonical(doc->items[i].url);
 		const char *frag = p[i].canon ? url_fragment_kept(doc->items[i].url) : NULL;
+		p[i].anchored = frag != NULL;
 		if (frag && !(lids[i] = malloc(strlen(p[i].canon) + strlen(frag) + 1))) {
 			r = -ENOMEM;
 			goto out;
@@ -622,9 +623,10 @@ int dedup_decide(const struct dedup_item *p, size_t i, const struct dedup_found 
 	 * recurring post), not that one with a rewritten guid: unless it is
 	 * that one in every field (an item stored before it had a guid). */
 	bool own_guid = p->key[0] == 'g' && ask->guids_kept;
-	/* Nor for an item whose link names a place in the page: the page's
-	 * other anchors are other items (a changelog's releases). */
-	bool anchor = p->unfragmented != NULL;
+	/* Nor for an item whose link names a place in the page, whatever its
+	 * identity: the page's other anchors are other items (a changelog's
+	 * releases, with guids of their own or none). */
+	bool anchor = p->anchored;
 	if (dedup_link_usable(p, site_canon)) {
 		if ((r = ask->by_link(ask->ud, i, f)) < 0)
 			return r;

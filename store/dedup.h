@@ -47,6 +47,7 @@ struct dedup_item {
 	 * item only with this very content (two anchors of one page are two
 	 * items). */
 	char *unfragmented;
+	bool anchored;         /* its link names a place in its page (#v1-4) */
 	bool alt_legacy;
 	bool alt_unique;       /* no other item of the document has this alt */
 	bool alt_tomb;         /* a tombstone with ALT means this item */

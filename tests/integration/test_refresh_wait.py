@@ -27,6 +27,9 @@ url = {slow}
 url = {held}
 [feed race]
 url = {race}
+[feed off]
+url = {race}
+enabled = no
 """
 
 
@@ -51,7 +54,7 @@ class RefreshWait(unittest.TestCase):
         def first_fetches_done():
             feeds = {f["name"]: f for f in cls.d.get("/v1/feeds").json()["feeds"]}
             return all(f["counters"]["requests"] >= 1 and f["live"]["state"] != "fetching"
-                       for f in feeds.values())
+                       for f in feeds.values() if f["name"] != "off")
         assert wait_until(first_fetches_done, timeout=20 * SLOW), cls.d.read_log()
 
     @classmethod
@@ -98,7 +101,9 @@ class RefreshWait(unittest.TestCase):
         r = self.d.feedctl("refresh", "--wait")
         self.assertEqual(r.returncode, 5, r.stderr)
         lines = sorted(r.stdout.decode().splitlines())
+        # Not the feed set enabled = no: it is not polled.
         self.assertEqual([l.split(":")[0] for l in lines], ["bad", "good", "held", "race", "slow"])
+        self.assertEqual(self.d.get("/v1/feeds/off").json()["counters"]["requests"], 0)
 
     def test_an_unknown_feed(self):
         r = self.d.feedctl("refresh", "nosuch", "good", "--wait")

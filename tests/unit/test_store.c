@@ -543,6 +543,17 @@ static void test_anchors_of_one_page_are_items(void **state)
 	assert_int_equal(json_array_size(items), 2);
 	assert_string_equal(jstr(json_array_get(items, 0), "title"), "Version 1.3");
 	json_decref(items);
+	/* The same with guids of their own: the link rule, which goes by the
+	 * page, does not take 1.4 for 1.3 with a rewritten guid. */
+	struct doc *g = doc_new();
+	struct item *gi = doc_add(g, "rel-1.3", "https://proj.example/changelog#v1-3", "Release 1.3");
+	assert_int_equal(commit_count(s, "m", g, NULL), 1);
+	item_set(&gi->guid, "rel-1.4");
+	item_set(&gi->url, "https://proj.example/changelog#v1-4");
+	item_set(&gi->title, "Release 1.4");
+	assert_int_equal(commit_count(s, "m", g, &upd), 1);
+	assert_int_equal(upd, 0);
+	doc_free(g);
 	struct doc *e = doc_new();
 	struct item *x = doc_add(e, NULL, "https://news.example/p?id=7#xtor=RSS-1", "Story");
 	assert_int_equal(commit_count(s, "g", e, NULL), 1);
