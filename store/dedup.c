@@ -272,6 +272,47 @@ static int mark_unique(const char *const *strs, char *const *keys, size_t n, boo
 	return 0;
 }
 
+/* CANON (a canonical link) past its scheme and a "www." host prefix, and
+ * its length without an index page's name or a trailing slash: what
+ * tells two spellings of one page apart least. */
+static const char *page_part(const char *canon, size_t *len)
+{
+	const char *p = strstr(canon, "://");
+	p = p ? p + 3 : canon;
+	if (!strncmp(p, "www.", 4))
+		p += 4;
+	size_t n = strlen(p);
+	static const char *const index_names[] = {"index.html", "index.htm", "index.php"};
+	for (size_t i = 0; i < sizeof index_names / sizeof *index_names; i++) {
+		size_t k = strlen(index_names[i]);
+		if (n > k && p[n - k - 1] == '/' && !strcmp(p + n - k, index_names[i]))
+			n -= k;
+	}
+	while (n && p[n - 1] == '/')
+		n--;
+	*len = n;
+	return p;
+}
+
+/* Whether a link (canonical CANON, its fragment FRAG or NULL) is a site's
+ * front page, which names no article: the feed's own site (SITE_CANON)
+ * however spelt (http or https, www. or not, /index.html), or any site's
+ * root. A route of a single-page site ("#/post/7", "#!/post/7") is an
+ * article; another anchor on a front page ("#news") is not. */
+static bool is_home(const char *canon, const char *frag, const char *site_canon)
+{
+	if (!canon || (frag && (frag[1] == '/' || frag[1] == '!')))
+		return false;
+	size_t n, m;
+	const char *a = page_part(canon, &n);
+	if (!memchr(a, '/', n) && !strchr(a, '?'))
+		return true;    /* a host's root */
+	if (!site_canon)
+		return false;
+	const char *b = page_part(site_canon, &m);
+	return n == m && !strncmp(a, b, n);
+}
+
 static int cmp_key_index(const void *a, const void *b)
 {
 	const struct sorted *x = a, *y = b;
@@ -404,7 +445,7 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_can
 		if (frag)
 			strcat(strcpy(lids[i], p[i].canon), frag);
 		/* A link to the site's front page names no article. */
-		home[i] = LID(i) && site_canon && strcmp(LID(i), site_canon) == 0;
+		home[i] = is_home(p[i].canon, frag, site_canon);
 	}
 	/* What versions before counted as unique: a guid that occurs once. */
 	size_t old_bad = 0;
@@ -542,7 +583,7 @@ out:
  * collapse). */
 bool dedup_link_usable(const struct dedup_item *p, const char *site_canon)
 {
-	return p->canon && p->canon_unique && !(site_canon && strcmp(p->canon, site_canon) == 0);
+	return p->canon && p->canon_unique && !is_home(p->canon, NULL, site_canon);
 }
 
 

@@ -197,10 +197,14 @@ static void test_link_usable(void **state)
 	bool li = false;
 	struct dedup_item *p = plan(s, 3, &li);
 	assert_true(dedup_link_usable(&p[0], NULL));
-	assert_true(dedup_link_usable(&p[1], NULL));
-	/* The site's front page names no one article. */
+	/* A site's front page names no one article: any host's root, and
+	 * the feed's own site however spelt. */
+	assert_false(dedup_link_usable(&p[1], NULL));
 	assert_false(dedup_link_usable(&p[1], p[1].canon));
 	assert_true(dedup_link_usable(&p[0], p[1].canon));
+	assert_false(dedup_link_usable(&p[0], "https://www.e.example/post/"));
+	assert_false(dedup_link_usable(&p[0], "http://e.example/post/index.html"));
+	assert_true(dedup_link_usable(&p[0], "http://e.example/posts"));
 	assert_false(dedup_link_usable(&p[2], NULL));   /* no link */
 	struct dedup_item q = p[0];
 	q.canon_unique = false;

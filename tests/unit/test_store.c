@@ -433,6 +433,23 @@ static void test_guidless_announcements_linking_home_are_items(void **state)
 	assert_string_equal(jstr(json_array_get(items, 0), "title"), "Office closed on Friday");
 	assert_string_equal(jstr(json_array_get(items, 1), "identity"), "hash");
 	json_decref(items);
+	/* The front page however spelt (https, www., /index.html, an anchor
+	 * on it), or any site's root: the same. */
+	const char *homes[] = {"https://gov.example/", "http://www.gov.example/index.html",
+			       "http://gov.example/#news", "https://other.example"};
+	for (size_t k = 0; k < sizeof homes / sizeof *homes; k++) {
+		char title[32];
+		item_set(&d->items[0].url, homes[k]);
+		snprintf(title, sizeof title, "Announcement %zu", k);
+		item_set(&d->items[0].title, title);
+		assert_int_equal(commit_count(s, "f", d, &upd), 1);
+		assert_int_equal(upd, 0);
+		item_set(&d->items[0].title, "Another one");
+		snprintf(title, sizeof title, "Another %zu", k);
+		item_set(&d->items[0].title, title);
+		assert_int_equal(commit_count(s, "f", d, &upd), 1);
+		assert_int_equal(upd, 0);
+	}
 	doc_free(d);
 	tdb_close(&t);
 }
