@@ -353,7 +353,7 @@ void dedup_free(struct dedup_item *p, size_t n)
 /* The identity of the last rung: a hash of everything that tells two
  * items apart (the content hash's fields and the date), so that two items
  * of a document that differ in anything are never merged. */
-static char *content_key(const struct dedup_item *q, enum dedup_hash hash)
+static char *content_key_of(const struct dedup_item *q, const char *chash, enum dedup_hash hash)
 {
 	char date[24], *e = date + sizeof date - 1, h[33];
 	*e = '\0';
@@ -367,8 +367,29 @@ static char *content_key(const struct dedup_item *q, enum dedup_hash hash)
 		if (d < 0)
 			*--e = '-';
 	}
-	const char *f[] = {q->chash, e};
+	const char *f[] = {chash, e};
 	return hash_fields(hash, f, 2, h) < 0 ? NULL : prefixed("c:", h);
+}
+
+static char *content_key(const struct dedup_item *q, enum dedup_hash hash)
+{
+	return content_key_of(q, q->chash, hash);
+}
+
+/* The content key Q had with its link on http:// (its link is on
+ * https://): how it was stored before the site moved. */
+static char *content_key_http(const struct dedup_item *q, enum dedup_hash hash)
+{
+	const char *url = q->it->url;
+	char *http = malloc(strlen(url));   /* "https" less one byte, NUL more */
+	if (!http)
+		return NULL;
+	memcpy(http, "http", 4);
+	strcpy(http + 4, url + 5);
+	char ch[33];
+	char *k = dedup_chash_with_url(q, hash, http, ch) < 0 ? NULL : content_key_of(q, ch, hash);
+	free(http);
+	return k;
 }
 
 /* The hash identity of versions before the content key (title, date,
@@ -494,10 +515,16 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_can
 			free(ckey);
 			goto out;
 		}
-		/* A guid or link on https may have been stored on http. */
+		/* A guid or link on https may have been stored on http; an
+		 * item known by its content, with its link on http. */
 		if ((q->key[0] == 'g' || q->key[0] == 'l') && !strncmp(q->key + 2, "https://", 8) &&
 		    !(q->twin = prefixed(q->key[0] == 'g' ? "g:http://" : "l:http://",
 					 q->key + 10))) {
+			free(ckey);
+			goto out;
+		}
+		if (q->key[0] == 'c' && it->url && !strncmp(it->url, "https://", 8) &&
+		    !(q->twin = content_key_http(q, hash))) {
 			free(ckey);
 			goto out;
 		}

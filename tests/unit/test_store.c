@@ -450,6 +450,18 @@ static void test_guidless_announcements_linking_home_are_items(void **state)
 		assert_int_equal(commit_count(s, "f", d, &upd), 1);
 		assert_int_equal(upd, 0);
 	}
+	/* Known by its content, the site moving to https: the same item. */
+	struct doc *h = doc_new();
+	h->feed.link = strdup("http://town2.example/");
+	doc_add(h, NULL, "http://town2.example/", "Town hall");
+	assert_int_equal(commit_count(s, "h", h, NULL), 1);
+	item_set(&h->feed.link, "https://town2.example/");
+	item_set(&h->items[0].url, "https://town2.example/");
+	assert_int_equal(commit_count(s, "h", h, NULL), 0);
+	items = all_items(s, "h");
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+	doc_free(h);
 	doc_free(d);
 	tdb_close(&t);
 }
