@@ -18,8 +18,9 @@ char *url_resolve(const char *base, const char *ref);
 char *url_canonical(const char *url);
 
 /* URL's fragment ("#v1-4", from its '#') when it names a place in the
- * page, else NULL: an empty fragment, or one written as parameters
- * ("#xtor=RSS-3", a tracker's), names none. Two anchors of one page (a
+ * page, else NULL: an empty fragment, one written as parameters
+ * ("#xtor=RSS-3", a tracker's), or one every post has (#comments,
+ * #respond, #more-123, #comment-7, #disqus_thread ...) names none. Two anchors of one page (a
  * changelog's releases, a single-page site's routes) are two articles in
  * a feed, while url_canonical() drops the fragment to match one article
  * across feeds. */

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/uri.h>
 #include <libxml/xmlmemory.h>
@@ -146,5 +147,16 @@ char *url_canonical(const char *url)
 const char *url_fragment_kept(const char *url)
 {
 	const char *frag = url ? strchr(url, '#') : NULL;
-	return frag && frag[1] && !strchr(frag, '=') ? frag : NULL;
+	if (!frag || !frag[1] || strchr(frag, '='))
+		return NULL;
+	/* The places every post of a blog has (WordPress's, Disqus's): the
+	 * article's comments or its rest, not another article. */
+	static const char *const same[] = {"comments", "respond", "more", "top", "main",
+					   "content", "disqus_thread"};
+	for (size_t i = 0; i < sizeof same / sizeof *same; i++)
+		if (!strcasecmp(frag + 1, same[i]))
+			return NULL;
+	if (!strncasecmp(frag + 1, "comment-", 8) || !strncasecmp(frag + 1, "more-", 5))
+		return NULL;
+	return frag;
 }

@@ -261,7 +261,8 @@ static bool only_noise(struct commit_acc *acc, const struct dedup_found *f, size
 	if (acc->ops->item_stored(acc->b, f->id, &st) < 0)
 		return false;
 	const char *url = p->it->url, *cats = p->categories, *encs = p->enclosures;
-	if (p->canon && st.url && st.canon && strcmp(st.canon, p->canon) == 0)
+	const char *canon = dedup_stored_canon(p);
+	if (canon && st.url && st.canon && strcmp(st.canon, canon) == 0)
 		url = st.url;
 	if (st.categories && dedup_same_categories(st.categories, cats))
 		cats = st.categories;

@@ -344,6 +344,7 @@ void dedup_free(struct dedup_item *p, size_t n)
 		free(p[i].guid_alt);
 		free(p[i].twin);
 		free(p[i].unfragmented);
+		free(p[i].lid);
 		free(p[i].categories);
 		free(p[i].enclosures);
 	}
@@ -427,12 +428,11 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_can
 	bool *home = calloc(n, sizeof *home);
 	char **legacy = calloc(n ? n : 1, sizeof *legacy);
 	/* The link as an identity: the canonical link with the fragment
-	 * that names a place in the page (NULL: the canonical link alone). */
-	char **lids = calloc(n ? n : 1, sizeof *lids);
-#define LID(i) (lids[i] ? lids[i] : p[i].canon)
+	 * that names a place in the page (lid, or the canonical link alone). */
+#define LID(i) (p[i].lid ? p[i].lid : p[i].canon)
 	int r = -ENOMEM;
 	if (!p || !strs || !keys || !uniq || !link_ok || !empty || !legacy || !old_unique ||
-	    !home || !lids)
+	    !home)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct dedup_item *q = &p[i];
@@ -459,14 +459,14 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_can
 		p[i].canon = url_canonical(doc->items[i].url);
 		const char *frag = p[i].canon ? url_fragment_kept(doc->items[i].url) : NULL;
 		p[i].anchored = frag != NULL;
-		if (frag && !(lids[i] = malloc(strlen(p[i].canon) + strlen(frag) + 1))) {
+		if (frag && !(p[i].lid = malloc(strlen(p[i].canon) + strlen(frag) + 1))) {
 			r = -ENOMEM;
 			goto out;
 		}
 		if (frag)
-			strcat(strcpy(lids[i], p[i].canon), frag);
+			strcat(strcpy(p[i].lid, p[i].canon), frag);
 		/* A link to the site's front page names no article. */
-		home[i] = is_home(p[i].canon, frag, site_canon);
+		p[i].home = home[i] = is_home(p[i].canon, frag, site_canon);
 	}
 	/* What versions before counted as unique: a guid that occurs once. */
 	size_t old_bad = 0;
@@ -590,9 +590,6 @@ out:
 	for (size_t i = 0; legacy && i < n; i++)
 		free(legacy[i]);
 	free(legacy);
-	for (size_t i = 0; lids && i < n; i++)
-		free(lids[i]);
-	free(lids);
 	free(strs);
 	free(keys);
 	free(uniq);
@@ -608,6 +605,11 @@ out:
  * identity in the document has it, one stored item holds it, and it is not
  * the site's front page (feeds whose every item links home would otherwise
  * collapse). */
+const char *dedup_stored_canon(const struct dedup_item *p)
+{
+	return p->home ? NULL : p->lid ? p->lid : p->canon;
+}
+
 bool dedup_link_usable(const struct dedup_item *p, const char *site_canon)
 {
 	return p->canon && p->canon_unique && !is_home(p->canon, NULL, site_canon);

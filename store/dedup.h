@@ -48,6 +48,8 @@ struct dedup_item {
 	 * items). */
 	char *unfragmented;
 	bool anchored;         /* its link names a place in its page (#v1-4) */
+	char *lid;             /* anchored: CANON with that anchor, else NULL */
+	bool home;             /* its link is a front page (names no article) */
 	bool alt_legacy;
 	bool alt_unique;       /* no other item of the document has this alt */
 	bool alt_tomb;         /* a tombstone with ALT means this item */
@@ -86,6 +88,12 @@ bool dedup_same_categories(const char *a, const char *b);
  * their URLs' tracking parameters (what url_canonical drops): the same
  * count, in order, each with the same type and length. */
 bool dedup_same_enclosures(const char *a, const char *b);
+
+/* The canonical link P is stored with and matched by across feeds
+ * (duplicate_of): its page with its anchor when anchored (another anchor
+ * of the page is another article), none for a front page (announcements
+ * that link home are not one article). */
+const char *dedup_stored_canon(const struct dedup_item *p);
 
 /* Whether the link rule may match P (SITE_CANON: the feed's canonical home
  * page, or NULL). */

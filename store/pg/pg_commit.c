@@ -327,7 +327,7 @@ static void arr_item(struct arr *a, const struct dedup_item *d)
 	const struct item *it = d->it;
 	arr_text(&a[0], it->guid);
 	arr_text(&a[1], it->url);
-	arr_text(&a[2], d->canon);
+	arr_text(&a[2], dedup_stored_canon(d));
 	arr_text(&a[3], it->title);
 	arr_text(&a[4], it->author);
 	arr_text(&a[5], it->summary);

@@ -51,7 +51,7 @@ static int item_update(struct sqlite_store *s, int64_t id, const struct dedup_it
 	sqlite3_bind_int64(st, 1, id);
 	store_bind_text(st, 2, it->guid);
 	store_bind_text(st, 3, it->url);
-	store_bind_text(st, 4, p->canon);
+	store_bind_text(st, 4, dedup_stored_canon(p));
 	store_bind_text(st, 5, it->title);
 	store_bind_text(st, 6, it->author);
 	store_bind_text(st, 7, it->summary);
@@ -412,8 +412,8 @@ static int find_dups(struct sqlite_store *s, const struct commit_doc *d, const s
 	int r = strtab_init(&canons, nnews);
 	bool any = false;
 	for (size_t k = 0; k < nnews && r == 0; k++)
-		if (d->p[news[k]].canon)
-			any |= strtab_add(&canons, d->p[news[k]].canon, k);
+		if (dedup_stored_canon(&d->p[news[k]]))
+			any |= strtab_add(&canons, dedup_stored_canon(&d->p[news[k]]), k);
 	char *json = r == 0 && any ? strtab_json(&canons) : NULL;
 	if (r < 0 || !any || !json) {
 		strtab_free(&canons);
@@ -433,7 +433,7 @@ static int find_dups(struct sqlite_store *s, const struct commit_doc *d, const s
 	free(json);
 	/* Every new item with that link, not only the first. */
 	for (size_t k = 0; k < nnews && rc == SQLITE_DONE; k++) {
-		const char *c = d->p[news[k]].canon;
+		const char *c = dedup_stored_canon(&d->p[news[k]]);
 		if (c)
 			dup[k] = dup[canons.item[strtab_slot(&canons, c)]];
 	}
@@ -452,7 +452,7 @@ static int item_insert(struct sqlite_store *s, int64_t feed, const struct dedup_
 	sqlite3_bind_text(st, 3, p->rule, -1, SQLITE_STATIC);
 	store_bind_text(st, 4, it->guid);
 	store_bind_text(st, 5, it->url);
-	store_bind_text(st, 6, p->canon);
+	store_bind_text(st, 6, dedup_stored_canon(p));
 	store_bind_text(st, 7, it->title);
 	store_bind_text(st, 8, it->author);
 	store_bind_text(st, 9, it->summary);

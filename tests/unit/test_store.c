@@ -462,6 +462,15 @@ static void test_guidless_announcements_linking_home_are_items(void **state)
 	assert_int_equal(json_array_size(items), 1);
 	json_decref(items);
 	doc_free(h);
+	/* Another feed's announcement linking the same front page is no
+	 * duplicate of these: the page names no article. */
+	struct doc *f2 = doc_new();
+	doc_add(f2, NULL, "https://gov.example/", "Mirror of an announcement");
+	assert_int_equal(commit_count(s, "f2", f2, NULL), 1);
+	items = all_items(s, "f2");
+	assert_true(json_is_null(json_object_get(json_array_get(items, 0), "duplicate_of")));
+	json_decref(items);
+	doc_free(f2);
 	doc_free(d);
 	tdb_close(&t);
 }
@@ -572,6 +581,22 @@ static void test_anchors_of_one_page_are_items(void **state)
 	assert_int_equal(json_array_size(items), 2);
 	assert_string_equal(jstr(json_array_get(items, 0), "title"), "Version 1.3");
 	json_decref(items);
+	/* Nor is another feed's 1.3 a duplicate of this 1.4 (the distinct
+	 * listing would hide it); its own 1.4 is. */
+	struct doc *other = doc_new();
+	doc_add(other, NULL, "https://app.example/changelog#v1-3", "v1.3 (mirror)");
+	doc_add(other, NULL, "https://app.example/changelog#v1-4", "v1.4 (mirror)");
+	assert_int_equal(commit_count(s, "mirror", other, NULL), 2);
+	items = all_items(s, "mirror");
+	json_t *m3 = json_array_get(items, 0), *m4 = json_array_get(items, 1);
+	json_t *fi = all_items(s, "f");
+	assert_int_equal(json_integer_value(json_object_get(m3, "duplicate_of")),
+			 json_integer_value(json_object_get(json_array_get(fi, 0), "id")));
+	assert_int_equal(json_integer_value(json_object_get(m4, "duplicate_of")),
+			 json_integer_value(json_object_get(json_array_get(fi, 1), "id")));
+	json_decref(fi);
+	json_decref(items);
+	doc_free(other);
 	/* The same with guids of their own: the link rule, which goes by the
 	 * page, does not take 1.4 for 1.3 with a rewritten guid. */
 	struct doc *g = doc_new();

@@ -63,6 +63,10 @@ static void test_fragments_kept(void **state)
 	assert_string_equal(url_fragment_kept("http://o/a#b#c"), "#b#c");
 	assert_null(url_fragment_kept("https://ex.com/a#"));
 	assert_null(url_fragment_kept("https://ex.com/a#xtor=RSS-3"));
+	assert_null(url_fragment_kept("https://ex.com/a#comments"));
+	assert_null(url_fragment_kept("https://ex.com/a#more-123"));
+	assert_null(url_fragment_kept("https://ex.com/a#Respond"));
+	assert_string_equal(url_fragment_kept("https://ex.com/a#commentary"), "#commentary");
 	assert_null(url_fragment_kept("https://ex.com/a"));
 	assert_null(url_fragment_kept(NULL));
 }
