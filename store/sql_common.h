@@ -213,12 +213,14 @@
 
 /* The statements of an item's labels (store/labels.c), the same in both
  * dialects but for the marker: a label added to an item that is stored
- * (none added to one that is not), a label taken off, every label with
- * how many items have it. */
+ * (none added to one that is not, nor to an item of a feed removed from
+ * feeds.conf: the readers, who label, see those no more), a label taken
+ * off, every label with how many items have it. */
 #define SQL_LABEL_ADD \
 	"INSERT INTO item_labels(item_id, label) SELECT id, CAST(" SQLP(2) " AS TEXT)" \
 	" FROM items" \
-	" WHERE id = " SQLP(1) " ON CONFLICT DO NOTHING"
+	" WHERE id = " SQLP(1) " AND feed NOT IN (SELECT id FROM feeds WHERE removed)" \
+	" ON CONFLICT DO NOTHING"
 #define SQL_LABEL_REMOVE \
 	"DELETE FROM item_labels WHERE item_id = " SQLP(1) " AND label = " SQLP(2)
 

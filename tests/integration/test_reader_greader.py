@@ -792,9 +792,24 @@ class Subscriptions(GReaderBase):
         self.assertEqual(counts.get(READING, 0), len(unread))
         self.assertTrue(all(i["origin"]["streamId"] == "feed/" + self.a_url
                             for i in self.contents(READING)["items"]))
+        # Nor can they be labelled (a label keeps an item for good): OK,
+        # as for an id never stored, and no label.
+        beta = [i["id"] for i in self.store_items("&feed=beta")]
+        st, _, body = self.gr.write("/reader/api/0/edit-tag", ("i", str(beta[0])),
+                                    ("a", "user/-/label/ghost"))
+        self.assertEqual((st, body), (200, b"OK"))
+        tags = [t["id"] for t in self.gr.json("/reader/api/0/tag/list")["tags"]]
+        self.assertNotIn("user/-/label/ghost", tags)
         st, _, body = self.gr.write("/reader/api/0/subscription/edit", ("ac", "unsubscribe"),
                                     ("s", "feed/" + self.b_url))
         self.assertEqual(st, 400)
+        # Back in feeds.conf under its name, its items come back without
+        # that label.
+        with open(self.d.config, "w") as f:
+            f.write(main)
+        self.assertEqual(self.d.post("/v1/reload").status, 200)
+        self.assertTrue(wait_until(lambda: set(beta) <= set(self.ids(READING))))
+        self.assertEqual(self.ids("user/-/label/ghost"), [])
 
     def mf_feeds(self):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
