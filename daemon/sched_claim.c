@@ -51,6 +51,11 @@ static void claim_work(struct store *store, void *arg)
 {
 	struct claim_job *j = arg;
 	j->sh.name = j->host;
+	/* The lease starts when the store takes the claim, not when the loop
+	 * queued it: a claim that waited behind a slow commit longer than a
+	 * lease was granted one already over, and another instance fetched
+	 * the feed too. */
+	j->now_ms = sched_now_ms();
 	j->err = store_claim_fetch(store, &j->st, j->now_ms / 1000, j->lease, &j->sh);
 	if (j->err == -EAGAIN)
 		j->fresh_err = store_feed_load(store, j->st.name, &j->fresh);
