@@ -94,12 +94,17 @@ int pg_fail(struct pg *s, const PGresult *res, const char *what)
 
 /* What every session needs: UTC and UTF-8 whatever the role's defaults
  * are, and a reader's transactions read-only (a write through it fails, as
- * with SQLite's read-only readers). */
+ * with SQLite's read-only readers). feedd's transactions send their
+ * statements back to back: one idle for 30 s is an instance paused or
+ * stuck, whose locks (the commit's advisory lock) held every other
+ * instance of the store up until it went on; the server ends it instead,
+ * and the instance reconnects and does that work again. */
+#define PG_SESSION "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC';" \
+	" SET idle_in_transaction_session_timeout = '30s'"
 static int pg_session(struct pg *s)
 {
-	return pg_sql(s, s->readonly ? "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC';"
-				       " SET default_transaction_read_only = on"
-				     : "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'", "session");
+	return pg_sql(s, s->readonly ? PG_SESSION "; SET default_transaction_read_only = on"
+				     : PG_SESSION, "session");
 }
 
 /* Bounds for a server that stops answering over TCP without closing (a
