@@ -7,7 +7,9 @@
 #include "core/url.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -22,10 +24,10 @@ static bool has_space_or_ctl(const char *s)
 /* [USERINFO@]HOST[:PORT] in AUTH..END: NULL, or why not. */
 static const char *authority_problem(const char *auth, const char *end, char *why, size_t whylen)
 {
-	const char *host = auth;
-	for (const char *c = auth; c < end; c++)
-		if (*c == '@')
-			host = c + 1;
+	/* The user part ends at the first '@', as for libcurl: a host with
+	 * another one ("a@b@host") is refused below. */
+	const char *at = memchr(auth, '@', (size_t)(end - auth));
+	const char *host = at ? at + 1 : auth;
 	const char *port = NULL;
 	if (host < end && *host == '[') {
 		const char *close = memchr(host, ']', (size_t)(end - host));
@@ -47,11 +49,24 @@ static const char *authority_problem(const char *auth, const char *end, char *wh
 		const char *hend = colon ? colon : end;
 		if (hend == host)
 			return "has no host";
-		for (const char *c = host; c < hend; c++)
-			if (strchr("!\"$&'()*+,;<=>[\\]^`{}", *c)) {
-				snprintf(why, whylen, "has a '%c' in its host name", *c);
+		for (const char *c = host; c < hend; c++) {
+			/* libcurl decodes %XX in a host first, then checks. */
+			unsigned char ch = (unsigned char)*c;
+			if (ch == '%' && c + 2 < hend && isxdigit((unsigned char)c[1]) &&
+			    isxdigit((unsigned char)c[2])) {
+				char hex[3] = {c[1], c[2], 0};
+				ch = (unsigned char)strtol(hex, NULL, 16);
+				c += 2;
+			}
+			if (ch <= ' ' || ch == 0x7f || strchr("!\"$&'()*+,;<=>[\\]^`{}@%/?#", ch)) {
+				if (ch > ' ' && ch != 0x7f)
+					snprintf(why, whylen, "has a '%c' in its host name", ch);
+				else
+					snprintf(why, whylen, "has a space or control character in its "
+						 "host name");
 				return why;
 			}
+		}
 		port = colon ? colon + 1 : NULL;
 	}
 	if (!port || port == end)

@@ -239,6 +239,15 @@ static void test_values_used_at_run_time(void **state)
 	    "t.conf:2: [feed a] url = \"http://example.com:8o/\": has a port that is not a number");
 	bad("[feed a]\nurl = http://ex{ample.com/\n",
 	    "t.conf:2: [feed a] url = \"http://ex{ample.com/\": has a '{' in its host name");
+	/* As libcurl reads them: the host %-decoded, the user part up to the
+	 * first '@'. */
+	bad("[feed a]\nurl = http://h%20x.example/feed\n",
+	    "t.conf:2: [feed a] url = \"http://h%20x.example/feed\": has a space or control "
+	    "character in its host name");
+	bad("[feed a]\nurl = http://a@b@127.0.0.1:9/feed\n",
+	    "t.conf:2: [feed a] url = \"http://a@b@127.0.0.1:9/feed\": has a '@' in its host name");
+	config_free(ok("[feed a]\nurl = http://b%C3%BCcher.example/\n"
+		       "[feed b]\nurl = http://a%40b@host.example/\n"));
 	bad("[feed a]\nurl = http://[::g]/\n",
 	    "t.conf:2: [feed a] url = \"http://[::g]/\": has an IPv6 address that is not one");
 	config_free(ok("[feed a]\nurl = http://u:p@[::1]:8080/x?y#z\n"
