@@ -312,7 +312,7 @@ void apifmt_row_tsv(struct buf *b, const struct item_row *r)
 	buf_append(b, "\t", 1);
 	/* sfeed's title is plain text: a title with markup, as a reader
 	 * shows it. */
-	char *text = sanitize_looks_html(r->title) ? sanitize_text(r->title) : NULL;
+	char *text = sanitize_title_text(r->title);
 	put_str(b, M_TSV_TRIM, text ? text : r->title);
 	free(text);
 	buf_append(b, "\t", 1);

@@ -91,7 +91,7 @@ static void tsv_item(struct buf *b, const json_t *it)
 	buf_append(b, "\t", 1);
 	/* sfeed's title is plain text: a title with markup as a reader
 	 * shows it. */
-	char *text = sanitize_looks_html(str(it, "title")) ? sanitize_text(str(it, "title")) : NULL;
+	char *text = sanitize_title_text(str(it, "title"));
 	tsv_trimmed(b, text ? text : str(it, "title"));
 	free(text);
 	buf_append(b, "\t", 1);

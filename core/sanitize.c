@@ -494,6 +494,11 @@ char *sanitize_text(const char *html)
 	return r;
 }
 
+char *sanitize_title_text(const char *title)
+{
+	return sanitize_looks_html(title) ? sanitize_text(title) : NULL;
+}
+
 char *sanitize_html(const char *html, const char *base)
 {
 	if (!html)

@@ -50,4 +50,10 @@ bool sanitize_looks_html(const char *s);
  * as it is: the caller's writer folds it. */
 char *sanitize_text(const char *html);
 
+/* A title as plain text, where plain text is wanted (sfeed's TSV): one
+ * that looks like HTML (sanitize_looks_html) as sanitize_text reads it,
+ * in a new heap string; NULL when TITLE is plain already (or NULL), or
+ * memory ran out: the caller then writes TITLE as it is. */
+char *sanitize_title_text(const char *title);
+
 #endif

@@ -1,5 +1,5 @@
 /* test_sanitize.c — sanitize_html: feedparser's policy on HTML that
- * libxml2's parser repaired (core/sanitize.h). */
+ * libxml2's parser repaired (core/sanitize.h); a title as plain text. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -188,6 +188,29 @@ static void test_svg_mathml(void **state)
 	      "<math xmlns=\"http://www.w3.org/1998/Math/MathML\"><mi>x</mi></math>");
 }
 
+/* A title wanted as plain text: one with markup or a character
+ * reference as a reader shows it; a plain one (a lone & or <3 is plain,
+ * by feedparser's rule) NULL, written as it is. */
+static void test_title_text(void **state)
+{
+	static const struct { const char *in, *want; } cases[] = {
+		{ "<b>Bold</b> news", "Bold news" },
+		{ "AT&amp;T &lt;3", "AT&T <3" },
+		{ "  caf&#233;<script>x</script>  ", "caf\xc3\xa9" },
+		{ "Tom & Jerry <3 \"q\" >", NULL },
+		{ "<b>unclosed", NULL },
+		{ "", NULL },
+		{ NULL, NULL },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = sanitize_title_text(cases[i].in);
+		if (cases[i].want ? !got || strcmp(got, cases[i].want) : got != NULL)
+			fail_msg("title_text(%s) = %s, not %s", cases[i].in ? cases[i].in : "NULL",
+				 got ? got : "NULL", cases[i].want ? cases[i].want : "NULL");
+		free(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_not_utf8),
 		cmocka_unit_test(test_comments_and_cdata),
 		cmocka_unit_test(test_svg_mathml),
+		cmocka_unit_test(test_title_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
