@@ -420,7 +420,7 @@ static char *sanitize_once(const char *html, const char *base, bool *dropped)
 		return NULL;
 	}
 	w->base = base;
-	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlNode *root = xmlDocGetRootElement(doc);
 	if (root)
 		walk_tree(w, root);
 	xmlFreeDoc(doc);
@@ -485,7 +485,7 @@ char *sanitize_text(const char *html)
 	if (!doc)
 		return NULL;
 	struct buf b = {0};
-	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlNode *root = xmlDocGetRootElement(doc);
 	if (root)
 		text_of(&b, root);
 	xmlFreeDoc(doc);
