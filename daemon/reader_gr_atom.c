@@ -8,6 +8,7 @@
  * stream. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,20 +22,41 @@
 
 #define SCHEME "http://www.google.com/reader/"
 
-/* S with &, <, >, " escaped and the characters XML 1.0 forbids left out. */
-static void esc(FILE *f, const char *s)
+/* S with &, <, >, " escaped and the characters XML 1.0 forbids left out;
+ * TWICE, each of those references escaped again ("&" is "&amp;amp;"): a
+ * text escaped for HTML, then for XML. What needs no escape goes out in
+ * runs. */
+static void esc_as(FILE *f, const char *s, bool twice)
 {
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+	const unsigned char *p = (const unsigned char *)(s ? s : ""), *run = p;
+	for (; *p; p++) {
+		const char *ref;
 		switch (*p) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
+		case '&': ref = "&amp;"; break;
+		case '<': ref = "&lt;"; break;
+		case '>': ref = "&gt;"; break;
+		case '"': ref = "&quot;"; break;
 		default:
 			if (*p >= 0x20 || *p == '\t' || *p == '\n' || *p == '\r')
-				fputc(*p, f);
+				continue;
+			ref = NULL;     /* XML 1.0 forbids it: left out */
 		}
+		fwrite(run, 1, (size_t)(p - run), f);
+		run = p + 1;
+		if (!ref)
+			continue;
+		if (twice) {    /* "&lt;" as "&amp;lt;" */
+			fputs("&amp;", f);
+			ref++;
+		}
+		fputs(ref, f);
 	}
+	fwrite(run, 1, (size_t)(p - run), f);
+}
+
+static void esc(FILE *f, const char *s)
+{
+	esc_as(f, s, false);
 }
 
 /* A title as Google Reader writes it, <title type="html">: a plain text
@@ -44,15 +66,7 @@ static void esc(FILE *f, const char *s)
 static void html_title(FILE *f, const char *s)
 {
 	fputs("<title type=\"html\">", f);
-	if (sanitize_looks_html(s)) {
-		esc(f, s);
-	} else {
-		for (const char *p = s ? s : ""; *p; p++) {
-			char c[2] = {*p, 0};
-			esc(f, *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;"
-			       : *p == '"' ? "&quot;" : c);
-		}
-	}
+	esc_as(f, s, !sanitize_looks_html(s));
 	fputs("</title>", f);
 }
 

@@ -597,6 +597,40 @@ class Reads(GReaderBase):
             for bad in ("<script", "alert(1)", "onclick", "javascript:"):
                 self.assertNotIn(bad, c)
 
+    def test_atom_titles_escaped_as_google_reader_does(self):
+        # <title type="html">: a plain title is text escaped for HTML,
+        # then for XML (a reader decodes both and gets the text back); a
+        # title with markup or an entity is HTML already, escaped for XML
+        # only. The feed's title in <source> alike; the document's own
+        # <title> is Atom text, escaped once.
+        plain, marked = 'Tom & Jerry <3 "q" > caf\u00e9', '<b>A&amp;B</b> "q"'
+        self.srv.set_feed("titles", title='Cats & Dogs <"x">', items=[
+            {"guid": "t-1", "title": plain, "link": "http://example.org/t/1"},
+            {"guid": "t-2", "title": marked, "link": "http://example.org/t/2"}])
+        t_url = self.srv.url("/feed/titles")
+        self.d.write_config(CONF.format(port=self.port, auth=self.authfile,
+                                        store=self.store.line, a=self.a_url, b=self.b_url)
+                            + "\n[feed titles]\nurl = %s\n" % t_url)
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        self.assertTrue(wait_until(
+            lambda: self.d.get("/v1/feeds/titles").json().get("items") == 2))
+        self.assertEqual({i["guid"]: i["title"] for i in self.store_items("&feed=titles")},
+                         {"t-1": plain, "t-2": marked})
+        st, _, body = self.gr.get("/reader/atom/" + urllib.parse.quote("feed/" + t_url, safe=""),
+                                  ("n", "10"))
+        self.assertEqual(st, 200)
+        for want in ('<title>Cats &amp; Dogs &lt;&quot;x&quot;&gt;</title>',
+                     '<title type="html">Tom &amp;amp; Jerry &amp;lt;3 &amp;quot;q&amp;quot;'
+                     ' &amp;gt; caf\u00e9</title>',
+                     '<title type="html">&lt;b&gt;A&amp;amp;B&lt;/b&gt; &quot;q&quot;</title>',
+                     '<title type="html">Cats &amp;amp; Dogs &amp;lt;&amp;quot;x&amp;quot;'
+                     '&amp;gt;</title>'):
+            self.assertIn(want.encode(), body)
+        entries = ET.fromstring(body).findall(ATOM + "entry")
+        from html import unescape
+        self.assertEqual(sorted(unescape(e.find(ATOM + "title").text) for e in entries),
+                         sorted([plain, "<b>A&B</b> \"q\""]))
+
 
 class ItemLabels(GReaderBase):
     """Labels on items (edit-tag a=/r=user/-/label/NAME), as FreshRSS keeps
