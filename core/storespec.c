@@ -5,6 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
+static storespec_check_fn *pg_check;
+
+void storespec_set_pg_check(storespec_check_fn *check)
+{
+	pg_check = check;
+}
+
 enum storespec_kind storespec_kind(const char *spec)
 {
 	if (!spec || strcmp(spec, "sqlite") == 0)
@@ -30,7 +37,8 @@ static bool query_has_password(const char *q)
 /* libpq's URI: postgresql://[user[:password]@][host][:port][,...][/dbname][?k=v&...].
  * A password is in the userinfo (a ':' before the last '@' of the
  * authority) or a password= parameter; an empty one is none, as for
- * libpq (store/pg/pg.c checks again with PQconninfoParse at open). */
+ * libpq. Only when no backend check was handed over: libpq's own reading
+ * (store/pg/pg_spec.c) also sees a percent-encoded key. */
 static bool uri_has_password(const char *uri)
 {
 	const char *auth = strstr(uri, "://") + 3;
@@ -59,6 +67,8 @@ const char *storespec_problem(const char *spec, char *buf, size_t buflen)
 		return "this feedd was built without the PostgreSQL backend (libpq); "
 		       "use store = sqlite";
 #endif
+		if (pg_check)
+			return pg_check(spec, buf, buflen);
 		return uri_has_password(spec) ? STORESPEC_PASSWORD_REFUSED : NULL;
 	case STORESPEC_BAD:
 		break;
@@ -66,6 +76,11 @@ const char *storespec_problem(const char *spec, char *buf, size_t buflen)
 	if (strstr(spec, "://"))
 		return "the URI is not a postgresql:// one (a store is \"sqlite\", a path "
 		       "ending in .db or a postgresql:// URI)";
+	/* libpq's other form ("host=db password=..."): not taken, and not
+	 * quoted, for the same reason as a URI. */
+	if (strchr(spec, '='))
+		return "a libpq KEY=VALUE connection string is not a store: write it as a "
+		       "postgresql:// URI (postgresql://USER@HOST/DATABASE?KEY=VALUE&...)";
 	snprintf(buf, buflen, "\"%.80s\" is not \"sqlite\", a path ending in .db or a "
 		 "postgresql:// URI", spec);
 	return buf;

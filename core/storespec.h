@@ -20,10 +20,25 @@ enum storespec_kind {
 enum storespec_kind storespec_kind(const char *spec);
 
 /* Why SPEC cannot be a store, or NULL: neither "sqlite", nor a path
- * ending in .db, nor a postgresql:// URI; or a URI that holds a password.
- * The message quotes SPEC only when it is not a URI (a URI may carry
- * credentials). BUF (BUFLEN bytes) holds a message built. */
+ * ending in .db, nor a postgresql:// URI; or a URI the PostgreSQL backend
+ * refuses (the check storespec_set_pg_check handed over; without one, a
+ * password in the URI's userinfo or a password= parameter). The message
+ * quotes SPEC only when it is neither a URI nor a libpq KEY=VALUE string
+ * (either may carry credentials). BUF (BUFLEN bytes) holds a message
+ * built. */
 const char *storespec_problem(const char *spec, char *buf, size_t buflen);
+
+/* Why the PostgreSQL backend refuses a postgresql:// URI, by libpq's own
+ * reading of it, or NULL (store.h's store_pg_spec_problem). */
+typedef const char *storespec_check_fn(const char *uri, char *buf, size_t buflen);
+
+/* Hands storespec_problem the backend's CHECK of postgresql:// URIs: the
+ * core links no libpq (docs/architecture.md, "Rooms"), so feedd's main
+ * sets it once at start, before any config is read, and the config reader
+ * (--check-config, a start, a reload) then refuses what the store would
+ * refuse at open. Programs that do not (feedctl, the fuzzers) keep the
+ * syntax check alone. */
+void storespec_set_pg_check(storespec_check_fn *check);
 
 /* The refusal of a password in a postgresql:// URI, as every place says it. */
 #define STORESPEC_PASSWORD_REFUSED \

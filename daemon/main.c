@@ -8,8 +8,10 @@
 
 #include "core/log.h"
 #include "core/paths.h"
+#include "core/storespec.h"
 #include "daemon/parse_cli.h"
 #include "daemon/run.h"
+#include "store/store.h"
 #ifdef FEEDD_HAVE_PG
 #include "store/pg/migrate.h"
 #endif
@@ -153,6 +155,9 @@ int main(int argc, char **argv)
 	 * set (numbers and messages stay C). */
 	if (!setlocale(LC_CTYPE, "C.UTF-8"))
 		setlocale(LC_CTYPE, "C.utf8");
+	/* The config reader refuses a postgresql:// store as libpq reads it
+	 * (the core links no libpq). */
+	storespec_set_pg_check(store_pg_spec_problem);
 	/* --parse has its own arguments (FILE..., --url, --header). */
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--parse") == 0)

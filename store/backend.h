@@ -547,6 +547,9 @@ int sqlite_backend_open(const char *spec, const char *state_dir, void **out, cha
 extern const struct store_ops pg_store_ops;
 extern const struct store_prims pg_prims;
 int pg_backend_open(const char *spec, void **out, char **err);
+/* Why the backend refuses SPEC by libpq's reading of it, or NULL
+ * (pg_spec.c; store.h's store_pg_spec_problem). */
+const char *pg_spec_problem(const char *uri, char *buf, size_t buflen);
 #endif
 
 #endif

@@ -44,6 +44,18 @@ bool store_spec_shared(const char *spec)
 	return is_pg_spec(spec);
 }
 
+const char *store_pg_spec_problem(const char *uri, char *buf, size_t buflen)
+{
+#ifdef FEEDD_HAVE_PG
+	return pg_spec_problem(uri, buf, buflen);
+#else
+	(void)uri;
+	(void)buf;
+	(void)buflen;
+	return "this feedd was built without the PostgreSQL backend (libpq); use store = sqlite";
+#endif
+}
+
 int store_open(const char *spec, const char *state_dir, struct store **out, char **err)
 {
 	*out = NULL;

@@ -401,6 +401,13 @@ bool store_is_shared(const struct store *s);
 /* Whether SPEC (feeds.conf's `store`) names a store several instances may
  * share (PostgreSQL), before it is opened. */
 bool store_spec_shared(const char *spec);
+/* Why the PostgreSQL backend would refuse URI (a postgresql:// store) at
+ * open, by libpq's own reading of it, or NULL: a password however written
+ * (percent-encoded keys included), a query parameter libpq does not take,
+ * a URI it cannot parse. URI is never quoted; BUF (BUFLEN bytes) may hold
+ * the message. feedd hands it to the config reader
+ * (core/storespec.h: storespec_set_pg_check). */
+const char *store_pg_spec_problem(const char *uri, char *buf, size_t buflen);
 /* Counts a 429 (IS429) or ends the run of 429s from HOST over every
  * instance; *n429 is the run's length afterwards. -ENOTSUP when one process
  * uses the store. */

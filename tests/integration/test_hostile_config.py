@@ -153,6 +153,16 @@ class HostileConfigTest(unittest.TestCase):
         ("store = mysql://x", "[daemon]", "store", "the URI is not a postgresql:// one"),
         ("store = postgresql://u:pw@h/db", "[daemon]", "store",
          "a password in the postgresql:// URI is refused"),
+        # libpq decodes %XX in a query key: this is password=.
+        ("store = postgresql://u@h/db?%70assword=secret", "[daemon]", "store",
+         '"%70assword" in the URI\'s query is libpq\'s password (percent-encoded): '
+         "a password in the postgresql:// URI is refused"),
+        ("store = postgresql://u@h/db?sslmod=require", "[daemon]", "store",
+         'unknown key "sslmod" in the URI\'s query: libpq has no such connection parameter'),
+        ("store = postgresql://u@h/db?passwrod=secret", "[daemon]", "store",
+         'unknown key "passwrod" in the URI\'s query'),
+        ("store = host=db password=secret", "[daemon]", "store",
+         "a libpq KEY=VALUE connection string is not a store"),
         ("reader_listen = 127.0.0.1:18080", "[daemon]", "reader_listen",
          "reader_listen is set but reader_auth is not"),
         ("reader_listen = localhost:18080\nreader_auth = /nonexistent", "[daemon]",
@@ -182,6 +192,7 @@ class HostileConfigTest(unittest.TestCase):
                 self.assertIn(where, r.stderr)
                 self.assertIn(msg.encode(), r.stderr)
                 self.assertNotIn(b"pw@", r.stderr)       # a password is never echoed
+                self.assertNotIn(b"secret", r.stderr)
                 # A start says the same and exits 2: RestartPreventExitStatus=2.
                 r = run_feedd("-c", p, "--state-dir", os.path.join(self.tmp, "s"),
                               "--socket", os.path.join(self.tmp, "s.sock"), timeout=30)
@@ -189,6 +200,7 @@ class HostileConfigTest(unittest.TestCase):
                 self.assertIn(where, r.stderr)
                 self.assertIn(msg.encode(), r.stderr)
                 self.assertNotIn(b"pw@", r.stderr)
+                self.assertNotIn(b"secret", r.stderr)
 
     def test_values_used_at_run_time_on_reload_keep_the_running_set(self):
         with FixtureServer() as srv:

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/storespec.h"
+#include "store/store.h"
 
 static struct config *ok(const char *text)
 {
@@ -186,6 +188,48 @@ static void test_errors(void **state)
  * that --check-config, a start and a reload all say it (and a start
  * exits 2, which systemd does not restart). A value that may hold a
  * password is not quoted. */
+/* A postgresql:// store as libpq reads it, once feedd has handed the
+ * backend's check to the config reader: a password under a
+ * percent-encoded key, a key libpq does not know, a value it does not
+ * take. Each names the line and the key, never the URI. */
+static void test_store_uri_as_libpq_reads_it(void **state)
+{
+	(void)state;
+#ifdef FEEDD_HAVE_PG
+	storespec_set_pg_check(store_pg_spec_problem);
+	const char *pw = "a password in the postgresql:// URI is refused; put it in a "
+			 "password file (passfile=PATH in the URI, or PGPASSFILE)";
+	char want[512];
+	snprintf(want, sizeof want, "t.conf:2: [daemon] store: \"%%70assword\" in the URI's "
+		 "query is libpq's password (percent-encoded): %s", pw);
+	bad("[daemon]\nstore = postgresql://u@h/db?sslmode=require&%70assword=secret\n", want);
+	snprintf(want, sizeof want, "t.conf:2: [daemon] store: %s", pw);
+	bad("[daemon]\nstore = postgresql://u:pw@h/db\n", want);
+	bad("[daemon]\nstore = postgres://u@h/db?password=pw\n", want);
+	bad("[daemon]\nstore = postgresql://u@h/db?passwrod=x\n",
+	    "t.conf:2: [daemon] store: unknown key \"passwrod\" in the URI's query: libpq has "
+	    "no such connection parameter");
+	bad("[daemon]\nstore = postgresql://u@h/db?passfile=/p&sslmod=require\n",
+	    "t.conf:2: [daemon] store: unknown key \"sslmod\" in the URI's query: libpq has "
+	    "no such connection parameter");
+	bad("[daemon]\nstore = postgresql://u@h/db?ssl=1\n",
+	    "t.conf:2: [daemon] store: the value of \"ssl\" in the URI's query is not one "
+	    "libpq takes (not quoted: it may be a secret)");
+	bad("[daemon]\nstore = postgresql://u@h/db?hunter2\n",
+	    "t.conf:2: [daemon] store: a parameter in the URI's query has no \"=\" (libpq "
+	    "reads KEY=VALUE pairs, joined by &)");
+	bad("[daemon]\nstore = postgresql://u:secret@[::1/db\n",
+	    "t.conf:2: [daemon] store: libpq cannot parse the URI (its user, host, port or "
+	    "database part; not quoted: it may hold a password)");
+	config_free(ok("[daemon]\nstore = postgresql://u@h:5432/db?passfile=/p&sslmode=require"
+		       "&ssl=true&application_name=feedd%20one\n"));
+	config_free(ok("[daemon]\nstore = postgresql://u:@h/db?password=\n"));   /* empty: none */
+	storespec_set_pg_check(NULL);
+#else
+	skip();
+#endif
+}
+
 static void test_values_used_at_run_time(void **state)
 {
 	(void)state;
@@ -207,6 +251,10 @@ static void test_values_used_at_run_time(void **state)
 #endif
 	config_free(ok("[daemon]\nstore = sqlite\n"));
 	config_free(ok("[daemon]\nstore = /var/lib/x/feeds.db\n"));
+	/* libpq's other form is no store either, and may hold a password. */
+	bad("[daemon]\nstore = host=db password=secret\n",
+	    "t.conf:2: [daemon] store: a libpq KEY=VALUE connection string is not a store: "
+	    "write it as a postgresql:// URI (postgresql://USER@HOST/DATABASE?KEY=VALUE&...)");
 
 	bad("[daemon]\nreader_listen = 127.0.0.1:18080\n",
 	    "t.conf:2: [daemon] reader_listen is set but reader_auth is not: the reader API "
@@ -622,6 +670,7 @@ int main(void)
 		cmocka_unit_test(test_builtin_defaults),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_values_used_at_run_time),
+		cmocka_unit_test(test_store_uri_as_libpq_reads_it),
 		cmocka_unit_test(test_all_errors_reported_in_order),
 		cmocka_unit_test(test_log_level_words),
 		cmocka_unit_test(test_help_lists_the_rows),
