@@ -577,7 +577,7 @@ int cmd_add(const struct command *c, int argc, char **argv)
 		name = auto_name = conf_edit_new_name(ed, url);
 	struct conf_new_feed nf = {
 		.name = name, .url = url, .tags = tags, .interval = interval,
-		.allow_private = allow_private,
+		.allow_private = allow_private ? CONF_YES : CONF_INHERIT,
 	};
 	if (conf_edit_check(ed, &nf, &e) < 0) {
 		print_edit_error(&e, add_field_label(e.field));
@@ -621,14 +621,16 @@ out:
 	return code;
 }
 
-/* --config FILE, --file NAME (where FILE is not NULL) and --help, then
- * exactly NPOS arguments. Returns -1 to go on, or an exit code. */
+/* --config FILE, --file NAME (where FILE is not NULL), --allow-private
+ * (where PRIV is not NULL: import) and --help, then exactly NPOS
+ * arguments. Returns -1 to go on, or an exit code. */
 static int parse_config_opt(const struct command *c, int argc, char **argv, const char **cfg,
-			    const char **file, int npos)
+			    const char **file, bool *priv, int npos)
 {
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"file", required_argument, NULL, 'f'},
+		{"allow-private", no_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{"json", no_argument, NULL, 'j'},
 		{0},
@@ -637,8 +639,12 @@ static int parse_config_opt(const struct command *c, int argc, char **argv, cons
 	*cfg = NULL;
 	if (file)
 		*file = NULL;
+	if (priv)
+		*priv = false;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (opt == 'j') {
+		if (opt == 'p' && priv) {
+			*priv = true;
+		} else if (opt == 'j') {
 			return refuse_json(c);
 		} else if (opt == 'f' && !file) {
 			fprintf(stderr, "feedctl: %s has no --file option (%s)\n", c->name,
@@ -668,7 +674,7 @@ static int parse_config_opt(const struct command *c, int argc, char **argv, cons
 int cmd_remove(const struct command *c, int argc, char **argv)
 {
 	const char *cfg;
-	int code = parse_config_opt(c, argc, argv, &cfg, NULL, 1);
+	int code = parse_config_opt(c, argc, argv, &cfg, NULL, NULL, 1);
 	if (code >= 0)
 		return code;
 	const char *name = argv[optind];
@@ -716,7 +722,7 @@ int cmd_remove(const struct command *c, int argc, char **argv)
 int cmd_rename(const struct command *c, int argc, char **argv)
 {
 	const char *cfg;
-	int code = parse_config_opt(c, argc, argv, &cfg, NULL, 2);
+	int code = parse_config_opt(c, argc, argv, &cfg, NULL, NULL, 2);
 	if (code >= 0)
 		return code;
 	const char *from = argv[optind], *to = argv[optind + 1];
@@ -797,10 +803,54 @@ out:
 	return code;
 }
 
+/* YES/NO from an OPML attribute, when it differs from what [defaults]
+ * (DEF) gives the feed: the key a new section needs. */
+static enum conf_yesno yesno_key(enum opml_bool v, bool def)
+{
+	if (v == OPML_UNSET || (v == OPML_YES) == def)
+		return CONF_INHERIT;
+	return v == OPML_YES ? CONF_YES : CONF_NO;
+}
+
+static bool strv_equal(char **a, char **b)
+{
+	size_t i = 0;
+	for (; a && b && a[i] && b[i]; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return !(a && a[i]) && !(b && b[i]);
+}
+
+/* The settings feedd's export wrote on the outline F (core/opml.h) into
+ * NF: each one that differs from what the target's [defaults] (DEF) give
+ * a new section, so that a round trip keeps what was in force and an
+ * import into the same file writes no key it did not need. An
+ * allow_private = yes only with PRIV (--allow-private), as add asks:
+ * returns whether it was left out. */
+static bool import_settings(struct conf_new_feed *nf, const struct opml_feed *f,
+			    const struct feed_conf *def, bool priv)
+{
+	int64_t iv;
+	if (f->interval && !(config_parse_duration(f->interval, &iv) == 0 && iv == def->interval))
+		nf->interval = f->interval;         /* a bad one is refused, named */
+	nf->conf_title = f->conf_title;
+	nf->enabled = yesno_key(f->enabled, def->enabled);
+	nf->allow_private = yesno_key(f->allow_private, def->allow_private);
+	bool left = nf->allow_private == CONF_YES && !priv;
+	if (left)
+		nf->allow_private = CONF_INHERIT;
+	if (f->skip && !strv_equal(f->skip, def->skip))
+		nf->skip = (const char *const *)f->skip;
+	if (f->keep && !strv_equal(f->keep, def->keep))
+		nf->keep = (const char *const *)f->keep;
+	return left;
+}
+
 int cmd_import(const struct command *c, int argc, char **argv)
 {
 	const char *cfg, *file;
-	int code = parse_config_opt(c, argc, argv, &cfg, &file, 1);
+	bool priv;
+	int code = parse_config_opt(c, argc, argv, &cfg, &file, &priv, 1);
 	if (code >= 0)
 		return code;
 	const char *opml_path = argv[optind];
@@ -870,12 +920,23 @@ int cmd_import(const struct command *c, int argc, char **argv)
 			free(url);
 			continue;
 		}
-		char *name = conf_edit_name_for(ed, feeds[i].title, url);
+		/* feedd's own export names the section; other readers' files
+		 * (or a name that cannot be one) leave it to the title. */
+		char *name = feeds[i].name ? conf_edit_name_as(ed, feeds[i].name) : NULL;
+		if (!name)
+			name = conf_edit_name_for(ed, feeds[i].title, url);
 		struct conf_new_feed nf = {
 			.name = name, .url = url,
 			.tags = (const char *const *)feeds[i].tags, .title = feeds[i].title,
 		};
+		bool priv_left = import_settings(&nf, &feeds[i], &conf_edit_config(ed)->defaults,
+						 priv);
 		if (conf_edit_add(ed, &nf, &e) == 0) {
+			if (priv_left)
+				fprintf(stderr, "%sfeedctl: [feed %s]: allow_private = yes left out "
+					"(it lets the feed reach loopback and LAN addresses: "
+					"import --allow-private takes it)\n",
+					progress ? "\r\033[K" : "", name);
 			added++;
 			if (feeds[i].tags_left_out)
 				fprintf(stderr, "%sfeedctl: outline %zu %s: %zu more tag%s left out "
@@ -953,6 +1014,18 @@ static json_t *daemon_feeds(void)
 	return json_is_array(json_object_get(a, "feeds")) ? a : (json_decref(a), NULL);
 }
 
+/* The strings of the JSON array A, borrowed, in a NULL-terminated list
+ * the caller frees (not its strings); NULL when A is empty. */
+static char **borrow_strings(json_t *a)
+{
+	size_t n = json_array_size(a), k = 0;
+	char **v = n ? calloc(n + 1, sizeof *v) : NULL;
+	for (size_t t = 0; v && t < n; t++)
+		if (json_string_value(json_array_get(a, t)))
+			v[k++] = (char *)json_string_value(json_array_get(a, t));
+	return v;
+}
+
 /* The config the running daemon has in force, rebuilt from its feeds (a
  * removed feed is no longer in it). The strings are borrowed from FEEDS;
  * free with daemon_conf_free. */
@@ -975,20 +1048,25 @@ static struct config *daemon_conf(json_t *feeds)
 		struct feed_conf *fc = &c->feeds[c->nfeeds++];
 		fc->name = (char *)name;
 		fc->url = (char *)url;
-		json_t *tags = json_object_get(cfg, "tags");
-		size_t nt = json_array_size(tags);
-		fc->tags = calloc(nt + 1, sizeof *fc->tags);
-		for (size_t t = 0, k = 0; fc->tags && t < nt; t++)
-			if (json_string_value(json_array_get(tags, t)))
-				fc->tags[k++] = (char *)json_string_value(json_array_get(tags, t));
+		fc->title = (char *)json_string_value(json_object_get(cfg, "title"));
+		fc->interval = json_integer_value(json_object_get(cfg, "interval"));
+		/* A daemon that does not say (an older one): as built in. */
+		fc->enabled = !json_is_false(json_object_get(cfg, "enabled"));
+		fc->allow_private = json_is_true(json_object_get(cfg, "allow_private"));
+		fc->tags = borrow_strings(json_object_get(cfg, "tags"));
+		fc->skip = borrow_strings(json_object_get(cfg, "skip"));
+		fc->keep = borrow_strings(json_object_get(cfg, "keep"));
 	}
 	return c;
 }
 
 static void daemon_conf_free(struct config *c)
 {
-	for (size_t i = 0; c && i < c->nfeeds; i++)
+	for (size_t i = 0; c && i < c->nfeeds; i++) {
 		free(c->feeds[i].tags);
+		free(c->feeds[i].skip);
+		free(c->feeds[i].keep);
+	}
 	if (c)
 		free(c->feeds);
 	free(c);
@@ -1000,7 +1078,7 @@ static void daemon_conf_free(struct config *c)
 int cmd_export(const struct command *c, int argc, char **argv)
 {
 	const char *cfg;
-	int code = parse_config_opt(c, argc, argv, &cfg, NULL, 0);
+	int code = parse_config_opt(c, argc, argv, &cfg, NULL, NULL, 0);
 	if (code >= 0)
 		return code;
 	code = 0;

@@ -76,7 +76,7 @@ _feedctl()
 			COMPREPLY=($(compgen -f -- "$cur"))
 			return
 		fi
-		opts="--file --config" ;;
+		opts="--file --allow-private --config" ;;
 	export) opts="--config" ;;
 	esac
 	COMPREPLY=($(compgen -W "$opts --help" -- "$cur"))

@@ -135,7 +135,7 @@ static const struct command commands[] = {
 	{"remove",  cmd_remove,  "NAME [--config FILE]", "remove a feed from feeds.conf"},
 	{"rename",  cmd_rename,  "OLD NEW [--config FILE]",
 	 "rename a feed in feeds.conf and in feedd's store, keeping its items"},
-	{"import",  cmd_import,  "FILE.opml [--file NAME] [--config FILE]", "add the feeds of an OPML file"},
+	{"import",  cmd_import,  "FILE.opml [--file NAME] [--allow-private] [--config FILE]", "add the feeds of an OPML file"},
 	{"export",  cmd_export,  "[--config FILE]", "print the feeds as OPML 2.0"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

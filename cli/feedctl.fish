@@ -69,7 +69,7 @@ complete -c feedctl -n "__fish_seen_subcommand_from add remove rename import exp
 complete -c feedctl -n "__fish_seen_subcommand_from add" -l name -x -d "the feed's name"
 complete -c feedctl -n "__fish_seen_subcommand_from add" -l tag -x -d 'a tag'
 complete -c feedctl -n "__fish_seen_subcommand_from add" -l interval -x -d 'poll interval'
-complete -c feedctl -n "__fish_seen_subcommand_from add" -l allow-private -d 'allow a loopback or LAN address'
+complete -c feedctl -n "__fish_seen_subcommand_from add import" -l allow-private -d 'allow a loopback or LAN address'
 complete -c feedctl -n "__fish_seen_subcommand_from add import" -l file -x -d 'a drop-in of feeds.conf.d'
 complete -c feedctl -n "__fish_seen_subcommand_from add" -l pick -x -d 'the Nth feed a page announces'
 complete -c feedctl -n "__fish_seen_subcommand_from add" -l all -d 'every feed a page announces'

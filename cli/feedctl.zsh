@@ -87,6 +87,7 @@ _feedctl() {
 		remove) _arguments '1:feed:_feedctl_feeds' '--config[the feeds.conf]:file:_files' '--help' ;;
 		rename) _arguments '1:feed:_feedctl_feeds' '2:new name:' '--config[the feeds.conf]:file:_files' '--help' ;;
 		import) _arguments '1:OPML file:_files -g "*.(opml|xml)"' '--file[a drop-in of feeds.conf.d]:name:' \
+			'--allow-private[take allow_private = yes from the file]' \
 			'--config[the feeds.conf]:file:_files' '--help' ;;
 		export) _arguments '--config[the feeds.conf]:file:_files' '--help' ;;
 		help) _describe -t commands 'feedctl command' commands ;;

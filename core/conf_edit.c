@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/filter.h"
 #include "core/strbuf.h"
 #include "core/url.h"
 
@@ -35,7 +36,9 @@ struct pending {
 	char **tags;           /* normalised; NULL when none were given */
 	bool has_interval;
 	int64_t interval;
-	bool allow_private;
+	enum conf_yesno allow_private, enabled;
+	char *title;           /* the title key; NULL when none was given */
+	char **skip, **keep;   /* as given; NULL when none were */
 };
 
 /* A string-keyed open-addressing table: every lookup of a name or a URL
@@ -182,6 +185,9 @@ static void pending_free(struct pending *p)
 	free(p->name);
 	free(p->url);
 	strv_free(p->tags);
+	free(p->title);
+	strv_free(p->skip);
+	strv_free(p->keep);
 }
 
 struct conf_edit *conf_edit_begin(const char *path, const char *text, size_t len,
@@ -370,6 +376,20 @@ char *conf_edit_name_for(const struct conf_edit *ed, const char *title, const ch
 	return name;
 }
 
+char *conf_edit_name_as(const struct conf_edit *ed, const char *name)
+{
+	size_t n = strlen(name);
+	if (!n || n > 100 || name[0] == ' ' || name[n - 1] == ' ' || strpbrk(name, "[]") ||
+	    conf_check_text(NULL, CONF_FIELD_NAME, name) < 0 || !config_valid_feed_name(name))
+		return NULL;
+	char *u = unique_name(ed, name);
+	if (u && !config_valid_feed_name(u)) {     /* NAME-2 past the length */
+		free(u);
+		u = NULL;
+	}
+	return u;
+}
+
 const char *conf_edit_feed_by_url(const struct conf_edit *ed, const char *url)
 {
 	char *key = strndup(url, strcspn(url, "#"));
@@ -503,7 +523,15 @@ static struct feed_conf expected_feed(const struct feed_conf *def, const struct 
 	if (p->has_interval)
 		e.interval = p->interval;
 	if (p->allow_private)
-		e.allow_private = true;
+		e.allow_private = p->allow_private == CONF_YES;
+	if (p->enabled)
+		e.enabled = p->enabled == CONF_YES;
+	if (p->title)
+		e.title = p->title;
+	if (p->skip)
+		e.skip = p->skip;
+	if (p->keep)
+		e.keep = p->keep;
 	return e;
 }
 
@@ -530,6 +558,62 @@ static int check_section(const struct pending *p, const char *sec, struct conf_e
 	config_free(c);
 	free(doc.s);
 	return r;
+}
+
+/* TITLE as a title = line can carry it and the parser gives it back. */
+static int check_title(const char *t, struct conf_edit_error *err)
+{
+	if (conf_check_text(err, CONF_FIELD_TITLE, t) < 0)
+		return -EINVAL;
+	size_t n = strlen(t);
+	if (n > EDIT_MAX_TITLE)
+		return conf_refuse(err, CONF_FIELD_TITLE, t, "is longer than %d bytes", EDIT_MAX_TITLE);
+	if (t[0] == ' ' || t[n - 1] == ' ')
+		return conf_refuse(err, CONF_FIELD_TITLE, t, "begins or ends with a space");
+	for (const unsigned char *c = (const unsigned char *)t; *c; c++) {
+		if ((*c == '#' || *c == ';') && (c == (const unsigned char *)t || c[-1] == ' '))
+			return conf_refuse(err, CONF_FIELD_TITLE, t, "has '%c' at its start or after a "
+				      "space (the file would read the rest as a comment)", *c);
+		if ((c[0] == 0xe2 && c[1] == 0x80 && (c[2] == 0xa8 || c[2] == 0xa9)) ||
+		    (c[0] == 0xc2 && c[1] == 0x85))
+			return conf_refuse(err, CONF_FIELD_TITLE, t, "contains a line separator");
+	}
+	return 0;
+}
+
+/* RULES (NULL-terminated, or NULL) as skip = / keep = lines can carry
+ * them, copied into *OUT (NULL when RULES is): each a filter rule
+ * (core/filter.h) on one line, no space at either end (the parser trims
+ * it), at most the parser's list. The read-back of the section catches
+ * the rest (a " #" the parser takes for a comment). */
+static int check_rules(const char *const *rules, char ***out, struct conf_edit_error *err)
+{
+	size_t n = 0;
+	while (rules && rules[n])
+		n++;
+	*out = NULL;
+	if (!rules)
+		return 0;
+	if (n > EDIT_MAX_TAGS)
+		return conf_refuse(err, CONF_FIELD_RULE, rules[EDIT_MAX_TAGS], "is one rule too "
+			      "many (at most %d)", EDIT_MAX_TAGS);
+	if (!(*out = calloc(n + 1, sizeof **out)))
+		return conf_refuse(err, CONF_FIELD_RULE, NULL, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const char *r = rules[i];
+		char why[256];
+		if (conf_check_text(err, CONF_FIELD_RULE, r) < 0)
+			return -EINVAL;
+		size_t len = strlen(r);
+		if (!len || r[0] == ' ' || r[len - 1] == ' ')
+			return conf_refuse(err, CONF_FIELD_RULE, r, "is empty, or begins or ends "
+				      "with a space");
+		if (filter_rule_check(r, why, sizeof why) < 0)
+			return conf_refuse(err, CONF_FIELD_RULE, r, "%s", why);
+		if (!((*out)[i] = strdup(r)))
+			return conf_refuse(err, CONF_FIELD_RULE, NULL, "out of memory");
+	}
+	return 0;
 }
 
 /* Validates F into *P and its section's text into *SEC (both the caller's
@@ -562,6 +646,15 @@ static int prepare(const struct conf_edit *ed, const struct conf_new_feed *f, st
 		p->has_interval = true;
 	}
 	p->allow_private = f->allow_private;
+	p->enabled = f->enabled;
+	if (f->conf_title) {
+		if (check_title(f->conf_title, err) < 0)
+			return -EINVAL;
+		if (!(p->title = strdup(f->conf_title)))
+			return conf_refuse(err, CONF_FIELD_TITLE, NULL, "out of memory");
+	}
+	if (check_rules(f->skip, &p->skip, err) < 0 || check_rules(f->keep, &p->keep, err) < 0)
+		return -EINVAL;
 	if (!(p->name = strdup(f->name)))
 		return conf_refuse(err, CONF_FIELD_NAME, NULL, "out of memory");
 	if (ed->len || ed->add.len)
@@ -574,8 +667,16 @@ static int prepare(const struct conf_edit *ed, const struct conf_new_feed *f, st
 		strbuf_printf(sec, "%s%s", i ? ", " : "tags = ", p->tags[i]);
 	if (ntags)
 		strbuf_putc(sec, '\n');
+	if (p->title)
+		strbuf_printf(sec, "title = %s\n", p->title);
+	if (p->enabled)
+		strbuf_printf(sec, "enabled = %s\n", p->enabled == CONF_YES ? "yes" : "no");
 	if (p->allow_private)
-		strbuf_puts(sec, "allow_private = yes\n");
+		strbuf_printf(sec, "allow_private = %s\n", p->allow_private == CONF_YES ? "yes" : "no");
+	for (size_t i = 0; p->skip && p->skip[i]; i++)
+		strbuf_printf(sec, "skip = %s\n", p->skip[i]);
+	for (size_t i = 0; p->keep && p->keep[i]; i++)
+		strbuf_printf(sec, "keep = %s\n", p->keep[i]);
 	return check_section(p, sec->s, err);
 }
 
@@ -760,27 +861,6 @@ int conf_edit_rename(struct conf_edit *ed, const char *from, const char *to,
 	ed->len = len;
 	ed->renamed = i + 1;
 	ed->renamed_to = copy;
-	return 0;
-}
-
-/* TITLE as a title = line can carry it and the parser gives it back. */
-static int check_title(const char *t, struct conf_edit_error *err)
-{
-	if (conf_check_text(err, CONF_FIELD_TITLE, t) < 0)
-		return -EINVAL;
-	size_t n = strlen(t);
-	if (n > EDIT_MAX_TITLE)
-		return conf_refuse(err, CONF_FIELD_TITLE, t, "is longer than %d bytes", EDIT_MAX_TITLE);
-	if (t[0] == ' ' || t[n - 1] == ' ')
-		return conf_refuse(err, CONF_FIELD_TITLE, t, "begins or ends with a space");
-	for (const unsigned char *c = (const unsigned char *)t; *c; c++) {
-		if ((*c == '#' || *c == ';') && (c == (const unsigned char *)t || c[-1] == ' '))
-			return conf_refuse(err, CONF_FIELD_TITLE, t, "has '%c' at its start or after a "
-				      "space (the file would read the rest as a comment)", *c);
-		if ((c[0] == 0xe2 && c[1] == 0x80 && (c[2] == 0xa8 || c[2] == 0xa9)) ||
-		    (c[0] == 0xc2 && c[1] == 0x85))
-			return conf_refuse(err, CONF_FIELD_TITLE, t, "contains a line separator");
-	}
 	return 0;
 }
 

@@ -43,6 +43,7 @@ enum conf_field {
 	CONF_FIELD_TAG,
 	CONF_FIELD_INTERVAL,
 	CONF_FIELD_TITLE,
+	CONF_FIELD_RULE,        /* a skip or keep filter rule */
 };
 
 struct conf_edit_error {
@@ -53,12 +54,15 @@ struct conf_edit_error {
 				 * parser's errors, one a line */
 };
 
-/* "name", "url", "tag", "interval", "title", "file". */
+/* "name", "url", "tag", "interval", "title", "filter rule", "file". */
 const char *conf_field_name(enum conf_field f);
 /* V in double quotes for a message on a terminal: C escapes for control
  * characters, quotes, backslashes and bytes that are not UTF-8; a long
  * value is cut and ends in "...". */
 void conf_quote(const char *v, char *out, size_t outlen);
+
+/* A yes/no key of a new section: left to [defaults], or written. */
+enum conf_yesno { CONF_INHERIT = 0, CONF_YES, CONF_NO };
 
 struct conf_new_feed {
 	const char *name;
@@ -66,7 +70,13 @@ struct conf_new_feed {
 	const char *const *tags;   /* NULL-terminated, or NULL */
 	const char *interval;      /* as written by the user ("15m"), or NULL */
 	const char *title;         /* remote text for the comment line, or NULL */
-	bool allow_private;        /* write allow_private = yes (loopback, LAN) */
+	enum conf_yesno allow_private;   /* allow_private = yes (loopback, LAN) / no */
+	/* What an import takes back from feedd's own export (core/opml.h);
+	 * each key left out when NULL or CONF_INHERIT: */
+	const char *conf_title;    /* a title = key, checked as conf_edit_set's */
+	enum conf_yesno enabled;
+	const char *const *skip;   /* filter rules (core/filter.h), NULL-terminated: */
+	const char *const *keep;   /* one skip = / keep = line each */
 };
 
 struct conf_edit;
@@ -140,6 +150,11 @@ char *conf_edit_new_name(const struct conf_edit *ed, const char *url);
 /* A name from TITLE (conf_name_from_title), else from URL, unique in the
  * file and the queue: "Blog 0" gives "blog-0", a second "blog-0-2". */
 char *conf_edit_name_for(const struct conf_edit *ed, const char *title, const char *url);
+/* NAME itself (a feed's own, from feedd's export), else NAME-2, NAME-3
+ * ... : the first not taken in the file and the queue; NULL when NAME is
+ * not a feed name a section can carry (the caller names the feed
+ * otherwise). */
+char *conf_edit_name_as(const struct conf_edit *ed, const char *name);
 /* Whether NAME was queued by conf_edit_add (rather than in the file). */
 bool conf_edit_queued(const struct conf_edit *ed, const char *name);
 

@@ -28,6 +28,7 @@ const char *conf_field_name(enum conf_field f)
 		[CONF_FIELD_TAG] = "tag",
 		[CONF_FIELD_INTERVAL] = "interval",
 		[CONF_FIELD_TITLE] = "title",
+		[CONF_FIELD_RULE] = "filter rule",
 	};
 	return (unsigned)f < sizeof names / sizeof names[0] ? names[f] : "value";
 }

@@ -519,11 +519,11 @@ static void check_intervals(struct loader *ld, const struct section *s, const st
 		return;
 	size_t b = iv[lo].line > iv[hi].line ? lo : hi, o = b == lo ? hi : lo;
 	char a[32], c[32], d[32];
-	conf_fmt_duration(iv[b].v, a, sizeof a);
-	conf_fmt_duration(iv[o].v, c, sizeof c);
+	config_fmt_duration(iv[b].v, a, sizeof a);
+	config_fmt_duration(iv[o].v, c, sizeof c);
 	if (b == 1) {
-		conf_fmt_duration(f->min_interval, c, sizeof c);
-		conf_fmt_duration(f->max_interval, d, sizeof d);
+		config_fmt_duration(f->min_interval, c, sizeof c);
+		config_fmt_duration(f->max_interval, d, sizeof d);
 		ERR_AT(ld, iv[b].line, "%s interval %s is outside [min_interval %s, max_interval %s]",
 		       s->label, a, c, d);
 	} else {

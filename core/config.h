@@ -130,6 +130,9 @@ int config_parse_buffer(const char *name, const char *buf, size_t len,
 /* "90s", "15m", "2h", "1d", "1w", or a bare number of seconds. Returns 0 or
  * -EINVAL. */
 int config_parse_duration(const char *s, int64_t *seconds);
+/* "90s", "15m", "2h", "1d": S seconds in the largest unit that divides
+ * it, as config_parse_duration reads it back. */
+void config_fmt_duration(int64_t s, char *buf, size_t len);
 /* "10M", "512k", "1G" or bytes. */
 int config_parse_size(const char *s, int64_t *bytes);
 

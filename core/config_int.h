@@ -112,8 +112,6 @@ int conf_parse_int(const char *s, int64_t *out);
 /* "news, Iran ,tech" -> {"news","iran","tech"}: NULL, or why not. */
 const char *conf_parse_tags(const char *value, char ***out);
 bool conf_has_ctl(const char *s);
-/* "90s", "15m", "2h", "1d": the largest unit that divides S. */
-void conf_fmt_duration(int64_t s, char *buf, size_t len);
 char *conf_trim(char *s);
 
 size_t conf_strv_len(char **v);

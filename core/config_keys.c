@@ -185,7 +185,7 @@ static void fmt_seconds(int64_t s, char *buf, size_t len)
 	if (s < 120)
 		snprintf(buf, len, "%llds", (long long)s);
 	else
-		conf_fmt_duration(s, buf, len);
+		config_fmt_duration(s, buf, len);
 }
 
 static void fmt_ms(int64_t ms, char *buf, size_t len)
@@ -320,8 +320,8 @@ const char *conf_key_set(const struct conf_key *k, void *target, const char *val
 	if (n < k->min || (k->max && n > k->max)) {
 		char lo[32], hi[32];
 		if (k->type == KT_DURATION) {
-			conf_fmt_duration(k->min, lo, sizeof lo);
-			conf_fmt_duration(k->max, hi, sizeof hi);
+			config_fmt_duration(k->min, lo, sizeof lo);
+			config_fmt_duration(k->max, hi, sizeof hi);
 		} else if (k->type == KT_DURATION_MS) {
 			snprintf(lo, sizeof lo, "%lldms", (long long)k->min);
 			snprintf(hi, sizeof hi, "%lldms", (long long)k->max);

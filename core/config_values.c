@@ -98,7 +98,7 @@ int conf_parse_int(const char *s, int64_t *out)
 	return 0;
 }
 
-void conf_fmt_duration(int64_t s, char *buf, size_t len)
+void config_fmt_duration(int64_t s, char *buf, size_t len)
 {
 	if (s && s % CONF_DAY == 0) snprintf(buf, len, "%lldd", (long long)(s / CONF_DAY));
 	else if (s && s % 3600 == 0) snprintf(buf, len, "%lldh", (long long)(s / 3600));

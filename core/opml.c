@@ -81,6 +81,72 @@ static char *attr(xmlNode *n, const char *name)
 	return s;
 }
 
+/* The feedd: attribute NAME of N (OPML_FEEDD_NS), as attr(). */
+static char *ns_attr(xmlNode *n, const char *name)
+{
+	xmlChar *v = xmlGetNsProp(n, (const xmlChar *)name, (const xmlChar *)OPML_FEEDD_NS);
+	if (!v)
+		return NULL;
+	char *s = strdup((const char *)v);
+	xmlFree(v);
+	if (s && !*s) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static enum opml_bool ns_bool(xmlNode *n, const char *name)
+{
+	char *v = ns_attr(n, name);
+	enum opml_bool b = !v ? OPML_UNSET : !strcmp(v, "yes") ? OPML_YES :
+			   !strcmp(v, "no") ? OPML_NO : OPML_UNSET;
+	free(v);
+	return b;
+}
+
+/* The feedd: attribute NAME of N split at line ends (one rule a line),
+ * empty lines left out; NULL when absent or empty. */
+static char **ns_lines(xmlNode *n, const char *name)
+{
+	char *v = ns_attr(n, name);
+	if (!v)
+		return NULL;
+	size_t k = 0, cap = 1;
+	for (const char *c = v; *c; c++)
+		cap += *c == '\n' || *c == '\r';
+	char **out = calloc(cap + 1, sizeof *out);
+	char *save = NULL;
+	for (char *l = strtok_r(v, "\r\n", &save); out && l; l = strtok_r(NULL, "\r\n", &save))
+		if (!(out[k++] = strdup(l)))
+			k--;
+	free(v);
+	if (out && !k) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* What feedd's own export wrote about the feed of outline N. */
+static void read_feedd_attrs(struct opml_feed *f, xmlNode *n)
+{
+	f->name = ns_attr(n, "name");
+	f->conf_title = ns_attr(n, "title");
+	f->interval = ns_attr(n, "interval");
+	f->enabled = ns_bool(n, "enabled");
+	f->allow_private = ns_bool(n, "allow_private");
+	f->skip = ns_lines(n, "skip");
+	f->keep = ns_lines(n, "keep");
+}
+
 static void walk(struct walk *w, xmlNode *node)
 {
 	for (xmlNode *n = node; n; n = n->next) {
@@ -110,6 +176,7 @@ static void walk(struct walk *w, xmlNode *node)
 			f->title = text;
 			text = NULL;
 			f->site_url = attr(n, "htmlUrl");
+			read_feedd_attrs(f, n);
 			f->tags = calloc(1, sizeof(char *));
 			for (size_t i = 0; i < w->depth; i++)
 				add_tag(&f->tags, &f->tags_left_out, w->path[i]);
@@ -187,9 +254,12 @@ void opml_feeds_free(struct opml_feed *feeds, size_t n)
 		free(feeds[i].title);
 		free(feeds[i].url);
 		free(feeds[i].site_url);
-		for (size_t t = 0; feeds[i].tags && feeds[i].tags[t]; t++)
-			free(feeds[i].tags[t]);
-		free(feeds[i].tags);
+		strv_free(feeds[i].tags);
+		free(feeds[i].name);
+		free(feeds[i].conf_title);
+		free(feeds[i].interval);
+		strv_free(feeds[i].skip);
+		strv_free(feeds[i].keep);
 	}
 	free(feeds);
 }
@@ -198,7 +268,7 @@ void opml_feeds_free(struct opml_feed *feeds, size_t n)
  * (control characters but tab and line ends, U+FFFE and U+FFFF): a
  * publisher's title may hold them, and libxml2 writes them as they are,
  * which no reader (feedctl import included) would take back. */
-static void set_prop(xmlNode *o, const char *name, const char *value)
+static void set_prop(xmlNode *o, xmlNs *ns, const char *name, const char *value)
 {
 	size_t n = strlen(value);
 	char *clean = malloc(n + 1), *w = clean;
@@ -214,38 +284,74 @@ static void set_prop(xmlNode *o, const char *name, const char *value)
 		*w++ = (char)*p;
 	}
 	*w = '\0';
-	xmlNewProp(o, (const xmlChar *)name, (const xmlChar *)clean);
+	xmlNewNsProp(o, ns, (const xmlChar *)name, (const xmlChar *)clean);
 	free(clean);
 }
 
-static void outline(xmlNode *parent, const struct feed_conf *f, const char *title,
+/* LIST (NULL-terminated) joined by SEP, or NULL when empty or out of
+ * memory. */
+static char *join(char **list, const char *sep)
+{
+	if (!list || !list[0])
+		return NULL;
+	size_t len = 1;
+	for (size_t t = 0; list[t]; t++)
+		len += strlen(list[t]) + strlen(sep);
+	char *out = calloc(1, len);
+	for (size_t t = 0; out && list[t]; t++) {
+		if (t)
+			strcat(out, sep);
+		strcat(out, list[t]);
+	}
+	return out;
+}
+
+/* F's feeds.conf settings that survive an export and an import
+ * (opml.h), as feedd: attributes in NS. */
+static void feedd_attrs(xmlNode *o, xmlNs *ns, const struct feed_conf *f)
+{
+	set_prop(o, ns, "name", f->name);
+	if (f->title)
+		set_prop(o, ns, "title", f->title);
+	if (f->interval > 0) {
+		char iv[32];
+		config_fmt_duration(f->interval, iv, sizeof iv);
+		set_prop(o, ns, "interval", iv);
+	}
+	set_prop(o, ns, "enabled", f->enabled ? "yes" : "no");
+	set_prop(o, ns, "allow_private", f->allow_private ? "yes" : "no");
+	/* A rule holds no line end (the file's syntax has none): one a line. */
+	char *rules = join(f->skip, "\n");
+	if (rules)
+		set_prop(o, ns, "skip", rules);
+	free(rules);
+	if ((rules = join(f->keep, "\n")))
+		set_prop(o, ns, "keep", rules);
+	free(rules);
+}
+
+static void outline(xmlNode *parent, xmlNs *ns, const struct feed_conf *f, const char *title,
 		    const char *site_url)
 {
 	xmlNode *o = xmlNewChild(parent, NULL, (const xmlChar *)"outline", NULL);
 	xmlNewProp(o, (const xmlChar *)"type", (const xmlChar *)"rss");
-	set_prop(o, "text", title ? title : f->name);
+	/* The name readers show: the daemon's, else the title key's. */
+	if (!title)
+		title = f->title;
+	set_prop(o, NULL, "text", title ? title : f->name);
 	if (title)
-		set_prop(o, "title", title);
-	set_prop(o, "xmlUrl", f->url);
+		set_prop(o, NULL, "title", title);
+	set_prop(o, NULL, "xmlUrl", f->url);
 	/* An htmlUrl is a web page: a site link that is not an http(s) URL
 	 * (an Atom feed without <link> has its <id>, "urn:..." or
 	 * "tag:...", as its link) is left out. */
 	if (url_is_http(site_url))
-		set_prop(o, "htmlUrl", site_url);
-	if (f->tags && f->tags[0]) {
-		size_t len = 1;
-		for (size_t t = 0; f->tags[t]; t++)
-			len += strlen(f->tags[t]) + 1;
-		char *cat = calloc(1, len);
-		for (size_t t = 0; cat && f->tags[t]; t++) {
-			if (t)
-				strcat(cat, ",");
-			strcat(cat, f->tags[t]);
-		}
-		if (cat)
-			xmlNewProp(o, (const xmlChar *)"category", (const xmlChar *)cat);
-		free(cat);
-	}
+		set_prop(o, NULL, "htmlUrl", site_url);
+	char *cat = join(f->tags, ",");
+	if (cat)
+		xmlNewProp(o, (const xmlChar *)"category", (const xmlChar *)cat);
+	free(cat);
+	feedd_attrs(o, ns, f);
 }
 
 static const char *first_tag(const struct feed_conf *f)
@@ -273,6 +379,7 @@ char *opml_export(const struct config *c, const char *const *titles,
 	xmlNode *root = xmlNewNode(NULL, (const xmlChar *)"opml");
 	xmlNewProp(root, (const xmlChar *)"version", (const xmlChar *)"2.0");
 	xmlDocSetRootElement(doc, root);
+	xmlNs *ns = xmlNewNs(root, (const xmlChar *)OPML_FEEDD_NS, (const xmlChar *)"feedd");
 	xmlNode *head = xmlNewChild(root, NULL, (const xmlChar *)"head", NULL);
 	xmlNewTextChild(head, NULL, (const xmlChar *)"title", (const xmlChar *)"feedd subscriptions");
 	xmlNode *body = xmlNewChild(root, NULL, (const xmlChar *)"body", NULL);
@@ -293,7 +400,7 @@ char *opml_export(const struct config *c, const char *const *titles,
 			const char *title = titles ? titles[order[k]] : NULL;
 			const char *site = site_urls ? site_urls[order[k]] : NULL;
 			if (!tag) {
-				outline(body, f, title, site);
+				outline(body, ns, f, title, site);
 				continue;
 			}
 			if (!gtag || strcmp(gtag, tag) != 0) {
@@ -301,7 +408,7 @@ char *opml_export(const struct config *c, const char *const *titles,
 				xmlNewProp(group, (const xmlChar *)"text", (const xmlChar *)tag);
 				gtag = tag;
 			}
-			outline(group, f, title, site);
+			outline(group, ns, f, title, site);
 		}
 	}
 	free(order);

@@ -187,6 +187,8 @@ static json_t *feed_config_json(const struct feed_conf *fc)
 	/* feeds.conf's filter rules, as written. */
 	json_object_set_new(o, "skip", skip);
 	json_object_set_new(o, "keep", keep);
+	/* feeds.conf's title key (feedctl export carries it), or null. */
+	json_object_set_new(o, "title", fc->title ? json_string_lossy(fc->title) : json_null());
 	return o;
 }
 

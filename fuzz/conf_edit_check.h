@@ -39,7 +39,21 @@ struct want_feed {
 	const char *const *tags;    /* as given (NULL: none) */
 	const char *interval;       /* as given, or NULL */
 	char *url;                  /* as conf_edit_url wrote it (owned) */
+	/* An import's keys from feedd's export (conf_new_feed's), as given: */
+	const char *title;          /* NULL: none */
+	enum conf_yesno enabled, allow_private;
+	const char *const *skip, *const *keep;   /* NULL: none */
 };
+
+/* Whether GOT (NULL-terminated) is exactly GIVEN. */
+static bool check_strv_eq(const char *const *given, char *const *got)
+{
+	size_t i = 0;
+	for (; given && given[i]; i++)
+		if (!got || !got[i] || strcmp(given[i], got[i]) != 0)
+			return false;
+	return !got || !got[i];
+}
 
 static bool check_tag_eq(const char *given, const char *got)
 {
@@ -80,7 +94,10 @@ static void check_added_lines(const char *s, size_t nfeeds)
 			headers++;
 			titles = headers;
 		} else if (strncmp(s, "url = ", 6) != 0 && strncmp(s, "interval = ", 11) != 0 &&
-			   strncmp(s, "tags = ", 7) != 0) {
+			   strncmp(s, "tags = ", 7) != 0 && strncmp(s, "title = ", 8) != 0 &&
+			   strncmp(s, "enabled = ", 10) != 0 &&
+			   strncmp(s, "allow_private = ", 16) != 0 &&
+			   strncmp(s, "skip = ", 7) != 0 && strncmp(s, "keep = ", 7) != 0) {
 			abort();
 		}
 		s = nl + 1;
@@ -144,12 +161,30 @@ static void check_result(const char *old_text, size_t old_len, const struct conf
 			abort();
 		if (f->interval != secs)
 			abort();
+		if (w->title && (!f->title || strcmp(w->title, f->title) != 0))
+			abort();
+		if ((w->enabled && f->enabled != (w->enabled == CONF_YES)) ||
+		    (w->allow_private && f->allow_private != (w->allow_private == CONF_YES)))
+			abort();
+		if ((w->skip && !check_strv_eq(w->skip, f->skip)) ||
+		    (w->keep && !check_strv_eq(w->keep, f->keep)))
+			abort();
 		/* Every other key is the [defaults] one. */
 		struct feed_conf e = c->defaults;
 		e.name = f->name;
 		e.url = f->url;
 		e.tags = f->tags;
 		e.interval = f->interval;
+		if (w->title)
+			e.title = f->title;
+		if (w->enabled)
+			e.enabled = f->enabled;
+		if (w->allow_private)
+			e.allow_private = f->allow_private;
+		if (w->skip)
+			e.skip = f->skip;
+		if (w->keep)
+			e.keep = f->keep;
 		if (!config_feed_equal(&e, f, NULL))
 			abort();
 	}

@@ -23,6 +23,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* Tags are lower-cased and trimmed, otherwise as written
 			 * (a folder named "Q, A" gives one: feedctl's checks
 			 * refuse it with a message), never empty. */
+			/* feedd: attributes: absent, or not empty; a rule on
+			 * one line, never empty. */
+			if ((feeds[i].name && !*feeds[i].name) ||
+			    (feeds[i].conf_title && !*feeds[i].conf_title) ||
+			    (feeds[i].interval && !*feeds[i].interval))
+				abort();
+			for (int k = 0; k < 2; k++) {
+				char **rules = k ? feeds[i].keep : feeds[i].skip;
+				if (rules && !rules[0])
+					abort();
+				for (size_t t = 0; rules && rules[t]; t++)
+					if (!*rules[t] || strpbrk(rules[t], "\r\n"))
+						abort();
+			}
 			for (size_t t = 0; feeds[i].tags && feeds[i].tags[t]; t++) {
 				const char *tag = feeds[i].tags[t];
 				size_t len = strlen(tag);

@@ -1,7 +1,8 @@
 /* fuzz_opml_import.c — the `feedctl import` pipeline without the network:
  * OPML bytes -> opml_parse -> the feeds.conf writer -> the config parser.
  * Each outline is either refused (the field named) or becomes exactly one
- * new section with exactly its URL and tags; the old file's sections and
+ * new section with exactly its URL, tags and feedd: settings (title key,
+ * interval, enabled, allow_private, filter rules); the old file's sections and
  * keys never change (fuzz/conf_edit_check.h). Otherwise abort. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,11 +49,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			free(url);
 			continue;
 		}
-		/* As feedctl import names it: the title's slug, else the domain. */
-		char *name = conf_edit_name_for(ed, feeds[i].title, url);
+		/* As feedctl import names it: feedd:name, else the title's
+		 * slug, else the domain. */
+		char *name = feeds[i].name ? conf_edit_name_as(ed, feeds[i].name) : NULL;
+		if (!name)
+			name = conf_edit_name_for(ed, feeds[i].title, url);
+		/* Every feedd: setting as given (import leaves out those
+		 * [defaults] gives; the writer must take any). */
+		static const enum conf_yesno yn[] = {
+			[OPML_UNSET] = CONF_INHERIT, [OPML_YES] = CONF_YES, [OPML_NO] = CONF_NO,
+		};
 		struct conf_new_feed f = {
 			.name = name, .url = url, .title = feeds[i].title,
 			.tags = (const char *const *)feeds[i].tags,
+			.interval = feeds[i].interval, .conf_title = feeds[i].conf_title,
+			.enabled = yn[feeds[i].enabled], .allow_private = yn[feeds[i].allow_private],
+			.skip = (const char *const *)feeds[i].skip,
+			.keep = (const char *const *)feeds[i].keep,
 		};
 		if (conf_edit_add(ed, &f, &e) < 0) {
 			check_refusal(&e);
@@ -63,7 +76,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		}
 		want[added] = (struct want_feed){.name = name, .url = url,
-						  .tags = (const char *const *)feeds[i].tags};
+						  .tags = (const char *const *)feeds[i].tags,
+						  .interval = f.interval, .title = f.conf_title,
+						  .enabled = f.enabled,
+						  .allow_private = f.allow_private,
+						  .skip = f.skip, .keep = f.keep};
 		names[added++] = name;
 	}
 	size_t len = 0;

@@ -158,6 +158,39 @@ class ConfInjectionTest(ServerTestCase):
                 timeout=30), self.d.read_log())
         self.assert_nothing_runs(["a"])
 
+    def test_hostile_feedd_attributes_through_import(self):
+        # The settings feedd's own export writes (core/opml.h), forged:
+        # each one a section's syntax cannot carry is refused, named, or
+        # (a name) not taken; none becomes a line of its own.
+        url = self.srv.url("/feed/")
+        opml = """<?xml version="1.0"?>
+<opml version="2.0" xmlns:feedd="urn:x-feedd:opml"><body>
+<outline text="Named" xmlUrl="{u}named" feedd:name="n]&#10;{x}"/>
+<outline text="Titled" xmlUrl="{u}titled" feedd:title="T&#10;{x}"/>
+<outline text="Ruled" xmlUrl="{u}ruled" feedd:skip="title ~ a&#10;{x}"/>
+<outline text="Timed" xmlUrl="{u}timed" feedd:interval="1h&#10;{x}"/>
+<outline text="Kept" xmlUrl="{u}kept" feedd:name="kept" feedd:keep="title ~ x"
+ feedd:enabled="no"/>
+</body></opml>""".format(u=url, x=self.exec_line)
+        path = os.path.join(self.d.dir, "evil-feedd.opml")
+        with open(path, "w") as f:
+            f.write(opml)
+        r = self.ctl("import", path)
+        self.assertEqual(r.returncode, 5, r.stderr)
+        err = r.stderr.decode()
+        self.assertIn('skipped outline 2 "Titled"', err)
+        self.assertIn('title "T\\nexec = /bin/touch', err)
+        self.assertIn('skipped outline 3 "Ruled"', err)
+        self.assertIn('filter rule "exec = /bin/touch', err)
+        self.assertIn('skipped outline 4 "Timed"', err)
+        self.assertIn(b"2 added, 0 already present, 3 refused", r.stdout)
+        # The forged name is not a name: the outline's text names it.
+        added = self.assert_only_new_sections({"named": ["url"],
+                                               "kept": ["enabled", "keep", "url"]})
+        self.assertEqual(added["kept"]["keep"], "title ~ x")
+        with open(self.d.config) as f:
+            self.assertNotIn(self.marker, f.read())
+
     def test_values_given_to_add(self):
         self.srv.set_feed("v", items=items_of(1, "v"))
         url = self.srv.url("/feed/v")

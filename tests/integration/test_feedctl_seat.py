@@ -110,6 +110,12 @@ class SeatTest(ServerTestCase):
         self.assertEqual(o.get("htmlUrl"), "http://example.org/a")
         self.assertEqual(o.get("title"), "Site A")
         self.assertEqual(o.get("category"), "news")
+        # feeds.conf's settings in force, in feedd's namespace, for import
+        ns = "{urn:x-feedd:opml}"
+        self.assertEqual(o.get(ns + "name"), "a")
+        self.assertEqual(o.get(ns + "interval"), "1h")
+        self.assertEqual(o.get(ns + "enabled"), "yes")
+        self.assertEqual(o.get(ns + "allow_private"), "yes")
         # a feed removed from the file but not reloaded is still in force
         self.d.write_config(CONF.format(url=self.srv.url("/feed/zzz"), private=""))
         r = self.ctl("export", env=env)

@@ -12,7 +12,7 @@ import tempfile
 import unittest
 
 from fixture_server import FixtureServer
-from harness import FEEDCTL_BIN, SLOW, Feedd, fill_disk, wait_until
+from harness import FEEDCTL_BIN, FEEDD_BIN, SLOW, Feedd, fill_disk, wait_until
 
 CONF = """[daemon]
 host_gap = 0s
@@ -190,6 +190,138 @@ class Import(unittest.TestCase):
         finally:
             if subprocess.run(["umount", disk]).returncode != 0:
                 subprocess.run(["umount", "-l", disk])
+
+
+FEEDD_NS = "{urn:x-feedd:opml}"
+
+SOURCE = """[defaults]
+interval = 2h
+min_interval = 1m
+allow_private = yes
+
+[feed Mehr_News]
+url = http://127.0.0.1:9/mehr
+title = Mehr (mine)
+tags = news, iran
+interval = 15m
+skip = title ~ (?i)sponsored
+keep = title ~ a
+keep = content ~ b
+
+[feed off]
+url = http://127.0.0.1:9/off
+enabled = no
+allow_private = no
+
+[feed plain]
+url = https://plain.example.org/feed
+"""
+
+
+def outlines(opml_bytes):
+    """xmlUrl -> every attribute of its outline (feedd's as feedd:KEY)."""
+    import xml.etree.ElementTree as ET
+    res = {}
+    for o in ET.fromstring(opml_bytes).iter("outline"):
+        if o.get("xmlUrl"):
+            res[o.get("xmlUrl")] = {k.replace(FEEDD_NS, "feedd:"): v for k, v in o.items()}
+    return res
+
+
+class RoundTrip(unittest.TestCase):
+    """export, then import: each feed keeps its name and the settings
+    feedd writes in its namespace (title key, interval, enabled,
+    allow_private, filter rules), through the real feedctl."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="feedd-roundtrip-")
+        self.env = dict(os.environ, FEEDD_SOCKET=os.path.join(self.tmp, "none.sock"))
+        self.src = self.write("src.conf", SOURCE)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def write(self, name, text):
+        path = os.path.join(self.tmp, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
+
+    def ctl(self, *args):
+        r = subprocess.run([FEEDCTL_BIN] + list(args), capture_output=True, env=self.env,
+                           timeout=60 * SLOW)
+        return r
+
+    def export(self, conf):
+        r = self.ctl("export", "--config", conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    def test_names_and_settings_survive(self):
+        out = self.export(self.src)
+        before = outlines(out)
+        self.assertEqual(before["http://127.0.0.1:9/mehr"]["feedd:name"], "Mehr_News")
+        self.assertEqual(before["http://127.0.0.1:9/mehr"]["feedd:keep"],
+                         "title ~ a\ncontent ~ b")
+        opml_path = self.write("out.opml", out.decode())
+
+        # Into a fresh file, saying yes to private addresses: everything
+        # in force before is in force after, under the same names.
+        fresh = os.path.join(self.tmp, "fresh.conf")
+        r = self.ctl("import", "--allow-private", opml_path, "--config", fresh)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(new_names(fresh), ["off", "plain", "Mehr_News"])
+        self.assertNotIn(b"left out", r.stderr)
+        self.assertEqual(outlines(self.export(fresh)), before)
+        with open(fresh) as f:
+            text = f.read()
+        self.assertIn("[feed Mehr_News]\nurl = http://127.0.0.1:9/mehr\ninterval = 15m\n"
+                      "tags = news, iran\ntitle = Mehr (mine)\nallow_private = yes\n"
+                      "skip = title ~ (?i)sponsored\nkeep = title ~ a\nkeep = content ~ b\n",
+                      text)
+        # The daemon reads it as written.
+        r = subprocess.run([FEEDD_BIN, "--check-config", "-c", fresh], capture_output=True,
+                           timeout=30 * SLOW)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+        # Without --allow-private an OPML cannot open the address policy:
+        # the key is left out, and feedctl says so, naming the feed.
+        fresh2 = os.path.join(self.tmp, "fresh2.conf")
+        r = self.ctl("import", opml_path, "--config", fresh2)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        err = r.stderr.decode()
+        self.assertIn("[feed Mehr_News]: allow_private = yes left out", err)
+        self.assertIn("[feed plain]: allow_private = yes left out", err)
+        self.assertIn("import --allow-private", err)
+        after = outlines(self.export(fresh2))
+        for url, attrs in before.items():
+            if attrs["feedd:allow_private"] == "yes":
+                attrs = dict(attrs, **{"feedd:allow_private": "no"})
+            self.assertEqual(after[url], attrs)
+
+        # Into a file with the same [defaults]: only the keys a section
+        # needs are written (nothing that [defaults] already gives).
+        same = self.write("same.conf", SOURCE.split("[feed")[0])
+        r = self.ctl("import", opml_path, "--config", same)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, b"")
+        self.assertEqual(outlines(self.export(same)), before)
+        with open(same) as f:
+            text = f.read()
+        self.assertIn("[feed plain]\nurl = https://plain.example.org/feed\n", text)
+        self.assertNotIn("interval = 2h", text.split("[feed", 1)[1])
+
+        # Once more: every feed is there already.
+        r = self.ctl("import", opml_path, "--config", same)
+        self.assertIn(b"0 added, 3 already present", r.stdout)
+
+    def test_a_taken_name_gets_a_suffix(self):
+        out = self.export(self.src)
+        opml_path = self.write("out.opml", out.decode())
+        other = self.write("other.conf", "[feed plain]\nurl = https://elsewhere.example/\n")
+        r = self.ctl("import", opml_path, "--config", other)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(new_names(other), ["plain", "off", "plain-2", "Mehr_News"])
 
 
 class ImportIntoARunningDaemon(unittest.TestCase):

@@ -105,6 +105,77 @@ static void test_round_trip(void **state)
 	free(text);
 }
 
+/* The keys an import takes back from feedd's own export (core/opml.h):
+ * the title key, enabled, allow_private either way and the filter rules,
+ * each written as given and read back; a rule or a title the file cannot
+ * carry is refused, named. */
+static void test_imported_settings(void **state)
+{
+	(void)state;
+	const char *skip[] = {"title ~ (?i)sponsored", NULL};
+	const char *keep[] = {"title ~ a", "content ~ b|c", NULL};
+	struct conf_new_feed f = {
+		.name = "Mehr_News", .url = "http://m.example/rss", .conf_title = "Mehr (mine)",
+		.enabled = CONF_NO, .allow_private = CONF_NO, .skip = skip, .keep = keep,
+	};
+	struct conf_edit_error e;
+	char *text = add_one(OLD, &f, &e);
+	if (!text)
+		fail_msg("%s %s", e.value, e.msg);
+	assert_string_equal(text + strlen(OLD),
+			    "\n[feed Mehr_News]\nurl = http://m.example/rss\ntitle = Mehr (mine)\n"
+			    "enabled = no\nallow_private = no\nskip = title ~ (?i)sponsored\n"
+			    "keep = title ~ a\nkeep = content ~ b|c\n");
+	struct config *c = parse_ok(text);
+	const struct feed_conf *m = config_find_feed(c, "Mehr_News");
+	assert_non_null(m);
+	assert_string_equal(m->title, "Mehr (mine)");
+	assert_false(m->enabled);
+	assert_false(m->allow_private);            /* [defaults] says yes */
+	assert_string_equal(m->skip[0], skip[0]);
+	assert_string_equal(m->keep[1], keep[1]);
+	config_free(c);
+	free(text);
+
+	const char *bad_rule[] = {"title ~ (unclosed", NULL};
+	struct conf_new_feed r = {.name = "r", .url = "http://e.org/r", .skip = bad_rule};
+	refused(&r, CONF_FIELD_RULE, "missing closing parenthesis");
+	const char *nl_rule[] = {"title ~ a\nexec = /bin/sh", NULL};
+	r.skip = nl_rule;
+	refused(&r, CONF_FIELD_RULE, "contains a newline");
+	const char *field_rule[] = {"colour ~ red", NULL};
+	r.skip = NULL;
+	r.keep = field_rule;
+	refused(&r, CONF_FIELD_RULE, "colour");
+	/* " #" starts a comment in the file: what it would cut does not read
+	 * back, and is refused before it can spoil the edit. */
+	const char *comment_rule[] = {"title ~ a #b", NULL};
+	r.keep = comment_rule;
+	refused(&r, CONF_FIELD_FILE, "does not read back");
+	struct conf_new_feed t = {.name = "t", .url = "http://e.org/t", .conf_title = "x ; y"};
+	refused(&t, CONF_FIELD_TITLE, "after a space");
+}
+
+/* An exported feed's own name, made unique as a title's slug is; none for
+ * what cannot be a section's name. */
+static void test_name_as(void **state)
+{
+	(void)state;
+	struct conf_edit_error e;
+	struct conf_edit *ed = conf_edit_begin("t.conf", OLD, strlen(OLD), &e);
+	assert_non_null(ed);
+	char *n = conf_edit_name_as(ed, "Mehr_News");
+	assert_string_equal(n, "Mehr_News");
+	free(n);
+	n = conf_edit_name_as(ed, "a");                    /* OLD has [feed a] */
+	assert_string_equal(n, "a-2");
+	free(n);
+	assert_null(conf_edit_name_as(ed, "x]\nexec = y"));
+	assert_null(conf_edit_name_as(ed, " a"));
+	assert_null(conf_edit_name_as(ed, ""));
+	conf_edit_free(ed);
+}
+
 static void test_several_and_empty_file(void **state)
 {
 	(void)state;
@@ -764,6 +835,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_imported_settings),
+		cmocka_unit_test(test_name_as),
 		cmocka_unit_test(test_several_and_empty_file),
 		cmocka_unit_test(test_title_is_one_comment_line),
 		cmocka_unit_test(test_refused_names),

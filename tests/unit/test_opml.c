@@ -94,6 +94,78 @@ static void test_outlines_and_tags(void **state)
 	assert_string_equal(f[3].url, "http://d.example/");
 	assert_null(f[3].site_url);
 	assert_string_equal(tags_of(&f[3]), "");
+	/* Another reader's file: none of feedd's settings. */
+	for (size_t i = 0; i < n; i++) {
+		assert_null(f[i].name);
+		assert_null(f[i].conf_title);
+		assert_null(f[i].interval);
+		assert_int_equal(f[i].enabled, OPML_UNSET);
+		assert_int_equal(f[i].allow_private, OPML_UNSET);
+		assert_null(f[i].skip);
+		assert_null(f[i].keep);
+	}
+	opml_feeds_free(f, n);
+}
+
+/* feedd's export writes each feed's settings in its namespace (name, title
+ * key, interval, enabled, allow_private, filter rules) and reads them back
+ * as written; the same local names outside the namespace are not its. */
+static void test_feedd_settings_read_back(void **state)
+{
+	(void)state;
+	const char conf[] =
+		"[defaults]\ninterval = 2h\nallow_private = yes\n"
+		"[feed Mehr_News]\nurl = http://m.example/rss\ntitle = Mehr (mine)\n"
+		"tags = news\ninterval = 15m\nskip = title ~ (?i)sponsored\n"
+		"keep = title ~ a\nkeep = content ~ b\n"
+		"[feed off]\nurl = http://o.example/\nenabled = no\nallow_private = no\n";
+	struct config *c = NULL;
+	struct config_errors errs = {0};
+	assert_int_equal(config_parse_buffer("t.conf", conf, strlen(conf), &c, &errs), 0);
+	config_errors_free(&errs);
+	char *x = opml_export(c, NULL, NULL);
+	assert_non_null(x);
+	struct opml_feed *f = NULL;
+	size_t n = parse_ok(x, &f);
+	free(x);
+	assert_int_equal(n, 2);
+	/* Untagged first. */
+	assert_string_equal(f[0].name, "off");
+	assert_null(f[0].conf_title);
+	assert_string_equal(f[0].interval, "2h");
+	assert_int_equal(f[0].enabled, OPML_NO);
+	assert_int_equal(f[0].allow_private, OPML_NO);
+	assert_null(f[0].skip);
+	assert_null(f[0].keep);
+	assert_string_equal(f[1].name, "Mehr_News");
+	assert_string_equal(f[1].title, "Mehr (mine)");     /* the text readers show */
+	assert_string_equal(f[1].conf_title, "Mehr (mine)");
+	assert_string_equal(f[1].interval, "15m");
+	assert_int_equal(f[1].enabled, OPML_YES);
+	assert_int_equal(f[1].allow_private, OPML_YES);
+	assert_string_equal(f[1].skip[0], "title ~ (?i)sponsored");
+	assert_null(f[1].skip[1]);
+	assert_string_equal(f[1].keep[0], "title ~ a");
+	assert_string_equal(f[1].keep[1], "content ~ b");
+	assert_null(f[1].keep[2]);
+	opml_feeds_free(f, n);
+	config_free(c);
+
+	const char *other =
+		"<opml version=\"2.0\" xmlns:x=\"urn:other\"><body>\n"
+		" <outline text=\"A\" xmlUrl=\"http://a.example/\" x:name=\"not-ours\" name=\"no\"\n"
+		"  x:allow_private=\"yes\"/>\n"
+		" <outline xmlns:f=\"" OPML_FEEDD_NS "\" text=\"B\" xmlUrl=\"http://b.example/\"\n"
+		"  f:name=\"b\" f:enabled=\"maybe\" f:keep=\"&#10;title ~ x&#13;&#10;\"/>\n"
+		"</body></opml>\n";
+	n = parse_ok(other, &f);
+	assert_int_equal(n, 2);
+	assert_null(f[0].name);
+	assert_int_equal(f[0].allow_private, OPML_UNSET);
+	assert_string_equal(f[1].name, "b");                /* any prefix: the namespace counts */
+	assert_int_equal(f[1].enabled, OPML_UNSET);         /* neither yes nor no */
+	assert_string_equal(f[1].keep[0], "title ~ x");     /* empty lines left out */
+	assert_null(f[1].keep[1]);
 	opml_feeds_free(f, n);
 }
 
@@ -189,7 +261,7 @@ static void test_export_reads_back(void **state)
 	const char *sites[] = { "http://z.example/", NULL, "", "urn:d" };
 	char *x = opml_export(c, titles, sites);
 	assert_non_null(x);
-	assert_non_null(strstr(x, "<opml version=\"2.0\">"));
+	assert_non_null(strstr(x, "<opml xmlns:feedd=\"" OPML_FEEDD_NS "\" version=\"2.0\">"));
 	assert_non_null(strstr(x, "<title>feedd subscriptions</title>"));
 	/* Untagged first, then one group per first tag in tag order, feeds in
 	 * file order within a group. */
@@ -243,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_empty_and_deep),
 		cmocka_unit_test(test_export_reads_back),
+		cmocka_unit_test(test_feedd_settings_read_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
