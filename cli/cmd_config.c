@@ -211,26 +211,50 @@ static int conf_check_link(const char *path)
 	return CTL_EXIT_LOCAL;
 }
 
+/* Says why PATH cannot be edited, the one way every editing command says
+ * it, whether found before the edit or by the write itself (ERR, a
+ * negative errno): for a permission (or a read-only file system), which
+ * of the file and the directory it is replaced in is read-only for this
+ * user, with its mode; then WHAT ("nothing changed", ...). */
+static void say_not_writable(const char *path, int err, const char *what)
+{
+	unsigned mode = 0;
+	char dir[PATH_MAX];
+	if (err == -EACCES || err == -EPERM || err == -EROFS) {
+		if (conf_writable(path, &mode) == -EACCES) {
+			fprintf(stderr, "feedctl: %s is read-only for you (mode %04o); %s\n", path,
+				mode, what);
+			return;
+		}
+		if (conf_dir_writable(path, dir, sizeof dir, &mode) == -EACCES) {
+			fprintf(stderr, "feedctl: %s is in %s, a directory read-only for you (mode "
+				"%04o): an edit writes a new file there and renames it over the old; "
+				"run feedctl as a user who may write there, or keep feeds.conf in a "
+				"directory of yours (--config); %s\n", path, dir, mode, what);
+			return;
+		}
+	}
+	fprintf(stderr, "feedctl: cannot write %s: %s; %s\n", path, strerror(-err), what);
+}
+
 /* Refuses a target this user may not write before anything is fetched
  * or changed: replacing it through a new file renamed over it would
  * succeed in a directory they can write, and undo the chmod that said to
- * leave it alone. Returns 0 or an exit code after saying why. */
+ * leave it alone; and it fails in a directory they cannot write. Returns
+ * 0 or an exit code after saying why. */
 static int conf_check_target(const struct conf_file *f)
 {
 	const char *path = conf_target_path(f);
 	unsigned mode = 0;
+	char dir[PATH_MAX];
 	int r = conf_check_link(path);
 	if (r)
 		return r;
 	r = conf_writable(path, &mode);
-	if (r == -EACCES) {
-		fprintf(stderr, "feedctl: %s is read-only for you (mode %04o); nothing changed\n",
-			path, mode);
-		return CTL_EXIT_LOCAL;
-	}
+	if (!r)
+		r = conf_dir_writable(path, dir, sizeof dir, &mode);
 	if (r < 0) {
-		fprintf(stderr, "feedctl: cannot edit %s: %s; nothing changed\n", path,
-			strerror(-r));
+		say_not_writable(path, r, "nothing changed");
 		return CTL_EXIT_LOCAL;
 	}
 	return 0;
@@ -347,7 +371,7 @@ static int conf_commit(struct conf_file *f, const char *new_text)
 		return CTL_EXIT_LOCAL;
 	r = conf_write_atomic(path, new_text, strlen(new_text));
 	if (r < 0) {
-		fprintf(stderr, "feedctl: cannot write %s: %s\n", path, strerror(-r));
+		say_not_writable(path, r, "nothing changed");
 		return CTL_EXIT_LOCAL;
 	}
 	/* A daemon that reads another configuration would reload its own
@@ -753,7 +777,7 @@ int cmd_rename(const struct command *c, int argc, char **argv)
 	}
 	int r = conf_write_atomic(path, text, strlen(text));
 	if (r < 0) {
-		fprintf(stderr, "feedctl: cannot write %s: %s\n", path, strerror(-r));
+		say_not_writable(path, r, "nothing renamed");
 		goto out;
 	}
 	struct strbuf t = {0};

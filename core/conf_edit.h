@@ -210,6 +210,13 @@ int conf_link_target(const char *path, char *out, size_t size);
  * anything, and the bits are what says "leave this alone"), its mode in
  * *MODE; else stat's negative errno. */
 int conf_writable(const char *path, unsigned *mode);
+/* Whether this user may make files in the directory that holds PATH (a
+ * link followed), where conf_write_atomic writes the new file it renames
+ * over PATH: 0 (also when there is no directory yet: the caller makes
+ * it), -EACCES when they may not (access(2): root may, but on a read-only
+ * file system), the directory in DIR (DIRLEN bytes) and its mode in
+ * *MODE; else a negative errno. */
+int conf_dir_writable(const char *path, char *dir, size_t dirlen, unsigned *mode);
 /* Serialises edits of the config whose main file is PATH (feedctl's, the
  * reader API's): an exclusive flock on the directory holding it, taken
  * before the files are read and held until they are written, waiting up

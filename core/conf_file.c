@@ -153,6 +153,30 @@ int conf_writable(const char *path, unsigned *mode)
 	return 0;
 }
 
+int conf_dir_writable(const char *path, char *dir, size_t dirlen, unsigned *mode)
+{
+	char real[4096];
+	int r = conf_link_target(path, real, sizeof real);
+	if (r < 0)
+		return r;
+	char *slash = strrchr(real, '/');
+	if (!slash)
+		snprintf(real, sizeof real, ".");
+	else if (slash == real)
+		real[1] = '\0';
+	else
+		*slash = '\0';
+	if (snprintf(dir, dirlen, "%s", real) >= (int)dirlen)
+		return -ENAMETOOLONG;
+	struct stat st;
+	if (stat(real, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	*mode = st.st_mode & 07777;
+	if (faccessat(AT_FDCWD, real, W_OK | X_OK, AT_EACCESS) < 0)
+		return errno == EACCES || errno == EROFS || errno == EPERM ? -EACCES : -errno;
+	return 0;
+}
+
 char *conf_read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");

@@ -3,7 +3,9 @@ command, the output formats, exactly-once `new`, `watch` across a restart,
 and feeds.conf edits (add, remove, import, export)."""
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -412,6 +414,49 @@ class FeedctlTest(ServerTestCase):
             self.assertEqual(os.stat(self.d.config).st_mode & 0o777, 0o444, args)
         self.assertEqual(self.srv.log("/feed/r"), [])
         self.assertEqual(self.d.get("/v1/feeds/a").status, 200)
+
+    @unittest.skipUnless(os.geteuid() == 0 and shutil.which("setpriv"),
+                         "needs root, to run feedctl as nobody")
+    def test_a_directory_the_user_cannot_write(self):
+        # feeds.conf is theirs to write, its directory is not: an edit
+        # (a new file there, renamed over it) cannot be made, and every
+        # editing command says which directory and its mode before
+        # anything is fetched or changed, as for a read-only file.
+        top = tempfile.mkdtemp(prefix="feedd-rodir-")
+        self.addCleanup(shutil.rmtree, top, True)
+        os.chmod(top, 0o755)
+        confdir = os.path.join(top, "etc")
+        os.mkdir(confdir, 0o755)
+        conf = os.path.join(confdir, "feeds.conf")
+        with open(conf, "w") as f:
+            f.write("[defaults]\nallow_private = yes\n\n[feed a]\nurl = %s\n"
+                    % self.srv.url("/feed/a"))
+        os.chown(conf, 65534, 65534)
+        opml = os.path.join(top, "r.opml")
+        with open(opml, "w") as f:
+            f.write('<opml version="2.0"><body><outline text="r" xmlUrl="%s"/></body></opml>'
+                    % self.srv.url("/feed/r"))
+        os.chmod(opml, 0o644)
+        with open(conf, "rb") as f:
+            before = f.read()
+        self.srv.set_feed("r", items=items_of(1, prefix="r"))
+        self.srv.clear_log()
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": top,
+               "FEEDD_SOCKET": os.path.join(top, "none.sock")}
+        for args in (("add", self.srv.url("/feed/r")), ("remove", "a"), ("rename", "a", "b"),
+                     ("import", opml)):
+            r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                FEEDCTL_BIN] + list(args) + ["--config", conf],
+                               capture_output=True, env=env, timeout=60 * SLOW)
+            self.assertEqual(r.returncode, 5, (args, r.stdout, r.stderr))
+            self.assertIn(("%s is in %s, a directory read-only for you (mode 0755)"
+                           % (conf, confdir)).encode(), r.stderr, args)
+            self.assertIn(b"nothing changed", r.stderr, args)
+            self.assertNotIn(b"Permission denied", r.stderr, args)
+            with open(conf, "rb") as f:
+                self.assertEqual(f.read(), before, args)
+        self.assertEqual(os.listdir(confdir), ["feeds.conf"])
+        self.assertEqual(self.srv.log("/feed/r"), [])          # add fetched nothing
 
     def test_import_opml_from_other_readers_and_round_trip(self):
         base = self.srv.url("/feed/")
