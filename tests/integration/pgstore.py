@@ -1,9 +1,11 @@
 """pgstore.py — runs an integration test on PostgreSQL too: when
 FEEDD_TEST_STORE names a postgresql:// server (tests/CMakeLists.txt's pg.*
 runs), each test gets a database of its own and its feeds.conf a `store =`
-line for it; otherwise the daemon keeps its SQLite store."""
+line for it; otherwise the daemon keeps its SQLite store. psql() runs one
+statement; Session keeps a psql session open to hold locks with."""
 import os
 import subprocess
+import time
 
 PG = os.environ.get("FEEDD_TEST_STORE", "")
 
@@ -32,3 +34,50 @@ class Store:
     def drop(self):
         if self.db:
             psql(PG, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.db)
+
+
+class Session:
+    """A psql session kept open: each send() runs statements in it, so that
+    a test holds a lock (a row, a table, an advisory lock) for as long as
+    it likes. pg_stat_activity shows it as application_name NAME."""
+
+    def __init__(self, uri, name):
+        self.uri = uri
+        self.name = name
+        self.proc = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", uri],
+                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True,
+                                     env=dict(os.environ, PGAPPNAME=name))
+
+    def send(self, sql):
+        self.proc.stdin.write(sql + "\n")
+        self.proc.stdin.flush()
+
+    def state(self):
+        """The session's state in pg_stat_activity ("" before it is there)."""
+        return psql(self.uri, "SELECT coalesce(max(state), '') FROM pg_stat_activity"
+                    " WHERE application_name = '%s'" % self.name)
+
+    def wait_state(self, want, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("psql %s exited: %s" % (self.name, self.proc.stderr.read()))
+            if self.state() == want:
+                return
+            time.sleep(0.05)
+        raise AssertionError("psql %s: not %r after %g s" % (self.name, want, timeout))
+
+    def close(self):
+        """Ends the session (an open transaction is rolled back)."""
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stderr.close()
