@@ -471,6 +471,34 @@ static int make_state_dir(const char *dir)
 	return 0;
 }
 
+/* The state directory of a store kept there must be writable by this
+ * user before anything is made in it: the lock file, the SQLite store and
+ * the -wal and -shm files SQLite makes beside it. A read-only one failed
+ * at the lock with a bare "Permission denied" or, its files made before
+ * (by an earlier run, before a chmod or a change of user), at the store's
+ * open, as "damaged or not a feedd database". Returns 0, or a negative
+ * errno after saying so, naming the directory. */
+static int check_state_dir(const char *dir)
+{
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == 0)
+		return 0;
+	int e = errno;
+	struct stat st;
+	if (e == EROFS)
+		log_err("state directory %s is on a read-only file system: feedd keeps its lock "
+			"and its store there; set state_dir (or --state-dir) to a writable "
+			"directory", dir);
+	else if ((e == EACCES || e == EPERM) && stat(dir, &st) == 0)
+		log_err("state directory %s is not writable by this user (uid %ld; the "
+			"directory's mode %04o, owner uid %ld): feedd keeps its lock and its store "
+			"there; make it writable for the user feedd runs as, or set state_dir (or "
+			"--state-dir) to a directory that is", dir, (long)geteuid(),
+			(unsigned)(st.st_mode & 07777), (long)st.st_uid);
+	else
+		log_err("state directory %s: %s", dir, strerror(e));
+	return -e;
+}
+
 /* One daemon per state directory: a second one on the same SQLite store
  * would fetch every feed again and run each new item's hooks twice. An
  * flock on DIR/feedd.lock, held until the process ends (the kernel lets go
@@ -572,6 +600,8 @@ int run_daemon(const struct run_opts *o)
 	/* Before anything else touches the store. A shared store (PostgreSQL)
 	 * keeps nothing in state_dir and is made for several instances. */
 	if (!store_spec_shared(d->conf->daemon.store)) {
+		if (check_state_dir(d->conf->daemon.state_dir) < 0)
+			goto out_conf;
 		lock_fd = lock_state_dir(d->conf->daemon.state_dir);
 		if (lock_fd < 0)
 			goto out_conf;

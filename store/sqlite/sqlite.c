@@ -294,12 +294,26 @@ static void mark_leave(const char *path)
 	free(m);
 }
 
+/* The store this user may not write: not damage, but the file, or the
+ * directory SQLite makes its -wal and -shm files in, is not theirs to
+ * write. Said at open, not at the first commit (SQLite opens a file it
+ * may only read read-only, and reads it well). */
+static int refuse_read_only(struct sqlite_store *s, const char *why, char **err)
+{
+	*err = fmt_err("store %s cannot be written by this user (%s): feedd writes it, and "
+		       "SQLite makes its -wal and -shm files beside it; make the file and its "
+		       "directory writable for the user feedd runs as", s->path, why);
+	return -EACCES;
+}
+
 /* The first connection's look at the file, before anything is written. */
 static int check_file(struct sqlite_store *s, bool clean, char **err)
 {
 	int rc;
 	sqlite3_busy_timeout(s->db, 5000);
 	sqlite3_extended_result_codes(s->db, 1);
+	if (sqlite3_db_readonly(s->db, "main") == 1)
+		return refuse_read_only(s, "the file is read-only for it", err);
 	/* 8 KiB pages for a new file (an existing one keeps its own): a
 	 * fetched document's commit touches a page or two of every index and
 	 * table wherever its feed's rows sit, each written whole to the WAL
@@ -313,6 +327,10 @@ static int check_file(struct sqlite_store *s, bool clean, char **err)
 	 * After a clean close, reading the schema is check enough. */
 	char *qc = query_text(s->db, clean ? "SELECT CASE WHEN count(*) >= 0 THEN 'ok' END"
 					     " FROM sqlite_schema" : "PRAGMA quick_check(1)", &rc);
+	if ((rc & 0xff) == SQLITE_READONLY) {
+		free(qc);
+		return refuse_read_only(s, sqlite3_errmsg(s->db), err);
+	}
 	if (rc != SQLITE_OK || !qc || strcmp(qc, "ok") != 0) {
 		*err = fmt_err("store %s is damaged or not a feedd database (%s); "
 			       "restore a backup or move it aside to start afresh",

@@ -182,6 +182,51 @@ class UserMode(ServerTestCase):
         with open(conf) as f:
             self.assertEqual(f.read(), "[defaults]\nallow_private = yes\n")
 
+    def test_a_state_directory_the_user_cannot_write(self):
+        # A read-only state directory (or store) is said at start, naming
+        # it, with exit 1: not a bare EACCES at the lock, not "damaged"
+        # when the files are there from before, not the first commit's
+        # failure long after a start that looked fine.
+        state = os.path.join(self.tmp, "state")
+        os.mkdir(state, 0o755)
+        os.chown(state, NOBODY, NOBODY)
+        conf = os.path.join(self.home, "feeds.conf")
+        with open(conf, "w") as f:
+            f.write("[daemon]\nstate_dir = %s\nsocket = %s\n"
+                    % (state, os.path.join(self.run_dir, "feedd.sock")))
+        os.chmod(conf, 0o644)
+
+        def run(*args):
+            return subprocess.run(self.as_user([FEEDD_BIN, "-c", conf] + list(args)),
+                                  capture_output=True, env=self.env, timeout=30 * SLOW)
+
+        def refused(what):
+            r = run("--foreground")
+            err = r.stderr.decode()
+            self.assertEqual(r.returncode, 1, err)
+            self.assertIn(what, err)
+            self.assertNotIn("damaged", err)
+            self.assertNotIn("listening", err)
+
+        said = ("state directory %s is not writable by this user (uid %d; the directory's "
+                "mode 0555, owner uid %d)" % (state, NOBODY, NOBODY))
+        os.chmod(state, 0o555)
+        refused(said)                                   # empty: nothing made yet
+        self.assertEqual(os.listdir(state), [])
+        os.chmod(state, 0o755)
+        r = run("--once")                               # the store made
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("feedd.db", os.listdir(state))
+        os.chmod(state, 0o555)
+        refused(said)                                   # its files there from before
+        os.chmod(state, 0o755)
+        db = os.path.join(state, "feedd.db")
+        os.chmod(db, 0o444)
+        refused("store %s cannot be written by this user (the file is read-only for it)" % db)
+        os.chmod(db, 0o644)
+        r = run("--once")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_a_system_daemon_the_user_cannot_reach(self):
         # root's feedd, its socket 0660 root:root: connect(2) gives the
         # user EACCES. The daemon runs: not "not running", and it reads
