@@ -130,6 +130,44 @@ void gr_item_id_format(int64_t id, char *buf, size_t size)
 	snprintf(buf, size, ITEM_PREFIX "%016" PRIx64, (uint64_t)id);
 }
 
+/* An id and where it was asked for. */
+struct id_at {
+	int64_t id;
+	size_t at;
+};
+
+static int by_id_then_at(const void *a, const void *b)
+{
+	const struct id_at *x = a, *y = b;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+int gr_item_ids_unique(int64_t *ids, size_t *n)
+{
+	if (*n < 2)
+		return 0;
+	struct id_at *s = malloc(*n * sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < *n; i++)
+		s[i] = (struct id_at){ids[i], i};
+	/* Sorted, each id's first place comes first among its own: every
+	 * other place is a repeat, marked 0 (no item's id). */
+	qsort(s, *n, sizeof *s, by_id_then_at);
+	for (size_t k = 1; k < *n; k++)
+		if (s[k].id == s[k - 1].id)
+			ids[s[k].at] = 0;
+	free(s);
+	size_t w = 0;
+	for (size_t i = 0; i < *n; i++)
+		if (ids[i])
+			ids[w++] = ids[i];
+	*n = w;
+	return 0;
+}
+
 /* Strict decimal in [MIN, MAX]. */
 static bool num(const char *s, int64_t min, int64_t max, int64_t *out)
 {

@@ -96,6 +96,10 @@ bool gr_stream_parse(const char *s, struct gr_stream *out);
 bool gr_item_id_parse(const char *s, int64_t *id);
 /* ID's long form into BUF (at least 64 bytes). */
 void gr_item_id_format(int64_t id, char *buf, size_t size);
+/* IDS[0..*N) (item ids, positive) with each id once, where it came first:
+ * the repeats taken out, the rest moved up in their order, *N the new
+ * count. 0, or -ENOMEM (IDS and *N as they were). */
+int gr_item_ids_unique(int64_t *ids, size_t *n);
 /* Whether PATH (no query) is the Google Reader API's (ClientLogin, /reader/,
  * both also under /api/greader.php), any runs of slashes alike; *ROUTE its
  * call and *STREAM the stream in the path (a new decoded string) or NULL.

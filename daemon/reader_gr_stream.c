@@ -530,10 +530,16 @@ static void stream_contents(struct store *s, struct gr_job *j, struct gr_feeds *
 	page_free(&pg);
 }
 
-/* stream/items/contents: the items I= in their order (the ones not stored
- * left out). */
+/* stream/items/contents: the items I= in their order, each once (the ones
+ * not stored left out). */
 static void items_contents(struct store *s, struct gr_job *j, struct gr_feeds *fs)
 {
+	/* An id named again, in any spelling, is the same item: Google Reader
+	 * and FreshRSS answer it once, where it was first asked for. */
+	if (gr_item_ids_unique(j->p.ids, &j->p.nids) < 0) {
+		gr_fail(j, 500, "out of memory");
+		return;
+	}
 	struct page pg = {0};
 	int rc = 0;
 	for (size_t i = 0; i < j->p.nids && rc == 0; i++) {

@@ -3,8 +3,10 @@
  * line is a request path (routed, its stream decoded and parsed), the
  * second an Authorization value, the third a query, the rest a form body.
  * Checks: every item id parsed formats back to the long form and parses
- * again to the same id; a parsed stream's argument is a string; nothing
- * reads out of bounds or leaks. */
+ * again to the same id; the ids of a request, each once, are its distinct
+ * ids in the order they came; a parsed stream's argument is a string;
+ * nothing reads out of bounds or leaks. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,32 @@ static void check_id(int64_t id)
 	snprintf(buf, sizeof buf, "%lld", (long long)id);
 	if (!gr_item_id_parse(buf, &back) || back != id)
 		abort();
+}
+
+/* IDS (N, as parsed) through gr_item_ids_unique: each id once, in the
+ * order of its first place. */
+static void check_unique(const int64_t *ids, size_t n)
+{
+	int64_t *u = n ? malloc(n * sizeof *u) : NULL;
+	if (!u)
+		return;
+	memcpy(u, ids, n * sizeof *u);
+	size_t un = n;
+	if (gr_item_ids_unique(u, &un) < 0) {
+		free(u);
+		return;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+		while (j < i && ids[j] != ids[i])
+			j++;
+		if (j == i && (k >= un || u[k++] != ids[i]))
+			abort();
+	}
+	if (k != un)
+		abort();
+	free(u);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -66,10 +94,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_id(id);
 	}
 	struct gr_params prm = {0};
-	(void)gr_params_parse(&prm, query, (const char *)p, (size_t)(end - p));
+	bool parsed = !gr_params_parse(&prm, query, (const char *)p, (size_t)(end - p));
 	for (size_t i = 0; i < prm.nids; i++)
 		if (prm.ids[i] >= 1)
 			check_id(prm.ids[i]);
+	if (parsed)
+		check_unique(prm.ids, prm.nids);
 	if (prm.n < 0 || prm.n > GR_MAX_N || prm.nadd > GR_MAX_TAGS || prm.nrem > GR_MAX_TAGS ||
 	    prm.nids > GR_MAX_IDS)
 		abort();

@@ -410,6 +410,26 @@ class Reads(GReaderBase):
                                     [("i", bad)])
             self.assertEqual(st, 400, bad)
 
+    def test_items_contents_gives_each_item_once(self):
+        # An id named again, in any of its spellings (decimal, with
+        # leading zeros, the long form in either case), is the same item:
+        # Google Reader and FreshRSS answer it once, where it came first.
+        items = self.store_items()
+        i0, i1 = items[0]["id"], items[1]["id"]
+        asked = [str(i1), LONG % i0, "999999", str(i1), "000" + str(i0),
+                 (LONG % i1).upper().replace("TAG:GOOGLE.COM,2005:READER/ITEM/",
+                                             "tag:google.com,2005:reader/item/"),
+                 LONG % i0, str(i0)]
+        st, _, body = self.gr.call("POST", "/reader/api/0/stream/items/contents",
+                                   [("i", i) for i in asked])
+        self.assertEqual(st, 200)
+        self.assertEqual([g["id"] for g in json.loads(body)["items"]], [LONG % i1, LONG % i0])
+        # The query string's i= and the body's together, likewise.
+        st, _, body = self.gr.call("POST", "/reader/api/0/stream/items/contents?i=%d" % i0,
+                                   [("i", str(i0)), ("i", LONG % i1), ("i", LONG % i0)])
+        self.assertEqual(st, 200)
+        self.assertEqual([g["id"] for g in json.loads(body)["items"]], [LONG % i0, LONG % i1])
+
     def test_unread_counts_agree_with_mark_all_as_read(self):
         # Read You: the counts after mark-all-as-read.
         def counts():
