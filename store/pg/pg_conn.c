@@ -98,9 +98,12 @@ int pg_fail(struct pg *s, const PGresult *res, const char *what)
  * statements back to back: one idle for 30 s is an instance paused or
  * stuck, whose locks (the commit's advisory lock) held every other
  * instance of the store up until it went on; the server ends it instead,
- * and the instance reconnects and does that work again. */
+ * and the instance reconnects and does that work again. A limit the
+ * operator set (on the role, the database, the URI's options) is kept:
+ * 30 s only where there is none. */
 #define PG_SESSION "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC';" \
-	" SET idle_in_transaction_session_timeout = '30s'"
+	" SELECT set_config('idle_in_transaction_session_timeout', '30s', false)" \
+	" WHERE current_setting('idle_in_transaction_session_timeout') = '0'"
 static int pg_session(struct pg *s)
 {
 	return pg_sql(s, s->readonly ? PG_SESSION "; SET default_transaction_read_only = on"

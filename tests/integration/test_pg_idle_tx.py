@@ -10,7 +10,9 @@ commit waits for it, A is stopped, the row is let go, and A's transaction
 sits idle. Instance B's commits wait for the lock until the server ends
 A's transaction, 30 s later. The 30 s is feedd's own setting, not a
 configurable one (a shorter one set for the test would not show that feedd
-sets it at all), so this test takes about 40 s.
+sets it at all), so this test takes about 40 s. A limit the operator set
+on the database is kept instead (6 s in the second test: feedd's 30 s
+would fail it).
 
 Needs FEEDD_TEST_STORE, a postgresql:// URI of a database where this test
 may create and drop its own (tests/CMakeLists.txt runs it as pg.idle_tx on
@@ -27,6 +29,7 @@ from harness import Feedd, wait_until
 from pgstore import PG, Session, psql
 
 IDLE_TIMEOUT = 30   # store/pg/pg_conn.c, PG_SESSION
+OPERATOR_TIMEOUT = 6
 MARGIN = 8          # B's next fetch (every second) and commit, on a loaded machine
 
 
@@ -72,6 +75,17 @@ class PausedInCommit(unittest.TestCase):
                       % (col, pid))
 
     def test_paused_commit_ends_after_the_timeout(self):
+        self.paused(IDLE_TIMEOUT)
+
+    def test_the_operators_timeout_is_kept(self):
+        # A limit set on the database (as on a role, or in the URI's
+        # options) is the operator's: feedd sets its own only where there
+        # is none.
+        psql(PG, "ALTER DATABASE %s SET idle_in_transaction_session_timeout = '%ds'"
+             % (self.db, OPERATOR_TIMEOUT))
+        self.paused(OPERATOR_TIMEOUT)
+
+    def paused(self, idle_timeout):
         # A fetches f (slowly: the row lock is taken meanwhile), B fetches
         # g every second; neither fetches the other's feed.
         f_items = [{"guid": "f1", "title": "f one"}, {"guid": "f2", "title": "f two"}]
@@ -98,7 +112,8 @@ class PausedInCommit(unittest.TestCase):
         # and A's commit, once it has the writers' lock, waits for the row.
         self.assertTrue(wait_until(lambda: self.srv.log("/feed/f"), timeout=10), self.logs())
         self.locker = Session(self.uri, "idletx-locker")
-        self.locker.send("BEGIN; SELECT 1 FROM feeds WHERE name = 'f' FOR UPDATE;")
+        self.locker.send("SET idle_in_transaction_session_timeout = 0;"
+                         " BEGIN; SELECT 1 FROM feeds WHERE name = 'f' FOR UPDATE;")
         self.locker.wait_state("idle in transaction")
         self.assertNotIn("f1", self.stored(), "f was committed before its row was taken")
         waiting = lambda: self.q(
@@ -132,12 +147,12 @@ class PausedInCommit(unittest.TestCase):
 
         # The server ends A's transaction after the timeout; B commits then.
         self.assertTrue(wait_until(lambda: "g2" in self.stored(),
-                                   timeout=IDLE_TIMEOUT + MARGIN, interval=0.25),
+                                   timeout=idle_timeout + MARGIN, interval=0.25),
                         "B's commit still waits %.0f s after A's transaction went idle;"
                         " A's backend: %s" % (time.monotonic() - t_idle,
                                               self.backend(pid, "state")))
         held = time.monotonic() - t_idle
-        self.assertGreater(held, IDLE_TIMEOUT - 5, "B committed before A's lock was gone")
+        self.assertGreater(held, idle_timeout - 5, "B committed before A's lock was gone")
         self.assertEqual(self.backend(pid, "state"), "", "A's backend is still there")
         self.assertGreater(len(self.srv.log("/feed/g")), n_g)
 
