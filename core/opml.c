@@ -67,33 +67,25 @@ static void add_tag(char ***tags, size_t *left_out, const char *raw)
 	*tags = nt;
 }
 
-static char *attr(xmlNode *n, const char *name)
+/* V (libxml2's, freed here) as a heap copy; NULL for none or empty. */
+static char *prop_dup(xmlChar *v)
 {
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
 	if (!v)
 		return NULL;
-	char *s = strdup((const char *)v);
+	char *s = *v ? strdup((const char *)v) : NULL;
 	xmlFree(v);
-	if (s && !*s) {
-		free(s);
-		return NULL;
-	}
 	return s;
+}
+
+static char *attr(xmlNode *n, const char *name)
+{
+	return prop_dup(xmlGetProp(n, (const xmlChar *)name));
 }
 
 /* The feedd: attribute NAME of N (OPML_FEEDD_NS), as attr(). */
 static char *ns_attr(xmlNode *n, const char *name)
 {
-	xmlChar *v = xmlGetNsProp(n, (const xmlChar *)name, (const xmlChar *)OPML_FEEDD_NS);
-	if (!v)
-		return NULL;
-	char *s = strdup((const char *)v);
-	xmlFree(v);
-	if (s && !*s) {
-		free(s);
-		return NULL;
-	}
-	return s;
+	return prop_dup(xmlGetNsProp(n, (const xmlChar *)name, (const xmlChar *)OPML_FEEDD_NS));
 }
 
 static enum opml_bool ns_bool(xmlNode *n, const char *name)

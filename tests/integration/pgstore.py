@@ -18,18 +18,25 @@ def psql(uri, sql):
     return r.stdout.strip()
 
 
+def with_db(uri, db):
+    """URI naming the database DB instead."""
+    return uri + ("&" if "?" in uri else "?") + "dbname=" + db
+
+
 class Store:
-    """The [daemon] line naming this test's store ("" for SQLite)."""
+    """The [daemon] line naming this test's store ("" for SQLite), and on
+    PostgreSQL its database (db) and URI (uri)."""
 
     def __init__(self, tag):
         self.db = None
+        self.uri = None
         self.line = ""
         if PG.startswith("postgresql://"):
             self.db = "feedd_%s_%d" % (tag, os.getpid())
             psql(PG, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.db)
             psql(PG, "CREATE DATABASE %s" % self.db)
-            uri = PG + ("&" if "?" in PG else "?") + "dbname=" + self.db
-            self.line = "store = %s\n" % uri
+            self.uri = with_db(PG, self.db)
+            self.line = "store = %s\n" % self.uri
 
     def drop(self):
         if self.db:

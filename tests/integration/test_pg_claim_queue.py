@@ -17,13 +17,12 @@ without it.
 """
 
 import collections
-import os
 import time
 import unittest
 
 from fixture_server import FixtureServer
 from harness import Feedd, wait_until
-from pgstore import PG, Session, psql
+from pgstore import PG, Session, Store, psql
 
 # The writers' advisory lock (store/pg/pg_conn.c, PG_WRITE_LOCK).
 WRITE_LOCK = 7378420460
@@ -34,18 +33,12 @@ INTERVAL = 12       # the shared feeds' interval = min = max: no jitter
 SHARED = ["x%d" % i for i in range(4)]
 
 
-def with_db(uri, db):
-    return uri + ("&" if "?" in uri else "?") + "dbname=" + db
-
-
 @unittest.skipUnless(PG.startswith("postgresql://"), "FEEDD_TEST_STORE names no PostgreSQL")
 class ClaimAfterQueue(unittest.TestCase):
 
     def setUp(self):
-        self.db = "feedd_claimq_%d" % os.getpid()
-        psql(PG, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.db)
-        psql(PG, "CREATE DATABASE %s" % self.db)
-        self.uri = with_db(PG, self.db)
+        self.store = Store("claimq")
+        self.db, self.uri = self.store.db, self.store.uri
         self.srv = FixtureServer().start()
         self.d = []
         self.locker = None
@@ -58,7 +51,7 @@ class ClaimAfterQueue(unittest.TestCase):
                 d.stop()
             d.cleanup()
         self.srv.stop()
-        psql(PG, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.db)
+        self.store.drop()
 
     def logs(self):
         return "\n".join("--- instance %s\n%s" % ("AB"[i], d.read_log()[-5000:])

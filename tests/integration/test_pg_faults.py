@@ -21,6 +21,7 @@ import unittest
 
 from fixture_server import FixtureServer
 from harness import Feedd, SLOW, wait_until
+from pgstore import with_db
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLUSTER = os.path.join(HERE, "..", "pg_cluster.sh")
@@ -90,10 +91,6 @@ def psql(uri, sql):
     if r.returncode != 0:
         raise AssertionError("psql %s: %s" % (sql, r.stderr))
     return r.stdout.strip()
-
-
-def with_db(uri, db):
-    return uri + ("&" if "?" in uri else "?") + "dbname=" + db
 
 
 class Base(unittest.TestCase):

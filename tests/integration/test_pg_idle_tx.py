@@ -19,32 +19,25 @@ may create and drop its own (tests/CMakeLists.txt runs it as pg.idle_tx on
 the throw-away cluster of tests/pg_cluster.sh); skipped without it.
 """
 
-import os
 import signal
 import time
 import unittest
 
 from fixture_server import FixtureServer
 from harness import Feedd, wait_until
-from pgstore import PG, Session, psql
+from pgstore import PG, Session, Store, psql
 
 IDLE_TIMEOUT = 30   # store/pg/pg_conn.c, PG_SESSION
 OPERATOR_TIMEOUT = 6
 MARGIN = 8          # B's next fetch (every second) and commit, on a loaded machine
 
 
-def with_db(uri, db):
-    return uri + ("&" if "?" in uri else "?") + "dbname=" + db
-
-
 @unittest.skipUnless(PG.startswith("postgresql://"), "FEEDD_TEST_STORE names no PostgreSQL")
 class PausedInCommit(unittest.TestCase):
 
     def setUp(self):
-        self.db = "feedd_idletx_%d" % os.getpid()
-        psql(PG, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.db)
-        psql(PG, "CREATE DATABASE %s" % self.db)
-        self.uri = with_db(PG, self.db)
+        self.store = Store("idletx")
+        self.db, self.uri = self.store.db, self.store.uri
         self.srv = FixtureServer().start()
         self.d = []
         self.locker = None
@@ -58,7 +51,7 @@ class PausedInCommit(unittest.TestCase):
                 d.stop()
             d.cleanup()
         self.srv.stop()
-        psql(PG, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.db)
+        self.store.drop()
 
     def logs(self):
         return "\n".join("--- instance %s\n%s" % ("AB"[i], d.read_log()[-5000:])

@@ -25,6 +25,7 @@ import unittest
 
 from fixture_server import FixtureServer
 from harness import Feedd, SLOW, wait_until
+from pgstore import with_db
 
 PG = os.environ.get("FEEDD_TEST_STORE", "")
 NFEEDS = 300
@@ -50,10 +51,6 @@ def psql(uri, sql):
     if r.returncode != 0:
         raise AssertionError("psql %s: %s" % (sql, r.stderr))
     return r.stdout.strip()
-
-
-def with_db(uri, db):
-    return uri + ("&" if "?" in uri else "?") + "dbname=" + db
 
 
 def feed_name(n):
