@@ -287,6 +287,35 @@ static void item_known(struct commit_acc *acc, const struct dedup_found *f, size
 		acc->edits[acc->nedits++] = (struct commit_ref){f->id, i};
 }
 
+/* Whether the publisher kept its guids: an item of the document found
+ * under its own guid with the content it was stored with, or at the link
+ * it was stored with (a counter in its text moved: an aggregator's points
+ * and comments). A guid that now names another article, at another link,
+ * proves nothing (guids that number the positions of a page). */
+static int guids_kept(struct commit_acc *acc, bool *kept)
+{
+	const struct commit_doc *d = &acc->d;
+	*kept = false;
+	for (size_t i = 0; i < d->n && !*kept; i++)
+		*kept = d->known[i].rows && d->p[i].key[0] == 'g' &&
+			strcmp(d->known[i].chash, d->p[i].chash) == 0;
+	/* Asked of the backend one item at a time, until one answers. */
+	for (size_t i = 0; i < d->n && !*kept; i++) {
+		const char *canon = dedup_stored_canon(&d->p[i]);
+		if (!d->known[i].rows || d->p[i].key[0] != 'g' || !canon)
+			continue;
+		struct item_stored st;
+		int r = acc->ops->item_stored(acc->b, d->known[i].id, &st);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return r;
+		*kept = st.canon && strcmp(st.canon, canon) == 0;
+		item_stored_free(&st);
+	}
+	return 0;
+}
+
 static int decide_all(struct commit_acc *acc, bool link_identity, int64_t now)
 {
 	struct commit_doc *d = &acc->d;
@@ -296,16 +325,13 @@ static int decide_all(struct commit_acc *acc, bool link_identity, int64_t now)
 		.by_key = ask_by_key, .by_guid = ask_by_guid, .same_but_link = ask_same_but_link,
 		.ud = acc, .link_identity = link_identity,
 	};
-	/* Guids kept: an item found under its own guid with the content it
-	 * was stored with (a guid that now names another article proves
-	 * nothing). */
-	for (size_t i = 0; i < d->n && !ask.guids_kept; i++)
-		ask.guids_kept = d->known[i].rows && d->p[i].key[0] == 'g' &&
-				 strcmp(d->known[i].chash, d->p[i].chash) == 0;
+	int r = guids_kept(acc, &ask.guids_kept);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < d->n; i++) {
 		struct dedup_found f;
 		enum dedup_verdict v;
-		int r = dedup_decide(&d->p[i], i, &d->known[i], d->site_canon, &ask, &f, &v);
+		r = dedup_decide(&d->p[i], i, &d->known[i], d->site_canon, &ask, &f, &v);
 		if (r < 0)
 			return r;
 		if (v == DEDUP_REKEY) {

@@ -134,10 +134,10 @@ struct dedup_ask {
 	int (*same_but_link)(void *ud, size_t i, const struct dedup_found *f, bool *same);
 	void *ud;
 	/* Not a question but a fact about the document: another of its
-	 * items was found under its own guid with its stored content, so
-	 * the publisher did not rewrite the guids, and an item with a guid
-	 * of its own is not an older one under a new identity because it
-	 * has that one's link. */
+	 * items was found under its own guid with its stored content or at
+	 * its stored link (commit.c, guids_kept), so the publisher did not
+	 * rewrite the guids, and an item with a guid of its own is not an
+	 * older one under a new identity because it has that one's link. */
 	bool guids_kept;
 	/* The feed keys its items by link (struct commit_feed). */
 	bool link_identity;

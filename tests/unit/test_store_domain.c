@@ -175,6 +175,62 @@ static void test_identity_changes_announce_nothing(void **state)
 	tdb_close(&t);
 }
 
+/* dedup.c with commit.c's guids_kept: hnrss's shape (guid the discussion,
+ * link the article). The same article submitted again under a new guid,
+ * after the first submission left the page, while another item's points
+ * moved: a new item, not the first one re-keyed (which lost it). A page
+ * of positional guids (each now at another link) still proves nothing. */
+static void test_aggregator_resubmission_is_new(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	struct item *a = doc_add(d, "https://news.ycombinator.com/item?id=1",
+				 "https://x.example/article", "Show HN: X");
+	item_set(&a->summary, "Points: 10");
+	struct item *b = doc_add(d, "https://news.ycombinator.com/item?id=2",
+				 "https://y.example/post", "Y thing");
+	item_set(&b->summary, "Points: 5");
+	assert_int_equal(commit_news(s, "hn", d), 2);
+	doc_free(d);
+
+	d = doc_new();
+	b = doc_add(d, "https://news.ycombinator.com/item?id=2", "https://y.example/post", "Y thing");
+	item_set(&b->summary, "Points: 8");
+	struct item *c = doc_add(d, "https://news.ycombinator.com/item?id=3",
+				 "https://x.example/article", "X (2026)");
+	item_set(&c->summary, "Points: 1");
+	struct store_news n;
+	assert_int_equal(commit_doc(s, "hn", d, &n), 0);
+	assert_int_equal(n.nnew, 1);
+	assert_int_equal(n.nupdated, 1);
+	store_news_clear(&n);
+	doc_free(d);
+	json_t *items = all_items(s, "hn");
+	assert_int_equal(json_array_size(items), 3);
+	assert_string_equal(jstr(json_array_get(items, 0), "title"), "Show HN: X");
+	assert_string_equal(jstr(json_array_get(items, 2), "title"), "X (2026)");
+	json_decref(items);
+
+	/* Positional guids: item-1 and item-2 now name other stories (one
+	 * at the link item-1 had): edits of the positions, as before. */
+	d = doc_new();
+	doc_add(d, "item-1", "https://news.example/a/100", "Story A");
+	doc_add(d, "item-2", "https://news.example/a/99", "Story B");
+	assert_int_equal(commit_news(s, "pos", d), 2);
+	item_set(&d->items[0].url, "https://news.example/a/101");
+	item_set(&d->items[0].title, "Story C");
+	item_set(&d->items[1].url, "https://news.example/a/100");
+	item_set(&d->items[1].title, "Story A");
+	assert_int_equal(commit_doc(s, "pos", d, &n), 0);
+	assert_int_equal(n.nnew, 0);
+	assert_int_equal(n.nupdated, 2);
+	store_news_clear(&n);
+	doc_free(d);
+	tdb_close(&t);
+}
+
 /* commit.c: a fetch without a document writes the state alone, and its
  * failing event carries the error and the count. */
 static void test_commit_state_only(void **state)
@@ -581,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_commit_state_only),
 		cmocka_unit_test(test_commit_link_noise_is_no_edit),
 		cmocka_unit_test(test_identity_changes_announce_nothing),
+		cmocka_unit_test(test_aggregator_resubmission_is_new),
 		cmocka_unit_test(test_feeds_follow_the_config),
 		cmocka_unit_test(test_counts_match_the_rule),
 		cmocka_unit_test(test_query_cursor_and_bounds),
