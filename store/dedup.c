@@ -409,6 +409,34 @@ static char *legacy_hash_key(const struct item *it, bool *empty)
 	return prefixed("h:", h);
 }
 
+/* Entries with one guid that differ only in their categories are one item
+ * too (a planet listing a post once under each of its categories): UNIQUE
+ * made again, for the guids it found shared (STRS, KEYS as it had them),
+ * with each entry's content hash without its categories. */
+static int same_but_categories(struct dedup_item *p, size_t n, enum dedup_hash hash,
+			       const char **strs, char **keys, bool *unique)
+{
+	bool shared = false;
+	for (size_t i = 0; i < n && !shared; i++)
+		shared = strs[i] && *strs[i] && !unique[i];
+	if (!shared)
+		return 0;
+	char (*bare)[33] = malloc(n * sizeof *bare);
+	if (!bare)
+		return -ENOMEM;
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++)
+		if ((r = dedup_chash_with(&p[i], hash, p[i].it->url, "[]", p[i].enclosures,
+					  bare[i])) == 0)
+			keys[i] = bare[i];
+	if (r == 0)
+		r = mark_unique(strs, keys, n, unique, NULL);
+	for (size_t i = 0; i < n; i++)
+		keys[i] = p[i].chash;
+	free(bare);
+	return r;
+}
+
 /* Works out identities for the whole document; decides link identity.
  * The ladder: a guid unique in the document; else the canonical link,
  * unless items that differ share it; else the guid when it is unique (a
@@ -445,28 +473,29 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_can
 		}
 		if ((r = dedup_chash_with_url(q, hash, it->url, q->chash)) < 0)
 			goto out;
+		q->canon = url_canonical(it->url);
+		const char *frag = q->canon ? url_fragment_kept(it->url) : NULL;
+		q->anchored = frag != NULL;
+		if (frag && !(q->lid = malloc(strlen(q->canon) + strlen(frag) + 1))) {
+			r = -ENOMEM;
+			goto out;
+		}
+		if (frag)
+			strcat(strcpy(q->lid, q->canon), frag);
+		/* A link to the site's front page names no article. */
+		q->home = home[i] = is_home(q->canon, frag, site_canon);
 		strs[i] = it->guid;
 		keys[i] = q->chash;
 	}
 	/* A guid is unique when the entries that carry it are one item: the
 	 * same entry listed twice keeps its guid (the repeat is ignored). */
-	if ((r = mark_unique(strs, keys, n, uniq, old_unique)) < 0)
+	if ((r = mark_unique(strs, keys, n, uniq, old_unique)) < 0 ||
+	    (r = same_but_categories(p, n, hash, strs, keys, uniq)) < 0)
 		goto out;
 	size_t bad = 0;
 	for (size_t i = 0; i < n; i++) {
 		p[i].guid_unique = uniq[i];
 		bad += !uniq[i];
-		p[i].canon = url_canonical(doc->items[i].url);
-		const char *frag = p[i].canon ? url_fragment_kept(doc->items[i].url) : NULL;
-		p[i].anchored = frag != NULL;
-		if (frag && !(p[i].lid = malloc(strlen(p[i].canon) + strlen(frag) + 1))) {
-			r = -ENOMEM;
-			goto out;
-		}
-		if (frag)
-			strcat(strcpy(p[i].lid, p[i].canon), frag);
-		/* A link to the site's front page names no article. */
-		p[i].home = home[i] = is_home(p[i].canon, frag, site_canon);
 	}
 	/* What versions before counted as unique: a guid that occurs once. */
 	size_t old_bad = 0;

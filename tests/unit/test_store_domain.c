@@ -231,6 +231,54 @@ static void test_aggregator_resubmission_is_new(void **state)
 	tdb_close(&t);
 }
 
+/* dedup.c: a planet lists one post twice, under two categories (one guid,
+ * one link, the same text): one item, announced once, and the feed keeps
+ * its guids (2 of 3 entries sharing a guid had switched it to link
+ * identity for good, and a later edit with a new slug was a new item). */
+static void test_post_listed_twice_is_one(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	struct item *a = doc_add(d, "https://alice.example/?p=5", "https://alice.example/p5",
+				 "Alice: Rust");
+	item_set(&a->summary, "Why I like Rust");
+	a->categories = calloc(1, sizeof *a->categories);
+	a->categories[0] = strdup("rust");
+	a->ncategories = 1;
+	doc_add(d, "bob-1", "https://bob.example/other", "Bob: Other");
+	assert_int_equal(commit_news(s, "planet", d), 2);
+
+	struct item *again = doc_add(d, "https://alice.example/?p=5", "https://alice.example/p5",
+				     "Alice: Rust");
+	item_set(&again->summary, "Why I like Rust");
+	again->categories = calloc(1, sizeof *again->categories);
+	again->categories[0] = strdup("linux");
+	again->ncategories = 1;
+	struct store_news n;
+	assert_int_equal(commit_doc(s, "planet", d, &n), 0);
+	assert_int_equal(n.nnew + n.nupdated, 0);
+	store_news_clear(&n);
+	struct feed_state st;
+	assert_int_equal(store_feed_load(s, "planet", &st), 0);
+	assert_false(st.link_identity);
+	feed_state_clear(&st);
+
+	/* Bob's title edited, and the slug with it: an edit of bob-1. */
+	item_set(&d->items[1].title, "Bob: Other, renamed");
+	item_set(&d->items[1].url, "https://bob.example/other-renamed");
+	assert_int_equal(commit_doc(s, "planet", d, &n), 0);
+	assert_int_equal(n.nnew, 0);
+	assert_int_equal(n.nupdated, 1);
+	store_news_clear(&n);
+	json_t *items = all_items(s, "planet");
+	assert_int_equal(json_array_size(items), 2);
+	json_decref(items);
+	doc_free(d);
+	tdb_close(&t);
+}
+
 /* commit.c: a fetch without a document writes the state alone, and its
  * failing event carries the error and the count. */
 static void test_commit_state_only(void **state)
@@ -638,6 +686,7 @@ int main(void)
 		cmocka_unit_test(test_commit_link_noise_is_no_edit),
 		cmocka_unit_test(test_identity_changes_announce_nothing),
 		cmocka_unit_test(test_aggregator_resubmission_is_new),
+		cmocka_unit_test(test_post_listed_twice_is_one),
 		cmocka_unit_test(test_feeds_follow_the_config),
 		cmocka_unit_test(test_counts_match_the_rule),
 		cmocka_unit_test(test_query_cursor_and_bounds),
