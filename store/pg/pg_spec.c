@@ -97,7 +97,7 @@ static const char *password_key(const char *q, size_t *len)
 	for (const char *p = q; p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
 		size_t n = strcspn(p, "&");
 		size_t kl = strcspn(p, "=&");
-		bool pw;
+		bool pw = false;
 		if (!(kl == 8 && strncmp(p, "password", 8) == 0) && pair_parses(p, n, "", &pw) &&
 		    pw) {
 			*len = kl;
