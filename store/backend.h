@@ -139,6 +139,9 @@ enum commit_probe {
 	PROBE_BY_KEY,                /* the feed's item with identity ARG */
 	PROBE_BY_GUID,               /* the feed's items with the guid ARG, whatever their
 				      * identity (2: "more than one") */
+	PROBE_BY_LINK_LISTED,        /* the feed's items with link ARG that its latest
+				      * document before this one listed (feeds.listed;
+				      * 2: "more than one") */
 };
 
 /* A stored item ID and the plan entry I that rewrites it. */

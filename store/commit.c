@@ -195,6 +195,12 @@ static int ask_by_link(void *ud, size_t i, struct dedup_found *f)
 	return probe(acc, acc->d.has_items, PROBE_BY_LINK, acc->d.p[i].canon, f);
 }
 
+static int ask_by_link_listed(void *ud, size_t i, struct dedup_found *f)
+{
+	struct commit_acc *acc = ud;
+	return probe(acc, acc->d.has_items, PROBE_BY_LINK_LISTED, acc->d.p[i].canon, f);
+}
+
 static int ask_by_alt(void *ud, size_t i, struct dedup_found *f)
 {
 	*f = ((struct commit_acc *)ud)->d.alt[i];
@@ -320,7 +326,8 @@ static int decide_all(struct commit_acc *acc, bool link_identity, int64_t now)
 {
 	struct commit_doc *d = &acc->d;
 	struct dedup_ask ask = {
-		.tomb_key = ask_tomb_key, .by_link = ask_by_link, .tomb_link = ask_tomb_link,
+		.tomb_key = ask_tomb_key, .by_link = ask_by_link,
+		.by_link_listed = ask_by_link_listed, .tomb_link = ask_tomb_link,
 		.listed = listed_has, .by_alt = ask_by_alt, .tomb_alt = ask_tomb_alt,
 		.by_key = ask_by_key, .by_guid = ask_by_guid, .same_but_link = ask_same_but_link,
 		.ud = acc, .link_identity = link_identity,

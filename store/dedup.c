@@ -735,6 +735,19 @@ int dedup_decide(const struct dedup_item *p, size_t i, const struct dedup_found 
 			*v = DEDUP_REKEY;
 			return 0;
 		}
+		/* Several stored items have its link (an aggregator's
+		 * resubmissions), and it is the only item here with it: the
+		 * one of them the previous document listed is this one (a
+		 * title edited), which keeps the key it has while the others
+		 * have the link too. */
+		if (f->rows > 1 && p->canon_unique && !own_guid && !anchor) {
+			if ((r = ask->by_link_listed(ask->ud, i, f)) < 0)
+				return r;
+			if (f->rows == 1 && !ask->listed(ask->ud, f->id)) {
+				*v = DEDUP_KNOWN;
+				return 0;
+			}
+		}
 		memset(f, 0, sizeof *f);
 		if (!own_guid && !anchor && ((r = ask->tomb_link(ask->ud, i, &tomb)) < 0 || tomb))
 			return r;

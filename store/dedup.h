@@ -116,6 +116,9 @@ struct dedup_ask {
 	int (*tomb_key)(void *ud, size_t i, bool *has);
 	/* The feed's stored items with its canonical link (at most 2 counted). */
 	int (*by_link)(void *ud, size_t i, struct dedup_found *f);
+	/* The feed's stored items with its canonical link that the feed's
+	 * previous document listed (at most 2 counted). */
+	int (*by_link_listed)(void *ud, size_t i, struct dedup_found *f);
 	/* Its canonical link is in the feed's tombstones. */
 	int (*tomb_link)(void *ud, size_t i, bool *has);
 	/* This document already listed stored item ID. */

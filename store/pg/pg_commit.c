@@ -454,7 +454,8 @@ static int doc_probe(void *b, int64_t feed, enum commit_probe what, const char *
 	enum pst id = what == PROBE_TOMB_KEY ? PS_TOMB_BY_KEY :
 		      what == PROBE_TOMB_LINK ? PS_TOMB_BY_CANON :
 		      what == PROBE_BY_KEY ? PS_ITEM_BY_KEY :
-		      what == PROBE_BY_GUID ? PS_ITEM_BY_GUID : PS_ITEM_BY_CANON;
+		      what == PROBE_BY_GUID ? PS_ITEM_BY_GUID :
+		      what == PROBE_BY_LINK_LISTED ? PS_ITEM_BY_CANON_LISTED : PS_ITEM_BY_CANON;
 	return lookup(b, id, feed, arg, f);
 }
 

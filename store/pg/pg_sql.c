@@ -39,6 +39,9 @@
 const char *const pg_stmt_sql[PS__COUNT] = {
 	/* The statements of the same text in both backends. */
 	SQL_COMMON_STMTS(PS_),
+	[PS_ITEM_BY_CANON_LISTED] =
+		"SELECT id, chash, last_seen FROM items WHERE feed = $1 AND canon_url = $2"
+		" AND id = ANY ((SELECT listed FROM feeds WHERE id = $1)::bigint[]) LIMIT 2",
 	[PS_FEED_ID] = "SELECT id, link_identity, site_url, url, removed FROM feeds WHERE name = $1",
 	[PS_FEED_INSERT] =
 		"INSERT INTO feeds(name, url, created) VALUES ($1, $2, $3)"

@@ -79,6 +79,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"SELECT ikey, id, chash, last_seen FROM items"
 		" WHERE feed = ?1 AND ikey IN (SELECT value FROM json_each(?2))",
 	[ST_ITEM_SEEN] = "UPDATE items SET last_seen = ?2 WHERE id = ?1",
+	[ST_ITEM_BY_CANON_LISTED] =
+		"SELECT id, chash, last_seen FROM items WHERE feed = ?1 AND canon_url = ?2"
+		" AND id IN (SELECT value FROM json_each((SELECT listed FROM feeds WHERE id = ?1)))"
+		" LIMIT 2",
 	[ST_ITEM_STORED] = "SELECT url, canon_url, categories, enclosures FROM items WHERE id = ?1",
 	[ST_ITEM_REKEY] = "UPDATE items SET ikey = ?2, rule = ?3, guid = ?4 WHERE id = ?1",
 	[ST_ITEM_UPDATE] =

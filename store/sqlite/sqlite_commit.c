@@ -354,7 +354,8 @@ static int doc_probe(void *b, int64_t feed, enum commit_probe what, const char *
 	enum stmt id = what == PROBE_TOMB_KEY ? ST_TOMB_BY_KEY :
 		       what == PROBE_TOMB_LINK ? ST_TOMB_BY_CANON :
 		       what == PROBE_BY_KEY ? ST_ITEM_BY_KEY :
-		       what == PROBE_BY_GUID ? ST_ITEM_BY_GUID : ST_ITEM_BY_CANON;
+		       what == PROBE_BY_GUID ? ST_ITEM_BY_GUID :
+		       what == PROBE_BY_LINK_LISTED ? ST_ITEM_BY_CANON_LISTED : ST_ITEM_BY_CANON;
 	return lookup(b, id, feed, arg, f);
 }
 

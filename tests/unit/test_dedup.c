@@ -236,6 +236,14 @@ static int f_by_link(void *ud, size_t i, struct dedup_found *out)
 	*out = f->link;
 	return 0;
 }
+/* None of the feed's items with the link was in its previous document. */
+static int f_by_link_listed(void *ud, size_t i, struct dedup_found *out)
+{
+	(void)ud;
+	(void)i;
+	memset(out, 0, sizeof *out);
+	return 0;
+}
 static int f_tomb_link(void *ud, size_t i, bool *has)
 {
 	*has = ((struct fake *)ud)->tomb_link;
@@ -273,7 +281,8 @@ static enum dedup_verdict decide(const struct dedup_item *p, const struct dedup_
 				 const char *site, struct fake *f, struct dedup_found *found)
 {
 	struct dedup_ask ask = {
-		.tomb_key = f_tomb_key, .by_link = f_by_link, .tomb_link = f_tomb_link,
+		.tomb_key = f_tomb_key, .by_link = f_by_link,
+		.by_link_listed = f_by_link_listed, .tomb_link = f_tomb_link,
 		.listed = f_listed, .by_alt = f_by_alt, .tomb_alt = f_tomb_alt,
 		.by_key = f_by_key, .ud = f,
 	};
@@ -341,7 +350,8 @@ static void test_decide(void **state)
 	memset(&f, 0, sizeof f);
 	f.fail = -EIO;
 	struct dedup_ask ask = {
-		.tomb_key = f_tomb_key, .by_link = f_by_link, .tomb_link = f_tomb_link,
+		.tomb_key = f_tomb_key, .by_link = f_by_link,
+		.by_link_listed = f_by_link_listed, .tomb_link = f_tomb_link,
 		.listed = f_listed, .by_alt = f_by_alt, .tomb_alt = f_tomb_alt,
 		.by_key = f_by_key, .ud = &f,
 	};

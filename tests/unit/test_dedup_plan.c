@@ -84,6 +84,15 @@ static int a_by_link(void *ud, size_t i, struct dedup_found *f)
 	return 0;
 }
 
+/* None of the feed's items with the link was in its previous document. */
+static int a_by_link_listed(void *ud, size_t i, struct dedup_found *f)
+{
+	(void)ud;
+	(void)i;
+	memset(f, 0, sizeof *f);
+	return 0;
+}
+
 static int a_tomb_link(void *ud, size_t i, bool *has)
 {
 	*has = ((struct answers *)ud)->tomb_link[i];
@@ -124,7 +133,8 @@ static enum dedup_verdict decide(const struct dedup_item *p, size_t i,
 				 struct dedup_found *f)
 {
 	struct dedup_ask ask = {
-		.tomb_key = a_tomb_key, .by_link = a_by_link, .tomb_link = a_tomb_link,
+		.tomb_key = a_tomb_key, .by_link = a_by_link,
+		.by_link_listed = a_by_link_listed, .tomb_link = a_tomb_link,
 		.listed = a_listed, .by_alt = a_by_alt, .tomb_alt = a_tomb_alt,
 		.by_key = a_by_key, .ud = a,
 	};

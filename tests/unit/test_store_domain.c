@@ -279,6 +279,50 @@ static void test_post_listed_twice_is_one(void **state)
 	tdb_close(&t);
 }
 
+/* dedup.c: a guid-less aggregator (Hacker News's own feed) lists an
+ * article's link twice (a resubmission), then the first submission
+ * leaves the page, then a moderator edits the second's title: an edit
+ * of the second, not a new item. */
+static void test_resubmitted_link_edit_is_an_edit(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	doc_add(d, NULL, "https://x.example/article", "Show HN: X");
+	doc_add(d, NULL, "https://o.example/other", "Other");
+	assert_int_equal(commit_news(s, "hn", d), 2);
+	doc_free(d);
+	d = doc_new();
+	doc_add(d, NULL, "https://x.example/article", "Show HN: X");
+	doc_add(d, NULL, "https://x.example/article", "X article (resubmitted)");
+	doc_add(d, NULL, "https://o.example/other", "Other");
+	assert_int_equal(commit_news(s, "hn", d), 1);
+	doc_free(d);
+	d = doc_new();
+	doc_add(d, NULL, "https://x.example/article", "X article (resubmitted)");
+	doc_add(d, NULL, "https://o.example/other", "Other");
+	assert_int_equal(commit_news(s, "hn", d), 0);
+	item_set(&d->items[0].title, "X article");
+	struct store_news n;
+	assert_int_equal(commit_doc(s, "hn", d, &n), 0);
+	assert_int_equal(n.nnew, 0);
+	assert_int_equal(n.nupdated, 1);
+	store_news_clear(&n);
+	json_t *items = all_items(s, "hn");
+	assert_int_equal(json_array_size(items), 3);
+	assert_string_equal(jstr(json_array_get(items, 0), "title"), "Show HN: X");
+	assert_string_equal(jstr(json_array_get(items, 2), "title"), "X article");
+	json_decref(items);
+	/* Listed again as it is now: nothing. */
+	assert_int_equal(commit_news(s, "hn", d), 0);
+	assert_int_equal(commit_doc(s, "hn", d, &n), 0);
+	assert_int_equal(n.nnew + n.nupdated, 0);
+	store_news_clear(&n);
+	doc_free(d);
+	tdb_close(&t);
+}
+
 /* commit.c: a fetch without a document writes the state alone, and its
  * failing event carries the error and the count. */
 static void test_commit_state_only(void **state)
@@ -687,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_identity_changes_announce_nothing),
 		cmocka_unit_test(test_aggregator_resubmission_is_new),
 		cmocka_unit_test(test_post_listed_twice_is_one),
+		cmocka_unit_test(test_resubmitted_link_edit_is_an_edit),
 		cmocka_unit_test(test_feeds_follow_the_config),
 		cmocka_unit_test(test_counts_match_the_rule),
 		cmocka_unit_test(test_query_cursor_and_bounds),
