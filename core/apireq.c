@@ -578,6 +578,12 @@ int apireq_parse(const char *method, const char *target, const char *body, size_
 		fail(r, 400, "bad parameter", "feed: one feed, or none for every feed");
 	if (!r->status && r->before && r->before <= r->after)
 		fail(r, 400, "bad parameter", "before: must be greater than after");
+	/* A consumer's next is the highest id answered, and its ack passes
+	 * every id below: newest first, the older items would never come. */
+	if (!r->status && r->route == ROUTE_CONSUMER_ITEMS && r->desc)
+		fail(r, 400, "bad parameter", "order: a consumer reads oldest first (asc): an ack "
+		     "of next, the highest id answered, moves the cursor past every older item, "
+		     "so newest first would skip them");
 	return r->status;
 }
 

@@ -173,6 +173,26 @@ class Consumers(ServerTestCase):
         r = self.ctl("new", "g2", "--feed", "b", "--ndjson")
         self.assertEqual([json.loads(l)["title"] for l in r.stdout.splitlines()], ["b title 1"])
 
+    def test_no_newest_first(self):
+        """order=desc on a consumer's read is refused: its next (the highest
+        id) acknowledged would pass every older item unread."""
+        self.fetched(3)
+        ids = [i["id"] for i in self.d.get("/v1/items").json()["items"]]
+        r = self.d.get("/v1/consumers/rev/items?limit=2&order=desc")
+        self.assertEqual(r.status, 400, r.body)
+        self.assertEqual(r.json()["error"], "bad parameter")
+        self.assertTrue(r.json()["detail"].startswith("order: "), r.body)
+        self.assertIn("older", r.json()["detail"])
+        self.assertEqual(self.d.get("/v1/consumers/rev").status, 404)  # not made
+        # asc reads; /v1/items still lists newest first.
+        r = self.d.get("/v1/consumers/rev/items?limit=2&order=asc")
+        self.assertEqual([i["id"] for i in r.json()["items"]], ids[:2])
+        r = self.d.get("/v1/items?limit=2&order=desc")
+        self.assertEqual([i["id"] for i in r.json()["items"]], ids[:0:-1])
+        # feedctl new offers no order at all.
+        self.assertEqual(self.ctl("new", "rev", "--order", "desc").returncode, 2)
+        self.assertEqual(self.d.get("/v1/consumers/rev").json()["cursor"], 0)
+
     def test_usage(self):
         self.assertEqual(self.ctl("consumers", "extra").returncode, 2)
         r = self.ctl("consumers", "--help")

@@ -200,6 +200,18 @@ static void test_item_params(void **state)
 	expect_error("GET", "/v1/events?format=tsv", NULL, 400, "format");
 	expect_error("GET", "/v1/events?tag=x", NULL, 400, "tag");
 	expect_error("GET", "/v1/items?from_now=1", NULL, 400, "from_now");
+	/* A consumer's ack passes every id below next: newest first would
+	 * skip the older items. Asc, and desc elsewhere, stay. */
+	expect_error("GET", "/v1/consumers/bot/items?order=desc", NULL, 400, "order");
+	expect_error("GET", "/v1/consumers/bot/items?limit=3&order=desc&from_now=1", NULL, 400,
+		     "order");
+	struct apireq ok;
+	assert_int_equal(parse("GET", "/v1/consumers/bot/items?order=asc", NULL, &ok), 0);
+	apireq_free(&ok);
+	assert_int_equal(parse("GET", "/v1/items?order=desc", NULL, &ok), 0);
+	apireq_free(&ok);
+	assert_int_equal(parse("GET", "/v1/feeds/x/items?order=desc", NULL, &ok), 0);
+	apireq_free(&ok);
 	expect_error("GET", "/v1/status?x=1", NULL, 400, "x");
 	expect_error("POST", "/v1/reload", "junk", 400, NULL);
 }
