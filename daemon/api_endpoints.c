@@ -33,6 +33,12 @@ static void items_work(struct store *s, struct job *j, bool writable)
 static void consumer_items_work(struct store *s, struct job *j, bool writable)
 {
 	const struct apireq *r = &j->req;
+	/* A request that fails makes no consumer: the feeds it names are
+	 * checked before (apireq_parse checked the rest). */
+	if (!j->consumer_seen && apiquery_check_feeds(s, r, &j->ans) < 0) {
+		j->need_create = false;
+		return;
+	}
 	/* Reading creates the consumer: a write. A reader only looks; the
 	 * writer creates it (FROM_NOW: at the newest item) and queries on. */
 	int64_t cur = 0;

@@ -95,8 +95,7 @@ static void atom_title(const struct apireq *r, char *title, size_t size)
 		snprintf(title, size, "feedd: items");
 }
 
-/* -ENOENT (and the 404 answer) when a named feed is unknown. */
-static int check_feeds(struct store *s, const struct apireq *r, struct api_answer *out)
+int apiquery_check_feeds(struct store *s, const struct apireq *r, struct api_answer *out)
 {
 	const char *const *names = (const char *const *)r->feeds;
 	size_t n = r->nfeeds;
@@ -112,6 +111,7 @@ static int check_feeds(struct store *s, const struct apireq *r, struct api_answe
 			char detail[300];
 			snprintf(detail, sizeof detail, "no feed named \"%s\"", names[i]);
 			fail(out, 404, "unknown feed", detail);
+			out->empty = false;
 			return rc;
 		}
 	}
@@ -121,7 +121,7 @@ static int check_feeds(struct store *s, const struct apireq *r, struct api_answe
 static void items_run(struct store *s, const struct apireq *r, int64_t now,
 		      struct api_answer *out)
 {
-	if (check_feeds(s, r, out) < 0)
+	if (apiquery_check_feeds(s, r, out) < 0)
 		return;
 	struct item_query q;
 	apireq_item_query(r, &q);

@@ -33,6 +33,12 @@ struct api_answer {
  * 500 store error). NOW dates an Atom document without dated items. */
 void apiquery_run(struct store *s, const struct apireq *r, int64_t now, struct api_answer *out);
 
+/* -ENOENT, with the 404 "unknown feed" answer in OUT, when a feed R names
+ * (feed=, or the path's for ROUTE_FEED_ITEMS) is not in the store; else 0
+ * and OUT untouched. apiquery_run checks first; a consumer's read checks
+ * before it makes the consumer, so that a 404 makes none. */
+int apiquery_check_feeds(struct store *s, const struct apireq *r, struct api_answer *out);
+
 /* An error answer's body: {"error": ERROR, "detail": DETAIL or null}. */
 void apiquery_error(struct buf *b, const char *error, const char *detail);
 /* The answer to the store's error RC: 503 "store unavailable" (with

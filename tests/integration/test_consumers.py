@@ -193,6 +193,25 @@ class Consumers(ServerTestCase):
         self.assertEqual(self.ctl("new", "rev", "--order", "desc").returncode, 2)
         self.assertEqual(self.d.get("/v1/consumers/rev").json()["cursor"], 0)
 
+    def test_failed_read_makes_no_consumer(self):
+        """A read answered 4xx (an unknown feed, a bad parameter) leaves no
+        consumer behind: its feeds are checked before it is made."""
+        self.fetched(3)
+        for q in ("feed=zzz&from_now=1", "feed=a&feed=zzz", "limit=0", "since=x"):
+            r = self.d.get("/v1/consumers/side1/items?" + q)
+            self.assertIn(r.status, (400, 404), q)
+            self.assertEqual(self.d.get("/v1/consumers/side1").status, 404, q)
+        r = self.d.get("/v1/consumers/side1/items?feed=zzz&from_now=1&wait=5")
+        self.assertEqual((r.status, r.json()["error"]), (404, "unknown feed"))
+        r = self.ctl("new", "side2", "--feed", "zzz", "--from-now")
+        self.assertEqual(r.returncode, 4, r.stderr)
+        self.assertIn(b"unknown feed", r.stderr)
+        self.assertEqual(self.consumers(), [])
+        # The same read with a known feed makes it, at the start.
+        r = self.d.get("/v1/consumers/side1/items?feed=a")
+        self.assertEqual((r.status, len(r.json()["items"])), (200, 3))
+        self.assertEqual(self.d.get("/v1/consumers/side1").json()["cursor"], 0)
+
     def test_usage(self):
         self.assertEqual(self.ctl("consumers", "extra").returncode, 2)
         r = self.ctl("consumers", "--help")
