@@ -224,9 +224,12 @@ static int set_param(struct apireq *r, enum param p, const char *v, unsigned *se
 			r->q = strdup(v);
 		break;
 	case P_SINCE:
-		if (date_parse(v, &r->since) < 0)
+		/* An offset is required: without one, a local time would be
+		 * read as UTC and the answer off by hours, silently. */
+		if (date_parse_rfc3339(v, &r->since) < 0)
 			return fail(r, 400, "bad parameter",
-				    "since: expected an RFC 3339 date (2024-01-31T12:00:00Z)");
+				    "since: expected an RFC 3339 date with seconds and an offset "
+				    "(2024-01-31T12:00:00Z, or +01:00 sent as %%2B01:00)");
 		break;
 	case P_STATUS:
 		if (!strcmp(v, "unread"))

@@ -659,3 +659,39 @@ int date_parse(const char *s, int64_t *out)
 	}
 	return parse_words(buf, out);
 }
+
+int date_parse_rfc3339(const char *s, int64_t *out)
+{
+	/* RFC 3339's date-time: the shape is checked here, the values (a
+	 * 30 February, hour 25) by date_parse. */
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	if (!s)
+		return -EINVAL;
+	const char *p = s;
+	for (const char *c = shape; *c; c++, p++) {
+		bool ok = *c == 'd' ? isdigit((unsigned char)*p) != 0
+			: *c == 'T' ? *p == 'T' || *p == 't' || *p == ' '
+			: *p == *c;
+		if (!ok)
+			return -EINVAL;
+	}
+	if (*p == '.') {
+		if (!isdigit((unsigned char)p[1]))
+			return -EINVAL;
+		p++;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) || p[3] != ':' ||
+		    !isdigit((unsigned char)p[4]) || !isdigit((unsigned char)p[5]) ||
+		    (p[1] - '0') * 10 + (p[2] - '0') > 23 || p[4] > '5')
+			return -EINVAL;
+		p += 6;
+	} else {
+		return -EINVAL;     /* no offset: local time or UTC, who knows */
+	}
+	return *p ? -EINVAL : date_parse(s, out);
+}

@@ -14,6 +14,13 @@
 /* Returns 0 and the instant (seconds, UTC), or -EINVAL. */
 int date_parse(const char *s, int64_t *out);
 
+/* RFC 3339's date-time alone, as the socket API takes a date: seconds
+ * and the offset required ("2024-01-31T12:00:00Z", "...T13:00:00.5+01:00";
+ * T, t or a space between date and time, Z or z). Returns 0 and the instant,
+ * or -EINVAL: also for what date_parse would read from a feed, a date
+ * without an offset included. */
+int date_parse_rfc3339(const char *s, int64_t *out);
+
 /* RFC 3339 UTC, "2021-12-10T08:00:00Z"; BUF needs 32 bytes. */
 void date_format_rfc3339(int64_t t, char *buf, size_t len);
 

@@ -218,6 +218,12 @@ class ApiTest(unittest.TestCase):
         since = self.items("since=2024-02-02T00:00:00Z")
         self.assertNotIn("a-1", [gid(i) for i in since])
         self.assertIn("b-1", [gid(i) for i in since])
+        # the same instant with an offset; none is refused, not read as UTC
+        later = self.items("since=2024-02-02T01:00:00%2B01:00")
+        self.assertEqual([i["id"] for i in later], [i["id"] for i in since])
+        for bad in ("2024-02-02T00:00:00", "2024-02-02", "2024-02-02T01:00:00+01:00"):
+            r = self.expect_error("GET", "/v1/items?since=" + bad, 400, "since")
+            self.assertIn("offset", r.json()["detail"])
         # distinct: b/2 duplicates a/1
         dup = [i for i in everything if gid(i) == "b-2"][0]
         a1 = [i for i in everything if gid(i) == "a-1"][0]

@@ -92,6 +92,13 @@ class FeedctlTest(ServerTestCase):
         self.assertEqual(none["items"], [])
         r = self.ctl("items", "--feed", "nosuch")
         self.assertEqual(r.returncode, 4)
+        # --since: RFC 3339 with the offset (a '+' reaches the daemon as one)
+        r = self.ctl("items", "--json", "--since", "2000-01-01T01:00:00+01:00")
+        self.assertEqual((r.returncode, len(json.loads(r.stdout)["items"])), (0, 3), r.stderr)
+        for bad in ("2000-01-01", "2000-01-01T00:00:00"):
+            r = self.ctl("items", "--since", bad)
+            self.assertEqual(r.returncode, 4, bad)
+            self.assertIn(b"since: expected an RFC 3339 date", r.stderr)
 
     def test_new_prints_each_item_once(self):
         self.fetched("a", 3)

@@ -192,6 +192,17 @@ static void test_item_params(void **state)
 	expect_error("GET", "/v1/items?order=up", NULL, 400, "order");
 	expect_error("GET", "/v1/items?distinct=maybe", NULL, 400, "distinct");
 	expect_error("GET", "/v1/items?since=yesterday", NULL, 400, "since");
+	/* RFC 3339 as the API writes its dates: no offset is refused, not
+	 * read as UTC (nor as local time). */
+	expect_error("GET", "/v1/items?since=2024-01-01T00:00:00", NULL, 400, "since");
+	expect_error("GET", "/v1/items?since=2024-01-01", NULL, 400, "since");
+	expect_error("GET", "/v1/items?since=2024-01-01T00:00:00+01:00", NULL, 400, "since");
+	expect_error("GET", "/v1/consumers/bot/items?since=2024-01-01T00:00:00", NULL, 400,
+		     "since");
+	struct apireq d;
+	assert_int_equal(parse("GET", "/v1/items?since=2024-01-01T01:00:00%2B01:00", NULL, &d), 0);
+	assert_int_equal(d.since, 1704067200);
+	apireq_free(&d);
 	expect_error("GET", "/v1/items?format=xml", NULL, 400, "format");
 	expect_error("GET", "/v1/items?tag=", NULL, 400, "tag");
 	expect_error("GET", "/v1/items?limt=5", NULL, 400, "limt");

@@ -147,12 +147,62 @@ static void test_rfc3339_fast_path(void **state)
 			}
 }
 
+/* The API's dates: RFC 3339's date-time only, offset required. */
+static void test_rfc3339_strict(void **state)
+{
+	(void)state;
+	static const struct { const char *in, *out; } ok[] = {
+		{"2024-01-31T12:00:00Z", "2024-01-31T12:00:00Z"},
+		{"2024-01-31t12:00:00z", "2024-01-31T12:00:00Z"},
+		{"2024-01-31 12:00:00Z", "2024-01-31T12:00:00Z"},
+		{"2024-01-31T13:00:00+01:00", "2024-01-31T12:00:00Z"},
+		{"2024-01-31T11:30:00.250-00:30", "2024-01-31T12:00:00Z"},
+		{"2016-12-31T23:59:60Z", "2016-12-31T23:59:59Z"},
+	};
+	static const char *const bad[] = {
+		"2024-01-01T00:00:00",          /* no offset */
+		"2024-01-01T00:00:00.5",
+		"2024-01-01",                   /* a date alone */
+		"2024-01-01T00:00Z",            /* no seconds */
+		"2024",
+		"Mon, 01 Jan 2024 00:00:00 GMT",
+		"2024-01-01T00:00:00 01:00",    /* a '+' form-decoded to a space */
+		"2024-01-01T00:00:00+0100",
+		"2024-01-01T00:00:00+24:00",
+		"2024-01-01T00:00:00+01:60",
+		"2024-01-01T00:00:00.Z",
+		"2024-02-30T00:00:00Z",
+		"2024-01-01T25:00:00Z",
+		" 2024-01-01T00:00:00Z",
+		"2024-01-01T00:00:00Z ",
+		"2024-01-01T00:00:00ZZ",
+		"",
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		int64_t t = 0;
+		char buf[32];
+		if (date_parse_rfc3339(ok[i].in, &t) != 0)
+			fail_msg("\"%s\" rejected", ok[i].in);
+		date_format_rfc3339(t, buf, sizeof buf);
+		if (strcmp(buf, ok[i].out) != 0)
+			fail_msg("\"%s\": got %s, want %s", ok[i].in, buf, ok[i].out);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int64_t t = 0;
+		if (date_parse_rfc3339(bad[i], &t) != -EINVAL)
+			fail_msg("\"%s\" accepted", bad[i]);
+	}
+	int64_t t;
+	assert_int_equal(date_parse_rfc3339(NULL, &t), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_rfc3339_fast_path),
+		cmocka_unit_test(test_rfc3339_strict),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
