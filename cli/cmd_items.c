@@ -287,10 +287,11 @@ static int fetch_tsv(const char *base, json_t *items, char **tsv)
  * most 1000 (the API's page), and at most CAP - TOTAL when CAP is not
  * negative; *WANT how many were asked (a shorter page is the last). 0
  * with the answer in *A (the caller's) and its items in *ITEMS, *N of
- * them (*A NULL when there are none, or none were wanted), or the exit
- * code. */
+ * them (*A NULL when there are none, or none were wanted; then *EMPTY_NEXT,
+ * if not NULL, is an empty answer's next, left alone when none was asked),
+ * or the exit code. */
 static int get_page(const char *base, long cap, long total, long long after, json_t **a,
-		    json_t **items, size_t *n, long *want)
+		    json_t **items, size_t *n, long *want, long long *empty_next)
 {
 	const long page_max = 1000;
 	*want = cap < 0 || cap - total > page_max ? page_max : cap - total;
@@ -308,6 +309,8 @@ static int get_page(const char *base, long cap, long total, long long after, jso
 	*items = code ? NULL : json_object_get(*a, "items");
 	*n = json_array_size(*items);
 	if (!code && !*n) {
+		if (empty_next)
+			*empty_next = json_integer_value(json_object_get(*a, "next"));
 		json_decref(*a);
 		*a = NULL;
 	}
@@ -342,7 +345,8 @@ int cmd_items(const struct command *c, int argc, char **argv)
 		json_t *a, *items;
 		size_t n;
 		long want;
-		if ((code = get_page(base.s, cap, total, after, &a, &items, &n, &want)) || !n)
+		if ((code = get_page(base.s, cap, total, after, &a, &items, &n, &want, NULL)) ||
+		    !n)
 			break;
 		total += (long)n;
 		after = item_id(json_array_get(items, n - 1));
@@ -391,11 +395,13 @@ int cmd_new(const struct command *c, int argc, char **argv)
 	json_t *all = o.format == OUT_JSON ? json_pack("{s:[],s:n}", "items", "next") : NULL;
 	long total = 0;
 	long long after = -1;   /* the pages go on from the last id seen */
+	long long cursor = 0;   /* an empty first answer's next: the cursor */
 	for (;;) {
 		json_t *a, *items;
 		size_t n;
 		long want;
-		if ((code = get_page(base.s, cap, total, after, &a, &items, &n, &want)) || !n)
+		if ((code = get_page(base.s, cap, total, after, &a, &items, &n, &want, &cursor)) ||
+		    !n)
 			break;
 		long long next = item_id(json_array_get(items, n - 1));
 		total += (long)n;
@@ -427,9 +433,13 @@ int cmd_new(const struct command *c, int argc, char **argv)
 		if ((long)n < want)
 			break;
 	}
-	if (all && !code && total) {
+	/* Nothing new is a document too, {"items": [], "next": CURSOR}, for
+	 * the reader (jq) that waits for one; the exit status says it. */
+	if (all && !code && !total)
+		json_object_set_new(all, "next", json_integer(cursor));
+	if (all && !code) {
 		code = print_items(all, json_object_get(all, "items"), OUT_JSON, NULL);
-		if (!code && !o.peek) {
+		if (!code && !o.peek && total) {
 			ack.len = ack_len;
 			strbuf_printf(&ack, "%lld", after);
 			code = ctl_call("POST", ack.s, NULL, NULL, NULL);

@@ -108,6 +108,14 @@ class FeedctlTest(ServerTestCase):
         r = self.ctl("new", "mailer", "--ndjson")
         self.assertEqual(r.returncode, 1)          # nothing new
         self.assertEqual(r.stdout, b"")
+        # --json is one document, nothing new included; exit 1 says it.
+        r = self.ctl("new", "mailer", "--json")
+        cursor = self.d.get("/v1/consumers/mailer").json()["cursor"]
+        self.assertEqual((r.returncode, json.loads(r.stdout)), (1, {"items": [], "next": cursor}))
+        r = self.ctl("new", "fresh", "--json", "--from-now", "--peek")
+        self.assertEqual((r.returncode, json.loads(r.stdout)), (1, {"items": [], "next": cursor}))
+        r = self.ctl("new", "other", "--json", "--feed", "a", "--search", "nosuchword")
+        self.assertEqual((r.returncode, json.loads(r.stdout)), (1, {"items": [], "next": 0}))
         self.srv.set_feed("a", items=items_of(4))
         self.fetched("a", 4)
         r = self.ctl("new", "mailer", "--ndjson")
