@@ -10,6 +10,7 @@
 
 #include "cli/feedctl.h"
 #include "cli/fit.h"
+#include "cli/taken.h"
 
 enum out_format { OUT_TABLE, OUT_JSON, OUT_NDJSON, OUT_TSV };
 
@@ -396,6 +397,7 @@ int cmd_new(const struct command *c, int argc, char **argv)
 	long total = 0;
 	long long after = -1;   /* the pages go on from the last id seen */
 	long long cursor = 0;   /* an empty first answer's next: the cursor */
+	bool gone = false;      /* the reader left output unread: no ack */
 	for (;;) {
 		json_t *a, *items;
 		size_t n;
@@ -418,11 +420,14 @@ int cmd_new(const struct command *c, int argc, char **argv)
 			json_decref(a);
 			break;
 		}
-		/* Output first; the cursor moves only once it is written. */
+		/* Output first; the cursor moves only once it is written, and
+		 * read when it went to a pipe or a socket. */
 		code = print_items(a, items, o.format, tsv);
 		free(tsv);
 		json_decref(a);
 		if (code)
+			break;
+		if (!o.peek && (gone = taken_wait(STDOUT_FILENO) < 0))
 			break;
 		if (!o.peek) {
 			ack.len = ack_len;
@@ -439,7 +444,7 @@ int cmd_new(const struct command *c, int argc, char **argv)
 		json_object_set_new(all, "next", json_integer(cursor));
 	if (all && !code) {
 		code = print_items(all, json_object_get(all, "items"), OUT_JSON, NULL);
-		if (!code && !o.peek && total) {
+		if (!code && !o.peek && total && !(gone = taken_wait(STDOUT_FILENO) < 0)) {
 			ack.len = ack_len;
 			strbuf_printf(&ack, "%lld", after);
 			code = ctl_call("POST", ack.s, NULL, NULL, NULL);
@@ -449,7 +454,8 @@ int cmd_new(const struct command *c, int argc, char **argv)
 	free(base.s);
 	free(ack.s);
 	free(o.filters.s);
-	if (code)
+	/* As a write into a closed pipe ends (feedctl.c, on_sigpipe): quietly. */
+	if (code || gone)
 		return code;
 	return total ? CTL_EXIT_OK : CTL_EXIT_NOTHING;
 }

@@ -4,6 +4,7 @@ and feeds.conf edits (add, remove, import, export)."""
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -141,6 +142,54 @@ class FeedctlTest(ServerTestCase):
         self.assertEqual(len(r.stdout.splitlines()), 3)
         r = self.ctl("new", "pager", "--ndjson")     # --peek did not ack either
         self.assertEqual(len(r.stdout.splitlines()), 3)
+
+    def test_new_acknowledges_what_the_reader_took(self):
+        """Output that fits in the pipe's buffer is written at once: new
+        waits until the reader has read it, and acknowledges nothing when
+        the reader left some unread (feedctl(1), new)."""
+        self.fetched("a", 3)
+        env = dict(os.environ, FEEDD_SOCKET=self.d.socket)
+
+        def sh(cmd):
+            r = subprocess.run(["bash", "-c", cmd % FEEDCTL_BIN], env=env, capture_output=True,
+                               timeout=20 * SLOW)
+            return r.stdout.decode().split("rc=")[-1].strip(), r
+
+        def position(name):
+            c = self.d.get("/v1/consumers/" + name).json()
+            return c["cursor"], c["lag"]
+
+        last = self.d.get("/v1/items").json()["next"]
+        # The reader took 10 bytes of a few hundred and left: no ack, exit 0
+        # as for any reader that went away.
+        for fmt in ("--tsv", "--json", "--ndjson"):
+            rc, r = sh("%%s new short %s | head -c 10 >/dev/null; echo rc=${PIPESTATUS[0]}" % fmt)
+            self.assertEqual(rc, "0", r.stderr)
+            self.assertEqual(r.stderr, b"")
+            self.assertEqual(position("short"), (0, 3), fmt)
+        # A reader that reads everything (later: new waits for it) is acked.
+        rc, r = sh("%s new all --tsv | cat >/dev/null; echo rc=${PIPESTATUS[0]}")
+        self.assertEqual((rc, position("all")), ("0", (last, 0)), r.stderr)
+        rc, r = sh("%s new late --json | (sleep 0.5; cat >/dev/null); echo rc=${PIPESTATUS[0]}")
+        self.assertEqual((rc, position("late")), ("0", (last, 0)), r.stderr)
+        # A socket as stdout: the same.
+        for take, want in ((8, (0, 3)), (None, (last, 0))):
+            mine, theirs = socket.socketpair()
+            p = subprocess.Popen([FEEDCTL_BIN, "new", "sock%s" % take, "--tsv"], stdout=theirs,
+                                 stderr=subprocess.PIPE, env=env)
+            theirs.close()
+            mine.settimeout(10 * SLOW)
+            if take:
+                mine.recv(take)
+                time.sleep(0.2)
+                self.assertIsNone(p.poll())     # still waiting for the rest to be read
+            else:
+                while mine.recv(65536):
+                    pass
+            mine.close()
+            self.assertEqual(p.wait(10 * SLOW), 0)
+            p.stderr.close()
+            self.assertEqual(position("sock%s" % take), want)
 
     def test_new_from_now(self):
         self.fetched("a", 3)
