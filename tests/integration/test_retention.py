@@ -1,7 +1,7 @@
 """Retention through the daemon: the upkeep prunes a feed down to its
 max_items on the store thread, the pruned items leave tombstones (a
 re-listing announces nothing), and an item the latest document lists is
-never pruned. The upkeep period is shortened with FEEDD_UPKEEP_MS."""
+never pruned, while a consumer's unacknowledged ones are. The upkeep period is shortened with FEEDD_UPKEEP_MS."""
 import time
 import unittest
 
@@ -32,6 +32,9 @@ class RetentionTest(DaemonTestCase):
         # All five are in the latest document: none may go.
         time.sleep(1)   # several upkeeps
         self.assertEqual(len(self.items()), 5)
+        # A consumer that has read one item and acknowledged none.
+        r = self.d.get("/v1/consumers/slow/items?limit=1")
+        self.assertEqual([i["title"] for i in r.json()["items"]], ["item 1"])
 
         # The feed drops items 1-3 from its document: now they may go,
         # down to max_items.
@@ -43,6 +46,12 @@ class RetentionTest(DaemonTestCase):
         self.assertEqual(sorted(i["title"] for i in self.items()), ["item 4", "item 5"])
         self.assertTrue(self.d.wait_log("retention: r: 3 items pruned", timeout=5),
                         self.d.read_log())
+        # A consumer holds nothing back (docs/API.md, docs/store.md): what
+        # it had not acknowledged is gone for it too, and its lag counts
+        # what is left.
+        r = self.d.get("/v1/consumers/slow/items")
+        self.assertEqual([i["title"] for i in r.json()["items"]], ["item 4", "item 5"])
+        self.assertEqual(self.d.get("/v1/consumers/slow").json()["lag"], 2)
 
         # Re-listed after pruning: tombstones, nothing announced again.
         self.srv.set_feed("r", items=five)
