@@ -11,14 +11,16 @@ restart, stop and socket activation, `systemctl reload` applying a good
 file and failing on a bad one (the running set kept, the error in the
 journal), the watchdog armed and fed, the journal's priorities, the
 sandbox's exposure measured by the running systemd, an installation of the
-old unit picking up the fix the way docs/operations.md says, and what an
-exec hook may write under the sandbox.
+old unit picking up the fix the way docs/operations.md says, what an
+exec hook may write under the sandbox, and operations.md's restore and
+move-away procedures stopping the socket with the service, so that no
+client call starts feedd again meanwhile.
 
 The build is installed with its own prefix (the README's: /usr/local unless
 configured otherwise), so the installed units' rewritten paths are what
-runs. The tests share one container and run in order (test_01 ... test_11). The
-first run debootstraps the root into /var/cache/feedd-test (minutes); later
-runs take about a minute. A machine that cannot boot a container fails
+runs. The tests share one container and run in order (test_01 ...
+test_13). The first run debootstraps the root into /var/cache/feedd-test
+(minutes); later runs take about a minute. A machine that cannot boot a container fails
 here, saying why. Needs root.
 """
 import json
@@ -135,6 +137,27 @@ class Boot(unittest.TestCase):
         bob = self.c.run(["feedctl", "status"], user="bob")
         self.assertEqual(bob.returncode, 3, str(bob))
         self.assertIn("Permission denied", bob.stderr)
+
+    def operations_block(self, after):
+        """The lines of the first ```sh block of docs/operations.md after AFTER."""
+        with open(os.path.join(SOURCE_DIR, "docs/operations.md")) as f:
+            text = f.read()
+        m = re.search(r"```sh\n(.*?)```", text[text.index(after):], re.S)
+        return [l for l in m.group(1).splitlines() if l.strip()]
+
+    def assert_stays_stopped(self):
+        """Neither the socket nor the service runs, and a client starts nothing."""
+        r = self.c.run(["feedctl", "status"], user="alice")
+        self.assertEqual(r.returncode, 3, str(r))
+        self.assertIn("No such file or directory", r.stderr)
+        time.sleep(0.5)
+        for unit in ("feedd.service", "feedd.socket"):
+            self.assertEqual(self.show("ActiveState", unit=unit)["ActiveState"], "inactive",
+                             unit + self.journal_tail())
+
+    def consumers(self):
+        r = self.run_ok(["feedctl", "consumers", "--json"])
+        return sorted(c["name"] for c in json.loads(r.stdout)["consumers"])
 
     def feed_names(self):
         r = self.run_ok(["feedctl", "feeds", "--json"], user="alice")
@@ -286,6 +309,39 @@ class Boot(unittest.TestCase):
         r = self.c.run(["systemd-run", "--wait", "--pipe", "--quiet", "--collect"] + props +
                        ["/bin/sh", "-c", HOOK_PROBE], timeout=120)
         self.assertEqual((r.returncode, r.stdout.strip()), (0, "sandboxed"), str(r))
+
+    def test_12_backup_and_restore_as_documented(self):
+        # An online copy through SQLite's backup API, which sqlite3's
+        # .backup uses (the container has python3, not the sqlite3 shell).
+        backup = ("import sqlite3; s = sqlite3.connect('/var/lib/feedd/feedd.db'); "
+                  "d = sqlite3.connect('/var/backups/feedd.db'); s.backup(d); d.close()")
+        self.run_ok(["sh", "-c", "umask 077 && python3 -c \"%s\"" % backup])
+        self.assertNotIn("after-backup", self.consumers())
+        self.run_ok(["feedctl", "new", "after-backup", "--tsv"])
+        self.assertIn("after-backup", self.consumers())
+        # docs/operations.md, "Backup": the restore, line by line. Once the
+        # first has stopped the socket with the service, no client call
+        # starts feedd on the database being replaced.
+        lines = self.operations_block("Restore, giving the file")
+        self.assertEqual(lines[0], "systemctl stop feedd.socket feedd")
+        self.run_ok(["sh", "-c", lines[0]])
+        self.assert_stays_stopped()
+        self.run_ok(["sh", "-ec", "\n".join(lines[1:])])
+        self.assert_socket_open_to_group()
+        self.assertNotIn("after-backup", self.consumers())
+        self.assertEqual(self.feed_names(), ["local", "second"])
+
+    def test_13_moving_away_disables_the_socket_too(self):
+        # docs/operations.md, "Moving to another machine", step 1.
+        with open(os.path.join(SOURCE_DIR, "docs/operations.md")) as f:
+            m = re.search(r"On the old machine: `([^`]*)`", f.read())
+        self.assertEqual(m.group(1), "systemctl disable --now feedd.socket feedd")
+        self.run_ok(m.group(1).split())
+        self.assert_stays_stopped()
+        r = self.c.run(["systemctl", "is-enabled", "feedd.service", "feedd.socket"])
+        self.assertEqual(r.stdout.split(), ["disabled", "disabled"], str(r))
+        self.run_ok(["systemctl", "enable", "--now", "feedd"])
+        self.assert_socket_open_to_group()
 
 
 if __name__ == "__main__":
