@@ -25,6 +25,15 @@ int ctl_unreachable(int err)
 	if (err == -ENOENT || err == -ECONNREFUSED)
 		fprintf(stderr, "feedctl: is the daemon running? (systemctl status feedd, or start "
 			"it with tools/try); another socket: --socket PATH or $FEEDD_SOCKET\n");
+	else if (err == -EACCES && getenv("MAINPID"))
+		/* systemd sets $MAINPID for a unit's control commands only: this
+		 * is ExecReload=, run as the service's user, whose groups are the
+		 * unit's SupplementaryGroups=. */
+		fprintf(stderr, "feedctl: no permission on the socket for the service's user "
+			"(this is a command of the unit, such as ExecReload=): a socket whose "
+			"group was changed (SocketGroup= in a drop-in of feedd.socket) needs "
+			"SupplementaryGroups=GROUP in a drop-in of feedd.service too (systemctl "
+			"edit feedd; docs/operations.md, \"Who may use the socket\")\n");
 	else if (err == -EACCES)
 		fprintf(stderr, "feedctl: no permission on the socket: add yourself to its group "
 			"(ls -l %s), then log in again\n", ctl.socket);

@@ -14,12 +14,13 @@ sandbox's exposure measured by the running systemd, an installation of the
 old unit picking up the fix the way docs/operations.md says, what an
 exec hook may write under the sandbox, and operations.md's restore and
 move-away procedures stopping the socket with the service, so that no
-client call starts feedd again meanwhile.
+client call starts feedd again meanwhile, and its socket given to another
+group with `systemctl reload` still working.
 
 The build is installed with its own prefix (the README's: /usr/local unless
 configured otherwise), so the installed units' rewritten paths are what
 runs. The tests share one container and run in order (test_01 ...
-test_13). The first run debootstraps the root into /var/cache/feedd-test
+test_14). The first run debootstraps the root into /var/cache/feedd-test
 (minutes); later runs take about a minute. A machine that cannot boot a container fails
 here, saying why. Needs root.
 """
@@ -342,6 +343,68 @@ class Boot(unittest.TestCase):
         self.assertEqual(r.stdout.split(), ["disabled", "disabled"], str(r))
         self.run_ok(["systemctl", "enable", "--now", "feedd"])
         self.assert_socket_open_to_group()
+
+    def apply_operations_block(self, after):
+        """Runs the sh block of docs/operations.md after AFTER, each
+        `systemctl edit UNIT` with the indented lines below it written as
+        the drop-in that command makes. Returns the drop-ins' paths."""
+        dropins, edit = [], None
+        for line in self.operations_block(after):
+            if line.startswith("    "):
+                path, text = edit
+                edit = (path, text + line.strip() + "\n")
+                continue
+            if edit:
+                self.c.write(*edit)
+                dropins.append(edit[0])
+                edit = None
+            m = re.fullmatch(r"systemctl edit (\S+)", line)
+            if m:
+                unit = m.group(1) if "." in m.group(1) else m.group(1) + ".service"
+                edit = ("/etc/systemd/system/%s.d/override.conf" % unit, "")
+                continue
+            if dropins:
+                self.run_ok(["systemctl", "daemon-reload"])
+            self.run_ok(["sh", "-ec", line])
+        return dropins
+
+    def test_14_the_socket_given_to_another_group(self):
+        # docs/operations.md, "Who may use the socket": SocketGroup=staff,
+        # and the service in staff too, so that reload still works.
+        self.run_ok(["usermod", "-aG", "staff", "bob"])
+        dropins = self.apply_operations_block("To give the socket to an existing group")
+        self.assertEqual(len(dropins), 2, dropins)
+        r = self.run_ok(["stat", "-c", "%U:%G %a", SOCK])
+        self.assertEqual(r.stdout.strip(), "root:staff 660")
+        bob = self.c.run(["feedctl", "status"], user="bob")
+        self.assertEqual(bob.returncode, 0, str(bob) + self.journal_tail())
+        alice = self.c.run(["feedctl", "status"], user="alice")
+        self.assertEqual(alice.returncode, 3, str(alice))
+        since = self.run_ok(["date", "+@%s.%N"]).stdout.strip()
+        self.run_ok(["systemctl", "reload", "feedd"])
+        log = self.run_ok(["journalctl", "-u", "feedd", "--since", since, "--no-pager",
+                           "-o", "cat"]).stdout
+        self.assertIn("reloaded: 2 feeds", log)
+        # Without the service's drop-in the reload is refused the socket,
+        # and feedctl says what the unit lacks.
+        service_dropin = [d for d in dropins if "/feedd.service.d/" in d]
+        os.unlink(self.c.path(service_dropin[0]))
+        self.run_ok(["systemctl", "daemon-reload"])
+        since = self.run_ok(["date", "+@%s.%N"]).stdout.strip()
+        r = self.c.run(["systemctl", "reload", "feedd"])
+        self.assertNotEqual(r.returncode, 0, str(r))
+        log = self.run_ok(["journalctl", "-u", "feedd", "--since", since, "--no-pager",
+                           "-o", "cat"]).stdout
+        self.assertIn("no permission on the socket for the service's user", log)
+        self.assertIn("SupplementaryGroups=GROUP in a drop-in of feedd.service", log)
+        # Back to the shipped units.
+        for d in dropins:
+            if os.path.exists(self.c.path(d)):
+                os.unlink(self.c.path(d))
+        self.run_ok(["systemctl", "daemon-reload"])
+        self.run_ok(["systemctl", "restart", "feedd.socket", "feedd"])
+        self.assert_socket_open_to_group()
+        self.run_ok(["systemctl", "reload", "feedd"])
 
 
 if __name__ == "__main__":
