@@ -2,6 +2,7 @@
  * text (every other byte kept), validated before it is written, written
  * atomically, then the daemon asked to reload. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
@@ -216,6 +217,16 @@ static int conf_check_link(const char *path)
  * negative errno): for a permission (or a read-only file system), which
  * of the file and the directory it is replaced in is read-only for this
  * user, with its mode; then WHAT ("nothing changed", ...). */
+/* Whether PATH is the system daemon's feeds.conf or one of its drop-ins:
+ * a file of one's own (--config) would not be read by that daemon. */
+static bool is_system_config(const char *path)
+{
+	size_t n = strlen(PATHS_SYSTEM_CONFIG);
+	return strncmp(path, PATHS_SYSTEM_CONFIG, n) == 0 &&
+	       (!path[n] || strncmp(path + n, CONFIG_DROPIN_SUFFIX "/",
+				    strlen(CONFIG_DROPIN_SUFFIX "/")) == 0);
+}
+
 static void say_not_writable(const char *path, int err, const char *what)
 {
 	unsigned mode = 0;
@@ -229,12 +240,55 @@ static void say_not_writable(const char *path, int err, const char *what)
 		if (conf_dir_writable(path, dir, sizeof dir, &mode) == -EACCES) {
 			fprintf(stderr, "feedctl: %s is in %s, a directory read-only for you (mode "
 				"%04o): an edit writes a new file there and renames it over the old; "
-				"run feedctl as a user who may write there, or keep feeds.conf in a "
-				"directory of yours (--config); %s\n", path, dir, mode, what);
+				"run feedctl as a user who may write there%s; %s\n", path, dir, mode,
+				is_system_config(path) ? "" :
+				", or keep feeds.conf in a directory of yours (--config)", what);
 			return;
 		}
 	}
 	fprintf(stderr, "feedctl: cannot write %s: %s; %s\n", path, strerror(-err), what);
+}
+
+/* The target's directory DIR does not exist yet (a fresh account, a drop-in
+ * directory, /etc/feedd on a system configured elsewhere): whether this
+ * user may make it, judged by the nearest directory above that exists.
+ * Returns 0, or an exit code after saying why not. */
+static int conf_check_new_dir(const char *path, const char *dir)
+{
+	char up[PATH_MAX];
+	struct stat st;
+	if (snprintf(up, sizeof up, "%s", dir) >= (int)sizeof up)
+		return 0;
+	for (;;) {
+		char *slash = strrchr(up, '/');
+		if (!slash)
+			return 0;
+		slash[slash == up] = '\0';   /* "/etc" goes up to "/" */
+		if (stat(up, &st) == 0)
+			break;
+		if (errno != ENOENT || slash == up)
+			return 0;             /* the write will say what is wrong */
+	}
+	if (faccessat(AT_FDCWD, up, W_OK | X_OK, AT_EACCESS) == 0)
+		return 0;
+	fprintf(stderr, "feedctl: %s is in %s, which does not exist, and %s, where it would "
+		"be made, is read-only for you (mode %04o); nothing changed\n", path, dir, up,
+		(unsigned)(st.st_mode & 07777));
+	return CTL_EXIT_LOCAL;
+}
+
+/* After a refusal of PATH: when it is the system daemon's configuration
+ * and this user is not root, that is why, and what to do instead. */
+static void say_system_config(const char *main)
+{
+	if (geteuid() == 0 || !is_system_config(main))
+		return;
+	fprintf(stderr, "feedctl: %s is the configuration of the system's feedd", main);
+	if (!ctl.paths.user)
+		fprintf(stderr, ", which feedctl talks to (%s) since you run no feedd of your "
+			"own", ctl.paths.socket);
+	fprintf(stderr, ": change it as root (sudo feedctl ...) or ask who runs that feedd; "
+		"a feedd of your own would read a file of yours (feedd(8), PER-USER MODE)\n");
 }
 
 /* Refuses a target this user may not write before anything is fetched
@@ -247,6 +301,7 @@ static int conf_check_target(const struct conf_file *f)
 	const char *path = conf_target_path(f);
 	unsigned mode = 0;
 	char dir[PATH_MAX];
+	struct stat st;
 	int r = conf_check_link(path);
 	if (r)
 		return r;
@@ -255,7 +310,12 @@ static int conf_check_target(const struct conf_file *f)
 		r = conf_dir_writable(path, dir, sizeof dir, &mode);
 	if (r < 0) {
 		say_not_writable(path, r, "nothing changed");
+		say_system_config(f->path);
 		return CTL_EXIT_LOCAL;
+	}
+	if (stat(dir, &st) < 0 && errno == ENOENT && (r = conf_check_new_dir(path, dir))) {
+		say_system_config(f->path);
+		return r;
 	}
 	return 0;
 }

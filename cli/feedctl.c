@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,13 +20,38 @@
 
 struct ctl ctl = {.timeout_ms = 30000};
 
+/* No daemon at a per-user socket, and the system's is there: a user with
+ * a stale ~/.config/feedd/feeds.conf (paths_client then keeps to the
+ * per-user pair) is told where the system daemon is. */
+static void hint_system_socket(void)
+{
+	struct stat st;
+	if (strcmp(ctl.socket, PATHS_SYSTEM_SOCKET) == 0 || stat(PATHS_SYSTEM_SOCKET, &st) < 0 ||
+	    !S_ISSOCK(st.st_mode))
+		return;
+	fprintf(stderr, "feedctl: the system's feedd has its socket at %s: feedctl --socket %s "
+		"(or $FEEDD_SOCKET) talks to it", PATHS_SYSTEM_SOCKET, PATHS_SYSTEM_SOCKET);
+	if (ctl.paths.user && strcmp(ctl.socket, ctl.paths.socket) == 0 &&
+	    stat(ctl.paths.config, &st) == 0)
+		fprintf(stderr, "; feedctl looks for a feedd of your own because %s exists "
+			"(without it, it would use the system's)", ctl.paths.config);
+	fputc('\n', stderr);
+}
+
 int ctl_unreachable(int err)
 {
 	fprintf(stderr, "feedctl: cannot reach feedd at %s: %s\n", ctl.socket, strerror(-err));
-	if (err == -ENOENT || err == -ECONNREFUSED)
+	if ((err == -ENOENT || err == -ECONNREFUSED) && ctl.paths.user &&
+	    strcmp(ctl.socket, ctl.paths.socket) == 0) {
+		fprintf(stderr, "feedctl: is your feedd running? (systemctl --user status "
+			"feedd.socket; feedd(8), PER-USER MODE); another socket: --socket PATH or "
+			"$FEEDD_SOCKET\n");
+		hint_system_socket();
+	} else if (err == -ENOENT || err == -ECONNREFUSED) {
 		fprintf(stderr, "feedctl: is the daemon running? (systemctl status feedd, or start "
 			"it with tools/try); another socket: --socket PATH or $FEEDD_SOCKET\n");
-	else if (err == -EACCES && getenv("MAINPID"))
+		hint_system_socket();
+	} else if (err == -EACCES && getenv("MAINPID"))
 		/* systemd sets $MAINPID for a unit's control commands only: this
 		 * is ExecReload=, run as the service's user, whose groups are the
 		 * unit's SupplementaryGroups=. */

@@ -102,8 +102,13 @@ int paths_client(struct paths *p)
 	int r = paths_daemon(p);
 	if (!p->user)
 		return r;
+	/* Without $XDG_RUNTIME_DIR (su, cron, ssh without pam_systemd) the
+	 * socket is already the system's: the daemon that answers is the
+	 * system one, and so the configuration is its, not a per-user file
+	 * no daemon reads. */
+	bool own_socket = strcmp(p->socket, PATHS_SYSTEM_SOCKET) != 0;
 	struct stat st;
-	if (stat(p->socket, &st) == 0 || stat(p->config, &st) == 0)
+	if (own_socket && (stat(p->socket, &st) == 0 || stat(p->config, &st) == 0))
 		return r;
 	if (stat(PATHS_SYSTEM_SOCKET, &st) == 0) {
 		p->user = false;

@@ -38,9 +38,11 @@ struct paths {
 int paths_daemon(struct paths *p);
 
 /* feedctl's defaults: the daemon's rule, except that a user who has
- * neither a per-user daemon (its socket) nor a per-user feeds.conf, on a
- * machine where the system daemon's socket exists, is pointed at the
- * system daemon and its feeds.conf, as before per-user mode existed. */
+ * neither a per-user daemon (its socket) nor a per-user feeds.conf, or who
+ * has no $XDG_RUNTIME_DIR to name a per-user socket in, on a machine where
+ * the system daemon's socket exists, is pointed at the system daemon and
+ * its feeds.conf, as before per-user mode existed. The socket and the
+ * config are always a pair: the per-user ones, or the system's. */
 int paths_client(struct paths *p);
 
 /* mkdir -p DIR: missing directories are made with MODE. 0 or -errno. */

@@ -15,12 +15,14 @@ old unit picking up the fix the way docs/operations.md says, what an
 exec hook may write under the sandbox, and operations.md's restore and
 move-away procedures stopping the socket with the service, so that no
 client call starts feedd again meanwhile, and its socket given to another
-group with `systemctl reload` still working.
+group with `systemctl reload` still working, and a member of group feedd
+with no feedd of her own pointed at the system daemon and its feeds.conf
+together by feedctl.
 
 The build is installed with its own prefix (the README's: /usr/local unless
 configured otherwise), so the installed units' rewritten paths are what
 runs. The tests share one container and run in order (test_01 ...
-test_14). The first run debootstraps the root into /var/cache/feedd-test
+test_15). The first run debootstraps the root into /var/cache/feedd-test
 (minutes); later runs take about a minute. A machine that cannot boot a container fails
 here, saying why. Needs root.
 """
@@ -404,6 +406,54 @@ class Boot(unittest.TestCase):
         self.run_ok(["systemctl", "daemon-reload"])
         self.run_ok(["systemctl", "restart", "feedd.socket", "feedd"])
         self.assert_socket_open_to_group()
+        self.run_ok(["systemctl", "reload", "feedd"])
+
+    def test_15_a_member_without_a_feedd_of_her_own(self):
+        # feedctl(1), --socket: alice (group feedd, no feedd of her own, no
+        # XDG_RUNTIME_DIR here) is pointed at the system daemon and its
+        # feeds.conf together. She may not write that file: add says so,
+        # and makes no ~/.config/feedd/feeds.conf that no daemon reads.
+        url = "http://127.0.0.1:%d/gzip" % PORT
+        uid = self.run_ok(["id", "-u", "alice"]).stdout.strip()
+        for env in ([], ["env", "XDG_RUNTIME_DIR=/run/user/" + uid]):
+            r = self.c.run(env + ["feedctl", "add", url, "--allow-private"], user="alice")
+            self.assertEqual(r.returncode, 5, str(r))
+            self.assertIn("/etc/feedd/feeds.conf is the configuration of the system's feedd, "
+                          "which feedctl talks to (%s)" % SOCK, r.stderr)
+            self.assertNotIn("--config", r.stderr)
+            self.assertFalse(os.path.exists(self.c.path("/home/alice/.config/feedd")), str(r))
+        # An administrator who lets group feedd edit the system's file:
+        # alice's add then takes its [defaults] (allow_private = yes there,
+        # not on her command line), and the system daemon reloads it.
+        conf = self.config_path()
+        self.c.write(conf, "[defaults]\ninterval = 1h\nallow_private = yes\n\n"
+                     "[feed local]\nurl = http://127.0.0.1:%d/static\n" % PORT, mode=0o664)
+        self.run_ok(["chgrp", "feedd", os.path.dirname(conf), conf])
+        self.run_ok(["chmod", "2775", os.path.dirname(conf)])
+        if conf != "/etc/feedd/feeds.conf":      # the unit names another file (-c)
+            self.run_ok(["ln", "-s", conf, "/etc/feedd/feeds.conf"])
+        self.run_ok(["systemctl", "reload", "feedd"])
+        r = self.c.run(["feedctl", "add", url, "--name", "gz"], user="alice")
+        self.assertEqual(r.returncode, 0, str(r) + self.journal_tail())
+        self.assertIn("feedd reloaded /etc/feedd/feeds.conf", r.stdout)
+        self.assertEqual(self.feed_names(), ["gz", "local"])
+        # A stale per-user feeds.conf (from an older feedctl) makes feedctl
+        # look for her own daemon; its answer names the system's socket.
+        self.c.run(["mkdir", "-p", "/home/alice/.config/feedd"], user="alice", check=True)
+        self.c.run(["touch", "/home/alice/.config/feedd/feeds.conf"], user="alice", check=True)
+        r = self.c.run(["env", "XDG_RUNTIME_DIR=/run/user/" + uid, "feedctl", "status"],
+                       user="alice")
+        self.assertEqual(r.returncode, 3, str(r))
+        self.assertIn("the system's feedd has its socket at %s" % SOCK, r.stderr)
+        self.assertIn("/home/alice/.config/feedd/feeds.conf exists", r.stderr)
+        # Without XDG_RUNTIME_DIR no socket of her own can be named: the system's.
+        self.run_ok(["feedctl", "status"], user="alice")
+        self.run_ok(["rm", "-r", "/home/alice/.config"])
+        if conf != "/etc/feedd/feeds.conf":
+            self.run_ok(["rm", "/etc/feedd/feeds.conf"])
+        self.c.write(conf, CONF_TWO)
+        self.run_ok(["chgrp", "root", os.path.dirname(conf), conf])
+        self.run_ok(["chmod", "0755", os.path.dirname(conf)])
         self.run_ok(["systemctl", "reload", "feedd"])
 
 

@@ -134,6 +134,7 @@ class UserMode(ServerTestCase):
         r = self.ctl("status")
         self.assertEqual(r.returncode, 3)
         self.assertIn(sock.encode(), r.stderr)
+        self.assertIn(b"is your feedd running? (systemctl --user status feedd.socket", r.stderr)
 
     def test_xdg_variables_win_over_home(self):
         cfg = os.path.join(self.tmp, "cfg")

@@ -1,7 +1,8 @@
 /* test_paths.c — the default paths: the system's for root and for a service
  * systemd gives its directories, the XDG base directories for anyone else,
- * and feedctl's fall-back to a running system daemon. The per-user cases
- * run in a child that dropped to nobody (the tests run as root). */
+ * and feedctl's fall-back to a running system daemon (in a mount namespace
+ * whose /run has one). The per-user cases run in a child that dropped to
+ * nobody (the tests run as root). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -98,6 +101,80 @@ static void test_user(void **state)
 	as_nobody(system_service_defaults);
 }
 
+/* feedctl's choice, as nobody, with a system daemon's socket present: the
+ * socket and the config are a pair, per-user or the system's. */
+static void client_pairs(void)
+{
+	struct paths p;
+	/* No $XDG_RUNTIME_DIR: the socket is the system's, so the config is. */
+	clear_env();
+	setenv("HOME", "/run/home", 1);
+	CHECK(paths_client(&p) == 0);
+	CHECK(!p.user);
+	CHECK(strcmp(p.socket, PATHS_SYSTEM_SOCKET) == 0);
+	CHECK(strcmp(p.config, PATHS_SYSTEM_CONFIG) == 0);
+	/* Even with a per-user feeds.conf: no daemon of one's own can be named. */
+	setenv("XDG_CONFIG_HOME", "/run/home/cfg", 1);
+	CHECK(paths_client(&p) == 0);
+	CHECK(!p.user && strcmp(p.config, PATHS_SYSTEM_CONFIG) == 0);
+	/* A runtime dir without a per-user socket or config: the system's. */
+	unsetenv("XDG_CONFIG_HOME");
+	setenv("XDG_RUNTIME_DIR", "/run/user/1000", 1);
+	CHECK(paths_client(&p) == 0);
+	CHECK(!p.user && strcmp(p.socket, PATHS_SYSTEM_SOCKET) == 0);
+	CHECK(strcmp(p.config, PATHS_SYSTEM_CONFIG) == 0);
+	/* With a per-user feeds.conf: the per-user pair. */
+	setenv("XDG_CONFIG_HOME", "/run/home/cfg", 1);
+	CHECK(paths_client(&p) == 0);
+	CHECK(p.user);
+	CHECK(strcmp(p.socket, "/run/user/1000/feedd/feedd.sock") == 0);
+	CHECK(strcmp(p.config, "/run/home/cfg/feedd/feeds.conf") == 0);
+	/* No system daemon: the per-user paths, whatever is missing. */
+	CHECK(unlink(PATHS_SYSTEM_SOCKET) == 0);
+	unsetenv("XDG_CONFIG_HOME");
+	CHECK(paths_client(&p) == 0);
+	CHECK(p.user && strcmp(p.config, "/run/home/.config/feedd/feeds.conf") == 0);
+	unsetenv("XDG_RUNTIME_DIR");
+	CHECK(paths_client(&p) == 0);
+	CHECK(p.user && strcmp(p.socket, PATHS_SYSTEM_SOCKET) == 0);
+	CHECK(strcmp(p.config, "/run/home/.config/feedd/feeds.conf") == 0);
+}
+
+/* Runs FN as nobody in a mount namespace of its own whose /run is a fresh
+ * tmpfs holding a system socket (a file: only its existence counts) and a
+ * per-user config in /run/home/cfg/feedd/feeds.conf. */
+static void test_client(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0)
+			_exit(77);
+		FILE *f = NULL;
+		if (mkdir("/run/feedd", 0777) < 0 || chmod("/run/feedd", 0777) < 0 ||
+		    !(f = fopen(PATHS_SYSTEM_SOCKET, "w")) || fclose(f) != 0 ||
+		    mkdir("/run/home", 0755) < 0 || mkdir("/run/home/cfg", 0755) < 0 ||
+		    mkdir("/run/home/cfg/feedd", 0755) < 0 ||
+		    !(f = fopen("/run/home/cfg/feedd/feeds.conf", "w")) || fclose(f) != 0)
+			_exit(4);
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(3);
+		client_pairs();
+		_exit(0);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77)
+		skip();      /* no mount namespace here */
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 static void test_root(void **state)
 {
 	(void)state;
@@ -146,6 +223,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_user),
+		cmocka_unit_test(test_client),
 		cmocka_unit_test(test_root),
 		cmocka_unit_test(test_mkdirs),
 	};
