@@ -136,11 +136,12 @@ int client_request(const char *socket_path, const char *method, const char *targ
 		return -ENOMEM;
 	}
 	int err = 0;
+	bool hung_up = false;   /* the peer closed while we sent: read what it said */
 	const char *parts[2] = {head, body};
 	size_t lens[2] = {(size_t)hl, body_len};
-	for (int i = 0; i < 2 && !err; i++) {
+	for (int i = 0; i < 2 && !err && !hung_up; i++) {
 		size_t off = 0;
-		while (off < lens[i] && !err) {
+		while (off < lens[i] && !err && !hung_up) {
 			ssize_t w = send(fd, parts[i] + off, lens[i] - off, MSG_NOSIGNAL);
 			if (w < 0) {
 				if (errno == EINTR)
@@ -149,7 +150,10 @@ int client_request(const char *socket_path, const char *method, const char *targ
 					err = wait_fd(fd, POLLOUT, &deadline);
 					continue;
 				}
-				err = -errno;
+				if (errno == EPIPE || errno == ECONNRESET)
+					hung_up = true;
+				else
+					err = -errno;
 				break;
 			}
 			off += (size_t)w;
@@ -168,6 +172,7 @@ int client_request(const char *socket_path, const char *method, const char *targ
 	struct rx rx = {.r = out};
 	parser.data = &rx;
 	char buf[65536];
+	size_t got = 0;         /* bytes of the answer */
 	while (!err && !rx.done) {
 		if ((err = wait_fd(fd, POLLIN, &deadline)) < 0)
 			break;
@@ -178,6 +183,7 @@ int client_request(const char *socket_path, const char *method, const char *targ
 			err = -errno;
 			break;
 		}
+		got += (size_t)n;
 		llhttp_errno_t pe = n == 0 ? llhttp_finish(&parser)
 					   : llhttp_execute(&parser, buf, (size_t)n);
 		if (pe != HPE_OK && pe != HPE_PAUSED) {
@@ -189,6 +195,10 @@ int client_request(const char *socket_path, const char *method, const char *targ
 			break;
 		}
 	}
+	/* Closed or reset before a byte of an answer: the daemon went away
+	 * (under socket activation, one that exited at start). */
+	if (!got && (err == -EPROTO || err == -ECONNRESET || err == -EPIPE))
+		err = -ECONNRESET;
 	close(fd);
 	out->status = parser.status_code;
 	if (!err && !out->body)

@@ -15,7 +15,9 @@ struct client_resp {
 };
 
 /* 0, or a negative errno: -ENOENT/-ECONNREFUSED (no daemon), -EACCES,
- * -ETIMEDOUT, -EPROTO (not HTTP). TIMEOUT_MS bounds the whole exchange. */
+ * -ETIMEDOUT, -ECONNRESET (the connection closed or was reset before any
+ * byte of an answer), -EPROTO (not HTTP). TIMEOUT_MS bounds the whole
+ * exchange. */
 int client_request(const char *socket_path, const char *method, const char *target,
 		   const char *body, size_t body_len, int timeout_ms, struct client_resp *out);
 void client_resp_clear(struct client_resp *r);

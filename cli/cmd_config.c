@@ -402,6 +402,10 @@ static void say_not_reloaded(int err, const char *path)
 	if (err == -ENOENT || err == -ECONNREFUSED)
 		printf("feedd is not running at %s; it will read %s when it starts\n", ctl.socket,
 		       path);
+	else if (err == -ECONNRESET)
+		printf("feedd at %s closed the connection without an answer (it exited right away: "
+		       "journalctl -u feedd says why): %s is edited; feedctl reload puts it in force "
+		       "once feedd runs\n", ctl.socket, path);
 	else if (err == -EACCES || err == -EPERM)
 		printf("feedd at %s is not reachable for this user (permission denied): %s is "
 		       "edited, not in force there; add yourself to the socket's group (ls -l "

@@ -38,8 +38,26 @@ static void hint_system_socket(void)
 	fputc('\n', stderr);
 }
 
+/* The connection was closed before a byte of an answer: a daemon that
+ * exited (or was stopped) right away. Under systemd that is most often a
+ * start that failed, which socket activation tries once per connection. */
+static int say_no_answer(void)
+{
+	bool user = ctl.paths.user && strcmp(ctl.socket, ctl.paths.socket) == 0;
+	const char *u = user ? " --user" : "";
+	fprintf(stderr, "feedctl: feedd at %s closed the connection without an answer: it exited "
+		"right away, or was stopped (a feeds.conf with errors stops it at start)\n",
+		ctl.socket);
+	fprintf(stderr, "feedctl: under systemd, journalctl%s -u feedd says why; once it is "
+		"fixed: systemctl%s reset-failed feedd.socket feedd, then systemctl%s start "
+		"feedd.socket feedd\n", u, u, u);
+	return CTL_EXIT_UNREACHABLE;
+}
+
 int ctl_unreachable(int err)
 {
+	if (err == -ECONNRESET)
+		return say_no_answer();
 	fprintf(stderr, "feedctl: cannot reach feedd at %s: %s\n", ctl.socket, strerror(-err));
 	if ((err == -ENOENT || err == -ECONNREFUSED) && ctl.paths.user &&
 	    strcmp(ctl.socket, ctl.paths.socket) == 0) {

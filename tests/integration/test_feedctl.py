@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -58,6 +59,37 @@ class FeedctlTest(ServerTestCase):
         self.assertEqual(r.returncode, 3)
         self.assertIn(b"/nonexistent/feedd.sock", r.stderr)
         self.assertIn(b"is the daemon running?", r.stderr)
+
+    def test_a_daemon_that_hangs_up_without_an_answer(self):
+        # What feedd.socket does to a connection when the feedd it started
+        # exited at once (FlushPending=yes): accepted, then closed, the
+        # request unread (a reset) or read (an end of file).
+        for read_first in (False, True):
+            tmp = tempfile.mkdtemp(prefix="feedd-hangup-")
+            self.addCleanup(shutil.rmtree, tmp, True)
+            path = os.path.join(tmp, "feedd.sock")
+            lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.addCleanup(lsock.close)
+            lsock.bind(path)
+            lsock.listen(4)
+
+            def hang_up():
+                conn, _ = lsock.accept()
+                if read_first:
+                    conn.recv(65536)
+                conn.close()
+            t = threading.Thread(target=hang_up, daemon=True)
+            t.start()
+            r = subprocess.run([FEEDCTL_BIN, "--socket", path, "status"], capture_output=True,
+                               timeout=30 * SLOW)
+            t.join(10)
+            err = r.stderr.decode()
+            self.assertEqual(r.returncode, 3, err)
+            self.assertIn("feedd at %s closed the connection without an answer: it exited "
+                          "right away" % path, err)
+            self.assertIn("journalctl -u feedd", err)
+            self.assertIn("systemctl reset-failed feedd.socket feedd", err)
+            self.assertNotIn("Connection reset by peer", err)
 
     def test_usage(self):
         self.assertEqual(self.ctl().returncode, 2)

@@ -93,6 +93,10 @@ class UserUnits(unittest.TestCase):
         self.ok(["systemctl", "--user", "enable", "--now", "feedd.socket"])
         self.assertEqual(self.state("feedd.socket"), "active")
         self.assertEqual(self.state("feedd.service"), "inactive")   # not until asked
+        # A feedd that exits at start is not started again and again for a
+        # connection it left waiting (as in the system unit).
+        self.assertEqual(self.as_carol(["systemctl", "--user", "show", "feedd.socket",
+                                        "-pFlushPending", "--value"]).stdout.strip(), "yes")
         sock = self.runtime + "/feedd/feedd.sock"
         r = self.c.run(["stat", "-c", "%U %a", sock, os.path.dirname(sock)])
         self.assertEqual(r.stdout.split("\n")[:2], ["%s 600" % USER, "%s 700" % USER], str(r))
