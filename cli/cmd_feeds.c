@@ -652,7 +652,8 @@ int cmd_reload(const struct command *c, int argc, char **argv)
 	json_t *a;   /* {"reloaded": true, "feeds": N} */
 	if ((code = ctl_call_json("POST", "/v1/reload", json, &a)) >= 0)
 		return code;
-	printf("reloaded: %lld feeds\n", json_integer_value(json_object_get(a, "feeds")));
+	long long n = json_integer_value(json_object_get(a, "feeds"));
+	printf("reloaded: %lld feed%s\n", n, n == 1 ? "" : "s");
 	json_decref(a);
 	return ctl_finish_output();
 }

@@ -674,8 +674,9 @@ int run_daemon(const struct run_opts *o)
 			stop(l, RUN_EXIT_FAILURE);
 		} else {
 			char also[64];
-			log_notice("feedd %s: %zu feeds from %s%s, state in %s, socket %s",
-				   FEEDD_VERSION, d->conf->nfeeds, d->config_path,
+			log_notice("feedd %s: %zu feed%s from %s%s, state in %s, socket %s",
+				   FEEDD_VERSION, d->conf->nfeeds,
+				   d->conf->nfeeds == 1 ? "" : "s", d->config_path,
 				   reload_dropins_note(d->conf, also, sizeof also),
 				   d->conf->daemon.state_dir,
 				   d->conf->daemon.socket);

@@ -117,7 +117,8 @@ static int check_config(const struct run_opts *o)
 	size_t enabled = 0;
 	for (size_t i = 0; i < c->nfeeds; i++)
 		enabled += c->feeds[i].enabled;
-	printf("%s: ok, %zu feeds (%zu enabled)\n", o->config_path, c->nfeeds, enabled);
+	printf("%s: ok, %zu feed%s (%zu enabled)\n", o->config_path, c->nfeeds,
+	       c->nfeeds == 1 ? "" : "s", enabled);
 	/* With drop-ins: every file read, in the order read, and its feeds. */
 	for (size_t i = 0; c->nfiles > 1 && i < c->nfiles; i++) {
 		size_t n = 0;

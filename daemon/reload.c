@@ -83,8 +83,9 @@ static int reload_finish(struct feedd *d, struct config *c, int r)
 	/* feed.added / feed.removed were just recorded: wake /v1/events waits. */
 	feedd_wake(d);
 	char also[64];
-	log_notice("reload: %s%s: %zu feeds (was %zu)", d->config_path,
-		   reload_dropins_note(c, also, sizeof also), c->nfeeds, before);
+	log_notice("reload: %s%s: %zu feed%s (was %zu)", d->config_path,
+		   reload_dropins_note(c, also, sizeof also), c->nfeeds,
+		   c->nfeeds == 1 ? "" : "s", before);
 	notify_ready();
 	return 0;
 }

@@ -270,7 +270,8 @@ int sched_start(struct feedd *d, struct sched **out)
 		sched_close(s);
 		return e;
 	}
-	log_info("sched: %zu feeds, max_fetches %lld, per_host %lld, host_gap %lldms", s->nfeeds,
+	log_info("sched: %zu feed%s, max_fetches %lld, per_host %lld, host_gap %lldms", s->nfeeds,
+		 s->nfeeds == 1 ? "" : "s",
 		 (long long)d->conf->daemon.max_fetches, (long long)d->conf->daemon.per_host,
 		 (long long)d->conf->daemon.host_gap);
 	*out = s;

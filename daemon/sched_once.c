@@ -153,9 +153,9 @@ int sched_once(struct feedd *d)
 			ok++;
 	}
 	int64_t ms = sched_now_ms() - t0;
-	printf("total: %zu feeds, %zu ok (%lld 200, %lld 304), %zu gone, %zu failed, "
+	printf("total: %zu feed%s, %zu ok (%lld 200, %lld 304), %zu gone, %zu failed, "
 	       "%lld new items, %lld bytes in %lld.%03llds\n",
-	       s->nfeeds, ok, (long long)d->totals.ok200, (long long)d->totals.not_modified,
+	       s->nfeeds, s->nfeeds == 1 ? "" : "s", ok, (long long)d->totals.ok200, (long long)d->totals.not_modified,
 	       gone, failed, (long long)d->totals.items_new, (long long)d->totals.bytes_wire,
 	       (long long)(ms / 1000), (long long)(ms % 1000));
 	fflush(stdout);

@@ -275,7 +275,7 @@ class FeedctlTest(ServerTestCase):
         self.assertEqual(self.ctl("refresh", "nosuch").returncode, 4)
         r = self.ctl("reload")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn(b"reloaded: 1 feeds", r.stdout)
+        self.assertIn(b"reloaded: 1 feed\n", r.stdout)
 
     def test_items_lists_every_item(self):
         # More than the API's page (100 by default, at most 1000): feedctl

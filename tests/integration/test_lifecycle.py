@@ -95,7 +95,7 @@ class LifeCycle(unittest.TestCase):
         self.assertIsNone(f.proc.poll())
         f.write_config(GOOD)
         f.signal(signal.SIGHUP)
-        self.assertTrue(f.wait_log("1 feeds (was 2)"), f.read_log())
+        self.assertTrue(f.wait_log(": 1 feed (was 2)"), f.read_log())
         # SIGTERM: STOPPING=1 and a clean exit 0.
         code = f.stop()
         self.assertEqual(code, 0, f.read_log())

@@ -267,7 +267,8 @@ class Boot(unittest.TestCase):
             if e.get("SYSLOG_IDENTIFIER") == "feedd" and isinstance(e.get("MESSAGE"), str):
                 prio.setdefault(re.sub(r"\d+", "N", e["MESSAGE"]), e["PRIORITY"])
         want = {
-            "feedd N.N.N: N feeds from %s, state in /var/lib/feedd, socket %s"
+            # The first start, with CONF's one feed.
+            "feedd N.N.N: N feed from %s, state in /var/lib/feedd, socket %s"
             % (re.sub(r"\d+", "N", self.config_path()), SOCK): "5",
             "api: listening on the socket systemd passed": "6",
             "reload: %s rejected, the running set is unchanged"

@@ -135,7 +135,8 @@ class UserUnits(unittest.TestCase):
 
         # systemctl --user reload runs feedctl reload, no --socket.
         self.ok(["systemctl", "--user", "reload", "feedd.service"])
-        self.assertIn("reload: /home/%s/.config/feedd/feeds.conf: 1 feeds" % USER, self.journal())
+        self.assertIn("reload: /home/%s/.config/feedd/feeds.conf: 1 feed (was 1)" % USER,
+                      self.journal())
 
         self.ok(["systemctl", "--user", "stop", "feedd.socket", "feedd.service"])
         self.assertEqual(self.state("feedd.service"), "inactive")

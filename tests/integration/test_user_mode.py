@@ -148,7 +148,7 @@ class UserMode(ServerTestCase):
         r = subprocess.run(self.as_user([FEEDD_BIN, "--check-config"]), capture_output=True,
                            env=dict(self.env, **env), timeout=30)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn(os.path.join(cfg, "feedd", "feeds.conf").encode() + b": ok, 1 feeds",
+        self.assertIn(os.path.join(cfg, "feedd", "feeds.conf").encode() + b": ok, 1 feed (",
                       r.stdout)
         self.start(env=env)
         self.assertTrue(os.path.isdir(os.path.join(st, "feedd")), self.read_log())
