@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,9 +71,46 @@ static char *html_resolved(char *h, const char *base)
 	return text_html_resolve_take(h, base);
 }
 
-/* INTS_REAL: the document was read with every number a real (an integer
- * past int64 in it): a numeric id is printed as the integer it was. */
-static void read_item(struct parse_out *o, json_t *j, const char *base, bool ints_real)
+/* V as text: an integral value as its integer digits (1004.0 is "1004"),
+ * any other in the shortest %g form that reads back to V. */
+static void real_text(double v, char *b, size_t n)
+{
+	if (v == 0) {
+		snprintf(b, n, "0");   /* -0.0 too */
+		return;
+	}
+	if (v > -1e21 && v < 1e21) {
+		snprintf(b, n, "%.0f", v);
+		if (strtod(b, NULL) == v)
+			return;
+	}
+	for (int p = 1; p <= 17; p++) {
+		snprintf(b, n, "%.*g", p, v);
+		if (strtod(b, NULL) == v)
+			return;
+	}
+}
+
+/* The item's id as text. JSON Feed 1.1: an id given as a number is
+ * coerced to a string: an integer is its digits as written, however large
+ * (see quote_big_ints); a real is text too, never null ("1004" for
+ * 1004.0, as JavaScript's String() and Swift's NSNumber give it). */
+static char *jid(struct parse_out *o, json_t *j)
+{
+	json_t *id = json_object_get(j, "id");
+	char b[32];
+	if (json_is_string(id))
+		return jstr(o, j, "id");
+	if (json_is_integer(id))
+		snprintf(b, sizeof b, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+	else if (json_is_real(id))
+		real_text(json_real_value(id), b, sizeof b);
+	else
+		return NULL;
+	return strdup(b);
+}
+
+static void read_item(struct parse_out *o, json_t *j, const char *base)
 {
 	struct item *it = parse_new_item(o);
 	if (!it) {
@@ -80,14 +118,7 @@ static void read_item(struct parse_out *o, json_t *j, const char *base, bool int
 		return;
 	}
 	o->cur_item = o->nitems;
-	json_t *id = json_object_get(j, "id");
-	if (json_is_string(id))
-		it->guid = jstr(o, j, "id");
-	else if (json_is_integer(id) && asprintf(&it->guid, "%lld", (long long)json_integer_value(id)) < 0)
-		it->guid = NULL;
-	else if (ints_real && json_is_real(id) &&
-		 asprintf(&it->guid, "%.17g", json_real_value(id)) < 0)
-		it->guid = NULL;
+	it->guid = jid(o, j);
 	it->url = jurl(o, j, "url", base);
 	if (!it->url)
 		it->url = jurl(o, j, "external_url", base);
@@ -143,19 +174,100 @@ static void read_item(struct parse_out *o, json_t *j, const char *base, bool int
 	o->cur_item = 0;
 }
 
+/* A byte of a JSON number literal. */
+static bool num_byte(char c)
+{
+	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/* S (N bytes) is an integer literal that int64 cannot hold, which jansson
+ * refuses ("too big integer"); a real (1e400, 1.5) is not one. */
+static bool big_int(const char *s, size_t n)
+{
+	bool neg = n && s[0] == '-';
+	s += neg;
+	n -= neg;
+	if (n < 19 || s[0] < '1' || s[0] > '9')
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return n > 19 || memcmp(s, neg ? "9223372036854775808" : "9223372036854775807", 19) > 0;
+}
+
+/* *OUT = BUF (LEN bytes) with every integer literal past int64 in quotes,
+ * from the one jansson stopped at (the literal that ends at END) on, so
+ * that one more read keeps each as its digits; 0, -EINVAL when there is
+ * no such literal at END, or -ENOMEM. jansson read everything before END
+ * as JSON, so END is outside any string; after it, strings are copied
+ * whole, and a literal is a maximal run of number bytes outside them: the
+ * digits inside a string, a fraction or an exponent are never quoted. One
+ * pass over the text, however many such literals it holds. */
+static int quote_big_ints(const char *buf, size_t len, size_t end, char **out, size_t *outlen)
+{
+	if (end > len)
+		return -EINVAL;
+	size_t start = end;
+	while (start && num_byte(buf[start - 1]))
+		start--;
+	if ((end < len && num_byte(buf[end])) || !big_int(buf + start, end - start))
+		return -EINVAL;
+	/* Each literal quoted has at least 19 bytes and gains 2. */
+	char *q = malloc(len + 2 * (len / 19 + 1) + 1);
+	if (!q)
+		return -ENOMEM;
+	memcpy(q, buf, start);
+	size_t i = start, n = start;
+	while (i < len) {
+		size_t j = i + 1;
+		bool quote = false;
+		if (buf[i] == '"') {
+			while (j < len && buf[j] != '"')
+				j += buf[j] == '\\' ? 2 : 1;
+			j = j < len ? j + 1 : len;
+		} else if (num_byte(buf[i])) {
+			while (j < len && num_byte(buf[j]))
+				j++;
+			quote = big_int(buf + i, j - i);
+		}
+		if (quote)
+			q[n++] = '"';
+		memcpy(q + n, buf + i, j - i);
+		n += j - i;
+		if (quote)
+			q[n++] = '"';
+		i = j;
+	}
+	q[n] = '\0';
+	*out = q;
+	*outlen = n;
+	return 0;
+}
+
 void json_feed_parse(struct parse_out *o, const char *buf, size_t len)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, &jerr);
-	bool ints_real = false;
 	if (!root) {
 		root = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK, &jerr);
-		/* An integer past int64 anywhere (an extension's "_views",
-		 * a numeric id): every number read as a real then, rather
-		 * than the whole feed refused. */
-		if (!root && json_error_code(&jerr) == json_error_numeric_overflow)
-			ints_real = (root = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK |
-						       JSON_DECODE_INT_AS_REAL, &jerr)) != NULL;
+		/* An integer past int64 somewhere (an extension's "_views", a
+		 * 64-bit unsigned id): read the text again with every such
+		 * literal a string, rather than the whole feed refused or
+		 * every number a real (ids would lose their digits). */
+		if (!root && json_error_code(&jerr) == json_error_numeric_overflow &&
+		    jerr.position > 0) {
+			char *q = NULL;
+			size_t qlen = 0;
+			int rc = quote_big_ints(buf, len, (size_t)jerr.position, &q, &qlen);
+			if (rc == -ENOMEM) {
+				parse_fail(o, rc, "out of memory");
+				return;
+			}
+			if (rc == 0) {
+				root = json_loadb(q, qlen, JSON_DISABLE_EOF_CHECK, &jerr);
+				free(q);
+			}
+		}
 		if (!root && json_error_code(&jerr) == json_error_premature_end_of_input &&
 		    memmem(buf, len, "jsonfeed.org/version/", 21)) {
 			/* A JSON Feed cut short: nothing of it is usable (jansson
@@ -199,7 +311,7 @@ void json_feed_parse(struct parse_out *o, const char *buf, size_t len)
 		if (o->stop)
 			break;
 		if (json_is_object(v))
-			read_item(o, v, base, ints_real);
+			read_item(o, v, base);
 	}
 	json_decref(root);
 }

@@ -11,6 +11,8 @@ server and the real socket:
   back by a real XML parser, and the same on the next call and after a
   restart; the guid stays available (point 3);
 - a permalink guid that is no URL is kept byte for byte (point 7);
+- a JSON Feed's numeric ids are their digits, whatever else the document
+  holds (an integer past int64 in one item's extension);
 - newsboat reads feedd's Atom output through a loopback URL and shows as
   many items as feedd stored."""
 import http.server
@@ -106,6 +108,16 @@ RSS_URL_GUIDS = """<?xml version="1.0"?>
 </channel></rss>
 """
 
+JSON_NUMERIC_IDS = """{"version": "https://jsonfeed.org/version/1.1", "title": "j",
+ "items": [
+  {"id": 1734567890123456789, "url": "http://example.org/j1", "title": "j1"},
+  {"id": 1734567890123456795, "url": "http://example.org/j2", "title": "j2"%s},
+  {"id": 1734567890123456801, "url": "http://example.org/j3", "title": "j3"},
+  {"id": 1004.0, "url": "http://example.org/j4", "title": "j4"}]}
+"""
+JSON_IDS = {"j1": "1734567890123456789", "j2": "1734567890123456795",
+            "j3": "1734567890123456801", "j4": "1004"}
+
 
 class ExactTest(DaemonTestCase):
     def start(self, feeds):
@@ -145,6 +157,32 @@ class ExactTest(DaemonTestCase):
         ev = self.d.get("/v1/events?after=0").json()["events"]
         self.assertEqual(len([e for e in ev if e["type"] == "item.new"]), 7)
         self.assertEqual([e for e in ev if e["type"] == "item.updated"], [])
+
+    def test_json_numeric_ids_stay_their_digits(self):
+        # The same items, the second time with a counter past int64 in one
+        # of them: no item is new, none changes its guid, the feed keeps
+        # guid identity (the ids used to become one real,
+        # "1.7345678901234568e+18", for all three).
+        self.srv.set_feed("j", body=JSON_NUMERIC_IDS % "", content_type="application/feed+json")
+        self.start(["j"])
+        self.assertTrue(self.all_fetched(["j"]), self.d.read_log())
+        got = self.items()
+        self.assertEqual({i["title"]: i["guid"] for i in got}, JSON_IDS)
+        self.assertTrue(all(i["identity"] == "guid" for i in got), got)
+        last = max(i["id"] for i in got)
+        self.srv.set_feed("j", body=JSON_NUMERIC_IDS % ', "_stats": {"views": 123456789012345678901}',
+                          etag=False, last_modified=False)
+        self.assertEqual(self.d.post("/v1/feeds/j/refresh").status, 202)
+        self.assertTrue(self.fetched("j", 2))
+        self.assertTrue(wait_until(
+            lambda: self.d.get("/v1/feeds/j").json().get("last_status") == 200
+            and len([e for e in self.srv.log() if e["path"] == "/feed/j"]) >= 2))
+        time.sleep(1)
+        self.assertEqual(self.items("after=%d" % last), [])
+        self.assertEqual({i["title"]: i["guid"] for i in self.items()}, JSON_IDS)
+        self.assertEqual(self.d.get("/v1/feeds/j").json()["identity"], "guid")
+        ev = self.d.get("/v1/events?after=0").json()["events"]
+        self.assertEqual(len([e for e in ev if e["type"] == "item.new"]), 4)
 
     def test_date_is_published_else_updated_in_every_format(self):
         self.srv.set_feed("a", body=ATOM_UPDATED_ONLY, content_type="application/atom+xml")

@@ -111,6 +111,26 @@ class ParseCliTest(unittest.TestCase):
         self.assertEqual([it["guid"] for it in doc["items"]], ["g%d" % i for i in range(3000)])
         self.assertEqual(json.loads(lines[1])["feed"]["title"], "Example & Co \u2014 News")
 
+    def test_json_feed_numeric_ids(self):
+        # JSON Feed 1.1: a numeric id is coerced to a string: its digits as
+        # written, whether or not another item holds an integer past int64
+        # (a uint64 counter, or an id of its own), and a real id is text
+        # too (1004.0 is "1004").
+        head = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "j", "items": ['
+                b'{"id": 1734567890123456789}, {"id": 1734567890123456795%s},'
+                b'{"id": 1734567890123456801}, {"id": 1004.0}, {"id": 0.5},'
+                b'{"id": 18446744073709551615, "title": "\\"99999999999999999999\\""}]}')
+        plain = self.write("a.json", head % b"")
+        big = self.write("b.json", head % b', "_stats": {"views": 123456789012345678901}')
+        r = run(plain, big)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        docs = [json.loads(l) for l in r.stdout.decode().splitlines()]
+        want = ["1734567890123456789", "1734567890123456795", "1734567890123456801",
+                "1004", "0.5", "18446744073709551615"]
+        for doc in docs:
+            self.assertEqual([it["guid"] for it in doc["items"]], want)
+            self.assertEqual(doc["items"][-1]["title"], '"99999999999999999999"')
+
     def test_failing_document_after_many_items_writes_nothing(self):
         # Rejected after megabytes of items: none of them is written, and
         # the next file is.

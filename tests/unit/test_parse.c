@@ -357,14 +357,60 @@ static void test_json_big_integer(void **state)
 		"{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"x\",\"items\":["
 		"{\"id\":123,\"url\":\"https://x/1\",\"_meta\":{\"views\":18446744073709551615}},"
 		"{\"id\":\"s\",\"url\":\"https://x/2\",\"attachments\":[{\"url\":\"https://x/a\","
-		"\"size_in_bytes\":1234}]}]}", &rc, &err);
+		"\"size_in_bytes\":1234},{\"url\":\"https://x/b\",\"size_in_bytes\":99999999999999999999}]},"
+		/* After the first, a literal inside a string, a fraction or an
+		 * exponent stays as written; the next big one is read too. */
+		"{\"id\":-99999999999999999999,\"title\":\"\\\"12345678901234567890123 \\\\\","
+		"\"_x\":[1.12345678901234567890123,12345678901234567890123e2]}]}", &rc, &err);
 	assert_non_null(d);
-	assert_int_equal(d->nitems, 2);
+	assert_int_equal(d->nitems, 3);
 	assert_string_equal(d->items[0].guid, "123");
 	assert_string_equal(d->items[1].guid, "s");
 	assert_int_equal(d->items[1].enclosures[0].length, 1234);
+	assert_int_equal(d->items[1].enclosures[1].length, -1);
+	assert_string_equal(d->items[2].guid, "-99999999999999999999");
+	assert_string_equal(d->items[2].title, "\"12345678901234567890123 \\");
 	doc_free(d);
 	free(err);
+}
+
+/* A numeric id is its digits as written whatever else the document holds:
+ * an integer past int64 in one item must not turn the others' ids into
+ * reals (1734567890123456789 and ...795 were both
+ * "1.7345678901234568e+18"), which announced every item again and switched
+ * the feed to link identity. A real id is coerced to a string too. */
+static void test_json_numeric_ids_stable(void **state)
+{
+	(void)state;
+	static const char *const fmt =
+		"{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"x\",\"items\":["
+		"{\"id\":1734567890123456789,\"url\":\"https://x/1\"},"
+		"{\"id\":1734567890123456795,\"url\":\"https://x/2\"%s},"
+		"{\"id\":1734567890123456801,\"url\":\"https://x/3\"},"
+		"{\"id\":1004.0,\"url\":\"https://x/4\"},{\"id\":1004.5,\"url\":\"https://x/5\"},"
+		"{\"id\":-0.0,\"url\":\"https://x/6\"},{\"id\":1e21,\"url\":\"https://x/7\"},"
+		"{\"id\":-9223372036854775808,\"url\":\"https://x/8\"}]}";
+	static const char *const want[] = {
+		"1734567890123456789", "1734567890123456795", "1734567890123456801",
+		"1004", "1004.5", "0", "1e+21", "-9223372036854775808",
+	};
+	const char *extra[] = {"", ",\"_stats\":{\"views\":123456789012345678901}"};
+	for (int k = 0; k < 2; k++) {
+		char doc[1024];
+		snprintf(doc, sizeof doc, fmt, extra[k]);
+		int rc;
+		char *err = NULL;
+		struct doc *d = parse_str(doc, &rc, &err);
+		assert_int_equal(rc, 0);
+		assert_int_equal(d->nitems, 8);
+		for (size_t i = 0; i < 8; i++) {
+			if (!d->items[i].guid || strcmp(d->items[i].guid, want[i]))
+				fail_msg("document %d item %zu: guid %s, want %s", k, i,
+					 d->items[i].guid ? d->items[i].guid : "null", want[i]);
+		}
+		doc_free(d);
+		free(err);
+	}
 }
 
 /* An item left unclosed ends where the next one starts (feedparser's
@@ -950,6 +996,7 @@ int main(void)
 		cmocka_unit_test(test_literal_lt_in_text),
 		cmocka_unit_test(test_html_as_markup),
 		cmocka_unit_test(test_json_big_integer),
+		cmocka_unit_test(test_json_numeric_ids_stable),
 		cmocka_unit_test(test_unclosed_item),
 		cmocka_unit_test(test_structured_author_in_rss),
 		cmocka_unit_test(test_charset_precedence),
