@@ -1,7 +1,7 @@
 /* date.c — feed dates to UTC instants and back: RFC 822 and its sloppy
- * variants, ISO 8601 / W3C-DTF, asctime, and the localised forms
- * feedparser's tests carry (Greek, Hungarian, Korean), parsed by hand:
- * no locale, no TZ, no strptime. */
+ * variants (RFC 850's dd-Mon-yy among them), ISO 8601 / W3C-DTF, asctime,
+ * and the localised forms feedparser's tests carry (Greek, Hungarian,
+ * Korean), parsed by hand: no locale, no TZ, no strptime. */
 #include "core/date.h"
 
 #include <ctype.h>
@@ -169,12 +169,26 @@ static int ndigits(const char *p)
 	return n;
 }
 
-/* Month names, English (3-letter prefix or full) and Hungarian / Greek. */
-static int month_name(const char *w, size_t n)
+/* English month names: the 3-letter prefix ("Sept" too) or the whole. */
+static int month_en(const char *w, size_t n)
 {
 	static const char *const en[] = {"january", "february", "march", "april", "may", "june",
 					 "july", "august", "september", "october", "november",
 					 "december"};
+	/* The first letter first: most words are none of these. */
+	unsigned char c0 = (unsigned char)tolower((unsigned char)w[0]);
+	if (n >= 3) {
+		for (int i = 0; i < 12; i++)
+			if (en[i][0] == c0 && n <= strlen(en[i]) && strncasecmp(w, en[i], n) == 0 &&
+			    (n == 3 || n == strlen(en[i]) || (i == 8 && n == 4)))
+				return i + 1;
+	}
+	return 0;
+}
+
+/* Month names, English and Hungarian / Greek. */
+static int month_name(const char *w, size_t n)
+{
 	static const struct { const char *n; int m; } other[] = {
 		{"január", 1}, {"február", 2}, {"március", 3}, {"április", 4}, {"május", 5},
 		{"máj", 5}, {"június", 6}, {"július", 7}, {"augusztus", 8}, {"szeptember", 9},
@@ -184,14 +198,10 @@ static int month_name(const char *w, size_t n)
 		{"Ιον", 6}, {"Ιουν", 6}, {"Ιούλ", 7}, {"Ιολ", 7}, {"Ιουλ", 7}, {"Αύγ", 8},
 		{"Αυγ", 8}, {"Σεπ", 9}, {"Οκτ", 10}, {"Νοέ", 11}, {"Νοε", 11}, {"Δεκ", 12},
 	};
-	/* The first letter first: most words are none of these. */
+	int m = month_en(w, n);
+	if (m)
+		return m;
 	unsigned char c0 = (unsigned char)tolower((unsigned char)w[0]);
-	if (n >= 3) {
-		for (int i = 0; i < 12; i++)
-			if (en[i][0] == c0 && n <= strlen(en[i]) && strncasecmp(w, en[i], n) == 0 &&
-			    (n == 3 || n == strlen(en[i]) || (i == 8 && n == 4)))
-				return i + 1;
-	}
 	for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
 		if ((unsigned char)other[i].n[0] == c0 && strlen(other[i].n) == n &&
 		    strncasecmp(w, other[i].n, n) == 0)
@@ -237,6 +247,23 @@ static bool zone_name(const char *w, size_t n, int *off)
 			return true;
 		}
 	return false;
+}
+
+/* A zone of one letter, RFC 822's military zones, as feedparser's
+ * _parse_date_rfc822 reads them: A, M, N and Y with RFC 822's signs (A is
+ * -1 h, that is UTC-1, M -12 h, N +1 h, Y +12 h; RFC 1123 notes these are
+ * the reverse of the military's), any other letter UTC (feedparser's
+ * default for a zone it does not know; RFC 2822 advises "-0000" for all
+ * of them). Offsets in seconds east. */
+static bool letter_zone(char c, int *off)
+{
+	static const char *const letters = "amny";
+	static const int hours[] = {-1, -12, 1, 12};
+	if (!isalpha((unsigned char)c) || (c & 0x80))
+		return false;
+	const char *l = strchr(letters, tolower((unsigned char)c));
+	*off = l ? hours[l - letters] * 3600 : 0;
+	return true;
 }
 
 /* "+hh:mm", "-hhmm", "+h" at P (sign included); returns chars used or -1. */
@@ -488,6 +515,25 @@ static int parse_words(const char *s, int64_t *out)
 					return -EINVAL;
 				continue;
 			}
+			if (p[n] == '-' && n <= 2 && isalpha((unsigned char)p[n + 1])) {
+				/* RFC 850 (Usenet; HTTP's obsolete form, and PHP's
+				 * DATE_RFC850 / DATE_COOKIE): 07-Dec-26, 07-Dec-2026,
+				 * English months only. */
+				const char *w = p + n + 1, *e = w;
+				while (isalpha((unsigned char)*e))
+					e++;
+				int m = month_en(w, (size_t)(e - w));
+				int yn = *e == '-' ? ndigits(e + 1) : 0;
+				if (!m || (yn != 2 && yn != 4) || d.day >= 0 || d.mon >= 0 || d.year >= 0)
+					return -EINVAL;
+				digits(&p, n, &d.day);
+				d.mon = m;
+				p = e + 1;
+				digits(&p, yn, &d.year);
+				if (yn == 2)
+					d.year += d.year < 70 ? 2000 : 1900;
+				continue;
+			}
 			if ((p[n] == '/' || p[n] == '-') && n == 4) {
 				/* 2006/09/15 */
 				char sep = p[n];
@@ -563,6 +609,14 @@ static int parse_words(const char *s, int64_t *out)
 					return -EINVAL;
 				p += used;
 			}
+		} else if (n == 1 && d.hour >= 0 && letter_zone(t[0], &off)) {
+			/* After the time only, as in RFC 822 (and feedparser,
+			 * which reads the zone after the time); after a numeric
+			 * offset, a comment like any zone name. */
+			if (zone)
+				continue;
+			d.off = off;
+			zone = true;
 		} else if (n == 2 && !strncasecmp(t, "pm", 2)) {
 			pm = true;
 		} else if (n == 2 && !strncasecmp(t, "am", 2)) {

@@ -35,6 +35,31 @@ static const struct vec vecs[] = {
 	{"Thu, 01 Jan 2004 19:48:21 Z", "2004-01-01T19:48:21Z"},
 	{"Thu, 01 Jan 0100 00:00:01 +0100", "0099-12-31T23:00:01Z"},
 	{"Fri, 2006/09/15 08:19:53 EDT", "2006-09-15T12:19:53Z"},
+	/* RFC 850 (Usenet; HTTP's obsolete form, RFC 9110's example; PHP's
+	 * DATE_COOKIE and DATE_RFC850): dd-Mon-yyyy or dd-Mon-yy. */
+	{"Monday, 07-Dec-2026 10:00:00 GMT", "2026-12-07T10:00:00Z"},
+	{"Monday, 07-Dec-26 10:00:00 GMT", "2026-12-07T10:00:00Z"},
+	{"Sunday, 06-Nov-94 08:49:37 GMT", "1994-11-06T08:49:37Z"},
+	{"Monday, 7-Dec-2026 10:00:00 -0500", "2026-12-07T15:00:00Z"},
+	{"Monday, 07-Dec-2026", "2026-12-07T00:00:00Z"},
+	{"Monday, 07-Dec-026 10:00:00 GMT", NULL},
+	{"Monday, 07-Dec 10:00:00 GMT", NULL},
+	{"Monday, 07-Dec-2026 5 10:00:00 GMT", NULL},
+	{"Monday, 07-szeptember-2026 10:00:00 GMT", NULL},
+	{"Monday, 31-Nov-2026 10:00:00 GMT", NULL},
+	/* RFC 822's one-letter zones, as feedparser reads them: A, M, N, Y
+	 * with RFC 822's signs (A is UTC-1), any other letter UTC; only after
+	 * the time, and a comment after a numeric offset. */
+	{"Mon, 07 Dec 2026 10:00:00 A", "2026-12-07T11:00:00Z"},
+	{"Mon, 07 Dec 2026 10:00:00 M", "2026-12-07T22:00:00Z"},
+	{"Mon, 07 Dec 2026 10:00:00 N", "2026-12-07T09:00:00Z"},
+	{"Mon, 07 Dec 2026 10:00:00 Y", "2026-12-06T22:00:00Z"},
+	{"Mon, 07 Dec 2026 10:00 a", "2026-12-07T11:00:00Z"},
+	{"Mon, 07 Dec 2026 10:00:00 B", "2026-12-07T10:00:00Z"},
+	{"Monday, 07-Dec-26 10:00:00 Y", "2026-12-06T22:00:00Z"},
+	{"Mon, 07 Dec 2026 10:00:00 +0200 A", "2026-12-07T08:00:00Z"},
+	{"Mon, 07 Dec 2026 A 10:00:00", NULL},
+	{"Mon, 07 Dec 2026 10:00:00 XYZ", NULL},
 	/* asctime and relatives */
 	{"Sun Jan  4 16:29:06 2004", "2004-01-04T16:29:06Z"},
 	{"Sun Jul 15 01:16:00 +0000 2012", "2012-07-15T01:16:00Z"},
