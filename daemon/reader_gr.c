@@ -93,7 +93,8 @@ static void gr_work(struct store *s, void *arg)
 		login_work(s, j);
 		return;
 	}
-	int rc = store_reader_token_find(s, j->hash, (int64_t)time(NULL), &j->user);
+	struct store_reader_token tk;
+	int rc = store_reader_token_find(s, j->hash, (int64_t)time(NULL), &tk);
 	if (rc == -ENOENT) {
 		j->deny = true;
 		return;
@@ -102,6 +103,8 @@ static void gr_work(struct store *s, void *arg)
 		gr_store_failed(j, rc);
 		return;
 	}
+	j->user = tk.user;          /* taken over */
+	j->touch = tk.unrecorded;   /* a read-only handle's: gr_done */
 	if (is_write(j->route) && !j->t_ok) {
 		j->bad_t = true;
 		gr_fail(j, 401, "bad or missing T token: GET /reader/api/0/token");
@@ -151,10 +154,44 @@ static void send_text(struct http_conn *c, int code, const char *headers, const 
 		   (size_t)n < sizeof body ? (size_t)n : sizeof body - 1);
 }
 
+/* A token's use that a read-only handle could not record, on its way
+ * to the store thread. */
+struct touch {
+	struct storeq_job sq;
+	char hash[65];
+	int64_t now;
+};
+
+static void touch_work(struct store *s, void *arg)
+{
+	struct touch *t = arg;
+	store_reader_token_touch(s, t->hash, t->now);
+}
+
+static void touch_done(void *arg)
+{
+	free(arg);
+}
+
+/* J's token was used on a read-only handle, its last use due to be
+ * recorded: the store thread writes it (once an hour at most, as the
+ * store thread's own calls: store_reader_token_find). */
+static void touch(struct gr_job *j)
+{
+	struct touch *t = calloc(1, sizeof *t);
+	if (!t)
+		return;             /* the next read will try again */
+	memcpy(t->hash, j->hash, sizeof t->hash);
+	t->now = (int64_t)time(NULL);
+	storeq_submit(j->r->d->storeq, &t->sq, touch_work, touch_done, t);
+}
+
 static void gr_done(void *arg)
 {
 	struct gr_job *j = arg;
 	struct http_conn *c = j->conn;
+	if (j->touch)
+		touch(j);
 	if (c && j->subs_edit) {
 		gr_subs_start(j);       /* the connection's context until answered */
 		return;
@@ -210,9 +247,10 @@ static void task_fallback(struct reader_task *t)
 static void dispatch(struct gr_job *j)
 {
 	struct reader_api *r = j->r;
-	/* The token's last use is written by the store thread's calls
-	 * alone (the readers' handles only look): ClientLogin, the T token
-	 * (which a client asks for before it writes) and user-info. */
+	/* The store thread's calls record the token's last use as they
+	 * find it (ClientLogin, the T token, user-info and the writes); a
+	 * read on the readers' handles, which only look, has it recorded
+	 * after its answer when it is due (gr_done). */
 	if (j->route == GR_LOGIN || j->route == GR_TOKEN || j->route == GR_USER_INFO ||
 	    is_write(j->route)) {
 		to_store_thread(j);

@@ -152,6 +152,7 @@ struct gr_job {
 	char tok[65];               /* ClientLogin's new token */
 	bool t_ok;                  /* writes: T was right */
 	char *user;                 /* the login's user */
+	bool touch;                 /* its token's use to record (reader_gr.c) */
 	/* the answer, built on the store thread */
 	int code;
 	bool deny;                  /* 401 after reader.c's delay */

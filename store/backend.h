@@ -422,9 +422,18 @@ struct store_ops {
 	int (*item_label_rows)(void *b, const int64_t *ids, size_t n, store_row_fn fn, void *ud);
 	int (*label_rows)(void *b, store_row_fn fn, void *ud);
 	/* The Google Reader API's tokens (readtokens.c): HASH is the
-	 * token's SHA-256 in hex. */
-	int (*token_add)(void *b, const char *hash, const char *user, int64_t now, int64_t *id);
-	int (*token_find)(void *b, const char *hash, int64_t now, char **user);
+	 * token's SHA-256 in hex. token_add: in one transaction, the token
+	 * added, then USER's tokens but the KEEP most recently used (the
+	 * later of created and last_used, then the newer id) dropped, and
+	 * every token not used since IDLE_BEFORE. token_find: the token's
+	 * row (*USER on the heap), nothing written. token_touch: last_used
+	 * set to NOW where it is before BEFORE; -EROFS on a read-only
+	 * handle. */
+	int (*token_add)(void *b, const char *hash, const char *user, int64_t now, int keep,
+			 int64_t idle_before, int64_t *id);
+	int (*token_find)(void *b, const char *hash, char **user, int64_t *created,
+			  int64_t *last_used);
+	int (*token_touch)(void *b, const char *hash, int64_t now, int64_t before);
 	int (*tokens_json)(void *b, json_t **out);
 	int (*token_revoke)(void *b, int64_t id);
 
@@ -447,8 +456,11 @@ int sqlite_op_items_label(void *b, const int64_t *ids, size_t n, const char *con
 int sqlite_op_item_label_rows(void *b, const int64_t *ids, size_t n, store_row_fn fn,
 			      void *ud);
 int sqlite_op_label_rows(void *b, store_row_fn fn, void *ud);
-int sqlite_op_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id);
-int sqlite_op_token_find(void *b, const char *hash, int64_t now, char **user);
+int sqlite_op_token_add(void *b, const char *hash, const char *user, int64_t now, int keep,
+			int64_t idle_before, int64_t *id);
+int sqlite_op_token_find(void *b, const char *hash, char **user, int64_t *created,
+			 int64_t *last_used);
+int sqlite_op_token_touch(void *b, const char *hash, int64_t now, int64_t before);
 int sqlite_op_tokens_json(void *b, json_t **out);
 int sqlite_op_token_revoke(void *b, int64_t id);
 #ifdef FEEDD_HAVE_PG
@@ -462,8 +474,11 @@ int pg_op_items_label(void *b, const int64_t *ids, size_t n, const char *const *
 		      size_t nadd, const char *const *rem, size_t nrem);
 int pg_op_item_label_rows(void *b, const int64_t *ids, size_t n, store_row_fn fn, void *ud);
 int pg_op_label_rows(void *b, store_row_fn fn, void *ud);
-int pg_op_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id);
-int pg_op_token_find(void *b, const char *hash, int64_t now, char **user);
+int pg_op_token_add(void *b, const char *hash, const char *user, int64_t now, int keep,
+		    int64_t idle_before, int64_t *id);
+int pg_op_token_find(void *b, const char *hash, char **user, int64_t *created,
+		     int64_t *last_used);
+int pg_op_token_touch(void *b, const char *hash, int64_t now, int64_t before);
 int pg_op_tokens_json(void *b, json_t **out);
 int pg_op_token_revoke(void *b, int64_t id);
 #endif
@@ -495,6 +510,7 @@ int pg_op_token_revoke(void *b, int64_t id);
 	.label_rows = p##label_rows, \
 	.token_add = p##token_add, \
 	.token_find = p##token_find, \
+	.token_touch = p##token_touch, \
 	.tokens_json = p##tokens_json, \
 	.token_revoke = p##token_revoke
 

@@ -251,14 +251,42 @@ typedef int (*store_label_count_fn)(int64_t unread, int64_t newest, const char *
 				    void *ud);
 int store_labels_each(struct store *s, store_label_count_fn fn, void *ud);
 
-/* --- the Google Reader API's tokens (store/readtokens.c) --- */
+/* --- the Google Reader API's tokens (store/readtokens.c) ---
+ * Bounded: a login keeps its user's STORE_READER_TOKENS_KEPT most recently
+ * used tokens (its own among them) and drops the others; a token unused
+ * for STORE_READER_TOKEN_IDLE seconds is refused, and dropped at the next
+ * login of anyone. A token's last use is recorded when the one recorded
+ * is more than STORE_READER_TOKEN_TOUCH seconds old: at most one write an
+ * hour per token. Ids are never reused, a revoked one included. */
+#define STORE_READER_TOKENS_KEPT 20
+#define STORE_READER_TOKEN_IDLE (90 * 86400)
+#define STORE_READER_TOKEN_TOUCH 3600
+
+/* A token as store_reader_token_find saw it. */
+struct store_reader_token {
+	char *user;              /* heap: store_reader_token_clear */
+	int64_t created, last_used;   /* epoch seconds; last_used 0: never */
+	bool unrecorded;         /* this use is due to be recorded, and the
+				  * handle could not (a read-only one):
+				  * store_reader_token_touch on a writable one */
+};
+
 /* A token ClientLogin handed to USER at NOW is kept as HASH (its SHA-256,
- * 64 lowercase hex digits; never the token): *ID its number. */
+ * 64 lowercase hex digits; never the token): *ID its number. The bounds
+ * above are applied in the same transaction. */
 int store_reader_token_add(struct store *s, const char *hash, const char *user, int64_t now,
 			   int64_t *id);
-/* The user of the token whose hash is HASH (*USER: caller frees), its
- * last use set to NOW; -ENOENT when none is (revoked or never given). */
-int store_reader_token_find(struct store *s, const char *hash, int64_t now, char **user);
+/* The token whose hash is HASH, used at NOW, into *T (cleared first; free
+ * it with store_reader_token_clear); its use recorded when due (or
+ * T->unrecorded). -ENOENT when there is none (revoked, dropped, never
+ * given) or it has been unused too long. */
+int store_reader_token_find(struct store *s, const char *hash, int64_t now,
+			    struct store_reader_token *t);
+void store_reader_token_clear(struct store_reader_token *t);
+/* Records a use at NOW of the token whose hash is HASH, when the one
+ * recorded is due (more than STORE_READER_TOKEN_TOUCH seconds old).
+ * -EROFS on a read-only handle. */
+int store_reader_token_touch(struct store *s, const char *hash, int64_t now);
 /* [{"id", "user", "created", "last_used"}] oldest first: no hashes. */
 int store_reader_tokens_json(struct store *s, json_t **out);
 /* Forgets token ID: -ENOENT when there is none. */

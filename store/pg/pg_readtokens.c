@@ -8,52 +8,102 @@
 #include "store/backend.h"
 #include "store/pg/pg_int.h"
 
-int pg_op_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id)
+/* One statement on the tokens with N (1 to 3) parameters V: 0, or the
+ * backend's error for WHAT. RES: its result when wanted (caller clears). */
+static int token_exec(struct pg *s, const char *sql, int n, const char *const *v,
+		      const char *what, PGresult **res)
+{
+	PGresult *r = PQexecParams(s->conn, sql, n, NULL, v, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(r);
+	int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : pg_fail(s, r, what);
+	if (res && !rc)
+		*res = r;
+	else
+		PQclear(r);
+	return rc;
+}
+
+int pg_op_token_add(void *b, const char *hash, const char *user, int64_t now, int keep,
+		    int64_t idle_before, int64_t *id)
 {
 	struct pg *s = b;
 	int r = pg_ready(s);
 	if (r < 0)
 		return r;
-	char t[24];
+	char t[24], k[24], idle[24];
 	snprintf(t, sizeof t, "%lld", (long long)now);
-	const char *v[3] = {hash, user, t};
-	PGresult *res = PQexecParams(s->conn,
-		"INSERT INTO reader_tokens(hash, \"user\", created) VALUES ($1, $2, $3::bigint)"
-		" RETURNING id", 3, NULL, v, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		r = pg_fail(s, res, "add a reader token");
-	else
+	snprintf(k, sizeof k, "%d", keep);
+	snprintf(idle, sizeof idle, "%lld", (long long)idle_before);
+	PGresult *res = NULL;
+	r = pg_begin(s);
+	if (!r)
+		r = token_exec(s, "INSERT INTO reader_tokens(hash, \"user\", created)"
+				  " VALUES ($1, $2, $3::bigint) RETURNING id",
+			       3, (const char *[]){hash, user, t}, "add a reader token", &res);
+	if (!r) {
 		*id = pg_int(res, 0, 0);
-	PQclear(res);
+		PQclear(res);
+		/* The user's least recently used beyond KEEP, then the idle ones. */
+		r = token_exec(s, "DELETE FROM reader_tokens WHERE \"user\" = $1 AND id NOT IN"
+				  " (SELECT id FROM reader_tokens WHERE \"user\" = $1"
+				  "  ORDER BY greatest(created, last_used) DESC, id DESC"
+				  "  LIMIT $2::bigint)",
+			       2, (const char *[]){user, k}, "drop a user's oldest reader tokens",
+			       NULL);
+	}
+	if (!r)
+		r = token_exec(s, "DELETE FROM reader_tokens"
+				  " WHERE greatest(created, last_used) < $1::bigint",
+			       1, (const char *[]){idle}, "drop idle reader tokens", NULL);
+	if (!r)
+		r = pg_commit(s);
+	else
+		pg_rollback(s);
+	if (r < 0)
+		*id = 0;
 	return r;
 }
 
-int pg_op_token_find(void *b, const char *hash, int64_t now, char **user)
+int pg_op_token_find(void *b, const char *hash, char **user, int64_t *created,
+		     int64_t *last_used)
 {
 	struct pg *s = b;
 	int r = pg_ready(s);
 	if (r < 0)
 		return r;
-	char t[24];
-	snprintf(t, sizeof t, "%lld", (long long)now);
-	const char *v[2] = {hash, t};
-	/* The last use kept to the minute (as SQLite's); a reader's
-	 * connection is read-only and only looks (as SQLite's readers). */
-	PGresult *res = PQexecParams(s->conn, s->readonly
-		? "SELECT \"user\" FROM reader_tokens WHERE hash = $1 AND $2::bigint > 0"
-		: "WITH u AS (UPDATE reader_tokens SET last_used = $2::bigint"
-		  " WHERE hash = $1 AND last_used < $2::bigint - 60)"
-		  " SELECT \"user\" FROM reader_tokens WHERE hash = $1", 2, NULL, v, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		r = pg_fail(s, res, "find a reader token");
-	} else if (PQntuples(res) == 0) {
+	PGresult *res = NULL;
+	r = token_exec(s, "SELECT \"user\", created, last_used FROM reader_tokens"
+			  " WHERE hash = $1", 1, (const char *[]){hash}, "find a reader token",
+		       &res);
+	if (r < 0)
+		return r;
+	if (PQntuples(res) == 0) {
 		r = -ENOENT;
 	} else {
 		*user = strdup(PQgetvalue(res, 0, 0));
+		*created = pg_int(res, 0, 1);
+		*last_used = pg_int(res, 0, 2);
 		r = *user ? 0 : -ENOMEM;
 	}
 	PQclear(res);
 	return r;
+}
+
+int pg_op_token_touch(void *b, const char *hash, int64_t now, int64_t before)
+{
+	struct pg *s = b;
+	/* A reader's connection is read-only and only looks (as SQLite's). */
+	if (s->readonly)
+		return -EROFS;
+	int r = pg_ready(s);
+	if (r < 0)
+		return r;
+	char t[24], bf[24];
+	snprintf(t, sizeof t, "%lld", (long long)now);
+	snprintf(bf, sizeof bf, "%lld", (long long)before);
+	return token_exec(s, "UPDATE reader_tokens SET last_used = $2::bigint"
+			     " WHERE hash = $1 AND last_used < $3::bigint",
+			  3, (const char *[]){hash, t, bf}, "use a reader token", NULL);
 }
 
 int pg_op_tokens_json(void *b, json_t **out)

@@ -174,6 +174,23 @@ static const char migration_4[] =
 #define SQL_ID_KEY "INTEGER PRIMARY KEY"
 #define SQL_USER "user"
 
+/* Version 15: the Google Reader API's token ids never reused. A rowid
+ * key gives the highest id again once it is deleted (a revoked token's
+ * id went to the next login); AUTOINCREMENT never does. SQLite cannot add
+ * it to a table: the table is made again, its rows copied (the sequence
+ * starts at their highest id). */
+static const char migration_15[] =
+	"CREATE TABLE reader_tokens_new ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" hash TEXT NOT NULL UNIQUE,"
+	" user TEXT NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" last_used INTEGER NOT NULL DEFAULT 0);"
+	"INSERT INTO reader_tokens_new(id, hash, user, created, last_used)"
+	" SELECT id, hash, user, created, last_used FROM reader_tokens;"
+	"DROP TABLE reader_tokens;"
+	"ALTER TABLE reader_tokens_new RENAME TO reader_tokens;";
+
 const char *const schema_migrations[] = {migration_1, migration_2, migration_3, migration_4,
-					 SQL_MIGRATIONS_SHARED, NULL};
-const int schema_version = 14;
+					 SQL_MIGRATIONS_SHARED, migration_15, NULL};
+const int schema_version = 15;

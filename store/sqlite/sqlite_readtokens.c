@@ -18,52 +18,94 @@ static sqlite3_stmt *prep(struct sqlite_store *s, const char *sql)
 	return st;
 }
 
-int sqlite_op_token_add(void *b, const char *hash, const char *user, int64_t now, int64_t *id)
+/* One statement on the tokens: SQL with ?1 the hash or the user (TEXT;
+ * NULL: none), ?2 A and, when it has it, ?3 B. */
+static int token_step(struct sqlite_store *s, const char *sql, const char *text, int64_t a,
+		      int64_t b, const char *what)
 {
-	struct sqlite_store *s = b;
-	sqlite3_stmt *st = prep(s, "INSERT INTO reader_tokens(hash, user, created)"
-				   " VALUES (?1, ?2, ?3)");
+	sqlite3_stmt *st = prep(s, sql);
 	if (!st)
 		return -EIO;
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
+	if (text)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, a);
+	if (sqlite3_bind_parameter_count(st) >= 3)
+		sqlite3_bind_int64(st, 3, b);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_fail(s, rc, "add a reader token");
-	*id = sqlite3_last_insert_rowid(s->db);
-	return 0;
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, what);
 }
 
-int sqlite_op_token_find(void *b, const char *hash, int64_t now, char **user)
+int sqlite_op_token_add(void *b, const char *hash, const char *user, int64_t now, int keep,
+			int64_t idle_before, int64_t *id)
 {
 	struct sqlite_store *s = b;
-	/* The last use is kept to the minute: a busy reader writes once a
-	 * minute, not on every request. */
-	sqlite3_stmt *st = prep(s, "UPDATE reader_tokens SET last_used = ?2"
-				   " WHERE hash = ?1 AND last_used < ?2 - 60");
+	int r = store_begin(s);
+	sqlite3_stmt *st = r ? NULL : prep(s, "INSERT INTO reader_tokens(hash, user, created)"
+						 " VALUES (?1, ?2, ?3)");
+	if (!r && !st)
+		r = -EIO;
+	if (!r) {
+		sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		int rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			r = store_fail(s, rc, "add a reader token");
+		else
+			*id = sqlite3_last_insert_rowid(s->db);
+	}
+	/* The user's least recently used beyond KEEP, then the idle ones. */
+	if (!r)
+		r = token_step(s, "DELETE FROM reader_tokens WHERE user = ?1 AND id NOT IN"
+				  " (SELECT id FROM reader_tokens WHERE user = ?1"
+				  "  ORDER BY max(created, last_used) DESC, id DESC LIMIT ?2)",
+			       user, keep, 0, "drop a user's oldest reader tokens");
+	if (!r)
+		r = token_step(s, "DELETE FROM reader_tokens WHERE max(created, last_used) < ?2",
+			       NULL, idle_before, 0, "drop idle reader tokens");
+	if (!r)
+		r = store_commit(s);
+	if (r < 0) {
+		store_rollback(s);
+		*id = 0;
+	}
+	return r;
+}
+
+int sqlite_op_token_find(void *b, const char *hash, char **user, int64_t *created,
+			 int64_t *last_used)
+{
+	struct sqlite_store *s = b;
+	sqlite3_stmt *st = prep(s, "SELECT user, created, last_used FROM reader_tokens"
+				   " WHERE hash = ?1");
 	if (!st)
 		return -EIO;
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_READONLY)
-		return store_fail(s, rc, "use a reader token");
-	if (!(st = prep(s, "SELECT user FROM reader_tokens WHERE hash = ?1")))
-		return -EIO;
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
 	int r = 0;
 	if (rc == SQLITE_ROW) {
 		*user = strdup((const char *)sqlite3_column_text(st, 0));
+		*created = sqlite3_column_int64(st, 1);
+		*last_used = sqlite3_column_int64(st, 2);
 		r = *user ? 0 : -ENOMEM;
 	} else {
 		r = rc == SQLITE_DONE ? -ENOENT : store_fail(s, rc, "find a reader token");
 	}
 	sqlite3_finalize(st);
 	return r;
+}
+
+int sqlite_op_token_touch(void *b, const char *hash, int64_t now, int64_t before)
+{
+	struct sqlite_store *s = b;
+	/* A reader's handle only looks: the store thread records. */
+	if (sqlite3_db_readonly(s->db, "main") == 1)
+		return -EROFS;
+	return token_step(s, "UPDATE reader_tokens SET last_used = ?2"
+			     " WHERE hash = ?1 AND last_used < ?3",
+			  hash, now, before, "use a reader token");
 }
 
 int sqlite_op_tokens_json(void *b, json_t **out)

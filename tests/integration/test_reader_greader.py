@@ -134,6 +134,24 @@ class GReaderBase(TwoFeeds):
         self.store.drop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
+    def sql(self, stmt):
+        """STMT on the daemon's store: its rows (strings on PostgreSQL)."""
+        if self.store.db:
+            out = psql(self.store.uri, stmt)
+            return [tuple(l.split("|")) for l in out.splitlines()] if out else []
+        db = sqlite3.connect(os.path.join(self.d.state_dir, "feedd.db"), timeout=10)
+        try:
+            rows = db.execute(stmt).fetchall()
+            db.commit()
+        finally:
+            db.close()
+        return rows
+
+    def tokens(self):
+        r = self.d.feedctl("reader", "tokens", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)["tokens"]
+
     def store_items(self, q=""):
         return self.d.get("/v1/items?limit=1000" + q).json()["items"]
 
@@ -230,6 +248,57 @@ class Auth(GReaderBase):
         self.assertEqual(r.returncode, 2)
         self.assertEqual(len(json.loads(self.d.feedctl("reader", "tokens", "--json").stdout)
                              ["tokens"]), 1)
+
+    def test_token_ids_are_never_reused(self):
+        # The highest id revoked: the next login gets a new one, so that
+        # an id in a log or a revocation names one token only.
+        other = GR(self.port)
+        self.assertEqual(other.login()[0], 200)
+        top = max(t["id"] for t in self.tokens())
+        self.assertEqual(self.d.feedctl("reader", "tokens", "--revoke", str(top)).returncode, 0)
+        third = GR(self.port)
+        self.assertEqual(third.login()[0], 200)
+        self.assertGreater(max(t["id"] for t in self.tokens()), top)
+        self.assertEqual(other.get("/reader/api/0/user-info")[0], 401)
+        self.assertEqual(third.get("/reader/api/0/user-info")[0], 200)
+
+    def test_logins_keep_twenty_tokens_a_user(self):
+        # newsboat's feedhq backend logs in at every start: a login drops
+        # the user's least recently used tokens beyond 20.
+        time.sleep(1.1)             # self.gr's token: the oldest
+        clients = []
+        for _ in range(24):
+            gr = GR(self.port)
+            self.assertEqual(gr.login()[0], 200)
+            clients.append(gr)
+        tokens = self.tokens()
+        self.assertEqual(len(tokens), 20)
+        self.assertEqual(self.gr.get("/reader/api/0/user-info")[0], 401)
+        self.assertEqual(clients[0].get("/reader/api/0/user-info")[0], 401)
+        self.assertEqual(clients[-1].get("/reader/api/0/user-info")[0], 200)
+        self.assertEqual(clients[4].get("/reader/api/0/user-info")[0], 200)
+
+    def test_a_token_unused_for_90_days_is_refused_and_dropped(self):
+        digest = hashlib.sha256(self.gr.auth.encode()).hexdigest()
+        self.sql("UPDATE reader_tokens SET created = created - 91 * 86400 WHERE hash = '%s'"
+                 % digest)
+        self.assertEqual(self.gr.get("/reader/api/0/user-info")[0], 401)
+        self.assertEqual(len(self.tokens()), 1)
+        self.assertEqual(GR(self.port).login()[0], 200)     # drops it
+        self.assertEqual(str(self.sql("SELECT count(*) FROM reader_tokens WHERE hash = '%s'"
+                                      % digest)[0][0]), "0")
+        self.assertEqual(len(self.tokens()), 1)
+
+    def test_reads_record_the_last_use(self):
+        # Only reads (the readers' read-only handles): LAST USED is still
+        # told, by the store thread after the answer.
+        self.assertEqual(self.tokens()[0]["last_used"], 0)
+        t0 = int(time.time())
+        self.contents(READING)
+        self.ids(READING)
+        self.assertTrue(wait_until(lambda: self.tokens()[0]["last_used"] >= t0, timeout=10))
+        r = self.d.feedctl("reader", "tokens")
+        self.assertNotIn(b"never", r.stdout.splitlines()[1])
 
     def test_writes_need_the_T_token(self):
         first = self.ids(READING)[0]

@@ -722,6 +722,104 @@ static void test_feeds_load_all(void **state)
 	tdb_close(&t);
 }
 
+/* readtokens.c: a token's hash, found while used; ids never reused, a
+ * revoked highest one included; a login keeps its user's
+ * STORE_READER_TOKENS_KEPT most recently used tokens; one unused for
+ * STORE_READER_TOKEN_IDLE is refused, and the next login drops it; the
+ * last use recorded once an hour at most, by a writable handle only. */
+static const char *tok_hash(int i)
+{
+	static char h[65];
+	snprintf(h, sizeof h, "%064x", i);
+	return h;
+}
+
+static int64_t tok_count(struct store *s, const char *user)
+{
+	json_t *a;
+	assert_int_equal(store_reader_tokens_json(s, &a), 0);
+	int64_t n = 0;
+	size_t i;
+	json_t *o;
+	json_array_foreach(a, i, o)
+		n += !strcmp(jstr(o, "user"), user);
+	json_decref(a);
+	return n;
+}
+
+static void test_reader_tokens(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	const int64_t now = 1700000000;
+	int64_t id1, id2, id3;
+	assert_int_equal(store_reader_token_add(s, tok_hash(1), "alice", now, &id1), 0);
+	assert_int_equal(store_reader_token_add(s, tok_hash(2), "alice", now, &id2), 0);
+	assert_true(id2 > id1);
+	assert_int_equal(store_reader_token_revoke(s, id2), 0);
+	assert_int_equal(store_reader_token_add(s, tok_hash(3), "alice", now, &id3), 0);
+	assert_true(id3 > id2);
+
+	struct store_reader_token tk;
+	assert_int_equal(store_reader_token_find(s, tok_hash(2), now, &tk), -ENOENT);
+	assert_null(tk.user);
+	assert_int_equal(store_reader_token_find(s, tok_hash(1), now + 10, &tk), 0);
+	assert_string_equal(tk.user, "alice");
+	assert_int_equal(tk.created, now);
+	assert_int_equal(tk.last_used, now + 10);   /* the first use: recorded */
+	assert_false(tk.unrecorded);
+	store_reader_token_clear(&tk);
+	/* Within the hour: not written again. */
+	assert_int_equal(store_reader_token_find(s, tok_hash(1), now + 100, &tk), 0);
+	assert_int_equal(tk.last_used, now + 10);
+	store_reader_token_clear(&tk);
+
+	/* A read-only handle looks and says the use is due; the writable
+	 * one records it. */
+	struct store *ro = NULL;
+	if (store_open_reader(s, &ro) == 0) {
+		int64_t later = now + 10 + STORE_READER_TOKEN_TOUCH + 1;
+		assert_int_equal(store_reader_token_find(ro, tok_hash(1), later, &tk), 0);
+		assert_true(tk.unrecorded);
+		assert_int_equal(tk.last_used, now + 10);
+		store_reader_token_clear(&tk);
+		assert_int_equal(store_reader_token_touch(ro, tok_hash(1), later), -EROFS);
+		assert_int_equal(store_reader_token_touch(s, tok_hash(1), later), 0);
+		assert_int_equal(store_reader_token_find(ro, tok_hash(1), later, &tk), 0);
+		assert_false(tk.unrecorded);
+		assert_int_equal(tk.last_used, later);
+		store_reader_token_clear(&tk);
+		store_close(ro);
+	}
+
+	/* Logins beyond the bound drop alice's least recently used (token
+	 * 3, never used), not token 1, used since; bob's stay. */
+	int64_t id;
+	assert_int_equal(store_reader_token_add(s, tok_hash(100), "bob", now, &id), 0);
+	for (int i = 0; i < STORE_READER_TOKENS_KEPT - 1; i++)
+		assert_int_equal(store_reader_token_add(s, tok_hash(10 + i), "alice", now + 20,
+							&id), 0);
+	assert_int_equal(tok_count(s, "alice"), STORE_READER_TOKENS_KEPT);
+	assert_int_equal(store_reader_token_find(s, tok_hash(3), now + 30, &tk), -ENOENT);
+	assert_int_equal(store_reader_token_find(s, tok_hash(1), now + 30, &tk), 0);
+	store_reader_token_clear(&tk);
+	assert_int_equal(tok_count(s, "bob"), 1);
+
+	assert_int_equal(store_reader_token_find(s, tok_hash(1), now + 5000, &tk), 0);
+	store_reader_token_clear(&tk);
+
+	/* Unused for too long: refused, then gone with the next login. */
+	int64_t idle = now + 20 + STORE_READER_TOKEN_IDLE + 1;
+	assert_int_equal(store_reader_token_find(s, tok_hash(100), idle, &tk), -ENOENT);
+	assert_int_equal(tok_count(s, "bob"), 1);
+	assert_int_equal(store_reader_token_add(s, tok_hash(200), "carol", idle, &id), 0);
+	assert_int_equal(tok_count(s, "bob"), 0);
+	assert_int_equal(tok_count(s, "alice"), 1);     /* token 1, used latest */
+	assert_int_equal(tok_count(s, "carol"), 1);
+	tdb_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -739,6 +837,7 @@ int main(void)
 		cmocka_unit_test(test_feeds_load_all),
 		cmocka_unit_test(test_tags_follow_the_config),
 		cmocka_unit_test(test_feeds_touch),
+		cmocka_unit_test(test_reader_tokens),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
