@@ -209,7 +209,7 @@ int reader_start(struct feedd *d, struct reader_api **out)
 	if (!r)
 		return -ENOMEM;
 	r->d = d;
-	int rc = reader_auth_load(dc->reader_auth, &r->auth);
+	int rc = reader_auth_load(dc->reader_auth, &r->auth, NULL, 0);
 	if (rc < 0) {
 		free(r);
 		return rc;
@@ -235,6 +235,29 @@ int reader_start(struct feedd *d, struct reader_api **out)
 	log_info("reader: the reader API listens on %s", dc->reader_listen);
 	*out = r;
 	return 0;
+}
+
+int reader_reload_read(struct reader_api *r, const struct config *c, struct reader_auth **out,
+		       char *why, size_t wsize)
+{
+	*out = NULL;
+	/* No reader_auth: no reader_listen either (the config reader wants
+	 * both); the listener runs until the next start, on what it has. */
+	if (!r || !c->daemon.reader_auth)
+		return 0;
+	return reader_auth_load(c->daemon.reader_auth, out, why, wsize);
+}
+
+void reader_reload_apply(struct reader_api *r, struct reader_auth *a)
+{
+	if (!r || !a) {
+		reader_auth_free(a);
+		return;
+	}
+	/* A job on a worker holds its own reference to the old ones. */
+	reader_auth_free(r->auth);
+	r->auth = a;
+	log_info("reader: credentials re-read from %s", r->d->conf->daemon.reader_auth);
 }
 
 void reader_close(struct reader_api *r)

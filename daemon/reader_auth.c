@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/sha256.h"
 
 #define MAX_CREDS 64
 #define MAX_LINE 1024
@@ -24,11 +26,18 @@ struct cred {
 struct reader_auth {
 	struct cred c[MAX_CREDS];
 	int n;
+	int refs;                /* reader_auth_ref's, and the loader's */
 };
+
+struct reader_auth *reader_auth_ref(struct reader_auth *a)
+{
+	a->refs++;
+	return a;
+}
 
 void reader_auth_free(struct reader_auth *a)
 {
-	if (!a)
+	if (!a || --a->refs > 0)
 		return;
 	for (int i = 0; i < a->n; i++) {
 		free(a->c[i].user);
@@ -40,24 +49,37 @@ void reader_auth_free(struct reader_auth *a)
 	free(a);
 }
 
-int reader_auth_load(const char *path, struct reader_auth **out)
+/* Logs what is wrong with the file (FMT), and copies it into WHY. */
+static void say(char *why, size_t wsize, const char *fmt, ...)
+{
+	char m[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof m, fmt, ap);
+	va_end(ap);
+	log_err("reader: %s", m);
+	if (why && wsize)
+		snprintf(why, wsize, "%s", m);
+}
+
+int reader_auth_load(const char *path, struct reader_auth **out, char *why, size_t wsize)
 {
 	*out = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		int e = errno;
-		log_err("reader: reader_auth %s: %s", path, strerror(e));
+		say(why, wsize, "reader_auth %s: %s", path, strerror(e));
 		return -e;
 	}
 	struct stat st;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		log_err("reader: reader_auth %s: not a regular file", path);
+		say(why, wsize, "reader_auth %s: not a regular file", path);
 		close(fd);
 		return -EINVAL;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		log_err("reader: reader_auth %s is readable by others (mode %04o): "
-			"refusing it; chmod 600 it", path, (unsigned)(st.st_mode & 07777));
+		say(why, wsize, "reader_auth %s is readable by others (mode %04o): "
+		    "refusing it; chmod 600 it", path, (unsigned)(st.st_mode & 07777));
 		close(fd);
 		return -EPERM;
 	}
@@ -71,13 +93,14 @@ int reader_auth_load(const char *path, struct reader_auth **out)
 		fclose(f);
 		return -ENOMEM;
 	}
+	a->refs = 1;
 	char line[MAX_LINE + 2];
 	int lineno = 0, r = 0;
 	while (fgets(line, sizeof line, f)) {
 		lineno++;
 		size_t len = strlen(line);
 		if (len > MAX_LINE) {
-			log_err("reader: reader_auth %s:%d: line too long", path, lineno);
+			say(why, wsize, "reader_auth %s:%d: line too long", path, lineno);
 			r = -EINVAL;
 			break;
 		}
@@ -87,13 +110,13 @@ int reader_auth_load(const char *path, struct reader_auth **out)
 			continue;
 		char *colon = strchr(line, ':');
 		if (!colon || colon == line || !colon[1]) {
-			log_err("reader: reader_auth %s:%d: expected user:password or token:TOKEN",
-				path, lineno);
+			say(why, wsize, "reader_auth %s:%d: expected user:password or token:TOKEN",
+			    path, lineno);
 			r = -EINVAL;
 			break;
 		}
 		if (a->n == MAX_CREDS) {
-			log_err("reader: reader_auth %s: more than %d credentials", path, MAX_CREDS);
+			say(why, wsize, "reader_auth %s: more than %d credentials", path, MAX_CREDS);
 			r = -EINVAL;
 			break;
 		}
@@ -111,7 +134,7 @@ int reader_auth_load(const char *path, struct reader_auth **out)
 	}
 	fclose(f);
 	if (!r && a->n == 0) {
-		log_err("reader: reader_auth %s holds no credential", path);
+		say(why, wsize, "reader_auth %s holds no credential", path);
 		r = -EINVAL;
 	}
 	if (r < 0) {
@@ -224,6 +247,54 @@ bool reader_auth_check_login(const struct reader_auth *a, const char *user, cons
 			ok = true;
 			*who = c->user;
 		}
+	}
+	return ok;
+}
+
+void reader_auth_stamp(const char *token, size_t tlen, const char *user, const char *pass,
+		       char stamp[65])
+{
+	/* NUL-separated: none of the three holds one. */
+	static const char tag[] = "feedd reader token stamp 1";
+	char buf[sizeof tag + 2 * MAX_LINE + 8];
+	size_t ulen = strlen(user), plen = strlen(pass), n = 0;
+	if (tlen > MAX_LINE)
+		tlen = MAX_LINE;
+	if (ulen > MAX_LINE)
+		ulen = MAX_LINE;
+	if (ulen + plen > MAX_LINE)
+		plen = ulen < MAX_LINE ? MAX_LINE - ulen : 0;
+	memcpy(buf, tag, sizeof tag);
+	n += sizeof tag;
+	memcpy(buf + n, token, tlen);
+	n += tlen;
+	buf[n++] = '\0';
+	memcpy(buf + n, user, ulen);
+	n += ulen;
+	buf[n++] = '\0';
+	memcpy(buf + n, pass, plen);
+	n += plen;
+	sha256_hex(buf, n, stamp);
+	explicit_bzero(buf, sizeof buf);
+}
+
+bool reader_auth_stamp_ok(const struct reader_auth *a, const char *user, const char *token,
+			  size_t tlen, const char *stamp)
+{
+	if (!user || !stamp || strlen(stamp) != 64)
+		return false;
+	bool ok = false;
+	for (int i = 0; i < a->n; i++) {
+		const struct cred *c = &a->c[i];
+		if (!c->user || strcmp(c->user, user))
+			continue;
+		char want[65];
+		reader_auth_stamp(token, tlen, c->user, c->secret, want);
+		unsigned diff = 0;
+		for (int k = 0; k < 64; k++)
+			diff |= (unsigned char)want[k] ^ (unsigned char)stamp[k];
+		ok |= diff == 0;
+		explicit_bzero(want, sizeof want);
 	}
 	return ok;
 }

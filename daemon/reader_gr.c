@@ -32,7 +32,9 @@ void gr_job_free(struct gr_job *j)
 	free(j->user);
 	free(j->feed_name);
 	json_decref(j->titles);
+	reader_auth_free(j->auth);
 	explicit_bzero(j->tok, sizeof j->tok);
+	explicit_bzero(j->given, sizeof j->given);
 	free(j);
 }
 
@@ -75,7 +77,7 @@ static void text(struct gr_job *j, const char *s)
 static void login_work(struct store *s, struct gr_job *j)
 {
 	int64_t id = 0;
-	int rc = store_reader_token_add(s, j->hash, j->user, (int64_t)time(NULL), &id);
+	int rc = store_reader_token_add(s, j->hash, j->stamp, j->user, (int64_t)time(NULL), &id);
 	if (rc < 0) {
 		gr_store_failed(j, rc);
 		return;
@@ -105,6 +107,12 @@ static void gr_work(struct store *s, void *arg)
 	}
 	j->user = tk.user;          /* taken over */
 	j->touch = tk.unrecorded;   /* a read-only handle's: gr_done */
+	/* Given for a user:password line reader_auth no longer has (the
+	 * user removed, the password changed): over. */
+	if (!reader_auth_stamp_ok(j->auth, tk.user, j->given, strlen(j->given), tk.stamp)) {
+		j->deny = j->stale = true;
+		return;
+	}
 	if (is_write(j->route) && !j->t_ok) {
 		j->bad_t = true;
 		gr_fail(j, 401, "bad or missing T token: GET /reader/api/0/token");
@@ -196,6 +204,9 @@ static void gr_done(void *arg)
 		gr_subs_start(j);       /* the connection's context until answered */
 		return;
 	}
+	if (j->stale)
+		log_notice("reader: a token of %s from before its reader_auth line changed "
+			   "(user removed or password changed): refused", j->user);
 	if (c) {
 		http_conn_set_ctx(c, NULL);
 		if (j->deny)
@@ -305,6 +316,9 @@ void reader_gr_request(struct reader_api *r, struct http_conn *c,
 	}
 	j->kind = RCTX_GR;
 	j->conn = c;
+	/* The credentials as they are now, for the token's check off the
+	 * loop: a reload may replace R's meanwhile. */
+	j->auth = reader_auth_ref(r->auth);
 	j->titles = reader_titles_shared(r);
 	j->r = r;
 	j->route = route;
@@ -331,9 +345,10 @@ void reader_gr_request(struct reader_api *r, struct http_conn *c,
 			reader_deny(r, c, true);
 			return;
 		}
+		reader_auth_stamp(j->tok, strlen(j->tok), who, j->p.passwd, j->stamp);
 		log_info("reader: ClientLogin of %s from %s: a new token", who, http_conn_peer(c));
 	} else {
-		if (!gr_auth_header_hash(hr->authorization, j->hash)) {
+		if (!gr_auth_header_token(hr->authorization, j->given, j->hash)) {
 			gr_job_free(j);
 			reader_deny(r, c, true);
 			return;

@@ -44,7 +44,8 @@ static int random_hex(char out[65])
 	return 0;
 }
 
-bool gr_auth_header_hash(const char *authorization, char hash[65])
+bool gr_auth_header_token(const char *authorization, char tok[GR_TOKEN_MAX + 1],
+			  char hash[65])
 {
 	static const char scheme[] = "GoogleLogin";
 	if (!authorization || strncasecmp(authorization, scheme, strlen(scheme)))
@@ -56,8 +57,10 @@ bool gr_auth_header_hash(const char *authorization, char hash[65])
 		return false;
 	p += 5;
 	size_t n = strcspn(p, " \t\r\n");
-	if (!n || n > 256)
+	if (!n || n > GR_TOKEN_MAX)
 		return false;
+	memcpy(tok, p, n);
+	tok[n] = '\0';
 	sha256_hex(p, n, hash);
 	return true;
 }

@@ -108,9 +108,12 @@ bool gr_is_path(const char *path);
 int gr_route(const char *path, enum gr_route *route, char **stream);
 
 /* --- reader_gr_auth.c --- */
-/* The token of "GoogleLogin auth=TOKEN" (AUTHORIZATION, may be NULL) as
- * its SHA-256 hex in HASH; false when there is none. */
-bool gr_auth_header_hash(const char *authorization, char hash[65]);
+/* The token of "GoogleLogin auth=TOKEN" (AUTHORIZATION, may be NULL) in
+ * TOK (at most GR_TOKEN_MAX bytes) and its SHA-256 hex in HASH; false
+ * when there is none. */
+#define GR_TOKEN_MAX 256
+bool gr_auth_header_token(const char *authorization, char tok[GR_TOKEN_MAX + 1],
+			  char hash[65]);
 /* A new random token (64 hex digits) and its hash. 0 or -errno. */
 int gr_token_new(char tok[65], char hash[65]);
 /* The write token of the login whose hash is HASH for this half-hour
@@ -149,10 +152,14 @@ struct gr_job {
 	enum gr_route route;
 	struct gr_params p;
 	char hash[65];              /* the login token's SHA-256 */
+	char given[GR_TOKEN_MAX + 1];  /* the login token the request gave */
+	char stamp[65];             /* ClientLogin's: reader_auth_stamp */
+	struct reader_auth *auth;   /* reader_auth as the request came (a reference) */
 	char tok[65];               /* ClientLogin's new token */
 	bool t_ok;                  /* writes: T was right */
 	char *user;                 /* the login's user */
 	bool touch;                 /* its token's use to record (reader_gr.c) */
+	bool stale;                 /* its token's reader_auth line is gone */
 	/* the answer, built on the store thread */
 	int code;
 	bool deny;                  /* 401 after reader.c's delay */

@@ -3,8 +3,9 @@
  * on the loop, the new feed set recorded on the store thread, the
  * scheduler paused until nothing is on its way there, then switched.
  *
- * A reload job owns the new config until the switch (then it is the
- * running one, and the old one is freed) or the failure (freed); one
+ * A reload job owns the new config, and the reader API's credentials
+ * read again (daemon/reader.h), until the switch (then they are the
+ * running ones, and the old ones are freed) or the failure (freed); one
  * reload at a time (d->reloading), a SIGHUP meanwhile runs another after
  * it. */
 #include "daemon/reload.h"
@@ -16,6 +17,7 @@
 
 #include "core/log.h"
 #include "daemon/notify.h"
+#include "daemon/reader.h"
 #include "daemon/run.h"
 #include "daemon/sched.h"
 #include "daemon/storeq.h"
@@ -35,10 +37,27 @@ static bool str_same(const char *a, const char *b)
 	return a == b || (a && b && !strcmp(a, b));
 }
 
-/* Reads and checks the config file for a reload: *OUT, or the errors. */
-static int reload_read(struct feedd *d, struct config **out, struct config_errors *errs)
+/* MSG as one of ERRS's messages (out of memory: left out). */
+static void add_error(struct config_errors *errs, const char *msg)
+{
+	char *m = strdup(msg);
+	char **v = m ? realloc(errs->msgs, (errs->n + 1) * sizeof *v) : NULL;
+	if (!v) {
+		free(m);
+		return;
+	}
+	errs->msgs = v;
+	errs->msgs[errs->n++] = m;
+}
+
+/* Reads and checks the config file for a reload, and the reader API's
+ * credentials file it names: *OUT and *AUTH (NULL: none to change), or
+ * the errors. */
+static int reload_read(struct feedd *d, struct config **out, struct reader_auth **auth,
+		       struct config_errors *errs)
 {
 	struct config *c = NULL;
+	*auth = NULL;
 	notify_reloading();
 	int r = run_load_config(d->opts, &c, errs);
 	if (r < 0) {
@@ -52,21 +71,33 @@ static int reload_read(struct feedd *d, struct config **out, struct config_error
 	if (strcmp(c->daemon.socket, d->conf->daemon.socket) != 0 ||
 	    strcmp(c->daemon.state_dir, d->conf->daemon.state_dir) != 0)
 		log_warn("reload: socket and state_dir changes take effect at the next start");
-	if (!str_same(c->daemon.reader_listen, d->conf->daemon.reader_listen) ||
-	    !str_same(c->daemon.reader_auth, d->conf->daemon.reader_auth))
-		log_warn("reload: reader_listen and reader_auth changes take effect at the next start");
+	if (!str_same(c->daemon.reader_listen, d->conf->daemon.reader_listen))
+		log_warn("reload: reader_listen changes take effect at the next start");
+	/* A user removed or a password changed ends their access now: a
+	 * file that cannot be read refuses the reload, as a bad config. */
+	char why[512] = "reader_auth: cannot be read";
+	r = reader_reload_read(d->reader, c, auth, why, sizeof why);
+	if (r < 0) {
+		add_error(errs, why);
+		log_err("reload: %s rejected, the running set is unchanged", d->config_path);
+		config_free(c);
+		notify_ready();
+		return r == -ENOMEM ? r : -EINVAL;
+	}
 	*out = c;
 	return 0;
 }
 
 /* The store took C's feed set (or R < 0 did not): C replaces the running
- * config (taken over either way). */
-static int reload_finish(struct feedd *d, struct config *c, int r)
+ * config, and AUTH the reader API's credentials (both taken over either
+ * way). */
+static int reload_finish(struct feedd *d, struct config *c, struct reader_auth *auth, int r)
 {
 	if (r < 0) {
 		if (r != -ECANCELED)
 			log_err("reload: the store could not take the new feed set;"
 				" the running set is unchanged");
+		reader_reload_apply(NULL, auth);
 		config_free(c);
 		if (r != -ECANCELED)
 			notify_ready();
@@ -77,6 +108,7 @@ static int reload_finish(struct feedd *d, struct config *c, int r)
 	run_apply_log_level(d->opts, old, c);
 	d->conf = c;
 	d->conf_gen++;
+	reader_reload_apply(d->reader, auth);
 	if (d->sched)
 		sched_reload(d->sched, c);
 	config_free(old);
@@ -95,6 +127,7 @@ struct reload_job {
 	struct storeq_job sq;
 	struct feedd *d;
 	struct config *c;
+	struct reader_auth *auth;
 	int rc;
 	feedd_reload_fn done;
 	void *ud;
@@ -105,7 +138,7 @@ static void reload_end(struct reload_job *j, int rc)
 {
 	struct feedd *d = j->d;
 	d->reloading = false;
-	j->done(d, reload_finish(d, j->c, rc), j->ud);
+	j->done(d, reload_finish(d, j->c, j->auth, rc), j->ud);
 	free(j->from);
 	free(j->to);
 	free(j);
@@ -116,9 +149,10 @@ static void reload_end(struct reload_job *j, int rc)
 	}
 }
 
-/* The reload of C (taken) under way, renaming FROM to TO when not NULL;
- * NULL when out of memory (C freed, the reload over). */
-static struct reload_job *reload_job_new(struct feedd *d, struct config *c, const char *from,
+/* The reload of C and AUTH (taken) under way, renaming FROM to TO when
+ * not NULL; NULL when out of memory (C and AUTH freed, the reload over). */
+static struct reload_job *reload_job_new(struct feedd *d, struct config *c,
+					 struct reader_auth *auth, const char *from,
 					 const char *to, feedd_reload_fn done, void *ud)
 {
 	struct reload_job *j = calloc(1, sizeof *j);
@@ -133,11 +167,13 @@ static struct reload_job *reload_job_new(struct feedd *d, struct config *c, cons
 		}
 		free(j);
 		config_free(c);
+		reader_reload_apply(NULL, auth);
 		notify_ready();
 		return NULL;
 	}
 	j->d = d;
 	j->c = c;
+	j->auth = auth;
 	j->done = done;
 	j->ud = ud;
 	d->reloading = true;
@@ -181,10 +217,11 @@ int feedd_reload_start(struct feedd *d, struct config_errors *errs, feedd_reload
 	if (d->reloading)
 		return -EBUSY;
 	struct config *c = NULL;
-	int r = reload_read(d, &c, errs);
+	struct reader_auth *auth = NULL;
+	int r = reload_read(d, &c, &auth, errs);
 	if (r < 0)
 		return r;
-	struct reload_job *j = reload_job_new(d, c, NULL, NULL, done, ud);
+	struct reload_job *j = reload_job_new(d, c, auth, NULL, NULL, done, ud);
 	if (!j)
 		return -ENOMEM;
 	storeq_submit(d->storeq, &j->sq, reload_work, reload_done, j);
@@ -232,7 +269,8 @@ int feedd_rename_start(struct feedd *d, const char *from, const char *to,
 	if (config_find_feed(d->conf, to))
 		return -EEXIST;
 	struct config *c = NULL;
-	int r = reload_read(d, &c, errs);
+	struct reader_auth *auth = NULL;
+	int r = reload_read(d, &c, &auth, errs);
 	if (r < 0)
 		return r;
 	/* The file must already say so: feedctl rename edits it first (the
@@ -240,10 +278,11 @@ int feedd_rename_start(struct feedd *d, const char *from, const char *to,
 	const struct feed_conf *now = config_find_feed(c, to);
 	if (config_find_feed(c, from) || !now || strcmp(now->url, was->url) != 0) {
 		config_free(c);
+		reader_reload_apply(NULL, auth);
 		notify_ready();
 		return -ESRCH;
 	}
-	struct reload_job *j = reload_job_new(d, c, from, to, done, ud);
+	struct reload_job *j = reload_job_new(d, c, auth, from, to, done, ud);
 	if (!j)
 		return -ENOMEM;
 	/* No fetch starts meanwhile; one under way commits under the new

@@ -29,7 +29,7 @@ static void setup(void)
 		abort();
 	close(fd);
 	chmod(path, 0600);
-	if (reader_auth_load(path, &auth) < 0)
+	if (reader_auth_load(path, &auth, NULL, 0) < 0)
 		abort();
 	unlink(path);
 }

@@ -84,8 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	free(stream);
-	char hash[65];
-	if (gr_auth_header_hash(authz, hash) && strlen(hash) != 64)
+	char hash[65], tok[GR_TOKEN_MAX + 1];
+	if (gr_auth_header_token(authz, tok, hash) && (strlen(hash) != 64 || !*tok))
 		abort();
 	int64_t id;
 	if (gr_item_id_parse(query, &id)) {

@@ -429,10 +429,10 @@ struct store_ops {
 	 * row (*USER on the heap), nothing written. token_touch: last_used
 	 * set to NOW where it is before BEFORE; -EROFS on a read-only
 	 * handle. */
-	int (*token_add)(void *b, const char *hash, const char *user, int64_t now, int keep,
-			 int64_t idle_before, int64_t *id);
+	int (*token_add)(void *b, const char *hash, const char *stamp, const char *user,
+			 int64_t now, int keep, int64_t idle_before, int64_t *id);
 	int (*token_find)(void *b, const char *hash, char **user, int64_t *created,
-			  int64_t *last_used);
+			  int64_t *last_used, char stamp[65]);
 	int (*token_touch)(void *b, const char *hash, int64_t now, int64_t before);
 	int (*tokens_json)(void *b, json_t **out);
 	int (*token_revoke)(void *b, int64_t id);
@@ -456,10 +456,10 @@ int sqlite_op_items_label(void *b, const int64_t *ids, size_t n, const char *con
 int sqlite_op_item_label_rows(void *b, const int64_t *ids, size_t n, store_row_fn fn,
 			      void *ud);
 int sqlite_op_label_rows(void *b, store_row_fn fn, void *ud);
-int sqlite_op_token_add(void *b, const char *hash, const char *user, int64_t now, int keep,
-			int64_t idle_before, int64_t *id);
+int sqlite_op_token_add(void *b, const char *hash, const char *stamp, const char *user,
+			int64_t now, int keep, int64_t idle_before, int64_t *id);
 int sqlite_op_token_find(void *b, const char *hash, char **user, int64_t *created,
-			 int64_t *last_used);
+			 int64_t *last_used, char stamp[65]);
 int sqlite_op_token_touch(void *b, const char *hash, int64_t now, int64_t before);
 int sqlite_op_tokens_json(void *b, json_t **out);
 int sqlite_op_token_revoke(void *b, int64_t id);
@@ -474,10 +474,10 @@ int pg_op_items_label(void *b, const int64_t *ids, size_t n, const char *const *
 		      size_t nadd, const char *const *rem, size_t nrem);
 int pg_op_item_label_rows(void *b, const int64_t *ids, size_t n, store_row_fn fn, void *ud);
 int pg_op_label_rows(void *b, store_row_fn fn, void *ud);
-int pg_op_token_add(void *b, const char *hash, const char *user, int64_t now, int keep,
-		    int64_t idle_before, int64_t *id);
+int pg_op_token_add(void *b, const char *hash, const char *stamp, const char *user,
+		    int64_t now, int keep, int64_t idle_before, int64_t *id);
 int pg_op_token_find(void *b, const char *hash, char **user, int64_t *created,
-		     int64_t *last_used);
+		     int64_t *last_used, char stamp[65]);
 int pg_op_token_touch(void *b, const char *hash, int64_t now, int64_t before);
 int pg_op_tokens_json(void *b, json_t **out);
 int pg_op_token_revoke(void *b, int64_t id);

@@ -20,15 +20,15 @@ static bool is_hash(const char *h)
 	return true;
 }
 
-int store_reader_token_add(struct store *s, const char *hash, const char *user, int64_t now,
-			   int64_t *id)
+int store_reader_token_add(struct store *s, const char *hash, const char *stamp,
+			   const char *user, int64_t now, int64_t *id)
 {
 	*id = 0;
-	if (!is_hash(hash) || !user)
+	if (!is_hash(hash) || !is_hash(stamp) || !user)
 		return -EINVAL;
 	void *b;
 	const struct store_ops *ops = store_ops_of(s, &b);
-	return ops->token_add(b, hash, user, now, STORE_READER_TOKENS_KEPT,
+	return ops->token_add(b, hash, stamp, user, now, STORE_READER_TOKENS_KEPT,
 			      now - STORE_READER_TOKEN_IDLE, id);
 }
 
@@ -46,7 +46,7 @@ int store_reader_token_find(struct store *s, const char *hash, int64_t now,
 		return -ENOENT;
 	void *b;
 	const struct store_ops *ops = store_ops_of(s, &b);
-	int r = ops->token_find(b, hash, &t->user, &t->created, &t->last_used);
+	int r = ops->token_find(b, hash, &t->user, &t->created, &t->last_used, t->stamp);
 	if (r < 0)
 		return r;
 	/* Unused too long: as gone (the next login drops it). */

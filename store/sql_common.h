@@ -208,6 +208,16 @@
 	SQL_MIGRATE_DROP_UNREAD_DATE, SQL_MIGRATE_ITEM_LABELS, SQL_MIGRATE_KEY_HASH, \
 	SQL_MIGRATE_HOOK_PENDING
 
+/* --- after them: SQLite's 16, PostgreSQL's 13 ---
+ * The Google Reader API's tokens get the stamp of the reader_auth line
+ * they were given for (daemon/reader_auth.h), checked at every use: a
+ * user removed or a password changed ends the user's tokens. A token
+ * from before has none and could not be checked: they go, and their
+ * apps log in again. */
+#define SQL_MIGRATE_TOKEN_STAMP \
+	"DELETE FROM reader_tokens;" \
+	"ALTER TABLE reader_tokens ADD COLUMN stamp " SQL_TEXT " NOT NULL DEFAULT '';"
+
 /* The statement reading it (the migration above guarantees the row). */
 #define SQL_KEY_HASH "SELECT value FROM store_meta WHERE key = 'key_hash'"
 

@@ -265,6 +265,8 @@ int store_labels_each(struct store *s, store_label_count_fn fn, void *ud);
 /* A token as store_reader_token_find saw it. */
 struct store_reader_token {
 	char *user;              /* heap: store_reader_token_clear */
+	char stamp[65];          /* the login's stamp (daemon/reader_auth.h):
+				  * 64 hex digits, "" for a token without */
 	int64_t created, last_used;   /* epoch seconds; last_used 0: never */
 	bool unrecorded;         /* this use is due to be recorded, and the
 				  * handle could not (a read-only one):
@@ -272,10 +274,11 @@ struct store_reader_token {
 };
 
 /* A token ClientLogin handed to USER at NOW is kept as HASH (its SHA-256,
- * 64 lowercase hex digits; never the token): *ID its number. The bounds
- * above are applied in the same transaction. */
-int store_reader_token_add(struct store *s, const char *hash, const char *user, int64_t now,
-			   int64_t *id);
+ * 64 lowercase hex digits; never the token) with STAMP (as many digits:
+ * what ties it to USER's credentials, daemon/reader_auth.h): *ID its
+ * number. The bounds above are applied in the same transaction. */
+int store_reader_token_add(struct store *s, const char *hash, const char *stamp,
+			   const char *user, int64_t now, int64_t *id);
 /* The token whose hash is HASH, used at NOW, into *T (cleared first; free
  * it with store_reader_token_clear); its use recorded when due (or
  * T->unrecorded). -ENOENT when there is none (revoked, dropped, never

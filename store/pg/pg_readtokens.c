@@ -8,7 +8,7 @@
 #include "store/backend.h"
 #include "store/pg/pg_int.h"
 
-/* One statement on the tokens with N (1 to 3) parameters V: 0, or the
+/* One statement on the tokens with N (1 to 4) parameters V: 0, or the
  * backend's error for WHAT. RES: its result when wanted (caller clears). */
 static int token_exec(struct pg *s, const char *sql, int n, const char *const *v,
 		      const char *what, PGresult **res)
@@ -23,8 +23,8 @@ static int token_exec(struct pg *s, const char *sql, int n, const char *const *v
 	return rc;
 }
 
-int pg_op_token_add(void *b, const char *hash, const char *user, int64_t now, int keep,
-		    int64_t idle_before, int64_t *id)
+int pg_op_token_add(void *b, const char *hash, const char *stamp, const char *user,
+		    int64_t now, int keep, int64_t idle_before, int64_t *id)
 {
 	struct pg *s = b;
 	int r = pg_ready(s);
@@ -37,9 +37,10 @@ int pg_op_token_add(void *b, const char *hash, const char *user, int64_t now, in
 	PGresult *res = NULL;
 	r = pg_begin(s);
 	if (!r)
-		r = token_exec(s, "INSERT INTO reader_tokens(hash, \"user\", created)"
-				  " VALUES ($1, $2, $3::bigint) RETURNING id",
-			       3, (const char *[]){hash, user, t}, "add a reader token", &res);
+		r = token_exec(s, "INSERT INTO reader_tokens(hash, \"user\", created, stamp)"
+				  " VALUES ($1, $2, $3::bigint, $4) RETURNING id",
+			       4, (const char *[]){hash, user, t, stamp}, "add a reader token",
+			       &res);
 	if (!r) {
 		*id = pg_int(res, 0, 0);
 		PQclear(res);
@@ -65,14 +66,14 @@ int pg_op_token_add(void *b, const char *hash, const char *user, int64_t now, in
 }
 
 int pg_op_token_find(void *b, const char *hash, char **user, int64_t *created,
-		     int64_t *last_used)
+		     int64_t *last_used, char stamp[65])
 {
 	struct pg *s = b;
 	int r = pg_ready(s);
 	if (r < 0)
 		return r;
 	PGresult *res = NULL;
-	r = token_exec(s, "SELECT \"user\", created, last_used FROM reader_tokens"
+	r = token_exec(s, "SELECT \"user\", created, last_used, stamp FROM reader_tokens"
 			  " WHERE hash = $1", 1, (const char *[]){hash}, "find a reader token",
 		       &res);
 	if (r < 0)
@@ -83,6 +84,7 @@ int pg_op_token_find(void *b, const char *hash, char **user, int64_t *created,
 		*user = strdup(PQgetvalue(res, 0, 0));
 		*created = pg_int(res, 0, 1);
 		*last_used = pg_int(res, 0, 2);
+		snprintf(stamp, 65, "%s", PQgetvalue(res, 0, 3));
 		r = *user ? 0 : -ENOMEM;
 	}
 	PQclear(res);

@@ -191,5 +191,7 @@ static const char pg_migration_2[] =
 #define SQL_ID_KEY "bigserial PRIMARY KEY"
 #define SQL_USER "\"user\""
 
-const char *const pg_migrations[] = {pg_migration_1, pg_migration_2, SQL_MIGRATIONS_SHARED, NULL};
-const int pg_schema_version = 12;
+/* Version 13: SQLite's 16 (store/sql_common.h). */
+const char *const pg_migrations[] = {pg_migration_1, pg_migration_2, SQL_MIGRATIONS_SHARED,
+				     SQL_MIGRATE_TOKEN_STAMP, NULL};
+const int pg_schema_version = 13;

@@ -191,6 +191,8 @@ static const char migration_15[] =
 	"DROP TABLE reader_tokens;"
 	"ALTER TABLE reader_tokens_new RENAME TO reader_tokens;";
 
+/* Version 16: PostgreSQL's 13 (store/sql_common.h). */
 const char *const schema_migrations[] = {migration_1, migration_2, migration_3, migration_4,
-					 SQL_MIGRATIONS_SHARED, migration_15, NULL};
-const int schema_version = 15;
+					 SQL_MIGRATIONS_SHARED, migration_15,
+					 SQL_MIGRATE_TOKEN_STAMP, NULL};
+const int schema_version = 16;

@@ -36,19 +36,20 @@ static int token_step(struct sqlite_store *s, const char *sql, const char *text,
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, what);
 }
 
-int sqlite_op_token_add(void *b, const char *hash, const char *user, int64_t now, int keep,
-			int64_t idle_before, int64_t *id)
+int sqlite_op_token_add(void *b, const char *hash, const char *stamp, const char *user,
+			int64_t now, int keep, int64_t idle_before, int64_t *id)
 {
 	struct sqlite_store *s = b;
 	int r = store_begin(s);
-	sqlite3_stmt *st = r ? NULL : prep(s, "INSERT INTO reader_tokens(hash, user, created)"
-						 " VALUES (?1, ?2, ?3)");
+	sqlite3_stmt *st = r ? NULL : prep(s, "INSERT INTO reader_tokens(hash, user, created,"
+						 " stamp) VALUES (?1, ?2, ?3, ?4)");
 	if (!r && !st)
 		r = -EIO;
 	if (!r) {
 		sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, now);
+		sqlite3_bind_text(st, 4, stamp, -1, SQLITE_STATIC);
 		int rc = sqlite3_step(st);
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE)
@@ -75,10 +76,10 @@ int sqlite_op_token_add(void *b, const char *hash, const char *user, int64_t now
 }
 
 int sqlite_op_token_find(void *b, const char *hash, char **user, int64_t *created,
-			 int64_t *last_used)
+			 int64_t *last_used, char stamp[65])
 {
 	struct sqlite_store *s = b;
-	sqlite3_stmt *st = prep(s, "SELECT user, created, last_used FROM reader_tokens"
+	sqlite3_stmt *st = prep(s, "SELECT user, created, last_used, stamp FROM reader_tokens"
 				   " WHERE hash = ?1");
 	if (!st)
 		return -EIO;
@@ -89,6 +90,8 @@ int sqlite_op_token_find(void *b, const char *hash, char **user, int64_t *create
 		*user = strdup((const char *)sqlite3_column_text(st, 0));
 		*created = sqlite3_column_int64(st, 1);
 		*last_used = sqlite3_column_int64(st, 2);
+		const char *sp = (const char *)sqlite3_column_text(st, 3);
+		snprintf(stamp, 65, "%s", sp ? sp : "");
 		r = *user ? 0 : -ENOMEM;
 	} else {
 		r = rc == SQLITE_DONE ? -ENOENT : store_fail(s, rc, "find a reader token");

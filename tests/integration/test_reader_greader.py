@@ -327,6 +327,133 @@ class Auth(GReaderBase):
             self.assertEqual(json.loads(body)["userId"], "alice")
 
 
+class CredentialChanges(GReaderBase):
+    """A login token works only while its user's reader_auth line is as it
+    was at the login: a user removed or a password changed ends it, at a
+    reload (SIGHUP, feedctl reload) as at a restart."""
+
+    def write_auth(self, text):
+        with open(self.authfile, "w") as f:
+            f.write(text)
+        os.chmod(self.authfile, 0o600)
+
+    def assert_cut_off(self, T):
+        """self.gr's token (and its write token T) is good for nothing: a
+        read (on the readers' handles), the T token (on the store thread),
+        a mark and a subscription (each refusal waits the growing delay:
+        a few calls)."""
+        for path in ("/reader/api/0/stream/contents", "/reader/api/0/token"):
+            st, _, body = self.gr.get(path, ("s", READING))
+            self.assertEqual((st, body), (401, b"Error=BadAuthentication\n"), path)
+        first = self.ids_as_bob()[0]
+        for path, params in (("/reader/api/0/edit-tag", [("i", str(first)), ("a", READ)]),
+                             ("/reader/api/0/subscription/quickadd",
+                              [("quickadd", self.srv.url("/feed/gamma"))])):
+            st, _, _ = self.gr.call("POST", path, params + [("T", T)])
+            self.assertEqual(st, 401, path)
+        self.assertFalse(self.store_items("&status=read"))
+        self.assertFalse(os.path.exists(os.path.join(os.path.dirname(self.d.config),
+                                                     "feeds.conf.d", "reader.conf")))
+        self.assertIn("a token of alice from before its reader_auth line changed",
+                      self.d.read_log())
+
+    def ids_as_bob(self):
+        return [i["id"] for i in self.store_items()]
+
+    def test_a_removed_user_is_cut_off_at_a_reload(self):
+        T = self.gr.token()
+        self.assertEqual(self.gr.get("/reader/api/0/subscription/list")[0], 200)
+        self.write_auth("bob:hunter2\n")
+        r = self.d.feedctl("reload")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assert_cut_off(T)
+        self.assertEqual(self.gr.login()[0], 401)
+        bob = GR(self.port)
+        self.assertEqual(bob.login("bob", "hunter2")[0], 200)
+        self.assertEqual(bob.get("/reader/api/0/user-info")[0], 200)
+        # HTTP Basic (the Miniflux API) goes with the line too.
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        c.request("GET", "/v1/me", headers={
+            "Authorization": "Basic " + base64.b64encode(b"alice:s3cret").decode()})
+        self.assertEqual(c.getresponse().status, 401)
+        c.close()
+
+    def test_a_changed_password_cuts_off_at_sighup(self):
+        import signal
+        T = self.gr.token()
+        self.write_auth("alice:n3w password\n")
+        self.d.signal(signal.SIGHUP)
+        self.assertTrue(self.d.wait_log("reader: credentials re-read"))
+        self.assert_cut_off(T)
+        self.assertEqual(self.gr.login()[0], 401)
+        self.assertEqual(self.gr.login("alice", "n3w password")[0], 200)
+        self.assertEqual(self.gr.get("/reader/api/0/user-info")[0], 200)
+
+    def test_a_changed_password_cuts_off_at_a_restart(self):
+        self.d.stop()
+        self.write_auth("alice:n3w\n")
+        self.d.start()
+        st, _, _ = self.gr.get("/reader/api/0/user-info")
+        self.assertEqual(st, 401)
+        self.assertEqual(self.gr.login("alice", "n3w")[0], 200)
+        self.d.stop()
+        self.d.start()
+        self.assertEqual(self.gr.get("/reader/api/0/user-info")[0], 200)
+
+    def test_a_token_outlives_a_reload_that_keeps_its_line(self):
+        self.write_auth("bob:hunter2\nalice:s3cret\n")
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        self.assertEqual(self.gr.get("/reader/api/0/user-info")[0], 200)
+        self.mark([self.ids(READING)[0]])
+
+    def test_a_bad_reader_auth_refuses_the_reload(self):
+        # As a bad feeds.conf: the reload is refused whole, said why, and
+        # the running credentials stay.
+        self.write_auth("bob:hunter2\n")
+        os.chmod(self.authfile, 0o644)
+        r = self.d.feedctl("reload")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"readable by others", r.stdout + r.stderr)
+        self.assertEqual(self.gr.get("/reader/api/0/user-info")[0], 200)
+        os.chmod(self.authfile, 0o600)
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        self.assertEqual(self.gr.get("/reader/api/0/user-info")[0], 401)
+
+    def test_tokens_from_before_stamps_must_log_in_again(self):
+        # A token of a store from before the stamps (SQLite schema 15,
+        # PostgreSQL 12) cannot be checked against reader_auth: the
+        # upgrade drops it, its app logs in again; ids go on upwards.
+        self.d.stop()
+        before = max(int(r[0]) for r in self.sql("SELECT id FROM reader_tokens"))
+        if self.store.db:
+            self.sql("ALTER TABLE reader_tokens DROP COLUMN stamp;"
+                     " DELETE FROM schema_version; INSERT INTO schema_version VALUES (12)")
+            old, new = 12, 13
+        else:
+            self.sql("ALTER TABLE reader_tokens DROP COLUMN stamp")
+            self.sql("PRAGMA user_version = 15")
+            old, new = 15, 16
+        self.d.start()
+        self.assertIn("upgraded schema %d -> %d" % (old, new), self.d.read_log())
+        self.assertEqual(self.tokens(), [])
+        self.assertEqual(self.gr.get("/reader/api/0/user-info")[0], 401)
+        self.assertEqual(self.gr.login()[0], 200)
+        self.assertEqual(self.gr.get("/reader/api/0/user-info")[0], 200)
+        self.assertGreater(self.tokens()[0]["id"], before)
+
+    def test_the_store_keeps_a_stamp_never_the_password(self):
+        digest = hashlib.sha256(self.gr.auth.encode()).hexdigest()
+        (stamp,) = self.sql("SELECT stamp FROM reader_tokens WHERE hash = '%s'" % digest)[0]
+        self.assertRegex(stamp, r"^[0-9a-f]{64}$")
+        for secret in (b"s3cret", b"alice:s3cret", b"alice\0s3cret"):
+            self.assertNotEqual(stamp, hashlib.sha256(secret).hexdigest())
+        if not self.store.db:
+            db = sqlite3.connect(os.path.join(self.d.state_dir, "feedd.db"))
+            dump = "\n".join(db.iterdump())
+            db.close()
+            self.assertNotIn("s3cret", dump)
+
+
 class Reads(GReaderBase):
     def test_subscription_and_tag_lists(self):
         subs = self.gr.json("/reader/api/0/subscription/list")["subscriptions"]

@@ -82,9 +82,9 @@ class Upgrade(DaemonTestCase):
         # The upgrade keeps FNV (the store has rows), rehashes nothing ...
         self.srv.set_feed("u", body=rss("after"))
         d.start()
-        self.assertIn("upgraded schema 12 -> 15", d.read_log())
+        self.assertIn("upgraded schema 12 -> 16", d.read_log())
         self.assertEqual(self.db(KEY_HASH), 1)
-        self.assertEqual(self.db("PRAGMA user_version"), 15)
+        self.assertEqual(self.db("PRAGMA user_version"), 16)
         # ... and the same items fetched again are neither new nor edited.
         self.refetch("after")
         self.assertEqual(d.get("/v1/items").json()["items"], items)

@@ -1,6 +1,7 @@
 /* test_reader_auth.c — the reader API's credentials file and check
  * (daemon/reader_auth.c): mode refusal, bad lines, Basic and token
- * credentials, near misses and malformed headers. */
+ * credentials, near misses and malformed headers, the login tokens'
+ * stamps. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,7 +26,7 @@ static int load(const char *text, mode_t mode, struct reader_auth **out)
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
 	chmod(path, mode);
-	int r = reader_auth_load(path, out);
+	int r = reader_auth_load(path, out, NULL, 0);
 	unlink(path);
 	return r;
 }
@@ -43,7 +44,7 @@ static void test_file(void **state)
 	assert_int_equal(load("alice\n", 0600, &a), -EINVAL);
 	assert_int_equal(load(":pw\n", 0600, &a), -EINVAL);
 	assert_int_equal(load("alice:\n", 0600, &a), -EINVAL);
-	assert_int_equal(reader_auth_load("/nonexistent/reader.auth", &a), -ENOENT);
+	assert_int_equal(reader_auth_load("/nonexistent/reader.auth", &a, NULL, 0), -ENOENT);
 	assert_int_equal(load("# readers\nalice:pw:with:colons\r\n\ntoken:abc\n", 0600, &a), 0);
 	const char *user = NULL;
 	/* alice:pw:with:colons */
@@ -92,11 +93,62 @@ static void test_check(void **state)
 	reader_auth_free(a);
 }
 
+/* A login token's stamp holds while its user's line is in the file as it
+ * was: not once the user is gone or the password changed; another
+ * token's stamp or another user's never. */
+static void test_stamp(void **state)
+{
+	(void)state;
+	static const char tok[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	char stamp[65], other[65];
+	reader_auth_stamp(tok, strlen(tok), "alice", "s3cret", stamp);
+	assert_int_equal(strlen(stamp), 64);
+	assert_null(strstr(stamp, "s3cret"));
+	reader_auth_stamp(tok, strlen(tok) - 1, "alice", "s3cret", other);
+	assert_string_not_equal(stamp, other);
+	reader_auth_stamp(tok, strlen(tok), "alice", "s3cres", other);
+	assert_string_not_equal(stamp, other);
+
+	struct reader_auth *a = NULL, *b = NULL, *c = NULL;
+	assert_int_equal(load("bob:hunter2\nalice:s3cret\ntoken:s3cret\n", 0600, &a), 0);
+	assert_true(reader_auth_stamp_ok(a, "alice", tok, strlen(tok), stamp));
+	assert_false(reader_auth_stamp_ok(a, "bob", tok, strlen(tok), stamp));
+	assert_false(reader_auth_stamp_ok(a, "alice", tok, strlen(tok) - 1, stamp));
+	assert_false(reader_auth_stamp_ok(a, "alice", tok, strlen(tok), ""));
+	assert_false(reader_auth_stamp_ok(a, NULL, tok, strlen(tok), stamp));
+	/* The password changed; the user removed (a token line with her
+	 * password is no user line). */
+	assert_int_equal(load("bob:hunter2\nalice:n3w\n", 0600, &b), 0);
+	assert_false(reader_auth_stamp_ok(b, "alice", tok, strlen(tok), stamp));
+	assert_int_equal(load("bob:hunter2\ntoken:s3cret\n", 0600, &c), 0);
+	assert_false(reader_auth_stamp_ok(c, "alice", tok, strlen(tok), stamp));
+	/* A reference keeps the credentials while another is dropped. */
+	assert_ptr_equal(reader_auth_ref(a), a);
+	reader_auth_free(a);
+	assert_true(reader_auth_stamp_ok(a, "alice", tok, strlen(tok), stamp));
+	reader_auth_free(a);
+	reader_auth_free(b);
+	reader_auth_free(c);
+}
+
+/* What is wrong with the file, said for a reload's answer too. */
+static void test_why(void **state)
+{
+	(void)state;
+	struct reader_auth *a = NULL;
+	char why[256] = "";
+	assert_int_equal(reader_auth_load("/nonexistent/reader.auth", &a, why, sizeof why),
+			 -ENOENT);
+	assert_non_null(strstr(why, "/nonexistent/reader.auth"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_stamp),
+		cmocka_unit_test(test_why),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

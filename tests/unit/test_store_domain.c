@@ -722,7 +722,7 @@ static void test_feeds_load_all(void **state)
 	tdb_close(&t);
 }
 
-/* readtokens.c: a token's hash, found while used; ids never reused, a
+/* readtokens.c: a token's hash and stamp, found while used; ids never reused, a
  * revoked highest one included; a login keeps its user's
  * STORE_READER_TOKENS_KEPT most recently used tokens; one unused for
  * STORE_READER_TOKEN_IDLE is refused, and the next login drops it; the
@@ -733,6 +733,8 @@ static const char *tok_hash(int i)
 	snprintf(h, sizeof h, "%064x", i);
 	return h;
 }
+
+#define STAMP "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
 
 static int64_t tok_count(struct store *s, const char *user)
 {
@@ -753,19 +755,23 @@ static void test_reader_tokens(void **state)
 	struct tdb t;
 	struct store *s = tdb_open(&t);
 	const int64_t now = 1700000000;
-	int64_t id1, id2, id3;
-	assert_int_equal(store_reader_token_add(s, tok_hash(1), "alice", now, &id1), 0);
-	assert_int_equal(store_reader_token_add(s, tok_hash(2), "alice", now, &id2), 0);
+	int64_t id1, id2, id3, id;
+	assert_int_equal(store_reader_token_add(s, tok_hash(1), STAMP, "alice", now, &id1), 0);
+	assert_int_equal(store_reader_token_add(s, tok_hash(2), STAMP, "alice", now, &id2), 0);
 	assert_true(id2 > id1);
 	assert_int_equal(store_reader_token_revoke(s, id2), 0);
-	assert_int_equal(store_reader_token_add(s, tok_hash(3), "alice", now, &id3), 0);
+	assert_int_equal(store_reader_token_add(s, tok_hash(3), STAMP, "alice", now, &id3), 0);
 	assert_true(id3 > id2);
+	/* A stamp is 64 hex digits, as a hash. */
+	assert_int_equal(store_reader_token_add(s, tok_hash(4), "", "alice", now, &id), -EINVAL);
+	assert_int_equal(store_reader_token_add(s, tok_hash(4), NULL, "alice", now, &id), -EINVAL);
 
 	struct store_reader_token tk;
 	assert_int_equal(store_reader_token_find(s, tok_hash(2), now, &tk), -ENOENT);
 	assert_null(tk.user);
 	assert_int_equal(store_reader_token_find(s, tok_hash(1), now + 10, &tk), 0);
 	assert_string_equal(tk.user, "alice");
+	assert_string_equal(tk.stamp, STAMP);
 	assert_int_equal(tk.created, now);
 	assert_int_equal(tk.last_used, now + 10);   /* the first use: recorded */
 	assert_false(tk.unrecorded);
@@ -795,11 +801,10 @@ static void test_reader_tokens(void **state)
 
 	/* Logins beyond the bound drop alice's least recently used (token
 	 * 3, never used), not token 1, used since; bob's stay. */
-	int64_t id;
-	assert_int_equal(store_reader_token_add(s, tok_hash(100), "bob", now, &id), 0);
+	assert_int_equal(store_reader_token_add(s, tok_hash(100), STAMP, "bob", now, &id), 0);
 	for (int i = 0; i < STORE_READER_TOKENS_KEPT - 1; i++)
-		assert_int_equal(store_reader_token_add(s, tok_hash(10 + i), "alice", now + 20,
-							&id), 0);
+		assert_int_equal(store_reader_token_add(s, tok_hash(10 + i), STAMP, "alice",
+							now + 20, &id), 0);
 	assert_int_equal(tok_count(s, "alice"), STORE_READER_TOKENS_KEPT);
 	assert_int_equal(store_reader_token_find(s, tok_hash(3), now + 30, &tk), -ENOENT);
 	assert_int_equal(store_reader_token_find(s, tok_hash(1), now + 30, &tk), 0);
@@ -813,7 +818,7 @@ static void test_reader_tokens(void **state)
 	int64_t idle = now + 20 + STORE_READER_TOKEN_IDLE + 1;
 	assert_int_equal(store_reader_token_find(s, tok_hash(100), idle, &tk), -ENOENT);
 	assert_int_equal(tok_count(s, "bob"), 1);
-	assert_int_equal(store_reader_token_add(s, tok_hash(200), "carol", idle, &id), 0);
+	assert_int_equal(store_reader_token_add(s, tok_hash(200), STAMP, "carol", idle, &id), 0);
 	assert_int_equal(tok_count(s, "bob"), 0);
 	assert_int_equal(tok_count(s, "alice"), 1);     /* token 1, used latest */
 	assert_int_equal(tok_count(s, "carol"), 1);

@@ -78,7 +78,7 @@ static void test_fresh_store_is_wal_and_current(void **state)
 	assert_string_equal(mode, "wal");
 	free(mode);
 	char *v = raw_text(t.path, "PRAGMA user_version");
-	assert_string_equal(v, "15");
+	assert_string_equal(v, "16");
 	free(v);
 	/* A new store hashes with XXH3 (docs/store.md, "Key versions"). */
 	v = raw_text(t.path, "SELECT value FROM store_meta WHERE key = 'key_hash'");
@@ -240,7 +240,7 @@ static void test_upgrade_from_v1(void **state)
 	store_close(s);
 	t.s = NULL;
 	v = raw_text(t.path, "PRAGMA user_version");
-	assert_string_equal(v, "15");
+	assert_string_equal(v, "16");
 	free(v);
 	/* A store with rows keeps the hash they were made with: FNV. */
 	v = raw_text(t.path, "SELECT value FROM store_meta WHERE key = 'key_hash'");
