@@ -21,9 +21,11 @@ struct item_query {
 	int64_t before;          /* id < before; 0 = no bound */
 	const char *const *feeds;/* feed names, nfeeds of them; 0 = all */
 	size_t nfeeds;
-	const char *tag;         /* NULL = any */
-	bool labels;             /* with tag: the items with that label too (the
-				  * Google Reader API's label streams) */
+	const char *tag;         /* NULL = any; compared as it is: the caller
+				  * folds it as feeds.conf does (config_fold_tag) */
+	const char *label;       /* with tag: the items with this label too, by
+				  * its exact bytes (the Google Reader API's label
+				  * streams: a label keeps its case, a tag not) */
 	const char *q;           /* full-text query, NULL = none */
 	int64_t since;           /* sort date >= since; DATE_NONE = no bound */
 	bool distinct;           /* skip cross-feed duplicates */

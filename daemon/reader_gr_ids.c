@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/apireq.h"
+#include "core/config.h"
 #include "daemon/reader_gr_int.h"
 
 #define ITEM_PREFIX "tag:google.com,2005:reader/item/"
@@ -55,9 +56,16 @@ bool gr_stream_parse(const char *s, struct gr_stream *out)
 	if (!strncmp(p, "label/", 6)) {
 		if (!p[6])
 			return false;
+		/* The name, then the tag it names (folded as feeds.conf folds
+		 * one) in the same allocation: freed with the name. */
+		size_t n = strlen(p + 6);
 		out->kind = GRS_LABEL;
-		out->arg = strdup(p + 6);
-		return out->arg != NULL;
+		if (!(out->arg = malloc(2 * n + 2)))
+			return false;
+		memcpy(out->arg, p + 6, n + 1);
+		memcpy(out->arg + n + 1, p + 6, n + 1);
+		out->tag = config_fold_tag(out->arg + n + 1);
+		return true;
 	}
 	if (strncmp(p, STATE, strlen(STATE)))
 		return false;

@@ -63,6 +63,12 @@ enum gr_stream_kind {
 struct gr_stream {
 	enum gr_stream_kind kind;
 	char *arg;                  /* the label or the feed's URL (or number) */
+	/* A label's tag: the feeds whose tag it is are in the label's stream.
+	 * The label as feeds.conf folds a tag (config_fold_tag: trimmed,
+	 * ASCII letters lower-cased), so that "Reading" finds the feeds of
+	 * "tags = Reading", stored "reading"; the label itself (ARG) keeps
+	 * its case, as items' labels do. Inside ARG's allocation. */
+	const char *tag;
 };
 
 /* A request's parameters: the query's and the form body's together. */

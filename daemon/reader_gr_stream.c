@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "core/apifmt.h"
+#include "core/config.h"
 #include "core/date.h"
 #include "daemon/reader_content.h"
 #include "daemon/reader_gr_int.h"
@@ -113,7 +114,7 @@ static bool in_stream(struct store *s, const struct item_row *row, const json_t 
 	case GRS_KEPT_UNREAD:
 		return !row->read;
 	case GRS_LABEL:
-		return (feed && has_tag(feed, st->arg)) || item_has_label(s, row->id, st->arg);
+		return (feed && has_tag(feed, st->tag)) || item_has_label(s, row->id, st->arg);
 	case GRS_FEED:
 		return feed_id && row->feed_id == feed_id;
 	default:
@@ -205,8 +206,10 @@ int gr_walk(struct store *s, const struct gr_params *p, const struct gr_stream *
 		q.status = ITEMQ_UNREAD;
 		break;
 	case GRS_LABEL:
-		q.tag = st->arg;
-		q.labels = true;        /* the feeds with the tag, and labelled items */
+		/* The feeds with the tag it names (whatever the ASCII case a
+		 * client gave), and the items labelled so (case kept). */
+		q.tag = st->tag;
+		q.label = st->arg;
 		break;
 	case GRS_FEED: {
 		const json_t *f = gr_feeds_of_stream(fs, st, &rc);
@@ -619,36 +622,42 @@ static json_t *tag_counts(json_t *feeds)
 	return tags;
 }
 
-/* A label of items into TAGS: its unread items outside the feeds of a tag
- * of the same name (store_labels_each), added to what those feeds count
- * (tag_counts), as the label's stream is both. */
-static int tag_label(int64_t unread, int64_t newest, const char *label, void *ud)
-{
-	(void)newest;
-	json_int_t n = json_integer_value(json_object_get(ud, label));
-	json_object_set_new(ud, label, json_integer(n + unread));
-	return 0;
-}
-
-/* tag_label, and the label's newest item into NEWEST (unread_count). */
+/* The lists' streams of labels (tag/list, unread-count): each feed's tag
+ * with what its feeds count (TAGS, NEWEST: from the feeds alone), then
+ * each label of items with what its stream holds: its tag's feeds (the
+ * label as feeds.conf folds a tag: "Reading" has the feeds of tag
+ * "reading") and its own unread items outside them (store_labels_each),
+ * each item counted once. A label spelt as its tag is one entry. */
 struct label_counts {
-	json_t *tags, *newest;
+	const json_t *feed_counts, *feed_newest;   /* by tag, the feeds' own */
+	json_t *tags, *newest;                     /* by name, the answer's */
 };
 
-static int tag_label_newest(int64_t unread, int64_t newest, const char *label, void *ud)
+static int label_count(int64_t unread, int64_t newest, const char *label, void *ud)
 {
 	struct label_counts *lc = ud;
-	if (newest > json_integer_value(json_object_get(lc->newest, label)))
-		json_object_set_new(lc->newest, label, json_integer(newest));
-	return tag_label(unread, newest, label, lc->tags);
+	char *tag = strdup(label);
+	if (!tag)
+		return -ENOMEM;
+	const char *t = config_fold_tag(tag);
+	json_int_t n = json_integer_value(json_object_get(lc->feed_counts, t));
+	json_int_t u = json_integer_value(json_object_get(lc->feed_newest, t));
+	free(tag);
+	json_object_set_new(lc->tags, label, json_integer(n + unread));
+	if (lc->newest)
+		json_object_set_new(lc->newest, label, json_integer(newest > u ? newest : u));
+	return 0;
 }
 
 static void tag_list(struct store *s, struct gr_job *j, json_t *feeds)
 {
 	json_t *out = json_array();
 	json_array_append_new(out, json_pack("{s:s}", "id", STATE "starred"));
-	json_t *tags = tag_counts(feeds);
-	int rc = store_labels_each(s, tag_label, tags);
+	json_t *fc = tag_counts(feeds);
+	json_t *tags = json_copy(fc);
+	struct label_counts lc = {fc, NULL, tags, NULL};
+	int rc = tags ? store_labels_each(s, label_count, &lc) : -ENOMEM;
+	json_decref(fc);
 	if (rc < 0) {
 		json_decref(tags);
 		json_decref(out);
@@ -694,9 +703,13 @@ static void unread_count(struct store *s, struct gr_job *j, json_t *feeds)
 				json_object_set_new(newest, tag, json_integer(u));
 		}
 	}
-	json_t *tags = tag_counts(feeds);
-	struct label_counts lc = {tags, newest};
-	int rc = store_labels_each(s, tag_label_newest, &lc);
+	json_t *fc = tag_counts(feeds), *fn = newest;
+	json_t *tags = json_copy(fc);
+	newest = json_copy(fn);
+	struct label_counts lc = {fc, fn, tags, newest};
+	int rc = tags && newest ? store_labels_each(s, label_count, &lc) : -ENOMEM;
+	json_decref(fc);
+	json_decref(fn);
 	if (rc < 0) {
 		json_decref(tags);
 		json_decref(newest);

@@ -80,6 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (stream && gr_stream_parse(stream, &st)) {
 			if ((st.kind == GRS_FEED || st.kind == GRS_LABEL) && (!st.arg || !*st.arg))
 				abort();
+			if (st.kind == GRS_LABEL && (!st.tag || strlen(st.tag) > strlen(st.arg)))
+				abort();
 			free(st.arg);
 		}
 	}

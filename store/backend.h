@@ -42,7 +42,7 @@ enum {
 	IQ_READ = 1 << 9,            /* ... or, with IQ_STATUS, read ones */
 	IQ_STARRED = 1 << 10,
 	IQ_BY_DATE = 1 << 11,        /* in date order (sort_date, id), not id order */
-	IQ_LABELS = 1 << 12,         /* with IQ_TAG: the items with that label too */
+	IQ_LABELS = 1 << 12,         /* with IQ_TAG: the items with label 12 too */
 	IQ_NO_NAME = 1 << 13,        /* the feed's name NULL: no join with the feeds */
 	IQ_LIVE = 1 << 14,           /* not the items of removed feeds */
 	IQ_UNSTARRED = 1 << 15,      /* not starred */
@@ -57,7 +57,7 @@ struct items_args {
 	const char *const *feeds;
 	size_t nfeeds;
 	const char *tag;
-	bool labels;                 /* TAG: items labelled so too (store/labels.c) */
+	const char *label;           /* with TAG: items labelled so too (store/labels.c) */
 	const char *q;               /* the user's text query, or NULL */
 	int64_t since;
 	bool distinct, desc;
@@ -93,7 +93,8 @@ void items_bounds(const struct items_args *a, int64_t out[3]);
  * MARK and a number (1 after, 2 before, 3 feeds, 4 tag, 5 text query,
  * 6 since, 7 limit, 8 offset, 9 until,
  * 10 changed after, 11 changed before: with IQ_BOUNDS all three, an absent
- * one bound as an extreme, items_bounds()); FEEDS and FTS are the backend's conditions on 3 and
+ * one bound as an extreme, items_bounds(); 12 label, with IQ_LABELS);
+ * FEEDS and FTS are the backend's conditions on 3 and
  * 5. The read and starred marks are compared with literals, the
  * backend's spellings of false and true (BOOLS[0], BOOLS[1]), so that the
  * partial indexes on them (items_unread, items_starred) serve: a bound

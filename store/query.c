@@ -32,7 +32,7 @@ int items_sql(char *sql, size_t size, unsigned shape, char m, const char *feeds,
 	if ((shape & IQ_TAG) && (shape & IQ_LABELS))
 		snprintf(tag, sizeof tag,
 			 " AND (i.feed IN (SELECT feed FROM feed_tags WHERE tag = %c4)"
-			 " OR i.id IN (SELECT item_id FROM item_labels WHERE label = %c4))", m, m);
+			 " OR i.id IN (SELECT item_id FROM item_labels WHERE label = %c12))", m, m);
 	else if (shape & IQ_TAG)
 		snprintf(tag, sizeof tag,
 			 " AND i.feed IN (SELECT feed FROM feed_tags WHERE tag = %c4)", m);
@@ -69,7 +69,7 @@ unsigned items_shape(const struct items_args *a, bool fts)
 	       (a->status != ITEMQ_ANY ? IQ_STATUS : 0) |
 	       (a->status == ITEMQ_READ ? IQ_READ : 0) | (a->starred ? IQ_STARRED : 0) |
 	       (a->unstarred && !a->starred ? IQ_UNSTARRED : 0) |
-	       (a->by_date ? IQ_BY_DATE : 0) | (a->tag && a->labels ? IQ_LABELS : 0) |
+	       (a->by_date ? IQ_BY_DATE : 0) | (a->tag && a->label ? IQ_LABELS : 0) |
 	       (a->no_feed_name && !a->nfeeds ? IQ_NO_NAME : 0) | (a->live ? IQ_LIVE : 0) |
 	       (bound(a->until) || bound(a->changed_after) || bound(a->changed_before)
 			? IQ_BOUNDS : 0);
@@ -115,7 +115,7 @@ int items_each(const struct store_ops *ops, void *b, const struct item_query *q,
 	}
 	struct items_args a = {
 		.after = after, .before = q->before, .feeds = q->feeds, .nfeeds = q->nfeeds,
-		.tag = q->tag, .labels = q->labels, .q = q->q, .since = q->since, .distinct = q->distinct,
+		.tag = q->tag, .label = q->label, .q = q->q, .since = q->since, .distinct = q->distinct,
 		.desc = q->desc, .skipped = q->skipped, .status = q->status, .starred = q->starred,
 		.unstarred = q->unstarred,
 		.by_date = q->by_date, .no_feed_name = q->no_feed_name, .live = q->live,

@@ -243,8 +243,10 @@ int store_items_labels(struct store *s, const int64_t *ids, size_t n, store_labe
 		       void *ud);
 /* FN(UNREAD, NEWEST, LABEL) for each label some item has, by label:
  * UNREAD how many of its items are unread (and not skipped) and not in a
- * feed that has a tag of the same name: the label's count is that plus
- * the tag's feeds' unread items, each item counted once. NEWEST: the
+ * feed that has the label's name as a tag, as feeds.conf folds a tag
+ * (trimmed, ASCII lower-cased: "Reading" is tag "reading"): the label's
+ * count is that plus the tag's feeds' unread items, each item counted
+ * once. NEWEST: the
  * reader APIs' timestampUsec (first_seen * 1000000 + id % 1000000) of
  * its newest item that is not skipped, read or not, 0 for none. */
 typedef int (*store_label_count_fn)(int64_t unread, int64_t newest, const char *label,

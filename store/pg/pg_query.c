@@ -54,7 +54,7 @@ json_t *pg_item_json(const PGresult *r, int row, int c)
 /* Parameter types of every items query shape: after, before, feeds (text[]),
  * tag, text query, since, limit, offset. Declared, so a shape need not use
  * all. */
-static const Oid iq_types[11] = {20, 20, 1009, 25, 25, 20, 23, 20, 20, 20, 20};
+static const Oid iq_types[12] = {20, 20, 1009, 25, 25, 20, 23, 20, 20, 20, 20, 25};
 
 /* The items query for one combination of filters, prepared on first use on
  * this connection and kept: the shapes are few, the calls many. */
@@ -69,7 +69,7 @@ static int items_stmt(struct pg *s, unsigned shape, char name[16])
 		      " AND i.fts @@ plainto_tsquery('simple', $5)",
 		      (const char *const[2]){"false", "true"}) < 0)
 		return -EINVAL;
-	PGresult *res = PQprepare(s->conn, name, sql, 11, iq_types);
+	PGresult *res = PQprepare(s->conn, name, sql, 12, iq_types);
 	r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_fail(s, res, "items query");
 	PQclear(res);
 	if (!r)
@@ -102,6 +102,7 @@ int pg_op_items_rows(void *b, const struct items_args *a, store_item_fn fn, void
 	items_bounds(a, bounds);
 	for (int i = 0; i < 3; i++)
 		pgp_int(&p, bounds[i]);
+	pgp_text(&p, a->label);
 	PGresult *res = PQexecPrepared(s->conn, name, p.n, p.v, NULL, NULL, 0);
 	free(feeds);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {

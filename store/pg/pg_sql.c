@@ -154,8 +154,11 @@ const char *const pg_stmt_sql[PS__COUNT] = {
 	/* An item's labels (pg_labels.c), in byte order as SQLite's. */
 	[PS_LABELS_OF] = "SELECT item_id, label FROM item_labels"
 		" WHERE item_id = ANY ($1::bigint[]) ORDER BY item_id, label COLLATE \"C\"",
+	/* A label's tag as SQLite's: lower() under the "C" collation
+	 * lower-cases ASCII letters only, as feeds.conf does. */
 	[PS_LABELS] = "SELECT count(*) FILTER (WHERE NOT i.read AND NOT i.skipped AND NOT EXISTS"
-		" (SELECT 1 FROM feed_tags t WHERE t.feed = i.feed AND t.tag = l.label)), l.label,"
+		" (SELECT 1 FROM feed_tags t WHERE t.feed = i.feed"
+		"  AND t.tag = lower(trim(l.label) COLLATE \"C\"))), l.label,"
 		" coalesce(max(i.first_seen * 1000000 + i.id % 1000000) FILTER (WHERE NOT i.skipped),"
 		" 0)"
 		" FROM item_labels l JOIN items i ON i.id = l.item_id"

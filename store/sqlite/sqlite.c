@@ -175,8 +175,12 @@ static const char *const stmt_sql[ST__COUNT] = {
 	/* An item's labels (sqlite_labels.c). */
 	[ST_LABELS_OF] = "SELECT item_id, label FROM item_labels"
 		" WHERE item_id IN (SELECT value FROM json_each(?1)) ORDER BY item_id, label",
+	/* A label's tag is its name as feeds.conf folds a tag: trimmed of
+	 * spaces (it has no other white space), ASCII lower-cased (SQLite's
+	 * lower() without ICU). */
 	[ST_LABELS] = "SELECT sum(i.read = 0 AND i.skipped = 0 AND NOT EXISTS (SELECT 1"
-		" FROM feed_tags t WHERE t.feed = i.feed AND t.tag = l.label)), l.label,"
+		" FROM feed_tags t WHERE t.feed = i.feed AND t.tag = lower(trim(l.label)))),"
+		" l.label,"
 		" coalesce(max(CASE WHEN i.skipped = 0 THEN i.first_seen * 1000000 + i.id % 1000000"
 		" END), 0)"
 		" FROM item_labels l JOIN items i ON i.id = l.item_id"

@@ -168,6 +168,8 @@ int sqlite_items_rows(void *b, const struct items_args *a, store_item_fn fn, voi
 		store_bind_text(st, 3, feeds);
 	if (shape & IQ_TAG)
 		store_bind_text(st, 4, a->tag);
+	if (shape & IQ_LABELS)
+		store_bind_text(st, 12, a->label);
 	if (shape & IQ_FTS)
 		store_bind_text(st, 5, fts);
 	if (shape & IQ_SINCE)

@@ -1107,6 +1107,67 @@ class Subscriptions(GReaderBase):
         with open(self.d.config) as f:
             self.assertIn("[feed alpha]\ntags = fun\nurl = ", f.read())
 
+    def test_a_folder_is_found_whatever_the_ascii_case_it_is_named_in(self):
+        # feeds.conf lower-cases a tag's ASCII letters (feeds.conf(5)): the
+        # folder an app names "Reading" comes back "reading", and every
+        # lookup by either spelling finds it; an item's own label keeps
+        # its case, and its stream holds the folder's feeds too.
+        st, _, body = self.edit(("s", "feed/" + self.a_url), ("a", "user/-/label/Reading"))
+        self.assertEqual((st, body), (200, b"OK"))
+        sub = self.subs()["feed/" + self.a_url]
+        self.assertIn({"id": "user/-/label/reading", "label": "reading"}, sub["categories"])
+        alpha = set(self.ids("feed/" + self.a_url))
+        self.assertEqual(len(alpha), 5)
+        for name in ("Reading", "reading", "READING"):
+            stream = "user/-/label/" + name
+            self.assertEqual(set(self.ids(stream)), alpha, name)
+            self.assertEqual({int(i["id"].rsplit("/", 1)[1], 16)
+                              for i in self.contents(stream)["items"]}, alpha, name)
+        # An item of beta labelled "Reading" (its case kept): in that
+        # label's stream beside the folder's feeds, not in "reading"'s.
+        beta = [i["id"] for i in self.store_items("&feed=beta")]
+        self.mark([beta[0]], add="user/-/label/Reading")
+        self.assertEqual(set(self.ids("user/-/label/Reading")), alpha | {beta[0]})
+        self.assertEqual(set(self.ids("user/-/label/reading")), alpha)
+        self.assertIn("user/-/label/Reading", [c for i in self.contents(READING)["items"]
+                                               for c in i["categories"]])
+        # The lists count what each stream holds.
+        tags = {t["id"]: t.get("unread_count")
+                for t in self.gr.json("/reader/api/0/tag/list")["tags"]}
+        counts = {u["id"]: u["count"]
+                  for u in self.gr.json("/reader/api/0/unread-count")["unreadcounts"]}
+        for name, n in (("reading", 5), ("Reading", 6)):
+            self.assertEqual(tags["user/-/label/" + name], n, name)
+            self.assertEqual(counts["user/-/label/" + name], n, name)
+            self.assertEqual(len(self.ids("user/-/label/" + name, ("xt", READ))), n, name)
+        # mark-all-as-read on the folder by another spelling marks it.
+        st, _, body = self.gr.write("/reader/api/0/mark-all-as-read",
+                                    ("s", "user/-/label/READING"))
+        self.assertEqual((st, body), (200, b"OK"))
+        self.assertEqual({i["id"] for i in self.store_items("&status=read")}, alpha)
+        counts = {u["id"]: u["count"]
+                  for u in self.gr.json("/reader/api/0/unread-count")["unreadcounts"]}
+        self.assertEqual((counts["user/-/label/reading"], counts["user/-/label/Reading"]),
+                         (0, 1))
+        # Non-ASCII letters are kept as written: "Ünï Cödé" is stored
+        # "Ünï cödé", and both spellings find it; "ünï cödé" would be
+        # another tag of feeds.conf's, and finds nothing.
+        with open(self.d.config) as f:
+            conf = f.read()
+        with open(self.d.config, "w") as f:
+            f.write(conf.replace("tags = news, tech", "tags = news, \u00dcn\u00ef C\u00f6d\u00e9"))
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        self.assertIn({"id": "user/-/label/\u00dcn\u00ef c\u00f6d\u00e9",
+                       "label": "\u00dcn\u00ef c\u00f6d\u00e9"},
+                      self.subs()["feed/" + self.b_url]["categories"])
+        for name, want in (("\u00dcn\u00ef C\u00f6d\u00e9", set(beta)),
+                           ("\u00dcn\u00ef c\u00f6d\u00e9", set(beta)),
+                           ("\u00fcn\u00ef c\u00f6d\u00e9", set())):
+            self.assertEqual(set(self.ids("user/-/label/" + name)), want, name)
+        unread = self.gr.json("/reader/api/0/unread-count")["unreadcounts"]
+        self.assertIn(("user/-/label/\u00dcn\u00ef c\u00f6d\u00e9", 3),
+                      [(u["id"], u["count"]) for u in unread])
+
     def test_edit_refuses_a_hostile_title_or_label_naming_it(self):
         with open(self.d.config) as f:
             before = f.read()

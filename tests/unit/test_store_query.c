@@ -1304,14 +1304,20 @@ static void test_item_labels(void **state)
 		assert_int_equal(store_items_label(s, ids, 1, &bad[i], 1, NULL, 0), -EINVAL);
 	}
 	assert_int_equal(store_items_label(s, ids, 1, NULL, 0, NULL, 0), -EINVAL);
-	/* The items query: a label's items with LABELS, not as a feed tag. */
-	struct item_query q = {.since = DATE_NONE, .limit = 100, .tag = "Later", .labels = true};
+	/* The items query: a label's items with LABEL (its exact bytes; the
+	 * tag is the caller's folding), not as a feed tag. */
+	struct item_query q = {.since = DATE_NONE, .limit = 100, .tag = "later",
+			       .label = "Later"};
 	json_t *items = query(s, &q, NULL);
 	assert_int_equal(json_array_size(items), 2);
 	assert_int_equal(id_at(items, 0), 3);
 	assert_int_equal(id_at(items, 1), 7);
 	json_decref(items);
-	q.labels = false;
+	q.label = "later";
+	items = query(s, &q, NULL);
+	assert_int_equal(json_array_size(items), 0);
+	json_decref(items);
+	q.label = NULL;
 	items = query(s, &q, NULL);
 	assert_int_equal(json_array_size(items), 0);
 	json_decref(items);
@@ -1340,23 +1346,54 @@ static void test_label_counts_beside_tags(void **state)
 {
 	/* A label named as a feed's tag: its stream is the tag's feeds and the
 	 * labelled items, so store_labels_each counts only the labelled unread
-	 * items outside those feeds (the caller adds the tag's own). */
+	 * items outside those feeds (the caller adds the tag's own). Named as
+	 * feeds.conf folds a tag: " Tech" is tag "tech"; a label keeps its
+	 * case, so they are two labels. */
 	(void)state;
 	struct tdb t;
 	struct store *s = tdb_open(&t);
 	sync_feeds(s, true);
 	fill(s);
 	/* news 1,4,7..  tech 2,5,..  blog 3,6,.. ; "tech" is tech's tag */
-	const char *tech[] = {"tech"}, *later[] = {"Later"};
-	int64_t tagged[] = {2, 3, 6, 4}, two[] = {1, 2}, six = 6;
+	const char *tech[] = {"tech"}, *later[] = {"Later"}, *caps[] = {" Tech"};
+	int64_t tagged[] = {2, 3, 6, 4}, two[] = {1, 2}, six = 6, capped[] = {5, 9, 10};
 	assert_int_equal(store_items_label(s, tagged, 4, tech, 1, NULL, 0), 0);
+	assert_int_equal(store_items_label(s, capped, 3, caps, 1, NULL, 0), 0);
 	assert_int_equal(store_items_label(s, two, 2, later, 1, NULL, 0), 0);
 	assert_int_equal(store_items_mark(s, &six, 1, 1, -1, NULL), 0);
 	struct label_rows r;
 	r.buf[0] = '\0';
 	assert_int_equal(store_labels_each(s, collect_label_count, &r), 0);
-	/* tech: 3 and 4 (2 is the tag's, 6 is read); Later: 1 and 2 */
-	assert_string_equal(r.buf, "2:Later 2:tech");
+	/* tech: 3 and 4 (2 is the tag's, 6 is read); Later: 1 and 2; " Tech":
+	 * 9 and 10 (5 is the tag's) */
+	assert_string_equal(r.buf, "2: Tech 2:Later 2:tech");
+	tdb_close(&t);
+}
+
+/* Beyond ASCII a label's letters are its tag's as written: feeds.conf
+ * folds ASCII letters only, and so does the label count's tag (lower()
+ * under PostgreSQL's "C" collation, SQLite's without ICU): label "Ünï"
+ * is not tag "ünï", label "ünï" is. */
+static void test_label_counts_fold_ascii_only(void **state)
+{
+	(void)state;
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	char *tags[] = {"\xc3\xbcn\xc3\xaf", NULL};     /* ünï */
+	struct feed_conf feeds[1] = {{.name = "u", .url = "https://u.example/rss", .tags = tags}};
+	struct config c = {.feeds = feeds, .nfeeds = 1};
+	assert_int_equal(store_feeds_sync(s, &c), 0);
+	struct doc *d = doc_numbered("u-", 2);
+	assert_int_equal(commit_count(s, "u", d, NULL), 2);
+	const char *upper[] = {"\xc3\x9cn\xc3\xaf"}, *lower[] = {"\xc3\xbcn\xc3\xaf"};
+	int64_t ids[] = {1, 2};
+	assert_int_equal(store_items_label(s, ids, 2, upper, 1, NULL, 0), 0);
+	assert_int_equal(store_items_label(s, ids, 1, lower, 1, NULL, 0), 0);
+	struct label_rows r;
+	r.buf[0] = '\0';
+	assert_int_equal(store_labels_each(s, collect_label_count, &r), 0);
+	assert_string_equal(r.buf, "2:\xc3\x9cn\xc3\xaf 0:\xc3\xbcn\xc3\xaf");
+	doc_free(d);
 	tdb_close(&t);
 }
 
@@ -1433,6 +1470,7 @@ int main(void)
 		cmocka_unit_test(test_starred_never_pruned),
 		cmocka_unit_test(test_item_labels),
 		cmocka_unit_test(test_label_counts_beside_tags),
+		cmocka_unit_test(test_label_counts_fold_ascii_only),
 		cmocka_unit_test(test_warning_and_truncated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
