@@ -4,8 +4,10 @@ runs), each test gets a database of its own and its feeds.conf a `store =`
 line for it; otherwise the daemon keeps its SQLite store. psql() runs one
 statement; Session keeps a psql session open to hold locks with."""
 import os
+import signal
 import subprocess
 import time
+import unittest
 
 PG = os.environ.get("FEEDD_TEST_STORE", "")
 
@@ -88,3 +90,35 @@ class Session:
                 self.proc.kill()
                 self.proc.wait()
         self.proc.stderr.close()
+
+
+class SharedStoreTest(unittest.TestCase):
+    """Daemons (self.d, instances A, B…) sharing one PostgreSQL store of
+    this test's (self.store, .db, .uri), a fixture server (self.srv) and,
+    when a test opens one, a Session holding locks (self.locker); all
+    ended by tearDown (a stopped instance is woken first). TAG names the
+    database."""
+    TAG = "shared"
+
+    def setUp(self):
+        from fixture_server import FixtureServer
+        self.store = Store(self.TAG)
+        self.db, self.uri = self.store.db, self.store.uri
+        self.srv = FixtureServer().start()
+        self.d = []
+        self.locker = None
+
+    def tearDown(self):
+        if self.locker:
+            self.locker.close()
+        for d in self.d:
+            if d.proc and d.proc.poll() is None:
+                d.signal(signal.SIGCONT)
+                d.stop()
+            d.cleanup()
+        self.srv.stop()
+        self.store.drop()
+
+    def logs(self):
+        return "\n".join("--- instance %s\n%s" % ("AB"[i], d.read_log()[-5000:])
+                         for i, d in enumerate(self.d))

@@ -20,9 +20,8 @@ import collections
 import time
 import unittest
 
-from fixture_server import FixtureServer
 from harness import Feedd, wait_until
-from pgstore import PG, Session, Store, psql
+from pgstore import PG, Session, SharedStoreTest, psql
 
 # The writers' advisory lock (store/pg/pg_conn.c, PG_WRITE_LOCK).
 WRITE_LOCK = 7378420460
@@ -34,28 +33,8 @@ SHARED = ["x%d" % i for i in range(4)]
 
 
 @unittest.skipUnless(PG.startswith("postgresql://"), "FEEDD_TEST_STORE names no PostgreSQL")
-class ClaimAfterQueue(unittest.TestCase):
-
-    def setUp(self):
-        self.store = Store("claimq")
-        self.db, self.uri = self.store.db, self.store.uri
-        self.srv = FixtureServer().start()
-        self.d = []
-        self.locker = None
-
-    def tearDown(self):
-        if self.locker:
-            self.locker.close()
-        for d in self.d:
-            if d.proc and d.proc.poll() is None:
-                d.stop()
-            d.cleanup()
-        self.srv.stop()
-        self.store.drop()
-
-    def logs(self):
-        return "\n".join("--- instance %s\n%s" % ("AB"[i], d.read_log()[-5000:])
-                         for i, d in enumerate(self.d))
+class ClaimAfterQueue(SharedStoreTest):
+    TAG = "claimq"
 
     def shared_state(self):
         """{feed: (last_fetch, next_due, lease_owner)} of the shared feeds."""

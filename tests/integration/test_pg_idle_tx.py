@@ -23,9 +23,8 @@ import signal
 import time
 import unittest
 
-from fixture_server import FixtureServer
 from harness import Feedd, wait_until
-from pgstore import PG, Session, Store, psql
+from pgstore import PG, Session, SharedStoreTest, psql
 
 IDLE_TIMEOUT = 30   # store/pg/pg_conn.c, PG_SESSION
 OPERATOR_TIMEOUT = 6
@@ -33,29 +32,8 @@ MARGIN = 8          # B's next fetch (every second) and commit, on a loaded mach
 
 
 @unittest.skipUnless(PG.startswith("postgresql://"), "FEEDD_TEST_STORE names no PostgreSQL")
-class PausedInCommit(unittest.TestCase):
-
-    def setUp(self):
-        self.store = Store("idletx")
-        self.db, self.uri = self.store.db, self.store.uri
-        self.srv = FixtureServer().start()
-        self.d = []
-        self.locker = None
-
-    def tearDown(self):
-        if self.locker:
-            self.locker.close()
-        for d in self.d:
-            if d.proc and d.proc.poll() is None:
-                d.signal(signal.SIGCONT)
-                d.stop()
-            d.cleanup()
-        self.srv.stop()
-        self.store.drop()
-
-    def logs(self):
-        return "\n".join("--- instance %s\n%s" % ("AB"[i], d.read_log()[-5000:])
-                         for i, d in enumerate(self.d))
+class PausedInCommit(SharedStoreTest):
+    TAG = "idletx"
 
     def q(self, sql):
         return psql(self.uri, sql)
@@ -83,7 +61,9 @@ class PausedInCommit(unittest.TestCase):
         # g every second; neither fetches the other's feed.
         f_items = [{"guid": "f1", "title": "f one"}, {"guid": "f2", "title": "f two"}]
         g_items = [{"guid": "g1", "title": "g one"}]
-        self.srv.set_feed("f", items=f_items, delay=2)
+        # f answers slowly: the row lock must be taken before A commits,
+        # by a psql that starts meanwhile on a loaded machine.
+        self.srv.set_feed("f", items=f_items, delay=6)
         self.srv.set_feed("g", items=g_items)
         feeds = {"f": "[feed f]\nurl = %s\ninterval = 1h\nmin_interval = 1s\n"
                       % self.srv.url("/feed/f"),
@@ -113,7 +93,7 @@ class PausedInCommit(unittest.TestCase):
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
             " AND wait_event_type = 'Lock' AND wait_event <> 'advisory'"
             " AND query LIKE 'UPDATE feeds%'")
-        pid = wait_until(waiting, timeout=10)
+        pid = wait_until(waiting, timeout=15)
         self.assertTrue(pid, "A's commit did not wait for f's row:\n" + self.logs())
         pid = int(pid)
         # A stops; the row is let go: A's transaction, which holds the
