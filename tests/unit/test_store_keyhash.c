@@ -144,11 +144,13 @@ static void test_new_store_hashes_with_xxh3(void **state)
 }
 
 /* The store as the release before the record left it: schema 12 (SQLite)
- * or 10 (PostgreSQL), no key_hash, rows made with FNV. */
+ * or 10 (PostgreSQL), no key_hash (nor the reader tokens' later stamp),
+ * rows made with FNV. */
 static void downgrade(const struct tdb *t)
 {
 	if (t->pgdb[0])
 		assert_int_equal(tdb_exec(t, "DROP TABLE store_meta;"
+					  " ALTER TABLE reader_tokens DROP COLUMN stamp;"
 					  " UPDATE schema_version SET version = 10"), 0);
 	else
 		assert_int_equal(tdb_exec(t, "DELETE FROM store_meta WHERE key = 'key_hash';"
