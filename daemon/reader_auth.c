@@ -51,6 +51,8 @@ void reader_auth_free(struct reader_auth *a)
 
 /* Logs what is wrong with the file (FMT), and copies it into WHY. */
 static void say(char *why, size_t wsize, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void say(char *why, size_t wsize, const char *fmt, ...)
 {
 	char m[512];
 	va_list ap;
