@@ -195,9 +195,32 @@ static bool big_int(const char *s, size_t n)
 	return n > 19 || memcmp(s, neg ? "9223372036854775808" : "9223372036854775807", 19) > 0;
 }
 
+/* S (N bytes) is a number literal past a double's range (1e400), which
+ * jansson refuses as it refuses a big integer ("real number overflow"). */
+static bool big_real(const char *s, size_t n)
+{
+	if (!memchr(s, '.', n) && !memchr(s, 'e', n) && !memchr(s, 'E', n))
+		return false;
+	char *t = strndup(s, n);
+	if (!t)
+		return false;
+	errno = 0;
+	double v = strtod(t, NULL);
+	bool big = errno == ERANGE && v != 0;
+	free(t);
+	return big;
+}
+
+/* A literal jansson cannot hold as a number. */
+static bool big_number(const char *s, size_t n)
+{
+	return big_int(s, n) || big_real(s, n);
+}
+
 /* *OUT = BUF (LEN bytes) with every integer literal past int64 in quotes,
  * from the one jansson stopped at (the literal that ends at END) on, so
- * that one more read keeps each as its digits; 0, -EINVAL when there is
+ * that one more read keeps each as its digits (and so a real past a
+ * double's range: 1e400); 0, -EINVAL when there is
  * no such literal at END, or -ENOMEM. jansson read everything before END
  * as JSON, so END is outside any string; after it, strings are copied
  * whole, and a literal is a maximal run of number bytes outside them: the
@@ -210,10 +233,10 @@ static int quote_big_ints(const char *buf, size_t len, size_t end, char **out, s
 	size_t start = end;
 	while (start && num_byte(buf[start - 1]))
 		start--;
-	if ((end < len && num_byte(buf[end])) || !big_int(buf + start, end - start))
+	if ((end < len && num_byte(buf[end])) || !big_number(buf + start, end - start))
 		return -EINVAL;
-	/* Each literal quoted has at least 19 bytes and gains 2. */
-	char *q = malloc(len + 2 * (len / 19 + 1) + 1);
+	/* Each literal quoted gains 2 bytes and has at least 4 (1e309). */
+	char *q = malloc(len + 2 * (len / 4 + 1) + 1);
 	if (!q)
 		return -ENOMEM;
 	memcpy(q, buf, start);
@@ -228,7 +251,7 @@ static int quote_big_ints(const char *buf, size_t len, size_t end, char **out, s
 		} else if (num_byte(buf[i])) {
 			while (j < len && num_byte(buf[j]))
 				j++;
-			quote = big_int(buf + i, j - i);
+			quote = big_number(buf + i, j - i);
 		}
 		if (quote)
 			q[n++] = '"';
@@ -251,9 +274,10 @@ void json_feed_parse(struct parse_out *o, const char *buf, size_t len)
 	if (!root) {
 		root = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK, &jerr);
 		/* An integer past int64 somewhere (an extension's "_views", a
-		 * 64-bit unsigned id): read the text again with every such
-		 * literal a string, rather than the whole feed refused or
-		 * every number a real (ids would lose their digits). */
+		 * 64-bit unsigned id), or a real past a double's: read the
+		 * text again with every such literal a string, rather than
+		 * the whole feed refused or every number a real (ids would
+		 * lose their digits). */
 		if (!root && json_error_code(&jerr) == json_error_numeric_overflow &&
 		    jerr.position > 0) {
 			char *q = NULL;

@@ -346,8 +346,9 @@ static void test_html_as_markup(void **state)
 	free(err);
 }
 
-/* An integer past int64 anywhere in a JSON Feed (an extension's counter)
- * does not refuse the feed; numeric ids keep their text. */
+/* An integer past int64 (an extension's counter) or a real past a
+ * double's range anywhere in a JSON Feed does not refuse the feed; numeric
+ * ids keep their text. */
 static void test_json_big_integer(void **state)
 {
 	(void)state;
@@ -370,6 +371,17 @@ static void test_json_big_integer(void **state)
 	assert_int_equal(d->items[1].enclosures[1].length, -1);
 	assert_string_equal(d->items[2].guid, "-99999999999999999999");
 	assert_string_equal(d->items[2].title, "\"12345678901234567890123 \\");
+	doc_free(d);
+	free(err);
+	/* A real past a double's range, first or after a big integer. */
+	d = parse_str("{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"x\",\"items\":["
+		      "{\"id\":7,\"url\":\"https://x/1\",\"_x\":1e400},"
+		      "{\"id\":99999999999999999999,\"url\":\"https://x/2\",\"_y\":-2.5E+999}]}",
+		      &rc, &err);
+	assert_non_null(d);
+	assert_int_equal(d->nitems, 2);
+	assert_string_equal(d->items[0].guid, "7");
+	assert_string_equal(d->items[1].guid, "99999999999999999999");
 	doc_free(d);
 	free(err);
 }
