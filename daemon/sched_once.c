@@ -154,9 +154,10 @@ int sched_once(struct feedd *d)
 	}
 	int64_t ms = sched_now_ms() - t0;
 	printf("total: %zu feed%s, %zu ok (%lld 200, %lld 304), %zu gone, %zu failed, "
-	       "%lld new items, %lld bytes in %lld.%03llds\n",
+	       "%lld new item%s, %lld bytes in %lld.%03llds\n",
 	       s->nfeeds, s->nfeeds == 1 ? "" : "s", ok, (long long)d->totals.ok200, (long long)d->totals.not_modified,
-	       gone, failed, (long long)d->totals.items_new, (long long)d->totals.bytes_wire,
+	       gone, failed, (long long)d->totals.items_new, d->totals.items_new == 1 ? "" : "s",
+	       (long long)d->totals.bytes_wire,
 	       (long long)(ms / 1000), (long long)(ms % 1000));
 	fflush(stdout);
 	sched_close(s);
