@@ -212,11 +212,6 @@ static int conf_check_link(const char *path)
 	return CTL_EXIT_LOCAL;
 }
 
-/* Says why PATH cannot be edited, the one way every editing command says
- * it, whether found before the edit or by the write itself (ERR, a
- * negative errno): for a permission (or a read-only file system), which
- * of the file and the directory it is replaced in is read-only for this
- * user, with its mode; then WHAT ("nothing changed", ...). */
 /* Whether PATH is the system daemon's feeds.conf or one of its drop-ins:
  * a file of one's own (--config) would not be read by that daemon. */
 static bool is_system_config(const char *path)
@@ -227,6 +222,11 @@ static bool is_system_config(const char *path)
 				    strlen(CONFIG_DROPIN_SUFFIX "/")) == 0);
 }
 
+/* Says why PATH cannot be edited, the one way every editing command says
+ * it, whether found before the edit or by the write itself (ERR, a
+ * negative errno): for a permission (or a read-only file system), which
+ * of the file and the directory it is replaced in is read-only for this
+ * user, with its mode; then WHAT ("nothing changed", ...). */
 static void say_not_writable(const char *path, int err, const char *what)
 {
 	unsigned mode = 0;
@@ -900,15 +900,6 @@ static enum conf_yesno yesno_key(enum opml_bool v, bool def)
 	return v == OPML_YES ? CONF_YES : CONF_NO;
 }
 
-static bool strv_equal(char **a, char **b)
-{
-	size_t i = 0;
-	for (; a && b && a[i] && b[i]; i++)
-		if (strcmp(a[i], b[i]) != 0)
-			return false;
-	return !(a && a[i]) && !(b && b[i]);
-}
-
 /* The settings feedd's export wrote on the outline F (core/opml.h) into
  * NF: each one that differs from what the target's [defaults] (DEF) give
  * a new section, so that a round trip keeps what was in force and an
@@ -927,9 +918,9 @@ static bool import_settings(struct conf_new_feed *nf, const struct opml_feed *f,
 	bool left = nf->allow_private == CONF_YES && !priv;
 	if (left)
 		nf->allow_private = CONF_INHERIT;
-	if (f->skip && !strv_equal(f->skip, def->skip))
+	if (f->skip && !config_strv_equal(f->skip, def->skip))
 		nf->skip = (const char *const *)f->skip;
-	if (f->keep && !strv_equal(f->keep, def->keep))
+	if (f->keep && !config_strv_equal(f->keep, def->keep))
 		nf->keep = (const char *const *)f->keep;
 	return left;
 }

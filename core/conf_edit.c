@@ -163,31 +163,16 @@ static int refuse_file(struct conf_edit_error *err, const char *lead, const stru
 	return -EINVAL;
 }
 
-static void fmt_duration(int64_t s, char *buf, size_t len)
-{
-	if (s && s % DAY == 0) snprintf(buf, len, "%lldd", (long long)(s / DAY));
-	else if (s && s % 3600 == 0) snprintf(buf, len, "%lldh", (long long)(s / 3600));
-	else if (s && s % 60 == 0) snprintf(buf, len, "%lldm", (long long)(s / 60));
-	else snprintf(buf, len, "%llds", (long long)s);
-}
-
 /* --- the edit --- */
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
 
 static void pending_free(struct pending *p)
 {
 	free(p->name);
 	free(p->url);
-	strv_free(p->tags);
+	config_strv_free(p->tags);
 	free(p->title);
-	strv_free(p->skip);
-	strv_free(p->keep);
+	config_strv_free(p->skip);
+	config_strv_free(p->keep);
 }
 
 struct conf_edit *conf_edit_begin(const char *path, const char *text, size_t len,
@@ -464,8 +449,8 @@ static int check_interval(const struct conf_edit *ed, const char *v, int64_t *se
 	const struct feed_conf *d = &ed->old->defaults;
 	if (*secs < d->min_interval || *secs > d->max_interval) {
 		char lo[32], hi[32];
-		fmt_duration(d->min_interval, lo, sizeof lo);
-		fmt_duration(d->max_interval, hi, sizeof hi);
+		config_fmt_duration(d->min_interval, lo, sizeof lo);
+		config_fmt_duration(d->max_interval, hi, sizeof hi);
 		return conf_refuse(err, CONF_FIELD_INTERVAL, v, "is outside [min_interval %s, "
 			      "max_interval %s] of %s", lo, hi, ed->path);
 	}

@@ -121,6 +121,10 @@ int config_parse_sources(const struct config_source *src, size_t n,
 int config_load(const char *path, unsigned flags, struct config **out, struct config_errors *errs);
 void config_free(struct config *c);
 void config_errors_free(struct config_errors *errs);
+/* Appends a formatted message to ERRS (at most 100 are kept; out of
+ * memory, it is left out). */
+void conf_add_error(struct config_errors *errs, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Parses one file from memory (the fuzzer and tests); NAME is used in
  * messages. */
@@ -133,6 +137,11 @@ int config_parse_duration(const char *s, int64_t *seconds);
 /* "90s", "15m", "2h", "1d": S seconds in the largest unit that divides
  * it, as config_parse_duration reads it back. */
 void config_fmt_duration(int64_t s, char *buf, size_t len);
+/* Whether two NULL-terminated string lists (NULL: empty) hold the same
+ * strings in the same order (a feed's tags, skip or keep rules). */
+bool config_strv_equal(char **a, char **b);
+/* Frees such a list and its strings (NULL: nothing). */
+void config_strv_free(char **v);
 /* "10M", "512k", "1G" or bytes. */
 int config_parse_size(const char *s, int64_t *bytes);
 

@@ -100,10 +100,6 @@ void conf_keys_inherit(struct feed_conf *f, const unsigned char *set, const stru
 /* Frees what every row in IN holds in TARGET (not TARGET). */
 void conf_keys_free(void *target, unsigned in);
 
-/* Appends a formatted message to ERRS (at most 100 are kept). */
-void conf_add_error(struct config_errors *errs, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
 /* --- value parsers (config_values.c) --- */
 int conf_parse_duration_ms(const char *s, int64_t *ms);
 int conf_parse_bool(const char *s, bool *out);
@@ -115,7 +111,6 @@ bool conf_has_ctl(const char *s);
 char *conf_trim(char *s);
 
 size_t conf_strv_len(char **v);
-void conf_strv_free(char **v);
 char **conf_strv_dup(char **v);
 int conf_strv_push(char ***v, const char *s);
 

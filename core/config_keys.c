@@ -293,7 +293,7 @@ const char *conf_key_set(const struct conf_key *k, void *target, const char *val
 		char **tags = NULL;
 		if ((e = conf_parse_tags(value, &tags)))
 			return e;
-		conf_strv_free(*(char ***)field);
+		config_strv_free(*(char ***)field);
 		*(char ***)field = tags;
 		return NULL;
 	}
@@ -384,7 +384,7 @@ void conf_keys_free(void *target, unsigned in)
 			free(*(char **)field);
 			*(char **)field = NULL;
 		} else if (is_list(k->type)) {
-			conf_strv_free(*(char ***)field);
+			config_strv_free(*(char ***)field);
 			*(char ***)field = NULL;
 		}
 	}
@@ -397,7 +397,7 @@ static bool str_eq(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-static bool strv_eq(char **a, char **b)
+bool config_strv_equal(char **a, char **b)
 {
 	size_t n = conf_strv_len(a);
 	if (n != conf_strv_len(b))
@@ -421,7 +421,7 @@ static bool keys_equal(const void *a, const void *b, unsigned in, const char **w
 		if (is_str(k->type))
 			eq = str_eq(*(char *const *)fa, *(char *const *)fb);
 		else if (is_list(k->type))
-			eq = strv_eq(*(char **const *)fa, *(char **const *)fb);
+			eq = config_strv_equal(*(char **const *)fa, *(char **const *)fb);
 		else if (k->type == KT_BOOL)
 			eq = *(const bool *)fa == *(const bool *)fb;
 		else

@@ -4,7 +4,7 @@
  * (config_keys.c) says which one a key uses and its range.
  *
  * Ownership: conf_parse_tags' list and the conf_strv_* lists are the
- * caller's (conf_strv_free). */
+ * caller's (config_strv_free). */
 #include "core/config_int.h"
 
 #include <ctype.h>
@@ -142,7 +142,7 @@ size_t conf_strv_len(char **v)
 	return n;
 }
 
-void conf_strv_free(char **v)
+void config_strv_free(char **v)
 {
 	for (size_t i = 0; v && v[i]; i++)
 		free(v[i]);
@@ -213,7 +213,7 @@ const char *conf_parse_tags(const char *value, char ***out)
 	}
 	free(copy);
 	if (err) {
-		conf_strv_free(tags);
+		config_strv_free(tags);
 		return err;
 	}
 	*out = tags ? tags : calloc(1, sizeof(char *));

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "core/url.h"
 
 #define OPML_MAX_DEPTH 32
@@ -118,13 +119,6 @@ static char **ns_lines(xmlNode *n, const char *name)
 		out = NULL;
 	}
 	return out;
-}
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
 }
 
 /* What feedd's own export wrote about the feed of outline N. */
@@ -246,12 +240,12 @@ void opml_feeds_free(struct opml_feed *feeds, size_t n)
 		free(feeds[i].title);
 		free(feeds[i].url);
 		free(feeds[i].site_url);
-		strv_free(feeds[i].tags);
+		config_strv_free(feeds[i].tags);
 		free(feeds[i].name);
 		free(feeds[i].conf_title);
 		free(feeds[i].interval);
-		strv_free(feeds[i].skip);
-		strv_free(feeds[i].keep);
+		config_strv_free(feeds[i].skip);
+		config_strv_free(feeds[i].keep);
 	}
 	free(feeds);
 }

@@ -37,19 +37,6 @@ static bool str_same(const char *a, const char *b)
 	return a == b || (a && b && !strcmp(a, b));
 }
 
-/* MSG as one of ERRS's messages (out of memory: left out). */
-static void add_error(struct config_errors *errs, const char *msg)
-{
-	char *m = strdup(msg);
-	char **v = m ? realloc(errs->msgs, (errs->n + 1) * sizeof *v) : NULL;
-	if (!v) {
-		free(m);
-		return;
-	}
-	errs->msgs = v;
-	errs->msgs[errs->n++] = m;
-}
-
 /* Reads and checks the config file for a reload, and the reader API's
  * credentials file it names: *OUT and *AUTH (NULL: none to change), or
  * the errors. */
@@ -78,7 +65,7 @@ static int reload_read(struct feedd *d, struct config **out, struct reader_auth 
 	char why[512] = "reader_auth: cannot be read";
 	r = reader_reload_read(d->reader, c, auth, why, sizeof why);
 	if (r < 0) {
-		add_error(errs, why);
+		conf_add_error(errs, "%s", why);
 		log_err("reload: %s rejected, the running set is unchanged", d->config_path);
 		config_free(c);
 		notify_ready();
