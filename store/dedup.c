@@ -453,14 +453,12 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_can
 	bool *link_ok = calloc(n, sizeof *link_ok);
 	bool *empty = calloc(n, sizeof *empty);
 	bool *old_unique = calloc(n, sizeof *old_unique);
-	bool *home = calloc(n, sizeof *home);
 	char **legacy = calloc(n ? n : 1, sizeof *legacy);
 	/* The link as an identity: the canonical link with the fragment
 	 * that names a place in the page (lid, or the canonical link alone). */
 #define LID(i) (p[i].lid ? p[i].lid : p[i].canon)
 	int r = -ENOMEM;
-	if (!p || !strs || !keys || !uniq || !link_ok || !empty || !legacy || !old_unique ||
-	    !home)
+	if (!p || !strs || !keys || !uniq || !link_ok || !empty || !legacy || !old_unique)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct dedup_item *q = &p[i];
@@ -483,7 +481,7 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_can
 		if (frag)
 			strcat(strcpy(q->lid, q->canon), frag);
 		/* A link to the site's front page names no article. */
-		q->home = home[i] = is_home(q->canon, frag, site_canon);
+		q->home = is_home(q->canon, frag, site_canon);
 		strs[i] = it->guid;
 		keys[i] = q->chash;
 	}
@@ -508,7 +506,7 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_can
 	for (size_t i = 0; i < n; i++) {
 		/* The items that would take the link rung, grouped by link. */
 		bool guid_ok = p[i].guid_unique && !*link_identity;
-		strs[i] = !guid_ok && !home[i] ? LID(i) : NULL;
+		strs[i] = !guid_ok && !p[i].home ? LID(i) : NULL;
 	}
 	/* A link shared by items that differ names none of them. */
 	if ((r = mark_unique(strs, keys, n, link_ok, NULL)) < 0)
@@ -529,7 +527,7 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_can
 		if (guid_ok) {
 			q->key = prefixed("g:", it->guid);
 			q->rule = "guid";
-		} else if (q->canon && link_ok[i] && !home[i]) {
+		} else if (q->canon && link_ok[i] && !q->home) {
 			q->key = prefixed("l:", LID(i));
 			q->rule = "link";
 		} else if (q->guid_unique) {
@@ -595,7 +593,7 @@ int dedup_plan(const struct doc *doc, enum dedup_hash hash, const char *site_can
 		/* The front page was an item's link identity before: it
 		 * names the item stored under it only with this very content
 		 * (the next announcement is a new item). */
-		q->alt_unique = any_legacy && uniq[i] && !(home[i] && q->alt[0] == 'l');
+		q->alt_unique = any_legacy && uniq[i] && !(q->home && q->alt[0] == 'l');
 		/* A content key is exact; an old identity only when one item
 		 * here has it and, for an old hash, when it had any field. */
 		q->alt_tomb = q->alt && (!q->alt_legacy || (q->alt_unique && !empty[i]));
@@ -625,20 +623,19 @@ out:
 	free(link_ok);
 	free(empty);
 	free(old_unique);
-	free(home);
 	return r;
 #undef LID
+}
+
+const char *dedup_stored_canon(const struct dedup_item *p)
+{
+	return p->home ? NULL : p->lid ? p->lid : p->canon;
 }
 
 /* The link rule may only match when the link names one article: no other
  * identity in the document has it, one stored item holds it, and it is not
  * the site's front page (feeds whose every item links home would otherwise
  * collapse). */
-const char *dedup_stored_canon(const struct dedup_item *p)
-{
-	return p->home ? NULL : p->lid ? p->lid : p->canon;
-}
-
 bool dedup_link_usable(const struct dedup_item *p, const char *site_canon)
 {
 	return p->canon && p->canon_unique && !is_home(p->canon, NULL, site_canon);
