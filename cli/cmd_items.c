@@ -304,7 +304,6 @@ static int get_page(const char *base, long cap, long total, long long after, jso
 	strbuf_printf(&t, "%s&limit=%ld", base, *want);
 	if (after >= 0)
 		strbuf_printf(&t, "&after=%lld", after);
-	*a = NULL;
 	int code = ctl_call("GET", t.s, NULL, a, NULL);
 	free(t.s);
 	*items = code ? NULL : json_object_get(*a, "items");
@@ -371,6 +370,19 @@ int cmd_items(const struct command *c, int argc, char **argv)
 	return code;
 }
 
+/* What `new` printed up to id UPTO acknowledged (ACK's first LEN bytes
+ * the consumer's ack path), once the reader of stdout has read it: 0 with
+ * *GONE when it left some unread (nothing acknowledged), else 0 or the
+ * exit code of the call. */
+static int ack_taken(struct strbuf *ack, size_t len, long long upto, bool *gone)
+{
+	if ((*gone = taken_wait(STDOUT_FILENO) < 0))
+		return 0;
+	ack->len = len;
+	strbuf_printf(ack, "%lld", upto);
+	return ctl_call("POST", ack->s, NULL, NULL, NULL);
+}
+
 int cmd_new(const struct command *c, int argc, char **argv)
 {
 	static const int allowed[] = {OPT_LIMIT, OPT_JSON, OPT_NDJSON, OPT_TSV, OPT_PEEK,
@@ -427,14 +439,8 @@ int cmd_new(const struct command *c, int argc, char **argv)
 		json_decref(a);
 		if (code)
 			break;
-		if (!o.peek && (gone = taken_wait(STDOUT_FILENO) < 0))
+		if (!o.peek && ((code = ack_taken(&ack, ack_len, next, &gone)) || gone))
 			break;
-		if (!o.peek) {
-			ack.len = ack_len;
-			strbuf_printf(&ack, "%lld", next);
-			if ((code = ctl_call("POST", ack.s, NULL, NULL, NULL)))
-				break;
-		}
 		if ((long)n < want)
 			break;
 	}
@@ -444,11 +450,8 @@ int cmd_new(const struct command *c, int argc, char **argv)
 		json_object_set_new(all, "next", json_integer(cursor));
 	if (all && !code) {
 		code = print_items(all, json_object_get(all, "items"), OUT_JSON, NULL);
-		if (!code && !o.peek && total && !(gone = taken_wait(STDOUT_FILENO) < 0)) {
-			ack.len = ack_len;
-			strbuf_printf(&ack, "%lld", after);
-			code = ctl_call("POST", ack.s, NULL, NULL, NULL);
-		}
+		if (!code && !o.peek && total)
+			code = ack_taken(&ack, ack_len, after, &gone);
 	}
 	json_decref(all);
 	free(base.s);
