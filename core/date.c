@@ -161,6 +161,13 @@ static int digits(const char **p, int n, int *v)
 	return i;
 }
 
+/* A two-digit year Y as a full one: 00-69 are 2000-2069, 70-99 1970-1999
+ * (docs/parser.md: feedparser's cut is at 90). */
+static int full_year(int y)
+{
+	return y + (y < 70 ? 2000 : 1900);
+}
+
 static int ndigits(const char *p)
 {
 	int n = 0;
@@ -320,7 +327,7 @@ static int parse_iso(const char *s, int64_t *out)
 		digits(&p, 2, &d.day);
 	} else if (n == 6 || n == 2) {
 		digits(&p, 2, &v);
-		d.year = v < 70 ? 2000 + v : 1900 + v;
+		d.year = full_year(v);
 		if (n == 6) {
 			digits(&p, 2, &d.mon);
 			digits(&p, 2, &d.day);
@@ -531,7 +538,7 @@ static int parse_words(const char *s, int64_t *out)
 				p = e + 1;
 				digits(&p, yn, &d.year);
 				if (yn == 2)
-					d.year += d.year < 70 ? 2000 : 1900;
+					d.year = full_year(d.year);
 				continue;
 			}
 			if ((p[n] == '/' || p[n] == '-') && n == 4) {
@@ -640,7 +647,7 @@ static int parse_words(const char *s, int64_t *out)
 		if (d.year < 0 && (nlen[i] >= 3 || nums[i] > 31)) {
 			d.year = nums[i];
 			if (nlen[i] <= 2)
-				d.year += d.year < 70 ? 2000 : 1900;
+				d.year = full_year(d.year);
 			used[i] = 1;
 		}
 	for (int i = 0; i < nnum; i++)
@@ -650,7 +657,7 @@ static int parse_words(const char *s, int64_t *out)
 		}
 	for (int i = 0; i < nnum; i++)
 		if (!used[i] && d.year < 0) {
-			d.year = nums[i] + (nums[i] < 70 ? 2000 : 1900);
+			d.year = full_year(nums[i]);
 			used[i] = 1;
 		}
 	for (int i = 0; i < nnum; i++)
