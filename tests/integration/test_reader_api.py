@@ -78,6 +78,15 @@ class ReaderBase(unittest.TestCase):
         headers["_reason"] = r.reason
         return r.status, headers, data
 
+    def mf(self, method, path, body=None, status=200):
+        h = basic("alice", "s3cret")
+        if body is not None:
+            h["Content-Type"] = "application/json"
+            body = body if isinstance(body, str) else json.dumps(body)
+        st, _, data = self.call(method, path, h, body)
+        self.assertEqual(st, status, (method, path, data))
+        return json.loads(data) if data else None
+
 
 class NoListener(unittest.TestCase):
     def test_no_tcp_port_without_reader_listen(self):
@@ -316,15 +325,18 @@ url = {b}
 """
 
 
-class Miniflux(ReaderBase):
-    """The Miniflux v1 subset, endpoint by endpoint."""
+class MinifluxFeeds(ReaderBase):
+    """A daemon on CONF with the fixture's feeds FEEDS ({name: items}),
+    every item stored; self.NAME_ids each feed's item ids."""
+    CONF = FEEDS_CONF
+    FEEDS = {"a": 4, "b": 3}
 
     @classmethod
     def setUpClass(cls):
         from fixture_server import FixtureServer
         cls.srv = FixtureServer().start()
-        cls.srv.set_feed("a", items=items_of("a", 4))
-        cls.srv.set_feed("b", items=items_of("b", 3))
+        for name, n in cls.FEEDS.items():
+            cls.srv.set_feed(name, items=items_of(name, n))
 
     @classmethod
     def tearDownClass(cls):
@@ -334,25 +346,20 @@ class Miniflux(ReaderBase):
         self.tmp = tempfile.mkdtemp(prefix="feedd-reader-")
         self.rs = ReaderSetup(self.tmp)
         self.port = self.rs.port
-        self.d = Feedd(FEEDS_CONF.format(reader=self.rs.lines,
-                                         a=self.srv.url("/feed/a"), b=self.srv.url("/feed/b")))
+        self.d = Feedd(self.CONF.format(reader=self.rs.lines,
+                                        **{k: self.srv.url("/feed/" + k) for k in self.FEEDS}))
         from harness import wait_until
-        for name, n in (("a", 4), ("b", 3)):
+        for name, n in self.FEEDS.items():
             self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)
             self.assertTrue(wait_until(
                 lambda: self.d.get("/v1/feeds/" + name).json().get("items") == n))
         self.items = self.d.get("/v1/items").json()["items"]
-        self.a_ids = [i["id"] for i in self.items if i["feed"] == "a"]
-        self.b_ids = [i["id"] for i in self.items if i["feed"] == "b"]
+        for name in self.FEEDS:
+            setattr(self, name + "_ids", [i["id"] for i in self.items if i["feed"] == name])
 
-    def mf(self, method, path, body=None, status=200):
-        h = basic("alice", "s3cret")
-        if body is not None:
-            h["Content-Type"] = "application/json"
-            body = body if isinstance(body, str) else json.dumps(body)
-        st, _, data = self.call(method, path, h, body)
-        self.assertEqual(st, status, (method, path, data))
-        return json.loads(data) if data else None
+
+class Miniflux(MinifluxFeeds):
+    """The Miniflux v1 subset, endpoint by endpoint."""
 
     def feed_ids(self):
         return {f["title"] if f["title"] else f["feed_url"]: f["id"] for f in self.mf("GET", "/v1/feeds")}
