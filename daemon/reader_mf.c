@@ -591,6 +591,52 @@ static void me(struct http_conn *c, const char *user)
 		"entry_sorting_direction", "desc", "last_login_at"));
 }
 
+/* What Miniflux's /v1/version says of its Go build, said of feedd's C
+ * build: the architecture and system in Go's names (GOARCH, GOOS), the
+ * compiler and its version. */
+#define MF_STR_(x) #x
+#define MF_STR(x) MF_STR_(x)
+#if defined(__clang__)
+#define MF_COMPILER "clang " MF_STR(__clang_major__) "." MF_STR(__clang_minor__) "." \
+	MF_STR(__clang_patchlevel__)
+#elif defined(__GNUC__)
+#define MF_COMPILER "gcc " MF_STR(__GNUC__) "." MF_STR(__GNUC_MINOR__) "." \
+	MF_STR(__GNUC_PATCHLEVEL__)
+#else
+#define MF_COMPILER "cc"
+#endif
+#if defined(__x86_64__)
+#define MF_ARCH "amd64"
+#elif defined(__aarch64__)
+#define MF_ARCH "arm64"
+#elif defined(__i386__)
+#define MF_ARCH "386"
+#elif defined(__arm__)
+#define MF_ARCH "arm"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define MF_ARCH "riscv64"
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define MF_ARCH "ppc64le"
+#elif defined(__s390x__)
+#define MF_ARCH "s390x"
+#else
+#define MF_ARCH "unknown"
+#endif
+#if defined(__linux__)
+#define MF_OS "linux"
+#else
+#define MF_OS "unknown"
+#endif
+
+/* Miniflux's shape, feedd's version (feedd --version): the build records
+ * no commit or date (builds are reproducible), and there is no Go. */
+static void version(struct http_conn *c)
+{
+	api_send_json(c, 200, NULL, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+		"version", FEEDD_VERSION, "commit", "", "build_date", "", "go_version", "",
+		"compiler", MF_COMPILER, "arch", MF_ARCH, "os", MF_OS));
+}
+
 /* PATH's segments after v1 (at most 4), split in place in BUF. Runs of
  * slashes count as one, as in the Google Reader paths: a client that
  * joins a configured URL ending in '/' to "/v1/feeds" asks "//v1/feeds"
@@ -631,9 +677,12 @@ void reader_mf_request(struct reader_api *r, struct http_conn *c,
 	bool has_id = n >= 2 && mf_num(seg[1], 1, INT64_MAX / 2, &id);
 	enum mf_route route;
 	const char *allow = "GET";
-	if (n == 1 && !strcmp(seg[0], "me")) {
+	if (n == 1 && (!strcmp(seg[0], "me") || !strcmp(seg[0], "version"))) {
 		if (get) {
-			me(c, user);
+			if (seg[0][0] == 'm')
+				me(c, user);
+			else
+				version(c);
 			return;
 		}
 		route = MF_CATEGORIES, n = -2;

@@ -726,6 +726,23 @@ class Miniflux(MinifluxFeeds):
         self.mf("PUT", "/v1/entries/999999/bookmark", status=404)
         self.mf("GET", "/v1/entries/999999", status=404)
 
+    def test_version(self):
+        import subprocess
+        from harness import FEEDD_BIN
+        v = self.mf("GET", "/v1/version")
+        self.assertEqual(sorted(v), sorted(["version", "commit", "build_date", "go_version",
+                                            "compiler", "arch", "os"]))
+        self.assertTrue(all(isinstance(x, str) for x in v.values()), v)
+        out = subprocess.run([FEEDD_BIN, "--version"], capture_output=True, text=True).stdout
+        self.assertEqual("feedd " + v["version"], out.strip())
+        self.assertEqual(v["os"], "linux")
+        self.assertRegex(v["compiler"], r"^(gcc|clang) \d+\.\d+\.\d+$")
+        import platform
+        go_arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine())
+        if go_arch:
+            self.assertEqual(v["arch"], go_arch)
+        self.mf("PUT", "/v1/version", status=405)
+
     def test_methods(self):
         self.mf("POST", "/v1/entries", "{}", status=405)
         self.mf("GET", "/v1/entries/1/bookmark", status=405)
