@@ -29,9 +29,10 @@
 #include "daemon/reader_mf_int.h"
 #include "daemon/storeq.h"
 
+/* The routes that write: PUT, on the store thread. */
 static bool route_writes(enum mf_route rt)
 {
-	return rt == MF_MARK || rt == MF_BOOKMARK || rt == MF_FEED_READ;
+	return rt == MF_MARK || rt == MF_BOOKMARK || rt == MF_FEED_READ || rt == MF_CATEGORY_READ;
 }
 
 static void job_free(struct mf_job *j)
@@ -199,25 +200,44 @@ static void page_put_entry(struct buf *b, const struct page *p, size_t i)
 	buf_puts(b, "}");
 }
 
-/* The feeds with the tag of category J->CATEGORY: that tag (heap), or
- * NULL with *RC (-ENOENT: no such category). */
-struct find_tag {
-	int64_t category;
-	char *tag;
+/* A category as a walk over the feeds finds it: "All" (1) holds every
+ * feed, any other id the feeds with the tag whose id it is (GET
+ * /v1/categories's mapping, mf_category_id). Ids are hashes: the tag is
+ * the first of the walk (by feed id, then alphabetical) with that id,
+ * and the feeds after it are compared by name. */
+struct category {
+	int64_t id;
+	char *tag;                  /* heap, once found */
 };
 
-static int find_tag(const struct reader_feed *f, void *ud)
+/* 1 when F is in C, else 0; -ENOMEM. */
+static int in_category(const struct reader_feed *f, struct category *c)
 {
-	struct find_tag *t = ud;
+	if (c->id == 1)
+		return 1;
 	size_t k;
 	json_t *v;
 	json_array_foreach(f->tags, k, v) {
 		const char *tag = json_string_value(v);
-		if (tag && !t->tag && mf_category_id(tag) == t->category &&
-		    !(t->tag = strdup(tag)))
+		if (!tag || (c->tag ? strcmp(tag, c->tag) : mf_category_id(tag) != c->id))
+			continue;
+		if (!c->tag && !(c->tag = strdup(tag)))
 			return -ENOMEM;
+		return 1;
 	}
 	return 0;
+}
+
+/* Whether the walk found C (an unknown id is 404). */
+static bool category_found(const struct category *c)
+{
+	return c->id == 1 || c->tag;
+}
+
+static int find_tag(const struct reader_feed *f, void *ud)
+{
+	int rc = in_category(f, ud);
+	return rc < 0 ? rc : 0;
 }
 
 static size_t head_size_hint;   /* bytes per entry head of the last page */
@@ -235,7 +255,7 @@ static void entries(struct store *s, struct mf_job *j)
 		.limit = j->limit + 1, .offset = j->offset,
 	};
 	char *name = NULL;
-	struct find_tag ft = {j->category, NULL};
+	struct category ft = {j->category, NULL};
 	int rc = 0;
 	if (j->route == MF_FEED_ENTRIES || j->feed) {
 		if (!(name = feed_name(s, j->route == MF_FEED_ENTRIES ? j->id : j->feed, NULL, NULL,
@@ -251,7 +271,7 @@ static void entries(struct store *s, struct mf_job *j)
 	}
 	if (j->category > 1) {
 		rc = store_reader_feeds_each(s, false, NULL, 0, find_tag, &ft);
-		if (rc < 0 || !ft.tag) {
+		if (rc < 0 || !category_found(&ft)) {
 			if (rc < 0)
 				store_failed(j, rc);
 			else
@@ -351,6 +371,19 @@ static int put_feed(const struct reader_feed *f, void *ud)
 	return l->b->oom ? -ENOMEM : 0;
 }
 
+/* The feeds of a category into a list. */
+struct category_feeds {
+	struct category cat;
+	struct feed_list l;
+};
+
+static int put_category_feed(const struct reader_feed *f, void *ud)
+{
+	struct category_feeds *cf = ud;
+	int rc = in_category(f, &cf->cat);
+	return rc <= 0 ? rc : put_feed(f, &cf->l);
+}
+
 /* "All", then each tag of a feed once, in the order the feeds come. */
 struct categories {
 	struct buf *b;
@@ -402,6 +435,19 @@ static void feeds_route(struct store *s, struct mf_job *j)
 		buf_puts(b, "]");
 		break;
 	}
+	case MF_CATEGORY_FEEDS: {
+		struct category_feeds cf = {{j->id, NULL}, {b, false, j->titles}};
+		buf_puts(b, "[");
+		rc = store_reader_feeds_each(s, false, NULL, 0, put_category_feed, &cf);
+		buf_puts(b, "]");
+		bool found = category_found(&cf.cat);
+		free(cf.cat.tag);
+		if (rc == 0 && !found) {
+			fail(j, 404, "category not found");
+			return;
+		}
+		break;
+	}
 	case MF_FEED: {
 		char *name = feed_name(s, j->id, b, j->titles, &rc);
 		free(name);
@@ -445,6 +491,53 @@ static void feeds_route(struct store *s, struct mf_job *j)
 
 /* --- the writes (on the store thread) --- */
 
+/* The names of a category's feeds (heap, each and the array). */
+struct category_names {
+	struct category cat;
+	char **v;
+	size_t n, size;
+};
+
+static int add_category_name(const struct reader_feed *f, void *ud)
+{
+	struct category_names *cn = ud;
+	int rc = in_category(f, &cn->cat);
+	if (rc <= 0)
+		return rc;
+	if (cn->n == cn->size) {
+		size_t size = cn->size ? 2 * cn->size : 16;
+		char **v = realloc(cn->v, size * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		cn->v = v;
+		cn->size = size;
+	}
+	if (!(cn->v[cn->n] = strdup(f->name ? f->name : "")))
+		return -ENOMEM;
+	cn->n++;
+	return 0;
+}
+
+/* Every unread entry of category J->ID's feeds marked read, a feed at a
+ * time (the store thread runs nothing else meanwhile: no fetch's items
+ * arrive between them). -ENOENT: no such category. */
+static int category_read(struct store *s, struct mf_job *j)
+{
+	struct category_names cn = {{j->id, NULL}, NULL, 0, 0};
+	int rc = store_reader_feeds_each(s, false, NULL, 0, add_category_name, &cn);
+	if (rc == 0 && !category_found(&cn.cat))
+		rc = -ENOENT;
+	for (size_t i = 0; i < cn.n; i++) {
+		/* A feed removed since the walk has nothing left to mark. */
+		if (rc == 0 && (rc = store_feed_mark_read(s, cn.v[i], 0, NULL)) == -ENOENT)
+			rc = 0;
+		free(cn.v[i]);
+	}
+	free(cn.v);
+	free(cn.cat.tag);
+	return rc;
+}
+
 static void write_route(struct store *s, struct mf_job *j)
 {
 	int rc = 0;
@@ -473,6 +566,12 @@ static void write_route(struct store *s, struct mf_job *j)
 		}
 		break;
 	}
+	case MF_CATEGORY_READ:
+		if ((rc = category_read(s, j)) == -ENOENT) {
+			fail(j, 404, "category not found");
+			return;
+		}
+		break;
 	default:
 		break;
 	}
@@ -493,9 +592,11 @@ static void mf_work(struct store *s, struct mf_job *j)
 	case MF_MARK:
 	case MF_BOOKMARK:
 	case MF_FEED_READ:
+	case MF_CATEGORY_READ:
 		write_route(s, j);
 		break;
 	case MF_FEED_ENTRIES:
+	case MF_CATEGORY_ENTRIES:
 	case MF_ENTRIES:
 		entries(s, j);
 		break;
@@ -688,6 +789,17 @@ void reader_mf_request(struct reader_api *r, struct http_conn *c,
 		route = MF_CATEGORIES, n = -2;
 	} else if (n == 1 && !strcmp(seg[0], "categories")) {
 		route = MF_CATEGORIES;
+	} else if (n == 3 && !strcmp(seg[0], "categories") && has_id) {
+		if (!strcmp(seg[2], "entries"))
+			route = MF_CATEGORY_ENTRIES;
+		else if (!strcmp(seg[2], "feeds"))
+			route = MF_CATEGORY_FEEDS;
+		else if (!strcmp(seg[2], "mark-all-as-read"))
+			route = MF_CATEGORY_READ, allow = "PUT";
+		else {
+			reader_send_error(c, 404, "not found", NULL);
+			return;
+		}
 	} else if (n == 1 && !strcmp(seg[0], "feeds")) {
 		route = MF_FEEDS;
 	} else if (n == 2 && !strcmp(seg[0], "feeds") && !strcmp(seg[1], "counters")) {
@@ -709,8 +821,7 @@ void reader_mf_request(struct reader_api *r, struct http_conn *c,
 		reader_send_error(c, 404, "not found", NULL);
 		return;
 	}
-	bool want_put = route == MF_MARK || route == MF_FEED_READ || route == MF_BOOKMARK;
-	if (n == -2 || (want_put ? !put : !get)) {
+	if (n == -2 || (route_writes(route) ? !put : !get)) {
 		char h[64];
 		snprintf(h, sizeof h, "Allow: %s\r\n", n == -2 ? "GET" : allow);
 		reader_send_error(c, 405, "method not allowed", h);
@@ -727,7 +838,7 @@ void reader_mf_request(struct reader_api *r, struct http_conn *c,
 	j->route = route;
 	j->id = id;
 	const char *err = NULL;
-	if (route == MF_ENTRIES || route == MF_FEED_ENTRIES)
+	if (route == MF_ENTRIES || route == MF_FEED_ENTRIES || route == MF_CATEGORY_ENTRIES)
 		err = mf_entries_params(j, query);
 	else if (route == MF_MARK)
 		err = mf_mark_body(j, hr->body, hr->body_len);
@@ -736,6 +847,8 @@ void reader_mf_request(struct reader_api *r, struct http_conn *c,
 		job_free(j);
 		return;
 	}
+	if (route == MF_CATEGORY_ENTRIES)
+		j->category = id;   /* the path's, whatever category_id= said */
 	if (put)
 		log_info("reader: %s %s by %s", hr->method_name, target, *user ? user : "a token");
 	j->r = r;

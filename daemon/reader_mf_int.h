@@ -28,6 +28,7 @@
 enum mf_route {
 	MF_CATEGORIES, MF_FEEDS, MF_FEED, MF_COUNTERS, MF_FEED_ENTRIES, MF_ENTRIES, MF_ENTRY,
 	MF_MARK, MF_BOOKMARK, MF_FEED_READ,
+	MF_CATEGORY_ENTRIES, MF_CATEGORY_FEEDS, MF_CATEGORY_READ,
 };
 
 /* One request with store work: the connection's context until answered.
@@ -39,7 +40,7 @@ struct mf_job {
 	struct storeq_job sq;       /* its link on the store thread's queue */
 	struct http_conn *conn;     /* NULL once the client is gone */
 	enum mf_route route;
-	int64_t id;                 /* the path's feed or entry id */
+	int64_t id;                 /* the path's feed, entry or category id */
 	/* entries */
 	int status;                 /* ITEMQ_* */
 	bool starred, unstarred, desc, by_date;

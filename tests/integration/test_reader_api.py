@@ -324,6 +324,14 @@ tags = news, world
 url = {b}
 """
 
+# Three feeds in three categories: a in "news" and "world", b in none
+# ("All" only), c in "tech".
+CATEGORIES_CONF = FEEDS_CONF + """
+[feed c]
+url = {c}
+tags = tech
+"""
+
 
 class MinifluxFeeds(ReaderBase):
     """A daemon on CONF with the fixture's feeds FEEDS ({name: items}),
@@ -748,6 +756,98 @@ class Miniflux(MinifluxFeeds):
         self.mf("GET", "/v1/entries/1/bookmark", status=405)
         self.mf("DELETE", "/v1/feeds", status=405)
         self.mf("GET", "/v1/users", status=404)
+
+
+class MinifluxCategories(MinifluxFeeds):
+    """A category's routes (/v1/categories/ID/...), by the ids GET
+    /v1/categories gives; and the icons clients ask for."""
+    CONF = CATEGORIES_CONF
+    FEEDS = {"a": 4, "b": 3, "c": 2}
+
+    def tearDown(self):
+        # A clean exit: under the sanitizers, nothing the routes left.
+        code = self.d.stop()
+        log = self.d.read_log()
+        super().tearDown()
+        self.assertEqual(code, 0, log[-4000:])
+
+    def cats(self):
+        return {c["title"]: c["id"] for c in self.mf("GET", "/v1/categories")}
+
+    def ids(self, path):
+        return [x["id"] for x in self.mf("GET", path)["entries"]]
+
+    def test_category_entries(self):
+        cats = self.cats()
+        self.assertEqual(sorted(cats), ["All", "news", "tech", "world"])
+        a, b, c = self.a_ids, self.b_ids, self.c_ids
+        self.assertEqual(self.ids("/v1/categories/%d/entries" % cats["tech"]), c)
+        # A feed is in each of its tags' categories; "All" holds them all.
+        for name in ("news", "world"):
+            self.assertEqual(self.ids("/v1/categories/%d/entries" % cats[name]), a)
+        self.assertEqual(self.ids("/v1/categories/1/entries"), sorted(a + b + c))
+        got = self.mf("GET", "/v1/categories/%d/entries" % cats["news"])
+        self.assertEqual(got["total"], 4)
+        self.assertTrue(all(e["feed"]["category"]["title"] == "news" for e in got["entries"]))
+        # The entries listings' parameters, as /v1/entries's.
+        news = "/v1/categories/%d/entries?" % cats["news"]
+        self.assertEqual(self.ids(news + "limit=2&direction=desc"), a[::-1][:2])
+        page = self.mf("GET", news + "limit=2&offset=1")
+        self.assertEqual(([x["id"] for x in page["entries"]], page["total"]), (a[1:3], 4))
+        self.assertEqual(self.ids(news + "after_entry_id=%d" % a[1]), a[2:])
+        self.mf("PUT", "/v1/entries", {"entry_ids": a[:2], "status": "read"}, status=204)
+        self.assertEqual(self.ids(news + "status=unread"), a[2:])
+        self.assertEqual(self.ids(news + "status=read"), a[:2])
+        self.mf("PUT", "/v1/entries/%d/bookmark" % a[3], status=204)
+        self.assertEqual(self.ids(news + "starred=true"), [a[3]])
+        self.assertEqual(self.ids(news + "order=published_at&direction=desc&limit=1"), [a[3]])
+        # The path's category, whatever category_id= says.
+        self.assertEqual(self.ids(news + "category_id=%d" % cats["tech"]), a)
+        for bad in ("status=maybe", "limit=x", "direction=up"):
+            self.mf("GET", news + bad, status=400)
+        # An id GET /v1/categories does not give: 404, as Miniflux's.
+        unknown = max(cats.values()) + 1
+        self.mf("GET", "/v1/categories/%d/entries" % unknown, status=404)
+        self.mf("GET", "/v1/categories/x/entries", status=404)
+
+    def test_category_feeds(self):
+        cats = self.cats()
+        feeds = {f["feed_url"]: f for f in self.mf("GET", "/v1/feeds")}
+        url = lambda n: self.srv.url("/feed/" + n)
+        def urls(cat):
+            return sorted(f["feed_url"] for f in
+                          self.mf("GET", "/v1/categories/%d/feeds" % cat))
+        self.assertEqual(urls(cats["tech"]), [url("c")])
+        self.assertEqual(urls(cats["world"]), [url("a")])
+        self.assertEqual(urls(1), sorted(url(n) for n in "abc"))
+        # Each as /v1/feeds shows it.
+        self.assertEqual(self.mf("GET", "/v1/categories/%d/feeds" % cats["tech"]),
+                         [feeds[url("c")]])
+        self.mf("GET", "/v1/categories/%d/feeds" % (max(cats.values()) + 1), status=404)
+        self.mf("PUT", "/v1/categories/%d/feeds" % cats["tech"], status=405)
+
+    def test_category_mark_all_as_read(self):
+        cats = self.cats()
+        self.mf("PUT", "/v1/categories/%d/mark-all-as-read" % cats["news"], status=204)
+        self.assertEqual(self.ids("/v1/entries?status=unread"), sorted(self.b_ids + self.c_ids))
+        self.assertEqual(self.ids("/v1/categories/%d/entries?status=unread" % cats["world"]), [])
+        self.assertEqual(self.ids("/v1/categories/%d/entries?status=unread" % cats["tech"]),
+                         self.c_ids)
+        # The socket API sees the same marks.
+        self.assertEqual([i["id"] for i in self.d.get("/v1/items?status=read").json()["items"]],
+                         self.a_ids)
+        self.mf("PUT", "/v1/categories/%d/mark-all-as-read" % (max(cats.values()) + 1),
+                status=404)
+        self.mf("GET", "/v1/categories/%d/mark-all-as-read" % cats["tech"], status=405)
+        self.assertEqual(self.ids("/v1/entries?status=unread"), sorted(self.b_ids + self.c_ids))
+        self.mf("PUT", "/v1/categories/1/mark-all-as-read", status=204)
+        self.assertEqual(self.ids("/v1/entries?status=unread"), [])
+
+    def test_icons_are_404(self):
+        # No icons: Miniflux's answer for a feed without one.
+        fid = self.mf("GET", "/v1/feeds")[0]["id"]
+        for path in ("/v1/feeds/%d/icon" % fid, "/v1/icons/1", "/v1/feeds/%d/counters" % fid):
+            self.assertIn("error_message", self.mf("GET", path, status=404))
 
 
 if __name__ == "__main__":
