@@ -4,6 +4,7 @@
  * supplies the statements and reads their rows; the column order of its
  * feed_row and feeds_rows queries is the one below. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -187,15 +188,54 @@ static bool same_tags(const struct known_feed *f, char *const *tags)
 	return same;
 }
 
+static bool known_has(const struct known_feeds *k, const char *name)
+{
+	struct known_feed key = {.name = (char *)name};
+	return k->n && bsearch(&key, k->f, k->n, sizeof *k->f, cmp_known_name);
+}
+
+/* A removed feed F whose name the config gives to another URL: that is
+ * another site, not this feed coming back, so its history (items, ids,
+ * tombstones, events) is moved aside under NAME.removed-ID, a name no
+ * row and no configured feed has, and the configured feed starts afresh.
+ * Otherwise its identities would count the new site's items as updates of
+ * the old one's and never announce them. */
+static int set_aside(const struct store_prims *ops, void *b, const struct known_feeds *k,
+		     const struct config *c, const struct known_feed *f, int64_t now)
+{
+	char aside[160];   /* a name is at most 100 bytes (core/config.c) */
+	for (int64_t n = f->id;; n++) {
+		int w = snprintf(aside, sizeof aside, "%s.removed-%lld", f->name, (long long)n);
+		if (w < 0 || (size_t)w >= sizeof aside || !config_valid_feed_name(aside))
+			snprintf(aside, sizeof aside, "removed-%lld", (long long)n);
+		if (!known_has(k, aside) && !config_find_feed(c, aside))
+			break;
+	}
+	int r = ops->feeds->feed_rename(b, f->name, aside);
+	if (r == 0)
+		r = ops->event_add(b, "feed.renamed", now, aside, 0,
+				   json_pack("{s:s}", "from", f->name));
+	if (r == 0)
+		log_info("feed %s: a removed feed of that name had another url (%s): its "
+			 "history is kept as %s", f->name, f->url, aside);
+	return r;
+}
+
 /* One configured feed: added, re-added, or its URL or tags changed. */
 static int sync_feed(const struct store_prims *ops, void *b, struct known_feeds *k,
-		     const struct feed_conf *fc, int64_t now)
+		     const struct config *c, const struct feed_conf *fc, int64_t now)
 {
 	struct known_feed key = {.name = fc->name};
 	struct known_feed *f = k->n ? bsearch(&key, k->f, k->n, sizeof *k->f, cmp_known_name)
 				    : NULL;
 	int64_t id = 0;
 	int r = 0;
+	if (f && f->removed && f->url && fc->url && strcmp(f->url, fc->url) != 0) {
+		if ((r = set_aside(ops, b, k, c, f, now)) < 0)
+			return r;
+		f->seen = true;   /* it stays removed, under its new name */
+		f = NULL;
+	}
 	if (!f) {
 		if ((r = ops->feeds->feed_add(b, fc->name, fc->url, now, &id)) == 0)
 			r = ops->event_add(b, "feed.added", now, fc->name, 0,
@@ -243,7 +283,7 @@ int feeds_sync(const struct store_prims *ops, void *b, const struct config *c)
 	r = known_read(ops, b, &k);
 	/* A config names a feed once (config.c refuses a repeated name). */
 	for (size_t i = 0; i < c->nfeeds && !r; i++)
-		r = sync_feed(ops, b, &k, &c->feeds[i], now);
+		r = sync_feed(ops, b, &k, c, &c->feeds[i], now);
 	if (!r)
 		r = sync_removed(ops, b, &k, now);
 	if (!r)

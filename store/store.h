@@ -87,7 +87,9 @@ int feed_state_copy(struct feed_state *dst, const struct feed_state *src);
 /* Makes the feed rows match the config: new feeds are added (feed.added),
  * feeds no longer configured are marked removed (feed.removed, history
  * kept), URL/tag changes recorded; a changed URL clears validators and the
- * gone flag. */
+ * gone flag. A removed feed comes back with its history when the config
+ * names it again at the same URL; at another URL its row is renamed aside
+ * (NAME.removed-ID, feed.renamed) and the configured feed starts afresh. */
 int store_feeds_sync(struct store *s, const struct config *c);
 
 /* Loads the state of feed NAME; -ENOENT if unknown. */

@@ -355,6 +355,52 @@ class FeedctlTest(ServerTestCase):
         self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/bee-news").json().get("removed")))
         self.assertEqual(self.ctl("remove", "bee-news", "--config", self.d.config).returncode, 5)
 
+    def test_a_new_site_under_a_removed_feeds_name_starts_afresh(self):
+        # Two sites titled "News" whose posts share an id: the second,
+        # added after the first was removed, gets the same name, but not
+        # the first one's history: both its posts are announced, and the
+        # first site's stored item stays as it was, kept under another name.
+        old = [{"guid": "1", "title": "old site one", "link": "http://old.example/1"}]
+        new = [{"guid": "1", "title": "new site one", "link": "http://new.example/1"},
+               {"guid": "2", "title": "new site two", "link": "http://new.example/2"}]
+        self.srv.set_feed("s1", items=old, title="News")
+        self.srv.set_feed("s2", items=new, title="News")
+        self.fetched("a", 3)
+        self.assertEqual(self.ctl("new", "me").returncode, 0)
+        r = self.ctl("add", self.srv.url("/feed/s1"), "--config", self.d.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/news").status == 200))
+        self.fetched("news", 1)
+        r = self.ctl("new", "me", "--json")
+        kept = json.loads(r.stdout)["items"]
+        self.assertEqual([i["title"] for i in kept], ["old site one"])
+        r = self.ctl("remove", "news", "--config", self.d.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(wait_until(lambda: self.d.get("/v1/feeds/news").json().get("removed")))
+        r = self.ctl("add", self.srv.url("/feed/s2"), "--config", self.d.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(wait_until(
+            lambda: not self.d.get("/v1/feeds/news").json().get("removed")))
+        self.fetched("news", 2)
+        r = self.ctl("new", "me", "--json")
+        self.assertEqual(sorted(i["title"] for i in json.loads(r.stdout)["items"]),
+                         ["new site one", "new site two"])
+        item = [i for i in self.d.get("/v1/items?limit=500").json()["items"]
+                if i["id"] == kept[0]["id"]][0]
+        self.assertEqual((item["title"], item["url"], item["updated_seen"]),
+                         ("old site one", "http://old.example/1", None))
+        self.assertNotEqual(item["feed"], "news")
+        self.assertTrue(self.d.get("/v1/feeds/" + item["feed"]).json().get("removed"))
+        # The same URL added back resumes its history.
+        r = self.ctl("remove", "news", "--config", self.d.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.ctl("add", self.srv.url("/feed/s2"), "--name", "news", "--config",
+                     self.d.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(wait_until(
+            lambda: not self.d.get("/v1/feeds/news").json().get("removed")))
+        self.assertEqual(self.d.get("/v1/feeds/news").json().get("items"), 2)
+
     def test_add_to_a_file_the_daemon_does_not_read(self):
         # The daemon runs on its own feeds.conf; an add to another file
         # edits that file and says the daemon does not read it, rather
