@@ -905,7 +905,9 @@ static enum conf_yesno yesno_key(enum opml_bool v, bool def)
  * a new section, so that a round trip keeps what was in force and an
  * import into the same file writes no key it did not need. An
  * allow_private = yes only with PRIV (--allow-private), as add asks:
- * returns whether it was left out. */
+ * returns whether it was left out. With PRIV, an outline that does not
+ * say (another reader's file) gets allow_private = yes, as add writes it,
+ * unless DEF allows already. */
 static bool import_settings(struct conf_new_feed *nf, const struct opml_feed *f,
 			    const struct feed_conf *def, bool priv)
 {
@@ -915,6 +917,8 @@ static bool import_settings(struct conf_new_feed *nf, const struct opml_feed *f,
 	nf->conf_title = f->conf_title;
 	nf->enabled = yesno_key(f->enabled, def->enabled);
 	nf->allow_private = yesno_key(f->allow_private, def->allow_private);
+	if (f->allow_private == OPML_UNSET && priv && !def->allow_private)
+		nf->allow_private = CONF_YES;
 	bool left = nf->allow_private == CONF_YES && !priv;
 	if (left)
 		nf->allow_private = CONF_INHERIT;

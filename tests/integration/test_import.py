@@ -346,6 +346,30 @@ class ImportIntoARunningDaemon(unittest.TestCase):
             finally:
                 d.cleanup()
 
+    def test_allow_private_for_another_readers_file(self):
+        # feedctl import --allow-private of a file feedd did not write (no
+        # feedd:allow_private) writes allow_private = yes as add does, so
+        # the daemon fetches the loopback feeds instead of refusing them.
+        with FixtureServer() as srv:
+            for n in ("x", "y"):
+                srv.set_feed(n, items=[{"guid": n + "1", "title": n + " one"}])
+            d = Feedd(CONF.replace("allow_private = yes\n", ""))
+            try:
+                path = os.path.join(d.dir, "subs.opml")
+                with open(path, "w") as f:
+                    f.write(opml([("Feed " + n.upper(), srv.url("/feed/" + n))
+                                  for n in ("x", "y")]))
+                r = d.feedctl("import", "--allow-private", path, "--config", d.config)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                with open(d.config) as f:
+                    self.assertEqual(f.read().count("allow_private = yes\n"), 2)
+                for n in ("feed-x", "feed-y"):
+                    self.assertTrue(wait_until(
+                        lambda: (d.get("/v1/feeds/" + n).json().get("items") or 0) == 1,
+                        timeout=15), d.get("/v1/feeds/" + n).text)
+            finally:
+                d.cleanup()
+
 
 if __name__ == "__main__":
     unittest.main()
