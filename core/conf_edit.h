@@ -168,8 +168,9 @@ char *conf_edit_finish(struct conf_edit *ed, size_t *len, struct conf_edit_error
 
 /* URL parsed by curl's URL API and written back in its normal form
  * ("HTTP://Example.org" gives "http://example.org/"): http, https or file
- * only, and nothing in it a config line or a shell could take for syntax
- * (control characters, spaces, quotes). Returns 0 and *OUT, or -EINVAL
+ * only, and nothing in it a config line or a shell could take for syntax:
+ * control characters and spaces refused, quotes (" ' `) percent-encoded
+ * (%22 %27 %60), as a browser sends them. Returns 0 and *OUT, or -EINVAL
  * with *ERR (CONF_FIELD_URL) filled. */
 int conf_edit_url(const char *url, char **out, struct conf_edit_error *err);
 

@@ -20,6 +20,29 @@
 #include "core/url.h"
 #include "core/utf8.h"
 
+/* URL with its quotes (" ' `) percent-encoded, as a browser sends them
+ * (%22 %27 %60 mean the same to the server): a quote in a value is what
+ * an injected line would lean on, and feeds.conf read by hand takes a
+ * URL holding one, so the URL is written without them rather than
+ * refused. NULL when out of memory. */
+static char *quotes_encoded(const char *url)
+{
+	size_t n = 0;
+	for (const char *c = url; *c; c++)
+		n += strchr("\"'`", *c) ? 3 : 1;
+	char *out = malloc(n + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (const char *c = url; *c; c++) {
+		if (strchr("\"'`", *c))
+			o += sprintf(o, "%%%02X", (unsigned)(unsigned char)*c);
+		else
+			*o++ = *c;
+	}
+	*o = '\0';
+	return out;
+}
+
 int conf_edit_url(const char *url, char **out, struct conf_edit_error *err)
 {
 	*out = NULL;
@@ -54,21 +77,20 @@ int conf_edit_url(const char *url, char **out, struct conf_edit_error *err)
 		   strcmp(scheme, "file") != 0) {
 		r = conf_refuse(err, CONF_FIELD_URL, url, "is not an http, https or file URL");
 	} else {
-		for (const char *c = norm; *c && !r; c++) {
-			if (*c == ' ')
-				r = conf_refuse(err, CONF_FIELD_URL, url, "contains a space");
-			else if (*c == '"' || *c == '\'' || *c == '`')
-				r = conf_refuse(err, CONF_FIELD_URL, url, "contains a quote (%c)", *c);
-		}
+		if (strchr(norm, ' '))
+			r = conf_refuse(err, CONF_FIELD_URL, url, "contains a space");
 		if (!r && conf_check_text(err, CONF_FIELD_URL, norm) < 0)
 			r = -EINVAL;
+		if (!r && !(*out = quotes_encoded(norm)))
+			r = conf_refuse(err, CONF_FIELD_URL, url, "out of memory");
 		/* What the config reader refuses (a port 0, say): never written. */
 		char why[128];
-		const char *bad = r ? NULL : url_problem(norm, true, why, sizeof why);
-		if (bad)
+		const char *bad = r ? NULL : url_problem(*out, true, why, sizeof why);
+		if (bad) {
 			r = conf_refuse(err, CONF_FIELD_URL, url, "%s", bad);
-		if (!r && !(*out = strdup(norm)))
-			r = conf_refuse(err, CONF_FIELD_URL, url, "out of memory");
+			free(*out);
+			*out = NULL;
+		}
 	}
 	curl_free(scheme);
 	curl_free(norm);

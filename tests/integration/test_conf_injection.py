@@ -131,8 +131,8 @@ class ConfInjectionTest(ServerTestCase):
         self.assertIn("contains a newline", err)
         self.assertIn('skipped outline 4 "Bad category"', err)
         self.assertIn('skipped outline 5 "inside"', err)
-        self.assertIn('skipped outline 6 "Quote": xmlUrl "%sq\\"x" contains a quote' % url, err)
-        self.assertIn(b"2 added, 0 already present, 4 refused", r.stdout)
+        self.assertNotIn('outline 6 "Quote"', err)
+        self.assertIn(b"3 added, 0 already present, 3 refused", r.stdout)
         # Names come from the outlines' text as slugs: the hostile text's
         # newline, '=' and '/' are gone from its name.
         bad = re.sub(r"[^a-z0-9]+", "-", ("Bad text " + self.exec_line).lower()).strip("-")
@@ -141,8 +141,11 @@ class ConfInjectionTest(ServerTestCase):
             bad = bad[:bad.rindex("-")] if bad.rindex("-") >= 20 else bad
         bad = bad[:40]
         self.assertTrue(bad.startswith("bad-text-exec-bin-touch-"), bad)
-        added = self.assert_only_new_sections({"good": ["url"], bad: ["url"]})
+        added = self.assert_only_new_sections({"good": ["url"], bad: ["url"],
+                                               "quote": ["url"]})
         self.assertEqual(added["good"]["url"], url + "good")
+        # A quote is written percent-encoded, never as syntax.
+        self.assertEqual(added["quote"]["url"], url + "q%22x")
         self.assertEqual(added[bad]["url"], url + "badtext")
         self.assertIn("# title: Bad text %s\n" % self.exec_line, open(self.d.config).read())
         for name in ("good", "badtext"):
