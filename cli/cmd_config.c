@@ -929,6 +929,40 @@ static bool import_settings(struct conf_new_feed *nf, const struct opml_feed *f,
 	return left;
 }
 
+/* The tags of outline I (TITLE, quoted) made writable: another reader's
+ * folder "Tech & Science" becomes tech-science, said on stderr, and a
+ * tag with nothing usable left is dropped, named, so that the feed is
+ * imported rather than refused for its folder's name. What else the tag
+ * checks refuse (a control character) still refuses the outline. */
+static void import_tags(struct opml_feed *f, size_t i, const char *title, const char *pre)
+{
+	size_t o = 0;
+	for (size_t k = 0; f->tags && f->tags[k]; k++) {
+		char *raw = f->tags[k], *t = conf_tag_from_text(raw), q[120], tq[120];
+		conf_quote(raw, q, sizeof q);
+		for (size_t j = 0; t && j < o; j++)
+			if (strcmp(f->tags[j], t) == 0) {
+				free(t);     /* "a/b" and "a-b" both there: one tag */
+				t = NULL;
+				raw = NULL;
+			}
+		if (t && strcmp(t, raw) != 0) {
+			conf_quote(t, tq, sizeof tq);
+			fprintf(stderr, "%sfeedctl: outline %zu %s: tag %s written as %s "
+				"(a tag may not contain / ? & # = ; or a comma)\n", pre, i + 1, title,
+				q, tq);
+		} else if (!t && raw) {
+			fprintf(stderr, "%sfeedctl: outline %zu %s: tag %s left out "
+				"(nothing a tag can hold)\n", pre, i + 1, title, q);
+		}
+		free(f->tags[k]);
+		if (t)
+			f->tags[o++] = t;
+	}
+	if (f->tags)
+		f->tags[o] = NULL;
+}
+
 int cmd_import(const struct command *c, int argc, char **argv)
 {
 	const char *cfg, *file;
@@ -1008,6 +1042,7 @@ int cmd_import(const struct command *c, int argc, char **argv)
 		char *name = feeds[i].name ? conf_edit_name_as(ed, feeds[i].name) : NULL;
 		if (!name)
 			name = conf_edit_name_for(ed, feeds[i].title, url);
+		import_tags(&feeds[i], i, title, progress ? "\r\033[K" : "");
 		struct conf_new_feed nf = {
 			.name = name, .url = url,
 			.tags = (const char *const *)feeds[i].tags, .title = feeds[i].title,

@@ -194,6 +194,14 @@ char *conf_name_from_url(const char *url, int (*exists)(const char *name, void *
  * then names the feed after its URL). */
 char *conf_name_from_title(const char *title, int (*exists)(const char *name, void *arg), void *arg);
 
+/* A tag from another reader's folder or category name: each run of the
+ * characters a tag cannot hold (, / ? & # = ;), with the spaces around
+ * it, becomes one '-' ("Tech & Science" gives "Tech-Science"), leading
+ * and trailing ones dropped; everything else as written, for the tag
+ * checks (case, length, control characters). NULL when nothing is left
+ * (or out of memory). */
+char *conf_tag_from_text(const char *text);
+
 /* Replaces PATH through a temporary file in the same directory, fsync and
  * rename, keeping its mode, and its owner and group where it may. A
  * symbolic link is followed: the file it names is replaced, the link

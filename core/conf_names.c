@@ -1,7 +1,8 @@
 /* conf_names.c — a feed's URL checked and re-serialised for feeds.conf
  * (conf_edit_url, with libcurl's URL API: parsing only), and feed names
  * made from a URL's registrable domain (the Public Suffix List, loaded
- * once) or from a title's words, unique against the caller's EXISTS.
+ * once) or from a title's words, unique against the caller's EXISTS, and
+ * tags made from another reader's folder names.
  *
  * Ownership: every returned string is the caller's to free; the PSL
  * context lives for the process. */
@@ -241,4 +242,37 @@ char *conf_name_from_title(const char *title, int (*exists)(const char *name, vo
 			*d = '\0';
 	}
 	return make_unique(base, exists, arg);
+}
+
+char *conf_tag_from_text(const char *text)
+{
+	/* Each run of what a tag cannot hold, with the spaces around it, is
+	 * one '-': "Tech & Science" gives "Tech-Science". */
+	static const char refused[] = ",/?&#=;";
+	size_t n = strlen(text), o = 0;
+	char *out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	for (const char *c = text; *c;) {
+		if (!strchr(refused, *c)) {
+			out[o++] = *c++;
+			continue;
+		}
+		while (o && out[o - 1] == ' ')
+			o--;
+		while (*c && (*c == ' ' || strchr(refused, *c)))
+			c++;
+		if (o && out[o - 1] != '-' && *c)
+			out[o++] = '-';
+	}
+	out[o] = '\0';
+	size_t start = strspn(out, " -");
+	while (o > start && (out[o - 1] == ' ' || out[o - 1] == '-'))
+		out[--o] = '\0';
+	if (start == o) {
+		free(out);
+		return NULL;
+	}
+	memmove(out, out + start, o - start + 1);
+	return out;
 }

@@ -31,9 +31,9 @@ static char *lower_trim(const char *s)
 	while (n && isspace((unsigned char)s[n - 1]))
 		n--;
 	char *out = strndup(s, n);
-	/* Nothing else is rewritten: a character a tag may not carry is for
-	 * the import's checks to refuse, naming the outline, never to be
-	 * turned quietly into another tag. */
+	/* Nothing else is rewritten here: a character a tag may not carry
+	 * is for the import to rewrite or refuse, naming the outline and the
+	 * tag (conf_tag_from_text), never to be turned quietly into another. */
 	for (char *c = out; c && *c; c++)
 		*c = (char)tolower((unsigned char)*c);
 	return out;
@@ -66,6 +66,16 @@ static void add_tag(char ***tags, size_t *left_out, const char *raw)
 	nt[n] = t;
 	nt[n + 1] = NULL;
 	*tags = nt;
+}
+
+/* Each part of S split at SEPS a tag: a category's paths, a folder's
+ * "Design/UX". */
+static void add_tags_split(struct opml_feed *f, const char *s, const char *seps)
+{
+	char *copy = strdup(s), *save = NULL;
+	for (char *t = copy ? strtok_r(copy, seps, &save) : NULL; t; t = strtok_r(NULL, seps, &save))
+		add_tag(&f->tags, &f->tags_left_out, t);
+	free(copy);
 }
 
 /* V (libxml2's, freed here) as a heap copy; NULL for none or empty. */
@@ -164,16 +174,15 @@ static void walk(struct walk *w, xmlNode *node)
 			f->site_url = attr(n, "htmlUrl");
 			read_feedd_attrs(f, n);
 			f->tags = calloc(1, sizeof(char *));
+			/* A folder "Design/UX" is a path, as in a category. */
 			for (size_t i = 0; i < w->depth; i++)
-				add_tag(&f->tags, &f->tags_left_out, w->path[i]);
+				add_tags_split(f, w->path[i], "/");
 			char *cat = attr(n, "category");
 			if (cat) {
 				/* OPML 2.0: a comma-separated list of slash-delimited
 				 * paths ("/news/tech,linux"); each part of a path is
 				 * a tag, as each enclosing outline is. */
-				char *save = NULL;
-				for (char *t = strtok_r(cat, ",/", &save); t; t = strtok_r(NULL, ",/", &save))
-					add_tag(&f->tags, &f->tags_left_out, t);
+				add_tags_split(f, cat, ",/");
 				free(cat);
 			}
 		} else {

@@ -2,9 +2,10 @@
  *
  * Import reads OPML 1.0/2.0 as other readers write it (newsboat, Miniflux,
  * Feedly …): every outline with an xmlUrl is a feed; the text of the
- * outlines it is nested in, and each part of each path of its `category`
- * attribute (OPML 2.0: comma-separated, slash-delimited paths), become its
- * tags, lower-cased and trimmed but otherwise as written: the caller checks
+ * outlines it is nested in (a folder "Design/UX" split at its slashes),
+ * and each part of each path of its `category` attribute (OPML 2.0:
+ * comma-separated, slash-delimited paths), become its tags, lower-cased
+ * and trimmed but otherwise as written: the caller rewrites or checks
  * them.
  * Parsed with XML_PARSE_NONET, no entity expansion, no DTD loading.
  *

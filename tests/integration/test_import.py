@@ -90,8 +90,8 @@ class Import(unittest.TestCase):
     def test_categories_the_tag_checks_refuse(self):
         # OPML 2.0's category is a comma-separated list of slash-delimited
         # paths: each part of a path is a tag, as an enclosing outline is.
-        # A part the tag checks refuse is not rewritten: the outline is
-        # skipped, named, and the exit status is 5.
+        # A part holding what a tag cannot is rewritten (each run of them
+        # one '-'), named on stderr; the feed is imported all the same.
         path = os.path.join(self.tmp, "cats.opml")
         with open(path, "w", encoding="utf-8") as f:
             f.write('<?xml version="1.0"?>\n<opml version="2.0"><head><title>c</title></head>'
@@ -107,18 +107,48 @@ class Import(unittest.TestCase):
                     '</body></opml>\n')
         r = self.ctl("import", path)
         out, err = r.stdout.decode(), r.stderr.decode()
-        self.assertEqual(r.returncode, 5, err)
-        self.assertIn("skipped outline 1 \"Q\"", err)
-        self.assertIn("\"a?b\"", err)
-        self.assertIn("skipped outline 5 \"E\"", err)
-        self.assertIn("\"q & a\"", err)
-        self.assertIn("3 added, 0 already present, 2 refused", out)
+        self.assertEqual(r.returncode, 0, err)
+        self.assertIn('outline 1 "Q": tag "a?b" written as "a-b"', err)
+        self.assertIn('outline 5 "E": tag "q & a" written as "q-a"', err)
+        self.assertIn("5 added, 0 already present, 0 refused", out)
         with open(self.conf) as f:
             text = f.read()
-        self.assertNotIn("a-b", text)
-        self.assertNotIn("q.example.org", text)
+        self.assertRegex(text, r"url = https://q\.example\.org/feed\ntags = a-b\n")
+        self.assertRegex(text, r"url = https://e\.example\.org/f\ntags = q-a\n")
         self.assertRegex(text, r"url = https://s\.example\.org/feed\ntags = a, b\n")
         self.assertRegex(text, r"url = https://w\.example\.org/feed\ntags = weather, boston, news\n")
+
+    def test_feedly_folders_keep_their_feeds(self):
+        # Feedly and Inoreader folders named "Tech & Science" or
+        # "Design/UX": the feeds are imported, a slash path split into
+        # tags as a category's is, the & run rewritten (and said), a
+        # folder with nothing a tag can hold left out, named.
+        path = os.path.join(self.tmp, "feedly.opml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write('<?xml version="1.0"?>\n<opml version="1.0"><head><title>f</title></head>'
+                    '<body>\n'
+                    '<outline text="Tech &amp; Science" title="Tech &amp; Science">'
+                    '<outline type="rss" text="T" xmlUrl="https://t.example.org/feed"/>'
+                    '<outline type="rss" text="U" xmlUrl="https://u.example.org/feed"/>'
+                    '</outline>\n'
+                    '<outline text="Design/UX"><outline type="rss" text="D"'
+                    ' xmlUrl="https://d.example.org/feed"/></outline>\n'
+                    '<outline text="&amp;&amp;"><outline type="rss" text="N"'
+                    ' xmlUrl="https://n.example.org/feed"/></outline>\n'
+                    '</body></opml>\n')
+        r = self.ctl("import", path)
+        out, err = r.stdout.decode(), r.stderr.decode()
+        self.assertEqual(r.returncode, 0, err)
+        self.assertIn("4 added, 0 already present, 0 refused", out)
+        self.assertIn('outline 1 "T": tag "tech & science" written as "tech-science"', err)
+        self.assertIn('outline 4 "N": tag "&&" left out', err)
+        with open(self.conf) as f:
+            text = f.read()
+        self.assertRegex(text, r"url = https://t\.example\.org/feed\ntags = tech-science\n")
+        self.assertRegex(text, r"url = https://u\.example\.org/feed\ntags = tech-science\n")
+        self.assertRegex(text, r"url = https://d\.example\.org/feed\ntags = design, ux\n")
+        self.assertTrue(text.endswith("url = https://n.example.org/feed\n"), text)
+        self.assertEqual(run_feedd("--check-config", "-c", self.conf).returncode, 0)
 
     def test_progress_and_summary_on_a_terminal(self):
         path = self.write_opml([("Site %d" % i, "https://s%d.example.org/" % i)

@@ -325,6 +325,33 @@ static void test_refused_urls(void **state)
 	free(out);
 }
 
+static void test_tag_from_text(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *tag;
+	} cases[] = {
+		{"Tech & Science", "Tech-Science"},
+		{"a?b", "a-b"},
+		{"News, Politics", "News-Politics"},
+		{"  & lead", "lead"},
+		{"trail ;; ", "trail"},
+		{"x #=; y", "x-y"},
+		{"café", "café"},
+		{"&&", NULL},
+		{" / ", NULL},
+		{"", NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *t = conf_tag_from_text(cases[i].text);
+		if (cases[i].tag)
+			assert_string_equal(t, cases[i].tag);
+		else
+			assert_null(t);
+		free(t);
+	}
+}
+
 static void test_refused_tags(void **state)
 {
 	(void)state;
@@ -843,6 +870,7 @@ int main(void)
 		cmocka_unit_test(test_title_is_one_comment_line),
 		cmocka_unit_test(test_refused_names),
 		cmocka_unit_test(test_refused_urls),
+		cmocka_unit_test(test_tag_from_text),
 		cmocka_unit_test(test_refused_tags),
 		cmocka_unit_test(test_refused_intervals),
 		cmocka_unit_test(test_refused_file),
