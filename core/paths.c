@@ -52,6 +52,18 @@ static int xdg_path(char *buf, size_t len, const char *env, const char *fallback
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/* /run/user/UID, where pam_systemd puts $XDG_RUNTIME_DIR and the user
+ * unit's %t is, when it is a directory of this user's: cron, su and ssh
+ * without pam_systemd do not set the variable, yet the user's feedd
+ * listens there. */
+static bool user_runtime_dir(char *buf, size_t len)
+{
+	struct stat st;
+	int n = snprintf(buf, len, "%s/%lu", PATHS_USER_RUNTIME, (unsigned long)geteuid());
+	return n > 0 && (size_t)n < len && lstat(buf, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       st.st_uid == geteuid();
+}
+
 static int set(char *buf, size_t len, const char *dir, size_t dirlen, const char *leaf)
 {
 	int n = leaf ? snprintf(buf, len, "%.*s/%s", (int)dirlen, dir, leaf)
@@ -72,6 +84,7 @@ int paths_daemon(struct paths *p)
 	int r = 0, e;
 	size_t n;
 	const char *d;
+	char rt[64];
 	if ((d = systemd_dir("CONFIGURATION_DIRECTORY", &n)))
 		e = set(p->config, sizeof p->config, d, n, "feeds.conf");
 	else if (p->user)
@@ -90,6 +103,8 @@ int paths_daemon(struct paths *p)
 		e = set(p->socket, sizeof p->socket, d, n, "feedd.sock");
 	else if (p->user && (d = abs_env("XDG_RUNTIME_DIR")))
 		e = set(p->socket, sizeof p->socket, d, strlen(d), "feedd/feedd.sock");
+	else if (p->user && user_runtime_dir(rt, sizeof rt))
+		e = set(p->socket, sizeof p->socket, rt, strlen(rt), "feedd/feedd.sock");
 	else
 		e = 0;
 	if (e < 0)
@@ -102,10 +117,9 @@ int paths_client(struct paths *p)
 	int r = paths_daemon(p);
 	if (!p->user)
 		return r;
-	/* Without $XDG_RUNTIME_DIR (su, cron, ssh without pam_systemd) the
-	 * socket is already the system's: the daemon that answers is the
-	 * system one, and so the configuration is its, not a per-user file
-	 * no daemon reads. */
+	/* Without $XDG_RUNTIME_DIR and /run/user/UID the socket is already
+	 * the system's: the daemon that answers is the system one, and so
+	 * the configuration is its, not a per-user file no daemon reads. */
 	bool own_socket = strcmp(p->socket, PATHS_SYSTEM_SOCKET) != 0;
 	struct stat st;
 	if (own_socket && (stat(p->socket, &st) == 0 || stat(p->config, &st) == 0))

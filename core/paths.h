@@ -6,10 +6,13 @@
  * /run/feedd/feedd.sock. Anyone else gets the XDG base directories:
  * $XDG_CONFIG_HOME/feedd/feeds.conf (else ~/.config/feedd/feeds.conf),
  * $XDG_STATE_HOME/feedd (else ~/.local/state/feedd) and
- * $XDG_RUNTIME_DIR/feedd/feedd.sock (without $XDG_RUNTIME_DIR: the system
- * socket, which is also what a system service without RuntimeDirectory=
- * gets). The systemd variables win over both; relative XDG values are
- * ignored, as the XDG specification says.
+ * $XDG_RUNTIME_DIR/feedd/feedd.sock; without $XDG_RUNTIME_DIR (cron, su,
+ * ssh without pam_systemd), /run/user/UID/feedd/feedd.sock when
+ * /run/user/UID is a directory of the user's (where pam_systemd and the
+ * user unit's %t put it), else the system socket, which is also what a
+ * system service without RuntimeDirectory= gets. The systemd variables
+ * win over both; relative XDG values are ignored, as the XDG
+ * specification says.
  *
  * Plain data, no allocation: struct paths is the caller's. */
 #ifndef FEEDD_PATHS_H
@@ -22,6 +25,7 @@
 #define PATHS_SYSTEM_CONFIG "/etc/feedd/feeds.conf"
 #define PATHS_SYSTEM_STATE  "/var/lib/feedd"
 #define PATHS_SYSTEM_SOCKET "/run/feedd/feedd.sock"
+#define PATHS_USER_RUNTIME  "/run/user"     /* + /UID: a user's runtime dir */
 
 struct paths {
 	bool user;              /* per-user mode: not root, and not a service

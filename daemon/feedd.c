@@ -560,7 +560,11 @@ static int make_socket_dir(const char *sock)
 	*slash = '\0';
 	int r = paths_mkdirs(dir, 0700);
 	if (r < 0)
-		log_err("api: socket directory %s: %s", dir, strerror(-r));
+		log_err("api: socket directory %s: %s%s", dir, strerror(-r),
+			strcmp(sock, PATHS_SYSTEM_SOCKET) == 0
+				? " (the system daemon's: without $XDG_RUNTIME_DIR or a "
+				  PATHS_USER_RUNTIME "/UID of yours, set XDG_RUNTIME_DIR or "
+				  "give --socket PATH)" : "");
 	return r;
 }
 

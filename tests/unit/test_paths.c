@@ -1,7 +1,8 @@
 /* test_paths.c — the default paths: the system's for root and for a service
  * systemd gives its directories, the XDG base directories for anyone else,
  * and feedctl's fall-back to a running system daemon (in a mount namespace
- * whose /run has one). The per-user cases run in a child that dropped to
+ * whose /run has one); without $XDG_RUNTIME_DIR, a /run/user/UID of the
+ * user's. The per-user cases run in a child that dropped to
  * nobody (the tests run as root). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -175,6 +176,80 @@ static void test_client(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* No $XDG_RUNTIME_DIR (cron, su, ssh without pam_systemd), as nobody:
+ * /run/user/65534 when it is nobody's own directory, the daemon's and
+ * feedctl's socket alike. */
+static void runtime_fallback_own(void)
+{
+	clear_env();
+	struct paths p;
+	CHECK(paths_daemon(&p) == 0);
+	CHECK(p.user && strcmp(p.socket, "/run/user/65534/feedd/feedd.sock") == 0);
+	CHECK(paths_client(&p) == 0);     /* a per-user socket: the user's pair */
+	CHECK(p.user && strcmp(p.socket, "/run/user/65534/feedd/feedd.sock") == 0);
+	CHECK(strcmp(p.config, "/home/alice/.config/feedd/feeds.conf") == 0);
+}
+
+/* ... and not when someone else owns it. */
+static void runtime_fallback_not_own(void)
+{
+	clear_env();
+	struct paths p;
+	CHECK(paths_daemon(&p) == 0);
+	CHECK(p.user && strcmp(p.socket, PATHS_SYSTEM_SOCKET) == 0);
+}
+
+static void nobody_in_ns(void (*fn)(void))
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		_exit(5);
+	if (pid == 0) {
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(3);
+		fn();
+		_exit(0);
+	}
+	int st;
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		_exit(6);
+}
+
+static void test_runtime_fallback(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		FILE *f = NULL;
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0)
+			_exit(77);
+		if (mkdir("/run/user", 0755) < 0 || mkdir("/run/user/65534", 0700) < 0 ||
+		    chown("/run/user/65534", 65534, 65534) < 0 ||
+		    mkdir("/run/user/65534/feedd", 0700) < 0 ||
+		    chown("/run/user/65534/feedd", 65534, 65534) < 0 ||
+		    !(f = fopen("/run/user/65534/feedd/feedd.sock", "w")) || fclose(f) != 0 ||
+		    mkdir("/run/feedd", 0755) < 0 ||
+		    !(f = fopen(PATHS_SYSTEM_SOCKET, "w")) || fclose(f) != 0)
+			_exit(4);
+		nobody_in_ns(runtime_fallback_own);
+		if (chown("/run/user/65534", 0, 0) < 0)
+			_exit(4);
+		nobody_in_ns(runtime_fallback_not_own);
+		_exit(0);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77)
+		skip();      /* no mount namespace here */
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 static void test_root(void **state)
 {
 	(void)state;
@@ -224,6 +299,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_user),
 		cmocka_unit_test(test_client),
+		cmocka_unit_test(test_runtime_fallback),
 		cmocka_unit_test(test_root),
 		cmocka_unit_test(test_mkdirs),
 	};
