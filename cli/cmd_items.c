@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/feedctl.h"
+#include "core/apireq.h"
 #include "cli/fit.h"
 #include "cli/taken.h"
 
@@ -85,6 +86,12 @@ static int parse_item_opts_only(const struct command *c, int argc, char **argv,
 		for (const int *a = allowed; !ok && *a; a++)
 			ok = *a == opt;
 		if (!ok || opt == '?') {
+			/* getopt named an unknown option; an option of another
+			 * command is named here. */
+			for (const struct option *l = item_longopts; opt != '?' && l->name; l++)
+				if (l->val == opt)
+					fprintf(stderr, "feedctl %s: --%s is not an option of %s\n",
+						c->name, l->name, c->name);
 			ctl_usage_of(c, stderr);
 			return CTL_EXIT_USAGE;
 		}
@@ -395,6 +402,11 @@ int cmd_new(const struct command *c, int argc, char **argv)
 	 * the last one printed); without it, everything, a page at a time. */
 	long cap = o.limit_given ? o.limit : -1;
 	const char *name = argv[optind];
+	if (!apireq_valid_name(name, true)) {
+		fprintf(stderr, "feedctl new: \"%s\": %s\n", name, APIREQ_CONSUMER_NAME_RULE);
+		free(o.filters.s);
+		return CTL_EXIT_USAGE;
+	}
 	struct strbuf base = {0};
 	strbuf_puts(&base, "/v1/consumers/");
 	ctl_urlencode(&base, name);

@@ -231,6 +231,7 @@ static void on_sigpipe(int sig)
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: feedctl [--socket PATH] [--timeout SECONDS] COMMAND [ARGS]\n"
+		"       feedctl --version | --help\n"
 		"(--socket and --timeout may also come after the command)\n\n"
 		"Commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
@@ -249,6 +250,10 @@ static void usage(FILE *out)
 static int help(int argc, char **argv)
 {
 	if (argc < 2) {
+		usage(stdout);
+		return CTL_EXIT_OK;
+	}
+	if (argc == 2 && strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return CTL_EXIT_OK;
 	}

@@ -162,7 +162,7 @@ static bool parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 	return true;
 }
 
-static bool valid_name(const char *s, bool consumer)
+bool apireq_valid_name(const char *s, bool consumer)
 {
 	size_t n = strlen(s);
 	if (n == 0 || n > MAX_NAME)
@@ -199,7 +199,7 @@ static int set_param(struct apireq *r, enum param p, const char *v, unsigned *se
 	case P_FEED:
 		if (r->nfeeds >= APIREQ_MAX_FEEDS)
 			return fail(r, 400, "bad parameter", "feed: at most %d feeds", APIREQ_MAX_FEEDS);
-		if (!valid_name(v, false))
+		if (!apireq_valid_name(v, false))
 			return fail(r, 400, "bad parameter", "feed: not a feed name");
 		r->feeds[r->nfeeds++] = strdup(v);
 		break;
@@ -421,9 +421,9 @@ static int route(struct apireq *r, const char *path, size_t len)
 	}
 	r->route = (enum api_route)rt;
 	if (name) {
-		if (!valid_name(name, consumer)) {
+		if (!apireq_valid_name(name, consumer)) {
 			status = fail(r, 400, "bad parameter",
-				      consumer ? "name: a consumer name is 1-256 of A-Z a-z 0-9 - _ . @"
+				      consumer ? "name: " APIREQ_CONSUMER_NAME_RULE
 					       : "name: not a feed name");
 			goto out;
 		}

@@ -87,6 +87,12 @@ int apireq_parse(const char *method, const char *target, const char *body, size_
 		 struct apireq *r);
 void apireq_free(struct apireq *r);
 
+/* Whether S is a valid name in a path: a feed's (1-MAX_NAME bytes, no
+ * control byte or '/') or, with CONSUMER, a consumer's, whose rule
+ * APIREQ_CONSUMER_NAME_RULE says (feedctl checks it before asking). */
+#define APIREQ_CONSUMER_NAME_RULE "a consumer name is 1-256 of A-Z a-z 0-9 - _ . @"
+bool apireq_valid_name(const char *s, bool consumer);
+
 /* Fills a store query from the request (pointers into R). */
 void apireq_item_query(const struct apireq *r, struct item_query *q);
 

@@ -101,6 +101,23 @@ class FeedctlTest(ServerTestCase):
             self.assertEqual(r.returncode, 0, cmd)
             self.assertIn(b"Usage: feedctl " + cmd.encode(), r.stdout)
 
+    def test_usage_names_what_was_wrong(self):
+        r = self.ctl("help", "help")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"feedctl --version | --help", r.stdout)
+        r = self.ctl("--version")
+        self.assertEqual((r.returncode, r.stdout.split()[0]), (0, b"feedctl"))
+        # An option of another command (new's --peek given to items) is named.
+        r = self.ctl("items", "--peek")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"--peek is not an option of items", r.stderr)
+        # A consumer name the API would refuse is a usage error, named, and
+        # nothing is asked of the daemon (no consumer made).
+        r = self.ctl("new", "caf\u00e9")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("\"caf\u00e9\": a consumer name is".encode(), r.stderr)
+        self.assertEqual(self.d.get("/v1/consumers").json()["consumers"], [])
+
     def test_items_in_every_format(self):
         self.fetched("a", 3)
         r = self.ctl("items")
