@@ -413,19 +413,30 @@ void cap_end(struct xml_state *x)
 		return;
 	}
 	case T_DESC:
-	case T_SUMMARY:
+	case T_SUMMARY: {
 		if (!it) {
 			xml_set_str(&f->description, &x->fp.desc, c->prio, value_html(c, raw));
-		} else if (x->ip.summary && !x->has_content) {
+			return;
+		}
+		/* A summary-like element nested in the item's children
+		 * (media:description in media:content or media:group) is a
+		 * caption: the item's own summary-like element takes its
+		 * place, and it never stands in for the item's. */
+		int own = x->item_depth + 1;
+		bool nested = c->depth > own;
+		if (x->ip.summary && nested && !x->has_content) {
+			free(raw);
+		} else if (x->ip.summary && !x->has_content && x->sum_depth <= own) {
 			/* feedparser's order, not a ranking: a summary-like
 			 * element (description, atom:summary, itunes:summary,
 			 * media:description, dc:description) after the item
 			 * has a summary, and before any content element, is
-			 * the item's content. */
+			 * the item's content until a real content element
+			 * (CONTENT_STANDIN) comes. */
 			x->has_content = true;
 			if (!x->ip.content) {
 				it->content = nonempty(value_html(c, raw));
-				x->ip.content = 1;
+				x->ip.content = CONTENT_STANDIN;
 			} else {
 				free(raw);
 			}
@@ -444,12 +455,16 @@ void cap_end(struct xml_state *x)
 			x->ip.summary = 1;
 		}
 		return;
+	}
 	case T_CONTENT:
 		if (it) {
 			/* The first content element is the content, even an
-			 * empty one; HTML and text content is also the summary
-			 * when there is none yet; content of another media
-			 * type (image/png, text/css) is not. */
+			 * empty one, and takes the place of a summary-like
+			 * element standing in for it (description, then
+			 * itunes:summary, then content:encoded: the show notes
+			 * are the content); HTML and text content is also the
+			 * summary when there is none yet; content of another
+			 * media type (image/png, text/css) is not. */
 			bool copy = !c->media_type;
 			char *v = nonempty(value_html(c, raw));
 			if (copy && !x->ip.summary) {
@@ -457,7 +472,7 @@ void cap_end(struct xml_state *x)
 				it->summary = v ? strdup(v) : NULL;
 				x->ip.summary = 1;
 			}
-			if (!x->ip.content) {
+			if (!x->ip.content || x->ip.content == CONTENT_STANDIN) {
 				free(it->content);
 				it->content = v;
 				x->ip.content = 1;

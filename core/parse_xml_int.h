@@ -30,6 +30,9 @@ struct frame {
 
 /* Field priorities (lower wins; 0 = unset). */
 struct item_prio { int title, url, summary, content, author, guid; };
+/* item_prio.content of a summary-like element standing in for the content
+ * until a real content element comes (parse_capture.c). */
+#define CONTENT_STANDIN 2
 struct feed_prio { int title, link, desc, lang, updated; };
 
 struct capture {

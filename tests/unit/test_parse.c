@@ -190,6 +190,9 @@ static const struct feed_case feed_cases[] = {
 	{"relative-base-atom.xml", NULL, DOC_ATOM10},
 	{"authors-rss.xml", NULL, DOC_RSS},
 	{"links-rss.xml", NULL, DOC_RSS},
+	/* A real content element takes the content from a summary-like
+	 * element standing in for it; captions stay captions. */
+	{"content-standin-rss.xml", NULL, DOC_RSS},
 	{"jsonfeed-tags.json", NULL, DOC_JSONFEED},
 	/* JSON is UTF-8 whatever the HTTP charset says. */
 	{"jsonfeed.json", "application/feed+json; charset=ISO-8859-1", DOC_JSONFEED},
