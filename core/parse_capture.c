@@ -35,12 +35,15 @@ char *xml_amp_fix(char *s)
 	return s;
 }
 
-/* An attribute's value (a new string) by local name and namespace class. */
+/* An attribute's value (a new string) by local name and namespace class.
+ * A plain attribute's name matches ignoring ASCII case, as feedparser
+ * lower-cases them (<guid isPermalink="false">, <enclosure URL=...>);
+ * a namespaced one (xml:base, rdf:about) is matched as written. */
 char *xml_attr_get(int nattr, const xmlChar **attrs, const char *name, enum ns ns)
 {
 	for (int i = 0; i < nattr; i++) {
 		const xmlChar **a = attrs + i * 5;
-		if (strcmp((const char *)a[0], name) != 0)
+		if ((ns == NS_CORE ? strcasecmp : strcmp)((const char *)a[0], name) != 0)
 			continue;
 		enum ns ans = a[2] ? xml_ns_classify((const char *)a[1], (const char *)a[2]) : NS_CORE;
 		if (ans != ns && !(ns == NS_CORE && ans == NS_OTHER))

@@ -98,7 +98,8 @@ static inline const char *cur_base(struct xml_state *x)
 /* libxml2 without entity substitution writes "&" in attribute values as
  * "&#38;": undone in place; returns S. */
 char *xml_amp_fix(char *s);
-/* An attribute's value (a new string) by local name and namespace class. */
+/* An attribute's value (a new string) by local name and namespace class;
+ * a plain (NS_CORE) attribute's name ignoring ASCII case. */
 char *xml_attr_get(int nattr, const xmlChar **attrs, const char *name, enum ns ns);
 /* S without surrounding whitespace, in place (NULL when nothing is left). */
 char *xml_trimmed(char *s);

@@ -193,6 +193,8 @@ static const struct feed_case feed_cases[] = {
 	/* A real content element takes the content from a summary-like
 	 * element standing in for it; captions stay captions. */
 	{"content-standin-rss.xml", NULL, DOC_RSS},
+	/* Attribute names in any case (isPermalink, URL, Length, HREF). */
+	{"attr-case-rss.xml", NULL, DOC_RSS},
 	{"jsonfeed-tags.json", NULL, DOC_JSONFEED},
 	/* JSON is UTF-8 whatever the HTTP charset says. */
 	{"jsonfeed.json", "application/feed+json; charset=ISO-8859-1", DOC_JSONFEED},
@@ -273,6 +275,15 @@ static void test_hints(void **state)
 	assert_int_equal(d->feed.hints.skip_days, (1u << 0) | (1u << 6));
 	assert_string_equal(d->feed.self, "http://example.org/feed.xml");
 	assert_string_equal(d->feed.hub, "https://pubsubhubbub.appspot.com/");
+	doc_free(d);
+	free(buf);
+	free(path);
+
+	/* Attribute names in any case: <atom:link Rel="self" HREF=...>. */
+	path = data_path("attr-case-rss.xml");
+	buf = read_all(path, &len);
+	assert_int_equal(parse_buffer(NULL, buf, len, &d, &err), 0);
+	assert_string_equal(d->feed.self, "https://attrs.example/rss.xml");
 	doc_free(d);
 	free(buf);
 	free(path);
