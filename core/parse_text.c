@@ -620,14 +620,16 @@ static const char *email_domain_end(const char *d)
 	return NULL;
 }
 
-/* Finds the first address feedparser's email pattern finds in S. */
+/* Finds the first address feedparser's email pattern finds in S. A
+ * fediverse handle ("@jane@mastodon.social") is no address: its local
+ * part follows an '@'. */
 static bool email_find(const char *s, const char **b, const char **e)
 {
 	for (const char *at = strchr(s, '@'); at; at = strchr(at + 1, '@')) {
 		const char *start = at;
 		while (start > s && local_char((unsigned char)start[-1]))
 			start--;
-		if (start == at)
+		if (start == at || (start > s && start[-1] == '@'))
 			continue;
 		const char *end = email_domain_end(at + 1);
 		if (!end)
@@ -639,21 +641,97 @@ static bool email_find(const char *s, const char **b, const char **e)
 	return false;
 }
 
+/* S with every "()", "<>" and "&lt;&gt;" taken out, in place. */
+static void drop_empty_pairs(char *s)
+{
+	static const char *const pairs[] = {"()", "<>", "[]", "&lt;&gt;"};
+	for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+		size_t pl = strlen(pairs[k]);
+		char *o = s;
+		for (char *p = s; *p;) {
+			if (strncmp(p, pairs[k], pl) == 0) {
+				p += pl;
+				continue;
+			}
+			*o++ = *p++;
+		}
+		*o = '\0';
+	}
+}
+
+/* Whether every (, [ and < of S is closed, in order, and nothing else is. */
+static bool brackets_balanced(const char *s)
+{
+	char open[64];
+	size_t n = 0;
+	for (; *s; s++) {
+		const char *o = strchr("([<", *s), *c = strchr(")]>", *s);
+		if (o) {
+			if (n == sizeof open)
+				return false;
+			open[n++] = *s;
+		} else if (c) {
+			if (!n || open[--n] != "([<"[c - ")]>"])
+				return false;
+		}
+	}
+	return n == 0;
+}
+
+/* REST (taken) without surrounding white space, one '(' at its start and
+ * one ')' at its end, and one pair of quotes around it; NULL when empty. */
+static char *name_trim(char *rest)
+{
+	char *t = text_trim_dup(rest, strlen(rest));
+	free(rest);
+	rest = t;
+	size_t n = rest ? strlen(rest) : 0;
+	size_t from = n && rest[0] == '(' ? 1 : 0;
+	size_t to = n > from && rest[n - 1] == ')' ? n - 1 : n;
+	if (to - from >= 2 && (rest[from] == '"' || rest[from] == '\'') &&
+	    rest[to - 1] == rest[from])
+		from++, to--;
+	if (from || to != n) {
+		t = text_trim_dup(rest + from, to - from);
+		free(rest);
+		rest = t;
+	}
+	if (rest && !*rest) {
+		free(rest);
+		rest = NULL;
+	}
+	return rest;
+}
+
 char *text_author_name(const char *s)
 {
 	if (!s)
 		return NULL;
 	/* As feedparser splits an RSS author ("jane@x.org (Jane)",
-	 * "Jane <jane@x.org>", "Jane (jane@x.org)"): every copy of the first
-	 * address it finds is taken out, then "()" and "<>", then one '(' at
-	 * the start and one ')' at the end. What is left is the name; with no
-	 * name, the address. A string without an address is the name as is. */
+	 * "Jane <jane@x.org>", "Jane (jane@x.org)"): the first address it
+	 * finds is taken out, with a "mailto:" before it and the brackets
+	 * around it, and so is every other copy of it; then "()", "<>" and
+	 * "[]", one '(' at the start and one ')' at the end, and quotes around
+	 * what is left. What is left is the name; with no name, the address.
+	 * A string without an address (a fediverse handle is none), or whose
+	 * name would be left with a bracket open or unopened, is the name as
+	 * written. */
 	const char *b, *e;
 	if (!email_find(s, &b, &e))
 		return text_trim_dup(s, strlen(s));
 	size_t elen = (size_t)(e - b);
+	/* The pattern takes a ']' after the domain (for "[1.2.3.4]"): it
+	 * belongs to the brackets, if any. */
+	const char *ae = e[-1] == ']' ? e - 1 : e;
+	const char *cb = b, *ce = ae;
+	if (cb - s >= 7 && strncasecmp(cb - 7, "mailto:", 7) == 0)
+		cb -= 7;
+	const char *open = cb > s ? strchr("([<", cb[-1]) : NULL;
+	if (open && *open && *ce == ")]>"[open - "([<"])
+		cb--, ce++;
 	struct sbuf out = {0};
-	for (const char *p = s; *p;) {
+	sbuf_add(&out, s, (size_t)(cb - s), SIZE_MAX);
+	for (const char *p = ce; *p;) {
 		if (strncmp(p, b, elen) == 0) {
 			p += elen;
 			continue;
@@ -663,36 +741,14 @@ char *text_author_name(const char *s)
 	}
 	char *rest = sbuf_take(&out);
 	if (rest) {
-		static const char *const pairs[] = {"()", "<>", "&lt;&gt;"};
-		for (size_t k = 0; k < 3; k++) {
-			size_t pl = strlen(pairs[k]);
-			char *o = rest;
-			for (char *p = rest; *p;) {
-				if (strncmp(p, pairs[k], pl) == 0) {
-					p += pl;
-					continue;
-				}
-				*o++ = *p++;
-			}
-			*o = '\0';
-		}
-		char *t = text_trim_dup(rest, strlen(rest));
-		free(rest);
-		rest = t;
-		size_t n = rest ? strlen(rest) : 0;
-		size_t from = n && rest[0] == '(' ? 1 : 0;
-		size_t to = n > from && rest[n - 1] == ')' ? n - 1 : n;
-		if (from || to != n) {
-			t = text_trim_dup(rest + from, to - from);
-			free(rest);
-			rest = t;
-		}
-		if (rest && !*rest) {
-			free(rest);
-			rest = NULL;
-		}
+		drop_empty_pairs(rest);
+		rest = name_trim(rest);
 	}
-	return rest ? rest : text_trim_dup(b, elen);
+	if (rest && !brackets_balanced(rest)) {
+		free(rest);
+		return text_trim_dup(s, strlen(s));
+	}
+	return rest ? rest : text_trim_dup(b, (size_t)(ae - b));
 }
 
 static bool void_element(const char *n, size_t l)
