@@ -564,6 +564,18 @@ static void test_entities_and_refs(void **state)
 	assert_string_equal(d->feed.title, "a\xc2\xa0" "b — éééé &amp; Q&A &unknown; AT&T");
 	assert_string_equal(d->items[0].url, "http://x/?a=1&b=2");
 	doc_free(d);
+
+	/* Entities a document declares as one character each (a hand-made
+	 * feed declaring the HTML entities it uses): the document is read,
+	 * the references as any (HTML's names as HTML's characters). */
+	d = parse_str("<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY nbsp \"&#160;\">"
+		      "<!ENTITY copy \"&#169;\"><!ENTITY mdash \"&#8212;\"><!ENTITY star \"*\">]>"
+		      "<rss><channel><title>One&nbsp;&mdash; two</title>"
+		      "<item><title>&copy; 2026 &eacute;</title></item></channel></rss>", &rc, &err);
+	assert_int_equal(rc, 0);
+	assert_string_equal(d->feed.title, "One\xc2\xa0\xe2\x80\x94 two");
+	assert_string_equal(d->items[0].title, "\xc2\xa9 2026 \xc3\xa9");
+	doc_free(d);
 }
 
 /* Text runs the scanner takes out of libxml2's way (parse_scan.c) give the
@@ -970,6 +982,17 @@ static void test_attacks(void **state)
 		"<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY % p SYSTEM \"file:///etc/passwd\">%p;]>"
 		"<rss><channel><title>x</title></channel></rss>";
 	expect_rejected("parameter entity", pe, strlen(pe), "entities");
+
+	/* An entity of one character that is no markup (&#38; is '&', which
+	 * would be re-read as a reference) or of several is still refused. */
+	const char *amp =
+		"<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY a \"&#38;\">]>"
+		"<rss><channel><title>x &a; y</title></channel></rss>";
+	expect_rejected("entity of a markup character", amp, strlen(amp), "entities");
+	const char *two =
+		"<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY nbsp \"&#160;\"><!ENTITY b \"ab\">]>"
+		"<rss><channel><title>x &nbsp;&b; y</title></channel></rss>";
+	expect_rejected("entity of two characters", two, strlen(two), "(\"b\")");
 
 	/* An external DTD is never loaded: &passwd; stays unknown text. */
 	const char *dtd =
