@@ -493,6 +493,16 @@ static bool is_running(const struct hooks *h, int64_t item_id)
 	return false;
 }
 
+/* Does this process run a delivery of FEED? (One that has exited but
+ * whose stderr is still being read counts: it is about to end.) */
+static bool feed_busy(const struct hooks *h, const char *feed)
+{
+	for (const struct job *j = h->running; j; j = j->next)
+		if (j->feed && strcmp(j->feed, feed) == 0)
+			return true;
+	return false;
+}
+
 static void give_up_now(struct hooks *h, const struct hook_job *hj, const char *why)
 {
 	log_err("hook %s: item %lld: %s", hj->feed, (long long)hj->item_id, why);
@@ -647,7 +657,10 @@ static void release(struct hooks *h, const int64_t *ids, size_t n)
  * and fewer than the free slots when they were asked for; what is not
  * started after all (shutting down, exec_jobs lowered by a reload) is
  * given back at once rather than left claimed. Jobs this process already
- * runs or records are neither started nor given back. */
+ * runs or records are neither started nor given back. Nor is one of a
+ * feed whose delivery runs here: a store that claims nothing (SQLite)
+ * hands out an older delivery `feedctl hooks retry` unparked under the
+ * running one, which waits for it to end (one at a time per feed). */
 static void start_due(struct hooks *h, struct hook_job *jobs, size_t n)
 {
 	int limit = (int)h->d->conf->daemon.exec_jobs;
@@ -656,7 +669,8 @@ static void start_due(struct hooks *h, struct hook_job *jobs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (is_running(h, jobs[i].item_id) || is_recording(h, jobs[i].item_id))
 			continue;
-		if (h->nrunning < limit && !h->closing && !h->d->stopping)
+		if (h->nrunning < limit && !h->closing && !h->d->stopping &&
+		    !feed_busy(h, jobs[i].feed))
 			start_job(h, &jobs[i]);
 		else if (back)
 			back[nback++] = jobs[i].item_id;

@@ -106,6 +106,21 @@
 	"NOT EXISTS (SELECT 1 FROM " from " WHERE " pending " AND d.feed = " outer ".feed" \
 	" AND d.item_id < " outer ".item_id)"
 
+/* ... and that no delivery of its feed is in flight: none pending whose
+ * next try is after NOW. Normally only the head itself is ever claimed
+ * or retrying; a later one is when `feedctl hooks retry` unparked older
+ * deliveries under it (they become the head while it runs, or waits out
+ * its backoff). The older ones wait for it, then go first, in item order:
+ * one delivery of a feed at a time, whatever else. FROM names
+ * hook_deliveries as d, walked by next try (SQLite: INDEXED BY
+ * hook_deliveries_due): the rows after NOW are the deliveries claimed or
+ * retrying, about one per feed, not the backlog. A delivery this process
+ * runs of a store that claims nothing (SQLite) is due still: the daemon
+ * holds its feed's others back (daemon/hooks.c, start_due). */
+#define HOOK_NONE_IN_FLIGHT(from, pending, outer, now) \
+	"NOT EXISTS (SELECT 1 FROM " from " WHERE " pending " AND d.next_try > " now \
+	" AND d.feed = " outer ".feed)"
+
 /* --- the migrations both schemas end with ---
  *
  * SQLite's versions 5 to 14 are PostgreSQL's 3 to 12, the same statements

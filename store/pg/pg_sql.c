@@ -62,13 +62,16 @@ const char *const pg_stmt_sql[PS__COUNT] = {
 	 * hook may run, so that another instance does not run them too; the
 	 * result (or, if this instance dies, that time) ends the claim. One
 	 * at a time per feed, in item order: only each feed's oldest pending
-	 * delivery (claimed, retrying or due) may be handed out; a parked one
-	 * no longer holds the rest back. */
+	 * delivery (claimed, retrying or due) may be handed out, and only
+	 * while none of its feed is claimed or retrying (an older one
+	 * unparked under it waits); a parked one no longer holds the rest
+	 * back. */
 	[PS_HOOK_DUE] =
 		"WITH c AS (UPDATE hook_deliveries SET next_try = $1::bigint + $4::bigint"
 		" WHERE item_id IN (SELECT o.item_id FROM hook_deliveries o WHERE NOT o.given_up"
 		" AND o.next_try <= $1::bigint AND o.item_id <> ALL ($3::bigint[]) AND "
 		HOOK_IS_HEAD("hook_deliveries d", "NOT d.given_up", "o")
+		" AND " HOOK_NONE_IN_FLIGHT("hook_deliveries d", "NOT d.given_up", "o", "$1::bigint")
 		" ORDER BY o.next_try, o.item_id LIMIT $2"
 		" FOR UPDATE SKIP LOCKED) RETURNING item_id, attempts)"
 		" SELECT c.attempts, " STORE_ITEM_COLS " FROM c"

@@ -130,14 +130,17 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'items'), 0)))"
 		" WHERE name = ?1",
 	/* One at a time per feed, in item order: only each feed's oldest
-	 * pending delivery (running, retrying or due) may be handed out; a
-	 * parked one no longer holds the rest back. */
+	 * pending delivery (running, retrying or due) may be handed out, and
+	 * only while none of its feed is retrying; a parked one no longer
+	 * holds the rest back. */
 	[ST_HOOK_DUE] =
 		"SELECT h.attempts, " STORE_ITEM_COLS " FROM hook_deliveries h"
 		" JOIN items i ON i.id = h.item_id JOIN feeds f ON f.id = i.feed"
 		" WHERE h.given_up = 0 AND h.next_try <= ?1 AND "
 		HOOK_IS_HEAD("hook_deliveries d INDEXED BY hook_deliveries_pending", "d.given_up = 0",
 			     "h")
+		" AND " HOOK_NONE_IN_FLIGHT("hook_deliveries d INDEXED BY hook_deliveries_due",
+					    "d.given_up = 0", "h", "?1")
 		" ORDER BY h.next_try, h.item_id LIMIT ?2",
 	[ST_HOOK_GIVE_UP] =
 		"UPDATE hook_deliveries SET attempts = attempts + 1, given_up = 1,"
