@@ -86,6 +86,67 @@ void log_reset_sink(void)
 
 #define LOG_MAX_FIELDS 8
 
+/* The length of the well-formed UTF-8 sequence of two to four bytes at
+ * S[0..N) (no overlong form, no surrogate, nothing above U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+	if (s[0] < 0xc2 || s[0] > 0xf4 || n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return len;
+}
+
+size_t log_sanitize(const char *in, size_t n, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)in;
+	size_t k = 0;
+	for (size_t i = 0; i < n;) {
+		char esc[16];
+		const char *put = esc;
+		size_t len, used = 1;
+		if (s[i] == '\n' || s[i] == '\r') {
+			esc[0] = ' ';      /* one event is one line */
+			len = 1;
+		} else if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f) {
+			memcpy(esc, "\\x", 2);
+			esc[2] = hex[s[i] >> 4];
+			esc[3] = hex[s[i] & 15];
+			len = 4;
+		} else if (s[i] < 0x80) {
+			put = (const char *)s + i;
+			len = 1;
+		} else if (!(used = utf8_seq(s + i, n - i))) {
+			put = "\xef\xbf\xbd";   /* U+FFFD for each byte that is no UTF-8 */
+			len = 3;
+			used = 1;
+		} else if (s[i] == 0xc2 && s[i + 1] < 0xa0) {
+			/* C1 controls (U+0080..U+009F: CSI is U+009B) as their bytes. */
+			memcpy(esc, "\\xc2\\x", 6);
+			esc[6] = hex[s[i + 1] >> 4];
+			esc[7] = hex[s[i + 1] & 15];
+			len = 8;
+		} else {
+			put = (const char *)s + i;
+			len = used;
+		}
+		if (k + len >= cap)
+			break;             /* cut, never in the middle of one */
+		memcpy(out + k, put, len);
+		k += len;
+		i += used;
+	}
+	if (cap)
+		out[k] = '\0';
+	return k;
+}
+
 static void log_v(enum log_level lvl, const struct log_field *fields, size_t nf,
 		  const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 
@@ -100,14 +161,13 @@ static void log_v(enum log_level lvl, const struct log_field *fields, size_t nf,
 			 : snprintf(line, sizeof line, "feedd: %s",
 				    lvl <= LOG_LVL_ERR ? "error: " :
 				    lvl == LOG_LVL_WARNING ? "warning: " : "");
-	int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
-	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
-	if (len > sizeof line - 2)
-		len = sizeof line - 2;
-	/* One event is one line: a newline inside a message would forge a record. */
-	for (size_t i = (size_t)n; i < len; i++)
-		if (line[i] == '\n' || line[i] == '\r')
-			line[i] = ' ';
+	char raw[sizeof line];
+	int m = vsnprintf(raw, sizeof raw, fmt, ap);
+	size_t rawlen = m < 0 ? 0 : (size_t)m < sizeof raw ? (size_t)m : sizeof raw - 1;
+	/* Messages carry what feeds, servers and hooks wrote: one event is
+	 * one line (a newline would forge a record), and a terminal showing
+	 * the log gets no control sequence nor broken UTF-8. */
+	size_t len = (size_t)n + log_sanitize(raw, rawlen, line + n, sizeof line - (size_t)n - 1);
 	if (journald && nf && journal_send && native_socket()) {
 		/* Field values are the daemon's own (names, URLs, numbers); a
 		 * newline in one is sent as is, which the native protocol

@@ -50,6 +50,15 @@ void log_set_journal_sender(int (*send)(const struct iovec *iov, int n));
 void log_fields(enum log_level lvl, const struct log_field *fields, size_t n,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Copies the N bytes IN to OUT (CAP bytes, NUL-terminated) as every
+ * message is logged: line feed and carriage return become a space; other
+ * control bytes (C0 but tab, DEL, NUL too) are shown escaped as \xHH, and
+ * the C1 controls U+0080..U+009F as \xc2\xHH; each byte that is not part
+ * of well-formed UTF-8 becomes U+FFFD. Well-formed text without controls
+ * is copied as it is. Cut (between characters) when OUT is full; returns
+ * the length written. */
+size_t log_sanitize(const char *in, size_t n, char *out, size_t cap);
+
 /* true: debug; false: info. */
 void log_set_verbose(bool on);
 bool log_verbose(void);

@@ -266,7 +266,10 @@ static void flush_line(struct job *j)
 {
 	if (!j->linelen)
 		return;
-	log_warn("hook %s: %.*s", j->feed, (int)j->linelen, j->line);
+	/* Made safe here, not by log_msg: "%.*s" would stop at a NUL. */
+	char clean[4 * HOOKS_MAX_LINE + 1];
+	log_sanitize(j->line, j->linelen, clean, sizeof clean);
+	log_warn("hook %s: %s", j->feed, clean);
 	j->linelen = 0;
 	j->nlogged++;
 }

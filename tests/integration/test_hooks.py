@@ -117,6 +117,14 @@ fi
 echo "$FEEDD_ITEM_ID" >> "$out"
 """
 
+# Writes terminal escapes, broken UTF-8 and a NUL to stderr, then records.
+HOSTILE_STDERR = """#!/bin/sh
+out="$1"
+cat > /dev/null
+printf 'post failed "\\033]0;owned\\007\\033[2J" bad\\377\\376 cr\\rX nul\\000after-nul\\n' >&2
+echo "$FEEDD_ITEM_ID" >> "$out"
+"""
+
 FAIL = """#!/bin/sh
 cat > /dev/null
 echo "broken hook" >&2
@@ -310,6 +318,20 @@ class HookTest(ServerTestCase):
         self.assertIn("hook a: item %d: 360 more bytes of stderr not logged" % ids["title 2"],
                       "\n".join(log))
         self.assertLess(len(log), 60)
+
+
+    def test_a_hooks_stderr_is_logged_without_control_bytes(self):
+        self.start(HOSTILE_STDERR)
+        def logged():
+            with open(self.d.log_path, "rb") as f:
+                return [l for l in f.read().split(b"\n") if b"post failed" in l]
+        self.assertTrue(wait_until(lambda: len(self.lines()) == 2, timeout=10 * SLOW))
+        self.assertTrue(wait_until(lambda: len(logged()) == 2), logged())
+        log = logged()
+        for l in log:
+            self.assertTrue(l.endswith(b'hook a: post failed "\\x1b]0;owned\\x07\\x1b[2J"'
+                                       b" bad\xef\xbf\xbd\xef\xbf\xbd cr X nul\\x00after-nul"),
+                            l)
 
 
 class HookLimitsTest(ServerTestCase):
