@@ -269,8 +269,8 @@ const char *conf_key_set(const struct conf_key *k, void *target, const char *val
 		if (conf_has_ctl(value))
 			return "contains control characters";
 		char **argv;
-		if (cmdline_split(value, &argv, &e) < 0)
-			return e;
+		if (cmdline_split(value, NULL, &argv, why, whylen) < 0)
+			return why;
 		cmdline_free(argv);
 		return set_str(field, value);
 	}

@@ -520,22 +520,26 @@ static void start_job(struct hooks *h, const struct hook_job *hj)
 		give_up_now(h, hj, "the feed no longer has an exec hook");
 		return;
 	}
-	/* Split like a shell, never run one. The config was checked with the
-	 * same splitter when it was loaded: this fails only if the
-	 * environment changed under a $VAR, or out of memory. */
-	char **argv;
-	const char *split_why;
-	if (cmdline_split(fc->exec, &argv, &split_why) < 0) {
-		char why[256];
-		snprintf(why, sizeof why, "exec: %s", split_why);
-		give_up_now(h, hj, why);
-		return;
-	}
 	/* The daemon's environment plus the item's FEEDD_* variables. */
 	char **envp = hookenv_build(environ, hj->feed, hj->item_id,
 				    json_string_value(json_object_get(hj->item, "title")),
 				    json_string_value(json_object_get(hj->item, "url")));
-	struct job *j = envp ? calloc(1, sizeof *j) : NULL;
+	if (!envp)
+		return;      /* out of memory: the delivery stays due for the next look */
+	/* Split like a shell, never run one; $FEEDD_X take the item's values
+	 * from ENVP. The config was checked with the same splitter when it
+	 * was loaded: this fails only if the environment changed under a
+	 * $VAR, or out of memory. */
+	char **argv;
+	char split_why[256];
+	if (cmdline_split(fc->exec, envp, &argv, split_why, sizeof split_why) < 0) {
+		char why[300];
+		snprintf(why, sizeof why, "exec: %s", split_why);
+		hookenv_free(envp);
+		give_up_now(h, hj, why);
+		return;
+	}
+	struct job *j = calloc(1, sizeof *j);
 	if (!j) {
 		/* Out of memory: the delivery stays due for the next look. */
 		hookenv_free(envp);

@@ -125,6 +125,17 @@ printf 'post failed "\\033]0;owned\\007\\033[2J" bad\\377\\376 cr\\rX nul\\000af
 echo "$FEEDD_ITEM_ID" >> "$out"
 """
 
+# Appends its arguments and its FEEDD_TITLE to OUT, as one JSON line.
+ARGS = """#!%s
+import json, os, sys
+sys.stdin.read()
+with open(sys.argv[1], "a") as f:
+    f.write(json.dumps({"args": sys.argv[2:], "title": os.environ["FEEDD_TITLE"]}) + "\\n")
+""" % sys.executable
+
+# Everything a shell would act on, in an item's title.
+NASTY_TITLE = 'say "hi" \'there\' $(touch X) `touch Y` ${HOME} $FEEDD_URL *\nline 2\\ end'
+
 FAIL = """#!/bin/sh
 cat > /dev/null
 echo "broken hook" >&2
@@ -332,6 +343,67 @@ class HookTest(ServerTestCase):
             self.assertTrue(l.endswith(b'hook a: post failed "\\x1b]0;owned\\x07\\x1b[2J"'
                                        b" bad\xef\xbf\xbd\xef\xbf\xbd cr X nul\\x00after-nul"),
                             l)
+
+
+class HookArgsTest(ServerTestCase):
+    """The item's $FEEDD_X in the exec line are its values, each part of
+    the word it is in, byte for byte, never split or parsed again; other
+    $VARs are the daemon's."""
+
+    def tearDown(self):
+        self.d.cleanup()
+
+    def test_item_variables_in_the_exec_line_take_the_items_values(self):
+        self.srv.set_feed("args", items=[
+            {"guid": "n-1", "title": NASTY_TITLE, "link": "http://example.org/x?a=1&b=2"},
+            {"guid": "n-2", "title": "plain"}])
+        self.d = Feedd(None, start=False, env={"HOOKTAG": "from the daemon"})
+        hook = os.path.join(self.d.dir, "args.py")
+        with open(hook, "w") as f:
+            f.write(ARGS)
+        os.chmod(hook, stat.S_IRWXU)
+        out = os.path.join(self.d.dir, "out")
+        text = CONF.format(url=self.srv.url("/feed/args"), hook=hook, out=out, timeout="30s",
+                           jobs=2)
+        text = text.replace(out + "\n", out + " \"$FEEDD_TITLE\" t=$FEEDD_TITLE"
+                            " \"<${FEEDD_URL}>\" '$FEEDD_TITLE' \\$FEEDD_FEED"
+                            " $FEEDD_FEED:$FEEDD_ITEM_ID \"$HOOKTAG\"\n")
+        self.d.write_config(text)
+        r = run_feedd("--check-config", "-c", self.d.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.d.start()
+        def got():
+            try:
+                with open(out) as f:
+                    return [json.loads(l) for l in f.read().splitlines() if l]
+            except FileNotFoundError:
+                return []
+        self.assertTrue(wait_until(lambda: len(got()) == 2, timeout=10 * SLOW),
+                        self.d.read_log())
+        items = {i["title"]: i for i in self.d.get("/v1/items?feed=a").json()["items"]}
+        for g in got():
+            title = g["title"]
+            item = items[title]
+            url = item.get("url") or ""
+            self.assertEqual(g["args"], [title, "t=" + title, "<%s>" % url, "$FEEDD_TITLE",
+                                         "$FEEDD_FEED", "a:%d" % item["id"],
+                                         "from the daemon"], g)
+        # The title, newline and all, reached the hook whole (its args above).
+        self.assertIn(NASTY_TITLE, items)
+        for name in ("X", "Y"):
+            self.assertFalse(os.path.exists(os.path.join(self.d.dir, name)))
+            self.assertFalse(os.path.exists(os.path.join(self.d.state_dir, name)))
+
+    def test_an_unknown_item_variable_is_refused_at_load(self):
+        self.d = Feedd(None, start=False)
+        text = CONF.format(url=self.srv.url("/feed/args"), hook="/bin/true", out="x",
+                           timeout="30s", jobs=2)
+        text = text.replace("exec = /bin/true x", 'exec = /bin/true "$FEEDD_TITEL"')
+        self.d.write_config(text)
+        r = run_feedd("--check-config", "-c", self.d.config)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"feeds.conf:12:", r.stderr)
+        self.assertIn(b"no variable $FEEDD_TITEL", r.stderr)
 
 
 class HookLimitsTest(ServerTestCase):
