@@ -180,6 +180,10 @@ int cmdline_split(const char *line, char *const *itemenv, char ***argv, char *wh
 	if (!e && we.we_wordc == 0) {
 		wordfree(&we);
 		e = "cannot split the command line: it has no words (nothing to run)";
+	} else if (!e && strchr(we.we_wordv[0], MARK_OPEN)) {
+		/* The feed would choose what runs. */
+		wordfree(&we);
+		e = "the program to run cannot come from the item (a $FEEDD_ variable)";
 	}
 	if (e) {
 		snprintf(why, whylen, "%s", e);

@@ -10,7 +10,8 @@
  * and not escaped by a backslash, take the item's value, as the hook's
  * environment has it: each is part of the word it stands in, as if
  * quoted, never split, globbed or parsed again (they come from the feed).
- * Any other $FEEDD_... (or ${FEEDD_X:-...} and the like) is an error.
+ * Any other $FEEDD_... (or ${FEEDD_X:-...} and the like) is an error,
+ * and so is one in the first word: the feed never chooses what runs.
  * Every other $VAR is expanded by wordexp from the daemon's environment
  * at each split.
  *

@@ -67,6 +67,8 @@ static void test_unknown_item_variables_are_refused(void **state)
 		{"/bin/prog $FEEDD_TITLE_2", "$FEEDD_TITLE_2"},
 		{"/bin/prog ${FEEDD_TITLE:-none}", "${FEEDD_TITLE...}"},
 		{"/bin/prog $(id)", "command substitution"},
+		{"$FEEDD_TITLE x", "cannot come from the item"},
+		{"/bin/$FEEDD_FEED.sh", "cannot come from the item"},
 		{"/bin/prog 'x", "unbalanced"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
