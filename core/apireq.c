@@ -251,7 +251,7 @@ static int set_param(struct apireq *r, enum param p, const char *v, unsigned *se
 		else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no"))
 			b = false;
 		else
-			return fail(r, 400, "bad parameter", "%s: expected 1 or 0", name);
+			return fail(r, 400, "bad parameter", "%s: expected 1 or 0 (true or false, yes or no)", name);
 		if (p == P_STARRED)
 			r->starred = b;
 		else if (p == P_DISTINCT)

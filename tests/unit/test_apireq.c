@@ -113,6 +113,12 @@ static void test_routes(void **state)
 static void test_item_params(void **state)
 {
 	struct apireq r;
+	/* The switches: 1/true/yes and 0/false/no, the error saying so. */
+	assert_int_equal(parse("GET", "/v1/items?starred=yes&distinct=true&skipped=no", NULL, &r), 0);
+	assert_true(r.starred && r.distinct && !r.skipped);
+	apireq_free(&r);
+	expect_error("GET", "/v1/items?starred=2", NULL, 400,
+		     "starred: expected 1 or 0 (true or false, yes or no)");
 	assert_int_equal(parse("GET", "/v1/items?after=5&before=90&feed=a&feed=b+c&tag=news"
 			       "&q=caf%C3%A9&since=2024-01-31T12:00:00Z&distinct=1&order=desc"
 			       "&limit=1000&wait=300&format=tsv", NULL, &r), 0);
