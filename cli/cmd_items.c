@@ -11,6 +11,7 @@
 #include "cli/feedctl.h"
 #include "core/apireq.h"
 #include "cli/fit.h"
+#include "cli/newlock.h"
 #include "cli/taken.h"
 
 enum out_format { OUT_TABLE, OUT_JSON, OUT_NDJSON, OUT_TSV };
@@ -407,6 +408,17 @@ int cmd_new(const struct command *c, int argc, char **argv)
 		free(o.filters.s);
 		return CTL_EXIT_USAGE;
 	}
+	/* One run at a time acknowledges (--peek acknowledges nothing). */
+	int lock = -1;
+	if (!o.peek) {
+		lock = newlock_take(ctl.socket, name, ctl.timeout_ms);
+		if (lock == -ETIMEDOUT) {
+			fprintf(stderr, "feedctl new: another feedctl new %s is still running after "
+				"%d s (--timeout); nothing printed\n", name, ctl.timeout_ms / 1000);
+			free(o.filters.s);
+			return CTL_EXIT_LOCAL;
+		}
+	}
 	struct strbuf base = {0};
 	strbuf_puts(&base, "/v1/consumers/");
 	ctl_urlencode(&base, name);
@@ -469,6 +481,8 @@ int cmd_new(const struct command *c, int argc, char **argv)
 	free(base.s);
 	free(ack.s);
 	free(o.filters.s);
+	if (lock >= 0)
+		close(lock);
 	/* As a write into a closed pipe ends (feedctl.c, on_sigpipe): quietly. */
 	if (code || gone)
 		return code;

@@ -3,6 +3,7 @@ command, the output formats, exactly-once `new`, `watch` across a restart,
 and feeds.conf edits (add, remove, import, export)."""
 import json
 import os
+import select
 import shutil
 import socket
 import subprocess
@@ -149,6 +150,28 @@ class FeedctlTest(ServerTestCase):
             r = self.ctl("items", "--since", bad)
             self.assertEqual(r.returncode, 4, bad)
             self.assertIn(b"since: expected an RFC 3339 date", r.stderr)
+
+    def test_overlapping_news_of_one_consumer_print_each_item_once(self):
+        # A cron job slower than its period: the second run starts while
+        # the first has printed and waits for its reader. It waits for the
+        # first to end, then finds nothing new, instead of printing (and
+        # acknowledging) every item again.
+        self.fetched("a", 3)
+        e = dict(os.environ, FEEDD_SOCKET=self.d.socket,
+                 XDG_RUNTIME_DIR=tempfile.mkdtemp(prefix="feedd-newlock-"))
+        self.addCleanup(shutil.rmtree, e["XDG_RUNTIME_DIR"], True)
+        cmd = [FEEDCTL_BIN, "new", "cron", "--ndjson"]
+        first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+        self.addCleanup(first.kill)
+        # The first has printed (its bytes wait in the pipe, unread).
+        self.assertTrue(wait_until(lambda: select.select([first.stdout], [], [], 0)[0]))
+        second = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+        self.addCleanup(second.kill)
+        time.sleep(1)
+        out1, err1 = first.communicate(timeout=30 * SLOW)
+        out2, err2 = second.communicate(timeout=30 * SLOW)
+        self.assertEqual((first.returncode, len(out1.splitlines())), (0, 3), err1)
+        self.assertEqual((second.returncode, out2), (1, b""), err2)
 
     def test_new_prints_each_item_once(self):
         self.fetched("a", 3)
