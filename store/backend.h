@@ -224,6 +224,16 @@ struct commit_insert {
 	size_t nnew;
 };
 
+/* An edited item whose stored canonical link the edit changed (items_edit
+ * reports them, dups_resolve takes them): ID, its canonical link before
+ * (WAS, heap: commit.c frees it) and now (NOW, the plan entry's, lent);
+ * either NULL for none. */
+struct commit_move {
+	int64_t id;
+	char *was;
+	const char *now;
+};
+
 /* The storage primitives: what the domain files (commit.c ...) ask a
  * backend for. Each is a statement or a few (the SQL is the backend's, the
  * rule is not): 0 or a negative errno, the backend's message logged. */
@@ -290,9 +300,20 @@ struct store_prims {
 	/* Inserts W's new items (backend.h, struct commit_insert). */
 	int (*items_insert)(void *b, const struct commit_doc *d, struct commit_insert *w);
 	/* Edited items rewritten in place (from plan entry I), each with its
-	 * item.updated event, in order. */
+	 * item.updated event, in order. MOVES (room for N) gets the items
+	 * whose canonical link changed, *NMOVES how many: the old one is read
+	 * with the write (no statement more for an edit that keeps it). */
 	int (*items_edit)(void *b, const struct commit_doc *d, const struct commit_ref *r,
-			  size_t n, int64_t now);
+			  size_t n, int64_t now, struct commit_move *moves, size_t *nmoves);
+	/* duplicate_of made again, by items_insert's rule (the first item of
+	 * another feed with the same canonical link; of the items before it,
+	 * as an insert sees them), for the items the N MOVES of FEED's items
+	 * may have changed it for (commit.c says which): each moved item;
+	 * the items at its old link that were its duplicates (found by the
+	 * link, items_canon: there is no index on duplicate_of); the items of
+	 * other feeds at its new link after it. Rows whose duplicate_of stays
+	 * are not written. */
+	int (*dups_resolve)(void *b, int64_t feed, const struct commit_move *moves, size_t n);
 	/* The items of A (query.c) in its order, handed to FN one row at a
 	 * time; a negative return from FN stops the walk and is returned. */
 	int (*items_rows)(void *b, const struct items_args *a, store_item_fn fn, void *ud);
@@ -353,6 +374,7 @@ struct store_prims {
 	.item_stored = item_stored, \
 	.items_insert = items_insert, \
 	.items_edit = items_edit, \
+	.dups_resolve = dups_resolve, \
 	.items_rows = (items_), \
 	.hook_outcome = (hook_), \
 	.items_prune = (prune_), \

@@ -12,12 +12,14 @@
  * order; the rewritten identities (before any lookup that one of them may
  * answer differently, and at the end), the refreshed last_seen, the new
  * items with their item.new events, hook deliveries and what the document
- * lists, the edited items with their item.updated events; the feed's own
- * events; the commit. Deciding before inserting changes nothing: a new
- * row of this document could only answer a later item with the same
- * identity (a repeat) or the same link under another identity (then the
- * link rule is off for both), and duplicates are looked for in other
- * feeds only. */
+ * lists, the edited items with their item.updated events (and
+ * duplicate_of again where an edit moved an item's canonical link); the
+ * feed's own events; the commit. Deciding before inserting changes
+ * nothing: a new row of this document could only answer a later item
+ * with the same identity (a repeat) or the same link under another
+ * identity (then the link rule is off for both), and duplicates are
+ * looked for in other feeds only (so this document's edits, all of one
+ * feed, change no duplicate_of of its new items either). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,6 +360,30 @@ static int decide_all(struct commit_acc *acc, bool link_identity, int64_t now)
 	return 0;
 }
 
+/* The edits, then duplicate_of where one moved an item's canonical link.
+ * An item's duplicate_of is the first item of another feed at its link,
+ * of those before it (items_insert's rule). An item X that moves from
+ * link A to link B changes it for X itself, for the items at A whose
+ * first X was (X no longer is: the next one of another feed, or none),
+ * and for the items of other feeds at B after X (X may now be their
+ * first); for no other item. An edit that keeps the link costs nothing
+ * more: the backend reads the old link with the write. */
+static int edit_items(struct commit_acc *acc, int64_t now)
+{
+	struct commit_move *moves = calloc(acc->nedits, sizeof *moves);
+	size_t nmoves = 0;
+	if (!moves)
+		return -ENOMEM;
+	int r = acc->ops->items_edit(acc->b, &acc->d, acc->edits, acc->nedits, now, moves,
+				     &nmoves);
+	if (r == 0 && nmoves)
+		r = acc->ops->dups_resolve(acc->b, acc->d.feed, moves, nmoves);
+	for (size_t k = 0; k < nmoves; k++)
+		free(moves[k].was);
+	free(moves);
+	return r;
+}
+
 static int store_doc(struct commit_acc *acc, const struct commit_feed *fr,
 		     const char *feed_name, const struct doc *doc, int64_t now, bool hook)
 {
@@ -395,7 +421,7 @@ static int store_doc(struct commit_acc *acc, const struct commit_feed *fr,
 	acc->nnew = w.nnew;
 	if (r < 0)
 		goto out;
-	if (acc->nedits && (r = ops->items_edit(acc->b, d, acc->edits, acc->nedits, now)) == 0)
+	if (acc->nedits && (r = edit_items(acc, now)) == 0)
 		acc->nupdated = acc->nedits;
 out:
 	if (p)

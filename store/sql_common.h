@@ -70,6 +70,16 @@
 		"UPDATE hook_deliveries SET attempts = attempts + 1, next_try = " SQLP(2) "," \
 		" last_error = " SQLP(3) " WHERE item_id = " SQLP(1)
 
+/* The duplicate_of of the item T (a row of items, by its name in the
+ * statement) by items_insert's rule: the first item of another feed with
+ * its canonical link, of the items before it (an insert sees no others).
+ * One range of items_canon (canon_url, id) from its start. NULL for an
+ * item without a canonical link. Both backends re-resolve with it after
+ * an edit moved a canonical link (backend.h, dups_resolve). */
+#define SQL_DUP_OF(t) \
+	"(SELECT o.id FROM items o WHERE o.canon_url = " t ".canon_url AND o.feed <> " t ".feed" \
+	" AND o.id < " t ".id ORDER BY o.id LIMIT 1)"
+
 /* The statement of reader_feed_rows, in a backend's SQL: TAGS the feed's
  * tags as a sorted JSON array, SHOWN the condition of a feed not removed,
  * COUNTS its unread and read items and its newest item's timestamp (or

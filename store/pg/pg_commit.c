@@ -26,6 +26,7 @@
 #include "core/log.h"
 #include "core/url.h"
 #include "store/dedup.h"
+#include "store/sql_common.h"
 #include "store/strtab.h"
 #include "store/pg/pg_int.h"
 
@@ -42,6 +43,7 @@ enum cst {
 	CS_INSERT,
 	CS_EDIT,
 	CS_COUNTERS,
+	CS_DUPS,
 	CS__COUNT
 };
 
@@ -133,9 +135,6 @@ static const char *const cst_sql[CS__COUNT] = {
 		" fd AS (UPDATE feeds SET link_identity = $20::boolean, listed = $21::bigint[] ||"
 		"  coalesce((SELECT array_agg(id ORDER BY id) FROM ins), '{}') WHERE id = $1)"
 		" SELECT id FROM ins WHERE NOT skipped ORDER BY id",
-	/* Edited items rewritten in place ($3 ids, $4-$15 their fields), with
-	 * their item.updated events in the same order ($1 feed name, $2 now),
-	 * but for the items stored as skipped. */
 	/* What an unchanged document's fetch changes (store_feeds_touch):
 	 * never the validators, nor the lease. */
 	[CS_COUNTERS] =
@@ -144,6 +143,11 @@ static const char *const cst_sql[CS__COUNT] = {
 		" n_200 = $9, n_304 = $10, n_err_net = $11, n_err_http = $12,"
 		" n_err_parse = $13, bytes_wire = $14, bytes_decoded = $15, n_truncated = $16"
 		" WHERE name = $1",
+	/* Edited items rewritten in place ($3 ids, $4-$15 their fields), with
+	 * their item.updated events in the same order ($1 feed name, $2 now),
+	 * but for the items stored as skipped; returns the items whose
+	 * canonical link changed, with the one they had (o: the row as it was
+	 * before the statement) and their place in the arrays. */
 	[CS_EDIT] =
 		"WITH u AS (UPDATE items SET guid = x.guid, url = x.url, canon_url = x.canon,"
 		"  title = x.title, author = x.author, summary = x.summary, content = x.content,"
@@ -154,10 +158,28 @@ static const char *const cst_sql[CS__COUNT] = {
 		"  FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],"
 		"  $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::text[],"
 		"  $14::text[], $15::text[]) WITH ORDINALITY AS x(id, guid, url, canon, title,"
-		"  author, summary, content, published, updated, cats, encs, chash, ord)"
-		"  WHERE items.id = x.id RETURNING items.id, x.ord, items.skipped)"
-		" INSERT INTO events(type, time, feed, item_id)"
-		" SELECT 'item.updated', $2::bigint, $1::text, id FROM u WHERE NOT skipped ORDER BY ord",
+		"  author, summary, content, published, updated, cats, encs, chash, ord), items o"
+		"  WHERE items.id = x.id AND o.id = x.id"
+		"  RETURNING items.id, x.ord, items.skipped, o.canon_url AS was, x.canon),"
+		" ev AS (INSERT INTO events(type, time, feed, item_id)"
+		"  SELECT 'item.updated', $2::bigint, $1::text, id FROM u WHERE NOT skipped ORDER BY ord)"
+		" SELECT id, ord, was FROM u WHERE was IS DISTINCT FROM canon ORDER BY ord",
+	/* duplicate_of again after edits of feed $1 moved the items $2 from
+	 * the canonical links $3 to $4 (store/backend.h, dups_resolve): for
+	 * them, the items at the old link that had one of them, the items of
+	 * other feeds at the new link after one; each a range of items_canon.
+	 * Rows it does not change are not written. */
+	[CS_DUPS] =
+		"WITH m AS (SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[]) AS m(id, was, canon)),"
+		" c AS (SELECT id FROM m"
+		"  UNION SELECT i.id FROM m CROSS JOIN LATERAL (SELECT o.id FROM items o"
+		"  WHERE o.canon_url = m.was AND o.id > m.id AND o.duplicate_of = m.id) i"
+		"  UNION SELECT i.id FROM m CROSS JOIN LATERAL (SELECT o.id FROM items o"
+		"  WHERE o.canon_url = m.canon AND o.id > m.id AND o.feed <> $1::bigint) i),"
+		" r AS (SELECT t.id, " SQL_DUP_OF("t") " AS dup FROM items t"
+		"  WHERE t.id = ANY (ARRAY (SELECT id FROM c)))"
+		" UPDATE items SET duplicate_of = r.dup FROM r"
+		" WHERE items.id = r.id AND items.duplicate_of IS DISTINCT FROM r.dup",
 };
 
 /* Only the statements the session lacks: preparing one that exists would
@@ -752,10 +774,12 @@ static int items_insert(void *b, const struct commit_doc *d, struct commit_inser
 }
 
 /* Rewritten with their item.updated events (none for the items stored as
- * skipped), in one statement. */
+ * skipped), in one statement, which also says which ones it moved to
+ * another canonical link (CS_EDIT). */
 static int items_edit(void *b, const struct commit_doc *d, const struct commit_ref *ref,
-		     size_t n, int64_t now)
+		     size_t n, int64_t now, struct commit_move *moves, size_t *nmoves)
 {
+	*nmoves = 0;
 	enum { NA = 13 };
 	struct arr a[NA] = {{0}};
 	for (size_t k = 0; k < n; k++) {
@@ -766,9 +790,38 @@ static int items_edit(void *b, const struct commit_doc *d, const struct commit_r
 	snprintf(t, sizeof t, "%" PRId64, now);
 	const char *v[2 + NA] = {d->feed_name, t};
 	int r = arrs_end(a, NA, v + 2);
-	if (r == 0)
-		r = cs_run(b, CS_EDIT, 2 + NA, v, "item update");
+	PGresult *res = r == 0 ? cs_exec(b, CS_EDIT, 2 + NA, v, "item update", &r) : NULL;
 	arrs_free(a, NA);
+	for (int row = 0; res && row < PQntuples(res) && r == 0; row++) {
+		int64_t ord = pg_int(res, row, 1);
+		if (ord < 1 || (size_t)ord > n)
+			continue;
+		struct commit_move *m = &moves[(*nmoves)++];
+		m->id = pg_int(res, row, 0);
+		m->now = dedup_stored_canon(&d->p[ref[ord - 1].i]);
+		if (!(m->was = pg_dup(res, row, 2)) && !PQgetisnull(res, row, 2))
+			r = -ENOMEM;
+	}
+	PQclear(res);
+	return r;
+}
+
+/* One statement for every move of the document (CS_DUPS). */
+static int dups_resolve(void *b, int64_t feed, const struct commit_move *moves, size_t n)
+{
+	struct arr a[3] = {{0}};
+	for (size_t k = 0; k < n; k++) {
+		arr_int(&a[0], moves[k].id);
+		arr_text(&a[1], moves[k].was);
+		arr_text(&a[2], moves[k].now);
+	}
+	char f[24];
+	snprintf(f, sizeof f, "%" PRId64, feed);
+	const char *v[4] = {f};
+	int r = arrs_end(a, 3, v + 1);
+	if (r == 0)
+		r = cs_run(b, CS_DUPS, 4, v, "duplicates of moved items");
+	arrs_free(a, 3);
 	return r;
 }
 

@@ -101,6 +101,19 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_DUPS_FIND] =
 		"SELECT j.value, (SELECT id FROM items WHERE canon_url = j.value AND feed <> ?1"
 		" ORDER BY id LIMIT 1) FROM json_each(?2) j",
+	/* An edited item's canonical link before the edit (a look at the row
+	 * the edit is about to write). */
+	[ST_ITEM_CANON] = "SELECT canon_url FROM items WHERE id = ?1",
+	/* An edit moved item ?1 of feed ?4 from canonical link ?2 to ?3
+	 * (store/backend.h, dups_resolve): duplicate_of again for it, for the
+	 * items at ?2 that had it, for the items of other feeds at ?3 after
+	 * it, each a range of items_canon; rows it does not change are not
+	 * written. */
+	[ST_DUPS_RESOLVE] =
+		"UPDATE items SET duplicate_of = " SQL_DUP_OF("items") " WHERE id IN (SELECT ?1"
+		" UNION SELECT id FROM items WHERE canon_url = ?2 AND id > ?1 AND duplicate_of = ?1"
+		" UNION SELECT id FROM items WHERE canon_url = ?3 AND id > ?1 AND feed <> ?4)"
+		" AND duplicate_of IS NOT " SQL_DUP_OF("items"),
 	/* The full-text index trails the items (sqlite_fts.c). */
 	[ST_FTS_ADD] =
 		"INSERT INTO items_fts(rowid, title, summary, content)"

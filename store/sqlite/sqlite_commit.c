@@ -535,14 +535,45 @@ static int items_insert(void *b, const struct commit_doc *d, struct commit_inser
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "feed document");
 }
 
+/* Whether item ID's stored canonical link is not NOW (*CHANGED), and
+ * then that link in *WAS (a heap copy, or NULL for none). */
+static int canon_changed(struct sqlite_store *s, int64_t id, const char *now, bool *changed,
+			 char **was)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ITEM_CANON);
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st), r = 0;
+	*changed = false;
+	*was = NULL;
+	if (rc == SQLITE_ROW) {
+		const char *c = (const char *)sqlite3_column_text(st, 0);
+		*changed = c && now ? strcmp(c, now) != 0 : c != now;
+		if (*changed && c && !(*was = strdup(c)))
+			r = -ENOMEM;
+	} else if (rc != SQLITE_DONE) {
+		r = store_fail(s, rc, "item canonical link");
+	}
+	store_done(st);
+	return r;
+}
+
 /* Edited items, rewritten after the document's inserts (their FTS trigger
  * would otherwise slow every later statement); an item.updated event for
- * each but the items stored as skipped. */
+ * each but the items stored as skipped. The canonical link each had is
+ * read first, from the row about to be written. */
 static int items_edit(void *b, const struct commit_doc *d, const struct commit_ref *ref,
-			 size_t n, int64_t now)
+			 size_t n, int64_t now, struct commit_move *moves, size_t *nmoves)
 {
 	int r = 0;
+	*nmoves = 0;
 	for (size_t k = 0; k < n && r == 0; k++) {
+		const char *canon = dedup_stored_canon(&d->p[ref[k].i]);
+		bool changed;
+		char *was;
+		if ((r = canon_changed(b, ref[k].id, canon, &changed, &was)) < 0)
+			break;
+		if (changed)
+			moves[(*nmoves)++] = (struct commit_move){ref[k].id, was, canon};
 		r = item_update(b, ref[k].id, &d->p[ref[k].i], now);
 		/* A skipped item's edits are not news either. */
 		if (r == 0)
@@ -551,6 +582,26 @@ static int items_edit(void *b, const struct commit_doc *d, const struct commit_r
 			r = 0;
 	}
 	return r;
+}
+
+/* A statement a move (rare: an edit seldom changes a link), after all the
+ * document's edits: each re-resolves its items against the rows as the
+ * edits left them. */
+static int dups_resolve(void *b, int64_t feed, const struct commit_move *moves, size_t n)
+{
+	struct sqlite_store *s = b;
+	for (size_t k = 0; k < n; k++) {
+		sqlite3_stmt *st = store_stmt(s, ST_DUPS_RESOLVE);
+		sqlite3_bind_int64(st, 1, moves[k].id);
+		store_bind_text(st, 2, moves[k].was);
+		store_bind_text(st, 3, moves[k].now);
+		sqlite3_bind_int64(st, 4, feed);
+		int rc = sqlite3_step(st);
+		store_done(st);
+		if (rc != SQLITE_DONE)
+			return store_fail(s, rc, "duplicates of a moved item");
+	}
+	return 0;
 }
 
 const struct store_prims sqlite_prims = STORE_PRIMS(sqlite_feed_prims, sqlite_items_rows, sqlite_hook_outcome,

@@ -797,6 +797,111 @@ static void test_same_article_in_two_feeds(void **state)
 	tdb_close(&t);
 }
 
+/* Items 1..N in id order, each with the duplicate_of WANT[i] (0: none). */
+static void expect_dups(struct store *s, const json_int_t *want, size_t n)
+{
+	json_t *items = all_items(s, NULL);
+	assert_int_equal(json_array_size(items), n);
+	for (size_t i = 0; i < n; i++) {
+		json_t *it = json_array_get(items, i);
+		assert_int_equal(json_integer_value(json_object_get(it, "id")), (json_int_t)i + 1);
+		json_t *dup = json_object_get(it, "duplicate_of");
+		if (json_integer_value(dup) != want[i] || (!want[i] && !json_is_null(dup)))
+			fail_msg("item %zu: duplicate_of %lld, not %lld", i + 1,
+				 (long long)json_integer_value(dup), (long long)want[i]);
+	}
+	json_decref(items);
+}
+
+/* The ids of a distinct=1 query, as a string "1 2 ...". */
+static void expect_distinct(struct store *s, const char *want)
+{
+	struct item_query q = {.since = DATE_NONE, .limit = 100, .distinct = true};
+	json_t *items = NULL;
+	int64_t next;
+	assert_int_equal(store_items(s, &q, &items, &next), 0);
+	char got[256] = "";
+	for (size_t i = 0; i < json_array_size(items); i++)
+		snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", i ? " " : "",
+			 (long long)json_integer_value(json_object_get(json_array_get(items, i), "id")));
+	json_decref(items);
+	assert_string_equal(got, want);
+}
+
+/* One document of FEED: the items GUID@LINK, given as pairs, NULL-ended. */
+static long commit_links(struct store *s, const char *feed, size_t *upd, ...)
+{
+	struct doc *d = doc_new();
+	va_list ap;
+	va_start(ap, upd);
+	const char *guid, *link;
+	char url[64];
+	while ((guid = va_arg(ap, const char *)) && (link = va_arg(ap, const char *))) {
+		snprintf(url, sizeof url, "https://news.example/%s", link);
+		doc_add(d, guid, url, guid);
+	}
+	va_end(ap);
+	long n = commit_count(s, feed, d, upd);
+	doc_free(d);
+	return n;
+}
+
+/* duplicate_of is the first item of another feed at the same canonical
+ * link, of those before it; an edit that moves an item's link makes it
+ * again for the items it concerns, as if they had been inserted so. */
+static void test_edited_link_moves_duplicates(void **state)
+{
+	struct tdb t;
+	struct store *s = tdb_open(&t);
+	size_t upd;
+	assert_int_equal(commit_links(s, "a", NULL, "a1", "x1", NULL), 1);              /* 1 */
+	assert_int_equal(commit_links(s, "b", NULL, "b1", "x1", NULL), 1);              /* 2 */
+	assert_int_equal(commit_links(s, "c", NULL, "c1", "x1", NULL), 1);              /* 3 */
+	assert_int_equal(commit_links(s, "b", NULL, "b1", "x1", "b2", "x9", NULL), 1);  /* 4 */
+	expect_dups(s, (json_int_t[]){0, 1, 1, 0}, 4);
+	expect_distinct(s, "1 4");
+
+	/* 1 moves to x9: 2 is no one's duplicate any more, 3 is 2's (the
+	 * first other feed's at x1 now), 4 is 1's (1 comes before it); 1
+	 * itself is no one's (4 comes after it). */
+	assert_int_equal(commit_links(s, "a", &upd, "a1", "x9", NULL), 0);
+	assert_int_equal(upd, 1);
+	expect_dups(s, (json_int_t[]){0, 0, 2, 1}, 4);
+	expect_distinct(s, "1 2");
+	/* New items see the same. */
+	assert_int_equal(commit_links(s, "b", NULL, "b1", "x1", "b2", "x9", "b3", "x9", NULL),
+			 1);                                                            /* 5 */
+	assert_int_equal(commit_links(s, "c", NULL, "c1", "x1", "c2", "x1", NULL), 1);  /* 6 */
+	expect_dups(s, (json_int_t[]){0, 0, 2, 1, 1, 2}, 6);
+
+	/* A duplicate moves away: it is no one's duplicate, and the others
+	 * at its old link keep theirs. */
+	assert_int_equal(commit_links(s, "c", &upd, "c1", "x7", "c2", "x1", NULL), 0);
+	assert_int_equal(upd, 1);
+	expect_dups(s, (json_int_t[]){0, 0, 0, 1, 1, 2}, 6);
+
+	/* 1 moves back to x1: the first there again. */
+	assert_int_equal(commit_links(s, "a", &upd, "a1", "x1", NULL), 0);
+	assert_int_equal(upd, 1);
+	expect_dups(s, (json_int_t[]){0, 1, 0, 0, 0, 1}, 6);
+	expect_distinct(s, "1 3 4 5");
+
+	/* Two moves in one document (b's 2 and 4 swap their links). */
+	assert_int_equal(commit_links(s, "b", &upd, "b1", "x9", "b2", "x1", "b3", "x9", NULL), 0);
+	assert_int_equal(upd, 2);
+	expect_dups(s, (json_int_t[]){0, 0, 0, 1, 0, 1}, 6);
+	expect_distinct(s, "1 2 3 5");
+
+	/* An edit that keeps the link changes no duplicate_of. */
+	struct doc *d = doc_new();
+	doc_add(d, "a1", "https://news.example/x1", "a1, retitled");
+	assert_int_equal(commit_count(s, "a", d, &upd), 0);
+	assert_int_equal(upd, 1);
+	doc_free(d);
+	expect_dups(s, (json_int_t[]){0, 0, 0, 1, 0, 1}, 6);
+	tdb_close(&t);
+}
+
 static void test_empty_document_removes_nothing(void **state)
 {
 	struct tdb t;
@@ -1014,6 +1119,7 @@ int main(void)
 		cmocka_unit_test(test_older_hash_identities_are_rekeyed),
 		cmocka_unit_test(test_same_article_in_two_feeds),
 		cmocka_unit_test(test_awkward_identities_are_found_again),
+		cmocka_unit_test(test_edited_link_moves_duplicates),
 		cmocka_unit_test(test_empty_document_removes_nothing),
 		cmocka_unit_test(test_item_json_shape),
 		cmocka_unit_test(test_release_memory_keeps_everything),
