@@ -2,6 +2,7 @@
 #include "daemon/fetch.h"
 
 #include <curl/curl.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -448,26 +449,68 @@ static size_t curl_write_cb(char *ptr, size_t size, size_t nmemb, void *userp)
 	return deliver(fx, ptr, len) ? len : 0;
 }
 
+/* Whether the address policy lets FX talk to SA; when not, says why in
+ * fx->policy_msg. */
+static bool policy_allows(struct fetch *fx, const struct sockaddr *sa, size_t len)
+{
+	if (fx->skip_policy || netaddr_allowed(sa, len, fx->allow_private))
+		return true;
+	char ip[NETADDR_STRLEN];
+	enum netaddr_class c = netaddr_classify(sa, len);
+	netaddr_format(sa, len, ip, sizeof ip);
+	snprintf(fx->policy_msg, sizeof fx->policy_msg,
+		 "refused to connect to %s (%s address); set allow_private = yes for "
+		 "this feed (or in [defaults]) to allow it", ip, netaddr_class_name(c));
+	fx->policy_refused = true;
+	return false;
+}
+
 static curl_socket_t curl_opensocket_cb(void *clientp, curlsocktype purpose,
 					struct curl_sockaddr *a)
 {
 	struct fetch *fx = clientp;
 	(void)purpose;
-	if (!fx->skip_policy && !netaddr_allowed(&a->addr, a->addrlen, fx->allow_private)) {
-		char ip[NETADDR_STRLEN];
-		enum netaddr_class c = netaddr_classify(&a->addr, a->addrlen);
-		netaddr_format(&a->addr, a->addrlen, ip, sizeof ip);
-		snprintf(fx->policy_msg, sizeof fx->policy_msg,
-			 "refused to connect to %s (%s address); set allow_private = yes for "
-			 "this feed (or in [defaults]) to allow it", ip, netaddr_class_name(c));
-		fx->policy_refused = true;
+	if (!policy_allows(fx, &a->addr, a->addrlen))
 		return CURL_SOCKET_BAD;
-	}
 	curl_socket_t fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 	struct sockslot *sl = fd >= 0 ? slot_of(fx->f, fd, true) : NULL;
 	if (sl)
 		*sl = (struct sockslot){.ours = true};
 	return fd;
+}
+
+/* Before each request, on a new connection or one kept from another
+ * transfer: libcurl's connection cache is shared by every feed, and a
+ * kept connection opens no socket, so the policy is checked again on the
+ * address the request is about to go to. A feed that may not reach a
+ * private address must not reach it through a connection a feed that may
+ * (allow_private = yes) left open. */
+static int curl_prereq_cb(void *clientp, char *primary_ip, char *local_ip, int primary_port,
+			  int local_port)
+{
+	struct fetch *fx = clientp;
+	(void)local_ip, (void)primary_port, (void)local_port;
+	if (fx->skip_policy)
+		return CURL_PREREQFUNC_OK;
+	struct sockaddr_storage ss = {0};
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	size_t len;
+	if (inet_pton(AF_INET, primary_ip, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		len = sizeof *in4;
+	} else if (inet_pton(AF_INET6, primary_ip, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		len = sizeof *in6;
+	} else {
+		snprintf(fx->policy_msg, sizeof fx->policy_msg,
+			 "refused to send to \"%s\", an address the policy cannot judge",
+			 primary_ip);
+		fx->policy_refused = true;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return policy_allows(fx, (struct sockaddr *)&ss, len) ? CURL_PREREQFUNC_OK
+							       : CURL_PREREQFUNC_ABORT;
 }
 
 /* libcurl closes a socket curl_opensocket_cb opened: its kept poll first. */
@@ -493,6 +536,8 @@ static enum fetch_error classify(const struct fetch *fx, CURLcode rc)
 		return FETCH_ERR_DNS;
 	case CURLE_COULDNT_CONNECT:
 		return fx->policy_refused ? FETCH_ERR_POLICY : FETCH_ERR_CONNECT;
+	case CURLE_ABORTED_BY_CALLBACK:   /* curl_prereq_cb, on a kept connection */
+		return fx->policy_refused ? FETCH_ERR_POLICY : FETCH_ERR_PROTOCOL;
 	case CURLE_OPERATION_TIMEDOUT:
 		return FETCH_ERR_TIMEOUT;
 	case CURLE_SSL_CONNECT_ERROR:
@@ -672,6 +717,8 @@ static int setup(struct fetch *fx, const struct fetch_request *req)
 	SET(CURLOPT_HEADERDATA, fx);
 	SET(CURLOPT_OPENSOCKETFUNCTION, curl_opensocket_cb);
 	SET(CURLOPT_OPENSOCKETDATA, fx);
+	SET(CURLOPT_PREREQFUNCTION, curl_prereq_cb);
+	SET(CURLOPT_PREREQDATA, fx);
 	SET(CURLOPT_CLOSESOCKETFUNCTION, curl_closesocket_cb);
 	SET(CURLOPT_CLOSESOCKETDATA, fx->f);
 	SET(CURLOPT_FOLLOWLOCATION, 1L);

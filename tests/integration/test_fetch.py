@@ -261,6 +261,26 @@ class FetchTest(unittest.TestCase):
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
+    def test_a_kept_connection_is_checked_by_the_policy(self):
+        # Feed a may reach loopback and leaves its connection open; feed z
+        # may not, on the same host and port. libcurl would send z's
+        # request over a's kept connection, which opens no socket: the
+        # policy is checked before every request, not only at connect.
+        tmp = tempfile.mkdtemp(prefix="feedd-policy-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        cfg = os.path.join(tmp, "feeds.conf")
+        with open(cfg, "w") as f:
+            f.write(BASE.format(interval="2s").replace("host_gap = 0s", "host_gap = 200ms")
+                    .replace("per_host = 4", "per_host = 1")
+                    + "[feed a]\nurl = %s\n[feed z]\nurl = %s\nallow_private = no\n"
+                    % (self.srv.url("/static"), self.srv.url("/static?internal=1")))
+        r = run_feedd("--once", "-c", cfg, "--state-dir", os.path.join(tmp, "state"))
+        out = r.stdout.decode()
+        self.assertIn("a: 200", out, r.stderr.decode())
+        self.assertIn("z: error: address policy: refused to connect to 127.0.0.1 (loopback",
+                      out)
+        self.assertEqual([e["path"] for e in self.srv.log()], ["/static"])
+
     def test_once_gone_is_not_ok(self):
         # A feed that answers 410, and the next run, that skips it as gone:
         # never counted ok, a count of its own, exit 1 (feedd(8)).
