@@ -43,6 +43,7 @@ struct commit_job {
 	bool hook;
 	bool ok;
 	int64_t now;
+	int64_t clock_steps;     /* the scheduler's, when NOW was read */
 	int status;
 	int64_t bytes_decoded;
 	char msg[512];
@@ -239,8 +240,10 @@ static void commit_done(void *arg)
 	rt->last.new_items = j->ok ? (int64_t)j->news.nnew : 0;
 
 	rt->state = RT_IDLE;
+	/* A clock step seen while the commit was on the store thread moves
+	 * its due time as it moved the others (sched_due.c). */
 	if (!st->gone && !s->once && !s->closing && rt->fc->enabled)
-		sched_schedule_at(s, rt, st->next_due * 1000);
+		sched_schedule_at(s, rt, st->next_due * 1000 + s->clock_steps - j->clock_steps);
 	if (rt->refresh && !s->closing) {
 		rt->refresh = false;
 		sched_refresh_now(s, rt);
@@ -428,6 +431,7 @@ void sched_commit(struct sched *s, struct feed_rt *rt, struct doc *doc, struct o
 	j->hook = fc->exec != NULL;
 	j->ok = o->ok;
 	j->now = now;
+	j->clock_steps = s->clock_steps;
 	j->status = r ? r->status : 0;
 	j->bytes_decoded = r ? r->bytes_decoded : 0;
 	snprintf(j->msg, sizeof j->msg, "%s", o->msg);

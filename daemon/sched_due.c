@@ -8,6 +8,7 @@
  * the feeds in it are sched.c's. */
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "core/schedule.h"
@@ -17,6 +18,61 @@
  * SPREAD_MAX_MS, so that a restart does not burst. */
 #define SPREAD_STEP_MS 100
 #define SPREAD_MAX_MS (5 * 60 * 1000)
+
+/* Due times are wall-clock (they are stored, and must mean the same after
+ * a restart), the timer is not: the one timer never sleeps longer than
+ * this, so that a step of the wall clock is seen within it. A step of more
+ * than CLOCK_STEP_MS between two looks moves every planned time with it. */
+#define SLEEP_MAX_MS (60 * 1000)
+#define CLOCK_STEP_MS 2000
+
+/* The clock the wall clock is held against: it counts a suspend, as the
+ * wall clock does (CLOCK_MONOTONIC does not), and is never stepped. */
+static int64_t boot_ms(void)
+{
+	struct timespec ts;
+#ifdef CLOCK_BOOTTIME
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) == 0)
+		return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+#endif
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Compares the wall clock's advance since the last look with the boot
+ * clock's: a difference is a step (an operator, NTP at boot, a VM
+ * restored), and every planned time in memory moves by it, so that a feed
+ * due in 3 s is still due in 3 s, whichever way the clock went. What is
+ * already stored moves at the feed's next commit. Returns NOW. */
+static int64_t clock_check(struct sched *s, int64_t now)
+{
+	int64_t boot = boot_ms();
+	int64_t step = 0;
+	if (s->clock_wall_ms)
+		step = (now - s->clock_wall_ms) - (boot - s->clock_boot_ms);
+	s->clock_wall_ms = now;
+	s->clock_boot_ms = boot;
+	if (step > -CLOCK_STEP_MS && step < CLOCK_STEP_MS)
+		return now;
+	log_warn("sched: the wall clock stepped %s by %llds; due times moved with it",
+		 step < 0 ? "back" : "forward", ((long long)(step < 0 ? -step : step) + 500) / 1000);
+	s->clock_steps += step;
+	for (size_t i = 0; i < s->nheap; i++)
+		s->heap[i]->due_ms += step;   /* all by the same: the heap holds */
+	for (size_t b = 0; b < HOST_BUCKETS; b++) {
+		for (struct host *h = s->hosts[b]; h; h = h->hnext) {
+			if (h->next_ok_ms)
+				h->next_ok_ms += step;
+			if (h->pushed_until_ms)
+				h->pushed_until_ms += step;
+			if (h->last_net_fail_ms)
+				h->last_net_fail_ms += step;
+		}
+	}
+	if (s->last_heard_ms)
+		s->last_heard_ms += step;
+	return now;
+}
 
 static void heap_swap(struct sched *s, size_t a, size_t b)
 {
@@ -98,6 +154,8 @@ static void arm(struct sched *s, int64_t wake_ms)
 		return;
 	}
 	int64_t delay = wake_ms - sched_now_ms();
+	if (delay > SLEEP_MAX_MS)
+		delay = SLEEP_MAX_MS;
 	uv_timer_start(&s->timer, on_uv_timer, delay > 0 ? (uint64_t)delay : 0, 0);
 }
 
@@ -131,7 +189,7 @@ void sched_dispatch(struct sched *s)
 {
 	if (s->closing || s->paused)
 		return;
-	int64_t now = sched_now_ms();
+	int64_t now = clock_check(s, sched_now_ms());
 	/* Due feeds join their host's queue: they wait there without sockets. */
 	while (s->nheap && s->heap[0]->due_ms <= now) {
 		struct feed_rt *rt = s->heap[0];

@@ -123,6 +123,12 @@ struct sched {
 	int handles;                 /* timers not closed yet: the last frees S */
 	/* outage detection */
 	int64_t last_heard_ms;
+	/* clock steps (sched_due.c): the wall clock and the boot clock at the
+	 * last look; 0: not looked yet */
+	int64_t clock_wall_ms, clock_boot_ms;
+	int64_t clock_steps;         /* the steps seen so far, summed (ms): a due time
+				      * planned before one, placed after it, moves by
+				      * the difference */
 	/* --once */
 	bool once;
 	size_t once_left;
