@@ -234,3 +234,29 @@ void schedule_next(const struct schedule_in *in, struct schedule_out *out)
 	out->next_due = due;
 	out->reason = reason;
 }
+
+int64_t schedule_ceiling(const struct schedule_in *in, const char *reason)
+{
+	int64_t lo = in->min_interval > 0 ? in->min_interval : 1;
+	int64_t hi = in->max_interval > 0 ? in->max_interval : 0;
+	int64_t interval = in->interval > 0 ? in->interval : lo;
+	int64_t n = in->failures > 0 ? in->failures : 1, delay;
+	if (!reason) {
+		delay = hi ? hi : INT64_MAX;
+	} else if (strcmp(reason, "interval") == 0) {
+		delay = clamp(interval + interval / 10, lo, hi);
+	} else if (strcmp(reason, "retry") == 0) {
+		delay = lo;
+		for (int64_t i = 1; i < n && (!hi || delay < hi); i++)
+			delay = delay > INT64_MAX / 2 ? INT64_MAX / 2 : delay * 2;
+		delay = clamp(delay, lo, hi);
+	} else if (strcmp(reason, "backoff") == 0) {
+		delay = interval;
+		for (int64_t i = 0; i < n && (!hi || delay < hi); i++)
+			delay = delay > INT64_MAX / 2 ? INT64_MAX / 2 : delay * 2;
+		delay = clamp(delay, lo, hi);
+	} else {
+		delay = hi ? hi : INT64_MAX;   /* a hint: anything up to max_interval */
+	}
+	return delay;
+}

@@ -47,6 +47,12 @@ struct schedule_out {
 
 void schedule_next(const struct schedule_in *in, struct schedule_out *out);
 
+/* The longest wait (seconds) schedule_next can have planned from IN's
+ * interval, bounds and failures when it gave REASON (its out->reason; NULL
+ * or unknown: any, up to max_interval); INT64_MAX when unbounded. IN's
+ * other fields are not read. */
+int64_t schedule_ceiling(const struct schedule_in *in, const char *reason);
+
 /* Retry-After: delta seconds or an HTTP date, as seconds from NOW (>= 0).
  * Returns 0 and *secs, or -EINVAL. */
 int schedule_retry_after(const char *value, int64_t now, int64_t *secs);

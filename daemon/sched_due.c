@@ -176,6 +176,24 @@ void sched_place(struct sched *s, struct feed_rt *rt, int64_t now, size_t *overd
 		return;
 	}
 	int64_t due = rt->st.next_due * 1000;
+	/* No schedule plans a feed further ahead than its stored reason allows
+	 * (max_interval at most, a Retry-After included): a due time beyond
+	 * that was written under a clock that ran ahead, and would leave the
+	 * feed unpolled for as long. */
+	struct schedule_in in = {.interval = rt->fc->interval,
+				 .min_interval = rt->fc->min_interval,
+				 .max_interval = rt->fc->max_interval, .failures = rt->st.failures};
+	int64_t ceil = schedule_ceiling(&in, rt->st.next_reason);
+	if (ceil < INT64_MAX)
+		ceil++;   /* a due time counts from the fetch's end, rounded up to the second */
+	if (ceil < (INT64_MAX - now) / 1000 && due > now + ceil * 1000) {
+		log_info("sched %s: stored due time %llds ahead, beyond its schedule (%s, %llds; "
+			 "written under a clock that ran ahead?): due in %llds", rt->fc->name,
+			 (long long)(due - now) / 1000,
+			 rt->st.next_reason ? rt->st.next_reason : "none", (long long)ceil,
+			 (long long)ceil);
+		due = now + ceil * 1000;
+	}
 	if (s->once || due <= now) {
 		int64_t off = s->once ? 0 : (int64_t)(*overdue)++ * SPREAD_STEP_MS;
 		if (off > SPREAD_MAX_MS)

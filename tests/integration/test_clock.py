@@ -75,6 +75,28 @@ class ClockStep(DaemonTestCase):
         self.assertTrue(d.wait_log("wall clock stepped forward by 3600s", 15), d.read_log())
         self.assertTrue(self.more_fetches(2, 20), d.read_log())
 
+    def test_due_time_stored_under_a_clock_ahead_is_capped_at_start(self):
+        self.srv.control(feed="clk", items=[{"guid": "1", "title": "one"}])
+        d = Feedd(None, start=False)
+        self.d = d
+        ft = os.path.join(d.dir, "faketime")
+        set_clock(ft, "+30d")
+        d.env = faketime_env(ft)
+        d.write_config(CONF.format(url=self.srv.url("/feed/clk")))
+        d.start()
+        self.assertTrue(self.more_fetches(1, 15), d.read_log())
+        # Its commit (next_due 30 days out, reason interval) is written
+        # by the clean stop.
+        self.assertTrue(d.wait_log("fetch a:", 10), d.read_log())
+        self.assertEqual(d.stop(), 0)
+        d.env = {}
+        n = self.fetches()
+        d.start()
+        # interval = 3s: due within seconds, not in 30 days.
+        self.assertTrue(wait_until(lambda: self.fetches() > n, timeout=15 * SLOW,
+                                   interval=0.2), d.read_log())
+        self.assertIn("stored due time", d.read_log())
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -263,6 +263,36 @@ static void test_jitter(void **state)
 	assert_int_equal(o1.next_due, o2.next_due);
 }
 
+/* The longest wait schedule_next plans for each reason: what a stored due
+ * time is capped at when loaded (sched_place). */
+static void test_ceiling(void **state)
+{
+	(void)state;
+	struct schedule_in in = base();          /* 30m, 5m..1d */
+	assert_int_equal(schedule_ceiling(&in, "interval"), 1800 + 180);
+	in.interval = 3;
+	in.min_interval = 1;
+	assert_int_equal(schedule_ceiling(&in, "interval"), 3);   /* not jittered */
+	in = base();
+	in.failures = 3;
+	assert_int_equal(schedule_ceiling(&in, "retry"), 1200);
+	assert_int_equal(schedule_ceiling(&in, "backoff"), 14400);
+	in.failures = 40;
+	assert_int_equal(schedule_ceiling(&in, "backoff"), 86400);
+	assert_int_equal(schedule_ceiling(&in, "retry-after"), 86400);
+	assert_int_equal(schedule_ceiling(&in, "cache-control max-age"), 86400);
+	assert_int_equal(schedule_ceiling(&in, NULL), 86400);
+	/* Whatever it planned, it stays under its ceiling. */
+	uint64_t rng = 7;
+	in = base();
+	in.rng = &rng;
+	for (int i = 0; i < 200; i++) {
+		struct schedule_out out;
+		schedule_next(&in, &out);
+		assert_true(out.next_due - in.now <= schedule_ceiling(&in, out.reason));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_retry),
 		cmocka_unit_test(test_retry_after),
 		cmocka_unit_test(test_jitter),
+		cmocka_unit_test(test_ceiling),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
