@@ -169,7 +169,9 @@ static bool same_etag(const char *a, const char *b)
 /* A 2xx body that ended inside its root element, or whose transfer broke
  * (BROKE): the fetch failed ("truncated"), the complete items before the
  * cut are stored, and the validators are not, so that the next request
- * fetches the whole document again. */
+ * fetches the whole document again. Nor are the previous document's
+ * kept: sent again, they would be answered 304 by a cache that still has
+ * that document, and the items after the cut would never come. */
 static void body_cut(struct feed_rt *rt, const struct fetch_result *r, const struct doc *doc,
 		     bool broke, struct outcome *o)
 {
@@ -186,6 +188,8 @@ static void body_cut(struct feed_rt *rt, const struct fetch_result *r, const str
 	snprintf(o->msg, sizeof o->msg,
 		 "truncated: %s; %zu complete item%s kept, the next fetch asks for the whole document",
 		 how, doc->nitems, doc->nitems == 1 ? "" : "s");
+	sched_set_str(&rt->st.etag, NULL);
+	sched_set_str(&rt->st.last_modified, NULL);
 	rt->st.n_truncated++;
 	rt->s->totals->truncated++;
 }

@@ -47,7 +47,9 @@ class HostileBodiesTest(unittest.TestCase):
                                           "description": "x" * (FIELD + 200000)},
                                          {"guid": "f2", "title": "short"}])
         past = urllib.parse.quote("Thu, 01 Jan 1970 00:00:00 GMT")
+        cls.srv.set_feed("stale", items=five[:2])
         feeds = [("cut_%s" % m, "/feed/cut_%s" % m, "") for m in CUTS]
+        feeds.append(("stale", "/feed/stale", ""))
         feeds += [
             ("endless", "/endless", ""),
             ("field", "/feed/field", ""),
@@ -133,6 +135,33 @@ class HostileBodiesTest(unittest.TestCase):
         for mode in CUTS:
             news = [e for e in ev if e["type"] == "item.new" and e["feed"] == "cut_" + mode]
             self.assertEqual(len(news), 5, mode)
+
+    def test_after_a_cut_no_old_validator_is_sent(self):
+        # A whole document with its ETag, then a changed one cut short,
+        # then a cache that still has the first answers 304 to its ETag.
+        # The request after the cut must send no validator: the 304 then
+        # answers nothing feedd asked (an error), and the next fetch brings
+        # the items after the cut, instead of settling on the first ETag.
+        self.assertTrue(self.fetched)
+        path = "/feed/stale"
+        self.assertTrue(self.first["stale"]["etag"], self.first["stale"])
+        five = [{"guid": "i%d" % i, "title": "item %d" % i} for i in range(1, 6)]
+        self.srv.set_feed("stale", items=five,
+                          script=[{"cut": "close", "at_item": 4}, {"status": 304}])
+        for n, state in ((2, "truncated"), (3, None), (4, "ok")):
+            self.assertEqual(self.d.post("/v1/feeds/stale/refresh").status, 202)
+            self.assertTrue(wait_until(lambda: len(self.requests(path)) >= n and
+                                       (state is None or self.feeds()["stale"]["state"] == state),
+                                       timeout=30 * SLOW), (n, self.feeds()["stale"]))
+            if n == 3:
+                self.assertTrue(wait_until(lambda: "304" in (self.feeds()["stale"]["last_error"]
+                                                             or ""), timeout=10 * SLOW),
+                                self.feeds()["stale"])
+        after_cut = self.requests(path)[2]
+        self.assertNotIn("if-none-match", after_cut["headers"])
+        self.assertNotIn("if-modified-since", after_cut["headers"])
+        self.assertEqual(sorted(i["title"] for i in self.items("stale")),
+                         ["item %d" % i for i in range(1, 6)])
 
     def test_caps_are_said_on_the_feed(self):
         self.assertTrue(self.fetched)
