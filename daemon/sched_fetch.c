@@ -249,15 +249,11 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 	if (r->error == FETCH_OK || r->status > 0)
 		sched_host_throttled(s, rt, r, now);
 
-	/* A permanent redirect moves the feed, whatever came after it. */
-	if (r->moved_url && r->error == FETCH_OK &&
-	    ((r->status >= 200 && r->status < 300) || r->status == 304) &&
-	    strcmp(r->moved_url, sched_feed_url(rt)) != 0) {
-		log_notice("feed %s moved permanently: %s -> %s", st->name, sched_feed_url(rt),
-			   r->moved_url);
-		sched_set_str(&st->effective_url, strcmp(r->moved_url, rt->fc->url) ? r->moved_url : NULL);
-		o.events |= STORE_EV_MOVED;
-	}
+	/* A permanent redirect to a feed moves the feed (below, once it is
+	 * known that a feed came from there). */
+	bool moving = r->moved_url && r->error == FETCH_OK &&
+		      ((r->status >= 200 && r->status < 300) || r->status == 304) &&
+		      strcmp(r->moved_url, sched_feed_url(rt)) != 0;
 
 	bool body_error = r->error == FETCH_ERR_BODY;
 	/* max_size reached in a 2xx body: a cap, like the parser's own. */
@@ -275,6 +271,18 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 		pe = rt->parser ? parse_finish(rt->parser, &pdoc, &perr) : -ENOMEM;
 		parse_free(rt->parser);
 		rt->parser = NULL;
+	}
+	/* Moved only where a feed was found: a 304 to what feedd asked, or a
+	 * document that parses. A permanent redirect to a page that is no
+	 * feed (a site's home page, after a botched migration) is not
+	 * followed next time: the feed stays where it was, and the error
+	 * says where the page that was no feed came from. */
+	if (moving && (pe == 0 || (r->status == 304 && r->conditional))) {
+		log_notice("feed %s moved permanently: %s -> %s", st->name, sched_feed_url(rt),
+			   r->moved_url);
+		sched_set_str(&st->effective_url, strcmp(r->moved_url, rt->fc->url) ? r->moved_url : NULL);
+		o.events |= STORE_EV_MOVED;
+		moving = false;
 	}
 	if (pe == 0 && (broke || (pdoc->cut && !over_size))) {
 		body_cut(rt, r, pdoc, broke, &o);
@@ -308,7 +316,9 @@ static void on_fetch_done(void *ud, const struct fetch_result *r)
 			snprintf(o.msg, sizeof o.msg, "not a usable feed: the body, sent with "
 				 "Content-Encoding: %.100s, decoded to nothing", r->content_encoding);
 		else
-			snprintf(o.msg, sizeof o.msg, "not a usable feed: %s",
+			snprintf(o.msg, sizeof o.msg, "not a usable feed%s%.300s%s: %s",
+				 moving ? " at " : "", moving ? r->moved_url : "",
+				 moving ? " (a permanent redirect, not followed)" : "",
 				 perr ? perr : strerror(-pe));
 	} else if (r->error == FETCH_OK && r->status == 304 && !r->conditional) {
 		/* "Not modified" since nothing: feedd sent no validator (a

@@ -206,6 +206,19 @@ class FetchTest(unittest.TestCase):
         if f is not None:
             self.assertEqual(f.get("effective_url"), self.srv.url("/feed/new"))
 
+    def test_a_301_to_no_feed_does_not_move(self):
+        # A botched migration: a permanent redirect to a page that is no
+        # feed (here the fixture's JSON log). The feed is not moved: the
+        # next fetch asks the old URL again, and the error says where the
+        # page that was no feed came from.
+        d = self.feedd([("home", "/redirect/301?to=/_log", "")])
+        self.wait_requests("/redirect/301?to=/_log", 2)
+        f = self.feed_json(d, "home")
+        self.assertIsNone(f["effective_url"], f)
+        self.assertIn("not a usable feed at %s (a permanent redirect, not followed)"
+                      % self.srv.url("/_log"), f["last_error"])
+        self.assertNotIn("moved permanently", d.read_log())
+
     def test_410_stops_polling(self):
         self.srv.set_feed("g", status=410)
         self.srv.set_feed("ok", items=[{"guid": "1"}])
