@@ -714,6 +714,10 @@ void xml_free(struct xml_state *x)
 	for (size_t i = 0; i < x->nents; i++) {
 		xmlFree((xmlChar *)x->ents[i]->name);
 		xmlFree(x->ents[i]->content);
+		/* libxml2 hands a declaration's literal to the entity of
+		 * that name getEntity gives (an HTML one a document declares
+		 * as itself: on_entity_decl). */
+		xmlFree(x->ents[i]->orig);
 		free(x->ents[i]);
 	}
 	free(x->author_name);
