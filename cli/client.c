@@ -136,6 +136,7 @@ int client_request(const char *socket_path, const char *method, const char *targ
 		return -ENOMEM;
 	}
 	int err = 0;
+	out->sent = true;   /* from the first byte on, as far as we can tell */
 	bool hung_up = false;   /* the peer closed while we sent: read what it said */
 	const char *parts[2] = {head, body};
 	size_t lens[2] = {(size_t)hl, body_len};
@@ -203,8 +204,10 @@ int client_request(const char *socket_path, const char *method, const char *targ
 	out->status = parser.status_code;
 	if (!err && !out->body)
 		out->body = strdup("");
-	if (err)
+	if (err) {
 		client_resp_clear(out);
+		out->sent = true;
+	}
 	return err;
 }
 

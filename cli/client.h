@@ -5,6 +5,7 @@
 #define FEEDCTL_CLIENT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct client_resp {
@@ -12,6 +13,9 @@ struct client_resp {
 	char *body;          /* NUL-terminated */
 	size_t len;
 	char *content_type;
+	bool sent;           /* the request went out, whole or in part: the daemon
+			      * may act on it even when no answer came (kept when
+			      * client_request fails) */
 };
 
 /* 0, or a negative errno: -ENOENT/-ECONNREFUSED (no daemon), -EACCES,

@@ -800,13 +800,34 @@ int cmd_remove(const struct command *c, int argc, char **argv)
 	return code;
 }
 
+/* Why the daemon refused to rename FROM: its error and detail, once, and
+ * that nothing was renamed (unless the error says so already). */
+static void say_rename_refused(const char *from, const struct client_resp *resp)
+{
+	char buf[512];
+	client_error_text(resp, buf, sizeof buf);
+	json_t *j = resp->body ? json_loads(resp->body, 0, NULL) : NULL;
+	const char *detail = json_string_value(json_object_get(j, "detail"));
+	fprintf(stderr, "feedctl: feedd did not rename %s: %s%s%s%s%s\n", from, buf,
+		detail && *detail ? " (" : "", detail && *detail ? detail : "",
+		detail && *detail ? ")" : "",
+		strstr(buf, "nothing renamed") ? "" : "; nothing renamed");
+	/* A 404 for a feed the file holds: a section added by hand that the
+	 * daemon has not read yet. */
+	if (resp->status == 404)
+		fprintf(stderr, "feedctl: [feed %s] is in the file, not in the daemon's running "
+			"set: run feedctl reload first\n", from);
+	json_decref(j);
+}
+
 /* The file holding [feed OLD] gets [feed NEW] in its place (the header
  * line alone), then the daemon renames the feed in its store and reloads
  * in one step (POST /v1/feeds/OLD/rename): the feed keeps its items, ids,
  * history, consumers' positions and pending hook deliveries, and is not
  * fetched again before it is due. The store's name must follow the file's,
  * so a daemon that cannot be reached, or refuses, leaves the file as it
- * was. */
+ * was; one asked that does not answer leaves it renamed (the store
+ * follows the file at the next reload anyway). */
 int cmd_rename(const struct command *c, int argc, char **argv)
 {
 	const char *cfg;
@@ -860,6 +881,16 @@ int cmd_rename(const struct command *c, int argc, char **argv)
 		printf("renamed [feed %s] to [feed %s] in %s; feedd kept its items and history\n",
 		       from, to, path);
 		code = 0;
+	} else if (r < 0 && resp.sent) {
+		/* Asked, no answer: the rename may be done, or be done later,
+		 * or not at all. The file keeps it, and the store follows the
+		 * file whatever happened (store_feeds_sync takes a new name at
+		 * a dropped name's URL for that feed renamed): put back, it
+		 * would undo a rename the daemon then makes. */
+		fprintf(stderr, "feedctl: feedd did not answer the rename of %s (%s); %s names "
+			"it [feed %s], and feedd's store follows: now, or at its next reload or "
+			"start\n", from, strerror(-r), path, to);
+		code = CTL_EXIT_UNREACHABLE;
 	} else {
 		/* Nothing renamed in the store: the file says so again. */
 		int w = conf_write_atomic(path, f.src[f.target].text, f.src[f.target].len);
@@ -869,13 +900,7 @@ int cmd_rename(const struct command *c, int argc, char **argv)
 				ctl.socket, strerror(-r));
 			code = CTL_EXIT_UNREACHABLE;
 		} else {
-			/* A 404 for a feed the file holds: a section added by
-			 * hand that the daemon has not read yet. */
-			char buf[512];
-			fprintf(stderr, "feedctl: feedd did not rename %s: %s%s; nothing renamed\n",
-				from, client_error_text(&resp, buf, sizeof buf),
-				resp.status == 404 ? " (in the file, not in the daemon's running "
-				"set: run feedctl reload first)" : "");
+			say_rename_refused(from, &resp);
 			code = CTL_EXIT_API;
 		}
 		if (w < 0)

@@ -215,15 +215,14 @@ int feedd_reload_start(struct feedd *d, struct config_errors *errs, feedd_reload
 	return 0;
 }
 
-/* Store thread: the feed renamed, then the new feed set recorded, which
- * then holds the renamed feed under its new name: nothing added or
- * removed for it. */
+/* Store thread: the feed renamed and the new feed set recorded, which
+ * then holds the renamed feed under its new name (nothing added or
+ * removed for it), in one transaction: a failed sync cannot leave the
+ * rename behind it. */
 static void rename_work(struct store *s, void *arg)
 {
 	struct reload_job *j = arg;
-	j->rc = store_feed_rename(s, j->from, j->to);
-	if (j->rc == 0)
-		j->rc = store_feeds_sync(s, j->c);
+	j->rc = store_feeds_sync_rename(s, j->c, j->from, j->to);
 	if (j->rc == 0)
 		log_notice("feed %s renamed %s: its items, history and consumers' positions kept",
 			   j->from, j->to);

@@ -566,9 +566,10 @@ int retention_prune(const struct store_prims *ops, void *b, const char *feed, in
 int hook_result(const struct store_prims *ops, void *b, int64_t item_id, bool ok,
 		int64_t next_try, const char *error);
 
-/* store_feeds_sync, store_feed_load, store_feeds_json, store_feed_rename
- * (feeds.c). */
-int feeds_sync(const struct store_prims *ops, void *b, const struct config *c);
+/* store_feeds_sync (FROM NULL) and store_feeds_sync_rename, store_feed_load,
+ * store_feeds_json, store_feed_rename (feeds.c). */
+int feeds_sync(const struct store_prims *ops, void *b, const struct config *c,
+	       const char *from, const char *to);
 int feed_load(const struct store_prims *ops, void *b, const char *name, struct feed_state *out);
 int feeds_load(const struct store_prims *ops, void *b,
 	       int (*fn)(struct feed_state *st, void *ud), void *ud);

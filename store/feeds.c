@@ -56,6 +56,7 @@ struct known_feed {
 	char *name, *url;
 	int64_t id;
 	bool removed, seen;
+	bool named;                  /* the config has a feed of this name */
 	char **tags;                 /* sorted */
 	size_t ntags, captags;
 };
@@ -64,6 +65,8 @@ struct known_feeds {
 	struct known_feed *f;        /* by name once read */
 	size_t n, cap;
 	struct known_feed **by_id;
+	struct known_feed **orphans; /* running (not removed), and the config lacks the name */
+	size_t norphans;
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -137,6 +140,7 @@ static void known_free(struct known_feeds *k)
 	}
 	free(k->f);
 	free(k->by_id);
+	free(k->orphans);
 }
 
 static int known_read(const struct store_prims *ops, void *b, struct known_feeds *k)
@@ -194,6 +198,62 @@ static bool known_has(const struct known_feeds *k, const char *name)
 	return k->n && bsearch(&key, k->f, k->n, sizeof *k->f, cmp_known_name);
 }
 
+static struct known_feed *known_find(struct known_feeds *k, const char *name)
+{
+	struct known_feed key = {.name = (char *)name};
+	return k->n ? bsearch(&key, k->f, k->n, sizeof *k->f, cmp_known_name) : NULL;
+}
+
+/* The running rows whose names the config no longer has: the ones a new
+ * name in it at the same URL is a rename of (renamed_row). */
+static int known_orphans(struct known_feeds *k, const struct config *c)
+{
+	for (size_t i = 0; i < c->nfeeds; i++) {
+		struct known_feed *f = known_find(k, c->feeds[i].name);
+		if (f)
+			f->named = true;
+	}
+	if (!(k->orphans = malloc((k->n ? k->n : 1) * sizeof *k->orphans)))
+		return -ENOMEM;
+	for (size_t i = 0; i < k->n; i++)
+		if (!k->f[i].named && !k->f[i].removed)
+			k->orphans[k->norphans++] = &k->f[i];
+	return 0;
+}
+
+/* The row that configured feed FC, which the store lacks by name, is
+ * the same feed as: the one running row at FC's URL whose name the
+ * config no longer has. The config renamed it, so its history is FC's:
+ * by hand, or feedctl rename's edit whose store step had not happened,
+ * or had happened with the file put back (a timeout, a crash between
+ * the two). The file wins either way and the store follows it, instead
+ * of a new feed that announces every item again. NULL: none, or two (no
+ * guessing which). */
+static struct known_feed *renamed_row(struct known_feeds *k, const struct feed_conf *fc)
+{
+	struct known_feed *hit = NULL;
+	for (size_t i = 0; fc->url && i < k->norphans; i++) {
+		struct known_feed *f = k->orphans[i];
+		if (f->seen || !f->url || strcmp(f->url, fc->url) != 0)
+			continue;
+		if (hit)
+			return NULL;
+		hit = f;
+	}
+	return hit;
+}
+
+/* Row F (named FROM) is called TO from now on, its events too, with a
+ * feed.renamed event; TO is no row's name. */
+static int rename_row(const struct store_prims *ops, void *b, const char *from, const char *to,
+		      int64_t now)
+{
+	int r = ops->feeds->feed_rename(b, from, to);
+	if (r == 0)
+		r = ops->event_add(b, "feed.renamed", now, to, 0, json_pack("{s:s}", "from", from));
+	return r;
+}
+
 /* A removed feed F whose name the config gives to another URL: that is
  * another site, not this feed coming back, so its history (items, ids,
  * tombstones, events) is moved aside under NAME.removed-ID, a name no
@@ -211,10 +271,7 @@ static int set_aside(const struct store_prims *ops, void *b, const struct known_
 		if (!known_has(k, aside) && !config_find_feed(c, aside))
 			break;
 	}
-	int r = ops->feeds->feed_rename(b, f->name, aside);
-	if (r == 0)
-		r = ops->event_add(b, "feed.renamed", now, aside, 0,
-				   json_pack("{s:s}", "from", f->name));
+	int r = rename_row(ops, b, f->name, aside, now);
 	if (r == 0)
 		log_info("feed %s: a removed feed of that name had another url (%s): its "
 			 "history is kept as %s", f->name, f->url, aside);
@@ -225,9 +282,7 @@ static int set_aside(const struct store_prims *ops, void *b, const struct known_
 static int sync_feed(const struct store_prims *ops, void *b, struct known_feeds *k,
 		     const struct config *c, const struct feed_conf *fc, int64_t now)
 {
-	struct known_feed key = {.name = fc->name};
-	struct known_feed *f = k->n ? bsearch(&key, k->f, k->n, sizeof *k->f, cmp_known_name)
-				    : NULL;
+	struct known_feed *f = known_find(k, fc->name);
 	int64_t id = 0;
 	int r = 0;
 	if (f && f->removed && f->url && fc->url && strcmp(f->url, fc->url) != 0) {
@@ -235,6 +290,13 @@ static int sync_feed(const struct store_prims *ops, void *b, struct known_feeds 
 			return r;
 		f->seen = true;   /* it stays removed, under its new name */
 		f = NULL;
+	}
+	if (!f && (f = renamed_row(k, fc))) {
+		/* Its entry keeps the old name: renaming it would unsort K. */
+		if ((r = rename_row(ops, b, f->name, fc->name, now)) < 0)
+			return r;
+		log_notice("feed %s renamed %s (the config names it so, at the same url): "
+			   "its items and history kept", f->name, fc->name);
 	}
 	if (!f) {
 		if ((r = ops->feeds->feed_add(b, fc->name, fc->url, now, &id)) == 0)
@@ -273,14 +335,36 @@ static int sync_removed(const struct store_prims *ops, void *b, const struct kno
 	return r;
 }
 
-int feeds_sync(const struct store_prims *ops, void *b, const struct config *c)
+/* FROM renamed TO, without a transaction of its own. */
+static int rename_checked(const struct store_prims *ops, void *b, const char *from,
+			  const char *to, int64_t now)
+{
+	int64_t id;
+	char *url = NULL;
+	bool removed;
+	int r = ops->feeds->feed_find(b, to, &id, &url, &removed);
+	free(url);
+	if (r == 0)
+		return -EEXIST;
+	return r == -ENOENT ? rename_row(ops, b, from, to, now) : r;
+}
+
+int feeds_sync(const struct store_prims *ops, void *b, const struct config *c,
+	       const char *from, const char *to)
 {
 	int64_t now = time(NULL);
 	struct known_feeds k = {0};
 	int r = ops->tx_begin(b);
 	if (r < 0)
 		return r;
-	r = known_read(ops, b, &k);
+	/* A rename and the feed set that follows from it commit together:
+	 * the store never keeps one without the other. */
+	if (from)
+		r = rename_checked(ops, b, from, to, now);
+	if (!r)
+		r = known_read(ops, b, &k);
+	if (!r)
+		r = known_orphans(&k, c);
 	/* A config names a feed once (config.c refuses a repeated name). */
 	for (size_t i = 0; i < c->nfeeds && !r; i++)
 		r = sync_feed(ops, b, &k, c, &c->feeds[i], now);
@@ -464,18 +548,7 @@ int feeds_rename(const struct store_prims *ops, void *b, const char *from, const
 	int r = ops->tx_begin(b);
 	if (r < 0)
 		return r;
-	int64_t id;
-	char *url = NULL;
-	bool removed;
-	r = ops->feeds->feed_find(b, to, &id, &url, &removed);
-	free(url);
-	if (r == 0)
-		r = -EEXIST;
-	else if (r == -ENOENT)
-		r = ops->feeds->feed_rename(b, from, to);
-	if (r == 0)
-		r = ops->event_add(b, "feed.renamed", (int64_t)time(NULL), to, 0,
-				   json_pack("{s:s}", "from", from));
+	r = rename_checked(ops, b, from, to, (int64_t)time(NULL));
 	if (r == 0)
 		return ops->tx_commit(b, false, NULL);
 	ops->tx_rollback(b);

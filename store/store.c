@@ -132,7 +132,13 @@ void store_close(struct store *s)
 
 int store_feeds_sync(struct store *s, const struct config *c)
 {
-	return feeds_sync(s->ops->prims, s->b, c);
+	return feeds_sync(s->ops->prims, s->b, c, NULL, NULL);
+}
+
+int store_feeds_sync_rename(struct store *s, const struct config *c, const char *from,
+			    const char *to)
+{
+	return feeds_sync(s->ops->prims, s->b, c, from, to);
 }
 
 int store_feed_load(struct store *s, const char *name, struct feed_state *out)

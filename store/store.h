@@ -89,8 +89,16 @@ int feed_state_copy(struct feed_state *dst, const struct feed_state *src);
  * kept), URL/tag changes recorded; a changed URL clears validators and the
  * gone flag. A removed feed comes back with its history when the config
  * names it again at the same URL; at another URL its row is renamed aside
- * (NAME.removed-ID, feed.renamed) and the configured feed starts afresh. */
+ * (NAME.removed-ID, feed.renamed) and the configured feed starts afresh.
+ * A name the store lacks at the URL of a running feed whose name the
+ * config no longer has (one such feed, not two) is that feed renamed:
+ * its row takes the new name (feed.renamed), history kept, so that the
+ * store follows the file whichever step of a rename was lost. */
 int store_feeds_sync(struct store *s, const struct config *c);
+/* store_feed_rename (FROM to TO) and store_feeds_sync (C, which names the
+ * feed TO) in one transaction: both, or neither (the errors of both). */
+int store_feeds_sync_rename(struct store *s, const struct config *c, const char *from,
+			    const char *to);
 
 /* Loads the state of feed NAME; -ENOENT if unknown. */
 int store_feed_load(struct store *s, const char *name, struct feed_state *out);

@@ -7,9 +7,12 @@ there under the new name. A bad or taken name is refused and the file left
 as it was; so is a rename the daemon could not make."""
 import json
 import os
+import sqlite3
+import threading
+import time
 import unittest
 
-from pgstore import Store
+from pgstore import PG, Store
 from harness import Feedd, ServerTestCase, wait_until
 
 CONF = """[daemon]
@@ -162,9 +165,81 @@ class Rename(ServerTestCase):
         conf = self.text()
         r = self.ctl("rename", "byhand", "manual")
         self.assertEqual(r.returncode, 4, r.stderr)
-        self.assertIn(b"feedd did not rename byhand: unknown feed", r.stderr)
+        self.assertIn(b"feedd did not rename byhand: unknown feed (byhand); nothing renamed\n",
+                      r.stderr)
+        self.assertEqual(r.stderr.count(b"nothing renamed"), 1)
         self.assertIn(b"not in the daemon's running set: run feedctl reload first", r.stderr)
         self.assertEqual(self.text(), conf)
+
+    def item_news(self):
+        ev = self.d.get("/v1/events?after=0&limit=1000").json()["events"]
+        return [e for e in ev if e["type"] == "item.new"]
+
+    def test_a_rename_in_the_file_alone_is_a_rename(self):
+        # The file renamed and the store not (renamed by hand, or feedctl's
+        # store step lost to a crash): the reload takes it for the rename
+        # it is, not for a feed removed and a new one whose items are all
+        # announced again.
+        ids = [i["id"] for i in self.d.get("/v1/items").json()["items"]]
+        with open(self.d.config, "w") as f:
+            f.write(self.conf.replace("[feed old]", "[feed blog]"))
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        f = self.d.get("/v1/feeds/blog").json()
+        self.assertEqual(f["items"], 3)
+        self.assertFalse(f.get("removed"))
+        self.assertEqual(self.d.get("/v1/feeds/old").status, 404)
+        self.assertEqual([i["id"] for i in self.d.get("/v1/items").json()["items"]], ids)
+        self.assertEqual(self.d.post("/v1/feeds/blog/refresh").status, 202)
+        self.assertTrue(wait_until(lambda: self.fetches() >= 2))
+        time.sleep(0.5)
+        self.assertEqual(len(self.item_news()), 3)
+        ev = self.d.get("/v1/events?after=0&limit=1000").json()["events"]
+        self.assertIn(("feed.renamed", "blog", "old"),
+                      [(e["type"], e.get("feed"), e.get("from")) for e in ev])
+        # A feed dropped in the same edit as another is added elsewhere:
+        # not a rename (another URL), the dropped one removed.
+        with open(self.d.config, "w") as f:
+            f.write(self.conf.replace("[feed old]", "[feed blog]").replace(
+                "[feed other]", "[feed third]").replace(self.srv.url("/feed/b"),
+                                                         self.srv.url("/feed/c")))
+        self.srv.set_feed("c", items=[])
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        self.assertTrue(self.d.get("/v1/feeds/other").json()["removed"])
+
+    @unittest.skipIf(PG, "holds the SQLite store's write lock")
+    def test_a_rename_that_times_out_ends_as_the_file_says(self):
+        # Another writer holds the store: the daemon waits for it (up to
+        # its busy timeout), feedctl gives up first. Whatever happens
+        # next, the store ends up with the file's name and no item is
+        # announced twice.
+        db = sqlite3.connect(os.path.join(self.d.state_dir, "feedd.db"),
+                             isolation_level=None, timeout=10,
+                             check_same_thread=False)
+        db.execute("BEGIN IMMEDIATE")
+        release = threading.Timer(3, lambda: db.execute("ROLLBACK"))
+        release.start()
+        try:
+            r = self.d.feedctl("--timeout", "1", "rename", "old", "blog",
+                               "--config", self.d.config)
+        finally:
+            release.join()
+            db.close()
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertTrue(self.d.wait_log("renamed blog"))
+        self.assertEqual(self.d.feedctl("reload").returncode, 0)
+        name = "blog" if "[feed blog]" in self.text() else "old"
+        self.assertEqual(self.d.get("/v1/feeds/%s" % name).json()["items"], 3)
+        other = "old" if name == "blog" else "blog"
+        self.assertEqual(self.d.get("/v1/feeds/%s" % other).status, 404)
+        # A restart and a fetch: still one item.new per item.
+        self.assertEqual(self.d.stop(), 0)
+        self.d.start()
+        self.assertEqual(self.d.post("/v1/feeds/%s/refresh" % name).status, 202)
+        self.assertTrue(wait_until(lambda: self.fetches() >= 2))
+        time.sleep(0.5)
+        self.assertEqual(self.d.get("/v1/feeds/%s" % name).json()["items"], 3)
+        self.assertEqual(len(self.item_news()), 3)
+        self.assertEqual(self.d.get("/v1/feeds/%s" % other).status, 404)
 
     def test_daemon_away_leaves_the_file(self):
         conf = self.text()

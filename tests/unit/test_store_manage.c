@@ -114,11 +114,103 @@ static void test_feed_rename(void **state)
 	tdb_close(&t);
 }
 
+/* A rename and the feed set after it commit together: a sync that fails
+ * (a trigger refuses the new feed "boom") leaves the feed unrenamed. */
+static void test_feed_rename_with_sync_is_one_transaction(void **state)
+{
+	(void)state;
+	struct tdb t = {0};
+	struct store *s = tdb_open(&t);
+	struct doc *d = doc_new();
+	doc_add(d, "g1", "https://example.com/1", "one");
+	assert_int_equal(commit_count(s, "old", d, NULL), 1);
+	assert_int_equal(tdb_exec(&t, t.pgdb[0] ?
+		"CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS "
+		"$$BEGIN RAISE EXCEPTION 'boom'; END$$; "
+		"CREATE TRIGGER boom BEFORE INSERT ON feeds FOR EACH ROW "
+		"WHEN (NEW.name = 'boom') EXECUTE FUNCTION boom()" :
+		"CREATE TRIGGER boom BEFORE INSERT ON feeds WHEN NEW.name = 'boom' "
+		"BEGIN SELECT RAISE(ABORT, 'boom'); END"), 0);
+	struct feed_conf fc[2] = {
+		{.name = "new", .url = "https://example.com/feed"},
+		{.name = "boom", .url = "https://b.example/feed"},
+	};
+	struct config c = {.feeds = fc, .nfeeds = 2};
+	assert_true(store_feeds_sync_rename(s, &c, "old", "new") < 0);
+	struct feed_state got = {0};
+	assert_int_equal(store_feed_load(s, "new", &got), -ENOENT);
+	assert_int_equal(store_feed_load(s, "old", &got), 0);
+	feed_state_clear(&got);
+	/* Without the feed refused: both. */
+	c.nfeeds = 1;
+	assert_int_equal(store_feeds_sync_rename(s, &c, "old", "new"), 0);
+	assert_int_equal(store_feed_load(s, "new", &got), 0);
+	assert_int_equal(got.n_items, 1);
+	feed_state_clear(&got);
+	doc_free(d);
+	tdb_close(&t);
+}
+
+/* The config renames a running feed that the store has under its old
+ * name (a section renamed by hand, a rename's store step lost): the sync
+ * renames the row, history kept, rather than add a new feed. Not when two
+ * dropped feeds share the URL, nor for a removed one. */
+static void test_sync_takes_a_new_name_at_a_dropped_url_for_a_rename(void **state)
+{
+	(void)state;
+	struct tdb t = {0};
+	struct store *s = tdb_open(&t);
+	struct feed_conf fc[3] = {
+		{.name = "old", .url = "https://example.com/feed"},   /* commit_doc's */
+		{.name = "x", .url = "https://b.example/feed"},
+		{.name = "y", .url = "https://b.example/feed"},
+	};
+	struct config c = {.feeds = fc, .nfeeds = 3};
+	assert_int_equal(store_feeds_sync(s, &c), 0);
+	struct doc *d = doc_new();
+	doc_add(d, "g1", "https://example.com/1", "one");
+	assert_int_equal(commit_count(s, "old", d, NULL), 1);
+
+	fc[0].name = "new";
+	fc[1].name = "z";   /* x and y at one URL: which one z is, is not known */
+	c.nfeeds = 2;
+	assert_int_equal(store_feeds_sync(s, &c), 0);
+	struct feed_state got = {0};
+	assert_int_equal(store_feed_load(s, "old", &got), -ENOENT);
+	assert_int_equal(store_feed_load(s, "new", &got), 0);
+	assert_int_equal(got.n_items, 1);
+	feed_state_clear(&got);
+	assert_int_equal(commit_count(s, "new", d, NULL), 0);
+	json_t *f = NULL;
+	assert_int_equal(store_feeds_json(s, "x", &f), 0);
+	assert_true(json_is_true(json_object_get(f, "removed")));
+	json_decref(f);
+	assert_int_equal(store_feeds_json(s, "z", &f), 0);
+	assert_false(json_is_true(json_object_get(f, "removed")));
+	json_decref(f);
+
+	/* Removed, then named anew at its URL: a new feed, as before. */
+	c.nfeeds = 1;
+	fc[0].name = "other";
+	fc[0].url = "https://c.example/feed";
+	assert_int_equal(store_feeds_sync(s, &c), 0);
+	fc[0].name = "later";
+	fc[0].url = "https://example.com/feed";
+	assert_int_equal(store_feeds_sync(s, &c), 0);
+	assert_int_equal(store_feed_load(s, "later", &got), 0);
+	assert_int_equal(got.n_items, 0);
+	feed_state_clear(&got);
+	doc_free(d);
+	tdb_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_consumer_delete),
 		cmocka_unit_test(test_feed_rename),
+		cmocka_unit_test(test_feed_rename_with_sync_is_one_transaction),
+		cmocka_unit_test(test_sync_takes_a_new_name_at_a_dropped_url_for_a_rename),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
