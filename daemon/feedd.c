@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +46,8 @@ struct life {
 	uint64_t news_retry_ms;     /* the next look while lost (backs off) */
 	size_t prune_next;          /* feed the next retention batch starts at */
 	int exit_code;
+	int store_fd;               /* a local store's file, flocked (-1: a shared store) */
+	char *store_path;
 };
 
 static void apply_overrides(struct config *c, const struct run_opts *o)
@@ -545,6 +548,67 @@ static int lock_state_dir(const char *dir)
 	return fd;
 }
 
+/* The pid of the process holding an flock on the file FD is open on, from
+ * /proc/locks ("1: FLOCK ADVISORY WRITE PID MAJ:MIN:INODE 0 EOF"), or 0. */
+static long flock_holder(int fd)
+{
+	struct stat st;
+	FILE *f = fstat(fd, &st) == 0 ? fopen("/proc/locks", "re") : NULL;
+	if (!f)
+		return 0;
+	char line[256], want[64];
+	snprintf(want, sizeof want, "%02x:%02x:%llu", major(st.st_dev), minor(st.st_dev),
+		 (unsigned long long)st.st_ino);
+	long pid = 0;
+	while (!pid && fgets(line, sizeof line, f)) {
+		char kind[16], dev[64];
+		long p;
+		if (sscanf(line, "%*s %15s %*s %*s %ld %63s", kind, &p, dev) == 3 &&
+		    !strcmp(kind, "FLOCK") && !strcmp(dev, want) && p != (long)getpid())
+			pid = p;
+	}
+	fclose(f);
+	return pid;
+}
+
+/* One daemon per SQLite store, whichever state_dir or `store = PATH`
+ * brought each to it: a second one would fetch every feed again and run
+ * each new item's hooks twice. An flock on the database file itself, held
+ * until the process ends: it goes with the file (no lock file to delete
+ * or to find elsewhere), the kernel drops it however the process dies,
+ * and it is apart from the POSIX (fcntl) locks SQLite takes on the same
+ * file. The descriptor is the daemon's until it exits; *CREATED when
+ * there was no file (SQLite then makes a new store in it). Returns the
+ * descriptor, or a negative errno after saying why. */
+static int lock_store(const char *path, bool *created)
+{
+	struct stat st;
+	*created = stat(path, &st) != 0 && errno == ENOENT;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int e = errno;
+		log_err("store %s: cannot open: %s", path, strerror(e));
+		return -e;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	int e = errno;
+	if (e == EWOULDBLOCK) {
+		long pid = flock_holder(fd);
+		if (pid > 0)
+			log_err("store %s is in use by another feedd (pid %ld); not starting a "
+				"second one on it", path, pid);
+		else
+			log_err("store %s is in use by another feedd; not starting a second "
+				"one on it", path);
+		e = EBUSY;
+	} else {
+		log_err("store %s: cannot lock: %s", path, strerror(e));
+	}
+	close(fd);
+	return -e;
+}
+
 /* In per-user mode, $XDG_RUNTIME_DIR/feedd (0700: the API is the user's
  * alone). Root's /run/feedd is the socket unit's, or the administrator's. */
 static int make_socket_dir(const char *sock)
@@ -599,6 +663,7 @@ int run_daemon(const struct run_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 
 	int lock_fd = -1;
+	l->store_fd = -1;
 	if (make_state_dir(d->conf->daemon.state_dir) < 0)
 		goto out_conf;
 	/* Before anything else touches the store. A shared store (PostgreSQL)
@@ -609,6 +674,13 @@ int run_daemon(const struct run_opts *o)
 		lock_fd = lock_state_dir(d->conf->daemon.state_dir);
 		if (lock_fd < 0)
 			goto out_conf;
+		bool created;
+		l->store_path = store_file(d->conf->daemon.store, d->conf->daemon.state_dir);
+		if (!l->store_path ||
+		    (l->store_fd = lock_store(l->store_path, &created)) < 0)
+			goto out_conf;
+		if (created)
+			log_notice("created a new store at %s", l->store_path);
 	}
 	parse_global_init();
 	char *err = NULL;
@@ -707,6 +779,9 @@ out_parse:
 out_conf:
 	if (lock_fd >= 0)
 		close(lock_fd);   /* the file stays: unlinking it would race a starter */
+	if (l->store_fd >= 0)
+		close(l->store_fd);   /* after the store's close: its POSIX locks are gone */
+	free(l->store_path);
 	config_free(d->conf);
 	free(l);
 	return code;

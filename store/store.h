@@ -444,6 +444,10 @@ bool store_is_shared(const struct store *s);
 /* Whether SPEC (feeds.conf's `store`) names a store several instances may
  * share (PostgreSQL), before it is opened. */
 bool store_spec_shared(const char *spec);
+/* The file a local store (SPEC, under STATE_DIR) keeps, on the heap, for
+ * the daemon's one-per-store lock; NULL for a shared store or when out of
+ * memory. */
+char *store_file(const char *spec, const char *state_dir);
 /* Why the PostgreSQL backend would refuse URI (a postgresql:// store) at
  * open, by libpq's own reading of it, or NULL: a password however written
  * (percent-encoded keys included), a query parameter libpq does not take,

@@ -215,7 +215,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 
 /* --- opening --- */
 
-static char *store_path(const char *spec, const char *state_dir)
+char *sqlite_store_file(const char *spec, const char *state_dir)
 {
 	char *p = NULL;
 	switch (storespec_kind(spec)) {
@@ -522,7 +522,7 @@ int sqlite_store_open(const char *spec, const char *state_dir, struct sqlite_sto
 	if (!s)
 		return -ENOMEM;
 	s->sql = stmt_sql;
-	s->path = store_path(spec, state_dir);
+	s->path = sqlite_store_file(spec, state_dir);
 	if (!s->path) {
 		/* The config reader refused it already (core/storespec.c):
 		 * a caller that did not go through it. */

@@ -1,6 +1,8 @@
 """The daemon's life cycle: --check-config, READY, reload, watchdog, stop."""
 import os
+import shutil
 import signal
+import tempfile
 import unittest
 
 from fixture_server import FixtureServer
@@ -199,6 +201,57 @@ class OneDaemonPerStateDir(unittest.TestCase):
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn(b"pid %d" % self.a.proc.pid, r.stderr)
 
+
+class OneDaemonPerStore(unittest.TestCase):
+    """Two daemons on one SQLite store through `store = PATH` and two
+    state_dirs both ran, and both ran every hook; a deleted feedd.lock let a
+    second one in on the same state_dir. The lock is the store file's own:
+    the second is refused, naming the store and the holder's pid."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="feedd-store-lock-")
+        self.db = os.path.join(self.dir, "shared.db")
+        conf = GOOD.replace("[daemon]\n", "[daemon]\nstore = %s\n" % self.db, 1)
+        self.assertIn("store = ", conf)
+        self.a = Feedd(conf)
+        self.b = Feedd(conf, start=False)   # its own state_dir
+
+    def tearDown(self):
+        self.b.cleanup()
+        self.a.cleanup()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def refused(self):
+        self.b.start(wait_ready=False)
+        self.assertEqual(self.b.proc.wait(10 * SLOW), 1, self.b.read_log())
+        log = self.b.read_log()
+        self.assertIn("store %s is in use by another feedd (pid %d)"
+                      % (self.db, self.a.proc.pid), log)
+        self.assertNotIn("READY=1", self.b.notify.messages)
+        self.b._close_files()
+
+    def test_second_daemon_on_the_same_store_is_refused(self):
+        self.assertIn("created a new store at %s" % self.db, self.a.read_log())
+        self.refused()
+        r = run_feedd("--once", "-c", self.b.config, "--state-dir", self.b.state_dir)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(self.a.get("/v1/status").status, 200)
+        self.assertEqual(self.a.stop(), 0)
+        self.b.start()
+        self.assertNotIn("created a new store", self.b.read_log())
+        self.assertEqual(self.b.get("/v1/status").status, 200)
+
+    def test_a_deleted_lock_file_lets_no_second_daemon_in(self):
+        # The default store, in the one state_dir: feedd.lock deleted (a
+        # "stale lock" cleaned up) and the store's own lock still holds.
+        self.a.cleanup()
+        self.b.cleanup()
+        self.a = Feedd(GOOD)
+        self.db = os.path.join(self.a.state_dir, "feedd.db")
+        os.unlink(os.path.join(self.a.state_dir, "feedd.lock"))
+        self.b = Feedd(GOOD, start=False, args=["--state-dir", self.a.state_dir])
+        self.refused()
+        self.assertEqual(self.a.get("/v1/status").status, 200)
 
 if __name__ == "__main__":
     unittest.main()
