@@ -257,10 +257,43 @@ static void upkeep_done(void *arg)
 	malloc_trim(0);
 }
 
+/* Whether the local store's file is no longer the one open (WHY says
+ * how): deleted (an rm of feedd.db*), or its path now another file or
+ * none (a mv, a restore over it, an unmount under it). */
+static bool store_file_gone(const struct life *l, char *why, size_t len)
+{
+	struct stat held, now;
+	if (l->store_fd < 0 || fstat(l->store_fd, &held) < 0)
+		return false;
+	if (stat(l->store_path, &now) < 0) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			return false;   /* EACCES, EIO: not known to be gone */
+		snprintf(why, len, held.st_nlink == 0 ? "deleted" : "moved away");
+		return true;
+	}
+	if (now.st_dev == held.st_dev && now.st_ino == held.st_ino && held.st_nlink > 0)
+		return false;
+	snprintf(why, len, "replaced by another file");
+	return true;
+}
+
 static void on_uv_upkeep(uv_timer_t *t)
 {
 	struct life *l = t->data;
 	struct feedd *d = &l->d;
+	char why[96];
+	if (store_file_gone(l, why, sizeof why)) {
+		/* Going on would keep no promise: whatever is committed from
+		 * now on goes with the process, and the next start makes a new
+		 * store whose ids start again at 1 and that announces (and
+		 * hooks) every item again. Exit 3: the unit does not restart. */
+		log_err("store %s was %s while feedd ran: nothing committed from now on "
+			"would outlast this process, and a start without it makes a new store "
+			"and announces every item again; stopping (exit 3). Put the store file "
+			"back before starting feedd again", l->store_path, why);
+		stop(l, RUN_EXIT_STORE_GONE);
+		return;
+	}
 	const struct config *c = d->conf;
 	struct prune_job *p = calloc(1, sizeof *p);
 	if (!p)

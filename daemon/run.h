@@ -14,6 +14,7 @@ enum {
 	RUN_EXIT_OK = 0,
 	RUN_EXIT_FAILURE = 1,   /* could not start (store, socket), or --once had failures */
 	RUN_EXIT_CONFIG = 2,    /* usage error or a bad config file */
+	RUN_EXIT_STORE_GONE = 3, /* the store file was deleted or replaced under the daemon */
 };
 
 struct run_opts {

@@ -253,5 +253,43 @@ class OneDaemonPerStore(unittest.TestCase):
         self.refused()
         self.assertEqual(self.a.get("/v1/status").status, 200)
 
+class StoreFileGone(unittest.TestCase):
+    """A store deleted or moved from under the running daemon went
+    unnoticed: it wrote on into the unlinked file, and the next start made a
+    new store that announced every item again. The upkeep now compares the
+    path with the open file and stops with exit 3, naming the store."""
+
+    def setUp(self):
+        self.d = Feedd(GOOD, env={"FEEDD_UPKEEP_MS": "200"})
+        self.db = os.path.join(self.d.state_dir, "feedd.db")
+
+    def tearDown(self):
+        self.d.cleanup()
+
+    def gone(self, how):
+        self.assertEqual(self.d.proc.wait(10 * SLOW), 3, self.d.read_log())
+        log = self.d.read_log()
+        self.assertIn("store %s was %s while feedd ran" % (self.db, how), log)
+
+    def test_deleted(self):
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(self.db + suffix):
+                os.unlink(self.db + suffix)
+        self.gone("deleted")
+        # The next start says it makes a new one.
+        self.d._close_files()
+        self.d.start()
+        self.assertIn("created a new store at %s" % self.db, self.d.read_log())
+
+    def test_moved(self):
+        os.rename(self.db, self.db + ".old")
+        self.gone("moved away")
+
+    def test_replaced(self):
+        shutil.copy(self.db, self.db + ".new")
+        os.rename(self.db + ".new", self.db)
+        self.gone("replaced by another file")
+
+
 if __name__ == "__main__":
     unittest.main()
