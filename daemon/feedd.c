@@ -5,6 +5,7 @@
 #include "daemon/feedd.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
@@ -613,11 +614,21 @@ static long flock_holder(int fd)
  * file. The descriptor is the daemon's until it exits; *CREATED when
  * there was no file (SQLite then makes a new store in it). Returns the
  * descriptor, or a negative errno after saying why. */
+#define STORE_UNLOCKED INT_MAX   /* not opened: the store's own open says why */
 static int lock_store(const char *path, bool *created)
 {
 	struct stat st;
 	*created = stat(path, &st) != 0 && errno == ENOENT;
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* Read-only is enough for flock, and leaves saying why a store
+	 * cannot be written (a read-only file, a read-only directory) to the
+	 * store's open, which says it better: no lock is then needed. */
+	int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 && (errno == EACCES || errno == EPERM || errno == EROFS))
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM || errno == EROFS || errno == ENOENT)) {
+		*created = false;
+		return STORE_UNLOCKED;
+	}
 	if (fd < 0) {
 		int e = errno;
 		log_err("store %s: cannot open: %s", path, strerror(e));
@@ -712,6 +723,8 @@ int run_daemon(const struct run_opts *o)
 		if (!l->store_path ||
 		    (l->store_fd = lock_store(l->store_path, &created)) < 0)
 			goto out_conf;
+		if (l->store_fd == STORE_UNLOCKED)
+			l->store_fd = -1;
 		if (created)
 			log_notice("created a new store at %s", l->store_path);
 	}
