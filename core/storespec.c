@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static storespec_check_fn *pg_check;
@@ -84,4 +85,19 @@ const char *storespec_problem(const char *spec, char *buf, size_t buflen)
 	snprintf(buf, buflen, "\"%.80s\" is not \"sqlite\", a path ending in .db or a "
 		 "postgresql:// URI", spec);
 	return buf;
+}
+
+char *storespec_file(const char *spec, const char *state_dir)
+{
+	char *p = NULL;
+	switch (storespec_kind(spec)) {
+	case STORESPEC_SQLITE:
+		if (asprintf(&p, "%s/feedd.db", state_dir ? state_dir : ".") < 0)
+			return NULL;
+		return p;
+	case STORESPEC_SQLITE_PATH:
+		return strdup(spec);
+	default:
+		return NULL;
+	}
 }

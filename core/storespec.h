@@ -19,6 +19,10 @@ enum storespec_kind {
 /* What SPEC names; its syntax only (a URI's password is not looked at). */
 enum storespec_kind storespec_kind(const char *spec);
 
+/* The database file of a file store (SQLite: STATE_DIR/feedd.db, or the
+ * path SPEC is), on the heap; NULL for any other SPEC or out of memory. */
+char *storespec_file(const char *spec, const char *state_dir);
+
 /* Why SPEC cannot be a store, or NULL: neither "sqlite", nor a path
  * ending in .db, nor a postgresql:// URI; or a URI the PostgreSQL backend
  * refuses (the check storespec_set_pg_check handed over; without one, a

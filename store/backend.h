@@ -584,8 +584,6 @@ int feed_state_counts(const struct store_prims *ops, void *b, const char *const 
 extern const struct store_ops sqlite_store_ops;
 extern const struct store_prims sqlite_prims;
 int sqlite_backend_open(const char *spec, const char *state_dir, void **out, char **err);
-/* store_file for SQLite (sqlite.c): the database's path (heap), or NULL. */
-char *sqlite_store_file(const char *spec, const char *state_dir);
 
 #ifdef FEEDD_HAVE_PG
 /* The PostgreSQL backend (store/pg*.c): SPEC a postgresql:// URI. */

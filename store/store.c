@@ -46,7 +46,7 @@ bool store_spec_shared(const char *spec)
 
 char *store_file(const char *spec, const char *state_dir)
 {
-	return is_pg_spec(spec) ? NULL : sqlite_store_file(spec, state_dir);
+	return storespec_file(spec, state_dir);
 }
 
 const char *store_pg_spec_problem(const char *uri, char *buf, size_t buflen)

@@ -215,21 +215,6 @@ static const char *const stmt_sql[ST__COUNT] = {
 
 /* --- opening --- */
 
-char *sqlite_store_file(const char *spec, const char *state_dir)
-{
-	char *p = NULL;
-	switch (storespec_kind(spec)) {
-	case STORESPEC_SQLITE:
-		if (asprintf(&p, "%s/feedd.db", state_dir ? state_dir : ".") < 0)
-			return NULL;
-		return p;
-	case STORESPEC_SQLITE_PATH:
-		return strdup(spec);
-	default:
-		return NULL;
-	}
-}
-
 /* One text value from a one-row statement, or NULL (*rc set). */
 static char *query_text(sqlite3 *db, const char *sql, int *rc)
 {
@@ -522,7 +507,7 @@ int sqlite_store_open(const char *spec, const char *state_dir, struct sqlite_sto
 	if (!s)
 		return -ENOMEM;
 	s->sql = stmt_sql;
-	s->path = sqlite_store_file(spec, state_dir);
+	s->path = storespec_file(spec, state_dir);
 	if (!s->path) {
 		/* The config reader refused it already (core/storespec.c):
 		 * a caller that did not go through it. */
