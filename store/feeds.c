@@ -192,13 +192,7 @@ static bool same_tags(const struct known_feed *f, char *const *tags)
 	return same;
 }
 
-static bool known_has(const struct known_feeds *k, const char *name)
-{
-	struct known_feed key = {.name = (char *)name};
-	return k->n && bsearch(&key, k->f, k->n, sizeof *k->f, cmp_known_name);
-}
-
-static struct known_feed *known_find(struct known_feeds *k, const char *name)
+static struct known_feed *known_find(const struct known_feeds *k, const char *name)
 {
 	struct known_feed key = {.name = (char *)name};
 	return k->n ? bsearch(&key, k->f, k->n, sizeof *k->f, cmp_known_name) : NULL;
@@ -268,7 +262,7 @@ static int set_aside(const struct store_prims *ops, void *b, const struct known_
 		int w = snprintf(aside, sizeof aside, "%s.removed-%lld", f->name, (long long)n);
 		if (w < 0 || (size_t)w >= sizeof aside || !config_valid_feed_name(aside))
 			snprintf(aside, sizeof aside, "removed-%lld", (long long)n);
-		if (!known_has(k, aside) && !config_find_feed(c, aside))
+		if (!known_find(k, aside) && !config_find_feed(c, aside))
 			break;
 	}
 	int r = rename_row(ops, b, f->name, aside, now);
