@@ -1,17 +1,12 @@
 /* cmdline.c — an exec hook's command line split into words (wordexp). */
 #include "core/cmdline.h"
+#include "core/hookenv.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wordexp.h>
-
-/* The item's variables a line may name (core/hookenv.h sets them). */
-static const char *const item_vars[] = {
-	"FEEDD_FEED", "FEEDD_ITEM_ID", "FEEDD_TITLE", "FEEDD_URL", "FEEDD_TRUNCATED",
-};
-#define NVARS (sizeof item_vars / sizeof *item_vars)
 
 /* Stands for item variable I in the line given to wordexp, and in the
  * words it gives back: control bytes, which a configured line never holds
@@ -75,10 +70,10 @@ static char *mark_vars(const char *line, char *why, size_t whylen)
 					return NULL;
 				}
 				size_t v = 0;
-				while (v < NVARS && (strlen(item_vars[v]) != (size_t)len ||
-						     memcmp(item_vars[v], line + s, (size_t)len) != 0))
+				while (v < HOOKENV_NVARS && (strlen(hookenv_names[v]) != (size_t)len ||
+						     memcmp(hookenv_names[v], line + s, (size_t)len) != 0))
 					v++;
-				if (v == NVARS) {
+				if (v == HOOKENV_NVARS) {
 					snprintf(why, whylen, "cannot split the command line: no variable "
 						 "$%.*s (the item's are $FEEDD_FEED, $FEEDD_ITEM_ID, "
 						 "$FEEDD_TITLE, $FEEDD_URL and $FEEDD_TRUNCATED)",
@@ -102,16 +97,16 @@ static char *mark_vars(const char *line, char *why, size_t whylen)
 /* Does P start a mark? */
 static bool is_mark(const char *p)
 {
-	return p[0] == MARK_OPEN && p[1] >= '0' && p[1] < (char)('0' + NVARS) &&
+	return p[0] == MARK_OPEN && p[1] >= '0' && p[1] < (char)('0' + HOOKENV_NVARS) &&
 	       p[2] == MARK_CLOSE;
 }
 
 /* The value of item variable V in ENV ("" without one). */
 static const char *var_value(char *const *env, size_t v)
 {
-	size_t len = strlen(item_vars[v]);
+	size_t len = strlen(hookenv_names[v]);
 	for (char *const *e = env; e && *e; e++)
-		if (strncmp(*e, item_vars[v], len) == 0 && (*e)[len] == '=')
+		if (strncmp(*e, hookenv_names[v], len) == 0 && (*e)[len] == '=')
 			return *e + len + 1;
 	return "";
 }

@@ -37,6 +37,10 @@ static char *entry(const char *name, const char *value, int *cut)
 	return e;
 }
 
+const char *const hookenv_names[HOOKENV_NVARS] = {
+	"FEEDD_FEED", "FEEDD_ITEM_ID", "FEEDD_TITLE", "FEEDD_URL", "FEEDD_TRUNCATED",
+};
+
 char **hookenv_build(char *const *base, const char *feed, int64_t item_id, const char *title,
 		     const char *url)
 {
@@ -55,22 +59,20 @@ char **hookenv_build(char *const *base, const char *feed, int64_t item_id, const
 	}
 	char id[32];
 	snprintf(id, sizeof id, "%lld", (long long)item_id);
-	const char *const vars[HOOKENV_NVARS - 1][2] = {
-		{"FEEDD_FEED", feed}, {"FEEDD_ITEM_ID", id}, {"FEEDD_TITLE", title}, {"FEEDD_URL", url},
-	};
+	const char *const values[HOOKENV_NVARS - 1] = {feed, id, title, url};
 	char cutnames[64] = "";   /* the four names, commas: 47 bytes */
 	for (size_t i = 0; i < HOOKENV_NVARS - 1; i++) {
 		int cut = 0;
-		if (!(env[k++] = entry(vars[i][0], vars[i][1], &cut)))
+		if (!(env[k++] = entry(hookenv_names[i], values[i], &cut)))
 			goto oom;
 		if (cut) {
 			if (cutnames[0])
 				strcat(cutnames, ",");
-			strcat(cutnames, vars[i][0]);
+			strcat(cutnames, hookenv_names[i]);
 		}
 	}
 	int none = 0;
-	if (!(env[k++] = entry("FEEDD_TRUNCATED", cutnames, &none)))
+	if (!(env[k++] = entry(hookenv_names[HOOKENV_NVARS - 1], cutnames, &none)))
 		goto oom;
 	return env;
 oom:

@@ -23,6 +23,11 @@
 #define HOOKENV_NVARS     5      /* the FEEDD_* variables added */
 #define HOOKENV_VALUE_MAX 4096   /* bytes of one value, before the cut */
 
+/* Their names, in the order hookenv_build adds them: FEEDD_FEED,
+ * FEEDD_ITEM_ID, FEEDD_TITLE, FEEDD_URL, then FEEDD_TRUNCATED (the ones an
+ * exec line may name: core/cmdline.c). */
+extern const char *const hookenv_names[HOOKENV_NVARS];
+
 char **hookenv_build(char *const *base, const char *feed, int64_t item_id, const char *title,
 		     const char *url);
 void hookenv_free(char **env);
