@@ -11,6 +11,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/item.h"   /* utf8_seq_len */
+
 static atomic_int level = LOG_LVL_INFO;
 static atomic_int journal = -1;          /* -1: not known yet */
 static int (*journal_send)(const struct iovec *iov, int n);
@@ -86,22 +88,6 @@ void log_reset_sink(void)
 
 #define LOG_MAX_FIELDS 8
 
-/* The length of the well-formed UTF-8 sequence of two to four bytes at
- * S[0..N) (no overlong form, no surrogate, nothing above U+10FFFF), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
-	if (s[0] < 0xc2 || s[0] > 0xf4 || n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return len;
-}
-
 size_t log_sanitize(const char *in, size_t n, char *out, size_t cap)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -122,7 +108,7 @@ size_t log_sanitize(const char *in, size_t n, char *out, size_t cap)
 		} else if (s[i] < 0x80) {
 			put = (const char *)s + i;
 			len = 1;
-		} else if (!(used = utf8_seq(s + i, n - i))) {
+		} else if (!(used = utf8_seq_len(s + i, n - i))) {
 			put = "\xef\xbf\xbd";   /* U+FFFD for each byte that is no UTF-8 */
 			len = 3;
 			used = 1;
