@@ -138,6 +138,15 @@ static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
 }
 
 /* ±10 %: uniform in [-delay/10, +delay/10]. */
+/* DELAY doubled TIMES times, or until it reaches HI (0: no bound),
+ * never past INT64_MAX / 2: the retry and backoff steps. */
+static int64_t doubled(int64_t delay, int64_t times, int64_t hi)
+{
+	for (int64_t i = 0; i < times && (!hi || delay < hi); i++)
+		delay = delay > INT64_MAX / 2 ? INT64_MAX / 2 : delay * 2;
+	return delay;
+}
+
 static int64_t jitter(int64_t delay, uint64_t *rng)
 {
 	if (!rng || delay < 10)
@@ -183,10 +192,7 @@ void schedule_next(const struct schedule_in *in, struct schedule_out *out)
 		ra = 0;
 	if (in->outcome == SCHEDULE_RETRY || in->outcome == SCHEDULE_OUTAGE) {
 		int64_t n = in->failures > 0 ? in->failures : 1;
-		delay = lo;
-		for (int64_t i = 1; i < n && (!hi || delay < hi); i++)
-			delay = delay > INT64_MAX / 2 ? INT64_MAX / 2 : delay * 2;
-		delay = clamp(delay, lo, hi);
+		delay = clamp(doubled(lo, n - 1, hi), lo, hi);
 		if (in->rng && delay >= 10)
 			delay -= (int64_t)(schedule_rand(in->rng) % (uint64_t)(delay / 10 + 1));
 		out->next_due = in->now + clamp(delay, lo, hi);
@@ -195,9 +201,7 @@ void schedule_next(const struct schedule_in *in, struct schedule_out *out)
 	}
 	if (in->outcome == SCHEDULE_THROTTLED || in->outcome == SCHEDULE_FAILED) {
 		int64_t n = in->failures > 0 ? in->failures : 1;
-		delay = interval;
-		for (int64_t i = 0; i < n && (!hi || delay < hi); i++)
-			delay = delay > INT64_MAX / 2 ? INT64_MAX / 2 : delay * 2;
+		delay = doubled(interval, n, hi);
 		reason = "backoff";
 	} else if (in->outcome == SCHEDULE_OK) {
 		int64_t age;
@@ -246,15 +250,9 @@ int64_t schedule_ceiling(const struct schedule_in *in, const char *reason)
 	} else if (strcmp(reason, "interval") == 0) {
 		delay = clamp(interval + interval / 10, lo, hi);
 	} else if (strcmp(reason, "retry") == 0) {
-		delay = lo;
-		for (int64_t i = 1; i < n && (!hi || delay < hi); i++)
-			delay = delay > INT64_MAX / 2 ? INT64_MAX / 2 : delay * 2;
-		delay = clamp(delay, lo, hi);
+		delay = clamp(doubled(lo, n - 1, hi), lo, hi);
 	} else if (strcmp(reason, "backoff") == 0) {
-		delay = interval;
-		for (int64_t i = 0; i < n && (!hi || delay < hi); i++)
-			delay = delay > INT64_MAX / 2 ? INT64_MAX / 2 : delay * 2;
-		delay = clamp(delay, lo, hi);
+		delay = clamp(doubled(interval, n, hi), lo, hi);
 	} else {
 		delay = hi ? hi : INT64_MAX;   /* a hint: anything up to max_interval */
 	}
