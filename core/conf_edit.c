@@ -423,7 +423,7 @@ static int check_tag(const char *raw, char **out, struct conf_edit_error *err)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == ',')
 			return conf_refuse(err, CONF_FIELD_TAG, raw, "contains a comma (one tag each)");
-		if (strchr("/?&#=;", s[i]))
+		if (strchr(CONF_TAG_REFUSED, s[i]))
 			return conf_refuse(err, CONF_FIELD_TAG, raw, "contains '%c' (a tag may not contain "
 				      "/ ? & # = ; or a comma)", s[i]);
 	}

@@ -14,6 +14,10 @@
 
 #define EDIT_MAX_URL   8192
 
+/* What a tag may not hold besides a comma, which separates tags
+ * (conf_edit_tag refuses them, conf_tag_from_text replaces them). */
+#define CONF_TAG_REFUSED "/?&#=;"
+
 /* Fills ERR (when not NULL) with F, VALUE quoted and the message; returns
  * -EINVAL. */
 int conf_refuse(struct conf_edit_error *err, enum conf_field f, const char *value,

@@ -248,7 +248,7 @@ char *conf_tag_from_text(const char *text)
 {
 	/* Each run of what a tag cannot hold, with the spaces around it, is
 	 * one '-': "Tech & Science" gives "Tech-Science". */
-	static const char refused[] = ",/?&#=;";
+	static const char refused[] = "," CONF_TAG_REFUSED;
 	size_t n = strlen(text), o = 0;
 	char *out = malloc(n + 1);
 	if (!out)
